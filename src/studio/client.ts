@@ -1,0 +1,684 @@
+/**
+ * The typed Studio client. The only Studio client in the product: it talks HTTP to a real Studio
+ * or to the embedded sandbox, which speaks the same protocol.
+ */
+import type { z } from 'zod';
+import { closeMatches } from './close-matches.js';
+import { endOfDayMs, startOfDayMs } from './dates.js';
+import { expandStatusFilter, type TaskKind } from './enums.js';
+import { StudioError, TaskLookupError } from './errors.js';
+import { runLink, taskLink, type StudioLinkContext } from './links.js';
+import {
+  type Attempt,
+  type BackfillJob,
+  type DataSource,
+  type Folder,
+  type LogPage,
+  type Page,
+  type Run,
+  type RunRelation,
+  type RunStatistics,
+  type ScheduleDetail,
+  type TaskConfiguration,
+  type TaskDetail,
+  type TaskRelationNode,
+  type TaskSummary,
+  attemptSchema,
+  backfillJobSchema,
+  dataSourceSchema,
+  folderSchema,
+  listDataSchema,
+  logPageSchema,
+  parseWith,
+  returnedIdSchema,
+  runDetailSchema,
+  runRelationSchema,
+  runSchema,
+  runStatisticsSchema,
+  scheduleDetailSchema,
+  taskConfigurationSchema,
+  taskDetailSchema,
+  taskRelationSchema,
+  taskSummarySchema,
+} from './models.js';
+import { type CallKind, type Envelope, type RetryPolicy, StudioTransport } from './transport.js';
+
+export interface StudioLogger {
+  debug(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface StudioClientOptions {
+  baseUrl: string;
+  accessToken: string;
+  instance: string;
+  workspace: string;
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  connections?: number;
+  /** Time zone of the workspace's business dates (backfill ranges). */
+  timeZone?: string;
+  /** Studio user name written as updateBy/createdBy when a call names no actor. */
+  defaultActor?: string;
+  logger?: StudioLogger;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface StudioSession {
+  token: string;
+  instanceId: number;
+  userId: number;
+  tenantId: number;
+  userName: string;
+  workspaceId: number;
+  projectId: number;
+  obtainedAt: number;
+  /** When to log in again: 80 % into the token's life. */
+  refreshAt: number;
+}
+
+export interface ListTasksFilter {
+  folderId?: number;
+  name?: string;
+  type?: TaskKind;
+  page?: number;
+  pageSize?: number;
+}
+
+export interface ListRunsFilter {
+  taskId?: number;
+  taskNameLike?: string;
+  /** Status codes; NOT_STARTED (2) is expanded to 2, 5, 6, 8 as Studio's UI does. */
+  statuses?: readonly number[];
+  runType?: number;
+  taskType?: number;
+  /** Plan-time window, epoch ms. */
+  planFrom?: number;
+  planTo?: number;
+  page?: number;
+  pageSize?: number;
+  order?: 'asc' | 'desc';
+}
+
+export type LogAction = 'head' | 'next' | 'prev' | 'tail';
+
+export interface ScheduleInput {
+  /** Quartz 7-field cron; empty string clears it. */
+  cron: string;
+  dependencies: { taskId: number; taskName: string }[];
+  vcCode?: string;
+  retryCount?: number;
+  rerunProperty?: number;
+  schemaName?: string;
+}
+
+export interface BackfillInput {
+  taskId: number;
+  /** Business dates, yyyy-MM-dd, inclusive. */
+  from: string;
+  to: string;
+  vcCode?: string;
+  name?: string;
+  actor?: string;
+}
+
+const ADMIN = '/ide-admin/v1';
+
+export class StudioClient {
+  private readonly transport: StudioTransport;
+  private readonly opts: StudioClientOptions;
+  private session: StudioSession | undefined;
+  private loginInFlight: Promise<StudioSession> | undefined;
+  private readonly now: () => number;
+  readonly timeZone: string;
+  /** Count of logins performed (first login included); visible for operations and tests. */
+  loginCount = 0;
+
+  constructor(opts: StudioClientOptions) {
+    this.opts = opts;
+    this.now = opts.now ?? Date.now;
+    this.timeZone = opts.timeZone ?? 'UTC';
+    this.transport = new StudioTransport({
+      baseUrl: opts.baseUrl,
+      timeoutMs: opts.timeoutMs,
+      retry: opts.retry,
+      connections: opts.connections,
+      sleep: opts.sleep,
+      onRetry: ({ path, attempt, delayMs, error }) =>
+        opts.logger?.warn({ path, attempt, delayMs, code: error.code, requestId: error.requestId }, 'retrying Studio read'),
+    });
+  }
+
+  get linkContext(): StudioLinkContext {
+    return { baseUrl: this.opts.baseUrl, instance: this.opts.instance, workspace: this.opts.workspace };
+  }
+
+  runLink(runId: number, tab?: 'executeLog'): string {
+    return runLink(this.linkContext, runId, tab);
+  }
+
+  taskLink(taskId: number): string {
+    return taskLink(this.linkContext, taskId);
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+
+  // ---- session -------------------------------------------------------------------------------
+
+  /** The current session, logging in (once, even when many callers ask at the same time) if needed. */
+  async getSession(): Promise<StudioSession> {
+    if (this.session && this.now() < this.session.refreshAt) return this.session;
+    return this.login();
+  }
+
+  private login(): Promise<StudioSession> {
+    if (!this.loginInFlight) {
+      this.loginInFlight = this.doLogin().finally(() => {
+        this.loginInFlight = undefined;
+      });
+    }
+    return this.loginInFlight;
+  }
+
+  private async doLogin(): Promise<StudioSession> {
+    const path = '/clickzetta-portal/user/loginSingle';
+    let envelope: Envelope;
+    try {
+      ({ envelope } = await this.transport.call(path, { accessToken: this.opts.accessToken, instanceName: this.opts.instance }, 'read', {
+        instanceName: this.opts.instance,
+      }));
+    } catch (e) {
+      if (e instanceof StudioError && e.kind === 'business') {
+        const unknownInstance = /No such element|没有这样的元素/.test(e.message);
+        throw new StudioError({
+          kind: 'auth',
+          code: unknownInstance ? 'INSTANCE_NOT_FOUND' : e.code,
+          message: unknownInstance
+            ? `Studio has no instance named "${this.opts.instance}" (check STUDIO_INSTANCE): ${e.message}`
+            : `Login to Studio failed (check STUDIO_ACCESS_TOKEN): ${e.message}`,
+          httpStatus: e.httpStatus,
+          path,
+          requestId: e.requestId,
+        });
+      }
+      throw e;
+    }
+    this.loginCount++;
+    const data = (envelope.data ?? {}) as Record<string, unknown>;
+    const token = typeof data.token === 'string' ? data.token : undefined;
+    if (!token) {
+      throw new StudioError({ kind: 'auth', code: 'AUTH_FAILED', message: 'Login succeeded but no token came back', path, requestId: '-' });
+    }
+    const obtainedAt = this.now();
+    const expire = Number(data.expireTime ?? 0);
+    // expireTime is a lifetime in ms (cz-cli's reading) or, if it looks like one, an absolute epoch time.
+    const lifetime = expire > 1e12 ? expire - obtainedAt : expire > 0 ? expire : 3_600_000;
+    const partial = {
+      token,
+      instanceId: Number(data.instanceId ?? 0),
+      userId: Number(data.userId ?? 0),
+      obtainedAt,
+      refreshAt: obtainedAt + Math.max(1000, lifetime * 0.8),
+    };
+
+    const userEnv = await this.rawCall('/clickzetta-portal/user/getCurrentUser', {}, 'read', partial);
+    const user = (userEnv.data ?? {}) as Record<string, unknown>;
+    const tenantId = Number(user.accountId ?? user.tenantId ?? 0);
+    const userName = String(user.name ?? user.userName ?? `user-${partial.userId}`);
+
+    const wsPath = '/ide-authority/v1/workspace/listUserWorkspaces';
+    const wsEnv = await this.rawCall(
+      wsPath,
+      { forWrite: 'true', listType: 4, pageIndex: 1, pageSize: 99999, tenantId, userId: partial.userId },
+      'read',
+      { ...partial, tenantId },
+    );
+    const list = parseWith(listDataSchema, wsEnv.data ?? [], 'workspace list').list as Record<string, unknown>[];
+    const ws = list.find((w) => w.workspaceName === this.opts.workspace);
+    if (!ws) {
+      const names = list.map((w) => String(w.workspaceName)).join(', ') || '(none)';
+      throw new StudioError({
+        kind: 'auth',
+        code: 'WORKSPACE_NOT_FOUND',
+        message: `No workspace named "${this.opts.workspace}" for this user (check STUDIO_WORKSPACE). Workspaces: ${names}`,
+        path: wsPath,
+        requestId: '-',
+      });
+    }
+    this.session = {
+      ...partial,
+      tenantId,
+      userName,
+      workspaceId: Number(ws.workspaceId),
+      projectId: Number(ws.projectId),
+    };
+    this.opts.logger?.debug({ instance: this.opts.instance, workspace: this.opts.workspace, projectId: this.session.projectId }, 'logged in to Studio');
+    return this.session;
+  }
+
+  private headersFor(s: Pick<StudioSession, 'token' | 'instanceId' | 'userId'> & { tenantId?: number }): Record<string, string> {
+    const tenant = String(s.tenantId ?? '');
+    return {
+      'X-Clickzetta-Token': s.token,
+      instanceName: this.opts.instance,
+      instanceid: String(s.instanceId),
+      userId: String(s.userId),
+      accountId: tenant,
+      tenantId: tenant,
+      workspaceName: this.opts.workspace,
+      env: 'prod',
+    };
+  }
+
+  private async rawCall(
+    path: string,
+    body: unknown,
+    kind: CallKind,
+    s: Pick<StudioSession, 'token' | 'instanceId' | 'userId'> & { tenantId?: number },
+  ): Promise<Envelope> {
+    const { envelope } = await this.transport.call(path, body, kind, this.headersFor(s));
+    return envelope;
+  }
+
+  /**
+   * One authenticated call. A 401 drops the session, logs in once more and repeats the call once:
+   * a 401 means Studio rejected the request before acting on it, so this is safe for writes too.
+   */
+  async call(path: string, body: unknown, kind: CallKind): Promise<Envelope> {
+    const session = await this.getSession();
+    try {
+      return await this.rawCall(path, body, kind, session);
+    } catch (e) {
+      if (!(e instanceof StudioError) || e.httpStatus !== 401) throw e;
+      this.opts.logger?.warn({ path, requestId: e.requestId }, 'Studio answered 401; logging in again');
+      if (this.session === session) this.session = undefined;
+      const fresh = await this.getSession();
+      try {
+        return await this.rawCall(path, body, kind, fresh);
+      } catch (e2) {
+        if (e2 instanceof StudioError && e2.httpStatus === 401) {
+          throw new StudioError({
+            kind: 'auth',
+            code: 'UNAUTHORIZED',
+            message: 'Studio rejected the access token even after logging in again (check STUDIO_ACCESS_TOKEN and its permissions)',
+            httpStatus: 401,
+            path,
+            requestId: e2.requestId,
+          });
+        }
+        throw e2;
+      }
+    }
+  }
+
+  private async callParsed<T extends z.ZodTypeAny>(path: string, body: unknown, kind: CallKind, schema: T, what: string): Promise<z.output<T>> {
+    const env = await this.call(path, body, kind);
+    try {
+      return parseWith(schema, env.data, what);
+    } catch (e) {
+      throw new StudioError({ kind: 'protocol', code: 'BAD_RESPONSE', message: (e as Error).message, path, requestId: '-' });
+    }
+  }
+
+  private async actor(actor: string | undefined): Promise<string> {
+    return actor ?? this.opts.defaultActor ?? (await this.getSession()).userName;
+  }
+
+  private async listPage<T extends z.ZodTypeAny>(
+    path: string,
+    body: Record<string, unknown>,
+    item: T,
+    page: number,
+    pageSize: number,
+    what: string,
+  ): Promise<Page<z.output<T>>> {
+    const env = await this.call(path, body, 'read');
+    let parsed: { list: unknown[]; total: number | undefined; totalPages: number | undefined };
+    let items: z.output<T>[];
+    try {
+      parsed = parseWith(listDataSchema, env.data ?? [], what);
+      items = parsed.list.map((x) => parseWith(item, x, what));
+    } catch (e) {
+      throw new StudioError({ kind: 'protocol', code: 'BAD_RESPONSE', message: (e as Error).message, path, requestId: '-' });
+    }
+    const total = parsed.total ?? (typeof env.count === 'number' ? env.count : items.length);
+    return { items, total, page, pageSize, totalPages: parsed.totalPages ?? Math.max(1, Math.ceil(total / pageSize)) };
+  }
+
+  /** Every item of a paged list, up to `max`. */
+  private async collectAll<T>(fetchPage: (page: number) => Promise<Page<T>>, max: number): Promise<T[]> {
+    const out: T[] = [];
+    for (let page = 1; out.length < max; page++) {
+      const p = await fetchPage(page);
+      out.push(...p.items);
+      if (p.items.length === 0 || out.length >= p.total || page >= p.totalPages) break;
+    }
+    return out.slice(0, max);
+  }
+
+  // ---- tasks ---------------------------------------------------------------------------------
+
+  async listTasks(filter: ListTasksFilter = {}): Promise<Page<TaskSummary>> {
+    const { projectId } = await this.getSession();
+    const page = filter.page ?? 1;
+    const pageSize = filter.pageSize ?? 50;
+    const body: Record<string, unknown> = { projectId, page, pageSize };
+    if (filter.folderId !== undefined) body.folderId = filter.folderId;
+    if (filter.name) body.fileName = filter.name;
+    if (filter.type) body.fileType = filter.type.fileType;
+    return this.listPage(`${ADMIN}/ai/mcp/listFiles`, body, taskSummarySchema, page, pageSize, 'task list');
+  }
+
+  async listAllTasks(filter: Omit<ListTasksFilter, 'page' | 'pageSize'> = {}, max = 10_000): Promise<TaskSummary[]> {
+    return this.collectAll((page) => this.listTasks({ ...filter, page, pageSize: 200 }), max);
+  }
+
+  async getTask(taskId: number): Promise<TaskDetail> {
+    return this.callParsed(`${ADMIN}/dataFile/getDetail`, { id: taskId }, 'read', taskDetailSchema, 'task detail');
+  }
+
+  async getTaskConfiguration(taskId: number): Promise<TaskConfiguration> {
+    const { projectId, workspaceId } = await this.getSession();
+    return this.callParsed(
+      `${ADMIN}/dataFileConfiguration/getFileConfigurationDetail`,
+      { projectId, workspaceId, dataFileId: taskId },
+      'read',
+      taskConfigurationSchema(taskId),
+      'task configuration',
+    );
+  }
+
+  async getScheduleDetail(taskId: number): Promise<ScheduleDetail> {
+    const { projectId } = await this.getSession();
+    return this.callParsed(`${ADMIN}/scheduleTask/getDetail`, { scheduleTaskId: taskId, projectId }, 'read', scheduleDetailSchema, 'schedule detail');
+  }
+
+  /**
+   * A task by id or by name. Names match exactly (case-insensitively when that is unique);
+   * an unknown name raises TaskLookupError with close matches, an ambiguous one lists every match.
+   */
+  async resolveTask(ref: string | number): Promise<TaskSummary> {
+    const text = String(ref).trim();
+    if (/^\d+$/.test(text)) {
+      try {
+        const t = await this.getTask(Number(text));
+        return t;
+      } catch (e) {
+        if (e instanceof StudioError && e.kind === 'business') throw new TaskLookupError('not_found', text, []);
+        throw e;
+      }
+    }
+    const byName = await this.listAllTasks({ name: text }, 500);
+    const exact = byName.filter((t) => t.name === text);
+    const folded = byName.filter((t) => t.name.toLowerCase() === text.toLowerCase());
+    const matches = exact.length > 0 ? exact : folded;
+    if (matches.length === 1) return matches[0]!;
+    const folders = new Map((await this.listAllFolders()).map((f) => [f.id, f.name]));
+    const describe = (t: TaskSummary) => ({ id: t.id, name: t.name, folder: t.folderName ?? (t.folderId ? folders.get(t.folderId) : undefined) });
+    if (matches.length > 1) throw new TaskLookupError('ambiguous', text, matches.map(describe));
+    const all = await this.listAllTasks({}, 10_000);
+    throw new TaskLookupError('not_found', text, closeMatches(text, all, (t) => t.name).map(describe));
+  }
+
+  // ---- runs ----------------------------------------------------------------------------------
+
+  async listRuns(filter: ListRunsFilter = {}): Promise<Page<Run>> {
+    const { projectId } = await this.getSession();
+    const page = filter.page ?? 1;
+    const pageSize = filter.pageSize ?? 20;
+    const body: Record<string, unknown> = {
+      projectId,
+      pageIndex: page,
+      pageSize,
+      orderBy: filter.order ?? 'desc',
+      orderByFields: 'planTriggerTime',
+    };
+    if (filter.taskId !== undefined) body.scheduleTaskId = filter.taskId;
+    if (filter.taskNameLike) body.taskNameLike = filter.taskNameLike;
+    if (filter.statuses?.length) body.instanceStatusList = expandStatusFilter(filter.statuses);
+    if (filter.runType !== undefined) body.instanceType = filter.runType;
+    if (filter.taskType !== undefined) body.cycleTaskType = filter.taskType;
+    if (filter.planFrom !== undefined) body.queryStartPlanTime = filter.planFrom;
+    if (filter.planTo !== undefined) body.queryEndPlanTime = filter.planTo;
+    return this.listPage(`${ADMIN}/taskInst/list`, body, runSchema, page, pageSize, 'run list');
+  }
+
+  async listAllRuns(filter: Omit<ListRunsFilter, 'page' | 'pageSize'> = {}, max = 10_000, pageSize = 200): Promise<Run[]> {
+    return this.collectAll((page) => this.listRuns({ ...filter, page, pageSize }), max);
+  }
+
+  async getRun(runId: number): Promise<Run> {
+    return this.callParsed(`${ADMIN}/taskInst/getDetail`, { taskInstanceId: runId }, 'read', runDetailSchema, 'run detail');
+  }
+
+  async listAttempts(runId: number): Promise<Attempt[]> {
+    const { projectId } = await this.getSession();
+    const page = await this.listPage(
+      `${ADMIN}/taskInst/execute/logs`,
+      { taskInstanceId: runId, projectId, pageIndex: 1, pageSize: 100 },
+      attemptSchema,
+      1,
+      100,
+      'attempt list',
+    );
+    return page.items.map((a) => ({ ...a, runId: Number.isNaN(a.runId) ? runId : a.runId }));
+  }
+
+  /** One page of an attempt's log: from the start, after/before an offset, or the tail. */
+  async getLogPage(runId: number, attemptId: number, action: LogAction = 'tail', offset?: number): Promise<LogPage> {
+    const code = { head: '1', next: '1', prev: '2', tail: '3' }[action];
+    const body: Record<string, unknown> = { queryLogActionCode: code, tempInstanceId: runId, executeLogId: attemptId };
+    if (action === 'head') body.offset = 0;
+    else if (offset !== undefined && action !== 'tail') body.offset = offset;
+    return this.callParsed(`${ADMIN}/adhoc/queryTempLogResults`, body, 'read', logPageSchema, 'log page');
+  }
+
+  /** The whole log of an attempt (paging forward), stopping at `maxChars`. */
+  async readLog(runId: number, attemptId: number, maxChars = 20_000_000): Promise<{ text: string; truncated: boolean }> {
+    let page = await this.getLogPage(runId, attemptId, 'head');
+    const parts = [page.text];
+    let size = page.text.length;
+    while (page.hasMoreAfter && size < maxChars && page.text.length > 0) {
+      page = await this.getLogPage(runId, attemptId, 'next', page.endOffset);
+      parts.push(page.text);
+      size += page.text.length;
+    }
+    const text = parts.join('');
+    return { text: text.slice(0, maxChars), truncated: page.hasMoreAfter || text.length > maxChars };
+  }
+
+  async rerunRun(runId: number, opts: { actor?: string } = {}): Promise<{ requestId?: string }> {
+    await this.call(`${ADMIN}/taskInst/reRunTaskInstance`, { taskInstanceId: runId, nextType: 0, updateBy: await this.actor(opts.actor) }, 'write');
+    return {};
+  }
+
+  async stopRun(runId: number, opts: { actor?: string } = {}): Promise<void> {
+    const { tenantId } = await this.getSession();
+    await this.call(
+      `${ADMIN}/taskInst/killTaskInstance`,
+      { taskInstanceId: runId, workspace: this.opts.workspace, tenantId, updateBy: await this.actor(opts.actor) },
+      'write',
+    );
+  }
+
+  /** A backfill (refill) job over business dates `from`..`to`; returns the job id. */
+  async createBackfill(input: BackfillInput): Promise<number> {
+    const { projectId, userId } = await this.getSession();
+    const range = { bizStartDate: startOfDayMs(input.from, this.timeZone), bizEndDate: endOfDayMs(input.to, this.timeZone) };
+    const actor = await this.actor(input.actor);
+    const body: Record<string, unknown> = {
+      scheduleTaskId: input.taskId,
+      sqlVcCode: input.vcCode,
+      projectId,
+      userId,
+      createBy: actor,
+      nextType: 0,
+      complementType: 1,
+      isConcurrence: 2,
+      concurrenceNumber: 1,
+      dateList: [range],
+      complementBizDateBeanList: [range],
+    };
+    if (input.name) body.complementJobName = input.name;
+    return this.callParsed(`${ADMIN}/complementTask/createComplementJob`, body, 'write', returnedIdSchema, 'backfill job id');
+  }
+
+  async listBackfills(filter: { taskNameLike?: string; page?: number; pageSize?: number } = {}): Promise<Page<BackfillJob>> {
+    const { projectId } = await this.getSession();
+    const page = filter.page ?? 1;
+    const pageSize = filter.pageSize ?? 20;
+    const body: Record<string, unknown> = { projectId, pageIndex: page, pageSize };
+    if (filter.taskNameLike) body.taskNameLike = filter.taskNameLike;
+    return this.listPage(`${ADMIN}/complementTask/list`, body, backfillJobSchema, page, pageSize, 'backfill list');
+  }
+
+  // ---- relations -----------------------------------------------------------------------------
+
+  async getTaskRelations(taskId: number, levels: { up?: number; down?: number } = {}): Promise<TaskRelationNode> {
+    const { projectId } = await this.getSession();
+    return this.callParsed(
+      `${ADMIN}/scheduleTask/queryTaskRelation`,
+      { scheduleTaskId: taskId, projectId, parentLevel: levels.up ?? 1, childLevel: levels.down ?? 1 },
+      'read',
+      taskRelationSchema,
+      'task relation',
+    );
+  }
+
+  async getRunRelations(runId: number, levels: { up?: number; down?: number } = {}): Promise<RunRelation> {
+    const { projectId } = await this.getSession();
+    return this.callParsed(
+      `${ADMIN}/taskInst/queryTaskInstanceRelation`,
+      { taskInstanceId: runId, projectId, parentLevel: levels.up ?? 1, childLevel: levels.down ?? 1 },
+      'read',
+      runRelationSchema,
+      'run relation',
+    );
+  }
+
+  // ---- folders and authoring -------------------------------------------------------------------
+
+  async listFolders(filter: { parentId?: number; name?: string; page?: number; pageSize?: number } = {}): Promise<Page<Folder>> {
+    const { projectId } = await this.getSession();
+    const page = filter.page ?? 1;
+    const pageSize = filter.pageSize ?? 100;
+    const body: Record<string, unknown> = { projectId, page, pageSize };
+    if (filter.parentId !== undefined) body.parentFolderId = filter.parentId;
+    if (filter.name) body.folderName = filter.name;
+    return this.listPage(`${ADMIN}/ai/mcp/listFolders`, body, folderSchema, page, pageSize, 'folder list');
+  }
+
+  async listAllFolders(filter: { parentId?: number; name?: string } = {}): Promise<Folder[]> {
+    return this.collectAll((page) => this.listFolders({ ...filter, page, pageSize: 200 }), 10_000);
+  }
+
+  async createFolder(name: string, opts: { parentId?: number; actor?: string } = {}): Promise<number> {
+    const { projectId } = await this.getSession();
+    return this.callParsed(
+      `${ADMIN}/dataFolder/add`,
+      { createdBy: await this.actor(opts.actor), projectId, dataFolderName: name, parentFolderId: opts.parentId ?? 0, dataFolderType: 1 },
+      'write',
+      returnedIdSchema,
+      'folder id',
+    );
+  }
+
+  async createTask(input: { name: string; kind: TaskKind; folderId: number; description?: string; actor?: string }): Promise<number> {
+    const { projectId } = await this.getSession();
+    const body: Record<string, unknown> = {
+      fileType: input.kind.fileType,
+      createdBy: await this.actor(input.actor),
+      projectId,
+      dataFileName: input.name,
+      dataFolderId: input.folderId,
+    };
+    if (input.description) body.fileDescription = input.description;
+    return this.callParsed(`${ADMIN}/dataFile/addAndReturnId`, body, 'write', returnedIdSchema, 'task id');
+  }
+
+  async saveTaskContent(taskId: number, content: string, opts: { params?: { name: string; value: string }[]; actor?: string } = {}): Promise<void> {
+    const { projectId } = await this.getSession();
+    const body: Record<string, unknown> = {
+      dataFileId: taskId,
+      dataFileContent: content,
+      collectType: 1,
+      onlySaveContent: 1,
+      projectId,
+      updateBy: await this.actor(opts.actor),
+      instanceName: this.opts.instance,
+    };
+    if (opts.params) body.paramValueList = opts.params.map((p) => ({ paramName: p.name, paramValue: p.value }));
+    await this.call(`${ADMIN}/dataFileConfiguration/saveDataFileConfiguration`, body, 'write');
+  }
+
+  async saveTaskSchedule(taskId: number, input: ScheduleInput, opts: { actor?: string } = {}): Promise<void> {
+    const { projectId } = await this.getSession();
+    await this.call(
+      `${ADMIN}/dataFileConfiguration/saveDataFileConfiguration`,
+      {
+        dataFileId: taskId,
+        collectType: 1,
+        onlySaveContent: 0,
+        projectId,
+        updateBy: await this.actor(opts.actor),
+        instanceName: this.opts.instance,
+        cronExpress: input.cron,
+        retryCount: input.retryCount ?? 0,
+        rerunProperty: input.rerunProperty ?? 1,
+        etlVcCode: input.vcCode,
+        schemaName: input.schemaName,
+        dataFileInputListReqs: input.dependencies.map((d) => ({
+          dependencyFileId: d.taskId,
+          dependencyFileName: d.taskName,
+          dependencyProjectId: projectId,
+          depStrategy: 1,
+          parseType: 1,
+        })),
+      },
+      'write',
+    );
+  }
+
+  /** Publish: pre-check, then submit. A failed pre-check raises a business StudioError. */
+  async deployTask(taskId: number, opts: { message?: string; actor?: string } = {}): Promise<void> {
+    const { projectId } = await this.getSession();
+    await this.call(`${ADMIN}/workspaceParams/task/preCheck`, { projectId, fileIds: [taskId] }, 'read');
+    await this.call(
+      `${ADMIN}/dataFile/submit`,
+      { commitMsg: opts.message ?? 'deployed by Studio Ops Bot', dataFileId: taskId, projectId, updatedBy: await this.actor(opts.actor) },
+      'write',
+    );
+  }
+
+  async undeployTask(taskId: number, opts: { withDownstream?: boolean } = {}): Promise<void> {
+    const entity = { entityId: taskId, workspace: this.opts.workspace };
+    if (opts.withDownstream) {
+      const { projectId } = await this.getSession();
+      await this.call(`${ADMIN}/scheduleTask/offlineTaskWithDownstream`, { scheduleTaskId: taskId, projectId, scheduleTasks: [entity] }, 'write');
+    } else {
+      await this.call(`${ADMIN}/scheduleTask/batchDeleteCycleTask`, { scheduleTasks: [entity] }, 'write');
+    }
+  }
+
+  // ---- data sources and statistics -------------------------------------------------------------
+
+  async listDataSources(filter: { name?: string; type?: number; page?: number; pageSize?: number } = {}): Promise<Page<DataSource>> {
+    const page = filter.page ?? 1;
+    const pageSize = filter.pageSize ?? 100;
+    const body: Record<string, unknown> = { pageIndex: page, pageSize, status: 1 };
+    if (filter.name) body.dsName = filter.name;
+    if (filter.type !== undefined) body.dsType = filter.type;
+    return this.listPage('/ide-authority/v1/projectDataSources/list', body, dataSourceSchema, page, pageSize, 'data source list');
+  }
+
+  async getRunStatistics(window: { planFrom: number; planTo: number; statuses?: number[]; taskType?: number }): Promise<RunStatistics> {
+    const { projectId } = await this.getSession();
+    const body: Record<string, unknown> = { projectId, queryStartPlanTime: window.planFrom, queryEndPlanTime: window.planTo };
+    if (window.statuses) body.instanceStatusList = window.statuses;
+    if (window.taskType !== undefined) body.cycleTaskType = window.taskType;
+    return this.callParsed(`${ADMIN}/ai/mcp/instance/statistic`, body, 'read', runStatisticsSchema, 'run statistics');
+  }
+}

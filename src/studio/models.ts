@@ -1,0 +1,614 @@
+/**
+ * Studio response shapes, parsed with zod. Schemas accept unknown fields, numbers sent as strings,
+ * and the documented alternative shapes (e.g. run detail with or without a `taskDetail` wrapper);
+ * they normalise to the typed models below, keeping the raw enum numbers.
+ */
+import { z } from 'zod';
+import {
+  type Labelled,
+  type TaskTypeValue,
+  dataSourceType,
+  editState,
+  rerunProperty,
+  runStatus,
+  runType,
+  taskStatus,
+  taskTypeFromFileType,
+  taskTypeFromScheduleType,
+} from './enums.js';
+
+// ---- primitives ----------------------------------------------------------------------------------
+const numeric = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^\s*-?\d+(\.\d+)?\s*$/)
+    .transform(Number),
+]);
+const optNum = numeric.nullish();
+const optStr = z.union([z.string(), z.number().transform(String)]).nullish();
+const looseArray = <T extends z.ZodTypeAny>(item: T) => z.array(item).nullish();
+
+function first<T>(...vals: (T | null | undefined)[]): T | undefined {
+  for (const v of vals) if (v !== undefined && v !== null) return v;
+  return undefined;
+}
+
+/** Parse `value` or throw an Error naming what was wrong (the client wraps it in a StudioError). */
+export function parseWith<T extends z.ZodTypeAny>(schema: T, value: unknown, what: string): z.output<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new Error(`unexpected ${what} shape at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+  }
+  return r.data;
+}
+
+// ---- paging ----------------------------------------------------------------------------------------
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+  totalPages: number;
+}
+
+export const listDataSchema = z.union([
+  z.array(z.unknown()).transform((list) => ({ list, total: list.length as number | undefined, totalPages: undefined as number | undefined })),
+  z.looseObject({ list: z.array(z.unknown()).nullish(), records: z.array(z.unknown()).nullish(), total: optNum, totalPages: optNum }).transform((d) => ({
+    list: d.list ?? d.records ?? [],
+    total: d.total ?? undefined,
+    totalPages: d.totalPages ?? undefined,
+  })),
+]);
+
+// ---- tasks -----------------------------------------------------------------------------------------
+export interface TaskSummary {
+  id: number;
+  name: string;
+  folderId: number | undefined;
+  folderName: string | undefined;
+  type: TaskTypeValue;
+  editState: Labelled | undefined;
+  taskStatus: Labelled | undefined;
+  owner: string | undefined;
+  updatedAt: number | undefined;
+}
+
+const rawTaskFields = {
+  id: optNum,
+  dataFileId: optNum,
+  fileId: optNum,
+  dataFileName: optStr,
+  fileName: optStr,
+  name: optStr,
+  dataFolderId: optNum,
+  folderId: optNum,
+  dataFolderName: optStr,
+  folderName: optStr,
+  fileType: optNum,
+  fileFlowStatus: optNum,
+  taskStatus: optNum,
+  ownerEnName: optStr,
+  owner: optStr,
+  updateTime: optNum,
+  updatedTime: optNum,
+};
+
+function toTaskSummary(r: z.infer<z.ZodObject<typeof rawTaskFields>>): TaskSummary {
+  const id = first(r.id, r.dataFileId, r.fileId);
+  const name = first(r.dataFileName, r.fileName, r.name);
+  if (id === undefined || name === undefined) throw new Error('task without id or name');
+  return {
+    id,
+    name,
+    folderId: first(r.dataFolderId, r.folderId),
+    folderName: first(r.dataFolderName, r.folderName),
+    type: taskTypeFromFileType(r.fileType ?? Number.NaN),
+    editState: r.fileFlowStatus == null ? undefined : editState(r.fileFlowStatus),
+    taskStatus: r.taskStatus == null ? undefined : taskStatus(r.taskStatus),
+    owner: first(r.ownerEnName, r.owner),
+    updatedAt: first(r.updateTime, r.updatedTime),
+  };
+}
+
+export const taskSummarySchema = z.looseObject(rawTaskFields).transform(toTaskSummary);
+
+export interface TaskDetail extends TaskSummary {
+  content: string;
+  description: string | undefined;
+  version: number | undefined;
+  defaultVc: string | undefined;
+  deployStatus: number | undefined;
+  fileStatus: number | undefined;
+}
+
+export const taskDetailSchema = z
+  .looseObject({
+    ...rawTaskFields,
+    fileContent: optStr,
+    fileDescription: optStr,
+    currentVersion: optNum,
+    defaultVcName: optStr,
+    deployStatus: optNum,
+    fileStatus: optNum,
+  })
+  .transform(
+    (r): TaskDetail => ({
+      ...toTaskSummary(r),
+      content: r.fileContent ?? '',
+      description: r.fileDescription ?? undefined,
+      version: r.currentVersion ?? undefined,
+      defaultVc: r.defaultVcName ?? undefined,
+      deployStatus: r.deployStatus ?? undefined,
+      fileStatus: r.fileStatus ?? undefined,
+    }),
+  );
+
+export interface TaskDependency {
+  taskId: number;
+  taskName: string | undefined;
+  projectId: number | undefined;
+}
+
+export interface TaskConfiguration {
+  taskId: number;
+  cron: string | undefined;
+  retryCount: number | undefined;
+  rerunProperty: Labelled | undefined;
+  schemaName: string | undefined;
+  vcCode: string | undefined;
+  executeTimeout: number | undefined;
+  dependencies: TaskDependency[];
+}
+
+const dependencySchema = z
+  .looseObject({
+    dependencyFileId: optNum,
+    dataFileId: optNum,
+    dependencyFileName: optStr,
+    dependencyProjectId: optNum,
+  })
+  .transform((d): TaskDependency => {
+    const taskId = first(d.dependencyFileId, d.dataFileId);
+    if (taskId === undefined) throw new Error('dependency without dependencyFileId');
+    return { taskId, taskName: d.dependencyFileName ?? undefined, projectId: d.dependencyProjectId ?? undefined };
+  });
+
+const configurationFields = z.looseObject({
+  dataFileId: optNum,
+  cronExpress: optStr,
+  cronExpression: optStr,
+  retryCount: optNum,
+  rerunProperty: optNum,
+  schemaName: optStr,
+  etlVcCode: optStr,
+  vcCode: optStr,
+  executeTimeout: optNum,
+  dataFileDependencyDTOS: looseArray(dependencySchema),
+});
+
+/** Accepts the configuration bare or wrapped in `taskConfigurationDetail`. */
+export function taskConfigurationSchema(taskId: number) {
+  return z
+    .union([z.looseObject({ taskConfigurationDetail: configurationFields }).transform((w) => w.taskConfigurationDetail), configurationFields])
+    .transform(
+      (c): TaskConfiguration => ({
+        taskId: c.dataFileId ?? taskId,
+        cron: emptyToUndefined(first(c.cronExpress, c.cronExpression)),
+        retryCount: c.retryCount ?? undefined,
+        rerunProperty: c.rerunProperty == null ? undefined : rerunProperty(c.rerunProperty),
+        schemaName: c.schemaName ?? undefined,
+        vcCode: first(c.etlVcCode, c.vcCode),
+        executeTimeout: c.executeTimeout ?? undefined,
+        dependencies: c.dataFileDependencyDTOS ?? [],
+      }),
+    );
+}
+
+function emptyToUndefined(s: string | undefined): string | undefined {
+  return s === undefined || s.trim() === '' ? undefined : s;
+}
+
+export interface ScheduleDetail {
+  taskId: number;
+  dataFileId: number | undefined;
+  name: string;
+  type: TaskTypeValue;
+  cron: string | undefined;
+  taskStatus: Labelled | undefined;
+  vcCode: string | undefined;
+  latestRunId: number | undefined;
+  latestRunPlanTime: number | undefined;
+  retryCount: number | undefined;
+  rerunProperty: Labelled | undefined;
+}
+
+const scheduleFields = z.looseObject({
+  scheduleTaskId: optNum,
+  dataFileId: optNum,
+  cycleTaskName: optStr,
+  cycleTaskType: optNum,
+  cronExpression: optStr,
+  taskStatus: optNum,
+  vcCode: optStr,
+  latestInstanceId: optNum,
+  latestInstancePlanTime: optNum,
+  retryCount: optNum,
+  rerunProperty: optNum,
+});
+
+export const scheduleDetailSchema = z
+  .union([z.looseObject({ scheduleTaskDetail: scheduleFields }).transform((w) => w.scheduleTaskDetail), scheduleFields])
+  .transform((s): ScheduleDetail => {
+    const taskId = first(s.scheduleTaskId, s.dataFileId);
+    if (taskId === undefined) throw new Error('schedule detail without scheduleTaskId');
+    return {
+      taskId,
+      dataFileId: s.dataFileId ?? undefined,
+      name: s.cycleTaskName ?? String(taskId),
+      type: taskTypeFromScheduleType(s.cycleTaskType ?? Number.NaN),
+      cron: emptyToUndefined(s.cronExpression ?? undefined),
+      taskStatus: s.taskStatus == null ? undefined : taskStatus(s.taskStatus),
+      vcCode: s.vcCode ?? undefined,
+      latestRunId: s.latestInstanceId ?? undefined,
+      latestRunPlanTime: s.latestInstancePlanTime ?? undefined,
+      retryCount: s.retryCount ?? undefined,
+      rerunProperty: s.rerunProperty == null ? undefined : rerunProperty(s.rerunProperty),
+    };
+  });
+
+// ---- runs (task instances) ---------------------------------------------------------------------
+export interface Run {
+  id: number;
+  taskId: number;
+  taskName: string;
+  taskType: TaskTypeValue;
+  runType: Labelled;
+  status: Labelled;
+  planTime: number | undefined;
+  triggerTime: number | undefined;
+  startTime: number | undefined;
+  endTime: number | undefined;
+  failType: string | undefined;
+  failMsg: string | undefined;
+  rerunStatus: number | undefined;
+  owner: string | undefined;
+  ownerCn: string | undefined;
+  executor: string | undefined;
+  vcCode: string | undefined;
+  /** Business date (yyyy-MM-dd) from the run's parameters, when Studio shows it. */
+  bizDate: string | undefined;
+  priority: number | undefined;
+  projectId: number | undefined;
+  projectName: string | undefined;
+}
+
+const runFields = z.looseObject({
+  taskInstanceId: optNum,
+  scheduleInstanceId: optNum,
+  scheduleTaskId: optNum,
+  cycleTaskName: optStr,
+  scheduleTaskName: optStr,
+  cycleTaskType: optNum,
+  instanceType: optNum,
+  instanceStatus: optNum,
+  taskInstanceStatus: optNum,
+  planTriggerTime: optNum,
+  triggerTime: optNum,
+  executeStartTime: optNum,
+  executeEndTime: optNum,
+  failType: optStr,
+  failMsg: optStr,
+  rerunStatus: optNum,
+  taskOwnerEn: optStr,
+  taskOwnerCn: optStr,
+  executorUserName: optStr,
+  vcCode: optStr,
+  showTaskParam: optStr,
+  taskPriority: optNum,
+  projectId: optNum,
+  projectName: optStr,
+});
+
+function bizDateFrom(showTaskParam: string | null | undefined): string | undefined {
+  if (!showTaskParam) return undefined;
+  try {
+    const p = JSON.parse(showTaskParam) as Record<string, unknown>;
+    const v = p.bizdate ?? p.biz_date ?? p.bizDate;
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    const m = /biz_?date\s*[=:]\s*"?(\d{4}-\d{2}-\d{2})/i.exec(showTaskParam);
+    return m?.[1];
+  }
+}
+
+function toRun(r: z.infer<typeof runFields>): Run {
+  const id = first(r.taskInstanceId, r.scheduleInstanceId);
+  if (id === undefined) throw new Error('run without taskInstanceId');
+  return {
+    id,
+    taskId: r.scheduleTaskId ?? Number.NaN,
+    taskName: first(r.cycleTaskName, r.scheduleTaskName) ?? '',
+    taskType: taskTypeFromScheduleType(r.cycleTaskType ?? Number.NaN),
+    runType: runType(r.instanceType ?? Number.NaN),
+    status: runStatus(first(r.instanceStatus, r.taskInstanceStatus) ?? Number.NaN),
+    planTime: r.planTriggerTime ?? undefined,
+    triggerTime: r.triggerTime ?? undefined,
+    startTime: r.executeStartTime ?? undefined,
+    endTime: r.executeEndTime ?? undefined,
+    failType: r.failType ?? undefined,
+    failMsg: r.failMsg ?? undefined,
+    rerunStatus: r.rerunStatus ?? undefined,
+    owner: r.taskOwnerEn ?? undefined,
+    ownerCn: r.taskOwnerCn ?? undefined,
+    executor: r.executorUserName ?? undefined,
+    vcCode: r.vcCode ?? undefined,
+    bizDate: bizDateFrom(r.showTaskParam),
+    priority: r.taskPriority ?? undefined,
+    projectId: r.projectId ?? undefined,
+    projectName: r.projectName ?? undefined,
+  };
+}
+
+export const runSchema = runFields.transform(toRun);
+/** Run detail: bare, or with the fields nested in `taskDetail`. */
+export const runDetailSchema = z
+  .union([z.looseObject({ taskDetail: runFields }).transform((w) => w.taskDetail), runFields])
+  .transform(toRun);
+
+export interface Attempt {
+  id: number;
+  runId: number;
+  createdAt: number | undefined;
+  startTime: number | undefined;
+  endTime: number | undefined;
+  result: string | undefined;
+  createdBy: string | undefined;
+}
+
+export const attemptSchema = z
+  .looseObject({
+    executeLogId: optNum,
+    id: optNum,
+    scheduleInstanceId: optNum,
+    createdTime: optNum,
+    startTime: optNum,
+    endTime: optNum,
+    finishResult: optStr,
+    createdBy: optStr,
+  })
+  .transform((a): Attempt => {
+    const id = first(a.executeLogId, a.id);
+    if (id === undefined) throw new Error('attempt without executeLogId');
+    return {
+      id,
+      runId: a.scheduleInstanceId ?? Number.NaN,
+      createdAt: a.createdTime ?? undefined,
+      startTime: a.startTime ?? undefined,
+      endTime: a.endTime ?? undefined,
+      result: a.finishResult ?? undefined,
+      createdBy: a.createdBy ?? undefined,
+    };
+  });
+
+export interface LogPage {
+  text: string;
+  /** Offset of the first character of `text` in the whole log. */
+  startOffset: number;
+  /** Offset just past the last character of `text`. */
+  endOffset: number;
+  totalLength: number | undefined;
+  hasMoreBefore: boolean;
+  hasMoreAfter: boolean;
+}
+
+export const logPageSchema = z
+  .union([
+    z.string().transform((s) => ({ logContent: s }) as Record<string, unknown>),
+    z.looseObject({
+      logContent: optStr,
+      content: optStr,
+      log: optStr,
+      startOffset: optNum,
+      endOffset: optNum,
+      offset: optNum,
+      totalLength: optNum,
+      hasMoreBefore: z.boolean().nullish(),
+      hasMoreAfter: z.boolean().nullish(),
+      isEnd: z.boolean().nullish(),
+    }),
+  ])
+  .transform((d): LogPage => {
+    const text = String(first(d.logContent, d.content, d.log) ?? '');
+    const start = Number(first(d.startOffset, d.offset) ?? 0);
+    const end = Number(first(d.endOffset, start + text.length));
+    const total = d.totalLength == null ? undefined : Number(d.totalLength);
+    return {
+      text,
+      startOffset: start,
+      endOffset: end,
+      totalLength: total,
+      hasMoreBefore: Boolean(first(d.hasMoreBefore as boolean | undefined, start > 0)),
+      hasMoreAfter: Boolean(first(d.hasMoreAfter as boolean | undefined, d.isEnd == null ? undefined : !d.isEnd, total === undefined ? false : end < total)),
+    };
+  });
+
+// ---- relations --------------------------------------------------------------------------------
+export interface TaskRelationNode {
+  taskId: number;
+  name: string;
+  type: TaskTypeValue;
+  taskStatus: Labelled | undefined;
+  upstream: TaskRelationNode[];
+  downstream: TaskRelationNode[];
+}
+
+type RawRelation = {
+  scheduleTaskId?: number | null;
+  dataFileId?: number | null;
+  scheduleTaskName?: string | null;
+  cycleTaskName?: string | null;
+  cycleTaskType?: number | null;
+  taskStatus?: number | null;
+  parents?: RawRelation[] | null;
+  children?: RawRelation[] | null;
+  parentList?: RawRelation[] | null;
+  childList?: RawRelation[] | null;
+};
+
+const relationNode: z.ZodType<RawRelation> = z.lazy(() =>
+  z.looseObject({
+    scheduleTaskId: optNum,
+    dataFileId: optNum,
+    scheduleTaskName: optStr,
+    cycleTaskName: optStr,
+    cycleTaskType: optNum,
+    taskStatus: optNum,
+    parents: z.array(relationNode).nullish(),
+    children: z.array(relationNode).nullish(),
+    parentList: z.array(relationNode).nullish(),
+    childList: z.array(relationNode).nullish(),
+  }),
+) as z.ZodType<RawRelation>;
+
+function toRelationNode(r: RawRelation): TaskRelationNode {
+  const taskId = first(r.scheduleTaskId, r.dataFileId);
+  if (taskId === undefined) throw new Error('relation node without scheduleTaskId');
+  return {
+    taskId,
+    name: first(r.scheduleTaskName, r.cycleTaskName) ?? String(taskId),
+    type: taskTypeFromScheduleType(r.cycleTaskType ?? Number.NaN),
+    taskStatus: r.taskStatus == null ? undefined : taskStatus(r.taskStatus),
+    upstream: (first(r.parents, r.parentList) ?? []).map(toRelationNode),
+    downstream: (first(r.children, r.childList) ?? []).map(toRelationNode),
+  };
+}
+
+export const taskRelationSchema = relationNode.transform(toRelationNode);
+
+export interface RunRef {
+  runId: number;
+  status: Labelled;
+  taskId: number;
+  taskName: string;
+  taskType: TaskTypeValue;
+  planTime: number | undefined;
+}
+
+const runRefSchema = runFields.transform(
+  (r): RunRef => {
+    const run = toRun(r);
+    return { runId: run.id, status: run.status, taskId: run.taskId, taskName: run.taskName, taskType: run.taskType, planTime: run.planTime };
+  },
+);
+
+export interface RunRelation {
+  upstream: RunRef[];
+  downstream: RunRef[];
+}
+
+export const runRelationSchema = z
+  .looseObject({
+    parentScheduleTaskInstanceBeans: z.array(runRefSchema).nullish(),
+    childScheduleTaskInstanceBeans: z.array(runRefSchema).nullish(),
+  })
+  .transform((r): RunRelation => ({ upstream: r.parentScheduleTaskInstanceBeans ?? [], downstream: r.childScheduleTaskInstanceBeans ?? [] }));
+
+// ---- folders, data sources, statistics, backfill ------------------------------------------------
+export interface Folder {
+  id: number;
+  name: string;
+  parentId: number | undefined;
+}
+
+export const folderSchema = z
+  .looseObject({ id: optNum, dataFolderId: optNum, folderId: optNum, dataFolderName: optStr, folderName: optStr, name: optStr, parentFolderId: optNum, parentId: optNum })
+  .transform((f): Folder => {
+    const id = first(f.id, f.dataFolderId, f.folderId);
+    const name = first(f.dataFolderName, f.folderName, f.name);
+    if (id === undefined || name === undefined) throw new Error('folder without id or name');
+    return { id, name, parentId: first(f.parentFolderId, f.parentId) };
+  });
+
+export interface DataSource {
+  id: number;
+  name: string;
+  type: Labelled;
+  status: number | undefined;
+}
+
+export const dataSourceSchema = z
+  .looseObject({ id: optNum, dsId: optNum, dsName: optStr, name: optStr, dsType: optNum, status: optNum })
+  .transform((d): DataSource => {
+    const id = first(d.id, d.dsId);
+    const name = first(d.dsName, d.name);
+    if (id === undefined || name === undefined) throw new Error('data source without id or name');
+    return { id, name, type: dataSourceType(d.dsType ?? Number.NaN), status: d.status ?? undefined };
+  });
+
+export interface RunStatistics {
+  byStatus: { status: Labelled; count: number }[];
+  total: number;
+}
+
+export const runStatisticsSchema = z
+  .union([
+    z.array(z.looseObject({ instanceStatus: numeric, count: numeric })),
+    z.looseObject({ list: z.array(z.looseObject({ instanceStatus: numeric, count: numeric })) }).transform((d) => d.list),
+  ])
+  .transform((rows): RunStatistics => {
+    const byStatus = rows.map((r) => ({ status: runStatus(r.instanceStatus), count: r.count }));
+    return { byStatus, total: byStatus.reduce((s, r) => s + r.count, 0) };
+  });
+
+export interface BackfillJob {
+  id: number;
+  name: string | undefined;
+  taskId: number | undefined;
+  taskName: string | undefined;
+  status: string | undefined;
+  bizStartDate: number | undefined;
+  bizEndDate: number | undefined;
+  createdBy: string | undefined;
+  createdAt: number | undefined;
+}
+
+export const backfillJobSchema = z
+  .looseObject({
+    id: optNum,
+    complementJobId: optNum,
+    complementJobName: optStr,
+    scheduleTaskId: optNum,
+    taskName: optStr,
+    runStatus: optStr,
+    bizStartDate: optNum,
+    bizEndDate: optNum,
+    createBy: optStr,
+    createTime: optNum,
+  })
+  .transform((j): BackfillJob => {
+    const id = first(j.id, j.complementJobId);
+    if (id === undefined) throw new Error('backfill job without id');
+    return {
+      id,
+      name: j.complementJobName ?? undefined,
+      taskId: j.scheduleTaskId ?? undefined,
+      taskName: j.taskName ?? undefined,
+      status: j.runStatus ?? undefined,
+      bizStartDate: j.bizStartDate ?? undefined,
+      bizEndDate: j.bizEndDate ?? undefined,
+      createdBy: j.createBy ?? undefined,
+      createdAt: j.createTime ?? undefined,
+    };
+  });
+
+/** Ids come back bare, as `{ id }`, or under another key; accept them all. */
+export const returnedIdSchema = z.union([
+  numeric,
+  z.looseObject({ id: optNum, dataFileId: optNum, dataFolderId: optNum, complementJobId: optNum, jobId: optNum }).transform((o) => {
+    const id = first(o.id, o.dataFileId, o.dataFolderId, o.complementJobId, o.jobId);
+    if (id === undefined) throw new Error('no id in answer');
+    return id;
+  }),
+]);
