@@ -4,6 +4,7 @@
  * Every problem is reported as one line naming the variable and how to fix it;
  * start-up stops when there is any (see `ConfigError`).
  */
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -20,6 +21,9 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** Per-request timeout for Studio calls. */
   studioTimeoutMs: number;
+  /** Embedded sandbox: port (0 = any free port) and database file. */
+  sandboxPort: number;
+  sandboxDbPath: string;
 }
 
 export class ConfigError extends Error {
@@ -45,6 +49,7 @@ const FIXES: Record<string, string> = {
   LOG_LEVEL: `use one of ${LOG_LEVELS.join(', ')}`,
   DATABASE_PATH: 'set it to a writable file path, e.g. ./data/studio-ops.db',
   STUDIO_TIMEOUT_MS: 'use a whole number of milliseconds between 1000 and 600000',
+  SANDBOX_PORT: 'use a port number from 0 to 65535 (0 picks a free port)',
 };
 
 function blank(v: string | undefined): boolean {
@@ -100,6 +105,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     else complain('STUDIO_TIMEOUT_MS', `is ${JSON.stringify(env.STUDIO_TIMEOUT_MS)}`);
   }
 
+  let sandboxPort = 0;
+  if (!blank(env.SANDBOX_PORT)) {
+    const p = z.coerce.number().int().min(0).max(65535).safeParse(env.SANDBOX_PORT);
+    if (p.success) sandboxPort = p.data;
+    else complain('SANDBOX_PORT', `is ${JSON.stringify(env.SANDBOX_PORT)}`);
+  }
+  // The sandbox keeps its workspace next to the bot's own database (in memory when that is).
+  const sandboxDbPath = databasePath === ':memory:' ? ':memory:' : join(dirname(databasePath), 'sandbox.db');
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { studio, databasePath, logLevel, studioTimeoutMs };
+  return { studio, databasePath, logLevel, studioTimeoutMs, sandboxPort, sandboxDbPath };
 }

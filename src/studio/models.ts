@@ -54,7 +54,8 @@ export interface Page<T> {
 }
 
 export const listDataSchema = z.union([
-  z.array(z.unknown()).transform((list) => ({ list, total: list.length as number | undefined, totalPages: undefined as number | undefined })),
+  // A bare array: the total comes from the envelope's `count`.
+  z.array(z.unknown()).transform((list) => ({ list, total: undefined as number | undefined, totalPages: undefined as number | undefined })),
   z.looseObject({ list: z.array(z.unknown()).nullish(), records: z.array(z.unknown()).nullish(), total: optNum, totalPages: optNum }).transform((d) => ({
     list: d.list ?? d.records ?? [],
     total: d.total ?? undefined,

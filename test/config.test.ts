@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const STUDIO = {
+  STUDIO_URL: 'https://cn-shanghai-alicloud.api.clickzetta.com/',
+  STUDIO_ACCESS_TOKEN: 'pat_0123456789abcdef',
+  STUDIO_INSTANCE: 'acme',
+  STUDIO_WORKSPACE: 'prod_ws',
+};
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('uses the embedded sandbox and defaults when nothing is set', () => {
+    expect(loadConfig({})).toEqual({
+      studio: { mode: 'sandbox' },
+      databasePath: './data/studio-ops.db',
+      logLevel: 'info',
+      studioTimeoutMs: 60_000,
+      sandboxPort: 0,
+      sandboxDbPath: 'data/sandbox.db',
+    });
+  });
+
+  it('uses the remote Studio when all four STUDIO_* variables are set', () => {
+    const c = loadConfig({ ...STUDIO, LOG_LEVEL: 'DEBUG', DATABASE_PATH: '/var/lib/sob.db' });
+    expect(c.studio).toEqual({ mode: 'remote', url: 'https://cn-shanghai-alicloud.api.clickzetta.com', accessToken: 'pat_0123456789abcdef', instance: 'acme', workspace: 'prod_ws' });
+    expect(c.logLevel).toBe('debug');
+    expect(c.databasePath).toBe('/var/lib/sob.db');
+  });
+
+  it('names each missing variable of a half-set Studio configuration, one line each', () => {
+    const p = problems({ STUDIO_URL: STUDIO.STUDIO_URL, STUDIO_INSTANCE: 'acme' });
+    expect(p).toHaveLength(2);
+    expect(p[0]).toMatch(/^STUDIO_ACCESS_TOKEN is missing .*personal access token/);
+    expect(p[1]).toMatch(/^STUDIO_WORKSPACE is missing/);
+  });
+
+  it('reports every bad value at once, with the fix', () => {
+    const p = problems({ ...STUDIO, STUDIO_URL: 'ftp://x', STUDIO_INSTANCE: 'a b', LOG_LEVEL: 'loud', DATABASE_PATH: '  ', STUDIO_TIMEOUT_MS: '5' });
+    expect(p.map((x) => x.split(' ')[0])).toEqual(['STUDIO_URL', 'STUDIO_INSTANCE', 'LOG_LEVEL', 'DATABASE_PATH', 'STUDIO_TIMEOUT_MS']);
+    expect(p[2]).toContain('use one of fatal, error, warn, info');
+  });
+
+  it('never echoes the access token in a problem', () => {
+    const p = problems({ ...STUDIO, STUDIO_ACCESS_TOKEN: 'short' });
+    expect(p.join('\n')).not.toContain('short"');
+    expect(p[0]).toMatch(/^STUDIO_ACCESS_TOKEN looks too short/);
+  });
+});
