@@ -185,6 +185,17 @@ export class SandboxStore {
     return this.db.transaction(fn)();
   }
 
+  private insertRow(table: string, row: object): void {
+    const cols = Object.keys(row);
+    this.db.prepare(`INSERT INTO ${table}(${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`).run(row);
+  }
+
+  private updateRow(table: string, id: number, patch: object): void {
+    const cols = Object.keys(patch);
+    if (cols.length === 0) return;
+    this.db.prepare(`UPDATE ${table} SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`).run({ ...patch, id });
+  }
+
   // ---- folders --------------------------------------------------------------------------------
   insertFolder(f: Omit<FolderRow, 'id'> & { id?: number }): number {
     const id = f.id ?? this.nextId('folders');
@@ -230,8 +241,7 @@ export class SandboxStore {
       created_at: t.created_at,
       updated_at: t.updated_at ?? t.created_at,
     };
-    const cols = Object.keys(row);
-    this.db.prepare(`INSERT INTO tasks(${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`).run(row);
+    this.insertRow('tasks', row);
     return id;
   }
 
@@ -248,9 +258,7 @@ export class SandboxStore {
   }
 
   updateTask(id: number, patch: Partial<Omit<TaskRow, 'id'>>): void {
-    const cols = Object.keys(patch);
-    if (cols.length === 0) return;
-    this.db.prepare(`UPDATE tasks SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`).run({ ...patch, id });
+    this.updateRow('tasks', id, patch);
   }
 
   deps(task: TaskRow): { taskId: number; taskName: string }[] {
@@ -288,8 +296,7 @@ export class SandboxStore {
       skip_upstream: r.skip_upstream ?? 0,
       attempts: r.attempts ?? 0,
     };
-    const cols = Object.keys(row);
-    this.db.prepare(`INSERT INTO runs(${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`).run(row);
+    this.insertRow('runs', row);
     return id;
   }
 
@@ -298,9 +305,7 @@ export class SandboxStore {
   }
 
   updateRun(id: number, patch: Partial<Omit<RunRow, 'id'>>): void {
-    const cols = Object.keys(patch);
-    if (cols.length === 0) return;
-    this.db.prepare(`UPDATE runs SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`).run({ ...patch, id });
+    this.updateRow('runs', id, patch);
   }
 
   /** Runs not yet in a terminal state (success, failed, upstream failed), oldest plan first. */
@@ -324,9 +329,7 @@ export class SandboxStore {
   // ---- attempts -------------------------------------------------------------------------------
   insertAttempt(a: Omit<AttemptRow, 'id'>): number {
     const id = this.nextId('attempts');
-    this.db
-      .prepare('INSERT INTO attempts(id, run_id, seq, created_at, start_time, end_time, finish_result, log, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(id, a.run_id, a.seq, a.created_at, a.start_time, a.end_time, a.finish_result, a.log, a.created_by);
+    this.insertRow('attempts', { id, ...a });
     return id;
   }
 
@@ -343,17 +346,13 @@ export class SandboxStore {
   }
 
   updateAttempt(id: number, patch: Partial<Omit<AttemptRow, 'id'>>): void {
-    const cols = Object.keys(patch);
-    if (cols.length === 0) return;
-    this.db.prepare(`UPDATE attempts SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`).run({ ...patch, id });
+    this.updateRow('attempts', id, patch);
   }
 
   // ---- jobs, data sources, cron cursors ---------------------------------------------------------
   insertJob(j: Omit<JobRow, 'id'>): number {
     const id = this.nextId('jobs');
-    this.db
-      .prepare('INSERT INTO jobs(id, task_id, name, created_by, biz_start, biz_end, vc_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(id, j.task_id, j.name, j.created_by, j.biz_start, j.biz_end, j.vc_code, j.created_at);
+    this.insertRow('jobs', { id, ...j });
     return id;
   }
 
