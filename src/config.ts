@@ -4,6 +4,7 @@
  * Every problem is reported as one line naming the variable and how to fix it;
  * start-up stops when there is any (see `ConfigError`).
  */
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 
@@ -24,7 +25,23 @@ export interface AppConfig {
   /** Embedded sandbox: port (0 = any free port) and database file. */
   sandboxPort: number;
   sandboxDbPath: string;
+  slack: SlackConfig;
+  /** YAML policy file: who may do what; unset ⇒ everyone is a viewer. */
+  policyFile: string | undefined;
+  /** How often a rerun started from Slack is checked until it finishes. */
+  runWatchSeconds: number;
+  /** Window within which an identical operation is answered with the first result. */
+  idempotencyWindowSeconds: number;
 }
+
+/**
+ * Slack: Socket Mode when SLACK_APP_TOKEN is set, HTTP mode otherwise; `none` when no Slack token
+ * is set at all (the local playground plays Slack's part then).
+ */
+export type SlackConfig =
+  | { mode: 'none'; port: number; apiUrl: string | undefined }
+  | { mode: 'http'; botToken: string; signingSecret: string; port: number; apiUrl: string | undefined }
+  | { mode: 'socket'; botToken: string; appToken: string; signingSecret: string | undefined; port: number; apiUrl: string | undefined };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -50,6 +67,14 @@ const FIXES: Record<string, string> = {
   DATABASE_PATH: 'set it to a writable file path, e.g. ./data/studio-ops.db',
   STUDIO_TIMEOUT_MS: 'use a whole number of milliseconds between 1000 and 600000',
   SANDBOX_PORT: 'use a port number from 0 to 65535 (0 picks a free port)',
+  PORT: 'use a port number from 0 to 65535',
+  SLACK_BOT_TOKEN: 'copy the Bot User OAuth Token (xoxb-…) from your app\'s OAuth & Permissions page',
+  SLACK_SIGNING_SECRET: 'copy the Signing Secret from your app\'s Basic Information page (needed in HTTP mode)',
+  SLACK_APP_TOKEN: 'create an app-level token (xapp-…) with connections:write under Basic Information → App-Level Tokens',
+  SLACK_API_URL: 'use an http(s) URL ending in /api/, e.g. http://127.0.0.1:3001/api/',
+  POLICY_FILE: 'point it at a readable YAML policy file (see README, "Permissions")',
+  RUN_WATCH_SECONDS: 'use a whole number of seconds from 1 to 3600',
+  IDEMPOTENCY_WINDOW_SECONDS: 'use a whole number of seconds from 1 to 86400',
 };
 
 function blank(v: string | undefined): boolean {
@@ -114,6 +139,45 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // The sandbox keeps its workspace next to the bot's own database (in memory when that is).
   const sandboxDbPath = databasePath === ':memory:' ? ':memory:' : join(dirname(databasePath), 'sandbox.db');
 
+  const intVar = (name: string, def: number, min: number, max: number): number => {
+    if (blank(env[name])) return def;
+    const r = z.coerce.number().int().min(min).max(max).safeParse(env[name]);
+    if (r.success) return r.data;
+    complain(name, `is ${JSON.stringify(env[name])}`);
+    return def;
+  };
+  const port = intVar('PORT', 3000, 0, 65535);
+  const runWatchSeconds = intVar('RUN_WATCH_SECONDS', 15, 1, 3600);
+  const idempotencyWindowSeconds = intVar('IDEMPOTENCY_WINDOW_SECONDS', 600, 1, 86_400);
+
+  let apiUrl: string | undefined;
+  if (!blank(env.SLACK_API_URL)) {
+    const u = studioUrl.safeParse(env.SLACK_API_URL!.trim());
+    if (u.success) apiUrl = env.SLACK_API_URL!.trim().replace(/\/?$/, '/');
+    else complain('SLACK_API_URL', `is not a valid URL (${JSON.stringify(env.SLACK_API_URL)})`);
+  }
+  let slack: SlackConfig = { mode: 'none', port, apiUrl };
+  const botToken = env.SLACK_BOT_TOKEN?.trim();
+  const appToken = env.SLACK_APP_TOKEN?.trim();
+  const signingSecret = env.SLACK_SIGNING_SECRET?.trim();
+  if (botToken || appToken || signingSecret) {
+    if (!botToken) complain('SLACK_BOT_TOKEN', 'is missing (other SLACK_* variables are set)');
+    else if (!/^xox[bp]-/.test(botToken)) complain('SLACK_BOT_TOKEN', 'does not look like a bot token (it starts with xoxb-)');
+    if (appToken) {
+      if (!appToken.startsWith('xapp-')) complain('SLACK_APP_TOKEN', 'does not look like an app-level token (it starts with xapp-)');
+      slack = { mode: 'socket', botToken: botToken ?? '', appToken, signingSecret: signingSecret || undefined, port, apiUrl };
+    } else {
+      if (!signingSecret) complain('SLACK_SIGNING_SECRET', 'is missing (HTTP mode verifies every request with it; or set SLACK_APP_TOKEN for Socket Mode)');
+      slack = { mode: 'http', botToken: botToken ?? '', signingSecret: signingSecret ?? '', port, apiUrl };
+    }
+  }
+
+  let policyFile: string | undefined;
+  if (!blank(env.POLICY_FILE)) {
+    policyFile = env.POLICY_FILE!.trim();
+    if (!existsSync(policyFile)) complain('POLICY_FILE', `names ${JSON.stringify(policyFile)}, which does not exist`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { studio, databasePath, logLevel, studioTimeoutMs, sandboxPort, sandboxDbPath };
+  return { studio, databasePath, logLevel, studioTimeoutMs, sandboxPort, sandboxDbPath, slack, policyFile, runWatchSeconds, idempotencyWindowSeconds };
 }

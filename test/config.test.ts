@@ -27,6 +27,10 @@ describe('loadConfig', () => {
       studioTimeoutMs: 60_000,
       sandboxPort: 0,
       sandboxDbPath: 'data/sandbox.db',
+      slack: { mode: 'none', port: 3000, apiUrl: undefined },
+      policyFile: undefined,
+      runWatchSeconds: 15,
+      idempotencyWindowSeconds: 600,
     });
   });
 
@@ -54,5 +58,25 @@ describe('loadConfig', () => {
     const p = problems({ ...STUDIO, STUDIO_ACCESS_TOKEN: 'short' });
     expect(p.join('\n')).not.toContain('short"');
     expect(p[0]).toMatch(/^STUDIO_ACCESS_TOKEN looks too short/);
+  });
+
+  it('picks HTTP mode with a bot token and signing secret, Socket Mode with an app token', () => {
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2', SLACK_SIGNING_SECRET: 'abc', PORT: '3100', SLACK_API_URL: 'http://127.0.0.1:9/api' }).slack).toEqual({
+      mode: 'http',
+      botToken: 'xoxb-1-2',
+      signingSecret: 'abc',
+      port: 3100,
+      apiUrl: 'http://127.0.0.1:9/api/',
+    });
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2', SLACK_APP_TOKEN: 'xapp-1' }).slack.mode).toBe('socket');
+  });
+
+  it('explains a half-set Slack configuration and a missing policy file', () => {
+    const p = problems({ SLACK_BOT_TOKEN: 'xoxb-1', POLICY_FILE: '/nonexistent/policy.yml' });
+    expect(p).toEqual([
+      expect.stringMatching(/^SLACK_SIGNING_SECRET is missing .*Signing Secret/),
+      expect.stringMatching(/^POLICY_FILE names "\/nonexistent\/policy.yml", which does not exist/),
+    ]);
+    expect(problems({ SLACK_SIGNING_SECRET: 's' })[0]).toMatch(/^SLACK_BOT_TOKEN is missing/);
   });
 });

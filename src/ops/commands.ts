@@ -1,0 +1,220 @@
+/**
+ * The `/cz` command language: text → a typed command, or an error that says what was wrong with a
+ * correct example. Knows nothing of Slack beyond the mention syntax `<@U123|name>`.
+ */
+import { z } from 'zod';
+import { closeMatches } from '../studio/close-matches.js';
+import { isValidDate } from '../studio/dates.js';
+import { RUN_STATUS_GROUPS, type RunStatusGroup, type TaskKind, TASK_KINDS, taskKindByKey } from '../studio/enums.js';
+
+export type CzCommand =
+  | { name: 'help'; topic?: string }
+  | { name: 'tasks'; folder?: string; type?: TaskKind; nameLike?: string }
+  | { name: 'task'; task: string }
+  | { name: 'runs'; task: string; status?: RunStatusGroup; sinceMs: number; sinceText: string }
+  | { name: 'run'; runId: number }
+  | { name: 'logs'; runId: number; attempt?: number; tail: number }
+  | { name: 'deps'; task: string }
+  | { name: 'rerun'; runId: number }
+  | { name: 'backfill'; task: string; from: string; to: string }
+  | { name: 'stop'; runId: number }
+  | { name: 'audit'; userId?: string; task?: string; sinceMs: number; sinceText: string }
+  | { name: 'whoami' };
+
+export interface SubcommandHelp {
+  name: CzCommand['name'];
+  usage: string;
+  example: string;
+  description: string;
+}
+
+export const SUBCOMMANDS: readonly SubcommandHelp[] = [
+  { name: 'help', usage: 'help [subcommand]', example: '/cz help backfill', description: 'every subcommand with an example' },
+  { name: 'tasks', usage: 'tasks [folder] [--type T] [--name text]', example: '/cz tasks ecommerce_dw --type SQL', description: 'list tasks, optionally in one folder' },
+  { name: 'task', usage: 'task <task>', example: '/cz task 04_transform_ods_to_dwd', description: 'type, status, owner, schedule with next runs, dependencies, latest run' },
+  { name: 'runs', usage: 'runs <task> [--status failed|running|success|waiting] [--since 3d]', example: '/cz runs 04_transform_ods_to_dwd --status failed --since 7d', description: 'recent runs of a task' },
+  { name: 'run', usage: 'run <run-id>', example: '/cz run 7000022', description: 'a run: detail, attempts and the end of its log' },
+  { name: 'logs', usage: 'logs <run-id> [--attempt N] [--tail N]', example: '/cz logs 7000022 --tail 50', description: "a run's log, redacted, page by page" },
+  { name: 'deps', usage: 'deps <task>', example: '/cz deps 04_transform_ods_to_dwd', description: 'upstream and downstream tasks' },
+  { name: 'rerun', usage: 'rerun <run-id>', example: '/cz rerun 7000022', description: 'rerun a finished run (asks to confirm)' },
+  { name: 'backfill', usage: 'backfill <task> <from> <to>', example: '/cz backfill 04_transform_ods_to_dwd 2026-11-01 2026-11-03', description: 'backfill business dates (opens a preview)' },
+  { name: 'stop', usage: 'stop <run-id>', example: '/cz stop 7000022', description: 'stop a running or waiting run (asks to confirm)' },
+  { name: 'audit', usage: 'audit [--user @x] [--task t] [--since 7d]', example: '/cz audit --task 04_transform_ods_to_dwd --since 7d', description: 'who did what, when' },
+  { name: 'whoami', usage: 'whoami', example: '/cz whoami', description: 'your roles' },
+];
+
+export type ParseResult = { ok: true; command: CzCommand } | { ok: false; error: string; usage?: string; example?: string };
+
+const MAX_SINCE_MS = 90 * 86_400_000;
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** Split on white space, keeping "quoted strings" together. */
+export function tokenize(text: string): string[] {
+  const out: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) out.push(m[1] ?? m[2] ?? m[3]!);
+  return out;
+}
+
+function help(name: CzCommand['name']): SubcommandHelp {
+  return SUBCOMMANDS.find((s) => s.name === name)!;
+}
+
+class UsageError extends Error {}
+
+function parseFlags(tokens: string[], allowed: readonly string[]): { positional: string[]; flags: Record<string, string> } {
+  const positional: string[] = [];
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (!t.startsWith('--')) {
+      positional.push(t);
+      continue;
+    }
+    const [rawName, inline] = t.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    const name = rawName.toLowerCase();
+    if (!allowed.includes(name)) {
+      throw new UsageError(allowed.length ? `Unknown option --${rawName}. This subcommand takes ${allowed.map((a) => `--${a}`).join(', ')}.` : `Unknown option --${rawName}: this subcommand takes no options.`);
+    }
+    const value = inline ?? tokens[++i];
+    if (value === undefined || value.startsWith('--')) throw new UsageError(`Option --${name} needs a value.`);
+    if (flags[name] !== undefined) throw new UsageError(`Option --${name} is given twice.`);
+    flags[name] = value;
+  }
+  return { positional, flags };
+}
+
+function exactly(positional: string[], names: string[]): string[] {
+  if (positional.length < names.length) throw new UsageError(`Missing ${names.slice(positional.length).map((n) => `<${n}>`).join(' ')}.`);
+  if (positional.length > names.length) throw new UsageError(`Unexpected extra argument${positional.length - names.length > 1 ? 's' : ''}: ${positional.slice(names.length).join(' ')}.`);
+  return positional;
+}
+
+function runId(text: string): number {
+  const r = z.string().regex(/^\d{1,15}$/).safeParse(text);
+  if (!r.success) throw new UsageError(`"${text}" is not a run id: a run id is a number, as in Studio's run link (…/ops/taskInst/<run-id>).`);
+  return Number(text);
+}
+
+function date(text: string, what: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) throw new UsageError(`<${what}> "${text}" is not a date: write it as YYYY-MM-DD.`);
+  if (!isValidDate(text)) throw new UsageError(`<${what}> ${text} is not a calendar date.`);
+  return text;
+}
+
+export function parseSince(text: string): number {
+  const m = /^(\d{1,4})([mhdw])$/.exec(text.trim().toLowerCase());
+  if (!m) throw new UsageError(`--since "${text}" is not a duration: use a number and a unit, e.g. 30m, 12h, 3d or 2w.`);
+  const ms = Number(m[1]) * UNIT_MS[m[2]!]!;
+  if (ms <= 0) throw new UsageError('--since must be more than zero.');
+  if (ms > MAX_SINCE_MS) throw new UsageError('--since can reach back 90 days at most (e.g. --since 90d).');
+  return ms;
+}
+
+function positiveInt(text: string, what: string, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) throw new UsageError(`${what} must be a whole number from 1 to ${max}, got "${text}".`);
+  return Number(text);
+}
+
+/** A Slack user reference: `<@U123|name>`, `<@U123>` or `U123`. */
+function userRef(text: string): string {
+  const m = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/.exec(text) ?? /^([UW][A-Z0-9]{2,})$/.exec(text);
+  if (!m) throw new UsageError(`--user "${text}" is not a Slack user: mention them, e.g. --user @alice.`);
+  return m[1]!;
+}
+
+export function parseCzCommand(text: string): ParseResult {
+  const tokens = tokenize(text.trim());
+  const sub = (tokens.shift() ?? 'help').toLowerCase();
+  const known = SUBCOMMANDS.find((s) => s.name === sub);
+  if (!known) {
+    const near = closeMatches(sub, SUBCOMMANDS, (s) => s.name, 3).map((s) => `\`${s.name}\``);
+    return {
+      ok: false,
+      error: `Unknown subcommand \`${sub}\`.${near.length ? ` Did you mean ${near.join(' or ')}?` : ''} Try \`/cz help\` for the list.`,
+      example: '/cz help',
+    };
+  }
+  try {
+    return { ok: true, command: parseKnown(known.name, tokens) };
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    return { ok: false, error: e.message, usage: `/cz ${known.usage}`, example: known.example };
+  }
+}
+
+function parseKnown(name: CzCommand['name'], tokens: string[]): CzCommand {
+  switch (name) {
+    case 'help': {
+      const { positional } = parseFlags(tokens, []);
+      if (positional.length > 1) throw new UsageError('`help` takes at most one subcommand name.');
+      return { name, topic: positional[0]?.toLowerCase() };
+    }
+    case 'whoami':
+      exactly(parseFlags(tokens, []).positional, []);
+      return { name };
+    case 'tasks': {
+      const { positional, flags } = parseFlags(tokens, ['type', 'name']);
+      if (positional.length > 1) throw new UsageError(`Unexpected extra argument: ${positional.slice(1).join(' ')}. Quote names with spaces.`);
+      let type: TaskKind | undefined;
+      if (flags.type) {
+        type = taskKindByKey(flags.type);
+        if (!type) throw new UsageError(`--type "${flags.type}" is not a task type. Types: ${TASK_KINDS.map((k) => k.key).join(', ')}.`);
+      }
+      return { name, folder: positional[0], type, nameLike: flags.name };
+    }
+    case 'task':
+    case 'deps': {
+      const [task] = exactly(parseFlags(tokens, []).positional, ['task']);
+      return { name, task: task! };
+    }
+    case 'runs': {
+      const { positional, flags } = parseFlags(tokens, ['status', 'since']);
+      const [task] = exactly(positional, ['task']);
+      let status: RunStatusGroup | undefined;
+      if (flags.status) {
+        const s = flags.status.toLowerCase();
+        if (!['failed', 'running', 'success', 'waiting'].includes(s)) throw new UsageError(`--status "${flags.status}" must be one of failed, running, success, waiting.`);
+        status = s as RunStatusGroup;
+        void RUN_STATUS_GROUPS[status];
+      }
+      const sinceText = flags.since ?? '7d';
+      return { name, task: task!, status, sinceMs: parseSince(sinceText), sinceText };
+    }
+    case 'run':
+    case 'rerun':
+    case 'stop': {
+      const [id] = exactly(parseFlags(tokens, []).positional, ['run-id']);
+      return { name, runId: runId(id!) };
+    }
+    case 'logs': {
+      const { positional, flags } = parseFlags(tokens, ['attempt', 'tail']);
+      const [id] = exactly(positional, ['run-id']);
+      return {
+        name,
+        runId: runId(id!),
+        attempt: flags.attempt === undefined ? undefined : positiveInt(flags.attempt, '--attempt', 100),
+        tail: flags.tail === undefined ? 40 : positiveInt(flags.tail, '--tail', 1000),
+      };
+    }
+    case 'backfill': {
+      const [task, fromText, toText] = exactly(parseFlags(tokens, []).positional, ['task', 'from', 'to']);
+      const from = date(fromText!, 'from');
+      const to = date(toText!, 'to');
+      if (from > to) throw new UsageError(`<from> ${from} is after <to> ${to}: did you mean \`${to} ${from}\`?`);
+      return { name, task: task!, from, to };
+    }
+    case 'audit': {
+      const { positional, flags } = parseFlags(tokens, ['user', 'task', 'since']);
+      exactly(positional, []);
+      const sinceText = flags.since ?? '7d';
+      return { name, userId: flags.user ? userRef(flags.user) : undefined, task: flags.task, sinceMs: parseSince(sinceText), sinceText };
+    }
+  }
+}
+
+export function helpFor(name: string): SubcommandHelp | undefined {
+  return SUBCOMMANDS.find((s) => s.name === name);
+}
+
+export { help as subcommandHelp };

@@ -1,0 +1,577 @@
+/**
+ * Operations that change Studio — rerun, stop, backfill — on one path for slash commands, buttons
+ * and modals:
+ *
+ * 1. policy: the acting (clicking) user is authorised at the moment of the click;
+ * 2. confirmation: rerun/stop are prepared, then confirmed; a backfill is previewed (dry run) and
+ *    submitted, and over the role's limit it waits for a different admin's approval;
+ * 3. idempotency: the same actor, action, target and parameters within the window answer with the
+ *    first result and make no second Studio write;
+ * 4. audit: `requested` before Studio is called, then the outcome with Studio's request id;
+ *    refusals are audited too; `reconcile()` settles what a crash left `requested`;
+ * 5. a write whose outcome is unknown (timeout, 5xx) is never resent: Studio's state is re-read.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AuditLog, AuditOutcome, AuditSource } from '../store/audit.js';
+import { type OperationRecord, type OperationStore, idempotencyKey } from '../store/operations.js';
+import type { StudioClient } from '../studio/client.js';
+import { datesBetween, formatDate } from '../studio/dates.js';
+import { RUN_STATUS, RUN_STATUS_GROUPS, isTerminalStatus } from '../studio/enums.js';
+import { StudioError, TaskLookupError } from '../studio/errors.js';
+import type { Run, TaskSummary } from '../studio/models.js';
+import { type Policy, type PolicyTarget, type Role, roleRank } from './policy.js';
+import { RunLookupError, getRunOrExplain } from './read.js';
+
+export interface Actor {
+  userId: string;
+  userName?: string;
+  teamId?: string;
+  channelId?: string;
+  source: AuditSource;
+}
+
+/** Where to tell the person how their operation ended later (opaque to the core). */
+export interface ReplyHandle {
+  channelId?: string;
+  messageTs?: string;
+  responseUrl?: string;
+}
+
+export interface Directory {
+  /** User groups the user belongs to (for policy grants by group). */
+  groupsOf(userId: string): Promise<string[]>;
+}
+
+export type RefusalReason = 'permission' | 'channel' | 'invalid' | 'state' | 'not_found' | 'expired' | 'two_person';
+
+export interface Refusal {
+  kind: 'refused';
+  reason: RefusalReason;
+  message: string;
+}
+
+export interface Confirmation {
+  kind: 'confirm';
+  op: OperationRecord;
+  title: string;
+  details: string[];
+  link: string;
+}
+
+export interface OpOutcome {
+  kind: 'done';
+  op: OperationRecord;
+  status: 'succeeded' | 'failed' | 'unknown';
+  message: string;
+  link: string | undefined;
+  runId?: number;
+  jobId?: number;
+  studioRequestId?: string;
+  /** This answer repeats the first result of an identical operation (double click, retry). */
+  duplicate: boolean;
+}
+
+export interface BackfillInput {
+  task: string;
+  from: string;
+  to: string;
+  vcCode?: string;
+}
+
+export interface BackfillPreview {
+  kind: 'preview';
+  task: TaskSummary;
+  folder: string | undefined;
+  from: string;
+  to: string;
+  dates: string[];
+  vcCode: string | undefined;
+  downstream: { taskId: number; name: string }[];
+  conflicts: Run[];
+  role: Role;
+  limitDays: number;
+  needsApproval: boolean;
+  link: string;
+}
+
+export interface AwaitingApproval {
+  kind: 'approval';
+  op: OperationRecord;
+  preview: BackfillPreview;
+}
+
+export interface OperationsDeps {
+  studio: StudioClient;
+  audit: AuditLog;
+  ops: OperationStore;
+  policy: Policy;
+  directory?: Directory;
+  now?: () => number;
+  /** Identical operations within this window answer with the first result. */
+  windowMs?: number;
+  /** How long a Confirm button stays valid. */
+  confirmTtlMs?: number;
+  /** How long an approval request stays valid. */
+  approvalTtlMs?: number;
+}
+
+/** A backfill may never cover more than this many business dates, whatever the role. */
+export const BACKFILL_HARD_LIMIT_DAYS = 366;
+
+type Params = Record<string, unknown>;
+
+type SendResult = Omit<OpOutcome, 'kind' | 'op' | 'duplicate' | 'studioRequestId'> & { requestId?: string };
+
+export class OperationsService {
+  private readonly now: () => number;
+  private readonly windowMs: number;
+  private readonly confirmTtlMs: number;
+  private readonly approvalTtlMs: number;
+
+  constructor(private readonly d: OperationsDeps) {
+    this.now = d.now ?? Date.now;
+    this.windowMs = d.windowMs ?? 10 * 60_000;
+    this.confirmTtlMs = d.confirmTtlMs ?? 15 * 60_000;
+    this.approvalTtlMs = d.approvalTtlMs ?? 24 * 3_600_000;
+  }
+
+  // ---- authorisation ----------------------------------------------------------------------------
+
+  async roleOf(actor: Actor, target?: PolicyTarget): Promise<Role> {
+    const groups = this.d.policy.usesGroups && this.d.directory ? await this.d.directory.groupsOf(actor.userId) : [];
+    return this.d.policy.roleFor({ userId: actor.userId, groups }, target);
+  }
+
+  async grantsOf(actor: Actor) {
+    const groups = this.d.policy.usesGroups && this.d.directory ? await this.d.directory.groupsOf(actor.userId) : [];
+    return { grants: this.d.policy.grantsFor({ userId: actor.userId, groups }), configured: this.d.policy.configured, file: this.d.policy.file };
+  }
+
+  private async authorise(actor: Actor, action: string, need: Role, target: PolicyTarget): Promise<Refusal | { kind: 'allowed'; role: Role }> {
+    if (!this.d.policy.channelAllowed(actor.channelId)) {
+      return { kind: 'refused', reason: 'channel', message: `Operations are not allowed in this channel by the policy (limits.allowed_channels). Run \`${action}\` from an allowed channel or a DM with the bot.` };
+    }
+    const role = await this.roleOf(actor, target);
+    if (roleRank(role) < roleRank(need)) {
+      const what = target.task ? `${target.folder ?? '?'}/${target.task}` : (target.folder ?? 'this workspace');
+      return {
+        kind: 'refused',
+        reason: 'permission',
+        message: `You are ${role === 'admin' ? 'an' : 'a'} *${role}* for \`${what}\`; *${action}* needs *${need}*.\n${this.d.policy.howToGrant(actor.userId, need, target)}`,
+      };
+    }
+    return { kind: 'allowed', role };
+  }
+
+  private auditEvent(actor: Actor, e: { opId: string; action: string; target: string; taskName?: string; params: Params; outcome: AuditOutcome; error?: string; requestId?: string; key?: string }) {
+    this.d.audit.append({
+      at: this.now(),
+      opId: e.opId,
+      actorId: actor.userId,
+      actorName: actor.userName,
+      teamId: actor.teamId,
+      channelId: actor.channelId,
+      source: actor.source,
+      action: e.action,
+      target: e.target,
+      taskName: e.taskName,
+      params: e.params,
+      outcome: e.outcome,
+      error: e.error,
+      studioRequestId: e.requestId,
+      idempotencyKey: e.key,
+    });
+  }
+
+  /** Audit a refusal and return it. */
+  refuse(actor: Actor, action: string, target: string, params: Params, refusal: Refusal, taskName?: string): Refusal {
+    this.auditEvent(actor, { opId: randomUUID(), action, target, taskName, params, outcome: 'refused', error: refusal.message });
+    return refusal;
+  }
+
+  /** Turn a lookup error into an audited refusal; anything else is rethrown. */
+  private refuseLookup(actor: Actor, action: string, target: string, params: Params, e: unknown): Refusal {
+    if (e instanceof TaskLookupError || e instanceof RunLookupError) {
+      return this.refuse(actor, action, target, params, { kind: 'refused', reason: 'not_found', message: e.message });
+    }
+    throw e;
+  }
+
+  private async taskOfRun(run: Run): Promise<{ folder: string | undefined; task: string }> {
+    const task = await this.d.studio.getTask(run.taskId);
+    return { folder: task.folderName, task: task.name };
+  }
+
+  // ---- rerun and stop: prepare, then confirm ---------------------------------------------------
+
+  async requestRerun(actor: Actor, runId: number): Promise<Confirmation | Refusal> {
+    return this.prepareRunOp(actor, 'rerun', runId);
+  }
+
+  async requestStop(actor: Actor, runId: number): Promise<Confirmation | Refusal> {
+    return this.prepareRunOp(actor, 'stop', runId);
+  }
+
+  private async prepareRunOp(actor: Actor, action: 'rerun' | 'stop', runId: number): Promise<Confirmation | Refusal> {
+    const target = `run:${runId}`;
+    let run: Run;
+    try {
+      run = await getRunOrExplain(this.d.studio, runId);
+    } catch (e) {
+      return this.refuseLookup(actor, action, target, { runId }, e);
+    }
+    const where = await this.taskOfRun(run);
+    const params = { runId, taskId: run.taskId, folder: where.folder };
+    const auth = await this.authorise(actor, action, 'operator', where);
+    if (auth.kind === 'refused') return this.refuse(actor, action, target, params, auth, run.taskName);
+    const stateProblem = runStateProblem(action, run);
+    if (stateProblem) return this.refuse(actor, action, target, params, { kind: 'refused', reason: 'state', message: stateProblem }, run.taskName);
+    const op = this.d.ops.create({
+      action,
+      target,
+      taskName: run.taskName,
+      params,
+      requestedBy: actor.userId,
+      requestedByName: actor.userName ?? null,
+      teamId: actor.teamId ?? null,
+      channelId: actor.channelId ?? null,
+      source: actor.source,
+      status: 'awaiting_confirmation',
+      expiresAt: this.now() + this.confirmTtlMs,
+    });
+    const verb = action === 'rerun' ? 'Rerun' : 'Stop';
+    return {
+      kind: 'confirm',
+      op,
+      title: `${verb} run ${runId} of ${run.taskName}?`,
+      details: [
+        `Task \`${run.taskName}\`${where.folder ? ` in \`${where.folder}\`` : ''}, business date ${run.bizDate ?? '—'}`,
+        `Now ${run.status.label}${run.failMsg ? `: ${run.failMsg.slice(0, 200)}` : ''}`,
+        action === 'rerun' ? 'Studio starts a new attempt of this run.' : 'Studio kills the run; it ends as FAILED (killed).',
+      ],
+      link: this.d.studio.runLink(runId),
+    };
+  }
+
+  async cancel(actor: Actor, opId: string): Promise<{ kind: 'cancelled'; op: OperationRecord } | Refusal> {
+    const op = this.d.ops.get(opId);
+    if (!op) return { kind: 'refused', reason: 'expired', message: 'This request is no longer known; nothing was done.' };
+    if (!this.d.ops.transition(opId, ['awaiting_confirmation'], 'cancelled')) {
+      return { kind: 'refused', reason: 'state', message: `This request is already ${op.status.replace('_', ' ')}.` };
+    }
+    this.auditEvent(actor, { opId, action: op.action, target: op.target, taskName: op.taskName ?? undefined, params: op.params, outcome: 'cancelled' });
+    return { kind: 'cancelled', op: this.d.ops.get(opId)! };
+  }
+
+  /** The Confirm click: the clicking user is authorised now, then the operation runs once. */
+  async confirm(actor: Actor, opId: string, reply: ReplyHandle = {}): Promise<OpOutcome | Refusal> {
+    const op = this.d.ops.get(opId);
+    if (!op) return { kind: 'refused', reason: 'expired', message: 'This confirmation is no longer known; nothing was done. Ask again.' };
+    const finished = this.previousOutcome(op);
+    if (finished) return finished;
+    if (op.status === 'cancelled') return { kind: 'refused', reason: 'state', message: 'This request was cancelled; nothing was done.' };
+    if (op.status !== 'awaiting_confirmation') return { kind: 'refused', reason: 'state', message: `This request is ${op.status.replace('_', ' ')}.` };
+    if (this.now() > op.expiresAt) {
+      this.d.ops.transition(opId, ['awaiting_confirmation'], 'expired');
+      return this.refuse(actor, op.action, op.target, op.params, { kind: 'refused', reason: 'expired', message: 'This confirmation expired (15 minutes); nothing was done. Ask again.' }, op.taskName ?? undefined);
+    }
+    const target = { folder: op.params.folder as string | undefined, task: op.taskName ?? undefined };
+    const auth = await this.authorise(actor, op.action, 'operator', target);
+    if (auth.kind === 'refused') return this.refuse(actor, op.action, op.target, op.params, auth, op.taskName ?? undefined);
+    return this.execute(actor, op, ['awaiting_confirmation'], reply);
+  }
+
+  /** The answer a finished operation gave, for a repeated click. */
+  private previousOutcome(op: OperationRecord): OpOutcome | undefined {
+    if (op.status !== 'succeeded' && op.status !== 'failed' && op.status !== 'unknown') return undefined;
+    const r = (op.result ?? {}) as { message?: string; link?: string; runId?: number; jobId?: number; requestId?: string };
+
+    return { kind: 'done', op, status: op.status, message: r.message ?? '', link: r.link, runId: r.runId, jobId: r.jobId, studioRequestId: r.requestId, duplicate: true };
+  }
+
+  private async execute(actor: Actor, op: OperationRecord, from: OperationRecord['status'][], reply: ReplyHandle): Promise<OpOutcome | Refusal> {
+    const key = idempotencyKey(actor.userId, op.action, op.target, op.params);
+    const claim = this.d.ops.claim(key, op.id, this.windowMs);
+    if (claim.kind === 'duplicate') {
+      const first = this.d.ops.get(claim.opId);
+      this.d.ops.transition(op.id, from, (first?.status as 'succeeded' | 'failed' | 'unknown') ?? 'succeeded', first?.result);
+      const prev = first ? this.previousOutcome(first) : undefined;
+      if (prev) return { ...prev, op: this.d.ops.get(op.id)! };
+    }
+    if (claim.kind === 'in_progress') {
+      return { kind: 'refused', reason: 'state', message: 'The same operation is already being sent to Studio; its result will appear here.' };
+    }
+    if (!this.d.ops.transition(op.id, from, 'executing')) {
+      const again = this.d.ops.get(op.id)!;
+      return this.previousOutcome(again) ?? { kind: 'refused', reason: 'state', message: 'This request is already being handled.' };
+    }
+    const base = { opId: op.id, action: op.action, target: op.target, taskName: op.taskName ?? undefined, params: op.params, key };
+
+    // State may have changed since the request: check again before writing.
+    if (op.action === 'rerun' || op.action === 'stop') {
+      const run = await getRunOrExplain(this.d.studio, Number(op.params.runId)).catch(() => undefined);
+      const problem = run ? runStateProblem(op.action, run) : undefined;
+      if (problem) {
+        this.d.ops.transition(op.id, ['executing'], 'failed', { message: problem });
+        this.d.ops.settle(key, 'failed', { message: problem });
+        this.auditEvent(actor, { ...base, outcome: 'refused', error: problem });
+        return { kind: 'refused', reason: 'state', message: problem };
+      }
+    }
+
+    this.auditEvent(actor, { ...base, outcome: 'requested' });
+    const requestedAt = this.now();
+    const result = await this.send(actor, op, requestedAt);
+    this.auditEvent(actor, { ...base, outcome: result.status, error: result.status === 'succeeded' ? undefined : result.message, requestId: result.requestId });
+    const stored = { message: result.message, link: result.link, runId: result.runId, jobId: result.jobId, requestId: result.requestId };
+    this.d.ops.settle(key, result.status, stored);
+    this.d.ops.transition(op.id, ['executing'], result.status, stored);
+    if (op.action === 'rerun' && result.status === 'succeeded') {
+      this.d.ops.watch({ runId: Number(op.params.runId), opId: op.id, userId: actor.userId, channelId: reply.channelId ?? null, messageTs: reply.messageTs ?? null, responseUrl: reply.responseUrl ?? null });
+    }
+    const { requestId, ...rest } = result;
+    return { kind: 'done', op: this.d.ops.get(op.id)!, ...rest, studioRequestId: requestId, duplicate: false };
+  }
+
+  /** One Studio write, and what is known of its outcome. */
+  private async send(actor: Actor, op: OperationRecord, requestedAt: number): Promise<SendResult> {
+    const studioActor = `slack:${actor.userName ?? actor.userId}`;
+    const runId = op.params.runId === undefined ? undefined : Number(op.params.runId);
+    try {
+      if (op.action === 'rerun') {
+        await this.d.studio.rerunRun(runId!, { actor: studioActor });
+        return { status: 'succeeded', message: `Rerun of run ${runId} started in Studio. You will see here how it ends.`, link: this.d.studio.runLink(runId!), runId };
+      }
+      if (op.action === 'stop') {
+        await this.d.studio.stopRun(runId!, { actor: studioActor });
+        return { status: 'succeeded', message: `Run ${runId} was stopped.`, link: this.d.studio.runLink(runId!), runId };
+      }
+      const jobId = await this.d.studio.createBackfill({
+        taskId: Number(op.params.taskId),
+        from: String(op.params.from),
+        to: String(op.params.to),
+        vcCode: (op.params.vcCode as string | undefined) ?? undefined,
+        name: backfillJobName(op),
+        actor: studioActor,
+      });
+      return {
+        status: 'succeeded',
+        message: `Backfill of ${op.taskName} for ${op.params.from} … ${op.params.to} (${op.params.days} business date${Number(op.params.days) > 1 ? 's' : ''}) created in Studio as job ${jobId}.`,
+        link: this.d.studio.taskLink(Number(op.params.taskId)),
+        jobId,
+      };
+    } catch (e) {
+      if (!(e instanceof StudioError)) throw e;
+      if (!e.outcomeUnknown) {
+        return { status: 'failed', message: `Studio refused it: ${e.describe()}`, link: runId ? this.d.studio.runLink(runId) : undefined, runId, requestId: e.requestId };
+      }
+      // The write may have happened: find out from Studio instead of sending it again.
+      const verified = await this.verify(op, requestedAt).catch(() => undefined);
+      if (verified?.applied) {
+        return { status: 'succeeded', message: `Studio answered ${e.code}, but re-reading shows it took effect. ${verified.detail}`, link: verified.link, runId, jobId: verified.jobId, requestId: e.requestId };
+      }
+      if (verified && !verified.applied) {
+        return { status: 'failed', message: `Studio failed (${e.describe()}) and re-reading shows nothing changed. It is safe to try again.`, link: verified.link, runId, requestId: e.requestId };
+      }
+      return {
+        status: 'unknown',
+        message: `Studio did not answer clearly (${e.describe()}) and its state could not be re-read. Check in Studio before trying again.`,
+        link: runId ? this.d.studio.runLink(runId) : undefined,
+        runId,
+        requestId: e.requestId,
+      };
+    }
+  }
+
+  /** Did the operation take effect? Read Studio's state (used after an unclear answer and at start-up). */
+  async verify(op: OperationRecord, requestedAt: number): Promise<{ applied: boolean; detail: string; link?: string; jobId?: number }> {
+    if (op.action === 'rerun' || op.action === 'stop') {
+      const runId = Number(op.params.runId);
+      const run = await this.d.studio.getRun(runId);
+      const link = this.d.studio.runLink(runId);
+      if (op.action === 'rerun') {
+        const applied = (run.triggerTime ?? 0) >= requestedAt - 1000 || !isTerminalStatus(run.status.code);
+        return { applied, detail: `Run ${runId} is now ${run.status.label}.`, link };
+      }
+      return { applied: run.status.code === RUN_STATUS.FAILED && run.failType === 'KILLED', detail: `Run ${runId} is now ${run.status.label}.`, link };
+    }
+    const name = backfillJobName(op);
+    const jobs = await this.d.studio.listBackfills({ taskNameLike: op.taskName ?? undefined, pageSize: 100 });
+    const job = jobs.items.find((j) => j.name === name);
+    return { applied: job !== undefined, detail: job ? `Backfill job ${job.id} exists.` : 'No backfill job was created.', link: this.d.studio.taskLink(Number(op.params.taskId)), jobId: job?.id };
+  }
+
+  // ---- backfill --------------------------------------------------------------------------------
+
+  /** The dry run: what a backfill would do, without sending anything. */
+  async previewBackfill(actor: Actor, input: BackfillInput): Promise<BackfillPreview | Refusal> {
+    const params: Params = { task: input.task, from: input.from, to: input.to, vcCode: input.vcCode };
+    const target = `task:${input.task}`;
+    const invalid = backfillDateProblem(input.from, input.to, formatDate(this.now(), this.d.studio.timeZone));
+    if (invalid) return this.refuse(actor, 'backfill', target, params, { kind: 'refused', reason: 'invalid', message: invalid });
+    let task: TaskSummary;
+    try {
+      task = await this.d.studio.resolveTask(input.task);
+    } catch (e) {
+      return this.refuseLookup(actor, 'backfill', target, params, e);
+    }
+    const detail = await this.d.studio.getTask(task.id);
+    const folder = detail.folderName ?? task.folderName;
+    const auth = await this.authorise(actor, 'backfill', 'operator', { folder, task: task.name });
+    if (auth.kind === 'refused') return this.refuse(actor, 'backfill', `task:${task.id}`, params, auth, task.name);
+    let vcCode = input.vcCode;
+    try {
+      const schedule = await this.d.studio.getScheduleDetail(task.id);
+      vcCode ??= schedule.vcCode;
+    } catch (e) {
+      if (e instanceof StudioError && e.kind === 'business') {
+        return this.refuse(actor, 'backfill', `task:${task.id}`, params, { kind: 'refused', reason: 'state', message: `\`${task.name}\` is not deployed, so it cannot be backfilled. Deploy it in Studio first.` }, task.name);
+      }
+      throw e;
+    }
+    const [relations, active] = await Promise.all([
+      this.d.studio.getTaskRelations(task.id, { up: 0, down: 3 }).catch(() => undefined),
+      this.d.studio.listRuns({ taskId: task.id, statuses: [RUN_STATUS.RUNNING, ...RUN_STATUS_GROUPS.waiting.filter((s) => s !== RUN_STATUS.UPSTREAM_FAILED)], pageSize: 50 }),
+    ]);
+    const downstream: { taskId: number; name: string }[] = [];
+    const walk = (n: { downstream: { taskId: number; name: string; downstream: unknown[] }[] }) => {
+      for (const c of n.downstream) {
+        if (!downstream.some((d) => d.taskId === c.taskId)) downstream.push({ taskId: c.taskId, name: c.name });
+        walk(c as never);
+      }
+    };
+    if (relations) walk(relations);
+    const limitDays = this.d.policy.backfillMaxDays(auth.role);
+    const dates = datesBetween(input.from, input.to);
+    return {
+      kind: 'preview',
+      task,
+      folder,
+      from: input.from,
+      to: input.to,
+      dates,
+      vcCode,
+      downstream,
+      conflicts: active.items,
+      role: auth.role,
+      limitDays,
+      needsApproval: dates.length > limitDays,
+      link: this.d.studio.taskLink(task.id),
+    };
+  }
+
+  /** The modal's Submit: run it, or post it for a second admin's approval when over the limit. */
+  async submitBackfill(actor: Actor, input: BackfillInput, reply: ReplyHandle = {}): Promise<OpOutcome | AwaitingApproval | Refusal> {
+    const preview = await this.previewBackfill(actor, input);
+    if (preview.kind === 'refused') return preview;
+    const params: Params = {
+      taskId: preview.task.id,
+      folder: preview.folder,
+      from: preview.from,
+      to: preview.to,
+      days: preview.dates.length,
+      vcCode: preview.vcCode,
+    };
+    const op = this.d.ops.create({
+      action: 'backfill',
+      target: `task:${preview.task.id}`,
+      taskName: preview.task.name,
+      params,
+      requestedBy: actor.userId,
+      requestedByName: actor.userName ?? null,
+      teamId: actor.teamId ?? null,
+      channelId: actor.channelId ?? null,
+      source: actor.source,
+      status: preview.needsApproval ? 'awaiting_approval' : 'awaiting_confirmation',
+      expiresAt: this.now() + (preview.needsApproval ? this.approvalTtlMs : this.confirmTtlMs),
+    });
+    if (preview.needsApproval) {
+      this.auditEvent(actor, { opId: op.id, action: 'backfill', target: op.target, taskName: op.taskName ?? undefined, params, outcome: 'awaiting_approval', error: `${preview.dates.length} days is over the ${preview.role} limit of ${preview.limitDays}` });
+      return { kind: 'approval', op, preview };
+    }
+    return this.execute(actor, op, ['awaiting_confirmation'], reply);
+  }
+
+  /** An admin other than the requester approves: the backfill runs now. */
+  async approve(actor: Actor, opId: string): Promise<OpOutcome | Refusal> {
+    const op = this.d.ops.get(opId);
+    if (!op) return { kind: 'refused', reason: 'expired', message: 'This approval request is no longer known.' };
+    const finished = this.previousOutcome(op);
+    if (finished) return finished;
+    if (op.status !== 'awaiting_approval') return { kind: 'refused', reason: 'state', message: `This request is already ${op.status.replace('_', ' ')}.` };
+    const params = op.params;
+    if (this.now() > op.expiresAt) {
+      this.d.ops.transition(opId, ['awaiting_approval'], 'expired');
+      return this.refuse(actor, 'approve', op.target, params, { kind: 'refused', reason: 'expired', message: 'This approval request expired; nothing was done.' }, op.taskName ?? undefined);
+    }
+    if (actor.userId === op.requestedBy) {
+      return this.refuse(actor, 'approve', op.target, params, { kind: 'refused', reason: 'two_person', message: 'You asked for this backfill, so a different admin must approve it (two-person rule).' }, op.taskName ?? undefined);
+    }
+    const auth = await this.authorise(actor, 'approve a backfill', 'admin', { folder: params.folder as string | undefined, task: op.taskName ?? undefined });
+    if (auth.kind === 'refused') return this.refuse(actor, 'approve', op.target, params, auth, op.taskName ?? undefined);
+    this.auditEvent(actor, { opId: op.id, action: 'approve', target: op.target, taskName: op.taskName ?? undefined, params, outcome: 'approved' });
+    const requester: Actor = { userId: op.requestedBy, userName: op.requestedByName ?? undefined, teamId: op.teamId ?? undefined, channelId: op.channelId ?? undefined, source: actor.source };
+    return this.execute(requester, op, ['awaiting_approval'], {});
+  }
+
+  async reject(actor: Actor, opId: string): Promise<{ kind: 'rejected'; op: OperationRecord } | Refusal> {
+    const op = this.d.ops.get(opId);
+    if (!op || op.status !== 'awaiting_approval') return { kind: 'refused', reason: 'state', message: `This request is ${op ? op.status.replace('_', ' ') : 'no longer known'}.` };
+    const auth = await this.authorise(actor, 'reject a backfill', 'admin', { folder: op.params.folder as string | undefined, task: op.taskName ?? undefined });
+    if (auth.kind === 'refused' && actor.userId !== op.requestedBy) return this.refuse(actor, 'reject', op.target, op.params, auth, op.taskName ?? undefined);
+    if (!this.d.ops.transition(opId, ['awaiting_approval'], 'rejected')) return { kind: 'refused', reason: 'state', message: 'This request was handled by someone else just now.' };
+    this.auditEvent(actor, { opId, action: 'backfill', target: op.target, taskName: op.taskName ?? undefined, params: op.params, outcome: 'rejected' });
+    return { kind: 'rejected', op: this.d.ops.get(opId)! };
+  }
+
+  // ---- start-up reconciliation ---------------------------------------------------------------
+
+  /** Settle operations a crash left `requested`, by reading Studio's state. */
+  async reconcile(): Promise<{ checked: number; applied: number; notApplied: number; unknown: number }> {
+    const stats = { checked: 0, applied: 0, notApplied: 0, unknown: 0 };
+    for (const row of this.d.audit.unfinished()) {
+      stats.checked++;
+      const op = this.d.ops.get(row.opId);
+      const actor: Actor = { userId: row.actorId, userName: row.actorName ?? undefined, teamId: row.teamId ?? undefined, channelId: row.channelId ?? undefined, source: 'system' };
+      const base = { opId: row.opId, action: row.action, target: row.target, taskName: row.taskName ?? undefined, params: row.params, key: row.idempotencyKey ?? undefined };
+      let outcome: 'succeeded' | 'failed' | 'unknown';
+      let note: string;
+      try {
+        const v = await this.verify(op ?? ({ id: row.opId, action: row.action, params: row.params, taskName: row.taskName } as OperationRecord), row.at);
+        outcome = v.applied ? 'succeeded' : 'failed';
+        note = `reconciled at start-up: ${v.applied ? 'Studio shows it took effect' : 'Studio shows it did not take effect'}. ${v.detail}`;
+      } catch (e) {
+        outcome = 'unknown';
+        note = `reconciled at start-up: Studio's state could not be read (${(e as Error).message})`;
+      }
+      stats[outcome === 'succeeded' ? 'applied' : outcome === 'failed' ? 'notApplied' : 'unknown']++;
+      this.auditEvent(actor, { ...base, outcome, error: note });
+      if (row.idempotencyKey) this.d.ops.settle(row.idempotencyKey, outcome, { message: note });
+      if (op) this.d.ops.transition(op.id, ['executing'], outcome, { message: note });
+    }
+    return stats;
+  }
+}
+
+/** Why `action` cannot be done to a run in its present state, or undefined. */
+export function runStateProblem(action: 'rerun' | 'stop', run: Run): string | undefined {
+  const terminal = isTerminalStatus(run.status.code);
+  if (action === 'rerun' && !terminal) {
+    return `Run ${run.id} is ${run.status.label}; only a finished run (SUCCESS, FAILED, UPSTREAM_FAILED) can be rerun.${run.status.code === RUN_STATUS.RUNNING ? ` Stop it first with \`/cz stop ${run.id}\` if it is stuck.` : ''}`;
+  }
+  if (action === 'stop' && terminal) return `Run ${run.id} already finished as ${run.status.label}; there is nothing to stop.`;
+  return undefined;
+}
+
+/** Why a date range cannot be backfilled, or undefined. */
+export function backfillDateProblem(from: string, to: string, today: string): string | undefined {
+  if (from > to) return `The start date ${from} is after the end date ${to}.`;
+  if (to > today) return `The end date ${to} is in the future (today is ${today}); business dates can be backfilled up to today.`;
+  const days = datesBetween(from, to).length;
+  if (days > BACKFILL_HARD_LIMIT_DAYS) return `${days} business dates is more than the ${BACKFILL_HARD_LIMIT_DAYS} a backfill may cover. Split it into smaller ranges.`;
+  return undefined;
+}
+
+function backfillJobName(op: OperationRecord): string {
+  return `sob-${op.id.slice(0, 8)}-${op.taskName ?? op.params.taskId}`;
+}

@@ -1,0 +1,174 @@
+/**
+ * Who may do what, from the YAML policy file (POLICY_FILE):
+ *
+ * ```yaml
+ * grants:
+ *   - role: admin
+ *     users: [U0123ADMIN]
+ *     groups: [S0PLATFORM]        # Slack user groups
+ *     scope: ["*"]
+ *   - role: operator
+ *     users: [U0456OPS]
+ *     scope: ["ecommerce_dw/*", "doc_connector_demo/github_*"]
+ * limits:
+ *   backfill_max_days: { operator: 7, admin: 31 }
+ *   allowed_channels: [C0DATAENG]  # operations only here (and in DMs); absent: anywhere
+ * ```
+ *
+ * A scope is a glob over `folder/task`; a scope without `/` means the whole folder. Roles rank
+ * viewer < operator < admin; the highest grant that matches wins. No file: everyone is a viewer.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function roleRank(r: Role): number {
+  return ROLES.indexOf(r);
+}
+
+const id = z.string().regex(/^[A-Z0-9][A-Z0-9_-]*$/i, 'must be a Slack id such as U0123ABC');
+
+const policySchema = z.strictObject({
+  grants: z
+    .array(
+      z.strictObject({
+        role: z.enum(ROLES),
+        users: z.array(id).default([]),
+        groups: z.array(id).default([]),
+        scope: z.array(z.string().min(1)).min(1, 'needs at least one pattern, e.g. "*" or "my_folder/*"'),
+      }),
+    )
+    .default([]),
+  limits: z
+    .strictObject({
+      backfill_max_days: z.strictObject({ viewer: z.number().int().min(0).optional(), operator: z.number().int().min(0).optional(), admin: z.number().int().min(0).optional() }).default({}),
+      allowed_channels: z.array(id).optional(),
+    })
+    .default({ backfill_max_days: {} }),
+});
+
+export type PolicyDocument = z.infer<typeof policySchema>;
+
+export class PolicyError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`Policy file ${file} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'PolicyError';
+  }
+}
+
+export interface Subject {
+  userId: string;
+  groups?: readonly string[];
+}
+
+export interface PolicyTarget {
+  folder?: string;
+  task?: string;
+}
+
+const DEFAULT_BACKFILL_DAYS: Record<Role, number> = { viewer: 0, operator: 7, admin: 31 };
+
+function globToRegExp(glob: string): RegExp {
+  const src = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${src}$`, 'i');
+}
+
+export class Policy {
+  private readonly grants: { role: Role; users: Set<string>; groups: Set<string>; scope: string[]; matchers: RegExp[] }[];
+
+  private constructor(
+    readonly document: PolicyDocument,
+    /** Where it came from; undefined when no policy file is configured. */
+    readonly file: string | undefined,
+  ) {
+    this.grants = document.grants.map((g) => ({
+      role: g.role,
+      users: new Set(g.users),
+      groups: new Set(g.groups),
+      scope: g.scope,
+      matchers: g.scope.map((s) => globToRegExp(s === '*' || s.includes('/') ? s : `${s}/*`)),
+    }));
+  }
+
+  static none(): Policy {
+    return new Policy({ grants: [], limits: { backfill_max_days: {} } }, undefined);
+  }
+
+  static fromYaml(text: string, file = '(inline)'): Policy {
+    let raw: unknown;
+    try {
+      raw = parseYaml(text) ?? {};
+    } catch (e) {
+      throw new PolicyError(file, [`not valid YAML: ${(e as Error).message.split('\n')[0]}`]);
+    }
+    const r = policySchema.safeParse(raw);
+    if (!r.success) {
+      throw new PolicyError(
+        file,
+        r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`),
+      );
+    }
+    return new Policy(r.data, file);
+  }
+
+  static load(file: string | undefined): Policy {
+    if (!file) return Policy.none();
+    return Policy.fromYaml(readFileSync(file, 'utf8'), file);
+  }
+
+  get configured(): boolean {
+    return this.file !== undefined;
+  }
+
+  /** Whether the policy names any group (so the bot must look group membership up). */
+  get usesGroups(): boolean {
+    return this.grants.some((g) => g.groups.size > 0);
+  }
+
+  private applies(g: Policy['grants'][number], s: Subject): boolean {
+    return g.users.has(s.userId) || (s.groups ?? []).some((x) => g.groups.has(x));
+  }
+
+  /** The subject's role for a target (a task in a folder); without a target, the highest anywhere. */
+  roleFor(s: Subject, target?: PolicyTarget): Role {
+    let best: Role = 'viewer';
+    const path = target ? `${target.folder ?? ''}/${target.task ?? ''}` : undefined;
+    for (const g of this.grants) {
+      if (!this.applies(g, s)) continue;
+      if (path !== undefined && !g.matchers.some((m) => m.test(path) || (target?.task === undefined && m.test(`${target?.folder ?? ''}/x`)))) continue;
+      if (roleRank(g.role) > roleRank(best)) best = g.role;
+    }
+    return best;
+  }
+
+  /** Every grant that names the subject, for `/cz whoami`. */
+  grantsFor(s: Subject): { role: Role; scope: string[] }[] {
+    return this.grants.filter((g) => this.applies(g, s)).map((g) => ({ role: g.role, scope: g.scope }));
+  }
+
+  backfillMaxDays(role: Role): number {
+    return this.document.limits.backfill_max_days[role] ?? DEFAULT_BACKFILL_DAYS[role];
+  }
+
+  /** Operations are allowed from this channel (DMs always are). */
+  channelAllowed(channelId: string | undefined): boolean {
+    const allowed = this.document.limits.allowed_channels;
+    if (!allowed || allowed.length === 0 || !channelId) return true;
+    return channelId.startsWith('D') || allowed.includes(channelId);
+  }
+
+  /** How a person gets `role` for `target`: the sentence a refusal ends with. */
+  howToGrant(userId: string, role: Role, target?: PolicyTarget): string {
+    const scope = target?.folder ? `${target.folder}/*` : '*';
+    const example = `grants:\n  - role: ${role}\n    users: [${userId}]\n    scope: ["${scope}"]`;
+    return this.configured
+      ? `An admin can grant it in the policy file (${this.file}):\n\`\`\`${example}\`\`\``
+      : `No policy file is configured (POLICY_FILE), so everyone is a viewer. To allow operations, point POLICY_FILE at a YAML file such as:\n\`\`\`${example}\`\`\``;
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * Read-side views for `/cz`: tasks, a task with its schedule, runs, a run with its log, log pages,
+ * dependencies. Plain typed values; the Block Kit builders render them.
+ */
+import { nextStudioFireTimes } from '../cron/studio-cron.js';
+import { redact } from '../knowledge/redact.js';
+import type { StudioClient } from '../studio/client.js';
+import { closeMatches } from '../studio/close-matches.js';
+import { RUN_STATUS_GROUPS, type RunStatusGroup, type TaskKind } from '../studio/enums.js';
+import { StudioError } from '../studio/errors.js';
+import type { Attempt, Folder, Run, ScheduleDetail, TaskConfiguration, TaskDetail, TaskRelationNode, TaskSummary } from '../studio/models.js';
+
+/** Characters of log text one reply shows (a section holds 3000 with the code fences). */
+export const LOG_PAGE_CHARS = 2800;
+
+export class FolderLookupError extends Error {
+  constructor(
+    readonly query: string,
+    readonly candidates: string[],
+  ) {
+    super(candidates.length ? `No folder named "${query}". Did you mean: ${candidates.join(', ')}?` : `No folder named "${query}".`);
+    this.name = 'FolderLookupError';
+  }
+}
+
+/** A run id Studio does not know. */
+export class RunLookupError extends Error {
+  constructor(
+    readonly runId: number,
+    studioMessage: string,
+  ) {
+    super(`Studio has no run ${runId} (${studioMessage}). Run ids are in Studio's run links (…/ops/taskInst/<run-id>) and in \`/cz runs <task>\`.`);
+    this.name = 'RunLookupError';
+  }
+}
+
+export async function getRunOrExplain(studio: StudioClient, runId: number): Promise<Run> {
+  try {
+    return await studio.getRun(runId);
+  } catch (e) {
+    if (e instanceof StudioError && e.kind === 'business') throw new RunLookupError(runId, e.message);
+    throw e;
+  }
+}
+
+export interface TaskListView {
+  folder: Folder | undefined;
+  tasks: (TaskSummary & { folderName: string | undefined })[];
+}
+
+export async function listTasksView(studio: StudioClient, q: { folder?: string; type?: TaskKind; nameLike?: string }): Promise<TaskListView> {
+  const folders = await studio.listAllFolders();
+  let folder: Folder | undefined;
+  if (q.folder) {
+    folder = folders.find((f) => f.name === q.folder) ?? folders.find((f) => f.name.toLowerCase() === q.folder!.toLowerCase());
+    if (!folder) throw new FolderLookupError(q.folder, closeMatches(q.folder, folders, (f) => f.name).map((f) => f.name));
+  }
+  const names = new Map(folders.map((f) => [f.id, f.name]));
+  const tasks = await studio.listAllTasks({ folderId: folder?.id, type: q.type, name: q.nameLike });
+  return { folder, tasks: tasks.map((t) => ({ ...t, folderName: t.folderName ?? (t.folderId !== undefined ? names.get(t.folderId) : undefined) })) };
+}
+
+export interface TaskView {
+  task: TaskDetail;
+  config: TaskConfiguration;
+  schedule: ScheduleDetail | undefined;
+  nextRuns: number[];
+  cronProblem: string | undefined;
+  relations: TaskRelationNode | undefined;
+  latestRun: Run | undefined;
+}
+
+export async function describeTask(studio: StudioClient, ref: string, now: number): Promise<TaskView> {
+  const summary = await studio.resolveTask(ref);
+  const [task, config] = await Promise.all([studio.getTask(summary.id), studio.getTaskConfiguration(summary.id)]);
+  let schedule: ScheduleDetail | undefined;
+  let relations: TaskRelationNode | undefined;
+  let latestRun: Run | undefined;
+  try {
+    schedule = await studio.getScheduleDetail(summary.id);
+  } catch (e) {
+    if (!(e instanceof StudioError && e.kind === 'business')) throw e; // not deployed: no schedule
+  }
+  if (schedule) {
+    [relations, latestRun] = await Promise.all([
+      studio.getTaskRelations(summary.id, { up: 1, down: 1 }),
+      studio.listRuns({ taskId: summary.id, pageSize: 1 }).then((p) => p.items[0]),
+    ]);
+  }
+  const cron = schedule?.cron ?? config.cron;
+  let nextRuns: number[] = [];
+  let cronProblem: string | undefined;
+  if (cron) {
+    try {
+      nextRuns = nextStudioFireTimes(cron, now, 3, studio.timeZone);
+    } catch (e) {
+      cronProblem = (e as Error).message;
+    }
+  }
+  return { task: { ...task, folderName: task.folderName ?? summary.folderName }, config, schedule, nextRuns, cronProblem, relations, latestRun };
+}
+
+export interface RunsView {
+  task: TaskSummary;
+  runs: Run[];
+  total: number;
+  status: RunStatusGroup | undefined;
+  sinceText: string;
+}
+
+export async function listTaskRuns(studio: StudioClient, q: { task: string; status?: RunStatusGroup; sinceMs: number; sinceText: string }, now: number, max = 100): Promise<RunsView> {
+  const task = await studio.resolveTask(q.task);
+  const page = await studio.listRuns({
+    taskId: task.id,
+    statuses: q.status ? [...RUN_STATUS_GROUPS[q.status]] : undefined,
+    planFrom: now - q.sinceMs,
+    planTo: now + 86_400_000,
+    pageSize: max,
+  });
+  return { task, runs: page.items, total: page.total, status: q.status, sinceText: q.sinceText };
+}
+
+export interface LogView {
+  runId: number;
+  attempt: Attempt;
+  /** 1-based, oldest first. */
+  attemptNumber: number;
+  attemptCount: number;
+  /** Redacted text to show. */
+  text: string;
+  startOffset: number;
+  endOffset: number;
+  totalLength: number | undefined;
+  hasPrevious: boolean;
+  hasNext: boolean;
+  /** Lines asked for (tail) that did not fit this page. */
+  linesNotShown: number;
+}
+
+async function pickAttempt(studio: StudioClient, runId: number, attemptNumber?: number): Promise<{ attempt: Attempt; number: number; count: number }> {
+  const attempts = (await studio.listAttempts(runId)).slice().sort((a, b) => (a.startTime ?? a.id) - (b.startTime ?? b.id));
+  if (attempts.length === 0) throw new Error(`Run ${runId} has not started yet, so it has no log.`);
+  const n = attemptNumber ?? attempts.length;
+  if (n > attempts.length) throw new Error(`Run ${runId} has ${attempts.length} attempt${attempts.length > 1 ? 's' : ''}; there is no attempt ${n}.`);
+  return { attempt: attempts[n - 1]!, number: n, count: attempts.length };
+}
+
+/** The last `tail` lines of an attempt's log that fit one page. */
+export async function readLogTail(studio: StudioClient, runId: number, opts: { attempt?: number; tail: number; budget?: number }): Promise<LogView> {
+  await getRunOrExplain(studio, runId);
+  const { attempt, number, count } = await pickAttempt(studio, runId, opts.attempt);
+  const budget = opts.budget ?? LOG_PAGE_CHARS;
+  let page = await studio.getLogPage(runId, attempt.id, 'tail');
+  let raw = page.text;
+  let start = page.startOffset;
+  const end = page.endOffset;
+  // Read further back until there are enough lines or the page budget is spent.
+  while (page.hasMoreBefore && raw.split('\n').length <= opts.tail && raw.length < budget * 2) {
+    page = await studio.getLogPage(runId, attempt.id, 'prev', start);
+    if (page.text.length === 0) break;
+    raw = page.text + raw;
+    start = page.startOffset;
+  }
+  const lines = raw.replace(/\n$/, '').split('\n');
+  const wanted = lines.slice(-opts.tail);
+  // Keep whole lines from the end while they fit.
+  const kept: string[] = [];
+  let size = 0;
+  for (let i = wanted.length - 1; i >= 0; i--) {
+    const l = wanted[i]!;
+    if (size + l.length + 1 > budget) {
+      if (kept.length === 0) kept.unshift(l.slice(l.length - budget)); // one huge line: its end
+      break;
+    }
+    kept.unshift(l);
+    size += l.length + 1;
+  }
+  const shown = kept.join('\n');
+  const trailingNewline = raw.endsWith('\n') ? 1 : 0;
+  const startOffset = Math.max(0, end - shown.length - trailingNewline);
+  return {
+    runId,
+    attempt,
+    attemptNumber: number,
+    attemptCount: count,
+    text: redact(shown),
+    startOffset,
+    endOffset: end,
+    totalLength: page.totalLength,
+    hasPrevious: startOffset > 0,
+    hasNext: false,
+    linesNotShown: Math.max(0, wanted.length - kept.length),
+  };
+}
+
+/** One page of log before or after an offset (the Previous / Next buttons). */
+export async function readLogPage(
+  studio: StudioClient,
+  runId: number,
+  opts: { attempt?: number; offset: number; direction: 'next' | 'prev'; budget?: number },
+): Promise<LogView> {
+  const { attempt, number, count } = await pickAttempt(studio, runId, opts.attempt);
+  const budget = opts.budget ?? LOG_PAGE_CHARS;
+  const page = await studio.getLogPage(runId, attempt.id, opts.direction, opts.offset);
+  let text: string;
+  let startOffset: number;
+  if (opts.direction === 'next') {
+    text = page.text.slice(0, budget);
+    const cut = text.lastIndexOf('\n');
+    if (text.length === budget && cut > 0) text = text.slice(0, cut + 1); // end on a whole line
+    startOffset = page.startOffset;
+  } else {
+    text = page.text.slice(-budget);
+    const cut = text.indexOf('\n');
+    if (text.length === budget && cut >= 0 && cut < text.length - 1) text = text.slice(cut + 1); // start on a whole line
+    startOffset = page.endOffset - text.length;
+  }
+  const endOffset = startOffset + text.length;
+  const total = page.totalLength;
+  return {
+    runId,
+    attempt,
+    attemptNumber: number,
+    attemptCount: count,
+    text: redact(text.replace(/\n$/, '')),
+    startOffset,
+    endOffset,
+    totalLength: total,
+    hasPrevious: startOffset > 0,
+    hasNext: total === undefined ? page.hasMoreAfter : endOffset < total,
+    linesNotShown: 0,
+  };
+}
+
+export interface RunView {
+  run: Run;
+  attempts: Attempt[];
+  log: LogView | undefined;
+}
+
+export async function describeRun(studio: StudioClient, runId: number): Promise<RunView> {
+  const run = await getRunOrExplain(studio, runId);
+  const attempts = await studio.listAttempts(runId);
+  const log = attempts.length > 0 ? await readLogTail(studio, runId, { tail: 15, budget: 1500 }) : undefined;
+  return { run, attempts, log };
+}
+
+export async function describeDeps(studio: StudioClient, ref: string): Promise<{ task: TaskSummary; relations: TaskRelationNode | undefined }> {
+  const task = await studio.resolveTask(ref);
+  try {
+    return { task, relations: await studio.getTaskRelations(task.id, { up: 3, down: 3 }) };
+  } catch (e) {
+    if (e instanceof StudioError && e.kind === 'business') return { task, relations: undefined };
+    throw e;
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * The audit log: append-only (SQLite triggers refuse UPDATE and DELETE), one row per event of an
+ * operation (`requested`, then `succeeded`/`failed`/…, sharing an `op_id`), chained by hash so
+ * that a changed, removed or inserted row is detected by `verify()`.
+ */
+import { createHash } from 'node:crypto';
+import { type Db, GENESIS } from './database.js';
+
+export type AuditSource = 'slash' | 'button' | 'modal' | 'shortcut' | 'wizard' | 'alert' | 'system';
+
+export type AuditOutcome =
+  | 'requested'
+  | 'succeeded'
+  | 'failed'
+  | 'unknown'
+  | 'refused'
+  | 'cancelled'
+  | 'awaiting_approval'
+  | 'approved'
+  | 'rejected'
+  | 'duplicate';
+
+export interface AuditEvent {
+  at: number;
+  opId: string;
+  actorId: string;
+  actorName?: string | null;
+  teamId?: string | null;
+  channelId?: string | null;
+  source: AuditSource;
+  action: string;
+  /** What it acts on: `run:<id>`, `task:<id>`, `folder:<name>`… */
+  target: string;
+  taskName?: string | null;
+  params: Record<string, unknown>;
+  outcome: AuditOutcome;
+  error?: string | null;
+  studioRequestId?: string | null;
+  idempotencyKey?: string | null;
+}
+
+export interface AuditRow extends Omit<AuditEvent, 'params'> {
+  id: number;
+  params: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditFilter {
+  actorId?: string;
+  taskName?: string;
+  since?: number;
+  action?: string;
+  outcome?: AuditOutcome;
+  limit?: number;
+}
+
+interface RawRow {
+  id: number;
+  at: number;
+  op_id: string;
+  actor_id: string;
+  actor_name: string | null;
+  team_id: string | null;
+  channel_id: string | null;
+  source: AuditSource;
+  action: string;
+  target: string;
+  task_name: string | null;
+  params: string;
+  outcome: AuditOutcome;
+  error: string | null;
+  studio_request_id: string | null;
+  idempotency_key: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+/** The hash of a row: over the previous hash and every field, in a fixed order. */
+export function rowHash(prevHash: string, r: Omit<RawRow, 'id' | 'prev_hash' | 'hash'>): string {
+  const fields = [
+    r.at,
+    r.op_id,
+    r.actor_id,
+    r.actor_name,
+    r.team_id,
+    r.channel_id,
+    r.source,
+    r.action,
+    r.target,
+    r.task_name,
+    r.params,
+    r.outcome,
+    r.error,
+    r.studio_request_id,
+    r.idempotency_key,
+  ];
+  return createHash('sha256').update(prevHash).update('\n').update(JSON.stringify(fields)).digest('hex');
+}
+
+function toRow(r: RawRow): AuditRow {
+  return {
+    id: r.id,
+    at: r.at,
+    opId: r.op_id,
+    actorId: r.actor_id,
+    actorName: r.actor_name,
+    teamId: r.team_id,
+    channelId: r.channel_id,
+    source: r.source,
+    action: r.action,
+    target: r.target,
+    taskName: r.task_name,
+    params: JSON.parse(r.params) as Record<string, unknown>,
+    outcome: r.outcome,
+    error: r.error,
+    studioRequestId: r.studio_request_id,
+    idempotencyKey: r.idempotency_key,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  rows: number;
+  /** The first row whose hash or link does not hold. */
+  brokenAt?: number;
+  reason?: string;
+}
+
+export class AuditLog {
+  private readonly insert;
+  private readonly lastHash;
+
+  constructor(private readonly db: Db) {
+    this.insert = db.prepare(`INSERT INTO audit_log
+      (at, op_id, actor_id, actor_name, team_id, channel_id, source, action, target, task_name, params, outcome, error, studio_request_id, idempotency_key, prev_hash, hash)
+      VALUES (@at, @op_id, @actor_id, @actor_name, @team_id, @channel_id, @source, @action, @target, @task_name, @params, @outcome, @error, @studio_request_id, @idempotency_key, @prev_hash, @hash)`);
+    this.lastHash = db.prepare('SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1');
+  }
+
+  /** Append one event; returns its row id. */
+  append(e: AuditEvent): number {
+    const row = {
+      at: e.at,
+      op_id: e.opId,
+      actor_id: e.actorId,
+      actor_name: e.actorName ?? null,
+      team_id: e.teamId ?? null,
+      channel_id: e.channelId ?? null,
+      source: e.source,
+      action: e.action,
+      target: e.target,
+      task_name: e.taskName ?? null,
+      params: JSON.stringify(e.params ?? {}),
+      outcome: e.outcome,
+      error: e.error ?? null,
+      studio_request_id: e.studioRequestId ?? null,
+      idempotency_key: e.idempotencyKey ?? null,
+    };
+    return this.db.transaction(() => {
+      const prev = (this.lastHash.get() as { hash: string } | undefined)?.hash ?? GENESIS;
+      const hash = rowHash(prev, row);
+      return Number(this.insert.run({ ...row, prev_hash: prev, hash }).lastInsertRowid);
+    })();
+  }
+
+  /** Newest first. */
+  query(f: AuditFilter = {}): AuditRow[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.actorId) (where.push('actor_id = ?'), args.push(f.actorId));
+    if (f.taskName) (where.push('task_name = ?'), args.push(f.taskName));
+    if (f.since !== undefined) (where.push('at >= ?'), args.push(f.since));
+    if (f.action) (where.push('action = ?'), args.push(f.action));
+    if (f.outcome) (where.push('outcome = ?'), args.push(f.outcome));
+    const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, f.limit ?? 50) as RawRow[]).map(toRow);
+  }
+
+  byOp(opId: string): AuditRow[] {
+    return (this.db.prepare('SELECT * FROM audit_log WHERE op_id = ? ORDER BY id').all(opId) as RawRow[]).map(toRow);
+  }
+
+  /** Operations whose last event is still `requested` (a crash between request and outcome). */
+  unfinished(): AuditRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT a.* FROM audit_log a
+         JOIN (SELECT op_id, MAX(id) AS last FROM audit_log GROUP BY op_id) l ON l.last = a.id
+         WHERE a.outcome = 'requested' ORDER BY a.id`,
+      )
+      .all() as RawRow[];
+    return rows.map(toRow);
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT COUNT(*) n FROM audit_log').get() as { n: number }).n;
+  }
+
+  /** Walk the chain from the first row; report the first row that does not hold. */
+  verify(): VerifyResult {
+    let prev = GENESIS;
+    let rows = 0;
+    for (const r of this.db.prepare('SELECT * FROM audit_log ORDER BY id').iterate() as IterableIterator<RawRow>) {
+      rows++;
+      if (r.prev_hash !== prev) return { ok: false, rows, brokenAt: r.id, reason: 'prev_hash does not match the previous row (a row was removed or inserted)' };
+      const expected = rowHash(prev, r);
+      if (expected !== r.hash) return { ok: false, rows, brokenAt: r.id, reason: 'hash does not match the row (the row was changed)' };
+      prev = r.hash;
+    }
+    return { ok: true, rows };
+  }
+}

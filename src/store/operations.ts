@@ -1,0 +1,192 @@
+/**
+ * State of operations between the click that asks and the click that confirms (or approves),
+ * idempotency keys, and the runs the bot watches to tell people how their rerun ended.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Db } from './database.js';
+
+export type OperationStatus =
+  | 'awaiting_confirmation'
+  | 'awaiting_approval'
+  | 'executing'
+  | 'succeeded'
+  | 'failed'
+  | 'unknown'
+  | 'cancelled'
+  | 'rejected'
+  | 'expired';
+
+export interface OperationRecord {
+  id: string;
+  action: string;
+  target: string;
+  taskName: string | null;
+  params: Record<string, unknown>;
+  requestedBy: string;
+  requestedByName: string | null;
+  teamId: string | null;
+  channelId: string | null;
+  source: string;
+  status: OperationStatus;
+  result: unknown;
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number;
+}
+
+interface RawOperation {
+  id: string;
+  action: string;
+  target: string;
+  task_name: string | null;
+  params: string;
+  requested_by: string;
+  requested_by_name: string | null;
+  team_id: string | null;
+  channel_id: string | null;
+  source: string;
+  status: OperationStatus;
+  result: string | null;
+  created_at: number;
+  updated_at: number;
+  expires_at: number;
+}
+
+function toRecord(r: RawOperation): OperationRecord {
+  return {
+    id: r.id,
+    action: r.action,
+    target: r.target,
+    taskName: r.task_name,
+    params: JSON.parse(r.params) as Record<string, unknown>,
+    requestedBy: r.requested_by,
+    requestedByName: r.requested_by_name,
+    teamId: r.team_id,
+    channelId: r.channel_id,
+    source: r.source,
+    status: r.status,
+    result: r.result === null ? null : (JSON.parse(r.result) as unknown),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    expiresAt: r.expires_at,
+  };
+}
+
+/** Keys are stable JSON: objects with their keys sorted. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v as object)
+      .sort()
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** The idempotency key of an operation: who does what to what, with which parameters. */
+export function idempotencyKey(actorId: string, action: string, target: string, params: Record<string, unknown>): string {
+  return createHash('sha256').update(canonicalJson({ actorId, action, target, params })).digest('hex');
+}
+
+export type Claim =
+  | { kind: 'new' }
+  | { kind: 'duplicate'; opId: string; status: string; result: unknown }
+  | { kind: 'in_progress'; opId: string };
+
+export interface RunWatch {
+  runId: number;
+  opId: string;
+  userId: string;
+  channelId: string | null;
+  messageTs: string | null;
+  responseUrl: string | null;
+  createdAt: number;
+}
+
+export class OperationStore {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  create(op: Omit<OperationRecord, 'id' | 'createdAt' | 'updatedAt' | 'result'> & { id?: string }): OperationRecord {
+    const id = op.id ?? randomUUID();
+    const t = this.now();
+    this.db
+      .prepare(
+        `INSERT INTO operations (id, action, target, task_name, params, requested_by, requested_by_name, team_id, channel_id, source, status, result, created_at, updated_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
+      )
+      .run(id, op.action, op.target, op.taskName, JSON.stringify(op.params), op.requestedBy, op.requestedByName, op.teamId, op.channelId, op.source, op.status, t, t, op.expiresAt);
+    return this.get(id)!;
+  }
+
+  get(id: string): OperationRecord | undefined {
+    const r = this.db.prepare('SELECT * FROM operations WHERE id = ?').get(id) as RawOperation | undefined;
+    return r ? toRecord(r) : undefined;
+  }
+
+  /**
+   * Move an operation from one of `from` to `to`; false when it was not in one of `from`
+   * (someone else confirmed, cancelled or approved it first).
+   */
+  transition(id: string, from: OperationStatus[], to: OperationStatus, result?: unknown): boolean {
+    const r = this.db
+      .prepare(`UPDATE operations SET status = ?, result = COALESCE(?, result), updated_at = ? WHERE id = ? AND status IN (${from.map(() => '?').join(',')})`)
+      .run(to, result === undefined ? null : JSON.stringify(result), this.now(), id, ...from);
+    return r.changes === 1;
+  }
+
+  /**
+   * Claim an idempotency key. A key seen within `windowMs` answers with the first operation's
+   * state instead of running it again; a key whose operation definitely failed may be claimed again.
+   */
+  claim(key: string, opId: string, windowMs: number): Claim {
+    return this.db.transaction((): Claim => {
+      const row = this.db.prepare('SELECT * FROM idempotency WHERE key = ?').get(key) as
+        | { key: string; op_id: string; status: string; result: string | null; created_at: number }
+        | undefined;
+      const t = this.now();
+      if (row && t - row.created_at < windowMs && row.status !== 'failed') {
+        if (row.status === 'executing') return { kind: 'in_progress', opId: row.op_id };
+        return { kind: 'duplicate', opId: row.op_id, status: row.status, result: row.result === null ? null : JSON.parse(row.result) };
+      }
+      this.db
+        .prepare('INSERT INTO idempotency(key, op_id, status, result, created_at) VALUES (?, ?, ?, NULL, ?) ON CONFLICT(key) DO UPDATE SET op_id = excluded.op_id, status = excluded.status, result = NULL, created_at = excluded.created_at')
+        .run(key, opId, 'executing', t);
+      return { kind: 'new' };
+    })();
+  }
+
+  /** Record how the claimed operation ended. */
+  settle(key: string, status: 'succeeded' | 'failed' | 'unknown', result: unknown): void {
+    this.db.prepare('UPDATE idempotency SET status = ?, result = ? WHERE key = ?').run(status, JSON.stringify(result), key);
+  }
+
+  // ---- run watches ------------------------------------------------------------------------------
+  watch(w: Omit<RunWatch, 'createdAt'>): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO run_watches(run_id, op_id, user_id, channel_id, message_ts, response_url, created_at, done) VALUES (?, ?, ?, ?, ?, ?, ?, 0)')
+      .run(w.runId, w.opId, w.userId, w.channelId, w.messageTs, w.responseUrl, this.now());
+  }
+
+  activeWatches(): RunWatch[] {
+    return (
+      this.db.prepare('SELECT * FROM run_watches WHERE done = 0 ORDER BY created_at').all() as {
+        run_id: number;
+        op_id: string;
+        user_id: string;
+        channel_id: string | null;
+        message_ts: string | null;
+        response_url: string | null;
+        created_at: number;
+      }[]
+    ).map((r) => ({ runId: r.run_id, opId: r.op_id, userId: r.user_id, channelId: r.channel_id, messageTs: r.message_ts, responseUrl: r.response_url, createdAt: r.created_at }));
+  }
+
+  finishWatch(runId: number, opId: string): void {
+    this.db.prepare('UPDATE run_watches SET done = 1 WHERE run_id = ? AND op_id = ?').run(runId, opId);
+  }
+}
