@@ -5,9 +5,15 @@
  * At this stage the product is the Studio client and the sandbox; the Slack app is wired here by
  * the next issue.
  */
+import { registerHandlers } from '../handlers/index.js';
 import { ConfigError, loadConfig, type AppConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { type Logger, createLogger } from './logger.js';
+import { RunWatcher } from './ops/run-watcher.js';
 import { type RunningSandbox, startSandbox } from './sandbox/server.js';
+import { type Services, buildServices } from './services.js';
+import { type SlackApp, createSlackApp } from './slack/app.js';
+import { SlackDirectory } from './slack/directory.js';
+import { slackRunFinishedNotifier } from './slack/notify.js';
 import { StudioClient } from './studio/client.js';
 import { StudioError } from './studio/errors.js';
 
@@ -45,6 +51,42 @@ export async function connectStudio(config: AppConfig, logger = createLogger(con
   };
 }
 
+export interface RunningBot {
+  port: number;
+  services: Services;
+  slack: SlackApp;
+  watcher: RunWatcher;
+  stop(): Promise<void>;
+}
+
+/** The Slack app on a Studio connection: services, handlers, start-up reconciliation, run watcher. */
+export async function startBot(config: AppConfig, studio: StudioClient, logger: Logger, opts: { now?: () => number } = {}): Promise<RunningBot> {
+  if (config.slack.mode === 'none') throw new Error('startBot needs Slack configuration (SLACK_BOT_TOKEN …)');
+  const slack = createSlackApp(config.slack, logger);
+  const services = buildServices({ config, studio, logger, now: opts.now, directoryFor: (policy) => new SlackDirectory(slack.app.client, policy) });
+  registerHandlers(slack.app, services);
+  const reconciled = await services.operations.reconcile();
+  if (reconciled.checked > 0) logger.warn(reconciled, 'reconciled operations left unfinished by an earlier stop');
+  const watcher = new RunWatcher(studio, services.ops, slackRunFinishedNotifier(slack.app.client, studio, services.now), {
+    intervalMs: config.runWatchSeconds * 1000,
+    now: services.now,
+    onError: (e) => logger.warn({ err: (e as Error).message }, 'run watcher'),
+  });
+  watcher.start();
+  const { port } = await slack.start();
+  return {
+    port,
+    services,
+    slack,
+    watcher,
+    stop: async () => {
+      watcher.stop();
+      await slack.stop();
+      services.db.close();
+    },
+  };
+}
+
 async function main(): Promise<void> {
   let config: AppConfig;
   try {
@@ -58,6 +100,20 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const conn = await connectStudio(config, logger);
+  if (config.slack.mode !== 'none') {
+    const bot = await startBot(config, conn.client, logger);
+    process.stdout.write(
+      config.slack.mode === 'http'
+        ? `Studio Ops Bot: Slack HTTP mode on port ${bot.port} (events at /slack/events, health at /healthz)\n`
+        : `Studio Ops Bot: Slack Socket Mode connected (health at :${bot.port}/healthz)\n`,
+    );
+    const stopAll = () => {
+      bot.stop().then(() => conn.close()).finally(() => process.exit(0));
+    };
+    process.on('SIGINT', stopAll);
+    process.on('SIGTERM', stopAll);
+    return;
+  }
   try {
     const session = await conn.client.getSession();
     const tasks = await conn.client.listTasks({ pageSize: 1 });
@@ -67,7 +123,7 @@ async function main(): Promise<void> {
         `Studio Ops Bot: connected to the ${where}`,
         `  workspace project ${session.projectId}, ${tasks.total} tasks`,
         conn.sandbox ? `  sandbox state is kept in ${config.sandboxDbPath}; delete it to start from the demo seed again` : '',
-        '  The Slack app is not wired in yet: this build serves the Studio client and the sandbox only. Ctrl-C stops.',
+        '  No Slack tokens are set (SLACK_BOT_TOKEN …), so only Studio is running. See README "Install in Slack". Ctrl-C stops.',
       ]
         .filter(Boolean)
         .join('\n') + '\n',

@@ -1,0 +1,84 @@
+/** Buttons on run replies: Rerun, Stop, Logs (and its Previous/Next), Backfill…, Share, Open in Studio. */
+import type { BlockAction, ButtonAction } from '@slack/bolt';
+import { messageForError } from '../../src/blocks/errors.js';
+import { buildConfirmation, buildRefusal } from '../../src/blocks/operations.js';
+import { ACTION, buildLogView } from '../../src/blocks/replies.js';
+import { parseCzCommand } from '../../src/ops/commands.js';
+import { readLogPage, readLogTail } from '../../src/ops/read.js';
+import type { Services } from '../../src/services.js';
+import type { BoltApp } from '../../src/slack/app.js';
+import { formatDate } from '../../src/studio/dates.js';
+import { runCzCommand } from '../commands/dispatch.js';
+import { actorFromAction, ephemeral, replace } from '../context.js';
+import { openBackfillModal } from '../views/backfill.js';
+
+type Click = BlockAction<ButtonAction>;
+
+export function registerRunActions(app: BoltApp, s: Services): void {
+  const guarded =
+    (fn: (args: { body: Click; action: ButtonAction; respond: (m: object) => Promise<unknown>; client: BoltApp['client'] }) => Promise<void>) =>
+    async (args: { ack: () => Promise<void>; body: Click; action: ButtonAction; respond: (m: object) => Promise<unknown>; client: BoltApp['client'] }) => {
+      await args.ack();
+      try {
+        await fn(args);
+      } catch (e) {
+        await args.respond(ephemeral(messageForError(e)));
+      }
+    };
+
+  for (const [id, op] of [
+    [ACTION.rerun, 'rerun'],
+    [ACTION.stop, 'stop'],
+  ] as const) {
+    app.action<Click>(
+      id,
+      guarded(async ({ body, action, respond }) => {
+        const actor = actorFromAction(body);
+        const runId = Number(action.value);
+        const r = op === 'rerun' ? await s.operations.requestRerun(actor, runId) : await s.operations.requestStop(actor, runId);
+        await respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r)));
+      }),
+    );
+  }
+
+  app.action<Click>(
+    ACTION.logs,
+    guarded(async ({ action, respond }) => {
+      await respond(ephemeral(buildLogView(await readLogTail(s.studio, Number(action.value), { tail: 40 }), s.studio)));
+    }),
+  );
+
+  for (const direction of ['prev', 'next'] as const) {
+    app.action<Click>(
+      `${ACTION.logsPage}_${direction}`,
+      guarded(async ({ action, respond }) => {
+        const v = JSON.parse(action.value ?? '{}') as { r: number; a: number; o: number };
+        await respond(replace(buildLogView(await readLogPage(s.studio, v.r, { attempt: v.a, offset: v.o, direction }), s.studio)));
+      }),
+    );
+  }
+
+  app.action<Click>(
+    ACTION.backfill,
+    guarded(async ({ body, action, client }) => {
+      const v = JSON.parse(action.value ?? '{}') as { taskId: number; task: string; date: string };
+      const today = formatDate(s.now(), s.studio.timeZone);
+      const date = v.date > today ? today : v.date;
+      await openBackfillModal(client, body.trigger_id, { task: String(v.taskId), from: date, to: date }, actorFromAction(body, 'modal'), s);
+    }),
+  );
+
+  app.action<Click>(
+    ACTION.share,
+    guarded(async ({ body, action, respond, client }) => {
+      const parsed = parseCzCommand((action.value ?? '').replace(/^\/cz\s*/, ''));
+      if (!parsed.ok) return;
+      await runCzCommand(parsed.command, action.value ?? '', { actor: actorFromAction(body), respond: respond as never, client, services: s, share: true });
+    }),
+  );
+
+  // A link button still sends an action: acknowledge it.
+  app.action(ACTION.openStudio, async ({ ack }) => {
+    await ack();
+  });
+}

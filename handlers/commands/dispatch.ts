@@ -1,0 +1,71 @@
+/** One `/cz` subcommand → one service call → one builder. Shared by the slash command and "Share in channel". */
+import type { RespondFn } from '@slack/bolt';
+import { buildConfirmation, buildRefusal } from '../../src/blocks/operations.js';
+import {
+  buildAudit,
+  buildDeps,
+  buildHelp,
+  buildLogView,
+  buildRunDetail,
+  buildRunList,
+  buildTaskDetail,
+  buildTaskList,
+  buildWhoami,
+} from '../../src/blocks/replies.js';
+import type { Message } from '../../src/blocks/kit.js';
+import type { CzCommand } from '../../src/ops/commands.js';
+import type { Actor } from '../../src/ops/operations.js';
+import { describeDeps, describeRun, describeTask, listTaskRuns, listTasksView, readLogTail } from '../../src/ops/read.js';
+import type { Services } from '../../src/services.js';
+import type { BoltApp } from '../../src/slack/app.js';
+import { ephemeral, inChannel } from '../context.js';
+import { openBackfillModal } from '../views/backfill.js';
+
+export interface CommandContext {
+  actor: Actor;
+  respond: RespondFn;
+  client: BoltApp['client'];
+  triggerId?: string;
+  services: Services;
+  /** "Share in channel" posts the same reply for everyone. */
+  share?: boolean;
+}
+
+export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandContext): Promise<void> {
+  const s = ctx.services;
+  const studio = s.studio;
+  const reply = (m: Message) => ctx.respond(ctx.share ? inChannel(m) : ephemeral(m));
+  switch (cmd.name) {
+    case 'help':
+      return void (await reply(buildHelp(cmd.topic)));
+    case 'whoami':
+      return void (await reply(buildWhoami(ctx.actor.userId, await s.operations.grantsOf(ctx.actor))));
+    case 'tasks':
+      return void (await reply(buildTaskList(await listTasksView(studio, cmd), studio, text)));
+    case 'task':
+      return void (await reply(buildTaskDetail(await describeTask(studio, cmd.task, s.now()), studio, text)));
+    case 'runs':
+      return void (await reply(buildRunList(await listTaskRuns(studio, cmd, s.now()), studio, text)));
+    case 'run':
+      return void (await reply(buildRunDetail(await describeRun(studio, cmd.runId), studio, text)));
+    case 'logs':
+      return void (await reply(buildLogView(await readLogTail(studio, cmd.runId, { attempt: cmd.attempt, tail: cmd.tail }), studio)));
+    case 'deps': {
+      const d = await describeDeps(studio, cmd.task);
+      return void (await reply(buildDeps(d.task, d.relations, studio, text)));
+    }
+    case 'audit': {
+      const rows = s.audit.query({ actorId: cmd.userId, taskName: cmd.task, since: s.now() - cmd.sinceMs, limit: 25 });
+      const filter = [cmd.userId ? `user <@${cmd.userId}>` : '', cmd.task ? `task ${cmd.task}` : '', `since ${cmd.sinceText}`].filter(Boolean).join(', ');
+      return void (await reply(buildAudit(rows, filter)));
+    }
+    case 'rerun':
+    case 'stop': {
+      const r = cmd.name === 'rerun' ? await s.operations.requestRerun(ctx.actor, cmd.runId) : await s.operations.requestStop(ctx.actor, cmd.runId);
+      return void (await ctx.respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r))));
+    }
+    case 'backfill':
+      if (!ctx.triggerId) throw new Error('Slack did not send a trigger id, so the backfill form cannot open; try the command again.');
+      return openBackfillModal(ctx.client, ctx.triggerId, { task: cmd.task, from: cmd.from, to: cmd.to }, ctx.actor, s);
+  }
+}

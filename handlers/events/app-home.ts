@@ -1,0 +1,17 @@
+/** The App Home tab: what the bot can do, your roles, and your recent operations. */
+import type { HomeView } from '@slack/types';
+import { buildHelp, buildAudit, buildWhoami } from '../../src/blocks/replies.js';
+import type { Services } from '../../src/services.js';
+import type { BoltApp } from '../../src/slack/app.js';
+
+export function registerAppHome(app: BoltApp, s: Services): void {
+  app.event('app_home_opened', async ({ event, client }) => {
+    if (event.tab !== 'home') return;
+    const actor = { userId: event.user, source: 'system' as const };
+    const help = buildHelp();
+    const who = buildWhoami(event.user, await s.operations.grantsOf(actor));
+    const mine = buildAudit(s.audit.query({ actorId: event.user, limit: 10 }), 'your last 10 entries');
+    const view: HomeView = { type: 'home', blocks: [...who.blocks, { type: 'divider' }, ...mine.blocks, { type: 'divider' }, ...help.blocks].slice(0, 100) };
+    await client.views.publish({ user_id: event.user, view });
+  });
+}

@@ -1,0 +1,16 @@
+/** registerHandlers(app, services): the one place Slack listeners are wired. */
+import type { Services } from '../src/services.js';
+import type { BoltApp } from '../src/slack/app.js';
+import { registerOperationActions } from './actions/operations.js';
+import { registerRunActions } from './actions/runs.js';
+import { registerCzCommand } from './commands/cz.js';
+import { registerAppHome } from './events/app-home.js';
+import { registerBackfillModal } from './views/backfill.js';
+
+export function registerHandlers(app: BoltApp, services: Services): void {
+  registerCzCommand(app, services);
+  registerOperationActions(app, services);
+  registerRunActions(app, services);
+  registerBackfillModal(app, services);
+  registerAppHome(app, services);
+}

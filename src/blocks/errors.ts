@@ -1,0 +1,21 @@
+/** The message a person sees when something they asked for could not be done. */
+import { FolderLookupError, RunLookupError } from '../ops/read.js';
+import { StudioError, TaskLookupError } from '../studio/errors.js';
+import type { Message } from './kit.js';
+import { buildError } from './replies.js';
+
+export function messageForError(e: unknown): Message {
+  if (e instanceof TaskLookupError) {
+    return buildError(e.reason === 'ambiguous' ? 'More than one task has that name' : 'Unknown task', e.message, 'Use the task id, or `/cz tasks` to list names.');
+  }
+  if (e instanceof FolderLookupError) return buildError('Unknown folder', e.message, '`/cz tasks` lists every folder.');
+  if (e instanceof RunLookupError) return buildError('Unknown run', e.message);
+  if (e instanceof StudioError) {
+    return buildError(
+      e.kind === 'business' ? 'Studio refused the request' : 'Studio could not be reached',
+      e.describe(),
+      e.kind === 'auth' ? "Check the bot's Studio credentials (STUDIO_*)." : 'Try again in a moment; if it persists, quote the request id to your Studio admin.',
+    );
+  }
+  return buildError('That did not work', (e as Error).message ?? String(e));
+}

@@ -1,0 +1,129 @@
+/**
+ * Small Block Kit helpers. Each clips its text to Slack's limits (visibly, with "…"), so no builder
+ * can produce a block Slack rejects; `finishMessage` caps the block count and the total size.
+ */
+import type {
+  ActionsBlock,
+  Button,
+  ContextBlock,
+  DividerBlock,
+  HeaderBlock,
+  KnownBlock,
+  SectionBlock,
+} from '@slack/types';
+import { LIMITS, clip } from './limits.js';
+
+export type Block = KnownBlock;
+
+export interface Message {
+  text: string;
+  blocks: Block[];
+}
+
+/** Escape text for mrkdwn: `&`, `<` and `>` are control characters there. */
+export function esc(text: string | number | undefined | null): string {
+  return String(text ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export function link(url: string, label: string): string {
+  return `<${url}|${esc(label).replace(/\|/g, '¦')}>`;
+}
+
+export function header(text: string): HeaderBlock {
+  return { type: 'header', text: { type: 'plain_text', text: clip(text, LIMITS.headerText), emoji: true } };
+}
+
+export function section(text: string, accessory?: Button): SectionBlock {
+  const block: SectionBlock = { type: 'section', text: { type: 'mrkdwn', text: clip(text, LIMITS.sectionText) } };
+  if (accessory) block.accessory = accessory;
+  return block;
+}
+
+export function fields(items: string[], text?: string): SectionBlock {
+  const block: SectionBlock = {
+    type: 'section',
+    fields: items.slice(0, LIMITS.sectionFields).map((f) => ({ type: 'mrkdwn', text: clip(f, LIMITS.fieldText) })),
+  };
+  if (text) block.text = { type: 'mrkdwn', text: clip(text, LIMITS.sectionText) };
+  return block;
+}
+
+export function context(...texts: string[]): ContextBlock {
+  return { type: 'context', elements: texts.slice(0, LIMITS.contextElements).map((t) => ({ type: 'mrkdwn', text: clip(t, LIMITS.sectionText) })) };
+}
+
+export function divider(): DividerBlock {
+  return { type: 'divider' };
+}
+
+export interface ButtonSpec {
+  text: string;
+  actionId: string;
+  value?: string;
+  url?: string;
+  style?: 'primary' | 'danger';
+  confirm?: { title: string; text: string; confirm: string; deny?: string };
+}
+
+export function button(b: ButtonSpec): Button {
+  const out: Button = { type: 'button', text: { type: 'plain_text', text: clip(b.text, LIMITS.buttonText), emoji: true }, action_id: clip(b.actionId, LIMITS.actionId) };
+  if (b.value !== undefined) {
+    if (b.value.length > LIMITS.buttonValue) throw new RangeError(`button value of ${b.value.length} characters is over Slack's ${LIMITS.buttonValue}`);
+    out.value = b.value;
+  }
+  if (b.url) out.url = b.url.slice(0, LIMITS.url);
+  if (b.style) out.style = b.style;
+  if (b.confirm) {
+    out.confirm = {
+      title: { type: 'plain_text', text: clip(b.confirm.title, 100) },
+      text: { type: 'mrkdwn', text: clip(b.confirm.text, 300) },
+      confirm: { type: 'plain_text', text: clip(b.confirm.confirm, 30) },
+      deny: { type: 'plain_text', text: clip(b.confirm.deny ?? 'Cancel', 30) },
+    };
+  }
+  return out;
+}
+
+export function actions(buttons: Button[], blockId?: string): ActionsBlock {
+  const block: ActionsBlock = { type: 'actions', elements: buttons.slice(0, LIMITS.actionsElements) };
+  if (blockId) block.block_id = clip(blockId, LIMITS.blockId);
+  return block;
+}
+
+/** A code block of preformatted text, split over several sections when long. */
+export function codeBlocks(text: string, maxBlocks = 3): SectionBlock[] {
+  const budget = LIMITS.sectionText - 8;
+  const body = esc(text.replace(/```/g, "'''"));
+  const out: SectionBlock[] = [];
+  let rest = body;
+  while (rest.length > 0 && out.length < maxBlocks) {
+    let piece = rest.slice(0, budget);
+    if (piece.length === budget) {
+      const cut = piece.lastIndexOf('\n');
+      if (cut > budget / 2) piece = piece.slice(0, cut);
+    }
+    out.push({ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${piece}\`\`\`` } });
+    rest = rest.slice(piece.length).replace(/^\n/, '');
+  }
+  if (rest.length > 0 && out.length > 0) {
+    const last = out[out.length - 1]!;
+    (last.text as { text: string }).text = clip((last.text as { text: string }).text.replace(/```$/, ''), LIMITS.sectionText - 30) + '\n… (more below: use Next)```';
+  }
+  if (out.length === 0) out.push(section('_(empty)_'));
+  return out;
+}
+
+/**
+ * The final message: at most 50 blocks and about 12k characters of JSON. What does not fit is
+ * dropped from the end and replaced by a visible note saying how much was left out.
+ */
+export function finishMessage(text: string, blocks: Block[], moreHint = 'narrow the query to see the rest'): Message {
+  const fallback = clip(text, LIMITS.fallbackText);
+  let kept = blocks.slice(0, LIMITS.messageBlocks);
+  const size = (bs: Block[]) => JSON.stringify(bs).length;
+  const noteFor = (n: number) => context(`… ${n} more block${n > 1 ? 's' : ''} not shown: ${moreHint}.`);
+  if (kept.length === blocks.length && size(kept) <= LIMITS.messageJsonChars) return { text: fallback, blocks: kept };
+  kept = blocks.slice(0, LIMITS.messageBlocks - 1);
+  while (kept.length > 0 && size([...kept, noteFor(blocks.length - kept.length)]) > LIMITS.messageJsonChars) kept.pop();
+  return { text: fallback, blocks: [...kept, noteFor(blocks.length - kept.length)] };
+}

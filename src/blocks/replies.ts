@@ -1,0 +1,277 @@
+/** Block Kit for the read-side `/cz` replies. Pure functions of the core's views. */
+import type { Button } from '@slack/types';
+import { SUBCOMMANDS, type SubcommandHelp } from '../ops/commands.js';
+import type { LogView, RunView, RunsView, TaskListView, TaskView } from '../ops/read.js';
+import type { AuditRow } from '../store/audit.js';
+import type { Run, TaskRelationNode, TaskSummary } from '../studio/models.js';
+import { type Block, type Message, actions, button, codeBlocks, context, divider, esc, fields, finishMessage, header, link, section } from './kit.js';
+import { LIMITS } from './limits.js';
+
+export const ACTION = {
+  confirm: 'op_confirm',
+  cancel: 'op_cancel',
+  approve: 'op_approve',
+  reject: 'op_reject',
+  rerun: 'run_rerun',
+  stop: 'run_stop',
+  logs: 'run_logs',
+  backfill: 'run_backfill',
+  logsPage: 'logs_page',
+  share: 'share_reply',
+  openStudio: 'open_studio',
+} as const;
+
+export interface LinkBuilder {
+  runLink(runId: number, tab?: 'executeLog'): string;
+  taskLink(taskId: number): string;
+}
+
+/** A time that Slack shows in the reader's own time zone. */
+export function when(ms: number | undefined): string {
+  if (!ms) return '—';
+  return `<!date^${Math.floor(ms / 1000)}^{date_short} {time}|${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC>`;
+}
+
+const STATUS_ICON: Record<string, string> = {
+  SUCCESS: ':white_check_mark:',
+  FAILED: ':x:',
+  UPSTREAM_FAILED: ':no_entry:',
+  RUNNING: ':arrows_counterclockwise:',
+  NOT_STARTED: ':hourglass_flowing_sand:',
+  WAITING_RESOURCE: ':hourglass_flowing_sand:',
+  WAITING_UPSTREAM: ':hourglass_flowing_sand:',
+  PAUSED: ':double_vertical_bar:',
+};
+
+export function statusText(label: string): string {
+  return `${STATUS_ICON[label] ?? ':grey_question:'} ${label}`;
+}
+
+/** Lines packed into as few sections as fit Slack's text limit. */
+export function lineSections(lines: string[]): Block[] {
+  const out: Block[] = [];
+  let cur = '';
+  for (const l of lines) {
+    const line = l.length > LIMITS.sectionText - 10 ? `${l.slice(0, LIMITS.sectionText - 11)}…` : l;
+    if (cur && cur.length + line.length + 1 > LIMITS.sectionText - 10) {
+      out.push(section(cur));
+      cur = '';
+    }
+    cur = cur ? `${cur}\n${line}` : line;
+  }
+  if (cur) out.push(section(cur));
+  return out;
+}
+
+export function shareButton(commandText: string): Button {
+  return button({ text: 'Share in channel', actionId: ACTION.share, value: commandText.slice(0, 1900) });
+}
+
+export function openButton(url: string, text = 'Open in Studio'): Button {
+  return button({ text, actionId: ACTION.openStudio, url });
+}
+
+// ---- help and errors ------------------------------------------------------------------------------
+
+export function buildHelp(topic?: string): Message {
+  const list: readonly SubcommandHelp[] = topic ? SUBCOMMANDS.filter((s) => s.name === topic) : SUBCOMMANDS;
+  const lines = (list.length ? list : SUBCOMMANDS).map((s) => `*\`/cz ${esc(s.usage)}\`* — ${esc(s.description)}\n    e.g. \`${esc(s.example)}\``);
+  return finishMessage('Studio Ops Bot: /cz commands', [
+    header('Studio Ops Bot — /cz'),
+    ...lineSections(lines),
+    context(topic && list.length === 0 ? `No subcommand \`${esc(topic)}\`; here is the whole list.` : 'Replies are visible only to you unless you press *Share in channel*. Run ids and task names both work where a task is asked for.'),
+  ]);
+}
+
+export function buildUsageError(error: string, usage?: string, example?: string): Message {
+  const blocks: Block[] = [section(`:warning: ${esc(error)}`)];
+  if (usage) blocks.push(section(`*Usage:* \`${esc(usage)}\``));
+  if (example) blocks.push(context(`Example: \`${esc(example)}\``));
+  return finishMessage(error, blocks);
+}
+
+export function buildError(title: string, detail: string, hint?: string): Message {
+  const blocks: Block[] = [section(`:warning: *${esc(title)}*\n${esc(detail)}`)];
+  if (hint) blocks.push(context(esc(hint)));
+  return finishMessage(`${title}: ${detail}`, blocks);
+}
+
+// ---- tasks ------------------------------------------------------------------------------------------
+
+export function buildTaskList(view: TaskListView, links: LinkBuilder, commandText: string): Message {
+  const title = view.folder ? `Tasks in ${view.folder.name}` : 'Tasks';
+  if (view.tasks.length === 0) return finishMessage(title, [section(`No tasks match${view.folder ? ` in \`${esc(view.folder.name)}\`` : ''}.`)]);
+  const byFolder = new Map<string, TaskSummary[]>();
+  for (const t of view.tasks) {
+    const f = (t as { folderName?: string }).folderName ?? '(no folder)';
+    byFolder.set(f, [...(byFolder.get(f) ?? []), t]);
+  }
+  const lines: string[] = [];
+  for (const [folder, tasks] of byFolder) {
+    lines.push(`*${esc(folder)}*`);
+    for (const t of tasks) {
+      const state = t.taskStatus ? t.taskStatus.label.toLowerCase() : `draft (${t.editState?.code ?? '?'})`;
+      lines.push(`• ${link(links.taskLink(t.id), t.name)} — ${esc(t.type.label)}, ${state}${t.owner ? `, ${esc(t.owner)}` : ''}`);
+    }
+  }
+  return finishMessage(`${title}: ${view.tasks.length}`, [
+    header(`${title} (${view.tasks.length})`),
+    ...lineSections(lines),
+    actions([shareButton(commandText)]),
+  ], 'filter with a folder, --type or --name');
+}
+
+function relationLine(nodes: TaskRelationNode[], links: LinkBuilder): string {
+  return nodes.length ? nodes.map((n) => link(links.taskLink(n.taskId), n.name)).join(', ') : '—';
+}
+
+export function buildTaskDetail(v: TaskView, links: LinkBuilder, commandText: string): Message {
+  const t = v.task;
+  const cron = v.schedule?.cron ?? v.config.cron;
+  const status = v.schedule?.taskStatus?.label ?? 'not deployed';
+  const blocks: Block[] = [
+    header(`Task ${t.name}`),
+    fields([
+      `*Type*\n${esc(t.type.label)}`,
+      `*Status*\n${esc(status)} · edit state ${esc(t.editState?.label ?? '?')} (${t.editState?.code ?? '?'})`,
+      `*Folder*\n${esc(t.folderName ?? '—')}`,
+      `*Owner*\n${esc(t.owner ?? '—')}`,
+      `*VCluster*\n${esc(v.schedule?.vcCode ?? v.config.vcCode ?? '—')}`,
+      `*Retries*\n${v.config.retryCount ?? 0}, rerun ${esc(v.config.rerunProperty?.label.toLowerCase().replace(/_/g, ' ') ?? '—')}`,
+    ]),
+    section(
+      cron
+        ? `*Schedule* \`${esc(cron)}\`${v.cronProblem ? `\n:warning: ${esc(v.cronProblem)}` : `\nNext runs: ${v.nextRuns.map(when).join(', ') || '—'}`}`
+        : '*Schedule* none (runs only by hand or as a dependency)',
+    ),
+    section(
+      `*Upstream* ${v.relations ? relationLine(v.relations.upstream, links) : esc(v.config.dependencies.map((d) => d.taskName ?? String(d.taskId)).join(', ') || '—')}\n*Downstream* ${v.relations ? relationLine(v.relations.downstream, links) : '—'}`,
+    ),
+  ];
+  if (v.latestRun) {
+    const r = v.latestRun;
+    blocks.push(section(`*Latest run* ${link(links.runLink(r.id), String(r.id))} ${statusText(r.status.label)} · business date ${esc(r.bizDate ?? '—')} · planned ${when(r.planTime)}${r.failMsg ? `\n> ${esc(r.failMsg.slice(0, 300))}` : ''}`));
+  }
+  blocks.push(actions([openButton(links.taskLink(t.id)), shareButton(commandText)]));
+  return finishMessage(`Task ${t.name}: ${status}`, blocks);
+}
+
+export function runLine(r: Run, links: LinkBuilder): string {
+  const fail = r.failMsg && r.status.code !== 1 ? ` — ${esc(r.failMsg.slice(0, 120))}${r.failMsg.length > 120 ? '…' : ''}` : '';
+  return `${statusText(r.status.label)} ${link(links.runLink(r.id), String(r.id))} · ${esc(r.bizDate ?? '—')} · ${esc(r.runType.label.toLowerCase())} · ${when(r.planTime)}${fail}`;
+}
+
+export function buildRunList(v: RunsView, links: LinkBuilder, commandText: string, maxRuns = 25): Message {
+  const title = `Runs of ${v.task.name}${v.status ? ` (${v.status})` : ''}, last ${v.sinceText}`;
+  if (v.runs.length === 0) {
+    return finishMessage(title, [section(`No runs of \`${esc(v.task.name)}\`${v.status ? ` with status ${v.status}` : ''} in the last ${esc(v.sinceText)}.`), context('Widen the window with `--since 30d`.')]);
+  }
+  const shown = v.runs.slice(0, maxRuns);
+  const more = v.total - shown.length;
+  const blocks: Block[] = [header(title), ...lineSections(shown.map((r) => runLine(r, links)))];
+  if (more > 0) blocks.push(context(`${more} more run${more > 1 ? 's' : ''} not shown: narrow with \`--status\` or \`--since\`, or open the task in Studio.`));
+  blocks.push(actions([openButton(links.taskLink(v.task.id)), shareButton(commandText)]));
+  return finishMessage(`${title}: ${v.total}`, blocks);
+}
+
+export function runButtons(r: Run, links: LinkBuilder): Button[] {
+  const out: Button[] = [button({ text: 'Logs', actionId: ACTION.logs, value: String(r.id) })];
+  if ([1, 3, 8].includes(r.status.code)) out.push(button({ text: 'Rerun', actionId: ACTION.rerun, value: String(r.id), style: 'primary' }));
+  else out.push(button({ text: 'Stop', actionId: ACTION.stop, value: String(r.id), style: 'danger' }));
+  if (r.bizDate) out.push(button({ text: 'Backfill…', actionId: ACTION.backfill, value: JSON.stringify({ taskId: r.taskId, task: r.taskName, date: r.bizDate }) }));
+  out.push(openButton(links.runLink(r.id)));
+  return out;
+}
+
+export function buildRunDetail(v: RunView, links: LinkBuilder, commandText: string): Message {
+  const r = v.run;
+  const blocks: Block[] = [
+    header(`Run ${r.id} · ${r.taskName}`),
+    fields([
+      `*Status*\n${statusText(r.status.label)}`,
+      `*Business date*\n${esc(r.bizDate ?? '—')}`,
+      `*Type*\n${esc(r.runType.label)} · ${esc(r.taskType.label)}`,
+      `*Planned*\n${when(r.planTime)}`,
+      `*Started*\n${when(r.startTime)}`,
+      `*Ended*\n${when(r.endTime)}`,
+      `*Owner*\n${esc(r.owner ?? '—')}`,
+      `*Attempts*\n${v.attempts.length}`,
+    ]),
+  ];
+  if (r.failMsg) blocks.push(section(`*Failure* ${esc(r.failType ?? '')}\n> ${esc(r.failMsg.slice(0, 1500))}`));
+  if (v.attempts.length > 1) {
+    const ordered = [...v.attempts].sort((a, b) => (a.startTime ?? 0) - (b.startTime ?? 0));
+    blocks.push(context(ordered.map((a, i) => `#${i + 1} ${esc(a.result ?? 'running')} ${when(a.startTime)}`).join(' · ')));
+  }
+  if (v.log) {
+    blocks.push(section(`*End of the log* (attempt ${v.log.attemptNumber} of ${v.log.attemptCount}, redacted)`));
+    blocks.push(...codeBlocks(v.log.text, 1));
+  }
+  blocks.push(actions([...runButtons(r, links), shareButton(commandText)]));
+  return finishMessage(`Run ${r.id} of ${r.taskName}: ${r.status.label}`, blocks);
+}
+
+export function buildLogView(v: LogView, links: LinkBuilder): Message {
+  const total = v.totalLength !== undefined ? ` of ${v.totalLength}` : '';
+  const nav: Button[] = [];
+  const value = (o: number, d: 'prev' | 'next') => JSON.stringify({ r: v.runId, a: v.attemptNumber, o, d });
+  if (v.hasPrevious) nav.push(button({ text: '◀ Previous', actionId: `${ACTION.logsPage}_prev`, value: value(v.startOffset, 'prev') }));
+  if (v.hasNext) nav.push(button({ text: 'Next ▶', actionId: `${ACTION.logsPage}_next`, value: value(v.endOffset, 'next') }));
+  nav.push(openButton(links.runLink(v.runId, 'executeLog'), 'Full log in Studio'));
+  const blocks: Block[] = [
+    section(`*Log of run ${v.runId}*, attempt ${v.attemptNumber} of ${v.attemptCount} · characters ${v.startOffset}–${v.endOffset}${total} · secrets redacted`),
+    ...codeBlocks(v.text, 1),
+  ];
+  if (v.linesNotShown > 0) blocks.push(context(`${v.linesNotShown} earlier line${v.linesNotShown > 1 ? 's' : ''} of the ones you asked for did not fit: press *Previous* to read them.`));
+  blocks.push(actions(nav));
+  return finishMessage(`Log of run ${v.runId}`, blocks);
+}
+
+function treeLines(nodes: TaskRelationNode[], dir: 'upstream' | 'downstream', links: LinkBuilder, depth = 0): string[] {
+  const out: string[] = [];
+  for (const n of nodes) {
+    out.push(`${'    '.repeat(depth)}${dir === 'upstream' ? '↑' : '↓'} ${link(links.taskLink(n.taskId), n.name)} (${esc(n.type.label)}${n.taskStatus ? `, ${n.taskStatus.label.toLowerCase()}` : ''})`);
+    out.push(...treeLines(dir === 'upstream' ? n.upstream : n.downstream, dir, links, depth + 1));
+  }
+  return out;
+}
+
+export function buildDeps(task: TaskSummary, relations: TaskRelationNode | undefined, links: LinkBuilder, commandText: string): Message {
+  if (!relations) {
+    return finishMessage(`${task.name} has no schedule`, [section(`\`${esc(task.name)}\` is not deployed, so it has no scheduled dependencies.`), actions([openButton(links.taskLink(task.id))])]);
+  }
+  const up = treeLines(relations.upstream, 'upstream', links);
+  const down = treeLines(relations.downstream, 'downstream', links);
+  return finishMessage(`Dependencies of ${task.name}`, [
+    header(`Dependencies of ${task.name}`),
+    section(`*Upstream* (what it waits for)\n${up.length ? '' : '—'}`),
+    ...lineSections(up),
+    divider(),
+    section(`*Downstream* (what waits for it)\n${down.length ? '' : '—'}`),
+    ...lineSections(down),
+    actions([openButton(links.taskLink(task.id)), shareButton(commandText)]),
+  ]);
+}
+
+export function buildAudit(rows: AuditRow[], filterText: string): Message {
+  if (rows.length === 0) return finishMessage('No audit entries', [section(`No audit entries match (${esc(filterText)}).`)]);
+  const lines = rows.map(
+    (r) =>
+      `${when(r.at)} <@${r.actorId}> *${esc(r.action)}* ${esc(r.target)}${r.taskName ? ` (\`${esc(r.taskName)}\`)` : ''} → *${esc(r.outcome)}*${r.error ? ` — ${esc(r.error.slice(0, 140))}` : ''}${r.studioRequestId ? ` · req \`${esc(r.studioRequestId)}\`` : ''}`,
+  );
+  return finishMessage(`Audit: ${rows.length} entries`, [
+    header(`Audit log (${rows.length} newest)`),
+    ...lineSections(lines),
+    context(`${esc(filterText)} · the log is append-only and hash-chained: \`npx studio-ops audit verify\` checks it`),
+  ], 'narrow with --user, --task or --since');
+}
+
+export function buildWhoami(userId: string, g: { grants: { role: string; scope: string[] }[]; configured: boolean; file?: string }): Message {
+  const lines = g.grants.length
+    ? g.grants.map((x) => `• *${x.role}* on ${x.scope.map((s) => `\`${esc(s)}\``).join(', ')}`)
+    : ['• *viewer* everywhere (no grant names you)'];
+  return finishMessage('Your roles', [
+    section(`<@${userId}>, your roles:\n${lines.join('\n')}`),
+    context(g.configured ? `From the policy file ${esc(g.file)}.` : 'No policy file is configured (POLICY_FILE): everyone is a viewer.'),
+  ]);
+}

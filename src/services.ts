@@ -1,0 +1,53 @@
+/**
+ * The services the Slack handlers (and later the alert watcher, wizard and playground) call:
+ * built once from the configuration and a Studio client.
+ */
+import type { AppConfig } from './config.js';
+import type { Logger } from './logger.js';
+import { type Directory, OperationsService } from './ops/operations.js';
+import { Policy } from './ops/policy.js';
+import { AuditLog } from './store/audit.js';
+import { type Db, openDatabase } from './store/database.js';
+import { OperationStore } from './store/operations.js';
+import type { StudioClient } from './studio/client.js';
+
+export interface Services {
+  config: AppConfig;
+  studio: StudioClient;
+  db: Db;
+  audit: AuditLog;
+  ops: OperationStore;
+  policy: Policy;
+  operations: OperationsService;
+  logger: Logger;
+  now: () => number;
+}
+
+export interface ServiceOptions {
+  config: AppConfig;
+  studio: StudioClient;
+  logger: Logger;
+  /** Group membership for the policy (Slack's user groups); built once the policy is loaded. */
+  directoryFor?: (policy: Policy) => Directory;
+  now?: () => number;
+  /** An already open database (tests); otherwise config.databasePath is opened. */
+  db?: Db;
+}
+
+export function buildServices(o: ServiceOptions): Services {
+  const now = o.now ?? Date.now;
+  const db = o.db ?? openDatabase(o.config.databasePath);
+  const audit = new AuditLog(db);
+  const ops = new OperationStore(db, now);
+  const policy = Policy.load(o.config.policyFile);
+  const operations = new OperationsService({
+    studio: o.studio,
+    audit,
+    ops,
+    policy,
+    directory: o.directoryFor?.(policy),
+    now,
+    windowMs: o.config.idempotencyWindowSeconds * 1000,
+  });
+  return { config: o.config, studio: o.studio, db, audit, ops, policy, operations, logger: o.logger, now };
+}

@@ -1,0 +1,84 @@
+/**
+ * The Bolt app: Socket Mode when an app-level token is configured, HTTP mode otherwise (Slack's
+ * request signatures verified, events at /slack/events, GET /healthz).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import bolt from '@slack/bolt';
+import type { SlackConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+
+const { App, HTTPReceiver, SocketModeReceiver, LogLevel } = bolt;
+export type BoltApp = InstanceType<typeof App>;
+
+export interface SlackApp {
+  app: BoltApp;
+  /** Start listening; resolves with the HTTP port (HTTP mode, or the health port in Socket Mode). */
+  start(): Promise<{ port: number }>;
+  stop(): Promise<void>;
+}
+
+type ActiveSlack = Exclude<SlackConfig, { mode: 'none' }>;
+
+function boltLogger(logger: Logger) {
+  const child = logger.child({ component: 'bolt' });
+  return {
+    debug: (...m: unknown[]) => child.debug(m.map(String).join(' ')),
+    info: (...m: unknown[]) => child.info(m.map(String).join(' ')),
+    warn: (...m: unknown[]) => child.warn(m.map(String).join(' ')),
+    error: (...m: unknown[]) => child.error(m.map(String).join(' ')),
+    setLevel: () => undefined,
+    getLevel: () => LogLevel.INFO,
+    setName: () => undefined,
+  };
+}
+
+function healthz(_req: unknown, res: { writeHead(s: number, h: Record<string, string>): void; end(b: string): void }) {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ ok: true }));
+}
+
+export function createSlackApp(cfg: ActiveSlack, logger: Logger): SlackApp {
+  const clientOptions = {
+    ...(cfg.apiUrl ? { slackApiUrl: cfg.apiUrl } : {}),
+    retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5000 },
+  };
+  const log = boltLogger(logger);
+  if (cfg.mode === 'http') {
+    const receiver = new HTTPReceiver({
+      signingSecret: cfg.signingSecret,
+      endpoints: '/slack/events',
+      customRoutes: [{ path: '/healthz', method: ['GET'], handler: healthz }],
+      logger: log,
+      unhandledRequestTimeoutMillis: 2900,
+    });
+    const app = new App({ token: cfg.botToken, receiver, clientOptions, logger: log });
+    let server: Server | undefined;
+    return {
+      app,
+      start: async () => {
+        server = (await app.start(cfg.port)) as Server;
+        return { port: (server.address() as AddressInfo).port };
+      },
+      stop: async () => {
+        server?.closeAllConnections();
+        await app.stop();
+      },
+    };
+  }
+  const receiver = new SocketModeReceiver({ appToken: cfg.appToken, logger: log });
+  const app = new App({ token: cfg.botToken, receiver, clientOptions, logger: log });
+  const health = createServer((req, res) => (req.url === '/healthz' ? healthz(req, res) : (res.writeHead(404), res.end())));
+  return {
+    app,
+    start: async () => {
+      await app.start();
+      await new Promise<void>((r) => health.listen(cfg.port, '0.0.0.0', r));
+      return { port: (health.address() as AddressInfo).port };
+    },
+    stop: async () => {
+      await app.stop();
+      health.close();
+    },
+  };
+}
