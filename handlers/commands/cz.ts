@@ -7,12 +7,17 @@ import type { Services } from '../../src/services.js';
 import { actorFromCommand, ephemeral } from '../context.js';
 import { runCzCommand } from './dispatch.js';
 
+const OPERATIONS = new Set(['rerun', 'stop', 'backfill']);
+
 export function registerCzCommand(app: BoltApp, s: Services): void {
   app.command('/cz', async ({ command, ack, respond, client }) => {
     await ack();
     const parsed = parseCzCommand(command.text ?? '');
     const actor = actorFromCommand(command);
     if (!parsed.ok) {
+      // Malformed operations are refusals too, and refusals of operations are audited.
+      const sub = (command.text ?? '').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+      if (OPERATIONS.has(sub)) s.operations.refuse(actor, sub, 'input', { text: command.text }, { kind: 'refused', reason: 'invalid', message: parsed.error });
       await respond(ephemeral(buildUsageError(parsed.error, parsed.usage, parsed.example)));
       return;
     }

@@ -184,8 +184,8 @@ export class OperationsService {
   }
 
   /** Audit a refusal and return it. */
-  refuse(actor: Actor, action: string, target: string, params: Params, refusal: Refusal, taskName?: string): Refusal {
-    this.auditEvent(actor, { opId: randomUUID(), action, target, taskName, params, outcome: 'refused', error: refusal.message });
+  refuse(actor: Actor, action: string, target: string, params: Params, refusal: Refusal, taskName?: string, opId: string = randomUUID()): Refusal {
+    this.auditEvent(actor, { opId, action, target, taskName, params, outcome: 'refused', error: refusal.message });
     return refusal;
   }
 
@@ -270,14 +270,15 @@ export class OperationsService {
     const finished = this.previousOutcome(op);
     if (finished) return finished;
     if (op.status === 'cancelled') return { kind: 'refused', reason: 'state', message: 'This request was cancelled; nothing was done.' };
+    if (op.status === 'executing') return { kind: 'refused', reason: 'state', message: 'This request is already being sent to Studio by an earlier click; nothing was sent again. Its result appears in that reply.' };
     if (op.status !== 'awaiting_confirmation') return { kind: 'refused', reason: 'state', message: `This request is ${op.status.replace('_', ' ')}.` };
     if (this.now() > op.expiresAt) {
       this.d.ops.transition(opId, ['awaiting_confirmation'], 'expired');
-      return this.refuse(actor, op.action, op.target, op.params, { kind: 'refused', reason: 'expired', message: 'This confirmation expired (15 minutes); nothing was done. Ask again.' }, op.taskName ?? undefined);
+      return this.refuse(actor, op.action, op.target, op.params, { kind: 'refused', reason: 'expired', message: 'This confirmation expired (15 minutes); nothing was done. Ask again.' }, op.taskName ?? undefined, op.id);
     }
     const target = { folder: op.params.folder as string | undefined, task: op.taskName ?? undefined };
     const auth = await this.authorise(actor, op.action, 'operator', target);
-    if (auth.kind === 'refused') return this.refuse(actor, op.action, op.target, op.params, auth, op.taskName ?? undefined);
+    if (auth.kind === 'refused') return this.refuse(actor, op.action, op.target, op.params, auth, op.taskName ?? undefined, op.id);
     return this.execute(actor, op, ['awaiting_confirmation'], reply);
   }
 
@@ -339,14 +340,14 @@ export class OperationsService {
     const runId = op.params.runId === undefined ? undefined : Number(op.params.runId);
     try {
       if (op.action === 'rerun') {
-        await this.d.studio.rerunRun(runId!, { actor: studioActor });
-        return { status: 'succeeded', message: `Rerun of run ${runId} started in Studio. You will see here how it ends.`, link: this.d.studio.runLink(runId!), runId };
+        const { requestId } = await this.d.studio.rerunRun(runId!, { actor: studioActor });
+        return { status: 'succeeded', message: `Rerun of run ${runId} started in Studio. You will see here how it ends.`, link: this.d.studio.runLink(runId!), runId, requestId };
       }
       if (op.action === 'stop') {
-        await this.d.studio.stopRun(runId!, { actor: studioActor });
-        return { status: 'succeeded', message: `Run ${runId} was stopped.`, link: this.d.studio.runLink(runId!), runId };
+        const { requestId } = await this.d.studio.stopRun(runId!, { actor: studioActor });
+        return { status: 'succeeded', message: `Run ${runId} was stopped.`, link: this.d.studio.runLink(runId!), runId, requestId };
       }
-      const jobId = await this.d.studio.createBackfill({
+      const { jobId, requestId } = await this.d.studio.createBackfillWithId({
         taskId: Number(op.params.taskId),
         from: String(op.params.from),
         to: String(op.params.to),
@@ -359,6 +360,7 @@ export class OperationsService {
         message: `Backfill of ${op.taskName} for ${op.params.from} … ${op.params.to} (${op.params.days} business date${Number(op.params.days) > 1 ? 's' : ''}) created in Studio as job ${jobId}.`,
         link: this.d.studio.taskLink(Number(op.params.taskId)),
         jobId,
+        requestId,
       };
     } catch (e) {
       if (!(e instanceof StudioError)) throw e;
@@ -502,13 +504,13 @@ export class OperationsService {
     const params = op.params;
     if (this.now() > op.expiresAt) {
       this.d.ops.transition(opId, ['awaiting_approval'], 'expired');
-      return this.refuse(actor, 'approve', op.target, params, { kind: 'refused', reason: 'expired', message: 'This approval request expired; nothing was done.' }, op.taskName ?? undefined);
+      return this.refuse(actor, 'approve', op.target, params, { kind: 'refused', reason: 'expired', message: 'This approval request expired; nothing was done.' }, op.taskName ?? undefined, op.id);
     }
     if (actor.userId === op.requestedBy) {
-      return this.refuse(actor, 'approve', op.target, params, { kind: 'refused', reason: 'two_person', message: 'You asked for this backfill, so a different admin must approve it (two-person rule).' }, op.taskName ?? undefined);
+      return this.refuse(actor, 'approve', op.target, params, { kind: 'refused', reason: 'two_person', message: 'You asked for this backfill, so a different admin must approve it (two-person rule).' }, op.taskName ?? undefined, op.id);
     }
     const auth = await this.authorise(actor, 'approve a backfill', 'admin', { folder: params.folder as string | undefined, task: op.taskName ?? undefined });
-    if (auth.kind === 'refused') return this.refuse(actor, 'approve', op.target, params, auth, op.taskName ?? undefined);
+    if (auth.kind === 'refused') return this.refuse(actor, 'approve', op.target, params, auth, op.taskName ?? undefined, op.id);
     this.auditEvent(actor, { opId: op.id, action: 'approve', target: op.target, taskName: op.taskName ?? undefined, params, outcome: 'approved' });
     const requester: Actor = { userId: op.requestedBy, userName: op.requestedByName ?? undefined, teamId: op.teamId ?? undefined, channelId: op.channelId ?? undefined, source: actor.source };
     return this.execute(requester, op, ['awaiting_approval'], {});
@@ -518,7 +520,7 @@ export class OperationsService {
     const op = this.d.ops.get(opId);
     if (!op || op.status !== 'awaiting_approval') return { kind: 'refused', reason: 'state', message: `This request is ${op ? op.status.replace('_', ' ') : 'no longer known'}.` };
     const auth = await this.authorise(actor, 'reject a backfill', 'admin', { folder: op.params.folder as string | undefined, task: op.taskName ?? undefined });
-    if (auth.kind === 'refused' && actor.userId !== op.requestedBy) return this.refuse(actor, 'reject', op.target, op.params, auth, op.taskName ?? undefined);
+    if (auth.kind === 'refused' && actor.userId !== op.requestedBy) return this.refuse(actor, 'reject', op.target, op.params, auth, op.taskName ?? undefined, op.id);
     if (!this.d.ops.transition(opId, ['awaiting_approval'], 'rejected')) return { kind: 'refused', reason: 'state', message: 'This request was handled by someone else just now.' };
     this.auditEvent(actor, { opId, action: 'backfill', target: op.target, taskName: op.taskName ?? undefined, params: op.params, outcome: 'rejected' });
     return { kind: 'rejected', op: this.d.ops.get(opId)! };

@@ -4,12 +4,11 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import bolt from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { SlackConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 
-const { App, HTTPReceiver, SocketModeReceiver, LogLevel } = bolt;
-export type BoltApp = InstanceType<typeof App>;
+export type BoltApp = App;
 
 export interface SlackApp {
   app: BoltApp;

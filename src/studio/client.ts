@@ -41,7 +41,7 @@ import {
   taskRelationSchema,
   taskSummarySchema,
 } from './models.js';
-import { type CallKind, type Envelope, type RetryPolicy, StudioTransport } from './transport.js';
+import { type CallKind, type CallResult, type Envelope, type RetryPolicy, StudioTransport } from './transport.js';
 
 export interface StudioLogger {
   debug(obj: object, msg?: string): void;
@@ -224,13 +224,13 @@ export class StudioClient {
       refreshAt: obtainedAt + Math.max(1000, lifetime * 0.8),
     };
 
-    const userEnv = await this.rawCall('/clickzetta-portal/user/getCurrentUser', {}, 'read', partial);
+    const { envelope: userEnv } = await this.rawCall('/clickzetta-portal/user/getCurrentUser', {}, 'read', partial);
     const user = (userEnv.data ?? {}) as Record<string, unknown>;
     const tenantId = Number(user.accountId ?? user.tenantId ?? 0);
     const userName = String(user.name ?? user.userName ?? `user-${partial.userId}`);
 
     const wsPath = '/ide-authority/v1/workspace/listUserWorkspaces';
-    const wsEnv = await this.rawCall(
+    const { envelope: wsEnv } = await this.rawCall(
       wsPath,
       { forWrite: 'true', listType: 4, pageIndex: 1, pageSize: 99999, tenantId, userId: partial.userId },
       'read',
@@ -278,16 +278,15 @@ export class StudioClient {
     body: unknown,
     kind: CallKind,
     s: Pick<StudioSession, 'token' | 'instanceId' | 'userId'> & { tenantId?: number },
-  ): Promise<Envelope> {
-    const { envelope } = await this.transport.call(path, body, kind, this.headersFor(s));
-    return envelope;
+  ): Promise<CallResult> {
+    return this.transport.call(path, body, kind, this.headersFor(s));
   }
 
   /**
    * One authenticated call. A 401 drops the session, logs in once more and repeats the call once:
    * a 401 means Studio rejected the request before acting on it, so this is safe for writes too.
    */
-  async call(path: string, body: unknown, kind: CallKind): Promise<Envelope> {
+  async call(path: string, body: unknown, kind: CallKind): Promise<CallResult> {
     const session = await this.getSession();
     try {
       return await this.rawCall(path, body, kind, session);
@@ -315,11 +314,15 @@ export class StudioClient {
   }
 
   private async callParsed<T extends z.ZodTypeAny>(path: string, body: unknown, kind: CallKind, schema: T, what: string): Promise<z.output<T>> {
-    const env = await this.call(path, body, kind);
+    return (await this.callParsedWithId(path, body, kind, schema, what)).value;
+  }
+
+  private async callParsedWithId<T extends z.ZodTypeAny>(path: string, body: unknown, kind: CallKind, schema: T, what: string): Promise<{ value: z.output<T>; requestId: string }> {
+    const { envelope, requestId } = await this.call(path, body, kind);
     try {
-      return parseWith(schema, env.data, what);
+      return { value: parseWith(schema, envelope.data, what), requestId };
     } catch (e) {
-      throw new StudioError({ kind: 'protocol', code: 'BAD_RESPONSE', message: (e as Error).message, path, requestId: '-' });
+      throw new StudioError({ kind: 'protocol', code: 'BAD_RESPONSE', message: (e as Error).message, path, requestId });
     }
   }
 
@@ -335,14 +338,14 @@ export class StudioClient {
     pageSize: number,
     what: string,
   ): Promise<Page<z.output<T>>> {
-    const env = await this.call(path, body, 'read');
+    const { envelope: env, requestId } = await this.call(path, body, 'read');
     let parsed: { list: unknown[]; total: number | undefined; totalPages: number | undefined };
     let items: z.output<T>[];
     try {
       parsed = parseWith(listDataSchema, env.data ?? [], what);
       items = parsed.list.map((x) => parseWith(item, x, what));
     } catch (e) {
-      throw new StudioError({ kind: 'protocol', code: 'BAD_RESPONSE', message: (e as Error).message, path, requestId: '-' });
+      throw new StudioError({ kind: 'protocol', code: 'BAD_RESPONSE', message: (e as Error).message, path, requestId });
     }
     const total = parsed.total ?? (typeof env.count === 'number' ? env.count : items.length);
     return { items, total, page, pageSize, totalPages: parsed.totalPages ?? Math.max(1, Math.ceil(total / pageSize)) };
@@ -490,22 +493,27 @@ export class StudioClient {
     return { text: text.slice(0, maxChars), truncated: page.hasMoreAfter || text.length > maxChars };
   }
 
-  async rerunRun(runId: number, opts: { actor?: string } = {}): Promise<{ requestId?: string }> {
-    await this.call(`${ADMIN}/taskInst/reRunTaskInstance`, { taskInstanceId: runId, nextType: 0, updateBy: await this.actor(opts.actor) }, 'write');
-    return {};
+  /** Studio's request id comes back so the caller can record it (audit). */
+  async rerunRun(runId: number, opts: { actor?: string } = {}): Promise<{ requestId: string }> {
+    const { requestId } = await this.call(`${ADMIN}/taskInst/reRunTaskInstance`, { taskInstanceId: runId, nextType: 0, updateBy: await this.actor(opts.actor) }, 'write');
+    return { requestId };
   }
 
-  async stopRun(runId: number, opts: { actor?: string } = {}): Promise<void> {
+  async stopRun(runId: number, opts: { actor?: string } = {}): Promise<{ requestId: string }> {
     const { tenantId } = await this.getSession();
-    await this.call(
+    return this.call(
       `${ADMIN}/taskInst/killTaskInstance`,
       { taskInstanceId: runId, workspace: this.opts.workspace, tenantId, updateBy: await this.actor(opts.actor) },
       'write',
-    );
+    ).then(({ requestId }) => ({ requestId }));
   }
 
   /** A backfill (refill) job over business dates `from`..`to`; returns the job id. */
   async createBackfill(input: BackfillInput): Promise<number> {
+    return (await this.createBackfillWithId(input)).jobId;
+  }
+
+  async createBackfillWithId(input: BackfillInput): Promise<{ jobId: number; requestId: string }> {
     const { projectId, userId } = await this.getSession();
     const range = { bizStartDate: startOfDayMs(input.from, this.timeZone), bizEndDate: endOfDayMs(input.to, this.timeZone) };
     const actor = await this.actor(input.actor);
@@ -523,7 +531,8 @@ export class StudioClient {
       complementBizDateBeanList: [range],
     };
     if (input.name) body.complementJobName = input.name;
-    return this.callParsed(`${ADMIN}/complementTask/createComplementJob`, body, 'write', returnedIdSchema, 'backfill job id');
+    const { value, requestId } = await this.callParsedWithId(`${ADMIN}/complementTask/createComplementJob`, body, 'write', returnedIdSchema, 'backfill job id');
+    return { jobId: value, requestId };
   }
 
   async listBackfills(filter: { taskNameLike?: string; page?: number; pageSize?: number } = {}): Promise<Page<BackfillJob>> {

@@ -1,0 +1,177 @@
+/**
+ * The whole bot on loopback: the sandbox as Studio (manual clock), a fake Slack Web API, and the
+ * real Bolt HTTP receiver, driven with signed form-encoded slash commands and `payload=` interactions.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AppConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { type RunningBot, startBot } from '../../src/main.js';
+import { type FakeSlack, startFakeSlack } from './fake-slack.js';
+import { type SandboxHarness, startHarness } from './sandbox.js';
+
+export const SIGNING_SECRET = 'test-signing-secret';
+
+export const USERS = {
+  admin: 'UADMIN1',
+  admin2: 'UADMIN2',
+  operator: 'UOPS1',
+  viewer: 'UVIEW1',
+} as const;
+
+export const POLICY = `
+grants:
+  - role: admin
+    users: [${USERS.admin}, ${USERS.admin2}]
+    scope: ["*"]
+  - role: operator
+    users: [${USERS.operator}]
+    scope: ["ecommerce_dw/*", "doc_connector_demo"]
+limits:
+  backfill_max_days: { operator: 3, admin: 10 }
+`;
+
+export interface BotHarness extends SandboxHarness {
+  bot: RunningBot;
+  slack: FakeSlack;
+  botUrl: string;
+  dbPath: string;
+  /** Send a signed slash command; resolves with the response_url id the answer will go to. */
+  command(text: string, user?: string, opts?: { channel?: string }): Promise<{ status: number; responseId: string; triggerId: string }>;
+  /** Send a signed block_actions click. */
+  click(actionId: string, value: string, user: string, opts?: { responseId?: string; channel?: string; messageTs?: string; ephemeral?: boolean; view?: Record<string, unknown> }): Promise<{ status: number; responseId: string }>;
+  /** Send a signed view_submission. */
+  submitView(view: Record<string, unknown>, user: string): Promise<{ status: number; body: string }>;
+  /** The answer posted to a response_url (the nth one). */
+  answer(responseId: string, nth?: number): Promise<Record<string, unknown>>;
+  post(body: string, contentType: string, headers?: Record<string, string>): Promise<{ status: number; body: string }>;
+  /** Stop the bot and start it again on the same database (a restart after a crash). */
+  restart(): Promise<void>;
+}
+
+export function sign(body: string, ts: number, secret = SIGNING_SECRET): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
+}
+
+export async function startBotHarness(opts: { policy?: string | null; dbPath?: string } = {}): Promise<BotHarness> {
+  const h = await startHarness();
+  const slack = await startFakeSlack();
+  const dir = mkdtempSync(join(tmpdir(), 'bot-'));
+  let policyFile: string | undefined;
+  if (opts.policy !== null) {
+    policyFile = join(dir, 'policy.yml');
+    writeFileSync(policyFile, opts.policy ?? POLICY);
+  }
+  const dbPath = opts.dbPath ?? join(dir, 'bot.db');
+  const config: AppConfig = {
+    studio: { mode: 'remote', url: h.sb.url, accessToken: h.sb.accessToken, instance: h.sb.instance, workspace: h.sb.workspace },
+    databasePath: dbPath,
+    logLevel: 'silent',
+    studioTimeoutMs: 2000,
+    sandboxPort: 0,
+    sandboxDbPath: ':memory:',
+    slack: { mode: 'http', botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, port: 0, apiUrl: slack.apiUrl },
+    policyFile,
+    runWatchSeconds: 3600,
+    idempotencyWindowSeconds: 600,
+  };
+  let bot = await startBot(config, h.client, createLogger('silent'), { now: () => h.clock.now() });
+  let botUrl = `http://127.0.0.1:${bot.port}`;
+
+  const post = async (body: string, contentType: string, headers: Record<string, string> = {}) => {
+    const ts = Math.floor(Date.now() / 1000);
+    const res = await fetch(`${botUrl}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': contentType, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sign(body, ts), ...headers },
+      body,
+    });
+    return { status: res.status, body: await res.text() };
+  };
+
+  const command: BotHarness['command'] = async (text, user = USERS.operator, o = {}) => {
+    const r = slack.responseUrl();
+    const triggerId = `trig-${randomUUID()}`;
+    const form = new URLSearchParams({
+      token: 'legacy',
+      team_id: 'T1',
+      team_domain: 'test',
+      channel_id: o.channel ?? 'CDATAENG',
+      channel_name: 'data-eng',
+      user_id: user,
+      user_name: user.toLowerCase(),
+      command: '/cz',
+      text,
+      api_app_id: 'A1',
+      response_url: r.url,
+      trigger_id: triggerId,
+    }).toString();
+    const res = await post(form, 'application/x-www-form-urlencoded');
+    return { status: res.status, responseId: r.id, triggerId };
+  };
+
+  const click: BotHarness['click'] = async (actionId, value, user, o = {}) => {
+    const r = o.responseId ? { id: o.responseId, url: `${slack.url}/response/${o.responseId}` } : slack.responseUrl();
+    const payload: Record<string, unknown> = {
+      type: 'block_actions',
+      team: { id: 'T1', domain: 'test' },
+      user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T1' },
+      api_app_id: 'A1',
+      token: 'legacy',
+      trigger_id: `trig-${randomUUID()}`,
+      response_url: r.url,
+      actions: [{ type: 'button', action_id: actionId, block_id: 'b1', value, text: { type: 'plain_text', text: 'x' }, action_ts: String(Date.now() / 1000) }],
+    };
+    if (o.view) {
+      payload.view = o.view;
+      payload.container = { type: 'view', view_id: o.view.id };
+      delete payload.response_url;
+    } else {
+      payload.channel = { id: o.channel ?? 'CDATAENG', name: 'data-eng' };
+      payload.container = { type: 'message', message_ts: o.messageTs ?? '1700000000.000100', channel_id: o.channel ?? 'CDATAENG', is_ephemeral: o.ephemeral ?? true };
+      payload.message = { ts: o.messageTs ?? '1700000000.000100', text: 'x', blocks: [] };
+    }
+    const res = await post(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
+    return { status: res.status, responseId: r.id };
+  };
+
+  const submitView: BotHarness['submitView'] = async (view, user) => {
+    const payload = {
+      type: 'view_submission',
+      team: { id: 'T1', domain: 'test' },
+      user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T1' },
+      api_app_id: 'A1',
+      token: 'legacy',
+      trigger_id: `trig-${randomUUID()}`,
+      view,
+    };
+    return post(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
+  };
+
+  const harness: BotHarness = {
+    ...h,
+    bot,
+    slack,
+    botUrl,
+    dbPath,
+    restart: async () => {
+      await bot.stop();
+      bot = await startBot(config, h.client, createLogger('silent'), { now: () => h.clock.now() });
+      botUrl = `http://127.0.0.1:${bot.port}`;
+      harness.bot = bot;
+      harness.botUrl = botUrl;
+    },
+    command,
+    click,
+    submitView,
+    post,
+    answer: (id, nth = 0) => slack.waitForResponse(id, nth),
+    close: async () => {
+      await bot.stop();
+      await slack.close();
+      await h.close();
+    },
+  };
+  return harness;
+}

@@ -1,0 +1,165 @@
+/**
+ * A fake Slack Web API on loopback: answers the methods the bot uses, records every call and every
+ * response_url post, and checks every message and view against Block Kit limits.
+ */
+import { randomUUID } from 'node:crypto';
+import { type IncomingMessage, type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { checkMessage, checkView } from '../../src/blocks/limits.js';
+
+export interface ApiCall {
+  method: string;
+  args: Record<string, unknown>;
+}
+
+export interface ResponsePost {
+  id: string;
+  body: Record<string, unknown>;
+}
+
+export interface FakeSlack {
+  url: string;
+  apiUrl: string;
+  calls: ApiCall[];
+  responses: ResponsePost[];
+  /** Every Block Kit limit broken by anything the bot sent. */
+  violations: string[];
+  /** A fresh response_url on this server. */
+  responseUrl(): { id: string; url: string };
+  /** Wait for the next post to response_url `id` (after `after` posts already seen). */
+  waitForResponse(id: string, after?: number, timeoutMs?: number): Promise<Record<string, unknown>>;
+  waitForCall(method: string, after?: number, timeoutMs?: number): Promise<ApiCall>;
+  callsOf(method: string): ApiCall[];
+  /** Group membership answered by usergroups.users.list. */
+  groups: Record<string, string[]>;
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const raw = Buffer.concat(chunks).toString('utf8');
+  const type = req.headers['content-type'] ?? '';
+  if (type.includes('application/json')) return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(raw)) {
+    try {
+      out[k] = ['blocks', 'view', 'attachments'].includes(k) ? JSON.parse(v) : v;
+    } catch {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+async function until<T>(fn: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export async function startFakeSlack(): Promise<FakeSlack> {
+  const calls: ApiCall[] = [];
+  const responses: ResponsePost[] = [];
+  const violations: string[] = [];
+  const groups: Record<string, string[]> = {};
+  let ts = 1_700_000_000;
+  let viewSeq = 0;
+
+  const answer = (method: string, args: Record<string, unknown>): Record<string, unknown> => {
+    const check = (label: string, v: string[]) => v.forEach((x) => violations.push(`${label}: ${x}`));
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', user: 'studio-ops', team: 'Test' };
+      case 'chat.postMessage':
+      case 'chat.update':
+      case 'chat.postEphemeral':
+        check(method, checkMessage(args));
+        return { ok: true, channel: args.channel, ts: String(args.ts ?? `${++ts}.000100`), message_ts: `${ts}.000100` };
+      case 'views.open':
+      case 'views.update':
+      case 'views.push':
+      case 'views.publish': {
+        const view = args.view as Record<string, unknown>;
+        check(method, checkView(view));
+        const id = (args.view_id as string | undefined) ?? `V${++viewSeq}`;
+        return { ok: true, view: { ...view, id, hash: `h${viewSeq}-${Date.now()}` } };
+      }
+      case 'usergroups.users.list':
+        return { ok: true, users: groups[String(args.usergroup)] ?? [] };
+      case 'conversations.open':
+        return { ok: true, channel: { id: `D${String(args.users ?? 'X')}` } };
+      case 'users.info':
+        return { ok: true, user: { id: args.user, name: String(args.user).toLowerCase(), tz: 'Europe/Berlin' } };
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const url = req.url ?? '/';
+      const body = await readBody(req);
+      if (url.startsWith('/api/')) {
+        const method = url.slice(5).split('?')[0]!;
+        calls.push({ method, args: body });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(answer(method, body)));
+        return;
+      }
+      if (url.startsWith('/response/')) {
+        const id = url.slice('/response/'.length);
+        responses.push({ id, body });
+        violations.push(...checkMessage(body).map((v) => `response_url: ${v}`));
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+        return;
+      }
+      res.writeHead(404);
+      res.end();
+    })();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    apiUrl: `${url}/api/`,
+    calls,
+    responses,
+    violations,
+    groups,
+    responseUrl: () => {
+      const id = randomUUID();
+      return { id, url: `${url}/response/${id}` };
+    },
+    waitForResponse: (id, after = 0, timeoutMs = 5000) =>
+      until(() => responses.filter((r) => r.id === id)[after]?.body, timeoutMs, `response_url post #${after + 1} to ${id}`),
+    waitForCall: (method, after = 0, timeoutMs = 5000) => until(() => calls.filter((c) => c.method === method)[after], timeoutMs, `${method} call #${after + 1}`),
+    callsOf: (method) => calls.filter((c) => c.method === method),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+/** All the text a message shows (blocks' text, fields, context and button labels), for assertions. */
+export function visibleText(msg: Record<string, unknown> | undefined): string {
+  const out: string[] = [];
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (typeof o.text === 'string') out.push(o.text);
+      for (const [k, x] of Object.entries(o)) if (k !== 'text' || typeof x !== 'string') walk(x);
+    }
+  };
+  walk(msg?.blocks);
+  // What a person sees: mrkdwn entities decoded.
+  return out.join('\n').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}

@@ -1,0 +1,294 @@
+/**
+ * Rerun, stop and backfill through signed interactions: authorisation of the clicking user,
+ * confirmation, idempotency, audit, Studio failures, run-finished updates, approvals, reconciliation.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RUN_STATUS } from '../../src/studio/enums.js';
+import { type BotHarness, USERS, startBotHarness } from '../helpers/bot.js';
+import { visibleText } from '../helpers/fake-slack.js';
+
+const RERUN = '/ide-admin/v1/taskInst/reRunTaskInstance';
+const KILL = '/ide-admin/v1/taskInst/killTaskInstance';
+const BACKFILL = '/ide-admin/v1/complementTask/createComplementJob';
+
+type Blocks = { type: string; elements?: { action_id: string; value?: string }[] }[];
+function buttonValue(msg: Record<string, unknown>, actionId: string): string {
+  const el = (msg.blocks as Blocks).flatMap((x) => x.elements ?? []).find((e) => e.action_id === actionId);
+  if (!el?.value) throw new Error(`no ${actionId} button in ${JSON.stringify(msg).slice(0, 300)}`);
+  return el.value;
+}
+
+function failedRun(b: BotHarness, task: string): number {
+  return (b.sb.store.db.prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = ? AND r.status = 3 ORDER BY r.plan_time DESC").get(task) as { id: number }).id;
+}
+
+/** Ask for a rerun as `user` and return the confirmation message. */
+async function askRerun(b: BotHarness, runId: number, user: string) {
+  const r = await b.command(`rerun ${runId}`, user);
+  return { responseId: r.responseId, msg: await b.answer(r.responseId) };
+}
+
+let b: BotHarness;
+
+describe('rerun', () => {
+  beforeAll(async () => {
+    b = await startBotHarness();
+  });
+  afterAll(async () => {
+    expect(b.slack.violations).toEqual([]);
+    await b.close();
+  });
+
+  it("a viewer's click on Rerun is refused, audited, and nothing reaches Studio", async () => {
+    const runId = failedRun(b, '04_transform_ods_to_dwd');
+    const click = await b.click('run_rerun', String(runId), USERS.viewer);
+    const text = visibleText(await b.answer(click.responseId));
+    expect(text).toContain('You are a *viewer* for `ecommerce_dw/04_transform_ods_to_dwd`; *rerun* needs *operator*');
+    expect(text).toContain('users: [UVIEW1]');
+    expect(text).toContain('Nothing was sent to Studio');
+    expect(b.requests(RERUN)).toHaveLength(0);
+    expect(b.bot.services.audit.query({ actorId: USERS.viewer, limit: 1 })[0]).toMatchObject({ action: 'rerun', target: `run:${runId}`, outcome: 'refused', source: 'button' });
+  });
+
+  it('the clicking user is authorised at click time: a viewer pressing Confirm on an operator’s request is refused', async () => {
+    const runId = failedRun(b, '04_transform_ods_to_dwd');
+    const { msg } = await askRerun(b, runId, USERS.operator);
+    expect(visibleText(msg)).toContain(`Rerun run ${runId} of 04_transform_ods_to_dwd?`);
+    const opId = buttonValue(msg, 'op_confirm');
+    const click = await b.click('op_confirm', opId, USERS.viewer);
+    expect(visibleText(await b.answer(click.responseId))).toContain('*rerun* needs *operator*');
+    expect(b.requests(RERUN)).toHaveLength(0);
+  });
+
+  it('two identical Confirm clicks make one Studio write; both see the result; the audit shows requested then succeeded', async () => {
+    const runId = failedRun(b, '04_transform_ods_to_dwd');
+    const { msg } = await askRerun(b, runId, USERS.operator);
+    const opId = buttonValue(msg, 'op_confirm');
+    const [c1, c2] = await Promise.all([b.click('op_confirm', opId, USERS.operator), b.click('op_confirm', opId, USERS.operator)]);
+    const [a1, a2] = [visibleText(await b.answer(c1.responseId)), visibleText(await b.answer(c2.responseId))];
+    const c3 = await b.click('op_confirm', opId, USERS.operator);
+    const a3 = visibleText(await b.answer(c3.responseId));
+    expect(b.requests(RERUN)).toHaveLength(1);
+    expect(b.requests(RERUN)[0]!.body).toMatchObject({ taskInstanceId: runId, updateBy: 'slack:uops1' });
+    for (const a of [a1, a2, a3].filter((x) => !x.includes('already being'))) expect(a).toContain(`Rerun of run ${runId} started in Studio`);
+    expect(a3).toContain('nothing was sent to Studio again');
+    const rows = b.bot.services.audit.byOp(opId);
+    expect(rows.map((r) => r.outcome)).toEqual(['requested', 'succeeded']);
+    expect(rows[1]!.studioRequestId).toBe(b.requests(RERUN)[0]!.headers['x-request-id']);
+    expect(rows[0]!.idempotencyKey).toMatch(/^[0-9a-f]{64}$/);
+    expect(b.sb.store.run(runId)!.status).toBe(RUN_STATUS.RUNNING);
+  });
+
+  it('tells the person when the rerun finishes, by editing the reply', async () => {
+    const runId = failedRun(b, '04_transform_ods_to_dwd') ;
+    void runId;
+    const watches = b.bot.services.ops.activeWatches();
+    expect(watches.length).toBeGreaterThan(0);
+    const w = watches[0]!;
+    b.clock.advance(2 * 60_000); // the simulated run takes a minute
+    expect(await b.bot.watcher.tick()).toBe(1);
+    const responseId = w.responseUrl!.split('/response/')[1]!;
+    const updates = b.slack.responses.filter((r) => r.id === responseId);
+    const last = updates.at(-1)!.body;
+    expect(last.replace_original).toBe(true);
+    expect(visibleText(last)).toContain(`the rerun of run`);
+    expect(visibleText(last)).toContain('finished: *SUCCESS*');
+    expect(b.bot.services.ops.activeWatches()).toHaveLength(0);
+  });
+
+  it('a Studio 500 on rerun: a clear message, an audit row `failed`, and the run untouched', async () => {
+    const runId = failedRun(b, 'github_clean');
+    const admin = await askRerun(b, runId, USERS.admin);
+    const opId = buttonValue(admin.msg, 'op_confirm');
+    const before = b.requests(RERUN).length;
+    b.sb.faults.add({ path: RERUN, kind: 'status', status: 500 });
+    const click = await b.click('op_confirm', opId, USERS.admin);
+    const text = visibleText(await b.answer(click.responseId));
+    expect(text).toContain('Studio failed (Studio HTTP_500 (HTTP 500)');
+    expect(text).toContain('re-reading shows nothing changed. It is safe to try again.');
+    expect(b.requests(RERUN).length).toBe(before + 1); // sent once, never retried
+    expect(b.bot.services.audit.byOp(opId).map((r) => r.outcome)).toEqual(['requested', 'failed']);
+    expect(b.bot.services.audit.byOp(opId)[1]!.studioRequestId).toMatch(/^sob-/);
+    expect(b.sb.store.run(runId)!.status).toBe(RUN_STATUS.FAILED);
+  });
+
+  it('an operator outside their scope is refused', async () => {
+    const runId = failedRun(b, 'sync_legacy_mysql');
+    const r = await b.command(`rerun ${runId}`, USERS.operator);
+    expect(visibleText(await b.answer(r.responseId))).toContain('You are a *viewer* for `legacy_dw/sync_legacy_mysql`');
+  });
+
+  it('Cancel sends nothing and is audited', async () => {
+    const runId = failedRun(b, 'sync_legacy_mysql');
+    const { msg } = await askRerun(b, runId, USERS.admin);
+    const opId = buttonValue(msg, 'op_cancel');
+    const c = await b.click('op_cancel', opId, USERS.admin);
+    expect(visibleText(await b.answer(c.responseId))).toContain('cancelled by <@UADMIN1>');
+    const again = await b.click('op_confirm', opId, USERS.admin);
+    expect(visibleText(await b.answer(again.responseId))).toContain('was cancelled');
+    expect(b.bot.services.audit.byOp(opId).map((r) => r.outcome)).toEqual(['cancelled']);
+  });
+
+  it('stop: confirm, then Studio kills the run', async () => {
+    const running = b.sb.store.db.prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = 'rt_sync_kafka_orders' AND r.status = 4").get() as { id: number };
+    const r = await b.command(`stop ${running.id}`, USERS.admin);
+    const msg = await b.answer(r.responseId);
+    const c = await b.click('op_confirm', buttonValue(msg, 'op_confirm'), USERS.admin);
+    expect(visibleText(await b.answer(c.responseId))).toContain(`Run ${running.id} was stopped.`);
+    expect(b.requests(KILL)).toHaveLength(1);
+    expect(b.sb.store.run(running.id)).toMatchObject({ status: RUN_STATUS.FAILED, fail_type: 'KILLED' });
+  });
+});
+
+describe('backfill', () => {
+  beforeAll(async () => {
+    b = await startBotHarness();
+  });
+  afterAll(async () => {
+    expect(b.slack.violations).toEqual([]);
+    await b.close();
+  });
+
+  async function openModal(text: string, user: string) {
+    const opens = b.slack.callsOf('views.open').length;
+    const updates = b.slack.callsOf('views.update').length;
+    await b.command(text, user);
+    const open = await b.slack.waitForCall('views.open', opens);
+    const update = await b.slack.waitForCall('views.update', updates);
+    return { open, view: { ...(update.args.view as Record<string, unknown>), id: update.args.view_id as string } };
+  }
+
+  function submission(view: Record<string, unknown>, from: string, to: string, task = '04_transform_ods_to_dwd') {
+    return {
+      ...view,
+      hash: 'h',
+      state: {
+        values: {
+          bf_task: { bf_task_input: { type: 'plain_text_input', value: task } },
+          bf_from: { bf_from_pick: { type: 'datepicker', selected_date: from } },
+          bf_to: { bf_to_pick: { type: 'datepicker', selected_date: to } },
+          bf_vc: { bf_vc_input: { type: 'plain_text_input', value: null } },
+        },
+      },
+    };
+  }
+
+  it('opens a modal with a dry-run preview: dates, downstream tasks, conflicts; nothing is sent', async () => {
+    const { open, view } = await openModal('backfill 04_transform_ods_to_dwd 2026-11-18 2026-11-19', USERS.operator);
+    expect((open.args.view as { callback_id: string }).callback_id).toBe('backfill_modal');
+    const text = visibleText(view);
+    expect(text).toContain('*2 business dates* of');
+    expect(text).toContain('2026-11-18, 2026-11-19');
+    expect(text).toContain('`05_dqc_check`');
+    expect(text).toContain('Within your limit as operator (3 days)');
+    expect(b.requests(BACKFILL)).toHaveLength(0);
+  });
+
+  it('submitting runs it: one REFILL run per date, audited, and the modal shows the result', async () => {
+    const { view } = await openModal('backfill 04_transform_ods_to_dwd 2026-11-18 2026-11-19', USERS.operator);
+    const updates = b.slack.callsOf('views.update').length;
+    const res = await b.submitView(submission(view, '2026-11-18', '2026-11-19'), USERS.operator);
+    expect(res.status).toBe(200);
+    const result = await b.slack.waitForCall('views.update', updates);
+    expect(visibleText(result.args.view as Record<string, unknown>)).toMatch(/Backfill of 04_transform_ods_to_dwd for 2026-11-18 … 2026-11-19 \(2 business dates\) created in Studio as job \d+/);
+    expect(b.requests(BACKFILL)).toHaveLength(1);
+    const jobId = b.sb.store.jobs()[0]!.id;
+    expect(b.sb.store.runsOfJob(jobId).map((r) => [r.biz_date, r.instance_type])).toEqual([
+      ['2026-11-18', 4],
+      ['2026-11-19', 4],
+    ]);
+    const rows = b.bot.services.audit.query({ action: 'backfill', actorId: USERS.operator, limit: 2 }).reverse();
+    expect(rows.map((r) => r.outcome)).toEqual(['requested', 'succeeded']);
+    expect(rows[0]!.source).toBe('modal');
+  });
+
+  it('keeps the modal open with a field error for a reversed or future range; nothing is sent', async () => {
+    const { view } = await openModal('backfill 04_transform_ods_to_dwd 2026-11-18 2026-11-19', USERS.operator);
+    const reversed = await b.submitView(submission(view, '2026-11-19', '2026-11-10'), USERS.operator);
+    expect(JSON.parse(reversed.body)).toMatchObject({ response_action: 'errors', errors: { bf_from: expect.stringContaining('is after') } });
+    const future = await b.submitView(submission(view, '2026-11-20', '2026-12-25'), USERS.operator);
+    expect(JSON.parse(future.body).errors.bf_to).toContain('in the future');
+    expect(b.requests(BACKFILL)).toHaveLength(1);
+  });
+
+  it("over the role's limit it waits for a different admin: the requester and the same admin cannot approve", async () => {
+    const { view } = await openModal('backfill 04_transform_ods_to_dwd 2026-11-10 2026-11-16', USERS.operator);
+    expect(visibleText(view)).toContain('7 days is over your limit as operator (3)');
+    const posts = b.slack.callsOf('chat.postMessage').length;
+    await b.submitView(submission(view, '2026-11-10', '2026-11-16'), USERS.operator);
+    const request = await b.slack.waitForCall('chat.postMessage', posts);
+    expect(request.args.channel).toBe('CDATAENG');
+    const opId = buttonValue(request.args, 'op_approve');
+    expect(b.requests(BACKFILL)).toHaveLength(1);
+
+    const self = await b.click('op_approve', opId, USERS.operator, { ephemeral: false });
+    expect(visibleText(await b.answer(self.responseId))).toContain('a different admin must approve it (two-person rule)');
+    const approve = await b.click('op_approve', opId, USERS.admin, { ephemeral: false });
+    const resolved = visibleText(await b.answer(approve.responseId));
+    expect(resolved).toContain('was *approved* by <@UADMIN1>');
+    expect(resolved).toContain('(7 business dates) created in Studio');
+    expect(b.requests(BACKFILL)).toHaveLength(2);
+    const approveAgain = await b.click('op_approve', opId, USERS.admin2, { ephemeral: false });
+    await b.answer(approveAgain.responseId);
+    expect(b.requests(BACKFILL)).toHaveLength(2); // approved once, run once
+
+    const trail = b.bot.services.audit.byOp(opId).map((r) => `${r.actorId}:${r.action}:${r.outcome}`);
+    expect(trail).toEqual(['UOPS1:backfill:awaiting_approval', 'UOPS1:approve:refused', 'UADMIN1:approve:approved', 'UOPS1:backfill:requested', 'UOPS1:backfill:succeeded']);
+  });
+
+  it('an admin over the admin limit needs another admin', async () => {
+    const { view } = await openModal('backfill 04_transform_ods_to_dwd 2026-11-01 2026-11-12', USERS.admin);
+    const posts = b.slack.callsOf('chat.postMessage').length;
+    await b.submitView(submission(view, '2026-11-01', '2026-11-12'), USERS.admin);
+    const opId = buttonValue((await b.slack.waitForCall('chat.postMessage', posts)).args, 'op_approve');
+    const self = await b.click('op_approve', opId, USERS.admin, { ephemeral: false });
+    expect(visibleText(await b.answer(self.responseId))).toContain('two-person rule');
+    const reject = await b.click('op_reject', opId, USERS.admin2, { ephemeral: false });
+    expect(visibleText(await b.answer(reject.responseId))).toContain('was *rejected* by <@UADMIN2>');
+    expect(b.requests(BACKFILL)).toHaveLength(2);
+  });
+});
+
+describe('without a policy file', () => {
+  afterEach(async () => {
+    await b.close();
+  });
+
+  it('everyone is a viewer, and the refusal says how to grant rights', async () => {
+    b = await startBotHarness({ policy: null });
+    const r = await b.command(`rerun ${failedRun(b, '04_transform_ods_to_dwd')}`, USERS.admin);
+    const text = visibleText(await b.answer(r.responseId));
+    expect(text).toContain('No policy file is configured (POLICY_FILE), so everyone is a viewer');
+    expect(text).toContain('role: operator');
+  });
+});
+
+describe('start-up reconciliation', () => {
+  afterEach(async () => {
+    await b.close();
+  });
+
+  it('settles an operation a crash left `requested`, by reading Studio', async () => {
+    b = await startBotHarness();
+    const runId = failedRun(b, '04_transform_ods_to_dwd');
+    const s = b.bot.services;
+    // The crash: the audit row is written, Studio got the rerun, the outcome never was recorded.
+    const op = s.ops.create({ action: 'rerun', target: `run:${runId}`, taskName: '04_transform_ods_to_dwd', params: { runId, folder: 'ecommerce_dw' }, requestedBy: USERS.operator, requestedByName: 'uops1', teamId: 'T1', channelId: 'C1', source: 'button', status: 'executing', expiresAt: b.clock.now() + 60_000 });
+    s.audit.append({ at: b.clock.now(), opId: op.id, actorId: USERS.operator, source: 'button', action: 'rerun', target: `run:${runId}`, taskName: '04_transform_ods_to_dwd', params: op.params, outcome: 'requested' });
+    b.clock.advance(1000);
+    await b.client.rerunRun(runId, { actor: 'slack:uops1' });
+    // And one that never reached Studio.
+    const other = failedRun(b, 'github_clean');
+    const op2 = s.ops.create({ action: 'rerun', target: `run:${other}`, taskName: 'github_clean', params: { runId: other }, requestedBy: USERS.admin, requestedByName: 'uadmin1', teamId: 'T1', channelId: 'C1', source: 'button', status: 'executing', expiresAt: b.clock.now() + 60_000 });
+    s.audit.append({ at: b.clock.now() + 5000, opId: op2.id, actorId: USERS.admin, source: 'button', action: 'rerun', target: `run:${other}`, taskName: 'github_clean', params: op2.params, outcome: 'requested' });
+
+    await b.restart();
+    const rows = b.bot.services.audit.byOp(op.id);
+    expect(rows.map((r) => r.outcome)).toEqual(['requested', 'succeeded']);
+    expect(rows[1]!.error).toContain('reconciled at start-up: Studio shows it took effect');
+    expect(b.bot.services.audit.byOp(op2.id).map((r) => r.outcome)).toEqual(['requested', 'failed']);
+    expect(b.bot.services.ops.get(op.id)!.status).toBe('succeeded');
+    expect(b.bot.services.audit.unfinished()).toHaveLength(0);
+    expect(b.bot.services.audit.verify().ok).toBe(true);
+  });
+});
