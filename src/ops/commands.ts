@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { closeMatches } from '../studio/close-matches.js';
 import { isValidDate } from '../studio/dates.js';
-import { RUN_STATUS_GROUPS, type RunStatusGroup, type TaskKind, TASK_KINDS, taskKindByKey } from '../studio/enums.js';
+import { type RunStatusGroup, type TaskKind, TASK_KINDS, taskKindByKey } from '../studio/enums.js';
 
 export type CzCommand =
   | { name: 'help'; topic?: string }
@@ -54,10 +54,6 @@ export function tokenize(text: string): string[] {
   const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
   for (let m = re.exec(text); m; m = re.exec(text)) out.push(m[1] ?? m[2] ?? m[3]!);
   return out;
-}
-
-function help(name: CzCommand['name']): SubcommandHelp {
-  return SUBCOMMANDS.find((s) => s.name === name)!;
 }
 
 class UsageError extends Error {}
@@ -176,7 +172,6 @@ function parseKnown(name: CzCommand['name'], tokens: string[]): CzCommand {
         const s = flags.status.toLowerCase();
         if (!['failed', 'running', 'success', 'waiting'].includes(s)) throw new UsageError(`--status "${flags.status}" must be one of failed, running, success, waiting.`);
         status = s as RunStatusGroup;
-        void RUN_STATUS_GROUPS[status];
       }
       const sinceText = flags.since ?? '7d';
       return { name, task: task!, status, sinceMs: parseSince(sinceText), sinceText };
@@ -213,8 +208,3 @@ function parseKnown(name: CzCommand['name'], tokens: string[]): CzCommand {
   }
 }
 
-export function helpFor(name: string): SubcommandHelp | undefined {
-  return SUBCOMMANDS.find((s) => s.name === name);
-}
-
-export { help as subcommandHelp };

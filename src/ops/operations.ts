@@ -18,7 +18,7 @@ import type { StudioClient } from '../studio/client.js';
 import { datesBetween, formatDate } from '../studio/dates.js';
 import { RUN_STATUS, RUN_STATUS_GROUPS, isTerminalStatus } from '../studio/enums.js';
 import { StudioError, TaskLookupError } from '../studio/errors.js';
-import type { Run, TaskSummary } from '../studio/models.js';
+import type { Run, TaskRelationNode, TaskSummary } from '../studio/models.js';
 import { type Policy, type PolicyTarget, type Role, roleRank } from './policy.js';
 import { RunLookupError, getRunOrExplain } from './read.js';
 
@@ -436,10 +436,10 @@ export class OperationsService {
       this.d.studio.listRuns({ taskId: task.id, statuses: [RUN_STATUS.RUNNING, ...RUN_STATUS_GROUPS.waiting.filter((s) => s !== RUN_STATUS.UPSTREAM_FAILED)], pageSize: 50 }),
     ]);
     const downstream: { taskId: number; name: string }[] = [];
-    const walk = (n: { downstream: { taskId: number; name: string; downstream: unknown[] }[] }) => {
+    const walk = (n: TaskRelationNode) => {
       for (const c of n.downstream) {
         if (!downstream.some((d) => d.taskId === c.taskId)) downstream.push({ taskId: c.taskId, name: c.name });
-        walk(c as never);
+        walk(c);
       }
     };
     if (relations) walk(relations);

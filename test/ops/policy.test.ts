@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { Policy, PolicyError } from '../../src/ops/policy.js';
+
+const YAML = `
+grants:
+  - role: admin
+    users: [UADMIN]
+    scope: ["*"]
+  - role: operator
+    groups: [SPLATFORM]
+    scope: ["ecommerce_dw/*"]
+  - role: operator
+    users: [UOPS]
+    scope: ["doc_connector_demo", "legacy_dw/etl_*"]
+limits:
+  backfill_max_days: { operator: 5 }
+  allowed_channels: [CDATAENG]
+`;
+
+describe('Policy', () => {
+  const p = Policy.fromYaml(YAML, 'policy.yml');
+
+  it('gives each subject the highest matching role for a folder/task', () => {
+    expect(p.roleFor({ userId: 'UADMIN' }, { folder: 'legacy_dw', task: 'x' })).toBe('admin');
+    expect(p.roleFor({ userId: 'UOPS' }, { folder: 'doc_connector_demo', task: 'github_clean' })).toBe('operator');
+    expect(p.roleFor({ userId: 'UOPS' }, { folder: 'legacy_dw', task: 'etl_orders_daily' })).toBe('operator');
+    expect(p.roleFor({ userId: 'UOPS' }, { folder: 'legacy_dw', task: 'sync_legacy_mysql' })).toBe('viewer');
+    expect(p.roleFor({ userId: 'UOPS' }, { folder: 'ecommerce_dw', task: 'x' })).toBe('viewer');
+    expect(p.roleFor({ userId: 'USOMEONE', groups: ['SPLATFORM'] }, { folder: 'ecommerce_dw', task: 'x' })).toBe('operator');
+    expect(p.roleFor({ userId: 'USOMEONE' }, { folder: 'ecommerce_dw', task: 'x' })).toBe('viewer');
+    expect(p.usesGroups).toBe(true);
+  });
+
+  it('has backfill limits per role with defaults, and channel limits that always allow DMs', () => {
+    expect(p.backfillMaxDays('operator')).toBe(5);
+    expect(p.backfillMaxDays('admin')).toBe(31);
+    expect(p.backfillMaxDays('viewer')).toBe(0);
+    expect(p.channelAllowed('CDATAENG')).toBe(true);
+    expect(p.channelAllowed('CRANDOM')).toBe(false);
+    expect(p.channelAllowed('D0123')).toBe(true);
+  });
+
+  it('without a file everyone is a viewer, and the refusal explains POLICY_FILE', () => {
+    const none = Policy.none();
+    expect(none.roleFor({ userId: 'UADMIN' }, { folder: 'a', task: 'b' })).toBe('viewer');
+    expect(none.howToGrant('U1', 'operator', { folder: 'ecommerce_dw' })).toContain('No policy file is configured (POLICY_FILE)');
+    expect(none.howToGrant('U1', 'operator', { folder: 'ecommerce_dw' })).toContain('scope: ["ecommerce_dw/*"]');
+  });
+
+  it('names the field of every problem in a bad file', () => {
+    const bad = () => Policy.fromYaml('grants:\n  - role: superuser\n    users: ["not an id"]\n    scope: []\nextra: 1\n', 'bad.yml');
+    expect(bad).toThrow(PolicyError);
+    try {
+      bad();
+    } catch (e) {
+      const problems = (e as PolicyError).problems.join('\n');
+      expect(problems).toContain('grants.0.role');
+      expect(problems).toContain('grants.0.users.0: must be a Slack id');
+      expect(problems).toContain('grants.0.scope: needs at least one pattern');
+      expect(problems).toMatch(/Unrecognized key.*extra/);
+    }
+    expect(() => Policy.fromYaml('grants: [', 'broken.yml')).toThrow(/not valid YAML/);
+  });
+});
