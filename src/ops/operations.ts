@@ -197,6 +197,25 @@ export class OperationsService {
     throw e;
   }
 
+  private createOperation(
+    actor: Actor,
+    o: { action: string; target: string; taskName: string; params: Params; status: 'awaiting_confirmation' | 'awaiting_approval'; ttlMs: number },
+  ): OperationRecord {
+    return this.d.ops.create({
+      action: o.action,
+      target: o.target,
+      taskName: o.taskName,
+      params: o.params,
+      requestedBy: actor.userId,
+      requestedByName: actor.userName ?? null,
+      teamId: actor.teamId ?? null,
+      channelId: actor.channelId ?? null,
+      source: actor.source,
+      status: o.status,
+      expiresAt: this.now() + o.ttlMs,
+    });
+  }
+
   private async taskOfRun(run: Run): Promise<{ folder: string | undefined; task: string }> {
     const task = await this.d.studio.getTask(run.taskId);
     return { folder: task.folderName, task: task.name };
@@ -226,19 +245,7 @@ export class OperationsService {
     if (auth.kind === 'refused') return this.refuse(actor, action, target, params, auth, run.taskName);
     const stateProblem = runStateProblem(action, run);
     if (stateProblem) return this.refuse(actor, action, target, params, { kind: 'refused', reason: 'state', message: stateProblem }, run.taskName);
-    const op = this.d.ops.create({
-      action,
-      target,
-      taskName: run.taskName,
-      params,
-      requestedBy: actor.userId,
-      requestedByName: actor.userName ?? null,
-      teamId: actor.teamId ?? null,
-      channelId: actor.channelId ?? null,
-      source: actor.source,
-      status: 'awaiting_confirmation',
-      expiresAt: this.now() + this.confirmTtlMs,
-    });
+    const op = this.createOperation(actor, { action, target, taskName: run.taskName, params, status: 'awaiting_confirmation', ttlMs: this.confirmTtlMs });
     const verb = action === 'rerun' ? 'Rerun' : 'Stop';
     return {
       kind: 'confirm',
@@ -474,18 +481,13 @@ export class OperationsService {
       days: preview.dates.length,
       vcCode: preview.vcCode,
     };
-    const op = this.d.ops.create({
+    const op = this.createOperation(actor, {
       action: 'backfill',
       target: `task:${preview.task.id}`,
       taskName: preview.task.name,
       params,
-      requestedBy: actor.userId,
-      requestedByName: actor.userName ?? null,
-      teamId: actor.teamId ?? null,
-      channelId: actor.channelId ?? null,
-      source: actor.source,
       status: preview.needsApproval ? 'awaiting_approval' : 'awaiting_confirmation',
-      expiresAt: this.now() + (preview.needsApproval ? this.approvalTtlMs : this.confirmTtlMs),
+      ttlMs: preview.needsApproval ? this.approvalTtlMs : this.confirmTtlMs,
     });
     if (preview.needsApproval) {
       this.auditEvent(actor, { opId: op.id, action: 'backfill', target: op.target, taskName: op.taskName ?? undefined, params, outcome: 'awaiting_approval', error: `${preview.dates.length} days is over the ${preview.role} limit of ${preview.limitDays}` });
