@@ -1,0 +1,231 @@
+/**
+ * From a log to its likely causes.
+ *
+ * Every signal of every entry (codes, messages, patterns) and a few generic "telling line" tokens
+ * are compiled once into a single alternation; one pass of that regular expression over the text
+ * finds every hit with its line number. Each entry scores its strongest signal (code 3, message
+ * 2–3.5, pattern 2.5) plus a little for corroborating signals and repeats; a hit in the run's
+ * failMsg and a matching task type add to it; an entry that supersedes another demotes it. When nothing known matches, the most telling lines
+ * (exceptions, `Caused by`, `ERROR`, `CZLH-` codes, SQL positions) and next steps are returned.
+ */
+import type { TaskKindKey } from '../studio/enums.js';
+import type { ErrorEntry } from './load.js';
+import { redact } from './redact.js';
+
+export interface DiagnoseContext {
+  taskType?: TaskKindKey;
+  runStatus?: string;
+  failMsg?: string;
+}
+
+export interface Evidence {
+  /** 1-based line in the log; 0 means the run's failure message. */
+  line: number;
+  /** The line, redacted and clipped. */
+  text: string;
+}
+
+export interface Finding {
+  entry: ErrorEntry;
+  score: number;
+  /** 0..1 */
+  confidence: number;
+  evidence: Evidence[];
+}
+
+export interface Diagnosis {
+  findings: Finding[];
+  /** The most telling lines, whether or not an entry matched. */
+  salient: Evidence[];
+  /** What to do next when no entry matched. */
+  nextSteps: string[];
+}
+
+type SignalKind = 'code' | 'message' | 'pattern' | 'salient';
+
+interface Signal {
+  entry: number; // -1 for salient tokens
+  kind: SignalKind;
+  weight: number;
+}
+
+const MAX_EVIDENCE = 3;
+const MAX_EXCERPT = 300;
+const MAX_SALIENT = 6;
+
+/** Generic tokens that make a line worth showing; they never consume more than the token. */
+const SALIENT: { re: string; weight: number }[] = [
+  { re: 'Caused by:', weight: 4 },
+  { re: 'CZLH-\\d{5}', weight: 4 },
+  { re: 'Traceback \\(most recent call last\\)', weight: 2 },
+  { re: '\\b[A-Z][A-Za-z0-9_]*(?:Exception|Error)\\b', weight: 3 },
+  { re: '\\bERROR\\b', weight: 2 },
+  { re: '\\[\\d+,\\s?\\d+\\]', weight: 2 },
+  { re: '错误|失败|异常|不存在', weight: 2 },
+  { re: '\\bFATAL\\b', weight: 2 },
+];
+
+const SEVERITY_RANK: Record<string, number> = { critical: 4, high: 3, medium: 2, low: 1 };
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Turn capturing groups into non-capturing ones, so group numbers map to signals. */
+function nonCapturing(src: string): string {
+  let out = '';
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]!;
+    if (c === '\\') {
+      out += c + (src[i + 1] ?? '');
+      i++;
+    } else if (c === '(' && src[i + 1] !== '?') out += '(?:';
+    else if (c === '(' && src.startsWith('(?<', i) && src[i + 3] !== '=' && src[i + 3] !== '!') {
+      // named group → non-capturing
+      const close = src.indexOf('>', i);
+      out += '(?:';
+      i = close;
+    } else out += c;
+  }
+  return out;
+}
+
+export class Diagnoser {
+  private readonly re: RegExp;
+  private readonly signals: Signal[] = [];
+  private readonly byId = new Map<string, number>();
+  private readonly byCode = new Map<string, number>();
+
+  constructor(readonly entries: readonly ErrorEntry[]) {
+    const parts: string[] = [];
+    const add = (src: string, s: Signal) => {
+      parts.push(`(${src})`);
+      this.signals.push(s);
+    };
+    entries.forEach((e, i) => {
+      this.byId.set(e.id, i);
+      // Longest first inside an entry: a specific message wins over a shorter one at the same place.
+      for (const m of [...e.match.messages].sort((a, b) => b.length - a.length)) add(escapeRe(m), { entry: i, kind: 'message', weight: 2 + Math.min(1.5, m.length / 40) });
+      for (const p of e.match.patterns) add(nonCapturing(p), { entry: i, kind: 'pattern', weight: 2.5 });
+      for (const c of e.match.codes) {
+        this.byCode.set(c.toUpperCase(), i);
+        add(`(?<![\\w-])${escapeRe(c)}(?![\\w-])`, { entry: i, kind: 'code', weight: 3 });
+      }
+    });
+    for (const s of SALIENT) add(s.re, { entry: -1, kind: 'salient', weight: s.weight });
+    this.re = new RegExp(parts.join('|'), 'gim');
+  }
+
+  /** An entry by id or by one of its codes. */
+  lookup(query: string): ErrorEntry | undefined {
+    const q = query.trim();
+    const i = this.byId.get(q) ?? this.byCode.get(q.toUpperCase());
+    return i === undefined ? undefined : this.entries[i];
+  }
+
+  diagnose(text: string, context: DiagnoseContext = {}): Diagnosis {
+    const hits = new Map<number, { best: number; signals: Map<number, number>; evidence: Evidence[]; lastLine: number; inFailMsg: boolean }>();
+    const salientByLine = new Map<number, { weight: number; text: string }>();
+
+    const scan = (body: string, lineBase: number) => {
+      const re = this.re;
+      re.lastIndex = 0;
+      let line = lineBase === 0 ? 0 : 1;
+      let cursor = 0;
+      for (let m = re.exec(body); m; m = re.exec(body)) {
+        if (m[0].length === 0) {
+          re.lastIndex++;
+          continue;
+        }
+        if (lineBase !== 0) {
+          for (let j = body.indexOf('\n', cursor); j !== -1 && j < m.index; j = body.indexOf('\n', j + 1)) line++;
+          cursor = m.index;
+        }
+        let g = 1;
+        while (m[g] === undefined) g++;
+        const sigIndex = g - 1;
+        const sig = this.signals[sigIndex]!;
+        const lineText = () => {
+          const start = body.lastIndexOf('\n', m!.index) + 1;
+          const endNl = body.indexOf('\n', m!.index);
+          const raw = body.slice(start, endNl === -1 ? body.length : endNl);
+          return redact(raw.length > MAX_EXCERPT ? `${raw.slice(0, MAX_EXCERPT - 1)}…` : raw);
+        };
+        if (sig.kind === 'salient') {
+          if (lineBase === 0) continue;
+          const cur = salientByLine.get(line);
+          if (cur) cur.weight = Math.min(8, cur.weight + sig.weight / 2);
+          else salientByLine.set(line, { weight: sig.weight, text: lineText() });
+          continue;
+        }
+        let h = hits.get(sig.entry);
+        if (!h) {
+          h = { best: 0, signals: new Map(), evidence: [], lastLine: 0, inFailMsg: false };
+          hits.set(sig.entry, h);
+        }
+        h.signals.set(sigIndex, (h.signals.get(sigIndex) ?? 0) + 1);
+        h.best = Math.max(h.best, sig.weight);
+        if (lineBase === 0) h.inFailMsg = true;
+        h.lastLine = Math.max(h.lastLine, line);
+        if (h.evidence.length < MAX_EVIDENCE && !h.evidence.some((e) => e.line === line)) h.evidence.push({ line, text: lineText() });
+      }
+    };
+
+    scan(text, 1);
+    if (context.failMsg) scan(context.failMsg, 0);
+
+    const scored = [...hits.entries()].map(([i, h]) => {
+      const entry = this.entries[i]!;
+      // The strongest signal, plus a little for corroborating signals and repeats (a noisy log
+      // repeating one line must not outrank a different, specific cause).
+      const occurrences = [...h.signals.values()].reduce((a, b) => a + b, 0);
+      let score = h.best + 0.5 * Math.min(2, h.signals.size - 1) + 0.25 * Math.min(3, occurrences - h.signals.size) + (h.inFailMsg ? 1.5 : 0);
+      if (context.taskType && entry.task_types.length > 0) score = entry.task_types.includes(context.taskType) ? score + 1.5 : score * 0.5;
+      return { i, entry, score, evidence: h.evidence.sort((a, b) => a.line - b.line), lastLine: h.lastLine };
+    });
+    const matched = new Set(scored.map((s) => s.entry.id));
+    for (const s of scored) {
+      for (const other of scored) if (other !== s && s.entry.supersedes.includes(other.entry.id) && matched.has(other.entry.id)) other.score *= 0.4;
+    }
+    const findings: Finding[] = scored
+      .sort((a, b) => b.score - a.score || SEVERITY_RANK[b.entry.severity]! - SEVERITY_RANK[a.entry.severity]! || b.lastLine - a.lastLine)
+      .map((s) => ({ entry: s.entry, score: Math.round(s.score * 100) / 100, confidence: Math.round((1 - Math.exp(-s.score / 2.5)) * 100) / 100, evidence: s.evidence }));
+
+    const salient = [...salientByLine.entries()]
+      .sort((a, b) => b[1].weight - a[1].weight || b[0] - a[0])
+      .slice(0, MAX_SALIENT)
+      .sort((a, b) => a[0] - b[0])
+      .map(([line, v]) => ({ line, text: v.text }));
+
+    const nextSteps =
+      findings.length > 0
+        ? []
+        : salient.length > 0
+          ? [
+              'Read the lines above from the first `Caused by` or exception: the deepest cause is usually the real one.',
+              'Search the exact message with `/cz explain <text>`; codes such as CZLH-42000 are explained there.',
+              'Open the full log in Studio and compare with the last successful run of the task.',
+              'If the failure is new, rerun once: transient resource errors often pass on a second attempt.',
+            ]
+          : ['No error lines were found in this text. If the run failed, open its full log (`/cz logs <run-id>`) — the error may be in another attempt.'];
+    return { findings, salient, nextSteps };
+  }
+}
+
+/** The JSON form of a diagnosis (CLI `--json`). */
+export function diagnosisJson(d: Diagnosis) {
+  return {
+    findings: d.findings.map((f) => ({
+      id: f.entry.id,
+      title: f.entry.title,
+      confidence: f.confidence,
+      severity: f.entry.severity,
+      cause: f.entry.cause,
+      remediation: f.entry.remediation,
+      verify: f.entry.verify,
+      evidence: f.evidence.map((e) => ({ line: e.line, text: e.text })),
+    })),
+    salient: d.salient.map((e) => ({ line: e.line, text: e.text })),
+    next_steps: d.nextSteps,
+  };
+}

@@ -1,0 +1,81 @@
+/** Diagnosis accuracy over a labelled corpus of real-format failure logs, and silence on clean logs. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Diagnoser } from '../../src/knowledge/diagnose.js';
+import { loadKnowledge } from '../../src/knowledge/load.js';
+
+const DIR = join(import.meta.dirname, '../fixtures/logs');
+const labels = JSON.parse(readFileSync(join(DIR, 'labels.json'), 'utf8')) as Record<string, string | null>;
+const knowledge = loadKnowledge();
+const diagnoser = new Diagnoser(knowledge.errors);
+
+describe('diagnosis corpus', () => {
+  const failures = Object.entries(labels).filter(([, l]) => l !== null) as [string, string][];
+  const clean = Object.entries(labels).filter(([, l]) => l === null);
+
+  it('has at least 60 labelled failure logs and 10 clean logs', () => {
+    expect(failures.length).toBeGreaterThanOrEqual(60);
+    expect(clean.length).toBeGreaterThanOrEqual(10);
+    for (const [, label] of failures) expect(diagnoser.lookup(label), label).toBeDefined();
+  });
+
+  it('ranks the labelled entry first for at least 95 % of the failure logs', () => {
+    const misses: string[] = [];
+    for (const [file, label] of failures) {
+      const d = diagnoser.diagnose(readFileSync(join(DIR, file), 'utf8'));
+      const top = d.findings[0]?.entry.id;
+      if (top !== label) misses.push(`${file}: expected ${label}, got ${top ?? 'nothing'} (${d.findings.map((f) => `${f.entry.id}:${f.score}`).join(', ')})`);
+    }
+    const accuracy = (failures.length - misses.length) / failures.length;
+    console.log(`top-1 accuracy ${(accuracy * 100).toFixed(1)} % over ${failures.length} logs${misses.length ? `; misses:\n${misses.join('\n')}` : ''}`);
+    expect(accuracy).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('finds nothing in clean logs', () => {
+    for (const [file] of clean) {
+      const d = diagnoser.diagnose(readFileSync(join(DIR, file), 'utf8'));
+      expect(d.findings.map((f) => f.entry.id), file).toEqual([]);
+    }
+  });
+
+  it('gives evidence with line numbers, and reports several causes in one log', () => {
+    const log = [
+      '2026-11-20 02:00:00 [INFO] start',
+      '2026-11-20 02:00:01 [ERROR] CZLH-57015: 计算集群队列已满 (VCluster queue is full)',
+      '2026-11-20 02:10:00 [INFO] retry',
+      "2026-11-20 02:20:00 [ERROR] com.clickzetta.client.SqlException: CZLH-42000: Syntax error at or near 'FORM' [12,8]",
+    ].join('\n');
+    const d = diagnoser.diagnose(log);
+    expect(d.findings.map((f) => f.entry.id).sort()).toEqual(['engine.queue_full', 'engine.sql_syntax']);
+    const q = d.findings.find((f) => f.entry.id === 'engine.queue_full')!;
+    expect(q.evidence).toEqual([{ line: 2, text: '2026-11-20 02:00:01 [ERROR] CZLH-57015: 计算集群队列已满 (VCluster queue is full)' }]);
+    expect(q.confidence).toBeGreaterThan(0.5);
+  });
+
+  it('uses the run context: the failure message and the task type sharpen the ranking', () => {
+    const ambiguous = 'ERROR: writer failed: Column type mismatch on is_paid\nERROR: CZLH-57015 queue is full';
+    const plain = diagnoser.diagnose(ambiguous).findings.map((f) => f.entry.id);
+    const asDi = diagnoser.diagnose(ambiguous, { taskType: 'DI' }).findings[0]!.entry.id;
+    expect(plain).toContain('sync.type_incompatible');
+    expect(asDi).toBe('sync.type_incompatible');
+    const withMsg = diagnoser.diagnose('job ended\n', { failMsg: 'CZLH-60010: Job killed by timeout (executeTimeout=3600s)' });
+    expect(withMsg.findings[0]!.entry.id).toBe('engine.job_timeout');
+    expect(withMsg.findings[0]!.evidence[0]!.line).toBe(0);
+  });
+
+  it('never answers empty: unknown failures get the telling lines and next steps', () => {
+    const log = [
+      '2026-11-20 02:00:00 [INFO] starting custom exporter',
+      '2026-11-20 02:00:01 [INFO] connecting',
+      'java.lang.IllegalStateException: exporter plugin v2 is not compatible with bucket layout 7',
+      '\tat com.acme.Exporter.run(Exporter.java:88)',
+      'Caused by: com.acme.LayoutException: unexpected manifest version 7',
+      '2026-11-20 02:00:02 [ERROR] exporter failed',
+    ].join('\n');
+    const d = diagnoser.diagnose(log);
+    expect(d.findings).toEqual([]);
+    expect(d.salient.map((s) => s.line)).toEqual([3, 5, 6]);
+    expect(d.nextSteps.length).toBeGreaterThan(0);
+  });
+});
