@@ -5,6 +5,7 @@ import { registerOperationActions } from './actions/operations.js';
 import { registerRunActions } from './actions/runs.js';
 import { registerCzCommand } from './commands/cz.js';
 import { registerAppHome } from './events/app-home.js';
+import { registerDiagnoseShortcut } from './shortcuts/diagnose.js';
 import { registerBackfillModal } from './views/backfill.js';
 
 export function registerHandlers(app: BoltApp, services: Services): void {
@@ -13,4 +14,5 @@ export function registerHandlers(app: BoltApp, services: Services): void {
   registerRunActions(app, services);
   registerBackfillModal(app, services);
   registerAppHome(app, services);
+  registerDiagnoseShortcut(app, services);
 }

@@ -1,47 +1,121 @@
 /**
- * `studio-ops <command>`: operational commands outside Slack.
- *   studio-ops audit verify     check the audit log's hash chain (exit 1 on a break)
+ * `studio-ops <command>`: the bot's core, outside Slack.
+ *
+ *   studio-ops diagnose [--json] [--type T] [file|-]   diagnose a log (stdin with - or no file)
+ *   studio-ops explain <code|entry-id> [--json]         one knowledge entry
+ *   studio-ops knowledge check                          validate knowledge/*.yml
+ *   studio-ops audit verify [--db FILE]                 check the audit log's hash chain
  */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { loadConfig } from './config.js';
+import { Diagnoser, type Diagnosis, diagnosisJson } from './knowledge/diagnose.js';
+import { KnowledgeError, type ErrorEntry, loadKnowledge } from './knowledge/load.js';
 import { AuditLog } from './store/audit.js';
 import { openDatabase } from './store/database.js';
+import { taskKindByKey } from './studio/enums.js';
 
-const USAGE = 'usage: studio-ops audit verify [--db FILE]';
+const USAGE = `usage:
+  studio-ops diagnose [--json] [--type TASK_TYPE] [file|-]
+  studio-ops explain <code|entry-id> [--json]
+  studio-ops knowledge check
+  studio-ops audit verify [--db FILE]`;
 
-function dbPathFrom(args: string[]): string {
-  const i = args.indexOf('--db');
-  if (i >= 0) {
-    const p = args[i + 1];
-    if (!p) fail('--db needs a file');
-    return p;
-  }
-  return loadConfig().databasePath;
+class UsageError extends Error {}
+
+const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+
+function entryText(e: ErrorEntry): string {
+  return [
+    `${e.id} — ${e.title} [${e.severity}]`,
+    `Cause: ${e.cause}`,
+    'Fix:',
+    ...e.remediation.map((r, i) => `  ${i + 1}. ${r}`),
+    'Check:',
+    ...e.verify.map((v) => `  (${v.kind}) ${v.text}`),
+  ].join('\n');
 }
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n${USAGE}\n`);
-  process.exit(2);
+function diagnosisText(d: Diagnosis): string {
+  if (d.findings.length === 0) {
+    return ['No known cause matched.', ...(d.salient.length ? ['Most telling lines:', ...d.salient.map((s) => `  ${s.line}: ${s.text}`)] : []), 'Next steps:', ...d.nextSteps.map((s) => `  - ${s}`)].join('\n');
+  }
+  return d.findings
+    .map((f, i) => `#${i + 1} (confidence ${Math.round(f.confidence * 100)} %)\n${entryText(f.entry)}\nEvidence:\n${f.evidence.map((e) => `  ${e.line === 0 ? 'failMsg' : `line ${e.line}`}: ${e.text}`).join('\n')}`)
+    .join('\n\n');
+}
+
+async function readInput(file: string | undefined): Promise<string> {
+  if (file && file !== '-') return readFileSync(file, 'utf8');
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export async function runCli(argv: string[]): Promise<number> {
-  const [group, command, ...rest] = argv;
-  if (group === 'audit' && command === 'verify') {
-    const db = openDatabase(dbPathFrom(rest));
-    const result = new AuditLog(db).verify();
-    db.close();
-    if (result.ok) {
-      process.stdout.write(`audit log intact: ${result.rows} rows, hash chain verified\n`);
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'diagnose': {
+      const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false }, type: { type: 'string' } }, allowPositionals: true });
+      if (positionals.length > 1) throw new UsageError('diagnose takes one file (or - for standard input)');
+      const kind = values.type ? taskKindByKey(values.type) : undefined;
+      if (values.type && !kind) throw new UsageError(`--type ${values.type} is not a task type`);
+      const d = new Diagnoser(loadKnowledge().errors).diagnose(await readInput(positionals[0]), { taskType: kind?.key });
+      out(values.json ? JSON.stringify(diagnosisJson(d), null, 2) : diagnosisText(d));
       return 0;
     }
-    process.stdout.write(`audit log BROKEN at row ${result.brokenAt} (${result.rows} rows read): ${result.reason}\n`);
-    return 1;
+    case 'explain': {
+      const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } }, allowPositionals: true });
+      if (positionals.length !== 1) throw new UsageError('explain takes one code or entry id, e.g. studio-ops explain CZLH-42000');
+      const diagnoser = new Diagnoser(loadKnowledge().errors);
+      const entry = diagnoser.lookup(positionals[0]!);
+      if (!entry) {
+        process.stderr.write(`No knowledge entry for "${positionals[0]}". Try: studio-ops diagnose <file> for a whole message.\n`);
+        return 1;
+      }
+      out(values.json ? JSON.stringify({ id: entry.id, title: entry.title, severity: entry.severity, cause: entry.cause, remediation: entry.remediation, verify: entry.verify, actions: entry.actions, source: entry.source }, null, 2) : entryText(entry));
+      return 0;
+    }
+    case 'knowledge': {
+      if (rest[0] !== 'check') throw new UsageError('did you mean: studio-ops knowledge check');
+      try {
+        const k = loadKnowledge();
+        out(`knowledge OK: ${k.errors.length} error entries, ${k.typeMappings.sources.length} type-mapping sources, ${k.taskTypes.task_types.length} task types`);
+        return 0;
+      } catch (e) {
+        if (!(e instanceof KnowledgeError)) throw e;
+        process.stderr.write(`${e.message}\n`);
+        return 1;
+      }
+    }
+    case 'audit': {
+      if (rest[0] !== 'verify') throw new UsageError('did you mean: studio-ops audit verify');
+      const { values } = parseArgs({ args: rest.slice(1), options: { db: { type: 'string' } } });
+      const db = openDatabase(values.db ?? loadConfig().databasePath);
+      const result = new AuditLog(db).verify();
+      db.close();
+      if (result.ok) {
+        out(`audit log intact: ${result.rows} rows, hash chain verified`);
+        return 0;
+      }
+      out(`audit log BROKEN at row ${result.brokenAt} (${result.rows} rows read): ${result.reason}`);
+      return 1;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+      out(USAGE);
+      return 0;
+    default:
+      throw new UsageError(`unknown command: ${command}`);
   }
-  if (group === undefined || group === 'help' || group === '--help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  fail(`unknown command: ${argv.join(' ')}`);
 }
 
-const exitCode = await runCli(process.argv.slice(2));
-process.exitCode = exitCode;
+try {
+  process.exitCode = await runCli(process.argv.slice(2));
+} catch (e) {
+  if (e instanceof UsageError || (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
+    process.exitCode = 2;
+  } else throw e;
+}

@@ -3,6 +3,8 @@
  * built once from the configuration and a Studio client.
  */
 import type { AppConfig } from './config.js';
+import { Diagnoser } from './knowledge/diagnose.js';
+import { type Knowledge, loadKnowledge } from './knowledge/load.js';
 import type { Logger } from './logger.js';
 import { type Directory, OperationsService } from './ops/operations.js';
 import { Policy } from './ops/policy.js';
@@ -19,6 +21,8 @@ export interface Services {
   ops: OperationStore;
   policy: Policy;
   operations: OperationsService;
+  knowledge: Knowledge;
+  diagnoser: Diagnoser;
   logger: Logger;
   now: () => number;
 }
@@ -40,6 +44,9 @@ export function buildServices(o: ServiceOptions): Services {
   const audit = new AuditLog(db);
   const ops = new OperationStore(db, now);
   const policy = Policy.load(o.config.policyFile);
+  // Validated at start-up: a broken entry stops the bot, naming file, entry and field.
+  const knowledge = loadKnowledge();
+  const diagnoser = new Diagnoser(knowledge.errors);
   const operations = new OperationsService({
     studio: o.studio,
     audit,
@@ -49,5 +56,5 @@ export function buildServices(o: ServiceOptions): Services {
     now,
     windowMs: o.config.idempotencyWindowSeconds * 1000,
   });
-  return { config: o.config, studio: o.studio, db, audit, ops, policy, operations, logger: o.logger, now };
+  return { config: o.config, studio: o.studio, db, audit, ops, policy, operations, knowledge, diagnoser, logger: o.logger, now };
 }

@@ -1,9 +1,11 @@
 /** Buttons on run replies: Rerun, Stop, Logs (and its Previous/Next), Backfill…, Share, Open in Studio. */
 import type { BlockAction, ButtonAction } from '@slack/bolt';
+import { buildDiagnosis } from '../../src/blocks/diagnosis.js';
 import { messageForError } from '../../src/blocks/errors.js';
 import { buildConfirmation, buildRefusal } from '../../src/blocks/operations.js';
 import { ACTION, buildLogView } from '../../src/blocks/replies.js';
 import { parseCzCommand } from '../../src/ops/commands.js';
+import { diagnoseRun } from '../../src/ops/diagnosis.js';
 import { readLogPage, readLogTail } from '../../src/ops/read.js';
 import type { Services } from '../../src/services.js';
 import type { BoltApp } from '../../src/slack/app.js';
@@ -40,6 +42,14 @@ export function registerRunActions(app: BoltApp, s: Services): void {
       }),
     );
   }
+
+  app.action<Click>(
+    ACTION.diagnose,
+    guarded(async ({ action, respond }) => {
+      const r = await diagnoseRun(s.studio, s.diagnoser, Number(action.value));
+      await respond(ephemeral(buildDiagnosis(r.diagnosis, { title: `Diagnosis of run ${r.run.id}`, run: r.run, links: s.studio, truncated: r.truncated })));
+    }),
+  );
 
   app.action<Click>(
     ACTION.logs,

@@ -1,5 +1,6 @@
 /** One `/cz` subcommand → one service call → one builder. Shared by the slash command and "Share in channel". */
 import type { RespondFn } from '@slack/bolt';
+import { buildDiagnosis, buildExplainEntry, buildTypeMappings, buildTypeSources } from '../../src/blocks/diagnosis.js';
 import { buildConfirmation, buildRefusal } from '../../src/blocks/operations.js';
 import {
   buildAudit,
@@ -14,6 +15,7 @@ import {
 } from '../../src/blocks/replies.js';
 import type { Message } from '../../src/blocks/kit.js';
 import type { CzCommand } from '../../src/ops/commands.js';
+import { explain, findTypeMappings } from '../../src/ops/diagnosis.js';
 import type { Actor } from '../../src/ops/operations.js';
 import { describeDeps, describeRun, describeTask, listTaskRuns, listTasksView, readLogTail } from '../../src/ops/read.js';
 import type { Services } from '../../src/services.js';
@@ -63,6 +65,14 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
     case 'stop': {
       const r = cmd.name === 'rerun' ? await s.operations.requestRerun(ctx.actor, cmd.runId) : await s.operations.requestStop(ctx.actor, cmd.runId);
       return void (await ctx.respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r))));
+    }
+    case 'explain': {
+      const r = explain(s.diagnoser, cmd.query);
+      return void (await reply(r.kind === 'entry' ? buildExplainEntry(r.entry) : buildDiagnosis(r.diagnosis, { title: 'What that text says', links: studio })));
+    }
+    case 'types': {
+      const src = findTypeMappings(s.knowledge, cmd.source);
+      return void (await reply(src ? buildTypeMappings(src, s.knowledge) : buildTypeSources(s.knowledge, cmd.source)));
     }
     case 'backfill':
       if (!ctx.triggerId) throw new Error('Slack did not send a trigger id, so the backfill form cannot open; try the command again.');

@@ -15,6 +15,7 @@ export const ACTION = {
   rerun: 'run_rerun',
   stop: 'run_stop',
   logs: 'run_logs',
+  diagnose: 'run_diagnose',
   backfill: 'run_backfill',
   logsPage: 'logs_page',
   share: 'share_reply',
@@ -175,7 +176,7 @@ export function buildRunList(v: RunsView, links: LinkBuilder, commandText: strin
 }
 
 export function runButtons(r: Run, links: LinkBuilder): Button[] {
-  const out: Button[] = [button({ text: 'Logs', actionId: ACTION.logs, value: String(r.id) })];
+  const out: Button[] = [button({ text: 'Logs', actionId: ACTION.logs, value: String(r.id) }), button({ text: 'Diagnose', actionId: ACTION.diagnose, value: String(r.id) })];
   if ([1, 3, 8].includes(r.status.code)) out.push(button({ text: 'Rerun', actionId: ACTION.rerun, value: String(r.id), style: 'primary' }));
   else out.push(button({ text: 'Stop', actionId: ACTION.stop, value: String(r.id), style: 'danger' }));
   if (r.bizDate) out.push(button({ text: 'Backfill…', actionId: ACTION.backfill, value: JSON.stringify({ taskId: r.taskId, task: r.taskName, date: r.bizDate }) }));

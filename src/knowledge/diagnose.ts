@@ -2,14 +2,16 @@
  * From a log to its likely causes.
  *
  * Every signal of every entry (codes, messages, patterns) and a few generic "telling line" tokens
- * are compiled once into a single alternation; one pass of that regular expression over the text
- * finds every hit with its line number. Each entry scores its strongest signal (code 3, message
+ * has a literal it must contain (its anchor). All anchors are compiled once into one
+ * case-insensitive alternation; one pass of it over the text finds the candidate lines, and only
+ * those lines are checked against the full patterns (a literal prefilter, as grep tools do). Each entry scores its strongest signal (code 3, message
  * 2–3.5, pattern 2.5) plus a little for corroborating signals and repeats; a hit in the run's
  * failMsg and a matching task type add to it; an entry that supersedes another demotes it. When nothing known matches, the most telling lines
  * (exceptions, `Caused by`, `ERROR`, `CZLH-` codes, SQL positions) and next steps are returned.
  */
 import type { TaskKindKey } from '../studio/enums.js';
 import type { ErrorEntry } from './load.js';
+import { isUsableAnchor, requiredLiteral, topLevelAlternatives } from './anchors.js';
 import { redact } from './redact.js';
 
 export interface DiagnoseContext {
@@ -47,22 +49,27 @@ interface Signal {
   entry: number; // -1 for salient tokens
   kind: SignalKind;
   weight: number;
+  /** Confirms a candidate line; undefined when the anchor alone is the signal. */
+  verify: RegExp | undefined;
 }
 
 const MAX_EVIDENCE = 3;
 const MAX_EXCERPT = 300;
 const MAX_SALIENT = 6;
 
-/** Generic tokens that make a line worth showing; they never consume more than the token. */
-const SALIENT: { re: string; weight: number }[] = [
-  { re: 'Caused by:', weight: 4 },
-  { re: 'CZLH-\\d{5}', weight: 4 },
-  { re: 'Traceback \\(most recent call last\\)', weight: 2 },
-  { re: '\\b[A-Z][A-Za-z0-9_]*(?:Exception|Error)\\b', weight: 3 },
-  { re: '\\bERROR\\b', weight: 2 },
-  { re: '\\[\\d+,\\s?\\d+\\]', weight: 2 },
-  { re: '错误|失败|异常|不存在', weight: 2 },
-  { re: '\\bFATAL\\b', weight: 2 },
+/** Generic tokens that make a line worth showing, each with the literal that anchors it. */
+const SALIENT: { anchor: string; verify?: RegExp; weight: number }[] = [
+  { anchor: 'Caused by:', weight: 4 },
+  { anchor: 'CZLH-', verify: /CZLH-\d{5}/, weight: 4 },
+  { anchor: 'Traceback (most recent call last)', weight: 2 },
+  { anchor: 'Exception', verify: /\b[A-Z][A-Za-z0-9_.]*Exception\b/, weight: 3 },
+  { anchor: 'Error', verify: /\b[A-Z][A-Za-z0-9_.]*Error\b/, weight: 3 },
+  { anchor: 'ERROR', verify: /\bERROR\b/, weight: 2 },
+  { anchor: 'FATAL', verify: /\bFATAL\b/, weight: 2 },
+  { anchor: '错误', weight: 2 },
+  { anchor: '失败', weight: 2 },
+  { anchor: '异常', weight: 2 },
+  { anchor: '不存在', weight: 2 },
 ];
 
 const SEVERITY_RANK: Record<string, number> = { critical: 4, high: 3, medium: 2, low: 1 };
@@ -71,49 +78,43 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Turn capturing groups into non-capturing ones, so group numbers map to signals. */
-function nonCapturing(src: string): string {
-  let out = '';
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i]!;
-    if (c === '\\') {
-      out += c + (src[i + 1] ?? '');
-      i++;
-    } else if (c === '(' && src[i + 1] !== '?') out += '(?:';
-    else if (c === '(' && src.startsWith('(?<', i) && src[i + 3] !== '=' && src[i + 3] !== '!') {
-      // named group → non-capturing
-      const close = src.indexOf('>', i);
-      out += '(?:';
-      i = close;
-    } else out += c;
-  }
-  return out;
-}
-
 export class Diagnoser {
-  private readonly re: RegExp;
+  private readonly scan: RegExp;
   private readonly signals: Signal[] = [];
+  /** Lower-cased anchor → the signals it may start. */
+  private readonly byAnchor = new Map<string, number[]>();
+  private readonly withPrefixes = new Map<string, number[]>();
   private readonly byId = new Map<string, number>();
   private readonly byCode = new Map<string, number>();
 
   constructor(readonly entries: readonly ErrorEntry[]) {
-    const parts: string[] = [];
-    const add = (src: string, s: Signal) => {
-      parts.push(`(${src})`);
+    const add = (anchor: string, s: Signal) => {
+      const key = anchor.toLowerCase();
+      if (!isUsableAnchor(key)) throw new Error(`a signal needs a literal of 3 or more characters to anchor it (got "${anchor}")`);
       this.signals.push(s);
+      this.byAnchor.set(key, [...(this.byAnchor.get(key) ?? []), this.signals.length - 1]);
     };
     entries.forEach((e, i) => {
       this.byId.set(e.id, i);
-      // Longest first inside an entry: a specific message wins over a shorter one at the same place.
-      for (const m of [...e.match.messages].sort((a, b) => b.length - a.length)) add(escapeRe(m), { entry: i, kind: 'message', weight: 2 + Math.min(1.5, m.length / 40) });
-      for (const p of e.match.patterns) add(nonCapturing(p), { entry: i, kind: 'pattern', weight: 2.5 });
+      for (const m of e.match.messages) add(m, { entry: i, kind: 'message', weight: 2 + Math.min(1.5, m.length / 40), verify: undefined });
+      for (const p of e.match.patterns) {
+        for (const alt of topLevelAlternatives(p)) add(requiredLiteral(alt), { entry: i, kind: 'pattern', weight: 2.5, verify: new RegExp(alt, 'i') });
+      }
       for (const c of e.match.codes) {
         this.byCode.set(c.toUpperCase(), i);
-        add(`(?<![\\w-])${escapeRe(c)}(?![\\w-])`, { entry: i, kind: 'code', weight: 3 });
+        add(c, { entry: i, kind: 'code', weight: 3, verify: new RegExp(`(?<![\\w-])${escapeRe(c)}(?![\\w-])`, 'i') });
       }
     });
-    for (const s of SALIENT) add(s.re, { entry: -1, kind: 'salient', weight: s.weight });
-    this.re = new RegExp(parts.join('|'), 'gim');
+    for (const s of SALIENT) add(s.anchor, { entry: -1, kind: 'salient', weight: s.weight, verify: s.verify ?? new RegExp(escapeRe(s.anchor)) });
+    // One case-insensitive alternation of every anchor, longest first. At one position it reports
+    // only the longest anchor, so each anchor also carries the signals of its shorter prefixes.
+    const anchors = [...this.byAnchor.keys()].sort((a, b) => b.length - a.length);
+    for (const a of anchors) {
+      const own = this.byAnchor.get(a)!;
+      const prefixed = anchors.filter((b) => b.length < a.length && a.startsWith(b)).flatMap((b) => this.byAnchor.get(b)!);
+      this.withPrefixes.set(a, [...own, ...prefixed]);
+    }
+    this.scan = new RegExp(anchors.map(escapeRe).join('|'), 'gi');
   }
 
   /** An entry by id or by one of its codes. */
@@ -128,46 +129,51 @@ export class Diagnoser {
     const salientByLine = new Map<number, { weight: number; text: string }>();
 
     const scan = (body: string, lineBase: number) => {
-      const re = this.re;
+      const re = this.scan;
       re.lastIndex = 0;
       let line = lineBase === 0 ? 0 : 1;
       let cursor = 0;
+      let lineStart = -1;
+      let lineText = '';
+      const seenOnLine = new Set<number>();
       for (let m = re.exec(body); m; m = re.exec(body)) {
-        if (m[0].length === 0) {
-          re.lastIndex++;
-          continue;
-        }
         if (lineBase !== 0) {
           for (let j = body.indexOf('\n', cursor); j !== -1 && j < m.index; j = body.indexOf('\n', j + 1)) line++;
           cursor = m.index;
         }
-        let g = 1;
-        while (m[g] === undefined) g++;
-        const sigIndex = g - 1;
-        const sig = this.signals[sigIndex]!;
-        const lineText = () => {
-          const start = body.lastIndexOf('\n', m!.index) + 1;
-          const endNl = body.indexOf('\n', m!.index);
-          const raw = body.slice(start, endNl === -1 ? body.length : endNl);
-          return redact(raw.length > MAX_EXCERPT ? `${raw.slice(0, MAX_EXCERPT - 1)}…` : raw);
-        };
-        if (sig.kind === 'salient') {
-          if (lineBase === 0) continue;
-          const cur = salientByLine.get(line);
-          if (cur) cur.weight = Math.min(8, cur.weight + sig.weight / 2);
-          else salientByLine.set(line, { weight: sig.weight, text: lineText() });
-          continue;
+        const start = body.lastIndexOf('\n', m.index) + 1;
+        if (start !== lineStart) {
+          lineStart = start;
+          const endNl = body.indexOf('\n', m.index);
+          lineText = body.slice(start, endNl === -1 ? body.length : endNl);
+          seenOnLine.clear();
         }
-        let h = hits.get(sig.entry);
-        if (!h) {
-          h = { best: 0, signals: new Map(), evidence: [], lastLine: 0, inFailMsg: false };
-          hits.set(sig.entry, h);
+        // Resume just after this anchor's start, so anchors overlapping it are found too.
+        re.lastIndex = m.index + 1;
+        for (const sigIndex of this.withPrefixes.get(m[0].toLowerCase()) ?? []) {
+          if (seenOnLine.has(sigIndex)) continue;
+          seenOnLine.add(sigIndex);
+          const sig = this.signals[sigIndex]!;
+          if (sig.verify && !sig.verify.test(lineText)) continue;
+          const excerpt = () => redact(lineText.length > MAX_EXCERPT ? `${lineText.slice(0, MAX_EXCERPT - 1)}…` : lineText);
+          if (sig.kind === 'salient') {
+            if (lineBase === 0) continue;
+            const cur = salientByLine.get(line);
+            if (cur) cur.weight = Math.min(8, cur.weight + sig.weight / 2);
+            else salientByLine.set(line, { weight: sig.weight, text: excerpt() });
+            continue;
+          }
+          let h = hits.get(sig.entry);
+          if (!h) {
+            h = { best: 0, signals: new Map(), evidence: [], lastLine: 0, inFailMsg: false };
+            hits.set(sig.entry, h);
+          }
+          h.signals.set(sigIndex, (h.signals.get(sigIndex) ?? 0) + 1);
+          h.best = Math.max(h.best, sig.weight);
+          if (lineBase === 0) h.inFailMsg = true;
+          h.lastLine = Math.max(h.lastLine, line);
+          if (h.evidence.length < MAX_EVIDENCE && !h.evidence.some((e) => e.line === line)) h.evidence.push({ line, text: excerpt() });
         }
-        h.signals.set(sigIndex, (h.signals.get(sigIndex) ?? 0) + 1);
-        h.best = Math.max(h.best, sig.weight);
-        if (lineBase === 0) h.inFailMsg = true;
-        h.lastLine = Math.max(h.lastLine, line);
-        if (h.evidence.length < MAX_EVIDENCE && !h.evidence.some((e) => e.line === line)) h.evidence.push({ line, text: lineText() });
       }
     };
 

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { TASK_KINDS } from '../studio/enums.js';
+import { isUsableAnchor, requiredLiteral, topLevelAlternatives } from './anchors.js';
 
 export const KNOWLEDGE_DIR = fileURLToPath(new URL('../../knowledge/', import.meta.url));
 
@@ -20,6 +21,12 @@ const regexString = z.string().min(1).superRefine((s, ctx) => {
     new RegExp(s, 'i');
   } catch (e) {
     ctx.addIssue({ code: 'custom', message: `invalid regular expression (${(e as Error).message})` });
+    return;
+  }
+  for (const alt of topLevelAlternatives(s)) {
+    if (!isUsableAnchor(requiredLiteral(alt))) {
+      ctx.addIssue({ code: 'custom', message: `"${alt}" has no literal of 3 or more characters that every match contains; the diagnosis prefilter needs one` });
+    }
   }
 });
 

@@ -19,7 +19,9 @@ export type CzCommand =
   | { name: 'backfill'; task: string; from: string; to: string }
   | { name: 'stop'; runId: number }
   | { name: 'audit'; userId?: string; task?: string; sinceMs: number; sinceText: string }
-  | { name: 'whoami' };
+  | { name: 'whoami' }
+  | { name: 'explain'; query: string }
+  | { name: 'types'; source: string };
 
 export interface SubcommandHelp {
   name: CzCommand['name'];
@@ -40,6 +42,8 @@ export const SUBCOMMANDS: readonly SubcommandHelp[] = [
   { name: 'backfill', usage: 'backfill <task> <from> <to>', example: '/cz backfill 04_transform_ods_to_dwd 2026-11-01 2026-11-03', description: 'backfill business dates (opens a preview)' },
   { name: 'stop', usage: 'stop <run-id>', example: '/cz stop 7000022', description: 'stop a running or waiting run (asks to confirm)' },
   { name: 'audit', usage: 'audit [--user @x] [--task t] [--since 7d]', example: '/cz audit --task 04_transform_ods_to_dwd --since 7d', description: 'who did what, when' },
+  { name: 'explain', usage: 'explain <code or text>', example: '/cz explain SCHEDULE_TASK_HAD_CHILDREN_NODES_EXCEPTION', description: 'what an error code or message means, and the fix' },
+  { name: 'types', usage: 'types <source type>', example: '/cz types mysql', description: 'how source column types map to Lakehouse (ODS and DWD)' },
   { name: 'whoami', usage: 'whoami', example: '/cz whoami', description: 'your roles' },
 ];
 
@@ -131,6 +135,12 @@ export function parseCzCommand(text: string): ParseResult {
       example: '/cz help',
     };
   }
+  if (known.name === 'explain') {
+    const query = text.trim().slice(sub.length).trim();
+    if (!query) return { ok: false, error: 'Missing <code or text>: give an error code, an entry id or a message.', usage: `/cz ${known.usage}`, example: known.example };
+    if (query.length > 20_000) return { ok: false, error: 'That text is too long for /cz explain (20,000 characters at most); use the message shortcut "Diagnose with Studio Ops" on the message instead.', usage: `/cz ${known.usage}`, example: known.example };
+    return { ok: true, command: { name: 'explain', query } };
+  }
   try {
     return { ok: true, command: parseKnown(known.name, tokens) };
   } catch (e) {
@@ -199,6 +209,13 @@ function parseKnown(name: CzCommand['name'], tokens: string[]): CzCommand {
       if (from > to) throw new UsageError(`<from> ${from} is after <to> ${to}: did you mean \`${to} ${from}\`?`);
       return { name, task: task!, from, to };
     }
+    case 'types': {
+      const { positional } = parseFlags(tokens, []);
+      if (positional.length === 0) throw new UsageError('Missing <source type>, e.g. mysql, postgresql or sqlserver.');
+      return { name, source: positional.join(' ') };
+    }
+    case 'explain':
+      throw new UsageError('explain is parsed from the raw text');
     case 'audit': {
       const { positional, flags } = parseFlags(tokens, ['user', 'task', 'since']);
       exactly(positional, []);

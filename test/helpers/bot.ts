@@ -42,6 +42,8 @@ export interface BotHarness extends SandboxHarness {
   command(text: string, user?: string, opts?: { channel?: string }): Promise<{ status: number; responseId: string; triggerId: string }>;
   /** Send a signed block_actions click. */
   click(actionId: string, value: string, user: string, opts?: { responseId?: string; channel?: string; messageTs?: string; ephemeral?: boolean; view?: Record<string, unknown> }): Promise<{ status: number; responseId: string }>;
+  /** Send a signed message shortcut on `message` posted in `channel`. */
+  shortcut(callbackId: string, message: Record<string, unknown>, user: string, channel?: string): Promise<{ status: number; responseId: string }>;
   /** Send a signed view_submission. */
   submitView(view: Record<string, unknown>, user: string): Promise<{ status: number; body: string }>;
   /** The answer posted to a response_url (the nth one). */
@@ -136,6 +138,25 @@ export async function startBotHarness(opts: { policy?: string | null; dbPath?: s
     return { status: res.status, responseId: r.id };
   };
 
+  const shortcut: BotHarness['shortcut'] = async (callbackId, message, user, channel = 'CALERTS') => {
+    const r = slack.responseUrl();
+    const payload = {
+      type: 'message_action',
+      callback_id: callbackId,
+      team: { id: 'T1', domain: 'test' },
+      user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T1' },
+      channel: { id: channel, name: 'data-alerts' },
+      message: { type: 'message', ts: '1700000100.000200', ...message },
+      message_ts: '1700000100.000200',
+      response_url: r.url,
+      trigger_id: `trig-${randomUUID()}`,
+      token: 'legacy',
+      action_ts: String(Date.now() / 1000),
+    };
+    const res = await post(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
+    return { status: res.status, responseId: r.id };
+  };
+
   const submitView: BotHarness['submitView'] = async (view, user) => {
     const payload = {
       type: 'view_submission',
@@ -165,6 +186,7 @@ export async function startBotHarness(opts: { policy?: string | null; dbPath?: s
     command,
     click,
     submitView,
+    shortcut,
     post,
     answer: (id, nth = 0) => slack.waitForResponse(id, nth),
     close: async () => {

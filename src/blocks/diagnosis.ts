@@ -1,0 +1,77 @@
+/** Block Kit for diagnoses, explanations and type mappings. */
+import type { Diagnosis, Finding } from '../knowledge/diagnose.js';
+import type { ErrorEntry, Knowledge } from '../knowledge/load.js';
+import type { TypeMappingSource } from '../ops/diagnosis.js';
+import type { Run } from '../studio/models.js';
+import { type Block, type Message, actions, button, context, divider, esc, finishMessage, header, link, section } from './kit.js';
+import { ACTION, type LinkBuilder, lineSections, statusText } from './replies.js';
+
+const SEVERITY_ICON: Record<string, string> = { critical: ':red_circle:', high: ':large_orange_circle:', medium: ':large_yellow_circle:', low: ':white_circle:' };
+
+function entryBlocks(e: ErrorEntry, f?: Finding): Block[] {
+  const conf = f ? ` · confidence ${Math.round(f.confidence * 100)} %` : '';
+  const blocks: Block[] = [
+    section(`${SEVERITY_ICON[e.severity]} *${esc(e.title)}* \`${e.id}\`${conf}\n*Cause* ${esc(e.cause)}`),
+    section(`*Fix*\n${e.remediation.map((r, i) => `${i + 1}. ${esc(r)}`).join('\n')}\n*Check* ${e.verify.map((v) => `\`${esc(v.text)}\``).join(' · ')}`),
+  ];
+  if (f && f.evidence.length) blocks.push(context(f.evidence.map((ev) => `${ev.line === 0 ? 'failure message' : `line ${ev.line}`}: \`${esc(ev.text.slice(0, 240))}\``).join('\n')));
+  return blocks;
+}
+
+/** The action buttons an entry suggests, for a run. */
+function helpButtons(entries: ErrorEntry[], run: Run | undefined, links: LinkBuilder) {
+  if (!run) return [];
+  const wanted = new Set(entries.flatMap((e) => e.actions));
+  const out = [];
+  if (wanted.has('view_logs')) out.push(button({ text: 'Logs', actionId: ACTION.logs, value: String(run.id) }));
+  if (wanted.has('rerun') && [1, 3, 8].includes(run.status.code)) out.push(button({ text: 'Rerun', actionId: ACTION.rerun, value: String(run.id), style: 'primary' }));
+  if (wanted.has('backfill') && run.bizDate) out.push(button({ text: 'Backfill…', actionId: ACTION.backfill, value: JSON.stringify({ taskId: run.taskId, task: run.taskName, date: run.bizDate }) }));
+  out.push(button({ text: 'Open task', actionId: ACTION.openStudio, url: links.taskLink(run.taskId) }));
+  return out;
+}
+
+export function buildDiagnosis(d: Diagnosis, opts: { title: string; run?: Run; links: LinkBuilder; truncated?: boolean }): Message {
+  const blocks: Block[] = [header(opts.title)];
+  if (opts.run) {
+    const r = opts.run;
+    blocks.push(context(`${statusText(r.status.label)} run ${link(opts.links.runLink(r.id), String(r.id))} of \`${esc(r.taskName)}\` (${esc(r.taskType.label)}), business date ${esc(r.bizDate ?? '—')}`));
+  }
+  if (d.findings.length === 0) {
+    blocks.push(section(d.salient.length ? '*No known cause matched.* The most telling lines:' : '*No known cause matched.*'));
+    if (d.salient.length) blocks.push(...lineSections(d.salient.map((s) => `\`${s.line}\` \`${esc(s.text.slice(0, 280))}\``)));
+    blocks.push(section(`*Next steps*\n${d.nextSteps.map((s) => `• ${esc(s)}`).join('\n')}`));
+  } else {
+    d.findings.slice(0, 4).forEach((f, i) => {
+      if (i > 0) blocks.push(divider());
+      blocks.push(...entryBlocks(f.entry, f));
+    });
+    if (d.findings.length > 4) blocks.push(context(`${d.findings.length - 4} less likely cause(s) not shown: ${d.findings.slice(4).map((f) => f.entry.id).join(', ')}`));
+  }
+  const buttons = helpButtons(d.findings.map((f) => f.entry), opts.run, opts.links);
+  if (buttons.length) blocks.push(actions(buttons));
+  if (opts.truncated) blocks.push(context('The log was longer than the bot reads (20 MB); only its beginning was diagnosed.'));
+  blocks.push(context('Excerpts are redacted. Knowledge: `/cz explain <code>`.'));
+  const top = d.findings[0];
+  return finishMessage(top ? `${opts.title}: ${top.entry.title}` : `${opts.title}: no known cause`, blocks);
+}
+
+export function buildExplainEntry(e: ErrorEntry): Message {
+  const signals = [...e.match.codes, ...e.match.messages].map((s) => `\`${esc(s)}\``).join(', ');
+  return finishMessage(`${e.id}: ${e.title}`, [
+    header(e.title),
+    ...entryBlocks(e),
+    context(`Matches ${signals || 'patterns'} · applies to ${e.task_types.length ? e.task_types.join(', ') : 'any task type'} · source: ${esc(e.source)}`),
+  ]);
+}
+
+export function buildTypeMappings(src: TypeMappingSource, k: Knowledge): Message {
+  const lines = src.mappings.map((m) => `• \`${esc(m.source)}\` → ODS \`${esc(m.ods)}\`${m.avoid ? ` (not ${esc(m.avoid)})` : ''} → DWD ${esc(m.dwd)}`);
+  const blocks: Block[] = [header(`${src.name} → Lakehouse types`), ...lineSections(lines)];
+  if (src.cdc_unsupported.length) blocks.push(section(`*CDC cannot sync:* ${src.cdc_unsupported.map((c) => `\`${esc(c)}\``).join(', ')}`));
+  blocks.push(context(esc(k.typeMappings.principle)));
+  return finishMessage(`${src.name} type mappings`, blocks);
+}
+
+export function buildTypeSources(k: Knowledge, asked: string): Message {
+  return finishMessage('Unknown source type', [section(`:warning: No type mappings for \`${esc(asked)}\`. Known sources: ${k.typeMappings.sources.map((s) => `\`${s.id}\``).join(', ')}.`), context('Example: `/cz types mysql`')]);
+}

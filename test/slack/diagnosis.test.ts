@@ -1,0 +1,79 @@
+/** /cz explain, /cz types, the Diagnose button and the message shortcut, through the HTTP receiver. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BotHarness, USERS, startBotHarness } from '../helpers/bot.js';
+import { visibleText } from '../helpers/fake-slack.js';
+
+let b: BotHarness;
+beforeAll(async () => {
+  b = await startBotHarness();
+});
+afterAll(async () => {
+  expect(b.slack.violations).toEqual([]);
+  await b.close();
+});
+
+async function ask(text: string) {
+  const r = await b.command(text, USERS.viewer);
+  return visibleText(await b.answer(r.responseId));
+}
+
+/** The newest failed scheduled run of a task. */
+function failedRunOf(task: string): number {
+  return (b.sb.store.db.prepare('SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = ? AND r.status = 3 AND r.instance_type = 1 ORDER BY r.plan_time DESC').get(task) as { id: number }).id;
+}
+
+describe('/cz explain and /cz types', () => {
+  it('explains a code with cause, ordered fix and checks', async () => {
+    const text = await ask('explain SCHEDULE_TASK_HAD_CHILDREN_NODES_EXCEPTION');
+    expect(text).toContain('A DDL task was given a schedule or dependencies');
+    expect(text).toContain('1. Clear the DDL task');
+    expect(text).toContain('`schedule.ddl_has_children`');
+  });
+
+  it('diagnoses free text, in Chinese too', async () => {
+    expect(await ask('explain SQL 执行失败: 表或视图不存在 ecommerce_dwd.orders_detail')).toContain('Table or view not found');
+    const unknown = await ask('explain the exporter crashed with weird things');
+    expect(unknown).toContain('No known cause matched');
+  });
+
+  it('shows type mappings for a source, and lists the known ones otherwise', async () => {
+    const mysql = await ask('types MySQL');
+    expect(mysql).toContain('`BIT(1)` → ODS `TINYINT` (not BOOLEAN) → DWD CAST(col AS BOOLEAN)');
+    expect(await ask('types pg')).toContain('`money` → ODS `DECIMAL(19,4)`');
+    expect(await ask('types oracle')).toContain('Known sources: `mysql`, `postgresql`, `sqlserver`');
+  });
+});
+
+describe('Diagnose button and message shortcut', () => {
+  it('the Diagnose button on a run diagnoses its whole log with the run as context, redacted', async () => {
+    const runId = failedRunOf('cdc_mysql_shop');
+    const r = await b.command(`run ${runId}`, USERS.viewer);
+    const detail = await b.answer(r.responseId);
+    expect(JSON.stringify(detail.blocks)).toContain('"action_id":"run_diagnose"');
+    const click = await b.click('run_diagnose', String(runId), USERS.viewer);
+    const text = visibleText(await b.answer(click.responseId));
+    expect(text).toContain('Binlog event larger than max_allowed_packet');
+    expect(text).toContain('`cdc.max_allowed_packet`');
+    expect(text).toMatch(/line \d+: `[^`]*io\.debezium\.DebeziumException: log event entry exceeded max_allowed_packet/);
+    expect(text).not.toContain('kf-7Hq2!secret'); // the SASL password in that log
+  });
+
+  it('the shortcut finds a Studio run link in any message and answers in its thread', async () => {
+    const runId = failedRunOf('github_clean');
+    const posts = b.slack.callsOf('chat.postMessage').length;
+    const msg = { text: `:rotating_light: Airflow mirror: Studio task failed, see ${b.sb.url}/ops/taskInst/${runId}`, user: 'UOTHERBOT' };
+    expect((await b.shortcut('diagnose_message', msg, USERS.viewer)).status).toBe(200);
+    const post = await b.slack.waitForCall('chat.postMessage', posts);
+    expect(post.args).toMatchObject({ channel: 'CALERTS', thread_ts: '1700000100.000200' });
+    expect(visibleText(post.args)).toContain(`Diagnosis of run ${runId}`);
+    expect(visibleText(post.args)).toContain('Python KeyError on a missing field');
+  });
+
+  it('the shortcut diagnoses the text itself when it names no run', async () => {
+    const posts = b.slack.callsOf('chat.postMessage').length;
+    const msg = { text: 'pager: CDC job failed', attachments: [{ fallback: "io.debezium.DebeziumException: A slave with the same server_uuid/server_id as this slave has connected to the master; the first event 'mysql-bin.000101' at 4" }] };
+    await b.shortcut('diagnose_message', msg, USERS.viewer);
+    const post = await b.slack.waitForCall('chat.postMessage', posts);
+    expect(visibleText(post.args)).toContain('Another binlog reader uses the same server id');
+  });
+});
