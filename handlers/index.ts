@@ -5,6 +5,8 @@ import { registerOperationActions } from './actions/operations.js';
 import { registerRunActions } from './actions/runs.js';
 import { registerCzCommand } from './commands/cz.js';
 import { registerAppHome } from './events/app-home.js';
+import { registerAlertMessages } from './events/alert-messages.js';
+import { registerTriageActions } from './actions/triage.js';
 import { registerDiagnoseShortcut } from './shortcuts/diagnose.js';
 import { registerBackfillModal } from './views/backfill.js';
 
@@ -15,4 +17,6 @@ export function registerHandlers(app: BoltApp, services: Services): void {
   registerBackfillModal(app, services);
   registerAppHome(app, services);
   registerDiagnoseShortcut(app, services);
+  registerTriageActions(app, services);
+  registerAlertMessages(app, services);
 }

@@ -32,6 +32,17 @@ export interface AppConfig {
   runWatchSeconds: number;
   /** Window within which an identical operation is answered with the first result. */
   idempotencyWindowSeconds: number;
+  alerts: AlertConfig;
+}
+
+export interface AlertConfig {
+  /** ALERT_CHANNELS as written (parsed by the alert router). */
+  channels: string | undefined;
+  pollSeconds: number;
+  /** A task failing again for the same cause within this window updates its card. */
+  groupWindowHours: number;
+  /** How far back each poll looks for failures (they are recorded, so nothing is alerted twice). */
+  lookbackHours: number;
 }
 
 /**
@@ -75,6 +86,10 @@ const FIXES: Record<string, string> = {
   POLICY_FILE: 'point it at a readable YAML policy file (see README, "Permissions")',
   RUN_WATCH_SECONDS: 'use a whole number of seconds from 1 to 3600',
   IDEMPOTENCY_WINDOW_SECONDS: 'use a whole number of seconds from 1 to 86400',
+  ALERT_CHANNELS: 'write pattern=CHANNEL_ID pairs separated by commas, e.g. ecommerce_dw=C0123ALERTS,*=C0456DATA',
+  ALERT_POLL_SECONDS: 'use a whole number of seconds from 5 to 3600',
+  ALERT_GROUP_WINDOW_HOURS: 'use a whole number of hours from 1 to 168',
+  ALERT_LOOKBACK_HOURS: 'use a whole number of hours from 1 to 336',
 };
 
 function blank(v: string | undefined): boolean {
@@ -178,6 +193,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (!existsSync(policyFile)) complain('POLICY_FILE', `names ${JSON.stringify(policyFile)}, which does not exist`);
   }
 
+  const alerts: AlertConfig = {
+    channels: blank(env.ALERT_CHANNELS) ? undefined : env.ALERT_CHANNELS!.trim(),
+    pollSeconds: intVar('ALERT_POLL_SECONDS', 60, 5, 3600),
+    groupWindowHours: intVar('ALERT_GROUP_WINDOW_HOURS', 24, 1, 168),
+    lookbackHours: intVar('ALERT_LOOKBACK_HOURS', 48, 1, 336),
+  };
+  if (alerts.channels && !/^\s*[^=\s,]+\s*=\s*[A-Z0-9][A-Z0-9_-]+\s*(,\s*[^=\s,]+\s*=\s*[A-Z0-9][A-Z0-9_-]+\s*)*$/i.test(alerts.channels)) {
+    complain('ALERT_CHANNELS', `is ${JSON.stringify(alerts.channels)}`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { studio, databasePath, logLevel, studioTimeoutMs, sandboxPort, sandboxDbPath, slack, policyFile, runWatchSeconds, idempotencyWindowSeconds };
+  return { studio, databasePath, logLevel, studioTimeoutMs, sandboxPort, sandboxDbPath, slack, policyFile, runWatchSeconds, idempotencyWindowSeconds, alerts };
 }

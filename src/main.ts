@@ -8,12 +8,15 @@
 import { registerHandlers } from '../handlers/index.js';
 import { ConfigError, loadConfig, type AppConfig } from './config.js';
 import { type Logger, createLogger } from './logger.js';
+import { AlertService } from './alerts/service.js';
+import type { SlackPoster } from './alerts/sender.js';
 import { RunWatcher } from './ops/run-watcher.js';
 import { type RunningSandbox, startSandbox } from './sandbox/server.js';
 import { type Services, buildServices } from './services.js';
 import { type SlackApp, createSlackApp } from './slack/app.js';
 import { SlackDirectory } from './slack/directory.js';
 import { slackRunFinishedNotifier } from './slack/notify.js';
+import { slackPoster } from './slack/poster.js';
 import { StudioClient } from './studio/client.js';
 import { StudioError } from './studio/errors.js';
 
@@ -60,10 +63,33 @@ export interface RunningBot {
 }
 
 /** The Slack app on a Studio connection: services, handlers, start-up reconciliation, run watcher. */
-export async function startBot(config: AppConfig, studio: StudioClient, logger: Logger, opts: { now?: () => number } = {}): Promise<RunningBot> {
+export interface BotOptions {
+  now?: () => number;
+  /** Tests drive the alert sender on a virtual clock. */
+  sleep?: (ms: number) => Promise<void>;
+  poster?: SlackPoster;
+  minSendIntervalMs?: number;
+  /** Start the alert poll timer (tests poll by hand). */
+  autoPoll?: boolean;
+}
+
+export async function startBot(config: AppConfig, studio: StudioClient, logger: Logger, opts: BotOptions = {}): Promise<RunningBot> {
   if (config.slack.mode === 'none') throw new Error('startBot needs Slack configuration (SLACK_BOT_TOKEN …)');
   const slack = createSlackApp(config.slack, logger);
   const services = buildServices({ config, studio, logger, now: opts.now, directoryFor: (policy) => new SlackDirectory(slack.app.client, policy) });
+  services.alerts = new AlertService({
+    db: services.db,
+    studio,
+    diagnoser: services.diagnoser,
+    policy: services.policy,
+    operations: services.operations,
+    config: config.alerts,
+    poster: opts.poster ?? slackPoster(config.slack.botToken, config.slack.apiUrl),
+    logger,
+    now: services.now,
+    sleep: opts.sleep,
+    minSendIntervalMs: opts.minSendIntervalMs,
+  });
   registerHandlers(slack.app, services);
   const reconciled = await services.operations.reconcile();
   if (reconciled.checked > 0) logger.warn(reconciled, 'reconciled operations left unfinished by an earlier stop');
@@ -73,6 +99,7 @@ export async function startBot(config: AppConfig, studio: StudioClient, logger: 
     onError: (e) => logger.warn({ err: (e as Error).message }, 'run watcher'),
   });
   watcher.start();
+  if (opts.autoPoll !== false) services.alerts.start();
   const { port } = await slack.start();
   return {
     port,
@@ -81,6 +108,7 @@ export async function startBot(config: AppConfig, studio: StudioClient, logger: 
     watcher,
     stop: async () => {
       watcher.stop();
+      await services.alerts?.stop();
       await slack.stop();
       services.db.close();
     },

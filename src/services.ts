@@ -2,6 +2,7 @@
  * The services the Slack handlers (and later the alert watcher, wizard and playground) call:
  * built once from the configuration and a Studio client.
  */
+import type { AlertService } from './alerts/service.js';
 import type { AppConfig } from './config.js';
 import { Diagnoser } from './knowledge/diagnose.js';
 import { type Knowledge, loadKnowledge } from './knowledge/load.js';
@@ -23,6 +24,8 @@ export interface Services {
   operations: OperationsService;
   knowledge: Knowledge;
   diagnoser: Diagnoser;
+  /** Alert-channel triage; set by startBot when Slack is configured. */
+  alerts?: AlertService;
   logger: Logger;
   now: () => number;
 }

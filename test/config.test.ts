@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       policyFile: undefined,
       runWatchSeconds: 15,
       idempotencyWindowSeconds: 600,
+      alerts: { channels: undefined, pollSeconds: 60, groupWindowHours: 24, lookbackHours: 48 },
     });
   });
 

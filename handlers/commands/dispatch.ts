@@ -5,6 +5,7 @@ import { buildConfirmation, buildRefusal } from '../../src/blocks/operations.js'
 import {
   buildAudit,
   buildDeps,
+  buildError,
   buildHelp,
   buildLogView,
   buildRunDetail,
@@ -14,6 +15,7 @@ import {
   buildWhoami,
 } from '../../src/blocks/replies.js';
 import type { Message } from '../../src/blocks/kit.js';
+import { buildReport } from '../../src/blocks/triage.js';
 import type { CzCommand } from '../../src/ops/commands.js';
 import { explain, findTypeMappings } from '../../src/ops/diagnosis.js';
 import type { Actor } from '../../src/ops/operations.js';
@@ -73,6 +75,12 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
     case 'types': {
       const src = findTypeMappings(s.knowledge, cmd.source);
       return void (await reply(src ? buildTypeMappings(src, s.knowledge) : buildTypeSources(s.knowledge, cmd.source)));
+    }
+    case 'report': {
+      if (!s.alerts?.enabled) return void (await reply(buildError('Alerts are not set up', 'No alert channel is configured.', 'Set ALERT_CHANNELS (e.g. *=C0123ALERTS) or alerts.routes in the policy file.')));
+      const channel = ctx.actor.channelId && s.alerts.router.channels.includes(ctx.actor.channelId) ? ctx.actor.channelId : undefined;
+      const now = s.now();
+      return void (await reply(buildReport(s.alerts.report(channel, now - cmd.days * 86_400_000, now + 1), channel ? `<#${channel}>` : 'all alert channels')));
     }
     case 'backfill':
       if (!ctx.triggerId) throw new Error('Slack did not send a trigger id, so the backfill form cannot open; try the command again.');

@@ -12,7 +12,7 @@ import { actorFromAction } from '../context.js';
 type Client = BoltApp['client'];
 type StateValues = Record<string, Record<string, { value?: string | null; selected_date?: string | null }>>;
 
-function inputFromState(values: StateValues): Partial<BackfillInput> {
+function inputFromState(values: StateValues): Partial<BackfillInput> & { cardId?: number } {
   const v = (f: keyof typeof BACKFILL_FIELDS) => values[BACKFILL_FIELDS[f].block]?.[BACKFILL_FIELDS[f].action];
   return {
     task: v('task')?.value?.trim() || undefined,
@@ -23,7 +23,7 @@ function inputFromState(values: StateValues): Partial<BackfillInput> {
 }
 
 export async function openBackfillModal(client: Client, triggerId: string, input: BackfillInput, actor: Actor, s: Services): Promise<void> {
-  const meta = { channelId: actor.channelId ?? null };
+  const meta = { channelId: actor.channelId ?? null, cardId: input.cardId ?? null };
   // Open at once (a trigger id lives 3 s), then fill in the dry run.
   const opened = await client.views.open({ trigger_id: triggerId, view: buildBackfillModal(input, undefined, s.studio, meta) });
   const preview = await s.operations.previewBackfill({ ...actor, source: 'modal' }, input);
@@ -42,7 +42,7 @@ export function registerBackfillModal(app: BoltApp, s: Services): void {
       const b = body as unknown as { view: { id: string; hash: string; private_metadata: string; state: { values: StateValues } }; user: { id: string; username?: string }; team?: { id: string } };
       const input = inputFromState(b.view.state.values);
       if (!input.task || !input.from || !input.to) return;
-      const meta = JSON.parse(b.view.private_metadata || '{}') as { channelId?: string };
+      const meta = JSON.parse(b.view.private_metadata || '{}') as { channelId?: string; cardId?: number | null };
       const actor = { ...actorFromAction({ user: b.user, team: b.team ?? null, channel: meta.channelId ? { id: meta.channelId } : undefined }, 'modal') };
       const full = input as BackfillInput;
       const preview = await s.operations.previewBackfill(actor, full);
@@ -65,7 +65,8 @@ export function registerBackfillModal(app: BoltApp, s: Services): void {
       return;
     }
     await ack({ response_action: 'update', view: resultView('Backfill', { text: 'Working', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: ':hourglass_flowing_sand: Sending the backfill to Studio…' } }] }) });
-    const meta = JSON.parse(view.private_metadata || '{}') as { channelId?: string };
+    const meta = JSON.parse(view.private_metadata || '{}') as { channelId?: string; cardId?: number | null };
+    if (meta.cardId) input.cardId = meta.cardId;
     const actor = actorFromAction({ user: body.user as { id: string; name?: string }, team: body.team ?? null, channel: meta.channelId ? { id: meta.channelId } : undefined }, 'modal');
     let m: Message;
     let result: Awaited<ReturnType<Services['operations']['submitBackfill']>>;

@@ -21,7 +21,8 @@ export type CzCommand =
   | { name: 'audit'; userId?: string; task?: string; sinceMs: number; sinceText: string }
   | { name: 'whoami' }
   | { name: 'explain'; query: string }
-  | { name: 'types'; source: string };
+  | { name: 'types'; source: string }
+  | { name: 'report'; days: number };
 
 export interface SubcommandHelp {
   name: CzCommand['name'];
@@ -44,6 +45,7 @@ export const SUBCOMMANDS: readonly SubcommandHelp[] = [
   { name: 'audit', usage: 'audit [--user @x] [--task t] [--since 7d]', example: '/cz audit --task 04_transform_ods_to_dwd --since 7d', description: 'who did what, when' },
   { name: 'explain', usage: 'explain <code or text>', example: '/cz explain SCHEDULE_TASK_HAD_CHILDREN_NODES_EXCEPTION', description: 'what an error code or message means, and the fix' },
   { name: 'types', usage: 'types <source type>', example: '/cz types mysql', description: 'how source column types map to Lakehouse (ODS and DWD)' },
+  { name: 'report', usage: 'report [--days 7]', example: '/cz report --days 7', description: "this alert channel's failures, top causes, time to resolve, noisiest tasks" },
   { name: 'whoami', usage: 'whoami', example: '/cz whoami', description: 'your roles' },
 ];
 
@@ -216,6 +218,11 @@ function parseKnown(name: CzCommand['name'], tokens: string[]): CzCommand {
     }
     case 'explain':
       throw new UsageError('explain is parsed from the raw text');
+    case 'report': {
+      const { positional, flags } = parseFlags(tokens, ['days']);
+      exactly(positional, []);
+      return { name, days: flags.days === undefined ? 7 : positiveInt(flags.days, '--days', 90) };
+    }
     case 'audit': {
       const { positional, flags } = parseFlags(tokens, ['user', 'task', 'since']);
       exactly(positional, []);

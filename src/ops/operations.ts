@@ -76,6 +76,8 @@ export interface BackfillInput {
   from: string;
   to: string;
   vcCode?: string;
+  /** The alert card the backfill was started from. */
+  cardId?: number;
 }
 
 export interface BackfillPreview {
@@ -122,7 +124,10 @@ type Params = Record<string, unknown>;
 
 type SendResult = Omit<OpOutcome, 'kind' | 'op' | 'duplicate' | 'studioRequestId'> & { requestId?: string };
 
+export type OutcomeListener = (op: OperationRecord, outcome: OpOutcome, actor: Actor) => void;
+
 export class OperationsService {
+  private readonly listeners: OutcomeListener[] = [];
   private readonly now: () => number;
   private readonly windowMs: number;
   private readonly confirmTtlMs: number;
@@ -133,6 +138,16 @@ export class OperationsService {
     this.windowMs = d.windowMs ?? 10 * 60_000;
     this.confirmTtlMs = d.confirmTtlMs ?? 15 * 60_000;
     this.approvalTtlMs = d.approvalTtlMs ?? 24 * 3_600_000;
+  }
+
+  /** Called after every operation that reached Studio (the alert cards use it). */
+  onOutcome(listener: OutcomeListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Audit an action that is not a Studio write (acknowledge, mute, …). */
+  recordAction(actor: Actor, e: { action: string; target: string; taskName?: string; params: Params }): void {
+    this.auditEvent(actor, { opId: randomUUID(), ...e, outcome: 'succeeded' });
   }
 
   // ---- authorisation ----------------------------------------------------------------------------
@@ -223,15 +238,16 @@ export class OperationsService {
 
   // ---- rerun and stop: prepare, then confirm ---------------------------------------------------
 
-  async requestRerun(actor: Actor, runId: number): Promise<Confirmation | Refusal> {
-    return this.prepareRunOp(actor, 'rerun', runId);
+  /** `origin.cardId`: the alert card the request came from (kept with the operation). */
+  async requestRerun(actor: Actor, runId: number, origin: { cardId?: number } = {}): Promise<Confirmation | Refusal> {
+    return this.prepareRunOp(actor, 'rerun', runId, origin);
   }
 
   async requestStop(actor: Actor, runId: number): Promise<Confirmation | Refusal> {
     return this.prepareRunOp(actor, 'stop', runId);
   }
 
-  private async prepareRunOp(actor: Actor, action: 'rerun' | 'stop', runId: number): Promise<Confirmation | Refusal> {
+  private async prepareRunOp(actor: Actor, action: 'rerun' | 'stop', runId: number, origin: { cardId?: number } = {}): Promise<Confirmation | Refusal> {
     const target = `run:${runId}`;
     let run: Run;
     try {
@@ -240,7 +256,7 @@ export class OperationsService {
       return this.refuseLookup(actor, action, target, { runId }, e);
     }
     const where = await this.taskOfRun(run);
-    const params = { runId, taskId: run.taskId, folder: where.folder };
+    const params = { runId, taskId: run.taskId, folder: where.folder, cardId: origin.cardId };
     const auth = await this.authorise(actor, action, 'operator', where);
     if (auth.kind === 'refused') return this.refuse(actor, action, target, params, auth, run.taskName);
     const stateProblem = runStateProblem(action, run);
@@ -338,7 +354,9 @@ export class OperationsService {
       this.d.ops.watch({ runId: Number(op.params.runId), opId: op.id, userId: actor.userId, channelId: reply.channelId ?? null, messageTs: reply.messageTs ?? null, responseUrl: reply.responseUrl ?? null });
     }
     const { requestId, ...rest } = result;
-    return { kind: 'done', op: this.d.ops.get(op.id)!, ...rest, studioRequestId: requestId, duplicate: false };
+    const outcome: OpOutcome = { kind: 'done', op: this.d.ops.get(op.id)!, ...rest, studioRequestId: requestId, duplicate: false };
+    for (const l of this.listeners) l(outcome.op, outcome, actor);
+    return outcome;
   }
 
   /** One Studio write, and what is known of its outcome. */
@@ -480,6 +498,7 @@ export class OperationsService {
       to: preview.to,
       days: preview.dates.length,
       vcCode: preview.vcCode,
+      cardId: input.cardId,
     };
     const op = this.createOperation(actor, {
       action: 'backfill',

@@ -42,6 +42,12 @@ const policySchema = z.strictObject({
       }),
     )
     .default([]),
+  alerts: z
+    .strictObject({
+      routes: z.array(z.strictObject({ scope: z.array(z.string().min(1)).min(1), channel: id })).default([]),
+      owners: z.record(z.string(), id).default({}),
+    })
+    .optional(),
   limits: z
     .strictObject({
       backfill_max_days: z.strictObject({ viewer: z.number().int().min(0).optional(), operator: z.number().int().min(0).optional(), admin: z.number().int().min(0).optional() }).default({}),
@@ -79,6 +85,11 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${src}$`, 'i');
 }
 
+/** A scope pattern as a matcher of `folder/task`: a pattern without `/` means the whole folder. */
+export function scopeMatcher(pattern: string): RegExp {
+  return globToRegExp(pattern === '*' || pattern.includes('/') ? pattern : `${pattern}/*`);
+}
+
 export class Policy {
   private readonly grants: { role: Role; users: Set<string>; groups: Set<string>; scope: string[]; matchers: RegExp[] }[];
 
@@ -92,7 +103,7 @@ export class Policy {
       users: new Set(g.users),
       groups: new Set(g.groups),
       scope: g.scope,
-      matchers: g.scope.map((s) => globToRegExp(s === '*' || s.includes('/') ? s : `${s}/*`)),
+      matchers: g.scope.map(scopeMatcher),
     }));
   }
 

@@ -83,6 +83,72 @@ CREATE TABLE run_watches (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'alert cards, seen failures, mutes, card actions, outbox',
+    sql: `
+CREATE TABLE alert_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE alert_seen (run_id INTEGER NOT NULL, end_time INTEGER NOT NULL, card_id INTEGER, seen_at INTEGER NOT NULL, PRIMARY KEY (run_id, end_time));
+CREATE TABLE alert_cards (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  channel TEXT NOT NULL,
+  ts TEXT,
+  group_key TEXT NOT NULL,
+  task_id INTEGER NOT NULL,
+  task_name TEXT NOT NULL,
+  folder TEXT,
+  task_type TEXT,
+  owner TEXT,
+  cause_id TEXT,
+  cause_title TEXT,
+  cause_fix TEXT,
+  fail_msg TEXT,
+  first_run_id INTEGER NOT NULL,
+  latest_run_id INTEGER NOT NULL,
+  biz_date TEXT,
+  attempts INTEGER NOT NULL DEFAULT 1,
+  count INTEGER NOT NULL DEFAULT 1,
+  failed_at INTEGER NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  blocked TEXT NOT NULL DEFAULT '[]',
+  status TEXT NOT NULL DEFAULT 'open',
+  ack_by TEXT,
+  ack_at INTEGER,
+  resolved_by TEXT,
+  resolved_how TEXT,
+  resolved_at INTEGER,
+  resolved_run_id INTEGER
+);
+CREATE INDEX alert_cards_group ON alert_cards(group_key, status, last_seen);
+CREATE INDEX alert_cards_status ON alert_cards(status);
+CREATE INDEX alert_cards_channel ON alert_cards(channel, first_seen);
+CREATE TABLE alert_card_actions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  card_id INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  user_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  run_id INTEGER,
+  detail TEXT
+);
+CREATE INDEX alert_card_actions_card ON alert_card_actions(card_id);
+CREATE TABLE alert_mutes (task_id INTEGER PRIMARY KEY, until INTEGER NOT NULL, by_user TEXT NOT NULL);
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  channel TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  card_id INTEGER,
+  thread_card_id INTEGER,
+  payload TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  done INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX outbox_pending ON outbox(done, channel, id);
+`,
+  },
 ];
 
 export type Db = Database.Database;

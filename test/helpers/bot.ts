@@ -44,6 +44,8 @@ export interface BotHarness extends SandboxHarness {
   click(actionId: string, value: string, user: string, opts?: { responseId?: string; channel?: string; messageTs?: string; ephemeral?: boolean; view?: Record<string, unknown> }): Promise<{ status: number; responseId: string }>;
   /** Send a signed message shortcut on `message` posted in `channel`. */
   shortcut(callbackId: string, message: Record<string, unknown>, user: string, channel?: string): Promise<{ status: number; responseId: string }>;
+  /** Send a signed Events API callback. */
+  event(event: Record<string, unknown>): Promise<{ status: number }>;
   /** Send a signed view_submission. */
   submitView(view: Record<string, unknown>, user: string): Promise<{ status: number; body: string }>;
   /** The answer posted to a response_url (the nth one). */
@@ -57,9 +59,9 @@ export function sign(body: string, ts: number, secret = SIGNING_SECRET): string 
   return `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
 }
 
-export async function startBotHarness(opts: { policy?: string | null; dbPath?: string } = {}): Promise<BotHarness> {
+export async function startBotHarness(opts: { policy?: string | null; dbPath?: string; alertChannels?: string } = {}): Promise<BotHarness> {
   const h = await startHarness();
-  const slack = await startFakeSlack();
+  const slack = await startFakeSlack({ now: () => h.clock.now() });
   const dir = mkdtempSync(join(tmpdir(), 'bot-'));
   let policyFile: string | undefined;
   if (opts.policy !== null) {
@@ -78,8 +80,11 @@ export async function startBotHarness(opts: { policy?: string | null; dbPath?: s
     policyFile,
     runWatchSeconds: 3600,
     idempotencyWindowSeconds: 600,
+    alerts: { channels: opts.alertChannels, pollSeconds: 3600, groupWindowHours: 24, lookbackHours: 48 },
   };
-  let bot = await startBot(config, h.client, createLogger('silent'), { now: () => h.clock.now() });
+  // The alert sender waits on the virtual clock, so its pacing is measured in virtual time.
+  const botOptions = { now: () => h.clock.now(), sleep: async (ms: number) => h.clock.advance(ms), autoPoll: false };
+  let bot = await startBot(config, h.client, createLogger('silent'), botOptions);
   let botUrl = `http://127.0.0.1:${bot.port}`;
 
   const post = async (body: string, contentType: string, headers: Record<string, string> = {}) => {
@@ -157,6 +162,12 @@ export async function startBotHarness(opts: { policy?: string | null; dbPath?: s
     return { status: res.status, responseId: r.id };
   };
 
+  const event: BotHarness['event'] = async (ev) => {
+    const body = JSON.stringify({ token: 'legacy', team_id: 'T1', api_app_id: 'A1', type: 'event_callback', event_id: `Ev${randomUUID().slice(0, 8)}`, event_time: Math.floor(Date.now() / 1000), authorizations: [{ team_id: 'T1', user_id: 'UBOT', is_bot: true }], event: ev });
+    const res = await post(body, 'application/json');
+    return { status: res.status };
+  };
+
   const submitView: BotHarness['submitView'] = async (view, user) => {
     const payload = {
       type: 'view_submission',
@@ -178,7 +189,7 @@ export async function startBotHarness(opts: { policy?: string | null; dbPath?: s
     dbPath,
     restart: async () => {
       await bot.stop();
-      bot = await startBot(config, h.client, createLogger('silent'), { now: () => h.clock.now() });
+      bot = await startBot(config, h.client, createLogger('silent'), botOptions);
       botUrl = `http://127.0.0.1:${bot.port}`;
       harness.bot = bot;
       harness.botUrl = botUrl;
@@ -187,6 +198,7 @@ export async function startBotHarness(opts: { policy?: string | null; dbPath?: s
     click,
     submitView,
     shortcut,
+    event,
     post,
     answer: (id, nth = 0) => slack.waitForResponse(id, nth),
     close: async () => {

@@ -10,6 +10,8 @@ import { checkMessage, checkView } from '../../src/blocks/limits.js';
 export interface ApiCall {
   method: string;
   args: Record<string, unknown>;
+  /** When it arrived, on the clock the fake was given (the test's virtual clock). */
+  at: number;
 }
 
 export interface ResponsePost {
@@ -32,6 +34,8 @@ export interface FakeSlack {
   callsOf(method: string): ApiCall[];
   /** Group membership answered by usergroups.users.list. */
   groups: Record<string, string[]>;
+  /** Answer the next `times` calls of `method` (optionally only in `channel`) with HTTP 429 and Retry-After. */
+  rateLimit(method: string, times: number, retryAfterSec: number, channel?: string): void;
   close(): Promise<void>;
 }
 
@@ -62,7 +66,9 @@ async function until<T>(fn: () => T | undefined, timeoutMs: number, what: string
   }
 }
 
-export async function startFakeSlack(): Promise<FakeSlack> {
+export async function startFakeSlack(opts: { now?: () => number } = {}): Promise<FakeSlack> {
+  const now = opts.now ?? Date.now;
+  const limits: { method: string; times: number; retryAfterSec: number; channel?: string }[] = [];
   const calls: ApiCall[] = [];
   const responses: ResponsePost[] = [];
   const violations: string[] = [];
@@ -106,7 +112,15 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const body = await readBody(req);
       if (url.startsWith('/api/')) {
         const method = url.slice(5).split('?')[0]!;
-        calls.push({ method, args: body });
+        const limit = limits.find((l) => l.times > 0 && l.method === method && (!l.channel || l.channel === body.channel));
+        if (limit) {
+          limit.times--;
+          calls.push({ method: `${method}#429`, args: body, at: now() });
+          res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(limit.retryAfterSec) });
+          res.end('{"ok":false,"error":"ratelimited"}');
+          return;
+        }
+        calls.push({ method, args: body, at: now() });
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(answer(method, body)));
         return;
@@ -133,6 +147,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     responses,
     violations,
     groups,
+    rateLimit: (method, times, retryAfterSec, channel) => {
+      limits.push({ method, times, retryAfterSec, channel });
+    },
     responseUrl: () => {
       const id = randomUUID();
       return { id, url: `${url}/response/${id}` };

@@ -1,0 +1,217 @@
+/**
+ * The alert watcher. Each poll makes one (paged) list call for failed and upstream-failed runs
+ * over a look-back window, whatever the number of tasks, and one for successes to close cards:
+ *
+ * - a failure already recorded (run id + end time) is skipped, so restarts neither re-alert nor
+ *   miss anything inside the window;
+ * - its cause comes from the knowledge engine (failure message + task type); the same task failing
+ *   for the same cause within the group window updates its open card instead of posting another;
+ * - an UPSTREAM_FAILED run is listed under its root failure's card ("N downstream tasks blocked");
+ * - a muted task's failures are recorded, not posted;
+ * - an open card closes itself when a run of the same task and business date succeeds after it
+ *   failed (a rerun or backfill from the card, someone else's rerun, or Studio's own retry).
+ *
+ * Card changes are queued in the outbox; the sender delivers them at Slack's pace.
+ */
+import type { Diagnoser } from '../knowledge/diagnose.js';
+import type { AlertCard, AlertStore, BlockedRun } from '../store/alerts.js';
+import type { StudioClient } from '../studio/client.js';
+import { RUN_STATUS, RUN_TYPE } from '../studio/enums.js';
+import type { Run } from '../studio/models.js';
+import type { AlertRouter } from './routing.js';
+
+export interface WatcherOptions {
+  groupWindowMs: number;
+  lookbackMs: number;
+  now: () => number;
+  /** Re-render and queue the card (post when new, update otherwise). */
+  publish: (card: AlertCard, change: 'new' | 'update' | 'resolved') => void;
+  /** A note in the card's thread. */
+  note: (card: AlertCard, text: string) => void;
+  pageSize?: number;
+}
+
+export interface PollStats {
+  listed: number;
+  fresh: number;
+  cardsCreated: number;
+  cardsUpdated: number;
+  blocked: number;
+  muted: number;
+  unrouted: number;
+  resolved: number;
+}
+
+/** A failure message with the numbers taken out, so repeats of one cause group together. */
+export function failureSignature(msg: string | undefined): string {
+  return (msg ?? '').replace(/\d+/g, '#').replace(/\s+/g, ' ').trim().slice(0, 120);
+}
+
+export class AlertWatcher {
+  private taskFolders = new Map<number, string | undefined>();
+  private tasksLoadedAt = 0;
+
+  constructor(
+    private readonly studio: StudioClient,
+    private readonly store: AlertStore,
+    private readonly router: AlertRouter,
+    private readonly diagnoser: Diagnoser,
+    private readonly opts: WatcherOptions,
+  ) {}
+
+  private async folderOf(taskId: number): Promise<string | undefined> {
+    const now = this.opts.now();
+    if (now - this.tasksLoadedAt > 10 * 60_000 || !this.taskFolders.has(taskId)) {
+      const folders = new Map((await this.studio.listAllFolders()).map((f) => [f.id, f.name]));
+      const tasks = await this.studio.listAllTasks();
+      this.taskFolders = new Map(tasks.map((t) => [t.id, t.folderName ?? (t.folderId !== undefined ? folders.get(t.folderId) : undefined)]));
+      this.tasksLoadedAt = now;
+    }
+    return this.taskFolders.get(taskId);
+  }
+
+  async poll(): Promise<PollStats> {
+    const now = this.opts.now();
+    const stats: PollStats = { listed: 0, fresh: 0, cardsCreated: 0, cardsUpdated: 0, blocked: 0, muted: 0, unrouted: 0, resolved: 0 };
+    const from = now - this.opts.lookbackMs;
+    const failures = await this.studio.listAllRuns({ statuses: [RUN_STATUS.FAILED, RUN_STATUS.UPSTREAM_FAILED], planFrom: from, planTo: now + 86_400_000 }, 1_000_000, this.opts.pageSize ?? 500);
+    stats.listed = failures.length;
+    const byId = new Map(failures.map((r) => [r.id, r]));
+    const endOf = (r: Run) => r.endTime ?? r.planTime ?? 0;
+    // Oldest first: roots come before the runs they block.
+    const fresh = failures.filter((r) => !this.store.seen(r.id, endOf(r))).sort((a, b) => endOf(a) - endOf(b) || a.id - b.id);
+    stats.fresh = fresh.length;
+    for (const run of fresh.filter((r) => r.status.code === RUN_STATUS.FAILED)) await this.recordFailure(run, stats);
+    for (const run of fresh.filter((r) => r.status.code === RUN_STATUS.UPSTREAM_FAILED)) await this.recordBlocked(run, byId, stats);
+    stats.resolved = await this.closeResolved(from);
+    return stats;
+  }
+
+  private async recordFailure(run: Run, stats: PollStats): Promise<AlertCard | undefined> {
+    const now = this.opts.now();
+    const end = run.endTime ?? run.planTime ?? now;
+    if (this.store.seen(run.id, end)) return this.store.cardOfRun(run.id);
+    const folder = await this.folderOf(run.taskId);
+    if (this.store.mutedUntil(run.taskId, now)) {
+      stats.muted++;
+      this.store.markSeen(run.id, end, null, now);
+      return undefined;
+    }
+    const channel = this.router.route(folder, run.taskName);
+    if (!channel) {
+      stats.unrouted++;
+      this.store.markSeen(run.id, end, null, now);
+      return undefined;
+    }
+    const top = this.diagnoser.diagnose(run.failMsg ?? '', { taskType: run.taskType.kind?.key }).findings[0]?.entry;
+    const causeKey = top?.id ?? `msg:${failureSignature(run.failMsg)}`;
+    const groupKey = `${run.taskId}|${causeKey}`;
+    return this.store.transaction(() => {
+      const open = this.store.openCardOfGroup(groupKey, now - this.opts.groupWindowMs);
+      let card: AlertCard;
+      if (open) {
+        card = this.store.updateCard(open.id, { count: open.count + 1, latestRunId: run.id, bizDate: run.bizDate ?? open.bizDate, lastSeen: now, failMsg: run.failMsg ?? open.failMsg });
+        stats.cardsUpdated++;
+        this.opts.publish(card, 'update');
+      } else {
+        card = this.store.insertCard({
+          channel,
+          groupKey,
+          taskId: run.taskId,
+          taskName: run.taskName,
+          folder: folder ?? null,
+          taskType: run.taskType.label,
+          owner: run.owner ?? null,
+          causeId: top?.id ?? null,
+          causeTitle: top?.title ?? null,
+          causeFix: top?.remediation[0] ?? null,
+          failMsg: run.failMsg ?? null,
+          firstRunId: run.id,
+          latestRunId: run.id,
+          bizDate: run.bizDate ?? null,
+          attempts: 1,
+          count: 1,
+          failedAt: end,
+          firstSeen: now,
+          lastSeen: now,
+          blocked: [],
+        });
+        stats.cardsCreated++;
+        this.opts.publish(card, 'new');
+      }
+      this.store.markSeen(run.id, end, card.id, now);
+      return card;
+    });
+  }
+
+  /** The failed run at the root of an upstream-failed one (following upstream links). */
+  private async rootOf(run: Run, byId: Map<number, Run>, depth = 0): Promise<Run | undefined> {
+    if (depth > 8) return undefined;
+    const rel = await this.studio.getRunRelations(run.id, { up: 1, down: 0 });
+    for (const parent of rel.upstream) {
+      if (parent.status.code === RUN_STATUS.FAILED) return byId.get(parent.runId) ?? (await this.studio.getRun(parent.runId));
+      if (parent.status.code === RUN_STATUS.UPSTREAM_FAILED) {
+        const p = byId.get(parent.runId) ?? (await this.studio.getRun(parent.runId));
+        const root = await this.rootOf(p, byId, depth + 1);
+        if (root) return root;
+      }
+    }
+    return undefined;
+  }
+
+  private async recordBlocked(run: Run, byId: Map<number, Run>, stats: PollStats): Promise<void> {
+    const now = this.opts.now();
+    const end = run.endTime ?? run.planTime ?? now;
+    const root = await this.rootOf(run, byId);
+    const rootCard = root ? (this.store.cardOfRun(root.id) ?? (await this.recordFailure(root, stats))) : undefined;
+    if (!rootCard) {
+      await this.recordFailure(run, stats); // no root found: it is its own alert
+      return;
+    }
+    this.store.transaction(() => {
+      const card = this.store.card(rootCard.id)!;
+      const blocked: BlockedRun[] = [...card.blocked.filter((b) => b.taskId !== run.taskId), { taskId: run.taskId, taskName: run.taskName, runId: run.id }];
+      const updated = this.store.updateCard(card.id, { blocked, lastSeen: now });
+      this.store.markSeen(run.id, end, card.id, now);
+      stats.blocked++;
+      this.opts.publish(updated, 'update');
+    });
+  }
+
+  /** Close open cards whose task succeeded for the same business date after the failure. */
+  private async closeResolved(from: number): Promise<number> {
+    const open = this.store.openCards();
+    if (open.length === 0) return 0;
+    const successes = await this.studio.listAllRuns({ statuses: [RUN_STATUS.SUCCESS], planFrom: from, planTo: this.opts.now() + 86_400_000 }, 1_000_000, this.opts.pageSize ?? 500);
+    const byTask = new Map<number, Run[]>();
+    for (const r of successes) byTask.set(r.taskId, [...(byTask.get(r.taskId) ?? []), r]);
+    let resolved = 0;
+    for (const card of open) {
+      const fix = (byTask.get(card.taskId) ?? []).find((r) => (r.id === card.latestRunId || (card.bizDate !== null && r.bizDate === card.bizDate)) && (r.endTime ?? 0) >= card.failedAt);
+      if (!fix) continue;
+      const actions = this.store.actions(card.id);
+      const fromCard = [...actions].reverse().find((a) => (a.action === 'rerun' && a.runId === fix.id) || (a.action === 'backfill' && fix.runType.code === RUN_TYPE.REFILL));
+      let by: string;
+      let how: string;
+      if (fromCard) {
+        by = `<@${fromCard.userId}>`;
+        how = `${fromCard.action} from this card`;
+      } else if (fix.runType.code === RUN_TYPE.REFILL) {
+        by = fix.executor ?? 'someone';
+        how = 'backfill';
+      } else if (!fix.executor || fix.executor === 'scheduler') {
+        by = 'Studio';
+        how = "Studio's own retry";
+      } else {
+        by = fix.executor;
+        how = 'rerun';
+      }
+      const updated = this.store.updateCard(card.id, { status: 'resolved', resolvedBy: by, resolvedHow: how, resolvedAt: fix.endTime ?? this.opts.now(), resolvedRunId: fix.id });
+      this.opts.publish(updated, 'resolved');
+      const minutes = Math.max(1, Math.round(((fix.endTime ?? this.opts.now()) - card.failedAt) / 60_000));
+      this.opts.note(updated, `:white_check_mark: Resolved by ${by} (${how}): run ${fix.id} succeeded, ${minutes} min after the failure.`);
+      resolved++;
+    }
+    return resolved;
+  }
+}

@@ -1,0 +1,112 @@
+/** Block Kit for triage cards (open and resolved), their thread notes, and the weekly report. */
+import type { StaticSelect } from '@slack/types';
+import type { AlertReport } from '../alerts/report.js';
+import { redact } from '../knowledge/redact.js';
+import type { AlertCard } from '../store/alerts.js';
+import { type Block, type Message, actions, button, context, esc, fields, finishMessage, header, link, section } from './kit.js';
+import { ACTION, type LinkBuilder, lineSections, when } from './replies.js';
+
+export const TRIAGE = {
+  logs: 'triage_logs',
+  diagnose: 'triage_diagnose',
+  rerun: 'triage_rerun',
+  backfill: 'triage_backfill',
+  ack: 'triage_ack',
+  mute: 'triage_mute',
+} as const;
+
+export interface CardContext {
+  links: LinkBuilder;
+  mention: (owner: string | null) => string;
+  mutedUntil?: number;
+}
+
+/** The value every card button carries: the card and its latest run. */
+export function cardValue(card: AlertCard): string {
+  return JSON.stringify({ c: card.id, r: card.latestRunId });
+}
+
+function muteSelect(card: AlertCard): StaticSelect {
+  return {
+    type: 'static_select',
+    action_id: TRIAGE.mute,
+    placeholder: { type: 'plain_text', text: 'Mute…' },
+    options: [
+      { text: { type: 'plain_text', text: 'Mute this task 1 h' }, value: `${card.id}:1` },
+      { text: { type: 'plain_text', text: 'Mute this task 24 h' }, value: `${card.id}:24` },
+    ],
+  };
+}
+
+export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
+  const resolved = card.status === 'resolved';
+  const title = resolved ? `:white_check_mark: ${card.taskName} — resolved` : `:rotating_light: ${card.taskName} failed`;
+  const runLink = link(ctx.links.runLink(card.latestRunId), String(card.latestRunId));
+  const blocks: Block[] = [
+    header(title.replace(/:[a-z_]+: /, resolved ? '✅ ' : '🚨 ')),
+    fields([
+      `*Task*\n${link(ctx.links.taskLink(card.taskId), card.taskName)}`,
+      `*Folder*\n${esc(card.folder ?? '—')}`,
+      `*Type*\n${esc(card.taskType ?? '—')}`,
+      `*Run*\n${runLink}${card.count > 1 ? ` (latest of ${card.count})` : ''}`,
+      `*Business date*\n${esc(card.bizDate ?? '—')}`,
+      `*Failed at*\n${when(card.failedAt)}`,
+      `*Owner*\n${ctx.mention(card.owner)}`,
+      `*Seen*\n${card.count} time${card.count > 1 ? 's' : ''}, last ${when(card.lastSeen)}`,
+    ]),
+  ];
+  if (resolved) {
+    const minutes = card.resolvedAt ? Math.max(1, Math.round((card.resolvedAt - card.failedAt) / 60_000)) : undefined;
+    blocks.push(section(`*Resolved* by ${card.resolvedBy ?? '—'} (${esc(card.resolvedHow ?? '—')}): run ${card.resolvedRunId ? link(ctx.links.runLink(card.resolvedRunId), String(card.resolvedRunId)) : '—'} succeeded${minutes ? `, *${minutes} min* after the failure` : ''}.`));
+  } else {
+    const cause = card.causeTitle ? `*Likely cause:* ${esc(card.causeTitle)} \`${esc(card.causeId)}\`\n*First step:* ${esc(card.causeFix ?? '')}` : '*Likely cause:* not in the knowledge table — press *Diagnose* to read the log.';
+    blocks.push(section(`${cause}${card.failMsg ? `\n> ${esc(redact(card.failMsg).slice(0, 300))}` : ''}`));
+  }
+  if (card.blocked.length) {
+    const names = card.blocked.map((b) => link(ctx.links.runLink(b.runId), b.taskName));
+    blocks.push(section(`:no_entry: *${card.blocked.length} downstream task${card.blocked.length > 1 ? 's' : ''} blocked:* ${names.slice(0, 30).join(', ')}${names.length > 30 ? ` … and ${names.length - 30} more` : ''}`));
+  }
+  const notes: string[] = [];
+  if (card.ackBy) notes.push(`:eyes: Acknowledged by <@${card.ackBy}> ${when(card.ackAt ?? undefined)}`);
+  if (ctx.mutedUntil) notes.push(`:mute: Task muted until ${when(ctx.mutedUntil)}`);
+  if (notes.length) blocks.push(context(...notes));
+  const v = cardValue(card);
+  if (resolved) {
+    blocks.push(actions([button({ text: 'Logs', actionId: TRIAGE.logs, value: v }), button({ text: 'Open in Studio', actionId: ACTION.openStudio, url: ctx.links.runLink(card.latestRunId) })]));
+  } else {
+    blocks.push({
+      type: 'actions',
+      elements: [
+        button({ text: 'Logs', actionId: TRIAGE.logs, value: v }),
+        button({ text: 'Diagnose', actionId: TRIAGE.diagnose, value: v }),
+        button({ text: 'Rerun', actionId: TRIAGE.rerun, value: v, style: 'primary' }),
+        button({ text: 'Backfill…', actionId: TRIAGE.backfill, value: v }),
+        button({ text: card.ackBy ? 'Acknowledged' : 'Acknowledge', actionId: TRIAGE.ack, value: v }),
+        muteSelect(card),
+        button({ text: 'Open in Studio', actionId: ACTION.openStudio, url: ctx.links.runLink(card.latestRunId) }),
+      ],
+    });
+  }
+  return finishMessage(`${resolved ? 'Resolved' : 'Failed'}: ${card.taskName} run ${card.latestRunId}${card.causeTitle ? ` — ${card.causeTitle}` : ''}`, blocks);
+}
+
+export function buildThreadNote(text: string): Message {
+  return finishMessage(text, [section(text)]);
+}
+
+export function buildReport(r: AlertReport, channelName: string): Message {
+  const hours = (ms: number) => (ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 3_600_000).toFixed(1)} h`);
+  const blocks: Block[] = [
+    header(`Weekly pipeline report — ${channelName}`),
+    fields([
+      `*Failures*\n${r.failures} (${r.cards} cards)`,
+      `*Resolved*\n${r.resolved} of ${r.cards}`,
+      `*Mean time to resolve*\n${r.mttrMs === undefined ? '—' : hours(r.mttrMs)}`,
+      `*Blocked downstream runs*\n${r.blocked}`,
+    ]),
+  ];
+  if (r.topCauses.length) blocks.push(section('*Top causes*'), ...lineSections(r.topCauses.map((c) => `• ${esc(c.title)} — ${c.count}`)));
+  if (r.noisiest.length) blocks.push(section('*Noisiest tasks*'), ...lineSections(r.noisiest.map((t) => `• \`${esc(t.taskName)}\` — ${t.count} failure${t.count > 1 ? 's' : ''}`)));
+  blocks.push(context(`From ${when(r.from)} to ${when(r.to)}`));
+  return finishMessage(`Weekly report: ${r.failures} failures, ${r.resolved}/${r.cards} resolved`, blocks);
+}

@@ -1,0 +1,249 @@
+/**
+ * Alert state: one card per (task, cause) while it keeps failing, the failures already seen (so a
+ * restart neither re-alerts nor misses), mutes, the actions taken from each card, and the outbox of
+ * Slack messages still to send (so nothing is dropped, even across a restart).
+ */
+import type { Db } from './database.js';
+
+export interface BlockedRun {
+  taskId: number;
+  taskName: string;
+  runId: number;
+}
+
+export interface AlertCard {
+  id: number;
+  channel: string;
+  ts: string | null;
+  groupKey: string;
+  taskId: number;
+  taskName: string;
+  folder: string | null;
+  taskType: string | null;
+  owner: string | null;
+  causeId: string | null;
+  causeTitle: string | null;
+  causeFix: string | null;
+  failMsg: string | null;
+  firstRunId: number;
+  latestRunId: number;
+  bizDate: string | null;
+  attempts: number;
+  count: number;
+  failedAt: number;
+  firstSeen: number;
+  lastSeen: number;
+  blocked: BlockedRun[];
+  status: 'open' | 'resolved';
+  ackBy: string | null;
+  ackAt: number | null;
+  resolvedBy: string | null;
+  resolvedHow: string | null;
+  resolvedAt: number | null;
+  resolvedRunId: number | null;
+}
+
+export interface CardAction {
+  cardId: number;
+  at: number;
+  userId: string;
+  action: string;
+  runId: number | null;
+  detail: string | null;
+}
+
+export type OutboxKind = 'post' | 'update' | 'thread';
+
+export interface OutboxItem {
+  id: number;
+  channel: string;
+  kind: OutboxKind;
+  cardId: number | null;
+  /** For thread replies: the card whose message is the parent. */
+  threadCardId: number | null;
+  payload: { text: string; blocks: unknown[] };
+  createdAt: number;
+  attempts: number;
+}
+
+const CARD_COLUMNS: Record<keyof AlertCard, string> = {
+  id: 'id',
+  channel: 'channel',
+  ts: 'ts',
+  groupKey: 'group_key',
+  taskId: 'task_id',
+  taskName: 'task_name',
+  folder: 'folder',
+  taskType: 'task_type',
+  owner: 'owner',
+  causeId: 'cause_id',
+  causeTitle: 'cause_title',
+  causeFix: 'cause_fix',
+  failMsg: 'fail_msg',
+  firstRunId: 'first_run_id',
+  latestRunId: 'latest_run_id',
+  bizDate: 'biz_date',
+  attempts: 'attempts',
+  count: 'count',
+  failedAt: 'failed_at',
+  firstSeen: 'first_seen',
+  lastSeen: 'last_seen',
+  blocked: 'blocked',
+  status: 'status',
+  ackBy: 'ack_by',
+  ackAt: 'ack_at',
+  resolvedBy: 'resolved_by',
+  resolvedHow: 'resolved_how',
+  resolvedAt: 'resolved_at',
+  resolvedRunId: 'resolved_run_id',
+};
+
+function toCard(r: Record<string, unknown>): AlertCard {
+  const c = {} as Record<string, unknown>;
+  for (const [k, col] of Object.entries(CARD_COLUMNS)) c[k] = r[col];
+  c.blocked = JSON.parse(String(r.blocked ?? '[]'));
+  return c as unknown as AlertCard;
+}
+
+export class AlertStore {
+  constructor(private readonly db: Db) {}
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  getState(key: string): string | undefined {
+    return (this.db.prepare('SELECT value FROM alert_state WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+
+  setState(key: string, value: string): void {
+    this.db.prepare('INSERT INTO alert_state(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  // ---- failures seen -----------------------------------------------------------------------
+  seen(runId: number, endTime: number): boolean {
+    return this.db.prepare('SELECT 1 FROM alert_seen WHERE run_id = ? AND end_time = ?').get(runId, endTime) !== undefined;
+  }
+
+  markSeen(runId: number, endTime: number, cardId: number | null, at: number): void {
+    this.db.prepare('INSERT OR IGNORE INTO alert_seen(run_id, end_time, card_id, seen_at) VALUES (?, ?, ?, ?)').run(runId, endTime, cardId, at);
+  }
+
+  cardOfRun(runId: number): AlertCard | undefined {
+    const r = this.db.prepare('SELECT c.* FROM alert_seen s JOIN alert_cards c ON c.id = s.card_id WHERE s.run_id = ? ORDER BY s.seen_at DESC LIMIT 1').get(runId) as Record<string, unknown> | undefined;
+    return r ? toCard(r) : undefined;
+  }
+
+  // ---- cards -------------------------------------------------------------------------------
+  insertCard(c: Omit<AlertCard, 'id' | 'ts' | 'status' | 'ackBy' | 'ackAt' | 'resolvedBy' | 'resolvedHow' | 'resolvedAt' | 'resolvedRunId'>): AlertCard {
+    const r = this.db
+      .prepare(
+        `INSERT INTO alert_cards (channel, group_key, task_id, task_name, folder, task_type, owner, cause_id, cause_title, cause_fix, fail_msg, first_run_id, latest_run_id, biz_date, attempts, count, failed_at, first_seen, last_seen, blocked)
+         VALUES (@channel, @groupKey, @taskId, @taskName, @folder, @taskType, @owner, @causeId, @causeTitle, @causeFix, @failMsg, @firstRunId, @latestRunId, @bizDate, @attempts, @count, @failedAt, @firstSeen, @lastSeen, @blocked)`,
+      )
+      .run({ ...c, blocked: JSON.stringify(c.blocked) });
+    return this.card(Number(r.lastInsertRowid))!;
+  }
+
+  card(id: number): AlertCard | undefined {
+    const r = this.db.prepare('SELECT * FROM alert_cards WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+    return r ? toCard(r) : undefined;
+  }
+
+  updateCard(id: number, patch: Partial<Omit<AlertCard, 'id'>>): AlertCard {
+    const sets: string[] = [];
+    const args: Record<string, unknown> = { id };
+    for (const [k, v] of Object.entries(patch)) {
+      const col = CARD_COLUMNS[k as keyof AlertCard];
+      sets.push(`${col} = @${k}`);
+      args[k] = k === 'blocked' ? JSON.stringify(v) : v;
+    }
+    if (sets.length) this.db.prepare(`UPDATE alert_cards SET ${sets.join(', ')} WHERE id = @id`).run(args);
+    return this.card(id)!;
+  }
+
+  /** The open card of a group seen since `since`. */
+  openCardOfGroup(groupKey: string, since: number): AlertCard | undefined {
+    const r = this.db.prepare("SELECT * FROM alert_cards WHERE group_key = ? AND status = 'open' AND last_seen >= ? ORDER BY id DESC LIMIT 1").get(groupKey, since) as Record<string, unknown> | undefined;
+    return r ? toCard(r) : undefined;
+  }
+
+  openCards(): AlertCard[] {
+    return (this.db.prepare("SELECT * FROM alert_cards WHERE status = 'open' ORDER BY id").all() as Record<string, unknown>[]).map(toCard);
+  }
+
+  cards(filter: { channel?: string; since?: number } = {}): AlertCard[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.channel) (where.push('channel = ?'), args.push(filter.channel));
+    if (filter.since !== undefined) (where.push('first_seen >= ?'), args.push(filter.since));
+    return (this.db.prepare(`SELECT * FROM alert_cards ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`).all(...args) as Record<string, unknown>[]).map(toCard);
+  }
+
+  // ---- actions and mutes -------------------------------------------------------------------
+  addAction(a: CardAction): void {
+    this.db.prepare('INSERT INTO alert_card_actions(card_id, at, user_id, action, run_id, detail) VALUES (?, ?, ?, ?, ?, ?)').run(a.cardId, a.at, a.userId, a.action, a.runId, a.detail);
+  }
+
+  actions(cardId: number): CardAction[] {
+    return (this.db.prepare('SELECT card_id cardId, at, user_id userId, action, run_id runId, detail FROM alert_card_actions WHERE card_id = ? ORDER BY id').all(cardId) as CardAction[]);
+  }
+
+  mute(taskId: number, until: number, by: string): void {
+    this.db.prepare('INSERT INTO alert_mutes(task_id, until, by_user) VALUES (?, ?, ?) ON CONFLICT(task_id) DO UPDATE SET until = excluded.until, by_user = excluded.by_user').run(taskId, until, by);
+  }
+
+  mutedUntil(taskId: number, now: number): number | undefined {
+    const r = this.db.prepare('SELECT until FROM alert_mutes WHERE task_id = ? AND until > ?').get(taskId, now) as { until: number } | undefined;
+    return r?.until;
+  }
+
+  // ---- outbox ----------------------------------------------------------------------------------
+  /**
+   * Queue a message. An update of a card coalesces with a pending post or update of the same card
+   * (only the latest content is sent).
+   */
+  enqueue(item: { channel: string; kind: OutboxKind; cardId?: number; threadCardId?: number; payload: { text: string; blocks: unknown[] }; at: number }): void {
+    if (item.kind === 'update' && item.cardId !== undefined) {
+      const pending = this.db.prepare("SELECT id FROM outbox WHERE done = 0 AND card_id = ? AND kind IN ('post', 'update') ORDER BY id DESC LIMIT 1").get(item.cardId) as { id: number } | undefined;
+      if (pending) {
+        this.db.prepare('UPDATE outbox SET payload = ? WHERE id = ?').run(JSON.stringify(item.payload), pending.id);
+        return;
+      }
+    }
+    this.db
+      .prepare('INSERT INTO outbox(channel, kind, card_id, thread_card_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(item.channel, item.kind, item.cardId ?? null, item.threadCardId ?? null, JSON.stringify(item.payload), item.at);
+  }
+
+  /** Claim an item for sending: it no longer takes coalesced updates. */
+  markSending(id: number): void {
+    this.db.prepare('UPDATE outbox SET done = 3 WHERE id = ? AND done = 0').run(id);
+  }
+
+  /** After a crash, items that were being sent are sent again (Slack has no idempotent post). */
+  requeueInterrupted(): number {
+    return this.db.prepare('UPDATE outbox SET done = 0 WHERE done = 3').run().changes;
+  }
+
+  /** The oldest pending message of each channel. */
+  nextPerChannel(): OutboxItem[] {
+    const rows = this.db
+      .prepare('SELECT o.* FROM outbox o JOIN (SELECT channel, MIN(id) AS first FROM outbox WHERE done = 0 GROUP BY channel) f ON f.first = o.id ORDER BY o.id')
+      .all() as { id: number; channel: string; kind: OutboxKind; card_id: number | null; thread_card_id: number | null; payload: string; created_at: number; attempts: number }[];
+    return rows.map((r) => ({ id: r.id, channel: r.channel, kind: r.kind, cardId: r.card_id, threadCardId: r.thread_card_id, payload: JSON.parse(r.payload), createdAt: r.created_at, attempts: r.attempts }));
+  }
+
+  pendingCount(): number {
+    return (this.db.prepare('SELECT COUNT(*) n FROM outbox WHERE done = 0').get() as { n: number }).n;
+  }
+
+  markSent(id: number): void {
+    this.db.prepare('UPDATE outbox SET done = 1 WHERE id = ?').run(id);
+  }
+
+  markFailed(id: number, error: string, giveUp: boolean): void {
+    this.db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ?, done = ? WHERE id = ?').run(error, giveUp ? 2 : 0, id);
+  }
+  // done: 0 queued, 1 sent, 2 given up, 3 being sent
+}

@@ -1,0 +1,260 @@
+/**
+ * Alert-channel triage against the sandbox with injected failure bursts: grouping, cascades,
+ * cards that close themselves, restarts, the per-channel send rate (measured on the fake Slack's
+ * request log in virtual time), card buttons, alerts from other tools, the report.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AlertService } from '../../src/alerts/service.js';
+import { RUN_STATUS } from '../../src/studio/enums.js';
+import { type BotHarness, USERS, startBotHarness } from '../helpers/bot.js';
+import { type ApiCall, visibleText } from '../helpers/fake-slack.js';
+
+let b: BotHarness;
+afterEach(async () => {
+  expect(b.slack.violations).toEqual([]);
+  await b.close();
+});
+
+const alerts = (): AlertService => b.bot.services.alerts!;
+
+async function settle() {
+  await alerts().poll();
+  await alerts().flush();
+}
+
+function inject(task: string, failMsg: string, o: { status?: number; bizDate?: string; endAgoMs?: number } = {}): number {
+  const t = b.sb.store.taskByName(task)!;
+  const end = b.clock.now() - (o.endAgoMs ?? 60_000);
+  return b.sb.store.insertRun({
+    task_id: t.id,
+    instance_type: 1,
+    status: o.status ?? RUN_STATUS.FAILED,
+    plan_time: end - 120_000,
+    ready_at: end - 120_000,
+    trigger_time: end - 120_000,
+    start_time: end - 100_000,
+    end_time: end,
+    fail_type: 'RUNTIME_ERROR',
+    fail_msg: failMsg,
+    executor: 'scheduler',
+    vc_code: t.vc_code,
+    biz_date: o.bizDate ?? '2026-11-21',
+    duration_ms: 60_000,
+    attempts: 1,
+  });
+}
+
+const posts = (channel?: string) => b.slack.callsOf('chat.postMessage').filter((c) => (!channel || c.args.channel === channel) && !c.args.thread_ts);
+const cardMessages = (cardTs: string) => b.slack.calls.filter((c) => (c.method === 'chat.update' && c.args.ts === cardTs) || (c.method === 'chat.postMessage' && c.args.thread_ts === cardTs));
+
+describe('cards from the demo workspace', () => {
+  it('posts one card per (task, cause), with the cascade under its root and the likely cause', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    const stats = await alerts().poll();
+    await alerts().flush();
+    expect(stats.listed).toBeGreaterThan(5);
+    const cards = alerts().store.cards();
+    // One card per group; every card was posted exactly once.
+    expect(new Set(cards.map((c) => c.groupKey)).size).toBe(cards.length);
+    expect(posts('CALERTS')).toHaveLength(cards.length);
+    expect(cards.every((c) => c.ts)).toBe(true);
+    // The DDL task failing on a schedule has its card, with the DWS task it blocks listed under it.
+    const ddl = cards.find((c) => c.taskName === 'ddl_create_tables')!;
+    expect(ddl.count).toBe(1); // one failure inside the 48 h look-back
+    expect(ddl.causeId).toBe('engine.table_already_exists');
+    expect(ddl.blocked.map((x) => x.taskName)).toEqual(['agg_sales_dws']);
+    // UPSTREAM_FAILED runs have no card of their own.
+    expect(cards.find((c) => c.taskName === 'agg_sales_dws' || c.taskName === '05_dqc_check')).toBeUndefined();
+    const etl = cards.find((c) => c.taskName === '04_transform_ods_to_dwd')!;
+    expect(etl.blocked.map((x) => x.taskName)).toEqual(['05_dqc_check']);
+    const text = visibleText(posts('CALERTS').find((p) => p.args.ts === undefined && JSON.stringify(p.args.blocks).includes('04_transform_ods_to_dwd failed'))!.args);
+    expect(text).toContain('Likely cause:* VCluster queue full `engine.queue_full`');
+    expect(text).toContain('1 downstream task blocked:');
+    expect(text).toContain('Owner*\nalice');
+    // A second poll finds nothing new.
+    const again = await alerts().poll();
+    expect(again.fresh).toBe(0);
+  });
+});
+
+describe('noise control', () => {
+  it('N failures of one task for one cause make one card that counts them', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    await settle();
+    const before = posts().length;
+    for (let i = 0; i < 12; i++) inject('05_dqc_check', `DQC check failed: null rate of dwd.orders_detail.user_id is ${10 + i}.0% (threshold 1%)`, { endAgoMs: 60_000 - i * 1000 });
+    await settle();
+    expect(posts().length).toBe(before + 1);
+    const card = alerts().store.cards().find((c) => c.taskName === '05_dqc_check')!;
+    expect(card.count).toBe(12);
+    expect(card.causeId).toBe('dqc.check_failed');
+    const shown = [b.slack.callsOf('chat.postMessage').find((c) => !c.args.thread_ts && JSON.stringify(c.args).includes('05_dqc_check failed'))!, ...b.slack.callsOf('chat.update').filter((c) => c.args.ts === card.ts)];
+    expect(shown.length).toBeLessThan(12); // the changes coalesced: far fewer messages than failures
+    expect(visibleText(shown.at(-1)!.args)).toContain('12 times');
+  });
+
+  it('a cascade makes one root card listing the blocked tasks', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    await settle();
+    const before = posts().length;
+    const root = inject('github_raw_fetch', 'Process exited with code 1: urllib.error.HTTPError: HTTP Error 403: rate limit exceeded', { bizDate: '2026-11-21', endAgoMs: 120_000 });
+    inject('github_clean', '上游任务失败 (upstream task github_raw_fetch failed)', { status: RUN_STATUS.UPSTREAM_FAILED, bizDate: '2026-11-21', endAgoMs: 110_000 });
+    inject('00_sync_mysql_to_ods', "Column type mismatch: cannot convert source column `flag` BIT(1) to target type BOOLEAN", { bizDate: '2026-11-22', endAgoMs: 100_000 });
+    inject('04_transform_ods_to_dwd', 'upstream failed', { status: RUN_STATUS.UPSTREAM_FAILED, bizDate: '2026-11-22', endAgoMs: 90_000 });
+    inject('05_dqc_check', 'upstream failed', { status: RUN_STATUS.UPSTREAM_FAILED, bizDate: '2026-11-22', endAgoMs: 80_000 });
+    await settle();
+    expect(posts().length).toBe(before + 2);
+    const cards = alerts().store.cards();
+    const gh = cards.find((c) => c.firstRunId === root)!;
+    expect(gh.blocked.map((x) => x.taskName)).toEqual(['github_clean']);
+    const sync = cards.find((c) => c.taskName === '00_sync_mysql_to_ods' && c.bizDate === '2026-11-22')!;
+    expect(sync.causeId).toBe('sync.type_incompatible');
+    expect(sync.blocked.map((x) => x.taskName)).toEqual(['04_transform_ods_to_dwd', '05_dqc_check']);
+    const last = [...b.slack.calls].reverse().find((c) => (c.args.ts === sync.ts && c.method === 'chat.update') || (c.method === 'chat.postMessage' && JSON.stringify(c.args).includes('00_sync_mysql_to_ods failed')))!;
+    expect(visibleText(last.args)).toMatch(/2 downstream tasks blocked:\* <[^|]+\|04_transform_ods_to_dwd>, <[^|]+\|05_dqc_check>/);
+  });
+
+  it('a muted task is recorded, not posted; muting needs an operator', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    await settle();
+    const card = alerts().store.cards().find((c) => c.taskName === '04_transform_ods_to_dwd')!;
+    const value = `${card.id}:1`;
+    const select = (user: string) =>
+      b.post(
+        `payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', team: { id: 'T1' }, user: { id: user, username: user.toLowerCase() }, channel: { id: 'CALERTS' }, container: { type: 'message', message_ts: card.ts, channel_id: 'CALERTS' }, message: { ts: card.ts }, response_url: `${b.slack.url}/response/mute-${user}`, trigger_id: 't', actions: [{ type: 'static_select', action_id: 'triage_mute', block_id: 'x', selected_option: { text: { type: 'plain_text', text: 'Mute 1 h' }, value }, action_ts: '1' }] }))}`,
+        'application/x-www-form-urlencoded',
+      );
+    await select(USERS.viewer);
+    expect(visibleText(await b.slack.waitForResponse(`mute-${USERS.viewer}`))).toContain('needs *operator*');
+    await select(USERS.operator);
+    await new Promise((r) => setTimeout(r, 100));
+    await alerts().flush();
+    expect(alerts().store.mutedUntil(card.taskId, b.clock.now())).toBeGreaterThan(b.clock.now());
+    const before = posts().length;
+    inject('04_transform_ods_to_dwd', 'CZLH-60010: Job killed by timeout', { endAgoMs: 10_000 });
+    const stats = await alerts().poll();
+    await alerts().flush();
+    expect(stats.muted).toBe(1);
+    expect(posts().length).toBe(before);
+    expect(b.bot.services.audit.query({ action: 'mute', limit: 5 }).map((r) => `${r.actorId}:${r.outcome}`)).toEqual([`${USERS.operator}:succeeded`, `${USERS.viewer}:refused`]);
+  });
+});
+
+describe('closing the loop', () => {
+  it('a rerun from the card that succeeds edits the card to resolved, with who, how and how long; the thread keeps the trail', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    await settle();
+    const card = alerts().store.cards().find((c) => c.taskName === '04_transform_ods_to_dwd')!;
+    const value = JSON.stringify({ c: card.id, r: card.latestRunId });
+    // Acknowledge, then rerun through confirmation.
+    await b.click('triage_ack', value, USERS.operator, { ephemeral: false, channel: 'CALERTS', messageTs: card.ts! });
+    const rr = await b.click('triage_rerun', value, USERS.operator, { ephemeral: false, channel: 'CALERTS', messageTs: card.ts! });
+    const confirm = await b.answer(rr.responseId);
+    const opId = (confirm.blocks as { elements?: { action_id: string; value: string }[] }[]).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'op_confirm')!.value;
+    const ok = await b.click('op_confirm', opId, USERS.operator);
+    expect(visibleText(await b.answer(ok.responseId))).toContain('Rerun of run');
+    await alerts().flush();
+    b.clock.advance(5 * 60_000); // the rerun takes a minute in the sandbox
+    const stats = await alerts().poll();
+    await alerts().flush();
+    expect(stats.resolved).toBe(1);
+    const resolved = alerts().store.card(card.id)!;
+    expect(resolved).toMatchObject({ status: 'resolved', resolvedBy: `<@${USERS.operator}>`, resolvedHow: 'rerun from this card', resolvedRunId: card.latestRunId });
+    const trail = cardMessages(card.ts!);
+    const lastUpdate = [...trail].reverse().find((c) => c.method === 'chat.update')!;
+    expect(visibleText(lastUpdate.args)).toMatch(/Resolved\* by <@UOPS1> \(rerun from this card\): run <[^|]+\|\d+> succeeded, \*\d+ min\* after the failure/);
+    expect(JSON.stringify(lastUpdate.args.blocks)).not.toContain('triage_rerun');
+    const thread = trail.filter((c) => c.method === 'chat.postMessage').map((c) => visibleText(c.args));
+    expect(thread[0]).toContain('<@UOPS1> is looking at it');
+    expect(thread[1]).toContain('<@UOPS1> started a rerun');
+    expect(thread.at(-1)).toContain('Resolved by <@UOPS1>');
+  });
+
+  it("Studio's own success for the same business date closes the card too", async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    await settle();
+    const card = alerts().store.cards().find((c) => c.taskName === '04_transform_ods_to_dwd')!;
+    b.sb.sim.rerun(card.latestRunId, 'scheduler'); // a retry nobody started from Slack
+    b.clock.advance(5 * 60_000);
+    await settle();
+    expect(alerts().store.card(card.id)).toMatchObject({ status: 'resolved', resolvedHow: "Studio's own retry" });
+  });
+
+  it('/cz report summarises failures, top causes, time to resolve and noisy tasks', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    await settle();
+    const r = await b.command('report --days 7', USERS.viewer, { channel: 'CALERTS' });
+    const text = visibleText(await b.answer(r.responseId));
+    expect(text).toContain('Weekly pipeline report — <#CALERTS>');
+    expect(text).toContain('Top causes');
+    expect(text).toContain('Noisiest tasks');
+    expect(text).toMatch(/`ddl_create_tables` — 1 failure\b/);
+  });
+});
+
+describe('delivery', () => {
+  it('a restart in the middle of a burst loses nothing and duplicates nothing', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    await settle();
+    const before = posts().length;
+    const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima', 'mike', 'november', 'oscar', 'papa', 'quebec', 'romeo', 'sierra', 'tango'];
+    for (const w of words) inject('etl_orders_daily', `custom exporter stage ${w} crashed`, { endAgoMs: 30_000 });
+    await alerts().poll();
+    await b.restart(); // stops the sender mid-way; the outbox is in SQLite
+    await alerts().flush();
+    const again = await alerts().poll(); // nothing is re-alerted after the restart
+    expect(again.fresh).toBe(0);
+    await alerts().flush();
+    const cards = alerts().store.cards().filter((c) => c.taskName === 'etl_orders_daily');
+    expect(cards).toHaveLength(20);
+    expect(cards.every((c) => c.ts)).toBe(true);
+    expect(posts().length).toBe(before + 20); // each card posted exactly once
+  });
+
+  it('keeps to about one message per second per channel under a burst of 1,000 failures, and honours 429 Retry-After', async () => {
+    b = await startBotHarness({ alertChannels: 'legacy_dw=CLEGACY,*=CALERTS' });
+    await settle();
+    const start = b.slack.calls.length;
+    const tasks = ['etl_orders_daily', 'sync_legacy_mysql', '05_dqc_check', 'github_clean', '00_sync_mysql_to_ods'];
+    for (let i = 0; i < 1000; i++) {
+      const tag = i.toString(36).replace(/\d/g, (d) => 'qrstuvwxyz'[Number(d)]!);
+      inject(tasks[i % tasks.length]!, `stage ${tag} failed in custom step`, { endAgoMs: 50_000 - i });
+    }
+    b.slack.rateLimit('chat.postMessage', 1, 30, 'CALERTS');
+    const stats = await alerts().poll();
+    expect(stats.fresh).toBe(1000);
+    await alerts().flush();
+    const sent = b.slack.calls.slice(start).filter((c) => c.method.startsWith('chat.'));
+    const perChannel = new Map<string, ApiCall[]>();
+    for (const c of sent) perChannel.set(String(c.args.channel), [...(perChannel.get(String(c.args.channel)) ?? []), c]);
+    for (const [channel, list] of perChannel) {
+      for (let i = 1; i < list.length; i++) {
+        const gap = list[i]!.at - list[i - 1]!.at;
+        expect(gap, `${channel} call ${i}`).toBeGreaterThanOrEqual(list[i - 1]!.method.endsWith('#429') ? 30_000 : 1000);
+      }
+    }
+    const cards = alerts().store.cards();
+    expect(cards.every((c) => c.ts)).toBe(true); // nothing lost
+    expect(new Set(cards.map((c) => c.ts)).size).toBe(cards.length);
+    expect(alerts().store.pendingCount()).toBe(0);
+    expect(perChannel.get('CLEGACY')!.length).toBeGreaterThan(100);
+  }, 60_000);
+});
+
+describe('alerts from other tools', () => {
+  it('a message naming a Studio run gets a thread reply with the diagnosis and triage buttons; unrelated chatter gets nothing', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    await settle();
+    const runId = (b.sb.store.db.prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = 'cdc_mysql_shop' AND r.status = 3 ORDER BY r.id DESC").get() as { id: number }).id;
+    const before = b.slack.callsOf('chat.postMessage').length;
+    await b.event({ type: 'message', subtype: 'bot_message', bot_id: 'BOTHER', channel: 'CALERTS', ts: '1700000200.000100', text: `[Grafana] Studio task failed: ${b.sb.url}/ops/taskInst/${runId}` });
+    await b.event({ type: 'message', user: USERS.viewer, channel: 'CALERTS', ts: '1700000300.000100', text: 'lunch anyone?' });
+    await new Promise((r) => setTimeout(r, 200));
+    await alerts().flush();
+    const replies = b.slack.callsOf('chat.postMessage').slice(before);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.args.thread_ts).toBe('1700000200.000100');
+    expect(visibleText(replies[0]!.args)).toContain('Binlog event larger than max_allowed_packet');
+    expect(JSON.stringify(replies[0]!.args.blocks)).toContain('"action_id":"run_rerun"');
+  });
+});
