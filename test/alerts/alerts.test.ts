@@ -170,6 +170,37 @@ describe('closing the loop', () => {
     expect(thread.at(-1)).toContain('Resolved by <@UOPS1>');
   });
 
+  it('Logs and Diagnose answer in the card thread; a backfill from the card that succeeds resolves it', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    await settle();
+    const card = alerts().store.cards().find((c) => c.taskName === 'sync_legacy_mysql')!;
+    const value = JSON.stringify({ c: card.id, r: card.latestRunId });
+    await b.click('triage_logs', value, USERS.viewer, { ephemeral: false, channel: 'CALERTS', messageTs: card.ts! });
+    await b.click('triage_diagnose', value, USERS.viewer, { ephemeral: false, channel: 'CALERTS', messageTs: card.ts! });
+    await new Promise((r) => setTimeout(r, 200));
+    await alerts().flush();
+    const thread = b.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts === card.ts).map((c) => visibleText(c.args));
+    expect(thread[0]).toContain(`Log of run ${card.latestRunId}`);
+    expect(thread[0]).toContain('jdbc:mysql://etl_reader:[redacted]@');
+    expect(thread[1]).toContain('Empty WHERE filter in an offline sync');
+
+    // Backfill the card's business date from the card (legacy_dw needs an admin in this policy).
+    const opens = b.slack.callsOf('views.open').length;
+    const updates = b.slack.callsOf('views.update').length;
+    await b.click('triage_backfill', value, USERS.admin, { ephemeral: false, channel: 'CALERTS', messageTs: card.ts! });
+    await b.slack.waitForCall('views.open', opens);
+    const preview = await b.slack.waitForCall('views.update', updates);
+    const view = preview.args.view as Record<string, unknown>;
+    expect(JSON.parse(String(view.private_metadata))).toMatchObject({ cardId: card.id });
+    b.sb.store.updateTask(card.taskId, { updated_at: b.clock.now() }); // the empty filter was fixed in Studio
+    const submitted = b.slack.callsOf('views.update').length;
+    await b.submitView({ ...view, id: preview.args.view_id, state: { values: { bf_task: { bf_task_input: { value: String(card.taskId) } }, bf_from: { bf_from_pick: { selected_date: card.bizDate } }, bf_to: { bf_to_pick: { selected_date: card.bizDate } }, bf_vc: { bf_vc_input: { value: null } } } } }, USERS.admin);
+    expect(visibleText((await b.slack.waitForCall('views.update', submitted)).args.view as Record<string, unknown>)).toContain('created in Studio as job');
+    b.clock.advance(10 * 60_000);
+    await settle();
+    expect(alerts().store.card(card.id)).toMatchObject({ status: 'resolved', resolvedBy: `<@${USERS.admin}>`, resolvedHow: 'backfill from this card' });
+  });
+
   it("Studio's own success for the same business date closes the card too", async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
