@@ -3,6 +3,8 @@
  *
  *   studio-ops diagnose [--json] [--type T] [file|-]   diagnose a log (stdin with - or no file)
  *   studio-ops explain <code|entry-id> [--json]         one knowledge entry
+ *   studio-ops review [--folder NAME] [--json]          standards review (Studio from STUDIO_*, else the sandbox)
+ *   studio-ops cron <expression> [--tz Area/City] [--json]
  *   studio-ops knowledge check                          validate knowledge/*.yml
  *   studio-ops audit verify [--db FILE]                 check the audit log's hash chain
  */
@@ -14,10 +16,16 @@ import { KnowledgeError, type ErrorEntry, loadKnowledge } from './knowledge/load
 import { AuditLog } from './store/audit.js';
 import { openDatabase } from './store/database.js';
 import { taskKindByKey } from './studio/enums.js';
+import { analyseCron, nextRuns } from './cron/explain.js';
+import { createLogger } from './logger.js';
+import { type ReviewReport, integrationVcPredicate, reviewWorkspace } from './review/index.js';
+import { connectStudio } from './studio/connect.js';
 
 const USAGE = `usage:
   studio-ops diagnose [--json] [--type TASK_TYPE] [file|-]
   studio-ops explain <code|entry-id> [--json]
+  studio-ops review [--folder NAME] [--json]
+  studio-ops cron <expression> [--tz Area/City] [--json]
   studio-ops knowledge check
   studio-ops audit verify [--db FILE]`;
 
@@ -43,6 +51,12 @@ function diagnosisText(d: Diagnosis): string {
   return d.findings
     .map((f, i) => `#${i + 1} (confidence ${Math.round(f.confidence * 100)} %)\n${entryText(f.entry)}\nEvidence:\n${f.evidence.map((e) => `  ${e.line === 0 ? 'failMsg' : `line ${e.line}`}: ${e.text}`).join('\n')}`)
     .join('\n\n');
+}
+
+function reviewText(r: ReviewReport): string {
+  return r.folders
+    .map((f) => [`${f.folder} (${f.tasks} tasks): ${f.findings.length} findings`, ...f.findings.map((x) => `  ${x.priority} ${x.rule} ${x.task ?? '(folder)'}: ${x.evidence}\n      fix: ${x.fix}`)].join('\n'))
+    .join('\n');
 }
 
 async function readInput(file: string | undefined): Promise<string> {
@@ -75,6 +89,37 @@ export async function runCli(argv: string[]): Promise<number> {
       }
       out(values.json ? JSON.stringify({ id: entry.id, title: entry.title, severity: entry.severity, cause: entry.cause, remediation: entry.remediation, verify: entry.verify, actions: entry.actions, source: entry.source }, null, 2) : entryText(entry));
       return 0;
+    }
+    case 'review': {
+      const { values } = parseArgs({ args: rest, options: { folder: { type: 'string' }, json: { type: 'boolean', default: false } } });
+      const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', DATABASE_PATH: process.env.DATABASE_PATH ?? ':memory:' });
+      const conn = await connectStudio(config, createLogger(config.logLevel));
+      try {
+        const report = await reviewWorkspace(conn.client, values.folder, { isIntegrationVc: integrationVcPredicate(config.integrationVClusters) });
+        out(values.json ? JSON.stringify(report, null, 2) : reviewText(report));
+        return report.folders.some((f) => f.findings.some((x) => x.priority === 'P0')) ? 1 : 0;
+      } finally {
+        await conn.close();
+      }
+    }
+    case 'cron': {
+      const { values, positionals } = parseArgs({ args: rest, options: { tz: { type: 'string', default: 'UTC' }, json: { type: 'boolean', default: false } }, allowPositionals: true });
+      if (positionals.length === 0) throw new UsageError('cron needs an expression, e.g. studio-ops cron "30 2 * * *"');
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: values.tz });
+      } catch {
+        throw new UsageError(`--tz ${values.tz} is not a time zone (use Area/City, e.g. Asia/Shanghai)`);
+      }
+      const a = analyseCron(positionals.join(' '));
+      const times = a.studio ? nextRuns(a, Date.now(), 5, values.tz!) : [];
+      if (values.json) out(JSON.stringify({ ...a, tz: values.tz, next: times.map((t) => new Date(t).toISOString()) }, null, 2));
+      else {
+        out(a.studio ? `${a.studio}\n${a.description ?? ''}` : a.problems[0]!.message);
+        for (const p of a.problems) out(`${p.severity === 'error' ? 'x' : '!'} ${p.message}`);
+        if (a.nearestValid) out(`nearest valid: ${a.nearestValid}`);
+        for (const t of times) out(`  ${new Date(t).toLocaleString('en-GB', { timeZone: values.tz, hourCycle: 'h23' })} (${values.tz})`);
+      }
+      return a.problems.some((p) => p.severity === 'error') ? 1 : 0;
     }
     case 'knowledge': {
       if (rest[0] !== 'check') throw new UsageError('did you mean: studio-ops knowledge check');

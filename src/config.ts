@@ -33,6 +33,8 @@ export interface AppConfig {
   /** Window within which an identical operation is answered with the first result. */
   idempotencyWindowSeconds: number;
   alerts: AlertConfig;
+  /** INTEGRATION (sync) VCluster names for the standards review; unset: names containing sync/integration. */
+  integrationVClusters: string[] | undefined;
 }
 
 export interface AlertConfig {
@@ -203,6 +205,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     complain('ALERT_CHANNELS', `is ${JSON.stringify(alerts.channels)}`);
   }
 
+  const integrationVClusters = blank(env.INTEGRATION_VCLUSTERS) ? undefined : env.INTEGRATION_VCLUSTERS!.split(',').map((s) => s.trim()).filter(Boolean);
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { studio, databasePath, logLevel, studioTimeoutMs, sandboxPort, sandboxDbPath, slack, policyFile, runWatchSeconds, idempotencyWindowSeconds, alerts };
+  return { studio, databasePath, logLevel, studioTimeoutMs, sandboxPort, sandboxDbPath, slack, policyFile, runWatchSeconds, idempotencyWindowSeconds, alerts, integrationVClusters };
 }

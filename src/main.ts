@@ -11,48 +11,14 @@ import { type Logger, createLogger } from './logger.js';
 import { AlertService } from './alerts/service.js';
 import type { SlackPoster } from './alerts/sender.js';
 import { RunWatcher } from './ops/run-watcher.js';
-import { type RunningSandbox, startSandbox } from './sandbox/server.js';
 import { type Services, buildServices } from './services.js';
 import { type SlackApp, createSlackApp } from './slack/app.js';
 import { SlackDirectory } from './slack/directory.js';
 import { slackRunFinishedNotifier } from './slack/notify.js';
 import { slackPoster } from './slack/poster.js';
-import { StudioClient } from './studio/client.js';
+import type { StudioClient } from './studio/client.js';
+import { connectStudio } from './studio/connect.js';
 import { StudioError } from './studio/errors.js';
-
-export interface StudioConnection {
-  client: StudioClient;
-  sandbox: RunningSandbox | undefined;
-  close(): Promise<void>;
-}
-
-/** Connect to the configured Studio, starting the embedded sandbox when none is configured. */
-export async function connectStudio(config: AppConfig, logger = createLogger(config.logLevel)): Promise<StudioConnection> {
-  let sandbox: RunningSandbox | undefined;
-  let target: { url: string; accessToken: string; instance: string; workspace: string };
-  if (config.studio.mode === 'sandbox') {
-    sandbox = await startSandbox({ port: config.sandboxPort, db: config.sandboxDbPath, seed: 'demo', failureRate: 0.05 });
-    target = { url: sandbox.url, accessToken: sandbox.accessToken, instance: sandbox.instance, workspace: sandbox.workspace };
-  } else {
-    target = config.studio;
-  }
-  const client = new StudioClient({
-    baseUrl: target.url,
-    accessToken: target.accessToken,
-    instance: target.instance,
-    workspace: target.workspace,
-    timeoutMs: config.studioTimeoutMs,
-    logger,
-  });
-  return {
-    client,
-    sandbox,
-    close: async () => {
-      await client.close();
-      await sandbox?.close();
-    },
-  };
-}
 
 export interface RunningBot {
   port: number;

@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       runWatchSeconds: 15,
       idempotencyWindowSeconds: 600,
       alerts: { channels: undefined, pollSeconds: 60, groupWindowHours: 24, lookbackHours: 48 },
+      integrationVClusters: undefined,
     });
   });
 

@@ -1,6 +1,8 @@
 /** Buttons on run replies: Rerun, Stop, Logs (and its Previous/Next), Backfill…, Share, Open in Studio. */
 import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { buildDiagnosis } from '../../src/blocks/diagnosis.js';
+import { REVIEW_FIX } from '../../src/blocks/review.js';
+import type { AutoFix } from '../../src/review/rules.js';
 import { messageForError } from '../../src/blocks/errors.js';
 import { buildConfirmation, buildRefusal } from '../../src/blocks/operations.js';
 import { ACTION, buildLogView } from '../../src/blocks/replies.js';
@@ -84,6 +86,14 @@ export function registerRunActions(app: BoltApp, s: Services): void {
       const parsed = parseCzCommand((action.value ?? '').replace(/^\/cz\s*/, ''));
       if (!parsed.ok) return;
       await runCzCommand(parsed.command, action.value ?? '', { actor: actorFromAction(body), respond: respond as never, client, services: s, share: true });
+    }),
+  );
+
+  app.action<Click>(
+    REVIEW_FIX,
+    guarded(async ({ body, action, respond }) => {
+      const r = await s.operations.requestFix(actorFromAction(body), JSON.parse(action.value ?? '{}') as AutoFix);
+      await respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r)));
     }),
   );
 

@@ -15,7 +15,10 @@ import {
   buildWhoami,
 } from '../../src/blocks/replies.js';
 import type { Message } from '../../src/blocks/kit.js';
+import { buildCronAnswer, buildReviewReport } from '../../src/blocks/review.js';
 import { buildReport } from '../../src/blocks/triage.js';
+import { analyseCron, nextRuns } from '../../src/cron/explain.js';
+import { integrationVcPredicate, reviewWorkspace } from '../../src/review/index.js';
 import type { CzCommand } from '../../src/ops/commands.js';
 import { explain, findTypeMappings } from '../../src/ops/diagnosis.js';
 import type { Actor } from '../../src/ops/operations.js';
@@ -75,6 +78,24 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
     case 'types': {
       const src = findTypeMappings(s.knowledge, cmd.source);
       return void (await reply(src ? buildTypeMappings(src, s.knowledge) : buildTypeSources(s.knowledge, cmd.source)));
+    }
+    case 'check': {
+      const report = await reviewWorkspace(studio, cmd.folder, { isIntegrationVc: integrationVcPredicate(s.config.integrationVClusters) });
+      return void (await reply(buildReviewReport(report, studio)));
+    }
+    case 'cron': {
+      const a = analyseCron(cmd.expression);
+      const now = s.now();
+      const zones: { label: string; tz: string; times: number[] }[] = [];
+      const userTz = await ctx.client.users
+        .info({ user: ctx.actor.userId })
+        .then((r) => (r.user as { tz?: string } | undefined)?.tz)
+        .catch(() => undefined);
+      if (a.studio) {
+        if (userTz && userTz !== studio.timeZone) zones.push({ label: 'your time zone', tz: userTz, times: nextRuns(a, now, 5, studio.timeZone) });
+        zones.push({ label: 'workspace', tz: studio.timeZone, times: nextRuns(a, now, 5, studio.timeZone) });
+      }
+      return void (await reply(buildCronAnswer(a, zones)));
     }
     case 'report': {
       if (!s.alerts?.enabled) return void (await reply(buildError('Alerts are not set up', 'No alert channel is configured.', 'Set ALERT_CHANNELS (e.g. *=C0123ALERTS) or alerts.routes in the policy file.')));

@@ -22,7 +22,9 @@ export type CzCommand =
   | { name: 'whoami' }
   | { name: 'explain'; query: string }
   | { name: 'types'; source: string }
-  | { name: 'report'; days: number };
+  | { name: 'report'; days: number }
+  | { name: 'check'; folder?: string }
+  | { name: 'cron'; expression: string };
 
 export interface SubcommandHelp {
   name: CzCommand['name'];
@@ -45,6 +47,8 @@ export const SUBCOMMANDS: readonly SubcommandHelp[] = [
   { name: 'audit', usage: 'audit [--user @x] [--task t] [--since 7d]', example: '/cz audit --task 04_transform_ods_to_dwd --since 7d', description: 'who did what, when' },
   { name: 'explain', usage: 'explain <code or text>', example: '/cz explain SCHEDULE_TASK_HAD_CHILDREN_NODES_EXCEPTION', description: 'what an error code or message means, and the fix' },
   { name: 'types', usage: 'types <source type>', example: '/cz types mysql', description: 'how source column types map to Lakehouse (ODS and DWD)' },
+  { name: 'check', usage: 'check [folder]', example: '/cz check legacy_dw', description: 'review a folder against the DDL/pipeline standards (P0/P1/P2, with fixes)' },
+  { name: 'cron', usage: 'cron <expression>', example: '/cz cron 30 2 * * *', description: "Studio's 7-field form, in words, next runs in your time zone, restrictions" },
   { name: 'report', usage: 'report [--days 7]', example: '/cz report --days 7', description: "this alert channel's failures, top causes, time to resolve, noisiest tasks" },
   { name: 'whoami', usage: 'whoami', example: '/cz whoami', description: 'your roles' },
 ];
@@ -137,6 +141,11 @@ export function parseCzCommand(text: string): ParseResult {
       example: '/cz help',
     };
   }
+  if (known.name === 'cron') {
+    const expression = text.trim().slice(sub.length).trim().replace(/^["'`]|["'`]$/g, '');
+    if (!expression) return { ok: false, error: 'Missing <expression>: give a 5-field cron (m h dom mon dow) or Studio\'s 7 fields.', usage: `/cz ${known.usage}`, example: known.example };
+    return { ok: true, command: { name: 'cron', expression } };
+  }
   if (known.name === 'explain') {
     const query = text.trim().slice(sub.length).trim();
     if (!query) return { ok: false, error: 'Missing <code or text>: give an error code, an entry id or a message.', usage: `/cz ${known.usage}`, example: known.example };
@@ -218,6 +227,13 @@ function parseKnown(name: CzCommand['name'], tokens: string[]): CzCommand {
     }
     case 'explain':
       throw new UsageError('explain is parsed from the raw text');
+    case 'check': {
+      const { positional } = parseFlags(tokens, []);
+      if (positional.length > 1) throw new UsageError(`Unexpected extra argument: ${positional.slice(1).join(' ')}.`);
+      return { name, folder: positional[0] };
+    }
+    case 'cron':
+      throw new UsageError('cron is parsed from the raw text');
     case 'report': {
       const { positional, flags } = parseFlags(tokens, ['days']);
       exactly(positional, []);

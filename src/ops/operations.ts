@@ -19,6 +19,7 @@ import { datesBetween, formatDate } from '../studio/dates.js';
 import { RUN_STATUS, RUN_STATUS_GROUPS, isTerminalStatus } from '../studio/enums.js';
 import { StudioError, TaskLookupError } from '../studio/errors.js';
 import type { Run, TaskRelationNode, TaskSummary } from '../studio/models.js';
+import type { AutoFix } from '../review/rules.js';
 import { type Policy, type PolicyTarget, type Role, roleRank } from './policy.js';
 import { RunLookupError, getRunOrExplain } from './read.js';
 
@@ -276,6 +277,33 @@ export class OperationsService {
     };
   }
 
+  /** A mechanical fix from the standards review: confirmed like a rerun, then applied to Studio. */
+  async requestFix(actor: Actor, fix: AutoFix): Promise<Confirmation | Refusal> {
+    const target = `task:${fix.taskId}`;
+    let task;
+    try {
+      task = await this.d.studio.getTask(fix.taskId);
+    } catch (e) {
+      if (e instanceof StudioError && e.kind === 'business') return this.refuse(actor, 'fix', target, { ...fix }, { kind: 'refused', reason: 'not_found', message: `Studio has no task ${fix.taskId}.` });
+      throw e;
+    }
+    const params = { ...fix, folder: task.folderName };
+    const auth = await this.authorise(actor, 'fix', 'operator', { folder: task.folderName, task: task.name });
+    if (auth.kind === 'refused') return this.refuse(actor, 'fix', target, params, auth, task.name);
+    const op = this.createOperation(actor, { action: 'fix', target, taskName: task.name, params, status: 'awaiting_confirmation', ttlMs: this.confirmTtlMs });
+    const what = fix.kind === 'clear_ddl_schedule' ? `Clear the cron and dependencies of \`${task.name}\`` : `Make \`${task.name}\` depend on \`${fix.dependsOnName}\``;
+    return {
+      kind: 'confirm',
+      op,
+      title: `${what}?`,
+      details: [
+        fix.kind === 'clear_ddl_schedule' ? 'DDL drafts run once by hand; the schedule is removed, the content is kept.' : 'The dependency is added to its schedule; a deployed task is redeployed so the scheduler uses it.',
+        `Task \`${task.name}\` in \`${task.folderName ?? '?'}\``,
+      ],
+      link: this.d.studio.taskLink(fix.taskId),
+    };
+  }
+
   async cancel(actor: Actor, opId: string): Promise<{ kind: 'cancelled'; op: OperationRecord } | Refusal> {
     const op = this.d.ops.get(opId);
     if (!op) return { kind: 'refused', reason: 'expired', message: 'This request is no longer known; nothing was done.' };
@@ -372,6 +400,7 @@ export class OperationsService {
         const { requestId } = await this.d.studio.stopRun(runId!, { actor: studioActor });
         return { status: 'succeeded', message: `Run ${runId} was stopped.`, link: this.d.studio.runLink(runId!), runId, requestId };
       }
+      if (op.action === 'fix') return await this.applyFix(op, studioActor);
       const { jobId, requestId } = await this.d.studio.createBackfillWithId({
         taskId: Number(op.params.taskId),
         from: String(op.params.from),
@@ -410,6 +439,26 @@ export class OperationsService {
     }
   }
 
+  private async applyFix(op: OperationRecord, studioActor: string): Promise<SendResult> {
+    const fix = op.params as unknown as AutoFix;
+    const cfg = await this.d.studio.getTaskConfiguration(fix.taskId);
+    const base = { vcCode: cfg.vcCode, retryCount: cfg.retryCount, rerunProperty: cfg.rerunProperty?.code, schemaName: cfg.schemaName };
+    const link = this.d.studio.taskLink(fix.taskId);
+    if (fix.kind === 'clear_ddl_schedule') {
+      await this.d.studio.saveTaskSchedule(fix.taskId, { ...base, cron: '', dependencies: [] }, { actor: studioActor });
+      return { status: 'succeeded', message: `Cleared the cron and dependencies of ${op.taskName}.`, link };
+    }
+    const deps = cfg.dependencies.map((d) => ({ taskId: d.taskId, taskName: d.taskName ?? String(d.taskId) }));
+    if (!deps.some((d) => d.taskId === fix.dependsOnTaskId)) deps.push({ taskId: fix.dependsOnTaskId, taskName: fix.dependsOnName });
+    await this.d.studio.saveTaskSchedule(fix.taskId, { ...base, cron: cfg.cron ?? '', dependencies: deps }, { actor: studioActor });
+    const online = await this.d.studio.getScheduleDetail(fix.taskId).then(
+      (s) => s.taskStatus?.code === 1,
+      () => false,
+    );
+    if (online) await this.d.studio.deployTask(fix.taskId, { message: `add upstream ${fix.dependsOnName} (Studio Ops Bot review fix)`, actor: studioActor });
+    return { status: 'succeeded', message: `${op.taskName} now depends on ${fix.dependsOnName}${online ? ' and was redeployed' : ''}.`, link };
+  }
+
   /** Did the operation take effect? Read Studio's state (used after an unclear answer and at start-up). */
   async verify(op: OperationRecord, requestedAt: number): Promise<{ applied: boolean; detail: string; link?: string; jobId?: number }> {
     if (op.action === 'rerun' || op.action === 'stop') {
@@ -421,6 +470,12 @@ export class OperationsService {
         return { applied, detail: `Run ${runId} is now ${run.status.label}.`, link };
       }
       return { applied: run.status.code === RUN_STATUS.FAILED && run.failType === 'KILLED', detail: `Run ${runId} is now ${run.status.label}.`, link };
+    }
+    if (op.action === 'fix') {
+      const fix = op.params as unknown as AutoFix;
+      const cfg = await this.d.studio.getTaskConfiguration(fix.taskId);
+      const applied = fix.kind === 'clear_ddl_schedule' ? !cfg.cron && cfg.dependencies.length === 0 : cfg.dependencies.some((d) => d.taskId === fix.dependsOnTaskId);
+      return { applied, detail: applied ? 'The task configuration shows the fix.' : 'The task configuration is unchanged.', link: this.d.studio.taskLink(fix.taskId) };
     }
     const name = backfillJobName(op);
     const jobs = await this.d.studio.listBackfills({ taskNameLike: op.taskName ?? undefined, pageSize: 100 });

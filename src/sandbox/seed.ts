@@ -230,7 +230,7 @@ SELECT DATE(created_at) AS dt, SUM(amount) AS gmv FROM legacy_ods.orders GROUP B
     online: true,
     content: JSON.stringify({ reader: { datasource: 'mysql_shop', table: 'legacy_orders', where: '' }, writer: { schema: 'legacy_ods', table: 'orders' }, mode: 'OVERWRITE' }, null, 2),
   },
-  { name: 'etl_bad_cron', kind: 'SQL', cron: '0 0/7 * L * ? *', vc: 'default', content: `INSERT INTO legacy_dwd.hourly SELECT * FROM legacy_ods.orders;` },
+  { name: 'etl_bad_cron', kind: 'SQL', cron: '0 0/7 * L * ? *', deps: ['sync_legacy_mysql'], vc: 'default', content: `INSERT INTO legacy_dwd.hourly SELECT * FROM legacy_ods.orders;` },
   {
     name: 'dt_sales_rank',
     kind: 'DYNAMIC_TABLE',
