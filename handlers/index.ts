@@ -7,6 +7,7 @@ import { registerCzCommand } from './commands/cz.js';
 import { registerAppHome } from './events/app-home.js';
 import { registerAlertMessages } from './events/alert-messages.js';
 import { registerTriageActions } from './actions/triage.js';
+import { registerWizard } from './actions/wizard.js';
 import { registerDiagnoseShortcut } from './shortcuts/diagnose.js';
 import { registerBackfillModal } from './views/backfill.js';
 
@@ -19,4 +20,5 @@ export function registerHandlers(app: BoltApp, services: Services): void {
   registerDiagnoseShortcut(app, services);
   registerTriageActions(app, services);
   registerAlertMessages(app, services);
+  registerWizard(app, services);
 }

@@ -20,6 +20,7 @@ import { analyseCron, nextRuns } from './cron/explain.js';
 import { createLogger } from './logger.js';
 import { type ReviewReport, integrationVcPredicate, reviewWorkspace } from './review/index.js';
 import { connectStudio } from './studio/connect.js';
+import { loadWizardQuestions } from './wizard/questions.js';
 
 const USAGE = `usage:
   studio-ops diagnose [--json] [--type TASK_TYPE] [file|-]
@@ -125,7 +126,8 @@ export async function runCli(argv: string[]): Promise<number> {
       if (rest[0] !== 'check') throw new UsageError('did you mean: studio-ops knowledge check');
       try {
         const k = loadKnowledge();
-        out(`knowledge OK: ${k.errors.length} error entries, ${k.typeMappings.sources.length} type-mapping sources, ${k.taskTypes.task_types.length} task types`);
+        const questions = loadWizardQuestions();
+        out(`knowledge OK: ${k.errors.length} error entries, ${k.typeMappings.sources.length} type-mapping sources, ${k.taskTypes.task_types.length} task types, ${questions.length} wizard questions`);
         return 0;
       } catch (e) {
         if (!(e instanceof KnowledgeError)) throw e;

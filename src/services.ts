@@ -12,6 +12,9 @@ import { Policy } from './ops/policy.js';
 import { AuditLog } from './store/audit.js';
 import { type Db, openDatabase } from './store/database.js';
 import { OperationStore } from './store/operations.js';
+import { WizardStore } from './store/wizard.js';
+import { loadWizardQuestions } from './wizard/questions.js';
+import { WizardService } from './wizard/service.js';
 import type { StudioClient } from './studio/client.js';
 
 export interface Services {
@@ -26,6 +29,7 @@ export interface Services {
   diagnoser: Diagnoser;
   /** Alert-channel triage; set by startBot when Slack is configured. */
   alerts?: AlertService;
+  wizard: WizardService;
   logger: Logger;
   now: () => number;
 }
@@ -59,5 +63,15 @@ export function buildServices(o: ServiceOptions): Services {
     now,
     windowMs: o.config.idempotencyWindowSeconds * 1000,
   });
-  return { config: o.config, studio: o.studio, db, audit, ops, policy, operations, knowledge, diagnoser, logger: o.logger, now };
+  const wizard = new WizardService({
+    store: new WizardStore(db, now, 24 * 3_600_000),
+    questions: loadWizardQuestions(),
+    knowledge,
+    studio: o.studio,
+    operations,
+    syncVc: o.config.integrationVClusters?.[0] ?? 'sync_vc',
+    etlVc: 'default',
+    integrationVClusters: o.config.integrationVClusters,
+  });
+  return { config: o.config, studio: o.studio, db, audit, ops, policy, operations, knowledge, diagnoser, wizard, logger: o.logger, now };
 }

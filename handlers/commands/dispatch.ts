@@ -25,6 +25,7 @@ import type { Actor } from '../../src/ops/operations.js';
 import { describeDeps, describeRun, describeTask, listTaskRuns, listTasksView, readLogTail } from '../../src/ops/read.js';
 import type { Services } from '../../src/services.js';
 import type { BoltApp } from '../../src/slack/app.js';
+import { startWizard } from '../actions/wizard.js';
 import { ephemeral, inChannel } from '../context.js';
 import { openBackfillModal } from '../views/backfill.js';
 
@@ -78,6 +79,10 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
     case 'types': {
       const src = findTypeMappings(s.knowledge, cmd.source);
       return void (await reply(src ? buildTypeMappings(src, s.knowledge) : buildTypeSources(s.knowledge, cmd.source)));
+    }
+    case 'setup': {
+      const { channelId } = await startWizard(ctx.client, s, ctx.actor.userId);
+      return void (await ctx.respond(ephemeral(buildError('Setup started', `The pipeline wizard is waiting in your DM with me (<#${channelId}>).`))));
     }
     case 'check': {
       const report = await reviewWorkspace(studio, cmd.folder, { isIntegrationVc: integrationVcPredicate(s.config.integrationVClusters) });

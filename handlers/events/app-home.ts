@@ -1,6 +1,7 @@
 /** The App Home tab: what the bot can do, your roles, and your recent operations. */
 import type { HomeView } from '@slack/types';
 import { buildHelp, buildAudit, buildWhoami } from '../../src/blocks/replies.js';
+import { WIZARD } from '../../src/blocks/wizard.js';
 import type { Services } from '../../src/services.js';
 import type { BoltApp } from '../../src/slack/app.js';
 
@@ -11,7 +12,8 @@ export function registerAppHome(app: BoltApp, s: Services): void {
     const help = buildHelp();
     const who = buildWhoami(event.user, await s.operations.grantsOf(actor));
     const mine = buildAudit(s.audit.query({ actorId: event.user, limit: 10 }), 'your last 10 entries');
-    const view: HomeView = { type: 'home', blocks: [...who.blocks, { type: 'divider' }, ...mine.blocks, { type: 'divider' }, ...help.blocks].slice(0, 100) };
+    const start = { type: 'actions' as const, elements: [{ type: 'button' as const, action_id: WIZARD.start, text: { type: 'plain_text' as const, text: 'Set up a pipeline' }, style: 'primary' as const }] };
+    const view: HomeView = { type: 'home', blocks: [start, ...who.blocks, { type: 'divider' }, ...mine.blocks, { type: 'divider' }, ...help.blocks].slice(0, 100) };
     await client.views.publish({ user_id: event.user, view });
   });
 }

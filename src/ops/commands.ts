@@ -24,6 +24,7 @@ export type CzCommand =
   | { name: 'types'; source: string }
   | { name: 'report'; days: number }
   | { name: 'check'; folder?: string }
+  | { name: 'setup' }
   | { name: 'cron'; expression: string };
 
 export interface SubcommandHelp {
@@ -47,6 +48,7 @@ export const SUBCOMMANDS: readonly SubcommandHelp[] = [
   { name: 'audit', usage: 'audit [--user @x] [--task t] [--since 7d]', example: '/cz audit --task 04_transform_ods_to_dwd --since 7d', description: 'who did what, when' },
   { name: 'explain', usage: 'explain <code or text>', example: '/cz explain SCHEDULE_TASK_HAD_CHILDREN_NODES_EXCEPTION', description: 'what an error code or message means, and the fix' },
   { name: 'types', usage: 'types <source type>', example: '/cz types mysql', description: 'how source column types map to Lakehouse (ODS and DWD)' },
+  { name: 'setup', usage: 'setup', example: '/cz setup', description: 'guided pipeline set-up in a DM: questions → plan → built in Studio' },
   { name: 'check', usage: 'check [folder]', example: '/cz check legacy_dw', description: 'review a folder against the DDL/pipeline standards (P0/P1/P2, with fixes)' },
   { name: 'cron', usage: 'cron <expression>', example: '/cz cron 30 2 * * *', description: "Studio's 7-field form, in words, next runs in your time zone, restrictions" },
   { name: 'report', usage: 'report [--days 7]', example: '/cz report --days 7', description: "this alert channel's failures, top causes, time to resolve, noisiest tasks" },
@@ -168,6 +170,7 @@ function parseKnown(name: CzCommand['name'], tokens: string[]): CzCommand {
       return { name, topic: positional[0]?.toLowerCase() };
     }
     case 'whoami':
+    case 'setup':
       exactly(parseFlags(tokens, []).positional, []);
       return { name };
     case 'tasks': {

@@ -146,6 +146,21 @@ export class OperationsService {
     this.listeners.push(listener);
   }
 
+  /** One Studio write made by a flow of its own (the setup wizard): `requested`, then the outcome. */
+  async auditedWrite<T>(actor: Actor, what: { action: string; target: string; taskName?: string; params: Params }, fn: () => Promise<T>): Promise<T> {
+    const opId = randomUUID();
+    this.auditEvent(actor, { opId, ...what, outcome: 'requested' });
+    try {
+      const r = await fn();
+      this.auditEvent(actor, { opId, ...what, outcome: 'succeeded' });
+      return r;
+    } catch (e) {
+      const unknown = e instanceof StudioError && e.outcomeUnknown;
+      this.auditEvent(actor, { opId, ...what, outcome: unknown ? 'unknown' : 'failed', error: e instanceof StudioError ? e.describe() : (e as Error).message, requestId: e instanceof StudioError ? e.requestId : undefined });
+      throw e;
+    }
+  }
+
   /** Audit an action that is not a Studio write (acknowledge, mute, …). */
   recordAction(actor: Actor, e: { action: string; target: string; taskName?: string; params: Params }): void {
     this.auditEvent(actor, { opId: randomUUID(), ...e, outcome: 'succeeded' });

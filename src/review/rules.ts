@@ -5,7 +5,7 @@
 import { analyseCron } from '../cron/explain.js';
 import { nextStudioFireTimes } from '../cron/studio-cron.js';
 import type { TaskKind } from '../studio/enums.js';
-import { isDdl, layerOf, tablesRead, tablesWritten } from './sql.js';
+import { isDdl, isPipe, layerOf, tablesRead, tablesWritten } from './sql.js';
 
 export type Priority = 'P0' | 'P1' | 'P2';
 
@@ -104,8 +104,9 @@ export function reviewTasks(folder: string | undefined, tasks: ReviewTask[], all
       });
     }
     // Transforms without an upstream.
-    if ((t.kind?.key === 'SQL' || t.kind?.key === 'PYTHON') && !ddl && !sqlSync && t.cron && t.deps.length === 0 && tablesRead(t.content).length > 0) {
-      const reads = tablesRead(t.content);
+    const reads = tablesRead(t.content);
+    const fedByPipe = reads.length > 0 && reads.every((r) => (writers.get(r) ?? []).some((w) => isPipe(w.content)));
+    if ((t.kind?.key === 'SQL' || t.kind?.key === 'PYTHON') && !ddl && !sqlSync && t.cron && t.deps.length === 0 && reads.length > 0 && !fedByPipe) {
       // The task that fills an input table (not the DDL that creates it).
       const producer = reads.flatMap((r) => writers.get(r) ?? []).find((w) => w.id !== t.id && !isDdlTask(w));
       add(t, {
@@ -196,7 +197,7 @@ function findCycle(start: number, byId: Map<number, ReviewTask>): number[] | und
   return visit(start, [start]);
 }
 
-const LAYOUT = [/^00_sync_\w+_to_ods$/, /^01_ddl_ods$/, /^02_ddl_dwd$/, /^03_ddl_dws_ads$/, /^04_transform_\w+$/, /^05_dqc_\w+$/];
+const LAYOUT = [/^00_(?:sync|pipe)_\w+_to_(?:ods|bronze)$/, /^01_ddl_(?:ods|bronze)$/, /^02_ddl_(?:dwd|silver)$/, /^03_ddl_dws_ads$/, /^04_transform_\w+$/, /^05_dqc_\w+$/];
 
 function layoutAdvice(folder: string, tasks: ReviewTask[]): ReviewFinding[] {
   const out: ReviewFinding[] = [];

@@ -27,6 +27,7 @@ export function tablesWritten(content: string): string[] {
   for (const re of [
     new RegExp(`insert\\s+(?:overwrite|into)\\s+(?:table\\s+)?${NAME}`, 'gi'),
     new RegExp(`create\\s+(?:or\\s+replace\\s+)?(?:dynamic\\s+)?table\\s+(?:if\\s+not\\s+exists\\s+)?${NAME}`, 'gi'),
+    new RegExp(`copy\\s+into\\s+${NAME}`, 'gi'),
   ]) {
     for (const m of sql.matchAll(re)) out.add(m[1]!.toLowerCase());
   }
@@ -50,4 +51,9 @@ export function tablesRead(content: string): string[] {
 export function layerOf(table: string): Layer | undefined {
   const m = /(?:^|[._])(ods|dwd|dws|ads)(?:[._]|$)/i.exec(table);
   return m ? (m[1]!.toLowerCase() as Layer) : undefined;
+}
+
+/** A SQL Pipe definition: it loads its target continuously once created. */
+export function isPipe(sql: string): boolean {
+  return /create\s+(?:or\s+replace\s+)?pipe\b/i.test(sql);
 }

@@ -149,6 +149,28 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_pending ON outbox(done, channel, id);
 `,
   },
+  {
+    version: 4,
+    name: 'wizard sessions',
+    sql: `
+CREATE TABLE wizard_sessions (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  answers TEXT NOT NULL DEFAULT '{}',
+  from_doc TEXT NOT NULL DEFAULT '[]',
+  history TEXT NOT NULL DEFAULT '[]',
+  current_question TEXT,
+  message_ts TEXT,
+  progress TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX wizard_user ON wizard_sessions(user_id, status);
+`,
+  },
 ];
 
 export type Db = Database.Database;

@@ -1,0 +1,161 @@
+/**
+ * The setup wizard in the person's DM: each question is a message; answering collapses it to one
+ * line and posts the next. Back, Start over and Cancel work at every step; Confirm builds.
+ */
+import type { BlockAction, ButtonAction } from '@slack/bolt';
+import { messageForError } from '../../src/blocks/errors.js';
+import type { Message } from '../../src/blocks/kit.js';
+import { WIZARD, buildAnswered, buildClosedNote, buildPlanMessage, buildProgress, buildQuestion, buildResult, buildTextModal } from '../../src/blocks/wizard.js';
+import type { Services } from '../../src/services.js';
+import type { BoltApp } from '../../src/slack/app.js';
+import type { AnswerResult, WizardService, WizardView } from '../../src/wizard/service.js';
+import { optionLabel } from '../../src/wizard/questions.js';
+import { actorFromAction, ephemeral } from '../context.js';
+
+type Client = BoltApp['client'];
+type Click = BlockAction<ButtonAction>;
+
+const SUMMARY_KEYS: [string, string][] = [
+  ['scenario', 'Business scenario'],
+  ['source', 'Data source'],
+  ['freshness', 'Freshness'],
+  ['layering', 'Layering'],
+  ['schedule', 'Scheduling'],
+];
+
+function render(w: WizardService, view: WizardView): Message {
+  if (view.kind === 'question') return buildQuestion(view.session.id, view.question, view.answered);
+  if (view.kind === 'plan') {
+    const questions = w.questions;
+    const summary: Record<string, string> = {};
+    for (const [id, label] of SUMMARY_KEYS) {
+      const q = questions.find((x) => x.id === id);
+      if (q && view.session.answers[id]) summary[label] = optionLabel(q, view.session.answers[id]);
+    }
+    summary['Target schemas'] = `${view.plan.schemas.raw}, ${view.plan.schemas.clean}, ${view.plan.schemas.agg}`;
+    return buildPlanMessage(view.session.id, view.plan, summary);
+  }
+  return buildClosedNote(':heavy_multiplication_x: Setup cancelled. Nothing was created. `/cz setup` starts again.');
+}
+
+/** Post the view as the session's new current message. */
+async function show(client: Client, w: WizardService, view: WizardView): Promise<void> {
+  const m = render(w, view);
+  if (view.kind === 'cancelled') return;
+  const r = await client.chat.postMessage({ channel: view.session.channelId, text: m.text, blocks: m.blocks });
+  w.setMessage(view.session.id, String(r.ts));
+}
+
+export async function startWizard(client: Client, s: Services, userId: string): Promise<{ channelId: string }> {
+  const dm = await client.conversations.open({ users: userId });
+  const channelId = String(dm.channel?.id);
+  await client.chat.postMessage({ channel: channelId, text: 'Pipeline setup', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: ":building_construction: *Let's set up a pipeline.* I'll ask a few questions (seed 000's wizard: requirements → technical selection → plan), show you the plan, and build it in Studio when you confirm." } }] });
+  await show(client, s.wizard, s.wizard.start(userId, channelId));
+  return { channelId };
+}
+
+export function registerWizard(app: BoltApp, s: Services): void {
+  const w = s.wizard;
+  if (!w) return;
+
+  /** Collapse the clicked message, then show what comes next (or say why not). */
+  const advance = async (client: Client, respond: (m: object) => Promise<unknown>, channel: string, ts: string | undefined, collapsed: Message | undefined, r: AnswerResult) => {
+    if (r.kind === 'stale' || r.kind === 'invalid') {
+      await respond(ephemeral(buildClosedNote(`:warning: ${r.message}`)));
+      return;
+    }
+    if (ts && collapsed) await client.chat.update({ channel, ts, text: collapsed.text, blocks: collapsed.blocks });
+    if (r.kind === 'cancelled') {
+      if (ts) {
+        const m = render(w, r);
+        await client.chat.update({ channel, ts, text: m.text, blocks: m.blocks });
+      }
+      return;
+    }
+    await show(client, w, r);
+  };
+  const parse = (value: string | undefined) => JSON.parse(value ?? '{}') as { s: string; q: string; a: string };
+
+  app.action<Click>(/^wizard_answer_/ as never, async ({ ack, body, action, client, respond }) => {
+    await ack();
+    const v = parse(action.value);
+    const before = w.get(v.s);
+    const r = w.answer(v.s, body.user.id, v.q, v.a);
+    const q = w.questions.find((x) => x.id === v.q);
+    await advance(client, respond, body.channel!.id, body.message?.ts, q && before ? buildAnswered(q, optionLabel(q, v.a)) : undefined, r);
+  });
+
+  app.action<Click>(WIZARD.text, async ({ ack, body, action, client, respond }) => {
+    await ack();
+    const v = parse(action.value);
+    const session = w.get(v.s);
+    const q = w.questions.find((x) => x.id === v.q);
+    if (!session || session.userId !== body.user.id || session.currentQuestion !== v.q || !q) {
+      await respond(ephemeral(buildClosedNote(':warning: That question was already answered, or this wizard is not yours.')));
+      return;
+    }
+    await client.views.open({ trigger_id: body.trigger_id, view: buildTextModal(v.s, q) });
+  });
+
+  app.view(WIZARD.modal, async ({ ack, body, view, client }) => {
+    const meta = JSON.parse(view.private_metadata) as { s: string; q: string };
+    const value = (view.state.values[WIZARD.input.block]?.[WIZARD.input.action]?.value ?? '').trim();
+    const before = w.get(meta.s);
+    const r = w.answer(meta.s, body.user.id, meta.q, value);
+    if (r.kind === 'invalid') {
+      await ack({ response_action: 'errors', errors: { [WIZARD.input.block]: r.message.slice(0, 150) } });
+      return;
+    }
+    await ack();
+    const q = w.questions.find((x) => x.id === meta.q);
+    const collapsed = q ? buildAnswered(q, meta.q === 'doc_text' ? `${value.slice(0, 120)}${value.length > 120 ? '…' : ''}` : value) : undefined;
+    await advance(client, async () => undefined, before?.channelId ?? '', before?.messageTs ?? undefined, collapsed, r);
+  });
+
+  for (const [id, note] of [
+    [WIZARD.back, ':leftwards_arrow_with_hook: Went back.'],
+    [WIZARD.restart, ':arrows_counterclockwise: Started over.'],
+    [WIZARD.cancel, ''],
+  ] as const) {
+    app.action<Click>(id, async ({ ack, body, action, client, respond }) => {
+      await ack();
+      const v = parse(action.value);
+      const r = id === WIZARD.back ? w.back(v.s, body.user.id) : id === WIZARD.restart ? w.restart(v.s, body.user.id) : w.cancel(v.s, body.user.id);
+      await advance(client, respond, body.channel!.id, body.message?.ts, note ? buildClosedNote(note) : undefined, r);
+    });
+  }
+
+  app.action<Click>(WIZARD.confirm, async ({ ack, body, action, client, respond }) => {
+    await ack();
+    const v = parse(action.value);
+    const channel = body.channel!.id;
+    const ts = body.message?.ts;
+    try {
+      const out = await w.confirm(v.s, actorFromAction(body, 'wizard'), async (plan, steps) => {
+        const m = buildProgress(plan, steps, true);
+        if (ts) await client.chat.update({ channel, ts, text: m.text, blocks: m.blocks });
+      });
+      if (out.kind !== 'built') {
+        await respond(ephemeral(buildClosedNote(`:lock: ${out.message}`)));
+        return;
+      }
+      const m = buildResult(out, s.studio);
+      if (ts) await client.chat.update({ channel, ts, text: m.text, blocks: m.blocks });
+      else await client.chat.postMessage({ channel, text: m.text, blocks: m.blocks });
+    } catch (e) {
+      await respond(ephemeral(messageForError(e)));
+    }
+  });
+
+  app.action<Click>(WIZARD.start, async ({ ack, body, client }) => {
+    await ack();
+    await startWizard(client, s, body.user.id);
+  });
+
+  // "set up a pipeline" in a DM with the bot.
+  app.message(/\bset ?up (?:a |the |my )?(?:new )?pipeline\b|搭建.*(?:管道|链路|pipeline)/i, async ({ message, client }) => {
+    const m = message as { channel_type?: string; user?: string; bot_id?: string };
+    if (m.channel_type !== 'im' || !m.user || m.bot_id) return;
+    await startWizard(client, s, m.user);
+  });
+}

@@ -1,0 +1,137 @@
+/** Block Kit for the setup wizard. Every button carries the session id and the question it answers. */
+import type { ModalView } from '@slack/types';
+import type { BuildOutcome } from '../wizard/service.js';
+import type { ExecStep } from '../wizard/execute.js';
+import type { Plan } from '../wizard/plan.js';
+import type { Question } from '../wizard/questions.js';
+import { type Block, type Message, actions, button, codeBlocks, context, divider, esc, fields, finishMessage, header, link, section } from './kit.js';
+import { LIMITS, clip } from './limits.js';
+import type { LinkBuilder } from './replies.js';
+
+export const WIZARD = {
+  start: 'wizard_start',
+  answer: 'wizard_answer',
+  text: 'wizard_text',
+  back: 'wizard_back',
+  restart: 'wizard_restart',
+  cancel: 'wizard_cancel',
+  confirm: 'wizard_confirm',
+  modal: 'wizard_text_modal',
+  input: { block: 'wizard_input', action: 'wizard_input_value' },
+} as const;
+
+const v = (sessionId: string, questionId: string, answer = '') => JSON.stringify({ s: sessionId, q: questionId, a: answer });
+
+function controls(sessionId: string, questionId: string, canGoBack: boolean): Block {
+  const buttons = [];
+  if (canGoBack) buttons.push(button({ text: '◀ Back', actionId: WIZARD.back, value: v(sessionId, questionId) }));
+  buttons.push(button({ text: 'Start over', actionId: WIZARD.restart, value: v(sessionId, questionId) }));
+  buttons.push(button({ text: 'Cancel', actionId: WIZARD.cancel, value: v(sessionId, questionId), confirm: { title: 'Cancel the setup?', text: 'Nothing has been created in Studio yet.', confirm: 'Cancel setup', deny: 'Keep going' } }));
+  return actions(buttons, `wizard_controls_${questionId}`);
+}
+
+export function buildQuestion(sessionId: string, q: Question, answered: { question: Question; answer: string; fromDoc: boolean }[]): Message {
+  const blocks: Block[] = [];
+  const fromDoc = answered.filter((a) => a.fromDoc);
+  if (fromDoc.length) blocks.push(context(`:page_facing_up: From your document: ${fromDoc.map((a) => `${esc(a.question.step)} — ${esc(a.answer)}`).join(' · ')}`));
+  blocks.push(context(`*${esc(q.step)}* · question ${answered.length + 1}`));
+  blocks.push(section(`*${esc(q.question)}*${q.hint ? `\n_${esc(q.hint)}_` : ''}`));
+  if (q.input) {
+    blocks.push(actions([button({ text: q.id === 'doc_text' ? 'Paste it…' : 'Answer…', actionId: WIZARD.text, value: v(sessionId, q.id), style: 'primary' })], `wizard_q_${q.id}`));
+  } else {
+    blocks.push(context(q.options.map((o) => `*${esc(o.label)}* — ${esc(o.description)}`).join('\n')));
+    blocks.push(actions(q.options.map((o) => button({ text: o.label, actionId: `${WIZARD.answer}_${o.id}`, value: v(sessionId, q.id, o.id) })), `wizard_q_${q.id}`));
+  }
+  blocks.push(controls(sessionId, q.id, answered.some((a) => !a.fromDoc)));
+  return finishMessage(q.question, blocks);
+}
+
+/** What an answered question collapses to. */
+export function buildAnswered(q: Question, answer: string): Message {
+  return finishMessage(`${q.step}: ${answer}`, [context(`:white_check_mark: *${esc(q.question)}* ${esc(clip(answer, 200))}`)]);
+}
+
+export function buildClosedNote(text: string): Message {
+  return finishMessage(text, [context(text)]);
+}
+
+export function buildTextModal(sessionId: string, q: Question): ModalView {
+  return {
+    type: 'modal',
+    callback_id: WIZARD.modal,
+    private_metadata: JSON.stringify({ s: sessionId, q: q.id }),
+    title: { type: 'plain_text', text: q.id === 'doc_text' ? 'Requirements' : 'Pipeline setup' },
+    submit: { type: 'plain_text', text: 'Next' },
+    close: { type: 'plain_text', text: 'Back' },
+    blocks: [
+      {
+        type: 'input',
+        block_id: WIZARD.input.block,
+        label: { type: 'plain_text', text: clip(q.question, 2000) },
+        element: { type: 'plain_text_input', action_id: WIZARD.input.action, multiline: q.multiline, max_length: q.multiline ? 3000 : 40 },
+        ...(q.hint ? { hint: { type: 'plain_text', text: clip(q.hint, 2000) } } : {}),
+      },
+    ],
+  };
+}
+
+export function buildPlanMessage(sessionId: string, plan: Plan, summary: Record<string, string>, links?: LinkBuilder): Message {
+  const lines = plan.tasks.map(
+    (t) =>
+      `• *${esc(t.name)}* — ${esc(t.kind)}${t.cron ? `, \`${t.cron}\`` : t.role === 'sync' ? ', runs continuously' : ', no schedule (draft)'}${t.dependsOn.length ? `, after ${t.dependsOn.map((d) => `\`${esc(d)}\``).join(', ')}` : ''}${t.deploy ? ', deployed' : t.role === 'sync' || t.role === 'transform' || t.role === 'dqc' ? ', saved (deploy after the UI step)' : ''}${t.uiSetup ? `\n    :point_right: ${esc(t.uiSetup)}` : ''}`,
+  );
+  const blocks: Block[] = [
+    header(`Plan: ${plan.folder}`),
+    fields(Object.entries(summary).map(([k, val]) => `*${esc(k)}*\n${esc(val)}`)),
+    section(`*Route* ${esc(plan.route.label)} (${esc(plan.route.skill)})\n*Tasks*\n${lines.join('\n')}`),
+    section(`*DWS/ADS* as Dynamic Tables (no scheduled task): ${plan.dynamicTables.map((d) => `\`${esc(d.name)}\` refreshing every ${esc(d.refresh.toLowerCase())}`).join(', ')}`),
+  ];
+  if (plan.notes.length) blocks.push(context(plan.notes.map((n) => `:information_source: ${esc(n)}`).join('\n')));
+  blocks.push(section('*The same with cz-cli*'), ...codeBlocks(plan.cli.join('\n'), 1));
+  blocks.push(
+    actions([
+      button({ text: 'Confirmed, start building', actionId: WIZARD.confirm, value: v(sessionId, 'confirm'), style: 'primary' }),
+      button({ text: 'Need adjustments', actionId: WIZARD.back, value: v(sessionId, 'confirm') }),
+      button({ text: 'Start over', actionId: WIZARD.restart, value: v(sessionId, 'confirm') }),
+      button({ text: 'Cancel', actionId: WIZARD.cancel, value: v(sessionId, 'confirm') }),
+    ]),
+  );
+  void links;
+  return finishMessage(`Plan for ${plan.folder}: ${plan.tasks.length} tasks`, blocks);
+}
+
+const STEP_ICON: Record<ExecStep['status'], string> = { done: ':white_check_mark:', unchanged: ':heavy_minus_sign:', failed: ':x:' };
+
+export function buildProgress(plan: Plan, steps: ExecStep[], running: boolean): Message {
+  const lines = steps.map((s) => `${STEP_ICON[s.status]} ${esc(s.label)}${s.detail ? ` — ${esc(clip(s.detail, 300))}` : ''}`);
+  const left = plan.tasks.length + 1 - steps.length;
+  return finishMessage(`Building ${plan.folder}`, [
+    section(`*Building \`${esc(plan.folder)}\` in Studio*${running && left > 0 ? ` — ${left} step${left > 1 ? 's' : ''} to go` : ''}\n${lines.join('\n')}`.slice(0, LIMITS.sectionText)),
+  ]);
+}
+
+export function buildResult(o: BuildOutcome, links: LinkBuilder): Message {
+  const r = o.result;
+  const blocks: Block[] = [...buildProgress(o.plan, r.steps, false).blocks];
+  if (!r.ok) {
+    blocks.push(section(`:warning: Stopped: ${esc(r.error ?? '')}\nNothing done so far is lost. Fix the cause and press *Confirmed, start building* again: finished steps are skipped.`));
+    return finishMessage(`Building ${o.plan.folder} stopped`, blocks);
+  }
+  const created = r.steps.filter((s) => s.status === 'done').length;
+  blocks.push(section(created ? `:tada: *${esc(o.plan.folder)}* is ready (${r.writes} Studio write${r.writes === 1 ? '' : 's'}, each in the audit log).` : `:white_check_mark: *${esc(o.plan.folder)}* already matches the plan: nothing new was created.`));
+  const ui = o.plan.tasks.filter((t) => t.uiSetup);
+  for (const t of ui) blocks.push(section(`:point_right: *${esc(t.name)}* needs the Studio UI: ${esc(t.uiSetup!)} ${link(links.taskLink(r.taskIds[t.name]!), 'Open it in Studio')}`));
+  const v = o.verification;
+  if (v) {
+    const all = v.review?.folders.flatMap((f) => f.findings) ?? [];
+    const serious = all.filter((f) => f.priority !== 'P2');
+    blocks.push(divider());
+    blocks.push(
+      section(
+        `*Checkpoints*\n${v.missing.length || v.mismatched.length ? `:x: Re-read found ${[...v.missing.map((m) => `missing ${m}`), ...v.mismatched.map((m) => `different ${m}`)].join(', ')}` : ':white_check_mark: Re-read from Studio: every task is there with its schedule and dependencies.'}\n${serious.length ? `:warning: Standards check: ${serious.map((f) => `${f.priority} \`${f.rule}\` ${f.task ?? ''}`).join('; ')}` : `:white_check_mark: Standards check: no P0/P1 findings${all.length ? ` (${all.length} P2 advice)` : ''}.`}`,
+      ),
+    );
+    blocks.push(context('Next, by hand (seed 000 SOP): run 01_ddl_* once and check `SHOW TABLES IN <schema>`; run the sync once and compare row counts; run 03_ddl_dws_ads, then `REFRESH DYNAMIC TABLE` and `SHOW DYNAMIC TABLE REFRESH HISTORY`.'));
+  }
+  return finishMessage(created ? `${o.plan.folder} is ready` : `${o.plan.folder}: nothing new`, blocks);
+}

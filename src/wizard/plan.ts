@@ -1,0 +1,302 @@
+/**
+ * From the wizard's answers to a pipeline plan (pure): seed 000's routing table picks the ingestion
+ * (single-table DI, MULTI_DI, REALTIME, CDC, SQL Pipe, or none), and the folder `<domain>_dw`
+ * gets the "separation of DDL and pipeline" layout:
+ *
+ *   00_sync_<source>_to_<raw>   sync task (cron for batch, continuous for real-time; INTEGRATION VCluster)
+ *   01_ddl_<raw>, 02_ddl_<clean>, 03_ddl_dws_ads   SQL drafts: no cron, no dependencies
+ *   04_transform_<raw>_to_<clean>   cron after the sync, depends on it
+ *   05_dqc_check                cron after 04, depends on 04
+ *   DWS/ADS                     Dynamic Tables (created by 03's DDL), no scheduled task
+ */
+import type { TypeMappings } from '../knowledge/load.js';
+import type { TaskKindKey } from '../studio/enums.js';
+import type { Answers } from './questions.js';
+
+export type RouteId = 'realtime_single' | 'cdc_multi' | 'batch_single' | 'batch_multi' | 'kafka_pipe' | 'kafka_realtime' | 'oss_pipe' | 'oss_batch' | 'internal';
+
+export interface Route {
+  id: RouteId;
+  label: string;
+  /** The skill seed 000's routing table loads for it. */
+  skill: string;
+  syncKind: TaskKindKey | undefined;
+  pipe: boolean;
+}
+
+export const ROUTES: Record<RouteId, Route> = {
+  realtime_single: { id: 'realtime_single', label: 'External database → real-time single-table CDC', skill: 'clickzetta-realtime-sync-pipeline', syncKind: 'REALTIME', pipe: false },
+  cdc_multi: { id: 'cdc_multi', label: 'External database → real-time multi-table/full-database CDC', skill: 'clickzetta-cdc-sync-pipeline', syncKind: 'MULTI_REALTIME', pipe: false },
+  batch_single: { id: 'batch_single', label: 'External database → batch offline, single table', skill: 'clickzetta-batch-sync-pipeline', syncKind: 'DI', pipe: false },
+  batch_multi: { id: 'batch_multi', label: 'External database → batch offline, multi-table', skill: 'clickzetta-batch-sync-pipeline', syncKind: 'MULTI_DI', pipe: false },
+  kafka_pipe: { id: 'kafka_pipe', label: 'Kafka → SQL Pipe (READ_KAFKA)', skill: 'clickzetta-kafka-ingest-pipeline', syncKind: undefined, pipe: true },
+  kafka_realtime: { id: 'kafka_realtime', label: 'Kafka → Studio real-time sync', skill: 'clickzetta-realtime-sync-pipeline', syncKind: 'REALTIME', pipe: false },
+  oss_pipe: { id: 'oss_pipe', label: 'Object storage → SQL Pipe', skill: 'clickzetta-oss-ingest-pipeline', syncKind: undefined, pipe: true },
+  oss_batch: { id: 'oss_batch', label: 'Object storage → Studio batch sync', skill: 'clickzetta-batch-sync-pipeline', syncKind: 'DI', pipe: false },
+  internal: { id: 'internal', label: 'Lakehouse internal ETL layering', skill: 'clickzetta-sql-pipeline-manager', syncKind: undefined, pipe: false },
+};
+
+export function routeOf(a: Answers): Route {
+  switch (a.source) {
+    case 'kafka':
+      return ROUTES[a.kafka_method === 'sql_pipe' ? 'kafka_pipe' : 'kafka_realtime'];
+    case 'object_storage':
+      return ROUTES[a.os_method === 'sql_pipe' ? 'oss_pipe' : 'oss_batch'];
+    case 'internal':
+      return ROUTES.internal;
+    default: // database, and end-to-end / not sure (dw-modeling starts from the database source)
+      if (a.db_freshness === 'realtime') return ROUTES[a.granularity === 'multi' ? 'cdc_multi' : 'realtime_single'];
+      return ROUTES[a.sync_scope === 'mirror' || a.sync_scope === 'merge' ? 'batch_multi' : 'batch_single'];
+  }
+}
+
+export interface PlannedTask {
+  name: string;
+  kind: TaskKindKey;
+  role: 'sync' | 'pipe' | 'ddl' | 'transform' | 'dqc';
+  cron: string | undefined;
+  dependsOn: string[];
+  vcCode: string;
+  content: string;
+  params: { name: string; value: string }[];
+  /** Publish it (scheduled and continuous tasks whose set-up is complete); drafts stay drafts. */
+  deploy: boolean;
+  /** What a person must still configure in the Studio UI. */
+  uiSetup: string | undefined;
+  description: string;
+}
+
+export interface Plan {
+  domain: string;
+  folder: string;
+  route: Route;
+  schemas: { raw: string; clean: string; agg: string };
+  tasks: PlannedTask[];
+  dynamicTables: { name: string; refresh: string }[];
+  notes: string[];
+  cli: string[];
+}
+
+export interface PlanOptions {
+  typeMappings: TypeMappings;
+  /** INTEGRATION VCluster for sync tasks. */
+  syncVc: string;
+  /** General-purpose VCluster for SQL tasks. */
+  etlVc: string;
+}
+
+const LAYERS = {
+  ods_dwd_dws: { raw: 'ods', clean: 'dwd', agg: 'dws' },
+  medallion: { raw: 'bronze', clean: 'silver', agg: 'gold' },
+} as const;
+
+function crons(schedule: string | undefined) {
+  if (schedule === 'hourly') return { sync: '0 0 0-23 * * ? *', etl: '0 20 0-23 * * ? *', dqc: '0 40 0-23 * * ? *' };
+  const h = Math.min(22, Math.max(0, Number(schedule ?? '2')));
+  return { sync: `0 0 ${h} * * ? *`, etl: `0 30 ${h} * * ? *`, dqc: `0 0 ${h + 1} * * ? *` };
+}
+
+function refreshInterval(freshness: string | undefined): string {
+  return freshness === 'second' || freshness === 'minute' ? '5 MINUTE' : freshness === 'hourly' ? '1 HOUR' : '1 DAY';
+}
+
+function sourceName(a: Answers, route: Route): string {
+  if (route.id.startsWith('kafka')) return 'kafka';
+  if (route.id.startsWith('oss')) return 'oss';
+  return a.db_engine ?? 'mysql';
+}
+
+function odsDdl(a: Answers, route: Route, raw: string, tm: TypeMappings): string {
+  if (route.id.startsWith('kafka')) {
+    return `-- ${raw.toUpperCase()}: Kafka messages as they arrive; parse JSON in the transform
+CREATE SCHEMA IF NOT EXISTS ${raw};
+CREATE TABLE IF NOT EXISTS ${raw}.events (
+  message_key STRING, message_value STRING, kafka_timestamp TIMESTAMP, kafka_partition INT, kafka_offset BIGINT
+);`;
+  }
+  if (route.id.startsWith('oss')) {
+    return `-- ${raw.toUpperCase()}: files as loaded; keep broad types
+CREATE SCHEMA IF NOT EXISTS ${raw};
+CREATE TABLE IF NOT EXISTS ${raw}.files_raw (line STRING, file_name STRING, load_date STRING);`;
+  }
+  const src = tm.sources.find((s) => s.id === (a.db_engine ?? 'mysql'));
+  const guidance = (src?.mappings ?? []).map((m) => `--   ${m.source} → ${m.ods}${m.avoid ? ` (not ${m.avoid})` : ''}; DWD: ${m.dwd}`).join('\n');
+  return `-- ${raw.toUpperCase()} layer: broad types so the sync succeeds; convert precisely in the next layer.
+-- ${src?.name ?? 'Source'} → Lakehouse type mapping:
+${guidance}
+CREATE SCHEMA IF NOT EXISTS ${raw};
+CREATE TABLE IF NOT EXISTS ${raw}.orders (
+  order_id   BIGINT,
+  user_id    BIGINT,
+  is_paid    TINYINT,
+  amount     DECIMAL(18, 2),
+  status     STRING,
+  created_at TIMESTAMP
+);`;
+}
+
+export function buildPlan(a: Answers, opts: PlanOptions): Plan {
+  const domain = a.domain ?? 'project';
+  const layers = LAYERS[(a.layering as keyof typeof LAYERS) ?? 'ods_dwd_dws'] ?? LAYERS.ods_dwd_dws;
+  const s = { raw: `${domain}_${layers.raw}`, clean: `${domain}_${layers.clean}`, agg: `${domain}_${layers.agg}` };
+  const route = routeOf(a);
+  const c = crons(a.schedule);
+  const src = sourceName(a, route);
+  const folder = `${domain}_dw`;
+  const tasks: PlannedTask[] = [];
+  const bizdate = [{ name: 'bizdate', value: '$[yyyy-MM-dd-1]' }];
+  const rawTable = route.id.startsWith('kafka') ? 'events' : route.id.startsWith('oss') ? 'files_raw' : 'orders';
+
+  // 00: ingestion.
+  let ingest: PlannedTask | undefined;
+  if (route.syncKind) {
+    const continuous = route.syncKind === 'REALTIME' || route.syncKind === 'MULTI_REALTIME';
+    const needsUi =
+      route.syncKind === 'MULTI_DI'
+        ? 'Choose the source database and tables, the target schema and the column mapping (Sync Objects), then publish.'
+        : continuous
+          ? `Choose the ${src === 'kafka' ? 'Kafka data source and topic, the start offset and the JSONPath computed columns' : 'source data source and tables (CDC)'}, then submit: submitting starts it.`
+          : undefined;
+    const content = {
+      reader: { datasource: `${src}_source`, ...(src === 'kafka' ? { topic: '<topic>' } : src === 'oss' ? { path: 'oss://<bucket>/<prefix>/' } : { database: '<database>', table: 'orders' }) },
+      writer: { datasource: 'lakehouse', schema: s.raw, table: rawTable },
+      ...(continuous ? {} : { mode: a.write_mode === 'append' ? 'APPEND' : 'OVERWRITE' }),
+    };
+    ingest = {
+      name: `00_sync_${src}_to_${layers.raw}`,
+      kind: route.syncKind,
+      role: 'sync',
+      cron: continuous ? undefined : c.sync,
+      dependsOn: [],
+      vcCode: opts.syncVc,
+      content: JSON.stringify(content, null, 2),
+      params: [],
+      deploy: needsUi === undefined,
+      uiSetup: needsUi,
+      description: `${route.label}: ${src} → ${s.raw}.${rawTable}${continuous ? ', runs continuously' : `, ${a.write_mode === 'append' ? 'append' : 'overwrite'}`}`,
+    };
+  } else if (route.pipe) {
+    const pipeSource =
+      src === 'kafka'
+        ? `READ_KAFKA('<bootstrap servers>', '<topic>', '', 'studio_ops_${domain}', '', '', '', '', 'raw', 'raw', 0, MAP())`
+        : `@<volume> (FILE_FORMAT => (TYPE => CSV))`;
+    ingest = {
+      name: `00_pipe_${src}_to_${layers.raw}`,
+      kind: 'SQL',
+      role: 'pipe',
+      cron: undefined,
+      dependsOn: [],
+      vcCode: opts.etlVc,
+      content: `-- SQL Pipe: created once (DDL), then it loads continuously by itself.
+CREATE PIPE IF NOT EXISTS ${s.raw}.${src}_pipe
+  VIRTUAL_CLUSTER = '${opts.etlVc}'
+  ${src === 'kafka' ? "BATCH_INTERVAL_IN_SECONDS = '60'" : "INGEST_MODE = 'LIST_PURGE'"}
+AS COPY INTO ${s.raw}.${rawTable} FROM ${pipeSource};`,
+      params: [],
+      deploy: false,
+      uiSetup: undefined,
+      description: `${route.label}: a pipe created once by hand (a draft, like DDL)`,
+    };
+  }
+  if (ingest) tasks.push(ingest);
+
+  // 01–03: DDL drafts.
+  tasks.push(
+    { name: `01_ddl_${layers.raw}`, kind: 'SQL', role: 'ddl', cron: undefined, dependsOn: [], vcCode: opts.etlVc, content: odsDdl(a, route, s.raw, opts.typeMappings), params: [], deploy: false, uiSetup: undefined, description: `${layers.raw.toUpperCase()} tables (draft, run once by hand)` },
+    {
+      name: `02_ddl_${layers.clean}`,
+      kind: 'SQL',
+      role: 'ddl',
+      cron: undefined,
+      dependsOn: [],
+      vcCode: opts.etlVc,
+      content: `CREATE SCHEMA IF NOT EXISTS ${s.clean};
+CREATE TABLE IF NOT EXISTS ${s.clean}.orders_detail (
+  order_id BIGINT, user_id BIGINT, is_paid BOOLEAN, amount DECIMAL(18, 2), status STRING, created_at TIMESTAMP, dt STRING
+) PARTITIONED BY (dt);`,
+      params: [],
+      deploy: false,
+      uiSetup: undefined,
+      description: `${layers.clean.toUpperCase()} tables (draft)`,
+    },
+    {
+      name: '03_ddl_dws_ads',
+      kind: 'SQL',
+      role: 'ddl',
+      cron: undefined,
+      dependsOn: [],
+      vcCode: opts.etlVc,
+      content: `-- ${layers.agg.toUpperCase()}: Dynamic Tables refresh themselves; no scheduled task.
+CREATE SCHEMA IF NOT EXISTS ${s.agg};
+CREATE OR REPLACE DYNAMIC TABLE ${s.agg}.sales_daily
+  REFRESH INTERVAL ${refreshInterval(a.freshness)} VCLUSTER ${opts.etlVc}
+AS SELECT dt, COUNT(*) AS orders, SUM(amount) AS gmv, COUNT(DISTINCT user_id) AS buyers
+   FROM ${s.clean}.orders_detail
+   GROUP BY dt;`,
+      params: [],
+      deploy: false,
+      uiSetup: undefined,
+      description: `${layers.agg.toUpperCase()} Dynamic Tables (draft; run once, then REFRESH DYNAMIC TABLE)`,
+    },
+  );
+
+  // 04–05: scheduled transform and check, after the sync.
+  const ingestDeployed = !ingest || ingest.role !== 'sync' || ingest.deploy;
+  const transformDeps = ingest?.role === 'sync' ? [ingest.name] : [];
+  tasks.push(
+    {
+      name: `04_transform_${layers.raw}_to_${layers.clean}`,
+      kind: 'SQL',
+      role: 'transform',
+      cron: c.etl,
+      dependsOn: transformDeps,
+      vcCode: opts.etlVc,
+      params: bizdate,
+      content: route.id.startsWith('kafka')
+        ? `INSERT OVERWRITE TABLE ${s.clean}.orders_detail PARTITION (dt = '\${bizdate}')
+SELECT CAST(get_json_object(message_value, '$.order_id') AS BIGINT), CAST(get_json_object(message_value, '$.user_id') AS BIGINT),
+       CAST(get_json_object(message_value, '$.is_paid') AS BOOLEAN), CAST(get_json_object(message_value, '$.amount') AS DECIMAL(18, 2)),
+       get_json_object(message_value, '$.status'), kafka_timestamp
+FROM ${s.raw}.events WHERE DATE(kafka_timestamp) = '\${bizdate}';`
+        : `INSERT OVERWRITE TABLE ${s.clean}.orders_detail PARTITION (dt = '\${bizdate}')
+SELECT o.order_id, o.user_id, CAST(o.is_paid AS BOOLEAN) AS is_paid, o.amount, o.status, o.created_at
+FROM ${s.raw}.${rawTable} o
+WHERE DATE(o.created_at) = '\${bizdate}';`,
+      deploy: ingestDeployed,
+      uiSetup: undefined,
+      description: `${layers.raw.toUpperCase()} → ${layers.clean.toUpperCase()} cleaning${transformDeps.length ? `, after ${transformDeps[0]}` : ''}`,
+    },
+    {
+      name: '05_dqc_check',
+      kind: 'SQL',
+      role: 'dqc',
+      cron: c.dqc,
+      dependsOn: [`04_transform_${layers.raw}_to_${layers.clean}`],
+      vcCode: opts.etlVc,
+      params: bizdate,
+      content: `-- Data quality: rows exist and key columns are filled for the business date
+SELECT assert_true(COUNT(*) > 0, 'no rows for \${bizdate}'),
+       assert_true(AVG(CASE WHEN user_id IS NULL THEN 1 ELSE 0 END) < 0.01, 'user_id null rate over 1%')
+FROM ${s.clean}.orders_detail WHERE dt = '\${bizdate}';`,
+      deploy: ingestDeployed,
+      uiSetup: undefined,
+      description: 'Row count and NULL-rate checks, after the transform',
+    },
+  );
+
+  const notes: string[] = [];
+  if (ingest?.uiSetup) notes.push(`${ingest.name} needs the Studio UI: ${ingest.uiSetup} 04 and 05 are deployed once it is.`);
+  if (route.pipe) notes.push(`${ingest!.name} is a pipe: run its DDL once by hand; it then loads continuously. 04 does not depend on it (a pipe has no runs to wait for).`);
+  if (route.id === 'internal') notes.push('No ingestion task: 04 reads tables filled elsewhere. Add the task that fills them as 04\'s upstream dependency.');
+  if (a.source === 'unsure') notes.push('Explore first (seed 000, Step 1): SHOW SCHEMAS; SHOW TABLES IN <schema>; SELECT * FROM <schema>.<table> LIMIT 5; cz-cli datasource list.');
+
+  const cli = [`cz-cli task folder create ${folder}`];
+  for (const t of tasks) {
+    cli.push(`cz-cli task create "${t.name}" --type ${t.kind === 'DI' ? 'SINGLE_DI' : t.kind} --folder ${folder}`);
+    if (t.role !== 'sync') cli.push(`cz-cli task save-content ${t.name} --file ${t.name}.sql`);
+    if (t.cron) cli.push(`cz-cli task save-cron ${t.name} --cron '${t.cron}'`);
+    if (t.dependsOn.length) cli.push(`cz-cli task save-config ${t.name} --vcluster ${t.vcCode} --deps replace --dep-tasks '${JSON.stringify(t.dependsOn.map((d) => ({ taskName: d })))}'`);
+    if (t.deploy) cli.push(`cz-cli task deploy ${t.name} -y`);
+  }
+  return { domain, folder, route, schemas: s, tasks, dynamicTables: [{ name: `${s.agg}.sales_daily`, refresh: refreshInterval(a.freshness) }], notes, cli };
+}

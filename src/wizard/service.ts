@@ -1,0 +1,175 @@
+/**
+ * The setup wizard's state machine over stored sessions (Slack-free): start, answer, back,
+ * start over, cancel, and confirm (authorised, audited, idempotent execution + verification).
+ */
+import type { Knowledge } from '../knowledge/load.js';
+import type { Actor, OperationsService } from '../ops/operations.js';
+import { type ReviewReport, integrationVcPredicate, reviewWorkspace } from '../review/index.js';
+import type { WizardSession, WizardStore } from '../store/wizard.js';
+import type { StudioClient } from '../studio/client.js';
+import { extractFromDocument } from './document.js';
+import { type ExecResult, type ExecStep, type Verification, executePlan, verifyPlan } from './execute.js';
+import { type Plan, buildPlan } from './plan.js';
+import { type Question, nextQuestion, optionLabel, pruneAnswers, textProblem } from './questions.js';
+
+export type WizardView =
+  | { kind: 'question'; session: WizardSession; question: Question; answered: { question: Question; answer: string; fromDoc: boolean }[] }
+  | { kind: 'plan'; session: WizardSession; plan: Plan }
+  | { kind: 'cancelled'; session: WizardSession };
+
+export type AnswerResult = WizardView | { kind: 'invalid'; message: string } | { kind: 'stale'; message: string };
+
+export interface BuildOutcome {
+  kind: 'built';
+  plan: Plan;
+  result: ExecResult;
+  verification: Verification | undefined;
+}
+
+export class WizardService {
+  get questions(): Question[] {
+    return this.d.questions;
+  }
+
+  constructor(
+    private readonly d: {
+      store: WizardStore;
+      questions: Question[];
+      knowledge: Knowledge;
+      studio: StudioClient;
+      operations: OperationsService;
+      syncVc: string;
+      etlVc: string;
+      integrationVClusters: string[] | undefined;
+    },
+  ) {}
+
+  private view(s: WizardSession): WizardView {
+    if (s.status === 'cancelled') return { kind: 'cancelled', session: s };
+    const q = nextQuestion(this.d.questions, s.answers);
+    if (!q) {
+      const session = s.status === 'confirming' ? s : this.d.store.update(s.id, { status: 'confirming', currentQuestion: null });
+      return { kind: 'plan', session, plan: this.plan(session) };
+    }
+    const session = s.currentQuestion === q.id && s.status === 'asking' ? s : this.d.store.update(s.id, { status: 'asking', currentQuestion: q.id });
+    const answered = s.history
+      .map((id) => this.d.questions.find((x) => x.id === id))
+      .filter((x): x is Question => x !== undefined && s.answers[x.id] !== undefined)
+      .map((x) => ({ question: x, answer: x.input ? s.answers[x.id]!.slice(0, 80) : optionLabel(x, s.answers[x.id]), fromDoc: s.fromDoc.includes(x.id) }));
+    return { kind: 'question', session, question: q, answered };
+  }
+
+  plan(s: WizardSession): Plan {
+    return buildPlan(s.answers, { typeMappings: this.d.knowledge.typeMappings, syncVc: this.d.syncVc, etlVc: this.d.etlVc });
+  }
+
+  start(userId: string, channelId: string): WizardView {
+    return this.view(this.d.store.start(userId, channelId));
+  }
+
+  get(sessionId: string): WizardSession | undefined {
+    return this.d.store.get(sessionId);
+  }
+
+  setMessage(sessionId: string, ts: string): void {
+    this.d.store.update(sessionId, { messageTs: ts });
+  }
+
+  private live(sessionId: string, userId: string): WizardSession | { kind: 'stale'; message: string } {
+    const s = this.d.store.get(sessionId);
+    if (!s || s.userId !== userId) return { kind: 'stale', message: 'This wizard belongs to someone else, or is gone. Start your own with `/cz setup`.' };
+    if (s.status === 'expired') return { kind: 'stale', message: 'This wizard expired after a day without answers. Start again with `/cz setup`.' };
+    if (s.status === 'cancelled') return { kind: 'stale', message: 'This wizard was cancelled. Start again with `/cz setup`.' };
+    return s;
+  }
+
+  /** Answer the current question (a stale click on an older question is refused). */
+  answer(sessionId: string, userId: string, questionId: string, value: string): AnswerResult {
+    const s = this.live(sessionId, userId);
+    if ('kind' in s) return s;
+    if (s.status !== 'asking' || s.currentQuestion !== questionId) return { kind: 'stale', message: 'That question was already answered. Use *Back* on the current question to change an answer.' };
+    const q = this.d.questions.find((x) => x.id === questionId)!;
+    if (q.input) {
+      const problem = textProblem(q, value);
+      if (problem) return { kind: 'invalid', message: problem };
+    } else if (!q.options.some((o) => o.id === value)) return { kind: 'invalid', message: `"${value}" is not one of the options.` };
+    let answers = { ...s.answers, [questionId]: value.trim() };
+    const history = [...s.history, questionId];
+    const fromDoc = [...s.fromDoc];
+    if (questionId === 'doc_text') {
+      // Step 0: whatever the document answers is skipped (and shown as "from your document").
+      for (const [k, v] of Object.entries(extractFromDocument(value))) {
+        if (answers[k] === undefined) {
+          answers[k] = v;
+          fromDoc.push(k);
+          history.push(k);
+        }
+      }
+    }
+    answers = pruneAnswers(this.d.questions, answers);
+    return this.view(this.d.store.update(s.id, { answers, history: history.filter((h) => answers[h] !== undefined), fromDoc }));
+  }
+
+  /** Undo the last answer (and everything the document filled with it). */
+  back(sessionId: string, userId: string): AnswerResult {
+    const s = this.live(sessionId, userId);
+    if ('kind' in s) return s;
+    if (s.status === 'executing') return { kind: 'stale', message: 'The pipeline is being built; wait for it to finish.' };
+    const history = [...s.history];
+    let last = history.pop();
+    while (last && s.fromDoc.includes(last)) last = history.pop(); // skip what the document answered
+    if (!last) return this.view(this.d.store.update(s.id, { status: 'asking' }));
+    const answers = { ...s.answers };
+    delete answers[last];
+    if (last === 'doc_text') for (const k of s.fromDoc) delete answers[k];
+    const kept = pruneAnswers(this.d.questions, answers);
+    return this.view(this.d.store.update(s.id, { status: 'asking', answers: kept, history: history.filter((h) => kept[h] !== undefined), fromDoc: last === 'doc_text' ? [] : s.fromDoc }));
+  }
+
+  restart(sessionId: string, userId: string): AnswerResult {
+    const s = this.live(sessionId, userId);
+    if ('kind' in s) return s;
+    return this.view(this.d.store.update(s.id, { status: 'asking', answers: {}, history: [], fromDoc: [], currentQuestion: null }));
+  }
+
+  cancel(sessionId: string, userId: string): AnswerResult {
+    const s = this.live(sessionId, userId);
+    if ('kind' in s) return s;
+    return this.view(this.d.store.update(s.id, { status: 'cancelled' }));
+  }
+
+  /**
+   * Confirm: the clicking user needs operator rights on the new folder. Building is idempotent;
+   * a second Confirm re-checks and creates nothing new. Concurrent clicks build once.
+   */
+  async confirm(sessionId: string, actor: Actor, onProgress: (plan: Plan, steps: ExecStep[]) => void | Promise<void>): Promise<BuildOutcome | { kind: 'refused'; message: string } | { kind: 'stale'; message: string }> {
+    const s = this.live(sessionId, actor.userId);
+    if ('kind' in s) return s;
+    if (s.status === 'asking') return { kind: 'stale', message: 'Answer the remaining questions first.' };
+    if (s.status === 'executing') return { kind: 'stale', message: 'The pipeline is already being built; progress is shown above.' };
+    const plan = this.plan(s);
+    const role = await this.d.operations.roleOf(actor, { folder: plan.folder });
+    if (role === 'viewer') {
+      const r = this.d.operations.refuse(actor, 'setup', `folder:${plan.folder}`, { route: plan.route.id }, { kind: 'refused', reason: 'permission', message: `Creating \`${plan.folder}\` in Studio needs *operator*; you are a viewer there.` });
+      return { kind: 'refused', message: r.message };
+    }
+    const previous = s.status;
+    this.d.store.update(s.id, { status: 'executing' });
+    try {
+      const result = await executePlan(this.d.studio, plan, {
+        write: (what, fn) => this.d.operations.auditedWrite({ ...actor, source: 'wizard' }, what, fn),
+        onProgress: (steps) => onProgress(plan, steps),
+      });
+      const verification = result.ok ? await verifyPlan(this.d.studio, plan, (folder) => this.review(folder)) : undefined;
+      this.d.store.update(s.id, { status: result.ok ? 'done' : 'confirming', progress: { steps: result.steps, ok: result.ok } });
+      return { kind: 'built', plan, result, verification };
+    } catch (e) {
+      this.d.store.update(s.id, { status: previous === 'done' ? 'done' : 'confirming' });
+      throw e;
+    }
+  }
+
+  review(folder: string): Promise<ReviewReport> {
+    return reviewWorkspace(this.d.studio, folder, { isIntegrationVc: integrationVcPredicate(this.d.integrationVClusters) });
+  }
+}

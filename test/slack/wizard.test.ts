@@ -1,0 +1,187 @@
+/**
+ * The setup wizard end to end through signed interactions: /cz setup → every question (with Back,
+ * a rejected name and a bot restart in the middle) → plan → Confirm builds the folder in the
+ * sandbox → a second Confirm creates nothing new.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BotHarness, USERS, startBotHarness } from '../helpers/bot.js';
+import { type ApiCall, visibleText } from '../helpers/fake-slack.js';
+
+let b: BotHarness;
+beforeAll(async () => {
+  b = await startBotHarness();
+});
+afterAll(async () => {
+  expect(b.slack.violations).toEqual([]);
+  await b.close();
+});
+
+const DM = `D${USERS.admin}`;
+const WRITES = ['/ide-admin/v1/dataFolder/add', '/ide-admin/v1/dataFile/addAndReturnId', '/ide-admin/v1/dataFileConfiguration/saveDataFileConfiguration', '/ide-admin/v1/dataFile/submit'];
+const writes = () => b.sb.journal.filter((e) => WRITES.includes(e.path)).length;
+
+type El = { action_id: string; value?: string };
+const elements = (c: ApiCall) => (c.args.blocks as { elements?: El[] }[]).flatMap((x) => x.elements ?? []);
+
+/** The newest message in the DM, and its buttons. */
+async function current(after: number): Promise<{ call: ApiCall; text: string; button(prefix: string): El }> {
+  const call = await b.slack.waitForCall('chat.postMessage', after);
+  return {
+    call,
+    text: visibleText(call.args),
+    button: (prefix) => {
+      const el = elements(call).find((e) => e.action_id?.startsWith(prefix));
+      if (!el) throw new Error(`no ${prefix} in ${visibleText(call.args).slice(0, 200)}`);
+      return el;
+    },
+  };
+}
+
+const posted = () => b.slack.callsOf('chat.postMessage').length;
+
+async function choose(option: string): Promise<Awaited<ReturnType<typeof current>>> {
+  const before = posted();
+  const q = await current(before - 1);
+  const el = q.button(`wizard_answer_${option}`);
+  await b.click(el.action_id, el.value!, USERS.admin, { channel: DM, messageTs: String(q.call.args.ts ?? '1'), ephemeral: false });
+  return current(before);
+}
+
+async function typeAnswer(value: string): Promise<{ status: number; body: string }> {
+  const q = await current(posted() - 1);
+  const el = q.button('wizard_text');
+  const opens = b.slack.callsOf('views.open').length;
+  await b.click(el.action_id, el.value!, USERS.admin, { channel: DM, ephemeral: false });
+  const modal = (await b.slack.waitForCall('views.open', opens)).args.view as Record<string, unknown>;
+  return b.submitView({ ...modal, id: 'VWIZ', state: { values: { wizard_input: { wizard_input_value: { type: 'plain_text_input', value } } } } }, USERS.admin);
+}
+
+describe('setup wizard', () => {
+  it('runs from /cz setup to a built folder, with Back, validation, a restart, and an idempotent second Confirm', async () => {
+    const r = await b.command('setup', USERS.admin);
+    expect(visibleText(await b.answer(r.responseId))).toContain(`The pipeline wizard is waiting in your DM with me (<#${DM}>)`);
+    expect(b.slack.callsOf('conversations.open').at(-1)!.args.users).toBe(USERS.admin);
+    let q = await current(posted() - 1);
+    expect(q.text).toContain('do you have a requirements document');
+
+    q = await choose('no');
+    expect(q.text).toContain('What business scenario does this pipeline serve?');
+    // The answered question collapsed to one line.
+    expect(visibleText(b.slack.callsOf('chat.update').at(-1)!.args)).toContain("No, I'll describe verbally");
+    q = await choose('bi');
+    q = await choose('analysts');
+    expect(q.text).toContain('Data freshness requirements?');
+
+    // Back: the consumers question comes again, and a different answer sticks.
+    const before = posted();
+    const back = q.button('wizard_back');
+    await b.click(back.action_id, back.value!, USERS.admin, { channel: DM, ephemeral: false });
+    q = await current(before);
+    expect(q.text).toContain('Who are the data consumers?');
+    q = await choose('bi_tools');
+    q = await choose('t1');
+    q = await choose('database');
+    expect(q.text).toContain('What is the data source type?');
+
+    // A restart of the bot in the middle: the next click resumes from SQLite.
+    await b.restart();
+    q = await choose('mysql');
+    expect(q.text).toContain('Sync freshness?');
+    q = await choose('batch');
+    q = await choose('single');
+    q = await choose('overwrite');
+    expect(q.text).toContain('Project / business domain name?');
+
+    const bad = await typeAnswer('Shop-1');
+    expect(JSON.parse(bad.body)).toMatchObject({ response_action: 'errors', errors: { wizard_input: expect.stringContaining('lower case letters') } });
+    const beforeName = posted();
+    expect((await typeAnswer('shop')).status).toBe(200);
+    q = await current(beforeName);
+    expect(q.text).toContain('Layering structure?');
+    q = await choose('ods_dwd_dws');
+    q = await choose('02');
+
+    // The plan (seed 000 step 3), with the cz-cli equivalent.
+    expect(q.text).toContain('Plan: shop_dw');
+    expect(q.text).toContain('00_sync_mysql_to_ods* — DI, `0 0 2 * * ? *`');
+    expect(q.text).toContain('04_transform_ods_to_dwd* — SQL, `0 30 2 * * ? *`, after `00_sync_mysql_to_ods`');
+    expect(q.text).toContain('01_ddl_ods* — SQL, no schedule (draft)');
+    expect(q.text).toContain('cz-cli task folder create shop_dw');
+    expect(writes()).toBe(0);
+
+    const confirm = q.button('wizard_confirm');
+    const updates = b.slack.callsOf('chat.update').length;
+    await b.click(confirm.action_id, confirm.value!, USERS.admin, { channel: DM, messageTs: '1700000999.000100', ephemeral: false });
+    const done = await waitForUpdate(updates, 'is ready');
+    expect(done).toContain('Re-read from Studio: every task is there');
+    expect(done).toContain('Standards check: no P0/P1 findings');
+    const progress = b.slack.callsOf('chat.update').slice(updates).map((c) => visibleText(c.args));
+    expect(progress.some((p) => p.includes('steps to go'))).toBe(true); // updated step by step
+
+    // What Studio holds.
+    const folder = b.sb.store.folders().find((f) => f.name === 'shop_dw')!;
+    const tasks = b.sb.store.tasks().filter((t) => t.folder_id === folder.id);
+    const byName = Object.fromEntries(tasks.map((t) => [t.name, t]));
+    expect(Object.keys(byName).sort()).toEqual(['00_sync_mysql_to_ods', '01_ddl_ods', '02_ddl_dwd', '03_ddl_dws_ads', '04_transform_ods_to_dwd', '05_dqc_check']);
+    expect(byName['00_sync_mysql_to_ods']).toMatchObject({ file_type: 1, cron: '0 0 2 * * ? *', vc_code: 'sync_vc', task_status: 1 });
+    for (const ddl of ['01_ddl_ods', '02_ddl_dwd', '03_ddl_dws_ads']) expect(byName[ddl]).toMatchObject({ cron: null, deps_json: '[]', task_status: null });
+    expect(byName['01_ddl_ods']!.content).toContain('BIT(1) → TINYINT (not BOOLEAN); DWD: CAST(col AS BOOLEAN)');
+    expect(JSON.parse(byName['04_transform_ods_to_dwd']!.deps_json)).toEqual([{ taskId: byName['00_sync_mysql_to_ods']!.id, taskName: '00_sync_mysql_to_ods' }]);
+    expect(JSON.parse(byName['05_dqc_check']!.deps_json)[0].taskName).toBe('04_transform_ods_to_dwd');
+    expect(byName['05_dqc_check']).toMatchObject({ cron: '0 0 3 * * ? *', task_status: 1 });
+    const audited = b.bot.services.audit.query({ actorId: USERS.admin, limit: 200 }).filter((x) => x.source === 'wizard');
+    expect(audited.filter((x) => x.outcome === 'succeeded').length).toBe(writes());
+    expect(new Set(audited.map((x) => x.action))).toEqual(new Set(['create_folder', 'create_task', 'save_content', 'save_schedule', 'deploy']));
+
+    // A second Confirm re-checks and creates nothing new.
+    const writesBefore = writes();
+    const again = b.slack.callsOf('chat.update').length;
+    await b.click(confirm.action_id, confirm.value!, USERS.admin, { channel: DM, messageTs: '1700000999.000100', ephemeral: false });
+    expect(await waitForUpdate(again, 'nothing new was created')).toContain('already matches the plan');
+    expect(writes()).toBe(writesBefore);
+    expect(b.sb.store.folders().filter((f) => f.name === 'shop_dw')).toHaveLength(1);
+  }, 30_000);
+
+  it('nobody can click someone else’s wizard, and a viewer cannot build', async () => {
+    const r = await b.command('setup', USERS.viewer);
+    await b.answer(r.responseId);
+    const q = await current(posted() - 1);
+    const el = q.button('wizard_answer_no');
+    const stranger = await b.click(el.action_id, el.value!, USERS.operator, { channel: `D${USERS.viewer}`, ephemeral: false });
+    expect(visibleText(await b.answer(stranger.responseId))).toContain('belongs to someone else');
+    // The viewer's own, complete wizard: Confirm is refused and audited; nothing is written.
+    const w = b.bot.services.wizard;
+    const sessionId = JSON.parse(el.value!).s as string;
+    for (const [k, v] of Object.entries({ has_doc: 'no', scenario: 'bi', consumers: 'analysts', freshness: 't1', source: 'internal', domain: 'viewers', layering: 'ods_dwd_dws', schedule: '02' })) {
+      const cur = w.get(sessionId)!;
+      expect(cur.currentQuestion).toBe(k);
+      w.answer(sessionId, USERS.viewer, k, v);
+    }
+    const before = writes();
+    const out = await w.confirm(sessionId, { userId: USERS.viewer, source: 'wizard' }, () => undefined);
+    expect(out).toMatchObject({ kind: 'refused', message: expect.stringContaining('needs *operator*') });
+    expect(writes()).toBe(before);
+    expect(b.bot.services.audit.query({ actorId: USERS.viewer, action: 'setup', limit: 1 })[0]!.outcome).toBe('refused');
+  });
+
+  it('a pasted requirements document answers the questions it can', async () => {
+    const r = await b.command('setup', USERS.admin);
+    await b.answer(r.responseId);
+    await choose('yes');
+    const before = posted();
+    await typeAnswer('PRD: sales dashboards in Superset for the ops team, from our PostgreSQL crm database, refreshed daily (T+1). Project name: crm.');
+    const q = await current(before);
+    expect(q.text).toContain('From your document:');
+    expect(q.text).toContain('What is the sync scope?'); // scenario, consumers, freshness, source, engine, sync freshness came from the document
+  });
+});
+
+async function waitForUpdate(after: number, needle: string): Promise<string> {
+  const end = Date.now() + 10_000;
+  for (;;) {
+    const hit = b.slack.callsOf('chat.update').slice(after).map((c) => visibleText(c.args)).find((t) => t.includes(needle));
+    if (hit) return hit;
+    if (Date.now() > end) throw new Error(`no update containing "${needle}"; last: ${b.slack.callsOf('chat.update').slice(after).map((c) => visibleText(c.args)).at(-1)?.slice(0, 400)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

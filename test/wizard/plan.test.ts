@@ -1,0 +1,120 @@
+/** The plan builder over every route of seed 000's routing table, checked against the seed's rules and the review. */
+import { describe, expect, it } from 'vitest';
+import { loadKnowledge } from '../../src/knowledge/load.js';
+import { integrationVcPredicate } from '../../src/review/index.js';
+import { type ReviewTask, reviewTasks } from '../../src/review/rules.js';
+import { taskKindByKey } from '../../src/studio/enums.js';
+import { extractFromDocument } from '../../src/wizard/document.js';
+import { type Plan, type RouteId, buildPlan, routeOf } from '../../src/wizard/plan.js';
+import { type Answers, loadWizardQuestions, nextQuestion, pruneAnswers } from '../../src/wizard/questions.js';
+import { nextStudioFireTimes } from '../../src/cron/studio-cron.js';
+
+const knowledge = loadKnowledge();
+const opts = { typeMappings: knowledge.typeMappings, syncVc: 'sync_vc', etlVc: 'default' };
+const base: Answers = { has_doc: 'no', scenario: 'bi', consumers: 'analysts', freshness: 't1', domain: 'shop', layering: 'ods_dwd_dws', schedule: '02' };
+
+const ROUTE_ANSWERS: [RouteId, Answers][] = [
+  ['batch_single', { source: 'database', db_engine: 'mysql', db_freshness: 'batch', sync_scope: 'single', write_mode: 'overwrite' }],
+  ['batch_multi', { source: 'database', db_engine: 'postgresql', db_freshness: 'batch', sync_scope: 'mirror', write_mode: 'overwrite' }],
+  ['batch_multi', { source: 'database', db_engine: 'sqlserver', db_freshness: 'batch', sync_scope: 'merge', write_mode: 'append' }],
+  ['realtime_single', { source: 'database', db_engine: 'mysql', db_freshness: 'realtime', granularity: 'single', freshness: 'second' }],
+  ['cdc_multi', { source: 'database', db_engine: 'mysql', db_freshness: 'realtime', granularity: 'multi', freshness: 'second' }],
+  ['kafka_pipe', { source: 'kafka', kafka_method: 'sql_pipe', freshness: 'minute' }],
+  ['kafka_realtime', { source: 'kafka', kafka_method: 'realtime_sync', freshness: 'minute' }],
+  ['oss_pipe', { source: 'object_storage', os_method: 'sql_pipe' }],
+  ['oss_batch', { source: 'object_storage', os_method: 'batch_sync', schedule: 'hourly' }],
+  ['internal', { source: 'internal' }],
+  ['batch_single', { source: 'end_to_end', db_engine: 'mysql', db_freshness: 'batch', sync_scope: 'single', write_mode: 'overwrite', layering: 'medallion' }],
+  ['batch_single', { source: 'unsure', db_engine: 'mysql', db_freshness: 'batch', sync_scope: 'single', write_mode: 'overwrite' }],
+];
+
+function asReview(plan: Plan): ReviewTask[] {
+  const ids = new Map(plan.tasks.map((t, i) => [t.name, i + 1]));
+  return plan.tasks.map((t, i) => ({
+    id: i + 1,
+    name: t.name,
+    folder: plan.folder,
+    kind: taskKindByKey(t.kind),
+    content: t.kind === 'MULTI_DI' ? t.content : t.content,
+    cron: t.cron,
+    deps: t.dependsOn.map((d) => ({ taskId: ids.get(d)!, taskName: d })),
+    online: t.deploy,
+    vcCode: t.vcCode,
+  }));
+}
+
+const firstFire = (cron: string) => nextStudioFireTimes(cron, Date.UTC(2026, 0, 5) - 1, 1)[0]!;
+
+describe.each(ROUTE_ANSWERS)('route %s', (route, extra) => {
+  const answers = { ...base, ...extra };
+  const plan = buildPlan(answers, opts);
+
+  it('is the route of seed 000\'s table', () => {
+    expect(routeOf(answers).id).toBe(route);
+    expect(plan.folder).toBe('shop_dw');
+  });
+
+  it('keeps DDL (and pipes) as drafts with no cron and no dependencies, out of every chain', () => {
+    const drafts = plan.tasks.filter((t) => t.role === 'ddl' || t.role === 'pipe');
+    expect(drafts.map((t) => t.name)).toEqual(expect.arrayContaining(['03_ddl_dws_ads']));
+    for (const t of drafts) expect([t.cron, t.dependsOn, t.deploy]).toEqual([undefined, [], false]);
+    for (const t of plan.tasks) for (const d of t.dependsOn) expect(drafts.map((x) => x.name)).not.toContain(d);
+  });
+
+  it('makes the transform depend on the sync and the check on the transform, each scheduled after its upstream', () => {
+    const sync = plan.tasks.find((t) => t.role === 'sync');
+    const etl = plan.tasks.find((t) => t.role === 'transform')!;
+    const dqc = plan.tasks.find((t) => t.role === 'dqc')!;
+    expect(etl.dependsOn).toEqual(sync ? [sync.name] : []);
+    expect(dqc.dependsOn).toEqual([etl.name]);
+    if (sync?.cron) expect(firstFire(etl.cron!)).toBeGreaterThan(firstFire(sync.cron));
+    expect(firstFire(dqc.cron!)).toBeGreaterThan(firstFire(etl.cron!));
+  });
+
+  it('puts sync tasks on the INTEGRATION VCluster; continuous ones have no cron; DWS/ADS has no scheduled task', () => {
+    for (const t of plan.tasks.filter((x) => x.role === 'sync')) {
+      expect(t.vcCode).toBe('sync_vc');
+      expect(t.cron === undefined).toBe(t.kind === 'REALTIME' || t.kind === 'MULTI_REALTIME');
+    }
+    expect(plan.tasks.filter((t) => t.cron && /_(?:dws|gold)\./.test(t.content) && /insert/i.test(t.content))).toEqual([]);
+    expect(plan.dynamicTables).toHaveLength(1);
+    expect(plan.tasks.map((t) => t.name.slice(0, 3))).toEqual([...(plan.tasks[0]!.name.startsWith('00') ? ['00_'] : []), '01_', '02_', '03_', '04_', '05_']);
+  });
+
+  it('passes the standards review (the internal route only lacks the upstream it says to add)', () => {
+    const findings = reviewTasks(plan.folder, asReview(plan), asReview(plan), { isIntegrationVc: integrationVcPredicate(undefined) }).filter((f) => f.priority !== 'P2');
+    const expected = route === 'internal' ? ['etl-without-upstream'] : route === 'batch_multi' ? ['multi-di-mapping'] : [];
+    expect(findings.map((f) => f.rule)).toEqual(expected);
+  });
+
+  it('says what needs the Studio UI, and gives the cz-cli commands', () => {
+    const ui = plan.tasks.filter((t) => t.uiSetup);
+    expect(ui.map((t) => t.kind)).toEqual(['MULTI_DI', 'REALTIME', 'MULTI_REALTIME'].includes(plan.tasks[0]!.kind) ? [plan.tasks[0]!.kind] : []);
+    expect(plan.cli[0]).toBe('cz-cli task folder create shop_dw');
+    expect(plan.cli.some((c) => c.startsWith('cz-cli task save-cron 04_transform'))).toBe(true);
+  });
+});
+
+describe('questions and the requirements document', () => {
+  const questions = loadWizardQuestions();
+
+  it('asks follow-ups only where seed 000 does, and forgets answers that no longer apply', () => {
+    const seen: string[] = [];
+    const a: Answers = {};
+    const script: Answers = { has_doc: 'no', scenario: 'bi', consumers: 'bi_tools', freshness: 't1', source: 'database', db_engine: 'mysql', db_freshness: 'batch', sync_scope: 'single', write_mode: 'overwrite', domain: 'shop', layering: 'ods_dwd_dws', schedule: '02' };
+    for (let q = nextQuestion(questions, a); q; q = nextQuestion(questions, a)) {
+      seen.push(q.id);
+      a[q.id] = script[q.id]!;
+    }
+    expect(seen).toEqual(['has_doc', 'scenario', 'consumers', 'freshness', 'source', 'db_engine', 'db_freshness', 'sync_scope', 'write_mode', 'domain', 'layering', 'schedule']);
+    expect(pruneAnswers(questions, { ...a, source: 'kafka' })).not.toHaveProperty('sync_scope');
+    expect(nextQuestion(questions, pruneAnswers(questions, { ...a, source: 'kafka' }))!.id).toBe('kafka_method');
+  });
+
+  it('reads scenario, consumers, freshness, source and project name from a pasted document', () => {
+    const doc = `PRD: ecommerce dashboards for the sales team (Superset). Data from our MySQL orders database,
+refreshed daily (T+1). Project name: ecommerce. Target folder ecommerce_dw.`;
+    expect(extractFromDocument(doc)).toEqual({ scenario: 'bi', consumers: 'bi_tools', freshness: 't1', source: 'database', db_engine: 'mysql', db_freshness: 'batch', domain: 'ecommerce' });
+    expect(extractFromDocument('实时监控大屏，数据来自 Kafka，秒级延迟')).toMatchObject({ scenario: 'monitoring', source: 'kafka', freshness: 'second' });
+  });
+});
