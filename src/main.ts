@@ -18,7 +18,6 @@ import { slackRunFinishedNotifier } from './slack/notify.js';
 import { slackPoster } from './slack/poster.js';
 import type { StudioClient } from './studio/client.js';
 import { connectStudio } from './studio/connect.js';
-import { StudioError } from './studio/errors.js';
 
 export interface RunningBot {
   port: number;
@@ -93,47 +92,31 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger(config.logLevel);
-  const conn = await connectStudio(config, logger);
-  if (config.slack.mode !== 'none') {
-    const bot = await startBot(config, conn.client, logger);
-    process.stdout.write(
-      config.slack.mode === 'http'
-        ? `Studio Ops Bot: Slack HTTP mode on port ${bot.port} (events at /slack/events, health at /healthz)\n`
-        : `Studio Ops Bot: Slack Socket Mode connected (health at :${bot.port}/healthz)\n`,
-    );
+  if (config.slack.mode === 'none') {
+    // No Slack tokens: the playground plays Slack's part.
+    const { startPlaygroundStack } = await import('./playground/stack.js');
+    const stack = await startPlaygroundStack(config, logger);
+    const where = stack.studio.sandbox ? `the embedded Studio sandbox at ${stack.studio.sandbox.url} (demo workspace)` : `Studio at ${config.studio.mode === 'remote' ? config.studio.url : ''}`;
+    process.stdout.write(`Studio Ops Bot is running against ${where}.\nPlayground: ${stack.url}\n`);
     const stopAll = () => {
-      bot.stop().then(() => conn.close()).finally(() => process.exit(0));
+      stack.close().finally(() => process.exit(0));
     };
     process.on('SIGINT', stopAll);
     process.on('SIGTERM', stopAll);
     return;
   }
-  try {
-    const session = await conn.client.getSession();
-    const tasks = await conn.client.listTasks({ pageSize: 1 });
-    const where = conn.sandbox ? `embedded Studio sandbox at ${conn.sandbox.url} (demo workspace "${conn.sandbox.workspace}")` : `Studio at ${conn.client.linkContext.baseUrl}`;
-    process.stdout.write(
-      [
-        `Studio Ops Bot: connected to the ${where}`,
-        `  workspace project ${session.projectId}, ${tasks.total} tasks`,
-        conn.sandbox ? `  sandbox state is kept in ${config.sandboxDbPath}; delete it to start from the demo seed again` : '',
-        '  No Slack tokens are set (SLACK_BOT_TOKEN …), so only Studio is running. See README "Install in Slack". Ctrl-C stops.',
-      ]
-        .filter(Boolean)
-        .join('\n') + '\n',
-    );
-  } catch (e) {
-    const text = e instanceof StudioError ? e.describe() : (e as Error).message;
-    process.stderr.write(`Studio Ops Bot cannot reach Studio: ${text}\n`);
-    await conn.close();
-    process.exit(1);
-  }
-  const stop = () => {
-    conn.close().finally(() => process.exit(0));
+  const conn = await connectStudio(config, logger);
+  const bot = await startBot(config, conn.client, logger);
+  process.stdout.write(
+    config.slack.mode === 'http'
+      ? `Studio Ops Bot: Slack HTTP mode on port ${bot.port} (events at /slack/events, health at /healthz)\n`
+      : `Studio Ops Bot: Slack Socket Mode connected (health at :${bot.port}/healthz)\n`,
+  );
+  const stopAll = () => {
+    bot.stop().then(() => conn.close()).finally(() => process.exit(0));
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  if (!conn.sandbox) await conn.close(); // nothing long-running yet against a remote Studio
+  process.on('SIGINT', stopAll);
+  process.on('SIGTERM', stopAll);
 }
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;

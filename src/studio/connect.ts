@@ -10,11 +10,15 @@ export interface StudioConnection {
   close(): Promise<void>;
 }
 
-export async function connectStudio(config: AppConfig, logger = createLogger(config.logLevel)): Promise<StudioConnection> {
+export async function connectStudio(
+  config: AppConfig,
+  logger: Logger = createLogger(config.logLevel),
+  sandboxOptions: { runDurationMs?: [number, number]; failureRate?: number } = {},
+): Promise<StudioConnection> {
   let sandbox: RunningSandbox | undefined;
   let target: { url: string; accessToken: string; instance: string; workspace: string };
   if (config.studio.mode === 'sandbox') {
-    sandbox = await startSandbox({ port: config.sandboxPort, db: config.sandboxDbPath, seed: 'demo', failureRate: 0.05 });
+    sandbox = await startSandbox({ port: config.sandboxPort, db: config.sandboxDbPath, seed: 'demo', failureRate: sandboxOptions.failureRate ?? 0.05, runDurationMs: sandboxOptions.runDurationMs });
     target = { url: sandbox.url, accessToken: sandbox.accessToken, instance: sandbox.instance, workspace: sandbox.workspace };
   } else {
     target = config.studio;

@@ -1,0 +1,187 @@
+/**
+ * The playground: plays Slack's part over Slack's own wire protocol, so the bot runs unmodified.
+ * It signs slash commands, interactions and events as Slack does and posts them to the bot's
+ * /slack/events; it serves the Web API methods the bot uses (at SLACK_API_URL) and response_url;
+ * and it serves a web page showing channels, a DM, the App Home tab, threads and modals.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PLAYGROUND_PAGE } from './page.js';
+import { BOT_USER, type PgUser, PlaygroundWorkspace } from './workspace.js';
+
+export interface PlaygroundOptions {
+  port: number;
+  host?: string;
+  signingSecret: string;
+  users?: PgUser[];
+}
+
+export interface RunningPlayground {
+  url: string;
+  workspace: PlaygroundWorkspace;
+  /** Where the bot listens (set once it has started). */
+  setBotUrl(url: string): void;
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseApiBody(raw: string, type: string | undefined): Record<string, unknown> {
+  if (type?.includes('application/json')) return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+  return Object.fromEntries(new URLSearchParams(raw));
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(text);
+}
+
+export async function startPlayground(opts: PlaygroundOptions): Promise<RunningPlayground> {
+  const ws = new PlaygroundWorkspace(opts.users);
+  let botUrl = '';
+  let selfUrl = '';
+
+  /** Sign and send one request to the bot, as Slack does; returns the bot's answer. */
+  const toBot = async (body: string, contentType: string): Promise<{ status: number; text: string }> => {
+    const ts = Math.floor(Date.now() / 1000);
+    const sig = `v0=${createHmac('sha256', opts.signingSecret).update(`v0:${ts}:${body}`).digest('hex')}`;
+    const res = await fetch(`${botUrl}/slack/events`, { method: 'POST', headers: { 'content-type': contentType, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sig }, body });
+    return { status: res.status, text: await res.text() };
+  };
+  const sendPayload = (payload: unknown) => toBot(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
+  const sendEvent = (event: Record<string, unknown>) =>
+    toBot(JSON.stringify({ token: 'playground', team_id: 'T0PLAY', api_app_id: 'A0PLAY', type: 'event_callback', event_id: `Ev${randomUUID().slice(0, 10)}`, event_time: Math.floor(Date.now() / 1000), authorizations: [{ team_id: 'T0PLAY', user_id: BOT_USER, is_bot: true }], event }), 'application/json');
+  const userObj = (id: string) => {
+    const u = ws.users.find((x) => x.id === id);
+    return { id, username: u?.name ?? id, name: u?.name ?? id, team_id: 'T0PLAY' };
+  };
+  const responseUrl = (channel: string, user: string, messageTs?: string) => `${selfUrl}/response/${ws.newResponseUrl(channel, user, messageTs)}`;
+
+  const ui = async (path: string, b: Record<string, unknown>, res: ServerResponse) => {
+    const user = String(b.user);
+    switch (path) {
+      case '/ui/command': {
+        const channel = String(b.channel);
+        const [command, ...rest] = String(b.text).trim().split(/\s+/);
+        const form = new URLSearchParams({
+          token: 'playground',
+          team_id: 'T0PLAY',
+          team_domain: 'playground',
+          channel_id: channel,
+          channel_name: ws.channelName(channel),
+          user_id: user,
+          user_name: userObj(user).name,
+          command: command ?? '/cz',
+          text: rest.join(' '),
+          api_app_id: 'A0PLAY',
+          response_url: responseUrl(channel, user),
+          trigger_id: ws.newTrigger(user),
+        }).toString();
+        const r = await toBot(form, 'application/x-www-form-urlencoded');
+        return json(res, 200, { ok: r.status === 200, status: r.status });
+      }
+      case '/ui/message': {
+        const channel = String(b.channel);
+        const m = ws.post({ channel, user, text: String(b.text), blocks: undefined, threadTs: b.threadTs ? String(b.threadTs) : undefined });
+        await sendEvent({ type: 'message', channel, user, text: m.text, ts: m.ts, ...(m.threadTs ? { thread_ts: m.threadTs } : {}), channel_type: channel.startsWith('D') ? 'im' : 'channel' });
+        return json(res, 200, { ok: true });
+      }
+      case '/ui/home':
+        await sendEvent({ type: 'app_home_opened', user, channel: ws.dmOf(user), tab: 'home' });
+        return json(res, 200, { ok: true });
+      case '/ui/action': {
+        const action = { ...(b.action as Record<string, unknown>), action_ts: String(Date.now() / 1000), block_id: (b.action as { block_id?: string }).block_id ?? 'b' };
+        const base = { type: 'block_actions', team: { id: 'T0PLAY', domain: 'playground' }, user: userObj(user), api_app_id: 'A0PLAY', token: 'playground', trigger_id: ws.newTrigger(user), actions: [action] };
+        if (b.viewId) {
+          const v = ws.views.get(String(b.viewId));
+          if (!v) return json(res, 404, { ok: false });
+          const view = { ...v.view, id: v.id, hash: v.hash, state: { values: b.values ?? {} } };
+          const r = await sendPayload({ ...base, container: { type: 'view', view_id: v.id }, view });
+          return json(res, 200, { ok: r.status === 200 });
+        }
+        const channel = String(b.channel);
+        const msg = ws.messages.find((m) => m.channel === channel && m.ts === b.messageTs);
+        const r = await sendPayload({
+          ...base,
+          channel: { id: channel, name: ws.channelName(channel) },
+          container: { type: 'message', message_ts: b.messageTs, channel_id: channel, is_ephemeral: Boolean(msg?.ephemeralFor) },
+          message: msg ? { type: 'message', ts: msg.ts, text: msg.text, blocks: msg.blocks, ...(msg.threadTs ? { thread_ts: msg.threadTs } : {}) } : undefined,
+          response_url: responseUrl(channel, user, String(b.messageTs)),
+        });
+        return json(res, 200, { ok: r.status === 200 });
+      }
+      case '/ui/submit': {
+        const v = ws.views.get(String(b.viewId));
+        if (!v) return json(res, 404, { ok: false, error: 'no such view' });
+        const view = { ...v.view, id: v.id, hash: v.hash, state: { values: b.values ?? {} } };
+        const r = await sendPayload({ type: 'view_submission', team: { id: 'T0PLAY', domain: 'playground' }, user: userObj(user), api_app_id: 'A0PLAY', token: 'playground', trigger_id: ws.newTrigger(user), view });
+        const answer = r.text ? (JSON.parse(r.text) as { response_action?: string; errors?: Record<string, string>; view?: Record<string, unknown> }) : {};
+        if (answer.response_action === 'errors') return json(res, 200, { ok: false, errors: answer.errors });
+        if (answer.response_action === 'update' && answer.view) {
+          v.view = answer.view;
+          v.hash = randomUUID();
+        } else if (answer.response_action === 'push' && answer.view) {
+          const id = `V${randomUUID().slice(0, 8)}`;
+          ws.views.set(id, { id, hash: randomUUID(), user, view: answer.view, kind: 'modal', parent: v.id });
+        } else if (answer.response_action === 'clear') {
+          for (const [id, x] of ws.views) if (x.user === user && x.kind === 'modal') ws.views.delete(id);
+        } else ws.views.delete(v.id);
+        ws.changed();
+        return json(res, 200, { ok: true });
+      }
+      case '/ui/close':
+        ws.views.delete(String(b.viewId));
+        ws.changed();
+        return json(res, 200, { ok: true });
+      default:
+        return json(res, 404, { ok: false });
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      try {
+        if (req.method === 'GET' && url.pathname === '/') {
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+          return res.end(PLAYGROUND_PAGE);
+        }
+        if (req.method === 'GET' && url.pathname === '/healthz') return json(res, 200, { ok: true });
+        if (req.method === 'GET' && url.pathname === '/ui/state') return json(res, 200, ws.stateFor(url.searchParams.get('user') ?? ws.users[0]!.id));
+        if (req.method === 'GET' && url.pathname === '/ui/events') {
+          res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+          res.write(`data: ${ws.version}\n\n`);
+          const off = ws.onChange(() => res.write(`data: ${ws.version}\n\n`));
+          req.on('close', off);
+          return;
+        }
+        const raw = await readBody(req);
+        if (url.pathname.startsWith('/api/')) return json(res, 200, ws.api(url.pathname.slice(5), parseApiBody(raw, req.headers['content-type'])));
+        if (url.pathname.startsWith('/response/')) return json(res, 200, ws.respond(url.pathname.slice('/response/'.length), raw ? (JSON.parse(raw) as Record<string, unknown>) : {}));
+        if (url.pathname.startsWith('/ui/')) return await ui(url.pathname, raw ? (JSON.parse(raw) as Record<string, unknown>) : {}, res);
+        json(res, 404, { ok: false });
+      } catch (e) {
+        if (!res.headersSent) json(res, 500, { ok: false, error: (e as Error).message });
+      }
+    })();
+  });
+  await new Promise<void>((r) => server.listen(opts.port, opts.host ?? '127.0.0.1', r));
+  selfUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: selfUrl,
+    workspace: ws,
+    setBotUrl: (u) => {
+      botUrl = u;
+    },
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

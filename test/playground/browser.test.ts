@@ -1,0 +1,113 @@
+/**
+ * The playground in a real browser (Debian's chromium driven by playwright-core): a slash command,
+ * an alert card's thread, Rerun as an operator with confirmation until the card resolves, the
+ * viewer refused, and the setup wizard completed in the DM. Screenshots go to test-artifacts/.
+ * Skipped (and said so) where /usr/bin/chromium is not installed.
+ */
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { type PlaygroundStack, startPlaygroundStack } from '../../src/playground/stack.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(process.cwd(), 'test-artifacts');
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.log(`browser test skipped: ${CHROMIUM} is not installed (apt-get install chromium)`);
+
+describe.skipIf(!hasChromium)('playground in a browser', () => {
+  let stack: PlaygroundStack;
+  let browser: Browser;
+  let page: Page;
+  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const dir = mkdtempSync(join(tmpdir(), 'pg-'));
+    const config = loadConfig({ DATABASE_PATH: join(dir, 'bot.db'), ALERT_POLL_SECONDS: '5', LOG_LEVEL: 'silent', PORT: '0' });
+    stack = await startPlaygroundStack(config, createLogger('silent'), { port: 0, sandbox: { runDurationMs: [1000, 2000], failureRate: 0 } });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
+    await page.goto(stack.url);
+    await page.selectOption('#user', 'U0OPS');
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  const lastMessage = () => page.locator('#messages .msg').last();
+  const card = (task: string) => page.locator('#messages .msg', { hasText: `${task} failed` }).first();
+
+  it('answers a slash command typed in a channel', async () => {
+    await page.click('[data-channel="C0DATAENG"]');
+    await page.fill('#composer', '/cz runs 04_transform_ods_to_dwd');
+    await page.press('#composer', 'Enter');
+    await expect.poll(async () => lastMessage().innerText(), { timeout: 10_000 }).toContain('Runs of 04_transform_ods_to_dwd');
+    expect(await lastMessage().innerText()).toContain('Only visible to you');
+    await shot('1-slash-command');
+  }, 30_000);
+
+  it('opens an alert card’s thread, reruns as an operator with confirmation, and sees the card resolve', async () => {
+    await page.click('[data-channel="C0ALERTS"]');
+    await expect.poll(async () => card('04_transform_ods_to_dwd').count(), { timeout: 20_000 }).toBe(1);
+    await card('04_transform_ods_to_dwd').locator('button', { hasText: 'Logs' }).click();
+    const threadLink = card('04_transform_ods_to_dwd').locator('.thread-link');
+    await expect.poll(async () => threadLink.count(), { timeout: 10_000 }).toBe(1);
+    await threadLink.click();
+    await expect.poll(async () => page.locator('#thread').innerText(), { timeout: 10_000 }).toContain('Log of run');
+    await shot('2-card-thread');
+    await card('04_transform_ods_to_dwd').locator('button', { hasText: 'Rerun' }).click();
+    const confirm = page.locator('#messages .msg', { hasText: 'Rerun run' }).last();
+    await expect.poll(async () => confirm.count(), { timeout: 10_000 }).toBe(1);
+    await confirm.locator('button', { hasText: 'Confirm' }).click();
+    await expect.poll(async () => page.locator('#messages').innerText(), { timeout: 10_000 }).toContain('started in Studio');
+    // The run takes a second or two in the sandbox; the next alert poll closes the card.
+    await expect.poll(async () => page.locator('#messages .msg', { hasText: '04_transform_ods_to_dwd — resolved' }).count(), { timeout: 30_000 }).toBe(1);
+    expect(await page.locator('#messages .msg', { hasText: '04_transform_ods_to_dwd — resolved' }).innerText()).toContain('rerun from this card');
+    await shot('3-card-resolved');
+  }, 60_000);
+
+  it('refuses Rerun for the viewer', async () => {
+    await page.selectOption('#user', 'U0VIEW');
+    await page.click('[data-channel="C0ALERTS"]');
+    const open = page.locator('#messages .msg', { hasText: ' failed' }).filter({ has: page.locator('button', { hasText: 'Rerun' }) }).first();
+    await open.locator('button', { hasText: 'Rerun' }).click();
+    await expect.poll(async () => lastMessage().innerText(), { timeout: 10_000 }).toContain('rerun needs operator');
+    expect(await lastMessage().innerText()).toContain('Only visible to you');
+    await shot('4-viewer-refused');
+  }, 30_000);
+
+  it('completes the setup wizard in the DM', async () => {
+    await page.selectOption('#user', 'U0OPS');
+    await page.click('[data-channel="C0DATAENG"]');
+    await page.fill('#composer', '/cz setup');
+    await page.press('#composer', 'Enter');
+    await page.click('[data-channel="DU0OPS"]');
+    const answer = async (label: string) => {
+      const msg = lastMessage();
+      await expect
+        .poll(async () => msg.locator('button', { hasText: label }).count(), { timeout: 10_000, message: `button "${label}" in: ${await page.locator('#messages').innerText().catch(() => '')}` })
+        .toBeGreaterThan(0);
+      await msg.locator('button', { hasText: label }).first().click();
+    };
+    for (const label of ["No, I'll describe verbally", 'BI reports / dashboards', 'Data analysts (SQL queries)', 'T+1 (available next day)', 'External database', 'MySQL', 'Batch offline (hourly/daily)', 'Single-table sync', 'Full overwrite (OVERWRITE)']) await answer(label);
+    await answer('Answer…');
+    await page.locator('#modal input[type=text]').fill('playshop');
+    await page.click('#modal-submit');
+    for (const label of ['ODS / DWD / DWS', 'Daily 02:00']) await answer(label);
+    await expect.poll(async () => lastMessage().innerText(), { timeout: 10_000 }).toContain('Plan: playshop_dw');
+    await shot('5-wizard-plan');
+    await answer('Confirmed, start building');
+    await expect.poll(async () => page.locator('#messages').innerText(), { timeout: 30_000 }).toContain('playshop_dw is ready');
+    expect(await page.locator('#messages').innerText()).toContain('Standards check: no P0/P1 findings');
+    await shot('6-wizard-built');
+    const folder = stack.studio.sandbox!.store.folders().find((f) => f.name === 'playshop_dw');
+    expect(folder).toBeDefined();
+    expect(stack.studio.sandbox!.store.tasks().filter((t) => t.folder_id === folder!.id)).toHaveLength(6);
+  }, 90_000);
+});
