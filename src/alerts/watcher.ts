@@ -50,6 +50,8 @@ export function failureSignature(msg: string | undefined): string {
 export class AlertWatcher {
   private taskFolders = new Map<number, string | undefined>();
   private tasksLoadedAt = 0;
+  /** Upstream task ids per task (from task configurations), refreshed with the task list. */
+  private taskDeps = new Map<number, number[]>();
 
   constructor(
     private readonly studio: StudioClient,
@@ -66,6 +68,7 @@ export class AlertWatcher {
       const tasks = await this.studio.listAllTasks();
       this.taskFolders = new Map(tasks.map((t) => [t.id, t.folderName ?? (t.folderId !== undefined ? folders.get(t.folderId) : undefined)]));
       this.tasksLoadedAt = now;
+      this.taskDeps.clear();
     }
     return this.taskFolders.get(taskId);
   }
@@ -144,15 +147,58 @@ export class AlertWatcher {
     });
   }
 
-  /** The failed run at the root of an upstream-failed one (following upstream links). */
+  private async upstreamTasks(taskId: number): Promise<number[]> {
+    let deps = this.taskDeps.get(taskId);
+    if (!deps) {
+      deps = (await this.studio.getTaskConfiguration(taskId)).dependencies.map((d) => d.taskId);
+      this.taskDeps.set(taskId, deps);
+    }
+    return deps;
+  }
+
+  /**
+   * The failed run at the root of an upstream-failed one. First locally: the upstream tasks' runs
+   * of the same business date among the failures just listed (task dependencies are cached);
+   * else by asking Studio for the run's upstream runs.
+   */
   private async rootOf(run: Run, byId: Map<number, Run>, depth = 0): Promise<Run | undefined> {
     if (depth > 8) return undefined;
+    if (run.bizDate) {
+      const index = this.failedIndex(byId);
+      for (const up of await this.upstreamTasks(run.taskId)) {
+        const parent = index.get(`${up}|${run.bizDate}`);
+        if (!parent) continue;
+        if (parent.status.code === RUN_STATUS.FAILED) return parent;
+        const root = await this.rootOf(parent, byId, depth + 1);
+        if (root) return root;
+      }
+    }
+    return this.rootFromStudio(run, byId, depth);
+  }
+
+  private indexed: { of: Map<number, Run>; index: Map<string, Run> } | undefined;
+
+  /** task|bizDate → the latest listed failure, built once per poll. */
+  private failedIndex(byId: Map<number, Run>): Map<string, Run> {
+    if (this.indexed?.of !== byId) {
+      const index = new Map<string, Run>();
+      for (const r of byId.values()) {
+        const key = `${r.taskId}|${r.bizDate}`;
+        const cur = index.get(key);
+        if (!cur || r.id > cur.id) index.set(key, r);
+      }
+      this.indexed = { of: byId, index };
+    }
+    return this.indexed.index;
+  }
+
+  private async rootFromStudio(run: Run, byId: Map<number, Run>, depth: number): Promise<Run | undefined> {
     const rel = await this.studio.getRunRelations(run.id, { up: 1, down: 0 });
     for (const parent of rel.upstream) {
       if (parent.status.code === RUN_STATUS.FAILED) return byId.get(parent.runId) ?? (await this.studio.getRun(parent.runId));
       if (parent.status.code === RUN_STATUS.UPSTREAM_FAILED) {
         const p = byId.get(parent.runId) ?? (await this.studio.getRun(parent.runId));
-        const root = await this.rootOf(p, byId, depth + 1);
+        const root = await this.rootFromStudio(p, byId, depth + 1);
         if (root) return root;
       }
     }

@@ -1,0 +1,68 @@
+/**
+ * Ack latency: 2,000 signed slash commands (/cz help, /cz runs <task>) and 1,000 button clicks at
+ * concurrency 50 against the bot's HTTP receiver (in its own process), and the same load against a
+ * bare Bolt app with a trivial handler.
+ */
+import { createHmac } from 'node:crypto';
+import { Agent, request } from 'undici';
+import { type Child, startChild } from './child.js';
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+function bodies(child: Child): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < 3000; i++) {
+    if (i % 3 === 2) {
+      const payload = { type: 'block_actions', team: { id: 'T1' }, user: { id: 'UVIEW', username: 'v' }, api_app_id: 'A1', token: 'x', trigger_id: 't', channel: { id: 'C1' }, container: { type: 'message', message_ts: '1.1', channel_id: 'C1', is_ephemeral: true }, response_url: `${child.info.slackUrl}/response/${i}`, actions: [{ type: 'button', action_id: 'run_logs', block_id: 'b', value: '7000022', action_ts: '1' }] };
+      out.push(`payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    } else {
+      const text = i % 3 === 0 ? 'help' : 'runs 04_transform_ods_to_dwd';
+      out.push(new URLSearchParams({ token: 'x', team_id: 'T1', channel_id: 'C1', user_id: 'UVIEW', user_name: 'v', command: '/cz', text, api_app_id: 'A1', response_url: `${child.info.slackUrl}/response/${i}`, trigger_id: 't' }).toString());
+    }
+  }
+  return out;
+}
+
+async function load(child: Child): Promise<number[]> {
+  const agent = new Agent({ connections: 50 });
+  const url = `http://127.0.0.1:${child.info.port}/slack/events`;
+  const queue = bodies(child);
+  const latencies: number[] = [];
+  let failures = 0;
+  const worker = async () => {
+    for (let body = queue.shift(); body !== undefined; body = queue.shift()) {
+      const ts = Math.floor(Date.now() / 1000);
+      const sig = `v0=${createHmac('sha256', child.info.signingSecret).update(`v0:${ts}:${body}`).digest('hex')}`;
+      const t = process.hrtime.bigint();
+      const res = await request(url, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sig }, body });
+      await res.body.dump();
+      latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
+      if (res.statusCode !== 200) failures++;
+    }
+  };
+  await Promise.all(Array.from({ length: 50 }, worker));
+  await agent.close();
+  if (failures) throw new Error(`${failures} requests were not acknowledged with 200`);
+  return latencies;
+}
+
+export async function runAckBench() {
+  const results: Record<string, number[]> = {};
+  for (const [name, args] of [
+    ['baseline', ['--bare']],
+    ['bot', []],
+  ] as const) {
+    const child = await startChild([...args]);
+    try {
+      await load(child); // warm-up round (JIT, connections, first auth.test)
+      results[name] = await load(child);
+    } finally {
+      child.stop();
+    }
+  }
+  const p = (n: string, q: number) => Math.round(percentile(results[n]!, q) * 100) / 100;
+  return { requests: results.bot!.length, botP50Ms: p('bot', 50), botP99Ms: p('bot', 99), baselineP50Ms: p('baseline', 50), baselineP99Ms: p('baseline', 99) };
+}

@@ -1,0 +1,33 @@
+/** Start a benchmark child process and talk to it line by line. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface Child {
+  info: { port: number; signingSecret: string; slackUrl: string; readyMs: number };
+  /** Wall time from spawn to the ready line, ms. */
+  spawnToReadyMs: number;
+  rss(): Promise<number>;
+  stop(): void;
+}
+
+export async function startChild(args: string[]): Promise<Child> {
+  const t0 = Date.now();
+  const p: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/bot-process.ts', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: p.stdout! });
+  const waiting: ((l: string) => void)[] = [];
+  lines.on('line', (l) => waiting.shift()?.(l));
+  const next = () => new Promise<string>((r) => waiting.push(r));
+  const info = JSON.parse(await next()) as Child['info'];
+  return {
+    info,
+    spawnToReadyMs: Date.now() - t0,
+    rss: async () => {
+      p.stdin!.write('rss\n');
+      return (JSON.parse(await next()) as { rss: number }).rss;
+    },
+    stop: () => {
+      p.stdin!.end();
+      p.kill();
+    },
+  };
+}

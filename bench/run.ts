@@ -1,0 +1,81 @@
+/**
+ * `npm run bench [-- --json] [-- --only name,…]`: every scenario on loopback, each with its
+ * baseline from the same run. Writes bench/results/latest.json, where each scenario is
+ * { value, baseline, ratio, target, met, unit, details }.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { runAckBench } from './ack.js';
+import { runAuditBench } from './audit.js';
+import { runDiagnosisBench } from './diagnosis.js';
+import { runFootprintBench } from './footprint.js';
+import { runStormBench } from './storm.js';
+
+interface Scenario {
+  value: number;
+  baseline: number;
+  ratio: number;
+  target: string;
+  met: boolean;
+  unit: string;
+  details: Record<string, unknown>;
+}
+
+const ratio = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 100) / 100);
+const json = process.argv.includes('--json');
+const onlyArg = process.argv.find((a) => a.startsWith('--only'));
+const only = onlyArg ? (onlyArg.split('=')[1] ?? process.argv[process.argv.indexOf(onlyArg) + 1] ?? '').split(',') : undefined;
+const log = (s: string) => {
+  if (!json) process.stdout.write(`${s}\n`);
+};
+
+const scenarios: Record<string, () => Promise<Scenario>> = {
+  ack: async () => {
+    const r = await runAckBench();
+    return { value: r.botP99Ms, baseline: r.baselineP99Ms, ratio: ratio(r.botP99Ms, r.baselineP99Ms), target: 'p99 ≤ 1.25 × bare Bolt', met: r.botP99Ms <= 1.25 * r.baselineP99Ms, unit: 'ms (p99 ack)', details: r };
+  },
+  storm: async () => {
+    const r = await runStormBench();
+    return {
+      value: r.cards,
+      baseline: r.failures,
+      ratio: ratio(r.cards, r.failures),
+      target: '≤ 1 card per (task, cause) group, 0 lost, RSS < 250 MB',
+      met: r.cards <= r.groups && r.lost === 0 && r.peakRssMB < 250,
+      unit: 'cards (baseline: one message per failed run)',
+      details: r,
+    };
+  },
+  diagnosis: async () => {
+    const r = runDiagnosisBench();
+    return { value: r.engineMBps, baseline: r.naiveMBps, ratio: r.speedup, target: '≥ 5 × naive on the 10 MB log, p99 < 5 ms per small log', met: r.speedup >= 5 && r.smallLogP99Ms < 5, unit: 'MB/s', details: r };
+  },
+  audit: async () => {
+    const r = runAuditBench();
+    return { value: r.auditedMs, baseline: r.rawMs, ratio: r.overhead, target: 'overhead ≤ 2 × raw inserts, /cz audit query p99 < 50 ms over 1 M rows', met: r.overhead <= 2 && r.queryP99Ms < 50 && r.verifiedOk, unit: 'ms for 100,000 appends', details: r };
+  },
+  footprint: async () => {
+    const r = await runFootprintBench();
+    return { value: r.botRssMB, baseline: r.baselineRssMB, ratio: ratio(r.botRssMB, r.baselineRssMB), target: 'idle RSS < 250 MB, ready < 10 s (bot with its embedded sandbox)', met: r.botRssMB < 250 && r.botReadyMs < 10_000, unit: 'MB idle RSS', details: r };
+  },
+};
+
+const results: Record<string, Scenario> = {};
+for (const [name, run] of Object.entries(scenarios)) {
+  if (only && !only.includes(name)) continue;
+  log(`running ${name}…`);
+  results[name] = await run();
+  const s = results[name]!;
+  log(`  ${name}: ${s.value} ${s.unit} vs ${s.baseline} → ratio ${s.ratio} · target ${s.target} · ${s.met ? 'met' : 'NOT MET'}`);
+}
+const doc = {
+  takenAt: new Date().toISOString(),
+  machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGB: Math.round(totalmem() / 1024 ** 3) },
+  scenarios: results,
+  allMet: Object.values(results).every((s) => s.met),
+};
+mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
+writeFileSync(join(import.meta.dirname, 'results', 'latest.json'), `${JSON.stringify(doc, null, 2)}\n`);
+if (json) process.stdout.write(`${JSON.stringify(doc)}\n`);
+else log(`results written to bench/results/latest.json${doc.allMet ? '' : ' — some targets not met'}`);
