@@ -87,6 +87,11 @@ const ALLOWED_MINUTE_STEPS = new Set([1, 2, 3, 5, 10, 15, 20, 30]);
 export class StudioSim {
   /** Hook deciding the outcome of cron-created runs; the seed replaces it while writing history. */
   planner: (task: TaskRow, planTime: number) => PlannedOutcome;
+  /**
+   * Per task, its next fire time after its cron cursor (null: none), so that a request between two
+   * fire times costs one map lookup rather than a cron evaluation per task.
+   */
+  private readonly nextFire = new Map<number, { cron: string; after: number; at: number | null }>();
 
   constructor(
     readonly store: SandboxStore,
@@ -164,6 +169,15 @@ export class StudioSim {
         continue;
       }
       if (from >= t) continue;
+      const cached = this.nextFire.get(task.id);
+      if (cached && cached.cron !== task.cron) {
+        // The schedule changed: it applies from now on, not retroactively from the old cursor.
+        this.nextFire.delete(task.id);
+        this.store.setCronCursor(task.id, t);
+        continue;
+      }
+      const next = this.nextFireAfter(task.id, task.cron, from);
+      if (next === null || next > t) continue; // nothing fires in (from, t]: the cursor may stay
       let times: number[] = [];
       try {
         times = studioFireTimesBetween(task.cron, from, t, this.opts.timeZone, 2000);
@@ -188,6 +202,19 @@ export class StudioSim {
       }
       this.store.setCronCursor(task.id, t);
     }
+  }
+
+  private nextFireAfter(taskId: number, cron: string, after: number): number | null {
+    const cached = this.nextFire.get(taskId);
+    if (cached && cached.cron === cron && cached.after === after) return cached.at;
+    let at: number | null = null;
+    try {
+      at = nextStudioFireTimes(cron, after, 2, this.opts.timeZone)[0] ?? null;
+    } catch {
+      /* a cron Studio cannot parse schedules nothing */
+    }
+    this.nextFire.set(taskId, { cron, after, at });
+    return at;
   }
 
   /** Move one run forward to its state at `t`; true when something changed. */

@@ -194,6 +194,26 @@ describe('simulated scheduler', () => {
     expect((h.sb.store.db.prepare('SELECT COUNT(*) n FROM runs WHERE task_id = ?').get(etl.id) as { n: number }).n).toBe(before.n + 1);
   });
 
+  it('creates each cron run exactly once however often it is asked, and a changed schedule is not applied retroactively', async () => {
+    h = await startHarness();
+    const sync = h.sb.store.taskByName('00_sync_mysql_to_ods')!; // daily at 02:00
+    const runsOf = () => (h!.sb.store.db.prepare('SELECT plan_time FROM runs WHERE task_id = ? AND plan_time > ? ORDER BY plan_time').all(sync.id, DEMO_NOW) as { plan_time: number }[]).map((r) => new Date(r.plan_time).toISOString());
+    // Requests every 7 minutes for two days: two fire times, two runs.
+    for (let t = DEMO_NOW; t <= Date.parse('2026-11-23T03:00:00Z'); t += 7 * 60_000) {
+      h.clock.set(t);
+      h.sb.sim.advance();
+    }
+    expect(runsOf()).toEqual(['2026-11-22T02:00:00.000Z', '2026-11-23T02:00:00.000Z']);
+    // The schedule becomes hourly at 03:00 without a new fire since 02:00: nothing is backdated.
+    h.sb.store.updateTask(sync.id, { cron: '0 0 * * * ? *' });
+    h.clock.set(Date.parse('2026-11-23T03:30:00Z'));
+    h.sb.sim.advance();
+    expect(runsOf()).toHaveLength(2);
+    h.clock.set(Date.parse('2026-11-23T05:10:00Z'));
+    h.sb.sim.advance();
+    expect(runsOf().slice(2)).toEqual(['2026-11-23T04:00:00.000Z', '2026-11-23T05:00:00.000Z']);
+  });
+
   it("makes Studio's own retry a new attempt, which succeeds after a transient failure", async () => {
     h = await startHarness();
     const sync = h.sb.store.taskByName('00_sync_mysql_to_ods')!; // retry_count 1
