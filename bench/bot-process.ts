@@ -3,9 +3,12 @@
  * that answers ok, and the real bot (HTTP receiver). Prints one JSON line when ready.
  * `--bare` starts a bare Bolt app with a trivial /cz handler instead (the baseline).
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
 import { App } from '@slack/bolt';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -27,7 +30,18 @@ const slack = createServer((req, res) => {
 await new Promise<void>((r) => slack.listen(0, '127.0.0.1', r));
 const slackUrl = `http://127.0.0.1:${(slack.address() as AddressInfo).port}`;
 
+async function sandboxProcess(): Promise<Record<string, string>> {
+  const p = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/cli.ts', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  process.on('exit', () => p.kill());
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => process.exit(0));
+  const [line] = (await once(createInterface({ input: p.stdout! }), 'line')) as [string];
+  const s = JSON.parse(line) as { url: string; accessToken: string; instance: string; workspace: string };
+  return { STUDIO_URL: s.url, STUDIO_ACCESS_TOKEN: s.accessToken, STUDIO_INSTANCE: s.instance, STUDIO_WORKSPACE: s.workspace };
+}
+
 let port: number;
+/** Resolves once no listener work is running or waiting (the bare app has none). */
+let idle = async () => {};
 if (bare) {
   const app = new App({ token: 'xoxb-bench', signingSecret, clientOptions: { slackApiUrl: `${slackUrl}/api/` } });
   app.command('/cz', async ({ ack }) => {
@@ -39,10 +53,16 @@ if (bare) {
   const server = (await app.start(0)) as unknown as { address(): AddressInfo };
   port = server.address().port;
 } else {
-  const config = loadConfig({ DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent', SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: `${slackUrl}/api/`, PORT: '0' });
+  // `--studio-process`: the sandbox runs in its own process, as Studio is a remote service in
+  // production, so its work does not share the bot's event loop. Otherwise it is embedded.
+  const studioEnv = process.argv.includes('--studio-process') ? await sandboxProcess() : {};
+  const config = loadConfig({ DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent', SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: `${slackUrl}/api/`, PORT: '0', ...studioEnv });
   const studio = await connectStudio(config, createLogger('silent'));
   const bot = await startBot(config, studio.client, createLogger('silent'), { autoPoll: false });
   port = bot.port;
+  idle = async () => {
+    while (bot.work.stats.running + bot.work.stats.waiting > 0) await new Promise((r) => setTimeout(r, 50));
+  };
 }
 process.stdout.write(`${JSON.stringify({ port, signingSecret, slackUrl, readyMs: Date.now() - started })}\n`);
 setInterval(() => {
@@ -50,5 +70,6 @@ setInterval(() => {
 }, 1000).unref();
 process.stdin.on('data', (d) => {
   if (String(d).includes('rss')) process.stdout.write(`${JSON.stringify({ rss: process.memoryUsage().rss })}\n`);
+  if (String(d).includes('idle')) void idle().then(() => process.stdout.write(`${JSON.stringify({ idle: true })}\n`));
 });
 process.stdin.on('end', () => process.exit(0));

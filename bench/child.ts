@@ -7,6 +7,8 @@ export interface Child {
   /** Wall time from spawn to the ready line, ms. */
   spawnToReadyMs: number;
   rss(): Promise<number>;
+  /** Resolves once the bot has finished all work its requests started. */
+  idle(): Promise<void>;
   stop(): void;
 }
 
@@ -24,6 +26,10 @@ export async function startChild(args: string[]): Promise<Child> {
     rss: async () => {
       p.stdin!.write('rss\n');
       return (JSON.parse(await next()) as { rss: number }).rss;
+    },
+    idle: async () => {
+      p.stdin!.write('idle\n');
+      await next();
     },
     stop: () => {
       p.stdin!.end();

@@ -6,6 +6,7 @@
  * the next issue.
  */
 import { registerHandlers } from '../handlers/index.js';
+import { limitWorkAfterAck, WorkLimiter } from './slack/work-limit.js';
 import { ConfigError, loadConfig, type AppConfig } from './config.js';
 import { type Logger, createLogger } from './logger.js';
 import { AlertService } from './alerts/service.js';
@@ -24,6 +25,8 @@ export interface RunningBot {
   services: Services;
   slack: SlackApp;
   watcher: RunWatcher;
+  /** Work in progress and waiting after acks. */
+  work: WorkLimiter;
   stop(): Promise<void>;
 }
 
@@ -36,6 +39,8 @@ export interface BotOptions {
   minSendIntervalMs?: number;
   /** Start the alert poll timer (tests poll by hand). */
   autoPoll?: boolean;
+  /** Listeners doing work after their ack at the same time (default 8); the rest wait in line. */
+  workConcurrency?: number;
 }
 
 export async function startBot(config: AppConfig, studio: StudioClient, logger: Logger, opts: BotOptions = {}): Promise<RunningBot> {
@@ -55,7 +60,8 @@ export async function startBot(config: AppConfig, studio: StudioClient, logger: 
     sleep: opts.sleep,
     minSendIntervalMs: opts.minSendIntervalMs,
   });
-  registerHandlers(slack.app, services);
+  const work = new WorkLimiter(opts.workConcurrency);
+  registerHandlers(limitWorkAfterAck(slack.app, work), services);
   const reconciled = await services.operations.reconcile();
   if (reconciled.checked > 0) logger.warn(reconciled, 'reconciled operations left unfinished by an earlier stop');
   const watcher = new RunWatcher(studio, services.ops, slackRunFinishedNotifier(slack.app.client, studio, services.now), {
@@ -71,6 +77,7 @@ export async function startBot(config: AppConfig, studio: StudioClient, logger: 
     services,
     slack,
     watcher,
+    work,
     stop: async () => {
       watcher.stop();
       await services.alerts?.stop();

@@ -22,7 +22,10 @@ type ActiveSlack = Exclude<SlackConfig, { mode: 'none' }>;
 function boltLogger(logger: Logger) {
   const child = logger.child({ component: 'bolt' });
   return {
-    debug: (...m: unknown[]) => child.debug(m.map(String).join(' ')),
+    // Bolt logs several debug lines per request: format them only when they will be written.
+    debug: (...m: unknown[]) => {
+      if (child.isLevelEnabled('debug')) child.debug(m.map(String).join(' '));
+    },
     info: (...m: unknown[]) => child.info(m.map(String).join(' ')),
     warn: (...m: unknown[]) => child.warn(m.map(String).join(' ')),
     error: (...m: unknown[]) => child.error(m.map(String).join(' ')),

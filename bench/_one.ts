@@ -1,0 +1,11 @@
+import { createHmac } from 'node:crypto';
+import { startChild } from '/work/main/bench/child.js';
+const child = await startChild(process.argv.slice(2));
+console.log(child.info);
+const b = new URLSearchParams({ token: 'x', team_id: 'T1', channel_id: 'C1', user_id: 'UVIEW', user_name: 'v', command: '/cz', text: 'help', api_app_id: 'A1', response_url: `${child.info.slackUrl}/response/1`, trigger_id: 't' }).toString();
+const ts = Math.floor(Date.now() / 1000);
+const sig = `v0=${createHmac('sha256', child.info.signingSecret).update(`v0:${ts}:${b}`).digest('hex')}`;
+const t = performance.now();
+const r = await fetch(`http://127.0.0.1:${child.info.port}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sig }, body: b, signal: AbortSignal.timeout(5000) });
+console.log(r.status, performance.now() - t);
+child.stop();
