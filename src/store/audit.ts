@@ -166,7 +166,7 @@ export class AuditLog {
     })();
   }
 
-  /** Newest first. */
+  /** Newest first (by time, so the (actor|task, at) indexes serve the order and the limit stops the scan). */
   query(f: AuditFilter = {}): AuditRow[] {
     const where: string[] = [];
     const args: unknown[] = [];
@@ -175,7 +175,7 @@ export class AuditLog {
     if (f.since !== undefined) (where.push('at >= ?'), args.push(f.since));
     if (f.action) (where.push('action = ?'), args.push(f.action));
     if (f.outcome) (where.push('outcome = ?'), args.push(f.outcome));
-    const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...args, f.limit ?? 50) as RawRow[]).map(toRow);
   }
 
