@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { BoltApp } from '../../src/slack/app.js';
 import { BusyError, limitWorkAfterAck, WorkLimiter } from '../../src/slack/work-limit.js';
 
-type Args = { ack: () => Promise<void>; respond: (m: object) => Promise<void> };
+type Args = { ack: () => Promise<void>; respond: (m: object) => Promise<unknown> };
 
 /** An app that records the listener each registration receives. */
 function recordingApp() {
