@@ -6,6 +6,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { AppConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { type RunningBot, startBot } from '../../src/main.js';
@@ -209,4 +210,27 @@ export async function startBotHarness(opts: { policy?: string | null; dbPath?: s
     },
   };
   return harness;
+}
+
+/**
+ * One harness for the enclosing file or describe block: started before its tests, closed after
+ * them, and checked that nothing the bot sent broke a Block Kit limit. The returned object stands
+ * for the harness once it has started.
+ */
+export function useBotHarness(opts: Parameters<typeof startBotHarness>[0] = {}): BotHarness {
+  let current: BotHarness | undefined;
+  beforeAll(async () => {
+    current = await startBotHarness(opts);
+  });
+  afterAll(async () => {
+    expect(current?.slack.violations).toEqual([]);
+    await current?.close();
+  });
+  return new Proxy({} as BotHarness, {
+    get(_t, prop) {
+      if (!current) throw new Error('the bot harness is used before its beforeAll ran');
+      const v = Reflect.get(current, prop, current) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(current) : v;
+    },
+  });
 }

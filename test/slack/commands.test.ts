@@ -2,19 +2,12 @@
  * /cz through the real HTTP receiver: signed requests in, what the user saw out (response_url
  * posts), what Studio received (sandbox journal) and what the audit log says.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RUN_STATUS } from '../../src/studio/enums.js';
-import { type BotHarness, SIGNING_SECRET, USERS, sign, startBotHarness } from '../helpers/bot.js';
+import { SIGNING_SECRET, USERS, sign, useBotHarness } from '../helpers/bot.js';
 import { visibleText } from '../helpers/fake-slack.js';
 
-let b: BotHarness;
-beforeAll(async () => {
-  b = await startBotHarness();
-});
-afterAll(async () => {
-  expect(b.slack.violations).toEqual([]); // nothing the bot sent broke a Block Kit limit
-  await b.close();
-});
+const b = useBotHarness(); // closed after the file, with no Block Kit limit broken
 
 const WRITES = ['/ide-admin/v1/taskInst/reRunTaskInstance', '/ide-admin/v1/taskInst/killTaskInstance', '/ide-admin/v1/complementTask/createComplementJob'];
 const writesSoFar = () => b.sb.journal.filter((e) => WRITES.includes(e.path)).length;

@@ -1,16 +1,9 @@
 /** /cz explain, /cz types, the Diagnose button and the message shortcut, through the HTTP receiver. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BotHarness, USERS, startBotHarness } from '../helpers/bot.js';
+import { describe, expect, it } from 'vitest';
+import { USERS, useBotHarness } from '../helpers/bot.js';
 import { visibleText } from '../helpers/fake-slack.js';
 
-let b: BotHarness;
-beforeAll(async () => {
-  b = await startBotHarness();
-});
-afterAll(async () => {
-  expect(b.slack.violations).toEqual([]);
-  await b.close();
-});
+const b = useBotHarness(); // closed after the file, with no Block Kit limit broken
 
 async function ask(text: string) {
   const r = await b.command(text, USERS.viewer);

@@ -1,17 +1,10 @@
 /** /cz check with its Fix buttons (through the operations path) and /cz cron, through the HTTP receiver. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { taskKindByKey } from '../../src/studio/enums.js';
-import { type BotHarness, USERS, startBotHarness } from '../helpers/bot.js';
+import { USERS, useBotHarness } from '../helpers/bot.js';
 import { visibleText } from '../helpers/fake-slack.js';
 
-let b: BotHarness;
-beforeAll(async () => {
-  b = await startBotHarness();
-});
-afterAll(async () => {
-  expect(b.slack.violations).toEqual([]);
-  await b.close();
-});
+const b = useBotHarness(); // closed after the file, with no Block Kit limit broken
 
 type Blocks = { type: string; accessory?: { action_id: string; value: string }; elements?: { action_id: string; value: string }[] }[];
 const fixButtons = (msg: Record<string, unknown>) => (msg.blocks as Blocks).map((x) => x.accessory).filter((a) => a?.action_id === 'review_fix').map((a) => JSON.parse(a!.value) as Record<string, unknown>);

@@ -3,18 +3,11 @@
  * a rejected name and a bot restart in the middle) → plan → Confirm builds the folder in the
  * sandbox → a second Confirm creates nothing new.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BotHarness, USERS, startBotHarness } from '../helpers/bot.js';
+import { describe, expect, it } from 'vitest';
+import { USERS, useBotHarness } from '../helpers/bot.js';
 import { type ApiCall, visibleText } from '../helpers/fake-slack.js';
 
-let b: BotHarness;
-beforeAll(async () => {
-  b = await startBotHarness();
-});
-afterAll(async () => {
-  expect(b.slack.violations).toEqual([]);
-  await b.close();
-});
+const b = useBotHarness(); // closed after the file, with no Block Kit limit broken
 
 const DM = `D${USERS.admin}`;
 const WRITES = ['/ide-admin/v1/dataFolder/add', '/ide-admin/v1/dataFile/addAndReturnId', '/ide-admin/v1/dataFileConfiguration/saveDataFileConfiguration', '/ide-admin/v1/dataFile/submit'];
