@@ -18,7 +18,8 @@ import { openDatabase } from './store/database.js';
 import { taskKindByKey } from './studio/enums.js';
 import { analyseCron, nextRuns } from './cron/explain.js';
 import { createLogger } from './logger.js';
-import { type ReviewReport, integrationVcPredicate, reviewWorkspace } from './review/index.js';
+import { type ReviewReport, reviewWorkspace } from './review/index.js';
+import { VClusterDirectory } from './studio/vclusters.js';
 import { connectStudio } from './studio/connect.js';
 import { loadWizardQuestions } from './wizard/questions.js';
 
@@ -96,7 +97,7 @@ export async function runCli(argv: string[]): Promise<number> {
       const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', DATABASE_PATH: process.env.DATABASE_PATH ?? ':memory:' });
       const conn = await connectStudio(config, createLogger(config.logLevel));
       try {
-        const report = await reviewWorkspace(conn.client, values.folder, { isIntegrationVc: integrationVcPredicate(config.integrationVClusters) });
+        const report = await reviewWorkspace(conn.client, values.folder, { isIntegrationVc: await new VClusterDirectory(conn.client, config.integrationVClusters).predicate() });
         out(values.json ? JSON.stringify(report, null, 2) : reviewText(report));
         return report.folders.some((f) => f.findings.some((x) => x.priority === 'P0')) ? 1 : 0;
       } finally {

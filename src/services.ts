@@ -2,6 +2,7 @@
  * The services the Slack handlers (and later the alert watcher, wizard and playground) call:
  * built once from the configuration and a Studio client.
  */
+import { VClusterDirectory } from './studio/vclusters.js';
 import type { AlertService } from './alerts/service.js';
 import type { AppConfig } from './config.js';
 import { Diagnoser } from './knowledge/diagnose.js';
@@ -30,6 +31,8 @@ export interface Services {
   /** Alert-channel triage; set by startBot when Slack is configured. */
   alerts?: AlertService;
   wizard: WizardService;
+  /** Which virtual clusters are INTEGRATION ones (Studio's list, or INTEGRATION_VCLUSTERS). */
+  vclusters: VClusterDirectory;
   logger: Logger;
   now: () => number;
 }
@@ -63,15 +66,15 @@ export function buildServices(o: ServiceOptions): Services {
     now,
     windowMs: o.config.idempotencyWindowSeconds * 1000,
   });
+  const vclusters = new VClusterDirectory(o.studio, o.config.integrationVClusters, { now });
   const wizard = new WizardService({
     store: new WizardStore(db, now, 24 * 3_600_000),
     questions: loadWizardQuestions(),
     knowledge,
     studio: o.studio,
     operations,
-    syncVc: o.config.integrationVClusters?.[0] ?? 'sync_vc',
+    vclusters,
     etlVc: 'default',
-    integrationVClusters: o.config.integrationVClusters,
   });
-  return { config: o.config, studio: o.studio, db, audit, ops, policy, operations, knowledge, diagnoser, wizard, logger: o.logger, now };
+  return { config: o.config, studio: o.studio, vclusters, db, audit, ops, policy, operations, knowledge, diagnoser, wizard, logger: o.logger, now };
 }

@@ -18,7 +18,7 @@ import type { Message } from '../../src/blocks/kit.js';
 import { buildCronAnswer, buildReviewReport } from '../../src/blocks/review.js';
 import { buildReport } from '../../src/blocks/triage.js';
 import { analyseCron, nextRuns } from '../../src/cron/explain.js';
-import { integrationVcPredicate, reviewWorkspace } from '../../src/review/index.js';
+import { reviewWorkspace } from '../../src/review/index.js';
 import type { CzCommand } from '../../src/ops/commands.js';
 import { explain, findTypeMappings } from '../../src/ops/diagnosis.js';
 import type { Actor } from '../../src/ops/operations.js';
@@ -85,7 +85,7 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
       return void (await ctx.respond(ephemeral(buildError('Setup started', `The pipeline wizard is waiting in your DM with me (<#${channelId}>).`))));
     }
     case 'check': {
-      const report = await reviewWorkspace(studio, cmd.folder, { isIntegrationVc: integrationVcPredicate(s.config.integrationVClusters) });
+      const report = await reviewWorkspace(studio, cmd.folder, { isIntegrationVc: await s.vclusters.predicate() });
       return void (await reply(buildReviewReport(report, studio)));
     }
     case 'cron': {

@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditLog, AuditOutcome, AuditSource } from '../store/audit.js';
 import { type OperationRecord, type OperationStore, idempotencyKey } from '../store/operations.js';
-import type { StudioClient } from '../studio/client.js';
+import { type StudioClient, describePrecheck } from '../studio/client.js';
 import { datesBetween, formatDate } from '../studio/dates.js';
 import { RUN_STATUS, RUN_STATUS_GROUPS, isTerminalStatus } from '../studio/enums.js';
 import { StudioError, TaskLookupError } from '../studio/errors.js';
@@ -456,22 +456,43 @@ export class OperationsService {
 
   private async applyFix(op: OperationRecord, studioActor: string): Promise<SendResult> {
     const fix = op.params as unknown as AutoFix;
-    const cfg = await this.d.studio.getTaskConfiguration(fix.taskId);
-    const base = { vcCode: cfg.vcCode, retryCount: cfg.retryCount, rerunProperty: cfg.rerunProperty?.code, schemaName: cfg.schemaName };
     const link = this.d.studio.taskLink(fix.taskId);
     if (fix.kind === 'clear_ddl_schedule') {
-      await this.d.studio.saveTaskSchedule(fix.taskId, { ...base, cron: '', dependencies: [] }, { actor: studioActor });
-      return { status: 'succeeded', message: `Cleared the cron and dependencies of ${op.taskName}.`, link };
+      const w = await this.d.studio.updateTaskConfiguration(fix.taskId, { cron: '', dependencies: [] }, { actor: studioActor });
+      return { status: 'succeeded', message: `Cleared the cron and dependencies of ${op.taskName}; every other setting was sent back as it was.`, link, requestId: w.requestId };
     }
-    const deps = cfg.dependencies.map((d) => ({ taskId: d.taskId, taskName: d.taskName ?? String(d.taskId) }));
-    if (!deps.some((d) => d.taskId === fix.dependsOnTaskId)) deps.push({ taskId: fix.dependsOnTaskId, taskName: fix.dependsOnName });
-    await this.d.studio.saveTaskSchedule(fix.taskId, { ...base, cron: cfg.cron ?? '', dependencies: deps }, { actor: studioActor });
     const online = await this.d.studio.getScheduleDetail(fix.taskId).then(
       (s) => s.taskStatus?.code === 1,
       () => false,
     );
-    if (online) await this.d.studio.deployTask(fix.taskId, { message: `add upstream ${fix.dependsOnName} (Studio Ops Bot review fix)`, actor: studioActor });
-    return { status: 'succeeded', message: `${op.taskName} now depends on ${fix.dependsOnName}${online ? ' and was redeployed' : ''}.`, link };
+    // An online task must be redeployed for the fix to take effect: check first that Studio would
+    // accept the deploy, so that a refusal leaves nothing half done.
+    if (online) {
+      const check = await this.d.studio.precheckDeploy([fix.taskId]);
+      if (!check.pass) {
+        return { status: 'failed', message: `Not changed: ${describePrecheck(check)}`, link, requestId: check.requestId };
+      }
+    }
+    const cfg = await this.d.studio.getTaskConfiguration(fix.taskId);
+    const deps = cfg.dependencies.map((d) => ({ taskId: d.taskId, taskName: d.taskName ?? String(d.taskId) }));
+    if (!deps.some((d) => d.taskId === fix.dependsOnTaskId)) deps.push({ taskId: fix.dependsOnTaskId, taskName: fix.dependsOnName });
+    const w = await this.d.studio.updateTaskConfiguration(fix.taskId, { dependencies: deps }, { actor: studioActor });
+    if (online) {
+      try {
+        await this.d.studio.deployTask(fix.taskId, { message: `add upstream ${fix.dependsOnName} (Studio Ops Bot review fix)`, actor: studioActor });
+      } catch (e) {
+        if (e instanceof StudioError && !e.outcomeUnknown) {
+          return {
+            status: 'failed',
+            message: `The dependency on ${fix.dependsOnName} was saved to the draft of ${op.taskName}, but the redeploy failed: ${e.describe()}. The scheduler still runs the previous version; deploy it in Studio once this is resolved.`,
+            link,
+            requestId: e.requestId,
+          };
+        }
+        throw e;
+      }
+    }
+    return { status: 'succeeded', message: `${op.taskName} now depends on ${fix.dependsOnName}${online ? ' and was redeployed' : ''}.`, link, requestId: w.requestId };
   }
 
   /** Did the operation take effect? Read Studio's state (used after an unclear answer and at start-up). */

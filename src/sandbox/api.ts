@@ -5,8 +5,17 @@
  */
 import { z } from 'zod';
 import { endOfDayMs, formatDate, isValidDate, startOfDayMs } from '../studio/dates.js';
-import { RUN_STATUS, taskKindByFileType } from '../studio/enums.js';
-import { SandboxBusinessError, type StudioSim } from './sim.js';
+import { RUN_STATUS, RUN_TYPE, taskKindByFileType } from '../studio/enums.js';
+import {
+  type StoredParam,
+  configurationColumns,
+  configurationFromSave,
+  paramsFromSave,
+  storedConfiguration,
+  undefinedParams,
+} from './configuration.js';
+import { nextStudioFireTimes } from '../cron/studio-cron.js';
+import { SANDBOX_VCLUSTERS, SandboxBusinessError, type StudioSim, studioCronProblems } from './sim.js';
 import type { AttemptRow, RunRow, TaskRow } from './store.js';
 
 export interface SandboxIdentity {
@@ -62,6 +71,9 @@ function paginate<T>(rows: T[], page: number, pageSize: number): { slice: T[]; t
 }
 
 // ---- serialisers ------------------------------------------------------------------------------
+/** Workspace parameters (Studio's workspaceParams): defined for every task of the workspace. */
+const WORKSPACE_PARAMS: ReadonlySet<string> = new Set(['env', 'warehouse_region']);
+
 function taskJson(ctx: ApiContext, t: TaskRow) {
   const folder = ctx.sim.store.folder(t.folder_id);
   return {
@@ -73,9 +85,19 @@ function taskJson(ctx: ApiContext, t: TaskRow) {
     fileFlowStatus: t.flow_status,
     taskStatus: t.task_status,
     ownerEnName: t.owner,
+    ownerCnName: t.owner,
+    createdTime: t.created_at,
+    updatedTime: t.updated_at,
+    lastEditTime: t.updated_at,
+    lastEditUser: t.last_edit_user ?? t.owner,
+    // The names of an earlier sandbox, kept for older clients.
     updateTime: t.updated_at,
     createTime: t.created_at,
   };
+}
+
+function paramsOf(t: TaskRow): StoredParam[] {
+  return JSON.parse(t.params_json) as StoredParam[];
 }
 
 function runJson(ctx: ApiContext, r: RunRow) {
@@ -118,6 +140,11 @@ function runRefJson(ctx: ApiContext, r: RunRow) {
     cycleTaskType: full.cycleTaskType,
     planTriggerTime: r.plan_time,
     instanceType: r.instance_type,
+    executeStartTime: r.start_time,
+    executeEndTime: r.end_time,
+    rerunStatus: r.rerun_status,
+    vcCode: r.vc_code,
+    nextLevelCount: ctx.sim.store.children(r.task_id).length,
   };
 }
 
@@ -134,18 +161,34 @@ function attemptJson(a: AttemptRow, r: RunRow) {
   };
 }
 
-function configurationJson(ctx: ApiContext, t: TaskRow) {
+type Dependency = { taskId: number; taskName: string; depStrategy?: number; parseType?: number };
+
+function dependencyJson(ctx: ApiContext, d: Dependency) {
+  return { dependencyFileId: d.taskId, dependencyFileName: d.taskName, dependencyProjectId: ctx.id.projectId, depStrategy: d.depStrategy ?? null, parseType: d.parseType ?? null };
+}
+
+/** The configuration as getFileConfigurationDetail serves it (every field a save replaces). */
+function configurationJson(ctx: ApiContext, t: TaskRow, c = storedConfiguration(t), deps: Dependency[] = ctx.sim.store.deps(t)) {
+  const { dataFileOutputListReqs, ...fields } = c;
   return {
     dataFileId: t.id,
-    cronExpress: t.cron ?? '',
-    retryCount: t.retry_count,
-    rerunProperty: t.rerun_property,
-    schemaName: t.schema_name,
-    etlVcCode: t.vc_code,
-    executeTimeout: t.execute_timeout,
-    paramValueList: JSON.parse(t.params_json) as unknown[],
-    dataFileDependencyDTOS: ctx.sim.store.deps(t).map((d) => ({ dependencyFileId: d.taskId, dependencyFileName: d.taskName, dependencyProjectId: ctx.id.projectId })),
+    projectId: ctx.id.projectId,
+    dataFileVersion: t.version,
+    ...fields,
+    scheduleType: 1,
+    scheduleConfigType: 1,
+    fileOutputTableDTOS: dataFileOutputListReqs,
+    dataFileDependencyDTOS: deps.map((d) => dependencyJson(ctx, d)),
   };
+}
+
+function formatLocal(ms: number, timeZone: string): string {
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+      .formatToParts(ms)
+      .map((x) => [x.type, x.value]),
+  );
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
 }
 
 // ---- handlers ---------------------------------------------------------------------------------
@@ -153,7 +196,7 @@ const A = '/ide-admin/v1';
 
 export const ROUTES: Record<string, Handler> = {
   '/clickzetta-portal/user/getCurrentUser': (_b, ctx) => ({
-    data: { accountId: ctx.id.tenantId, userId: ctx.id.userId, name: ctx.id.userName, instanceId: ctx.id.instanceId },
+    data: { id: ctx.id.userId, accountId: ctx.id.tenantId, userId: ctx.id.userId, name: ctx.id.userName, instanceId: ctx.id.instanceId },
   }),
 
   '/ide-authority/v1/workspace/listUserWorkspaces': (_b, ctx) => ({
@@ -182,7 +225,19 @@ export const ROUTES: Record<string, Handler> = {
       .folders()
       .filter((f) => (b.parentFolderId == null || f.parent_id === b.parentFolderId) && (!b.folderName || f.name.toLowerCase().includes(b.folderName.toLowerCase())));
     const p = paginate(rows, b.page ?? 1, b.pageSize ?? 20);
-    return { data: { list: p.slice.map((f) => ({ id: f.id, dataFolderName: f.name, parentFolderId: f.parent_id, createdBy: f.created_by })), total: p.total, totalPages: p.totalPages } };
+    const all = ctx.sim.store.folders();
+    const tasks = ctx.sim.store.tasks();
+    const folderJson = (f: (typeof rows)[number]) => ({
+      id: f.id,
+      dataFolderName: f.name,
+      parentFolderId: f.parent_id,
+      hasChildren: all.some((x) => x.parent_id === f.id) || tasks.some((t) => t.folder_id === f.id),
+      projectId: ctx.id.projectId,
+      createdBy: f.created_by,
+      createdTime: f.created_at,
+      updatedTime: f.created_at,
+    });
+    return { data: { list: p.slice.map(folderJson), total: p.total, totalPages: p.totalPages } };
   },
 
   [`${A}/dataFile/getDetail`]: (body, ctx) => {
@@ -191,12 +246,18 @@ export const ROUTES: Record<string, Handler> = {
     return {
       data: {
         ...taskJson(ctx, t),
+        projectId: ctx.id.projectId,
+        workspaceId: ctx.id.workspaceId,
         fileContent: t.content,
         fileDescription: t.description,
         currentVersion: t.version,
         defaultVcName: t.vc_code,
+        defaultSchemaName: t.schema_name,
         fileStatus: 1,
         deployStatus: t.task_status === 1 ? 1 : 0,
+        hasConfig: t.cron !== null || ctx.sim.store.deps(t).length > 0 || t.config_json !== '{}',
+        paramValueList: paramsOf(t),
+        adhocConfigs: null,
       },
     };
   },
@@ -214,18 +275,34 @@ export const ROUTES: Record<string, Handler> = {
     const t = ctx.sim.store.task(b.scheduleTaskId);
     if (!t || t.task_status === null) throw new SandboxBusinessError('SCHEDULE_TASK_NOT_EXIST', `调度任务不存在 (no scheduled task ${b.scheduleTaskId}; deploy the task first)`);
     const latest = ctx.sim.store.latestRunOfTask(t.id);
+    // The schedule is what was published, not the draft.
+    const published = t.published_json ? (JSON.parse(t.published_json) as { configuration: ReturnType<typeof storedConfiguration> }).configuration : storedConfiguration(t);
     const detail = {
       scheduleTaskId: t.id,
       dataFileId: t.id,
+      dataFileVersion: t.version,
+      projectId: ctx.id.projectId,
+      workspaceName: ctx.id.workspace,
       cycleTaskName: t.name,
       cycleTaskType: taskKindByFileType(t.file_type)?.scheduleType ?? null,
-      cronExpression: t.cron ?? '',
+      cronExpression: published.cronExpress ?? '',
       taskStatus: t.task_status,
-      vcCode: t.vc_code,
+      taskOwnerEn: t.owner,
+      taskOwnerCn: t.owner,
+      vcCode: published.etlVcCode,
       latestInstanceId: latest?.id ?? null,
       latestInstancePlanTime: latest?.plan_time ?? null,
-      retryCount: t.retry_count,
-      rerunProperty: t.rerun_property,
+      latestInstanceStatus: latest?.status ?? null,
+      retryCount: published.retryCount,
+      retryIntervalTime: published.retryIntervalTime,
+      retryIntervalTimeUnit: published.retryIntervalTimeUnit,
+      rerunProperty: published.rerunProperty,
+      selfDependsJob: published.selfDependsJob,
+      executeTimeout: published.executeTimeout,
+      executeTimeoutUnit: published.executeTimeoutUnit,
+      activeStartTime: published.activeStartTime,
+      activeEndTime: published.activeEndTime,
+      publishTime: t.published_at,
     };
     return { data: ctx.wrappedShapes ? { scheduleTaskDetail: detail } : detail };
   },
@@ -257,9 +334,17 @@ export const ROUTES: Record<string, Handler> = {
     if (b.queryStartPlanTime != null) (where.push('r.plan_time >= ?'), args.push(b.queryStartPlanTime));
     if (b.queryEndPlanTime != null) (where.push('r.plan_time <= ?'), args.push(b.queryEndPlanTime));
     if (b.cycleTaskType != null) {
-      const fileTypes = [b.cycleTaskType, ...[...Array(600).keys()].filter((ft) => taskKindByFileType(ft)?.scheduleType === b.cycleTaskType)];
-      where.push(`t.file_type IN (${fileTypes.map(() => '?').join(',')})`);
-      args.push(...fileTypes);
+      // cz-cli's run lookup by task name sends the *run* type here (1 SCHEDULE, 3 TEMP, 4 REFILL), and
+      // its runs output calls the same field the task type (23 SQL, 10 DI, …). The two sets of numbers
+      // do not overlap, so either is honoured (our reading; Studio documents neither).
+      if (Object.values(RUN_TYPE).includes(b.cycleTaskType as never)) {
+        where.push('r.instance_type = ?');
+        args.push(b.cycleTaskType);
+      } else {
+        const fileTypes = [...Array(600).keys()].filter((ft) => taskKindByFileType(ft)?.scheduleType === b.cycleTaskType);
+        where.push(`t.file_type IN (${fileTypes.map(() => '?').join(',') || 'NULL'})`);
+        args.push(...fileTypes);
+      }
     }
     const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const db = ctx.sim.store.db;
@@ -284,8 +369,10 @@ export const ROUTES: Record<string, Handler> = {
     requireProject(ctx, b.projectId);
     const run = ctx.sim.requireRun(b.taskInstanceId);
     const attempts = ctx.sim.store.attempts(run.id).reverse(); // newest first, as Studio lists them
-    const p = paginate(attempts, b.pageIndex ?? 1, b.pageSize ?? 20);
-    return { data: { list: p.slice.map((a) => attemptJson(a, run)), total: p.total, totalPages: p.totalPages } };
+    const pageIndex = Math.max(1, b.pageIndex ?? 1);
+    const p = paginate(attempts, pageIndex, b.pageSize ?? 20);
+    // A bare list with the total in the envelope, as cz-cli's `attempts list` prints it.
+    return { data: p.slice.map((a) => attemptJson(a, run)), count: p.total, pageIndex };
   },
 
   [`${A}/adhoc/queryTempLogResults`]: (body, ctx) => {
@@ -363,7 +450,18 @@ export const ROUTES: Record<string, Handler> = {
     const to = formatDate(first.bizEndDate, tz);
     if (!isValidDate(from) || !isValidDate(to)) throw new SandboxBusinessError('PARAM_ERROR', '参数错误 (invalid business dates)');
     const jobId = ctx.sim.createBackfill({ taskId: b.scheduleTaskId, from, to, vcCode: b.sqlVcCode ?? null, actor: b.createBy, name: b.complementJobName ?? undefined });
-    return { data: jobId };
+    const job = ctx.sim.store.jobs().find((j) => j.id === jobId)!;
+    // An object cz-cli takes the id from (`id`), with what was created.
+    return {
+      data: {
+        id: jobId,
+        complementJobId: jobId,
+        complementJobName: job.name,
+        scheduleTaskId: b.scheduleTaskId,
+        taskName: ctx.sim.store.task(b.scheduleTaskId)?.name ?? null,
+        taskInstanceIds: ctx.sim.store.runsOfJob(jobId).map((r) => r.id),
+      },
+    };
   },
 
   [`${A}/complementTask/list`]: (body, ctx) => {
@@ -491,13 +589,10 @@ export const ROUTES: Record<string, Handler> = {
         onlySaveContent: num,
         updateBy: z.string().min(1),
         dataFileContent: z.string().nullish(),
-        paramValueList: z.array(z.looseObject({ paramName: z.string(), paramValue: z.string() })).nullish(),
-        cronExpress: z.string().nullish(),
-        retryCount: optNum,
-        rerunProperty: optNum,
-        etlVcCode: z.string().nullish(),
-        schemaName: z.string().nullish(),
-        dataFileInputListReqs: z.array(z.looseObject({ dependencyFileId: num, dependencyFileName: z.string().nullish() })).nullish(),
+        paramValueList: z.array(z.unknown()).nullish(),
+        dataFileInputListReqs: z
+          .array(z.looseObject({ dependencyFileId: num, dependencyFileName: z.string().nullish(), depStrategy: num, parseType: optNum }))
+          .nullish(),
       }),
       body,
     );
@@ -505,17 +600,16 @@ export const ROUTES: Record<string, Handler> = {
     const task = ctx.sim.requireTask(b.dataFileId);
     const now = ctx.sim.now();
     const flow = task.task_status === 1 ? 80 : 20;
+    // Parameters travel with either kind of save; a save that sends none keeps them.
+    const params_json = b.paramValueList ? JSON.stringify(paramsFromSave(b.paramValueList)) : task.params_json;
     if (b.onlySaveContent === 1) {
       if (b.dataFileContent == null) throw new SandboxBusinessError('PARAM_ERROR', '参数错误 (dataFileContent is required when onlySaveContent = 1)');
-      ctx.sim.store.updateTask(task.id, {
-        content: b.dataFileContent,
-        params_json: b.paramValueList ? JSON.stringify(b.paramValueList) : task.params_json,
-        flow_status: flow,
-        updated_at: now,
-      });
+      ctx.sim.store.updateTask(task.id, { content: b.dataFileContent, params_json, flow_status: flow, updated_at: now, last_edit_user: b.updateBy });
       return { data: null };
     }
-    const cron = (b.cronExpress ?? '').trim();
+    // A configuration save replaces the whole configuration: what it omits is reset.
+    const config = configurationFromSave(body);
+    const cron = config.cronExpress.trim();
     if (cron) {
       const fields = cron.split(/\s+/).length;
       if (fields !== 7 && fields !== 6) throw new SandboxBusinessError('CRON_EXPRESSION_INVALID', `Cron 表达式不合法 (expected 7 fields, got ${fields}: "${cron}")`);
@@ -523,17 +617,15 @@ export const ROUTES: Record<string, Handler> = {
     const deps = (b.dataFileInputListReqs ?? []).map((d) => {
       if (d.dependencyFileId === task.id) throw new SandboxBusinessError('DEPENDENCY_SELF', '任务不能依赖自身 (a task cannot depend on itself)');
       const up = ctx.sim.requireTask(d.dependencyFileId);
-      return { taskId: up.id, taskName: up.name };
+      return { taskId: up.id, taskName: up.name, depStrategy: d.depStrategy, parseType: d.parseType ?? 1 };
     });
     ctx.sim.store.updateTask(task.id, {
-      cron: cron || null,
-      retry_count: b.retryCount ?? task.retry_count,
-      rerun_property: b.rerunProperty ?? task.rerun_property,
-      vc_code: b.etlVcCode ?? task.vc_code,
-      schema_name: b.schemaName ?? task.schema_name,
+      ...configurationColumns(config),
       deps_json: JSON.stringify(deps),
+      params_json,
       flow_status: flow,
       updated_at: now,
+      last_edit_user: b.updateBy,
     });
     return { data: null };
   },
@@ -541,9 +633,12 @@ export const ROUTES: Record<string, Handler> = {
   [`${A}/workspaceParams/task/preCheck`]: (body, ctx) => {
     const b = parse(z.looseObject({ projectId: num, fileIds: z.array(num).min(1) }), body);
     requireProject(ctx, b.projectId);
-    const problems = b.fileIds.flatMap((id) => ctx.sim.deployProblems(ctx.sim.requireTask(id)));
-    if (problems.length > 0) throw new SandboxBusinessError(problems[0]!.code, problems.map((p) => p.message).join('; '));
-    return { data: { checkPassed: true, fileIds: b.fileIds } };
+    // The workspace-parameter check cz-cli runs before every deploy: an answer, not an error.
+    const details = b.fileIds.map((id) => {
+      const t = ctx.sim.requireTask(id);
+      return { fileId: t.id, fileName: t.name, invalidParams: undefinedParams(t.content, paramsOf(t), WORKSPACE_PARAMS) };
+    });
+    return { data: { pass: details.every((d) => d.invalidParams.length === 0), details } };
   },
 
   [`${A}/dataFile/submit`]: (body, ctx) => {
@@ -566,19 +661,165 @@ export const ROUTES: Record<string, Handler> = {
 
   [`${A}/ai/mcp/instance/statistic`]: (body, ctx) => {
     const b = parse(
-      z.looseObject({ projectId: num, queryStartPlanTime: num, queryEndPlanTime: num, instanceStatusList: z.array(num).nullish(), cycleTaskType: optNum }),
+      z.looseObject({
+        projectId: num,
+        queryStartPlanTime: num,
+        queryEndPlanTime: num,
+        instanceStatusList: z.array(num).nullish(),
+        cycleTaskType: optNum,
+        instanceType: optNum,
+        scheduleTaskName: z.string().nullish(),
+        vcCodes: z.array(z.string()).nullish(),
+      }),
       body,
     );
     requireProject(ctx, b.projectId);
+    const where = ['r.plan_time BETWEEN ? AND ?'];
+    const args: unknown[] = [b.queryStartPlanTime, b.queryEndPlanTime];
+    if (b.instanceStatusList?.length) (where.push(`r.status IN (${b.instanceStatusList.map(() => '?').join(',')})`), args.push(...b.instanceStatusList));
+    if (b.instanceType != null) (where.push('r.instance_type = ?'), args.push(b.instanceType));
+    if (b.scheduleTaskName) (where.push('t.name LIKE ?'), args.push(`%${b.scheduleTaskName}%`));
+    if (b.vcCodes?.length) (where.push(`r.vc_code IN (${b.vcCodes.map(() => '?').join(',')})`), args.push(...b.vcCodes));
     const rows = ctx.sim.store.db
-      .prepare('SELECT status, COUNT(*) n FROM runs WHERE plan_time BETWEEN ? AND ? GROUP BY status ORDER BY status')
-      .all(b.queryStartPlanTime, b.queryEndPlanTime) as { status: number; n: number }[];
+      .prepare(
+        `SELECT r.status, r.instance_type, t.file_type, COUNT(*) n FROM runs r JOIN tasks t ON t.id = r.task_id
+         WHERE ${where.join(' AND ')} GROUP BY r.status, r.instance_type, t.file_type ORDER BY r.status, r.instance_type, t.file_type`,
+      )
+      .all(...args) as { status: number; instance_type: number; file_type: number; n: number }[];
     return {
       data: rows
-        .filter((r) => !b.instanceStatusList?.length || b.instanceStatusList.includes(r.status))
-        .map((r) => ({ instanceStatus: r.status, count: r.n })),
+        .map((r) => ({ instanceStatus: r.status, instanceType: r.instance_type, taskType: taskKindByFileType(r.file_type)?.scheduleType ?? null, count: r.n }))
+        .filter((r) => b.cycleTaskType == null || r.taskType === b.cycleTaskType),
     };
   },
+
+  [`${A}/ai/mcp/task/statistic`]: (body, ctx) => {
+    const b = parse(z.looseObject({ projectId: num, queryPlanTimeLeft: optNum, queryPlanTimeRight: optNum, taskNameRlike: z.string().nullish() }), body);
+    requireProject(ctx, b.projectId);
+    const counts = new Map<string, { fileType: number; fileFlowStatus: number; cnt: number }>();
+    for (const t of ctx.sim.store.tasks()) {
+      if (b.taskNameRlike && !new RegExp(b.taskNameRlike.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i').test(t.name)) continue;
+      const key = `${t.file_type}/${t.flow_status}`;
+      const c = counts.get(key) ?? { fileType: t.file_type, fileFlowStatus: t.flow_status, cnt: 0 };
+      c.cnt++;
+      counts.set(key, c);
+    }
+    return { data: [...counts.values()] };
+  },
+
+  [`${A}/scheduleTask/flatAllDownstream`]: (body, ctx) => {
+    const b = parse(z.looseObject({ scheduleTaskId: num, projectId: num }), body);
+    requireProject(ctx, b.projectId);
+    const store = ctx.sim.store;
+    const root = ctx.sim.requireTask(b.scheduleTaskId);
+    const out: Record<string, unknown>[] = [];
+    const seen = new Set([root.id]);
+    let frontier: { task: TaskRow; path: string[] }[] = [{ task: root, path: [root.name] }];
+    for (let level = 1; frontier.length > 0; level++) {
+      const next: typeof frontier = [];
+      for (const { task, path } of frontier) {
+        for (const c of store.children(task.id)) {
+          if (seen.has(c.id)) continue;
+          seen.add(c.id);
+          const p = [...path, c.name];
+          out.push({
+            scheduleTaskId: c.id,
+            cycleTaskName: c.name,
+            cycleTaskType: taskKindByFileType(c.file_type)?.scheduleType ?? null,
+            cronExpression: c.cron ?? '',
+            taskStatus: c.task_status,
+            vcCode: c.vc_code,
+            taskOwnerCn: c.owner,
+            taskOwnerEn: c.owner,
+            level,
+            path: p.join(' -> '),
+          });
+          next.push({ task: c, path: p });
+        }
+      }
+      frontier = next;
+    }
+    return { data: out };
+  },
+
+  [`${A}/dataFileConfiguration/generateInstanceTimeList`]: (body, ctx) => {
+    const b = parse(z.looseObject({ cron: z.string().min(1), scheduleStartTime: z.string().nullish(), scheduleEndTime: z.string().nullish() }), body);
+    const problem = studioCronProblems(b.cron);
+    if (problem) throw new SandboxBusinessError('CRON_EXPRESSION_INVALID', `Cron 表达式不合法 (invalid cron "${b.cron}": ${problem})`);
+    const tz = ctx.sim.opts.timeZone;
+    const clock = (v: string | null | undefined, dflt: string) => {
+      const m = /^(\d{1,2}):(\d{2})$/.exec(v ?? dflt);
+      if (!m) throw new SandboxBusinessError('PARAM_ERROR', `参数错误 (schedule window time must be HH:mm, got ${v})`);
+      return Number(m[1]) * 60 + Number(m[2]);
+    };
+    const from = clock(b.scheduleStartTime, '00:00');
+    const to = clock(b.scheduleEndTime, '23:59');
+    // The next fire times (within the daily window), as local date-times of the workspace.
+    const times = nextStudioFireTimes(b.cron, ctx.sim.now(), 200, tz)
+      .map((t) => formatLocal(t, tz))
+      .filter((s) => {
+        const minutes = Number(s.slice(11, 13)) * 60 + Number(s.slice(14, 16));
+        return minutes >= from && minutes <= to;
+      })
+      .slice(0, 20);
+    return { data: times };
+  },
+
+  [`${A}/fileVersion/getFileDetailByVersion`]: (body, ctx) => {
+    const b = parse(z.looseObject({ projectId: num, dataFileId: num, dataFileVersion: num }), body);
+    requireProject(ctx, b.projectId);
+    const t = ctx.sim.requireTask(b.dataFileId);
+    if (!t.published_json || b.dataFileVersion !== t.version) {
+      throw new SandboxBusinessError('FILE_VERSION_NOT_EXIST', `版本不存在 (task ${t.name} has no published version ${b.dataFileVersion}; the current published version is ${t.version || 'none'})`);
+    }
+    const snap = JSON.parse(t.published_json) as { content: string; params: unknown[]; configuration: ReturnType<typeof storedConfiguration>; dependencies: Dependency[] };
+    return {
+      data: {
+        dataFileId: t.id,
+        dataFileVersion: t.version,
+        dataFileName: t.name,
+        fileType: t.file_type,
+        fileContent: snap.content,
+        paramValueList: snap.params,
+        publishTime: t.published_at,
+        taskConfigurationDetail: configurationJson(ctx, t, snap.configuration, snap.dependencies),
+      },
+    };
+  },
+
+  [`${A}/adhoc/execute`]: (body, ctx) => {
+    const b = parse(
+      z.looseObject({
+        updateBy: z.string().min(1),
+        dataFileId: num,
+        dataFileContent: z.string(),
+        instanceName: z.string().nullish(),
+        adhocVcCode: z.string().nullish(),
+        adhocVcId: z.union([z.string(), z.number()]).nullish(),
+        params: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).nullish(),
+      }),
+      body,
+    );
+    const runId = ctx.sim.executeTemp({ taskId: b.dataFileId, content: b.dataFileContent, params: b.params ?? {}, vcCode: b.adhocVcCode || null, actor: b.updateBy });
+    return { data: { scheduleInstanceId: runId, instanceId: runId, sessionId: `adhoc-${runId}` } };
+  },
+
+  [`${A}/dataFile/deleteFile`]: (body, ctx) => {
+    const b = parse(z.looseObject({ id: num, tenantId: optNum, updateBy: z.union([z.string(), z.number()]).nullish() }), body);
+    ctx.sim.deleteTask(b.id);
+    return { data: true };
+  },
+
+  [`${A}/dataFolder/delete`]: (body, ctx) => {
+    const b = parse(z.looseObject({ id: num, projectId: optNum, tenantId: optNum }), body);
+    requireProject(ctx, b.projectId);
+    ctx.sim.deleteFolder(b.id);
+    return { data: true };
+  },
+
+  '/clickzetta-lakeconsole/api/v1/vcluster/list': (_body, _ctx) => ({
+    data: Object.entries(SANDBOX_VCLUSTERS).map(([name, type]) => ({ id: `vc_${name}`, name, type })),
+  }),
 
   '/ide-authority/v1/projectDataSources/list': (body, ctx) => {
     const b = parse(z.looseObject({ pageIndex: optNum, pageSize: optNum, status: optNum, dsName: z.string().nullish(), dsType: optNum }), body);

@@ -13,6 +13,7 @@ import { formatDate } from '../studio/dates.js';
 import { RUN_TYPE, type TaskKindKey, taskKindByKey } from '../studio/enums.js';
 import { failureById } from './failures.js';
 import type { PlannedOutcome, StudioSim } from './sim.js';
+import { type StoredParam, publishedSnapshot, seededConfiguration } from './configuration.js';
 import type { TaskRow } from './store.js';
 
 const DAY = 86_400_000;
@@ -30,10 +31,15 @@ interface TaskSeed {
   retry?: number;
   mapping?: boolean;
   description?: string;
-  params?: { paramName: string; paramValue: string }[];
+  params?: StoredParam[];
 }
 
-const BIZ = [{ paramName: 'bizdate', paramValue: '$[yyyy-MM-dd-1]' }];
+/** A task parameter in the shape Studio stores (cz-cli's `paramValueList` items). */
+function param(key: string, value: string, id: number): StoredParam {
+  return { paramKey: key, paramValue: value, paramType: 'manual', encrypt: false, id: String(id), ignore: false, ref: 0 };
+}
+
+const BIZ = [param('bizdate', '$[yyyy-MM-dd-1]', 1)];
 
 const ECOMMERCE: TaskSeed[] = [
   {
@@ -121,7 +127,7 @@ const DOC_CONNECTOR: TaskSeed[] = [
     vc: 'default',
     online: true,
     retry: 1,
-    params: [{ paramName: 'biz_date', paramValue: '$[yyyy-MM-dd]' }],
+    params: [param('biz_date', '$[yyyy-MM-dd]', 1)],
     content: `#!/bin/bash
 # Task parameter: biz_date = $[yyyy-MM-dd]
 BIZ_DATE='\${biz_date}'
@@ -139,7 +145,7 @@ PYEOF`,
     vc: 'default',
     online: true,
     retry: 1,
-    params: [{ paramName: 'biz_date', paramValue: '$[yyyy-MM-dd]' }],
+    params: [param('biz_date', '$[yyyy-MM-dd]', 1)],
     content: `# biz_date = $[yyyy-MM-dd]
 biz_date = '\${biz_date}'
 print(f"Cleaning date: {biz_date}")
@@ -334,6 +340,13 @@ function seedDemo(sim: StudioSim): void {
           schema_name: 'public',
           vc_code: t.vc ?? null,
           mapping_configured: t.mapping === false ? 0 : 1,
+          // The rest of a real configuration, unlike the defaults, so that a save that omits a field shows.
+          config_json: JSON.stringify(
+            seededConfiguration({ owner: OWNERS[folderName]!, vc: t.vc ?? null, created }),
+          ),
+          published_json: null,
+          published_at: t.online ? created + DAY : null,
+          last_edit_user: OWNERS[folderName]!,
           created_at: created,
           updated_at: created + DAY,
         });
@@ -343,10 +356,11 @@ function seedDemo(sim: StudioSim): void {
     // Dependencies by name, once every task has its id.
     for (const t of [...ECOMMERCE, ...DOC_CONNECTOR, ...STREAMING, ...LEGACY]) {
       if (!t.deps) continue;
-      store.updateTask(ids.get(t.name)!, { deps_json: JSON.stringify(t.deps.map((d) => ({ taskId: ids.get(d)!, taskName: d }))) });
+      store.updateTask(ids.get(t.name)!, { deps_json: JSON.stringify(t.deps.map((d) => ({ taskId: ids.get(d)!, taskName: d, depStrategy: 0, parseType: 1 }))) });
     }
     for (const task of store.tasks()) {
       if (task.task_status === 1 && task.cron) store.setCronCursor(task.id, historyStart);
+      if (task.task_status === 1) store.updateTask(task.id, { published_json: publishedSnapshot(task, store.deps(task)) });
     }
     seedContinuousRuns(sim, ids, todayStart);
     seedManualRuns(sim, ids, todayStart);

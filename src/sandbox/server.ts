@@ -41,6 +41,7 @@ export interface SandboxOptions {
 export interface JournalEntry {
   at: number;
   path: string;
+  method: string;
   headers: Record<string, string>;
   body: unknown;
   /** HTTP status answered (0 when the connection was dropped). */
@@ -130,25 +131,30 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0]!;
+    const [path, query] = (req.url ?? '/').split('?') as [string, string | undefined];
     const headers = lowerHeaders(req);
     if (req.method === 'GET' && path === '/healthz') return sendJson(res, 200, { ok: true });
-    if (req.method !== 'POST') return sendJson(res, 405, { code: 405, message: 'Method Not Allowed' }, { allow: 'POST' });
+    if (req.method !== 'POST' && req.method !== 'GET') return sendJson(res, 405, { code: 405, message: 'Method Not Allowed' }, { allow: 'GET, POST' });
 
-    let raw: string;
-    try {
-      raw = await readBody(req);
-    } catch {
-      return sendJson(res, 413, { code: 413, message: 'Payload Too Large' });
-    }
     let body: unknown;
-    try {
-      body = raw.trim() === '' ? {} : JSON.parse(raw);
-    } catch {
-      record({ at: sim.now(), path, headers, body: raw, status: 400 });
-      return sendJson(res, 400, { code: 400, message: 'Malformed JSON body' });
+    if (req.method === 'GET') {
+      // Studio serves some reads as GET with query parameters (cz-cli uses GET for those).
+      body = Object.fromEntries(new URLSearchParams(query ?? ''));
+    } else {
+      let raw: string;
+      try {
+        raw = await readBody(req);
+      } catch {
+        return sendJson(res, 413, { code: 413, message: 'Payload Too Large' });
+      }
+      try {
+        body = raw.trim() === '' ? {} : JSON.parse(raw);
+      } catch {
+        record({ at: sim.now(), path, method: 'POST', headers, body: raw, status: 400 });
+        return sendJson(res, 400, { code: 400, message: 'Malformed JSON body' });
+      }
     }
-    const entry: JournalEntry = { at: sim.now(), path, headers, body, status: 200 };
+    const entry: JournalEntry = { at: sim.now(), path, method: req.method, headers, body, status: 200 };
     record(entry);
 
     if (path.startsWith('/__sandbox/')) return handleAdmin(path, body, headers, res, entry);

@@ -13,14 +13,10 @@ import { type FailureSpec, failureById, failuresFor } from './failures.js';
 import { attemptFailure, attemptHeader, attemptSuccess, joinLog, logStamp } from './logs.js';
 import type { RunRow, SandboxStore, TaskRow } from './store.js';
 
-export class SandboxBusinessError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { publishedSnapshot } from './configuration.js';
+import { SandboxBusinessError } from './errors.js';
+
+export { SandboxBusinessError };
 
 export interface Clock {
   now(): number;
@@ -452,7 +448,15 @@ export class StudioSim {
     const problems = this.deployProblems(task);
     if (problems.length > 0) throw new SandboxBusinessError(problems[0]!.code, problems.map((p) => p.message).join('; '));
     const now = this.now();
-    this.store.updateTask(taskId, { task_status: 1, flow_status: 100, version: task.version + 1, updated_at: now, owner: task.owner || actor });
+    this.store.updateTask(taskId, {
+      task_status: 1,
+      flow_status: 100,
+      version: task.version + 1,
+      updated_at: now,
+      owner: task.owner || actor,
+      published_json: publishedSnapshot(task, this.store.deps(task)),
+      published_at: now,
+    });
     this.store.setCronCursor(taskId, now);
     if (this.kindOf(task)?.continuous) {
       // A real-time task starts running when it is submitted.
@@ -495,6 +499,61 @@ export class StudioSim {
     };
     visit(task);
     return offline;
+  }
+
+  /**
+   * A temporary run (`adhoc/execute`): the content and parameters as sent, once, now, as a TEMP run.
+   * `${bizdate}` and the other scheduler parameters do not resolve in a temporary run.
+   */
+  executeTemp(input: { taskId: number; content: string; params: Record<string, string>; vcCode: string | null; actor: string }): number {
+    const task = this.requireTask(input.taskId);
+    const kind = this.kindOf(task);
+    if (kind?.isSync && SANDBOX_VCLUSTERS[input.vcCode ?? 'default'] !== 'INTEGRATION') {
+      throw new SandboxBusinessError('VCLUSTER_TYPE_NOT_SUPPORTED', `同步任务必须使用同步型集群 (a sync task runs on an INTEGRATION VCluster; ${input.vcCode ?? 'default'} is ${SANDBOX_VCLUSTERS[input.vcCode ?? 'default'] ?? 'unknown'})`);
+    }
+    if (input.content.trim() === '') throw new SandboxBusinessError('PARAM_ERROR', '参数错误 (dataFileContent is empty)');
+    const unresolved = [...input.content.matchAll(/\$\{\s*([A-Za-z_][\w.]*)\s*\}/g)].map((m) => m[1]!).filter((k) => !(k in input.params));
+    const now = this.now();
+    const runId = this.store.insertRun({
+      task_id: task.id,
+      instance_type: RUN_TYPE.TEMP,
+      plan_time: now,
+      ready_at: now,
+      trigger_time: now,
+      executor: input.actor,
+      vc_code: input.vcCode ?? task.vc_code,
+      biz_date: formatDate(now, this.opts.timeZone),
+      failure_id: unresolved.length > 0 && failuresFor(kind?.key).some((f) => f.id === 'bizdate_manual') ? 'bizdate_manual' : this.randomOutcome(task).failureId,
+      duration_ms: this.randomDuration(),
+      skip_upstream: 1,
+    });
+    this.advance();
+    return runId;
+  }
+
+  /** Delete a task that is not online (Studio refuses to delete a published, online task). */
+  deleteTask(taskId: number): void {
+    const task = this.requireTask(taskId);
+    if (task.task_status === 1) {
+      throw new SandboxBusinessError('DATA_FILE_IS_ONLINE', `任务已上线，无法删除 (task ${task.name} is online: take it offline first)`);
+    }
+    const children = this.store.children(taskId);
+    if (children.length > 0) {
+      throw new SandboxBusinessError('DATA_FILE_HAS_DOWNSTREAM', `任务存在下游依赖，无法删除 (task ${task.name} is an upstream of ${children.map((c) => c.name).join(', ')})`);
+    }
+    this.store.deleteTask(taskId);
+  }
+
+  /** Delete an empty folder. */
+  deleteFolder(folderId: number): void {
+    const folder = this.store.folder(folderId);
+    if (!folder) throw new SandboxBusinessError('DATA_FOLDER_NOT_EXIST', `文件夹不存在 (folder ${folderId} does not exist)`);
+    const tasks = this.store.tasks().filter((t) => t.folder_id === folderId).length;
+    const subfolders = this.store.folders().filter((f) => f.parent_id === folderId).length;
+    if (tasks + subfolders > 0) {
+      throw new SandboxBusinessError('DATA_FOLDER_NOT_EMPTY', `数据文件夹存在文件，无法删除 (Cannot delete folder ${folder.name}: it holds ${tasks} task(s) and ${subfolders} folder(s))`);
+    }
+    this.store.deleteFolder(folderId);
   }
 
   /** Replace an attempt's log (tests and benchmarks use it for very large logs). */

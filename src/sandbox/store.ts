@@ -35,6 +35,12 @@ export interface TaskRow {
   deps_json: string;
   /** MULTI_DI / MULTI_REALTIME: whether column mapping was configured in the UI. */
   mapping_configured: number;
+  /** The configuration fields that have no column of their own (see configuration.ts). */
+  config_json: string;
+  /** What was published last: { content, params, configuration, dependencies }; null if never. */
+  published_json: string | null;
+  published_at: number | null;
+  last_edit_user: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -114,6 +120,7 @@ CREATE TABLE IF NOT EXISTS tasks (
   mapping_configured INTEGER NOT NULL DEFAULT 1,
   created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
 );
+-- Columns added later are in COLUMNS_ADDED (ALTER TABLE on older sandbox files).
 CREATE INDEX IF NOT EXISTS tasks_folder ON tasks(folder_id);
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY, task_id INTEGER NOT NULL, instance_type INTEGER NOT NULL, status INTEGER NOT NULL,
@@ -141,6 +148,13 @@ CREATE TABLE IF NOT EXISTS data_sources (
 CREATE TABLE IF NOT EXISTS cron_cursor (task_id INTEGER PRIMARY KEY, until INTEGER NOT NULL);
 `;
 
+const COLUMNS_ADDED: [string, string, string][] = [
+  ['tasks', 'config_json', "TEXT NOT NULL DEFAULT '{}'"],
+  ['tasks', 'published_json', 'TEXT'],
+  ['tasks', 'published_at', 'INTEGER'],
+  ['tasks', 'last_edit_user', 'TEXT'],
+];
+
 export class SandboxStore {
   readonly db: Database.Database;
 
@@ -149,12 +163,18 @@ export class SandboxStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    for (const [table, column, decl] of COLUMNS_ADDED) this.ensureColumn(table, column, decl);
     // Ids that look like Studio's, and that never collide between kinds.
     this.ensureSequence('folders', 100);
     this.ensureSequence('tasks', 1000);
     this.ensureSequence('runs', 7_000_000);
     this.ensureSequence('attempts', 9_000_000);
     this.ensureSequence('jobs', 500);
+  }
+
+  private ensureColumn(table: string, column: string, decl: string) {
+    const cols = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+    if (!cols.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${decl}`);
   }
 
   private ensureSequence(table: string, start: number) {
@@ -238,6 +258,10 @@ export class SandboxStore {
       execute_timeout: t.execute_timeout ?? 0,
       deps_json: t.deps_json ?? '[]',
       mapping_configured: t.mapping_configured ?? 1,
+      config_json: t.config_json ?? '{}',
+      published_json: t.published_json ?? null,
+      published_at: t.published_at ?? null,
+      last_edit_user: t.last_edit_user ?? null,
       created_at: t.created_at,
       updated_at: t.updated_at ?? t.created_at,
     };
@@ -261,8 +285,17 @@ export class SandboxStore {
     this.updateRow('tasks', id, patch);
   }
 
-  deps(task: TaskRow): { taskId: number; taskName: string }[] {
-    return JSON.parse(task.deps_json) as { taskId: number; taskName: string }[];
+  deps(task: TaskRow): { taskId: number; taskName: string; depStrategy?: number; parseType?: number }[] {
+    return JSON.parse(task.deps_json) as { taskId: number; taskName: string; depStrategy?: number; parseType?: number }[];
+  }
+
+  deleteTask(id: number): void {
+    this.db.prepare('DELETE FROM tasks WHERE id = ?').run(id);
+    this.db.prepare('DELETE FROM cron_cursor WHERE task_id = ?').run(id);
+  }
+
+  deleteFolder(id: number): void {
+    this.db.prepare('DELETE FROM folders WHERE id = ?').run(id);
   }
 
   /** Tasks that list `taskId` as an upstream dependency. */

@@ -2,7 +2,7 @@
  * The typed Studio client. The only Studio client in the product: it talks HTTP to a real Studio
  * or to the embedded sandbox, which speaks the same protocol.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { closeMatches } from './close-matches.js';
 import { endOfDayMs, startOfDayMs } from './dates.js';
 import { expandStatusFilter, type TaskKind } from './enums.js';
@@ -12,7 +12,18 @@ import {
   type Attempt,
   type BackfillJob,
   type DataSource,
+  type DownstreamTask,
   type Folder,
+  type PrecheckResult,
+  type PublishedVersion,
+  type TaskParam,
+  type TemporaryRun,
+  type VCluster,
+  downstreamTaskSchema,
+  precheckSchema,
+  publishedVersionSchema,
+  temporaryRunSchema,
+  vclusterSchema,
   type LogPage,
   type Page,
   type Run,
@@ -92,7 +103,6 @@ export interface ListRunsFilter {
   /** Status codes; NOT_STARTED (2) is expanded to 2, 5, 6, 8 as Studio's UI does. */
   statuses?: readonly number[];
   runType?: number;
-  taskType?: number;
   /** Plan-time window, epoch ms. */
   planFrom?: number;
   planTo?: number;
@@ -103,15 +113,31 @@ export interface ListRunsFilter {
 
 export type LogAction = 'head' | 'next' | 'prev' | 'tail';
 
-export interface ScheduleInput {
+/**
+ * What a configuration write changes. Everything else in the task's configuration is read first and
+ * sent back as it was: Studio replaces the whole configuration on every save.
+ */
+export interface ConfigurationChange {
   /** Quartz 7-field cron; empty string clears it. */
-  cron: string;
-  dependencies: { taskId: number; taskName: string }[];
+  cron?: string;
+  /** The new upstream list. Dependencies already there keep how Studio described them (depStrategy, parseType). */
+  dependencies?: { taskId: number; taskName: string }[];
   vcCode?: string;
   retryCount?: number;
   rerunProperty?: number;
   schemaName?: string;
 }
+
+export interface ConfigurationWrite {
+  /** The configuration as read before the write. */
+  before: TaskConfiguration;
+  /** The body that was sent. */
+  sent: Record<string, unknown>;
+  requestId: string;
+}
+
+/** Fields of the configuration as Studio serves it that a save names differently or does not take. */
+const CONFIG_READ_ONLY = new Set(['dataFileDependencyDTOS', 'fileOutputTableDTOS', 'taskConfigurationDetail', 'cronExpression', 'paramValueList']);
 
 export interface BackfillInput {
   taskId: number;
@@ -443,7 +469,6 @@ export class StudioClient {
     if (filter.taskNameLike) body.taskNameLike = filter.taskNameLike;
     if (filter.statuses?.length) body.instanceStatusList = expandStatusFilter(filter.statuses);
     if (filter.runType !== undefined) body.instanceType = filter.runType;
-    if (filter.taskType !== undefined) body.cycleTaskType = filter.taskType;
     if (filter.planFrom !== undefined) body.queryStartPlanTime = filter.planFrom;
     if (filter.planTo !== undefined) body.queryEndPlanTime = filter.planTo;
     return this.listPage(`${ADMIN}/taskInst/list`, body, runSchema, page, pageSize, 'run list');
@@ -608,8 +633,15 @@ export class StudioClient {
     return this.callParsed(`${ADMIN}/dataFile/addAndReturnId`, body, 'write', returnedIdSchema, 'task id');
   }
 
-  async saveTaskContent(taskId: number, content: string, opts: { params?: { name: string; value: string }[]; actor?: string } = {}): Promise<void> {
+  /**
+   * Save a task's content. Parameters go in cz-cli's shape (`paramKey`, `paramValue`, `paramType`, …),
+   * merged into the task's current `paramValueList`: the ones named change, the others are sent back
+   * as they were, so nothing is dropped.
+   */
+  async saveTaskContent(taskId: number, content: string, opts: { params?: { name: string; value: string }[]; actor?: string } = {}): Promise<{ requestId: string; params: Record<string, unknown>[] }> {
     const { projectId } = await this.getSession();
+    const current = await this.getTask(taskId);
+    const params = mergeParams(current.params, opts.params ?? []);
     const body: Record<string, unknown> = {
       dataFileId: taskId,
       dataFileContent: content,
@@ -618,48 +650,93 @@ export class StudioClient {
       projectId,
       updateBy: await this.actor(opts.actor),
       instanceName: this.opts.instance,
+      paramValueList: params,
     };
-    if (opts.params) body.paramValueList = opts.params.map((p) => ({ paramName: p.name, paramValue: p.value }));
-    await this.call(`${ADMIN}/dataFileConfiguration/saveDataFileConfiguration`, body, 'write');
+    const { requestId } = await this.call(`${ADMIN}/dataFileConfiguration/saveDataFileConfiguration`, body, 'write');
+    return { requestId, params };
   }
 
-  async saveTaskSchedule(taskId: number, input: ScheduleInput, opts: { actor?: string } = {}): Promise<void> {
+  /**
+   * Change part of a task's schedule configuration. Studio replaces the whole configuration on a save,
+   * so this reads it, applies `change`, and sends back every field that was read (as cz-cli does),
+   * with the task's parameters.
+   */
+  async updateTaskConfiguration(taskId: number, change: ConfigurationChange, opts: { actor?: string } = {}): Promise<ConfigurationWrite> {
     const { projectId } = await this.getSession();
-    await this.call(
-      `${ADMIN}/dataFileConfiguration/saveDataFileConfiguration`,
-      {
-        dataFileId: taskId,
-        collectType: 1,
-        onlySaveContent: 0,
-        projectId,
-        updateBy: await this.actor(opts.actor),
-        instanceName: this.opts.instance,
-        cronExpress: input.cron,
-        retryCount: input.retryCount ?? 0,
-        rerunProperty: input.rerunProperty ?? 1,
-        etlVcCode: input.vcCode,
-        schemaName: input.schemaName,
-        dataFileInputListReqs: input.dependencies.map((d) => ({
-          dependencyFileId: d.taskId,
-          dependencyFileName: d.taskName,
-          dependencyProjectId: projectId,
-          depStrategy: 1,
-          parseType: 1,
-        })),
-      },
-      'write',
-    );
+    const [before, task] = await Promise.all([this.getTaskConfiguration(taskId), this.getTask(taskId)]);
+    const body: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(before.raw)) if (!CONFIG_READ_ONLY.has(k)) body[k] = v;
+    if (body.cronExpress === undefined && before.raw.cronExpression !== undefined) body.cronExpress = before.raw.cronExpression;
+    const readDeps = Array.isArray(before.raw.dataFileDependencyDTOS) ? (before.raw.dataFileDependencyDTOS as Record<string, unknown>[]) : [];
+    const depItem = (d: Record<string, unknown>) => ({
+      ...d,
+      dependencyProjectId: d.dependencyProjectId ?? projectId,
+      depStrategy: d.depStrategy ?? 0,
+      parseType: d.parseType ?? 1,
+    });
+    body.dataFileInputListReqs = readDeps.map(depItem);
+    body.dataFileOutputListReqs = Array.isArray(before.raw.fileOutputTableDTOS) ? before.raw.fileOutputTableDTOS : [];
+    if (change.cron !== undefined) body.cronExpress = change.cron;
+    if (change.dependencies !== undefined) {
+      const byId = new Map(readDeps.map((d) => [Number(d.dependencyFileId ?? d.dataFileId), d]));
+      body.dataFileInputListReqs = change.dependencies.map((d) =>
+        depItem({ ...(byId.get(d.taskId) ?? { parseType: 1 }), dependencyFileId: d.taskId, dependencyFileName: d.taskName }),
+      );
+    }
+    if (change.vcCode !== undefined && change.vcCode !== before.vcCode) {
+      body.etlVcCode = change.vcCode;
+      // The id belongs to the old cluster: look the new one up, or leave it for Studio to resolve.
+      const vc = (await this.listVClusters().catch(() => [] as VCluster[])).find((v) => v.name === change.vcCode);
+      if (vc) body.etlVcId = vc.id;
+      else delete body.etlVcId;
+    }
+    if (change.retryCount !== undefined) body.retryCount = change.retryCount;
+    if (change.rerunProperty !== undefined) body.rerunProperty = change.rerunProperty;
+    if (change.schemaName !== undefined) body.schemaName = change.schemaName;
+    Object.assign(body, {
+      dataFileId: taskId,
+      projectId,
+      updateBy: await this.actor(opts.actor),
+      instanceName: this.opts.instance,
+      onlySaveContent: 0,
+      paramValueList: task.params.map((p) => p.raw),
+    });
+    const { requestId } = await this.call(`${ADMIN}/dataFileConfiguration/saveDataFileConfiguration`, body, 'write');
+    return { before, sent: body, requestId };
   }
 
-  /** Publish: pre-check, then submit. A failed pre-check raises a business StudioError. */
-  async deployTask(taskId: number, opts: { message?: string; actor?: string } = {}): Promise<void> {
+  /**
+   * Studio's pre-deploy check (workspace parameters). Read-only: it answers, it does not refuse.
+   */
+  async precheckDeploy(taskIds: number[]): Promise<PrecheckResult & { requestId: string }> {
     const { projectId } = await this.getSession();
-    await this.call(`${ADMIN}/workspaceParams/task/preCheck`, { projectId, fileIds: [taskId] }, 'read');
-    await this.call(
+    const { value, requestId } = await this.callParsedWithId(`${ADMIN}/workspaceParams/task/preCheck`, { projectId, fileIds: taskIds }, 'read', precheckSchema, 'deploy pre-check');
+    return { ...value, requestId };
+  }
+
+  /**
+   * Publish: the pre-check, then submit. Nothing is submitted unless the pre-check answers
+   * `pass: true` with no invalid parameter; otherwise a business StudioError `PRECHECK_FAILED`
+   * names each failing parameter and why.
+   */
+  async deployTask(taskId: number, opts: { message?: string; actor?: string } = {}): Promise<{ requestId: string }> {
+    const { projectId } = await this.getSession();
+    const check = await this.precheckDeploy([taskId]);
+    if (!check.pass) {
+      throw new StudioError({
+        kind: 'business',
+        code: 'PRECHECK_FAILED',
+        message: describePrecheck(check),
+        path: `${ADMIN}/workspaceParams/task/preCheck`,
+        requestId: check.requestId,
+      });
+    }
+    const { requestId } = await this.call(
       `${ADMIN}/dataFile/submit`,
       { commitMsg: opts.message ?? 'deployed by Studio Ops Bot', dataFileId: taskId, projectId, updatedBy: await this.actor(opts.actor) },
       'write',
     );
+    return { requestId };
   }
 
   async undeployTask(taskId: number, opts: { withDownstream?: boolean } = {}): Promise<void> {
@@ -670,6 +747,96 @@ export class StudioClient {
     } else {
       await this.call(`${ADMIN}/scheduleTask/batchDeleteCycleTask`, { scheduleTasks: [entity] }, 'write');
     }
+  }
+
+  /** Delete a task (Studio refuses while it is online). */
+  async deleteTask(taskId: number, opts: { actor?: string } = {}): Promise<{ requestId: string }> {
+    const { tenantId, userId } = await this.getSession();
+    const { requestId } = await this.call(`${ADMIN}/dataFile/deleteFile`, { id: taskId, tenantId, updateBy: await this.actor(opts.actor), userId }, 'write');
+    return { requestId };
+  }
+
+  /** Delete an empty folder. */
+  async deleteFolder(folderId: number, opts: { actor?: string } = {}): Promise<{ requestId: string }> {
+    const { tenantId, projectId } = await this.getSession();
+    const { requestId } = await this.call(`${ADMIN}/dataFolder/delete`, { id: folderId, tenantId, projectId, updateBy: await this.actor(opts.actor), env: 'prod' }, 'write');
+    return { requestId };
+  }
+
+  /** The published version of a task (what the scheduler runs), to compare with the draft. */
+  async getPublishedVersion(taskId: number, version: number): Promise<PublishedVersion> {
+    const { projectId } = await this.getSession();
+    return this.callParsed(
+      `${ADMIN}/fileVersion/getFileDetailByVersion`,
+      { projectId, dataFileId: taskId, dataFileVersion: version },
+      'read',
+      publishedVersionSchema(taskId, version),
+      'published version',
+    );
+  }
+
+  // ---- temporary runs, downstream, cron preview, virtual clusters -------------------------------
+
+  /**
+   * Run a task once now (`adhoc/execute`): a TEMP run with the given content (default: the saved one)
+   * and parameters (the saved ones, overridden by `params`). Returns the new run's id.
+   */
+  async executeTask(
+    taskId: number,
+    opts: { params?: Record<string, string>; vcCode?: string; content?: string; schemaName?: string; actor?: string } = {},
+  ): Promise<TemporaryRun & { requestId: string }> {
+    const task = await this.getTask(taskId);
+    const saved = Object.fromEntries(task.params.filter((p) => (p.raw.paramType ?? 'manual') === 'manual').map((p) => [p.key, p.value]));
+    const params = { ...saved, ...(opts.params ?? {}) };
+    const vcCode = opts.vcCode ?? task.defaultVc ?? 'default';
+    const vc = (await this.listVClusters().catch(() => [] as VCluster[])).find((v) => v.name === vcCode);
+    const body: Record<string, unknown> = {
+      updateBy: await this.actor(opts.actor),
+      dataFileId: taskId,
+      collectType: 0,
+      maxRowSize: 5000,
+      offsetLine: 0,
+      offsetCol: 0,
+      instanceName: this.opts.instance,
+      multiDataSource: [],
+      adhocVcCode: vcCode,
+      adhocSchemaName: opts.schemaName ?? '',
+      adhocVcId: vc?.id ?? vcCode,
+      dataFileContent: opts.content ?? task.content,
+      params: Object.keys(params).length > 0 ? params : undefined,
+    };
+    const { value, requestId } = await this.callParsedWithId(`${ADMIN}/adhoc/execute`, body, 'write', temporaryRunSchema, 'temporary run');
+    return { ...value, requestId };
+  }
+
+  /** Every task downstream of `taskId`, at any depth (Studio's flattened list). */
+  async listDownstream(taskId: number): Promise<DownstreamTask[]> {
+    const { projectId } = await this.getSession();
+    return this.callParsed(`${ADMIN}/scheduleTask/flatAllDownstream`, { scheduleTaskId: taskId, projectId }, 'read', z.array(downstreamTaskSchema), 'downstream list');
+  }
+
+  /** Studio's own preview of a cron's next fire times (local date-time strings, as Studio sends them). */
+  async previewCron(cron: string, window: { start?: string; end?: string } = {}): Promise<string[]> {
+    return this.callParsed(
+      `${ADMIN}/dataFileConfiguration/generateInstanceTimeList`,
+      { cron, scheduleStartTime: window.start ?? '00:00', scheduleEndTime: window.end ?? '23:59' },
+      'read',
+      z.array(z.union([z.string(), z.number().transform(String)])).nullish().transform((l) => l ?? []),
+      'cron preview',
+    );
+  }
+
+  /** The workspace's virtual clusters with their types (INTEGRATION for sync tasks). */
+  async listVClusters(): Promise<VCluster[]> {
+    const { instanceId, workspaceId } = await this.getSession();
+    const { value } = await this.callParsedWithId(
+      '/clickzetta-lakeconsole/api/v1/vcluster/list',
+      { instanceId, workspaceId },
+      'read',
+      listDataSchema,
+      'virtual cluster list',
+    );
+    return value.list.map((v) => parseWith(vclusterSchema, v, 'virtual cluster'));
   }
 
   // ---- data sources and statistics -------------------------------------------------------------
@@ -683,11 +850,37 @@ export class StudioClient {
     return this.listPage('/ide-authority/v1/projectDataSources/list', body, dataSourceSchema, page, pageSize, 'data source list');
   }
 
-  async getRunStatistics(window: { planFrom: number; planTo: number; statuses?: number[]; taskType?: number }): Promise<RunStatistics> {
+  async getRunStatistics(window: { planFrom: number; planTo: number; statuses?: number[]; taskType?: number; runType?: number; taskName?: string }): Promise<RunStatistics> {
     const { projectId } = await this.getSession();
     const body: Record<string, unknown> = { projectId, queryStartPlanTime: window.planFrom, queryEndPlanTime: window.planTo };
     if (window.statuses) body.instanceStatusList = window.statuses;
     if (window.taskType !== undefined) body.cycleTaskType = window.taskType;
+    if (window.runType !== undefined) body.instanceType = window.runType;
+    if (window.taskName) body.scheduleTaskName = window.taskName;
     return this.callParsed(`${ADMIN}/ai/mcp/instance/statistic`, body, 'read', runStatisticsSchema, 'run statistics');
   }
+}
+
+/** cz-cli's merge: named parameters take the new value; the rest are sent back unchanged; new ones are added. */
+function mergeParams(current: TaskParam[], overrides: { name: string; value: string }[]): Record<string, unknown>[] {
+  const want = new Map(overrides.map((o) => [o.name, o.value]));
+  const merged = current.map((p) => (want.has(p.key) ? { ...p.raw, paramKey: p.key, paramValue: want.get(p.key), paramType: 'manual' } : p.raw));
+  const have = new Set(current.map((p) => p.key));
+  let seq = 0;
+  for (const [key, value] of want) {
+    if (have.has(key)) continue;
+    merged.push({ paramKey: key, paramValue: value, paramType: 'manual', encrypt: false, id: String(Date.now() + seq++), ignore: false, ref: 0 });
+  }
+  return merged;
+}
+
+/** "task X: param `a` (why); …" for a person. */
+export function describePrecheck(check: PrecheckResult): string {
+  if (check.failures.length === 0) {
+    return check.answered
+      ? "Studio's pre-deploy check did not pass (it named no parameter); nothing was deployed."
+      : "Studio's pre-deploy check did not answer `pass: true`; nothing was deployed.";
+  }
+  const parts = check.failures.map((f) => `${f.taskName ?? `task ${f.taskId}`}: ${f.params.map((p) => `parameter \`${p.key}\` (${p.reason})`).join(', ')}`);
+  return `Studio's pre-deploy check failed — ${parts.join('; ')}. Nothing was deployed: define the parameter (task parameters or workspace parameters) and deploy again.`;
 }

@@ -118,11 +118,33 @@ export const taskSummarySchema = z.looseObject(rawTaskFields).transform(toTaskSu
 export interface TaskDetail extends TaskSummary {
   content: string;
   description: string | undefined;
+  /** The last published version (0 or undefined: never published). */
   version: number | undefined;
   defaultVc: string | undefined;
   deployStatus: number | undefined;
   fileStatus: number | undefined;
+  /** The task's parameters, each kept whole so that a save can send it back unchanged. */
+  params: TaskParam[];
 }
+
+/** A task parameter: `paramValueList` item `{ paramKey, paramValue, paramType, encrypt, id, ignore, ref }`. */
+export interface TaskParam {
+  key: string;
+  value: string;
+  /** The item as Studio sent it (every field, including ones we do not know). */
+  raw: Record<string, unknown>;
+}
+
+const paramSchema = z.looseObject({ paramKey: optStr, paramName: optStr, paramValue: optStr }).transform((p, ctx): TaskParam => {
+  const key = first(p.paramKey, p.paramName);
+  if (!key) {
+    ctx.addIssue({ code: 'custom', message: 'task parameter without paramKey' });
+    return z.NEVER;
+  }
+  return { key, value: p.paramValue ?? '', raw: p as Record<string, unknown> };
+});
+
+export const paramListSchema = z.array(paramSchema);
 
 export const taskDetailSchema = z
   .looseObject({
@@ -133,6 +155,7 @@ export const taskDetailSchema = z
     defaultVcName: optStr,
     deployStatus: optNum,
     fileStatus: optNum,
+    paramValueList: paramListSchema.nullish(),
   })
   .transform(
     (r): TaskDetail => ({
@@ -143,6 +166,7 @@ export const taskDetailSchema = z
       defaultVc: r.defaultVcName ?? undefined,
       deployStatus: r.deployStatus ?? undefined,
       fileStatus: r.fileStatus ?? undefined,
+      params: r.paramValueList ?? [],
     }),
   );
 
@@ -150,6 +174,10 @@ export interface TaskDependency {
   taskId: number;
   taskName: string | undefined;
   projectId: number | undefined;
+  /** How Studio evaluates the dependency (cz-cli sends 0, its default). */
+  depStrategy: number | undefined;
+  /** 1 added by hand, 2 parsed by Studio from the SQL. */
+  parseType: number | undefined;
 }
 
 export interface TaskConfiguration {
@@ -161,6 +189,8 @@ export interface TaskConfiguration {
   vcCode: string | undefined;
   executeTimeout: number | undefined;
   dependencies: TaskDependency[];
+  /** The configuration exactly as read (unwrapped): a save re-sends every field of it. */
+  raw: Record<string, unknown>;
 }
 
 const dependencySchema = z
@@ -169,11 +199,19 @@ const dependencySchema = z
     dataFileId: optNum,
     dependencyFileName: optStr,
     dependencyProjectId: optNum,
+    depStrategy: optNum,
+    parseType: optNum,
   })
   .transform((d): TaskDependency => {
     const taskId = first(d.dependencyFileId, d.dataFileId);
     if (taskId === undefined) throw new Error('dependency without dependencyFileId');
-    return { taskId, taskName: d.dependencyFileName ?? undefined, projectId: d.dependencyProjectId ?? undefined };
+    return {
+      taskId,
+      taskName: d.dependencyFileName ?? undefined,
+      projectId: d.dependencyProjectId ?? undefined,
+      depStrategy: d.depStrategy ?? undefined,
+      parseType: d.parseType ?? undefined,
+    };
   });
 
 const configurationFields = z.looseObject({
@@ -192,9 +230,10 @@ const configurationFields = z.looseObject({
 /** Accepts the configuration bare or wrapped in `taskConfigurationDetail`. */
 export function taskConfigurationSchema(taskId: number) {
   return z
-    .union([z.looseObject({ taskConfigurationDetail: configurationFields }).transform((w) => w.taskConfigurationDetail), configurationFields])
+    .union([z.looseObject({ taskConfigurationDetail: z.looseObject({}) }).transform((w) => w.taskConfigurationDetail as Record<string, unknown>), z.looseObject({})])
+    .transform((raw) => ({ raw, c: parseWith(configurationFields, raw, 'task configuration') }))
     .transform(
-      (c): TaskConfiguration => ({
+      ({ raw, c }): TaskConfiguration => ({
         taskId: c.dataFileId ?? taskId,
         cron: emptyToUndefined(first(c.cronExpress, c.cronExpression)),
         retryCount: c.retryCount ?? undefined,
@@ -203,6 +242,7 @@ export function taskConfigurationSchema(taskId: number) {
         vcCode: first(c.etlVcCode, c.vcCode),
         executeTimeout: c.executeTimeout ?? undefined,
         dependencies: c.dataFileDependencyDTOS ?? [],
+        raw,
       }),
     );
 }
@@ -553,14 +593,158 @@ export interface RunStatistics {
   total: number;
 }
 
+/** Rows `{ instanceStatus, instanceType?, taskType?, count }`, one per combination: summed by status. */
 export const runStatisticsSchema = z
   .union([
     z.array(z.looseObject({ instanceStatus: numeric, count: numeric })),
     z.looseObject({ list: z.array(z.looseObject({ instanceStatus: numeric, count: numeric })) }).transform((d) => d.list),
   ])
   .transform((rows): RunStatistics => {
-    const byStatus = rows.map((r) => ({ status: runStatus(r.instanceStatus), count: r.count }));
+    const sums = new Map<number, number>();
+    for (const r of rows) sums.set(r.instanceStatus, (sums.get(r.instanceStatus) ?? 0) + r.count);
+    const byStatus = [...sums].sort((a, b) => a[0] - b[0]).map(([code, count]) => ({ status: runStatus(code), count }));
     return { byStatus, total: byStatus.reduce((s, r) => s + r.count, 0) };
+  });
+
+// ---- deploy pre-check, temporary runs, downstream, versions, VClusters ---------------------------
+export interface PrecheckFailure {
+  taskId: number | undefined;
+  taskName: string | undefined;
+  params: { key: string; reason: string }[];
+}
+
+export interface PrecheckResult {
+  /** True only when Studio answered `pass: true` and no task has an invalid parameter. */
+  pass: boolean;
+  /** Whether Studio's answer had a boolean `pass` at all. */
+  answered: boolean;
+  failures: PrecheckFailure[];
+}
+
+export const precheckSchema = z
+  .looseObject({
+    pass: z.unknown(),
+    details: z
+      .array(
+        z.looseObject({
+          fileId: optNum,
+          fileName: optStr,
+          invalidParams: z.array(z.looseObject({ paramKey: optStr, reason: optStr })).nullish(),
+        }),
+      )
+      .nullish(),
+  })
+  .nullish()
+  .transform((d): PrecheckResult => {
+    const failures = (d?.details ?? [])
+      .filter((x) => (x.invalidParams ?? []).length > 0)
+      .map((x) => ({
+        taskId: x.fileId ?? undefined,
+        taskName: x.fileName ?? undefined,
+        params: (x.invalidParams ?? []).map((p) => ({ key: p.paramKey ?? 'unknown', reason: p.reason ?? 'invalid' })),
+      }));
+    return { pass: d?.pass === true && failures.length === 0, answered: typeof d?.pass === 'boolean', failures };
+  });
+
+export interface TemporaryRun {
+  runId: number;
+}
+
+export const temporaryRunSchema = z.looseObject({ scheduleInstanceId: optNum, instanceId: optNum }).transform((d, ctx): TemporaryRun => {
+  const runId = first(d.scheduleInstanceId, d.instanceId);
+  if (runId === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'no run id (scheduleInstanceId) in the answer' });
+    return z.NEVER;
+  }
+  return { runId };
+});
+
+export interface DownstreamTask {
+  taskId: number;
+  name: string;
+  type: TaskTypeValue;
+  cron: string | undefined;
+  taskStatus: Labelled | undefined;
+  vcCode: string | undefined;
+  owner: string | undefined;
+  /** How it is reached from the task, e.g. `a -> b -> c`, when Studio says. */
+  path: string | undefined;
+}
+
+export const downstreamTaskSchema = z
+  .looseObject({
+    scheduleTaskId: optNum,
+    cycleTaskName: optStr,
+    dataFileName: optStr,
+    cycleTaskType: optNum,
+    cronExpression: optStr,
+    taskStatus: optNum,
+    vcCode: optStr,
+    taskOwnerCn: optStr,
+    taskOwnerEn: optStr,
+    path: optStr,
+  })
+  .transform((d): DownstreamTask => {
+    if (d.scheduleTaskId == null) throw new Error('downstream task without scheduleTaskId');
+    return {
+      taskId: d.scheduleTaskId,
+      name: first(d.cycleTaskName, d.dataFileName) ?? String(d.scheduleTaskId),
+      type: taskTypeFromScheduleType(d.cycleTaskType ?? Number.NaN),
+      cron: emptyToUndefined(d.cronExpression ?? undefined),
+      taskStatus: d.taskStatus == null ? undefined : taskStatus(d.taskStatus),
+      vcCode: d.vcCode ?? undefined,
+      owner: first(d.taskOwnerEn, d.taskOwnerCn),
+      path: d.path ?? undefined,
+    };
+  });
+
+export interface PublishedVersion {
+  taskId: number;
+  version: number;
+  content: string;
+  params: TaskParam[];
+  configuration: TaskConfiguration;
+  publishedAt: number | undefined;
+}
+
+export function publishedVersionSchema(taskId: number, version: number) {
+  const configuration = taskConfigurationSchema(taskId);
+  return z
+    .looseObject({
+      dataFileId: optNum,
+      dataFileVersion: optNum,
+      fileContent: optStr,
+      dataFileContent: optStr,
+      paramValueList: paramListSchema.nullish(),
+      publishTime: optNum,
+      taskConfigurationDetail: z.unknown(),
+      scheduleConfig: z.unknown(),
+    })
+    .transform(
+      (d): PublishedVersion => ({
+        taskId: d.dataFileId ?? taskId,
+        version: d.dataFileVersion ?? version,
+        content: first(d.fileContent, d.dataFileContent) ?? '',
+        params: d.paramValueList ?? [],
+        configuration: parseWith(configuration, d.taskConfigurationDetail ?? d.scheduleConfig ?? d, 'published configuration'),
+        publishedAt: d.publishTime ?? undefined,
+      }),
+    );
+}
+
+export interface VCluster {
+  id: string;
+  name: string;
+  /** INTEGRATION (sync), GENERAL, ANALYTICS, … as Studio names it. */
+  type: string;
+}
+
+export const vclusterSchema = z
+  .looseObject({ id: optStr, name: optStr, vcName: optStr, type: optStr, vcType: optStr, vclusterType: optStr })
+  .transform((v): VCluster => {
+    const name = first(v.name, v.vcName);
+    if (!name) throw new Error('virtual cluster without name');
+    return { id: v.id ?? name, name, type: (first(v.type, v.vcType, v.vclusterType) ?? 'UNKNOWN').toUpperCase() };
   });
 
 export interface BackfillJob {

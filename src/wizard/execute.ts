@@ -80,7 +80,7 @@ export async function executePlan(
       const haveDeps = cfg.dependencies.map((d) => d.taskId).sort().join(',');
       if ((cfg.cron ?? '') !== (t.cron ?? '') || haveDeps !== wantDeps.map((d) => d.taskId).sort().join(',') || (cfg.vcCode ?? '') !== t.vcCode) {
         await write({ action: 'save_schedule', target: `task:${id}`, taskName: t.name, params: { cron: t.cron ?? '', dependsOn: t.dependsOn, vc: t.vcCode } }, () =>
-          studio.saveTaskSchedule(id!, { cron: t.cron ?? '', dependencies: wantDeps, vcCode: t.vcCode, retryCount: t.role === 'sync' ? 1 : 0 }),
+          studio.updateTaskConfiguration(id!, { cron: t.cron ?? '', dependencies: wantDeps, vcCode: t.vcCode, retryCount: t.role === 'sync' ? 1 : cfg.retryCount }),
         );
         did.push(t.cron ? `scheduled \`${t.cron}\`` : 'no schedule (draft)');
       }

@@ -4,7 +4,8 @@
  */
 import type { Knowledge } from '../knowledge/load.js';
 import type { Actor, OperationsService } from '../ops/operations.js';
-import { type ReviewReport, integrationVcPredicate, reviewWorkspace } from '../review/index.js';
+import { type ReviewReport, reviewWorkspace } from '../review/index.js';
+import type { VClusterDirectory } from '../studio/vclusters.js';
 import type { WizardSession, WizardStore } from '../store/wizard.js';
 import type { StudioClient } from '../studio/client.js';
 import { extractFromDocument } from './document.js';
@@ -38,9 +39,8 @@ export class WizardService {
       knowledge: Knowledge;
       studio: StudioClient;
       operations: OperationsService;
-      syncVc: string;
+      vclusters: VClusterDirectory;
       etlVc: string;
-      integrationVClusters: string[] | undefined;
     },
   ) {}
 
@@ -60,10 +60,12 @@ export class WizardService {
   }
 
   plan(s: WizardSession): Plan {
-    return buildPlan(s.answers, { typeMappings: this.d.knowledge.typeMappings, syncVc: this.d.syncVc, etlVc: this.d.etlVc });
+    return buildPlan(s.answers, { typeMappings: this.d.knowledge.typeMappings, syncVc: this.d.vclusters.syncVc(), etlVc: this.d.etlVc });
   }
 
   start(userId: string, channelId: string): WizardView {
+    // Learn the workspace's INTEGRATION cluster while the questions are answered (the plan names it).
+    void this.d.vclusters.refresh();
     return this.view(this.d.store.start(userId, channelId));
   }
 
@@ -147,6 +149,7 @@ export class WizardService {
     if ('kind' in s) return s;
     if (s.status === 'asking') return { kind: 'stale', message: 'Answer the remaining questions first.' };
     if (s.status === 'executing') return { kind: 'stale', message: 'The pipeline is already being built; progress is shown above.' };
+    await this.d.vclusters.refresh();
     const plan = this.plan(s);
     const role = await this.d.operations.roleOf(actor, { folder: plan.folder });
     if (role === 'viewer') {
@@ -169,7 +172,7 @@ export class WizardService {
     }
   }
 
-  review(folder: string): Promise<ReviewReport> {
-    return reviewWorkspace(this.d.studio, folder, { isIntegrationVc: integrationVcPredicate(this.d.integrationVClusters) });
+  async review(folder: string): Promise<ReviewReport> {
+    return reviewWorkspace(this.d.studio, folder, { isIntegrationVc: await this.d.vclusters.predicate() });
   }
 }

@@ -88,10 +88,10 @@ describe('npm run sandbox', () => {
       expect(typeof run.planTriggerTime).toBe('number');
     }
 
-    // Like a real server: no token → 401, unknown path → 404, GET → 405.
+    // Like a real server: no token → 401, unknown path → 404, a method other than GET/POST → 405.
     expect((await post(`${ready.url}/ide-admin/v1/taskInst/list`, { projectId: 1001 })).status).toBe(401);
     expect((await post(`${ready.url}/ide-admin/v1/nope`, {}, headers)).status).toBe(404);
-    expect((await fetch(`${ready.url}/ide-admin/v1/taskInst/list`)).status).toBe(405);
+    expect((await fetch(`${ready.url}/ide-admin/v1/taskInst/list`, { method: 'DELETE' })).status).toBe(405);
   }, 30_000);
 
   it('refuses bad options with a message', async () => {
@@ -119,7 +119,7 @@ describe('demo workspace', () => {
     const t = (name: string) => h.sb.store.taskByName(name)!;
     expect(t('00_sync_mysql_to_ods')).toMatchObject({ file_type: 1, vc_code: 'sync_vc', cron: '0 0 2 * * ? *', task_status: 1 });
     for (const ddl of ['01_ddl_ods', '02_ddl_dwd', '03_ddl_dws_ads']) expect(t(ddl)).toMatchObject({ cron: null, deps_json: '[]', task_status: null });
-    expect(JSON.parse(t('04_transform_ods_to_dwd').deps_json)).toEqual([{ taskId: t('00_sync_mysql_to_ods').id, taskName: '00_sync_mysql_to_ods' }]);
+    expect(JSON.parse(t('04_transform_ods_to_dwd').deps_json)).toEqual([{ taskId: t('00_sync_mysql_to_ods').id, taskName: '00_sync_mysql_to_ods', depStrategy: 0, parseType: 1 }]);
     expect(JSON.parse(t('05_dqc_check').deps_json)[0].taskName).toBe('04_transform_ods_to_dwd');
     expect(JSON.parse(t('github_clean').deps_json)[0].taskName).toBe('github_raw_fetch');
     expect(t('github_raw_fetch').file_type).toBe(5);

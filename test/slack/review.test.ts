@@ -36,7 +36,7 @@ describe('/cz check', () => {
     const done = await b.click('op_confirm', confirmValue(confirm), USERS.admin);
     expect(visibleText(await b.answer(done.responseId))).toContain('etl_orders_daily now depends on sync_legacy_mysql and was redeployed');
     const after = b.sb.store.taskByName('etl_orders_daily')!;
-    expect(JSON.parse(after.deps_json)).toEqual([{ taskId: b.sb.store.taskByName('sync_legacy_mysql')!.id, taskName: 'sync_legacy_mysql' }]);
+    expect(JSON.parse(after.deps_json)).toEqual([{ taskId: b.sb.store.taskByName('sync_legacy_mysql')!.id, taskName: 'sync_legacy_mysql', depStrategy: 0, parseType: 1 }]);
     expect(after.cron).toBe('0 0 3 * * ? *'); // the schedule is kept
     expect(after.version).toBe(task.version + 1);
     expect(b.bot.services.audit.query({ action: 'fix', limit: 2 }).map((x) => x.outcome)).toEqual(['succeeded', 'requested']);
@@ -48,7 +48,7 @@ describe('/cz check', () => {
     const folder = b.sb.store.folders().find((f) => f.name === 'ecommerce_dw')!.id;
     const id = await b.client.createTask({ name: '02b_ddl_extra', kind: taskKindByKey('SQL')!, folderId: folder });
     await b.client.saveTaskContent(id, 'CREATE TABLE IF NOT EXISTS ecommerce_dwd.extra (id BIGINT);');
-    await b.client.saveTaskSchedule(id, { cron: '0 0 1 * * ? *', dependencies: [], vcCode: 'default' });
+    await b.client.updateTaskConfiguration(id, { cron: '0 0 1 * * ? *', dependencies: [], vcCode: 'default' });
     const msg = await b.answer((await b.command('check ecommerce_dw', USERS.viewer)).responseId);
     expect(visibleText(msg)).toContain('P2* `ddl-scheduled`');
     const fix = fixButtons(msg).find((f) => f.kind === 'clear_ddl_schedule')!;

@@ -119,7 +119,7 @@ describe('setup wizard', () => {
     expect(byName['00_sync_mysql_to_ods']).toMatchObject({ file_type: 1, cron: '0 0 2 * * ? *', vc_code: 'sync_vc', task_status: 1 });
     for (const ddl of ['01_ddl_ods', '02_ddl_dwd', '03_ddl_dws_ads']) expect(byName[ddl]).toMatchObject({ cron: null, deps_json: '[]', task_status: null });
     expect(byName['01_ddl_ods']!.content).toContain('BIT(1) → TINYINT (not BOOLEAN); DWD: CAST(col AS BOOLEAN)');
-    expect(JSON.parse(byName['04_transform_ods_to_dwd']!.deps_json)).toEqual([{ taskId: byName['00_sync_mysql_to_ods']!.id, taskName: '00_sync_mysql_to_ods' }]);
+    expect(JSON.parse(byName['04_transform_ods_to_dwd']!.deps_json)).toEqual([{ taskId: byName['00_sync_mysql_to_ods']!.id, taskName: '00_sync_mysql_to_ods', depStrategy: 0, parseType: 1 }]);
     expect(JSON.parse(byName['05_dqc_check']!.deps_json)[0].taskName).toBe('04_transform_ods_to_dwd');
     expect(byName['05_dqc_check']).toMatchObject({ cron: '0 0 3 * * ? *', task_status: 1 });
     const audited = b.bot.services.audit.query({ actorId: USERS.admin, limit: 200 }).filter((x) => x.source === 'wizard');

@@ -96,7 +96,7 @@ describe('tasks', () => {
     const cfg = await h.client.getTaskConfiguration(id);
     expect(cfg.cron).toBe('0 30 2 * * ? *');
     expect(cfg.vcCode).toBe('default');
-    expect(cfg.dependencies).toEqual([{ taskId: await taskId('00_sync_mysql_to_ods'), taskName: '00_sync_mysql_to_ods', projectId: 1001 }]);
+    expect(cfg.dependencies).toEqual([{ taskId: await taskId('00_sync_mysql_to_ods'), taskName: '00_sync_mysql_to_ods', projectId: 1001, depStrategy: 0, parseType: 1 }]);
 
     const sched = await h.client.getScheduleDetail(id);
     expect(sched.cron).toBe('0 30 2 * * ? *');
@@ -317,14 +317,14 @@ describe('authoring: folders, tasks, content, schedule, deploy, undeploy', () =>
     expect(h.sb.store.task(down)!.flow_status).toBe(10);
     await h.client.saveTaskContent(down, 'INSERT OVERWRITE TABLE dwd.t SELECT * FROM ods.t;', { params: [{ name: 'bizdate', value: '$[yyyy-MM-dd-1]' }] });
     await h.client.saveTaskContent(up, 'INSERT OVERWRITE TABLE ods.t SELECT 1;');
-    await h.client.saveTaskSchedule(up, { cron: '0 0 2 * * ? *', dependencies: [], vcCode: 'default' });
-    await h.client.saveTaskSchedule(down, { cron: '0 30 2 * * ? *', dependencies: [{ taskId: up, taskName: '00_load' }], vcCode: 'default', retryCount: 2 });
+    await h.client.updateTaskConfiguration(up, { cron: '0 0 2 * * ? *', dependencies: [], vcCode: 'default' });
+    await h.client.updateTaskConfiguration(down, { cron: '0 30 2 * * ? *', dependencies: [{ taskId: up, taskName: '00_load' }], vcCode: 'default', retryCount: 2 });
     const stored = h.sb.store.task(down)!;
     expect(stored.content).toBe('INSERT OVERWRITE TABLE dwd.t SELECT * FROM ods.t;');
-    expect(JSON.parse(stored.params_json)).toEqual([{ paramName: 'bizdate', paramValue: '$[yyyy-MM-dd-1]' }]);
+    expect(JSON.parse(stored.params_json)).toMatchObject([{ paramKey: 'bizdate', paramValue: '$[yyyy-MM-dd-1]', paramType: 'manual', encrypt: false, ignore: false, ref: 0 }]);
     expect(stored.cron).toBe('0 30 2 * * ? *');
     expect(stored.retry_count).toBe(2);
-    expect(JSON.parse(stored.deps_json)).toEqual([{ taskId: up, taskName: '00_load' }]);
+    expect(JSON.parse(stored.deps_json)).toEqual([{ taskId: up, taskName: '00_load', depStrategy: 0, parseType: 1 }]);
     expect(stored.flow_status).toBe(20);
 
     // The downstream task cannot be published before its upstream.
@@ -356,7 +356,11 @@ describe('authoring: folders, tasks, content, schedule, deploy, undeploy', () =>
     expect(cycle.code).toBe('CIRCULAR_DEPENDENCY');
     expect(cycle.message).toContain('etl_cycle_a → etl_cycle_b → etl_cycle_a');
     await expect(h.client.deployTask(await taskId('sync_crm_db_full'))).rejects.toMatchObject({ code: 'MAPPING_NOT_CONFIGURED' });
-    expect(h.requests('/ide-admin/v1/dataFile/submit').filter((e) => e.code !== 0)).toHaveLength(0);
+    // The workspace-parameter pre-check passed for all three; Studio refused each at submit.
+    const refused = await Promise.all(['etl_bad_cron', 'etl_cycle_a', 'sync_crm_db_full'].map(taskId));
+    for (const id of refused) expect(h.sb.store.task(id)!.task_status).toBeNull();
+    const submits = h.requests('/ide-admin/v1/dataFile/submit').filter((e) => refused.includes(Number((e.body as { dataFileId: number }).dataFileId)));
+    expect(submits.map((e) => e.code)).toEqual(['CRON_EXPRESSION_INVALID', 'CIRCULAR_DEPENDENCY', 'MAPPING_NOT_CONFIGURED']);
   });
 });
 

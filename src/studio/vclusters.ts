@@ -1,0 +1,62 @@
+/**
+ * Which virtual clusters are INTEGRATION (sync) clusters: what the standards review checks sync tasks
+ * against and where the wizard puts a sync task. Studio's own list (with each cluster's type) is the
+ * source; `INTEGRATION_VCLUSTERS` overrides it; only when neither is available are names guessed.
+ */
+import type { StudioClient } from './client.js';
+import type { VCluster } from './models.js';
+
+const INTEGRATION_TYPES = new Set(['INTEGRATION', 'SYNC']);
+
+export class VClusterDirectory {
+  private list: VCluster[] | undefined;
+  private loadedAt = 0;
+  private loading: Promise<void> | undefined;
+
+  constructor(
+    private readonly studio: Pick<StudioClient, 'listVClusters'>,
+    private readonly configured: string[] | undefined,
+    private readonly opts: { ttlMs?: number; now?: () => number } = {},
+  ) {}
+
+  /** Read Studio's list again when it is older than the time-to-live (failures keep the last list). */
+  async refresh(force = false): Promise<void> {
+    const now = (this.opts.now ?? Date.now)();
+    if (!force && this.list && now - this.loadedAt < (this.opts.ttlMs ?? 600_000)) return;
+    this.loading ??= this.studio
+      .listVClusters()
+      .then((list) => {
+        this.list = list;
+        this.loadedAt = now;
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.loading = undefined;
+      });
+    await this.loading;
+  }
+
+  /** Where the answer comes from: the configuration, Studio's list, or (neither available) names. */
+  get source(): 'configured' | 'studio' | 'names' {
+    if (this.configured?.length) return 'configured';
+    return this.list ? 'studio' : 'names';
+  }
+
+  isIntegration(name: string): boolean {
+    if (this.configured?.length) return this.configured.some((c) => c.toLowerCase() === name.toLowerCase());
+    if (this.list) return this.list.some((v) => v.name.toLowerCase() === name.toLowerCase() && INTEGRATION_TYPES.has(v.type));
+    return /sync|integration/i.test(name);
+  }
+
+  /** The INTEGRATION cluster a new sync task should use. */
+  syncVc(): string {
+    if (this.configured?.length) return this.configured[0]!;
+    return this.list?.find((v) => INTEGRATION_TYPES.has(v.type))?.name ?? 'sync_vc';
+  }
+
+  /** The predicate for the review, with Studio's list as fresh as the time-to-live allows. */
+  async predicate(): Promise<(name: string) => boolean> {
+    await this.refresh();
+    return (name) => this.isIntegration(name);
+  }
+}
