@@ -1,5 +1,6 @@
 /** /cz check with its Fix buttons (through the operations path) and /cz cron, through the HTTP receiver. */
 import { describe, expect, it } from 'vitest';
+import { storedConfiguration } from '../../src/sandbox/configuration.js';
 import { taskKindByKey } from '../../src/studio/enums.js';
 import { USERS, useBotHarness } from '../helpers/bot.js';
 import { visibleText } from '../helpers/fake-slack.js';
@@ -23,6 +24,26 @@ describe('/cz check', () => {
     expect(clean).toContain('No findings: this folder follows the standard.');
   });
 
+  it('Fix on an online task whose deploy pre-check fails changes nothing and names the failing parameter', async () => {
+    const task = b.sb.store.taskByName('etl_orders_daily')!;
+    // Someone edited the task in Studio: its SQL now uses a parameter nobody defined.
+    b.sb.store.updateTask(task.id, { content: `${task.content}\n-- region: \${region_code}` });
+    const since = b.sb.journal.length;
+    const msg = await b.answer((await b.command('check legacy_dw', USERS.viewer)).responseId);
+    const confirm = await b.answer((await b.click('review_fix', JSON.stringify(fixButtons(msg)[0]), USERS.admin)).responseId);
+    const done = await b.click('op_confirm', confirmValue(confirm), USERS.admin);
+    const text = visibleText(await b.answer(done.responseId));
+    expect(text).toContain('parameter `region_code` (not defined in the task parameters or the workspace parameters)');
+    expect(text).toContain('Nothing was deployed');
+    const sent = b.sb.journal.slice(since).map((e) => e.path);
+    expect(sent).toContain('/ide-admin/v1/workspaceParams/task/preCheck');
+    expect(sent).not.toContain('/ide-admin/v1/dataFile/submit');
+    expect(sent).not.toContain('/ide-admin/v1/dataFileConfiguration/saveDataFileConfiguration');
+    expect(b.sb.store.taskByName('etl_orders_daily')).toMatchObject({ deps_json: '[]', version: task.version, flow_status: task.flow_status });
+    expect(b.bot.services.audit.query({ action: 'fix', limit: 2 }).map((x) => x.outcome)).toEqual(['failed', 'requested']);
+    b.sb.store.updateTask(task.id, { content: task.content });
+  });
+
   it('Fix adds the missing upstream through confirmation, authorised at click time, audited, and redeploys', async () => {
     const msg = await b.answer((await b.command('check legacy_dw', USERS.viewer)).responseId);
     const fix = JSON.stringify(fixButtons(msg)[0]);
@@ -33,8 +54,13 @@ describe('/cz check', () => {
     expect(visibleText(confirm)).toContain('Make `etl_orders_daily` depend on `sync_legacy_mysql`?');
     const task = b.sb.store.taskByName('etl_orders_daily')!;
     expect(JSON.parse(task.deps_json)).toEqual([]);
+    const before = storedConfiguration(b.sb.store.task(task.id)!);
     const done = await b.click('op_confirm', confirmValue(confirm), USERS.admin);
     expect(visibleText(await b.answer(done.responseId))).toContain('etl_orders_daily now depends on sync_legacy_mysql and was redeployed');
+    // Every other configuration field is exactly as it was (Studio resets what a save omits), and so are the parameters.
+    const afterCfg = storedConfiguration(b.sb.store.task(task.id)!);
+    for (const key of Object.keys(before) as (keyof typeof before)[]) expect({ key, value: afterCfg[key] }).toEqual({ key, value: before[key] });
+    expect(b.sb.store.task(task.id)!.params_json).toBe(task.params_json);
     const after = b.sb.store.taskByName('etl_orders_daily')!;
     expect(JSON.parse(after.deps_json)).toEqual([{ taskId: b.sb.store.taskByName('sync_legacy_mysql')!.id, taskName: 'sync_legacy_mysql', depStrategy: 0, parseType: 1 }]);
     expect(after.cron).toBe('0 0 3 * * ? *'); // the schedule is kept
