@@ -98,6 +98,9 @@ export function storedConfiguration(task: TaskRow): StoredConfiguration {
   return {
     ...CONFIG_DEFAULTS,
     ...extra,
+    // Studio shows the task's owner when the configuration names none.
+    ownerEnName: extra.ownerEnName ?? task.owner,
+    ownerCnName: extra.ownerCnName ?? task.owner,
     cronExpress: task.cron ?? '',
     retryCount: task.retry_count,
     rerunProperty: task.rerun_property,

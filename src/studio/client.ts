@@ -136,6 +136,23 @@ export interface ConfigurationWrite {
   requestId: string;
 }
 
+/** What cz-cli sends on a configuration save when the configuration read had no value (and its constants). */
+const CONFIG_SAVE_DEFAULTS = {
+  schemaName: 'public',
+  retryIntervalTime: 1,
+  retryIntervalTimeUnit: 'm',
+  selfDependsJob: 0,
+  executeTimeoutUnit: 'm',
+  configProperties: '{}',
+  taskPriority: '1',
+  scheduleRateType: 2,
+  activeEndTime: '2099-01-01T00:00:00.000Z',
+  scheduleType: 1,
+  fileCreateType: 1,
+  scheduleCreatedType: '2',
+  scheduleConfigType: '1',
+};
+
 /** Fields of the configuration as Studio serves it that a save names differently or does not take. */
 const CONFIG_READ_ONLY = new Set(['dataFileDependencyDTOS', 'fileOutputTableDTOS', 'taskConfigurationDetail', 'cronExpression', 'paramValueList']);
 
@@ -542,9 +559,11 @@ export class StudioClient {
     const { projectId, userId } = await this.getSession();
     const range = { bizStartDate: startOfDayMs(input.from, this.timeZone), bizEndDate: endOfDayMs(input.to, this.timeZone) };
     const actor = await this.actor(input.actor);
+    // cz-cli always names the cluster; when the person did not, it is the one the task is configured with.
+    const vcCode = input.vcCode ?? (await this.getTaskConfiguration(input.taskId).catch(() => undefined))?.vcCode ?? 'DEFAULT';
     const body: Record<string, unknown> = {
       scheduleTaskId: input.taskId,
-      sqlVcCode: input.vcCode,
+      sqlVcCode: vcCode,
       projectId,
       userId,
       createBy: actor,
@@ -693,6 +712,9 @@ export class StudioClient {
     if (change.retryCount !== undefined) body.retryCount = change.retryCount;
     if (change.rerunProperty !== undefined) body.rerunProperty = change.rerunProperty;
     if (change.schemaName !== undefined) body.schemaName = change.schemaName;
+    // What cz-cli sends where the read had nothing (a task never configured), and its constants.
+    const fallbacks: Record<string, unknown> = { ...CONFIG_SAVE_DEFAULTS, etlVcCode: task.defaultVc ?? 'default', ownerEnName: task.owner, ownerCnName: task.owner };
+    for (const [k, v] of Object.entries(fallbacks)) if ((body[k] === undefined || body[k] === null) && v !== undefined) body[k] = v;
     Object.assign(body, {
       dataFileId: taskId,
       projectId,

@@ -717,8 +717,8 @@ export function publishedVersionSchema(taskId: number, version: number) {
       dataFileContent: optStr,
       paramValueList: paramListSchema.nullish(),
       publishTime: optNum,
-      taskConfigurationDetail: z.unknown(),
-      scheduleConfig: z.unknown(),
+      taskConfigurationDetail: z.unknown().optional(),
+      scheduleConfig: z.unknown().optional(),
     })
     .transform(
       (d): PublishedVersion => ({

@@ -1,0 +1,293 @@
+/**
+ * The contract with Studio as the public cz-cli describes it (test/fixtures/cz-cli/contract.json,
+ * written from cz-cli's sources). Two referees, one fixture:
+ *  - a client that knows nothing but the fixture (cz-cli's headers, bodies and the fields it reads)
+ *    drives `npm run sandbox` through every operation the bot needs: the sandbox must answer it;
+ *  - our StudioClient's requests, captured in the sandbox's journal, must carry every key cz-cli
+ *    sends, with compatible values, and cz-cli's headers.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { taskKindByKey } from '../../src/studio/enums.js';
+import { DEMO_NOW, type SandboxHarness, startHarness } from '../helpers/sandbox.js';
+
+interface Endpoint {
+  name: string;
+  path: string;
+  write?: boolean;
+  sends: Record<string, unknown>;
+  reads: string[];
+  nonEmpty?: string;
+}
+
+const contract = JSON.parse(readFileSync(new URL('../fixtures/cz-cli/contract.json', import.meta.url), 'utf8')) as { endpoints: Endpoint[] };
+const endpoint = (name: string) => {
+  const e = contract.endpoints.find((x) => x.name === name);
+  if (!e) throw new Error(`no fixture named ${name}`);
+  return e;
+};
+
+type Ctx = Record<string, unknown>;
+
+/** The fixture body with `$name` placeholders taken from `ctx`. */
+function fill(value: unknown, ctx: Ctx): unknown {
+  if (typeof value === 'string' && value.startsWith('$')) {
+    const key = value.slice(1);
+    if (!(key in ctx)) throw new Error(`placeholder ${value} has no value yet`);
+    return ctx[key];
+  }
+  if (Array.isArray(value)) return value.map((v) => fill(v, ctx));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fill(v, ctx)]));
+  return value;
+}
+
+/** The paths of `reads` that the answer lacks (`a.b[].c`: every item of list a.b has c). */
+function missingReads(envelope: unknown, reads: string[]): string[] {
+  const missing: string[] = [];
+  for (const path of reads) {
+    const walk = (node: unknown, parts: string[], at: string): void => {
+      if (parts.length === 0) return;
+      const [head, ...rest] = parts as [string, ...string[]];
+      const list = head.endsWith('[]');
+      const key = list ? head.slice(0, -2) : head;
+      const child = key === '' ? node : (node as Record<string, unknown> | null)?.[key];
+      if (child === undefined) return void missing.push(`${path} (no ${at}${key})`);
+      if (!list) return walk(child, rest, `${at}${key}.`);
+      if (!Array.isArray(child)) return void missing.push(`${path} (${at}${key} is not a list)`);
+      for (const item of child) walk(item, rest, `${at}${key}[].`);
+    };
+    walk(envelope, path.split('.'), '');
+  }
+  return [...new Set(missing)];
+}
+
+/** Whether our value could stand where cz-cli sends `theirs` (numbers and numeric strings are one). */
+function compatible(theirs: unknown, ours: unknown): string | undefined {
+  if (ours === undefined) return 'missing';
+  if (typeof theirs === 'string' && theirs.startsWith('$')) return ours === null ? 'null' : undefined;
+  const numeric = (v: unknown) => typeof v === 'number' || (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v));
+  if (numeric(theirs) && numeric(ours)) return undefined;
+  if (Array.isArray(theirs)) {
+    if (!Array.isArray(ours)) return `expected a list, got ${JSON.stringify(ours)}`;
+    if (theirs.length > 0 && ours.length > 0 && theirs[0] && typeof theirs[0] === 'object') {
+      for (const k of Object.keys(theirs[0] as object)) {
+        const why = compatible((theirs[0] as Ctx)[k], (ours[0] as Ctx)[k]);
+        if (why) return `item key ${k}: ${why}`;
+      }
+    }
+    return undefined;
+  }
+  if (theirs !== null && typeof theirs === 'object') return ours !== null && typeof ours === 'object' ? undefined : `expected an object, got ${JSON.stringify(ours)}`;
+  return typeof theirs === typeof ours ? undefined : `expected ${typeof theirs}, got ${JSON.stringify(ours)}`;
+}
+
+describe('a client written from cz-cli\'s shapes alone, against `npm run sandbox`', () => {
+  let child: ChildProcess | undefined;
+  let base = '';
+  const ctx: Ctx = {};
+  let headers: Record<string, string> = {};
+  afterAll(() => {
+    child?.kill('SIGTERM');
+  });
+
+  beforeAll(async () => {
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/cli.ts', '--port', '0', '--db', ':memory:', '--seed', 'demo'], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child!.stdout! }).once('line', resolve);
+      child!.once('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
+    });
+    const ready = JSON.parse(line) as { url: string; accessToken: string; instance: string; workspace: string };
+    base = ready.url;
+    Object.assign(ctx, { accessToken: ready.accessToken, instance: ready.instance, workspace: ready.workspace });
+  });
+
+  /** One call as cz-cli makes it: POST, JSON, its headers, a fresh request id. Returns the envelope. */
+  async function call(name: string, extra: Ctx = {}): Promise<Record<string, unknown>> {
+    const e = endpoint(name);
+    const body = fill(e.sends, { ...ctx, ...extra });
+    const requestId = `tssdk-v0.1.0-${Math.random().toString(16).slice(2, 14)}`;
+    const res = await fetch(`${base}${e.path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/plain, */*', requestId, 'X-Request-ID': requestId, ...headers },
+      body: JSON.stringify(body),
+    });
+    expect(res.status, `${name}: HTTP status`).toBe(200);
+    const env = (await res.json()) as Record<string, unknown>;
+    expect([0, '0', 200, '200'], `${name}: ${String(env.code)} ${String(env.message)}`).toContain(env.code);
+    expect(missingReads(env, e.reads), `${name}: fields cz-cli reads`).toEqual([]);
+    if (e.nonEmpty) expect((env[e.nonEmpty] as unknown[]).length, `${name}: ${e.nonEmpty} is empty`).toBeGreaterThan(0);
+    return env;
+  }
+
+  it('logs in, lists tasks, runs and attempts, reads a log, reruns, stops, backfills', async () => {
+    const login = (await call('login')).data as Ctx;
+    Object.assign(ctx, { instanceId: login.instanceId, userId: login.userId, userIdText: String(login.userId) });
+    headers = { 'X-Clickzetta-Token': String(login.token), instanceName: String(ctx.instance), instanceid: String(login.instanceId), userId: String(login.userId), env: 'prod', workspaceName: String(ctx.workspace) };
+    const user = (await call('current user')).data as Ctx;
+    Object.assign(ctx, { tenantId: user.accountId, userName: user.name });
+    Object.assign(headers, { accountId: String(user.accountId), tenantId: String(user.accountId) });
+    const ws = ((await call('workspaces')).data as Ctx[]).find((w) => w.workspaceName === ctx.workspace)!;
+    Object.assign(ctx, { projectId: ws.projectId, workspaceId: ws.workspaceId, now: DEMO_NOW + 86_400_000 * 365, weekAgo: Date.now() - 8 * 86_400_000, yearAgo: Date.now() - 365 * 86_400_000 });
+    ctx.now = Date.now();
+
+    const tasks = ((await call('list tasks', { projectId: ctx.projectId })).data as { list: Ctx[] }).list;
+    const byName = (n: string) => tasks.find((t) => t.dataFileName === n)!;
+    Object.assign(ctx, { taskId: byName('04_transform_ods_to_dwd').id, upstreamTaskId: byName('00_sync_mysql_to_ods').id, upstreamTaskName: '00_sync_mysql_to_ods' });
+    await call('list folders');
+    const detail = (await call('task detail')).data as Ctx;
+    ctx.taskVersion = detail.currentVersion;
+    await call('task configuration');
+    await call('schedule detail');
+    await call('published version');
+
+    // cz-cli's run lookup by task name (cycleTaskType = run type 1) finds the task's latest run.
+    const latest = (await call('list runs (by task, as the name resolver)')).data as Ctx[];
+    expect(latest[0]!.scheduleTaskId).toBe(ctx.taskId);
+    const failed = (await call('list runs (failed)')).data as Ctx[];
+    const run = failed.find((r) => r.cycleTaskName === '04_transform_ods_to_dwd') ?? failed[0]!;
+    ctx.runId = run.taskInstanceId;
+    await call('run detail');
+    const attempts = await call('attempts');
+    expect(typeof attempts.count).toBe('number');
+    ctx.attemptId = (attempts.data as Ctx[])[0]!.executeLogId;
+    const log = (await call('attempt log')).data;
+    expect(JSON.stringify(log).length).toBeGreaterThan(20);
+    await call('run relations');
+    await call('downstream (flattened)');
+    await call('cron preview');
+    await call('instance statistics');
+    await call('task statistics');
+    await call('virtual clusters');
+
+    await call('rerun');
+    await call('stop');
+    const stopped = (await call('run detail')).data as Ctx;
+    expect(stopped.instanceStatus).toBe(3);
+    const day = (n: number) => Date.parse(`${new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10)}T00:00:00Z`);
+    const backfill = (await call('backfill', { from: day(3), to: day(2) + 86_399_999 })).data as Ctx;
+    expect(typeof backfill.id).toBe('number');
+  });
+
+  it('creates a folder and a task, saves content with parameters and the whole configuration, pre-checks, deploys, runs it once, deletes', async () => {
+    ctx.folderId = (await call('create folder', { folderName: 'czcli_contract' })).data;
+    ctx.content = "SELECT '${region}' AS region;";
+    ctx.newTaskId = (await call('create task', { taskName: 'czcli_task' })).data;
+    await call('save content');
+    await call('save configuration');
+    const cfg = (await call('task configuration', { taskId: ctx.newTaskId })).data as Ctx;
+    expect(cfg).toMatchObject({ cronExpress: '0 30 3 * * ? *', retryCount: 1, rerunProperty: 3 });
+    expect(cfg.dataFileDependencyDTOS).toEqual([expect.objectContaining({ dependencyFileId: ctx.upstreamTaskId, depStrategy: 0 })]);
+    const params = ((await call('task detail', { taskId: ctx.newTaskId })).data as Ctx).paramValueList;
+    expect(params).toEqual([{ encrypt: false, id: '1', ignore: false, paramKey: 'region', paramType: 'manual', paramValue: 'eu', ref: 0 }]);
+    const check = (await call('deploy pre-check')).data as Ctx;
+    expect(check.pass).toBe(true);
+    await call('deploy');
+    expect(((await call('schedule detail', { taskId: ctx.newTaskId })).data as Ctx).taskStatus).toBe(1);
+    const temp = (await call('execute once')).data as Ctx;
+    const tempRun = (await call('run detail', { runId: temp.scheduleInstanceId })).data as Ctx;
+    expect(tempRun).toMatchObject({ instanceType: 3, scheduleTaskId: ctx.newTaskId });
+
+    ctx.emptyFolderId = (await call('create folder', { folderName: 'czcli_scratch' })).data;
+    ctx.draftTaskId = (await call('create task', { taskName: 'czcli_draft', folderId: ctx.emptyFolderId })).data;
+    await call('delete task');
+    await call('delete folder');
+    const left = ((await call('list folders')).data as { list: Ctx[] }).list.map((f) => f.dataFolderName);
+    expect(left).toContain('czcli_contract');
+    expect(left).not.toContain('czcli_scratch');
+  });
+});
+
+describe('our StudioClient sends what cz-cli sends', () => {
+  let h: SandboxHarness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  /** Run `op`, then compare the body it sent on `name`'s path with cz-cli's. */
+  async function sendsLikeCzCli(name: string, op: () => Promise<unknown>): Promise<void> {
+    const e = endpoint(name);
+    const since = h.sb.journal.length;
+    await op();
+    const sent = h.sb.journal.slice(since).filter((x) => x.path === e.path);
+    expect(sent.length, `${name}: nothing sent on ${e.path}`).toBeGreaterThan(0);
+    const body = sent.at(-1)!.body as Ctx;
+    const problems = Object.entries(e.sends)
+      .map(([k, v]) => [k, compatible(v, body[k])] as const)
+      .filter(([, why]) => why !== undefined)
+      .map(([k, why]) => `${k}: ${why}`);
+    expect(problems, `${name}: ${JSON.stringify(body)}`).toEqual([]);
+    const hdr = sent.at(-1)!.headers;
+    for (const k of ['x-clickzetta-token', 'instancename', 'instanceid', 'userid', 'accountid', 'tenantid', 'workspacename', 'env', 'requestid', 'x-request-id', 'traceparent']) {
+      expect(hdr[k], `${name}: header ${k}`).toBeTruthy();
+    }
+  }
+
+  it('on every read and write the bot makes', async () => {
+    const c = h.client;
+    const id = (n: string) => h.sb.store.taskByName(n)!.id;
+    const t04 = id('04_transform_ods_to_dwd');
+    const failed = h.sb.store.db.prepare('SELECT id FROM runs WHERE task_id = ? AND status = 3 ORDER BY id DESC LIMIT 1').get(t04) as { id: number };
+    await sendsLikeCzCli('workspaces', () => c.getSession());
+    await sendsLikeCzCli('list tasks', () => c.listTasks());
+    await sendsLikeCzCli('list folders', () => c.listFolders({ parentId: 0 }));
+    await sendsLikeCzCli('task detail', () => c.getTask(t04));
+    await sendsLikeCzCli('task configuration', () => c.getTaskConfiguration(t04));
+    await sendsLikeCzCli('schedule detail', () => c.getScheduleDetail(t04));
+    await sendsLikeCzCli('published version', () => c.getPublishedVersion(t04, h.sb.store.task(t04)!.version));
+    await sendsLikeCzCli('list runs (failed)', () => c.listRuns({ statuses: [3], planFrom: DEMO_NOW - 7 * 86_400_000, planTo: DEMO_NOW }));
+    await sendsLikeCzCli('run detail', () => c.getRun(failed.id));
+    const attempts = await c.listAttempts(failed.id);
+    await sendsLikeCzCli('attempts', () => c.listAttempts(failed.id));
+    await sendsLikeCzCli('attempt log', () => c.getLogPage(failed.id, attempts[0]!.id, 'head'));
+    await sendsLikeCzCli('run relations', () => c.getRunRelations(failed.id));
+    await sendsLikeCzCli('downstream (flattened)', () => c.listDownstream(id('00_sync_mysql_to_ods')));
+    await sendsLikeCzCli('cron preview', () => c.previewCron('0 30 2 * * ? *'));
+    await sendsLikeCzCli('instance statistics', () => c.getRunStatistics({ planFrom: DEMO_NOW - 7 * 86_400_000, planTo: DEMO_NOW }));
+    await sendsLikeCzCli('virtual clusters', () => c.listVClusters());
+    await sendsLikeCzCli('rerun', () => c.rerunRun(failed.id));
+    await sendsLikeCzCli('stop', () => c.stopRun(failed.id));
+    await sendsLikeCzCli('backfill', () => c.createBackfill({ taskId: t04, from: '2026-11-18', to: '2026-11-19' }));
+    let folderId = 0;
+    await sendsLikeCzCli('create folder', async () => (folderId = await c.createFolder('contract_dw')));
+    let taskId = 0;
+    await sendsLikeCzCli('create task', async () => (taskId = await c.createTask({ name: 'contract_task', kind: taskKindByKey('SQL')!, folderId })));
+    await sendsLikeCzCli('save content', () => c.saveTaskContent(taskId, "SELECT '${region}';", { params: [{ name: 'region', value: 'eu' }] }));
+    await sendsLikeCzCli('save configuration', () =>
+      c.updateTaskConfiguration(taskId, { cron: '0 30 3 * * ? *', dependencies: [{ taskId: id('00_sync_mysql_to_ods'), taskName: '00_sync_mysql_to_ods' }], retryCount: 1 }),
+    );
+    await sendsLikeCzCli('deploy pre-check', () => c.precheckDeploy([taskId]));
+    await sendsLikeCzCli('deploy', () => c.deployTask(taskId));
+    await sendsLikeCzCli('execute once', () => c.executeTask(taskId, { params: { region: 'us' } }));
+    const scratch = await c.createFolder('contract_scratch');
+    const draft = await c.createTask({ name: 'contract_draft', kind: taskKindByKey('SQL')!, folderId: scratch });
+    await sendsLikeCzCli('delete task', () => c.deleteTask(draft));
+    await sendsLikeCzCli('delete folder', () => c.deleteFolder(scratch));
+  });
+
+  it('parameters round-trip in cz-cli\'s shape: a content save merges into the current list', async () => {
+    const c = h.client;
+    const folderId = await c.createFolder('params_dw');
+    const id = await c.createTask({ name: 'params_task', kind: taskKindByKey('SQL')!, folderId });
+    await c.saveTaskContent(id, "SELECT '${a}', '${b}';", { params: [{ name: 'a', value: '1' }, { name: 'b', value: '2' }] });
+    const first = (await c.getTask(id)).params;
+    expect(first.map((p) => [p.key, p.value])).toEqual([['a', '1'], ['b', '2']]);
+    expect(first[0]!.raw).toEqual({ paramKey: 'a', paramValue: '1', paramType: 'manual', encrypt: false, id: expect.any(String), ignore: false, ref: 0 });
+    // Change one: the other is sent back unchanged (same id), nothing dropped.
+    const since = h.sb.journal.length;
+    await c.saveTaskContent(id, "SELECT '${a}', '${b}', '${c}';", { params: [{ name: 'b', value: '20' }, { name: 'c', value: '3' }] });
+    const sent = (h.sb.journal.slice(since).find((e) => e.path.endsWith('/saveDataFileConfiguration'))!.body as Ctx).paramValueList as Ctx[];
+    expect(sent.map((p) => [p.paramKey, p.paramValue])).toEqual([['a', '1'], ['b', '20'], ['c', '3']]);
+    const after = (await c.getTask(id)).params;
+    expect(after.map((p) => [p.key, p.value])).toEqual([['a', '1'], ['b', '20'], ['c', '3']]);
+    expect(after[0]!.raw.id).toBe(first[0]!.raw.id);
+    // A content save with no parameters named keeps every one; so does a configuration save.
+    await c.saveTaskContent(id, "SELECT '${a}';");
+    await c.updateTaskConfiguration(id, { cron: '0 0 5 * * ? *' });
+    expect((await c.getTask(id)).params.map((p) => p.key)).toEqual(['a', 'b', 'c']);
+  });
+});
