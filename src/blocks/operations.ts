@@ -1,4 +1,5 @@
 /** Block Kit for operations: confirmation, outcome, refusal, approval, the backfill modal, run finished. */
+import { RUN_TYPE } from '../studio/enums.js';
 import type { ModalView } from '@slack/types';
 import type { AwaitingApproval, BackfillInput, BackfillPreview, Confirmation, OpOutcome, Refusal } from '../ops/operations.js';
 import type { OperationRecord } from '../store/operations.js';
@@ -55,8 +56,10 @@ export function buildCancelled(op: OperationRecord, byUserId: string): Message {
 
 export function buildRunFinished(run: Run, links: LinkBuilder, userId: string): Message {
   const ok = run.status.code === 1;
-  return finishMessage(`Rerun of run ${run.id} ${ok ? 'succeeded' : 'ended ' + run.status.label}`, [
-    section(`${ok ? ':white_check_mark:' : ':x:'} <@${userId}>, the rerun of run ${link(links.runLink(run.id), String(run.id))} (\`${esc(run.taskName)}\`) finished: *${esc(run.status.label)}*${run.failMsg && !ok ? `\n> ${esc(run.failMsg.slice(0, 500))}` : ''}`),
+  // A temporary run (`/cz execute`) is its own run; otherwise the run was rerun.
+  const what = run.runType.code === RUN_TYPE.TEMP ? 'temporary run' : 'rerun of run';
+  return finishMessage(`${what === 'temporary run' ? 'Temporary run' : 'Rerun of run'} ${run.id} ${ok ? 'succeeded' : 'ended ' + run.status.label}`, [
+    section(`${ok ? ':white_check_mark:' : ':x:'} <@${userId}>, the ${what} ${link(links.runLink(run.id), String(run.id))} (\`${esc(run.taskName)}\`) finished: *${esc(run.status.label)}*${run.failMsg && !ok ? `\n> ${esc(run.failMsg.slice(0, 500))}` : ''}`),
     context(`ended ${when(run.endTime)}`),
   ]);
 }

@@ -18,6 +18,7 @@ export type CzCommand =
   | { name: 'rerun'; runId: number }
   | { name: 'backfill'; task: string; from: string; to: string }
   | { name: 'stop'; runId: number }
+  | { name: 'execute'; task: string; params: Record<string, string> }
   | { name: 'audit'; userId?: string; task?: string; sinceMs: number; sinceText: string }
   | { name: 'whoami' }
   | { name: 'explain'; query: string }
@@ -44,6 +45,12 @@ export const SUBCOMMANDS: readonly SubcommandHelp[] = [
   { name: 'deps', usage: 'deps <task>', example: '/cz deps 04_transform_ods_to_dwd', description: 'upstream and downstream tasks' },
   { name: 'rerun', usage: 'rerun <run-id>', example: '/cz rerun 7000022', description: 'rerun a finished run (asks to confirm)' },
   { name: 'backfill', usage: 'backfill <task> <from> <to>', example: '/cz backfill 04_transform_ods_to_dwd 2026-11-01 2026-11-03', description: 'backfill business dates (opens a preview)' },
+  {
+    name: 'execute',
+    usage: 'execute <task> [--param key=value …]',
+    example: '/cz execute 04_transform_ods_to_dwd --param bizdate=2026-11-20',
+    description: 'run a task once now, as a temporary run (asks to confirm)',
+  },
   { name: 'stop', usage: 'stop <run-id>', example: '/cz stop 7000022', description: 'stop a running or waiting run (asks to confirm)' },
   { name: 'audit', usage: 'audit [--user @x] [--task t] [--since 7d]', example: '/cz audit --task 04_transform_ods_to_dwd --since 7d', description: 'who did what, when' },
   { name: 'explain', usage: 'explain <code or text>', example: '/cz explain SCHEDULE_TASK_HAD_CHILDREN_NODES_EXCEPTION', description: 'what an error code or message means, and the fix' },
@@ -215,6 +222,26 @@ function parseKnown(name: CzCommand['name'], tokens: string[]): CzCommand {
         attempt: flags.attempt === undefined ? undefined : positiveInt(flags.attempt, '--attempt', 100),
         tail: flags.tail === undefined ? 40 : positiveInt(flags.tail, '--tail', 1000),
       };
+    }
+    case 'execute': {
+      // --param may be given several times, so it is collected here rather than by parseFlags.
+      const params: Record<string, string> = {};
+      const rest: string[] = [];
+      for (let i = 0; i < tokens.length; i++) {
+        const t = tokens[i]!;
+        if (!/^--param(=|$)/i.test(t)) {
+          rest.push(t);
+          continue;
+        }
+        const value = t.includes('=') && t.indexOf('=') < 8 ? t.slice(8) : tokens[++i];
+        if (value === undefined) throw new UsageError('Option --param needs key=value, e.g. --param bizdate=2026-11-20.');
+        const m = /^([A-Za-z_][\w.]{0,63})=(.{0,1000})$/s.exec(value);
+        if (!m) throw new UsageError(`--param "${value}" is not key=value (a key is letters, digits, _ and ., starting with a letter or _).`);
+        if (params[m[1]!] !== undefined) throw new UsageError(`--param ${m[1]} is given twice.`);
+        params[m[1]!] = m[2]!;
+      }
+      const [task] = exactly(parseFlags(rest, []).positional, ['task']);
+      return { name, task: task!, params };
     }
     case 'backfill': {
       const [task, fromText, toText] = exactly(parseFlags(tokens, []).positional, ['task', 'from', 'to']);

@@ -16,7 +16,7 @@ import type { AuditLog, AuditOutcome, AuditSource } from '../store/audit.js';
 import { type OperationRecord, type OperationStore, idempotencyKey } from '../store/operations.js';
 import { type StudioClient, describePrecheck } from '../studio/client.js';
 import { datesBetween, formatDate } from '../studio/dates.js';
-import { RUN_STATUS, RUN_STATUS_GROUPS, isTerminalStatus } from '../studio/enums.js';
+import { RUN_STATUS, RUN_STATUS_GROUPS, RUN_TYPE, isTerminalStatus } from '../studio/enums.js';
 import { StudioError, TaskLookupError } from '../studio/errors.js';
 import type { Run, TaskRelationNode, TaskSummary } from '../studio/models.js';
 import type { AutoFix } from '../review/rules.js';
@@ -126,6 +126,9 @@ type Params = Record<string, unknown>;
 type SendResult = Omit<OpOutcome, 'kind' | 'op' | 'duplicate' | 'studioRequestId'> & { requestId?: string };
 
 export type OutcomeListener = (op: OperationRecord, outcome: OpOutcome, actor: Actor) => void;
+
+/** Parameters only the scheduler resolves (not a temporary run): cz-cli's SYSTEM_PARAM_NAMES. */
+const SCHEDULER_PARAMS = new Set(['bizdate', 'sys_biz_day', 'sys_biz_datetime', 'sys_plan_day', 'sys_plan_datetime', 'sys_plan_timestamp']);
 
 export class OperationsService {
   private readonly listeners: OutcomeListener[] = [];
@@ -292,6 +295,51 @@ export class OperationsService {
     };
   }
 
+  /**
+   * Run a task once now (Studio's temporary run), with its saved parameters overridden by `params`.
+   * Confirmed, authorised at click time and idempotent like a rerun.
+   */
+  async requestExecute(actor: Actor, taskRef: string, params: Record<string, string>): Promise<Confirmation | Refusal> {
+    const asked = { task: taskRef, params };
+    let task: TaskSummary;
+    try {
+      task = await this.d.studio.resolveTask(taskRef);
+    } catch (e) {
+      return this.refuseLookup(actor, 'execute', `task:${taskRef}`, asked, e);
+    }
+    const target = `task:${task.id}`;
+    const detail = await this.d.studio.getTask(task.id);
+    const opParams = { taskId: task.id, folder: detail.folderName, params };
+    const auth = await this.authorise(actor, 'execute', 'operator', { folder: detail.folderName, task: detail.name });
+    if (auth.kind === 'refused') return this.refuse(actor, 'execute', target, opParams, auth, detail.name);
+    const kind = detail.type.kind;
+    const problem = kind?.continuous
+      ? `\`${detail.name}\` is a ${kind.label} task that runs continuously once deployed; a one-off run does not apply. Start or stop it in Studio.`
+      : detail.content.trim() === ''
+        ? `\`${detail.name}\` has no saved content, so there is nothing to run. Save its script in Studio first.`
+        : undefined;
+    if (problem) return this.refuse(actor, 'execute', target, opParams, { kind: 'refused', reason: 'state', message: problem }, detail.name);
+    const saved = new Map(detail.params.map((p) => [p.key, p.value]));
+    const effective = new Map([...saved, ...Object.entries(params)]);
+    const used = [...new Set([...detail.content.matchAll(/\$\{\s*([A-Za-z_][\w.]*)\s*\}/g)].map((m) => m[1]!))];
+    const unresolved = used.filter((k) => !Object.hasOwn(params, k) && (SCHEDULER_PARAMS.has(k) || !effective.has(k)));
+    const op = this.createOperation(actor, { action: 'execute', target, taskName: detail.name, params: opParams, status: 'awaiting_confirmation', ttlMs: this.confirmTtlMs });
+    const shown = [...effective].filter(([k]) => used.includes(k) || Object.hasOwn(params, k));
+    return {
+      kind: 'confirm',
+      op,
+      title: `Run ${detail.name} once now?`,
+      details: [
+        `Task \`${detail.name}\`${detail.folderName ? ` in \`${detail.folderName}\`` : ''} (${detail.type.label}): a temporary run of its saved content. The schedule is not affected.`,
+        shown.length ? `Parameters: ${shown.map(([k, v]) => `\`${k}\` = \`${v.slice(0, 60)}\`${Object.hasOwn(params, k) ? '' : ' (saved)'}`).join(', ')}` : 'No parameters.',
+        ...(unresolved.length
+          ? [`:warning: ${unresolved.map((k) => `\`\${${k}}\``).join(', ')} ${unresolved.length > 1 ? 'are' : 'is'} not resolved in a temporary run (only scheduled and backfill runs resolve scheduler parameters): pass ${unresolved.map((k) => `\`--param ${k}=…\``).join(' ')}.`]
+          : []),
+      ],
+      link: this.d.studio.taskLink(task.id),
+    };
+  }
+
   /** A mechanical fix from the standards review: confirmed like a rerun, then applied to Studio. */
   async requestFix(actor: Actor, fix: AutoFix): Promise<Confirmation | Refusal> {
     const target = `task:${fix.taskId}`;
@@ -393,8 +441,8 @@ export class OperationsService {
     const stored = { message: result.message, link: result.link, runId: result.runId, jobId: result.jobId, requestId: result.requestId };
     this.d.ops.settle(key, result.status, stored);
     this.d.ops.transition(op.id, ['executing'], result.status, stored);
-    if (op.action === 'rerun' && result.status === 'succeeded') {
-      this.d.ops.watch({ runId: Number(op.params.runId), opId: op.id, userId: actor.userId, channelId: reply.channelId ?? null, messageTs: reply.messageTs ?? null, responseUrl: reply.responseUrl ?? null });
+    if ((op.action === 'rerun' || op.action === 'execute') && result.status === 'succeeded' && result.runId !== undefined) {
+      this.d.ops.watch({ runId: result.runId, opId: op.id, userId: actor.userId, channelId: reply.channelId ?? null, messageTs: reply.messageTs ?? null, responseUrl: reply.responseUrl ?? null });
     }
     const { requestId, ...rest } = result;
     const outcome: OpOutcome = { kind: 'done', op: this.d.ops.get(op.id)!, ...rest, studioRequestId: requestId, duplicate: false };
@@ -416,6 +464,11 @@ export class OperationsService {
         return { status: 'succeeded', message: `Run ${runId} was stopped.`, link: this.d.studio.runLink(runId!), runId, requestId };
       }
       if (op.action === 'fix') return await this.applyFix(op, studioActor);
+      if (op.action === 'execute') {
+        const taskId = Number(op.params.taskId);
+        const r = await this.d.studio.executeTask(taskId, { params: op.params.params as Record<string, string>, actor: studioActor });
+        return { status: 'succeeded', message: `Temporary run ${r.runId} of ${op.taskName} started in Studio. You will see here how it ends.`, link: this.d.studio.runLink(r.runId), runId: r.runId, requestId: r.requestId };
+      }
       const { jobId, requestId } = await this.d.studio.createBackfillWithId({
         taskId: Number(op.params.taskId),
         from: String(op.params.from),
@@ -439,7 +492,7 @@ export class OperationsService {
       // The write may have happened: find out from Studio instead of sending it again.
       const verified = await this.verify(op, requestedAt).catch(() => undefined);
       if (verified?.applied) {
-        return { status: 'succeeded', message: `Studio answered ${e.code}, but re-reading shows it took effect. ${verified.detail}`, link: verified.link, runId, jobId: verified.jobId, requestId: e.requestId };
+        return { status: 'succeeded', message: `Studio answered ${e.code}, but re-reading shows it took effect. ${verified.detail}`, link: verified.link, runId: verified.runId ?? runId, jobId: verified.jobId, requestId: e.requestId };
       }
       if (verified && !verified.applied) {
         return { status: 'failed', message: `Studio failed (${e.describe()}) and re-reading shows nothing changed. It is safe to try again.`, link: verified.link, runId, requestId: e.requestId };
@@ -496,7 +549,7 @@ export class OperationsService {
   }
 
   /** Did the operation take effect? Read Studio's state (used after an unclear answer and at start-up). */
-  async verify(op: OperationRecord, requestedAt: number): Promise<{ applied: boolean; detail: string; link?: string; jobId?: number }> {
+  async verify(op: OperationRecord, requestedAt: number): Promise<{ applied: boolean; detail: string; link?: string; jobId?: number; runId?: number }> {
     if (op.action === 'rerun' || op.action === 'stop') {
       const runId = Number(op.params.runId);
       const run = await this.d.studio.getRun(runId);
@@ -506,6 +559,18 @@ export class OperationsService {
         return { applied, detail: `Run ${runId} is now ${run.status.label}.`, link };
       }
       return { applied: run.status.code === RUN_STATUS.FAILED && run.failType === 'KILLED', detail: `Run ${runId} is now ${run.status.label}.`, link };
+    }
+    if (op.action === 'execute') {
+      // A temporary run of this task started by us since the request: Studio names us as its executor.
+      const taskId = Number(op.params.taskId);
+      const runs = await this.d.studio.listRuns({ taskId, runType: RUN_TYPE.TEMP, planFrom: requestedAt - 60_000, pageSize: 50 });
+      const mine = runs.items.find((r) => (r.triggerTime ?? r.planTime ?? 0) >= requestedAt - 1000 && (r.executor ?? '').startsWith('slack:'));
+      return {
+        applied: mine !== undefined,
+        detail: mine ? `Temporary run ${mine.id} exists (${mine.status.label}).` : 'No temporary run was started.',
+        link: mine ? this.d.studio.runLink(mine.id) : this.d.studio.taskLink(taskId),
+        runId: mine?.id,
+      };
     }
     if (op.action === 'fix') {
       const fix = op.params as unknown as AutoFix;
