@@ -3,7 +3,7 @@ import type { Button } from '@slack/types';
 import { SUBCOMMANDS, type SubcommandHelp } from '../ops/commands.js';
 import type { LogView, RunView, RunsView, TaskListView, TaskView } from '../ops/read.js';
 import type { AuditRow } from '../store/audit.js';
-import type { Run, TaskRelationNode, TaskSummary } from '../studio/models.js';
+import type { DownstreamTask, Run, TaskRelationNode, TaskSummary } from '../studio/models.js';
 import { type Block, type Message, actions, button, codeBlocks, context, divider, esc, fields, finishMessage, header, link, section } from './kit.js';
 import { LIMITS } from './limits.js';
 
@@ -149,6 +149,16 @@ export function buildTaskDetail(v: TaskView, links: LinkBuilder, commandText: st
       `*Upstream* ${v.relations ? relationLine(v.relations.upstream, links) : esc(v.config.dependencies.map((d) => d.taskName ?? String(d.taskId)).join(', ') || '—')}\n*Downstream* ${v.relations ? relationLine(v.relations.downstream, links) : '—'}`,
     ),
   ];
+  if (v.draftChanges && v.draftChanges.length > 0) {
+    blocks.push(
+      section(
+        `:pencil2: *The draft differs from what is published* (version ${v.task.version}): ${esc(v.draftChanges.join('; '))}.\nThe scheduler runs the published version until the draft is deployed.`,
+      ),
+    );
+  } else if (v.draftChanges) blocks.push(context(`:white_check_mark: The draft is what is published (version ${v.task.version}).`));
+  if (v.studioPreviewDiffers) {
+    blocks.push(context(`:warning: Studio's own preview of this schedule differs: Studio ${v.studioPreviewDiffers.studio.map((t) => `\`${esc(t)}\``).join(', ')}; ours ${v.studioPreviewDiffers.ours.map((t) => `\`${esc(t)}\``).join(', ')}.`));
+  }
   if (v.latestRun) {
     const r = v.latestRun;
     blocks.push(section(`*Latest run* ${link(links.runLink(r.id), String(r.id))} ${statusText(r.status.label)} · business date ${esc(r.bizDate ?? '—')} · planned ${when(r.planTime)}${r.failMsg ? `\n> ${esc(r.failMsg.slice(0, 300))}` : ''}`));
@@ -237,21 +247,34 @@ function treeLines(nodes: TaskRelationNode[], dir: 'upstream' | 'downstream', li
   return out;
 }
 
-export function buildDeps(task: TaskSummary, relations: TaskRelationNode | undefined, links: LinkBuilder, commandText: string): Message {
+export function buildDeps(task: TaskSummary, relations: TaskRelationNode | undefined, links: LinkBuilder, commandText: string, allDownstream?: DownstreamTask[]): Message {
   if (!relations) {
     return finishMessage(`${task.name} has no schedule`, [section(`\`${esc(task.name)}\` is not deployed, so it has no scheduled dependencies.`), actions([openButton(links.taskLink(task.id))])]);
   }
   const up = treeLines(relations.upstream, 'upstream', links);
   const down = treeLines(relations.downstream, 'downstream', links);
-  return finishMessage(`Dependencies of ${task.name}`, [
+  const blocks: Block[] = [
     header(`Dependencies of ${task.name}`),
     section(`*Upstream* (what it waits for)\n${up.length ? '' : '—'}`),
     ...lineSections(up),
     divider(),
     section(`*Downstream* (what waits for it)\n${down.length ? '' : '—'}`),
     ...lineSections(down),
-    actions([openButton(links.taskLink(task.id)), shareButton(commandText)]),
-  ]);
+  ];
+  if (allDownstream && allDownstream.length > 0) {
+    // Studio's flattened list: everything a failure or a backfill of this task reaches, at any depth.
+    const online = allDownstream.filter((d) => d.taskStatus?.code === 1).length;
+    blocks.push(
+      context(
+        `In all, *${allDownstream.length}* task${allDownstream.length > 1 ? 's' : ''} downstream at any depth (${online} online): ${allDownstream
+          .slice(0, 30)
+          .map((d) => `${link(links.taskLink(d.taskId), d.name)}`)
+          .join(', ')}${allDownstream.length > 30 ? `, and ${allDownstream.length - 30} more` : ''}`,
+      ),
+    );
+  }
+  blocks.push(actions([openButton(links.taskLink(task.id)), shareButton(commandText)]));
+  return finishMessage(`Dependencies of ${task.name}`, blocks);
 }
 
 export function buildAudit(rows: AuditRow[], filterText: string): Message {

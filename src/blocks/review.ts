@@ -33,7 +33,10 @@ export function buildReviewReport(r: ReviewReport, links: LinkBuilder): Message 
   return finishMessage(`${title}: ${count('P0')} P0, ${count('P1')} P1, ${count('P2')} P2`, blocks, 'check one folder at a time: /cz check <folder>');
 }
 
-export function buildCronAnswer(a: CronAnalysis, zones: { label: string; tz: string; times: number[] }[]): Message {
+/** How Studio's own preview compares: `agrees`, a disagreement to show, or not known. */
+export type StudioPreviewCheck = { kind: 'agrees'; count: number } | { kind: 'differs'; ours: string[]; studio: string[] } | { kind: 'unavailable' };
+
+export function buildCronAnswer(a: CronAnalysis, zones: { label: string; tz: string; times: number[] }[], preview: StudioPreviewCheck = { kind: 'unavailable' }): Message {
   if (!a.studio) return finishMessage('Not a cron expression', [section(`:warning: \`${esc(a.input)}\`: ${esc(a.problems[0]?.message ?? 'not a cron expression')}`), context('Example: `/cz cron 30 2 * * *` (daily 02:30) or `/cz cron 0 30 2 * * ? *`')]);
   const fmt = (t: number, tz: string) => new Intl.DateTimeFormat('en-GB', { timeZone: tz, weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }).format(new Date(t));
   const blocks: Block[] = [
@@ -43,6 +46,14 @@ export function buildCronAnswer(a: CronAnalysis, zones: { label: string; tz: str
     blocks.push(section(`${a.problems.map((p) => `${p.severity === 'error' ? ':x:' : ':warning:'} ${esc(p.message)}`).join('\n')}${a.nearestValid ? `\n*Nearest valid:* \`${esc(a.nearestValid)}\`` : ''}`));
   } else blocks.push(context(':white_check_mark: Studio accepts it.'));
   for (const z of zones) blocks.push(section(`*Next ${z.times.length} runs — ${esc(z.label)} (${esc(z.tz)})*${a.nearestValid ? ' of the nearest valid expression' : ''}\n${z.times.map((t) => `• ${fmt(t, z.tz)}`).join('\n')}`));
+  if (preview.kind === 'agrees') blocks.push(context(`:white_check_mark: Studio's own preview gives the same next ${preview.count} runs.`));
+  if (preview.kind === 'differs') {
+    blocks.push(
+      section(
+        `:warning: *Studio's own preview differs* — trust Studio's:\n${preview.studio.map((t, i) => `• Studio \`${esc(t)}\` · ours \`${esc(preview.ours[i] ?? '—')}\``).join('\n')}`,
+      ),
+    );
+  }
   return finishMessage(`${a.studio}: ${a.description ?? ''}`, blocks);
 }
 

@@ -612,18 +612,25 @@ export class OperationsService {
       }
       throw e;
     }
-    const [relations, active] = await Promise.all([
-      this.d.studio.getTaskRelations(task.id, { up: 0, down: 3 }).catch(() => undefined),
+    const [flat, active] = await Promise.all([
+      // Studio's flattened list: every task downstream, at any depth.
+      this.d.studio.listDownstream(task.id).catch(() => undefined),
       this.d.studio.listRuns({ taskId: task.id, statuses: [RUN_STATUS.RUNNING, ...RUN_STATUS_GROUPS.waiting.filter((s) => s !== RUN_STATUS.UPSTREAM_FAILED)], pageSize: 50 }),
     ]);
     const downstream: { taskId: number; name: string }[] = [];
-    const walk = (n: TaskRelationNode) => {
-      for (const c of n.downstream) {
-        if (!downstream.some((d) => d.taskId === c.taskId)) downstream.push({ taskId: c.taskId, name: c.name });
-        walk(c);
-      }
-    };
-    if (relations) walk(relations);
+    if (flat) {
+      for (const d of flat) if (!downstream.some((x) => x.taskId === d.taskId)) downstream.push({ taskId: d.taskId, name: d.name });
+    } else {
+      // Older Studio without the flattened list: walk the relation tree three levels down.
+      const relations = await this.d.studio.getTaskRelations(task.id, { up: 0, down: 3 }).catch(() => undefined);
+      const walk = (n: TaskRelationNode) => {
+        for (const c of n.downstream) {
+          if (!downstream.some((d) => d.taskId === c.taskId)) downstream.push({ taskId: c.taskId, name: c.name });
+          walk(c);
+        }
+      };
+      if (relations) walk(relations);
+    }
     const limitDays = this.d.policy.backfillMaxDays(auth.role);
     const dates = datesBetween(input.from, input.to);
     return {

@@ -8,7 +8,8 @@ import type { StudioClient } from '../studio/client.js';
 import { closeMatches } from '../studio/close-matches.js';
 import { RUN_STATUS_GROUPS, type RunStatusGroup, type TaskKind } from '../studio/enums.js';
 import { StudioError } from '../studio/errors.js';
-import type { Attempt, Folder, Run, ScheduleDetail, TaskConfiguration, TaskDetail, TaskRelationNode, TaskSummary } from '../studio/models.js';
+import { formatLocalDateTime } from '../studio/dates.js';
+import type { Attempt, DownstreamTask, Folder, Run, ScheduleDetail, TaskConfiguration, TaskDetail, TaskRelationNode, TaskSummary } from '../studio/models.js';
 
 /** Characters of log text one reply shows (a section holds 3000 with the code fences). */
 export const LOG_PAGE_CHARS = 2800;
@@ -68,6 +69,39 @@ export interface TaskView {
   cronProblem: string | undefined;
   relations: TaskRelationNode | undefined;
   latestRun: Run | undefined;
+  /** What the draft changes against the published version (empty: they agree; undefined: never published or unknown). */
+  draftChanges: string[] | undefined;
+  /** Studio's own preview of the next fire times, when it disagrees with ours (local times, as Studio sends them). */
+  studioPreviewDiffers: { ours: string[]; studio: string[] } | undefined;
+}
+
+/** Our next fire times against Studio's preview of the same cron; undefined when they agree or Studio cannot say. */
+export async function crossCheckCron(studio: StudioClient, cron: string, ours: number[]): Promise<{ ours: string[]; studio: string[] } | undefined> {
+  if (ours.length === 0) return undefined;
+  const theirs = await studio.previewCron(cron).catch(() => undefined);
+  if (!theirs || theirs.length === 0) return undefined;
+  const mine = ours.map((t) => formatLocalDateTime(t, studio.timeZone));
+  const n = Math.min(mine.length, theirs.length);
+  const norm = (x: string) => x.trim().replace('T', ' ').slice(0, 19);
+  return mine.slice(0, n).every((m, i) => norm(theirs[i]!) === m) ? undefined : { ours: mine.slice(0, n), studio: theirs.slice(0, n) };
+}
+
+/** What the draft changes against what is published: content, parameters, schedule, upstreams, cluster, retries. */
+export async function draftChanges(studio: StudioClient, task: TaskDetail, config: TaskConfiguration): Promise<string[] | undefined> {
+  if (!task.version) return undefined;
+  const published = await studio.getPublishedVersion(task.id, task.version).catch(() => undefined);
+  if (!published) return undefined;
+  const p = published.configuration;
+  const out: string[] = [];
+  if (published.content !== task.content) out.push('content');
+  const params = (l: { key: string; value: string }[]) => JSON.stringify(l.map((x) => [x.key, x.value]).sort());
+  if (params(published.params) !== params(task.params)) out.push('parameters');
+  if ((p.cron ?? '') !== (config.cron ?? '')) out.push(`schedule \`${p.cron ?? 'none'}\` → \`${config.cron ?? 'none'}\``);
+  const deps = (c: TaskConfiguration) => c.dependencies.map((d) => d.taskName ?? String(d.taskId)).sort().join(', ');
+  if (deps(p) !== deps(config)) out.push(`upstreams [${deps(p) || 'none'}] → [${deps(config) || 'none'}]`);
+  if ((p.vcCode ?? '') !== (config.vcCode ?? '')) out.push(`VCluster ${p.vcCode ?? '—'} → ${config.vcCode ?? '—'}`);
+  if ((p.retryCount ?? 0) !== (config.retryCount ?? 0)) out.push(`retries ${p.retryCount ?? 0} → ${config.retryCount ?? 0}`);
+  return out;
 }
 
 export async function describeTask(studio: StudioClient, ref: string, now: number): Promise<TaskView> {
@@ -97,7 +131,18 @@ export async function describeTask(studio: StudioClient, ref: string, now: numbe
       cronProblem = (e as Error).message;
     }
   }
-  return { task: { ...task, folderName: task.folderName ?? summary.folderName }, config, schedule, nextRuns, cronProblem, relations, latestRun };
+  const [changes, previewDiffers] = await Promise.all([draftChanges(studio, task, config), cron && !cronProblem ? crossCheckCron(studio, cron, nextRuns) : undefined]);
+  return {
+    task: { ...task, folderName: task.folderName ?? summary.folderName },
+    config,
+    schedule,
+    nextRuns,
+    cronProblem,
+    relations,
+    latestRun,
+    draftChanges: changes,
+    studioPreviewDiffers: previewDiffers,
+  };
 }
 
 export interface RunsView {
@@ -245,12 +290,17 @@ export async function describeRun(studio: StudioClient, runId: number): Promise<
   return { run, attempts, log };
 }
 
-export async function describeDeps(studio: StudioClient, ref: string): Promise<{ task: TaskSummary; relations: TaskRelationNode | undefined }> {
+export async function describeDeps(
+  studio: StudioClient,
+  ref: string,
+): Promise<{ task: TaskSummary; relations: TaskRelationNode | undefined; allDownstream: DownstreamTask[] | undefined }> {
   const task = await studio.resolveTask(ref);
+  // Studio's flattened list names every task downstream, however deep (the tree shows three levels).
+  const allDownstream = await studio.listDownstream(task.id).catch(() => undefined);
   try {
-    return { task, relations: await studio.getTaskRelations(task.id, { up: 3, down: 3 }) };
+    return { task, relations: await studio.getTaskRelations(task.id, { up: 3, down: 3 }), allDownstream };
   } catch (e) {
-    if (e instanceof StudioError && e.kind === 'business') return { task, relations: undefined };
+    if (e instanceof StudioError && e.kind === 'business') return { task, relations: undefined, allDownstream };
     throw e;
   }
 }

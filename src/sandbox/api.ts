@@ -4,7 +4,7 @@
  * Field names and enum numbers are those of studio-api.md.
  */
 import { z } from 'zod';
-import { endOfDayMs, formatDate, isValidDate, startOfDayMs } from '../studio/dates.js';
+import { endOfDayMs, formatDate, formatLocalDateTime, isValidDate, startOfDayMs } from '../studio/dates.js';
 import { RUN_STATUS, RUN_TYPE, taskKindByFileType } from '../studio/enums.js';
 import {
   type StoredParam,
@@ -180,15 +180,6 @@ function configurationJson(ctx: ApiContext, t: TaskRow, c = storedConfiguration(
     fileOutputTableDTOS: dataFileOutputListReqs,
     dataFileDependencyDTOS: deps.map((d) => dependencyJson(ctx, d)),
   };
-}
-
-function formatLocal(ms: number, timeZone: string): string {
-  const p = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
-      .formatToParts(ms)
-      .map((x) => [x.type, x.value]),
-  );
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
 }
 
 // ---- handlers ---------------------------------------------------------------------------------
@@ -756,7 +747,7 @@ export const ROUTES: Record<string, Handler> = {
     const to = clock(b.scheduleEndTime, '23:59');
     // The next fire times (within the daily window), as local date-times of the workspace.
     const times = nextStudioFireTimes(b.cron, ctx.sim.now(), 200, tz)
-      .map((t) => formatLocal(t, tz))
+      .map((t) => formatLocalDateTime(t, tz))
       .filter((s) => {
         const minutes = Number(s.slice(11, 13)) * 60 + Number(s.slice(14, 16));
         return minutes >= from && minutes <= to;
