@@ -5,7 +5,7 @@
 import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { messageForError } from '../../src/blocks/errors.js';
 import type { Message } from '../../src/blocks/kit.js';
-import { WIZARD, buildAnswered, buildClosedNote, buildPlanMessage, buildProgress, buildQuestion, buildResult, buildTextModal } from '../../src/blocks/wizard.js';
+import { WIZARD, buildAnswered, buildClosedNote, buildPlanMessage, buildProgress, buildQuestion, buildResult, buildTextModal, buildUndoResult } from '../../src/blocks/wizard.js';
 import type { Services } from '../../src/services.js';
 import type { BoltApp } from '../../src/slack/app.js';
 import type { AnswerResult, WizardService, WizardView } from '../../src/wizard/service.js';
@@ -140,6 +140,25 @@ export function registerWizard(app: BoltApp, s: Services): void {
         return;
       }
       const m = buildResult(out, s.studio);
+      if (ts) await client.chat.update({ channel, ts, text: m.text, blocks: m.blocks });
+      else await client.chat.postMessage({ channel, text: m.text, blocks: m.blocks });
+    } catch (e) {
+      await respond(ephemeral(messageForError(e)));
+    }
+  });
+
+  app.action<Click>(WIZARD.undo, async ({ ack, body, action, client, respond }) => {
+    await ack();
+    const { s: sessionId } = JSON.parse(action.value ?? '{}') as { s: string };
+    try {
+      const out = await w.undo(sessionId, actorFromAction(body, 'wizard'));
+      if (out.kind !== 'undone') {
+        await respond(ephemeral(buildClosedNote(`:lock: ${out.message}`)));
+        return;
+      }
+      const m = buildUndoResult(out.folder, out.result);
+      const channel = body.channel!.id;
+      const ts = body.message?.ts;
       if (ts) await client.chat.update({ channel, ts, text: m.text, blocks: m.blocks });
       else await client.chat.postMessage({ channel, text: m.text, blocks: m.blocks });
     } catch (e) {

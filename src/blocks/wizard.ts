@@ -1,7 +1,7 @@
 /** Block Kit for the setup wizard. Every button carries the session id and the question it answers. */
 import type { ModalView } from '@slack/types';
 import type { BuildOutcome } from '../wizard/service.js';
-import type { ExecStep } from '../wizard/execute.js';
+import type { ExecStep, UndoResult } from '../wizard/execute.js';
 import type { Plan } from '../wizard/plan.js';
 import type { Question } from '../wizard/questions.js';
 import { type Block, type Message, actions, button, codeBlocks, context, divider, esc, fields, finishMessage, header, link, section } from './kit.js';
@@ -16,6 +16,7 @@ export const WIZARD = {
   restart: 'wizard_restart',
   cancel: 'wizard_cancel',
   confirm: 'wizard_confirm',
+  undo: 'wizard_undo',
   modal: 'wizard_text_modal',
   input: { block: 'wizard_input', action: 'wizard_input_value' },
 } as const;
@@ -110,6 +111,15 @@ export function buildProgress(plan: Plan, steps: ExecStep[], running: boolean): 
   ]);
 }
 
+export function buildUndoResult(folder: string, r: UndoResult): Message {
+  const lines = r.steps.map((x) => `${STEP_ICON[x.status]} ${esc(x.label)}${x.detail ? ` — ${esc(clip(x.detail, 300))}` : ''}`);
+  const head = r.ok ? `:wastebasket: *Undone*: what the setup created in \`${esc(folder)}\` was deleted (each step in the audit log).` : ':warning: *Undo stopped*; press Undo again once the cause is fixed (finished steps are skipped).';
+  return finishMessage(r.ok ? `${folder}: undone` : `${folder}: undo stopped`, [
+    section(`${head}\n${lines.join('\n')}`.slice(0, LIMITS.sectionText)),
+    ...(r.kept.length ? [context(`Left in place: ${esc(r.kept.join('; '))}`)] : []),
+  ]);
+}
+
 export function buildResult(o: BuildOutcome, links: LinkBuilder): Message {
   const r = o.result;
   const blocks: Block[] = [...buildProgress(o.plan, r.steps, false).blocks];
@@ -132,6 +142,26 @@ export function buildResult(o: BuildOutcome, links: LinkBuilder): Message {
       ),
     );
     blocks.push(context('Next, by hand (seed 000 SOP): run 01_ddl_* once and check `SHOW TABLES IN <schema>`; run the sync once and compare row counts; run 03_ddl_dws_ads, then `REFRESH DYNAMIC TABLE` and `SHOW DYNAMIC TABLE REFRESH HISTORY`.'));
+  }
+  const made = r.created;
+  if (made.tasks.length > 0 || made.folder) {
+    const what = [...made.tasks.map((t) => t.name), ...(made.folder ? [`folder ${made.folder.name}`] : [])];
+    blocks.push(
+      actions([
+        button({
+          text: 'Undo: delete what this created',
+          actionId: WIZARD.undo,
+          value: JSON.stringify({ s: o.sessionId }),
+          style: 'danger',
+          confirm: {
+            title: 'Delete what the setup created?',
+            text: clip(`Takes offline and deletes ${what.join(', ')} in Studio. Tasks that were already there are not touched.`, 300),
+            confirm: 'Delete them',
+            deny: 'Keep them',
+          },
+        }),
+      ]),
+    );
   }
   return finishMessage(created ? `${o.plan.folder} is ready` : `${o.plan.folder}: nothing new`, blocks);
 }

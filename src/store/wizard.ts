@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from './database.js';
 
-export type WizardStatus = 'asking' | 'confirming' | 'executing' | 'done' | 'cancelled' | 'expired';
+export type WizardStatus = 'asking' | 'confirming' | 'executing' | 'done' | 'cancelled' | 'expired' | 'undoing' | 'undone';
 
 export interface WizardSession {
   id: string;
@@ -76,6 +76,14 @@ export class WizardStore {
     const r = this.db.prepare("SELECT id FROM wizard_sessions WHERE user_id = ? AND status IN ('asking', 'confirming', 'executing') ORDER BY created_at DESC LIMIT 1").get(userId) as { id: string } | undefined;
     const s = r ? this.get(r.id) : undefined;
     return s && s.status !== 'expired' ? s : undefined;
+  }
+
+  /** Move a session from one of `from` to `to`; false when it was in none of them (another click won). */
+  transition(id: string, from: WizardStatus[], to: WizardStatus): boolean {
+    const r = this.db
+      .prepare(`UPDATE wizard_sessions SET status = ?, updated_at = ? WHERE id = ? AND status IN (${from.map(() => '?').join(',')})`)
+      .run(to, this.now(), id, ...from);
+    return r.changes === 1;
   }
 
   update(id: string, patch: Partial<Omit<WizardSession, 'id' | 'userId' | 'createdAt'>>): WizardSession {

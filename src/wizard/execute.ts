@@ -18,10 +18,17 @@ export interface ExecStep {
 /** Runs one Studio write with auditing (requested, then the outcome). */
 export type AuditedWrite = <T>(what: { action: string; target: string; taskName?: string; params: Record<string, unknown> }, fn: () => Promise<T>) => Promise<T>;
 
+/** What a build created (not what it found): the only things an undo may delete. */
+export interface Created {
+  folder?: { id: number; name: string };
+  tasks: { id: number; name: string }[];
+}
+
 export interface ExecResult {
   ok: boolean;
   folderId: number | undefined;
   taskIds: Record<string, number>;
+  created: Created;
   steps: ExecStep[];
   writes: number;
   error: string | undefined;
@@ -40,6 +47,7 @@ export async function executePlan(
 ): Promise<ExecResult> {
   const steps: ExecStep[] = [];
   const taskIds: Record<string, number> = {};
+  const created: Created = { tasks: [] };
   let writes = 0;
   let folderId: number | undefined;
   const step = async (label: string, status: ExecStep['status'], detail?: string) => {
@@ -58,6 +66,7 @@ export async function executePlan(
       await step(`Folder ${plan.folder}`, 'unchanged', 'already there');
     } else {
       folderId = await write({ action: 'create_folder', target: `folder:${plan.folder}`, params: { name: plan.folder } }, () => studio.createFolder(plan.folder));
+      created.folder = { id: folderId, name: plan.folder };
       await step(`Folder ${plan.folder}`, 'done', 'created');
     }
     // Tasks, in plan order (upstreams first).
@@ -67,6 +76,7 @@ export async function executePlan(
       let id = present.get(t.name);
       if (id === undefined) {
         id = await write({ action: 'create_task', target: `folder:${plan.folder}`, taskName: t.name, params: { kind: t.kind } }, () => studio.createTask({ name: t.name, kind: taskKindByKey(t.kind)!, folderId: folderId!, description: t.description }));
+        created.tasks.push({ id, name: t.name });
         did.push('created');
       }
       taskIds[t.name] = id;
@@ -94,11 +104,11 @@ export async function executePlan(
       }
       await step(`${t.name}`, did.length ? 'done' : 'unchanged', did.length ? did.join(', ') : t.deploy ? 'already deployed' : 'already there');
     }
-    return { ok: true, folderId, taskIds, steps, writes, error: undefined };
+    return { ok: true, folderId, taskIds, created, steps, writes, error: undefined };
   } catch (e) {
     const msg = e instanceof StudioError ? e.describe() : (e as Error).message;
     await step('Stopped', 'failed', msg);
-    return { ok: false, folderId, taskIds, steps, writes, error: msg };
+    return { ok: false, folderId, taskIds, created, steps, writes, error: msg };
   }
 }
 
@@ -121,4 +131,62 @@ export async function verifyPlan(studio: StudioClient, plan: Plan, review: (fold
     if (t.deploy && have.taskStatus?.code !== 1) mismatched.push(`${t.name} (not deployed)`);
   }
   return { missing, mismatched, review: folder ? await review(plan.folder) : undefined };
+}
+
+export interface UndoResult {
+  steps: ExecStep[];
+  ok: boolean;
+  /** Created things left in place, and why (changed since, or not empty). */
+  kept: string[];
+}
+
+/**
+ * Delete what a build created, newest first: take each created task offline when it is online,
+ * delete it, then delete the created folder if nothing else is in it. Each write is audited. A task
+ * that is no longer where the build left it (renamed, moved, deleted) is left alone.
+ */
+export async function undoBuild(studio: StudioClient, created: Created, write: AuditedWrite): Promise<UndoResult> {
+  const steps: ExecStep[] = [];
+  const kept: string[] = [];
+  try {
+    for (const t of [...created.tasks].reverse()) {
+      const now = await studio.getTask(t.id).catch((e: unknown) => {
+        if (e instanceof StudioError && e.kind === 'business') return undefined; // already gone
+        throw e;
+      });
+      if (!now) {
+        steps.push({ label: t.name, status: 'unchanged', detail: 'already deleted' });
+        continue;
+      }
+      if (now.name !== t.name || (created.folder && now.folderId !== created.folder.id)) {
+        kept.push(`${t.name} (renamed or moved since)`);
+        steps.push({ label: t.name, status: 'unchanged', detail: 'left: changed since it was created' });
+        continue;
+      }
+      const did: string[] = [];
+      if (now.taskStatus?.code === 1) {
+        await write({ action: 'undeploy', target: `task:${t.id}`, taskName: t.name, params: { undo: true } }, () => studio.undeployTask(t.id));
+        did.push('taken offline');
+      }
+      await write({ action: 'delete_task', target: `task:${t.id}`, taskName: t.name, params: { undo: true } }, () => studio.deleteTask(t.id));
+      did.push('deleted');
+      steps.push({ label: t.name, status: 'done', detail: did.join(', ') });
+    }
+    if (created.folder) {
+      const f = created.folder;
+      const left = await studio.listAllTasks({ folderId: f.id });
+      const inside = left.filter((x) => x.folderId === f.id);
+      if (inside.length > 0) {
+        kept.push(`folder ${f.name} (holds ${inside.map((x) => x.name).join(', ')})`);
+        steps.push({ label: `Folder ${f.name}`, status: 'unchanged', detail: `left: it holds ${inside.length} task(s) the build did not create` });
+      } else {
+        await write({ action: 'delete_folder', target: `folder:${f.name}`, params: { id: f.id, undo: true } }, () => studio.deleteFolder(f.id));
+        steps.push({ label: `Folder ${f.name}`, status: 'done', detail: 'deleted' });
+      }
+    }
+    return { steps, ok: true, kept };
+  } catch (e) {
+    steps.push({ label: 'Stopped', status: 'failed', detail: e instanceof StudioError ? e.describe() : (e as Error).message });
+    return { steps, ok: false, kept };
+  }
 }

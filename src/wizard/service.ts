@@ -9,7 +9,7 @@ import type { VClusterDirectory } from '../studio/vclusters.js';
 import type { WizardSession, WizardStore } from '../store/wizard.js';
 import type { StudioClient } from '../studio/client.js';
 import { extractFromDocument } from './document.js';
-import { type ExecResult, type ExecStep, type Verification, executePlan, verifyPlan } from './execute.js';
+import { type Created, type ExecResult, type ExecStep, type UndoResult, type Verification, executePlan, undoBuild, verifyPlan } from './execute.js';
 import { type Plan, buildPlan } from './plan.js';
 import { type Question, nextQuestion, optionLabel, pruneAnswers, textProblem } from './questions.js';
 
@@ -22,9 +22,15 @@ export type AnswerResult = WizardView | { kind: 'invalid'; message: string } | {
 
 export interface BuildOutcome {
   kind: 'built';
+  sessionId: string;
   plan: Plan;
   result: ExecResult;
   verification: Verification | undefined;
+}
+
+function createdOf(s: WizardSession): Created {
+  const c = (s.progress as { created?: Created } | null)?.created;
+  return { folder: c?.folder, tasks: c?.tasks ?? [] };
 }
 
 export class WizardService {
@@ -164,10 +170,42 @@ export class WizardService {
         onProgress: (steps) => onProgress(plan, steps),
       });
       const verification = result.ok ? await verifyPlan(this.d.studio, plan, (folder) => this.review(folder)) : undefined;
-      this.d.store.update(s.id, { status: result.ok ? 'done' : 'confirming', progress: { steps: result.steps, ok: result.ok } });
-      return { kind: 'built', plan, result, verification };
+      // What this session created, over every Confirm (a build that stopped and resumed): what an undo may delete.
+      const before = createdOf(s);
+      const created: Created = { folder: before.folder ?? result.created.folder, tasks: [...before.tasks, ...result.created.tasks] };
+      result.created = created;
+      this.d.store.update(s.id, { status: result.ok ? 'done' : 'confirming', progress: { steps: result.steps, ok: result.ok, created } });
+      return { kind: 'built', sessionId: s.id, plan, result, verification };
     } catch (e) {
       this.d.store.update(s.id, { status: previous === 'done' ? 'done' : 'confirming' });
+      throw e;
+    }
+  }
+
+  /**
+   * Undo a finished build: delete what it created (and nothing it found), confirmed in Slack and
+   * authorised now; each write audited. One click runs it; a second one is told it is under way.
+   */
+  async undo(sessionId: string, actor: Actor): Promise<{ kind: 'undone'; folder: string; result: UndoResult } | { kind: 'refused'; message: string } | { kind: 'stale'; message: string }> {
+    const s = this.d.store.get(sessionId);
+    if (!s) return { kind: 'stale', message: 'This setup is no longer known; nothing was deleted.' };
+    const created = createdOf(s);
+    const folder = created.folder?.name ?? this.plan(s).folder;
+    const role = await this.d.operations.roleOf(actor, { folder });
+    if (role === 'viewer') {
+      const r = this.d.operations.refuse(actor, 'undo_setup', `folder:${folder}`, { session: s.id }, { kind: 'refused', reason: 'permission', message: `Deleting from \`${folder}\` in Studio needs *operator*; you are a viewer there.` });
+      return { kind: 'refused', message: r.message };
+    }
+    if (s.status === 'undone') return { kind: 'stale', message: 'This setup was already undone.' };
+    if (!this.d.store.transition(s.id, ['done'], 'undoing')) {
+      return { kind: 'stale', message: s.status === 'undoing' ? 'This setup is already being undone.' : 'Only a finished build can be undone.' };
+    }
+    try {
+      const result = await undoBuild(this.d.studio, created, (what, fn) => this.d.operations.auditedWrite({ ...actor, source: 'wizard' }, what, fn));
+      this.d.store.update(s.id, { status: result.ok ? 'undone' : 'done', progress: { ...(s.progress as object), undo: result } });
+      return { kind: 'undone', folder, result };
+    } catch (e) {
+      this.d.store.update(s.id, { status: 'done' });
       throw e;
     }
   }

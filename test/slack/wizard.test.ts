@@ -133,6 +133,28 @@ describe('setup wizard', () => {
     expect(await waitForUpdate(again, 'nothing new was created')).toContain('already matches the plan');
     expect(writes()).toBe(writesBefore);
     expect(b.sb.store.folders().filter((f) => f.name === 'shop_dw')).toHaveLength(1);
+
+    // Undo deletes exactly what the setup created (confirmed by Slack's dialog, authorised now, audited).
+    const result = b.slack.callsOf('chat.update').filter((c) => visibleText(c.args).includes('already matches the plan')).at(-1)!;
+    const undo = elements(result).find((e) => e.action_id === 'wizard_undo')!;
+    expect(undo).toMatchObject({ style: 'danger', confirm: expect.objectContaining({ text: expect.objectContaining({ text: expect.stringContaining('05_dqc_check') }) }) });
+    const denied = await b.click(undo.action_id, undo.value!, USERS.viewer, { channel: DM, messageTs: '1700000999.000100', ephemeral: false });
+    expect(visibleText(await b.answer(denied.responseId))).toContain('needs *operator*');
+    expect(b.sb.store.folders().filter((f) => f.name === 'shop_dw')).toHaveLength(1);
+    const beforeUndo = b.slack.callsOf('chat.update').length;
+    await b.click(undo.action_id, undo.value!, USERS.admin, { channel: DM, messageTs: '1700000999.000100', ephemeral: false });
+    const undone = await waitForUpdate(beforeUndo, 'Undone');
+    expect(undone).toContain('05_dqc_check — taken offline, deleted');
+    expect(undone).toContain('01_ddl_ods — deleted');
+    expect(undone).toContain('Folder shop_dw — deleted');
+    expect(b.sb.store.folders().filter((f) => f.name === 'shop_dw')).toHaveLength(0);
+    expect(b.sb.store.tasks().filter((t) => t.folder_id === folder.id)).toHaveLength(0);
+    // The demo workspace's own tasks of the same names are untouched.
+    expect(b.sb.store.tasks().filter((t) => t.name === '04_transform_ods_to_dwd')).toHaveLength(1);
+    const undoRows = b.bot.services.audit.query({ actorId: USERS.admin, limit: 300 }).filter((x) => ['undeploy', 'delete_task', 'delete_folder'].includes(x.action));
+    expect(undoRows.filter((x) => x.outcome === 'succeeded').map((x) => x.action).sort()).toEqual([...Array(3).fill('undeploy'), ...Array(6).fill('delete_task'), 'delete_folder'].sort());
+    const again2 = await b.click(undo.action_id, undo.value!, USERS.admin, { channel: DM, messageTs: '1700000999.000100', ephemeral: false });
+    expect(visibleText(await b.answer(again2.responseId))).toContain('already undone');
   }, 30_000);
 
   it('nobody can click someone else’s wizard, and a viewer cannot build', async () => {

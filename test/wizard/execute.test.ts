@@ -1,0 +1,73 @@
+/** The plan executor against the sandbox: a schedule change sends back every other configuration field as it was. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadKnowledge } from '../../src/knowledge/load.js';
+import { storedConfiguration } from '../../src/sandbox/configuration.js';
+import { executePlan } from '../../src/wizard/execute.js';
+import { buildPlan } from '../../src/wizard/plan.js';
+import { type SandboxHarness, startHarness } from '../helpers/sandbox.js';
+
+let h: SandboxHarness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+
+describe('executePlan over a task that is already there', () => {
+  it('changes the schedule it plans and leaves every other configuration field, and the parameters, exactly as they were', async () => {
+    const plan = buildPlan(
+      { has_doc: 'no', scenario: 'bi', consumers: 'analysts', freshness: 't1', domain: 'keep', layering: 'ods_dwd_dws', schedule: '02', source: 'database', db_engine: 'mysql', db_freshness: 'batch', sync_scope: 'single', write_mode: 'overwrite' },
+      { typeMappings: loadKnowledge().typeMappings, syncVc: 'sync_vc', etlVc: 'default' },
+    );
+    const planned = plan.tasks.find((t) => t.role === 'transform')!;
+    // The folder and the transform task exist already, configured by hand in Studio's UI.
+    const folderId = h.sb.store.insertFolder({ name: plan.folder, parent_id: 0, created_by: 'alice', created_at: h.clock.now() });
+    const id = h.sb.store.insertTask({
+      name: planned.name,
+      file_type: 4,
+      folder_id: folderId,
+      owner: 'alice',
+      created_at: h.clock.now(),
+      content: 'SELECT 1',
+      cron: '0 0 6 * * ? *',
+      retry_count: 4,
+      rerun_property: 2,
+      schema_name: 'keep_dwd',
+      vc_code: 'default',
+      execute_timeout: 90,
+      params_json: JSON.stringify([{ paramKey: 'region', paramValue: 'eu', paramType: 'manual', encrypt: false, id: '7', ignore: false, ref: 0 }]),
+      config_json: JSON.stringify({
+        retryIntervalTime: 7,
+        retryIntervalTimeUnit: 'm',
+        selfDependsJob: 1,
+        activeStartTime: '2026-01-01T00:00:00.000Z',
+        activeEndTime: '2027-01-01T00:00:00.000Z',
+        ownerEnName: 'alice',
+        ownerCnName: '爱丽丝',
+        etlVcId: 'vc_default',
+        executeTimeoutUnit: 'm',
+        configProperties: '{"alertOnFailure":true}',
+        taskPriority: 3,
+        dependencyTimeout: 2,
+        dependencyTimeoutUnit: 'h',
+        scheduleRateType: 3,
+        triggerType: 1,
+        dataFileOutputListReqs: [{ outputTableName: 'keep_dwd.orders_detail' }],
+      }),
+    });
+    const before = storedConfiguration(h.sb.store.task(id)!);
+    const r = await executePlan(h.client, plan, { write: (_what, fn) => fn() });
+    expect(r.ok).toBe(true);
+    const after = storedConfiguration(h.sb.store.task(id)!);
+    expect(after.cronExpress).toBe(planned.cron);
+    const planChanges = new Set(['cronExpress']);
+    for (const key of Object.keys(before) as (keyof typeof before)[]) {
+      if (!planChanges.has(key)) expect({ key, value: after[key] }).toEqual({ key, value: before[key] });
+    }
+    // Parameters the person added are kept next to the ones the plan needs.
+    const params = JSON.parse(h.sb.store.task(id)!.params_json) as { paramKey: string; paramValue: string; id: string }[];
+    expect(params.find((p) => p.paramKey === 'region')).toMatchObject({ paramValue: 'eu', id: '7' });
+    expect(params.map((p) => p.paramKey)).toContain('bizdate');
+  });
+});
