@@ -2,6 +2,7 @@
  * The setup wizard in the person's DM: each question is a message; answering collapses it to one
  * line and posts the next. Back, Start over and Cancel work at every step; Confirm builds.
  */
+import { buildConfirmation, buildRefusal } from '../../src/blocks/operations.js';
 import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { messageForError } from '../../src/blocks/errors.js';
 import type { Message } from '../../src/blocks/kit.js';
@@ -145,6 +146,13 @@ export function registerWizard(app: BoltApp, s: Services): void {
     } catch (e) {
       await respond(ephemeral(messageForError(e)));
     }
+  });
+
+  // A checkpoint's "Run … once": the same path as `/cz execute` (confirmation, policy, idempotency, audit).
+  app.action<Click>(new RegExp(`^${WIZARD.runOnce}_`) as never, async ({ ack, body, action, respond }) => {
+    await ack();
+    const r = await s.operations.requestExecute(actorFromAction(body, 'wizard'), String(Number(action.value)), {});
+    await respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r)));
   });
 
   app.action<Click>(WIZARD.undo, async ({ ack, body, action, client, respond }) => {

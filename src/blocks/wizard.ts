@@ -17,6 +17,7 @@ export const WIZARD = {
   cancel: 'wizard_cancel',
   confirm: 'wizard_confirm',
   undo: 'wizard_undo',
+  runOnce: 'wizard_run_once',
   modal: 'wizard_text_modal',
   input: { block: 'wizard_input', action: 'wizard_input_value' },
 } as const;
@@ -141,7 +142,12 @@ export function buildResult(o: BuildOutcome, links: LinkBuilder): Message {
         `*Checkpoints*\n${v.missing.length || v.mismatched.length ? `:x: Re-read found ${[...v.missing.map((m) => `missing ${m}`), ...v.mismatched.map((m) => `different ${m}`)].join(', ')}` : ':white_check_mark: Re-read from Studio: every task is there with its schedule and dependencies.'}\n${serious.length ? `:warning: Standards check: ${serious.map((f) => `${f.priority} \`${f.rule}\` ${f.task ?? ''}`).join('; ')}` : `:white_check_mark: Standards check: no P0/P1 findings${all.length ? ` (${all.length} P2 advice)` : ''}.`}`,
       ),
     );
-    blocks.push(context('Next, by hand (seed 000 SOP): run 01_ddl_* once and check `SHOW TABLES IN <schema>`; run the sync once and compare row counts; run 03_ddl_dws_ads, then `REFRESH DYNAMIC TABLE` and `SHOW DYNAMIC TABLE REFRESH HISTORY`.'));
+    blocks.push(context('Next (seed 000 SOP): run the DDL drafts once, in order, and check `SHOW TABLES IN <schema>`; run the sync once and compare row counts; then `REFRESH DYNAMIC TABLE` and `SHOW DYNAMIC TABLE REFRESH HISTORY`.'));
+    // The first checkpoint as buttons: each runs the DDL draft once (a temporary run), after a confirmation.
+    const ddl = o.plan.tasks.filter((t) => t.role === 'ddl' && r.taskIds[t.name] !== undefined);
+    if (ddl.length > 0) {
+      blocks.push(actions(ddl.slice(0, 5).map((t) => button({ text: `Run ${t.name} once`, actionId: `${WIZARD.runOnce}_${r.taskIds[t.name]}`, value: String(r.taskIds[t.name]) }))));
+    }
   }
   const made = r.created;
   if (made.tasks.length > 0 || made.folder) {

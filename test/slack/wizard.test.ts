@@ -13,7 +13,7 @@ const DM = `D${USERS.admin}`;
 const WRITES = ['/ide-admin/v1/dataFolder/add', '/ide-admin/v1/dataFile/addAndReturnId', '/ide-admin/v1/dataFileConfiguration/saveDataFileConfiguration', '/ide-admin/v1/dataFile/submit'];
 const writes = () => b.sb.journal.filter((e) => WRITES.includes(e.path)).length;
 
-type El = { action_id: string; value?: string };
+type El = { action_id: string; value?: string; text?: { text: string } };
 const elements = (c: ApiCall) => (c.args.blocks as { elements?: El[] }[]).flatMap((x) => x.elements ?? []);
 
 /** The newest message in the DM, and its buttons. */
@@ -110,6 +110,18 @@ describe('setup wizard', () => {
     expect(done).toContain('Standards check: no P0/P1 findings');
     const progress = b.slack.callsOf('chat.update').slice(updates).map((c) => visibleText(c.args));
     expect(progress.some((p) => p.includes('steps to go'))).toBe(true); // updated step by step
+
+    // The first checkpoint: run a DDL draft once, through the same confirmation as /cz execute.
+    const ready = b.slack.callsOf('chat.update').filter((c) => visibleText(c.args).includes('is ready')).at(-1)!;
+    const runOnce = elements(ready).find((e) => e.action_id?.startsWith('wizard_run_once_'))!;
+    expect(runOnce.text?.text ?? JSON.stringify(runOnce)).toContain('Run 01_ddl_ods once');
+    const asked = await b.click(runOnce.action_id, runOnce.value!, USERS.admin, { channel: DM, ephemeral: false });
+    const ask = await b.answer(asked.responseId);
+    expect(visibleText(ask)).toContain('Run 01_ddl_ods once now?');
+    const opConfirm = (ask.blocks as { elements?: El[] }[]).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'op_confirm')!;
+    const ran = await b.click('op_confirm', opConfirm.value!, USERS.admin, { channel: DM });
+    expect(visibleText(await b.answer(ran.responseId))).toMatch(/Temporary run \d+ of 01_ddl_ods started/);
+    expect((b.requests('/ide-admin/v1/adhoc/execute').at(-1)!.body as { dataFileId: number }).dataFileId).toBe(Number(runOnce.value));
 
     // What Studio holds.
     const folder = b.sb.store.folders().find((f) => f.name === 'shop_dw')!;
