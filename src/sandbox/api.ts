@@ -96,6 +96,26 @@ function taskJson(ctx: ApiContext, t: TaskRow) {
   };
 }
 
+/** The schedule the scheduler runs: the published configuration (the draft's, if never published). */
+function publishedConfiguration(t: TaskRow): ReturnType<typeof storedConfiguration> {
+  return t.published_json ? (JSON.parse(t.published_json) as { configuration: ReturnType<typeof storedConfiguration> }).configuration : storedConfiguration(t);
+}
+
+/** A scheduled task as Studio's schedule endpoints describe it. */
+function scheduleTaskJson(t: TaskRow) {
+  const published = publishedConfiguration(t);
+  return {
+    scheduleTaskId: t.id,
+    cycleTaskName: t.name,
+    cycleTaskType: taskKindByFileType(t.file_type)?.scheduleType ?? null,
+    cronExpression: published.cronExpress ?? '',
+    taskStatus: t.task_status,
+    vcCode: published.etlVcCode,
+    taskOwnerEn: t.owner,
+    taskOwnerCn: t.owner,
+  };
+}
+
 function paramsOf(t: TaskRow): StoredParam[] {
   return JSON.parse(t.params_json) as StoredParam[];
 }
@@ -266,21 +286,13 @@ export const ROUTES: Record<string, Handler> = {
     const t = ctx.sim.store.task(b.scheduleTaskId);
     if (!t || t.task_status === null) throw new SandboxBusinessError('SCHEDULE_TASK_NOT_EXIST', `调度任务不存在 (no scheduled task ${b.scheduleTaskId}; deploy the task first)`);
     const latest = ctx.sim.store.latestRunOfTask(t.id);
-    // The schedule is what was published, not the draft.
-    const published = t.published_json ? (JSON.parse(t.published_json) as { configuration: ReturnType<typeof storedConfiguration> }).configuration : storedConfiguration(t);
+    const published = publishedConfiguration(t);
     const detail = {
-      scheduleTaskId: t.id,
+      ...scheduleTaskJson(t),
       dataFileId: t.id,
       dataFileVersion: t.version,
       projectId: ctx.id.projectId,
       workspaceName: ctx.id.workspace,
-      cycleTaskName: t.name,
-      cycleTaskType: taskKindByFileType(t.file_type)?.scheduleType ?? null,
-      cronExpression: published.cronExpress ?? '',
-      taskStatus: t.task_status,
-      taskOwnerEn: t.owner,
-      taskOwnerCn: t.owner,
-      vcCode: published.etlVcCode,
       latestInstanceId: latest?.id ?? null,
       latestInstancePlanTime: latest?.plan_time ?? null,
       latestInstanceStatus: latest?.status ?? null,
@@ -713,18 +725,7 @@ export const ROUTES: Record<string, Handler> = {
           if (seen.has(c.id)) continue;
           seen.add(c.id);
           const p = [...path, c.name];
-          out.push({
-            scheduleTaskId: c.id,
-            cycleTaskName: c.name,
-            cycleTaskType: taskKindByFileType(c.file_type)?.scheduleType ?? null,
-            cronExpression: c.cron ?? '',
-            taskStatus: c.task_status,
-            vcCode: c.vc_code,
-            taskOwnerCn: c.owner,
-            taskOwnerEn: c.owner,
-            level,
-            path: p.join(' -> '),
-          });
+          out.push({ ...scheduleTaskJson(c), level, path: p.join(' -> ') });
           next.push({ task: c, path: p });
         }
       }
