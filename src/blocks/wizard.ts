@@ -114,7 +114,7 @@ export function buildProgress(plan: Plan, steps: ExecStep[], running: boolean): 
 
 export function buildUndoResult(folder: string, r: UndoResult): Message {
   const lines = r.steps.map((x) => `${STEP_ICON[x.status]} ${esc(x.label)}${x.detail ? ` — ${esc(clip(x.detail, 300))}` : ''}`);
-  const head = r.ok ? `:wastebasket: *Undone*: what the setup created in \`${esc(folder)}\` was deleted (each step in the audit log).` : ':warning: *Undo stopped*; press Undo again once the cause is fixed (finished steps are skipped).';
+  const head = r.ok ? `:white_check_mark: *Undone*: what the setup created in \`${esc(folder)}\` was deleted (each step in the audit log).` : ':warning: *Undo stopped*; press Undo again once the cause is fixed (finished steps are skipped).';
   return finishMessage(r.ok ? `${folder}: undone` : `${folder}: undo stopped`, [
     section(`${head}\n${lines.join('\n')}`.slice(0, LIMITS.sectionText)),
     ...(r.kept.length ? [context(`Left in place: ${esc(r.kept.join('; '))}`)] : []),

@@ -109,5 +109,14 @@ describe.skipIf(!hasChromium)('playground in a browser', () => {
     const folder = stack.studio.sandbox!.store.folders().find((f) => f.name === 'playshop_dw');
     expect(folder).toBeDefined();
     expect(stack.studio.sandbox!.store.tasks().filter((t) => t.folder_id === folder!.id)).toHaveLength(6);
+
+    // Undo, behind the confirm dialog: everything the setup created is gone.
+    await lastMessage().locator('button', { hasText: 'Undo: delete what this created' }).click();
+    await expect.poll(async () => page.locator('#confirm-text').innerText(), { timeout: 5_000 }).toContain('05_dqc_check');
+    await shot('7-wizard-undo-confirm');
+    await page.click('#confirm-ok');
+    await expect.poll(async () => page.locator('#messages').innerText(), { timeout: 30_000 }).toContain('Undone');
+    await shot('8-wizard-undone');
+    expect(stack.studio.sandbox!.store.folders().find((f) => f.name === 'playshop_dw')).toBeUndefined();
   }, 90_000);
 });
