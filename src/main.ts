@@ -15,7 +15,7 @@ import { RunWatcher } from './ops/run-watcher.js';
 import { type Services, buildServices } from './services.js';
 import { type SlackApp, createSlackApp } from './slack/app.js';
 import { SlackDirectory } from './slack/directory.js';
-import { slackRunFinishedNotifier } from './slack/notify.js';
+import { slackRunFinishedNotifier, slackVerifiedNotifier } from './slack/notify.js';
 import { slackPoster } from './slack/poster.js';
 import type { StudioClient } from './studio/client.js';
 import { connectStudio } from './studio/connect.js';
@@ -62,8 +62,16 @@ export async function startBot(config: AppConfig, studio: StudioClient, logger: 
   });
   const work = new WorkLimiter(opts.workConcurrency);
   registerHandlers(limitWorkAfterAck(slack.app, work), services);
+  services.operations.onVerified(slackVerifiedNotifier(slack.app.client, services.now));
   const reconciled = await services.operations.reconcile();
   if (reconciled.checked > 0) logger.warn(reconciled, 'reconciled operations left unfinished by an earlier stop');
+  const recovered = services.wizard.recover();
+  if (recovered > 0) logger.warn({ sessions: recovered }, 'wizard builds interrupted by an earlier stop can be confirmed again');
+  // Operations whose outcome is unknown are checked against Studio until it can tell.
+  const verifier = setInterval(() => {
+    services.operations.verifyPending().catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'verifying unknown outcomes'));
+  }, Math.max(1000, config.runWatchSeconds * 1000));
+  verifier.unref();
   const watcher = new RunWatcher(studio, services.ops, slackRunFinishedNotifier(slack.app.client, studio, services.now), {
     intervalMs: config.runWatchSeconds * 1000,
     now: services.now,
@@ -79,6 +87,7 @@ export async function startBot(config: AppConfig, studio: StudioClient, logger: 
     watcher,
     work,
     stop: async () => {
+      clearInterval(verifier);
       watcher.stop();
       await services.alerts?.stop();
       await slack.stop();

@@ -65,6 +65,8 @@ export function buildServices(o: ServiceOptions): Services {
     directory: o.directoryFor?.(policy),
     now,
     windowMs: o.config.idempotencyWindowSeconds * 1000,
+    // A write Studio has not applied within twice its timeout and a minute after it was sent will not be.
+    settleAfterMs: o.config.studioTimeoutMs * 2 + 60_000,
   });
   const vclusters = new VClusterDirectory(o.studio, o.config.integrationVClusters, { now });
   const wizard = new WizardService({

@@ -12,7 +12,7 @@
  * 5. a write whose outcome is unknown (timeout, 5xx) is never resent: Studio's state is re-read.
  */
 import { randomUUID } from 'node:crypto';
-import type { AuditLog, AuditOutcome, AuditSource } from '../store/audit.js';
+import type { AuditLog, AuditOutcome, AuditRow, AuditSource } from '../store/audit.js';
 import { type OperationRecord, type OperationStore, idempotencyKey } from '../store/operations.js';
 import { type StudioClient, describePrecheck } from '../studio/client.js';
 import { datesBetween, formatDate } from '../studio/dates.js';
@@ -22,6 +22,7 @@ import type { Run, TaskRelationNode, TaskSummary } from '../studio/models.js';
 import type { AutoFix } from '../review/rules.js';
 import { type Policy, type PolicyTarget, type Role, roleRank } from './policy.js';
 import { RunLookupError, getRunOrExplain } from './read.js';
+import { verifyAuditedWrite } from './verify-write.js';
 
 export interface Actor {
   userId: string;
@@ -116,7 +117,17 @@ export interface OperationsDeps {
   confirmTtlMs?: number;
   /** How long an approval request stays valid. */
   approvalTtlMs?: number;
+  /**
+   * How long after a write was sent Studio may still apply it. Until then a re-read that shows
+   * nothing proves nothing (the write may still land); after it, it proves the write did not land.
+   */
+  settleAfterMs?: number;
+  /** Waiting for another operation's write on the same target, at most (real time). */
+  targetWaitMs?: number;
 }
+
+/** Told when an operation whose outcome was unknown is settled by verification (to tell the person). */
+export type VerifiedListener = (op: OperationRecord, outcome: OpOutcome, reply: ReplyHandle) => void | Promise<void>;
 
 /** A backfill may never cover more than this many business dates, whatever the role. */
 export const BACKFILL_HARD_LIMIT_DAYS = 366;
@@ -132,6 +143,9 @@ const SCHEDULER_PARAMS = new Set(['bizdate', 'sys_biz_day', 'sys_biz_datetime', 
 
 export class OperationsService {
   private readonly listeners: OutcomeListener[] = [];
+  private readonly verifiedListeners: VerifiedListener[] = [];
+  private readonly settleAfterMs: number;
+  private verifying = false;
   private readonly now: () => number;
   private readonly windowMs: number;
   private readonly confirmTtlMs: number;
@@ -139,12 +153,18 @@ export class OperationsService {
 
   constructor(private readonly d: OperationsDeps) {
     this.now = d.now ?? Date.now;
+    this.settleAfterMs = d.settleAfterMs ?? 3 * 60_000;
     this.windowMs = d.windowMs ?? 10 * 60_000;
     this.confirmTtlMs = d.confirmTtlMs ?? 15 * 60_000;
     this.approvalTtlMs = d.approvalTtlMs ?? 24 * 3_600_000;
   }
 
   /** Called after every operation that reached Studio (the alert cards use it). */
+  /** Called when verification settles an operation that was unknown. */
+  onVerified(listener: VerifiedListener): void {
+    this.verifiedListeners.push(listener);
+  }
+
   onOutcome(listener: OutcomeListener): void {
     this.listeners.push(listener);
   }
@@ -416,7 +436,25 @@ export class OperationsService {
     if (claim.kind === 'in_progress') {
       return { kind: 'refused', reason: 'state', message: 'The same operation is already being sent to Studio; its result will appear here.' };
     }
+    // One write per target, whoever clicks: wait for another operation writing to the same run or task.
+    const lock = await this.acquireTarget(op);
+    if (!lock.ok) {
+      this.d.ops.settle(key, 'failed', { message: lock.message });
+      return this.refuse(actor, op.action, op.target, op.params, { kind: 'refused', reason: 'state', message: lock.message }, op.taskName ?? undefined, op.id);
+    }
+    if (lock.sameDone) {
+      // Someone else did the same thing to the same target a moment ago: show theirs, send nothing.
+      const first = lock.sameDone;
+      const r = (first.result ?? {}) as { message?: string };
+      const message = `Already done by <@${first.requestedBy}>: ${r.message ?? first.status}. Nothing was sent to Studio again.`;
+      this.d.ops.settle(key, 'failed', { message });
+      this.d.ops.transition(op.id, from, first.status as 'succeeded', { ...(first.result as object), message });
+      this.d.ops.unlockTarget(op.target, op.id);
+      this.auditEvent(actor, { opId: op.id, action: op.action, target: op.target, taskName: op.taskName ?? undefined, params: op.params, outcome: 'refused', error: message });
+      return { ...this.previousOutcome(this.d.ops.get(op.id)!)!, message };
+    }
     if (!this.d.ops.transition(op.id, from, 'executing')) {
+      this.d.ops.unlockTarget(op.target, op.id);
       const again = this.d.ops.get(op.id)!;
       return this.previousOutcome(again) ?? { kind: 'refused', reason: 'state', message: 'This request is already being handled.' };
     }
@@ -429,6 +467,7 @@ export class OperationsService {
       if (problem) {
         this.d.ops.transition(op.id, ['executing'], 'failed', { message: problem });
         this.d.ops.settle(key, 'failed', { message: problem });
+        this.d.ops.unlockTarget(op.target, op.id);
         this.auditEvent(actor, { ...base, outcome: 'refused', error: problem });
         return { kind: 'refused', reason: 'state', message: problem };
       }
@@ -438,9 +477,11 @@ export class OperationsService {
     const requestedAt = this.now();
     const result = await this.send(actor, op, requestedAt);
     this.auditEvent(actor, { ...base, outcome: result.status, error: result.status === 'succeeded' ? undefined : result.message, requestId: result.requestId });
-    const stored = { message: result.message, link: result.link, runId: result.runId, jobId: result.jobId, requestId: result.requestId };
+    const stored = { message: result.message, link: result.link, runId: result.runId, jobId: result.jobId, requestId: result.requestId, reply };
     this.d.ops.settle(key, result.status, stored);
     this.d.ops.transition(op.id, ['executing'], result.status, stored);
+    // An unknown outcome keeps the target locked until verification settles it.
+    if (result.status !== 'unknown') this.d.ops.unlockTarget(op.target, op.id);
     if ((op.action === 'rerun' || op.action === 'execute') && result.status === 'succeeded' && result.runId !== undefined) {
       this.d.ops.watch({ runId: result.runId, opId: op.id, userId: actor.userId, channelId: reply.channelId ?? null, messageTs: reply.messageTs ?? null, responseUrl: reply.responseUrl ?? null });
     }
@@ -448,6 +489,37 @@ export class OperationsService {
     const outcome: OpOutcome = { kind: 'done', op: this.d.ops.get(op.id)!, ...rest, studioRequestId: requestId, duplicate: false };
     for (const l of this.listeners) l(outcome.op, outcome, actor);
     return outcome;
+  }
+
+  /**
+   * The write lock of the operation's target. While another operation holds it and is being sent,
+   * wait for it (bounded); when it holds an unknown outcome, refuse; a lock left by a settled
+   * operation is taken over. `sameDone`: the holder did the same action and succeeded.
+   */
+  private async acquireTarget(op: OperationRecord): Promise<{ ok: true; sameDone?: OperationRecord } | { ok: false; message: string }> {
+    const deadline = Date.now() + (this.d.targetWaitMs ?? 15_000);
+    let waitedOn: string | undefined;
+    for (;;) {
+      const l = this.d.ops.lockTarget(op.target, op.id);
+      if (l.kind === 'acquired') {
+        const holder = waitedOn ? this.d.ops.get(waitedOn) : undefined;
+        return { ok: true, sameDone: holder && holder.action === op.action && holder.status === 'succeeded' ? holder : undefined };
+      }
+      const holder = this.d.ops.get(l.opId);
+      if (!holder || (holder.status !== 'executing' && holder.status !== 'unknown')) {
+        this.d.ops.unlockTarget(op.target, l.opId); // left by an operation that is over
+        continue;
+      }
+      if (holder.status === 'unknown') {
+        return {
+          ok: false,
+          message: `An earlier ${holder.action} of ${op.target} by <@${holder.requestedBy}> has an outcome Studio has not confirmed yet; the bot is checking Studio. Nothing was sent; try again once it is settled (see \`/cz audit\`).`,
+        };
+      }
+      if (Date.now() > deadline) return { ok: false, message: `<@${holder.requestedBy}>'s ${holder.action} of ${op.target} is still being sent to Studio. Nothing was sent; try again in a moment.` };
+      waitedOn = holder.id;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** One Studio write, and what is known of its outcome. */
@@ -489,18 +561,16 @@ export class OperationsService {
       if (!e.outcomeUnknown) {
         return { status: 'failed', message: `Studio refused it: ${e.describe()}`, link: runId ? this.d.studio.runLink(runId) : undefined, runId, requestId: e.requestId };
       }
-      // The write may have happened: find out from Studio instead of sending it again.
+      // The write may have happened, or may still happen: find out from Studio instead of sending it again.
       const verified = await this.verify(op, requestedAt).catch(() => undefined);
       if (verified?.applied) {
         return { status: 'succeeded', message: `Studio answered ${e.code}, but re-reading shows it took effect. ${verified.detail}`, link: verified.link, runId: verified.runId ?? runId, jobId: verified.jobId, requestId: e.requestId };
       }
-      if (verified && !verified.applied) {
-        return { status: 'failed', message: `Studio failed (${e.describe()}) and re-reading shows nothing changed. It is safe to try again.`, link: verified.link, runId, requestId: e.requestId };
-      }
+      // Not there yet proves nothing: Studio may still apply it. It stays unknown until verification can tell.
       return {
         status: 'unknown',
-        message: `Studio did not answer clearly (${e.describe()}) and its state could not be re-read. Check in Studio before trying again.`,
-        link: runId ? this.d.studio.runLink(runId) : undefined,
+        message: `Studio did not answer clearly (${e.describe()}), and ${verified ? 're-reading does not show it yet' : 'its state could not be re-read'}. It may still take effect, so it is *not* safe to try again yet: the bot keeps checking Studio and will tell you here how it ended. The same or a conflicting request is held until then.`,
+        link: verified?.link ?? (runId ? this.d.studio.runLink(runId) : undefined),
         runId,
         requestId: e.requestId,
       };
@@ -578,10 +648,13 @@ export class OperationsService {
       const applied = fix.kind === 'clear_ddl_schedule' ? !cfg.cron && cfg.dependencies.length === 0 : cfg.dependencies.some((d) => d.taskId === fix.dependsOnTaskId);
       return { applied, detail: applied ? 'The task configuration shows the fix.' : 'The task configuration is unchanged.', link: this.d.studio.taskLink(fix.taskId) };
     }
-    const name = backfillJobName(op);
-    const jobs = await this.d.studio.listBackfills({ taskNameLike: op.taskName ?? undefined, pageSize: 100 });
-    const job = jobs.items.find((j) => j.name === name);
-    return { applied: job !== undefined, detail: job ? `Backfill job ${job.id} exists.` : 'No backfill job was created.', link: this.d.studio.taskLink(Number(op.params.taskId)), jobId: job?.id };
+    if (op.action === 'backfill') {
+      const name = backfillJobName(op);
+      const jobs = await this.d.studio.listBackfills({ taskNameLike: op.taskName ?? undefined, pageSize: 100 });
+      const job = jobs.items.find((j) => j.name === name);
+      return { applied: job !== undefined, detail: job ? `Backfill job ${job.id} exists.` : 'No backfill job was created.', link: this.d.studio.taskLink(Number(op.params.taskId)), jobId: job?.id };
+    }
+    return verifyAuditedWrite(this.d.studio, op.action, op.target, op.taskName ?? undefined, op.params);
   }
 
   // ---- backfill --------------------------------------------------------------------------------
@@ -713,29 +786,101 @@ export class OperationsService {
   // ---- start-up reconciliation ---------------------------------------------------------------
 
   /** Settle operations a crash left `requested`, by reading Studio's state. */
-  async reconcile(): Promise<{ checked: number; applied: number; notApplied: number; unknown: number }> {
-    const stats = { checked: 0, applied: 0, notApplied: 0, unknown: 0 };
-    for (const row of this.d.audit.unfinished()) {
+  /**
+   * At start-up: settle what an earlier process left unfinished. An operation killed before its
+   * write was sent is failed (nothing reached Studio; the same request may be made again). A write
+   * that was sent is verified against Studio: applied → succeeded; not there yet → unknown (the
+   * verification loop goes on) unless the settle window has passed, which proves it did not land.
+   */
+  async reconcile(): Promise<{ checked: number; applied: number; notApplied: number; unknown: number; notSent: number }> {
+    const stats = { checked: 0, applied: 0, notApplied: 0, unknown: 0, notSent: 0 };
+    for (const op of this.d.ops.withStatus('executing')) {
+      if (this.d.audit.byOp(op.id).some((r) => r.outcome === 'requested')) continue;
       stats.checked++;
-      const op = this.d.ops.get(row.opId);
-      const actor: Actor = { userId: row.actorId, userName: row.actorName ?? undefined, teamId: row.teamId ?? undefined, channelId: row.channelId ?? undefined, source: 'system' };
-      const base = { opId: row.opId, action: row.action, target: row.target, taskName: row.taskName ?? undefined, params: row.params, key: row.idempotencyKey ?? undefined };
-      let outcome: 'succeeded' | 'failed' | 'unknown';
-      let note: string;
-      try {
-        const v = await this.verify(op ?? ({ id: row.opId, action: row.action, params: row.params, taskName: row.taskName } as OperationRecord), row.at);
-        outcome = v.applied ? 'succeeded' : 'failed';
-        note = `reconciled at start-up: ${v.applied ? 'Studio shows it took effect' : 'Studio shows it did not take effect'}. ${v.detail}`;
-      } catch (e) {
-        outcome = 'unknown';
-        note = `reconciled at start-up: Studio's state could not be read (${(e as Error).message})`;
-      }
-      stats[outcome === 'succeeded' ? 'applied' : outcome === 'failed' ? 'notApplied' : 'unknown']++;
-      this.auditEvent(actor, { ...base, outcome, error: note });
-      if (row.idempotencyKey) this.d.ops.settle(row.idempotencyKey, outcome, { message: note });
-      if (op) this.d.ops.transition(op.id, ['executing'], outcome, { message: note });
+      stats.notSent++;
+      const message = 'Interrupted before it was sent to Studio (the bot stopped); nothing reached Studio. It is safe to ask again.';
+      this.d.ops.transition(op.id, ['executing'], 'failed', { ...((op.result as object | null) ?? {}), message });
+      this.d.ops.settleByOp(op.id, 'failed', { message });
+      this.d.ops.unlockTarget(op.target, op.id);
+      this.auditEvent(this.systemActor(op.requestedBy, op.requestedByName), { opId: op.id, action: op.action, target: op.target, taskName: op.taskName ?? undefined, params: op.params, outcome: 'failed', error: message });
+    }
+    for (const row of this.d.audit.lastRowIn(['requested', 'unknown'])) {
+      stats.checked++;
+      const r = await this.settleByVerification(row, true);
+      stats[r === 'succeeded' ? 'applied' : r === 'failed' ? 'notApplied' : 'unknown']++;
     }
     return stats;
+  }
+
+  /**
+   * The verification loop: every operation and audited write whose outcome is unknown is checked
+   * against Studio; it is settled when Studio shows it applied, or when the settle window has
+   * passed and Studio still does not show it. Safe to call often; one pass at a time.
+   */
+  async verifyPending(): Promise<{ checked: number; settled: number }> {
+    if (this.verifying) return { checked: 0, settled: 0 };
+    this.verifying = true;
+    let checked = 0;
+    let settled = 0;
+    try {
+      for (const row of this.d.audit.lastRowIn(['unknown'])) {
+        checked++;
+        if ((await this.settleByVerification(row, false)) !== 'unknown') settled++;
+      }
+    } finally {
+      this.verifying = false;
+    }
+    return { checked, settled };
+  }
+
+  private systemActor(userId: string, userName?: string | null): Actor {
+    return { userId, userName: userName ?? undefined, source: 'system' };
+  }
+
+  /** Verify one unfinished audited write and record what Studio shows. */
+  private async settleByVerification(row: AuditRow, atStartup: boolean): Promise<'succeeded' | 'failed' | 'unknown'> {
+    const op = this.d.ops.get(row.opId);
+    const requested = this.d.audit.byOp(row.opId).find((r) => r.outcome === 'requested') ?? row;
+    const requestedAt = requested.at;
+    const actor: Actor = { userId: row.actorId, userName: row.actorName ?? undefined, teamId: row.teamId ?? undefined, channelId: row.channelId ?? undefined, source: 'system' };
+    const base = { opId: row.opId, action: row.action, target: row.target, taskName: row.taskName ?? undefined, params: row.params, key: requested.idempotencyKey ?? undefined };
+    let outcome: 'succeeded' | 'failed' | 'unknown';
+    let note: string;
+    let v: Awaited<ReturnType<OperationsService['verify']>> | undefined;
+    try {
+      v = await this.verify(op ?? ({ id: row.opId, action: row.action, target: row.target, params: row.params, taskName: row.taskName } as OperationRecord), requestedAt);
+      const settledWindow = this.now() - requestedAt > this.settleAfterMs;
+      outcome = v.applied ? 'succeeded' : settledWindow ? 'failed' : 'unknown';
+      note = v.applied
+        ? `Verified: Studio shows it took effect. ${v.detail}`
+        : settledWindow
+          ? `Verified: Studio still does not show it ${Math.round((this.now() - requestedAt) / 1000)} s after it was sent, so it did not take effect. ${v.detail} It is safe to try again.`
+          : `Not confirmed yet: Studio does not show it so far. ${v.detail} Still checking.`;
+    } catch (e) {
+      outcome = 'unknown';
+      note = `Not confirmed yet: Studio's state could not be read (${(e as Error).message}). Still checking.`;
+    }
+    const prefix = atStartup ? 'At start-up: ' : '';
+    // An unknown that stays unknown is not written again on every pass (one row per change of state).
+    if (outcome !== 'unknown' || row.outcome !== 'unknown') this.auditEvent(actor, { ...base, outcome, error: `${prefix}${note}` });
+    if (outcome === 'unknown' && row.outcome === 'unknown') return outcome;
+    if (!op) return outcome;
+    const previous = (op.result ?? {}) as { reply?: ReplyHandle; runId?: number; jobId?: number; link?: string; requestId?: string };
+    const stored = { ...previous, message: `${prefix}${note}`, runId: v?.runId ?? previous.runId, jobId: v?.jobId ?? previous.jobId, link: v?.link ?? previous.link };
+    this.d.ops.transition(op.id, ['executing', 'unknown'], outcome, stored);
+    this.d.ops.settleByOp(op.id, outcome, stored);
+    if (outcome === 'unknown') return outcome;
+    this.d.ops.unlockTarget(op.target, op.id);
+    const done = this.d.ops.get(op.id)!;
+    const reply = previous.reply ?? {};
+    if ((op.action === 'rerun' || op.action === 'execute') && outcome === 'succeeded') {
+      const runId = stored.runId ?? (op.params.runId === undefined ? undefined : Number(op.params.runId));
+      if (runId !== undefined) this.d.ops.watch({ runId, opId: op.id, userId: requested.actorId, channelId: reply.channelId ?? null, messageTs: reply.messageTs ?? null, responseUrl: reply.responseUrl ?? null });
+    }
+    const result: OpOutcome = { kind: 'done', op: done, status: outcome, message: stored.message, link: stored.link, runId: stored.runId, jobId: stored.jobId, studioRequestId: previous.requestId, duplicate: false };
+    for (const l of this.listeners) l(done, result, actor);
+    for (const l of this.verifiedListeners) await Promise.resolve(l(done, result, reply)).catch(() => undefined);
+    return outcome;
   }
 }
 

@@ -2,28 +2,48 @@
  * Telling a person how their rerun ended: edit the message they clicked when it is a normal
  * message, use the interaction's response_url while it is valid (30 minutes), else a DM.
  */
-import { buildRunFinished } from '../blocks/operations.js';
+import { buildOutcome, buildRunFinished } from '../blocks/operations.js';
+import type { Message } from '../blocks/kit.js';
+import type { VerifiedListener } from '../ops/operations.js';
 import type { LinkBuilder } from '../blocks/replies.js';
 import type { RunFinishedNotify } from '../ops/run-watcher.js';
 import type { BoltApp } from './app.js';
 
 const RESPONSE_URL_LIFETIME_MS = 29 * 60_000;
 
+/** Edit the message, else answer through response_url while it is valid, else a DM. */
+async function tellLater(
+  client: BoltApp['client'],
+  to: { userId: string; channelId: string | null; messageTs: string | null; responseUrl: string | null; since: number },
+  m: Message,
+  now: () => number,
+): Promise<void> {
+  if (to.channelId && to.messageTs) {
+    await client.chat.update({ channel: to.channelId, ts: to.messageTs, text: m.text, blocks: m.blocks });
+    return;
+  }
+  if (to.responseUrl && now() - to.since < RESPONSE_URL_LIFETIME_MS) {
+    const res = await fetch(to.responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ replace_original: true, text: m.text, blocks: m.blocks }),
+    });
+    if (res.ok) return;
+  }
+  await client.chat.postMessage({ channel: to.userId, text: m.text, blocks: m.blocks });
+}
+
 export function slackRunFinishedNotifier(client: BoltApp['client'], links: LinkBuilder, now: () => number = Date.now): RunFinishedNotify {
   return async (watch, run) => {
     const m = buildRunFinished(run, links, watch.userId);
-    if (watch.channelId && watch.messageTs) {
-      await client.chat.update({ channel: watch.channelId, ts: watch.messageTs, text: m.text, blocks: m.blocks });
-      return;
-    }
-    if (watch.responseUrl && now() - watch.createdAt < RESPONSE_URL_LIFETIME_MS) {
-      const res = await fetch(watch.responseUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ replace_original: true, text: m.text, blocks: m.blocks }),
-      });
-      if (res.ok) return;
-    }
-    await client.chat.postMessage({ channel: watch.userId, text: m.text, blocks: m.blocks });
+    await tellLater(client, { userId: watch.userId, channelId: watch.channelId, messageTs: watch.messageTs, responseUrl: watch.responseUrl, since: watch.createdAt }, m, now);
+  };
+}
+
+/** Telling a person how an operation whose outcome was unknown ended, once Studio shows it. */
+export function slackVerifiedNotifier(client: BoltApp['client'], now: () => number = Date.now): VerifiedListener {
+  return async (op, outcome, reply) => {
+    const m = buildOutcome(outcome, op.requestedBy);
+    await tellLater(client, { userId: op.requestedBy, channelId: reply.channelId ?? null, messageTs: reply.messageTs ?? null, responseUrl: reply.responseUrl ?? null, since: op.updatedAt }, m, now);
   };
 }

@@ -184,6 +184,18 @@ export class AuditLog {
   }
 
   /** Operations whose last event is still `requested` (a crash between request and outcome). */
+  /** Operations whose last row is one of `outcomes` (e.g. still `requested`, or `unknown`): that row each. */
+  lastRowIn(outcomes: AuditOutcome[]): AuditRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT a.* FROM audit_log a
+         JOIN (SELECT op_id, MAX(id) AS last FROM audit_log GROUP BY op_id) l ON l.last = a.id
+         WHERE a.outcome IN (${outcomes.map(() => '?').join(',')}) ORDER BY a.id`,
+      )
+      .all(...outcomes) as RawRow[];
+    return rows.map(toRow);
+  }
+
   unfinished(): AuditRow[] {
     const rows = this.db
       .prepare(

@@ -62,7 +62,7 @@ CREATE TABLE operations (
   updated_at INTEGER NOT NULL,
   expires_at INTEGER NOT NULL
 );
-CREATE INDEX operations_status ON operations(status);
+CREATE INDEX IF NOT EXISTS operations_by_status ON operations(status);
 CREATE TABLE idempotency (
   key TEXT PRIMARY KEY,
   op_id TEXT NOT NULL,
@@ -169,6 +169,19 @@ CREATE TABLE wizard_sessions (
   expires_at INTEGER NOT NULL
 );
 CREATE INDEX wizard_user ON wizard_sessions(user_id, status);
+`,
+  },
+  {
+    version: 5,
+    name: 'one write per target',
+    sql: `
+-- Held by the operation that is writing to a target (a run, a task) until its outcome is known.
+CREATE TABLE target_locks (
+  target TEXT PRIMARY KEY,
+  op_id TEXT NOT NULL,
+  acquired_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS operations_by_status ON operations(status);
 `,
   },
 ];

@@ -160,9 +160,33 @@ export class OperationStore {
     })();
   }
 
+  /** Record how an operation ended on whatever idempotency key it claimed. */
+  settleByOp(opId: string, status: 'succeeded' | 'failed' | 'unknown', result: unknown): void {
+    this.db.prepare('UPDATE idempotency SET status = ?, result = ? WHERE op_id = ?').run(status, JSON.stringify(result), opId);
+  }
+
   /** Record how the claimed operation ended. */
   settle(key: string, status: 'succeeded' | 'failed' | 'unknown', result: unknown): void {
     this.db.prepare('UPDATE idempotency SET status = ?, result = ? WHERE key = ?').run(status, JSON.stringify(result), key);
+  }
+
+  /** Operations in one of these states (oldest first). */
+  withStatus(...statuses: OperationStatus[]): OperationRecord[] {
+    return (this.db.prepare(`SELECT * FROM operations WHERE status IN (${statuses.map(() => '?').join(',')}) ORDER BY created_at`).all(...statuses) as RawOperation[]).map(toRecord);
+  }
+
+  // ---- one write per target -----------------------------------------------------------------------
+  /** Take the write lock of `target` for `opId`, or learn which operation holds it. */
+  lockTarget(target: string, opId: string): { kind: 'acquired' } | { kind: 'held'; opId: string } {
+    return this.db.transaction(() => {
+      this.db.prepare('INSERT INTO target_locks(target, op_id, acquired_at) VALUES (?, ?, ?) ON CONFLICT(target) DO NOTHING').run(target, opId, this.now());
+      const row = this.db.prepare('SELECT op_id FROM target_locks WHERE target = ?').get(target) as { op_id: string };
+      return row.op_id === opId ? ({ kind: 'acquired' } as const) : ({ kind: 'held', opId: row.op_id } as const);
+    })();
+  }
+
+  unlockTarget(target: string, opId: string): void {
+    this.db.prepare('DELETE FROM target_locks WHERE target = ? AND op_id = ?').run(target, opId);
   }
 
   // ---- run watches ------------------------------------------------------------------------------

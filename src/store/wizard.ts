@@ -78,6 +78,11 @@ export class WizardStore {
     return s && s.status !== 'expired' ? s : undefined;
   }
 
+  /** Sessions in one of these states. */
+  withStatus(...statuses: WizardStatus[]): WizardSession[] {
+    return (this.db.prepare(`SELECT * FROM wizard_sessions WHERE status IN (${statuses.map(() => '?').join(',')})`).all(...statuses) as Row[]).map(toSession);
+  }
+
   /** Move a session from one of `from` to `to`; false when it was in none of them (another click won). */
   transition(id: string, from: WizardStatus[], to: WizardStatus): boolean {
     const r = this.db

@@ -7,6 +7,7 @@ import type { ReviewReport } from '../review/index.js';
 import type { StudioClient } from '../studio/client.js';
 import { taskKindByKey } from '../studio/enums.js';
 import { StudioError } from '../studio/errors.js';
+import { contentFingerprint } from '../ops/verify-write.js';
 import type { Plan, PlannedTask } from './plan.js';
 
 export interface ExecStep {
@@ -82,7 +83,7 @@ export async function executePlan(
       taskIds[t.name] = id;
       const detail = await studio.getTask(id);
       if (detail.content !== t.content) {
-        await write({ action: 'save_content', target: `task:${id}`, taskName: t.name, params: { chars: t.content.length } }, () => studio.saveTaskContent(id!, t.content, { params: t.params }));
+        await write({ action: 'save_content', target: `task:${id}`, taskName: t.name, params: { chars: t.content.length, sha: contentFingerprint(t.content) } }, () => studio.saveTaskContent(id!, t.content, { params: t.params }));
         did.push('content saved');
       }
       const cfg = await studio.getTaskConfiguration(id);

@@ -210,6 +210,20 @@ export class WizardService {
     }
   }
 
+  /**
+   * At start-up: a build or an undo that a stopped process left running is not running any more.
+   * The session goes back to where Confirm (or Undo) can be pressed again; both re-read Studio and
+   * do only what is missing.
+   */
+  recover(): number {
+    let n = 0;
+    for (const s of this.d.store.withStatus('executing', 'undoing')) {
+      const ok = (s.progress as { ok?: boolean } | null)?.ok === true;
+      if (this.d.store.transition(s.id, [s.status], s.status === 'undoing' || ok ? 'done' : 'confirming')) n++;
+    }
+    return n;
+  }
+
   async review(folder: string): Promise<ReviewReport> {
     return reviewWorkspace(this.d.studio, folder, { isIntegrationVc: await this.d.vclusters.predicate() });
   }

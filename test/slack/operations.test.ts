@@ -96,7 +96,7 @@ describe('rerun', () => {
     expect(b.bot.services.ops.activeWatches()).toHaveLength(0);
   });
 
-  it('a Studio 500 on rerun: a clear message, an audit row `failed`, and the run untouched', async () => {
+  it('a Studio 500 on rerun: unknown (not "safe to try again") until Studio shows it did not land; then the person is told', async () => {
     const runId = failedRun(b, 'github_clean');
     const admin = await askRerun(b, runId, USERS.admin);
     const opId = buttonValue(admin.msg, 'op_confirm');
@@ -104,11 +104,27 @@ describe('rerun', () => {
     b.sb.faults.add({ path: RERUN, kind: 'status', status: 500 });
     const click = await b.click('op_confirm', opId, USERS.admin);
     const text = visibleText(await b.answer(click.responseId));
-    expect(text).toContain('Studio failed (Studio HTTP_500 (HTTP 500)');
-    expect(text).toContain('re-reading shows nothing changed. It is safe to try again.');
+    expect(text).toContain('Studio did not answer clearly (Studio HTTP_500 (HTTP 500)');
+    expect(text).toContain('*not* safe to try again yet');
     expect(b.requests(RERUN).length).toBe(before + 1); // sent once, never retried
-    expect(b.bot.services.audit.byOp(opId).map((r) => r.outcome)).toEqual(['requested', 'failed']);
+    expect(b.bot.services.audit.byOp(opId).map((r) => r.outcome)).toEqual(['requested', 'unknown']);
     expect(b.bot.services.audit.byOp(opId)[1]!.studioRequestId).toMatch(/^sob-/);
+    // A second person asking for the same run meanwhile is held: nothing is sent.
+    const other = await askRerun(b, runId, USERS.admin2);
+    const held = visibleText(await b.answer((await b.click('op_confirm', buttonValue(other.msg, 'op_confirm'), USERS.admin2)).responseId));
+    expect(held).toContain('has an outcome Studio has not confirmed yet');
+    expect(b.requests(RERUN).length).toBe(before + 1);
+    // Within the settle window, "not there yet" proves nothing.
+    await b.bot.services.operations.verifyPending();
+    expect(b.bot.services.ops.get(opId)!.status).toBe('unknown');
+    // Past it, Studio still shows the run untouched: proven not applied.
+    b.clock.advance(65_000);
+    await b.bot.services.operations.verifyPending();
+    expect(b.bot.services.audit.byOp(opId).map((r) => r.outcome)).toEqual(['requested', 'unknown', 'failed']);
+    expect(b.bot.services.ops.get(opId)!.status).toBe('failed');
+    const told = visibleText(b.slack.responses.filter((r) => r.id === click.responseId).at(-1)!.body);
+    expect(told).toContain('did not take effect');
+    expect(told).toContain('It is safe to try again');
     expect(b.sb.store.run(runId)!.status).toBe(RUN_STATUS.FAILED);
   });
 
@@ -285,9 +301,14 @@ describe('start-up reconciliation', () => {
     await b.restart();
     const rows = b.bot.services.audit.byOp(op.id);
     expect(rows.map((r) => r.outcome)).toEqual(['requested', 'succeeded']);
-    expect(rows[1]!.error).toContain('reconciled at start-up: Studio shows it took effect');
-    expect(b.bot.services.audit.byOp(op2.id).map((r) => r.outcome)).toEqual(['requested', 'failed']);
+    expect(rows[1]!.error).toContain('At start-up: Verified: Studio shows it took effect');
+    // The one Studio does not show: unknown until the settle window has passed, then failed.
+    expect(b.bot.services.audit.byOp(op2.id).map((r) => r.outcome)).toEqual(['requested', 'unknown']);
     expect(b.bot.services.ops.get(op.id)!.status).toBe('succeeded');
+    b.clock.advance(70_000);
+    await b.bot.services.operations.verifyPending();
+    expect(b.bot.services.audit.byOp(op2.id).map((r) => r.outcome)).toEqual(['requested', 'unknown', 'failed']);
+    expect(b.bot.services.ops.get(op2.id)!.status).toBe('failed');
     expect(b.bot.services.audit.unfinished()).toHaveLength(0);
     expect(b.bot.services.audit.verify().ok).toBe(true);
   });
