@@ -60,38 +60,11 @@ export function sign(body: string, ts: number, secret = SIGNING_SECRET): string 
   return `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
 }
 
-export async function startBotHarness(opts: { policy?: string | null; dbPath?: string; alertChannels?: string } = {}): Promise<BotHarness> {
-  const h = await startHarness();
-  const slack = await startFakeSlack({ now: () => h.clock.now() });
-  const dir = mkdtempSync(join(tmpdir(), 'bot-'));
-  let policyFile: string | undefined;
-  if (opts.policy !== null) {
-    policyFile = join(dir, 'policy.yml');
-    writeFileSync(policyFile, opts.policy ?? POLICY);
-  }
-  const dbPath = opts.dbPath ?? join(dir, 'bot.db');
-  const config: AppConfig = {
-    studio: { mode: 'remote', url: h.sb.url, accessToken: h.sb.accessToken, instance: h.sb.instance, workspace: h.sb.workspace },
-    databasePath: dbPath,
-    logLevel: 'silent',
-    studioTimeoutMs: 2000,
-    sandboxPort: 0,
-    sandboxDbPath: ':memory:',
-    slack: { mode: 'http', botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, port: 0, apiUrl: slack.apiUrl },
-    policyFile,
-    runWatchSeconds: 3600,
-    idempotencyWindowSeconds: 600,
-    alerts: { channels: opts.alertChannels, pollSeconds: 3600, groupWindowHours: 24, lookbackHours: 48 },
-    integrationVClusters: undefined,
-  };
-  // The alert sender waits on the virtual clock, so its pacing is measured in virtual time.
-  const botOptions = { now: () => h.clock.now(), sleep: async (ms: number) => h.clock.advance(ms), autoPoll: false };
-  let bot = await startBot(config, h.client, createLogger('silent'), botOptions);
-  let botUrl = `http://127.0.0.1:${bot.port}`;
-
+/** Signed slash commands and clicks, as Slack sends them, to the bot at `url()`. */
+export function signedSlackClient(url: () => string, slack: FakeSlack): Pick<BotHarness, 'post' | 'command' | 'click'> {
   const post = async (body: string, contentType: string, headers: Record<string, string> = {}) => {
     const ts = Math.floor(Date.now() / 1000);
-    const res = await fetch(`${botUrl}/slack/events`, {
+    const res = await fetch(`${url()}/slack/events`, {
       method: 'POST',
       headers: { 'content-type': contentType, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sign(body, ts), ...headers },
       body,
@@ -144,6 +117,40 @@ export async function startBotHarness(opts: { policy?: string | null; dbPath?: s
     const res = await post(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
     return { status: res.status, responseId: r.id };
   };
+
+  return { post, command, click };
+}
+
+export async function startBotHarness(opts: { policy?: string | null; dbPath?: string; alertChannels?: string } = {}): Promise<BotHarness> {
+  const h = await startHarness();
+  const slack = await startFakeSlack({ now: () => h.clock.now() });
+  const dir = mkdtempSync(join(tmpdir(), 'bot-'));
+  let policyFile: string | undefined;
+  if (opts.policy !== null) {
+    policyFile = join(dir, 'policy.yml');
+    writeFileSync(policyFile, opts.policy ?? POLICY);
+  }
+  const dbPath = opts.dbPath ?? join(dir, 'bot.db');
+  const config: AppConfig = {
+    studio: { mode: 'remote', url: h.sb.url, accessToken: h.sb.accessToken, instance: h.sb.instance, workspace: h.sb.workspace },
+    databasePath: dbPath,
+    logLevel: 'silent',
+    studioTimeoutMs: 2000,
+    sandboxPort: 0,
+    sandboxDbPath: ':memory:',
+    slack: { mode: 'http', botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, port: 0, apiUrl: slack.apiUrl },
+    policyFile,
+    runWatchSeconds: 3600,
+    idempotencyWindowSeconds: 600,
+    alerts: { channels: opts.alertChannels, pollSeconds: 3600, groupWindowHours: 24, lookbackHours: 48 },
+    integrationVClusters: undefined,
+  };
+  // The alert sender waits on the virtual clock, so its pacing is measured in virtual time.
+  const botOptions = { now: () => h.clock.now(), sleep: async (ms: number) => h.clock.advance(ms), autoPoll: false };
+  let bot = await startBot(config, h.client, createLogger('silent'), botOptions);
+  let botUrl = `http://127.0.0.1:${bot.port}`;
+
+  const { post, command, click } = signedSlackClient(() => botUrl, slack);
 
   const shortcut: BotHarness['shortcut'] = async (callbackId, message, user, channel = 'CALERTS') => {
     const r = slack.responseUrl();

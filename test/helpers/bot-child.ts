@@ -1,0 +1,15 @@
+/**
+ * The bot in a child process, for tests that kill it (SIGKILL) between two steps of a write and
+ * start it again on the same database. Configuration comes from the environment, as in production
+ * (STUDIO_*, DATABASE_PATH, SLACK_*, POLICY_FILE); prints `{"port":N}` when ready.
+ */
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { startBot } from '../../src/main.js';
+import { connectStudio } from '../../src/studio/connect.js';
+
+const config = loadConfig();
+const logger = createLogger('silent');
+const studio = await connectStudio(config, logger);
+const bot = await startBot(config, studio.client, logger, { autoPoll: false });
+process.stdout.write(`${JSON.stringify({ port: bot.port })}\n`);
