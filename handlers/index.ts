@@ -5,6 +5,7 @@ import { registerOperationActions } from './actions/operations.js';
 import { registerRunActions } from './actions/runs.js';
 import { registerCzCommand } from './commands/cz.js';
 import { registerAppHome } from './events/app-home.js';
+import { registerEventDedupe } from './events/dedupe.js';
 import { registerAlertMessages } from './events/alert-messages.js';
 import { registerTriageActions } from './actions/triage.js';
 import { registerWizard } from './actions/wizard.js';
@@ -12,6 +13,7 @@ import { registerDiagnoseShortcut } from './shortcuts/diagnose.js';
 import { registerBackfillModal } from './views/backfill.js';
 
 export function registerHandlers(app: BoltApp, services: Services): void {
+  registerEventDedupe(app, services); // first: a redelivered event reaches no listener
   registerCzCommand(app, services);
   registerOperationActions(app, services);
   registerRunActions(app, services);

@@ -3,6 +3,7 @@
  * built once from the configuration and a Studio client.
  */
 import { VClusterDirectory } from './studio/vclusters.js';
+import { SeenEvents } from './store/seen-events.js';
 import type { AlertService } from './alerts/service.js';
 import type { AppConfig } from './config.js';
 import { Diagnoser } from './knowledge/diagnose.js';
@@ -31,6 +32,8 @@ export interface Services {
   /** Alert-channel triage; set by startBot when Slack is configured. */
   alerts?: AlertService;
   wizard: WizardService;
+  /** Events API deliveries already handled (redeliveries are ignored). */
+  seenEvents: SeenEvents;
   /** Which virtual clusters are INTEGRATION ones (Studio's list, or INTEGRATION_VCLUSTERS). */
   vclusters: VClusterDirectory;
   logger: Logger;
@@ -78,5 +81,5 @@ export function buildServices(o: ServiceOptions): Services {
     vclusters,
     etlVc: 'default',
   });
-  return { config: o.config, studio: o.studio, vclusters, db, audit, ops, policy, operations, knowledge, diagnoser, wizard, logger: o.logger, now };
+  return { config: o.config, studio: o.studio, vclusters, seenEvents: new SeenEvents(db, now), db, audit, ops, policy, operations, knowledge, diagnoser, wizard, logger: o.logger, now };
 }

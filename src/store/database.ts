@@ -184,6 +184,18 @@ CREATE TABLE target_locks (
 CREATE INDEX IF NOT EXISTS operations_by_status ON operations(status);
 `,
   },
+  {
+    version: 6,
+    name: 'events seen',
+    sql: `
+-- Events API deliveries handled, by event_id: a redelivery (retry) is acknowledged and not handled again.
+CREATE TABLE seen_events (
+  event_id TEXT PRIMARY KEY,
+  seen_at INTEGER NOT NULL
+);
+CREATE INDEX seen_events_at ON seen_events(seen_at);
+`,
+  },
 ];
 
 export type Db = Database.Database;

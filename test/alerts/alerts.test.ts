@@ -288,4 +288,22 @@ describe('alerts from other tools', () => {
     expect(visibleText(replies[0]!.args)).toContain('Binlog event larger than max_allowed_packet');
     expect(JSON.stringify(replies[0]!.args.blocks)).toContain('"action_id":"run_rerun"');
   });
+
+  it('an Events API redelivery (same event_id, X-Slack-Retry-Num) is acknowledged and not handled again, across a restart', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    await settle();
+    const runId = (b.sb.store.db.prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = 'cdc_mysql_shop' AND r.status = 3 ORDER BY r.id DESC").get() as { id: number }).id;
+    const ev = { type: 'message', subtype: 'bot_message', bot_id: 'BOTHER', channel: 'CALERTS', ts: '1700000400.000100', text: `[Grafana] Studio task failed: ${b.sb.url}/ops/taskInst/${runId}` };
+    const before = b.slack.callsOf('chat.postMessage').length;
+    expect((await b.event(ev, { eventId: 'Ev0REDELIVER' })).status).toBe(200);
+    expect((await b.event(ev, { eventId: 'Ev0REDELIVER', retryNum: 1 })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    await alerts().flush();
+    await b.restart();
+    expect((await b.event(ev, { eventId: 'Ev0REDELIVER', retryNum: 2 })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    await alerts().flush();
+    const replies = b.slack.callsOf('chat.postMessage').slice(before).filter((c) => c.args.thread_ts === '1700000400.000100');
+    expect(replies).toHaveLength(1);
+  });
 });

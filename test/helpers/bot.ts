@@ -46,7 +46,7 @@ export interface BotHarness extends SandboxHarness {
   /** Send a signed message shortcut on `message` posted in `channel`. */
   shortcut(callbackId: string, message: Record<string, unknown>, user: string, channel?: string): Promise<{ status: number; responseId: string }>;
   /** Send a signed Events API callback. */
-  event(event: Record<string, unknown>): Promise<{ status: number }>;
+  event(event: Record<string, unknown>, opts?: { eventId?: string; retryNum?: number }): Promise<{ status: number }>;
   /** Send a signed view_submission. */
   submitView(view: Record<string, unknown>, user: string): Promise<{ status: number; body: string }>;
   /** The answer posted to a response_url (the nth one). */
@@ -171,9 +171,9 @@ export async function startBotHarness(opts: { policy?: string | null; dbPath?: s
     return { status: res.status, responseId: r.id };
   };
 
-  const event: BotHarness['event'] = async (ev) => {
-    const body = JSON.stringify({ token: 'legacy', team_id: 'T1', api_app_id: 'A1', type: 'event_callback', event_id: `Ev${randomUUID().slice(0, 8)}`, event_time: Math.floor(Date.now() / 1000), authorizations: [{ team_id: 'T1', user_id: 'UBOT', is_bot: true }], event: ev });
-    const res = await post(body, 'application/json');
+  const event: BotHarness['event'] = async (ev, o = {}) => {
+    const body = JSON.stringify({ token: 'legacy', team_id: 'T1', api_app_id: 'A1', type: 'event_callback', event_id: o.eventId ?? `Ev${randomUUID().slice(0, 8)}`, event_time: Math.floor(Date.now() / 1000), authorizations: [{ team_id: 'T1', user_id: 'UBOT', is_bot: true }], event: ev });
+    const res = await post(body, 'application/json', o.retryNum ? { 'x-slack-retry-num': String(o.retryNum), 'x-slack-retry-reason': 'http_timeout' } : {});
     return { status: res.status };
   };
 
