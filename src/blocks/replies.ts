@@ -112,7 +112,7 @@ export function buildTaskList(view: TaskListView, links: LinkBuilder, commandTex
     lines.push(`*${esc(folder)}*`);
     for (const t of tasks) {
       const state = t.taskStatus ? t.taskStatus.label.toLowerCase() : `draft (${t.editState?.code ?? '?'})`;
-      lines.push(`• ${link(links.taskLink(t.id), t.name)} — ${esc(t.type.label)}, ${state}${t.owner ? `, ${esc(t.owner)}` : ''}`);
+      lines.push(`• ${link(links.taskLink(t.id), t.name)} \`${t.id}\` — ${esc(t.type.label)}, ${state}${t.owner ? `, ${esc(t.owner)}` : ''}`);
     }
   }
   return finishMessage(`${title}: ${view.tasks.length}`, [

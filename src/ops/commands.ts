@@ -38,7 +38,7 @@ export interface SubcommandHelp {
 export const SUBCOMMANDS: readonly SubcommandHelp[] = [
   { name: 'help', usage: 'help [subcommand]', example: '/cz help backfill', description: 'every subcommand with an example' },
   { name: 'tasks', usage: 'tasks [folder] [--type T] [--name text]', example: '/cz tasks ecommerce_dw --type SQL', description: 'list tasks, optionally in one folder' },
-  { name: 'task', usage: 'task <task>', example: '/cz task 04_transform_ods_to_dwd', description: 'type, status, owner, schedule with next runs, dependencies, latest run' },
+  { name: 'task', usage: 'task <task>', example: '/cz task 04_transform_ods_to_dwd', description: 'type, status, owner, schedule with next runs, dependencies, latest run (<task>: a name, folder/name, or the id)' },
   { name: 'runs', usage: 'runs <task> [--status failed|running|success|waiting] [--since 3d]', example: '/cz runs 04_transform_ods_to_dwd --status failed --since 7d', description: 'recent runs of a task' },
   { name: 'run', usage: 'run <run-id>', example: '/cz run 7000022', description: 'a run: detail, attempts and the end of its log' },
   { name: 'logs', usage: 'logs <run-id> [--attempt N] [--tail N]', example: '/cz logs 7000022 --tail 50', description: "a run's log, redacted, page by page" },

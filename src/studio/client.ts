@@ -448,6 +448,9 @@ export class StudioClient {
    */
   async resolveTask(ref: string | number): Promise<TaskSummary> {
     const text = String(ref).trim();
+    // `folder/task` (a folder path: `a/b/task`) picks the task of that name in that folder.
+    const slash = text.lastIndexOf('/');
+    if (slash > 0 && slash < text.length - 1) return this.resolveTaskInFolder(text.slice(0, slash), text.slice(slash + 1));
     if (/^\d+$/.test(text)) {
       try {
         const t = await this.getTask(Number(text));
@@ -467,6 +470,25 @@ export class StudioClient {
     if (matches.length > 1) throw new TaskLookupError('ambiguous', text, matches.map(describe));
     const all = await this.listAllTasks({}, 10_000);
     throw new TaskLookupError('not_found', text, closeMatches(text, all, (t) => t.name).map(describe));
+  }
+
+  private async resolveTaskInFolder(folderPath: string, name: string): Promise<TaskSummary> {
+    const ref = `${folderPath}/${name}`;
+    const folders = await this.listAllFolders();
+    let parent = 0;
+    let folder: Folder | undefined;
+    for (const segment of folderPath.split('/').filter(Boolean)) {
+      folder = folders.find((f) => f.name === segment && (f.parentId ?? 0) === parent) ?? folders.find((f) => f.name.toLowerCase() === segment.toLowerCase() && (f.parentId ?? 0) === parent);
+      if (!folder) {
+        const near = closeMatches(segment, folders.filter((f) => (f.parentId ?? 0) === parent), (f) => f.name).map((f) => ({ id: f.id, name: `${f.name}/${name}` }));
+        throw new TaskLookupError('not_found', ref, near);
+      }
+      parent = folder.id;
+    }
+    const inFolder = (await this.listAllTasks({ folderId: folder!.id })).filter((t) => t.folderId === folder!.id);
+    const match = inFolder.find((t) => t.name === name) ?? inFolder.find((t) => t.name.toLowerCase() === name.toLowerCase());
+    if (match) return { ...match, folderName: match.folderName ?? folder!.name };
+    throw new TaskLookupError('not_found', ref, closeMatches(name, inFolder, (t) => t.name).map((t) => ({ id: t.id, name: t.name, folder: folder!.name })));
   }
 
   // ---- runs ----------------------------------------------------------------------------------

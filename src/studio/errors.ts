@@ -89,7 +89,10 @@ export class TaskLookupError extends Error {
 
   private static text(reason: 'not_found' | 'ambiguous', query: string, candidates: { id: number; name: string; folder?: string }[]) {
     const list = candidates.map((c) => `${c.name} (id ${c.id}${c.folder ? `, folder ${c.folder}` : ''})`).join(', ');
-    if (reason === 'ambiguous') return `"${query}" matches ${candidates.length} tasks: ${list}. Use the task id instead.`;
+    if (reason === 'ambiguous') {
+      const eg = candidates.find((c) => c.folder);
+      return `"${query}" matches ${candidates.length} tasks: ${list}. Name the folder${eg ? ` (e.g. ${eg.folder}/${eg.name})` : ''} or use the task id.`;
+    }
     return candidates.length > 0
       ? `No task named "${query}". Did you mean: ${list}?`
       : `No task named "${query}", and no task has a similar name.`;

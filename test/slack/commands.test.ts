@@ -2,6 +2,7 @@
  * /cz through the real HTTP receiver: signed requests in, what the user saw out (response_url
  * posts), what Studio received (sandbox journal) and what the audit log says.
  */
+import { taskKindByKey } from '../../src/studio/enums.js';
 import { describe, expect, it } from 'vitest';
 import { RUN_STATUS } from '../../src/studio/enums.js';
 import { SIGNING_SECRET, USERS, sign, useBotHarness } from '../helpers/bot.js';
@@ -141,6 +142,24 @@ describe('read commands', () => {
     const shared = await b.answer(r.responseId);
     expect(shared.response_type).toBe('in_channel');
     expect(visibleText(shared)).toContain('Task 05_dqc_check');
+  });
+});
+
+describe('two tasks of one name (as after a wizard run)', () => {
+  it('the name alone lists both with their folders and ids; folder/task and the id pick one; /cz tasks shows ids', async () => {
+    const folder = await b.client.createFolder('shop_dw');
+    const copy = await b.client.createTask({ name: '04_transform_ods_to_dwd', kind: taskKindByKey('SQL')!, folderId: folder });
+    const amb = visibleText(await b.answer((await b.command('task 04_transform_ods_to_dwd', USERS.viewer)).responseId));
+    expect(amb).toContain('matches 2 tasks');
+    expect(amb).toContain(`(id ${copy}, folder shop_dw)`);
+    expect(amb).toMatch(/Name the folder \(e\.g\. (shop_dw|ecommerce_dw)\/04_transform_ods_to_dwd\) or use the task id/);
+    const picked = visibleText(await b.answer((await b.command('task shop_dw/04_transform_ods_to_dwd', USERS.viewer)).responseId));
+    expect(picked).toContain('Task 04_transform_ods_to_dwd');
+    expect(picked).toContain('shop_dw');
+    expect(visibleText(await b.answer((await b.command(`task ${copy}`, USERS.viewer)).responseId))).toContain('shop_dw');
+    const runs = visibleText(await b.answer((await b.command('runs ecommerce_dw/04_transform_ods_to_dwd', USERS.viewer)).responseId));
+    expect(runs).toContain('Runs of 04_transform_ods_to_dwd');
+    expect(visibleText(await b.answer((await b.command('tasks shop_dw', USERS.viewer)).responseId))).toContain(`\`${copy}\``);
   });
 });
 

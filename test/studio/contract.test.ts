@@ -129,6 +129,12 @@ describe('tasks', () => {
     const amb = (await h.client.resolveTask('05_dqc_check').catch((e: unknown) => e)) as TaskLookupError;
     expect(amb.reason).toBe('ambiguous');
     expect(amb.candidates.map((c) => c.folder).sort()).toEqual(['ambiguity_check', 'ecommerce_dw']);
+    expect(amb.message).toContain('Name the folder (e.g. ');
+    // `folder/task` picks one; a wrong folder or task gets close matches.
+    expect((await h.client.resolveTask('ambiguity_check/05_dqc_check')).folderId).toBe(other);
+    expect((await h.client.resolveTask('ecommerce_dw/05_dqc_check')).id).toBe(byName.id);
+    const wrong = (await h.client.resolveTask('ecommerce_d/05_dqc_check').catch((e: unknown) => e)) as TaskLookupError;
+    expect(wrong.message).toContain('Did you mean: ecommerce_dw/05_dqc_check');
   });
 });
 
