@@ -10,6 +10,8 @@ import { WIZARD, buildAnswered, buildClosedNote, buildPlanMessage, buildProgress
 import type { Services } from '../../src/services.js';
 import type { BoltApp } from '../../src/slack/app.js';
 import type { AnswerResult, WizardService, WizardView } from '../../src/wizard/service.js';
+import type { WizardSession } from '../../src/store/wizard.js';
+import type { Plan } from '../../src/wizard/plan.js';
 import { optionLabel } from '../../src/wizard/questions.js';
 import { actorFromAction, ephemeral } from '../context.js';
 
@@ -24,24 +26,27 @@ const SUMMARY_KEYS: [string, string][] = [
   ['schedule', 'Scheduling'],
 ];
 
-function render(w: WizardService, view: WizardView): Message {
-  if (view.kind === 'question') return buildQuestion(view.session.id, view.question, view.answered);
-  if (view.kind === 'plan') {
-    const questions = w.questions;
-    const summary: Record<string, string> = {};
-    for (const [id, label] of SUMMARY_KEYS) {
-      const q = questions.find((x) => x.id === id);
-      if (q && view.session.answers[id]) summary[label] = optionLabel(q, view.session.answers[id]);
-    }
-    summary['Target schemas'] = `${view.plan.schemas.raw}, ${view.plan.schemas.clean}, ${view.plan.schemas.agg}`;
-    return buildPlanMessage(view.session.id, view.plan, summary);
+/** The plan, compared with what Studio holds (the assessment is read-only). */
+async function planMessage(w: WizardService, session: WizardSession, plan: Plan): Promise<Message> {
+  const summary: Record<string, string> = {};
+  for (const [id, label] of SUMMARY_KEYS) {
+    const q = w.questions.find((x) => x.id === id);
+    if (q && session.answers[id]) summary[label] = optionLabel(q, session.answers[id]);
   }
+  summary['Target schemas'] = `${plan.schemas.raw}, ${plan.schemas.clean}, ${plan.schemas.agg}`;
+  const assessment = await w.assess(plan).catch(() => undefined);
+  return buildPlanMessage(session.id, plan, summary, assessment, new Set(w.allowedLive(session.id)));
+}
+
+async function render(w: WizardService, view: WizardView): Promise<Message> {
+  if (view.kind === 'question') return buildQuestion(view.session.id, view.question, view.answered);
+  if (view.kind === 'plan') return planMessage(w, view.session, view.plan);
   return buildClosedNote(':heavy_multiplication_x: Setup cancelled. Nothing was created. `/cz setup` starts again.');
 }
 
 /** Post the view as the session's new current message. */
 async function show(client: Client, w: WizardService, view: WizardView): Promise<void> {
-  const m = render(w, view);
+  const m = await render(w, view);
   if (view.kind === 'cancelled') return;
   const r = await client.chat.postMessage({ channel: view.session.channelId, text: m.text, blocks: m.blocks });
   w.setMessage(view.session.id, String(r.ts));
@@ -68,7 +73,7 @@ export function registerWizard(app: BoltApp, s: Services): void {
     if (ts && collapsed) await client.chat.update({ channel, ts, text: collapsed.text, blocks: collapsed.blocks });
     if (r.kind === 'cancelled') {
       if (ts) {
-        const m = render(w, r);
+        const m = await render(w, r);
         await client.chat.update({ channel, ts, text: m.text, blocks: m.blocks });
       }
       return;
@@ -153,6 +158,19 @@ export function registerWizard(app: BoltApp, s: Services): void {
     await ack();
     const r = await s.operations.requestExecute(actorFromAction(body, 'wizard'), String(Number(action.value)), {});
     await respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r)));
+  });
+
+  // Tick / untick a live task to be changed by the build; the plan message is redrawn in place.
+  app.action<Click>(new RegExp(`^${WIZARD.live}_`) as never, async ({ ack, body, action, client, respond }) => {
+    await ack();
+    const v = JSON.parse(action.value ?? '{}') as { s: string; t: string };
+    const r = w.toggleLive(v.s, body.user.id, v.t);
+    if (r.kind !== 'ok') {
+      await respond(ephemeral(buildClosedNote(`:warning: ${r.message}`)));
+      return;
+    }
+    const m = await planMessage(w, r.session, r.plan);
+    if (body.message?.ts) await client.chat.update({ channel: body.channel!.id, ts: body.message.ts, text: m.text, blocks: m.blocks });
   });
 
   app.action<Click>(WIZARD.undo, async ({ ack, body, action, client, respond }) => {

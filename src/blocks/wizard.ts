@@ -1,7 +1,7 @@
 /** Block Kit for the setup wizard. Every button carries the session id and the question it answers. */
 import type { ModalView } from '@slack/types';
 import type { BuildOutcome } from '../wizard/service.js';
-import type { ExecStep, UndoResult } from '../wizard/execute.js';
+import type { ExecStep, PlanAssessment, TaskAssessment, UndoResult } from '../wizard/execute.js';
 import type { Plan } from '../wizard/plan.js';
 import type { Question } from '../wizard/questions.js';
 import { type Block, type Message, actions, button, codeBlocks, context, divider, esc, fields, finishMessage, header, link, section } from './kit.js';
@@ -18,6 +18,7 @@ export const WIZARD = {
   confirm: 'wizard_confirm',
   undo: 'wizard_undo',
   runOnce: 'wizard_run_once',
+  live: 'wizard_live',
   modal: 'wizard_text_modal',
   input: { block: 'wizard_input', action: 'wizard_input_value' },
 } as const;
@@ -77,17 +78,55 @@ export function buildTextModal(sessionId: string, q: Question): ModalView {
   };
 }
 
-export function buildPlanMessage(sessionId: string, plan: Plan, summary: Record<string, string>, links?: LinkBuilder): Message {
+const ASSESS_ICON: Record<TaskAssessment['status'], string> = { create: ':new:', unchanged: ':heavy_minus_sign:', change: ':pencil2:' };
+
+/** What building does to one existing task, for a person. */
+function assessmentLine(a: TaskAssessment | undefined, allowLive: ReadonlySet<string>): string {
+  if (!a) return '';
+  if (a.status === 'create') return ` ${ASSESS_ICON.create} _create_`;
+  if (a.status === 'unchanged') return ` ${ASSESS_ICON.unchanged} _already there, unchanged_`;
+  const what = esc(a.changes.join('; '));
+  if (!a.online) return ` ${ASSESS_ICON.change} _would change (draft): ${what}_`;
+  return allowLive.has(a.name) ? ` :warning: _*live*, will change (ticked): ${what}_` : ` :lock: _*live*, differs (${what}): left as it is unless you tick it below_`;
+}
+
+export function buildPlanMessage(
+  sessionId: string,
+  plan: Plan,
+  summary: Record<string, string>,
+  assessment?: PlanAssessment,
+  allowLive: ReadonlySet<string> = new Set(),
+): Message {
+  const byName = new Map((assessment?.tasks ?? []).map((a) => [a.name, a]));
   const lines = plan.tasks.map(
     (t) =>
-      `• *${esc(t.name)}* — ${esc(t.kind)}${t.cron ? `, \`${t.cron}\`` : t.role === 'sync' ? ', runs continuously' : ', no schedule (draft)'}${t.dependsOn.length ? `, after ${t.dependsOn.map((d) => `\`${esc(d)}\``).join(', ')}` : ''}${t.deploy ? ', deployed' : t.role === 'sync' || t.role === 'transform' || t.role === 'dqc' ? ', saved (deploy after the UI step)' : ''}${t.uiSetup ? `\n    :point_right: ${esc(t.uiSetup)}` : ''}`,
+      `• *${esc(t.name)}*${assessmentLine(byName.get(t.name), allowLive)} — ${esc(t.kind)}${t.cron ? `, \`${t.cron}\`` : t.role === 'sync' ? ', runs continuously' : ', no schedule (draft)'}${t.dependsOn.length ? `, after ${t.dependsOn.map((d) => `\`${esc(d)}\``).join(', ')}` : ''}${t.deploy ? ', deployed' : t.role === 'sync' || t.role === 'transform' || t.role === 'dqc' ? ', saved (deploy after the UI step)' : ''}${t.uiSetup ? `\n    :point_right: ${esc(t.uiSetup)}` : ''}`,
   );
-  const blocks: Block[] = [
-    header(`Plan: ${plan.folder}`),
+  const blocks: Block[] = [header(`Plan: ${plan.folder}`)];
+  if (assessment?.folderExists) {
+    blocks.push(
+      section(
+        `:warning: *The folder \`${esc(plan.folder)}\` already exists* (${assessment.existing} task${assessment.existing === 1 ? '' : 's'}, ${assessment.online} online). Below, per task: create, already there, or what would change. *Live tasks are never changed unless you tick them.* Pick another project name with *Need adjustments* to start a new folder instead.`,
+      ),
+    );
+  }
+  blocks.push(
     fields(Object.entries(summary).map(([k, val]) => `*${esc(k)}*\n${esc(val)}`)),
     section(`*Route* ${esc(plan.route.label)} (${esc(plan.route.skill)})\n*Tasks*\n${lines.join('\n')}`),
     section(`*DWS/ADS* as Dynamic Tables (no scheduled task): ${plan.dynamicTables.map((d) => `\`${esc(d.name)}\` refreshing every ${esc(d.refresh.toLowerCase())}`).join(', ')}`),
-  ];
+  );
+  const live = (assessment?.tasks ?? []).filter((a) => a.status === 'change' && a.online);
+  if (live.length > 0) {
+    blocks.push(
+      actions(
+        live.slice(0, 10).map((a) =>
+          allowLive.has(a.name)
+            ? button({ text: `Leave ${a.name} as it is`, actionId: `${WIZARD.live}_${a.name}`, value: JSON.stringify({ s: sessionId, t: a.name }) })
+            : button({ text: `Also change live ${a.name}`, actionId: `${WIZARD.live}_${a.name}`, value: JSON.stringify({ s: sessionId, t: a.name }), style: 'danger' }),
+        ),
+      ),
+    );
+  }
   if (plan.notes.length) blocks.push(context(plan.notes.map((n) => `:information_source: ${esc(n)}`).join('\n')));
   blocks.push(section('*The same with cz-cli*'), ...codeBlocks(plan.cli.join('\n'), 1));
   blocks.push(
@@ -98,7 +137,6 @@ export function buildPlanMessage(sessionId: string, plan: Plan, summary: Record<
       button({ text: 'Cancel', actionId: WIZARD.cancel, value: v(sessionId, 'confirm') }),
     ]),
   );
-  void links;
   return finishMessage(`Plan for ${plan.folder}: ${plan.tasks.length} tasks`, blocks);
 }
 

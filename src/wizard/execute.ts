@@ -41,10 +41,63 @@ export interface Verification {
   review: ReviewReport | undefined;
 }
 
+/** What building the plan would do to one task, against what Studio holds now. */
+export interface TaskAssessment {
+  name: string;
+  status: 'create' | 'unchanged' | 'change';
+  /** The task exists and is deployed (the scheduler runs it). */
+  online: boolean;
+  /** What would change, for a person: `content`, `schedule a → b`, … */
+  changes: string[];
+}
+
+export interface PlanAssessment {
+  folderExists: boolean;
+  /** Tasks already in the folder (planned or not), and how many are online. */
+  existing: number;
+  online: number;
+  tasks: TaskAssessment[];
+}
+
+/** Compare the plan with Studio: per task, create / unchanged / would change (and what). Read-only. */
+export async function assessPlan(studio: StudioClient, plan: Plan): Promise<PlanAssessment> {
+  const folder = (await studio.listAllFolders({ name: plan.folder })).find((f) => f.name === plan.folder && (f.parentId ?? 0) === 0);
+  if (!folder) return { folderExists: false, existing: 0, online: 0, tasks: plan.tasks.map((t) => ({ name: t.name, status: 'create', online: false, changes: [] })) };
+  const present = (await studio.listAllTasks({ folderId: folder.id })).filter((t) => t.folderId === folder.id);
+  const byName = new Map(present.map((t) => [t.name, t]));
+  const tasks: TaskAssessment[] = [];
+  for (const t of plan.tasks) {
+    const have = byName.get(t.name);
+    if (!have) {
+      tasks.push({ name: t.name, status: 'create', online: false, changes: [] });
+      continue;
+    }
+    const [detail, cfg] = await Promise.all([studio.getTask(have.id), studio.getTaskConfiguration(have.id)]);
+    const changes: string[] = [];
+    if (detail.content !== t.content) changes.push('content');
+    const params = new Map(detail.params.map((p) => [p.key, p.value]));
+    if (t.params.some((p) => params.get(p.name) !== p.value)) changes.push('parameters');
+    if ((cfg.cron ?? '') !== (t.cron ?? '')) changes.push(`schedule \`${cfg.cron ?? 'none'}\` → \`${t.cron ?? 'none'}\``);
+    const haveDeps = cfg.dependencies.map((d) => d.taskName ?? String(d.taskId)).sort().join(', ');
+    const wantDeps = [...t.dependsOn].sort().join(', ');
+    if (haveDeps !== wantDeps) changes.push(`upstreams [${haveDeps || 'none'}] → [${wantDeps || 'none'}]`);
+    if ((cfg.vcCode ?? '') !== t.vcCode) changes.push(`VCluster ${cfg.vcCode ?? '—'} → ${t.vcCode}`);
+    const online = have.taskStatus?.code === 1;
+    if (t.deploy && !(online && detail.editState?.code === 100)) changes.push('deploy');
+    tasks.push({ name: t.name, status: changes.length ? 'change' : 'unchanged', online, changes });
+  }
+  return { folderExists: true, existing: present.length, online: present.filter((t) => t.taskStatus?.code === 1).length, tasks };
+}
+
 export async function executePlan(
   studio: StudioClient,
   plan: Plan,
-  opts: { write: AuditedWrite; onProgress?: (steps: ExecStep[]) => void | Promise<void> },
+  opts: {
+    write: AuditedWrite;
+    onProgress?: (steps: ExecStep[]) => void | Promise<void>;
+    /** Existing online (live) tasks the person ticked to be changed; every other live task is left as it is. */
+    allowLive?: ReadonlySet<string>;
+  },
 ): Promise<ExecResult> {
   const steps: ExecStep[] = [];
   const taskIds: Record<string, number> = {};
@@ -82,6 +135,14 @@ export async function executePlan(
       }
       taskIds[t.name] = id;
       const detail = await studio.getTask(id);
+      // A live task that was already there is changed only when the person ticked it in the plan.
+      if (!did.includes('created') && detail.taskStatus?.code === 1 && !opts.allowLive?.has(t.name)) {
+        const a = (await assessPlan(studio, { ...plan, tasks: [t] })).tasks[0]!;
+        if (a.status === 'change') {
+          await step(t.name, 'unchanged', `left as it is: it is live and differs from the plan (${a.changes.join('; ')}); tick it in the plan to change it`);
+          continue;
+        }
+      }
       if (detail.content !== t.content) {
         await write({ action: 'save_content', target: `task:${id}`, taskName: t.name, params: { chars: t.content.length, sha: contentFingerprint(t.content) } }, () => studio.saveTaskContent(id!, t.content, { params: t.params }));
         did.push('content saved');

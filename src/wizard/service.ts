@@ -9,7 +9,7 @@ import type { VClusterDirectory } from '../studio/vclusters.js';
 import type { WizardSession, WizardStore } from '../store/wizard.js';
 import type { StudioClient } from '../studio/client.js';
 import { extractFromDocument } from './document.js';
-import { type Created, type ExecResult, type ExecStep, type UndoResult, type Verification, executePlan, undoBuild, verifyPlan } from './execute.js';
+import { type Created, type ExecResult, type ExecStep, type PlanAssessment, type UndoResult, type Verification, assessPlan, executePlan, undoBuild, verifyPlan } from './execute.js';
 import { type Plan, buildPlan } from './plan.js';
 import { type Question, nextQuestion, optionLabel, pruneAnswers, textProblem } from './questions.js';
 
@@ -26,6 +26,10 @@ export interface BuildOutcome {
   plan: Plan;
   result: ExecResult;
   verification: Verification | undefined;
+}
+
+function allowedLive(s: WizardSession): string[] {
+  return (s.progress as { allowLive?: string[] } | null)?.allowLive ?? [];
 }
 
 function createdOf(s: WizardSession): Created {
@@ -165,7 +169,9 @@ export class WizardService {
     const previous = s.status;
     this.d.store.update(s.id, { status: 'executing' });
     try {
+      const allowLive = new Set(allowedLive(s));
       const result = await executePlan(this.d.studio, plan, {
+        allowLive,
         write: (what, fn) => this.d.operations.auditedWrite({ ...actor, source: 'wizard' }, what, fn),
         onProgress: (steps) => onProgress(plan, steps),
       });
@@ -174,12 +180,35 @@ export class WizardService {
       const before = createdOf(s);
       const created: Created = { folder: before.folder ?? result.created.folder, tasks: [...before.tasks, ...result.created.tasks] };
       result.created = created;
-      this.d.store.update(s.id, { status: result.ok ? 'done' : 'confirming', progress: { steps: result.steps, ok: result.ok, created } });
+      this.d.store.update(s.id, { status: result.ok ? 'done' : 'confirming', progress: { steps: result.steps, ok: result.ok, created, allowLive: [...allowLive] } });
       return { kind: 'built', sessionId: s.id, plan, result, verification };
     } catch (e) {
       this.d.store.update(s.id, { status: previous === 'done' ? 'done' : 'confirming' });
       throw e;
     }
+  }
+
+  /** The plan against what Studio holds (read-only): per task, create / unchanged / would change. */
+  assess(plan: Plan): Promise<PlanAssessment> {
+    return assessPlan(this.d.studio, plan);
+  }
+
+  /** The live (online) tasks the person ticked to be changed by the build. */
+  allowedLive(sessionId: string): string[] {
+    const s = this.d.store.get(sessionId);
+    return s ? allowedLive(s) : [];
+  }
+
+  /** Tick or untick one live task to be changed by the build (only the session's owner, before building). */
+  toggleLive(sessionId: string, userId: string, taskName: string): { kind: 'ok'; session: WizardSession; plan: Plan } | { kind: 'stale'; message: string } {
+    const s = this.d.store.get(sessionId);
+    if (!s || s.userId !== userId) return { kind: 'stale', message: 'This setup belongs to someone else, or is no longer known.' };
+    if (s.status !== 'confirming') return { kind: 'stale', message: 'The plan can only be changed before building.' };
+    const now = new Set(allowedLive(s));
+    if (now.has(taskName)) now.delete(taskName);
+    else now.add(taskName);
+    const session = this.d.store.update(s.id, { progress: { ...((s.progress as object | null) ?? {}), allowLive: [...now] } });
+    return { kind: 'ok', session, plan: this.plan(session) };
   }
 
   /**

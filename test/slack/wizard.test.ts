@@ -96,9 +96,10 @@ describe('setup wizard', () => {
 
     // The plan (seed 000 step 3), with the cz-cli equivalent.
     expect(q.text).toContain('Plan: shop_dw');
-    expect(q.text).toContain('00_sync_mysql_to_ods* — DI, `0 0 2 * * ? *`');
-    expect(q.text).toContain('04_transform_ods_to_dwd* — SQL, `0 30 2 * * ? *`, after `00_sync_mysql_to_ods`');
-    expect(q.text).toContain('01_ddl_ods* — SQL, no schedule (draft)');
+    expect(q.text).toContain('00_sync_mysql_to_ods* :new: _create_ — DI, `0 0 2 * * ? *`');
+    expect(q.text).toContain('04_transform_ods_to_dwd* :new: _create_ — SQL, `0 30 2 * * ? *`, after `00_sync_mysql_to_ods`');
+    expect(q.text).toContain('01_ddl_ods* :new: _create_ — SQL, no schedule (draft)');
+    expect(q.text).not.toContain('already exists');
     expect(q.text).toContain('cz-cli task folder create shop_dw');
     expect(writes()).toBe(0);
 
@@ -167,6 +168,50 @@ describe('setup wizard', () => {
     expect(undoRows.filter((x) => x.outcome === 'succeeded').map((x) => x.action).sort()).toEqual([...Array(3).fill('undeploy'), ...Array(6).fill('delete_task'), 'delete_folder'].sort());
     const again2 = await b.click(undo.action_id, undo.value!, USERS.admin, { channel: DM, messageTs: '1700000999.000100', ephemeral: false });
     expect(visibleText(await b.answer(again2.responseId))).toContain('already undone');
+  }, 30_000);
+
+  it('planning over a folder that exists says so, shows per task what would change, and leaves live tasks alone unless ticked', async () => {
+    const r = await b.command('setup', USERS.admin);
+    await b.answer(r.responseId);
+    await choose('no');
+    for (const a of ['bi', 'analysts', 't1', 'database', 'mysql', 'batch', 'single', 'overwrite']) await choose(a);
+    const beforeName = posted();
+    expect((await typeAnswer('ecommerce')).status).toBe(200); // ecommerce_dw is the demo's live pipeline
+    await current(beforeName);
+    await choose('ods_dwd_dws');
+    const plan = await choose('02');
+    expect(plan.text).toContain('The folder `ecommerce_dw` already exists* (6 tasks, 3 online)');
+    expect(plan.text).toContain('*05_dqc_check* :lock: _*live*, differs (content): left as it is unless you tick it below_');
+    expect(plan.text).toContain('*04_transform_ods_to_dwd* :heavy_minus_sign: _already there, unchanged_');
+    expect(plan.text).toContain('*01_ddl_ods* :pencil2: _would change (draft)');
+    expect(plan.text).toContain('left as it is unless you tick it below');
+    const live05 = b.sb.store.taskByName('05_dqc_check')!;
+    const live00 = b.sb.store.taskByName('00_sync_mysql_to_ods')!;
+    const before00 = { content: live00.content, cron: live00.cron, deps: live00.deps_json, version: live00.version };
+    const since = b.sb.journal.length;
+
+    // Tick 05 only: the plan is redrawn in place saying so.
+    const tick = plan.button('wizard_live_05_dqc_check');
+    const redraws = b.slack.callsOf('chat.update').length;
+    await b.click(tick.action_id, tick.value!, USERS.admin, { channel: DM, messageTs: String(plan.call.args.ts ?? '1700000888.000100'), ephemeral: false });
+    expect(await waitForUpdate(redraws, 'will change (ticked)')).toContain('*05_dqc_check* :warning: _*live*, will change (ticked): content_');
+    expect(b.sb.journal.slice(since).filter((e) => /save|submit|add/i.test(e.path))).toEqual([]); // ticking writes nothing
+
+    // Confirm: the ticked live task is changed and redeployed; the unticked one is not written at all.
+    const confirm = plan.button('wizard_confirm');
+    const updates = b.slack.callsOf('chat.update').length;
+    await b.click(confirm.action_id, confirm.value!, USERS.admin, { channel: DM, messageTs: String(plan.call.args.ts ?? '1700000888.000100'), ephemeral: false });
+    const built = await waitForUpdate(updates, 'is ready');
+    expect(built).toContain('left as it is: it is live and differs from the plan');
+    const writesTo = (id: number) =>
+      b.sb.journal
+        .slice(since)
+        .filter((e) => /saveDataFileConfiguration|dataFile\/submit/.test(e.path))
+        .filter((e) => Number((e.body as { dataFileId: number }).dataFileId) === id);
+    expect(writesTo(live00.id)).toEqual([]);
+    expect(b.sb.store.task(live00.id)).toMatchObject({ content: before00.content, cron: before00.cron, deps_json: before00.deps, version: before00.version });
+    expect(writesTo(live05.id).map((e) => e.path.split('/').pop())).toEqual(['saveDataFileConfiguration', 'submit']);
+    expect(b.sb.store.task(live05.id)!.version).toBe(live05.version + 1);
   }, 30_000);
 
   it('nobody can click someone else’s wizard, and a viewer cannot build', async () => {
