@@ -6,10 +6,18 @@
 import type { AlertStore, OutboxItem } from '../store/alerts.js';
 
 export interface SlackPoster {
-  /** Post a message; resolves with its ts. */
-  post(channel: string, payload: { text: string; blocks: unknown[] }, threadTs?: string): Promise<string>;
+  /**
+   * Post a message; resolves with its ts. `marker` goes into the message's metadata (Slack message
+   * metadata), so that a post whose answer was lost can be found again instead of posted twice.
+   */
+  post(channel: string, payload: { text: string; blocks: unknown[] }, threadTs?: string, marker?: string): Promise<string>;
   update(channel: string, ts: string, payload: { text: string; blocks: unknown[] }): Promise<void>;
+  /** The ts of a message posted since `oldestMs` (in the thread, when given) carrying `marker`, if any. */
+  findPosted?(channel: string, marker: string, oldestMs: number, threadTs?: string): Promise<string | undefined>;
 }
+
+/** The metadata event type of the bot's outbox posts. */
+export const OUTBOX_EVENT_TYPE = 'studio_ops_outbox';
 
 export interface SenderOptions {
   minIntervalMs?: number;
@@ -40,8 +48,11 @@ export class OutboxSender {
   ) {
     this.minIntervalMs = opts.minIntervalMs ?? 1100;
     this.maxAttempts = opts.maxAttempts ?? 8;
-    store.requeueInterrupted();
+    // Items a stopped process was sending may have reached Slack: look for them before posting again.
+    for (const id of store.requeueInterrupted()) this.interrupted.add(id);
   }
+
+  private readonly interrupted = new Set<number>();
 
   /** Send until the outbox is empty (or stop() is called); resolves with the number sent. */
   drain(): Promise<number> {
@@ -76,23 +87,33 @@ export class OutboxSender {
     return sent;
   }
 
+  /** A post, unless the item was in flight when a process stopped and Slack already has it. */
+  private async postOnce(item: OutboxItem, threadTs?: string): Promise<string> {
+    const marker = `outbox:${item.id}`;
+    if (this.interrupted.delete(item.id) && this.poster.findPosted) {
+      const found = await this.poster.findPosted(item.channel, marker, item.createdAt - 60_000, threadTs).catch(() => undefined);
+      if (found) return found;
+    }
+    return this.poster.post(item.channel, item.payload, threadTs, marker);
+  }
+
   private async send(item: OutboxItem): Promise<boolean> {
     const now = this.opts.now();
     this.store.markSending(item.id);
     try {
       if (item.kind === 'post') {
-        const ts = await this.poster.post(item.channel, item.payload);
+        const ts = await this.postOnce(item);
         if (item.cardId !== null) this.store.updateCard(item.cardId, { ts });
       } else if (item.kind === 'update') {
         const card = item.cardId !== null ? this.store.card(item.cardId) : undefined;
         if (card?.ts) await this.poster.update(item.channel, card.ts, item.payload);
         else if (card) {
-          const ts = await this.poster.post(item.channel, item.payload); // its post was lost: post now
+          const ts = await this.postOnce(item); // its post was lost: post now
           this.store.updateCard(card.id, { ts });
         }
       } else {
         const parent = item.threadCardId !== null ? this.store.card(item.threadCardId)?.ts : (item.payload as { thread_ts?: string }).thread_ts;
-        await this.poster.post(item.channel, item.payload, parent ?? undefined);
+        await this.postOnce(item, parent ?? undefined);
       }
       this.store.markSent(item.id);
       this.nextAt.set(item.channel, now + this.minIntervalMs);

@@ -21,6 +21,8 @@ export interface PgMessage {
   /** Shown only to this user. */
   ephemeralFor?: string;
   edited?: boolean;
+  /** Slack message metadata (`event_type`, `event_payload`), returned with `include_all_metadata`. */
+  metadata?: unknown;
 }
 
 export interface PgView {
@@ -134,7 +136,20 @@ export class PlaygroundWorkspace {
       case 'chat.postMessage': {
         const channel = this.resolveChannel(str(args.channel)!);
         const m = this.post({ channel, user: BOT_USER, text: str(args.text) ?? '', blocks: blocks(args.blocks), threadTs: str(args.thread_ts) });
+        if (args.metadata) m.metadata = typeof args.metadata === 'string' ? (JSON.parse(args.metadata) as unknown) : args.metadata;
         return { ok: true, channel, ts: m.ts, message: { ts: m.ts, text: m.text } };
+      }
+      case 'conversations.history':
+      case 'conversations.replies': {
+        const channel = this.resolveChannel(str(args.channel)!);
+        const oldest = Number(args.oldest ?? 0);
+        const withMeta = String(args.include_all_metadata) === 'true';
+        const messages = this.messages
+          .filter((m) => m.channel === channel && !m.ephemeralFor && Number(m.ts) >= oldest)
+          .filter((m) => (method === 'conversations.replies' ? m.threadTs === str(args.ts) || m.ts === str(args.ts) : !m.threadTs))
+          .reverse()
+          .map((m) => ({ type: 'message', user: m.user, ts: m.ts, thread_ts: m.threadTs, text: m.text, ...(withMeta && m.metadata ? { metadata: m.metadata } : {}) }));
+        return { ok: true, messages, has_more: false };
       }
       case 'chat.postEphemeral': {
         const channel = this.resolveChannel(str(args.channel)!);

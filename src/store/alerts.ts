@@ -221,9 +221,11 @@ export class AlertStore {
     this.db.prepare('UPDATE outbox SET done = 3 WHERE id = ? AND done = 0').run(id);
   }
 
-  /** After a crash, items that were being sent are sent again (Slack has no idempotent post). */
-  requeueInterrupted(): number {
-    return this.db.prepare('UPDATE outbox SET done = 0 WHERE done = 3').run().changes;
+  /** After a crash, items that were being sent are queued again; returns their ids (they may have reached Slack). */
+  requeueInterrupted(): number[] {
+    const ids = (this.db.prepare('SELECT id FROM outbox WHERE done = 3').all() as { id: number }[]).map((r) => r.id);
+    this.db.prepare('UPDATE outbox SET done = 0 WHERE done = 3').run();
+    return ids;
   }
 
   /** The oldest pending message of each channel. */

@@ -3,6 +3,7 @@
  * cards that close themselves, restarts, the per-channel send rate (measured on the fake Slack's
  * request log in virtual time), card buttons, alerts from other tools, the report.
  */
+import { slackPoster } from '../../src/slack/poster.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlertService } from '../../src/alerts/service.js';
 import { RUN_STATUS } from '../../src/studio/enums.js';
@@ -240,6 +241,27 @@ describe('delivery', () => {
     expect(cards).toHaveLength(20);
     expect(cards.every((c) => c.ts)).toBe(true);
     expect(posts().length).toBe(before + 20); // each card posted exactly once
+  });
+
+  it('a card that reached Slack just before a crash (its ts never recorded) is found by its metadata and not posted again', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    await settle();
+    inject('etl_orders_daily', 'custom exporter stage zulu crashed', { endAgoMs: 30_000 });
+    // Queue the card without sending it (the sender is stopped), as a crash would leave it.
+    const store = alerts().store;
+    await alerts().stop();
+    await alerts().poll();
+    const item = b.bot.services.db.prepare("SELECT * FROM outbox WHERE done = 0 AND kind = 'post' ORDER BY id DESC LIMIT 1").get() as { id: number; channel: string; payload: string; card_id: number };
+    // The crash window: the post reached Slack (with the bot's marker), the process died before recording it.
+    await slackPoster('xoxb-test-token', b.slack.apiUrl).post(item.channel, JSON.parse(item.payload) as { text: string; blocks: unknown[] }, undefined, `outbox:${item.id}`);
+    store.markSending(item.id);
+    const before = posts().length;
+    await b.restart();
+    await alerts().flush();
+    expect(posts().length).toBe(before); // found in the channel's history: nothing posted again
+    expect(alerts().store.card(item.card_id)!.ts).toBeTruthy();
+    const histories = b.slack.callsOf('conversations.history');
+    expect(histories.at(-1)!.args).toMatchObject({ channel: 'CALERTS', include_all_metadata: 'true' });
   });
 
   it('keeps to about one message per second per channel under a burst of 1,000 failures, and honours 429 Retry-After', async () => {

@@ -74,6 +74,7 @@ export async function startFakeSlack(opts: { now?: () => number } = {}): Promise
   const violations: string[] = [];
   const groups: Record<string, string[]> = {};
   let ts = 1_700_000_000;
+  const posted: { channel: string; ts: string; thread_ts?: string; text: string; metadata?: unknown }[] = [];
   let viewSeq = 0;
 
   const answer = (method: string, args: Record<string, unknown>): Record<string, unknown> => {
@@ -83,9 +84,28 @@ export async function startFakeSlack(opts: { now?: () => number } = {}): Promise
         return { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', user: 'studio-ops', team: 'Test' };
       case 'chat.postMessage':
       case 'chat.update':
-      case 'chat.postEphemeral':
+      case 'chat.postEphemeral': {
         check(method, checkMessage(args));
-        return { ok: true, channel: args.channel, ts: String(args.ts ?? `${++ts}.000100`), message_ts: `${ts}.000100` };
+        // Message timestamps follow the clock, as Slack's do (so `oldest` filters work on it).
+        if (!args.ts) ts = Math.max(ts + 1, Math.floor(now() / 1000));
+        const at = String(args.ts ?? `${ts}.000100`);
+        if (method === 'chat.postMessage') {
+          const meta = typeof args.metadata === 'string' ? (JSON.parse(args.metadata) as unknown) : args.metadata;
+          posted.push({ channel: String(args.channel), ts: at, thread_ts: args.thread_ts ? String(args.thread_ts) : undefined, text: String(args.text ?? ''), metadata: meta });
+        }
+        return { ok: true, channel: args.channel, ts: at, message_ts: at };
+      }
+      case 'conversations.history':
+      case 'conversations.replies': {
+        const oldest = Number(args.oldest ?? 0);
+        const withMeta = String(args.include_all_metadata) === 'true';
+        const messages = posted
+          .filter((m) => m.channel === String(args.channel) && Number(m.ts) >= oldest)
+          .filter((m) => (method === 'conversations.replies' ? m.thread_ts === String(args.ts) || m.ts === String(args.ts) : !m.thread_ts))
+          .reverse()
+          .map((m) => ({ type: 'message', ts: m.ts, thread_ts: m.thread_ts, text: m.text, ...(withMeta && m.metadata ? { metadata: m.metadata } : {}) }));
+        return { ok: true, messages, has_more: false };
+      }
       case 'views.open':
       case 'views.update':
       case 'views.push':
