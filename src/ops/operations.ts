@@ -146,6 +146,8 @@ export class OperationsService {
   private readonly verifiedListeners: VerifiedListener[] = [];
   private readonly settleAfterMs: number;
   private verifying = false;
+  /** Back-off of the verification loop per operation: the next check is due at `at` (1 s, 2 s, 4 s … 1 min). */
+  private readonly nextCheck = new Map<string, { n: number; at: number }>();
   private readonly now: () => number;
   private readonly windowMs: number;
   private readonly confirmTtlMs: number;
@@ -824,8 +826,17 @@ export class OperationsService {
     let settled = 0;
     try {
       for (const row of this.d.audit.lastRowIn(['unknown'])) {
+        const due = this.nextCheck.get(row.opId);
+        const pastWindow = this.now() - row.at > this.settleAfterMs;
+        if (due && this.now() < due.at && !pastWindow) continue;
         checked++;
-        if ((await this.settleByVerification(row, false)) !== 'unknown') settled++;
+        if ((await this.settleByVerification(row, false)) !== 'unknown') {
+          settled++;
+          this.nextCheck.delete(row.opId);
+        } else {
+          const n = (due?.n ?? 0) + 1;
+          this.nextCheck.set(row.opId, { n, at: this.now() + Math.min(60_000, 1000 * 2 ** n) });
+        }
       }
     } finally {
       this.verifying = false;
