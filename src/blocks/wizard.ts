@@ -87,7 +87,7 @@ function assessmentLine(a: TaskAssessment | undefined, allowLive: ReadonlySet<st
   if (a.status === 'unchanged') return ` ${ASSESS_ICON.unchanged} _already there, unchanged_`;
   const what = esc(a.changes.join('; '));
   if (!a.online) return ` ${ASSESS_ICON.change} _would change (draft): ${what}_`;
-  return allowLive.has(a.name) ? ` :warning: _*live*, will change (ticked): ${what}_` : ` :lock: _*live*, differs (${what}): left as it is unless you tick it below_`;
+  return allowLive.has(a.name) ? ` :warning: _live, will change (ticked): ${what}_` : ` :lock: _live, differs (${what}): left as it is unless you tick it below_`;
 }
 
 export function buildPlanMessage(

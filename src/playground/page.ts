@@ -40,7 +40,7 @@ const esc=(t)=>String(t??'').replace(/&/g,'&amp;').replace(/</g,'&lt;').replace(
 const dec=(t)=>String(t??'').replace(/&lt;/g,'<').replace(/&gt;/g,'>').replace(/&amp;/g,'&');
 function userName(id){const u=S&&S.users.find(x=>x.id===id);return u?'@'+u.name:'@'+id}
 function chanName(id){const c=S&&S.channels.find(x=>x.id===id);return c?(c.dm?c.name:'#'+c.name):'#'+id}
-const EMOJI={white_check_mark:'✅',x:'❌',warning:'⚠️',lock:'🔒',no_entry:'⛔',rotating_light:'🚨',eyes:'👀',mute:'🔇',arrows_counterclockwise:'🔄',hourglass_flowing_sand:'⏳',raised_hand:'✋',point_right:'👉',information_source:'ℹ️',tada:'🎉',heavy_minus_sign:'➖',heavy_multiplication_x:'✖️',leftwards_arrow_with_hook:'↩️',building_construction:'🏗️',page_facing_up:'📄',large_orange_circle:'🟠',red_circle:'🔴',large_yellow_circle:'🟡',white_circle:'⚪',grey_question:'❔',double_vertical_bar:'⏸️'};
+const EMOJI={white_check_mark:'✅',x:'❌',warning:'⚠️',lock:'🔒',no_entry:'⛔',rotating_light:'🚨',eyes:'👀',mute:'🔇',arrows_counterclockwise:'🔄',hourglass_flowing_sand:'⏳',raised_hand:'✋',point_right:'👉',information_source:'ℹ️',tada:'🎉',heavy_minus_sign:'➖',heavy_multiplication_x:'✖️',leftwards_arrow_with_hook:'↩️',building_construction:'🏗️',page_facing_up:'📄',large_orange_circle:'🟠',red_circle:'🔴',large_yellow_circle:'🟡',white_circle:'⚪',grey_question:'❔',double_vertical_bar:'⏸️',pencil2:'✏️',new:'🆕',wastebasket:'🗑️'};
 function mrkdwn(src){
   const parts=String(src??'').split('\x60\x60\x60');let out='';
   parts.forEach((p,i)=>{ if(i%2===1){out+='<pre>'+esc(dec(p))+'</pre>';return}
@@ -52,7 +52,7 @@ function mrkdwn(src){
       if(inner.startsWith('#'))return '<span class="mention">'+esc(chanName(inner.slice(1).split('|')[0]))+'</span>';
       if(inner.startsWith('!date^')){const fb=inner.split('|')[1]||'';const ts=+inner.split('^')[1];return esc(ts?new Date(ts*1000).toLocaleString():fb)}
       const [url,label]=inner.split('|');return '<a href="'+esc(url)+'" target="_blank">'+esc(dec(label||url))+'</a>'});
-    t=t.replace(/:([a-z_]+):/g,(m,n)=>EMOJI[n]||m);
+    t=t.replace(/:([a-z0-9_+-]+):/g,(m,n)=>EMOJI[n]||m);
     out+=t.replace(/\n/g,'<br>')});
   return out}
 function txt(o){return !o?'':(o.type==='mrkdwn'?mrkdwn(o.text):esc(o.text))}

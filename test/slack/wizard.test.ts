@@ -181,7 +181,7 @@ describe('setup wizard', () => {
     await choose('ods_dwd_dws');
     const plan = await choose('02');
     expect(plan.text).toContain('The folder `ecommerce_dw` already exists* (6 tasks, 3 online)');
-    expect(plan.text).toContain('*05_dqc_check* :lock: _*live*, differs (content): left as it is unless you tick it below_');
+    expect(plan.text).toContain('*05_dqc_check* :lock: _live, differs (content): left as it is unless you tick it below_');
     expect(plan.text).toContain('*04_transform_ods_to_dwd* :heavy_minus_sign: _already there, unchanged_');
     expect(plan.text).toContain('*01_ddl_ods* :pencil2: _would change (draft)');
     expect(plan.text).toContain('left as it is unless you tick it below');
@@ -194,7 +194,7 @@ describe('setup wizard', () => {
     const tick = plan.button('wizard_live_05_dqc_check');
     const redraws = b.slack.callsOf('chat.update').length;
     await b.click(tick.action_id, tick.value!, USERS.admin, { channel: DM, messageTs: String(plan.call.args.ts ?? '1700000888.000100'), ephemeral: false });
-    expect(await waitForUpdate(redraws, 'will change (ticked)')).toContain('*05_dqc_check* :warning: _*live*, will change (ticked): content_');
+    expect(await waitForUpdate(redraws, 'will change (ticked)')).toContain('*05_dqc_check* :warning: _live, will change (ticked): content_');
     expect(b.sb.journal.slice(since).filter((e) => /save|submit|add/i.test(e.path))).toEqual([]); // ticking writes nothing
 
     // Confirm: the ticked live task is changed and redeployed; the unticked one is not written at all.
