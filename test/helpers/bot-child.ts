@@ -11,5 +11,5 @@ import { connectStudio } from '../../src/studio/connect.js';
 const config = loadConfig();
 const logger = createLogger('silent');
 const studio = await connectStudio(config, logger);
-const bot = await startBot(config, studio.client, logger, { autoPoll: false });
+const bot = await startBot(config, studio.client, logger, { autoPoll: process.env.BOT_AUTOPOLL === '1' });
 process.stdout.write(`${JSON.stringify({ port: bot.port })}\n`);

@@ -61,7 +61,7 @@ export function sign(body: string, ts: number, secret = SIGNING_SECRET): string 
 }
 
 /** Signed slash commands and clicks, as Slack sends them, to the bot at `url()`. */
-export function signedSlackClient(url: () => string, slack: FakeSlack): Pick<BotHarness, 'post' | 'command' | 'click'> {
+export function signedSlackClient(url: () => string, slack: FakeSlack): Pick<BotHarness, 'post' | 'command' | 'click' | 'submitView'> {
   const post = async (body: string, contentType: string, headers: Record<string, string> = {}) => {
     const ts = Math.floor(Date.now() / 1000);
     const res = await fetch(`${url()}/slack/events`, {
@@ -118,7 +118,19 @@ export function signedSlackClient(url: () => string, slack: FakeSlack): Pick<Bot
     return { status: res.status, responseId: r.id };
   };
 
-  return { post, command, click };
+  const submitView: BotHarness['submitView'] = async (view, user) => {
+    const payload = {
+      type: 'view_submission',
+      team: { id: 'T1', domain: 'test' },
+      user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T1' },
+      api_app_id: 'A1',
+      token: 'legacy',
+      trigger_id: `trig-${randomUUID()}`,
+      view,
+    };
+    return post(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
+  };
+  return { post, command, click, submitView };
 }
 
 export async function startBotHarness(opts: { policy?: string | null; dbPath?: string; alertChannels?: string } = {}): Promise<BotHarness> {
@@ -150,7 +162,7 @@ export async function startBotHarness(opts: { policy?: string | null; dbPath?: s
   let bot = await startBot(config, h.client, createLogger('silent'), botOptions);
   let botUrl = `http://127.0.0.1:${bot.port}`;
 
-  const { post, command, click } = signedSlackClient(() => botUrl, slack);
+  const { post, command, click, submitView } = signedSlackClient(() => botUrl, slack);
 
   const shortcut: BotHarness['shortcut'] = async (callbackId, message, user, channel = 'CALERTS') => {
     const r = slack.responseUrl();
@@ -175,19 +187,6 @@ export async function startBotHarness(opts: { policy?: string | null; dbPath?: s
     const body = JSON.stringify({ token: 'legacy', team_id: 'T1', api_app_id: 'A1', type: 'event_callback', event_id: o.eventId ?? `Ev${randomUUID().slice(0, 8)}`, event_time: Math.floor(Date.now() / 1000), authorizations: [{ team_id: 'T1', user_id: 'UBOT', is_bot: true }], event: ev });
     const res = await post(body, 'application/json', o.retryNum ? { 'x-slack-retry-num': String(o.retryNum), 'x-slack-retry-reason': 'http_timeout' } : {});
     return { status: res.status };
-  };
-
-  const submitView: BotHarness['submitView'] = async (view, user) => {
-    const payload = {
-      type: 'view_submission',
-      team: { id: 'T1', domain: 'test' },
-      user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T1' },
-      api_app_id: 'A1',
-      token: 'legacy',
-      trigger_id: `trig-${randomUUID()}`,
-      view,
-    };
-    return post(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
   };
 
   const harness: BotHarness = {

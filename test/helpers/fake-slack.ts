@@ -36,6 +36,8 @@ export interface FakeSlack {
   groups: Record<string, string[]>;
   /** Answer the next `times` calls of `method` (optionally only in `channel`) with HTTP 429 and Retry-After. */
   rateLimit(method: string, times: number, retryAfterSec: number, channel?: string): void;
+  /** Handle the next `times` calls of `method` at once but answer them `ms` later. */
+  delay(method: string, times: number, ms: number): void;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,7 @@ async function until<T>(fn: () => T | undefined, timeoutMs: number, what: string
 export async function startFakeSlack(opts: { now?: () => number } = {}): Promise<FakeSlack> {
   const now = opts.now ?? Date.now;
   const limits: { method: string; times: number; retryAfterSec: number; channel?: string }[] = [];
+  const delays: { method: string; times: number; ms: number }[] = [];
   const calls: ApiCall[] = [];
   const responses: ResponsePost[] = [];
   const violations: string[] = [];
@@ -141,8 +144,15 @@ export async function startFakeSlack(opts: { now?: () => number } = {}): Promise
           return;
         }
         calls.push({ method, args: body, at: now() });
+        const answered = JSON.stringify(answer(method, body));
+        const delay = delays.find((d) => d.times > 0 && d.method === method);
+        if (delay) {
+          // Slack has the message; the answer is late (for tests that kill the bot meanwhile).
+          delay.times--;
+          await new Promise((r) => setTimeout(r, delay.ms));
+        }
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(answer(method, body)));
+        res.end(answered);
         return;
       }
       if (url.startsWith('/response/')) {
@@ -178,6 +188,9 @@ export async function startFakeSlack(opts: { now?: () => number } = {}): Promise
       until(() => responses.filter((r) => r.id === id)[after]?.body, timeoutMs, `response_url post #${after + 1} to ${id}`),
     waitForCall: (method, after = 0, timeoutMs = 5000) => until(() => calls.filter((c) => c.method === method)[after], timeoutMs, `${method} call #${after + 1}`),
     callsOf: (method) => calls.filter((c) => c.method === method),
+    delay: (method, times, ms) => {
+      delays.push({ method, times, ms });
+    },
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

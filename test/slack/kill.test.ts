@@ -27,7 +27,7 @@ let dir: string;
 let child: ChildProcess | undefined;
 let port = 0;
 
-async function startChild(): Promise<void> {
+async function startChild(extraEnv: Record<string, string> = {}): Promise<void> {
   child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/bot-child.ts'], {
     cwd: process.cwd(),
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -46,6 +46,7 @@ async function startChild(): Promise<void> {
       PORT: '0',
       RUN_WATCH_SECONDS: '1',
       LOG_LEVEL: 'silent',
+      ...extraEnv,
     },
   });
   const line = await new Promise<string>((resolve, reject) => {
@@ -63,12 +64,12 @@ function kill(): Promise<void> {
   });
 }
 
-async function until<T>(f: () => T | undefined | false, ms = 10_000): Promise<T> {
+async function until<T>(f: () => T | undefined | false, ms = 10_000, what = String(f)): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = f();
     if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what.slice(0, 300)}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -160,4 +161,115 @@ describe('SIGKILL between two steps of a write', () => {
     expect(reruns(runId)).toHaveLength(1);
     expect((await auditVerify()).code).toBe(0);
   }, 60_000);
+});
+
+const ADD_TASK = '/ide-admin/v1/dataFile/addAndReturnId';
+type El = { action_id: string; value?: string };
+
+function sessionStatus(): string | undefined {
+  const db = new Database(join(dir, 'bot.db'), { readonly: true });
+  try {
+    return (db.prepare("SELECT status FROM wizard_sessions WHERE user_id = ? ORDER BY created_at DESC LIMIT 1").get(USERS.admin) as { status: string } | undefined)?.status;
+  } finally {
+    db.close();
+  }
+}
+
+function auditRows(action: string): { op_id: string; outcome: string; task_name: string | null; error: string | null }[] {
+  const db = new Database(join(dir, 'bot.db'), { readonly: true });
+  try {
+    return db.prepare('SELECT op_id, outcome, task_name, error FROM audit_log WHERE action = ? ORDER BY id').all(action) as { op_id: string; outcome: string; task_name: string | null; error: string | null }[];
+  } finally {
+    db.close();
+  }
+}
+
+describe('SIGKILL in the middle of a wizard build', () => {
+  it('the task Studio created after the kill is verified, the session can be confirmed again, and nothing is created twice', async () => {
+    const dm = `D${USERS.admin}`;
+    const c = () => slackClient();
+    const lastButtons = (): El[] => {
+      const call = slack.callsOf('chat.postMessage').filter((x) => x.args.channel === dm).at(-1)!;
+      return (call.args.blocks as { elements?: El[] }[]).flatMap((x) => x.elements ?? []);
+    };
+    const choose = async (option: string) => {
+      const before = slack.callsOf('chat.postMessage').length;
+      const el = await until(() => lastButtons().find((e) => e.action_id === `wizard_answer_${option}`));
+      await c().click(el.action_id, el.value!, USERS.admin, { channel: dm, ephemeral: false });
+      await until(() => slack.callsOf('chat.postMessage').length > before);
+    };
+    const r = await c().command('setup', USERS.admin);
+    await slack.waitForResponse(r.responseId);
+    for (const a of ['no', 'bi', 'analysts', 't1', 'database', 'mysql', 'batch', 'single', 'overwrite']) await choose(a);
+    const text = await until(() => lastButtons().find((e) => e.action_id === 'wizard_text'));
+    const opens = slack.callsOf('views.open').length;
+    await c().click(text.action_id, text.value!, USERS.admin, { channel: dm, ephemeral: false });
+    const modal = (await slack.waitForCall('views.open', opens)).args.view as Record<string, unknown>;
+    const before = slack.callsOf('chat.postMessage').length;
+    await c().submitView({ ...modal, id: 'VWIZ', state: { values: { wizard_input: { wizard_input_value: { type: 'plain_text_input', value: 'killshop' } } } } }, USERS.admin);
+    await until(() => slack.callsOf('chat.postMessage').length > before);
+    await choose('ods_dwd_dws');
+    await choose('02');
+    const confirm = await until(() => lastButtons().find((e) => e.action_id === 'wizard_confirm'));
+
+    const since = sb.journal.length;
+    sb.faults.add({ path: ADD_TASK, kind: 'latency', ms: 3_000, times: 1 }); // the first task: Studio creates it after the kill
+    void c().click(confirm.action_id, confirm.value!, USERS.admin, { channel: dm, messageTs: '1700000777.000100', ephemeral: false }).catch(() => undefined);
+    await until(() => sb.journal.slice(since).some((e) => e.path === ADD_TASK));
+    await kill();
+    expect(sessionStatus()).toBe('executing');
+    await startChild();
+    expect(sessionStatus()).toBe('confirming'); // not left executing
+    // The in-flight create_task: unknown at start-up (Studio had not created it yet), then found.
+    const created = await until(() => {
+      const rows = auditRows('create_task').filter((x) => x.task_name === '00_sync_mysql_to_ods');
+      return rows.at(-1)?.outcome === 'succeeded' ? rows : undefined;
+    }, 15_000);
+    expect(created.map((x) => x.outcome)).toEqual(['requested', 'unknown', 'succeeded']);
+    expect(created.at(-1)!.error).toContain('Task 00_sync_mysql_to_ods exists in killshop_dw');
+
+    // Confirm again: it resumes; every task is created exactly once.
+    const updates = slack.callsOf('chat.update').length;
+    await c().click(confirm.action_id, confirm.value!, USERS.admin, { channel: dm, messageTs: '1700000777.000100', ephemeral: false });
+    await until(() => slack.callsOf('chat.update').slice(updates).some((x) => JSON.stringify(x.args).includes('killshop_dw* is ready')), 20_000);
+    const adds = sb.journal.slice(since).filter((e) => e.path === ADD_TASK).map((e) => String((e.body as { dataFileName: string }).dataFileName));
+    expect(adds.sort()).toEqual(['00_sync_mysql_to_ods', '01_ddl_ods', '02_ddl_dwd', '03_ddl_dws_ads', '04_transform_ods_to_dwd', '05_dqc_check']);
+    const folder = sb.store.folders().find((f) => f.name === 'killshop_dw')!;
+    expect(sb.store.tasks().filter((t) => t.folder_id === folder.id)).toHaveLength(6);
+    expect((await auditVerify()).code).toBe(0);
+  }, 90_000);
+});
+
+describe('SIGKILL with a card in flight', () => {
+  it('the card Slack received before the kill is found by its metadata after the restart and not posted again', async () => {
+    await kill();
+    dir = mkdtempSync(join(tmpdir(), 'kill-alerts-'));
+    writeFileSync(join(dir, 'policy.yml'), POLICY);
+    const alertsEnv = { ALERT_CHANNELS: '*=CALERTS', ALERT_POLL_SECONDS: '5', BOT_AUTOPOLL: '1' };
+    const firstPost = slack.callsOf('chat.postMessage').length;
+    slack.delay('chat.postMessage', 1, 5_000); // Slack has the first card; its answer is late
+    await startChild(alertsEnv);
+    await until(() => slack.callsOf('chat.postMessage').slice(firstPost).some((x) => x.args.channel === 'CALERTS'));
+    await kill(); // the bot dies before it learns the card's ts
+    const inFlight = slack.callsOf('chat.postMessage').slice(firstPost).find((x) => x.args.channel === 'CALERTS')!;
+    const marker = JSON.stringify(inFlight.args.metadata);
+    expect(marker).toContain('outbox:');
+    await startChild(alertsEnv);
+    const db = () => new Database(join(dir, 'bot.db'), { readonly: true });
+    await until(() => {
+      const d = db();
+      try {
+        const open = (d.prepare('SELECT COUNT(*) n FROM outbox WHERE done IN (0, 3)').get() as { n: number }).n;
+        const cards = (d.prepare('SELECT COUNT(*) n FROM alert_cards').get() as { n: number }).n;
+        return cards > 0 && open === 0 ? true : undefined;
+      } finally {
+        d.close();
+      }
+    }, 40_000);
+    const withMarker = slack.callsOf('chat.postMessage').filter((x) => JSON.stringify(x.args.metadata) === marker);
+    expect(withMarker).toHaveLength(1);
+    expect(slack.callsOf('conversations.history').length).toBeGreaterThan(0);
+    const markers = slack.callsOf('chat.postMessage').slice(firstPost).filter((x) => x.args.channel === 'CALERTS' && !x.args.thread_ts).map((x) => JSON.stringify(x.args.metadata));
+    expect(new Set(markers).size).toBe(markers.length); // every card once
+  }, 90_000);
 });
