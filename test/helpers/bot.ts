@@ -60,6 +60,22 @@ export function sign(body: string, ts: number, secret = SIGNING_SECRET): string 
   return `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
 }
 
+/** A submitted backfill modal (`view` as the bot built it, or a bare one), with the form filled in. */
+export function backfillSubmission(view: Record<string, unknown>, from: string, to: string, task = '04_transform_ods_to_dwd') {
+  return {
+    ...view,
+    hash: 'h',
+    state: {
+      values: {
+        bf_task: { bf_task_input: { type: 'plain_text_input', value: task } },
+        bf_from: { bf_from_pick: { type: 'datepicker', selected_date: from } },
+        bf_to: { bf_to_pick: { type: 'datepicker', selected_date: to } },
+        bf_vc: { bf_vc_input: { type: 'plain_text_input', value: null } },
+      },
+    },
+  };
+}
+
 /** Signed slash commands and clicks, as Slack sends them, to the bot at `url()`. */
 export function signedSlackClient(url: () => string, slack: FakeSlack): Pick<BotHarness, 'post' | 'command' | 'click' | 'submitView'> {
   const post = async (body: string, contentType: string, headers: Record<string, string> = {}) => {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RUN_TYPE } from '../../src/studio/enums.js';
-import { USERS, useBotHarness } from '../helpers/bot.js';
+import { USERS, backfillSubmission, useBotHarness } from '../helpers/bot.js';
 import { visibleText } from '../helpers/fake-slack.js';
 
 const b = useBotHarness();
@@ -27,21 +27,8 @@ async function until<T>(f: () => T | undefined, ms = 8_000): Promise<T> {
 }
 const lastOutcome = (opId: string) => b.bot.services.audit.byOp(opId).at(-1)!.outcome;
 
-function backfillView(task: string, from: string, to: string) {
-  return {
-    id: 'V1',
-    callback_id: 'backfill_modal',
-    private_metadata: JSON.stringify({ responseUrl: '', channelId: 'C0OPS' }),
-    state: {
-      values: {
-        bf_task: { bf_task_input: { type: 'plain_text_input', value: task } },
-        bf_from: { bf_from_pick: { type: 'datepicker', selected_date: from } },
-        bf_to: { bf_to_pick: { type: 'datepicker', selected_date: to } },
-        bf_vc: { bf_vc_input: { type: 'plain_text_input', value: null } },
-      },
-    },
-  };
-}
+const backfillView = (task: string, from: string, to: string) =>
+  backfillSubmission({ id: 'V1', callback_id: 'backfill_modal', private_metadata: JSON.stringify({ channelId: 'C0OPS' }) }, from, to, task);
 
 describe('1. a write that lands after the client timeout', () => {
   it('is unknown, not "safe to try again"; an identical request is held; verification finds the one job', async () => {

@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RUN_STATUS } from '../../src/studio/enums.js';
-import { type BotHarness, USERS, startBotHarness } from '../helpers/bot.js';
+import { backfillSubmission, startBotHarness, type BotHarness, USERS } from '../helpers/bot.js';
 import { visibleText } from '../helpers/fake-slack.js';
 
 const RERUN = '/ide-admin/v1/taskInst/reRunTaskInstance';
@@ -174,20 +174,7 @@ describe('backfill', () => {
     return { open, view: { ...(update.args.view as Record<string, unknown>), id: update.args.view_id as string } };
   }
 
-  function submission(view: Record<string, unknown>, from: string, to: string, task = '04_transform_ods_to_dwd') {
-    return {
-      ...view,
-      hash: 'h',
-      state: {
-        values: {
-          bf_task: { bf_task_input: { type: 'plain_text_input', value: task } },
-          bf_from: { bf_from_pick: { type: 'datepicker', selected_date: from } },
-          bf_to: { bf_to_pick: { type: 'datepicker', selected_date: to } },
-          bf_vc: { bf_vc_input: { type: 'plain_text_input', value: null } },
-        },
-      },
-    };
-  }
+  const submission = backfillSubmission;
 
   it('opens a modal with a dry-run preview: dates, downstream tasks, conflicts; nothing is sent', async () => {
     const { open, view } = await openModal('backfill 04_transform_ods_to_dwd 2026-11-18 2026-11-19', USERS.operator);
