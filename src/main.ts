@@ -62,6 +62,8 @@ export async function startBot(config: AppConfig, studio: StudioClient, logger: 
   });
   const work = new WorkLimiter(opts.workConcurrency);
   registerHandlers(limitWorkAfterAck(slack.app, work), services);
+  // Replays are refused across restarts (and replicas): the signatures seen are in the database.
+  slack.setReplayGuard?.((signature) => services.seenEvents.firstSeen(`sig:${signature}`));
   services.operations.onVerified(slackVerifiedNotifier(slack.app.client, services.now));
   const reconciled = await services.operations.reconcile();
   if (reconciled.checked > 0) logger.warn(reconciled, 'reconciled operations left unfinished by an earlier stop');
@@ -97,6 +99,9 @@ export async function startBot(config: AppConfig, studio: StudioClient, logger: 
 }
 
 async function main(): Promise<void> {
+  // No request may end the process: a stray error is logged and the bot keeps serving.
+  process.on('uncaughtException', (e) => process.stderr.write(`Studio Ops Bot: uncaught error (still running): ${e.stack ?? e.message}\n`));
+  process.on('unhandledRejection', (e) => process.stderr.write(`Studio Ops Bot: unhandled rejection (still running): ${(e as Error)?.stack ?? String(e)}\n`));
   let config: AppConfig;
   try {
     config = loadConfig();

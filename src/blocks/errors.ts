@@ -6,7 +6,7 @@ import { buildError } from './replies.js';
 
 export function messageForError(e: unknown): Message {
   if (e instanceof TaskLookupError) {
-    return buildError(e.reason === 'ambiguous' ? 'More than one task has that name' : 'Unknown task', e.message, 'Use the task id, or `/cz tasks` to list names.');
+    return buildError(e.reason === 'ambiguous' ? 'More than one task has that name' : 'Unknown task', e.message, 'Use folder/task or the task id; `/cz tasks` lists names and ids.');
   }
   if (e instanceof FolderLookupError) return buildError('Unknown folder', e.message, '`/cz tasks` lists every folder.');
   if (e instanceof RunLookupError) return buildError('Unknown run', e.message);

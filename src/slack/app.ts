@@ -2,7 +2,8 @@
  * The Bolt app: Socket Mode when an app-level token is configured, HTTP mode otherwise (Slack's
  * request signatures verified, events at /slack/events, GET /healthz).
  */
-import { createServer, type Server } from 'node:http';
+import { type IncomingMessage, createServer, type Server } from 'node:http';
+import { checkSlackRequest, refuse } from './request-guard.js';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { SlackConfig } from '../config.js';
@@ -12,6 +13,8 @@ export type BoltApp = App;
 
 export interface SlackApp {
   app: BoltApp;
+  /** HTTP mode: where replays are recorded (default: memory). */
+  setReplayGuard?(firstSeen: (signature: string) => boolean): void;
   /** Start listening; resolves with the HTTP port (HTTP mode, or the health port in Socket Mode). */
   start(): Promise<{ port: number }>;
   stop(): Promise<void>;
@@ -55,16 +58,43 @@ export function createSlackApp(cfg: ActiveSlack, logger: Logger): SlackApp {
       unhandledRequestTimeoutMillis: 2900,
     });
     const app = new App({ token: cfg.botToken, receiver, clientOptions, logger: log });
-    let server: Server | undefined;
+    // Our own server: the request guard answers anything that is not a well-formed, fresh, signed,
+    // first-time Slack request before Bolt (and so any listener) sees it.
+    const guard = { signingSecret: cfg.signingSecret, firstSeen: undefined as ((s: string) => boolean) | undefined };
+    const server: Server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method === 'GET' && path === '/healthz') return healthz(req, res);
+      if (req.method !== 'POST' || path !== '/slack/events') {
+        res.writeHead(404);
+        res.end();
+        return;
+      }
+      void checkSlackRequest(req, { signingSecret: guard.signingSecret, firstSeen: guard.firstSeen })
+        .then((v) => {
+          if (!v.ok) {
+            log.warn(`refused a request to /slack/events: ${v.status} ${v.reason}`);
+            return refuse(res, v.status);
+          }
+          (req as IncomingMessage & { rawBody?: Buffer }).rawBody = v.rawBody;
+          return receiver.requestListener(req, res);
+        })
+        .catch((e: unknown) => {
+          log.error(`request to /slack/events failed: ${(e as Error).message}`);
+          if (!res.headersSent) refuse(res, 400);
+        });
+    });
     return {
       app,
+      setReplayGuard: (firstSeen) => {
+        guard.firstSeen = firstSeen;
+      },
       start: async () => {
-        server = (await app.start(cfg.port)) as Server;
+        await new Promise<void>((resolve) => server.listen(cfg.port, resolve));
         return { port: (server.address() as AddressInfo).port };
       },
       stop: async () => {
-        server?.closeAllConnections();
-        await app.stop();
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
       },
     };
   }

@@ -5,6 +5,7 @@
  * loop, so new requests are still acknowledged promptly and Studio sees a bounded number of
  * concurrent calls. Past `maxWaiting`, work is refused with a "busy" error the listener reports.
  */
+import { messageForError } from '../blocks/errors.js';
 import type { BoltApp } from './app.js';
 
 export class BusyError extends Error {
@@ -57,13 +58,21 @@ const ACKED_KINDS = new Set(['command', 'action', 'view', 'shortcut', 'options']
 export function limitWorkAfterAck(app: BoltApp, limiter: WorkLimiter): BoltApp {
   const wrap =
     (listener: Listener) =>
-    async (args: { ack: (r?: unknown) => Promise<void>; respond?: (m: object) => Promise<unknown> }): Promise<unknown> => {
+    async (args: {
+      ack: (r?: unknown) => Promise<void>;
+      respond?: (m: object) => Promise<unknown>;
+      body?: { view?: { id?: string } };
+      client?: BoltApp['client'];
+      logger?: { error(...m: unknown[]): void };
+    }): Promise<unknown> => {
       let release: (() => void) | undefined;
+      let acked = false;
       try {
         return await (listener as (a: unknown) => unknown)({
           ...args,
           ack: async (response?: unknown) => {
             await args.ack(response);
+            acked = true;
             try {
               release ??= await limiter.acquire();
             } catch (e) {
@@ -73,6 +82,18 @@ export function limitWorkAfterAck(app: BoltApp, limiter: WorkLimiter): BoltApp {
             }
           },
         });
+      } catch (e) {
+        if (!acked || e instanceof BusyError) throw e;
+        // A failure after the ack: the person is told what went wrong instead of waiting for nothing.
+        args.logger?.error(`listener failed after its ack: ${(e as Error).message}`);
+        const m = messageForError(e);
+        if (args.respond) await args.respond({ response_type: 'ephemeral', replace_original: false, text: m.text, blocks: m.blocks }).catch(() => undefined);
+        else if (args.body?.view?.id && args.client) {
+          await args.client.views
+            .update({ view_id: args.body.view.id, view: { type: 'modal', title: { type: 'plain_text', text: 'Something went wrong' }, blocks: m.blocks as never } })
+            .catch(() => undefined);
+        }
+        return undefined;
       } finally {
         release?.();
       }

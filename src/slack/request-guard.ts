@@ -1,0 +1,113 @@
+/**
+ * In front of Bolt (HTTP mode): every request to /slack/events is checked before any listener can
+ * see it. Slack's signature over the exact body, a timestamp within five minutes either way (a
+ * request "from the future" is as suspect as an old one), no replay of a signature already seen,
+ * and a body of the shape Slack sends — a slash command form, a `payload=` form whose JSON is an
+ * object with a `type`, or a JSON object with a `type`. Anything else is answered here (401, 400,
+ * 413) and never reaches a listener.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface RequestGuardOptions {
+  signingSecret: string;
+  now?: () => number;
+  /** True the first time a signature is seen (replays are refused). Default: an in-memory window. */
+  firstSeen?: (signature: string) => boolean;
+  maxBodyBytes?: number;
+  /** Told of every refusal (for the log; never the body). */
+  onRefused?: (status: number, reason: string) => void;
+}
+
+const WINDOW_SECONDS = 300;
+
+export type Verdict = { ok: true; rawBody: Buffer } | { ok: false; status: number; reason: string };
+
+/** An in-memory replay window: signatures seen in the last ten minutes. */
+export function memoryReplayWindow(now: () => number = Date.now): (signature: string) => boolean {
+  const seen = new Map<string, number>();
+  return (signature) => {
+    const t = now();
+    if (seen.size > 50_000) for (const [k, at] of seen) if (t - at > 2 * WINDOW_SECONDS * 1000) seen.delete(k);
+    if (seen.has(signature)) return false;
+    seen.set(signature, t);
+    return true;
+  };
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function isObjectWithType(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { type?: unknown }).type === 'string';
+}
+
+/** Whether the body has a shape Slack sends (nothing is trusted beyond that here). */
+export function bodyProblem(contentType: string, body: string): string | undefined {
+  if (contentType.includes('application/json')) {
+    let v: unknown;
+    try {
+      v = JSON.parse(body);
+    } catch {
+      return 'the JSON body does not parse';
+    }
+    return isObjectWithType(v) ? undefined : 'the JSON body is not an object with a type';
+  }
+  if (contentType.includes('application/x-www-form-urlencoded')) {
+    const form = new URLSearchParams(body);
+    const payload = form.get('payload');
+    if (payload !== null) {
+      let v: unknown;
+      try {
+        v = JSON.parse(payload);
+      } catch {
+        return 'payload does not parse';
+      }
+      if (!isObjectWithType(v)) return 'payload is not an object with a type';
+      const p = v as { type: string; user?: unknown; actions?: unknown; view?: unknown };
+      if (p.type === 'block_actions' && (!Array.isArray(p.actions) || typeof (p.user as { id?: unknown } | undefined)?.id !== 'string')) return 'block_actions without actions or user';
+      if ((p.type === 'view_submission' || p.type === 'view_closed') && (typeof p.view !== 'object' || p.view === null)) return `${p.type} without a view`;
+      return undefined;
+    }
+    const command = form.get('command');
+    if (command !== null) return /^\/\S+$/.test(command) && form.get('user_id') ? undefined : 'a slash command without command or user_id';
+    if (form.get('ssl_check') !== null) return undefined;
+    return 'a form that is neither a slash command nor an interaction';
+  }
+  return `unsupported content type ${contentType || '(none)'}`;
+}
+
+export async function checkSlackRequest(req: IncomingMessage, o: RequestGuardOptions): Promise<Verdict> {
+  const now = o.now ?? Date.now;
+  const ts = String(req.headers['x-slack-request-timestamp'] ?? '');
+  const signature = String(req.headers['x-slack-signature'] ?? '');
+  if (!/^\d{1,12}$/.test(ts) || !/^v0=[0-9a-f]{64}$/.test(signature)) return { ok: false, status: 401, reason: 'missing or malformed signature headers' };
+  const skew = Number(ts) - Math.floor(now() / 1000);
+  if (skew > WINDOW_SECONDS) return { ok: false, status: 401, reason: `timestamp ${skew} s in the future` };
+  if (skew < -WINDOW_SECONDS) return { ok: false, status: 401, reason: `timestamp ${-skew} s old` };
+  const raw = await readBody(req, o.maxBodyBytes ?? 1024 * 1024);
+  if (!raw) return { ok: false, status: 413, reason: 'body too large' };
+  const expected = Buffer.from(`v0=${createHmac('sha256', o.signingSecret).update(`v0:${ts}:`).update(raw).digest('hex')}`);
+  const given = Buffer.from(signature);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, status: 401, reason: 'signature does not match' };
+  if (!(o.firstSeen ?? defaultWindow)(signature)) return { ok: false, status: 401, reason: 'replay of a request already received' };
+  const problem = bodyProblem(String(req.headers['content-type'] ?? ''), raw.toString('utf8'));
+  if (problem) return { ok: false, status: 400, reason: problem };
+  return { ok: true, rawBody: raw };
+}
+
+const defaultWindow = memoryReplayWindow();
+
+/** Answer a refused request. */
+export function refuse(res: ServerResponse, status: number): void {
+  res.writeHead(status, { 'content-type': 'text/plain' });
+  res.end(status === 400 ? 'Bad Request' : status === 413 ? 'Payload Too Large' : 'Unauthorized');
+}
