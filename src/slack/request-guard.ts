@@ -21,7 +21,7 @@ export interface RequestGuardOptions {
 
 const WINDOW_SECONDS = 300;
 
-export type Verdict = { ok: true; rawBody: Buffer } | { ok: false; status: number; reason: string };
+export type Verdict = { ok: true; rawBody: Buffer } | { ok: false; status: number; reason: string; replay?: boolean };
 
 /** An in-memory replay window: signatures seen in the last ten minutes. */
 export function memoryReplayWindow(now: () => number = Date.now): (signature: string) => boolean {
@@ -98,7 +98,12 @@ export async function checkSlackRequest(req: IncomingMessage, o: RequestGuardOpt
   const expected = Buffer.from(`v0=${createHmac('sha256', o.signingSecret).update(`v0:${ts}:`).update(raw).digest('hex')}`);
   const given = Buffer.from(signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, status: 401, reason: 'signature does not match' };
-  if (!(o.firstSeen ?? defaultWindow)(signature)) return { ok: false, status: 401, reason: 'replay of a request already received' };
+  if (!(o.firstSeen ?? defaultWindow)(signature)) {
+    // Slack's own redelivery of an event it thinks was not acknowledged is answered 200 (and not
+    // handled again); any other repeat of a signature is refused.
+    const redelivery = req.headers['x-slack-retry-num'] !== undefined;
+    return { ok: false, status: redelivery ? 200 : 401, reason: redelivery ? 'a redelivery already handled' : 'replay of a request already received', replay: true };
+  }
   const problem = bodyProblem(String(req.headers['content-type'] ?? ''), raw.toString('utf8'));
   if (problem) return { ok: false, status: 400, reason: problem };
   return { ok: true, rawBody: raw };
@@ -109,5 +114,5 @@ const defaultWindow = memoryReplayWindow();
 /** Answer a refused request. */
 export function refuse(res: ServerResponse, status: number): void {
   res.writeHead(status, { 'content-type': 'text/plain' });
-  res.end(status === 400 ? 'Bad Request' : status === 413 ? 'Payload Too Large' : 'Unauthorized');
+  res.end(status === 200 ? '' : status === 400 ? 'Bad Request' : status === 413 ? 'Payload Too Large' : 'Unauthorized');
 }
