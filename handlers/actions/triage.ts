@@ -76,10 +76,12 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
 
   app.action<Click>(
     TRIAGE.ack,
-    guarded(async ({ body, action }) => {
+    guarded(async ({ body, action, respond }) => {
       const { card } = cardOf(action.value);
       const actor = { ...actorFromAction(body), source: 'alert' as const };
       if (card.ackBy) return;
+      const refusal = await s.operations.permit(actor, 'acknowledge', 'operator', { folder: card.folder ?? undefined, task: card.taskName }, { target: `card:${card.id}`, params: { runId: card.latestRunId }, taskName: card.taskName });
+      if (refusal) return void (await respond(ephemeral(buildRefusal(refusal))));
       alerts.acknowledge(card.id, actor.userId);
       s.operations.recordAction(actor, { action: 'acknowledge', target: `card:${card.id}`, taskName: card.taskName, params: { runId: card.latestRunId } });
     }),
@@ -91,12 +93,8 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
     const card = alerts.store.card(cardId);
     if (!card || ![1, 24].includes(hours)) return;
     const actor = { ...actorFromAction(body), source: 'alert' as const };
-    const role = await s.operations.roleOf(actor, { folder: card.folder ?? undefined, task: card.taskName });
-    if (role === 'viewer') {
-      const refusal = s.operations.refuse(actor, 'mute', `card:${card.id}`, { hours }, { kind: 'refused', reason: 'permission', message: `Muting \`${card.taskName}\` needs *operator*; you are a viewer for it.\n${s.policy.howToGrant(actor.userId, 'operator', { folder: card.folder ?? undefined })}` }, card.taskName);
-      await respond(ephemeral(buildRefusal(refusal)));
-      return;
-    }
+    const refusal = await s.operations.permit(actor, 'mute', 'operator', { folder: card.folder ?? undefined, task: card.taskName }, { target: `card:${card.id}`, params: { hours }, taskName: card.taskName });
+    if (refusal) return void (await respond(ephemeral(buildRefusal(refusal))));
     alerts.mute(card.id, actor.userId, hours);
     s.operations.recordAction(actor, { action: 'mute', target: `card:${card.id}`, taskName: card.taskName, params: { hours } });
   });

@@ -186,6 +186,15 @@ export class OperationsService {
     }
   }
 
+  /**
+   * May `actor` do `action` (a change of state that is not a Studio write: acknowledge, mute …) to
+   * `target`? Undefined when allowed; otherwise the refusal, audited.
+   */
+  async permit(actor: Actor, action: string, need: Role, target: PolicyTarget, audit: { target: string; params: Params; taskName?: string }): Promise<Refusal | undefined> {
+    const auth = await this.authorise(actor, action, need, target);
+    return auth.kind === 'refused' ? this.refuse(actor, action, audit.target, audit.params, auth, audit.taskName) : undefined;
+  }
+
   /** Audit an action that is not a Studio write (acknowledge, mute, …). */
   recordAction(actor: Actor, e: { action: string; target: string; taskName?: string; params: Params }): void {
     this.auditEvent(actor, { opId: randomUUID(), ...e, outcome: 'succeeded' });
@@ -392,6 +401,11 @@ export class OperationsService {
   async cancel(actor: Actor, opId: string): Promise<{ kind: 'cancelled'; op: OperationRecord } | Refusal> {
     const op = this.d.ops.get(opId);
     if (!op) return { kind: 'refused', reason: 'expired', message: 'This request is no longer known; nothing was done.' };
+    // The person who asked may cancel; anyone else needs the rights to confirm it.
+    if (actor.userId !== op.requestedBy) {
+      const auth = await this.authorise(actor, `cancel this ${op.action}`, 'operator', { folder: op.params.folder as string | undefined, task: op.taskName ?? undefined });
+      if (auth.kind === 'refused') return this.refuse(actor, 'cancel', op.target, op.params, auth, op.taskName ?? undefined, op.id);
+    }
     if (!this.d.ops.transition(opId, ['awaiting_confirmation'], 'cancelled')) {
       return { kind: 'refused', reason: 'state', message: `This request is already ${op.status.replace('_', ' ')}.` };
     }

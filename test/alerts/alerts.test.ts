@@ -138,6 +138,15 @@ describe('noise control', () => {
     expect(stats.muted).toBe(1);
     expect(posts().length).toBe(before);
     expect(b.bot.services.audit.query({ action: 'mute', limit: 5 }).map((r) => `${r.actorId}:${r.outcome}`)).toEqual([`${USERS.operator}:succeeded`, `${USERS.viewer}:refused`]);
+    // Acknowledging changes the card for everyone: a viewer is refused (audited), an operator may.
+    const ackValue = JSON.stringify({ c: card.id });
+    const viewerAck = await b.click('triage_ack', ackValue, USERS.viewer, { channel: 'CALERTS', messageTs: card.ts!, ephemeral: false });
+    expect(visibleText(await b.answer(viewerAck.responseId))).toContain('*acknowledge* needs *operator*');
+    expect(alerts().store.card(card.id)!.ackBy).toBeNull();
+    await b.click('triage_ack', ackValue, USERS.operator, { channel: 'CALERTS', messageTs: card.ts!, ephemeral: false });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(alerts().store.card(card.id)!.ackBy).toBe(USERS.operator);
+    expect(b.bot.services.audit.query({ action: 'acknowledge', limit: 5 }).map((r) => `${r.actorId}:${r.outcome}`)).toEqual([`${USERS.operator}:succeeded`, `${USERS.viewer}:refused`]);
   });
 });
 

@@ -134,15 +134,19 @@ describe('rerun', () => {
     expect(visibleText(await b.answer(r.responseId))).toContain('You are a *viewer* for `legacy_dw/sync_legacy_mysql`');
   });
 
-  it('Cancel sends nothing and is audited', async () => {
+  it('Cancel sends nothing and is audited; a viewer cannot cancel someone else\'s request', async () => {
     const runId = failedRun(b, 'sync_legacy_mysql');
     const { msg } = await askRerun(b, runId, USERS.admin);
     const opId = buttonValue(msg, 'op_cancel');
+    const denied = await b.click('op_cancel', opId, USERS.viewer);
+    expect(visibleText(await b.answer(denied.responseId))).toContain('*cancel this rerun* needs *operator*');
+    expect(b.bot.services.ops.get(opId)!.status).toBe('awaiting_confirmation');
+    expect(b.bot.services.audit.byOp(opId).map((r) => [r.actorId, r.outcome])).toEqual([[USERS.viewer, 'refused']]);
     const c = await b.click('op_cancel', opId, USERS.admin);
     expect(visibleText(await b.answer(c.responseId))).toContain('cancelled by <@UADMIN1>');
     const again = await b.click('op_confirm', opId, USERS.admin);
     expect(visibleText(await b.answer(again.responseId))).toContain('was cancelled');
-    expect(b.bot.services.audit.byOp(opId).map((r) => r.outcome)).toEqual(['cancelled']);
+    expect(b.bot.services.audit.byOp(opId).map((r) => r.outcome)).toEqual(['refused', 'cancelled']);
   });
 
   it('stop: confirm, then Studio kills the run', async () => {
