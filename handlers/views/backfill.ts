@@ -1,4 +1,5 @@
 /** The backfill modal: open with a live dry-run preview, refresh it when dates change, submit. */
+import { redactTexts } from '../../src/blocks/kit.js';
 import type { ModalView } from '@slack/types';
 import { BACKFILL_FIELDS, BACKFILL_MODAL, buildApprovalRequest, buildBackfillModal, buildOutcome, buildRefusal } from '../../src/blocks/operations.js';
 import { messageForError } from '../../src/blocks/errors.js';
@@ -31,7 +32,7 @@ export async function openBackfillModal(client: Client, triggerId: string, input
 }
 
 function resultView(title: string, m: Message): ModalView {
-  return { type: 'modal', title: { type: 'plain_text', text: title }, close: { type: 'plain_text', text: 'Done' }, blocks: m.blocks };
+  return redactTexts({ type: 'modal', title: { type: 'plain_text', text: title }, close: { type: 'plain_text', text: 'Done' }, blocks: m.blocks });
 }
 
 export function registerBackfillModal(app: BoltApp, s: Services): void {

@@ -11,6 +11,7 @@ import type {
   KnownBlock,
   SectionBlock,
 } from '@slack/types';
+import { redact } from '../knowledge/redact.js';
 import { LIMITS, clip } from './limits.js';
 
 export type Block = KnownBlock;
@@ -117,8 +118,30 @@ export function codeBlocks(text: string, maxBlocks = 3): SectionBlock[] {
  * The final message: at most 50 blocks and about 12k characters of JSON. What does not fit is
  * dropped from the end and replaced by a visible note saying how much was left out.
  */
+/**
+ * The boundary every message and view passes on its way to Slack: each displayed string (`text`
+ * of text objects, fields, elements, confirm dialogs, the fallback) is redacted, so no view can
+ * forget a secret that came from Studio. A redaction that lengthens a long text keeps its length.
+ */
+export function redactTexts<T>(v: T): T {
+  if (Array.isArray(v)) return v.map((x) => redactTexts(x)) as T;
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (k === 'text' && typeof x === 'string') {
+        const r = redact(x);
+        out[k] = r.length > x.length && r.length > 140 ? clip(r, Math.max(x.length, 140)) : r;
+      } else out[k] = redactTexts(x);
+    }
+    return out as T;
+  }
+  return v;
+}
+
 export function finishMessage(text: string, blocks: Block[], moreHint = 'narrow the query to see the rest'): Message {
-  const fallback = clip(text, LIMITS.fallbackText);
+  // The fallback shows in notifications as mrkdwn: escaped, so nothing in it can ping (<!channel>) or link.
+  const fallback = clip(esc(redact(text)), LIMITS.fallbackText);
+  blocks = redactTexts(blocks);
   let kept = blocks.slice(0, LIMITS.messageBlocks);
   const size = (bs: Block[]) => JSON.stringify(bs).length;
   const noteFor = (n: number) => context(`… ${n} more block${n > 1 ? 's' : ''} not shown: ${moreHint}.`);

@@ -36,7 +36,11 @@ export const LIMITS = {
 /** `text` cut to `max` characters, ending with an ellipsis when cut (never silently). */
 export function clip(text: string, max: number): string {
   if (text.length <= max) return text;
-  return `${text.slice(0, Math.max(0, max - 1))}…`;
+  let cut = Math.max(0, max - 1);
+  // Never split a code point: a high surrogate left at the end would be a lone half of an emoji.
+  const last = text.charCodeAt(cut - 1);
+  if (cut > 0 && last >= 0xd800 && last <= 0xdbff) cut--;
+  return `${text.slice(0, cut)}…`;
 }
 
 type Json = Record<string, unknown>;

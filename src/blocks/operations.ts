@@ -4,7 +4,7 @@ import type { ModalView } from '@slack/types';
 import type { AwaitingApproval, BackfillInput, BackfillPreview, Confirmation, OpOutcome, Refusal } from '../ops/operations.js';
 import type { OperationRecord } from '../store/operations.js';
 import type { Run } from '../studio/models.js';
-import { type Block, type Message, actions, button, context, divider, esc, finishMessage, header, link, section } from './kit.js';
+import { type Block, type Message, actions, button, context, divider, esc, finishMessage, header, link, section, redactTexts } from './kit.js';
 import { LIMITS, clip } from './limits.js';
 import { ACTION, type LinkBuilder, runLine, when } from './replies.js';
 
@@ -89,7 +89,7 @@ export function buildBackfillModal(input: BackfillInput, preview: BackfillPrevie
   const meta = JSON.stringify(metadata);
   if (meta.length > LIMITS.privateMetadata) throw new RangeError('backfill modal metadata is too long');
   const needsApproval = preview?.kind === 'preview' && preview.needsApproval;
-  return {
+  return redactTexts({
     type: 'modal',
     callback_id: BACKFILL_MODAL,
     title: { type: 'plain_text', text: 'Backfill' },
@@ -128,7 +128,7 @@ export function buildBackfillModal(input: BackfillInput, preview: BackfillPrevie
       divider(),
       ...previewBlocks(preview, links),
     ],
-  };
+  });
 }
 
 export function buildApprovalRequest(a: AwaitingApproval): Message {
