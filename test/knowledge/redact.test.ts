@@ -70,3 +70,13 @@ describe('redaction', () => {
     for (const [kind, secret] of Object.entries(SECRETS)) expect(shown, kind).not.toContain(secret);
   });
 });
+
+describe('redaction corpus', () => {
+  it('removes every planted kind, line by line and all together', async () => {
+    const { CORPUS, ORDINARY } = await import('../fixtures/secrets/corpus.js');
+    for (const c of CORPUS) expect({ kind: c.kind, out: redact(c.line) }).not.toEqual({ kind: c.kind, out: expect.stringContaining(c.secret) });
+    const all = redact(CORPUS.map((c) => c.line).join('\n'));
+    for (const c of CORPUS) expect(all, c.kind).not.toContain(c.secret);
+    for (const line of ORDINARY) expect(redact(line)).toBe(line);
+  });
+});
