@@ -8,12 +8,14 @@
  *   studio-ops knowledge check                          validate knowledge/*.yml
  *   studio-ops audit verify [--db FILE]                 check the audit log's hash chain
  */
+import { existsSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config.js';
 import { Diagnoser, type Diagnosis, diagnosisJson } from './knowledge/diagnose.js';
 import { KnowledgeError, type ErrorEntry, loadKnowledge } from './knowledge/load.js';
 import { AuditLog } from './store/audit.js';
+import { anchorsFilePath, loadAuditKeys, readAnchors } from './store/audit-key.js';
 import { openDatabase } from './store/database.js';
 import { taskKindByKey } from './studio/enums.js';
 import { analyseCron, nextRuns } from './cron/explain.js';
@@ -29,7 +31,7 @@ const USAGE = `usage:
   studio-ops review [--folder NAME] [--json]
   studio-ops cron <expression> [--tz Area/City] [--json]
   studio-ops knowledge check
-  studio-ops audit verify [--db FILE]`;
+  studio-ops audit verify [--db FILE] [--anchors FILE]`;
 
 class UsageError extends Error {}
 
@@ -138,12 +140,16 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     case 'audit': {
       if (rest[0] !== 'verify') throw new UsageError('did you mean: studio-ops audit verify');
-      const { values } = parseArgs({ args: rest.slice(1), options: { db: { type: 'string' } } });
-      const db = openDatabase(values.db ?? loadConfig().databasePath);
-      const result = new AuditLog(db).verify();
+      const { values } = parseArgs({ args: rest.slice(1), options: { db: { type: 'string' }, anchors: { type: 'string' } } });
+      const dbPath = values.db ?? loadConfig().databasePath;
+      const db = openDatabase(dbPath);
+      // The keys: AUDIT_KEY / AUDIT_OLD_KEYS, else the key file beside the database (never created here).
+      const keys = existsSync(`${dbPath}.audit-key`) || process.env.AUDIT_KEY ? loadAuditKeys(dbPath).all : new Map();
+      const anchors = readAnchors(values.anchors ?? anchorsFilePath(dbPath));
+      const result = new AuditLog(db).verify({ keys, anchors });
       db.close();
       if (result.ok) {
-        out(`audit log intact: ${result.rows} rows, hash chain verified`);
+        out(`audit log intact: ${result.rows} rows, hash chain verified${anchors.length ? ` against ${anchors.length} anchor(s)` : ' (no anchors found)'}`);
         return 0;
       }
       out(`audit log BROKEN at row ${result.brokenAt} (${result.rows} rows read): ${result.reason}`);

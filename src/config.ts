@@ -35,6 +35,14 @@ export interface AppConfig {
   alerts: AlertConfig;
   /** INTEGRATION (sync) VCluster names for the standards review; unset: names containing sync/integration. */
   integrationVClusters: string[] | undefined;
+  /** The audit chain: where its head is anchored besides the anchors file and the log, and how often. */
+  audit?: AuditConfig;
+}
+
+export interface AuditConfig {
+  /** Slack channel that receives each anchor (unset: the anchors file and the log only). */
+  channel: string | undefined;
+  anchorMinutes: number;
 }
 
 export interface AlertConfig {
@@ -78,6 +86,8 @@ const FIXES: Record<string, string> = {
   STUDIO_WORKSPACE: 'set it to the workspace name as shown in Studio',
   LOG_LEVEL: `use one of ${LOG_LEVELS.join(', ')}`,
   DATABASE_PATH: 'set it to a writable file path, e.g. ./data/studio-ops.db',
+  AUDIT_KEY: 'generate one with `openssl rand -hex 32`, or unset it to let the bot create a key file beside the database',
+  AUDIT_OLD_KEYS: 'list the earlier AUDIT_KEY values, comma-separated, each 64+ hex characters',
   STUDIO_TIMEOUT_MS: 'use a whole number of milliseconds between 1000 and 600000',
   SANDBOX_PORT: 'use a port number from 0 to 65535 (0 picks a free port)',
   PORT: 'use a port number from 0 to 65535',
@@ -205,8 +215,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     complain('ALERT_CHANNELS', `is ${JSON.stringify(alerts.channels)}`);
   }
 
+  if (!blank(env.AUDIT_KEY) && !/^[0-9a-fA-F]{64,}$/.test(env.AUDIT_KEY!.trim())) complain('AUDIT_KEY', 'is not at least 32 bytes of hex');
+  for (const k of (env.AUDIT_OLD_KEYS ?? '').split(',').filter((x) => x.trim())) {
+    if (!/^[0-9a-fA-F]{64,}$/.test(k.trim())) complain('AUDIT_OLD_KEYS', 'holds a key that is not at least 32 bytes of hex');
+  }
+  const audit: AuditConfig = {
+    channel: blank(env.AUDIT_CHANNEL) ? undefined : env.AUDIT_CHANNEL!.trim(),
+    anchorMinutes: intVar('AUDIT_ANCHOR_MINUTES', 60, 1, 1440),
+  };
+
   const integrationVClusters = blank(env.INTEGRATION_VCLUSTERS) ? undefined : env.INTEGRATION_VCLUSTERS!.split(',').map((s) => s.trim()).filter(Boolean);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { studio, databasePath, logLevel, studioTimeoutMs, sandboxPort, sandboxDbPath, slack, policyFile, runWatchSeconds, idempotencyWindowSeconds, alerts, integrationVClusters };
+  return { studio, databasePath, logLevel, studioTimeoutMs, sandboxPort, sandboxDbPath, slack, policyFile, runWatchSeconds, idempotencyWindowSeconds, alerts, integrationVClusters, audit };
 }

@@ -16,6 +16,7 @@ import { type Services, buildServices } from './services.js';
 import { type SlackApp, createSlackApp } from './slack/app.js';
 import { SlackDirectory } from './slack/directory.js';
 import { slackRunFinishedNotifier, slackVerifiedNotifier } from './slack/notify.js';
+import { anchorsFilePath, appendAnchor } from './store/audit-key.js';
 import { slackPoster } from './slack/poster.js';
 import type { StudioClient } from './studio/client.js';
 import { connectStudio } from './studio/connect.js';
@@ -27,6 +28,8 @@ export interface RunningBot {
   watcher: RunWatcher;
   /** Work in progress and waiting after acks. */
   work: WorkLimiter;
+  /** Checkpoint the audit chain's head outside the database now (also done periodically). */
+  anchorAudit(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -70,6 +73,24 @@ export async function startBot(config: AppConfig, studio: StudioClient, logger: 
   const recovered = services.wizard.recover();
   if (recovered > 0) logger.warn({ sessions: recovered }, 'wizard builds interrupted by an earlier stop can be confirmed again');
   // Operations whose outcome is unknown are checked against Studio until it can tell.
+  // The audit chain's head, anchored outside the database: at start, periodically, and at stop.
+  const anchorsFile = anchorsFilePath(config.databasePath);
+  let anchoredHash = '';
+  const anchorAudit = async (): Promise<void> => {
+    const a = services.audit.head(Date.now());
+    if (a.rows === 0 || a.hash === anchoredHash) return;
+    anchoredHash = a.hash;
+    if (anchorsFile) appendAnchor(anchorsFile, a);
+    logger.info({ auditAnchor: a }, 'audit chain anchored');
+    if (config.audit?.channel) {
+      await slack.app.client.chat
+        .postMessage({ channel: config.audit.channel, text: `Audit anchor: ${a.rows} rows, last row ${a.lastId}, head ${a.hash}` })
+        .catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'audit anchor not posted'));
+    }
+  };
+  await anchorAudit();
+  const anchorTimer = setInterval(() => void anchorAudit(), (config.audit?.anchorMinutes ?? 60) * 60_000);
+  anchorTimer.unref();
   const verifier = setInterval(() => {
     services.operations.verifyPending().catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'verifying unknown outcomes'));
   }, Math.max(1000, config.runWatchSeconds * 1000));
@@ -88,8 +109,11 @@ export async function startBot(config: AppConfig, studio: StudioClient, logger: 
     slack,
     watcher,
     work,
+    anchorAudit,
     stop: async () => {
       clearInterval(verifier);
+      clearInterval(anchorTimer);
+      await anchorAudit().catch(() => undefined);
       watcher.stop();
       await services.alerts?.stop();
       await slack.stop();

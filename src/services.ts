@@ -3,6 +3,7 @@
  * built once from the configuration and a Studio client.
  */
 import { VClusterDirectory } from './studio/vclusters.js';
+import { loadAuditKeys } from './store/audit-key.js';
 import { SeenEvents } from './store/seen-events.js';
 import type { AlertService } from './alerts/service.js';
 import type { AppConfig } from './config.js';
@@ -54,7 +55,8 @@ export interface ServiceOptions {
 export function buildServices(o: ServiceOptions): Services {
   const now = o.now ?? Date.now;
   const db = o.db ?? openDatabase(o.config.databasePath);
-  const audit = new AuditLog(db);
+  const auditKeys = loadAuditKeys(o.config.databasePath);
+  const audit = new AuditLog(db, auditKeys.current);
   const ops = new OperationStore(db, now);
   const policy = Policy.load(o.config.policyFile);
   // Validated at start-up: a broken entry stops the bot, naming file, entry and field.

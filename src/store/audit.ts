@@ -3,7 +3,8 @@
  * operation (`requested`, then `succeeded`/`failed`/…, sharing an `op_id`), chained by hash so
  * that a changed, removed or inserted row is detected by `verify()`.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { type Anchor, type AuditKey, keyFromHex } from './audit-key.js';
 import { type Db, GENESIS } from './database.js';
 
 export type AuditSource = 'slash' | 'button' | 'modal' | 'shortcut' | 'wizard' | 'alert' | 'system';
@@ -77,7 +78,11 @@ interface RawRow {
 }
 
 /** The hash of a row: over the previous hash and every field, in a fixed order. */
-export function rowHash(prevHash: string, r: Omit<RawRow, 'id' | 'prev_hash' | 'hash'>): string {
+/**
+ * A row's hash: HMAC-SHA256 under the audit key over the previous hash and the row's fields; rows
+ * written before keys (segment `sha256`) use plain SHA-256.
+ */
+export function rowHash(prevHash: string, r: Omit<RawRow, 'id' | 'prev_hash' | 'hash'>, key?: Buffer): string {
   const fields = [
     r.at,
     r.op_id,
@@ -95,7 +100,8 @@ export function rowHash(prevHash: string, r: Omit<RawRow, 'id' | 'prev_hash' | '
     r.studio_request_id,
     r.idempotency_key,
   ];
-  return createHash('sha256').update(prevHash).update('\n').update(JSON.stringify(fields)).digest('hex');
+  const h = key ? createHmac('sha256', key) : createHash('sha256');
+  return h.update(prevHash).update('\n').update(JSON.stringify(fields)).digest('hex');
 }
 
 function toRow(r: RawRow): AuditRow {
@@ -132,12 +138,33 @@ export interface VerifyResult {
 export class AuditLog {
   private readonly insert;
   private readonly lastHash;
+  private readonly key: AuditKey;
+  private segmentChecked = false;
 
-  constructor(private readonly db: Db) {
+  /** `key`: the audit key (see audit-key.ts); without one, a key that lives as long as this object. */
+  constructor(
+    private readonly db: Db,
+    key?: AuditKey,
+  ) {
+    this.key = key ?? keyFromHex(randomBytes(32).toString('hex'));
     this.insert = db.prepare(`INSERT INTO audit_log
       (at, op_id, actor_id, actor_name, team_id, channel_id, source, action, target, task_name, params, outcome, error, studio_request_id, idempotency_key, prev_hash, hash)
       VALUES (@at, @op_id, @actor_id, @actor_name, @team_id, @channel_id, @source, @action, @target, @task_name, @params, @outcome, @error, @studio_request_id, @idempotency_key, @prev_hash, @hash)`);
-    this.lastHash = db.prepare('SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1');
+    this.lastHash = db.prepare('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1');
+  }
+
+  /** Start a segment for this key at `nextId` unless the current segment is already this key's. */
+  private openSegment(nextId: number): void {
+    if (this.segmentChecked) return;
+    const seg = this.db.prepare('SELECT key_id FROM audit_segments ORDER BY from_id DESC LIMIT 1').get() as { key_id: string } | undefined;
+    if (seg?.key_id !== this.key.id) this.db.prepare('INSERT INTO audit_segments(from_id, key_id) VALUES (?, ?)').run(nextId, this.key.id);
+    this.segmentChecked = true;
+  }
+
+  /** The chain head, for an anchor kept outside the database. */
+  head(now: number): Anchor {
+    const last = this.lastHash.get() as { id: number; hash: string } | undefined;
+    return { at: now, rows: this.count(), lastId: last?.id ?? 0, hash: last?.hash ?? GENESIS };
   }
 
   /** Append one event; returns its row id. */
@@ -160,8 +187,10 @@ export class AuditLog {
       idempotency_key: e.idempotencyKey ?? null,
     };
     return this.db.transaction(() => {
-      const prev = (this.lastHash.get() as { hash: string } | undefined)?.hash ?? GENESIS;
-      const hash = rowHash(prev, row);
+      const last = this.lastHash.get() as { id: number; hash: string } | undefined;
+      const prev = last?.hash ?? GENESIS;
+      this.openSegment((last?.id ?? 0) + 1);
+      const hash = rowHash(prev, row, this.key.key);
       return Number(this.insert.run({ ...row, prev_hash: prev, hash }).lastInsertRowid);
     })();
   }
@@ -211,16 +240,38 @@ export class AuditLog {
     return (this.db.prepare('SELECT COUNT(*) n FROM audit_log').get() as { n: number }).n;
   }
 
-  /** Walk the chain from the first row; report the first row that does not hold. */
-  verify(): VerifyResult {
+  /**
+   * Walk the chain from the first row with each segment's key; report the first row that does not
+   * hold. `anchors` (heads checkpointed outside the database) catch a truncated tail and a chain
+   * rewritten with the key: each must still be found, with its hash, in the table.
+   */
+  verify(o: { keys?: Map<string, AuditKey>; anchors?: Anchor[] } = {}): VerifyResult {
+    const keys = o.keys ?? new Map([[this.key.id, this.key]]);
+    const segments = this.db.prepare('SELECT from_id, key_id FROM audit_segments ORDER BY from_id').all() as { from_id: number; key_id: string }[];
     let prev = GENESIS;
     let rows = 0;
+    let lastId = 0;
+    const hashes = new Map<number, string>();
+    const wanted = new Set((o.anchors ?? []).map((a) => a.lastId));
     for (const r of this.db.prepare('SELECT * FROM audit_log ORDER BY id').iterate() as IterableIterator<RawRow>) {
       rows++;
       if (r.prev_hash !== prev) return { ok: false, rows, brokenAt: r.id, reason: 'prev_hash does not match the previous row (a row was removed or inserted)' };
-      const expected = rowHash(prev, r);
-      if (expected !== r.hash) return { ok: false, rows, brokenAt: r.id, reason: 'hash does not match the row (the row was changed)' };
+      const seg = [...segments].reverse().find((s) => s.from_id <= r.id);
+      if (!seg) return { ok: false, rows, brokenAt: r.id, reason: 'no key segment covers this row (the segment table was changed)' };
+      let key: Buffer | undefined;
+      if (seg.key_id !== 'sha256') {
+        key = keys.get(seg.key_id)?.key;
+        if (!key) return { ok: false, rows, brokenAt: r.id, reason: `rows from ${seg.from_id} were signed with key ${seg.key_id}, which is not available (set AUDIT_KEY or AUDIT_OLD_KEYS)` };
+      }
+      if (rowHash(prev, r, key) !== r.hash) return { ok: false, rows, brokenAt: r.id, reason: 'hash does not match the row (the row was changed)' };
+      if (wanted.has(r.id)) hashes.set(r.id, r.hash);
       prev = r.hash;
+      lastId = r.id;
+    }
+    for (const a of o.anchors ?? []) {
+      if (a.lastId === 0) continue;
+      if (a.lastId > lastId) return { ok: false, rows, brokenAt: lastId + 1, reason: `the anchor of ${new Date(a.at).toISOString()} names row ${a.lastId}, but the log ends at row ${lastId} (rows were removed from the end)` };
+      if (hashes.get(a.lastId) !== a.hash) return { ok: false, rows, brokenAt: a.lastId, reason: `row ${a.lastId} no longer has the hash anchored at ${new Date(a.at).toISOString()} (the chain was rewritten)` };
     }
     return { ok: true, rows };
   }

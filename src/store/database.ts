@@ -196,6 +196,19 @@ CREATE TABLE seen_events (
 CREATE INDEX seen_events_at ON seen_events(seen_at);
 `,
   },
+  {
+    version: 7,
+    name: 'keyed audit chain',
+    sql: `
+-- Which key signed which rows: from_id is the first row of a segment; key_id a key's fingerprint
+-- ('sha256' for the unkeyed chain written before keys). The keys themselves are never stored here.
+CREATE TABLE audit_segments (
+  from_id INTEGER PRIMARY KEY,
+  key_id TEXT NOT NULL
+);
+INSERT INTO audit_segments(from_id, key_id) SELECT 1, 'sha256' WHERE EXISTS (SELECT 1 FROM audit_log);
+`,
+  },
 ];
 
 export type Db = Database.Database;

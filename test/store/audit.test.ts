@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AuditLog } from '../../src/store/audit.js';
+import { AuditLog, rowHash } from '../../src/store/audit.js';
+import { type Anchor, anchorsFilePath, appendAnchor, keyFromHex, loadAuditKeys } from '../../src/store/audit-key.js';
 import { openDatabase } from '../../src/store/database.js';
 import { OperationStore, idempotencyKey } from '../../src/store/operations.js';
 
@@ -53,7 +54,7 @@ describe('audit log', () => {
   it('`npx studio-ops audit verify` exits 0 on an intact chain and 1 on a broken one', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'audit-')), 'a.db');
     const db = openDatabase(path);
-    fill(new AuditLog(db), 20);
+    fill(new AuditLog(db, loadAuditKeys(path).current), 20); // the key file is created beside the database
     const run = () => spawnSync(process.execPath, ['bin/studio-ops.mjs', 'audit', 'verify', '--db', path], { encoding: 'utf8' });
     const ok = run();
     expect(ok.status).toBe(0);
@@ -63,6 +64,89 @@ describe('audit log', () => {
     const broken = run();
     expect(broken.status).toBe(1);
     expect(broken.stdout).toContain('BROKEN at row 7');
+  }, 30_000);
+});
+
+describe('keyed audit chain and anchors (tamper tests)', () => {
+  const KEY = keyFromHex('a'.repeat(64));
+  const OTHER = keyFromHex('b'.repeat(64));
+  type Raw = Record<string, unknown> & { id: number; hash: string; prev_hash: string };
+  function setup(n = 20): { db: ReturnType<typeof openDatabase>; log: AuditLog; anchors: Anchor[] } {
+    const db = openDatabase(':memory:');
+    const log = new AuditLog(db, KEY);
+    fill(log, n);
+    const anchors = [log.head(5000)];
+    db.exec('DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;');
+    return { db, log, anchors };
+  }
+  /** Recompute every hash from `fromId` on, as an attacker would, with `key` (undefined: plain SHA-256). */
+  function rechain(db: ReturnType<typeof openDatabase>, key: Buffer | undefined) {
+    let prev = '0'.repeat(64);
+    for (const r of db.prepare('SELECT * FROM audit_log ORDER BY id').all() as Raw[]) {
+      const hash = rowHash(prev, r as never, key);
+      db.prepare('UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?').run(prev, hash, r.id);
+      prev = hash;
+    }
+  }
+  const keys = new Map([[KEY.id, KEY]]);
+
+  it('an intact chain verifies with its key and anchors; another key does not', () => {
+    const { log, anchors } = setup();
+    expect(log.verify({ keys, anchors })).toEqual({ ok: true, rows: 20 });
+    expect(log.verify({ keys: new Map([[OTHER.id, OTHER]]), anchors }).reason).toContain('not available');
+  });
+
+  it('truncation of the last rows is caught by the anchor', () => {
+    const { db, log, anchors } = setup();
+    db.exec('DELETE FROM audit_log WHERE id > 17');
+    const r = log.verify({ keys, anchors });
+    expect(r.ok).toBe(false);
+    expect(r.reason).toContain('the log ends at row 17 (rows were removed from the end)');
+  });
+
+  it('a rewritten row with the hashes recomputed without the key is caught', () => {
+    const { db, log, anchors } = setup();
+    db.exec("UPDATE audit_log SET actor_id = 'UEVIL' WHERE id = 5");
+    rechain(db, undefined);
+    const r = log.verify({ keys, anchors });
+    expect(r).toMatchObject({ ok: false, brokenAt: 1 });
+  });
+
+  it('a rewritten row with the hashes recomputed *with* the key is caught by the anchor', () => {
+    const { db, log, anchors } = setup();
+    db.exec("UPDATE audit_log SET actor_id = 'UEVIL' WHERE id = 5");
+    rechain(db, KEY.key);
+    const r = log.verify({ keys, anchors });
+    expect(r.ok).toBe(false);
+    expect(r.reason).toContain('no longer has the hash anchored');
+  });
+
+  it('a deleted middle row is caught', () => {
+    const { db, log, anchors } = setup();
+    db.exec('DELETE FROM audit_log WHERE id = 9');
+    expect(log.verify({ keys, anchors })).toMatchObject({ ok: false, brokenAt: 10 });
+  });
+
+  it('after a key rotation, each segment verifies with its own key', () => {
+    const db = openDatabase(':memory:');
+    fill(new AuditLog(db, KEY), 5);
+    fill(new AuditLog(db, OTHER), 5);
+    const both = new Map([[KEY.id, KEY], [OTHER.id, OTHER]]);
+    expect(new AuditLog(db, OTHER).verify({ keys: both })).toEqual({ ok: true, rows: 10 });
+    expect(new AuditLog(db, OTHER).verify({ keys: new Map([[OTHER.id, OTHER]]) }).reason).toContain('rows from 1 were signed with key');
+  });
+
+  it('the CLI checks the anchors file beside the database', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'audit-')), 'a.db');
+    const db = openDatabase(path);
+    const log = new AuditLog(db, loadAuditKeys(path).current);
+    fill(log, 10);
+    appendAnchor(anchorsFilePath(path)!, log.head(1));
+    db.exec('DROP TRIGGER audit_no_delete; DELETE FROM audit_log WHERE id = 10;');
+    db.close();
+    const r = spawnSync(process.execPath, ['bin/studio-ops.mjs', 'audit', 'verify', '--db', path], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('rows were removed from the end');
   }, 30_000);
 });
 
