@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       idempotencyWindowSeconds: 600,
       alerts: { channels: undefined, pollSeconds: 60, groupWindowHours: 24, lookbackHours: 48 },
       integrationVClusters: undefined,
+      audit: { channel: undefined, anchorMinutes: 60 },
     });
   });
 
