@@ -56,6 +56,16 @@ export function createSlackApp(cfg: ActiveSlack, logger: Logger): SlackApp {
       customRoutes: [{ path: '/healthz', method: ['GET'], handler: healthz }],
       logger: log,
       unhandledRequestTimeoutMillis: 2900,
+      // An error while Bolt reads a request (before any listener acks) means the request was not one
+      // Slack sends: 400, not 500.
+      processEventErrorHandler: async ({ error, response }) => {
+        log.warn(`request not processed: ${(error as Error).message}`);
+        if (!response.headersSent) {
+          response.writeHead(400);
+          response.end();
+        }
+        return true;
+      },
     });
     const app = new App({ token: cfg.botToken, receiver, clientOptions, logger: log });
     // Our own server: the request guard answers anything that is not a well-formed, fresh, signed,

@@ -50,6 +50,34 @@ function isObjectWithType(v: unknown): boolean {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { type?: unknown }).type === 'string';
 }
 
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): boolean => typeof v === 'string' && v.length > 0 && v.length <= 4000;
+
+/** The interaction types the bot handles, each with the fields Slack always sends. */
+function interactionProblem(p: Record<string, unknown> & { type: string }): string | undefined {
+  if (!isObj(p.user) || !str(p.user.id)) return `${p.type} without a user id`;
+  switch (p.type) {
+    case 'block_actions':
+      if (!Array.isArray(p.actions) || p.actions.length === 0 || p.actions.length > 25) return 'block_actions without actions';
+      if (!p.actions.every((a) => isObj(a) && str(a.action_id) && str(a.type))) return 'an action without action_id or type';
+      return undefined;
+    case 'view_submission':
+    case 'view_closed':
+      if (!isObj(p.view) || !str(p.view.id) || !str(p.view.callback_id)) return `${p.type} without a view id and callback_id`;
+      if (p.type === 'view_submission' && !isObj(p.view.state)) return 'view_submission without a state';
+      return undefined;
+    case 'message_action':
+      if (!str(p.callback_id) || !isObj(p.message) || !isObj(p.channel) || !str(p.channel.id)) return 'message_action without callback_id, message or channel';
+      return undefined;
+    case 'shortcut':
+      return str(p.callback_id) ? undefined : 'shortcut without callback_id';
+    case 'block_suggestion':
+      return str(p.action_id) ? undefined : 'block_suggestion without action_id';
+    default:
+      return `interactions of type ${JSON.stringify(p.type).slice(0, 40)} are not handled`;
+  }
+}
+
 /** Whether the body has a shape Slack sends (nothing is trusted beyond that here). */
 export function bodyProblem(contentType: string, body: string): string | undefined {
   if (contentType.includes('application/json')) {
@@ -72,10 +100,7 @@ export function bodyProblem(contentType: string, body: string): string | undefin
         return 'payload does not parse';
       }
       if (!isObjectWithType(v)) return 'payload is not an object with a type';
-      const p = v as { type: string; user?: unknown; actions?: unknown; view?: unknown };
-      if (p.type === 'block_actions' && (!Array.isArray(p.actions) || typeof (p.user as { id?: unknown } | undefined)?.id !== 'string')) return 'block_actions without actions or user';
-      if ((p.type === 'view_submission' || p.type === 'view_closed') && (typeof p.view !== 'object' || p.view === null)) return `${p.type} without a view`;
-      return undefined;
+      return interactionProblem(v as Record<string, unknown> & { type: string });
     }
     const command = form.get('command');
     if (command !== null) return /^\/\S+$/.test(command) && form.get('user_id') ? undefined : 'a slash command without command or user_id';
