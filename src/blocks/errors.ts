@@ -17,5 +17,8 @@ export function messageForError(e: unknown): Message {
       e.kind === 'auth' ? "Check the bot's Studio credentials (STUDIO_*)." : 'Try again in a moment; if it persists, quote the request id to your Studio admin.',
     );
   }
-  return buildError('That did not work', (e as Error).message ?? String(e));
+  // Errors the bot raises for people (with a message meant for them) keep it; anything else is a
+  // fault of the bot's: say so plainly, without its internals.
+  if (e instanceof Error && e.constructor === Error && e.message) return buildError('That did not work', e.message);
+  return buildError('That did not work', 'The bot could not handle this request (the error is in its log). Nothing was sent to Studio.', 'Try again; if it keeps happening, tell the bot\'s admins what you clicked.');
 }

@@ -52,6 +52,19 @@ describe('malformed but signed requests', () => {
   });
 });
 
+describe('a listener that fails after its ack', () => {
+  it('tells the person what went wrong instead of leaving them without an answer', async () => {
+    const r = b.slack.responseUrl();
+    // A select whose option Slack would always send is missing: the triage listener throws after acking.
+    const payload = { type: 'block_actions', user: { id: USERS.operator }, team: { id: 'T1' }, channel: { id: 'CALERTS' }, response_url: r.url, trigger_id: 't', container: { type: 'message', message_ts: '1.1' }, actions: [{ type: 'static_select', action_id: 'triage_mute', block_id: 'x', action_ts: '1' }] };
+    expect(await raw(`payload=${encodeURIComponent(JSON.stringify(payload))}`, FORM)).toBe(200);
+    const told = visibleText(await b.slack.waitForResponse(r.id));
+    expect(told).toContain('The bot could not handle this request');
+    expect(told).not.toContain('Cannot read properties');
+    await stillServing();
+  });
+});
+
 describe('timestamps and replays', () => {
   const help = () =>
     new URLSearchParams({ team_id: 'T1', channel_id: 'CDATAENG', user_id: USERS.viewer, user_name: 'v', command: '/cz', text: 'help', response_url: b.slack.responseUrl().url, trigger_id: 't' }).toString();
