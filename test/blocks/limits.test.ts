@@ -162,3 +162,20 @@ describe('the checker and the message cap can fail', () => {
     expect(JSON.stringify(parts)).toContain('more below');
   });
 });
+
+describe('escaping and clipping', () => {
+  it('clip never leaves half of a surrogate pair', async () => {
+    const { clip } = await import('../../src/blocks/limits.js');
+    const text = `${'a'.repeat(2998)}😀😀😀`;
+    const out = clip(text, 3000);
+    expect(out.length).toBeLessThanOrEqual(3000);
+    expect(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/.test(out)).toBe(false);
+    expect(out.endsWith('…')).toBe(true);
+  });
+
+  it('the fallback text cannot ping or link: <!channel>, <!here>, <!subteam^…> and <url|x> are escaped', async () => {
+    const { finishMessage, section } = await import('../../src/blocks/kit.js');
+    const m = finishMessage('hi <!channel> <!here> <!subteam^S1> <http://evil.example|x> & password=hunter2', [section('x')]);
+    expect(m.text).toBe('hi &lt;!channel&gt; &lt;!here&gt; &lt;!subteam^S1&gt; &lt;http://evil.example|x&gt; &amp; password=[redacted]');
+  });
+});
