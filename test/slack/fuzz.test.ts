@@ -4,23 +4,15 @@
  * within Block Kit's limits, and nothing a person typed becomes a ping (<!channel>) or a link.
  */
 import { describe, expect, it } from 'vitest';
+import { makeRng } from '../../src/sandbox/sim.js';
 import { SIGNING_SECRET, USERS, sign, useBotHarness } from '../helpers/bot.js';
 
 const b = useBotHarness();
 const SEED = 20261122;
 const WRITES = /reRunTaskInstance|killTaskInstance|createComplementJob|saveDataFileConfiguration|dataFile\/submit|dataFile\/addAndReturnId|dataFolder\/add|adhoc\/execute|deleteFile|dataFolder\/delete|batchDeleteCycleTask|offlineTaskWithDownstream/;
 
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator (the sandbox's mulberry32), so a failure can be replayed. */
+const rng = makeRng;
 
 const HOSTILE = ['<!channel>', '<!here>', '<!subteam^S0EVIL>', '<http://evil.example|click me>', '<mailto:x@evil.example|mail>', '<#C0SECRET>'];
 const WORDS = [
