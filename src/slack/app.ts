@@ -108,9 +108,26 @@ export function createSlackApp(cfg: ActiveSlack, logger: Logger): SlackApp {
       },
     };
   }
-  const receiver = new SocketModeReceiver({ appToken: cfg.appToken, logger: log });
+  // The Socket Mode client opens its connection with apps.connections.open on the same Web API
+  // (SLACK_API_URL: the playground or a test's stand-in can play Slack's part).
+  const receiver = new SocketModeReceiver({ appToken: cfg.appToken, logger: log, installerOptions: { clientOptions } });
   const app = new App({ token: cfg.botToken, receiver, clientOptions, logger: log });
-  const health = createServer((req, res) => (req.url === '/healthz' ? healthz(req, res) : (res.writeHead(404), res.end())));
+  // /healthz follows the socket: 503 while it is down (reconnecting, refreshing).
+  let connected = false;
+  receiver.client.on('connected', () => {
+    connected = true;
+  });
+  for (const ev of ['close', 'disconnected', 'reconnecting', 'disconnecting']) {
+    receiver.client.on(ev, () => {
+      connected = false;
+    });
+  }
+  const health = createServer((req, res) => {
+    if (req.url !== '/healthz') return void (res.writeHead(404), res.end());
+    if (connected) return healthz(req, res);
+    res.writeHead(503, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ ok: false, socket: 'down' }));
+  });
   return {
     app,
     start: async () => {

@@ -36,6 +36,8 @@ export interface FakeSlack {
   groups: Record<string, string[]>;
   /** Answer the next `times` calls of `method` (optionally only in `channel`) with HTTP 429 and Retry-After. */
   rateLimit(method: string, times: number, retryAfterSec: number, channel?: string): void;
+  /** Answer apps.connections.open with this WebSocket URL (Socket Mode). */
+  useSocket(url: () => string): void;
   /** Handle the next `times` calls of `method` at once but answer them `ms` later. */
   delay(method: string, times: number, ms: number): void;
   close(): Promise<void>;
@@ -69,6 +71,7 @@ async function until<T>(fn: () => T | undefined, timeoutMs: number, what: string
 }
 
 export async function startFakeSlack(opts: { now?: () => number } = {}): Promise<FakeSlack> {
+  let socketUrl: (() => string) | undefined;
   const now = opts.now ?? Date.now;
   const limits: { method: string; times: number; retryAfterSec: number; channel?: string }[] = [];
   const delays: { method: string; times: number; ms: number }[] = [];
@@ -120,6 +123,9 @@ export async function startFakeSlack(opts: { now?: () => number } = {}): Promise
       }
       case 'usergroups.users.list':
         return { ok: true, users: groups[String(args.usergroup)] ?? [] };
+      case 'apps.connections.open':
+        // Socket Mode: where the app's WebSocket goes (a test's fake Socket Mode server).
+        return socketUrl ? { ok: true, url: socketUrl() } : { ok: false, error: 'not_allowed_token_type' };
       case 'conversations.open':
         return { ok: true, channel: { id: `D${String(args.users ?? 'X')}` } };
       case 'users.info':
@@ -188,6 +194,9 @@ export async function startFakeSlack(opts: { now?: () => number } = {}): Promise
       until(() => responses.filter((r) => r.id === id)[after]?.body, timeoutMs, `response_url post #${after + 1} to ${id}`),
     waitForCall: (method, after = 0, timeoutMs = 5000) => until(() => calls.filter((c) => c.method === method)[after], timeoutMs, `${method} call #${after + 1}`),
     callsOf: (method) => calls.filter((c) => c.method === method),
+    useSocket: (url) => {
+      socketUrl = url;
+    },
     delay: (method, times, ms) => {
       delays.push({ method, times, ms });
     },
