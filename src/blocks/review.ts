@@ -43,7 +43,7 @@ export function buildCronAnswer(a: CronAnalysis, zones: { label: string; tz: str
     section(`*\`${esc(a.studio)}\`* — Studio's 7-field form${a.inputFields !== 7 ? ` of your ${a.inputFields}-field \`${esc(a.input)}\`` : ''}\n${esc(a.description ?? '')}`),
   ];
   if (a.problems.length) {
-    blocks.push(section(`${a.problems.map((p) => `${p.severity === 'error' ? ':x:' : ':warning:'} ${esc(p.message)}`).join('\n')}${a.nearestValid ? `\n*Nearest valid:* \`${esc(a.nearestValid)}\`` : ''}`));
+    blocks.push(section(`${a.problems.map((p) => `${p.severity === 'error' ? ':x:' : ':warning:'} ${esc(p.message)}`).join('\n')}${a.nearestValid ? `\n*Nearest valid:* \`${esc(a.nearestValid)}\`${a.nearestDescription ? ` — ${esc(a.nearestDescription)}` : ''}` : ''}`));
   } else blocks.push(context(':white_check_mark: Studio accepts it.'));
   for (const z of zones) blocks.push(section(`*Next ${z.times.length} runs — ${esc(z.label)} (${esc(z.tz)})*${a.nearestValid ? ' of the nearest valid expression' : ''}\n${z.times.map((t) => `• ${fmt(t, z.tz)}`).join('\n')}`));
   if (preview.kind === 'agrees') blocks.push(context(`:white_check_mark: Studio's own preview gives the same next ${preview.count} runs.`));

@@ -27,6 +27,8 @@ export interface CronAnalysis {
   /** The closest expression Studio accepts, when the input breaks a restriction. */
   nearestValid: string | undefined;
   description: string | undefined;
+  /** The nearest valid expression in words, when there is one. */
+  nearestDescription?: string;
 }
 
 const DOW_WORDS: Record<string, string> = { 1: 'Monday', 2: 'Tuesday', 3: 'Wednesday', 4: 'Thursday', 5: 'Friday', 6: 'Saturday', 7: 'Sunday', MON: 'Monday', TUE: 'Tuesday', WED: 'Wednesday', THU: 'Thursday', FRI: 'Friday', SAT: 'Saturday', SUN: 'Sunday' };
@@ -50,9 +52,49 @@ export function toStudioCron(input: string): { studio: string; inputFields: numb
     if (dowUsed) return { studio: `0 ${m} ${h} ? ${mon} ${unixDowToStudio(dow)} *`, inputFields: 5 };
     return { studio: `0 ${m} ${h} ${dom === '?' ? '*' : dom} ${mon} ? *`, inputFields: 5 };
   }
-  if (f.length === 6) return { studio: `${f.join(' ')} *`, inputFields: 6 };
-  if (f.length === 7) return { studio: f.join(' '), inputFields: 7 };
+  if (f.length === 6 || f.length === 7) {
+    // Quartz order; a weekday written Unix-style (0 = Sunday) is Studio's 7; the unused day field becomes `?`.
+    const [sec, m, h, dom, mon, dow, year] = f as [string, string, string, string, string, string, string | undefined];
+    const dowUsed = dow !== '*' && dow !== '?';
+    const domUsed = dom !== '*' && dom !== '?';
+    const studioDow = dowUsed ? unixDowToStudio(dow) : dow;
+    const days = dowUsed && !domUsed ? `? ${mon} ${studioDow}` : domUsed && !dowUsed ? `${dom} ${mon} ?` : `${dom} ${mon} ${studioDow}`;
+    return { studio: `${sec} ${m} ${h} ${days} ${year ?? '*'}`, inputFields: f.length };
+  }
   return { error: `a cron has 5 fields (minute hour day month weekday), or Studio's 7 (second minute hour day month weekday year); this has ${f.length}`, inputFields: f.length };
+}
+
+const FIELDS: { name: string; min: number; max: number; names?: string[] }[] = [
+  { name: 'second', min: 0, max: 59 },
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
+  { name: 'day of week', min: 1, max: 7, names: ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] },
+  { name: 'year', min: 1970, max: 2099 },
+];
+
+/** Each field of a 7-field expression that is not a value, range, list or step of its field. */
+export function fieldProblems(studio: string): string[] {
+  const out: string[] = [];
+  studio.split(/\s+/).forEach((raw, i) => {
+    const f = FIELDS[i];
+    if (!f) return;
+    const v = raw.toUpperCase();
+    if (v === '*' || v === '?') return;
+    // Tokens Studio rejects are reported by the restrictions check, not here.
+    const plain = v.replace(/L|W|#\d+|C/g, '');
+    for (const part of plain.split(',')) {
+      const m = /^(\*|[A-Z0-9]+)(?:-([A-Z0-9]+))?(?:\/(\d+))?$/.exec(part);
+      const ok = (x: string | undefined) => x === undefined || x === '*' || x === '' || (/^\d+$/.test(x) ? Number(x) >= f.min && Number(x) <= f.max : (f.names ?? []).includes(x));
+      if (part === '' && plain !== v) continue;
+      if (!m || !ok(m[1]) || !ok(m[2]) || (m[3] !== undefined && Number(m[3]) === 0)) {
+        out.push(`${f.name} \`${raw}\` is not ${f.names ? `${f.min}–${f.max} or ${f.names[0]}–${f.names.at(-1)}` : `${f.min}–${f.max}`}`);
+        return;
+      }
+    }
+  });
+  return out;
 }
 
 function nearestStep(step: number): number {
@@ -133,23 +175,36 @@ export function describeStudioCron(studio: string): string {
   else when = `at minute ${min} of hour ${hour}`;
   if (sec !== '0' && sec !== '*') when += ` (second ${sec})`;
   let days = 'every day';
-  if (dow !== '?' && dow !== '*') days = `on ${listWords(dow.toUpperCase(), (d) => DOW_WORDS[d] ?? d)}`;
+  const nth = /^(\w+)#(\d)$/.exec(dow);
+  const lastDow = /^(\w+)L$/i.exec(dow);
+  if (nth) days = `on the ${['', 'first', 'second', 'third', 'fourth', 'fifth'][Number(nth[2])] ?? `${nth[2]}th`} ${DOW_WORDS[nth[1]!.toUpperCase()] ?? nth[1]} of the month`;
+  else if (lastDow) days = `on the last ${DOW_WORDS[lastDow[1]!.toUpperCase()] ?? lastDow[1]} of the month`;
+  else if (dow !== '?' && dow !== '*') days = `on ${listWords(dow.toUpperCase(), (d) => DOW_WORDS[d] ?? d)}`;
+  else if (/^L$/i.test(dom)) days = 'on the last day of the month';
+  else if (/^L-(\d+)$/i.test(dom)) days = `${/^L-(\d+)$/i.exec(dom)![1]} days before the last day of the month`;
+  else if (/^\d+W$/i.test(dom)) days = `on the weekday nearest day ${dom.slice(0, -1)} of the month`;
   else if (dom !== '?' && dom !== '*') days = `on day ${dom} of the month`;
   const months = mon === '*' ? '' : ` in ${listWords(mon, (m) => (/^\d+$/.test(m) ? (MONTHS[Number(m) - 1] ?? m) : m))}`;
   return `${when[0]!.toUpperCase()}${when.slice(1)}, ${days}${months}`;
 }
 
+const EXAMPLE = 'e.g. `30 2 * * *` (daily 02:30) or `0 30 2 * * ? *`';
+
 export function analyseCron(input: string): CronAnalysis {
   const converted = toStudioCron(input);
   if ('error' in converted) {
-    return { input, inputFields: converted.inputFields, studio: undefined, problems: [{ code: 'fields', severity: 'error', message: converted.error }], nearestValid: undefined, description: undefined };
+    return { input, inputFields: converted.inputFields, studio: undefined, problems: [{ code: 'fields', severity: 'error', message: `${converted.error} (${EXAMPLE})` }], nearestValid: undefined, description: undefined };
+  }
+  // Values out of range are named field by field, never with a parser's words.
+  const bad = fieldProblems(converted.studio);
+  if (bad.length > 0) {
+    return { input, inputFields: converted.inputFields, studio: undefined, problems: [{ code: 'syntax', severity: 'error', message: `${bad.join('; ')} (${EXAMPLE})` }], nearestValid: undefined, description: undefined };
   }
   const { problems, nearest } = checkStudioCron(converted.studio);
-  // The nearest valid expression must itself parse.
   try {
     nextStudioFireTimes(nearest, 0, 1);
-  } catch (e) {
-    return { input, inputFields: converted.inputFields, studio: converted.studio, problems: [...problems, { code: 'syntax', severity: 'error', message: (e as Error).message.replace(/^Invalid cron "[^"]*": /, '') }], nearestValid: undefined, description: undefined };
+  } catch {
+    return { input, inputFields: converted.inputFields, studio: undefined, problems: [...problems, { code: 'syntax', severity: 'error', message: `this is not an expression Studio can read (${EXAMPLE})` }], nearestValid: undefined, description: undefined };
   }
   return {
     input,
@@ -157,13 +212,19 @@ export function analyseCron(input: string): CronAnalysis {
     studio: converted.studio,
     problems,
     nearestValid: problems.length ? nearest : undefined,
-    description: describeStudioCron(problems.length ? nearest : converted.studio),
+    // The words describe what was typed; the nearest valid expression has its own.
+    description: describeStudioCron(converted.studio),
+    nearestDescription: problems.length ? describeStudioCron(nearest) : undefined,
   };
 }
 
 /** Next fire times of what Studio would run (the nearest valid expression when the input breaks a rule). */
 export function nextRuns(a: CronAnalysis, after: number, count: number, tz: string): number[] {
   const expr = a.nearestValid ?? a.studio;
-  return expr ? nextStudioFireTimes(expr, after, count, tz) : [];
+  try {
+    return expr ? nextStudioFireTimes(expr, after, count, tz) : [];
+  } catch {
+    return [];
+  }
 }
 

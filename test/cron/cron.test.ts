@@ -83,3 +83,33 @@ describe('next fire times across daylight-saving changes', () => {
     expect(spring.every((t, i) => i === 0 || t > spring[i - 1]!)).toBe(true);
   });
 });
+
+describe('cron words a new user checked (issue 15)', () => {
+  it('describes what was typed, not the nearest valid expression', () => {
+    const a = analyseCron('*/7 * * * *');
+    expect(a.description).toBe('Every 7 minutes, every day');
+    expect(a.nearestValid).toBe('0 */5 0-23 * * ? *');
+    expect(a.nearestDescription).toBe('Every 5 minutes, every day');
+  });
+
+  it('L is the last day of the month, 6L the last Saturday, MON#2 the second Monday', () => {
+    expect(analyseCron('0 0 L * ?').description).toBe('At 00:00, on the last day of the month');
+    expect(analyseCron('0 0 12 ? * 6L').description).toBe('At 12:00, on the last Saturday of the month');
+    expect(analyseCron('0 0 9 ? * MON#2').description).toBe('At 09:00, on the second Monday of the month');
+  });
+
+  it('a 6-field expression with weekday 0 is Sunday', () => {
+    const a = analyseCron('0 30 2 * * 0');
+    expect(a.studio).toBe('0 30 2 ? * 7 *');
+    expect(a.description).toBe('At 02:30, on Sunday');
+    expect(a.problems).toEqual([]);
+  });
+
+  it('values out of range name each bad field with a valid example, never a parser message', () => {
+    const a = analyseCron('61 25 * * *');
+    expect(a.studio).toBeUndefined();
+    expect(a.problems.map((p) => p.message)).toEqual(['minute `61` is not 0–59; hour `25` is not 0–23 (e.g. `30 2 * * *` (daily 02:30) or `0 30 2 * * ? *`)']);
+    expect(nextRuns(a, 0, 3, 'UTC')).toEqual([]);
+    expect(analyseCron('0 0 0 ? * 9').problems[0]!.message).toContain('day of week `9` is not 1–7 or MON–SUN');
+  });
+});
