@@ -46,13 +46,16 @@ function mrkdwn(src){
   parts.forEach((p,i)=>{ if(i%2===1){out+='<pre>'+esc(dec(p))+'</pre>';return}
     const links=[];let t=p.replace(/<([^<>]+)>/g,(m,inner)=>{links.push(inner);return '\u0000'+(links.length-1)+'\u0000'});
     t=esc(dec(t));
-    t=t.replace(/\x60([^\x60]+)\x60/g,'<code>$1</code>').replace(/(^|[\s(>])\*([^*\n]+)\*/g,'$1<b>$2</b>').replace(/(^|[\s(>])_([^_\n]+)_/g,'$1<i>$2</i>').replace(/(^|\s)~([^~\n]+)~/g,'$1<s>$2</s>').replace(/^&gt; ?(.*)$/gm,'<blockquote>$1</blockquote>');
+    const codes=[];t=t.replace(/\x60([^\x60]+)\x60/g,(m,c)=>{codes.push('<code>'+c+'</code>');return '\u0001'+(codes.length-1)+'\u0001'});
+    t=t.replace(/(^|[\s(>])\*([^*\n]+)\*/g,'$1<b>$2</b>').replace(/(^|[\s(>])_([^_\n]+)_/g,'$1<i>$2</i>').replace(/(^|\s)~([^~\n]+)~/g,'$1<s>$2</s>').replace(/^&gt; ?(.*)$/gm,'<blockquote>$1</blockquote>');
     t=t.replace(/\u0000(\d+)\u0000/g,(m,n)=>{const inner=links[+n];
       if(inner.startsWith('@'))return '<span class="mention">'+esc(userName(inner.slice(1).split('|')[0]))+'</span>';
       if(inner.startsWith('#'))return '<span class="mention">'+esc(chanName(inner.slice(1).split('|')[0]))+'</span>';
       if(inner.startsWith('!date^')){const fb=inner.split('|')[1]||'';const ts=+inner.split('^')[1];return esc(ts?new Date(ts*1000).toLocaleString():fb)}
       const [url,label]=inner.split('|');return '<a href="'+esc(url)+'" target="_blank">'+esc(dec(label||url))+'</a>'});
     t=t.replace(/:([a-z0-9_+-]+):/g,(m,n)=>EMOJI[n]||m);
+    // Code is shown as typed: no bold, italics or emoji inside it (a cron's * stays *).
+    t=t.replace(/\u0001(\d+)\u0001/g,(m,n)=>codes[+n]);
     out+=t.replace(/\n/g,'<br>')});
   return out}
 function txt(o){return !o?'':(o.type==='mrkdwn'?mrkdwn(o.text):esc(o.text))}

@@ -50,6 +50,12 @@ describe.skipIf(!hasChromium)('playground in a browser', () => {
     await expect.poll(async () => lastMessage().innerText(), { timeout: 10_000 }).toContain('Runs of 04_transform_ods_to_dwd');
     expect(await lastMessage().innerText()).toContain('Only visible to you');
     await shot('1-slash-command');
+    // Code is shown as typed: a cron's asterisks stay asterisks.
+    await page.fill('#composer', '/cz cron 30 2 * * *');
+    await page.press('#composer', 'Enter');
+    await expect.poll(async () => lastMessage().innerText(), { timeout: 10_000 }).toContain('0 30 2 * * ? *');
+    expect(await lastMessage().innerText()).toContain('of your 5-field 30 2 * * *');
+    await shot('1b-cron');
   }, 30_000);
 
   it('opens an alert card’s thread, reruns as an operator with confirmation, and sees the card resolve', async () => {
