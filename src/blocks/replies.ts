@@ -74,6 +74,22 @@ export function openButton(url: string, text = 'Open in Studio'): Button {
 
 // ---- help and errors ------------------------------------------------------------------------------
 
+/** A task's edit state in words (Studio's numbers stay out of sight). */
+export function editStateWords(code: number | undefined): string {
+  switch (code) {
+    case 10:
+      return 'draft, not saved';
+    case 20:
+      return 'draft, not published';
+    case 80:
+      return 'published, draft changed since';
+    case 100:
+      return 'published';
+    default:
+      return 'edit state unknown';
+  }
+}
+
 export function buildHelp(topic?: string): Message {
   const list: readonly SubcommandHelp[] = topic ? SUBCOMMANDS.filter((s) => s.name === topic) : SUBCOMMANDS;
   const lines = (list.length ? list : SUBCOMMANDS).map((s) => `*\`/cz ${esc(s.usage)}\`* — ${esc(s.description)}\n    e.g. \`${esc(s.example)}\``);
@@ -111,7 +127,7 @@ export function buildTaskList(view: TaskListView, links: LinkBuilder, commandTex
   for (const [folder, tasks] of byFolder) {
     lines.push(`*${esc(folder)}*`);
     for (const t of tasks) {
-      const state = t.taskStatus ? t.taskStatus.label.toLowerCase() : `draft (${t.editState?.code ?? '?'})`;
+      const state = t.taskStatus ? `${t.taskStatus.label.toLowerCase()}${t.editState?.code === 80 ? ', draft changed' : ''}` : `not deployed (${editStateWords(t.editState?.code)})`;
       lines.push(`• ${link(links.taskLink(t.id), t.name)} \`${t.id}\` — ${esc(t.type.label)}, ${state}${t.owner ? `, ${esc(t.owner)}` : ''}`);
     }
   }
@@ -134,7 +150,7 @@ export function buildTaskDetail(v: TaskView, links: LinkBuilder, commandText: st
     header(`Task ${t.name}`),
     fields([
       `*Type*\n${esc(t.type.label)}`,
-      `*Status*\n${esc(status)} · edit state ${esc(t.editState?.label ?? '?')} (${t.editState?.code ?? '?'})`,
+      `*Status*\n${esc(status.toLowerCase())} · ${editStateWords(t.editState?.code)}`,
       `*Folder*\n${esc(t.folderName ?? '—')}`,
       `*Owner*\n${esc(t.owner ?? '—')}`,
       `*VCluster*\n${esc(v.schedule?.vcCode ?? v.config.vcCode ?? '—')}`,

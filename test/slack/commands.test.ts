@@ -70,7 +70,8 @@ describe('read commands', () => {
   it('task shows type, status, owner, Studio cron with next runs, dependencies and the latest run', async () => {
     const { text } = await ask('task 04_transform_ods_to_dwd');
     expect(text).toContain('SQL');
-    expect(text).toContain('ONLINE');
+    expect(text).toContain('online · published');
+    expect(text).not.toMatch(/\(100\)|\(20\)/);
     expect(text).toContain('alice');
     expect(text).toContain('`0 30 2 * * ? *`');
     expect(text).toContain('Next runs: <!date^1795314600'); // 2026-11-22 02:30 UTC
