@@ -85,8 +85,8 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
       return void (await reply(src ? buildTypeMappings(src, s.knowledge) : buildTypeSources(s.knowledge, cmd.source)));
     }
     case 'setup': {
-      const { channelId } = await startWizard(ctx.client, s, ctx.actor.userId);
-      return void (await ctx.respond(ephemeral(buildError('Setup started', `The pipeline wizard is waiting in your DM with me (<#${channelId}>).`))));
+      await startWizard(ctx.client, s, ctx.actor.userId);
+      return void (await ctx.respond(ephemeral(buildError('Setup started', 'The pipeline wizard is waiting in your direct messages with me (Apps → Studio Ops Bot).'))));
     }
     case 'check': {
       const report = await reviewWorkspace(studio, cmd.folder, { isIntegrationVc: await s.vclusters.predicate() });
@@ -120,7 +120,7 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
       if (!s.alerts?.enabled) return void (await reply(buildError('Alerts are not set up', 'No alert channel is configured.', 'Set ALERT_CHANNELS (e.g. *=C0123ALERTS) or alerts.routes in the policy file.')));
       const channel = ctx.actor.channelId && s.alerts.router.channels.includes(ctx.actor.channelId) ? ctx.actor.channelId : undefined;
       const now = s.now();
-      return void (await reply(buildReport(s.alerts.report(channel, now - cmd.days * 86_400_000, now + 1), channel ? `<#${channel}>` : 'all alert channels')));
+      return void (await reply(buildReport(s.alerts.report(channel, now - cmd.days * 86_400_000, now + 1), channel)));
     }
     case 'backfill':
       if (!ctx.triggerId) throw new Error('Slack did not send a trigger id, so the backfill form cannot open; try the command again.');

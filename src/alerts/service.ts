@@ -161,7 +161,7 @@ export class AlertService {
       this.store.setState(key, String(start));
       if (last === 0) continue; // the first week: nothing to report yet
       const r = this.report(channel, start - WEEK, start);
-      this.store.enqueue({ channel, kind: 'post', payload: buildReport(r, `<#${channel}>`), at: now });
+      this.store.enqueue({ channel, kind: 'post', payload: buildReport(r, channel), at: now });
     }
     this.kick();
   }

@@ -13,6 +13,7 @@
  *
  * Card changes are queued in the outbox; the sender delivers them at Slack's pace.
  */
+import { humanDuration } from '../studio/dates.js';
 import type { Diagnoser } from '../knowledge/diagnose.js';
 import type { AlertCard, AlertStore, BlockedRun } from '../store/alerts.js';
 import type { StudioClient } from '../studio/client.js';
@@ -254,8 +255,8 @@ export class AlertWatcher {
       }
       const updated = this.store.updateCard(card.id, { status: 'resolved', resolvedBy: by, resolvedHow: how, resolvedAt: fix.endTime ?? this.opts.now(), resolvedRunId: fix.id });
       this.opts.publish(updated, 'resolved');
-      const minutes = Math.max(1, Math.round(((fix.endTime ?? this.opts.now()) - card.failedAt) / 60_000));
-      this.opts.note(updated, `:white_check_mark: Resolved by ${by} (${how}): run ${fix.id} succeeded, ${minutes} min after the failure.`);
+      const after = humanDuration(Math.max(60_000, (fix.endTime ?? this.opts.now()) - card.failedAt));
+      this.opts.note(updated, `:white_check_mark: Resolved by ${by} (${how}): run ${fix.id} succeeded, ${after} after the failure.`);
       resolved++;
     }
     return resolved;

@@ -1,4 +1,5 @@
 /** Block Kit for triage cards (open and resolved), their thread notes, and the weekly report. */
+import { humanDuration } from '../studio/dates.js';
 import type { StaticSelect } from '@slack/types';
 import type { AlertReport } from '../alerts/report.js';
 import { redact } from '../knowledge/redact.js';
@@ -56,8 +57,8 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
     ]),
   ];
   if (resolved) {
-    const minutes = card.resolvedAt ? Math.max(1, Math.round((card.resolvedAt - card.failedAt) / 60_000)) : undefined;
-    blocks.push(section(`*Resolved* by ${card.resolvedBy ?? '—'} (${esc(card.resolvedHow ?? '—')}): run ${card.resolvedRunId ? link(ctx.links.runLink(card.resolvedRunId), String(card.resolvedRunId)) : '—'} succeeded${minutes ? `, *${minutes} min* after the failure` : ''}.`));
+    const after = card.resolvedAt ? humanDuration(Math.max(60_000, card.resolvedAt - card.failedAt)) : undefined;
+    blocks.push(section(`*Resolved* by ${card.resolvedBy ?? '—'} (${esc(card.resolvedHow ?? '—')}): run ${card.resolvedRunId ? link(ctx.links.runLink(card.resolvedRunId), String(card.resolvedRunId)) : '—'} succeeded${after ? `, *${after}* after the failure` : ''}.`));
   } else {
     const cause = card.causeTitle ? `*Likely cause:* ${esc(card.causeTitle)} \`${esc(card.causeId)}\`\n*First step:* ${esc(card.causeFix ?? '')}` : '*Likely cause:* not in the knowledge table — press *Diagnose* to read the log.';
     blocks.push(section(`${cause}${card.failMsg ? `\n> ${esc(redact(card.failMsg).slice(0, 300))}` : ''}`));
@@ -94,14 +95,15 @@ export function buildThreadNote(text: string): Message {
   return finishMessage(text, [section(text)]);
 }
 
-export function buildReport(r: AlertReport, channelName: string): Message {
-  const hours = (ms: number) => (ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 3_600_000).toFixed(1)} h`);
+/** `channelId`: the alert channel the report is about (a mention in mrkdwn; headers cannot hold one). */
+export function buildReport(r: AlertReport, channelId: string | undefined): Message {
   const blocks: Block[] = [
-    header(`Weekly pipeline report — ${channelName}`),
+    header('Pipeline failures report'),
+    context(channelId ? `For <#${channelId}>` : 'For all alert channels'),
     fields([
       `*Failures*\n${r.failures} (${r.cards} cards)`,
       `*Resolved*\n${r.resolved} of ${r.cards}`,
-      `*Mean time to resolve*\n${r.mttrMs === undefined ? '—' : hours(r.mttrMs)}`,
+      `*Mean time to resolve*\n${r.mttrMs === undefined ? '—' : humanDuration(r.mttrMs)}`,
       `*Blocked downstream runs*\n${r.blocked}`,
     ]),
   ];

@@ -112,7 +112,7 @@ export function buildPlanMessage(
   }
   blocks.push(
     fields(Object.entries(summary).map(([k, val]) => `*${esc(k)}*\n${esc(val)}`)),
-    section(`*Route* ${esc(plan.route.label)} (${esc(plan.route.skill)})\n*Tasks*\n${lines.join('\n')}`),
+    section(`*Route* ${esc(plan.route.label)}\n*Tasks*\n${lines.join('\n')}`),
     section(`*DWS/ADS* as Dynamic Tables (no scheduled task): ${plan.dynamicTables.map((d) => `\`${esc(d.name)}\` refreshing every ${esc(d.refresh.toLowerCase())}`).join(', ')}`),
   );
   const live = (assessment?.tasks ?? []).filter((a) => a.status === 'change' && a.online);
@@ -180,7 +180,7 @@ export function buildResult(o: BuildOutcome, links: LinkBuilder): Message {
         `*Checkpoints*\n${v.missing.length || v.mismatched.length ? `:x: Re-read found ${[...v.missing.map((m) => `missing ${m}`), ...v.mismatched.map((m) => `different ${m}`)].join(', ')}` : ':white_check_mark: Re-read from Studio: every task is there with its schedule and dependencies.'}\n${serious.length ? `:warning: Standards check: ${serious.map((f) => `${f.priority} \`${f.rule}\` ${f.task ?? ''}`).join('; ')}` : `:white_check_mark: Standards check: no P0/P1 findings${all.length ? ` (${all.length} P2 advice)` : ''}.`}`,
       ),
     );
-    blocks.push(context('Next (seed 000 SOP): run the DDL drafts once, in order, and check `SHOW TABLES IN <schema>`; run the sync once and compare row counts; then `REFRESH DYNAMIC TABLE` and `SHOW DYNAMIC TABLE REFRESH HISTORY`.'));
+    blocks.push(context('Next: run the DDL drafts once, in order, and check `SHOW TABLES IN <schema>`; run the sync once and compare row counts; then `REFRESH DYNAMIC TABLE` and `SHOW DYNAMIC TABLE REFRESH HISTORY`.'));
     // The first checkpoint as buttons: each runs the DDL draft once (a temporary run), after a confirmation.
     const ddl = o.plan.tasks.filter((t) => t.role === 'ddl' && r.taskIds[t.name] !== undefined);
     if (ddl.length > 0) {

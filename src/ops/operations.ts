@@ -704,7 +704,7 @@ export class OperationsService {
     const [flat, active] = await Promise.all([
       // Studio's flattened list: every task downstream, at any depth.
       this.d.studio.listDownstream(task.id).catch(() => undefined),
-      this.d.studio.listRuns({ taskId: task.id, statuses: [RUN_STATUS.RUNNING, ...RUN_STATUS_GROUPS.waiting.filter((s) => s !== RUN_STATUS.UPSTREAM_FAILED)], pageSize: 50 }),
+      this.d.studio.listRuns({ taskId: task.id, statuses: [RUN_STATUS.RUNNING, ...RUN_STATUS_GROUPS.waiting], pageSize: 50 }),
     ]);
     const downstream: { taskId: number; name: string }[] = [];
     if (flat) {

@@ -41,7 +41,8 @@ export const RUN_STATUS_GROUPS = {
   success: [RUN_STATUS.SUCCESS],
   failed: [RUN_STATUS.FAILED, RUN_STATUS.UPSTREAM_FAILED],
   running: [RUN_STATUS.RUNNING],
-  waiting: [RUN_STATUS.NOT_STARTED, RUN_STATUS.WAITING_RESOURCE, RUN_STATUS.WAITING_UPSTREAM, RUN_STATUS.UPSTREAM_FAILED],
+  // UPSTREAM_FAILED is over (it will not run): it belongs with the failures, not with what waits.
+  waiting: [RUN_STATUS.NOT_STARTED, RUN_STATUS.WAITING_RESOURCE, RUN_STATUS.WAITING_UPSTREAM],
   paused: [RUN_STATUS.PAUSED],
 } as const satisfies Record<string, readonly number[]>;
 export type RunStatusGroup = keyof typeof RUN_STATUS_GROUPS;

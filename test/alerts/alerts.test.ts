@@ -172,7 +172,7 @@ describe('closing the loop', () => {
     expect(resolved).toMatchObject({ status: 'resolved', resolvedBy: `<@${USERS.operator}>`, resolvedHow: 'rerun from this card', resolvedRunId: card.latestRunId });
     const trail = cardMessages(card.ts!);
     const lastUpdate = [...trail].reverse().find((c) => c.method === 'chat.update')!;
-    expect(visibleText(lastUpdate.args)).toMatch(/Resolved\* by <@UOPS1> \(rerun from this card\): run <[^|]+\|\d+> succeeded, \*\d+ min\* after the failure/);
+    expect(visibleText(lastUpdate.args)).toMatch(/Resolved\* by <@UOPS1> \(rerun from this card\): run <[^|]+\|\d+> succeeded, \*\d+ (?:s|min|h(?: \d+ min)?|d(?: \d+ h)?)\* after the failure/);
     expect(JSON.stringify(lastUpdate.args.blocks)).not.toContain('triage_rerun');
     const thread = trail.filter((c) => c.method === 'chat.postMessage').map((c) => visibleText(c.args));
     expect(thread[0]).toContain('<@UOPS1> is looking at it');
@@ -225,8 +225,11 @@ describe('closing the loop', () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
     const r = await b.command('report --days 7', USERS.viewer, { channel: 'CALERTS' });
-    const text = visibleText(await b.answer(r.responseId));
-    expect(text).toContain('Weekly pipeline report — <#CALERTS>');
+    const msg = await b.answer(r.responseId);
+    const text = visibleText(msg);
+    expect(text).toContain('Pipeline failures report');
+    expect(text).toContain('For <#CALERTS>'); // a channel mention in mrkdwn, not a literal in a plain-text header
+    expect((msg.blocks as { type: string; text?: { text: string } }[]).find((x) => x.type === 'header')!.text!.text).not.toContain('<#');
     expect(text).toContain('Top causes');
     expect(text).toContain('Noisiest tasks');
     expect(text).toMatch(/`ddl_create_tables` — 1 failure\b/);

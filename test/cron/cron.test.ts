@@ -113,3 +113,14 @@ describe('cron words a new user checked (issue 15)', () => {
     expect(analyseCron('0 0 0 ? * 9').problems[0]!.message).toContain('day of week `9` is not 1–7 or MON–SUN');
   });
 });
+
+describe('durations for people', () => {
+  it('says 1 d 21 h, not 2713 min', async () => {
+    const { humanDuration } = await import('../../src/studio/dates.js');
+    expect(humanDuration(2713 * 60_000)).toBe('1 d 21 h');
+    expect(humanDuration(45_000)).toBe('45 s');
+    expect(humanDuration(12 * 60_000)).toBe('12 min');
+    expect(humanDuration(185 * 60_000)).toBe('3 h 5 min');
+    expect(humanDuration(48 * 3_600_000)).toBe('2 d');
+  });
+});

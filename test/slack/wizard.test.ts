@@ -52,7 +52,7 @@ async function typeAnswer(value: string): Promise<{ status: number; body: string
 describe('setup wizard', () => {
   it('runs from /cz setup to a built folder, with Back, validation, a restart, and an idempotent second Confirm', async () => {
     const r = await b.command('setup', USERS.admin);
-    expect(visibleText(await b.answer(r.responseId))).toContain(`The pipeline wizard is waiting in your DM with me (<#${DM}>)`);
+    expect(visibleText(await b.answer(r.responseId))).toContain('The pipeline wizard is waiting in your direct messages with me');
     expect(b.slack.callsOf('conversations.open').at(-1)!.args.users).toBe(USERS.admin);
     let q = await current(posted() - 1);
     expect(q.text).toContain('do you have a requirements document');
