@@ -15,14 +15,14 @@ import {
   buildWhoami,
 } from '../../src/blocks/replies.js';
 import type { Message } from '../../src/blocks/kit.js';
-import { type StudioPreviewCheck, buildCronAnswer, buildReviewReport } from '../../src/blocks/review.js';
+import { buildCronAnswer, buildReviewReport } from '../../src/blocks/review.js';
 import { buildReport } from '../../src/blocks/triage.js';
 import { analyseCron, nextRuns } from '../../src/cron/explain.js';
 import { reviewWorkspace } from '../../src/review/index.js';
 import type { CzCommand } from '../../src/ops/commands.js';
 import { explain, findTypeMappings } from '../../src/ops/diagnosis.js';
 import type { Actor } from '../../src/ops/operations.js';
-import { crossCheckCron, describeDeps, describeRun, describeTask, listTaskRuns, listTasksView, readLogTail } from '../../src/ops/read.js';
+import { checkCronWithStudio, describeDeps, describeRun, describeTask, listTaskRuns, listTasksView, readLogTail } from '../../src/ops/read.js';
 import type { Services } from '../../src/services.js';
 import type { BoltApp } from '../../src/slack/app.js';
 import { startWizard } from '../actions/wizard.js';
@@ -104,16 +104,9 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
         if (userTz && userTz !== studio.timeZone) zones.push({ label: 'your time zone', tz: userTz, times: nextRuns(a, now, 5, studio.timeZone) });
         zones.push({ label: 'workspace', tz: studio.timeZone, times: nextRuns(a, now, 5, studio.timeZone) });
       }
-      // Cross-check with Studio's own preview of the expression it would store.
+      // Cross-checked with Studio's own preview of the expression it would store.
       const expr = a.nearestValid ?? a.studio;
-      const ours = expr ? nextRuns(a, now, 5, studio.timeZone) : [];
-      const differs = expr ? await crossCheckCron(studio, expr, ours).catch(() => undefined) : undefined;
-      const studioSays = expr && !differs ? await studio.previewCron(expr).catch(() => undefined) : undefined;
-      const preview: StudioPreviewCheck = differs
-        ? { kind: 'differs', ...differs }
-        : studioSays && studioSays.length > 0
-          ? { kind: 'agrees', count: Math.min(ours.length, studioSays.length) }
-          : { kind: 'unavailable' };
+      const preview = expr ? await checkCronWithStudio(studio, expr, nextRuns(a, now, 5, studio.timeZone)) : ({ kind: 'unavailable' } as const);
       return void (await reply(buildCronAnswer(a, zones, preview)));
     }
     case 'report': {

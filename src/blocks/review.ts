@@ -1,4 +1,5 @@
 /** Block Kit for the standards review and the cron explainer. */
+import type { StudioPreviewCheck } from '../ops/read.js';
 import type { CronAnalysis } from '../cron/explain.js';
 import type { ReviewReport } from '../review/index.js';
 import type { Priority, ReviewFinding } from '../review/rules.js';
@@ -33,8 +34,6 @@ export function buildReviewReport(r: ReviewReport, links: LinkBuilder): Message 
   return finishMessage(`${title}: ${count('P0')} P0, ${count('P1')} P1, ${count('P2')} P2`, blocks, 'check one folder at a time: /cz check <folder>');
 }
 
-/** How Studio's own preview compares: `agrees`, a disagreement to show, or not known. */
-export type StudioPreviewCheck = { kind: 'agrees'; count: number } | { kind: 'differs'; ours: string[]; studio: string[] } | { kind: 'unavailable' };
 
 export function buildCronAnswer(a: CronAnalysis, zones: { label: string; tz: string; times: number[] }[], preview: StudioPreviewCheck = { kind: 'unavailable' }): Message {
   if (!a.studio) return finishMessage('Not a cron expression', [section(`:warning: \`${esc(a.input)}\`: ${esc(a.problems[0]?.message ?? 'not a cron expression')}`), context('Example: `/cz cron 30 2 * * *` (daily 02:30) or `/cz cron 0 30 2 * * ? *`')]);

@@ -75,15 +75,24 @@ export interface TaskView {
   studioPreviewDiffers: { ours: string[]; studio: string[] } | undefined;
 }
 
-/** Our next fire times against Studio's preview of the same cron; undefined when they agree or Studio cannot say. */
-export async function crossCheckCron(studio: StudioClient, cron: string, ours: number[]): Promise<{ ours: string[]; studio: string[] } | undefined> {
-  if (ours.length === 0) return undefined;
+/** How Studio's own preview of a cron compares with our next fire times. */
+export type StudioPreviewCheck = { kind: 'agrees'; count: number } | { kind: 'differs'; ours: string[]; studio: string[] } | { kind: 'unavailable' };
+
+/** Our next fire times against Studio's preview of the same cron (one call to Studio). */
+export async function checkCronWithStudio(studio: StudioClient, cron: string, ours: number[]): Promise<StudioPreviewCheck> {
+  if (ours.length === 0) return { kind: 'unavailable' };
   const theirs = await studio.previewCron(cron).catch(() => undefined);
-  if (!theirs || theirs.length === 0) return undefined;
+  if (!theirs || theirs.length === 0) return { kind: 'unavailable' };
   const mine = ours.map((t) => formatLocalDateTime(t, studio.timeZone));
   const n = Math.min(mine.length, theirs.length);
   const norm = (x: string) => x.trim().replace('T', ' ').slice(0, 19);
-  return mine.slice(0, n).every((m, i) => norm(theirs[i]!) === m) ? undefined : { ours: mine.slice(0, n), studio: theirs.slice(0, n) };
+  return mine.slice(0, n).every((m, i) => norm(theirs[i]!) === m) ? { kind: 'agrees', count: n } : { kind: 'differs', ours: mine.slice(0, n), studio: theirs.slice(0, n) };
+}
+
+/** Our next fire times against Studio's preview; undefined when they agree or Studio cannot say. */
+export async function crossCheckCron(studio: StudioClient, cron: string, ours: number[]): Promise<{ ours: string[]; studio: string[] } | undefined> {
+  const c = await checkCronWithStudio(studio, cron, ours);
+  return c.kind === 'differs' ? { ours: c.ours, studio: c.studio } : undefined;
 }
 
 /** What the draft changes against what is published: content, parameters, schedule, upstreams, cluster, retries. */
