@@ -52,12 +52,15 @@ async function show(client: Client, w: WizardService, view: WizardView): Promise
   w.setMessage(view.session.id, String(r.ts));
 }
 
-export async function startWizard(client: Client, s: Services, userId: string): Promise<{ channelId: string }> {
+/** Start the wizard in the person's DM, or say why they cannot build (nothing is posted then). */
+export async function startWizard(client: Client, s: Services, userId: string): Promise<{ ok: true } | { ok: false; message: string }> {
+  const may = await s.wizard.mayStart({ userId, source: 'wizard' });
+  if (!may.ok) return may;
   const dm = await client.conversations.open({ users: userId });
   const channelId = String(dm.channel?.id);
-  await client.chat.postMessage({ channel: channelId, text: 'Pipeline setup', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: ":building_construction: *Let's set up a pipeline.* I'll ask a few questions (seed 000's wizard: requirements → technical selection → plan), show you the plan, and build it in Studio when you confirm." } }] });
+  await client.chat.postMessage({ channel: channelId, text: 'Pipeline setup', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: ":building_construction: *Let's set up a pipeline.* I'll ask a few questions (requirements → technical selection → plan), show you the plan, and build it in Studio when you confirm." } }] });
   await show(client, s.wizard, s.wizard.start(userId, channelId));
-  return { channelId };
+  return { ok: true };
 }
 
 export function registerWizard(app: BoltApp, s: Services): void {
@@ -194,13 +197,15 @@ export function registerWizard(app: BoltApp, s: Services): void {
 
   app.action<Click>(WIZARD.start, async ({ ack, body, client }) => {
     await ack();
-    await startWizard(client, s, body.user.id);
+    const r = await startWizard(client, s, body.user.id);
+    if (!r.ok) await client.chat.postEphemeral({ channel: body.user.id, user: body.user.id, text: r.message }).catch(() => undefined);
   });
 
   // "set up a pipeline" in a DM with the bot.
   app.message(/\bset ?up (?:a |the |my )?(?:new )?pipeline\b|搭建.*(?:管道|链路|pipeline)/i, async ({ message, client }) => {
     const m = message as { channel_type?: string; user?: string; bot_id?: string };
     if (m.channel_type !== 'im' || !m.user || m.bot_id) return;
-    await startWizard(client, s, m.user);
+    const r = await startWizard(client, s, m.user);
+    if (!r.ok) await client.chat.postMessage({ channel: (message as { channel: string }).channel, text: r.message });
   });
 }

@@ -85,7 +85,8 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
       return void (await reply(src ? buildTypeMappings(src, s.knowledge) : buildTypeSources(s.knowledge, cmd.source)));
     }
     case 'setup': {
-      await startWizard(ctx.client, s, ctx.actor.userId);
+      const started = await startWizard(ctx.client, s, ctx.actor.userId);
+      if (!started.ok) return void (await ctx.respond(ephemeral(buildError('Setup needs operator rights', started.message))));
       return void (await ctx.respond(ephemeral(buildError('Setup started', 'The pipeline wizard is waiting in your direct messages with me (Apps → Studio Ops Bot).'))));
     }
     case 'check': {

@@ -73,6 +73,22 @@ export class WizardService {
     return buildPlan(s.answers, { typeMappings: this.d.knowledge.typeMappings, syncVc: this.d.vclusters.syncVc(), etlVc: this.d.etlVc });
   }
 
+  /**
+   * Building needs operator rights on the new folder, which is named only later: someone with no
+   * operator grant anywhere is told at the start (and the refusal audited) rather than after every
+   * question. Confirm checks the folder itself, at that moment.
+   */
+  async mayStart(actor: Actor): Promise<{ ok: true } | { ok: false; message: string }> {
+    const g = await this.d.operations.grantsOf(actor);
+    if (g.grants.some((x) => x.role === 'operator' || x.role === 'admin')) return { ok: true };
+    const r = this.d.operations.refuse(actor, 'setup', 'wizard', {}, {
+      kind: 'refused',
+      reason: 'permission',
+      message: 'Setting up a pipeline builds tasks in Studio, which needs *operator* rights on its folder; you are a viewer everywhere. Ask an admin to grant you operator on the folder you want to build.',
+    });
+    return { ok: false, message: r.message };
+  }
+
   start(userId: string, channelId: string): WizardView {
     // Learn the workspace's INTEGRATION cluster while the questions are answered (the plan names it).
     void this.d.vclusters.refresh();

@@ -214,26 +214,33 @@ describe('setup wizard', () => {
     expect(b.sb.store.task(live05.id)!.version).toBe(live05.version + 1);
   }, 30_000);
 
-  it('nobody can click someone else’s wizard, and a viewer cannot build', async () => {
-    const r = await b.command('setup', USERS.viewer);
+  it('nobody can click someone else’s wizard; a viewer is told at the start; Confirm checks the folder itself', async () => {
+    // A viewer everywhere is refused before the first question (audited), and nothing is posted in a DM.
+    const dms = b.slack.callsOf('conversations.open').length;
+    const v = await b.command('setup', USERS.viewer);
+    expect(visibleText(await b.answer(v.responseId))).toContain('needs *operator* rights on its folder; you are a viewer everywhere');
+    expect(b.slack.callsOf('conversations.open').length).toBe(dms);
+    expect(b.bot.services.audit.query({ actorId: USERS.viewer, action: 'setup', limit: 1 })[0]!.outcome).toBe('refused');
+
+    const r = await b.command('setup', USERS.operator);
     await b.answer(r.responseId);
     const q = await current(posted() - 1);
     const el = q.button('wizard_answer_no');
-    const stranger = await b.click(el.action_id, el.value!, USERS.operator, { channel: `D${USERS.viewer}`, ephemeral: false });
+    const stranger = await b.click(el.action_id, el.value!, USERS.viewer, { channel: `D${USERS.operator}`, ephemeral: false });
     expect(visibleText(await b.answer(stranger.responseId))).toContain('belongs to someone else');
-    // The viewer's own, complete wizard: Confirm is refused and audited; nothing is written.
+    // The operator's own, complete wizard for a folder outside their grants: Confirm is refused and audited; nothing is written.
     const w = b.bot.services.wizard;
     const sessionId = JSON.parse(el.value!).s as string;
-    for (const [k, v] of Object.entries({ has_doc: 'no', scenario: 'bi', consumers: 'analysts', freshness: 't1', source: 'internal', domain: 'viewers', layering: 'ods_dwd_dws', schedule: '02' })) {
+    for (const [k, val] of Object.entries({ has_doc: 'no', scenario: 'bi', consumers: 'analysts', freshness: 't1', source: 'internal', domain: 'viewers', layering: 'ods_dwd_dws', schedule: '02' })) {
       const cur = w.get(sessionId)!;
       expect(cur.currentQuestion).toBe(k);
-      w.answer(sessionId, USERS.viewer, k, v);
+      w.answer(sessionId, USERS.operator, k, val);
     }
     const before = writes();
-    const out = await w.confirm(sessionId, { userId: USERS.viewer, source: 'wizard' }, () => undefined);
+    const out = await w.confirm(sessionId, { userId: USERS.operator, source: 'wizard' }, () => undefined);
     expect(out).toMatchObject({ kind: 'refused', message: expect.stringContaining('needs *operator*') });
     expect(writes()).toBe(before);
-    expect(b.bot.services.audit.query({ actorId: USERS.viewer, action: 'setup', limit: 1 })[0]!.outcome).toBe('refused');
+    expect(b.bot.services.audit.query({ actorId: USERS.operator, action: 'setup', limit: 1 })[0]!.outcome).toBe('refused');
   });
 
   it('a pasted requirements document answers the questions it can', async () => {
