@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AuditLog, AuditOutcome, AuditRow, AuditSource } from '../store/audit.js';
-import { type OperationRecord, type OperationStore, idempotencyKey } from '../store/operations.js';
+import { type OperationRecord, type OperationStore, canonicalJson, idempotencyKey } from '../store/operations.js';
 import { type StudioClient, describePrecheck } from '../studio/client.js';
 import { datesBetween, formatDate } from '../studio/dates.js';
 import { RUN_STATUS, RUN_STATUS_GROUPS, RUN_TYPE, isTerminalStatus } from '../studio/enums.js';
@@ -137,6 +137,15 @@ type Params = Record<string, unknown>;
 type SendResult = Omit<OpOutcome, 'kind' | 'op' | 'duplicate' | 'studioRequestId'> & { requestId?: string };
 
 export type OutcomeListener = (op: OperationRecord, outcome: OpOutcome, actor: Actor) => void;
+
+/** The same action with the same parameters on the same target (where it came from aside). */
+function sameIntent(a: OperationRecord, b: OperationRecord): boolean {
+  const what = (o: OperationRecord) => {
+    const { cardId: _c, folder: _f, ...rest } = o.params;
+    return canonicalJson({ action: o.action, target: o.target, params: rest });
+  };
+  return what(a) === what(b);
+}
 
 /** Parameters only the scheduler resolves (not a temporary run): cz-cli's SYSTEM_PARAM_NAMES. */
 const SCHEDULER_PARAMS = new Set(['bizdate', 'sys_biz_day', 'sys_biz_datetime', 'sys_plan_day', 'sys_plan_datetime', 'sys_plan_timestamp']);
@@ -519,7 +528,7 @@ export class OperationsService {
       const l = this.d.ops.lockTarget(op.target, op.id);
       if (l.kind === 'acquired') {
         const holder = waitedOn ? this.d.ops.get(waitedOn) : undefined;
-        return { ok: true, sameDone: holder && holder.action === op.action && holder.status === 'succeeded' ? holder : undefined };
+        return { ok: true, sameDone: holder && holder.status === 'succeeded' && sameIntent(holder, op) ? holder : undefined };
       }
       const holder = this.d.ops.get(l.opId);
       if (!holder || (holder.status !== 'executing' && holder.status !== 'unknown')) {

@@ -101,3 +101,19 @@ describe('5. two operators confirming the same run at once', () => {
     expect(b.bot.services.audit.verify().ok).toBe(true);
   });
 });
+
+describe('one write per target, not one intent per target', () => {
+  it('two people backfilling different dates of one task at once: both are sent, one after the other', async () => {
+    const before = b.requests(BACKFILL).length;
+    b.sb.faults.add({ path: BACKFILL, kind: 'latency', ms: 300, times: 1 });
+    const updates = b.slack.callsOf('views.update').length;
+    await Promise.all([
+      b.submitView(backfillView('05_dqc_check', '2026-11-10', '2026-11-10'), USERS.operator),
+      b.submitView(backfillView('05_dqc_check', '2026-11-12', '2026-11-12'), USERS.admin),
+    ]);
+    await until(() => (b.slack.callsOf('views.update').length >= updates + 2 && b.requests(BACKFILL).length >= before + 2 ? true : undefined));
+    const sent = b.requests(BACKFILL).slice(before).map((e) => (e.body as { dateList: { bizStartDate: number }[] }).dateList[0]!.bizStartDate);
+    expect(sent).toHaveLength(2);
+    expect(new Set(sent).size).toBe(2);
+  });
+});
