@@ -55,10 +55,16 @@ export function loadAuditKeys(databasePath: string, env: { AUDIT_KEY?: string; A
   if (env.AUDIT_KEY?.trim()) current = keyFromHex(env.AUDIT_KEY);
   else if (file && existsSync(file)) current = keyFromHex(readFileSync(file, 'utf8'));
   else {
-    const hex = randomBytes(32).toString('hex');
+    let hex = randomBytes(32).toString('hex');
     if (file) {
-      writeFileSync(file, `${hex}\n`, { mode: 0o600, flag: 'wx' });
-      chmodSync(file, 0o600);
+      try {
+        writeFileSync(file, `${hex}\n`, { mode: 0o600, flag: 'wx' });
+        chmodSync(file, 0o600);
+      } catch (e) {
+        // Another process created it first: use that one.
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        hex = readFileSync(file, 'utf8');
+      }
     }
     current = keyFromHex(hex);
   }
