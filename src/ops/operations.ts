@@ -16,7 +16,7 @@ import type { AuditLog, AuditOutcome, AuditRow, AuditSource } from '../store/aud
 import { type OperationRecord, type OperationStore, canonicalJson, idempotencyKey } from '../store/operations.js';
 import { type StudioClient, describePrecheck } from '../studio/client.js';
 import { datesBetween, formatDate } from '../studio/dates.js';
-import { RUN_STATUS, RUN_STATUS_GROUPS, RUN_TYPE, isTerminalStatus } from '../studio/enums.js';
+import { RUN_STATUS, RUN_STATUS_GROUPS, RUN_TYPE, SYSTEM_PARAM_NAMES, isTerminalStatus } from '../studio/enums.js';
 import { StudioError, TaskLookupError } from '../studio/errors.js';
 import type { Run, TaskRelationNode, TaskSummary } from '../studio/models.js';
 import type { AutoFix } from '../review/rules.js';
@@ -147,8 +147,8 @@ function sameIntent(a: OperationRecord, b: OperationRecord): boolean {
   return what(a) === what(b);
 }
 
-/** Parameters only the scheduler resolves (not a temporary run): cz-cli's SYSTEM_PARAM_NAMES. */
-const SCHEDULER_PARAMS = new Set(['bizdate', 'sys_biz_day', 'sys_biz_datetime', 'sys_plan_day', 'sys_plan_datetime', 'sys_plan_timestamp']);
+/** Parameters only the scheduler resolves (business and plan dates; not in a temporary run). */
+const SCHEDULER_PARAMS = new Set([...SYSTEM_PARAM_NAMES].filter((k) => !k.startsWith('sys_task_')));
 
 export class OperationsService {
   private readonly listeners: OutcomeListener[] = [];

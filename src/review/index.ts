@@ -17,14 +17,7 @@ export interface ReviewReport {
 
 const PRIORITY_ORDER: Record<Priority, number> = { P0: 0, P1: 1, P2: 2 };
 
-/** INTEGRATION VClusters: the configured names, else names that say so (sync, integration). */
-export function integrationVcPredicate(configured: string[] | undefined): ReviewOptions['isIntegrationVc'] {
-  if (configured && configured.length) {
-    const set = new Set(configured.map((s) => s.toLowerCase()));
-    return (name) => set.has(name.toLowerCase());
-  }
-  return (name) => /sync|integration/i.test(name);
-}
+export { integrationVcPredicate } from '../studio/vclusters.js';
 
 export async function reviewWorkspace(studio: StudioClient, folderName: string | undefined, opts: ReviewOptions): Promise<ReviewReport> {
   const folders = await studio.listAllFolders();

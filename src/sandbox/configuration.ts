@@ -9,6 +9,7 @@
  * Field names are the ones cz-cli writes (`SaveTaskConfigParams`) and reads
  * (`getFileConfigurationDetail`). Defaults are our assumption (Studio publishes none).
  */
+import { SYSTEM_PARAM_NAMES } from '../studio/enums.js';
 import { SandboxBusinessError } from './errors.js';
 import type { TaskRow } from './store.js';
 
@@ -78,19 +79,6 @@ export interface StoredParam {
   ignore: boolean;
   ref: number;
 }
-
-/** Names Studio resolves itself (cz-cli's SYSTEM_PARAM_NAMES). */
-export const SYSTEM_PARAMS = new Set([
-  'bizdate',
-  'sys_biz_day',
-  'sys_biz_datetime',
-  'sys_plan_day',
-  'sys_plan_datetime',
-  'sys_plan_timestamp',
-  'sys_task_id',
-  'sys_task_name',
-  'sys_task_owner',
-]);
 
 /** The configuration of a task: columns the scheduler uses, then everything else that was saved. */
 export function storedConfiguration(task: TaskRow): StoredConfiguration {
@@ -171,7 +159,7 @@ export function undefinedParams(content: string, params: StoredParam[], workspac
   const seen = new Set<string>();
   for (const m of content.matchAll(/\$\{\s*([A-Za-z_][\w.]*)\s*\}/g)) {
     const key = m[1]!;
-    if (seen.has(key) || SYSTEM_PARAMS.has(key) || workspaceParams.has(key)) continue;
+    if (seen.has(key) || SYSTEM_PARAM_NAMES.has(key) || workspaceParams.has(key)) continue;
     seen.add(key);
     const p = defined.get(key);
     if (!p) out.push({ paramKey: key, reason: 'not defined in the task parameters or the workspace parameters' });

@@ -195,3 +195,16 @@ export const DATA_SOURCE_TYPE: Record<number, string> = {
   48: 'PolarDB PostgreSQL',
 };
 export const dataSourceType = labeller(DATA_SOURCE_TYPE);
+
+/** Parameters Studio resolves itself (cz-cli's SYSTEM_PARAM_NAMES). */
+export const SYSTEM_PARAM_NAMES: ReadonlySet<string> = new Set([
+  'bizdate',
+  'sys_biz_day',
+  'sys_biz_datetime',
+  'sys_plan_day',
+  'sys_plan_datetime',
+  'sys_plan_timestamp',
+  'sys_task_id',
+  'sys_task_name',
+  'sys_task_owner',
+]);

@@ -8,6 +8,15 @@ import type { VCluster } from './models.js';
 
 const INTEGRATION_TYPES = new Set(['INTEGRATION', 'SYNC']);
 
+/** Without Studio's list: the configured names, else names that say so (sync, integration). */
+export function integrationVcPredicate(configured: string[] | undefined): (name: string) => boolean {
+  if (configured && configured.length) {
+    const set = new Set(configured.map((s) => s.toLowerCase()));
+    return (name) => set.has(name.toLowerCase());
+  }
+  return (name) => /sync|integration/i.test(name);
+}
+
 export class VClusterDirectory {
   private list: VCluster[] | undefined;
   private loadedAt = 0;
@@ -43,9 +52,8 @@ export class VClusterDirectory {
   }
 
   isIntegration(name: string): boolean {
-    if (this.configured?.length) return this.configured.some((c) => c.toLowerCase() === name.toLowerCase());
-    if (this.list) return this.list.some((v) => v.name.toLowerCase() === name.toLowerCase() && INTEGRATION_TYPES.has(v.type));
-    return /sync|integration/i.test(name);
+    if (!this.configured?.length && this.list) return this.list.some((v) => v.name.toLowerCase() === name.toLowerCase() && INTEGRATION_TYPES.has(v.type));
+    return integrationVcPredicate(this.configured)(name);
   }
 
   /** The INTEGRATION cluster a new sync task should use. */

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkMessage, checkView } from '../../src/blocks/limits.js';
+import { until } from './wait.js';
 
 export interface ApiCall {
   method: string;
@@ -60,15 +61,6 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   return out;
 }
 
-async function until<T>(fn: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 export async function startFakeSlack(opts: { now?: () => number } = {}): Promise<FakeSlack> {
   let socketUrl: (() => string) | undefined;

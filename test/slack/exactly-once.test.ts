@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { RUN_TYPE } from '../../src/studio/enums.js';
 import { USERS, backfillSubmission, useBotHarness } from '../helpers/bot.js';
 import { visibleText } from '../helpers/fake-slack.js';
+import { until } from '../helpers/wait.js';
 
 const b = useBotHarness();
 const RERUN = '/ide-admin/v1/taskInst/reRunTaskInstance';
@@ -16,15 +17,6 @@ const BACKFILL = '/ide-admin/v1/complementTask/createComplementJob';
 type Blocks = { type: string; elements?: { action_id: string; value: string }[] }[];
 const confirmValue = (msg: Record<string, unknown>) => (msg.blocks as Blocks).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'op_confirm')!.value;
 const failedRun = (task: string) => (b.sb.store.db.prepare('SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = ? AND r.status = 3 ORDER BY r.id DESC LIMIT 1').get(task) as { id: number }).id;
-async function until<T>(f: () => T | undefined, ms = 8_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 const lastOutcome = (opId: string) => b.bot.services.audit.byOp(opId).at(-1)!.outcome;
 
 const backfillView = (task: string, from: string, to: string) =>

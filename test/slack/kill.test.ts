@@ -17,6 +17,7 @@ import { type RunningSandbox, startSandbox } from '../../src/sandbox/server.js';
 import { systemClock } from '../../src/sandbox/sim.js';
 import { POLICY, SIGNING_SECRET, USERS, signedSlackClient } from '../helpers/bot.js';
 import { type FakeSlack, startFakeSlack, visibleText } from '../helpers/fake-slack.js';
+import { until } from '../helpers/wait.js';
 
 const RERUN = '/ide-admin/v1/taskInst/reRunTaskInstance';
 const DETAIL = '/ide-admin/v1/taskInst/getDetail';
@@ -64,15 +65,6 @@ function kill(): Promise<void> {
   });
 }
 
-async function until<T>(f: () => T | undefined | false, ms = 10_000, what = String(f)): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what.slice(0, 300)}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const slackClient = () => signedSlackClient(() => `http://127.0.0.1:${port}`, slack);
 type Blocks = { elements?: { action_id: string; value: string }[] }[];
