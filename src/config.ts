@@ -37,6 +37,8 @@ export interface AppConfig {
   integrationVClusters: string[] | undefined;
   /** The audit chain: where its head is anchored besides the anchors file and the log, and how often. */
   audit?: AuditConfig;
+  /** With no Slack tokens: how the bot talks to the playground (Socket Mode, as the manifest installs it, unless PLAYGROUND_SLACK_MODE=http). */
+  playgroundSlackMode?: 'socket' | 'http';
 }
 
 export interface AuditConfig {
@@ -226,6 +228,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
   const integrationVClusters = blank(env.INTEGRATION_VCLUSTERS) ? undefined : env.INTEGRATION_VCLUSTERS!.split(',').map((s) => s.trim()).filter(Boolean);
 
+  const pgMode = (env.PLAYGROUND_SLACK_MODE ?? '').trim().toLowerCase() || 'socket';
+  if (pgMode !== 'socket' && pgMode !== 'http') complain('PLAYGROUND_SLACK_MODE', `is ${JSON.stringify(env.PLAYGROUND_SLACK_MODE)}; use socket (the default) or http`);
+  const playgroundSlackMode = pgMode === 'http' ? 'http' : 'socket';
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { studio, databasePath, logLevel, studioTimeoutMs, sandboxPort, sandboxDbPath, slack, policyFile, runWatchSeconds, idempotencyWindowSeconds, alerts, integrationVClusters, audit };
+  return { studio, databasePath, logLevel, studioTimeoutMs, sandboxPort, sandboxDbPath, slack, policyFile, runWatchSeconds, idempotencyWindowSeconds, alerts, integrationVClusters, audit, playgroundSlackMode };
 }

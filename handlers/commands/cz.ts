@@ -2,6 +2,7 @@
 import type { BoltApp } from '../../src/slack/app.js';
 import { messageForError } from '../../src/blocks/errors.js';
 import { buildUsageError } from '../../src/blocks/replies.js';
+import { unescapeSlack } from '../../src/blocks/kit.js';
 import { parseCzCommand } from '../../src/ops/commands.js';
 import type { Services } from '../../src/services.js';
 import { actorFromCommand, ephemeral } from '../context.js';
@@ -12,7 +13,9 @@ const OPERATIONS = new Set(['rerun', 'stop', 'backfill']);
 export function registerCzCommand(app: BoltApp, s: Services): void {
   app.command('/cz', async ({ command, ack, respond, client }) => {
     await ack();
-    const parsed = parseCzCommand(command.text ?? '');
+    // Slack escapes &, < and > in what people type; the commands work on what they typed.
+    command.text = unescapeSlack(command.text ?? '');
+    const parsed = parseCzCommand(command.text);
     const actor = actorFromCommand(command);
     if (!parsed.ok) {
       // Malformed operations are refusals too, and refusals of operations are audited.

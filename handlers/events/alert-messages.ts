@@ -2,6 +2,7 @@
  * Alerts from other tools: a message in an alert channel that names a Studio run (link or id) or
  * carries a known error gets a thread reply with the diagnosis and the triage buttons.
  */
+import { unescapeSlack } from '../../src/blocks/kit.js';
 import { buildDiagnosis } from '../../src/blocks/diagnosis.js';
 import { actions } from '../../src/blocks/kit.js';
 import { runButtons } from '../../src/blocks/replies.js';
@@ -18,7 +19,7 @@ export function registerAlertMessages(app: BoltApp, s: Services): void {
     if (m.thread_ts && m.thread_ts !== m.ts) return; // replies in threads are conversations, not alerts
     if (m.subtype && m.subtype !== 'bot_message') return;
     if (m.bot_id && m.bot_id === context.botId) return; // our own cards
-    const text = [m.text ?? '', ...(m.attachments ?? []).map((a) => `${a.fallback ?? ''}\n${a.text ?? ''}`)].join('\n');
+    const text = unescapeSlack([m.text ?? '', ...(m.attachments ?? []).map((a) => `${a.fallback ?? ''}\n${a.text ?? ''}`)].join('\n'));
     const runId = findRunReference(text);
     if (runId !== undefined) {
       try {

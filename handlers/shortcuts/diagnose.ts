@@ -3,6 +3,7 @@
  * a pasted log). A Studio run link or id in it → that run's log is diagnosed; otherwise the text.
  * The answer goes in the message's thread; where the bot cannot post, to the person alone.
  */
+import { unescapeSlack } from '../../src/blocks/kit.js';
 import type { MessageShortcut } from '@slack/bolt';
 import { buildDiagnosis } from '../../src/blocks/diagnosis.js';
 import { messageForError } from '../../src/blocks/errors.js';
@@ -23,7 +24,7 @@ function messageText(m: MessageShortcut['message']): string {
   };
   walk((m as { blocks?: unknown }).blocks);
   walk((m as { attachments?: unknown }).attachments);
-  return parts.join('\n');
+  return unescapeSlack(parts.join('\n'));
 }
 
 export function registerDiagnoseShortcut(app: BoltApp, s: Services): void {

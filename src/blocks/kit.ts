@@ -26,6 +26,11 @@ export function esc(text: string | number | undefined | null): string {
   return String(text ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** Text as Slack delivers it (slash command text, message text: `&`, `<`, `>` escaped) back to what was typed. */
+export function unescapeSlack(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
 export function link(url: string, label: string): string {
   return `<${url}|${esc(label).replace(/\|/g, '¦')}>`;
 }

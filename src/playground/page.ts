@@ -19,6 +19,8 @@ button.b{border:1px solid #bbb;background:#fff;border-radius:4px;padding:3px 10p
 button.primary{background:#007a5a;color:#fff;border-color:#007a5a} button.danger{background:#e01e5a;color:#fff;border-color:#e01e5a}
 code{background:#f3f3f3;border:1px solid #e5e5e5;border-radius:3px;padding:0 3px;font-size:12px;color:#c7254e} pre{background:#f8f8f8;border:1px solid #e5e5e5;padding:8px;white-space:pre-wrap;font-size:12px;max-height:360px;overflow:auto}
 blockquote{margin:2px 0;padding-left:8px;border-left:3px solid #ddd}
+.conn{font-size:12px;opacity:.85} .more{float:right;visibility:hidden;cursor:pointer;border:1px solid #ddd;border-radius:4px;padding:0 6px;background:#fff;color:#555} .msg:hover .more{visibility:visible}
+#menu{position:fixed;display:none;background:#fff;border:1px solid #ccc;border-radius:6px;box-shadow:0 4px 12px rgba(0,0,0,.2);padding:4px 0;z-index:5} #menu a{display:block;padding:6px 14px;cursor:pointer;color:#1d1c1d} #menu a:hover{background:#1164a3;color:#fff} #menu .h{padding:4px 14px;font-size:11px;color:#777}
 .thread-link{color:#1264a3;cursor:pointer;font-size:12px} .unknown{border:1px dashed #e01e5a;color:#e01e5a;padding:4px;font-size:12px}
 .mention{background:#e8f5fa;color:#1264a3;border-radius:3px;padding:0 2px}
 #overlay{position:fixed;inset:0;background:rgba(0,0,0,.45);display:none;align-items:center;justify-content:center} #overlay.open{display:flex}
@@ -28,14 +30,14 @@ blockquote{margin:2px 0;padding-left:8px;border-left:3px solid #ddd}
 .err{color:#e01e5a;font-size:12px} .hint{color:#777;font-size:12px}
 #confirm{position:fixed;inset:0;background:rgba(0,0,0,.45);display:none;align-items:center;justify-content:center} #confirm.open{display:flex} #confirm div.box{background:#fff;border-radius:8px;padding:16px;width:380px}
 </style></head><body>
-<header><b>Studio Ops Bot — playground</b><span>You are</span><select id="user"></select><span id="role"></span></header>
+<header><b>Studio Ops Bot — playground</b><span>You are</span><select id="user"></select><span id="role"></span><span id="conn" class="conn"></span><span id="keep" class="conn"></span></header>
 <div id="app"><nav id="nav"></nav><main><div id="title"></div><div id="messages"></div><input id="composer" placeholder="Message, or a command such as /cz help" autocomplete="off"></main>
 <aside id="aside"><div class="bar"><span>Thread</span><a class="thread-link" id="close-thread">close</a></div><div id="thread"></div><input id="thread-composer" placeholder="Reply…" style="margin:8px;padding:8px"></aside></div>
-<div id="overlay"><div id="modal"></div></div>
+<div id="overlay"><div id="modal"></div></div><div id="menu"></div>
 <div id="confirm"><div class="box"><div id="confirm-title" style="font-weight:800"></div><div id="confirm-text" style="margin:8px 0"></div><div style="text-align:right"><button class="b" id="confirm-deny"></button><button class="b primary" id="confirm-ok"></button></div></div></div>
 <script>
 const $=(s)=>document.querySelector(s);
-let S=null, user=localStorage.getItem('pg-user')||'U0OPS', channel='C0DATAENG', thread=null, modalKey='', modalErrors={};
+let S=null, user=localStorage.getItem('pg-user')||'U0OPS', channel=null, thread=null, modalKey='', modalErrors={};
 const esc=(t)=>String(t??'').replace(/&/g,'&amp;').replace(/</g,'&lt;').replace(/>/g,'&gt;').replace(/"/g,'&quot;').replace(/'/g,'&#39;');
 const dec=(t)=>String(t??'').replace(/&lt;/g,'<').replace(/&gt;/g,'>').replace(/&amp;/g,'&');
 function userName(id){const u=S&&S.users.find(x=>x.id===id);return u?'@'+u.name:'@'+id}
@@ -51,6 +53,8 @@ function mrkdwn(src){
     t=t.replace(/\u0000(\d+)\u0000/g,(m,n)=>{const inner=links[+n];
       if(inner.startsWith('@'))return '<span class="mention">'+esc(userName(inner.slice(1).split('|')[0]))+'</span>';
       if(inner.startsWith('#'))return '<span class="mention">'+esc(chanName(inner.slice(1).split('|')[0]))+'</span>';
+      if(/^!(here|channel|everyone)\b/.test(inner))return '<span class="mention">@'+esc(inner.slice(1).split('|')[0])+'</span>';
+      if(inner.startsWith('!subteam^'))return '<span class="mention">'+esc(inner.split('|')[1]||'@group')+'</span>';
       if(inner.startsWith('!date^')){const fb=inner.split('|')[1]||'';const ts=+inner.split('^')[1];return esc(ts?new Date(ts*1000).toLocaleString():fb)}
       const [url,label]=inner.split('|');return '<a href="'+esc(url)+'" target="_blank">'+esc(dec(label||url))+'</a>'});
     t=t.replace(/:([a-z0-9_+-]+):/g,(m,n)=>EMOJI[n]||m);
@@ -84,10 +88,13 @@ function blocks(bs,ctx){ return (bs||[]).map(b=>{const bid=b.block_id||'';
     case 'input': return '<div class="blk input"><label>'+txt(b.label)+(b.optional?' <span class="hint">(optional)</span>':'')+'</label>'+inputEl(b)+(b.hint?'<div class="hint">'+txt(b.hint)+'</div>':'')+(modalErrors[b.block_id]?'<div class="err">'+esc(modalErrors[b.block_id])+'</div>':'')+'</div>';
     case 'image': return '<div class="blk"><img src="'+esc(b.image_url)+'" alt="'+esc(b.alt_text)+'" style="max-width:100%"></div>';
     default: return '<div class="blk unknown">Unsupported block: '+esc(b.type)+'</div>'}}).join('')}
-function message(m,inThread){const mine=m.user==='U0BOT'?'Studio Ops Bot':(S.users.find(u=>u.id===m.user)||{name:m.user}).name;
+function message(m,inThread){const mine=m.user==='U0BOT'?'Studio Ops Bot':m.user==='USLACKBOT'?'Slackbot':(S.users.find(u=>u.id===m.user)||{name:m.user}).name;
   const ctx=JSON.stringify({channel:m.channel,ts:m.ts});
-  return '<div class="msg'+(m.ephemeralFor?' eph':'')+'" data-ts="'+esc(m.ts)+'"><div class="who">'+esc(mine)+'<small>'+new Date(+m.ts.split('.')[0]*1000).toLocaleTimeString()+(m.edited?' (edited)':'')+'</small>'+(m.ephemeralFor?' <span class="eph-tag">Only visible to you</span>':'')+'</div>'+(m.blocks&&m.blocks.length?blocks(m.blocks,ctx):'<div>'+mrkdwn(m.text)+'</div>')+(!inThread&&m.replies&&m.replies.length?'<div class="thread-link" data-thread="'+esc(m.ts)+'">'+m.replies.length+' repl'+(m.replies.length>1?'ies':'y')+'</div>':'')+'</div>'}
+  return '<div class="msg'+(m.ephemeralFor?' eph':'')+'" data-ts="'+esc(m.ts)+'"><div class="who">'+(!m.ephemeralFor&&S.shortcuts&&S.shortcuts.length?'<span class="more" title="More actions" data-more=\''+esc(ctx)+'\'>⋯</span>':'')+esc(mine)+'<small>'+new Date(+m.ts.split('.')[0]*1000).toLocaleTimeString()+(m.edited?' (edited)':'')+'</small>'+(m.ephemeralFor?' <span class="eph-tag">Only visible to you</span>':'')+'</div>'+(m.blocks&&m.blocks.length?blocks(m.blocks,ctx):'<div>'+mrkdwn(m.text)+'</div>')+(!inThread&&m.replies&&m.replies.length?'<div class="thread-link" data-thread="'+esc(m.ts)+'">'+m.replies.length+' repl'+(m.replies.length>1?'ies':'y')+'</div>':'')+'</div>'}
 function render(){ if(!S)return;
+  if(channel===null){const alerts=S.channels.find(c=>c.name==='data-alerts'); channel=alerts&&alerts.messages.length?alerts.id:(S.channels.find(c=>c.name==='data-eng')||S.channels[0]).id}
+  const k=S.connection||{}; $('#conn').textContent=k.mode==='socket'?'Bot: Socket Mode · '+(k.connected?'connected':'reconnecting…'):'Bot: HTTP mode';
+  $('#keep').textContent=S.persistence&&S.persistence.kept?'Messages and the bot’s state are kept across restarts (delete the data folder to start fresh)':'Nothing is kept: a restart starts fresh (in-memory database)';
   $('#user').innerHTML=S.users.map(u=>'<option value="'+u.id+'"'+(u.id===user?' selected':'')+'>'+esc(u.name)+' ('+u.role+')</option>').join(''); $('#role').textContent=S.me?S.me.role:'';
   $('#nav').innerHTML='<div class="h">Channels</div>'+S.channels.filter(c=>!c.dm).map(c=>'<a data-channel="'+c.id+'" class="'+(c.id===channel?'on':'')+'"># '+esc(c.name)+'</a>').join('')+'<div class="h">Direct messages</div>'+S.channels.filter(c=>c.dm).map(c=>'<a data-channel="'+c.id+'" class="'+(c.id===channel?'on':'')+'">'+esc(c.name)+'</a>').join('')+'<div class="h">App</div><a data-channel="HOME" class="'+(channel==='HOME'?'on':'')+'">Home</a>';
   if(channel==='HOME'){ $('#title').textContent='Studio Ops Bot — Home'; $('#messages').innerHTML=S.home?blocks(S.home.blocks,JSON.stringify({home:true})):'<div class="ctx">Loading the Home tab…</div>'; $('#composer').style.display='none'}
@@ -108,7 +115,11 @@ async function refresh(){const r=await fetch('/ui/state?user='+user);S=await r.j
 async function act(action,ctx){const c=JSON.parse(ctx); if(c.view)return post('/ui/action',{viewId:c.view,action,values:values()}); if(c.home)return post('/ui/action',{channel:'D'+user,messageTs:'',action}); return post('/ui/action',{channel:c.channel,messageTs:c.ts,action})}
 function ask(conf){return new Promise(res=>{$('#confirm-title').textContent=conf.title.text;$('#confirm-text').innerHTML=txt(conf.text);$('#confirm-ok').textContent=conf.confirm.text;$('#confirm-deny').textContent=(conf.deny||{text:'Cancel'}).text;$('#confirm').classList.add('open');
   $('#confirm-ok').onclick=()=>{$('#confirm').classList.remove('open');res(true)};$('#confirm-deny').onclick=()=>{$('#confirm').classList.remove('open');res(false)}})}
-document.addEventListener('click',async(ev)=>{const t=ev.target.closest('[data-act],[data-channel],[data-thread],#modal-submit,#modal-close,#close-thread'); if(!t)return;
+document.addEventListener('click',async(ev)=>{const menu=$('#menu'); const mo=ev.target.closest('[data-more],[data-shortcut]');
+  if(!mo)menu.style.display='none';
+  if(mo&&mo.dataset.more){menu.innerHTML='<div class="h">Message shortcuts</div>'+S.shortcuts.map(x=>'<a data-shortcut="'+esc(x.callback_id)+'" data-ctx=\''+esc(mo.dataset.more)+'\'>'+esc(x.name)+'</a>').join('');const r=mo.getBoundingClientRect();menu.style.left=Math.max(8,r.left-200)+'px';menu.style.top=(r.bottom+4)+'px';menu.style.display='block';return}
+  if(mo&&mo.dataset.shortcut){menu.style.display='none';const c=JSON.parse(mo.dataset.ctx);return post('/ui/shortcut',{channel:c.channel,messageTs:c.ts,callbackId:mo.dataset.shortcut})}
+  const t=ev.target.closest('[data-act],[data-channel],[data-thread],#modal-submit,#modal-close,#close-thread'); if(!t)return;
   if(t.dataset.channel){channel=t.dataset.channel;thread=null;if(channel==='HOME')await post('/ui/home',{});return render()}
   if(t.dataset.thread){thread=t.dataset.thread;return render()}
   if(t.id==='close-thread'){thread=null;return render()}

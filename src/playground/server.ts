@@ -7,19 +7,45 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parse as parseYaml } from 'yaml';
 import { PLAYGROUND_PAGE } from './page.js';
+import { type EnvelopeType, PlaygroundSocket } from './socket.js';
 import { BOT_USER, type PgUser, PlaygroundWorkspace } from './workspace.js';
 
 export interface PlaygroundOptions {
   port: number;
   host?: string;
   signingSecret: string;
+  /** How the bot hears from Slack: over a Socket Mode connection it opens (the default, as the manifest installs it) or signed HTTP requests. */
+  mode?: 'socket' | 'http';
+  /** Socket Mode: the app-level token `apps.connections.open` accepts. */
+  appToken?: string;
+  /** Socket Mode: how long an envelope may stay unacknowledged before it is sent again. */
+  ackTimeoutMs?: number;
+  /** Keep the channels in this file across restarts (undefined: start fresh every time). */
+  stateFile?: string;
+  /** Message shortcuts the app declares (manifest.yml), offered on every message's ⋯ menu. */
+  messageShortcuts?: MessageShortcutSpec[];
   users?: PgUser[];
+}
+
+export interface MessageShortcutSpec {
+  name: string;
+  callback_id: string;
+}
+
+/** The message shortcuts manifest.yml declares (what Slack offers on a message's ⋯ menu). */
+export function manifestMessageShortcuts(manifestYaml: string): MessageShortcutSpec[] {
+  const m = parseYaml(manifestYaml) as { features?: { shortcuts?: { name?: string; type?: string; callback_id?: string }[] } };
+  return (m.features?.shortcuts ?? []).filter((x) => x.type === 'message' && x.name && x.callback_id).map((x) => ({ name: x.name!, callback_id: x.callback_id! }));
 }
 
 export interface RunningPlayground {
   url: string;
   workspace: PlaygroundWorkspace;
+  mode: 'socket' | 'http';
+  /** Socket Mode: Slack's side of the connection (undefined in HTTP mode). */
+  socket: PlaygroundSocket | undefined;
   /** Where the bot listens (set once it has started). */
   setBotUrl(url: string): void;
   close(): Promise<void>;
@@ -36,6 +62,11 @@ function parseApiBody(raw: string, type: string | undefined): Record<string, unk
   return Object.fromEntries(new URLSearchParams(raw));
 }
 
+/** What Slack does to what people type before anyone sees it: `&`, `<`, `>` become entities. */
+function slackEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
@@ -44,19 +75,34 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 export async function startPlayground(opts: PlaygroundOptions): Promise<RunningPlayground> {
   const ws = new PlaygroundWorkspace(opts.users);
+  if (opts.stateFile) ws.persistIn(opts.stateFile);
   let botUrl = '';
   let selfUrl = '';
 
-  /** Sign and send one request to the bot, as Slack does; returns the bot's answer. */
-  const toBot = async (body: string, contentType: string): Promise<{ status: number; text: string }> => {
+  const mode = opts.mode ?? 'http';
+  const socket = mode === 'socket' ? new PlaygroundSocket(opts.appToken ?? '', () => selfUrl, { ackTimeoutMs: opts.ackTimeoutMs }) : undefined;
+
+  /** Sign and send one request to the bot, as Slack does in HTTP mode; returns the bot's answer. */
+  const overHttp = async (body: string, contentType: string): Promise<{ status: number; text: string }> => {
     const ts = Math.floor(Date.now() / 1000);
     const sig = `v0=${createHmac('sha256', opts.signingSecret).update(`v0:${ts}:${body}`).digest('hex')}`;
     const res = await fetch(`${botUrl}/slack/events`, { method: 'POST', headers: { 'content-type': contentType, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sig }, body });
     return { status: res.status, text: await res.text() };
   };
-  const sendPayload = (payload: unknown) => toBot(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
+  /** One delivery to the bot, over its socket (an envelope it must acknowledge) or over HTTP. */
+  const toBot = async (type: EnvelopeType, payload: Record<string, unknown>): Promise<{ status: number; text: string }> => {
+    if (socket) {
+      const d = await socket.deliver(type, payload);
+      // Slack tells the person when an app never acknowledged (e.g. "/cz failed with the error operation_timeout").
+      return d.ack === undefined ? { status: 504, text: '' } : { status: 200, text: JSON.stringify(d.ack) };
+    }
+    if (type === 'slash_commands') return overHttp(new URLSearchParams(payload as Record<string, string>).toString(), 'application/x-www-form-urlencoded');
+    if (type === 'interactive') return overHttp(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
+    return overHttp(JSON.stringify(payload), 'application/json');
+  };
+  const sendPayload = (payload: Record<string, unknown>) => toBot('interactive', payload);
   const sendEvent = (event: Record<string, unknown>) =>
-    toBot(JSON.stringify({ token: 'playground', team_id: 'T0PLAY', api_app_id: 'A0PLAY', type: 'event_callback', event_id: `Ev${randomUUID().slice(0, 10)}`, event_time: Math.floor(Date.now() / 1000), authorizations: [{ team_id: 'T0PLAY', user_id: BOT_USER, is_bot: true }], event }), 'application/json');
+    toBot('events_api', { token: 'playground', team_id: 'T0PLAY', api_app_id: 'A0PLAY', type: 'event_callback', event_id: `Ev${randomUUID().slice(0, 10)}`, event_time: Math.floor(Date.now() / 1000), authorizations: [{ team_id: 'T0PLAY', user_id: BOT_USER, is_bot: true }], event });
   const userObj = (id: string) => {
     const u = ws.users.find((x) => x.id === id);
     return { id, username: u?.name ?? id, name: u?.name ?? id, team_id: 'T0PLAY' };
@@ -68,8 +114,8 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
     switch (path) {
       case '/ui/command': {
         const channel = String(b.channel);
-        const [command, ...rest] = String(b.text).trim().split(/\s+/);
-        const form = new URLSearchParams({
+        const [command, ...rest] = slackEscape(String(b.text)).trim().split(/\s+/);
+        const form = {
           token: 'playground',
           team_id: 'T0PLAY',
           team_domain: 'playground',
@@ -82,15 +128,38 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
           api_app_id: 'A0PLAY',
           response_url: responseUrl(channel, user),
           trigger_id: ws.newTrigger(user),
-        }).toString();
-        const r = await toBot(form, 'application/x-www-form-urlencoded');
+        };
+        const r = await toBot('slash_commands', form);
+        if (r.status !== 200) ws.post({ channel, user: 'USLACKBOT', text: `${command ?? '/cz'} failed with the error "${r.status === 504 ? 'operation_timeout' : 'dispatch_failed'}"`, blocks: undefined, ephemeralFor: user });
         return json(res, 200, { ok: r.status === 200, status: r.status });
       }
       case '/ui/message': {
         const channel = String(b.channel);
-        const m = ws.post({ channel, user, text: String(b.text), blocks: undefined, threadTs: b.threadTs ? String(b.threadTs) : undefined });
+        const m = ws.post({ channel, user, text: slackEscape(String(b.text)), blocks: undefined, threadTs: b.threadTs ? String(b.threadTs) : undefined });
         await sendEvent({ type: 'message', channel, user, text: m.text, ts: m.ts, ...(m.threadTs ? { thread_ts: m.threadTs } : {}), channel_type: channel.startsWith('D') ? 'im' : 'channel' });
         return json(res, 200, { ok: true });
+      }
+      case '/ui/shortcut': {
+        // A message shortcut from a message's ⋯ menu: Slack sends a message_action with the message.
+        const channel = String(b.channel);
+        const shortcut = (opts.messageShortcuts ?? []).find((x) => x.callback_id === b.callbackId);
+        const msg = ws.messages.find((m) => m.channel === channel && m.ts === b.messageTs && !m.ephemeralFor);
+        if (!shortcut || !msg) return json(res, 404, { ok: false });
+        const r = await sendPayload({
+          type: 'message_action',
+          token: 'playground',
+          callback_id: shortcut.callback_id,
+          action_ts: String(Date.now() / 1000),
+          team: { id: 'T0PLAY', domain: 'playground' },
+          user: userObj(user),
+          channel: { id: channel, name: ws.channelName(channel) },
+          is_enterprise_install: false,
+          trigger_id: ws.newTrigger(user),
+          response_url: responseUrl(channel, user),
+          message_ts: msg.ts,
+          message: { type: 'message', user: msg.user, ts: msg.ts, text: msg.text, ...(msg.blocks ? { blocks: msg.blocks } : {}), ...(msg.threadTs ? { thread_ts: msg.threadTs } : {}) },
+        });
+        return json(res, 200, { ok: r.status === 200 });
       }
       case '/ui/home':
         await sendEvent({ type: 'app_home_opened', user, channel: ws.dmOf(user), tab: 'home' });
@@ -153,7 +222,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
           return res.end(PLAYGROUND_PAGE);
         }
         if (req.method === 'GET' && url.pathname === '/healthz') return json(res, 200, { ok: true });
-        if (req.method === 'GET' && url.pathname === '/ui/state') return json(res, 200, ws.stateFor(url.searchParams.get('user') ?? ws.users[0]!.id));
+        if (req.method === 'GET' && url.pathname === '/ui/state') return json(res, 200, { ...ws.stateFor(url.searchParams.get('user') ?? ws.users[0]!.id), connection: { mode, ...(socket ? socket.status() : {}) }, shortcuts: opts.messageShortcuts ?? [] });
         if (req.method === 'GET' && url.pathname === '/ui/events') {
           res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
           res.write(`data: ${ws.version}\n\n`);
@@ -162,7 +231,15 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
           return;
         }
         const raw = await readBody(req);
-        if (url.pathname.startsWith('/api/')) return json(res, 200, ws.api(url.pathname.slice(5), parseApiBody(raw, req.headers['content-type'])));
+        if (url.pathname.startsWith('/api/')) {
+          const method = url.pathname.slice(5);
+          const args = parseApiBody(raw, req.headers['content-type']);
+          if (method === 'apps.connections.open') {
+            const token = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '') || (args.token as string | undefined);
+            return json(res, 200, socket ? socket.open(token) : { ok: false, error: 'socket_mode_not_enabled' });
+          }
+          return json(res, 200, ws.api(method, args));
+        }
         if (url.pathname.startsWith('/response/')) return json(res, 200, ws.respond(url.pathname.slice('/response/'.length), raw ? (JSON.parse(raw) as Record<string, unknown>) : {}));
         if (url.pathname.startsWith('/ui/')) return await ui(url.pathname, raw ? (JSON.parse(raw) as Record<string, unknown>) : {}, res);
         json(res, 404, { ok: false });
@@ -171,15 +248,20 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
       }
     })();
   });
+  socket?.attach(server);
   await new Promise<void>((r) => server.listen(opts.port, opts.host ?? '127.0.0.1', r));
   selfUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url: selfUrl,
     workspace: ws,
+    mode,
+    socket,
     setBotUrl: (u) => {
       botUrl = u;
     },
     close: async () => {
+      ws.save();
+      await socket?.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },

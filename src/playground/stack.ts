@@ -1,15 +1,18 @@
 /**
  * What `npm start` runs with no Slack tokens: Studio (the sandbox unless STUDIO_* are set), the
- * bot in HTTP mode with a generated signing secret, and the playground playing Slack's part.
+ * playground playing Slack's part, and the bot connected to it in Socket Mode with a generated
+ * app-level token — the way the manifest installs it (PLAYGROUND_SLACK_MODE=http: HTTP mode with a
+ * generated signing secret instead).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { AppConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { type RunningBot, startBot } from '../main.js';
 import { type StudioConnection, connectStudio } from '../studio/connect.js';
-import { type RunningPlayground, startPlayground } from './server.js';
+import { type RunningPlayground, manifestMessageShortcuts, startPlayground } from './server.js';
 import { PLAYGROUND_CHANNELS } from './workspace.js';
 
 export interface PlaygroundStack {
@@ -35,9 +38,25 @@ alerts:
   owners: { alice: U0ADMIN, bob: U0OPS, carol: U0OPS, legacy_etl: U0ADMIN }
 `;
 
-export async function startPlaygroundStack(config: AppConfig, logger: Logger, opts: { port?: number; sandbox?: { runDurationMs?: [number, number]; failureRate?: number } } = {}): Promise<PlaygroundStack> {
+export interface PlaygroundStackOptions {
+  port?: number;
+  sandbox?: { runDurationMs?: [number, number]; failureRate?: number };
+  /** Socket Mode: how long an envelope may stay unacknowledged before the playground sends it again. */
+  ackTimeoutMs?: number;
+}
+
+export async function startPlaygroundStack(config: AppConfig, logger: Logger, opts: PlaygroundStackOptions = {}): Promise<PlaygroundStack> {
   const signingSecret = randomBytes(24).toString('hex');
-  const playground = await startPlayground({ port: opts.port ?? config.slack.port, signingSecret });
+  const mode = config.playgroundSlackMode ?? 'socket';
+  const appToken = `xapp-1-A0PLAY-${randomBytes(12).toString('hex')}`;
+  // The playground's channels live as long as the bot's database: beside it, or nowhere.
+  const stateFile = config.databasePath === ':memory:' ? undefined : join(dirname(config.databasePath), 'playground.json');
+  if (stateFile) mkdirSync(dirname(stateFile), { recursive: true });
+  // Channels kept without the bot's database would show cards the bot no longer knows: start both fresh.
+  if (stateFile && !existsSync(config.databasePath)) rmSync(stateFile, { force: true });
+  const manifest = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'manifest.yml');
+  const messageShortcuts = existsSync(manifest) ? manifestMessageShortcuts(readFileSync(manifest, 'utf8')) : [];
+  const playground = await startPlayground({ port: opts.port ?? config.slack.port, signingSecret, mode, appToken, ackTimeoutMs: opts.ackTimeoutMs, stateFile, messageShortcuts });
   const studio = await connectStudio(config, logger, opts.sandbox);
   let policyFile = config.policyFile;
   if (!policyFile) {
@@ -48,10 +67,14 @@ export async function startPlaygroundStack(config: AppConfig, logger: Logger, op
   const botConfig: AppConfig = {
     ...config,
     policyFile,
-    slack: { mode: 'http', botToken: 'xoxb-playground', signingSecret, port: 0, apiUrl: `${playground.url}/api/` },
+    slack:
+      mode === 'socket'
+        ? { mode: 'socket', botToken: 'xoxb-playground', appToken, signingSecret: undefined, port: 0, apiUrl: `${playground.url}/api/` }
+        : { mode: 'http', botToken: 'xoxb-playground', signingSecret, port: 0, apiUrl: `${playground.url}/api/` },
     alerts: { ...config.alerts, channels: config.alerts.channels ?? `*=${PLAYGROUND_CHANNELS[0]!.id}` },
   };
   const bot = await startBot(botConfig, studio.client, logger);
+  // HTTP mode: where the playground sends signed requests (in Socket Mode the bot connected itself).
   playground.setBotUrl(`http://127.0.0.1:${bot.port}`);
   return {
     url: playground.url,

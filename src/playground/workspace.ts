@@ -3,6 +3,7 @@
  * messages, modals, Home tabs — and the Web API methods the bot calls, answering as Slack does.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 
 export interface PgUser {
   id: string;
@@ -60,7 +61,39 @@ export class PlaygroundWorkspace {
   version = 0;
   private listeners = new Set<() => void>();
 
+  /** Where the messages are kept across restarts (beside the bot's database), or undefined: nothing is kept. */
+  private file: string | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
+
   constructor(readonly users: PgUser[] = PLAYGROUND_USERS) {}
+
+  /**
+   * Keep the channels in `file`, so a restart shows what the bot's database remembers (cards it
+   * posted, threads it answers in): both persist, or — with an in-memory database — neither does.
+   */
+  persistIn(file: string): void {
+    this.file = file;
+    if (!existsSync(file)) return;
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { messages?: PgMessage[]; homes?: PgView[]; reactions?: PlaygroundWorkspace['reactions']; tsCounter?: number };
+    this.messages = saved.messages ?? [];
+    for (const h of saved.homes ?? []) this.views.set(h.id, h);
+    this.reactions = saved.reactions ?? [];
+    this.tsCounter = saved.tsCounter ?? 0;
+  }
+
+  get persistence(): { kept: boolean; where?: string } {
+    return this.file ? { kept: true, where: this.file } : { kept: false };
+  }
+
+  /** Write now (also done shortly after every change). */
+  save(): void {
+    if (!this.file) return;
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    const homes = [...this.views.values()].filter((v) => v.kind === 'home');
+    writeFileSync(`${this.file}.tmp`, JSON.stringify({ messages: this.messages, homes, reactions: this.reactions, tsCounter: this.tsCounter }));
+    renameSync(`${this.file}.tmp`, this.file);
+  }
 
   onChange(fn: () => void): () => void {
     this.listeners.add(fn);
@@ -70,6 +103,10 @@ export class PlaygroundWorkspace {
   changed(): void {
     this.version++;
     for (const l of this.listeners) l();
+    if (this.file && !this.saveTimer) {
+      this.saveTimer = setTimeout(() => this.save(), 200);
+      this.saveTimer.unref();
+    }
   }
 
   nextTs(): string {
@@ -251,6 +288,7 @@ export class PlaygroundWorkspace {
       })),
       home: [...this.views.values()].find((v) => v.kind === 'home' && v.user === userId)?.view,
       modal: [...this.views.values()].filter((v) => v.kind === 'modal' && v.user === userId).at(-1),
+      persistence: this.persistence,
     };
   }
 }

@@ -3,6 +3,7 @@
  * headers, envelope, field names, enums), backed by SQLite, with a simulated scheduler and fault
  * injection. The real StudioClient runs against it unchanged.
  */
+import { studioUiPage } from './ui.js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
@@ -134,6 +135,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     const [path, query] = (req.url ?? '/').split('?') as [string, string | undefined];
     const headers = lowerHeaders(req);
     if (req.method === 'GET' && path === '/healthz') return sendJson(res, 200, { ok: true });
+    if (req.method === 'GET' && studioUiPage(path, new URLSearchParams(query ?? ''), store, res)) return;
     if (req.method !== 'POST' && req.method !== 'GET') return sendJson(res, 405, { code: 405, message: 'Method Not Allowed' }, { allow: 'GET, POST' });
 
     let body: unknown;

@@ -110,7 +110,14 @@ export function createSlackApp(cfg: ActiveSlack, logger: Logger): SlackApp {
   }
   // The Socket Mode client opens its connection with apps.connections.open on the same Web API
   // (SLACK_API_URL: the playground or a test's stand-in can play Slack's part).
-  const receiver = new SocketModeReceiver({ appToken: cfg.appToken, logger: log, installerOptions: { clientOptions } });
+  // Each envelope's id goes into the context, so a redelivered envelope (its ack was lost with the
+  // socket) is acknowledged again but not handled twice (handlers/events/dedupe.ts).
+  const receiver = new SocketModeReceiver({
+    appToken: cfg.appToken,
+    logger: log,
+    installerOptions: { clientOptions },
+    customPropertiesExtractor: (args) => (typeof args.envelope_id === 'string' ? { envelopeId: args.envelope_id } : {}),
+  });
   const app = new App({ token: cfg.botToken, receiver, clientOptions, logger: log });
   // /healthz follows the socket: 503 while it is down (reconnecting, refreshing).
   let connected = false;

@@ -1,7 +1,8 @@
 /**
- * The playground in a real browser (Debian's chromium driven by playwright-core): a slash command,
- * an alert card's thread, Rerun as an operator with confirmation until the card resolves, the
- * viewer refused, and the setup wizard completed in the DM. Screenshots go to test-artifacts/.
+ * The playground in a real browser (Debian's chromium driven by playwright-core), with the bot in
+ * Socket Mode as `npm start` runs it: a slash command, an alert card's thread, Rerun as an operator
+ * with confirmation until the card resolves, the message shortcut, "Open in Studio", the viewer
+ * refused, and the setup wizard completed in the DM. Screenshots go to test-artifacts/.
  * Skipped (and said so) where /usr/bin/chromium is not installed.
  */
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
@@ -34,6 +35,13 @@ describe.skipIf(!hasChromium)('playground in a browser', () => {
     await page.goto(stack.url);
     await page.selectOption('#user', 'U0OPS');
   }, 60_000);
+
+  it('runs the bot in Socket Mode, and says so', async () => {
+    expect(stack.playground.mode).toBe('socket');
+    expect(stack.bot.services.config.slack.mode).toBe('socket');
+    await expect.poll(async () => page.locator('#conn').innerText(), { timeout: 5_000 }).toBe('Bot: Socket Mode · connected');
+    expect(await page.locator('#keep').innerText()).toContain('kept across restarts');
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -76,7 +84,28 @@ describe.skipIf(!hasChromium)('playground in a browser', () => {
     await expect.poll(async () => page.locator('#messages .msg', { hasText: '04_transform_ods_to_dwd — resolved' }).count(), { timeout: 30_000 }).toBe(1);
     expect(await page.locator('#messages .msg', { hasText: '04_transform_ods_to_dwd — resolved' }).innerText()).toContain('rerun from this card');
     await shot('3-card-resolved');
+    // Every envelope was acknowledged on the first attempt.
+    expect(stack.playground.socket!.sent.every((x) => x.attempt === 0)).toBe(true);
   }, 60_000);
+
+  it('offers the message shortcut on a message, and opens "Open in Studio" on a page that says what it would open', async () => {
+    await page.selectOption('#user', 'U0OPS');
+    await page.click('[data-channel="C0ALERTS"]');
+    const msg = page.locator('#messages .msg', { hasText: ' failed' }).first();
+    await msg.hover();
+    await msg.locator('.more').click();
+    await page.locator('#menu a', { hasText: 'Diagnose with Studio Ops' }).click();
+    const threadLink = msg.locator('.thread-link');
+    await expect.poll(async () => threadLink.count(), { timeout: 10_000 }).toBe(1);
+    await threadLink.click();
+    await expect.poll(async () => page.locator('#thread').innerText(), { timeout: 10_000 }).toContain('Diagnosis of run');
+    await shot('3b-message-shortcut');
+    const [studioPage] = await Promise.all([page.context().waitForEvent('page'), msg.locator('button', { hasText: 'Open in Studio' }).first().click()]);
+    await studioPage.waitForLoadState();
+    expect(await studioPage.locator('body').innerText()).toMatch(/In Studio this opens the run under Operations → Task instances/);
+    await studioPage.screenshot({ path: join(ARTIFACTS, '3c-open-in-studio.png') });
+    await studioPage.close();
+  }, 30_000);
 
   it('refuses Rerun for the viewer', async () => {
     await page.selectOption('#user', 'U0VIEW');
