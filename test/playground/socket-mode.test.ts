@@ -5,7 +5,7 @@
  * whose acknowledgement is lost is sent again and handled once, and the bot reconnects after a
  * refresh request and after the socket drops. PLAYGROUND_SLACK_MODE=http still runs HTTP mode.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,4 +134,36 @@ describe('playground in HTTP mode (PLAYGROUND_SLACK_MODE=http)', () => {
   it('refuses an unknown PLAYGROUND_SLACK_MODE, naming it', () => {
     expect(() => loadConfig({ DATABASE_PATH: ':memory:', PLAYGROUND_SLACK_MODE: 'websocket' })).toThrow(/PLAYGROUND_SLACK_MODE/);
   });
+});
+
+describe('playground restarts and what people type', () => {
+  it('keeps the channels with the bot’s database, and starts both fresh when the database is gone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pg-keep-'));
+    const env = { DATABASE_PATH: join(dir, 'bot.db'), ALERT_POLL_SECONDS: '3600', LOG_LEVEL: 'silent', PORT: '0' };
+    const boot = () => startPlaygroundStack(loadConfig(env), createLogger('silent'), { port: 0, sandbox: { failureRate: 0 } });
+    let stack = await boot();
+    await ui(stack, '/ui/message', { user: 'U0OPS', channel: 'C0DATAENG', text: 'remember me' });
+    await stack.close();
+    stack = await boot();
+    expect(stack.playground.workspace.messages.map((m) => m.text)).toContain('remember me');
+    expect(stack.playground.workspace.persistence.kept).toBe(true);
+    await stack.close();
+    rmSync(join(dir, 'bot.db'));
+    stack = await boot();
+    expect(stack.playground.workspace.messages.map((m) => m.text)).not.toContain('remember me');
+    await stack.close();
+  }, 60_000);
+
+  it('escapes &, < and > in what people type, as Slack does, and the bot works on what they typed', async () => {
+    const stack = await start();
+    try {
+      await ui(stack, '/ui/message', { user: 'U0OPS', channel: 'C0DATAENG', text: 'a < b & c' });
+      expect(stack.playground.workspace.messages.at(-1)!.text).toBe('a &lt; b &amp; c');
+      await ui(stack, '/ui/command', { user: 'U0OPS', channel: 'C0DATAENG', text: '/cz task a<b&c' });
+      const reply = await until(() => repliesTo(stack, 'U0OPS', 'a&lt;b&amp;c').at(-1), 10_000, 'the answer naming the task as typed');
+      expect(reply.text).not.toContain('&amp;lt;');
+    } finally {
+      await stack.close();
+    }
+  }, 60_000);
 });
