@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       alerts: { channels: undefined, pollSeconds: 60, groupWindowHours: 24, lookbackHours: 48 },
       integrationVClusters: undefined,
       audit: { channel: undefined, anchorMinutes: 60 },
+      playgroundSlackMode: 'socket',
     });
   });
 

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { checkMessage, checkView } from '../blocks/limits.js';
 
 export interface PgUser {
   id: string;
@@ -61,6 +62,8 @@ export class PlaygroundWorkspace {
   version = 0;
   private listeners = new Set<() => void>();
 
+  /** What the bot sent that Slack would have refused (`invalid_blocks`), newest last. */
+  refused: { method: string; errors: string[] }[] = [];
   /** Where the messages are kept across restarts (beside the bot's database), or undefined: nothing is kept. */
   private file: string | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
@@ -135,10 +138,19 @@ export class PlaygroundWorkspace {
     return id;
   }
 
+  /** Slack refuses blocks that break its rules, naming each problem. */
+  private refuse(method: string, errors: string[]): { ok: false; error: string; errors: string[] } | undefined {
+    if (errors.length === 0) return undefined;
+    this.refused.push({ method, errors });
+    return { ok: false, error: 'invalid_blocks', errors };
+  }
+
   /** What a response_url post does, as Slack does it. */
   respond(id: string, body: Record<string, unknown>): { ok: boolean; error?: string } {
     const r = this.responseUrls.get(id);
     if (!r) return { ok: false, error: 'expired_url' };
+    const invalid = body.delete_original ? undefined : this.refuse('response_url', checkMessage(body));
+    if (invalid) return invalid;
     if (r.uses >= 5 || Date.now() - r.createdAt > 30 * 60_000) return { ok: false, error: 'expired_url' };
     r.uses++;
     const text = String(body.text ?? '');
@@ -167,6 +179,15 @@ export class PlaygroundWorkspace {
   api(method: string, args: Record<string, unknown>): Record<string, unknown> {
     const str = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
     const blocks = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown[]) : (v as unknown[] | undefined));
+    const view = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as Record<string, unknown>) : ((v ?? {}) as Record<string, unknown>));
+    if (method === 'chat.postMessage' || method === 'chat.postEphemeral' || method === 'chat.update') {
+      const invalid = this.refuse(method, checkMessage({ text: args.text, blocks: blocks(args.blocks) }));
+      if (invalid) return invalid;
+    }
+    if (method.startsWith('views.') && args.view !== undefined) {
+      const invalid = this.refuse(method, checkView(view(args.view)));
+      if (invalid) return invalid;
+    }
     switch (method) {
       case 'auth.test':
         return { ok: true, url: 'http://playground/', team: 'Playground', user: 'studio-ops', team_id: 'T0PLAY', user_id: BOT_USER, bot_id: BOT_ID };

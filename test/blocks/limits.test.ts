@@ -139,11 +139,51 @@ describe('the checker and the message cap can fail', () => {
     expect(v).toEqual(
       expect.arrayContaining([
         expect.stringContaining('53 blocks'),
-        expect.stringContaining('header over 150'),
-        expect.stringContaining('text 3001 over 3000'),
-        expect.stringContaining('button text over 75'),
+        expect.stringContaining('blocks[0] (header).text: 151 characters (max 150)'),
+        expect.stringContaining('blocks[1] (section).text: 3001 characters (max 3000)'),
+        expect.stringContaining('.text: 76 characters (max 75)'),
         expect.stringContaining('button value over 2000'),
       ]),
+    );
+  });
+
+  it('flags Slack’s element rules, not only sizes', () => {
+    const pt = (text: string) => ({ type: 'plain_text', text });
+    const md = (text: string) => ({ type: 'mrkdwn', text });
+    const opt = (v: string) => ({ text: pt(v), value: v });
+    const v = checkMessage({
+      text: 'x',
+      blocks: [
+        { type: 'actions', block_id: 'same', elements: [
+          { type: 'button', action_id: 'go', text: md('*bold*'), value: '1' },
+          { type: 'button', action_id: 'go', text: pt('Again'), value: '2', url: `https://x/${'u'.repeat(3000)}` },
+          { type: 'overflow', action_id: 'more', options: [opt('only')] },
+          { type: 'static_select', action_id: 'pick', options: [opt('a'), opt('a'), { text: pt('long'), value: 'v'.repeat(151) }], initial_option: opt('z') },
+          { type: 'datepicker', action_id: 'day', initial_date: '2026-11-5' },
+          { type: 'button', action_id: 'danger', text: pt('Delete'), value: '3', confirm: { title: md('Sure?'), text: md('t'.repeat(301)), confirm: pt('c'.repeat(31)), deny: pt('No') } },
+        ] },
+        { type: 'section', block_id: 'same', text: md('hi') },
+        { type: 'context', elements: [] },
+      ],
+    });
+    const want = [
+      'block_id "same" repeated in this message',
+      'action_id "go" repeated in this block',
+      'elements[0].text: must be plain_text',
+      'elements[1].url: url over 3000',
+      '1 overflow options (2–5)',
+      'value "a" repeated',
+      'value over 150',
+      'initial_option is not one of the options',
+      'initial_date "2026-11-5" is not YYYY-MM-DD',
+      'confirm.title: must be plain_text',
+      'confirm.text: 301 characters (max 300)',
+      'confirm.confirm: 31 characters (max 30)',
+      '0 context elements',
+    ];
+    for (const w of want) expect(v.some((x) => x.includes(w)), `${w} in ${JSON.stringify(v)}`).toBe(true);
+    expect(checkView({ type: 'modal', title: md('*T*'), blocks: [{ type: 'input', label: md('L'), element: { type: 'plain_text_input', action_id: 'a' } }] })).toEqual(
+      expect.arrayContaining(['title: must be plain_text', 'blocks[0] (input).label: must be plain_text', 'a modal with inputs needs a submit button']),
     );
   });
 

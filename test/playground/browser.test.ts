@@ -44,6 +44,8 @@ describe.skipIf(!hasChromium)('playground in a browser', () => {
   });
 
   afterAll(async () => {
+    // Nothing the bot sent was refused as Slack would refuse it (invalid_blocks).
+    expect(stack?.playground.workspace.refused).toEqual([]);
     await browser?.close();
     await stack?.close();
   });
