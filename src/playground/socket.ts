@@ -47,7 +47,7 @@ export class PlaygroundSocket {
   private readonly connectWaitMs: number;
   /** Test hook: this many of the next acknowledgements are lost on the way (as when a socket dies). */
   loseAcks = 0;
-  /** Every envelope sent, in order (the playground's journal of what it delivered). */
+  /** The envelopes sent, in order (the most recent 1,000: the playground's journal of what it delivered). */
   readonly sent: { envelopeId: string; type: EnvelopeType; attempt: number }[] = [];
 
   constructor(
@@ -140,9 +140,7 @@ export class PlaygroundSocket {
   async deliver(type: EnvelopeType, payload: unknown): Promise<Delivery> {
     const envelopeId = randomUUID();
     let acked: Record<string, unknown> | undefined;
-    this.waiting.set(envelopeId, (p) => {
-      acked ??= p;
-    });
+    let attempts = 0;
     try {
       for (let attempt = 0; attempt <= this.retries && acked === undefined; attempt++) {
         const ws = await this.openSocket();
@@ -157,12 +155,14 @@ export class PlaygroundSocket {
           });
         });
         this.sent.push({ envelopeId, type, attempt });
+        if (this.sent.length > 1000) this.sent.splice(0, this.sent.length - 1000);
+        attempts++;
         if (attempt === 0) this.stats.delivered++;
         else this.stats.redelivered++;
         ws.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: attempt, retry_reason: attempt === 0 ? '' : 'timeout' }));
         await gotAck;
       }
-      return { ack: acked, attempts: this.sent.filter((s) => s.envelopeId === envelopeId).length };
+      return { ack: acked, attempts };
     } finally {
       this.waiting.delete(envelopeId);
     }

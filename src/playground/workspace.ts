@@ -77,7 +77,12 @@ export class PlaygroundWorkspace {
   persistIn(file: string): void {
     this.file = file;
     if (!existsSync(file)) return;
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as { messages?: PgMessage[]; homes?: PgView[]; reactions?: PlaygroundWorkspace['reactions']; tsCounter?: number };
+    let saved: { messages?: PgMessage[]; homes?: PgView[]; reactions?: PlaygroundWorkspace['reactions']; tsCounter?: number };
+    try {
+      saved = JSON.parse(readFileSync(file, 'utf8')) as typeof saved;
+    } catch {
+      return; // unreadable (e.g. cut short by a kill): the channels start empty rather than the playground not at all
+    }
     this.messages = saved.messages ?? [];
     for (const h of saved.homes ?? []) this.views.set(h.id, h);
     this.reactions = saved.reactions ?? [];
