@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { type PlaygroundStack, startPlaygroundStack } from '../../src/playground/stack.js';
@@ -49,9 +50,19 @@ describe('playground in Socket Mode (the default)', () => {
     // Slack's answers for the wrong tokens: a bot token is the wrong type, anything else is not authorised.
     expect(await api(stack, 'apps.connections.open', 'xoxb-playground')).toEqual({ ok: false, error: 'not_allowed_token_type' });
     expect(await api(stack, 'apps.connections.open', 'xapp-1-A0PLAY-guess')).toEqual({ ok: false, error: 'invalid_auth' });
-    // A WebSocket URL is good once, with its ticket.
-    const bad = await fetch(`${stack.url}/socket-mode/link?ticket=nope`, { headers: { connection: 'upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' } }).catch((e: Error) => e);
-    expect(bad instanceof Error || bad.status !== 101).toBe(true);
+    // A WebSocket URL is good once, with its ticket: a made-up ticket and a used one get 401.
+    const tryConnect = (url: string) =>
+      new Promise<number>((resolve) => {
+        const c = new WebSocket(url);
+        c.on('open', () => (c.close(), resolve(101)));
+        c.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        c.on('error', () => resolve(-1));
+      });
+    const fresh = (await api(stack, 'apps.connections.open', stack.playground.socket!.appToken)) as { url: string };
+    expect(await tryConnect(`${stack.url.replace('http', 'ws')}/socket-mode/link?ticket=nope`)).toBe(401);
+    expect(await tryConnect(fresh.url)).toBe(101);
+    expect(await tryConnect(fresh.url)).toBe(401);
+    await until(() => s.status().connected === 1, 5_000, 'the extra connection closed');
   });
 
   it('delivers a slash command as an envelope, acknowledged within three seconds, and shows the answer', async () => {
