@@ -60,7 +60,7 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
       return void (await reply(buildLogView(await readLogTail(studio, cmd.runId, { attempt: cmd.attempt, tail: cmd.tail }), studio)));
     case 'deps': {
       const d = await describeDeps(studio, cmd.task);
-      return void (await reply(buildDeps(d.task, d.relations, studio, text, d.allDownstream)));
+      return void (await reply(buildDeps(d, studio, text)));
     }
     case 'audit': {
       const rows = s.audit.query({ actorId: cmd.userId, taskName: cmd.task, since: s.now() - cmd.sinceMs, limit: 25 });

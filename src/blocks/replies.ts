@@ -1,7 +1,7 @@
 /** Block Kit for the read-side `/cz` replies. Pure functions of the core's views. */
 import type { Button } from '@slack/types';
 import { SUBCOMMANDS, type SubcommandHelp } from '../ops/commands.js';
-import type { LogView, RunView, RunsView, TaskListView, TaskView } from '../ops/read.js';
+import type { DepsView, LogView, RunView, RunsView, TaskListView, TaskView } from '../ops/read.js';
 import type { AuditRow } from '../store/audit.js';
 import type { DownstreamTask, Run, TaskRelationNode, TaskSummary } from '../studio/models.js';
 import { type Block, type Message, actions, button, codeBlocks, context, divider, esc, fields, finishMessage, header, link, section } from './kit.js';
@@ -254,29 +254,45 @@ export function buildLogView(v: LogView, links: LinkBuilder): Message {
   return finishMessage(`Log of run ${v.runId}`, blocks);
 }
 
-function treeLines(nodes: TaskRelationNode[], dir: 'upstream' | 'downstream', links: LinkBuilder, depth = 0): string[] {
+/** One level of the tree: em spaces (renderers that collapse ASCII spaces keep them) and a guide. */
+const TREE_INDENT = '\u2003\u2003';
+
+function treeLines(nodes: TaskRelationNode[], dir: 'upstream' | 'downstream', links: LinkBuilder, inCycle: Set<number>, depth = 0, path: number[] = []): string[] {
   const out: string[] = [];
   for (const n of nodes) {
-    out.push(`${'    '.repeat(depth)}${dir === 'upstream' ? '↑' : '↓'} ${link(links.taskLink(n.taskId), n.name)} (${esc(n.type.label)}${n.taskStatus ? `, ${n.taskStatus.label.toLowerCase()}` : ''})`);
-    out.push(...treeLines(dir === 'upstream' ? n.upstream : n.downstream, dir, links, depth + 1));
+    const repeat = path.includes(n.taskId);
+    out.push(
+      `${depth ? `${TREE_INDENT.repeat(depth)}└ ` : ''}${dir === 'upstream' ? '↑' : '↓'} ${link(links.taskLink(n.taskId), n.name)} (${esc(n.type.label)}${n.taskStatus ? `, ${n.taskStatus.label.toLowerCase()}` : ''})${inCycle.has(n.taskId) ? ' ↻ in the cycle' : ''}`,
+    );
+    if (!repeat) out.push(...treeLines(dir === 'upstream' ? n.upstream : n.downstream, dir, links, inCycle, depth + 1, [...path, n.taskId]));
   }
   return out;
 }
 
-export function buildDeps(task: TaskSummary, relations: TaskRelationNode | undefined, links: LinkBuilder, commandText: string, allDownstream?: DownstreamTask[]): Message {
+export function buildDeps(d: DepsView, links: LinkBuilder, commandText: string): Message {
+  const { task, relations, allDownstream, cycle } = d;
   if (!relations) {
     return finishMessage(`${task.name} has no schedule`, [section(`\`${esc(task.name)}\` is not deployed, so it has no scheduled dependencies.`), actions([openButton(links.taskLink(task.id))])]);
   }
-  const up = treeLines(relations.upstream, 'upstream', links);
-  const down = treeLines(relations.downstream, 'downstream', links);
-  const blocks: Block[] = [
-    header(`Dependencies of ${task.name}`),
+  const inCycle = new Set([...(cycle?.taskIds ?? [])].filter((id) => id !== task.id));
+  const root = [task.id];
+  const up = treeLines(relations.upstream, 'upstream', links, inCycle, 0, root);
+  const down = treeLines(relations.downstream, 'downstream', links, inCycle, 0, root);
+  const blocks: Block[] = [header(`Dependencies of ${task.name}`)];
+  if (cycle) {
+    blocks.push(
+      section(
+        `:warning: *Dependency cycle: ${cycle.names.map((n) => `\`${esc(n)}\``).join(' → ')}*\nEach of these waits for the one before it, so none can start. Studio will not deploy a task in a cycle, and the scheduler would wait for ever: remove one of these dependencies in the task's schedule settings (usually the one that points back to an earlier layer).`,
+      ),
+    );
+  }
+  blocks.push(
     section(`*Upstream* (what it waits for)\n${up.length ? '' : '—'}`),
     ...lineSections(up),
     divider(),
     section(`*Downstream* (what waits for it)\n${down.length ? '' : '—'}`),
     ...lineSections(down),
-  ];
+  );
   if (allDownstream && allDownstream.length > 0) {
     // Studio's flattened list: everything a failure or a backfill of this task reaches, at any depth.
     const online = allDownstream.filter((d) => d.taskStatus?.code === 1).length;

@@ -299,17 +299,62 @@ export async function describeRun(studio: StudioClient, runId: number): Promise<
   return { run, attempts, log };
 }
 
-export async function describeDeps(
-  studio: StudioClient,
-  ref: string,
-): Promise<{ task: TaskSummary; relations: TaskRelationNode | undefined; allDownstream: DownstreamTask[] | undefined }> {
+export interface DepsView {
+  task: TaskSummary;
+  relations: TaskRelationNode | undefined;
+  allDownstream: DownstreamTask[] | undefined;
+  /** A dependency cycle through the task, in the direction work flows (upstream first), first name repeated last. */
+  cycle: { names: string[]; taskIds: Set<number> } | undefined;
+}
+
+/**
+ * Finds a dependency cycle through the root in the relation tree, whatever way Studio cuts it short:
+ * a node that repeats a task already on its own path (the tree followed the cycle round), or a task
+ * that is both upstream and downstream of the root (the tree stopped at tasks already shown).
+ */
+export function findCycle(root: TaskRelationNode): DepsView['cycle'] {
+  const named = (path: TaskRelationNode[]) => ({ names: path.map((n) => n.name), taskIds: new Set(path.map((n) => n.taskId)) });
+  // Paths from the root, each in its own direction (root first).
+  const walk = (dir: 'upstream' | 'downstream'): { repeat?: TaskRelationNode[]; paths: Map<number, TaskRelationNode[]> } => {
+    const paths = new Map<number, TaskRelationNode[]>();
+    let repeat: TaskRelationNode[] | undefined;
+    const go = (n: TaskRelationNode, path: TaskRelationNode[]): void => {
+      for (const next of n[dir]) {
+        const at = path.findIndex((p) => p.taskId === next.taskId);
+        if (at >= 0) {
+          repeat ??= [...path.slice(at), next];
+          continue;
+        }
+        const p = [...path, next];
+        if (!paths.has(next.taskId)) paths.set(next.taskId, p);
+        go(next, p);
+      }
+    };
+    go(root, [root]);
+    return { repeat, paths };
+  };
+  const up = walk('upstream');
+  const down = walk('downstream');
+  // Work flows from upstream to downstream: a repeat found going upstream reads backwards.
+  if (down.repeat) return named(down.repeat);
+  if (up.repeat) return named([...up.repeat].reverse());
+  for (const [taskId, downPath] of down.paths) {
+    const upPath = up.paths.get(taskId);
+    // root → … → X (downstream), and X → … → root (X is upstream of the root): a cycle.
+    if (upPath) return named([...downPath, ...[...upPath].reverse().slice(1)]);
+  }
+  return undefined;
+}
+
+export async function describeDeps(studio: StudioClient, ref: string): Promise<DepsView> {
   const task = await studio.resolveTask(ref);
   // Studio's flattened list names every task downstream, however deep (the tree shows three levels).
   const allDownstream = await studio.listDownstream(task.id).catch(() => undefined);
   try {
-    return { task, relations: await studio.getTaskRelations(task.id, { up: 3, down: 3 }), allDownstream };
+    const relations = await studio.getTaskRelations(task.id, { up: 3, down: 3 });
+    return { task, relations, allDownstream, cycle: findCycle(relations) };
   } catch (e) {
-    if (e instanceof StudioError && e.kind === 'business') return { task, relations: undefined, allDownstream };
+    if (e instanceof StudioError && e.kind === 'business') return { task, relations: undefined, allDownstream, cycle: undefined };
     throw e;
   }
 }

@@ -17,7 +17,7 @@ aside .bar{padding:10px 12px;border-bottom:1px solid #ddd;display:flex;justify-c
 .sec{display:flex;gap:8px;align-items:flex-start;justify-content:space-between} hr{border:0;border-top:1px solid #ddd}
 button.b{border:1px solid #bbb;background:#fff;border-radius:4px;padding:3px 10px;margin:2px 4px 2px 0;cursor:pointer;font-size:13px}
 button.primary{background:#007a5a;color:#fff;border-color:#007a5a} button.danger{background:#e01e5a;color:#fff;border-color:#e01e5a}
-code{background:#f3f3f3;border:1px solid #e5e5e5;border-radius:3px;padding:0 3px;font-size:12px;color:#c7254e} pre{background:#f8f8f8;border:1px solid #e5e5e5;padding:8px;white-space:pre-wrap;font-size:12px;max-height:360px;overflow:auto}
+code{background:#f3f3f3;border:1px solid #e5e5e5;border-radius:3px;padding:0 3px;font-size:12px;color:#c7254e} pre{background:#f8f8f8;border:1px solid #e5e5e5;padding:8px;white-space:pre-wrap;font-size:12px;max-height:360px;overflow:auto} .mk{white-space:pre-wrap}
 blockquote{margin:2px 0;padding-left:8px;border-left:3px solid #ddd}
 .conn{font-size:12px;opacity:.85} .more{float:right;visibility:hidden;cursor:pointer;border:1px solid #ddd;border-radius:4px;padding:0 6px;background:#fff;color:#555} .msg:hover .more{visibility:visible}
 #menu{position:fixed;display:none;background:#fff;border:1px solid #ccc;border-radius:6px;box-shadow:0 4px 12px rgba(0,0,0,.2);padding:4px 0;z-index:5} #menu a{display:block;padding:6px 14px;cursor:pointer;color:#1d1c1d} #menu a:hover{background:#1164a3;color:#fff} #menu .h{padding:4px 14px;font-size:11px;color:#777}
@@ -61,7 +61,7 @@ function mrkdwn(src){
     // Code is shown as typed: no bold, italics or emoji inside it (a cron's * stays *).
     t=t.replace(/\u0001(\d+)\u0001/g,(m,n)=>codes[+n]);
     out+=t.replace(/\n/g,'<br>')});
-  return out}
+  return '<span class="mk">'+out+'</span>'}
 function txt(o){return !o?'':(o.type==='mrkdwn'?mrkdwn(o.text):esc(o.text))}
 function el(e,ctx,bid){ // an interactive element
   const a=(extra)=>JSON.stringify(Object.assign({type:e.type,action_id:e.action_id,block_id:bid},extra));

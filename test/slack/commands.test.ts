@@ -130,7 +130,7 @@ describe('read commands', () => {
   it('deps shows upstream and downstream trees', async () => {
     const { text } = await ask('deps 05_dqc_check');
     expect(text).toMatch(/↑ <[^|]+\|04_transform_ods_to_dwd>/);
-    expect(text).toMatch(/ {4}↑ <[^|]+\|00_sync_mysql_to_ods>/);
+    expect(text).toMatch(/\u2003\u2003└ ↑ <[^|]+\|00_sync_mysql_to_ods>/);
   });
 
   it('whoami shows roles from the policy', async () => {

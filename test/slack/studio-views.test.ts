@@ -31,6 +31,16 @@ describe('/cz deps and the backfill preview use Studio\'s flattened downstream',
     expect(text).toContain('05_dqc_check');
     expect(b.requests('/ide-admin/v1/scheduleTask/flatAllDownstream').length).toBeGreaterThan(0);
   });
+
+  it('keeps its indentation where whitespace is collapsed, and names a cycle', async () => {
+    const deep = JSON.stringify((await b.answer((await b.command('deps 05_dqc_check', USERS.viewer)).responseId)).blocks);
+    // Indentation that survives renderers which collapse ASCII spaces: em spaces and a tree guide.
+    expect(deep).toMatch(/\u2003\u2003└ ↑ <[^|]+\|00_sync_mysql_to_ods>/);
+    const text = visibleText(await b.answer((await b.command('deps etl_cycle_a', USERS.viewer)).responseId));
+    expect(text).toContain('Dependency cycle: `etl_cycle_a` → `etl_cycle_b` → `etl_cycle_a`');
+    expect(text).toContain('Studio will not deploy a task in a cycle');
+    expect(text).toMatch(/etl_cycle_b> \(SQL\) ↻ in the cycle/);
+  });
 });
 
 describe('/cz cron: Studio\'s own preview', () => {
