@@ -4,7 +4,8 @@ import { buildDiagnosis } from '../../src/blocks/diagnosis.js';
 import { messageForError } from '../../src/blocks/errors.js';
 import { buildConfirmation, buildRefusal } from '../../src/blocks/operations.js';
 import { buildLogView } from '../../src/blocks/replies.js';
-import { TRIAGE } from '../../src/blocks/triage.js';
+import { TRIAGE, buildThreadNote } from '../../src/blocks/triage.js';
+import { when } from '../../src/blocks/replies.js';
 import type { AlertService } from '../../src/alerts/service.js';
 import { diagnoseRun } from '../../src/ops/diagnosis.js';
 import { readLogTail } from '../../src/ops/read.js';
@@ -70,7 +71,7 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
       const { card } = cardOf(action.value);
       const today = formatDate(s.now(), s.studio.timeZone);
       const date = card.bizDate && card.bizDate <= today ? card.bizDate : today;
-      await openBackfillModal(client, body.trigger_id, { task: String(card.taskId), from: date, to: date, cardId: card.id }, { ...actorFromAction(body), source: 'alert' }, s);
+      await openBackfillModal(client, body.trigger_id, { task: card.taskName, from: date, to: date, cardId: card.id }, { ...actorFromAction(body), source: 'alert' }, s, { id: card.taskId, name: card.taskName });
     }),
   );
 
@@ -79,13 +80,40 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
     guarded(async ({ body, action, respond }) => {
       const { card } = cardOf(action.value);
       const actor = { ...actorFromAction(body), source: 'alert' as const };
-      if (card.ackBy) return;
+      if (card.ackBy) return void (await respond(ephemeral(buildThreadNote(`:eyes: <@${card.ackBy}> acknowledged it ${when(card.ackAt ?? undefined)}: use *Take over* to make it yours.`))));
       const refusal = await s.operations.permit(actor, 'acknowledge', 'operator', { folder: card.folder ?? undefined, task: card.taskName }, { target: `card:${card.id}`, params: { runId: card.latestRunId }, taskName: card.taskName });
       if (refusal) return void (await respond(ephemeral(buildRefusal(refusal))));
       alerts.acknowledge(card.id, actor.userId);
       s.operations.recordAction(actor, { action: 'acknowledge', target: `card:${card.id}`, taskName: card.taskName, params: { runId: card.latestRunId } });
     }),
   );
+
+  // Take over / Release: compare-and-set on who had it when the card was drawn.
+  for (const [actionId, verb] of [
+    [TRIAGE.takeOver, 'take_over'],
+    [TRIAGE.release, 'release'],
+  ] as const) {
+    app.action<Click>(
+      actionId,
+      guarded(async ({ body, action, respond }) => {
+        const { card } = cardOf(action.value);
+        const expected = (JSON.parse(action.value ?? '{}') as { a?: string | null }).a ?? null;
+        const actor = { ...actorFromAction(body), source: 'alert' as const };
+        const params = { runId: card.latestRunId, from: expected };
+        const refusal = await s.operations.permit(actor, verb, 'operator', { folder: card.folder ?? undefined, task: card.taskName }, { target: `card:${card.id}`, params, taskName: card.taskName });
+        if (refusal) return void (await respond(ephemeral(buildRefusal(refusal))));
+        if (verb === 'take_over' && card.ackBy === actor.userId) return void (await respond(ephemeral(buildThreadNote('You already have it acknowledged: nothing changed.'))));
+        const r = expected ? alerts.reassign(card.id, actor.userId, expected, verb === 'take_over' ? actor.userId : null) : { ok: false as const, card };
+        if (!r.ok) {
+          const now = r.card;
+          const why = !now || now.status !== 'open' ? 'This card is closed' : now.ackBy ? `<@${now.ackBy}> took it over ${when(now.ackAt ?? undefined)}` : 'It was released: nobody has it acknowledged';
+          s.operations.recordRefusal(actor, { action: verb, target: `card:${card.id}`, taskName: card.taskName, params, reason: 'stale card' });
+          return void (await respond(ephemeral(buildThreadNote(`${why}; nothing changed. The card shows who has it now.`))));
+        }
+        s.operations.recordAction(actor, { action: verb, target: `card:${card.id}`, taskName: card.taskName, params });
+      }),
+    );
+  }
 
   app.action<BlockAction<StaticSelectAction>>(TRIAGE.mute, async ({ ack, body, action, respond }) => {
     await ack();
@@ -98,4 +126,16 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
     alerts.mute(card.id, actor.userId, hours);
     s.operations.recordAction(actor, { action: 'mute', target: `card:${card.id}`, taskName: card.taskName, params: { hours } });
   });
+
+  app.action<Click>(
+    TRIAGE.unmute,
+    guarded(async ({ body, action, respond }) => {
+      const { card } = cardOf(action.value);
+      const actor = { ...actorFromAction(body), source: 'alert' as const };
+      const refusal = await s.operations.permit(actor, 'unmute', 'operator', { folder: card.folder ?? undefined, task: card.taskName }, { target: `card:${card.id}`, taskName: card.taskName });
+      if (refusal) return void (await respond(ephemeral(buildRefusal(refusal))));
+      if (!alerts.unmute(card.id, actor.userId)) return void (await respond(ephemeral(buildThreadNote(`\`${card.taskName}\` is not muted (someone unmuted it, or the mute ran out): nothing changed.`))));
+      s.operations.recordAction(actor, { action: 'unmute', target: `card:${card.id}`, taskName: card.taskName });
+    }),
+  );
 }

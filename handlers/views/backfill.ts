@@ -23,11 +23,19 @@ function inputFromState(values: StateValues): Partial<BackfillInput> & { cardId?
   };
 }
 
-export async function openBackfillModal(client: Client, triggerId: string, input: BackfillInput, actor: Actor, s: Services): Promise<void> {
-  const meta = { channelId: actor.channelId ?? null, cardId: input.cardId ?? null };
+type ModalMeta = { channelId?: string | null; cardId?: number | null; pin?: [number, string] };
+
+/** The task field shows a name; left as opened from a card, it stands for that card's task (names need not be unique). */
+function pinned(input: Partial<BackfillInput>, meta: ModalMeta): Partial<BackfillInput> {
+  return meta.pin && input.task === meta.pin[1] ? { ...input, task: String(meta.pin[0]) } : input;
+}
+
+/** `pin`: the task the modal is opened for (by a card), shown by name and sent by id. */
+export async function openBackfillModal(client: Client, triggerId: string, input: BackfillInput, actor: Actor, s: Services, pin?: { id: number; name: string }): Promise<void> {
+  const meta: ModalMeta = { channelId: actor.channelId ?? null, cardId: input.cardId ?? null, ...(pin ? { pin: [pin.id, pin.name] } : {}) };
   // Open at once (a trigger id lives 3 s), then fill in the dry run.
   const opened = await client.views.open({ trigger_id: triggerId, view: buildBackfillModal(input, undefined, s.studio, meta) });
-  const preview = await s.operations.previewBackfill({ ...actor, source: 'modal' }, input);
+  const preview = await s.operations.previewBackfill({ ...actor, source: 'modal' }, pinned(input, meta) as BackfillInput);
   await client.views.update({ view_id: opened.view!.id!, hash: opened.view!.hash, view: buildBackfillModal(input, preview, s.studio, meta) });
 }
 
@@ -43,16 +51,17 @@ export function registerBackfillModal(app: BoltApp, s: Services): void {
       const b = body as unknown as { view: { id: string; hash: string; private_metadata: string; state: { values: StateValues } }; user: { id: string; username?: string }; team?: { id: string } };
       const input = inputFromState(b.view.state.values);
       if (!input.task || !input.from || !input.to) return;
-      const meta = JSON.parse(b.view.private_metadata || '{}') as { channelId?: string; cardId?: number | null };
+      const meta = JSON.parse(b.view.private_metadata || '{}') as ModalMeta;
       const actor = { ...actorFromAction({ user: b.user, team: b.team ?? null, channel: meta.channelId ? { id: meta.channelId } : undefined }, 'modal') };
       const full = input as BackfillInput;
-      const preview = await s.operations.previewBackfill(actor, full);
+      const preview = await s.operations.previewBackfill(actor, pinned(full, meta) as BackfillInput);
       await client.views.update({ view_id: b.view.id, hash: b.view.hash, view: buildBackfillModal(full, preview, s.studio, meta) });
     });
   }
 
   app.view(BACKFILL_MODAL, async ({ ack, body, view, client }) => {
-    const input = inputFromState(view.state.values as StateValues);
+    const meta = JSON.parse(view.private_metadata || '{}') as ModalMeta;
+    const input = pinned(inputFromState(view.state.values as StateValues), meta) as Partial<BackfillInput> & { cardId?: number };
     const errors: Record<string, string> = {};
     if (!input.task) errors[BACKFILL_FIELDS.task.block] = 'Enter a task name or id.';
     if (!input.from) errors[BACKFILL_FIELDS.from.block] = 'Pick the first business date.';
@@ -66,7 +75,6 @@ export function registerBackfillModal(app: BoltApp, s: Services): void {
       return;
     }
     await ack({ response_action: 'update', view: resultView('Backfill', { text: 'Working', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: ':hourglass_flowing_sand: Sending the backfill to Studio…' } }] }) });
-    const meta = JSON.parse(view.private_metadata || '{}') as { channelId?: string; cardId?: number | null };
     if (meta.cardId) input.cardId = meta.cardId;
     const actor = actorFromAction({ user: body.user as { id: string; name?: string }, team: body.team ?? null, channel: meta.channelId ? { id: meta.channelId } : undefined }, 'modal');
     let m: Message;

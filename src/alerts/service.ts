@@ -80,9 +80,14 @@ export class AlertService {
 
   /** Queue the card's current content. */
   publish(card: AlertCard, kind: 'post' | 'update'): void {
-    const m = buildTriageCard(card, { ...this.cardContext(), mutedUntil: this.store.mutedUntil(card.taskId, this.d.now()) });
+    const m = buildTriageCard(card, { ...this.cardContext(), mute: this.store.muteOf(card.taskId, this.d.now()) });
     this.store.enqueue({ channel: card.channel, kind, cardId: card.id, payload: m, at: this.d.now() });
     this.kick();
+  }
+
+  /** Redraw every open card of a task (a mute is the task's, whichever card set it). */
+  private publishTask(taskId: number): void {
+    for (const c of this.store.openCards()) if (c.taskId === taskId) this.publish(c, 'update');
   }
 
   note(card: AlertCard, text: string): void {
@@ -134,15 +139,45 @@ export class AlertService {
     return updated;
   }
 
+  /**
+   * Takes over (`to` = the user) or releases (`to` = null) an acknowledged card, only if `expected`
+   * still has it: a click on a card drawn before someone else's change changes nothing.
+   */
+  reassign(cardId: number, userId: string, expected: string, to: string | null): { ok: true; card: AlertCard } | { ok: false; card: AlertCard | undefined } {
+    const card = this.store.card(cardId);
+    if (!card || card.status !== 'open' || card.ackBy !== expected || card.ackBy === to) return { ok: false, card };
+    const now = this.d.now();
+    const updated = this.store.updateCard(cardId, { ackBy: to, ackAt: to ? now : null });
+    this.store.addAction({ cardId, at: now, userId, action: to ? 'take_over' : 'release', runId: null, detail: `from ${expected}` });
+    this.publish(updated, 'update');
+    this.note(
+      updated,
+      to
+        ? `:eyes: <@${userId}> took it over from <@${expected}>.`
+        : `:leftwards_arrow_with_hook: <@${userId}> released it${userId === expected ? '' : ` (it was <@${expected}>'s)`}: nobody is looking at it now.`,
+    );
+    return { ok: true, card: updated };
+  }
+
   mute(cardId: number, userId: string, hours: number): AlertCard | undefined {
     const card = this.store.card(cardId);
     if (!card) return undefined;
     const until = this.d.now() + hours * 3_600_000;
     this.store.mute(card.taskId, until, userId);
     this.store.addAction({ cardId, at: this.d.now(), userId, action: 'mute', runId: null, detail: `${hours} h` });
-    this.publish(card, 'update');
+    this.publishTask(card.taskId);
     this.note(card, `:mute: <@${userId}> muted \`${card.taskName}\` for ${hours} h: new failures are recorded but not posted.`);
     return card;
+  }
+
+  /** Ends the task's mute; false when it was not muted (a second click, or the mute ran out). */
+  unmute(cardId: number, userId: string): boolean {
+    const card = this.store.card(cardId);
+    if (!card || !this.store.unmute(card.taskId, this.d.now())) return false;
+    this.store.addAction({ cardId, at: this.d.now(), userId, action: 'unmute', runId: null, detail: null });
+    this.publishTask(card.taskId);
+    this.note(card, `:loud_sound: <@${userId}> unmuted \`${card.taskName}\`: new failures are posted again.`);
+    return true;
   }
 
   report(channel: string | undefined, from: number, to: number): AlertReport {

@@ -114,7 +114,7 @@ export class AlertWatcher {
       const open = this.store.openCardOfGroup(groupKey, now - this.opts.groupWindowMs);
       let card: AlertCard;
       if (open) {
-        card = this.store.updateCard(open.id, { count: open.count + 1, latestRunId: run.id, bizDate: run.bizDate ?? open.bizDate, lastSeen: now, failMsg: run.failMsg ?? open.failMsg });
+        card = this.store.updateCard(open.id, { count: open.count + 1, latestRunId: run.id, lastFailedAt: Math.max(end, open.lastFailedAt ?? open.failedAt), bizDate: run.bizDate ?? open.bizDate, lastSeen: now, failMsg: run.failMsg ?? open.failMsg });
         stats.cardsUpdated++;
         this.opts.publish(card, 'update');
       } else {
@@ -136,6 +136,7 @@ export class AlertWatcher {
           attempts: 1,
           count: 1,
           failedAt: end,
+          lastFailedAt: end,
           firstSeen: now,
           lastSeen: now,
           blocked: [],

@@ -13,18 +13,25 @@ export const TRIAGE = {
   rerun: 'triage_rerun',
   backfill: 'triage_backfill',
   ack: 'triage_ack',
+  takeOver: 'triage_take_over',
+  release: 'triage_release',
   mute: 'triage_mute',
+  unmute: 'triage_unmute',
 } as const;
 
 export interface CardContext {
   links: LinkBuilder;
   mention: (owner: string | null) => string;
-  mutedUntil?: number;
+  /** The task's mute in force, if any. */
+  mute?: { until: number; by: string };
 }
 
-/** The value every card button carries: the card and its latest run. */
-export function cardValue(card: AlertCard): string {
-  return JSON.stringify({ c: card.id, r: card.latestRunId });
+/**
+ * The value every card button carries: the card and its latest run; with `withAck`, who had it
+ * acknowledged when the card was drawn (a take-over or release from a stale card changes nothing).
+ */
+export function cardValue(card: AlertCard, withAck = false): string {
+  return JSON.stringify(withAck ? { c: card.id, r: card.latestRunId, a: card.ackBy } : { c: card.id, r: card.latestRunId });
 }
 
 function muteSelect(card: AlertCard): StaticSelect {
@@ -51,9 +58,10 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
       `*Type*\n${esc(card.taskType ?? '—')}`,
       `*Run*\n${runLink}${card.count > 1 ? ` (latest of ${card.count})` : ''}`,
       `*Business date*\n${esc(card.bizDate ?? '—')}`,
-      `*Failed at*\n${when(card.failedAt)}`,
+      // The latest failure: a repeat moves it (the first is in "Seen", and time to resolve counts from it).
+      `*Failed at*\n${when(card.lastFailedAt ?? card.failedAt)}`,
       `*Owner*\n${ctx.mention(card.owner)}`,
-      `*Seen*\n${card.count} time${card.count > 1 ? 's' : ''}, last ${when(card.lastSeen)}`,
+      `*Seen*\n${card.count > 1 ? `${card.count} times since ${when(card.failedAt)}` : 'once'}`,
     ]),
   ];
   if (resolved) {
@@ -69,7 +77,7 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
   }
   const notes: string[] = [];
   if (card.ackBy) notes.push(`:eyes: Acknowledged by <@${card.ackBy}> ${when(card.ackAt ?? undefined)}`);
-  if (ctx.mutedUntil) notes.push(`:mute: Task muted until ${when(ctx.mutedUntil)}`);
+  if (ctx.mute) notes.push(`:mute: Muted by <@${ctx.mute.by}> until ${when(ctx.mute.until)}: new failures of this task are recorded, not posted`);
   if (notes.length) blocks.push(context(...notes));
   const v = cardValue(card);
   if (resolved) {
@@ -82,8 +90,10 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
         button({ text: 'Diagnose', actionId: TRIAGE.diagnose, value: v }),
         button({ text: 'Rerun', actionId: TRIAGE.rerun, value: v, style: 'primary' }),
         button({ text: 'Backfill…', actionId: TRIAGE.backfill, value: v }),
-        button({ text: card.ackBy ? 'Acknowledged' : 'Acknowledge', actionId: TRIAGE.ack, value: v }),
-        muteSelect(card),
+        ...(card.ackBy
+          ? [button({ text: 'Take over', actionId: TRIAGE.takeOver, value: cardValue(card, true) }), button({ text: 'Release', actionId: TRIAGE.release, value: cardValue(card, true) })]
+          : [button({ text: 'Acknowledge', actionId: TRIAGE.ack, value: v })]),
+        ctx.mute ? button({ text: 'Unmute', actionId: TRIAGE.unmute, value: v }) : muteSelect(card),
         button({ text: 'Open in Studio', actionId: ACTION.openStudio, url: ctx.links.runLink(card.latestRunId) }),
       ],
     });

@@ -199,14 +199,19 @@ export class OperationsService {
    * May `actor` do `action` (a change of state that is not a Studio write: acknowledge, mute …) to
    * `target`? Undefined when allowed; otherwise the refusal, audited.
    */
-  async permit(actor: Actor, action: string, need: Role, target: PolicyTarget, audit: { target: string; params: Params; taskName?: string }): Promise<Refusal | undefined> {
+  async permit(actor: Actor, action: string, need: Role, target: PolicyTarget, audit: { target: string; params?: Params; taskName?: string }): Promise<Refusal | undefined> {
     const auth = await this.authorise(actor, action, need, target);
-    return auth.kind === 'refused' ? this.refuse(actor, action, audit.target, audit.params, auth, audit.taskName) : undefined;
+    return auth.kind === 'refused' ? this.refuse(actor, action, audit.target, audit.params ?? {}, auth, audit.taskName) : undefined;
   }
 
   /** Audit an action that is not a Studio write (acknowledge, mute, …). */
-  recordAction(actor: Actor, e: { action: string; target: string; taskName?: string; params: Params }): void {
-    this.auditEvent(actor, { opId: randomUUID(), ...e, outcome: 'succeeded' });
+  recordAction(actor: Actor, e: { action: string; target: string; taskName?: string; params?: Params }): void {
+    this.auditEvent(actor, { opId: randomUUID(), ...e, params: e.params ?? {}, outcome: 'succeeded' });
+  }
+
+  /** Audit an action refused for a reason other than policy (the card changed under the click …). */
+  recordRefusal(actor: Actor, e: { action: string; target: string; taskName?: string; params?: Params; reason: string }): void {
+    this.auditEvent(actor, { opId: randomUUID(), action: e.action, target: e.target, taskName: e.taskName, params: e.params ?? {}, outcome: 'refused', error: e.reason });
   }
 
   // ---- authorisation ----------------------------------------------------------------------------

@@ -30,7 +30,10 @@ export interface AlertCard {
   bizDate: string | null;
   attempts: number;
   count: number;
+  /** The first failure of the group: time to resolve counts from it. */
   failedAt: number;
+  /** The latest failure of the group (null on cards from before it was kept: the first is the latest). */
+  lastFailedAt: number | null;
   firstSeen: number;
   lastSeen: number;
   blocked: BlockedRun[];
@@ -86,6 +89,7 @@ const CARD_COLUMNS: Record<keyof AlertCard, string> = {
   attempts: 'attempts',
   count: 'count',
   failedAt: 'failed_at',
+  lastFailedAt: 'last_failed_at',
   firstSeen: 'first_seen',
   lastSeen: 'last_seen',
   blocked: 'blocked',
@@ -138,8 +142,8 @@ export class AlertStore {
   insertCard(c: Omit<AlertCard, 'id' | 'ts' | 'status' | 'ackBy' | 'ackAt' | 'resolvedBy' | 'resolvedHow' | 'resolvedAt' | 'resolvedRunId'>): AlertCard {
     const r = this.db
       .prepare(
-        `INSERT INTO alert_cards (channel, group_key, task_id, task_name, folder, task_type, owner, cause_id, cause_title, cause_fix, fail_msg, first_run_id, latest_run_id, biz_date, attempts, count, failed_at, first_seen, last_seen, blocked)
-         VALUES (@channel, @groupKey, @taskId, @taskName, @folder, @taskType, @owner, @causeId, @causeTitle, @causeFix, @failMsg, @firstRunId, @latestRunId, @bizDate, @attempts, @count, @failedAt, @firstSeen, @lastSeen, @blocked)`,
+        `INSERT INTO alert_cards (channel, group_key, task_id, task_name, folder, task_type, owner, cause_id, cause_title, cause_fix, fail_msg, first_run_id, latest_run_id, biz_date, attempts, count, failed_at, last_failed_at, first_seen, last_seen, blocked)
+         VALUES (@channel, @groupKey, @taskId, @taskName, @folder, @taskType, @owner, @causeId, @causeTitle, @causeFix, @failMsg, @firstRunId, @latestRunId, @bizDate, @attempts, @count, @failedAt, @lastFailedAt, @firstSeen, @lastSeen, @blocked)`,
       )
       .run({ ...c, blocked: JSON.stringify(c.blocked) });
     return this.card(Number(r.lastInsertRowid))!;
@@ -194,8 +198,17 @@ export class AlertStore {
   }
 
   mutedUntil(taskId: number, now: number): number | undefined {
-    const r = this.db.prepare('SELECT until FROM alert_mutes WHERE task_id = ? AND until > ?').get(taskId, now) as { until: number } | undefined;
-    return r?.until;
+    return this.muteOf(taskId, now)?.until;
+  }
+
+  /** The task's mute in force at `now`: until when, and who set it. */
+  muteOf(taskId: number, now: number): { until: number; by: string } | undefined {
+    return this.db.prepare('SELECT until, by_user AS by FROM alert_mutes WHERE task_id = ? AND until > ?').get(taskId, now) as { until: number; by: string } | undefined;
+  }
+
+  /** Ends the task's mute; false when none was in force (a second click). */
+  unmute(taskId: number, now: number): boolean {
+    return this.db.prepare('DELETE FROM alert_mutes WHERE task_id = ? AND until > ?').run(taskId, now).changes > 0;
   }
 
   // ---- outbox ----------------------------------------------------------------------------------

@@ -209,6 +209,14 @@ CREATE TABLE audit_segments (
 INSERT INTO audit_segments(from_id, key_id) SELECT 1, 'sha256' WHERE EXISTS (SELECT 1 FROM audit_log);
 `,
   },
+  {
+    version: 8,
+    name: 'latest failure of a card',
+    sql: `
+-- failed_at stays the first failure (time to resolve counts from it); a repeat moves last_failed_at.
+ALTER TABLE alert_cards ADD COLUMN last_failed_at INTEGER;
+`,
+  },
 ];
 
 export type Db = Database.Database;

@@ -9,6 +9,7 @@ import type { AlertService } from '../../src/alerts/service.js';
 import { RUN_STATUS } from '../../src/studio/enums.js';
 import { type BotHarness, USERS, startBotHarness } from '../helpers/bot.js';
 import { type ApiCall, visibleText } from '../helpers/fake-slack.js';
+import { when } from '../../src/blocks/replies.js';
 
 let b: BotHarness;
 afterEach(async () => {
@@ -150,6 +151,119 @@ describe('noise control', () => {
   });
 });
 
+describe('a card says what changed and who did what', () => {
+  const lastCard = (card: { ts: string | null }) => [...b.slack.calls].reverse().find((c) => c.method === 'chat.update' && c.args.ts === card.ts)!;
+  const buttons = (call: ApiCall) => (call.args.blocks as { elements?: { action_id?: string; value?: string; text?: { text: string } }[] }[]).flatMap((x) => x.elements ?? []);
+  const click = (action: string, value: string, user: string, ts: string) => b.click(action, value, user, { channel: 'CALERTS', messageTs: ts, ephemeral: false });
+  const quiet = async () => {
+    await new Promise((r) => setTimeout(r, 150));
+    await alerts().flush();
+  };
+
+  it('"Failed at" is the latest failure on a repeat; the time to resolve still counts from the first', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    await settle();
+    const first = b.clock.now() - 50 * 60_000;
+    inject('05_dqc_check', 'DQC check failed: null rate of dwd.orders_detail.user_id is 12.0% (threshold 1%)', { endAgoMs: 50 * 60_000 });
+    await settle();
+    b.clock.advance(40 * 60_000);
+    inject('05_dqc_check', 'DQC check failed: null rate of dwd.orders_detail.user_id is 14.0% (threshold 1%)', { endAgoMs: 60_000 });
+    const latest = b.clock.now() - 60_000;
+    await settle();
+    const card = alerts().store.cards().find((c) => c.taskName === '05_dqc_check')!;
+    expect(card).toMatchObject({ count: 2, failedAt: first, lastFailedAt: latest });
+    const text = visibleText(lastCard(card).args);
+    expect(text).toContain(`*Failed at*\n${when(latest)}`);
+    expect(text).toContain(`*Seen*\n2 times since ${when(first)}`);
+  });
+
+  it('Mute says who muted it and until when, and Unmute undoes it (operators only, once)', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    await settle();
+    const card = alerts().store.cards().find((c) => c.taskName === '04_transform_ods_to_dwd')!;
+    alerts().mute(card.id, USERS.operator, 1);
+    await alerts().flush();
+    const muted = lastCard(card);
+    const mute = alerts().store.muteOf(card.taskId, b.clock.now())!;
+    expect(mute.until - b.clock.now()).toBeGreaterThan(3_590_000);
+    expect(visibleText(muted.args)).toContain(`Muted by <@${USERS.operator}> until ${when(mute.until)}`);
+    const unmute = buttons(muted).find((e) => e.action_id === 'triage_unmute')!;
+    expect(unmute.text!.text).toBe('Unmute');
+    expect(buttons(muted).find((e) => e.action_id === 'triage_mute')).toBeUndefined();
+    const refused = await click('triage_unmute', unmute.value!, USERS.viewer, card.ts!);
+    expect(visibleText(await b.answer(refused.responseId))).toContain('*unmute* needs *operator*');
+    expect(alerts().store.mutedUntil(card.taskId, b.clock.now())).toBeDefined();
+    await click('triage_unmute', unmute.value!, USERS.admin, card.ts!);
+    await quiet();
+    expect(alerts().store.mutedUntil(card.taskId, b.clock.now())).toBeUndefined();
+    const after = lastCard(card);
+    expect(visibleText(after.args)).not.toContain('Muted by');
+    expect(buttons(after).find((e) => e.action_id === 'triage_mute')).toBeDefined();
+    // The second click (a double-click, or someone else's) changes nothing and says so.
+    const again = await click('triage_unmute', unmute.value!, USERS.operator, card.ts!);
+    expect(visibleText(await b.answer(again.responseId))).toContain('is not muted');
+    const thread = b.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts === card.ts).map((c) => visibleText(c.args));
+    expect(thread.filter((t) => t.includes('unmuted'))).toEqual([`:loud_sound: <@${USERS.admin}> unmuted \`04_transform_ods_to_dwd\`: new failures are posted again.`]);
+    expect(b.bot.services.audit.query({ action: 'unmute', limit: 5 }).map((r) => `${r.actorId}:${r.outcome}`)).toEqual([`${USERS.admin}:succeeded`, `${USERS.viewer}:refused`]);
+    // A new failure is posted again.
+    inject('04_transform_ods_to_dwd', 'CZLH-60010: Job killed by timeout', { endAgoMs: 10_000 });
+    expect((await alerts().poll()).muted).toBe(0);
+  });
+
+  it('Acknowledge can be taken over and released; a click on a stale card changes nothing', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    await settle();
+    const card = alerts().store.cards().find((c) => c.taskName === '04_transform_ods_to_dwd')!;
+    await click('triage_ack', JSON.stringify({ c: card.id }), USERS.operator, card.ts!);
+    await quiet();
+    const acked = lastCard(card);
+    expect(visibleText(acked.args)).toContain(`Acknowledged by <@${USERS.operator}>`);
+    const take = buttons(acked).find((e) => e.action_id === 'triage_take_over')!;
+    const release = buttons(acked).find((e) => e.action_id === 'triage_release')!;
+    expect([take.text!.text, release.text!.text]).toEqual(['Take over', 'Release']);
+    // Acknowledging again says who has it.
+    const twice = await click('triage_ack', JSON.stringify({ c: card.id }), USERS.admin, card.ts!);
+    expect(visibleText(await b.answer(twice.responseId))).toContain(`<@${USERS.operator}> acknowledged it`);
+    // The admin takes it over.
+    await click('triage_take_over', take.value!, USERS.admin, card.ts!);
+    await quiet();
+    expect(alerts().store.card(card.id)!.ackBy).toBe(USERS.admin);
+    expect(visibleText(lastCard(card).args)).toContain(`Acknowledged by <@${USERS.admin}>`);
+    // The operator releases from the card as it was before the take-over: refused, nothing changes.
+    const stale = await click('triage_release', release.value!, USERS.operator, card.ts!);
+    expect(visibleText(await b.answer(stale.responseId))).toContain(`<@${USERS.admin}> took it over`);
+    expect(alerts().store.card(card.id)!.ackBy).toBe(USERS.admin);
+    // Released from the current card: nobody has it, and Acknowledge is offered again.
+    const current = buttons(lastCard(card)).find((e) => e.action_id === 'triage_release')!;
+    await click('triage_release', current.value!, USERS.admin, card.ts!);
+    await quiet();
+    expect(alerts().store.card(card.id)).toMatchObject({ ackBy: null, ackAt: null });
+    expect(buttons(lastCard(card)).find((e) => e.action_id === 'triage_ack')!.text!.text).toBe('Acknowledge');
+    const thread = b.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts === card.ts).map((c) => visibleText(c.args));
+    expect(thread).toEqual([
+      `:eyes: <@${USERS.operator}> is looking at it.`,
+      `:eyes: <@${USERS.admin}> took it over from <@${USERS.operator}>.`,
+      `:leftwards_arrow_with_hook: <@${USERS.admin}> released it: nobody is looking at it now.`,
+    ]);
+    expect(b.bot.services.audit.query({ limit: 10 }).filter((r) => ['acknowledge', 'take_over', 'release'].includes(r.action)).map((r) => `${r.action}:${r.actorId}:${r.outcome}`)).toEqual([
+      `release:${USERS.admin}:succeeded`,
+      `release:${USERS.operator}:refused`,
+      `take_over:${USERS.admin}:succeeded`,
+      `acknowledge:${USERS.operator}:succeeded`,
+    ]);
+  });
+
+  it('Backfill from a card shows the task by name (sent by id: see the backfill test below)', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    await settle();
+    const card = alerts().store.cards().find((c) => c.taskName === '04_transform_ods_to_dwd')!;
+    const opens = b.slack.callsOf('views.open').length;
+    await click('triage_backfill', JSON.stringify({ c: card.id, r: card.latestRunId }), USERS.operator, card.ts!);
+    const opened = (await b.slack.waitForCall('views.open', opens)).args.view as { blocks: { block_id?: string; element?: { initial_value?: string } }[] };
+    expect(opened.blocks.find((x) => x.block_id === 'bf_task')!.element!.initial_value).toBe('04_transform_ods_to_dwd');
+  });
+});
+
 describe('closing the loop', () => {
   it('a rerun from the card that succeeds edits the card to resolved, with who, how and how long; the thread keeps the trail', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
@@ -204,7 +318,7 @@ describe('closing the loop', () => {
     expect(JSON.parse(String(view.private_metadata))).toMatchObject({ cardId: card.id });
     b.sb.store.updateTask(card.taskId, { updated_at: b.clock.now() }); // the empty filter was fixed in Studio
     const submitted = b.slack.callsOf('views.update').length;
-    await b.submitView({ ...view, id: preview.args.view_id, state: { values: { bf_task: { bf_task_input: { value: String(card.taskId) } }, bf_from: { bf_from_pick: { selected_date: card.bizDate } }, bf_to: { bf_to_pick: { selected_date: card.bizDate } }, bf_vc: { bf_vc_input: { value: null } } } } }, USERS.admin);
+    await b.submitView({ ...view, id: preview.args.view_id, state: { values: { bf_task: { bf_task_input: { value: card.taskName } }, bf_from: { bf_from_pick: { selected_date: card.bizDate } }, bf_to: { bf_to_pick: { selected_date: card.bizDate } }, bf_vc: { bf_vc_input: { value: null } } } } }, USERS.admin);
     expect(visibleText((await b.slack.waitForCall('views.update', submitted)).args.view as Record<string, unknown>)).toContain('created in Studio as job');
     b.clock.advance(10 * 60_000);
     await settle();
