@@ -76,7 +76,7 @@ export function registerRunActions(app: BoltApp, s: Services): void {
       const v = JSON.parse(action.value ?? '{}') as { taskId: number; task: string; date: string };
       const today = formatDate(s.now(), s.studio.timeZone);
       const date = v.date > today ? today : v.date;
-      await openBackfillModal(client, body.trigger_id, { task: String(v.taskId), from: date, to: date }, actorFromAction(body, 'modal'), s);
+      await openBackfillModal(client, body.trigger_id, { task: v.task, from: date, to: date }, actorFromAction(body, 'modal'), s, { id: v.taskId, name: v.task });
     }),
   );
 

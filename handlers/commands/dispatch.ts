@@ -4,6 +4,7 @@ import { buildDiagnosis, buildExplainEntry, buildTypeMappings, buildTypeSources 
 import { buildConfirmation, buildRefusal } from '../../src/blocks/operations.js';
 import {
   buildAudit,
+  sharedCopy,
   buildDeps,
   buildError,
   buildHelp,
@@ -42,7 +43,7 @@ export interface CommandContext {
 export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandContext): Promise<void> {
   const s = ctx.services;
   const studio = s.studio;
-  const reply = (m: Message) => ctx.respond(ctx.share ? inChannel(m) : ephemeral(m));
+  const reply = (m: Message) => ctx.respond(ctx.share ? inChannel(sharedCopy(m, ctx.actor.userId, text)) : ephemeral(m));
   switch (cmd.name) {
     case 'help':
       return void (await reply(buildHelp(cmd.topic)));

@@ -68,6 +68,20 @@ export function shareButton(commandText: string): Button {
   return button({ text: 'Share in channel', actionId: ACTION.share, value: commandText.slice(0, 1900) });
 }
 
+/**
+ * The copy of a reply shared in channel: says who shared it and what was asked, and has no Share
+ * button of its own (it is already shared). The fallback text says it too.
+ */
+export function sharedCopy(m: Message, userId: string, commandText: string): Message {
+  const asked = `/cz ${commandText.replace(/^\/cz\s*/, '')}`.trim();
+  const blocks = (m.blocks as Block[])
+    .map((b) => (b.type === 'actions' ? { ...b, elements: (b as { elements: { action_id?: string }[] }).elements.filter((e) => e.action_id !== ACTION.share) } : b))
+    .filter((b) => b.type !== 'actions' || (b as { elements: unknown[] }).elements.length > 0) as Block[];
+  // First, so a message cut to Slack's sizes still says it (the fallback text is already escaped: kept as is).
+  const line = context(`Shared by <@${userId}> · \`${esc(asked.slice(0, 200))}\``);
+  return { text: m.text, blocks: finishMessage('', [line, ...blocks]).blocks };
+}
+
 export function openButton(url: string, text = 'Open in Studio'): Button {
   return button({ text, actionId: ACTION.openStudio, url });
 }

@@ -5,7 +5,7 @@
 import { taskKindByKey } from '../../src/studio/enums.js';
 import { describe, expect, it } from 'vitest';
 import { RUN_STATUS } from '../../src/studio/enums.js';
-import { SIGNING_SECRET, USERS, sign, useBotHarness } from '../helpers/bot.js';
+import { SIGNING_SECRET, USERS, backfillSubmission, sign, useBotHarness } from '../helpers/bot.js';
 import { visibleText } from '../helpers/fake-slack.js';
 
 const b = useBotHarness(); // closed after the file, with no Block Kit limit broken
@@ -143,6 +143,10 @@ describe('read commands', () => {
     const shared = await b.answer(r.responseId);
     expect(shared.response_type).toBe('in_channel');
     expect(visibleText(shared)).toContain('Task 05_dqc_check');
+    // Everyone sees who shared it and what was asked; the shared copy has no Share button of its own.
+    expect(visibleText(shared)).toContain(`Shared by <@${USERS.viewer}> · \`/cz task 05_dqc_check\``);
+    expect(JSON.stringify(shared.blocks)).not.toContain('share_reply');
+    expect(JSON.stringify(shared.blocks)).toContain('Open in Studio');
   });
 });
 
@@ -161,6 +165,25 @@ describe('two tasks of one name (as after a wizard run)', () => {
     const runs = visibleText(await b.answer((await b.command('runs ecommerce_dw/04_transform_ods_to_dwd', USERS.viewer)).responseId));
     expect(runs).toContain('Runs of 04_transform_ods_to_dwd');
     expect(visibleText(await b.answer((await b.command('tasks shop_dw', USERS.viewer)).responseId))).toContain(`\`${copy}\``);
+  });
+});
+
+describe('Backfill… from a reply', () => {
+  it('shows the task by name and backfills that very task, though another task has the same name', async () => {
+    const original = b.sb.store.taskByName('04_transform_ods_to_dwd')!.id;
+    const folder = await b.client.createFolder('shop_dw2');
+    await b.client.createTask({ name: '04_transform_ods_to_dwd', kind: taskKindByKey('SQL')!, folderId: folder });
+    const opens = b.slack.callsOf('views.open').length;
+    const previews = b.slack.callsOf('views.update').length;
+    await b.click('run_backfill', JSON.stringify({ taskId: original, task: '04_transform_ods_to_dwd', date: '2026-11-20' }), USERS.operator, { channel: 'C0OPS' });
+    const opened = (await b.slack.waitForCall('views.open', opens)).args.view as { blocks: { block_id?: string; element?: { initial_value?: string } }[]; private_metadata: string };
+    expect(opened.blocks.find((x) => x.block_id === 'bf_task')!.element!.initial_value).toBe('04_transform_ods_to_dwd');
+    await b.slack.waitForCall('views.update', previews); // the dry run filled in
+    const updates = b.slack.callsOf('views.update').length;
+    await b.submitView(backfillSubmission({ id: 'V9', callback_id: 'backfill_modal', private_metadata: opened.private_metadata }, '2026-11-20', '2026-11-20'), USERS.operator);
+    const result = visibleText((await b.slack.waitForCall('views.update', updates)).args.view as Record<string, unknown>);
+    expect(result).toContain('created in Studio as job');
+    expect(b.requests('/ide-admin/v1/complementTask/createComplementJob').at(-1)!.body).toMatchObject({ scheduleTaskId: original });
   });
 });
 
