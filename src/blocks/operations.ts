@@ -133,10 +133,14 @@ export function buildBackfillModal(input: BackfillInput, preview: BackfillPrevie
 
 export function buildApprovalRequest(a: AwaitingApproval): Message {
   const p = a.preview;
+  const all = [...a.approvers.groups.map((g) => `<!subteam^${g}>`), ...a.approvers.users.map((u) => `<@${u}>`)];
+  const who = all.length > 20 ? [...all.slice(0, 20), `and ${all.length - 20} more admins`] : all;
+  const blocks: Block[] = [header('Backfill needs approval')];
+  if (who.length === 0) blocks.push(section(':warning: No other admin of this task is named in the policy file, so nobody can approve this yet: an admin must be granted the *admin* role on it first.'));
   return finishMessage(`Backfill approval needed: ${p.task.name} ${p.from} … ${p.to}`, [
-    header('Backfill needs approval'),
+    ...blocks,
     section(
-      `<@${a.op.requestedBy}> asks to backfill ${link(p.link, p.task.name)} for *${p.from} … ${p.to}* (${p.dates.length} business dates), over the ${p.role} limit of ${p.limitDays}.\nDownstream affected: ${p.downstream.length ? p.downstream.map((d) => `\`${esc(d.name)}\``).join(', ') : 'none'}${p.conflicts.length ? `\n:warning: ${p.conflicts.length} run(s) of this task are running or waiting.` : ''}`,
+      `${who.length ? `${who.join(' ')}: ` : ''}<@${a.op.requestedBy}> asks to backfill ${link(p.link, p.task.name)} for *${p.from} … ${p.to}* (${p.dates.length} business dates), over the ${p.role} limit of ${p.limitDays}.\nDownstream affected: ${p.downstream.length ? p.downstream.map((d) => `\`${esc(d.name)}\``).join(', ') : 'none'}${p.conflicts.length ? `\n:warning: ${p.conflicts.length} run(s) of this task are running or waiting.` : ''}`,
     ),
     actions([
       button({ text: 'Approve', actionId: ACTION.approve, value: a.op.id, style: 'primary', confirm: { title: 'Approve this backfill?', text: `${p.dates.length} business dates of ${p.task.name} will run.`, confirm: 'Approve' } }),

@@ -102,6 +102,8 @@ export interface AwaitingApproval {
   kind: 'approval';
   op: OperationRecord;
   preview: BackfillPreview;
+  /** Who can approve it: the admins for the task other than the requester (users, and user groups). */
+  approvers: { users: string[]; groups: string[] };
 }
 
 export interface OperationsDeps {
@@ -776,7 +778,8 @@ export class OperationsService {
     });
     if (preview.needsApproval) {
       this.auditEvent(actor, { opId: op.id, action: 'backfill', target: op.target, taskName: op.taskName ?? undefined, params, outcome: 'awaiting_approval', error: `${preview.dates.length} days is over the ${preview.role} limit of ${preview.limitDays}` });
-      return { kind: 'approval', op, preview };
+      const admins = this.d.policy.holders('admin', { folder: preview.folder, task: preview.task.name });
+      return { kind: 'approval', op, preview, approvers: { users: admins.users.filter((u) => u !== actor.userId), groups: admins.groups } };
     }
     return this.execute(actor, op, ['awaiting_confirmation'], reply);
   }

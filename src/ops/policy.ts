@@ -158,6 +158,19 @@ export class Policy {
     return best;
   }
 
+  /** Who holds `role` (or higher) for a target: users and user groups, as the policy names them. */
+  holders(role: Role, target: PolicyTarget): { users: string[]; groups: string[] } {
+    const path = `${target.folder ?? ''}/${target.task ?? ''}`;
+    const users = new Set<string>();
+    const groups = new Set<string>();
+    for (const g of this.grants) {
+      if (roleRank(g.role) < roleRank(role) || !g.matchers.some((m) => m.test(path))) continue;
+      for (const u of g.users) users.add(u);
+      for (const x of g.groups) groups.add(x);
+    }
+    return { users: [...users], groups: [...groups] };
+  }
+
   /** Every grant that names the subject, for `/cz whoami`. */
   grantsFor(s: Subject): { role: Role; scope: string[] }[] {
     return this.grants.filter((g) => this.applies(g, s)).map((g) => ({ role: g.role, scope: g.scope }));

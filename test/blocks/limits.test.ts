@@ -119,7 +119,7 @@ describe('builders stay within Block Kit limits', () => {
       needsApproval: true,
       link: links.taskLink(1),
     };
-    expect(checkMessage(buildApprovalRequest({ kind: 'approval', op, preview }))).toEqual([]);
+    expect(checkMessage(buildApprovalRequest({ kind: 'approval', op, preview, approvers: { users: Array.from({ length: 300 }, (_, i) => `U${i}ADMIN`), groups: ['S0ADMINS'] } }))).toEqual([]);
     expect(checkView(buildBackfillModal({ task: 'x'.repeat(500), from: '2026-01-01', to: '2026-12-31' }, preview, links, { channelId: 'C1' }) as never)).toEqual([]);
   });
 });

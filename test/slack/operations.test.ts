@@ -225,6 +225,8 @@ describe('backfill', () => {
     await b.submitView(submission(view, '2026-11-10', '2026-11-16'), USERS.operator);
     const request = await b.slack.waitForCall('chat.postMessage', posts);
     expect(request.args.channel).toBe('CDATAENG');
+    // The request names who can approve it: the admins for this task, not the requester.
+    expect(visibleText(request.args)).toContain(`<@${USERS.admin}> <@${USERS.admin2}>: <@${USERS.operator}> asks to backfill`);
     const opId = buttonValue(request.args, 'op_approve');
     expect(b.requests(BACKFILL)).toHaveLength(1);
 
@@ -247,7 +249,9 @@ describe('backfill', () => {
     const { view } = await openModal('backfill 04_transform_ods_to_dwd 2026-11-01 2026-11-12', USERS.admin);
     const posts = b.slack.callsOf('chat.postMessage').length;
     await b.submitView(submission(view, '2026-11-01', '2026-11-12'), USERS.admin);
-    const opId = buttonValue((await b.slack.waitForCall('chat.postMessage', posts)).args, 'op_approve');
+    const adminRequest = (await b.slack.waitForCall('chat.postMessage', posts)).args;
+    expect(visibleText(adminRequest)).toMatch(new RegExp(`^<@${USERS.admin2}>: <@${USERS.admin}> asks`, 'm'));
+    const opId = buttonValue(adminRequest, 'op_approve');
     const self = await b.click('op_approve', opId, USERS.admin, { ephemeral: false });
     expect(visibleText(await b.answer(self.responseId))).toContain('two-person rule');
     const reject = await b.click('op_reject', opId, USERS.admin2, { ephemeral: false });
