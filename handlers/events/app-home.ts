@@ -1,6 +1,7 @@
-/** The App Home tab: what the bot can do, your roles, and your recent operations. */
+/** The App Home tab: what needs someone now (open alerts, approvals), your roles, your recent operations, what the bot can do. */
 import type { HomeView } from '@slack/types';
 import { buildHelp, buildAudit, buildWhoami } from '../../src/blocks/replies.js';
+import { buildHomeWork } from '../../src/blocks/home.js';
 import { WIZARD } from '../../src/blocks/wizard.js';
 import type { Services } from '../../src/services.js';
 import type { BoltApp } from '../../src/slack/app.js';
@@ -13,7 +14,17 @@ export function registerAppHome(app: BoltApp, s: Services): void {
     const who = buildWhoami(event.user, await s.operations.grantsOf(actor));
     const mine = buildAudit(s.audit.query({ actorId: event.user, limit: 10 }), 'your last 10 entries');
     const start = { type: 'actions' as const, elements: [{ type: 'button' as const, action_id: WIZARD.start, text: { type: 'plain_text' as const, text: 'Set up a pipeline' }, style: 'primary' as const }] };
-    const view: HomeView = { type: 'home', blocks: [start, ...who.blocks, { type: 'divider' }, ...mine.blocks, { type: 'divider' }, ...help.blocks].slice(0, 100) };
+    const cards = s.alerts?.store.openCards() ?? [];
+    const now = s.now();
+    const waiting = s.ops.withStatus('awaiting_approval').filter((op) => op.expiresAt > now);
+    const approvals = await Promise.all(
+      waiting.map(async (op) => ({
+        op,
+        canApprove: op.requestedBy !== event.user && (await s.operations.roleOf(actor, { folder: op.params.folder as string | undefined, task: op.taskName ?? undefined })) === 'admin',
+      })),
+    );
+    const work = buildHomeWork(cards, approvals, event.user, s.studio);
+    const view: HomeView = { type: 'home', blocks: [start, ...work, ...who.blocks, { type: 'divider' }, ...mine.blocks, { type: 'divider' }, ...help.blocks].slice(0, 100) };
     await client.views.publish({ user_id: event.user, view });
   });
 }
