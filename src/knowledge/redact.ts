@@ -104,5 +104,23 @@ export function redact(text: string): string {
   return out;
 }
 
+const SECRET_KEY = new RegExp(`(?:^|[^a-z])(?:${KEY_NAMES})$`, 'i');
+
+/** A name such as `db_password` or `apiToken`: its value is a secret whatever it looks like. */
+export function isSecretName(name: string): boolean {
+  return SECRET_KEY.test(name.replace(/([a-z])([A-Z])/g, '$1_$2'));
+}
+
+/**
+ * A copy of structured values (parameters kept in the audit log) with secrets masked: the value of
+ * a secret-named key entirely, and secrets inside any other string.
+ */
+export function redactValues(value: unknown, key = ''): unknown {
+  if (typeof value === 'string') return key && isSecretName(key) ? MASK : redact(value);
+  if (Array.isArray(value)) return value.map((v) => redactValues(v));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValues(v, k)]));
+  return value;
+}
+
 /** Names of the rule families, for documentation and tests. */
 export const REDACTION_RULES = RULES.map((r) => r.name);

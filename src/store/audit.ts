@@ -6,6 +6,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { type Anchor, type AuditKey, keyFromHex } from './audit-key.js';
 import { type Db, GENESIS } from './database.js';
+import { redactValues } from '../knowledge/redact.js';
 
 export type AuditSource = 'slash' | 'button' | 'modal' | 'shortcut' | 'wizard' | 'alert' | 'system';
 
@@ -180,7 +181,8 @@ export class AuditLog {
       action: e.action,
       target: e.target,
       task_name: e.taskName ?? null,
-      params: JSON.stringify(e.params ?? {}),
+      // Parameters as given may hold secrets (`--param db_password=…`): the log keeps them masked.
+      params: JSON.stringify(redactValues(e.params ?? {})),
       outcome: e.outcome,
       error: e.error ?? null,
       studio_request_id: e.studioRequestId ?? null,

@@ -59,6 +59,20 @@ describe('/cz execute', () => {
     expect(finished).toContain(`finished: *${b.sb.store.run(runId)!.status === 1 ? 'SUCCESS' : 'FAILED'}*`);
   });
 
+  it('secret-looking parameters reach Studio as given but never the audit log', async () => {
+    const ok = await b.answer((await b.command('execute 04_transform_ods_to_dwd --param db_password=hunter2 --param api_token=abc123xyz --param threshold=0.01')).responseId);
+    const opId = confirmValue(ok);
+    await b.answer((await b.click('op_confirm', opId, USERS.operator)).responseId);
+    expect((b.requests(EXECUTE).at(-1)!.body as { params: Record<string, string> }).params).toMatchObject({ db_password: 'hunter2', api_token: 'abc123xyz', threshold: '0.01' });
+    const rows = b.bot.services.audit.byOp(opId);
+    expect(rows.length).toBeGreaterThan(1);
+    for (const r of rows) {
+      expect(r.params).toMatchObject({ params: { db_password: '[redacted]', api_token: '[redacted]', threshold: '0.01' } });
+      expect(JSON.stringify(r)).not.toMatch(/hunter2|abc123xyz/);
+    }
+    expect(b.bot.services.audit.verify().ok).toBe(true);
+  });
+
   it('the connection drops after Studio started the run: the run is found, reported once, and not started again', async () => {
     b.sb.faults.add({ path: EXECUTE, kind: 'drop', afterHandling: true, times: 1 });
     const before = b.requests(EXECUTE).length;
