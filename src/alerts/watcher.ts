@@ -13,6 +13,9 @@
  *
  * Card changes are queued in the outbox; the sender delivers them at Slack's pace.
  */
+import { esc } from '../blocks/kit.js';
+import { when } from '../blocks/replies.js';
+import { redact } from '../knowledge/redact.js';
 import { humanDuration } from '../studio/dates.js';
 import type { Diagnoser } from '../knowledge/diagnose.js';
 import type { AlertCard, AlertStore, BlockedRun } from '../store/alerts.js';
@@ -117,6 +120,10 @@ export class AlertWatcher {
         card = this.store.updateCard(open.id, { count: open.count + 1, latestRunId: run.id, lastFailedAt: Math.max(end, open.lastFailedAt ?? open.failedAt), bizDate: run.bizDate ?? open.bizDate, lastSeen: now, failMsg: run.failMsg ?? open.failMsg });
         stats.cardsUpdated++;
         this.opts.publish(card, 'update');
+        // A fix tried from the card since the previous failure did not work: say so where it was tried.
+        const since = open.lastFailedAt ?? open.failedAt;
+        const tried = this.store.actions(open.id).filter((a) => a.at > since && (a.action === 'rerun' || a.action === 'backfill')).at(-1);
+        if (tried) this.opts.note(card, `:x: Failed again ${when(end)}, after <@${tried.userId}>'s ${tried.action}: ${esc(redact(run.failMsg ?? 'no message').slice(0, 300))}`);
       } else {
         card = this.store.insertCard({
           channel,

@@ -301,10 +301,10 @@ export function buildDeps(d: DepsView, links: LinkBuilder, commandText: string):
     );
   }
   blocks.push(
-    section(`*Upstream* (what it waits for)\n${up.length ? '' : '—'}`),
+    section(`*Upstream* (what it waits for)${up.length ? '' : '\n—'}`),
     ...lineSections(up),
     divider(),
-    section(`*Downstream* (what waits for it)\n${down.length ? '' : '—'}`),
+    section(`*Downstream* (what waits for it)${down.length ? '' : '\n—'}`),
     ...lineSections(down),
   );
   if (allDownstream && allDownstream.length > 0) {

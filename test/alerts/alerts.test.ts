@@ -177,6 +177,21 @@ describe('a card says what changed and who did what', () => {
     expect(text).toContain(`*Seen*\n2 times since ${when(first)}`);
   });
 
+  it('a rerun from the card that fails again says so in the thread, and the card counts the repeat', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    await settle();
+    const card = alerts().store.cards().find((c) => c.taskName === 'ddl_create_tables')!;
+    const rr = await click('triage_rerun', JSON.stringify({ c: card.id, r: card.latestRunId }), USERS.admin, card.ts!);
+    const opId = buttons({ args: await b.answer(rr.responseId) } as never).find((e) => e.action_id === 'op_confirm')!.value!;
+    await b.answer((await b.click('op_confirm', opId, USERS.admin)).responseId);
+    b.clock.advance(5 * 60_000);
+    await settle();
+    const after = alerts().store.card(card.id)!;
+    expect(after).toMatchObject({ status: 'open', count: 2 });
+    const thread = b.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts === card.ts).map((c) => visibleText(c.args));
+    expect(thread.at(-1)).toBe(`:x: Failed again ${when(after.lastFailedAt!)}, after <@${USERS.admin}>'s rerun: CZLH-42000: 表已存在 (Table already exists): legacy_ods.orders [1,14]`);
+  });
+
   it('Mute says who muted it and until when, and Unmute undoes it (operators only, once)', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
