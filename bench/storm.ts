@@ -1,7 +1,10 @@
 /**
  * Alert storm: 5,000 failed runs over 200 tasks (50 chains of 4: each root failure blocks three
- * downstream runs) in one poll window. One poll turns them into cards; the sender delivers them on
- * a virtual clock (so Slack's one-message-a-second pace costs no wall time here).
+ * downstream runs) in one poll window. One poll turns them into cards; the sender delivers them at
+ * Slack's pace on a virtual clock (one post a second per channel, chat.update about 50 a minute),
+ * so the minutes Slack would take cost no wall time here. Reported: Web API calls by method, when
+ * the digest went out (wall time of the poll until then), and when the channel showed its final
+ * state (the poll's wall time plus the sender's virtual time after it).
  */
 import { AlertService } from '../src/alerts/service.js';
 import { Diagnoser } from '../src/knowledge/diagnose.js';
@@ -71,8 +74,10 @@ export async function runStormBench() {
   const db = openDatabase(':memory:');
   const studio = new StudioClient({ baseUrl: sb.url, accessToken: sb.accessToken, instance: sb.instance, workspace: sb.workspace, now: () => clock.now(), connections: 8 });
   const operations = new OperationsService({ studio, audit: new AuditLog(db), ops: new OperationStore(db, () => clock.now()), policy: Policy.none(), now: () => clock.now() });
-  let apiCalls = 0;
+  const calls: { method: 'post' | 'update'; virtualAt: number; wallAt: number; digest: boolean }[] = [];
   let posts = 0;
+  let digestTs: string | undefined;
+  const t0 = performance.now();
   const alerts = new AlertService({
     db,
     studio,
@@ -81,13 +86,16 @@ export async function runStormBench() {
     operations,
     config: { channels: '*=CSTORM', pollSeconds: 60, groupWindowHours: 24, lookbackHours: 48 },
     poster: {
-      post: async () => {
-        apiCalls++;
+      post: async (_channel, payload, threadTs) => {
         posts++;
-        return `${posts}.000100`;
+        const ts = `${posts}.000100`;
+        const digest = !threadTs && payload.text.startsWith('Alert storm');
+        if (digest) digestTs = ts;
+        calls.push({ method: 'post', virtualAt: clock.now(), wallAt: performance.now() - t0, digest });
+        return ts;
       },
-      update: async () => {
-        apiCalls++;
+      update: async (_channel, ts) => {
+        calls.push({ method: 'update', virtualAt: clock.now(), wallAt: performance.now() - t0, digest: ts === digestTs });
       },
     },
     logger: createLogger('silent'),
@@ -97,9 +105,10 @@ export async function runStormBench() {
 
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
-  const t0 = performance.now();
+  const virtualStart = clock.now();
   const stats = await alerts.poll();
   const pollMs = performance.now() - t0;
+  const virtualAfterPoll = clock.now();
   await alerts.flush();
   const totalMs = performance.now() - t0;
   clearInterval(sampler);
@@ -115,6 +124,11 @@ export async function runStormBench() {
   await studio.close();
   await sb.close();
   db.close();
+  const digestCall = calls.find((c) => c.digest && c.method === 'post');
+  const last = calls.at(-1);
+  // Wall time until the poll ended, then the sender's virtual time (Slack's pace) after it.
+  const finalStateS = last ? (pollMs + Math.max(0, last.virtualAt - virtualAfterPoll)) / 1000 : 0;
+  const postsNeeded = calls.filter((c) => c.method === 'post').length;
   return {
     failures: injected.length,
     listed: stats.listed,
@@ -122,9 +136,15 @@ export async function runStormBench() {
     cards: cards.length,
     blocked: stats.blocked,
     lost,
-    apiCalls,
+    apiCalls: calls.length,
+    callsByMethod: { 'chat.postMessage': postsNeeded, 'chat.update': calls.filter((c) => c.method === 'update').length },
+    callsPerCard: Math.round((calls.length / Math.max(1, cards.length)) * 100) / 100,
+    digestPosted: digestCall !== undefined,
+    digestSeconds: digestCall ? Math.round(digestCall.wallAt + (digestCall.virtualAt - virtualStart)) / 1000 : undefined,
+    finalStateSeconds: Math.round(finalStateS * 10) / 10,
+    finalStateTargetSeconds: Math.round(1.25 * postsNeeded * 10) / 10,
     pollMs: Math.round(pollMs),
-    cardsDeliveredMs: Math.round(totalMs),
+    wallMs: Math.round(totalMs),
     peakRssMB: Math.round(peakRss / 1024 / 1024),
   };
 }

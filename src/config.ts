@@ -55,6 +55,8 @@ export interface AlertConfig {
   groupWindowHours: number;
   /** How far back each poll looks for failures (they are recorded, so nothing is alerted twice). */
   lookbackHours: number;
+  /** More new groups than this in one poll and channel: a storm digest first, the cards in its thread (default 10). */
+  stormThreshold?: number;
 }
 
 /**
@@ -212,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     pollSeconds: intVar('ALERT_POLL_SECONDS', 60, 5, 3600),
     groupWindowHours: intVar('ALERT_GROUP_WINDOW_HOURS', 24, 1, 168),
     lookbackHours: intVar('ALERT_LOOKBACK_HOURS', 48, 1, 336),
+    stormThreshold: intVar('ALERT_STORM_THRESHOLD', 10, 1, 100_000),
   };
   if (alerts.channels && !/^\s*[^=\s,]+\s*=\s*[A-Z0-9][A-Z0-9_-]+\s*(,\s*[^=\s,]+\s*=\s*[A-Z0-9][A-Z0-9_-]+\s*)*$/i.test(alerts.channels)) {
     complain('ALERT_CHANNELS', `is ${JSON.stringify(alerts.channels)}`);

@@ -31,7 +31,7 @@ describe('loadConfig', () => {
       policyFile: undefined,
       runWatchSeconds: 15,
       idempotencyWindowSeconds: 600,
-      alerts: { channels: undefined, pollSeconds: 60, groupWindowHours: 24, lookbackHours: 48 },
+      alerts: { channels: undefined, pollSeconds: 60, groupWindowHours: 24, lookbackHours: 48, stormThreshold: 10 },
       integrationVClusters: undefined,
       audit: { channel: undefined, anchorMinutes: 60 },
       playgroundSlackMode: 'socket',

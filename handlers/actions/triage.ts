@@ -2,9 +2,9 @@
 import type { BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
 import { buildDiagnosis } from '../../src/blocks/diagnosis.js';
 import { messageForError } from '../../src/blocks/errors.js';
-import { buildConfirmation, buildRefusal } from '../../src/blocks/operations.js';
+import { buildBulkApprovalRequest, buildConfirmation, buildRefusal } from '../../src/blocks/operations.js';
 import { buildLogView } from '../../src/blocks/replies.js';
-import { TRIAGE, buildThreadNote } from '../../src/blocks/triage.js';
+import { TRIAGE, buildThreadNote, openRootsByCause } from '../../src/blocks/triage.js';
 import { when } from '../../src/blocks/replies.js';
 import type { AlertService } from '../../src/alerts/service.js';
 import { diagnoseRun } from '../../src/ops/diagnosis.js';
@@ -125,6 +125,32 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
     if (refusal) return void (await respond(ephemeral(buildRefusal(refusal))));
     alerts.mute(card.id, actor.userId, hours);
     s.operations.recordAction(actor, { action: 'mute', target: `card:${card.id}`, taskName: card.taskName, params: { hours } });
+  });
+
+  // Storm digest: rerun the open roots of one cause, as one request (dry run, approval over the limit).
+  app.action<BlockAction<StaticSelectAction>>(TRIAGE.stormRerun, async ({ ack, body, action, respond, client }) => {
+    await ack();
+    try {
+      const [digestId, causeKey = ''] = action.selected_option.value.split('|') as [string, string?];
+      const digest = alerts.store.digest(Number(digestId));
+      if (!digest) throw new Error('This storm digest is no longer known to the bot.');
+      const group = openRootsByCause(alerts.store.cardsOfDigest(digest.id)).get(causeKey);
+      const actor = { ...actorFromAction(body), source: 'alert' as const };
+      const cards = group?.cards ?? [];
+      const label = `the ${cards.length} failed root${cards.length === 1 ? '' : 's'} of “${group?.title ?? causeKey}”`;
+      const r = await s.operations.requestBulkRerun(
+        actor,
+        cards.map((c) => c.latestRunId),
+        { label, digestId: digest.id, cardOfRun: Object.fromEntries(cards.map((c) => [c.latestRunId, c.id])) },
+      );
+      if (r.kind === 'bulk_approval') {
+        const request = buildBulkApprovalRequest(r);
+        await client.chat.postMessage({ channel: digest.channel, thread_ts: digest.ts ?? undefined, text: request.text, blocks: request.blocks });
+        await respond(ephemeral(buildThreadNote(`:raised_hand: ${r.op.params.runIds ? (r.op.params.runIds as number[]).length : 0} runs is over your limit: the request is in the digest's thread for another admin to approve. It runs when they do.`)));
+      } else await respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r)));
+    } catch (e) {
+      await respond(ephemeral(messageForError(e)));
+    }
   });
 
   app.action<Click>(

@@ -1,9 +1,14 @@
 /**
- * Delivers the outbox to Slack at Slack's pace: at most one message per channel per interval
- * (about one a second), in order within a channel, honouring 429 Retry-After, retrying other
- * errors with backoff. The outbox is in SQLite, so a restart resumes where it stopped.
+ * Delivers the outbox to Slack within Slack's budgets, planned per method: `chat.postMessage` at
+ * about one a second per channel (threads included), `chat.update` (Tier 3, about 50 a minute) at
+ * its own pace for the whole workspace. In each channel the most urgent message whose budget allows
+ * goes next, so a background refresh of a card nobody is looking at yields to a new card, and an
+ * update waiting for its budget does not hold up posts. A card's and a digest's own messages are
+ * rendered when sent (their state as of sending), so changes while queued cost nothing. 429s are
+ * honoured (Retry-After); other errors retried with back-off. The outbox is in SQLite, so a restart
+ * resumes where it stopped.
  */
-import type { AlertStore, OutboxItem } from '../store/alerts.js';
+import type { AlertStore, OutboxEntry, OutboxItem } from '../store/alerts.js';
 
 export interface SlackPoster {
   /**
@@ -20,8 +25,13 @@ export interface SlackPoster {
 export const OUTBOX_EVENT_TYPE = 'studio_ops_outbox';
 
 export interface SenderOptions {
+  /** Between two posts in one channel (Slack: about one message a second per channel). */
   minIntervalMs?: number;
+  /** Between two updates in the workspace (Slack: chat.update is Tier 3, about 50 a minute). */
+  updateIntervalMs?: number;
   maxAttempts?: number;
+  /** The current content of a card's or a digest's own message (undefined: the queued payload). */
+  render?: (item: OutboxEntry) => { text: string; blocks: unknown[] } | undefined;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   onError?: (item: OutboxItem, error: unknown) => void;
@@ -34,12 +44,21 @@ function retryAfterMs(e: unknown): number | undefined {
   return undefined;
 }
 
+type Method = 'post' | 'update';
+
+/** Where a queued message goes: ready (with the thread to post in, if any), waiting for its parent, or orphaned. */
+type Placement = { kind: 'ready'; threadTs?: string; method: Method } | { kind: 'wait' } | { kind: 'orphan'; why: string };
+
 export class OutboxSender {
-  private readonly nextAt = new Map<string, number>();
+  private readonly nextPostAt = new Map<string, number>();
+  private nextUpdateAt = 0;
   private readonly minIntervalMs: number;
+  private readonly updateIntervalMs: number;
   private readonly maxAttempts: number;
   private draining: Promise<number> | undefined;
   private stopped = false;
+  /** Calls made, by method (for the benchmark and metrics). */
+  readonly calls = { post: 0, update: 0 };
 
   constructor(
     private readonly store: AlertStore,
@@ -47,6 +66,7 @@ export class OutboxSender {
     private readonly opts: SenderOptions,
   ) {
     this.minIntervalMs = opts.minIntervalMs ?? 1100;
+    this.updateIntervalMs = opts.updateIntervalMs ?? 1250;
     this.maxAttempts = opts.maxAttempts ?? 8;
     // Items a stopped process was sending may have reached Slack: look for them before posting again.
     for (const id of store.requeueInterrupted()) this.interrupted.add(id);
@@ -68,66 +88,121 @@ export class OutboxSender {
     await this.draining?.catch(() => undefined);
   }
 
+  /** Where the entry goes now, and with which method. */
+  private place(e: OutboxEntry): Placement {
+    if (e.kind === 'thread') {
+      if (e.threadCardId === null) return { kind: 'ready', method: 'post' }; // a reply to another tool's message: its ts is in the payload
+      const card = this.store.card(e.threadCardId);
+      if (!card) return { kind: 'orphan', why: 'its card is gone' };
+      // A card inside a digest's thread cannot have a thread of its own: its notes go to the digest's thread.
+      const digest = card.digestId !== null ? this.store.digest(card.digestId) : undefined;
+      if (card.ts) return { kind: 'ready', method: 'post', threadTs: digest?.ts ?? card.ts };
+      // Not posted yet: queued, or about to be released by the poll that made it.
+      return this.store.pendingOwn({ cardId: card.id }) || !this.store.hasOutboxFor(card.id) ? { kind: 'wait' } : { kind: 'orphan', why: 'its card was never posted' };
+    }
+    if (e.digestId !== null) {
+      const digest = this.store.digest(e.digestId);
+      return { kind: 'ready', method: digest?.ts ? 'update' : 'post' };
+    }
+    if (e.cardId !== null) {
+      const card = this.store.card(e.cardId);
+      if (card?.ts) return { kind: 'ready', method: 'update' };
+      if (card?.digestId != null) {
+        const digest = this.store.digest(card.digestId);
+        if (digest?.ts) return { kind: 'ready', method: 'post', threadTs: digest.ts };
+        if (this.store.pendingOwn({ digestId: card.digestId })) return { kind: 'wait' };
+      }
+      return { kind: 'ready', method: 'post' }; // a new card, or one whose post was lost: post it
+    }
+    return { kind: 'ready', method: 'post' };
+  }
+
+  private budgetAt(channel: string, method: Method): number {
+    return method === 'post' ? (this.nextPostAt.get(channel) ?? 0) : this.nextUpdateAt;
+  }
+
   private async run(): Promise<number> {
     let sent = 0;
     while (!this.stopped) {
-      const items = this.store.nextPerChannel();
-      if (items.length === 0) break;
+      const channels = this.store.pendingChannels();
+      if (channels.length === 0) break;
       const now = this.opts.now();
-      const ready = items.filter((i) => (this.nextAt.get(i.channel) ?? 0) <= now);
-      if (ready.length === 0) {
-        const wait = Math.min(...items.map((i) => this.nextAt.get(i.channel)!)) - now;
-        await this.opts.sleep(Math.max(1, wait));
-        continue;
+      let progressed = false;
+      let earliest = Number.POSITIVE_INFINITY;
+      for (const channel of channels) {
+        // The most urgent entry whose budget allows it now; the others wait their turn. When the
+        // first entries all wait for parents further back, the whole queue is looked at.
+        const first = this.store.pendingIn(channel, 50);
+        const entries = first.length === 50 && first.every((e) => this.place(e).kind === 'wait') ? this.store.pendingIn(channel, -1) : first;
+        for (const entry of entries) {
+          const placed = this.place(entry);
+          if (placed.kind === 'orphan') {
+            this.store.markFailed(entry.id, placed.why, true);
+            progressed = true;
+            continue;
+          }
+          if (placed.kind === 'wait') continue;
+          const at = this.budgetAt(channel, placed.method);
+          if (at > now) {
+            earliest = Math.min(earliest, at);
+            continue;
+          }
+          if (await this.send(entry, placed)) sent++;
+          progressed = true;
+          break;
+        }
+        if (this.stopped) break;
       }
-      for (const item of ready) {
-        if (await this.send(item)) sent++;
-      }
+      if (progressed) continue;
+      if (!Number.isFinite(earliest)) break; // only entries waiting for parents that are not queued here
+      await this.opts.sleep(Math.max(1, earliest - now));
     }
     return sent;
   }
 
   /** A post, unless the item was in flight when a process stopped and Slack already has it. */
-  private async postOnce(item: OutboxItem, threadTs?: string): Promise<string> {
+  private async postOnce(item: OutboxItem, payload: { text: string; blocks: unknown[] }, threadTs?: string): Promise<string> {
     const marker = `outbox:${item.id}`;
     if (this.interrupted.delete(item.id) && this.poster.findPosted) {
       const found = await this.poster.findPosted(item.channel, marker, item.createdAt - 60_000, threadTs).catch(() => undefined);
       if (found) return found;
     }
-    return this.poster.post(item.channel, item.payload, threadTs, marker);
+    this.calls.post++;
+    return this.poster.post(item.channel, payload, threadTs, marker);
   }
 
-  private async send(item: OutboxItem): Promise<boolean> {
+  private async send(entry: OutboxEntry, placed: { method: Method; threadTs?: string }): Promise<boolean> {
     const now = this.opts.now();
+    const item = this.store.item(entry.id)!;
     this.store.markSending(item.id);
+    const own = item.kind !== 'thread' && (item.cardId !== null || item.digestId !== null);
+    const payload = (own ? this.opts.render?.(entry) : undefined) ?? item.payload;
     try {
-      if (item.kind === 'post') {
-        const ts = await this.postOnce(item);
-        if (item.cardId !== null) this.store.updateCard(item.cardId, { ts });
-      } else if (item.kind === 'update') {
-        const card = item.cardId !== null ? this.store.card(item.cardId) : undefined;
-        if (card?.ts) await this.poster.update(item.channel, card.ts, item.payload);
-        else if (card) {
-          const ts = await this.postOnce(item); // its post was lost: post now
-          this.store.updateCard(card.id, { ts });
-        }
+      if (placed.method === 'update') {
+        const ts = item.digestId !== null ? this.store.digest(item.digestId)?.ts : this.store.card(item.cardId!)?.ts;
+        this.calls.update++;
+        await this.poster.update(item.channel, ts!, payload);
+        this.nextUpdateAt = now + this.updateIntervalMs;
       } else {
-        const parent = item.threadCardId !== null ? this.store.card(item.threadCardId)?.ts : (item.payload as { thread_ts?: string }).thread_ts;
-        await this.postOnce(item, parent ?? undefined);
+        const threadTs = placed.threadTs ?? (item.kind === 'thread' && item.threadCardId === null ? (item.payload as { thread_ts?: string }).thread_ts : undefined);
+        const ts = await this.postOnce(item, payload, threadTs);
+        if (own && item.cardId !== null) this.store.updateCard(item.cardId, { ts });
+        if (own && item.digestId !== null) this.store.setDigestTs(item.digestId, ts);
+        this.nextPostAt.set(item.channel, now + this.minIntervalMs);
       }
       this.store.markSent(item.id);
-      this.nextAt.set(item.channel, now + this.minIntervalMs);
       return true;
     } catch (e) {
       const wait = retryAfterMs(e);
+      const setBudget = (at: number) => (placed.method === 'update' ? (this.nextUpdateAt = at) : this.nextPostAt.set(item.channel, at));
       if (wait !== undefined) {
-        this.nextAt.set(item.channel, now + wait);
+        setBudget(now + wait);
         this.store.markFailed(item.id, `rate limited: retry after ${wait} ms`, false);
         return false;
       }
       const giveUp = item.attempts + 1 >= this.maxAttempts;
       this.store.markFailed(item.id, (e as Error).message ?? String(e), giveUp);
-      this.nextAt.set(item.channel, now + Math.min(60_000, this.minIntervalMs * 2 ** (item.attempts + 1)));
+      setBudget(now + Math.min(60_000, this.minIntervalMs * 2 ** (item.attempts + 1)));
       this.opts.onError?.(item, e);
       return false;
     }

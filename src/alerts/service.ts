@@ -2,14 +2,15 @@
  * Alert-channel triage, composed: routing, the watcher, the outbox sender, card actions
  * (acknowledge, mute, rerun/backfill from the card), the weekly report.
  */
-import { buildReport, buildThreadNote, buildTriageCard } from '../blocks/triage.js';
+import { esc } from '../blocks/kit.js';
+import { buildDigest, buildReport, buildThreadNote, buildTriageCard } from '../blocks/triage.js';
 import type { LinkBuilder } from '../blocks/replies.js';
 import type { AlertConfig } from '../config.js';
 import type { Diagnoser } from '../knowledge/diagnose.js';
 import type { Logger } from '../logger.js';
 import type { OperationsService } from '../ops/operations.js';
 import type { Policy } from '../ops/policy.js';
-import { type AlertCard, AlertStore } from '../store/alerts.js';
+import { type AlertCard, AlertStore, type OutboxEntry, type OutboxPriority } from '../store/alerts.js';
 import type { Db } from '../store/database.js';
 import type { StudioClient } from '../studio/client.js';
 import { type AlertReport, computeReport, weekStart } from './report.js';
@@ -50,23 +51,30 @@ export class AlertService {
       groupWindowMs: d.config.groupWindowHours * 3_600_000,
       lookbackMs: d.config.lookbackHours * 3_600_000,
       now: d.now,
-      publish: (card, change) => this.publish(card, change === 'new' ? 'post' : 'update'),
+      // New cards are released when the poll ends (or a digest opens): posted once, with their state as of sending.
+      publish: (card, change) => {
+        if (change !== 'new') this.publish(card, 'update', change === 'resolved' ? 0 : 2);
+      },
       note: (card, text) => this.note(card, text),
+      afterFailures: () => this.openDigests(),
     });
     this.sender = new OutboxSender(this.store, d.poster, {
       now: d.now,
       sleep: d.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
       minIntervalMs: d.minSendIntervalMs,
+      render: (item) => this.render(item),
       onError: (item, e) => d.logger.warn({ channel: item.channel, kind: item.kind, err: (e as Error).message }, 'alert message not sent yet'),
     });
     // Reruns and backfills started from a card are recorded on it and told in its thread.
     d.operations.onOutcome((op, outcome, actor) => {
-      const cardId = op.params.cardId === undefined ? undefined : Number(op.params.cardId);
+      if (op.action === 'bulk_rerun') return this.noteBulk(op, outcome, actor.userId);
+      const cardId = op.params.cardId == null ? undefined : Number(op.params.cardId);
       if (cardId === undefined || outcome.status !== 'succeeded') return;
       const card = this.store.card(cardId);
       if (!card) return;
       this.store.addAction({ cardId, at: d.now(), userId: actor.userId, action: op.action, runId: outcome.runId ?? null, detail: outcome.message });
-      this.note(card, `:arrows_counterclockwise: <@${actor.userId}> started a ${op.action}: ${outcome.message}`);
+      // A rerun that is part of a bulk request is told once, with the others (noteBulk).
+      if (op.params.bulkOf === undefined) this.note(card, `:arrows_counterclockwise: <@${actor.userId}> started a ${op.action}: ${outcome.message}`);
     });
   }
 
@@ -78,10 +86,94 @@ export class AlertService {
     return { links: this.links, mention: (o: string | null) => this.router.mention(o) };
   }
 
-  /** Queue the card's current content. */
-  publish(card: AlertCard, kind: 'post' | 'update'): void {
-    const m = buildTriageCard(card, { ...this.cardContext(), mute: this.store.muteOf(card.taskId, this.d.now()) });
-    this.store.enqueue({ channel: card.channel, kind, cardId: card.id, payload: m, at: this.d.now() });
+  /**
+   * Queue a redraw of the card (rendered when sent). A card not released yet needs nothing: it is
+   * posted with its state as of sending. `priority`: 0 someone is waiting (a click, the card
+   * closing), 2 a background refresh that yields to new cards.
+   */
+  publish(card: AlertCard, kind: 'post' | 'update', priority: OutboxPriority = 0): void {
+    if (kind === 'update' && !card.ts && !this.store.hasOutboxFor(card.id)) return;
+    this.store.enqueue({ channel: card.channel, kind, cardId: card.id, at: this.d.now(), priority });
+    if (card.digestId !== null && card.status === 'resolved') this.store.enqueue({ channel: card.channel, kind: 'update', digestId: card.digestId, at: this.d.now(), priority: 2 });
+    this.kick();
+  }
+
+  /** The current content of a card's or a digest's own message. */
+  private render(item: OutboxEntry): { text: string; blocks: unknown[] } | undefined {
+    if (item.cardId !== null) {
+      const card = this.store.card(item.cardId);
+      return card ? buildTriageCard(card, { ...this.cardContext(), mute: this.store.muteOf(card.taskId, this.d.now()) }) : undefined;
+    }
+    if (item.digestId !== null) return buildDigest(item.digestId, this.store.cardsOfDigest(item.digestId));
+    return undefined;
+  }
+
+  /** Digests opened by the poll under way, by channel. */
+  private readonly pollDigests = new Map<string, number>();
+
+  private get stormThreshold(): number {
+    return this.d.config.stormThreshold ?? 10;
+  }
+
+  private unqueuedByChannel(): Map<string, AlertCard[]> {
+    const by = new Map<string, AlertCard[]>();
+    for (const c of this.store.unqueuedCards()) by.set(c.channel, [...(by.get(c.channel) ?? []), c]);
+    return by;
+  }
+
+  /** A storm in a channel (more new groups than the threshold): its digest goes out first, at once. */
+  private openDigest(channel: string, cards: AlertCard[]): number {
+    const digest = this.store.transaction(() => {
+      const d = this.store.insertDigest(channel, this.d.now());
+      for (const c of cards) this.store.updateCard(c.id, { digestId: d.id });
+      this.store.enqueue({ channel, kind: 'post', digestId: d.id, at: this.d.now(), priority: 0 });
+      return d;
+    });
+    this.pollDigests.set(channel, digest.id);
+    return digest.id;
+  }
+
+  /** Called by the watcher once the poll's failures have cards (before the blocked runs are traced). */
+  private openDigests(): void {
+    for (const [channel, cards] of this.unqueuedByChannel()) {
+      if (!this.pollDigests.has(channel) && cards.length > this.stormThreshold) this.openDigest(channel, cards);
+    }
+    this.kick();
+  }
+
+  /**
+   * At the end of a poll: queue the new cards, most downstream impact first — in the digest's
+   * thread when the channel has a storm, else in the channel. Cards a crash left unqueued go too.
+   */
+  private releaseNew(): void {
+    const now = this.d.now();
+    for (const [channel, cards] of this.unqueuedByChannel()) {
+      const digestId = this.pollDigests.get(channel) ?? (cards.length > this.stormThreshold ? this.openDigest(channel, cards) : undefined);
+      const impact = (c: AlertCard) => c.blocked.length * 1000 + c.count;
+      this.store.transaction(() => {
+        for (const c of [...cards].sort((a, b) => impact(b) - impact(a) || a.failedAt - b.failedAt)) {
+          if (digestId !== undefined && c.digestId !== digestId) this.store.updateCard(c.id, { digestId });
+          this.store.enqueue({ channel, kind: 'post', cardId: c.id, at: now, priority: 1 });
+        }
+        // The digest as of the end of the poll (blocked runs traced): one update at most.
+        if (digestId !== undefined) this.store.enqueue({ channel, kind: 'update', digestId, at: now, priority: 1 });
+      });
+    }
+    this.pollDigests.clear();
+    this.kick();
+  }
+
+  /** A bulk rerun's per-run results, once, where it was asked from (the digest's or the card's thread). */
+  private noteBulk(op: { params: Record<string, unknown> }, outcome: { status: string; message: string }, userId: string): void {
+    const results = ((outcome as { op?: { result?: { results?: { runId: number; task: string; status: string; message: string }[] } } }).op?.result?.results ?? []).slice(0, 40);
+    const lines = results.map((r) => `${r.status === 'succeeded' ? ':white_check_mark:' : ':x:'} \`${esc(r.task)}\` run ${r.runId}${r.status === 'succeeded' ? '' : ` — ${esc(r.message.slice(0, 120))}`}`);
+    const text = `:arrows_counterclockwise: <@${userId}> reran ${esc(String(op.params.label))}: ${esc(outcome.message)}${lines.length ? `\n${lines.join('\n')}` : ''}`;
+    const digestId = op.params.digestId == null ? undefined : Number(op.params.digestId);
+    const cardId = op.params.cardId == null ? undefined : Number(op.params.cardId);
+    const card = cardId !== undefined ? this.store.card(cardId) : digestId !== undefined ? this.store.cardsOfDigest(digestId)[0] : undefined;
+    if (!card) return;
+    // On a card of its own: its thread; for a digest: the digest's thread (which any of its cards leads to).
+    this.store.enqueue({ channel: card.channel, kind: 'thread', threadCardId: card.id, payload: buildThreadNote(text), at: this.d.now(), priority: 0 });
     this.kick();
   }
 
@@ -90,13 +182,14 @@ export class AlertService {
     for (const c of this.store.openCards()) if (c.taskId === taskId) this.publish(c, 'update');
   }
 
-  note(card: AlertCard, text: string): void {
-    this.postInThread(card, buildThreadNote(text));
+  note(card: AlertCard, text: string, priority: OutboxPriority = 0): void {
+    // A card in a digest's thread shares it with the other groups: the note names its task.
+    this.postInThread(card, buildThreadNote(card.digestId !== null ? `*${esc(card.taskName)}* · ${text}` : text), priority);
   }
 
   /** Any message in the card's thread (logs, diagnosis, notes), through the outbox. */
-  postInThread(card: AlertCard, payload: { text: string; blocks: unknown[] }): void {
-    this.store.enqueue({ channel: card.channel, kind: 'thread', threadCardId: card.id, payload, at: this.d.now() });
+  postInThread(card: AlertCard, payload: { text: string; blocks: unknown[] }, priority: OutboxPriority = 0): void {
+    this.store.enqueue({ channel: card.channel, kind: 'thread', threadCardId: card.id, payload, at: this.d.now(), priority });
     this.kick();
   }
 
@@ -112,14 +205,25 @@ export class AlertService {
 
   /** Resolves when everything queued so far has been sent (or given up). */
   async flush(): Promise<void> {
-    do await this.sender.drain();
-    while (this.store.nextPerChannel().length > 0);
+    // Until empty, or until nothing more can be sent now (entries waiting for a poll to release their card).
+    let before = Number.POSITIVE_INFINITY;
+    for (;;) {
+      await this.sender.drain(); // joins a drain under way
+      const left = this.store.pendingCount();
+      if (left === 0 || left >= before) return;
+      before = left;
+    }
   }
 
   async poll(): Promise<PollStats> {
     this.polling ??= (async () => {
       try {
-        const stats = await this.watcher.poll();
+        let stats: PollStats;
+        try {
+          stats = await this.watcher.poll();
+        } finally {
+          this.releaseNew(); // whatever the poll recorded is posted, even if it stopped half-way
+        }
         this.maybeWeeklyReport();
         return stats;
       } finally {

@@ -32,6 +32,8 @@ export interface WatcherOptions {
   publish: (card: AlertCard, change: 'new' | 'update' | 'resolved') => void;
   /** A note in the card's thread. */
   note: (card: AlertCard, text: string) => void;
+  /** Called once the poll's failed runs have their cards, before the blocked runs are traced. */
+  afterFailures?: () => void;
   pageSize?: number;
 }
 
@@ -89,6 +91,7 @@ export class AlertWatcher {
     const fresh = failures.filter((r) => !this.store.seen(r.id, endOf(r))).sort((a, b) => endOf(a) - endOf(b) || a.id - b.id);
     stats.fresh = fresh.length;
     for (const run of fresh.filter((r) => r.status.code === RUN_STATUS.FAILED)) await this.recordFailure(run, stats);
+    this.opts.afterFailures?.();
     for (const run of fresh.filter((r) => r.status.code === RUN_STATUS.UPSTREAM_FAILED)) await this.recordBlocked(run, byId, stats);
     stats.resolved = await this.closeResolved(from);
     return stats;

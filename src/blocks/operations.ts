@@ -1,12 +1,12 @@
 /** Block Kit for operations: confirmation, outcome, refusal, approval, the backfill modal, run finished. */
 import { RUN_TYPE } from '../studio/enums.js';
 import type { ModalView } from '@slack/types';
-import type { AwaitingApproval, BackfillInput, BackfillPreview, Confirmation, OpOutcome, Refusal } from '../ops/operations.js';
+import type { AwaitingApproval, AwaitingBulkApproval, BackfillInput, BackfillPreview, Confirmation, OpOutcome, Refusal } from '../ops/operations.js';
 import type { OperationRecord } from '../store/operations.js';
 import type { Run } from '../studio/models.js';
 import { type Block, type Message, actions, button, context, divider, esc, finishMessage, header, link, section, redactTexts } from './kit.js';
 import { LIMITS, clip } from './limits.js';
-import { ACTION, type LinkBuilder, runLine, when } from './replies.js';
+import { ACTION, type LinkBuilder, lineSections, runLine, when } from './replies.js';
 
 export const BACKFILL_MODAL = 'backfill_modal';
 export const BACKFILL_FIELDS = {
@@ -133,8 +133,7 @@ export function buildBackfillModal(input: BackfillInput, preview: BackfillPrevie
 
 export function buildApprovalRequest(a: AwaitingApproval): Message {
   const p = a.preview;
-  const all = [...a.approvers.groups.map((g) => `<!subteam^${g}>`), ...a.approvers.users.map((u) => `<@${u}>`)];
-  const who = all.length > 20 ? [...all.slice(0, 20), `and ${all.length - 20} more admins`] : all;
+  const who = approverMentions(a.approvers);
   const blocks: Block[] = [header('Backfill needs approval')];
   if (who.length === 0) blocks.push(section(':warning: No other admin of this task is named in the policy file, so nobody can approve this yet: an admin must be granted the *admin* role on it first.'));
   return finishMessage(`Backfill approval needed: ${p.task.name} ${p.from} … ${p.to}`, [
@@ -150,11 +149,35 @@ export function buildApprovalRequest(a: AwaitingApproval): Message {
   ]);
 }
 
+/** Mentions of who can approve, at most 20 named. */
+function approverMentions(a: { users: string[]; groups: string[] }): string[] {
+  const all = [...a.groups.map((g) => `<!subteam^${g}>`), ...a.users.map((u) => `<@${u}>`)];
+  return all.length > 20 ? [...all.slice(0, 20), `and ${all.length - 20} more admins`] : all;
+}
+
+/** A bulk rerun over the requester's limit: the listing, who can approve, Approve / Reject. */
+export function buildBulkApprovalRequest(a: AwaitingBulkApproval): Message {
+  const who = approverMentions(a.approvers);
+  return finishMessage(`Approval needed: ${a.title}`, [
+    header('Bulk rerun needs approval'),
+    section(`${who.length ? `${who.join(' ')}: ` : ':warning: No other admin is named in the policy file for these tasks, so nobody can approve this yet. '}<@${a.op.requestedBy}> asks to *${esc(a.title)}*.`),
+    ...lineSections(a.details.map((d) => `• ${esc(d)}`)),
+    actions([
+      button({ text: 'Approve', actionId: ACTION.approve, value: a.op.id, style: 'primary', confirm: { title: 'Approve these reruns?', text: esc(a.title).slice(0, 280), confirm: 'Approve' } }),
+      button({ text: 'Reject', actionId: ACTION.reject, value: a.op.id, style: 'danger' }),
+    ]),
+    context(`An admin other than the requester must approve (two-person rule). Expires ${when(a.op.expiresAt)}.`),
+  ]);
+}
+
 export function buildApprovalResolved(op: OperationRecord, byUserId: string, outcome: OpOutcome | 'rejected'): Message {
   const p = op.params;
-  const head = `Backfill of \`${esc(op.taskName)}\` ${esc(String(p.from))} … ${esc(String(p.to))} requested by <@${op.requestedBy}>`;
-  if (outcome === 'rejected') return finishMessage('Backfill rejected', [section(`:no_entry: ${head} was *rejected* by <@${byUserId}>. Nothing was sent to Studio.`)]);
-  return finishMessage(`Backfill ${outcome.status}`, [
+  const head =
+    op.action === 'bulk_rerun'
+      ? `Rerun of ${esc(String(p.label))} (${(p.runIds as unknown[]).length} runs) requested by <@${op.requestedBy}>`
+      : `Backfill of \`${esc(op.taskName)}\` ${esc(String(p.from))} … ${esc(String(p.to))} requested by <@${op.requestedBy}>`;
+  if (outcome === 'rejected') return finishMessage(op.action === 'bulk_rerun' ? 'Rerun rejected' : 'Backfill rejected', [section(`:no_entry: ${head} was *rejected* by <@${byUserId}>. Nothing was sent to Studio.`)]);
+  return finishMessage(`${op.action === 'bulk_rerun' ? 'Rerun' : 'Backfill'} ${outcome.status}`, [
     section(`${OUTCOME_ICON[outcome.status]} ${head} was *approved* by <@${byUserId}>.\n${esc(outcome.message)}${outcome.link ? `\n${link(outcome.link, 'Open in Studio')}` : ''}`),
   ]);
 }

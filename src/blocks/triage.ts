@@ -5,6 +5,7 @@ import type { AlertReport } from '../alerts/report.js';
 import { redact } from '../knowledge/redact.js';
 import type { AlertCard } from '../store/alerts.js';
 import { type Block, type Message, actions, button, context, esc, fields, finishMessage, header, link, section } from './kit.js';
+import { clip } from './limits.js';
 import { ACTION, type LinkBuilder, lineSections, when } from './replies.js';
 
 export const TRIAGE = {
@@ -17,7 +18,22 @@ export const TRIAGE = {
   release: 'triage_release',
   mute: 'triage_mute',
   unmute: 'triage_unmute',
+  /** In a storm digest: rerun the open roots of one cause. */
+  stormRerun: 'storm_rerun_cause',
 } as const;
+
+/** Open cards of a digest by cause (the knowledge entry's id; '' for causes not in the table). */
+export function openRootsByCause(cards: AlertCard[]): Map<string, { title: string; cards: AlertCard[] }> {
+  const by = new Map<string, { title: string; cards: AlertCard[] }>();
+  for (const c of cards) {
+    if (c.status !== 'open') continue;
+    const key = c.causeId ?? '';
+    const entry = by.get(key) ?? { title: c.causeTitle ?? 'Not in the knowledge table', cards: [] };
+    entry.cards.push(c);
+    by.set(key, entry);
+  }
+  return by;
+}
 
 export interface CardContext {
   links: LinkBuilder;
@@ -99,6 +115,64 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
     });
   }
   return finishMessage(`${resolved ? 'Resolved' : 'Failed'}: ${card.taskName} run ${card.latestRunId}${card.causeTitle ? ` — ${card.causeTitle}` : ''}`, blocks);
+}
+
+/** Top entries of a count, biggest first: `• name — n`. */
+function topCounts(counts: Map<string, number>, n: number, unit: string): string {
+  const sorted = [...counts].sort((a, b) => b[1] - a[1]);
+  const lines = sorted.slice(0, n).map(([k, v]) => `• ${esc(k)} — ${v.toLocaleString('en-US')} ${unit}`);
+  if (sorted.length > n) lines.push(`• … ${sorted.length - n} more`);
+  return lines.join('\n');
+}
+
+/**
+ * The storm digest: one message that says what is happening (failures, root tasks, blocked runs,
+ * by cause and by folder, the time window); the per-group cards follow in its thread.
+ */
+export function buildDigest(digestId: number, cards: AlertCard[]): Message {
+  const failures = cards.reduce((s, c) => s + c.count, 0);
+  const blocked = cards.reduce((s, c) => s + c.blocked.length, 0);
+  const resolved = cards.filter((c) => c.status === 'resolved').length;
+  const byCause = new Map<string, number>();
+  const byFolder = new Map<string, number>();
+  for (const c of cards) {
+    const cause = c.causeTitle ?? 'Not in the knowledge table';
+    byCause.set(cause, (byCause.get(cause) ?? 0) + c.count);
+    byFolder.set(c.folder ?? '(no folder)', (byFolder.get(c.folder ?? '(no folder)') ?? 0) + c.count);
+  }
+  const from = Math.min(...cards.map((c) => c.failedAt));
+  const to = Math.max(...cards.map((c) => c.lastFailedAt ?? c.failedAt));
+  const done = cards.length > 0 && resolved === cards.length;
+  const title = done ? `Alert storm resolved: ${cards.length} groups` : `Alert storm: ${(failures + blocked).toLocaleString('en-US')} failed runs`;
+  const blocks: Block[] = [
+    header(`${done ? '✅' : '🚨'} ${title}`),
+    section(
+      `*${failures.toLocaleString('en-US')}* failures of *${new Set(cards.map((c) => c.taskId)).size}* root tasks in *${cards.length}* groups (task × cause), blocking *${blocked.toLocaleString('en-US')}* downstream runs, between ${when(from)} and ${when(to)}.`,
+    ),
+    fields([`*By cause*\n${topCounts(byCause, 6, 'failures')}`, `*By folder*\n${topCounts(byFolder, 6, 'failures')}`]),
+    context(
+      `${resolved} of ${cards.length} groups resolved. One card per group follows in this thread, the most downstream impact first; each closes itself when its task succeeds again.`,
+    ),
+  ];
+  // Bulk fixes by cause: the biggest causes first.
+  const causes = [...openRootsByCause(cards)].sort((a, b) => b[1].cards.length - a[1].cards.length).slice(0, 100);
+  if (causes.length) {
+    blocks.push({
+      type: 'actions',
+      elements: [
+        {
+          type: 'static_select',
+          action_id: TRIAGE.stormRerun,
+          placeholder: { type: 'plain_text', text: 'Rerun the failed roots of a cause…' },
+          options: causes.map(([key, v]) => ({
+            text: { type: 'plain_text', text: clip(`Rerun ${v.cards.length} root${v.cards.length > 1 ? 's' : ''}: ${v.title}`, 75) },
+            value: `${digestId}|${key}`.slice(0, 150),
+          })),
+        } as StaticSelect,
+      ],
+    });
+  }
+  return finishMessage(`${title}${done ? '' : ` — ${cards.length} groups, ${blocked} downstream runs blocked`}`, blocks);
 }
 
 export function buildThreadNote(text: string): Message {

@@ -98,6 +98,27 @@ export interface BackfillPreview {
   link: string;
 }
 
+/** Several runs rerun as one request (a storm's roots of one cause, a card's blocked downstream runs). */
+export interface BulkRerunOrigin {
+  /** What the runs are, for people: "the failed roots of VCluster queue full". */
+  label: string;
+  digestId?: number;
+  cardId?: number;
+  /** The alert card of each run, so each rerun is recorded on its card. */
+  cardOfRun?: Record<number, number>;
+}
+
+export interface AwaitingBulkApproval {
+  kind: 'bulk_approval';
+  op: OperationRecord;
+  title: string;
+  details: string[];
+  approvers: { users: string[]; groups: string[] };
+}
+
+/** Runs a bulk request may cover at most. */
+export const BULK_RERUN_MAX_RUNS = 500;
+
 export interface AwaitingApproval {
   kind: 'approval';
   op: OperationRecord;
@@ -343,6 +364,103 @@ export class OperationsService {
   }
 
   /**
+   * Rerun several runs as one request: operator on every task, a dry-run listing in the
+   * confirmation, two-person approval above the policy's `bulk_rerun_max_runs` (default 20),
+   * then one idempotent write per run (each its own operation, claim, lock and audit rows).
+   */
+  async requestBulkRerun(actor: Actor, runIds: number[], origin: BulkRerunOrigin): Promise<Confirmation | AwaitingBulkApproval | Refusal> {
+    const ids = [...new Set(runIds)];
+    const target = origin.digestId !== undefined ? `digest:${origin.digestId}` : origin.cardId !== undefined ? `card:${origin.cardId}` : 'runs';
+    const asked: Params = { runIds: ids, label: origin.label, digestId: origin.digestId, cardId: origin.cardId };
+    if (ids.length === 0) return this.refuse(actor, 'bulk_rerun', target, asked, { kind: 'refused', reason: 'state', message: `There are no runs to rerun (${origin.label}).` });
+    if (ids.length > BULK_RERUN_MAX_RUNS) {
+      return this.refuse(actor, 'bulk_rerun', target, asked, { kind: 'refused', reason: 'invalid', message: `${ids.length} runs is more than the ${BULK_RERUN_MAX_RUNS} one request may rerun; narrow it (one cause, one folder).` });
+    }
+    const runs: Run[] = [];
+    for (let i = 0; i < ids.length; i += 8) runs.push(...(await Promise.all(ids.slice(i, i + 8).map((id) => this.d.studio.getRun(id)))));
+    const tasks = new Map<number, { folder: string | undefined; task: string }>();
+    for (const r of runs) if (!tasks.has(r.taskId)) tasks.set(r.taskId, await this.taskOfRun(r));
+    // Operator on every task, or nothing.
+    for (const where of tasks.values()) {
+      const auth = await this.authorise(actor, 'bulk_rerun', 'operator', where);
+      if (auth.kind === 'refused') return this.refuse(actor, 'bulk_rerun', target, asked, { ...auth, message: `${auth.message}\n(Rerunning ${origin.label} needs *operator* on every task: \`${where.task}\` is not yours to rerun.)` });
+    }
+    const skipped = runs.filter((r) => runStateProblem('rerun', r));
+    const todo = runs.filter((r) => !runStateProblem('rerun', r));
+    if (todo.length === 0) {
+      return this.refuse(actor, 'bulk_rerun', target, asked, { kind: 'refused', reason: 'state', message: `None of the ${runs.length} runs can be rerun now (each is running or waiting already).` });
+    }
+    const limit = this.d.policy.bulkRerunMaxRuns();
+    const needsApproval = todo.length > limit;
+    const params: Params = {
+      runIds: todo.map((r) => r.id),
+      label: origin.label,
+      digestId: origin.digestId,
+      cardId: origin.cardId,
+      cardOfRun: origin.cardOfRun ?? {},
+      folders: [...new Set([...tasks.values()].map((t) => t.folder ?? ''))],
+    };
+    const op = this.createOperation(actor, {
+      action: 'bulk_rerun',
+      target,
+      taskName: todo.length === 1 ? todo[0]!.taskName : `${new Set(todo.map((r) => r.taskName)).size} tasks`,
+      params,
+      status: needsApproval ? 'awaiting_approval' : 'awaiting_confirmation',
+      ttlMs: needsApproval ? this.approvalTtlMs : this.confirmTtlMs,
+    });
+    const listing = todo.slice(0, 20).map((r) => `\`${r.taskName}\` run ${r.id} (${r.bizDate ?? '—'}, ${r.status.label})`);
+    if (todo.length > 20) listing.push(`… and ${todo.length - 20} more`);
+    if (skipped.length) listing.push(`Skipped ${skipped.length} run${skipped.length > 1 ? 's' : ''} already running or waiting.`);
+    if (needsApproval) {
+      this.auditEvent(actor, { opId: op.id, action: 'bulk_rerun', target, taskName: op.taskName ?? undefined, params, outcome: 'awaiting_approval', error: `${todo.length} runs is over the limit of ${limit} for one person` });
+      const admins = this.d.policy.holders('admin', { folder: (params.folders as string[])[0] });
+      return { kind: 'bulk_approval', op, title: `Rerun ${todo.length} runs: ${origin.label}`, details: listing, approvers: { users: admins.users.filter((u) => u !== actor.userId), groups: admins.groups } };
+    }
+    return { kind: 'confirm', op, title: `Rerun ${todo.length} run${todo.length > 1 ? 's' : ''}: ${origin.label}?`, details: [...listing, 'Studio starts a new attempt of each, one request per run.'], link: this.d.studio.runLink(todo[0]!.id) };
+  }
+
+  /** The confirmed (or approved) bulk request: one rerun operation per run, in turn. */
+  private async executeBulk(actor: Actor, op: OperationRecord, from: OperationRecord['status'][], reply: ReplyHandle): Promise<OpOutcome | Refusal> {
+    if (!this.d.ops.transition(op.id, from, 'executing')) {
+      return this.previousOutcome(this.d.ops.get(op.id)!) ?? { kind: 'refused', reason: 'state', message: 'This request is already being sent to Studio by an earlier click; nothing was sent again.' };
+    }
+    const runIds = (op.params.runIds as number[]) ?? [];
+    const cardOfRun = (op.params.cardOfRun as Record<string, number>) ?? {};
+    const results: { runId: number; task: string; status: string; message: string }[] = [];
+    for (const runId of runIds) {
+      const run = await this.d.studio.getRun(runId).catch(() => undefined);
+      const where = run ? await this.taskOfRun(run) : undefined;
+      const child = this.createOperation(actor, {
+        action: 'rerun',
+        target: `run:${runId}`,
+        taskName: run?.taskName ?? String(runId),
+        params: { runId, taskId: run?.taskId, folder: where?.folder, cardId: cardOfRun[runId], bulkOf: op.id },
+        status: 'awaiting_confirmation',
+        ttlMs: this.confirmTtlMs,
+      });
+      const auth = where ? await this.authorise(actor, 'rerun', 'operator', where) : undefined;
+      const r =
+        auth?.kind === 'refused'
+          ? this.refuse(actor, 'rerun', child.target, child.params, auth, child.taskName ?? undefined, child.id)
+          : await this.execute(actor, child, ['awaiting_confirmation'], {});
+      results.push({ runId, task: child.taskName ?? String(runId), status: r.kind === 'done' ? r.status : 'refused', message: r.message });
+    }
+    const ok = results.filter((r) => r.status === 'succeeded').length;
+    const message = `Reran ${ok} of ${results.length} runs (${String(op.params.label)}).${ok < results.length ? ` Not rerun: ${results
+      .filter((r) => r.status !== 'succeeded')
+      .slice(0, 10)
+      .map((r) => `${r.task} run ${r.runId} (${r.status})`)
+      .join(', ')}.` : ''}`;
+    const status = ok === results.length ? 'succeeded' : 'failed';
+    const stored = { message, results, reply };
+    this.d.ops.transition(op.id, ['executing'], status, stored);
+    this.auditEvent(actor, { opId: op.id, action: 'bulk_rerun', target: op.target, taskName: op.taskName ?? undefined, params: { ...op.params, cardOfRun: undefined }, outcome: status, error: status === 'succeeded' ? undefined : message });
+    const outcome: OpOutcome = { kind: 'done', op: this.d.ops.get(op.id)!, status, message, link: undefined, duplicate: false };
+    for (const l of this.listeners) l(outcome.op, outcome, actor);
+    return outcome;
+  }
+
+  /**
    * Run a task once now (Studio's temporary run), with its saved parameters overridden by `params`.
    * Confirmed, authorised at click time and idempotent like a rerun.
    */
@@ -442,6 +560,8 @@ export class OperationsService {
       this.d.ops.transition(opId, ['awaiting_confirmation'], 'expired');
       return this.refuse(actor, op.action, op.target, op.params, { kind: 'refused', reason: 'expired', message: 'This confirmation expired (15 minutes); nothing was done. Ask again.' }, op.taskName ?? undefined, op.id);
     }
+    // A bulk request checks each run's task when it runs it (at click time, by the clicking user).
+    if (op.action === 'bulk_rerun') return this.executeBulk(actor, op, ['awaiting_confirmation'], reply);
     const target = { folder: op.params.folder as string | undefined, task: op.taskName ?? undefined };
     const auth = await this.authorise(actor, op.action, 'operator', target);
     if (auth.kind === 'refused') return this.refuse(actor, op.action, op.target, op.params, auth, op.taskName ?? undefined, op.id);
@@ -796,13 +916,18 @@ export class OperationsService {
       this.d.ops.transition(opId, ['awaiting_approval'], 'expired');
       return this.refuse(actor, 'approve', op.target, params, { kind: 'refused', reason: 'expired', message: 'This approval request expired; nothing was done.' }, op.taskName ?? undefined, op.id);
     }
+    const what = op.action === 'bulk_rerun' ? 'rerun' : 'backfill';
     if (actor.userId === op.requestedBy) {
-      return this.refuse(actor, 'approve', op.target, params, { kind: 'refused', reason: 'two_person', message: 'You asked for this backfill, so a different admin must approve it (two-person rule).' }, op.taskName ?? undefined, op.id);
+      return this.refuse(actor, 'approve', op.target, params, { kind: 'refused', reason: 'two_person', message: `You asked for this ${what}, so a different admin must approve it (two-person rule).` }, op.taskName ?? undefined, op.id);
     }
-    const auth = await this.authorise(actor, 'approve a backfill', 'admin', { folder: params.folder as string | undefined, task: op.taskName ?? undefined });
-    if (auth.kind === 'refused') return this.refuse(actor, 'approve', op.target, params, auth, op.taskName ?? undefined, op.id);
+    const folders = op.action === 'bulk_rerun' ? ((params.folders as string[]) ?? []) : [params.folder as string | undefined];
+    for (const folder of folders) {
+      const auth = await this.authorise(actor, `approve a ${what}`, 'admin', { folder: folder || undefined, task: op.action === 'bulk_rerun' ? undefined : (op.taskName ?? undefined) });
+      if (auth.kind === 'refused') return this.refuse(actor, 'approve', op.target, params, auth, op.taskName ?? undefined, op.id);
+    }
     this.auditEvent(actor, { opId: op.id, action: 'approve', target: op.target, taskName: op.taskName ?? undefined, params, outcome: 'approved' });
     const requester: Actor = { userId: op.requestedBy, userName: op.requestedByName ?? undefined, teamId: op.teamId ?? undefined, channelId: op.channelId ?? undefined, source: actor.source };
+    if (op.action === 'bulk_rerun') return this.executeBulk(requester, op, ['awaiting_approval'], {});
     return this.execute(requester, op, ['awaiting_approval'], {});
   }
 
@@ -828,6 +953,13 @@ export class OperationsService {
   async reconcile(): Promise<{ checked: number; applied: number; notApplied: number; unknown: number; notSent: number }> {
     const stats = { checked: 0, applied: 0, notApplied: 0, unknown: 0, notSent: 0 };
     for (const op of this.d.ops.withStatus('executing')) {
+      if (op.action === 'bulk_rerun') {
+        // Its reruns are operations of their own, reconciled below; the request itself ends here.
+        const message = 'Interrupted by a restart part-way: each rerun it sent is in the audit log and settled on its own. Ask again for the rest: runs already rerun are skipped.';
+        this.d.ops.transition(op.id, ['executing'], 'failed', { message });
+        this.auditEvent(this.systemActor(op.requestedBy, op.requestedByName), { opId: op.id, action: op.action, target: op.target, taskName: op.taskName ?? undefined, params: op.params, outcome: 'failed', error: message });
+        continue;
+      }
       if (this.d.audit.byOp(op.id).some((r) => r.outcome === 'requested')) continue;
       stats.checked++;
       stats.notSent++;

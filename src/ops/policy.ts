@@ -51,6 +51,8 @@ const policySchema = z.strictObject({
   limits: z
     .strictObject({
       backfill_max_days: z.strictObject({ viewer: z.number().int().min(0).optional(), operator: z.number().int().min(0).optional(), admin: z.number().int().min(0).optional() }).default({}),
+      /** Runs one person may rerun in one bulk request without a second admin's approval. */
+      bulk_rerun_max_runs: z.number().int().min(0).optional(),
       allowed_channels: z.array(id).optional(),
     })
     .default({ backfill_max_days: {} }),
@@ -174,6 +176,10 @@ export class Policy {
   /** Every grant that names the subject, for `/cz whoami`. */
   grantsFor(s: Subject): { role: Role; scope: string[] }[] {
     return this.grants.filter((g) => this.applies(g, s)).map((g) => ({ role: g.role, scope: g.scope }));
+  }
+
+  bulkRerunMaxRuns(): number {
+    return this.document.limits.bulk_rerun_max_runs ?? 20;
   }
 
   backfillMaxDays(role: Role): number {

@@ -37,6 +37,8 @@ export interface AlertCard {
   firstSeen: number;
   lastSeen: number;
   blocked: BlockedRun[];
+  /** The storm digest whose thread holds this card (null: a card of its own in the channel). */
+  digestId: number | null;
   status: 'open' | 'resolved';
   ackBy: string | null;
   ackAt: number | null;
@@ -57,16 +59,34 @@ export interface CardAction {
 
 export type OutboxKind = 'post' | 'update' | 'thread';
 
-export interface OutboxItem {
+/** 0: someone is waiting for it (a click's answer, a card closing); 1: new cards; 2: background refreshes. */
+export type OutboxPriority = 0 | 1 | 2;
+
+/** A queued message without its content (what the sender plans with). */
+export interface OutboxEntry {
   id: number;
   channel: string;
   kind: OutboxKind;
+  /** A card's own message (post or update): its content is the card's state when it is sent. */
   cardId: number | null;
   /** For thread replies: the card whose message is the parent. */
   threadCardId: number | null;
-  payload: { text: string; blocks: unknown[] };
+  /** A storm digest's own message (post or update): its content is rendered when it is sent. */
+  digestId: number | null;
+  priority: OutboxPriority;
   createdAt: number;
   attempts: number;
+}
+
+export interface OutboxItem extends OutboxEntry {
+  payload: { text: string; blocks: unknown[] };
+}
+
+export interface Digest {
+  id: number;
+  channel: string;
+  ts: string | null;
+  createdAt: number;
 }
 
 const CARD_COLUMNS: Record<keyof AlertCard, string> = {
@@ -93,6 +113,7 @@ const CARD_COLUMNS: Record<keyof AlertCard, string> = {
   firstSeen: 'first_seen',
   lastSeen: 'last_seen',
   blocked: 'blocked',
+  digestId: 'digest_id',
   status: 'status',
   ackBy: 'ack_by',
   ackAt: 'ack_at',
@@ -139,7 +160,7 @@ export class AlertStore {
   }
 
   // ---- cards -------------------------------------------------------------------------------
-  insertCard(c: Omit<AlertCard, 'id' | 'ts' | 'status' | 'ackBy' | 'ackAt' | 'resolvedBy' | 'resolvedHow' | 'resolvedAt' | 'resolvedRunId'>): AlertCard {
+  insertCard(c: Omit<AlertCard, 'id' | 'ts' | 'digestId' | 'status' | 'ackBy' | 'ackAt' | 'resolvedBy' | 'resolvedHow' | 'resolvedAt' | 'resolvedRunId'>): AlertCard {
     const r = this.db
       .prepare(
         `INSERT INTO alert_cards (channel, group_key, task_id, task_name, folder, task_type, owner, cause_id, cause_title, cause_fix, fail_msg, first_run_id, latest_run_id, biz_date, attempts, count, failed_at, last_failed_at, first_seen, last_seen, blocked)
@@ -211,22 +232,75 @@ export class AlertStore {
     return this.db.prepare('DELETE FROM alert_mutes WHERE task_id = ? AND until > ?').run(taskId, now).changes > 0;
   }
 
+  // ---- storm digests ---------------------------------------------------------------------------
+  insertDigest(channel: string, at: number): Digest {
+    const id = Number(this.db.prepare('INSERT INTO alert_digests(channel, created_at) VALUES (?, ?)').run(channel, at).lastInsertRowid);
+    return this.digest(id)!;
+  }
+
+  digest(id: number): Digest | undefined {
+    return this.db.prepare('SELECT id, channel, ts, created_at AS createdAt FROM alert_digests WHERE id = ?').get(id) as Digest | undefined;
+  }
+
+  setDigestTs(id: number, ts: string): void {
+    this.db.prepare('UPDATE alert_digests SET ts = ? WHERE id = ?').run(ts, id);
+  }
+
+  cardsOfDigest(digestId: number): AlertCard[] {
+    return (this.db.prepare('SELECT * FROM alert_cards WHERE digest_id = ? ORDER BY id').all(digestId) as Record<string, unknown>[]).map(toCard);
+  }
+
+  /** Cards never queued for posting (created by a poll that has not released them, or one a crash cut short). */
+  unqueuedCards(): AlertCard[] {
+    return (
+      this.db.prepare('SELECT c.* FROM alert_cards c WHERE c.ts IS NULL AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.card_id = c.id) ORDER BY c.id').all() as Record<string, unknown>[]
+    ).map(toCard);
+  }
+
   // ---- outbox ----------------------------------------------------------------------------------
   /**
-   * Queue a message. An update of a card coalesces with a pending post or update of the same card
-   * (only the latest content is sent).
+   * Queue a message. A card's or a digest's own message (post or update) is rendered when it is
+   * sent, so a change while one is queued needs nothing new: at most one pending message per card
+   * or digest, which keeps the more urgent of the priorities asked for.
    */
-  enqueue(item: { channel: string; kind: OutboxKind; cardId?: number; threadCardId?: number; payload: { text: string; blocks: unknown[] }; at: number }): void {
-    if (item.kind === 'update' && item.cardId !== undefined) {
-      const pending = this.db.prepare("SELECT id FROM outbox WHERE done = 0 AND card_id = ? AND kind IN ('post', 'update') ORDER BY id DESC LIMIT 1").get(item.cardId) as { id: number } | undefined;
+  enqueue(item: {
+    channel: string;
+    kind: OutboxKind;
+    cardId?: number;
+    threadCardId?: number;
+    digestId?: number;
+    payload?: { text: string; blocks: unknown[] };
+    at: number;
+    priority?: OutboxPriority;
+  }): void {
+    const priority = item.priority ?? 1;
+    const own = item.kind !== 'thread' && (item.cardId !== undefined || item.digestId !== undefined);
+    if (own) {
+      const pending = (
+        item.cardId !== undefined
+          ? this.db.prepare("SELECT id, priority FROM outbox WHERE done = 0 AND card_id = ? AND kind IN ('post', 'update') ORDER BY id DESC LIMIT 1").get(item.cardId)
+          : this.db.prepare("SELECT id, priority FROM outbox WHERE done = 0 AND digest_id = ? AND kind IN ('post', 'update') ORDER BY id DESC LIMIT 1").get(item.digestId)
+      ) as { id: number; priority: number } | undefined;
       if (pending) {
-        this.db.prepare('UPDATE outbox SET payload = ? WHERE id = ?').run(JSON.stringify(item.payload), pending.id);
+        if (priority < pending.priority) this.db.prepare('UPDATE outbox SET priority = ? WHERE id = ?').run(priority, pending.id);
         return;
       }
     }
     this.db
-      .prepare('INSERT INTO outbox(channel, kind, card_id, thread_card_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(item.channel, item.kind, item.cardId ?? null, item.threadCardId ?? null, JSON.stringify(item.payload), item.at);
+      .prepare('INSERT INTO outbox(channel, kind, card_id, thread_card_id, digest_id, payload, created_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(item.channel, item.kind, item.cardId ?? null, item.threadCardId ?? null, item.digestId ?? null, JSON.stringify(item.payload ?? { text: '', blocks: [] }), item.at, priority);
+  }
+
+  /** Whether the card has ever been queued (its post may be pending, sent or given up). */
+  hasOutboxFor(cardId: number): boolean {
+    return this.db.prepare('SELECT 1 FROM outbox WHERE card_id = ? LIMIT 1').get(cardId) !== undefined;
+  }
+
+  /** Whether the card's or digest's own post or update is still queued. */
+  pendingOwn(ref: { cardId?: number; digestId?: number }): boolean {
+    return ref.cardId !== undefined
+      ? this.db.prepare("SELECT 1 FROM outbox WHERE done IN (0, 3) AND card_id = ? AND kind IN ('post', 'update') LIMIT 1").get(ref.cardId) !== undefined
+      : this.db.prepare("SELECT 1 FROM outbox WHERE done IN (0, 3) AND digest_id = ? AND kind IN ('post', 'update') LIMIT 1").get(ref.digestId) !== undefined;
   }
 
   /** Claim an item for sending: it no longer takes coalesced updates. */
@@ -241,12 +315,26 @@ export class AlertStore {
     return ids;
   }
 
-  /** The oldest pending message of each channel. */
-  nextPerChannel(): OutboxItem[] {
+  /** Channels with something queued. */
+  pendingChannels(): string[] {
+    return (this.db.prepare('SELECT DISTINCT channel FROM outbox WHERE done = 0').all() as { channel: string }[]).map((r) => r.channel);
+  }
+
+  /** A channel's queue, most urgent first (priority, then age), without contents. */
+  pendingIn(channel: string, limit = 50): OutboxEntry[] {
     const rows = this.db
-      .prepare('SELECT o.* FROM outbox o JOIN (SELECT channel, MIN(id) AS first FROM outbox WHERE done = 0 GROUP BY channel) f ON f.first = o.id ORDER BY o.id')
-      .all() as { id: number; channel: string; kind: OutboxKind; card_id: number | null; thread_card_id: number | null; payload: string; created_at: number; attempts: number }[];
-    return rows.map((r) => ({ id: r.id, channel: r.channel, kind: r.kind, cardId: r.card_id, threadCardId: r.thread_card_id, payload: JSON.parse(r.payload), createdAt: r.created_at, attempts: r.attempts }));
+      .prepare('SELECT id, channel, kind, card_id, thread_card_id, digest_id, priority, created_at, attempts FROM outbox WHERE done = 0 AND channel = ? ORDER BY priority, id LIMIT ?')
+      .all(channel, limit) as { id: number; channel: string; kind: OutboxKind; card_id: number | null; thread_card_id: number | null; digest_id: number | null; priority: OutboxPriority; created_at: number; attempts: number }[];
+    return rows.map((r) => ({ id: r.id, channel: r.channel, kind: r.kind, cardId: r.card_id, threadCardId: r.thread_card_id, digestId: r.digest_id, priority: r.priority, createdAt: r.created_at, attempts: r.attempts }));
+  }
+
+  item(id: number): OutboxItem | undefined {
+    const r = this.db.prepare('SELECT * FROM outbox WHERE id = ?').get(id) as
+      | { id: number; channel: string; kind: OutboxKind; card_id: number | null; thread_card_id: number | null; digest_id: number | null; priority: OutboxPriority; payload: string; created_at: number; attempts: number }
+      | undefined;
+    return r
+      ? { id: r.id, channel: r.channel, kind: r.kind, cardId: r.card_id, threadCardId: r.thread_card_id, digestId: r.digest_id, priority: r.priority, payload: JSON.parse(r.payload), createdAt: r.created_at, attempts: r.attempts }
+      : undefined;
   }
 
   pendingCount(): number {

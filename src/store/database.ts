@@ -217,6 +217,26 @@ INSERT INTO audit_segments(from_id, key_id) SELECT 1, 'sha256' WHERE EXISTS (SEL
 ALTER TABLE alert_cards ADD COLUMN last_failed_at INTEGER;
 `,
   },
+  {
+    version: 9,
+    name: 'storm digests and budgeted sending',
+    sql: `
+-- One message per storm (many new groups in one poll): the cards of its groups go into its thread.
+CREATE TABLE alert_digests (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  channel TEXT NOT NULL,
+  ts TEXT,
+  created_at INTEGER NOT NULL
+);
+ALTER TABLE alert_cards ADD COLUMN digest_id INTEGER;
+CREATE INDEX alert_cards_digest ON alert_cards(digest_id);
+-- 0: someone is waiting for it (a click, a card closing); 1: new cards; 2: background refreshes.
+ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE outbox ADD COLUMN digest_id INTEGER;
+CREATE INDEX outbox_card ON outbox(card_id);
+CREATE INDEX outbox_next ON outbox(done, channel, priority, id);
+`,
+  },
 ];
 
 export type Db = Database.Database;

@@ -381,7 +381,12 @@ describe('delivery', () => {
     const cards = alerts().store.cards().filter((c) => c.taskName === 'etl_orders_daily');
     expect(cards).toHaveLength(20);
     expect(cards.every((c) => c.ts)).toBe(true);
-    expect(posts().length).toBe(before + 20); // each card posted exactly once
+    // Twenty new groups in one poll are a storm: one digest in the channel, each card once in its thread.
+    expect(posts().length).toBe(before + 1);
+    const digest = alerts().store.digest(cards[0]!.digestId!)!;
+    const inThread = b.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts === digest.ts && String(c.args.text).startsWith('Failed:'));
+    expect(inThread).toHaveLength(20);
+    expect(new Set(inThread.map((c) => String(c.args.text))).size).toBe(20);
   });
 
   it('a card that reached Slack just before a crash (its ts never recorded) is found by its metadata and not posted again', async () => {
@@ -418,7 +423,8 @@ describe('delivery', () => {
     const stats = await alerts().poll();
     expect(stats.fresh).toBe(1000);
     await alerts().flush();
-    const sent = b.slack.calls.slice(start).filter((c) => c.method.startsWith('chat.'));
+    // Posts (threads included) about one a second per channel; updates (Tier 3) paced for the workspace.
+    const sent = b.slack.calls.slice(start).filter((c) => c.method.startsWith('chat.postMessage'));
     const perChannel = new Map<string, ApiCall[]>();
     for (const c of sent) perChannel.set(String(c.args.channel), [...(perChannel.get(String(c.args.channel)) ?? []), c]);
     for (const [channel, list] of perChannel) {
@@ -427,12 +433,129 @@ describe('delivery', () => {
         expect(gap, `${channel} call ${i}`).toBeGreaterThanOrEqual(list[i - 1]!.method.endsWith('#429') ? 30_000 : 1000);
       }
     }
+    const updates = b.slack.calls.slice(start).filter((c) => c.method.startsWith('chat.update'));
+    for (let i = 1; i < updates.length; i++) expect(updates[i]!.at - updates[i - 1]!.at, `update ${i}`).toBeGreaterThanOrEqual(1200);
     const cards = alerts().store.cards();
     expect(cards.every((c) => c.ts)).toBe(true); // nothing lost
     expect(new Set(cards.map((c) => c.ts)).size).toBe(cards.length);
     expect(alerts().store.pendingCount()).toBe(0);
     expect(perChannel.get('CLEGACY')!.length).toBeGreaterThan(100);
   }, 60_000);
+});
+
+describe('alert storms', () => {
+  it('a digest first, then one card per group in its thread by impact, each posted once with its final state', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    await settle();
+    const start = b.slack.calls.length;
+    const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima', 'mike', 'november', 'oscar', 'papa', 'quebec', 'romeo', 'sierra', 'tango', 'uniform', 'victor', 'whiskey', 'xray', 'yankee'];
+    for (const w of words) inject('etl_orders_daily', `custom exporter stage ${w} crashed`, { endAgoMs: 40_000 });
+    // A root with a blocked downstream run: the most impact, so its card comes first.
+    inject('github_raw_fetch', 'Process exited with code 1: urllib.error.HTTPError: HTTP Error 403: rate limit exceeded', { bizDate: '2026-11-21', endAgoMs: 30_000 });
+    inject('github_clean', '上游任务失败 (upstream task github_raw_fetch failed)', { status: RUN_STATUS.UPSTREAM_FAILED, bizDate: '2026-11-21', endAgoMs: 20_000 });
+    await settle();
+    const calls = b.slack.calls.slice(start).filter((c) => c.method.startsWith('chat.'));
+    const cards = alerts().store.cards().filter((c) => c.digestId !== null);
+    expect(cards).toHaveLength(26);
+    const digest = alerts().store.digest(cards[0]!.digestId!)!;
+    // The digest is the first message, in the channel; every card is in its thread.
+    expect(calls[0]).toMatchObject({ method: 'chat.postMessage', args: { channel: 'CALERTS' } });
+    expect(calls[0]!.args.thread_ts).toBeUndefined();
+    const first = visibleText(calls[0]!.args);
+    expect(first).toContain('Alert storm');
+    expect(first).toContain('in *26* groups');
+    const cardPosts = calls.filter((c) => c.method === 'chat.postMessage' && c.args.thread_ts === digest.ts);
+    expect(cardPosts).toHaveLength(26);
+    expect(visibleText(cardPosts[0]!.args)).toContain('github_raw_fetch failed');
+    expect(visibleText(cardPosts[0]!.args)).toContain('1 downstream task blocked');
+    // Cards go out with their state as of sending: no card is edited afterwards; the digest at most once.
+    expect(calls.filter((c) => c.method === 'chat.update' && c.args.ts !== digest.ts)).toHaveLength(0);
+    expect(calls.filter((c) => c.method === 'chat.update' && c.args.ts === digest.ts).length).toBeLessThanOrEqual(1);
+    expect(calls.length).toBeLessThanOrEqual(1.2 * cards.length);
+    const final = visibleText([...calls].reverse().find((c) => c.args.ts === digest.ts || (c.method === 'chat.postMessage' && !c.args.thread_ts))!.args);
+    expect(final).toContain('blocking *1* downstream runs');
+    expect(final).toContain('0 of 26 groups resolved');
+
+    // A note on a card in the digest's thread goes to that thread, naming its task.
+    const gh = cards.find((c) => c.taskName === 'github_raw_fetch')!;
+    await b.click('triage_ack', JSON.stringify({ c: gh.id }), USERS.admin, { channel: 'CALERTS', messageTs: gh.ts!, ephemeral: false });
+    await new Promise((r) => setTimeout(r, 150));
+    await alerts().flush();
+    const note = b.slack.callsOf('chat.postMessage').at(-1)!;
+    expect(note.args.thread_ts).toBe(digest.ts);
+    expect(visibleText(note.args)).toBe(`*github_raw_fetch* · :eyes: <@${USERS.admin}> is looking at it.`);
+    // A group resolving closes its card and counts in the digest.
+    b.sb.sim.rerun(gh.latestRunId, 'scheduler');
+    b.clock.advance(5 * 60_000);
+    await settle();
+    expect(alerts().store.card(gh.id)!.status).toBe('resolved');
+    const digestNow = b.slack.callsOf('chat.update').filter((c) => c.args.ts === digest.ts).at(-1)!;
+    expect(visibleText(digestNow.args)).toContain('1 of 26 groups resolved');
+  });
+
+  it('bulk fixes by cause from the digest: a dry-run listing, one rerun per run on a double Confirm, two-person approval over the limit, results in the thread', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    await settle();
+    const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima', 'mike', 'november', 'oscar', 'papa', 'quebec', 'romeo', 'sierra', 'tango', 'uniform', 'victor', 'whiskey', 'xray', 'yankee'];
+    for (const w of words) inject('etl_orders_daily', `custom exporter stage ${w} crashed`, { endAgoMs: 40_000 });
+    inject('github_raw_fetch', 'Process exited with code 1: urllib.error.HTTPError: HTTP Error 403: rate limit exceeded', { bizDate: '2026-11-21', endAgoMs: 30_000 });
+    await settle();
+    const digestId = alerts().store.cards().find((c) => c.digestId !== null)!.digestId!;
+    const digest = alerts().store.digest(digestId)!;
+    const digestMsg = [...b.slack.calls].reverse().find((c) => (c.method === 'chat.update' && c.args.ts === digest.ts) || (c.method === 'chat.postMessage' && !c.args.thread_ts && JSON.stringify(c.args).includes('Alert storm')))!;
+    const menu = (digestMsg.args.blocks as { elements?: { action_id: string; options?: { text: { text: string }; value: string }[] }[] }[]).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'storm_rerun_cause')!;
+    expect(menu.options!.map((o) => o.text.text)).toEqual(['Rerun 25 roots: Not in the knowledge table', expect.stringMatching(/^Rerun 1 root: /)]);
+    const select = async (value: string, user: string) => {
+      const id = `sel-${user}-${Math.random().toString(36).slice(2, 8)}`;
+      await b.post(
+        `payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', team: { id: 'T1' }, user: { id: user, username: user.toLowerCase() }, channel: { id: 'CALERTS' }, container: { type: 'message', message_ts: digest.ts, channel_id: 'CALERTS' }, message: { ts: digest.ts }, response_url: `${b.slack.url}/response/${id}`, trigger_id: 't', actions: [{ type: 'static_select', action_id: 'storm_rerun_cause', block_id: 'x', selected_option: { text: { type: 'plain_text', text: 'x' }, value }, action_ts: '1' }] }))}`,
+        'application/x-www-form-urlencoded',
+      );
+      return b.slack.waitForResponse(id);
+    };
+    const RERUN = '/ide-admin/v1/taskInst/reRunTaskInstance';
+    const before = b.requests(RERUN).length;
+    // A viewer is refused; nothing reaches Studio.
+    expect(visibleText(await select(menu.options![1]!.value, USERS.viewer))).toContain('needs *operator*');
+    // The operator's dry run lists the run; two people confirm at once: one rerun.
+    const gh = alerts().store.cards().find((c) => c.taskName === 'github_raw_fetch')!;
+    const ask = await select(menu.options![1]!.value, USERS.operator);
+    expect(visibleText(ask)).toContain(`\`github_raw_fetch\` run ${gh.latestRunId} (2026-11-21, FAILED)`);
+    const opId = (ask.blocks as { elements?: { action_id: string; value: string }[] }[]).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'op_confirm')!.value;
+    const [c1, c2] = await Promise.all([b.click('op_confirm', opId, USERS.operator), b.click('op_confirm', opId, USERS.admin)]);
+    const answers = [visibleText(await b.answer(c1.responseId)), visibleText(await b.answer(c2.responseId))];
+    expect(b.requests(RERUN).length).toBe(before + 1);
+    expect(answers.some((a) => a.includes('Reran 1 of 1 runs'))).toBe(true);
+    // The 25 roots of the other cause are over the limit (20): the request waits in the digest's thread for a second admin.
+    const big = await select(menu.options![0]!.value, USERS.admin);
+    expect(visibleText(big)).toContain('over your limit');
+    const request = await b.slack.waitForCall('chat.postMessage', b.slack.callsOf('chat.postMessage').length - 1);
+    expect(request.args.thread_ts).toBe(digest.ts);
+    expect(visibleText(request.args)).toContain(`<@${USERS.admin2}>: <@${USERS.admin}> asks to *Rerun 25 runs: the 25 failed roots of “Not in the knowledge table”*`);
+    const approveId = (request.args.blocks as { elements?: { action_id: string; value: string }[] }[]).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'op_approve')!.value;
+    const self = await b.click('op_approve', approveId, USERS.admin, { ephemeral: false });
+    expect(visibleText(await b.answer(self.responseId))).toContain('a different admin must approve it');
+    expect(b.requests(RERUN).length).toBe(before + 1);
+    const ok = await b.click('op_approve', approveId, USERS.admin2, { ephemeral: false });
+    expect(visibleText(await b.answer(ok.responseId))).toContain('Reran 25 of 25 runs');
+    expect(b.requests(RERUN).length).toBe(before + 26);
+    const trail = b.bot.services.audit.byOp(approveId).map((r) => `${r.actorId}:${r.action}:${r.outcome}`);
+    expect(trail).toEqual([`${USERS.admin}:bulk_rerun:awaiting_approval`, `${USERS.admin}:approve:refused`, `${USERS.admin2}:approve:approved`, `${USERS.admin}:bulk_rerun:succeeded`]);
+    expect(b.bot.services.audit.query({ action: 'rerun', limit: 100 }).filter((r) => r.outcome === 'succeeded')).toHaveLength(26);
+    // Per-run results, once per request, in the digest's thread; each rerun recorded on its card.
+    await alerts().flush();
+    const thread = b.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts === digest.ts).map((c) => visibleText(c.args));
+    expect(thread.filter((t) => t.includes('reran the 25 failed roots'))).toHaveLength(1);
+    expect(thread.filter((t) => t.includes('started a rerun'))).toHaveLength(0);
+    expect(alerts().store.actions(gh.id).map((a) => a.action)).toEqual(['rerun']);
+  });
+
+  it('few new groups post cards of their own, as before', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    await settle();
+    expect(alerts().store.cards().every((c) => c.digestId === null)).toBe(true);
+    expect(b.slack.callsOf('chat.postMessage').some((c) => visibleText(c.args).includes('Alert storm'))).toBe(false);
+  });
 });
 
 describe('alerts from other tools', () => {
