@@ -1,7 +1,10 @@
 /**
  * Ack latency: 2,000 signed slash commands (/cz help, /cz runs <task>) and 1,000 button clicks at
  * concurrency 50 against the bot's HTTP receiver (in its own process), and the same load against a
- * bare Bolt app with a trivial handler.
+ * bare Bolt app with a trivial handler. Then an open-loop run: 100 signed commands a second for
+ * 20 s, sent on schedule whatever the answers, while the bot works through a 5,000-failure storm
+ * (its poller on), against the same load on the bare app: ack p99, p99 from command to the reply
+ * at `response_url`, and the bot process's peak RSS.
  */
 import { createHmac } from 'node:crypto';
 import { Agent, request } from 'undici';
@@ -48,6 +51,92 @@ async function load(child: Child): Promise<number[]> {
   if (failures) throw new Error(`${failures} requests were not acknowledged with 200`);
   return latencies;
 }
+
+function commandBody(child: Child, id: string, text: string): string {
+  return new URLSearchParams({ token: 'x', team_id: 'T1', channel_id: 'C1', user_id: 'UVIEW', user_name: 'v', command: '/cz', text, api_app_id: 'A1', response_url: `${child.info.slackUrl}/response/${id}`, trigger_id: 't' }).toString();
+}
+
+/** `rate` signed commands a second for `seconds`, each sent at its time whatever the others do. */
+async function openLoop(child: Child, rate: number, seconds: number): Promise<{ acks: number[]; sentAt: Map<string, number>; failures: number }> {
+  const agent = new Agent({ connections: 256, pipelining: 0 });
+  const url = `http://127.0.0.1:${child.info.port}/slack/events`;
+  const acks: number[] = [];
+  const sentAt = new Map<string, number>();
+  let failures = 0;
+  const total = rate * seconds;
+  const t0 = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const id = `ol-${i}`;
+    const body = commandBody(child, id, i % 2 === 0 ? 'help' : 'runs 04_transform_ods_to_dwd');
+    const ts = Math.floor(Date.now() / 1000);
+    const sig = `v0=${createHmac('sha256', child.info.signingSecret).update(`v0:${ts}:${body}`).digest('hex')}`;
+    sentAt.set(id, Date.now());
+    const t = performance.now();
+    inflight.push(
+      request(url, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sig }, body }).then(
+        async (res) => {
+          await res.body.dump();
+          acks.push(performance.now() - t);
+          if (res.statusCode !== 200) failures++;
+        },
+        () => {
+          failures++;
+        },
+      ),
+    );
+  }
+  await Promise.all(inflight);
+  await agent.close();
+  return { acks, sentAt, failures };
+}
+
+export async function runOpenLoopBench(rate = 100, seconds = 20) {
+  const out: Record<string, { p50: number; p99: number; failures: number; replyP99?: number; replies?: number; peakRssMB?: number; stormCalls?: number }> = {};
+  for (const [name, args] of [
+    ['baseline', ['--bare']],
+    ['bot', ['--storm']],
+  ] as const) {
+    const child = await startChild([...args]);
+    try {
+      const r = await openLoop(child, rate, seconds);
+      const entry: (typeof out)[string] = { p50: round(percentile(r.acks, 50)), p99: round(percentile(r.acks, 99)), failures: r.failures };
+      if (name === 'bot') {
+        await child.idle();
+        const { answeredAt, apiCalls } = await child.answers();
+        const replies = [...r.sentAt].flatMap(([id, at]) => (answeredAt[id] !== undefined ? [answeredAt[id]! - at] : []));
+        entry.replies = replies.length;
+        entry.replyP99 = replies.length ? round(percentile(replies, 99)) : undefined;
+        entry.peakRssMB = Math.round((await child.peakRss()) / 1024 / 1024);
+        entry.stormCalls = (apiCalls['/api/chat.postMessage'] ?? 0) + (apiCalls['/api/chat.update'] ?? 0);
+      }
+      out[name] = entry;
+    } finally {
+      child.stop();
+    }
+  }
+  const bot = out.bot!;
+  const bare = out.baseline!;
+  return {
+    rate,
+    seconds,
+    requests: rate * seconds,
+    botAckP50Ms: bot.p50,
+    botAckP99Ms: bot.p99,
+    bareAckP50Ms: bare.p50,
+    bareAckP99Ms: bare.p99,
+    botReplyP99Ms: bot.replyP99,
+    repliesReceived: bot.replies,
+    failures: bot.failures + bare.failures,
+    botPeakRssMB: bot.peakRssMB,
+    stormMessagesSentMeanwhile: bot.stormCalls,
+  };
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
 
 export async function runAckBench() {
   const results: Record<string, number[]> = {};

@@ -1,7 +1,9 @@
 /**
  * A bot for the benchmarks, in its own process: the sandbox as Studio, a minimal Slack Web API
- * that answers ok, and the real bot (HTTP receiver). Prints one JSON line when ready.
- * `--bare` starts a bare Bolt app with a trivial /cz handler instead (the baseline).
+ * that answers ok (and notes when each response_url answer arrived), and the real bot (HTTP
+ * receiver). Prints one JSON line when ready. `--bare` starts a bare Bolt app with a trivial /cz
+ * handler instead (the baseline). `--storm`: the sandbox process holds a 5,000-failure storm and
+ * the bot's alert poller runs (every 5 s) while it is measured.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,7 +22,14 @@ const bare = process.argv.includes('--bare');
 const signingSecret = randomBytes(16).toString('hex');
 
 // A Slack stand-in that accepts everything (auth.test, chat.*, response_url).
+const answeredAt = new Map<string, number>();
+const apiCalls: Record<string, number> = {};
 const slack = createServer((req, res) => {
+  const path = req.url ?? '';
+  if (path.startsWith('/response/')) {
+    const id = path.slice('/response/'.length);
+    if (!answeredAt.has(id)) answeredAt.set(id, Date.now());
+  } else apiCalls[path] = (apiCalls[path] ?? 0) + 1;
   req.resume();
   req.on('end', () => {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -30,8 +39,11 @@ const slack = createServer((req, res) => {
 await new Promise<void>((r) => slack.listen(0, '127.0.0.1', r));
 const slackUrl = `http://127.0.0.1:${(slack.address() as AddressInfo).port}`;
 
+const storm = process.argv.includes('--storm');
+
 async function sandboxProcess(): Promise<Record<string, string>> {
-  const p = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/cli.ts', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const script = storm ? ['bench/storm-sandbox.ts'] : ['src/sandbox/cli.ts', '--port', '0'];
+  const p = spawn(process.execPath, ['--import', 'tsx', ...script], { stdio: ['ignore', 'pipe', 'inherit'] });
   process.on('exit', () => p.kill());
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => process.exit(0));
   const [line] = (await once(createInterface({ input: p.stdout! }), 'line')) as [string];
@@ -55,21 +67,24 @@ if (bare) {
 } else {
   // `--studio-process`: the sandbox runs in its own process, as Studio is a remote service in
   // production, so its work does not share the bot's event loop. Otherwise it is embedded.
-  const studioEnv = process.argv.includes('--studio-process') ? await sandboxProcess() : {};
-  const config = loadConfig({ DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent', SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: `${slackUrl}/api/`, PORT: '0', ...studioEnv });
+  const studioEnv = process.argv.includes('--studio-process') || storm ? await sandboxProcess() : {};
+  const alertEnv = storm ? { ALERT_CHANNELS: '*=CSTORM', ALERT_POLL_SECONDS: '5' } : {};
+  const config = loadConfig({ DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent', SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: `${slackUrl}/api/`, PORT: '0', ...studioEnv, ...alertEnv });
   const studio = await connectStudio(config, createLogger('silent'));
-  const bot = await startBot(config, studio.client, createLogger('silent'), { autoPoll: false });
+  const bot = await startBot(config, studio.client, createLogger('silent'), { autoPoll: storm });
   port = bot.port;
   idle = async () => {
     while (bot.work.stats.running + bot.work.stats.waiting > 0) await new Promise((r) => setTimeout(r, 50));
   };
 }
 process.stdout.write(`${JSON.stringify({ port, signingSecret, slackUrl, readyMs: Date.now() - started })}\n`);
-setInterval(() => {
-  if (process.argv.includes('--report-rss')) process.stdout.write(`${JSON.stringify({ rss: process.memoryUsage().rss })}\n`);
-}, 1000).unref();
+// The peak RSS, sampled every 100 ms (asked for with `peak`).
+let peakRss = process.memoryUsage().rss;
+setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100).unref();
 process.stdin.on('data', (d) => {
   if (String(d).includes('rss')) process.stdout.write(`${JSON.stringify({ rss: process.memoryUsage().rss })}\n`);
+  if (String(d).includes('peak')) process.stdout.write(`${JSON.stringify({ peakRss })}\n`);
+  if (String(d).includes('answers')) process.stdout.write(`${JSON.stringify({ answeredAt: Object.fromEntries(answeredAt), apiCalls })}\n`);
   if (String(d).includes('idle')) void idle().then(() => process.stdout.write(`${JSON.stringify({ idle: true })}\n`));
 });
 process.stdin.on('end', () => process.exit(0));

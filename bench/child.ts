@@ -7,6 +7,10 @@ export interface Child {
   /** Wall time from spawn to the ready line, ms. */
   spawnToReadyMs: number;
   rss(): Promise<number>;
+  /** The highest RSS the child has seen (sampled every 100 ms). */
+  peakRss(): Promise<number>;
+  /** When each response_url answer arrived (by the id in its URL), and the Web API calls by path. */
+  answers(): Promise<{ answeredAt: Record<string, number>; apiCalls: Record<string, number> }>;
   /** Resolves once the bot has finished all work its requests started. */
   idle(): Promise<void>;
   stop(): void;
@@ -26,6 +30,14 @@ export async function startChild(args: string[]): Promise<Child> {
     rss: async () => {
       p.stdin!.write('rss\n');
       return (JSON.parse(await next()) as { rss: number }).rss;
+    },
+    peakRss: async () => {
+      p.stdin!.write('peak\n');
+      return (JSON.parse(await next()) as { peakRss: number }).peakRss;
+    },
+    answers: async () => {
+      p.stdin!.write('answers\n');
+      return JSON.parse(await next()) as { answeredAt: Record<string, number>; apiCalls: Record<string, number> };
     },
     idle: async () => {
       p.stdin!.write('idle\n');

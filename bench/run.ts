@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { runAckBench } from './ack.js';
+import { runAckBench, runOpenLoopBench } from './ack.js';
 import { runAuditBench } from './audit.js';
 import { runDiagnosisBench } from './diagnosis.js';
 import { runFootprintBench } from './footprint.js';
@@ -34,6 +34,19 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   ack: async () => {
     const r = await runAckBench();
     return { value: r.botP99Ms, baseline: r.baselineP99Ms, ratio: ratio(r.botP99Ms, r.baselineP99Ms), target: 'p99 ≤ 1.25 × bare Bolt', met: r.botP99Ms <= 1.25 * r.baselineP99Ms, unit: 'ms (p99 ack)', details: r };
+  },
+  'ack-open-loop': async () => {
+    const r = await runOpenLoopBench();
+    const met = r.failures === 0 && r.botAckP99Ms <= 2 * r.bareAckP99Ms && r.botAckP99Ms < 500 && (r.botPeakRssMB ?? Infinity) < 250 && r.repliesReceived === r.requests;
+    return {
+      value: r.botAckP99Ms,
+      baseline: r.bareAckP99Ms,
+      ratio: ratio(r.botAckP99Ms, r.bareAckP99Ms),
+      target: 'open loop 100 commands/s for 20 s during a 5,000-failure storm: p99 ack ≤ 2 × bare Bolt and < 500 ms, every reply sent, peak RSS < 250 MB',
+      met,
+      unit: 'ms (p99 ack)',
+      details: r,
+    };
   },
   storm: async () => {
     const r = await runStormBench();

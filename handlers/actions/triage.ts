@@ -4,7 +4,7 @@ import { buildDiagnosis } from '../../src/blocks/diagnosis.js';
 import { messageForError } from '../../src/blocks/errors.js';
 import { buildBulkApprovalRequest, buildConfirmation, buildRefusal } from '../../src/blocks/operations.js';
 import { buildLogView } from '../../src/blocks/replies.js';
-import { TRIAGE, buildThreadNote, openRootsByCause } from '../../src/blocks/triage.js';
+import { TRIAGE, buildThreadNote, openRootsByCause, stillBlocked } from '../../src/blocks/triage.js';
 import { when } from '../../src/blocks/replies.js';
 import type { AlertService } from '../../src/alerts/service.js';
 import { diagnoseRun } from '../../src/ops/diagnosis.js';
@@ -146,12 +146,31 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
       if (r.kind === 'bulk_approval') {
         const request = buildBulkApprovalRequest(r);
         await client.chat.postMessage({ channel: digest.channel, thread_ts: digest.ts ?? undefined, text: request.text, blocks: request.blocks });
-        await respond(ephemeral(buildThreadNote(`:raised_hand: ${r.op.params.runIds ? (r.op.params.runIds as number[]).length : 0} runs is over your limit: the request is in the digest's thread for another admin to approve. It runs when they do.`)));
+        await respond(ephemeral(buildThreadNote(':raised_hand: That is over your limit: the request is in the thread for another admin to approve. It runs when they do.')));
       } else await respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r)));
     } catch (e) {
       await respond(ephemeral(messageForError(e)));
     }
   });
+
+  // Root fixed: rerun the downstream runs it still blocks, as one request.
+  app.action<Click>(
+    TRIAGE.rerunBlocked,
+    guarded(async ({ body, action, respond, client }) => {
+      const { card } = cardOf(action.value);
+      const runs = stillBlocked(card);
+      const actor = { ...actorFromAction(body), source: 'alert' as const };
+      const label = `the ${runs.length} downstream run${runs.length === 1 ? '' : 's'} ${card.taskName} blocked`;
+      const r = await s.operations.requestBulkRerun(actor, runs.map((b) => b.runId), { label, cardId: card.id });
+      if (r.kind === 'bulk_approval') {
+        const request = buildBulkApprovalRequest(r);
+        const parent = card.digestId !== null ? alerts.store.digest(card.digestId)?.ts : card.ts;
+        await client.chat.postMessage({ channel: card.channel, thread_ts: parent ?? undefined, text: request.text, blocks: request.blocks });
+        return void (await respond(ephemeral(buildThreadNote(':raised_hand: That is over your limit: the request is in the thread for another admin to approve. It runs when they do.'))));
+      }
+      await respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r)));
+    }),
+  );
 
   app.action<Click>(
     TRIAGE.unmute,

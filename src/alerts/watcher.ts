@@ -120,7 +120,7 @@ export class AlertWatcher {
       const open = this.store.openCardOfGroup(groupKey, now - this.opts.groupWindowMs);
       let card: AlertCard;
       if (open) {
-        card = this.store.updateCard(open.id, { count: open.count + 1, latestRunId: run.id, lastFailedAt: Math.max(end, open.lastFailedAt ?? open.failedAt), bizDate: run.bizDate ?? open.bizDate, lastSeen: now, failMsg: run.failMsg ?? open.failMsg });
+        card = this.store.updateCard(open.id, { rootFixedAt: null, rootFixRunId: null, rootFixedBy: null, rootFixedHow: null, count: open.count + 1, latestRunId: run.id, lastFailedAt: Math.max(end, open.lastFailedAt ?? open.failedAt), bizDate: run.bizDate ?? open.bizDate, lastSeen: now, failMsg: run.failMsg ?? open.failMsg });
         stats.cardsUpdated++;
         this.opts.publish(card, 'update');
         // A fix tried from the card since the previous failure did not work: say so where it was tried.
@@ -236,7 +236,19 @@ export class AlertWatcher {
     });
   }
 
-  /** Close open cards whose task succeeded for the same business date after the failure. */
+  /** Who fixed the card's run, and how: from the card's own actions, else from the run Studio shows. */
+  private whoFixed(card: AlertCard, fix: Run): [string, string] {
+    const fromCard = [...this.store.actions(card.id)].reverse().find((a) => (a.action === 'rerun' && a.runId === fix.id) || (a.action === 'backfill' && fix.runType.code === RUN_TYPE.REFILL));
+    if (fromCard) return [`<@${fromCard.userId}>`, `${fromCard.action} from this card`];
+    if (fix.runType.code === RUN_TYPE.REFILL) return [fix.executor ?? 'someone', 'backfill'];
+    if (!fix.executor || fix.executor === 'scheduler') return ['Studio', "Studio's own retry"];
+    return [fix.executor, 'rerun'];
+  }
+
+  /**
+   * Close open cards whose task succeeded for the same business date after the failure — and
+   * whose blocked downstream runs succeeded too; until they do, the card says the root is fixed.
+   */
   private async closeResolved(from: number): Promise<number> {
     const open = this.store.openCards();
     if (open.length === 0) return 0;
@@ -244,30 +256,43 @@ export class AlertWatcher {
     const byTask = new Map<number, Run[]>();
     for (const r of successes) byTask.set(r.taskId, [...(byTask.get(r.taskId) ?? []), r]);
     let resolved = 0;
+    const succeededAfter = (taskId: number, runId: number, bizDate: string | null, after: number) =>
+      (byTask.get(taskId) ?? []).find((r) => (r.id === runId || (bizDate !== null && r.bizDate === bizDate)) && (r.endTime ?? 0) >= after);
     for (const card of open) {
-      const fix = (byTask.get(card.taskId) ?? []).find((r) => (r.id === card.latestRunId || (card.bizDate !== null && r.bizDate === card.bizDate)) && (r.endTime ?? 0) >= card.failedAt);
-      if (!fix) continue;
-      const actions = this.store.actions(card.id);
-      const fromCard = [...actions].reverse().find((a) => (a.action === 'rerun' && a.runId === fix.id) || (a.action === 'backfill' && fix.runType.code === RUN_TYPE.REFILL));
-      let by: string;
-      let how: string;
-      if (fromCard) {
-        by = `<@${fromCard.userId}>`;
-        how = `${fromCard.action} from this card`;
-      } else if (fix.runType.code === RUN_TYPE.REFILL) {
-        by = fix.executor ?? 'someone';
-        how = 'backfill';
-      } else if (!fix.executor || fix.executor === 'scheduler') {
-        by = 'Studio';
-        how = "Studio's own retry";
-      } else {
-        by = fix.executor;
-        how = 'rerun';
+      const fix = card.rootFixRunId !== null ? undefined : succeededAfter(card.taskId, card.latestRunId, card.bizDate, card.failedAt);
+      if (!fix && card.rootFixedAt === null) continue;
+      let by = card.rootFixedBy ?? '';
+      let how = card.rootFixedHow ?? '';
+      if (fix) [by, how] = this.whoFixed(card, fix);
+      // The root succeeded: the runs it blocked are fixed only when they succeed too.
+      const blocked = card.blocked.map((b) => {
+        if (b.fixedRunId !== undefined) return b;
+        const ok = succeededAfter(b.taskId, b.runId, card.bizDate, card.failedAt);
+        return ok ? { ...b, fixedRunId: ok.id } : b;
+      });
+      const still = blocked.filter((b) => b.fixedRunId === undefined);
+      const newlyFixed = blocked.filter((b, i) => b.fixedRunId !== undefined && card.blocked[i]!.fixedRunId === undefined).length;
+      if (still.length > 0) {
+        if (fix) {
+          const updated = this.store.updateCard(card.id, { blocked, rootFixedAt: fix.endTime ?? this.opts.now(), rootFixRunId: fix.id, rootFixedBy: by, rootFixedHow: how });
+          this.opts.publish(updated, 'resolved');
+          this.opts.note(
+            updated,
+            `:large_orange_circle: Root fixed by ${by} (${how}): run ${fix.id} succeeded. ${still.length} downstream run${still.length > 1 ? 's are' : ' is'} still blocked (${still
+              .slice(0, 10)
+              .map((b) => `\`${b.taskName}\``)
+              .join(', ')}): Studio does not rerun them by itself. Press *Rerun blocked runs* on the card.`,
+          );
+        } else if (newlyFixed > 0) this.opts.publish(this.store.updateCard(card.id, { blocked }), 'update');
+        continue;
       }
-      const updated = this.store.updateCard(card.id, { status: 'resolved', resolvedBy: by, resolvedHow: how, resolvedAt: fix.endTime ?? this.opts.now(), resolvedRunId: fix.id });
+      const last = Math.max(fix?.endTime ?? card.rootFixedAt ?? 0, ...blocked.map((b) => (byTask.get(b.taskId) ?? []).find((r) => r.id === b.fixedRunId)?.endTime ?? 0));
+      const rootRun = fix?.id ?? card.rootFixRunId!;
+      const updated = this.store.updateCard(card.id, { blocked, status: 'resolved', resolvedBy: by, resolvedHow: how, resolvedAt: last || this.opts.now(), resolvedRunId: rootRun });
       this.opts.publish(updated, 'resolved');
-      const after = humanDuration(Math.max(60_000, (fix.endTime ?? this.opts.now()) - card.failedAt));
-      this.opts.note(updated, `:white_check_mark: Resolved by ${by} (${how}): run ${fix.id} succeeded, ${after} after the failure.`);
+      const after = humanDuration(Math.max(60_000, (last || this.opts.now()) - card.failedAt));
+      const downstream = blocked.length ? `; the ${blocked.length} downstream run${blocked.length > 1 ? 's' : ''} it blocked succeeded too` : '';
+      this.opts.note(updated, `:white_check_mark: Resolved by ${by} (${how}): run ${rootRun} succeeded${downstream}, ${after} after the failure.`);
       resolved++;
     }
     return resolved;

@@ -20,7 +20,14 @@ export const TRIAGE = {
   unmute: 'triage_unmute',
   /** In a storm digest: rerun the open roots of one cause. */
   stormRerun: 'storm_rerun_cause',
+  /** On a card whose root is fixed: rerun the downstream runs it still blocks. */
+  rerunBlocked: 'triage_rerun_blocked',
 } as const;
+
+/** The downstream runs a card's root still blocks. */
+export function stillBlocked(card: AlertCard) {
+  return card.blocked.filter((b) => b.fixedRunId === undefined);
+}
 
 /** Open cards of a digest by cause (the knowledge entry's id; '' for causes not in the table). */
 export function openRootsByCause(cards: AlertCard[]): Map<string, { title: string; cards: AlertCard[] }> {
@@ -64,10 +71,15 @@ function muteSelect(card: AlertCard): StaticSelect {
 
 export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
   const resolved = card.status === 'resolved';
-  const title = resolved ? `:white_check_mark: ${card.taskName} — resolved` : `:rotating_light: ${card.taskName} failed`;
+  const waiting = !resolved && card.rootFixedAt !== null ? stillBlocked(card) : [];
+  const title = resolved
+    ? `:white_check_mark: ${card.taskName} — resolved`
+    : waiting.length
+      ? `:large_orange_circle: ${card.taskName} — root fixed, ${waiting.length} downstream still blocked`
+      : `:rotating_light: ${card.taskName} failed`;
   const runLink = link(ctx.links.runLink(card.latestRunId), String(card.latestRunId));
   const blocks: Block[] = [
-    header(title.replace(/:[a-z_]+: /, resolved ? '✅ ' : '🚨 ')),
+    header(title.replace(/:[a-z_]+: /, resolved ? '✅ ' : waiting.length ? '🟠 ' : '🚨 ')),
     fields([
       `*Task*\n${link(ctx.links.taskLink(card.taskId), card.taskName)}`,
       `*Folder*\n${esc(card.folder ?? '—')}`,
@@ -83,13 +95,24 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
   if (resolved) {
     const after = card.resolvedAt ? humanDuration(Math.max(60_000, card.resolvedAt - card.failedAt)) : undefined;
     blocks.push(section(`*Resolved* by ${card.resolvedBy ?? '—'} (${esc(card.resolvedHow ?? '—')}): run ${card.resolvedRunId ? link(ctx.links.runLink(card.resolvedRunId), String(card.resolvedRunId)) : '—'} succeeded${after ? `, *${after}* after the failure` : ''}.`));
+  } else if (waiting.length) {
+    blocks.push(
+      section(
+        `*Root fixed* by ${card.rootFixedBy ?? '—'} (${esc(card.rootFixedHow ?? '—')}): run ${card.rootFixRunId ? link(ctx.links.runLink(card.rootFixRunId), String(card.rootFixRunId)) : '—'} succeeded ${when(card.rootFixedAt ?? undefined)}.\n*Still blocked:* ${waiting.length} downstream run${waiting.length > 1 ? 's' : ''} ended UPSTREAM_FAILED and Studio does not rerun them by itself. The card closes when they succeed.`,
+      ),
+    );
   } else {
     const cause = card.causeTitle ? `*Likely cause:* ${esc(card.causeTitle)} \`${esc(card.causeId)}\`\n*First step:* ${esc(card.causeFix ?? '')}` : '*Likely cause:* not in the knowledge table — press *Diagnose* to read the log.';
     blocks.push(section(`${cause}${card.failMsg ? `\n> ${esc(redact(card.failMsg).slice(0, 300))}` : ''}`));
   }
   if (card.blocked.length) {
-    const names = card.blocked.map((b) => link(ctx.links.runLink(b.runId), b.taskName));
-    blocks.push(section(`:no_entry: *${card.blocked.length} downstream task${card.blocked.length > 1 ? 's' : ''} blocked:* ${names.slice(0, 30).join(', ')}${names.length > 30 ? ` … and ${names.length - 30} more` : ''}`));
+    const names = card.blocked.map((b) => `${link(ctx.links.runLink(b.runId), b.taskName)}${b.fixedRunId !== undefined ? ' ✓' : ''}`);
+    const fixed = card.blocked.length - stillBlocked(card).length;
+    blocks.push(
+      section(
+        `:no_entry: *${card.blocked.length} downstream task${card.blocked.length > 1 ? 's' : ''} blocked${fixed ? ` (${fixed} succeeded since ✓)` : ''}:* ${names.slice(0, 30).join(', ')}${names.length > 30 ? ` … and ${names.length - 30} more` : ''}`,
+      ),
+    );
   }
   const notes: string[] = [];
   if (card.ackBy) notes.push(`:eyes: Acknowledged by <@${card.ackBy}> ${when(card.ackAt ?? undefined)}`);
@@ -103,9 +126,13 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
       type: 'actions',
       elements: [
         button({ text: 'Logs', actionId: TRIAGE.logs, value: v }),
-        button({ text: 'Diagnose', actionId: TRIAGE.diagnose, value: v }),
-        button({ text: 'Rerun', actionId: TRIAGE.rerun, value: v, style: 'primary' }),
-        button({ text: 'Backfill…', actionId: TRIAGE.backfill, value: v }),
+        ...(waiting.length
+          ? [button({ text: `Rerun ${waiting.length} blocked run${waiting.length > 1 ? 's' : ''}`, actionId: TRIAGE.rerunBlocked, value: v, style: 'primary' })]
+          : [
+              button({ text: 'Diagnose', actionId: TRIAGE.diagnose, value: v }),
+              button({ text: 'Rerun', actionId: TRIAGE.rerun, value: v, style: 'primary' }),
+              button({ text: 'Backfill…', actionId: TRIAGE.backfill, value: v }),
+            ]),
         ...(card.ackBy
           ? [button({ text: 'Take over', actionId: TRIAGE.takeOver, value: cardValue(card, true) }), button({ text: 'Release', actionId: TRIAGE.release, value: cardValue(card, true) })]
           : [button({ text: 'Acknowledge', actionId: TRIAGE.ack, value: v })]),

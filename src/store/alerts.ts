@@ -9,6 +9,8 @@ export interface BlockedRun {
   taskId: number;
   taskName: string;
   runId: number;
+  /** Set when a run of this task for the card's business date succeeded after the failure. */
+  fixedRunId?: number;
 }
 
 export interface AlertCard {
@@ -39,6 +41,11 @@ export interface AlertCard {
   blocked: BlockedRun[];
   /** The storm digest whose thread holds this card (null: a card of its own in the channel). */
   digestId: number | null;
+  /** The root's own run succeeded (when, which run, by whom, how) while blocked runs still had not. */
+  rootFixedAt: number | null;
+  rootFixRunId: number | null;
+  rootFixedBy: string | null;
+  rootFixedHow: string | null;
   status: 'open' | 'resolved';
   ackBy: string | null;
   ackAt: number | null;
@@ -114,6 +121,10 @@ const CARD_COLUMNS: Record<keyof AlertCard, string> = {
   lastSeen: 'last_seen',
   blocked: 'blocked',
   digestId: 'digest_id',
+  rootFixedAt: 'root_fixed_at',
+  rootFixRunId: 'root_fix_run_id',
+  rootFixedBy: 'root_fixed_by',
+  rootFixedHow: 'root_fixed_how',
   status: 'status',
   ackBy: 'ack_by',
   ackAt: 'ack_at',
@@ -160,7 +171,7 @@ export class AlertStore {
   }
 
   // ---- cards -------------------------------------------------------------------------------
-  insertCard(c: Omit<AlertCard, 'id' | 'ts' | 'digestId' | 'status' | 'ackBy' | 'ackAt' | 'resolvedBy' | 'resolvedHow' | 'resolvedAt' | 'resolvedRunId'>): AlertCard {
+  insertCard(c: Omit<AlertCard, 'id' | 'ts' | 'digestId' | 'rootFixedAt' | 'rootFixRunId' | 'rootFixedBy' | 'rootFixedHow' | 'status' | 'ackBy' | 'ackAt' | 'resolvedBy' | 'resolvedHow' | 'resolvedAt' | 'resolvedRunId'>): AlertCard {
     const r = this.db
       .prepare(
         `INSERT INTO alert_cards (channel, group_key, task_id, task_name, folder, task_type, owner, cause_id, cause_title, cause_fix, fail_msg, first_run_id, latest_run_id, biz_date, attempts, count, failed_at, last_failed_at, first_seen, last_seen, blocked)

@@ -237,6 +237,17 @@ CREATE INDEX outbox_card ON outbox(card_id);
 CREATE INDEX outbox_next ON outbox(done, channel, priority, id);
 `,
   },
+  {
+    version: 10,
+    name: 'root fixed, downstream still blocked',
+    sql: `
+-- The root's own run succeeded while runs it blocked did not: the card stays open until they do.
+ALTER TABLE alert_cards ADD COLUMN root_fixed_at INTEGER;
+ALTER TABLE alert_cards ADD COLUMN root_fix_run_id INTEGER;
+ALTER TABLE alert_cards ADD COLUMN root_fixed_by TEXT;
+ALTER TABLE alert_cards ADD COLUMN root_fixed_how TEXT;
+`,
+  },
 ];
 
 export type Db = Database.Database;

@@ -294,6 +294,22 @@ describe('closing the loop', () => {
     expect(visibleText(await b.answer(ok.responseId))).toContain('Rerun of run');
     await alerts().flush();
     b.clock.advance(5 * 60_000); // the rerun takes a minute in the sandbox
+    const first = await alerts().poll();
+    await alerts().flush();
+    // The root succeeded, but 05_dqc_check, which it blocked, is still UPSTREAM_FAILED: the card says so.
+    expect(first.resolved).toBe(0);
+    const fixed = alerts().store.card(card.id)!;
+    expect(fixed).toMatchObject({ status: 'open', rootFixRunId: card.latestRunId, rootFixedBy: `<@${USERS.operator}>`, rootFixedHow: 'rerun from this card' });
+    const fixedCard = [...cardMessages(card.ts!)].reverse().find((c) => c.method === 'chat.update')!;
+    expect(visibleText(fixedCard.args)).toContain('04_transform_ods_to_dwd — root fixed, 1 downstream still blocked');
+    const rerunBlocked = (fixedCard.args.blocks as { elements?: { action_id: string; value: string; text: { text: string } }[] }[]).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'triage_rerun_blocked')!;
+    expect(rerunBlocked.text.text).toBe('Rerun 1 blocked run');
+    const ask = await b.click('triage_rerun_blocked', rerunBlocked.value, USERS.operator, { ephemeral: false, channel: 'CALERTS', messageTs: card.ts! });
+    const askMsg = await b.answer(ask.responseId);
+    expect(visibleText(askMsg)).toContain(`\`05_dqc_check\` run ${fixed.blocked[0]!.runId}`);
+    const blockedOp = (askMsg.blocks as { elements?: { action_id: string; value: string }[] }[]).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'op_confirm')!.value;
+    expect(visibleText(await b.answer((await b.click('op_confirm', blockedOp, USERS.operator)).responseId))).toContain('Reran 1 of 1 runs');
+    b.clock.advance(5 * 60_000);
     const stats = await alerts().poll();
     await alerts().flush();
     expect(stats.resolved).toBe(1);
@@ -306,7 +322,10 @@ describe('closing the loop', () => {
     const thread = trail.filter((c) => c.method === 'chat.postMessage').map((c) => visibleText(c.args));
     expect(thread[0]).toContain('<@UOPS1> is looking at it');
     expect(thread[1]).toContain('<@UOPS1> started a rerun');
+    expect(thread[2]).toContain('Root fixed by <@UOPS1> (rerun from this card)');
+    expect(thread[3]).toContain('<@UOPS1> reran the 1 downstream run 04_transform_ods_to_dwd blocked: Reran 1 of 1 runs');
     expect(thread.at(-1)).toContain('Resolved by <@UOPS1>');
+    expect(thread.at(-1)).toContain('the 1 downstream run it blocked succeeded too');
   });
 
   it('Logs and Diagnose answer in the card thread; a backfill from the card that succeeds resolves it', async () => {
@@ -337,6 +356,11 @@ describe('closing the loop', () => {
     expect(visibleText((await b.slack.waitForCall('views.update', submitted)).args.view as Record<string, unknown>)).toContain('created in Studio as job');
     b.clock.advance(10 * 60_000);
     await settle();
+    // The run it blocked is still blocked until Studio reruns it (here Studio's scheduler does).
+    expect(alerts().store.card(card.id)).toMatchObject({ status: 'open', rootFixedHow: 'backfill from this card' });
+    b.sb.sim.rerun(alerts().store.card(card.id)!.blocked[0]!.runId, 'scheduler');
+    b.clock.advance(10 * 60_000);
+    await settle();
     expect(alerts().store.card(card.id)).toMatchObject({ status: 'resolved', resolvedBy: `<@${USERS.admin}>`, resolvedHow: 'backfill from this card' });
   });
 
@@ -345,6 +369,10 @@ describe('closing the loop', () => {
     await settle();
     const card = alerts().store.cards().find((c) => c.taskName === '04_transform_ods_to_dwd')!;
     b.sb.sim.rerun(card.latestRunId, 'scheduler'); // a retry nobody started from Slack
+    b.clock.advance(5 * 60_000);
+    await settle();
+    expect(alerts().store.card(card.id)).toMatchObject({ status: 'open', rootFixedHow: "Studio's own retry" });
+    b.sb.sim.rerun(card.blocked[0]!.runId, 'scheduler');
     b.clock.advance(5 * 60_000);
     await settle();
     expect(alerts().store.card(card.id)).toMatchObject({ status: 'resolved', resolvedHow: "Studio's own retry" });
@@ -486,6 +514,10 @@ describe('alert storms', () => {
     expect(visibleText(note.args)).toBe(`*github_raw_fetch* · :eyes: <@${USERS.admin}> is looking at it.`);
     // A group resolving closes its card and counts in the digest.
     b.sb.sim.rerun(gh.latestRunId, 'scheduler');
+    b.clock.advance(5 * 60_000);
+    await settle();
+    expect(alerts().store.card(gh.id)!.rootFixedAt).not.toBeNull();
+    b.sb.sim.rerun(gh.blocked[0]!.runId, 'scheduler');
     b.clock.advance(5 * 60_000);
     await settle();
     expect(alerts().store.card(gh.id)!.status).toBe('resolved');

@@ -82,13 +82,22 @@ describe.skipIf(!hasChromium)('playground in a browser', () => {
     await expect.poll(async () => confirm.count(), { timeout: 10_000 }).toBe(1);
     await confirm.locator('button', { hasText: 'Confirm' }).click();
     await expect.poll(async () => page.locator('#messages').innerText(), { timeout: 10_000 }).toContain('started in Studio');
-    // The run takes a second or two in the sandbox; the next alert poll closes the card.
+    // The run takes a second or two in the sandbox; the next alert poll sees the root fixed, with
+    // 05_dqc_check (which it blocked) still UPSTREAM_FAILED: the card says so and offers to rerun it.
+    const fixed = page.locator('#messages .msg', { hasText: '04_transform_ods_to_dwd — root fixed, 1 downstream still blocked' });
+    await expect.poll(async () => fixed.count(), { timeout: 30_000 }).toBe(1);
+    await shot('3a-card-root-fixed');
+    await fixed.locator('button', { hasText: 'Rerun 1 blocked run' }).click();
+    const confirmBlocked = page.locator('#messages .msg', { hasText: 'Rerun 1 run: the 1 downstream run' }).last();
+    await expect.poll(async () => confirmBlocked.count(), { timeout: 10_000 }).toBe(1);
+    await confirmBlocked.locator('button', { hasText: 'Confirm' }).click();
+    await expect.poll(async () => page.locator('#messages').innerText(), { timeout: 10_000 }).toContain('Reran 1 of 1 runs');
     await expect.poll(async () => page.locator('#messages .msg', { hasText: '04_transform_ods_to_dwd — resolved' }).count(), { timeout: 30_000 }).toBe(1);
     expect(await page.locator('#messages .msg', { hasText: '04_transform_ods_to_dwd — resolved' }).innerText()).toContain('rerun from this card');
     await shot('3-card-resolved');
     // Every envelope was acknowledged on the first attempt.
     expect(stack.playground.socket!.sent.every((x) => x.attempt === 0)).toBe(true);
-  }, 60_000);
+  }, 90_000);
 
   it('offers the message shortcut on a message, and opens "Open in Studio" on a page that says what it would open', async () => {
     await page.selectOption('#user', 'U0OPS');
