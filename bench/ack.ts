@@ -57,7 +57,7 @@ function commandBody(child: Child, id: string, text: string): string {
 }
 
 /** `rate` signed commands a second for `seconds`, each sent at its time whatever the others do. */
-async function openLoop(child: Child, rate: number, seconds: number): Promise<{ acks: number[]; sentAt: Map<string, number>; failures: number }> {
+export async function openLoop(child: Child, rate: number, seconds: number): Promise<{ acks: number[]; sentAt: Map<string, number>; failures: number }> {
   const agent = new Agent({ connections: 256, pipelining: 0 });
   const url = `http://127.0.0.1:${child.info.port}/slack/events`;
   const acks: number[] = [];
@@ -94,45 +94,55 @@ async function openLoop(child: Child, rate: number, seconds: number): Promise<{ 
   return { acks, sentAt, failures };
 }
 
-export async function runOpenLoopBench(rate = 100, seconds = 20) {
-  const out: Record<string, { p50: number; p99: number; failures: number; replyP99?: number; replies?: number; peakRssMB?: number; stormCalls?: number }> = {};
-  for (const [name, args] of [
-    ['baseline', ['--bare']],
-    ['bot', ['--storm']],
-  ] as const) {
-    const child = await startChild([...args]);
-    try {
-      const r = await openLoop(child, rate, seconds);
-      const entry: (typeof out)[string] = { p50: round(percentile(r.acks, 50)), p99: round(percentile(r.acks, 99)), failures: r.failures };
-      if (name === 'bot') {
-        await child.idle();
-        const { answeredAt, apiCalls } = await child.answers();
-        const replies = [...r.sentAt].flatMap(([id, at]) => (answeredAt[id] !== undefined ? [answeredAt[id]! - at] : []));
-        entry.replies = replies.length;
-        entry.replyP99 = replies.length ? round(percentile(replies, 99)) : undefined;
-        entry.peakRssMB = Math.round((await child.peakRss()) / 1024 / 1024);
-        entry.stormCalls = (apiCalls['/api/chat.postMessage'] ?? 0) + (apiCalls['/api/chat.update'] ?? 0);
+/**
+ * The open-loop comparison, `rounds` times, bare Bolt and the bot alternating (this machine's
+ * neighbours make single runs noisy): the medians, and every round's figures.
+ */
+export async function runOpenLoopBench(rate = 100, seconds = 20, rounds = 3) {
+  type Entry = { p50: number; p99: number; failures: number; replyP99?: number; replies?: number; peakRssMB?: number; stormCalls?: number };
+  const rows: { bare: Entry; bot: Entry }[] = [];
+  for (let round_ = 0; round_ < rounds; round_++) {
+    const out: Record<string, Entry> = {};
+    for (const [name, args] of [
+      ['bare', ['--bare']],
+      ['bot', ['--storm']],
+    ] as const) {
+      const child = await startChild([...args]);
+      try {
+        const r = await openLoop(child, rate, seconds);
+        const entry: Entry = { p50: round(percentile(r.acks, 50)), p99: round(percentile(r.acks, 99)), failures: r.failures };
+        if (name === 'bot') {
+          await child.idle();
+          const { answeredAt, apiCalls } = await child.answers();
+          const replies = [...r.sentAt].flatMap(([id, at]) => (answeredAt[id] !== undefined ? [answeredAt[id]! - at] : []));
+          entry.replies = replies.length;
+          entry.replyP99 = replies.length ? round(percentile(replies, 99)) : undefined;
+          entry.peakRssMB = Math.round((await child.peakRss()) / 1024 / 1024);
+          entry.stormCalls = (apiCalls['/api/chat.postMessage'] ?? 0) + (apiCalls['/api/chat.update'] ?? 0);
+        }
+        out[name] = entry;
+      } finally {
+        child.stop();
       }
-      out[name] = entry;
-    } finally {
-      child.stop();
     }
+    rows.push({ bare: out.bare!, bot: out.bot! });
   }
-  const bot = out.bot!;
-  const bare = out.baseline!;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   return {
     rate,
     seconds,
+    rounds,
     requests: rate * seconds,
-    botAckP50Ms: bot.p50,
-    botAckP99Ms: bot.p99,
-    bareAckP50Ms: bare.p50,
-    bareAckP99Ms: bare.p99,
-    botReplyP99Ms: bot.replyP99,
-    repliesReceived: bot.replies,
-    failures: bot.failures + bare.failures,
-    botPeakRssMB: bot.peakRssMB,
-    stormMessagesSentMeanwhile: bot.stormCalls,
+    botAckP50Ms: median(rows.map((r) => r.bot.p50)),
+    botAckP99Ms: median(rows.map((r) => r.bot.p99)),
+    bareAckP50Ms: median(rows.map((r) => r.bare.p50)),
+    bareAckP99Ms: median(rows.map((r) => r.bare.p99)),
+    botReplyP99Ms: median(rows.map((r) => r.bot.replyP99 ?? Number.POSITIVE_INFINITY)),
+    repliesReceived: Math.min(...rows.map((r) => r.bot.replies ?? 0)),
+    failures: rows.reduce((n, r) => n + r.bot.failures + r.bare.failures, 0),
+    botPeakRssMB: Math.max(...rows.map((r) => r.bot.peakRssMB ?? 0)),
+    stormMessagesSentMeanwhile: median(rows.map((r) => r.bot.stormCalls ?? 0)),
+    perRound: rows.map((r) => ({ bareP99: r.bare.p99, botP99: r.bot.p99, botReplyP99: r.bot.replyP99, botPeakRssMB: r.bot.peakRssMB })),
   };
 }
 

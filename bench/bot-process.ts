@@ -68,7 +68,7 @@ if (bare) {
   // `--studio-process`: the sandbox runs in its own process, as Studio is a remote service in
   // production, so its work does not share the bot's event loop. Otherwise it is embedded.
   const studioEnv = process.argv.includes('--studio-process') || storm ? await sandboxProcess() : {};
-  const alertEnv = storm ? { ALERT_CHANNELS: '*=CSTORM', ALERT_POLL_SECONDS: '5' } : {};
+  const alertEnv = storm ? { ALERT_CHANNELS: '*=CSTORM' } : {}; // the default poll interval (60 s): the first poll takes the storm in while the load runs
   const config = loadConfig({ DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent', SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: `${slackUrl}/api/`, PORT: '0', ...studioEnv, ...alertEnv });
   const studio = await connectStudio(config, createLogger('silent'));
   const bot = await startBot(config, studio.client, createLogger('silent'), { autoPoll: storm });
@@ -79,8 +79,8 @@ if (bare) {
 }
 process.stdout.write(`${JSON.stringify({ port, signingSecret, slackUrl, readyMs: Date.now() - started })}\n`);
 // The peak RSS, sampled every 100 ms (asked for with `peak`).
-let peakRss = process.memoryUsage().rss;
-setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100).unref();
+let peakRss = process.memoryUsage.rss();
+setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100).unref();
 process.stdin.on('data', (d) => {
   if (String(d).includes('rss')) process.stdout.write(`${JSON.stringify({ rss: process.memoryUsage().rss })}\n`);
   if (String(d).includes('peak')) process.stdout.write(`${JSON.stringify({ peakRss })}\n`);

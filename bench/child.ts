@@ -18,7 +18,9 @@ export interface Child {
 
 export async function startChild(args: string[]): Promise<Child> {
   const t0 = Date.now();
-  const p: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/bot-process.ts', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // BENCH_CPU_PROF=<dir>: each child writes a V8 CPU profile there (open it in Chrome's DevTools).
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const p: ChildProcess = spawn(process.execPath, [...prof, '--import', 'tsx', 'bench/bot-process.ts', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: p.stdout! });
   const waiting: ((l: string) => void)[] = [];
   lines.on('line', (l) => waiting.shift()?.(l));

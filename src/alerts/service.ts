@@ -117,7 +117,11 @@ export class AlertService {
 
   private unqueuedByChannel(): Map<string, AlertCard[]> {
     const by = new Map<string, AlertCard[]>();
-    for (const c of this.store.unqueuedCards()) by.set(c.channel, [...(by.get(c.channel) ?? []), c]);
+    for (const c of this.store.unqueuedCards()) {
+      const list = by.get(c.channel);
+      if (list) list.push(c);
+      else by.set(c.channel, [c]);
+    }
     return by;
   }
 
@@ -136,7 +140,11 @@ export class AlertService {
   /** Called by the watcher once the poll's failures have cards (before the blocked runs are traced). */
   private openDigests(): void {
     for (const [channel, cards] of this.unqueuedByChannel()) {
-      if (!this.pollDigests.has(channel) && cards.length > this.stormThreshold) this.openDigest(channel, cards);
+      if (this.pollDigests.has(channel)) continue;
+      // Cards a digest took before a restart stay with it; the new ones join them there.
+      const earlier = cards.find((c) => c.digestId !== null)?.digestId;
+      if (earlier != null) this.pollDigests.set(channel, earlier);
+      else if (cards.length > this.stormThreshold) this.openDigest(channel, cards);
     }
     this.kick();
   }
@@ -148,7 +156,9 @@ export class AlertService {
   private releaseNew(): void {
     const now = this.d.now();
     for (const [channel, cards] of this.unqueuedByChannel()) {
-      const digestId = this.pollDigests.get(channel) ?? (cards.length > this.stormThreshold ? this.openDigest(channel, cards) : undefined);
+      // A digest opened for these cards before a restart keeps them (it may already be in the channel).
+      const earlier = cards.find((c) => c.digestId !== null)?.digestId ?? undefined;
+      const digestId = this.pollDigests.get(channel) ?? earlier ?? (cards.length > this.stormThreshold ? this.openDigest(channel, cards) : undefined);
       const impact = (c: AlertCard) => c.blocked.length * 1000 + c.count;
       this.store.transaction(() => {
         for (const c of [...cards].sort((a, b) => impact(b) - impact(a) || a.failedAt - b.failedAt)) {

@@ -79,6 +79,19 @@ export class AlertWatcher {
     return this.taskFolders.get(taskId);
   }
 
+  private sliceStart = performance.now();
+
+  /**
+   * Lets other work in between (acknowledging Slack within 3 s above all): a poll through a storm
+   * runs in slices of a few milliseconds, never holding the event loop for long. (Its awaits on
+   * cached answers resolve as microtasks, which would not let anything else run.)
+   */
+  private async breathe(): Promise<void> {
+    if (performance.now() - this.sliceStart < 5) return;
+    await new Promise((r) => setImmediate(r));
+    this.sliceStart = performance.now();
+  }
+
   async poll(): Promise<PollStats> {
     const now = this.opts.now();
     const stats: PollStats = { listed: 0, fresh: 0, cardsCreated: 0, cardsUpdated: 0, blocked: 0, muted: 0, unrouted: 0, resolved: 0 };
@@ -88,11 +101,22 @@ export class AlertWatcher {
     const byId = new Map(failures.map((r) => [r.id, r]));
     const endOf = (r: Run) => r.endTime ?? r.planTime ?? 0;
     // Oldest first: roots come before the runs they block.
-    const fresh = failures.filter((r) => !this.store.seen(r.id, endOf(r))).sort((a, b) => endOf(a) - endOf(b) || a.id - b.id);
+    const fresh: Run[] = [];
+    for (const r of failures) {
+      await this.breathe();
+      if (!this.store.seen(r.id, endOf(r))) fresh.push(r);
+    }
+    fresh.sort((a, b) => endOf(a) - endOf(b) || a.id - b.id);
     stats.fresh = fresh.length;
-    for (const run of fresh.filter((r) => r.status.code === RUN_STATUS.FAILED)) await this.recordFailure(run, stats);
+    for (const run of fresh.filter((r) => r.status.code === RUN_STATUS.FAILED)) {
+      await this.breathe();
+      await this.recordFailure(run, stats);
+    }
     this.opts.afterFailures?.();
-    for (const run of fresh.filter((r) => r.status.code === RUN_STATUS.UPSTREAM_FAILED)) await this.recordBlocked(run, byId, stats);
+    for (const run of fresh.filter((r) => r.status.code === RUN_STATUS.UPSTREAM_FAILED)) {
+      await this.breathe();
+      await this.recordBlocked(run, byId, stats);
+    }
     stats.resolved = await this.closeResolved(from);
     return stats;
   }
@@ -254,11 +278,16 @@ export class AlertWatcher {
     if (open.length === 0) return 0;
     const successes = await this.studio.listAllRuns({ statuses: [RUN_STATUS.SUCCESS], planFrom: from, planTo: this.opts.now() + 86_400_000 }, 1_000_000, this.opts.pageSize ?? 500);
     const byTask = new Map<number, Run[]>();
-    for (const r of successes) byTask.set(r.taskId, [...(byTask.get(r.taskId) ?? []), r]);
+    for (const r of successes) {
+      const list = byTask.get(r.taskId);
+      if (list) list.push(r);
+      else byTask.set(r.taskId, [r]);
+    }
     let resolved = 0;
     const succeededAfter = (taskId: number, runId: number, bizDate: string | null, after: number) =>
       (byTask.get(taskId) ?? []).find((r) => (r.id === runId || (bizDate !== null && r.bizDate === bizDate)) && (r.endTime ?? 0) >= after);
     for (const card of open) {
+      await this.breathe();
       const fix = card.rootFixRunId !== null ? undefined : succeededAfter(card.taskId, card.latestRunId, card.bizDate, card.failedAt);
       if (!fix && card.rootFixedAt === null) continue;
       let by = card.rootFixedBy ?? '';

@@ -104,7 +104,20 @@ export function editStateWords(code: number | undefined): string {
   }
 }
 
+/** Help never changes while the bot runs: built once per subcommand (unknown topics are not kept). */
+const helpCache = new Map<string, Message>();
+
 export function buildHelp(topic?: string): Message {
+  const key = topic ?? '';
+  const known = !topic || SUBCOMMANDS.some((s) => s.name === topic);
+  const cached = known ? helpCache.get(key) : undefined;
+  if (cached) return cached;
+  const m = renderHelp(topic);
+  if (known) helpCache.set(key, m);
+  return m;
+}
+
+function renderHelp(topic?: string): Message {
   const list: readonly SubcommandHelp[] = topic ? SUBCOMMANDS.filter((s) => s.name === topic) : SUBCOMMANDS;
   const lines = (list.length ? list : SUBCOMMANDS).map((s) => `*\`/cz ${esc(s.usage)}\`* — ${esc(s.description)}\n    e.g. \`${esc(s.example)}\``);
   return finishMessage('Studio Ops Bot: /cz commands', [

@@ -167,8 +167,8 @@ export function buildDigest(digestId: number, cards: AlertCard[]): Message {
     byCause.set(cause, (byCause.get(cause) ?? 0) + c.count);
     byFolder.set(c.folder ?? '(no folder)', (byFolder.get(c.folder ?? '(no folder)') ?? 0) + c.count);
   }
-  const from = Math.min(...cards.map((c) => c.failedAt));
-  const to = Math.max(...cards.map((c) => c.lastFailedAt ?? c.failedAt));
+  const from = cards.length ? Math.min(...cards.map((c) => c.failedAt)) : undefined;
+  const to = cards.length ? Math.max(...cards.map((c) => c.lastFailedAt ?? c.failedAt)) : undefined;
   const done = cards.length > 0 && resolved === cards.length;
   const title = done ? `Alert storm resolved: ${cards.length} groups` : `Alert storm: ${(failures + blocked).toLocaleString('en-US')} failed runs`;
   const blocks: Block[] = [

@@ -3,6 +3,7 @@
  * restart neither re-alerts nor misses), mutes, the actions taken from each card, and the outbox of
  * Slack messages still to send (so nothing is dropped, even across a restart).
  */
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 
 export interface BlockedRun {
@@ -142,31 +143,43 @@ function toCard(r: Record<string, unknown>): AlertCard {
 }
 
 export class AlertStore {
+  /** Prepared statements by SQL text: preparing one costs more than running it (a storm runs thousands). */
+  private readonly statements = new Map<string, Statement>();
+
   constructor(private readonly db: Db) {}
+
+  private sql(text: string): Statement {
+    let st = this.statements.get(text);
+    if (!st) {
+      st = this.db.prepare(text);
+      this.statements.set(text, st);
+    }
+    return st;
+  }
 
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
   }
 
   getState(key: string): string | undefined {
-    return (this.db.prepare('SELECT value FROM alert_state WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    return (this.sql('SELECT value FROM alert_state WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   }
 
   setState(key: string, value: string): void {
-    this.db.prepare('INSERT INTO alert_state(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.sql('INSERT INTO alert_state(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   // ---- failures seen -----------------------------------------------------------------------
   seen(runId: number, endTime: number): boolean {
-    return this.db.prepare('SELECT 1 FROM alert_seen WHERE run_id = ? AND end_time = ?').get(runId, endTime) !== undefined;
+    return this.sql('SELECT 1 FROM alert_seen WHERE run_id = ? AND end_time = ?').get(runId, endTime) !== undefined;
   }
 
   markSeen(runId: number, endTime: number, cardId: number | null, at: number): void {
-    this.db.prepare('INSERT OR IGNORE INTO alert_seen(run_id, end_time, card_id, seen_at) VALUES (?, ?, ?, ?)').run(runId, endTime, cardId, at);
+    this.sql('INSERT OR IGNORE INTO alert_seen(run_id, end_time, card_id, seen_at) VALUES (?, ?, ?, ?)').run(runId, endTime, cardId, at);
   }
 
   cardOfRun(runId: number): AlertCard | undefined {
-    const r = this.db.prepare('SELECT c.* FROM alert_seen s JOIN alert_cards c ON c.id = s.card_id WHERE s.run_id = ? ORDER BY s.seen_at DESC LIMIT 1').get(runId) as Record<string, unknown> | undefined;
+    const r = this.sql('SELECT c.* FROM alert_seen s JOIN alert_cards c ON c.id = s.card_id WHERE s.run_id = ? ORDER BY s.seen_at DESC LIMIT 1').get(runId) as Record<string, unknown> | undefined;
     return r ? toCard(r) : undefined;
   }
 
@@ -182,7 +195,7 @@ export class AlertStore {
   }
 
   card(id: number): AlertCard | undefined {
-    const r = this.db.prepare('SELECT * FROM alert_cards WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+    const r = this.sql('SELECT * FROM alert_cards WHERE id = ?').get(id) as Record<string, unknown> | undefined;
     return r ? toCard(r) : undefined;
   }
 
@@ -194,18 +207,18 @@ export class AlertStore {
       sets.push(`${col} = @${k}`);
       args[k] = k === 'blocked' ? JSON.stringify(v) : v;
     }
-    if (sets.length) this.db.prepare(`UPDATE alert_cards SET ${sets.join(', ')} WHERE id = @id`).run(args);
+    if (sets.length) this.sql(`UPDATE alert_cards SET ${sets.join(', ')} WHERE id = @id`).run(args);
     return this.card(id)!;
   }
 
   /** The open card of a group seen since `since`. */
   openCardOfGroup(groupKey: string, since: number): AlertCard | undefined {
-    const r = this.db.prepare("SELECT * FROM alert_cards WHERE group_key = ? AND status = 'open' AND last_seen >= ? ORDER BY id DESC LIMIT 1").get(groupKey, since) as Record<string, unknown> | undefined;
+    const r = this.sql("SELECT * FROM alert_cards WHERE group_key = ? AND status = 'open' AND last_seen >= ? ORDER BY id DESC LIMIT 1").get(groupKey, since) as Record<string, unknown> | undefined;
     return r ? toCard(r) : undefined;
   }
 
   openCards(): AlertCard[] {
-    return (this.db.prepare("SELECT * FROM alert_cards WHERE status = 'open' ORDER BY id").all() as Record<string, unknown>[]).map(toCard);
+    return (this.sql("SELECT * FROM alert_cards WHERE status = 'open' ORDER BY id").all() as Record<string, unknown>[]).map(toCard);
   }
 
   cards(filter: { channel?: string; since?: number } = {}): AlertCard[] {
@@ -213,20 +226,20 @@ export class AlertStore {
     const args: unknown[] = [];
     if (filter.channel) (where.push('channel = ?'), args.push(filter.channel));
     if (filter.since !== undefined) (where.push('first_seen >= ?'), args.push(filter.since));
-    return (this.db.prepare(`SELECT * FROM alert_cards ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`).all(...args) as Record<string, unknown>[]).map(toCard);
+    return (this.sql(`SELECT * FROM alert_cards ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`).all(...args) as Record<string, unknown>[]).map(toCard);
   }
 
   // ---- actions and mutes -------------------------------------------------------------------
   addAction(a: CardAction): void {
-    this.db.prepare('INSERT INTO alert_card_actions(card_id, at, user_id, action, run_id, detail) VALUES (?, ?, ?, ?, ?, ?)').run(a.cardId, a.at, a.userId, a.action, a.runId, a.detail);
+    this.sql('INSERT INTO alert_card_actions(card_id, at, user_id, action, run_id, detail) VALUES (?, ?, ?, ?, ?, ?)').run(a.cardId, a.at, a.userId, a.action, a.runId, a.detail);
   }
 
   actions(cardId: number): CardAction[] {
-    return (this.db.prepare('SELECT card_id cardId, at, user_id userId, action, run_id runId, detail FROM alert_card_actions WHERE card_id = ? ORDER BY id').all(cardId) as CardAction[]);
+    return (this.sql('SELECT card_id cardId, at, user_id userId, action, run_id runId, detail FROM alert_card_actions WHERE card_id = ? ORDER BY id').all(cardId) as CardAction[]);
   }
 
   mute(taskId: number, until: number, by: string): void {
-    this.db.prepare('INSERT INTO alert_mutes(task_id, until, by_user) VALUES (?, ?, ?) ON CONFLICT(task_id) DO UPDATE SET until = excluded.until, by_user = excluded.by_user').run(taskId, until, by);
+    this.sql('INSERT INTO alert_mutes(task_id, until, by_user) VALUES (?, ?, ?) ON CONFLICT(task_id) DO UPDATE SET until = excluded.until, by_user = excluded.by_user').run(taskId, until, by);
   }
 
   mutedUntil(taskId: number, now: number): number | undefined {
@@ -235,36 +248,36 @@ export class AlertStore {
 
   /** The task's mute in force at `now`: until when, and who set it. */
   muteOf(taskId: number, now: number): { until: number; by: string } | undefined {
-    return this.db.prepare('SELECT until, by_user AS by FROM alert_mutes WHERE task_id = ? AND until > ?').get(taskId, now) as { until: number; by: string } | undefined;
+    return this.sql('SELECT until, by_user AS by FROM alert_mutes WHERE task_id = ? AND until > ?').get(taskId, now) as { until: number; by: string } | undefined;
   }
 
   /** Ends the task's mute; false when none was in force (a second click). */
   unmute(taskId: number, now: number): boolean {
-    return this.db.prepare('DELETE FROM alert_mutes WHERE task_id = ? AND until > ?').run(taskId, now).changes > 0;
+    return this.sql('DELETE FROM alert_mutes WHERE task_id = ? AND until > ?').run(taskId, now).changes > 0;
   }
 
   // ---- storm digests ---------------------------------------------------------------------------
   insertDigest(channel: string, at: number): Digest {
-    const id = Number(this.db.prepare('INSERT INTO alert_digests(channel, created_at) VALUES (?, ?)').run(channel, at).lastInsertRowid);
+    const id = Number(this.sql('INSERT INTO alert_digests(channel, created_at) VALUES (?, ?)').run(channel, at).lastInsertRowid);
     return this.digest(id)!;
   }
 
   digest(id: number): Digest | undefined {
-    return this.db.prepare('SELECT id, channel, ts, created_at AS createdAt FROM alert_digests WHERE id = ?').get(id) as Digest | undefined;
+    return this.sql('SELECT id, channel, ts, created_at AS createdAt FROM alert_digests WHERE id = ?').get(id) as Digest | undefined;
   }
 
   setDigestTs(id: number, ts: string): void {
-    this.db.prepare('UPDATE alert_digests SET ts = ? WHERE id = ?').run(ts, id);
+    this.sql('UPDATE alert_digests SET ts = ? WHERE id = ?').run(ts, id);
   }
 
   cardsOfDigest(digestId: number): AlertCard[] {
-    return (this.db.prepare('SELECT * FROM alert_cards WHERE digest_id = ? ORDER BY id').all(digestId) as Record<string, unknown>[]).map(toCard);
+    return (this.sql('SELECT * FROM alert_cards WHERE digest_id = ? ORDER BY id').all(digestId) as Record<string, unknown>[]).map(toCard);
   }
 
   /** Cards never queued for posting (created by a poll that has not released them, or one a crash cut short). */
   unqueuedCards(): AlertCard[] {
     return (
-      this.db.prepare('SELECT c.* FROM alert_cards c WHERE c.ts IS NULL AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.card_id = c.id) ORDER BY c.id').all() as Record<string, unknown>[]
+      this.sql('SELECT c.* FROM alert_cards c WHERE c.ts IS NULL AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.card_id = c.id) ORDER BY c.id').all() as Record<string, unknown>[]
     ).map(toCard);
   }
 
@@ -289,11 +302,11 @@ export class AlertStore {
     if (own) {
       const pending = (
         item.cardId !== undefined
-          ? this.db.prepare("SELECT id, priority FROM outbox WHERE done = 0 AND card_id = ? AND kind IN ('post', 'update') ORDER BY id DESC LIMIT 1").get(item.cardId)
-          : this.db.prepare("SELECT id, priority FROM outbox WHERE done = 0 AND digest_id = ? AND kind IN ('post', 'update') ORDER BY id DESC LIMIT 1").get(item.digestId)
+          ? this.sql("SELECT id, priority FROM outbox WHERE done = 0 AND card_id = ? AND kind IN ('post', 'update') ORDER BY id DESC LIMIT 1").get(item.cardId)
+          : this.sql("SELECT id, priority FROM outbox WHERE done = 0 AND digest_id = ? AND kind IN ('post', 'update') ORDER BY id DESC LIMIT 1").get(item.digestId)
       ) as { id: number; priority: number } | undefined;
       if (pending) {
-        if (priority < pending.priority) this.db.prepare('UPDATE outbox SET priority = ? WHERE id = ?').run(priority, pending.id);
+        if (priority < pending.priority) this.sql('UPDATE outbox SET priority = ? WHERE id = ?').run(priority, pending.id);
         return;
       }
     }
@@ -304,31 +317,31 @@ export class AlertStore {
 
   /** Whether the card has ever been queued (its post may be pending, sent or given up). */
   hasOutboxFor(cardId: number): boolean {
-    return this.db.prepare('SELECT 1 FROM outbox WHERE card_id = ? LIMIT 1').get(cardId) !== undefined;
+    return this.sql('SELECT 1 FROM outbox WHERE card_id = ? LIMIT 1').get(cardId) !== undefined;
   }
 
   /** Whether the card's or digest's own post or update is still queued. */
   pendingOwn(ref: { cardId?: number; digestId?: number }): boolean {
     return ref.cardId !== undefined
-      ? this.db.prepare("SELECT 1 FROM outbox WHERE done IN (0, 3) AND card_id = ? AND kind IN ('post', 'update') LIMIT 1").get(ref.cardId) !== undefined
-      : this.db.prepare("SELECT 1 FROM outbox WHERE done IN (0, 3) AND digest_id = ? AND kind IN ('post', 'update') LIMIT 1").get(ref.digestId) !== undefined;
+      ? this.sql("SELECT 1 FROM outbox WHERE done IN (0, 3) AND card_id = ? AND kind IN ('post', 'update') LIMIT 1").get(ref.cardId) !== undefined
+      : this.sql("SELECT 1 FROM outbox WHERE done IN (0, 3) AND digest_id = ? AND kind IN ('post', 'update') LIMIT 1").get(ref.digestId) !== undefined;
   }
 
   /** Claim an item for sending: it no longer takes coalesced updates. */
   markSending(id: number): void {
-    this.db.prepare('UPDATE outbox SET done = 3 WHERE id = ? AND done = 0').run(id);
+    this.sql('UPDATE outbox SET done = 3 WHERE id = ? AND done = 0').run(id);
   }
 
   /** After a crash, items that were being sent are queued again; returns their ids (they may have reached Slack). */
   requeueInterrupted(): number[] {
-    const ids = (this.db.prepare('SELECT id FROM outbox WHERE done = 3').all() as { id: number }[]).map((r) => r.id);
-    this.db.prepare('UPDATE outbox SET done = 0 WHERE done = 3').run();
+    const ids = (this.sql('SELECT id FROM outbox WHERE done = 3').all() as { id: number }[]).map((r) => r.id);
+    this.sql('UPDATE outbox SET done = 0 WHERE done = 3').run();
     return ids;
   }
 
   /** Channels with something queued. */
   pendingChannels(): string[] {
-    return (this.db.prepare('SELECT DISTINCT channel FROM outbox WHERE done = 0').all() as { channel: string }[]).map((r) => r.channel);
+    return (this.sql('SELECT DISTINCT channel FROM outbox WHERE done = 0').all() as { channel: string }[]).map((r) => r.channel);
   }
 
   /** A channel's queue, most urgent first (priority, then age), without contents. */
@@ -340,7 +353,7 @@ export class AlertStore {
   }
 
   item(id: number): OutboxItem | undefined {
-    const r = this.db.prepare('SELECT * FROM outbox WHERE id = ?').get(id) as
+    const r = this.sql('SELECT * FROM outbox WHERE id = ?').get(id) as
       | { id: number; channel: string; kind: OutboxKind; card_id: number | null; thread_card_id: number | null; digest_id: number | null; priority: OutboxPriority; payload: string; created_at: number; attempts: number }
       | undefined;
     return r
@@ -349,15 +362,15 @@ export class AlertStore {
   }
 
   pendingCount(): number {
-    return (this.db.prepare('SELECT COUNT(*) n FROM outbox WHERE done = 0').get() as { n: number }).n;
+    return (this.sql('SELECT COUNT(*) n FROM outbox WHERE done = 0').get() as { n: number }).n;
   }
 
   markSent(id: number): void {
-    this.db.prepare('UPDATE outbox SET done = 1 WHERE id = ?').run(id);
+    this.sql('UPDATE outbox SET done = 1 WHERE id = ?').run(id);
   }
 
   markFailed(id: number, error: string, giveUp: boolean): void {
-    this.db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ?, done = ? WHERE id = ?').run(error, giveUp ? 2 : 0, id);
+    this.sql('UPDATE outbox SET attempts = attempts + 1, last_error = ?, done = ? WHERE id = ?').run(error, giveUp ? 2 : 0, id);
   }
   // done: 0 queued, 1 sent, 2 given up, 3 being sent
 }

@@ -264,4 +264,49 @@ describe('SIGKILL with a card in flight', () => {
     const markers = slack.callsOf('chat.postMessage').slice(firstPost).filter((x) => x.args.channel === 'CALERTS' && !x.args.thread_ts).map((x) => JSON.stringify(x.args.metadata));
     expect(new Set(markers).size).toBe(markers.length); // every card once
   }, 90_000);
+
+  it('killed while a storm digest was being posted: after the restart one digest, and every card once in its thread', async () => {
+    await kill();
+    dir = mkdtempSync(join(tmpdir(), 'kill-storm-'));
+    writeFileSync(join(dir, 'policy.yml'), POLICY);
+    const task = sb.store.taskByName('etl_orders_daily')!;
+    const now = Date.now();
+    for (let i = 0; i < 25; i++) {
+      const tag = `z${String.fromCharCode(97 + Math.floor(i / 26))}${String.fromCharCode(97 + (i % 26))}`; // letters only: digits are ignored when grouping
+      sb.store.insertRun({ task_id: task.id, instance_type: 1, status: 3, plan_time: now - 300_000, ready_at: now - 300_000, trigger_time: now - 300_000, start_time: now - 280_000, end_time: now - 60_000 + i, fail_type: 'RUNTIME_ERROR', fail_msg: `custom exporter stage ${tag} crashed`, executor: 'scheduler', vc_code: task.vc_code, biz_date: '2026-11-21', duration_ms: 60_000, attempts: 1 });
+    }
+    const alertsEnv = { ALERT_CHANNELS: '*=CSTORMK', ALERT_POLL_SECONDS: '5', BOT_AUTOPOLL: '1' };
+    const first = slack.calls.length;
+    const inChannel = () => slack.callsOf('chat.postMessage').filter((x, i, all) => x.args.channel === 'CSTORMK' && slack.calls.indexOf(x) >= first && all);
+    slack.delay('chat.postMessage', 1, 5_000); // Slack has the digest; its answer is late
+    await startChild(alertsEnv);
+    await until(() => inChannel().length > 0 || undefined, 30_000);
+    await kill(); // the bot dies before it learns the digest's ts
+    expect(visibleText(inChannel()[0]!.args)).toContain('Alert storm');
+    await startChild(alertsEnv);
+    const db = () => new Database(join(dir, 'bot.db'), { readonly: true });
+    await until(() => {
+      const d = db();
+      try {
+        const open = (d.prepare('SELECT COUNT(*) n FROM outbox WHERE done IN (0, 3)').get() as { n: number }).n;
+        const unposted = (d.prepare('SELECT COUNT(*) n FROM alert_cards WHERE ts IS NULL').get() as { n: number }).n;
+        const cards = (d.prepare('SELECT COUNT(*) n FROM alert_cards').get() as { n: number }).n;
+        return cards >= 25 && open === 0 && unposted === 0 ? true : undefined;
+      } finally {
+        d.close();
+      }
+    }, 90_000);
+    const posts = inChannel();
+    const digests = posts.filter((x) => !x.args.thread_ts);
+    expect(digests.map((x) => visibleText(x.args).split('\n')[0])).toEqual([expect.stringContaining('Alert storm')]);
+    const d = db();
+    const digestTs = (d.prepare('SELECT ts FROM alert_digests').all() as { ts: string }[]).map((r) => r.ts);
+    const cards = d.prepare('SELECT id, ts, digest_id FROM alert_cards').all() as { id: number; ts: string; digest_id: number }[];
+    d.close();
+    expect(digestTs).toHaveLength(1);
+    expect(new Set(cards.map((c) => c.digest_id))).toEqual(new Set([1]));
+    const cardPosts = posts.filter((x) => x.args.thread_ts === digestTs[0] && /^(Failed|Resolved):/.test(String(x.args.text)));
+    expect(cardPosts).toHaveLength(cards.length); // every card once, in the digest's thread
+    expect(new Set(cardPosts.map((x) => String(x.args.text))).size).toBe(cards.length);
+  }, 150_000);
 });
