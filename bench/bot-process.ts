@@ -3,7 +3,8 @@
  * that answers ok (and notes when each response_url answer arrived), and the real bot (HTTP
  * receiver). Prints one JSON line when ready. `--bare` starts a bare Bolt app with a trivial /cz
  * handler instead (the baseline). `--storm`: the sandbox process holds a 5,000-failure storm and
- * the bot's alert poller runs (every 5 s) while it is measured.
+ * the bot's alert poller runs (at its default interval) while it is measured. `BENCH_WORK=N` sets
+ * the bot's work-after-ack slots (default 8), to compare.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -52,6 +53,7 @@ async function sandboxProcess(): Promise<Record<string, string>> {
 }
 
 let port: number;
+let workStats: () => { running: number; waiting: number } = () => ({ running: 0, waiting: 0 });
 /** Resolves once no listener work is running or waiting (the bare app has none). */
 let idle = async () => {};
 if (bare) {
@@ -71,8 +73,9 @@ if (bare) {
   const alertEnv = storm ? { ALERT_CHANNELS: '*=CSTORM' } : {}; // the default poll interval (60 s): the first poll takes the storm in while the load runs
   const config = loadConfig({ DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent', SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: `${slackUrl}/api/`, PORT: '0', ...studioEnv, ...alertEnv });
   const studio = await connectStudio(config, createLogger('silent'));
-  const bot = await startBot(config, studio.client, createLogger('silent'), { autoPoll: storm });
+  const bot = await startBot(config, studio.client, createLogger('silent'), { autoPoll: storm, workConcurrency: process.env.BENCH_WORK ? Number(process.env.BENCH_WORK) : undefined });
   port = bot.port;
+  workStats = () => bot.work.stats;
   idle = async () => {
     while (bot.work.stats.running + bot.work.stats.waiting > 0) await new Promise((r) => setTimeout(r, 50));
   };
@@ -80,10 +83,19 @@ if (bare) {
 process.stdout.write(`${JSON.stringify({ port, signingSecret, slackUrl, readyMs: Date.now() - started })}\n`);
 // The peak RSS, sampled every 100 ms (asked for with `peak`).
 let peakRss = process.memoryUsage.rss();
-setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100).unref();
+let atPeak: Record<string, number> = { ...process.memoryUsage() };
+let maxWaiting = 0;
+setInterval(() => {
+  const rss = process.memoryUsage.rss();
+  maxWaiting = Math.max(maxWaiting, workStats().waiting);
+  if (rss > peakRss) {
+    peakRss = rss;
+    atPeak = { ...process.memoryUsage(), workWaiting: workStats().waiting }; // what the peak is made of
+  }
+}, 100).unref();
 process.stdin.on('data', (d) => {
   if (String(d).includes('rss')) process.stdout.write(`${JSON.stringify({ rss: process.memoryUsage().rss })}\n`);
-  if (String(d).includes('peak')) process.stdout.write(`${JSON.stringify({ peakRss })}\n`);
+  if (String(d).includes('peak')) process.stdout.write(`${JSON.stringify({ peakRss, atPeak, maxWaiting })}\n`);
   if (String(d).includes('answers')) process.stdout.write(`${JSON.stringify({ answeredAt: Object.fromEntries(answeredAt), apiCalls })}\n`);
   if (String(d).includes('idle')) void idle().then(() => process.stdout.write(`${JSON.stringify({ idle: true })}\n`));
 });

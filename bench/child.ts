@@ -35,7 +35,9 @@ export async function startChild(args: string[]): Promise<Child> {
     },
     peakRss: async () => {
       p.stdin!.write('peak\n');
-      return (JSON.parse(await next()) as { peakRss: number }).peakRss;
+      const r = JSON.parse(await next()) as { peakRss: number; atPeak: Record<string, number>; maxWaiting: number };
+      if (process.env.BENCH_DEBUG) process.stderr.write(`peak: ${JSON.stringify(r.atPeak)}; most work waiting at once: ${r.maxWaiting}\n`);
+      return r.peakRss;
     },
     answers: async () => {
       p.stdin!.write('answers\n');
