@@ -147,7 +147,7 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
 /** Top entries of a count, biggest first: `• name — n`. */
 function topCounts(counts: Map<string, number>, n: number, unit: string): string {
   const sorted = [...counts].sort((a, b) => b[1] - a[1]);
-  const lines = sorted.slice(0, n).map(([k, v]) => `• ${esc(k)} — ${v.toLocaleString('en-US')} ${unit}`);
+  const lines = sorted.slice(0, n).map(([k, v]) => `• ${esc(k)} — ${v.toLocaleString('en-US')} ${v === 1 ? unit.replace(/s$/, '') : unit}`);
   if (sorted.length > n) lines.push(`• … ${sorted.length - n} more`);
   return lines.join('\n');
 }

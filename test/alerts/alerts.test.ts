@@ -492,6 +492,8 @@ describe('alert storms', () => {
     const first = visibleText(calls[0]!.args);
     expect(first).toContain('Alert storm');
     expect(first).toContain('in *26* groups');
+    expect(first).toMatch(/• Not in the knowledge table — 25 failures$/m);
+    expect(first).toMatch(/— 1 failure$/m);
     const cardPosts = calls.filter((c) => c.method === 'chat.postMessage' && c.args.thread_ts === digest.ts);
     expect(cardPosts).toHaveLength(26);
     expect(visibleText(cardPosts[0]!.args)).toContain('github_raw_fetch failed');
