@@ -573,6 +573,10 @@ describe('alert storms', () => {
     const ok = await b.click('op_approve', approveId, USERS.admin2, { ephemeral: false });
     expect(visibleText(await b.answer(ok.responseId))).toContain('Reran 25 of 25 runs');
     expect(b.requests(RERUN).length).toBe(before + 26);
+    // A second approval (another admin, a moment later) runs nothing again.
+    const again = await b.click('op_approve', approveId, USERS.admin2, { ephemeral: false });
+    expect(visibleText(await b.answer(again.responseId))).toContain('Reran 25 of 25 runs');
+    expect(b.requests(RERUN).length).toBe(before + 26);
     const trail = b.bot.services.audit.byOp(approveId).map((r) => `${r.actorId}:${r.action}:${r.outcome}`);
     expect(trail).toEqual([`${USERS.admin}:bulk_rerun:awaiting_approval`, `${USERS.admin}:approve:refused`, `${USERS.admin2}:approve:approved`, `${USERS.admin}:bulk_rerun:succeeded`]);
     expect(b.bot.services.audit.query({ action: 'rerun', limit: 100 }).filter((r) => r.outcome === 'succeeded')).toHaveLength(26);
