@@ -1,6 +1,7 @@
 /**
- * Alert-channel triage, composed: routing, the watcher, the outbox sender, card actions
- * (acknowledge, mute, rerun/backfill from the card), the weekly report.
+ * Alert-channel triage, composed: routing, the watcher, the outbox sender (budgeted, cards rendered
+ * when sent), storm digests, card actions (acknowledge / take over / release, mute / unmute,
+ * rerun/backfill from the card, bulk reruns' results), the weekly report.
  */
 import { esc } from '../blocks/kit.js';
 import { buildDigest, buildReport, buildThreadNote, buildTriageCard } from '../blocks/triage.js';

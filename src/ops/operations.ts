@@ -413,8 +413,11 @@ export class OperationsService {
     if (skipped.length) listing.push(`Skipped ${skipped.length} run${skipped.length > 1 ? 's' : ''} already running or waiting.`);
     if (needsApproval) {
       this.auditEvent(actor, { opId: op.id, action: 'bulk_rerun', target, taskName: op.taskName ?? undefined, params, outcome: 'awaiting_approval', error: `${todo.length} runs is over the limit of ${limit} for one person` });
-      const admins = this.d.policy.holders('admin', { folder: (params.folders as string[])[0] });
-      return { kind: 'bulk_approval', op, title: `Rerun ${todo.length} runs: ${origin.label}`, details: listing, approvers: { users: admins.users.filter((u) => u !== actor.userId), groups: admins.groups } };
+      // Who can approve: an admin of every folder the runs are in (approve() checks each).
+      const per = (params.folders as string[]).map((folder) => this.d.policy.holders('admin', { folder: folder || undefined }));
+      const all = <T>(pick: (h: { users: string[]; groups: string[] }) => T[]) => pick(per[0]!).filter((x) => per.every((h) => pick(h).includes(x)));
+      const approvers = { users: all((h) => h.users).filter((u) => u !== actor.userId), groups: all((h) => h.groups) };
+      return { kind: 'bulk_approval', op, title: `Rerun ${todo.length} runs: ${origin.label}`, details: listing, approvers };
     }
     return { kind: 'confirm', op, title: `Rerun ${todo.length} run${todo.length > 1 ? 's' : ''}: ${origin.label}?`, details: [...listing, 'Studio starts a new attempt of each, one request per run.'], link: this.d.studio.runLink(todo[0]!.id) };
   }

@@ -90,6 +90,20 @@ async function auditVerify(): Promise<{ code: number; out: string }> {
   }
 }
 
+/** Resolves once the bot's database holds at least `minCards` cards, all posted, and nothing is left in the outbox. */
+async function outboxDrained(minCards: number, timeoutMs: number): Promise<void> {
+  await until(() => {
+    const d = new Database(join(dir, 'bot.db'), { readonly: true });
+    try {
+      const count = (sql: string) => (d.prepare(sql).get() as { n: number }).n;
+      const done = count('SELECT COUNT(*) n FROM alert_cards') >= minCards && count('SELECT COUNT(*) n FROM outbox WHERE done IN (0, 3)') === 0 && count('SELECT COUNT(*) n FROM alert_cards WHERE ts IS NULL') === 0;
+      return done ? true : undefined;
+    } finally {
+      d.close();
+    }
+  }, timeoutMs);
+}
+
 async function askRerun(runId: number, user: string): Promise<string> {
   const c = slackClient();
   const r = await c.command(`rerun ${runId}`, user);
@@ -247,17 +261,7 @@ describe('SIGKILL with a card in flight', () => {
     const marker = JSON.stringify(inFlight.args.metadata);
     expect(marker).toContain('outbox:');
     await startChild(alertsEnv);
-    const db = () => new Database(join(dir, 'bot.db'), { readonly: true });
-    await until(() => {
-      const d = db();
-      try {
-        const open = (d.prepare('SELECT COUNT(*) n FROM outbox WHERE done IN (0, 3)').get() as { n: number }).n;
-        const cards = (d.prepare('SELECT COUNT(*) n FROM alert_cards').get() as { n: number }).n;
-        return cards > 0 && open === 0 ? true : undefined;
-      } finally {
-        d.close();
-      }
-    }, 40_000);
+    await outboxDrained(1, 40_000);
     const withMarker = slack.callsOf('chat.postMessage').filter((x) => JSON.stringify(x.args.metadata) === marker);
     expect(withMarker).toHaveLength(1);
     expect(slack.callsOf('conversations.history').length).toBeGreaterThan(0);
@@ -277,29 +281,18 @@ describe('SIGKILL with a card in flight', () => {
     }
     const alertsEnv = { ALERT_CHANNELS: '*=CSTORMK', ALERT_POLL_SECONDS: '5', BOT_AUTOPOLL: '1' };
     const first = slack.calls.length;
-    const inChannel = () => slack.callsOf('chat.postMessage').filter((x, i, all) => x.args.channel === 'CSTORMK' && slack.calls.indexOf(x) >= first && all);
+    const inChannel = () => slack.calls.slice(first).filter((x) => x.method === 'chat.postMessage' && x.args.channel === 'CSTORMK');
     slack.delay('chat.postMessage', 1, 5_000); // Slack has the digest; its answer is late
     await startChild(alertsEnv);
     await until(() => inChannel().length > 0 || undefined, 30_000);
     await kill(); // the bot dies before it learns the digest's ts
     expect(visibleText(inChannel()[0]!.args)).toContain('Alert storm');
     await startChild(alertsEnv);
-    const db = () => new Database(join(dir, 'bot.db'), { readonly: true });
-    await until(() => {
-      const d = db();
-      try {
-        const open = (d.prepare('SELECT COUNT(*) n FROM outbox WHERE done IN (0, 3)').get() as { n: number }).n;
-        const unposted = (d.prepare('SELECT COUNT(*) n FROM alert_cards WHERE ts IS NULL').get() as { n: number }).n;
-        const cards = (d.prepare('SELECT COUNT(*) n FROM alert_cards').get() as { n: number }).n;
-        return cards >= 25 && open === 0 && unposted === 0 ? true : undefined;
-      } finally {
-        d.close();
-      }
-    }, 90_000);
+    await outboxDrained(25, 90_000);
     const posts = inChannel();
     const digests = posts.filter((x) => !x.args.thread_ts);
     expect(digests.map((x) => visibleText(x.args).split('\n')[0])).toEqual([expect.stringContaining('Alert storm')]);
-    const d = db();
+    const d = new Database(join(dir, 'bot.db'), { readonly: true });
     const digestTs = (d.prepare('SELECT ts FROM alert_digests').all() as { ts: string }[]).map((r) => r.ts);
     const cards = d.prepare('SELECT id, ts, digest_id FROM alert_cards').all() as { id: number; ts: string; digest_id: number }[];
     d.close();
