@@ -3,6 +3,7 @@ import { humanDuration } from '../studio/dates.js';
 import type { StaticSelect } from '@slack/types';
 import type { AlertReport } from '../alerts/report.js';
 import { redact } from '../knowledge/redact.js';
+import { openRootsByCause, stillBlocked } from '../alerts/cards.js';
 import type { AlertCard } from '../store/alerts.js';
 import { type Block, type Message, actions, button, context, esc, fields, finishMessage, header, link, section } from './kit.js';
 import { clip } from './limits.js';
@@ -23,24 +24,6 @@ export const TRIAGE = {
   /** On a card whose root is fixed: rerun the downstream runs it still blocks. */
   rerunBlocked: 'triage_rerun_blocked',
 } as const;
-
-/** The downstream runs a card's root still blocks. */
-export function stillBlocked(card: AlertCard) {
-  return card.blocked.filter((b) => b.fixedRunId === undefined);
-}
-
-/** Open cards of a digest by cause (the knowledge entry's id; '' for causes not in the table). */
-export function openRootsByCause(cards: AlertCard[]): Map<string, { title: string; cards: AlertCard[] }> {
-  const by = new Map<string, { title: string; cards: AlertCard[] }>();
-  for (const c of cards) {
-    if (c.status !== 'open') continue;
-    const key = c.causeId ?? '';
-    const entry = by.get(key) ?? { title: c.causeTitle ?? 'Not in the knowledge table', cards: [] };
-    entry.cards.push(c);
-    by.set(key, entry);
-  }
-  return by;
-}
 
 export interface CardContext {
   links: LinkBuilder;
