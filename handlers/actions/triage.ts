@@ -20,6 +20,19 @@ import { openBackfillModal } from '../views/backfill.js';
 type Click = BlockAction<ButtonAction>;
 type Respond = (m: object) => Promise<unknown>;
 
+/** A bulk rerun's answer: the confirmation or refusal to the clicker; over the limit, the approval request in the thread. */
+async function answerBulk(
+  r: Awaited<ReturnType<Services['operations']['requestBulkRerun']>>,
+  where: { channel: string; threadTs: string | null },
+  respond: Respond,
+  client: BoltApp['client'],
+): Promise<void> {
+  if (r.kind !== 'bulk_approval') return void (await respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r))));
+  const request = buildBulkApprovalRequest(r);
+  await client.chat.postMessage({ channel: where.channel, thread_ts: where.threadTs ?? undefined, text: request.text, blocks: request.blocks });
+  await respond(ephemeral(buildThreadNote(':raised_hand: That is over your limit: the request is in the thread for another admin to approve. It runs when they do.')));
+}
+
 export function registerTriageActions(app: BoltApp, s: Services): void {
   const alerts = s.alerts;
   if (!alerts) return;
@@ -144,11 +157,7 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
         cards.map((c) => c.latestRunId),
         { label, digestId: digest.id, cardOfRun: Object.fromEntries(cards.map((c) => [c.latestRunId, c.id])) },
       );
-      if (r.kind === 'bulk_approval') {
-        const request = buildBulkApprovalRequest(r);
-        await client.chat.postMessage({ channel: digest.channel, thread_ts: digest.ts ?? undefined, text: request.text, blocks: request.blocks });
-        await respond(ephemeral(buildThreadNote(':raised_hand: That is over your limit: the request is in the thread for another admin to approve. It runs when they do.')));
-      } else await respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r)));
+      await answerBulk(r, { channel: digest.channel, threadTs: digest.ts }, respond, client);
     } catch (e) {
       await respond(ephemeral(messageForError(e)));
     }
@@ -163,13 +172,8 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
       const actor = { ...actorFromAction(body), source: 'alert' as const };
       const label = `the ${runs.length} downstream run${runs.length === 1 ? '' : 's'} ${card.taskName} blocked`;
       const r = await s.operations.requestBulkRerun(actor, runs.map((b) => b.runId), { label, cardId: card.id });
-      if (r.kind === 'bulk_approval') {
-        const request = buildBulkApprovalRequest(r);
-        const parent = card.digestId !== null ? alerts.store.digest(card.digestId)?.ts : card.ts;
-        await client.chat.postMessage({ channel: card.channel, thread_ts: parent ?? undefined, text: request.text, blocks: request.blocks });
-        return void (await respond(ephemeral(buildThreadNote(':raised_hand: That is over your limit: the request is in the thread for another admin to approve. It runs when they do.'))));
-      }
-      await respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r)));
+      const parent = card.digestId !== null ? alerts.store.digest(card.digestId)?.ts : card.ts;
+      await answerBulk(r, { channel: card.channel, threadTs: parent ?? null }, respond, client);
     }),
   );
 

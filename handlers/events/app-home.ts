@@ -18,10 +18,12 @@ export function registerAppHome(app: BoltApp, s: Services): void {
     const now = s.now();
     const waiting = s.ops.withStatus('awaiting_approval').filter((op) => op.expiresAt > now);
     const approvals = await Promise.all(
-      waiting.map(async (op) => ({
-        op,
-        canApprove: op.requestedBy !== event.user && (await s.operations.roleOf(actor, { folder: op.params.folder as string | undefined, task: op.taskName ?? undefined })) === 'admin',
-      })),
+      waiting.map(async (op) => {
+        // A backfill names its folder; a bulk rerun the folders of its runs: admin of each.
+        const targets = op.action === 'bulk_rerun' ? ((op.params.folders as string[]) ?? []).map((folder) => ({ folder: folder || undefined })) : [{ folder: op.params.folder as string | undefined, task: op.taskName ?? undefined }];
+        const roles = await Promise.all(targets.map((t) => s.operations.roleOf(actor, t)));
+        return { op, canApprove: op.requestedBy !== event.user && roles.length > 0 && roles.every((r) => r === 'admin') };
+      }),
     );
     const work = buildHomeWork(cards, approvals, event.user, s.studio);
     const view: HomeView = { type: 'home', blocks: [start, ...work, ...who.blocks, { type: 'divider' }, ...mine.blocks, { type: 'divider' }, ...help.blocks].slice(0, 100) };

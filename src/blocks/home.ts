@@ -34,7 +34,7 @@ export function buildHomeWork(cards: AlertCard[], approvals: PendingApproval[], 
     );
   }
   blocks.push(divider());
-  if (approvals.length === 0) blocks.push(section('*No backfill is waiting for approval.*'));
+  if (approvals.length === 0) blocks.push(section('*No backfill or rerun is waiting for approval.*'));
   else {
     blocks.push(section(`*Waiting for approval (${approvals.length})*`));
     blocks.push(
@@ -43,7 +43,11 @@ export function buildHomeWork(cards: AlertCard[], approvals: PendingApproval[], 
           const p = op.params;
           const where = op.channelId ? ` in <#${op.channelId}>` : '';
           const state = op.requestedBy === viewerId ? 'Waiting for another admin' : canApprove ? `*You can approve it*${where}` : 'Waiting for an admin of this task';
-          return `• <@${op.requestedBy}> asks to backfill \`${esc(op.taskName ?? '?')}\` ${esc(String(p.from))} … ${esc(String(p.to))} (${esc(String(p.days))} business dates) · ${state} · expires ${when(op.expiresAt)}`;
+          const what =
+            op.action === 'bulk_rerun'
+              ? `rerun ${esc(String(p.label))} (${((p.runIds as unknown[]) ?? []).length} runs)`
+              : `backfill \`${esc(op.taskName ?? '?')}\` ${esc(String(p.from))} … ${esc(String(p.to))} (${esc(String(p.days))} business dates)`;
+          return `• <@${op.requestedBy}> asks to ${what} · ${state} · expires ${when(op.expiresAt)}`;
         }),
         ...more(approvals.length, 'requests'),
       ]),

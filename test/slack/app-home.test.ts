@@ -41,6 +41,17 @@ describe('App Home', () => {
     expect(admin.text).toContain('Waiting for approval (1)');
     expect(admin.text).toContain(`<@${USERS.operator}> asks to backfill \`04_transform_ods_to_dwd\` 2026-11-10 … 2026-11-16 (7 business dates)`);
     expect(admin.text).toContain('You can approve it');
+    // A bulk rerun over the limit waits there too, named for what it reruns.
+    const t = b.sb.store.taskByName('05_dqc_check')!;
+    const end = b.clock.now() - 60_000;
+    const runIds = Array.from({ length: 21 }, (_, i) =>
+      b.sb.store.insertRun({ task_id: t.id, instance_type: 1, status: 3, plan_time: end - 120_000 - i, ready_at: end - 120_000, trigger_time: end - 120_000, start_time: end - 100_000, end_time: end, fail_type: 'RUNTIME_ERROR', fail_msg: 'x', executor: 'scheduler', vc_code: t.vc_code, biz_date: '2026-11-21', duration_ms: 60_000, attempts: 1 }),
+    );
+    const bulk = await b.bot.services.operations.requestBulkRerun({ userId: USERS.admin, channelId: 'C0OPS', source: 'alert' }, runIds, { label: 'the 21 test runs' });
+    expect(bulk.kind).toBe('bulk_approval');
+    const admin2 = await home(USERS.admin2);
+    expect(admin2.text).toContain('Waiting for approval (2)');
+    expect(admin2.text).toMatch(/<@UADMIN1> asks to rerun the 21 test runs \(21 runs\) · \*You can approve it\*/);
     // The requester sees it waiting for someone else.
     const requester = await home(USERS.operator);
     expect(requester.text).toContain('Waiting for another admin');
@@ -53,6 +64,6 @@ describe('App Home', () => {
     b = await startBotHarness();
     const viewer = await home(USERS.viewer);
     expect(viewer.text).toContain('No open alerts');
-    expect(viewer.text).toContain('No backfill is waiting for approval');
+    expect(viewer.text).toContain('No backfill or rerun is waiting for approval');
   });
 });
