@@ -302,4 +302,55 @@ describe('SIGKILL with a card in flight', () => {
     expect(cardPosts).toHaveLength(cards.length); // every card once, in the digest's thread
     expect(new Set(cardPosts.map((x) => String(x.args.text))).size).toBe(cards.length);
   }, 150_000);
+
+  it('killed part-way through an approved bulk rerun: each rerun sent once and settled, the request ends failed, asking again skips what was rerun', async () => {
+    // Follows the storm above: its digest holds 25 roots of one cause (over the limit of 20).
+    const d = new Database(join(dir, 'bot.db'), { readonly: true });
+    const digest = d.prepare('SELECT id, ts FROM alert_digests').get() as { id: number; ts: string };
+    const roots = (d.prepare("SELECT latest_run_id FROM alert_cards WHERE digest_id = ? AND cause_id IS NULL AND status = 'open' ORDER BY id").all(digest.id) as { latest_run_id: number }[]).map((r) => r.latest_run_id);
+    d.close();
+    expect(roots.length).toBeGreaterThan(20);
+    const c = slackClient();
+    const select = async (user: string) => {
+      const r = slack.responseUrl();
+      const payload = { type: 'block_actions', team: { id: 'T1' }, user: { id: user, username: user.toLowerCase() }, api_app_id: 'A1', token: 'legacy', trigger_id: 't', response_url: r.url, channel: { id: 'CSTORMK' }, container: { type: 'message', message_ts: digest.ts, channel_id: 'CSTORMK' }, message: { ts: digest.ts, text: 'x', blocks: [] }, actions: [{ type: 'static_select', action_id: 'storm_rerun_cause', block_id: 'b1', selected_option: { text: { type: 'plain_text', text: 'x' }, value: `${digest.id}|` }, action_ts: '1' }] };
+      await c.post(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
+      return slack.waitForResponse(r.id);
+    };
+    const posts = slack.callsOf('chat.postMessage').length;
+    expect(visibleText(await select(USERS.admin))).toContain('over your limit');
+    const request = await until(() => slack.callsOf('chat.postMessage').slice(posts).find((x) => JSON.stringify(x.args.blocks).includes('op_approve')));
+    const approveId = (request.args.blocks as Blocks).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'op_approve')!.value;
+    // Its first rerun is slow in Studio; the bot is killed while it is in flight, the rest not yet sent.
+    const before = sb.journal.length;
+    sb.faults.add({ path: RERUN, kind: 'latency', ms: 4_000, times: 1 });
+    void c.click('op_approve', approveId, USERS.admin2, { ephemeral: false }).catch(() => undefined);
+    await until(() => sb.journal.slice(before).some((e) => e.path === RERUN) || undefined);
+    await kill();
+    const sent = sb.journal.slice(before).filter((e) => e.path === RERUN).map((e) => Number((e.body as { taskInstanceId: number }).taskInstanceId));
+    expect(sent.length).toBeGreaterThanOrEqual(1);
+    expect(sent.length).toBeLessThan(roots.length);
+    await startChild({ ALERT_CHANNELS: '*=CSTORMK' });
+    // The request ends failed, saying what to do; every rerun it sent is settled by verification, none sent again.
+    const rows = await until(() => {
+      const r = auditOf(approveId);
+      return r.at(-1)?.outcome === 'failed' ? r : undefined;
+    }, 20_000);
+    expect(rows.map((r) => r.outcome)).toEqual(['awaiting_approval', 'approved', 'failed']);
+    expect(rows.at(-1)!.error).toContain('Interrupted by a restart part-way');
+    const db = new Database(join(dir, 'bot.db'), { readonly: true });
+    const lastOutcome = () =>
+      db.prepare("SELECT a.outcome FROM audit_log a JOIN operations o ON o.id = a.op_id WHERE o.action = 'rerun' AND json_extract(o.params, '$.bulkOf') = ? AND a.id = (SELECT MAX(id) FROM audit_log WHERE op_id = a.op_id)").all(approveId) as { outcome: string }[];
+    await until(() => (lastOutcome().every((r) => r.outcome === 'succeeded') ? true : undefined), 30_000);
+    expect(lastOutcome()).toHaveLength(sent.length);
+    db.close();
+    for (const runId of sent) expect(reruns(runId)).toHaveLength(1);
+    // Asked again, the runs already rerun are skipped: only the rest are listed.
+    const again = await select(USERS.admin);
+    expect(visibleText(again)).toContain('over your limit');
+    const second = await until(() => slack.callsOf('chat.postMessage').slice(posts).filter((x) => JSON.stringify(x.args.blocks).includes('op_approve'))[1]);
+    expect(visibleText(second.args)).toContain(`Rerun ${roots.length - sent.length} runs`);
+    expect(visibleText(second.args)).toContain(`Skipped ${sent.length} run`);
+    expect((await auditVerify()).code).toBe(0);
+  }, 120_000);
 });
