@@ -15,6 +15,13 @@ function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 }
 
+/** Slack's request signature over a form body, as the bot's receiver checks it. */
+function signedHeaders(child: Child, body: string): Record<string, string> {
+  const ts = Math.floor(Date.now() / 1000);
+  const sig = `v0=${createHmac('sha256', child.info.signingSecret).update(`v0:${ts}:${body}`).digest('hex')}`;
+  return { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sig };
+}
+
 function bodies(child: Child): string[] {
   const out: string[] = [];
   for (let i = 0; i < 3000; i++) {
@@ -37,10 +44,8 @@ async function load(child: Child): Promise<number[]> {
   let failures = 0;
   const worker = async () => {
     for (let body = queue.shift(); body !== undefined; body = queue.shift()) {
-      const ts = Math.floor(Date.now() / 1000);
-      const sig = `v0=${createHmac('sha256', child.info.signingSecret).update(`v0:${ts}:${body}`).digest('hex')}`;
       const t = process.hrtime.bigint();
-      const res = await request(url, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sig }, body });
+      const res = await request(url, { method: 'POST', dispatcher: agent, headers: signedHeaders(child, body), body });
       await res.body.dump();
       latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
       if (res.statusCode !== 200) failures++;
@@ -72,12 +77,10 @@ export async function openLoop(child: Child, rate: number, seconds: number): Pro
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const id = `ol-${i}`;
     const body = commandBody(child, id, i % 2 === 0 ? 'help' : 'runs 04_transform_ods_to_dwd');
-    const ts = Math.floor(Date.now() / 1000);
-    const sig = `v0=${createHmac('sha256', child.info.signingSecret).update(`v0:${ts}:${body}`).digest('hex')}`;
     sentAt.set(id, Date.now());
     const t = performance.now();
     inflight.push(
-      request(url, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sig }, body }).then(
+      request(url, { method: 'POST', dispatcher: agent, headers: signedHeaders(child, body), body }).then(
         async (res) => {
           await res.body.dump();
           acks.push(performance.now() - t);
