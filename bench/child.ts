@@ -1,6 +1,25 @@
-/** Start a benchmark child process and talk to it line by line. */
-import { type ChildProcess, spawn } from 'node:child_process';
+/**
+ * Start a benchmark child process and talk to it line by line. The child runs as production does:
+ * compiled JavaScript (built once per benchmark run into bench/.build) under the Node flags of
+ * `npm run start:prod`, not through tsx.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+
+let built = false;
+function buildOnce(): void {
+  if (built) return;
+  execFileSync(process.execPath, ['scripts/build.mjs', 'bench/.build', 'tsconfig.bench.json'], { stdio: 'inherit' });
+  built = true;
+}
+
+/** The Node flags production runs with: those of `npm run start:prod` (`node <flags> dist/main.js`). */
+export function productionNodeFlags(): string[] {
+  const script = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts['start:prod'] ?? '';
+  const words = script.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf('dist/main.js'));
+}
 
 export interface Child {
   info: { port: number; signingSecret: string; slackUrl: string; readyMs: number };
@@ -17,10 +36,11 @@ export interface Child {
 }
 
 export async function startChild(args: string[]): Promise<Child> {
+  buildOnce();
   const t0 = Date.now();
   // BENCH_CPU_PROF=<dir>: each child writes a V8 CPU profile there (open it in Chrome's DevTools).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const p: ChildProcess = spawn(process.execPath, [...prof, '--import', 'tsx', 'bench/bot-process.ts', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const p: ChildProcess = spawn(process.execPath, [...productionNodeFlags(), ...prof, 'bench/.build/bench/bot-process.js', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: p.stdout! });
   const waiting: ((l: string) => void)[] = [];
   lines.on('line', (l) => waiting.shift()?.(l));
@@ -35,8 +55,8 @@ export async function startChild(args: string[]): Promise<Child> {
     },
     peakRss: async () => {
       p.stdin!.write('peak\n');
-      const r = JSON.parse(await next()) as { peakRss: number; atPeak: Record<string, number>; maxWaiting: number };
-      if (process.env.BENCH_DEBUG) process.stderr.write(`peak: ${JSON.stringify(r.atPeak)}; most work waiting at once: ${r.maxWaiting}\n`);
+      const r = JSON.parse(await next()) as { peakRss: number; atPeak: Record<string, number>; maxWaiting: number; stalls: Record<string, number> };
+      if (process.env.BENCH_DEBUG) process.stderr.write(`peak: ${JSON.stringify(r.atPeak)}; most work waiting at once: ${r.maxWaiting}; stalls: ${JSON.stringify(r.stalls)}\n`);
       return r.peakRss;
     },
     answers: async () => {

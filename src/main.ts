@@ -164,10 +164,13 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stopAll);
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (invokedDirectly) {
+/** Runs the bot as a program: `tsx src/main.ts` (npm start) and `node dist/main.js` (the build). */
+export function runMain(): void {
   main().catch((e) => {
     process.stderr.write(`Studio Ops Bot failed: ${(e as Error).stack ?? String(e)}\n`);
     process.exit(1);
   });
 }
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (invokedDirectly) runMain();

@@ -4,13 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { PACKAGE_ROOT } from '../paths.js';
 import { TASK_KINDS } from '../studio/enums.js';
 import { isUsableAnchor, requiredLiteral, topLevelAlternatives } from './anchors.js';
 
-export const KNOWLEDGE_DIR = fileURLToPath(new URL('../../knowledge/', import.meta.url));
+export const KNOWLEDGE_DIR = join(PACKAGE_ROOT, 'knowledge');
 
 export const BOT_ACTIONS = ['view_logs', 'rerun', 'backfill', 'open_task', 'check_standards', 'stop'] as const;
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;

@@ -6,10 +6,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { AppConfig } from '../config.js';
 import type { Logger } from '../logger.js';
+import { PACKAGE_ROOT } from '../paths.js';
 import { type RunningBot, startBot } from '../main.js';
 import { type StudioConnection, connectStudio } from '../studio/connect.js';
 import { type RunningPlayground, manifestMessageShortcuts, startPlayground } from './server.js';
@@ -54,7 +54,7 @@ export async function startPlaygroundStack(config: AppConfig, logger: Logger, op
   if (stateFile) mkdirSync(dirname(stateFile), { recursive: true });
   // Channels kept without the bot's database would show cards the bot no longer knows: start both fresh.
   if (stateFile && !existsSync(config.databasePath)) rmSync(stateFile, { force: true });
-  const manifest = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'manifest.yml');
+  const manifest = join(PACKAGE_ROOT, 'manifest.yml');
   const messageShortcuts = existsSync(manifest) ? manifestMessageShortcuts(readFileSync(manifest, 'utf8')) : [];
   const playground = await startPlayground({ port: opts.port ?? config.slack.port, signingSecret, mode, appToken, ackTimeoutMs: opts.ackTimeoutMs, stateFile, messageShortcuts });
   const studio = await connectStudio(config, logger, opts.sandbox);
