@@ -11,8 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { ROUTES, type ApiContext, type SandboxIdentity } from './api.js';
 import { FaultInjector, type FaultRule } from './faults.js';
+import { SandboxLakehouse, seedLakehouse } from './lakehouse.js';
 import { type SeedName, seedWorkspace } from './seed.js';
-import { type Clock, SandboxBusinessError, StudioSim, makeRng, systemClock } from './sim.js';
+import { type Clock, SANDBOX_VCLUSTERS, SandboxBusinessError, StudioSim, makeRng, systemClock } from './sim.js';
 import { SandboxStore } from './store.js';
 
 export interface SandboxOptions {
@@ -37,6 +38,8 @@ export interface SandboxOptions {
   wrappedShapes?: boolean;
   logPageSize?: number;
   timeZone?: string;
+  /** Healthy Dynamic Tables added to the demo Lakehouse (the benchmark's 500-table poll). */
+  extraDynamicTables?: number;
 }
 
 export interface JournalEntry {
@@ -59,6 +62,8 @@ export interface RunningSandbox {
   sim: StudioSim;
   store: SandboxStore;
   faults: FaultInjector;
+  /** The Lakehouse behind /lh/… (schemas, tables, Dynamic Tables, the statements received). */
+  lakehouse: SandboxLakehouse;
   /** Every request received, in order (capped at the most recent 50,000). */
   journal: JournalEntry[];
   /** Invalidate every session token (the next call gets 401). */
@@ -67,6 +72,7 @@ export interface RunningSandbox {
 }
 
 const LOGIN_PATH = '/clickzetta-portal/user/loginSingle';
+const LAKEHOUSE_PATHS = new Set(['/lh/submitJob', '/lh/getJob', '/lh/cancelJob']);
 const JOURNAL_CAP = 50_000;
 const BODY_LIMIT = 16 * 1024 * 1024;
 
@@ -120,6 +126,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     tenantId: 20001,
     userName: 'sandbox_admin',
   };
+  const lakehouse = new SandboxLakehouse({ now: () => sim.now() }, id.workspace, SANDBOX_VCLUSTERS);
+  seedLakehouse(lakehouse, sim.now(), { extraDynamicTables: opts.extraDynamicTables });
   const ctx: ApiContext = { sim, id, wrappedShapes: opts.wrappedShapes ?? false, logPageSize: opts.logPageSize ?? 16 * 1024 };
   const faults = new FaultInjector();
   const journal: JournalEntry[] = [];
@@ -161,8 +169,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
 
     if (path.startsWith('/__sandbox/')) return handleAdmin(path, body, headers, res, entry);
 
-    const route = path === LOGIN_PATH ? undefined : ROUTES[path];
-    if (path !== LOGIN_PATH && !route) {
+    const lh = LAKEHOUSE_PATHS.has(path);
+    const route = path === LOGIN_PATH || lh ? undefined : ROUTES[path];
+    if (path !== LOGIN_PATH && !lh && !route) {
       entry.status = 404;
       return sendJson(res, 404, { code: 404, message: `Not Found: ${path}` });
     }
@@ -185,6 +194,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     const before = applied.filter((f) => f.kind !== 'latency' && !f.afterHandling);
     const after = applied.filter((f) => f.kind !== 'latency' && f.afterHandling);
     if (before.length > 0) return applyFault(before[0]!, res, entry);
+
+    if (lh) {
+      // Lakehouse answers its own JSON, without Studio's envelope.
+      const b = (body ?? {}) as Record<string, unknown>;
+      const answer = path === '/lh/submitJob' ? lakehouse.submit(b) : path === '/lh/getJob' ? lakehouse.getJob(b) : lakehouse.cancel(b);
+      if (after.length > 0) return applyFault(after[0]!, res, entry);
+      return sendJson(res, 200, answer);
+    }
 
     let envelope: Record<string, unknown>;
     try {
@@ -305,6 +322,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     sim,
     store,
     faults,
+    lakehouse,
     journal,
     expireTokens: () => sessions.clear(),
     close: async () => {

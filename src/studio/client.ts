@@ -321,25 +321,26 @@ export class StudioClient {
     body: unknown,
     kind: CallKind,
     s: Pick<StudioSession, 'token' | 'instanceId' | 'userId'> & { tenantId?: number },
+    extra?: { headers: Record<string, string>; raw: boolean },
   ): Promise<CallResult> {
-    return this.transport.call(path, body, kind, this.headersFor(s));
+    return this.transport.call(path, body, kind, { ...this.headersFor(s), ...extra?.headers }, { raw: extra?.raw ?? false });
   }
 
   /**
    * One authenticated call. A 401 drops the session, logs in once more and repeats the call once:
    * a 401 means Studio rejected the request before acting on it, so this is safe for writes too.
    */
-  async call(path: string, body: unknown, kind: CallKind): Promise<CallResult> {
+  async call(path: string, body: unknown, kind: CallKind, extra?: { headers: Record<string, string>; raw: boolean }): Promise<CallResult> {
     const session = await this.getSession();
     try {
-      return await this.rawCall(path, body, kind, session);
+      return await this.rawCall(path, body, kind, session, extra);
     } catch (e) {
       if (!(e instanceof StudioError) || e.httpStatus !== 401) throw e;
       this.opts.logger?.warn({ path, requestId: e.requestId }, 'Studio answered 401; logging in again');
       if (this.session === session) this.session = undefined;
       const fresh = await this.getSession();
       try {
-        return await this.rawCall(path, body, kind, fresh);
+        return await this.rawCall(path, body, kind, fresh, extra);
       } catch (e2) {
         if (e2 instanceof StudioError && e2.httpStatus === 401) {
           throw new StudioError({
@@ -354,6 +355,16 @@ export class StudioClient {
         throw e2;
       }
     }
+  }
+
+  /** Lakehouse SQL calls (/lh/…): the session's headers, and the answer as it is (no envelope). */
+  async lakehouseCall(path: string, body: unknown, kind: CallKind, headers: Record<string, string>): Promise<unknown> {
+    return (await this.call(path, body, kind, { headers, raw: true })).envelope;
+  }
+
+  async lakehouseIdentity(): Promise<{ instance: string; instanceId: number; workspace: string; userName: string; baseUrl: string }> {
+    const s = await this.getSession();
+    return { instance: this.opts.instance, instanceId: s.instanceId, workspace: this.opts.workspace, userName: s.userName, baseUrl: this.opts.baseUrl };
   }
 
   private async callParsed<T extends z.ZodTypeAny>(path: string, body: unknown, kind: CallKind, schema: T, what: string): Promise<z.output<T>> {

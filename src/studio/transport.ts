@@ -103,13 +103,13 @@ export class StudioTransport {
    * malformed answers; writes are sent once (an uncertain outcome is flagged on the error).
    * Business errors (non-success envelope codes) are never retried.
    */
-  async call(path: string, body: unknown, kind: CallKind, headers: Record<string, string> = {}): Promise<CallResult> {
+  async call(path: string, body: unknown, kind: CallKind, headers: Record<string, string> = {}, opts: { raw?: boolean } = {}): Promise<CallResult> {
     const maxAttempts = kind === 'read' ? this.retry.retries + 1 : 1;
     let last: StudioError | undefined;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const requestId = newRequestId();
       try {
-        return await this.once(path, body, kind, headers, requestId);
+        return await this.once(path, body, kind, headers, requestId, opts.raw ?? false);
       } catch (e) {
         const err = e as StudioError;
         last = err;
@@ -129,6 +129,7 @@ export class StudioTransport {
     kind: CallKind,
     extraHeaders: Record<string, string>,
     requestId: string,
+    raw: boolean,
   ): Promise<CallResult> {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -180,7 +181,8 @@ export class StudioTransport {
     let envelope: Envelope;
     try {
       envelope = text.trim() === '' ? { code: 0 } : (JSON.parse(text) as Envelope);
-      if (envelope === null || typeof envelope !== 'object' || !('code' in envelope)) {
+      // Lakehouse (/lh/…) answers its own JSON with no envelope: `raw` returns it as it is.
+      if (envelope === null || typeof envelope !== 'object' || (!raw && !('code' in envelope))) {
         throw new Error('no "code" field in the answer');
       }
     } catch (e) {
@@ -194,7 +196,7 @@ export class StudioTransport {
         outcomeUnknown: kind === 'write',
       });
     }
-    if (!isSuccessCode(envelope.code)) {
+    if (!raw && !isSuccessCode(envelope.code)) {
       throw new StudioError({
         kind: 'business',
         code: String(envelope.code),
