@@ -35,6 +35,8 @@ export interface AppConfig {
   alerts: AlertConfig;
   /** INTEGRATION (sync) VCluster names for the standards review; unset: names containing sync/integration. */
   integrationVClusters: string[] | undefined;
+  /** Lakehouse SQL (metadata and counts, read-only): the VCluster it runs on and its time limit. */
+  lakehouse: { vcluster: string; timeoutMs: number };
   /** The audit chain: where its head is anchored besides the anchors file and the log, and how often. */
   audit?: AuditConfig;
   /** With no Slack tokens: how the bot talks to the playground (Socket Mode, as the manifest installs it, unless PLAYGROUND_SLACK_MODE=http). */
@@ -231,10 +233,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
   const integrationVClusters = blank(env.INTEGRATION_VCLUSTERS) ? undefined : env.INTEGRATION_VCLUSTERS!.split(',').map((s) => s.trim()).filter(Boolean);
 
+  const lhVc = (env.LAKEHOUSE_VCLUSTER ?? '').trim() || 'default';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(lhVc)) complain('LAKEHOUSE_VCLUSTER', `is ${JSON.stringify(env.LAKEHOUSE_VCLUSTER)}; use a VCluster name (letters, digits, _)`);
+  const lakehouse = { vcluster: lhVc, timeoutMs: intVar('LAKEHOUSE_SQL_TIMEOUT_SECONDS', 30, 1, 600) * 1000 };
+
   const pgMode = (env.PLAYGROUND_SLACK_MODE ?? '').trim().toLowerCase() || 'socket';
   if (pgMode !== 'socket' && pgMode !== 'http') complain('PLAYGROUND_SLACK_MODE', `is ${JSON.stringify(env.PLAYGROUND_SLACK_MODE)}; use socket (the default) or http`);
   const playgroundSlackMode = pgMode === 'http' ? 'http' : 'socket';
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { studio, databasePath, logLevel, studioTimeoutMs, sandboxPort, sandboxDbPath, slack, policyFile, runWatchSeconds, idempotencyWindowSeconds, alerts, integrationVClusters, audit, playgroundSlackMode };
+  return { studio, databasePath, logLevel, studioTimeoutMs, sandboxPort, sandboxDbPath, slack, policyFile, runWatchSeconds, idempotencyWindowSeconds, alerts, integrationVClusters, lakehouse, audit, playgroundSlackMode };
 }

@@ -2,6 +2,7 @@
  * The services the Slack handlers (and later the alert watcher, wizard and playground) call:
  * built once from the configuration and a Studio client.
  */
+import { LakehouseSql } from './lakehouse/client.js';
 import { VClusterDirectory } from './studio/vclusters.js';
 import { loadAuditKeys } from './store/audit-key.js';
 import { SeenEvents } from './store/seen-events.js';
@@ -37,6 +38,8 @@ export interface Services {
   seenEvents: SeenEvents;
   /** Which virtual clusters are INTEGRATION ones (Studio's list, or INTEGRATION_VCLUSTERS). */
   vclusters: VClusterDirectory;
+  /** Lakehouse SQL, read-only (plus REFRESH DYNAMIC TABLE for the operations path). */
+  lakehouse: LakehouseSql;
   logger: Logger;
   now: () => number;
 }
@@ -83,5 +86,6 @@ export function buildServices(o: ServiceOptions): Services {
     vclusters,
     etlVc: 'default',
   });
-  return { config: o.config, studio: o.studio, vclusters, seenEvents: new SeenEvents(db, now), db, audit, ops, policy, operations, knowledge, diagnoser, wizard, logger: o.logger, now };
+  const lakehouse = new LakehouseSql(o.studio, { vcluster: o.config.lakehouse.vcluster, timeoutMs: o.config.lakehouse.timeoutMs });
+  return { config: o.config, studio: o.studio, vclusters, lakehouse, seenEvents: new SeenEvents(db, now), db, audit, ops, policy, operations, knowledge, diagnoser, wizard, logger: o.logger, now };
 }

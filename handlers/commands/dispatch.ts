@@ -16,12 +16,14 @@ import {
   buildWhoami,
 } from '../../src/blocks/replies.js';
 import type { Message } from '../../src/blocks/kit.js';
+import { buildDynamicTableHistory, buildDynamicTables, buildTableView } from '../../src/blocks/lakehouse.js';
 import { buildCronAnswer, buildReviewReport } from '../../src/blocks/review.js';
 import { buildReport } from '../../src/blocks/triage.js';
 import { analyseCron, nextRuns } from '../../src/cron/explain.js';
 import { reviewWorkspace } from '../../src/review/index.js';
 import type { CzCommand } from '../../src/ops/commands.js';
 import { explain, findTypeMappings } from '../../src/ops/diagnosis.js';
+import { describeDynamicTable, describeDynamicTables, describeTable } from '../../src/ops/lakehouse-read.js';
 import type { Actor } from '../../src/ops/operations.js';
 import { checkCronWithStudio, describeDeps, describeRun, describeTask, listTaskRuns, listTasksView, readLogTail } from '../../src/ops/read.js';
 import type { Services } from '../../src/services.js';
@@ -63,6 +65,11 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
       const d = await describeDeps(studio, cmd.task);
       return void (await reply(buildDeps(d, studio, text)));
     }
+    case 'dt':
+      if (cmd.table) return void (await reply(buildDynamicTableHistory(await describeDynamicTable(s.lakehouse, cmd.table), text)));
+      return void (await reply(buildDynamicTables(await describeDynamicTables(s.lakehouse, s.now()), s.now(), text)));
+    case 'table':
+      return void (await reply(buildTableView(await describeTable(s.lakehouse, cmd.table, s.now(), studio.timeZone), text)));
     case 'audit': {
       const rows = s.audit.query({ actorId: cmd.userId, taskName: cmd.task, since: s.now() - cmd.sinceMs, limit: 25 });
       const filter = [cmd.userId ? `user <@${cmd.userId}>` : '', cmd.task ? `task ${cmd.task}` : '', `since ${cmd.sinceText}`].filter(Boolean).join(', ');

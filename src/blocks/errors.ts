@@ -1,4 +1,5 @@
 /** The message a person sees when something they asked for could not be done. */
+import { LakehouseError, SqlRefused } from '../lakehouse/client.js';
 import { FolderLookupError, RunLookupError } from '../ops/read.js';
 import { StudioError, TaskLookupError } from '../studio/errors.js';
 import type { Message } from './kit.js';
@@ -10,6 +11,10 @@ export function messageForError(e: unknown): Message {
   }
   if (e instanceof FolderLookupError) return buildError('Unknown folder', e.message, '`/cz tasks` lists every folder.');
   if (e instanceof RunLookupError) return buildError('Unknown run', e.message);
+  if (e instanceof SqlRefused) return buildError('Not a read the bot runs', e.message, 'The bot reads metadata and row counts only; it never changes data through SQL.');
+  if (e instanceof LakehouseError) {
+    return buildError(e.code === 'TIMEOUT' ? 'Lakehouse took too long' : 'Lakehouse refused the statement', `${e.message}${e.jobId ? ` (job ${e.jobId})` : ''}`, e.code === 'TIMEOUT' ? 'Try again in a moment; LAKEHOUSE_VCLUSTER names the VCluster the bot reads on.' : undefined);
+  }
   if (e instanceof StudioError) {
     return buildError(
       e.kind === 'business' ? 'Studio refused the request' : 'Studio could not be reached',

@@ -26,7 +26,9 @@ export type CzCommand =
   | { name: 'report'; days: number }
   | { name: 'check'; folder?: string }
   | { name: 'setup' }
-  | { name: 'cron'; expression: string };
+  | { name: 'cron'; expression: string }
+  | { name: 'dt'; table?: string }
+  | { name: 'table'; table: string };
 
 export interface SubcommandHelp {
   name: CzCommand['name'];
@@ -59,6 +61,8 @@ export const SUBCOMMANDS: readonly SubcommandHelp[] = [
   { name: 'check', usage: 'check [folder]', example: '/cz check legacy_dw', description: 'review a folder against the DDL/pipeline standards (P0/P1/P2, with fixes)' },
   { name: 'cron', usage: 'cron <expression>', example: '/cz cron 30 2 * * *', description: "Studio's 7-field form, in words, next runs in your time zone, restrictions" },
   { name: 'report', usage: 'report [--days 7]', example: '/cz report --days 7', description: "this alert channel's failures, top causes, time to resolve, noisiest tasks" },
+  { name: 'dt', usage: 'dt [schema.table]', example: '/cz dt ecommerce_dws.user_retention', description: 'Dynamic Tables: state, last refresh and lag; with a name, its refresh history' },
+  { name: 'table', usage: 'table <schema.table>', example: '/cz table ecommerce_dwd.orders_detail', description: 'a Lakehouse table: columns, size, rows by recent partition' },
   { name: 'whoami', usage: 'whoami', example: '/cz whoami', description: 'your roles' },
 ];
 
@@ -189,6 +193,15 @@ function parseKnown(name: CzCommand['name'], tokens: string[]): CzCommand {
         if (!type) throw new UsageError(`--type "${flags.type}" is not a task type. Types: ${TASK_KINDS.map((k) => k.key).join(', ')}.`);
       }
       return { name, folder: positional[0], type, nameLike: flags.name };
+    }
+    case 'dt':
+    case 'table': {
+      const positional = parseFlags(tokens, []).positional;
+      const [table] = name === 'table' ? exactly(positional, ['schema.table']) : positional.length > 1 ? exactly(positional, ['schema.table']) : positional;
+      if (table !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/.test(table)) {
+        throw new UsageError(`"${table}" is not a table name: write schema.table, e.g. ecommerce_dws.sales_daily.`);
+      }
+      return name === 'table' ? { name, table: table! } : { name, table };
     }
     case 'task':
     case 'deps': {

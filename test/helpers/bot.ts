@@ -172,6 +172,7 @@ export async function startBotHarness(opts: { policy?: string | null; dbPath?: s
     idempotencyWindowSeconds: 600,
     alerts: { channels: opts.alertChannels, pollSeconds: 3600, groupWindowHours: 24, lookbackHours: 48 },
     integrationVClusters: undefined,
+    lakehouse: { vcluster: 'default', timeoutMs: 10_000 },
   };
   // The alert sender waits on the virtual clock, so its pacing is measured in virtual time.
   const botOptions = { now: () => h.clock.now(), sleep: async (ms: number) => h.clock.advance(ms), autoPoll: false };

@@ -40,6 +40,7 @@ beforeAll(async () => {
     idempotencyWindowSeconds: 600,
     alerts: { channels: '*=CALERTS', pollSeconds: 3600, groupWindowHours: 24, lookbackHours: 48 },
     integrationVClusters: undefined,
+    lakehouse: { vcluster: 'default', timeoutMs: 10_000 },
   };
   bot = await startBot(config, h.client, createLogger('silent'), { now: () => h.clock.now(), autoPoll: false });
   await socket.waitForConnection(1);

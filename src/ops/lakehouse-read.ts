@@ -1,0 +1,169 @@
+/**
+ * Read views over Lakehouse SQL: the Dynamic Tables (state, last refresh, lag) and one table
+ * (columns, size, rows by recent partition). Only the read-only client's statements.
+ */
+import type { LakehouseSql } from '../lakehouse/client.js';
+import { LakehouseError } from '../lakehouse/client.js';
+
+export interface RefreshEntry {
+  schema: string;
+  name: string;
+  vcluster: string;
+  startedAt: number;
+  endedAt: number | undefined;
+  state: string;
+  trigger: string;
+  mode: string;
+  error: string | null;
+  suspendedReason: string | null;
+  rowsInserted: number | undefined;
+  jobId: string;
+}
+
+export interface DynamicTableSummary {
+  schema: string;
+  name: string;
+  /** SUSPENDED, FAILED (its latest refresh failed), OK, or UNKNOWN (no refresh in the window). */
+  state: 'SUSPENDED' | 'FAILED' | 'OK' | 'UNKNOWN';
+  latest: RefreshEntry | undefined;
+  lastSuccessAt: number | undefined;
+  failuresInWindow: number;
+}
+
+/** Lakehouse's `yyyy-MM-dd HH:mm:ss` (UTC in the sandbox and by default). */
+export function parseLhTime(text: unknown): number | undefined {
+  if (typeof text !== 'string' || !/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/.test(text)) return undefined;
+  const ms = Date.parse(`${text.slice(0, 19).replace(' ', 'T')}Z`);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+export function lhTimeText(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+export function refreshEntry(r: Record<string, unknown>): RefreshEntry {
+  let rowsInserted: number | undefined;
+  try {
+    const stats = typeof r.stats === 'string' ? (JSON.parse(r.stats) as { rows_inserted?: string }) : undefined;
+    if (stats?.rows_inserted !== undefined) rowsInserted = Number(stats.rows_inserted);
+  } catch {
+    /* stats is free text on some versions */
+  }
+  return {
+    schema: String(r.schema_name ?? ''),
+    name: String(r.name ?? ''),
+    vcluster: String(r.virtual_cluster ?? ''),
+    startedAt: parseLhTime(r.start_time) ?? 0,
+    endedAt: parseLhTime(r.end_time),
+    state: String(r.state ?? 'UNKNOWN').toUpperCase(),
+    trigger: String(r.refresh_trigger ?? ''),
+    mode: String(r.refresh_mode ?? ''),
+    error: r.error_message === null || r.error_message === undefined || r.error_message === '' ? null : String(r.error_message),
+    suspendedReason: r.suspended_reason === null || r.suspended_reason === undefined || r.suspended_reason === '' ? null : String(r.suspended_reason),
+    rowsInserted,
+    jobId: String(r.job_id ?? ''),
+  };
+}
+
+/** Refreshes since `sinceMs`, newest first, in ONE statement whatever the number of tables. */
+export async function recentRefreshes(sql: LakehouseSql, sinceMs: number): Promise<RefreshEntry[]> {
+  const r = await sql.query(`SHOW DYNAMIC TABLE REFRESH HISTORY WHERE start_time >= '${lhTimeText(sinceMs)}'`);
+  return r.rows.map(refreshEntry).sort((a, b) => b.startedAt - a.startedAt);
+}
+
+/** Per table: the latest refresh decides the state; the window gives the failures and the last success. */
+export function summarise(entries: RefreshEntry[]): DynamicTableSummary[] {
+  const byTable = new Map<string, RefreshEntry[]>();
+  for (const e of entries) {
+    const k = `${e.schema}.${e.name}`;
+    byTable.set(k, [...(byTable.get(k) ?? []), e]);
+  }
+  return [...byTable.values()].map((list) => {
+    const sorted = [...list].sort((a, b) => b.startedAt - a.startedAt);
+    const latest = sorted[0];
+    const success = sorted.find((e) => e.state === 'SUCCEED' || e.state === 'SUCCEEDED');
+    const state = latest?.state === 'SUSPENDED' ? 'SUSPENDED' : latest?.state === 'FAILED' ? 'FAILED' : latest ? 'OK' : 'UNKNOWN';
+    return { schema: latest!.schema, name: latest!.name, state, latest, lastSuccessAt: success?.endedAt ?? success?.startedAt, failuresInWindow: sorted.filter((e) => e.state === 'FAILED').length };
+  });
+}
+
+export interface DynamicTablesView {
+  windowHours: number;
+  tables: DynamicTableSummary[];
+  /** Dynamic Tables with no refresh in the window. */
+  quiet: string[];
+}
+
+const STATE_ORDER = { FAILED: 0, SUSPENDED: 1, UNKNOWN: 2, OK: 3 } as const;
+
+export async function describeDynamicTables(sql: LakehouseSql, now: number, windowHours = 24): Promise<DynamicTablesView> {
+  const [entries, all] = await Promise.all([
+    recentRefreshes(sql, now - windowHours * 3_600_000),
+    sql.query("SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'DYNAMIC_TABLE'"),
+  ]);
+  const tables = summarise(entries).sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || `${a.schema}.${a.name}`.localeCompare(`${b.schema}.${b.name}`));
+  const seen = new Set(tables.map((t) => `${t.schema}.${t.name}`));
+  const quiet = all.rows.map((r) => `${String(r.table_schema)}.${String(r.table_name)}`).filter((n) => !seen.has(n)).sort();
+  return { windowHours, tables, quiet };
+}
+
+export interface DynamicTableHistory {
+  table: string;
+  entries: RefreshEntry[];
+}
+
+export async function describeDynamicTable(sql: LakehouseSql, table: string, limit = 10): Promise<DynamicTableHistory> {
+  const r = await sql.query(`SHOW DYNAMIC TABLE REFRESH HISTORY ${table} LIMIT ${limit}`);
+  if (r.rows.length === 0) {
+    const [schema, name] = table.split('.');
+    const found = await sql.query(`SELECT table_schema, table_name, table_type FROM information_schema.tables WHERE table_schema = '${schema}' AND table_name = '${name}'`);
+    if (found.rows.length === 0) throw new Error(`There is no table ${table} in this workspace. \`/cz dt\` lists the Dynamic Tables.`);
+    if (found.rows[0]!.table_type !== 'DYNAMIC_TABLE') throw new Error(`${table} is a ${String(found.rows[0]!.table_type).toLowerCase().replace('_', ' ')}, not a Dynamic Table; \`/cz table ${table}\` shows it.`);
+  }
+  return { table, entries: r.rows.map(refreshEntry) };
+}
+
+export interface TableView {
+  table: string;
+  type: string;
+  columns: { name: string; type: string; comment: string }[];
+  rows: number | undefined;
+  bytes: number | undefined;
+  partitionedBy: string | undefined;
+  /** Row counts of the most recent business dates (newest first), when partitioned by date. */
+  partitions: { value: string; rows: number }[];
+}
+
+/** Business dates (yyyy-MM-dd) before `now` in `timeZone`, yesterday first. */
+export function recentDates(now: number, timeZone: string, days: number): string[] {
+  const fmt = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  return Array.from({ length: days }, (_, i) => fmt.format(new Date(now - (i + 1) * 86_400_000)));
+}
+
+export async function describeTable(sql: LakehouseSql, table: string, now: number, timeZone: string, days = 7): Promise<TableView> {
+  let desc;
+  try {
+    desc = await sql.query(`DESC EXTENDED ${table}`);
+  } catch (e) {
+    if (e instanceof LakehouseError && /not found/i.test(e.message)) throw new Error(`There is no table ${table} in this workspace (Lakehouse: ${e.message}).`);
+    throw e;
+  }
+  const columns: TableView['columns'] = [];
+  const detail = new Map<string, string>();
+  let inDetail = false;
+  for (const r of desc.rows) {
+    const name = String(r.column_name ?? '');
+    if (name.startsWith('#')) inDetail = true;
+    else if (!name) continue;
+    else if (inDetail) detail.set(name.toLowerCase(), String(r.data_type ?? ''));
+    else columns.push({ name, type: String(r.data_type ?? ''), comment: String(r.comment ?? '') });
+  }
+  const stats = /^(\d+) rows (\d+) bytes/.exec(detail.get('statistics') ?? '');
+  const partitionedBy = detail.get('partitioned by') || undefined;
+  let partitions: TableView['partitions'] = [];
+  if (partitionedBy) {
+    const dates = recentDates(now, timeZone, days);
+    partitions = await Promise.all(dates.map(async (d) => ({ value: d, rows: Number((await sql.query(`SELECT COUNT(*) AS n FROM ${table} WHERE ${partitionedBy} = '${d}'`)).rows[0]?.n ?? 0) })));
+  }
+  return { table, type: detail.get('type') ?? 'TABLE', columns, rows: stats ? Number(stats[1]) : undefined, bytes: stats ? Number(stats[2]) : undefined, partitionedBy, partitions };
+}

@@ -1,0 +1,58 @@
+/** `/cz dt` and `/cz table`: what a person sees of Dynamic Tables and tables, read over Lakehouse SQL. */
+import { describe, expect, it } from 'vitest';
+import { USERS, useBotHarness } from '../helpers/bot.js';
+import { visibleText } from '../helpers/fake-slack.js';
+
+const b = useBotHarness();
+
+const ask = async (text: string) => visibleText(await b.answer((await b.command(text, USERS.viewer)).responseId));
+
+describe('/cz dt', () => {
+  it('lists the Dynamic Tables, those needing attention first, with the error and the lag', async () => {
+    const text = await ask('dt');
+    expect(text).toContain('Dynamic Tables');
+    expect(text).toMatch(/3 refreshed in the last 24 h; \*2\* need attention/);
+    const failing = text.indexOf('ecommerce_dws.user_retention');
+    const suspended = text.indexOf('ecommerce_ads.top_products');
+    const fine = text.indexOf('ecommerce_dws.sales_daily');
+    expect(failing).toBeGreaterThan(-1);
+    expect(failing).toBeLessThan(suspended);
+    expect(suspended).toBeLessThan(fine);
+    expect(text).toContain('*latest refresh failed*');
+    expect(text).toContain("CZLH-60015: virtual cluster 'default' queue is full");
+    expect(text).toMatch(/\*suspended\*: auto-suspended after 5 consecutive refresh failures · last success \d+ h( \d+ min)? ago/);
+    // One statement for the history of every table, one for the list of Dynamic Tables.
+    expect(b.sb.lakehouse.statements.filter((s) => s.startsWith('SHOW DYNAMIC TABLE REFRESH HISTORY WHERE start_time >='))).toHaveLength(1);
+  });
+
+  it('shows one table’s refresh history, newest first', async () => {
+    const text = await ask('dt ecommerce_dws.user_retention');
+    expect(text).toContain('Refresh history of ecommerce_dws.user_retention');
+    expect(text).toContain('The latest refresh failed');
+    expect(text).toMatch(/failed in 1 s \(system scheduled, incremental\)/);
+    expect(text).toContain('VCluster `default`');
+  });
+
+  it('says what a name is when it is not a Dynamic Table, and refuses what is not a name', async () => {
+    expect(await ask('dt ecommerce_dwd.orders_detail')).toContain('is a managed table, not a Dynamic Table; `/cz table ecommerce_dwd.orders_detail` shows it');
+    expect(await ask('dt ecommerce_dws.nope')).toContain('There is no table ecommerce_dws.nope');
+    const before = b.sb.lakehouse.statements.length;
+    expect(await ask("dt x';DROP")).toContain('is not a table name: write schema.table');
+    expect(b.sb.lakehouse.statements.length).toBe(before);
+  });
+});
+
+describe('/cz table', () => {
+  it('columns, size, and rows by business date with the empty day flagged', async () => {
+    const text = await ask('table ecommerce_dwd.orders_detail');
+    expect(text).toContain('Table ecommerce_dwd.orders_detail');
+    expect(text).toContain('`is_paid` boolean');
+    expect(text).toContain('*Partitioned by*\n`dt`');
+    expect(text).toContain('2026-11-20  0 :warning: *empty*');
+    expect(text).toMatch(/2026-11-19 {2}1\d,\d{3}\n/);
+  });
+
+  it('an unknown table says so', async () => {
+    expect(await ask('table ecommerce_dwd.nope')).toContain('There is no table ecommerce_dwd.nope in this workspace');
+  });
+});
