@@ -8,6 +8,8 @@
  *   studio-ops knowledge check                          validate knowledge/*.yml
  *   studio-ops audit verify [--db FILE]                 check the audit log's hash chain
  */
+import { LakehouseSql } from './lakehouse/client.js';
+import { vclusterSource } from './lakehouse/vclusters.js';
 import { existsSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -99,7 +101,7 @@ export async function runCli(argv: string[]): Promise<number> {
       const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', DATABASE_PATH: process.env.DATABASE_PATH ?? ':memory:' });
       const conn = await connectStudio(config, createLogger(config.logLevel));
       try {
-        const report = await reviewWorkspace(conn.client, values.folder, { isIntegrationVc: await new VClusterDirectory(conn.client, config.integrationVClusters).predicate() });
+        const report = await reviewWorkspace(conn.client, values.folder, { isIntegrationVc: await new VClusterDirectory(vclusterSource(new LakehouseSql(conn.client, config.lakehouse), conn.client), config.integrationVClusters).predicate() });
         out(values.json ? JSON.stringify(report, null, 2) : reviewText(report));
         return report.folders.some((f) => f.findings.some((x) => x.priority === 'P0')) ? 1 : 0;
       } finally {

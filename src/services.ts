@@ -3,6 +3,7 @@
  * built once from the configuration and a Studio client.
  */
 import { LakehouseSql } from './lakehouse/client.js';
+import { vclusterSource } from './lakehouse/vclusters.js';
 import { VClusterDirectory } from './studio/vclusters.js';
 import { loadAuditKeys } from './store/audit-key.js';
 import { SeenEvents } from './store/seen-events.js';
@@ -57,6 +58,9 @@ export interface ServiceOptions {
 
 export function buildServices(o: ServiceOptions): Services {
   const now = o.now ?? Date.now;
+  const lakehouse = new LakehouseSql(o.studio, { vcluster: o.config.lakehouse.vcluster, timeoutMs: o.config.lakehouse.timeoutMs });
+  // VCluster types from Lakehouse's SHOW VCLUSTERS (Studio's console list when SQL cannot run).
+  const vclusters = new VClusterDirectory(vclusterSource(lakehouse, o.studio), o.config.integrationVClusters, { now });
   const db = o.db ?? openDatabase(o.config.databasePath);
   const auditKeys = loadAuditKeys(o.config.databasePath);
   const audit = new AuditLog(db, auditKeys.current);
@@ -76,7 +80,6 @@ export function buildServices(o: ServiceOptions): Services {
     // A write Studio has not applied within twice its timeout and a minute after it was sent will not be.
     settleAfterMs: o.config.studioTimeoutMs * 2 + 60_000,
   });
-  const vclusters = new VClusterDirectory(o.studio, o.config.integrationVClusters, { now });
   const wizard = new WizardService({
     store: new WizardStore(db, now, 24 * 3_600_000),
     questions: loadWizardQuestions(),
@@ -86,6 +89,5 @@ export function buildServices(o: ServiceOptions): Services {
     vclusters,
     etlVc: 'default',
   });
-  const lakehouse = new LakehouseSql(o.studio, { vcluster: o.config.lakehouse.vcluster, timeoutMs: o.config.lakehouse.timeoutMs });
   return { config: o.config, studio: o.studio, vclusters, lakehouse, seenEvents: new SeenEvents(db, now), db, audit, ops, policy, operations, knowledge, diagnoser, wizard, logger: o.logger, now };
 }

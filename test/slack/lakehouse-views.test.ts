@@ -56,3 +56,26 @@ describe('/cz table', () => {
     expect(await ask('table ecommerce_dwd.nope')).toContain('There is no table ecommerce_dwd.nope in this workspace');
   });
 });
+
+describe('the standards review reads VCluster types from SHOW VCLUSTERS', () => {
+  it("takes Lakehouse's vcluster_type over Studio's console list, and falls back to that list when SQL cannot run", async () => {
+    const vcs = b.sb.lakehouse.vclusters;
+    const syncVc = vcs.find((v) => v.name === 'sync_vc')!;
+    try {
+      // Lakehouse says sync_vc is a GENERAL cluster (the console list still says INTEGRATION).
+      syncVc.type = 'GENERAL';
+      await b.bot.services.vclusters.refresh(true);
+      const text = await ask('check ecommerce_dw');
+      expect(text).toContain('runs on VCluster `sync_vc`, not an INTEGRATION one');
+      expect(b.sb.lakehouse.statements).toContain('SHOW VCLUSTERS');
+      // SQL refused (no rights): the console list decides, and the folder is clean again.
+      b.sb.faults.add({ path: '/lh/submitJob', kind: 'status', status: 403, times: 1 });
+      await b.bot.services.vclusters.refresh(true);
+      expect(await ask('check ecommerce_dw')).toContain('No findings: this folder follows the standard.');
+    } finally {
+      syncVc.type = 'INTEGRATION';
+      b.sb.faults.clear();
+      await b.bot.services.vclusters.refresh(true);
+    }
+  });
+});
