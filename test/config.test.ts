@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       idempotencyWindowSeconds: 600,
       alerts: { channels: undefined, pollSeconds: 60, groupWindowHours: 24, lookbackHours: 48, stormThreshold: 10 },
       integrationVClusters: undefined,
+      lakehouse: { vcluster: 'default', timeoutMs: 30_000 },
       audit: { channel: undefined, anchorMinutes: 60 },
       playgroundSlackMode: 'socket',
     });
@@ -56,6 +57,11 @@ describe('loadConfig', () => {
     const p = problems({ ...STUDIO, STUDIO_URL: 'ftp://x', STUDIO_INSTANCE: 'a b', LOG_LEVEL: 'loud', DATABASE_PATH: '  ', STUDIO_TIMEOUT_MS: '5' });
     expect(p.map((x) => x.split(' ')[0])).toEqual(['STUDIO_URL', 'STUDIO_INSTANCE', 'LOG_LEVEL', 'DATABASE_PATH', 'STUDIO_TIMEOUT_MS']);
     expect(p[2]).toContain('use one of fatal, error, warn, info');
+  });
+
+  it('names LAKEHOUSE_VCLUSTER and LAKEHOUSE_SQL_TIMEOUT_SECONDS when they are not usable', () => {
+    const p = problems({ LAKEHOUSE_VCLUSTER: "default'; drop", LAKEHOUSE_SQL_TIMEOUT_SECONDS: '0' });
+    expect(p.map((x) => x.split(' ')[0])).toEqual(['LAKEHOUSE_VCLUSTER', 'LAKEHOUSE_SQL_TIMEOUT_SECONDS']);
   });
 
   it('never echoes the access token in a problem', () => {
