@@ -6,6 +6,8 @@ import { lineSections, shareButton, when } from './replies.js';
 
 const STATE_ICON: Record<string, string> = { FAILED: ':x:', SUSPENDED: ':double_vertical_bar:', OK: ':white_check_mark:', UNKNOWN: ':grey_question:', SUCCEED: ':white_check_mark:', RUNNING: ':arrows_counterclockwise:' };
 
+const STATE_WORD: Record<string, string> = { SUCCEED: 'succeeded', SUCCEEDED: 'succeeded', FAILED: 'failed', RUNNING: 'running', CANCELLED: 'cancelled' };
+
 function firstLine(text: string, max = 160): string {
   const line = text.split('\n')[0]!.trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
@@ -26,14 +28,15 @@ export function buildDynamicTables(v: DynamicTablesView, now: number, commandTex
     ...lineSections(lines),
   ];
   if (v.quiet.length) blocks.push(context(`No refresh in ${v.windowHours} h: ${v.quiet.slice(0, 20).map((n) => `\`${esc(n)}\``).join(', ')}${v.quiet.length > 20 ? ` and ${v.quiet.length - 20} more` : ''}`));
-  blocks.push(context('`/cz dt <schema.table>` shows one table\'s refresh history.'), actions([shareButton(commandText)]));
+  blocks.push(context(`\`/cz dt ${esc('<schema.table>')}\` shows one table's refresh history.`), actions([shareButton(commandText)]));
   return finishMessage(`Dynamic Tables: ${failing} need attention`, blocks);
 }
 
 function refreshLine(e: RefreshEntry): string {
-  const took = e.endedAt ? ` in ${humanDuration(e.endedAt - e.startedAt)}` : '';
+  const ms = e.durationMs ?? (e.endedAt ? e.endedAt - e.startedAt : undefined);
+  const took = ms === undefined ? '' : ms < 10_000 ? ` in ${(ms / 1000).toFixed(1)} s` : ` in ${humanDuration(ms)}`;
   const rows = e.rowsInserted !== undefined ? ` · ${e.rowsInserted.toLocaleString('en-US')} rows inserted` : '';
-  const what = e.state === 'SUSPENDED' ? `*suspended*${e.suspendedReason ? `: ${esc(e.suspendedReason)}` : ''}` : `${e.state.toLowerCase()}${took} (${e.trigger.toLowerCase().replace('_', ' ')}, ${e.mode.toLowerCase()})${rows}`;
+  const what = e.state === 'SUSPENDED' ? `*suspended*${e.suspendedReason ? `: ${esc(e.suspendedReason)}` : ''}` : `${STATE_WORD[e.state] ?? e.state.toLowerCase()}${took} (${e.trigger.toLowerCase().replace('_', ' ')}, ${e.mode.toLowerCase()})${rows}`;
   return `${STATE_ICON[e.state] ?? '•'} ${when(e.startedAt)} ${what}${e.error ? `\n      ${esc(firstLine(e.error))}` : ''}`;
 }
 

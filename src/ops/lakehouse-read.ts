@@ -17,7 +17,16 @@ export interface RefreshEntry {
   error: string | null;
   suspendedReason: string | null;
   rowsInserted: number | undefined;
+  /** How long the refresh took, ms (Lakehouse's `duration`, `D HH:MM:SS.fffffffff`). */
+  durationMs: number | undefined;
   jobId: string;
+}
+
+export function parseLhDuration(text: unknown): number | undefined {
+  const m = typeof text === 'string' ? /^(\d+) (\d+):(\d\d):(\d\d)(?:\.(\d+))?$/.exec(text.trim()) : null;
+  if (!m) return undefined;
+  const frac = m[5] ? Number(`0.${m[5]}`) : 0;
+  return Math.round(((Number(m[1]) * 24 + Number(m[2])) * 3600 + Number(m[3]) * 60 + Number(m[4]) + frac) * 1000);
 }
 
 export interface DynamicTableSummary {
@@ -61,6 +70,7 @@ export function refreshEntry(r: Record<string, unknown>): RefreshEntry {
     error: r.error_message === null || r.error_message === undefined || r.error_message === '' ? null : String(r.error_message),
     suspendedReason: r.suspended_reason === null || r.suspended_reason === undefined || r.suspended_reason === '' ? null : String(r.suspended_reason),
     rowsInserted,
+    durationMs: parseLhDuration(r.duration),
     jobId: String(r.job_id ?? ''),
   };
 }

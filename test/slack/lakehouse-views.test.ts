@@ -23,13 +23,17 @@ describe('/cz dt', () => {
     expect(text).toMatch(/\*suspended\*: auto-suspended after 5 consecutive refresh failures · last success \d+ h( \d+ min)? ago/);
     // One statement for the history of every table, one for the list of Dynamic Tables.
     expect(b.sb.lakehouse.statements.filter((s) => s.startsWith('SHOW DYNAMIC TABLE REFRESH HISTORY WHERE start_time >='))).toHaveLength(1);
+    // `<…>` is markup in Slack's mrkdwn (a link or mention): the hint is escaped to show as typed.
+    const raw = JSON.stringify(await b.answer((await b.command('dt', USERS.viewer)).responseId));
+    expect(raw).toContain('`/cz dt &lt;schema.table&gt;` shows one table');
   });
 
   it('shows one table’s refresh history, newest first', async () => {
     const text = await ask('dt ecommerce_dws.user_retention');
     expect(text).toContain('Refresh history of ecommerce_dws.user_retention');
     expect(text).toContain('The latest refresh failed');
-    expect(text).toMatch(/failed in 1 s \(system scheduled, incremental\)/);
+    expect(text).toMatch(/failed in 1\.2 s \(system scheduled, incremental\)/);
+    expect(text).toMatch(/succeeded in 0\.6 s \(system scheduled, incremental\) · \d+ rows inserted/);
     expect(text).toContain('VCluster `default`');
   });
 
