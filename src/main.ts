@@ -62,6 +62,7 @@ export async function startBot(config: AppConfig, studio: StudioClient, logger: 
     now: services.now,
     sleep: opts.sleep,
     minSendIntervalMs: opts.minSendIntervalMs,
+    lakehouse: services.lakehouse,
   });
   const work = new WorkLimiter(opts.workConcurrency);
   registerHandlers(limitWorkAfterAck(slack.app, work), services);

@@ -79,6 +79,7 @@ export function buildServices(o: ServiceOptions): Services {
     windowMs: o.config.idempotencyWindowSeconds * 1000,
     // A write Studio has not applied within twice its timeout and a minute after it was sent will not be.
     settleAfterMs: o.config.studioTimeoutMs * 2 + 60_000,
+    lakehouse,
   });
   const wizard = new WizardService({
     store: new WizardStore(db, now, 24 * 3_600_000),

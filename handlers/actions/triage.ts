@@ -4,7 +4,9 @@ import { buildDiagnosis } from '../../src/blocks/diagnosis.js';
 import { messageForError } from '../../src/blocks/errors.js';
 import { buildBulkApprovalRequest, buildConfirmation, buildRefusal } from '../../src/blocks/operations.js';
 import { buildLogView } from '../../src/blocks/replies.js';
-import { openRootsByCause, stillBlocked } from '../../src/alerts/cards.js';
+import { openRootsByCause, stillBlocked, tableOfSubject } from '../../src/alerts/cards.js';
+import { buildDynamicTableHistory } from '../../src/blocks/lakehouse.js';
+import { describeDynamicTable } from '../../src/ops/lakehouse-read.js';
 import { TRIAGE, buildThreadNote } from '../../src/blocks/triage.js';
 import { when } from '../../src/blocks/replies.js';
 import type { AlertService } from '../../src/alerts/service.js';
@@ -57,6 +59,9 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
     TRIAGE.logs,
     guarded(async ({ action }) => {
       const { card, runId } = cardOf(action.value);
+      // A Dynamic Table's "log" is its refresh history, errors included.
+      const table = tableOfSubject(card.subject);
+      if (table) return alerts.postInThread(card, buildDynamicTableHistory(await describeDynamicTable(s.lakehouse, table), `/cz dt ${table}`));
       alerts.postInThread(card, buildLogView(await readLogTail(s.studio, runId, { tail: 30 }), s.studio));
     }),
   );
@@ -75,6 +80,17 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
     guarded(async ({ body, action, respond }) => {
       const { card, runId } = cardOf(action.value);
       const r = await s.operations.requestRerun({ ...actorFromAction(body), source: 'alert' }, runId, { cardId: card.id });
+      await respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r)));
+    }),
+  );
+
+  app.action<Click>(
+    TRIAGE.dtRefresh,
+    guarded(async ({ body, action, respond }) => {
+      const { card } = cardOf(action.value);
+      const table = tableOfSubject(card.subject);
+      if (!table) throw new Error('This card is not about a Dynamic Table.');
+      const r = await s.operations.requestRefreshDynamicTable({ ...actorFromAction(body), source: 'alert' }, table, { cardId: card.id });
       await respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r)));
     }),
   );

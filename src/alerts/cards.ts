@@ -18,3 +18,7 @@ export function openRootsByCause(cards: AlertCard[]): Map<string, { title: strin
   }
   return by;
 }
+
+/** A Dynamic Table card's subject ('dt:<schema>.<table>'), and back. */
+export const dtSubject = (table: string) => `dt:${table}`;
+export const tableOfSubject = (subject: string | null): string | undefined => (subject?.startsWith('dt:') ? subject.slice(3) : undefined);

@@ -18,6 +18,8 @@ import { type AlertReport, computeReport, weekStart } from './report.js';
 import { AlertRouter, parseAlertChannels } from './routing.js';
 import { OutboxSender, type SlackPoster } from './sender.js';
 import { AlertWatcher, type PollStats } from './watcher.js';
+import { DynamicTableWatcher, type DtPollStats } from './dt-watcher.js';
+import type { LakehouseSql } from '../lakehouse/client.js';
 
 export interface AlertDeps {
   db: Db;
@@ -31,6 +33,8 @@ export interface AlertDeps {
   now: () => number;
   sleep?: (ms: number) => Promise<void>;
   minSendIntervalMs?: number;
+  /** Lakehouse SQL: with it, each poll also reads the Dynamic Tables' refresh history. */
+  lakehouse?: LakehouseSql;
 }
 
 const WEEK = 7 * 86_400_000;
@@ -39,6 +43,9 @@ export class AlertService {
   readonly store: AlertStore;
   readonly router: AlertRouter;
   readonly watcher: AlertWatcher;
+  readonly dtWatcher: DynamicTableWatcher | undefined;
+  /** The latest Dynamic Table poll (undefined before the first, or without Lakehouse SQL). */
+  lastDtPoll: DtPollStats | { error: string } | undefined;
   readonly sender: OutboxSender;
   private pollTimer: NodeJS.Timeout | undefined;
   private polling: Promise<PollStats> | undefined;
@@ -59,6 +66,17 @@ export class AlertService {
       note: (card, text) => this.note(card, text),
       afterFailures: () => this.openDigests(),
     });
+    this.dtWatcher = d.lakehouse
+      ? new DynamicTableWatcher(d.lakehouse, this.store, this.router, d.diagnoser, {
+          groupWindowMs: d.config.groupWindowHours * 3_600_000,
+          lookbackMs: d.config.lookbackHours * 3_600_000,
+          now: d.now,
+          publish: (card, change) => {
+            if (change !== 'new') this.publish(card, 'update', change === 'resolved' ? 0 : 2);
+          },
+          note: (card, text) => this.note(card, text),
+        })
+      : undefined;
     this.sender = new OutboxSender(this.store, d.poster, {
       now: d.now,
       sleep: d.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
@@ -75,7 +93,8 @@ export class AlertService {
       if (!card) return;
       this.store.addAction({ cardId, at: d.now(), userId: actor.userId, action: op.action, runId: outcome.runId ?? null, detail: outcome.message });
       // A rerun that is part of a bulk request is told once, with the others (noteBulk).
-      if (op.params.bulkOf === undefined) this.note(card, `:arrows_counterclockwise: <@${actor.userId}> started a ${op.action}: ${outcome.message}`);
+      if (op.action === 'refresh_dt') this.note(card, `:arrows_counterclockwise: <@${actor.userId}> pressed Refresh now: ${outcome.message}`);
+      else if (op.params.bulkOf === undefined) this.note(card, `:arrows_counterclockwise: <@${actor.userId}> started a ${op.action}: ${outcome.message}`);
     });
   }
 
@@ -232,6 +251,7 @@ export class AlertService {
         let stats: PollStats;
         try {
           stats = await this.watcher.poll();
+          await this.pollDynamicTables();
         } finally {
           this.releaseNew(); // whatever the poll recorded is posted, even if it stopped half-way
         }
@@ -242,6 +262,17 @@ export class AlertService {
       }
     })();
     return this.polling;
+  }
+
+  /** The Dynamic Tables' refresh failures: one SQL statement; a failure here never stops the task alerts. */
+  private async pollDynamicTables(): Promise<void> {
+    if (!this.dtWatcher) return;
+    try {
+      this.lastDtPoll = await this.dtWatcher.poll();
+    } catch (e) {
+      this.lastDtPoll = { error: (e as Error).message };
+      this.d.logger.warn({ err: (e as Error).message }, 'Dynamic Table refresh history not read this poll');
+    }
   }
 
   acknowledge(cardId: number, userId: string): AlertCard | undefined {

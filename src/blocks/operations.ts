@@ -22,7 +22,7 @@ export function buildConfirmation(c: Confirmation): Message {
     actions([
       button({ text: 'Confirm', actionId: ACTION.confirm, value: c.op.id, style: c.op.action === 'stop' ? 'danger' : 'primary' }),
       button({ text: 'Cancel', actionId: ACTION.cancel, value: c.op.id }),
-      button({ text: 'Open in Studio', actionId: ACTION.openStudio, url: c.link }),
+      ...(c.link ? [button({ text: 'Open in Studio', actionId: ACTION.openStudio, url: c.link })] : []),
     ]),
     context(`Nothing is sent to Studio until you confirm. This request expires ${when(c.op.expiresAt)}.`),
   ]);

@@ -3,7 +3,7 @@ import { humanDuration } from '../studio/dates.js';
 import type { StaticSelect } from '@slack/types';
 import type { AlertReport } from '../alerts/report.js';
 import { redact } from '../knowledge/redact.js';
-import { openRootsByCause, stillBlocked } from '../alerts/cards.js';
+import { openRootsByCause, stillBlocked, tableOfSubject } from '../alerts/cards.js';
 import type { AlertCard } from '../store/alerts.js';
 import { type Block, type Message, actions, button, context, esc, fields, finishMessage, header, link, section } from './kit.js';
 import { clip } from './limits.js';
@@ -23,6 +23,8 @@ export const TRIAGE = {
   stormRerun: 'storm_rerun_cause',
   /** On a card whose root is fixed: rerun the downstream runs it still blocks. */
   rerunBlocked: 'triage_rerun_blocked',
+  /** On a Dynamic Table's card: REFRESH DYNAMIC TABLE through the operations path. */
+  dtRefresh: 'triage_dt_refresh',
 } as const;
 
 export interface CardContext {
@@ -53,6 +55,8 @@ function muteSelect(card: AlertCard): StaticSelect {
 }
 
 export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
+  const dt = tableOfSubject(card.subject);
+  if (dt) return buildDynamicTableCard(card, dt);
   const resolved = card.status === 'resolved';
   const waiting = !resolved && card.rootFixedAt !== null ? stillBlocked(card) : [];
   const title = resolved
@@ -125,6 +129,46 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
     });
   }
   return finishMessage(`${resolved ? 'Resolved' : 'Failed'}: ${card.taskName} run ${card.latestRunId}${card.causeTitle ? ` — ${card.causeTitle}` : ''}`, blocks);
+}
+
+/** A Dynamic Table's card: its refreshes are Lakehouse jobs, not Studio runs. */
+function buildDynamicTableCard(card: AlertCard, table: string): Message {
+  const resolved = card.status === 'resolved';
+  const suspended = card.causeId === 'dt.suspended' || /was suspended/.test(card.failMsg ?? '');
+  const title = resolved ? `✅ ${table} — refreshing again` : suspended ? `🚨 Dynamic Table ${table} suspended` : `🚨 Dynamic Table ${table} refresh failed`;
+  const blocks: Block[] = [
+    header(title),
+    fields([
+      `*Dynamic Table*\n\`${esc(table)}\``,
+      `*Refresh job*\n${esc(card.latestJob ?? '—')}${card.count > 1 ? ` (latest of ${card.count})` : ''}`,
+      `*Failed at*\n${when(card.lastFailedAt ?? card.failedAt)}`,
+      `*Seen*\n${card.count > 1 ? `${card.count} times since ${when(card.failedAt)}` : 'once'}`,
+    ]),
+  ];
+  if (resolved) {
+    const after = card.resolvedAt ? humanDuration(Math.max(60_000, card.resolvedAt - card.failedAt)) : undefined;
+    blocks.push(section(`*Resolved* by ${card.resolvedBy ?? '—'} (${esc(card.resolvedHow ?? '—')}): a refresh succeeded${after ? `, *${after}* after the failure` : ''}.`));
+  } else {
+    const cause = card.causeTitle ? `*Likely cause:* ${esc(card.causeTitle)} \`${esc(card.causeId)}\`\n*First step:* ${esc(card.causeFix ?? '')}` : '*Likely cause:* not in the knowledge table — press *Logs* for the refresh history.';
+    blocks.push(section(`${cause}${card.failMsg ? `\n> ${esc(redact(card.failMsg).slice(0, 300))}` : ''}`));
+    blocks.push(context('Dynamic Tables keep the data of their last successful refresh: what reads this table is going stale until a refresh succeeds.'));
+  }
+  if (card.ackBy) blocks.push(context(`:eyes: Acknowledged by <@${card.ackBy}> ${when(card.ackAt ?? undefined)}`));
+  const v = cardValue(card);
+  blocks.push(
+    actions(
+      resolved
+        ? [button({ text: 'Logs', actionId: TRIAGE.logs, value: v })]
+        : [
+            button({ text: 'Logs', actionId: TRIAGE.logs, value: v }),
+            button({ text: 'Refresh now', actionId: TRIAGE.dtRefresh, value: v, style: 'primary' }),
+            ...(card.ackBy
+              ? [button({ text: 'Take over', actionId: TRIAGE.takeOver, value: cardValue(card, true) }), button({ text: 'Release', actionId: TRIAGE.release, value: cardValue(card, true) })]
+              : [button({ text: 'Acknowledge', actionId: TRIAGE.ack, value: v })]),
+          ],
+    ),
+  );
+  return finishMessage(`${resolved ? 'Resolved' : suspended ? 'Suspended' : 'Refresh failed'}: Dynamic Table ${table}${card.causeTitle ? ` — ${card.causeTitle}` : ''}`, blocks);
 }
 
 /** Top entries of a count, biggest first: `• name — n`. */

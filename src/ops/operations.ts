@@ -23,6 +23,8 @@ import type { AutoFix } from '../review/rules.js';
 import { type Policy, type PolicyTarget, type Role, roleRank } from './policy.js';
 import { RunLookupError, getRunOrExplain } from './read.js';
 import { verifyAuditedWrite } from './verify-write.js';
+import { LakehouseError, type LakehouseSql } from '../lakehouse/client.js';
+import { refreshEntry } from './lakehouse-read.js';
 
 export interface Actor {
   userId: string;
@@ -57,7 +59,8 @@ export interface Confirmation {
   op: OperationRecord;
   title: string;
   details: string[];
-  link: string;
+  /** Where to see it in Studio (none for a Lakehouse object). */
+  link?: string;
 }
 
 export interface OpOutcome {
@@ -147,6 +150,8 @@ export interface OperationsDeps {
   settleAfterMs?: number;
   /** Waiting for another operation's write on the same target, at most (real time). */
   targetWaitMs?: number;
+  /** Lakehouse SQL, for REFRESH DYNAMIC TABLE (the one write the bot makes through SQL). */
+  lakehouse?: LakehouseSql;
 }
 
 /** Told when an operation whose outcome was unknown is settled by verification (to tell the person). */
@@ -361,6 +366,37 @@ export class OperationsService {
       ],
       link: this.d.studio.runLink(runId),
     };
+  }
+
+  /**
+   * `REFRESH DYNAMIC TABLE` from a Dynamic Table's card: operator on the table (policy target: the
+   * schema as folder, schema.table as task), refused while a refresh is running, confirmed, then
+   * one idempotent write like any other operation.
+   */
+  async requestRefreshDynamicTable(actor: Actor, table: string, origin: { cardId?: number } = {}): Promise<Confirmation | Refusal> {
+    const target = `dt:${table}`;
+    const [schema] = table.split('.');
+    const params = { table, folder: schema, cardId: origin.cardId };
+    if (!this.d.lakehouse) return this.refuse(actor, 'refresh_dt', target, params, { kind: 'refused', reason: 'state', message: 'Lakehouse SQL is not configured for this bot; refresh the table in Lakehouse.' });
+    const auth = await this.authorise(actor, 'refresh_dt', 'operator', { folder: schema, task: table });
+    if (auth.kind === 'refused') return this.refuse(actor, 'refresh_dt', target, params, auth, table);
+    const latest = await this.latestRefresh(table);
+    if (latest?.state === 'RUNNING') return this.refuse(actor, 'refresh_dt', target, params, { kind: 'refused', reason: 'state', message: `A refresh of ${table} is running now (job ${latest.jobId}); wait for it to end.` }, table);
+    const op = this.createOperation(actor, { action: 'refresh_dt', target, taskName: table, params, status: 'awaiting_confirmation', ttlMs: this.confirmTtlMs });
+    return {
+      kind: 'confirm',
+      op,
+      title: `Refresh Dynamic Table ${table} now?`,
+      details: [
+        latest ? `Its latest refresh: ${latest.state.toLowerCase()}${latest.error ? ` — ${latest.error.slice(0, 200)}` : latest.suspendedReason ? ` — ${latest.suspendedReason}` : ''}` : 'It has no refresh in its recent history.',
+        `Lakehouse runs \`REFRESH DYNAMIC TABLE ${table}\` once, on the table's own VCluster${latest?.vcluster ? ` (\`${latest.vcluster}\`)` : ''}. A suspended table resumes if the refresh succeeds.`,
+      ],
+    };
+  }
+
+  private async latestRefresh(table: string) {
+    const r = await this.d.lakehouse!.query(`SHOW DYNAMIC TABLE REFRESH HISTORY ${table} LIMIT 1`);
+    return r.rows[0] ? refreshEntry(r.rows[0]) : undefined;
   }
 
   /**
@@ -691,6 +727,7 @@ export class OperationsService {
         return { status: 'succeeded', message: `Run ${runId} was stopped.`, link: this.d.studio.runLink(runId!), runId, requestId };
       }
       if (op.action === 'fix') return await this.applyFix(op, studioActor);
+      if (op.action === 'refresh_dt') return await this.refreshDynamicTable(op, requestedAt);
       if (op.action === 'execute') {
         const taskId = Number(op.params.taskId);
         const r = await this.d.studio.executeTask(taskId, { params: op.params.params as Record<string, string>, actor: studioActor });
@@ -729,6 +766,18 @@ export class OperationsService {
         runId,
         requestId: e.requestId,
       };
+    }
+  }
+
+  /** The refresh: Lakehouse's answer is final when the job ran (succeeded or failed); a timeout is checked in its history. */
+  private async refreshDynamicTable(op: OperationRecord, requestedAt: number): Promise<SendResult> {
+    const table = String(op.params.table);
+    try {
+      const r = await this.d.lakehouse!.refreshDynamicTable(table);
+      return { status: 'succeeded', message: `Dynamic Table ${table} refreshed (job ${r.jobId}). The card closes when the bot sees the refresh in its history.`, link: undefined, requestId: r.jobId };
+    } catch (e) {
+      if (!(e instanceof LakehouseError) || e.code === 'TIMEOUT') throw e instanceof LakehouseError ? new StudioError({ kind: 'timeout', code: 'TIMEOUT', message: e.message, path: '/lh/getJob', requestId: e.jobId, outcomeUnknown: true }) : e;
+      return { status: 'failed', message: `Lakehouse ran the refresh and it failed: ${e.message}`, link: undefined, requestId: e.jobId };
     }
   }
 
@@ -802,6 +851,12 @@ export class OperationsService {
       const cfg = await this.d.studio.getTaskConfiguration(fix.taskId);
       const applied = fix.kind === 'clear_ddl_schedule' ? !cfg.cron && cfg.dependencies.length === 0 : cfg.dependencies.some((d) => d.taskId === fix.dependsOnTaskId);
       return { applied, detail: applied ? 'The task configuration shows the fix.' : 'The task configuration is unchanged.', link: this.d.studio.taskLink(fix.taskId) };
+    }
+    if (op.action === 'refresh_dt') {
+      const table = String(op.params.table);
+      const r = await this.d.lakehouse!.query(`SHOW DYNAMIC TABLE REFRESH HISTORY ${table} LIMIT 20`);
+      const mine = r.rows.map(refreshEntry).find((e) => e.trigger === 'MANUAL' && e.startedAt >= requestedAt - 1000);
+      return { applied: mine !== undefined, detail: mine ? `Refresh job ${mine.jobId} is ${mine.state.toLowerCase()}.` : 'No manual refresh was started.' };
     }
     if (op.action === 'backfill') {
       const name = backfillJobName(op);

@@ -54,6 +54,10 @@ export interface AlertCard {
   resolvedHow: string | null;
   resolvedAt: number | null;
   resolvedRunId: number | null;
+  /** null: a task's card; 'dt:<schema>.<table>': a Dynamic Table's (task id and run ids 0). */
+  subject: string | null;
+  /** A Dynamic Table card: the refresh job of its latest failure. */
+  latestJob: string | null;
 }
 
 export interface CardAction {
@@ -133,6 +137,8 @@ const CARD_COLUMNS: Record<keyof AlertCard, string> = {
   resolvedHow: 'resolved_how',
   resolvedAt: 'resolved_at',
   resolvedRunId: 'resolved_run_id',
+  subject: 'subject',
+  latestJob: 'latest_job',
 };
 
 function toCard(r: Record<string, unknown>): AlertCard {
@@ -183,14 +189,26 @@ export class AlertStore {
     return r ? toCard(r) : undefined;
   }
 
+  /** A Dynamic Table refresh already recorded (by its Lakehouse job id). */
+  dtSeen(jobId: string): boolean {
+    return this.sql('SELECT 1 FROM alert_dt_seen WHERE job_id = ?').get(jobId) !== undefined;
+  }
+
+  markDtSeen(jobId: string, cardId: number | null, at: number): void {
+    this.sql('INSERT OR IGNORE INTO alert_dt_seen(job_id, card_id, seen_at) VALUES (?, ?, ?)').run(jobId, cardId, at);
+  }
+
   // ---- cards -------------------------------------------------------------------------------
-  insertCard(c: Omit<AlertCard, 'id' | 'ts' | 'digestId' | 'rootFixedAt' | 'rootFixRunId' | 'rootFixedBy' | 'rootFixedHow' | 'status' | 'ackBy' | 'ackAt' | 'resolvedBy' | 'resolvedHow' | 'resolvedAt' | 'resolvedRunId'>): AlertCard {
+  insertCard(
+    c: Omit<AlertCard, 'id' | 'ts' | 'digestId' | 'rootFixedAt' | 'rootFixRunId' | 'rootFixedBy' | 'rootFixedHow' | 'status' | 'ackBy' | 'ackAt' | 'resolvedBy' | 'resolvedHow' | 'resolvedAt' | 'resolvedRunId' | 'subject' | 'latestJob'> &
+      Partial<Pick<AlertCard, 'subject' | 'latestJob'>>,
+  ): AlertCard {
     const r = this.db
       .prepare(
-        `INSERT INTO alert_cards (channel, group_key, task_id, task_name, folder, task_type, owner, cause_id, cause_title, cause_fix, fail_msg, first_run_id, latest_run_id, biz_date, attempts, count, failed_at, last_failed_at, first_seen, last_seen, blocked)
-         VALUES (@channel, @groupKey, @taskId, @taskName, @folder, @taskType, @owner, @causeId, @causeTitle, @causeFix, @failMsg, @firstRunId, @latestRunId, @bizDate, @attempts, @count, @failedAt, @lastFailedAt, @firstSeen, @lastSeen, @blocked)`,
+        `INSERT INTO alert_cards (channel, group_key, task_id, task_name, folder, task_type, owner, cause_id, cause_title, cause_fix, fail_msg, first_run_id, latest_run_id, biz_date, attempts, count, failed_at, last_failed_at, first_seen, last_seen, blocked, subject, latest_job)
+         VALUES (@channel, @groupKey, @taskId, @taskName, @folder, @taskType, @owner, @causeId, @causeTitle, @causeFix, @failMsg, @firstRunId, @latestRunId, @bizDate, @attempts, @count, @failedAt, @lastFailedAt, @firstSeen, @lastSeen, @blocked, @subject, @latestJob)`,
       )
-      .run({ ...c, blocked: JSON.stringify(c.blocked) });
+      .run({ subject: null, latestJob: null, ...c, blocked: JSON.stringify(c.blocked) });
     return this.card(Number(r.lastInsertRowid))!;
   }
 
