@@ -59,6 +59,8 @@ export interface AlertConfig {
   lookbackHours: number;
   /** More new groups than this in one poll and channel: a storm digest first, the cards in its thread (default 10). */
   stormThreshold?: number;
+  /** A successful run writing this many percent fewer rows than the dates before it raises a card (0 rows always does; default 50). */
+  emptyOutputDropPercent?: number;
 }
 
 /**
@@ -217,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     groupWindowHours: intVar('ALERT_GROUP_WINDOW_HOURS', 24, 1, 168),
     lookbackHours: intVar('ALERT_LOOKBACK_HOURS', 48, 1, 336),
     stormThreshold: intVar('ALERT_STORM_THRESHOLD', 10, 1, 100_000),
+    emptyOutputDropPercent: intVar('ALERT_OUTPUT_DROP_PERCENT', 50, 1, 100),
   };
   if (alerts.channels && !/^\s*[^=\s,]+\s*=\s*[A-Z0-9][A-Z0-9_-]+\s*(,\s*[^=\s,]+\s*=\s*[A-Z0-9][A-Z0-9_-]+\s*)*$/i.test(alerts.channels)) {
     complain('ALERT_CHANNELS', `is ${JSON.stringify(alerts.channels)}`);

@@ -62,12 +62,12 @@ export class DynamicTableWatcher {
 
   private record(e: RefreshEntry, stats: DtPollStats): void {
     const now = this.opts.now();
-    if (!e.jobId || this.store.dtSeen(e.jobId)) return;
+    if (!e.jobId || this.store.checked(`dt:${e.jobId}`)) return;
     const table = `${e.schema}.${e.name}`;
     const channel = this.router.route(e.schema, table);
     if (!channel) {
       stats.unrouted++;
-      this.store.markDtSeen(e.jobId, null, now);
+      this.store.markChecked(`dt:${e.jobId}`, null, now);
       return;
     }
     const problem = refreshProblem(e);
@@ -123,7 +123,7 @@ export class DynamicTableWatcher {
         stats.cardsCreated++;
         this.opts.publish(card, 'new');
       }
-      this.store.markDtSeen(e.jobId, card.id, now);
+      this.store.markChecked(`dt:${e.jobId}`, card.id, now);
     });
   }
 

@@ -19,6 +19,7 @@ import { AlertRouter, parseAlertChannels } from './routing.js';
 import { OutboxSender, type SlackPoster } from './sender.js';
 import { AlertWatcher, type PollStats } from './watcher.js';
 import { DynamicTableWatcher, type DtPollStats } from './dt-watcher.js';
+import { OutputChecker, type OutputCheckStats } from './output-check.js';
 import type { LakehouseSql } from '../lakehouse/client.js';
 
 export interface AlertDeps {
@@ -46,6 +47,9 @@ export class AlertService {
   readonly dtWatcher: DynamicTableWatcher | undefined;
   /** The latest Dynamic Table poll (undefined before the first, or without Lakehouse SQL). */
   lastDtPoll: DtPollStats | { error: string } | undefined;
+  /** "Succeeded but wrote nothing" checks (with Lakehouse SQL). */
+  readonly outputChecker: OutputChecker | undefined;
+  lastOutputCheck: OutputCheckStats | { error: string } | undefined;
   readonly sender: OutboxSender;
   private pollTimer: NodeJS.Timeout | undefined;
   private polling: Promise<PollStats> | undefined;
@@ -71,6 +75,17 @@ export class AlertService {
           groupWindowMs: d.config.groupWindowHours * 3_600_000,
           lookbackMs: d.config.lookbackHours * 3_600_000,
           now: d.now,
+          publish: (card, change) => {
+            if (change !== 'new') this.publish(card, 'update', change === 'resolved' ? 0 : 2);
+          },
+          note: (card, text) => this.note(card, text),
+        })
+      : undefined;
+    this.outputChecker = d.lakehouse
+      ? new OutputChecker(d.studio, d.lakehouse, this.store, this.router, d.diagnoser, {
+          now: d.now,
+          lookbackMs: d.config.lookbackHours * 3_600_000,
+          dropRatio: (d.config.emptyOutputDropPercent ?? 50) / 100,
           publish: (card, change) => {
             if (change !== 'new') this.publish(card, 'update', change === 'resolved' ? 0 : 2);
           },
@@ -252,6 +267,7 @@ export class AlertService {
         try {
           stats = await this.watcher.poll();
           await this.pollDynamicTables();
+          await this.checkOutputs();
         } finally {
           this.releaseNew(); // whatever the poll recorded is posted, even if it stopped half-way
         }
@@ -266,12 +282,23 @@ export class AlertService {
 
   /** The Dynamic Tables' refresh failures: one SQL statement; a failure here never stops the task alerts. */
   private async pollDynamicTables(): Promise<void> {
-    if (!this.dtWatcher) return;
+    if (!this.dtWatcher || !this.router.enabled) return;
     try {
       this.lastDtPoll = await this.dtWatcher.poll();
     } catch (e) {
       this.lastDtPoll = { error: (e as Error).message };
       this.d.logger.warn({ err: (e as Error).message }, 'Dynamic Table refresh history not read this poll');
+    }
+  }
+
+  /** Successful runs' outputs counted; like the Dynamic Tables, a failure here never stops the task alerts. */
+  private async checkOutputs(): Promise<void> {
+    if (!this.outputChecker || !this.router.enabled) return;
+    try {
+      this.lastOutputCheck = await this.outputChecker.poll();
+    } catch (e) {
+      this.lastOutputCheck = { error: (e as Error).message };
+      this.d.logger.warn({ err: (e as Error).message }, 'output row counts not checked this poll');
     }
   }
 

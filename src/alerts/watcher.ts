@@ -274,7 +274,8 @@ export class AlertWatcher {
    * whose blocked downstream runs succeeded too; until they do, the card says the root is fixed.
    */
   private async closeResolved(from: number): Promise<number> {
-    const open = this.store.openCards();
+    // Cards about Dynamic Tables and outputs close by their own checks.
+    const open = this.store.openCards().filter((c) => c.subject === null);
     if (open.length === 0) return 0;
     const successes = await this.studio.listAllRuns({ statuses: [RUN_STATUS.SUCCESS], planFrom: from, planTo: this.opts.now() + 86_400_000 }, 1_000_000, this.opts.pageSize ?? 500);
     const byTask = new Map<number, Run[]>();

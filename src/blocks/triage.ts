@@ -59,14 +59,18 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
   if (dt) return buildDynamicTableCard(card, dt);
   const resolved = card.status === 'resolved';
   const waiting = !resolved && card.rootFixedAt !== null ? stillBlocked(card) : [];
+  // A run that succeeded but wrote nothing (or far less than the dates before it).
+  const empty = card.subject?.startsWith('empty:') ? card.subject.slice('empty:'.length) : undefined;
   const title = resolved
     ? `:white_check_mark: ${card.taskName} — resolved`
     : waiting.length
       ? `:large_orange_circle: ${card.taskName} — root fixed, ${waiting.length} downstream still blocked`
-      : `:rotating_light: ${card.taskName} failed`;
+      : empty
+        ? `:large_orange_circle: ${card.taskName} succeeded but ${/rows written: 0/.test(card.failMsg ?? '') ? 'wrote nothing' : 'wrote far fewer rows'}`
+        : `:rotating_light: ${card.taskName} failed`;
   const runLink = link(ctx.links.runLink(card.latestRunId), String(card.latestRunId));
   const blocks: Block[] = [
-    header(title.replace(/:[a-z_]+: /, resolved ? '✅ ' : waiting.length ? '🟠 ' : '🚨 ')),
+    header(title.replace(/:[a-z_]+: /, resolved ? '✅ ' : waiting.length || empty ? '🟠 ' : '🚨 ')),
     fields([
       `*Task*\n${link(ctx.links.taskLink(card.taskId), card.taskName)}`,
       `*Folder*\n${esc(card.folder ?? '—')}`,
@@ -74,14 +78,20 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
       `*Run*\n${runLink}${card.count > 1 ? ` (latest of ${card.count})` : ''}`,
       `*Business date*\n${esc(card.bizDate ?? '—')}`,
       // The latest failure: a repeat moves it (the first is in "Seen", and time to resolve counts from it).
-      `*Failed at*\n${when(card.lastFailedAt ?? card.failedAt)}`,
+      `*${empty ? 'Finished at' : 'Failed at'}*\n${when(card.lastFailedAt ?? card.failedAt)}`,
       `*Owner*\n${ctx.mention(card.owner)}`,
       `*Seen*\n${card.count > 1 ? `${card.count} times since ${when(card.failedAt)}` : 'once'}`,
     ]),
   ];
   if (resolved) {
     const after = card.resolvedAt ? humanDuration(Math.max(60_000, card.resolvedAt - card.failedAt)) : undefined;
-    blocks.push(section(`*Resolved* by ${card.resolvedBy ?? '—'} (${esc(card.resolvedHow ?? '—')}): run ${card.resolvedRunId ? link(ctx.links.runLink(card.resolvedRunId), String(card.resolvedRunId)) : '—'} succeeded${after ? `, *${after}* after the failure` : ''}.`));
+    blocks.push(
+      section(
+        empty
+          ? `*Resolved*: \`${esc(empty)}\` holds rows for ${esc(card.bizDate ?? '—')} again${after ? `, *${after}* after the run that wrote nothing` : ''}.`
+          : `*Resolved* by ${card.resolvedBy ?? '—'} (${esc(card.resolvedHow ?? '—')}): run ${card.resolvedRunId ? link(ctx.links.runLink(card.resolvedRunId), String(card.resolvedRunId)) : '—'} succeeded${after ? `, *${after}* after the failure` : ''}.`,
+      ),
+    );
   } else if (waiting.length) {
     blocks.push(
       section(
@@ -128,7 +138,7 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
       ],
     });
   }
-  return finishMessage(`${resolved ? 'Resolved' : 'Failed'}: ${card.taskName} run ${card.latestRunId}${card.causeTitle ? ` — ${card.causeTitle}` : ''}`, blocks);
+  return finishMessage(`${resolved ? 'Resolved' : empty ? 'Wrote nothing' : 'Failed'}: ${card.taskName} run ${card.latestRunId}${card.causeTitle ? ` — ${card.causeTitle}` : ''}`, blocks);
 }
 
 /** A Dynamic Table's card: its refreshes are Lakehouse jobs, not Studio runs. */

@@ -189,13 +189,13 @@ export class AlertStore {
     return r ? toCard(r) : undefined;
   }
 
-  /** A Dynamic Table refresh already recorded (by its Lakehouse job id). */
-  dtSeen(jobId: string): boolean {
-    return this.sql('SELECT 1 FROM alert_dt_seen WHERE job_id = ?').get(jobId) !== undefined;
+  /** Something already checked that is not a task failure ('dt:<job id>', 'out:<run id>'). */
+  checked(key: string): boolean {
+    return this.sql('SELECT 1 FROM alert_checked WHERE key = ?').get(key) !== undefined;
   }
 
-  markDtSeen(jobId: string, cardId: number | null, at: number): void {
-    this.sql('INSERT OR IGNORE INTO alert_dt_seen(job_id, card_id, seen_at) VALUES (?, ?, ?)').run(jobId, cardId, at);
+  markChecked(key: string, cardId: number | null, at: number): void {
+    this.sql('INSERT OR IGNORE INTO alert_checked(key, card_id, seen_at) VALUES (?, ?, ?)').run(key, cardId, at);
   }
 
   // ---- cards -------------------------------------------------------------------------------

@@ -250,15 +250,16 @@ ALTER TABLE alert_cards ADD COLUMN root_fixed_how TEXT;
   },
   {
     version: 11,
-    name: 'Dynamic Table alerts',
+    name: 'Dynamic Table alerts and output checks',
     sql: `
 -- A card about something other than a task's runs: 'dt:<schema>.<table>' for a Dynamic Table
 -- (task_id 0, run ids 0); latest_job is the refresh job of its latest failure.
 ALTER TABLE alert_cards ADD COLUMN subject TEXT;
 ALTER TABLE alert_cards ADD COLUMN latest_job TEXT;
--- Refresh failures and suspensions already recorded, by Lakehouse job id.
-CREATE TABLE alert_dt_seen (
-  job_id TEXT PRIMARY KEY,
+-- Things already checked that are not task failures: 'dt:<job id>' (a Dynamic Table refresh),
+-- 'out:<run id>' (a successful run's output counted).
+CREATE TABLE alert_checked (
+  key TEXT PRIMARY KEY,
   card_id INTEGER,
   seen_at INTEGER NOT NULL
 );

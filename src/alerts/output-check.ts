@@ -1,0 +1,198 @@
+/**
+ * "Succeeded but wrote nothing": after a scheduled run of a SQL task whose output table is known
+ * from its published SQL (`INSERT OVERWRITE|INTO [TABLE] schema.table [PARTITION (col = '${p}')]`),
+ * count the rows of the business date's partition (Lakehouse SQL, read-only). Zero rows, or a drop
+ * beyond the configured ratio against the business dates before it, raises a card with the
+ * knowledge entry for empty results (LEFT JOIN filters, `${bizdate}`, partition filters). The card
+ * closes when a later run of the task writes rows again.
+ */
+import type { Diagnoser } from '../knowledge/diagnose.js';
+import { LakehouseError, type LakehouseSql } from '../lakehouse/client.js';
+import type { AlertCard, AlertStore } from '../store/alerts.js';
+import type { StudioClient } from '../studio/client.js';
+import { addDays } from '../studio/dates.js';
+import { RUN_STATUS, RUN_TYPE } from '../studio/enums.js';
+import type { Run } from '../studio/models.js';
+import type { AlertRouter } from './routing.js';
+
+export interface OutputTarget {
+  table: string;
+  /** The partition column and the parameter its value comes from (`dt = '${bizdate}'`). */
+  partition?: { column: string; param: string };
+}
+
+/** The table (and business-date partition) a task's SQL writes, when it says so plainly. */
+export function outputOf(sql: string): OutputTarget | undefined {
+  const text = sql.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ');
+  const m = /\binsert\s+(?:overwrite|into)\s+(?:table\s+)?`?([A-Za-z_]\w*\.[A-Za-z_]\w*)`?(?:\s+partition\s*\(\s*(\w+)\s*=\s*'\$\{(\w+)\}'\s*\))?/i.exec(text);
+  if (!m) return undefined;
+  return { table: m[1]!.toLowerCase(), partition: m[2] ? { column: m[2].toLowerCase(), param: m[3]! } : undefined };
+}
+
+export interface OutputCheckOptions {
+  now: () => number;
+  lookbackMs: number;
+  /** A run that writes less than (1 − ratio) × the average of the dates before it raises a card. */
+  dropRatio: number;
+  /** At most this many runs are counted per poll (each costs a few SQL statements). */
+  maxRunsPerPoll?: number;
+  publish: (card: AlertCard, change: 'new' | 'update' | 'resolved') => void;
+  note: (card: AlertCard, text: string) => void;
+}
+
+export interface OutputCheckStats {
+  runs: number;
+  counted: number;
+  /** Runs whose output could not be counted (unknown table, Lakehouse error). */
+  skipped: number;
+  cardsCreated: number;
+  resolved: number;
+}
+
+const PRIOR_DATES = 3;
+
+export class OutputChecker {
+  /** task id → its output, per published version. */
+  private readonly targets = new Map<number, { version: number; target: OutputTarget | undefined; folder: string | undefined }>();
+
+  constructor(
+    private readonly studio: StudioClient,
+    private readonly sql: LakehouseSql,
+    private readonly store: AlertStore,
+    private readonly router: AlertRouter,
+    private readonly diagnoser: Diagnoser,
+    private readonly opts: OutputCheckOptions,
+  ) {}
+
+  async poll(): Promise<OutputCheckStats> {
+    const now = this.opts.now();
+    const stats: OutputCheckStats = { runs: 0, counted: 0, skipped: 0, cardsCreated: 0, resolved: 0 };
+    const from = now - this.opts.lookbackMs;
+    const runs = (await this.studio.listAllRuns({ statuses: [RUN_STATUS.SUCCESS], runType: RUN_TYPE.SCHEDULE, planFrom: from, planTo: now + 86_400_000 }, 100_000, 500))
+      .filter((r) => r.runType.code === RUN_TYPE.SCHEDULE && r.taskType.kind?.key === 'SQL' && r.bizDate && !this.store.checked(`out:${r.id}`))
+      .sort((a, b) => (a.endTime ?? 0) - (b.endTime ?? 0));
+    stats.runs = runs.length;
+    for (const run of runs.slice(0, this.opts.maxRunsPerPoll ?? 20)) {
+      const { target, folder } = await this.targetOf(run.taskId);
+      if (!target) {
+        this.store.markChecked(`out:${run.id}`, null, now);
+        continue;
+      }
+      let a: { rows: number; avg: number; low: boolean };
+      try {
+        a = await this.assess(target, run.bizDate!);
+      } catch (e) {
+        // A table Lakehouse does not know (or cannot count) is not this check's to report; a
+        // timeout is tried again at the next poll.
+        if (!(e instanceof LakehouseError && e.code === 'TIMEOUT')) this.store.markChecked(`out:${run.id}`, null, now);
+        stats.skipped++;
+        continue;
+      }
+      stats.counted++;
+      const { rows, avg, low } = a;
+      const where = target.partition ? `${target.table} (partition ${target.partition.column}=${run.bizDate})` : target.table;
+      if (low && this.raise(run, target, folder, where, rows, avg)) stats.cardsCreated++;
+      this.store.markChecked(`out:${run.id}`, null, now);
+    }
+    stats.resolved = await this.closeRefilled();
+    return stats;
+  }
+
+  /**
+   * Count again the partition of each open "wrote nothing" card: once it holds rows (a rerun, a
+   * backfill, a fix by hand), the card closes.
+   */
+  private async closeRefilled(): Promise<number> {
+    let resolved = 0;
+    for (const card of this.store.openCards()) {
+      if (!card.subject?.startsWith('empty:')) continue;
+      const { target } = await this.targetOf(card.taskId);
+      if (!target || !card.bizDate) continue;
+      const a = await this.assess(target, card.bizDate).catch(() => undefined);
+      if (!a || a.low) continue;
+      const rows = a.rows;
+      const updated = this.store.updateCard(card.id, { status: 'resolved', resolvedBy: 'the data', resolvedHow: 'the partition holds rows again', resolvedAt: this.opts.now(), resolvedRunId: null });
+      this.opts.publish(updated, 'resolved');
+      this.opts.note(updated, `:white_check_mark: ${target.table}${target.partition ? ` (partition ${target.partition.column}=${card.bizDate})` : ''} now holds ${rows.toLocaleString('en-US')} rows.`);
+      resolved++;
+    }
+    return resolved;
+  }
+
+  private async targetOf(taskId: number): Promise<{ target: OutputTarget | undefined; folder: string | undefined }> {
+    const detail = await this.studio.getTask(taskId);
+    const version = detail.version ?? 0;
+    let cached = this.targets.get(taskId);
+    if (!cached || cached.version !== version) {
+      // The scheduler runs the published version: read its SQL, not the draft's.
+      const published = version > 0 ? await this.studio.getPublishedVersion(taskId, version).catch(() => undefined) : undefined;
+      const params = published?.params ?? detail.params;
+      const target = outputOf(published?.content ?? detail.content);
+      // The partition's value must be the run's business date: ${bizdate} = $[yyyy-MM-dd-1].
+      const bizParam = !target?.partition || params.some((p) => p.key === target.partition!.param && /^\$\[yyyy-?MM-?dd-1\]$/.test(p.value.trim()));
+      cached = { version, target: bizParam ? target : undefined, folder: detail.folderName };
+      this.targets.set(taskId, cached);
+    }
+    return { target: cached.target, folder: cached.folder };
+  }
+
+  /** The date's rows, the average of the business dates before it (those with rows), and whether that is too few. */
+  private async assess(target: OutputTarget, date: string): Promise<{ rows: number; avg: number; low: boolean }> {
+    const rows = await this.count(target, date);
+    const prior = target.partition ? await Promise.all(Array.from({ length: PRIOR_DATES }, (_, i) => this.count(target, addDays(date, -(i + 1))))) : [];
+    const history = prior.filter((n) => n > 0);
+    const avg = history.length ? history.reduce((x, y) => x + y, 0) / history.length : 0;
+    return { rows, avg, low: rows === 0 || (avg > 0 && rows < avg * (1 - this.opts.dropRatio)) };
+  }
+
+  private async count(t: OutputTarget, date: string): Promise<number> {
+    const where = t.partition ? ` WHERE ${t.partition.column} = '${date}'` : '';
+    const r = await this.sql.query(`SELECT COUNT(*) AS n FROM ${t.table}${where}`);
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
+  private raise(run: Run, target: OutputTarget, folder: string | undefined, where: string, rows: number, avg: number): boolean {
+    const now = this.opts.now();
+    const channel = this.router.route(folder, run.taskName);
+    const before = avg > 0 ? `; the ${PRIOR_DATES} business dates before averaged ${Math.round(avg).toLocaleString('en-US')} rows` : '';
+    const message = rows === 0 ? `Run ${run.id} succeeded but rows written: 0 to ${where}${before}.` : `Run ${run.id} succeeded but wrote ${rows.toLocaleString('en-US')} rows to ${where}, ${Math.round((1 - rows / avg) * 100)} % below the average${before}.`;
+    const top = this.diagnoser.diagnose(rows === 0 ? message : `${message} rows written: 0`, { taskType: 'SQL' }).findings[0]?.entry;
+    const groupKey = `empty|${run.taskId}`;
+    return this.store.transaction(() => {
+      this.store.markChecked(`out:${run.id}`, null, now);
+      if (!channel) return false;
+      const open = this.store.openCardOfGroup(groupKey, 0);
+      if (open) {
+        const card = this.store.updateCard(open.id, { count: open.count + 1, latestRunId: run.id, bizDate: run.bizDate ?? null, lastFailedAt: run.endTime ?? now, lastSeen: now, failMsg: message });
+        this.opts.publish(card, 'update');
+        return false;
+      }
+      const card = this.store.insertCard({
+        channel,
+        groupKey,
+        taskId: run.taskId,
+        taskName: run.taskName,
+        folder: folder ?? null,
+        taskType: run.taskType.label,
+        owner: run.owner ?? null,
+        causeId: top?.id ?? null,
+        causeTitle: top?.title ?? null,
+        causeFix: top?.remediation[0] ?? null,
+        failMsg: message,
+        firstRunId: run.id,
+        latestRunId: run.id,
+        bizDate: run.bizDate ?? null,
+        attempts: 1,
+        count: 1,
+        failedAt: run.endTime ?? now,
+        lastFailedAt: run.endTime ?? now,
+        firstSeen: now,
+        lastSeen: now,
+        blocked: [],
+        subject: `empty:${target.table}`,
+      });
+      this.opts.publish(card, 'new');
+      return true;
+    });
+  }
+}
