@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { runAckBench, runOpenLoopBench } from './ack.js';
 import { runAuditBench } from './audit.js';
 import { runDiagnosisBench } from './diagnosis.js';
+import { runDtPollBench } from './dt-poll.js';
 import { runFootprintBench } from './footprint.js';
 import { runStormBench } from './storm.js';
 
@@ -58,6 +59,18 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
       target: 'Web API calls ≤ 1.2 × cards, digest ≤ 5 s, final state ≤ 1.25 × (posts × 1 s) at Slack pace, ≤ 1 card per group, 0 lost, RSS < 250 MB',
       met,
       unit: 'Web API calls (baseline: cards)',
+      details: r,
+    };
+  },
+  'dt-poll': async () => {
+    const r = await runDtPollBench();
+    return {
+      value: r.maxJobsPerPoll,
+      baseline: r.naiveJobsPerPoll,
+      ratio: ratio(r.maxJobsPerPoll, r.naiveJobsPerPoll),
+      target: `one SQL job per poll over ${r.dynamicTables} Dynamic Tables, one card per failing table`,
+      met: r.maxJobsPerPoll === 1 && r.cards === r.failingTables,
+      unit: 'SQL jobs per poll (baseline: one per table)',
       details: r,
     };
   },

@@ -40,6 +40,9 @@ export function refreshProblem(e: RefreshEntry): string {
   return e.error ?? `Refresh of ${e.schema}.${e.name} failed without a message`;
 }
 
+/** How long a refresh may run and still be read when it ends (the read window's overlap). */
+const RUNNING_MARGIN_MS = 3 * 3_600_000;
+
 export class DynamicTableWatcher {
   constructor(
     private readonly sql: LakehouseSql,
@@ -52,8 +55,14 @@ export class DynamicTableWatcher {
   async poll(): Promise<DtPollStats> {
     const now = this.opts.now();
     const stats: DtPollStats = { refreshes: 0, cardsCreated: 0, cardsUpdated: 0, unrouted: 0, resolved: 0 };
-    const entries = await recentRefreshes(this.sql, now - this.opts.lookbackMs);
+    // Read from a little before the newest refresh already read (a refresh still running then is
+    // read again once it ends), never further back than the look-back; a restart resumes here.
+    const mark = Number(this.store.getState('dt_read_from') ?? 0);
+    const from = Math.max(now - this.opts.lookbackMs, mark);
+    const entries = await recentRefreshes(this.sql, from);
     stats.refreshes = entries.length;
+    const newest = entries.reduce((m, e) => Math.max(m, e.startedAt), 0);
+    if (newest > 0) this.store.setState('dt_read_from', String(Math.max(mark, newest - RUNNING_MARGIN_MS)));
     const oldestFirst = [...entries].reverse();
     for (const e of oldestFirst) if (e.state === 'FAILED' || e.state === 'SUSPENDED') this.record(e, stats);
     stats.resolved = this.closeResolved(entries);
