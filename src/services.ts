@@ -89,6 +89,7 @@ export function buildServices(o: ServiceOptions): Services {
     operations,
     vclusters,
     etlVc: 'default',
+    lakehouse,
   });
   return { config: o.config, studio: o.studio, vclusters, lakehouse, seenEvents: new SeenEvents(db, now), db, audit, ops, policy, operations, knowledge, diagnoser, wizard, logger: o.logger, now };
 }

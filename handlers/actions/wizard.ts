@@ -6,7 +6,7 @@ import { buildConfirmation, buildRefusal } from '../../src/blocks/operations.js'
 import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { messageForError } from '../../src/blocks/errors.js';
 import type { Message } from '../../src/blocks/kit.js';
-import { WIZARD, buildAnswered, buildClosedNote, buildPlanMessage, buildProgress, buildQuestion, buildResult, buildTextModal, buildUndoResult } from '../../src/blocks/wizard.js';
+import { WIZARD, buildAnswered, buildCheckpoints, buildClosedNote, buildPlanMessage, buildProgress, buildQuestion, buildResult, buildTextModal, buildUndoResult, explorationBlocks } from '../../src/blocks/wizard.js';
 import type { Services } from '../../src/services.js';
 import type { BoltApp } from '../../src/slack/app.js';
 import type { AnswerResult, WizardService, WizardView } from '../../src/wizard/service.js';
@@ -38,8 +38,15 @@ async function planMessage(w: WizardService, session: WizardSession, plan: Plan)
   return buildPlanMessage(session.id, plan, summary, assessment, new Set(w.allowedLive(session.id)));
 }
 
+const TECHNICAL = 'Technical selection';
+
 async function render(w: WizardService, view: WizardView): Promise<Message> {
-  if (view.kind === 'question') return buildQuestion(view.session.id, view.question, view.answered);
+  if (view.kind === 'question') {
+    // Step 1 (data exploration) comes between the requirements and the first technical choice.
+    const first = view.question.step === TECHNICAL && !view.answered.some((a) => a.question.step === TECHNICAL);
+    const explored = first ? await w.exploration(view.session.id).catch(() => undefined) : undefined;
+    return buildQuestion(view.session.id, view.question, view.answered, explored ? explorationBlocks(explored) : []);
+  }
   if (view.kind === 'plan') return planMessage(w, view.session, view.plan);
   return buildClosedNote(':heavy_multiplication_x: Setup cancelled. Nothing was created. `/cz setup` starts again.');
 }
@@ -58,7 +65,7 @@ export async function startWizard(client: Client, s: Services, userId: string): 
   if (!may.ok) return may;
   const dm = await client.conversations.open({ users: userId });
   const channelId = String(dm.channel?.id);
-  await client.chat.postMessage({ channel: channelId, text: 'Pipeline setup', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: ":building_construction: *Let's set up a pipeline.* I'll ask a few questions (requirements → technical selection → plan), show you the plan, and build it in Studio when you confirm." } }] });
+  await client.chat.postMessage({ channel: channelId, text: 'Pipeline setup', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: ":building_construction: *Let's set up a pipeline.* I'll ask a few questions (requirements → data exploration → technical selection → plan), show you the plan, and build it in Studio when you confirm." } }] });
   await show(client, s.wizard, s.wizard.start(userId, channelId));
   return { ok: true };
 }
@@ -151,6 +158,19 @@ export function registerWizard(app: BoltApp, s: Services): void {
       const m = buildResult(out, s.studio);
       if (ts) await client.chat.update({ channel, ts, text: m.text, blocks: m.blocks });
       else await client.chat.postMessage({ channel, text: m.text, blocks: m.blocks });
+    } catch (e) {
+      await respond(ephemeral(messageForError(e)));
+    }
+  });
+
+  // "Check again": the launch checkpoints read from Lakehouse now, posted in the DM.
+  app.action<Click>(WIZARD.checkAgain, async ({ ack, body, action, client, respond }) => {
+    await ack();
+    try {
+      const r = await w.checkpoints(parse(action.value).s, body.user.id);
+      if (r.kind !== 'checked') return void (await respond(ephemeral(buildClosedNote(`:lock: ${r.message}`))));
+      const m = buildCheckpoints(r.plan, parse(action.value).s, r.checkpoints);
+      await client.chat.postMessage({ channel: body.channel!.id, text: m.text, blocks: m.blocks });
     } catch (e) {
       await respond(ephemeral(messageForError(e)));
     }

@@ -2,6 +2,7 @@
 import type { ModalView } from '@slack/types';
 import type { BuildOutcome } from '../wizard/service.js';
 import type { ExecStep, PlanAssessment, TaskAssessment, UndoResult } from '../wizard/execute.js';
+import type { Checkpoint, Exploration } from '../wizard/lakehouse-checks.js';
 import type { Plan } from '../wizard/plan.js';
 import type { Question } from '../wizard/questions.js';
 import { type Block, type Message, actions, button, codeBlocks, context, divider, esc, fields, finishMessage, header, link, section } from './kit.js';
@@ -19,6 +20,7 @@ export const WIZARD = {
   undo: 'wizard_undo',
   runOnce: 'wizard_run_once',
   live: 'wizard_live',
+  checkAgain: 'wizard_check_again',
   modal: 'wizard_text_modal',
   input: { block: 'wizard_input', action: 'wizard_input_value' },
 } as const;
@@ -33,8 +35,46 @@ function controls(sessionId: string, questionId: string, canGoBack: boolean): Bl
   return actions(buttons, `wizard_controls_${questionId}`);
 }
 
-export function buildQuestion(sessionId: string, q: Question, answered: { question: Question; answer: string; fromDoc: boolean }[]): Message {
-  const blocks: Block[] = [];
+function mb(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GB` : `${Math.max(0.1, bytes / 1024 ** 2).toFixed(1)} MB`;
+}
+
+/** Step 1, data exploration: what the workspace holds, shown before technical selection. */
+export function explorationBlocks(e: Exploration): Block[] {
+  const part = <T>(v: T[] | { error: string }, show: (xs: T[]) => string) => ('error' in v ? `_could not be read: ${esc(v.error)}_` : v.length ? show(v) : '—');
+  return [
+    section(':mag: *Step 1 · Data exploration* — what this workspace holds, for the choices below.'),
+    section(
+      clip(
+        [
+          `*Schemas:* ${part(e.schemas, (xs) => xs.map((x) => `\`${esc(x.name)}\` (${x.tables})`).join(', '))}`,
+          `*Largest tables:* ${part(e.largest, (xs) => xs.map((x) => `\`${esc(`${x.schema}.${x.table}`)}\` ${x.rows.toLocaleString('en-US')} rows, ${mb(x.bytes)}`).join(' · '))}`,
+          `*Data sources:* ${part(e.dataSources, (xs) => xs.map((x) => `\`${esc(x.name)}\` (${esc(x.type)})`).join(', '))}`,
+          `*VClusters:* ${part(e.vclusters, (xs) => xs.map((x) => `\`${esc(x.name)}\` ${esc(x.type)}`).join(', '))}`,
+        ].join('\n'),
+        LIMITS.sectionText,
+      ),
+    ),
+    divider(),
+  ];
+}
+
+/** The launch checkpoints, each ✅/❌ with what to do. */
+export function checkpointBlocks(cps: Checkpoint[]): Block[] {
+  if (cps.length === 0) return [];
+  const lines = cps.map((c) => `${c.ok === true ? ':white_check_mark:' : c.ok === false ? ':x:' : ':grey_question:'} *${esc(c.label)}*: ${esc(c.detail)}${c.ok !== true && c.todo ? `\n      → ${esc(c.todo)}` : ''}`);
+  const bad = cps.filter((c) => c.ok === false).length;
+  return [
+    section(clip(`*Data checkpoints* (Lakehouse, now)${bad ? ` — ${bad} to fix; fix them in order: if ODS is wrong, DWD will be too` : ' — all passed'}\n${lines.join('\n')}`, LIMITS.sectionText)),
+  ];
+}
+
+export function buildCheckpoints(plan: Plan, sessionId: string, cps: Checkpoint[]): Message {
+  return finishMessage(`${plan.folder}: checkpoints`, [header(`Checkpoints of ${plan.folder}`), ...checkpointBlocks(cps), actions([button({ text: 'Check again', actionId: WIZARD.checkAgain, value: JSON.stringify({ s: sessionId }) })])]);
+}
+
+export function buildQuestion(sessionId: string, q: Question, answered: { question: Question; answer: string; fromDoc: boolean }[], preface: Block[] = []): Message {
+  const blocks: Block[] = [...preface];
   const fromDoc = answered.filter((a) => a.fromDoc);
   if (fromDoc.length) blocks.push(context(`:page_facing_up: From your document: ${fromDoc.map((a) => `${esc(a.question.step)} — ${esc(a.answer)}`).join(' · ')}`));
   blocks.push(context(`*${esc(q.step)}* · question ${answered.length + 1}`));
@@ -180,12 +220,13 @@ export function buildResult(o: BuildOutcome, links: LinkBuilder): Message {
         `*Checkpoints*\n${v.missing.length || v.mismatched.length ? `:x: Re-read found ${[...v.missing.map((m) => `missing ${m}`), ...v.mismatched.map((m) => `different ${m}`)].join(', ')}` : ':white_check_mark: Re-read from Studio: every task is there with its schedule and dependencies.'}\n${serious.length ? `:warning: Standards check: ${serious.map((f) => `${f.priority} \`${f.rule}\` ${f.task ?? ''}`).join('; ')}` : `:white_check_mark: Standards check: no P0/P1 findings${all.length ? ` (${all.length} P2 advice)` : ''}.`}`,
       ),
     );
-    blocks.push(context('Next: run the DDL drafts once, in order, and check `SHOW TABLES IN <schema>`; run the sync once and compare row counts; then `REFRESH DYNAMIC TABLE` and `SHOW DYNAMIC TABLE REFRESH HISTORY`.'));
+    if (o.checkpoints) blocks.push(...checkpointBlocks(o.checkpoints));
+    else blocks.push(context('Next: run the DDL drafts once, in order, and check `SHOW TABLES IN <schema>`; run the sync once and compare row counts; then `REFRESH DYNAMIC TABLE` and `SHOW DYNAMIC TABLE REFRESH HISTORY`.'));
     // The first checkpoint as buttons: each runs the DDL draft once (a temporary run), after a confirmation.
     const ddl = o.plan.tasks.filter((t) => t.role === 'ddl' && r.taskIds[t.name] !== undefined);
-    if (ddl.length > 0) {
-      blocks.push(actions(ddl.slice(0, 5).map((t) => button({ text: `Run ${t.name} once`, actionId: `${WIZARD.runOnce}_${r.taskIds[t.name]}`, value: String(r.taskIds[t.name]) }))));
-    }
+    const runOnce = ddl.slice(0, 4).map((t) => button({ text: `Run ${t.name} once`, actionId: `${WIZARD.runOnce}_${r.taskIds[t.name]}`, value: String(r.taskIds[t.name]) }));
+    const again = o.checkpoints ? [button({ text: 'Check again', actionId: WIZARD.checkAgain, value: JSON.stringify({ s: o.sessionId }) })] : [];
+    if (runOnce.length + again.length > 0) blocks.push(actions([...runOnce, ...again]));
   }
   const made = r.created;
   if (made.tasks.length > 0 || made.folder) {

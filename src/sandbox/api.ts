@@ -35,6 +35,8 @@ export interface ApiContext {
   /** Serve the alternative documented shapes (run detail in `taskDetail`, configuration in `taskConfigurationDetail`). */
   wrappedShapes: boolean;
   logPageSize: number;
+  /** A temporary run's SQL (the DDL drafts the wizard's checkpoints run once) also shapes the Lakehouse model. */
+  onExecuteSql?: (content: string) => void;
 }
 
 export interface ApiResult {
@@ -793,6 +795,7 @@ export const ROUTES: Record<string, Handler> = {
       body,
     );
     const runId = ctx.sim.executeTemp({ taskId: b.dataFileId, content: b.dataFileContent, params: b.params ?? {}, vcCode: b.adhocVcCode || null, actor: b.updateBy });
+    ctx.onExecuteSql?.(b.dataFileContent);
     return { data: { scheduleInstanceId: runId, instanceId: runId, sessionId: `adhoc-${runId}` } };
   },
 

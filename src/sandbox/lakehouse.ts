@@ -170,6 +170,38 @@ export class SandboxLakehouse {
     return undefined;
   }
 
+  /**
+   * The CREATE TABLE / CREATE DYNAMIC TABLE statements of SQL a temporary run executes (the
+   * sandbox applies them when the run starts): new tables, empty; a Dynamic Table that has not
+   * refreshed yet. Existing tables are left as they are.
+   */
+  applyDdl(sql: string): void {
+    const text = sql.replace(/--[^\n]*/g, ' ');
+    for (const m of text.matchAll(/create\s+(?:or\s+replace\s+)?(dynamic\s+)?table\s+(?:if\s+not\s+exists\s+)?`?(\w+)\.(\w+)`?\s*([\s\S]*?)(?:;|$)/gi)) {
+      const [schema, name] = [m[2]!.toLowerCase(), m[3]!.toLowerCase()];
+      if (this.table(`${schema}.${name}`)) continue;
+      const body = m[4] ?? '';
+      const cols = /^\(([\s\S]*?)\)\s*(?:partitioned|comment|$)/i.exec(body.trim())?.[1] ?? '';
+      const columns = cols
+        .split(/,(?![^(]*\))/)
+        .map((c) => /^\s*`?(\w+)`?\s+([\w(), ]+?)\s*$/.exec(c.trim()))
+        .filter((c): c is RegExpExecArray => c !== null)
+        .map((c) => ({ name: c[1]!.toLowerCase(), type: c[2]!.toLowerCase() }));
+      const partitionedBy = /partitioned\s+by\s*\(\s*(\w+)/i.exec(body)?.[1]?.toLowerCase();
+      const t: LhTable = { schema, name, kind: m[1] ? 'DYNAMIC_TABLE' : 'MANAGED_TABLE', columns, rows: {}, bytesPerRow: 48, createdAt: this.now(), partitionedBy };
+      if (m[1]) {
+        const every = /refresh\s+interval\s+(\d+)\s+(minute|hour|day)/i.exec(body);
+        const minutes = every ? Number(every[1]) * ({ minute: 1, hour: 60, day: 1440 } as Record<string, number>)[every[2]!.toLowerCase()]! : 60;
+        const vc = /vcluster\s+(\w+)/i.exec(body)?.[1] ?? 'default';
+        const sources = [...body.matchAll(/\bfrom\s+(\w+\.\w+)/gi)].map((x) => x[1]!.toLowerCase());
+        // The first refresh comes one interval after creation (or now, with REFRESH DYNAMIC TABLE).
+        t.createdAt = this.now() + minutes * 60_000;
+        t.dynamic = { intervalMinutes: minutes, vcluster: vc, sources, state: 'RUNNING' };
+      }
+      this.tables.push(t);
+    }
+  }
+
   // ---- the job protocol --------------------------------------------------------------------
 
   submit(body: Record<string, unknown>): Record<string, unknown> {

@@ -128,7 +128,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   };
   const lakehouse = new SandboxLakehouse({ now: () => sim.now() }, id.workspace, SANDBOX_VCLUSTERS);
   seedLakehouse(lakehouse, sim.now(), { extraDynamicTables: opts.extraDynamicTables });
-  const ctx: ApiContext = { sim, id, wrappedShapes: opts.wrappedShapes ?? false, logPageSize: opts.logPageSize ?? 16 * 1024 };
+  const ctx: ApiContext = { sim, id, wrappedShapes: opts.wrappedShapes ?? false, logPageSize: opts.logPageSize ?? 16 * 1024, onExecuteSql: (sql) => lakehouse.applyDdl(sql) };
   const faults = new FaultInjector();
   const journal: JournalEntry[] = [];
   const sessions = new Map<string, number>(); // token → expires at (sim clock)

@@ -10,7 +10,9 @@ import type { WizardSession, WizardStore } from '../store/wizard.js';
 import type { StudioClient } from '../studio/client.js';
 import { extractFromDocument } from './document.js';
 import { type Created, type ExecResult, type ExecStep, type PlanAssessment, type UndoResult, type Verification, assessPlan, executePlan, undoBuild, verifyPlan } from './execute.js';
+import { type Checkpoint, type Exploration, exploreWorkspace, launchCheckpoints } from './lakehouse-checks.js';
 import { type Plan, buildPlan } from './plan.js';
+import type { LakehouseSql } from '../lakehouse/client.js';
 import { type Question, nextQuestion, optionLabel, pruneAnswers, textProblem } from './questions.js';
 
 export type WizardView =
@@ -26,6 +28,8 @@ export interface BuildOutcome {
   plan: Plan;
   result: ExecResult;
   verification: Verification | undefined;
+  /** The launch checkpoints read from Lakehouse (tables, first sync, DWD vs ODS, first refresh). */
+  checkpoints?: Checkpoint[];
 }
 
 function allowedLive(s: WizardSession): string[] {
@@ -51,8 +55,38 @@ export class WizardService {
       operations: OperationsService;
       vclusters: VClusterDirectory;
       etlVc: string;
+      /** Lakehouse SQL for Step 1's exploration and the launch checkpoints. */
+      lakehouse?: LakehouseSql;
     },
   ) {}
+
+  /**
+   * Step 1, data exploration: what the workspace holds, read once per session (kept with it) and
+   * shown before technical selection.
+   */
+  async exploration(sessionId: string): Promise<Exploration | undefined> {
+    const s = this.d.store.get(sessionId);
+    if (!s || !this.d.lakehouse) return undefined;
+    const kept = (s.progress as { explored?: Exploration } | null)?.explored;
+    if (kept) return kept;
+    const explored = await exploreWorkspace(this.d.lakehouse, this.d.studio);
+    this.d.store.update(s.id, { progress: { ...((s.progress as object | null) ?? {}), explored } });
+    return explored;
+  }
+
+  /** The launch checkpoints of a built session's plan, read now ("Check again"). */
+  async checkpoints(sessionId: string, userId: string): Promise<{ kind: 'checked'; plan: Plan; checkpoints: Checkpoint[] } | { kind: 'stale'; message: string }> {
+    const s = this.d.store.get(sessionId);
+    if (!s || s.userId !== userId) return { kind: 'stale', message: 'This setup belongs to someone else, or is no longer known.' };
+    if (!this.d.lakehouse) return { kind: 'stale', message: 'Lakehouse SQL is not configured for this bot.' };
+    const plan = this.plan(s);
+    const ids: Record<string, number> = {};
+    for (const t of plan.tasks) {
+      const found = await this.d.studio.resolveTask(`${plan.folder}/${t.name}`).catch(() => undefined);
+      if (found) ids[t.name] = found.id;
+    }
+    return { kind: 'checked', plan, checkpoints: await launchCheckpoints(this.d.lakehouse, this.d.studio, plan, ids) };
+  }
 
   private view(s: WizardSession): WizardView {
     if (s.status === 'cancelled') return { kind: 'cancelled', session: s };
@@ -192,12 +226,14 @@ export class WizardService {
         onProgress: (steps) => onProgress(plan, steps),
       });
       const verification = result.ok ? await verifyPlan(this.d.studio, plan, (folder) => this.review(folder)) : undefined;
+      const checkpoints = result.ok && this.d.lakehouse ? await launchCheckpoints(this.d.lakehouse, this.d.studio, plan, result.taskIds).catch(() => undefined) : undefined;
       // What this session created, over every Confirm (a build that stopped and resumed): what an undo may delete.
       const before = createdOf(s);
       const created: Created = { folder: before.folder ?? result.created.folder, tasks: [...before.tasks, ...result.created.tasks] };
       result.created = created;
-      this.d.store.update(s.id, { status: result.ok ? 'done' : 'confirming', progress: { steps: result.steps, ok: result.ok, created, allowLive: [...allowLive] } });
-      return { kind: 'built', sessionId: s.id, plan, result, verification };
+      const explored = (s.progress as { explored?: Exploration } | null)?.explored;
+      this.d.store.update(s.id, { status: result.ok ? 'done' : 'confirming', progress: { steps: result.steps, ok: result.ok, created, allowLive: [...allowLive], explored } });
+      return { kind: 'built', sessionId: s.id, plan, result, verification, checkpoints };
     } catch (e) {
       this.d.store.update(s.id, { status: previous === 'done' ? 'done' : 'confirming' });
       throw e;
