@@ -856,7 +856,7 @@ export class OperationsService {
       const table = String(op.params.table);
       const r = await this.d.lakehouse!.query(`SHOW DYNAMIC TABLE REFRESH HISTORY ${table} LIMIT 20`);
       const mine = r.rows.map(refreshEntry).find((e) => e.trigger === 'MANUAL' && e.startedAt >= requestedAt - 1000);
-      return { applied: mine !== undefined, detail: mine ? `Refresh job ${mine.jobId} is ${mine.state.toLowerCase()}.` : 'No manual refresh was started.' };
+      return { applied: mine !== undefined, detail: mine ? `Refresh job ${mine.jobId} ${mine.state === 'SUCCEED' || mine.state === 'SUCCEEDED' ? 'succeeded' : `is ${mine.state.toLowerCase()}`}.` : 'No manual refresh was started.' };
     }
     if (op.action === 'backfill') {
       const name = backfillJobName(op);

@@ -112,4 +112,18 @@ describe('Dynamic Table alerts', () => {
     expect(thread).toContain('Refresh history of ecommerce_ads.top_products');
     expect(thread).toContain('Table or view not found: ecommerce_dwd.refunds_detail');
   });
+
+  it('Refresh now whose answer is lost after Lakehouse ran it: verified in the refresh history, reported as done, never sent twice', async () => {
+    b = await startBotHarness({ alertChannels: 'ecommerce_dws=CDT,ecommerce_ads=CDT' });
+    await settle();
+    const card = dtCard('ecommerce_dws.user_retention')!;
+    const ask = await b.answer((await click('triage_dt_refresh', JSON.stringify({ c: card.id, r: 0 }), USERS.admin, card.ts!)).responseId);
+    // Lakehouse runs the REFRESH, then the connection drops before the answer arrives.
+    b.sb.faults.add({ path: '/lh/submitJob', kind: 'drop', afterHandling: true, times: 1 });
+    const done = visibleText(await b.answer((await b.click('op_confirm', elements(ask).find((e) => e.action_id === 'op_confirm')!.value, USERS.admin)).responseId));
+    expect(done).toMatch(/re-reading shows it took effect\. Refresh job \d+ succeeded\./);
+    expect(refreshes()).toEqual(['REFRESH DYNAMIC TABLE ecommerce_dws.user_retention']);
+    const audit = b.bot.services.audit.query({ actorId: USERS.admin, since: 0, limit: 10 }).filter((r) => r.action === 'refresh_dt');
+    expect(audit[0]).toMatchObject({ outcome: 'succeeded' });
+  });
 });
