@@ -298,7 +298,7 @@ describe('SIGKILL with a card in flight', () => {
     d.close();
     expect(digestTs).toHaveLength(1);
     expect(new Set(cards.map((c) => c.digest_id))).toEqual(new Set([1]));
-    const cardPosts = posts.filter((x) => x.args.thread_ts === digestTs[0] && /^(Failed|Resolved):/.test(String(x.args.text)));
+    const cardPosts = posts.filter((x) => x.args.thread_ts === digestTs[0] && /^(Failed|Resolved|Refresh failed|Suspended|Wrote nothing):/.test(String(x.args.text)));
     expect(cardPosts).toHaveLength(cards.length); // every card once, in the digest's thread
     expect(new Set(cardPosts.map((x) => String(x.args.text))).size).toBe(cards.length);
   }, 150_000);
@@ -353,4 +353,33 @@ describe('SIGKILL with a card in flight', () => {
     expect(visibleText(second.args)).toContain(`Skipped ${sent.length} run`);
     expect((await auditVerify()).code).toBe(0);
   }, 120_000);
+
+  it('killed while Refresh now was in flight: after the restart the refresh is found in the history, sent once, audited so', async () => {
+    // Follows the storm above: its bot polls with ALERT_CHANNELS *=CSTORMK, so the failing Dynamic Table has a card.
+    const card = await until(() => {
+      const d = new Database(join(dir, 'bot.db'), { readonly: true });
+      try {
+        return d.prepare("SELECT id, ts, channel FROM alert_cards WHERE subject = 'dt:ecommerce_dws.user_retention' AND ts IS NOT NULL").get() as { id: number; ts: string; channel: string } | undefined;
+      } finally {
+        d.close();
+      }
+    }, 30_000);
+    const c = slackClient();
+    const ask = await c.click('triage_dt_refresh', JSON.stringify({ c: card.id, r: 0 }), USERS.admin, { channel: card.channel, messageTs: card.ts, ephemeral: false });
+    const opId = confirmValue(await slack.waitForResponse(ask.responseId));
+    const refreshes = () => sb.lakehouse.statements.filter((x) => x === 'REFRESH DYNAMIC TABLE ecommerce_dws.user_retention').length;
+    const submits = () => sb.journal.filter((e) => e.path === '/lh/submitJob' && JSON.stringify(e.body).includes('REFRESH DYNAMIC TABLE')).length;
+    sb.faults.add({ path: '/lh/submitJob', kind: 'latency', ms: 4_000, times: 1 }); // Lakehouse takes its time, then runs it
+    void c.click('op_confirm', opId, USERS.admin).catch(() => undefined);
+    await until(() => submits() === 1 || undefined);
+    await kill();
+    expect(auditOf(opId).map((r) => r.outcome)).toEqual(['requested']);
+    await startChild({ ALERT_CHANNELS: '*=CSTORMK' });
+    const rows = await until(() => (auditOf(opId).at(-1)?.outcome === 'succeeded' ? auditOf(opId) : undefined), 30_000);
+    expect(rows[0]!.outcome).toBe('requested');
+    expect(rows.at(-1)!.error).toContain('took effect');
+    expect(refreshes()).toBe(1);
+    expect(submits()).toBe(1);
+    expect((await auditVerify()).code).toBe(0);
+  }, 90_000);
 });
