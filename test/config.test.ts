@@ -31,7 +31,7 @@ describe('loadConfig', () => {
       policyFile: undefined,
       runWatchSeconds: 15,
       idempotencyWindowSeconds: 600,
-      alerts: { channels: undefined, pollSeconds: 60, groupWindowHours: 24, lookbackHours: 48, stormThreshold: 10 },
+      alerts: { channels: undefined, pollSeconds: 60, groupWindowHours: 24, lookbackHours: 48, stormThreshold: 10, emptyOutputDropPercent: 50 },
       integrationVClusters: undefined,
       lakehouse: { vcluster: 'default', timeoutMs: 30_000 },
       audit: { channel: undefined, anchorMinutes: 60 },
