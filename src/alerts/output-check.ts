@@ -155,8 +155,8 @@ export class OutputChecker {
     const now = this.opts.now();
     const channel = this.router.route(folder, run.taskName);
     const before = avg > 0 ? `; the ${PRIOR_DATES} business dates before averaged ${Math.round(avg).toLocaleString('en-US')} rows` : '';
-    const message = rows === 0 ? `Run ${run.id} succeeded but rows written: 0 to ${where}${before}.` : `Run ${run.id} succeeded but wrote ${rows.toLocaleString('en-US')} rows to ${where}, ${Math.round((1 - rows / avg) * 100)} % below the average${before}.`;
-    const top = this.diagnoser.diagnose(rows === 0 ? message : `${message} rows written: 0`, { taskType: 'SQL' }).findings[0]?.entry;
+    const message = rows === 0 ? `Run ${run.id} succeeded but wrote 0 rows to ${where}${before}.` : `Run ${run.id} succeeded but wrote ${rows.toLocaleString('en-US')} rows to ${where}, ${Math.round((1 - rows / avg) * 100)} % below the average${before}.`;
+    const top = this.diagnoser.diagnose(rows === 0 ? message : `${message} wrote 0 rows`, { taskType: 'SQL' }).findings[0]?.entry;
     const groupKey = `empty|${run.taskId}`;
     return this.store.transaction(() => {
       this.store.markChecked(`out:${run.id}`, null, now);

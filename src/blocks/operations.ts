@@ -24,7 +24,7 @@ export function buildConfirmation(c: Confirmation): Message {
       button({ text: 'Cancel', actionId: ACTION.cancel, value: c.op.id }),
       ...(c.link ? [button({ text: 'Open in Studio', actionId: ACTION.openStudio, url: c.link })] : []),
     ]),
-    context(`Nothing is sent to Studio until you confirm. This request expires ${when(c.op.expiresAt)}.`),
+    context(`Nothing is sent to ${c.op.action === 'refresh_dt' ? 'Lakehouse' : 'Studio'} until you confirm. This request expires ${when(c.op.expiresAt)}.`),
   ]);
 }
 

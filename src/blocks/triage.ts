@@ -66,7 +66,7 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
     : waiting.length
       ? `:large_orange_circle: ${card.taskName} — root fixed, ${waiting.length} downstream still blocked`
       : empty
-        ? `:large_orange_circle: ${card.taskName} succeeded but ${/rows written: 0/.test(card.failMsg ?? '') ? 'wrote nothing' : 'wrote far fewer rows'}`
+        ? `:large_orange_circle: ${card.taskName} succeeded but ${/wrote 0 rows/.test(card.failMsg ?? '') ? 'wrote nothing' : 'wrote far fewer rows'}`
         : `:rotating_light: ${card.taskName} failed`;
   const runLink = link(ctx.links.runLink(card.latestRunId), String(card.latestRunId));
   const blocks: Block[] = [

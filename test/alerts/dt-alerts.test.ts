@@ -72,6 +72,7 @@ describe('Dynamic Table alerts', () => {
     const ask = await b.answer((await click('triage_dt_refresh', value, USERS.admin, card.ts!)).responseId);
     expect(visibleText(ask)).toContain('Refresh Dynamic Table ecommerce_dws.user_retention now?');
     expect(visibleText(ask)).toContain("Its latest refresh: failed — CZLH-60015: virtual cluster 'default' queue is full");
+    expect(visibleText(ask)).toContain('Nothing is sent to Lakehouse until you confirm.');
     expect(refreshes()).toHaveLength(0); // nothing before the confirmation
     const opId = elements(ask).find((e) => e.action_id === 'op_confirm')!.value;
     const [first, second] = await Promise.all([b.click('op_confirm', opId, USERS.admin), b.click('op_confirm', opId, USERS.admin)]);

@@ -38,7 +38,7 @@ describe('the output check after scheduled runs', () => {
     const [card, ...others] = emptyCards();
     expect(others).toEqual([]);
     expect(card).toMatchObject({ taskName: '04_transform_ods_to_dwd', latestRunId: 7000023, bizDate: '2026-11-20', causeId: 'data.empty_result_left_join', status: 'open', subject: 'empty:ecommerce_dwd.orders_detail' });
-    expect(card!.failMsg).toMatch(/^Run 7000023 succeeded but rows written: 0 to ecommerce_dwd\.orders_detail \(partition dt=2026-11-20\); the 3 business dates before averaged 1\d,\d{3} rows\.$/);
+    expect(card!.failMsg).toMatch(/^Run 7000023 succeeded but wrote 0 rows to ecommerce_dwd\.orders_detail \(partition dt=2026-11-20\); the 3 business dates before averaged 1\d,\d{3} rows\.$/);
     const posted = b.slack.callsOf('chat.postMessage').find((c) => c.args.channel === 'COUT' && !c.args.thread_ts && String(c.args.text).startsWith('Wrote nothing'))!;
     const text = visibleText(posted.args);
     expect(text).toContain('04_transform_ods_to_dwd succeeded but wrote nothing');
