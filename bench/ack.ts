@@ -26,11 +26,35 @@ function bodies(child: Child): string[] {
   const out: string[] = [];
   for (let i = 0; i < 3000; i++) {
     if (i % 3 === 2) {
-      const payload = { type: 'block_actions', team: { id: 'T1' }, user: { id: 'UVIEW', username: 'v' }, api_app_id: 'A1', token: 'x', trigger_id: 't', channel: { id: 'C1' }, container: { type: 'message', message_ts: '1.1', channel_id: 'C1', is_ephemeral: true }, response_url: `${child.info.slackUrl}/response/${i}`, actions: [{ type: 'button', action_id: 'run_logs', block_id: 'b', value: '7000022', action_ts: '1' }] };
+      const payload = {
+        type: 'block_actions',
+        team: { id: 'T1' },
+        user: { id: 'UVIEW', username: 'v' },
+        api_app_id: 'A1',
+        token: 'x',
+        trigger_id: 't',
+        channel: { id: 'C1' },
+        container: { type: 'message', message_ts: '1.1', channel_id: 'C1', is_ephemeral: true },
+        response_url: `${child.info.slackUrl}/response/${i}`,
+        actions: [{ type: 'button', action_id: 'run_logs', block_id: 'b', value: '7000022', action_ts: '1' }],
+      };
       out.push(`payload=${encodeURIComponent(JSON.stringify(payload))}`);
     } else {
       const text = i % 3 === 0 ? 'help' : 'runs 04_transform_ods_to_dwd';
-      out.push(new URLSearchParams({ token: 'x', team_id: 'T1', channel_id: 'C1', user_id: 'UVIEW', user_name: 'v', command: '/cz', text, api_app_id: 'A1', response_url: `${child.info.slackUrl}/response/${i}`, trigger_id: 't' }).toString());
+      out.push(
+        new URLSearchParams({
+          token: 'x',
+          team_id: 'T1',
+          channel_id: 'C1',
+          user_id: 'UVIEW',
+          user_name: 'v',
+          command: '/cz',
+          text,
+          api_app_id: 'A1',
+          response_url: `${child.info.slackUrl}/response/${i}`,
+          trigger_id: 't',
+        }).toString(),
+      );
     }
   }
   return out;
@@ -58,7 +82,18 @@ async function load(child: Child): Promise<number[]> {
 }
 
 function commandBody(child: Child, id: string, text: string): string {
-  return new URLSearchParams({ token: 'x', team_id: 'T1', channel_id: 'C1', user_id: 'UVIEW', user_name: 'v', command: '/cz', text, api_app_id: 'A1', response_url: `${child.info.slackUrl}/response/${id}`, trigger_id: 't' }).toString();
+  return new URLSearchParams({
+    token: 'x',
+    team_id: 'T1',
+    channel_id: 'C1',
+    user_id: 'UVIEW',
+    user_name: 'v',
+    command: '/cz',
+    text,
+    api_app_id: 'A1',
+    response_url: `${child.info.slackUrl}/response/${id}`,
+    trigger_id: 't',
+  }).toString();
 }
 
 /** `rate` signed commands a second for `seconds`, each sent at its time whatever the others do. */
@@ -172,5 +207,13 @@ export async function runAckBench() {
     }
   }
   const p = (n: string, q: number) => Math.round(percentile(results[n]!, q) * 100) / 100;
-  return { requests: results.bot!.length, botP50Ms: p('bot', 50), botP99Ms: p('bot', 99), baselineP50Ms: p('baseline', 50), baselineP99Ms: p('baseline', 99), botAllAnsweredMs: drainMs.bot, baselineAllAnsweredMs: drainMs.baseline };
+  return {
+    requests: results.bot!.length,
+    botP50Ms: p('bot', 50),
+    botP99Ms: p('bot', 99),
+    baselineP50Ms: p('baseline', 50),
+    baselineP99Ms: p('baseline', 99),
+    botAllAnsweredMs: drainMs.bot,
+    baselineAllAnsweredMs: drainMs.baseline,
+  };
 }

@@ -33,7 +33,8 @@ export function runAuditBench() {
     const N = 100_000;
     // Baseline: the same rows, a raw insert each (no hash, no chain look-up).
     const rawDb = openDatabase(join(dir, 'raw.db'));
-    const ins = rawDb.prepare(`INSERT INTO audit_log (at, op_id, actor_id, actor_name, team_id, channel_id, source, action, target, task_name, params, outcome, error, studio_request_id, idempotency_key, prev_hash, hash)
+    const ins =
+      rawDb.prepare(`INSERT INTO audit_log (at, op_id, actor_id, actor_name, team_id, channel_id, source, action, target, task_name, params, outcome, error, studio_request_id, idempotency_key, prev_hash, hash)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, '', '')`);
     let t = performance.now();
     for (let i = 0; i < N; i++) {

@@ -76,9 +76,21 @@ if (bare) {
   // production, so its work does not share the bot's event loop. Otherwise it is embedded.
   const studioEnv = process.argv.includes('--studio-process') || storm ? await sandboxProcess() : {};
   const alertEnv = storm ? { ALERT_CHANNELS: '*=CSTORM' } : {}; // the default poll interval (60 s): the first poll takes the storm in while the load runs
-  const config = loadConfig({ DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent', SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: `${slackUrl}/api/`, PORT: '0', ...studioEnv, ...alertEnv });
+  const config = loadConfig({
+    DATABASE_PATH: ':memory:',
+    LOG_LEVEL: 'silent',
+    SLACK_BOT_TOKEN: 'xoxb-bench',
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_API_URL: `${slackUrl}/api/`,
+    PORT: '0',
+    ...studioEnv,
+    ...alertEnv,
+  });
   const studio = await connectStudio(config, createLogger('silent'));
-  const bot = await startBot(config, studio.client, createLogger('silent'), { autoPoll: storm, workConcurrency: process.env.BENCH_WORK ? Number(process.env.BENCH_WORK) : undefined });
+  const bot = await startBot(config, studio.client, createLogger('silent'), {
+    autoPoll: storm,
+    workConcurrency: process.env.BENCH_WORK ? Number(process.env.BENCH_WORK) : undefined,
+  });
   port = bot.port;
   workStats = () => bot.work.stats;
   idle = async () => {
@@ -99,7 +111,14 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 function stalls(): Record<string, number> {
   const long = gcPauses.filter((d) => d > 50);
-  return { loopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e6), loopDelayMaxMs: Math.round(loopDelay.max / 1e6), gcCount: gcPauses.length, gcOver50Ms: long.length, gcMaxMs: Math.round(Math.max(0, ...gcPauses)), gcTotalMs: Math.round(gcPauses.reduce((a, b) => a + b, 0)) };
+  return {
+    loopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e6),
+    loopDelayMaxMs: Math.round(loopDelay.max / 1e6),
+    gcCount: gcPauses.length,
+    gcOver50Ms: long.length,
+    gcMaxMs: Math.round(Math.max(0, ...gcPauses)),
+    gcTotalMs: Math.round(gcPauses.reduce((a, b) => a + b, 0)),
+  };
 }
 setInterval(() => {
   const rss = process.memoryUsage.rss();

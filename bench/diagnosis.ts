@@ -36,9 +36,14 @@ export function runDiagnosisBench() {
   const entries = loadKnowledge().errors;
   const engine = new Diagnoser(entries);
   const naive = naiveMatcher(entries);
-  const logs = readdirSync(DIR).filter((f) => f.endsWith('.log')).map((f) => readFileSync(join(DIR, f), 'utf8'));
+  const logs = readdirSync(DIR)
+    .filter((f) => f.endsWith('.log'))
+    .map((f) => readFileSync(join(DIR, f), 'utf8'));
   // 10 MB: mostly ordinary INFO lines with the corpus' failures spread through it.
-  const filler = Array.from({ length: 200 }, (_, i) => `2026-11-20 02:${String(i % 60).padStart(2, '0')}:00.000 [INFO] reader batch ${i} committed 5000 rows to ods.orders (offset ${i * 5000})`).join('\n');
+  const filler = Array.from(
+    { length: 200 },
+    (_, i) => `2026-11-20 02:${String(i % 60).padStart(2, '0')}:00.000 [INFO] reader batch ${i} committed 5000 rows to ods.orders (offset ${i * 5000})`,
+  ).join('\n');
   const parts: string[] = [];
   let size = 0;
   for (let i = 0; size < 10 * 1024 * 1024; i++) {
@@ -56,7 +61,10 @@ export function runDiagnosisBench() {
   };
   engine.diagnose(big); // warm up
   naive(big.slice(0, 1_000_000));
-  const engineMs = Math.min(time(() => engine.diagnose(big)), time(() => engine.diagnose(big)));
+  const engineMs = Math.min(
+    time(() => engine.diagnose(big)),
+    time(() => engine.diagnose(big)),
+  );
   const naiveMs = time(() => naive(big));
 
   const small = Array.from({ length: 1000 }, (_, i) => logs[i % logs.length]!);

@@ -34,7 +34,15 @@ const log = (s: string) => {
 const scenarios: Record<string, () => Promise<Scenario>> = {
   ack: async () => {
     const r = await runAckBench();
-    return { value: r.botP99Ms, baseline: r.baselineP99Ms, ratio: ratio(r.botP99Ms, r.baselineP99Ms), target: 'p99 ≤ 1.25 × bare Bolt', met: r.botP99Ms <= 1.25 * r.baselineP99Ms, unit: 'ms (p99 ack)', details: r };
+    return {
+      value: r.botP99Ms,
+      baseline: r.baselineP99Ms,
+      ratio: ratio(r.botP99Ms, r.baselineP99Ms),
+      target: 'p99 ≤ 1.25 × bare Bolt',
+      met: r.botP99Ms <= 1.25 * r.baselineP99Ms,
+      unit: 'ms (p99 ack)',
+      details: r,
+    };
   },
   'ack-open-loop': async () => {
     const r = await runOpenLoopBench();
@@ -51,7 +59,14 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   },
   storm: async () => {
     const r = await runStormBench();
-    const met = r.cards <= r.groups && r.lost === 0 && r.peakRssMB < 250 && r.apiCalls <= 1.2 * r.cards && r.digestSeconds !== undefined && r.digestSeconds <= 5 && r.finalStateSeconds <= r.finalStateTargetSeconds;
+    const met =
+      r.cards <= r.groups &&
+      r.lost === 0 &&
+      r.peakRssMB < 250 &&
+      r.apiCalls <= 1.2 * r.cards &&
+      r.digestSeconds !== undefined &&
+      r.digestSeconds <= 5 &&
+      r.finalStateSeconds <= r.finalStateTargetSeconds;
     return {
       value: r.apiCalls,
       baseline: r.cards,
@@ -76,15 +91,39 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   },
   diagnosis: async () => {
     const r = runDiagnosisBench();
-    return { value: r.engineMBps, baseline: r.naiveMBps, ratio: r.speedup, target: '≥ 5 × naive on the 10 MB log, p99 < 5 ms per small log', met: r.speedup >= 5 && r.smallLogP99Ms < 5, unit: 'MB/s', details: r };
+    return {
+      value: r.engineMBps,
+      baseline: r.naiveMBps,
+      ratio: r.speedup,
+      target: '≥ 5 × naive on the 10 MB log, p99 < 5 ms per small log',
+      met: r.speedup >= 5 && r.smallLogP99Ms < 5,
+      unit: 'MB/s',
+      details: r,
+    };
   },
   audit: async () => {
     const r = runAuditBench();
-    return { value: r.auditedMs, baseline: r.rawMs, ratio: r.overhead, target: 'overhead ≤ 2 × raw inserts, /cz audit query p99 < 50 ms over 1 M rows', met: r.overhead <= 2 && r.queryP99Ms < 50 && r.verifiedOk, unit: 'ms for 100,000 appends', details: r };
+    return {
+      value: r.auditedMs,
+      baseline: r.rawMs,
+      ratio: r.overhead,
+      target: 'overhead ≤ 2 × raw inserts, /cz audit query p99 < 50 ms over 1 M rows',
+      met: r.overhead <= 2 && r.queryP99Ms < 50 && r.verifiedOk,
+      unit: 'ms for 100,000 appends',
+      details: r,
+    };
   },
   footprint: async () => {
     const r = await runFootprintBench();
-    return { value: r.botRssMB, baseline: r.baselineRssMB, ratio: ratio(r.botRssMB, r.baselineRssMB), target: 'idle RSS < 250 MB, ready < 10 s (bot with its embedded sandbox)', met: r.botRssMB < 250 && r.botReadyMs < 10_000, unit: 'MB idle RSS', details: r };
+    return {
+      value: r.botRssMB,
+      baseline: r.baselineRssMB,
+      ratio: ratio(r.botRssMB, r.baselineRssMB),
+      target: 'idle RSS < 250 MB, ready < 10 s (bot with its embedded sandbox)',
+      met: r.botRssMB < 250 && r.botReadyMs < 10_000,
+      unit: 'MB idle RSS',
+      details: r,
+    };
   },
 };
 

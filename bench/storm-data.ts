@@ -22,7 +22,15 @@ export function injectStorm(store: SandboxStore, now: number): number[] {
       const chain: number[] = [];
       for (let k = 0; k < 4; k++) {
         const prev = chain[k - 1];
-        const id = store.insertTask({ name: `storm_${c}_${k}`, file_type: 4, folder_id: folder, owner: 'bench', created_at: now, task_status: 1, deps_json: JSON.stringify(prev ? [{ taskId: prev, taskName: `storm_${c}_${k - 1}` }] : []) });
+        const id = store.insertTask({
+          name: `storm_${c}_${k}`,
+          file_type: 4,
+          folder_id: folder,
+          owner: 'bench',
+          created_at: now,
+          task_status: 1,
+          deps_json: JSON.stringify(prev ? [{ taskId: prev, taskName: `storm_${c}_${k - 1}` }] : []),
+        });
         chain.push(id);
       }
       chains.push(chain);

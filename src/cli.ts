@@ -52,16 +52,29 @@ function entryText(e: ErrorEntry): string {
 
 function diagnosisText(d: Diagnosis): string {
   if (d.findings.length === 0) {
-    return ['No known cause matched.', ...(d.salient.length ? ['Most telling lines:', ...d.salient.map((s) => `  ${s.line}: ${s.text}`)] : []), 'Next steps:', ...d.nextSteps.map((s) => `  - ${s}`)].join('\n');
+    return [
+      'No known cause matched.',
+      ...(d.salient.length ? ['Most telling lines:', ...d.salient.map((s) => `  ${s.line}: ${s.text}`)] : []),
+      'Next steps:',
+      ...d.nextSteps.map((s) => `  - ${s}`),
+    ].join('\n');
   }
   return d.findings
-    .map((f, i) => `#${i + 1} (confidence ${Math.round(f.confidence * 100)} %)\n${entryText(f.entry)}\nEvidence:\n${f.evidence.map((e) => `  ${e.line === 0 ? 'failMsg' : `line ${e.line}`}: ${e.text}`).join('\n')}`)
+    .map(
+      (f, i) =>
+        `#${i + 1} (confidence ${Math.round(f.confidence * 100)} %)\n${entryText(f.entry)}\nEvidence:\n${f.evidence.map((e) => `  ${e.line === 0 ? 'failMsg' : `line ${e.line}`}: ${e.text}`).join('\n')}`,
+    )
     .join('\n\n');
 }
 
 function reviewText(r: ReviewReport): string {
   return r.folders
-    .map((f) => [`${f.folder} (${f.tasks} tasks): ${f.findings.length} findings`, ...f.findings.map((x) => `  ${x.priority} ${x.rule} ${x.task ?? '(folder)'}: ${x.evidence}\n      fix: ${x.fix}`)].join('\n'))
+    .map((f) =>
+      [
+        `${f.folder} (${f.tasks} tasks): ${f.findings.length} findings`,
+        ...f.findings.map((x) => `  ${x.priority} ${x.rule} ${x.task ?? '(folder)'}: ${x.evidence}\n      fix: ${x.fix}`),
+      ].join('\n'),
+    )
     .join('\n');
 }
 
@@ -93,7 +106,24 @@ export async function runCli(argv: string[]): Promise<number> {
         process.stderr.write(`No knowledge entry for "${positionals[0]}". Try: studio-ops diagnose <file> for a whole message.\n`);
         return 1;
       }
-      out(values.json ? JSON.stringify({ id: entry.id, title: entry.title, severity: entry.severity, cause: entry.cause, remediation: entry.remediation, verify: entry.verify, actions: entry.actions, source: entry.source }, null, 2) : entryText(entry));
+      out(
+        values.json
+          ? JSON.stringify(
+              {
+                id: entry.id,
+                title: entry.title,
+                severity: entry.severity,
+                cause: entry.cause,
+                remediation: entry.remediation,
+                verify: entry.verify,
+                actions: entry.actions,
+                source: entry.source,
+              },
+              null,
+              2,
+            )
+          : entryText(entry),
+      );
       return 0;
     }
     case 'review': {
@@ -101,7 +131,9 @@ export async function runCli(argv: string[]): Promise<number> {
       const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', DATABASE_PATH: process.env.DATABASE_PATH ?? ':memory:' });
       const conn = await connectStudio(config, createLogger(config.logLevel));
       try {
-        const report = await reviewWorkspace(conn.client, values.folder, { isIntegrationVc: await new VClusterDirectory(vclusterSource(new LakehouseSql(conn.client, config.lakehouse), conn.client), config.integrationVClusters).predicate() });
+        const report = await reviewWorkspace(conn.client, values.folder, {
+          isIntegrationVc: await new VClusterDirectory(vclusterSource(new LakehouseSql(conn.client, config.lakehouse), conn.client), config.integrationVClusters).predicate(),
+        });
         out(values.json ? JSON.stringify(report, null, 2) : reviewText(report));
         return report.folders.some((f) => f.findings.some((x) => x.priority === 'P0')) ? 1 : 0;
       } finally {
@@ -109,7 +141,11 @@ export async function runCli(argv: string[]): Promise<number> {
       }
     }
     case 'cron': {
-      const { values, positionals } = parseArgs({ args: rest, options: { tz: { type: 'string', default: 'UTC' }, json: { type: 'boolean', default: false } }, allowPositionals: true });
+      const { values, positionals } = parseArgs({
+        args: rest,
+        options: { tz: { type: 'string', default: 'UTC' }, json: { type: 'boolean', default: false } },
+        allowPositionals: true,
+      });
       if (positionals.length === 0) throw new UsageError('cron needs an expression, e.g. studio-ops cron "30 2 * * *"');
       try {
         new Intl.DateTimeFormat('en', { timeZone: values.tz });
@@ -132,7 +168,9 @@ export async function runCli(argv: string[]): Promise<number> {
       try {
         const k = loadKnowledge();
         const questions = loadWizardQuestions();
-        out(`knowledge OK: ${k.errors.length} error entries, ${k.typeMappings.sources.length} type-mapping sources, ${k.taskTypes.task_types.length} task types, ${questions.length} wizard questions`);
+        out(
+          `knowledge OK: ${k.errors.length} error entries, ${k.typeMappings.sources.length} type-mapping sources, ${k.taskTypes.task_types.length} task types, ${questions.length} wizard questions`,
+        );
         return 0;
       } catch (e) {
         if (!(e instanceof KnowledgeError)) throw e;

@@ -12,9 +12,7 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Studio reached over HTTP: either a real Studio or the embedded sandbox started by main. */
-export type StudioTarget =
-  | { mode: 'sandbox' }
-  | { mode: 'remote'; url: string; accessToken: string; instance: string; workspace: string };
+export type StudioTarget = { mode: 'sandbox' } | { mode: 'remote'; url: string; accessToken: string; instance: string; workspace: string };
 
 export interface AppConfig {
   studio: StudioTarget;
@@ -99,8 +97,8 @@ const FIXES: Record<string, string> = {
   STUDIO_TIMEOUT_MS: 'use a whole number of milliseconds between 1000 and 600000',
   SANDBOX_PORT: 'use a port number from 0 to 65535 (0 picks a free port)',
   PORT: 'use a port number from 0 to 65535',
-  SLACK_BOT_TOKEN: 'copy the Bot User OAuth Token (xoxb-…) from your app\'s OAuth & Permissions page',
-  SLACK_SIGNING_SECRET: 'copy the Signing Secret from your app\'s Basic Information page (needed in HTTP mode)',
+  SLACK_BOT_TOKEN: "copy the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions page",
+  SLACK_SIGNING_SECRET: "copy the Signing Secret from your app's Basic Information page (needed in HTTP mode)",
   SLACK_APP_TOKEN: 'create an app-level token (xapp-…) with connections:write under Basic Information → App-Level Tokens',
   SLACK_API_URL: 'use an http(s) URL ending in /api/, e.g. http://127.0.0.1:3001/api/',
   POLICY_FILE: 'point it at a readable YAML policy file (see README, "Permissions")',
@@ -234,7 +232,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     anchorMinutes: intVar('AUDIT_ANCHOR_MINUTES', 60, 1, 1440),
   };
 
-  const integrationVClusters = blank(env.INTEGRATION_VCLUSTERS) ? undefined : env.INTEGRATION_VCLUSTERS!.split(',').map((s) => s.trim()).filter(Boolean);
+  const integrationVClusters = blank(env.INTEGRATION_VCLUSTERS)
+    ? undefined
+    : env
+        .INTEGRATION_VCLUSTERS!.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
 
   const lhVc = (env.LAKEHOUSE_VCLUSTER ?? '').trim() || 'default';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(lhVc)) complain('LAKEHOUSE_VCLUSTER', `is ${JSON.stringify(env.LAKEHOUSE_VCLUSTER)}; use a VCluster name (letters, digits, _)`);
@@ -245,5 +248,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const playgroundSlackMode = pgMode === 'http' ? 'http' : 'socket';
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { studio, databasePath, logLevel, studioTimeoutMs, sandboxPort, sandboxDbPath, slack, policyFile, runWatchSeconds, idempotencyWindowSeconds, alerts, integrationVClusters, lakehouse, audit, playgroundSlackMode };
+  return {
+    studio,
+    databasePath,
+    logLevel,
+    studioTimeoutMs,
+    sandboxPort,
+    sandboxDbPath,
+    slack,
+    policyFile,
+    runWatchSeconds,
+    idempotencyWindowSeconds,
+    alerts,
+    integrationVClusters,
+    lakehouse,
+    audit,
+    playgroundSlackMode,
+  };
 }

@@ -92,9 +92,12 @@ export async function startBot(config: AppConfig, studio: StudioClient, logger: 
   await anchorAudit();
   const anchorTimer = setInterval(() => void anchorAudit(), (config.audit?.anchorMinutes ?? 60) * 60_000);
   anchorTimer.unref();
-  const verifier = setInterval(() => {
-    services.operations.verifyPending().catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'verifying unknown outcomes'));
-  }, Math.max(1000, config.runWatchSeconds * 1000));
+  const verifier = setInterval(
+    () => {
+      services.operations.verifyPending().catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'verifying unknown outcomes'));
+    },
+    Math.max(1000, config.runWatchSeconds * 1000),
+  );
   verifier.unref();
   const watcher = new RunWatcher(studio, services.ops, slackRunFinishedNotifier(slack.app.client, studio, services.now), {
     intervalMs: config.runWatchSeconds * 1000,
@@ -142,7 +145,9 @@ async function main(): Promise<void> {
     // No Slack tokens: the playground plays Slack's part.
     const { startPlaygroundStack } = await import('./playground/stack.js');
     const stack = await startPlaygroundStack(config, logger);
-    const where = stack.studio.sandbox ? `the embedded Studio sandbox at ${stack.studio.sandbox.url} (demo workspace)` : `Studio at ${config.studio.mode === 'remote' ? config.studio.url : ''}`;
+    const where = stack.studio.sandbox
+      ? `the embedded Studio sandbox at ${stack.studio.sandbox.url} (demo workspace)`
+      : `Studio at ${config.studio.mode === 'remote' ? config.studio.url : ''}`;
     process.stdout.write(`Studio Ops Bot is running against ${where}.\nPlayground: ${stack.url}\n`);
     const stopAll = () => {
       stack.close().finally(() => process.exit(0));
@@ -159,7 +164,10 @@ async function main(): Promise<void> {
       : `Studio Ops Bot: Slack Socket Mode connected (health at :${bot.port}/healthz)\n`,
   );
   const stopAll = () => {
-    bot.stop().then(() => conn.close()).finally(() => process.exit(0));
+    bot
+      .stop()
+      .then(() => conn.close())
+      .finally(() => process.exit(0));
   };
   process.on('SIGINT', stopAll);
   process.on('SIGTERM', stopAll);

@@ -91,5 +91,21 @@ export function buildServices(o: ServiceOptions): Services {
     etlVc: 'default',
     lakehouse,
   });
-  return { config: o.config, studio: o.studio, vclusters, lakehouse, seenEvents: new SeenEvents(db, now), db, audit, ops, policy, operations, knowledge, diagnoser, wizard, logger: o.logger, now };
+  return {
+    config: o.config,
+    studio: o.studio,
+    vclusters,
+    lakehouse,
+    seenEvents: new SeenEvents(db, now),
+    db,
+    audit,
+    ops,
+    policy,
+    operations,
+    knowledge,
+    diagnoser,
+    wizard,
+    logger: o.logger,
+    now,
+  };
 }

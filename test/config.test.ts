@@ -41,7 +41,13 @@ describe('loadConfig', () => {
 
   it('uses the remote Studio when all four STUDIO_* variables are set', () => {
     const c = loadConfig({ ...STUDIO, LOG_LEVEL: 'DEBUG', DATABASE_PATH: '/var/lib/sob.db' });
-    expect(c.studio).toEqual({ mode: 'remote', url: 'https://cn-shanghai-alicloud.api.clickzetta.com', accessToken: 'pat_0123456789abcdef', instance: 'acme', workspace: 'prod_ws' });
+    expect(c.studio).toEqual({
+      mode: 'remote',
+      url: 'https://cn-shanghai-alicloud.api.clickzetta.com',
+      accessToken: 'pat_0123456789abcdef',
+      instance: 'acme',
+      workspace: 'prod_ws',
+    });
     expect(c.logLevel).toBe('debug');
     expect(c.databasePath).toBe('/var/lib/sob.db');
   });

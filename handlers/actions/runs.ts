@@ -75,7 +75,7 @@ export function registerRunActions(app: BoltApp, s: Services): void {
     guarded(async ({ body, action, client }) => {
       const v = JSON.parse(action.value ?? '{}') as { taskId: number; task: string; date: string };
       const today = formatDate(s.now(), s.studio.timeZone);
-      const date = v.date > today ? today : v.date;
+      const date = v.date.localeCompare(today) > 0 ? today : v.date; // dates as yyyy-MM-dd text
       await openBackfillModal(client, body.trigger_id, { task: v.task, from: date, to: date }, actorFromAction(body, 'modal'), s, { id: v.taskId, name: v.task });
     }),
   );

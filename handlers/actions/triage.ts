@@ -101,7 +101,10 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
       const { card } = cardOf(action.value);
       const today = formatDate(s.now(), s.studio.timeZone);
       const date = card.bizDate && card.bizDate <= today ? card.bizDate : today;
-      await openBackfillModal(client, body.trigger_id, { task: card.taskName, from: date, to: date, cardId: card.id }, { ...actorFromAction(body), source: 'alert' }, s, { id: card.taskId, name: card.taskName });
+      await openBackfillModal(client, body.trigger_id, { task: card.taskName, from: date, to: date, cardId: card.id }, { ...actorFromAction(body), source: 'alert' }, s, {
+        id: card.taskId,
+        name: card.taskName,
+      });
     }),
   );
 
@@ -110,8 +113,15 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
     guarded(async ({ body, action, respond }) => {
       const { card } = cardOf(action.value);
       const actor = { ...actorFromAction(body), source: 'alert' as const };
-      if (card.ackBy) return void (await respond(ephemeral(buildThreadNote(`:eyes: <@${card.ackBy}> acknowledged it ${when(card.ackAt ?? undefined)}: use *Take over* to make it yours.`))));
-      const refusal = await s.operations.permit(actor, 'acknowledge', 'operator', { folder: card.folder ?? undefined, task: card.taskName }, { target: `card:${card.id}`, params: { runId: card.latestRunId }, taskName: card.taskName });
+      if (card.ackBy)
+        return void (await respond(ephemeral(buildThreadNote(`:eyes: <@${card.ackBy}> acknowledged it ${when(card.ackAt ?? undefined)}: use *Take over* to make it yours.`))));
+      const refusal = await s.operations.permit(
+        actor,
+        'acknowledge',
+        'operator',
+        { folder: card.folder ?? undefined, task: card.taskName },
+        { target: `card:${card.id}`, params: { runId: card.latestRunId }, taskName: card.taskName },
+      );
       if (refusal) return void (await respond(ephemeral(buildRefusal(refusal))));
       alerts.acknowledge(card.id, actor.userId);
       s.operations.recordAction(actor, { action: 'acknowledge', target: `card:${card.id}`, taskName: card.taskName, params: { runId: card.latestRunId } });
@@ -130,13 +140,24 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
         const expected = (JSON.parse(action.value ?? '{}') as { a?: string | null }).a ?? null;
         const actor = { ...actorFromAction(body), source: 'alert' as const };
         const params = { runId: card.latestRunId, from: expected };
-        const refusal = await s.operations.permit(actor, verb, 'operator', { folder: card.folder ?? undefined, task: card.taskName }, { target: `card:${card.id}`, params, taskName: card.taskName });
+        const refusal = await s.operations.permit(
+          actor,
+          verb,
+          'operator',
+          { folder: card.folder ?? undefined, task: card.taskName },
+          { target: `card:${card.id}`, params, taskName: card.taskName },
+        );
         if (refusal) return void (await respond(ephemeral(buildRefusal(refusal))));
         if (verb === 'take_over' && card.ackBy === actor.userId) return void (await respond(ephemeral(buildThreadNote('You already have it acknowledged: nothing changed.'))));
         const r = expected ? alerts.reassign(card.id, actor.userId, expected, verb === 'take_over' ? actor.userId : null) : { ok: false as const, card };
         if (!r.ok) {
           const now = r.card;
-          const why = !now || now.status !== 'open' ? 'This card is closed' : now.ackBy ? `<@${now.ackBy}> took it over ${when(now.ackAt ?? undefined)}` : 'It was released: nobody has it acknowledged';
+          const why =
+            now?.status !== 'open'
+              ? 'This card is closed'
+              : now.ackBy
+                ? `<@${now.ackBy}> took it over ${when(now.ackAt ?? undefined)}`
+                : 'It was released: nobody has it acknowledged';
           s.operations.recordRefusal(actor, { action: verb, target: `card:${card.id}`, taskName: card.taskName, params, reason: 'stale card' });
           return void (await respond(ephemeral(buildThreadNote(`${why}; nothing changed. The card shows who has it now.`))));
         }
@@ -151,7 +172,13 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
     const card = alerts.store.card(cardId);
     if (!card || ![1, 24].includes(hours)) return;
     const actor = { ...actorFromAction(body), source: 'alert' as const };
-    const refusal = await s.operations.permit(actor, 'mute', 'operator', { folder: card.folder ?? undefined, task: card.taskName }, { target: `card:${card.id}`, params: { hours }, taskName: card.taskName });
+    const refusal = await s.operations.permit(
+      actor,
+      'mute',
+      'operator',
+      { folder: card.folder ?? undefined, task: card.taskName },
+      { target: `card:${card.id}`, params: { hours }, taskName: card.taskName },
+    );
     if (refusal) return void (await respond(ephemeral(buildRefusal(refusal))));
     alerts.mute(card.id, actor.userId, hours);
     s.operations.recordAction(actor, { action: 'mute', target: `card:${card.id}`, taskName: card.taskName, params: { hours } });
@@ -187,7 +214,11 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
       const runs = stillBlocked(card);
       const actor = { ...actorFromAction(body), source: 'alert' as const };
       const label = `the ${runs.length} downstream run${runs.length === 1 ? '' : 's'} ${card.taskName} blocked`;
-      const r = await s.operations.requestBulkRerun(actor, runs.map((b) => b.runId), { label, cardId: card.id });
+      const r = await s.operations.requestBulkRerun(
+        actor,
+        runs.map((b) => b.runId),
+        { label, cardId: card.id },
+      );
       const parent = card.digestId !== null ? alerts.store.digest(card.digestId)?.ts : card.ts;
       await answerBulk(r, { channel: card.channel, threadTs: parent ?? null }, respond, client);
     }),
@@ -198,9 +229,16 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
     guarded(async ({ body, action, respond }) => {
       const { card } = cardOf(action.value);
       const actor = { ...actorFromAction(body), source: 'alert' as const };
-      const refusal = await s.operations.permit(actor, 'unmute', 'operator', { folder: card.folder ?? undefined, task: card.taskName }, { target: `card:${card.id}`, taskName: card.taskName });
+      const refusal = await s.operations.permit(
+        actor,
+        'unmute',
+        'operator',
+        { folder: card.folder ?? undefined, task: card.taskName },
+        { target: `card:${card.id}`, taskName: card.taskName },
+      );
       if (refusal) return void (await respond(ephemeral(buildRefusal(refusal))));
-      if (!alerts.unmute(card.id, actor.userId)) return void (await respond(ephemeral(buildThreadNote(`\`${card.taskName}\` is not muted (someone unmuted it, or the mute ran out): nothing changed.`))));
+      if (!alerts.unmute(card.id, actor.userId))
+        return void (await respond(ephemeral(buildThreadNote(`\`${card.taskName}\` is not muted (someone unmuted it, or the mute ran out): nothing changed.`))));
       s.operations.recordAction(actor, { action: 'unmute', target: `card:${card.id}`, taskName: card.taskName });
     }),
   );

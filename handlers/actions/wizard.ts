@@ -6,7 +6,19 @@ import { buildConfirmation, buildRefusal } from '../../src/blocks/operations.js'
 import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { messageForError } from '../../src/blocks/errors.js';
 import type { Message } from '../../src/blocks/kit.js';
-import { WIZARD, buildAnswered, buildCheckpoints, buildClosedNote, buildPlanMessage, buildProgress, buildQuestion, buildResult, buildTextModal, buildUndoResult, explorationBlocks } from '../../src/blocks/wizard.js';
+import {
+  WIZARD,
+  buildAnswered,
+  buildCheckpoints,
+  buildClosedNote,
+  buildPlanMessage,
+  buildProgress,
+  buildQuestion,
+  buildResult,
+  buildTextModal,
+  buildUndoResult,
+  explorationBlocks,
+} from '../../src/blocks/wizard.js';
 import type { Services } from '../../src/services.js';
 import type { BoltApp } from '../../src/slack/app.js';
 import type { AnswerResult, WizardService, WizardView } from '../../src/wizard/service.js';
@@ -65,7 +77,19 @@ export async function startWizard(client: Client, s: Services, userId: string): 
   if (!may.ok) return may;
   const dm = await client.conversations.open({ users: userId });
   const channelId = String(dm.channel?.id);
-  await client.chat.postMessage({ channel: channelId, text: 'Pipeline setup', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: ":building_construction: *Let's set up a pipeline.* I'll ask a few questions (requirements → data exploration → technical selection → plan), show you the plan, and build it in Studio when you confirm." } }] });
+  await client.chat.postMessage({
+    channel: channelId,
+    text: 'Pipeline setup',
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: ":building_construction: *Let's set up a pipeline.* I'll ask a few questions (requirements → data exploration → technical selection → plan), show you the plan, and build it in Studio when you confirm.",
+        },
+      },
+    ],
+  });
   await show(client, s.wizard, s.wizard.start(userId, channelId));
   return { ok: true };
 }

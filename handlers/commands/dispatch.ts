@@ -119,7 +119,10 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
       return void (await reply(buildCronAnswer(a, zones, preview)));
     }
     case 'report': {
-      if (!s.alerts?.enabled) return void (await reply(buildError('Alerts are not set up', 'No alert channel is configured.', 'Set ALERT_CHANNELS (e.g. *=C0123ALERTS) or alerts.routes in the policy file.')));
+      if (!s.alerts?.enabled)
+        return void (await reply(
+          buildError('Alerts are not set up', 'No alert channel is configured.', 'Set ALERT_CHANNELS (e.g. *=C0123ALERTS) or alerts.routes in the policy file.'),
+        ));
       const channel = ctx.actor.channelId && s.alerts.router.channels.includes(ctx.actor.channelId) ? ctx.actor.channelId : undefined;
       const now = s.now();
       return void (await reply(buildReport(s.alerts.report(channel, now - cmd.days * 86_400_000, now + 1), channel)));

@@ -14,7 +14,15 @@ export function registerAlertMessages(app: BoltApp, s: Services): void {
   const alerts = s.alerts;
   if (!alerts) return;
   app.message(async ({ message, context }) => {
-    const m = message as { channel: string; ts: string; thread_ts?: string; text?: string; subtype?: string; bot_id?: string; attachments?: { fallback?: string; text?: string }[] };
+    const m = message as {
+      channel: string;
+      ts: string;
+      thread_ts?: string;
+      text?: string;
+      subtype?: string;
+      bot_id?: string;
+      attachments?: { fallback?: string; text?: string }[];
+    };
     if (!alerts.router.channels.includes(m.channel)) return;
     if (m.thread_ts && m.thread_ts !== m.ts) return; // replies in threads are conversations, not alerts
     if (m.subtype && m.subtype !== 'bot_message') return;

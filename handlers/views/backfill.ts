@@ -48,7 +48,11 @@ export function registerBackfillModal(app: BoltApp, s: Services): void {
   for (const action of [BACKFILL_FIELDS.from.action, BACKFILL_FIELDS.to.action]) {
     app.action(action, async ({ ack, body, client }) => {
       await ack();
-      const b = body as unknown as { view: { id: string; hash: string; private_metadata: string; state: { values: StateValues } }; user: { id: string; username?: string }; team?: { id: string } };
+      const b = body as unknown as {
+        view: { id: string; hash: string; private_metadata: string; state: { values: StateValues } };
+        user: { id: string; username?: string };
+        team?: { id: string };
+      };
       const input = inputFromState(b.view.state.values);
       if (!input.task || !input.from || !input.to) return;
       const meta = JSON.parse(b.view.private_metadata || '{}') as ModalMeta;
@@ -74,9 +78,15 @@ export function registerBackfillModal(app: BoltApp, s: Services): void {
       await ack({ response_action: 'errors', errors });
       return;
     }
-    await ack({ response_action: 'update', view: resultView('Backfill', { text: 'Working', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: ':hourglass_flowing_sand: Sending the backfill to Studio…' } }] }) });
+    await ack({
+      response_action: 'update',
+      view: resultView('Backfill', { text: 'Working', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: ':hourglass_flowing_sand: Sending the backfill to Studio…' } }] }),
+    });
     if (meta.cardId) input.cardId = meta.cardId;
-    const actor = actorFromAction({ user: body.user as { id: string; name?: string }, team: body.team ?? null, channel: meta.channelId ? { id: meta.channelId } : undefined }, 'modal');
+    const actor = actorFromAction(
+      { user: body.user as { id: string; name?: string }, team: body.team ?? null, channel: meta.channelId ? { id: meta.channelId } : undefined },
+      'modal',
+    );
     let m: Message;
     let result: Awaited<ReturnType<Services['operations']['submitBackfill']>>;
     try {
@@ -91,7 +101,15 @@ export function registerBackfillModal(app: BoltApp, s: Services): void {
       const request = buildApprovalRequest(result);
       const channel = meta.channelId ?? actor.userId;
       await client.chat.postMessage({ channel, text: request.text, blocks: request.blocks });
-      m = { text: 'Posted for approval', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:raised_hand: Over your limit: the request was posted in <#${channel}> for another admin to approve. It runs when they do.` } }] };
+      m = {
+        text: 'Posted for approval',
+        blocks: [
+          {
+            type: 'section',
+            text: { type: 'mrkdwn', text: `:raised_hand: Over your limit: the request was posted in <#${channel}> for another admin to approve. It runs when they do.` },
+          },
+        ],
+      };
     }
     await client.views.update({ view_id: view.id, view: resultView('Backfill', m) });
   });

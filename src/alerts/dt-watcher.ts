@@ -33,7 +33,6 @@ export interface DtWatcherOptions {
   note: (card: AlertCard, text: string) => void;
 }
 
-
 /** What a failed or suspended refresh says, as the text the knowledge table reads. */
 export function refreshProblem(e: RefreshEntry): string {
   if (e.state === 'SUSPENDED') return `Dynamic table ${e.schema}.${e.name} was suspended: ${e.suspendedReason ?? 'no reason given'}`;
@@ -101,7 +100,10 @@ export class DynamicTableWatcher {
         });
         stats.cardsUpdated++;
         this.opts.publish(card, 'update');
-        const tried = this.store.actions(open.id).filter((a) => a.at > (open.lastFailedAt ?? open.failedAt) && a.action === 'refresh_dt').at(-1);
+        const tried = this.store
+          .actions(open.id)
+          .filter((a) => a.at > (open.lastFailedAt ?? open.failedAt) && a.action === 'refresh_dt')
+          .at(-1);
         if (tried) this.opts.note(card, `:x: Failed again ${when(at)}, after <@${tried.userId}>'s refresh: ${esc(redact(problem).slice(0, 300))}`);
       } else {
         card = this.store.insertCard({
@@ -152,7 +154,10 @@ export class DynamicTableWatcher {
       const updated = this.store.updateCard(card.id, { status: 'resolved', resolvedBy: by, resolvedHow: how, resolvedAt: at, resolvedRunId: null });
       this.opts.publish(updated, 'resolved');
       const rows = ok.rowsInserted !== undefined ? ` (${ok.rowsInserted.toLocaleString('en-US')} rows inserted)` : '';
-      this.opts.note(updated, `:white_check_mark: Resolved by ${by} (${how}): refresh job ${ok.jobId} succeeded${rows}, ${humanDuration(Math.max(60_000, at - card.failedAt))} after the failure.`);
+      this.opts.note(
+        updated,
+        `:white_check_mark: Resolved by ${by} (${how}): refresh job ${ok.jobId} succeeded${rows}, ${humanDuration(Math.max(60_000, at - card.failedAt))} after the failure.`,
+      );
       resolved++;
     }
     return resolved;

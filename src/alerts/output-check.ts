@@ -111,9 +111,18 @@ export class OutputChecker {
       const a = await this.assess(target, card.bizDate).catch(() => undefined);
       if (!a || a.low) continue;
       const rows = a.rows;
-      const updated = this.store.updateCard(card.id, { status: 'resolved', resolvedBy: 'the data', resolvedHow: 'the partition holds rows again', resolvedAt: this.opts.now(), resolvedRunId: null });
+      const updated = this.store.updateCard(card.id, {
+        status: 'resolved',
+        resolvedBy: 'the data',
+        resolvedHow: 'the partition holds rows again',
+        resolvedAt: this.opts.now(),
+        resolvedRunId: null,
+      });
       this.opts.publish(updated, 'resolved');
-      this.opts.note(updated, `:white_check_mark: ${target.table}${target.partition ? ` (partition ${target.partition.column}=${card.bizDate})` : ''} now holds ${rows.toLocaleString('en-US')} rows.`);
+      this.opts.note(
+        updated,
+        `:white_check_mark: ${target.table}${target.partition ? ` (partition ${target.partition.column}=${card.bizDate})` : ''} now holds ${rows.toLocaleString('en-US')} rows.`,
+      );
       resolved++;
     }
     return resolved;
@@ -155,7 +164,10 @@ export class OutputChecker {
     const now = this.opts.now();
     const channel = this.router.route(folder, run.taskName);
     const before = avg > 0 ? `; the ${PRIOR_DATES} business dates before averaged ${Math.round(avg).toLocaleString('en-US')} rows` : '';
-    const message = rows === 0 ? `Run ${run.id} succeeded but wrote 0 rows to ${where}${before}.` : `Run ${run.id} succeeded but wrote ${rows.toLocaleString('en-US')} rows to ${where}, ${Math.round((1 - rows / avg) * 100)} % below the average${before}.`;
+    const message =
+      rows === 0
+        ? `Run ${run.id} succeeded but wrote 0 rows to ${where}${before}.`
+        : `Run ${run.id} succeeded but wrote ${rows.toLocaleString('en-US')} rows to ${where}, ${Math.round((1 - rows / avg) * 100)} % below the average${before}.`;
     const top = this.diagnoser.diagnose(rows === 0 ? message : `${message} wrote 0 rows`, { taskType: 'SQL' }).findings[0]?.entry;
     const groupKey = `empty|${run.taskId}`;
     return this.store.transaction(() => {
@@ -163,7 +175,14 @@ export class OutputChecker {
       if (!channel) return false;
       const open = this.store.openCardOfGroup(groupKey, 0);
       if (open) {
-        const card = this.store.updateCard(open.id, { count: open.count + 1, latestRunId: run.id, bizDate: run.bizDate ?? null, lastFailedAt: run.endTime ?? now, lastSeen: now, failMsg: message });
+        const card = this.store.updateCard(open.id, {
+          count: open.count + 1,
+          latestRunId: run.id,
+          bizDate: run.bizDate ?? null,
+          lastFailedAt: run.endTime ?? now,
+          lastSeen: now,
+          failMsg: message,
+        });
         this.opts.publish(card, 'update');
         return false;
       }

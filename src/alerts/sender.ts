@@ -194,7 +194,10 @@ export class OutboxSender {
       return true;
     } catch (e) {
       const wait = retryAfterMs(e);
-      const setBudget = (at: number) => (placed.method === 'update' ? (this.nextUpdateAt = at) : this.nextPostAt.set(item.channel, at));
+      const setBudget = (at: number): void => {
+        if (placed.method === 'update') this.nextUpdateAt = at;
+        else this.nextPostAt.set(item.channel, at);
+      };
       if (wait !== undefined) {
         setBudget(now + wait);
         this.store.markFailed(item.id, `rate limited: retry after ${wait} ms`, false);

@@ -211,7 +211,9 @@ export class AlertService {
   /** A bulk rerun's per-run results, once, where it was asked from (the digest's or the card's thread). */
   private noteBulk(op: { params: Record<string, unknown> }, outcome: { status: string; message: string }, userId: string): void {
     const results = ((outcome as { op?: { result?: { results?: { runId: number; task: string; status: string; message: string }[] } } }).op?.result?.results ?? []).slice(0, 40);
-    const lines = results.map((r) => `${r.status === 'succeeded' ? ':white_check_mark:' : ':x:'} \`${esc(r.task)}\` run ${r.runId}${r.status === 'succeeded' ? '' : ` — ${esc(r.message.slice(0, 120))}`}`);
+    const lines = results.map(
+      (r) => `${r.status === 'succeeded' ? ':white_check_mark:' : ':x:'} \`${esc(r.task)}\` run ${r.runId}${r.status === 'succeeded' ? '' : ` — ${esc(r.message.slice(0, 120))}`}`,
+    );
     const text = `:arrows_counterclockwise: <@${userId}> reran ${esc(String(op.params.label))}: ${esc(outcome.message)}${lines.length ? `\n${lines.join('\n')}` : ''}`;
     const digestId = op.params.digestId == null ? undefined : Number(op.params.digestId);
     const cardId = op.params.cardId == null ? undefined : Number(op.params.cardId);
@@ -318,7 +320,7 @@ export class AlertService {
    */
   reassign(cardId: number, userId: string, expected: string, to: string | null): { ok: true; card: AlertCard } | { ok: false; card: AlertCard | undefined } {
     const card = this.store.card(cardId);
-    if (!card || card.status !== 'open' || card.ackBy !== expected || card.ackBy === to) return { ok: false, card };
+    if (card?.status !== 'open' || card.ackBy !== expected || card.ackBy === to) return { ok: false, card };
     const now = this.d.now();
     const updated = this.store.updateCard(cardId, { ackBy: to, ackAt: to ? now : null });
     this.store.addAction({ cardId, at: now, userId, action: to ? 'take_over' : 'release', runId: null, detail: `from ${expected}` });

@@ -96,7 +96,11 @@ export class AlertWatcher {
     const now = this.opts.now();
     const stats: PollStats = { listed: 0, fresh: 0, cardsCreated: 0, cardsUpdated: 0, blocked: 0, muted: 0, unrouted: 0, resolved: 0 };
     const from = now - this.opts.lookbackMs;
-    const failures = await this.studio.listAllRuns({ statuses: [RUN_STATUS.FAILED, RUN_STATUS.UPSTREAM_FAILED], planFrom: from, planTo: now + 86_400_000 }, 1_000_000, this.opts.pageSize ?? 500);
+    const failures = await this.studio.listAllRuns(
+      { statuses: [RUN_STATUS.FAILED, RUN_STATUS.UPSTREAM_FAILED], planFrom: from, planTo: now + 86_400_000 },
+      1_000_000,
+      this.opts.pageSize ?? 500,
+    );
     stats.listed = failures.length;
     const byId = new Map(failures.map((r) => [r.id, r]));
     const endOf = (r: Run) => r.endTime ?? r.planTime ?? 0;
@@ -144,12 +148,26 @@ export class AlertWatcher {
       const open = this.store.openCardOfGroup(groupKey, now - this.opts.groupWindowMs);
       let card: AlertCard;
       if (open) {
-        card = this.store.updateCard(open.id, { rootFixedAt: null, rootFixRunId: null, rootFixedBy: null, rootFixedHow: null, count: open.count + 1, latestRunId: run.id, lastFailedAt: Math.max(end, open.lastFailedAt ?? open.failedAt), bizDate: run.bizDate ?? open.bizDate, lastSeen: now, failMsg: run.failMsg ?? open.failMsg });
+        card = this.store.updateCard(open.id, {
+          rootFixedAt: null,
+          rootFixRunId: null,
+          rootFixedBy: null,
+          rootFixedHow: null,
+          count: open.count + 1,
+          latestRunId: run.id,
+          lastFailedAt: Math.max(end, open.lastFailedAt ?? open.failedAt),
+          bizDate: run.bizDate ?? open.bizDate,
+          lastSeen: now,
+          failMsg: run.failMsg ?? open.failMsg,
+        });
         stats.cardsUpdated++;
         this.opts.publish(card, 'update');
         // A fix tried from the card since the previous failure did not work: say so where it was tried.
         const since = open.lastFailedAt ?? open.failedAt;
-        const tried = this.store.actions(open.id).filter((a) => a.at > since && (a.action === 'rerun' || a.action === 'backfill')).at(-1);
+        const tried = this.store
+          .actions(open.id)
+          .filter((a) => a.at > since && (a.action === 'rerun' || a.action === 'backfill'))
+          .at(-1);
         if (tried) this.opts.note(card, `:x: Failed again ${when(end)}, after <@${tried.userId}>'s ${tried.action}: ${esc(redact(run.failMsg ?? 'no message').slice(0, 300))}`);
       } else {
         card = this.store.insertCard({
@@ -262,7 +280,9 @@ export class AlertWatcher {
 
   /** Who fixed the card's run, and how: from the card's own actions, else from the run Studio shows. */
   private whoFixed(card: AlertCard, fix: Run): [string, string] {
-    const fromCard = [...this.store.actions(card.id)].reverse().find((a) => (a.action === 'rerun' && a.runId === fix.id) || (a.action === 'backfill' && fix.runType.code === RUN_TYPE.REFILL));
+    const fromCard = [...this.store.actions(card.id)]
+      .reverse()
+      .find((a) => (a.action === 'rerun' && a.runId === fix.id) || (a.action === 'backfill' && fix.runType.code === RUN_TYPE.REFILL));
     if (fromCard) return [`<@${fromCard.userId}>`, `${fromCard.action} from this card`];
     if (fix.runType.code === RUN_TYPE.REFILL) return [fix.executor ?? 'someone', 'backfill'];
     if (!fix.executor || fix.executor === 'scheduler') return ['Studio', "Studio's own retry"];
@@ -318,7 +338,14 @@ export class AlertWatcher {
       }
       const last = Math.max(fix?.endTime ?? card.rootFixedAt ?? 0, ...blocked.map((b) => (byTask.get(b.taskId) ?? []).find((r) => r.id === b.fixedRunId)?.endTime ?? 0));
       const rootRun = fix?.id ?? card.rootFixRunId!;
-      const updated = this.store.updateCard(card.id, { blocked, status: 'resolved', resolvedBy: by, resolvedHow: how, resolvedAt: last || this.opts.now(), resolvedRunId: rootRun });
+      const updated = this.store.updateCard(card.id, {
+        blocked,
+        status: 'resolved',
+        resolvedBy: by,
+        resolvedHow: how,
+        resolvedAt: last || this.opts.now(),
+        resolvedRunId: rootRun,
+      });
       this.opts.publish(updated, 'resolved');
       const after = humanDuration(Math.max(60_000, (last || this.opts.now()) - card.failedAt));
       const downstream = blocked.length ? `; the ${blocked.length} downstream run${blocked.length > 1 ? 's' : ''} it blocked succeeded too` : '';

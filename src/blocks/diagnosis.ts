@@ -14,7 +14,7 @@ function entryBlocks(e: ErrorEntry, f?: Finding): Block[] {
     section(`${SEVERITY_ICON[e.severity]} *${esc(e.title)}* \`${e.id}\`${conf}\n*Cause* ${esc(e.cause)}`),
     section(`*Fix*\n${e.remediation.map((r, i) => `${i + 1}. ${esc(r)}`).join('\n')}\n*Check* ${e.verify.map((v) => `\`${esc(v.text)}\``).join(' · ')}`),
   ];
-  if (f && f.evidence.length) blocks.push(context(f.evidence.map((ev) => `${ev.line === 0 ? 'failure message' : `line ${ev.line}`}: \`${esc(ev.text.slice(0, 240))}\``).join('\n')));
+  if (f?.evidence.length) blocks.push(context(f.evidence.map((ev) => `${ev.line === 0 ? 'failure message' : `line ${ev.line}`}: \`${esc(ev.text.slice(0, 240))}\``).join('\n')));
   return blocks;
 }
 
@@ -25,7 +25,8 @@ function helpButtons(entries: ErrorEntry[], run: Run | undefined, links: LinkBui
   const out = [];
   if (wanted.has('view_logs')) out.push(button({ text: 'Logs', actionId: ACTION.logs, value: String(run.id) }));
   if (wanted.has('rerun') && [1, 3, 8].includes(run.status.code)) out.push(button({ text: 'Rerun', actionId: ACTION.rerun, value: String(run.id), style: 'primary' }));
-  if (wanted.has('backfill') && run.bizDate) out.push(button({ text: 'Backfill…', actionId: ACTION.backfill, value: JSON.stringify({ taskId: run.taskId, task: run.taskName, date: run.bizDate }) }));
+  if (wanted.has('backfill') && run.bizDate)
+    out.push(button({ text: 'Backfill…', actionId: ACTION.backfill, value: JSON.stringify({ taskId: run.taskId, task: run.taskName, date: run.bizDate }) }));
   out.push(button({ text: 'Open task', actionId: ACTION.openStudio, url: links.taskLink(run.taskId) }));
   return out;
 }
@@ -34,7 +35,11 @@ export function buildDiagnosis(d: Diagnosis, opts: { title: string; run?: Run; l
   const blocks: Block[] = [header(opts.title)];
   if (opts.run) {
     const r = opts.run;
-    blocks.push(context(`${statusText(r.status.label)} run ${link(opts.links.runLink(r.id), String(r.id))} of \`${esc(r.taskName)}\` (${esc(r.taskType.label)}), business date ${esc(r.bizDate ?? '—')}`));
+    blocks.push(
+      context(
+        `${statusText(r.status.label)} run ${link(opts.links.runLink(r.id), String(r.id))} of \`${esc(r.taskName)}\` (${esc(r.taskType.label)}), business date ${esc(r.bizDate ?? '—')}`,
+      ),
+    );
   }
   if (d.findings.length === 0) {
     blocks.push(section(d.salient.length ? '*No known cause matched.* The most telling lines:' : '*No known cause matched.*'));
@@ -45,9 +50,21 @@ export function buildDiagnosis(d: Diagnosis, opts: { title: string; run?: Run; l
       if (i > 0) blocks.push(divider());
       blocks.push(...entryBlocks(f.entry, f));
     });
-    if (d.findings.length > 4) blocks.push(context(`${d.findings.length - 4} less likely cause(s) not shown: ${d.findings.slice(4).map((f) => f.entry.id).join(', ')}`));
+    if (d.findings.length > 4)
+      blocks.push(
+        context(
+          `${d.findings.length - 4} less likely cause(s) not shown: ${d.findings
+            .slice(4)
+            .map((f) => f.entry.id)
+            .join(', ')}`,
+        ),
+      );
   }
-  const buttons = helpButtons(d.findings.map((f) => f.entry), opts.run, opts.links);
+  const buttons = helpButtons(
+    d.findings.map((f) => f.entry),
+    opts.run,
+    opts.links,
+  );
   if (buttons.length) blocks.push(actions(buttons));
   if (opts.truncated) blocks.push(context('The log was longer than the bot reads (20 MB); only its beginning was diagnosed.'));
   blocks.push(context('Excerpts are redacted. Knowledge: `/cz explain <code>`.'));
@@ -73,5 +90,8 @@ export function buildTypeMappings(src: TypeMappingSource, k: Knowledge): Message
 }
 
 export function buildTypeSources(k: Knowledge, asked: string): Message {
-  return finishMessage('Unknown source type', [section(`:warning: No type mappings for \`${esc(asked)}\`. Known sources: ${k.typeMappings.sources.map((s) => `\`${s.id}\``).join(', ')}.`), context('Example: `/cz types mysql`')]);
+  return finishMessage('Unknown source type', [
+    section(`:warning: No type mappings for \`${esc(asked)}\`. Known sources: ${k.typeMappings.sources.map((s) => `\`${s.id}\``).join(', ')}.`),
+    context('Example: `/cz types mysql`'),
+  ]);
 }

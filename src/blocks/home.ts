@@ -25,10 +25,12 @@ export function buildHomeWork(cards: AlertCard[], approvals: PendingApproval[], 
     blocks.push(section(`*Open alerts (${cards.length})*`));
     blocks.push(
       ...lineSections([
-        ...sorted.slice(0, MAX_LISTED).map(
-          (c) =>
-            `• ${link(links.taskLink(c.taskId), c.taskName)} in <#${c.channel}> · failed ${when(c.lastFailedAt ?? c.failedAt)}${c.count > 1 ? ` (${c.count} times)` : ''} · ${c.ackBy ? `:eyes: <@${c.ackBy}>` : 'nobody has it yet'}${c.causeTitle ? ` · ${esc(c.causeTitle)}` : ''}`,
-        ),
+        ...sorted
+          .slice(0, MAX_LISTED)
+          .map(
+            (c) =>
+              `• ${link(links.taskLink(c.taskId), c.taskName)} in <#${c.channel}> · failed ${when(c.lastFailedAt ?? c.failedAt)}${c.count > 1 ? ` (${c.count} times)` : ''} · ${c.ackBy ? `:eyes: <@${c.ackBy}>` : 'nobody has it yet'}${c.causeTitle ? ` · ${esc(c.causeTitle)}` : ''}`,
+          ),
         ...more(sorted.length, 'alerts'),
       ]),
     );

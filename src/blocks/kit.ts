@@ -2,15 +2,7 @@
  * Small Block Kit helpers. Each clips its text to Slack's limits (visibly, with "…"), so no builder
  * can produce a block Slack rejects; `finishMessage` caps the block count and the total size.
  */
-import type {
-  ActionsBlock,
-  Button,
-  ContextBlock,
-  DividerBlock,
-  HeaderBlock,
-  KnownBlock,
-  SectionBlock,
-} from '@slack/types';
+import type { ActionsBlock, Button, ContextBlock, DividerBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { redact } from '../knowledge/redact.js';
 import { LIMITS, clip } from './limits.js';
 
@@ -23,7 +15,10 @@ export interface Message {
 
 /** Escape text for mrkdwn: `&`, `<` and `>` are control characters there. */
 export function esc(text: string | number | undefined | null): string {
-  return String(text ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return String(text ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 }
 
 /** Text as Slack delivers it (slash command text, message text: `&`, `<`, `>` escaped) back to what was typed. */
@@ -113,7 +108,7 @@ export function codeBlocks(text: string, maxBlocks = 3): SectionBlock[] {
   }
   if (rest.length > 0 && out.length > 0) {
     const last = out[out.length - 1]!;
-    (last.text as { text: string }).text = clip((last.text as { text: string }).text.replace(/```$/, ''), LIMITS.sectionText - 30) + '\n… (more below: use Next)```';
+    (last.text as { text: string }).text = `${clip((last.text as { text: string }).text.replace(/```$/, ''), LIMITS.sectionText - 30)}\n… (more below: use Next)\`\`\``;
   }
   if (out.length === 0) out.push(section('_(empty)_'));
   return out;

@@ -4,7 +4,14 @@ import { humanDuration } from '../studio/dates.js';
 import { type Block, type Message, actions, context, divider, esc, fields, finishMessage, header, section } from './kit.js';
 import { lineSections, shareButton, when } from './replies.js';
 
-const STATE_ICON: Record<string, string> = { FAILED: ':x:', SUSPENDED: ':double_vertical_bar:', OK: ':white_check_mark:', UNKNOWN: ':grey_question:', SUCCEED: ':white_check_mark:', RUNNING: ':arrows_counterclockwise:' };
+const STATE_ICON: Record<string, string> = {
+  FAILED: ':x:',
+  SUSPENDED: ':double_vertical_bar:',
+  OK: ':white_check_mark:',
+  UNKNOWN: ':grey_question:',
+  SUCCEED: ':white_check_mark:',
+  RUNNING: ':arrows_counterclockwise:',
+};
 
 const STATE_WORD: Record<string, string> = { SUCCEED: 'succeeded', SUCCEEDED: 'succeeded', FAILED: 'failed', RUNNING: 'running', CANCELLED: 'cancelled' };
 
@@ -18,16 +25,27 @@ export function buildDynamicTables(v: DynamicTablesView, now: number, commandTex
     const name = `\`${esc(`${t.schema}.${t.name}`)}\``;
     const lag = t.lastSuccessAt ? `last success ${humanDuration(now - t.lastSuccessAt)} ago` : `no success in ${v.windowHours} h`;
     if (t.state === 'SUSPENDED') return `${STATE_ICON.SUSPENDED} ${name} *suspended*${t.latest?.suspendedReason ? `: ${esc(t.latest.suspendedReason)}` : ''} · ${lag}`;
-    if (t.state === 'FAILED') return `${STATE_ICON.FAILED} ${name} *latest refresh failed* ${when(t.latest?.startedAt)}${t.failuresInWindow > 1 ? ` (${t.failuresInWindow} failures in ${v.windowHours} h)` : ''} · ${lag}\n      ${esc(firstLine(t.latest?.error ?? ''))}`;
+    if (t.state === 'FAILED')
+      return `${STATE_ICON.FAILED} ${name} *latest refresh failed* ${when(t.latest?.startedAt)}${t.failuresInWindow > 1 ? ` (${t.failuresInWindow} failures in ${v.windowHours} h)` : ''} · ${lag}\n      ${esc(firstLine(t.latest?.error ?? ''))}`;
     return `${STATE_ICON.OK} ${name} refreshed ${when(t.latest?.startedAt)} · ${lag}`;
   });
   const failing = v.tables.filter((t) => t.state !== 'OK').length;
   const blocks: Block[] = [
     header('Dynamic Tables'),
-    section(v.tables.length ? `${v.tables.length} refreshed in the last ${v.windowHours} h; *${failing}* need attention.` : `No Dynamic Table refreshed in the last ${v.windowHours} h.`),
+    section(
+      v.tables.length ? `${v.tables.length} refreshed in the last ${v.windowHours} h; *${failing}* need attention.` : `No Dynamic Table refreshed in the last ${v.windowHours} h.`,
+    ),
     ...lineSections(lines),
   ];
-  if (v.quiet.length) blocks.push(context(`No refresh in ${v.windowHours} h: ${v.quiet.slice(0, 20).map((n) => `\`${esc(n)}\``).join(', ')}${v.quiet.length > 20 ? ` and ${v.quiet.length - 20} more` : ''}`));
+  if (v.quiet.length)
+    blocks.push(
+      context(
+        `No refresh in ${v.windowHours} h: ${v.quiet
+          .slice(0, 20)
+          .map((n) => `\`${esc(n)}\``)
+          .join(', ')}${v.quiet.length > 20 ? ` and ${v.quiet.length - 20} more` : ''}`,
+      ),
+    );
   blocks.push(context(`\`/cz dt ${esc('<schema.table>')}\` shows one table's refresh history.`), actions([shareButton(commandText)]));
   return finishMessage(`Dynamic Tables: ${failing} need attention`, blocks);
 }
@@ -36,7 +54,10 @@ function refreshLine(e: RefreshEntry): string {
   const ms = e.durationMs ?? (e.endedAt ? e.endedAt - e.startedAt : undefined);
   const took = ms === undefined ? '' : ms < 10_000 ? ` in ${(ms / 1000).toFixed(1)} s` : ` in ${humanDuration(ms)}`;
   const rows = e.rowsInserted !== undefined ? ` · ${e.rowsInserted.toLocaleString('en-US')} rows inserted` : '';
-  const what = e.state === 'SUSPENDED' ? `*suspended*${e.suspendedReason ? `: ${esc(e.suspendedReason)}` : ''}` : `${STATE_WORD[e.state] ?? e.state.toLowerCase()}${took} (${e.trigger.toLowerCase().replace('_', ' ')}, ${e.mode.toLowerCase()})${rows}`;
+  const what =
+    e.state === 'SUSPENDED'
+      ? `*suspended*${e.suspendedReason ? `: ${esc(e.suspendedReason)}` : ''}`
+      : `${STATE_WORD[e.state] ?? e.state.toLowerCase()}${took} (${e.trigger.toLowerCase().replace('_', ' ')}, ${e.mode.toLowerCase()})${rows}`;
   return `${STATE_ICON[e.state] ?? '•'} ${when(e.startedAt)} ${what}${e.error ? `\n      ${esc(firstLine(e.error))}` : ''}`;
 }
 
@@ -45,7 +66,12 @@ export function buildDynamicTableHistory(h: DynamicTableHistory, commandText: st
   if (h.entries.length === 0) blocks.push(section('It has not refreshed yet. Its first refresh runs at its creation time plus the interval, or now with `REFRESH DYNAMIC TABLE`.'));
   else {
     const latest = h.entries[0]!;
-    if (latest.state === 'FAILED' || latest.state === 'SUSPENDED') blocks.push(section(`${STATE_ICON[latest.state]} *${latest.state === 'FAILED' ? 'The latest refresh failed' : 'Suspended'}* — the table holds the data of its last successful refresh.`));
+    if (latest.state === 'FAILED' || latest.state === 'SUSPENDED')
+      blocks.push(
+        section(
+          `${STATE_ICON[latest.state]} *${latest.state === 'FAILED' ? 'The latest refresh failed' : 'Suspended'}* — the table holds the data of its last successful refresh.`,
+        ),
+      );
     blocks.push(...lineSections(h.entries.map(refreshLine)));
     blocks.push(context(`VCluster \`${esc(latest.vcluster)}\` · job ${esc(latest.jobId)}`));
   }
@@ -67,7 +93,12 @@ function size(bytes: number): string {
 export function buildTableView(t: TableView, commandText: string): Message {
   const blocks: Block[] = [
     header(`Table ${t.table}`),
-    fields([`*Type*\n${esc(t.type.toLowerCase().replace('_', ' '))}`, `*Rows*\n${t.rows !== undefined ? t.rows.toLocaleString('en-US') : '—'}`, `*Size*\n${t.bytes !== undefined ? size(t.bytes) : '—'}`, `*Partitioned by*\n${t.partitionedBy ? `\`${esc(t.partitionedBy)}\`` : '—'}`]),
+    fields([
+      `*Type*\n${esc(t.type.toLowerCase().replace('_', ' '))}`,
+      `*Rows*\n${t.rows !== undefined ? t.rows.toLocaleString('en-US') : '—'}`,
+      `*Size*\n${t.bytes !== undefined ? size(t.bytes) : '—'}`,
+      `*Partitioned by*\n${t.partitionedBy ? `\`${esc(t.partitionedBy)}\`` : '—'}`,
+    ]),
     section(`*Columns* (${t.columns.length})`),
     ...lineSections(t.columns.map((c) => `\`${esc(c.name)}\` ${esc(c.type)}${c.comment ? ` — ${esc(c.comment)}` : ''}`)),
   ];
@@ -78,7 +109,8 @@ export function buildTableView(t: TableView, commandText: string): Message {
     blocks.push(
       ...lineSections(
         t.partitions.map((p) => {
-          const flag = p.rows === 0 ? ' :warning: *empty*' : avg > 0 && p.rows < avg * 0.5 ? ` :warning: ${Math.round((1 - p.rows / avg) * 100)} % below the average of the other days` : '';
+          const flag =
+            p.rows === 0 ? ' :warning: *empty*' : avg > 0 && p.rows < avg * 0.5 ? ` :warning: ${Math.round((1 - p.rows / avg) * 100)} % below the average of the other days` : '';
           return `${p.value}  ${p.rows.toLocaleString('en-US')}${flag}`;
         }),
       ),

@@ -129,7 +129,8 @@ function checkElement(el: Json, where: string, out: string[]): void {
       checkOptions(options, where, out, true);
       break;
     case 'overflow':
-      if (options.length < LIMITS.overflowMinOptions || options.length > LIMITS.overflowOptions) out.push(`${where}: ${options.length} overflow options (${LIMITS.overflowMinOptions}–${LIMITS.overflowOptions})`);
+      if (options.length < LIMITS.overflowMinOptions || options.length > LIMITS.overflowOptions)
+        out.push(`${where}: ${options.length} overflow options (${LIMITS.overflowMinOptions}–${LIMITS.overflowOptions})`);
       checkOptions(options, where, out, true);
       break;
     case 'radio_buttons':
@@ -138,7 +139,8 @@ function checkElement(el: Json, where: string, out: string[]): void {
       checkOptions(options, where, out, false);
       break;
     case 'datepicker':
-      if (el.initial_date !== undefined && (typeof el.initial_date !== 'string' || !ISO_DATE.test(el.initial_date))) out.push(`${where}: initial_date ${JSON.stringify(el.initial_date)} is not YYYY-MM-DD`);
+      if (el.initial_date !== undefined && (typeof el.initial_date !== 'string' || !ISO_DATE.test(el.initial_date)))
+        out.push(`${where}: initial_date ${JSON.stringify(el.initial_date)} is not YYYY-MM-DD`);
       break;
     case 'plain_text_input':
       if (typeof el.initial_value === 'string' && el.initial_value.length > 3000) out.push(`${where}: initial_value over 3000`);
@@ -179,7 +181,7 @@ function checkBlocks(blocks: Json[], out: string[]): void {
         if (b.text !== undefined) checkText(b.text, `${where}.text`, out, { max: LIMITS.sectionText });
         const fields = (b.fields as Json[] | undefined) ?? [];
         if (fields.length > LIMITS.sectionFields) out.push(`${where}: ${fields.length} fields`);
-        fields.forEach((f, j) => checkText(f, `${where}.fields[${j}]`, out, { max: LIMITS.fieldText }));
+        for (const [j, f] of fields.entries()) checkText(f, `${where}.fields[${j}]`, out, { max: LIMITS.fieldText });
         if (!b.text && fields.length === 0) out.push(`${where}: section needs text or fields`);
         if (b.accessory) checkElement(b.accessory as Json, `${where}.accessory`, out);
         break;
@@ -187,13 +189,16 @@ function checkBlocks(blocks: Json[], out: string[]): void {
       case 'context': {
         const items = (b.elements as Json[] | undefined) ?? [];
         if (items.length === 0 || items.length > LIMITS.contextElements) out.push(`${where}: ${items.length} context elements (1–${LIMITS.contextElements})`);
-        items.forEach((e, j) => (e.type === 'image' ? checkElement(e, `${where}.elements[${j}]`, out) : checkText(e, `${where}.elements[${j}]`, out, { max: LIMITS.sectionText })));
+        for (const [j, e] of items.entries()) {
+          if (e.type === 'image') checkElement(e, `${where}.elements[${j}]`, out);
+          else checkText(e, `${where}.elements[${j}]`, out, { max: LIMITS.sectionText });
+        }
         break;
       }
       case 'actions': {
         const items = (b.elements as Json[] | undefined) ?? [];
         if (items.length === 0 || items.length > LIMITS.actionsElements) out.push(`${where}: ${items.length} elements (1–${LIMITS.actionsElements})`);
-        items.forEach((e, j) => checkElement(e, `${where}.elements[${j}]`, out));
+        for (const [j, e] of items.entries()) checkElement(e, `${where}.elements[${j}]`, out);
         break;
       }
       case 'input':

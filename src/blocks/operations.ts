@@ -41,7 +41,11 @@ export function buildOutcome(o: OpOutcome, actorId: string): Message {
 
 export function buildRefusal(r: Refusal): Message {
   const icon = r.reason === 'permission' || r.reason === 'two_person' || r.reason === 'channel' ? ':lock:' : ':warning:';
-  return finishMessage(r.message, [section(`${icon} ${r.message.split('```')[0]!.trim() ? esc(r.message.split('```')[0]!.trim()) : ''}`), ...codeTail(r.message), context('Nothing was sent to Studio. This refusal is in the audit log.')]);
+  return finishMessage(r.message, [
+    section(`${icon} ${r.message.split('```')[0]!.trim() ? esc(r.message.split('```')[0]!.trim()) : ''}`),
+    ...codeTail(r.message),
+    context('Nothing was sent to Studio. This refusal is in the audit log.'),
+  ]);
 }
 
 /** A refusal's YAML example, shown as code. */
@@ -58,8 +62,10 @@ export function buildRunFinished(run: Run, links: LinkBuilder, userId: string): 
   const ok = run.status.code === 1;
   // A temporary run (`/cz execute`) is its own run; otherwise the run was rerun.
   const what = run.runType.code === RUN_TYPE.TEMP ? 'temporary run' : 'rerun of run';
-  return finishMessage(`${what === 'temporary run' ? 'Temporary run' : 'Rerun of run'} ${run.id} ${ok ? 'succeeded' : 'ended ' + run.status.label}`, [
-    section(`${ok ? ':white_check_mark:' : ':x:'} <@${userId}>, the ${what} ${link(links.runLink(run.id), String(run.id))} (\`${esc(run.taskName)}\`) finished: *${esc(run.status.label)}*${run.failMsg && !ok ? `\n> ${esc(run.failMsg.slice(0, 500))}` : ''}`),
+  return finishMessage(`${what === 'temporary run' ? 'Temporary run' : 'Rerun of run'} ${run.id} ${ok ? 'succeeded' : `ended ${run.status.label}`}`, [
+    section(
+      `${ok ? ':white_check_mark:' : ':x:'} <@${userId}>, the ${what} ${link(links.runLink(run.id), String(run.id))} (\`${esc(run.taskName)}\`) finished: *${esc(run.status.label)}*${run.failMsg && !ok ? `\n> ${esc(run.failMsg.slice(0, 500))}` : ''}`,
+    ),
     context(`ended ${when(run.endTime)}`),
   ]);
 }
@@ -71,15 +77,26 @@ function previewBlocks(p: BackfillPreview | Refusal | undefined, links: LinkBuil
   if (p.kind === 'refused') return [section(`:warning: ${esc(p.message.split('```')[0]!)}`)];
   const dates = p.dates.length <= 10 ? p.dates.join(', ') : `${p.dates.slice(0, 5).join(', ')} … ${p.dates.slice(-3).join(', ')}`;
   const out: Block[] = [
-    section(`*Dry run* — nothing has been sent yet.\n*${p.dates.length} business date${p.dates.length > 1 ? 's' : ''}* of ${link(p.link, p.task.name)}, one at a time: ${esc(dates)}`),
+    section(
+      `*Dry run* — nothing has been sent yet.\n*${p.dates.length} business date${p.dates.length > 1 ? 's' : ''}* of ${link(p.link, p.task.name)}, one at a time: ${esc(dates)}`,
+    ),
     section(`*Downstream tasks affected* (they do not run unless backfilled too): ${p.downstream.length ? p.downstream.map((d) => `\`${esc(d.name)}\``).join(', ') : 'none'}`),
   ];
   if (p.conflicts.length) {
-    out.push(section(`:warning: *${p.conflicts.length} run${p.conflicts.length > 1 ? 's' : ''} of this task already running or waiting:*\n${p.conflicts.slice(0, 5).map((r) => runLine(r, links)).join('\n')}`));
+    out.push(
+      section(
+        `:warning: *${p.conflicts.length} run${p.conflicts.length > 1 ? 's' : ''} of this task already running or waiting:*\n${p.conflicts
+          .slice(0, 5)
+          .map((r) => runLine(r, links))
+          .join('\n')}`,
+      ),
+    );
   } else out.push(context('No runs of this task are running or waiting.'));
   out.push(
     p.needsApproval
-      ? section(`:raised_hand: ${p.dates.length} days is over your limit as ${p.role} (${p.limitDays}). Submitting posts it for approval by another admin; it runs when they approve.`)
+      ? section(
+          `:raised_hand: ${p.dates.length} days is over your limit as ${p.role} (${p.limitDays}). Submitting posts it for approval by another admin; it runs when they approve.`,
+        )
       : context(`Within your limit as ${p.role} (${p.limitDays} days). VCluster: ${esc(p.vcCode ?? 'the task default')}.`),
   );
   return out;
@@ -135,14 +152,23 @@ export function buildApprovalRequest(a: AwaitingApproval): Message {
   const p = a.preview;
   const who = approverMentions(a.approvers);
   const blocks: Block[] = [header('Backfill needs approval')];
-  if (who.length === 0) blocks.push(section(':warning: No other admin of this task is named in the policy file, so nobody can approve this yet: an admin must be granted the *admin* role on it first.'));
+  if (who.length === 0)
+    blocks.push(
+      section(':warning: No other admin of this task is named in the policy file, so nobody can approve this yet: an admin must be granted the *admin* role on it first.'),
+    );
   return finishMessage(`Backfill approval needed: ${p.task.name} ${p.from} … ${p.to}`, [
     ...blocks,
     section(
       `${who.length ? `${who.join(' ')}: ` : ''}<@${a.op.requestedBy}> asks to backfill ${link(p.link, p.task.name)} for *${p.from} … ${p.to}* (${p.dates.length} business dates), over the ${p.role} limit of ${p.limitDays}.\nDownstream affected: ${p.downstream.length ? p.downstream.map((d) => `\`${esc(d.name)}\``).join(', ') : 'none'}${p.conflicts.length ? `\n:warning: ${p.conflicts.length} run(s) of this task are running or waiting.` : ''}`,
     ),
     actions([
-      button({ text: 'Approve', actionId: ACTION.approve, value: a.op.id, style: 'primary', confirm: { title: 'Approve this backfill?', text: `${p.dates.length} business dates of ${p.task.name} will run.`, confirm: 'Approve' } }),
+      button({
+        text: 'Approve',
+        actionId: ACTION.approve,
+        value: a.op.id,
+        style: 'primary',
+        confirm: { title: 'Approve this backfill?', text: `${p.dates.length} business dates of ${p.task.name} will run.`, confirm: 'Approve' },
+      }),
       button({ text: 'Reject', actionId: ACTION.reject, value: a.op.id, style: 'danger' }),
     ]),
     context(`An admin other than the requester must approve (two-person rule). Expires ${when(a.op.expiresAt)}.`),
@@ -160,10 +186,18 @@ export function buildBulkApprovalRequest(a: AwaitingBulkApproval): Message {
   const who = approverMentions(a.approvers);
   return finishMessage(`Approval needed: ${a.title}`, [
     header('Bulk rerun needs approval'),
-    section(`${who.length ? `${who.join(' ')}: ` : ':warning: No other admin is named in the policy file for these tasks, so nobody can approve this yet. '}<@${a.op.requestedBy}> asks to *${esc(a.title)}*.`),
+    section(
+      `${who.length ? `${who.join(' ')}: ` : ':warning: No other admin is named in the policy file for these tasks, so nobody can approve this yet. '}<@${a.op.requestedBy}> asks to *${esc(a.title)}*.`,
+    ),
     ...lineSections(a.details.map((d) => `• ${esc(d)}`)),
     actions([
-      button({ text: 'Approve', actionId: ACTION.approve, value: a.op.id, style: 'primary', confirm: { title: 'Approve these reruns?', text: esc(a.title).slice(0, 280), confirm: 'Approve' } }),
+      button({
+        text: 'Approve',
+        actionId: ACTION.approve,
+        value: a.op.id,
+        style: 'primary',
+        confirm: { title: 'Approve these reruns?', text: esc(a.title).slice(0, 280), confirm: 'Approve' },
+      }),
       button({ text: 'Reject', actionId: ACTION.reject, value: a.op.id, style: 'danger' }),
     ]),
     context(`An admin other than the requester must approve (two-person rule). Expires ${when(a.op.expiresAt)}.`),
@@ -176,9 +210,11 @@ export function buildApprovalResolved(op: OperationRecord, byUserId: string, out
     op.action === 'bulk_rerun'
       ? `Rerun of ${esc(String(p.label))} (${(p.runIds as unknown[]).length} runs) requested by <@${op.requestedBy}>`
       : `Backfill of \`${esc(op.taskName)}\` ${esc(String(p.from))} … ${esc(String(p.to))} requested by <@${op.requestedBy}>`;
-  if (outcome === 'rejected') return finishMessage(op.action === 'bulk_rerun' ? 'Rerun rejected' : 'Backfill rejected', [section(`:no_entry: ${head} was *rejected* by <@${byUserId}>. Nothing was sent to Studio.`)]);
+  if (outcome === 'rejected')
+    return finishMessage(op.action === 'bulk_rerun' ? 'Rerun rejected' : 'Backfill rejected', [
+      section(`:no_entry: ${head} was *rejected* by <@${byUserId}>. Nothing was sent to Studio.`),
+    ]);
   return finishMessage(`${op.action === 'bulk_rerun' ? 'Rerun' : 'Backfill'} ${outcome.status}`, [
     section(`${OUTCOME_ICON[outcome.status]} ${head} was *approved* by <@${byUserId}>.\n${esc(outcome.message)}${outcome.link ? `\n${link(outcome.link, 'Open in Studio')}` : ''}`),
   ]);
 }
-

@@ -3,7 +3,7 @@ import type { Button } from '@slack/types';
 import { SUBCOMMANDS, type SubcommandHelp } from '../ops/commands.js';
 import type { DepsView, LogView, RunView, RunsView, TaskListView, TaskView } from '../ops/read.js';
 import type { AuditRow } from '../store/audit.js';
-import type { DownstreamTask, Run, TaskRelationNode, TaskSummary } from '../studio/models.js';
+import type { Run, TaskRelationNode, TaskSummary } from '../studio/models.js';
 import { type Block, type Message, actions, button, codeBlocks, context, divider, esc, fields, finishMessage, header, link, section } from './kit.js';
 import { LIMITS } from './limits.js';
 
@@ -123,7 +123,11 @@ function renderHelp(topic?: string): Message {
   return finishMessage('Studio Ops Bot: /cz commands', [
     header('Studio Ops Bot — /cz'),
     ...lineSections(lines),
-    context(topic && list.length === 0 ? `No subcommand \`${esc(topic)}\`; here is the whole list.` : 'Replies are visible only to you unless you press *Share in channel*. Run ids and task names both work where a task is asked for.'),
+    context(
+      topic && list.length === 0
+        ? `No subcommand \`${esc(topic)}\`; here is the whole list.`
+        : 'Replies are visible only to you unless you press *Share in channel*. Run ids and task names both work where a task is asked for.',
+    ),
   ]);
 }
 
@@ -154,15 +158,17 @@ export function buildTaskList(view: TaskListView, links: LinkBuilder, commandTex
   for (const [folder, tasks] of byFolder) {
     lines.push(`*${esc(folder)}*`);
     for (const t of tasks) {
-      const state = t.taskStatus ? `${t.taskStatus.label.toLowerCase()}${t.editState?.code === 80 ? ', draft changed' : ''}` : `not deployed (${editStateWords(t.editState?.code)})`;
+      const state = t.taskStatus
+        ? `${t.taskStatus.label.toLowerCase()}${t.editState?.code === 80 ? ', draft changed' : ''}`
+        : `not deployed (${editStateWords(t.editState?.code)})`;
       lines.push(`• ${link(links.taskLink(t.id), t.name)} \`${t.id}\` — ${esc(t.type.label)}, ${state}${t.owner ? `, ${esc(t.owner)}` : ''}`);
     }
   }
-  return finishMessage(`${title}: ${view.tasks.length}`, [
-    header(`${title} (${view.tasks.length})`),
-    ...lineSections(lines),
-    actions([shareButton(commandText)]),
-  ], 'filter with a folder, --type or --name');
+  return finishMessage(
+    `${title}: ${view.tasks.length}`,
+    [header(`${title} (${view.tasks.length})`), ...lineSections(lines), actions([shareButton(commandText)])],
+    'filter with a folder, --type or --name',
+  );
 }
 
 function relationLine(nodes: TaskRelationNode[], links: LinkBuilder): string {
@@ -200,11 +206,19 @@ export function buildTaskDetail(v: TaskView, links: LinkBuilder, commandText: st
     );
   } else if (v.draftChanges) blocks.push(context(`:white_check_mark: The draft is what is published (version ${v.task.version}).`));
   if (v.studioPreviewDiffers) {
-    blocks.push(context(`:warning: Studio's own preview of this schedule differs: Studio ${v.studioPreviewDiffers.studio.map((t) => `\`${esc(t)}\``).join(', ')}; ours ${v.studioPreviewDiffers.ours.map((t) => `\`${esc(t)}\``).join(', ')}.`));
+    blocks.push(
+      context(
+        `:warning: Studio's own preview of this schedule differs: Studio ${v.studioPreviewDiffers.studio.map((t) => `\`${esc(t)}\``).join(', ')}; ours ${v.studioPreviewDiffers.ours.map((t) => `\`${esc(t)}\``).join(', ')}.`,
+      ),
+    );
   }
   if (v.latestRun) {
     const r = v.latestRun;
-    blocks.push(section(`*Latest run* ${link(links.runLink(r.id), String(r.id))} ${statusText(r.status.label)} · business date ${esc(r.bizDate ?? '—')} · planned ${when(r.planTime)}${r.failMsg ? `\n> ${esc(r.failMsg.slice(0, 300))}` : ''}`));
+    blocks.push(
+      section(
+        `*Latest run* ${link(links.runLink(r.id), String(r.id))} ${statusText(r.status.label)} · business date ${esc(r.bizDate ?? '—')} · planned ${when(r.planTime)}${r.failMsg ? `\n> ${esc(r.failMsg.slice(0, 300))}` : ''}`,
+      ),
+    );
   }
   blocks.push(actions([openButton(links.taskLink(t.id)), shareButton(commandText)]));
   return finishMessage(`Task ${t.name}: ${status}`, blocks);
@@ -218,7 +232,10 @@ export function runLine(r: Run, links: LinkBuilder): string {
 export function buildRunList(v: RunsView, links: LinkBuilder, commandText: string, maxRuns = 25): Message {
   const title = `Runs of ${v.task.name}${v.status ? ` (${v.status})` : ''}, last ${v.sinceText}`;
   if (v.runs.length === 0) {
-    return finishMessage(title, [section(`No runs of \`${esc(v.task.name)}\`${v.status ? ` with status ${v.status}` : ''} in the last ${esc(v.sinceText)}.`), context('Widen the window with `--since 30d`.')]);
+    return finishMessage(title, [
+      section(`No runs of \`${esc(v.task.name)}\`${v.status ? ` with status ${v.status}` : ''} in the last ${esc(v.sinceText)}.`),
+      context('Widen the window with `--since 30d`.'),
+    ]);
   }
   const shown = v.runs.slice(0, maxRuns);
   const more = v.total - shown.length;
@@ -276,7 +293,8 @@ export function buildLogView(v: LogView, links: LinkBuilder): Message {
     section(`*Log of run ${v.runId}*, attempt ${v.attemptNumber} of ${v.attemptCount} · characters ${v.startOffset}–${v.endOffset}${total} · secrets redacted`),
     ...codeBlocks(v.text, 1),
   ];
-  if (v.linesNotShown > 0) blocks.push(context(`${v.linesNotShown} earlier line${v.linesNotShown > 1 ? 's' : ''} of the ones you asked for did not fit: press *Previous* to read them.`));
+  if (v.linesNotShown > 0)
+    blocks.push(context(`${v.linesNotShown} earlier line${v.linesNotShown > 1 ? 's' : ''} of the ones you asked for did not fit: press *Previous* to read them.`));
   blocks.push(actions(nav));
   return finishMessage(`Log of run ${v.runId}`, blocks);
 }
@@ -299,7 +317,10 @@ function treeLines(nodes: TaskRelationNode[], dir: 'upstream' | 'downstream', li
 export function buildDeps(d: DepsView, links: LinkBuilder, commandText: string): Message {
   const { task, relations, allDownstream, cycle } = d;
   if (!relations) {
-    return finishMessage(`${task.name} has no schedule`, [section(`\`${esc(task.name)}\` is not deployed, so it has no scheduled dependencies.`), actions([openButton(links.taskLink(task.id))])]);
+    return finishMessage(`${task.name} has no schedule`, [
+      section(`\`${esc(task.name)}\` is not deployed, so it has no scheduled dependencies.`),
+      actions([openButton(links.taskLink(task.id))]),
+    ]);
   }
   const inCycle = new Set([...(cycle?.taskIds ?? [])].filter((id) => id !== task.id));
   const root = [task.id];
@@ -342,17 +363,19 @@ export function buildAudit(rows: AuditRow[], filterText: string): Message {
     (r) =>
       `${when(r.at)} <@${r.actorId}> *${esc(r.action)}* ${esc(r.target)}${r.taskName ? ` (\`${esc(r.taskName)}\`)` : ''} → *${esc(r.outcome)}*${r.error ? ` — ${esc(r.error.slice(0, 140))}` : ''}${r.studioRequestId ? ` · req \`${esc(r.studioRequestId)}\`` : ''}`,
   );
-  return finishMessage(`Audit: ${rows.length} entries`, [
-    header(`Audit log (${rows.length} newest)`),
-    ...lineSections(lines),
-    context(`${esc(filterText)} · the log is append-only and hash-chained: \`npx studio-ops audit verify\` checks it`),
-  ], 'narrow with --user, --task or --since');
+  return finishMessage(
+    `Audit: ${rows.length} entries`,
+    [
+      header(`Audit log (${rows.length} newest)`),
+      ...lineSections(lines),
+      context(`${esc(filterText)} · the log is append-only and hash-chained: \`npx studio-ops audit verify\` checks it`),
+    ],
+    'narrow with --user, --task or --since',
+  );
 }
 
 export function buildWhoami(userId: string, g: { grants: { role: string; scope: string[] }[]; configured: boolean; file?: string }): Message {
-  const lines = g.grants.length
-    ? g.grants.map((x) => `• *${x.role}* on ${x.scope.map((s) => `\`${esc(s)}\``).join(', ')}`)
-    : ['• *viewer* everywhere (no grant names you)'];
+  const lines = g.grants.length ? g.grants.map((x) => `• *${x.role}* on ${x.scope.map((s) => `\`${esc(s)}\``).join(', ')}`) : ['• *viewer* everywhere (no grant names you)'];
   return finishMessage('Your roles', [
     section(`<@${userId}>, your roles:\n${lines.join('\n')}`),
     context(g.configured ? `From the policy file ${esc(g.file)}.` : 'No policy file is configured (POLICY_FILE): everyone is a viewer.'),

@@ -99,7 +99,9 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
       ),
     );
   } else {
-    const cause = card.causeTitle ? `*Likely cause:* ${esc(card.causeTitle)} \`${esc(card.causeId)}\`\n*First step:* ${esc(card.causeFix ?? '')}` : '*Likely cause:* not in the knowledge table — press *Diagnose* to read the log.';
+    const cause = card.causeTitle
+      ? `*Likely cause:* ${esc(card.causeTitle)} \`${esc(card.causeId)}\`\n*First step:* ${esc(card.causeFix ?? '')}`
+      : '*Likely cause:* not in the knowledge table — press *Diagnose* to read the log.';
     blocks.push(section(`${cause}${card.failMsg ? `\n> ${esc(redact(card.failMsg).slice(0, 300))}` : ''}`));
   }
   if (card.blocked.length) {
@@ -117,7 +119,12 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
   if (notes.length) blocks.push(context(...notes));
   const v = cardValue(card);
   if (resolved) {
-    blocks.push(actions([button({ text: 'Logs', actionId: TRIAGE.logs, value: v }), button({ text: 'Open in Studio', actionId: ACTION.openStudio, url: ctx.links.runLink(card.latestRunId) })]));
+    blocks.push(
+      actions([
+        button({ text: 'Logs', actionId: TRIAGE.logs, value: v }),
+        button({ text: 'Open in Studio', actionId: ACTION.openStudio, url: ctx.links.runLink(card.latestRunId) }),
+      ]),
+    );
   } else {
     blocks.push({
       type: 'actions',
@@ -131,14 +138,20 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
               button({ text: 'Backfill…', actionId: TRIAGE.backfill, value: v }),
             ]),
         ...(card.ackBy
-          ? [button({ text: 'Take over', actionId: TRIAGE.takeOver, value: cardValue(card, true) }), button({ text: 'Release', actionId: TRIAGE.release, value: cardValue(card, true) })]
+          ? [
+              button({ text: 'Take over', actionId: TRIAGE.takeOver, value: cardValue(card, true) }),
+              button({ text: 'Release', actionId: TRIAGE.release, value: cardValue(card, true) }),
+            ]
           : [button({ text: 'Acknowledge', actionId: TRIAGE.ack, value: v })]),
         ctx.mute ? button({ text: 'Unmute', actionId: TRIAGE.unmute, value: v }) : muteSelect(card),
         button({ text: 'Open in Studio', actionId: ACTION.openStudio, url: ctx.links.runLink(card.latestRunId) }),
       ],
     });
   }
-  return finishMessage(`${resolved ? 'Resolved' : empty ? 'Wrote nothing' : 'Failed'}: ${card.taskName} run ${card.latestRunId}${card.causeTitle ? ` — ${card.causeTitle}` : ''}`, blocks);
+  return finishMessage(
+    `${resolved ? 'Resolved' : empty ? 'Wrote nothing' : 'Failed'}: ${card.taskName} run ${card.latestRunId}${card.causeTitle ? ` — ${card.causeTitle}` : ''}`,
+    blocks,
+  );
 }
 
 /** A Dynamic Table's card: its refreshes are Lakehouse jobs, not Studio runs. */
@@ -159,7 +172,9 @@ function buildDynamicTableCard(card: AlertCard, table: string): Message {
     const after = card.resolvedAt ? humanDuration(Math.max(60_000, card.resolvedAt - card.failedAt)) : undefined;
     blocks.push(section(`*Resolved* by ${card.resolvedBy ?? '—'} (${esc(card.resolvedHow ?? '—')}): a refresh succeeded${after ? `, *${after}* after the failure` : ''}.`));
   } else {
-    const cause = card.causeTitle ? `*Likely cause:* ${esc(card.causeTitle)} \`${esc(card.causeId)}\`\n*First step:* ${esc(card.causeFix ?? '')}` : '*Likely cause:* not in the knowledge table — press *Logs* for the refresh history.';
+    const cause = card.causeTitle
+      ? `*Likely cause:* ${esc(card.causeTitle)} \`${esc(card.causeId)}\`\n*First step:* ${esc(card.causeFix ?? '')}`
+      : '*Likely cause:* not in the knowledge table — press *Logs* for the refresh history.';
     blocks.push(section(`${cause}${card.failMsg ? `\n> ${esc(redact(card.failMsg).slice(0, 300))}` : ''}`));
     blocks.push(context('Dynamic Tables keep the data of their last successful refresh: what reads this table is going stale until a refresh succeeds.'));
   }
@@ -173,7 +188,10 @@ function buildDynamicTableCard(card: AlertCard, table: string): Message {
             button({ text: 'Logs', actionId: TRIAGE.logs, value: v }),
             button({ text: 'Refresh now', actionId: TRIAGE.dtRefresh, value: v, style: 'primary' }),
             ...(card.ackBy
-              ? [button({ text: 'Take over', actionId: TRIAGE.takeOver, value: cardValue(card, true) }), button({ text: 'Release', actionId: TRIAGE.release, value: cardValue(card, true) })]
+              ? [
+                  button({ text: 'Take over', actionId: TRIAGE.takeOver, value: cardValue(card, true) }),
+                  button({ text: 'Release', actionId: TRIAGE.release, value: cardValue(card, true) }),
+                ]
               : [button({ text: 'Acknowledge', actionId: TRIAGE.ack, value: v })]),
           ],
     ),

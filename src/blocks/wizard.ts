@@ -31,7 +31,14 @@ function controls(sessionId: string, questionId: string, canGoBack: boolean): Bl
   const buttons = [];
   if (canGoBack) buttons.push(button({ text: '◀ Back', actionId: WIZARD.back, value: v(sessionId, questionId) }));
   buttons.push(button({ text: 'Start over', actionId: WIZARD.restart, value: v(sessionId, questionId) }));
-  buttons.push(button({ text: 'Cancel', actionId: WIZARD.cancel, value: v(sessionId, questionId), confirm: { title: 'Cancel the setup?', text: 'Nothing has been created in Studio yet.', confirm: 'Cancel setup', deny: 'Keep going' } }));
+  buttons.push(
+    button({
+      text: 'Cancel',
+      actionId: WIZARD.cancel,
+      value: v(sessionId, questionId),
+      confirm: { title: 'Cancel the setup?', text: 'Nothing has been created in Studio yet.', confirm: 'Cancel setup', deny: 'Keep going' },
+    }),
+  );
   return actions(buttons, `wizard_controls_${questionId}`);
 }
 
@@ -62,15 +69,27 @@ export function explorationBlocks(e: Exploration): Block[] {
 /** The launch checkpoints, each ✅/❌ with what to do. */
 export function checkpointBlocks(cps: Checkpoint[]): Block[] {
   if (cps.length === 0) return [];
-  const lines = cps.map((c) => `${c.ok === true ? ':white_check_mark:' : c.ok === false ? ':x:' : ':grey_question:'} *${esc(c.label)}*: ${esc(c.detail)}${c.ok !== true && c.todo ? `\n      → ${esc(c.todo)}` : ''}`);
+  const lines = cps.map(
+    (c) =>
+      `${c.ok === true ? ':white_check_mark:' : c.ok === false ? ':x:' : ':grey_question:'} *${esc(c.label)}*: ${esc(c.detail)}${c.ok !== true && c.todo ? `\n      → ${esc(c.todo)}` : ''}`,
+  );
   const bad = cps.filter((c) => c.ok === false).length;
   return [
-    section(clip(`*Data checkpoints* (Lakehouse, now)${bad ? ` — ${bad} to fix; fix them in order: if ODS is wrong, DWD will be too` : ' — all passed'}\n${lines.join('\n')}`, LIMITS.sectionText)),
+    section(
+      clip(
+        `*Data checkpoints* (Lakehouse, now)${bad ? ` — ${bad} to fix; fix them in order: if ODS is wrong, DWD will be too` : ' — all passed'}\n${lines.join('\n')}`,
+        LIMITS.sectionText,
+      ),
+    ),
   ];
 }
 
 export function buildCheckpoints(plan: Plan, sessionId: string, cps: Checkpoint[]): Message {
-  return finishMessage(`${plan.folder}: checkpoints`, [header(`Checkpoints of ${plan.folder}`), ...checkpointBlocks(cps), actions([button({ text: 'Check again', actionId: WIZARD.checkAgain, value: JSON.stringify({ s: sessionId }) })])]);
+  return finishMessage(`${plan.folder}: checkpoints`, [
+    header(`Checkpoints of ${plan.folder}`),
+    ...checkpointBlocks(cps),
+    actions([button({ text: 'Check again', actionId: WIZARD.checkAgain, value: JSON.stringify({ s: sessionId }) })]),
+  ]);
 }
 
 export function buildQuestion(sessionId: string, q: Question, answered: { question: Question; answer: string; fromDoc: boolean }[], preface: Block[] = []): Message {
@@ -83,9 +102,20 @@ export function buildQuestion(sessionId: string, q: Question, answered: { questi
     blocks.push(actions([button({ text: q.id === 'doc_text' ? 'Paste it…' : 'Answer…', actionId: WIZARD.text, value: v(sessionId, q.id), style: 'primary' })], `wizard_q_${q.id}`));
   } else {
     blocks.push(context(q.options.map((o) => `*${esc(o.label)}* — ${esc(o.description)}`).join('\n')));
-    blocks.push(actions(q.options.map((o) => button({ text: o.label, actionId: `${WIZARD.answer}_${o.id}`, value: v(sessionId, q.id, o.id) })), `wizard_q_${q.id}`));
+    blocks.push(
+      actions(
+        q.options.map((o) => button({ text: o.label, actionId: `${WIZARD.answer}_${o.id}`, value: v(sessionId, q.id, o.id) })),
+        `wizard_q_${q.id}`,
+      ),
+    );
   }
-  blocks.push(controls(sessionId, q.id, answered.some((a) => !a.fromDoc)));
+  blocks.push(
+    controls(
+      sessionId,
+      q.id,
+      answered.some((a) => !a.fromDoc),
+    ),
+  );
   return finishMessage(q.question, blocks);
 }
 
@@ -130,13 +160,7 @@ function assessmentLine(a: TaskAssessment | undefined, allowLive: ReadonlySet<st
   return allowLive.has(a.name) ? ` :warning: _live, will change (ticked): ${what}_` : ` :lock: _live, differs (${what}): left as it is unless you tick it below_`;
 }
 
-export function buildPlanMessage(
-  sessionId: string,
-  plan: Plan,
-  summary: Record<string, string>,
-  assessment?: PlanAssessment,
-  allowLive: ReadonlySet<string> = new Set(),
-): Message {
+export function buildPlanMessage(sessionId: string, plan: Plan, summary: Record<string, string>, assessment?: PlanAssessment, allowLive: ReadonlySet<string> = new Set()): Message {
   const byName = new Map((assessment?.tasks ?? []).map((a) => [a.name, a]));
   const lines = plan.tasks.map(
     (t) =>
@@ -159,11 +183,13 @@ export function buildPlanMessage(
   if (live.length > 0) {
     blocks.push(
       actions(
-        live.slice(0, 10).map((a) =>
-          allowLive.has(a.name)
-            ? button({ text: `Leave ${a.name} as it is`, actionId: `${WIZARD.live}_${a.name}`, value: JSON.stringify({ s: sessionId, t: a.name }) })
-            : button({ text: `Also change live ${a.name}`, actionId: `${WIZARD.live}_${a.name}`, value: JSON.stringify({ s: sessionId, t: a.name }), style: 'danger' }),
-        ),
+        live
+          .slice(0, 10)
+          .map((a) =>
+            allowLive.has(a.name)
+              ? button({ text: `Leave ${a.name} as it is`, actionId: `${WIZARD.live}_${a.name}`, value: JSON.stringify({ s: sessionId, t: a.name }) })
+              : button({ text: `Also change live ${a.name}`, actionId: `${WIZARD.live}_${a.name}`, value: JSON.stringify({ s: sessionId, t: a.name }), style: 'danger' }),
+          ),
       ),
     );
   }
@@ -186,13 +212,17 @@ export function buildProgress(plan: Plan, steps: ExecStep[], running: boolean): 
   const lines = steps.map((s) => `${STEP_ICON[s.status]} ${esc(s.label)}${s.detail ? ` — ${esc(clip(s.detail, 300))}` : ''}`);
   const left = plan.tasks.length + 1 - steps.length;
   return finishMessage(`Building ${plan.folder}`, [
-    section(`*Building \`${esc(plan.folder)}\` in Studio*${running && left > 0 ? ` — ${left} step${left > 1 ? 's' : ''} to go` : ''}\n${lines.join('\n')}`.slice(0, LIMITS.sectionText)),
+    section(
+      `*Building \`${esc(plan.folder)}\` in Studio*${running && left > 0 ? ` — ${left} step${left > 1 ? 's' : ''} to go` : ''}\n${lines.join('\n')}`.slice(0, LIMITS.sectionText),
+    ),
   ]);
 }
 
 export function buildUndoResult(folder: string, r: UndoResult): Message {
   const lines = r.steps.map((x) => `${STEP_ICON[x.status]} ${esc(x.label)}${x.detail ? ` — ${esc(clip(x.detail, 300))}` : ''}`);
-  const head = r.ok ? `:white_check_mark: *Undone*: what the setup created in \`${esc(folder)}\` was deleted (each step in the audit log).` : ':warning: *Undo stopped*; press Undo again once the cause is fixed (finished steps are skipped).';
+  const head = r.ok
+    ? `:white_check_mark: *Undone*: what the setup created in \`${esc(folder)}\` was deleted (each step in the audit log).`
+    : ':warning: *Undo stopped*; press Undo again once the cause is fixed (finished steps are skipped).';
   return finishMessage(r.ok ? `${folder}: undone` : `${folder}: undo stopped`, [
     section(`${head}\n${lines.join('\n')}`.slice(0, LIMITS.sectionText)),
     ...(r.kept.length ? [context(`Left in place: ${esc(r.kept.join('; '))}`)] : []),
@@ -203,13 +233,22 @@ export function buildResult(o: BuildOutcome, links: LinkBuilder): Message {
   const r = o.result;
   const blocks: Block[] = [...buildProgress(o.plan, r.steps, false).blocks];
   if (!r.ok) {
-    blocks.push(section(`:warning: Stopped: ${esc(r.error ?? '')}\nNothing done so far is lost. Fix the cause and press *Confirmed, start building* again: finished steps are skipped.`));
+    blocks.push(
+      section(`:warning: Stopped: ${esc(r.error ?? '')}\nNothing done so far is lost. Fix the cause and press *Confirmed, start building* again: finished steps are skipped.`),
+    );
     return finishMessage(`Building ${o.plan.folder} stopped`, blocks);
   }
   const created = r.steps.filter((s) => s.status === 'done').length;
-  blocks.push(section(created ? `:tada: *${esc(o.plan.folder)}* is ready (${r.writes} Studio write${r.writes === 1 ? '' : 's'}, each in the audit log).` : `:white_check_mark: *${esc(o.plan.folder)}* already matches the plan: nothing new was created.`));
+  blocks.push(
+    section(
+      created
+        ? `:tada: *${esc(o.plan.folder)}* is ready (${r.writes} Studio write${r.writes === 1 ? '' : 's'}, each in the audit log).`
+        : `:white_check_mark: *${esc(o.plan.folder)}* already matches the plan: nothing new was created.`,
+    ),
+  );
   const ui = o.plan.tasks.filter((t) => t.uiSetup);
-  for (const t of ui) blocks.push(section(`:point_right: *${esc(t.name)}* needs the Studio UI: ${esc(t.uiSetup!)} ${link(links.taskLink(r.taskIds[t.name]!), 'Open it in Studio')}`));
+  for (const t of ui)
+    blocks.push(section(`:point_right: *${esc(t.name)}* needs the Studio UI: ${esc(t.uiSetup!)} ${link(links.taskLink(r.taskIds[t.name]!), 'Open it in Studio')}`));
   const v = o.verification;
   if (v) {
     const all = v.review?.folders.flatMap((f) => f.findings) ?? [];
@@ -221,7 +260,12 @@ export function buildResult(o: BuildOutcome, links: LinkBuilder): Message {
       ),
     );
     if (o.checkpoints) blocks.push(...checkpointBlocks(o.checkpoints));
-    else blocks.push(context('Next: run the DDL drafts once, in order, and check `SHOW TABLES IN <schema>`; run the sync once and compare row counts; then `REFRESH DYNAMIC TABLE` and `SHOW DYNAMIC TABLE REFRESH HISTORY`.'));
+    else
+      blocks.push(
+        context(
+          'Next: run the DDL drafts once, in order, and check `SHOW TABLES IN <schema>`; run the sync once and compare row counts; then `REFRESH DYNAMIC TABLE` and `SHOW DYNAMIC TABLE REFRESH HISTORY`.',
+        ),
+      );
     // The first checkpoint as buttons: each runs the DDL draft once (a temporary run), after a confirmation.
     const ddl = o.plan.tasks.filter((t) => t.role === 'ddl' && r.taskIds[t.name] !== undefined);
     const runOnce = ddl.slice(0, 4).map((t) => button({ text: `Run ${t.name} once`, actionId: `${WIZARD.runOnce}_${r.taskIds[t.name]}`, value: String(r.taskIds[t.name]) }));

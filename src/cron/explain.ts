@@ -31,7 +31,22 @@ export interface CronAnalysis {
   nearestDescription?: string;
 }
 
-const DOW_WORDS: Record<string, string> = { 1: 'Monday', 2: 'Tuesday', 3: 'Wednesday', 4: 'Thursday', 5: 'Friday', 6: 'Saturday', 7: 'Sunday', MON: 'Monday', TUE: 'Tuesday', WED: 'Wednesday', THU: 'Thursday', FRI: 'Friday', SAT: 'Saturday', SUN: 'Sunday' };
+const DOW_WORDS: Record<string, string> = {
+  1: 'Monday',
+  2: 'Tuesday',
+  3: 'Wednesday',
+  4: 'Thursday',
+  5: 'Friday',
+  6: 'Saturday',
+  7: 'Sunday',
+  MON: 'Monday',
+  TUE: 'Tuesday',
+  WED: 'Wednesday',
+  THU: 'Thursday',
+  FRI: 'Friday',
+  SAT: 'Saturday',
+  SUN: 'Sunday',
+};
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
 /** Unix day-of-week (0/7 = SUN, 1 = MON) → Studio (MON = 1 … SUN = 7), in lists and ranges. */
@@ -166,7 +181,11 @@ export function describeStudioCron(studio: string): string {
   const hourStep = /^(?:\*|0)\/(\d+)$/.exec(hour);
   const allHours = hour === '*' || hour === '0-23';
   if (/^\d+$/.test(min) && /^\d+$/.test(hour)) when = `at ${two(hour)}:${two(min)}`;
-  else if (/^\d+$/.test(min) && /^[\d,]+$/.test(hour)) when = `at ${hour.split(',').map((h) => `${two(h)}:${two(min)}`).join(', ')}`;
+  else if (/^\d+$/.test(min) && /^[\d,]+$/.test(hour))
+    when = `at ${hour
+      .split(',')
+      .map((h) => `${two(h)}:${two(min)}`)
+      .join(', ')}`;
   else if (minStep && allHours) when = `every ${minStep[1]} minutes`;
   else if (minStep) when = `every ${minStep[1]} minutes during hours ${hour}`;
   else if (/^\d+$/.test(min) && allHours) when = `at minute ${min} of every hour`;
@@ -193,18 +212,39 @@ const EXAMPLE = 'e.g. `30 2 * * *` (daily 02:30) or `0 30 2 * * ? *`';
 export function analyseCron(input: string): CronAnalysis {
   const converted = toStudioCron(input);
   if ('error' in converted) {
-    return { input, inputFields: converted.inputFields, studio: undefined, problems: [{ code: 'fields', severity: 'error', message: `${converted.error} (${EXAMPLE})` }], nearestValid: undefined, description: undefined };
+    return {
+      input,
+      inputFields: converted.inputFields,
+      studio: undefined,
+      problems: [{ code: 'fields', severity: 'error', message: `${converted.error} (${EXAMPLE})` }],
+      nearestValid: undefined,
+      description: undefined,
+    };
   }
   // Values out of range are named field by field, never with a parser's words.
   const bad = fieldProblems(converted.studio);
   if (bad.length > 0) {
-    return { input, inputFields: converted.inputFields, studio: undefined, problems: [{ code: 'syntax', severity: 'error', message: `${bad.join('; ')} (${EXAMPLE})` }], nearestValid: undefined, description: undefined };
+    return {
+      input,
+      inputFields: converted.inputFields,
+      studio: undefined,
+      problems: [{ code: 'syntax', severity: 'error', message: `${bad.join('; ')} (${EXAMPLE})` }],
+      nearestValid: undefined,
+      description: undefined,
+    };
   }
   const { problems, nearest } = checkStudioCron(converted.studio);
   try {
     nextStudioFireTimes(nearest, 0, 1);
   } catch {
-    return { input, inputFields: converted.inputFields, studio: undefined, problems: [...problems, { code: 'syntax', severity: 'error', message: `this is not an expression Studio can read (${EXAMPLE})` }], nearestValid: undefined, description: undefined };
+    return {
+      input,
+      inputFields: converted.inputFields,
+      studio: undefined,
+      problems: [...problems, { code: 'syntax', severity: 'error', message: `this is not an expression Studio can read (${EXAMPLE})` }],
+      nearestValid: undefined,
+      description: undefined,
+    };
   }
   return {
     input,
@@ -227,4 +267,3 @@ export function nextRuns(a: CronAnalysis, after: number, count: number, tz: stri
     return [];
   }
 }
-

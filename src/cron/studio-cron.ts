@@ -35,7 +35,7 @@ export function studioCronToParserExpression(expr: string): string {
 
 /** The next `count` fire times (epoch ms) strictly after `after`, in time zone `tz`. */
 export function nextStudioFireTimes(expr: string, after: number, count: number, tz = 'UTC'): number[] {
-  let parsed;
+  let parsed: ReturnType<typeof CronExpressionParser.parse>;
   try {
     parsed = CronExpressionParser.parse(studioCronToParserExpression(expr), { currentDate: new Date(after), tz });
   } catch (e) {

@@ -91,5 +91,5 @@ export function requiredLiteral(src: string): string {
 
 /** Three characters, or two when they are not ASCII (a CJK word of two characters is specific). */
 export function isUsableAnchor(literal: string): boolean {
-  return literal.length >= 3 || (literal.length === 2 && /[^\x00-\x7f]/.test(literal));
+  return literal.length >= 3 || (literal.length === 2 && /[^\p{ASCII}]/u.test(literal));
 }

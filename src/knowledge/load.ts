@@ -16,19 +16,22 @@ export const BOT_ACTIONS = ['view_logs', 'rerun', 'backfill', 'open_task', 'chec
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 const KIND_KEYS = TASK_KINDS.map((k) => k.key) as [string, ...string[]];
 
-const regexString = z.string().min(1).superRefine((s, ctx) => {
-  try {
-    new RegExp(s, 'i');
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: `invalid regular expression (${(e as Error).message})` });
-    return;
-  }
-  for (const alt of topLevelAlternatives(s)) {
-    if (!isUsableAnchor(requiredLiteral(alt))) {
-      ctx.addIssue({ code: 'custom', message: `"${alt}" has no literal of 3 or more characters that every match contains; the diagnosis prefilter needs one` });
+const regexString = z
+  .string()
+  .min(1)
+  .superRefine((s, ctx) => {
+    try {
+      new RegExp(s, 'i');
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: `invalid regular expression (${(e as Error).message})` });
+      return;
     }
-  }
-});
+    for (const alt of topLevelAlternatives(s)) {
+      if (!isUsableAnchor(requiredLiteral(alt))) {
+        ctx.addIssue({ code: 'custom', message: `"${alt}" has no literal of 3 or more characters that every match contains; the diagnosis prefilter needs one` });
+      }
+    }
+  });
 
 export const errorEntrySchema = z
   .strictObject({

@@ -121,7 +121,17 @@ export class LakehouseSql {
       'cz.sql.job.result.file.presigned.url.enabled': 'true',
       'cz.sql.job.result.file.presigned.url.ttl': '3600',
     };
-    const context = { host: who.baseUrl.replace(/^https?:\/\//, ''), instance: who.instance, user: who.userName, workspace: who.workspace, schema, vc: this.opts.vcluster, maxRowSize: 0, priority: '', configs: hint };
+    const context = {
+      host: who.baseUrl.replace(/^https?:\/\//, ''),
+      instance: who.instance,
+      user: who.userName,
+      workspace: who.workspace,
+      schema,
+      vc: this.opts.vcluster,
+      maxRowSize: 0,
+      priority: '',
+      configs: hint,
+    };
     const body = {
       jobDesc: {
         virtualCluster: this.opts.vcluster,
@@ -145,12 +155,21 @@ export class LakehouseSql {
       const failed = answer.respStatus?.errorCode;
       if (failed) throw new LakehouseError(failed, answer.respStatus?.errorMsg ?? `Lakehouse refused job ${jobId}`, jobId);
       if (this.now() - started > this.timeoutMs) {
-        await this.transport.lakehouseCall('/lh/cancelJob', { account: { user_id: 0 }, job_id: { id: jobId, workspace: who.workspace, instance_id: who.instanceId }, user_agent: '', force: false }, 'write', { instanceId: String(who.instanceId) }).catch(() => undefined);
+        await this.transport
+          .lakehouseCall(
+            '/lh/cancelJob',
+            { account: { user_id: 0 }, job_id: { id: jobId, workspace: who.workspace, instance_id: who.instanceId }, user_agent: '', force: false },
+            'write',
+            { instanceId: String(who.instanceId) },
+          )
+          .catch(() => undefined);
         throw new LakehouseError('TIMEOUT', `Lakehouse did not finish job ${jobId} within ${Math.round(this.timeoutMs / 1000)} s; it was cancelled`, jobId);
       }
       await this.sleep(wait);
       wait = Math.min(2_000, Math.round(wait * 1.5));
-      answer = (await this.transport.lakehouseCall('/lh/getJob', { getResultRequest: { jobId: ref, userAgent: '' }, userAgent: '' }, 'read', { instanceId: String(who.instanceId) })) as LhAnswer;
+      answer = (await this.transport.lakehouseCall('/lh/getJob', { getResultRequest: { jobId: ref, userAgent: '' }, userAgent: '' }, 'read', {
+        instanceId: String(who.instanceId),
+      })) as LhAnswer;
     }
     const state = answer.status?.state;
     if (state === 'FAILED' || state === 'CANCELLED') {
@@ -167,7 +186,8 @@ export function decodeResult(answer: LhAnswer): { columns: SqlColumn[]; rows: Re
   const columns: SqlColumn[] = (rs?.metadata?.fields ?? []).map((f) => ({ name: f.name.toLowerCase(), type: f.type?.category ?? 'STRING' }));
   const chunks = rs?.data?.data ?? [];
   if (chunks.length === 0) {
-    if (rs?.location?.presignedUrls?.length) throw new LakehouseError('RESULT_NOT_EMBEDDED', 'Lakehouse put the result in object storage; the bot reads only small embedded results', '');
+    if (rs?.location?.presignedUrls?.length)
+      throw new LakehouseError('RESULT_NOT_EMBEDDED', 'Lakehouse put the result in object storage; the bot reads only small embedded results', '');
     return { columns, rows: [] };
   }
   const format = (rs?.metadata?.format ?? 'ARROW').toUpperCase();

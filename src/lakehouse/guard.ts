@@ -16,9 +16,42 @@ export class SqlRefused extends Error {
 }
 
 const WRITE_WORDS = new Set([
-  'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'UPSERT', 'CREATE', 'DROP', 'ALTER', 'TRUNCATE', 'REFRESH', 'GRANT', 'REVOKE',
-  'CALL', 'SET', 'USE', 'COPY', 'PUT', 'GET', 'REMOVE', 'OPTIMIZE', 'VACUUM', 'UNDROP', 'RESTORE', 'SUSPEND', 'RESUME',
-  'CANCEL', 'KILL', 'LOAD', 'UNLOAD', 'EXECUTE', 'EXEC', 'INTO', 'OVERWRITE', 'COMMENT', 'RENAME', 'ANALYZE',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'MERGE',
+  'UPSERT',
+  'CREATE',
+  'DROP',
+  'ALTER',
+  'TRUNCATE',
+  'REFRESH',
+  'GRANT',
+  'REVOKE',
+  'CALL',
+  'SET',
+  'USE',
+  'COPY',
+  'PUT',
+  'GET',
+  'REMOVE',
+  'OPTIMIZE',
+  'VACUUM',
+  'UNDROP',
+  'RESTORE',
+  'SUSPEND',
+  'RESUME',
+  'CANCEL',
+  'KILL',
+  'LOAD',
+  'UNLOAD',
+  'EXECUTE',
+  'EXEC',
+  'INTO',
+  'OVERWRITE',
+  'COMMENT',
+  'RENAME',
+  'ANALYZE',
 ]);
 
 /**
@@ -58,7 +91,13 @@ function scan(sql: string): { words: string[]; statements: number } {
     }
     if (c === ';') {
       flush();
-      if (sql.slice(i + 1).replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, '').trim() !== '') statements++;
+      if (
+        sql
+          .slice(i + 1)
+          .replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, '')
+          .trim() !== ''
+      )
+        statements++;
       i++;
       continue;
     }

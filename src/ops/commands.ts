@@ -40,13 +40,28 @@ export interface SubcommandHelp {
 export const SUBCOMMANDS: readonly SubcommandHelp[] = [
   { name: 'help', usage: 'help [subcommand]', example: '/cz help backfill', description: 'every subcommand with an example' },
   { name: 'tasks', usage: 'tasks [folder] [--type T] [--name text]', example: '/cz tasks ecommerce_dw --type SQL', description: 'list tasks, optionally in one folder' },
-  { name: 'task', usage: 'task <task>', example: '/cz task 04_transform_ods_to_dwd', description: 'type, status, owner, schedule with next runs, dependencies, latest run (<task>: a name, folder/name, or the id)' },
-  { name: 'runs', usage: 'runs <task> [--status failed|running|success|waiting] [--since 3d]', example: '/cz runs 04_transform_ods_to_dwd --status failed --since 7d', description: 'recent runs of a task' },
+  {
+    name: 'task',
+    usage: 'task <task>',
+    example: '/cz task 04_transform_ods_to_dwd',
+    description: 'type, status, owner, schedule with next runs, dependencies, latest run (<task>: a name, folder/name, or the id)',
+  },
+  {
+    name: 'runs',
+    usage: 'runs <task> [--status failed|running|success|waiting] [--since 3d]',
+    example: '/cz runs 04_transform_ods_to_dwd --status failed --since 7d',
+    description: 'recent runs of a task',
+  },
   { name: 'run', usage: 'run <run-id>', example: '/cz run 7000022', description: 'a run: detail, attempts and the end of its log' },
   { name: 'logs', usage: 'logs <run-id> [--attempt N] [--tail N]', example: '/cz logs 7000022 --tail 50', description: "a run's log, redacted, page by page" },
   { name: 'deps', usage: 'deps <task>', example: '/cz deps 04_transform_ods_to_dwd', description: 'upstream and downstream tasks' },
   { name: 'rerun', usage: 'rerun <run-id>', example: '/cz rerun 7000022', description: 'rerun a finished run (asks to confirm)' },
-  { name: 'backfill', usage: 'backfill <task> <from> <to>', example: '/cz backfill 04_transform_ods_to_dwd 2026-11-01 2026-11-03', description: 'backfill business dates (opens a preview)' },
+  {
+    name: 'backfill',
+    usage: 'backfill <task> <from> <to>',
+    example: '/cz backfill 04_transform_ods_to_dwd 2026-11-01 2026-11-03',
+    description: 'backfill business dates (opens a preview)',
+  },
   {
     name: 'execute',
     usage: 'execute <task> [--param key=value …]',
@@ -55,13 +70,23 @@ export const SUBCOMMANDS: readonly SubcommandHelp[] = [
   },
   { name: 'stop', usage: 'stop <run-id>', example: '/cz stop 7000022', description: 'stop a running or waiting run (asks to confirm)' },
   { name: 'audit', usage: 'audit [--user @x] [--task t] [--since 7d]', example: '/cz audit --task 04_transform_ods_to_dwd --since 7d', description: 'who did what, when' },
-  { name: 'explain', usage: 'explain <code or text>', example: '/cz explain SCHEDULE_TASK_HAD_CHILDREN_NODES_EXCEPTION', description: 'what an error code or message means, and the fix' },
+  {
+    name: 'explain',
+    usage: 'explain <code or text>',
+    example: '/cz explain SCHEDULE_TASK_HAD_CHILDREN_NODES_EXCEPTION',
+    description: 'what an error code or message means, and the fix',
+  },
   { name: 'types', usage: 'types <source type>', example: '/cz types mysql', description: 'how source column types map to Lakehouse (ODS and DWD)' },
   { name: 'setup', usage: 'setup', example: '/cz setup', description: 'guided pipeline set-up in a DM: questions → plan → built in Studio' },
   { name: 'check', usage: 'check [folder]', example: '/cz check legacy_dw', description: 'review a folder against the DDL/pipeline standards (P0/P1/P2, with fixes)' },
   { name: 'cron', usage: 'cron <expression>', example: '/cz cron 30 2 * * *', description: "Studio's 7-field form, in words, next runs in your time zone, restrictions" },
   { name: 'report', usage: 'report [--days 7]', example: '/cz report --days 7', description: "this alert channel's failures, top causes, time to resolve, noisiest tasks" },
-  { name: 'dt', usage: 'dt [schema.table]', example: '/cz dt ecommerce_dws.user_retention', description: 'Dynamic Tables: state, last refresh and lag; with a name, its refresh history' },
+  {
+    name: 'dt',
+    usage: 'dt [schema.table]',
+    example: '/cz dt ecommerce_dws.user_retention',
+    description: 'Dynamic Tables: state, last refresh and lag; with a name, its refresh history',
+  },
   { name: 'table', usage: 'table <schema.table>', example: '/cz table ecommerce_dwd.orders_detail', description: 'a Lakehouse table: columns, size, rows by recent partition' },
   { name: 'whoami', usage: 'whoami', example: '/cz whoami', description: 'your roles' },
 ];
@@ -93,7 +118,11 @@ function parseFlags(tokens: string[], allowed: readonly string[]): { positional:
     const [rawName, inline] = t.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
     const name = rawName.toLowerCase();
     if (!allowed.includes(name)) {
-      throw new UsageError(allowed.length ? `Unknown option --${rawName}. This subcommand takes ${allowed.map((a) => `--${a}`).join(', ')}.` : `Unknown option --${rawName}: this subcommand takes no options.`);
+      throw new UsageError(
+        allowed.length
+          ? `Unknown option --${rawName}. This subcommand takes ${allowed.map((a) => `--${a}`).join(', ')}.`
+          : `Unknown option --${rawName}: this subcommand takes no options.`,
+      );
     }
     const value = inline ?? tokens[++i];
     if (value === undefined || value.startsWith('--')) throw new UsageError(`Option --${name} needs a value.`);
@@ -104,13 +133,23 @@ function parseFlags(tokens: string[], allowed: readonly string[]): { positional:
 }
 
 function exactly(positional: string[], names: string[]): string[] {
-  if (positional.length < names.length) throw new UsageError(`Missing ${names.slice(positional.length).map((n) => `<${n}>`).join(' ')}.`);
-  if (positional.length > names.length) throw new UsageError(`Unexpected extra argument${positional.length - names.length > 1 ? 's' : ''}: ${positional.slice(names.length).join(' ')}.`);
+  if (positional.length < names.length)
+    throw new UsageError(
+      `Missing ${names
+        .slice(positional.length)
+        .map((n) => `<${n}>`)
+        .join(' ')}.`,
+    );
+  if (positional.length > names.length)
+    throw new UsageError(`Unexpected extra argument${positional.length - names.length > 1 ? 's' : ''}: ${positional.slice(names.length).join(' ')}.`);
   return positional;
 }
 
 function runId(text: string): number {
-  const r = z.string().regex(/^\d{1,15}$/).safeParse(text);
+  const r = z
+    .string()
+    .regex(/^\d{1,15}$/)
+    .safeParse(text);
   if (!r.success) throw new UsageError(`"${text}" is not a run id: a run id is a number, as in Studio's run link (…/ops/taskInst/<run-id>).`);
   return Number(text);
 }
@@ -155,14 +194,25 @@ export function parseCzCommand(text: string): ParseResult {
     };
   }
   if (known.name === 'cron') {
-    const expression = text.trim().slice(sub.length).trim().replace(/^["'`]|["'`]$/g, '');
-    if (!expression) return { ok: false, error: 'Missing <expression>: give a 5-field cron (m h dom mon dow) or Studio\'s 7 fields.', usage: `/cz ${known.usage}`, example: known.example };
+    const expression = text
+      .trim()
+      .slice(sub.length)
+      .trim()
+      .replace(/^["'`]|["'`]$/g, '');
+    if (!expression)
+      return { ok: false, error: "Missing <expression>: give a 5-field cron (m h dom mon dow) or Studio's 7 fields.", usage: `/cz ${known.usage}`, example: known.example };
     return { ok: true, command: { name: 'cron', expression } };
   }
   if (known.name === 'explain') {
     const query = text.trim().slice(sub.length).trim();
     if (!query) return { ok: false, error: 'Missing <code or text>: give an error code, an entry id or a message.', usage: `/cz ${known.usage}`, example: known.example };
-    if (query.length > 20_000) return { ok: false, error: 'That text is too long for /cz explain (20,000 characters at most); use the message shortcut "Diagnose with Studio Ops" on the message instead.', usage: `/cz ${known.usage}`, example: known.example };
+    if (query.length > 20_000)
+      return {
+        ok: false,
+        error: 'That text is too long for /cz explain (20,000 characters at most); use the message shortcut "Diagnose with Studio Ops" on the message instead.',
+        usage: `/cz ${known.usage}`,
+        example: known.example,
+      };
     return { ok: true, command: { name: 'explain', query } };
   }
   try {
@@ -290,4 +340,3 @@ function parseKnown(name: CzCommand['name'], tokens: string[]): CzCommand {
     }
   }
 }
-

@@ -29,9 +29,7 @@ export async function diagnoseRun(studio: StudioClient, diagnoser: Diagnoser, ru
 
 /** A run id mentioned in a message: a Studio run link, or "run 7000022" / "taskInstanceId=7000022". */
 export function findRunReference(text: string): number | undefined {
-  const m =
-    /\/ops\/taskInst\/(\d{4,15})/.exec(text) ??
-    /\b(?:task\s*instance(?:\s*id)?|taskInstanceId|run(?:\s*id)?|instance)\s*[#:=]?\s*(\d{5,15})\b/i.exec(text);
+  const m = /\/ops\/taskInst\/(\d{4,15})/.exec(text) ?? /\b(?:task\s*instance(?:\s*id)?|taskInstanceId|run(?:\s*id)?|instance)\s*[#:=]?\s*(\d{5,15})\b/i.exec(text);
   return m ? Number(m[1]) : undefined;
 }
 

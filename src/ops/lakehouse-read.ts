@@ -93,7 +93,14 @@ export function summarise(entries: RefreshEntry[]): DynamicTableSummary[] {
     const latest = sorted[0];
     const success = sorted.find((e) => e.state === 'SUCCEED' || e.state === 'SUCCEEDED');
     const state = latest?.state === 'SUSPENDED' ? 'SUSPENDED' : latest?.state === 'FAILED' ? 'FAILED' : latest ? 'OK' : 'UNKNOWN';
-    return { schema: latest!.schema, name: latest!.name, state, latest, lastSuccessAt: success?.endedAt ?? success?.startedAt, failuresInWindow: sorted.filter((e) => e.state === 'FAILED').length };
+    return {
+      schema: latest!.schema,
+      name: latest!.name,
+      state,
+      latest,
+      lastSuccessAt: success?.endedAt ?? success?.startedAt,
+      failuresInWindow: sorted.filter((e) => e.state === 'FAILED').length,
+    };
   });
 }
 
@@ -113,7 +120,10 @@ export async function describeDynamicTables(sql: LakehouseSql, now: number, wind
   ]);
   const tables = summarise(entries).sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || `${a.schema}.${a.name}`.localeCompare(`${b.schema}.${b.name}`));
   const seen = new Set(tables.map((t) => `${t.schema}.${t.name}`));
-  const quiet = all.rows.map((r) => `${String(r.table_schema)}.${String(r.table_name)}`).filter((n) => !seen.has(n)).sort();
+  const quiet = all.rows
+    .map((r) => `${String(r.table_schema)}.${String(r.table_name)}`)
+    .filter((n) => !seen.has(n))
+    .sort();
   return { windowHours, tables, quiet };
 }
 
@@ -128,7 +138,8 @@ export async function describeDynamicTable(sql: LakehouseSql, table: string, lim
     const [schema, name] = table.split('.');
     const found = await sql.query(`SELECT table_schema, table_name, table_type FROM information_schema.tables WHERE table_schema = '${schema}' AND table_name = '${name}'`);
     if (found.rows.length === 0) throw new Error(`There is no table ${table} in this workspace. \`/cz dt\` lists the Dynamic Tables.`);
-    if (found.rows[0]!.table_type !== 'DYNAMIC_TABLE') throw new Error(`${table} is a ${String(found.rows[0]!.table_type).toLowerCase().replace('_', ' ')}, not a Dynamic Table; \`/cz table ${table}\` shows it.`);
+    if (found.rows[0]!.table_type !== 'DYNAMIC_TABLE')
+      throw new Error(`${table} is a ${String(found.rows[0]!.table_type).toLowerCase().replace('_', ' ')}, not a Dynamic Table; \`/cz table ${table}\` shows it.`);
   }
   return { table, entries: r.rows.map(refreshEntry) };
 }
@@ -151,7 +162,7 @@ export function recentDates(now: number, timeZone: string, days: number): string
 }
 
 export async function describeTable(sql: LakehouseSql, table: string, now: number, timeZone: string, days = 7): Promise<TableView> {
-  let desc;
+  let desc: Awaited<ReturnType<LakehouseSql['query']>>;
   try {
     desc = await sql.query(`DESC EXTENDED ${table}`);
   } catch (e) {
@@ -173,7 +184,17 @@ export async function describeTable(sql: LakehouseSql, table: string, now: numbe
   let partitions: TableView['partitions'] = [];
   if (partitionedBy) {
     const dates = recentDates(now, timeZone, days);
-    partitions = await Promise.all(dates.map(async (d) => ({ value: d, rows: Number((await sql.query(`SELECT COUNT(*) AS n FROM ${table} WHERE ${partitionedBy} = '${d}'`)).rows[0]?.n ?? 0) })));
+    partitions = await Promise.all(
+      dates.map(async (d) => ({ value: d, rows: Number((await sql.query(`SELECT COUNT(*) AS n FROM ${table} WHERE ${partitionedBy} = '${d}'`)).rows[0]?.n ?? 0) })),
+    );
   }
-  return { table, type: detail.get('type') ?? 'TABLE', columns, rows: stats ? Number(stats[1]) : undefined, bytes: stats ? Number(stats[2]) : undefined, partitionedBy, partitions };
+  return {
+    table,
+    type: detail.get('type') ?? 'TABLE',
+    columns,
+    rows: stats ? Number(stats[1]) : undefined,
+    bytes: stats ? Number(stats[2]) : undefined,
+    partitionedBy,
+    partitions,
+  };
 }

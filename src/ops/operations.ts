@@ -218,7 +218,13 @@ export class OperationsService {
       return r;
     } catch (e) {
       const unknown = e instanceof StudioError && e.outcomeUnknown;
-      this.auditEvent(actor, { opId, ...what, outcome: unknown ? 'unknown' : 'failed', error: e instanceof StudioError ? e.describe() : (e as Error).message, requestId: e instanceof StudioError ? e.requestId : undefined });
+      this.auditEvent(actor, {
+        opId,
+        ...what,
+        outcome: unknown ? 'unknown' : 'failed',
+        error: e instanceof StudioError ? e.describe() : (e as Error).message,
+        requestId: e instanceof StudioError ? e.requestId : undefined,
+      });
       throw e;
     }
   }
@@ -256,7 +262,11 @@ export class OperationsService {
 
   private async authorise(actor: Actor, action: string, need: Role, target: PolicyTarget): Promise<Refusal | { kind: 'allowed'; role: Role }> {
     if (!this.d.policy.channelAllowed(actor.channelId)) {
-      return { kind: 'refused', reason: 'channel', message: `Operations are not allowed in this channel by the policy (limits.allowed_channels). Run \`${action}\` from an allowed channel or a DM with the bot.` };
+      return {
+        kind: 'refused',
+        reason: 'channel',
+        message: `Operations are not allowed in this channel by the policy (limits.allowed_channels). Run \`${action}\` from an allowed channel or a DM with the bot.`,
+      };
     }
     const role = await this.roleOf(actor, target);
     if (roleRank(role) < roleRank(need)) {
@@ -270,7 +280,10 @@ export class OperationsService {
     return { kind: 'allowed', role };
   }
 
-  private auditEvent(actor: Actor, e: { opId: string; action: string; target: string; taskName?: string; params: Params; outcome: AuditOutcome; error?: string; requestId?: string; key?: string }) {
+  private auditEvent(
+    actor: Actor,
+    e: { opId: string; action: string; target: string; taskName?: string; params: Params; outcome: AuditOutcome; error?: string; requestId?: string; key?: string },
+  ) {
     this.d.audit.append({
       at: this.now(),
       opId: e.opId,
@@ -377,18 +390,33 @@ export class OperationsService {
     const target = `dt:${table}`;
     const [schema] = table.split('.');
     const params = { table, folder: schema, cardId: origin.cardId };
-    if (!this.d.lakehouse) return this.refuse(actor, 'refresh_dt', target, params, { kind: 'refused', reason: 'state', message: 'Lakehouse SQL is not configured for this bot; refresh the table in Lakehouse.' });
+    if (!this.d.lakehouse)
+      return this.refuse(actor, 'refresh_dt', target, params, {
+        kind: 'refused',
+        reason: 'state',
+        message: 'Lakehouse SQL is not configured for this bot; refresh the table in Lakehouse.',
+      });
     const auth = await this.authorise(actor, 'refresh_dt', 'operator', { folder: schema, task: table });
     if (auth.kind === 'refused') return this.refuse(actor, 'refresh_dt', target, params, auth, table);
     const latest = await this.latestRefresh(table);
-    if (latest?.state === 'RUNNING') return this.refuse(actor, 'refresh_dt', target, params, { kind: 'refused', reason: 'state', message: `A refresh of ${table} is running now (job ${latest.jobId}); wait for it to end.` }, table);
+    if (latest?.state === 'RUNNING')
+      return this.refuse(
+        actor,
+        'refresh_dt',
+        target,
+        params,
+        { kind: 'refused', reason: 'state', message: `A refresh of ${table} is running now (job ${latest.jobId}); wait for it to end.` },
+        table,
+      );
     const op = this.createOperation(actor, { action: 'refresh_dt', target, taskName: table, params, status: 'awaiting_confirmation', ttlMs: this.confirmTtlMs });
     return {
       kind: 'confirm',
       op,
       title: `Refresh Dynamic Table ${table} now?`,
       details: [
-        latest ? `Its latest refresh: ${latest.state.toLowerCase()}${latest.error ? ` — ${latest.error.slice(0, 200)}` : latest.suspendedReason ? ` — ${latest.suspendedReason}` : ''}` : 'It has no refresh in its recent history.',
+        latest
+          ? `Its latest refresh: ${latest.state.toLowerCase()}${latest.error ? ` — ${latest.error.slice(0, 200)}` : latest.suspendedReason ? ` — ${latest.suspendedReason}` : ''}`
+          : 'It has no refresh in its recent history.',
         `Lakehouse runs \`REFRESH DYNAMIC TABLE ${table}\` once, on the table's own VCluster${latest?.vcluster ? ` (\`${latest.vcluster}\`)` : ''}. A suspended table resumes if the refresh succeeds.`,
       ],
     };
@@ -410,7 +438,11 @@ export class OperationsService {
     const asked: Params = { runIds: ids, label: origin.label, digestId: origin.digestId, cardId: origin.cardId };
     if (ids.length === 0) return this.refuse(actor, 'bulk_rerun', target, asked, { kind: 'refused', reason: 'state', message: `There are no runs to rerun (${origin.label}).` });
     if (ids.length > BULK_RERUN_MAX_RUNS) {
-      return this.refuse(actor, 'bulk_rerun', target, asked, { kind: 'refused', reason: 'invalid', message: `${ids.length} runs is more than the ${BULK_RERUN_MAX_RUNS} one request may rerun; narrow it (one cause, one folder).` });
+      return this.refuse(actor, 'bulk_rerun', target, asked, {
+        kind: 'refused',
+        reason: 'invalid',
+        message: `${ids.length} runs is more than the ${BULK_RERUN_MAX_RUNS} one request may rerun; narrow it (one cause, one folder).`,
+      });
     }
     const runs: Run[] = [];
     for (let i = 0; i < ids.length; i += 8) runs.push(...(await Promise.all(ids.slice(i, i + 8).map((id) => this.d.studio.getRun(id)))));
@@ -419,12 +451,20 @@ export class OperationsService {
     // Operator on every task, or nothing.
     for (const where of tasks.values()) {
       const auth = await this.authorise(actor, 'bulk_rerun', 'operator', where);
-      if (auth.kind === 'refused') return this.refuse(actor, 'bulk_rerun', target, asked, { ...auth, message: `${auth.message}\n(Rerunning ${origin.label} needs *operator* on every task: \`${where.task}\` is not yours to rerun.)` });
+      if (auth.kind === 'refused')
+        return this.refuse(actor, 'bulk_rerun', target, asked, {
+          ...auth,
+          message: `${auth.message}\n(Rerunning ${origin.label} needs *operator* on every task: \`${where.task}\` is not yours to rerun.)`,
+        });
     }
     const skipped = runs.filter((r) => runStateProblem('rerun', r));
     const todo = runs.filter((r) => !runStateProblem('rerun', r));
     if (todo.length === 0) {
-      return this.refuse(actor, 'bulk_rerun', target, asked, { kind: 'refused', reason: 'state', message: `None of the ${runs.length} runs can be rerun now (each is running or waiting already).` });
+      return this.refuse(actor, 'bulk_rerun', target, asked, {
+        kind: 'refused',
+        reason: 'state',
+        message: `None of the ${runs.length} runs can be rerun now (each is running or waiting already).`,
+      });
     }
     const limit = this.d.policy.bulkRerunMaxRuns();
     const needsApproval = todo.length > limit;
@@ -448,20 +488,40 @@ export class OperationsService {
     if (todo.length > 20) listing.push(`… and ${todo.length - 20} more`);
     if (skipped.length) listing.push(`Skipped ${skipped.length} run${skipped.length > 1 ? 's' : ''} already running or waiting.`);
     if (needsApproval) {
-      this.auditEvent(actor, { opId: op.id, action: 'bulk_rerun', target, taskName: op.taskName ?? undefined, params, outcome: 'awaiting_approval', error: `${todo.length} runs is over the limit of ${limit} for one person` });
+      this.auditEvent(actor, {
+        opId: op.id,
+        action: 'bulk_rerun',
+        target,
+        taskName: op.taskName ?? undefined,
+        params,
+        outcome: 'awaiting_approval',
+        error: `${todo.length} runs is over the limit of ${limit} for one person`,
+      });
       // Who can approve: an admin of every folder the runs are in (approve() checks each).
       const per = (params.folders as string[]).map((folder) => this.d.policy.holders('admin', { folder: folder || undefined }));
       const all = <T>(pick: (h: { users: string[]; groups: string[] }) => T[]) => pick(per[0]!).filter((x) => per.every((h) => pick(h).includes(x)));
       const approvers = { users: all((h) => h.users).filter((u) => u !== actor.userId), groups: all((h) => h.groups) };
       return { kind: 'bulk_approval', op, title: `Rerun ${todo.length} runs: ${origin.label}`, details: listing, approvers };
     }
-    return { kind: 'confirm', op, title: `Rerun ${todo.length} run${todo.length > 1 ? 's' : ''}: ${origin.label}?`, details: [...listing, 'Studio starts a new attempt of each, one request per run.'], link: this.d.studio.runLink(todo[0]!.id) };
+    return {
+      kind: 'confirm',
+      op,
+      title: `Rerun ${todo.length} run${todo.length > 1 ? 's' : ''}: ${origin.label}?`,
+      details: [...listing, 'Studio starts a new attempt of each, one request per run.'],
+      link: this.d.studio.runLink(todo[0]!.id),
+    };
   }
 
   /** The confirmed (or approved) bulk request: one rerun operation per run, in turn. */
   private async executeBulk(actor: Actor, op: OperationRecord, from: OperationRecord['status'][], reply: ReplyHandle): Promise<OpOutcome | Refusal> {
     if (!this.d.ops.transition(op.id, from, 'executing')) {
-      return this.previousOutcome(this.d.ops.get(op.id)!) ?? { kind: 'refused', reason: 'state', message: 'This request is already being sent to Studio by an earlier click; nothing was sent again.' };
+      return (
+        this.previousOutcome(this.d.ops.get(op.id)!) ?? {
+          kind: 'refused',
+          reason: 'state',
+          message: 'This request is already being sent to Studio by an earlier click; nothing was sent again.',
+        }
+      );
     }
     const runIds = (op.params.runIds as number[]) ?? [];
     const cardOfRun = (op.params.cardOfRun as Record<string, number>) ?? {};
@@ -485,15 +545,27 @@ export class OperationsService {
       results.push({ runId, task: child.taskName ?? String(runId), status: r.kind === 'done' ? r.status : 'refused', message: r.message });
     }
     const ok = results.filter((r) => r.status === 'succeeded').length;
-    const message = `Reran ${ok} of ${results.length} runs (${String(op.params.label)}).${ok < results.length ? ` Not rerun: ${results
-      .filter((r) => r.status !== 'succeeded')
-      .slice(0, 10)
-      .map((r) => `${r.task} run ${r.runId} (${r.status})`)
-      .join(', ')}.` : ''}`;
+    const message = `Reran ${ok} of ${results.length} runs (${String(op.params.label)}).${
+      ok < results.length
+        ? ` Not rerun: ${results
+            .filter((r) => r.status !== 'succeeded')
+            .slice(0, 10)
+            .map((r) => `${r.task} run ${r.runId} (${r.status})`)
+            .join(', ')}.`
+        : ''
+    }`;
     const status = ok === results.length ? 'succeeded' : 'failed';
     const stored = { message, results, reply };
     this.d.ops.transition(op.id, ['executing'], status, stored);
-    this.auditEvent(actor, { opId: op.id, action: 'bulk_rerun', target: op.target, taskName: op.taskName ?? undefined, params: { ...op.params, cardOfRun: undefined }, outcome: status, error: status === 'succeeded' ? undefined : message });
+    this.auditEvent(actor, {
+      opId: op.id,
+      action: 'bulk_rerun',
+      target: op.target,
+      taskName: op.taskName ?? undefined,
+      params: { ...op.params, cardOfRun: undefined },
+      outcome: status,
+      error: status === 'succeeded' ? undefined : message,
+    });
     const outcome: OpOutcome = { kind: 'done', op: this.d.ops.get(op.id)!, status, message, link: undefined, duplicate: false };
     for (const l of this.listeners) l(outcome.op, outcome, actor);
     return outcome;
@@ -537,7 +609,9 @@ export class OperationsService {
         `Task \`${detail.name}\`${detail.folderName ? ` in \`${detail.folderName}\`` : ''} (${detail.type.label}): a temporary run of its saved content. The schedule is not affected.`,
         shown.length ? `Parameters: ${shown.map(([k, v]) => `\`${k}\` = \`${v.slice(0, 60)}\`${Object.hasOwn(params, k) ? '' : ' (saved)'}`).join(', ')}` : 'No parameters.',
         ...(unresolved.length
-          ? [`:warning: ${unresolved.map((k) => `\`\${${k}}\``).join(', ')} ${unresolved.length > 1 ? 'are' : 'is'} not resolved in a temporary run (only scheduled and backfill runs resolve scheduler parameters): pass ${unresolved.map((k) => `\`--param ${k}=…\``).join(' ')}.`]
+          ? [
+              `:warning: ${unresolved.map((k) => `\`\${${k}}\``).join(', ')} ${unresolved.length > 1 ? 'are' : 'is'} not resolved in a temporary run (only scheduled and backfill runs resolve scheduler parameters): pass ${unresolved.map((k) => `\`--param ${k}=…\``).join(' ')}.`,
+            ]
           : []),
       ],
       link: this.d.studio.taskLink(task.id),
@@ -547,11 +621,12 @@ export class OperationsService {
   /** A mechanical fix from the standards review: confirmed like a rerun, then applied to Studio. */
   async requestFix(actor: Actor, fix: AutoFix): Promise<Confirmation | Refusal> {
     const target = `task:${fix.taskId}`;
-    let task;
+    let task: Awaited<ReturnType<StudioClient['getTask']>>;
     try {
       task = await this.d.studio.getTask(fix.taskId);
     } catch (e) {
-      if (e instanceof StudioError && e.kind === 'business') return this.refuse(actor, 'fix', target, { ...fix }, { kind: 'refused', reason: 'not_found', message: `Studio has no task ${fix.taskId}.` });
+      if (e instanceof StudioError && e.kind === 'business')
+        return this.refuse(actor, 'fix', target, { ...fix }, { kind: 'refused', reason: 'not_found', message: `Studio has no task ${fix.taskId}.` });
       throw e;
     }
     const params = { ...fix, folder: task.folderName };
@@ -564,7 +639,9 @@ export class OperationsService {
       op,
       title: `${what}?`,
       details: [
-        fix.kind === 'clear_ddl_schedule' ? 'DDL drafts run once by hand; the schedule is removed, the content is kept.' : 'The dependency is added to its schedule; a deployed task is redeployed so the scheduler uses it.',
+        fix.kind === 'clear_ddl_schedule'
+          ? 'DDL drafts run once by hand; the schedule is removed, the content is kept.'
+          : 'The dependency is added to its schedule; a deployed task is redeployed so the scheduler uses it.',
         `Task \`${task.name}\` in \`${task.folderName ?? '?'}\``,
       ],
       link: this.d.studio.taskLink(fix.taskId),
@@ -593,11 +670,24 @@ export class OperationsService {
     const finished = this.previousOutcome(op);
     if (finished) return finished;
     if (op.status === 'cancelled') return { kind: 'refused', reason: 'state', message: 'This request was cancelled; nothing was done.' };
-    if (op.status === 'executing') return { kind: 'refused', reason: 'state', message: 'This request is already being sent to Studio by an earlier click; nothing was sent again. Its result appears in that reply.' };
+    if (op.status === 'executing')
+      return {
+        kind: 'refused',
+        reason: 'state',
+        message: 'This request is already being sent to Studio by an earlier click; nothing was sent again. Its result appears in that reply.',
+      };
     if (op.status !== 'awaiting_confirmation') return { kind: 'refused', reason: 'state', message: `This request is ${op.status.replace('_', ' ')}.` };
     if (this.now() > op.expiresAt) {
       this.d.ops.transition(opId, ['awaiting_confirmation'], 'expired');
-      return this.refuse(actor, op.action, op.target, op.params, { kind: 'refused', reason: 'expired', message: 'This confirmation expired (15 minutes); nothing was done. Ask again.' }, op.taskName ?? undefined, op.id);
+      return this.refuse(
+        actor,
+        op.action,
+        op.target,
+        op.params,
+        { kind: 'refused', reason: 'expired', message: 'This confirmation expired (15 minutes); nothing was done. Ask again.' },
+        op.taskName ?? undefined,
+        op.id,
+      );
     }
     // A bulk request checks each run's task when it runs it (at click time, by the clicking user).
     if (op.action === 'bulk_rerun') return this.executeBulk(actor, op, ['awaiting_confirmation'], reply);
@@ -674,7 +764,14 @@ export class OperationsService {
     // An unknown outcome keeps the target locked until verification settles it.
     if (result.status !== 'unknown') this.d.ops.unlockTarget(op.target, op.id);
     if ((op.action === 'rerun' || op.action === 'execute') && result.status === 'succeeded' && result.runId !== undefined) {
-      this.d.ops.watch({ runId: result.runId, opId: op.id, userId: actor.userId, channelId: reply.channelId ?? null, messageTs: reply.messageTs ?? null, responseUrl: reply.responseUrl ?? null });
+      this.d.ops.watch({
+        runId: result.runId,
+        opId: op.id,
+        userId: actor.userId,
+        channelId: reply.channelId ?? null,
+        messageTs: reply.messageTs ?? null,
+        responseUrl: reply.responseUrl ?? null,
+      });
     }
     const { requestId, ...rest } = result;
     const outcome: OpOutcome = { kind: 'done', op: this.d.ops.get(op.id)!, ...rest, studioRequestId: requestId, duplicate: false };
@@ -707,7 +804,8 @@ export class OperationsService {
           message: `An earlier ${holder.action} of ${op.target} by <@${holder.requestedBy}> has an outcome Studio has not confirmed yet; the bot is checking Studio. Nothing was sent; try again once it is settled (see \`/cz audit\`).`,
         };
       }
-      if (Date.now() > deadline) return { ok: false, message: `<@${holder.requestedBy}>'s ${holder.action} of ${op.target} is still being sent to Studio. Nothing was sent; try again in a moment.` };
+      if (Date.now() > deadline)
+        return { ok: false, message: `<@${holder.requestedBy}>'s ${holder.action} of ${op.target} is still being sent to Studio. Nothing was sent; try again in a moment.` };
       waitedOn = holder.id;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -731,7 +829,13 @@ export class OperationsService {
       if (op.action === 'execute') {
         const taskId = Number(op.params.taskId);
         const r = await this.d.studio.executeTask(taskId, { params: op.params.params as Record<string, string>, actor: studioActor });
-        return { status: 'succeeded', message: `Temporary run ${r.runId} of ${op.taskName} started in Studio. You will see here how it ends.`, link: this.d.studio.runLink(r.runId), runId: r.runId, requestId: r.requestId };
+        return {
+          status: 'succeeded',
+          message: `Temporary run ${r.runId} of ${op.taskName} started in Studio. You will see here how it ends.`,
+          link: this.d.studio.runLink(r.runId),
+          runId: r.runId,
+          requestId: r.requestId,
+        };
       }
       const { jobId, requestId } = await this.d.studio.createBackfillWithId({
         taskId: Number(op.params.taskId),
@@ -756,7 +860,14 @@ export class OperationsService {
       // The write may have happened, or may still happen: find out from Studio instead of sending it again.
       const verified = await this.verify(op, requestedAt).catch(() => undefined);
       if (verified?.applied) {
-        return { status: 'succeeded', message: `Studio answered ${e.code}, but re-reading shows it took effect. ${verified.detail}`, link: verified.link, runId: verified.runId ?? runId, jobId: verified.jobId, requestId: e.requestId };
+        return {
+          status: 'succeeded',
+          message: `Studio answered ${e.code}, but re-reading shows it took effect. ${verified.detail}`,
+          link: verified.link,
+          runId: verified.runId ?? runId,
+          jobId: verified.jobId,
+          requestId: e.requestId,
+        };
       }
       // Not there yet proves nothing: Studio may still apply it. It stays unknown until verification can tell.
       return {
@@ -770,13 +881,21 @@ export class OperationsService {
   }
 
   /** The refresh: Lakehouse's answer is final when the job ran (succeeded or failed); a timeout is checked in its history. */
-  private async refreshDynamicTable(op: OperationRecord, requestedAt: number): Promise<SendResult> {
+  private async refreshDynamicTable(op: OperationRecord, _requestedAt: number): Promise<SendResult> {
     const table = String(op.params.table);
     try {
       const r = await this.d.lakehouse!.refreshDynamicTable(table);
-      return { status: 'succeeded', message: `Dynamic Table ${table} refreshed (job ${r.jobId}). The card closes when the bot sees the refresh in its history.`, link: undefined, requestId: r.jobId };
+      return {
+        status: 'succeeded',
+        message: `Dynamic Table ${table} refreshed (job ${r.jobId}). The card closes when the bot sees the refresh in its history.`,
+        link: undefined,
+        requestId: r.jobId,
+      };
     } catch (e) {
-      if (!(e instanceof LakehouseError) || e.code === 'TIMEOUT') throw e instanceof LakehouseError ? new StudioError({ kind: 'timeout', code: 'TIMEOUT', message: e.message, path: '/lh/getJob', requestId: e.jobId, outcomeUnknown: true }) : e;
+      if (!(e instanceof LakehouseError) || e.code === 'TIMEOUT')
+        throw e instanceof LakehouseError
+          ? new StudioError({ kind: 'timeout', code: 'TIMEOUT', message: e.message, path: '/lh/getJob', requestId: e.jobId, outcomeUnknown: true })
+          : e;
       return { status: 'failed', message: `Lakehouse ran the refresh and it failed: ${e.message}`, link: undefined, requestId: e.jobId };
     }
   }
@@ -856,13 +975,23 @@ export class OperationsService {
       const table = String(op.params.table);
       const r = await this.d.lakehouse!.query(`SHOW DYNAMIC TABLE REFRESH HISTORY ${table} LIMIT 20`);
       const mine = r.rows.map(refreshEntry).find((e) => e.trigger === 'MANUAL' && e.startedAt >= requestedAt - 1000);
-      return { applied: mine !== undefined, detail: mine ? `Refresh job ${mine.jobId} ${mine.state === 'SUCCEED' || mine.state === 'SUCCEEDED' ? 'succeeded' : `is ${mine.state.toLowerCase()}`}.` : 'No manual refresh was started.' };
+      return {
+        applied: mine !== undefined,
+        detail: mine
+          ? `Refresh job ${mine.jobId} ${mine.state === 'SUCCEED' || mine.state === 'SUCCEEDED' ? 'succeeded' : `is ${mine.state.toLowerCase()}`}.`
+          : 'No manual refresh was started.',
+      };
     }
     if (op.action === 'backfill') {
       const name = backfillJobName(op);
       const jobs = await this.d.studio.listBackfills({ taskNameLike: op.taskName ?? undefined, pageSize: 100 });
       const job = jobs.items.find((j) => j.name === name);
-      return { applied: job !== undefined, detail: job ? `Backfill job ${job.id} exists.` : 'No backfill job was created.', link: this.d.studio.taskLink(Number(op.params.taskId)), jobId: job?.id };
+      return {
+        applied: job !== undefined,
+        detail: job ? `Backfill job ${job.id} exists.` : 'No backfill job was created.',
+        link: this.d.studio.taskLink(Number(op.params.taskId)),
+        jobId: job?.id,
+      };
     }
     return verifyAuditedWrite(this.d.studio, op.action, op.target, op.taskName ?? undefined, op.params);
   }
@@ -891,7 +1020,14 @@ export class OperationsService {
       vcCode ??= schedule.vcCode;
     } catch (e) {
       if (e instanceof StudioError && e.kind === 'business') {
-        return this.refuse(actor, 'backfill', `task:${task.id}`, params, { kind: 'refused', reason: 'state', message: `\`${task.name}\` is not deployed, so it cannot be backfilled. Deploy it in Studio first.` }, task.name);
+        return this.refuse(
+          actor,
+          'backfill',
+          `task:${task.id}`,
+          params,
+          { kind: 'refused', reason: 'state', message: `\`${task.name}\` is not deployed, so it cannot be backfilled. Deploy it in Studio first.` },
+          task.name,
+        );
       }
       throw e;
     }
@@ -955,7 +1091,15 @@ export class OperationsService {
       ttlMs: preview.needsApproval ? this.approvalTtlMs : this.confirmTtlMs,
     });
     if (preview.needsApproval) {
-      this.auditEvent(actor, { opId: op.id, action: 'backfill', target: op.target, taskName: op.taskName ?? undefined, params, outcome: 'awaiting_approval', error: `${preview.dates.length} days is over the ${preview.role} limit of ${preview.limitDays}` });
+      this.auditEvent(actor, {
+        opId: op.id,
+        action: 'backfill',
+        target: op.target,
+        taskName: op.taskName ?? undefined,
+        params,
+        outcome: 'awaiting_approval',
+        error: `${preview.dates.length} days is over the ${preview.role} limit of ${preview.limitDays}`,
+      });
       const admins = this.d.policy.holders('admin', { folder: preview.folder, task: preview.task.name });
       return { kind: 'approval', op, preview, approvers: { users: admins.users.filter((u) => u !== actor.userId), groups: admins.groups } };
     }
@@ -972,26 +1116,51 @@ export class OperationsService {
     const params = op.params;
     if (this.now() > op.expiresAt) {
       this.d.ops.transition(opId, ['awaiting_approval'], 'expired');
-      return this.refuse(actor, 'approve', op.target, params, { kind: 'refused', reason: 'expired', message: 'This approval request expired; nothing was done.' }, op.taskName ?? undefined, op.id);
+      return this.refuse(
+        actor,
+        'approve',
+        op.target,
+        params,
+        { kind: 'refused', reason: 'expired', message: 'This approval request expired; nothing was done.' },
+        op.taskName ?? undefined,
+        op.id,
+      );
     }
     const what = op.action === 'bulk_rerun' ? 'rerun' : 'backfill';
     if (actor.userId === op.requestedBy) {
-      return this.refuse(actor, 'approve', op.target, params, { kind: 'refused', reason: 'two_person', message: `You asked for this ${what}, so a different admin must approve it (two-person rule).` }, op.taskName ?? undefined, op.id);
+      return this.refuse(
+        actor,
+        'approve',
+        op.target,
+        params,
+        { kind: 'refused', reason: 'two_person', message: `You asked for this ${what}, so a different admin must approve it (two-person rule).` },
+        op.taskName ?? undefined,
+        op.id,
+      );
     }
     const folders = op.action === 'bulk_rerun' ? ((params.folders as string[]) ?? []) : [params.folder as string | undefined];
     for (const folder of folders) {
-      const auth = await this.authorise(actor, `approve a ${what}`, 'admin', { folder: folder || undefined, task: op.action === 'bulk_rerun' ? undefined : (op.taskName ?? undefined) });
+      const auth = await this.authorise(actor, `approve a ${what}`, 'admin', {
+        folder: folder || undefined,
+        task: op.action === 'bulk_rerun' ? undefined : (op.taskName ?? undefined),
+      });
       if (auth.kind === 'refused') return this.refuse(actor, 'approve', op.target, params, auth, op.taskName ?? undefined, op.id);
     }
     this.auditEvent(actor, { opId: op.id, action: 'approve', target: op.target, taskName: op.taskName ?? undefined, params, outcome: 'approved' });
-    const requester: Actor = { userId: op.requestedBy, userName: op.requestedByName ?? undefined, teamId: op.teamId ?? undefined, channelId: op.channelId ?? undefined, source: actor.source };
+    const requester: Actor = {
+      userId: op.requestedBy,
+      userName: op.requestedByName ?? undefined,
+      teamId: op.teamId ?? undefined,
+      channelId: op.channelId ?? undefined,
+      source: actor.source,
+    };
     if (op.action === 'bulk_rerun') return this.executeBulk(requester, op, ['awaiting_approval'], {});
     return this.execute(requester, op, ['awaiting_approval'], {});
   }
 
   async reject(actor: Actor, opId: string): Promise<{ kind: 'rejected'; op: OperationRecord } | Refusal> {
     const op = this.d.ops.get(opId);
-    if (!op || op.status !== 'awaiting_approval') return { kind: 'refused', reason: 'state', message: `This request is ${op ? op.status.replace('_', ' ') : 'no longer known'}.` };
+    if (op?.status !== 'awaiting_approval') return { kind: 'refused', reason: 'state', message: `This request is ${op ? op.status.replace('_', ' ') : 'no longer known'}.` };
     const auth = await this.authorise(actor, 'reject a backfill', 'admin', { folder: op.params.folder as string | undefined, task: op.taskName ?? undefined });
     if (auth.kind === 'refused' && actor.userId !== op.requestedBy) return this.refuse(actor, 'reject', op.target, op.params, auth, op.taskName ?? undefined, op.id);
     if (!this.d.ops.transition(opId, ['awaiting_approval'], 'rejected')) return { kind: 'refused', reason: 'state', message: 'This request was handled by someone else just now.' };
@@ -1015,7 +1184,15 @@ export class OperationsService {
         // Its reruns are operations of their own, reconciled below; the request itself ends here.
         const message = 'Interrupted by a restart part-way: each rerun it sent is in the audit log and settled on its own. Ask again for the rest: runs already rerun are skipped.';
         this.d.ops.transition(op.id, ['executing'], 'failed', { message });
-        this.auditEvent(this.systemActor(op.requestedBy, op.requestedByName), { opId: op.id, action: op.action, target: op.target, taskName: op.taskName ?? undefined, params: op.params, outcome: 'failed', error: message });
+        this.auditEvent(this.systemActor(op.requestedBy, op.requestedByName), {
+          opId: op.id,
+          action: op.action,
+          target: op.target,
+          taskName: op.taskName ?? undefined,
+          params: op.params,
+          outcome: 'failed',
+          error: message,
+        });
         continue;
       }
       if (this.d.audit.byOp(op.id).some((r) => r.outcome === 'requested')) continue;
@@ -1025,7 +1202,15 @@ export class OperationsService {
       this.d.ops.transition(op.id, ['executing'], 'failed', { ...((op.result as object | null) ?? {}), message });
       this.d.ops.settleByOp(op.id, 'failed', { message });
       this.d.ops.unlockTarget(op.target, op.id);
-      this.auditEvent(this.systemActor(op.requestedBy, op.requestedByName), { opId: op.id, action: op.action, target: op.target, taskName: op.taskName ?? undefined, params: op.params, outcome: 'failed', error: message });
+      this.auditEvent(this.systemActor(op.requestedBy, op.requestedByName), {
+        opId: op.id,
+        action: op.action,
+        target: op.target,
+        taskName: op.taskName ?? undefined,
+        params: op.params,
+        outcome: 'failed',
+        error: message,
+      });
     }
     for (const row of this.d.audit.lastRowIn(['requested', 'unknown'])) {
       stats.checked++;
@@ -1107,9 +1292,27 @@ export class OperationsService {
     const reply = previous.reply ?? {};
     if ((op.action === 'rerun' || op.action === 'execute') && outcome === 'succeeded') {
       const runId = stored.runId ?? (op.params.runId === undefined ? undefined : Number(op.params.runId));
-      if (runId !== undefined) this.d.ops.watch({ runId, opId: op.id, userId: requested.actorId, channelId: reply.channelId ?? null, messageTs: reply.messageTs ?? null, responseUrl: reply.responseUrl ?? null });
+      if (runId !== undefined)
+        this.d.ops.watch({
+          runId,
+          opId: op.id,
+          userId: requested.actorId,
+          channelId: reply.channelId ?? null,
+          messageTs: reply.messageTs ?? null,
+          responseUrl: reply.responseUrl ?? null,
+        });
     }
-    const result: OpOutcome = { kind: 'done', op: done, status: outcome, message: stored.message, link: stored.link, runId: stored.runId, jobId: stored.jobId, studioRequestId: previous.requestId, duplicate: false };
+    const result: OpOutcome = {
+      kind: 'done',
+      op: done,
+      status: outcome,
+      message: stored.message,
+      link: stored.link,
+      runId: stored.runId,
+      jobId: stored.jobId,
+      studioRequestId: previous.requestId,
+      duplicate: false,
+    };
     for (const l of this.listeners) l(done, result, actor);
     for (const l of this.verifiedListeners) await Promise.resolve(l(done, result, reply)).catch(() => undefined);
     return outcome;

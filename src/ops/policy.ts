@@ -50,7 +50,9 @@ const policySchema = z.strictObject({
     .optional(),
   limits: z
     .strictObject({
-      backfill_max_days: z.strictObject({ viewer: z.number().int().min(0).optional(), operator: z.number().int().min(0).optional(), admin: z.number().int().min(0).optional() }).default({}),
+      backfill_max_days: z
+        .strictObject({ viewer: z.number().int().min(0).optional(), operator: z.number().int().min(0).optional(), admin: z.number().int().min(0).optional() })
+        .default({}),
       /** Runs one person may rerun in one bulk request without a second admin's approval. */
       bulk_rerun_max_runs: z.number().int().min(0).optional(),
       allowed_channels: z.array(id).optional(),
@@ -83,7 +85,10 @@ export interface PolicyTarget {
 const DEFAULT_BACKFILL_DAYS: Record<Role, number> = { viewer: 0, operator: 7, admin: 31 };
 
 function globToRegExp(glob: string): RegExp {
-  const src = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const src = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${src}$`, 'i');
 }
 

@@ -54,7 +54,11 @@ export async function listTasksView(studio: StudioClient, q: { folder?: string; 
   let folder: Folder | undefined;
   if (q.folder) {
     folder = folders.find((f) => f.name === q.folder) ?? folders.find((f) => f.name.toLowerCase() === q.folder!.toLowerCase());
-    if (!folder) throw new FolderLookupError(q.folder, closeMatches(q.folder, folders, (f) => f.name).map((f) => f.name));
+    if (!folder)
+      throw new FolderLookupError(
+        q.folder,
+        closeMatches(q.folder, folders, (f) => f.name).map((f) => f.name),
+      );
   }
   const names = new Map(folders.map((f) => [f.id, f.name]));
   const tasks = await studio.listAllTasks({ folderId: folder?.id, type: q.type, name: q.nameLike });
@@ -106,7 +110,11 @@ export async function draftChanges(studio: StudioClient, task: TaskDetail, confi
   const params = (l: { key: string; value: string }[]) => JSON.stringify(l.map((x) => [x.key, x.value]).sort());
   if (params(published.params) !== params(task.params)) out.push('parameters');
   if ((p.cron ?? '') !== (config.cron ?? '')) out.push(`schedule \`${p.cron ?? 'none'}\` → \`${config.cron ?? 'none'}\``);
-  const deps = (c: TaskConfiguration) => c.dependencies.map((d) => d.taskName ?? String(d.taskId)).sort().join(', ');
+  const deps = (c: TaskConfiguration) =>
+    c.dependencies
+      .map((d) => d.taskName ?? String(d.taskId))
+      .sort()
+      .join(', ');
   if (deps(p) !== deps(config)) out.push(`upstreams [${deps(p) || 'none'}] → [${deps(config) || 'none'}]`);
   if ((p.vcCode ?? '') !== (config.vcCode ?? '')) out.push(`VCluster ${p.vcCode ?? '—'} → ${config.vcCode ?? '—'}`);
   if ((p.retryCount ?? 0) !== (config.retryCount ?? 0)) out.push(`retries ${p.retryCount ?? 0} → ${config.retryCount ?? 0}`);
@@ -162,7 +170,12 @@ export interface RunsView {
   sinceText: string;
 }
 
-export async function listTaskRuns(studio: StudioClient, q: { task: string; status?: RunStatusGroup; sinceMs: number; sinceText: string }, now: number, max = 100): Promise<RunsView> {
+export async function listTaskRuns(
+  studio: StudioClient,
+  q: { task: string; status?: RunStatusGroup; sinceMs: number; sinceText: string },
+  now: number,
+  max = 100,
+): Promise<RunsView> {
   const task = await studio.resolveTask(q.task);
   const page = await studio.listRuns({
     taskId: task.id,
@@ -248,11 +261,7 @@ export async function readLogTail(studio: StudioClient, runId: number, opts: { a
 }
 
 /** One page of log before or after an offset (the Previous / Next buttons). */
-export async function readLogPage(
-  studio: StudioClient,
-  runId: number,
-  opts: { attempt?: number; offset: number; direction: 'next' | 'prev'; budget?: number },
-): Promise<LogView> {
+export async function readLogPage(studio: StudioClient, runId: number, opts: { attempt?: number; offset: number; direction: 'next' | 'prev'; budget?: number }): Promise<LogView> {
   const { attempt, number, count } = await pickAttempt(studio, runId, opts.attempt);
   const budget = opts.budget ?? LOG_PAGE_CHARS;
   const page = await studio.getLogPage(runId, attempt.id, opts.direction, opts.offset);

@@ -20,7 +20,8 @@ export function contentFingerprint(content: string): string {
   return createHash('sha256').update(content).digest('hex').slice(0, 16);
 }
 
-const idOf = (target: string, prefix: string): number | undefined => (target.startsWith(prefix) && /^\d+$/.test(target.slice(prefix.length)) ? Number(target.slice(prefix.length)) : undefined);
+const idOf = (target: string, prefix: string): number | undefined =>
+  target.startsWith(prefix) && /^\d+$/.test(target.slice(prefix.length)) ? Number(target.slice(prefix.length)) : undefined;
 
 async function taskOrNothing(studio: StudioClient, id: number) {
   return studio.getTask(id).catch((e: unknown) => {
@@ -29,7 +30,13 @@ async function taskOrNothing(studio: StudioClient, id: number) {
   });
 }
 
-export async function verifyAuditedWrite(studio: StudioClient, action: string, target: string, taskName: string | undefined, params: Record<string, unknown>): Promise<WriteVerification> {
+export async function verifyAuditedWrite(
+  studio: StudioClient,
+  action: string,
+  target: string,
+  taskName: string | undefined,
+  params: Record<string, unknown>,
+): Promise<WriteVerification> {
   const taskId = idOf(target, 'task:');
   switch (action) {
     case 'create_folder': {
@@ -41,7 +48,11 @@ export async function verifyAuditedWrite(studio: StudioClient, action: string, t
       const folderName = target.slice('folder:'.length);
       const f = (await studio.listAllFolders({ name: folderName })).find((x) => x.name === folderName);
       const t = f ? (await studio.listAllTasks({ folderId: f.id })).find((x) => x.folderId === f.id && x.name === taskName) : undefined;
-      return { applied: t !== undefined, detail: t ? `Task ${taskName} exists in ${folderName} (id ${t.id}).` : `There is no task ${taskName} in ${folderName}.`, link: t ? studio.taskLink(t.id) : undefined };
+      return {
+        applied: t !== undefined,
+        detail: t ? `Task ${taskName} exists in ${folderName} (id ${t.id}).` : `There is no task ${taskName} in ${folderName}.`,
+        link: t ? studio.taskLink(t.id) : undefined,
+      };
     }
     case 'save_content': {
       const t = taskId === undefined ? undefined : await taskOrNothing(studio, taskId);
@@ -54,9 +65,16 @@ export async function verifyAuditedWrite(studio: StudioClient, action: string, t
       if (taskId === undefined) throw new Error(`no task in ${target}`);
       const cfg = await studio.getTaskConfiguration(taskId);
       const want = ((params.dependsOn as string[] | undefined) ?? []).slice().sort().join(',');
-      const have = cfg.dependencies.map((d) => d.taskName ?? String(d.taskId)).sort().join(',');
+      const have = cfg.dependencies
+        .map((d) => d.taskName ?? String(d.taskId))
+        .sort()
+        .join(',');
       const applied = (cfg.cron ?? '') === String(params.cron ?? '') && have === want;
-      return { applied, detail: applied ? 'The configuration shows the schedule that was sent.' : `The configuration shows cron \`${cfg.cron ?? ''}\`, upstreams [${have}].`, link: studio.taskLink(taskId) };
+      return {
+        applied,
+        detail: applied ? 'The configuration shows the schedule that was sent.' : `The configuration shows cron \`${cfg.cron ?? ''}\`, upstreams [${have}].`,
+        link: studio.taskLink(taskId),
+      };
     }
     case 'deploy':
     case 'undeploy': {

@@ -86,7 +86,11 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
   const overHttp = async (body: string, contentType: string): Promise<{ status: number; text: string }> => {
     const ts = Math.floor(Date.now() / 1000);
     const sig = `v0=${createHmac('sha256', opts.signingSecret).update(`v0:${ts}:${body}`).digest('hex')}`;
-    const res = await fetch(`${botUrl}/slack/events`, { method: 'POST', headers: { 'content-type': contentType, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sig }, body });
+    const res = await fetch(`${botUrl}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': contentType, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sig },
+      body,
+    });
     return { status: res.status, text: await res.text() };
   };
   /** One delivery to the bot, over its socket (an envelope it must acknowledge) or over HTTP. */
@@ -102,7 +106,16 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
   };
   const sendPayload = (payload: Record<string, unknown>) => toBot('interactive', payload);
   const sendEvent = (event: Record<string, unknown>) =>
-    toBot('events_api', { token: 'playground', team_id: 'T0PLAY', api_app_id: 'A0PLAY', type: 'event_callback', event_id: `Ev${randomUUID().slice(0, 10)}`, event_time: Math.floor(Date.now() / 1000), authorizations: [{ team_id: 'T0PLAY', user_id: BOT_USER, is_bot: true }], event });
+    toBot('events_api', {
+      token: 'playground',
+      team_id: 'T0PLAY',
+      api_app_id: 'A0PLAY',
+      type: 'event_callback',
+      event_id: `Ev${randomUUID().slice(0, 10)}`,
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [{ team_id: 'T0PLAY', user_id: BOT_USER, is_bot: true }],
+      event,
+    });
   const userObj = (id: string) => {
     const u = ws.users.find((x) => x.id === id);
     return { id, username: u?.name ?? id, name: u?.name ?? id, team_id: 'T0PLAY' };
@@ -130,13 +143,28 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
           trigger_id: ws.newTrigger(user),
         };
         const r = await toBot('slash_commands', form);
-        if (r.status !== 200) ws.post({ channel, user: 'USLACKBOT', text: `${command ?? '/cz'} failed with the error "${r.status === 504 ? 'operation_timeout' : 'dispatch_failed'}"`, blocks: undefined, ephemeralFor: user });
+        if (r.status !== 200)
+          ws.post({
+            channel,
+            user: 'USLACKBOT',
+            text: `${command ?? '/cz'} failed with the error "${r.status === 504 ? 'operation_timeout' : 'dispatch_failed'}"`,
+            blocks: undefined,
+            ephemeralFor: user,
+          });
         return json(res, 200, { ok: r.status === 200, status: r.status });
       }
       case '/ui/message': {
         const channel = String(b.channel);
         const m = ws.post({ channel, user, text: slackEscape(String(b.text)), blocks: undefined, threadTs: b.threadTs ? String(b.threadTs) : undefined });
-        await sendEvent({ type: 'message', channel, user, text: m.text, ts: m.ts, ...(m.threadTs ? { thread_ts: m.threadTs } : {}), channel_type: channel.startsWith('D') ? 'im' : 'channel' });
+        await sendEvent({
+          type: 'message',
+          channel,
+          user,
+          text: m.text,
+          ts: m.ts,
+          ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+          channel_type: channel.startsWith('D') ? 'im' : 'channel',
+        });
         return json(res, 200, { ok: true });
       }
       case '/ui/shortcut': {
@@ -157,7 +185,14 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
           trigger_id: ws.newTrigger(user),
           response_url: responseUrl(channel, user),
           message_ts: msg.ts,
-          message: { type: 'message', user: msg.user, ts: msg.ts, text: msg.text, ...(msg.blocks ? { blocks: msg.blocks } : {}), ...(msg.threadTs ? { thread_ts: msg.threadTs } : {}) },
+          message: {
+            type: 'message',
+            user: msg.user,
+            ts: msg.ts,
+            text: msg.text,
+            ...(msg.blocks ? { blocks: msg.blocks } : {}),
+            ...(msg.threadTs ? { thread_ts: msg.threadTs } : {}),
+          },
         });
         return json(res, 200, { ok: r.status === 200 });
       }
@@ -166,7 +201,15 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
         return json(res, 200, { ok: true });
       case '/ui/action': {
         const action = { ...(b.action as Record<string, unknown>), action_ts: String(Date.now() / 1000), block_id: (b.action as { block_id?: string }).block_id ?? 'b' };
-        const base = { type: 'block_actions', team: { id: 'T0PLAY', domain: 'playground' }, user: userObj(user), api_app_id: 'A0PLAY', token: 'playground', trigger_id: ws.newTrigger(user), actions: [action] };
+        const base = {
+          type: 'block_actions',
+          team: { id: 'T0PLAY', domain: 'playground' },
+          user: userObj(user),
+          api_app_id: 'A0PLAY',
+          token: 'playground',
+          trigger_id: ws.newTrigger(user),
+          actions: [action],
+        };
         if (b.viewId) {
           const v = ws.views.get(String(b.viewId));
           if (!v) return json(res, 404, { ok: false });
@@ -189,7 +232,15 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
         const v = ws.views.get(String(b.viewId));
         if (!v) return json(res, 404, { ok: false, error: 'no such view' });
         const view = { ...v.view, id: v.id, hash: v.hash, state: { values: b.values ?? {} } };
-        const r = await sendPayload({ type: 'view_submission', team: { id: 'T0PLAY', domain: 'playground' }, user: userObj(user), api_app_id: 'A0PLAY', token: 'playground', trigger_id: ws.newTrigger(user), view });
+        const r = await sendPayload({
+          type: 'view_submission',
+          team: { id: 'T0PLAY', domain: 'playground' },
+          user: userObj(user),
+          api_app_id: 'A0PLAY',
+          token: 'playground',
+          trigger_id: ws.newTrigger(user),
+          view,
+        });
         const answer = r.text ? (JSON.parse(r.text) as { response_action?: string; errors?: Record<string, string>; view?: Record<string, unknown> }) : {};
         if (answer.response_action === 'errors') return json(res, 200, { ok: false, errors: answer.errors });
         if (answer.response_action === 'update' && answer.view) {
@@ -222,7 +273,12 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
           return res.end(PLAYGROUND_PAGE);
         }
         if (req.method === 'GET' && url.pathname === '/healthz') return json(res, 200, { ok: true });
-        if (req.method === 'GET' && url.pathname === '/ui/state') return json(res, 200, { ...ws.stateFor(url.searchParams.get('user') ?? ws.users[0]!.id), connection: { mode, ...(socket ? socket.status() : {}) }, shortcuts: opts.messageShortcuts ?? [] });
+        if (req.method === 'GET' && url.pathname === '/ui/state')
+          return json(res, 200, {
+            ...ws.stateFor(url.searchParams.get('user') ?? ws.users[0]!.id),
+            connection: { mode, ...(socket ? socket.status() : {}) },
+            shortcuts: opts.messageShortcuts ?? [],
+          });
         if (req.method === 'GET' && url.pathname === '/ui/events') {
           res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
           res.write(`data: ${ws.version}\n\n`);
@@ -240,7 +296,8 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
           }
           return json(res, 200, ws.api(method, args));
         }
-        if (url.pathname.startsWith('/response/')) return json(res, 200, ws.respond(url.pathname.slice('/response/'.length), raw ? (JSON.parse(raw) as Record<string, unknown>) : {}));
+        if (url.pathname.startsWith('/response/'))
+          return json(res, 200, ws.respond(url.pathname.slice('/response/'.length), raw ? (JSON.parse(raw) as Record<string, unknown>) : {}));
         if (url.pathname.startsWith('/ui/')) return await ui(url.pathname, raw ? (JSON.parse(raw) as Record<string, unknown>) : {}, res);
         json(res, 404, { ok: false });
       } catch (e) {

@@ -88,7 +88,14 @@ export class PlaygroundSocket {
   private accept(ws: WebSocket): void {
     this.sockets.push(ws);
     this.stats.opened++;
-    ws.send(JSON.stringify({ type: 'hello', num_connections: this.sockets.length, debug_info: { host: 'playground', approximate_connection_time: 18060 }, connection_info: { app_id: 'A0PLAY' } }));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: this.sockets.length,
+        debug_info: { host: 'playground', approximate_connection_time: 18060 },
+        connection_info: { app_id: 'A0PLAY' },
+      }),
+    );
     ws.on('message', (data) => {
       let m: { envelope_id?: unknown; payload?: unknown };
       try {
@@ -159,7 +166,16 @@ export class PlaygroundSocket {
         attempts++;
         if (attempt === 0) this.stats.delivered++;
         else this.stats.redelivered++;
-        ws.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: attempt, retry_reason: attempt === 0 ? '' : 'timeout' }));
+        ws.send(
+          JSON.stringify({
+            envelope_id: envelopeId,
+            type,
+            payload,
+            accepts_response_payload: type !== 'events_api',
+            retry_attempt: attempt,
+            retry_reason: attempt === 0 ? '' : 'timeout',
+          }),
+        );
         await gotAck;
       }
       return { ack: acked, attempts };

@@ -60,7 +60,10 @@ export async function startPlaygroundStack(config: AppConfig, logger: Logger, op
   const studio = await connectStudio(config, logger, opts.sandbox);
   let policyFile = config.policyFile;
   if (!policyFile) {
-    policyFile = config.databasePath === ':memory:' ? join(process.env.TMPDIR ?? '/tmp', `studio-ops-playground-${process.pid}.yml`) : join(dirname(config.databasePath), 'playground-policy.yml');
+    policyFile =
+      config.databasePath === ':memory:'
+        ? join(process.env.TMPDIR ?? '/tmp', `studio-ops-playground-${process.pid}.yml`)
+        : join(dirname(config.databasePath), 'playground-policy.yml');
     mkdirSync(dirname(policyFile), { recursive: true });
     writeFileSync(policyFile, PLAYGROUND_POLICY);
   }

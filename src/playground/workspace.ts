@@ -250,14 +250,25 @@ export class PlaygroundWorkspace {
       case 'files.upload': {
         const ts = this.nextTs();
         this.files.push({ channel: String(args.channels ?? args.channel), filename: String(args.filename ?? 'file.txt'), content: String(args.content ?? ''), ts });
-        this.post({ channel: String(args.channels ?? args.channel), user: BOT_USER, text: `:page_facing_up: ${String(args.filename ?? 'file')} (${String(args.content ?? '').length} characters)`, blocks: undefined });
+        this.post({
+          channel: String(args.channels ?? args.channel),
+          user: BOT_USER,
+          text: `:page_facing_up: ${String(args.filename ?? 'file')} (${String(args.content ?? '').length} characters)`,
+          blocks: undefined,
+        });
         return { ok: true, file: { id: `F${ts}` } };
       }
       case 'views.open':
       case 'views.push': {
         const user = this.triggers.get(String(args.trigger_id));
         if (!user) return { ok: false, error: 'invalid_trigger_id' };
-        const v: PgView = { id: `V${randomUUID().slice(0, 8)}`, hash: randomUUID(), user, view: typeof args.view === 'string' ? JSON.parse(args.view) : (args.view as Record<string, unknown>), kind: 'modal' };
+        const v: PgView = {
+          id: `V${randomUUID().slice(0, 8)}`,
+          hash: randomUUID(),
+          user,
+          view: typeof args.view === 'string' ? JSON.parse(args.view) : (args.view as Record<string, unknown>),
+          kind: 'modal',
+        };
         if (method === 'views.push') v.parent = [...this.views.values()].filter((x) => x.user === user && x.kind === 'modal').at(-1)?.id;
         else for (const [id, x] of this.views) if (x.user === user && x.kind === 'modal') this.views.delete(id);
         this.views.set(v.id, v);

@@ -25,7 +25,11 @@ export async function reviewWorkspace(studio: StudioClient, folderName: string |
   let scope = folders;
   if (folderName) {
     const f = folders.find((x) => x.name === folderName) ?? folders.find((x) => x.name.toLowerCase() === folderName.toLowerCase());
-    if (!f) throw new FolderLookupError(folderName, closeMatches(folderName, folders, (x) => x.name).map((x) => x.name));
+    if (!f)
+      throw new FolderLookupError(
+        folderName,
+        closeMatches(folderName, folders, (x) => x.name).map((x) => x.name),
+      );
     scope = [f];
   }
   const all = await studio.listAllTasks();
@@ -66,7 +70,9 @@ export async function reviewWorkspace(studio: StudioClient, folderName: string |
       }
       frontier = next;
     }
-    const findings = reviewTasks(f.name, tasks, [...loaded.values()], opts).sort((a, b) => PRIORITY_ORDER[a.priority] - PRIORITY_ORDER[b.priority] || (a.task ?? '').localeCompare(b.task ?? ''));
+    const findings = reviewTasks(f.name, tasks, [...loaded.values()], opts).sort(
+      (a, b) => PRIORITY_ORDER[a.priority] - PRIORITY_ORDER[b.priority] || (a.task ?? '').localeCompare(b.task ?? ''),
+    );
     out.push({ folder: f.name, tasks: tasks.length, findings });
   }
   return { folders: out };

@@ -80,7 +80,9 @@ export function reviewTasks(folder: string | undefined, tasks: ReviewTask[], all
           rule: 'ddl-scheduled',
           priority: t.online ? 'P1' : 'P2',
           evidence: `DDL content (${t.content.trim().split(/\s+/).slice(0, 3).join(' ')} …) with ${[t.cron ? `cron \`${t.cron}\`` : '', t.deps.length ? `dependencies on ${t.deps.map((d) => d.taskName).join(', ')}` : ''].filter(Boolean).join(' and ')}${t.online ? ', deployed' : ', draft'}`,
-          fix: t.online ? 'Take the task offline (with its downstream), clear its cron and dependencies, keep it as a draft run by hand.' : 'Clear its cron and dependencies; DDL drafts run once by hand.',
+          fix: t.online
+            ? 'Take the task offline (with its downstream), clear its cron and dependencies, keep it as a draft run by hand.'
+            : 'Clear its cron and dependencies; DDL drafts run once by hand.',
           ...(t.online ? {} : { autoFix: { kind: 'clear_ddl_schedule' as const, taskId: t.id } }),
         });
       }
@@ -129,31 +131,59 @@ export function reviewTasks(folder: string | undefined, tasks: ReviewTask[], all
     }
     if (writesAgg.length) {
       const ods = tablesRead(t.content).filter((r) => layerOf(r) === 'ods');
-      if (ods.length) add(t, { rule: 'dws-reads-ods', priority: 'P1', evidence: `writes ${writesAgg.join(', ')} from ${ods.join(', ')}`, fix: 'Read from the DWD tables instead of ODS.' });
+      if (ods.length)
+        add(t, { rule: 'dws-reads-ods', priority: 'P1', evidence: `writes ${writesAgg.join(', ')} from ${ods.join(', ')}`, fix: 'Read from the DWD tables instead of ODS.' });
     }
     if (isDynamicTableDdl(t)) {
-      if (/\border\s+by\b/i.test(t.content)) add(t, { rule: 'dt-order-by', priority: 'P1', evidence: 'ORDER BY in a Dynamic Table definition', fix: 'Remove ORDER BY: it is a wasted sort on every refresh.' });
+      if (/\border\s+by\b/i.test(t.content))
+        add(t, { rule: 'dt-order-by', priority: 'P1', evidence: 'ORDER BY in a Dynamic Table definition', fix: 'Remove ORDER BY: it is a wasted sort on every refresh.' });
       if (/\bdrop\s+table\b/i.test(t.content) && !/create\s+or\s+replace\s+dynamic\s+table/i.test(t.content)) {
-        add(t, { rule: 'dt-drop-create', priority: 'P1', evidence: 'DROP TABLE then CREATE DYNAMIC TABLE', fix: 'Use CREATE OR REPLACE DYNAMIC TABLE (no DROP): it avoids the race and the "already exists" failures.' });
+        add(t, {
+          rule: 'dt-drop-create',
+          priority: 'P1',
+          evidence: 'DROP TABLE then CREATE DYNAMIC TABLE',
+          fix: 'Use CREATE OR REPLACE DYNAMIC TABLE (no DROP): it avoids the race and the "already exists" failures.',
+        });
       }
     }
     // Sync tasks.
     if (isSync(t)) {
       const vc = t.vcCode ?? 'default';
-      if (!opts.isIntegrationVc(vc)) add(t, { rule: 'sync-vcluster', priority: 'P1', evidence: `runs on VCluster \`${vc}\`, not an INTEGRATION one`, fix: 'Choose an INTEGRATION (Sync) VCluster for the task and redeploy.' });
+      if (!opts.isIntegrationVc(vc))
+        add(t, {
+          rule: 'sync-vcluster',
+          priority: 'P1',
+          evidence: `runs on VCluster \`${vc}\`, not an INTEGRATION one`,
+          fix: 'Choose an INTEGRATION (Sync) VCluster for the task and redeploy.',
+        });
       if (t.kind?.key === 'MULTI_DI' && !/"(?:mapping|mappings|syncObjects|tableMappings)"/i.test(t.content)) {
-        add(t, { rule: 'multi-di-mapping', priority: 'P1', evidence: 'the task content has no source/target column mapping', fix: 'Configure the mapping in the Studio UI (Sync Objects), then publish.' });
+        add(t, {
+          rule: 'multi-di-mapping',
+          priority: 'P1',
+          evidence: 'the task content has no source/target column mapping',
+          fix: 'Configure the mapping in the Studio UI (Sync Objects), then publish.',
+        });
       }
     }
     if (CONTINUOUS.has(t.kind?.key ?? '') && t.cron) {
-      add(t, { rule: 'realtime-with-cron', priority: 'P1', evidence: `a continuously running task with cron \`${t.cron}\``, fix: 'Clear the cron: real-time tasks run continuously once submitted.' });
+      add(t, {
+        rule: 'realtime-with-cron',
+        priority: 'P1',
+        evidence: `a continuously running task with cron \`${t.cron}\``,
+        fix: 'Clear the cron: real-time tasks run continuously once submitted.',
+      });
     }
     // Cron validity and order.
     if (t.cron) {
       const a = analyseCron(t.cron);
       const errors = a.problems.filter((p) => p.severity === 'error');
       if (errors.length) {
-        add(t, { rule: 'cron-invalid', priority: 'P1', evidence: `\`${t.cron}\`: ${errors.map((p) => p.message).join('; ')}`, fix: a.nearestValid ? `Use \`${a.nearestValid}\` (nearest valid).` : 'Write a 7-field Studio cron.' });
+        add(t, {
+          rule: 'cron-invalid',
+          priority: 'P1',
+          evidence: `\`${t.cron}\`: ${errors.map((p) => p.message).join('; ')}`,
+          fix: a.nearestValid ? `Use \`${a.nearestValid}\` (nearest valid).` : 'Write a 7-field Studio cron.',
+        });
       } else if (a.problems.some((p) => p.code === 'hour_star')) {
         add(t, { rule: 'cron-hour-star', priority: 'P2', evidence: `\`${t.cron}\` has \`*\` in the hour field`, fix: `Some instances reject it; use \`${a.nearestValid}\`.` });
       }
@@ -162,7 +192,12 @@ export function reviewTasks(folder: string | undefined, tasks: ReviewTask[], all
         const up = byId.get(d.taskId);
         const theirs = up?.cron ? firstFireMinute(up.cron) : undefined;
         if (mine !== undefined && theirs !== undefined && mine < theirs) {
-          add(t, { rule: 'cron-order', priority: 'P1', evidence: `scheduled ${hhmm(mine)}, before its upstream \`${up!.name}\` at ${hhmm(theirs)}`, fix: `Schedule it after ${hhmm(theirs)} plus the upstream's usual run time (e.g. ${hhmm(theirs + 30)}).` });
+          add(t, {
+            rule: 'cron-order',
+            priority: 'P1',
+            evidence: `scheduled ${hhmm(mine)}, before its upstream \`${up!.name}\` at ${hhmm(theirs)}`,
+            fix: `Schedule it after ${hhmm(theirs)} plus the upstream's usual run time (e.g. ${hhmm(theirs + 30)}).`,
+          });
         }
       }
     }
@@ -176,7 +211,12 @@ export function reviewTasks(folder: string | undefined, tasks: ReviewTask[], all
     const key = [...new Set(path)].sort((a, b) => a - b).join(',');
     if (reported.has(key)) continue;
     reported.add(key);
-    add(t, { rule: 'dependency-cycle', priority: 'P1', evidence: path.map((id) => byId.get(id)?.name ?? id).join(' → '), fix: 'Remove one dependency of the cycle (usually the one pointing from a lower layer back up).' });
+    add(t, {
+      rule: 'dependency-cycle',
+      priority: 'P1',
+      evidence: path.map((id) => byId.get(id)?.name ?? id).join(' → '),
+      fix: 'Remove one dependency of the cycle (usually the one pointing from a lower layer back up).',
+    });
   }
 
   // Folder layout of seed 000, as advice.
@@ -202,7 +242,14 @@ const LAYOUT = [/^00_(?:sync|pipe)_\w+_to_(?:ods|bronze)$/, /^01_ddl_(?:ods|bron
 function layoutAdvice(folder: string, tasks: ReviewTask[]): ReviewFinding[] {
   const out: ReviewFinding[] = [];
   if (!/^[a-z][a-z0-9_]*_dw$/.test(folder)) {
-    out.push({ rule: 'layout-folder-name', priority: 'P2', task: undefined, taskId: undefined, evidence: `folder \`${folder}\``, fix: 'Name project folders <business_domain>_dw (e.g. ecommerce_dw).' });
+    out.push({
+      rule: 'layout-folder-name',
+      priority: 'P2',
+      task: undefined,
+      taskId: undefined,
+      evidence: `folder \`${folder}\``,
+      fix: 'Name project folders <business_domain>_dw (e.g. ecommerce_dw).',
+    });
   }
   const off = tasks.filter((t) => !LAYOUT.some((re) => re.test(t.name)));
   if (off.length) {

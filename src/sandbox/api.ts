@@ -6,14 +6,7 @@
 import { z } from 'zod';
 import { endOfDayMs, formatDate, formatLocalDateTime, isValidDate, startOfDayMs } from '../studio/dates.js';
 import { RUN_STATUS, RUN_TYPE, taskKindByFileType } from '../studio/enums.js';
-import {
-  type StoredParam,
-  configurationColumns,
-  configurationFromSave,
-  paramsFromSave,
-  storedConfiguration,
-  undefinedParams,
-} from './configuration.js';
+import { type StoredParam, configurationColumns, configurationFromSave, paramsFromSave, storedConfiguration, undefinedParams } from './configuration.js';
 import { nextStudioFireTimes } from '../cron/studio-cron.js';
 import { SANDBOX_VCLUSTERS, SandboxBusinessError, type StudioSim, studioCronProblems } from './sim.js';
 import type { AttemptRow, RunRow, TaskRow } from './store.js';
@@ -48,7 +41,13 @@ export interface ApiResult {
 type Handler = (body: Record<string, unknown>, ctx: ApiContext) => ApiResult;
 
 // ---- body parsing: a wrong body is a business error, as Studio answers it ----------------------
-const num = z.union([z.number(), z.string().regex(/^-?\d+$/).transform(Number)]);
+const num = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^-?\d+$/)
+    .transform(Number),
+]);
 const optNum = num.optional().nullable();
 
 function parse<T extends z.ZodTypeAny>(schema: T, body: unknown): z.output<T> {
@@ -332,12 +331,30 @@ export const ROUTES: Record<string, Handler> = {
     requireProject(ctx, b.projectId);
     const where: string[] = [];
     const args: unknown[] = [];
-    if (b.scheduleTaskId != null) (where.push('r.task_id = ?'), args.push(b.scheduleTaskId));
-    if (b.taskNameLike) (where.push('t.name LIKE ?'), args.push(`%${b.taskNameLike}%`));
-    if (b.instanceType != null) (where.push('r.instance_type = ?'), args.push(b.instanceType));
-    if (b.instanceStatusList?.length) (where.push(`r.status IN (${b.instanceStatusList.map(() => '?').join(',')})`), args.push(...b.instanceStatusList));
-    if (b.queryStartPlanTime != null) (where.push('r.plan_time >= ?'), args.push(b.queryStartPlanTime));
-    if (b.queryEndPlanTime != null) (where.push('r.plan_time <= ?'), args.push(b.queryEndPlanTime));
+    if (b.scheduleTaskId != null) {
+      where.push('r.task_id = ?');
+      args.push(b.scheduleTaskId);
+    }
+    if (b.taskNameLike) {
+      where.push('t.name LIKE ?');
+      args.push(`%${b.taskNameLike}%`);
+    }
+    if (b.instanceType != null) {
+      where.push('r.instance_type = ?');
+      args.push(b.instanceType);
+    }
+    if (b.instanceStatusList?.length) {
+      where.push(`r.status IN (${b.instanceStatusList.map(() => '?').join(',')})`);
+      args.push(...b.instanceStatusList);
+    }
+    if (b.queryStartPlanTime != null) {
+      where.push('r.plan_time >= ?');
+      args.push(b.queryStartPlanTime);
+    }
+    if (b.queryEndPlanTime != null) {
+      where.push('r.plan_time <= ?');
+      args.push(b.queryEndPlanTime);
+    }
     if (b.cycleTaskType != null) {
       // cz-cli's run lookup by task name sends the *run* type here (1 SCHEDULE, 3 TEMP, 4 REFILL), and
       // its runs output calls the same field the task type (23 SQL, 10 DI, …). The two sets of numbers
@@ -552,7 +569,10 @@ export const ROUTES: Record<string, Handler> = {
   },
 
   [`${A}/dataFolder/add`]: (body, ctx) => {
-    const b = parse(z.looseObject({ createdBy: z.string().min(1), projectId: num, dataFolderName: z.string().min(1).max(128), parentFolderId: optNum, dataFolderType: optNum }), body);
+    const b = parse(
+      z.looseObject({ createdBy: z.string().min(1), projectId: num, dataFolderName: z.string().min(1).max(128), parentFolderId: optNum, dataFolderType: optNum }),
+      body,
+    );
     requireProject(ctx, b.projectId);
     const parent = b.parentFolderId ?? 0;
     if (parent !== 0 && !ctx.sim.store.folder(parent)) throw new SandboxBusinessError('DATA_FOLDER_NOT_EXIST', `父文件夹不存在 (parent folder ${parent} does not exist)`);
@@ -564,7 +584,14 @@ export const ROUTES: Record<string, Handler> = {
 
   [`${A}/dataFile/addAndReturnId`]: (body, ctx) => {
     const b = parse(
-      z.looseObject({ fileType: num, createdBy: z.string().min(1), projectId: num, dataFileName: z.string().min(1).max(128), fileDescription: z.string().nullish(), dataFolderId: num }),
+      z.looseObject({
+        fileType: num,
+        createdBy: z.string().min(1),
+        projectId: num,
+        dataFileName: z.string().min(1).max(128),
+        fileDescription: z.string().nullish(),
+        dataFolderId: num,
+      }),
       body,
     );
     requireProject(ctx, b.projectId);
@@ -595,9 +622,7 @@ export const ROUTES: Record<string, Handler> = {
         updateBy: z.string().min(1),
         dataFileContent: z.string().nullish(),
         paramValueList: z.array(z.unknown()).nullish(),
-        dataFileInputListReqs: z
-          .array(z.looseObject({ dependencyFileId: num, dependencyFileName: z.string().nullish(), depStrategy: num, parseType: optNum }))
-          .nullish(),
+        dataFileInputListReqs: z.array(z.looseObject({ dependencyFileId: num, dependencyFileName: z.string().nullish(), depStrategy: num, parseType: optNum })).nullish(),
       }),
       body,
     );
@@ -681,10 +706,22 @@ export const ROUTES: Record<string, Handler> = {
     requireProject(ctx, b.projectId);
     const where = ['r.plan_time BETWEEN ? AND ?'];
     const args: unknown[] = [b.queryStartPlanTime, b.queryEndPlanTime];
-    if (b.instanceStatusList?.length) (where.push(`r.status IN (${b.instanceStatusList.map(() => '?').join(',')})`), args.push(...b.instanceStatusList));
-    if (b.instanceType != null) (where.push('r.instance_type = ?'), args.push(b.instanceType));
-    if (b.scheduleTaskName) (where.push('t.name LIKE ?'), args.push(`%${b.scheduleTaskName}%`));
-    if (b.vcCodes?.length) (where.push(`r.vc_code IN (${b.vcCodes.map(() => '?').join(',')})`), args.push(...b.vcCodes));
+    if (b.instanceStatusList?.length) {
+      where.push(`r.status IN (${b.instanceStatusList.map(() => '?').join(',')})`);
+      args.push(...b.instanceStatusList);
+    }
+    if (b.instanceType != null) {
+      where.push('r.instance_type = ?');
+      args.push(b.instanceType);
+    }
+    if (b.scheduleTaskName) {
+      where.push('t.name LIKE ?');
+      args.push(`%${b.scheduleTaskName}%`);
+    }
+    if (b.vcCodes?.length) {
+      where.push(`r.vc_code IN (${b.vcCodes.map(() => '?').join(',')})`);
+      args.push(...b.vcCodes);
+    }
     const rows = ctx.sim.store.db
       .prepare(
         `SELECT r.status, r.instance_type, t.file_type, COUNT(*) n FROM runs r JOIN tasks t ON t.id = r.task_id
@@ -764,7 +801,10 @@ export const ROUTES: Record<string, Handler> = {
     requireProject(ctx, b.projectId);
     const t = ctx.sim.requireTask(b.dataFileId);
     if (!t.published_json || b.dataFileVersion !== t.version) {
-      throw new SandboxBusinessError('FILE_VERSION_NOT_EXIST', `版本不存在 (task ${t.name} has no published version ${b.dataFileVersion}; the current published version is ${t.version || 'none'})`);
+      throw new SandboxBusinessError(
+        'FILE_VERSION_NOT_EXIST',
+        `版本不存在 (task ${t.name} has no published version ${b.dataFileVersion}; the current published version is ${t.version || 'none'})`,
+      );
     }
     const snap = JSON.parse(t.published_json) as { content: string; params: unknown[]; configuration: ReturnType<typeof storedConfiguration>; dependencies: Dependency[] };
     return {

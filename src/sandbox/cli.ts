@@ -14,23 +14,25 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-async function main(): Promise<void> {
-  let values;
+const OPTIONS = {
+  port: { type: 'string', default: '0' },
+  db: { type: 'string', default: ':memory:' },
+  seed: { type: 'string', default: 'demo' },
+  'failure-rate': { type: 'string', default: '0.05' },
+  'run-seconds': { type: 'string', default: '5-15' },
+  help: { type: 'boolean', default: false },
+} as const;
+
+function parseOptions() {
   try {
-    ({ values } = parseArgs({
-      options: {
-        port: { type: 'string', default: '0' },
-        db: { type: 'string', default: ':memory:' },
-        seed: { type: 'string', default: 'demo' },
-        'failure-rate': { type: 'string', default: '0.05' },
-        'run-seconds': { type: 'string', default: '5-15' },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }));
+    return parseArgs({ options: OPTIONS, strict: true }).values;
   } catch (e) {
-    fail((e as Error).message);
+    return fail((e as Error).message);
   }
+}
+
+async function main(): Promise<void> {
+  const values = parseOptions();
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return;

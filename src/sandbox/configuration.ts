@@ -119,7 +119,9 @@ export function configurationFromSave(body: Record<string, unknown>): StoredConf
 }
 
 /** The columns of `tasks` a configuration sets (the scheduler reads these). */
-export function configurationColumns(c: StoredConfiguration): Pick<TaskRow, 'cron' | 'retry_count' | 'rerun_property' | 'schema_name' | 'vc_code' | 'execute_timeout' | 'config_json'> {
+export function configurationColumns(
+  c: StoredConfiguration,
+): Pick<TaskRow, 'cron' | 'retry_count' | 'rerun_property' | 'schema_name' | 'vc_code' | 'execute_timeout' | 'config_json'> {
   const { cronExpress, retryCount, rerunProperty, schemaName, etlVcCode, executeTimeout, ...extra } = c;
   return {
     cron: cronExpress.trim() || null,
@@ -169,7 +171,11 @@ export function undefinedParams(content: string, params: StoredParam[], workspac
 }
 
 /** A configuration as a team would have set it in Studio's UI: nothing left at its default. */
-export function seededConfiguration(o: { owner: string; vc: string | null; created: number }): Omit<StoredConfiguration, 'cronExpress' | 'retryCount' | 'rerunProperty' | 'schemaName' | 'etlVcCode' | 'executeTimeout'> {
+export function seededConfiguration(o: {
+  owner: string;
+  vc: string | null;
+  created: number;
+}): Omit<StoredConfiguration, 'cronExpress' | 'retryCount' | 'rerunProperty' | 'schemaName' | 'etlVcCode' | 'executeTimeout'> {
   const { cronExpress: _c, retryCount: _r, rerunProperty: _p, schemaName: _s, etlVcCode: _v, executeTimeout: _e, ...rest } = CONFIG_DEFAULTS;
   return {
     ...rest,

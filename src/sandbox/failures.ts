@@ -69,13 +69,17 @@ export const FAILURES: readonly FailureSpec[] = [
     kinds: CDC,
     failType: 'RUNTIME_ERROR',
     transient: false,
-    failMsg: () => "A slave with the same server_uuid/server_id as this slave has connected to the master; the first event 'mysql-bin.000398' at 4, the last event read from './mysql-bin.000398' at 126",
+    failMsg: () =>
+      "A slave with the same server_uuid/server_id as this slave has connected to the master; the first event 'mysql-bin.000398' at 4, the last event read from './mysql-bin.000398' at 126",
     log: (c) => [
-      err(c, 'com.ververica.cdc.connectors.shaded.org.apache.kafka.connect.errors.ConnectException: An exception occurred in the change event producer. This connector will be stopped.'),
+      err(
+        c,
+        'com.ververica.cdc.connectors.shaded.org.apache.kafka.connect.errors.ConnectException: An exception occurred in the change event producer. This connector will be stopped.',
+      ),
       '\tat io.debezium.pipeline.ErrorHandler.setProducerThrowable(ErrorHandler.java:50)',
       "Caused by: io.debezium.DebeziumException: A slave with the same server_uuid/server_id as this slave has connected to the master; the first event 'mysql-bin.000398' at 4, the last event read from './mysql-bin.000398' at 126, the last byte read from './mysql-bin.000398' at 126. Error code: 1236; SQLSTATE: HY000.",
       ...debeziumFrames,
-      "Caused by: com.github.shyiko.mysql.binlog.network.ServerException: A slave with the same server_uuid/server_id as this slave has connected to the master",
+      'Caused by: com.github.shyiko.mysql.binlog.network.ServerException: A slave with the same server_uuid/server_id as this slave has connected to the master',
     ],
   },
   {
@@ -85,7 +89,10 @@ export const FAILURES: readonly FailureSpec[] = [
     transient: false,
     failMsg: () => 'The MySQL server has a timezone offset (0 seconds ahead of UTC) which does not match the configured timezone Asia/Shanghai.',
     log: (c) => [
-      err(c, 'org.apache.flink.table.api.ValidationException: The MySQL server has a timezone offset (0 seconds ahead of UTC) which does not match the configured timezone Asia/Shanghai. Specify the right server-time-zone to avoid inconsistencies for time-related fields.'),
+      err(
+        c,
+        'org.apache.flink.table.api.ValidationException: The MySQL server has a timezone offset (0 seconds ahead of UTC) which does not match the configured timezone Asia/Shanghai. Specify the right server-time-zone to avoid inconsistencies for time-related fields.',
+      ),
       '\tat com.ververica.cdc.connectors.mysql.MySqlValidator.checkTimeZone(MySqlValidator.java:191)',
       '\tat com.ververica.cdc.connectors.mysql.MySqlValidator.validate(MySqlValidator.java:81)',
       ...flinkFrames.slice(0, 2),
@@ -98,7 +105,10 @@ export const FAILURES: readonly FailureSpec[] = [
     transient: false,
     failMsg: () => "log event entry exceeded max_allowed_packet; Increase max_allowed_packet on master; the first event 'mysql-bin.000511' at 88121",
     log: (c) => [
-      err(c, 'io.debezium.DebeziumException: log event entry exceeded max_allowed_packet; Increase max_allowed_packet on master; the first event \'mysql-bin.000511\' at 88121, the last event read from \'./mysql-bin.000511\' at 125, the last byte read from \'./mysql-bin.000511\' at 88140. Error code: 1236; SQLSTATE: HY000.'),
+      err(
+        c,
+        "io.debezium.DebeziumException: log event entry exceeded max_allowed_packet; Increase max_allowed_packet on master; the first event 'mysql-bin.000511' at 88121, the last event read from './mysql-bin.000511' at 125, the last byte read from './mysql-bin.000511' at 88140. Error code: 1236; SQLSTATE: HY000.",
+      ),
       ...debeziumFrames,
     ],
   },
@@ -107,9 +117,13 @@ export const FAILURES: readonly FailureSpec[] = [
     kinds: CDC,
     failType: 'RUNTIME_ERROR',
     transient: true,
-    failMsg: () => 'Failed to deserialize data of EventHeaderV4{timestamp=1763601234000, eventType=EXT_UPDATE_ROWS, serverId=1001, headerLength=19, dataLength=8120, nextPosition=90211, flags=0}',
+    failMsg: () =>
+      'Failed to deserialize data of EventHeaderV4{timestamp=1763601234000, eventType=EXT_UPDATE_ROWS, serverId=1001, headerLength=19, dataLength=8120, nextPosition=90211, flags=0}',
     log: (c) => [
-      err(c, 'io.debezium.DebeziumException: Failed to deserialize data of EventHeaderV4{timestamp=1763601234000, eventType=EXT_UPDATE_ROWS, serverId=1001, headerLength=19, dataLength=8120, nextPosition=90211, flags=0}'),
+      err(
+        c,
+        'io.debezium.DebeziumException: Failed to deserialize data of EventHeaderV4{timestamp=1763601234000, eventType=EXT_UPDATE_ROWS, serverId=1001, headerLength=19, dataLength=8120, nextPosition=90211, flags=0}',
+      ),
       ...debeziumFrames.slice(0, 3),
       'Caused by: com.github.shyiko.mysql.binlog.event.deserialization.EventDataDeserializationException: Failed to deserialize data of EventHeaderV4{timestamp=1763601234000, eventType=EXT_UPDATE_ROWS}',
       'Caused by: java.net.SocketTimeoutException: Read timed out',
@@ -122,7 +136,10 @@ export const FAILURES: readonly FailureSpec[] = [
     transient: false,
     failMsg: () => 'CZLH-71006: Encoded key size 191 exceeds max size 128',
     log: (c) => [
-      err(c, 'com.clickzetta.ingestion.common.exception.IngestionException: CZLH-71006: Encoded key size 191 exceeds max size 128, table=ods.orders_detail, pk=(order_no, sku_code, warehouse_code)'),
+      err(
+        c,
+        'com.clickzetta.ingestion.common.exception.IngestionException: CZLH-71006: Encoded key size 191 exceeds max size 128, table=ods.orders_detail, pk=(order_no, sku_code, warehouse_code)',
+      ),
       '\tat com.clickzetta.ingestion.sink.PrimaryKeyEncoder.encode(PrimaryKeyEncoder.java:77)',
       '\tat com.clickzetta.ingestion.sink.IgsWriter.write(IgsWriter.java:214)',
     ],
@@ -146,7 +163,10 @@ export const FAILURES: readonly FailureSpec[] = [
     transient: false,
     failMsg: () => 'ERROR: replication slot "cz_cdc_slot" is active for PID 41822',
     log: (c) => [
-      err(c, 'io.debezium.DebeziumException: Failed to start replication stream at LSN{0/1A2B3C4}; when setting up multiple connectors for the same database host, please make sure to use a distinct replication slot name for each.'),
+      err(
+        c,
+        'io.debezium.DebeziumException: Failed to start replication stream at LSN{0/1A2B3C4}; when setting up multiple connectors for the same database host, please make sure to use a distinct replication slot name for each.',
+      ),
       'Caused by: org.postgresql.util.PSQLException: ERROR: replication slot "cz_cdc_slot" is active for PID 41822',
       '\tat org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2676)',
     ],
@@ -158,7 +178,7 @@ export const FAILURES: readonly FailureSpec[] = [
     transient: false,
     failMsg: () => "JSON parsing failed for message at partition 3 offset 88213: Unexpected character ('<' (code 60))",
     log: (c) => [
-      err(c, "com.clickzetta.ingestion.kafka.JsonParseFailedException: JSON parsing failed for message at partition 3 offset 88213 (jsonPath $.data.order_id)"),
+      err(c, 'com.clickzetta.ingestion.kafka.JsonParseFailedException: JSON parsing failed for message at partition 3 offset 88213 (jsonPath $.data.order_id)'),
       "Caused by: com.fasterxml.jackson.core.JsonParseException: Unexpected character ('<' (code 60)): expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')",
       ' at [Source: (byte[])"<html><body>502 Bad Gateway</body></html>"; line: 1, column: 2]',
       '\tat com.fasterxml.jackson.core.JsonParser._constructError(JsonParser.java:2391)',
@@ -169,9 +189,12 @@ export const FAILURES: readonly FailureSpec[] = [
     kinds: DI,
     failType: 'RUNTIME_ERROR',
     transient: false,
-    failMsg: () => "Column type mismatch: cannot convert source column `is_active` BIT(1) to target type BOOLEAN",
+    failMsg: () => 'Column type mismatch: cannot convert source column `is_active` BIT(1) to target type BOOLEAN',
     log: (c) => [
-      err(c, 'com.clickzetta.di.common.DataXException: Code:[Framework-02], Description:[DataX引擎运行过程出错] - java.lang.IllegalArgumentException: Column type mismatch: cannot convert source column `is_active` BIT(1) to target type BOOLEAN'),
+      err(
+        c,
+        'com.clickzetta.di.common.DataXException: Code:[Framework-02], Description:[DataX引擎运行过程出错] - java.lang.IllegalArgumentException: Column type mismatch: cannot convert source column `is_active` BIT(1) to target type BOOLEAN',
+      ),
       '\tat com.clickzetta.di.writer.LakehouseWriter$Task.convertColumn(LakehouseWriter.java:402)',
       '\tat com.clickzetta.di.core.taskgroup.runner.WriterRunner.run(WriterRunner.java:62)',
     ],
@@ -182,7 +205,10 @@ export const FAILURES: readonly FailureSpec[] = [
     failType: 'RUNTIME_ERROR',
     transient: false,
     failMsg: () => 'NO_COLUMNS: Cannot fetch columns for shop.order_items',
-    log: (c) => [err(c, 'com.clickzetta.di.exception.MetaException: NO_COLUMNS: Cannot fetch columns for shop.order_items'), '\tat com.clickzetta.di.reader.MysqlReader.fetchColumns(MysqlReader.java:188)'],
+    log: (c) => [
+      err(c, 'com.clickzetta.di.exception.MetaException: NO_COLUMNS: Cannot fetch columns for shop.order_items'),
+      '\tat com.clickzetta.di.reader.MysqlReader.fetchColumns(MysqlReader.java:188)',
+    ],
   },
   {
     id: 'where_empty',
@@ -198,7 +224,10 @@ export const FAILURES: readonly FailureSpec[] = [
     failType: 'RESOURCE_ERROR',
     transient: true,
     failMsg: () => 'VCluster not available: SYNC_VC is SUSPENDED',
-    log: (c) => [err(c, 'CZLH-60022 Job status unknown: VCluster not available: SYNC_VC is SUSPENDED (auto resume timed out after 120s)'), `${c.stamp} [WARN] 计算集群不可用，请检查集群状态`],
+    log: (c) => [
+      err(c, 'CZLH-60022 Job status unknown: VCluster not available: SYNC_VC is SUSPENDED (auto resume timed out after 120s)'),
+      `${c.stamp} [WARN] 计算集群不可用，请检查集群状态`,
+    ],
   },
   {
     id: 'sql_syntax',
@@ -210,7 +239,7 @@ export const FAILURES: readonly FailureSpec[] = [
       err(c, `SQL job ${c.runId}0001 failed`),
       "com.clickzetta.client.SqlException: CZLH-42000: Syntax error at or near 'FORM' [12,8]",
       '== SQL ==',
-      'INSERT OVERWRITE TABLE dwd.orders_detail PARTITION (dt = \'${bizdate}\')',
+      "INSERT OVERWRITE TABLE dwd.orders_detail PARTITION (dt = '${bizdate}')",
       'SELECT o.order_id, o.user_id, CAST(o.is_paid AS BOOLEAN) AS is_paid',
       'FORM ods.orders o',
       '-------^^^',
@@ -222,7 +251,11 @@ export const FAILURES: readonly FailureSpec[] = [
     failType: 'SQL_ERROR',
     transient: false,
     failMsg: () => 'CZLH-42000: 表已存在 (Table already exists): legacy_ods.orders [1,14]',
-    log: (c) => [err(c, 'com.clickzetta.client.SqlException: CZLH-42000: 表已存在 (Table already exists): legacy_ods.orders [1,14]'), 'CREATE TABLE legacy_ods.orders (', '             ^^^'],
+    log: (c) => [
+      err(c, 'com.clickzetta.client.SqlException: CZLH-42000: 表已存在 (Table already exists): legacy_ods.orders [1,14]'),
+      'CREATE TABLE legacy_ods.orders (',
+      '             ^^^',
+    ],
   },
   {
     id: 'queue_full',

@@ -13,6 +13,8 @@ export interface FaultRule {
   times?: number;
   /** latency: delay before handling, ms. */
   ms?: number;
+  /** latency: hold the request until this settles (a test decides when Studio gets to it). */
+  gate?: Promise<unknown>;
   /** status: the HTTP status to answer. */
   status?: number;
   /** status 429: Retry-After seconds. */

@@ -79,7 +79,24 @@ interface Result {
   rows: Cell[][];
 }
 
-const REFRESH_COLUMNS: (keyof RefreshRow)[] = ['workspace_name', 'schema_name', 'name', 'virtual_cluster', 'start_time', 'end_time', 'duration', 'state', 'refresh_trigger', 'suspended_reason', 'refresh_mode', 'error_message', 'source_tables', 'stats', 'completion_target', 'job_id'];
+const REFRESH_COLUMNS: (keyof RefreshRow)[] = [
+  'workspace_name',
+  'schema_name',
+  'name',
+  'virtual_cluster',
+  'start_time',
+  'end_time',
+  'duration',
+  'state',
+  'refresh_trigger',
+  'suspended_reason',
+  'refresh_mode',
+  'error_message',
+  'source_tables',
+  'stats',
+  'completion_target',
+  'job_id',
+];
 const TABLE_COLUMNS = ['table_catalog', 'table_schema', 'table_name', 'table_type', 'row_count', 'bytes', 'create_time', 'last_modify_time'];
 const NUMERIC = new Set(['row_count', 'bytes']);
 
@@ -128,14 +145,42 @@ export class SandboxLakehouse {
   refresh(t: LhTable, trigger: RefreshRow['refresh_trigger'], at = this.now()): RefreshRow {
     const dt = t.dynamic!;
     const id = `${lhTime(at).replace(/\D/g, '')}${String(++this.seq).padStart(6, '0')}`;
-    const base = { workspace_name: this.workspace, schema_name: t.schema, name: t.name, virtual_cluster: dt.vcluster, start_time: lhTime(at), refresh_trigger: trigger, completion_target: null, job_id: id, source_tables: JSON.stringify(dt.sources.map((s) => ({ schema: s.split('.')[0], table_name: s.split('.')[1], workspace: this.workspace }))) };
+    const base = {
+      workspace_name: this.workspace,
+      schema_name: t.schema,
+      name: t.name,
+      virtual_cluster: dt.vcluster,
+      start_time: lhTime(at),
+      refresh_trigger: trigger,
+      completion_target: null,
+      job_id: id,
+      source_tables: JSON.stringify(dt.sources.map((s) => ({ schema: s.split('.')[0], table_name: s.split('.')[1], workspace: this.workspace }))),
+    };
     let row: RefreshRow;
     if (trigger === 'MANUAL' && dt.failing?.clearsOnManualRefresh) dt.failing = undefined;
     if (dt.failing) {
-      row = { ...base, end_time: lhTime(at + 1200), duration: duration(1200), state: 'FAILED', suspended_reason: null, refresh_mode: 'INCREMENTAL', error_message: `${dt.failing.code}: ${dt.failing.message}`, stats: null };
+      row = {
+        ...base,
+        end_time: lhTime(at + 1200),
+        duration: duration(1200),
+        state: 'FAILED',
+        suspended_reason: null,
+        refresh_mode: 'INCREMENTAL',
+        error_message: `${dt.failing.code}: ${dt.failing.message}`,
+        stats: null,
+      };
     } else {
       const inserted = 800 + ((at / 1000) % 400);
-      row = { ...base, end_time: lhTime(at + 566), duration: duration(566), state: 'SUCCEED', suspended_reason: null, refresh_mode: 'INCREMENTAL', error_message: null, stats: JSON.stringify({ rows_deleted: '0', rows_inserted: String(Math.round(inserted)) }) };
+      row = {
+        ...base,
+        end_time: lhTime(at + 566),
+        duration: duration(566),
+        state: 'SUCCEED',
+        suspended_reason: null,
+        refresh_mode: 'INCREMENTAL',
+        error_message: null,
+        stats: JSON.stringify({ rows_deleted: '0', rows_inserted: String(Math.round(inserted)) }),
+      };
       t.rows[''] = (t.rows[''] ?? 0) + Math.round(inserted);
     }
     this.history.push(row);
@@ -145,14 +190,31 @@ export class SandboxLakehouse {
   suspend(t: LhTable, reason: string, at = this.now()): void {
     t.dynamic!.state = 'SUSPENDED';
     t.dynamic!.suspendedReason = reason;
-    this.history.push({ workspace_name: this.workspace, schema_name: t.schema, name: t.name, virtual_cluster: t.dynamic!.vcluster, start_time: lhTime(at), end_time: null, duration: null, state: 'SUSPENDED', refresh_trigger: 'SYSTEM_SCHEDULED', suspended_reason: reason, refresh_mode: 'NO_DATA', error_message: null, source_tables: '[]', stats: null, completion_target: null, job_id: `${lhTime(at).replace(/\D/g, '')}${String(++this.seq).padStart(6, '0')}` });
+    this.history.push({
+      workspace_name: this.workspace,
+      schema_name: t.schema,
+      name: t.name,
+      virtual_cluster: t.dynamic!.vcluster,
+      start_time: lhTime(at),
+      end_time: null,
+      duration: null,
+      state: 'SUSPENDED',
+      refresh_trigger: 'SYSTEM_SCHEDULED',
+      suspended_reason: reason,
+      refresh_mode: 'NO_DATA',
+      error_message: null,
+      source_tables: '[]',
+      stats: null,
+      completion_target: null,
+      job_id: `${lhTime(at).replace(/\D/g, '')}${String(++this.seq).padStart(6, '0')}`,
+    });
   }
 
   /** Scheduled refreshes due up to `until`, for every running Dynamic Table (at most 48 each per call). */
   advance(until = this.now()): void {
     for (const t of this.tables) {
       const dt = t.dynamic;
-      if (!dt || dt.state !== 'RUNNING') continue;
+      if (dt?.state !== 'RUNNING') continue;
       const last = this.lastRefresh(t);
       const every = dt.intervalMinutes * 60_000;
       let next = last ? Date.parse(`${last.start_time.replace(' ', 'T')}Z`) + every : t.createdAt;
@@ -253,17 +315,26 @@ export class SandboxLakehouse {
       const schemas = [...new Set(this.tables.map((t) => t.schema))].sort();
       return { fields: [{ name: 'schema_name', category: 'STRING' }], rows: schemas.map((s) => [s]) };
     }
-    if ((m = /^show tables(?: (?:in|from) (\w+))?$/i.exec(sql))) {
+    m = /^show tables(?: (?:in|from) (\w+))?$/i.exec(sql);
+    if (m) {
       const schema = m[1]?.toLowerCase();
-      const rows = this.tables.filter((t) => !schema || t.schema === schema).map((t) => [t.schema, t.name, 'false', 'false', 'false', t.kind === 'DYNAMIC_TABLE' ? 'true' : 'false'] as Cell[]);
+      const rows = this.tables
+        .filter((t) => !schema || t.schema === schema)
+        .map((t) => [t.schema, t.name, 'false', 'false', 'false', t.kind === 'DYNAMIC_TABLE' ? 'true' : 'false'] as Cell[]);
       return { fields: ['schema_name', 'table_name', 'is_view', 'is_materialized_view', 'is_external', 'is_dynamic'].map((name) => ({ name, category: 'STRING' })), rows };
     }
-    if ((m = /^(?:desc|describe)(?: table)?( extended)? ([\w.`]+)$/i.exec(sql))) return this.describe(m[2]!, Boolean(m[1]));
+    m = /^(?:desc|describe)(?: table)?( extended)? ([\w.`]+)$/i.exec(sql);
+    if (m) return this.describe(m[2]!, Boolean(m[1]));
     if (/^show vclusters$/i.test(sql)) {
-      return { fields: ['name', 'vcluster_size', 'vcluster_type', 'state'].map((name) => ({ name, category: 'STRING' })), rows: this.vclusters.map((v) => [v.name, v.size, v.type, v.state]) };
+      return {
+        fields: ['name', 'vcluster_size', 'vcluster_type', 'state'].map((name) => ({ name, category: 'STRING' })),
+        rows: this.vclusters.map((v) => [v.name, v.size, v.type, v.state]),
+      };
     }
-    if ((m = /^show dynamic table refresh history(?: ([\w.`]+))?(?: where (.+?))?(?: limit (\d+))?$/i.exec(sql))) return this.refreshHistory(m[1], m[2], m[3]);
-    if ((m = /^select count\(\*\)(?: as (\w+))? from ([\w.`]+)(?: where (\w+) ?= ?'([^']*)')?$/i.exec(sql))) {
+    m = /^show dynamic table refresh history(?: ([\w.`]+))?(?: where (.+?))?(?: limit (\d+))?$/i.exec(sql);
+    if (m) return this.refreshHistory(m[1], m[2], m[3]);
+    m = /^select count\(\*\)(?: as (\w+))? from ([\w.`]+)(?: where (\w+) ?= ?'([^']*)')?$/i.exec(sql);
+    if (m) {
       const t = this.table(m[2]!);
       if (!t) throw new SqlFailure('CZLH-42000', `Table or view not found: ${m[2]}`);
       let n: number;
@@ -273,8 +344,10 @@ export class SandboxLakehouse {
       } else n = Object.values(t.rows).reduce((a, b) => a + b, 0);
       return { fields: [{ name: m[1] ?? 'count(*)', category: 'INT64' }], rows: [[n]] };
     }
-    if ((m = /^select (.+?) from information_schema\.tables(?: where (.+?))?(?: order by (\w+)( desc| asc)?)?(?: limit (\d+))?$/i.exec(sql))) return this.infoTables(m[1]!, m[2], m[3], m[4], m[5]);
-    if ((m = /^refresh dynamic table ([\w.`]+)$/i.exec(sql))) {
+    m = /^select (.+?) from information_schema\.tables(?: where (.+?))?(?: order by (\w+)( desc| asc)?)?(?: limit (\d+))?$/i.exec(sql);
+    if (m) return this.infoTables(m[1]!, m[2], m[3], m[4], m[5]);
+    m = /^refresh dynamic table ([\w.`]+)$/i.exec(sql);
+    if (m) {
       const t = this.table(m[1]!);
       if (!t?.dynamic) throw new SqlFailure('CZLH-42000', `Dynamic table not found: ${m[1]}`);
       if (t.dynamic.state === 'SUSPENDED') {
@@ -294,7 +367,16 @@ export class SandboxLakehouse {
     const rows: Cell[][] = t.columns.map((c) => [c.name, c.type, c.comment ?? '']);
     if (extended) {
       const total = Object.values(t.rows).reduce((a, b) => a + b, 0);
-      rows.push(['', '', ''], ['# detailed table information', '', ''], ['schema', t.schema, ''], ['name', t.name, ''], ['type', t.kind, ''], ['created_time', lhTime(t.createdAt), ''], ['format', 'PARQUET', ''], ['statistics', `${total} rows ${total * t.bytesPerRow} bytes`, '']);
+      rows.push(
+        ['', '', ''],
+        ['# detailed table information', '', ''],
+        ['schema', t.schema, ''],
+        ['name', t.name, ''],
+        ['type', t.kind, ''],
+        ['created_time', lhTime(t.createdAt), ''],
+        ['format', 'PARQUET', ''],
+        ['statistics', `${total} rows ${total * t.bytesPerRow} bytes`, ''],
+      );
       if (t.partitionedBy) rows.push(['partitioned by', t.partitionedBy, '']);
       if (t.dynamic) rows.push(['refresh', `INTERVAL ${t.dynamic.intervalMinutes} MINUTE VCLUSTER ${t.dynamic.vcluster}`, ''], ['state', t.dynamic.state, '']);
     }
@@ -309,7 +391,8 @@ export class SandboxLakehouse {
     }
     for (const cond of where ? where.split(/ and /i) : []) {
       const c = /^(\w+) ?(=|>=|>|<=|<) ?'([^']*)'$/.exec(cond.trim());
-      if (!c || !REFRESH_COLUMNS.includes(c[1]!.toLowerCase() as keyof RefreshRow)) throw new SqlFailure('CZLH-42000', `unsupported condition in SHOW DYNAMIC TABLE REFRESH HISTORY: ${cond}`);
+      if (!c || !REFRESH_COLUMNS.includes(c[1]!.toLowerCase() as keyof RefreshRow))
+        throw new SqlFailure('CZLH-42000', `unsupported condition in SHOW DYNAMIC TABLE REFRESH HISTORY: ${cond}`);
       const col = c[1]!.toLowerCase() as keyof RefreshRow;
       const v = c[3]!;
       const cmp = (x: string | null) => (x === null ? false : c[2] === '=' ? x === v : c[2] === '>=' ? x >= v : c[2] === '>' ? x > v : c[2] === '<=' ? x <= v : x < v);
@@ -326,7 +409,16 @@ export class SandboxLakehouse {
     if (unknown) throw new SqlFailure('CZLH-42000', `cannot resolve column '${unknown}' in information_schema.tables`);
     let rows = this.tables.map((t) => {
       const total = Object.values(t.rows).reduce((a, b) => a + b, 0);
-      const r: Record<string, Cell> = { table_catalog: this.workspace, table_schema: t.schema, table_name: t.name, table_type: t.kind, row_count: total, bytes: total * t.bytesPerRow, create_time: lhTime(t.createdAt), last_modify_time: lhTime(Math.max(t.createdAt, this.now() - 3_600_000)) };
+      const r: Record<string, Cell> = {
+        table_catalog: this.workspace,
+        table_schema: t.schema,
+        table_name: t.name,
+        table_type: t.kind,
+        row_count: total,
+        bytes: total * t.bytesPerRow,
+        create_time: lhTime(t.createdAt),
+        last_modify_time: lhTime(Math.max(t.createdAt, this.now() - 3_600_000)),
+      };
       return r;
     });
     for (const cond of where ? where.split(/ and /i) : []) {
@@ -356,7 +448,13 @@ function encode(result: Result, text: boolean): Record<string, unknown> {
   const columns: Record<string, Vector> = {};
   result.fields.forEach((f, k) => {
     const values = result.rows.map((r) => r[k] ?? null);
-    columns[f.name] = f.category === 'INT64' ? vectorFromArray(values as (number | null)[], new Float64()) : vectorFromArray(values.map((v) => (v === null ? null : String(v))), new Utf8());
+    columns[f.name] =
+      f.category === 'INT64'
+        ? vectorFromArray(values as (number | null)[], new Float64())
+        : vectorFromArray(
+            values.map((v) => (v === null ? null : String(v))),
+            new Utf8(),
+          );
   });
   const ipc = tableToIPC(new Table(columns), 'stream');
   return { metadata, data: { data: [Buffer.from(ipc).toString('base64')] } };
@@ -386,24 +484,108 @@ export function seedLakehouse(lh: SandboxLakehouse, now: number, opts: { extraDy
   partitions[date(1)] = 0; // yesterday's run succeeded and wrote nothing
   lh.tables.push(
     { schema: 'ecommerce_ods', name: 'orders', kind: 'MANAGED_TABLE', columns: orderCols, rows: { '': 84_211 }, bytesPerRow: 61, createdAt: created },
-    { schema: 'ecommerce_dwd', name: 'orders_detail', kind: 'MANAGED_TABLE', columns: [...orderCols.map((c) => (c.name === 'is_paid' ? { name: 'is_paid', type: 'boolean' } : c)), { name: 'dt', type: 'string', comment: 'business date' }], partitionedBy: 'dt', rows: partitions, bytesPerRow: 58, createdAt: created },
-    { schema: 'legacy_ods', name: 'orders', kind: 'MANAGED_TABLE', columns: [{ name: 'order_id', type: 'bigint' }, { name: 'amount', type: 'double' }, { name: 'created_at', type: 'timestamp' }], rows: { '': 1_204_337 }, bytesPerRow: 40, createdAt: created - 200 * day },
-    { schema: 'legacy_dwd', name: 'orders', kind: 'MANAGED_TABLE', columns: [{ name: 'order_id', type: 'bigint' }, { name: 'amount', type: 'double' }, { name: 'created_at', type: 'timestamp' }], rows: { '': 1_198_020 }, bytesPerRow: 40, createdAt: created - 200 * day },
-    { schema: 'legacy_dws', name: 'sales_summary', kind: 'MANAGED_TABLE', columns: [{ name: 'dt', type: 'string' }, { name: 'gmv', type: 'double' }], rows: { '': 730 }, bytesPerRow: 24, createdAt: created - 200 * day },
+    {
+      schema: 'ecommerce_dwd',
+      name: 'orders_detail',
+      kind: 'MANAGED_TABLE',
+      columns: [...orderCols.map((c) => (c.name === 'is_paid' ? { name: 'is_paid', type: 'boolean' } : c)), { name: 'dt', type: 'string', comment: 'business date' }],
+      partitionedBy: 'dt',
+      rows: partitions,
+      bytesPerRow: 58,
+      createdAt: created,
+    },
+    {
+      schema: 'legacy_ods',
+      name: 'orders',
+      kind: 'MANAGED_TABLE',
+      columns: [
+        { name: 'order_id', type: 'bigint' },
+        { name: 'amount', type: 'double' },
+        { name: 'created_at', type: 'timestamp' },
+      ],
+      rows: { '': 1_204_337 },
+      bytesPerRow: 40,
+      createdAt: created - 200 * day,
+    },
+    {
+      schema: 'legacy_dwd',
+      name: 'orders',
+      kind: 'MANAGED_TABLE',
+      columns: [
+        { name: 'order_id', type: 'bigint' },
+        { name: 'amount', type: 'double' },
+        { name: 'created_at', type: 'timestamp' },
+      ],
+      rows: { '': 1_198_020 },
+      bytesPerRow: 40,
+      createdAt: created - 200 * day,
+    },
+    {
+      schema: 'legacy_dws',
+      name: 'sales_summary',
+      kind: 'MANAGED_TABLE',
+      columns: [
+        { name: 'dt', type: 'string' },
+        { name: 'gmv', type: 'double' },
+      ],
+      rows: { '': 730 },
+      bytesPerRow: 24,
+      createdAt: created - 200 * day,
+    },
   );
   const dt = (schema: string, name: string, columns: LhColumn[], spec: Partial<DynamicSpec> = {}): LhTable => {
-    const t: LhTable = { schema, name, kind: 'DYNAMIC_TABLE', columns, rows: { '': 0 }, bytesPerRow: 32, createdAt: created, dynamic: { intervalMinutes: 60, vcluster: 'default', sources: ['ecommerce_dwd.orders_detail'], state: 'RUNNING', ...spec } };
+    const t: LhTable = {
+      schema,
+      name,
+      kind: 'DYNAMIC_TABLE',
+      columns,
+      rows: { '': 0 },
+      bytesPerRow: 32,
+      createdAt: created,
+      dynamic: { intervalMinutes: 60, vcluster: 'default', sources: ['ecommerce_dwd.orders_detail'], state: 'RUNNING', ...spec },
+    };
     lh.tables.push(t);
     return t;
   };
-  dt('ecommerce_dws', 'sales_daily', [{ name: 'dt', type: 'string' }, { name: 'orders', type: 'bigint' }, { name: 'gmv', type: 'decimal(38,2)' }, { name: 'buyers', type: 'bigint' }]);
-  const retention = dt('ecommerce_dws', 'user_retention', [{ name: 'cohort_dt', type: 'string' }, { name: 'day_n', type: 'int' }, { name: 'users', type: 'bigint' }]);
-  const top = dt('ecommerce_ads', 'top_products', [{ name: 'dt', type: 'string' }, { name: 'product_id', type: 'bigint' }, { name: 'gmv', type: 'decimal(38,2)' }], { intervalMinutes: 30 });
-  for (let i = 0; i < (opts.extraDynamicTables ?? 0); i++) dt('bench_dws', `metric_${String(i).padStart(3, '0')}`, [{ name: 'dt', type: 'string' }, { name: 'value', type: 'double' }], { intervalMinutes: 60 });
+  dt('ecommerce_dws', 'sales_daily', [
+    { name: 'dt', type: 'string' },
+    { name: 'orders', type: 'bigint' },
+    { name: 'gmv', type: 'decimal(38,2)' },
+    { name: 'buyers', type: 'bigint' },
+  ]);
+  const retention = dt('ecommerce_dws', 'user_retention', [
+    { name: 'cohort_dt', type: 'string' },
+    { name: 'day_n', type: 'int' },
+    { name: 'users', type: 'bigint' },
+  ]);
+  const top = dt(
+    'ecommerce_ads',
+    'top_products',
+    [
+      { name: 'dt', type: 'string' },
+      { name: 'product_id', type: 'bigint' },
+      { name: 'gmv', type: 'decimal(38,2)' },
+    ],
+    { intervalMinutes: 30 },
+  );
+  for (let i = 0; i < (opts.extraDynamicTables ?? 0); i++)
+    dt(
+      'bench_dws',
+      `metric_${String(i).padStart(3, '0')}`,
+      [
+        { name: 'dt', type: 'string' },
+        { name: 'value', type: 'double' },
+      ],
+      { intervalMinutes: 60 },
+    );
   // Healthy history up to three hours ago; then the retention table fails on a full queue, and
   // the top-products table, failing on a dropped source, was suspended.
   lh.advance(now - 3 * 3_600_000);
-  retention.dynamic!.failing = { code: 'CZLH-60015', message: "virtual cluster 'default' queue is full (128 queued jobs, limit 128); the refresh was rejected", clearsOnManualRefresh: true };
+  retention.dynamic!.failing = {
+    code: 'CZLH-60015',
+    message: "virtual cluster 'default' queue is full (128 queued jobs, limit 128); the refresh was rejected",
+    clearsOnManualRefresh: true,
+  };
   top.dynamic!.failing = { code: 'CZLH-42000', message: 'Table or view not found: ecommerce_dwd.refunds_detail', clearsOnManualRefresh: false };
   lh.advance(now - 2 * 3_600_000);
   lh.suspend(top, 'auto-suspended after 5 consecutive refresh failures', now - 2 * 3_600_000 + 60_000);

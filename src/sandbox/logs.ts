@@ -44,7 +44,15 @@ export function attemptHeader(task: TaskRow, run: RunRow, seq: number, start: nu
       break;
     default:
       lines.push(`${s} [INFO] Submitting SQL job, jobId=${run.id}0001, lakehouse url clickzetta://sandbox.api.local/demo_ws?magic_token=mt_SandboxMagic12345&schema=public`);
-      lines.push(`${s} [INFO] SQL: ${task.content.split('\n').find((l) => l.trim() && !l.trim().startsWith('--'))?.trim().slice(0, 200) ?? '(empty)'}`);
+      lines.push(
+        `${s} [INFO] SQL: ${
+          task.content
+            .split('\n')
+            .find((l) => l.trim() && !l.trim().startsWith('--'))
+            ?.trim()
+            .slice(0, 200) ?? '(empty)'
+        }`,
+      );
   }
   return lines;
 }

@@ -51,7 +51,12 @@ const ECOMMERCE: TaskSeed[] = [
     retry: 1,
     description: 'MySQL shop.orders → ecommerce_ods.orders (full overwrite)',
     content: JSON.stringify(
-      { reader: { datasource: 'mysql_shop', database: 'shop', table: 'orders' }, writer: { datasource: 'lakehouse_default', schema: 'ecommerce_ods', table: 'orders' }, mode: 'OVERWRITE', channel: 4 },
+      {
+        reader: { datasource: 'mysql_shop', database: 'shop', table: 'orders' },
+        writer: { datasource: 'lakehouse_default', schema: 'ecommerce_ods', table: 'orders' },
+        mode: 'OVERWRITE',
+        channel: 4,
+      },
       null,
       2,
     ),
@@ -161,7 +166,15 @@ const STREAMING: TaskSeed[] = [
     vc: 'sync_vc',
     online: true,
     description: 'Kafka topic orders_events → ods.orders_events (JSONPath $.data.*)',
-    content: JSON.stringify({ source: { datasource: 'kafka_events', topic: 'orders_events', startOffset: 'latest' }, sink: { datasource: 'lakehouse_default', schema: 'ods', table: 'orders_events' }, computedColumns: [{ name: 'order_id', jsonPath: '$.data.order_id' }] }, null, 2),
+    content: JSON.stringify(
+      {
+        source: { datasource: 'kafka_events', topic: 'orders_events', startOffset: 'latest' },
+        sink: { datasource: 'lakehouse_default', schema: 'ods', table: 'orders_events' },
+        computedColumns: [{ name: 'order_id', jsonPath: '$.data.order_id' }],
+      },
+      null,
+      2,
+    ),
   },
   {
     name: 'cdc_mysql_shop',
@@ -169,7 +182,11 @@ const STREAMING: TaskSeed[] = [
     vc: 'sync_vc',
     online: true,
     description: 'MySQL shop.* → ods (CDC, full + incremental)',
-    content: JSON.stringify({ source: { datasource: 'mysql_shop', databases: ['shop'], serverId: '5400-5404' }, sink: { datasource: 'lakehouse_default', schema: 'ods' } }, null, 2),
+    content: JSON.stringify(
+      { source: { datasource: 'mysql_shop', databases: ['shop'], serverId: '5400-5404' }, sink: { datasource: 'lakehouse_default', schema: 'ods' } },
+      null,
+      2,
+    ),
   },
   {
     name: 'sync_crm_db_full',
@@ -234,9 +251,20 @@ SELECT DATE(created_at) AS dt, SUM(amount) AS gmv FROM legacy_ods.orders GROUP B
     cron: '0 0 2 * * ? *',
     vc: 'default',
     online: true,
-    content: JSON.stringify({ reader: { datasource: 'mysql_shop', table: 'legacy_orders', where: '' }, writer: { schema: 'legacy_ods', table: 'orders' }, mode: 'OVERWRITE' }, null, 2),
+    content: JSON.stringify(
+      { reader: { datasource: 'mysql_shop', table: 'legacy_orders', where: '' }, writer: { schema: 'legacy_ods', table: 'orders' }, mode: 'OVERWRITE' },
+      null,
+      2,
+    ),
   },
-  { name: 'etl_bad_cron', kind: 'SQL', cron: '0 0/7 * L * ? *', deps: ['sync_legacy_mysql'], vc: 'default', content: `INSERT INTO legacy_dwd.hourly SELECT * FROM legacy_ods.orders;` },
+  {
+    name: 'etl_bad_cron',
+    kind: 'SQL',
+    cron: '0 0/7 * L * ? *',
+    deps: ['sync_legacy_mysql'],
+    vc: 'default',
+    content: `INSERT INTO legacy_dwd.hourly SELECT * FROM legacy_ods.orders;`,
+  },
   {
     name: 'dt_sales_rank',
     kind: 'DYNAMIC_TABLE',
@@ -341,9 +369,7 @@ function seedDemo(sim: StudioSim): void {
           vc_code: t.vc ?? null,
           mapping_configured: t.mapping === false ? 0 : 1,
           // The rest of a real configuration, unlike the defaults, so that a save that omits a field shows.
-          config_json: JSON.stringify(
-            seededConfiguration({ owner: OWNERS[folderName]!, vc: t.vc ?? null, created }),
-          ),
+          config_json: JSON.stringify(seededConfiguration({ owner: OWNERS[folderName]!, vc: t.vc ?? null, created })),
           published_json: null,
           published_at: t.online ? created + DAY : null,
           last_edit_user: OWNERS[folderName]!,

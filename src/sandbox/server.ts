@@ -191,6 +191,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     const applied = faults.take(path);
     const latency = applied.find((f) => f.kind === 'latency');
     if (latency?.ms) await new Promise((r) => setTimeout(r, latency.ms));
+    if (latency?.gate) await latency.gate.catch(() => undefined);
     const before = applied.filter((f) => f.kind !== 'latency' && !f.afterHandling);
     const after = applied.filter((f) => f.kind !== 'latency' && f.afterHandling);
     if (before.length > 0) return applyFault(before[0]!, res, entry);
@@ -288,7 +289,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
             data: {
               now: sim.now(),
               tasks: store.tasks().length,
-              runs: (store.db.prepare('SELECT status, COUNT(*) n FROM runs GROUP BY status').all() as { status: number; n: number }[]),
+              runs: store.db.prepare('SELECT status, COUNT(*) n FROM runs GROUP BY status').all() as { status: number; n: number }[],
             },
           });
         default:

@@ -323,7 +323,10 @@ export class StudioSim {
     const run = this.requireRun(runId);
     const task = this.requireTask(run.task_id);
     if (!TERMINAL.has(run.status)) {
-      throw new SandboxBusinessError('INSTANCE_STATUS_NOT_ALLOW_RERUN', `实例状态不允许重跑 (instance ${runId} is ${statusName(run.status)}; only finished instances can be rerun)`);
+      throw new SandboxBusinessError(
+        'INSTANCE_STATUS_NOT_ALLOW_RERUN',
+        `实例状态不允许重跑 (instance ${runId} is ${statusName(run.status)}; only finished instances can be rerun)`,
+      );
     }
     if (task.rerun_property === 3) throw new SandboxBusinessError('RERUN_NOT_ALLOWED', `任务不允许重跑 (task ${task.name} is configured as never rerunnable)`);
     if (task.rerun_property === 2 && run.status === RUN_STATUS.SUCCESS) {
@@ -411,7 +414,10 @@ export class StudioSim {
     if (kind?.isSync) {
       const vc = task.vc_code ?? 'default';
       if (SANDBOX_VCLUSTERS[vc] !== 'INTEGRATION') {
-        problems.push({ code: 'VCLUSTER_TYPE_NOT_SUPPORTED', message: `同步任务必须使用同步型集群 (sync tasks need an INTEGRATION VCluster; ${vc} is ${SANDBOX_VCLUSTERS[vc] ?? 'unknown'})` });
+        problems.push({
+          code: 'VCLUSTER_TYPE_NOT_SUPPORTED',
+          message: `同步任务必须使用同步型集群 (sync tasks need an INTEGRATION VCluster; ${vc} is ${SANDBOX_VCLUSTERS[vc] ?? 'unknown'})`,
+        });
       }
     }
     if ((kind?.key === 'MULTI_DI' || kind?.key === 'MULTI_REALTIME') && !task.mapping_configured) {
@@ -509,7 +515,10 @@ export class StudioSim {
     const task = this.requireTask(input.taskId);
     const kind = this.kindOf(task);
     if (kind?.isSync && SANDBOX_VCLUSTERS[input.vcCode ?? 'default'] !== 'INTEGRATION') {
-      throw new SandboxBusinessError('VCLUSTER_TYPE_NOT_SUPPORTED', `同步任务必须使用同步型集群 (a sync task runs on an INTEGRATION VCluster; ${input.vcCode ?? 'default'} is ${SANDBOX_VCLUSTERS[input.vcCode ?? 'default'] ?? 'unknown'})`);
+      throw new SandboxBusinessError(
+        'VCLUSTER_TYPE_NOT_SUPPORTED',
+        `同步任务必须使用同步型集群 (a sync task runs on an INTEGRATION VCluster; ${input.vcCode ?? 'default'} is ${SANDBOX_VCLUSTERS[input.vcCode ?? 'default'] ?? 'unknown'})`,
+      );
     }
     if (input.content.trim() === '') throw new SandboxBusinessError('PARAM_ERROR', '参数错误 (dataFileContent is empty)');
     const unresolved = [...input.content.matchAll(/\$\{\s*([A-Za-z_][\w.]*)\s*\}/g)].map((m) => m[1]!).filter((k) => !(k in input.params));
@@ -551,7 +560,10 @@ export class StudioSim {
     const tasks = this.store.tasks().filter((t) => t.folder_id === folderId).length;
     const subfolders = this.store.folders().filter((f) => f.parent_id === folderId).length;
     if (tasks + subfolders > 0) {
-      throw new SandboxBusinessError('DATA_FOLDER_NOT_EMPTY', `数据文件夹存在文件，无法删除 (Cannot delete folder ${folder.name}: it holds ${tasks} task(s) and ${subfolders} folder(s))`);
+      throw new SandboxBusinessError(
+        'DATA_FOLDER_NOT_EMPTY',
+        `数据文件夹存在文件，无法删除 (Cannot delete folder ${folder.name}: it holds ${tasks} task(s) and ${subfolders} folder(s))`,
+      );
     }
     this.store.deleteFolder(folderId);
   }
@@ -577,7 +589,14 @@ export function statusName(code: number): string {
 export function studioCronProblems(cron: string): string | undefined {
   const fields = cron.trim().split(/\s+/);
   if (fields.length !== 7 && fields.length !== 6) return `expected 7 fields, got ${fields.length}`;
-  if (/[LW#C]/i.test(fields.slice(3, 6).join(' ').replace(/[A-Z]{3}/gi, (m) => (/^(MON|TUE|WED|THU|FRI|SAT|SUN|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)$/i.test(m) ? '' : m)))) {
+  if (
+    /[LW#C]/i.test(
+      fields
+        .slice(3, 6)
+        .join(' ')
+        .replace(/[A-Z]{3}/gi, (m) => (/^(MON|TUE|WED|THU|FRI|SAT|SUN|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)$/i.test(m) ? '' : m)),
+    )
+  ) {
     return 'L, W, # and C are not supported';
   }
   const step = /\/(\d+)/.exec(fields[1]!);

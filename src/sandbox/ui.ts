@@ -15,8 +15,12 @@ function page(res: ServerResponse, status: number, title: string, lines: string[
 <body><p class="note">This is the <b>embedded Studio sandbox</b>, not Studio: it has no UI. With a real workspace, this link opens the page described below in Lakehouse Studio.</p><h1>${esc(title)}</h1>${lines.join('')}</body></html>`);
 }
 
-const dl = (rows: [string, unknown][]) => `<dl>${rows.filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`;
-const when = (ms: number | null) => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : '');
+const dl = (rows: [string, unknown][]) =>
+  `<dl>${rows
+    .filter(([, v]) => v !== undefined && v !== null && v !== '')
+    .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`)
+    .join('')}</dl>`;
+const when = (ms: number | null) => (ms ? `${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC` : '');
 
 /** Answers GET /ops/taskInst/<run> and GET /ide?…fileId=<task>; false when the path is not one of them. */
 export function studioUiPage(path: string, query: URLSearchParams, store: SandboxStore, res: ServerResponse): boolean {
@@ -25,11 +29,22 @@ export function studioUiPage(path: string, query: URLSearchParams, store: Sandbo
     const r = store.run(Number(run[1]));
     const t = r ? store.task(r.task_id) : undefined;
     const tab = query.get('tab') === 'executeLog' ? 'its Execution log tab' : 'its Overview tab';
-    if (!r) page(res, 404, `Run ${run[1]}`, [`<p>In Studio this opens the run (task instance) ${esc(run[1])} under Operations → Task instances, on ${tab}. The sandbox has no such run.</p>`]);
+    if (!r)
+      page(res, 404, `Run ${run[1]}`, [
+        `<p>In Studio this opens the run (task instance) ${esc(run[1])} under Operations → Task instances, on ${tab}. The sandbox has no such run.</p>`,
+      ]);
     else
       page(res, 200, `Run ${r.id} of ${t?.name ?? r.task_id}`, [
         `<p>In Studio this opens the run under Operations → Task instances, on ${tab}.</p>`,
-        dl([['Task', t ? `${t.name} (id ${t.id})` : r.task_id], ['Business date', r.biz_date], ['Planned', when(r.plan_time)], ['Started', when(r.start_time)], ['Ended', when(r.end_time)], ['Status', runStatus(r.status)], ['Failure', r.fail_msg]]),
+        dl([
+          ['Task', t ? `${t.name} (id ${t.id})` : r.task_id],
+          ['Business date', r.biz_date],
+          ['Planned', when(r.plan_time)],
+          ['Started', when(r.start_time)],
+          ['Ended', when(r.end_time)],
+          ['Status', runStatus(r.status)],
+          ['Failure', r.fail_msg],
+        ]),
       ]);
     return true;
   }
@@ -40,7 +55,14 @@ export function studioUiPage(path: string, query: URLSearchParams, store: Sandbo
     if (!t) page(res, 404, `Task ${query.get('fileId')}`, [`<p>In Studio this opens ${esc(where)}. The sandbox has no such task.</p>`]);
     else {
       const folder = store.folder(t.folder_id);
-      page(res, 200, `Task ${t.name}`, [`<p>In Studio this opens ${esc(where)}: its SQL, schedule and dependencies.</p>`, dl([['Task', `${t.name} (id ${t.id})`], ['Folder', folder?.name], ['Owner', t.owner]])]);
+      page(res, 200, `Task ${t.name}`, [
+        `<p>In Studio this opens ${esc(where)}: its SQL, schedule and dependencies.</p>`,
+        dl([
+          ['Task', `${t.name} (id ${t.id})`],
+          ['Folder', folder?.name],
+          ['Owner', t.owner],
+        ]),
+      ]);
     }
     return true;
   }

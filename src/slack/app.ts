@@ -130,7 +130,11 @@ export function createSlackApp(cfg: ActiveSlack, logger: Logger): SlackApp {
     });
   }
   const health = createServer((req, res) => {
-    if (req.url !== '/healthz') return void (res.writeHead(404), res.end());
+    if (req.url !== '/healthz') {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
     if (connected) return healthz(req, res);
     res.writeHead(503, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ ok: false, socket: 'down' }));

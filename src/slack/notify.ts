@@ -44,6 +44,11 @@ export function slackRunFinishedNotifier(client: BoltApp['client'], links: LinkB
 export function slackVerifiedNotifier(client: BoltApp['client'], now: () => number = Date.now): VerifiedListener {
   return async (op, outcome, reply) => {
     const m = buildOutcome(outcome, op.requestedBy);
-    await tellLater(client, { userId: op.requestedBy, channelId: reply.channelId ?? null, messageTs: reply.messageTs ?? null, responseUrl: reply.responseUrl ?? null, since: op.updatedAt }, m, now);
+    await tellLater(
+      client,
+      { userId: op.requestedBy, channelId: reply.channelId ?? null, messageTs: reply.messageTs ?? null, responseUrl: reply.responseUrl ?? null, since: op.updatedAt },
+      m,
+      now,
+    );
   };
 }

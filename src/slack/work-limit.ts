@@ -37,7 +37,8 @@ export class WorkLimiter {
       if (released) return;
       released = true;
       const next = this.waiting.shift();
-      if (next) next(); // the slot passes straight to the next in line
+      if (next)
+        next(); // the slot passes straight to the next in line
       else this.running--;
     };
   }

@@ -185,7 +185,9 @@ export class AlertStore {
   }
 
   cardOfRun(runId: number): AlertCard | undefined {
-    const r = this.sql('SELECT c.* FROM alert_seen s JOIN alert_cards c ON c.id = s.card_id WHERE s.run_id = ? ORDER BY s.seen_at DESC LIMIT 1').get(runId) as Record<string, unknown> | undefined;
+    const r = this.sql('SELECT c.* FROM alert_seen s JOIN alert_cards c ON c.id = s.card_id WHERE s.run_id = ? ORDER BY s.seen_at DESC LIMIT 1').get(runId) as
+      | Record<string, unknown>
+      | undefined;
     return r ? toCard(r) : undefined;
   }
 
@@ -200,7 +202,25 @@ export class AlertStore {
 
   // ---- cards -------------------------------------------------------------------------------
   insertCard(
-    c: Omit<AlertCard, 'id' | 'ts' | 'digestId' | 'rootFixedAt' | 'rootFixRunId' | 'rootFixedBy' | 'rootFixedHow' | 'status' | 'ackBy' | 'ackAt' | 'resolvedBy' | 'resolvedHow' | 'resolvedAt' | 'resolvedRunId' | 'subject' | 'latestJob'> &
+    c: Omit<
+      AlertCard,
+      | 'id'
+      | 'ts'
+      | 'digestId'
+      | 'rootFixedAt'
+      | 'rootFixRunId'
+      | 'rootFixedBy'
+      | 'rootFixedHow'
+      | 'status'
+      | 'ackBy'
+      | 'ackAt'
+      | 'resolvedBy'
+      | 'resolvedHow'
+      | 'resolvedAt'
+      | 'resolvedRunId'
+      | 'subject'
+      | 'latestJob'
+    > &
       Partial<Pick<AlertCard, 'subject' | 'latestJob'>>,
   ): AlertCard {
     const r = this.db
@@ -231,7 +251,9 @@ export class AlertStore {
 
   /** The open card of a group seen since `since`. */
   openCardOfGroup(groupKey: string, since: number): AlertCard | undefined {
-    const r = this.sql("SELECT * FROM alert_cards WHERE group_key = ? AND status = 'open' AND last_seen >= ? ORDER BY id DESC LIMIT 1").get(groupKey, since) as Record<string, unknown> | undefined;
+    const r = this.sql("SELECT * FROM alert_cards WHERE group_key = ? AND status = 'open' AND last_seen >= ? ORDER BY id DESC LIMIT 1").get(groupKey, since) as
+      | Record<string, unknown>
+      | undefined;
     return r ? toCard(r) : undefined;
   }
 
@@ -242,8 +264,14 @@ export class AlertStore {
   cards(filter: { channel?: string; since?: number } = {}): AlertCard[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (filter.channel) (where.push('channel = ?'), args.push(filter.channel));
-    if (filter.since !== undefined) (where.push('first_seen >= ?'), args.push(filter.since));
+    if (filter.channel) {
+      where.push('channel = ?');
+      args.push(filter.channel);
+    }
+    if (filter.since !== undefined) {
+      where.push('first_seen >= ?');
+      args.push(filter.since);
+    }
     return (this.sql(`SELECT * FROM alert_cards ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`).all(...args) as Record<string, unknown>[]).map(toCard);
   }
 
@@ -253,11 +281,15 @@ export class AlertStore {
   }
 
   actions(cardId: number): CardAction[] {
-    return (this.sql('SELECT card_id cardId, at, user_id userId, action, run_id runId, detail FROM alert_card_actions WHERE card_id = ? ORDER BY id').all(cardId) as CardAction[]);
+    return this.sql('SELECT card_id cardId, at, user_id userId, action, run_id runId, detail FROM alert_card_actions WHERE card_id = ? ORDER BY id').all(cardId) as CardAction[];
   }
 
   mute(taskId: number, until: number, by: string): void {
-    this.sql('INSERT INTO alert_mutes(task_id, until, by_user) VALUES (?, ?, ?) ON CONFLICT(task_id) DO UPDATE SET until = excluded.until, by_user = excluded.by_user').run(taskId, until, by);
+    this.sql('INSERT INTO alert_mutes(task_id, until, by_user) VALUES (?, ?, ?) ON CONFLICT(task_id) DO UPDATE SET until = excluded.until, by_user = excluded.by_user').run(
+      taskId,
+      until,
+      by,
+    );
   }
 
   mutedUntil(taskId: number, now: number): number | undefined {
@@ -330,7 +362,16 @@ export class AlertStore {
     }
     this.db
       .prepare('INSERT INTO outbox(channel, kind, card_id, thread_card_id, digest_id, payload, created_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(item.channel, item.kind, item.cardId ?? null, item.threadCardId ?? null, item.digestId ?? null, JSON.stringify(item.payload ?? { text: '', blocks: [] }), item.at, priority);
+      .run(
+        item.channel,
+        item.kind,
+        item.cardId ?? null,
+        item.threadCardId ?? null,
+        item.digestId ?? null,
+        JSON.stringify(item.payload ?? { text: '', blocks: [] }),
+        item.at,
+        priority,
+      );
   }
 
   /** Whether the card has ever been queued (its post may be pending, sent or given up). */
@@ -365,17 +406,61 @@ export class AlertStore {
   /** A channel's queue, most urgent first (priority, then age), without contents. */
   pendingIn(channel: string, limit = 50): OutboxEntry[] {
     const rows = this.db
-      .prepare('SELECT id, channel, kind, card_id, thread_card_id, digest_id, priority, created_at, attempts FROM outbox WHERE done = 0 AND channel = ? ORDER BY priority, id LIMIT ?')
-      .all(channel, limit) as { id: number; channel: string; kind: OutboxKind; card_id: number | null; thread_card_id: number | null; digest_id: number | null; priority: OutboxPriority; created_at: number; attempts: number }[];
-    return rows.map((r) => ({ id: r.id, channel: r.channel, kind: r.kind, cardId: r.card_id, threadCardId: r.thread_card_id, digestId: r.digest_id, priority: r.priority, createdAt: r.created_at, attempts: r.attempts }));
+      .prepare(
+        'SELECT id, channel, kind, card_id, thread_card_id, digest_id, priority, created_at, attempts FROM outbox WHERE done = 0 AND channel = ? ORDER BY priority, id LIMIT ?',
+      )
+      .all(channel, limit) as {
+      id: number;
+      channel: string;
+      kind: OutboxKind;
+      card_id: number | null;
+      thread_card_id: number | null;
+      digest_id: number | null;
+      priority: OutboxPriority;
+      created_at: number;
+      attempts: number;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      channel: r.channel,
+      kind: r.kind,
+      cardId: r.card_id,
+      threadCardId: r.thread_card_id,
+      digestId: r.digest_id,
+      priority: r.priority,
+      createdAt: r.created_at,
+      attempts: r.attempts,
+    }));
   }
 
   item(id: number): OutboxItem | undefined {
     const r = this.sql('SELECT * FROM outbox WHERE id = ?').get(id) as
-      | { id: number; channel: string; kind: OutboxKind; card_id: number | null; thread_card_id: number | null; digest_id: number | null; priority: OutboxPriority; payload: string; created_at: number; attempts: number }
+      | {
+          id: number;
+          channel: string;
+          kind: OutboxKind;
+          card_id: number | null;
+          thread_card_id: number | null;
+          digest_id: number | null;
+          priority: OutboxPriority;
+          payload: string;
+          created_at: number;
+          attempts: number;
+        }
       | undefined;
     return r
-      ? { id: r.id, channel: r.channel, kind: r.kind, cardId: r.card_id, threadCardId: r.thread_card_id, digestId: r.digest_id, priority: r.priority, payload: JSON.parse(r.payload), createdAt: r.created_at, attempts: r.attempts }
+      ? {
+          id: r.id,
+          channel: r.channel,
+          kind: r.kind,
+          cardId: r.card_id,
+          threadCardId: r.thread_card_id,
+          digestId: r.digest_id,
+          priority: r.priority,
+          payload: JSON.parse(r.payload),
+          createdAt: r.created_at,
+          attempts: r.attempts,
+        }
       : undefined;
   }
 

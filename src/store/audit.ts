@@ -10,17 +10,7 @@ import { redactValues } from '../knowledge/redact.js';
 
 export type AuditSource = 'slash' | 'button' | 'modal' | 'shortcut' | 'wizard' | 'alert' | 'system';
 
-export type AuditOutcome =
-  | 'requested'
-  | 'succeeded'
-  | 'failed'
-  | 'unknown'
-  | 'refused'
-  | 'cancelled'
-  | 'awaiting_approval'
-  | 'approved'
-  | 'rejected'
-  | 'duplicate';
+export type AuditOutcome = 'requested' | 'succeeded' | 'failed' | 'unknown' | 'refused' | 'cancelled' | 'awaiting_approval' | 'approved' | 'rejected' | 'duplicate';
 
 export interface AuditEvent {
   at: number;
@@ -201,11 +191,26 @@ export class AuditLog {
   query(f: AuditFilter = {}): AuditRow[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (f.actorId) (where.push('actor_id = ?'), args.push(f.actorId));
-    if (f.taskName) (where.push('task_name = ?'), args.push(f.taskName));
-    if (f.since !== undefined) (where.push('at >= ?'), args.push(f.since));
-    if (f.action) (where.push('action = ?'), args.push(f.action));
-    if (f.outcome) (where.push('outcome = ?'), args.push(f.outcome));
+    if (f.actorId) {
+      where.push('actor_id = ?');
+      args.push(f.actorId);
+    }
+    if (f.taskName) {
+      where.push('task_name = ?');
+      args.push(f.taskName);
+    }
+    if (f.since !== undefined) {
+      where.push('at >= ?');
+      args.push(f.since);
+    }
+    if (f.action) {
+      where.push('action = ?');
+      args.push(f.action);
+    }
+    if (f.outcome) {
+      where.push('outcome = ?');
+      args.push(f.outcome);
+    }
     const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...args, f.limit ?? 50) as RawRow[]).map(toRow);
   }
@@ -263,7 +268,13 @@ export class AuditLog {
       let key: Buffer | undefined;
       if (seg.key_id !== 'sha256') {
         key = keys.get(seg.key_id)?.key;
-        if (!key) return { ok: false, rows, brokenAt: r.id, reason: `rows from ${seg.from_id} were signed with key ${seg.key_id}, which is not available (set AUDIT_KEY or AUDIT_OLD_KEYS)` };
+        if (!key)
+          return {
+            ok: false,
+            rows,
+            brokenAt: r.id,
+            reason: `rows from ${seg.from_id} were signed with key ${seg.key_id}, which is not available (set AUDIT_KEY or AUDIT_OLD_KEYS)`,
+          };
       }
       if (rowHash(prev, r, key) !== r.hash) return { ok: false, rows, brokenAt: r.id, reason: 'hash does not match the row (the row was changed)' };
       if (wanted.has(r.id)) hashes.set(r.id, r.hash);
@@ -272,8 +283,15 @@ export class AuditLog {
     }
     for (const a of o.anchors ?? []) {
       if (a.lastId === 0) continue;
-      if (a.lastId > lastId) return { ok: false, rows, brokenAt: lastId + 1, reason: `the anchor of ${new Date(a.at).toISOString()} names row ${a.lastId}, but the log ends at row ${lastId} (rows were removed from the end)` };
-      if (hashes.get(a.lastId) !== a.hash) return { ok: false, rows, brokenAt: a.lastId, reason: `row ${a.lastId} no longer has the hash anchored at ${new Date(a.at).toISOString()} (the chain was rewritten)` };
+      if (a.lastId > lastId)
+        return {
+          ok: false,
+          rows,
+          brokenAt: lastId + 1,
+          reason: `the anchor of ${new Date(a.at).toISOString()} names row ${a.lastId}, but the log ends at row ${lastId} (rows were removed from the end)`,
+        };
+      if (hashes.get(a.lastId) !== a.hash)
+        return { ok: false, rows, brokenAt: a.lastId, reason: `row ${a.lastId} no longer has the hash anchored at ${new Date(a.at).toISOString()} (the chain was rewritten)` };
     }
     return { ok: true, rows };
   }

@@ -5,16 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from './database.js';
 
-export type OperationStatus =
-  | 'awaiting_confirmation'
-  | 'awaiting_approval'
-  | 'executing'
-  | 'succeeded'
-  | 'failed'
-  | 'unknown'
-  | 'cancelled'
-  | 'rejected'
-  | 'expired';
+export type OperationStatus = 'awaiting_confirmation' | 'awaiting_approval' | 'executing' | 'succeeded' | 'failed' | 'unknown' | 'cancelled' | 'rejected' | 'expired';
 
 export interface OperationRecord {
   id: string;
@@ -90,10 +81,7 @@ export function idempotencyKey(actorId: string, action: string, target: string, 
   return createHash('sha256').update(canonicalJson({ actorId, action, target, params })).digest('hex');
 }
 
-export type Claim =
-  | { kind: 'new' }
-  | { kind: 'duplicate'; opId: string; status: string; result: unknown }
-  | { kind: 'in_progress'; opId: string };
+export type Claim = { kind: 'new' } | { kind: 'duplicate'; opId: string; status: string; result: unknown } | { kind: 'in_progress'; opId: string };
 
 export interface RunWatch {
   runId: number;
@@ -154,7 +142,9 @@ export class OperationStore {
         return { kind: 'duplicate', opId: row.op_id, status: row.status, result: row.result === null ? null : JSON.parse(row.result) };
       }
       this.db
-        .prepare('INSERT INTO idempotency(key, op_id, status, result, created_at) VALUES (?, ?, ?, NULL, ?) ON CONFLICT(key) DO UPDATE SET op_id = excluded.op_id, status = excluded.status, result = NULL, created_at = excluded.created_at')
+        .prepare(
+          'INSERT INTO idempotency(key, op_id, status, result, created_at) VALUES (?, ?, ?, NULL, ?) ON CONFLICT(key) DO UPDATE SET op_id = excluded.op_id, status = excluded.status, result = NULL, created_at = excluded.created_at',
+        )
         .run(key, opId, 'executing', t);
       return { kind: 'new' };
     })();
@@ -172,7 +162,9 @@ export class OperationStore {
 
   /** Operations in one of these states (oldest first). */
   withStatus(...statuses: OperationStatus[]): OperationRecord[] {
-    return (this.db.prepare(`SELECT * FROM operations WHERE status IN (${statuses.map(() => '?').join(',')}) ORDER BY created_at`).all(...statuses) as RawOperation[]).map(toRecord);
+    return (this.db.prepare(`SELECT * FROM operations WHERE status IN (${statuses.map(() => '?').join(',')}) ORDER BY created_at`).all(...statuses) as RawOperation[]).map(
+      toRecord,
+    );
   }
 
   // ---- one write per target -----------------------------------------------------------------------

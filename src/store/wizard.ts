@@ -73,7 +73,9 @@ export class WizardStore {
   }
 
   active(userId: string): WizardSession | undefined {
-    const r = this.db.prepare("SELECT id FROM wizard_sessions WHERE user_id = ? AND status IN ('asking', 'confirming', 'executing') ORDER BY created_at DESC LIMIT 1").get(userId) as { id: string } | undefined;
+    const r = this.db
+      .prepare("SELECT id FROM wizard_sessions WHERE user_id = ? AND status IN ('asking', 'confirming', 'executing') ORDER BY created_at DESC LIMIT 1")
+      .get(userId) as { id: string } | undefined;
     const s = r ? this.get(r.id) : undefined;
     return s && s.status !== 'expired' ? s : undefined;
   }
@@ -92,7 +94,17 @@ export class WizardStore {
   }
 
   update(id: string, patch: Partial<Omit<WizardSession, 'id' | 'userId' | 'createdAt'>>): WizardSession {
-    const cols: Record<string, string> = { channelId: 'channel_id', status: 'status', answers: 'answers', fromDoc: 'from_doc', history: 'history', currentQuestion: 'current_question', messageTs: 'message_ts', progress: 'progress', expiresAt: 'expires_at' };
+    const cols: Record<string, string> = {
+      channelId: 'channel_id',
+      status: 'status',
+      answers: 'answers',
+      fromDoc: 'from_doc',
+      history: 'history',
+      currentQuestion: 'current_question',
+      messageTs: 'message_ts',
+      progress: 'progress',
+      expiresAt: 'expires_at',
+    };
     const sets = ['updated_at = @updatedAt', 'expires_at = @expiresAt'];
     const t = this.now();
     const args: Record<string, unknown> = { id, updatedAt: t, expiresAt: patch.expiresAt ?? t + this.ttlMs };

@@ -188,8 +188,7 @@ export class StudioClient {
       retry: opts.retry,
       connections: opts.connections,
       sleep: opts.sleep,
-      onRetry: ({ path, attempt, delayMs, error }) =>
-        opts.logger?.warn({ path, attempt, delayMs, code: error.code, requestId: error.requestId }, 'retrying Studio read'),
+      onRetry: ({ path, attempt, delayMs, error }) => opts.logger?.warn({ path, attempt, delayMs, code: error.code, requestId: error.requestId }, 'retrying Studio read'),
     });
   }
 
@@ -273,12 +272,10 @@ export class StudioClient {
     const userName = String(user.name ?? user.userName ?? `user-${partial.userId}`);
 
     const wsPath = '/ide-authority/v1/workspace/listUserWorkspaces';
-    const { envelope: wsEnv } = await this.rawCall(
-      wsPath,
-      { forWrite: 'true', listType: 4, pageIndex: 1, pageSize: 99999, tenantId, userId: partial.userId },
-      'read',
-      { ...partial, tenantId },
-    );
+    const { envelope: wsEnv } = await this.rawCall(wsPath, { forWrite: 'true', listType: 4, pageIndex: 1, pageSize: 99999, tenantId, userId: partial.userId }, 'read', {
+      ...partial,
+      tenantId,
+    });
     const list = parseWith(listDataSchema, wsEnv.data ?? [], 'workspace list').list as Record<string, unknown>[];
     const ws = list.find((w) => w.workspaceName === this.opts.workspace);
     if (!ws) {
@@ -384,14 +381,7 @@ export class StudioClient {
     return actor ?? this.opts.defaultActor ?? (await this.getSession()).userName;
   }
 
-  private async listPage<T extends z.ZodTypeAny>(
-    path: string,
-    body: Record<string, unknown>,
-    item: T,
-    page: number,
-    pageSize: number,
-    what: string,
-  ): Promise<Page<z.output<T>>> {
+  private async listPage<T extends z.ZodTypeAny>(path: string, body: Record<string, unknown>, item: T, page: number, pageSize: number, what: string): Promise<Page<z.output<T>>> {
     const { envelope: env, requestId } = await this.call(path, body, 'read');
     let parsed: { list: unknown[]; total: number | undefined; totalPages: number | undefined };
     let items: z.output<T>[];
@@ -499,9 +489,15 @@ export class StudioClient {
     let parent = 0;
     let folder: Folder | undefined;
     for (const segment of folderPath.split('/').filter(Boolean)) {
-      folder = folders.find((f) => f.name === segment && (f.parentId ?? 0) === parent) ?? folders.find((f) => f.name.toLowerCase() === segment.toLowerCase() && (f.parentId ?? 0) === parent);
+      folder =
+        folders.find((f) => f.name === segment && (f.parentId ?? 0) === parent) ??
+        folders.find((f) => f.name.toLowerCase() === segment.toLowerCase() && (f.parentId ?? 0) === parent);
       if (!folder) {
-        const near = closeMatches(segment, folders.filter((f) => (f.parentId ?? 0) === parent), (f) => f.name).map((f) => ({ id: f.id, name: `${f.name}/${name}` }));
+        const near = closeMatches(
+          segment,
+          folders.filter((f) => (f.parentId ?? 0) === parent),
+          (f) => f.name,
+        ).map((f) => ({ id: f.id, name: `${f.name}/${name}` }));
         throw new TaskLookupError('not_found', ref, near);
       }
       parent = folder.id;
@@ -509,7 +505,11 @@ export class StudioClient {
     const inFolder = (await this.listAllTasks({ folderId: folder!.id })).filter((t) => t.folderId === folder!.id);
     const match = inFolder.find((t) => t.name === name) ?? inFolder.find((t) => t.name.toLowerCase() === name.toLowerCase());
     if (match) return { ...match, folderName: match.folderName ?? folder!.name };
-    throw new TaskLookupError('not_found', ref, closeMatches(name, inFolder, (t) => t.name).map((t) => ({ id: t.id, name: t.name, folder: folder!.name })));
+    throw new TaskLookupError(
+      'not_found',
+      ref,
+      closeMatches(name, inFolder, (t) => t.name).map((t) => ({ id: t.id, name: t.name, folder: folder!.name })),
+    );
   }
 
   // ---- runs ----------------------------------------------------------------------------------
@@ -544,14 +544,7 @@ export class StudioClient {
 
   async listAttempts(runId: number): Promise<Attempt[]> {
     const { projectId } = await this.getSession();
-    const page = await this.listPage(
-      `${ADMIN}/taskInst/execute/logs`,
-      { taskInstanceId: runId, projectId, pageIndex: 1, pageSize: 100 },
-      attemptSchema,
-      1,
-      100,
-      'attempt list',
-    );
+    const page = await this.listPage(`${ADMIN}/taskInst/execute/logs`, { taskInstanceId: runId, projectId, pageIndex: 1, pageSize: 100 }, attemptSchema, 1, 100, 'attempt list');
     return page.items.map((a) => ({ ...a, runId: Number.isNaN(a.runId) ? runId : a.runId }));
   }
 
@@ -700,7 +693,11 @@ export class StudioClient {
    * merged into the task's current `paramValueList`: the ones named change, the others are sent back
    * as they were, so nothing is dropped.
    */
-  async saveTaskContent(taskId: number, content: string, opts: { params?: { name: string; value: string }[]; actor?: string } = {}): Promise<{ requestId: string; params: Record<string, unknown>[] }> {
+  async saveTaskContent(
+    taskId: number,
+    content: string,
+    opts: { params?: { name: string; value: string }[]; actor?: string } = {},
+  ): Promise<{ requestId: string; params: Record<string, unknown>[] }> {
     const { projectId } = await this.getSession();
     const current = await this.getTask(taskId);
     const params = mergeParams(current.params, opts.params ?? []);
@@ -886,7 +883,10 @@ export class StudioClient {
       `${ADMIN}/dataFileConfiguration/generateInstanceTimeList`,
       { cron, scheduleStartTime: window.start ?? '00:00', scheduleEndTime: window.end ?? '23:59' },
       'read',
-      z.array(z.union([z.string(), z.number().transform(String)])).nullish().transform((l) => l ?? []),
+      z
+        .array(z.union([z.string(), z.number().transform(String)]))
+        .nullish()
+        .transform((l) => l ?? []),
       'cron preview',
     );
   }
@@ -894,13 +894,7 @@ export class StudioClient {
   /** The workspace's virtual clusters with their types (INTEGRATION for sync tasks). */
   async listVClusters(): Promise<VCluster[]> {
     const { instanceId, workspaceId } = await this.getSession();
-    const { value } = await this.callParsedWithId(
-      '/clickzetta-lakeconsole/api/v1/vcluster/list',
-      { instanceId, workspaceId },
-      'read',
-      listDataSchema,
-      'virtual cluster list',
-    );
+    const { value } = await this.callParsedWithId('/clickzetta-lakeconsole/api/v1/vcluster/list', { instanceId, workspaceId }, 'read', listDataSchema, 'virtual cluster list');
     return value.list.map((v) => parseWith(vclusterSchema, v, 'virtual cluster'));
   }
 

@@ -18,7 +18,13 @@ export async function connectStudio(
   let sandbox: RunningSandbox | undefined;
   let target: { url: string; accessToken: string; instance: string; workspace: string };
   if (config.studio.mode === 'sandbox') {
-    sandbox = await startSandbox({ port: config.sandboxPort, db: config.sandboxDbPath, seed: 'demo', failureRate: sandboxOptions.failureRate ?? 0.05, runDurationMs: sandboxOptions.runDurationMs });
+    sandbox = await startSandbox({
+      port: config.sandboxPort,
+      db: config.sandboxDbPath,
+      seed: 'demo',
+      failureRate: sandboxOptions.failureRate ?? 0.05,
+      runDurationMs: sandboxOptions.runDurationMs,
+    });
     target = { url: sandbox.url, accessToken: sandbox.accessToken, instance: sandbox.instance, workspace: sandbox.workspace };
   } else {
     target = config.studio;
@@ -40,4 +46,3 @@ export async function connectStudio(
     },
   };
 }
-

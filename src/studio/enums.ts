@@ -30,10 +30,7 @@ export const RUN_STATUS = {
   UPSTREAM_FAILED: 8,
 } as const;
 export type RunStatusLabel = keyof typeof RUN_STATUS;
-const RUN_STATUS_BY_CODE = Object.fromEntries(Object.entries(RUN_STATUS).map(([k, v]) => [v, k])) as Record<
-  number,
-  RunStatusLabel
->;
+const RUN_STATUS_BY_CODE = Object.fromEntries(Object.entries(RUN_STATUS).map(([k, v]) => [v, k])) as Record<number, RunStatusLabel>;
 export const runStatus = labeller(RUN_STATUS_BY_CODE);
 
 /** Status groups people filter by. `waiting` follows studio-api.md: 2 also means 5, 6 and 8. */
@@ -149,7 +146,10 @@ const KIND_ALIASES: Record<string, TaskKindKey> = {
 };
 
 export function taskKindByKey(key: string): TaskKind | undefined {
-  const k = key.trim().toUpperCase().replace(/[\s-]+/g, '_');
+  const k = key
+    .trim()
+    .toUpperCase()
+    .replace(/[\s-]+/g, '_');
   return KIND_BY_KEY.get(k as TaskKindKey) ?? KIND_BY_KEY.get(KIND_ALIASES[k] as TaskKindKey);
 }
 

@@ -93,8 +93,6 @@ export class TaskLookupError extends Error {
       const eg = candidates.find((c) => c.folder);
       return `"${query}" matches ${candidates.length} tasks: ${list}. Name the folder${eg ? ` (e.g. ${eg.folder}/${eg.name})` : ''} or use the task id.`;
     }
-    return candidates.length > 0
-      ? `No task named "${query}". Did you mean: ${list}?`
-      : `No task named "${query}", and no task has a similar name.`;
+    return candidates.length > 0 ? `No task named "${query}". Did you mean: ${list}?` : `No task named "${query}", and no task has a similar name.`;
   }
 }

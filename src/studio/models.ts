@@ -394,9 +394,7 @@ function toRun(r: z.infer<typeof runFields>): Run {
 
 export const runSchema = runFields.transform(toRun);
 /** Run detail: bare, or with the fields nested in `taskDetail`. */
-export const runDetailSchema = z
-  .union([z.looseObject({ taskDetail: runFields }).transform((w) => w.taskDetail), runFields])
-  .transform(toRun);
+export const runDetailSchema = z.union([z.looseObject({ taskDetail: runFields }).transform((w) => w.taskDetail), runFields]).transform(toRun);
 
 export interface Attempt {
   id: number;
@@ -537,12 +535,10 @@ export interface RunRef {
   planTime: number | undefined;
 }
 
-const runRefSchema = runFields.transform(
-  (r): RunRef => {
-    const run = toRun(r);
-    return { runId: run.id, status: run.status, taskId: run.taskId, taskName: run.taskName, taskType: run.taskType, planTime: run.planTime };
-  },
-);
+const runRefSchema = runFields.transform((r): RunRef => {
+  const run = toRun(r);
+  return { runId: run.id, status: run.status, taskId: run.taskId, taskName: run.taskName, taskType: run.taskType, planTime: run.planTime };
+});
 
 export interface RunRelation {
   upstream: RunRef[];
@@ -579,14 +575,12 @@ export interface DataSource {
   status: number | undefined;
 }
 
-export const dataSourceSchema = z
-  .looseObject({ id: optNum, dsId: optNum, dsName: optStr, name: optStr, dsType: optNum, status: optNum })
-  .transform((d): DataSource => {
-    const id = first(d.id, d.dsId);
-    const name = first(d.dsName, d.name);
-    if (id === undefined || name === undefined) throw new Error('data source without id or name');
-    return { id, name, type: dataSourceType(d.dsType ?? Number.NaN), status: d.status ?? undefined };
-  });
+export const dataSourceSchema = z.looseObject({ id: optNum, dsId: optNum, dsName: optStr, name: optStr, dsType: optNum, status: optNum }).transform((d): DataSource => {
+  const id = first(d.id, d.dsId);
+  const name = first(d.dsName, d.name);
+  if (id === undefined || name === undefined) throw new Error('data source without id or name');
+  return { id, name, type: dataSourceType(d.dsType ?? Number.NaN), status: d.status ?? undefined };
+});
 
 export interface RunStatistics {
   byStatus: { status: Labelled; count: number }[];
@@ -739,13 +733,11 @@ export interface VCluster {
   type: string;
 }
 
-export const vclusterSchema = z
-  .looseObject({ id: optStr, name: optStr, vcName: optStr, type: optStr, vcType: optStr, vclusterType: optStr })
-  .transform((v): VCluster => {
-    const name = first(v.name, v.vcName);
-    if (!name) throw new Error('virtual cluster without name');
-    return { id: v.id ?? name, name, type: (first(v.type, v.vcType, v.vclusterType) ?? 'UNKNOWN').toUpperCase() };
-  });
+export const vclusterSchema = z.looseObject({ id: optStr, name: optStr, vcName: optStr, type: optStr, vcType: optStr, vclusterType: optStr }).transform((v): VCluster => {
+  const name = first(v.name, v.vcName);
+  if (!name) throw new Error('virtual cluster without name');
+  return { id: v.id ?? name, name, type: (first(v.type, v.vcType, v.vclusterType) ?? 'UNKNOWN').toUpperCase() };
+});
 
 export interface BackfillJob {
   id: number;

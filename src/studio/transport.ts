@@ -64,16 +64,7 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random: () =>
   return Math.round(base / 2 + random() * (base / 2));
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-]);
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 
 export class StudioTransport {
   readonly baseUrl: string;
@@ -123,14 +114,7 @@ export class StudioTransport {
     throw last!;
   }
 
-  private async once(
-    path: string,
-    body: unknown,
-    kind: CallKind,
-    extraHeaders: Record<string, string>,
-    requestId: string,
-    raw: boolean,
-  ): Promise<CallResult> {
+  private async once(path: string, body: unknown, kind: CallKind, extraHeaders: Record<string, string>, requestId: string, raw: boolean): Promise<CallResult> {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json, text/plain, */*',
@@ -212,11 +196,7 @@ export class StudioTransport {
   private transportError(e: unknown, path: string, kind: CallKind, requestId: string, timedOut: boolean): StudioError {
     const err = e as { code?: string; name?: string; message?: string; cause?: { code?: string } };
     const code = err.code ?? err.cause?.code ?? '';
-    const isTimeout =
-      timedOut ||
-      err.name === 'TimeoutError' ||
-      e instanceof undiciErrors.HeadersTimeoutError ||
-      e instanceof undiciErrors.BodyTimeoutError;
+    const isTimeout = timedOut || err.name === 'TimeoutError' || e instanceof undiciErrors.HeadersTimeoutError || e instanceof undiciErrors.BodyTimeoutError;
     if (isTimeout) {
       return new StudioError({
         kind: 'timeout',

@@ -10,7 +10,7 @@ const INTEGRATION_TYPES = new Set(['INTEGRATION', 'SYNC']);
 
 /** Without Studio's list: the configured names, else names that say so (sync, integration). */
 export function integrationVcPredicate(configured: string[] | undefined): (name: string) => boolean {
-  if (configured && configured.length) {
+  if (configured?.length) {
     const set = new Set(configured.map((s) => s.toLowerCase()));
     return (name) => set.has(name.toLowerCase());
   }

@@ -37,7 +37,8 @@ export function extractFromDocument(text: string): Answers {
   for (const r of RULES) if (out[r.question] === undefined && r.re.test(text)) out[r.question] = r.answer;
   if (out.source !== 'database') delete out.db_engine;
   if (out.source === 'database' && out.freshness) out.db_freshness = out.freshness === 'second' ? 'realtime' : 'batch';
-  const domain = /\b([a-z][a-z0-9_]{1,39})_dw\b/.exec(text)?.[1] ?? /(?:project|domain|business domain)\s*(?:name)?\s*[:=：]\s*([a-z][a-z0-9_]{1,39})\b/i.exec(text)?.[1]?.toLowerCase();
+  const domain =
+    /\b([a-z][a-z0-9_]{1,39})_dw\b/.exec(text)?.[1] ?? /(?:project|domain|business domain)\s*(?:name)?\s*[:=：]\s*([a-z][a-z0-9_]{1,39})\b/i.exec(text)?.[1]?.toLowerCase();
   if (domain) out.domain = domain;
   return out;
 }

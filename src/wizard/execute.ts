@@ -78,7 +78,10 @@ export async function assessPlan(studio: StudioClient, plan: Plan): Promise<Plan
     const params = new Map(detail.params.map((p) => [p.key, p.value]));
     if (t.params.some((p) => params.get(p.name) !== p.value)) changes.push('parameters');
     if ((cfg.cron ?? '') !== (t.cron ?? '')) changes.push(`schedule \`${cfg.cron ?? 'none'}\` → \`${t.cron ?? 'none'}\``);
-    const haveDeps = cfg.dependencies.map((d) => d.taskName ?? String(d.taskId)).sort().join(', ');
+    const haveDeps = cfg.dependencies
+      .map((d) => d.taskName ?? String(d.taskId))
+      .sort()
+      .join(', ');
     const wantDeps = [...t.dependsOn].sort().join(', ');
     if (haveDeps !== wantDeps) changes.push(`upstreams [${haveDeps || 'none'}] → [${wantDeps || 'none'}]`);
     if ((cfg.vcCode ?? '') !== t.vcCode) changes.push(`VCluster ${cfg.vcCode ?? '—'} → ${t.vcCode}`);
@@ -129,7 +132,9 @@ export async function executePlan(
       const did: string[] = [];
       let id = present.get(t.name);
       if (id === undefined) {
-        id = await write({ action: 'create_task', target: `folder:${plan.folder}`, taskName: t.name, params: { kind: t.kind } }, () => studio.createTask({ name: t.name, kind: taskKindByKey(t.kind)!, folderId: folderId!, description: t.description }));
+        id = await write({ action: 'create_task', target: `folder:${plan.folder}`, taskName: t.name, params: { kind: t.kind } }, () =>
+          studio.createTask({ name: t.name, kind: taskKindByKey(t.kind)!, folderId: folderId!, description: t.description }),
+        );
         created.tasks.push({ id, name: t.name });
         did.push('created');
       }
@@ -144,13 +149,26 @@ export async function executePlan(
         }
       }
       if (detail.content !== t.content) {
-        await write({ action: 'save_content', target: `task:${id}`, taskName: t.name, params: { chars: t.content.length, sha: contentFingerprint(t.content) } }, () => studio.saveTaskContent(id!, t.content, { params: t.params }));
+        await write({ action: 'save_content', target: `task:${id}`, taskName: t.name, params: { chars: t.content.length, sha: contentFingerprint(t.content) } }, () =>
+          studio.saveTaskContent(id!, t.content, { params: t.params }),
+        );
         did.push('content saved');
       }
       const cfg = await studio.getTaskConfiguration(id);
       const wantDeps = t.dependsOn.map((d) => ({ taskId: taskIds[d]!, taskName: d }));
-      const haveDeps = cfg.dependencies.map((d) => d.taskId).sort().join(',');
-      if ((cfg.cron ?? '') !== (t.cron ?? '') || haveDeps !== wantDeps.map((d) => d.taskId).sort().join(',') || (cfg.vcCode ?? '') !== t.vcCode) {
+      const haveDeps = cfg.dependencies
+        .map((d) => d.taskId)
+        .sort()
+        .join(',');
+      if (
+        (cfg.cron ?? '') !== (t.cron ?? '') ||
+        haveDeps !==
+          wantDeps
+            .map((d) => d.taskId)
+            .sort()
+            .join(',') ||
+        (cfg.vcCode ?? '') !== t.vcCode
+      ) {
         await write({ action: 'save_schedule', target: `task:${id}`, taskName: t.name, params: { cron: t.cron ?? '', dependsOn: t.dependsOn, vc: t.vcCode } }, () =>
           studio.updateTaskConfiguration(id!, { cron: t.cron ?? '', dependencies: wantDeps, vcCode: t.vcCode, retryCount: t.role === 'sync' ? 1 : cfg.retryCount }),
         );
@@ -160,7 +178,9 @@ export async function executePlan(
         const now = await studio.getTask(id);
         const published = now.editState?.code === 100 && now.taskStatus?.code === 1;
         if (!published) {
-          await write({ action: 'deploy', target: `task:${id}`, taskName: t.name, params: {} }, () => studio.deployTask(id!, { message: `created by the Studio Ops Bot setup wizard (${plan.route.label})` }));
+          await write({ action: 'deploy', target: `task:${id}`, taskName: t.name, params: {} }, () =>
+            studio.deployTask(id!, { message: `created by the Studio Ops Bot setup wizard (${plan.route.label})` }),
+          );
           did.push('deployed');
         }
       }
@@ -188,7 +208,10 @@ export async function verifyPlan(studio: StudioClient, plan: Plan, review: (fold
       continue;
     }
     const cfg = await studio.getTaskConfiguration(have.id);
-    const deps = cfg.dependencies.map((d) => d.taskName).sort().join(',');
+    const deps = cfg.dependencies
+      .map((d) => d.taskName)
+      .sort()
+      .join(',');
     if ((cfg.cron ?? '') !== (t.cron ?? '') || deps !== [...t.dependsOn].sort().join(',')) mismatched.push(t.name);
     if (t.deploy && have.taskStatus?.code !== 1) mismatched.push(`${t.name} (not deployed)`);
   }

@@ -30,7 +30,8 @@ export async function exploreWorkspace(sql: LakehouseSql, studio: StudioClient):
   const perSchema = new Map<string, number>();
   if (tables.status === 'fulfilled') for (const r of tables.value.rows) perSchema.set(String(r.table_schema), (perSchema.get(String(r.table_schema)) ?? 0) + 1);
   return {
-    schemas: schemas.status === 'fulfilled' ? schemas.value.rows.map((r) => ({ name: String(r.schema_name), tables: perSchema.get(String(r.schema_name)) ?? 0 })) : failed(schemas.reason),
+    schemas:
+      schemas.status === 'fulfilled' ? schemas.value.rows.map((r) => ({ name: String(r.schema_name), tables: perSchema.get(String(r.schema_name)) ?? 0 })) : failed(schemas.reason),
     largest:
       tables.status === 'fulfilled'
         ? tables.value.rows
@@ -74,7 +75,9 @@ export async function launchCheckpoints(sql: LakehouseSql, studio: StudioClient,
   const layerTables = (schema: string) => created.flatMap((c) => c.tables.filter((x) => x.startsWith(`${schema}.`)));
   let existing: Set<string> | undefined;
   try {
-    existing = new Set((await sql.query("SELECT table_schema, table_name FROM information_schema.tables")).rows.map((r) => `${String(r.table_schema)}.${String(r.table_name)}`.toLowerCase()));
+    existing = new Set(
+      (await sql.query('SELECT table_schema, table_name FROM information_schema.tables')).rows.map((r) => `${String(r.table_schema)}.${String(r.table_name)}`.toLowerCase()),
+    );
   } catch (e) {
     out.push({ label: 'Tables exist', ok: undefined, detail: `Lakehouse could not be read: ${(e as Error).message.slice(0, 160)}` });
   }
@@ -83,8 +86,17 @@ export async function launchCheckpoints(sql: LakehouseSql, studio: StudioClient,
       const missing = c.tables.filter((t) => !existing!.has(t));
       out.push(
         missing.length === 0
-          ? { label: `Tables of ${c.task}`, ok: true, detail: `${c.tables.length} table${c.tables.length > 1 ? 's' : ''} exist (${c.tables.slice(0, 4).join(', ')}${c.tables.length > 4 ? ', …' : ''})` }
-          : { label: `Tables of ${c.task}`, ok: false, detail: `not created yet: ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', …' : ''}`, todo: `Run ${c.task} once (the button below, or \`/cz execute ${c.task}\`), then check again.` },
+          ? {
+              label: `Tables of ${c.task}`,
+              ok: true,
+              detail: `${c.tables.length} table${c.tables.length > 1 ? 's' : ''} exist (${c.tables.slice(0, 4).join(', ')}${c.tables.length > 4 ? ', …' : ''})`,
+            }
+          : {
+              label: `Tables of ${c.task}`,
+              ok: false,
+              detail: `not created yet: ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', …' : ''}`,
+              todo: `Run ${c.task} once (the button below, or \`/cz execute ${c.task}\`), then check again.`,
+            },
       );
     }
   }
@@ -93,15 +105,31 @@ export async function launchCheckpoints(sql: LakehouseSql, studio: StudioClient,
   const sync = plan.tasks.find((t) => t.role === 'sync' || t.role === 'pipe');
   if (sync) {
     const id = taskIds[sync.name];
-    const runs = id !== undefined ? await studio.listRuns({ taskId: id, pageSize: 20 }).then((p) => p.items, () => undefined) : undefined;
+    const runs =
+      id !== undefined
+        ? await studio.listRuns({ taskId: id, pageSize: 20 }).then(
+            (p) => p.items,
+            () => undefined,
+          )
+        : undefined;
     const ok = runs?.find((r) => r.status.code === RUN_STATUS.SUCCESS);
     if (!runs) out.push({ label: `First run of ${sync.name}`, ok: undefined, detail: 'its runs could not be read from Studio' });
     else if (!ok) {
       const lastFail = runs.find((r) => r.status.code === RUN_STATUS.FAILED);
-      out.push({ label: `First run of ${sync.name}`, ok: false, detail: lastFail ? `run ${lastFail.id} failed: ${(lastFail.failMsg ?? '').slice(0, 160)}` : 'it has not run yet', todo: sync.uiSetup ? `Finish its set-up in the Studio UI (${sync.uiSetup}), then run it once.` : `Run it once: \`/cz execute ${sync.name}\`.` });
+      out.push({
+        label: `First run of ${sync.name}`,
+        ok: false,
+        detail: lastFail ? `run ${lastFail.id} failed: ${(lastFail.failMsg ?? '').slice(0, 160)}` : 'it has not run yet',
+        todo: sync.uiSetup ? `Finish its set-up in the Studio UI (${sync.uiSetup}), then run it once.` : `Run it once: \`/cz execute ${sync.name}\`.`,
+      });
     } else {
       const rows = ods && existing?.has(ods) ? await count(sql, ods).catch(() => undefined) : undefined;
-      out.push({ label: `First run of ${sync.name}`, ok: rows === undefined ? true : rows > 0, detail: `run ${ok.id} succeeded${rows !== undefined ? `; ${ods} holds ${rows.toLocaleString('en-US')} rows` : ''}`, todo: rows === 0 ? `It wrote nothing: check the source table and the sync's filter, compare with \`SELECT COUNT(*)\` at the source.` : undefined });
+      out.push({
+        label: `First run of ${sync.name}`,
+        ok: rows === undefined ? true : rows > 0,
+        detail: `run ${ok.id} succeeded${rows !== undefined ? `; ${ods} holds ${rows.toLocaleString('en-US')} rows` : ''}`,
+        todo: rows === 0 ? `It wrote nothing: check the source table and the sync's filter, compare with \`SELECT COUNT(*)\` at the source.` : undefined,
+      });
     }
   }
   if (ods && dwd && existing?.has(ods) && existing.has(dwd)) {
@@ -109,8 +137,18 @@ export async function launchCheckpoints(sql: LakehouseSql, studio: StudioClient,
       const [o, d] = await Promise.all([count(sql, ods), count(sql, dwd)]);
       out.push(
         d === 0
-          ? { label: `${dwd} against ${ods}`, ok: false, detail: `${dwd} is empty (${ods}: ${o.toLocaleString('en-US')} rows)`, todo: 'Run the ODS→DWD transform once by hand (`/cz execute` it with --param bizdate=<a date with data>), then check again.' }
-          : { label: `${dwd} against ${ods}`, ok: d <= o * 1.01 || o === 0, detail: `${d.toLocaleString('en-US')} rows against ${o.toLocaleString('en-US')} in ODS${d > o * 1.01 && o > 0 ? ' — more than ODS: a join is multiplying rows' : ''}`, todo: d > o * 1.01 && o > 0 ? 'Check the join keys of the transform (a LEFT JOIN must not add rows).' : undefined },
+          ? {
+              label: `${dwd} against ${ods}`,
+              ok: false,
+              detail: `${dwd} is empty (${ods}: ${o.toLocaleString('en-US')} rows)`,
+              todo: 'Run the ODS→DWD transform once by hand (`/cz execute` it with --param bizdate=<a date with data>), then check again.',
+            }
+          : {
+              label: `${dwd} against ${ods}`,
+              ok: d <= o * 1.01 || o === 0,
+              detail: `${d.toLocaleString('en-US')} rows against ${o.toLocaleString('en-US')} in ODS${d > o * 1.01 && o > 0 ? ' — more than ODS: a join is multiplying rows' : ''}`,
+              todo: d > o * 1.01 && o > 0 ? 'Check the join keys of the transform (a LEFT JOIN must not add rows).' : undefined,
+            },
       );
     } catch (e) {
       out.push({ label: `${dwd} against ${ods}`, ok: undefined, detail: `could not count: ${(e as Error).message.slice(0, 160)}` });
@@ -122,10 +160,24 @@ export async function launchCheckpoints(sql: LakehouseSql, studio: StudioClient,
       const latest = r.rows[0] ? refreshEntry(r.rows[0]) : undefined;
       out.push(
         !latest
-          ? { label: `First refresh of ${dt.name}`, ok: false, detail: existing?.has(dt.name) ? 'it has not refreshed yet' : 'it does not exist yet', todo: existing?.has(dt.name) ? `Refresh it now: \`REFRESH DYNAMIC TABLE ${dt.name}\`.` : `Run ${dt.task} once, then \`REFRESH DYNAMIC TABLE ${dt.name}\`.` }
+          ? {
+              label: `First refresh of ${dt.name}`,
+              ok: false,
+              detail: existing?.has(dt.name) ? 'it has not refreshed yet' : 'it does not exist yet',
+              todo: existing?.has(dt.name) ? `Refresh it now: \`REFRESH DYNAMIC TABLE ${dt.name}\`.` : `Run ${dt.task} once, then \`REFRESH DYNAMIC TABLE ${dt.name}\`.`,
+            }
           : latest.state === 'SUCCEED' || latest.state === 'SUCCEEDED'
-            ? { label: `First refresh of ${dt.name}`, ok: true, detail: `refresh job ${latest.jobId} succeeded${latest.rowsInserted !== undefined ? ` (${latest.rowsInserted.toLocaleString('en-US')} rows)` : ''}` }
-            : { label: `First refresh of ${dt.name}`, ok: false, detail: `latest refresh ${latest.state.toLowerCase()}: ${(latest.error ?? latest.suspendedReason ?? '').slice(0, 160)}`, todo: `\`/cz dt ${dt.name}\` shows its history; fix the cause and refresh it.` },
+            ? {
+                label: `First refresh of ${dt.name}`,
+                ok: true,
+                detail: `refresh job ${latest.jobId} succeeded${latest.rowsInserted !== undefined ? ` (${latest.rowsInserted.toLocaleString('en-US')} rows)` : ''}`,
+              }
+            : {
+                label: `First refresh of ${dt.name}`,
+                ok: false,
+                detail: `latest refresh ${latest.state.toLowerCase()}: ${(latest.error ?? latest.suspendedReason ?? '').slice(0, 160)}`,
+                todo: `\`/cz dt ${dt.name}\` shows its history; fix the cause and refresh it.`,
+              },
       );
     } catch (e) {
       out.push({ label: `First refresh of ${dt.name}`, ok: undefined, detail: `could not read its history: ${(e as Error).message.slice(0, 160)}` });

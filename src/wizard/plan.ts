@@ -25,8 +25,20 @@ export interface Route {
 }
 
 export const ROUTES: Record<RouteId, Route> = {
-  realtime_single: { id: 'realtime_single', label: 'External database → real-time single-table CDC', skill: 'clickzetta-realtime-sync-pipeline', syncKind: 'REALTIME', pipe: false },
-  cdc_multi: { id: 'cdc_multi', label: 'External database → real-time multi-table/full-database CDC', skill: 'clickzetta-cdc-sync-pipeline', syncKind: 'MULTI_REALTIME', pipe: false },
+  realtime_single: {
+    id: 'realtime_single',
+    label: 'External database → real-time single-table CDC',
+    skill: 'clickzetta-realtime-sync-pipeline',
+    syncKind: 'REALTIME',
+    pipe: false,
+  },
+  cdc_multi: {
+    id: 'cdc_multi',
+    label: 'External database → real-time multi-table/full-database CDC',
+    skill: 'clickzetta-cdc-sync-pipeline',
+    syncKind: 'MULTI_REALTIME',
+    pipe: false,
+  },
   batch_single: { id: 'batch_single', label: 'External database → batch offline, single table', skill: 'clickzetta-batch-sync-pipeline', syncKind: 'DI', pipe: false },
   batch_multi: { id: 'batch_multi', label: 'External database → batch offline, multi-table', skill: 'clickzetta-batch-sync-pipeline', syncKind: 'MULTI_DI', pipe: false },
   kafka_pipe: { id: 'kafka_pipe', label: 'Kafka → SQL Pipe (READ_KAFKA)', skill: 'clickzetta-kafka-ingest-pipeline', syncKind: undefined, pipe: true },
@@ -158,7 +170,10 @@ export function buildPlan(a: Answers, opts: PlanOptions): Plan {
           ? `Choose the ${src === 'kafka' ? 'Kafka data source and topic, the start offset and the JSONPath computed columns' : 'source data source and tables (CDC)'}, then submit: submitting starts it.`
           : undefined;
     const content = {
-      reader: { datasource: `${src}_source`, ...(src === 'kafka' ? { topic: '<topic>' } : src === 'oss' ? { path: 'oss://<bucket>/<prefix>/' } : { database: '<database>', table: 'orders' }) },
+      reader: {
+        datasource: `${src}_source`,
+        ...(src === 'kafka' ? { topic: '<topic>' } : src === 'oss' ? { path: 'oss://<bucket>/<prefix>/' } : { database: '<database>', table: 'orders' }),
+      },
       writer: { datasource: 'lakehouse', schema: s.raw, table: rawTable },
       ...(continuous ? {} : { mode: a.write_mode === 'append' ? 'APPEND' : 'OVERWRITE' }),
     };
@@ -202,7 +217,19 @@ AS COPY INTO ${s.raw}.${rawTable} FROM ${pipeSource};`,
 
   // 01–03: DDL drafts.
   tasks.push(
-    { name: `01_ddl_${layers.raw}`, kind: 'SQL', role: 'ddl', cron: undefined, dependsOn: [], vcCode: opts.etlVc, content: odsDdl(a, route, s.raw, opts.typeMappings), params: [], deploy: false, uiSetup: undefined, description: `${layers.raw.toUpperCase()} tables (draft, run once by hand)` },
+    {
+      name: `01_ddl_${layers.raw}`,
+      kind: 'SQL',
+      role: 'ddl',
+      cron: undefined,
+      dependsOn: [],
+      vcCode: opts.etlVc,
+      content: odsDdl(a, route, s.raw, opts.typeMappings),
+      params: [],
+      deploy: false,
+      uiSetup: undefined,
+      description: `${layers.raw.toUpperCase()} tables (draft, run once by hand)`,
+    },
     {
       name: `02_ddl_${layers.clean}`,
       kind: 'SQL',
@@ -241,7 +268,7 @@ AS SELECT dt, COUNT(*) AS orders, SUM(amount) AS gmv, COUNT(DISTINCT user_id) AS
   );
 
   // 04–05: scheduled transform and check, after the sync.
-  const ingestDeployed = !ingest || ingest.role !== 'sync' || ingest.deploy;
+  const ingestDeployed = ingest?.role !== 'sync' || ingest.deploy;
   const transformDeps = ingest?.role === 'sync' ? [ingest.name] : [];
   tasks.push(
     {
@@ -287,7 +314,7 @@ FROM ${s.clean}.orders_detail WHERE dt = '\${bizdate}';`,
   const notes: string[] = [];
   if (ingest?.uiSetup) notes.push(`${ingest.name} needs the Studio UI: ${ingest.uiSetup} 04 and 05 are deployed once it is.`);
   if (route.pipe) notes.push(`${ingest!.name} is a pipe: run its DDL once by hand; it then loads continuously. 04 does not depend on it (a pipe has no runs to wait for).`);
-  if (route.id === 'internal') notes.push('No ingestion task: 04 reads tables filled elsewhere. Add the task that fills them as 04\'s upstream dependency.');
+  if (route.id === 'internal') notes.push("No ingestion task: 04 reads tables filled elsewhere. Add the task that fills them as 04's upstream dependency.");
   if (a.source === 'unsure') notes.push('Explore first (seed 000, Step 1): SHOW SCHEMAS; SHOW TABLES IN <schema>; SELECT * FROM <schema>.<table> LIMIT 5; cz-cli datasource list.');
 
   const cli = [`cz-cli task folder create ${folder}`];
@@ -295,7 +322,8 @@ FROM ${s.clean}.orders_detail WHERE dt = '\${bizdate}';`,
     cli.push(`cz-cli task create "${t.name}" --type ${t.kind === 'DI' ? 'SINGLE_DI' : t.kind} --folder ${folder}`);
     if (t.role !== 'sync') cli.push(`cz-cli task save-content ${t.name} --file ${t.name}.sql`);
     if (t.cron) cli.push(`cz-cli task save-cron ${t.name} --cron '${t.cron}'`);
-    if (t.dependsOn.length) cli.push(`cz-cli task save-config ${t.name} --vcluster ${t.vcCode} --deps replace --dep-tasks '${JSON.stringify(t.dependsOn.map((d) => ({ taskName: d })))}'`);
+    if (t.dependsOn.length)
+      cli.push(`cz-cli task save-config ${t.name} --vcluster ${t.vcCode} --deps replace --dep-tasks '${JSON.stringify(t.dependsOn.map((d) => ({ taskName: d })))}'`);
     if (t.deploy) cli.push(`cz-cli task deploy ${t.name} -y`);
   }
   return { domain, folder, route, schemas: s, tasks, dynamicTables: [{ name: `${s.agg}.sales_daily`, refresh: refreshInterval(a.freshness) }], notes, cli };

@@ -9,7 +9,18 @@ import type { VClusterDirectory } from '../studio/vclusters.js';
 import type { WizardSession, WizardStore } from '../store/wizard.js';
 import type { StudioClient } from '../studio/client.js';
 import { extractFromDocument } from './document.js';
-import { type Created, type ExecResult, type ExecStep, type PlanAssessment, type UndoResult, type Verification, assessPlan, executePlan, undoBuild, verifyPlan } from './execute.js';
+import {
+  type Created,
+  type ExecResult,
+  type ExecStep,
+  type PlanAssessment,
+  type UndoResult,
+  type Verification,
+  assessPlan,
+  executePlan,
+  undoBuild,
+  verifyPlan,
+} from './execute.js';
 import { type Checkpoint, type Exploration, exploreWorkspace, launchCheckpoints } from './lakehouse-checks.js';
 import { type Plan, buildPlan } from './plan.js';
 import type { LakehouseSql } from '../lakehouse/client.js';
@@ -115,11 +126,18 @@ export class WizardService {
   async mayStart(actor: Actor): Promise<{ ok: true } | { ok: false; message: string }> {
     const g = await this.d.operations.grantsOf(actor);
     if (g.grants.some((x) => x.role === 'operator' || x.role === 'admin')) return { ok: true };
-    const r = this.d.operations.refuse(actor, 'setup', 'wizard', {}, {
-      kind: 'refused',
-      reason: 'permission',
-      message: 'Setting up a pipeline builds tasks in Studio, which needs *operator* rights on its folder; you are a viewer everywhere. Ask an admin to grant you operator on the folder you want to build.',
-    });
+    const r = this.d.operations.refuse(
+      actor,
+      'setup',
+      'wizard',
+      {},
+      {
+        kind: 'refused',
+        reason: 'permission',
+        message:
+          'Setting up a pipeline builds tasks in Studio, which needs *operator* rights on its folder; you are a viewer everywhere. Ask an admin to grant you operator on the folder you want to build.',
+      },
+    );
     return { ok: false, message: r.message };
   }
 
@@ -149,7 +167,8 @@ export class WizardService {
   answer(sessionId: string, userId: string, questionId: string, value: string): AnswerResult {
     const s = this.live(sessionId, userId);
     if ('kind' in s) return s;
-    if (s.status !== 'asking' || s.currentQuestion !== questionId) return { kind: 'stale', message: 'That question was already answered. Use *Back* on the current question to change an answer.' };
+    if (s.status !== 'asking' || s.currentQuestion !== questionId)
+      return { kind: 'stale', message: 'That question was already answered. Use *Back* on the current question to change an answer.' };
     const q = this.d.questions.find((x) => x.id === questionId)!;
     if (q.input) {
       const problem = textProblem(q, value);
@@ -185,7 +204,9 @@ export class WizardService {
     delete answers[last];
     if (last === 'doc_text') for (const k of s.fromDoc) delete answers[k];
     const kept = pruneAnswers(this.d.questions, answers);
-    return this.view(this.d.store.update(s.id, { status: 'asking', answers: kept, history: history.filter((h) => kept[h] !== undefined), fromDoc: last === 'doc_text' ? [] : s.fromDoc }));
+    return this.view(
+      this.d.store.update(s.id, { status: 'asking', answers: kept, history: history.filter((h) => kept[h] !== undefined), fromDoc: last === 'doc_text' ? [] : s.fromDoc }),
+    );
   }
 
   restart(sessionId: string, userId: string): AnswerResult {
@@ -204,7 +225,11 @@ export class WizardService {
    * Confirm: the clicking user needs operator rights on the new folder. Building is idempotent;
    * a second Confirm re-checks and creates nothing new. Concurrent clicks build once.
    */
-  async confirm(sessionId: string, actor: Actor, onProgress: (plan: Plan, steps: ExecStep[]) => void | Promise<void>): Promise<BuildOutcome | { kind: 'refused'; message: string } | { kind: 'stale'; message: string }> {
+  async confirm(
+    sessionId: string,
+    actor: Actor,
+    onProgress: (plan: Plan, steps: ExecStep[]) => void | Promise<void>,
+  ): Promise<BuildOutcome | { kind: 'refused'; message: string } | { kind: 'stale'; message: string }> {
     const s = this.live(sessionId, actor.userId);
     if ('kind' in s) return s;
     if (s.status === 'asking') return { kind: 'stale', message: 'Answer the remaining questions first.' };
@@ -213,7 +238,13 @@ export class WizardService {
     const plan = this.plan(s);
     const role = await this.d.operations.roleOf(actor, { folder: plan.folder });
     if (role === 'viewer') {
-      const r = this.d.operations.refuse(actor, 'setup', `folder:${plan.folder}`, { route: plan.route.id }, { kind: 'refused', reason: 'permission', message: `Creating \`${plan.folder}\` in Studio needs *operator*; you are a viewer there.` });
+      const r = this.d.operations.refuse(
+        actor,
+        'setup',
+        `folder:${plan.folder}`,
+        { route: plan.route.id },
+        { kind: 'refused', reason: 'permission', message: `Creating \`${plan.folder}\` in Studio needs *operator*; you are a viewer there.` },
+      );
       return { kind: 'refused', message: r.message };
     }
     const previous = s.status;
@@ -267,14 +298,23 @@ export class WizardService {
    * Undo a finished build: delete what it created (and nothing it found), confirmed in Slack and
    * authorised now; each write audited. One click runs it; a second one is told it is under way.
    */
-  async undo(sessionId: string, actor: Actor): Promise<{ kind: 'undone'; folder: string; result: UndoResult } | { kind: 'refused'; message: string } | { kind: 'stale'; message: string }> {
+  async undo(
+    sessionId: string,
+    actor: Actor,
+  ): Promise<{ kind: 'undone'; folder: string; result: UndoResult } | { kind: 'refused'; message: string } | { kind: 'stale'; message: string }> {
     const s = this.d.store.get(sessionId);
     if (!s) return { kind: 'stale', message: 'This setup is no longer known; nothing was deleted.' };
     const created = createdOf(s);
     const folder = created.folder?.name ?? this.plan(s).folder;
     const role = await this.d.operations.roleOf(actor, { folder });
     if (role === 'viewer') {
-      const r = this.d.operations.refuse(actor, 'undo_setup', `folder:${folder}`, { session: s.id }, { kind: 'refused', reason: 'permission', message: `Deleting from \`${folder}\` in Studio needs *operator*; you are a viewer there.` });
+      const r = this.d.operations.refuse(
+        actor,
+        'undo_setup',
+        `folder:${folder}`,
+        { session: s.id },
+        { kind: 'refused', reason: 'permission', message: `Deleting from \`${folder}\` in Studio needs *operator*; you are a viewer there.` },
+      );
       return { kind: 'refused', message: r.message };
     }
     if (s.status === 'undone') return { kind: 'stale', message: 'This setup was already undone.' };

@@ -47,7 +47,8 @@ function inject(task: string, failMsg: string, o: { status?: number; bizDate?: s
 }
 
 const posts = (channel?: string) => b.slack.callsOf('chat.postMessage').filter((c) => (!channel || c.args.channel === channel) && !c.args.thread_ts);
-const cardMessages = (cardTs: string) => b.slack.calls.filter((c) => (c.method === 'chat.update' && c.args.ts === cardTs) || (c.method === 'chat.postMessage' && c.args.thread_ts === cardTs));
+const cardMessages = (cardTs: string) =>
+  b.slack.calls.filter((c) => (c.method === 'chat.update' && c.args.ts === cardTs) || (c.method === 'chat.postMessage' && c.args.thread_ts === cardTs));
 
 describe('cards from the demo workspace', () => {
   it('posts one card per (task, cause), with the cascade under its root and the likely cause', async () => {
@@ -87,10 +88,15 @@ describe('noise control', () => {
     for (let i = 0; i < 12; i++) inject('05_dqc_check', `DQC check failed: null rate of dwd.orders_detail.user_id is ${10 + i}.0% (threshold 1%)`, { endAgoMs: 60_000 - i * 1000 });
     await settle();
     expect(posts().length).toBe(before + 1);
-    const card = alerts().store.cards().find((c) => c.taskName === '05_dqc_check')!;
+    const card = alerts()
+      .store.cards()
+      .find((c) => c.taskName === '05_dqc_check')!;
     expect(card.count).toBe(12);
     expect(card.causeId).toBe('dqc.check_failed');
-    const shown = [b.slack.callsOf('chat.postMessage').find((c) => !c.args.thread_ts && JSON.stringify(c.args).includes('05_dqc_check failed'))!, ...b.slack.callsOf('chat.update').filter((c) => c.args.ts === card.ts)];
+    const shown = [
+      b.slack.callsOf('chat.postMessage').find((c) => !c.args.thread_ts && JSON.stringify(c.args).includes('05_dqc_check failed'))!,
+      ...b.slack.callsOf('chat.update').filter((c) => c.args.ts === card.ts),
+    ];
     expect(shown.length).toBeLessThan(12); // the changes coalesced: far fewer messages than failures
     expect(visibleText(shown.at(-1)!.args)).toContain('12 times');
   });
@@ -99,9 +105,12 @@ describe('noise control', () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
     const before = posts().length;
-    const root = inject('github_raw_fetch', 'Process exited with code 1: urllib.error.HTTPError: HTTP Error 403: rate limit exceeded', { bizDate: '2026-11-21', endAgoMs: 120_000 });
+    const root = inject('github_raw_fetch', 'Process exited with code 1: urllib.error.HTTPError: HTTP Error 403: rate limit exceeded', {
+      bizDate: '2026-11-21',
+      endAgoMs: 120_000,
+    });
     inject('github_clean', '上游任务失败 (upstream task github_raw_fetch failed)', { status: RUN_STATUS.UPSTREAM_FAILED, bizDate: '2026-11-21', endAgoMs: 110_000 });
-    inject('00_sync_mysql_to_ods', "Column type mismatch: cannot convert source column `flag` BIT(1) to target type BOOLEAN", { bizDate: '2026-11-22', endAgoMs: 100_000 });
+    inject('00_sync_mysql_to_ods', 'Column type mismatch: cannot convert source column `flag` BIT(1) to target type BOOLEAN', { bizDate: '2026-11-22', endAgoMs: 100_000 });
     inject('04_transform_ods_to_dwd', 'upstream failed', { status: RUN_STATUS.UPSTREAM_FAILED, bizDate: '2026-11-22', endAgoMs: 90_000 });
     inject('05_dqc_check', 'upstream failed', { status: RUN_STATUS.UPSTREAM_FAILED, bizDate: '2026-11-22', endAgoMs: 80_000 });
     await settle();
@@ -112,14 +121,18 @@ describe('noise control', () => {
     const sync = cards.find((c) => c.taskName === '00_sync_mysql_to_ods' && c.bizDate === '2026-11-22')!;
     expect(sync.causeId).toBe('sync.type_incompatible');
     expect(sync.blocked.map((x) => x.taskName)).toEqual(['04_transform_ods_to_dwd', '05_dqc_check']);
-    const last = [...b.slack.calls].reverse().find((c) => (c.args.ts === sync.ts && c.method === 'chat.update') || (c.method === 'chat.postMessage' && JSON.stringify(c.args).includes('00_sync_mysql_to_ods failed')))!;
+    const last = [...b.slack.calls]
+      .reverse()
+      .find((c) => (c.args.ts === sync.ts && c.method === 'chat.update') || (c.method === 'chat.postMessage' && JSON.stringify(c.args).includes('00_sync_mysql_to_ods failed')))!;
     expect(visibleText(last.args)).toMatch(/2 downstream tasks blocked:\* <[^|]+\|04_transform_ods_to_dwd>, <[^|]+\|05_dqc_check>/);
   });
 
   it('a muted task is recorded, not posted; muting needs an operator', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
-    const card = alerts().store.cards().find((c) => c.taskName === '04_transform_ods_to_dwd')!;
+    const card = alerts()
+      .store.cards()
+      .find((c) => c.taskName === '04_transform_ods_to_dwd')!;
     const value = `${card.id}:1`;
     const select = (user: string) =>
       b.post(
@@ -147,7 +160,10 @@ describe('noise control', () => {
     await b.click('triage_ack', ackValue, USERS.operator, { channel: 'CALERTS', messageTs: card.ts!, ephemeral: false });
     await new Promise((r) => setTimeout(r, 100));
     expect(alerts().store.card(card.id)!.ackBy).toBe(USERS.operator);
-    expect(b.bot.services.audit.query({ action: 'acknowledge', limit: 5 }).map((r) => `${r.actorId}:${r.outcome}`)).toEqual([`${USERS.operator}:succeeded`, `${USERS.viewer}:refused`]);
+    expect(b.bot.services.audit.query({ action: 'acknowledge', limit: 5 }).map((r) => `${r.actorId}:${r.outcome}`)).toEqual([
+      `${USERS.operator}:succeeded`,
+      `${USERS.viewer}:refused`,
+    ]);
   });
 });
 
@@ -170,7 +186,9 @@ describe('a card says what changed and who did what', () => {
     inject('05_dqc_check', 'DQC check failed: null rate of dwd.orders_detail.user_id is 14.0% (threshold 1%)', { endAgoMs: 60_000 });
     const latest = b.clock.now() - 60_000;
     await settle();
-    const card = alerts().store.cards().find((c) => c.taskName === '05_dqc_check')!;
+    const card = alerts()
+      .store.cards()
+      .find((c) => c.taskName === '05_dqc_check')!;
     expect(card).toMatchObject({ count: 2, failedAt: first, lastFailedAt: latest });
     const text = visibleText(lastCard(card).args);
     expect(text).toContain(`*Failed at*\n${when(latest)}`);
@@ -180,7 +198,9 @@ describe('a card says what changed and who did what', () => {
   it('a rerun from the card that fails again says so in the thread, and the card counts the repeat', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
-    const card = alerts().store.cards().find((c) => c.taskName === 'ddl_create_tables')!;
+    const card = alerts()
+      .store.cards()
+      .find((c) => c.taskName === 'ddl_create_tables')!;
     const rr = await click('triage_rerun', JSON.stringify({ c: card.id, r: card.latestRunId }), USERS.admin, card.ts!);
     const opId = buttons({ args: await b.answer(rr.responseId) } as never).find((e) => e.action_id === 'op_confirm')!.value!;
     await b.answer((await b.click('op_confirm', opId, USERS.admin)).responseId);
@@ -188,14 +208,21 @@ describe('a card says what changed and who did what', () => {
     await settle();
     const after = alerts().store.card(card.id)!;
     expect(after).toMatchObject({ status: 'open', count: 2 });
-    const thread = b.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts === card.ts).map((c) => visibleText(c.args));
-    expect(thread.at(-1)).toBe(`:x: Failed again ${when(after.lastFailedAt!)}, after <@${USERS.admin}>'s rerun: CZLH-42000: 表已存在 (Table already exists): legacy_ods.orders [1,14]`);
+    const thread = b.slack
+      .callsOf('chat.postMessage')
+      .filter((c) => c.args.thread_ts === card.ts)
+      .map((c) => visibleText(c.args));
+    expect(thread.at(-1)).toBe(
+      `:x: Failed again ${when(after.lastFailedAt!)}, after <@${USERS.admin}>'s rerun: CZLH-42000: 表已存在 (Table already exists): legacy_ods.orders [1,14]`,
+    );
   });
 
   it('Mute says who muted it and until when, and Unmute undoes it (operators only, once)', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
-    const card = alerts().store.cards().find((c) => c.taskName === '04_transform_ods_to_dwd')!;
+    const card = alerts()
+      .store.cards()
+      .find((c) => c.taskName === '04_transform_ods_to_dwd')!;
     alerts().mute(card.id, USERS.operator, 1);
     await alerts().flush();
     const muted = lastCard(card);
@@ -217,7 +244,10 @@ describe('a card says what changed and who did what', () => {
     // The second click (a double-click, or someone else's) changes nothing and says so.
     const again = await click('triage_unmute', unmute.value!, USERS.operator, card.ts!);
     expect(visibleText(await b.answer(again.responseId))).toContain('is not muted');
-    const thread = b.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts === card.ts).map((c) => visibleText(c.args));
+    const thread = b.slack
+      .callsOf('chat.postMessage')
+      .filter((c) => c.args.thread_ts === card.ts)
+      .map((c) => visibleText(c.args));
     expect(thread.filter((t) => t.includes('unmuted'))).toEqual([`:loud_sound: <@${USERS.admin}> unmuted \`04_transform_ods_to_dwd\`: new failures are posted again.`]);
     expect(b.bot.services.audit.query({ action: 'unmute', limit: 5 }).map((r) => `${r.actorId}:${r.outcome}`)).toEqual([`${USERS.admin}:succeeded`, `${USERS.viewer}:refused`]);
     // A new failure is posted again.
@@ -228,7 +258,9 @@ describe('a card says what changed and who did what', () => {
   it('Acknowledge can be taken over and released; a click on a stale card changes nothing', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
-    const card = alerts().store.cards().find((c) => c.taskName === '04_transform_ods_to_dwd')!;
+    const card = alerts()
+      .store.cards()
+      .find((c) => c.taskName === '04_transform_ods_to_dwd')!;
     await click('triage_ack', JSON.stringify({ c: card.id }), USERS.operator, card.ts!);
     await quiet();
     const acked = lastCard(card);
@@ -254,24 +286,29 @@ describe('a card says what changed and who did what', () => {
     await quiet();
     expect(alerts().store.card(card.id)).toMatchObject({ ackBy: null, ackAt: null });
     expect(buttons(lastCard(card)).find((e) => e.action_id === 'triage_ack')!.text!.text).toBe('Acknowledge');
-    const thread = b.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts === card.ts).map((c) => visibleText(c.args));
+    const thread = b.slack
+      .callsOf('chat.postMessage')
+      .filter((c) => c.args.thread_ts === card.ts)
+      .map((c) => visibleText(c.args));
     expect(thread).toEqual([
       `:eyes: <@${USERS.operator}> is looking at it.`,
       `:eyes: <@${USERS.admin}> took it over from <@${USERS.operator}>.`,
       `:leftwards_arrow_with_hook: <@${USERS.admin}> released it: nobody is looking at it now.`,
     ]);
-    expect(b.bot.services.audit.query({ limit: 10 }).filter((r) => ['acknowledge', 'take_over', 'release'].includes(r.action)).map((r) => `${r.action}:${r.actorId}:${r.outcome}`)).toEqual([
-      `release:${USERS.admin}:succeeded`,
-      `release:${USERS.operator}:refused`,
-      `take_over:${USERS.admin}:succeeded`,
-      `acknowledge:${USERS.operator}:succeeded`,
-    ]);
+    expect(
+      b.bot.services.audit
+        .query({ limit: 10 })
+        .filter((r) => ['acknowledge', 'take_over', 'release'].includes(r.action))
+        .map((r) => `${r.action}:${r.actorId}:${r.outcome}`),
+    ).toEqual([`release:${USERS.admin}:succeeded`, `release:${USERS.operator}:refused`, `take_over:${USERS.admin}:succeeded`, `acknowledge:${USERS.operator}:succeeded`]);
   });
 
   it('Backfill from a card shows the task by name (sent by id: see the backfill test below)', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
-    const card = alerts().store.cards().find((c) => c.taskName === '04_transform_ods_to_dwd')!;
+    const card = alerts()
+      .store.cards()
+      .find((c) => c.taskName === '04_transform_ods_to_dwd')!;
     const opens = b.slack.callsOf('views.open').length;
     await click('triage_backfill', JSON.stringify({ c: card.id, r: card.latestRunId }), USERS.operator, card.ts!);
     const opened = (await b.slack.waitForCall('views.open', opens)).args.view as { blocks: { block_id?: string; element?: { initial_value?: string } }[] };
@@ -283,7 +320,9 @@ describe('closing the loop', () => {
   it('a rerun from the card that succeeds edits the card to resolved, with who, how and how long; the thread keeps the trail', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
-    const card = alerts().store.cards().find((c) => c.taskName === '04_transform_ods_to_dwd')!;
+    const card = alerts()
+      .store.cards()
+      .find((c) => c.taskName === '04_transform_ods_to_dwd')!;
     const value = JSON.stringify({ c: card.id, r: card.latestRunId });
     // Acknowledge, then rerun through confirmation.
     await b.click('triage_ack', value, USERS.operator, { ephemeral: false, channel: 'CALERTS', messageTs: card.ts! });
@@ -302,7 +341,9 @@ describe('closing the loop', () => {
     expect(fixed).toMatchObject({ status: 'open', rootFixRunId: card.latestRunId, rootFixedBy: `<@${USERS.operator}>`, rootFixedHow: 'rerun from this card' });
     const fixedCard = [...cardMessages(card.ts!)].reverse().find((c) => c.method === 'chat.update')!;
     expect(visibleText(fixedCard.args)).toContain('04_transform_ods_to_dwd — root fixed, 1 downstream still blocked');
-    const rerunBlocked = (fixedCard.args.blocks as { elements?: { action_id: string; value: string; text: { text: string } }[] }[]).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'triage_rerun_blocked')!;
+    const rerunBlocked = (fixedCard.args.blocks as { elements?: { action_id: string; value: string; text: { text: string } }[] }[])
+      .flatMap((x) => x.elements ?? [])
+      .find((e) => e.action_id === 'triage_rerun_blocked')!;
     expect(rerunBlocked.text.text).toBe('Rerun 1 blocked run');
     const ask = await b.click('triage_rerun_blocked', rerunBlocked.value, USERS.operator, { ephemeral: false, channel: 'CALERTS', messageTs: card.ts! });
     const askMsg = await b.answer(ask.responseId);
@@ -317,7 +358,9 @@ describe('closing the loop', () => {
     expect(resolved).toMatchObject({ status: 'resolved', resolvedBy: `<@${USERS.operator}>`, resolvedHow: 'rerun from this card', resolvedRunId: card.latestRunId });
     const trail = cardMessages(card.ts!);
     const lastUpdate = [...trail].reverse().find((c) => c.method === 'chat.update')!;
-    expect(visibleText(lastUpdate.args)).toMatch(/Resolved\* by <@UOPS1> \(rerun from this card\): run <[^|]+\|\d+> succeeded, \*\d+ (?:s|min|h(?: \d+ min)?|d(?: \d+ h)?)\* after the failure/);
+    expect(visibleText(lastUpdate.args)).toMatch(
+      /Resolved\* by <@UOPS1> \(rerun from this card\): run <[^|]+\|\d+> succeeded, \*\d+ (?:s|min|h(?: \d+ min)?|d(?: \d+ h)?)\* after the failure/,
+    );
     expect(JSON.stringify(lastUpdate.args.blocks)).not.toContain('triage_rerun');
     const thread = trail.filter((c) => c.method === 'chat.postMessage').map((c) => visibleText(c.args));
     expect(thread[0]).toContain('<@UOPS1> is looking at it');
@@ -331,13 +374,18 @@ describe('closing the loop', () => {
   it('Logs and Diagnose answer in the card thread; a backfill from the card that succeeds resolves it', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
-    const card = alerts().store.cards().find((c) => c.taskName === 'sync_legacy_mysql')!;
+    const card = alerts()
+      .store.cards()
+      .find((c) => c.taskName === 'sync_legacy_mysql')!;
     const value = JSON.stringify({ c: card.id, r: card.latestRunId });
     await b.click('triage_logs', value, USERS.viewer, { ephemeral: false, channel: 'CALERTS', messageTs: card.ts! });
     await b.click('triage_diagnose', value, USERS.viewer, { ephemeral: false, channel: 'CALERTS', messageTs: card.ts! });
     await new Promise((r) => setTimeout(r, 200));
     await alerts().flush();
-    const thread = b.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts === card.ts).map((c) => visibleText(c.args));
+    const thread = b.slack
+      .callsOf('chat.postMessage')
+      .filter((c) => c.args.thread_ts === card.ts)
+      .map((c) => visibleText(c.args));
     expect(thread[0]).toContain(`Log of run ${card.latestRunId}`);
     expect(thread[0]).toContain('jdbc:mysql://etl_reader:[redacted]@');
     expect(thread[1]).toContain('Empty WHERE filter in an offline sync');
@@ -352,7 +400,21 @@ describe('closing the loop', () => {
     expect(JSON.parse(String(view.private_metadata))).toMatchObject({ cardId: card.id });
     b.sb.store.updateTask(card.taskId, { updated_at: b.clock.now() }); // the empty filter was fixed in Studio
     const submitted = b.slack.callsOf('views.update').length;
-    await b.submitView({ ...view, id: preview.args.view_id, state: { values: { bf_task: { bf_task_input: { value: card.taskName } }, bf_from: { bf_from_pick: { selected_date: card.bizDate } }, bf_to: { bf_to_pick: { selected_date: card.bizDate } }, bf_vc: { bf_vc_input: { value: null } } } } }, USERS.admin);
+    await b.submitView(
+      {
+        ...view,
+        id: preview.args.view_id,
+        state: {
+          values: {
+            bf_task: { bf_task_input: { value: card.taskName } },
+            bf_from: { bf_from_pick: { selected_date: card.bizDate } },
+            bf_to: { bf_to_pick: { selected_date: card.bizDate } },
+            bf_vc: { bf_vc_input: { value: null } },
+          },
+        },
+      },
+      USERS.admin,
+    );
     expect(visibleText((await b.slack.waitForCall('views.update', submitted)).args.view as Record<string, unknown>)).toContain('created in Studio as job');
     b.clock.advance(10 * 60_000);
     await settle();
@@ -367,7 +429,9 @@ describe('closing the loop', () => {
   it("Studio's own success for the same business date closes the card too", async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
-    const card = alerts().store.cards().find((c) => c.taskName === '04_transform_ods_to_dwd')!;
+    const card = alerts()
+      .store.cards()
+      .find((c) => c.taskName === '04_transform_ods_to_dwd')!;
     b.sb.sim.rerun(card.latestRunId, 'scheduler'); // a retry nobody started from Slack
     b.clock.advance(5 * 60_000);
     await settle();
@@ -398,7 +462,28 @@ describe('delivery', () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
     const before = posts().length;
-    const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima', 'mike', 'november', 'oscar', 'papa', 'quebec', 'romeo', 'sierra', 'tango'];
+    const words = [
+      'alpha',
+      'bravo',
+      'charlie',
+      'delta',
+      'echo',
+      'foxtrot',
+      'golf',
+      'hotel',
+      'india',
+      'juliet',
+      'kilo',
+      'lima',
+      'mike',
+      'november',
+      'oscar',
+      'papa',
+      'quebec',
+      'romeo',
+      'sierra',
+      'tango',
+    ];
     for (const w of words) inject('etl_orders_daily', `custom exporter stage ${w} crashed`, { endAgoMs: 30_000 });
     await alerts().poll();
     await b.restart(); // stops the sender mid-way; the outbox is in SQLite
@@ -406,7 +491,9 @@ describe('delivery', () => {
     const again = await alerts().poll(); // nothing is re-alerted after the restart
     expect(again.fresh).toBe(0);
     await alerts().flush();
-    const cards = alerts().store.cards().filter((c) => c.taskName === 'etl_orders_daily');
+    const cards = alerts()
+      .store.cards()
+      .filter((c) => c.taskName === 'etl_orders_daily');
     expect(cards).toHaveLength(20);
     expect(cards.every((c) => c.ts)).toBe(true);
     // Twenty new groups in one poll are a storm: one digest in the channel, each card once in its thread.
@@ -425,7 +512,12 @@ describe('delivery', () => {
     const store = alerts().store;
     await alerts().stop();
     await alerts().poll();
-    const item = b.bot.services.db.prepare("SELECT * FROM outbox WHERE done = 0 AND kind = 'post' ORDER BY id DESC LIMIT 1").get() as { id: number; channel: string; payload: string; card_id: number };
+    const item = b.bot.services.db.prepare("SELECT * FROM outbox WHERE done = 0 AND kind = 'post' ORDER BY id DESC LIMIT 1").get() as {
+      id: number;
+      channel: string;
+      payload: string;
+      card_id: number;
+    };
     // The crash window: the post reached Slack (with the bot's marker), the process died before recording it.
     await slackPoster('xoxb-test-token', b.slack.apiUrl).post(item.channel, JSON.parse(item.payload) as { text: string; blocks: unknown[] }, undefined, `outbox:${item.id}`);
     store.markSending(item.id);
@@ -476,14 +568,42 @@ describe('alert storms', () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
     const start = b.slack.calls.length;
-    const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima', 'mike', 'november', 'oscar', 'papa', 'quebec', 'romeo', 'sierra', 'tango', 'uniform', 'victor', 'whiskey', 'xray', 'yankee'];
+    const words = [
+      'alpha',
+      'bravo',
+      'charlie',
+      'delta',
+      'echo',
+      'foxtrot',
+      'golf',
+      'hotel',
+      'india',
+      'juliet',
+      'kilo',
+      'lima',
+      'mike',
+      'november',
+      'oscar',
+      'papa',
+      'quebec',
+      'romeo',
+      'sierra',
+      'tango',
+      'uniform',
+      'victor',
+      'whiskey',
+      'xray',
+      'yankee',
+    ];
     for (const w of words) inject('etl_orders_daily', `custom exporter stage ${w} crashed`, { endAgoMs: 40_000 });
     // A root with a blocked downstream run: the most impact, so its card comes first.
     inject('github_raw_fetch', 'Process exited with code 1: urllib.error.HTTPError: HTTP Error 403: rate limit exceeded', { bizDate: '2026-11-21', endAgoMs: 30_000 });
     inject('github_clean', '上游任务失败 (upstream task github_raw_fetch failed)', { status: RUN_STATUS.UPSTREAM_FAILED, bizDate: '2026-11-21', endAgoMs: 20_000 });
     await settle();
     const calls = b.slack.calls.slice(start).filter((c) => c.method.startsWith('chat.'));
-    const cards = alerts().store.cards().filter((c) => c.digestId !== null);
+    const cards = alerts()
+      .store.cards()
+      .filter((c) => c.digestId !== null);
     expect(cards).toHaveLength(26);
     const digest = alerts().store.digest(cards[0]!.digestId!)!;
     // The digest is the first message, in the channel; every card is in its thread.
@@ -523,21 +643,58 @@ describe('alert storms', () => {
     b.clock.advance(5 * 60_000);
     await settle();
     expect(alerts().store.card(gh.id)!.status).toBe('resolved');
-    const digestNow = b.slack.callsOf('chat.update').filter((c) => c.args.ts === digest.ts).at(-1)!;
+    const digestNow = b.slack
+      .callsOf('chat.update')
+      .filter((c) => c.args.ts === digest.ts)
+      .at(-1)!;
     expect(visibleText(digestNow.args)).toContain('1 of 26 groups resolved');
   });
 
   it('bulk fixes by cause from the digest: a dry-run listing, one rerun per run on a double Confirm, two-person approval over the limit, results in the thread', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
-    const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima', 'mike', 'november', 'oscar', 'papa', 'quebec', 'romeo', 'sierra', 'tango', 'uniform', 'victor', 'whiskey', 'xray', 'yankee'];
+    const words = [
+      'alpha',
+      'bravo',
+      'charlie',
+      'delta',
+      'echo',
+      'foxtrot',
+      'golf',
+      'hotel',
+      'india',
+      'juliet',
+      'kilo',
+      'lima',
+      'mike',
+      'november',
+      'oscar',
+      'papa',
+      'quebec',
+      'romeo',
+      'sierra',
+      'tango',
+      'uniform',
+      'victor',
+      'whiskey',
+      'xray',
+      'yankee',
+    ];
     for (const w of words) inject('etl_orders_daily', `custom exporter stage ${w} crashed`, { endAgoMs: 40_000 });
     inject('github_raw_fetch', 'Process exited with code 1: urllib.error.HTTPError: HTTP Error 403: rate limit exceeded', { bizDate: '2026-11-21', endAgoMs: 30_000 });
     await settle();
-    const digestId = alerts().store.cards().find((c) => c.digestId !== null)!.digestId!;
+    const digestId = alerts()
+      .store.cards()
+      .find((c) => c.digestId !== null)!.digestId!;
     const digest = alerts().store.digest(digestId)!;
-    const digestMsg = [...b.slack.calls].reverse().find((c) => (c.method === 'chat.update' && c.args.ts === digest.ts) || (c.method === 'chat.postMessage' && !c.args.thread_ts && JSON.stringify(c.args).includes('Alert storm')))!;
-    const menu = (digestMsg.args.blocks as { elements?: { action_id: string; options?: { text: { text: string }; value: string }[] }[] }[]).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'storm_rerun_cause')!;
+    const digestMsg = [...b.slack.calls]
+      .reverse()
+      .find(
+        (c) => (c.method === 'chat.update' && c.args.ts === digest.ts) || (c.method === 'chat.postMessage' && !c.args.thread_ts && JSON.stringify(c.args).includes('Alert storm')),
+      )!;
+    const menu = (digestMsg.args.blocks as { elements?: { action_id: string; options?: { text: { text: string }; value: string }[] }[] }[])
+      .flatMap((x) => x.elements ?? [])
+      .find((e) => e.action_id === 'storm_rerun_cause')!;
     expect(menu.options!.map((o) => o.text.text)).toEqual(['Rerun 25 roots: Not in the knowledge table', expect.stringMatching(/^Rerun 1 root: /)]);
     const select = async (value: string, user: string) => {
       const id = `sel-${user}-${Math.random().toString(36).slice(2, 8)}`;
@@ -552,7 +709,9 @@ describe('alert storms', () => {
     // A viewer is refused; nothing reaches Studio.
     expect(visibleText(await select(menu.options![1]!.value, USERS.viewer))).toContain('needs *operator*');
     // The operator's dry run lists the run; two people confirm at once: one rerun.
-    const gh = alerts().store.cards().find((c) => c.taskName === 'github_raw_fetch')!;
+    const gh = alerts()
+      .store.cards()
+      .find((c) => c.taskName === 'github_raw_fetch')!;
     const ask = await select(menu.options![1]!.value, USERS.operator);
     expect(visibleText(ask)).toContain(`\`github_raw_fetch\` run ${gh.latestRunId} (2026-11-21, FAILED)`);
     const opId = (ask.blocks as { elements?: { action_id: string; value: string }[] }[]).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'op_confirm')!.value;
@@ -566,7 +725,9 @@ describe('alert storms', () => {
     const request = await b.slack.waitForCall('chat.postMessage', b.slack.callsOf('chat.postMessage').length - 1);
     expect(request.args.thread_ts).toBe(digest.ts);
     expect(visibleText(request.args)).toContain(`<@${USERS.admin2}>: <@${USERS.admin}> asks to *Rerun 25 runs: the 25 failed roots of “Not in the knowledge table”*`);
-    const approveId = (request.args.blocks as { elements?: { action_id: string; value: string }[] }[]).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'op_approve')!.value;
+    const approveId = (request.args.blocks as { elements?: { action_id: string; value: string }[] }[])
+      .flatMap((x) => x.elements ?? [])
+      .find((e) => e.action_id === 'op_approve')!.value;
     const self = await b.click('op_approve', approveId, USERS.admin, { ephemeral: false });
     expect(visibleText(await b.answer(self.responseId))).toContain('a different admin must approve it');
     expect(b.requests(RERUN).length).toBe(before + 1);
@@ -578,20 +739,36 @@ describe('alert storms', () => {
     expect(visibleText(await b.answer(again.responseId))).toContain('Reran 25 of 25 runs');
     expect(b.requests(RERUN).length).toBe(before + 26);
     const trail = b.bot.services.audit.byOp(approveId).map((r) => `${r.actorId}:${r.action}:${r.outcome}`);
-    expect(trail).toEqual([`${USERS.admin}:bulk_rerun:awaiting_approval`, `${USERS.admin}:approve:refused`, `${USERS.admin2}:approve:approved`, `${USERS.admin}:bulk_rerun:succeeded`]);
+    expect(trail).toEqual([
+      `${USERS.admin}:bulk_rerun:awaiting_approval`,
+      `${USERS.admin}:approve:refused`,
+      `${USERS.admin2}:approve:approved`,
+      `${USERS.admin}:bulk_rerun:succeeded`,
+    ]);
     expect(b.bot.services.audit.query({ action: 'rerun', limit: 100 }).filter((r) => r.outcome === 'succeeded')).toHaveLength(26);
     // Per-run results, once per request, in the digest's thread; each rerun recorded on its card.
     await alerts().flush();
-    const thread = b.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts === digest.ts).map((c) => visibleText(c.args));
+    const thread = b.slack
+      .callsOf('chat.postMessage')
+      .filter((c) => c.args.thread_ts === digest.ts)
+      .map((c) => visibleText(c.args));
     expect(thread.filter((t) => t.includes('reran the 25 failed roots'))).toHaveLength(1);
     expect(thread.filter((t) => t.includes('started a rerun'))).toHaveLength(0);
-    expect(alerts().store.actions(gh.id).map((a) => a.action)).toEqual(['rerun']);
+    expect(
+      alerts()
+        .store.actions(gh.id)
+        .map((a) => a.action),
+    ).toEqual(['rerun']);
   });
 
   it('few new groups post cards of their own, as before', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
-    expect(alerts().store.cards().every((c) => c.digestId === null)).toBe(true);
+    expect(
+      alerts()
+        .store.cards()
+        .every((c) => c.digestId === null),
+    ).toBe(true);
     expect(b.slack.callsOf('chat.postMessage').some((c) => visibleText(c.args).includes('Alert storm'))).toBe(false);
   });
 });
@@ -600,9 +777,18 @@ describe('alerts from other tools', () => {
   it('a message naming a Studio run gets a thread reply with the diagnosis and triage buttons; unrelated chatter gets nothing', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
-    const runId = (b.sb.store.db.prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = 'cdc_mysql_shop' AND r.status = 3 ORDER BY r.id DESC").get() as { id: number }).id;
+    const runId = (
+      b.sb.store.db.prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = 'cdc_mysql_shop' AND r.status = 3 ORDER BY r.id DESC").get() as { id: number }
+    ).id;
     const before = b.slack.callsOf('chat.postMessage').length;
-    await b.event({ type: 'message', subtype: 'bot_message', bot_id: 'BOTHER', channel: 'CALERTS', ts: '1700000200.000100', text: `[Grafana] Studio task failed: ${b.sb.url}/ops/taskInst/${runId}` });
+    await b.event({
+      type: 'message',
+      subtype: 'bot_message',
+      bot_id: 'BOTHER',
+      channel: 'CALERTS',
+      ts: '1700000200.000100',
+      text: `[Grafana] Studio task failed: ${b.sb.url}/ops/taskInst/${runId}`,
+    });
     await b.event({ type: 'message', user: USERS.viewer, channel: 'CALERTS', ts: '1700000300.000100', text: 'lunch anyone?' });
     await new Promise((r) => setTimeout(r, 200));
     await alerts().flush();
@@ -616,8 +802,17 @@ describe('alerts from other tools', () => {
   it('an Events API redelivery (same event_id, X-Slack-Retry-Num) is acknowledged and not handled again, across a restart', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
-    const runId = (b.sb.store.db.prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = 'cdc_mysql_shop' AND r.status = 3 ORDER BY r.id DESC").get() as { id: number }).id;
-    const ev = { type: 'message', subtype: 'bot_message', bot_id: 'BOTHER', channel: 'CALERTS', ts: '1700000400.000100', text: `[Grafana] Studio task failed: ${b.sb.url}/ops/taskInst/${runId}` };
+    const runId = (
+      b.sb.store.db.prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = 'cdc_mysql_shop' AND r.status = 3 ORDER BY r.id DESC").get() as { id: number }
+    ).id;
+    const ev = {
+      type: 'message',
+      subtype: 'bot_message',
+      bot_id: 'BOTHER',
+      channel: 'CALERTS',
+      ts: '1700000400.000100',
+      text: `[Grafana] Studio task failed: ${b.sb.url}/ops/taskInst/${runId}`,
+    };
     const before = b.slack.callsOf('chat.postMessage').length;
     expect((await b.event(ev, { eventId: 'Ev0REDELIVER' })).status).toBe(200);
     expect((await b.event(ev, { eventId: 'Ev0REDELIVER', retryNum: 1 })).status).toBe(200);
@@ -627,7 +822,10 @@ describe('alerts from other tools', () => {
     expect((await b.event(ev, { eventId: 'Ev0REDELIVER', retryNum: 2 })).status).toBe(200);
     await new Promise((r) => setTimeout(r, 200));
     await alerts().flush();
-    const replies = b.slack.callsOf('chat.postMessage').slice(before).filter((c) => c.args.thread_ts === '1700000400.000100');
+    const replies = b.slack
+      .callsOf('chat.postMessage')
+      .slice(before)
+      .filter((c) => c.args.thread_ts === '1700000400.000100');
     expect(replies).toHaveLength(1);
   });
 });

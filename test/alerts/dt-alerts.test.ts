@@ -23,7 +23,10 @@ async function settle() {
 }
 const historyReads = () => b.sb.lakehouse.statements.filter((s) => s.startsWith('SHOW DYNAMIC TABLE REFRESH HISTORY WHERE start_time >=')).length;
 const refreshes = () => b.sb.lakehouse.statements.filter((s) => s.startsWith('REFRESH DYNAMIC TABLE'));
-const dtCard = (table: string) => alerts().store.openCards().find((c) => c.subject === `dt:${table}`);
+const dtCard = (table: string) =>
+  alerts()
+    .store.openCards()
+    .find((c) => c.subject === `dt:${table}`);
 const elements = (msg: Record<string, unknown>) => (msg.blocks as { elements?: { action_id: string; value: string }[] }[]).flatMap((x) => x.elements ?? []);
 const click = (action: string, value: string, user: string, ts: string) => b.click(action, value, user, { channel: 'CDT', messageTs: ts, ephemeral: false });
 
@@ -54,7 +57,11 @@ describe('Dynamic Table alerts', () => {
     b.clock.advance(3_600_000);
     await settle();
     expect(dtCard('ecommerce_dws.user_retention')!.count).toBe(4);
-    expect(alerts().store.openCards().filter((c) => c.subject?.startsWith('dt:'))).toHaveLength(2);
+    expect(
+      alerts()
+        .store.openCards()
+        .filter((c) => c.subject?.startsWith('dt:')),
+    ).toHaveLength(2);
   });
 
   it('Refresh now: refused without rights; confirmed by an admin it is sent once, however often it is clicked; the card closes', async () => {
@@ -87,9 +94,15 @@ describe('Dynamic Table alerts', () => {
     await settle();
     const closed = alerts().store.card(card.id)!;
     expect(closed).toMatchObject({ status: 'resolved', resolvedBy: `<@${USERS.admin}>`, resolvedHow: 'Refresh now from this card' });
-    const thread = b.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts === card.ts).map((c) => visibleText(c.args));
+    const thread = b.slack
+      .callsOf('chat.postMessage')
+      .filter((c) => c.args.thread_ts === card.ts)
+      .map((c) => visibleText(c.args));
     expect(thread.join('\n')).toMatch(/Resolved by <@UADMIN1> \(Refresh now from this card\): refresh job \d+ succeeded \(\d+ rows inserted\)/);
-    const update = b.slack.callsOf('chat.update').filter((c) => c.args.ts === card.ts).at(-1)!;
+    const update = b.slack
+      .callsOf('chat.update')
+      .filter((c) => c.args.ts === card.ts)
+      .at(-1)!;
     expect(visibleText(update.args)).toContain('ecommerce_dws.user_retention — refreshing again');
   });
 
@@ -107,7 +120,11 @@ describe('Dynamic Table alerts', () => {
 
     await click('triage_logs', value, USERS.viewer, card.ts!);
     const thread = await until(() => {
-      const t = b.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts === card.ts).map((c) => visibleText(c.args)).join('\n');
+      const t = b.slack
+        .callsOf('chat.postMessage')
+        .filter((c) => c.args.thread_ts === card.ts)
+        .map((c) => visibleText(c.args))
+        .join('\n');
       return t.includes('Refresh history') ? t : undefined;
     });
     expect(thread).toContain('Refresh history of ecommerce_ads.top_products');

@@ -11,7 +11,10 @@ import { visibleText } from '../helpers/fake-slack.js';
 
 describe('outputOf: the table a task writes, from its SQL', () => {
   it('reads INSERT OVERWRITE … PARTITION (dt = ${bizdate}) and INSERT INTO', () => {
-    expect(outputOf("INSERT OVERWRITE TABLE ecommerce_dwd.orders_detail PARTITION (dt = '${bizdate}')\nSELECT …")).toEqual({ table: 'ecommerce_dwd.orders_detail', partition: { column: 'dt', param: 'bizdate' } });
+    expect(outputOf("INSERT OVERWRITE TABLE ecommerce_dwd.orders_detail PARTITION (dt = '${bizdate}')\nSELECT …")).toEqual({
+      table: 'ecommerce_dwd.orders_detail',
+      partition: { column: 'dt', param: 'bizdate' },
+    });
     expect(outputOf('-- INSERT INTO x.y\ninsert into legacy_dwd.hourly select * from legacy_ods.orders')).toEqual({ table: 'legacy_dwd.hourly', partition: undefined });
     expect(outputOf('SELECT COUNT(*) FROM ecommerce_dwd.orders_detail')).toBeUndefined();
     expect(outputOf("INSERT OVERWRITE TABLE orders PARTITION (dt='${bizdate}') SELECT 1")).toBeUndefined(); // no schema: not known for sure
@@ -24,7 +27,10 @@ async function settle() {
   await alerts().poll();
   await alerts().flush();
 }
-const emptyCards = () => alerts().store.cards().filter((c) => c.subject?.startsWith('empty:'));
+const emptyCards = () =>
+  alerts()
+    .store.cards()
+    .filter((c) => c.subject?.startsWith('empty:'));
 
 describe('the output check after scheduled runs', () => {
   afterEach(async () => {
@@ -37,8 +43,17 @@ describe('the output check after scheduled runs', () => {
     await settle();
     const [card, ...others] = emptyCards();
     expect(others).toEqual([]);
-    expect(card).toMatchObject({ taskName: '04_transform_ods_to_dwd', latestRunId: 7000023, bizDate: '2026-11-20', causeId: 'data.empty_result_left_join', status: 'open', subject: 'empty:ecommerce_dwd.orders_detail' });
-    expect(card!.failMsg).toMatch(/^Run 7000023 succeeded but wrote 0 rows to ecommerce_dwd\.orders_detail \(partition dt=2026-11-20\); the 3 business dates before averaged 1\d,\d{3} rows\.$/);
+    expect(card).toMatchObject({
+      taskName: '04_transform_ods_to_dwd',
+      latestRunId: 7000023,
+      bizDate: '2026-11-20',
+      causeId: 'data.empty_result_left_join',
+      status: 'open',
+      subject: 'empty:ecommerce_dwd.orders_detail',
+    });
+    expect(card!.failMsg).toMatch(
+      /^Run 7000023 succeeded but wrote 0 rows to ecommerce_dwd\.orders_detail \(partition dt=2026-11-20\); the 3 business dates before averaged 1\d,\d{3} rows\.$/,
+    );
     const posted = b.slack.callsOf('chat.postMessage').find((c) => c.args.channel === 'COUT' && !c.args.thread_ts && String(c.args.text).startsWith('Wrote nothing'))!;
     const text = visibleText(posted.args);
     expect(text).toContain('04_transform_ods_to_dwd succeeded but wrote nothing');
@@ -60,7 +75,11 @@ describe('the output check after scheduled runs', () => {
     b.clock.advance(60_000);
     await settle();
     expect(alerts().store.card(card!.id)!.status).toBe('resolved');
-    const thread = b.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts === card!.ts).map((c) => visibleText(c.args)).join('\n');
+    const thread = b.slack
+      .callsOf('chat.postMessage')
+      .filter((c) => c.args.thread_ts === card!.ts)
+      .map((c) => visibleText(c.args))
+      .join('\n');
     expect(thread).toContain('ecommerce_dwd.orders_detail (partition dt=2026-11-20) now holds 12,345 rows.');
   });
 

@@ -9,7 +9,10 @@ import type { AuditRow } from '../../src/store/audit.js';
 import { runStatus, runType, taskTypeFromFileType, taskTypeFromScheduleType } from '../../src/studio/enums.js';
 import type { Run, TaskSummary } from '../../src/studio/models.js';
 
-const links = { runLink: (id: number) => `https://acme.cn-shanghai-alicloud.app.clickzetta.com/ops/taskInst/${id}`, taskLink: (id: number) => `https://acme.cn-shanghai-alicloud.app.clickzetta.com/ide?workspace_name=prod&fileId=${id}` };
+const links = {
+  runLink: (id: number) => `https://acme.cn-shanghai-alicloud.app.clickzetta.com/ops/taskInst/${id}`,
+  taskLink: (id: number) => `https://acme.cn-shanghai-alicloud.app.clickzetta.com/ide?workspace_name=prod&fileId=${id}`,
+};
 const LONG = 'java.lang.RuntimeException: Failed to deserialize data of EventHeaderV4{timestamp=1763601234000, eventType=EXT_UPDATE_ROWS} <&> '.repeat(30);
 
 function run(i: number): Run {
@@ -70,7 +73,19 @@ describe('builders stay within Block Kit limits', () => {
 
   it('a 5 MB log page and a run with a huge failure message', () => {
     const huge = 'x'.repeat(5 * 1024 * 1024);
-    const log = { runId: 1, attempt: { id: 1, runId: 1, createdAt: 0, startTime: 0, endTime: 0, result: 'FAILED', createdBy: 'x' }, attemptNumber: 1, attemptCount: 1, text: huge, startOffset: 0, endOffset: huge.length, totalLength: huge.length, hasPrevious: false, hasNext: true, linesNotShown: 0 };
+    const log = {
+      runId: 1,
+      attempt: { id: 1, runId: 1, createdAt: 0, startTime: 0, endTime: 0, result: 'FAILED', createdBy: 'x' },
+      attemptNumber: 1,
+      attemptCount: 1,
+      text: huge,
+      startOffset: 0,
+      endOffset: huge.length,
+      totalLength: huge.length,
+      hasPrevious: false,
+      hasNext: true,
+      linesNotShown: 0,
+    };
     const m = buildLogView(log, links);
     expect(checkMessage(m)).toEqual([]);
     expect(JSON.stringify(m.blocks)).toContain('more below: use Next');
@@ -102,7 +117,23 @@ describe('builders stay within Block Kit limits', () => {
     }));
     expect(checkMessage(buildAudit(rows, 'since 7d'))).toEqual([]);
     expect(checkMessage(buildHelp())).toEqual([]);
-    const op = { id: 'op-1', action: 'rerun', target: 'run:1', taskName: 't', params: { from: '2026-01-01', to: '2026-03-01' }, requestedBy: 'U1', requestedByName: null, teamId: null, channelId: null, source: 'slash', status: 'awaiting_confirmation' as const, result: null, createdAt: 0, updatedAt: 0, expiresAt: 0 };
+    const op = {
+      id: 'op-1',
+      action: 'rerun',
+      target: 'run:1',
+      taskName: 't',
+      params: { from: '2026-01-01', to: '2026-03-01' },
+      requestedBy: 'U1',
+      requestedByName: null,
+      teamId: null,
+      channelId: null,
+      source: 'slash',
+      status: 'awaiting_confirmation' as const,
+      result: null,
+      createdAt: 0,
+      updatedAt: 0,
+      expiresAt: 0,
+    };
     expect(checkMessage(buildConfirmation({ kind: 'confirm', op, title: LONG, details: [LONG, LONG, LONG], link: links.runLink(1) }))).toEqual([]);
     const preview: BackfillPreview = {
       kind: 'preview',
@@ -119,7 +150,9 @@ describe('builders stay within Block Kit limits', () => {
       needsApproval: true,
       link: links.taskLink(1),
     };
-    expect(checkMessage(buildApprovalRequest({ kind: 'approval', op, preview, approvers: { users: Array.from({ length: 300 }, (_, i) => `U${i}ADMIN`), groups: ['S0ADMINS'] } }))).toEqual([]);
+    expect(
+      checkMessage(buildApprovalRequest({ kind: 'approval', op, preview, approvers: { users: Array.from({ length: 300 }, (_, i) => `U${i}ADMIN`), groups: ['S0ADMINS'] } })),
+    ).toEqual([]);
     expect(checkView(buildBackfillModal({ task: 'x'.repeat(500), from: '2026-01-01', to: '2026-12-31' }, preview, links, { channelId: 'C1' }) as never)).toEqual([]);
   });
 });
@@ -154,14 +187,24 @@ describe('the checker and the message cap can fail', () => {
     const v = checkMessage({
       text: 'x',
       blocks: [
-        { type: 'actions', block_id: 'same', elements: [
-          { type: 'button', action_id: 'go', text: md('*bold*'), value: '1' },
-          { type: 'button', action_id: 'go', text: pt('Again'), value: '2', url: `https://x/${'u'.repeat(3000)}` },
-          { type: 'overflow', action_id: 'more', options: [opt('only')] },
-          { type: 'static_select', action_id: 'pick', options: [opt('a'), opt('a'), { text: pt('long'), value: 'v'.repeat(151) }], initial_option: opt('z') },
-          { type: 'datepicker', action_id: 'day', initial_date: '2026-11-5' },
-          { type: 'button', action_id: 'danger', text: pt('Delete'), value: '3', confirm: { title: md('Sure?'), text: md('t'.repeat(301)), confirm: pt('c'.repeat(31)), deny: pt('No') } },
-        ] },
+        {
+          type: 'actions',
+          block_id: 'same',
+          elements: [
+            { type: 'button', action_id: 'go', text: md('*bold*'), value: '1' },
+            { type: 'button', action_id: 'go', text: pt('Again'), value: '2', url: `https://x/${'u'.repeat(3000)}` },
+            { type: 'overflow', action_id: 'more', options: [opt('only')] },
+            { type: 'static_select', action_id: 'pick', options: [opt('a'), opt('a'), { text: pt('long'), value: 'v'.repeat(151) }], initial_option: opt('z') },
+            { type: 'datepicker', action_id: 'day', initial_date: '2026-11-5' },
+            {
+              type: 'button',
+              action_id: 'danger',
+              text: pt('Delete'),
+              value: '3',
+              confirm: { title: md('Sure?'), text: md('t'.repeat(301)), confirm: pt('c'.repeat(31)), deny: pt('No') },
+            },
+          ],
+        },
         { type: 'section', block_id: 'same', text: md('hi') },
         { type: 'context', elements: [] },
       ],
@@ -181,7 +224,11 @@ describe('the checker and the message cap can fail', () => {
       'confirm.confirm: 31 characters (max 30)',
       '0 context elements',
     ];
-    for (const w of want) expect(v.some((x) => x.includes(w)), `${w} in ${JSON.stringify(v)}`).toBe(true);
+    for (const w of want)
+      expect(
+        v.some((x) => x.includes(w)),
+        `${w} in ${JSON.stringify(v)}`,
+      ).toBe(true);
     expect(checkView({ type: 'modal', title: md('*T*'), blocks: [{ type: 'input', label: md('L'), element: { type: 'plain_text_input', action_id: 'a' } }] })).toEqual(
       expect.arrayContaining(['title: must be plain_text', 'blocks[0] (input).label: must be plain_text', 'a modal with inputs needs a submit button']),
     );

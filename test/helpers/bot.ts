@@ -42,7 +42,12 @@ export interface BotHarness extends SandboxHarness {
   /** Send a signed slash command; resolves with the response_url id the answer will go to. */
   command(text: string, user?: string, opts?: { channel?: string }): Promise<{ status: number; responseId: string; triggerId: string }>;
   /** Send a signed block_actions click. */
-  click(actionId: string, value: string, user: string, opts?: { responseId?: string; channel?: string; messageTs?: string; ephemeral?: boolean; view?: Record<string, unknown> }): Promise<{ status: number; responseId: string }>;
+  click(
+    actionId: string,
+    value: string,
+    user: string,
+    opts?: { responseId?: string; channel?: string; messageTs?: string; ephemeral?: boolean; view?: Record<string, unknown> },
+  ): Promise<{ status: number; responseId: string }>;
   /** Send a signed message shortcut on `message` posted in `channel`. */
   shortcut(callbackId: string, message: Record<string, unknown>, user: string, channel?: string): Promise<{ status: number; responseId: string }>;
   /** Send a signed Events API callback. */
@@ -201,7 +206,16 @@ export async function startBotHarness(opts: { policy?: string | null; dbPath?: s
   };
 
   const event: BotHarness['event'] = async (ev, o = {}) => {
-    const body = JSON.stringify({ token: 'legacy', team_id: 'T1', api_app_id: 'A1', type: 'event_callback', event_id: o.eventId ?? `Ev${randomUUID().slice(0, 8)}`, event_time: Math.floor(Date.now() / 1000), authorizations: [{ team_id: 'T1', user_id: 'UBOT', is_bot: true }], event: ev });
+    const body = JSON.stringify({
+      token: 'legacy',
+      team_id: 'T1',
+      api_app_id: 'A1',
+      type: 'event_callback',
+      event_id: o.eventId ?? `Ev${randomUUID().slice(0, 8)}`,
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [{ team_id: 'T1', user_id: 'UBOT', is_bot: true }],
+      event: ev,
+    });
     const res = await post(body, 'application/json', o.retryNum ? { 'x-slack-retry-num': String(o.retryNum), 'x-slack-retry-reason': 'http_timeout' } : {});
     return { status: res.status };
   };

@@ -61,7 +61,6 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   return out;
 }
 
-
 export async function startFakeSlack(opts: { now?: () => number } = {}): Promise<FakeSlack> {
   let socketUrl: (() => string) | undefined;
   const now = opts.now ?? Date.now;
@@ -76,7 +75,9 @@ export async function startFakeSlack(opts: { now?: () => number } = {}): Promise
   let viewSeq = 0;
 
   const answer = (method: string, args: Record<string, unknown>): Record<string, unknown> => {
-    const check = (label: string, v: string[]) => v.forEach((x) => violations.push(`${label}: ${x}`));
+    const check = (label: string, v: string[]) => {
+      for (const x of v) violations.push(`${label}: ${x}`);
+    };
     switch (method) {
       case 'auth.test':
         return { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', user: 'studio-ops', team: 'Test' };
@@ -182,8 +183,7 @@ export async function startFakeSlack(opts: { now?: () => number } = {}): Promise
       const id = randomUUID();
       return { id, url: `${url}/response/${id}` };
     },
-    waitForResponse: (id, after = 0, timeoutMs = 5000) =>
-      until(() => responses.filter((r) => r.id === id)[after]?.body, timeoutMs, `response_url post #${after + 1} to ${id}`),
+    waitForResponse: (id, after = 0, timeoutMs = 5000) => until(() => responses.filter((r) => r.id === id)[after]?.body, timeoutMs, `response_url post #${after + 1} to ${id}`),
     waitForCall: (method, after = 0, timeoutMs = 5000) => until(() => calls.filter((c) => c.method === method)[after], timeoutMs, `${method} call #${after + 1}`),
     callsOf: (method) => calls.filter((c) => c.method === method),
     useSocket: (url) => {

@@ -15,10 +15,7 @@ export interface SandboxHarness {
   close(): Promise<void>;
 }
 
-export async function startHarness(
-  sandboxOpts: SandboxOptions = {},
-  clientOpts: Partial<StudioClientOptions> = {},
-): Promise<SandboxHarness> {
+export async function startHarness(sandboxOpts: SandboxOptions = {}, clientOpts: Partial<StudioClientOptions> = {}): Promise<SandboxHarness> {
   const clock = new ManualClock(DEMO_NOW);
   const sb = await startSandbox({ clock, seed: 'demo', runDurationMs: [60_000, 60_000], ...sandboxOpts });
   const client = new StudioClient({

@@ -35,7 +35,10 @@ describe('diagnosis corpus', () => {
   it('finds nothing in clean logs', () => {
     for (const [file] of clean) {
       const d = diagnoser.diagnose(readFileSync(join(DIR, file), 'utf8'));
-      expect(d.findings.map((f) => f.entry.id), file).toEqual([]);
+      expect(
+        d.findings.map((f) => f.entry.id),
+        file,
+      ).toEqual([]);
     }
   });
 

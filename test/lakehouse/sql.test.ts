@@ -29,7 +29,7 @@ describe('the statements the bot uses, and their result shapes', () => {
     const r = await sql.query('SHOW SCHEMAS');
     expect(r.rows.map((x) => x.schema_name)).toEqual(expect.arrayContaining(['ecommerce_ods', 'ecommerce_dwd', 'ecommerce_dws', 'ecommerce_ads', 'legacy_ods']));
     const submit = h.requests('/lh/submitJob').at(-1)!;
-    const desc = (submit.body as { jobDesc: Record<string, unknown> }).jobDesc as Record<string, any>;
+    const desc = (submit.body as { jobDesc: { jobId: { id: string }; sqlJob: { sqlConfig: { hint: Record<string, string> } } } }).jobDesc;
     expect(desc).toMatchObject({ type: 'SQL_JOB', requestMode: 'HYBRID', virtualCluster: 'default', sqlJob: { query: ['SHOW SCHEMAS'], defaultNamespace: ['demo_ws', 'public'] } });
     expect(desc.sqlJob.sqlConfig.hint['cz.sql.adhoc.default.format']).toBe('ARROW');
     expect(desc.jobId.id).toMatch(/^\d{17}[0-9a-z]+$/);
@@ -50,7 +50,9 @@ describe('the statements the bot uses, and their result shapes', () => {
   });
 
   it('information_schema.tables with sizes and row counts, largest first', async () => {
-    const r = await sql.query("SELECT table_schema, table_name, table_type, row_count, bytes FROM information_schema.tables WHERE table_type = 'MANAGED_TABLE' ORDER BY bytes DESC LIMIT 3");
+    const r = await sql.query(
+      "SELECT table_schema, table_name, table_type, row_count, bytes FROM information_schema.tables WHERE table_type = 'MANAGED_TABLE' ORDER BY bytes DESC LIMIT 3",
+    );
     expect(r.rows).toHaveLength(3);
     expect(r.rows[0]).toMatchObject({ table_schema: 'legacy_ods', table_name: 'orders', table_type: 'MANAGED_TABLE' });
     expect(typeof r.rows[0]!.row_count).toBe('number');
@@ -74,7 +76,24 @@ describe('the statements the bot uses, and their result shapes', () => {
 
   it("SHOW DYNAMIC TABLE REFRESH HISTORY with seed 004's columns: one fine, one failing, one suspended", async () => {
     const r = await sql.query("SHOW DYNAMIC TABLE REFRESH HISTORY WHERE name = 'user_retention' LIMIT 3");
-    expect(r.columns.map((c) => c.name)).toEqual(['workspace_name', 'schema_name', 'name', 'virtual_cluster', 'start_time', 'end_time', 'duration', 'state', 'refresh_trigger', 'suspended_reason', 'refresh_mode', 'error_message', 'source_tables', 'stats', 'completion_target', 'job_id']);
+    expect(r.columns.map((c) => c.name)).toEqual([
+      'workspace_name',
+      'schema_name',
+      'name',
+      'virtual_cluster',
+      'start_time',
+      'end_time',
+      'duration',
+      'state',
+      'refresh_trigger',
+      'suspended_reason',
+      'refresh_mode',
+      'error_message',
+      'source_tables',
+      'stats',
+      'completion_target',
+      'job_id',
+    ]);
     expect(r.rows).toHaveLength(3);
     expect(r.rows[0]).toMatchObject({ workspace_name: 'demo_ws', schema_name: 'ecommerce_dws', state: 'FAILED', refresh_trigger: 'SYSTEM_SCHEDULED' });
     expect(String(r.rows[0]!.error_message)).toMatch(/^CZLH-60015: .*queue is full/);
@@ -87,7 +106,12 @@ describe('the statements the bot uses, and their result shapes', () => {
   });
 
   it('decodes TEXT results too (a server may answer TEXT)', () => {
-    const answer = h.sb.lakehouse.submit({ jobDesc: { jobId: { id: 'text-1' }, sqlJob: { query: ["SHOW DYNAMIC TABLE REFRESH HISTORY WHERE name = 'sales_daily' LIMIT 2"], sqlConfig: { hint: { 'cz.sql.adhoc.default.format': 'TEXT' } } } } });
+    const answer = h.sb.lakehouse.submit({
+      jobDesc: {
+        jobId: { id: 'text-1' },
+        sqlJob: { query: ["SHOW DYNAMIC TABLE REFRESH HISTORY WHERE name = 'sales_daily' LIMIT 2"], sqlConfig: { hint: { 'cz.sql.adhoc.default.format': 'TEXT' } } },
+      },
+    });
     const r = decodeResult(answer as Parameters<typeof decodeResult>[0]);
     expect(r.rows).toHaveLength(2);
     expect(r.rows[0]).toMatchObject({ name: 'sales_daily', state: 'SUCCEED', suspended_reason: null });
@@ -104,7 +128,7 @@ describe('jobs that take time', () => {
     const polls = h.requests('/lh/getJob').slice(before);
     expect(polls.length).toBeGreaterThanOrEqual(3);
     expect(polls.length).toBeLessThan(12); // backing off, not hammering
-    expect((polls[0]!.body as any).getResultRequest.jobId).toMatchObject({ workspace: 'demo_ws', instanceId: 3001 });
+    expect((polls[0]!.body as { getResultRequest: { jobId: unknown } }).getResultRequest.jobId).toMatchObject({ workspace: 'demo_ws', instanceId: 3001 });
   });
 
   it('cancels a job that outlasts the timeout and says so', async () => {
@@ -115,7 +139,7 @@ describe('jobs that take time', () => {
     expect((err as LakehouseError).code).toBe('TIMEOUT');
     expect((err as Error).message).toMatch(/within 5 s; it was cancelled/);
     const cancel = h.requests('/lh/cancelJob').at(-1)!;
-    expect((cancel.body as any).job_id.id).toBe((err as LakehouseError).jobId);
+    expect((cancel.body as { job_id: { id: string } }).job_id.id).toBe((err as LakehouseError).jobId);
   });
 
   it("a failed statement reports Lakehouse's code and message", async () => {
@@ -157,7 +181,7 @@ describe('read-only: refused before reaching Lakehouse', () => {
   });
 
   it('REFRESH DYNAMIC TABLE goes only through its own method, with a checked name', async () => {
-    await expect(sql.refreshDynamicTable("ecommerce_dws.user_retention; DROP TABLE x")).rejects.toBeInstanceOf(SqlRefused);
+    await expect(sql.refreshDynamicTable('ecommerce_dws.user_retention; DROP TABLE x')).rejects.toBeInstanceOf(SqlRefused);
     const before = h.sb.lakehouse.history.length;
     await sql.refreshDynamicTable('ecommerce_dws.user_retention');
     const row = h.sb.lakehouse.history.at(-1)!;

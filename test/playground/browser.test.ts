@@ -30,7 +30,11 @@ describe.skipIf(!hasChromium)('playground in a browser', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pg-'));
     const config = loadConfig({ DATABASE_PATH: join(dir, 'bot.db'), ALERT_POLL_SECONDS: '5', LOG_LEVEL: 'silent', PORT: '0' });
     stack = await startPlaygroundStack(config, createLogger('silent'), { port: 0, sandbox: { runDurationMs: [1000, 2000], failureRate: 0 } });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
     page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
     await page.goto(stack.url);
     await page.selectOption('#user', 'U0OPS');
@@ -121,7 +125,10 @@ describe.skipIf(!hasChromium)('playground in a browser', () => {
   it('refuses Rerun for the viewer', async () => {
     await page.selectOption('#user', 'U0VIEW');
     await page.click('[data-channel="C0ALERTS"]');
-    const open = page.locator('#messages .msg', { hasText: ' failed' }).filter({ has: page.locator('button', { hasText: 'Rerun' }) }).first();
+    const open = page
+      .locator('#messages .msg', { hasText: ' failed' })
+      .filter({ has: page.locator('button', { hasText: 'Rerun' }) })
+      .first();
     await open.locator('button', { hasText: 'Rerun' }).click();
     await expect.poll(async () => lastMessage().innerText(), { timeout: 10_000 }).toContain('rerun needs operator');
     expect(await lastMessage().innerText()).toContain('Only visible to you');
@@ -137,11 +144,28 @@ describe.skipIf(!hasChromium)('playground in a browser', () => {
     const answer = async (label: string) => {
       const msg = lastMessage();
       await expect
-        .poll(async () => msg.locator('button', { hasText: label }).count(), { timeout: 10_000, message: `button "${label}" in: ${await page.locator('#messages').innerText().catch(() => '')}` })
+        .poll(async () => msg.locator('button', { hasText: label }).count(), {
+          timeout: 10_000,
+          message: `button "${label}" in: ${await page
+            .locator('#messages')
+            .innerText()
+            .catch(() => '')}`,
+        })
         .toBeGreaterThan(0);
       await msg.locator('button', { hasText: label }).first().click();
     };
-    for (const label of ["No, I'll describe verbally", 'BI reports / dashboards', 'Data analysts (SQL queries)', 'T+1 (available next day)', 'External database', 'MySQL', 'Batch offline (hourly/daily)', 'Single-table sync', 'Full overwrite (OVERWRITE)']) await answer(label);
+    for (const label of [
+      "No, I'll describe verbally",
+      'BI reports / dashboards',
+      'Data analysts (SQL queries)',
+      'T+1 (available next day)',
+      'External database',
+      'MySQL',
+      'Batch offline (hourly/daily)',
+      'Single-table sync',
+      'Full overwrite (OVERWRITE)',
+    ])
+      await answer(label);
     await answer('Answer…');
     await page.locator('#modal input[type=text]').fill('playshop');
     await page.click('#modal-submit');

@@ -27,7 +27,9 @@ async function start(env: Record<string, string> = {}): Promise<PlaygroundStack>
 const ui = async (stack: PlaygroundStack, path: string, body: Record<string, unknown>) =>
   (await (await fetch(`${stack.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as Record<string, unknown>;
 const api = async (stack: PlaygroundStack, method: string, token: string) =>
-  (await (await fetch(`${stack.url}/api/${method}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' }, body: '' })).json()) as Record<string, unknown>;
+  (await (
+    await fetch(`${stack.url}/api/${method}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' }, body: '' })
+  ).json()) as Record<string, unknown>;
 const repliesTo = (stack: PlaygroundStack, user: string, needle: string): PgMessage[] =>
   stack.playground.workspace.messages.filter((m) => m.ephemeralFor === user && `${m.text}${JSON.stringify(m.blocks ?? [])}`.includes(needle));
 const health = async (stack: PlaygroundStack) => (await fetch(`http://127.0.0.1:${stack.bot.port}/healthz`)).status;
@@ -54,7 +56,10 @@ describe('playground in Socket Mode (the default)', () => {
     const tryConnect = (url: string) =>
       new Promise<number>((resolve) => {
         const c = new WebSocket(url);
-        c.on('open', () => (c.close(), resolve(101)));
+        c.on('open', () => {
+          c.close();
+          resolve(101);
+        });
         c.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
         c.on('error', () => resolve(-1));
       });
@@ -90,14 +95,21 @@ describe('playground in Socket Mode (the default)', () => {
 
   it('a Confirm click whose acknowledgement is lost reaches Studio once', async () => {
     const sb = stack.studio.sandbox!;
-    const run = sb.store.db.prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = '05_dqc_check' AND r.status = 3 ORDER BY r.id DESC LIMIT 1").get() as { id: number } | undefined;
+    const run = sb.store.db.prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = '05_dqc_check' AND r.status = 3 ORDER BY r.id DESC LIMIT 1").get() as
+      | { id: number }
+      | undefined;
     expect(run).toBeDefined();
     await ui(stack, '/ui/command', { user: 'U0ADMIN', channel: 'C0DATAENG', text: `/cz rerun ${run!.id}` });
     const ask = await until(() => repliesTo(stack, 'U0ADMIN', 'op_confirm').at(-1), 10_000, 'the confirmation');
     const confirm = (ask.blocks as { elements?: { action_id: string; value: string }[] }[]).flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'op_confirm')!;
     const writes = sb.journal.filter((e) => e.path === RERUN).length;
     stack.playground.socket!.loseAcks = 1;
-    await ui(stack, '/ui/action', { user: 'U0ADMIN', channel: 'C0DATAENG', messageTs: ask.ts, action: { type: 'button', action_id: 'op_confirm', value: confirm.value, block_id: 'b' } });
+    await ui(stack, '/ui/action', {
+      user: 'U0ADMIN',
+      channel: 'C0DATAENG',
+      messageTs: ask.ts,
+      action: { type: 'button', action_id: 'op_confirm', value: confirm.value, block_id: 'b' },
+    });
     await until(() => stack.playground.workspace.messages.some((m) => `${m.text}${JSON.stringify(m.blocks ?? [])}`.includes('started in Studio')), 10_000, 'the rerun started');
     await new Promise((r) => setTimeout(r, 500));
     expect(sb.journal.filter((e) => e.path === RERUN).length).toBe(writes + 1);

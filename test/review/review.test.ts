@@ -35,7 +35,11 @@ describe('review of the demo workspace', () => {
       rt_clicks_with_cron: ['cron-hour-star', 'realtime-with-cron'],
     });
     // Every planted defect but the cycle's second task (one finding per cycle) is on the list.
-    expect(Object.keys(LEGACY_DEFECTS).filter((t) => t !== 'etl_cycle_b').every((t) => byTask.has(t))).toBe(true);
+    expect(
+      Object.keys(LEGACY_DEFECTS)
+        .filter((t) => t !== 'etl_cycle_b')
+        .every((t) => byTask.has(t)),
+    ).toBe(true);
     const cycle = r.folders[0]!.findings.find((f) => f.rule === 'dependency-cycle')!;
     expect(cycle.evidence).toBe('etl_cycle_a → etl_cycle_b → etl_cycle_a');
     const etl = r.folders[0]!.findings.find((f) => f.rule === 'etl-without-upstream')!;
@@ -59,7 +63,17 @@ describe('review of the demo workspace', () => {
 });
 
 describe('rules', () => {
-  const t = (o: Partial<ReviewTask> & { name: string }): ReviewTask => ({ id: o.name.length * 1000 + o.name.charCodeAt(0), folder: 'x_dw', kind: taskKindByKey('SQL'), content: '', cron: undefined, deps: [], online: true, vcCode: 'default', ...o });
+  const t = (o: Partial<ReviewTask> & { name: string }): ReviewTask => ({
+    id: o.name.length * 1000 + o.name.charCodeAt(0),
+    folder: 'x_dw',
+    kind: taskKindByKey('SQL'),
+    content: '',
+    cron: undefined,
+    deps: [],
+    online: true,
+    vcCode: 'default',
+    ...o,
+  });
 
   it('a DDL draft with a cron gets a P2 finding with an automatic fix; a deployed one a P1 without', () => {
     const draft = t({ name: '01_ddl_ods', content: 'CREATE TABLE IF NOT EXISTS ods.a (id INT);', cron: '0 0 1 * * ? *', online: false });
@@ -71,7 +85,7 @@ describe('rules', () => {
   });
 
   it('configured INTEGRATION VCluster names replace the name heuristic', () => {
-    const sync = t({ name: '00_sync_mysql_to_ods', kind: taskKindByKey('DI'), vcCode: 'ingest_pool', content: '{}' , cron: '0 0 2 * * ? *'});
+    const sync = t({ name: '00_sync_mysql_to_ods', kind: taskKindByKey('DI'), vcCode: 'ingest_pool', content: '{}', cron: '0 0 2 * * ? *' });
     expect(reviewTasks('x_dw', [sync], [sync], opts).map((x) => x.rule)).toContain('sync-vcluster');
     expect(reviewTasks('x_dw', [sync], [sync], { isIntegrationVc: integrationVcPredicate(['ingest_pool']) }).map((x) => x.rule)).not.toContain('sync-vcluster');
   });

@@ -127,7 +127,13 @@ describe('demo workspace', () => {
     expect(t('rt_sync_kafka_orders')).toMatchObject({ file_type: 14, cron: null });
     expect(t('sync_crm_db_full')).toMatchObject({ file_type: 291, mapping_configured: 0 });
     const legacyFolder = h.sb.store.folders().find((f) => f.name === 'legacy_dw')!.id;
-    expect(h.sb.store.tasks().filter((x) => x.folder_id === legacyFolder).map((x) => x.name).sort()).toEqual(Object.keys(LEGACY_DEFECTS).sort());
+    expect(
+      h.sb.store
+        .tasks()
+        .filter((x) => x.folder_id === legacyFolder)
+        .map((x) => x.name)
+        .sort(),
+    ).toEqual(Object.keys(LEGACY_DEFECTS).sort());
     expect(t('etl_bad_cron').cron).toBe('0 0/7 * L * ? *');
     expect(t('sync_legacy_mysql').vc_code).toBe('default');
   });
@@ -138,15 +144,23 @@ describe('demo workspace', () => {
     const dates = (db.prepare('SELECT DISTINCT biz_date d FROM runs WHERE instance_type = 1 ORDER BY d').all() as { d: string }[]).map((r) => r.d);
     expect(dates.length).toBeGreaterThanOrEqual(8);
     const failMsgs = (db.prepare('SELECT fail_msg m FROM runs WHERE status = 3').all() as { m: string }[]).map((r) => r.m).join('\n');
-    for (const text of ['CZLH-42000', 'CZLH-57015', 'no longer available on the server', 'server_uuid/server_id', 'max_allowed_packet', 'KeyError', 'NO_COLUMNS', '${bizdate}', '表已存在']) {
+    for (const text of [
+      'CZLH-42000',
+      'CZLH-57015',
+      'no longer available on the server',
+      'server_uuid/server_id',
+      'max_allowed_packet',
+      'KeyError',
+      'NO_COLUMNS',
+      '${bizdate}',
+      '表已存在',
+    ]) {
       expect(failMsgs).toContain(text);
     }
     const logs = (db.prepare("SELECT log FROM attempts WHERE finish_result = 'FAILED'").all() as { log: string }[]).map((r) => r.log).join('\n');
     expect(logs).toContain('Caused by: io.debezium.DebeziumException');
     expect(logs).toContain('Traceback (most recent call last):');
-    const cascade = db
-      .prepare("SELECT r.fail_msg FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.status = 8 AND t.name = '05_dqc_check'")
-      .all() as { fail_msg: string }[];
+    const cascade = db.prepare("SELECT r.fail_msg FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.status = 8 AND t.name = '05_dqc_check'").all() as { fail_msg: string }[];
     expect(cascade.length).toBeGreaterThanOrEqual(2);
     expect(cascade[0]!.fail_msg).toContain('04_transform_ods_to_dwd');
   });
@@ -197,7 +211,10 @@ describe('simulated scheduler', () => {
   it('creates each cron run exactly once however often it is asked, and a changed schedule is not applied retroactively', async () => {
     h = await startHarness();
     const sync = h.sb.store.taskByName('00_sync_mysql_to_ods')!; // daily at 02:00
-    const runsOf = () => (h!.sb.store.db.prepare('SELECT plan_time FROM runs WHERE task_id = ? AND plan_time > ? ORDER BY plan_time').all(sync.id, DEMO_NOW) as { plan_time: number }[]).map((r) => new Date(r.plan_time).toISOString());
+    const runsOf = () =>
+      (h!.sb.store.db.prepare('SELECT plan_time FROM runs WHERE task_id = ? AND plan_time > ? ORDER BY plan_time').all(sync.id, DEMO_NOW) as { plan_time: number }[]).map((r) =>
+        new Date(r.plan_time).toISOString(),
+      );
     // Requests every 7 minutes for two days: two fire times, two runs.
     for (let t = DEMO_NOW; t <= Date.parse('2026-11-23T03:00:00Z'); t += 7 * 60_000) {
       h.clock.set(t);
@@ -231,7 +248,10 @@ describe('simulated scheduler', () => {
 
   it('keeps a persistent failure on rerun until the task is changed', async () => {
     h = await startHarness();
-    const run = h.sb.store.db.prepare("SELECT r.* FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = 'github_clean' AND r.status = 3 AND r.instance_type = 1").get() as { id: number; task_id: number };
+    const run = h.sb.store.db.prepare("SELECT r.* FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = 'github_clean' AND r.status = 3 AND r.instance_type = 1").get() as {
+      id: number;
+      task_id: number;
+    };
     h.sb.sim.rerun(run.id, 'bob');
     h.clock.advance(120_000);
     h.sb.sim.advance();

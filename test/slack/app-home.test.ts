@@ -28,10 +28,12 @@ describe('App Home', () => {
     expect(open.length).toBeGreaterThan(2);
     const etl = open.find((c) => c.taskName === '04_transform_ods_to_dwd')!;
     alerts.acknowledge(etl.id, USERS.operator);
-    const waiting = await b.bot.services.operations.submitBackfill(
-      { userId: USERS.operator, channelId: 'C0OPS', source: 'modal' },
-      { taskId: 0, task: '04_transform_ods_to_dwd', from: '2026-11-10', to: '2026-11-16' } as never,
-    );
+    const waiting = await b.bot.services.operations.submitBackfill({ userId: USERS.operator, channelId: 'C0OPS', source: 'modal' }, {
+      taskId: 0,
+      task: '04_transform_ods_to_dwd',
+      from: '2026-11-10',
+      to: '2026-11-16',
+    } as never);
     expect(waiting.kind).toBe('approval');
 
     const admin = await home(USERS.admin);
@@ -45,7 +47,23 @@ describe('App Home', () => {
     const t = b.sb.store.taskByName('05_dqc_check')!;
     const end = b.clock.now() - 60_000;
     const runIds = Array.from({ length: 21 }, (_, i) =>
-      b.sb.store.insertRun({ task_id: t.id, instance_type: 1, status: 3, plan_time: end - 120_000 - i, ready_at: end - 120_000, trigger_time: end - 120_000, start_time: end - 100_000, end_time: end, fail_type: 'RUNTIME_ERROR', fail_msg: 'x', executor: 'scheduler', vc_code: t.vc_code, biz_date: '2026-11-21', duration_ms: 60_000, attempts: 1 }),
+      b.sb.store.insertRun({
+        task_id: t.id,
+        instance_type: 1,
+        status: 3,
+        plan_time: end - 120_000 - i,
+        ready_at: end - 120_000,
+        trigger_time: end - 120_000,
+        start_time: end - 100_000,
+        end_time: end,
+        fail_type: 'RUNTIME_ERROR',
+        fail_msg: 'x',
+        executor: 'scheduler',
+        vc_code: t.vc_code,
+        biz_date: '2026-11-21',
+        duration_ms: 60_000,
+        attempts: 1,
+      }),
     );
     const bulk = await b.bot.services.operations.requestBulkRerun({ userId: USERS.admin, channelId: 'C0OPS', source: 'alert' }, runIds, { label: 'the 21 test runs' });
     expect(bulk.kind).toBe('bulk_approval');

@@ -23,11 +23,16 @@ async function ask(text: string, user: string = USERS.viewer) {
 describe('request verification', () => {
   it('refuses a forged signature with 401 and does nothing', async () => {
     const before = b.slack.responses.length;
-    const r = await b.post('command=%2Fcz&text=help&response_url=x', 'application/x-www-form-urlencoded', { 'x-slack-signature': sign('something else', Math.floor(Date.now() / 1000)) });
+    const r = await b.post('command=%2Fcz&text=help&response_url=x', 'application/x-www-form-urlencoded', {
+      'x-slack-signature': sign('something else', Math.floor(Date.now() / 1000)),
+    });
     expect(r.status).toBe(401);
     const wrongSecret = 'command=%2Fcz&text=help';
     const ts = Math.floor(Date.now() / 1000);
-    const r2 = await b.post(wrongSecret, 'application/x-www-form-urlencoded', { 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sign(wrongSecret, ts, `${SIGNING_SECRET}x`) });
+    const r2 = await b.post(wrongSecret, 'application/x-www-form-urlencoded', {
+      'x-slack-request-timestamp': String(ts),
+      'x-slack-signature': sign(wrongSecret, ts, `${SIGNING_SECRET}x`),
+    });
     expect(r2.status).toBe(401);
     await new Promise((r) => setTimeout(r, 100));
     expect(b.slack.responses.length).toBe(before);
@@ -83,14 +88,20 @@ describe('read commands', () => {
 
   it('runs of a task, filtered by status, newest first', async () => {
     const { text } = await ask('runs 04_transform_ods_to_dwd --status failed --since 14d');
-    const failedIds = (b.sb.store.db.prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = '04_transform_ods_to_dwd' AND r.status IN (3, 8) ORDER BY r.plan_time DESC").all() as { id: number }[]).map((r) => r.id);
+    const failedIds = (
+      b.sb.store.db
+        .prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = '04_transform_ods_to_dwd' AND r.status IN (3, 8) ORDER BY r.plan_time DESC")
+        .all() as { id: number }[]
+    ).map((r) => r.id);
     expect(failedIds.length).toBeGreaterThan(1);
     const shown = [...text.matchAll(/taskInst\/(\d+)\|/g)].map((m) => Number(m[1]));
     expect(shown).toEqual(failedIds);
   });
 
   it('run shows detail, attempts and the end of the log, redacted', async () => {
-    const run = b.sb.store.db.prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = '04_transform_ods_to_dwd' AND r.status = 3 ORDER BY r.plan_time DESC").get() as { id: number };
+    const run = b.sb.store.db
+      .prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = '04_transform_ods_to_dwd' AND r.status = 3 ORDER BY r.plan_time DESC")
+      .get() as { id: number };
     const { text } = await ask(`run ${run.id}`);
     expect(text).toContain(`Run ${run.id}`);
     expect(text).toContain('CZLH-57015');
@@ -177,7 +188,10 @@ describe('Backfill… from a reply', () => {
     const opens = b.slack.callsOf('views.open').length;
     const previews = b.slack.callsOf('views.update').length;
     await b.click('run_backfill', JSON.stringify({ taskId: original, task: '04_transform_ods_to_dwd', date: '2026-11-20' }), USERS.operator, { channel: 'C0OPS' });
-    const opened = (await b.slack.waitForCall('views.open', opens)).args.view as { blocks: { block_id?: string; element?: { initial_value?: string } }[]; private_metadata: string };
+    const opened = (await b.slack.waitForCall('views.open', opens)).args.view as {
+      blocks: { block_id?: string; element?: { initial_value?: string } }[];
+      private_metadata: string;
+    };
     expect(opened.blocks.find((x) => x.block_id === 'bf_task')!.element!.initial_value).toBe('04_transform_ods_to_dwd');
     await b.slack.waitForCall('views.update', previews); // the dry run filled in
     const updates = b.slack.callsOf('views.update').length;

@@ -12,7 +12,11 @@ async function ask(text: string) {
 
 /** The newest failed scheduled run of a task. */
 function failedRunOf(task: string): number {
-  return (b.sb.store.db.prepare('SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = ? AND r.status = 3 AND r.instance_type = 1 ORDER BY r.plan_time DESC').get(task) as { id: number }).id;
+  return (
+    b.sb.store.db
+      .prepare('SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = ? AND r.status = 3 AND r.instance_type = 1 ORDER BY r.plan_time DESC')
+      .get(task) as { id: number }
+  ).id;
 }
 
 describe('/cz explain and /cz types', () => {
@@ -64,7 +68,14 @@ describe('Diagnose button and message shortcut', () => {
 
   it('the shortcut diagnoses the text itself when it names no run', async () => {
     const posts = b.slack.callsOf('chat.postMessage').length;
-    const msg = { text: 'pager: CDC job failed', attachments: [{ fallback: "io.debezium.DebeziumException: A slave with the same server_uuid/server_id as this slave has connected to the master; the first event 'mysql-bin.000101' at 4" }] };
+    const msg = {
+      text: 'pager: CDC job failed',
+      attachments: [
+        {
+          fallback: "io.debezium.DebeziumException: A slave with the same server_uuid/server_id as this slave has connected to the master; the first event 'mysql-bin.000101' at 4",
+        },
+      ],
+    };
     await b.shortcut('diagnose_message', msg, USERS.viewer);
     const post = await b.slack.waitForCall('chat.postMessage', posts);
     expect(visibleText(post.args)).toContain('Another binlog reader uses the same server id');

@@ -16,7 +16,8 @@ const BACKFILL = '/ide-admin/v1/complementTask/createComplementJob';
 
 type Blocks = { type: string; elements?: { action_id: string; value: string }[] }[];
 const confirmValue = (msg: Record<string, unknown>) => (msg.blocks as Blocks).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'op_confirm')!.value;
-const failedRun = (task: string) => (b.sb.store.db.prepare('SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = ? AND r.status = 3 ORDER BY r.id DESC LIMIT 1').get(task) as { id: number }).id;
+const failedRun = (task: string) =>
+  (b.sb.store.db.prepare('SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = ? AND r.status = 3 ORDER BY r.id DESC LIMIT 1').get(task) as { id: number }).id;
 const lastOutcome = (opId: string) => b.bot.services.audit.byOp(opId).at(-1)!.outcome;
 
 const backfillView = (task: string, from: string, to: string) =>
@@ -42,20 +43,43 @@ describe('1. a write that lands after the client timeout', () => {
     await b.bot.services.operations.verifyPending();
     expect(b.bot.services.ops.get(op.id)!.status).toBe('succeeded');
     expect(lastOutcome(op.id)).toBe('succeeded');
-    const refills = b.sb.store.db.prepare("SELECT COUNT(*) n FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = '04_transform_ods_to_dwd' AND r.instance_type = ? AND r.biz_date IN ('2026-11-16','2026-11-17')").get(RUN_TYPE.REFILL) as { n: number };
+    const refills = b.sb.store.db
+      .prepare(
+        "SELECT COUNT(*) n FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = '04_transform_ods_to_dwd' AND r.instance_type = ? AND r.biz_date IN ('2026-11-16','2026-11-17')",
+      )
+      .get(RUN_TYPE.REFILL) as { n: number };
     expect(refills.n).toBe(2);
     expect(b.bot.services.audit.verify().ok).toBe(true);
   });
 });
 
-describe('3. start-up reconciliation of the wizard\'s writes', () => {
+describe("3. start-up reconciliation of the wizard's writes", () => {
   it('checks the folder or task the write was about, not backfill jobs', async () => {
     const s = b.bot.services;
     const folder = b.sb.store.folders().find((f) => f.name === 'ecommerce_dw')!;
     // Killed after Studio created the task, before the outcome was written.
-    s.audit.append({ at: b.clock.now(), opId: 'wiz-create-1', actorId: USERS.admin, source: 'wizard', action: 'create_task', target: `folder:${folder.name}`, taskName: '05_dqc_check', params: { kind: 'SQL' }, outcome: 'requested' });
+    s.audit.append({
+      at: b.clock.now(),
+      opId: 'wiz-create-1',
+      actorId: USERS.admin,
+      source: 'wizard',
+      action: 'create_task',
+      target: `folder:${folder.name}`,
+      taskName: '05_dqc_check',
+      params: { kind: 'SQL' },
+      outcome: 'requested',
+    });
     // And one that never reached Studio.
-    s.audit.append({ at: b.clock.now(), opId: 'wiz-create-2', actorId: USERS.admin, source: 'wizard', action: 'create_folder', target: 'folder:never_made_dw', params: { name: 'never_made_dw' }, outcome: 'requested' });
+    s.audit.append({
+      at: b.clock.now(),
+      opId: 'wiz-create-2',
+      actorId: USERS.admin,
+      source: 'wizard',
+      action: 'create_folder',
+      target: 'folder:never_made_dw',
+      params: { name: 'never_made_dw' },
+      outcome: 'requested',
+    });
     await b.restart();
     const first = b.bot.services.audit.byOp('wiz-create-1');
     expect(first.map((r) => r.outcome)).toEqual(['requested', 'succeeded']);
@@ -79,7 +103,7 @@ describe('4. a wizard build interrupted by a stop', () => {
 });
 
 describe('5. two operators confirming the same run at once', () => {
-  it('send one rerun; the second sees the first\'s result', async () => {
+  it("send one rerun; the second sees the first's result", async () => {
     const runId = failedRun('github_clean');
     const ask = async (user: string) => confirmValue(await b.answer((await b.command(`rerun ${runId}`, user)).responseId));
     const [a, c] = [await ask(USERS.admin), await ask(USERS.admin2)];
@@ -104,7 +128,10 @@ describe('one write per target, not one intent per target', () => {
       b.submitView(backfillView('05_dqc_check', '2026-11-12', '2026-11-12'), USERS.admin),
     ]);
     await until(() => (b.slack.callsOf('views.update').length >= updates + 2 && b.requests(BACKFILL).length >= before + 2 ? true : undefined));
-    const sent = b.requests(BACKFILL).slice(before).map((e) => (e.body as { dateList: { bizStartDate: number }[] }).dateList[0]!.bizStartDate);
+    const sent = b
+      .requests(BACKFILL)
+      .slice(before)
+      .map((e) => (e.body as { dateList: { bizStartDate: number }[] }).dateList[0]!.bizStartDate);
     expect(sent).toHaveLength(2);
     expect(new Set(sent).size).toBe(2);
   });

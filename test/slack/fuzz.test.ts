@@ -9,17 +9,74 @@ import { SIGNING_SECRET, USERS, sign, useBotHarness } from '../helpers/bot.js';
 
 const b = useBotHarness();
 const SEED = 20261122;
-const WRITES = /reRunTaskInstance|killTaskInstance|createComplementJob|saveDataFileConfiguration|dataFile\/submit|dataFile\/addAndReturnId|dataFolder\/add|adhoc\/execute|deleteFile|dataFolder\/delete|batchDeleteCycleTask|offlineTaskWithDownstream/;
+const WRITES =
+  /reRunTaskInstance|killTaskInstance|createComplementJob|saveDataFileConfiguration|dataFile\/submit|dataFile\/addAndReturnId|dataFolder\/add|adhoc\/execute|deleteFile|dataFolder\/delete|batchDeleteCycleTask|offlineTaskWithDownstream/;
 
 /** A seeded generator (the sandbox's mulberry32), so a failure can be replayed. */
 const rng = makeRng;
 
 const HOSTILE = ['<!channel>', '<!here>', '<!subteam^S0EVIL>', '<http://evil.example|click me>', '<mailto:x@evil.example|mail>', '<#C0SECRET>'];
 const WORDS = [
-  'help', 'tasks', 'task', 'runs', 'run', 'logs', 'deps', 'rerun', 'backfill', 'stop', 'execute', 'audit', 'whoami', 'explain', 'types', 'report', 'check', 'cron', 'setup', 'nope',
-  '04_transform_ods_to_dwd', 'ecommerce_dw/05_dqc_check', 'legacy_dw', '7000022', '-1', '99999999999999999999', '2026-11-18', '2026-13-45', '--status', 'failed', '--since', '3d', '999w',
-  '--param', 'k=v', '=', '--tail', '0', '--attempt', 'x', '--user', '<@UADMIN1>', '"quoted name"', "'single'", '*', '0 30 2 * * ? *', '30 2 * * *', 'L W #', '密码=abc', '连接超时',
-  '😀', '𝔘𝔫𝔦𝔠𝔬𝔡𝔢', '\u0000', '\u202e', '`code`', '```block```', '&amp;', '%s%n', '${bizdate}', 'x'.repeat(300),
+  'help',
+  'tasks',
+  'task',
+  'runs',
+  'run',
+  'logs',
+  'deps',
+  'rerun',
+  'backfill',
+  'stop',
+  'execute',
+  'audit',
+  'whoami',
+  'explain',
+  'types',
+  'report',
+  'check',
+  'cron',
+  'setup',
+  'nope',
+  '04_transform_ods_to_dwd',
+  'ecommerce_dw/05_dqc_check',
+  'legacy_dw',
+  '7000022',
+  '-1',
+  '99999999999999999999',
+  '2026-11-18',
+  '2026-13-45',
+  '--status',
+  'failed',
+  '--since',
+  '3d',
+  '999w',
+  '--param',
+  'k=v',
+  '=',
+  '--tail',
+  '0',
+  '--attempt',
+  'x',
+  '--user',
+  '<@UADMIN1>',
+  '"quoted name"',
+  "'single'",
+  '*',
+  '0 30 2 * * ? *',
+  '30 2 * * *',
+  'L W #',
+  '密码=abc',
+  '连接超时',
+  '😀',
+  '𝔘𝔫𝔦𝔠𝔬𝔡𝔢',
+  '\u0000',
+  '\u202e',
+  '`code`',
+  '```block```',
+  '&amp;',
+  '%s%n',
+  '${bizdate}',
+  'x'.repeat(300),
 ];
 
 function randomText(r: () => number): string {
@@ -45,7 +102,11 @@ function randomJson(r: () => number, depth = 0): unknown {
 
 async function postSigned(body: string, contentType: string): Promise<number> {
   const ts = Math.floor(Date.now() / 1000);
-  const res = await fetch(`${b.botUrl}/slack/events`, { method: 'POST', headers: { 'content-type': contentType, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sign(body, ts, SIGNING_SECRET) }, body });
+  const res = await fetch(`${b.botUrl}/slack/events`, {
+    method: 'POST',
+    headers: { 'content-type': contentType, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sign(body, ts, SIGNING_SECRET) },
+    body,
+  });
   await res.text();
   return res.status;
 }
@@ -79,7 +140,12 @@ describe('fuzz', () => {
     const missing = missingNow();
     void opens;
     expect(missing.map((x) => x.text).slice(0, 5)).toEqual([]);
-    expect(b.sb.journal.slice(journalBefore).filter((e) => WRITES.test(e.path)).map((e) => e.path)).toEqual([]);
+    expect(
+      b.sb.journal
+        .slice(journalBefore)
+        .filter((e) => WRITES.test(e.path))
+        .map((e) => e.path),
+    ).toEqual([]);
     expect(b.slack.violations.slice(0, 5)).toEqual([]);
     const out = JSON.stringify([b.slack.responses.map((p) => p.body), b.slack.calls.map((c) => c.args)]);
     for (const h of HOSTILE) expect({ hostile: h, found: out.includes(JSON.stringify(h).slice(1, -1)) }).toEqual({ hostile: h, found: false });

@@ -56,7 +56,16 @@ describe('a listener that fails after its ack', () => {
   it('tells the person what went wrong instead of leaving them without an answer', async () => {
     const r = b.slack.responseUrl();
     // A select whose option Slack would always send is missing: the triage listener throws after acking.
-    const payload = { type: 'block_actions', user: { id: USERS.operator }, team: { id: 'T1' }, channel: { id: 'CALERTS' }, response_url: r.url, trigger_id: 't', container: { type: 'message', message_ts: '1.1' }, actions: [{ type: 'static_select', action_id: 'triage_mute', block_id: 'x', action_ts: '1' }] };
+    const payload = {
+      type: 'block_actions',
+      user: { id: USERS.operator },
+      team: { id: 'T1' },
+      channel: { id: 'CALERTS' },
+      response_url: r.url,
+      trigger_id: 't',
+      container: { type: 'message', message_ts: '1.1' },
+      actions: [{ type: 'static_select', action_id: 'triage_mute', block_id: 'x', action_ts: '1' }],
+    };
     expect(await raw(`payload=${encodeURIComponent(JSON.stringify(payload))}`, FORM)).toBe(200);
     const told = visibleText(await b.slack.waitForResponse(r.id));
     expect(told).toContain('The bot could not handle this request');
@@ -67,7 +76,16 @@ describe('a listener that fails after its ack', () => {
 
 describe('timestamps and replays', () => {
   const help = () =>
-    new URLSearchParams({ team_id: 'T1', channel_id: 'CDATAENG', user_id: USERS.viewer, user_name: 'v', command: '/cz', text: 'help', response_url: b.slack.responseUrl().url, trigger_id: 't' }).toString();
+    new URLSearchParams({
+      team_id: 'T1',
+      channel_id: 'CDATAENG',
+      user_id: USERS.viewer,
+      user_name: 'v',
+      command: '/cz',
+      text: 'help',
+      response_url: b.slack.responseUrl().url,
+      trigger_id: 't',
+    }).toString();
 
   it('refuses requests dated more than five minutes in the future or the past', async () => {
     const now = Math.floor(Date.now() / 1000);
@@ -76,8 +94,21 @@ describe('timestamps and replays', () => {
   });
 
   it('a byte-identical replay of a signed /cz rerun is refused: one pending operation, not four', async () => {
-    const runId = (b.sb.store.db.prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = '04_transform_ods_to_dwd' AND r.status = 3 ORDER BY r.id DESC LIMIT 1").get() as { id: number }).id;
-    const body = new URLSearchParams({ team_id: 'T1', channel_id: 'CDATAENG', user_id: USERS.operator, user_name: 'o', command: '/cz', text: `rerun ${runId}`, response_url: b.slack.responseUrl().url, trigger_id: 't' }).toString();
+    const runId = (
+      b.sb.store.db
+        .prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = '04_transform_ods_to_dwd' AND r.status = 3 ORDER BY r.id DESC LIMIT 1")
+        .get() as { id: number }
+    ).id;
+    const body = new URLSearchParams({
+      team_id: 'T1',
+      channel_id: 'CDATAENG',
+      user_id: USERS.operator,
+      user_name: 'o',
+      command: '/cz',
+      text: `rerun ${runId}`,
+      response_url: b.slack.responseUrl().url,
+      trigger_id: 't',
+    }).toString();
     const ts = Math.floor(Date.now() / 1000);
     const signature = sign(body, ts, SIGNING_SECRET);
     const pending = () => b.bot.services.ops.withStatus('awaiting_confirmation').filter((o) => o.target === `run:${runId}`).length;

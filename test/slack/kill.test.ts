@@ -65,11 +65,11 @@ function kill(): Promise<void> {
   });
 }
 
-
 const slackClient = () => signedSlackClient(() => `http://127.0.0.1:${port}`, slack);
 type Blocks = { elements?: { action_id: string; value: string }[] }[];
 const confirmValue = (msg: Record<string, unknown>) => (msg.blocks as Blocks).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'op_confirm')!.value;
-const failedRun = (task: string) => (sb.store.db.prepare('SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = ? AND r.status = 3 ORDER BY r.id DESC LIMIT 1').get(task) as { id: number }).id;
+const failedRun = (task: string) =>
+  (sb.store.db.prepare('SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = ? AND r.status = 3 ORDER BY r.id DESC LIMIT 1').get(task) as { id: number }).id;
 const reruns = (runId: number) => sb.journal.filter((e) => e.path === RERUN && Number((e.body as { taskInstanceId: number }).taskInstanceId) === runId);
 
 function auditOf(opId: string): { outcome: string; error: string | null }[] {
@@ -96,7 +96,10 @@ async function outboxDrained(minCards: number, timeoutMs: number): Promise<void>
     const d = new Database(join(dir, 'bot.db'), { readonly: true });
     try {
       const count = (sql: string) => (d.prepare(sql).get() as { n: number }).n;
-      const done = count('SELECT COUNT(*) n FROM alert_cards') >= minCards && count('SELECT COUNT(*) n FROM outbox WHERE done IN (0, 3)') === 0 && count('SELECT COUNT(*) n FROM alert_cards WHERE ts IS NULL') === 0;
+      const done =
+        count('SELECT COUNT(*) n FROM alert_cards') >= minCards &&
+        count('SELECT COUNT(*) n FROM outbox WHERE done IN (0, 3)') === 0 &&
+        count('SELECT COUNT(*) n FROM alert_cards WHERE ts IS NULL') === 0;
       return done ? true : undefined;
     } finally {
       d.close();
@@ -129,7 +132,9 @@ describe('SIGKILL between two steps of a write', () => {
     const runId = failedRun('github_clean');
     const opId = await askRerun(runId, USERS.admin);
     sb.faults.add({ path: RERUN, kind: 'latency', ms: 4_000, times: 1 }); // Studio takes its time, then applies it
-    void slackClient().click('op_confirm', opId, USERS.admin).catch(() => undefined);
+    void slackClient()
+      .click('op_confirm', opId, USERS.admin)
+      .catch(() => undefined);
     await until(() => reruns(runId).length === 1);
     await kill(); // the bot dies with the write in flight
     expect(auditOf(opId).map((r) => r.outcome)).toEqual(['requested']);
@@ -151,7 +156,9 @@ describe('SIGKILL between two steps of a write', () => {
     const opId = await askRerun(runId, USERS.admin);
     const since = sb.journal.length;
     sb.faults.add({ path: DETAIL, kind: 'latency', ms: 5_000, times: 1 });
-    void slackClient().click('op_confirm', opId, USERS.admin).catch(() => undefined);
+    void slackClient()
+      .click('op_confirm', opId, USERS.admin)
+      .catch(() => undefined);
     await until(() => sb.journal.slice(since).some((e) => e.path === DETAIL));
     await kill();
     await startChild();
@@ -175,7 +182,7 @@ type El = { action_id: string; value?: string };
 function sessionStatus(): string | undefined {
   const db = new Database(join(dir, 'bot.db'), { readonly: true });
   try {
-    return (db.prepare("SELECT status FROM wizard_sessions WHERE user_id = ? ORDER BY created_at DESC LIMIT 1").get(USERS.admin) as { status: string } | undefined)?.status;
+    return (db.prepare('SELECT status FROM wizard_sessions WHERE user_id = ? ORDER BY created_at DESC LIMIT 1').get(USERS.admin) as { status: string } | undefined)?.status;
   } finally {
     db.close();
   }
@@ -184,7 +191,12 @@ function sessionStatus(): string | undefined {
 function auditRows(action: string): { op_id: string; outcome: string; task_name: string | null; error: string | null }[] {
   const db = new Database(join(dir, 'bot.db'), { readonly: true });
   try {
-    return db.prepare('SELECT op_id, outcome, task_name, error FROM audit_log WHERE action = ? ORDER BY id').all(action) as { op_id: string; outcome: string; task_name: string | null; error: string | null }[];
+    return db.prepare('SELECT op_id, outcome, task_name, error FROM audit_log WHERE action = ? ORDER BY id').all(action) as {
+      op_id: string;
+      outcome: string;
+      task_name: string | null;
+      error: string | null;
+    }[];
   } finally {
     db.close();
   }
@@ -195,7 +207,10 @@ describe('SIGKILL in the middle of a wizard build', () => {
     const dm = `D${USERS.admin}`;
     const c = () => slackClient();
     const lastButtons = (): El[] => {
-      const call = slack.callsOf('chat.postMessage').filter((x) => x.args.channel === dm).at(-1)!;
+      const call = slack
+        .callsOf('chat.postMessage')
+        .filter((x) => x.args.channel === dm)
+        .at(-1)!;
       return (call.args.blocks as { elements?: El[] }[]).flatMap((x) => x.elements ?? []);
     };
     const choose = async (option: string) => {
@@ -219,14 +234,20 @@ describe('SIGKILL in the middle of a wizard build', () => {
     const confirm = await until(() => lastButtons().find((e) => e.action_id === 'wizard_confirm'));
 
     const since = sb.journal.length;
-    sb.faults.add({ path: ADD_TASK, kind: 'latency', ms: 3_000, times: 1 }); // the first task: Studio creates it after the kill
-    void c().click(confirm.action_id, confirm.value!, USERS.admin, { channel: dm, messageTs: '1700000777.000100', ephemeral: false }).catch(() => undefined);
+    // The first task: Studio gets to it only after the kill and the restart's reconciliation.
+    let letStudioCreate = () => {};
+    sb.faults.add({ path: ADD_TASK, kind: 'latency', gate: new Promise<void>((r) => (letStudioCreate = r)), times: 1 });
+    void c()
+      .click(confirm.action_id, confirm.value!, USERS.admin, { channel: dm, messageTs: '1700000777.000100', ephemeral: false })
+      .catch(() => undefined);
     await until(() => sb.journal.slice(since).some((e) => e.path === ADD_TASK));
     await kill();
     expect(sessionStatus()).toBe('executing');
     await startChild();
     expect(sessionStatus()).toBe('confirming'); // not left executing
     // The in-flight create_task: unknown at start-up (Studio had not created it yet), then found.
+    await until(() => auditRows('create_task').some((x) => x.task_name === '00_sync_mysql_to_ods' && x.outcome === 'unknown'), 15_000);
+    letStudioCreate();
     const created = await until(() => {
       const rows = auditRows('create_task').filter((x) => x.task_name === '00_sync_mysql_to_ods');
       return rows.at(-1)?.outcome === 'succeeded' ? rows : undefined;
@@ -237,8 +258,18 @@ describe('SIGKILL in the middle of a wizard build', () => {
     // Confirm again: it resumes; every task is created exactly once.
     const updates = slack.callsOf('chat.update').length;
     await c().click(confirm.action_id, confirm.value!, USERS.admin, { channel: dm, messageTs: '1700000777.000100', ephemeral: false });
-    await until(() => slack.callsOf('chat.update').slice(updates).some((x) => JSON.stringify(x.args).includes('killshop_dw* is ready')), 20_000);
-    const adds = sb.journal.slice(since).filter((e) => e.path === ADD_TASK).map((e) => String((e.body as { dataFileName: string }).dataFileName));
+    await until(
+      () =>
+        slack
+          .callsOf('chat.update')
+          .slice(updates)
+          .some((x) => JSON.stringify(x.args).includes('killshop_dw* is ready')),
+      20_000,
+    );
+    const adds = sb.journal
+      .slice(since)
+      .filter((e) => e.path === ADD_TASK)
+      .map((e) => String((e.body as { dataFileName: string }).dataFileName));
     expect(adds.sort()).toEqual(['00_sync_mysql_to_ods', '01_ddl_ods', '02_ddl_dwd', '03_ddl_dws_ads', '04_transform_ods_to_dwd', '05_dqc_check']);
     const folder = sb.store.folders().find((f) => f.name === 'killshop_dw')!;
     expect(sb.store.tasks().filter((t) => t.folder_id === folder.id)).toHaveLength(6);
@@ -255,9 +286,17 @@ describe('SIGKILL with a card in flight', () => {
     const firstPost = slack.callsOf('chat.postMessage').length;
     slack.delay('chat.postMessage', 1, 5_000); // Slack has the first card; its answer is late
     await startChild(alertsEnv);
-    await until(() => slack.callsOf('chat.postMessage').slice(firstPost).some((x) => x.args.channel === 'CALERTS'));
+    await until(() =>
+      slack
+        .callsOf('chat.postMessage')
+        .slice(firstPost)
+        .some((x) => x.args.channel === 'CALERTS'),
+    );
     await kill(); // the bot dies before it learns the card's ts
-    const inFlight = slack.callsOf('chat.postMessage').slice(firstPost).find((x) => x.args.channel === 'CALERTS')!;
+    const inFlight = slack
+      .callsOf('chat.postMessage')
+      .slice(firstPost)
+      .find((x) => x.args.channel === 'CALERTS')!;
     const marker = JSON.stringify(inFlight.args.metadata);
     expect(marker).toContain('outbox:');
     await startChild(alertsEnv);
@@ -265,7 +304,11 @@ describe('SIGKILL with a card in flight', () => {
     const withMarker = slack.callsOf('chat.postMessage').filter((x) => JSON.stringify(x.args.metadata) === marker);
     expect(withMarker).toHaveLength(1);
     expect(slack.callsOf('conversations.history').length).toBeGreaterThan(0);
-    const markers = slack.callsOf('chat.postMessage').slice(firstPost).filter((x) => x.args.channel === 'CALERTS' && !x.args.thread_ts).map((x) => JSON.stringify(x.args.metadata));
+    const markers = slack
+      .callsOf('chat.postMessage')
+      .slice(firstPost)
+      .filter((x) => x.args.channel === 'CALERTS' && !x.args.thread_ts)
+      .map((x) => JSON.stringify(x.args.metadata));
     expect(new Set(markers).size).toBe(markers.length); // every card once
   }, 90_000);
 
@@ -277,7 +320,23 @@ describe('SIGKILL with a card in flight', () => {
     const now = Date.now();
     for (let i = 0; i < 25; i++) {
       const tag = `z${String.fromCharCode(97 + Math.floor(i / 26))}${String.fromCharCode(97 + (i % 26))}`; // letters only: digits are ignored when grouping
-      sb.store.insertRun({ task_id: task.id, instance_type: 1, status: 3, plan_time: now - 300_000, ready_at: now - 300_000, trigger_time: now - 300_000, start_time: now - 280_000, end_time: now - 60_000 + i, fail_type: 'RUNTIME_ERROR', fail_msg: `custom exporter stage ${tag} crashed`, executor: 'scheduler', vc_code: task.vc_code, biz_date: '2026-11-21', duration_ms: 60_000, attempts: 1 });
+      sb.store.insertRun({
+        task_id: task.id,
+        instance_type: 1,
+        status: 3,
+        plan_time: now - 300_000,
+        ready_at: now - 300_000,
+        trigger_time: now - 300_000,
+        start_time: now - 280_000,
+        end_time: now - 60_000 + i,
+        fail_type: 'RUNTIME_ERROR',
+        fail_msg: `custom exporter stage ${tag} crashed`,
+        executor: 'scheduler',
+        vc_code: task.vc_code,
+        biz_date: '2026-11-21',
+        duration_ms: 60_000,
+        attempts: 1,
+      });
     }
     const alertsEnv = { ALERT_CHANNELS: '*=CSTORMK', ALERT_POLL_SECONDS: '5', BOT_AUTOPOLL: '1' };
     const first = slack.calls.length;
@@ -307,19 +366,46 @@ describe('SIGKILL with a card in flight', () => {
     // Follows the storm above: its digest holds 25 roots of one cause (over the limit of 20).
     const d = new Database(join(dir, 'bot.db'), { readonly: true });
     const digest = d.prepare('SELECT id, ts FROM alert_digests').get() as { id: number; ts: string };
-    const roots = (d.prepare("SELECT latest_run_id FROM alert_cards WHERE digest_id = ? AND cause_id IS NULL AND status = 'open' ORDER BY id").all(digest.id) as { latest_run_id: number }[]).map((r) => r.latest_run_id);
+    const roots = (
+      d.prepare("SELECT latest_run_id FROM alert_cards WHERE digest_id = ? AND cause_id IS NULL AND status = 'open' ORDER BY id").all(digest.id) as { latest_run_id: number }[]
+    ).map((r) => r.latest_run_id);
     d.close();
     expect(roots.length).toBeGreaterThan(20);
     const c = slackClient();
     const select = async (user: string) => {
       const r = slack.responseUrl();
-      const payload = { type: 'block_actions', team: { id: 'T1' }, user: { id: user, username: user.toLowerCase() }, api_app_id: 'A1', token: 'legacy', trigger_id: 't', response_url: r.url, channel: { id: 'CSTORMK' }, container: { type: 'message', message_ts: digest.ts, channel_id: 'CSTORMK' }, message: { ts: digest.ts, text: 'x', blocks: [] }, actions: [{ type: 'static_select', action_id: 'storm_rerun_cause', block_id: 'b1', selected_option: { text: { type: 'plain_text', text: 'x' }, value: `${digest.id}|` }, action_ts: '1' }] };
+      const payload = {
+        type: 'block_actions',
+        team: { id: 'T1' },
+        user: { id: user, username: user.toLowerCase() },
+        api_app_id: 'A1',
+        token: 'legacy',
+        trigger_id: 't',
+        response_url: r.url,
+        channel: { id: 'CSTORMK' },
+        container: { type: 'message', message_ts: digest.ts, channel_id: 'CSTORMK' },
+        message: { ts: digest.ts, text: 'x', blocks: [] },
+        actions: [
+          {
+            type: 'static_select',
+            action_id: 'storm_rerun_cause',
+            block_id: 'b1',
+            selected_option: { text: { type: 'plain_text', text: 'x' }, value: `${digest.id}|` },
+            action_ts: '1',
+          },
+        ],
+      };
       await c.post(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
       return slack.waitForResponse(r.id);
     };
     const posts = slack.callsOf('chat.postMessage').length;
     expect(visibleText(await select(USERS.admin))).toContain('over your limit');
-    const request = await until(() => slack.callsOf('chat.postMessage').slice(posts).find((x) => JSON.stringify(x.args.blocks).includes('op_approve')));
+    const request = await until(() =>
+      slack
+        .callsOf('chat.postMessage')
+        .slice(posts)
+        .find((x) => JSON.stringify(x.args.blocks).includes('op_approve')),
+    );
     const approveId = (request.args.blocks as Blocks).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'op_approve')!.value;
     // Its first rerun is slow in Studio; the bot is killed while it is in flight, the rest not yet sent.
     const before = sb.journal.length;
@@ -327,7 +413,10 @@ describe('SIGKILL with a card in flight', () => {
     void c.click('op_approve', approveId, USERS.admin2, { ephemeral: false }).catch(() => undefined);
     await until(() => sb.journal.slice(before).some((e) => e.path === RERUN) || undefined);
     await kill();
-    const sent = sb.journal.slice(before).filter((e) => e.path === RERUN).map((e) => Number((e.body as { taskInstanceId: number }).taskInstanceId));
+    const sent = sb.journal
+      .slice(before)
+      .filter((e) => e.path === RERUN)
+      .map((e) => Number((e.body as { taskInstanceId: number }).taskInstanceId));
     expect(sent.length).toBeGreaterThanOrEqual(1);
     expect(sent.length).toBeLessThan(roots.length);
     await startChild({ ALERT_CHANNELS: '*=CSTORMK' });
@@ -340,7 +429,11 @@ describe('SIGKILL with a card in flight', () => {
     expect(rows.at(-1)!.error).toContain('Interrupted by a restart part-way');
     const db = new Database(join(dir, 'bot.db'), { readonly: true });
     const lastOutcome = () =>
-      db.prepare("SELECT a.outcome FROM audit_log a JOIN operations o ON o.id = a.op_id WHERE o.action = 'rerun' AND json_extract(o.params, '$.bulkOf') = ? AND a.id = (SELECT MAX(id) FROM audit_log WHERE op_id = a.op_id)").all(approveId) as { outcome: string }[];
+      db
+        .prepare(
+          "SELECT a.outcome FROM audit_log a JOIN operations o ON o.id = a.op_id WHERE o.action = 'rerun' AND json_extract(o.params, '$.bulkOf') = ? AND a.id = (SELECT MAX(id) FROM audit_log WHERE op_id = a.op_id)",
+        )
+        .all(approveId) as { outcome: string }[];
     await until(() => (lastOutcome().every((r) => r.outcome === 'succeeded') ? true : undefined), 30_000);
     expect(lastOutcome()).toHaveLength(sent.length);
     db.close();
@@ -348,7 +441,13 @@ describe('SIGKILL with a card in flight', () => {
     // Asked again, the runs already rerun are skipped: only the rest are listed.
     const again = await select(USERS.admin);
     expect(visibleText(again)).toContain('over your limit');
-    const second = await until(() => slack.callsOf('chat.postMessage').slice(posts).filter((x) => JSON.stringify(x.args.blocks).includes('op_approve'))[1]);
+    const second = await until(
+      () =>
+        slack
+          .callsOf('chat.postMessage')
+          .slice(posts)
+          .filter((x) => JSON.stringify(x.args.blocks).includes('op_approve'))[1],
+    );
     expect(visibleText(second.args)).toContain(`Rerun ${roots.length - sent.length} runs`);
     expect(visibleText(second.args)).toContain(`Skipped ${sent.length} run`);
     expect((await auditVerify()).code).toBe(0);
@@ -359,7 +458,9 @@ describe('SIGKILL with a card in flight', () => {
     const card = await until(() => {
       const d = new Database(join(dir, 'bot.db'), { readonly: true });
       try {
-        return d.prepare("SELECT id, ts, channel FROM alert_cards WHERE subject = 'dt:ecommerce_dws.user_retention' AND ts IS NOT NULL").get() as { id: number; ts: string; channel: string } | undefined;
+        return d.prepare("SELECT id, ts, channel FROM alert_cards WHERE subject = 'dt:ecommerce_dws.user_retention' AND ts IS NOT NULL").get() as
+          | { id: number; ts: string; channel: string }
+          | undefined;
       } finally {
         d.close();
       }

@@ -19,7 +19,8 @@ function buttonValue(msg: Record<string, unknown>, actionId: string): string {
 }
 
 function failedRun(b: BotHarness, task: string): number {
-  return (b.sb.store.db.prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = ? AND r.status = 3 ORDER BY r.plan_time DESC").get(task) as { id: number }).id;
+  return (b.sb.store.db.prepare('SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = ? AND r.status = 3 ORDER BY r.plan_time DESC').get(task) as { id: number })
+    .id;
 }
 
 /** Ask for a rerun as `user` and return the confirmation message. */
@@ -80,7 +81,7 @@ describe('rerun', () => {
   });
 
   it('tells the person when the rerun finishes, by editing the reply', async () => {
-    const runId = failedRun(b, '04_transform_ods_to_dwd') ;
+    const runId = failedRun(b, '04_transform_ods_to_dwd');
     void runId;
     const watches = b.bot.services.ops.activeWatches();
     expect(watches.length).toBeGreaterThan(0);
@@ -134,7 +135,7 @@ describe('rerun', () => {
     expect(visibleText(await b.answer(r.responseId))).toContain('You are a *viewer* for `legacy_dw/sync_legacy_mysql`');
   });
 
-  it('Cancel sends nothing and is audited; a viewer cannot cancel someone else\'s request', async () => {
+  it("Cancel sends nothing and is audited; a viewer cannot cancel someone else's request", async () => {
     const runId = failedRun(b, 'sync_legacy_mysql');
     const { msg } = await askRerun(b, runId, USERS.admin);
     const opId = buttonValue(msg, 'op_cancel');
@@ -150,7 +151,9 @@ describe('rerun', () => {
   });
 
   it('stop: confirm, then Studio kills the run', async () => {
-    const running = b.sb.store.db.prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = 'rt_sync_kafka_orders' AND r.status = 4").get() as { id: number };
+    const running = b.sb.store.db.prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = 'rt_sync_kafka_orders' AND r.status = 4").get() as {
+      id: number;
+    };
     const r = await b.command(`stop ${running.id}`, USERS.admin);
     const msg = await b.answer(r.responseId);
     const c = await b.click('op_confirm', buttonValue(msg, 'op_confirm'), USERS.admin);
@@ -197,7 +200,9 @@ describe('backfill', () => {
     const res = await b.submitView(submission(view, '2026-11-18', '2026-11-19'), USERS.operator);
     expect(res.status).toBe(200);
     const result = await b.slack.waitForCall('views.update', updates);
-    expect(visibleText(result.args.view as Record<string, unknown>)).toMatch(/Backfill of 04_transform_ods_to_dwd for 2026-11-18 … 2026-11-19 \(2 business dates\) created in Studio as job \d+/);
+    expect(visibleText(result.args.view as Record<string, unknown>)).toMatch(
+      /Backfill of 04_transform_ods_to_dwd for 2026-11-18 … 2026-11-19 \(2 business dates\) created in Studio as job \d+/,
+    );
     expect(b.requests(BACKFILL)).toHaveLength(1);
     const jobId = b.sb.store.jobs()[0]!.id;
     expect(b.sb.store.runsOfJob(jobId).map((r) => [r.biz_date, r.instance_type])).toEqual([
@@ -284,14 +289,58 @@ describe('start-up reconciliation', () => {
     const runId = failedRun(b, '04_transform_ods_to_dwd');
     const s = b.bot.services;
     // The crash: the audit row is written, Studio got the rerun, the outcome never was recorded.
-    const op = s.ops.create({ action: 'rerun', target: `run:${runId}`, taskName: '04_transform_ods_to_dwd', params: { runId, folder: 'ecommerce_dw' }, requestedBy: USERS.operator, requestedByName: 'uops1', teamId: 'T1', channelId: 'C1', source: 'button', status: 'executing', expiresAt: b.clock.now() + 60_000 });
-    s.audit.append({ at: b.clock.now(), opId: op.id, actorId: USERS.operator, source: 'button', action: 'rerun', target: `run:${runId}`, taskName: '04_transform_ods_to_dwd', params: op.params, outcome: 'requested' });
+    const op = s.ops.create({
+      action: 'rerun',
+      target: `run:${runId}`,
+      taskName: '04_transform_ods_to_dwd',
+      params: { runId, folder: 'ecommerce_dw' },
+      requestedBy: USERS.operator,
+      requestedByName: 'uops1',
+      teamId: 'T1',
+      channelId: 'C1',
+      source: 'button',
+      status: 'executing',
+      expiresAt: b.clock.now() + 60_000,
+    });
+    s.audit.append({
+      at: b.clock.now(),
+      opId: op.id,
+      actorId: USERS.operator,
+      source: 'button',
+      action: 'rerun',
+      target: `run:${runId}`,
+      taskName: '04_transform_ods_to_dwd',
+      params: op.params,
+      outcome: 'requested',
+    });
     b.clock.advance(1000);
     await b.client.rerunRun(runId, { actor: 'slack:uops1' });
     // And one that never reached Studio.
     const other = failedRun(b, 'github_clean');
-    const op2 = s.ops.create({ action: 'rerun', target: `run:${other}`, taskName: 'github_clean', params: { runId: other }, requestedBy: USERS.admin, requestedByName: 'uadmin1', teamId: 'T1', channelId: 'C1', source: 'button', status: 'executing', expiresAt: b.clock.now() + 60_000 });
-    s.audit.append({ at: b.clock.now() + 5000, opId: op2.id, actorId: USERS.admin, source: 'button', action: 'rerun', target: `run:${other}`, taskName: 'github_clean', params: op2.params, outcome: 'requested' });
+    const op2 = s.ops.create({
+      action: 'rerun',
+      target: `run:${other}`,
+      taskName: 'github_clean',
+      params: { runId: other },
+      requestedBy: USERS.admin,
+      requestedByName: 'uadmin1',
+      teamId: 'T1',
+      channelId: 'C1',
+      source: 'button',
+      status: 'executing',
+      expiresAt: b.clock.now() + 60_000,
+    });
+    s.audit.append({
+      at: b.clock.now() + 5000,
+      opId: op2.id,
+      actorId: USERS.admin,
+      source: 'button',
+      action: 'rerun',
+      target: `run:${other}`,
+      taskName: 'github_clean',
+      params: op2.params,
+      outcome: 'requested',
+    });
 
     await b.restart();
     const rows = b.bot.services.audit.byOp(op.id);

@@ -8,7 +8,11 @@ import { visibleText } from '../helpers/fake-slack.js';
 const b = useBotHarness(); // closed after the file, with no Block Kit limit broken
 
 type Blocks = { type: string; accessory?: { action_id: string; value: string }; elements?: { action_id: string; value: string }[] }[];
-const fixButtons = (msg: Record<string, unknown>) => (msg.blocks as Blocks).map((x) => x.accessory).filter((a) => a?.action_id === 'review_fix').map((a) => JSON.parse(a!.value) as Record<string, unknown>);
+const fixButtons = (msg: Record<string, unknown>) =>
+  (msg.blocks as Blocks)
+    .map((x) => x.accessory)
+    .filter((a) => a?.action_id === 'review_fix')
+    .map((a) => JSON.parse(a!.value) as Record<string, unknown>);
 const confirmValue = (msg: Record<string, unknown>) => (msg.blocks as Blocks).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'op_confirm')!.value;
 
 describe('/cz check', () => {
@@ -88,7 +92,7 @@ describe('/cz check', () => {
 describe('/cz cron', () => {
   it("shows Studio's form, the words, restrictions with the nearest valid expression, and next runs in the person's and the workspace's time zones", async () => {
     const ok = visibleText(await b.answer((await b.command('cron 30 2 * * *', USERS.viewer)).responseId));
-    expect(ok).toContain('`0 30 2 * * ? *`* — Studio\'s 7-field form of your 5-field `30 2 * * *`');
+    expect(ok).toContain("`0 30 2 * * ? *`* — Studio's 7-field form of your 5-field `30 2 * * *`");
     expect(ok).toContain('At 02:30, every day');
     expect(ok).toContain('Studio accepts it.');
     expect(ok).toContain('your time zone (Europe/Berlin)'); // from users.info

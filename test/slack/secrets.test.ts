@@ -51,7 +51,8 @@ describe('planted secrets never reach Slack', () => {
     await alerts.flush();
     const card = alerts.store.cards().find((c) => c.latestRunId === run.id);
     expect(card).toBeDefined();
-    for (const action of ['triage_logs', 'triage_diagnose']) await b.click(action, JSON.stringify({ c: card!.id, r: run.id }), USERS.admin, { channel: 'CALERTS', messageTs: card!.ts!, ephemeral: false });
+    for (const action of ['triage_logs', 'triage_diagnose'])
+      await b.click(action, JSON.stringify({ c: card!.id, r: run.id }), USERS.admin, { channel: 'CALERTS', messageTs: card!.ts!, ephemeral: false });
     await new Promise((r) => setTimeout(r, 300));
     await alerts.flush();
     void confirm;

@@ -57,7 +57,23 @@ const health = async () => (await fetch(`http://127.0.0.1:${bot.port}/healthz`))
 
 function slashCommand(text: string, user: string = USERS.viewer) {
   const r = slack.responseUrl();
-  return { r, payload: { token: 'legacy', team_id: 'T1', team_domain: 'test', channel_id: 'CDATAENG', channel_name: 'data-eng', user_id: user, user_name: user.toLowerCase(), command: '/cz', text, api_app_id: 'A1', response_url: r.url, trigger_id: 'trig-1' } };
+  return {
+    r,
+    payload: {
+      token: 'legacy',
+      team_id: 'T1',
+      team_domain: 'test',
+      channel_id: 'CDATAENG',
+      channel_name: 'data-eng',
+      user_id: user,
+      user_name: user.toLowerCase(),
+      command: '/cz',
+      text,
+      api_app_id: 'A1',
+      response_url: r.url,
+      trigger_id: 'trig-1',
+    },
+  };
 }
 
 describe('Socket Mode', () => {
@@ -76,12 +92,25 @@ describe('Socket Mode', () => {
   });
 
   it('handles an interaction envelope (a Confirm click) the same way', async () => {
-    const { r, payload } = slashCommand(`rerun ${(h.sb.store.db.prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = '05_dqc_check' AND r.status = 3 ORDER BY r.id DESC LIMIT 1").get() as { id: number }).id}`, USERS.admin);
+    const { r, payload } = slashCommand(
+      `rerun ${(h.sb.store.db.prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = '05_dqc_check' AND r.status = 3 ORDER BY r.id DESC LIMIT 1").get() as { id: number }).id}`,
+      USERS.admin,
+    );
     await socket.send('slash_commands', payload);
     const ask = await slack.waitForResponse(r.id);
     const opId = (ask.blocks as { elements?: { action_id: string; value: string }[] }[]).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'op_confirm')!.value;
     const click = slack.responseUrl();
-    await socket.send('interactive', { type: 'block_actions', team: { id: 'T1' }, user: { id: USERS.admin, username: 'uadmin1' }, api_app_id: 'A1', response_url: click.url, trigger_id: 't', channel: { id: 'CDATAENG' }, container: { type: 'message', message_ts: '1.1', is_ephemeral: true }, actions: [{ type: 'button', action_id: 'op_confirm', block_id: 'b', value: opId, action_ts: '1' }] });
+    await socket.send('interactive', {
+      type: 'block_actions',
+      team: { id: 'T1' },
+      user: { id: USERS.admin, username: 'uadmin1' },
+      api_app_id: 'A1',
+      response_url: click.url,
+      trigger_id: 't',
+      channel: { id: 'CDATAENG' },
+      container: { type: 'message', message_ts: '1.1', is_ephemeral: true },
+      actions: [{ type: 'button', action_id: 'op_confirm', block_id: 'b', value: opId, action_ts: '1' }],
+    });
     expect(visibleText(await slack.waitForResponse(click.id))).toMatch(/Rerun of run \d+ started in Studio/);
   });
 
@@ -107,13 +136,35 @@ describe('Socket Mode', () => {
   }, 60_000);
 
   it('an event delivered again (not acked the first time, as Slack retries) is handled once', async () => {
-    const runId = (h.sb.store.db.prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = 'cdc_mysql_shop' AND r.status = 3 ORDER BY r.id DESC").get() as { id: number }).id;
-    const body = { token: 'legacy', team_id: 'T1', api_app_id: 'A1', type: 'event_callback', event_id: 'Ev0SOCKET1', event_time: 1, event: { type: 'message', subtype: 'bot_message', bot_id: 'BOTHER', channel: 'CALERTS', ts: '1700000500.000100', text: `Studio task failed: ${h.sb.url}/ops/taskInst/${runId}` } };
+    const runId = (
+      h.sb.store.db.prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = 'cdc_mysql_shop' AND r.status = 3 ORDER BY r.id DESC").get() as { id: number }
+    ).id;
+    const body = {
+      token: 'legacy',
+      team_id: 'T1',
+      api_app_id: 'A1',
+      type: 'event_callback',
+      event_id: 'Ev0SOCKET1',
+      event_time: 1,
+      event: {
+        type: 'message',
+        subtype: 'bot_message',
+        bot_id: 'BOTHER',
+        channel: 'CALERTS',
+        ts: '1700000500.000100',
+        text: `Studio task failed: ${h.sb.url}/ops/taskInst/${runId}`,
+      },
+    };
     const before = slack.callsOf('chat.postMessage').length;
     await socket.send('events_api', body);
     await socket.send('events_api', body); // the same event again, in a new envelope
     await new Promise((r) => setTimeout(r, 300));
     await bot.services.alerts!.flush();
-    expect(slack.callsOf('chat.postMessage').slice(before).filter((c) => c.args.thread_ts === '1700000500.000100')).toHaveLength(1);
+    expect(
+      slack
+        .callsOf('chat.postMessage')
+        .slice(before)
+        .filter((c) => c.args.thread_ts === '1700000500.000100'),
+    ).toHaveLength(1);
   });
 });

@@ -23,7 +23,7 @@ describe('/cz task: draft against what is published', () => {
   });
 });
 
-describe('/cz deps and the backfill preview use Studio\'s flattened downstream', () => {
+describe("/cz deps and the backfill preview use Studio's flattened downstream", () => {
   it('counts every task downstream at any depth', async () => {
     const text = visibleText(await b.answer((await b.command('deps 00_sync_mysql_to_ods', USERS.viewer)).responseId));
     expect(text).toContain('In all, *2* tasks downstream at any depth (2 online)');
@@ -43,11 +43,15 @@ describe('/cz deps and the backfill preview use Studio\'s flattened downstream',
   });
 });
 
-describe('/cz cron: Studio\'s own preview', () => {
-  it('says when Studio\'s preview agrees', async () => {
+describe("/cz cron: Studio's own preview", () => {
+  it("says when Studio's preview agrees", async () => {
     const text = visibleText(await b.answer((await b.command('cron 30 2 * * *', USERS.viewer)).responseId));
     expect(text).toContain("Studio's own preview gives the same next 5 runs");
-    expect(b.requests('/ide-admin/v1/dataFileConfiguration/generateInstanceTimeList').at(-1)!.body).toMatchObject({ cron: '0 30 2 * * ? *', scheduleStartTime: '00:00', scheduleEndTime: '23:59' });
+    expect(b.requests('/ide-admin/v1/dataFileConfiguration/generateInstanceTimeList').at(-1)!.body).toMatchObject({
+      cron: '0 30 2 * * ? *',
+      scheduleStartTime: '00:00',
+      scheduleEndTime: '23:59',
+    });
   });
 
   it('shows both lists when Studio disagrees, and stays quiet when Studio cannot say', async () => {

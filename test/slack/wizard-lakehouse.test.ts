@@ -71,12 +71,19 @@ describe('the wizard reads Lakehouse', () => {
     const confirm = q.button('wizard_confirm');
     const updates = b.slack.callsOf('chat.update').length;
     await b.click(confirm.action_id, confirm.value!, USERS.admin, { channel: DM, messageTs: '1700000999.000100', ephemeral: false });
-    const ready = await until(() => b.slack.callsOf('chat.update').slice(updates).find((c) => visibleText(c.args).includes('is ready')));
+    const ready = await until(() =>
+      b.slack
+        .callsOf('chat.update')
+        .slice(updates)
+        .find((c) => visibleText(c.args).includes('is ready')),
+    );
     const text = visibleText(ready.args);
     expect(text).toContain('*Data checkpoints* (Lakehouse, now) — ');
     expect(text).toMatch(/:x: \*Tables of 01_ddl_ods\*: not created yet: shop_ods\.\w+\n {6}→ Run 01_ddl_ods once/);
     expect(text).toMatch(/:x: \*First run of 00_sync_mysql_to_ods\*: it has not run yet\n {6}→ Run it once: `\/cz execute 00_sync_mysql_to_ods`/);
-    expect(text).toMatch(/:x: \*First refresh of shop_dws\.sales_daily\*: it does not exist yet\n {6}→ Run 03_ddl_dws_ads once, then `REFRESH DYNAMIC TABLE shop_dws\.sales_daily`/);
+    expect(text).toMatch(
+      /:x: \*First refresh of shop_dws\.sales_daily\*: it does not exist yet\n {6}→ Run 03_ddl_dws_ads once, then `REFRESH DYNAMIC TABLE shop_dws\.sales_daily`/,
+    );
 
     // Run the ODS DDL once, then Check again: that checkpoint passes now.
     const runOnce = elements(ready).find((e) => e.action_id?.startsWith('wizard_run_once_') && e.text?.text === 'Run 01_ddl_ods once')!;

@@ -10,7 +10,12 @@ import { type ApiCall, visibleText } from '../helpers/fake-slack.js';
 const b = useBotHarness(); // closed after the file, with no Block Kit limit broken
 
 const DM = `D${USERS.admin}`;
-const WRITES = ['/ide-admin/v1/dataFolder/add', '/ide-admin/v1/dataFile/addAndReturnId', '/ide-admin/v1/dataFileConfiguration/saveDataFileConfiguration', '/ide-admin/v1/dataFile/submit'];
+const WRITES = [
+  '/ide-admin/v1/dataFolder/add',
+  '/ide-admin/v1/dataFile/addAndReturnId',
+  '/ide-admin/v1/dataFileConfiguration/saveDataFileConfiguration',
+  '/ide-admin/v1/dataFile/submit',
+];
 const writes = () => b.sb.journal.filter((e) => WRITES.includes(e.path)).length;
 
 type El = { action_id: string; value?: string; text?: { text: string } };
@@ -109,11 +114,17 @@ describe('setup wizard', () => {
     const done = await waitForUpdate(updates, 'is ready');
     expect(done).toContain('Re-read from Studio: every task is there');
     expect(done).toContain('Standards check: no P0/P1 findings');
-    const progress = b.slack.callsOf('chat.update').slice(updates).map((c) => visibleText(c.args));
+    const progress = b.slack
+      .callsOf('chat.update')
+      .slice(updates)
+      .map((c) => visibleText(c.args));
     expect(progress.some((p) => p.includes('steps to go'))).toBe(true); // updated step by step
 
     // The first checkpoint: run a DDL draft once, through the same confirmation as /cz execute.
-    const ready = b.slack.callsOf('chat.update').filter((c) => visibleText(c.args).includes('is ready')).at(-1)!;
+    const ready = b.slack
+      .callsOf('chat.update')
+      .filter((c) => visibleText(c.args).includes('is ready'))
+      .at(-1)!;
     const runOnce = elements(ready).find((e) => e.action_id?.startsWith('wizard_run_once_'))!;
     expect(runOnce.text?.text ?? JSON.stringify(runOnce)).toContain('Run 01_ddl_ods once');
     const asked = await b.click(runOnce.action_id, runOnce.value!, USERS.admin, { channel: DM, ephemeral: false });
@@ -132,7 +143,9 @@ describe('setup wizard', () => {
     expect(byName['00_sync_mysql_to_ods']).toMatchObject({ file_type: 1, cron: '0 0 2 * * ? *', vc_code: 'sync_vc', task_status: 1 });
     for (const ddl of ['01_ddl_ods', '02_ddl_dwd', '03_ddl_dws_ads']) expect(byName[ddl]).toMatchObject({ cron: null, deps_json: '[]', task_status: null });
     expect(byName['01_ddl_ods']!.content).toContain('BIT(1) → TINYINT (not BOOLEAN); DWD: CAST(col AS BOOLEAN)');
-    expect(JSON.parse(byName['04_transform_ods_to_dwd']!.deps_json)).toEqual([{ taskId: byName['00_sync_mysql_to_ods']!.id, taskName: '00_sync_mysql_to_ods', depStrategy: 0, parseType: 1 }]);
+    expect(JSON.parse(byName['04_transform_ods_to_dwd']!.deps_json)).toEqual([
+      { taskId: byName['00_sync_mysql_to_ods']!.id, taskName: '00_sync_mysql_to_ods', depStrategy: 0, parseType: 1 },
+    ]);
     expect(JSON.parse(byName['05_dqc_check']!.deps_json)[0].taskName).toBe('04_transform_ods_to_dwd');
     expect(byName['05_dqc_check']).toMatchObject({ cron: '0 0 3 * * ? *', task_status: 1 });
     const audited = b.bot.services.audit.query({ actorId: USERS.admin, limit: 200 }).filter((x) => x.source === 'wizard');
@@ -148,7 +161,10 @@ describe('setup wizard', () => {
     expect(b.sb.store.folders().filter((f) => f.name === 'shop_dw')).toHaveLength(1);
 
     // Undo deletes exactly what the setup created (confirmed by Slack's dialog, authorised now, audited).
-    const result = b.slack.callsOf('chat.update').filter((c) => visibleText(c.args).includes('already matches the plan')).at(-1)!;
+    const result = b.slack
+      .callsOf('chat.update')
+      .filter((c) => visibleText(c.args).includes('already matches the plan'))
+      .at(-1)!;
     const undo = elements(result).find((e) => e.action_id === 'wizard_undo')!;
     expect(undo).toMatchObject({ style: 'danger', confirm: expect.objectContaining({ text: expect.objectContaining({ text: expect.stringContaining('05_dqc_check') }) }) });
     const denied = await b.click(undo.action_id, undo.value!, USERS.viewer, { channel: DM, messageTs: '1700000999.000100', ephemeral: false });
@@ -165,7 +181,12 @@ describe('setup wizard', () => {
     // The demo workspace's own tasks of the same names are untouched.
     expect(b.sb.store.tasks().filter((t) => t.name === '04_transform_ods_to_dwd')).toHaveLength(1);
     const undoRows = b.bot.services.audit.query({ actorId: USERS.admin, limit: 300 }).filter((x) => ['undeploy', 'delete_task', 'delete_folder'].includes(x.action));
-    expect(undoRows.filter((x) => x.outcome === 'succeeded').map((x) => x.action).sort()).toEqual([...Array(3).fill('undeploy'), ...Array(6).fill('delete_task'), 'delete_folder'].sort());
+    expect(
+      undoRows
+        .filter((x) => x.outcome === 'succeeded')
+        .map((x) => x.action)
+        .sort(),
+    ).toEqual([...Array(3).fill('undeploy'), ...Array(6).fill('delete_task'), 'delete_folder'].sort());
     const again2 = await b.click(undo.action_id, undo.value!, USERS.admin, { channel: DM, messageTs: '1700000999.000100', ephemeral: false });
     expect(visibleText(await b.answer(again2.responseId))).toContain('already undone');
   }, 30_000);
@@ -231,7 +252,16 @@ describe('setup wizard', () => {
     // The operator's own, complete wizard for a folder outside their grants: Confirm is refused and audited; nothing is written.
     const w = b.bot.services.wizard;
     const sessionId = JSON.parse(el.value!).s as string;
-    for (const [k, val] of Object.entries({ has_doc: 'no', scenario: 'bi', consumers: 'analysts', freshness: 't1', source: 'internal', domain: 'viewers', layering: 'ods_dwd_dws', schedule: '02' })) {
+    for (const [k, val] of Object.entries({
+      has_doc: 'no',
+      scenario: 'bi',
+      consumers: 'analysts',
+      freshness: 't1',
+      source: 'internal',
+      domain: 'viewers',
+      layering: 'ods_dwd_dws',
+      schedule: '02',
+    })) {
       const cur = w.get(sessionId)!;
       expect(cur.currentQuestion).toBe(k);
       w.answer(sessionId, USERS.operator, k, val);
@@ -258,9 +288,21 @@ describe('setup wizard', () => {
 async function waitForUpdate(after: number, needle: string): Promise<string> {
   const end = Date.now() + 10_000;
   for (;;) {
-    const hit = b.slack.callsOf('chat.update').slice(after).map((c) => visibleText(c.args)).find((t) => t.includes(needle));
+    const hit = b.slack
+      .callsOf('chat.update')
+      .slice(after)
+      .map((c) => visibleText(c.args))
+      .find((t) => t.includes(needle));
     if (hit) return hit;
-    if (Date.now() > end) throw new Error(`no update containing "${needle}"; last: ${b.slack.callsOf('chat.update').slice(after).map((c) => visibleText(c.args)).at(-1)?.slice(0, 400)}`);
+    if (Date.now() > end)
+      throw new Error(
+        `no update containing "${needle}"; last: ${b.slack
+          .callsOf('chat.update')
+          .slice(after)
+          .map((c) => visibleText(c.args))
+          .at(-1)
+          ?.slice(0, 400)}`,
+      );
     await new Promise((r) => setTimeout(r, 20));
   }
 }

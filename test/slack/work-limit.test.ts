@@ -9,7 +9,9 @@ type Args = { ack: () => Promise<void>; respond: (m: object) => Promise<unknown>
 function recordingApp() {
   const listeners: Record<string, (a: Args) => Promise<unknown>> = {};
   const app = {
-    command: (name: string, listener: (a: Args) => Promise<unknown>) => void (listeners[name] = listener),
+    command: (name: string, listener: (a: Args) => Promise<unknown>) => {
+      listeners[name] = listener;
+    },
     client: { marker: 'kept' },
   };
   return { app: app as unknown as BoltApp, listeners };
@@ -23,8 +25,14 @@ describe('WorkLimiter', () => {
     const r1 = await l.acquire();
     const r2 = await l.acquire();
     const order: number[] = [];
-    const w3 = l.acquire().then((r) => (order.push(3), r));
-    const w4 = l.acquire().then((r) => (order.push(4), r));
+    const w3 = l.acquire().then((r) => {
+      order.push(3);
+      return r;
+    });
+    const w4 = l.acquire().then((r) => {
+      order.push(4);
+      return r;
+    });
     await expect(l.acquire()).rejects.toBeInstanceOf(BusyError);
     expect(l.stats).toEqual({ running: 2, waiting: 2 });
     r1();

@@ -10,7 +10,17 @@ import { OperationStore, idempotencyKey } from '../../src/store/operations.js';
 
 function fill(log: AuditLog, n: number) {
   for (let i = 0; i < n; i++) {
-    log.append({ at: 1000 + i, opId: `op${i}`, actorId: `U${i % 3}`, source: 'slash', action: 'rerun', target: `run:${i}`, taskName: i % 2 ? 'a' : 'b', params: { i }, outcome: 'requested' });
+    log.append({
+      at: 1000 + i,
+      opId: `op${i}`,
+      actorId: `U${i % 3}`,
+      source: 'slash',
+      action: 'rerun',
+      target: `run:${i}`,
+      taskName: i % 2 ? 'a' : 'b',
+      params: { i },
+      outcome: 'requested',
+    });
   }
 }
 
@@ -59,7 +69,7 @@ describe('audit log', () => {
     const ok = run();
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain('audit log intact: 20 rows');
-    db.exec("DROP TRIGGER audit_no_update; UPDATE audit_log SET params = '{\"i\":999}' WHERE id = 7;");
+    db.exec('DROP TRIGGER audit_no_update; UPDATE audit_log SET params = \'{"i":999}\' WHERE id = 7;');
     db.close();
     const broken = run();
     expect(broken.status).toBe(1);
@@ -131,7 +141,10 @@ describe('keyed audit chain and anchors (tamper tests)', () => {
     const db = openDatabase(':memory:');
     fill(new AuditLog(db, KEY), 5);
     fill(new AuditLog(db, OTHER), 5);
-    const both = new Map([[KEY.id, KEY], [OTHER.id, OTHER]]);
+    const both = new Map([
+      [KEY.id, KEY],
+      [OTHER.id, OTHER],
+    ]);
     expect(new AuditLog(db, OTHER).verify({ keys: both })).toEqual({ ok: true, rows: 10 });
     expect(new AuditLog(db, OTHER).verify({ keys: new Map([[OTHER.id, OTHER]]) }).reason).toContain('rows from 1 were signed with key');
   });

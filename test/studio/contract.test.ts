@@ -65,20 +65,18 @@ describe('tasks', () => {
     expect(page1.total).toBe(h.sb.store.tasks().length);
     expect(page1.totalPages).toBe(Math.ceil(page1.total / 5));
     expect(page2.items[0]!.id).not.toBe(page1.items[0]!.id);
-    expect(all.map((t) => t.id).sort()).toEqual(h.sb.store.tasks().map((t) => t.id).sort());
+    expect(all.map((t) => t.id).sort()).toEqual(
+      h.sb.store
+        .tasks()
+        .map((t) => t.id)
+        .sort(),
+    );
   });
 
   it('filters by folder, name and type', async () => {
     const folder = (await h.client.listAllFolders()).find((f) => f.name === 'ecommerce_dw')!;
     const inFolder = await h.client.listAllTasks({ folderId: folder.id });
-    expect(inFolder.map((t) => t.name).sort()).toEqual([
-      '00_sync_mysql_to_ods',
-      '01_ddl_ods',
-      '02_ddl_dwd',
-      '03_ddl_dws_ads',
-      '04_transform_ods_to_dwd',
-      '05_dqc_check',
-    ]);
+    expect(inFolder.map((t) => t.name).sort()).toEqual(['00_sync_mysql_to_ods', '01_ddl_ods', '02_ddl_dwd', '03_ddl_dws_ads', '04_transform_ods_to_dwd', '05_dqc_check']);
     expect((await h.client.listAllTasks({ name: 'github' })).map((t) => t.name).sort()).toEqual(['github_clean', 'github_raw_fetch']);
     const di = await h.client.listAllTasks({ type: taskKindByKey('DI') });
     expect(di.map((t) => t.name).sort()).toEqual(['00_sync_mysql_to_ods', 'sync_legacy_mysql']);

@@ -53,9 +53,18 @@ function missingReads(envelope: unknown, reads: string[]): string[] {
       const list = head.endsWith('[]');
       const key = list ? head.slice(0, -2) : head;
       const child = key === '' ? node : (node as Record<string, unknown> | null)?.[key];
-      if (child === undefined) return void missing.push(`${path} (no ${at}${key})`);
-      if (!list) return walk(child, rest, `${at}${key}.`);
-      if (!Array.isArray(child)) return void missing.push(`${path} (${at}${key} is not a list)`);
+      if (child === undefined) {
+        missing.push(`${path} (no ${at}${key})`);
+        return;
+      }
+      if (!list) {
+        walk(child, rest, `${at}${key}.`);
+        return;
+      }
+      if (!Array.isArray(child)) {
+        missing.push(`${path} (${at}${key} is not a list)`);
+        return;
+      }
       for (const item of child) walk(item, rest, `${at}${key}[].`);
     };
     walk(envelope, path.split('.'), '');
@@ -83,7 +92,7 @@ function compatible(theirs: unknown, ours: unknown): string | undefined {
   return typeof theirs === typeof ours ? undefined : `expected ${typeof theirs}, got ${JSON.stringify(ours)}`;
 }
 
-describe('a client written from cz-cli\'s shapes alone, against `npm run sandbox`', () => {
+describe("a client written from cz-cli's shapes alone, against `npm run sandbox`", () => {
   let child: ChildProcess | undefined;
   let base = '';
   const ctx: Ctx = {};
@@ -93,7 +102,10 @@ describe('a client written from cz-cli\'s shapes alone, against `npm run sandbox
   });
 
   beforeAll(async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/cli.ts', '--port', '0', '--db', ':memory:', '--seed', 'demo'], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/cli.ts', '--port', '0', '--db', ':memory:', '--seed', 'demo'], {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const line = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child!.stdout! }).once('line', resolve);
       child!.once('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
@@ -124,12 +136,25 @@ describe('a client written from cz-cli\'s shapes alone, against `npm run sandbox
   it('logs in, lists tasks, runs and attempts, reads a log, reruns, stops, backfills', async () => {
     const login = (await call('login')).data as Ctx;
     Object.assign(ctx, { instanceId: login.instanceId, userId: login.userId, userIdText: String(login.userId) });
-    headers = { 'X-Clickzetta-Token': String(login.token), instanceName: String(ctx.instance), instanceid: String(login.instanceId), userId: String(login.userId), env: 'prod', workspaceName: String(ctx.workspace) };
+    headers = {
+      'X-Clickzetta-Token': String(login.token),
+      instanceName: String(ctx.instance),
+      instanceid: String(login.instanceId),
+      userId: String(login.userId),
+      env: 'prod',
+      workspaceName: String(ctx.workspace),
+    };
     const user = (await call('current user')).data as Ctx;
     Object.assign(ctx, { tenantId: user.accountId, userName: user.name });
     Object.assign(headers, { accountId: String(user.accountId), tenantId: String(user.accountId) });
     const ws = ((await call('workspaces')).data as Ctx[]).find((w) => w.workspaceName === ctx.workspace)!;
-    Object.assign(ctx, { projectId: ws.projectId, workspaceId: ws.workspaceId, now: DEMO_NOW + 86_400_000 * 365, weekAgo: Date.now() - 8 * 86_400_000, yearAgo: Date.now() - 365 * 86_400_000 });
+    Object.assign(ctx, {
+      projectId: ws.projectId,
+      workspaceId: ws.workspaceId,
+      now: DEMO_NOW + 86_400_000 * 365,
+      weekAgo: Date.now() - 8 * 86_400_000,
+      yearAgo: Date.now() - 365 * 86_400_000,
+    });
     ctx.now = Date.now();
 
     const tasks = ((await call('list tasks', { projectId: ctx.projectId })).data as { list: Ctx[] }).list;
@@ -269,21 +294,42 @@ describe('our StudioClient sends what cz-cli sends', () => {
     await sendsLikeCzCli('delete folder', () => c.deleteFolder(scratch));
   });
 
-  it('parameters round-trip in cz-cli\'s shape: a content save merges into the current list', async () => {
+  it("parameters round-trip in cz-cli's shape: a content save merges into the current list", async () => {
     const c = h.client;
     const folderId = await c.createFolder('params_dw');
     const id = await c.createTask({ name: 'params_task', kind: taskKindByKey('SQL')!, folderId });
-    await c.saveTaskContent(id, "SELECT '${a}', '${b}';", { params: [{ name: 'a', value: '1' }, { name: 'b', value: '2' }] });
+    await c.saveTaskContent(id, "SELECT '${a}', '${b}';", {
+      params: [
+        { name: 'a', value: '1' },
+        { name: 'b', value: '2' },
+      ],
+    });
     const first = (await c.getTask(id)).params;
-    expect(first.map((p) => [p.key, p.value])).toEqual([['a', '1'], ['b', '2']]);
+    expect(first.map((p) => [p.key, p.value])).toEqual([
+      ['a', '1'],
+      ['b', '2'],
+    ]);
     expect(first[0]!.raw).toEqual({ paramKey: 'a', paramValue: '1', paramType: 'manual', encrypt: false, id: expect.any(String), ignore: false, ref: 0 });
     // Change one: the other is sent back unchanged (same id), nothing dropped.
     const since = h.sb.journal.length;
-    await c.saveTaskContent(id, "SELECT '${a}', '${b}', '${c}';", { params: [{ name: 'b', value: '20' }, { name: 'c', value: '3' }] });
+    await c.saveTaskContent(id, "SELECT '${a}', '${b}', '${c}';", {
+      params: [
+        { name: 'b', value: '20' },
+        { name: 'c', value: '3' },
+      ],
+    });
     const sent = (h.sb.journal.slice(since).find((e) => e.path.endsWith('/saveDataFileConfiguration'))!.body as Ctx).paramValueList as Ctx[];
-    expect(sent.map((p) => [p.paramKey, p.paramValue])).toEqual([['a', '1'], ['b', '20'], ['c', '3']]);
+    expect(sent.map((p) => [p.paramKey, p.paramValue])).toEqual([
+      ['a', '1'],
+      ['b', '20'],
+      ['c', '3'],
+    ]);
     const after = (await c.getTask(id)).params;
-    expect(after.map((p) => [p.key, p.value])).toEqual([['a', '1'], ['b', '20'], ['c', '3']]);
+    expect(after.map((p) => [p.key, p.value])).toEqual([
+      ['a', '1'],
+      ['b', '20'],
+      ['c', '3'],
+    ]);
     expect(after[0]!.raw.id).toBe(first[0]!.raw.id);
     // A content save with no parameters named keeps every one; so does a configuration save.
     await c.saveTaskContent(id, "SELECT '${a}';");

@@ -17,7 +17,20 @@ afterAll(async () => {
 describe('executePlan over a task that is already there', () => {
   it('changes the schedule it plans and leaves every other configuration field, and the parameters, exactly as they were', async () => {
     const plan = buildPlan(
-      { has_doc: 'no', scenario: 'bi', consumers: 'analysts', freshness: 't1', domain: 'keep', layering: 'ods_dwd_dws', schedule: '02', source: 'database', db_engine: 'mysql', db_freshness: 'batch', sync_scope: 'single', write_mode: 'overwrite' },
+      {
+        has_doc: 'no',
+        scenario: 'bi',
+        consumers: 'analysts',
+        freshness: 't1',
+        domain: 'keep',
+        layering: 'ods_dwd_dws',
+        schedule: '02',
+        source: 'database',
+        db_engine: 'mysql',
+        db_freshness: 'batch',
+        sync_scope: 'single',
+        write_mode: 'overwrite',
+      },
       { typeMappings: loadKnowledge().typeMappings, syncVc: 'sync_vc', etlVc: 'default' },
     );
     const planned = plan.tasks.find((t) => t.role === 'transform')!;

@@ -49,7 +49,7 @@ describe.each(ROUTE_ANSWERS)('route %s', (route, extra) => {
   const answers = { ...base, ...extra };
   const plan = buildPlan(answers, opts);
 
-  it('is the route of seed 000\'s table', () => {
+  it("is the route of seed 000's table", () => {
     expect(routeOf(answers).id).toBe(route);
     expect(plan.folder).toBe('shop_dw');
   });
@@ -101,7 +101,20 @@ describe('questions and the requirements document', () => {
   it('asks follow-ups only where seed 000 does, and forgets answers that no longer apply', () => {
     const seen: string[] = [];
     const a: Answers = {};
-    const script: Answers = { has_doc: 'no', scenario: 'bi', consumers: 'bi_tools', freshness: 't1', source: 'database', db_engine: 'mysql', db_freshness: 'batch', sync_scope: 'single', write_mode: 'overwrite', domain: 'shop', layering: 'ods_dwd_dws', schedule: '02' };
+    const script: Answers = {
+      has_doc: 'no',
+      scenario: 'bi',
+      consumers: 'bi_tools',
+      freshness: 't1',
+      source: 'database',
+      db_engine: 'mysql',
+      db_freshness: 'batch',
+      sync_scope: 'single',
+      write_mode: 'overwrite',
+      domain: 'shop',
+      layering: 'ods_dwd_dws',
+      schedule: '02',
+    };
     for (let q = nextQuestion(questions, a); q; q = nextQuestion(questions, a)) {
       seen.push(q.id);
       a[q.id] = script[q.id]!;
@@ -114,7 +127,15 @@ describe('questions and the requirements document', () => {
   it('reads scenario, consumers, freshness, source and project name from a pasted document', () => {
     const doc = `PRD: ecommerce dashboards for the sales team (Superset). Data from our MySQL orders database,
 refreshed daily (T+1). Project name: ecommerce. Target folder ecommerce_dw.`;
-    expect(extractFromDocument(doc)).toEqual({ scenario: 'bi', consumers: 'bi_tools', freshness: 't1', source: 'database', db_engine: 'mysql', db_freshness: 'batch', domain: 'ecommerce' });
+    expect(extractFromDocument(doc)).toEqual({
+      scenario: 'bi',
+      consumers: 'bi_tools',
+      freshness: 't1',
+      source: 'database',
+      db_engine: 'mysql',
+      db_freshness: 'batch',
+      domain: 'ecommerce',
+    });
     expect(extractFromDocument('实时监控大屏，数据来自 Kafka，秒级延迟')).toMatchObject({ scenario: 'monitoring', source: 'kafka', freshness: 'second' });
   });
 });
