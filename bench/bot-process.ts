@@ -17,8 +17,8 @@ import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { App } from '@slack/bolt';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { startBot } from '../src/main.js';
-import { connectStudio } from '../src/studio/connect.js';
+import { startBot } from '../src/bot.js';
+import { connectStudio } from '../src/studio-connection.js';
 
 const started = Date.now();
 const bare = process.argv.includes('--bare');

@@ -24,7 +24,7 @@ import { analyseCron, nextRuns } from './cron/explain.js';
 import { createLogger } from './logger.js';
 import { type ReviewReport, reviewWorkspace } from './review/index.js';
 import { VClusterDirectory } from './studio/vclusters.js';
-import { connectStudio } from './studio/connect.js';
+import { connectStudio } from './studio-connection.js';
 import { loadWizardQuestions } from './wizard/questions.js';
 
 const USAGE = `usage:

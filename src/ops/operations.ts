@@ -12,159 +12,36 @@
  * 5. a write whose outcome is unknown (timeout, 5xx) is never resent: Studio's state is re-read.
  */
 import { randomUUID } from 'node:crypto';
-import type { AuditLog, AuditOutcome, AuditRow, AuditSource } from '../store/audit.js';
-import { type OperationRecord, type OperationStore, canonicalJson, idempotencyKey } from '../store/operations.js';
-import { type StudioClient, describePrecheck } from '../studio/client.js';
+import { type OperationRecord, canonicalJson, idempotencyKey } from '../store/operations.js';
+import type { StudioClient } from '../studio/client.js';
 import { datesBetween, formatDate } from '../studio/dates.js';
-import { RUN_STATUS, RUN_STATUS_GROUPS, RUN_TYPE, SYSTEM_PARAM_NAMES, isTerminalStatus } from '../studio/enums.js';
+import { RUN_STATUS, RUN_STATUS_GROUPS, SYSTEM_PARAM_NAMES, isTerminalStatus } from '../studio/enums.js';
 import { StudioError, TaskLookupError } from '../studio/errors.js';
 import type { Run, TaskRelationNode, TaskSummary } from '../studio/models.js';
 import type { AutoFix } from '../review/rules.js';
-import { type Policy, type PolicyTarget, type Role, roleRank } from './policy.js';
+import { type PolicyTarget, type Role, roleRank } from './policy.js';
 import { RunLookupError, getRunOrExplain } from './read.js';
-import { verifyAuditedWrite } from './verify-write.js';
-import { LakehouseError, type LakehouseSql } from '../lakehouse/client.js';
 import { refreshEntry } from './lakehouse-read.js';
-
-export interface Actor {
-  userId: string;
-  userName?: string;
-  teamId?: string;
-  channelId?: string;
-  source: AuditSource;
-}
-
-/** Where to tell the person how their operation ended later (opaque to the core). */
-export interface ReplyHandle {
-  channelId?: string;
-  messageTs?: string;
-  responseUrl?: string;
-}
-
-export interface Directory {
-  /** User groups the user belongs to (for policy grants by group). */
-  groupsOf(userId: string): Promise<string[]>;
-}
-
-export type RefusalReason = 'permission' | 'channel' | 'invalid' | 'state' | 'not_found' | 'expired' | 'two_person';
-
-export interface Refusal {
-  kind: 'refused';
-  reason: RefusalReason;
-  message: string;
-}
-
-export interface Confirmation {
-  kind: 'confirm';
-  op: OperationRecord;
-  title: string;
-  details: string[];
-  /** Where to see it in Studio (none for a Lakehouse object). */
-  link?: string;
-}
-
-export interface OpOutcome {
-  kind: 'done';
-  op: OperationRecord;
-  status: 'succeeded' | 'failed' | 'unknown';
-  message: string;
-  link: string | undefined;
-  runId?: number;
-  jobId?: number;
-  studioRequestId?: string;
-  /** This answer repeats the first result of an identical operation (double click, retry). */
-  duplicate: boolean;
-}
-
-export interface BackfillInput {
-  task: string;
-  from: string;
-  to: string;
-  vcCode?: string;
-  /** The alert card the backfill was started from. */
-  cardId?: number;
-}
-
-export interface BackfillPreview {
-  kind: 'preview';
-  task: TaskSummary;
-  folder: string | undefined;
-  from: string;
-  to: string;
-  dates: string[];
-  vcCode: string | undefined;
-  downstream: { taskId: number; name: string }[];
-  conflicts: Run[];
-  role: Role;
-  limitDays: number;
-  needsApproval: boolean;
-  link: string;
-}
-
-/** Several runs rerun as one request (a storm's roots of one cause, a card's blocked downstream runs). */
-export interface BulkRerunOrigin {
-  /** What the runs are, for people: "the failed roots of VCluster queue full". */
-  label: string;
-  digestId?: number;
-  cardId?: number;
-  /** The alert card of each run, so each rerun is recorded on its card. */
-  cardOfRun?: Record<number, number>;
-}
-
-export interface AwaitingBulkApproval {
-  kind: 'bulk_approval';
-  op: OperationRecord;
-  title: string;
-  details: string[];
-  approvers: { users: string[]; groups: string[] };
-}
-
-/** Runs a bulk request may cover at most. */
-export const BULK_RERUN_MAX_RUNS = 500;
-
-export interface AwaitingApproval {
-  kind: 'approval';
-  op: OperationRecord;
-  preview: BackfillPreview;
-  /** Who can approve it: the admins for the task other than the requester (users, and user groups). */
-  approvers: { users: string[]; groups: string[] };
-}
-
-export interface OperationsDeps {
-  studio: StudioClient;
-  audit: AuditLog;
-  ops: OperationStore;
-  policy: Policy;
-  directory?: Directory;
-  now?: () => number;
-  /** Identical operations within this window answer with the first result. */
-  windowMs?: number;
-  /** How long a Confirm button stays valid. */
-  confirmTtlMs?: number;
-  /** How long an approval request stays valid. */
-  approvalTtlMs?: number;
-  /**
-   * How long after a write was sent Studio may still apply it. Until then a re-read that shows
-   * nothing proves nothing (the write may still land); after it, it proves the write did not land.
-   */
-  settleAfterMs?: number;
-  /** Waiting for another operation's write on the same target, at most (real time). */
-  targetWaitMs?: number;
-  /** Lakehouse SQL, for REFRESH DYNAMIC TABLE (the one write the bot makes through SQL). */
-  lakehouse?: LakehouseSql;
-}
-
-/** Told when an operation whose outcome was unknown is settled by verification (to tell the person). */
-export type VerifiedListener = (op: OperationRecord, outcome: OpOutcome, reply: ReplyHandle) => void | Promise<void>;
-
-/** A backfill may never cover more than this many business dates, whatever the role. */
-export const BACKFILL_HARD_LIMIT_DAYS = 366;
-
-type Params = Record<string, unknown>;
-
-type SendResult = Omit<OpOutcome, 'kind' | 'op' | 'duplicate' | 'studioRequestId'> & { requestId?: string };
-
-export type OutcomeListener = (op: OperationRecord, outcome: OpOutcome, actor: Actor) => void;
+import { OperationWrites } from './writes.js';
+import { type OpAuditEvent, Reconciler, appendOpAudit } from './reconcile.js';
+import type {
+  Actor,
+  AwaitingApproval,
+  AwaitingBulkApproval,
+  BackfillInput,
+  BackfillPreview,
+  BulkRerunOrigin,
+  Confirmation,
+  OperationsDeps,
+  OpOutcome,
+  OutcomeListener,
+  Params,
+  Refusal,
+  ReplyHandle,
+  VerifiedListener,
+} from './types.js';
+import { BACKFILL_HARD_LIMIT_DAYS, BULK_RERUN_MAX_RUNS } from './types.js';
+export * from './types.js';
 
 /** The same action with the same parameters on the same target (where it came from aside). */
 function sameIntent(a: OperationRecord, b: OperationRecord): boolean {
@@ -181,21 +58,26 @@ const SCHEDULER_PARAMS = new Set([...SYSTEM_PARAM_NAMES].filter((k) => !k.starts
 export class OperationsService {
   private readonly listeners: OutcomeListener[] = [];
   private readonly verifiedListeners: VerifiedListener[] = [];
-  private readonly settleAfterMs: number;
-  private verifying = false;
-  /** Back-off of the verification loop per operation: the next check is due at `at` (1 s, 2 s, 4 s … 1 min). */
-  private readonly nextCheck = new Map<string, { n: number; at: number }>();
   private readonly now: () => number;
   private readonly windowMs: number;
   private readonly confirmTtlMs: number;
   private readonly approvalTtlMs: number;
 
+  private readonly writes: OperationWrites;
+  private readonly reconciler: Reconciler;
+
   constructor(private readonly d: OperationsDeps) {
+    this.writes = new OperationWrites(d.studio, d.lakehouse);
     this.now = d.now ?? Date.now;
-    this.settleAfterMs = d.settleAfterMs ?? 3 * 60_000;
     this.windowMs = d.windowMs ?? 10 * 60_000;
     this.confirmTtlMs = d.confirmTtlMs ?? 15 * 60_000;
     this.approvalTtlMs = d.approvalTtlMs ?? 24 * 3_600_000;
+    this.reconciler = new Reconciler(d, this.writes, {
+      now: this.now,
+      settleAfterMs: d.settleAfterMs ?? 3 * 60_000,
+      listeners: this.listeners,
+      verifiedListeners: this.verifiedListeners,
+    });
   }
 
   /** Called after every operation that reached Studio (the alert cards use it). */
@@ -280,27 +162,8 @@ export class OperationsService {
     return { kind: 'allowed', role };
   }
 
-  private auditEvent(
-    actor: Actor,
-    e: { opId: string; action: string; target: string; taskName?: string; params: Params; outcome: AuditOutcome; error?: string; requestId?: string; key?: string },
-  ) {
-    this.d.audit.append({
-      at: this.now(),
-      opId: e.opId,
-      actorId: actor.userId,
-      actorName: actor.userName,
-      teamId: actor.teamId,
-      channelId: actor.channelId,
-      source: actor.source,
-      action: e.action,
-      target: e.target,
-      taskName: e.taskName,
-      params: e.params,
-      outcome: e.outcome,
-      error: e.error,
-      studioRequestId: e.requestId,
-      idempotencyKey: e.key,
-    });
+  private auditEvent(actor: Actor, e: OpAuditEvent) {
+    appendOpAudit(this.d.audit, this.now(), actor, e);
   }
 
   /** Audit a refusal and return it. */
@@ -756,7 +619,7 @@ export class OperationsService {
 
     this.auditEvent(actor, { ...base, outcome: 'requested' });
     const requestedAt = this.now();
-    const result = await this.send(actor, op, requestedAt);
+    const result = await this.writes.send(actor, op, requestedAt);
     this.auditEvent(actor, { ...base, outcome: result.status, error: result.status === 'succeeded' ? undefined : result.message, requestId: result.requestId });
     const stored = { message: result.message, link: result.link, runId: result.runId, jobId: result.jobId, requestId: result.requestId, reply };
     this.d.ops.settle(key, result.status, stored);
@@ -811,189 +674,9 @@ export class OperationsService {
     }
   }
 
-  /** One Studio write, and what is known of its outcome. */
-  private async send(actor: Actor, op: OperationRecord, requestedAt: number): Promise<SendResult> {
-    const studioActor = `slack:${actor.userName ?? actor.userId}`;
-    const runId = op.params.runId === undefined ? undefined : Number(op.params.runId);
-    try {
-      if (op.action === 'rerun') {
-        const { requestId } = await this.d.studio.rerunRun(runId!, { actor: studioActor });
-        return { status: 'succeeded', message: `Rerun of run ${runId} started in Studio. You will see here how it ends.`, link: this.d.studio.runLink(runId!), runId, requestId };
-      }
-      if (op.action === 'stop') {
-        const { requestId } = await this.d.studio.stopRun(runId!, { actor: studioActor });
-        return { status: 'succeeded', message: `Run ${runId} was stopped.`, link: this.d.studio.runLink(runId!), runId, requestId };
-      }
-      if (op.action === 'fix') return await this.applyFix(op, studioActor);
-      if (op.action === 'refresh_dt') return await this.refreshDynamicTable(op, requestedAt);
-      if (op.action === 'execute') {
-        const taskId = Number(op.params.taskId);
-        const r = await this.d.studio.executeTask(taskId, { params: op.params.params as Record<string, string>, actor: studioActor });
-        return {
-          status: 'succeeded',
-          message: `Temporary run ${r.runId} of ${op.taskName} started in Studio. You will see here how it ends.`,
-          link: this.d.studio.runLink(r.runId),
-          runId: r.runId,
-          requestId: r.requestId,
-        };
-      }
-      const { jobId, requestId } = await this.d.studio.createBackfillWithId({
-        taskId: Number(op.params.taskId),
-        from: String(op.params.from),
-        to: String(op.params.to),
-        vcCode: (op.params.vcCode as string | undefined) ?? undefined,
-        name: backfillJobName(op),
-        actor: studioActor,
-      });
-      return {
-        status: 'succeeded',
-        message: `Backfill of ${op.taskName} for ${op.params.from} … ${op.params.to} (${op.params.days} business date${Number(op.params.days) > 1 ? 's' : ''}) created in Studio as job ${jobId}.`,
-        link: this.d.studio.taskLink(Number(op.params.taskId)),
-        jobId,
-        requestId,
-      };
-    } catch (e) {
-      if (!(e instanceof StudioError)) throw e;
-      if (!e.outcomeUnknown) {
-        return { status: 'failed', message: `Studio refused it: ${e.describe()}`, link: runId ? this.d.studio.runLink(runId) : undefined, runId, requestId: e.requestId };
-      }
-      // The write may have happened, or may still happen: find out from Studio instead of sending it again.
-      const verified = await this.verify(op, requestedAt).catch(() => undefined);
-      if (verified?.applied) {
-        return {
-          status: 'succeeded',
-          message: `Studio answered ${e.code}, but re-reading shows it took effect. ${verified.detail}`,
-          link: verified.link,
-          runId: verified.runId ?? runId,
-          jobId: verified.jobId,
-          requestId: e.requestId,
-        };
-      }
-      // Not there yet proves nothing: Studio may still apply it. It stays unknown until verification can tell.
-      return {
-        status: 'unknown',
-        message: `Studio did not answer clearly (${e.describe()}), and ${verified ? 're-reading does not show it yet' : 'its state could not be re-read'}. It may still take effect, so it is *not* safe to try again yet: the bot keeps checking Studio and will tell you here how it ended. The same or a conflicting request is held until then.`,
-        link: verified?.link ?? (runId ? this.d.studio.runLink(runId) : undefined),
-        runId,
-        requestId: e.requestId,
-      };
-    }
-  }
-
-  /** The refresh: Lakehouse's answer is final when the job ran (succeeded or failed); a timeout is checked in its history. */
-  private async refreshDynamicTable(op: OperationRecord, _requestedAt: number): Promise<SendResult> {
-    const table = String(op.params.table);
-    try {
-      const r = await this.d.lakehouse!.refreshDynamicTable(table);
-      return {
-        status: 'succeeded',
-        message: `Dynamic Table ${table} refreshed (job ${r.jobId}). The card closes when the bot sees the refresh in its history.`,
-        link: undefined,
-        requestId: r.jobId,
-      };
-    } catch (e) {
-      if (!(e instanceof LakehouseError) || e.code === 'TIMEOUT')
-        throw e instanceof LakehouseError
-          ? new StudioError({ kind: 'timeout', code: 'TIMEOUT', message: e.message, path: '/lh/getJob', requestId: e.jobId, outcomeUnknown: true })
-          : e;
-      return { status: 'failed', message: `Lakehouse ran the refresh and it failed: ${e.message}`, link: undefined, requestId: e.jobId };
-    }
-  }
-
-  private async applyFix(op: OperationRecord, studioActor: string): Promise<SendResult> {
-    const fix = op.params as unknown as AutoFix;
-    const link = this.d.studio.taskLink(fix.taskId);
-    if (fix.kind === 'clear_ddl_schedule') {
-      const w = await this.d.studio.updateTaskConfiguration(fix.taskId, { cron: '', dependencies: [] }, { actor: studioActor });
-      return { status: 'succeeded', message: `Cleared the cron and dependencies of ${op.taskName}; every other setting was sent back as it was.`, link, requestId: w.requestId };
-    }
-    const online = await this.d.studio.getScheduleDetail(fix.taskId).then(
-      (s) => s.taskStatus?.code === 1,
-      () => false,
-    );
-    // An online task must be redeployed for the fix to take effect: check first that Studio would
-    // accept the deploy, so that a refusal leaves nothing half done.
-    if (online) {
-      const check = await this.d.studio.precheckDeploy([fix.taskId]);
-      if (!check.pass) {
-        return { status: 'failed', message: `Not changed: ${describePrecheck(check)}`, link, requestId: check.requestId };
-      }
-    }
-    const cfg = await this.d.studio.getTaskConfiguration(fix.taskId);
-    const deps = cfg.dependencies.map((d) => ({ taskId: d.taskId, taskName: d.taskName ?? String(d.taskId) }));
-    if (!deps.some((d) => d.taskId === fix.dependsOnTaskId)) deps.push({ taskId: fix.dependsOnTaskId, taskName: fix.dependsOnName });
-    const w = await this.d.studio.updateTaskConfiguration(fix.taskId, { dependencies: deps }, { actor: studioActor });
-    if (online) {
-      try {
-        await this.d.studio.deployTask(fix.taskId, { message: `add upstream ${fix.dependsOnName} (Studio Ops Bot review fix)`, actor: studioActor });
-      } catch (e) {
-        if (e instanceof StudioError && !e.outcomeUnknown) {
-          return {
-            status: 'failed',
-            message: `The dependency on ${fix.dependsOnName} was saved to the draft of ${op.taskName}, but the redeploy failed: ${e.describe()}. The scheduler still runs the previous version; deploy it in Studio once this is resolved.`,
-            link,
-            requestId: e.requestId,
-          };
-        }
-        throw e;
-      }
-    }
-    return { status: 'succeeded', message: `${op.taskName} now depends on ${fix.dependsOnName}${online ? ' and was redeployed' : ''}.`, link, requestId: w.requestId };
-  }
-
   /** Did the operation take effect? Read Studio's state (used after an unclear answer and at start-up). */
-  async verify(op: OperationRecord, requestedAt: number): Promise<{ applied: boolean; detail: string; link?: string; jobId?: number; runId?: number }> {
-    if (op.action === 'rerun' || op.action === 'stop') {
-      const runId = Number(op.params.runId);
-      const run = await this.d.studio.getRun(runId);
-      const link = this.d.studio.runLink(runId);
-      if (op.action === 'rerun') {
-        const applied = (run.triggerTime ?? 0) >= requestedAt - 1000 || !isTerminalStatus(run.status.code);
-        return { applied, detail: `Run ${runId} is now ${run.status.label}.`, link };
-      }
-      return { applied: run.status.code === RUN_STATUS.FAILED && run.failType === 'KILLED', detail: `Run ${runId} is now ${run.status.label}.`, link };
-    }
-    if (op.action === 'execute') {
-      // A temporary run of this task started by us since the request: Studio names us as its executor.
-      const taskId = Number(op.params.taskId);
-      const runs = await this.d.studio.listRuns({ taskId, runType: RUN_TYPE.TEMP, planFrom: requestedAt - 60_000, pageSize: 50 });
-      const mine = runs.items.find((r) => (r.triggerTime ?? r.planTime ?? 0) >= requestedAt - 1000 && (r.executor ?? '').startsWith('slack:'));
-      return {
-        applied: mine !== undefined,
-        detail: mine ? `Temporary run ${mine.id} exists (${mine.status.label}).` : 'No temporary run was started.',
-        link: mine ? this.d.studio.runLink(mine.id) : this.d.studio.taskLink(taskId),
-        runId: mine?.id,
-      };
-    }
-    if (op.action === 'fix') {
-      const fix = op.params as unknown as AutoFix;
-      const cfg = await this.d.studio.getTaskConfiguration(fix.taskId);
-      const applied = fix.kind === 'clear_ddl_schedule' ? !cfg.cron && cfg.dependencies.length === 0 : cfg.dependencies.some((d) => d.taskId === fix.dependsOnTaskId);
-      return { applied, detail: applied ? 'The task configuration shows the fix.' : 'The task configuration is unchanged.', link: this.d.studio.taskLink(fix.taskId) };
-    }
-    if (op.action === 'refresh_dt') {
-      const table = String(op.params.table);
-      const r = await this.d.lakehouse!.query(`SHOW DYNAMIC TABLE REFRESH HISTORY ${table} LIMIT 20`);
-      const mine = r.rows.map(refreshEntry).find((e) => e.trigger === 'MANUAL' && e.startedAt >= requestedAt - 1000);
-      return {
-        applied: mine !== undefined,
-        detail: mine
-          ? `Refresh job ${mine.jobId} ${mine.state === 'SUCCEED' || mine.state === 'SUCCEEDED' ? 'succeeded' : `is ${mine.state.toLowerCase()}`}.`
-          : 'No manual refresh was started.',
-      };
-    }
-    if (op.action === 'backfill') {
-      const name = backfillJobName(op);
-      const jobs = await this.d.studio.listBackfills({ taskNameLike: op.taskName ?? undefined, pageSize: 100 });
-      const job = jobs.items.find((j) => j.name === name);
-      return {
-        applied: job !== undefined,
-        detail: job ? `Backfill job ${job.id} exists.` : 'No backfill job was created.',
-        link: this.d.studio.taskLink(Number(op.params.taskId)),
-        jobId: job?.id,
-      };
-    }
-    return verifyAuditedWrite(this.d.studio, op.action, op.target, op.taskName ?? undefined, op.params);
+  verify(op: OperationRecord, requestedAt: number): ReturnType<OperationWrites['verify']> {
+    return this.writes.verify(op, requestedAt);
   }
 
   // ---- backfill --------------------------------------------------------------------------------
@@ -1168,154 +851,16 @@ export class OperationsService {
     return { kind: 'rejected', op: this.d.ops.get(opId)! };
   }
 
-  // ---- start-up reconciliation ---------------------------------------------------------------
+  // ---- start-up reconciliation and the verification loop (src/ops/reconcile.ts) ------------------
 
-  /** Settle operations a crash left `requested`, by reading Studio's state. */
-  /**
-   * At start-up: settle what an earlier process left unfinished. An operation killed before its
-   * write was sent is failed (nothing reached Studio; the same request may be made again). A write
-   * that was sent is verified against Studio: applied → succeeded; not there yet → unknown (the
-   * verification loop goes on) unless the settle window has passed, which proves it did not land.
-   */
-  async reconcile(): Promise<{ checked: number; applied: number; notApplied: number; unknown: number; notSent: number }> {
-    const stats = { checked: 0, applied: 0, notApplied: 0, unknown: 0, notSent: 0 };
-    for (const op of this.d.ops.withStatus('executing')) {
-      if (op.action === 'bulk_rerun') {
-        // Its reruns are operations of their own, reconciled below; the request itself ends here.
-        const message = 'Interrupted by a restart part-way: each rerun it sent is in the audit log and settled on its own. Ask again for the rest: runs already rerun are skipped.';
-        this.d.ops.transition(op.id, ['executing'], 'failed', { message });
-        this.auditEvent(this.systemActor(op.requestedBy, op.requestedByName), {
-          opId: op.id,
-          action: op.action,
-          target: op.target,
-          taskName: op.taskName ?? undefined,
-          params: op.params,
-          outcome: 'failed',
-          error: message,
-        });
-        continue;
-      }
-      if (this.d.audit.byOp(op.id).some((r) => r.outcome === 'requested')) continue;
-      stats.checked++;
-      stats.notSent++;
-      const message = 'Interrupted before it was sent to Studio (the bot stopped); nothing reached Studio. It is safe to ask again.';
-      this.d.ops.transition(op.id, ['executing'], 'failed', { ...((op.result as object | null) ?? {}), message });
-      this.d.ops.settleByOp(op.id, 'failed', { message });
-      this.d.ops.unlockTarget(op.target, op.id);
-      this.auditEvent(this.systemActor(op.requestedBy, op.requestedByName), {
-        opId: op.id,
-        action: op.action,
-        target: op.target,
-        taskName: op.taskName ?? undefined,
-        params: op.params,
-        outcome: 'failed',
-        error: message,
-      });
-    }
-    for (const row of this.d.audit.lastRowIn(['requested', 'unknown'])) {
-      stats.checked++;
-      const r = await this.settleByVerification(row, true);
-      stats[r === 'succeeded' ? 'applied' : r === 'failed' ? 'notApplied' : 'unknown']++;
-    }
-    return stats;
+  /** At start-up: settle what an earlier process left unfinished (see {@link Reconciler.reconcile}). */
+  reconcile(): ReturnType<Reconciler['reconcile']> {
+    return this.reconciler.reconcile();
   }
 
-  /**
-   * The verification loop: every operation and audited write whose outcome is unknown is checked
-   * against Studio; it is settled when Studio shows it applied, or when the settle window has
-   * passed and Studio still does not show it. Safe to call often; one pass at a time.
-   */
-  async verifyPending(): Promise<{ checked: number; settled: number }> {
-    if (this.verifying) return { checked: 0, settled: 0 };
-    this.verifying = true;
-    let checked = 0;
-    let settled = 0;
-    try {
-      for (const row of this.d.audit.lastRowIn(['unknown'])) {
-        const due = this.nextCheck.get(row.opId);
-        const pastWindow = this.now() - row.at > this.settleAfterMs;
-        if (due && this.now() < due.at && !pastWindow) continue;
-        checked++;
-        if ((await this.settleByVerification(row, false)) !== 'unknown') {
-          settled++;
-          this.nextCheck.delete(row.opId);
-        } else {
-          const n = (due?.n ?? 0) + 1;
-          this.nextCheck.set(row.opId, { n, at: this.now() + Math.min(60_000, 1000 * 2 ** n) });
-        }
-      }
-    } finally {
-      this.verifying = false;
-    }
-    return { checked, settled };
-  }
-
-  private systemActor(userId: string, userName?: string | null): Actor {
-    return { userId, userName: userName ?? undefined, source: 'system' };
-  }
-
-  /** Verify one unfinished audited write and record what Studio shows. */
-  private async settleByVerification(row: AuditRow, atStartup: boolean): Promise<'succeeded' | 'failed' | 'unknown'> {
-    const op = this.d.ops.get(row.opId);
-    const requested = this.d.audit.byOp(row.opId).find((r) => r.outcome === 'requested') ?? row;
-    const requestedAt = requested.at;
-    const actor: Actor = { userId: row.actorId, userName: row.actorName ?? undefined, teamId: row.teamId ?? undefined, channelId: row.channelId ?? undefined, source: 'system' };
-    const base = { opId: row.opId, action: row.action, target: row.target, taskName: row.taskName ?? undefined, params: row.params, key: requested.idempotencyKey ?? undefined };
-    let outcome: 'succeeded' | 'failed' | 'unknown';
-    let note: string;
-    let v: Awaited<ReturnType<OperationsService['verify']>> | undefined;
-    try {
-      v = await this.verify(op ?? ({ id: row.opId, action: row.action, target: row.target, params: row.params, taskName: row.taskName } as OperationRecord), requestedAt);
-      const settledWindow = this.now() - requestedAt > this.settleAfterMs;
-      outcome = v.applied ? 'succeeded' : settledWindow ? 'failed' : 'unknown';
-      note = v.applied
-        ? `Verified: Studio shows it took effect. ${v.detail}`
-        : settledWindow
-          ? `Verified: Studio still does not show it ${Math.round((this.now() - requestedAt) / 1000)} s after it was sent, so it did not take effect. ${v.detail} It is safe to try again.`
-          : `Not confirmed yet: Studio does not show it so far. ${v.detail} Still checking.`;
-    } catch (e) {
-      outcome = 'unknown';
-      note = `Not confirmed yet: Studio's state could not be read (${(e as Error).message}). Still checking.`;
-    }
-    const prefix = atStartup ? 'At start-up: ' : '';
-    // An unknown that stays unknown is not written again on every pass (one row per change of state).
-    if (outcome !== 'unknown' || row.outcome !== 'unknown') this.auditEvent(actor, { ...base, outcome, error: `${prefix}${note}` });
-    if (outcome === 'unknown' && row.outcome === 'unknown') return outcome;
-    if (!op) return outcome;
-    const previous = (op.result ?? {}) as { reply?: ReplyHandle; runId?: number; jobId?: number; link?: string; requestId?: string };
-    const stored = { ...previous, message: `${prefix}${note}`, runId: v?.runId ?? previous.runId, jobId: v?.jobId ?? previous.jobId, link: v?.link ?? previous.link };
-    this.d.ops.transition(op.id, ['executing', 'unknown'], outcome, stored);
-    this.d.ops.settleByOp(op.id, outcome, stored);
-    if (outcome === 'unknown') return outcome;
-    this.d.ops.unlockTarget(op.target, op.id);
-    const done = this.d.ops.get(op.id)!;
-    const reply = previous.reply ?? {};
-    if ((op.action === 'rerun' || op.action === 'execute') && outcome === 'succeeded') {
-      const runId = stored.runId ?? (op.params.runId === undefined ? undefined : Number(op.params.runId));
-      if (runId !== undefined)
-        this.d.ops.watch({
-          runId,
-          opId: op.id,
-          userId: requested.actorId,
-          channelId: reply.channelId ?? null,
-          messageTs: reply.messageTs ?? null,
-          responseUrl: reply.responseUrl ?? null,
-        });
-    }
-    const result: OpOutcome = {
-      kind: 'done',
-      op: done,
-      status: outcome,
-      message: stored.message,
-      link: stored.link,
-      runId: stored.runId,
-      jobId: stored.jobId,
-      studioRequestId: previous.requestId,
-      duplicate: false,
-    };
-    for (const l of this.listeners) l(done, result, actor);
-    for (const l of this.verifiedListeners) await Promise.resolve(l(done, result, reply)).catch(() => undefined);
-    return outcome;
+  /** The verification loop: settle writes whose outcome is unknown (see {@link Reconciler.verifyPending}). */
+  verifyPending(): ReturnType<Reconciler['verifyPending']> {
+    return this.reconciler.verifyPending();
   }
 }
 
@@ -1336,8 +881,4 @@ export function backfillDateProblem(from: string, to: string, today: string): st
   const days = datesBetween(from, to).length;
   if (days > BACKFILL_HARD_LIMIT_DAYS) return `${days} business dates is more than the ${BACKFILL_HARD_LIMIT_DAYS} a backfill may cover. Split it into smaller ranges.`;
   return undefined;
-}
-
-function backfillJobName(op: OperationRecord): string {
-  return `sob-${op.id.slice(0, 8)}-${op.taskName ?? op.params.taskId}`;
 }

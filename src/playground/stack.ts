@@ -10,8 +10,8 @@ import { dirname, join } from 'node:path';
 import type { AppConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { PACKAGE_ROOT } from '../paths.js';
-import { type RunningBot, startBot } from '../main.js';
-import { type StudioConnection, connectStudio } from '../studio/connect.js';
+import { type RunningBot, startBot } from '../bot.js';
+import { type StudioConnection, connectStudio } from '../studio-connection.js';
 import { type RunningPlayground, manifestMessageShortcuts, startPlayground } from './server.js';
 import { PLAYGROUND_CHANNELS } from './workspace.js';
 

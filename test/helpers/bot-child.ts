@@ -5,8 +5,8 @@
  */
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { startBot } from '../../src/main.js';
-import { connectStudio } from '../../src/studio/connect.js';
+import { startBot } from '../../src/bot.js';
+import { connectStudio } from '../../src/studio-connection.js';
 
 const config = loadConfig();
 const logger = createLogger('silent');

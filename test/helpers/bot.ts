@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { AppConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { type RunningBot, startBot } from '../../src/main.js';
+import { type RunningBot, startBot } from '../../src/bot.js';
 import { type FakeSlack, startFakeSlack } from './fake-slack.js';
 import { type SandboxHarness, startHarness } from './sandbox.js';
 

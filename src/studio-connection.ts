@@ -1,8 +1,8 @@
-/** Connect to the configured Studio, starting the embedded sandbox when none is configured. */
-import type { AppConfig } from '../config.js';
-import { type Logger, createLogger } from '../logger.js';
-import { type RunningSandbox, startSandbox } from '../sandbox/server.js';
-import { StudioClient } from './client.js';
+/** Connect to the configured Studio, or start the embedded sandbox when none is configured (the composition root's choice; src/studio/ knows nothing of the sandbox). */
+import type { AppConfig } from './config.js';
+import { type Logger, createLogger } from './logger.js';
+import { type RunningSandbox, startSandbox } from './sandbox/server.js';
+import { StudioClient } from './studio/client.js';
 
 export interface StudioConnection {
   client: StudioClient;

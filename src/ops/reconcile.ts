@@ -1,0 +1,214 @@
+/**
+ * What a crash or an unclear answer left unfinished, settled by reading Studio's state: the
+ * start-up reconciliation and the verification loop behind OperationsService. A write is never
+ * sent again from here; it is verified (src/ops/verify-write.ts) and the audit log records what
+ * Studio shows, one row per change of state.
+ */
+import type { AuditLog, AuditOutcome, AuditRow } from '../store/audit.js';
+import type { OperationRecord } from '../store/operations.js';
+import type { Actor, OperationsDeps, OpOutcome, OutcomeListener, Params, ReplyHandle, VerifiedListener } from './types.js';
+import type { OperationWrites } from './writes.js';
+
+/** One audit row of an operation. */
+export interface OpAuditEvent {
+  opId: string;
+  action: string;
+  target: string;
+  taskName?: string;
+  params: Params;
+  outcome: AuditOutcome;
+  error?: string;
+  requestId?: string;
+  key?: string;
+}
+
+export function appendOpAudit(audit: AuditLog, at: number, actor: Actor, e: OpAuditEvent): void {
+  audit.append({
+    at,
+    opId: e.opId,
+    actorId: actor.userId,
+    actorName: actor.userName,
+    teamId: actor.teamId,
+    channelId: actor.channelId,
+    source: actor.source,
+    action: e.action,
+    target: e.target,
+    taskName: e.taskName,
+    params: e.params,
+    outcome: e.outcome,
+    error: e.error,
+    studioRequestId: e.requestId,
+    idempotencyKey: e.key,
+  });
+}
+
+export interface ReconcileHooks {
+  now: () => number;
+  /** How long after sending a write that Studio does not show is taken as not applied. */
+  settleAfterMs: number;
+  listeners: readonly OutcomeListener[];
+  verifiedListeners: readonly VerifiedListener[];
+}
+
+export class Reconciler {
+  private verifying = false;
+  /** Back-off of the verification loop per operation: the next check is due at `at` (1 s, 2 s, 4 s … 1 min). */
+  private readonly nextCheck = new Map<string, { n: number; at: number }>();
+
+  constructor(
+    private readonly d: Pick<OperationsDeps, 'ops' | 'audit'>,
+    private readonly writes: OperationWrites,
+    private readonly hooks: ReconcileHooks,
+  ) {}
+
+  private audit(actor: Actor, e: OpAuditEvent): void {
+    appendOpAudit(this.d.audit, this.hooks.now(), actor, e);
+  }
+
+  /**
+   * At start-up: settle what an earlier process left unfinished. An operation killed before its
+   * write was sent is failed (nothing reached Studio; the same request may be made again). A write
+   * that was sent is verified against Studio: applied → succeeded; not there yet → unknown (the
+   * verification loop goes on) unless the settle window has passed, which proves it did not land.
+   */
+  async reconcile(): Promise<{ checked: number; applied: number; notApplied: number; unknown: number; notSent: number }> {
+    const stats = { checked: 0, applied: 0, notApplied: 0, unknown: 0, notSent: 0 };
+    for (const op of this.d.ops.withStatus('executing')) {
+      if (op.action === 'bulk_rerun') {
+        // Its reruns are operations of their own, reconciled below; the request itself ends here.
+        const message = 'Interrupted by a restart part-way: each rerun it sent is in the audit log and settled on its own. Ask again for the rest: runs already rerun are skipped.';
+        this.d.ops.transition(op.id, ['executing'], 'failed', { message });
+        this.audit(this.systemActor(op.requestedBy, op.requestedByName), {
+          opId: op.id,
+          action: op.action,
+          target: op.target,
+          taskName: op.taskName ?? undefined,
+          params: op.params,
+          outcome: 'failed',
+          error: message,
+        });
+        continue;
+      }
+      if (this.d.audit.byOp(op.id).some((r) => r.outcome === 'requested')) continue;
+      stats.checked++;
+      stats.notSent++;
+      const message = 'Interrupted before it was sent to Studio (the bot stopped); nothing reached Studio. It is safe to ask again.';
+      this.d.ops.transition(op.id, ['executing'], 'failed', { ...((op.result as object | null) ?? {}), message });
+      this.d.ops.settleByOp(op.id, 'failed', { message });
+      this.d.ops.unlockTarget(op.target, op.id);
+      this.audit(this.systemActor(op.requestedBy, op.requestedByName), {
+        opId: op.id,
+        action: op.action,
+        target: op.target,
+        taskName: op.taskName ?? undefined,
+        params: op.params,
+        outcome: 'failed',
+        error: message,
+      });
+    }
+    for (const row of this.d.audit.lastRowIn(['requested', 'unknown'])) {
+      stats.checked++;
+      const r = await this.settleByVerification(row, true);
+      stats[r === 'succeeded' ? 'applied' : r === 'failed' ? 'notApplied' : 'unknown']++;
+    }
+    return stats;
+  }
+
+  /**
+   * The verification loop: every operation and audited write whose outcome is unknown is checked
+   * against Studio; it is settled when Studio shows it applied, or when the settle window has
+   * passed and Studio still does not show it. Safe to call often; one pass at a time.
+   */
+  async verifyPending(): Promise<{ checked: number; settled: number }> {
+    if (this.verifying) return { checked: 0, settled: 0 };
+    this.verifying = true;
+    let checked = 0;
+    let settled = 0;
+    try {
+      for (const row of this.d.audit.lastRowIn(['unknown'])) {
+        const due = this.nextCheck.get(row.opId);
+        const pastWindow = this.hooks.now() - row.at > this.hooks.settleAfterMs;
+        if (due && this.hooks.now() < due.at && !pastWindow) continue;
+        checked++;
+        if ((await this.settleByVerification(row, false)) !== 'unknown') {
+          settled++;
+          this.nextCheck.delete(row.opId);
+        } else {
+          const n = (due?.n ?? 0) + 1;
+          this.nextCheck.set(row.opId, { n, at: this.hooks.now() + Math.min(60_000, 1000 * 2 ** n) });
+        }
+      }
+    } finally {
+      this.verifying = false;
+    }
+    return { checked, settled };
+  }
+
+  private systemActor(userId: string, userName?: string | null): Actor {
+    return { userId, userName: userName ?? undefined, source: 'system' };
+  }
+
+  /** Verify one unfinished audited write and record what Studio shows. */
+  private async settleByVerification(row: AuditRow, atStartup: boolean): Promise<'succeeded' | 'failed' | 'unknown'> {
+    const op = this.d.ops.get(row.opId);
+    const requested = this.d.audit.byOp(row.opId).find((r) => r.outcome === 'requested') ?? row;
+    const requestedAt = requested.at;
+    const actor: Actor = { userId: row.actorId, userName: row.actorName ?? undefined, teamId: row.teamId ?? undefined, channelId: row.channelId ?? undefined, source: 'system' };
+    const base = { opId: row.opId, action: row.action, target: row.target, taskName: row.taskName ?? undefined, params: row.params, key: requested.idempotencyKey ?? undefined };
+    let outcome: 'succeeded' | 'failed' | 'unknown';
+    let note: string;
+    let v: Awaited<ReturnType<OperationWrites['verify']>> | undefined;
+    try {
+      v = await this.writes.verify(op ?? ({ id: row.opId, action: row.action, target: row.target, params: row.params, taskName: row.taskName } as OperationRecord), requestedAt);
+      const settledWindow = this.hooks.now() - requestedAt > this.hooks.settleAfterMs;
+      outcome = v.applied ? 'succeeded' : settledWindow ? 'failed' : 'unknown';
+      note = v.applied
+        ? `Verified: Studio shows it took effect. ${v.detail}`
+        : settledWindow
+          ? `Verified: Studio still does not show it ${Math.round((this.hooks.now() - requestedAt) / 1000)} s after it was sent, so it did not take effect. ${v.detail} It is safe to try again.`
+          : `Not confirmed yet: Studio does not show it so far. ${v.detail} Still checking.`;
+    } catch (e) {
+      outcome = 'unknown';
+      note = `Not confirmed yet: Studio's state could not be read (${(e as Error).message}). Still checking.`;
+    }
+    const prefix = atStartup ? 'At start-up: ' : '';
+    // An unknown that stays unknown is not written again on every pass (one row per change of state).
+    if (outcome !== 'unknown' || row.outcome !== 'unknown') this.audit(actor, { ...base, outcome, error: `${prefix}${note}` });
+    if (outcome === 'unknown' && row.outcome === 'unknown') return outcome;
+    if (!op) return outcome;
+    const previous = (op.result ?? {}) as { reply?: ReplyHandle; runId?: number; jobId?: number; link?: string; requestId?: string };
+    const stored = { ...previous, message: `${prefix}${note}`, runId: v?.runId ?? previous.runId, jobId: v?.jobId ?? previous.jobId, link: v?.link ?? previous.link };
+    this.d.ops.transition(op.id, ['executing', 'unknown'], outcome, stored);
+    this.d.ops.settleByOp(op.id, outcome, stored);
+    if (outcome === 'unknown') return outcome;
+    this.d.ops.unlockTarget(op.target, op.id);
+    const done = this.d.ops.get(op.id)!;
+    const reply = previous.reply ?? {};
+    if ((op.action === 'rerun' || op.action === 'execute') && outcome === 'succeeded') {
+      const runId = stored.runId ?? (op.params.runId === undefined ? undefined : Number(op.params.runId));
+      if (runId !== undefined)
+        this.d.ops.watch({
+          runId,
+          opId: op.id,
+          userId: requested.actorId,
+          channelId: reply.channelId ?? null,
+          messageTs: reply.messageTs ?? null,
+          responseUrl: reply.responseUrl ?? null,
+        });
+    }
+    const result: OpOutcome = {
+      kind: 'done',
+      op: done,
+      status: outcome,
+      message: stored.message,
+      link: stored.link,
+      runId: stored.runId,
+      jobId: stored.jobId,
+      studioRequestId: previous.requestId,
+      duplicate: false,
+    };
+    for (const l of this.hooks.listeners) l(done, result, actor);
+    for (const l of this.hooks.verifiedListeners) await Promise.resolve(l(done, result, reply)).catch(() => undefined);
+    return outcome;
+  }
+}
