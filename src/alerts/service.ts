@@ -36,6 +36,8 @@ export interface AlertDeps {
   minSendIntervalMs?: number;
   /** Lakehouse SQL: with it, each poll also reads the Dynamic Tables' refresh history. */
   lakehouse?: LakehouseSql;
+  /** Told how long each poll took and whether it read Studio (metrics). */
+  onPoll?: (seconds: number, ok: boolean) => void;
 }
 
 const WEEK = 7 * 86_400_000;
@@ -264,6 +266,8 @@ export class AlertService {
 
   async poll(): Promise<PollStats> {
     this.polling ??= (async () => {
+      const started = performance.now();
+      let ok = false;
       try {
         let stats: PollStats;
         try {
@@ -274,9 +278,11 @@ export class AlertService {
           this.releaseNew(); // whatever the poll recorded is posted, even if it stopped half-way
         }
         this.maybeWeeklyReport();
+        ok = true;
         return stats;
       } finally {
         this.polling = undefined;
+        this.d.onPoll?.((performance.now() - started) / 1000, ok);
       }
     })();
     return this.polling;

@@ -4,6 +4,7 @@
  * /slack/events; it serves the Web API methods the bot uses (at SLACK_API_URL) and response_url;
  * and it serves a web page showing channels, a DM, the App Home tab, threads and modals.
  */
+import type { OpsRoutes } from '../observability/endpoints.js';
 import { createHmac, randomUUID } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -48,6 +49,8 @@ export interface RunningPlayground {
   socket: PlaygroundSocket | undefined;
   /** Where the bot listens (set once it has started). */
   setBotUrl(url: string): void;
+  /** The bot's /healthz, /readyz and /metrics, served on the playground's port too (the one a person has open). */
+  setOpsRoutes(routes: OpsRoutes): void;
   close(): Promise<void>;
 }
 
@@ -264,6 +267,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
     }
   };
 
+  let opsRoutes: OpsRoutes | undefined;
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://x');
@@ -272,6 +276,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
           res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
           return res.end(PLAYGROUND_PAGE);
         }
+        if (opsRoutes?.(req, res)) return;
         if (req.method === 'GET' && url.pathname === '/healthz') return json(res, 200, { ok: true });
         if (req.method === 'GET' && url.pathname === '/ui/state')
           return json(res, 200, {
@@ -315,6 +320,9 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
     socket,
     setBotUrl: (u) => {
       botUrl = u;
+    },
+    setOpsRoutes: (routes) => {
+      opsRoutes = routes;
     },
     close: async () => {
       ws.save();

@@ -79,6 +79,7 @@ export async function startPlaygroundStack(config: AppConfig, logger: Logger, op
   const bot = await startBot(botConfig, studio.client, logger);
   // HTTP mode: where the playground sends signed requests (in Socket Mode the bot connected itself).
   playground.setBotUrl(`http://127.0.0.1:${bot.port}`);
+  playground.setOpsRoutes(bot.opsRoutes);
   return {
     url: playground.url,
     playground,

@@ -1,6 +1,7 @@
 /**
  * The Bolt app: Socket Mode when an app-level token is configured, HTTP mode otherwise (Slack's
- * request signatures verified, events at /slack/events, GET /healthz).
+ * request signatures verified, events at /slack/events). The operator's endpoints (/healthz, /readyz,
+ * /metrics) are served on the same port: HTTP mode's server, or Socket Mode's health port.
  */
 import { type IncomingMessage, createServer, type Server } from 'node:http';
 import { checkSlackRequest, refuse } from './request-guard.js';
@@ -8,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { SlackConfig } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { OpsRoutes } from '../observability/endpoints.js';
 
 export type BoltApp = App;
 
@@ -15,6 +17,10 @@ export interface SlackApp {
   app: BoltApp;
   /** HTTP mode: where replays are recorded (default: memory). */
   setReplayGuard?(firstSeen: (signature: string) => boolean): void;
+  /** /healthz, /readyz and /metrics (until set, /healthz alone, following the socket in Socket Mode). */
+  setOpsRoutes(routes: OpsRoutes): void;
+  /** Socket Mode: whether the socket is up now; HTTP mode: undefined (Slack calls in, there is no connection). */
+  connected(): boolean | undefined;
   /** Start listening; resolves with the HTTP port (HTTP mode, or the health port in Socket Mode). */
   start(): Promise<{ port: number }>;
   stop(): Promise<void>;
@@ -71,8 +77,10 @@ export function createSlackApp(cfg: ActiveSlack, logger: Logger): SlackApp {
     // Our own server: the request guard answers anything that is not a well-formed, fresh, signed,
     // first-time Slack request before Bolt (and so any listener) sees it.
     const guard = { signingSecret: cfg.signingSecret, firstSeen: undefined as ((s: string) => boolean) | undefined };
+    let opsRoutes: OpsRoutes | undefined;
     const server: Server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
+      if (opsRoutes?.(req, res)) return;
       if (req.method === 'GET' && path === '/healthz') return healthz(req, res);
       if (req.method !== 'POST' || path !== '/slack/events') {
         res.writeHead(404);
@@ -98,6 +106,10 @@ export function createSlackApp(cfg: ActiveSlack, logger: Logger): SlackApp {
       setReplayGuard: (firstSeen) => {
         guard.firstSeen = firstSeen;
       },
+      setOpsRoutes: (routes) => {
+        opsRoutes = routes;
+      },
+      connected: () => undefined,
       start: async () => {
         await new Promise<void>((resolve) => server.listen(cfg.port, resolve));
         return { port: (server.address() as AddressInfo).port };
@@ -129,7 +141,9 @@ export function createSlackApp(cfg: ActiveSlack, logger: Logger): SlackApp {
       connected = false;
     });
   }
+  let opsRoutes: OpsRoutes | undefined;
   const health = createServer((req, res) => {
+    if (opsRoutes?.(req, res)) return;
     if (req.url !== '/healthz') {
       res.writeHead(404);
       res.end();
@@ -141,6 +155,10 @@ export function createSlackApp(cfg: ActiveSlack, logger: Logger): SlackApp {
   });
   return {
     app,
+    setOpsRoutes: (routes) => {
+      opsRoutes = routes;
+    },
+    connected: () => connected,
     start: async () => {
       await app.start();
       await new Promise<void>((r) => health.listen(cfg.port, '0.0.0.0', r));

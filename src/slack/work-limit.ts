@@ -51,29 +51,54 @@ export class WorkLimiter {
 type Listener = (args: never) => unknown;
 const ACKED_KINDS = new Set(['command', 'action', 'view', 'shortcut', 'options']);
 
+export type InteractionKind = 'command' | 'action' | 'view' | 'shortcut' | 'options';
+
+/** Told of each request a listener handled (metrics): how long to the ack, how long to the end, how it ended. */
+export type InteractionObserver = (e: { kind: InteractionKind; name: string; ackMs: number | undefined; totalMs: number; outcome: 'ok' | 'failed' | 'busy' }) => void;
+
+interface ListenerArgs {
+  ack: (r?: unknown) => Promise<void>;
+  respond?: (m: object) => Promise<unknown>;
+  body?: { view?: { id?: string; callback_id?: string }; callback_id?: string; action_id?: string; actions?: { action_id?: string }[] };
+  command?: { text?: string };
+  client?: BoltApp['client'];
+  logger?: { error(...m: unknown[]): void };
+}
+
+/** A bounded name for the metrics: the /cz subcommand, the action id (numbers dropped), the view's or shortcut's callback id. */
+function interactionName(kind: InteractionKind, args: ListenerArgs, commands: ReadonlySet<string>): string {
+  let name: string | undefined;
+  if (kind === 'command') {
+    const sub = (args.command?.text ?? '').trim().split(/\s+/)[0]?.toLowerCase() || 'help';
+    name = commands.has(sub) ? sub : 'unknown';
+  } else if (kind === 'action') name = args.body?.actions?.[0]?.action_id;
+  else if (kind === 'view') name = args.body?.view?.callback_id;
+  else if (kind === 'shortcut') name = args.body?.callback_id;
+  else name = args.body?.action_id;
+  return (name ?? 'unknown').replace(/[_:-]?\d+$/, '').slice(0, 48);
+}
+
 /**
  * The app as the handlers see it: the last listener of every command, action, view, shortcut and
  * options registration gets an `ack` that, once Slack has its answer, waits for a work slot; the
  * slot is released when the listener finishes.
  */
-export function limitWorkAfterAck(app: BoltApp, limiter: WorkLimiter): BoltApp {
+export function limitWorkAfterAck(app: BoltApp, limiter: WorkLimiter, observe?: { observer: InteractionObserver; commands: ReadonlySet<string> }): BoltApp {
   const wrap =
-    (listener: Listener) =>
-    async (args: {
-      ack: (r?: unknown) => Promise<void>;
-      respond?: (m: object) => Promise<unknown>;
-      body?: { view?: { id?: string } };
-      client?: BoltApp['client'];
-      logger?: { error(...m: unknown[]): void };
-    }): Promise<unknown> => {
+    (kind: InteractionKind, listener: Listener) =>
+    async (args: ListenerArgs): Promise<unknown> => {
       let release: (() => void) | undefined;
       let acked = false;
+      const started = performance.now();
+      let ackMs: number | undefined;
+      let outcome: 'ok' | 'failed' | 'busy' = 'ok';
       try {
         return await (listener as (a: unknown) => unknown)({
           ...args,
           ack: async (response?: unknown) => {
             await args.ack(response);
             acked = true;
+            ackMs ??= performance.now() - started;
             try {
               release ??= await limiter.acquire();
             } catch (e) {
@@ -84,6 +109,7 @@ export function limitWorkAfterAck(app: BoltApp, limiter: WorkLimiter): BoltApp {
           },
         });
       } catch (e) {
+        outcome = e instanceof BusyError ? 'busy' : 'failed';
         if (!acked || e instanceof BusyError) throw e;
         // A failure after the ack: the person is told what went wrong instead of waiting for nothing.
         args.logger?.error(`listener failed after its ack: ${(e as Error).message}`);
@@ -97,6 +123,7 @@ export function limitWorkAfterAck(app: BoltApp, limiter: WorkLimiter): BoltApp {
         return undefined;
       } finally {
         release?.();
+        observe?.observer({ kind, name: interactionName(kind, args, observe.commands), ackMs, totalMs: performance.now() - started, outcome });
       }
     };
   return new Proxy(app, {
@@ -105,7 +132,7 @@ export function limitWorkAfterAck(app: BoltApp, limiter: WorkLimiter): BoltApp {
       if (typeof prop !== 'string' || !ACKED_KINDS.has(prop) || typeof value !== 'function') return value;
       return (...a: unknown[]) => {
         const last = a.length - 1;
-        return (value as (...x: unknown[]) => unknown).apply(target, [...a.slice(0, last), wrap(a[last] as Listener)]);
+        return (value as (...x: unknown[]) => unknown).apply(target, [...a.slice(0, last), wrap(prop as InteractionKind, a[last] as Listener)]);
       };
     },
   });

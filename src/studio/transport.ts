@@ -29,6 +29,12 @@ export interface TransportOptions {
 
 export type CallKind = 'read' | 'write';
 
+/** Told of every attempt (metrics): the path, how long it took, 'ok' or the error kind, and whether Studio answered at all. */
+export interface CallObserver {
+  attempt(info: { path: string; ms: number; outcome: string; answered: boolean }): void;
+  retry(path: string): void;
+}
+
 export interface Envelope {
   code: unknown;
   message?: string;
@@ -73,6 +79,8 @@ export class StudioTransport {
   private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly onRetry: TransportOptions['onRetry'];
+  /** Set by the composition root (metrics). */
+  observer: CallObserver | undefined;
 
   constructor(opts: TransportOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
@@ -99,15 +107,22 @@ export class StudioTransport {
     let last: StudioError | undefined;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const requestId = newRequestId();
+      const started = performance.now();
       try {
-        return await this.once(path, body, kind, headers, requestId, opts.raw ?? false);
+        const result = await this.once(path, body, kind, headers, requestId, opts.raw ?? false);
+        this.observer?.attempt({ path, ms: performance.now() - started, outcome: 'ok', answered: true });
+        return result;
       } catch (e) {
         const err = e as StudioError;
         last = err;
+        // An answer came back (a business error, an HTTP status): Studio is reachable.
+        const answered = err.kind === 'business' || err.kind === 'auth' || (err.kind === 'http' && err.httpStatus !== undefined && err.httpStatus < 500);
+        this.observer?.attempt({ path, ms: performance.now() - started, outcome: err.kind ?? 'error', answered });
         if (!isRetryable(err) || attempt === maxAttempts - 1) throw err;
         const retryAfter = (err as StudioError & { retryAfterMs?: number }).retryAfterMs;
         const delayMs = Math.min(this.retry.maxDelayMs, retryAfter ?? backoffDelay(this.retry, attempt));
         this.onRetry?.({ path, attempt: attempt + 1, delayMs, error: err });
+        this.observer?.retry(path);
         await this.sleep(delayMs);
       }
     }

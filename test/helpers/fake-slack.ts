@@ -41,6 +41,8 @@ export interface FakeSlack {
   useSocket(url: () => string): void;
   /** Handle the next `times` calls of `method` at once but answer them `ms` later. */
   delay(method: string, times: number, ms: number): void;
+  /** Answer the next `times` calls of `method` with `{ ok: false, error }` (e.g. invalid_auth). */
+  refuse(method: string, times: number, error: string): void;
   close(): Promise<void>;
 }
 
@@ -74,7 +76,13 @@ export async function startFakeSlack(opts: { now?: () => number } = {}): Promise
   const posted: { channel: string; ts: string; thread_ts?: string; text: string; metadata?: unknown }[] = [];
   let viewSeq = 0;
 
+  const refusals: { method: string; times: number; error: string }[] = [];
   const answer = (method: string, args: Record<string, unknown>): Record<string, unknown> => {
+    const refusal = refusals.find((r) => r.method === method && r.times > 0);
+    if (refusal) {
+      refusal.times--;
+      return { ok: false, error: refusal.error };
+    }
     const check = (label: string, v: string[]) => {
       for (const x of v) violations.push(`${label}: ${x}`);
     };
@@ -188,6 +196,9 @@ export async function startFakeSlack(opts: { now?: () => number } = {}): Promise
     callsOf: (method) => calls.filter((c) => c.method === method),
     useSocket: (url) => {
       socketUrl = url;
+    },
+    refuse: (method, times, error) => {
+      refusals.push({ method, times, error });
     },
     delay: (method, times, ms) => {
       delays.push({ method, times, ms });

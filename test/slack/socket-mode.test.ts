@@ -2,7 +2,7 @@
  * Socket Mode, for real (issue 15): the bot started with an app-level token opens its connection
  * through apps.connections.open on SLACK_API_URL, acks envelopes within Slack's three seconds,
  * answers, reconnects after a refresh request and after the socket drops, and handles a redelivered
- * event once. `/healthz` says whether the socket is up.
+ * event once. `/readyz` says whether the socket is up; `/healthz` (alive) stays 200 while it reconnects.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,7 +53,11 @@ afterAll(async () => {
   await h?.close();
 });
 
-const health = async () => (await fetch(`http://127.0.0.1:${bot.port}/healthz`)).status;
+const live = async () => (await fetch(`http://127.0.0.1:${bot.port}/healthz`)).status;
+const ready = async () => {
+  const res = await fetch(`http://127.0.0.1:${bot.port}/readyz`);
+  return { status: res.status, body: (await res.json()) as { checks: Record<string, string> } };
+};
 
 function slashCommand(text: string, user: string = USERS.viewer) {
   const r = slack.responseUrl();
@@ -77,10 +81,11 @@ function slashCommand(text: string, user: string = USERS.viewer) {
 }
 
 describe('Socket Mode', () => {
-  it('connects through apps.connections.open on SLACK_API_URL, and /healthz says so', async () => {
+  it('connects through apps.connections.open on SLACK_API_URL, and /readyz says so', async () => {
     expect(slack.callsOf('apps.connections.open').length).toBeGreaterThanOrEqual(1);
     expect(socket.connections).toBe(1);
-    expect(await health()).toBe(200);
+    expect(await live()).toBe(200);
+    expect(await ready()).toEqual({ status: 200, body: expect.objectContaining({ checks: { database: 'ok', studio: 'ok', slack: 'ok' } }) });
   });
 
   it('acks a slash command envelope within three seconds and answers it', async () => {
@@ -114,24 +119,29 @@ describe('Socket Mode', () => {
     expect(visibleText(await slack.waitForResponse(click.id))).toMatch(/Rerun of run \d+ started in Studio/);
   });
 
-  it('reconnects after a refresh request and after the socket drops without warning; /healthz is 503 meanwhile', async () => {
+  it('reconnects after a refresh request and after the socket drops without warning; /readyz is 503 meanwhile, /healthz stays 200', async () => {
     socket.refresh();
     await socket.waitForConnection(2);
     const a = slashCommand('help');
     await socket.send('slash_commands', a.payload);
     await slack.waitForResponse(a.r.id);
     socket.drop();
-    const seen = new Set<number>();
-    for (let i = 0; i < 100 && !seen.has(503); i++) {
-      seen.add(await health());
-      await new Promise((r) => setTimeout(r, 20));
+    let down: Awaited<ReturnType<typeof ready>> | undefined;
+    const alive = new Set<number>();
+    for (let i = 0; i < 100 && !down; i++) {
+      const [r, l] = await Promise.all([ready(), live()]);
+      alive.add(l);
+      if (r.status === 503) down = r;
+      await new Promise((res) => setTimeout(res, 20));
     }
-    expect(seen.has(503)).toBe(true); // the socket was down for a moment, and health said so
+    // The socket was down for a moment: not ready, and why; but alive (no restart for a reconnect).
+    expect(down?.body.checks).toEqual({ database: 'ok', studio: 'ok', slack: expect.stringMatching(/Socket Mode connection is down/) });
+    expect([...alive]).toEqual([200]);
     await socket.waitForConnection(3);
     const b = slashCommand('whoami');
     await socket.send('slash_commands', b.payload);
     await slack.waitForResponse(b.r.id);
-    expect(await health()).toBe(200);
+    expect((await ready()).status).toBe(200);
     expect(slack.callsOf('apps.connections.open').length).toBeGreaterThanOrEqual(3);
   }, 60_000);
 

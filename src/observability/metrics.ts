@@ -1,0 +1,168 @@
+/**
+ * Prometheus metrics (prom-client), one registry per running bot: what people asked and how fast it
+ * was acknowledged and answered, what Studio was asked and how it went, and the state the bot keeps
+ * (outbox, open cards, operations, database size), read from the database when scraped.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Read when /metrics is scraped. */
+export interface StateSources {
+  outbox(): { depth: number; oldestAgeSeconds: number };
+  cardsOpen(): number;
+  operationsByStatus(): Record<string, number>;
+  databaseBytes(): number;
+}
+
+export type InteractionKind = 'command' | 'action' | 'view' | 'shortcut' | 'options' | 'event';
+export type InteractionOutcome = 'ok' | 'failed' | 'busy';
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export class Metrics {
+  readonly registry = new Registry();
+  private sources: StateSources | undefined;
+  private readonly interactions: Counter<'kind' | 'name' | 'outcome'>;
+  private readonly ack: Histogram<'kind'>;
+  private readonly reply: Histogram<'kind'>;
+  private readonly studioCalls: Counter<'endpoint' | 'outcome'>;
+  private readonly studioSeconds: Histogram<'endpoint'>;
+  private readonly studioRetries: Counter<'endpoint'>;
+  private readonly alertPoll: Histogram<'outcome'>;
+  /** When Studio last answered (epoch ms), and whether the last call got an answer at all. */
+  studioLastAnswerAt = 0;
+  studioLastCallOk: boolean | undefined;
+
+  constructor(opts: { defaultMetrics?: boolean; workspace?: string } = {}) {
+    const registers = [this.registry];
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'studio_ops_' });
+    this.interactions = new Counter({
+      name: 'studio_ops_interactions_total',
+      help: 'Slash commands and interactions handled, by kind (command, action, view, shortcut, options), name (the /cz subcommand or action id) and outcome',
+      labelNames: ['kind', 'name', 'outcome'],
+      registers,
+    });
+    this.ack = new Histogram({
+      name: 'studio_ops_ack_seconds',
+      help: 'From the listener receiving a request to Slack having its acknowledgement',
+      labelNames: ['kind'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.reply = new Histogram({
+      name: 'studio_ops_reply_seconds',
+      help: 'From the listener receiving a request to its work done and the answer sent (response_url, message or view)',
+      labelNames: ['kind'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.studioCalls = new Counter({
+      name: 'studio_ops_studio_calls_total',
+      help: 'HTTP calls to Studio (each attempt), by endpoint and outcome (ok or the error kind)',
+      labelNames: ['endpoint', 'outcome'],
+      registers,
+    });
+    this.studioSeconds = new Histogram({
+      name: 'studio_ops_studio_call_seconds',
+      help: 'Studio call latency per attempt',
+      labelNames: ['endpoint'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.studioRetries = new Counter({
+      name: 'studio_ops_studio_retries_total',
+      help: 'Reads retried after a failed attempt (writes are never retried)',
+      labelNames: ['endpoint'],
+      registers,
+    });
+    this.alertPoll = new Histogram({
+      name: 'studio_ops_alert_poll_seconds',
+      help: 'Alert poll duration (task runs, Dynamic Tables, outputs)',
+      labelNames: ['outcome'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
+    const self = this;
+    new Gauge({
+      name: 'studio_ops_outbox_depth',
+      help: 'Slack messages waiting in the outbox',
+      registers,
+      collect() {
+        this.set(self.sources?.outbox().depth ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'studio_ops_outbox_oldest_age_seconds',
+      help: 'Age of the oldest message waiting in the outbox (0 when empty)',
+      registers,
+      collect() {
+        this.set(self.sources?.outbox().oldestAgeSeconds ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'studio_ops_alert_cards_open',
+      help: 'Triage cards open',
+      registers,
+      collect() {
+        this.set(self.sources?.cardsOpen() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'studio_ops_operations',
+      help: 'Operations (reruns, backfills, stops, refreshes …) by status',
+      labelNames: ['status'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [status, n] of Object.entries(self.sources?.operationsByStatus() ?? {})) this.set({ status }, n);
+      },
+    });
+    new Gauge({
+      name: 'studio_ops_database_bytes',
+      help: 'Size of the bot’s database',
+      registers,
+      collect() {
+        this.set(self.sources?.databaseBytes() ?? 0);
+      },
+    });
+    if (opts.workspace) this.registry.setDefaultLabels({ workspace: opts.workspace });
+  }
+
+  setSources(sources: StateSources): void {
+    this.sources = sources;
+  }
+
+  interaction(kind: InteractionKind, name: string, outcome: InteractionOutcome): void {
+    this.interactions.inc({ kind, name, outcome });
+  }
+
+  acked(kind: InteractionKind, seconds: number): void {
+    this.ack.observe({ kind }, seconds);
+  }
+
+  replied(kind: InteractionKind, seconds: number): void {
+    this.reply.observe({ kind }, seconds);
+  }
+
+  studioCall(endpoint: string, outcome: string, seconds: number, answered: boolean, at: number): void {
+    this.studioCalls.inc({ endpoint, outcome });
+    this.studioSeconds.observe({ endpoint }, seconds);
+    this.studioLastCallOk = answered;
+    if (answered) this.studioLastAnswerAt = at;
+  }
+
+  studioRetry(endpoint: string): void {
+    this.studioRetries.inc({ endpoint });
+  }
+
+  alertPolled(seconds: number, ok: boolean): void {
+    this.alertPoll.observe({ outcome: ok ? 'ok' : 'failed' }, seconds);
+  }
+
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

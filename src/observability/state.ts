@@ -1,0 +1,32 @@
+/** What /metrics and /readyz read from the bot's database when asked. */
+import type { Db } from '../store/database.js';
+import type { StateSources } from './metrics.js';
+
+export function databaseState(db: Db, now: () => number): StateSources {
+  const outbox = db.prepare('SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE done IN (0, 3)');
+  const cards = db.prepare("SELECT COUNT(*) AS n FROM alert_cards WHERE status = 'open'");
+  const ops = db.prepare('SELECT status, COUNT(*) AS n FROM operations GROUP BY status');
+  const pages = db.prepare('SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()');
+  return {
+    outbox: () => {
+      const r = outbox.get() as { n: number; oldest: number | null };
+      return { depth: r.n, oldestAgeSeconds: r.oldest === null ? 0 : Math.max(0, (now() - r.oldest) / 1000) };
+    },
+    cardsOpen: () => (cards.get() as { n: number }).n,
+    operationsByStatus: () => Object.fromEntries((ops.all() as { status: string; n: number }[]).map((r) => [r.status, r.n])),
+    databaseBytes: () => (pages.get() as { bytes: number }).bytes,
+  };
+}
+
+/** The database takes a write: one row in alert_state, rewritten (a read-only or full disk fails here). */
+export function databaseWritable(db: Db, now: () => number): () => Promise<string | undefined> {
+  const write = db.prepare("INSERT INTO alert_state (key, value) VALUES ('readyz', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  return async () => {
+    try {
+      write.run(String(now()));
+      return undefined;
+    } catch (e) {
+      return `the database does not take writes: ${(e as Error).message}`;
+    }
+  };
+}
