@@ -1,7 +1,8 @@
 /**
  * The production build: `npm run build` compiles to dist/, and `node dist/main.js` (with the flags
  * of `npm run start:prod`) starts on the embedded defaults, finding knowledge/ and manifest.yml
- * from the package root rather than beside the compiled files.
+ * from the package root rather than beside the compiled files; it is alive, ready, and its metrics
+ * (Prometheus text) count what a person does.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -30,6 +31,18 @@ function startProd(env: Record<string, string>): Promise<{ child: ChildProcess; 
   });
 }
 
+/** Prometheus text to samples by `name{labels}` (as printed); throws on a line that is not a sample, HELP or TYPE. */
+function parsePrometheus(text: string): Map<string, number> {
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || /^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* /.test(line)) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (-?[0-9.e+-]+|NaN|[+-]Inf)$/.exec(line);
+    if (!m) throw new Error(`not Prometheus text: ${line}`);
+    samples.set(m[1]!, Number(m[2]));
+  }
+  return samples;
+}
+
 describe('the production build', () => {
   it('builds dist/ and starts node dist/main.js on the embedded defaults', { timeout: 120_000 }, async () => {
     execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'pipe' });
@@ -39,6 +52,20 @@ describe('the production build', () => {
     const { url } = await startProd({ PORT: '0', DATABASE_PATH: ':memory:', LOG_LEVEL: 'warn' });
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
+    const ready = await fetch(`${url}/readyz`);
+    expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 200, body: { ok: true, checks: { database: 'ok', studio: 'ok', slack: 'ok' } } });
+    const before = parsePrometheus(await (await fetch(`${url}/metrics`)).text());
+    // A person types /cz whoami in the playground; the counter of that subcommand moves.
+    const typed = await fetch(`${url}/ui/command`, { method: 'POST', body: JSON.stringify({ user: 'U0ADMIN', channel: 'C0DATAENG', text: '/cz whoami' }) });
+    expect(await typed.json()).toEqual({ ok: true, status: 200 });
+    const key = 'studio_ops_interactions_total{kind="command",name="whoami",outcome="ok"}';
+    let after = before;
+    for (let i = 0; i < 50 && (after.get(key) ?? 0) <= (before.get(key) ?? 0); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = parsePrometheus(await (await fetch(`${url}/metrics`)).text());
+    }
+    expect(after.get(key)).toBe((before.get(key) ?? 0) + 1);
+    expect(after.get('studio_ops_ack_seconds_count{kind="command"}')).toBeGreaterThanOrEqual(1);
     // The playground offers the manifest's message shortcuts: manifest.yml was found.
     const state = (await (await fetch(`${url}/ui/state?user=U0ADMIN`)).json()) as { shortcuts: { callback_id: string }[] };
     expect(state.shortcuts.length).toBeGreaterThan(0);
