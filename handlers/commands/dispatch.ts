@@ -20,6 +20,7 @@ import { buildDynamicTableHistory, buildDynamicTables, buildTableView } from '..
 import { buildCronAnswer, buildReviewReport } from '../../src/blocks/review.js';
 import { buildReport } from '../../src/blocks/triage.js';
 import { analyseCron, nextRuns } from '../../src/cron/explain.js';
+import { scheduleZones } from '../../src/cron/zones.js';
 import { reviewWorkspace } from '../../src/review/index.js';
 import type { CzCommand } from '../../src/ops/commands.js';
 import { explain, findTypeMappings } from '../../src/ops/diagnosis.js';
@@ -104,15 +105,11 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
     case 'cron': {
       const a = analyseCron(cmd.expression);
       const now = s.now();
-      const zones: { label: string; tz: string; times: number[] }[] = [];
       const userTz = await ctx.client.users
         .info({ user: ctx.actor.userId })
         .then((r) => (r.user as { tz?: string } | undefined)?.tz)
         .catch(() => undefined);
-      if (a.studio) {
-        if (userTz && userTz !== studio.timeZone) zones.push({ label: 'your time zone', tz: userTz, times: nextRuns(a, now, 5, studio.timeZone) });
-        zones.push({ label: 'workspace', tz: studio.timeZone, times: nextRuns(a, now, 5, studio.timeZone) });
-      }
+      const zones = scheduleZones(a, now, studio.timeZone, userTz);
       // Cross-checked with Studio's own preview of the expression it would store.
       const expr = a.nearestValid ?? a.studio;
       const preview = expr ? await checkCronWithStudio(studio, expr, nextRuns(a, now, 5, studio.timeZone)) : ({ kind: 'unavailable' } as const);

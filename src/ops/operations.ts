@@ -1,6 +1,6 @@
 /**
- * Operations that change Studio — rerun, stop, backfill — on one path for slash commands, buttons
- * and modals:
+ * Operations that change Studio — rerun, stop, backfill, bulk reruns by cause, temporary runs,
+ * a review's fixes, a Dynamic Table refresh — on one path for slash commands, buttons and modals:
  *
  * 1. policy: the acting (clicking) user is authorised at the moment of the click;
  * 2. confirmation: rerun/stop are prepared, then confirmed; a backfill is previewed (dry run) and
@@ -10,6 +10,9 @@
  * 4. audit: `requested` before Studio is called, then the outcome with Studio's request id;
  *    refusals are audited too; `reconcile()` settles what a crash left `requested`;
  * 5. a write whose outcome is unknown (timeout, 5xx) is never resent: Studio's state is re-read.
+ *
+ * The write itself is in src/ops/writes.ts, the settling of unknowns in src/ops/reconcile.ts, the
+ * shared shapes in src/ops/types.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { type OperationRecord, canonicalJson, idempotencyKey } from '../store/operations.js';
@@ -80,12 +83,12 @@ export class OperationsService {
     });
   }
 
-  /** Called after every operation that reached Studio (the alert cards use it). */
   /** Called when verification settles an operation that was unknown. */
   onVerified(listener: VerifiedListener): void {
     this.verifiedListeners.push(listener);
   }
 
+  /** Called after every operation that reached Studio (the alert cards use it). */
   onOutcome(listener: OutcomeListener): void {
     this.listeners.push(listener);
   }

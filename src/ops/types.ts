@@ -1,3 +1,4 @@
+/** The shapes the operations path shares: who acts, what they asked, what they were told, and its limits. */
 import type { AuditLog, AuditSource } from '../store/audit.js';
 import type { OperationRecord, OperationStore } from '../store/operations.js';
 import type { StudioClient } from '../studio/client.js';

@@ -1,3 +1,7 @@
+/**
+ * The one write each operation makes — to Studio (rerun, stop, backfill, temporary run, a review's
+ * fix) or Lakehouse (REFRESH DYNAMIC TABLE) — and how to read back whether it took effect.
+ */
 import type { OperationRecord } from '../store/operations.js';
 import { type StudioClient, describePrecheck } from '../studio/client.js';
 import { RUN_STATUS, RUN_TYPE, isTerminalStatus } from '../studio/enums.js';

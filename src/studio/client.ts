@@ -1,3 +1,9 @@
+/**
+ * The Studio client the bot uses: the session (src/studio/session.ts) and the reads
+ * (src/studio/reads.ts), plus every write — rerun, stop, backfill, temporary runs, configuration
+ * saves that keep what they omit, pre-checked submits, folders and files for the wizard. Writes are
+ * sent once: the transport never retries them, and an unclear answer is reported as unknown.
+ */
 import { endOfDayMs, startOfDayMs } from './dates.js';
 import type { TaskKind } from './enums.js';
 import { StudioError } from './errors.js';
