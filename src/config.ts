@@ -39,6 +39,8 @@ export interface AppConfig {
   audit?: AuditConfig;
   /** With no Slack tokens: how the bot talks to the playground (Socket Mode, as the manifest installs it, unless PLAYGROUND_SLACK_MODE=http). */
   playgroundSlackMode?: 'socket' | 'http';
+  /** With no Slack tokens: the address the playground listens on (loopback unless asked; it acts as any user). */
+  playgroundHost?: string;
 }
 
 export interface AuditConfig {
@@ -246,6 +248,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const pgMode = (env.PLAYGROUND_SLACK_MODE ?? '').trim().toLowerCase() || 'socket';
   if (pgMode !== 'socket' && pgMode !== 'http') complain('PLAYGROUND_SLACK_MODE', `is ${JSON.stringify(env.PLAYGROUND_SLACK_MODE)}; use socket (the default) or http`);
   const playgroundSlackMode = pgMode === 'http' ? 'http' : 'socket';
+  const playgroundHost = (env.PLAYGROUND_HOST ?? '').trim() || '127.0.0.1';
+  if (!/^[0-9A-Za-z.:-]+$/.test(playgroundHost))
+    complain('PLAYGROUND_HOST', `is ${JSON.stringify(env.PLAYGROUND_HOST)}; use an address such as 127.0.0.1 (the default) or 0.0.0.0 (a container)`);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -264,5 +269,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     lakehouse,
     audit,
     playgroundSlackMode,
+    playgroundHost,
   };
 }

@@ -36,7 +36,13 @@ describe('loadConfig', () => {
       lakehouse: { vcluster: 'default', timeoutMs: 30_000 },
       audit: { channel: undefined, anchorMinutes: 60 },
       playgroundSlackMode: 'socket',
+      playgroundHost: '127.0.0.1',
     });
+  });
+
+  it('listens for the playground on loopback unless PLAYGROUND_HOST says otherwise (a container), and names a bad one', () => {
+    expect(loadConfig({ PLAYGROUND_HOST: '0.0.0.0' }).playgroundHost).toBe('0.0.0.0');
+    expect(problems({ PLAYGROUND_HOST: 'any host/please' })).toEqual([expect.stringMatching(/^PLAYGROUND_HOST is "any host\/please"; use an address/)]);
   });
 
   it('uses the remote Studio when all four STUDIO_* variables are set', () => {

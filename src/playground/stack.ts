@@ -56,7 +56,16 @@ export async function startPlaygroundStack(config: AppConfig, logger: Logger, op
   if (stateFile && !existsSync(config.databasePath)) rmSync(stateFile, { force: true });
   const manifest = join(PACKAGE_ROOT, 'manifest.yml');
   const messageShortcuts = existsSync(manifest) ? manifestMessageShortcuts(readFileSync(manifest, 'utf8')) : [];
-  const playground = await startPlayground({ port: opts.port ?? config.slack.port, signingSecret, mode, appToken, ackTimeoutMs: opts.ackTimeoutMs, stateFile, messageShortcuts });
+  const playground = await startPlayground({
+    port: opts.port ?? config.slack.port,
+    host: config.playgroundHost,
+    signingSecret,
+    mode,
+    appToken,
+    ackTimeoutMs: opts.ackTimeoutMs,
+    stateFile,
+    messageShortcuts,
+  });
   const studio = await connectStudio(config, logger, opts.sandbox);
   let policyFile = config.policyFile;
   if (!policyFile) {
