@@ -17,7 +17,7 @@ import { esc } from '../blocks/kit.js';
 import { when } from '../blocks/replies.js';
 import { redact } from '../knowledge/redact.js';
 import { humanDuration } from '../studio/dates.js';
-import type { Diagnoser } from '../knowledge/diagnose.js';
+import { type Diagnoser, runKind } from '../knowledge/diagnose.js';
 import type { AlertCard, AlertStore, BlockedRun } from '../store/alerts.js';
 import type { StudioClient } from '../studio/client.js';
 import { RUN_STATUS, RUN_TYPE } from '../studio/enums.js';
@@ -141,7 +141,7 @@ export class AlertWatcher {
       this.store.markSeen(run.id, end, null, now);
       return undefined;
     }
-    const top = this.diagnoser.diagnose(run.failMsg ?? '', { taskType: run.taskType.kind?.key }).findings[0]?.entry;
+    const top = this.diagnoser.diagnose(run.failMsg ?? '', { taskType: run.taskType.kind?.key, runType: runKind(run) }).findings[0]?.entry;
     const causeKey = top?.id ?? `msg:${failureSignature(run.failMsg)}`;
     const groupKey = `${run.taskId}|${causeKey}`;
     return this.store.transaction(() => {

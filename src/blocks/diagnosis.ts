@@ -8,11 +8,19 @@ import { ACTION, type LinkBuilder, lineSections, statusText } from './replies.js
 
 const SEVERITY_ICON: Record<string, string> = { critical: ':red_circle:', high: ':large_orange_circle:', medium: ':large_yellow_circle:', low: ':white_circle:' };
 
-function entryBlocks(e: ErrorEntry, f?: Finding): Block[] {
+/** A suggested check with the run's own values in place of `<bizdate>` and `<task>` (others stay for the reader). */
+export function fillCheck(text: string, run: Pick<Run, 'bizDate' | 'taskName'> | undefined): string {
+  if (!run) return text;
+  let out = text.replaceAll('<task>', run.taskName);
+  if (run.bizDate) out = out.replaceAll('<bizdate>', run.bizDate);
+  return out;
+}
+
+function entryBlocks(e: ErrorEntry, f?: Finding, run?: Run): Block[] {
   const conf = f ? ` · confidence ${Math.round(f.confidence * 100)} %` : '';
   const blocks: Block[] = [
     section(`${SEVERITY_ICON[e.severity]} *${esc(e.title)}* \`${e.id}\`${conf}\n*Cause* ${esc(e.cause)}`),
-    section(`*Fix*\n${e.remediation.map((r, i) => `${i + 1}. ${esc(r)}`).join('\n')}\n*Check* ${e.verify.map((v) => `\`${esc(v.text)}\``).join(' · ')}`),
+    section(`*Fix*\n${e.remediation.map((r, i) => `${i + 1}. ${esc(r)}`).join('\n')}\n*Check* ${e.verify.map((v) => `\`${esc(fillCheck(v.text, run))}\``).join(' · ')}`),
   ];
   if (f?.evidence.length) blocks.push(context(f.evidence.map((ev) => `${ev.line === 0 ? 'failure message' : `line ${ev.line}`}: \`${esc(ev.text.slice(0, 240))}\``).join('\n')));
   return blocks;
@@ -48,7 +56,7 @@ export function buildDiagnosis(d: Diagnosis, opts: { title: string; run?: Run; l
   } else {
     d.findings.slice(0, 4).forEach((f, i) => {
       if (i > 0) blocks.push(divider());
-      blocks.push(...entryBlocks(f.entry, f));
+      blocks.push(...entryBlocks(f.entry, f, opts.run));
     });
     if (d.findings.length > 4)
       blocks.push(

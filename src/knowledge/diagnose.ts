@@ -6,16 +6,26 @@
  * case-insensitive alternation; one pass of it over the text finds the candidate lines, and only
  * those lines are checked against the full patterns (a literal prefilter, as grep tools do). Each entry scores its strongest signal (code 3, message
  * 2–3.5, pattern 2.5) plus a little for corroborating signals and repeats; a hit in the run's
- * failMsg and a matching task type add to it; an entry that supersedes another demotes it. When nothing known matches, the most telling lines
+ * failMsg and a matching task type add to it; an entry true only of other run types (a manual-run
+ * cause, for a scheduled run) ranks low. An entry that supersedes another demotes it, unless all it
+ * has is informational lines (an INFO echo of the SQL) against an error line of the other's. When nothing known matches, the most telling lines
  * (exceptions, `Caused by`, `ERROR`, `CZLH-` codes, SQL positions) and next steps are returned.
  */
 import type { TaskKindKey } from '../studio/enums.js';
-import type { ErrorEntry } from './load.js';
+import type { Run } from '../studio/models.js';
+import type { ErrorEntry, RunKind } from './load.js';
 import { isUsableAnchor, requiredLiteral, topLevelAlternatives } from './anchors.js';
 import { redact } from './redact.js';
 
+/** How a run was started, in the knowledge table's terms (undefined when Studio did not say). */
+export function runKind(run: Pick<Run, 'runType'>): RunKind | undefined {
+  return ({ SCHEDULE: 'scheduled', TEMP: 'manual', REFILL: 'backfill' } as const)[run.runType.label as 'SCHEDULE' | 'TEMP' | 'REFILL'];
+}
+
 export interface DiagnoseContext {
   taskType?: TaskKindKey;
+  /** How the run was started; an entry true only of other run types ranks low and supersedes nothing. */
+  runType?: RunKind;
   runStatus?: string;
   failMsg?: string;
 }
@@ -72,6 +82,9 @@ const SALIENT: { anchor: string; verify?: RegExp; weight: number }[] = [
   { anchor: '不存在', weight: 2 },
 ];
 
+/** A log line at an informational level (the level within the line's first 60 characters, after its timestamp). */
+const INFO_LINE = /^.{0,60}?(?:\[(?:INFO|DEBUG|TRACE)\]|\b(?:INFO|DEBUG|TRACE)\b)/;
+
 const SEVERITY_RANK: Record<string, number> = { critical: 4, high: 3, medium: 2, low: 1 };
 
 function escapeRe(s: string): string {
@@ -125,7 +138,10 @@ export class Diagnoser {
   }
 
   diagnose(text: string, context: DiagnoseContext = {}): Diagnosis {
-    const hits = new Map<number, { best: number; signals: Map<number, number>; evidence: Evidence[]; lastLine: number; inFailMsg: boolean }>();
+    const hits = new Map<
+      number,
+      { best: number; signals: Map<number, number>; evidence: Evidence[]; lines: Set<number>; nonInfo: boolean; lastLine: number; inFailMsg: boolean }
+    >();
     const salientByLine = new Map<number, { weight: number; text: string }>();
 
     const scan = (body: string, lineBase: number) => {
@@ -165,13 +181,15 @@ export class Diagnoser {
           }
           let h = hits.get(sig.entry);
           if (!h) {
-            h = { best: 0, signals: new Map(), evidence: [], lastLine: 0, inFailMsg: false };
+            h = { best: 0, signals: new Map(), evidence: [], lines: new Set(), nonInfo: false, lastLine: 0, inFailMsg: false };
             hits.set(sig.entry, h);
           }
           h.signals.set(sigIndex, (h.signals.get(sigIndex) ?? 0) + 1);
           h.best = Math.max(h.best, sig.weight);
           if (lineBase === 0) h.inFailMsg = true;
           h.lastLine = Math.max(h.lastLine, line);
+          h.lines.add(line);
+          if (lineBase === 0 || !INFO_LINE.test(lineText)) h.nonInfo = true;
           if (h.evidence.length < MAX_EVIDENCE && !h.evidence.some((e) => e.line === line)) h.evidence.push({ line, text: excerpt() });
         }
       }
@@ -187,11 +205,21 @@ export class Diagnoser {
       const occurrences = [...h.signals.values()].reduce((a, b) => a + b, 0);
       let score = h.best + 0.5 * Math.min(2, h.signals.size - 1) + 0.25 * Math.min(3, occurrences - h.signals.size) + (h.inFailMsg ? 1.5 : 0);
       if (context.taskType && entry.task_types.length > 0) score = entry.task_types.includes(context.taskType) ? score + 1.5 : score * 0.5;
-      return { i, entry, score, evidence: h.evidence.sort((a, b) => a.line - b.line), lastLine: h.lastLine };
+      // A cause only true of other run types (e.g. an unresolved ${bizdate} in a manual run, for a scheduled one).
+      const offRunType = context.runType !== undefined && entry.run_types.length > 0 && !entry.run_types.includes(context.runType);
+      if (offRunType) score *= 0.3;
+      return { i, entry, score, offRunType, evidence: h.evidence.sort((a, b) => a.line - b.line), lines: h.lines, nonInfo: h.nonInfo, lastLine: h.lastLine };
     });
-    const matched = new Set(scored.map((s) => s.entry.id));
+    // A specific entry demotes the generic one it supersedes (the ${bizdate} error carries
+    // CZLH-42000) — unless all it has is informational lines (an INFO echo of the SQL template)
+    // while the other has an error line of its own: then the error stands.
     for (const s of scored) {
-      for (const other of scored) if (other !== s && s.entry.supersedes.includes(other.entry.id) && matched.has(other.entry.id)) other.score *= 0.4;
+      if (s.offRunType) continue;
+      for (const other of scored) {
+        if (other === s || !s.entry.supersedes.includes(other.entry.id)) continue;
+        const sameLine = [...other.lines].some((l) => s.lines.has(l));
+        if (sameLine || s.nonInfo || !other.nonInfo) other.score *= 0.4;
+      }
     }
     const findings: Finding[] = scored
       .sort((a, b) => b.score - a.score || SEVERITY_RANK[b.entry.severity]! - SEVERITY_RANK[a.entry.severity]! || b.lastLine - a.lastLine)

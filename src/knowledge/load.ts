@@ -14,6 +14,9 @@ export const KNOWLEDGE_DIR = join(PACKAGE_ROOT, 'knowledge');
 
 export const BOT_ACTIONS = ['view_logs', 'rerun', 'backfill', 'open_task', 'check_standards', 'stop'] as const;
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+/** How a run was started: by the scheduler, by a person (a temporary run), or as part of a backfill. */
+export const RUN_KINDS = ['scheduled', 'manual', 'backfill'] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
 const KIND_KEYS = TASK_KINDS.map((k) => k.key) as [string, ...string[]];
 
 const regexString = z
@@ -45,6 +48,8 @@ export const errorEntrySchema = z
       patterns: z.array(regexString).default([]),
     }),
     task_types: z.array(z.enum(KIND_KEYS)).default([]),
+    /** Run types the cause can be true of (empty: any); another run type's diagnosis ranks it low. */
+    run_types: z.array(z.enum(RUN_KINDS)).default([]),
     supersedes: z.array(z.string()).default([]),
     cause: z.string().min(10),
     remediation: z.array(z.string().min(3)).min(1),

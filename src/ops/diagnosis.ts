@@ -2,7 +2,7 @@
  * Diagnosis of runs and of arbitrary text (an alert from another tool), on top of the knowledge
  * engine: fetch the run's log and context, or find a run reference in a message.
  */
-import type { Diagnoser, Diagnosis } from '../knowledge/diagnose.js';
+import { type Diagnoser, type Diagnosis, runKind } from '../knowledge/diagnose.js';
 import type { ErrorEntry, Knowledge } from '../knowledge/load.js';
 import type { StudioClient } from '../studio/client.js';
 import type { Run } from '../studio/models.js';
@@ -23,7 +23,7 @@ export async function diagnoseRun(studio: StudioClient, diagnoser: Diagnoser, ru
   const attempts = (await studio.listAttempts(runId)).slice().sort((a, b) => (a.startTime ?? a.id) - (b.startTime ?? b.id));
   const last = attempts.at(-1);
   const log = last ? await studio.readLog(runId, last.id, DIAGNOSE_MAX_CHARS) : { text: '', truncated: false };
-  const diagnosis = diagnoser.diagnose(log.text, { taskType: run.taskType.kind?.key, runStatus: run.status.label, failMsg: run.failMsg });
+  const diagnosis = diagnoser.diagnose(log.text, { taskType: run.taskType.kind?.key, runType: runKind(run), runStatus: run.status.label, failMsg: run.failMsg });
   return { run, diagnosis, attemptCount: attempts.length, truncated: log.truncated };
 }
 
@@ -33,13 +33,54 @@ export function findRunReference(text: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export type ExplainResult = { kind: 'entry'; entry: ErrorEntry } | { kind: 'diagnosis'; diagnosis: Diagnosis };
+export type ExplainResult = { kind: 'entry'; entry: ErrorEntry } | { kind: 'diagnosis'; diagnosis: Diagnosis; closest?: ErrorEntry[] };
 
-/** `/cz explain`: an entry by id or code, else a diagnosis of the text. */
+/** Character pairs of a text, lower-cased, spaces and punctuation dropped (works for Chinese and English alike). */
+function bigrams(text: string): Set<string> {
+  const t = text.toLowerCase().replace(/[\s\p{P}\p{S}]+/gu, ' ');
+  const out = new Set<string>();
+  for (const word of t.split(' ').filter(Boolean)) {
+    if (word.length === 1) out.add(word);
+    for (let i = 0; i + 1 < word.length; i++) out.add(word.slice(i, i + 2));
+  }
+  return out;
+}
+
+/** How alike two texts are, 0..1 (Dice coefficient of their character pairs). */
+function likeness(a: Set<string>, b: Set<string>): number {
+  if (a.size === 0 || b.size === 0) return 0;
+  let shared = 0;
+  for (const x of a) if (b.has(x)) shared++;
+  return (2 * shared) / (a.size + b.size);
+}
+
+/** The entries nearest a query that matched none: by id, title, codes and messages. */
+export function closestEntries(entries: readonly ErrorEntry[], query: string, n = 3): ErrorEntry[] {
+  const q = bigrams(query);
+  return entries
+    .map((e) => ({ e, score: Math.max(...[e.id, e.title, ...e.match.codes, ...e.match.messages].map((t) => likeness(q, bigrams(t)))) }))
+    .filter((x) => x.score > 0)
+    .sort((a, b) => b.score - a.score)
+    .slice(0, n)
+    .map((x) => x.e);
+}
+
+/**
+ * `/cz explain`: an entry by id or code, else a diagnosis of the text; when nothing matches, what
+ * was looked for and the closest entries (never "try /cz explain" — that is what was just done).
+ */
 export function explain(diagnoser: Diagnoser, query: string): ExplainResult {
   const entry = diagnoser.lookup(query);
   if (entry) return { kind: 'entry', entry };
-  return { kind: 'diagnosis', diagnosis: diagnoser.diagnose(query) };
+  const diagnosis = diagnoser.diagnose(query);
+  if (diagnosis.findings.length > 0) return { kind: 'diagnosis', diagnosis };
+  const closest = closestEntries(diagnoser.entries, query);
+  const nextSteps = [
+    `Looked for an entry id or error code (such as CZLH-57015 or SCHEDULE_TASK_HAD_CHILDREN_NODES_EXCEPTION) and for the messages and patterns of all ${diagnoser.entries.length} entries, in English and Chinese; none is in this text.`,
+    closest.length > 0 ? `Closest entries: ${closest.map((e) => `\`${e.id}\` (${e.title})`).join(', ')} — \`/cz explain <entry-id>\` shows one.` : 'No entry is close to it.',
+    'Paste the whole error line as the log shows it (codes and exception names match best), or diagnose the run itself: the Diagnose button on its card or `/cz run <run-id>`.',
+  ];
+  return { kind: 'diagnosis', diagnosis: { ...diagnosis, nextSteps }, closest };
 }
 
 export type TypeMappingSource = Knowledge['typeMappings']['sources'][number];

@@ -1,0 +1,94 @@
+/**
+ * Ranking with the context a run gives (issue 20): a scheduled run failing on a real syntax error
+ * whose log merely echoes the SQL template with `${bizdate}` is a syntax error, not an unresolved
+ * parameter; the suggested checks carry the run's own business date and task; `/cz explain` of a
+ * phrase with no entry says what it looked for and offers the closest entries.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildDiagnosis } from '../../src/blocks/diagnosis.js';
+import { Diagnoser } from '../../src/knowledge/diagnose.js';
+import { loadKnowledge } from '../../src/knowledge/load.js';
+import { explain } from '../../src/ops/diagnosis.js';
+import type { Run } from '../../src/studio/models.js';
+import { visibleText } from '../helpers/fake-slack.js';
+
+const knowledge = loadKnowledge();
+const diagnoser = new Diagnoser(knowledge.errors);
+
+/** A scheduled SQL run: the log echoes the script (with its ${bizdate} template), then fails on FORM. */
+const SCHEDULED_SYNTAX = [
+  '2026-11-20 02:00:00.001 [INFO] Task instance 7100042 (04_transform_ods_to_dwd) attempt 1 started by scheduler',
+  '2026-11-20 02:00:00.002 [INFO] Business date: 2026-11-19, VCluster: default_etl, run type: 1',
+  "2026-11-20 02:00:00.100 [INFO] SQL: INSERT OVERWRITE TABLE dwd.orders PARTITION (dt = '${bizdate}') SELECT id, amount FORM ods.orders WHERE dt = '${bizdate}'",
+  "2026-11-20 02:00:01.000 [ERROR] com.clickzetta.client.SqlException: CZLH-42000: Syntax error at or near 'FORM' [1,78]",
+  '2026-11-20 02:00:01.001 [INFO] Task instance finished with status FAILED',
+].join('\n');
+
+describe('ranking with the run’s context', () => {
+  it('a scheduled run’s syntax error ranks first; the ${bizdate} echo in an INFO line does not demote it', () => {
+    const d = diagnoser.diagnose(SCHEDULED_SYNTAX, { taskType: 'SQL', runType: 'scheduled' });
+    expect(d.findings[0]?.entry.id).toBe('engine.sql_syntax');
+    const bizdate = d.findings.find((f) => f.entry.id === 'engine.bizdate_unresolved');
+    if (bizdate) expect(bizdate.confidence).toBeLessThan(d.findings[0]!.confidence / 2);
+  });
+
+  it('even without the run type, an entry supersedes another only on the same line', () => {
+    const d = diagnoser.diagnose(SCHEDULED_SYNTAX, { taskType: 'SQL' });
+    expect(d.findings[0]?.entry.id).toBe('engine.sql_syntax');
+  });
+
+  it('a manual run failing on the unresolved placeholder itself is the ${bizdate} entry', () => {
+    const log = [
+      '2026-11-20 10:15:00.001 [INFO] Task instance 7100009 (github_clean) attempt 1 started by user alice (manual run)',
+      '2026-11-20 10:15:03.000 [ERROR] com.clickzetta.client.SqlException: CZLH-42000: invalid input syntax for type date: "${bizdate}" [3,24]',
+    ].join('\n');
+    expect(diagnoser.diagnose(log, { taskType: 'SQL', runType: 'manual' }).findings[0]?.entry.id).toBe('engine.bizdate_unresolved');
+    // The same text from a scheduled run: the manual-run explanation is not put first.
+    expect(diagnoser.diagnose(log, { taskType: 'SQL', runType: 'scheduled' }).findings[0]?.entry.id).not.toBe('engine.bizdate_unresolved');
+  });
+
+  it('the suggested checks carry the run’s business date and task, not a fixed date', () => {
+    const log = '2026-11-20 10:15:03.000 [ERROR] CZLH-42000: invalid input syntax for type date: "${bizdate}" [3,24]';
+    const run = {
+      id: 7100009,
+      taskId: 42,
+      taskName: 'github_clean',
+      bizDate: '2026-11-17',
+      status: { code: 3, label: 'FAILED' },
+      taskType: { code: 23, label: 'SQL' },
+      runType: { code: 3, label: 'TEMP' },
+    } as unknown as Run;
+    const links = { runLink: (id: number) => `http://studio/run/${id}`, taskLink: (id: number) => `http://studio/task/${id}` };
+    const text = visibleText(buildDiagnosis(diagnoser.diagnose(log, { runType: 'manual' }), { title: 'Diagnosis', run, links }) as unknown as Record<string, unknown>);
+    expect(text).toContain('cz-cli task execute github_clean --param "bizdate=2026-11-17"');
+    expect(text).not.toContain('bizdate=2026-11-20');
+  });
+});
+
+describe('/cz explain in other words', () => {
+  it('finds entries from Chinese phrases people use: 连接超时, 权限不足, 表不存在', () => {
+    const top = (q: string) => {
+      const r = explain(diagnoser, q);
+      return r.kind === 'diagnosis' ? r.diagnosis.findings[0]?.entry.id : r.entry.id;
+    };
+    expect(top('连接超时')).toBe('sync.source_connection_failed');
+    expect(top('权限不足')).toBe('engine.permission_denied');
+    expect(top('表不存在')).toBe('engine.table_not_found');
+  });
+
+  it('with nothing found, says what it looked for and offers the closest entries — not “/cz explain <text>” again', () => {
+    const r = explain(diagnoser, 'the quarterly pipeline looks sad today');
+    expect(r.kind).toBe('diagnosis');
+    if (r.kind !== 'diagnosis') return;
+    expect(r.diagnosis.findings).toEqual([]);
+    const said = r.diagnosis.nextSteps.join('\n');
+    expect(said).not.toMatch(/\/cz explain <text>/);
+    expect(said).toMatch(/looked for/i);
+    expect(r.closest?.length).toBeGreaterThan(0);
+  });
+
+  it('offers close entries for a near miss (a typo of a code, a word of a title)', () => {
+    const r = explain(diagnoser, 'queue ful');
+    expect(r.kind === 'diagnosis' && r.closest?.map((e) => e.id)).toContain('engine.queue_full');
+  });
+});
