@@ -7,8 +7,8 @@
  * those lines are checked against the full patterns (a literal prefilter, as grep tools do). Each entry scores its strongest signal (code 3, message
  * 2–3.5, pattern 2.5) plus a little for corroborating signals and repeats; a hit in the run's
  * failMsg and a matching task type add to it; an entry true only of other run types (a manual-run
- * cause, for a scheduled run) ranks low. An entry that supersedes another demotes it, unless all it
- * has is informational lines (an INFO echo of the SQL) against an error line of the other's. When nothing known matches, the most telling lines
+ * cause, for a scheduled run) ranks low. An entry that supersedes another demotes it where both
+ * explain the same line, or where the other has only informational lines. When nothing known matches, the most telling lines
  * (exceptions, `Caused by`, `ERROR`, `CZLH-` codes, SQL positions) and next steps are returned.
  */
 import type { TaskKindKey } from '../studio/enums.js';
@@ -210,15 +210,15 @@ export class Diagnoser {
       if (offRunType) score *= 0.3;
       return { i, entry, score, offRunType, evidence: h.evidence.sort((a, b) => a.line - b.line), lines: h.lines, nonInfo: h.nonInfo, lastLine: h.lastLine };
     });
-    // A specific entry demotes the generic one it supersedes (the ${bizdate} error carries
-    // CZLH-42000) — unless all it has is informational lines (an INFO echo of the SQL template)
-    // while the other has an error line of its own: then the error stands.
+    // A specific entry demotes the generic one it supersedes where it explains the same line (the
+    // ${bizdate} error carries CZLH-42000), or where the generic one has only informational lines
+    // ("Rows written: 0" under "source returned 0 rows"). A syntax error on an ERROR line of its own
+    // stands, whatever an echo of the SQL elsewhere in the log contains.
     for (const s of scored) {
       if (s.offRunType) continue;
       for (const other of scored) {
         if (other === s || !s.entry.supersedes.includes(other.entry.id)) continue;
-        const sameLine = [...other.lines].some((l) => s.lines.has(l));
-        if (sameLine || s.nonInfo || !other.nonInfo) other.score *= 0.4;
+        if ([...other.lines].some((l) => s.lines.has(l)) || !other.nonInfo) other.score *= 0.4;
       }
     }
     const findings: Finding[] = scored

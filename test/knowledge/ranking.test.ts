@@ -32,7 +32,7 @@ describe('ranking with the run’s context', () => {
     if (bizdate) expect(bizdate.confidence).toBeLessThan(d.findings[0]!.confidence / 2);
   });
 
-  it('even without the run type, an entry supersedes another only on the same line', () => {
+  it('even without the run type, an echo of the SQL does not demote the error line it supersedes', () => {
     const d = diagnoser.diagnose(SCHEDULED_SYNTAX, { taskType: 'SQL' });
     expect(d.findings[0]?.entry.id).toBe('engine.sql_syntax');
   });
@@ -90,5 +90,20 @@ describe('/cz explain in other words', () => {
   it('offers close entries for a near miss (a typo of a code, a word of a title)', () => {
     const r = explain(diagnoser, 'queue ful');
     expect(r.kind === 'diagnosis' && r.closest?.map((e) => e.id)).toContain('engine.queue_full');
+  });
+});
+
+describe('the sandbox’s own syntax-error log', () => {
+  it('the SQL listing after the error (with ${bizdate} in it) does not outrank the error, even in a manual run', () => {
+    const log = [
+      '2026-11-20 02:00:01.000 [ERROR] SQL job 70000220001 failed',
+      "com.clickzetta.client.SqlException: CZLH-42000: Syntax error at or near 'FORM' [12,8]",
+      '== SQL ==',
+      "INSERT OVERWRITE TABLE dwd.orders_detail PARTITION (dt = '${bizdate}')",
+      'SELECT o.order_id, o.user_id, CAST(o.is_paid AS BOOLEAN) AS is_paid',
+      'FORM ods.orders o',
+    ].join('\n');
+    for (const runType of ['scheduled', 'manual', undefined] as const)
+      expect(diagnoser.diagnose(log, { taskType: 'SQL', runType }).findings[0]?.entry.id, runType).toBe('engine.sql_syntax');
   });
 });

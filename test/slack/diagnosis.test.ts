@@ -55,6 +55,17 @@ describe('Diagnose button and message shortcut', () => {
     expect(text).not.toContain('kf-7Hq2!secret'); // the SASL password in that log
   });
 
+  it('a scheduled run failing on a syntax error is diagnosed as one, not as the ${bizdate} in its SQL listing', async () => {
+    const run = b.sb.store.db
+      .prepare("SELECT r.id, r.biz_date AS bizDate FROM runs r WHERE r.failure_id = 'sql_syntax' AND r.instance_type = 1 AND r.status = 3 ORDER BY r.id DESC")
+      .get() as { id: number; bizDate: string };
+    const click = await b.click('run_diagnose', String(run.id), USERS.viewer);
+    const text = visibleText(await b.answer(click.responseId));
+    const first = /\*([^*]+)\* `([a-z_.]+)`/.exec(text);
+    expect(first?.[2]).toBe('engine.sql_syntax');
+    expect(text).toContain("Syntax error at or near 'FORM'");
+  });
+
   it('the shortcut finds a Studio run link in any message and answers in its thread', async () => {
     const runId = failedRunOf('github_clean');
     const posts = b.slack.callsOf('chat.postMessage').length;
