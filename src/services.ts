@@ -7,6 +7,7 @@ import { vclusterSource } from './lakehouse/vclusters.js';
 import { VClusterDirectory } from './studio/vclusters.js';
 import { loadAuditKeys } from './store/audit-key.js';
 import { SeenEvents } from './store/seen-events.js';
+import { CauseMemory } from './store/memory.js';
 import type { AlertService } from './alerts/service.js';
 import type { AppConfig } from './config.js';
 import { Diagnoser } from './knowledge/diagnose.js';
@@ -32,6 +33,8 @@ export interface Services {
   operations: OperationsService;
   knowledge: Knowledge;
   diagnoser: Diagnoser;
+  /** The team's memory of causes (this workspace's resolved cards). */
+  memory: CauseMemory;
   /** Alert-channel triage; set by startBot when Slack is configured. */
   alerts?: AlertService;
   wizard: WizardService;
@@ -104,6 +107,7 @@ export function buildServices(o: ServiceOptions): Services {
     operations,
     knowledge,
     diagnoser,
+    memory: new CauseMemory(db),
     wizard,
     logger: o.logger,
     now,

@@ -48,8 +48,8 @@ export function registerRunActions(app: BoltApp, s: Services): void {
   app.action<Click>(
     ACTION.diagnose,
     guarded(async ({ action, respond }) => {
-      const r = await diagnoseRun(s.studio, s.diagnoser, Number(action.value));
-      await respond(ephemeral(buildDiagnosis(r.diagnosis, { title: `Diagnosis of run ${r.run.id}`, run: r.run, links: s.studio, truncated: r.truncated })));
+      const r = await diagnoseRun(s.studio, s.diagnoser, Number(action.value), s.memory);
+      await respond(ephemeral(buildDiagnosis(r.diagnosis, { title: `Diagnosis of run ${r.run.id}`, run: r.run, links: s.studio, truncated: r.truncated, memory: s.memory })));
     }),
   );
 

@@ -70,8 +70,8 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
     TRIAGE.diagnose,
     guarded(async ({ action }) => {
       const { card, runId } = cardOf(action.value);
-      const r = await diagnoseRun(s.studio, s.diagnoser, runId);
-      alerts.postInThread(card, buildDiagnosis(r.diagnosis, { title: `Diagnosis of run ${runId}`, run: r.run, links: s.studio, truncated: r.truncated }));
+      const r = await diagnoseRun(s.studio, s.diagnoser, runId, s.memory);
+      alerts.postInThread(card, buildDiagnosis(r.diagnosis, { title: `Diagnosis of run ${runId}`, run: r.run, links: s.studio, truncated: r.truncated, memory: s.memory }));
     }),
   );
 

@@ -87,7 +87,9 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
     }
     case 'explain': {
       const r = explain(s.diagnoser, cmd.query);
-      return void (await reply(r.kind === 'entry' ? buildExplainEntry(r.entry) : buildDiagnosis(r.diagnosis, { title: 'What that text says', links: studio })));
+      return void (await reply(
+        r.kind === 'entry' ? buildExplainEntry(r.entry, s.memory.of(r.entry.id)) : buildDiagnosis(r.diagnosis, { title: 'What that text says', links: studio, memory: s.memory }),
+      ));
     }
     case 'types': {
       const src = findTypeMappings(s.knowledge, cmd.source);

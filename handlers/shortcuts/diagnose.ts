@@ -35,8 +35,8 @@ export function registerDiagnoseShortcut(app: BoltApp, s: Services): void {
     try {
       const runId = findRunReference(text);
       if (runId !== undefined) {
-        const r = await diagnoseRun(s.studio, s.diagnoser, runId);
-        answer = buildDiagnosis(r.diagnosis, { title: `Diagnosis of run ${runId}`, run: r.run, links: s.studio, truncated: r.truncated });
+        const r = await diagnoseRun(s.studio, s.diagnoser, runId, s.memory);
+        answer = buildDiagnosis(r.diagnosis, { title: `Diagnosis of run ${runId}`, run: r.run, links: s.studio, truncated: r.truncated, memory: s.memory });
       } else {
         answer = buildDiagnosis(s.diagnoser.diagnose(text), { title: 'Diagnosis of this message', links: s.studio });
       }

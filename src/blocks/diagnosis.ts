@@ -2,6 +2,8 @@
 import type { Diagnosis, Finding } from '../knowledge/diagnose.js';
 import type { ErrorEntry, Knowledge } from '../knowledge/load.js';
 import type { TypeMappingSource } from '../ops/diagnosis.js';
+import type { CauseHistory, CauseMemory } from '../store/memory.js';
+import { humanDuration } from '../studio/dates.js';
 import type { Run } from '../studio/models.js';
 import { type Block, type Message, actions, button, context, divider, esc, finishMessage, header, link, section } from './kit.js';
 import { ACTION, type LinkBuilder, lineSections, statusText } from './replies.js';
@@ -16,13 +18,20 @@ export function fillCheck(text: string, run: Pick<Run, 'bizDate' | 'taskName'> |
   return out;
 }
 
-function entryBlocks(e: ErrorEntry, f?: Finding, run?: Run): Block[] {
+/** "Seen 3 times in this workspace; last fixed by a rerun from the card in 12 min." */
+export function historyLine(h: CauseHistory): string {
+  const seen = `Seen ${h.seen} time${h.seen === 1 ? '' : 's'} in this workspace`;
+  return h.last ? `${seen}; last fixed by ${h.last.how} in ${humanDuration(Math.max(60_000, h.last.ms))}.` : `${seen}; not resolved here yet.`;
+}
+
+function entryBlocks(e: ErrorEntry, f?: Finding, run?: Run, history?: CauseHistory): Block[] {
   const conf = f ? ` · confidence ${Math.round(f.confidence * 100)} %` : '';
   const blocks: Block[] = [
     section(`${SEVERITY_ICON[e.severity]} *${esc(e.title)}* \`${e.id}\`${conf}\n*Cause* ${esc(e.cause)}`),
     section(`*Fix*\n${e.remediation.map((r, i) => `${i + 1}. ${esc(r)}`).join('\n')}\n*Check* ${e.verify.map((v) => `\`${esc(fillCheck(v.text, run))}\``).join(' · ')}`),
   ];
   if (f?.evidence.length) blocks.push(context(f.evidence.map((ev) => `${ev.line === 0 ? 'failure message' : `line ${ev.line}`}: \`${esc(ev.text.slice(0, 240))}\``).join('\n')));
+  if (history) blocks.push(context(`:brain: ${esc(historyLine(history))}`));
   return blocks;
 }
 
@@ -39,7 +48,7 @@ function helpButtons(entries: ErrorEntry[], run: Run | undefined, links: LinkBui
   return out;
 }
 
-export function buildDiagnosis(d: Diagnosis, opts: { title: string; run?: Run; links: LinkBuilder; truncated?: boolean }): Message {
+export function buildDiagnosis(d: Diagnosis, opts: { title: string; run?: Run; links: LinkBuilder; truncated?: boolean; memory?: Pick<CauseMemory, 'of'> }): Message {
   const blocks: Block[] = [header(opts.title)];
   if (opts.run) {
     const r = opts.run;
@@ -56,7 +65,7 @@ export function buildDiagnosis(d: Diagnosis, opts: { title: string; run?: Run; l
   } else {
     d.findings.slice(0, 4).forEach((f, i) => {
       if (i > 0) blocks.push(divider());
-      blocks.push(...entryBlocks(f.entry, f, opts.run));
+      blocks.push(...entryBlocks(f.entry, f, opts.run, opts.memory?.of(f.entry.id)));
     });
     if (d.findings.length > 4)
       blocks.push(
@@ -80,11 +89,11 @@ export function buildDiagnosis(d: Diagnosis, opts: { title: string; run?: Run; l
   return finishMessage(top ? `${opts.title}: ${top.entry.title}` : `${opts.title}: no known cause`, blocks);
 }
 
-export function buildExplainEntry(e: ErrorEntry): Message {
+export function buildExplainEntry(e: ErrorEntry, history?: CauseHistory): Message {
   const signals = [...e.match.codes, ...e.match.messages].map((s) => `\`${esc(s)}\``).join(', ');
   return finishMessage(`${e.id}: ${e.title}`, [
     header(e.title),
-    ...entryBlocks(e),
+    ...entryBlocks(e, undefined, undefined, history),
     context(`Matches ${signals || 'patterns'} · applies to ${e.task_types.length ? e.task_types.join(', ') : 'any task type'} · source: ${esc(e.source)}`),
   ]);
 }

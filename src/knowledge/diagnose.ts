@@ -28,6 +28,8 @@ export interface DiagnoseContext {
   runType?: RunKind;
   runStatus?: string;
   failMsg?: string;
+  /** Causes resolved here before (entry id → cards resolved): ranked a little higher among the candidates. */
+  confirmed?: ReadonlyMap<string, number>;
 }
 
 export interface Evidence {
@@ -208,6 +210,9 @@ export class Diagnoser {
       // A cause only true of other run types (e.g. an unresolved ${bizdate} in a manual run, for a scheduled one).
       const offRunType = context.runType !== undefined && entry.run_types.length > 0 && !entry.run_types.includes(context.runType);
       if (offRunType) score *= 0.3;
+      // The team's memory breaks near-ties toward what was the cause here before; it never makes evidence.
+      const confirmed = context.confirmed?.get(entry.id) ?? 0;
+      if (confirmed > 0 && !offRunType) score += 0.5 * Math.min(1, confirmed / 3);
       return { i, entry, score, offRunType, evidence: h.evidence.sort((a, b) => a.line - b.line), lines: h.lines, nonInfo: h.nonInfo, lastLine: h.lastLine };
     });
     // A specific entry demotes the generic one it supersedes where it explains the same line (the

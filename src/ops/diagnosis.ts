@@ -4,6 +4,7 @@
  */
 import { type Diagnoser, type Diagnosis, runKind } from '../knowledge/diagnose.js';
 import type { ErrorEntry, Knowledge } from '../knowledge/load.js';
+import type { CauseMemory } from '../store/memory.js';
 import type { StudioClient } from '../studio/client.js';
 import type { Run } from '../studio/models.js';
 import { getRunOrExplain } from './read.js';
@@ -18,12 +19,19 @@ export interface RunDiagnosis {
   truncated: boolean;
 }
 
-export async function diagnoseRun(studio: StudioClient, diagnoser: Diagnoser, runId: number): Promise<RunDiagnosis> {
+/** `memory`: this workspace's resolved cards, which rank the causes confirmed here a little higher. */
+export async function diagnoseRun(studio: StudioClient, diagnoser: Diagnoser, runId: number, memory?: CauseMemory): Promise<RunDiagnosis> {
   const run = await getRunOrExplain(studio, runId);
   const attempts = (await studio.listAttempts(runId)).slice().sort((a, b) => (a.startTime ?? a.id) - (b.startTime ?? b.id));
   const last = attempts.at(-1);
   const log = last ? await studio.readLog(runId, last.id, DIAGNOSE_MAX_CHARS) : { text: '', truncated: false };
-  const diagnosis = diagnoser.diagnose(log.text, { taskType: run.taskType.kind?.key, runType: runKind(run), runStatus: run.status.label, failMsg: run.failMsg });
+  const diagnosis = diagnoser.diagnose(log.text, {
+    taskType: run.taskType.kind?.key,
+    runType: runKind(run),
+    runStatus: run.status.label,
+    failMsg: run.failMsg,
+    confirmed: memory?.confirmed(),
+  });
   return { run, diagnosis, attemptCount: attempts.length, truncated: log.truncated };
 }
 

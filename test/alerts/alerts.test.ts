@@ -10,6 +10,7 @@ import { RUN_STATUS } from '../../src/studio/enums.js';
 import { type BotHarness, USERS, startBotHarness } from '../helpers/bot.js';
 import { type ApiCall, visibleText } from '../helpers/fake-slack.js';
 import { when } from '../../src/blocks/replies.js';
+import { humanDuration } from '../../src/studio/dates.js';
 
 let b: BotHarness;
 afterEach(async () => {
@@ -440,6 +441,42 @@ describe('closing the loop', () => {
     b.clock.advance(5 * 60_000);
     await settle();
     expect(alerts().store.card(card.id)).toMatchObject({ status: 'resolved', resolvedHow: "Studio's own retry" });
+  });
+
+  it('the team’s memory: once a card with a cause closed, the next diagnosis of that cause says how often it was seen and how it was last fixed', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    await settle();
+    const card = alerts()
+      .store.cards()
+      .find((c) => c.taskName === '04_transform_ods_to_dwd')!;
+    expect(card.causeId).toBe('engine.queue_full');
+    // Before anything was resolved: seen, not resolved yet.
+    const first = b.slack.callsOf('chat.postMessage').length;
+    await b.click('triage_diagnose', JSON.stringify({ c: card.id, r: card.latestRunId }), USERS.viewer, { ephemeral: false, channel: 'CALERTS', messageTs: card.ts! });
+    await alerts().flush();
+    expect(visibleText((await b.slack.waitForCall('chat.postMessage', first)).args)).toMatch(/Seen \d+ times? in this workspace; not resolved here yet/);
+    b.sb.sim.rerun(card.latestRunId, 'scheduler');
+    b.sb.sim.rerun(card.blocked[0]!.runId, 'scheduler');
+    b.clock.advance(5 * 60_000);
+    await settle();
+    expect(alerts().store.card(card.id)).toMatchObject({ status: 'resolved', resolvedHow: "Studio's own retry" });
+    // The same cause on another task, later: its card's Diagnose remembers.
+    inject('00_sync_mysql_to_ods', 'CZLH-57015: 计算集群队列已满 (VCluster queue is full)', { endAgoMs: 30_000 });
+    await settle();
+    const next = alerts()
+      .store.cards()
+      .find((c) => c.taskName === '00_sync_mysql_to_ods' && c.status === 'open' && c.causeId === 'engine.queue_full')!;
+    const posted = b.slack.callsOf('chat.postMessage').length;
+    await b.click('triage_diagnose', JSON.stringify({ c: next.id, r: next.latestRunId }), USERS.viewer, { ephemeral: false, channel: 'CALERTS', messageTs: next.ts! });
+    await alerts().flush();
+    const diagnosis = visibleText((await b.slack.waitForCall('chat.postMessage', posted)).args);
+    // In as long as the card took, from its failure to its close (as the card itself says it).
+    const resolvedIn = humanDuration(alerts().store.card(card.id)!.resolvedAt! - card.failedAt);
+    expect(diagnosis).toContain(`last fixed by Studio's own retry in ${resolvedIn}.`);
+    expect(diagnosis).toMatch(/Seen \d+ times? in this workspace/);
+    // /cz explain of the entry carries the same memory.
+    const ex = await b.command('explain engine.queue_full', USERS.viewer);
+    expect(visibleText(await b.answer(ex.responseId))).toContain("last fixed by Studio's own retry");
   });
 
   it('/cz report summarises failures, top causes, time to resolve and noisy tasks', async () => {

@@ -107,3 +107,14 @@ describe('the sandbox’s own syntax-error log', () => {
       expect(diagnoser.diagnose(log, { taskType: 'SQL', runType }).findings[0]?.entry.id, runType).toBe('engine.sql_syntax');
   });
 });
+
+describe('the team’s memory', () => {
+  it('a cause confirmed here before wins a near-tie, and never outranks clearly stronger evidence', () => {
+    const text = 'writer stopped: queue is full\nCommunications link failure';
+    expect(diagnoser.diagnose(text).findings[0]?.entry.id).toBe('sync.source_connection_failed');
+    expect(diagnoser.diagnose(text, { confirmed: new Map([['engine.queue_full', 3]]) }).findings[0]?.entry.id).toBe('engine.queue_full');
+    // Against a code on an error line of its own, memory changes nothing.
+    const strong = "[ERROR] CZLH-42000: Syntax error at or near 'FORM'\nqueue is full";
+    expect(diagnoser.diagnose(strong, { confirmed: new Map([['engine.queue_full', 50]]) }).findings[0]?.entry.id).toBe('engine.sql_syntax');
+  });
+});
