@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { type WorkspacesConfig, loadWorkspacesFile, singleWorkspace } from './workspaces.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -15,7 +16,10 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export type StudioTarget = { mode: 'sandbox' } | { mode: 'remote'; url: string; accessToken: string; instance: string; workspace: string };
 
 export interface AppConfig {
+  /** The default workspace's Studio (the only one unless WORKSPACES_FILE lists several). */
   studio: StudioTarget;
+  /** Every Studio workspace the bot serves, the default and the channels' defaults (unset: `studio` alone; see workspacesOf). */
+  workspaces?: WorkspacesConfig;
   databasePath: string;
   logLevel: LogLevel;
   /** Per-request timeout for Studio calls. */
@@ -110,6 +114,7 @@ const FIXES: Record<string, string> = {
   ALERT_POLL_SECONDS: 'use a whole number of seconds from 5 to 3600',
   ALERT_GROUP_WINDOW_HOURS: 'use a whole number of hours from 1 to 168',
   ALERT_LOOKBACK_HOURS: 'use a whole number of hours from 1 to 336',
+  WORKSPACES_FILE: 'unset STUDIO_URL, STUDIO_ACCESS_TOKEN, STUDIO_INSTANCE and STUDIO_WORKSPACE, or unset WORKSPACES_FILE',
 };
 
 function blank(v: string | undefined): boolean {
@@ -252,9 +257,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!/^[0-9A-Za-z.:-]+$/.test(playgroundHost))
     complain('PLAYGROUND_HOST', `is ${JSON.stringify(env.PLAYGROUND_HOST)}; use an address such as 127.0.0.1 (the default) or 0.0.0.0 (a container)`);
 
+  let workspaces = singleWorkspace(studio, databasePath, alerts.channels);
+  if (!blank(env.WORKSPACES_FILE)) {
+    if (present.length > 0) complain('WORKSPACES_FILE', 'is set together with STUDIO_* variables; use one or the other (a workspace in the file takes its token from token_env)');
+    const loaded = loadWorkspacesFile(env.WORKSPACES_FILE!.trim(), env, { databasePath, alertChannels: alerts.channels });
+    problems.push(...loaded.problems);
+    if (loaded.config) {
+      workspaces = loaded.config;
+      studio = workspaces.list.find((w) => w.name === workspaces.default)!.studio;
+    }
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     studio,
+    workspaces,
     databasePath,
     logLevel,
     studioTimeoutMs,
@@ -271,4 +288,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     playgroundSlackMode,
     playgroundHost,
   };
+}
+
+/** The workspaces of a configuration: those of WORKSPACES_FILE, or `studio` as the one workspace. */
+export function workspacesOf(config: AppConfig): WorkspacesConfig {
+  return config.workspaces ?? singleWorkspace(config.studio, config.databasePath, config.alerts.channels);
 }

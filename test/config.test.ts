@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 
@@ -37,6 +40,12 @@ describe('loadConfig', () => {
       audit: { channel: undefined, anchorMinutes: 60 },
       playgroundSlackMode: 'socket',
       playgroundHost: '127.0.0.1',
+      workspaces: {
+        default: 'demo_ws',
+        list: [{ name: 'demo_ws', studio: { mode: 'sandbox' }, sandboxWorkspace: 'demo_ws', databasePath: './data/studio-ops.db', alertChannels: undefined }],
+        channels: {},
+        several: false,
+      },
     });
   });
 
@@ -100,5 +109,91 @@ describe('loadConfig', () => {
       expect.stringMatching(/^POLICY_FILE names "\/nonexistent\/policy.yml", which does not exist/),
     ]);
     expect(problems({ SLACK_SIGNING_SECRET: 's' })[0]).toMatch(/^SLACK_BOT_TOKEN is missing/);
+  });
+});
+
+describe('the workspaces file (WORKSPACES_FILE)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sob-ws-'));
+  const file = (name: string, text: string) => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+  const GOOD = `default: prod
+workspaces:
+  prod:
+    url: https://cn-shanghai-alicloud.api.clickzetta.com/
+    instance: acme
+    workspace: prod_ws
+    token_env: STUDIO_TOKEN_PROD
+    alert_channels: "*=C0PRODALERTS"
+  dev:
+    sandbox: true
+    workspace: demo_dev
+    alert_channels: "*=C0DEVALERTS"
+channels:
+  C0DEVTEAM1: dev
+`;
+
+  it('lists several workspaces with a default, per-channel defaults and a database each', () => {
+    const c = loadConfig({ WORKSPACES_FILE: file('good.yml', GOOD), STUDIO_TOKEN_PROD: 'pat_prod_0123456789', DATABASE_PATH: '/var/lib/sob/bot.db' });
+    expect(c.workspaces).toEqual({
+      default: 'prod',
+      several: true,
+      channels: { C0DEVTEAM1: 'dev' },
+      list: [
+        {
+          name: 'prod',
+          studio: { mode: 'remote', url: 'https://cn-shanghai-alicloud.api.clickzetta.com', accessToken: 'pat_prod_0123456789', instance: 'acme', workspace: 'prod_ws' },
+          databasePath: '/var/lib/sob/bot.db',
+          alertChannels: '*=C0PRODALERTS',
+        },
+        { name: 'dev', studio: { mode: 'sandbox' }, sandboxWorkspace: 'demo_dev', databasePath: '/var/lib/sob/bot.dev.db', alertChannels: '*=C0DEVALERTS' },
+      ],
+    });
+    expect(c.studio).toEqual(c.workspaces!.list[0]!.studio); // the default's, for what serves one workspace
+  });
+
+  it('a broken file stops start-up with every problem naming its key', () => {
+    const broken = file(
+      'broken.yml',
+      `default: staging
+workspaces:
+  prod:
+    url: not a url
+    instance: acme
+    workspace: prod_ws
+    token_env: STUDIO_TOKEN_PROD
+  Dev:
+    sandbox: true
+channels:
+  general: prod
+`,
+    );
+    const p = problems({ WORKSPACES_FILE: broken });
+    expect(p).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/broken\.yml: workspaces\.prod\.url: must be a URL/),
+        expect.stringMatching(/broken\.yml: workspaces\.Dev: workspace names are lower case/),
+        expect.stringMatching(/broken\.yml: channels\.general: keys are Slack channel ids/),
+      ]),
+    );
+    expect(problems({ WORKSPACES_FILE: file('nodefault.yml', GOOD.replace('default: prod', 'default: staging')) })).toEqual([
+      expect.stringMatching(/nodefault\.yml: default: is "staging", which is not one of prod, dev$/),
+    ]);
+    expect(problems({ WORKSPACES_FILE: file('notoken.yml', GOOD) })).toEqual([
+      expect.stringMatching(/notoken\.yml: workspaces\.prod\.token_env: names STUDIO_TOKEN_PROD, which is not set/),
+    ]);
+    expect(problems({ WORKSPACES_FILE: join(dir, 'missing.yml') })).toEqual([expect.stringMatching(/^WORKSPACES_FILE names ".*missing\.yml", which does not exist/)]);
+    expect(problems({ WORKSPACES_FILE: file('notyaml.yml', 'default: [unclosed') })).toEqual([expect.stringMatching(/notyaml\.yml: not YAML/)]);
+    expect(problems({ WORKSPACES_FILE: file('good2.yml', GOOD), STUDIO_TOKEN_PROD: 'pat_x_0123456789', ...STUDIO })[0]).toMatch(
+      /^WORKSPACES_FILE is set together with STUDIO_\* variables/,
+    );
+  });
+
+  it('the token is never echoed in a problem', () => {
+    const p = problems({ WORKSPACES_FILE: file('tok.yml', GOOD.replace('instance: acme', 'instance: "a c m e"')), STUDIO_TOKEN_PROD: 'pat_secret_0123456789' });
+    expect(p.join('\n')).not.toContain('pat_secret_0123456789');
+    expect(p).toEqual([expect.stringMatching(/workspaces\.prod\.instance: must be the Lakehouse instance name/)]);
   });
 });

@@ -1,0 +1,143 @@
+/**
+ * Several Studio workspaces in one bot: the workspaces file (WORKSPACES_FILE, YAML, validated with
+ * zod; every problem names its key), or the four STUDIO_* variables (or none: the sandbox) as one
+ * workspace. Each workspace has its own Studio connection and its own database beside the main one;
+ * a channel may default to a workspace; `--ws <name>` picks one per command.
+ *
+ *   default: prod
+ *   workspaces:
+ *     prod: { url: https://cn-shanghai-alicloud.api.clickzetta.com, instance: acme, workspace: prod_ws, token_env: STUDIO_TOKEN_PROD, alert_channels: "*=C0123ALERTS" }
+ *     dev:  { sandbox: true, workspace: demo_dev, alert_channels: "*=C0456DEVALERTS" }
+ *   channels: { C0456DEV: dev }
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import type { StudioTarget } from './config.js';
+
+export interface WorkspaceConfig {
+  /** The bot's name for it (`--ws`, policy scopes `name:folder/task`, cards). */
+  name: string;
+  studio: StudioTarget;
+  /** The sandbox's workspace name, for a sandbox workspace. */
+  sandboxWorkspace?: string;
+  databasePath: string;
+  /** ALERT_CHANNELS syntax; unset: the global ALERT_CHANNELS applies to the default workspace only. */
+  alertChannels: string | undefined;
+}
+
+export interface WorkspacesConfig {
+  default: string;
+  list: WorkspaceConfig[];
+  /** Channel id → workspace name. */
+  channels: Record<string, string>;
+  /** True when a workspaces file named them (cards and answers then say which workspace). */
+  several: boolean;
+}
+
+const NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+const CHANNELS_SYNTAX = /^\s*[^=\s,]+\s*=\s*[A-Z0-9][A-Z0-9_-]+\s*(,\s*[^=\s,]+\s*=\s*[A-Z0-9][A-Z0-9_-]+\s*)*$/i;
+
+const workspaceSchema = z.union([
+  z.strictObject({
+    url: z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be a URL such as https://cn-shanghai-alicloud.api.clickzetta.com'),
+    instance: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be the Lakehouse instance name (letters, digits, "_", "-", ".")'),
+    workspace: z.string().min(1, 'must be the workspace name as Studio shows it'),
+    token_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must name an environment variable holding the access token (e.g. STUDIO_TOKEN_PROD)'),
+    alert_channels: z.string().regex(CHANNELS_SYNTAX, 'must be pattern=CHANNEL_ID pairs, e.g. "*=C0123ALERTS"').optional(),
+  }),
+  z.strictObject({
+    sandbox: z.literal(true),
+    workspace: z
+      .string()
+      .regex(/^[A-Za-z0-9_]+$/, 'must be a workspace name (letters, digits, "_")')
+      .optional(),
+    alert_channels: z.string().regex(CHANNELS_SYNTAX, 'must be pattern=CHANNEL_ID pairs, e.g. "*=C0123ALERTS"').optional(),
+  }),
+]);
+
+const fileSchema = z
+  .strictObject({
+    default: z.string().regex(NAME, 'must be the name of one of the workspaces below'),
+    workspaces: z.record(z.string(), workspaceSchema).refine((w) => Object.keys(w).length > 0, 'must list at least one workspace'),
+    channels: z.record(z.string(), z.string()).default({}),
+  })
+  .superRefine((f, ctx) => {
+    for (const name of Object.keys(f.workspaces))
+      if (!NAME.test(name)) ctx.addIssue({ code: 'custom', path: ['workspaces', name], message: 'workspace names are lower case letters, digits, "_" and "-" (up to 32)' });
+    for (const channel of Object.keys(f.channels))
+      if (!/^[CG][A-Z0-9]{6,}$/.test(channel)) ctx.addIssue({ code: 'custom', path: ['channels', channel], message: 'keys are Slack channel ids (C0123ABCD)' });
+    if (!(f.default in f.workspaces))
+      ctx.addIssue({ code: 'custom', path: ['default'], message: `is ${JSON.stringify(f.default)}, which is not one of ${Object.keys(f.workspaces).join(', ')}` });
+    for (const [channel, ws] of Object.entries(f.channels))
+      if (!(ws in f.workspaces))
+        ctx.addIssue({ code: 'custom', path: ['channels', channel], message: `is ${JSON.stringify(ws)}, which is not one of ${Object.keys(f.workspaces).join(', ')}` });
+  });
+
+/** A problem with its key: `workspaces.prod.token_env: …`. */
+function issuePath(path: readonly PropertyKey[]): string {
+  return path.length ? path.map(String).join('.') : '(top level)';
+}
+
+/** The database of a workspace other than the default: beside the main one, named after it. */
+function databaseFor(main: string, name: string): string {
+  if (main === ':memory:') return ':memory:';
+  const ext = extname(main) || '.db';
+  return join(dirname(main), `${basename(main, extname(main))}.${name}${ext}`);
+}
+
+/**
+ * The workspaces file, checked. Problems come back as lines naming the file and the key; the
+ * caller reports them with the rest of the configuration's.
+ */
+export function loadWorkspacesFile(
+  file: string,
+  env: NodeJS.ProcessEnv,
+  main: { databasePath: string; alertChannels: string | undefined },
+): { config?: WorkspacesConfig; problems: string[] } {
+  if (!existsSync(file)) return { problems: [`WORKSPACES_FILE names ${JSON.stringify(file)}, which does not exist: point it at a YAML file (see README, "Several workspaces")`] };
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8'));
+  } catch (e) {
+    return { problems: [`WORKSPACES_FILE ${file}: not YAML (${(e as Error).message.split('\n')[0]})`] };
+  }
+  const parsed = fileSchema.safeParse(raw);
+  if (!parsed.success) return { problems: parsed.error.issues.map((i) => `WORKSPACES_FILE ${file}: ${issuePath(i.path)}: ${i.message}`) };
+  const problems: string[] = [];
+  const list: WorkspaceConfig[] = [];
+  for (const [name, w] of Object.entries(parsed.data.workspaces)) {
+    const databasePath = name === parsed.data.default ? main.databasePath : databaseFor(main.databasePath, name);
+    const alertChannels = w.alert_channels ?? (name === parsed.data.default ? main.alertChannels : undefined);
+    if ('sandbox' in w) {
+      list.push({ name, studio: { mode: 'sandbox' }, sandboxWorkspace: w.workspace ?? `demo_${name}`, databasePath, alertChannels });
+      continue;
+    }
+    const token = env[w.token_env]?.trim();
+    if (!token) {
+      problems.push(`WORKSPACES_FILE ${file}: workspaces.${name}.token_env: names ${w.token_env}, which is not set: set it to the workspace's personal access token`);
+      continue;
+    }
+    list.push({ name, studio: { mode: 'remote', url: w.url.replace(/\/+$/, ''), accessToken: token, instance: w.instance, workspace: w.workspace }, databasePath, alertChannels });
+  }
+  if (problems.length) return { problems };
+  return { config: { default: parsed.data.default, list, channels: parsed.data.channels, several: list.length > 1 }, problems: [] };
+}
+
+/** The STUDIO_* variables (or the sandbox) as the one workspace. */
+export function singleWorkspace(studio: StudioTarget, databasePath: string, alertChannels: string | undefined): WorkspacesConfig {
+  const name = studio.mode === 'remote' ? studio.workspace.toLowerCase().replace(/[^a-z0-9_-]/g, '_') : 'demo_ws';
+  return {
+    default: name,
+    list: [{ name, studio, sandboxWorkspace: studio.mode === 'sandbox' ? 'demo_ws' : undefined, databasePath, alertChannels }],
+    channels: {},
+    several: false,
+  };
+}
+
+/** The workspace a command is for: `--ws` first, then the channel's default, then the default. */
+export function workspaceFor(ws: WorkspacesConfig, opts: { flag?: string; channel?: string }): { name: string } | { unknown: string } {
+  if (opts.flag !== undefined) return ws.list.some((w) => w.name === opts.flag) ? { name: opts.flag } : { unknown: opts.flag };
+  return { name: (opts.channel && ws.channels[opts.channel]) || ws.default };
+}
