@@ -15,7 +15,9 @@
  *   allowed_channels: [C0DATAENG]  # operations only here (and in DMs); absent: anywhere
  * ```
  *
- * A scope is a glob over `folder/task`; a scope without `/` means the whole folder. Roles rank
+ * A scope is a glob over `folder/task`; a scope without `/` means the whole folder; a scope may
+ * start with a workspace's name (`prod:legacy_dw/*`, with several workspaces) and then holds only
+ * there — without one it holds in every workspace. Roles rank
  * viewer < operator < admin; the highest grant that matches wins. No file: everyone is a viewer.
  */
 import { readFileSync } from 'node:fs';
@@ -97,6 +99,16 @@ export function scopeMatcher(pattern: string): RegExp {
   return globToRegExp(pattern === '*' || pattern.includes('/') ? pattern : `${pattern}/*`);
 }
 
+const WORKSPACE_PREFIX = /^([a-z][a-z0-9_-]{0,31}):(.+)$/;
+const NEVER = /(?!)/;
+
+/** A scope in one workspace: `prod:legacy_dw/*` holds in prod only; `legacy_dw/*` in every workspace. */
+function workspaceScopeMatcher(pattern: string, workspace: string | undefined): RegExp {
+  const m = WORKSPACE_PREFIX.exec(pattern);
+  if (!m) return scopeMatcher(pattern);
+  return m[1] === workspace ? scopeMatcher(m[2]!) : NEVER;
+}
+
 export class Policy {
   private readonly grants: { role: Role; users: Set<string>; groups: Set<string>; scope: string[]; matchers: RegExp[] }[];
 
@@ -104,14 +116,35 @@ export class Policy {
     readonly document: PolicyDocument,
     /** Where it came from; undefined when no policy file is configured. */
     readonly file: string | undefined,
+    /** The workspace this view of the policy decides for (scopes naming another workspace do not hold). */
+    readonly workspace?: string,
+    /** Several workspaces: refusals suggest a workspace-scoped grant. */
+    private readonly several = false,
   ) {
     this.grants = document.grants.map((g) => ({
       role: g.role,
       users: new Set(g.users),
       groups: new Set(g.groups),
       scope: g.scope,
-      matchers: g.scope.map(scopeMatcher),
+      matchers: g.scope.map((p) => workspaceScopeMatcher(p, workspace)),
     }));
+  }
+
+  /** The same policy, deciding for one workspace. */
+  forWorkspace(name: string, several: boolean): Policy {
+    return new Policy(this.document, this.file, name, several);
+  }
+
+  /** Scopes naming a workspace that is not configured (a typo would silently grant nothing). */
+  unknownWorkspaces(names: readonly string[]): string[] {
+    const problems: string[] = [];
+    this.document.grants.forEach((g, i) =>
+      g.scope.forEach((p, j) => {
+        const m = WORKSPACE_PREFIX.exec(p);
+        if (m && !names.includes(m[1]!)) problems.push(`grants.${i}.scope.${j}: "${p}" names workspace ${m[1]}, which is not configured (${names.join(', ')})`);
+      }),
+    );
+    return problems;
   }
 
   static none(): Policy {
@@ -200,7 +233,7 @@ export class Policy {
 
   /** How a person gets `role` for `target`: the sentence a refusal ends with. */
   howToGrant(userId: string, role: Role, target?: PolicyTarget): string {
-    const scope = target?.folder ? `${target.folder}/*` : '*';
+    const scope = `${this.several && this.workspace ? `${this.workspace}:` : ''}${target?.folder ? `${target.folder}/*` : '*'}`;
     const example = `grants:\n  - role: ${role}\n    users: [${userId}]\n    scope: ["${scope}"]`;
     return this.configured
       ? `An admin can grant it in the policy file (${this.file}):\n\`\`\`${example}\`\`\``

@@ -62,3 +62,35 @@ describe('Policy', () => {
     expect(() => Policy.fromYaml('grants: [', 'broken.yml')).toThrow(/not valid YAML/);
   });
 });
+
+describe('Policy with several workspaces', () => {
+  const p = Policy.fromYaml(
+    `
+grants:
+  - role: operator
+    users: [UOPS]
+    scope: ["prod:legacy_dw/*", "ecommerce_dw/*"]
+  - role: admin
+    users: [UADMIN]
+    scope: ["dev:*"]
+`,
+    'policy.yml',
+  );
+
+  it('a scope naming a workspace holds there only; one without holds in every workspace', () => {
+    const prod = p.forWorkspace('prod', true);
+    const dev = p.forWorkspace('dev', true);
+    expect(prod.roleFor({ userId: 'UOPS' }, { folder: 'legacy_dw', task: 'etl_orders_daily' })).toBe('operator');
+    expect(dev.roleFor({ userId: 'UOPS' }, { folder: 'legacy_dw', task: 'etl_orders_daily' })).toBe('viewer');
+    expect(dev.roleFor({ userId: 'UOPS' }, { folder: 'ecommerce_dw', task: 'x' })).toBe('operator');
+    expect(dev.roleFor({ userId: 'UADMIN' }, { folder: 'legacy_dw', task: 'x' })).toBe('admin');
+    expect(prod.roleFor({ userId: 'UADMIN' }, { folder: 'legacy_dw', task: 'x' })).toBe('viewer');
+    expect(prod.holders('operator', { folder: 'legacy_dw', task: 'x' }).users).toEqual(['UOPS']);
+    expect(dev.holders('operator', { folder: 'legacy_dw', task: 'x' }).users).toEqual(['UADMIN']);
+  });
+
+  it('a refusal suggests a grant scoped to the workspace; a scope naming an unknown workspace is reported', () => {
+    expect(p.forWorkspace('dev', true).howToGrant('UOPS', 'operator', { folder: 'legacy_dw' })).toContain('scope: ["dev:legacy_dw/*"]');
+    expect(p.unknownWorkspaces(['prod', 'staging'])).toEqual(['grants.1.scope.0: "dev:*" names workspace dev, which is not configured (prod, staging)']);
+  });
+});
