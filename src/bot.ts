@@ -5,7 +5,13 @@
  */
 import { registerHandlers } from '../handlers/index.js';
 import { type InteractionObserver, limitWorkAfterAck, WorkLimiter } from './slack/work-limit.js';
-import type { AppConfig } from './config.js';
+import { type AppConfig, workspacesOf } from './config.js';
+import type { WorkspaceConfig } from './workspaces.js';
+import { WorkspaceRouter, tagWorkspace, taggingClient, taggingPoster } from './slack/workspace-router.js';
+import { parseAlertChannels } from './alerts/routing.js';
+import { Policy, PolicyError } from './ops/policy.js';
+import { ephemeral } from '../handlers/context.js';
+import { buildError } from './blocks/replies.js';
 import type { Logger } from './logger.js';
 import { AlertService } from './alerts/service.js';
 import type { SlackPoster } from './alerts/sender.js';
@@ -19,12 +25,15 @@ import { slackPoster } from './slack/poster.js';
 import type { StudioClient } from './studio/client.js';
 import { Metrics } from './observability/metrics.js';
 import { type OpsRoutes, type ReadinessCheck, opsRoutes } from './observability/endpoints.js';
-import { databaseState, databaseWritable } from './observability/state.js';
+import { combinedState, databaseState, databaseWritable } from './observability/state.js';
 import { SUBCOMMANDS } from './ops/commands.js';
 
 export interface RunningBot {
   port: number;
+  /** The default workspace's services. */
   services: Services;
+  /** Every workspace's services, by name (one entry unless WORKSPACES_FILE lists several). */
+  workspaces: ReadonlyMap<string, Services>;
   slack: SlackApp;
   watcher: RunWatcher;
   /** Work in progress and waiting after acks. */
@@ -58,29 +67,43 @@ function endpointLabel(path: string): string {
   return path.replace(/^\/ide-admin\/v1\//, '').replace(/^\//, '');
 }
 
+/** Everything one workspace runs: its services (own database), alerts, watchers and audit anchor. */
+interface RunningWorkspace {
+  name: string;
+  services: Services;
+  studio: StudioClient;
+  watcher: RunWatcher;
+  anchorAudit(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 /**
- * What /readyz checks: the database takes a write; Studio answered within the last poll interval
- * (twice it, at least a minute) or answers a one-row read now; Slack is connected (Socket Mode: the
- * socket is up; HTTP mode: Slack accepts the bot token, checked at most once a minute).
+ * What /readyz checks: every database takes a write; every workspace's Studio answered within the
+ * last poll interval (twice it, at least a minute) or answers a one-row read now; Slack is connected
+ * (Socket Mode: the socket is up; HTTP mode: Slack accepts the bot token, checked at most once a minute).
  */
-function readinessChecks(config: AppConfig, services: Services, studio: StudioClient, slack: SlackApp, metrics: Metrics): ReadinessCheck[] {
+function readinessChecks(config: AppConfig, workspaces: RunningWorkspace[], slack: SlackApp, metrics: Metrics): ReadinessCheck[] {
   const recentMs = Math.max(2 * config.alerts.pollSeconds, 60) * 1000;
+  const several = workspaces.length > 1;
   let slackOkAt = 0;
   return [
-    { name: 'database', check: databaseWritable(services.db, Date.now) },
-    {
-      name: 'studio',
-      check: async () => {
-        // Trusted without a probe only while the latest call got an answer.
-        if (metrics.studioLastCallOk !== false && Date.now() - metrics.studioLastAnswerAt < recentMs) return undefined;
-        try {
-          await studio.listFolders({ pageSize: 1 });
-          return undefined;
-        } catch (e) {
-          return `Studio did not answer: ${(e as Error).message}`;
-        }
+    ...workspaces.flatMap((w): ReadinessCheck[] => [
+      { name: several ? `database:${w.name}` : 'database', check: databaseWritable(w.services.db, Date.now) },
+      {
+        name: several ? `studio:${w.name}` : 'studio',
+        check: async () => {
+          const seen = metrics.studio(w.name);
+          // Trusted without a probe only while the latest call got an answer.
+          if (seen.lastCallOk !== false && Date.now() - seen.lastAnswerAt < recentMs) return undefined;
+          try {
+            await w.studio.listFolders({ pageSize: 1 });
+            return undefined;
+          } catch (e) {
+            return `Studio did not answer: ${(e as Error).message}`;
+          }
+        },
       },
-    },
+    ]),
     {
       name: 'slack',
       check: async () => {
@@ -99,98 +122,159 @@ function readinessChecks(config: AppConfig, services: Services, studio: StudioCl
   ];
 }
 
-export async function startBot(config: AppConfig, studio: StudioClient, logger: Logger, opts: BotOptions = {}): Promise<RunningBot> {
+/** The Studio client of each workspace, by name (one client: the default workspace's). */
+export type StudioClients = StudioClient | ReadonlyMap<string, StudioClient>;
+
+export async function startBot(config: AppConfig, studio: StudioClients, logger: Logger, opts: BotOptions = {}): Promise<RunningBot> {
   if (config.slack.mode === 'none') throw new Error('startBot needs Slack configuration (SLACK_BOT_TOKEN …)');
-  const slack = createSlackApp(config.slack, logger);
+  const slackConfig = config.slack;
+  const wss = workspacesOf(config);
+  const clients: ReadonlyMap<string, StudioClient> = studio instanceof Map ? studio : new Map([[wss.default, studio as StudioClient]]);
+  for (const w of wss.list) if (!clients.has(w.name)) throw new Error(`startBot: no Studio client for workspace ${w.name}`);
+  const policyProblems = config.policyFile ? Policy.load(config.policyFile).unknownWorkspaces(wss.list.map((w) => w.name)) : [];
+  if (policyProblems.length) throw new PolicyError(config.policyFile!, policyProblems);
+  const slack = createSlackApp(slackConfig, logger);
   const metrics = new Metrics({ defaultMetrics: opts.processMetrics });
-  studio.observe({
-    attempt: (a) => metrics.studioCall(endpointLabel(a.path), a.outcome, a.ms / 1000, a.answered, Date.now()),
-    retry: (path) => metrics.studioRetry(endpointLabel(path)),
-  });
-  const services = buildServices({ config, studio, logger, now: opts.now, directoryFor: (policy) => new SlackDirectory(slack.app.client, policy) });
-  services.alerts = new AlertService({
-    db: services.db,
-    studio,
-    diagnoser: services.diagnoser,
-    policy: services.policy,
-    operations: services.operations,
-    config: config.alerts,
-    poster: opts.poster ?? slackPoster(config.slack.botToken, config.slack.apiUrl),
-    logger,
-    now: services.now,
-    sleep: opts.sleep,
-    minSendIntervalMs: opts.minSendIntervalMs,
-    lakehouse: services.lakehouse,
-    onPoll: (seconds, ok) => metrics.alertPolled(seconds, ok),
-  });
-  metrics.setSources(databaseState(services.db, services.now));
   const work = new WorkLimiter(opts.workConcurrency);
   const observer: InteractionObserver = (e) => {
     metrics.interaction(e.kind, e.name, e.outcome);
     if (e.ackMs !== undefined) metrics.acked(e.kind, e.ackMs / 1000);
     metrics.replied(e.kind, e.totalMs / 1000);
   };
-  registerHandlers(limitWorkAfterAck(slack.app, work, { observer, commands: new Set(SUBCOMMANDS.map((c) => c.name)) }), services);
-  const routes = opsRoutes(metrics, readinessChecks(config, services, studio, slack, metrics));
+  const limited = limitWorkAfterAck(slack.app, work, { observer, commands: new Set(SUBCOMMANDS.map((c) => c.name)) });
+  const channelOf = new Map<string, string>();
+  for (const w of wss.list) for (const c of parseAlertChannels(w.alertChannels).map((r) => r.channel)) if (!channelOf.has(c)) channelOf.set(c, w.name);
+  for (const [c, name] of Object.entries(wss.channels)) channelOf.set(c, name);
+  const router = wss.several
+    ? new WorkspaceRouter(limited, { default: wss.default, names: wss.list.map((w) => w.name), channelWorkspace: (c) => (c ? channelOf.get(c) : undefined) }, (name) =>
+        ephemeral(
+          buildError(
+            `There is no workspace ${name}`,
+            `The workspaces are ${wss.list.map((w) => `\`${w.name}\``).join(', ')} (default \`${wss.default}\`).`,
+            'Use `--ws <name>` with one of them, or leave it out.',
+          ),
+        ),
+      )
+    : undefined;
+
+  const startWorkspace = async (w: WorkspaceConfig): Promise<RunningWorkspace> => {
+    const client = clients.get(w.name)!;
+    const isDefault = w.name === wss.default;
+    const tag = <T>(m: T): T => (isDefault ? m : tagWorkspace(m, w.name));
+    client.observe({
+      attempt: (a) => metrics.studioCall(endpointLabel(a.path), a.outcome, a.ms / 1000, a.answered, Date.now(), w.name),
+      retry: (path) => metrics.studioRetry(endpointLabel(path), w.name),
+    });
+    const wsConfig: AppConfig = { ...config, studio: w.studio, databasePath: w.databasePath, alerts: { ...config.alerts, channels: w.alertChannels } };
+    const services = buildServices({
+      config: wsConfig,
+      studio: client,
+      logger,
+      now: opts.now,
+      workspace: { name: w.name, several: wss.several },
+      directoryFor: (policy) => new SlackDirectory(slack.app.client, policy),
+    });
+    const poster = opts.poster ?? slackPoster(slackConfig.botToken, slackConfig.apiUrl);
+    services.alerts = new AlertService({
+      db: services.db,
+      studio: client,
+      diagnoser: services.diagnoser,
+      policy: services.policy,
+      operations: services.operations,
+      config: wsConfig.alerts,
+      poster: isDefault ? poster : taggingPoster(poster, w.name),
+      logger,
+      now: services.now,
+      sleep: opts.sleep,
+      minSendIntervalMs: opts.minSendIntervalMs,
+      lakehouse: services.lakehouse,
+      onPoll: (seconds, ok) => metrics.alertPolled(seconds, ok),
+      workspace: wss.several ? w.name : undefined,
+    });
+    registerHandlers(router ? router.appFor(w.name) : limited, services);
+    const slackClient = isDefault ? slack.app.client : taggingClient(slack.app.client, w.name);
+    services.operations.onVerified(slackVerifiedNotifier(slackClient, services.now, tag));
+    const reconciled = await services.operations.reconcile();
+    if (reconciled.checked > 0) logger.warn({ ...reconciled, workspace: w.name }, 'reconciled operations left unfinished by an earlier stop');
+    const recovered = services.wizard.recover();
+    if (recovered > 0) logger.warn({ sessions: recovered, workspace: w.name }, 'wizard builds interrupted by an earlier stop can be confirmed again');
+    // The audit chain's head, anchored outside the database: at start, periodically, and at stop.
+    const anchorsFile = anchorsFilePath(w.databasePath);
+    let anchoredHash = '';
+    const anchorAudit = async (): Promise<void> => {
+      const a = services.audit.head(Date.now());
+      if (a.rows === 0 || a.hash === anchoredHash) return;
+      anchoredHash = a.hash;
+      if (anchorsFile) appendAnchor(anchorsFile, a);
+      logger.info({ auditAnchor: a, workspace: w.name }, 'audit chain anchored');
+      if (config.audit?.channel) {
+        const where = wss.several ? ` (workspace ${w.name})` : '';
+        await slack.app.client.chat
+          .postMessage({ channel: config.audit.channel, text: `Audit anchor${where}: ${a.rows} rows, last row ${a.lastId}, head ${a.hash}` })
+          .catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'audit anchor not posted'));
+      }
+    };
+    await anchorAudit();
+    const anchorTimer = setInterval(() => void anchorAudit(), (config.audit?.anchorMinutes ?? 60) * 60_000);
+    anchorTimer.unref();
+    // Operations whose outcome is unknown are checked against Studio until it can tell.
+    const verifier = setInterval(
+      () => {
+        services.operations.verifyPending().catch((e: unknown) => logger.warn({ err: (e as Error).message, workspace: w.name }, 'verifying unknown outcomes'));
+      },
+      Math.max(1000, config.runWatchSeconds * 1000),
+    );
+    verifier.unref();
+    const watcher = new RunWatcher(client, services.ops, slackRunFinishedNotifier(slackClient, client, services.now, tag), {
+      intervalMs: config.runWatchSeconds * 1000,
+      now: services.now,
+      onError: (e) => logger.warn({ err: (e as Error).message, workspace: w.name }, 'run watcher'),
+    });
+    watcher.start();
+    if (opts.autoPoll !== false) services.alerts.start();
+    return {
+      name: w.name,
+      services,
+      studio: client,
+      watcher,
+      anchorAudit,
+      stop: async () => {
+        clearInterval(verifier);
+        clearInterval(anchorTimer);
+        await anchorAudit().catch(() => undefined);
+        watcher.stop();
+        await services.alerts?.stop();
+      },
+    };
+  };
+
+  // The default workspace first: its handlers are the ones a workspace-less request falls to.
+  const ordered = [...wss.list].sort((a, b) => Number(b.name === wss.default) - Number(a.name === wss.default));
+  const running: RunningWorkspace[] = [];
+  for (const w of ordered) running.push(await startWorkspace(w));
+  const main = running[0]!;
+  metrics.setSources(combinedState(running.map((r) => databaseState(r.services.db, r.services.now))));
+  const routes = opsRoutes(metrics, readinessChecks(config, running, slack, metrics));
   slack.setOpsRoutes(routes);
   // Replays are refused across restarts (and replicas): the signatures seen are in the database.
-  slack.setReplayGuard?.((signature) => services.seenEvents.firstSeen(`sig:${signature}`));
-  services.operations.onVerified(slackVerifiedNotifier(slack.app.client, services.now));
-  const reconciled = await services.operations.reconcile();
-  if (reconciled.checked > 0) logger.warn(reconciled, 'reconciled operations left unfinished by an earlier stop');
-  const recovered = services.wizard.recover();
-  if (recovered > 0) logger.warn({ sessions: recovered }, 'wizard builds interrupted by an earlier stop can be confirmed again');
-  // Operations whose outcome is unknown are checked against Studio until it can tell.
-  // The audit chain's head, anchored outside the database: at start, periodically, and at stop.
-  const anchorsFile = anchorsFilePath(config.databasePath);
-  let anchoredHash = '';
-  const anchorAudit = async (): Promise<void> => {
-    const a = services.audit.head(Date.now());
-    if (a.rows === 0 || a.hash === anchoredHash) return;
-    anchoredHash = a.hash;
-    if (anchorsFile) appendAnchor(anchorsFile, a);
-    logger.info({ auditAnchor: a }, 'audit chain anchored');
-    if (config.audit?.channel) {
-      await slack.app.client.chat
-        .postMessage({ channel: config.audit.channel, text: `Audit anchor: ${a.rows} rows, last row ${a.lastId}, head ${a.hash}` })
-        .catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'audit anchor not posted'));
-    }
-  };
-  await anchorAudit();
-  const anchorTimer = setInterval(() => void anchorAudit(), (config.audit?.anchorMinutes ?? 60) * 60_000);
-  anchorTimer.unref();
-  const verifier = setInterval(
-    () => {
-      services.operations.verifyPending().catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'verifying unknown outcomes'));
-    },
-    Math.max(1000, config.runWatchSeconds * 1000),
-  );
-  verifier.unref();
-  const watcher = new RunWatcher(studio, services.ops, slackRunFinishedNotifier(slack.app.client, studio, services.now), {
-    intervalMs: config.runWatchSeconds * 1000,
-    now: services.now,
-    onError: (e) => logger.warn({ err: (e as Error).message }, 'run watcher'),
-  });
-  watcher.start();
-  if (opts.autoPoll !== false) services.alerts.start();
+  slack.setReplayGuard?.((signature) => main.services.seenEvents.firstSeen(`sig:${signature}`));
   const { port } = await slack.start();
   return {
     port,
-    services,
+    services: main.services,
+    workspaces: new Map(running.map((r) => [r.name, r.services])),
     slack,
-    watcher,
+    watcher: main.watcher,
     work,
     metrics,
     opsRoutes: routes,
-    anchorAudit,
+    anchorAudit: async () => {
+      for (const r of running) await r.anchorAudit();
+    },
     stop: async () => {
-      clearInterval(verifier);
-      clearInterval(anchorTimer);
-      await anchorAudit().catch(() => undefined);
-      watcher.stop();
-      await services.alerts?.stop();
+      for (const r of running) await r.stop();
       await slack.stop();
-      services.db.close();
+      for (const r of running) r.services.db.close();
     },
   };
 }

@@ -27,9 +27,16 @@ async function main(): Promise<void> {
     // No Slack tokens: the playground plays Slack's part.
     const { startPlaygroundStack } = await import('./playground/stack.js');
     const stack = await startPlaygroundStack(config, logger);
-    const where = stack.studio.sandbox
-      ? `the embedded Studio sandbox at ${stack.studio.sandbox.url} (demo workspace)`
-      : `Studio at ${config.studio.mode === 'remote' ? config.studio.url : ''}`;
+    const where = [...stack.studio.clients.keys()]
+      .map((name) => {
+        const sandbox = stack.studio.sandboxes.get(name);
+        const w = config.workspaces?.list.find((x) => x.name === name);
+        const at = sandbox
+          ? `the embedded Studio sandbox at ${sandbox.url} (${sandbox.workspace})`
+          : `Studio at ${w?.studio.mode === 'remote' ? w.studio.url : config.studio.mode === 'remote' ? config.studio.url : ''}`;
+        return stack.studio.clients.size > 1 ? `${name}: ${at}` : at;
+      })
+      .join('; ');
     process.stdout.write(`Studio Ops Bot is running against ${where}.\nPlayground: ${stack.url}\n`);
     const stopAll = () => {
       stack.close().finally(() => process.exit(0));
@@ -39,7 +46,7 @@ async function main(): Promise<void> {
     return;
   }
   const conn = await connectStudio(config, logger);
-  const bot = await startBot(config, conn.client, logger);
+  const bot = await startBot(config, conn.clients, logger);
   process.stdout.write(
     config.slack.mode === 'http'
       ? `Studio Ops Bot: Slack HTTP mode on port ${bot.port} (events at /slack/events, health at /healthz)\n`

@@ -9,7 +9,7 @@ import { loadAuditKeys } from './store/audit-key.js';
 import { SeenEvents } from './store/seen-events.js';
 import { CauseMemory } from './store/memory.js';
 import type { AlertService } from './alerts/service.js';
-import type { AppConfig } from './config.js';
+import { type AppConfig, workspacesOf } from './config.js';
 import { Diagnoser } from './knowledge/diagnose.js';
 import { type Knowledge, loadKnowledge } from './knowledge/load.js';
 import type { Logger } from './logger.js';
@@ -25,6 +25,8 @@ import type { StudioClient } from './studio/client.js';
 
 export interface Services {
   config: AppConfig;
+  /** The Studio workspace these services work on; `several` when the bot serves more than one. */
+  workspace: { name: string; several: boolean };
   studio: StudioClient;
   db: Db;
   audit: AuditLog;
@@ -57,6 +59,8 @@ export interface ServiceOptions {
   now?: () => number;
   /** An already open database (tests); otherwise config.databasePath is opened. */
   db?: Db;
+  /** The workspace (default: the configuration's default workspace, alone). */
+  workspace?: { name: string; several: boolean };
 }
 
 export function buildServices(o: ServiceOptions): Services {
@@ -68,7 +72,8 @@ export function buildServices(o: ServiceOptions): Services {
   const auditKeys = loadAuditKeys(o.config.databasePath);
   const audit = new AuditLog(db, auditKeys.current);
   const ops = new OperationStore(db, now);
-  const policy = Policy.load(o.config.policyFile);
+  const workspace = o.workspace ?? { name: workspacesOf(o.config).default, several: false };
+  const policy = Policy.load(o.config.policyFile).forWorkspace(workspace.name, workspace.several);
   // Validated at start-up: a broken entry stops the bot, naming file, entry and field.
   const knowledge = loadKnowledge();
   const diagnoser = new Diagnoser(knowledge.errors);
@@ -96,6 +101,7 @@ export function buildServices(o: ServiceOptions): Services {
   });
   return {
     config: o.config,
+    workspace,
     studio: o.studio,
     vclusters,
     lakehouse,

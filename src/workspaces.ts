@@ -39,41 +39,59 @@ export interface WorkspacesConfig {
 const NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 const CHANNELS_SYNTAX = /^\s*[^=\s,]+\s*=\s*[A-Z0-9][A-Z0-9_-]+\s*(,\s*[^=\s,]+\s*=\s*[A-Z0-9][A-Z0-9_-]+\s*)*$/i;
 
-const workspaceSchema = z.union([
-  z.strictObject({
-    url: z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be a URL such as https://cn-shanghai-alicloud.api.clickzetta.com'),
-    instance: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be the Lakehouse instance name (letters, digits, "_", "-", ".")'),
-    workspace: z.string().min(1, 'must be the workspace name as Studio shows it'),
-    token_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must name an environment variable holding the access token (e.g. STUDIO_TOKEN_PROD)'),
-    alert_channels: z.string().regex(CHANNELS_SYNTAX, 'must be pattern=CHANNEL_ID pairs, e.g. "*=C0123ALERTS"').optional(),
-  }),
-  z.strictObject({
-    sandbox: z.literal(true),
-    workspace: z
-      .string()
-      .regex(/^[A-Za-z0-9_]+$/, 'must be a workspace name (letters, digits, "_")')
-      .optional(),
-    alert_channels: z.string().regex(CHANNELS_SYNTAX, 'must be pattern=CHANNEL_ID pairs, e.g. "*=C0123ALERTS"').optional(),
-  }),
-]);
+const alertChannels = z.string().regex(CHANNELS_SYNTAX, 'must be pattern=CHANNEL_ID pairs, e.g. "*=C0123ALERTS"').optional();
 
-const fileSchema = z
-  .strictObject({
-    default: z.string().regex(NAME, 'must be the name of one of the workspaces below'),
-    workspaces: z.record(z.string(), workspaceSchema).refine((w) => Object.keys(w).length > 0, 'must list at least one workspace'),
-    channels: z.record(z.string(), z.string()).default({}),
-  })
-  .superRefine((f, ctx) => {
-    for (const name of Object.keys(f.workspaces))
-      if (!NAME.test(name)) ctx.addIssue({ code: 'custom', path: ['workspaces', name], message: 'workspace names are lower case letters, digits, "_" and "-" (up to 32)' });
-    for (const channel of Object.keys(f.channels))
-      if (!/^[CG][A-Z0-9]{6,}$/.test(channel)) ctx.addIssue({ code: 'custom', path: ['channels', channel], message: 'keys are Slack channel ids (C0123ABCD)' });
-    if (!(f.default in f.workspaces))
-      ctx.addIssue({ code: 'custom', path: ['default'], message: `is ${JSON.stringify(f.default)}, which is not one of ${Object.keys(f.workspaces).join(', ')}` });
-    for (const [channel, ws] of Object.entries(f.channels))
-      if (!(ws in f.workspaces))
-        ctx.addIssue({ code: 'custom', path: ['channels', channel], message: `is ${JSON.stringify(ws)}, which is not one of ${Object.keys(f.workspaces).join(', ')}` });
-  });
+/** A workspace in Studio: where, which, and the variable holding its token. */
+const remoteSchema = z.strictObject({
+  url: z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be a URL such as https://cn-shanghai-alicloud.api.clickzetta.com'),
+  instance: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be the Lakehouse instance name (letters, digits, "_", "-", ".")'),
+  workspace: z.string().min(1, 'must be the workspace name as Studio shows it'),
+  token_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must name an environment variable holding the access token (e.g. STUDIO_TOKEN_PROD)'),
+  alert_channels: alertChannels,
+});
+
+/** The embedded sandbox as a workspace (trying the bot, tests). */
+const sandboxSchema = z.strictObject({
+  sandbox: z.literal(true, 'must be true (or leave it out and give url, instance, workspace and token_env)'),
+  workspace: z
+    .string()
+    .regex(/^[A-Za-z0-9_]+$/, 'must be a workspace name (letters, digits, "_")')
+    .optional(),
+  alert_channels: alertChannels,
+});
+
+/** Which of the two a workspace entry is: one with `sandbox` is the sandbox (so the errors are about the right one). */
+const workspaceSchema = z.custom<unknown>().transform((v, ctx) => {
+  const schema = v && typeof v === 'object' && 'sandbox' in v ? sandboxSchema : remoteSchema;
+  const r = schema.safeParse(v);
+  if (r.success) return r.data;
+  for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
+  return z.NEVER;
+});
+
+const fileSchema = z.strictObject({
+  default: z.string().regex(NAME, 'must be the name of one of the workspaces below'),
+  workspaces: z.record(z.string(), workspaceSchema).refine((w) => Object.keys(w).length > 0, 'must list at least one workspace'),
+  channels: z.record(z.string(), z.string()).default({}),
+});
+
+/** What the schema cannot say alongside its own problems: names, channel ids, and references between keys. */
+function crossProblems(raw: unknown): { path: string[]; message: string }[] {
+  if (!raw || typeof raw !== 'object') return [];
+  const f = raw as { default?: unknown; workspaces?: unknown; channels?: unknown };
+  const names = f.workspaces && typeof f.workspaces === 'object' ? Object.keys(f.workspaces) : [];
+  const out: { path: string[]; message: string }[] = [];
+  for (const name of names) if (!NAME.test(name)) out.push({ path: ['workspaces', name], message: 'workspace names are lower case letters, digits, "_" and "-" (up to 32)' });
+  if (typeof f.default === 'string' && names.length && !names.includes(f.default))
+    out.push({ path: ['default'], message: `is ${JSON.stringify(f.default)}, which is not one of ${names.join(', ')}` });
+  if (f.channels && typeof f.channels === 'object')
+    for (const [channel, ws] of Object.entries(f.channels)) {
+      if (!/^[CG][A-Z0-9]{6,}$/.test(channel)) out.push({ path: ['channels', channel], message: 'keys are Slack channel ids (C0123ABCD)' });
+      else if (typeof ws === 'string' && names.length && !names.includes(ws))
+        out.push({ path: ['channels', channel], message: `is ${JSON.stringify(ws)}, which is not one of ${names.join(', ')}` });
+    }
+  return out;
+}
 
 /** A problem with its key: `workspaces.prod.token_env: …`. */
 function issuePath(path: readonly PropertyKey[]): string {
@@ -104,7 +122,8 @@ export function loadWorkspacesFile(
     return { problems: [`WORKSPACES_FILE ${file}: not YAML (${(e as Error).message.split('\n')[0]})`] };
   }
   const parsed = fileSchema.safeParse(raw);
-  if (!parsed.success) return { problems: parsed.error.issues.map((i) => `WORKSPACES_FILE ${file}: ${issuePath(i.path)}: ${i.message}`) };
+  const issues = [...(parsed.success ? [] : parsed.error.issues), ...crossProblems(raw)];
+  if (!parsed.success || issues.length) return { problems: issues.map((i) => `WORKSPACES_FILE ${file}: ${issuePath(i.path)}: ${i.message}`) };
   const problems: string[] = [];
   const list: WorkspaceConfig[] = [];
   for (const [name, w] of Object.entries(parsed.data.workspaces)) {

@@ -38,6 +38,8 @@ export interface AlertDeps {
   lakehouse?: LakehouseSql;
   /** Told how long each poll took and whether it read Studio (metrics). */
   onPoll?: (seconds: number, ok: boolean) => void;
+  /** With several workspaces: this one's name, shown on its cards. */
+  workspace?: string;
 }
 
 const WEEK = 7 * 86_400_000;
@@ -120,7 +122,7 @@ export class AlertService {
   }
 
   cardContext() {
-    return { links: this.links, mention: (o: string | null) => this.router.mention(o) };
+    return { links: this.links, mention: (o: string | null) => this.router.mention(o), workspace: this.d.workspace };
   }
 
   /**

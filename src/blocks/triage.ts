@@ -32,6 +32,8 @@ export interface CardContext {
   mention: (owner: string | null) => string;
   /** The task's mute in force, if any. */
   mute?: { until: number; by: string };
+  /** With several workspaces: the card's (shown on it). */
+  workspace?: string;
 }
 
 /**
@@ -56,7 +58,7 @@ function muteSelect(card: AlertCard): StaticSelect {
 
 export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
   const dt = tableOfSubject(card.subject);
-  if (dt) return buildDynamicTableCard(card, dt);
+  if (dt) return buildDynamicTableCard(card, dt, ctx.workspace);
   const resolved = card.status === 'resolved';
   const waiting = !resolved && card.rootFixedAt !== null ? stillBlocked(card) : [];
   // A run that succeeded but wrote nothing (or far less than the dates before it).
@@ -81,6 +83,7 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
       `*${empty ? 'Finished at' : 'Failed at'}*\n${when(card.lastFailedAt ?? card.failedAt)}`,
       `*Owner*\n${ctx.mention(card.owner)}`,
       `*Seen*\n${card.count > 1 ? `${card.count} times since ${when(card.failedAt)}` : 'once'}`,
+      ...(ctx.workspace ? [`*Workspace*\n\`${esc(ctx.workspace)}\``] : []),
     ]),
   ];
   if (resolved) {
@@ -155,7 +158,7 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
 }
 
 /** A Dynamic Table's card: its refreshes are Lakehouse jobs, not Studio runs. */
-function buildDynamicTableCard(card: AlertCard, table: string): Message {
+function buildDynamicTableCard(card: AlertCard, table: string, workspace?: string): Message {
   const resolved = card.status === 'resolved';
   const suspended = card.causeId === 'dt.suspended' || /was suspended/.test(card.failMsg ?? '');
   const title = resolved ? `✅ ${table} — refreshing again` : suspended ? `🚨 Dynamic Table ${table} suspended` : `🚨 Dynamic Table ${table} refresh failed`;
@@ -166,6 +169,7 @@ function buildDynamicTableCard(card: AlertCard, table: string): Message {
       `*Refresh job*\n${esc(card.latestJob ?? '—')}${card.count > 1 ? ` (latest of ${card.count})` : ''}`,
       `*Failed at*\n${when(card.lastFailedAt ?? card.failedAt)}`,
       `*Seen*\n${card.count > 1 ? `${card.count} times since ${when(card.failedAt)}` : 'once'}`,
+      ...(workspace ? [`*Workspace*\n\`${esc(workspace)}\``] : []),
     ]),
   ];
   if (resolved) {

@@ -24,15 +24,14 @@ export class Metrics {
   private readonly interactions: Counter<'kind' | 'name' | 'outcome'>;
   private readonly ack: Histogram<'kind'>;
   private readonly reply: Histogram<'kind'>;
-  private readonly studioCalls: Counter<'endpoint' | 'outcome'>;
-  private readonly studioSeconds: Histogram<'endpoint'>;
-  private readonly studioRetries: Counter<'endpoint'>;
+  private readonly studioCalls: Counter<'workspace' | 'endpoint' | 'outcome'>;
+  private readonly studioSeconds: Histogram<'workspace' | 'endpoint'>;
+  private readonly studioRetries: Counter<'workspace' | 'endpoint'>;
   private readonly alertPoll: Histogram<'outcome'>;
-  /** When Studio last answered (epoch ms), and whether the last call got an answer at all. */
-  studioLastAnswerAt = 0;
-  studioLastCallOk: boolean | undefined;
+  /** Per workspace: when Studio last answered (epoch ms), and whether the last call got an answer at all. */
+  private readonly studioSeen = new Map<string, { lastAnswerAt: number; lastCallOk: boolean | undefined }>();
 
-  constructor(opts: { defaultMetrics?: boolean; workspace?: string } = {}) {
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'studio_ops_' });
     this.interactions = new Counter({
@@ -57,21 +56,21 @@ export class Metrics {
     });
     this.studioCalls = new Counter({
       name: 'studio_ops_studio_calls_total',
-      help: 'HTTP calls to Studio (each attempt), by endpoint and outcome (ok or the error kind)',
-      labelNames: ['endpoint', 'outcome'],
+      help: 'HTTP calls to Studio (each attempt), by workspace, endpoint and outcome (ok or the error kind)',
+      labelNames: ['workspace', 'endpoint', 'outcome'],
       registers,
     });
     this.studioSeconds = new Histogram({
       name: 'studio_ops_studio_call_seconds',
       help: 'Studio call latency per attempt',
-      labelNames: ['endpoint'],
+      labelNames: ['workspace', 'endpoint'],
       buckets: LATENCY_BUCKETS,
       registers,
     });
     this.studioRetries = new Counter({
       name: 'studio_ops_studio_retries_total',
       help: 'Reads retried after a failed attempt (writes are never retried)',
-      labelNames: ['endpoint'],
+      labelNames: ['workspace', 'endpoint'],
       registers,
     });
     this.alertPoll = new Histogram({
@@ -124,7 +123,6 @@ export class Metrics {
         this.set(self.sources?.databaseBytes() ?? 0);
       },
     });
-    if (opts.workspace) this.registry.setDefaultLabels({ workspace: opts.workspace });
   }
 
   setSources(sources: StateSources): void {
@@ -143,15 +141,26 @@ export class Metrics {
     this.reply.observe({ kind }, seconds);
   }
 
-  studioCall(endpoint: string, outcome: string, seconds: number, answered: boolean, at: number): void {
-    this.studioCalls.inc({ endpoint, outcome });
-    this.studioSeconds.observe({ endpoint }, seconds);
-    this.studioLastCallOk = answered;
-    if (answered) this.studioLastAnswerAt = at;
+  studioCall(endpoint: string, outcome: string, seconds: number, answered: boolean, at: number, workspace: string): void {
+    this.studioCalls.inc({ workspace, endpoint, outcome });
+    this.studioSeconds.observe({ workspace, endpoint }, seconds);
+    const seen = this.studio(workspace);
+    seen.lastCallOk = answered;
+    if (answered) seen.lastAnswerAt = at;
   }
 
-  studioRetry(endpoint: string): void {
-    this.studioRetries.inc({ endpoint });
+  studioRetry(endpoint: string, workspace: string): void {
+    this.studioRetries.inc({ workspace, endpoint });
+  }
+
+  /** What is known of a workspace's Studio: the last answer, and whether the latest call got one. */
+  studio(workspace: string): { lastAnswerAt: number; lastCallOk: boolean | undefined } {
+    let seen = this.studioSeen.get(workspace);
+    if (!seen) {
+      seen = { lastAnswerAt: 0, lastCallOk: undefined };
+      this.studioSeen.set(workspace, seen);
+    }
+    return seen;
   }
 
   alertPolled(seconds: number, ok: boolean): void {

@@ -30,3 +30,21 @@ export function databaseWritable(db: Db, now: () => number): () => Promise<strin
     }
   };
 }
+
+/** Several databases (one per workspace) as one set of gauges: depths and counts add up, the oldest is the oldest. */
+export function combinedState(list: StateSources[]): StateSources {
+  if (list.length === 1) return list[0]!;
+  return {
+    outbox: () => {
+      const each = list.map((s) => s.outbox());
+      return { depth: each.reduce((a, b) => a + b.depth, 0), oldestAgeSeconds: Math.max(0, ...each.map((e) => e.oldestAgeSeconds)) };
+    },
+    cardsOpen: () => list.reduce((a, s) => a + s.cardsOpen(), 0),
+    operationsByStatus: () => {
+      const out: Record<string, number> = {};
+      for (const s of list) for (const [k, n] of Object.entries(s.operationsByStatus())) out[k] = (out[k] ?? 0) + n;
+      return out;
+    },
+    databaseBytes: () => list.reduce((a, s) => a + s.databaseBytes(), 0),
+  };
+}

@@ -138,12 +138,11 @@ export class Policy {
   /** Scopes naming a workspace that is not configured (a typo would silently grant nothing). */
   unknownWorkspaces(names: readonly string[]): string[] {
     const problems: string[] = [];
-    this.document.grants.forEach((g, i) =>
-      g.scope.forEach((p, j) => {
+    for (const [i, g] of this.document.grants.entries())
+      for (const [j, p] of g.scope.entries()) {
         const m = WORKSPACE_PREFIX.exec(p);
         if (m && !names.includes(m[1]!)) problems.push(`grants.${i}.scope.${j}: "${p}" names workspace ${m[1]}, which is not configured (${names.join(', ')})`);
-      }),
-    );
+      }
     return problems;
   }
 

@@ -84,8 +84,15 @@ export async function startPlaygroundStack(config: AppConfig, logger: Logger, op
         ? { mode: 'socket', botToken: 'xoxb-playground', appToken, signingSecret: undefined, port: 0, apiUrl: `${playground.url}/api/` }
         : { mode: 'http', botToken: 'xoxb-playground', signingSecret, port: 0, apiUrl: `${playground.url}/api/` },
     alerts: { ...config.alerts, channels: config.alerts.channels ?? `*=${PLAYGROUND_CHANNELS[0]!.id}` },
+    // Several workspaces: the default one's alerts go to #data-alerts unless the file says where.
+    workspaces: config.workspaces && {
+      ...config.workspaces,
+      list: config.workspaces.list.map((w) =>
+        w.name === config.workspaces!.default ? { ...w, alertChannels: w.alertChannels ?? config.alerts.channels ?? `*=${PLAYGROUND_CHANNELS[0]!.id}` } : w,
+      ),
+    },
   };
-  const bot = await startBot(botConfig, studio.client, logger);
+  const bot = await startBot(botConfig, studio.clients, logger);
   // HTTP mode: where the playground sends signed requests (in Socket Mode the bot connected itself).
   playground.setBotUrl(`http://127.0.0.1:${bot.port}`);
   playground.setOpsRoutes(bot.opsRoutes);

@@ -49,6 +49,8 @@ export const PLAYGROUND_USERS: PgUser[] = [
 export const PLAYGROUND_CHANNELS = [
   { id: 'C0ALERTS', name: 'data-alerts' },
   { id: 'C0DATAENG', name: 'data-eng' },
+  // For trying several workspaces (WORKSPACES_FILE): a second workspace's alerts, or a channel defaulting to it.
+  { id: 'C0DEVALERTS', name: 'dev-alerts' },
 ];
 
 export class PlaygroundWorkspace {

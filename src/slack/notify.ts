@@ -33,17 +33,18 @@ async function tellLater(
   await client.chat.postMessage({ channel: to.userId, text: m.text, blocks: m.blocks });
 }
 
-export function slackRunFinishedNotifier(client: BoltApp['client'], links: LinkBuilder, now: () => number = Date.now): RunFinishedNotify {
+/** `tag`: with several workspaces, puts the workspace into the message's buttons (src/slack/workspace-router.ts). */
+export function slackRunFinishedNotifier(client: BoltApp['client'], links: LinkBuilder, now: () => number = Date.now, tag: (m: Message) => Message = (m) => m): RunFinishedNotify {
   return async (watch, run) => {
-    const m = buildRunFinished(run, links, watch.userId);
+    const m = tag(buildRunFinished(run, links, watch.userId));
     await tellLater(client, { userId: watch.userId, channelId: watch.channelId, messageTs: watch.messageTs, responseUrl: watch.responseUrl, since: watch.createdAt }, m, now);
   };
 }
 
 /** Telling a person how an operation whose outcome was unknown ended, once Studio shows it. */
-export function slackVerifiedNotifier(client: BoltApp['client'], now: () => number = Date.now): VerifiedListener {
+export function slackVerifiedNotifier(client: BoltApp['client'], now: () => number = Date.now, tag: (m: Message) => Message = (m) => m): VerifiedListener {
   return async (op, outcome, reply) => {
-    const m = buildOutcome(outcome, op.requestedBy);
+    const m = tag(buildOutcome(outcome, op.requestedBy));
     await tellLater(
       client,
       { userId: op.requestedBy, channelId: reply.channelId ?? null, messageTs: reply.messageTs ?? null, responseUrl: reply.responseUrl ?? null, since: op.updatedAt },

@@ -35,6 +35,8 @@ limits:
 `;
 
 export interface BotHarness extends SandboxHarness {
+  /** The second workspace's sandbox (`dev`), when asked for. */
+  dev?: SandboxHarness;
   bot: RunningBot;
   slack: FakeSlack;
   botUrl: string;
@@ -154,8 +156,16 @@ export function signedSlackClient(url: () => string, slack: FakeSlack): Pick<Bot
   return { post, command, click, submitView };
 }
 
-export async function startBotHarness(opts: { policy?: string | null; dbPath?: string; alertChannels?: string } = {}): Promise<BotHarness> {
+/** A second workspace (`dev`, the sandbox's demo_dev) beside the harness's own (`prod`, demo_ws). */
+export interface DevWorkspaceOptions {
+  alertChannels?: string;
+  /** Channel id → workspace name. */
+  channels?: Record<string, string>;
+}
+
+export async function startBotHarness(opts: { policy?: string | null; dbPath?: string; alertChannels?: string; dev?: DevWorkspaceOptions } = {}): Promise<BotHarness> {
   const h = await startHarness();
+  const dev = opts.dev ? await startHarness({ workspace: 'demo_dev' }) : undefined;
   const slack = await startFakeSlack({ now: () => h.clock.now() });
   const dir = mkdtempSync(join(tmpdir(), 'bot-'));
   let policyFile: string | undefined;
@@ -179,9 +189,27 @@ export async function startBotHarness(opts: { policy?: string | null; dbPath?: s
     integrationVClusters: undefined,
     lakehouse: { vcluster: 'default', timeoutMs: 10_000 },
   };
+  const target = (x: SandboxHarness) => ({ mode: 'remote' as const, url: x.sb.url, accessToken: x.sb.accessToken, instance: x.sb.instance, workspace: x.sb.workspace });
+  if (dev) {
+    config.workspaces = {
+      default: 'prod',
+      several: true,
+      channels: opts.dev?.channels ?? {},
+      list: [
+        { name: 'prod', studio: target(h), databasePath: dbPath, alertChannels: opts.alertChannels },
+        { name: 'dev', studio: target(dev), databasePath: join(dir, 'bot.dev.db'), alertChannels: opts.dev?.alertChannels },
+      ],
+    };
+  }
+  const clients = dev
+    ? new Map([
+        ['prod', h.client],
+        ['dev', dev.client],
+      ])
+    : h.client;
   // The alert sender waits on the virtual clock, so its pacing is measured in virtual time.
   const botOptions = { now: () => h.clock.now(), sleep: async (ms: number) => h.clock.advance(ms), autoPoll: false };
-  let bot = await startBot(config, h.client, createLogger('silent'), botOptions);
+  let bot = await startBot(config, clients, createLogger('silent'), botOptions);
   let botUrl = `http://127.0.0.1:${bot.port}`;
 
   const { post, command, click, submitView } = signedSlackClient(() => botUrl, slack);
@@ -222,13 +250,14 @@ export async function startBotHarness(opts: { policy?: string | null; dbPath?: s
 
   const harness: BotHarness = {
     ...h,
+    dev,
     bot,
     slack,
     botUrl,
     dbPath,
     restart: async () => {
       await bot.stop();
-      bot = await startBot(config, h.client, createLogger('silent'), botOptions);
+      bot = await startBot(config, clients, createLogger('silent'), botOptions);
       botUrl = `http://127.0.0.1:${bot.port}`;
       harness.bot = bot;
       harness.botUrl = botUrl;
@@ -244,6 +273,7 @@ export async function startBotHarness(opts: { policy?: string | null; dbPath?: s
       await bot.stop();
       await slack.close();
       await h.close();
+      await dev?.close();
     },
   };
   return harness;
