@@ -1,7 +1,9 @@
 /**
- * The bot on a Studio connection: services, Slack handlers, start-up reconciliation, the run watcher,
- * the alert poller, the audit anchor, and the operator's endpoints (/healthz, /readyz, /metrics).
- * Used by the program (src/main.ts), the playground stack, tests and benchmarks.
+ * The bot on its Studio connections: per workspace, services on its own database, Slack handlers
+ * (routed by src/slack/workspace-router.ts when there are several), start-up reconciliation, the
+ * run watcher, the alert poller and the audit anchor; once, the Slack app and the operator's
+ * endpoints (/healthz, /readyz, /metrics). Used by the program (src/main.ts), the playground stack,
+ * tests and benchmarks.
  */
 import { registerHandlers } from '../handlers/index.js';
 import { type InteractionObserver, limitWorkAfterAck, WorkLimiter } from './slack/work-limit.js';

@@ -65,6 +65,12 @@ export class Reconciler {
     appendOpAudit(this.d.audit, this.hooks.now(), actor, e);
   }
 
+  /** An operation a restart ended: failed, on behalf of who asked for it. */
+  private auditFailed(op: OperationRecord, message: string): void {
+    const e = { opId: op.id, action: op.action, target: op.target, taskName: op.taskName ?? undefined, params: op.params };
+    this.audit(this.systemActor(op.requestedBy, op.requestedByName), { ...e, outcome: 'failed', error: message });
+  }
+
   /**
    * At start-up: settle what an earlier process left unfinished. An operation killed before its
    * write was sent is failed (nothing reached Studio; the same request may be made again). A write
@@ -78,15 +84,7 @@ export class Reconciler {
         // Its reruns are operations of their own, reconciled below; the request itself ends here.
         const message = 'Interrupted by a restart part-way: each rerun it sent is in the audit log and settled on its own. Ask again for the rest: runs already rerun are skipped.';
         this.d.ops.transition(op.id, ['executing'], 'failed', { message });
-        this.audit(this.systemActor(op.requestedBy, op.requestedByName), {
-          opId: op.id,
-          action: op.action,
-          target: op.target,
-          taskName: op.taskName ?? undefined,
-          params: op.params,
-          outcome: 'failed',
-          error: message,
-        });
+        this.auditFailed(op, message);
         continue;
       }
       if (this.d.audit.byOp(op.id).some((r) => r.outcome === 'requested')) continue;
@@ -96,15 +94,7 @@ export class Reconciler {
       this.d.ops.transition(op.id, ['executing'], 'failed', { ...((op.result as object | null) ?? {}), message });
       this.d.ops.settleByOp(op.id, 'failed', { message });
       this.d.ops.unlockTarget(op.target, op.id);
-      this.audit(this.systemActor(op.requestedBy, op.requestedByName), {
-        opId: op.id,
-        action: op.action,
-        target: op.target,
-        taskName: op.taskName ?? undefined,
-        params: op.params,
-        outcome: 'failed',
-        error: message,
-      });
+      this.auditFailed(op, message);
     }
     for (const row of this.d.audit.lastRowIn(['requested', 'unknown'])) {
       stats.checked++;
