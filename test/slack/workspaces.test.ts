@@ -100,6 +100,21 @@ describe('several workspaces', () => {
     expect(calls(b, RERUN)).toBe(prodWrites);
   });
 
+  it('a click forged across workspaces does nothing: a prod confirmation clicked as dev’s, or a workspace that does not exist', async () => {
+    const prodRun = failedRun(b, '05_dqc_check');
+    const asked = await b.command(`rerun ${prodRun}`, USERS.admin);
+    const msg = await b.answer(asked.responseId);
+    const confirm = (msg.blocks as { elements?: { action_id: string; value: string }[] }[]).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'op_confirm')!;
+    const writes = calls(b, RERUN) + calls(dev(), RERUN);
+    const forged = await b.click('w~dev~op_confirm', confirm.value, USERS.admin, { responseId: asked.responseId });
+    expect(forged.status).toBe(200);
+    expect(visibleText(await b.answer(forged.responseId, 1))).toMatch(/This confirmation is no longer known; nothing was done/);
+    const nowhere = await b.click('w~nope~op_confirm', confirm.value, USERS.admin);
+    expect(nowhere.status).toBeLessThan(500);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(calls(b, RERUN) + calls(dev(), RERUN)).toBe(writes);
+  });
+
   it('each workspace posts its cards to its own channel, the card names its workspace, and its buttons come back to it', async () => {
     const alertsOf = (name: string) => b.bot.workspaces.get(name)!.alerts!;
     for (const name of ['prod', 'dev']) {
