@@ -147,17 +147,16 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
   const channelOf = new Map<string, string>();
   for (const w of wss.list) for (const c of parseAlertChannels(w.alertChannels).map((r) => r.channel)) if (!channelOf.has(c)) channelOf.set(c, w.name);
   for (const [c, name] of Object.entries(wss.channels)) channelOf.set(c, name);
-  const router = wss.several
-    ? new WorkspaceRouter(limited, { default: wss.default, names: wss.list.map((w) => w.name), channelWorkspace: (c) => (c ? channelOf.get(c) : undefined) }, (name) =>
-        ephemeral(
-          buildError(
-            `There is no workspace ${name}`,
-            `The workspaces are ${wss.list.map((w) => `\`${w.name}\``).join(', ')} (default \`${wss.default}\`).`,
-            'Use `--ws <name>` with one of them, or leave it out.',
-          ),
-        ),
-      )
-    : undefined;
+  // One workspace or several: `--ws` is understood (and an unknown name answered) either way.
+  const router = new WorkspaceRouter(limited, { default: wss.default, names: wss.list.map((w) => w.name), channelWorkspace: (c) => (c ? channelOf.get(c) : undefined) }, (name) =>
+    ephemeral(
+      buildError(
+        `There is no workspace ${name}`,
+        `The workspaces are ${wss.list.map((w) => `\`${w.name}\``).join(', ')} (default \`${wss.default}\`).`,
+        'Use `--ws <name>` with one of them, or leave it out.',
+      ),
+    ),
+  );
 
   const startWorkspace = async (w: WorkspaceConfig): Promise<RunningWorkspace> => {
     const client = clients.get(w.name)!;
@@ -193,7 +192,7 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
       onPoll: (seconds, ok) => metrics.alertPolled(seconds, ok),
       workspace: wss.several ? w.name : undefined,
     });
-    registerHandlers(router ? router.appFor(w.name) : limited, services);
+    registerHandlers(router.appFor(w.name), services);
     const slackClient = isDefault ? slack.app.client : taggingClient(slack.app.client, w.name);
     services.operations.onVerified(slackVerifiedNotifier(slackClient, services.now, tag));
     const reconciled = await services.operations.reconcile();

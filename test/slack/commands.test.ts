@@ -56,6 +56,15 @@ describe('request verification', () => {
 });
 
 describe('read commands', () => {
+  it('--ws with the one workspace works; a name that is not configured is answered with the one there is', async () => {
+    expect((await ask('runs 04_transform_ods_to_dwd --ws demo_ws')).text).toContain('Runs of 04_transform_ods_to_dwd');
+    const before = b.sb.journal.length;
+    const { text } = await ask('runs 04_transform_ods_to_dwd --ws prod');
+    expect(text).toContain('There is no workspace prod');
+    expect(text).toContain('`demo_ws`');
+    expect(b.sb.journal.length).toBe(before);
+  });
+
   it('help lists every subcommand with an example, ephemerally', async () => {
     const { msg, text } = await ask('help');
     expect(msg.response_type).toBe('ephemeral');
