@@ -15,7 +15,7 @@ import {
   buildTaskList,
   buildWhoami,
 } from '../../src/blocks/replies.js';
-import { type Message, context } from '../../src/blocks/kit.js';
+import { type Message, context, esc } from '../../src/blocks/kit.js';
 import { LIMITS } from '../../src/blocks/limits.js';
 import { buildDynamicTableHistory, buildDynamicTables, buildTableView } from '../../src/blocks/lakehouse.js';
 import { buildCronAnswer, buildReviewReport } from '../../src/blocks/review.js';
@@ -47,7 +47,7 @@ export interface CommandContext {
 /** With several workspaces, every answer says which one it is about (as its last line). */
 function withWorkspace(m: Message, ws: Services['workspace']): Message {
   if (!ws.several || m.blocks.length >= LIMITS.messageBlocks) return m;
-  return { ...m, blocks: [...m.blocks, context(`Workspace \`${ws.name}\` · another: \`--ws <name>\``)] };
+  return { ...m, blocks: [...m.blocks, context(`Workspace \`${esc(ws.name)}\` · another: \`--ws ${esc('<name>')}\``)] };
 }
 
 export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandContext): Promise<void> {

@@ -48,7 +48,9 @@ describe('several workspaces', () => {
     expect({ prod: taskList(b) > before.prod, dev: taskList(dev()) === before.dev }).toEqual({ prod: true, dev: true });
 
     const mid = { prod: taskList(b), dev: taskList(dev()) };
-    expect((await ask('tasks ecommerce_dw --ws dev')).text).toContain('Workspace `dev`'); // the answer says which
+    const answered = await ask('tasks ecommerce_dw --ws dev');
+    expect(answered.text).toContain('Workspace `dev` · another: `--ws <name>`'); // the answer says which…
+    expect(JSON.stringify(answered.msg.blocks)).toContain('--ws &lt;name&gt;'); // …escaped, not read as Slack markup
     expect({ prod: taskList(b) === mid.prod, dev: taskList(dev()) > mid.dev }).toEqual({ prod: true, dev: true });
 
     const late = { prod: taskList(b), dev: taskList(dev()) };
