@@ -40,7 +40,7 @@ export const errorEntrySchema = z
   .strictObject({
     id: z.string().regex(/^[a-z][a-z0-9_]*\.[a-z0-9_.]+$/, 'must look like area.name (lower case)'),
     title: z.string().min(3),
-    area: z.enum(['scheduling', 'sync', 'realtime', 'cdc', 'engine', 'account', 'python', 'data', 'dynamic_table']),
+    area: z.enum(['scheduling', 'sync', 'realtime', 'cdc', 'engine', 'account', 'python', 'shell', 'dbt', 'runtime', 'data', 'dynamic_table']),
     severity: z.enum(SEVERITIES),
     match: z.strictObject({
       codes: z.array(z.string().min(2)).default([]),

@@ -20,6 +20,12 @@ describe('diagnosis corpus', () => {
     for (const [, label] of failures) expect(diagnoser.lookup(label), label).toBeDefined();
   });
 
+  it('holds failure logs taken from public reports, each naming its source on its first line', () => {
+    const real = failures.filter(([file]) => file.startsWith('real/'));
+    expect(real.length).toBeGreaterThanOrEqual(30);
+    for (const [file] of real) expect(readFileSync(join(DIR, file), 'utf8').split('\n')[0], file).toMatch(/^# source: \S+/);
+  });
+
   it('ranks the labelled entry first for at least 95 % of the failure logs', () => {
     const misses: string[] = [];
     for (const [file, label] of failures) {
