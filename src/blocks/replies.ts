@@ -126,7 +126,7 @@ function renderHelp(topic?: string): Message {
     context(
       topic && list.length === 0
         ? `No subcommand \`${esc(topic)}\`; here is the whole list.`
-        : 'Replies are visible only to you unless you press *Share in channel*. Run ids and task names both work where a task is asked for.',
+        : `Replies are visible only to you unless you press *Share in channel*. Run ids and task names both work where a task is asked for. Any command takes \`--ws ${esc('<name>')}\` to pick the Studio workspace (else the channel's, else the default).`,
     ),
   ]);
 }

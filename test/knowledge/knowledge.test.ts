@@ -10,7 +10,9 @@ describe('knowledge files', () => {
   it('cover the catalogue: at least 40 entries, every area, every row of knowledge-sources.md that has a signal', () => {
     const k = loadKnowledge();
     expect(k.errors.length).toBeGreaterThanOrEqual(40);
-    expect(new Set(k.errors.map((e) => e.area))).toEqual(new Set(['scheduling', 'sync', 'realtime', 'cdc', 'engine', 'account', 'python', 'shell', 'dbt', 'runtime', 'data', 'dynamic_table']));
+    expect(new Set(k.errors.map((e) => e.area))).toEqual(
+      new Set(['scheduling', 'sync', 'realtime', 'cdc', 'engine', 'account', 'python', 'shell', 'dbt', 'runtime', 'data', 'dynamic_table']),
+    );
     const signals = k.errors.flatMap((e) => [...e.match.codes, ...e.match.messages, ...e.match.patterns]).join('\n');
     for (const s of [
       'SCHEDULE_TASK_HAD_CHILDREN_NODES_EXCEPTION',

@@ -71,6 +71,7 @@ describe('read commands', () => {
     for (const sub of ['tasks', 'task', 'runs', 'run', 'logs', 'deps', 'rerun', 'backfill', 'stop', 'audit', 'whoami']) expect(text).toContain(`/cz ${sub}`);
     expect(text).toContain('/cz backfill 04_transform_ods_to_dwd 2026-11-01 2026-11-03');
     expect(text).toContain('e.g. `/cz cron 30 2 * * *`'); // whole, in code: Slack shows the asterisks as typed
+    expect(text).toContain('Any command takes `--ws <name>` to pick the Studio workspace');
   });
 
   it('tasks in a folder, with links to Studio', async () => {
