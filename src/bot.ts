@@ -166,7 +166,8 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
       attempt: (a) => metrics.studioCall(endpointLabel(a.path), a.outcome, a.ms / 1000, a.answered, Date.now(), w.name),
       retry: (path) => metrics.studioRetry(endpointLabel(path), w.name),
     });
-    const wsConfig: AppConfig = { ...config, studio: w.studio, databasePath: w.databasePath, alerts: { ...config.alerts, channels: w.alertChannels } };
+    // One workspace: the configuration's own fields are the truth (callers may adjust them after loadConfig).
+    const wsConfig: AppConfig = wss.several ? { ...config, studio: w.studio, databasePath: w.databasePath, alerts: { ...config.alerts, channels: w.alertChannels } } : config;
     const services = buildServices({
       config: wsConfig,
       studio: client,
@@ -200,7 +201,7 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
     const recovered = services.wizard.recover();
     if (recovered > 0) logger.warn({ sessions: recovered, workspace: w.name }, 'wizard builds interrupted by an earlier stop can be confirmed again');
     // The audit chain's head, anchored outside the database: at start, periodically, and at stop.
-    const anchorsFile = anchorsFilePath(w.databasePath);
+    const anchorsFile = anchorsFilePath(wsConfig.databasePath);
     let anchoredHash = '';
     const anchorAudit = async (): Promise<void> => {
       const a = services.audit.head(Date.now());
