@@ -49,7 +49,11 @@ export function registerRunActions(app: BoltApp, s: Services): void {
     ACTION.diagnose,
     guarded(async ({ action, respond }) => {
       const r = await diagnoseRun(s.studio, s.diagnoser, Number(action.value), s.memory);
-      await respond(ephemeral(buildDiagnosis(r.diagnosis, { title: `Diagnosis of run ${r.run.id}`, run: r.run, links: s.studio, truncated: r.truncated, memory: s.memory })));
+      await respond(
+        ephemeral(
+          buildDiagnosis(r.diagnosis, { title: `Diagnosis of run ${r.run.id}`, run: r.run, outputTable: r.outputTable, links: s.studio, truncated: r.truncated, memory: s.memory }),
+        ),
+      );
     }),
   );
 

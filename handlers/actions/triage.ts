@@ -71,7 +71,10 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
     guarded(async ({ action }) => {
       const { card, runId } = cardOf(action.value);
       const r = await diagnoseRun(s.studio, s.diagnoser, runId, s.memory);
-      alerts.postInThread(card, buildDiagnosis(r.diagnosis, { title: `Diagnosis of run ${runId}`, run: r.run, links: s.studio, truncated: r.truncated, memory: s.memory }));
+      alerts.postInThread(
+        card,
+        buildDiagnosis(r.diagnosis, { title: `Diagnosis of run ${runId}`, run: r.run, outputTable: r.outputTable, links: s.studio, truncated: r.truncated, memory: s.memory }),
+      );
     }),
   );
 

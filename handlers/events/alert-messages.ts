@@ -32,7 +32,14 @@ export function registerAlertMessages(app: BoltApp, s: Services): void {
     if (runId !== undefined) {
       try {
         const r = await diagnoseRun(s.studio, s.diagnoser, runId, s.memory);
-        const d = buildDiagnosis(r.diagnosis, { title: `Studio run ${runId}: diagnosis`, run: r.run, links: s.studio, truncated: r.truncated, memory: s.memory });
+        const d = buildDiagnosis(r.diagnosis, {
+          title: `Studio run ${runId}: diagnosis`,
+          run: r.run,
+          outputTable: r.outputTable,
+          links: s.studio,
+          truncated: r.truncated,
+          memory: s.memory,
+        });
         alerts.reply(m.channel, m.ts, { text: d.text, blocks: [...d.blocks.slice(0, 40), actions(runButtons(r.run, s.studio))] });
       } catch (e) {
         s.logger.info({ runId, err: (e as Error).message }, 'alert message names a run the bot cannot read');

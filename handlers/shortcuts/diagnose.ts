@@ -36,7 +36,14 @@ export function registerDiagnoseShortcut(app: BoltApp, s: Services): void {
       const runId = findRunReference(text);
       if (runId !== undefined) {
         const r = await diagnoseRun(s.studio, s.diagnoser, runId, s.memory);
-        answer = buildDiagnosis(r.diagnosis, { title: `Diagnosis of run ${runId}`, run: r.run, links: s.studio, truncated: r.truncated, memory: s.memory });
+        answer = buildDiagnosis(r.diagnosis, {
+          title: `Diagnosis of run ${runId}`,
+          run: r.run,
+          outputTable: r.outputTable,
+          links: s.studio,
+          truncated: r.truncated,
+          memory: s.memory,
+        });
       } else {
         answer = buildDiagnosis(s.diagnoser.diagnose(text), { title: 'Diagnosis of this message', links: s.studio });
       }

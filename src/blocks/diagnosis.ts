@@ -10,11 +10,27 @@ import { ACTION, type LinkBuilder, lineSections, statusText } from './replies.js
 
 const SEVERITY_ICON: Record<string, string> = { critical: ':red_circle:', high: ':large_orange_circle:', medium: ':large_yellow_circle:', low: ':white_circle:' };
 
-/** A suggested check with the run's own values in place of `<bizdate>` and `<task>` (others stay for the reader). */
-export function fillCheck(text: string, run: Pick<Run, 'bizDate' | 'taskName'> | undefined): string {
-  if (!run) return text;
-  let out = text.replaceAll('<task>', run.taskName);
-  if (run.bizDate) out = out.replaceAll('<bizdate>', run.bizDate);
+/** What a diagnosis knows of its run, for the suggested checks. */
+export interface CheckFacts {
+  run?: Pick<Run, 'bizDate' | 'taskName' | 'vcCode'>;
+  /** `schema.table` the task's SQL writes. */
+  outputTable?: string;
+}
+
+/**
+ * A suggested check with the run's own values in place of `<bizdate>`, `<task>`, `<vcluster>` and
+ * the output table (`<schema>.<table>`, `<target>`, `<table>`); what is not known stays for the reader.
+ */
+export function fillCheck(text: string, facts: CheckFacts = {}): string {
+  const { run, outputTable } = facts;
+  let out = text;
+  if (run) out = out.replaceAll('<task>', run.taskName);
+  if (run?.bizDate) out = out.replaceAll('<bizdate>', run.bizDate);
+  if (run?.vcCode) out = out.replaceAll('<vcluster>', run.vcCode);
+  if (outputTable) {
+    const [schema, table] = outputTable.split('.') as [string, string];
+    out = out.replaceAll('<schema>.<table>', outputTable).replaceAll('<target>', outputTable).replaceAll('<schema>', schema).replaceAll('<table>', table);
+  }
   return out;
 }
 
@@ -24,11 +40,11 @@ export function historyLine(h: CauseHistory): string {
   return h.last ? `${seen}; last fixed by ${h.last.how} in ${humanDuration(Math.max(60_000, h.last.ms))}.` : `${seen}; not resolved here yet.`;
 }
 
-function entryBlocks(e: ErrorEntry, f?: Finding, run?: Run, history?: CauseHistory): Block[] {
+function entryBlocks(e: ErrorEntry, f?: Finding, facts?: CheckFacts, history?: CauseHistory): Block[] {
   const conf = f ? ` · confidence ${Math.round(f.confidence * 100)} %` : '';
   const blocks: Block[] = [
     section(`${SEVERITY_ICON[e.severity]} *${esc(e.title)}* \`${e.id}\`${conf}\n*Cause* ${esc(e.cause)}`),
-    section(`*Fix*\n${e.remediation.map((r, i) => `${i + 1}. ${esc(r)}`).join('\n')}\n*Check* ${e.verify.map((v) => `\`${esc(fillCheck(v.text, run))}\``).join(' · ')}`),
+    section(`*Fix*\n${e.remediation.map((r, i) => `${i + 1}. ${esc(r)}`).join('\n')}\n*Check* ${e.verify.map((v) => `\`${esc(fillCheck(v.text, facts))}\``).join(' · ')}`),
   ];
   if (f?.evidence.length) blocks.push(context(f.evidence.map((ev) => `${ev.line === 0 ? 'failure message' : `line ${ev.line}`}: \`${esc(ev.text.slice(0, 240))}\``).join('\n')));
   if (history) blocks.push(context(`:brain: ${esc(historyLine(history))}`));
@@ -48,7 +64,10 @@ function helpButtons(entries: ErrorEntry[], run: Run | undefined, links: LinkBui
   return out;
 }
 
-export function buildDiagnosis(d: Diagnosis, opts: { title: string; run?: Run; links: LinkBuilder; truncated?: boolean; memory?: Pick<CauseMemory, 'of'> }): Message {
+export function buildDiagnosis(
+  d: Diagnosis,
+  opts: { title: string; run?: Run; outputTable?: string; links: LinkBuilder; truncated?: boolean; memory?: Pick<CauseMemory, 'of'> },
+): Message {
   const blocks: Block[] = [header(opts.title)];
   if (opts.run) {
     const r = opts.run;
@@ -65,7 +84,7 @@ export function buildDiagnosis(d: Diagnosis, opts: { title: string; run?: Run; l
   } else {
     d.findings.slice(0, 4).forEach((f, i) => {
       if (i > 0) blocks.push(divider());
-      blocks.push(...entryBlocks(f.entry, f, opts.run, opts.memory?.of(f.entry.id)));
+      blocks.push(...entryBlocks(f.entry, f, { run: opts.run, outputTable: opts.outputTable }, opts.memory?.of(f.entry.id)));
     });
     if (d.findings.length > 4)
       blocks.push(

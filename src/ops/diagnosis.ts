@@ -7,6 +7,7 @@ import type { ErrorEntry, Knowledge } from '../knowledge/load.js';
 import type { CauseMemory } from '../store/memory.js';
 import type { StudioClient } from '../studio/client.js';
 import type { Run } from '../studio/models.js';
+import { outputOf } from '../studio/task-sql.js';
 import { getRunOrExplain } from './read.js';
 
 /** How much of a log is read for a diagnosis. */
@@ -14,6 +15,8 @@ export const DIAGNOSE_MAX_CHARS = 20_000_000;
 
 export interface RunDiagnosis {
   run: Run;
+  /** The table the task's SQL writes, when it says so (for the suggested checks). */
+  outputTable?: string;
   diagnosis: Diagnosis;
   attemptCount: number;
   truncated: boolean;
@@ -32,7 +35,12 @@ export async function diagnoseRun(studio: StudioClient, diagnoser: Diagnoser, ru
     failMsg: run.failMsg,
     confirmed: memory?.confirmed(),
   });
-  return { run, diagnosis, attemptCount: attempts.length, truncated: log.truncated };
+  // The suggested checks name the run's own table when the task's SQL says which it writes.
+  const outputTable = await studio
+    .getTask(run.taskId)
+    .then((t) => outputOf(t.content)?.table)
+    .catch(() => undefined);
+  return { run, outputTable, diagnosis, attemptCount: attempts.length, truncated: log.truncated };
 }
 
 /** A run id mentioned in a message: a Studio run link, or "run 7000022" / "taskInstanceId=7000022". */

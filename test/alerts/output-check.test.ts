@@ -4,7 +4,7 @@
  * card closes when the partition holds rows again.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { outputOf } from '../../src/alerts/output-check.js';
+import { outputOf } from '../../src/studio/task-sql.js';
 import type { AlertService } from '../../src/alerts/service.js';
 import { type BotHarness, startBotHarness } from '../helpers/bot.js';
 import { visibleText } from '../helpers/fake-slack.js';

@@ -5,7 +5,7 @@
  * phrase with no entry says what it looked for and offers the closest entries.
  */
 import { describe, expect, it } from 'vitest';
-import { buildDiagnosis } from '../../src/blocks/diagnosis.js';
+import { buildDiagnosis, fillCheck } from '../../src/blocks/diagnosis.js';
 import { Diagnoser } from '../../src/knowledge/diagnose.js';
 import { loadKnowledge } from '../../src/knowledge/load.js';
 import { explain } from '../../src/ops/diagnosis.js';
@@ -62,6 +62,19 @@ describe('ranking with the run’s context', () => {
     const text = visibleText(buildDiagnosis(diagnoser.diagnose(log, { runType: 'manual' }), { title: 'Diagnosis', run, links }) as unknown as Record<string, unknown>);
     expect(text).toContain('cz-cli task execute github_clean --param "bizdate=2026-11-17"');
     expect(text).not.toContain('bizdate=2026-11-20');
+  });
+});
+
+describe('suggested checks with the run’s own values', () => {
+  it('fill the business date, task, VCluster and the table the task writes; leave what is not known', () => {
+    const facts = { run: { bizDate: '2026-11-17', taskName: '04_transform_ods_to_dwd', vcCode: 'etl_vc' }, outputTable: 'dwd.orders_detail' };
+    expect(fillCheck("SELECT COUNT(*) FROM <target> WHERE dt = '<bizdate>';", facts)).toBe("SELECT COUNT(*) FROM dwd.orders_detail WHERE dt = '2026-11-17';");
+    expect(fillCheck('SHOW DYNAMIC TABLE REFRESH HISTORY <schema>.<table> LIMIT 3;', facts)).toBe('SHOW DYNAMIC TABLE REFRESH HISTORY dwd.orders_detail LIMIT 3;');
+    expect(fillCheck('DESC <schema>.<table>; -- on <vcluster>, task <task>', facts)).toBe('DESC dwd.orders_detail; -- on etl_vc, task 04_transform_ods_to_dwd');
+    expect(fillCheck('SHOW GRANTS TO USER <owner>;', facts)).toBe('SHOW GRANTS TO USER <owner>;');
+    expect(fillCheck("SELECT COUNT(*) FROM <target> WHERE dt = '<bizdate>';", { run: { bizDate: undefined, taskName: 't', vcCode: undefined } })).toBe(
+      "SELECT COUNT(*) FROM <target> WHERE dt = '<bizdate>';",
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 /** /cz explain, /cz types, the Diagnose button and the message shortcut, through the HTTP receiver. */
 import { describe, expect, it } from 'vitest';
+import { diagnoseRun } from '../../src/ops/diagnosis.js';
 import { USERS, useBotHarness } from '../helpers/bot.js';
 import { visibleText } from '../helpers/fake-slack.js';
 
@@ -64,6 +65,14 @@ describe('Diagnose button and message shortcut', () => {
     const first = /\*([^*]+)\* `([a-z_.]+)`/.exec(text);
     expect(first?.[2]).toBe('engine.sql_syntax');
     expect(text).toContain("Syntax error at or near 'FORM'");
+    // Its check names the task itself, not a placeholder.
+    expect(text).toContain('`cz-cli task execute 04_transform_ods_to_dwd`');
+  });
+
+  it('a diagnosis knows the table the task writes, from its SQL', async () => {
+    const run = b.sb.store.db.prepare("SELECT r.id FROM runs r WHERE r.failure_id = 'sql_syntax' ORDER BY r.id DESC").get() as { id: number };
+    const r = await diagnoseRun(b.client, b.bot.services.diagnoser, run.id);
+    expect(r.outputTable).toBe('ecommerce_dwd.orders_detail'); // INSERT OVERWRITE TABLE ecommerce_dwd.orders_detail … in the demo task
   });
 
   it('the shortcut finds a Studio run link in any message and answers in its thread', async () => {
