@@ -5,19 +5,19 @@
  * dev's Studio received it once, prod's never, the outcome is in dev's audit chain (which verifies)
  * and nothing of it is in prod's.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/server.js';
 import { systemClock } from '../../src/sandbox/sim.js';
-import { POLICY, SIGNING_SECRET, USERS, signedSlackClient } from '../helpers/bot.js';
+import { POLICY, USERS, signedSlackClient } from '../helpers/bot.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { until } from '../helpers/wait.js';
+import { childBotEnv, killBot, spawnBot } from '../helpers/bot-process.js';
 
 const RERUN = '/ide-admin/v1/taskInst/reRunTaskInstance';
 
@@ -29,34 +29,16 @@ let child: ChildProcess | undefined;
 let port = 0;
 
 async function startChild(): Promise<void> {
-  const env: Record<string, string> = {
+  ({ child, port } = await spawnBot({
     PATH: process.env.PATH ?? '',
     WORKSPACES_FILE: join(dir, 'workspaces.yml'),
     STUDIO_TOKEN_PROD: prod.accessToken,
     STUDIO_TOKEN_DEV: dev.accessToken,
-    STUDIO_TIMEOUT_MS: '2000',
-    DATABASE_PATH: join(dir, 'bot.db'),
-    POLICY_FILE: join(dir, 'policy.yml'),
-    SLACK_BOT_TOKEN: 'xoxb-test-token',
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    PORT: '0',
-    RUN_WATCH_SECONDS: '1',
-    LOG_LEVEL: 'silent',
-  };
-  child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/bot-child.ts'], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'], env });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child!.stdout! }).once('line', resolve);
-    child!.once('exit', (code) => reject(new Error(`bot exited with ${code}`)));
-  });
-  port = (JSON.parse(line) as { port: number }).port;
+    ...childBotEnv(dir, slack.apiUrl),
+  }));
 }
 
-const kill = (): Promise<void> =>
-  new Promise((resolve) => {
-    child!.once('exit', () => resolve());
-    child!.kill('SIGKILL');
-  });
+const kill = (): Promise<void> => killBot(child!);
 
 function auditOf(db: string, opId: string): string[] {
   const d = new Database(join(dir, db), { readonly: true });

@@ -5,19 +5,19 @@
  * operation, the audit log must end each operation with its true outcome, and
  * `studio-ops audit verify` must pass.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/server.js';
 import { systemClock } from '../../src/sandbox/sim.js';
-import { POLICY, SIGNING_SECRET, USERS, signedSlackClient } from '../helpers/bot.js';
+import { POLICY, USERS, signedSlackClient } from '../helpers/bot.js';
 import { type FakeSlack, startFakeSlack, visibleText } from '../helpers/fake-slack.js';
 import { until } from '../helpers/wait.js';
+import { childBotEnv, killBot, spawnBot } from '../helpers/bot-process.js';
 
 const RERUN = '/ide-admin/v1/taskInst/reRunTaskInstance';
 const DETAIL = '/ide-admin/v1/taskInst/getDetail';
@@ -29,41 +29,18 @@ let child: ChildProcess | undefined;
 let port = 0;
 
 async function startChild(extraEnv: Record<string, string> = {}): Promise<void> {
-  child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/bot-child.ts'], {
-    cwd: process.cwd(),
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: {
-      ...process.env,
-      STUDIO_URL: sb.url,
-      STUDIO_ACCESS_TOKEN: sb.accessToken,
-      STUDIO_INSTANCE: sb.instance,
-      STUDIO_WORKSPACE: sb.workspace,
-      STUDIO_TIMEOUT_MS: '2000',
-      DATABASE_PATH: join(dir, 'bot.db'),
-      POLICY_FILE: join(dir, 'policy.yml'),
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      PORT: '0',
-      RUN_WATCH_SECONDS: '1',
-      LOG_LEVEL: 'silent',
-      ...extraEnv,
-    },
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child!.stdout! }).once('line', resolve);
-    child!.once('exit', (code) => reject(new Error(`bot exited with ${code}`)));
-  });
-  port = (JSON.parse(line) as { port: number }).port;
+  ({ child, port } = await spawnBot({
+    ...process.env,
+    STUDIO_URL: sb.url,
+    STUDIO_ACCESS_TOKEN: sb.accessToken,
+    STUDIO_INSTANCE: sb.instance,
+    STUDIO_WORKSPACE: sb.workspace,
+    ...childBotEnv(dir, slack.apiUrl),
+    ...extraEnv,
+  }));
 }
 
-function kill(): Promise<void> {
-  const c = child!;
-  return new Promise((resolve) => {
-    c.once('exit', () => resolve());
-    c.kill('SIGKILL');
-  });
-}
+const kill = (): Promise<void> => killBot(child!);
 
 const slackClient = () => signedSlackClient(() => `http://127.0.0.1:${port}`, slack);
 type Blocks = { elements?: { action_id: string; value: string }[] }[];
