@@ -1,6 +1,6 @@
 /**
  * The bot on its Studio connections: per workspace, services on its own database, Slack handlers
- * (routed by src/slack/workspace-router.ts when there are several), start-up reconciliation, the
+ * (routed to it by src/slack/workspace-router.ts: `--ws`, channel defaults, tagged ids), start-up reconciliation, the
  * run watcher, the alert poller and the audit anchor; once, the Slack app and the operator's
  * endpoints (/healthz, /readyz, /metrics). Used by the program (src/main.ts), the playground stack,
  * tests and benchmarks.

@@ -1,6 +1,6 @@
 /** Buttons on run replies: Rerun, Stop, Logs (and its Previous/Next), Backfill…, Share, Open in Studio. */
 import type { BlockAction, ButtonAction } from '@slack/bolt';
-import { buildDiagnosis } from '../../src/blocks/diagnosis.js';
+import { buildRunDiagnosis } from '../../src/blocks/diagnosis.js';
 import { REVIEW_FIX } from '../../src/blocks/review.js';
 import type { AutoFix } from '../../src/review/rules.js';
 import { messageForError } from '../../src/blocks/errors.js';
@@ -49,11 +49,7 @@ export function registerRunActions(app: BoltApp, s: Services): void {
     ACTION.diagnose,
     guarded(async ({ action, respond }) => {
       const r = await diagnoseRun(s.studio, s.diagnoser, Number(action.value), s.memory);
-      await respond(
-        ephemeral(
-          buildDiagnosis(r.diagnosis, { title: `Diagnosis of run ${r.run.id}`, run: r.run, outputTable: r.outputTable, links: s.studio, truncated: r.truncated, memory: s.memory }),
-        ),
-      );
+      await respond(ephemeral(buildRunDiagnosis(r, { title: `Diagnosis of run ${r.run.id}`, links: s.studio, memory: s.memory })));
     }),
   );
 

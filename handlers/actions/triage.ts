@@ -1,6 +1,6 @@
 /** Buttons on alert triage cards. Logs and Diagnose answer in the card's thread; Rerun and Backfill take the operations path. */
 import type { BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
-import { buildDiagnosis } from '../../src/blocks/diagnosis.js';
+import { buildRunDiagnosis } from '../../src/blocks/diagnosis.js';
 import { messageForError } from '../../src/blocks/errors.js';
 import { buildBulkApprovalRequest, buildConfirmation, buildRefusal } from '../../src/blocks/operations.js';
 import { buildLogView } from '../../src/blocks/replies.js';
@@ -71,10 +71,7 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
     guarded(async ({ action }) => {
       const { card, runId } = cardOf(action.value);
       const r = await diagnoseRun(s.studio, s.diagnoser, runId, s.memory);
-      alerts.postInThread(
-        card,
-        buildDiagnosis(r.diagnosis, { title: `Diagnosis of run ${runId}`, run: r.run, outputTable: r.outputTable, links: s.studio, truncated: r.truncated, memory: s.memory }),
-      );
+      alerts.postInThread(card, buildRunDiagnosis(r, { title: `Diagnosis of run ${runId}`, links: s.studio, memory: s.memory }));
     }),
   );
 

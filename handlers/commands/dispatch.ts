@@ -14,9 +14,9 @@ import {
   buildTaskDetail,
   buildTaskList,
   buildWhoami,
+  withWorkspaceLine,
 } from '../../src/blocks/replies.js';
-import { type Message, context, esc } from '../../src/blocks/kit.js';
-import { LIMITS } from '../../src/blocks/limits.js';
+import type { Message } from '../../src/blocks/kit.js';
 import { buildDynamicTableHistory, buildDynamicTables, buildTableView } from '../../src/blocks/lakehouse.js';
 import { buildCronAnswer, buildReviewReport } from '../../src/blocks/review.js';
 import { buildReport } from '../../src/blocks/triage.js';
@@ -44,17 +44,11 @@ export interface CommandContext {
   share?: boolean;
 }
 
-/** With several workspaces, every answer says which one it is about (as its last line). */
-function withWorkspace(m: Message, ws: Services['workspace']): Message {
-  if (!ws.several || m.blocks.length >= LIMITS.messageBlocks) return m;
-  return { ...m, blocks: [...m.blocks, context(`Workspace \`${esc(ws.name)}\` · another: \`--ws ${esc('<name>')}\``)] };
-}
-
 export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandContext): Promise<void> {
   const s = ctx.services;
   const studio = s.studio;
   const reply = (m: Message) => {
-    const shown = withWorkspace(m, s.workspace);
+    const shown = withWorkspaceLine(m, s.workspace);
     return ctx.respond(ctx.share ? inChannel(sharedCopy(shown, ctx.actor.userId, text)) : ephemeral(shown));
   };
   switch (cmd.name) {

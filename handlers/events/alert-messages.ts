@@ -3,7 +3,7 @@
  * carries a known error gets a thread reply with the diagnosis and the triage buttons.
  */
 import { unescapeSlack } from '../../src/blocks/kit.js';
-import { buildDiagnosis } from '../../src/blocks/diagnosis.js';
+import { buildDiagnosis, buildRunDiagnosis } from '../../src/blocks/diagnosis.js';
 import { actions } from '../../src/blocks/kit.js';
 import { runButtons } from '../../src/blocks/replies.js';
 import { diagnoseRun, findRunReference } from '../../src/ops/diagnosis.js';
@@ -32,14 +32,7 @@ export function registerAlertMessages(app: BoltApp, s: Services): void {
     if (runId !== undefined) {
       try {
         const r = await diagnoseRun(s.studio, s.diagnoser, runId, s.memory);
-        const d = buildDiagnosis(r.diagnosis, {
-          title: `Studio run ${runId}: diagnosis`,
-          run: r.run,
-          outputTable: r.outputTable,
-          links: s.studio,
-          truncated: r.truncated,
-          memory: s.memory,
-        });
+        const d = buildRunDiagnosis(r, { title: `Studio run ${runId}: diagnosis`, links: s.studio, memory: s.memory });
         alerts.reply(m.channel, m.ts, { text: d.text, blocks: [...d.blocks.slice(0, 40), actions(runButtons(r.run, s.studio))] });
       } catch (e) {
         s.logger.info({ runId, err: (e as Error).message }, 'alert message names a run the bot cannot read');

@@ -5,7 +5,7 @@
  */
 import { unescapeSlack } from '../../src/blocks/kit.js';
 import type { MessageShortcut } from '@slack/bolt';
-import { buildDiagnosis } from '../../src/blocks/diagnosis.js';
+import { buildDiagnosis, buildRunDiagnosis } from '../../src/blocks/diagnosis.js';
 import { messageForError } from '../../src/blocks/errors.js';
 import type { Message } from '../../src/blocks/kit.js';
 import { diagnoseRun, findRunReference } from '../../src/ops/diagnosis.js';
@@ -36,14 +36,7 @@ export function registerDiagnoseShortcut(app: BoltApp, s: Services): void {
       const runId = findRunReference(text);
       if (runId !== undefined) {
         const r = await diagnoseRun(s.studio, s.diagnoser, runId, s.memory);
-        answer = buildDiagnosis(r.diagnosis, {
-          title: `Diagnosis of run ${runId}`,
-          run: r.run,
-          outputTable: r.outputTable,
-          links: s.studio,
-          truncated: r.truncated,
-          memory: s.memory,
-        });
+        answer = buildRunDiagnosis(r, { title: `Diagnosis of run ${runId}`, links: s.studio, memory: s.memory });
       } else {
         answer = buildDiagnosis(s.diagnoser.diagnose(text), { title: 'Diagnosis of this message', links: s.studio });
       }

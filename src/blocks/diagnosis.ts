@@ -1,7 +1,7 @@
 /** Block Kit for diagnoses, explanations and type mappings. */
 import type { Diagnosis, Finding } from '../knowledge/diagnose.js';
 import type { ErrorEntry, Knowledge } from '../knowledge/load.js';
-import type { TypeMappingSource } from '../ops/diagnosis.js';
+import type { RunDiagnosis, TypeMappingSource } from '../ops/diagnosis.js';
 import type { CauseHistory, CauseMemory } from '../store/memory.js';
 import { humanDuration } from '../studio/dates.js';
 import type { Run } from '../studio/models.js';
@@ -106,6 +106,11 @@ export function buildDiagnosis(
   blocks.push(context('Excerpts are redacted. Knowledge: `/cz explain <code>`.'));
   const top = d.findings[0];
   return finishMessage(top ? `${opts.title}: ${top.entry.title}` : `${opts.title}: no known cause`, blocks);
+}
+
+/** A run's diagnosis as every surface shows it (button, card thread, shortcut, alert from another tool). */
+export function buildRunDiagnosis(r: RunDiagnosis, opts: { title: string; links: LinkBuilder; memory?: Pick<CauseMemory, 'of'> }): Message {
+  return buildDiagnosis(r.diagnosis, { ...opts, run: r.run, outputTable: r.outputTable, truncated: r.truncated });
 }
 
 export function buildExplainEntry(e: ErrorEntry, history?: CauseHistory): Message {

@@ -131,6 +131,12 @@ function renderHelp(topic?: string): Message {
   ]);
 }
 
+/** With several workspaces, every /cz answer says which one it is about (as its last line). */
+export function withWorkspaceLine(m: Message, ws: { name: string; several: boolean }): Message {
+  if (!ws.several || m.blocks.length >= LIMITS.messageBlocks) return m;
+  return { ...m, blocks: [...m.blocks, context(`Workspace \`${esc(ws.name)}\` · another: \`--ws ${esc('<name>')}\``)] };
+}
+
 export function buildUsageError(error: string, usage?: string, example?: string): Message {
   const blocks: Block[] = [section(`:warning: ${esc(error)}`)];
   if (usage) blocks.push(section(`*Usage:* \`${esc(usage)}\``));
