@@ -12,7 +12,7 @@ import type { WorkspaceConfig } from './workspaces.js';
 import { WorkspaceRouter, tagWorkspace, taggingClient, taggingPoster } from './slack/workspace-router.js';
 import { parseAlertChannels } from './alerts/routing.js';
 import { Policy, PolicyError } from './ops/policy.js';
-import { ephemeral } from '../handlers/context.js';
+import { actorFromCommand, ephemeral } from '../handlers/context.js';
 import { buildError } from './blocks/replies.js';
 import type { Logger } from './logger.js';
 import { AlertService } from './alerts/service.js';
@@ -28,7 +28,7 @@ import type { StudioClient } from './studio/client.js';
 import { Metrics } from './observability/metrics.js';
 import { type OpsRoutes, type ReadinessCheck, opsRoutes } from './observability/endpoints.js';
 import { combinedState, databaseState, databaseWritable } from './observability/state.js';
-import { SUBCOMMANDS } from './ops/commands.js';
+import { SUBCOMMANDS, WRITE_SUBCOMMANDS } from './ops/commands.js';
 
 export interface RunningBot {
   port: number;
@@ -148,14 +148,29 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
   for (const w of wss.list) for (const c of parseAlertChannels(w.alertChannels).map((r) => r.channel)) if (!channelOf.has(c)) channelOf.set(c, w.name);
   for (const [c, name] of Object.entries(wss.channels)) channelOf.set(c, name);
   // One workspace or several: `--ws` is understood (and an unknown name answered) either way.
-  const router = new WorkspaceRouter(limited, { default: wss.default, names: wss.list.map((w) => w.name), channelWorkspace: (c) => (c ? channelOf.get(c) : undefined) }, (name) =>
-    ephemeral(
-      buildError(
-        `There is no workspace ${name}`,
-        `The workspaces are ${wss.list.map((w) => `\`${w.name}\``).join(', ')} (default \`${wss.default}\`).`,
-        'Use `--ws <name>` with one of them, or leave it out.',
-      ),
-    ),
+  let defaultServices: Services | undefined;
+  const router = new WorkspaceRouter(
+    limited,
+    { default: wss.default, names: wss.list.map((w) => w.name), channelWorkspace: (c) => (c ? channelOf.get(c) : undefined) },
+    (name, command) => {
+      const detail = `The workspaces are ${wss.list.map((w) => `\`${w.name}\``).join(', ')} (default \`${wss.default}\`).`;
+      // A write asked of a workspace that does not exist is a refusal like any other: audited (in the default workspace's log).
+      const text = String(command.text ?? '');
+      const sub = text.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+      if (WRITE_SUBCOMMANDS.has(sub) && defaultServices)
+        defaultServices.operations.refuse(
+          actorFromCommand(command as Parameters<typeof actorFromCommand>[0]),
+          sub,
+          'input',
+          { text, workspace: name },
+          {
+            kind: 'refused',
+            reason: 'invalid',
+            message: `There is no workspace ${name}. ${detail}`,
+          },
+        );
+      return ephemeral(buildError(`There is no workspace ${name}`, detail, 'Use `--ws <name>` with one of them, or leave it out.'));
+    },
   );
 
   const startWorkspace = async (w: WorkspaceConfig): Promise<RunningWorkspace> => {
@@ -255,6 +270,7 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
   const running: RunningWorkspace[] = [];
   for (const w of ordered) running.push(await startWorkspace(w));
   const main = running[0]!;
+  defaultServices = main.services;
   metrics.setSources(combinedState(running.map((r) => databaseState(r.services.db, r.services.now))));
   const routes = opsRoutes(metrics, readinessChecks(config, running, slack, metrics));
   slack.setOpsRoutes(routes);

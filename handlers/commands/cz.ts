@@ -3,12 +3,10 @@ import type { BoltApp } from '../../src/slack/app.js';
 import { messageForError } from '../../src/blocks/errors.js';
 import { buildUsageError } from '../../src/blocks/replies.js';
 import { unescapeSlack } from '../../src/blocks/kit.js';
-import { parseCzCommand } from '../../src/ops/commands.js';
+import { WRITE_SUBCOMMANDS, parseCzCommand } from '../../src/ops/commands.js';
 import type { Services } from '../../src/services.js';
 import { actorFromCommand, ephemeral } from '../context.js';
 import { runCzCommand } from './dispatch.js';
-
-const OPERATIONS = new Set(['rerun', 'stop', 'backfill']);
 
 export function registerCzCommand(app: BoltApp, s: Services): void {
   app.command('/cz', async ({ command, ack, respond, client }) => {
@@ -20,7 +18,7 @@ export function registerCzCommand(app: BoltApp, s: Services): void {
     if (!parsed.ok) {
       // Malformed operations are refusals too, and refusals of operations are audited.
       const sub = (command.text ?? '').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
-      if (OPERATIONS.has(sub)) s.operations.refuse(actor, sub, 'input', { text: command.text }, { kind: 'refused', reason: 'invalid', message: parsed.error });
+      if (WRITE_SUBCOMMANDS.has(sub)) s.operations.refuse(actor, sub, 'input', { text: command.text }, { kind: 'refused', reason: 'invalid', message: parsed.error });
       await respond(ephemeral(buildUsageError(parsed.error, parsed.usage, parsed.example)));
       return;
     }

@@ -37,6 +37,9 @@ export interface SubcommandHelp {
   description: string;
 }
 
+/** Subcommands that change Studio: their refusals, malformed ones included, are audited. */
+export const WRITE_SUBCOMMANDS: ReadonlySet<string> = new Set(['rerun', 'stop', 'backfill']);
+
 export const SUBCOMMANDS: readonly SubcommandHelp[] = [
   { name: 'help', usage: 'help [subcommand]', example: '/cz help backfill', description: 'every subcommand with an example' },
   { name: 'tasks', usage: 'tasks [folder] [--type T] [--name text]', example: '/cz tasks ecommerce_dw --type SQL', description: 'list tasks, optionally in one folder' },

@@ -70,6 +70,14 @@ describe('several workspaces', () => {
     expect(b.sb.journal.length + dev().sb.journal.length).toBe(before);
   });
 
+  it('an operation with a --ws naming no workspace is refused and the refusal is audited', async () => {
+    const { text } = await ask('rerun 7000022 --ws staging', USERS.admin);
+    expect(text).toContain('There is no workspace staging');
+    const rows = new AuditLog(b.bot.services.db).query({});
+    expect(rows.find((r) => r.outcome === 'refused' && r.action === 'rerun' && (r.error ?? '').includes('no workspace staging'))).toBeDefined();
+    expect([...b.sb.journal, ...dev().sb.journal].filter((e) => e.path === RERUN)).toHaveLength(0);
+  });
+
   it('a policy scope naming prod holds in prod and is refused in dev, audited in dev’s own log', async () => {
     const prodRun = failedRun(b, '04_transform_ods_to_dwd');
     const devRun = failedRun(dev(), '04_transform_ods_to_dwd');
