@@ -6,7 +6,6 @@ export function databaseState(db: Db, now: () => number): StateSources {
   const outbox = db.prepare('SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE done IN (0, 3)');
   const cards = db.prepare("SELECT COUNT(*) AS n FROM alert_cards WHERE status = 'open'");
   const ops = db.prepare('SELECT status, COUNT(*) AS n FROM operations GROUP BY status');
-  const pages = db.prepare('SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()');
   return {
     outbox: () => {
       const r = outbox.get() as { n: number; oldest: number | null };
@@ -14,7 +13,7 @@ export function databaseState(db: Db, now: () => number): StateSources {
     },
     cardsOpen: () => (cards.get() as { n: number }).n,
     operationsByStatus: () => Object.fromEntries((ops.all() as { status: string; n: number }[]).map((r) => [r.status, r.n])),
-    databaseBytes: () => (pages.get() as { bytes: number }).bytes,
+    databaseBytes: () => db.sizeBytes(),
   };
 }
 

@@ -3,8 +3,8 @@
  * restart neither re-alerts nor misses), mutes, the actions taken from each card, and the outbox of
  * Slack messages still to send (so nothing is dropped, even across a restart).
  */
-import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
+import type { Statement } from './sql.js';
 
 export interface BlockedRun {
   taskId: number;
@@ -181,7 +181,7 @@ export class AlertStore {
   }
 
   markSeen(runId: number, endTime: number, cardId: number | null, at: number): void {
-    this.sql('INSERT OR IGNORE INTO alert_seen(run_id, end_time, card_id, seen_at) VALUES (?, ?, ?, ?)').run(runId, endTime, cardId, at);
+    this.sql('INSERT INTO alert_seen(run_id, end_time, card_id, seen_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(runId, endTime, cardId, at);
   }
 
   cardOfRun(runId: number): AlertCard | undefined {
@@ -197,7 +197,7 @@ export class AlertStore {
   }
 
   markChecked(key: string, cardId: number | null, at: number): void {
-    this.sql('INSERT OR IGNORE INTO alert_checked(key, card_id, seen_at) VALUES (?, ?, ?)').run(key, cardId, at);
+    this.sql('INSERT INTO alert_checked(key, card_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(key, cardId, at);
   }
 
   // ---- cards -------------------------------------------------------------------------------
@@ -226,10 +226,10 @@ export class AlertStore {
     const r = this.db
       .prepare(
         `INSERT INTO alert_cards (channel, group_key, task_id, task_name, folder, task_type, owner, cause_id, cause_title, cause_fix, fail_msg, first_run_id, latest_run_id, biz_date, attempts, count, failed_at, last_failed_at, first_seen, last_seen, blocked, subject, latest_job)
-         VALUES (@channel, @groupKey, @taskId, @taskName, @folder, @taskType, @owner, @causeId, @causeTitle, @causeFix, @failMsg, @firstRunId, @latestRunId, @bizDate, @attempts, @count, @failedAt, @lastFailedAt, @firstSeen, @lastSeen, @blocked, @subject, @latestJob)`,
+         VALUES (@channel, @groupKey, @taskId, @taskName, @folder, @taskType, @owner, @causeId, @causeTitle, @causeFix, @failMsg, @firstRunId, @latestRunId, @bizDate, @attempts, @count, @failedAt, @lastFailedAt, @firstSeen, @lastSeen, @blocked, @subject, @latestJob) RETURNING id`,
       )
-      .run({ subject: null, latestJob: null, ...c, blocked: JSON.stringify(c.blocked) });
-    return this.card(Number(r.lastInsertRowid))!;
+      .get({ subject: null, latestJob: null, ...c, blocked: JSON.stringify(c.blocked) }) as { id: number };
+    return this.card(Number(r.id))!;
   }
 
   card(id: number): AlertCard | undefined {
@@ -281,7 +281,9 @@ export class AlertStore {
   }
 
   actions(cardId: number): CardAction[] {
-    return this.sql('SELECT card_id cardId, at, user_id userId, action, run_id runId, detail FROM alert_card_actions WHERE card_id = ? ORDER BY id').all(cardId) as CardAction[];
+    return this.sql('SELECT card_id AS "cardId", at, user_id AS "userId", action, run_id AS "runId", detail FROM alert_card_actions WHERE card_id = ? ORDER BY id').all(
+      cardId,
+    ) as CardAction[];
   }
 
   mute(taskId: number, until: number, by: string): void {
@@ -298,7 +300,7 @@ export class AlertStore {
 
   /** The task's mute in force at `now`: until when, and who set it. */
   muteOf(taskId: number, now: number): { until: number; by: string } | undefined {
-    return this.sql('SELECT until, by_user AS by FROM alert_mutes WHERE task_id = ? AND until > ?').get(taskId, now) as { until: number; by: string } | undefined;
+    return this.sql('SELECT until, by_user AS "by" FROM alert_mutes WHERE task_id = ? AND until > ?').get(taskId, now) as { until: number; by: string } | undefined;
   }
 
   /** Ends the task's mute; false when none was in force (a second click). */
@@ -308,12 +310,12 @@ export class AlertStore {
 
   // ---- storm digests ---------------------------------------------------------------------------
   insertDigest(channel: string, at: number): Digest {
-    const id = Number(this.sql('INSERT INTO alert_digests(channel, created_at) VALUES (?, ?)').run(channel, at).lastInsertRowid);
+    const id = Number((this.sql('INSERT INTO alert_digests(channel, created_at) VALUES (?, ?) RETURNING id').get(channel, at) as { id: number }).id);
     return this.digest(id)!;
   }
 
   digest(id: number): Digest | undefined {
-    return this.sql('SELECT id, channel, ts, created_at AS createdAt FROM alert_digests WHERE id = ?').get(id) as Digest | undefined;
+    return this.sql('SELECT id, channel, ts, created_at AS "createdAt" FROM alert_digests WHERE id = ?').get(id) as Digest | undefined;
   }
 
   setDigestTs(id: number, ts: string): void {

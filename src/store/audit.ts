@@ -140,7 +140,7 @@ export class AuditLog {
     this.key = key ?? keyFromHex(randomBytes(32).toString('hex'));
     this.insert = db.prepare(`INSERT INTO audit_log
       (at, op_id, actor_id, actor_name, team_id, channel_id, source, action, target, task_name, params, outcome, error, studio_request_id, idempotency_key, prev_hash, hash)
-      VALUES (@at, @op_id, @actor_id, @actor_name, @team_id, @channel_id, @source, @action, @target, @task_name, @params, @outcome, @error, @studio_request_id, @idempotency_key, @prev_hash, @hash)`);
+      VALUES (@at, @op_id, @actor_id, @actor_name, @team_id, @channel_id, @source, @action, @target, @task_name, @params, @outcome, @error, @studio_request_id, @idempotency_key, @prev_hash, @hash) RETURNING id`);
     this.lastHash = db.prepare('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1');
   }
 
@@ -183,7 +183,7 @@ export class AuditLog {
       const prev = last?.hash ?? GENESIS;
       this.openSegment((last?.id ?? 0) + 1);
       const hash = rowHash(prev, row, this.key.key);
-      return Number(this.insert.run({ ...row, prev_hash: prev, hash }).lastInsertRowid);
+      return Number((this.insert.get({ ...row, prev_hash: prev, hash }) as { id: number }).id);
     })();
   }
 
@@ -247,6 +247,18 @@ export class AuditLog {
     return (this.db.prepare('SELECT COUNT(*) n FROM audit_log').get() as { n: number }).n;
   }
 
+  /** Every row by id, read a page at a time (a long log is never held in memory at once). */
+  private *rowsInOrder(): Generator<RawRow> {
+    const page = this.db.prepare('SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT 2000');
+    let after = 0;
+    for (;;) {
+      const rows = page.all(after) as RawRow[];
+      yield* rows;
+      if (rows.length < 2000) return;
+      after = rows[rows.length - 1]!.id;
+    }
+  }
+
   /**
    * Walk the chain from the first row with each segment's key; report the first row that does not
    * hold. `anchors` (heads checkpointed outside the database) catch a truncated tail and a chain
@@ -260,7 +272,7 @@ export class AuditLog {
     let lastId = 0;
     const hashes = new Map<number, string>();
     const wanted = new Set((o.anchors ?? []).map((a) => a.lastId));
-    for (const r of this.db.prepare('SELECT * FROM audit_log ORDER BY id').iterate() as IterableIterator<RawRow>) {
+    for (const r of this.rowsInOrder()) {
       rows++;
       if (r.prev_hash !== prev) return { ok: false, rows, brokenAt: r.id, reason: 'prev_hash does not match the previous row (a row was removed or inserted)' };
       const seg = [...segments].reverse().find((s) => s.from_id <= r.id);

@@ -1,14 +1,19 @@
 /**
- * The bot's SQLite database: WAL, versioned migrations applied in order at open.
+ * The bot's database: the embedded SQLite file (default) or PostgreSQL (`DATABASE_URL`), with
+ * versioned migrations for each engine applied in order at open (src/store/migrations-pg.ts holds
+ * PostgreSQL's). On PostgreSQL the migrations run in one transaction under the transaction lock,
+ * so replicas starting together apply each once.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { PG_MIGRATIONS } from './migrations-pg.js';
+import { REPLICAS_MIGRATION } from './migrations-shared.js';
+import { PostgresDb } from './postgres.js';
+import type { Db, Migration } from './sql.js';
+import { SqliteDb } from './sqlite.js';
 
 const GENESIS = '0'.repeat(64);
 
 /** Migrations, in order; never edit one that has shipped: add a new one. */
-export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'audit log',
@@ -265,33 +270,43 @@ CREATE TABLE alert_checked (
 );
 `,
   },
+  REPLICAS_MIGRATION,
 ];
 
-export type Db = Database.Database;
+export type { Db } from './sql.js';
 
-export function openDatabase(path: string): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
+/** A PostgreSQL connection string (postgres:// or postgresql://). */
+export function isPostgresUrl(target: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(target);
+}
+
+/** Open (and migrate) the database: a file path, `:memory:`, or a PostgreSQL connection string. */
+export function openDatabase(target: string, o: { name?: string } = {}): Db {
+  const db: Db = isPostgresUrl(target) ? new PostgresDb(target, { name: o.name }) : new SqliteDb(target);
+  try {
+    migrate(db);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
   return db;
 }
 
 export function migrate(db: Db): number {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
-  let count = 0;
-  for (const m of MIGRATIONS) {
-    if (applied.has(m.version)) continue;
-    db.transaction(() => {
+  const list: readonly Migration[] = db.engine === 'postgres' ? PG_MIGRATIONS : MIGRATIONS;
+  const bigint = db.engine === 'postgres' ? 'BIGINT' : 'INTEGER';
+  return db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ${bigint} NOT NULL)`);
+    const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+    let count = 0;
+    for (const m of list) {
+      if (applied.has(m.version)) continue;
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
-    })();
-    count++;
-  }
-  return count;
+      count++;
+    }
+    return count;
+  })();
 }
 
 export { GENESIS };

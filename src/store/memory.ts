@@ -21,7 +21,9 @@ export class CauseMemory {
   private readonly confirmedStmt;
 
   constructor(db: Db) {
-    this.seenStmt = db.prepare("SELECT COALESCE(SUM(count), 0) AS seen, COALESCE(SUM(status = 'resolved'), 0) AS resolved FROM alert_cards WHERE cause_id = ?");
+    this.seenStmt = db.prepare(
+      "SELECT COALESCE(SUM(count), 0) AS seen, COALESCE(SUM(CASE WHEN status = 'resolved' THEN 1 ELSE 0 END), 0) AS resolved FROM alert_cards WHERE cause_id = ?",
+    );
     this.lastStmt = db.prepare(
       "SELECT resolved_how AS how, resolved_at - failed_at AS ms, resolved_at AS at FROM alert_cards WHERE cause_id = ? AND status = 'resolved' AND resolved_at IS NOT NULL ORDER BY resolved_at DESC, id DESC LIMIT 1",
     );

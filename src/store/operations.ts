@@ -184,7 +184,9 @@ export class OperationStore {
   // ---- run watches ------------------------------------------------------------------------------
   watch(w: Omit<RunWatch, 'createdAt'>): void {
     this.db
-      .prepare('INSERT OR REPLACE INTO run_watches(run_id, op_id, user_id, channel_id, message_ts, response_url, created_at, done) VALUES (?, ?, ?, ?, ?, ?, ?, 0)')
+      .prepare(
+        'INSERT INTO run_watches(run_id, op_id, user_id, channel_id, message_ts, response_url, created_at, done) VALUES (?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT(run_id, op_id) DO UPDATE SET user_id = excluded.user_id, channel_id = excluded.channel_id, message_ts = excluded.message_ts, response_url = excluded.response_url, created_at = excluded.created_at, done = 0',
+      )
       .run(w.runId, w.opId, w.userId, w.channelId, w.messageTs, w.responseUrl, this.now());
   }
 

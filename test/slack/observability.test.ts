@@ -154,13 +154,13 @@ describe('/healthz and /readyz', () => {
   });
 
   it('/readyz is 503 when the database does not take writes', async () => {
-    b.bot.services.db.pragma('query_only = ON');
+    b.bot.services.db.setReadOnly(true);
     try {
       const down = await ready();
       expect(down.status).toBe(503);
       expect(down.body.checks.database).toMatch(/^the database does not take writes: .*readonly/);
     } finally {
-      b.bot.services.db.pragma('query_only = OFF');
+      b.bot.services.db.setReadOnly(false);
     }
     expect((await ready()).status).toBe(200);
   });

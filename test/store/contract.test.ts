@@ -1,0 +1,261 @@
+/**
+ * The store contract, on both engines: every store (audit chain, operations and idempotency keys,
+ * alert cards and outbox, wizard sessions, events seen, the team's memory, leases) behaves the same
+ * on the embedded SQLite and on a real PostgreSQL (a throw-away cluster started by the test setup).
+ */
+import { expect, it } from 'vitest';
+import { databaseState, databaseWritable } from '../../src/observability/state.js';
+import { AlertStore } from '../../src/store/alerts.js';
+import { AuditLog } from '../../src/store/audit.js';
+import { keyFromHex } from '../../src/store/audit-key.js';
+import { type Db, migrate } from '../../src/store/database.js';
+import { CauseMemory } from '../../src/store/memory.js';
+import { OperationStore } from '../../src/store/operations.js';
+import { SeenEvents } from '../../src/store/seen-events.js';
+import { WizardStore } from '../../src/store/wizard.js';
+import { forEachEngine } from '../helpers/engines.js';
+
+const KEY = keyFromHex('c'.repeat(64));
+
+function fill(log: AuditLog, n: number, from = 0) {
+  for (let i = from; i < from + n; i++)
+    log.append({
+      at: 1_700_000_000_000 + i,
+      opId: `op${i}`,
+      actorId: `U${i % 3}`,
+      source: 'slash',
+      action: 'rerun',
+      target: `run:${i}`,
+      taskName: i % 2 ? 'a' : 'b',
+      params: { i },
+      outcome: 'requested',
+    });
+}
+
+function dropAuditTriggers(db: Db) {
+  db.exec(
+    db.engine === 'postgres'
+      ? 'DROP TRIGGER audit_no_update ON audit_log; DROP TRIGGER audit_no_truncate ON audit_log;'
+      : 'DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;',
+  );
+}
+
+const card = (over: Record<string, unknown> = {}) => ({
+  channel: 'C1',
+  groupKey: 'g1',
+  taskId: 3_000_000_001, // beyond 32 bits: ids and times are 64-bit on both engines
+  taskName: 'ods_orders',
+  folder: 'f',
+  taskType: 'SQL',
+  owner: null,
+  causeId: 'sql.syntax',
+  causeTitle: 'SQL syntax',
+  causeFix: 'fix it',
+  failMsg: 'boom',
+  firstRunId: 9_000_000_001,
+  latestRunId: 9_000_000_001,
+  bizDate: '2026-12-01',
+  attempts: 1,
+  count: 1,
+  failedAt: 1_764_000_000_000,
+  lastFailedAt: null,
+  firstSeen: 1_764_000_000_000,
+  lastSeen: 1_764_000_000_000,
+  blocked: [{ taskId: 2, taskName: 'dws', runId: 5 }],
+  ...over,
+});
+
+forEachEngine('store contract', (open, engine) => {
+  it('migrations: applied once; running them again changes nothing', async () => {
+    const db = await open();
+    expect(migrate(db)).toBe(0);
+    const versions = (db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[]).map((r) => r.version);
+    expect(versions.at(-1)).toBe(12);
+    db.close();
+  });
+
+  it('audit: append-only, chained, verified page by page; tampering is found', async () => {
+    const db = await open();
+    const log = new AuditLog(db, KEY);
+    fill(log, 2100); // more than one page of verify
+    expect(() => db.prepare("UPDATE audit_log SET outcome = 'succeeded' WHERE id = 1").run()).toThrow(/append-only/);
+    expect(() => db.prepare('DELETE FROM audit_log WHERE id = 1').run()).toThrow(/append-only/);
+    const keys = new Map([[KEY.id, KEY]]);
+    const anchors = [log.head(1)];
+    expect(anchors[0]).toMatchObject({ rows: 2100, lastId: 2100 });
+    expect(log.verify({ keys, anchors })).toEqual({ ok: true, rows: 2100 });
+    expect(log.query({ actorId: 'U0', since: 1_700_000_000_000 + 2090 }).map((r) => r.target)).toEqual(['run:2097', 'run:2094', 'run:2091']);
+    expect(log.byOp('op7')[0]).toMatchObject({ opId: 'op7', params: { i: 7 }, at: 1_700_000_000_007 });
+    log.append({ at: 1_800_000_000_000, opId: 'op5', actorId: 'U2', source: 'system', action: 'rerun', target: 'run:5', params: {}, outcome: 'unknown' });
+    expect(log.lastRowIn(['unknown']).map((r) => r.opId)).toEqual(['op5']);
+    expect(log.unfinished()).toHaveLength(2099);
+    dropAuditTriggers(db);
+    db.exec("UPDATE audit_log SET actor_id = 'UEVIL' WHERE id = 2050");
+    expect(log.verify({ keys })).toMatchObject({ ok: false, brokenAt: 2050 });
+    db.close();
+  });
+
+  it('audit: a key rotation starts a segment; each verifies with its own key', async () => {
+    const db = await open();
+    const other = keyFromHex('d'.repeat(64));
+    fill(new AuditLog(db, KEY), 3);
+    fill(new AuditLog(db, other), 3, 3);
+    const both = new Map([
+      [KEY.id, KEY],
+      [other.id, other],
+    ]);
+    expect(new AuditLog(db, other).verify({ keys: both })).toEqual({ ok: true, rows: 6 });
+    expect(new AuditLog(db, other).verify({ keys: new Map([[other.id, other]]) }).reason).toContain('rows from 1 were signed with key');
+    db.close();
+  });
+
+  it('operations: one transition wins; idempotency keys; one write per target; watches', async () => {
+    const db = await open();
+    let now = 1_764_000_000_000;
+    const ops = new OperationStore(db, () => now);
+    const op = ops.create({
+      action: 'rerun',
+      target: 'run:1',
+      taskName: 't',
+      params: { runId: 1 },
+      requestedBy: 'U1',
+      requestedByName: null,
+      teamId: null,
+      channelId: 'C1',
+      source: 'button',
+      status: 'awaiting_confirmation',
+      expiresAt: now + 1000,
+    });
+    expect(ops.get(op.id)).toMatchObject({ status: 'awaiting_confirmation', params: { runId: 1 }, createdAt: now });
+    expect(ops.transition(op.id, ['awaiting_confirmation'], 'executing', { a: 1 })).toBe(true);
+    expect(ops.transition(op.id, ['awaiting_confirmation'], 'executing')).toBe(false);
+    expect(ops.get(op.id)?.result).toEqual({ a: 1 });
+    expect(ops.withStatus('executing', 'unknown').map((o) => o.id)).toEqual([op.id]);
+    expect(ops.claim('k', 'op1', 1000)).toEqual({ kind: 'new' });
+    expect(ops.claim('k', 'op2', 1000)).toEqual({ kind: 'in_progress', opId: 'op1' });
+    ops.settle('k', 'succeeded', { message: 'done' });
+    expect(ops.claim('k', 'op3', 1000)).toEqual({ kind: 'duplicate', opId: 'op1', status: 'succeeded', result: { message: 'done' } });
+    now += 1500;
+    expect(ops.claim('k', 'op4', 1000)).toEqual({ kind: 'new' });
+    ops.settleByOp('op4', 'failed', { message: 'no' });
+    expect(ops.claim('k', 'op5', 1000)).toEqual({ kind: 'new' });
+    expect(ops.lockTarget('run:1', 'a')).toEqual({ kind: 'acquired' });
+    expect(ops.lockTarget('run:1', 'b')).toEqual({ kind: 'held', opId: 'a' });
+    ops.unlockTarget('run:1', 'b');
+    expect(ops.lockTarget('run:1', 'b')).toEqual({ kind: 'held', opId: 'a' });
+    ops.unlockTarget('run:1', 'a');
+    expect(ops.lockTarget('run:1', 'b')).toEqual({ kind: 'acquired' });
+    ops.watch({ runId: 9_000_000_001, opId: op.id, userId: 'U1', channelId: 'C1', messageTs: '1.1', responseUrl: null });
+    ops.watch({ runId: 9_000_000_001, opId: op.id, userId: 'U1', channelId: 'C1', messageTs: '2.2', responseUrl: null });
+    expect(ops.activeWatches()).toEqual([{ runId: 9_000_000_001, opId: op.id, userId: 'U1', channelId: 'C1', messageTs: '2.2', responseUrl: null, createdAt: now }]);
+    ops.finishWatch(9_000_000_001, op.id);
+    expect(ops.activeWatches()).toEqual([]);
+    db.close();
+  });
+
+  it('a transaction that throws leaves nothing; nested ones roll back alone', async () => {
+    const db = await open();
+    const put = db.prepare('INSERT INTO alert_state(key, value) VALUES (?, ?)');
+    expect(() =>
+      db.transaction(() => {
+        put.run('a', '1');
+        throw new Error('stop');
+      })(),
+    ).toThrow('stop');
+    db.transaction(() => {
+      put.run('b', '1');
+      try {
+        db.transaction(() => {
+          put.run('c', '1');
+          throw new Error('inner');
+        })();
+      } catch {
+        // the inner one only
+      }
+    })();
+    expect((db.prepare('SELECT key FROM alert_state ORDER BY key').all() as { key: string }[]).map((r) => r.key)).toEqual(['b']);
+    db.close();
+  });
+
+  it('alerts: cards, failures seen, actions, mutes, digests; the outbox coalesces, claims and requeues', async () => {
+    const db = await open();
+    const s = new AlertStore(db);
+    const c = s.insertCard(card());
+    expect(c).toMatchObject({ taskId: 3_000_000_001, firstRunId: 9_000_000_001, blocked: [{ taskId: 2, taskName: 'dws', runId: 5 }], status: 'open', ts: null, subject: null });
+    expect(s.updateCard(c.id, { ts: '111.1', count: 2, blocked: [] })).toMatchObject({ ts: '111.1', count: 2, blocked: [] });
+    expect(s.openCardOfGroup('g1', 0)?.id).toBe(c.id);
+    s.markSeen(9_000_000_001, 5, c.id, 1);
+    s.markSeen(9_000_000_001, 5, c.id, 2);
+    expect(s.seen(9_000_000_001, 5)).toBe(true);
+    expect(s.cardOfRun(9_000_000_001)?.id).toBe(c.id);
+    s.markChecked('dt:1', null, 1);
+    s.markChecked('dt:1', null, 2);
+    expect(s.checked('dt:1')).toBe(true);
+    s.addAction({ cardId: c.id, at: 5, userId: 'U1', action: 'ack', runId: null, detail: 'x' });
+    expect(s.actions(c.id)).toEqual([{ cardId: c.id, at: 5, userId: 'U1', action: 'ack', runId: null, detail: 'x' }]);
+    s.mute(7, 100, 'U1');
+    s.mute(7, 200, 'U2');
+    expect(s.muteOf(7, 150)).toEqual({ until: 200, by: 'U2' });
+    expect(s.unmute(7, 150)).toBe(true);
+    expect(s.unmute(7, 150)).toBe(false);
+    const d = s.insertDigest('C1', 9);
+    expect(s.digest(d.id)).toEqual({ id: d.id, channel: 'C1', ts: null, createdAt: 9 });
+    s.setState('k', 'v1');
+    s.setState('k', 'v2');
+    expect(s.getState('k')).toBe('v2');
+    // outbox: one pending own message per card, keeping the more urgent priority
+    const c2 = s.insertCard(card({ groupKey: 'g2' }));
+    s.enqueue({ channel: 'C1', kind: 'post', cardId: c2.id, at: 1, priority: 2 });
+    s.enqueue({ channel: 'C1', kind: 'update', cardId: c2.id, at: 2, priority: 0 });
+    s.enqueue({ channel: 'C1', kind: 'thread', threadCardId: c2.id, payload: { text: 'note', blocks: [] }, at: 3 });
+    expect(s.pendingIn('C1').map((e) => [e.kind, e.priority])).toEqual([
+      ['post', 0],
+      ['thread', 1],
+    ]);
+    expect(s.unqueuedCards().map((x) => x.id)).toEqual([]);
+    const first = s.pendingIn('C1')[0]!;
+    s.markSending(first.id);
+    expect(s.pendingOwn({ cardId: c2.id })).toBe(true);
+    expect(s.requeueInterrupted()).toEqual([first.id]);
+    s.markFailed(first.id, 'ratelimited', false);
+    expect(s.item(first.id)).toMatchObject({ attempts: 1, payload: { text: '', blocks: [] } });
+    s.markSent(first.id);
+    expect(s.pendingCount()).toBe(1);
+    expect(s.pendingChannels()).toEqual(['C1']);
+    // the team's memory
+    s.updateCard(c.id, { status: 'resolved', resolvedAt: 1_764_000_060_000, resolvedHow: 'rerun from the card' });
+    const memory = new CauseMemory(db);
+    expect(memory.of('sql.syntax')).toEqual({ seen: 3, resolved: 1, last: { how: 'rerun from the card', ms: 60_000, at: 1_764_000_060_000 } });
+    expect(memory.confirmed()).toEqual(new Map([['sql.syntax', 1]]));
+    const state = databaseState(db, () => 10);
+    expect(state.cardsOpen()).toBe(1);
+    expect(state.outbox()).toEqual({ depth: 1, oldestAgeSeconds: 0.007 });
+    expect(state.databaseBytes()).toBeGreaterThan(0);
+    db.close();
+  });
+
+  it('wizard sessions, events seen, and a read-only database refused by readiness', async () => {
+    const db = await open();
+    let now = 1_764_000_000_000;
+    const w = new WizardStore(db, () => now, 1000);
+    const s1 = w.start('U1', 'D1');
+    const s2 = w.start('U1', 'D1');
+    expect(w.get(s1.id)?.status).toBe('cancelled');
+    expect(w.active('U1')?.id).toBe(s2.id);
+    expect(w.update(s2.id, { answers: { q: 'a' }, history: ['q'], currentQuestion: 'q2' })).toMatchObject({ answers: { q: 'a' }, history: ['q'], currentQuestion: 'q2' });
+    expect(w.transition(s2.id, ['asking'], 'confirming')).toBe(true);
+    expect(w.transition(s2.id, ['asking'], 'confirming')).toBe(false);
+    now += 5000;
+    expect(w.get(s2.id)?.status).toBe('expired');
+    const seen = new SeenEvents(db, () => now);
+    expect(seen.firstSeen('Ev1')).toBe(true);
+    expect(seen.firstSeen('Ev1')).toBe(false);
+    const writable = databaseWritable(db, () => now);
+    expect(await writable()).toBeUndefined();
+    db.setReadOnly(true);
+    expect(await writable()).toMatch(/does not take writes/);
+    db.setReadOnly(false);
+    expect(engine).toBe(db.engine);
+    db.close();
+  });
+});
