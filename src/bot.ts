@@ -23,6 +23,9 @@ import { type SlackApp, createSlackApp } from './slack/app.js';
 import { SlackDirectory } from './slack/directory.js';
 import { slackRunFinishedNotifier, slackVerifiedNotifier } from './slack/notify.js';
 import { anchorsFilePath, appendAnchor } from './store/audit-key.js';
+import { LeaseStore } from './store/leases.js';
+import { Leadership } from './replicas/leadership.js';
+import type { OwnerScope } from './ops/reconcile.js';
 import { slackPoster } from './slack/poster.js';
 import type { StudioClient } from './studio/client.js';
 import { Metrics } from './observability/metrics.js';
@@ -75,6 +78,8 @@ interface RunningWorkspace {
   services: Services;
   studio: StudioClient;
   watcher: RunWatcher;
+  /** The lease for this workspace's background work (held by one replica at a time). */
+  leadership: Leadership;
   anchorAudit(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -207,15 +212,34 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
       lakehouse: services.lakehouse,
       onPoll: (seconds, ok) => metrics.alertPolled(seconds, ok),
       workspace: wss.several ? w.name : undefined,
+      isLeader: () => leadership.isLeader(),
     });
     registerHandlers(router.appFor(w.name), services);
     const slackClient = isDefault ? slack.app.client : taggingClient(slack.app.client, w.name);
     services.operations.onVerified(slackVerifiedNotifier(slackClient, services.now, tag));
-    const reconciled = await services.operations.reconcile();
-    if (reconciled.checked > 0) logger.warn({ ...reconciled, workspace: w.name }, 'reconciled operations left unfinished by an earlier stop');
-    const recovered = services.wizard.recover();
-    if (recovered > 0) logger.warn({ sessions: recovered, workspace: w.name }, 'wizard builds interrupted by an earlier stop can be confirmed again');
-    // The audit chain's head, anchored outside the database: at start, periodically, and at stop.
+    // Replicas: what this replica may settle of the unfinished work in the database, and the lease
+    // under which one replica at a time does the background work (src/replicas/leadership.ts).
+    const replica = config.replica?.id ?? 'local';
+    const leaseMs = (config.replica?.leaseSeconds ?? 15) * 1000;
+    const leases = new LeaseStore(services.db);
+    const others = () => leases.replicas(Date.now(), 2 * leaseMs).filter((r) => r.id !== replica);
+    /** At start-up, this replica's earlier run's work too; later, only dead replicas' (never a live one's writes in flight). */
+    const scope = (atStart: boolean): OwnerScope => {
+      const alive = new Set(
+        others()
+          .filter((r) => r.alive)
+          .map((r) => r.id),
+      );
+      return (owner) => (owner === null ? alive.size === 0 : owner === replica ? atStart : !alive.has(owner));
+    };
+    const settle = async (atStart: boolean): Promise<void> => {
+      const reconciled = await services.operations.reconcile(scope(atStart));
+      if (reconciled.checked > 0) logger.warn({ ...reconciled, workspace: w.name }, 'reconciled operations left unfinished by a stopped process');
+      const recovered = services.wizard.recover(scope(atStart));
+      if (recovered > 0) logger.warn({ sessions: recovered, workspace: w.name }, 'wizard builds interrupted by a stopped process can be confirmed again');
+    };
+    await settle(true);
+    // The audit chain's head, anchored outside the database: when the lease is taken, periodically, and at stop.
     const anchorsFile = anchorsFilePath(wsConfig.databasePath);
     let anchoredHash = '';
     const anchorAudit = async (): Promise<void> => {
@@ -231,36 +255,61 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
           .catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'audit anchor not posted'));
       }
     };
-    await anchorAudit();
-    const anchorTimer = setInterval(() => void anchorAudit(), (config.audit?.anchorMinutes ?? 60) * 60_000);
-    anchorTimer.unref();
-    // Operations whose outcome is unknown are checked against Studio until it can tell.
-    const verifier = setInterval(
-      () => {
-        services.operations.verifyPending().catch((e: unknown) => logger.warn({ err: (e as Error).message, workspace: w.name }, 'verifying unknown outcomes'));
-      },
-      Math.max(1000, config.runWatchSeconds * 1000),
-    );
-    verifier.unref();
     const watcher = new RunWatcher(client, services.ops, slackRunFinishedNotifier(slackClient, client, services.now, tag), {
       intervalMs: config.runWatchSeconds * 1000,
       now: services.now,
       onError: (e) => logger.warn({ err: (e as Error).message, workspace: w.name }, 'run watcher'),
     });
-    watcher.start();
-    if (opts.autoPoll !== false) services.alerts.start();
+    const timers: NodeJS.Timeout[] = [];
+    const leadership: Leadership = new Leadership({
+      store: leases,
+      name: 'leader',
+      replica,
+      ttlMs: leaseMs,
+      logger,
+      label: w.name,
+      onElected: async () => {
+        await settle(false); // what replicas that died left
+        services.alerts!.activate(opts.autoPoll !== false);
+        watcher.start();
+        // Operations whose outcome is unknown are checked against Studio until it can tell.
+        const verifier = setInterval(
+          () => {
+            services.operations.verifyPending().catch((e: unknown) => logger.warn({ err: (e as Error).message, workspace: w.name }, 'verifying unknown outcomes'));
+          },
+          Math.max(1000, config.runWatchSeconds * 1000),
+        );
+        const anchorTimer = setInterval(() => void anchorAudit(), (config.audit?.anchorMinutes ?? 60) * 60_000);
+        for (const t of [verifier, anchorTimer]) {
+          t.unref();
+          timers.push(t);
+        }
+        await anchorAudit();
+      },
+      onRenewed: async () => {
+        // A replica that died since: settle what it left, then forget it.
+        const dead = others().filter((r) => !r.alive);
+        if (dead.length === 0) return;
+        await settle(false);
+        for (const r of dead) leases.forget(r.id, r.heartbeatAt);
+      },
+      onDeposed: async () => {
+        for (const t of timers.splice(0)) clearInterval(t);
+        watcher.stop();
+        await services.alerts?.deactivate();
+      },
+    });
+    await leadership.start();
     return {
       name: w.name,
       services,
       studio: client,
       watcher,
       anchorAudit,
+      leadership,
       stop: async () => {
-        clearInterval(verifier);
-        clearInterval(anchorTimer);
-        await anchorAudit().catch(() => undefined);
-        watcher.stop();
-        await services.alerts?.stop();
+        if (leadership.isLeader()) await anchorAudit().catch(() => undefined);
+        await leadership.stop(); // stops the background work and gives the lease up
       },
     };
   };

@@ -18,7 +18,7 @@ import { Diagnoser, type Diagnosis, diagnosisJson } from './knowledge/diagnose.j
 import { KnowledgeError, type ErrorEntry, loadKnowledge } from './knowledge/load.js';
 import { AuditLog } from './store/audit.js';
 import { anchorsFilePath, loadAuditKeys, readAnchors } from './store/audit-key.js';
-import { openDatabase } from './store/database.js';
+import { isPostgresUrl, openDatabase } from './store/database.js';
 import { taskKindByKey } from './studio/enums.js';
 import { analyseCron, nextRuns } from './cron/explain.js';
 import { createLogger } from './logger.js';
@@ -181,11 +181,15 @@ export async function runCli(argv: string[]): Promise<number> {
     case 'audit': {
       if (rest[0] !== 'verify') throw new UsageError('did you mean: studio-ops audit verify');
       const { values } = parseArgs({ args: rest.slice(1), options: { db: { type: 'string' }, anchors: { type: 'string' } } });
-      const dbPath = values.db ?? loadConfig().databasePath;
-      const db = openDatabase(dbPath);
+      // --db: a file or a postgres:// URL; unset: DATABASE_URL (the replicas' shared chain), else DATABASE_PATH.
+      const config = values.db ? undefined : loadConfig();
+      const target = values.db ?? config!.databaseUrl ?? config!.databasePath;
+      const shared = isPostgresUrl(target);
+      const localPath = shared ? (config?.databasePath ?? ':memory:') : target;
+      const db = openDatabase(target);
       // The keys: AUDIT_KEY / AUDIT_OLD_KEYS, else the key file beside the database (never created here).
-      const keys = existsSync(`${dbPath}.audit-key`) || process.env.AUDIT_KEY ? loadAuditKeys(dbPath).all : new Map();
-      const anchors = readAnchors(values.anchors ?? anchorsFilePath(dbPath));
+      const keys = (!shared && existsSync(`${localPath}.audit-key`)) || process.env.AUDIT_KEY ? loadAuditKeys(shared ? ':memory:' : localPath).all : new Map();
+      const anchors = readAnchors(values.anchors ?? anchorsFilePath(localPath));
       const result = new AuditLog(db).verify({ keys, anchors });
       db.close();
       if (result.ok) {

@@ -5,6 +5,7 @@
  * start-up stops when there is any (see `ConfigError`).
  */
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { type WorkspacesConfig, loadWorkspacesFile, singleWorkspace } from './workspaces.js';
@@ -21,6 +22,13 @@ export interface AppConfig {
   /** Every Studio workspace the bot serves, the default and the channels' defaults (unset: `studio` alone; see workspacesOf). */
   workspaces?: WorkspacesConfig;
   databasePath: string;
+  /**
+   * DATABASE_URL: PostgreSQL, shared by every replica (unset: the SQLite file at databasePath).
+   * databasePath's directory still holds this process's own files (the audit anchors).
+   */
+  databaseUrl?: string;
+  /** This process among replicas, and the lease for the work one replica does at a time. */
+  replica?: ReplicaConfig;
   logLevel: LogLevel;
   /** Per-request timeout for Studio calls. */
   studioTimeoutMs: number;
@@ -45,6 +53,13 @@ export interface AppConfig {
   playgroundSlackMode?: 'socket' | 'http';
   /** With no Slack tokens: the address the playground listens on (loopback unless asked; it acts as any user). */
   playgroundHost?: string;
+}
+
+export interface ReplicaConfig {
+  /** REPLICA_ID, or the host name (a pod's name in Kubernetes): one per running process. */
+  id: string;
+  /** LEASE_SECONDS: how long a lease lasts unless renewed (renewed every third of it). */
+  leaseSeconds: number;
 }
 
 export interface AuditConfig {
@@ -98,6 +113,9 @@ const FIXES: Record<string, string> = {
   STUDIO_WORKSPACE: 'set it to the workspace name as shown in Studio',
   LOG_LEVEL: `use one of ${LOG_LEVELS.join(', ')}`,
   DATABASE_PATH: 'set it to a writable file path, e.g. ./data/studio-ops.db',
+  DATABASE_URL: 'use a PostgreSQL connection string, e.g. postgres://studio_ops:PASSWORD@db.internal:5432/studio_ops (or unset it for the embedded SQLite file)',
+  REPLICA_ID: 'use letters, digits, ".", "_" and "-" (one id per running process; the host name when unset)',
+  LEASE_SECONDS: 'use a whole number of seconds from 3 to 300',
   AUDIT_KEY: 'generate one with `openssl rand -hex 32`, or unset it to let the bot create a key file beside the database',
   AUDIT_OLD_KEYS: 'list the earlier AUDIT_KEY values, comma-separated, each 64+ hex characters',
   STUDIO_TIMEOUT_MS: 'use a whole number of milliseconds between 1000 and 600000',
@@ -163,6 +181,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     else databasePath = env.DATABASE_PATH.trim();
   }
 
+  let databaseUrl: string | undefined;
+  if (!blank(env.DATABASE_URL)) {
+    // Never echoed: it may hold a password.
+    let ok = false;
+    try {
+      const u = new URL(env.DATABASE_URL!.trim());
+      ok = /^postgres(ql)?:$/.test(u.protocol) && u.hostname !== '';
+    } catch {
+      ok = false;
+    }
+    if (ok) databaseUrl = env.DATABASE_URL!.trim();
+    else complain('DATABASE_URL', 'is not a postgres:// connection string');
+    // Replicas append to one audit chain: they must sign it with one key, not each its own key file.
+    if (blank(env.AUDIT_KEY))
+      problems.push(
+        'AUDIT_KEY is missing: with DATABASE_URL every replica signs the one audit chain, so they must share its key; generate one with `openssl rand -hex 32` and give every replica the same value',
+      );
+  }
+  const replicaId = (env.REPLICA_ID ?? '').trim() || hostname();
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(replicaId)) complain('REPLICA_ID', `is ${JSON.stringify(replicaId)}`);
+
   let studioTimeoutMs = 60_000;
   if (!blank(env.STUDIO_TIMEOUT_MS)) {
     const t = z.coerce.number().int().min(1000).max(600_000).safeParse(env.STUDIO_TIMEOUT_MS);
@@ -188,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   };
   const port = intVar('PORT', 3000, 0, 65535);
   const runWatchSeconds = intVar('RUN_WATCH_SECONDS', 15, 1, 3600);
+  const replica: ReplicaConfig = { id: replicaId, leaseSeconds: intVar('LEASE_SECONDS', 15, 3, 300) };
   const idempotencyWindowSeconds = intVar('IDEMPOTENCY_WINDOW_SECONDS', 600, 1, 86_400);
 
   let apiUrl: string | undefined;
@@ -273,6 +313,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     studio,
     workspaces,
     databasePath,
+    databaseUrl,
+    replica,
     logLevel,
     studioTimeoutMs,
     sandboxPort,

@@ -68,11 +68,15 @@ export function buildServices(o: ServiceOptions): Services {
   const lakehouse = new LakehouseSql(o.studio, { vcluster: o.config.lakehouse.vcluster, timeoutMs: o.config.lakehouse.timeoutMs });
   // VCluster types from Lakehouse's SHOW VCLUSTERS (Studio's console list when SQL cannot run).
   const vclusters = new VClusterDirectory(vclusterSource(lakehouse, o.studio), o.config.integrationVClusters, { now });
-  const db = o.db ?? openDatabase(o.config.databasePath);
+  const workspace = o.workspace ?? { name: workspacesOf(o.config).default, several: false };
+  const wss = workspacesOf(o.config);
+  // PostgreSQL: the default workspace in the database's own schema, every other in a schema of its own.
+  const schema = o.config.databaseUrl && workspace.name !== wss.default ? `ws_${workspace.name.toLowerCase().replace(/[^a-z0-9_]/g, '_')}` : undefined;
+  const db = o.db ?? openDatabase(o.config.databaseUrl ?? o.config.databasePath, { schema, name: `studio-ops ${o.config.replica?.id ?? ''}`.trim() });
   const auditKeys = loadAuditKeys(o.config.databasePath);
   const audit = new AuditLog(db, auditKeys.current);
-  const ops = new OperationStore(db, now);
-  const workspace = o.workspace ?? { name: workspacesOf(o.config).default, several: false };
+  const replica = o.config.replica?.id ?? 'local';
+  const ops = new OperationStore(db, now, replica);
   const policy = Policy.load(o.config.policyFile).forWorkspace(workspace.name, workspace.several);
   // Validated at start-up: a broken entry stops the bot, naming file, entry and field.
   const knowledge = loadKnowledge();
@@ -90,7 +94,7 @@ export function buildServices(o: ServiceOptions): Services {
     lakehouse,
   });
   const wizard = new WizardService({
-    store: new WizardStore(db, now, 24 * 3_600_000),
+    store: new WizardStore(db, now, 24 * 3_600_000, replica),
     questions: loadWizardQuestions(),
     knowledge,
     studio: o.studio,

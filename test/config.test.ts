@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
@@ -22,10 +22,34 @@ function problems(env: Record<string, string>): string[] {
 }
 
 describe('loadConfig', () => {
+  it('DATABASE_URL: PostgreSQL for replicas, with a shared AUDIT_KEY; a bad URL is named, never echoed', () => {
+    const key = 'a'.repeat(64);
+    const c = loadConfig({ DATABASE_URL: 'postgres://bot:s3cret@db:5432/ops', AUDIT_KEY: key, REPLICA_ID: 'pod-1', LEASE_SECONDS: '10' });
+    expect(c.databaseUrl).toBe('postgres://bot:s3cret@db:5432/ops');
+    expect(c.replica).toEqual({ id: 'pod-1', leaseSeconds: 10 });
+    const problems = (env: NodeJS.ProcessEnv) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (e) {
+        return (e as { problems: string[] }).problems;
+      }
+    };
+    const noKey = problems({ DATABASE_URL: 'postgres://bot:s3cret@db/ops' });
+    expect(noKey.join('\n')).toContain('AUDIT_KEY is missing: with DATABASE_URL every replica signs the one audit chain');
+    const bad = problems({ DATABASE_URL: 'mysql://bot:hunter2@db/ops', AUDIT_KEY: key, REPLICA_ID: 'no spaces', LEASE_SECONDS: '1' });
+    expect(bad.join('\n')).toContain('DATABASE_URL is not a postgres:// connection string');
+    expect(bad.join('\n')).not.toContain('hunter2');
+    expect(bad.join('\n')).toContain('REPLICA_ID is "no spaces"');
+    expect(bad.join('\n')).toContain('LEASE_SECONDS is "1"');
+  });
+
   it('uses the embedded sandbox and defaults when nothing is set', () => {
     expect(loadConfig({})).toEqual({
       studio: { mode: 'sandbox' },
       databasePath: './data/studio-ops.db',
+      databaseUrl: undefined,
+      replica: { id: hostname(), leaseSeconds: 15 },
       logLevel: 'info',
       studioTimeoutMs: 60_000,
       sandboxPort: 0,

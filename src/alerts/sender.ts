@@ -35,6 +35,8 @@ export interface SenderOptions {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   onError?: (item: OutboxItem, error: unknown) => void;
+  /** Whether this process may send now (it holds the lease); checked before each message. */
+  allowed?: () => boolean;
 }
 
 /** A 429 from Slack (WebClient with rejectRateLimitedCalls throws one with `retryAfter` seconds). */
@@ -68,8 +70,16 @@ export class OutboxSender {
     this.minIntervalMs = opts.minIntervalMs ?? 1100;
     this.updateIntervalMs = opts.updateIntervalMs ?? 1250;
     this.maxAttempts = opts.maxAttempts ?? 8;
-    // Items a stopped process was sending may have reached Slack: look for them before posting again.
-    for (const id of store.requeueInterrupted()) this.interrupted.add(id);
+  }
+
+  /**
+   * Start (or start again) as the one sender: items a stopped sender — this process before a
+   * restart, or another replica that held the lease — was sending may have reached Slack, so they
+   * are queued again and looked for (by their metadata) before being posted a second time.
+   */
+  resume(): void {
+    this.stopped = false;
+    for (const id of this.store.requeueInterrupted()) this.interrupted.add(id);
   }
 
   private readonly interrupted = new Set<number>();
@@ -123,7 +133,7 @@ export class OutboxSender {
 
   private async run(): Promise<number> {
     let sent = 0;
-    while (!this.stopped) {
+    while (!this.stopped && (this.opts.allowed?.() ?? true)) {
       const channels = this.store.pendingChannels();
       if (channels.length === 0) break;
       const now = this.opts.now();
@@ -174,7 +184,8 @@ export class OutboxSender {
   private async send(entry: OutboxEntry, placed: { method: Method; threadTs?: string }): Promise<boolean> {
     const now = this.opts.now();
     const item = this.store.item(entry.id)!;
-    this.store.markSending(item.id);
+    // Claimed here or not at all: a message another sender has claimed is never sent twice.
+    if (!this.store.markSending(item.id)) return false;
     const own = item.kind !== 'thread' && (item.cardId !== null || item.digestId !== null);
     const payload = (own ? this.opts.render?.(entry) : undefined) ?? item.payload;
     try {

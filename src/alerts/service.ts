@@ -40,6 +40,11 @@ export interface AlertDeps {
   onPoll?: (seconds: number, ok: boolean) => void;
   /** With several workspaces: this one's name, shown on its cards. */
   workspace?: string;
+  /**
+   * With replicas: whether this process holds the lease for the alert work (polling, sending).
+   * Unset: it always does, and the outbox is resumed at once.
+   */
+  isLeader?: () => boolean;
 }
 
 const WEEK = 7 * 86_400_000;
@@ -56,6 +61,7 @@ export class AlertService {
   lastOutputCheck: OutputCheckStats | { error: string } | undefined;
   readonly sender: OutboxSender;
   private pollTimer: NodeJS.Timeout | undefined;
+  private outboxTimer: NodeJS.Timeout | undefined;
   private polling: Promise<PollStats> | undefined;
   private readonly links: LinkBuilder;
 
@@ -102,7 +108,10 @@ export class AlertService {
       minIntervalMs: d.minSendIntervalMs,
       render: (item) => this.render(item),
       onError: (item, e) => d.logger.warn({ channel: item.channel, kind: item.kind, err: (e as Error).message }, 'alert message not sent yet'),
+      allowed: d.isLeader,
     });
+    // Alone (no lease to wait for): what an earlier run of this process was sending is resumed now.
+    if (!d.isLeader) this.sender.resume();
     // Reruns and backfills started from a card are recorded on it and told in its thread.
     d.operations.onOutcome((op, outcome, actor) => {
       if (op.action === 'bulk_rerun') return this.noteBulk(op, outcome, actor.userId);
@@ -251,6 +260,8 @@ export class AlertService {
   }
 
   private kick(): void {
+    // Only the lease holder sends; a click answered on another replica is queued and sent by it.
+    if (this.d.isLeader && !this.d.isLeader()) return;
     void this.sender.drain().catch((e: unknown) => this.d.logger.warn({ err: (e as Error).message }, 'alert sender'));
   }
 
@@ -384,9 +395,33 @@ export class AlertService {
     this.kick();
   }
 
+  /**
+   * This process now does the alert work (it took the lease, or runs alone): the outbox is
+   * resumed (see OutboxSender.resume), the queue is watched for messages queued by other replicas,
+   * and with `poll` Studio is polled.
+   */
+  activate(poll: boolean): void {
+    this.sender.resume();
+    this.outboxTimer ??= setInterval(() => {
+      if (this.store.pendingCount() > 0) this.kick();
+    }, 1000);
+    this.outboxTimer.unref();
+    if (poll) this.start();
+    else this.kick();
+  }
+
+  /** Another replica does the alert work now (or this one stops): polling and sending stop after the message in flight. */
+  async deactivate(): Promise<void> {
+    if (this.outboxTimer) clearInterval(this.outboxTimer);
+    this.outboxTimer = undefined;
+    await this.stop();
+  }
+
   start(): void {
     if (!this.enabled || this.pollTimer) return;
     const tick = () =>
+      // Polled by the lease holder only (the timer runs there; this also covers a lease just lost).
+      (!this.d.isLeader || this.d.isLeader()) &&
       void this.poll().then(
         (s) => s.fresh && this.d.logger.info(s, 'alert poll'),
         (e: unknown) => this.d.logger.warn({ err: (e as Error).message }, 'alert poll failed'),
@@ -398,6 +433,8 @@ export class AlertService {
   }
 
   async stop(): Promise<void> {
+    if (this.outboxTimer) clearInterval(this.outboxTimer);
+    this.outboxTimer = undefined;
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = undefined;
     await this.polling?.catch(() => undefined);

@@ -26,7 +26,7 @@ import { type PolicyTarget, type Role, roleRank } from './policy.js';
 import { RunLookupError, getRunOrExplain } from './read.js';
 import { refreshEntry } from './lakehouse-read.js';
 import { OperationWrites } from './writes.js';
-import { type OpAuditEvent, Reconciler, appendOpAudit } from './reconcile.js';
+import { type OpAuditEvent, type OwnerScope, Reconciler, appendOpAudit } from './reconcile.js';
 import type {
   Actor,
   AwaitingApproval,
@@ -96,6 +96,7 @@ export class OperationsService {
   /** One Studio write made by a flow of its own (the setup wizard): `requested`, then the outcome. */
   async auditedWrite<T>(actor: Actor, what: { action: string; target: string; taskName?: string; params: Params }, fn: () => Promise<T>): Promise<T> {
     const opId = randomUUID();
+    this.d.ops.ownWrite(opId);
     this.auditEvent(actor, { opId, ...what, outcome: 'requested' });
     try {
       const r = await fn();
@@ -856,9 +857,12 @@ export class OperationsService {
 
   // ---- start-up reconciliation and the verification loop (src/ops/reconcile.ts) ------------------
 
-  /** At start-up: settle what an earlier process left unfinished (see {@link Reconciler.reconcile}). */
-  reconcile(): ReturnType<Reconciler['reconcile']> {
-    return this.reconciler.reconcile();
+  /**
+   * Settle what a stopped process left unfinished (see {@link Reconciler.reconcile}): at start-up,
+   * and on the leader for replicas that died; `scope` says whose work may be settled.
+   */
+  reconcile(scope?: OwnerScope): ReturnType<Reconciler['reconcile']> {
+    return this.reconciler.reconcile(scope);
   }
 
   /** The verification loop: settle writes whose outcome is unknown (see {@link Reconciler.verifyPending}). */

@@ -42,6 +42,12 @@ export function appendOpAudit(audit: AuditLog, at: number, actor: Actor, e: OpAu
   });
 }
 
+/**
+ * Which owners' unfinished work a reconciliation may settle: this replica's earlier incarnation at
+ * start-up, and replicas that died (their heartbeat stopped) — never a live replica's writes in flight.
+ */
+export type OwnerScope = (owner: string | null) => boolean;
+
 export interface ReconcileHooks {
   now: () => number;
   /** How long after sending a write that Studio does not show is taken as not applied. */
@@ -77,9 +83,10 @@ export class Reconciler {
    * that was sent is verified against Studio: applied → succeeded; not there yet → unknown (the
    * verification loop goes on) unless the settle window has passed, which proves it did not land.
    */
-  async reconcile(): Promise<{ checked: number; applied: number; notApplied: number; unknown: number; notSent: number }> {
+  async reconcile(scope: OwnerScope = () => true): Promise<{ checked: number; applied: number; notApplied: number; unknown: number; notSent: number }> {
     const stats = { checked: 0, applied: 0, notApplied: 0, unknown: 0, notSent: 0 };
     for (const op of this.d.ops.withStatus('executing')) {
+      if (!scope(op.owner ?? null)) continue; // a live replica is executing it
       if (op.action === 'bulk_rerun') {
         // Its reruns are operations of their own, reconciled below; the request itself ends here.
         const message = 'Interrupted by a restart part-way: each rerun it sent is in the audit log and settled on its own. Ask again for the rest: runs already rerun are skipped.';
@@ -97,6 +104,7 @@ export class Reconciler {
       this.auditFailed(op, message);
     }
     for (const row of this.d.audit.lastRowIn(['requested', 'unknown'])) {
+      if (!scope(this.d.ops.ownerOf(row.opId))) continue;
       stats.checked++;
       const r = await this.settleByVerification(row, true);
       stats[r === 'succeeded' ? 'applied' : r === 'failed' ? 'notApplied' : 'unknown']++;

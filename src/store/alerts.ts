@@ -388,9 +388,9 @@ export class AlertStore {
       : this.sql("SELECT 1 FROM outbox WHERE done IN (0, 3) AND digest_id = ? AND kind IN ('post', 'update') LIMIT 1").get(ref.digestId) !== undefined;
   }
 
-  /** Claim an item for sending: it no longer takes coalesced updates. */
-  markSending(id: number): void {
-    this.sql('UPDATE outbox SET done = 3 WHERE id = ? AND done = 0').run(id);
+  /** Claim an item for sending (it no longer takes coalesced updates); false when it was not queued (claimed already). */
+  markSending(id: number): boolean {
+    return this.sql('UPDATE outbox SET done = 3 WHERE id = ? AND done = 0').run(id).changes === 1;
   }
 
   /** After a crash, items that were being sent are queued again; returns their ids (they may have reached Slack). */

@@ -281,8 +281,8 @@ export function isPostgresUrl(target: string): boolean {
 }
 
 /** Open (and migrate) the database: a file path, `:memory:`, or a PostgreSQL connection string. */
-export function openDatabase(target: string, o: { name?: string } = {}): Db {
-  const db: Db = isPostgresUrl(target) ? new PostgresDb(target, { name: o.name }) : new SqliteDb(target);
+export function openDatabase(target: string, o: { name?: string; schema?: string } = {}): Db {
+  const db: Db = isPostgresUrl(target) ? new PostgresDb(target, o) : new SqliteDb(target);
   try {
     migrate(db);
   } catch (e) {

@@ -13,5 +13,7 @@ CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, incarnation TE
 -- The replica executing an operation or a wizard build: what a dead replica left is settled by another.
 ALTER TABLE operations ADD COLUMN owner TEXT;
 ALTER TABLE wizard_sessions ADD COLUMN owner TEXT;
+-- The replica running a write audited without an operation (the wizard's steps).
+CREATE TABLE write_owners (op_id TEXT PRIMARY KEY, owner TEXT NOT NULL, at INTEGER NOT NULL);
 `,
 };

@@ -23,6 +23,8 @@ export interface OperationRecord {
   createdAt: number;
   updatedAt: number;
   expiresAt: number;
+  /** The replica that executes it (set when it starts executing). */
+  owner?: string | null;
 }
 
 interface RawOperation {
@@ -41,6 +43,7 @@ interface RawOperation {
   created_at: number;
   updated_at: number;
   expires_at: number;
+  owner: string | null;
 }
 
 function toRecord(r: RawOperation): OperationRecord {
@@ -60,6 +63,7 @@ function toRecord(r: RawOperation): OperationRecord {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     expiresAt: r.expires_at,
+    owner: r.owner ?? null,
   };
 }
 
@@ -97,9 +101,11 @@ export class OperationStore {
   constructor(
     private readonly db: Db,
     private readonly now: () => number = Date.now,
+    /** This replica: recorded on the operations it starts executing, so that another can settle them if it dies. */
+    readonly replica: string = 'local',
   ) {}
 
-  create(op: Omit<OperationRecord, 'id' | 'createdAt' | 'updatedAt' | 'result'> & { id?: string }): OperationRecord {
+  create(op: Omit<OperationRecord, 'id' | 'createdAt' | 'updatedAt' | 'result' | 'owner'> & { id?: string }): OperationRecord {
     const id = op.id ?? randomUUID();
     const t = this.now();
     this.db
@@ -118,13 +124,27 @@ export class OperationStore {
 
   /**
    * Move an operation from one of `from` to `to`; false when it was not in one of `from`
-   * (someone else confirmed, cancelled or approved it first).
+   * (someone else confirmed, cancelled or approved it first). Moving to `executing` makes this
+   * replica its owner.
    */
   transition(id: string, from: OperationStatus[], to: OperationStatus, result?: unknown): boolean {
+    const owner = to === 'executing' ? ', owner = ?' : '';
     const r = this.db
-      .prepare(`UPDATE operations SET status = ?, result = COALESCE(?, result), updated_at = ? WHERE id = ? AND status IN (${from.map(() => '?').join(',')})`)
-      .run(to, result === undefined ? null : JSON.stringify(result), this.now(), id, ...from);
+      .prepare(`UPDATE operations SET status = ?, result = COALESCE(?, result), updated_at = ?${owner} WHERE id = ? AND status IN (${from.map(() => '?').join(',')})`)
+      .run(to, result === undefined ? null : JSON.stringify(result), this.now(), ...(owner ? [this.replica] : []), id, ...from);
     return r.changes === 1;
+  }
+
+  /** A write audited without an operation (a wizard step) is run by this replica. */
+  ownWrite(opId: string): void {
+    this.db.prepare('INSERT INTO write_owners(op_id, owner, at) VALUES (?, ?, ?) ON CONFLICT(op_id) DO NOTHING').run(opId, this.replica, this.now());
+  }
+
+  /** The replica that ran an operation or audited write (null: not recorded, e.g. from before replicas). */
+  ownerOf(opId: string): string | null {
+    const op = this.db.prepare('SELECT owner FROM operations WHERE id = ?').get(opId) as { owner: string | null } | undefined;
+    if (op?.owner) return op.owner;
+    return (this.db.prepare('SELECT owner FROM write_owners WHERE op_id = ?').get(opId) as { owner: string } | undefined)?.owner ?? null;
   }
 
   /**

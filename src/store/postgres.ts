@@ -30,6 +30,10 @@ async function connection() {
   const c = new pg.Client({ connectionString: workerData.url, application_name: workerData.name });
   c.on('error', () => { if (client === c) client = undefined; });
   await c.connect();
+  if (workerData.schema) {
+    await c.query('CREATE SCHEMA IF NOT EXISTS "' + workerData.schema + '"');
+    await c.query('SET search_path TO "' + workerData.schema + '"');
+  }
   client = c;
   return c;
 }
@@ -87,6 +91,7 @@ class Bridge {
     private readonly url: string,
     private readonly name: string,
     private readonly timeoutMs: number,
+    private readonly schema: string | undefined,
   ) {
     this.spawn();
   }
@@ -97,7 +102,7 @@ class Bridge {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     const pgPath = createRequire(import.meta.url).resolve('pg');
-    this.worker = new Worker(WORKER, { eval: true, workerData: { url: this.url, name: this.name, pgPath, flag: shared, port: port2 }, transferList: [port2] });
+    this.worker = new Worker(WORKER, { eval: true, workerData: { url: this.url, name: this.name, schema: this.schema, pgPath, flag: shared, port: port2 }, transferList: [port2] });
     this.worker.unref();
   }
 
@@ -175,8 +180,10 @@ export class PostgresDb implements Db {
   private readOnly = false;
   private readonly statements = new Map<string, PgStatement>();
 
-  constructor(url: string, o: { name?: string; statementTimeoutMs?: number } = {}) {
-    this.bridge = new Bridge(url, o.name ?? 'studio-ops', o.statementTimeoutMs ?? 30_000);
+  /** `schema`: the tables live in this schema (created when missing): a workspace other than the default. */
+  constructor(url: string, o: { name?: string; statementTimeoutMs?: number; schema?: string } = {}) {
+    if (o.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(o.schema)) throw new Error(`not a schema name: ${o.schema}`);
+    this.bridge = new Bridge(url, o.name ?? 'studio-ops', o.statementTimeoutMs ?? 30_000, o.schema);
   }
 
   query(text: string, params?: unknown[]): { rows: Record<string, unknown>[]; rowCount: number } {

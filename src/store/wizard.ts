@@ -48,6 +48,8 @@ export class WizardStore {
     private readonly db: Db,
     private readonly now: () => number,
     private readonly ttlMs: number,
+    /** This replica: the owner of the builds it runs (see recover). */
+    readonly replica: string = 'local',
   ) {}
 
   /** A new session for the user; an older active one is closed. */
@@ -85,12 +87,24 @@ export class WizardStore {
     return (this.db.prepare(`SELECT * FROM wizard_sessions WHERE status IN (${statuses.map(() => '?').join(',')})`).all(...statuses) as Row[]).map(toSession);
   }
 
-  /** Move a session from one of `from` to `to`; false when it was in none of them (another click won). */
+  /**
+   * Move a session from one of `from` to `to`; false when it was in none of them (another click
+   * won, here or on another replica). A build (executing, undoing) is owned by this replica.
+   */
   transition(id: string, from: WizardStatus[], to: WizardStatus): boolean {
+    const owns = to === 'executing' || to === 'undoing';
     const r = this.db
-      .prepare(`UPDATE wizard_sessions SET status = ?, updated_at = ? WHERE id = ? AND status IN (${from.map(() => '?').join(',')})`)
-      .run(to, this.now(), id, ...from);
+      .prepare(`UPDATE wizard_sessions SET status = ?, updated_at = ?${owns ? ', owner = ?' : ''} WHERE id = ? AND status IN (${from.map(() => '?').join(',')})`)
+      .run(to, this.now(), ...(owns ? [this.replica] : []), id, ...from);
     return r.changes === 1;
+  }
+
+  /** Builds in progress (executing, undoing) and the replica running each. */
+  builds(): { session: WizardSession; owner: string | null }[] {
+    return (this.db.prepare("SELECT * FROM wizard_sessions WHERE status IN ('executing', 'undoing')").all() as Row[]).map((r) => ({
+      session: toSession(r),
+      owner: (r.owner as string | null) ?? null,
+    }));
   }
 
   update(id: string, patch: Partial<Omit<WizardSession, 'id' | 'userId' | 'createdAt'>>): WizardSession {

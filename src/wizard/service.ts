@@ -248,7 +248,8 @@ export class WizardService {
       return { kind: 'refused', message: r.message };
     }
     const previous = s.status;
-    this.d.store.update(s.id, { status: 'executing' });
+    // One build at a time, whichever replica the clicks reach: only one of them moves it to executing.
+    if (!this.d.store.transition(s.id, [previous], 'executing')) return { kind: 'stale', message: 'The pipeline is already being built; progress is shown above.' };
     try {
       const allowLive = new Set(allowedLive(s));
       const result = await executePlan(this.d.studio, plan, {
@@ -336,9 +337,10 @@ export class WizardService {
    * The session goes back to where Confirm (or Undo) can be pressed again; both re-read Studio and
    * do only what is missing.
    */
-  recover(): number {
+  recover(scope: (owner: string | null) => boolean = () => true): number {
     let n = 0;
-    for (const s of this.d.store.withStatus('executing', 'undoing')) {
+    for (const { session: s, owner } of this.d.store.builds()) {
+      if (!scope(owner)) continue; // a live replica is building it
       const ok = (s.progress as { ok?: boolean } | null)?.ok === true;
       if (this.d.store.transition(s.id, [s.status], s.status === 'undoing' || ok ? 'done' : 'confirming')) n++;
     }
