@@ -222,7 +222,8 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
     const replica = config.replica?.id ?? 'local';
     const leaseMs = (config.replica?.leaseSeconds ?? 15) * 1000;
     const leases = new LeaseStore(services.db);
-    const others = () => leases.replicas(Date.now(), 2 * leaseMs).filter((r) => r.id !== replica);
+    // A replica heartbeats every third of the lease: one whose heartbeat is a lease old has missed three.
+    const others = () => leases.replicas(Date.now(), leaseMs).filter((r) => r.id !== replica);
     /** At start-up, this replica's earlier run's work too; later, only dead replicas' (never a live one's writes in flight). */
     const scope = (atStart: boolean): OwnerScope => {
       const alive = new Set(
@@ -233,7 +234,7 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
       return (owner) => (owner === null ? alive.size === 0 : owner === replica ? atStart : !alive.has(owner));
     };
     const settle = async (atStart: boolean): Promise<void> => {
-      const reconciled = await services.operations.reconcile(scope(atStart));
+      const reconciled = await services.operations.reconcile(scope(atStart), atStart ? undefined : `Settled by replica ${replica} (the replica running it stopped): `);
       if (reconciled.checked > 0) logger.warn({ ...reconciled, workspace: w.name }, 'reconciled operations left unfinished by a stopped process');
       const recovered = services.wizard.recover(scope(atStart));
       if (recovered > 0) logger.warn({ sessions: recovered, workspace: w.name }, 'wizard builds interrupted by a stopped process can be confirmed again');

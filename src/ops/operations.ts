@@ -859,10 +859,11 @@ export class OperationsService {
 
   /**
    * Settle what a stopped process left unfinished (see {@link Reconciler.reconcile}): at start-up,
-   * and on the leader for replicas that died; `scope` says whose work may be settled.
+   * and on the leader for replicas that died; `scope` says whose work may be settled, `prefix`
+   * begins each note (default `At start-up: `).
    */
-  reconcile(scope?: OwnerScope): ReturnType<Reconciler['reconcile']> {
-    return this.reconciler.reconcile(scope);
+  reconcile(scope?: OwnerScope, prefix?: string): ReturnType<Reconciler['reconcile']> {
+    return this.reconciler.reconcile(scope, prefix);
   }
 
   /** The verification loop: settle writes whose outcome is unknown (see {@link Reconciler.verifyPending}). */

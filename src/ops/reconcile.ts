@@ -83,7 +83,7 @@ export class Reconciler {
    * that was sent is verified against Studio: applied → succeeded; not there yet → unknown (the
    * verification loop goes on) unless the settle window has passed, which proves it did not land.
    */
-  async reconcile(scope: OwnerScope = () => true): Promise<{ checked: number; applied: number; notApplied: number; unknown: number; notSent: number }> {
+  async reconcile(scope: OwnerScope = () => true, prefix = 'At start-up: '): Promise<{ checked: number; applied: number; notApplied: number; unknown: number; notSent: number }> {
     const stats = { checked: 0, applied: 0, notApplied: 0, unknown: 0, notSent: 0 };
     for (const op of this.d.ops.withStatus('executing')) {
       if (!scope(op.owner ?? null)) continue; // a live replica is executing it
@@ -106,7 +106,7 @@ export class Reconciler {
     for (const row of this.d.audit.lastRowIn(['requested', 'unknown'])) {
       if (!scope(this.d.ops.ownerOf(row.opId))) continue;
       stats.checked++;
-      const r = await this.settleByVerification(row, true);
+      const r = await this.settleByVerification(row, prefix);
       stats[r === 'succeeded' ? 'applied' : r === 'failed' ? 'notApplied' : 'unknown']++;
     }
     return stats;
@@ -128,7 +128,7 @@ export class Reconciler {
         const pastWindow = this.hooks.now() - row.at > this.hooks.settleAfterMs;
         if (due && this.hooks.now() < due.at && !pastWindow) continue;
         checked++;
-        if ((await this.settleByVerification(row, false)) !== 'unknown') {
+        if ((await this.settleByVerification(row, '')) !== 'unknown') {
           settled++;
           this.nextCheck.delete(row.opId);
         } else {
@@ -147,7 +147,7 @@ export class Reconciler {
   }
 
   /** Verify one unfinished audited write and record what Studio shows. */
-  private async settleByVerification(row: AuditRow, atStartup: boolean): Promise<'succeeded' | 'failed' | 'unknown'> {
+  private async settleByVerification(row: AuditRow, prefix: string): Promise<'succeeded' | 'failed' | 'unknown'> {
     const op = this.d.ops.get(row.opId);
     const requested = this.d.audit.byOp(row.opId).find((r) => r.outcome === 'requested') ?? row;
     const requestedAt = requested.at;
@@ -169,7 +169,6 @@ export class Reconciler {
       outcome = 'unknown';
       note = `Not confirmed yet: Studio's state could not be read (${(e as Error).message}). Still checking.`;
     }
-    const prefix = atStartup ? 'At start-up: ' : '';
     // An unknown that stays unknown is not written again on every pass (one row per change of state).
     if (outcome !== 'unknown' || row.outcome !== 'unknown') this.audit(actor, { ...base, outcome, error: `${prefix}${note}` });
     if (outcome === 'unknown' && row.outcome === 'unknown') return outcome;

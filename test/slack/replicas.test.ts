@@ -120,18 +120,56 @@ describe.skipIf(!('url' in pg))(`two replicas on one PostgreSQL database${'url' 
       client('b').click('op_confirm', mine, USERS.admin),
       client('a').click('op_confirm', theirs, USERS.admin2),
     ]);
-    await until(
-      () => (count("SELECT COUNT(*) AS n FROM operations WHERE id IN (?, ?) AND status NOT IN ('executing', 'awaiting_confirmation')", mine, theirs) === 2 ? true : undefined),
-      20_000,
-    );
+    const trail = (id: string) => db.prepare('SELECT outcome, error FROM audit_log WHERE op_id = ? ORDER BY id').all(id) as { outcome: string; error: string | null }[];
+    // Both settled: one ends succeeded, the other with its refusal (audited after its status is set: wait for the rows).
+    const settled = (id: string) => ['succeeded', 'refused', 'failed'].includes(trail(id).at(-1)?.outcome ?? '');
+    await until(() => (settled(mine) && settled(theirs) ? true : undefined), 20_000);
     expect(reruns(other)).toHaveLength(1);
     // One of the two was sent; the other found it under way or done and sent nothing (its audit ends refused, naming the first).
-    const trail = (id: string) => db.prepare('SELECT outcome, error FROM audit_log WHERE op_id = ? ORDER BY id').all(id) as { outcome: string; error: string | null }[];
     const [sent, notSent] = trail(mine).some((r) => r.outcome === 'requested') ? [trail(mine), trail(theirs)] : [trail(theirs), trail(mine)];
     expect(sent.map((r) => r.outcome)).toEqual(['requested', 'succeeded']);
     expect(notSent.map((r) => r.outcome)).toEqual(['refused']);
     expect(notSent[0]!.error).toMatch(/Already done by <@UADMIN\d>|still being sent to Studio/);
   }, 60_000);
+
+  it('a replica starting while another has a write in flight leaves it alone; one dying with a write in flight: the survivor settles it, once', async () => {
+    const rowsOf = (id: string) => db.prepare('SELECT outcome, error FROM audit_log WHERE op_id = ? ORDER BY id').all(id) as { outcome: string; error: string | null }[];
+    const trail = (id: string) => rowsOf(id).map((r) => r.outcome);
+    // a waits for Studio longer than Studio takes here, so nothing but another replica could write about a's write meanwhile.
+    await killBot(replicas.get('a')!.child);
+    await startReplica('a', { STUDIO_TIMEOUT_MS: '15000' });
+    // 1. b restarts (its start-up reconciliation runs) while a's rerun is in flight.
+    const runId = failedRun('04_transform_ods_to_dwd');
+    const opId = confirmValue(await slack.waitForResponse((await client('a').command(`rerun ${runId}`, USERS.admin)).responseId));
+    sb.faults.add({ path: RERUN, kind: 'latency', ms: 6_000, times: 1 });
+    void client('a')
+      .click('op_confirm', opId, USERS.admin)
+      .catch(() => undefined);
+    await until(() => reruns(runId).length === 1 || undefined);
+    await killBot(replicas.get('b')!.child);
+    await startReplica('b');
+    expect(trail(opId)).toEqual(['requested']); // still in flight when b started
+    await until(() => trail(opId).includes('succeeded') || undefined, 15_000);
+    expect(trail(opId)).toEqual(['requested', 'succeeded']); // b wrote nothing about a's write
+    expect(reruns(runId)).toHaveLength(1);
+
+    // 2. a (the lease holder) dies with a rerun in flight: b takes the lease and settles it from Studio's state.
+    const run2 = failedRun('github_raw_fetch');
+    const op2 = confirmValue(await slack.waitForResponse((await client('a').command(`rerun ${run2}`, USERS.admin)).responseId));
+    sb.faults.add({ path: RERUN, kind: 'latency', ms: 6_000, times: 1 });
+    void client('a')
+      .click('op_confirm', op2, USERS.admin)
+      .catch(() => undefined);
+    await until(() => reruns(run2).length === 1 || undefined);
+    await killBot(replicas.get('a')!.child);
+    expect(trail(op2)).toEqual(['requested']);
+    const rows = await until(() => (trail(op2).at(-1) === 'succeeded' ? rowsOf(op2) : undefined), 40_000);
+    expect(rows.map((r) => r.outcome)).toEqual(['requested', 'succeeded']);
+    expect(rows[1]!.error).toMatch(/^Settled by replica b \(the replica running it stopped\): Verified: Studio shows it took effect/);
+    expect(db.prepare('SELECT status, owner FROM operations WHERE id = ?').get(op2)).toEqual({ status: 'succeeded', owner: 'a' });
+    expect(reruns(run2)).toHaveLength(1);
+    await startReplica('a');
+  }, 90_000);
 
   it('the lease holder SIGKILLed during a 500-failure burst: the other takes over within 30 s; every card posted exactly once', async () => {
     // Both replicas poll and send quickly; the fake Slack has no rate limit.
@@ -164,16 +202,19 @@ describe.skipIf(!('url' in pg))(`two replicas on one PostgreSQL database${'url' 
     const posts = () => slack.calls.slice(first).filter((x) => x.method === 'chat.postMessage' && x.args.channel === 'CBURST');
     await startReplica('a', fast);
     await startReplica('b', fast);
-    await until(() => (db.prepare('SELECT holder FROM leases WHERE name = ?').get('leader') as { holder: string } | undefined)?.holder === 'a' || undefined);
+    // The new b takes the lease at once (it was the earlier b's; a replica id names one process, so its earlier run is gone).
+    const holder = () => (db.prepare('SELECT holder FROM leases WHERE name = ?').get('leader') as { holder: string } | undefined)?.holder;
+    const leader = await until(() => holder(), 10_000);
+    const survivor = leader === 'a' ? 'b' : 'a';
     await until(() => posts().length >= 30 || undefined, 60_000);
     // The next post reaches Slack, but its answer is late: the leader dies not knowing it was posted.
     const before = posts().length;
     slack.delay('chat.postMessage', 1, 5_000);
     await until(() => posts().length > before || undefined);
     const killedAt = Date.now();
-    await killBot(replicas.get('a')!.child); // the leader dies part-way through the burst
+    await killBot(replicas.get(leader)!.child); // the leader dies part-way through the burst
     const postsAtKill = posts().length;
-    await until(() => (db.prepare('SELECT holder FROM leases WHERE name = ?').get('leader') as { holder: string }).holder === 'b' || undefined, 35_000);
+    await until(() => holder() === survivor || undefined, 35_000);
     const tookOverMs = Date.now() - killedAt;
     expect(tookOverMs).toBeLessThan(30_000);
     await until(
@@ -207,7 +248,7 @@ describe.skipIf(!('url' in pg))(`two replicas on one PostgreSQL database${'url' 
     console.log(`[replicas] ${quick} of ${gaps.length} gaps between posts under 30 ms`);
     expect(quick / gaps.length).toBeLessThan(0.02);
     // eslint-disable-next-line no-console
-    console.log(`[replicas] leader killed after ${postsAtKill} posts; replica b took the lease ${tookOverMs} ms later`);
+    console.log(`[replicas] leader ${leader} killed after ${postsAtKill} posts; replica ${survivor} took the lease ${tookOverMs} ms later`);
   }, 180_000);
 
   it('`studio-ops audit verify` passes on the shared chain', async () => {
