@@ -10,7 +10,7 @@ import { createHmac } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { type Child, startChild } from './child.js';
 
-function percentile(xs: number[], p: number): number {
+export function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 }
@@ -60,16 +60,19 @@ function bodies(child: Child): string[] {
   return out;
 }
 
-async function load(child: Child): Promise<number[]> {
+/** The load at concurrency 50; with several children (replicas), request n goes to child n mod their number. */
+export async function load(child: Child | Child[]): Promise<number[]> {
+  const children = Array.isArray(child) ? child : [child];
   const agent = new Agent({ connections: 50 });
-  const url = `http://127.0.0.1:${child.info.port}/slack/events`;
-  const queue = bodies(child);
+  const perChild = children.map((c) => bodies(c));
+  const queue = perChild[0]!.map((_, i) => ({ to: children[i % children.length]!, body: perChild[i % children.length]![i]! }));
   const latencies: number[] = [];
   let failures = 0;
   const worker = async () => {
-    for (let body = queue.shift(); body !== undefined; body = queue.shift()) {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      const { to, body } = next;
       const t = process.hrtime.bigint();
-      const res = await request(url, { method: 'POST', dispatcher: agent, headers: signedHeaders(child, body), body });
+      const res = await request(`http://127.0.0.1:${to.info.port}/slack/events`, { method: 'POST', dispatcher: agent, headers: signedHeaders(to, body), body });
       await res.body.dump();
       latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
       if (res.statusCode !== 200) failures++;

@@ -4,7 +4,10 @@
  * receiver). Prints one JSON line when ready. `--bare` starts a bare Bolt app with a trivial /cz
  * handler instead (the baseline). `--storm`: the sandbox process holds a 5,000-failure storm and
  * the bot's alert poller runs (at its default interval) while it is measured. `BENCH_WORK=N` sets
- * the bot's work-after-ack slots (default 8), to compare.
+ * the bot's work-after-ack slots (default 8), to compare. For the replica benchmarks (bench/replicas.ts):
+ * BENCH_DATABASE_URL runs the bot on PostgreSQL (BENCH_REPLICA_ID names the replica), BENCH_STUDIO
+ * (the sandbox's JSON line) shares one Studio between several bots, `--alerts` polls it and posts
+ * cards to CSTORM at BENCH_MIN_SEND_MS between posts, and `cards` answers how many are posted.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -59,6 +62,7 @@ async function sandboxProcess(): Promise<Record<string, string>> {
 
 let port: number;
 let workStats: () => { running: number; waiting: number } = () => ({ running: 0, waiting: 0 });
+let cardsPosted: () => Record<string, unknown> = () => ({});
 /** Resolves once no listener work is running or waiting (the bare app has none). */
 let idle = async () => {};
 if (bare) {
@@ -74,9 +78,19 @@ if (bare) {
 } else {
   // `--studio-process`: the sandbox runs in its own process, as Studio is a remote service in
   // production, so its work does not share the bot's event loop. Otherwise it is embedded.
-  const studioEnv = process.argv.includes('--studio-process') || storm ? await sandboxProcess() : {};
-  const alertEnv = storm ? { ALERT_CHANNELS: '*=CSTORM' } : {}; // the default poll interval (60 s): the first poll takes the storm in while the load runs
+  const shared = process.env.BENCH_STUDIO ? (JSON.parse(process.env.BENCH_STUDIO) as { url: string; accessToken: string; instance: string; workspace: string }) : undefined;
+  const studioEnv = shared
+    ? { STUDIO_URL: shared.url, STUDIO_ACCESS_TOKEN: shared.accessToken, STUDIO_INSTANCE: shared.instance, STUDIO_WORKSPACE: shared.workspace }
+    : process.argv.includes('--studio-process') || storm
+      ? await sandboxProcess()
+      : {};
+  const alerts = storm || process.argv.includes('--alerts');
+  const alertEnv = alerts ? { ALERT_CHANNELS: '*=CSTORM' } : {}; // the default poll interval (60 s): the first poll takes the storm in while the load runs
+  const pgEnv = process.env.BENCH_DATABASE_URL
+    ? { DATABASE_URL: process.env.BENCH_DATABASE_URL, AUDIT_KEY: 'b'.repeat(64), REPLICA_ID: process.env.BENCH_REPLICA_ID ?? 'bench' }
+    : {};
   const config = loadConfig({
+    ...pgEnv,
     DATABASE_PATH: ':memory:',
     LOG_LEVEL: 'silent',
     SLACK_BOT_TOKEN: 'xoxb-bench',
@@ -88,9 +102,18 @@ if (bare) {
   });
   const studio = await connectStudio(config, createLogger('silent'));
   const bot = await startBot(config, studio.client, createLogger('silent'), {
-    autoPoll: storm,
+    autoPoll: alerts,
     workConcurrency: process.env.BENCH_WORK ? Number(process.env.BENCH_WORK) : undefined,
+    minSendIntervalMs: process.env.BENCH_MIN_SEND_MS ? Number(process.env.BENCH_MIN_SEND_MS) : undefined,
   });
+  cardsPosted = () => {
+    const db = bot.services.db;
+    return {
+      cards: (db.prepare('SELECT COUNT(*) AS n FROM alert_cards').get() as { n: number }).n,
+      unposted: (db.prepare('SELECT COUNT(*) AS n FROM alert_cards WHERE ts IS NULL').get() as { n: number }).n,
+      leader: bot.services.alerts ? (db.prepare("SELECT holder FROM leases WHERE name = 'leader'").get() as { holder: string } | undefined)?.holder : undefined,
+    };
+  };
   port = bot.port;
   workStats = () => bot.work.stats;
   idle = async () => {
@@ -132,6 +155,7 @@ process.stdin.on('data', (d) => {
   if (String(d).includes('rss')) process.stdout.write(`${JSON.stringify({ rss: process.memoryUsage().rss })}\n`);
   if (String(d).includes('peak')) process.stdout.write(`${JSON.stringify({ peakRss, atPeak, maxWaiting, stalls: stalls() })}\n`);
   if (String(d).includes('answers')) process.stdout.write(`${JSON.stringify({ answeredAt: Object.fromEntries(answeredAt), apiCalls })}\n`);
+  if (String(d).includes('cards')) process.stdout.write(`${JSON.stringify(cardsPosted())}\n`);
   if (String(d).includes('idle')) void idle().then(() => process.stdout.write(`${JSON.stringify({ idle: true })}\n`));
 });
 process.stdin.on('end', () => process.exit(0));

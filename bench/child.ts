@@ -32,15 +32,20 @@ export interface Child {
   answers(): Promise<{ answeredAt: Record<string, number>; apiCalls: Record<string, number> }>;
   /** Resolves once the bot has finished all work its requests started. */
   idle(): Promise<void>;
+  /** Alert cards in the bot's database, those not posted yet, and the lease holder (`--alerts`). */
+  cards(): Promise<{ cards: number; unposted: number; leader?: string }>;
   stop(): void;
 }
 
-export async function startChild(args: string[]): Promise<Child> {
+export async function startChild(args: string[], env: Record<string, string> = {}): Promise<Child> {
   buildOnce();
   const t0 = Date.now();
   // BENCH_CPU_PROF=<dir>: each child writes a V8 CPU profile there (open it in Chrome's DevTools).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const p: ChildProcess = spawn(process.execPath, [...productionNodeFlags(), ...prof, 'bench/.build/bench/bot-process.js', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const p: ChildProcess = spawn(process.execPath, [...productionNodeFlags(), ...prof, 'bench/.build/bench/bot-process.js', ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
   const lines = createInterface({ input: p.stdout! });
   const waiting: ((l: string) => void)[] = [];
   lines.on('line', (l) => waiting.shift()?.(l));
@@ -66,6 +71,10 @@ export async function startChild(args: string[]): Promise<Child> {
     idle: async () => {
       p.stdin!.write('idle\n');
       await next();
+    },
+    cards: async () => {
+      p.stdin!.write('cards\n');
+      return JSON.parse(await next()) as { cards: number; unposted: number; leader?: string };
     },
     stop: () => {
       p.stdin!.end();

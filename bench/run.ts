@@ -12,6 +12,7 @@ import { runDiagnosisBench } from './diagnosis.js';
 import { runDtPollBench } from './dt-poll.js';
 import { runFootprintBench } from './footprint.js';
 import { runStormBench } from './storm.js';
+import { runReplicaBench } from './replicas.js';
 
 interface Scenario {
   value: number;
@@ -110,6 +111,36 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
       target: 'overhead ≤ 2 × raw inserts, /cz audit query p99 < 50 ms over 1 M rows',
       met: r.overhead <= 2 && r.queryP99Ms < 50 && r.verifiedOk,
       unit: 'ms for 100,000 appends',
+      details: r,
+    };
+  },
+  replicas: async () => {
+    const r = (await runReplicaBench()) as {
+      skipped?: string;
+      ack?: Record<'sqlite' | 'postgres' | 'oneReplica' | 'twoReplicas', { p99: number }>;
+      storm?: {
+        sqlite: { lost: number; apiCalls: number };
+        postgres: { lost: number; apiCalls: number; finalStateSeconds: number };
+        oneReplica: { posts: number; cards: number };
+        twoReplicas: { posts: number; cards: number };
+      };
+    };
+    if (r.skipped || !r.ack || !r.storm) return { value: 0, baseline: 0, ratio: 0, target: 'PostgreSQL needed', met: false, unit: 'ms (p99 ack)', details: r };
+    const met =
+      r.ack.postgres.p99 <= 1.5 * r.ack.sqlite.p99 &&
+      r.ack.twoReplicas.p99 <= 1.5 * r.ack.oneReplica.p99 &&
+      r.storm.postgres.lost === 0 &&
+      r.storm.postgres.apiCalls === r.storm.sqlite.apiCalls &&
+      r.storm.twoReplicas.posts === r.storm.oneReplica.posts &&
+      r.storm.twoReplicas.cards === r.storm.oneReplica.cards;
+    return {
+      value: r.ack.postgres.p99,
+      baseline: r.ack.sqlite.p99,
+      ratio: ratio(r.ack.postgres.p99, r.ack.sqlite.p99),
+      target:
+        'ack p99 on PostgreSQL ≤ 1.5 × SQLite and on two replicas ≤ 1.5 × one; the storm makes the same Slack calls on both engines and posts each card once on two replicas as on one',
+      met,
+      unit: 'ms (p99 ack, PostgreSQL; baseline SQLite)',
       details: r,
     };
   },

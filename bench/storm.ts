@@ -20,13 +20,14 @@ import { OperationStore } from '../src/store/operations.js';
 import { StudioClient } from '../src/studio/client.js';
 import { injectStorm } from './storm-data.js';
 
-export async function runStormBench() {
+/** `database`: where the bot's state lives (default: SQLite in memory; a postgres:// URL for PostgreSQL). */
+export async function runStormBench(database = ':memory:') {
   const clock = new ManualClock(Date.parse('2026-11-21T10:00:00Z'));
   const sb = await startSandbox({ clock, seed: 'empty' });
   const store = sb.store;
   const injected = injectStorm(store, clock.now());
 
-  const db = openDatabase(':memory:');
+  const db = openDatabase(database);
   const studio = new StudioClient({ baseUrl: sb.url, accessToken: sb.accessToken, instance: sb.instance, workspace: sb.workspace, now: () => clock.now(), connections: 8 });
   const operations = new OperationsService({ studio, audit: new AuditLog(db), ops: new OperationStore(db, () => clock.now()), policy: Policy.none(), now: () => clock.now() });
   const calls: { method: 'post' | 'update'; virtualAt: number; wallAt: number; digest: boolean }[] = [];

@@ -322,6 +322,7 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
   const main = running[0]!;
   defaultServices = main.services;
   metrics.setSources(combinedState(running.map((r) => databaseState(r.services.db, r.services.now))));
+  metrics.setLeases(() => Object.fromEntries(running.map((r) => [r.name, r.leadership.isLeader()])));
   const routes = opsRoutes(metrics, readinessChecks(config, running, slack, metrics));
   slack.setOpsRoutes(routes);
   // Replays are refused across restarts (and replicas): the signatures seen are in the database.

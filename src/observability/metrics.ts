@@ -21,6 +21,7 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 export class Metrics {
   readonly registry = new Registry();
   private sources: StateSources | undefined;
+  private leases: (() => Record<string, boolean>) | undefined;
   private readonly interactions: Counter<'kind' | 'name' | 'outcome'>;
   private readonly ack: Histogram<'kind'>;
   private readonly reply: Histogram<'kind'>;
@@ -116,6 +117,16 @@ export class Metrics {
       },
     });
     new Gauge({
+      name: 'studio_ops_lease_held',
+      help: 'Whether this replica holds the lease for a workspace’s background work (alert poller, outbox sender, watchers): 1 on exactly one replica',
+      labelNames: ['workspace'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [workspace, held] of Object.entries(self.leases?.() ?? {})) this.set({ workspace }, held ? 1 : 0);
+      },
+    });
+    new Gauge({
       name: 'studio_ops_database_bytes',
       help: 'Size of the bot’s database',
       registers,
@@ -127,6 +138,11 @@ export class Metrics {
 
   setSources(sources: StateSources): void {
     this.sources = sources;
+  }
+
+  /** Whether this replica holds each workspace's lease (read when scraped). */
+  setLeases(held: () => Record<string, boolean>): void {
+    this.leases = held;
   }
 
   interaction(kind: InteractionKind, name: string, outcome: InteractionOutcome): void {

@@ -46,7 +46,8 @@ port.on('message', async (m) => {
       answer = { id: m.id, rows: [], rowCount: 0 };
     } else {
       const c = await connection();
-      const r = m.params ? await c.query(m.sql, m.params) : await c.query(m.sql);
+      // A statement with parameters is prepared once per connection (named), then only bound and run.
+      const r = m.params ? await c.query(m.name ? { name: m.name, text: m.sql, values: m.params } : { text: m.sql, values: m.params }) : await c.query(m.sql);
       const last = Array.isArray(r) ? r[r.length - 1] : r;
       answer = { id: m.id, rows: last.rows || [], rowCount: last.rowCount || 0 };
     }
@@ -106,10 +107,10 @@ class Bridge {
     this.worker.unref();
   }
 
-  call(sql: string, params?: unknown[]): { rows: Record<string, unknown>[]; rowCount: number } {
+  call(sql: string, params?: unknown[], name?: string): { rows: Record<string, unknown>[]; rowCount: number } {
     const id = ++this.seq;
     Atomics.store(this.flag, 0, 0);
-    this.port.postMessage(params ? { op: 'query', id, sql, params } : { op: 'query', id, sql });
+    this.port.postMessage(params ? { op: 'query', id, sql, params, name } : { op: 'query', id, sql });
     const deadline = Date.now() + this.timeoutMs;
     for (;;) {
       const left = deadline - Date.now();
@@ -150,6 +151,7 @@ class Bridge {
 class PgStatement implements Statement {
   private readonly text: string;
   private readonly names: string[] | undefined;
+  private readonly name: string;
 
   constructor(
     private readonly db: PostgresDb,
@@ -158,18 +160,19 @@ class PgStatement implements Statement {
     const t = toPositional(sql);
     this.text = t.text;
     this.names = t.names;
+    this.name = db.nameFor();
   }
 
   get(...params: unknown[]): unknown {
-    return this.db.query(this.text, bindValues(this.names, params)).rows[0];
+    return this.db.query(this.text, bindValues(this.names, params), this.name).rows[0];
   }
 
   all(...params: unknown[]): unknown[] {
-    return this.db.query(this.text, bindValues(this.names, params)).rows;
+    return this.db.query(this.text, bindValues(this.names, params), this.name).rows;
   }
 
   run(...params: unknown[]): RunResult {
-    return { changes: this.db.query(this.text, bindValues(this.names, params)).rowCount };
+    return { changes: this.db.query(this.text, bindValues(this.names, params), this.name).rowCount };
   }
 }
 
@@ -179,6 +182,7 @@ export class PostgresDb implements Db {
   private depth = 0;
   private readOnly = false;
   private readonly statements = new Map<string, PgStatement>();
+  private named = 0;
 
   /** `schema`: the tables live in this schema (created when missing): a workspace other than the default. */
   constructor(url: string, o: { name?: string; statementTimeoutMs?: number; schema?: string } = {}) {
@@ -186,9 +190,14 @@ export class PostgresDb implements Db {
     this.bridge = new Bridge(url, o.name ?? 'studio-ops', o.statementTimeoutMs ?? 30_000, o.schema);
   }
 
-  query(text: string, params?: unknown[]): { rows: Record<string, unknown>[]; rowCount: number } {
+  query(text: string, params?: unknown[], name?: string): { rows: Record<string, unknown>[]; rowCount: number } {
     if (this.readOnly && !/^\s*(SELECT|WITH)\b/i.test(text)) throw new PostgresError('the database is read-only (query_only)');
-    return this.bridge.call(text, params);
+    return this.bridge.call(text, params, name);
+  }
+
+  /** A name for a prepared statement (one per distinct SQL text). */
+  nameFor(): string {
+    return `s${++this.named}`;
   }
 
   prepare(sql: string): Statement {
@@ -209,9 +218,9 @@ export class PostgresDb implements Db {
       const savepoint = this.depth > 0 ? `sp${this.depth}` : undefined;
       if (savepoint) this.query(`SAVEPOINT ${savepoint}`);
       else {
-        this.query('BEGIN');
+        // One round trip: BEGIN and the lock, as one simple query.
         try {
-          this.query(`SELECT pg_advisory_xact_lock(${TX_LOCK})`);
+          this.query(`BEGIN; SELECT pg_advisory_xact_lock(${TX_LOCK})`);
         } catch (e) {
           this.rollbackQuietly();
           throw e;

@@ -12,6 +12,7 @@ import { createLogger } from '../../src/logger.js';
 import { type RunningBot, startBot } from '../../src/bot.js';
 import { type FakeSlack, startFakeSlack } from './fake-slack.js';
 import { type SandboxHarness, startHarness } from './sandbox.js';
+import { pgDatabaseUrl } from './engines.js';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 
@@ -189,6 +190,11 @@ export async function startBotHarness(opts: { policy?: string | null; dbPath?: s
     integrationVClusters: undefined,
     lakehouse: { vcluster: 'default', timeoutMs: 10_000 },
   };
+  // TEST_ENGINE=postgres: the bot's state on a fresh PostgreSQL database (the test cluster) instead of the SQLite file.
+  if (process.env.TEST_ENGINE === 'postgres') {
+    config.databaseUrl = await pgDatabaseUrl('harness');
+    process.env.AUDIT_KEY ??= 'a'.repeat(64);
+  }
   const target = (x: SandboxHarness) => ({ mode: 'remote' as const, url: x.sb.url, accessToken: x.sb.accessToken, instance: x.sb.instance, workspace: x.sb.workspace });
   if (dev) {
     config.workspaces = {

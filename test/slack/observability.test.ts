@@ -69,10 +69,12 @@ describe('/metrics', () => {
       'studio_ops_operations',
       'studio_ops_alert_poll_seconds',
       'studio_ops_database_bytes',
+      'studio_ops_lease_held',
       'studio_ops_process_resident_memory_bytes',
     ])
       expect(names).toContain(n);
     expect(sample(text, 'studio_ops_database_bytes')).toBeGreaterThan(0);
+    expect(text).toMatch(/^studio_ops_lease_held\{workspace="demo_ws"\} 1$/m); // alone, it holds the lease
   });
 
   it('counts a command by subcommand and outcome, its ack and reply latency, and the Studio calls it made', async () => {

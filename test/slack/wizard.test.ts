@@ -273,6 +273,35 @@ describe('setup wizard', () => {
     expect(b.bot.services.audit.query({ actorId: USERS.operator, action: 'setup', limit: 1 })[0]!.outcome).toBe('refused');
   });
 
+  it('two Confirms of one session at once (as two replicas would receive them): one build, the other told it is under way', async () => {
+    const r = await b.command('setup', USERS.admin);
+    await b.answer(r.responseId);
+    const q = await current(posted() - 1);
+    const sessionId = JSON.parse(q.button('wizard_answer_no').value!).s as string;
+    const w = b.bot.services.wizard;
+    for (const [k, val] of Object.entries({
+      has_doc: 'no',
+      scenario: 'bi',
+      consumers: 'analysts',
+      freshness: 't1',
+      source: 'internal',
+      domain: 'twice',
+      layering: 'ods_dwd_dws',
+      schedule: '02',
+    }))
+      w.answer(sessionId, USERS.admin, k, val);
+    const before = writes();
+    const actor = { userId: USERS.admin, source: 'wizard' as const };
+    const [one, two] = await Promise.all([w.confirm(sessionId, actor, () => undefined), w.confirm(sessionId, actor, () => undefined)]);
+    const kinds = [one.kind, two.kind].sort();
+    expect(kinds).toEqual(['built', 'stale']);
+    expect([one, two].find((x) => x.kind === 'stale')).toMatchObject({ message: expect.stringContaining('already being built') });
+    const folders = b.sb.journal.filter((e) => e.path === '/ide-admin/v1/dataFolder/add' && JSON.stringify(e.body).includes('twice_dw'));
+    expect(folders).toHaveLength(1);
+    expect(writes()).toBeGreaterThan(before);
+    expect(w.get(sessionId)!.status).toBe('done');
+  });
+
   it('a pasted requirements document answers the questions it can', async () => {
     const r = await b.command('setup', USERS.admin);
     await b.answer(r.responseId);
