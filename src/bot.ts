@@ -297,7 +297,7 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
       onDeposed: async () => {
         for (const t of timers.splice(0)) clearInterval(t);
         watcher.stop();
-        await services.alerts?.deactivate();
+        await services.alerts?.stop();
       },
     });
     await leadership.start();

@@ -410,13 +410,6 @@ export class AlertService {
     else this.kick();
   }
 
-  /** Another replica does the alert work now (or this one stops): polling and sending stop after the message in flight. */
-  async deactivate(): Promise<void> {
-    if (this.outboxTimer) clearInterval(this.outboxTimer);
-    this.outboxTimer = undefined;
-    await this.stop();
-  }
-
   start(): void {
     if (!this.enabled || this.pollTimer) return;
     const tick = () =>
@@ -432,6 +425,7 @@ export class AlertService {
     this.kick(); // anything left in the outbox by a previous run
   }
 
+  /** Another replica does the alert work now, or this one stops: polling and sending stop after the message in flight. */
   async stop(): Promise<void> {
     if (this.outboxTimer) clearInterval(this.outboxTimer);
     this.outboxTimer = undefined;

@@ -78,7 +78,8 @@ export class Reconciler {
   }
 
   /**
-   * At start-up: settle what an earlier process left unfinished. An operation killed before its
+   * Settle what a stopped process left unfinished (at start-up, this replica's earlier run; on the
+   * lease holder, replicas that died: `scope`). An operation killed before its
    * write was sent is failed (nothing reached Studio; the same request may be made again). A write
    * that was sent is verified against Studio: applied → succeeded; not there yet → unknown (the
    * verification loop goes on) unless the settle window has passed, which proves it did not land.

@@ -40,6 +40,8 @@ export class Leadership {
   private ticking: Promise<void> | undefined;
   private stopped = false;
   private readonly startedAt = Date.now();
+  private work: Promise<void> = Promise.resolve();
+  private renewing = false;
 
   constructor(private readonly o: LeadershipOptions) {}
 
@@ -58,9 +60,10 @@ export class Leadership {
     return l ? { replica: l.holder, term: l.term, expiresAt: l.expiresAt } : undefined;
   }
 
-  /** Try at once, then every third of the lease. */
+  /** Try at once (and, holding it, start the work), then every third of the lease. */
   async start(): Promise<void> {
     await this.tick();
+    await this.work;
     this.timer = setInterval(() => void this.tick(), Math.max(200, Math.floor(this.o.ttlMs / 3)));
     this.timer.unref();
   }
@@ -87,7 +90,7 @@ export class Leadership {
         this.stopped = true;
         if (this.leader) {
           this.leader = false;
-          await this.run(() => this.o.onDeposed(), 'stopping the background work');
+          await this.queue(() => this.o.onDeposed(), 'stopping the background work');
         }
         return;
       }
@@ -103,17 +106,28 @@ export class Leadership {
       // Keep acting only while the last renewal still covers it.
       held = this.leader && Date.now() < this.validUntil;
     }
+    // The work runs beside the renewals (settling a dead replica's writes may wait on Studio; the lease must not lapse meanwhile).
     if (held && !this.leader) {
       this.leader = true;
       this.o.logger.info({ replica: this.o.replica, term: this.term, workspace: this.o.label }, 'took the lease: this replica does the background work');
-      await this.run(() => this.o.onElected(this.term), 'starting the background work');
-    } else if (held) {
-      await this.run(() => this.o.onRenewed?.(), 'background work');
-    } else if (this.leader) {
+      const term = this.term;
+      void this.queue(() => this.o.onElected(term), 'starting the background work');
+    } else if (held && this.o.onRenewed && !this.renewing) {
+      this.renewing = true;
+      void this.queue(() => this.o.onRenewed?.(), 'background work').finally(() => {
+        this.renewing = false;
+      });
+    } else if (!held && this.leader) {
       this.leader = false;
       this.o.logger.warn({ replica: this.o.replica, workspace: this.o.label }, 'lost the lease: background work stops here');
-      await this.run(() => this.o.onDeposed(), 'stopping the background work');
+      await this.queue(() => this.o.onDeposed(), 'stopping the background work');
     }
+  }
+
+  /** Start, renewal and stop work, one after another (a stop waits for a start under way). */
+  private queue(fn: () => Promise<void> | void, what: string): Promise<void> {
+    this.work = this.work.then(() => this.run(fn, what));
+    return this.work;
   }
 
   private async run(fn: () => Promise<void> | void, what: string): Promise<void> {
@@ -131,8 +145,9 @@ export class Leadership {
     await this.ticking?.catch(() => undefined);
     if (this.leader) {
       this.leader = false;
-      await this.run(() => this.o.onDeposed(), 'stopping the background work');
+      await this.queue(() => this.o.onDeposed(), 'stopping the background work');
     }
+    await this.work;
     try {
       this.o.store.release(this.o.name, this.incarnation);
       this.o.store.leave(this.o.replica, this.incarnation);

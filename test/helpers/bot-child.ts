@@ -15,3 +15,5 @@ const studio = await connectStudio(config, logger);
 const minSendIntervalMs = process.env.BOT_MIN_SEND_MS ? Number(process.env.BOT_MIN_SEND_MS) : undefined;
 const bot = await startBot(config, studio.clients, logger, { autoPoll: process.env.BOT_AUTOPOLL === '1', minSendIntervalMs });
 process.stdout.write(`${JSON.stringify({ port: bot.port })}\n`);
+// A clean stop, as src/main.ts does it: the work in flight finishes, the lease is given up.
+process.on('SIGTERM', () => void bot.stop().finally(() => process.exit(0)));

@@ -42,6 +42,7 @@ async function startReplica(id: string, extra: Record<string, string> = {}): Pro
     STUDIO_INSTANCE: sb.instance,
     STUDIO_WORKSPACE: sb.workspace,
     ...childBotEnv(dir, slack.apiUrl),
+    STUDIO_TIMEOUT_MS: '10000', // a loaded machine must not turn a write into an unknown outcome here (the in-flight test sets its own)
     DATABASE_URL: url,
     AUDIT_KEY,
     REPLICA_ID: id,
@@ -129,7 +130,7 @@ describe.skipIf(!('url' in pg))(`two replicas on one PostgreSQL database${'url' 
     const [sent, notSent] = trail(mine).some((r) => r.outcome === 'requested') ? [trail(mine), trail(theirs)] : [trail(theirs), trail(mine)];
     expect(sent.map((r) => r.outcome)).toEqual(['requested', 'succeeded']);
     expect(notSent.map((r) => r.outcome)).toEqual(['refused']);
-    expect(notSent[0]!.error).toMatch(/Already done by <@UADMIN\d>|still being sent to Studio/);
+    expect(notSent[0]!.error).toMatch(/Already done by <@UADMIN\d>|still being sent to Studio|has an outcome Studio has not confirmed yet/);
   }, 60_000);
 
   it('a replica starting while another has a write in flight leaves it alone; one dying with a write in flight: the survivor settles it, once', async () => {
@@ -250,6 +251,23 @@ describe.skipIf(!('url' in pg))(`two replicas on one PostgreSQL database${'url' 
     // eslint-disable-next-line no-console
     console.log(`[replicas] leader ${leader} killed after ${postsAtKill} posts; replica ${survivor} took the lease ${tookOverMs} ms later`);
   }, 180_000);
+
+  it('a clean stop (SIGTERM) gives the lease up: the other replica takes it at its next try, not when it runs out', async () => {
+    const dead = [...replicas].find(([, r]) => r.child.exitCode !== null || r.child.signalCode !== null)?.[0];
+    if (dead) await startReplica(dead);
+    const holder = () => (db.prepare('SELECT holder FROM leases WHERE name = ?').get('leader') as { holder: string } | undefined)?.holder;
+    const from = (await until(() => holder(), 10_000))!;
+    const to = from === 'a' ? 'b' : 'a';
+    const t = Date.now();
+    const exited = new Promise<number | null>((r) => replicas.get(from)!.child.once('exit', (code) => r(code)));
+    replicas.get(from)!.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await until(() => holder() === to || undefined, 15_000);
+    const ms = Date.now() - t;
+    console.log(`[replicas] ${from} stopped cleanly; ${to} took the lease ${ms} ms later`);
+    expect(ms).toBeLessThan(8_000); // a try every 5 s (a third of the 15 s lease), not the 15–20 s of a lease running out
+    expect((db.prepare('SELECT id FROM replicas ORDER BY id').all() as { id: string }[]).map((r) => r.id)).toEqual([to]); // it left
+  }, 60_000);
 
   it('`studio-ops audit verify` passes on the shared chain', async () => {
     const v = await auditVerify();
