@@ -180,7 +180,6 @@ export class PostgresDb implements Db {
   readonly engine = 'postgres' as const;
   private readonly bridge: Bridge;
   private depth = 0;
-  private readOnly = false;
   private readonly statements = new Map<string, PgStatement>();
   private named = 0;
 
@@ -191,7 +190,6 @@ export class PostgresDb implements Db {
   }
 
   query(text: string, params?: unknown[], name?: string): { rows: Record<string, unknown>[]; rowCount: number } {
-    if (this.readOnly && !/^\s*(SELECT|WITH)\b/i.test(text)) throw new PostgresError('the database is read-only (query_only)');
     return this.bridge.call(text, params, name);
   }
 
@@ -254,8 +252,9 @@ export class PostgresDb implements Db {
     return Number(this.query('SELECT pg_database_size(current_database()) AS bytes').rows[0]?.bytes ?? 0);
   }
 
+  /** PostgreSQL's own read-only mode for this connection: writes fail as they would on a read-only replica. */
   setReadOnly(on: boolean): void {
-    this.readOnly = on;
+    this.exec(`SET default_transaction_read_only = ${on ? 'on' : 'off'}`);
   }
 
   close(): void {

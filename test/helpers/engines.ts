@@ -4,6 +4,7 @@
  * with the reason printed by the global setup.
  */
 import { describe, inject } from 'vitest';
+import type { AuditLog } from '../../src/store/audit.js';
 import { type Db, openDatabase } from '../../src/store/database.js';
 import { freshDatabase } from './pg-cluster.js';
 
@@ -27,4 +28,21 @@ export function forEachEngine(name: string, suite: (open: OpenDb, engine: 'sqlit
   const a = pgAdmin();
   const title = 'url' in a ? `${name} [postgres]` : `${name} [postgres] — skipped: ${a.missing}`;
   describe.skipIf(!('url' in a))(title, () => suite(async () => openDatabase(await pgDatabaseUrl()), 'postgres'));
+}
+
+/** `n` `requested` rows, ops op<from>…: actors U0–U2 in turn, tasks b/a alternating, times `at0 + i`. */
+export function fillAudit(log: AuditLog, n: number, o: { from?: number; at0?: number } = {}): void {
+  const from = o.from ?? 0;
+  for (let i = from; i < from + n; i++)
+    log.append({
+      at: (o.at0 ?? 1000) + i,
+      opId: `op${i}`,
+      actorId: `U${i % 3}`,
+      source: 'slash',
+      action: 'rerun',
+      target: `run:${i}`,
+      taskName: i % 2 ? 'a' : 'b',
+      params: { i },
+      outcome: 'requested',
+    });
 }

@@ -23,6 +23,8 @@ export async function setup(project: TestProject): Promise<void> {
   }
   try {
     cluster = await startCluster();
+    // Stopped by teardown; also when the run ends any other way (a killed run must not leave a server behind).
+    process.once('exit', () => teardown());
     project.provide('pgAdminUrl', cluster.adminUrl);
     project.provide('pgMissing', '');
   } catch (e) {
@@ -34,5 +36,7 @@ export async function setup(project: TestProject): Promise<void> {
 }
 
 export function teardown(): void {
-  cluster?.stop();
+  const c = cluster;
+  cluster = undefined;
+  c?.stop();
 }

@@ -2,6 +2,7 @@
 import { ManualClock } from '../../src/sandbox/sim.js';
 import { type RunningSandbox, type SandboxOptions, startSandbox } from '../../src/sandbox/server.js';
 import { StudioClient, type StudioClientOptions } from '../../src/studio/client.js';
+import type { SandboxStore } from '../../src/sandbox/store.js';
 
 /** A fixed "now" for the demo workspace: Saturday 2026-11-21 10:00 UTC. */
 export const DEMO_NOW = Date.parse('2026-11-21T10:00:00Z');
@@ -39,3 +40,33 @@ export async function startHarness(sandboxOpts: SandboxOptions = {}, clientOpts:
     },
   };
 }
+
+/**
+ * A burst of failed scheduled runs of `task` in the sandbox, ended a minute ago: run i fails with
+ * `message(i)` (failures group by task and message, digits ignored: vary letters to make groups).
+ */
+export function insertFailedRuns(store: SandboxStore, taskName: string, count: number, message: (i: number) => string): void {
+  const task = store.taskByName(taskName)!;
+  const now = Date.now();
+  for (let i = 0; i < count; i++)
+    store.insertRun({
+      task_id: task.id,
+      instance_type: 1,
+      status: 3,
+      plan_time: now - 300_000,
+      ready_at: now - 300_000,
+      trigger_time: now - 300_000,
+      start_time: now - 280_000,
+      end_time: now - 60_000 + i,
+      fail_type: 'RUNTIME_ERROR',
+      fail_msg: message(i),
+      executor: 'scheduler',
+      vc_code: task.vc_code,
+      biz_date: '2026-11-21',
+      duration_ms: 60_000,
+      attempts: 1,
+    });
+}
+
+/** Two letters for group n (0 → "aa", 27 → "bb"): digits are ignored when failures are grouped. */
+export const letters = (n: number): string => `${String.fromCharCode(97 + Math.floor(n / 26))}${String.fromCharCode(97 + (n % 26))}`;

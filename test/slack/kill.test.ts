@@ -18,6 +18,7 @@ import { POLICY, USERS, signedSlackClient } from '../helpers/bot.js';
 import { type FakeSlack, startFakeSlack, visibleText } from '../helpers/fake-slack.js';
 import { until } from '../helpers/wait.js';
 import { childBotEnv, killBot, spawnBot } from '../helpers/bot-process.js';
+import { insertFailedRuns, letters } from '../helpers/sandbox.js';
 
 const RERUN = '/ide-admin/v1/taskInst/reRunTaskInstance';
 const DETAIL = '/ide-admin/v1/taskInst/getDetail';
@@ -293,28 +294,7 @@ describe('SIGKILL with a card in flight', () => {
     await kill();
     dir = mkdtempSync(join(tmpdir(), 'kill-storm-'));
     writeFileSync(join(dir, 'policy.yml'), POLICY);
-    const task = sb.store.taskByName('etl_orders_daily')!;
-    const now = Date.now();
-    for (let i = 0; i < 25; i++) {
-      const tag = `z${String.fromCharCode(97 + Math.floor(i / 26))}${String.fromCharCode(97 + (i % 26))}`; // letters only: digits are ignored when grouping
-      sb.store.insertRun({
-        task_id: task.id,
-        instance_type: 1,
-        status: 3,
-        plan_time: now - 300_000,
-        ready_at: now - 300_000,
-        trigger_time: now - 300_000,
-        start_time: now - 280_000,
-        end_time: now - 60_000 + i,
-        fail_type: 'RUNTIME_ERROR',
-        fail_msg: `custom exporter stage ${tag} crashed`,
-        executor: 'scheduler',
-        vc_code: task.vc_code,
-        biz_date: '2026-11-21',
-        duration_ms: 60_000,
-        attempts: 1,
-      });
-    }
+    insertFailedRuns(sb.store, 'etl_orders_daily', 25, (i) => `custom exporter stage z${letters(i)} crashed`); // letters only: digits are ignored when grouping
     const alertsEnv = { ALERT_CHANNELS: '*=CSTORMK', ALERT_POLL_SECONDS: '5', BOT_AUTOPOLL: '1' };
     const first = slack.calls.length;
     const inChannel = () => slack.calls.slice(first).filter((x) => x.method === 'chat.postMessage' && x.args.channel === 'CSTORMK');

@@ -160,7 +160,7 @@ describe('/healthz and /readyz', () => {
     try {
       const down = await ready();
       expect(down.status).toBe(503);
-      expect(down.body.checks.database).toMatch(/^the database does not take writes: .*readonly/);
+      expect(down.body.checks.database).toMatch(/^the database does not take writes: .*read-?only/); // SQLite: "readonly database"; PostgreSQL: "read-only transaction"
     } finally {
       b.bot.services.db.setReadOnly(false);
     }

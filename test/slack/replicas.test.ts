@@ -22,6 +22,7 @@ import { childBotEnv, killBot, spawnBot } from '../helpers/bot-process.js';
 import { pgAdmin, pgDatabaseUrl } from '../helpers/engines.js';
 import { type FakeSlack, startFakeSlack, visibleText } from '../helpers/fake-slack.js';
 import { until } from '../helpers/wait.js';
+import { insertFailedRuns, letters } from '../helpers/sandbox.js';
 
 const RERUN = '/ide-admin/v1/taskInst/reRunTaskInstance';
 const AUDIT_KEY = 'e'.repeat(64);
@@ -176,29 +177,8 @@ describe.skipIf(!('url' in pg))(`two replicas on one PostgreSQL database${'url' 
     // Both replicas poll and send quickly; the fake Slack has no rate limit.
     for (const id of ['a', 'b']) await killBot(replicas.get(id)!.child);
     const fast = { ALERT_CHANNELS: '*=CBURST', ALERT_POLL_SECONDS: '5', BOT_AUTOPOLL: '1', BOT_MIN_SEND_MS: '40' };
-    const task = sb.store.taskByName('etl_orders_daily')!;
-    const now = Date.now();
-    for (let i = 0; i < 500; i++) {
-      const g = Math.floor(i / 4); // 125 groups of 4 failures (a group: the task and the cause; digits are ignored)
-      const tag = `${String.fromCharCode(97 + Math.floor(g / 26))}${String.fromCharCode(97 + (g % 26))}`;
-      sb.store.insertRun({
-        task_id: task.id,
-        instance_type: 1,
-        status: 3,
-        plan_time: now - 300_000,
-        ready_at: now - 300_000,
-        trigger_time: now - 300_000,
-        start_time: now - 280_000,
-        end_time: now - 60_000 + i,
-        fail_type: 'RUNTIME_ERROR',
-        fail_msg: `exporter stage q${tag} crashed`,
-        executor: 'scheduler',
-        vc_code: task.vc_code,
-        biz_date: '2026-11-21',
-        duration_ms: 60_000,
-        attempts: 1,
-      });
-    }
+    // 125 groups of 4 failures (a group: the task and the cause; digits are ignored).
+    insertFailedRuns(sb.store, 'etl_orders_daily', 500, (i) => `exporter stage q${letters(Math.floor(i / 4))} crashed`);
     const first = slack.calls.length;
     const posts = () => slack.calls.slice(first).filter((x) => x.method === 'chat.postMessage' && x.args.channel === 'CBURST');
     await startReplica('a', fast);

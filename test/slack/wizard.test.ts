@@ -37,6 +37,16 @@ async function current(after: number): Promise<{ call: ApiCall; text: string; bu
 
 const posted = () => b.slack.callsOf('chat.postMessage').length;
 
+/** Answer a session's questions in order, as its owner (a whole plan without clicking through). */
+function answerAll(sessionId: string, user: string, domain: string): void {
+  const w = b.bot.services.wizard;
+  const answers = { has_doc: 'no', scenario: 'bi', consumers: 'analysts', freshness: 't1', source: 'internal', domain, layering: 'ods_dwd_dws', schedule: '02' };
+  for (const [k, val] of Object.entries(answers)) {
+    expect(w.get(sessionId)!.currentQuestion).toBe(k);
+    w.answer(sessionId, user, k, val);
+  }
+}
+
 async function choose(option: string): Promise<Awaited<ReturnType<typeof current>>> {
   const before = posted();
   const q = await current(before - 1);
@@ -252,20 +262,7 @@ describe('setup wizard', () => {
     // The operator's own, complete wizard for a folder outside their grants: Confirm is refused and audited; nothing is written.
     const w = b.bot.services.wizard;
     const sessionId = JSON.parse(el.value!).s as string;
-    for (const [k, val] of Object.entries({
-      has_doc: 'no',
-      scenario: 'bi',
-      consumers: 'analysts',
-      freshness: 't1',
-      source: 'internal',
-      domain: 'viewers',
-      layering: 'ods_dwd_dws',
-      schedule: '02',
-    })) {
-      const cur = w.get(sessionId)!;
-      expect(cur.currentQuestion).toBe(k);
-      w.answer(sessionId, USERS.operator, k, val);
-    }
+    answerAll(sessionId, USERS.operator, 'viewers');
     const before = writes();
     const out = await w.confirm(sessionId, { userId: USERS.operator, source: 'wizard' }, () => undefined);
     expect(out).toMatchObject({ kind: 'refused', message: expect.stringContaining('needs *operator*') });
@@ -279,17 +276,7 @@ describe('setup wizard', () => {
     const q = await current(posted() - 1);
     const sessionId = JSON.parse(q.button('wizard_answer_no').value!).s as string;
     const w = b.bot.services.wizard;
-    for (const [k, val] of Object.entries({
-      has_doc: 'no',
-      scenario: 'bi',
-      consumers: 'analysts',
-      freshness: 't1',
-      source: 'internal',
-      domain: 'twice',
-      layering: 'ods_dwd_dws',
-      schedule: '02',
-    }))
-      w.answer(sessionId, USERS.admin, k, val);
+    answerAll(sessionId, USERS.admin, 'twice');
     const before = writes();
     const actor = { userId: USERS.admin, source: 'wizard' as const };
     const [one, two] = await Promise.all([w.confirm(sessionId, actor, () => undefined), w.confirm(sessionId, actor, () => undefined)]);

@@ -7,22 +7,9 @@ import { AuditLog, rowHash } from '../../src/store/audit.js';
 import { type Anchor, anchorsFilePath, appendAnchor, keyFromHex, loadAuditKeys } from '../../src/store/audit-key.js';
 import { openDatabase } from '../../src/store/database.js';
 import { OperationStore, idempotencyKey } from '../../src/store/operations.js';
+import { fillAudit } from '../helpers/engines.js';
 
-function fill(log: AuditLog, n: number) {
-  for (let i = 0; i < n; i++) {
-    log.append({
-      at: 1000 + i,
-      opId: `op${i}`,
-      actorId: `U${i % 3}`,
-      source: 'slash',
-      action: 'rerun',
-      target: `run:${i}`,
-      taskName: i % 2 ? 'a' : 'b',
-      params: { i },
-      outcome: 'requested',
-    });
-  }
-}
+const fill = (log: AuditLog, n: number) => fillAudit(log, n);
 
 describe('audit log', () => {
   it('is append-only: UPDATE and DELETE are refused by the database', () => {

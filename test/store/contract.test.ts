@@ -13,24 +13,11 @@ import { CauseMemory } from '../../src/store/memory.js';
 import { OperationStore } from '../../src/store/operations.js';
 import { SeenEvents } from '../../src/store/seen-events.js';
 import { WizardStore } from '../../src/store/wizard.js';
-import { forEachEngine } from '../helpers/engines.js';
+import { fillAudit, forEachEngine } from '../helpers/engines.js';
 
 const KEY = keyFromHex('c'.repeat(64));
 
-function fill(log: AuditLog, n: number, from = 0) {
-  for (let i = from; i < from + n; i++)
-    log.append({
-      at: 1_700_000_000_000 + i,
-      opId: `op${i}`,
-      actorId: `U${i % 3}`,
-      source: 'slash',
-      action: 'rerun',
-      target: `run:${i}`,
-      taskName: i % 2 ? 'a' : 'b',
-      params: { i },
-      outcome: 'requested',
-    });
-}
+const fill = (log: AuditLog, n: number, from = 0) => fillAudit(log, n, { from, at0: 1_700_000_000_000 });
 
 function dropAuditTriggers(db: Db) {
   db.exec(
