@@ -45,19 +45,9 @@ export class Leadership {
 
   constructor(private readonly o: LeadershipOptions) {}
 
-  get replica(): string {
-    return this.o.replica;
-  }
-
   /** Holds the lease now (and its last renewal is recent enough to act on). */
   isLeader(): boolean {
     return this.leader && Date.now() < this.validUntil;
-  }
-
-  /** Who holds it, as the database says. */
-  holder(): { replica: string; term: number; expiresAt: number } | undefined {
-    const l = this.o.store.get(this.o.name);
-    return l ? { replica: l.holder, term: l.term, expiresAt: l.expiresAt } : undefined;
   }
 
   /** Try at once (and, holding it, start the work), then every third of the lease. */

@@ -9,6 +9,7 @@ import { AlertStore } from '../../src/store/alerts.js';
 import { AuditLog } from '../../src/store/audit.js';
 import { keyFromHex } from '../../src/store/audit-key.js';
 import { type Db, migrate } from '../../src/store/database.js';
+import { LeaseStore } from '../../src/store/leases.js';
 import { CauseMemory } from '../../src/store/memory.js';
 import { OperationStore } from '../../src/store/operations.js';
 import { SeenEvents } from '../../src/store/seen-events.js';
@@ -218,6 +219,32 @@ forEachEngine('store contract', (open, engine) => {
     expect(state.cardsOpen()).toBe(1);
     expect(state.outbox()).toEqual({ depth: 1, oldestAgeSeconds: 0.007 });
     expect(state.databaseBytes()).toBeGreaterThan(0);
+    db.close();
+  });
+
+  it('leases: one holder until it lapses or is given up; a restarted replica takes its own at once; heartbeats tell the dead', async () => {
+    const db = await open();
+    const l = new LeaseStore(db);
+    const t = 1_764_000_000_000;
+    expect(l.acquire('leader', 'a', 'a1', t, 15_000)).toEqual({ held: true, term: 1, expiresAt: t + 15_000, fresh: true });
+    expect(l.acquire('leader', 'b', 'b1', t + 5_000, 15_000)).toEqual({ held: false, holder: 'a', expiresAt: t + 15_000 });
+    expect(l.acquire('leader', 'a', 'a1', t + 5_000, 15_000)).toEqual({ held: true, term: 1, expiresAt: t + 20_000, fresh: false }); // renewed
+    expect(l.acquire('leader', 'a', 'a2', t + 6_000, 15_000)).toMatchObject({ held: true, term: 2, fresh: true }); // a restarted: no wait
+    expect(l.acquire('leader', 'b', 'b1', t + 20_999, 15_000)).toMatchObject({ held: false }); // a2's lease runs until t + 21 000
+    expect(l.acquire('leader', 'b', 'b1', t + 21_000, 15_000)).toMatchObject({ held: true, term: 3 }); // lapsed
+    l.release('leader', 'a2'); // not a2's any more: nothing happens
+    expect(l.get('leader')).toMatchObject({ holder: 'b', incarnation: 'b1', term: 3 });
+    l.release('leader', 'b1');
+    expect(l.get('leader')).toBeUndefined();
+    l.heartbeat('a', 'a2', t);
+    l.heartbeat('b', 'b1', t + 20_000);
+    expect(l.replicas(t + 25_000, 15_000)).toEqual([
+      { id: 'a', alive: false, heartbeatAt: t },
+      { id: 'b', alive: true, heartbeatAt: t + 20_000 },
+    ]);
+    l.forget('a', t);
+    l.leave('b', 'b1');
+    expect(l.replicas(t + 25_000, 15_000)).toEqual([]);
     db.close();
   });
 
