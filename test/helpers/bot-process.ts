@@ -19,6 +19,11 @@ export function childBotEnv(dir: string, slackApiUrl: string): Record<string, st
   };
 }
 
+/** The STUDIO_* variables that point a child bot at a sandbox running in the test process. */
+export function sandboxStudioEnv(sb: { url: string; accessToken: string; instance: string; workspace: string }): Record<string, string> {
+  return { STUDIO_URL: sb.url, STUDIO_ACCESS_TOKEN: sb.accessToken, STUDIO_INSTANCE: sb.instance, STUDIO_WORKSPACE: sb.workspace };
+}
+
 /** Start the bot with `env` (as production reads it); resolves with the process and its port once it listens. */
 export async function spawnBot(env: Record<string, string | undefined>): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/bot-child.ts'], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'], env });

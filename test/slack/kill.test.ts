@@ -17,7 +17,7 @@ import { systemClock } from '../../src/sandbox/sim.js';
 import { POLICY, USERS, signedSlackClient } from '../helpers/bot.js';
 import { type FakeSlack, startFakeSlack, visibleText } from '../helpers/fake-slack.js';
 import { until } from '../helpers/wait.js';
-import { childBotEnv, killBot, spawnBot } from '../helpers/bot-process.js';
+import { childBotEnv, killBot, sandboxStudioEnv, spawnBot } from '../helpers/bot-process.js';
 import { insertFailedRuns, letters } from '../helpers/sandbox.js';
 
 const RERUN = '/ide-admin/v1/taskInst/reRunTaskInstance';
@@ -32,10 +32,7 @@ let port = 0;
 async function startChild(extraEnv: Record<string, string> = {}): Promise<void> {
   ({ child, port } = await spawnBot({
     ...process.env,
-    STUDIO_URL: sb.url,
-    STUDIO_ACCESS_TOKEN: sb.accessToken,
-    STUDIO_INSTANCE: sb.instance,
-    STUDIO_WORKSPACE: sb.workspace,
+    ...sandboxStudioEnv(sb),
     ...childBotEnv(dir, slack.apiUrl),
     ...extraEnv,
   }));

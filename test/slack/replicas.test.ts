@@ -18,7 +18,7 @@ import { type RunningSandbox, startSandbox } from '../../src/sandbox/server.js';
 import { systemClock } from '../../src/sandbox/sim.js';
 import { type Db, openDatabase } from '../../src/store/database.js';
 import { POLICY, USERS, signedSlackClient } from '../helpers/bot.js';
-import { childBotEnv, killBot, spawnBot } from '../helpers/bot-process.js';
+import { childBotEnv, killBot, sandboxStudioEnv, spawnBot } from '../helpers/bot-process.js';
 import { pgAdmin, pgDatabaseUrl } from '../helpers/engines.js';
 import { type FakeSlack, startFakeSlack, visibleText } from '../helpers/fake-slack.js';
 import { until } from '../helpers/wait.js';
@@ -38,10 +38,7 @@ const replicas = new Map<string, { child: ChildProcess; port: number }>();
 async function startReplica(id: string, extra: Record<string, string> = {}): Promise<void> {
   const r = await spawnBot({
     ...process.env,
-    STUDIO_URL: sb.url,
-    STUDIO_ACCESS_TOKEN: sb.accessToken,
-    STUDIO_INSTANCE: sb.instance,
-    STUDIO_WORKSPACE: sb.workspace,
+    ...sandboxStudioEnv(sb),
     ...childBotEnv(dir, slack.apiUrl),
     STUDIO_TIMEOUT_MS: '10000', // a loaded machine must not turn a write into an unknown outcome here (the in-flight test sets its own)
     DATABASE_URL: url,
