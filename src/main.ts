@@ -7,6 +7,7 @@ import { ConfigError, loadConfig, type AppConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startBot } from './bot.js';
 import { connectStudio } from './studio-connection.js';
+import { DatabaseUnavailableError } from './store/database.js';
 
 async function main(): Promise<void> {
   // No request may end the process: a stray error is logged and the bot keeps serving.
@@ -65,6 +66,11 @@ async function main(): Promise<void> {
 /** Runs the bot as a program: `tsx src/main.ts` (npm start) and `node dist/main.js` (the build). */
 export function runMain(): void {
   main().catch((e) => {
+    // A database that cannot be used is a start-up problem to fix, not a crash: one line, no stack.
+    if (e instanceof DatabaseUnavailableError) {
+      process.stderr.write(`Studio Ops Bot cannot start: ${e.message}\n`);
+      process.exit(1);
+    }
     process.stderr.write(`Studio Ops Bot failed: ${(e as Error).stack ?? String(e)}\n`);
     process.exit(1);
   });

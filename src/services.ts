@@ -68,8 +68,8 @@ export function buildServices(o: ServiceOptions): Services {
   const lakehouse = new LakehouseSql(o.studio, { vcluster: o.config.lakehouse.vcluster, timeoutMs: o.config.lakehouse.timeoutMs });
   // VCluster types from Lakehouse's SHOW VCLUSTERS (Studio's console list when SQL cannot run).
   const vclusters = new VClusterDirectory(vclusterSource(lakehouse, o.studio), o.config.integrationVClusters, { now });
-  const workspace = o.workspace ?? { name: workspacesOf(o.config).default, several: false };
   const wss = workspacesOf(o.config);
+  const workspace = o.workspace ?? { name: wss.default, several: false };
   // PostgreSQL: the default workspace in the database's own schema, every other in a schema of its own.
   const schema = o.config.databaseUrl && workspace.name !== wss.default ? `ws_${workspace.name.toLowerCase().replace(/[^a-z0-9_]/g, '_')}` : undefined;
   const db = o.db ?? openDatabase(o.config.databaseUrl ?? o.config.databasePath, { schema, name: `studio-ops ${o.config.replica?.id ?? ''}`.trim() });

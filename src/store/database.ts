@@ -280,14 +280,37 @@ export function isPostgresUrl(target: string): boolean {
   return /^postgres(ql)?:\/\//i.test(target);
 }
 
+/** The database named by DATABASE_URL cannot be used (unreachable, refused, not migratable): said without its credentials. */
+export class DatabaseUnavailableError extends Error {
+  constructor(where: string, cause: string) {
+    super(`PostgreSQL at ${where} (DATABASE_URL) cannot be used: ${cause}`);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+/** host:port/database of a connection string, without user or password. */
+function serverOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return 'the configured server';
+  }
+}
+
 /** Open (and migrate) the database: a file path, `:memory:`, or a PostgreSQL connection string. */
 export function openDatabase(target: string, o: { name?: string; schema?: string } = {}): Db {
-  const db: Db = isPostgresUrl(target) ? new PostgresDb(target, o) : new SqliteDb(target);
+  const pg = isPostgresUrl(target);
+  const db: Db = pg ? new PostgresDb(target, o) : new SqliteDb(target);
   try {
     migrate(db);
   } catch (e) {
-    db.close();
-    throw e;
+    try {
+      db.close();
+    } catch {
+      // nothing to close: it never connected
+    }
+    throw pg ? new DatabaseUnavailableError(serverOf(target), (e as Error).message) : e;
   }
   return db;
 }
