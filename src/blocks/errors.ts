@@ -25,7 +25,7 @@ export function messageForError(e: unknown): Message {
   }
   if (e instanceof StudioError) {
     return buildError(
-      e.kind === 'business' ? 'Studio refused the request' : 'Studio could not be reached',
+      e.outcomeUnknown ? 'Studio did not answer clearly' : e.kind === 'business' ? 'Studio refused the request' : 'Studio could not be reached',
       e.describe(),
       e.kind === 'auth' ? "Check the bot's Studio credentials (STUDIO_*)." : 'Try again in a moment; if it persists, quote the request id to your Studio admin.',
     );

@@ -66,7 +66,9 @@ export class OperationWrites {
     } catch (e) {
       if (!(e instanceof StudioError)) throw e;
       if (!e.outcomeUnknown) {
-        return { status: 'failed', message: `Studio refused it: ${e.describe()}`, link: runId ? this.studio.runLink(runId) : undefined, runId, requestId: e.requestId };
+        // Known not done: a refusal Studio defines (src/studio/refusals.ts), or a request that never left.
+        const why = e.kind === 'business' || e.kind === 'http' ? 'Studio refused it' : 'It never reached Studio';
+        return { status: 'failed', message: `${why}: ${e.describe()}`, link: runId ? this.studio.runLink(runId) : undefined, runId, requestId: e.requestId };
       }
       // The write may have happened, or may still happen: find out from Studio instead of sending it again.
       const verified = await this.verify(op, requestedAt).catch(() => undefined);

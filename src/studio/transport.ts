@@ -5,6 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Agent, errors as undiciErrors, request } from 'undici';
 import { StudioError } from './errors.js';
+import { provesRefusal } from './refusals.js';
 
 export interface RetryPolicy {
   /** Extra attempts after the first, for reads. */
@@ -196,13 +197,17 @@ export class StudioTransport {
       });
     }
     if (!raw && !isSuccessCode(envelope.code)) {
+      const code = String(envelope.code);
       throw new StudioError({
         kind: 'business',
-        code: String(envelope.code),
+        code,
         message: String(envelope.message ?? envelope.msg ?? 'Studio reported an error without a message'),
         httpStatus: statusCode,
         path,
         requestId,
+        // Only a code that names a precondition proves a write was not done; `SYSTEM_ERROR` or a code
+        // never seen may come after Studio applied it (src/studio/refusals.ts).
+        outcomeUnknown: kind === 'write' && !provesRefusal(code),
       });
     }
     return { envelope, requestId };

@@ -109,13 +109,23 @@ describe('writes are never retried blindly', () => {
     expect(h.sb.store.run(runId)!.status).toBe(RUN_STATUS.RUNNING);
   });
 
-  it('a business error on a write is known not to have happened', async () => {
+  it('a business error on a write proves a refusal only when its code names a precondition', async () => {
     h = await startHarness();
     const runId = await failedRunId(h);
-    h.sb.faults.add({ path: RERUN, kind: 'business', code: 'CZ-IDE-50013', message: '实例正在被其他用户操作 (instance locked by another user)' });
-    const err = (await h.client.rerunRun(runId).catch((e: unknown) => e)) as StudioError;
-    expect(err).toMatchObject({ kind: 'business', code: 'CZ-IDE-50013', message: '实例正在被其他用户操作 (instance locked by another user)', outcomeUnknown: false });
+    h.sb.faults.add({ path: RERUN, kind: 'business', code: 'RERUN_NOT_ALLOWED', message: '任务不允许重跑' });
+    const refused = (await h.client.rerunRun(runId).catch((e: unknown) => e)) as StudioError;
+    expect(refused).toMatchObject({ kind: 'business', code: 'RERUN_NOT_ALLOWED', outcomeUnknown: false });
+    // A code Studio does not define as "not done" (an internal error, a code never seen) proves nothing.
+    for (const code of ['SYSTEM_ERROR', 'CZ-IDE-50013', '500']) {
+      h.sb.faults.add({ path: RERUN, kind: 'business', code, message: 'something went wrong' });
+      const err = (await h.client.rerunRun(runId).catch((e: unknown) => e)) as StudioError;
+      expect(err).toMatchObject({ kind: 'business', code, outcomeUnknown: true });
+    }
     expect(h.sb.store.run(runId)!.status).toBe(RUN_STATUS.FAILED);
+    // Reads are never "unknown": nothing was written.
+    h.sb.faults.add({ path: '/ide-admin/v1/taskInst/getDetail', kind: 'business', code: 'SYSTEM_ERROR', message: 'internal' });
+    const read = (await h.client.getRun(runId).catch((e: unknown) => e)) as StudioError;
+    expect(read).toMatchObject({ kind: 'business', outcomeUnknown: false });
   });
 });
 
