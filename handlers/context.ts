@@ -2,6 +2,7 @@
 import type { Message } from '../src/blocks/kit.js';
 import type { Actor } from '../src/ops/operations.js';
 import type { AuditSource } from '../src/store/audit.js';
+import type { InteractionBody } from '../src/slack/interactions.js';
 
 interface PayloadUser {
   id: string;
@@ -19,6 +20,17 @@ export function actorFromAction(body: { user: PayloadUser; team?: { id: string }
     userId: body.user.id,
     userName: body.user.username ?? body.user.name,
     teamId: body.team?.id ?? body.user.team_id,
+    channelId: body.channel?.id,
+    source,
+  };
+}
+
+/** The person behind any interactive payload (a forged one may lack fields: they are named unknown). */
+export function actorFromPayload(body: InteractionBody, source: AuditSource = 'button'): Actor {
+  return {
+    userId: body.user?.id ?? 'unknown',
+    userName: body.user?.username ?? body.user?.name,
+    teamId: body.team?.id ?? body.user?.team_id,
     channelId: body.channel?.id,
     source,
   };

@@ -9,11 +9,13 @@ import { registerHandlers } from '../handlers/index.js';
 import { type InteractionObserver, limitWorkAfterAck, WorkLimiter } from './slack/work-limit.js';
 import { type AppConfig, workspacesOf } from './config.js';
 import type { WorkspaceConfig } from './workspaces.js';
-import { WorkspaceRouter, tagWorkspace, taggingClient, taggingPoster } from './slack/workspace-router.js';
+import { WorkspaceRouter, splitWorkspaceId, tagWorkspace, taggingClient, taggingPoster } from './slack/workspace-router.js';
 import { parseAlertChannels } from './alerts/routing.js';
 import { Policy, PolicyError } from './ops/policy.js';
-import { actorFromCommand, ephemeral } from '../handlers/context.js';
-import { buildError } from './blocks/replies.js';
+import { actorFromCommand, actorFromPayload, ephemeral } from '../handlers/context.js';
+import { type ClaimedIds, answerUnclaimed } from './slack/interactions.js';
+import { referenceTarget } from './ops/references.js';
+import { buildError, unclaimedMessage } from './blocks/replies.js';
 import type { Logger } from './logger.js';
 import { AlertService } from './alerts/service.js';
 import type { SlackPoster } from './alerts/sender.js';
@@ -43,6 +45,8 @@ export interface RunningBot {
   watcher: RunWatcher;
   /** Work in progress and waiting after acks. */
   work: WorkLimiter;
+  /** The ids the listeners claim (anything else is answered as not offered). */
+  claimed: ClaimedIds;
   /** Prometheus metrics of this bot (served at /metrics). */
   metrics: Metrics;
   /** /healthz, /readyz and /metrics: served on the bot's port; the playground serves them too. */
@@ -148,12 +152,27 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
     if (e.ackMs !== undefined) metrics.acked(e.kind, e.ackMs / 1000);
     metrics.replied(e.kind, e.totalMs / 1000);
   };
-  const limited = limitWorkAfterAck(slack.app, work, { observer, commands: new Set(SUBCOMMANDS.map((c) => c.name)) });
+  let defaultServices: Services | undefined;
+  // A payload no listener claims (an id the bot never sent, a workspace it does not serve) is answered and audited.
+  const answering = answerUnclaimed(slack.app, {
+    message: (u) =>
+      unclaimedMessage(
+        { ...u, workspace: splitWorkspaceId(u.id).ws },
+        wss.list.map((w) => w.name),
+      ),
+    report: (u) =>
+      defaultServices?.operations.recordRefusal(actorFromPayload(u.body), {
+        action: 'interaction',
+        target: referenceTarget(u.kind, u.id),
+        params: { type: u.body.type ?? null },
+        reason: 'an interaction the bot never offered',
+      }),
+  });
+  const limited = limitWorkAfterAck(answering.app, work, { observer, commands: new Set(SUBCOMMANDS.map((c) => c.name)) });
   const channelOf = new Map<string, string>();
   for (const w of wss.list) for (const c of parseAlertChannels(w.alertChannels).map((r) => r.channel)) if (!channelOf.has(c)) channelOf.set(c, w.name);
   for (const [c, name] of Object.entries(wss.channels)) channelOf.set(c, name);
   // One workspace or several: `--ws` is understood (and an unknown name answered) either way.
-  let defaultServices: Services | undefined;
   const router = new WorkspaceRouter(
     limited,
     { default: wss.default, names: wss.list.map((w) => w.name), channelWorkspace: (c) => (c ? channelOf.get(c) : undefined) },
@@ -188,6 +207,7 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
     });
     // One workspace: the configuration's own fields are the truth (callers may adjust them after loadConfig).
     const wsConfig: AppConfig = wss.several ? { ...config, studio: w.studio, databasePath: w.databasePath, alerts: { ...config.alerts, channels: w.alertChannels } } : config;
+    let leadership: Leadership | undefined;
     const services = buildServices({
       config: wsConfig,
       studio: client,
@@ -212,7 +232,8 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
       lakehouse: services.lakehouse,
       onPoll: (seconds, ok) => metrics.alertPolled(seconds, ok),
       workspace: wss.several ? w.name : undefined,
-      isLeader: () => leadership.isLeader(),
+      // Before the lease is first tried (the start-up settling below may touch cards), this replica does not lead.
+      isLeader: () => leadership?.isLeader() ?? false,
     });
     registerHandlers(router.appFor(w.name), services);
     const slackClient = isDefault ? slack.app.client : taggingClient(slack.app.client, w.name);
@@ -262,7 +283,7 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
       onError: (e) => logger.warn({ err: (e as Error).message, workspace: w.name }, 'run watcher'),
     });
     const timers: NodeJS.Timeout[] = [];
-    const leadership: Leadership = new Leadership({
+    leadership = new Leadership({
       store: leases,
       name: 'leader',
       replica,
@@ -335,6 +356,7 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
     slack,
     watcher: main.watcher,
     work,
+    claimed: answering.claimed,
     metrics,
     opsRoutes: routes,
     anchorAudit: async () => {

@@ -1,13 +1,12 @@
 /** Buttons on alert triage cards. Logs and Diagnose answer in the card's thread; Rerun and Backfill take the operations path. */
 import type { BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
 import { buildRunDiagnosis } from '../../src/blocks/diagnosis.js';
-import { messageForError } from '../../src/blocks/errors.js';
 import { buildBulkApprovalRequest, buildConfirmation, buildRefusal } from '../../src/blocks/operations.js';
 import { buildLogView } from '../../src/blocks/replies.js';
 import { openRootsByCause, stillBlocked, tableOfSubject } from '../../src/alerts/cards.js';
 import { buildDynamicTableHistory } from '../../src/blocks/lakehouse.js';
 import { describeDynamicTable } from '../../src/ops/lakehouse-read.js';
-import { TRIAGE, buildThreadNote } from '../../src/blocks/triage.js';
+import { MUTE_HOURS, TRIAGE, buildThreadNote } from '../../src/blocks/triage.js';
 import { when } from '../../src/blocks/replies.js';
 import type { AlertService } from '../../src/alerts/service.js';
 import { diagnoseRun } from '../../src/ops/diagnosis.js';
@@ -16,10 +15,14 @@ import type { Services } from '../../src/services.js';
 import type { BoltApp } from '../../src/slack/app.js';
 import type { AlertCard } from '../../src/store/alerts.js';
 import { formatDate } from '../../src/studio/dates.js';
+import { UnknownReference, parseActionValue, referenceTarget } from '../../src/ops/references.js';
+import { z } from 'zod';
 import { actorFromAction, ephemeral } from '../context.js';
 import { openBackfillModal } from '../views/backfill.js';
 
 type Click = BlockAction<ButtonAction>;
+/** What the bot puts on a card's buttons: the card, and the run it was drawn for. */
+const CARD_VALUE = z.object({ c: z.number().int(), r: z.number().int().optional(), a: z.string().nullable().optional() });
 type Respond = (m: object) => Promise<unknown>;
 
 /** A bulk rerun's answer: the confirmation or refusal to the clicker; over the limit, the approval request in the thread. */
@@ -38,22 +41,27 @@ async function answerBulk(
 export function registerTriageActions(app: BoltApp, s: Services): void {
   const alerts = s.alerts;
   if (!alerts) return;
-  const cardOf = (value: string | undefined): { card: AlertCard; runId: number } => {
-    const v = JSON.parse(value ?? '{}') as { c?: number; r?: number };
-    const card = v.c !== undefined ? alerts.store.card(v.c) : undefined;
-    if (!card) throw new Error('This alert card is no longer known to the bot.');
-    return { card, runId: v.r ?? card.latestRunId };
+  /** The card a button names (the value the bot put on it): an unknown card or value is refused and audited. */
+  const cardOf = (value: string | undefined): { card: AlertCard; runId: number; ackBy: string | null } => {
+    const v = parseActionValue(value, CARD_VALUE, "an alert card's buttons");
+    const card = alerts.store.card(v.c);
+    if (!card) throw new UnknownReference('This alert card is no longer known to the bot; nothing was done.', { target: referenceTarget('card', String(v.c)) });
+    return { card, runId: v.r ?? card.latestRunId, ackBy: v.a ?? null };
   };
+  // Each listener acknowledges first; what goes wrong after is answered to the clicker by the
+  // interaction wrapper (src/slack/work-limit.ts), and an unknown reference is audited.
   const guarded =
     (fn: (a: { body: Click; action: ButtonAction; respond: Respond; client: BoltApp['client']; alerts: AlertService }) => Promise<void>) =>
     async (a: { ack: () => Promise<void>; body: Click; action: ButtonAction; respond: Respond; client: BoltApp['client'] }) => {
       await a.ack();
-      try {
-        await fn({ ...a, alerts });
-      } catch (e) {
-        await a.respond(ephemeral(messageForError(e)));
-      }
+      await fn({ ...a, alerts });
     };
+  /** The chosen option of a menu; a menu payload without one is refused. */
+  const chosen = (action: StaticSelectAction): string => {
+    const value = action.selected_option?.value;
+    if (value === undefined) throw new UnknownReference('No option was chosen in that menu; nothing was done.', { target: referenceTarget('option', 'none') });
+    return value;
+  };
 
   app.action<Click>(
     TRIAGE.logs,
@@ -136,8 +144,7 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
     app.action<Click>(
       actionId,
       guarded(async ({ body, action, respond }) => {
-        const { card } = cardOf(action.value);
-        const expected = (JSON.parse(action.value ?? '{}') as { a?: string | null }).a ?? null;
+        const { card, ackBy: expected } = cardOf(action.value);
         const actor = { ...actorFromAction(body), source: 'alert' as const };
         const params = { runId: card.latestRunId, from: expected };
         const refusal = await s.operations.permit(
@@ -168,9 +175,17 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
 
   app.action<BlockAction<StaticSelectAction>>(TRIAGE.mute, async ({ ack, body, action, respond }) => {
     await ack();
-    const [cardId, hours] = action.selected_option.value.split(':').map(Number) as [number, number];
-    const card = alerts.store.card(cardId);
-    if (!card || ![1, 24].includes(hours)) return;
+    const value = chosen(action);
+    const m = /^(\d{1,12}):(\d{1,4})$/.exec(value);
+    const card = m ? alerts.store.card(Number(m[1])) : undefined;
+    if (!card) throw new UnknownReference('This alert card is no longer known to the bot; nothing was done.', { target: referenceTarget('card', m?.[1] ?? value) });
+    const hours = Number(m![2]);
+    if (!MUTE_HOURS.includes(hours))
+      throw new UnknownReference(`A mute lasts ${MUTE_HOURS.join(' or ')} hours; ${hours} is not one of the choices. Nothing was muted.`, {
+        action: 'mute',
+        target: `card:${card.id}`,
+        taskName: card.taskName,
+      });
     const actor = { ...actorFromAction(body), source: 'alert' as const };
     const refusal = await s.operations.permit(
       actor,
@@ -187,23 +202,20 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
   // Storm digest: rerun the open roots of one cause, as one request (dry run, approval over the limit).
   app.action<BlockAction<StaticSelectAction>>(TRIAGE.stormRerun, async ({ ack, body, action, respond, client }) => {
     await ack();
-    try {
-      const [digestId, causeKey = ''] = action.selected_option.value.split('|') as [string, string?];
-      const digest = alerts.store.digest(Number(digestId));
-      if (!digest) throw new Error('This storm digest is no longer known to the bot.');
-      const group = openRootsByCause(alerts.store.cardsOfDigest(digest.id)).get(causeKey);
-      const actor = { ...actorFromAction(body), source: 'alert' as const };
-      const cards = group?.cards ?? [];
-      const label = `the ${cards.length} failed root${cards.length === 1 ? '' : 's'} of “${group?.title ?? causeKey}”`;
-      const r = await s.operations.requestBulkRerun(
-        actor,
-        cards.map((c) => c.latestRunId),
-        { label, digestId: digest.id, cardOfRun: Object.fromEntries(cards.map((c) => [c.latestRunId, c.id])) },
-      );
-      await answerBulk(r, { channel: digest.channel, threadTs: digest.ts }, respond, client);
-    } catch (e) {
-      await respond(ephemeral(messageForError(e)));
-    }
+    const [digestId = '', causeKey = ''] = chosen(action).split('|');
+    const digest = /^\d{1,12}$/.test(digestId) ? alerts.store.digest(Number(digestId)) : undefined;
+    if (!digest) throw new UnknownReference('This storm digest is no longer known to the bot; nothing was done.', { target: referenceTarget('digest', digestId) });
+    const group = openRootsByCause(alerts.store.cardsOfDigest(digest.id)).get(causeKey);
+    if (!group) throw new UnknownReference('That cause is not one of this storm digest’s; nothing was done.', { target: referenceTarget('digest', `${digest.id}|${causeKey}`) });
+    const actor = { ...actorFromAction(body), source: 'alert' as const };
+    const cards = group.cards;
+    const label = `the ${cards.length} failed root${cards.length === 1 ? '' : 's'} of “${group.title}”`;
+    const r = await s.operations.requestBulkRerun(
+      actor,
+      cards.map((c) => c.latestRunId),
+      { label, digestId: digest.id, cardOfRun: Object.fromEntries(cards.map((c) => [c.latestRunId, c.id])) },
+    );
+    await answerBulk(r, { channel: digest.channel, threadTs: digest.ts }, respond, client);
   });
 
   // Root fixed: rerun the downstream runs it still blocks, as one request.

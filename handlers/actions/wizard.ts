@@ -26,9 +26,27 @@ import type { WizardSession } from '../../src/store/wizard.js';
 import type { Plan } from '../../src/wizard/plan.js';
 import { optionLabel } from '../../src/wizard/questions.js';
 import { actorFromAction, ephemeral } from '../context.js';
+import { UnknownReference, parseActionValue, referenceTarget } from '../../src/ops/references.js';
+import { z } from 'zod';
 
 type Client = BoltApp['client'];
 type Click = BlockAction<ButtonAction>;
+
+/** What the bot puts on a wizard step's buttons (and its form's metadata), and on the plan's tick boxes. */
+const STEP_VALUE = z.object({ s: z.string().min(1).max(100), q: z.string().max(100).optional(), a: z.string().max(4000).optional() });
+const LIVE_VALUE = z.object({ s: z.string().min(1).max(100), t: z.string().min(1).max(400) });
+
+/** A click on a wizard step that is not the person's current one: refused, answered and audited. */
+function notThisStep(sessionId: string, message: string): UnknownReference {
+  return new UnknownReference(message, { target: referenceTarget('wizard', sessionId) }, 'Not this wizard’s current step');
+}
+
+/** The wizard lives in the person's DM: the channel of the click (a click from elsewhere is not the wizard's). */
+function channelOf(body: Click): string {
+  const channel = body.channel?.id;
+  if (!channel) throw new UnknownReference('The setup wizard answers in its DM; this click did not come from there.', { target: referenceTarget('channel', 'none') });
+  return channel;
+}
 
 const SUMMARY_KEYS: [string, string][] = [
   ['scenario', 'Business scenario'],
@@ -98,12 +116,12 @@ export function registerWizard(app: BoltApp, s: Services): void {
   const w = s.wizard;
   if (!w) return;
 
-  /** Collapse the clicked message, then show what comes next (or say why not). */
-  const advance = async (client: Client, respond: (m: object) => Promise<unknown>, channel: string, ts: string | undefined, collapsed: Message | undefined, r: AnswerResult) => {
-    if (r.kind === 'stale' || r.kind === 'invalid') {
-      await respond(ephemeral(buildClosedNote(`:warning: ${r.message}`)));
-      return;
-    }
+  /**
+   * Collapse the clicked message, then show what comes next. A click on a step that is not the
+   * wizard's current one (or not the person's wizard) is refused: answered and audited.
+   */
+  const advance = async (client: Client, sessionId: string, channel: string, ts: string | undefined, collapsed: Message | undefined, r: AnswerResult) => {
+    if (r.kind === 'stale' || r.kind === 'invalid') throw notThisStep(sessionId, r.message);
     if (ts && collapsed) await client.chat.update({ channel, ts, text: collapsed.text, blocks: collapsed.blocks });
     if (r.kind === 'cancelled') {
       if (ts) {
@@ -114,34 +132,32 @@ export function registerWizard(app: BoltApp, s: Services): void {
     }
     await show(client, w, r);
   };
-  const parse = (value: string | undefined) => JSON.parse(value ?? '{}') as { s: string; q: string; a: string };
+  const parse = (value: string | undefined) => parseActionValue(value, STEP_VALUE, "the setup wizard's buttons");
 
-  app.action<Click>(/^wizard_answer_/ as never, async ({ ack, body, action, client, respond }) => {
+  app.action<Click>(/^wizard_answer_/ as never, async ({ ack, body, action, client }) => {
     await ack();
     const v = parse(action.value);
     const before = w.get(v.s);
-    const r = w.answer(v.s, body.user.id, v.q, v.a);
+    const r = w.answer(v.s, body.user.id, v.q ?? '', v.a ?? '');
     const q = w.questions.find((x) => x.id === v.q);
-    await advance(client, respond, body.channel!.id, body.message?.ts, q && before ? buildAnswered(q, optionLabel(q, v.a)) : undefined, r);
+    await advance(client, v.s, channelOf(body), body.message?.ts, q && before ? buildAnswered(q, optionLabel(q, v.a ?? '')) : undefined, r);
   });
 
-  app.action<Click>(WIZARD.text, async ({ ack, body, action, client, respond }) => {
+  app.action<Click>(WIZARD.text, async ({ ack, body, action, client }) => {
     await ack();
     const v = parse(action.value);
     const session = w.get(v.s);
     const q = w.questions.find((x) => x.id === v.q);
-    if (!session || session.userId !== body.user.id || session.currentQuestion !== v.q || !q) {
-      await respond(ephemeral(buildClosedNote(':warning: That question was already answered, or this wizard is not yours.')));
-      return;
-    }
+    if (!session || session.userId !== body.user.id || session.currentQuestion !== v.q || !q)
+      throw notThisStep(v.s, 'That question was already answered, or this wizard is not yours.');
     await client.views.open({ trigger_id: body.trigger_id, view: buildTextModal(v.s, q) });
   });
 
   app.view(WIZARD.modal, async ({ ack, body, view, client }) => {
-    const meta = JSON.parse(view.private_metadata) as { s: string; q: string };
+    const meta = parseActionValue(view.private_metadata, STEP_VALUE, "the setup wizard's form");
     const value = (view.state.values[WIZARD.input.block]?.[WIZARD.input.action]?.value ?? '').trim();
     const before = w.get(meta.s);
-    const r = w.answer(meta.s, body.user.id, meta.q, value);
+    const r = w.answer(meta.s, body.user.id, meta.q ?? '', value);
     if (r.kind === 'invalid') {
       await ack({ response_action: 'errors', errors: { [WIZARD.input.block]: r.message.slice(0, 150) } });
       return;
@@ -149,7 +165,7 @@ export function registerWizard(app: BoltApp, s: Services): void {
     await ack();
     const q = w.questions.find((x) => x.id === meta.q);
     const collapsed = q ? buildAnswered(q, meta.q === 'doc_text' ? `${value.slice(0, 120)}${value.length > 120 ? '…' : ''}` : value) : undefined;
-    await advance(client, async () => undefined, before?.channelId ?? '', before?.messageTs ?? undefined, collapsed, r);
+    await advance(client, meta.s, before?.channelId ?? '', before?.messageTs ?? undefined, collapsed, r);
   });
 
   for (const [id, note] of [
@@ -157,18 +173,18 @@ export function registerWizard(app: BoltApp, s: Services): void {
     [WIZARD.restart, ':arrows_counterclockwise: Started over.'],
     [WIZARD.cancel, ''],
   ] as const) {
-    app.action<Click>(id, async ({ ack, body, action, client, respond }) => {
+    app.action<Click>(id, async ({ ack, body, action, client }) => {
       await ack();
       const v = parse(action.value);
       const r = id === WIZARD.back ? w.back(v.s, body.user.id) : id === WIZARD.restart ? w.restart(v.s, body.user.id) : w.cancel(v.s, body.user.id);
-      await advance(client, respond, body.channel!.id, body.message?.ts, note ? buildClosedNote(note) : undefined, r);
+      await advance(client, v.s, channelOf(body), body.message?.ts, note ? buildClosedNote(note) : undefined, r);
     });
   }
 
   app.action<Click>(WIZARD.confirm, async ({ ack, body, action, client, respond }) => {
     await ack();
     const v = parse(action.value);
-    const channel = body.channel!.id;
+    const channel = channelOf(body);
     const ts = body.message?.ts;
     try {
       const out = await w.confirm(v.s, actorFromAction(body, 'wizard'), async (plan, steps) => {
@@ -190,11 +206,12 @@ export function registerWizard(app: BoltApp, s: Services): void {
   // "Check again": the launch checkpoints read from Lakehouse now, posted in the DM.
   app.action<Click>(WIZARD.checkAgain, async ({ ack, body, action, client, respond }) => {
     await ack();
+    const v = parse(action.value);
     try {
-      const r = await w.checkpoints(parse(action.value).s, body.user.id);
-      if (r.kind !== 'checked') return void (await respond(ephemeral(buildClosedNote(`:lock: ${r.message}`))));
-      const m = buildCheckpoints(r.plan, parse(action.value).s, r.checkpoints);
-      await client.chat.postMessage({ channel: body.channel!.id, text: m.text, blocks: m.blocks });
+      const r = await w.checkpoints(v.s, body.user.id);
+      if (r.kind !== 'checked') throw notThisStep(v.s, r.message);
+      const m = buildCheckpoints(r.plan, v.s, r.checkpoints);
+      await client.chat.postMessage({ channel: channelOf(body), text: m.text, blocks: m.blocks });
     } catch (e) {
       await respond(ephemeral(messageForError(e)));
     }
@@ -203,26 +220,25 @@ export function registerWizard(app: BoltApp, s: Services): void {
   // A checkpoint's "Run … once": the same path as `/cz execute` (confirmation, policy, idempotency, audit).
   app.action<Click>(new RegExp(`^${WIZARD.runOnce}_`) as never, async ({ ack, body, action, respond }) => {
     await ack();
-    const r = await s.operations.requestExecute(actorFromAction(body, 'wizard'), String(Number(action.value)), {});
+    if (!/^\d{1,15}$/.test(action.value ?? ''))
+      throw new UnknownReference('This is not a task the bot put on this button; nothing was run.', { target: referenceTarget('task', action.value ?? '') });
+    const r = await s.operations.requestExecute(actorFromAction(body, 'wizard'), action.value!, {});
     await respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r)));
   });
 
   // Tick / untick a live task to be changed by the build; the plan message is redrawn in place.
-  app.action<Click>(new RegExp(`^${WIZARD.live}_`) as never, async ({ ack, body, action, client, respond }) => {
+  app.action<Click>(new RegExp(`^${WIZARD.live}_`) as never, async ({ ack, body, action, client }) => {
     await ack();
-    const v = JSON.parse(action.value ?? '{}') as { s: string; t: string };
+    const v = parseActionValue(action.value, LIVE_VALUE, "the plan's tick boxes");
     const r = w.toggleLive(v.s, body.user.id, v.t);
-    if (r.kind !== 'ok') {
-      await respond(ephemeral(buildClosedNote(`:warning: ${r.message}`)));
-      return;
-    }
+    if (r.kind !== 'ok') throw notThisStep(v.s, r.message);
     const m = await planMessage(w, r.session, r.plan);
     if (body.message?.ts) await client.chat.update({ channel: body.channel!.id, ts: body.message.ts, text: m.text, blocks: m.blocks });
   });
 
   app.action<Click>(WIZARD.undo, async ({ ack, body, action, client, respond }) => {
     await ack();
-    const { s: sessionId } = JSON.parse(action.value ?? '{}') as { s: string };
+    const { s: sessionId } = parse(action.value);
     try {
       const out = await w.undo(sessionId, actorFromAction(body, 'wizard'));
       if (out.kind !== 'undone') {
@@ -230,7 +246,7 @@ export function registerWizard(app: BoltApp, s: Services): void {
         return;
       }
       const m = buildUndoResult(out.folder, out.result);
-      const channel = body.channel!.id;
+      const channel = channelOf(body);
       const ts = body.message?.ts;
       if (ts) await client.chat.update({ channel, ts, text: m.text, blocks: m.blocks });
       else await client.chat.postMessage({ channel, text: m.text, blocks: m.blocks });

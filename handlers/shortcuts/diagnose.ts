@@ -12,6 +12,7 @@ import { diagnoseRun, findRunReference } from '../../src/ops/diagnosis.js';
 import type { Services } from '../../src/services.js';
 import type { BoltApp } from '../../src/slack/app.js';
 import { ephemeral } from '../context.js';
+import { UnknownReference, referenceTarget } from '../../src/ops/references.js';
 
 export const DIAGNOSE_SHORTCUT = 'diagnose_message';
 
@@ -30,6 +31,11 @@ function messageText(m: MessageShortcut['message']): string {
 export function registerDiagnoseShortcut(app: BoltApp, s: Services): void {
   app.shortcut<MessageShortcut>(DIAGNOSE_SHORTCUT, async ({ ack, shortcut, client, respond }) => {
     await ack();
+    // Slack sends this callback id for the message shortcut only; a global-shortcut payload has no message to read.
+    if (shortcut.type !== 'message_action' || !shortcut.message || !shortcut.channel?.id)
+      throw new UnknownReference("Diagnose with Studio Ops works on a message: choose it from a message's ⋯ menu (More actions).", {
+        target: referenceTarget('shortcut', String((shortcut as { type?: string }).type ?? 'none')),
+      });
     const text = messageText(shortcut.message);
     let answer: Message;
     try {

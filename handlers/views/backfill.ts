@@ -9,6 +9,8 @@ import type { Services } from '../../src/services.js';
 import type { BoltApp } from '../../src/slack/app.js';
 import { formatDate } from '../../src/studio/dates.js';
 import { actorFromAction } from '../context.js';
+import { UnknownReference, parseActionValue, referenceTarget } from '../../src/ops/references.js';
+import { z } from 'zod';
 
 type Client = BoltApp['client'];
 type StateValues = Record<string, Record<string, { value?: string | null; selected_date?: string | null }>>;
@@ -23,7 +25,17 @@ function inputFromState(values: StateValues): Partial<BackfillInput> & { cardId?
   };
 }
 
-type ModalMeta = { channelId?: string | null; cardId?: number | null; pin?: [number, string] };
+/** What the modal carries in its metadata: where it was opened from, and the task it is pinned to. */
+const MODAL_META = z.object({
+  channelId: z.string().max(40).nullable().optional(),
+  cardId: z.number().int().nullable().optional(),
+  pin: z.tuple([z.number().int(), z.string().max(400)]).optional(),
+});
+type ModalMeta = z.infer<typeof MODAL_META>;
+
+function modalMeta(raw: string | undefined): ModalMeta {
+  return parseActionValue(raw || '{}', MODAL_META, 'the backfill form');
+}
 
 /** The task field shows a name; left as opened from a card, it stands for that card's task (names need not be unique). */
 function pinned(input: Partial<BackfillInput>, meta: ModalMeta): Partial<BackfillInput> {
@@ -49,13 +61,17 @@ export function registerBackfillModal(app: BoltApp, s: Services): void {
     app.action(action, async ({ ack, body, client }) => {
       await ack();
       const b = body as unknown as {
-        view: { id: string; hash: string; private_metadata: string; state: { values: StateValues } };
+        view?: { id: string; hash: string; callback_id?: string; private_metadata?: string; state?: { values?: StateValues } };
         user: { id: string; username?: string };
         team?: { id: string };
       };
-      const input = inputFromState(b.view.state.values);
-      if (!input.task || !input.from || !input.to) return;
-      const meta = JSON.parse(b.view.private_metadata || '{}') as ModalMeta;
+      if (!b.view || b.view.callback_id !== BACKFILL_MODAL)
+        throw new UnknownReference('This date picker is not in a backfill form the bot opened; nothing was done.', {
+          target: referenceTarget('view', b.view?.callback_id ?? 'none'),
+        });
+      const meta = modalMeta(b.view.private_metadata);
+      const input = inputFromState(b.view.state?.values ?? {});
+      if (!input.task || !input.from || !input.to) return; // the form is not filled in yet: nothing to preview
       const actor = { ...actorFromAction({ user: b.user, team: b.team ?? null, channel: meta.channelId ? { id: meta.channelId } : undefined }, 'modal') };
       const full = input as BackfillInput;
       const preview = await s.operations.previewBackfill(actor, pinned(full, meta) as BackfillInput);
@@ -64,7 +80,7 @@ export function registerBackfillModal(app: BoltApp, s: Services): void {
   }
 
   app.view(BACKFILL_MODAL, async ({ ack, body, view, client }) => {
-    const meta = JSON.parse(view.private_metadata || '{}') as ModalMeta;
+    const meta = modalMeta(view.private_metadata);
     const input = pinned(inputFromState(view.state.values as StateValues), meta) as Partial<BackfillInput> & { cardId?: number };
     const errors: Record<string, string> = {};
     if (!input.task) errors[BACKFILL_FIELDS.task.block] = 'Enter a task name or id.';

@@ -1,11 +1,13 @@
 /** The message a person sees when something they asked for could not be done. */
 import { LakehouseError, SqlRefused } from '../lakehouse/client.js';
 import { FolderLookupError, RunLookupError } from '../ops/read.js';
+import { UnknownReference } from '../ops/references.js';
 import { StudioError, TaskLookupError } from '../studio/errors.js';
 import type { Message } from './kit.js';
 import { buildError } from './replies.js';
 
 export function messageForError(e: unknown): Message {
+  if (e instanceof UnknownReference) return buildError(e.title, e.message, 'Use the buttons on a message the bot sent, or ask again with `/cz`.');
   if (e instanceof TaskLookupError) {
     return buildError(
       e.reason === 'ambiguous' ? 'More than one task has that name' : 'Unknown task',

@@ -150,6 +150,24 @@ export function buildError(title: string, detail: string, hint?: string): Messag
   return finishMessage(`${title}: ${detail}`, blocks);
 }
 
+/** The answer to a click, form or shortcut the bot never offered: an id it did not send, or a workspace it does not serve. */
+export function unclaimedMessage(u: { kind: string; id: string; workspace?: string }, workspaces: readonly string[]): Message {
+  const what = u.kind === 'view' ? 'form' : u.kind === 'shortcut' ? 'shortcut' : u.kind === 'options' ? 'menu' : 'button';
+  const ws = u.workspace;
+  const shown = u.id.length > 60 ? `${u.id.slice(0, 59)}…` : u.id;
+  if (ws !== undefined && !workspaces.includes(ws))
+    return buildError(
+      `Not a workspace this bot serves`,
+      `This ${what} belongs to workspace ${ws}, which this bot does not serve (it serves ${workspaces.join(', ')}). Nothing was done.`,
+      'Ask again with `/cz` in this workspace.',
+    );
+  return buildError(
+    `Not something the bot offered`,
+    `This ${what} (${shown}) is not one this bot sent; it may come from an older version of the bot. Nothing was done.`,
+    'Ask again with `/cz`.',
+  );
+}
+
 // ---- tasks ------------------------------------------------------------------------------------------
 
 export function buildTaskList(view: TaskListView, links: LinkBuilder, commandText: string): Message {

@@ -44,15 +44,15 @@ export function cardValue(card: AlertCard, withAck = false): string {
   return JSON.stringify(withAck ? { c: card.id, r: card.latestRunId, a: card.ackBy } : { c: card.id, r: card.latestRunId });
 }
 
+/** The Mute menu's choices, in hours. */
+export const MUTE_HOURS: readonly number[] = [1, 24];
+
 function muteSelect(card: AlertCard): StaticSelect {
   return {
     type: 'static_select',
     action_id: TRIAGE.mute,
     placeholder: { type: 'plain_text', text: 'Mute…' },
-    options: [
-      { text: { type: 'plain_text', text: 'Mute this task 1 h' }, value: `${card.id}:1` },
-      { text: { type: 'plain_text', text: 'Mute this task 24 h' }, value: `${card.id}:24` },
-    ],
+    options: MUTE_HOURS.map((h) => ({ text: { type: 'plain_text', text: `Mute this task ${h} h` }, value: `${card.id}:${h}` })),
   };
 }
 

@@ -44,6 +44,7 @@ import type {
   VerifiedListener,
 } from './types.js';
 import { BACKFILL_HARD_LIMIT_DAYS, BULK_RERUN_MAX_RUNS } from './types.js';
+import { referenceTarget } from './references.js';
 export * from './types.js';
 
 /** The same action with the same parameters on the same target (where it came from aside). */
@@ -174,6 +175,11 @@ export class OperationsService {
   refuse(actor: Actor, action: string, target: string, params: Params, refusal: Refusal, taskName?: string, opId: string = randomUUID()): Refusal {
     this.auditEvent(actor, { opId, action, target, taskName, params, outcome: 'refused', error: refusal.message });
     return refusal;
+  }
+
+  /** A click naming an operation the bot does not know (expired and purged, or forged): refused and audited. */
+  private refuseUnknownOp(actor: Actor, action: string, opId: string, message: string): Refusal {
+    return this.refuse(actor, action, referenceTarget('op', opId), {}, { kind: 'refused', reason: 'expired', message });
   }
 
   /** Turn a lookup error into an audited refusal; anything else is rethrown. */
@@ -517,7 +523,7 @@ export class OperationsService {
 
   async cancel(actor: Actor, opId: string): Promise<{ kind: 'cancelled'; op: OperationRecord } | Refusal> {
     const op = this.d.ops.get(opId);
-    if (!op) return { kind: 'refused', reason: 'expired', message: 'This request is no longer known; nothing was done.' };
+    if (!op) return this.refuseUnknownOp(actor, 'cancel', opId, 'This request is no longer known; nothing was done.');
     // The person who asked may cancel; anyone else needs the rights to confirm it.
     if (actor.userId !== op.requestedBy) {
       const auth = await this.authorise(actor, `cancel this ${op.action}`, 'operator', { folder: op.params.folder as string | undefined, task: op.taskName ?? undefined });
@@ -533,7 +539,7 @@ export class OperationsService {
   /** The Confirm click: the clicking user is authorised now, then the operation runs once. */
   async confirm(actor: Actor, opId: string, reply: ReplyHandle = {}): Promise<OpOutcome | Refusal> {
     const op = this.d.ops.get(opId);
-    if (!op) return { kind: 'refused', reason: 'expired', message: 'This confirmation is no longer known; nothing was done. Ask again.' };
+    if (!op) return this.refuseUnknownOp(actor, 'confirm', opId, 'This confirmation is no longer known; nothing was done. Ask again.');
     const finished = this.previousOutcome(op);
     if (finished) return finished;
     if (op.status === 'cancelled') return { kind: 'refused', reason: 'state', message: 'This request was cancelled; nothing was done.' };
@@ -796,7 +802,7 @@ export class OperationsService {
   /** An admin other than the requester approves: the backfill runs now. */
   async approve(actor: Actor, opId: string): Promise<OpOutcome | Refusal> {
     const op = this.d.ops.get(opId);
-    if (!op) return { kind: 'refused', reason: 'expired', message: 'This approval request is no longer known.' };
+    if (!op) return this.refuseUnknownOp(actor, 'approve', opId, 'This approval request is no longer known; nothing was done.');
     const finished = this.previousOutcome(op);
     if (finished) return finished;
     if (op.status !== 'awaiting_approval') return { kind: 'refused', reason: 'state', message: `This request is already ${op.status.replace('_', ' ')}.` };
@@ -847,7 +853,8 @@ export class OperationsService {
 
   async reject(actor: Actor, opId: string): Promise<{ kind: 'rejected'; op: OperationRecord } | Refusal> {
     const op = this.d.ops.get(opId);
-    if (op?.status !== 'awaiting_approval') return { kind: 'refused', reason: 'state', message: `This request is ${op ? op.status.replace('_', ' ') : 'no longer known'}.` };
+    if (!op) return this.refuseUnknownOp(actor, 'reject', opId, 'This approval request is no longer known; nothing was done.');
+    if (op.status !== 'awaiting_approval') return { kind: 'refused', reason: 'state', message: `This request is ${op.status.replace('_', ' ')}.` };
     const auth = await this.authorise(actor, 'reject a backfill', 'admin', { folder: op.params.folder as string | undefined, task: op.taskName ?? undefined });
     if (auth.kind === 'refused' && actor.userId !== op.requestedBy) return this.refuse(actor, 'reject', op.target, op.params, auth, op.taskName ?? undefined, op.id);
     if (!this.d.ops.transition(opId, ['awaiting_approval'], 'rejected')) return { kind: 'refused', reason: 'state', message: 'This request was handled by someone else just now.' };

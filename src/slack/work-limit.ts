@@ -7,6 +7,7 @@
  */
 import { messageForError } from '../blocks/errors.js';
 import type { BoltApp } from './app.js';
+import { type InteractionBody, answerPrivately, messageModal } from './interactions.js';
 
 export class BusyError extends Error {
   constructor(waiting: number) {
@@ -110,16 +111,21 @@ export function limitWorkAfterAck(app: BoltApp, limiter: WorkLimiter, observe?: 
         });
       } catch (e) {
         outcome = e instanceof BusyError ? 'busy' : 'failed';
-        if (!acked || e instanceof BusyError) throw e;
-        // A failure after the ack: the person is told what went wrong instead of waiting for nothing.
-        args.logger?.error(`listener failed after its ack: ${(e as Error).message}`);
+        if (e instanceof BusyError) throw e;
+        // A failure, before or after the ack: the person is told what went wrong instead of waiting
+        // for nothing — on the response URL, ephemerally, or in a modal (src/slack/interactions.ts).
+        args.logger?.error(`listener failed${acked ? ' after its ack' : ''}: ${(e as Error).message}`);
         const m = messageForError(e);
-        if (args.respond) await args.respond({ response_type: 'ephemeral', replace_original: false, text: m.text, blocks: m.blocks }).catch(() => undefined);
-        else if (args.body?.view?.id && args.client) {
-          await args.client.views
-            .update({ view_id: args.body.view.id, view: { type: 'modal', title: { type: 'plain_text', text: 'Something went wrong' }, blocks: m.blocks as never } })
-            .catch(() => undefined);
+        const body = (args.body ?? {}) as InteractionBody;
+        if (!acked) {
+          try {
+            if (body.type === 'view_submission') return await args.ack({ response_action: 'update', view: messageModal(m) });
+            await args.ack(body.type === 'block_suggestion' ? { options: [] } : undefined);
+          } catch {
+            return undefined; // Slack has given up on this request: there is no one left to answer
+          }
         }
+        await answerPrivately(body, m, { respond: args.respond, client: args.client });
         return undefined;
       } finally {
         release?.();

@@ -55,7 +55,7 @@ describe('malformed but signed requests', () => {
 describe('a listener that fails after its ack', () => {
   it('tells the person what went wrong instead of leaving them without an answer', async () => {
     const r = b.slack.responseUrl();
-    // A select whose option Slack would always send is missing: the triage listener throws after acking.
+    // A select whose option Slack would always send is missing: refused after the ack, with what was wrong (not a stack).
     const payload = {
       type: 'block_actions',
       user: { id: USERS.operator },
@@ -68,7 +68,7 @@ describe('a listener that fails after its ack', () => {
     };
     expect(await raw(`payload=${encodeURIComponent(JSON.stringify(payload))}`, FORM)).toBe(200);
     const told = visibleText(await b.slack.waitForResponse(r.id));
-    expect(told).toContain('The bot could not handle this request');
+    expect(told).toContain('No option was chosen in that menu; nothing was done.');
     expect(told).not.toContain('Cannot read properties');
     await stillServing();
   });
