@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LakehouseError, LakehouseSql, SqlRefused, decodeResult } from '../../src/lakehouse/client.js';
 import { assertReadOnly } from '../../src/lakehouse/guard.js';
 import { type SandboxHarness, startHarness } from '../helpers/sandbox.js';
+import { HOSTILE_SQL } from './hostile-sql.js';
 
 let h: SandboxHarness;
 let sql: LakehouseSql;
@@ -151,20 +152,7 @@ describe('jobs that take time', () => {
 });
 
 describe('read-only: refused before reaching Lakehouse', () => {
-  const hostile = [
-    'DROP TABLE ecommerce_dwd.orders_detail',
-    'INSERT INTO ecommerce_dwd.orders_detail SELECT * FROM ecommerce_ods.orders',
-    'SHOW TABLES; DROP TABLE ecommerce_ods.orders',
-    'SELECT COUNT(*) FROM ecommerce_ods.orders; DELETE FROM ecommerce_ods.orders',
-    'SELECT * FROM ecommerce_dwd.orders_detail',
-    'SELECT order_id FROM ecommerce_ods.orders LIMIT 10',
-    'REFRESH DYNAMIC TABLE ecommerce_dws.sales_daily',
-    'CREATE TABLE x AS SELECT COUNT(*) FROM ecommerce_ods.orders',
-    'SELECT COUNT(*) FROM ecommerce_ods.orders /* ; */ ; TRUNCATE TABLE ecommerce_ods.orders',
-    'set cz.sql.x = 1',
-    '',
-  ];
-  it.each(hostile)('%j', async (statement) => {
+  it.each(HOSTILE_SQL)('$name', async ({ sql: statement }) => {
     const sent = lhCalls().length;
     const statements = h.sb.lakehouse.statements.length;
     const err = await sql.query(statement).catch((e: unknown) => e);
