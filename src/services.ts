@@ -2,6 +2,7 @@
  * The services the Slack handlers (and later the alert watcher, wizard and playground) call:
  * built once from the configuration and a Studio client.
  */
+import { randomUUID } from 'node:crypto';
 import { LakehouseSql } from './lakehouse/client.js';
 import { vclusterSource } from './lakehouse/vclusters.js';
 import { VClusterDirectory } from './studio/vclusters.js';
@@ -65,7 +66,26 @@ export interface ServiceOptions {
 
 export function buildServices(o: ServiceOptions): Services {
   const now = o.now ?? Date.now;
-  const lakehouse = new LakehouseSql(o.studio, { vcluster: o.config.lakehouse.vcluster, timeoutMs: o.config.lakehouse.timeoutMs });
+  const lakehouse = new LakehouseSql(o.studio, {
+    vcluster: o.config.lakehouse.vcluster,
+    timeoutMs: o.config.lakehouse.timeoutMs,
+    // A statement refused before it was sent (a name or value that is not plain, a shape not allowed) is audited.
+    onRefused: (e) => {
+      o.logger.warn({ reason: e.reason }, 'Lakehouse statement refused before it was sent');
+      audit.append({
+        at: now(),
+        opId: randomUUID(),
+        actorId: 'studio-ops-bot',
+        actorName: 'the bot',
+        source: 'system',
+        action: 'lakehouse_sql',
+        target: 'lakehouse',
+        params: { statement: e.sql.slice(0, 500) },
+        outcome: 'refused',
+        error: e.reason,
+      });
+    },
+  });
   // VCluster types from Lakehouse's SHOW VCLUSTERS (Studio's console list when SQL cannot run).
   const vclusters = new VClusterDirectory(vclusterSource(lakehouse, o.studio), o.config.integrationVClusters, { now });
   const wss = workspacesOf(o.config);

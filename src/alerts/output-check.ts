@@ -141,10 +141,9 @@ export class OutputChecker {
     return { rows, avg, low: rows === 0 || (avg > 0 && rows < avg * (1 - this.opts.dropRatio)) };
   }
 
-  private async count(t: OutputTarget, date: string): Promise<number> {
-    const where = t.partition ? ` WHERE ${t.partition.column} = '${date}'` : '';
-    const r = await this.sql.query(`SELECT COUNT(*) AS n FROM ${t.table}${where}`);
-    return Number(r.rows[0]?.n ?? 0);
+  /** The table's rows, or the date's partition's: names from the task's SQL are quoted, never spliced (a name that is not plain is refused). */
+  private count(t: OutputTarget, date: string): Promise<number> {
+    return this.sql.countRows(t.table, t.partition ? { column: t.partition.column, value: date } : undefined);
   }
 
   private raise(run: Run, target: OutputTarget, folder: string | undefined, where: string, rows: number, avg: number): boolean {

@@ -116,6 +116,7 @@ export function buildTableView(t: TableView, commandText: string): Message {
       ),
     );
   }
+  if (t.partitionsNotCounted) blocks.push(context(esc(t.partitionsNotCounted)));
   blocks.push(actions([shareButton(commandText)]));
   return finishMessage(`Table ${t.table}`, blocks);
 }

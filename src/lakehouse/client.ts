@@ -2,14 +2,17 @@
  * Lakehouse SQL over HTTP, read-only: `POST /lh/submitJob` (HYBRID: the answer may already hold
  * the result), then `POST /lh/getJob` with back-off until the job ends, `POST /lh/cancelJob` when
  * it outlasts the timeout. Results arrive embedded as ARROW (what the public SDK asks for) or TEXT;
- * both become rows keyed by lower-case column name. Every statement passes `assertReadOnly` before
- * anything is sent; the one write the bot makes, `REFRESH DYNAMIC TABLE`, has its own method that
- * builds the statement from a checked name, for the operations path only.
+ * both become rows keyed by lower-case column name. The bot's reads are this client's methods,
+ * each built by `statements.ts` from checked names and values (never spliced); every statement,
+ * built or given to `query`, passes `assertReadOnly` before anything is sent, and every refusal is
+ * reported to `onRefused` (the audit log). The one write the bot makes, `REFRESH DYNAMIC TABLE`,
+ * has its own method, for the operations path only.
  */
 import { randomBytes } from 'node:crypto';
 import { tableFromIPC } from 'apache-arrow';
 import { StudioError } from '../studio/errors.js';
 import { assertReadOnly, SqlRefused } from './guard.js';
+import * as statement from './statements.js';
 
 export { SqlRefused };
 
@@ -42,6 +45,8 @@ export interface LakehouseSqlOptions {
   hybridWaitSeconds?: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /** Told of every statement refused before it was sent (the services audit it). */
+  onRefused?: (refusal: SqlRefused) => void;
 }
 
 export class LakehouseError extends Error {
@@ -74,14 +79,6 @@ export function newJobId(now: number): string {
   return `${stamp}${BigInt(`0x${randomBytes(7).toString('hex')}`).toString(36)}`;
 }
 
-/** A valid Lakehouse object name: identifiers joined by dots (schema.table), nothing else. */
-export function checkedObjectName(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$/.test(name)) {
-    throw new SqlRefused(name, `"${name}" is not a table name (schema.table, letters, digits and _)`);
-  }
-  return name;
-}
-
 export class LakehouseSql {
   private readonly timeoutMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -100,7 +97,57 @@ export class LakehouseSql {
 
   /** Runs one read-only statement; refused statements never leave the process. */
   async query(sql: string): Promise<SqlResult> {
-    return this.run(assertReadOnly(sql), 'read');
+    return this.read(() => sql);
+  }
+
+  /** Builds and checks reads; a refusal (of a name, a value or a statement) is reported once, then thrown. */
+  private checked(build: () => string[]): string[] {
+    try {
+      return build().map(assertReadOnly);
+    } catch (e) {
+      if (e instanceof SqlRefused) this.opts.onRefused?.(e);
+      throw e;
+    }
+  }
+
+  private async read(build: () => string): Promise<SqlResult> {
+    const [sql] = this.checked(() => [build()]);
+    return this.run(sql!, 'read');
+  }
+
+  showSchemas(): Promise<SqlResult> {
+    return this.read(statement.showSchemas);
+  }
+
+  showVClusters(): Promise<SqlResult> {
+    return this.read(statement.showVClusters);
+  }
+
+  /** DESC [EXTENDED] of a schema.table. */
+  describe(table: string, extended = false): Promise<SqlResult> {
+    return this.read(() => statement.describeTable(table, extended));
+  }
+
+  /** SHOW DYNAMIC TABLE REFRESH HISTORY [table] [WHERE start_time >= since] [LIMIT n]. */
+  refreshHistory(o: Parameters<typeof statement.refreshHistory>[0]): Promise<SqlResult> {
+    return this.read(() => statement.refreshHistory(o));
+  }
+
+  /** Columns of information_schema.tables, optionally filtered by schema, name or type. */
+  tables(columns: readonly statement.TablesColumn[], o?: Parameters<typeof statement.informationSchemaTables>[1]): Promise<SqlResult> {
+    return this.read(() => statement.informationSchemaTables(columns, o));
+  }
+
+  /** The rows of a table, or of one partition (`column = 'value'`). */
+  async countRows(table: string, partition?: { column: string; value: string }): Promise<number> {
+    const r = await this.read(() => statement.countRows(table, partition));
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
+  /** The rows of several partitions, counted in parallel; every statement is built (or refused, once) before any is sent. */
+  async countPartitions(table: string, column: string, values: string[]): Promise<{ value: string; rows: number }[]> {
+    const built = this.checked(() => values.map((value) => statement.countRows(table, { column, value })));
+    return Promise.all(built.map(async (sql, k) => ({ value: values[k]!, rows: Number((await this.run(sql, 'read')).rows[0]?.n ?? 0) })));
   }
 
   /**
@@ -108,7 +155,14 @@ export class LakehouseSql {
    * authorises, keys and audits it). Sent once; never retried.
    */
   async refreshDynamicTable(name: string): Promise<SqlResult> {
-    return this.run(`REFRESH DYNAMIC TABLE ${checkedObjectName(name)}`, 'write');
+    let sql: string;
+    try {
+      sql = statement.refreshDynamicTable(name);
+    } catch (e) {
+      if (e instanceof SqlRefused) this.opts.onRefused?.(e);
+      throw e;
+    }
+    return this.run(sql, 'write');
   }
 
   private async run(sql: string, kind: 'read' | 'write'): Promise<SqlResult> {

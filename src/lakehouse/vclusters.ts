@@ -7,11 +7,11 @@ import type { StudioClient } from '../studio/client.js';
 import type { VCluster } from '../studio/models.js';
 import type { LakehouseSql } from './client.js';
 
-export function vclusterSource(sql: Pick<LakehouseSql, 'query'>, studio: Pick<StudioClient, 'listVClusters'>): Pick<StudioClient, 'listVClusters'> {
+export function vclusterSource(sql: Pick<LakehouseSql, 'showVClusters'>, studio: Pick<StudioClient, 'listVClusters'>): Pick<StudioClient, 'listVClusters'> {
   return {
     listVClusters: async (): Promise<VCluster[]> => {
       try {
-        const r = await sql.query('SHOW VCLUSTERS');
+        const r = await sql.showVClusters();
         return r.rows.filter((v) => v.name).map((v) => ({ id: String(v.name), name: String(v.name), type: String(v.vcluster_type ?? 'UNKNOWN').toUpperCase() }));
       } catch {
         return studio.listVClusters();

@@ -3,7 +3,7 @@
  * (columns, size, rows by recent partition). Only the read-only client's statements.
  */
 import type { LakehouseSql } from '../lakehouse/client.js';
-import { LakehouseError } from '../lakehouse/client.js';
+import { LakehouseError, SqlRefused } from '../lakehouse/client.js';
 
 export interface RefreshEntry {
   schema: string;
@@ -77,7 +77,7 @@ export function refreshEntry(r: Record<string, unknown>): RefreshEntry {
 
 /** Refreshes since `sinceMs`, newest first, in ONE statement whatever the number of tables. */
 export async function recentRefreshes(sql: LakehouseSql, sinceMs: number): Promise<RefreshEntry[]> {
-  const r = await sql.query(`SHOW DYNAMIC TABLE REFRESH HISTORY WHERE start_time >= '${lhTimeText(sinceMs)}'`);
+  const r = await sql.refreshHistory({ since: lhTimeText(sinceMs) });
   return r.rows.map(refreshEntry).sort((a, b) => b.startedAt - a.startedAt);
 }
 
@@ -116,7 +116,7 @@ const STATE_ORDER = { FAILED: 0, SUSPENDED: 1, UNKNOWN: 2, OK: 3 } as const;
 export async function describeDynamicTables(sql: LakehouseSql, now: number, windowHours = 24): Promise<DynamicTablesView> {
   const [entries, all] = await Promise.all([
     recentRefreshes(sql, now - windowHours * 3_600_000),
-    sql.query("SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'DYNAMIC_TABLE'"),
+    sql.tables(['table_schema', 'table_name'], { where: { table_type: 'DYNAMIC_TABLE' } }),
   ]);
   const tables = summarise(entries).sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || `${a.schema}.${a.name}`.localeCompare(`${b.schema}.${b.name}`));
   const seen = new Set(tables.map((t) => `${t.schema}.${t.name}`));
@@ -133,10 +133,10 @@ export interface DynamicTableHistory {
 }
 
 export async function describeDynamicTable(sql: LakehouseSql, table: string, limit = 10): Promise<DynamicTableHistory> {
-  const r = await sql.query(`SHOW DYNAMIC TABLE REFRESH HISTORY ${table} LIMIT ${limit}`);
+  const r = await sql.refreshHistory({ table, limit });
   if (r.rows.length === 0) {
-    const [schema, name] = table.split('.');
-    const found = await sql.query(`SELECT table_schema, table_name, table_type FROM information_schema.tables WHERE table_schema = '${schema}' AND table_name = '${name}'`);
+    const [schema, name] = table.includes('.') ? table.split('.').slice(-2) : [undefined, table];
+    const found = await sql.tables(['table_schema', 'table_name', 'table_type'], { where: { table_schema: schema, table_name: name } });
     if (found.rows.length === 0) throw new Error(`There is no table ${table} in this workspace. \`/cz dt\` lists the Dynamic Tables.`);
     if (found.rows[0]!.table_type !== 'DYNAMIC_TABLE')
       throw new Error(`${table} is a ${String(found.rows[0]!.table_type).toLowerCase().replace('_', ' ')}, not a Dynamic Table; \`/cz table ${table}\` shows it.`);
@@ -153,6 +153,8 @@ export interface TableView {
   partitionedBy: string | undefined;
   /** Row counts of the most recent business dates (newest first), when partitioned by date. */
   partitions: { value: string; rows: number }[];
+  /** Why the partitions were not counted (a partitioning that is not one plain column). */
+  partitionsNotCounted?: string;
 }
 
 /** Business dates (yyyy-MM-dd) before `now` in `timeZone`, yesterday first. */
@@ -164,7 +166,7 @@ export function recentDates(now: number, timeZone: string, days: number): string
 export async function describeTable(sql: LakehouseSql, table: string, now: number, timeZone: string, days = 7): Promise<TableView> {
   let desc: Awaited<ReturnType<LakehouseSql['query']>>;
   try {
-    desc = await sql.query(`DESC EXTENDED ${table}`);
+    desc = await sql.describe(table, true);
   } catch (e) {
     if (e instanceof LakehouseError && /not found/i.test(e.message)) throw new Error(`There is no table ${table} in this workspace (Lakehouse: ${e.message}).`);
     throw e;
@@ -182,11 +184,16 @@ export async function describeTable(sql: LakehouseSql, table: string, now: numbe
   const stats = /^(\d+) rows (\d+) bytes/.exec(detail.get('statistics') ?? '');
   const partitionedBy = detail.get('partitioned by') || undefined;
   let partitions: TableView['partitions'] = [];
+  let partitionsNotCounted: string | undefined;
   if (partitionedBy) {
     const dates = recentDates(now, timeZone, days);
-    partitions = await Promise.all(
-      dates.map(async (d) => ({ value: d, rows: Number((await sql.query(`SELECT COUNT(*) AS n FROM ${table} WHERE ${partitionedBy} = '${d}'`)).rows[0]?.n ?? 0) })),
-    );
+    try {
+      // The column's name comes from DESC output: counted only when it is a plain name (quoted, never spliced).
+      partitions = await sql.countPartitions(table, partitionedBy, dates);
+    } catch (e) {
+      if (!(e instanceof SqlRefused)) throw e;
+      partitionsNotCounted = `Rows by business date are not counted: Lakehouse names the partitioning \`${partitionedBy.slice(0, 80)}\`, not a plain column name.`;
+    }
   }
   return {
     table,
@@ -196,5 +203,6 @@ export async function describeTable(sql: LakehouseSql, table: string, now: numbe
     bytes: stats ? Number(stats[2]) : undefined,
     partitionedBy,
     partitions,
+    partitionsNotCounted,
   };
 }

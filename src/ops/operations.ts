@@ -296,7 +296,7 @@ export class OperationsService {
   }
 
   private async latestRefresh(table: string) {
-    const r = await this.d.lakehouse!.query(`SHOW DYNAMIC TABLE REFRESH HISTORY ${table} LIMIT 1`);
+    const r = await this.d.lakehouse!.refreshHistory({ table, limit: 1 });
     return r.rows[0] ? refreshEntry(r.rows[0]) : undefined;
   }
 

@@ -186,7 +186,7 @@ export class OperationWrites {
     }
     if (op.action === 'refresh_dt') {
       const table = String(op.params.table);
-      const r = await this.lakehouse!.query(`SHOW DYNAMIC TABLE REFRESH HISTORY ${table} LIMIT 20`);
+      const r = await this.lakehouse!.refreshHistory({ table, limit: 20 });
       const mine = r.rows.map(refreshEntry).find((e) => e.trigger === 'MANUAL' && e.startedAt >= requestedAt - 1000);
       return {
         applied: mine !== undefined,

@@ -333,7 +333,7 @@ export class SandboxLakehouse {
     }
     m = /^show dynamic table refresh history(?: ([\w.`]+))?(?: where (.+?))?(?: limit (\d+))?$/i.exec(sql);
     if (m) return this.refreshHistory(m[1], m[2], m[3]);
-    m = /^select count\(\*\)(?: as (\w+))? from ([\w.`]+)(?: where (\w+) ?= ?'([^']*)')?$/i.exec(sql);
+    m = /^select count\(\*\)(?: as (\w+))? from ([\w.`]+)(?: where `?(\w+)`? ?= ?'([^']*)')?$/i.exec(sql);
     if (m) {
       const t = this.table(m[2]!);
       if (!t) throw new SqlFailure('CZLH-42000', `Table or view not found: ${m[2]}`);

@@ -22,10 +22,10 @@ const failed = (e: unknown) => ({ error: (e as Error).message.slice(0, 200) });
 
 export async function exploreWorkspace(sql: LakehouseSql, studio: StudioClient): Promise<Exploration> {
   const [schemas, tables, sources, vcs] = await Promise.allSettled([
-    sql.query('SHOW SCHEMAS'),
-    sql.query('SELECT table_schema, table_name, table_type, row_count, bytes FROM information_schema.tables'),
+    sql.showSchemas(),
+    sql.tables(['table_schema', 'table_name', 'table_type', 'row_count', 'bytes']),
     studio.listDataSources({ pageSize: 50 }),
-    sql.query('SHOW VCLUSTERS'),
+    sql.showVClusters(),
   ]);
   const perSchema = new Map<string, number>();
   if (tables.status === 'fulfilled') for (const r of tables.value.rows) perSchema.set(String(r.table_schema), (perSchema.get(String(r.table_schema)) ?? 0) + 1);
@@ -64,8 +64,8 @@ export function tablesCreatedBy(content: string): { tables: string[]; dynamic: s
   return { tables, dynamic };
 }
 
-async function count(sql: LakehouseSql, table: string): Promise<number> {
-  return Number((await sql.query(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0]?.n ?? 0);
+function count(sql: LakehouseSql, table: string): Promise<number> {
+  return sql.countRows(table);
 }
 
 export async function launchCheckpoints(sql: LakehouseSql, studio: StudioClient, plan: Plan, taskIds: Record<string, number>): Promise<Checkpoint[]> {
@@ -75,9 +75,7 @@ export async function launchCheckpoints(sql: LakehouseSql, studio: StudioClient,
   const layerTables = (schema: string) => created.flatMap((c) => c.tables.filter((x) => x.startsWith(`${schema}.`)));
   let existing: Set<string> | undefined;
   try {
-    existing = new Set(
-      (await sql.query('SELECT table_schema, table_name FROM information_schema.tables')).rows.map((r) => `${String(r.table_schema)}.${String(r.table_name)}`.toLowerCase()),
-    );
+    existing = new Set((await sql.tables(['table_schema', 'table_name'])).rows.map((r) => `${String(r.table_schema)}.${String(r.table_name)}`.toLowerCase()));
   } catch (e) {
     out.push({ label: 'Tables exist', ok: undefined, detail: `Lakehouse could not be read: ${(e as Error).message.slice(0, 160)}` });
   }
@@ -156,7 +154,7 @@ export async function launchCheckpoints(sql: LakehouseSql, studio: StudioClient,
   }
   for (const dt of created.flatMap((c) => c.dynamic.map((name) => ({ name, task: c.task })))) {
     try {
-      const r = await sql.query(`SHOW DYNAMIC TABLE REFRESH HISTORY ${dt.name} LIMIT 3`);
+      const r = await sql.refreshHistory({ table: dt.name, limit: 3 });
       const latest = r.rows[0] ? refreshEntry(r.rows[0]) : undefined;
       out.push(
         !latest

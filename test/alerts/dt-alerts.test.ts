@@ -85,7 +85,7 @@ describe('Dynamic Table alerts', () => {
     const [first, second] = await Promise.all([b.click('op_confirm', opId, USERS.admin), b.click('op_confirm', opId, USERS.admin)]);
     const answers = [visibleText(await b.answer(first.responseId)), visibleText(await b.answer(second.responseId))].join('\n');
     expect(answers).toContain('Dynamic Table ecommerce_dws.user_retention refreshed (job ');
-    expect(refreshes()).toEqual(['REFRESH DYNAMIC TABLE ecommerce_dws.user_retention']);
+    expect(refreshes()).toEqual(['REFRESH DYNAMIC TABLE `ecommerce_dws`.`user_retention`']);
     const audit = b.bot.services.audit.query({ actorId: USERS.admin, since: 0, limit: 10 }).filter((r) => r.action === 'refresh_dt');
     expect(audit.map((r) => r.outcome)).toEqual(expect.arrayContaining(['requested', 'succeeded']));
 
@@ -140,7 +140,7 @@ describe('Dynamic Table alerts', () => {
     b.sb.faults.add({ path: '/lh/submitJob', kind: 'drop', afterHandling: true, times: 1 });
     const done = visibleText(await b.answer((await b.click('op_confirm', elements(ask).find((e) => e.action_id === 'op_confirm')!.value, USERS.admin)).responseId));
     expect(done).toMatch(/re-reading shows it took effect\. Refresh job \d+ succeeded\./);
-    expect(refreshes()).toEqual(['REFRESH DYNAMIC TABLE ecommerce_dws.user_retention']);
+    expect(refreshes()).toEqual(['REFRESH DYNAMIC TABLE `ecommerce_dws`.`user_retention`']);
     const audit = b.bot.services.audit.query({ actorId: USERS.admin, since: 0, limit: 10 }).filter((r) => r.action === 'refresh_dt');
     expect(audit[0]).toMatchObject({ outcome: 'succeeded' });
   });

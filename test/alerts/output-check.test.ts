@@ -60,15 +60,15 @@ describe('the output check after scheduled runs', () => {
     expect(text).toContain('*Likely cause:* The run succeeded but wrote no rows `data.empty_result_left_join`');
     expect(text).toContain('*Finished at*');
     // The COUNT(*)s went through the read-only client: the date, and the three before it.
-    expect(b.sb.lakehouse.statements).toContain("SELECT COUNT(*) AS n FROM ecommerce_dwd.orders_detail WHERE dt = '2026-11-20'");
-    expect(b.sb.lakehouse.statements).toContain("SELECT COUNT(*) AS n FROM ecommerce_dwd.orders_detail WHERE dt = '2026-11-17'");
+    expect(b.sb.lakehouse.statements).toContain("SELECT COUNT(*) AS n FROM `ecommerce_dwd`.`orders_detail` WHERE `dt` = '2026-11-20'");
+    expect(b.sb.lakehouse.statements).toContain("SELECT COUNT(*) AS n FROM `ecommerce_dwd`.`orders_detail` WHERE `dt` = '2026-11-17'");
 
     // The next poll counts nothing again for that run, and raises nothing new.
-    const counts = b.sb.lakehouse.statements.filter((s) => s.includes("dt = '2026-11-20'")).length;
+    const counts = b.sb.lakehouse.statements.filter((s) => s.includes("`dt` = '2026-11-20'")).length;
     b.clock.advance(60_000);
     await settle();
     expect(emptyCards()).toHaveLength(1);
-    expect(b.sb.lakehouse.statements.filter((s) => s.includes("dt = '2026-11-20'")).length).toBe(counts + 1); // only the open card's re-count
+    expect(b.sb.lakehouse.statements.filter((s) => s.includes("`dt` = '2026-11-20'")).length).toBe(counts + 1); // only the open card's re-count
 
     // Someone reran it and the partition has rows: the card closes, saying so.
     b.sb.lakehouse.table('ecommerce_dwd.orders_detail')!.rows['2026-11-20'] = 12_345;

@@ -422,7 +422,7 @@ describe('SIGKILL with a card in flight', () => {
     const c = slackClient();
     const ask = await c.click('triage_dt_refresh', JSON.stringify({ c: card.id, r: 0 }), USERS.admin, { channel: card.channel, messageTs: card.ts, ephemeral: false });
     const opId = confirmValue(await slack.waitForResponse(ask.responseId));
-    const refreshes = () => sb.lakehouse.statements.filter((x) => x === 'REFRESH DYNAMIC TABLE ecommerce_dws.user_retention').length;
+    const refreshes = () => sb.lakehouse.statements.filter((x) => x === 'REFRESH DYNAMIC TABLE `ecommerce_dws`.`user_retention`').length;
     const submits = () => sb.journal.filter((e) => e.path === '/lh/submitJob' && JSON.stringify(e.body).includes('REFRESH DYNAMIC TABLE')).length;
     sb.faults.add({ path: '/lh/submitJob', kind: 'latency', ms: 4_000, times: 1 }); // Lakehouse takes its time, then runs it
     void c.click('op_confirm', opId, USERS.admin).catch(() => undefined);

@@ -59,6 +59,27 @@ describe('/cz table', () => {
   it('an unknown table says so', async () => {
     expect(await ask('table ecommerce_dwd.nope')).toContain('There is no table ecommerce_dwd.nope in this workspace');
   });
+
+  it('a partition column read from DESC that is not a plain name is never spliced into a count', async () => {
+    const t = b.sb.lakehouse.tables.find((x) => x.schema === 'ecommerce_dwd' && x.name === 'orders_detail')!;
+    const before = b.sb.lakehouse.statements.length;
+    try {
+      t.partitionedBy = "dt = '1' OR 1=1 --";
+      const text = await ask('table ecommerce_dwd.orders_detail');
+      expect(text).toContain('Table ecommerce_dwd.orders_detail');
+      expect(text).toContain('`is_paid` boolean');
+      expect(text).toContain('not a plain column name');
+      const sent = b.sb.lakehouse.statements.slice(before);
+      expect(sent.some((s) => /^DESC EXTENDED /.test(s))).toBe(true);
+      expect(sent.filter((s) => /COUNT/i.test(s))).toEqual([]);
+      // Refused once (not once per date), and audited.
+      const refused = b.bot.services.audit.query({ action: 'lakehouse_sql', outcome: 'refused' });
+      expect(refused).toHaveLength(1);
+      expect(refused[0]).toMatchObject({ source: 'system', target: 'lakehouse', error: expect.stringMatching(/^"dt = '1' OR 1=1 --" is not a plain column name/) });
+    } finally {
+      t.partitionedBy = 'dt';
+    }
+  });
 });
 
 describe('the standards review reads VCluster types from SHOW VCLUSTERS', () => {
