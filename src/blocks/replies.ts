@@ -385,7 +385,7 @@ export function buildAudit(rows: AuditRow[], filterText: string): Message {
   if (rows.length === 0) return finishMessage('No audit entries', [section(`No audit entries match (${esc(filterText)}).`)]);
   const lines = rows.map(
     (r) =>
-      `${when(r.at)} <@${r.actorId}> *${esc(r.action)}* ${esc(r.target)}${r.taskName ? ` (\`${esc(r.taskName)}\`)` : ''} → *${esc(r.outcome)}*${r.error ? ` — ${esc(r.error.slice(0, 140))}` : ''}${r.studioRequestId ? ` · req \`${esc(r.studioRequestId)}\`` : ''}`,
+      `${when(r.at)} ${/^[UW][A-Z0-9]{2,}$/.test(r.actorId) ? `<@${r.actorId}>` : esc(r.actorName ?? r.actorId)} *${esc(r.action)}* ${esc(r.target)}${r.taskName ? ` (\`${esc(r.taskName)}\`)` : ''} → *${esc(r.outcome)}*${r.error ? ` — ${esc(r.error.slice(0, 140))}` : ''}${r.studioRequestId ? ` · req \`${esc(r.studioRequestId)}\`` : ''}`,
   );
   return finishMessage(
     `Audit: ${rows.length} entries`,
