@@ -188,7 +188,8 @@ export async function runCli(argv: string[]): Promise<number> {
       const config = values.db ? undefined : loadConfig();
       const target = values.db ?? config!.databaseUrl ?? config!.databasePath;
       const shared = isPostgresUrl(target);
-      const localPath = shared ? (config?.databasePath ?? ':memory:') : target;
+      // PostgreSQL: this process's own files (the anchors) are beside DATABASE_PATH.
+      const localPath = shared ? (config?.databasePath ?? (process.env.DATABASE_PATH?.trim() || ':memory:')) : target;
       // The keys: AUDIT_KEY / AUDIT_OLD_KEYS, else the key file beside the database (never created here).
       const keyring = (!shared && existsSync(`${localPath}.audit-key`)) || process.env.AUDIT_KEY ? loadAuditKeys(shared ? ':memory:' : localPath) : undefined;
       // The anchors: the file beside the database, the mirror (AUDIT_ANCHORS_MIRROR), and any copy named (a log file, a Slack export).

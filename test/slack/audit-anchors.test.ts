@@ -6,7 +6,7 @@
  * from a second copy (the log, the mirror file).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -36,14 +36,14 @@ afterEach(async () => {
   for (const b of open.splice(0)) await b.close();
 });
 
-/** A bot anchoring every second, logging to a file, with a mirror file in another folder. */
-async function start() {
+/** A bot anchoring every second, logging to a file, with a mirror file in another folder (and an audit channel when asked). */
+async function start(channel?: string) {
   const dir = mkdtempSync(join(tmpdir(), 'anchors-'));
   const logFile = join(dir, 'bot.log');
   const mirror = join(mkdtempSync(join(tmpdir(), 'mirror-')), 'audit.anchors');
   // LOG_LEVEL warn: the anchors (info) still reach the log.
   const logger = createLogger('warn', pino.destination({ dest: logFile, sync: true }));
-  const b = await startBotHarness({ audit: { channel: undefined, anchorMinutes: 60, anchorSeconds: 1, mirror }, logger });
+  const b = await startBotHarness({ audit: { channel, anchorMinutes: 60, anchorSeconds: 1, mirror }, logger });
   open.push(b);
   return { b, logFile, mirror, anchorsFile: anchorsFilePath(b.dbPath)! };
 }
@@ -73,7 +73,8 @@ async function aSecondLater(anchorsFile: string, lastId: number) {
 function verify(b: BotHarness, args: string[] = [], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, ['bin/studio-ops.mjs', 'audit', 'verify', '--db', b.dbTarget, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, AUDIT_ANCHORS_MIRROR: '', ...env },
+    // DATABASE_PATH: where the anchors file is when --db is PostgreSQL's URL (TEST_ENGINE=postgres).
+    env: { ...process.env, AUDIT_ANCHORS_MIRROR: '', DATABASE_PATH: b.dbPath, ...env },
   });
   return { code: r.status, out: r.stdout + r.stderr };
 }
@@ -136,5 +137,35 @@ describe('audit anchors while the log grows (AUDIT_ANCHOR_SECONDS=1)', () => {
     expect(withLog.out).toContain('is missing, but');
     expect(withLog.out).toMatch(/audit log intact \(see the warnings above\): \d+ rows, hash chain verified against [1-9]\d* anchor/);
     expect(withLog.code).toBe(0);
+  }, 60_000);
+
+  it('AUDIT_CHANNEL: the anchors posted there (at most one a minute) are read back from a channel export, and catch rows removed from the end', async () => {
+    const { b, anchorsFile } = await start('CAUDIT');
+    const last = await rerun(b);
+    await aSecondLater(anchorsFile, last);
+    const posts = b.slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'CAUDIT');
+    expect(posts).toHaveLength(1); // the first anchor at once; the next waits for its minute
+    expect(String(posts[0]!.args.text)).toMatch(
+      /^Audit anchor: 1 rows, last row \d+\n`audit-anchor v2 chain=\S+ at=\d+ rows=1 last=\d+ head=[0-9a-f]{64} key=[0-9a-f]{16} mac=[0-9a-f]{64}`$/,
+    );
+    // A Slack export: a folder per channel, a JSON file per day of messages.
+    const exported = join(mkdtempSync(join(tmpdir(), 'export-')), 'audit');
+    mkdirSync(exported);
+    writeFileSync(
+      join(exported, '2026-12-05.json'),
+      JSON.stringify(
+        posts.map((p) => ({ type: 'message', ts: '1.1', text: p.args.text })),
+        null,
+        2,
+      ),
+    );
+    const db = b.bot.services.db;
+    dropAuditTriggers(db);
+    db.prepare('DELETE FROM audit_log').run();
+    rmSync(anchorsFile);
+    const v = verify(b, ['--anchors-from', exported]);
+    expect(v.out).toContain(`${exported} holds 1 anchor(s)`);
+    expect(v.out).toContain('but the log ends at row 0 (rows were removed from the end)');
+    expect(v.code).toBe(1);
   }, 60_000);
 });
