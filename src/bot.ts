@@ -24,7 +24,8 @@ import { type Services, buildServices } from './services.js';
 import { type SlackApp, createSlackApp } from './slack/app.js';
 import { SlackDirectory } from './slack/directory.js';
 import { slackRunFinishedNotifier, slackVerifiedNotifier } from './slack/notify.js';
-import { anchorsFilePath, appendAnchor } from './store/audit-key.js';
+import { anchorsFilePath } from './store/audit-key.js';
+import { type AnchorSink, AuditAnchorer, fileAnchorSink, logAnchorSink } from './store/audit-anchoring.js';
 import { LeaseStore } from './store/leases.js';
 import { Leadership } from './replicas/leadership.js';
 import type { OwnerScope } from './ops/reconcile.js';
@@ -261,22 +262,37 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
       if (recovered > 0) logger.warn({ sessions: recovered, workspace: w.name }, 'wizard builds interrupted by a stopped process can be confirmed again');
     };
     await settle(true);
-    // The audit chain's head, anchored outside the database: when the lease is taken, periodically, and at stop.
+    // The audit chain's head, anchored outside the database (src/store/audit-anchoring.ts): by this
+    // replica after it appends, at start and at stop; by the lease holder also every AUDIT_ANCHOR_MINUTES.
     const anchorsFile = anchorsFilePath(wsConfig.databasePath);
-    let anchoredHash = '';
+    const sinks: AnchorSink[] = [];
+    const logSink = logAnchorSink(logger, w.name);
+    if (logSink) sinks.push(logSink);
+    if (anchorsFile) sinks.push(fileAnchorSink(anchorsFile));
+    if (config.audit?.mirror) sinks.push(fileAnchorSink(config.audit.mirror));
+    const auditChannel = config.audit?.channel;
+    if (auditChannel) {
+      const where = wss.several ? ` (workspace ${w.name})` : '';
+      // At most one post a minute (the newest head): the channel is a record, not a feed.
+      sinks.push({
+        name: 'slack',
+        minIntervalMs: 60_000,
+        write: async (a, line) => {
+          await slack.app.client.chat.postMessage({ channel: auditChannel, text: `Audit anchor${where}: ${a.rows} rows, last row ${a.lastId}\n\`${line}\`` });
+        },
+      });
+    }
+    const anchorer = new AuditAnchorer({
+      audit: services.audit,
+      chain: w.name,
+      sinks,
+      batchMs: (config.audit?.anchorSeconds ?? 10) * 1000,
+      onError: (sink, e) => logger.warn({ err: (e as Error).message, sink, workspace: w.name }, 'audit anchor not written'),
+    });
     const anchorAudit = async (): Promise<void> => {
-      const a = services.audit.head(Date.now());
-      if (a.rows === 0 || a.hash === anchoredHash) return;
-      anchoredHash = a.hash;
-      if (anchorsFile) appendAnchor(anchorsFile, a);
-      logger.info({ auditAnchor: a, workspace: w.name }, 'audit chain anchored');
-      if (config.audit?.channel) {
-        const where = wss.several ? ` (workspace ${w.name})` : '';
-        await slack.app.client.chat
-          .postMessage({ channel: config.audit.channel, text: `Audit anchor${where}: ${a.rows} rows, last row ${a.lastId}, head ${a.hash}` })
-          .catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'audit anchor not posted'));
-      }
+      await anchorer.anchorNow();
     };
+    await anchorAudit();
     const watcher = new RunWatcher(client, services.ops, slackRunFinishedNotifier(slackClient, client, services.now, tag), {
       intervalMs: config.runWatchSeconds * 1000,
       now: services.now,
@@ -330,8 +346,8 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
       anchorAudit,
       leadership,
       stop: async () => {
-        if (leadership.isLeader()) await anchorAudit().catch(() => undefined);
         await leadership.stop(); // stops the background work and gives the lease up
+        await anchorer.stop(); // what this replica wrote last is anchored before the database closes
       },
     };
   };

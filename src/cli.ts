@@ -6,18 +6,18 @@
  *   studio-ops review [--folder NAME] [--json]          standards review (Studio from STUDIO_*, else the sandbox)
  *   studio-ops cron <expression> [--tz Area/City] [--json]
  *   studio-ops knowledge check                          validate knowledge/*.yml
- *   studio-ops audit verify [--db FILE]                 check the audit log's hash chain
+ *   studio-ops audit verify [--db FILE] [--anchors-from FILE|DIR]…   check the audit chain and its anchors
  */
 import { LakehouseSql } from './lakehouse/client.js';
 import { vclusterSource } from './lakehouse/vclusters.js';
 import { existsSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig } from './config.js';
+import { loadConfig, workspacesOf } from './config.js';
 import { Diagnoser, type Diagnosis, diagnosisJson } from './knowledge/diagnose.js';
 import { KnowledgeError, type ErrorEntry, loadKnowledge } from './knowledge/load.js';
 import { AuditLog } from './store/audit.js';
-import { anchorsFilePath, loadAuditKeys, readAnchors } from './store/audit-key.js';
+import { type AnchorSource, anchorsFilePath, loadAuditKeys, readAnchorSource } from './store/audit-key.js';
 import { isPostgresUrl, openDatabase } from './store/database.js';
 import { taskKindByKey } from './studio/enums.js';
 import { analyseCron, nextRuns } from './cron/explain.js';
@@ -33,7 +33,7 @@ const USAGE = `usage:
   studio-ops review [--folder NAME] [--json]
   studio-ops cron <expression> [--tz Area/City] [--json]
   studio-ops knowledge check
-  studio-ops audit verify [--db FILE] [--anchors FILE]`;
+  studio-ops audit verify [--db FILE|URL] [--anchors FILE] [--anchors-from FILE|DIR]… [--chain NAME]`;
 
 class UsageError extends Error {}
 
@@ -180,23 +180,53 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     case 'audit': {
       if (rest[0] !== 'verify') throw new UsageError('did you mean: studio-ops audit verify');
-      const { values } = parseArgs({ args: rest.slice(1), options: { db: { type: 'string' }, anchors: { type: 'string' } } });
+      const { values } = parseArgs({
+        args: rest.slice(1),
+        options: { db: { type: 'string' }, anchors: { type: 'string' }, 'anchors-from': { type: 'string', multiple: true }, chain: { type: 'string' } },
+      });
       // --db: a file or a postgres:// URL; unset: DATABASE_URL (the replicas' shared chain), else DATABASE_PATH.
       const config = values.db ? undefined : loadConfig();
       const target = values.db ?? config!.databaseUrl ?? config!.databasePath;
       const shared = isPostgresUrl(target);
-      const localPath = shared ? (config?.databasePath ?? ':memory:') : target;
-      const db = openDatabase(target);
+      // PostgreSQL: this process's own files (the anchors) are beside DATABASE_PATH.
+      const localPath = shared ? (config?.databasePath ?? (process.env.DATABASE_PATH?.trim() || ':memory:')) : target;
       // The keys: AUDIT_KEY / AUDIT_OLD_KEYS, else the key file beside the database (never created here).
-      const keys = (!shared && existsSync(`${localPath}.audit-key`)) || process.env.AUDIT_KEY ? loadAuditKeys(shared ? ':memory:' : localPath).all : new Map();
-      const anchors = readAnchors(values.anchors ?? anchorsFilePath(localPath));
-      const result = new AuditLog(db).verify({ keys, anchors });
+      const keyring = (!shared && existsSync(`${localPath}.audit-key`)) || process.env.AUDIT_KEY ? loadAuditKeys(shared ? ':memory:' : localPath) : undefined;
+      // The anchors: the file beside the database, the mirror (AUDIT_ANCHORS_MIRROR), and any copy named (a log file, a Slack export).
+      const primary = values.anchors ?? anchorsFilePath(localPath);
+      const mirror = config?.audit?.mirror ?? (process.env.AUDIT_ANCHORS_MIRROR?.trim() || undefined);
+      const sources: AnchorSource[] = [primary, mirror, ...(values['anchors-from'] ?? [])].filter((p): p is string => p !== undefined).map(readAnchorSource);
+      const chains = [...new Set(sources.flatMap((x) => x.anchors.map((a) => a.chain)).filter((c): c is string => c !== undefined))];
+      const chain = values.chain ?? (config ? workspacesOf(config).default : chains.length === 1 ? chains[0] : undefined);
+      if (!chain && chains.length > 1) throw new UsageError(`the anchors found are of several chains (${chains.join(', ')}): say which with --chain`);
+      const ofChain = (x: AnchorSource) => x.anchors.filter((a) => !chain || !a.chain || a.chain === chain);
+      for (const x of sources) out(x.exists ? `anchors: ${x.path}: ${ofChain(x).length} anchor(s)${chain ? ` of chain ${chain}` : ''}` : `anchors: ${x.path}: missing`);
+      const db = openDatabase(target);
+      const log = new AuditLog(db);
+      const result = log.verify({ keys: keyring?.all ?? new Map(), anchors: sources.flatMap(ofChain), chain });
+      const rowsInTable = log.count();
       db.close();
+      const found = sources.filter((x) => ofChain(x).length > 0);
+      const warnings: string[] = [];
+      const first = primary === undefined ? undefined : sources[0];
+      if (first && !first.exists && found.length > 0)
+        warnings.push(
+          `the anchors file ${first.path} is missing, but ${found.map((x) => `${x.path} holds ${ofChain(x).length}`).join(' and ')} anchor(s) of this chain: verified against those (was the file deleted?)`,
+        );
+      if (found.length === 0 && rowsInTable > 0)
+        warnings.push(
+          'no anchors of this chain were found: rows removed from the end, or rewritten with the key, cannot be detected (give --anchors-from with a copy: the log, the mirror, a Slack export)',
+        );
+      if (result.ok && keyring && result.keyId && result.keyId !== keyring.current.id)
+        warnings.push(
+          `the chain's last rows are signed with key ${result.keyId}, not the current AUDIT_KEY (${keyring.current.id}): a rotation was not written, or the chain was rewritten with an old key`,
+        );
+      for (const w of warnings) out(`WARNING: ${w}`);
       if (result.ok) {
-        out(`audit log intact: ${result.rows} rows, hash chain verified${anchors.length ? ` against ${anchors.length} anchor(s)` : ' (no anchors found)'}`);
+        out(`audit log intact${warnings.length ? ' (see the warnings above)' : ''}: ${result.rows} rows, hash chain verified against ${result.anchors ?? 0} anchor(s)`);
         return 0;
       }
-      out(`audit log BROKEN at row ${result.brokenAt} (${result.rows} rows read): ${result.reason}`);
+      out(`audit log BROKEN${result.brokenAt !== undefined ? ` at row ${result.brokenAt}` : ''} (${result.rows} rows read): ${result.reason}`);
       return 1;
     }
     case undefined:

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { type WorkspacesConfig, loadWorkspacesFile, singleWorkspace } from './workspaces.js';
 
@@ -63,9 +63,14 @@ export interface ReplicaConfig {
 }
 
 export interface AuditConfig {
-  /** Slack channel that receives each anchor (unset: the anchors file and the log only). */
+  /** Slack channel that receives the anchors, at most one a minute (unset: the anchors file and the log only). */
   channel: string | undefined;
+  /** The lease holder re-anchors the head this often (rows of a replica that died before anchoring them). */
   anchorMinutes: number;
+  /** AUDIT_ANCHOR_SECONDS: an appended row is anchored within this many seconds (and anchors are at most this often; an outcome within a second). */
+  anchorSeconds?: number;
+  /** AUDIT_ANCHORS_MIRROR: a second anchors file, in another folder (volume) than the database's. */
+  mirror?: string;
 }
 
 export interface AlertConfig {
@@ -277,7 +282,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const audit: AuditConfig = {
     channel: blank(env.AUDIT_CHANNEL) ? undefined : env.AUDIT_CHANNEL!.trim(),
     anchorMinutes: intVar('AUDIT_ANCHOR_MINUTES', 60, 1, 1440),
+    anchorSeconds: intVar('AUDIT_ANCHOR_SECONDS', 10, 1, 60),
   };
+  if (!blank(env.AUDIT_ANCHORS_MIRROR)) {
+    const mirror = resolve(env.AUDIT_ANCHORS_MIRROR!.trim());
+    if (!existsSync(dirname(mirror))) complain('AUDIT_ANCHORS_MIRROR', `names ${JSON.stringify(mirror)}, whose folder does not exist`);
+    else if (databasePath !== ':memory:' && dirname(mirror) === dirname(resolve(databasePath)))
+      complain('AUDIT_ANCHORS_MIRROR', `is in the database's folder (${dirname(mirror)}): a copy there is lost with the anchors file; put it on another volume`);
+    else audit.mirror = mirror;
+  }
 
   const integrationVClusters = blank(env.INTEGRATION_VCLUSTERS)
     ? undefined

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { LakehouseSql } from './lakehouse/client.js';
 import { vclusterSource } from './lakehouse/vclusters.js';
 import { VClusterDirectory } from './studio/vclusters.js';
-import { loadAuditKeys } from './store/audit-key.js';
+import { anchorsFilePath, loadAuditKeys, readAnchorSource } from './store/audit-key.js';
 import { SeenEvents } from './store/seen-events.js';
 import { CauseMemory } from './store/memory.js';
 import type { AlertService } from './alerts/service.js';
@@ -94,7 +94,13 @@ export function buildServices(o: ServiceOptions): Services {
   const schema = o.config.databaseUrl && workspace.name !== wss.default ? `ws_${workspace.name.toLowerCase().replace(/[^a-z0-9_]/g, '_')}` : undefined;
   const db = o.db ?? openDatabase(o.config.databaseUrl ?? o.config.databasePath, { schema, name: `studio-ops ${o.config.replica?.id ?? ''}`.trim() });
   const auditKeys = loadAuditKeys(o.config.databasePath);
-  const audit = new AuditLog(db, auditKeys.current);
+  const audit = new AuditLog(db, auditKeys.current, { oldKeys: auditKeys.all.values() });
+  // A legacy prefix is sealed, a changed AUDIT_KEY rotated to (a row signed by the old key), before anything is appended.
+  const anchorFiles = [anchorsFilePath(o.config.databasePath), o.config.audit?.mirror].filter((p): p is string => p !== undefined);
+  const prepared = audit.prepare(now(), { chain: workspace.name, anchors: anchorFiles.flatMap((p) => readAnchorSource(p).anchors) });
+  if (prepared.sealed) o.logger.warn({ ...prepared.sealed, workspace: workspace.name }, 'audit chain: rows written before keys sealed by a signed row');
+  if (prepared.rotated) o.logger.info({ ...prepared.rotated, workspace: workspace.name }, 'audit chain: key rotated (a row signed by the old key names the new one)');
+  if (prepared.problem) o.logger.error({ workspace: workspace.name }, `audit chain: ${prepared.problem}`);
   const replica = o.config.replica?.id ?? 'local';
   const ops = new OperationStore(db, now, replica);
   const policy = Policy.load(o.config.policyFile).forWorkspace(workspace.name, workspace.several);

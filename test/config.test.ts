@@ -61,7 +61,7 @@ describe('loadConfig', () => {
       alerts: { channels: undefined, pollSeconds: 60, groupWindowHours: 24, lookbackHours: 48, stormThreshold: 10, emptyOutputDropPercent: 50 },
       integrationVClusters: undefined,
       lakehouse: { vcluster: 'default', timeoutMs: 30_000 },
-      audit: { channel: undefined, anchorMinutes: 60 },
+      audit: { channel: undefined, anchorMinutes: 60, anchorSeconds: 10 },
       playgroundSlackMode: 'socket',
       playgroundHost: '127.0.0.1',
       workspaces: {
@@ -107,6 +107,17 @@ describe('loadConfig', () => {
   it('names LAKEHOUSE_VCLUSTER and LAKEHOUSE_SQL_TIMEOUT_SECONDS when they are not usable', () => {
     const p = problems({ LAKEHOUSE_VCLUSTER: "default'; drop", LAKEHOUSE_SQL_TIMEOUT_SECONDS: '0' });
     expect(p.map((x) => x.split(' ')[0])).toEqual(['LAKEHOUSE_VCLUSTER', 'LAKEHOUSE_SQL_TIMEOUT_SECONDS']);
+  });
+
+  it('the audit anchors: AUDIT_ANCHOR_SECONDS (1–60) and a mirror file in another folder than the database', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const other = mkdtempSync(join(tmpdir(), 'mirror-'));
+    const c = loadConfig({ DATABASE_PATH: join(dir, 'bot.db'), AUDIT_ANCHOR_SECONDS: '5', AUDIT_ANCHORS_MIRROR: join(other, 'audit.anchors') });
+    expect(c.audit).toEqual({ channel: undefined, anchorMinutes: 60, anchorSeconds: 5, mirror: join(other, 'audit.anchors') });
+    const p = problems({ DATABASE_PATH: join(dir, 'bot.db'), AUDIT_ANCHOR_SECONDS: '120', AUDIT_ANCHORS_MIRROR: join(dir, 'copy.anchors') });
+    expect(p.map((x) => x.split(' ')[0])).toEqual(['AUDIT_ANCHOR_SECONDS', 'AUDIT_ANCHORS_MIRROR']);
+    expect(p[1]).toContain("is in the database's folder");
+    expect(problems({ AUDIT_ANCHORS_MIRROR: join(other, 'no-such-folder', 'a.anchors') })[0]).toContain('whose folder does not exist');
   });
 
   it('never echoes the access token in a problem', () => {

@@ -7,8 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
-import type { AppConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import type { AppConfig, AuditConfig } from '../../src/config.js';
+import { type Logger, createLogger } from '../../src/logger.js';
 import { type RunningBot, startBot } from '../../src/bot.js';
 import { type FakeSlack, startFakeSlack } from './fake-slack.js';
 import { type SandboxHarness, startHarness } from './sandbox.js';
@@ -42,6 +42,8 @@ export interface BotHarness extends SandboxHarness {
   slack: FakeSlack;
   botUrl: string;
   dbPath: string;
+  /** What `studio-ops audit verify --db` takes: the SQLite file, or the PostgreSQL URL (TEST_ENGINE=postgres). */
+  dbTarget: string;
   /** Send a signed slash command; resolves with the response_url id the answer will go to. */
   command(text: string, user?: string, opts?: { channel?: string }): Promise<{ status: number; responseId: string; triggerId: string }>;
   /** Send a signed block_actions click. */
@@ -164,7 +166,9 @@ export interface DevWorkspaceOptions {
   channels?: Record<string, string>;
 }
 
-export async function startBotHarness(opts: { policy?: string | null; dbPath?: string; alertChannels?: string; dev?: DevWorkspaceOptions } = {}): Promise<BotHarness> {
+export async function startBotHarness(
+  opts: { policy?: string | null; dbPath?: string; alertChannels?: string; dev?: DevWorkspaceOptions; audit?: AuditConfig; logger?: Logger } = {},
+): Promise<BotHarness> {
   const h = await startHarness();
   const dev = opts.dev ? await startHarness({ workspace: 'demo_dev' }) : undefined;
   const slack = await startFakeSlack({ now: () => h.clock.now() });
@@ -189,6 +193,7 @@ export async function startBotHarness(opts: { policy?: string | null; dbPath?: s
     alerts: { channels: opts.alertChannels, pollSeconds: 3600, groupWindowHours: 24, lookbackHours: 48 },
     integrationVClusters: undefined,
     lakehouse: { vcluster: 'default', timeoutMs: 10_000 },
+    audit: opts.audit,
   };
   // TEST_ENGINE=postgres: the bot's state on a fresh PostgreSQL database (the test cluster) instead of the SQLite file.
   if (process.env.TEST_ENGINE === 'postgres') {
@@ -215,7 +220,8 @@ export async function startBotHarness(opts: { policy?: string | null; dbPath?: s
     : h.client;
   // The alert sender waits on the virtual clock, so its pacing is measured in virtual time.
   const botOptions = { now: () => h.clock.now(), sleep: async (ms: number) => h.clock.advance(ms), autoPoll: false };
-  let bot = await startBot(config, clients, createLogger('silent'), botOptions);
+  const logger = opts.logger ?? createLogger('silent');
+  let bot = await startBot(config, clients, logger, botOptions);
   let botUrl = `http://127.0.0.1:${bot.port}`;
 
   const { post, command, click, submitView } = signedSlackClient(() => botUrl, slack);
@@ -261,9 +267,10 @@ export async function startBotHarness(opts: { policy?: string | null; dbPath?: s
     slack,
     botUrl,
     dbPath,
+    dbTarget: config.databaseUrl ?? dbPath,
     restart: async () => {
       await bot.stop();
-      bot = await startBot(config, clients, createLogger('silent'), botOptions);
+      bot = await startBot(config, clients, logger, botOptions);
       botUrl = `http://127.0.0.1:${bot.port}`;
       harness.bot = bot;
       harness.botUrl = botUrl;

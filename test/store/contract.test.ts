@@ -6,9 +6,9 @@
 import { expect, it } from 'vitest';
 import { databaseState, databaseWritable } from '../../src/observability/state.js';
 import { AlertStore } from '../../src/store/alerts.js';
-import { AuditLog } from '../../src/store/audit.js';
+import { AuditLog, rowHash } from '../../src/store/audit.js';
 import { keyFromHex } from '../../src/store/audit-key.js';
-import { type Db, migrate } from '../../src/store/database.js';
+import { type Db, GENESIS, migrate } from '../../src/store/database.js';
 import { LeaseStore } from '../../src/store/leases.js';
 import { CauseMemory } from '../../src/store/memory.js';
 import { OperationStore } from '../../src/store/operations.js';
@@ -71,7 +71,7 @@ forEachEngine('store contract', (open, engine) => {
     const keys = new Map([[KEY.id, KEY]]);
     const anchors = [log.head(1)];
     expect(anchors[0]).toMatchObject({ rows: 2100, lastId: 2100 });
-    expect(log.verify({ keys, anchors })).toEqual({ ok: true, rows: 2100 });
+    expect(log.verify({ keys, anchors })).toMatchObject({ ok: true, rows: 2100, anchors: 1 });
     expect(log.query({ actorId: 'U0', since: 1_700_000_000_000 + 2090 }).map((r) => r.target)).toEqual(['run:2097', 'run:2094', 'run:2091']);
     expect(log.byOp('op7')[0]).toMatchObject({ opId: 'op7', params: { i: 7 }, at: 1_700_000_000_007 });
     log.append({ at: 1_800_000_000_000, opId: 'op5', actorId: 'U2', source: 'system', action: 'rerun', target: 'run:5', params: {}, outcome: 'unknown' });
@@ -83,17 +83,52 @@ forEachEngine('store contract', (open, engine) => {
     db.close();
   });
 
-  it('audit: a key rotation starts a segment; each verifies with its own key', async () => {
+  it('audit: a key rotation is a row signed by the old key; an unkeyed tail, a forged key change and a legacy prefix are judged the same on both engines', async () => {
     const db = await open();
     const other = keyFromHex('d'.repeat(64));
     fill(new AuditLog(db, KEY), 3);
-    fill(new AuditLog(db, other), 3, 3);
+    const log = new AuditLog(db, other, { oldKeys: [KEY] });
+    fillAudit(log, 3, { from: 3, at0: 1_700_000_000_000 });
     const both = new Map([
       [KEY.id, KEY],
       [other.id, other],
     ]);
-    expect(new AuditLog(db, other).verify({ keys: both })).toEqual({ ok: true, rows: 6 });
-    expect(new AuditLog(db, other).verify({ keys: new Map([[other.id, other]]) }).reason).toContain('rows from 1 were signed with key');
+    const rotation = db.prepare("SELECT id, params FROM audit_log WHERE action = 'audit_key_rotated'").get() as { id: number; params: string };
+    expect([Number(rotation.id), JSON.parse(rotation.params)]).toEqual([4, { from: KEY.id, to: other.id }]);
+    expect(log.verify({ keys: both })).toMatchObject({ ok: true, rows: 7, keyId: other.id });
+    expect(log.verify({ keys: new Map([[other.id, other]]) }).reason).toContain('rows from 1 were signed with key');
+    // Row 7 rewritten and rehashed without the key, a sha256 segment claimed for it: refused.
+    dropAuditTriggers(db);
+    const r7 = db.prepare('SELECT * FROM audit_log WHERE id = 7').get() as Parameters<typeof rowHash>[1] & { prev_hash: string };
+    db.prepare("INSERT INTO audit_segments(from_id, key_id) VALUES (7, 'sha256')").run();
+    db.prepare('UPDATE audit_log SET hash = ? WHERE id = 7').run(rowHash(r7.prev_hash, r7));
+    expect(log.verify({ keys: both })).toMatchObject({ ok: false, brokenAt: 7, reason: expect.stringContaining('row 7 is not keyed') });
+    // Signed with the retired key instead: no rotation row signed by the current one names it.
+    db.prepare('UPDATE audit_log SET hash = ? WHERE id = 7').run(rowHash(r7.prev_hash, r7, KEY.key));
+    expect(log.verify({ keys: both }).reason).toContain(`row 7 is signed with key ${KEY.id}, but the chain's key here is ${other.id}`);
+    db.close();
+  });
+
+  it('audit: a legacy prefix (before keys) is sealed once by a signed row, and verifies up to it', async () => {
+    const db = await open();
+    const plain = new AuditLog(db, KEY);
+    fill(plain, 3);
+    // As a database from before keys: the same rows, plain SHA-256, the segment migration 7 wrote.
+    dropAuditTriggers(db);
+    let prev = GENESIS;
+    for (const r of db.prepare('SELECT * FROM audit_log ORDER BY id').all() as (Parameters<typeof rowHash>[1] & { id: number })[]) {
+      const hash = rowHash(prev, r);
+      db.prepare('UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?').run(prev, hash, r.id);
+      prev = hash;
+    }
+    db.prepare('DELETE FROM audit_segments').run();
+    db.prepare("INSERT INTO audit_segments(from_id, key_id) VALUES (1, 'sha256')").run();
+    const log = new AuditLog(db, KEY);
+    expect(log.verify().reason).toContain('row 1 is not keyed');
+    expect(log.prepare(1_700_000_001_000, { chain: 'demo_ws', anchors: [] })).toEqual({ sealed: { upTo: 3, segments: [{ fromId: 1, keyId: 'sha256' }] } });
+    expect(log.prepare(1_700_000_001_000)).toEqual({});
+    fill(log, 2, 3);
+    expect(log.verify({ anchors: [log.signedHead(1, 'demo_ws')], chain: 'demo_ws' })).toMatchObject({ ok: true, rows: 6, anchors: 1 });
     db.close();
   });
 
