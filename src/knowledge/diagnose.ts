@@ -330,5 +330,6 @@ export function diagnosisJson(d: Diagnosis) {
     })),
     salient: d.salient.map((e) => ({ line: e.line, text: e.text })),
     next_steps: d.nextSteps,
+    coverage: { complete: d.coverage.complete, lines_read: d.coverage.linesRead, total_lines: d.coverage.totalLines },
   };
 }
