@@ -67,12 +67,22 @@ interface Slot {
   timer?: NodeJS.Timeout;
 }
 
+/** A worker's heap: room for the largest log read (20 MB of text) and its lines, no more. */
+const WORKER_HEAP_MB = 192;
+
 /**
  * The worker beside this file: the compiled JavaScript in the build; in a checkout and under the
  * tests, the TypeScript through tsx's loader, registered inside the worker before it is imported.
  */
 function startWorker(setup: WorkerSetup): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./diagnosis-worker.js', import.meta.url), { workerData: setup });
+  // The process's Node flags, less those a worker refuses (`node --input-type=module -e …`); a heap
+  // of its own as bounded as production's (npm run start:prod).
+  const options = {
+    workerData: setup,
+    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+    resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+  };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./diagnosis-worker.js', import.meta.url), options);
   // tsx's ESM API, as its package exports it (resolved here: the worker's eval has no module of its own to resolve from).
   const require = createRequire(import.meta.url);
   const pkg = require.resolve('tsx/package.json');
@@ -80,7 +90,7 @@ function startWorker(setup: WorkerSetup): Worker {
   const tsx = pathToFileURL(join(dirname(pkg), api)).href;
   const entry = new URL('./diagnosis-worker.ts', import.meta.url).href;
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData: setup });
+  return new Worker(boot, { ...options, eval: true });
 }
 
 export class DiagnosisPool implements TextDiagnoser {
@@ -151,6 +161,7 @@ export class DiagnosisPool implements TextDiagnoser {
       if (!slot) return;
       const job = this.waiting.shift()!;
       slot.job = job;
+      slot.worker.ref(); // a worker on a job keeps the process alive until it answers
       const msg: DiagnosisJob = { id: job.id, text: job.text, context: job.context, budgetMs: this.budgetMs };
       slot.worker.postMessage(msg);
       if (slot.ready) this.armTimer(slot);
@@ -160,7 +171,6 @@ export class DiagnosisPool implements TextDiagnoser {
   private spawn(): Slot {
     const progress = new SharedArrayBuffer(8);
     const worker = startWorker({ entries: this.entries, progress });
-    worker.unref(); // an idle worker never keeps the process alive (a running job has its timer)
     const slot: Slot = { worker, progress: new Int32Array(progress), ready: false };
     this.slots.push(slot);
     worker.on('message', (m: WorkerAnswer) => {
@@ -173,6 +183,7 @@ export class DiagnosisPool implements TextDiagnoser {
       if (!job || job.id !== m.id) return;
       clearTimeout(slot.timer);
       slot.job = undefined;
+      slot.worker.unref();
       if ('error' in m) job.reject(new Error(`The diagnosis failed: ${m.error}`));
       else job.resolve(fromWire(m.diagnosis, this.byId));
       this.dispatch();
@@ -185,6 +196,7 @@ export class DiagnosisPool implements TextDiagnoser {
     };
     worker.on('error', (e) => lost(e.message));
     worker.on('exit', (code) => lost(`exit code ${code}`));
+    worker.unref(); // after the listeners (a 'message' listener refs the port): an idle worker never keeps the process alive
     return slot;
   }
 
