@@ -64,6 +64,7 @@ describe('loadConfig', () => {
       audit: { channel: undefined, anchorMinutes: 60 },
       playgroundSlackMode: 'socket',
       playgroundHost: '127.0.0.1',
+      diagnosisBudgetMs: 5000,
       workspaces: {
         default: 'demo_ws',
         list: [{ name: 'demo_ws', studio: { mode: 'sandbox' }, sandboxWorkspace: 'demo_ws', databasePath: './data/studio-ops.db', alertChannels: undefined }],
@@ -107,6 +108,13 @@ describe('loadConfig', () => {
   it('names LAKEHOUSE_VCLUSTER and LAKEHOUSE_SQL_TIMEOUT_SECONDS when they are not usable', () => {
     const p = problems({ LAKEHOUSE_VCLUSTER: "default'; drop", LAKEHOUSE_SQL_TIMEOUT_SECONDS: '0' });
     expect(p.map((x) => x.split(' ')[0])).toEqual(['LAKEHOUSE_VCLUSTER', 'LAKEHOUSE_SQL_TIMEOUT_SECONDS']);
+  });
+
+  it('DIAGNOSIS_BUDGET_SECONDS: the time one diagnosis may read (5 s unless set), whole seconds from 1 to 60', () => {
+    expect(loadConfig({}).diagnosisBudgetMs).toBe(5000);
+    expect(loadConfig({ DIAGNOSIS_BUDGET_SECONDS: '12' }).diagnosisBudgetMs).toBe(12_000);
+    for (const bad of ['0', '61', '2.5', 'soon'])
+      expect(problems({ DIAGNOSIS_BUDGET_SECONDS: bad })).toEqual([`DIAGNOSIS_BUDGET_SECONDS is "${bad}": use a whole number of seconds from 1 to 60`]);
   });
 
   it('never echoes the access token in a problem', () => {

@@ -164,7 +164,9 @@ export interface DevWorkspaceOptions {
   channels?: Record<string, string>;
 }
 
-export async function startBotHarness(opts: { policy?: string | null; dbPath?: string; alertChannels?: string; dev?: DevWorkspaceOptions } = {}): Promise<BotHarness> {
+export async function startBotHarness(
+  opts: { policy?: string | null; dbPath?: string; alertChannels?: string; dev?: DevWorkspaceOptions; diagnosisBudgetMs?: number } = {},
+): Promise<BotHarness> {
   const h = await startHarness();
   const dev = opts.dev ? await startHarness({ workspace: 'demo_dev' }) : undefined;
   const slack = await startFakeSlack({ now: () => h.clock.now() });
@@ -189,6 +191,7 @@ export async function startBotHarness(opts: { policy?: string | null; dbPath?: s
     alerts: { channels: opts.alertChannels, pollSeconds: 3600, groupWindowHours: 24, lookbackHours: 48 },
     integrationVClusters: undefined,
     lakehouse: { vcluster: 'default', timeoutMs: 10_000 },
+    diagnosisBudgetMs: opts.diagnosisBudgetMs,
   };
   // TEST_ENGINE=postgres: the bot's state on a fresh PostgreSQL database (the test cluster) instead of the SQLite file.
   if (process.env.TEST_ENGINE === 'postgres') {
