@@ -16,7 +16,7 @@ export function percentile(xs: number[], p: number): number {
 }
 
 /** Slack's request signature over a form body, as the bot's receiver checks it. */
-function signedHeaders(child: Child, body: string): Record<string, string> {
+export function signedHeaders(child: Child, body: string): Record<string, string> {
   const ts = Math.floor(Date.now() / 1000);
   const sig = `v0=${createHmac('sha256', child.info.signingSecret).update(`v0:${ts}:${body}`).digest('hex')}`;
   return { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sig };
@@ -84,7 +84,7 @@ export async function load(child: Child | Child[]): Promise<number[]> {
   return latencies;
 }
 
-function commandBody(child: Child, id: string, text: string): string {
+export function commandBody(child: Child, id: string, text: string): string {
   return new URLSearchParams({
     token: 'x',
     team_id: 'T1',

@@ -61,6 +61,8 @@ async function sandboxProcess(): Promise<Record<string, string>> {
 }
 
 let port: number;
+/** The sandbox's address and admin token, when it runs in its own process (benchmarks set run logs through it). */
+let studioAdmin: { url: string; accessToken: string } | undefined;
 let workStats: () => { running: number; waiting: number } = () => ({ running: 0, waiting: 0 });
 let cardsPosted: () => Record<string, unknown> = () => ({});
 /** Resolves once no listener work is running or waiting (the bare app has none). */
@@ -100,6 +102,7 @@ if (bare) {
     ...studioEnv,
     ...alertEnv,
   });
+  if (studioEnv.STUDIO_URL) studioAdmin = { url: studioEnv.STUDIO_URL, accessToken: studioEnv.STUDIO_ACCESS_TOKEN! };
   const studio = await connectStudio(config, createLogger('silent'));
   const bot = await startBot(config, studio.client, createLogger('silent'), {
     autoPoll: alerts,
@@ -120,7 +123,7 @@ if (bare) {
     while (bot.work.stats.running + bot.work.stats.waiting > 0) await new Promise((r) => setTimeout(r, 50));
   };
 }
-process.stdout.write(`${JSON.stringify({ port, signingSecret, slackUrl, readyMs: Date.now() - started })}\n`);
+process.stdout.write(`${JSON.stringify({ port, signingSecret, slackUrl, readyMs: Date.now() - started, studio: studioAdmin })}\n`);
 // The peak RSS, sampled every 100 ms (asked for with `peak`).
 let peakRss = process.memoryUsage.rss();
 let atPeak: Record<string, number> = { ...process.memoryUsage() };

@@ -22,7 +22,7 @@ export function productionNodeFlags(): string[] {
 }
 
 export interface Child {
-  info: { port: number; signingSecret: string; slackUrl: string; readyMs: number };
+  info: { port: number; signingSecret: string; slackUrl: string; readyMs: number; studio?: { url: string; accessToken: string } };
   /** Wall time from spawn to the ready line, ms. */
   spawnToReadyMs: number;
   rss(): Promise<number>;

@@ -381,6 +381,7 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
     stop: async () => {
       for (const r of running) await r.stop();
       await slack.stop();
+      for (const r of running) await r.services.diagnoser.close(); // the diagnosis workers
       for (const r of running) r.services.db.close();
     },
   };

@@ -5,17 +5,19 @@
  *   studio-ops explain <code|entry-id> [--json]         one knowledge entry
  *   studio-ops review [--folder NAME] [--json]          standards review (Studio from STUDIO_*, else the sandbox)
  *   studio-ops cron <expression> [--tz Area/City] [--json]
- *   studio-ops knowledge check                          validate knowledge/*.yml
+ *   studio-ops knowledge check [--dir DIR] [--all]      validate knowledge/*.yml (patterns: catastrophic backtracking)
  *   studio-ops audit verify [--db FILE] [--anchors-from FILE|DIR]…   check the audit chain and its anchors
  */
 import { LakehouseSql } from './lakehouse/client.js';
 import { vclusterSource } from './lakehouse/vclusters.js';
 import { existsSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, workspacesOf } from './config.js';
 import { Diagnoser, type Diagnosis, diagnosisJson } from './knowledge/diagnose.js';
-import { KnowledgeError, type ErrorEntry, loadKnowledge } from './knowledge/load.js';
+import { KNOWLEDGE_DIR, KnowledgeError, type ErrorEntry, loadKnowledge } from './knowledge/load.js';
+import { type PatternVerdict, VERDICTS_FILE, readVerdicts, writeVerdicts } from './knowledge/pattern-safety.js';
 import { AuditLog } from './store/audit.js';
 import { type AnchorSource, anchorsFilePath, loadAuditKeys, readAnchorSource } from './store/audit-key.js';
 import { isPostgresUrl, openDatabase } from './store/database.js';
@@ -32,7 +34,7 @@ const USAGE = `usage:
   studio-ops explain <code|entry-id> [--json]
   studio-ops review [--folder NAME] [--json]
   studio-ops cron <expression> [--tz Area/City] [--json]
-  studio-ops knowledge check
+  studio-ops knowledge check [--dir DIR] [--all]
   studio-ops audit verify [--db FILE|URL] [--anchors FILE] [--anchors-from FILE|DIR]… [--chain NAME]`;
 
 class UsageError extends Error {}
@@ -165,15 +167,28 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     case 'knowledge': {
       if (rest[0] !== 'check') throw new UsageError('did you mean: studio-ops knowledge check');
+      const { values } = parseArgs({ args: rest.slice(1), options: { dir: { type: 'string' }, all: { type: 'boolean', default: false } } });
+      const dir = values.dir ?? KNOWLEDGE_DIR;
+      // Patterns are checked for catastrophic backtracking; the safe verdicts are kept beside the
+      // knowledge so that start-up checks only new patterns (commit the file with the knowledge).
+      let verdicts: ReadonlyMap<string, PatternVerdict> = new Map();
+      const kept = readVerdicts([dir]);
+      const saveVerdicts = () => {
+        const fresh = [...verdicts.keys()].filter((p) => values.all || !kept.has(p)).length;
+        if (writeVerdicts(dir, verdicts))
+          out(`pattern verdicts: ${verdicts.size} patterns, ${fresh} checked now; ${join(dir, VERDICTS_FILE)} updated (commit it with the knowledge)`);
+      };
       try {
-        const k = loadKnowledge();
+        const k = loadKnowledge(dir, { recheckAll: values.all, onVerdicts: (v) => (verdicts = v) });
         const questions = loadWizardQuestions();
+        saveVerdicts();
         out(
-          `knowledge OK: ${k.errors.length} error entries, ${k.typeMappings.sources.length} type-mapping sources, ${k.taskTypes.task_types.length} task types, ${questions.length} wizard questions`,
+          `knowledge OK: ${k.errors.length} error entries (${verdicts.size} patterns, none backtracking catastrophically), ${k.typeMappings.sources.length} type-mapping sources, ${k.taskTypes.task_types.length} task types, ${questions.length} wizard questions`,
         );
         return 0;
       } catch (e) {
         if (!(e instanceof KnowledgeError)) throw e;
+        saveVerdicts();
         process.stderr.write(`${e.message}\n`);
         return 1;
       }

@@ -53,6 +53,8 @@ export interface AppConfig {
   playgroundSlackMode?: 'socket' | 'http';
   /** With no Slack tokens: the address the playground listens on (loopback unless asked; it acts as any user). */
   playgroundHost?: string;
+  /** How long one diagnosis of a log may read, off the event loop (DIAGNOSIS_BUDGET_SECONDS; default 5 s). */
+  diagnosisBudgetMs?: number;
 }
 
 export interface ReplicaConfig {
@@ -132,6 +134,7 @@ const FIXES: Record<string, string> = {
   SLACK_API_URL: 'use an http(s) URL ending in /api/, e.g. http://127.0.0.1:3001/api/',
   POLICY_FILE: 'point it at a readable YAML policy file (see README, "Permissions")',
   RUN_WATCH_SECONDS: 'use a whole number of seconds from 1 to 3600',
+  DIAGNOSIS_BUDGET_SECONDS: 'use a whole number of seconds from 1 to 60',
   IDEMPOTENCY_WINDOW_SECONDS: 'use a whole number of seconds from 1 to 86400',
   ALERT_CHANNELS: 'write pattern=CHANNEL_ID pairs separated by commas, e.g. ecommerce_dw=C0123ALERTS,*=C0456DATA',
   ALERT_POLL_SECONDS: 'use a whole number of seconds from 5 to 3600',
@@ -234,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const runWatchSeconds = intVar('RUN_WATCH_SECONDS', 15, 1, 3600);
   const replica: ReplicaConfig = { id: replicaId, leaseSeconds: intVar('LEASE_SECONDS', 15, 3, 300) };
   const idempotencyWindowSeconds = intVar('IDEMPOTENCY_WINDOW_SECONDS', 600, 1, 86_400);
+  const diagnosisBudgetMs = intVar('DIAGNOSIS_BUDGET_SECONDS', 5, 1, 60) * 1000;
 
   let apiUrl: string | undefined;
   if (!blank(env.SLACK_API_URL)) {
@@ -342,6 +346,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     audit,
     playgroundSlackMode,
     playgroundHost,
+    diagnosisBudgetMs,
   };
 }
 

@@ -11,7 +11,7 @@ import { SeenEvents } from './store/seen-events.js';
 import { CauseMemory } from './store/memory.js';
 import type { AlertService } from './alerts/service.js';
 import { type AppConfig, workspacesOf } from './config.js';
-import { Diagnoser } from './knowledge/diagnose.js';
+import { DiagnosisPool } from './knowledge/diagnosis-pool.js';
 import { type Knowledge, loadKnowledge } from './knowledge/load.js';
 import type { Logger } from './logger.js';
 import { type Directory, OperationsService } from './ops/operations.js';
@@ -35,7 +35,8 @@ export interface Services {
   policy: Policy;
   operations: OperationsService;
   knowledge: Knowledge;
-  diagnoser: Diagnoser;
+  /** Diagnosis of logs and messages, off the event loop within a time budget (close it when the bot stops). */
+  diagnoser: DiagnosisPool;
   /** The team's memory of causes (this workspace's resolved cards). */
   memory: CauseMemory;
   /** Alert-channel triage; set by startBot when Slack is configured. */
@@ -106,7 +107,7 @@ export function buildServices(o: ServiceOptions): Services {
   const policy = Policy.load(o.config.policyFile).forWorkspace(workspace.name, workspace.several);
   // Validated at start-up: a broken entry stops the bot, naming file, entry and field.
   const knowledge = loadKnowledge();
-  const diagnoser = new Diagnoser(knowledge.errors);
+  const diagnoser = new DiagnosisPool(knowledge.errors, { budgetMs: o.config.diagnosisBudgetMs });
   const operations = new OperationsService({
     studio: o.studio,
     audit,

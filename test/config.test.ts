@@ -64,6 +64,7 @@ describe('loadConfig', () => {
       audit: { channel: undefined, anchorMinutes: 60, anchorSeconds: 10 },
       playgroundSlackMode: 'socket',
       playgroundHost: '127.0.0.1',
+      diagnosisBudgetMs: 5000,
       workspaces: {
         default: 'demo_ws',
         list: [{ name: 'demo_ws', studio: { mode: 'sandbox' }, sandboxWorkspace: 'demo_ws', databasePath: './data/studio-ops.db', alertChannels: undefined }],
@@ -118,6 +119,13 @@ describe('loadConfig', () => {
     expect(p.map((x) => x.split(' ')[0])).toEqual(['AUDIT_ANCHOR_SECONDS', 'AUDIT_ANCHORS_MIRROR']);
     expect(p[1]).toContain("is in the database's folder");
     expect(problems({ AUDIT_ANCHORS_MIRROR: join(other, 'no-such-folder', 'a.anchors') })[0]).toContain('whose folder does not exist');
+  });
+
+  it('DIAGNOSIS_BUDGET_SECONDS: the time one diagnosis may read (5 s unless set), whole seconds from 1 to 60', () => {
+    expect(loadConfig({}).diagnosisBudgetMs).toBe(5000);
+    expect(loadConfig({ DIAGNOSIS_BUDGET_SECONDS: '12' }).diagnosisBudgetMs).toBe(12_000);
+    for (const bad of ['0', '61', '2.5', 'soon'])
+      expect(problems({ DIAGNOSIS_BUDGET_SECONDS: bad })).toEqual([`DIAGNOSIS_BUDGET_SECONDS is "${bad}": use a whole number of seconds from 1 to 60`]);
   });
 
   it('never echoes the access token in a problem', () => {

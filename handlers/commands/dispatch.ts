@@ -90,7 +90,7 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
       return void (await ctx.respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r))));
     }
     case 'explain': {
-      const r = explain(s.diagnoser, cmd.query);
+      const r = await explain(s.diagnoser, cmd.query);
       return void (await reply(
         r.kind === 'entry' ? buildExplainEntry(r.entry, s.memory.of(r.entry.id)) : buildDiagnosis(r.diagnosis, { title: 'What that text says', links: studio, memory: s.memory }),
       ));

@@ -39,7 +39,7 @@ export function registerAlertMessages(app: BoltApp, s: Services): void {
       }
       return;
     }
-    const d = s.diagnoser.diagnose(text);
+    const d = await s.diagnoser.diagnose(text);
     if (d.findings.length === 0) return; // nothing we know: stay quiet
     alerts.reply(m.channel, m.ts, buildDiagnosis(d, { title: 'What this alert means', links: s.studio }));
   });

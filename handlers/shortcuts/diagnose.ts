@@ -44,7 +44,7 @@ export function registerDiagnoseShortcut(app: BoltApp, s: Services): void {
         const r = await diagnoseRun(s.studio, s.diagnoser, runId, s.memory);
         answer = buildRunDiagnosis(r, { title: `Diagnosis of run ${runId}`, links: s.studio, memory: s.memory });
       } else {
-        answer = buildDiagnosis(s.diagnoser.diagnose(text), { title: 'Diagnosis of this message', links: s.studio });
+        answer = buildDiagnosis(await s.diagnoser.diagnose(text), { title: 'Diagnosis of this message', links: s.studio });
       }
     } catch (e) {
       await respond(ephemeral(messageForError(e)));

@@ -8,7 +8,7 @@
  */
 import { esc } from '../blocks/kit.js';
 import { when } from '../blocks/replies.js';
-import type { Diagnoser } from '../knowledge/diagnose.js';
+import type { TextDiagnoser } from '../knowledge/diagnosis-pool.js';
 import { redact } from '../knowledge/redact.js';
 import type { LakehouseSql } from '../lakehouse/client.js';
 import { type RefreshEntry, recentRefreshes } from '../ops/lakehouse-read.js';
@@ -47,7 +47,7 @@ export class DynamicTableWatcher {
     private readonly sql: LakehouseSql,
     private readonly store: AlertStore,
     private readonly router: AlertRouter,
-    private readonly diagnoser: Diagnoser,
+    private readonly diagnoser: TextDiagnoser,
     private readonly opts: DtWatcherOptions,
   ) {}
 
@@ -63,12 +63,12 @@ export class DynamicTableWatcher {
     const newest = entries.reduce((m, e) => Math.max(m, e.startedAt), 0);
     if (newest > 0) this.store.setState('dt_read_from', String(Math.max(mark, newest - RUNNING_MARGIN_MS)));
     const oldestFirst = [...entries].reverse();
-    for (const e of oldestFirst) if (e.state === 'FAILED' || e.state === 'SUSPENDED') this.record(e, stats);
+    for (const e of oldestFirst) if (e.state === 'FAILED' || e.state === 'SUSPENDED') await this.record(e, stats);
     stats.resolved = this.closeResolved(entries);
     return stats;
   }
 
-  private record(e: RefreshEntry, stats: DtPollStats): void {
+  private async record(e: RefreshEntry, stats: DtPollStats): Promise<void> {
     const now = this.opts.now();
     if (!e.jobId || this.store.checked(`dt:${e.jobId}`)) return;
     const table = `${e.schema}.${e.name}`;
@@ -79,7 +79,7 @@ export class DynamicTableWatcher {
       return;
     }
     const problem = refreshProblem(e);
-    const top = this.diagnoser.diagnose(problem, { taskType: 'DYNAMIC_TABLE' }).findings[0]?.entry;
+    const top = (await this.diagnoser.diagnose(problem, { taskType: 'DYNAMIC_TABLE' })).findings[0]?.entry;
     // One card per table while it is broken: failing refreshes and the suspension that follows
     // them are one story; the card shows the latest problem and its cause.
     const groupKey = dtSubject(table);

@@ -6,7 +6,7 @@
  * knowledge entry for empty results (LEFT JOIN filters, `${bizdate}`, partition filters). The card
  * closes when a later run of the task writes rows again.
  */
-import type { Diagnoser } from '../knowledge/diagnose.js';
+import type { TextDiagnoser } from '../knowledge/diagnosis-pool.js';
 import { LakehouseError, type LakehouseSql } from '../lakehouse/client.js';
 import type { AlertCard, AlertStore } from '../store/alerts.js';
 import type { StudioClient } from '../studio/client.js';
@@ -47,7 +47,7 @@ export class OutputChecker {
     private readonly sql: LakehouseSql,
     private readonly store: AlertStore,
     private readonly router: AlertRouter,
-    private readonly diagnoser: Diagnoser,
+    private readonly diagnoser: TextDiagnoser,
     private readonly opts: OutputCheckOptions,
   ) {}
 
@@ -78,7 +78,7 @@ export class OutputChecker {
       stats.counted++;
       const { rows, avg, low } = a;
       const where = target.partition ? `${target.table} (partition ${target.partition.column}=${run.bizDate})` : target.table;
-      if (low && this.raise(run, target, folder, where, rows, avg)) stats.cardsCreated++;
+      if (low && (await this.raise(run, target, folder, where, rows, avg))) stats.cardsCreated++;
       this.store.markChecked(`out:${run.id}`, null, now);
     }
     stats.resolved = await this.closeRefilled();
@@ -146,7 +146,7 @@ export class OutputChecker {
     return this.sql.countRows(t.table, t.partition ? { column: t.partition.column, value: date } : undefined);
   }
 
-  private raise(run: Run, target: OutputTarget, folder: string | undefined, where: string, rows: number, avg: number): boolean {
+  private async raise(run: Run, target: OutputTarget, folder: string | undefined, where: string, rows: number, avg: number): Promise<boolean> {
     const now = this.opts.now();
     const channel = this.router.route(folder, run.taskName);
     const before = avg > 0 ? `; the ${PRIOR_DATES} business dates before averaged ${Math.round(avg).toLocaleString('en-US')} rows` : '';
@@ -154,7 +154,7 @@ export class OutputChecker {
       rows === 0
         ? `Run ${run.id} succeeded but wrote 0 rows to ${where}${before}.`
         : `Run ${run.id} succeeded but wrote ${rows.toLocaleString('en-US')} rows to ${where}, ${Math.round((1 - rows / avg) * 100)} % below the average${before}.`;
-    const top = this.diagnoser.diagnose(rows === 0 ? message : `${message} wrote 0 rows`, { taskType: 'SQL' }).findings[0]?.entry;
+    const top = (await this.diagnoser.diagnose(rows === 0 ? message : `${message} wrote 0 rows`, { taskType: 'SQL' })).findings[0]?.entry;
     const groupKey = `empty|${run.taskId}`;
     return this.store.transaction(() => {
       this.store.markChecked(`out:${run.id}`, null, now);

@@ -7,7 +7,7 @@ import { esc } from '../blocks/kit.js';
 import { buildDigest, buildReport, buildThreadNote, buildTriageCard } from '../blocks/triage.js';
 import type { LinkBuilder } from '../blocks/replies.js';
 import type { AlertConfig } from '../config.js';
-import type { Diagnoser } from '../knowledge/diagnose.js';
+import type { TextDiagnoser } from '../knowledge/diagnosis-pool.js';
 import type { Logger } from '../logger.js';
 import type { OperationsService } from '../ops/operations.js';
 import type { Policy } from '../ops/policy.js';
@@ -25,7 +25,8 @@ import type { LakehouseSql } from '../lakehouse/client.js';
 export interface AlertDeps {
   db: Db;
   studio: StudioClient;
-  diagnoser: Diagnoser;
+  /** Diagnoses failure messages for the cards' causes (the bot's pool; benchmarks may pass an in-process Diagnoser). */
+  diagnoser: TextDiagnoser;
   policy: Policy;
   operations: OperationsService;
   config: AlertConfig;

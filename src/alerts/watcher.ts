@@ -17,7 +17,8 @@ import { esc } from '../blocks/kit.js';
 import { when } from '../blocks/replies.js';
 import { redact } from '../knowledge/redact.js';
 import { humanDuration } from '../studio/dates.js';
-import { type Diagnoser, runKind } from '../knowledge/diagnose.js';
+import { runKind } from '../knowledge/diagnose.js';
+import type { TextDiagnoser } from '../knowledge/diagnosis-pool.js';
 import type { AlertCard, AlertStore, BlockedRun } from '../store/alerts.js';
 import type { StudioClient } from '../studio/client.js';
 import { RUN_STATUS, RUN_TYPE } from '../studio/enums.js';
@@ -63,7 +64,7 @@ export class AlertWatcher {
     private readonly studio: StudioClient,
     private readonly store: AlertStore,
     private readonly router: AlertRouter,
-    private readonly diagnoser: Diagnoser,
+    private readonly diagnoser: TextDiagnoser,
     private readonly opts: WatcherOptions,
   ) {}
 
@@ -141,7 +142,8 @@ export class AlertWatcher {
       this.store.markSeen(run.id, end, null, now);
       return undefined;
     }
-    const top = this.diagnoser.diagnose(run.failMsg ?? '', { taskType: run.taskType.kind?.key, runType: runKind(run) }).findings[0]?.entry;
+    // A failure message is the run's own output, so it is diagnosed like a log: off the event loop when long.
+    const top = (await this.diagnoser.diagnose(run.failMsg ?? '', { taskType: run.taskType.kind?.key, runType: runKind(run) })).findings[0]?.entry;
     const causeKey = top?.id ?? `msg:${failureSignature(run.failMsg)}`;
     const groupKey = `${run.taskId}|${causeKey}`;
     return this.store.transaction(() => {

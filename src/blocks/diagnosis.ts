@@ -77,6 +77,15 @@ export function buildDiagnosis(
       ),
     );
   }
+  const c = d.coverage;
+  if (!c.complete) {
+    const budget = c.budgetMs === undefined ? '' : c.budgetMs >= 1000 ? ` (${Math.round(c.budgetMs / 100) / 10} s)` : ` (${c.budgetMs} ms)`;
+    blocks.push(
+      context(
+        `:warning: *Stopped early:* the diagnosis used up its time budget${budget} after reading ${c.linesRead.toLocaleString('en-US')} of ${c.totalLines.toLocaleString('en-US')} lines; what follows is from those lines only.`,
+      ),
+    );
+  }
   if (d.findings.length === 0) {
     blocks.push(section(d.salient.length ? '*No known cause matched.* The most telling lines:' : '*No known cause matched.*'));
     if (d.salient.length) blocks.push(...lineSections(d.salient.map((s) => `\`${s.line}\` \`${esc(s.text.slice(0, 280))}\``)));
@@ -105,7 +114,8 @@ export function buildDiagnosis(
   if (opts.truncated) blocks.push(context('The log was longer than the bot reads (20 MB); only its beginning was diagnosed.'));
   blocks.push(context('Excerpts are redacted. Knowledge: `/cz explain <code>`.'));
   const top = d.findings[0];
-  return finishMessage(top ? `${opts.title}: ${top.entry.title}` : `${opts.title}: no known cause`, blocks);
+  const partial = c.complete ? '' : ` (stopped early: ${c.linesRead} of ${c.totalLines} lines read)`;
+  return finishMessage(top ? `${opts.title}: ${top.entry.title}${partial}` : `${opts.title}: no known cause${partial}`, blocks);
 }
 
 /** A run's diagnosis as every surface shows it (button, card thread, shortcut, alert from another tool). */

@@ -53,6 +53,36 @@ export interface Diagnosis {
   salient: Evidence[];
   /** What to do next when no entry matched. */
   nextSteps: string[];
+  /** How much of the text was read: all of it, unless the time budget ran out first. */
+  coverage: Coverage;
+}
+
+export interface Coverage {
+  /** The whole text was read. */
+  complete: boolean;
+  /** Lines read before the diagnosis stopped (every line when complete). */
+  linesRead: number;
+  totalLines: number;
+  /** When it stopped early: the time budget it had, in milliseconds. */
+  budgetMs?: number;
+}
+
+/** Bounds on one diagnosis (a worker's; see diagnosis-pool.ts). */
+export interface DiagnoseLimits {
+  /** `performance.now()` at which to stop reading and answer with what was read so far. */
+  stopAt?: number;
+  /** The time budget `stopAt` stands for, reported in the coverage. */
+  budgetMs?: number;
+  /** Told of each line the scan reaches, so that a diagnosis stopped from outside can say how far it got. */
+  onLine?: (line: number) => void;
+}
+
+/** Lines in a text (a trailing newline does not start another). */
+export function countLines(text: string): number {
+  if (text === '') return 0;
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < text.length - 1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 type SignalKind = 'code' | 'message' | 'pattern' | 'salient';
@@ -74,8 +104,10 @@ const SALIENT: { anchor: string; verify?: RegExp; weight: number }[] = [
   { anchor: 'Caused by:', weight: 4 },
   { anchor: 'CZLH-', verify: /CZLH-\d{5}/, weight: 4 },
   { anchor: 'Traceback (most recent call last)', weight: 2 },
-  { anchor: 'Exception', verify: /\b[A-Z][A-Za-z0-9_.]*Exception\b/, weight: 3 },
-  { anchor: 'Error', verify: /\b[A-Z][A-Za-z0-9_.]*Error\b/, weight: 3 },
+  // A class name ending in Exception/Error (`java.sql.SQLException`): the match starts at the last
+  // capital after a word boundary before the suffix, so no start re-reads another's span (linear time).
+  { anchor: 'Exception', verify: /\b[A-Z](?:(?!\b[A-Z])[A-Za-z0-9_.])*Exception\b/, weight: 3 },
+  { anchor: 'Error', verify: /\b[A-Z](?:(?!\b[A-Z])[A-Za-z0-9_.])*Error\b/, weight: 3 },
   { anchor: 'ERROR', verify: /\bERROR\b/, weight: 2 },
   { anchor: 'FATAL', verify: /\bFATAL\b/, weight: 2 },
   { anchor: '错误', weight: 2 },
@@ -87,11 +119,19 @@ const SALIENT: { anchor: string; verify?: RegExp; weight: number }[] = [
 /** A log line at an informational level (the level within the line's first 60 characters, after its timestamp). */
 const INFO_LINE = /^.{0,60}?(?:\[(?:INFO|DEBUG|TRACE)\]|\b(?:INFO|DEBUG|TRACE)\b)/;
 
-const SEVERITY_RANK: Record<string, number> = { critical: 4, high: 3, medium: 2, low: 1 };
-
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/** A code's own regular expression: the code, not inside a longer word or code. */
+function codePattern(code: string): RegExp {
+  return new RegExp(`(?<![\\w-])${escapeRe(code)}(?![\\w-])`, 'i');
+}
+
+/** The regular expressions of the engine itself (not the knowledge's): checked for catastrophic backtracking by the tests. */
+export const BUILT_IN_PATTERNS: readonly RegExp[] = [...SALIENT.flatMap((s) => (s.verify ? [s.verify] : [])), INFO_LINE, codePattern('CZLH-42000')];
+
+const SEVERITY_RANK: Record<string, number> = { critical: 4, high: 3, medium: 2, low: 1 };
 
 export class Diagnoser {
   private readonly scan: RegExp;
@@ -117,7 +157,7 @@ export class Diagnoser {
       }
       for (const c of e.match.codes) {
         this.byCode.set(c.toUpperCase(), i);
-        add(c, { entry: i, kind: 'code', weight: 3, verify: new RegExp(`(?<![\\w-])${escapeRe(c)}(?![\\w-])`, 'i') });
+        add(c, { entry: i, kind: 'code', weight: 3, verify: codePattern(c) });
       }
     });
     for (const s of SALIENT) add(s.anchor, { entry: -1, kind: 'salient', weight: s.weight, verify: s.verify ?? new RegExp(escapeRe(s.anchor)) });
@@ -139,43 +179,58 @@ export class Diagnoser {
     return i === undefined ? undefined : this.entries[i];
   }
 
-  diagnose(text: string, context: DiagnoseContext = {}): Diagnosis {
+  /**
+   * `limits`: a time to stop at (the answer then says how many lines it read) and a progress
+   * callback; without them the whole text is read.
+   */
+  diagnose(text: string, context: DiagnoseContext = {}, limits: DiagnoseLimits = {}): Diagnosis {
     const hits = new Map<
       number,
       { best: number; signals: Map<number, number>; evidence: Evidence[]; lines: Set<number>; nonInfo: boolean; lastLine: number; inFailMsg: boolean }
     >();
     const salientByLine = new Map<number, { weight: number; text: string }>();
+    let stoppedAtLine: number | undefined;
 
-    const scan = (body: string, lineBase: number) => {
+    /** One pass of the anchors over `body`; `failMsg`: the run's failure message (line 0), never stopped. */
+    const scan = (body: string, failMsg: boolean) => {
       const re = this.scan;
       re.lastIndex = 0;
-      let line = lineBase === 0 ? 0 : 1;
-      let cursor = 0;
-      let lineStart = -1;
-      let lineText = '';
+      let line = failMsg ? 0 : 1;
+      // The line holding the current anchor: where it starts, where its newline is (-1: the end).
+      let lineStart = 0;
+      let lineEnd = body.indexOf('\n');
+      let lineText: string | undefined;
+      let checks = 0;
       const seenOnLine = new Set<number>();
+      if (!failMsg) limits.onLine?.(line);
       for (let m = re.exec(body); m; m = re.exec(body)) {
-        if (lineBase !== 0) {
-          for (let j = body.indexOf('\n', cursor); j !== -1 && j < m.index; j = body.indexOf('\n', j + 1)) line++;
-          cursor = m.index;
-        }
-        const start = body.lastIndexOf('\n', m.index) + 1;
-        if (start !== lineStart) {
-          lineStart = start;
-          const endNl = body.indexOf('\n', m.index);
-          lineText = body.slice(start, endNl === -1 ? body.length : endNl);
+        if (lineEnd !== -1 && m.index > lineEnd) {
+          // Forward to the anchor's line, counting the lines passed (each character is passed once).
+          while (lineEnd !== -1 && lineEnd < m.index) {
+            lineStart = lineEnd + 1;
+            lineEnd = body.indexOf('\n', lineStart);
+            if (!failMsg) line++;
+          }
+          lineText = undefined;
           seenOnLine.clear();
+          if (!failMsg) limits.onLine?.(line);
         }
+        if (!failMsg && limits.stopAt !== undefined && (checks++ & 15) === 0 && performance.now() >= limits.stopAt) {
+          stoppedAtLine = line;
+          return;
+        }
+        lineText ??= body.slice(lineStart, lineEnd === -1 ? body.length : lineEnd);
+        const shown = lineText;
         // Resume just after this anchor's start, so anchors overlapping it are found too.
         re.lastIndex = m.index + 1;
         for (const sigIndex of this.withPrefixes.get(m[0].toLowerCase()) ?? []) {
           if (seenOnLine.has(sigIndex)) continue;
           seenOnLine.add(sigIndex);
           const sig = this.signals[sigIndex]!;
-          if (sig.verify && !sig.verify.test(lineText)) continue;
-          const excerpt = () => redact(lineText.length > MAX_EXCERPT ? `${lineText.slice(0, MAX_EXCERPT - 1)}…` : lineText);
+          if (sig.verify && !sig.verify.test(shown)) continue;
+          const excerpt = () => redact(shown.length > MAX_EXCERPT ? `${shown.slice(0, MAX_EXCERPT - 1)}…` : shown);
           if (sig.kind === 'salient') {
-            if (lineBase === 0) continue;
+            if (failMsg) continue;
             const cur = salientByLine.get(line);
             if (cur) cur.weight = Math.min(8, cur.weight + sig.weight / 2);
             else salientByLine.set(line, { weight: sig.weight, text: excerpt() });
@@ -188,17 +243,22 @@ export class Diagnoser {
           }
           h.signals.set(sigIndex, (h.signals.get(sigIndex) ?? 0) + 1);
           h.best = Math.max(h.best, sig.weight);
-          if (lineBase === 0) h.inFailMsg = true;
+          if (failMsg) h.inFailMsg = true;
           h.lastLine = Math.max(h.lastLine, line);
           h.lines.add(line);
-          if (lineBase === 0 || !INFO_LINE.test(lineText)) h.nonInfo = true;
+          if (failMsg || !INFO_LINE.test(shown)) h.nonInfo = true;
           if (h.evidence.length < MAX_EVIDENCE && !h.evidence.some((e) => e.line === line)) h.evidence.push({ line, text: excerpt() });
         }
       }
     };
 
-    scan(text, 1);
-    if (context.failMsg) scan(context.failMsg, 0);
+    scan(text, false);
+    if (context.failMsg) scan(context.failMsg, true);
+    const totalLines = countLines(text);
+    const coverage: Coverage =
+      stoppedAtLine === undefined
+        ? { complete: true, linesRead: totalLines, totalLines }
+        : { complete: false, linesRead: stoppedAtLine - 1, totalLines, budgetMs: limits.budgetMs };
 
     const scored = [...hits.entries()].map(([i, h]) => {
       const entry = this.entries[i]!;
@@ -246,8 +306,12 @@ export class Diagnoser {
               'Open the full log in Studio and compare with the last successful run of the task.',
               'If the failure is new, rerun once: transient resource errors often pass on a second attempt.',
             ]
-          : ['No error lines were found in this text. If the run failed, open its full log (`/cz logs <run-id>`) — the error may be in another attempt.'];
-    return { findings, salient, nextSteps };
+          : coverage.complete
+            ? ['No error lines were found in this text. If the run failed, open its full log (`/cz logs <run-id>`) — the error may be in another attempt.']
+            : [
+                `No error lines were found in the ${coverage.linesRead} lines read before the time ran out; the rest was not read. Open the full log (\`/cz logs <run-id>\`) and look from line ${coverage.linesRead + 1} on.`,
+              ];
+    return { findings, salient, nextSteps, coverage };
   }
 }
 
@@ -266,5 +330,6 @@ export function diagnosisJson(d: Diagnosis) {
     })),
     salient: d.salient.map((e) => ({ line: e.line, text: e.text })),
     next_steps: d.nextSteps,
+    coverage: { complete: d.coverage.complete, lines_read: d.coverage.linesRead, total_lines: d.coverage.totalLines },
   };
 }

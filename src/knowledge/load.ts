@@ -1,6 +1,7 @@
 /**
  * Loads and validates knowledge/*.yml. A broken entry stops start-up with the file, the entry id
- * and the field at fault.
+ * and the field at fault — a regular expression that can backtrack catastrophically included
+ * (pattern-safety.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { z } from 'zod';
 import { PACKAGE_ROOT } from '../paths.js';
 import { TASK_KINDS } from '../studio/enums.js';
 import { isUsableAnchor, requiredLiteral, topLevelAlternatives } from './anchors.js';
+import { type PatternVerdict, readVerdicts, vetPatterns } from './pattern-safety.js';
 
 export const KNOWLEDGE_DIR = join(PACKAGE_ROOT, 'knowledge');
 
@@ -117,8 +119,39 @@ function issuesOf(file: string, where: string, error: z.ZodError): string[] {
   return error.issues.map((i) => `knowledge/${file}: ${where}field ${i.path.join('.') || '(entry)'}: ${i.message}`);
 }
 
+export interface LoadOptions {
+  /** Check every pattern for catastrophic backtracking again, ignoring the kept verdicts. */
+  recheckAll?: boolean;
+  /** Told the verdict of every pattern (as the diagnosis compiles it: each top-level alternative). */
+  onVerdicts?: (verdicts: ReadonlyMap<string, PatternVerdict>) => void;
+}
+
+/**
+ * Every pattern of every entry, as the diagnosis runs it (each top-level alternative alone), is
+ * free of catastrophic backtracking: verdicts kept beside the knowledge (this directory's, then
+ * the package's), the rest checked now.
+ */
+function patternProblems(errors: ErrorEntry[], dir: string, o: LoadOptions): string[] {
+  const where: { id: string; field: string; source: string }[] = [];
+  for (const e of errors) {
+    e.match.patterns.forEach((p, i) => {
+      for (const source of topLevelAlternatives(p)) where.push({ id: e.id, field: `match.patterns.${i}`, source });
+    });
+  }
+  const verdicts = vetPatterns(
+    where.map((w) => w.source),
+    readVerdicts([dir, KNOWLEDGE_DIR]),
+    o.recheckAll,
+  );
+  o.onVerdicts?.(verdicts);
+  return where.flatMap((w) => {
+    const v = verdicts.get(w.source)!;
+    return v.safe ? [] : [`knowledge/errors.yml: entry ${w.id}: field ${w.field}: ${JSON.stringify(w.source)} ${v.problem}`];
+  });
+}
+
 /** Validate the three files; entries are checked one by one so every broken one is named. */
-export function loadKnowledge(dir: string = KNOWLEDGE_DIR): Knowledge {
+export function loadKnowledge(dir: string = KNOWLEDGE_DIR, options: LoadOptions = {}): Knowledge {
   const problems: string[] = [];
   const rawErrors = readYaml(dir, 'errors.yml', problems);
   const errors: ErrorEntry[] = [];
@@ -139,6 +172,7 @@ export function loadKnowledge(dir: string = KNOWLEDGE_DIR): Knowledge {
       for (const e of errors) {
         for (const s of e.supersedes) if (!seen.has(s)) problems.push(`knowledge/errors.yml: entry ${e.id}: field supersedes: unknown entry ${s}`);
       }
+      problems.push(...patternProblems(errors, dir, options));
     }
   }
   const tm = typeMappingsSchema.safeParse(readYaml(dir, 'type-mappings.yml', problems));

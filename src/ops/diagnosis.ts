@@ -1,8 +1,10 @@
 /**
  * Diagnosis of runs and of arbitrary text (an alert from another tool), on top of the knowledge
- * engine: fetch the run's log and context, or find a run reference in a message.
+ * engine: fetch the run's log and context, or find a run reference in a message. The text itself
+ * is diagnosed by a TextDiagnoser — the bot's is the pool that keeps long texts off the event loop.
  */
-import { type Diagnoser, type Diagnosis, runKind } from '../knowledge/diagnose.js';
+import { type Diagnosis, runKind } from '../knowledge/diagnose.js';
+import type { TextDiagnoser } from '../knowledge/diagnosis-pool.js';
 import type { ErrorEntry, Knowledge } from '../knowledge/load.js';
 import type { CauseMemory } from '../store/memory.js';
 import type { StudioClient } from '../studio/client.js';
@@ -23,12 +25,12 @@ export interface RunDiagnosis {
 }
 
 /** `memory`: this workspace's resolved cards, which rank the causes confirmed here a little higher. */
-export async function diagnoseRun(studio: StudioClient, diagnoser: Diagnoser, runId: number, memory?: CauseMemory): Promise<RunDiagnosis> {
+export async function diagnoseRun(studio: StudioClient, diagnoser: TextDiagnoser, runId: number, memory?: CauseMemory): Promise<RunDiagnosis> {
   const run = await getRunOrExplain(studio, runId);
   const attempts = (await studio.listAttempts(runId)).slice().sort((a, b) => (a.startTime ?? a.id) - (b.startTime ?? b.id));
   const last = attempts.at(-1);
   const log = last ? await studio.readLog(runId, last.id, DIAGNOSE_MAX_CHARS) : { text: '', truncated: false };
-  const diagnosis = diagnoser.diagnose(log.text, {
+  const diagnosis = await diagnoser.diagnose(log.text, {
     taskType: run.taskType.kind?.key,
     runType: runKind(run),
     runStatus: run.status.label,
@@ -85,10 +87,10 @@ export function closestEntries(entries: readonly ErrorEntry[], query: string, n 
  * `/cz explain`: an entry by id or code, else a diagnosis of the text; when nothing matches, what
  * was looked for and the closest entries (never "try /cz explain" — that is what was just done).
  */
-export function explain(diagnoser: Diagnoser, query: string): ExplainResult {
+export async function explain(diagnoser: TextDiagnoser, query: string): Promise<ExplainResult> {
   const entry = diagnoser.lookup(query);
   if (entry) return { kind: 'entry', entry };
-  const diagnosis = diagnoser.diagnose(query);
+  const diagnosis = await diagnoser.diagnose(query);
   if (diagnosis.findings.length > 0) return { kind: 'diagnosis', diagnosis };
   const closest = closestEntries(diagnoser.entries, query);
   const nextSteps = [

@@ -70,4 +70,18 @@ describe('the production build', () => {
     const state = (await (await fetch(`${url}/ui/state?user=U0ADMIN`)).json()) as { shortcuts: { callback_id: string }[] };
     expect(state.shortcuts.length).toBeGreaterThan(0);
   });
+
+  it('emits the diagnosis worker and finds it from the compiled pool; an idle worker does not keep the process alive', { timeout: 120_000 }, () => {
+    if (!existsSync('dist/src/knowledge/diagnosis-pool.js')) execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'pipe' });
+    expect(existsSync('dist/src/knowledge/diagnosis-worker.js')).toBe(true);
+    const script = `
+      const { DiagnosisPool } = await import('./dist/src/knowledge/diagnosis-pool.js');
+      const { loadKnowledge } = await import('./dist/src/knowledge/load.js');
+      const pool = new DiagnosisPool(loadKnowledge().errors);
+      const d = await pool.diagnose('[INFO] fine\\n'.repeat(5000) + 'ERROR CZLH-42000: syntax error near FORM');
+      console.log(JSON.stringify({ top: d.findings[0]?.entry.id, complete: d.coverage.complete, workers: pool.stats.workers }));`;
+    // No close(): the process must end by itself once the diagnosis is answered.
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(JSON.parse(out)).toEqual({ top: 'engine.sql_syntax', complete: true, workers: 1 });
+  });
 });

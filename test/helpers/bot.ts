@@ -167,7 +167,7 @@ export interface DevWorkspaceOptions {
 }
 
 export async function startBotHarness(
-  opts: { policy?: string | null; dbPath?: string; alertChannels?: string; dev?: DevWorkspaceOptions; audit?: AuditConfig; logger?: Logger } = {},
+  opts: { policy?: string | null; dbPath?: string; alertChannels?: string; dev?: DevWorkspaceOptions; audit?: AuditConfig; logger?: Logger; diagnosisBudgetMs?: number } = {},
 ): Promise<BotHarness> {
   const h = await startHarness();
   const dev = opts.dev ? await startHarness({ workspace: 'demo_dev' }) : undefined;
@@ -194,6 +194,7 @@ export async function startBotHarness(
     integrationVClusters: undefined,
     lakehouse: { vcluster: 'default', timeoutMs: 10_000 },
     audit: opts.audit,
+    diagnosisBudgetMs: opts.diagnosisBudgetMs,
   };
   // TEST_ENGINE=postgres: the bot's state on a fresh PostgreSQL database (the test cluster) instead of the SQLite file.
   if (process.env.TEST_ENGINE === 'postgres') {

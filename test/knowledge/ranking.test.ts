@@ -79,18 +79,18 @@ describe('suggested checks with the run’s own values', () => {
 });
 
 describe('/cz explain in other words', () => {
-  it('finds entries from Chinese phrases people use: 连接超时, 权限不足, 表不存在', () => {
-    const top = (q: string) => {
-      const r = explain(diagnoser, q);
+  it('finds entries from Chinese phrases people use: 连接超时, 权限不足, 表不存在', async () => {
+    const top = async (q: string) => {
+      const r = await explain(diagnoser, q);
       return r.kind === 'diagnosis' ? r.diagnosis.findings[0]?.entry.id : r.entry.id;
     };
-    expect(top('连接超时')).toBe('sync.source_connection_failed');
-    expect(top('权限不足')).toBe('engine.permission_denied');
-    expect(top('表不存在')).toBe('engine.table_not_found');
+    expect(await top('连接超时')).toBe('sync.source_connection_failed');
+    expect(await top('权限不足')).toBe('engine.permission_denied');
+    expect(await top('表不存在')).toBe('engine.table_not_found');
   });
 
-  it('with nothing found, says what it looked for and offers the closest entries — not “/cz explain <text>” again', () => {
-    const r = explain(diagnoser, 'the quarterly pipeline looks sad today');
+  it('with nothing found, says what it looked for and offers the closest entries — not “/cz explain <text>” again', async () => {
+    const r = await explain(diagnoser, 'the quarterly pipeline looks sad today');
     expect(r.kind).toBe('diagnosis');
     if (r.kind !== 'diagnosis') return;
     expect(r.diagnosis.findings).toEqual([]);
@@ -100,8 +100,8 @@ describe('/cz explain in other words', () => {
     expect(r.closest?.length).toBeGreaterThan(0);
   });
 
-  it('offers close entries for a near miss (a typo of a code, a word of a title)', () => {
-    const r = explain(diagnoser, 'queue ful');
+  it('offers close entries for a near miss (a typo of a code, a word of a title)', async () => {
+    const r = await explain(diagnoser, 'queue ful');
     expect(r.kind === 'diagnosis' && r.closest?.map((e) => e.id)).toContain('engine.queue_full');
   });
 });
