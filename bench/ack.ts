@@ -26,35 +26,9 @@ function bodies(child: Child): string[] {
   const out: string[] = [];
   for (let i = 0; i < 3000; i++) {
     if (i % 3 === 2) {
-      const payload = {
-        type: 'block_actions',
-        team: { id: 'T1' },
-        user: { id: 'UVIEW', username: 'v' },
-        api_app_id: 'A1',
-        token: 'x',
-        trigger_id: 't',
-        channel: { id: 'C1' },
-        container: { type: 'message', message_ts: '1.1', channel_id: 'C1', is_ephemeral: true },
-        response_url: `${child.info.slackUrl}/response/${i}`,
-        actions: [{ type: 'button', action_id: 'run_logs', block_id: 'b', value: '7000022', action_ts: '1' }],
-      };
-      out.push(`payload=${encodeURIComponent(JSON.stringify(payload))}`);
+      out.push(clickBody(child, String(i), 'run_logs', '7000022'));
     } else {
-      const text = i % 3 === 0 ? 'help' : 'runs 04_transform_ods_to_dwd';
-      out.push(
-        new URLSearchParams({
-          token: 'x',
-          team_id: 'T1',
-          channel_id: 'C1',
-          user_id: 'UVIEW',
-          user_name: 'v',
-          command: '/cz',
-          text,
-          api_app_id: 'A1',
-          response_url: `${child.info.slackUrl}/response/${i}`,
-          trigger_id: 't',
-        }).toString(),
-      );
+      out.push(commandBody(child, String(i), i % 3 === 0 ? 'help' : 'runs 04_transform_ods_to_dwd'));
     }
   }
   return out;
@@ -82,6 +56,23 @@ export async function load(child: Child | Child[]): Promise<number[]> {
   await agent.close();
   if (failures) throw new Error(`${failures} requests were not acknowledged with 200`);
   return latencies;
+}
+
+/** A signed-ready block_actions body: `actionId` clicked with `value`, answered at response `id`. */
+export function clickBody(child: Child, id: string, actionId: string, value: string): string {
+  const payload = {
+    type: 'block_actions',
+    team: { id: 'T1' },
+    user: { id: 'UVIEW', username: 'v' },
+    api_app_id: 'A1',
+    token: 'x',
+    trigger_id: 't',
+    channel: { id: 'C1' },
+    container: { type: 'message', message_ts: '1.1', channel_id: 'C1', is_ephemeral: true },
+    response_url: `${child.info.slackUrl}/response/${id}`,
+    actions: [{ type: 'button', action_id: actionId, block_id: 'b', value, action_ts: '1' }],
+  };
+  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
 
 export function commandBody(child: Child, id: string, text: string): string {

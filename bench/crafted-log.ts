@@ -8,7 +8,7 @@
  */
 import { Agent, request } from 'undici';
 import { craftedLog } from '../test/fixtures/crafted-log.js';
-import { commandBody, percentile, signedHeaders } from './ack.js';
+import { clickBody, commandBody, percentile, signedHeaders } from './ack.js';
 import { type Child, startChild } from './child.js';
 
 /** A failed run of the sandbox's seed (the one the ack benchmark's clicks read). */
@@ -24,22 +24,6 @@ async function setRunLog(child: Child, runId: number, text: string): Promise<voi
   });
   const body = (await res.body.json()) as { code: number | string; message?: string };
   if (body.code !== 0) throw new Error(`the sandbox did not take the log: ${body.message}`);
-}
-
-function diagnoseClick(child: Child, id: string): string {
-  const payload = {
-    type: 'block_actions',
-    team: { id: 'T1' },
-    user: { id: 'UVIEW', username: 'v' },
-    api_app_id: 'A1',
-    token: 'x',
-    trigger_id: 't',
-    channel: { id: 'C1' },
-    container: { type: 'message', message_ts: '1.1', channel_id: 'C1', is_ephemeral: true },
-    response_url: `${child.info.slackUrl}/response/${id}`,
-    actions: [{ type: 'button', action_id: 'run_diagnose', block_id: 'b', value: String(RUN_ID), action_ts: '1' }],
-  };
-  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
 
 /** `/cz help` at `rate` a second for `seconds` (and a Diagnose click every `clickEveryMs`, if given): ack times from when each was due. */
@@ -75,7 +59,7 @@ async function load(child: Child, label: string, rate: number, seconds: number, 
     } else {
       const c: (typeof clicks)[number] = { id: `${label}-diagnose-${e.n}`, sentAt: Date.now() };
       clicks.push(c);
-      inflight.push(send(diagnoseClick(child, c.id), due, (ms) => (c.ackMs = ms)));
+      inflight.push(send(clickBody(child, c.id, 'run_diagnose', String(RUN_ID)), due, (ms) => (c.ackMs = ms)));
     }
   }
   await Promise.all(inflight);

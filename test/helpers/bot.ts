@@ -51,8 +51,8 @@ export interface BotHarness extends SandboxHarness {
     actionId: string,
     value: string,
     user: string,
-    opts?: { responseId?: string; channel?: string; messageTs?: string; ephemeral?: boolean; view?: Record<string, unknown> },
-  ): Promise<{ status: number; responseId: string }>;
+    opts?: { responseId?: string; channel?: string; messageTs?: string; ephemeral?: boolean; view?: Record<string, unknown>; action?: Record<string, unknown> },
+  ): Promise<{ status: number; responseId: string; triggerId: string }>;
   /** Send a signed message shortcut on `message` posted in `channel`. */
   shortcut(callbackId: string, message: Record<string, unknown>, user: string, channel?: string): Promise<{ status: number; responseId: string }>;
   /** Send a signed Events API callback. */
@@ -129,7 +129,12 @@ export function signedSlackClient(url: () => string, slack: FakeSlack): Pick<Bot
       token: 'legacy',
       trigger_id: `trig-${randomUUID()}`,
       response_url: r.url,
-      actions: [{ type: 'button', action_id: actionId, block_id: 'b1', value, text: { type: 'plain_text', text: 'x' }, action_ts: String(Date.now() / 1000) }],
+      // `action`: another kind of element (a select, with or without its option) in place of the button.
+      actions: [
+        o.action
+          ? { block_id: 'b1', action_ts: String(Date.now() / 1000), action_id: actionId, ...o.action }
+          : { type: 'button', action_id: actionId, block_id: 'b1', value, text: { type: 'plain_text', text: 'x' }, action_ts: String(Date.now() / 1000) },
+      ],
     };
     if (o.view) {
       payload.view = o.view;
@@ -141,7 +146,7 @@ export function signedSlackClient(url: () => string, slack: FakeSlack): Pick<Bot
       payload.message = { ts: o.messageTs ?? '1700000000.000100', text: 'x', blocks: [] };
     }
     const res = await post(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
-    return { status: res.status, responseId: r.id };
+    return { status: res.status, responseId: r.id, triggerId: payload.trigger_id as string };
   };
 
   const submitView: BotHarness['submitView'] = async (view, user) => {

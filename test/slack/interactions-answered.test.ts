@@ -36,38 +36,13 @@ const BUTTONS = [
 const NOT_OFFERED = ['{"c":987654,"r":1}', 'not json at all', '', '{"s":"no-such-session","q":"x","a":"y"}', randomUUID(), '999999:24', '{"taskId":"x"}'];
 
 let n = 0;
-/** A signed block_actions payload with one action, as Slack would send it; returns how to recognise its answer. */
+/** A signed block_actions payload with one action, as Slack would send it (in a message, or in a modal); and how to recognise its answer. */
 async function act(action: Record<string, unknown>, o: { inView?: boolean; user?: string } = {}) {
-  const r = b.slack.responseUrl();
   const channel = `CQ${String(++n).padStart(6, '0')}`;
-  const trigger = `trig-${randomUUID()}`;
-  const user = o.user ?? USERS.operator;
-  const payload: Record<string, unknown> = {
-    type: 'block_actions',
-    team: { id: 'T1', domain: 'test' },
-    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T1' },
-    api_app_id: 'A1',
-    token: 'legacy',
-    trigger_id: trigger,
-    actions: [{ block_id: 'b1', action_ts: String(Date.now() / 1000), ...action }],
-  };
-  if (o.inView) {
-    payload.view = { id: `V${n}`, hash: 'h', callback_id: 'something', private_metadata: 'garbage', state: { values: {} }, type: 'modal' };
-    payload.container = { type: 'view', view_id: `V${n}` };
-  } else {
-    payload.response_url = r.url;
-    payload.channel = { id: channel, name: 'somewhere' };
-    payload.container = { type: 'message', message_ts: '1700000000.000100', channel_id: channel, is_ephemeral: true };
-    payload.message = { ts: '1700000000.000100', text: 'x', blocks: [] };
-  }
-  const res = await b.post(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
-  return {
-    status: res.status,
-    responseId: r.id,
-    channel,
-    trigger,
-    label: `${String(action.action_id)}=${JSON.stringify(action.value ?? action.selected_option ?? null)}${o.inView ? ' (in a view)' : ''}`,
-  };
+  const view = o.inView ? { id: `V${n}`, hash: 'h', callback_id: 'something', private_metadata: 'garbage', state: { values: {} }, type: 'modal' } : undefined;
+  const { action_id, value, ...element } = action as { action_id: string; value?: string };
+  const r = await b.click(action_id, value ?? '', o.user ?? USERS.operator, { channel, view, action: value === undefined ? element : undefined });
+  return { ...r, channel, label: `${action_id}=${JSON.stringify(value ?? action.selected_option ?? null)}${o.inView ? ' (in a view)' : ''}` };
 }
 
 type Sent = Awaited<ReturnType<typeof act>>;
@@ -75,7 +50,7 @@ type Sent = Awaited<ReturnType<typeof act>>;
 /** Whether the person was answered: on the response URL, ephemerally in the channel, or in a modal opened or pushed for them. */
 function answered(s: Sent): boolean {
   if (b.slack.responses.some((p) => p.id === s.responseId)) return true;
-  return b.slack.calls.some((c) => (c.method === 'chat.postEphemeral' && c.args.channel === s.channel) || (c.method.startsWith('views.') && c.args.trigger_id === s.trigger));
+  return b.slack.calls.some((c) => (c.method === 'chat.postEphemeral' && c.args.channel === s.channel) || (c.method.startsWith('views.') && c.args.trigger_id === s.triggerId));
 }
 
 async function expectAllAnswered(sent: Sent[]): Promise<void> {
