@@ -168,7 +168,7 @@ export function answerUnclaimed(app: BoltApp, answer: UnclaimedAnswer): { app: B
   return { app: proxy, claimed };
 }
 
-type Listener = (args: Record<string, unknown>) => unknown;
+export type Listener = (args: Record<string, unknown>) => unknown;
 
 /**
  * The app whose listeners have each unknown reference they refuse audited (`record`) before the
@@ -188,13 +188,21 @@ export function auditRefusedReferences(app: BoltApp, record: (body: InteractionB
         throw e;
       }
     };
+  return wrapListeners(app, KINDS, (_kind, listener) => wrap(listener));
+}
+
+/**
+ * The app whose registrations of `kinds` (command, action, view, …) have their last listener
+ * replaced by `wrap(kind, listener)`: how a layer puts itself around every listener.
+ */
+export function wrapListeners(app: BoltApp, kinds: ReadonlySet<string>, wrap: (kind: string, listener: Listener) => Listener): BoltApp {
   return new Proxy(app, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof prop !== 'string' || !KINDS.has(prop) || typeof value !== 'function') return value;
+      if (typeof prop !== 'string' || !kinds.has(prop) || typeof value !== 'function') return value;
       return (...a: unknown[]) => {
         const last = a.length - 1;
-        return (value as (...x: unknown[]) => unknown).apply(target, [...a.slice(0, last), wrap(a[last] as Listener)]);
+        return (value as (...x: unknown[]) => unknown).apply(target, [...a.slice(0, last), wrap(prop, a[last] as Listener)]);
       };
     },
   });

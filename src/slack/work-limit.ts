@@ -7,7 +7,7 @@
  */
 import { messageForError } from '../blocks/errors.js';
 import type { BoltApp } from './app.js';
-import { type InteractionBody, answerPrivately, messageModal } from './interactions.js';
+import { type InteractionBody, answerPrivately, messageModal, wrapListeners } from './interactions.js';
 
 export class BusyError extends Error {
   constructor(waiting: number) {
@@ -132,14 +132,5 @@ export function limitWorkAfterAck(app: BoltApp, limiter: WorkLimiter, observe?: 
         observe?.observer({ kind, name: interactionName(kind, args, observe.commands), ackMs, totalMs: performance.now() - started, outcome });
       }
     };
-  return new Proxy(app, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof prop !== 'string' || !ACKED_KINDS.has(prop) || typeof value !== 'function') return value;
-      return (...a: unknown[]) => {
-        const last = a.length - 1;
-        return (value as (...x: unknown[]) => unknown).apply(target, [...a.slice(0, last), wrap(prop as InteractionKind, a[last] as Listener)]);
-      };
-    },
-  });
+  return wrapListeners(app, ACKED_KINDS, (kind, listener) => wrap(kind as InteractionKind, listener as Listener) as never);
 }
