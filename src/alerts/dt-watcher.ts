@@ -9,7 +9,7 @@
 import { esc } from '../blocks/kit.js';
 import { when } from '../blocks/replies.js';
 import type { Diagnoser } from '../knowledge/diagnose.js';
-import { redact } from '../knowledge/redact.js';
+import { redact } from '../redaction/index.js';
 import type { LakehouseSql } from '../lakehouse/client.js';
 import { type RefreshEntry, recentRefreshes } from '../ops/lakehouse-read.js';
 import type { AlertCard, AlertStore } from '../store/alerts.js';

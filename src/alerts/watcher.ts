@@ -15,7 +15,7 @@
  */
 import { esc } from '../blocks/kit.js';
 import { when } from '../blocks/replies.js';
-import { redact } from '../knowledge/redact.js';
+import { redact } from '../redaction/index.js';
 import { humanDuration } from '../studio/dates.js';
 import { type Diagnoser, runKind } from '../knowledge/diagnose.js';
 import type { AlertCard, AlertStore, BlockedRun } from '../store/alerts.js';

@@ -3,7 +3,7 @@
  * can produce a block Slack rejects; `finishMessage` caps the block count and the total size.
  */
 import type { ActionsBlock, Button, ContextBlock, DividerBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
-import { redact } from '../knowledge/redact.js';
+import { redact } from '../redaction/index.js';
 import { LIMITS, clip } from './limits.js';
 
 export type Block = KnownBlock;

@@ -2,7 +2,7 @@
 import { humanDuration } from '../studio/dates.js';
 import type { StaticSelect } from '@slack/types';
 import type { AlertReport } from '../alerts/report.js';
-import { redact } from '../knowledge/redact.js';
+import { redact } from '../redaction/index.js';
 import { openRootsByCause, stillBlocked, tableOfSubject } from '../alerts/cards.js';
 import type { AlertCard } from '../store/alerts.js';
 import { type Block, type Message, actions, button, context, esc, fields, finishMessage, header, link, section } from './kit.js';

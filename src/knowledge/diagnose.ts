@@ -15,7 +15,7 @@ import type { TaskKindKey } from '../studio/enums.js';
 import type { Run } from '../studio/models.js';
 import type { ErrorEntry, RunKind } from './load.js';
 import { isUsableAnchor, requiredLiteral, topLevelAlternatives } from './anchors.js';
-import { redact } from './redact.js';
+import { redact } from '../redaction/index.js';
 
 /** How a run was started, in the knowledge table's terms (undefined when Studio did not say). */
 export function runKind(run: Pick<Run, 'runType'>): RunKind | undefined {

@@ -3,7 +3,7 @@
  * dependencies. Plain typed values; the Block Kit builders render them.
  */
 import { nextStudioFireTimes } from '../cron/studio-cron.js';
-import { redact } from '../knowledge/redact.js';
+import { redact } from '../redaction/index.js';
 import type { StudioClient } from '../studio/client.js';
 import { closeMatches } from '../studio/close-matches.js';
 import { RUN_STATUS_GROUPS, type RunStatusGroup, type TaskKind } from '../studio/enums.js';

@@ -6,7 +6,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { type Anchor, type AuditKey, keyFromHex } from './audit-key.js';
 import { type Db, GENESIS } from './database.js';
-import { redactValues } from '../knowledge/redact.js';
+import { redactValues } from '../redaction/index.js';
 
 export type AuditSource = 'slash' | 'button' | 'modal' | 'shortcut' | 'wizard' | 'alert' | 'system';
 
