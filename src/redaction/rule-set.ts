@@ -12,10 +12,17 @@
  * chunks of 32 KB (cut at a line end where possible, overlapping so a token on a cut is seen whole).
  */
 import { lintSource } from '@secretlint/core';
+import { secretLintProfiler } from '@secretlint/profiler';
 import { rules as recommended } from '@secretlint/secretlint-rule-preset-recommend';
 import type { Span } from './spans.js';
 
 type CoreConfig = Parameters<typeof lintSource>[0]['options']['config'];
+
+// @secretlint/profiler 12 marks every rule of every lint with performance.mark() and keeps every mark
+// in a list it searches on each new one: in a long-running process that is unbounded memory and
+// quadratic time (secretlint issues #1633, #1653; fixed upstream by #1673, "profiling only when
+// --profile is specified", in versions that need Node 22). We never read the profile: no marks.
+secretLintProfiler.mark = () => undefined;
 
 const LEFT_OUT = new Set(['@secretlint/secretlint-rule-filter-comments']);
 
