@@ -9,6 +9,7 @@
  * `redact` runs 1 and 2 (synchronous: Block Kit builders, the audit log); `redactWithRuleSet` runs
  * all three (the Slack boundary, and whole texts the core reads before it cuts excerpts from them).
  */
+import { clipWholeTokens } from './clip.js';
 import { randomTokenSpans } from './entropy.js';
 import { isSecretName } from './names.js';
 import { ruleSetSpans } from './rule-set.js';
@@ -16,8 +17,23 @@ import { MASK, type Span, maskSpans } from './spans.js';
 import { structuralSpans } from './structure.js';
 
 export { MASK } from './spans.js';
+export { clipWholeTokens } from './clip.js';
 export { isSecretName } from './names.js';
 export { RULE_SET_RULES } from './rule-set.js';
+
+/**
+ * The spans of the three layers together. A rule-set finding that is a whole connection string or
+ * URL (`mysql://user:pw@host/db`) gives way to the structural findings inside it (or to the mask
+ * already in it), which mask the credential and keep the host and database readable.
+ */
+function combined(text: string, own: Span[], ruleSet: Span[]): Span[] {
+  const kept = ruleSet.filter((r) => {
+    if (!/^[A-Za-z][\w+.-]*:(?:\/\/|[a-z]+:)/.test(text.slice(r.start, r.start + 40))) return true;
+    if (text.slice(r.start, r.end).includes(MASK)) return false; // its credential is masked already
+    return !own.some((s) => s.start < r.end && s.end > r.start);
+  });
+  return [...own, ...kept];
+}
 
 /** `text` with every secret that structure or randomness gives away replaced by `[redacted]`. */
 export function redact(text: string): string {
@@ -28,7 +44,19 @@ export function redact(text: string): string {
 /** `redact`, and the maintained rule set's findings too. */
 export async function redactWithRuleSet(text: string): Promise<string> {
   if (text.length < 6) return text;
-  return maskSpans(text, [...structuralSpans(text), ...randomTokenSpans(text), ...(await ruleSetSpans(text))]);
+  return maskSpans(text, combined(text, [...structuralSpans(text), ...randomTokenSpans(text)], await ruleSetSpans(text)));
+}
+
+/**
+ * The part `[start, end)` of `text`, redacted with all of `text` in view: a secret cut by the part's
+ * edge (a page of log ending inside a token, a key whose name is just before the part) is still
+ * recognised whole, and its piece inside the part masked.
+ */
+export async function redactSliceWithRuleSet(text: string, start: number, end: number): Promise<string> {
+  const spans = combined(text, [...structuralSpans(text), ...randomTokenSpans(text)], await ruleSetSpans(text));
+  const inside: Span[] = [];
+  for (const s of spans) if (s.end > start && s.start < end) inside.push({ start: Math.max(s.start, start) - start, end: Math.min(s.end, end) - start, mask: s.mask });
+  return maskSpans(text.slice(start, end), inside);
 }
 
 /**
@@ -49,7 +77,7 @@ export async function redactAllWithRuleSet(texts: readonly string[]): Promise<st
       if (s.start >= end) break;
       if (s.end > start) mine.push({ start: Math.max(0, s.start - start), end: Math.min(t.length, s.end - start) });
     }
-    return maskSpans(t, [...structuralSpans(t), ...randomTokenSpans(t), ...mine]);
+    return maskSpans(t, combined(t, [...structuralSpans(t), ...randomTokenSpans(t)], mine));
   });
 }
 
@@ -64,26 +92,7 @@ export function redactValues(value: unknown, key = ''): unknown {
   return value;
 }
 
-/** A character that can be part of a token (Chinese text and spaces end tokens). */
-function inToken(s: string, i: number): boolean {
-  const c = s.charCodeAt(i);
-  return c > 32 && c < 0x3000;
-}
-
-/**
- * At most `max` characters of `text` for an excerpt: redacted whole first, then cut at a space so
- * no token is cut in half (half a token escapes every rule), with "…" where it was cut.
- */
+/** At most `max` characters of `text` for an excerpt: redacted whole first, then cut between tokens. */
 export function redactedExcerpt(text: string, max: number): string {
-  const r = redact(text);
-  if (r.length <= max) return r;
-  let cut = Math.max(0, max - 1);
-  if (inToken(r, cut) && inToken(r, cut - 1)) {
-    let b = cut - 1;
-    while (b > 0 && cut - b < 256 && inToken(r, b)) b--;
-    if (!inToken(r, b)) cut = b + 1;
-  }
-  const last = r.charCodeAt(cut - 1);
-  if (cut > 0 && last >= 0xd800 && last <= 0xdbff) cut--;
-  return `${r.slice(0, cut).trimEnd()}…`;
+  return clipWholeTokens(redact(text), max);
 }

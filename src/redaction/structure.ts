@@ -137,7 +137,8 @@ function keyBefore(text: string, end: number): string {
   return text.slice(s, e);
 }
 
-const SEPARATOR = /=>|:=|[=:：]/g;
+// `=&gt;` is `=>` once Slack's mrkdwn escaping has been applied.
+const SEPARATOR = /=&gt;|=>|:=|[=:：]/g;
 
 /** `key = value` in every syntax where the key is secret-named (or names the next entry's value). */
 function keyValueSpans(text: string, out: Span[], roles: KeyRoles): void {

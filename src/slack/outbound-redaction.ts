@@ -8,7 +8,7 @@
  * `redactingFetch` is given to every WebClient the bot makes as `clientOptions.fetch` (Bolt's
  * `respond()` uses the same function for response_url) and used for the bot's own response_url posts.
  */
-import { clip } from '../blocks/limits.js';
+import { clip, roomToGrow } from '../blocks/limits.js';
 import { redactAllWithRuleSet } from '../redaction/index.js';
 
 /** Keys whose values are identifiers or settings, never shown as text: their whole subtree passes. */
@@ -95,8 +95,8 @@ function displayedStrings(v: unknown, out: Slot[], key = ''): void {
 }
 
 /**
- * The slots redacted together. A redaction that lengthens a string keeps it within the length it
- * had (or 24 characters, the shortest Slack limit on a text), so no limit the builder kept is broken.
+ * The slots redacted together. A redaction that lengthens a string keeps it within the smallest of
+ * Slack's text limits it was within, so no limit the builder kept is broken.
  */
 async function redactSlots(slots: Slot[]): Promise<void> {
   if (slots.length === 0) return;
@@ -106,7 +106,7 @@ async function redactSlots(slots: Slot[]): Promise<void> {
     const was = before[i]!;
     let now = after[i]!;
     if (now === was) return;
-    if (now.length > was.length) now = clip(now, Math.max(was.length, 24));
+    if (now.length > was.length) now = clip(now, roomToGrow(was.length));
     s.set(now);
   });
 }

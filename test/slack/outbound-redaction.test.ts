@@ -100,7 +100,7 @@ describe('redacting fetch', () => {
     expect(body).toContain('name="channels"\r\n\r\nC1');
   });
 
-  it('an ack body (modal errors, a command answer) is redacted; a lengthened short text stays within 24 characters or its own length', async () => {
+  it('an ack body (modal errors, a command answer) is redacted; a lengthened text stays within the smallest Slack limit it kept', async () => {
     expect(await redactSlackPayload({ response_action: 'errors', errors: { sql_block: `bad value pwd=${PASSWORD}` } })).toEqual({
       response_action: 'errors',
       errors: { sql_block: 'bad value pwd=[redacted]' },
