@@ -64,7 +64,10 @@ export async function runRedactionBench() {
   const worstLineMs = Math.max(...Object.values(adversarial).map((a) => Math.max(a.syncMs, a.withRulesMs)));
   // One Slack message: 40 strings, a few with secrets in them.
   const cases = generateCases();
-  const message = [...cases.slice(0, 10).map((c) => c.text.slice(0, 300)), ...Array.from({ length: 30 }, (_, i) => `:x: run 70000${i} failed · business date 2026-11-20 · <https://x.app.clickzetta.com/ops/taskInst/70000${i}|open>`)];
+  const message = [
+    ...cases.slice(0, 10).map((c) => c.text.slice(0, 300)),
+    ...Array.from({ length: 30 }, (_, i) => `:x: run 70000${i} failed · business date 2026-11-20 · <https://x.app.clickzetta.com/ops/taskInst/70000${i}|open>`),
+  ];
   const times: number[] = [];
   for (let i = 0; i < 200; i++) times.push(await timed(() => redactAllWithRuleSet(message)));
   times.sort((a, b) => a - b);
