@@ -6,6 +6,7 @@ import { buildConfirmation, buildRefusal } from '../../src/blocks/operations.js'
 import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { messageForError } from '../../src/blocks/errors.js';
 import type { Message } from '../../src/blocks/kit.js';
+import { redactedExcerpt } from '../../src/redaction/index.js';
 import {
   WIZARD,
   buildAnswered,
@@ -159,12 +160,12 @@ export function registerWizard(app: BoltApp, s: Services): void {
     const before = w.get(meta.s);
     const r = w.answer(meta.s, body.user.id, meta.q ?? '', value);
     if (r.kind === 'invalid') {
-      await ack({ response_action: 'errors', errors: { [WIZARD.input.block]: r.message.slice(0, 150) } });
+      await ack({ response_action: 'errors', errors: { [WIZARD.input.block]: redactedExcerpt(r.message, 150) } });
       return;
     }
     await ack();
     const q = w.questions.find((x) => x.id === meta.q);
-    const collapsed = q ? buildAnswered(q, meta.q === 'doc_text' ? `${value.slice(0, 120)}${value.length > 120 ? '…' : ''}` : value) : undefined;
+    const collapsed = q ? buildAnswered(q, meta.q === 'doc_text' ? redactedExcerpt(value, 121) : value) : undefined;
     await advance(client, meta.s, before?.channelId ?? '', before?.messageTs ?? undefined, collapsed, r);
   });
 

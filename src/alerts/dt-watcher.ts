@@ -9,7 +9,7 @@
 import { esc } from '../blocks/kit.js';
 import { when } from '../blocks/replies.js';
 import type { TextDiagnoser } from '../knowledge/diagnosis-pool.js';
-import { redact } from '../knowledge/redact.js';
+import { redactedExcerpt } from '../redaction/index.js';
 import type { LakehouseSql } from '../lakehouse/client.js';
 import { type RefreshEntry, recentRefreshes } from '../ops/lakehouse-read.js';
 import type { AlertCard, AlertStore } from '../store/alerts.js';
@@ -104,7 +104,7 @@ export class DynamicTableWatcher {
           .actions(open.id)
           .filter((a) => a.at > (open.lastFailedAt ?? open.failedAt) && a.action === 'refresh_dt')
           .at(-1);
-        if (tried) this.opts.note(card, `:x: Failed again ${when(at)}, after <@${tried.userId}>'s refresh: ${esc(redact(problem).slice(0, 300))}`);
+        if (tried) this.opts.note(card, `:x: Failed again ${when(at)}, after <@${tried.userId}>'s refresh: ${esc(redactedExcerpt(problem, 300))}`);
       } else {
         card = this.store.insertCard({
           channel,

@@ -4,6 +4,7 @@
  * rerun/backfill from the card, bulk reruns' results), the weekly report.
  */
 import { esc } from '../blocks/kit.js';
+import { redactedExcerpt } from '../redaction/index.js';
 import { buildDigest, buildReport, buildThreadNote, buildTriageCard } from '../blocks/triage.js';
 import type { LinkBuilder } from '../blocks/replies.js';
 import type { AlertConfig } from '../config.js';
@@ -226,7 +227,8 @@ export class AlertService {
   private noteBulk(op: { params: Record<string, unknown> }, outcome: { status: string; message: string }, userId: string): void {
     const results = ((outcome as { op?: { result?: { results?: { runId: number; task: string; status: string; message: string }[] } } }).op?.result?.results ?? []).slice(0, 40);
     const lines = results.map(
-      (r) => `${r.status === 'succeeded' ? ':white_check_mark:' : ':x:'} \`${esc(r.task)}\` run ${r.runId}${r.status === 'succeeded' ? '' : ` — ${esc(r.message.slice(0, 120))}`}`,
+      (r) =>
+        `${r.status === 'succeeded' ? ':white_check_mark:' : ':x:'} \`${esc(r.task)}\` run ${r.runId}${r.status === 'succeeded' ? '' : ` — ${esc(redactedExcerpt(r.message, 120))}`}`,
     );
     const text = `:arrows_counterclockwise: <@${userId}> reran ${esc(String(op.params.label))}: ${esc(outcome.message)}${lines.length ? `\n${lines.join('\n')}` : ''}`;
     const digestId = op.params.digestId == null ? undefined : Number(op.params.digestId);

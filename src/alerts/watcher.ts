@@ -15,7 +15,7 @@
  */
 import { esc } from '../blocks/kit.js';
 import { when } from '../blocks/replies.js';
-import { redact } from '../knowledge/redact.js';
+import { redactedExcerpt } from '../redaction/index.js';
 import { humanDuration } from '../studio/dates.js';
 import { runKind } from '../knowledge/diagnose.js';
 import type { TextDiagnoser } from '../knowledge/diagnosis-pool.js';
@@ -170,7 +170,7 @@ export class AlertWatcher {
           .actions(open.id)
           .filter((a) => a.at > since && (a.action === 'rerun' || a.action === 'backfill'))
           .at(-1);
-        if (tried) this.opts.note(card, `:x: Failed again ${when(end)}, after <@${tried.userId}>'s ${tried.action}: ${esc(redact(run.failMsg ?? 'no message').slice(0, 300))}`);
+        if (tried) this.opts.note(card, `:x: Failed again ${when(end)}, after <@${tried.userId}>'s ${tried.action}: ${esc(redactedExcerpt(run.failMsg ?? 'no message', 300))}`);
       } else {
         card = this.store.insertCard({
           channel,

@@ -6,6 +6,7 @@ import type { CauseHistory, CauseMemory } from '../store/memory.js';
 import { humanDuration } from '../studio/dates.js';
 import type { Run } from '../studio/models.js';
 import { type Block, type Message, actions, button, context, divider, esc, finishMessage, header, link, section } from './kit.js';
+import { redactedExcerpt } from '../redaction/index.js';
 import { ACTION, type LinkBuilder, lineSections, statusText } from './replies.js';
 
 const SEVERITY_ICON: Record<string, string> = { critical: ':red_circle:', high: ':large_orange_circle:', medium: ':large_yellow_circle:', low: ':white_circle:' };
@@ -46,7 +47,8 @@ function entryBlocks(e: ErrorEntry, f?: Finding, facts?: CheckFacts, history?: C
     section(`${SEVERITY_ICON[e.severity]} *${esc(e.title)}* \`${e.id}\`${conf}\n*Cause* ${esc(e.cause)}`),
     section(`*Fix*\n${e.remediation.map((r, i) => `${i + 1}. ${esc(r)}`).join('\n')}\n*Check* ${e.verify.map((v) => `\`${esc(fillCheck(v.text, facts))}\``).join(' · ')}`),
   ];
-  if (f?.evidence.length) blocks.push(context(f.evidence.map((ev) => `${ev.line === 0 ? 'failure message' : `line ${ev.line}`}: \`${esc(ev.text.slice(0, 240))}\``).join('\n')));
+  if (f?.evidence.length)
+    blocks.push(context(f.evidence.map((ev) => `${ev.line === 0 ? 'failure message' : `line ${ev.line}`}: \`${esc(redactedExcerpt(ev.text, 240))}\``).join('\n')));
   if (history) blocks.push(context(`:brain: ${esc(historyLine(history))}`));
   return blocks;
 }
@@ -88,7 +90,7 @@ export function buildDiagnosis(
   }
   if (d.findings.length === 0) {
     blocks.push(section(d.salient.length ? '*No known cause matched.* The most telling lines:' : '*No known cause matched.*'));
-    if (d.salient.length) blocks.push(...lineSections(d.salient.map((s) => `\`${s.line}\` \`${esc(s.text.slice(0, 280))}\``)));
+    if (d.salient.length) blocks.push(...lineSections(d.salient.map((s) => `\`${s.line}\` \`${esc(redactedExcerpt(s.text, 280))}\``)));
     blocks.push(section(`*Next steps*\n${d.nextSteps.map((s) => `• ${esc(s)}`).join('\n')}`));
   } else {
     d.findings.slice(0, 4).forEach((f, i) => {

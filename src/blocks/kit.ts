@@ -3,8 +3,8 @@
  * can produce a block Slack rejects; `finishMessage` caps the block count and the total size.
  */
 import type { ActionsBlock, Button, ContextBlock, DividerBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
-import { redact } from '../knowledge/redact.js';
-import { LIMITS, clip } from './limits.js';
+import { redact } from '../redaction/index.js';
+import { LIMITS, clip, roomToGrow } from './limits.js';
 
 export type Block = KnownBlock;
 
@@ -121,7 +121,7 @@ export function codeBlocks(text: string, maxBlocks = 3): SectionBlock[] {
 /**
  * The boundary every message and view passes on its way to Slack: each displayed string (`text`
  * of text objects, fields, elements, confirm dialogs, the fallback) is redacted, so no view can
- * forget a secret that came from Studio. A redaction that lengthens a long text keeps its length.
+ * forget a secret that came from Studio. A redaction that lengthens a text keeps it within the limit it kept.
  */
 export function redactTexts<T>(v: T): T {
   if (Array.isArray(v)) return v.map((x) => redactTexts(x)) as T;
@@ -130,7 +130,7 @@ export function redactTexts<T>(v: T): T {
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
       if (k === 'text' && typeof x === 'string') {
         const r = redact(x);
-        out[k] = r.length > x.length && r.length > 140 ? clip(r, Math.max(x.length, 140)) : r;
+        out[k] = r.length > x.length ? clip(r, roomToGrow(x.length)) : r;
       } else out[k] = redactTexts(x);
     }
     return out as T;

@@ -7,6 +7,8 @@
  * the playground refuse (as Slack does, `invalid_blocks`) anything the bot sends that Slack would.
  */
 
+import { clipWholeTokens } from '../redaction/clip.js';
+
 export const LIMITS = {
   messageBlocks: 50,
   viewBlocks: 100,
@@ -47,14 +49,30 @@ export const LIMITS = {
   fallbackText: 3000,
 } as const;
 
+/** The length limits of Slack's texts, smallest first. */
+const TEXT_LIMITS = [
+  LIMITS.viewTitle,
+  LIMITS.confirmButton,
+  LIMITS.buttonText,
+  LIMITS.confirmTitle,
+  LIMITS.headerText,
+  LIMITS.confirmText,
+  LIMITS.fieldText,
+  LIMITS.sectionText,
+].sort((a, b) => a - b);
+
+/**
+ * How long a text of `length` characters may become (when redaction lengthens it) without breaking
+ * whatever limit it kept: the smallest of Slack's text limits it is within.
+ */
+export function roomToGrow(length: number): number {
+  return TEXT_LIMITS.find((l) => l >= length) ?? length;
+}
+
 /** `text` cut to `max` characters, ending with an ellipsis when cut (never silently). */
 export function clip(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let cut = Math.max(0, max - 1);
-  // Never split a code point: a high surrogate left at the end would be a lone half of an emoji.
-  const last = text.charCodeAt(cut - 1);
-  if (cut > 0 && last >= 0xd800 && last <= 0xdbff) cut--;
-  return `${text.slice(0, cut)}…`;
+  // Never split a code point (a lone half of an emoji) nor a token (half a secret escapes redaction).
+  return clipWholeTokens(text, max);
 }
 
 type Json = Record<string, unknown>;

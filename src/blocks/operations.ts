@@ -5,6 +5,7 @@ import type { AwaitingApproval, AwaitingBulkApproval, BackfillInput, BackfillPre
 import type { OperationRecord } from '../store/operations.js';
 import type { Run } from '../studio/models.js';
 import { type Block, type Message, actions, button, context, divider, esc, finishMessage, header, link, section, redactTexts } from './kit.js';
+import { redactedExcerpt } from '../redaction/index.js';
 import { LIMITS, clip } from './limits.js';
 import { ACTION, type LinkBuilder, lineSections, runLine, when } from './replies.js';
 
@@ -64,7 +65,7 @@ export function buildRunFinished(run: Run, links: LinkBuilder, userId: string): 
   const what = run.runType.code === RUN_TYPE.TEMP ? 'temporary run' : 'rerun of run';
   return finishMessage(`${what === 'temporary run' ? 'Temporary run' : 'Rerun of run'} ${run.id} ${ok ? 'succeeded' : `ended ${run.status.label}`}`, [
     section(
-      `${ok ? ':white_check_mark:' : ':x:'} <@${userId}>, the ${what} ${link(links.runLink(run.id), String(run.id))} (\`${esc(run.taskName)}\`) finished: *${esc(run.status.label)}*${run.failMsg && !ok ? `\n> ${esc(run.failMsg.slice(0, 500))}` : ''}`,
+      `${ok ? ':white_check_mark:' : ':x:'} <@${userId}>, the ${what} ${link(links.runLink(run.id), String(run.id))} (\`${esc(run.taskName)}\`) finished: *${esc(run.status.label)}*${run.failMsg && !ok ? `\n> ${esc(redactedExcerpt(run.failMsg, 500))}` : ''}`,
     ),
     context(`ended ${when(run.endTime)}`),
   ]);

@@ -5,6 +5,7 @@ import type { DepsView, LogView, RunView, RunsView, TaskListView, TaskView } fro
 import type { AuditRow } from '../store/audit.js';
 import type { Run, TaskRelationNode, TaskSummary } from '../studio/models.js';
 import { type Block, type Message, actions, button, codeBlocks, context, divider, esc, fields, finishMessage, header, link, section } from './kit.js';
+import { redactedExcerpt } from '../redaction/index.js';
 import { LIMITS } from './limits.js';
 
 export const ACTION = {
@@ -78,7 +79,7 @@ export function sharedCopy(m: Message, userId: string, commandText: string): Mes
     .map((b) => (b.type === 'actions' ? { ...b, elements: (b as { elements: { action_id?: string }[] }).elements.filter((e) => e.action_id !== ACTION.share) } : b))
     .filter((b) => b.type !== 'actions' || (b as { elements: unknown[] }).elements.length > 0) as Block[];
   // First, so a message cut to Slack's sizes still says it (the fallback text is already escaped: kept as is).
-  const line = context(`Shared by <@${userId}> · \`${esc(asked.slice(0, 200))}\``);
+  const line = context(`Shared by <@${userId}> · \`${esc(redactedExcerpt(asked, 200))}\``);
   return { text: m.text, blocks: finishMessage('', [line, ...blocks]).blocks };
 }
 
@@ -240,7 +241,7 @@ export function buildTaskDetail(v: TaskView, links: LinkBuilder, commandText: st
     const r = v.latestRun;
     blocks.push(
       section(
-        `*Latest run* ${link(links.runLink(r.id), String(r.id))} ${statusText(r.status.label)} · business date ${esc(r.bizDate ?? '—')} · planned ${when(r.planTime)}${r.failMsg ? `\n> ${esc(r.failMsg.slice(0, 300))}` : ''}`,
+        `*Latest run* ${link(links.runLink(r.id), String(r.id))} ${statusText(r.status.label)} · business date ${esc(r.bizDate ?? '—')} · planned ${when(r.planTime)}${r.failMsg ? `\n> ${esc(redactedExcerpt(r.failMsg, 300))}` : ''}`,
       ),
     );
   }
@@ -249,7 +250,7 @@ export function buildTaskDetail(v: TaskView, links: LinkBuilder, commandText: st
 }
 
 export function runLine(r: Run, links: LinkBuilder): string {
-  const fail = r.failMsg && r.status.code !== 1 ? ` — ${esc(r.failMsg.slice(0, 120))}${r.failMsg.length > 120 ? '…' : ''}` : '';
+  const fail = r.failMsg && r.status.code !== 1 ? ` — ${esc(redactedExcerpt(r.failMsg, 121))}` : '';
   return `${statusText(r.status.label)} ${link(links.runLink(r.id), String(r.id))} · ${esc(r.bizDate ?? '—')} · ${esc(r.runType.label.toLowerCase())} · ${when(r.planTime)}${fail}`;
 }
 
@@ -293,7 +294,7 @@ export function buildRunDetail(v: RunView, links: LinkBuilder, commandText: stri
       `*Attempts*\n${v.attempts.length}`,
     ]),
   ];
-  if (r.failMsg) blocks.push(section(`*Failure* ${esc(r.failType ?? '')}\n> ${esc(r.failMsg.slice(0, 1500))}`));
+  if (r.failMsg) blocks.push(section(`*Failure* ${esc(r.failType ?? '')}\n> ${esc(redactedExcerpt(r.failMsg, 1500))}`));
   if (v.attempts.length > 1) {
     const ordered = [...v.attempts].sort((a, b) => (a.startTime ?? 0) - (b.startTime ?? 0));
     blocks.push(context(ordered.map((a, i) => `#${i + 1} ${esc(a.result ?? 'running')} ${when(a.startTime)}`).join(' · ')));
@@ -385,7 +386,7 @@ export function buildAudit(rows: AuditRow[], filterText: string): Message {
   if (rows.length === 0) return finishMessage('No audit entries', [section(`No audit entries match (${esc(filterText)}).`)]);
   const lines = rows.map(
     (r) =>
-      `${when(r.at)} ${/^[UW][A-Z0-9]{2,}$/.test(r.actorId) ? `<@${r.actorId}>` : esc(r.actorName ?? r.actorId)} *${esc(r.action)}* ${esc(r.target)}${r.taskName ? ` (\`${esc(r.taskName)}\`)` : ''} → *${esc(r.outcome)}*${r.error ? ` — ${esc(r.error.slice(0, 140))}` : ''}${r.studioRequestId ? ` · req \`${esc(r.studioRequestId)}\`` : ''}`,
+      `${when(r.at)} ${/^[UW][A-Z0-9]{2,}$/.test(r.actorId) ? `<@${r.actorId}>` : esc(r.actorName ?? r.actorId)} *${esc(r.action)}* ${esc(r.target)}${r.taskName ? ` (\`${esc(r.taskName)}\`)` : ''} → *${esc(r.outcome)}*${r.error ? ` — ${esc(redactedExcerpt(r.error, 140))}` : ''}${r.studioRequestId ? ` · req \`${esc(r.studioRequestId)}\`` : ''}`,
   );
   return finishMessage(
     `Audit: ${rows.length} entries`,

@@ -2,7 +2,7 @@
 import { humanDuration } from '../studio/dates.js';
 import type { StaticSelect } from '@slack/types';
 import type { AlertReport } from '../alerts/report.js';
-import { redact } from '../knowledge/redact.js';
+import { redactedExcerpt } from '../redaction/index.js';
 import { openRootsByCause, stillBlocked, tableOfSubject } from '../alerts/cards.js';
 import type { AlertCard } from '../store/alerts.js';
 import { type Block, type Message, actions, button, context, esc, fields, finishMessage, header, link, section } from './kit.js';
@@ -105,7 +105,7 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
     const cause = card.causeTitle
       ? `*Likely cause:* ${esc(card.causeTitle)} \`${esc(card.causeId)}\`\n*First step:* ${esc(card.causeFix ?? '')}`
       : '*Likely cause:* not in the knowledge table — press *Diagnose* to read the log.';
-    blocks.push(section(`${cause}${card.failMsg ? `\n> ${esc(redact(card.failMsg).slice(0, 300))}` : ''}`));
+    blocks.push(section(`${cause}${card.failMsg ? `\n> ${esc(redactedExcerpt(card.failMsg, 300))}` : ''}`));
   }
   if (card.blocked.length) {
     const names = card.blocked.map((b) => `${link(ctx.links.runLink(b.runId), b.taskName)}${b.fixedRunId !== undefined ? ' ✓' : ''}`);
@@ -179,7 +179,7 @@ function buildDynamicTableCard(card: AlertCard, table: string, workspace?: strin
     const cause = card.causeTitle
       ? `*Likely cause:* ${esc(card.causeTitle)} \`${esc(card.causeId)}\`\n*First step:* ${esc(card.causeFix ?? '')}`
       : '*Likely cause:* not in the knowledge table — press *Logs* for the refresh history.';
-    blocks.push(section(`${cause}${card.failMsg ? `\n> ${esc(redact(card.failMsg).slice(0, 300))}` : ''}`));
+    blocks.push(section(`${cause}${card.failMsg ? `\n> ${esc(redactedExcerpt(card.failMsg, 300))}` : ''}`));
     blocks.push(context('Dynamic Tables keep the data of their last successful refresh: what reads this table is going stale until a refresh succeeds.'));
   }
   if (card.ackBy) blocks.push(context(`:eyes: Acknowledged by <@${card.ackBy}> ${when(card.ackAt ?? undefined)}`));

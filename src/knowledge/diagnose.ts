@@ -15,7 +15,7 @@ import type { TaskKindKey } from '../studio/enums.js';
 import type { Run } from '../studio/models.js';
 import type { ErrorEntry, RunKind } from './load.js';
 import { isUsableAnchor, requiredLiteral, topLevelAlternatives } from './anchors.js';
-import { redact } from './redact.js';
+import { redactedExcerpt } from '../redaction/index.js';
 
 /** How a run was started, in the knowledge table's terms (undefined when Studio did not say). */
 export function runKind(run: Pick<Run, 'runType'>): RunKind | undefined {
@@ -228,7 +228,8 @@ export class Diagnoser {
           seenOnLine.add(sigIndex);
           const sig = this.signals[sigIndex]!;
           if (sig.verify && !sig.verify.test(shown)) continue;
-          const excerpt = () => redact(shown.length > MAX_EXCERPT ? `${shown.slice(0, MAX_EXCERPT - 1)}…` : shown);
+          // The whole line is redacted before it is cut: half a token would escape every rule.
+          const excerpt = () => redactedExcerpt(shown, MAX_EXCERPT);
           if (sig.kind === 'salient') {
             if (failMsg) continue;
             const cur = salientByLine.get(line);

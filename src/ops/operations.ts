@@ -14,6 +14,7 @@
  * The write itself is in src/ops/writes.ts, the settling of unknowns in src/ops/reconcile.ts, the
  * shared shapes in src/ops/types.ts.
  */
+import { MASK, isSecretName, redactedExcerpt } from '../redaction/index.js';
 import { randomUUID } from 'node:crypto';
 import { type OperationRecord, canonicalJson, idempotencyKey } from '../store/operations.js';
 import type { StudioClient } from '../studio/client.js';
@@ -247,7 +248,7 @@ export class OperationsService {
       title: `${verb} run ${runId} of ${run.taskName}?`,
       details: [
         `Task \`${run.taskName}\`${where.folder ? ` in \`${where.folder}\`` : ''}, business date ${run.bizDate ?? '—'}`,
-        `Now ${run.status.label}${run.failMsg ? `: ${run.failMsg.slice(0, 200)}` : ''}`,
+        `Now ${run.status.label}${run.failMsg ? `: ${redactedExcerpt(run.failMsg, 200)}` : ''}`,
         action === 'rerun' ? 'Studio starts a new attempt of this run.' : 'Studio kills the run; it ends as FAILED (killed).',
       ],
       link: this.d.studio.runLink(runId),
@@ -288,7 +289,7 @@ export class OperationsService {
       title: `Refresh Dynamic Table ${table} now?`,
       details: [
         latest
-          ? `Its latest refresh: ${latest.state.toLowerCase()}${latest.error ? ` — ${latest.error.slice(0, 200)}` : latest.suspendedReason ? ` — ${latest.suspendedReason}` : ''}`
+          ? `Its latest refresh: ${latest.state.toLowerCase()}${latest.error ? ` — ${redactedExcerpt(latest.error, 200)}` : latest.suspendedReason ? ` — ${redactedExcerpt(latest.suspendedReason, 200)}` : ''}`
           : 'It has no refresh in its recent history.',
         `Lakehouse runs \`REFRESH DYNAMIC TABLE ${table}\` once, on the table's own VCluster${latest?.vcluster ? ` (\`${latest.vcluster}\`)` : ''}. A suspended table resumes if the refresh succeeds.`,
       ],
@@ -480,7 +481,9 @@ export class OperationsService {
       title: `Run ${detail.name} once now?`,
       details: [
         `Task \`${detail.name}\`${detail.folderName ? ` in \`${detail.folderName}\`` : ''} (${detail.type.label}): a temporary run of its saved content. The schedule is not affected.`,
-        shown.length ? `Parameters: ${shown.map(([k, v]) => `\`${k}\` = \`${v.slice(0, 60)}\`${Object.hasOwn(params, k) ? '' : ' (saved)'}`).join(', ')}` : 'No parameters.',
+        shown.length
+          ? `Parameters: ${shown.map(([k, v]) => `\`${k}\` = \`${isSecretName(k) ? MASK : redactedExcerpt(v, 60)}\`${Object.hasOwn(params, k) ? '' : ' (saved)'}`).join(', ')}`
+          : 'No parameters.',
         ...(unresolved.length
           ? [
               `:warning: ${unresolved.map((k) => `\`\${${k}}\``).join(', ')} ${unresolved.length > 1 ? 'are' : 'is'} not resolved in a temporary run (only scheduled and backfill runs resolve scheduler parameters): pass ${unresolved.map((k) => `\`--param ${k}=…\``).join(' ')}.`,

@@ -3,7 +3,7 @@
  * dependencies. Plain typed values; the Block Kit builders render them.
  */
 import { nextStudioFireTimes } from '../cron/studio-cron.js';
-import { redact } from '../knowledge/redact.js';
+import { redactSliceWithRuleSet } from '../redaction/index.js';
 import type { StudioClient } from '../studio/client.js';
 import { closeMatches } from '../studio/close-matches.js';
 import { RUN_STATUS_GROUPS, type RunStatusGroup, type TaskKind } from '../studio/enums.js';
@@ -13,6 +13,43 @@ import type { Attempt, DownstreamTask, Folder, Run, ScheduleDetail, TaskConfigur
 
 /** Characters of log text one reply shows (a section holds 3000 with the code fences). */
 export const LOG_PAGE_CHARS = 2800;
+
+/** Text read on each side of a shown page of log before it is redacted: more than the longest value a rule reads. */
+const LOG_CONTEXT_CHARS = 4096;
+
+/**
+ * `[winStart, winEnd)` of an attempt's log (offsets in the whole log), redacted with the text around
+ * it in view — read from Studio when `known` does not reach far enough — so a secret the page's
+ * edge cuts (a token, a key name on the line above, a private key's BEGIN) is masked whole.
+ */
+async function redactLogWindow(
+  studio: StudioClient,
+  runId: number,
+  attemptId: number,
+  known: { text: string; startOffset: number },
+  winStart: number,
+  winEnd: number,
+): Promise<string> {
+  let text = known.text;
+  let from = known.startOffset;
+  try {
+    for (let i = 0; i < 2 && from > 0 && winStart - from < LOG_CONTEXT_CHARS; i++) {
+      const p = await studio.getLogPage(runId, attemptId, 'prev', from);
+      if (p.endOffset !== from || p.text.length === 0) break;
+      text = p.text + text;
+      from = p.startOffset;
+    }
+    for (let i = 0; i < 2 && from + text.length - winEnd < LOG_CONTEXT_CHARS; i++) {
+      const at = from + text.length;
+      const p = await studio.getLogPage(runId, attemptId, 'next', at);
+      if (p.startOffset !== at || p.text.length === 0) break;
+      text += p.text;
+    }
+  } catch {
+    // The context could not be read: the page is redacted with what is known.
+  }
+  return redactSliceWithRuleSet(text, winStart - from, winEnd - from);
+}
 
 export class FolderLookupError extends Error {
   constructor(
@@ -245,12 +282,13 @@ export async function readLogTail(studio: StudioClient, runId: number, opts: { a
   const shown = kept.join('\n');
   const trailingNewline = raw.endsWith('\n') ? 1 : 0;
   const startOffset = Math.max(0, end - shown.length - trailingNewline);
+  const rawStart = end - raw.length;
   return {
     runId,
     attempt,
     attemptNumber: number,
     attemptCount: count,
-    text: redact(shown),
+    text: await redactLogWindow(studio, runId, attempt.id, { text: raw, startOffset: rawStart }, startOffset, startOffset + shown.length),
     startOffset,
     endOffset: end,
     totalLength: page.totalLength,
@@ -280,12 +318,13 @@ export async function readLogPage(studio: StudioClient, runId: number, opts: { a
   }
   const endOffset = startOffset + text.length;
   const total = page.totalLength;
+  const shownLength = text.replace(/\n$/, '').length;
   return {
     runId,
     attempt,
     attemptNumber: number,
     attemptCount: count,
-    text: redact(text.replace(/\n$/, '')),
+    text: await redactLogWindow(studio, runId, attempt.id, page, startOffset, startOffset + shownLength),
     startOffset,
     endOffset,
     totalLength: total,

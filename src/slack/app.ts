@@ -5,6 +5,7 @@
  */
 import { type IncomingMessage, createServer, type Server } from 'node:http';
 import { checkSlackRequest, refuse } from './request-guard.js';
+import { slackFetch } from './outbound-redaction.js';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { SlackConfig } from '../config.js';
@@ -52,6 +53,8 @@ function healthz(_req: unknown, res: { writeHead(s: number, h: Record<string, st
 export function createSlackApp(cfg: ActiveSlack, logger: Logger): SlackApp {
   const clientOptions = {
     ...(cfg.apiUrl ? { slackApiUrl: cfg.apiUrl } : {}),
+    // Every Web API call and response_url post (Bolt's respond()) leaves through the redacting boundary.
+    fetch: slackFetch,
     retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5000 },
   };
   const log = boltLogger(logger);

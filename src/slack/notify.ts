@@ -8,6 +8,7 @@ import type { VerifiedListener } from '../ops/operations.js';
 import type { LinkBuilder } from '../blocks/replies.js';
 import type { RunFinishedNotify } from '../ops/run-watcher.js';
 import type { BoltApp } from './app.js';
+import { slackFetch } from './outbound-redaction.js';
 
 const RESPONSE_URL_LIFETIME_MS = 29 * 60_000;
 
@@ -23,7 +24,7 @@ async function tellLater(
     return;
   }
   if (to.responseUrl && now() - to.since < RESPONSE_URL_LIFETIME_MS) {
-    const res = await fetch(to.responseUrl, {
+    const res = await slackFetch(to.responseUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ replace_original: true, text: m.text, blocks: m.blocks }),

@@ -5,11 +5,13 @@
 import { OUTBOX_EVENT_TYPE } from '../alerts/sender.js';
 import { webApi } from '@slack/bolt';
 import type { SlackPoster } from '../alerts/sender.js';
+import { slackFetch } from './outbound-redaction.js';
 
 export function slackPoster(token: string, apiUrl: string | undefined): SlackPoster {
   const client = new webApi.WebClient(token, {
     ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
     rejectRateLimitedCalls: true,
+    fetch: slackFetch,
     retryConfig: { retries: 0 },
   });
   return {

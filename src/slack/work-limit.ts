@@ -8,6 +8,7 @@
 import { messageForError } from '../blocks/errors.js';
 import type { BoltApp } from './app.js';
 import { type InteractionBody, answerPrivately, messageModal, wrapListeners } from './interactions.js';
+import { redactSlackPayload } from './outbound-redaction.js';
 
 export class BusyError extends Error {
   constructor(waiting: number) {
@@ -97,7 +98,8 @@ export function limitWorkAfterAck(app: BoltApp, limiter: WorkLimiter, observe?: 
         return await (listener as (a: unknown) => unknown)({
           ...args,
           ack: async (response?: unknown) => {
-            await args.ack(response);
+            // An ack's body (a slash command's answer, a modal's errors) is shown by Slack: redacted like any message.
+            await args.ack(response === undefined ? response : await redactSlackPayload(response));
             acked = true;
             ackMs ??= performance.now() - started;
             try {

@@ -14,7 +14,7 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { type Anchor, type AuditKey, checkAnchor, keyFromHex, signAnchor } from './audit-key.js';
 import { type Db, GENESIS } from './database.js';
-import { redactValues } from '../knowledge/redact.js';
+import { redactValues } from '../redaction/index.js';
 
 export type AuditSource = 'slash' | 'button' | 'modal' | 'shortcut' | 'wizard' | 'alert' | 'system';
 

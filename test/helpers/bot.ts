@@ -40,6 +40,8 @@ export interface BotHarness extends SandboxHarness {
   dev?: SandboxHarness;
   bot: RunningBot;
   slack: FakeSlack;
+  /** Every body the bot answered Slack's own requests with (acks: a command's answer, a modal's errors). */
+  acks: string[];
   botUrl: string;
   dbPath: string;
   /** What `studio-ops audit verify --db` takes: the SQLite file, or the PostgreSQL URL (TEST_ENGINE=postgres). */
@@ -87,7 +89,7 @@ export function backfillSubmission(view: Record<string, unknown>, from: string, 
 }
 
 /** Signed slash commands and clicks, as Slack sends them, to the bot at `url()`. */
-export function signedSlackClient(url: () => string, slack: FakeSlack): Pick<BotHarness, 'post' | 'command' | 'click' | 'submitView'> {
+export function signedSlackClient(url: () => string, slack: FakeSlack, acks: string[] = []): Pick<BotHarness, 'post' | 'command' | 'click' | 'submitView'> {
   const post = async (body: string, contentType: string, headers: Record<string, string> = {}) => {
     const ts = Math.floor(Date.now() / 1000);
     const res = await fetch(`${url()}/slack/events`, {
@@ -95,7 +97,9 @@ export function signedSlackClient(url: () => string, slack: FakeSlack): Pick<Bot
       headers: { 'content-type': contentType, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sign(body, ts), ...headers },
       body,
     });
-    return { status: res.status, body: await res.text() };
+    const answer = await res.text();
+    if (answer) acks.push(answer);
+    return { status: res.status, body: answer };
   };
 
   const command: BotHarness['command'] = async (text, user = USERS.operator, o = {}) => {
@@ -230,7 +234,8 @@ export async function startBotHarness(
   let bot = await startBot(config, clients, logger, botOptions);
   let botUrl = `http://127.0.0.1:${bot.port}`;
 
-  const { post, command, click, submitView } = signedSlackClient(() => botUrl, slack);
+  const acks: string[] = [];
+  const { post, command, click, submitView } = signedSlackClient(() => botUrl, slack, acks);
 
   const shortcut: BotHarness['shortcut'] = async (callbackId, message, user, channel = 'CALERTS') => {
     const r = slack.responseUrl();
@@ -271,6 +276,7 @@ export async function startBotHarness(
     dev,
     bot,
     slack,
+    acks,
     botUrl,
     dbPath,
     dbTarget: config.databaseUrl ?? dbPath,

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Diagnoser } from '../../src/knowledge/diagnose.js';
 import { loadKnowledge } from '../../src/knowledge/load.js';
-import { redact } from '../../src/knowledge/redact.js';
+import { redact } from '../../src/redaction/index.js';
 
 const SECRETS = {
   jdbcPassword: 'Etl#Reader2024',
@@ -14,8 +14,8 @@ const SECRETS = {
   studioToken: 'tok_9f8e7d6c5b4a39281706',
   bearer: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
   pat: 'pat_0a1b2c3d4e5f6a7b8c9d0e1f',
-  githubToken: 'ghp_1234567890abcdefghijABCDEFGHIJ123456',
-  slackToken: 'xoxb-1111-2222-AbCdEfGhIjKl',
+  githubToken: 'ghp_R8kq2LmZ9xVt4Wn7Pc1Ys5Hd3Jf6Gb0Ta9Qe',
+  slackToken: 'xoxb-2914357608-5823146790-Zq7Lm2Xc9Vb4Nt6Rk1Wp3Yh8D',
   magicToken: 'mt_Magic0123456789abc',
   awsKeyId: 'AKIAIOSFODNN7EXAMPLE',
   awsSecret: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
