@@ -11,7 +11,7 @@
  *
  * Anchors: the chain head (row count, last row id and hash), signed with the audit key and tagged
  * with the chain's name (the workspace), written as one line of text —
- * `audit-anchor v2 chain=… at=… rows=… last=… head=… key=… mac=…` — to an append-only file beside
+ * `audit-anchor v2 chain=… at=… rows=… last=… head=… signer=… mac=…` — to an append-only file beside
  * the database (`<database>.anchors`), to the log, to an optional mirror file and an optional Slack
  * channel (src/store/audit-anchoring.ts says when). The same line is found in any of them (a log
  * file, a Slack export), so `studio-ops audit verify --anchors-from` reads each as it is.
@@ -86,7 +86,7 @@ export function loadAuditKeys(databasePath: string, env: { AUDIT_KEY?: string; A
   return { current, all };
 }
 
-const ANCHOR_LINE = /audit-anchor v2 chain=([A-Za-z0-9_.-]{1,64}) at=(\d{1,16}) rows=(\d{1,16}) last=(\d{1,16}) head=([0-9a-f]{64}) key=([0-9a-f]{16}) mac=([0-9a-f]{64})/g;
+const ANCHOR_LINE = /audit-anchor v2 chain=([A-Za-z0-9_.-]{1,64}) at=(\d{1,16}) rows=(\d{1,16}) last=(\d{1,16}) head=([0-9a-f]{64}) signer=([0-9a-f]{16}) mac=([0-9a-f]{64})/g;
 
 function anchorMac(key: Buffer, a: Pick<Anchor, 'at' | 'rows' | 'lastId' | 'hash'>, chain: string): string {
   return createHmac('sha256', key).update(`studio-ops audit anchor v2|${chain}|${a.at}|${a.rows}|${a.lastId}|${a.hash}`).digest('hex');
@@ -101,7 +101,7 @@ export function signAnchor(head: Pick<Anchor, 'at' | 'rows' | 'lastId' | 'hash'>
 /** An anchor as its one line of text (found again by `parseAnchors` wherever it was copied). */
 export function anchorLine(a: Anchor): string {
   if (!a.chain || !a.keyId || !a.mac) throw new Error('only a signed anchor has a line');
-  return `audit-anchor v2 chain=${a.chain} at=${a.at} rows=${a.rows} last=${a.lastId} head=${a.hash} key=${a.keyId} mac=${a.mac}`;
+  return `audit-anchor v2 chain=${a.chain} at=${a.at} rows=${a.rows} last=${a.lastId} head=${a.hash} signer=${a.keyId} mac=${a.mac}`;
 }
 
 /** 'valid', 'unsigned' (an earlier version's), 'forged' (the signature does not match), or the fingerprint of the key it needs. */

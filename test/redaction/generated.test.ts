@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MASK, RULE_SET_RULES, redact, redactAllWithRuleSet, redactWithRuleSet, redactedExcerpt } from '../../src/redaction/index.js';
 import { isSecretName } from '../../src/redaction/names.js';
+import { anchorLine, keyFromHex, signAnchor } from '../../src/store/audit-key.js';
+import { createHash } from 'node:crypto';
 import { EMBEDDINGS, KINDS, generateCases, leakedPart } from '../fixtures/secrets/generated.js';
 
 const CASES = generateCases();
@@ -55,9 +57,13 @@ describe('generated secrets', () => {
 });
 
 /** Text the bot must show as it is: ids, links, class names, paths, SQL, digests, Slack ids, timestamps. */
+/** An audit anchor as the bot posts it to AUDIT_CHANNEL (a second sink: it must arrive as it was signed). */
+const anchor = (chain: string, rows: number) =>
+  `Audit anchor: ${rows} rows, last row ${rows}\n\`${anchorLine(signAnchor({ at: 1764930000000, rows, lastId: rows, hash: createHash('sha256').update(String(rows)).digest('hex') }, chain, keyFromHex('5e'.repeat(32))))}\``;
+
 const ORDINARY = [
-  'Audit anchor: 1234 rows, last row 1234, head 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
-  'Audit anchor (workspace prod): 17 rows, last row 17, head 2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824',
+  anchor('demo_ws', 1234),
+  anchor('prod', 17),
   '<https://demo.cn-shanghai-alicloud.app.clickzetta.com/ops/taskInst/7000022?tab=executeLog|7000022> failed · business date 2026-11-20',
   'https://demo.cn-shanghai-alicloud.app.clickzetta.com/ide?workspace_name=demo_ws&fileId=1000231',
   'request sob-5f0c6a1e-8b2d-4c3e-9f1a-2b3c4d5e6f70 took 231 ms (traceparent 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01)',

@@ -146,7 +146,7 @@ describe('audit anchors while the log grows (AUDIT_ANCHOR_SECONDS=1)', () => {
     const posts = b.slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'CAUDIT');
     expect(posts).toHaveLength(1); // the first anchor at once; the next waits for its minute
     expect(String(posts[0]!.args.text)).toMatch(
-      /^Audit anchor: 1 rows, last row \d+\n`audit-anchor v2 chain=\S+ at=\d+ rows=1 last=\d+ head=[0-9a-f]{64} key=[0-9a-f]{16} mac=[0-9a-f]{64}`$/,
+      /^Audit anchor: 1 rows, last row \d+\n`audit-anchor v2 chain=\S+ at=\d+ rows=1 last=\d+ head=[0-9a-f]{64} signer=[0-9a-f]{16} mac=[0-9a-f]{64}`$/,
     );
     // A Slack export: a folder per channel, a JSON file per day of messages.
     const exported = join(mkdtempSync(join(tmpdir(), 'export-')), 'audit');
