@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { type OperationRecord, canonicalJson, idempotencyKey } from '../store/operations.js';
 import type { StudioClient } from '../studio/client.js';
 import { datesBetween, formatDate } from '../studio/dates.js';
-import { RUN_STATUS, RUN_STATUS_GROUPS, SYSTEM_PARAM_NAMES, isTerminalStatus } from '../studio/enums.js';
+import { RUN_STATUS, RUN_STATUS_GROUPS, SYSTEM_PARAM_NAMES } from '../studio/enums.js';
 import { StudioError, TaskLookupError } from '../studio/errors.js';
 import type { Run, TaskRelationNode, TaskSummary } from '../studio/models.js';
 import type { AutoFix } from '../review/rules.js';
@@ -44,9 +44,11 @@ import type {
   ReplyHandle,
   VerifiedListener,
 } from './types.js';
-import { BACKFILL_HARD_LIMIT_DAYS, BULK_RERUN_MAX_RUNS } from './types.js';
+import { BULK_RERUN_MAX_RUNS } from './types.js';
 import { referenceTarget } from './references.js';
 export * from './types.js';
+export { backfillDateProblem, runStateProblem } from './input-checks.js';
+import { backfillDateProblem, runStateProblem } from './input-checks.js';
 
 /** The same action with the same parameters on the same target (where it came from aside). */
 function sameIntent(a: OperationRecord, b: OperationRecord): boolean {
@@ -880,23 +882,4 @@ export class OperationsService {
   verifyPending(): ReturnType<Reconciler['verifyPending']> {
     return this.reconciler.verifyPending();
   }
-}
-
-/** Why `action` cannot be done to a run in its present state, or undefined. */
-export function runStateProblem(action: 'rerun' | 'stop', run: Run): string | undefined {
-  const terminal = isTerminalStatus(run.status.code);
-  if (action === 'rerun' && !terminal) {
-    return `Run ${run.id} is ${run.status.label}; only a finished run (SUCCESS, FAILED, UPSTREAM_FAILED) can be rerun.${run.status.code === RUN_STATUS.RUNNING ? ` Stop it first with \`/cz stop ${run.id}\` if it is stuck.` : ''}`;
-  }
-  if (action === 'stop' && terminal) return `Run ${run.id} already finished as ${run.status.label}; there is nothing to stop.`;
-  return undefined;
-}
-
-/** Why a date range cannot be backfilled, or undefined. */
-export function backfillDateProblem(from: string, to: string, today: string): string | undefined {
-  if (from > to) return `The start date ${from} is after the end date ${to}.`;
-  if (to > today) return `The end date ${to} is in the future (today is ${today}); business dates can be backfilled up to today.`;
-  const days = datesBetween(from, to).length;
-  if (days > BACKFILL_HARD_LIMIT_DAYS) return `${days} business dates is more than the ${BACKFILL_HARD_LIMIT_DAYS} a backfill may cover. Split it into smaller ranges.`;
-  return undefined;
 }
