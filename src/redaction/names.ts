@@ -28,6 +28,26 @@ const SECRET_LAST = new Set([
   'auth',
   'sas',
   'dsn',
+  // A personal access token (`GITLAB_PAT`, `airtable_pat`).
+  'pat',
+]);
+
+/** English words ending in "pass" that name no password (`bypass`); any other word so fused is one (`storepass`, `keypass`). */
+const NOT_A_PASS = new Set([
+  'bypass',
+  'compass',
+  'encompass',
+  'surpass',
+  'trespass',
+  'overpass',
+  'underpass',
+  'impass',
+  'impasse',
+  'morepass',
+  'firstpass',
+  'onepass',
+  'singlepass',
+  'multipass',
 ]);
 
 /** Words fused into one (`apikey`, `accesskey`, `privatekey`) or run together in env names. */
@@ -175,6 +195,8 @@ export function isSecretName(name: string): boolean {
   const prev = words[words.length - 2];
   if (ABOUT.has(last)) return false;
   if (SECRET_LAST.has(last)) return true;
+  // keytool -storepass / -keypass, DBPASS: a word fused with "pass" or "pwd" at its end.
+  if (/^[a-z]{2,20}(?:pass|pwd)$/.test(last) && !NOT_A_PASS.has(last)) return true;
   // access_key_id, secret_id, keyId: the id half of a key pair is a credential too.
   if ((last === 'id' || last === 'sid') && prev && ['key', 'secret', 'access', 'accesskey', 'secretkey'].includes(prev)) return true;
   if (last === 'key' || last === 'keys') return prev !== undefined && KEY_QUALIFIERS.has(prev);

@@ -6,7 +6,8 @@
  * - the value of a secret-named key in every syntax: `k=v`, `k: v`, `k：v`, `k => v`, JSON and
  *   escaped JSON, YAML, INI, XML elements and attributes, `name`/`value` pairs, environment exports;
  * - command lines: `--password v`, `--password=v`, `-p v`, `-pV`, `-u user:pw`;
- * - SQL: `IDENTIFIED BY …`, `PASSWORD '…'`;
+ * - SQL: `IDENTIFIED BY …`, `PASSWORD '…'`; Dockerfile `ENV`/`ARG NAME value`;
+ * - password hashes in crypt's format (`$apr1$…`, `$2y$…`, `$6$…`);
  * - private keys (PEM, OpenSSH, PGP, PuTTY), whole, even without their BEGIN line;
  * - authorization schemes (`Bearer …`, `Basic …`).
  *
@@ -278,7 +279,9 @@ function decodeName(s: string): string {
 // Oracle: user/password@//host:1521/svc, user/password@host:1521:SID, user/password@(DESCRIPTION=…)
 const ORACLE_ADDRESS = /(?<=^|[\s'"=(,;:])[A-Za-z][\w$#.]{0,63}\/([^\s/@'"<>]{1,128})@(?=\/\/|\(|[\w.-]+(?::\d|\/\w))/gm;
 // sqlplus etl/pw@orcl, conn etl/pw, userid=etl/pw@orcl (the tool says what follows is a login)
-const ORACLE_LOGIN = /\b(?:sqlplus|sqlldr|expdp|impdp|exp|imp|rman|dgmgrl|connect|conn|userid\s*=)\s*(?:-\w+\s+)*['"]?[A-Za-z][\w$#.]{0,63}\/([^\s/@'"<>]{1,128})/gi;
+// (The tool's name is a whole word followed by a space: `exports/ads` is a path, not `exp orts/ads`.)
+const ORACLE_LOGIN =
+  /\b(?:(?:sqlplus|sqlldr|expdp|impdp|exp|imp|rman|dgmgrl|connect|conn)[ \t]+|userid[ \t]*=[ \t]*)(?:-\w+\s+)*['"]?[A-Za-z][\w$#.]{0,63}\/([^\s/@'"<>]{1,128})/gi;
 
 function oracleSpans(text: string, out: Span[]): void {
   for (const re of [ORACLE_ADDRESS, ORACLE_LOGIN]) {
@@ -292,7 +295,7 @@ function oracleSpans(text: string, out: Span[]): void {
 }
 
 const LONG_FLAG = /(?<![\w-])(--?[A-Za-z][\w.-]{1,60})[ \t]+(?=[^\s-])/g;
-const SHORT_FLAG = /(?<![\w-])-([pPak])(?=[^\s-]|[ \t]+[^\s-])/g;
+const SHORT_FLAG = /(?<![\w-])-([pPakw])(?=[^\s-]|[ \t]+[^\s-])/g;
 const USER_COLON = /(?<![\w-])(?:-u|-U|--user|--proxy-user|--http-user|--username)(?:[ \t]*=[ \t]*|[ \t]+|(?=['"]))(['"]?)([^\s:,'"]{1,128})([:,])([^\s'"]{1,512})\1/g;
 const USER_FLAG = /(?:^|\s)(?:-u|-U|-n|--user|--username|--login|-l)(?:[ \t=]|$)/;
 const PASSWORD_TOOL =
@@ -335,15 +338,19 @@ function flagSpans(text: string, out: Span[], roles: KeyRoles): void {
   for (let m = USER_COLON.exec(text); m; m = USER_COLON.exec(text)) {
     const pw = m[4]!;
     const end = m.index + m[0].length - m[1]!.length;
+    // `-u jdbc:hive2://host/db` is a URL given to -u (beeline), not user:password (a password in it is the URL rule's).
+    if (/^(?:[A-Za-z][\w+.-]{0,30}:)?\/\//.test(pw)) continue;
     if (!isPlaceholder(pw)) out.push({ start: end - pw.length, end });
   }
   const logsIn = new LineJudge(text, (line) => USER_FLAG.test(line) || PASSWORD_TOOL.test(line));
   const redis = new LineJudge(text, (line) => /\bredis-cli\b/.test(line));
   const keyPair = new LineJudge(text, (line) => /(?:^|\s)-i[ \t=]/.test(line));
+  // ldapsearch, ldapmodify…: -w is the bind password (with -D, the bind DN).
+  const ldapBind = new LineJudge(text, (line) => /\bldap\w*\b/.test(line) && /(?:^|\s)-D[ \t]/.test(line));
   SHORT_FLAG.lastIndex = 0;
   for (let m = SHORT_FLAG.exec(text); m; m = SHORT_FLAG.exec(text)) {
     const flag = m[1]!;
-    if (!logsIn.at(m.index)) continue;
+    if (flag === 'w' ? !ldapBind.at(m.index) : !logsIn.at(m.index)) continue;
     if ((flag === 'a' && !redis.at(m.index)) || (flag === 'k' && !keyPair.at(m.index))) continue;
     const v = readValue(text, m.index + m[0].length);
     if (!v) continue;
@@ -442,6 +449,27 @@ function privateKeySpans(text: string, out: Span[]): void {
   }
 }
 
+// Dockerfile `ENV NAME value` / `ARG NAME value` (the space form, without `=`).
+const DOCKERFILE_SPACE = /^[ \t]*(?:ENV|ARG)[ \t]+([A-Za-z_][\w.-]{0,100})[ \t]+(?=[^\s=])/gm;
+
+function dockerfileSpans(text: string, out: Span[], roles: KeyRoles): void {
+  DOCKERFILE_SPACE.lastIndex = 0;
+  for (let m = DOCKERFILE_SPACE.exec(text); m; m = DOCKERFILE_SPACE.exec(text)) {
+    if (roles.of(m[1]!) !== 'secret') continue;
+    const v = readValue(text, m.index + m[0].length);
+    const s = v && secretValue(text, v);
+    if (s) out.push(s);
+  }
+}
+
+// A password hash in crypt's modular format (htpasswd, /etc/shadow, bcrypt): as good as the password offline.
+const CRYPT_HASH = /\$(?:apr1|2[abxy]?|1|5|6|y|argon2(?:id|i|d)|scrypt|pbkdf2(?:-sha\d+)?)\$[./A-Za-z0-9$=,+-]{8,512}/g;
+
+function cryptHashSpans(text: string, out: Span[]): void {
+  CRYPT_HASH.lastIndex = 0;
+  for (let m = CRYPT_HASH.exec(text); m; m = CRYPT_HASH.exec(text)) out.push({ start: m.index, end: m.index + m[0].length });
+}
+
 /** Every secret the structure of `text` gives away. */
 export function structuralSpans(text: string): Span[] {
   const out: Span[] = [];
@@ -456,5 +484,7 @@ export function structuralSpans(text: string): Span[] {
   followingValueSpans(text, SQL_SECRET_WORD, out);
   followingValueSpans(text, CHINESE_IS, out);
   authSchemeSpans(text, out);
+  dockerfileSpans(text, out, roles);
+  cryptHashSpans(text, out);
   return out;
 }
