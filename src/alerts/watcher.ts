@@ -333,7 +333,7 @@ export class AlertWatcher {
             `:large_orange_circle: Root fixed by ${by} (${how}): run ${fix.id} succeeded. ${still.length} downstream run${still.length > 1 ? 's are' : ' is'} still blocked (${still
               .slice(0, 10)
               .map((b) => `\`${b.taskName}\``)
-              .join(', ')}): Studio does not rerun them by itself. Press *Rerun blocked runs* on the card.`,
+              .join(', ')}): Studio does not rerun them by itself. Press *Rerun ${still.length} blocked run${still.length > 1 ? 's' : ''}* on the card.`,
           );
         } else if (newlyFixed > 0) this.opts.publish(this.store.updateCard(card.id, { blocked }), 'update');
         continue;

@@ -114,7 +114,7 @@ export function buildDiagnosis(
   );
   if (buttons.length) blocks.push(actions(buttons));
   if (opts.truncated) blocks.push(context('The log was longer than the bot reads (20 MB); only its beginning was diagnosed.'));
-  blocks.push(context('Excerpts are redacted. Knowledge: `/cz explain <code>`.'));
+  blocks.push(context(`Excerpts are redacted. Knowledge: \`/cz explain ${esc('<code>')}\`.`));
   const top = d.findings[0];
   const partial = c.complete ? '' : ` (stopped early: ${c.linesRead} of ${c.totalLines} lines read)`;
   return finishMessage(top ? `${opts.title}: ${top.entry.title}${partial}` : `${opts.title}: no known cause${partial}`, blocks);

@@ -42,7 +42,7 @@ export function studioUiPage(path: string, query: URLSearchParams, store: Sandbo
           ['Planned', when(r.plan_time)],
           ['Started', when(r.start_time)],
           ['Ended', when(r.end_time)],
-          ['Status', runStatus(r.status)],
+          ['Status', runStatus(r.status).label],
           ['Failure', r.fail_msg],
         ]),
       ]);

@@ -49,11 +49,18 @@ describe('Diagnose button and message shortcut', () => {
     const detail = await b.answer(r.responseId);
     expect(JSON.stringify(detail.blocks)).toContain('"action_id":"run_diagnose"');
     const click = await b.click('run_diagnose', String(runId), USERS.viewer);
-    const text = visibleText(await b.answer(click.responseId));
+    const answer = await b.answer(click.responseId);
+    const text = visibleText(answer);
+    // `<code>` escaped, so Slack shows it instead of reading it as a link (it showed "explain 0").
+    expect(JSON.stringify(answer.blocks)).toContain('`/cz explain &lt;code&gt;`');
     expect(text).toContain('Binlog event larger than max_allowed_packet');
     expect(text).toContain('`cdc.max_allowed_packet`');
     expect(text).toMatch(/line \d+: `[^`]*io\.debezium\.DebeziumException: log event entry exceeded max_allowed_packet/);
     expect(text).not.toContain('kf-7Hq2!secret'); // the SASL password in that log
+    // The sandbox's page for the run (where "Open in Studio" leads) names its status.
+    const page = await (await fetch(`${b.sb.url}/ops/taskInst/${runId}`)).text();
+    expect(page).not.toContain('[object Object]');
+    expect(page).toMatch(/Status[^A-Z]*FAILED/);
   });
 
   it('a scheduled run failing on a syntax error is diagnosed as one, not as the ${bizdate} in its SQL listing', async () => {
