@@ -322,18 +322,23 @@ class LineJudge {
   }
 }
 
-/** Command lines: `--password v`, `-p v` / `-pV` (where the line logs in), `-u user:pw`. */
-function flagSpans(text: string, out: Span[], roles: KeyRoles): void {
-  LONG_FLAG.lastIndex = 0;
-  for (let m = LONG_FLAG.exec(text); m; m = LONG_FLAG.exec(text)) {
+/** The value after each match of `re` whose first group is a secret-named name (`--db-password v`, `ARG DB_PASSWORD v`). */
+function namedValueSpans(text: string, re: RegExp, out: Span[], roles: KeyRoles): void {
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
     if (roles.of(m[1]!) !== 'secret') continue;
     const v = readValue(text, m.index + m[0].length);
     const s = v && secretValue(text, v);
     if (s) {
       out.push(s);
-      LONG_FLAG.lastIndex = Math.max(LONG_FLAG.lastIndex, s.end);
+      re.lastIndex = Math.max(re.lastIndex, s.end);
     }
   }
+}
+
+/** Command lines: `--password v`, `-p v` / `-pV` (where the line logs in), `-u user:pw`. */
+function flagSpans(text: string, out: Span[], roles: KeyRoles): void {
+  namedValueSpans(text, LONG_FLAG, out, roles);
   USER_COLON.lastIndex = 0;
   for (let m = USER_COLON.exec(text); m; m = USER_COLON.exec(text)) {
     const pw = m[4]!;
@@ -452,16 +457,6 @@ function privateKeySpans(text: string, out: Span[]): void {
 // Dockerfile `ENV NAME value` / `ARG NAME value` (the space form, without `=`).
 const DOCKERFILE_SPACE = /^[ \t]*(?:ENV|ARG)[ \t]+([A-Za-z_][\w.-]{0,100})[ \t]+(?=[^\s=])/gm;
 
-function dockerfileSpans(text: string, out: Span[], roles: KeyRoles): void {
-  DOCKERFILE_SPACE.lastIndex = 0;
-  for (let m = DOCKERFILE_SPACE.exec(text); m; m = DOCKERFILE_SPACE.exec(text)) {
-    if (roles.of(m[1]!) !== 'secret') continue;
-    const v = readValue(text, m.index + m[0].length);
-    const s = v && secretValue(text, v);
-    if (s) out.push(s);
-  }
-}
-
 // A password hash in crypt's modular format (htpasswd, /etc/shadow, bcrypt): as good as the password offline.
 const CRYPT_HASH = /\$(?:apr1|2[abxy]?|1|5|6|y|argon2(?:id|i|d)|scrypt|pbkdf2(?:-sha\d+)?)\$[./A-Za-z0-9$=,+-]{8,512}/g;
 
@@ -484,7 +479,7 @@ export function structuralSpans(text: string): Span[] {
   followingValueSpans(text, SQL_SECRET_WORD, out);
   followingValueSpans(text, CHINESE_IS, out);
   authSchemeSpans(text, out);
-  dockerfileSpans(text, out, roles);
+  namedValueSpans(text, DOCKERFILE_SPACE, out, roles);
   cryptHashSpans(text, out);
   return out;
 }
