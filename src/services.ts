@@ -76,7 +76,7 @@ export function buildServices(o: ServiceOptions): Services {
       audit.append({
         at: now(),
         opId: randomUUID(),
-        actorId: 'studio-ops-bot',
+        actorId: 'system', // as the chain's own system rows (key rotation, legacy seal)
         actorName: 'the bot',
         source: 'system',
         action: 'lakehouse_sql',

@@ -15,6 +15,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Diagnostics, Parameters } from 'recheck';
+import { clipWholeTokens } from '../redaction/clip.js';
 
 /** Flags the diagnosis compiles knowledge patterns with. */
 export const PATTERN_FLAGS = 'i';
@@ -41,9 +42,7 @@ export function checkerName(): string {
 /** Verdicts found this process (the same pattern is checked once). */
 const memo = new Map<string, PatternVerdict>();
 
-function clip(s: string, n = 120): string {
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
-}
+const clip = (s: string) => clipWholeTokens(s, 120);
 
 /** recheck's answer about one pattern, in words. */
 function verdictOf(d: Diagnostics): PatternVerdict {
