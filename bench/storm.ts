@@ -17,6 +17,7 @@ import { startSandbox } from '../src/sandbox/server.js';
 import { AuditLog } from '../src/store/audit.js';
 import { openDatabase } from '../src/store/database.js';
 import { OperationStore } from '../src/store/operations.js';
+import { localRemote } from '../src/store/remote.js';
 import { StudioClient } from '../src/studio/client.js';
 import { injectStorm } from './storm-data.js';
 
@@ -29,7 +30,13 @@ export async function runStormBench(database = ':memory:') {
 
   const db = openDatabase(database);
   const studio = new StudioClient({ baseUrl: sb.url, accessToken: sb.accessToken, instance: sb.instance, workspace: sb.workspace, now: () => clock.now(), connections: 8 });
-  const operations = new OperationsService({ studio, audit: new AuditLog(db), ops: new OperationStore(db, () => clock.now()), policy: Policy.none(), now: () => clock.now() });
+  const operations = new OperationsService({
+    studio,
+    audit: localRemote(new AuditLog(db)),
+    ops: localRemote(new OperationStore(db, () => clock.now())),
+    policy: Policy.none(),
+    now: () => clock.now(),
+  });
   const calls: { method: 'post' | 'update'; virtualAt: number; wallAt: number; digest: boolean }[] = [];
   let posts = 0;
   let digestTs: string | undefined;

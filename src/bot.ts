@@ -26,14 +26,13 @@ import { SlackDirectory } from './slack/directory.js';
 import { slackRunFinishedNotifier, slackVerifiedNotifier } from './slack/notify.js';
 import { anchorsFilePath } from './store/audit-key.js';
 import { type AnchorSink, AuditAnchorer, fileAnchorSink, logAnchorSink } from './store/audit-anchoring.js';
-import { LeaseStore } from './store/leases.js';
 import { Leadership } from './replicas/leadership.js';
 import type { OwnerScope } from './ops/reconcile.js';
 import { slackPoster } from './slack/poster.js';
 import type { StudioClient } from './studio/client.js';
 import { Metrics } from './observability/metrics.js';
 import { type OpsRoutes, type ReadinessCheck, opsRoutes } from './observability/endpoints.js';
-import { combinedState, databaseState, databaseWritable } from './observability/state.js';
+import { combinedState } from './observability/state.js';
 import { SUBCOMMANDS, WRITE_SUBCOMMANDS } from './ops/commands.js';
 
 export interface RunningBot {
@@ -100,7 +99,7 @@ function readinessChecks(config: AppConfig, workspaces: RunningWorkspace[], slac
   let slackOkAt = 0;
   return [
     ...workspaces.flatMap((w): ReadinessCheck[] => [
-      { name: several ? `database:${w.name}` : 'database', check: databaseWritable(w.services.db, Date.now) },
+      { name: several ? `database:${w.name}` : 'database', check: () => w.services.stores.health.writable() },
       {
         name: several ? `studio:${w.name}` : 'studio',
         check: async () => {
@@ -177,13 +176,13 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
   const router = new WorkspaceRouter(
     limited,
     { default: wss.default, names: wss.list.map((w) => w.name), channelWorkspace: (c) => (c ? channelOf.get(c) : undefined) },
-    (name, command) => {
+    async (name, command) => {
       const detail = `The workspaces are ${wss.list.map((w) => `\`${w.name}\``).join(', ')} (default \`${wss.default}\`).`;
       // A write asked of a workspace that does not exist is a refusal like any other: audited (in the default workspace's log).
       const text = String(command.text ?? '');
       const sub = text.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
       if (WRITE_SUBCOMMANDS.has(sub) && defaultServices)
-        defaultServices.operations.refuse(
+        await defaultServices.operations.refuse(
           actorFromCommand(command as Parameters<typeof actorFromCommand>[0]),
           sub,
           'input',
@@ -209,7 +208,7 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
     // One workspace: the configuration's own fields are the truth (callers may adjust them after loadConfig).
     const wsConfig: AppConfig = wss.several ? { ...config, studio: w.studio, databasePath: w.databasePath, alerts: { ...config.alerts, channels: w.alertChannels } } : config;
     let leadership: Leadership | undefined;
-    const services = buildServices({
+    const services = await buildServices({
       config: wsConfig,
       studio: client,
       logger,
@@ -243,22 +242,18 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
     // under which one replica at a time does the background work (src/replicas/leadership.ts).
     const replica = config.replica?.id ?? 'local';
     const leaseMs = (config.replica?.leaseSeconds ?? 15) * 1000;
-    const leases = new LeaseStore(services.db);
+    const leases = services.stores.leases;
     // A replica heartbeats every third of the lease: one whose heartbeat is a lease old has missed three.
-    const others = () => leases.replicas(Date.now(), leaseMs).filter((r) => r.id !== replica);
+    const others = async () => (await leases.replicas(Date.now(), leaseMs)).filter((r) => r.id !== replica);
     /** At start-up, this replica's earlier run's work too; later, only dead replicas' (never a live one's writes in flight). */
-    const scope = (atStart: boolean): OwnerScope => {
-      const alive = new Set(
-        others()
-          .filter((r) => r.alive)
-          .map((r) => r.id),
-      );
+    const scope = async (atStart: boolean): Promise<OwnerScope> => {
+      const alive = new Set((await others()).filter((r) => r.alive).map((r) => r.id));
       return (owner) => (owner === null ? alive.size === 0 : owner === replica ? atStart : !alive.has(owner));
     };
     const settle = async (atStart: boolean): Promise<void> => {
-      const reconciled = await services.operations.reconcile(scope(atStart), atStart ? undefined : `Settled by replica ${replica} (the replica running it stopped): `);
+      const reconciled = await services.operations.reconcile(await scope(atStart), atStart ? undefined : `Settled by replica ${replica} (the replica running it stopped): `);
       if (reconciled.checked > 0) logger.warn({ ...reconciled, workspace: w.name }, 'reconciled operations left unfinished by a stopped process');
-      const recovered = services.wizard.recover(scope(atStart));
+      const recovered = await services.wizard.recover(await scope(atStart));
       if (recovered > 0) logger.warn({ sessions: recovered, workspace: w.name }, 'wizard builds interrupted by a stopped process can be confirmed again');
     };
     await settle(true);
@@ -283,7 +278,7 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
       });
     }
     const anchorer = new AuditAnchorer({
-      audit: services.audit,
+      audit: { signedHead: (now, chain) => services.audit.signedHead(now, chain), onAppended: (fn) => services.host.onAudited(fn) },
       chain: w.name,
       sinks,
       batchMs: (config.audit?.anchorSeconds ?? 10) * 1000,
@@ -326,10 +321,10 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
       },
       onRenewed: async () => {
         // A replica that died since: settle what it left, then forget it.
-        const dead = others().filter((r) => !r.alive);
+        const dead = (await others()).filter((r) => !r.alive);
         if (dead.length === 0) return;
         await settle(false);
-        for (const r of dead) leases.forget(r.id, r.heartbeatAt);
+        for (const r of dead) await leases.forget(r.id, r.heartbeatAt);
       },
       onDeposed: async () => {
         for (const t of timers.splice(0)) clearInterval(t);
@@ -358,12 +353,12 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
   for (const w of ordered) running.push(await startWorkspace(w));
   const main = running[0]!;
   defaultServices = main.services;
-  metrics.setSources(combinedState(running.map((r) => databaseState(r.services.db, r.services.now))));
+  metrics.setSources(async () => combinedState(await Promise.all(running.map((r) => r.services.stores.health.state()))));
   metrics.setLeases(() => Object.fromEntries(running.map((r) => [r.name, r.leadership.isLeader()])));
   const routes = opsRoutes(metrics, readinessChecks(config, running, slack, metrics));
   slack.setOpsRoutes(routes);
   // Replays are refused across restarts (and replicas): the signatures seen are in the database.
-  slack.setReplayGuard?.((signature) => main.services.seenEvents.firstSeen(`sig:${signature}`));
+  slack.setReplayGuard?.((signature) => main.services.firstSeen(`sig:${signature}`));
   const { port } = await slack.start();
   return {
     port,
@@ -382,7 +377,7 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
       for (const r of running) await r.stop();
       await slack.stop();
       for (const r of running) await r.services.diagnoser.close(); // the diagnosis workers
-      for (const r of running) r.services.db.close();
+      for (const r of running) await r.services.host.close();
     },
   };
 }

@@ -27,6 +27,8 @@ export interface AppConfig {
    * databasePath's directory still holds this process's own files (the audit anchors).
    */
   databaseUrl?: string;
+  /** DATABASE_THREADS: store threads on PostgreSQL, each with a connection of its own (default 4; see src/store/host.ts). */
+  databaseThreads?: number;
   /** This process among replicas, and the lease for the work one replica does at a time. */
   replica?: ReplicaConfig;
   logLevel: LogLevel;
@@ -207,6 +209,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         'AUDIT_KEY is missing: with DATABASE_URL every replica signs the one audit chain, so they must share its key; generate one with `openssl rand -hex 32` and give every replica the same value',
       );
   }
+  let databaseThreads: number | undefined;
+  if (!blank(env.DATABASE_THREADS)) {
+    const t = z.coerce.number().int().min(1).max(32).safeParse(env.DATABASE_THREADS);
+    if (t.success) databaseThreads = t.data;
+    else complain('DATABASE_THREADS', 'must be a whole number from 1 to 32');
+  }
   const replicaId = (env.REPLICA_ID ?? '').trim() || hostname();
   if (!/^[A-Za-z0-9_.-]{1,100}$/.test(replicaId)) complain('REPLICA_ID', `is ${JSON.stringify(replicaId)}`);
 
@@ -331,6 +339,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     workspaces,
     databasePath,
     databaseUrl,
+    databaseThreads,
     replica,
     logLevel,
     studioTimeoutMs,

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
       .join('; ');
     process.stdout.write(`Studio Ops Bot is running against ${where}.\nPlayground: ${stack.url}\n`);
     const stopAll = () => {
-      stack.close().finally(() => process.exit(0));
+      void stack.close().finally(() => process.exit(0));
     };
     process.on('SIGINT', stopAll);
     process.on('SIGTERM', stopAll);
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
       : `Studio Ops Bot: Slack Socket Mode connected (health at :${bot.port}/healthz)\n`,
   );
   const stopAll = () => {
-    bot
+    void bot
       .stop()
       .then(() => conn.close())
       .finally(() => process.exit(0));

@@ -7,8 +7,12 @@ import { LakehouseSql } from './lakehouse/client.js';
 import { vclusterSource } from './lakehouse/vclusters.js';
 import { VClusterDirectory } from './studio/vclusters.js';
 import { anchorsFilePath, loadAuditKeys, readAnchorSource } from './store/audit-key.js';
-import { SeenEvents } from './store/seen-events.js';
-import { CauseMemory } from './store/memory.js';
+import type { SeenEvents } from './store/seen-events.js';
+import type { CauseMemory } from './store/memory.js';
+import { StoreHost } from './store/host.js';
+import { boundedFirstSeen } from './slack/request-guard.js';
+import type { Remote } from './store/remote.js';
+import { type RemoteStores, auditKeyHex } from './store/stores.js';
 import type { AlertService } from './alerts/service.js';
 import { type AppConfig, workspacesOf } from './config.js';
 import { DiagnosisPool } from './knowledge/diagnosis-pool.js';
@@ -16,10 +20,9 @@ import { type Knowledge, loadKnowledge } from './knowledge/load.js';
 import type { Logger } from './logger.js';
 import { type Directory, OperationsService } from './ops/operations.js';
 import { Policy } from './ops/policy.js';
-import { AuditLog } from './store/audit.js';
-import { type Db, openDatabase } from './store/database.js';
-import { OperationStore } from './store/operations.js';
-import { WizardStore } from './store/wizard.js';
+import type { AuditLog } from './store/audit.js';
+import type { Db } from './store/database.js';
+import type { OperationStore } from './store/operations.js';
 import { loadWizardQuestions } from './wizard/questions.js';
 import { WizardService } from './wizard/service.js';
 import type { StudioClient } from './studio/client.js';
@@ -29,21 +32,31 @@ export interface Services {
   /** The Studio workspace these services work on; `several` when the bot serves more than one. */
   workspace: { name: string; several: boolean };
   studio: StudioClient;
-  db: Db;
-  audit: AuditLog;
-  ops: OperationStore;
+  /** Where the stores live (this thread on SQLite, store threads on PostgreSQL): close it when the bot stops. */
+  host: StoreHost;
+  /** Every store, as the bot uses them (each call answers a promise; src/store/host.ts). */
+  stores: RemoteStores;
+  /** A synchronous handle on the database, for tools and tests (on PostgreSQL it blocks: never on the request path). */
+  readonly db: Db;
+  audit: Remote<AuditLog>;
+  ops: Remote<OperationStore>;
   policy: Policy;
   operations: OperationsService;
   knowledge: Knowledge;
   /** Diagnosis of logs and messages, off the event loop within a time budget (close it when the bot stops). */
   diagnoser: DiagnosisPool;
   /** The team's memory of causes (this workspace's resolved cards). */
-  memory: CauseMemory;
+  memory: Remote<CauseMemory>;
   /** Alert-channel triage; set by startBot when Slack is configured. */
   alerts?: AlertService;
   wizard: WizardService;
   /** Events API deliveries already handled (redeliveries are ignored). */
-  seenEvents: SeenEvents;
+  seenEvents: Remote<SeenEvents>;
+  /**
+   * "First time?" for a request signature (`sig:`), a Socket Mode envelope (`env:`) or an event id:
+   * this process's memory, then the database for a bounded wait (src/slack/request-guard.ts).
+   */
+  firstSeen: (key: string) => Promise<boolean>;
   /** Which virtual clusters are INTEGRATION ones (Studio's list, or INTEGRATION_VCLUSTERS). */
   vclusters: VClusterDirectory;
   /** Lakehouse SQL, read-only (plus REFRESH DYNAMIC TABLE for the operations path). */
@@ -65,7 +78,7 @@ export interface ServiceOptions {
   workspace?: { name: string; several: boolean };
 }
 
-export function buildServices(o: ServiceOptions): Services {
+export async function buildServices(o: ServiceOptions): Promise<Services> {
   const now = o.now ?? Date.now;
   const lakehouse = new LakehouseSql(o.studio, {
     vcluster: o.config.lakehouse.vcluster,
@@ -73,7 +86,7 @@ export function buildServices(o: ServiceOptions): Services {
     // A statement refused before it was sent (a name or value that is not plain, a shape not allowed) is audited.
     onRefused: (e) => {
       o.logger.warn({ reason: e.reason }, 'Lakehouse statement refused before it was sent');
-      audit.append({
+      void audit.append({
         at: now(),
         opId: randomUUID(),
         actorId: 'system', // as the chain's own system rows (key rotation, legacy seal)
@@ -93,17 +106,32 @@ export function buildServices(o: ServiceOptions): Services {
   const workspace = o.workspace ?? { name: wss.default, several: false };
   // PostgreSQL: the default workspace in the database's own schema, every other in a schema of its own.
   const schema = o.config.databaseUrl && workspace.name !== wss.default ? `ws_${workspace.name.toLowerCase().replace(/[^a-z0-9_]/g, '_')}` : undefined;
-  const db = o.db ?? openDatabase(o.config.databaseUrl ?? o.config.databasePath, { schema, name: `studio-ops ${o.config.replica?.id ?? ''}`.trim() });
+  const replica = o.config.replica?.id ?? 'local';
   const auditKeys = loadAuditKeys(o.config.databasePath);
-  const audit = new AuditLog(db, auditKeys.current, { oldKeys: auditKeys.all.values() });
+  const setup = {
+    replica,
+    auditKeyHex: auditKeyHex(auditKeys.current),
+    oldAuditKeysHex: [...auditKeys.all.values()].map(auditKeyHex),
+    wizardTtlMs: 24 * 3_600_000,
+  };
+  const host = o.db
+    ? StoreHost.local(o.db, setup, now)
+    : await StoreHost.open(o.config.databaseUrl ?? o.config.databasePath, {
+        schema,
+        name: `studio-ops ${o.config.replica?.id ?? ''}`.trim(),
+        setup,
+        now,
+        threads: o.config.databaseThreads,
+      });
+  const stores = host.stores;
+  const audit = stores.audit;
   // A legacy prefix is sealed, a changed AUDIT_KEY rotated to (a row signed by the old key), before anything is appended.
   const anchorFiles = [anchorsFilePath(o.config.databasePath), o.config.audit?.mirror].filter((p): p is string => p !== undefined);
-  const prepared = audit.prepare(now(), { chain: workspace.name, anchors: anchorFiles.flatMap((p) => readAnchorSource(p).anchors) });
+  const prepared = await audit.prepare(now(), { chain: workspace.name, anchors: anchorFiles.flatMap((p) => readAnchorSource(p).anchors) });
   if (prepared.sealed) o.logger.warn({ ...prepared.sealed, workspace: workspace.name }, 'audit chain: rows written before keys sealed by a signed row');
   if (prepared.rotated) o.logger.info({ ...prepared.rotated, workspace: workspace.name }, 'audit chain: key rotated (a row signed by the old key names the new one)');
   if (prepared.problem) o.logger.error({ workspace: workspace.name }, `audit chain: ${prepared.problem}`);
-  const replica = o.config.replica?.id ?? 'local';
-  const ops = new OperationStore(db, now, replica);
+  const ops = stores.ops;
   const policy = Policy.load(o.config.policyFile).forWorkspace(workspace.name, workspace.several);
   // Validated at start-up: a broken entry stops the bot, naming file, entry and field.
   const knowledge = loadKnowledge();
@@ -121,7 +149,7 @@ export function buildServices(o: ServiceOptions): Services {
     lakehouse,
   });
   const wizard = new WizardService({
-    store: new WizardStore(db, now, 24 * 3_600_000, replica),
+    store: stores.wizard,
     questions: loadWizardQuestions(),
     knowledge,
     studio: o.studio,
@@ -136,15 +164,23 @@ export function buildServices(o: ServiceOptions): Services {
     studio: o.studio,
     vclusters,
     lakehouse,
-    seenEvents: new SeenEvents(db, now),
-    db,
+    seenEvents: stores.seenEvents,
+    firstSeen: boundedFirstSeen((key) => stores.seenEvents.firstSeen(key), {
+      now,
+      onFallback: (why) => o.logger.warn({ workspace: workspace.name }, `replay check by this replica's memory alone: ${why}`),
+    }),
+    host,
+    stores,
+    get db() {
+      return host.db;
+    },
     audit,
     ops,
     policy,
     operations,
     knowledge,
     diagnoser,
-    memory: new CauseMemory(db),
+    memory: stores.memory,
     wizard,
     logger: o.logger,
     now,

@@ -58,7 +58,7 @@ export function registerRunActions(app: BoltApp, s: Services): void {
     ACTION.diagnose,
     guarded(async ({ action, respond }) => {
       const r = await diagnoseRun(s.studio, s.diagnoser, runOf(action.value), s.memory);
-      await respond(ephemeral(buildRunDiagnosis(r, { title: `Diagnosis of run ${r.run.id}`, links: s.studio, memory: s.memory })));
+      await respond(ephemeral(buildRunDiagnosis(r, { title: `Diagnosis of run ${r.run.id}`, links: s.studio })));
     }),
   );
 

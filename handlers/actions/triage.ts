@@ -79,7 +79,7 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
     guarded(async ({ action }) => {
       const { card, runId } = cardOf(action.value);
       const r = await diagnoseRun(s.studio, s.diagnoser, runId, s.memory);
-      alerts.postInThread(card, buildRunDiagnosis(r, { title: `Diagnosis of run ${runId}`, links: s.studio, memory: s.memory }));
+      alerts.postInThread(card, buildRunDiagnosis(r, { title: `Diagnosis of run ${runId}`, links: s.studio }));
     }),
   );
 
@@ -132,7 +132,7 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
       );
       if (refusal) return void (await respond(ephemeral(buildRefusal(refusal))));
       alerts.acknowledge(card.id, actor.userId);
-      s.operations.recordAction(actor, { action: 'acknowledge', target: `card:${card.id}`, taskName: card.taskName, params: { runId: card.latestRunId } });
+      await s.operations.recordAction(actor, { action: 'acknowledge', target: `card:${card.id}`, taskName: card.taskName, params: { runId: card.latestRunId } });
     }),
   );
 
@@ -165,10 +165,10 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
               : now.ackBy
                 ? `<@${now.ackBy}> took it over ${when(now.ackAt ?? undefined)}`
                 : 'It was released: nobody has it acknowledged';
-          s.operations.recordRefusal(actor, { action: verb, target: `card:${card.id}`, taskName: card.taskName, params, reason: 'stale card' });
+          await s.operations.recordRefusal(actor, { action: verb, target: `card:${card.id}`, taskName: card.taskName, params, reason: 'stale card' });
           return void (await respond(ephemeral(buildThreadNote(`${why}; nothing changed. The card shows who has it now.`))));
         }
-        s.operations.recordAction(actor, { action: verb, target: `card:${card.id}`, taskName: card.taskName, params });
+        await s.operations.recordAction(actor, { action: verb, target: `card:${card.id}`, taskName: card.taskName, params });
       }),
     );
   }
@@ -196,7 +196,7 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
     );
     if (refusal) return void (await respond(ephemeral(buildRefusal(refusal))));
     alerts.mute(card.id, actor.userId, hours);
-    s.operations.recordAction(actor, { action: 'mute', target: `card:${card.id}`, taskName: card.taskName, params: { hours } });
+    await s.operations.recordAction(actor, { action: 'mute', target: `card:${card.id}`, taskName: card.taskName, params: { hours } });
   });
 
   // Storm digest: rerun the open roots of one cause, as one request (dry run, approval over the limit).
@@ -251,7 +251,7 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
       if (refusal) return void (await respond(ephemeral(buildRefusal(refusal))));
       if (!alerts.unmute(card.id, actor.userId))
         return void (await respond(ephemeral(buildThreadNote(`\`${card.taskName}\` is not muted (someone unmuted it, or the mute ran out): nothing changed.`))));
-      s.operations.recordAction(actor, { action: 'unmute', target: `card:${card.id}`, taskName: card.taskName });
+      await s.operations.recordAction(actor, { action: 'unmute', target: `card:${card.id}`, taskName: card.taskName });
     }),
   );
 }

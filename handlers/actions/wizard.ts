@@ -66,7 +66,7 @@ async function planMessage(w: WizardService, session: WizardSession, plan: Plan)
   }
   summary['Target schemas'] = `${plan.schemas.raw}, ${plan.schemas.clean}, ${plan.schemas.agg}`;
   const assessment = await w.assess(plan).catch(() => undefined);
-  return buildPlanMessage(session.id, plan, summary, assessment, new Set(w.allowedLive(session.id)));
+  return buildPlanMessage(session.id, plan, summary, assessment, new Set(await w.allowedLive(session.id)));
 }
 
 const TECHNICAL = 'Technical selection';
@@ -87,7 +87,7 @@ async function show(client: Client, w: WizardService, view: WizardView): Promise
   const m = await render(w, view);
   if (view.kind === 'cancelled') return;
   const r = await client.chat.postMessage({ channel: view.session.channelId, text: m.text, blocks: m.blocks });
-  w.setMessage(view.session.id, String(r.ts));
+  await w.setMessage(view.session.id, String(r.ts));
 }
 
 /** Start the wizard in the person's DM, or say why they cannot build (nothing is posted then). */
@@ -109,7 +109,7 @@ export async function startWizard(client: Client, s: Services, userId: string): 
       },
     ],
   });
-  await show(client, s.wizard, s.wizard.start(userId, channelId));
+  await show(client, s.wizard, await s.wizard.start(userId, channelId));
   return { ok: true };
 }
 
@@ -138,8 +138,8 @@ export function registerWizard(app: BoltApp, s: Services): void {
   app.action<Click>(/^wizard_answer_/ as never, async ({ ack, body, action, client }) => {
     await ack();
     const v = parse(action.value);
-    const before = w.get(v.s);
-    const r = w.answer(v.s, body.user.id, v.q ?? '', v.a ?? '');
+    const before = await w.get(v.s);
+    const r = await w.answer(v.s, body.user.id, v.q ?? '', v.a ?? '');
     const q = w.questions.find((x) => x.id === v.q);
     await advance(client, v.s, channelOf(body), body.message?.ts, q && before ? buildAnswered(q, optionLabel(q, v.a ?? '')) : undefined, r);
   });
@@ -147,7 +147,7 @@ export function registerWizard(app: BoltApp, s: Services): void {
   app.action<Click>(WIZARD.text, async ({ ack, body, action, client }) => {
     await ack();
     const v = parse(action.value);
-    const session = w.get(v.s);
+    const session = await w.get(v.s);
     const q = w.questions.find((x) => x.id === v.q);
     if (!session || session.userId !== body.user.id || session.currentQuestion !== v.q || !q)
       throw notThisStep(v.s, 'That question was already answered, or this wizard is not yours.');
@@ -157,8 +157,8 @@ export function registerWizard(app: BoltApp, s: Services): void {
   app.view(WIZARD.modal, async ({ ack, body, view, client }) => {
     const meta = parseActionValue(view.private_metadata, STEP_VALUE, "the setup wizard's form");
     const value = (view.state.values[WIZARD.input.block]?.[WIZARD.input.action]?.value ?? '').trim();
-    const before = w.get(meta.s);
-    const r = w.answer(meta.s, body.user.id, meta.q ?? '', value);
+    const before = await w.get(meta.s);
+    const r = await w.answer(meta.s, body.user.id, meta.q ?? '', value);
     if (r.kind === 'invalid') {
       await ack({ response_action: 'errors', errors: { [WIZARD.input.block]: redactedExcerpt(r.message, 150) } });
       return;
@@ -177,7 +177,7 @@ export function registerWizard(app: BoltApp, s: Services): void {
     app.action<Click>(id, async ({ ack, body, action, client }) => {
       await ack();
       const v = parse(action.value);
-      const r = id === WIZARD.back ? w.back(v.s, body.user.id) : id === WIZARD.restart ? w.restart(v.s, body.user.id) : w.cancel(v.s, body.user.id);
+      const r = id === WIZARD.back ? await w.back(v.s, body.user.id) : id === WIZARD.restart ? await w.restart(v.s, body.user.id) : await w.cancel(v.s, body.user.id);
       await advance(client, v.s, channelOf(body), body.message?.ts, note ? buildClosedNote(note) : undefined, r);
     });
   }
@@ -231,7 +231,7 @@ export function registerWizard(app: BoltApp, s: Services): void {
   app.action<Click>(new RegExp(`^${WIZARD.live}_`) as never, async ({ ack, body, action, client }) => {
     await ack();
     const v = parseActionValue(action.value, LIVE_VALUE, "the plan's tick boxes");
-    const r = w.toggleLive(v.s, body.user.id, v.t);
+    const r = await w.toggleLive(v.s, body.user.id, v.t);
     if (r.kind !== 'ok') throw notThisStep(v.s, r.message);
     const m = await planMessage(w, r.session, r.plan);
     if (body.message?.ts) await client.chat.update({ channel: body.channel!.id, ts: body.message.ts, text: m.text, blocks: m.blocks });

@@ -18,7 +18,7 @@ export function registerCzCommand(app: BoltApp, s: Services): void {
     if (!parsed.ok) {
       // Malformed operations are refusals too, and refusals of operations are audited.
       const sub = (command.text ?? '').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
-      if (WRITE_SUBCOMMANDS.has(sub)) s.operations.refuse(actor, sub, 'input', { text: command.text }, { kind: 'refused', reason: 'invalid', message: parsed.error });
+      if (WRITE_SUBCOMMANDS.has(sub)) await s.operations.refuse(actor, sub, 'input', { text: command.text }, { kind: 'refused', reason: 'invalid', message: parsed.error });
       await respond(ephemeral(buildUsageError(parsed.error, parsed.usage, parsed.example)));
       return;
     }

@@ -76,7 +76,7 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
     case 'table':
       return void (await reply(buildTableView(await describeTable(s.lakehouse, cmd.table, s.now(), studio.timeZone), text)));
     case 'audit': {
-      const rows = s.audit.query({ actorId: cmd.userId, taskName: cmd.task, since: s.now() - cmd.sinceMs, limit: 25 });
+      const rows = await s.audit.query({ actorId: cmd.userId, taskName: cmd.task, since: s.now() - cmd.sinceMs, limit: 25 });
       const filter = [cmd.userId ? `user <@${cmd.userId}>` : '', cmd.task ? `task ${cmd.task}` : '', `since ${cmd.sinceText}`].filter(Boolean).join(', ');
       return void (await reply(buildAudit(rows, filter)));
     }
@@ -92,7 +92,9 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
     case 'explain': {
       const r = await explain(s.diagnoser, cmd.query);
       return void (await reply(
-        r.kind === 'entry' ? buildExplainEntry(r.entry, s.memory.of(r.entry.id)) : buildDiagnosis(r.diagnosis, { title: 'What that text says', links: studio, memory: s.memory }),
+        r.kind === 'entry'
+          ? buildExplainEntry(r.entry, await s.memory.of(r.entry.id))
+          : buildDiagnosis(r.diagnosis, { title: 'What that text says', links: studio, history: await s.memory.ofMany(r.diagnosis.findings.map((f) => f.entry.id)) }),
       ));
     }
     case 'types': {

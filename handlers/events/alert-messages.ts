@@ -32,7 +32,7 @@ export function registerAlertMessages(app: BoltApp, s: Services): void {
     if (runId !== undefined) {
       try {
         const r = await diagnoseRun(s.studio, s.diagnoser, runId, s.memory);
-        const d = buildRunDiagnosis(r, { title: `Studio run ${runId}: diagnosis`, links: s.studio, memory: s.memory });
+        const d = buildRunDiagnosis(r, { title: `Studio run ${runId}: diagnosis`, links: s.studio });
         alerts.reply(m.channel, m.ts, { text: d.text, blocks: [...d.blocks.slice(0, 40), actions(runButtons(r.run, s.studio))] });
       } catch (e) {
         s.logger.info({ runId, err: (e as Error).message }, 'alert message names a run the bot cannot read');

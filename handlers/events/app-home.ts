@@ -12,14 +12,14 @@ export function registerAppHome(app: BoltApp, s: Services): void {
     const actor = { userId: event.user, source: 'system' as const };
     const help = buildHelp();
     const who = buildWhoami(event.user, await s.operations.grantsOf(actor));
-    const mine = buildAudit(s.audit.query({ actorId: event.user, limit: 10 }), 'your last 10 entries');
+    const mine = buildAudit(await s.audit.query({ actorId: event.user, limit: 10 }), 'your last 10 entries');
     const start = {
       type: 'actions' as const,
       elements: [{ type: 'button' as const, action_id: WIZARD.start, text: { type: 'plain_text' as const, text: 'Set up a pipeline' }, style: 'primary' as const }],
     };
-    const cards = s.alerts?.store.openCards() ?? [];
+    const cards = (await s.alerts?.store.openCards()) ?? [];
     const now = s.now();
-    const waiting = s.ops.withStatus('awaiting_approval').filter((op) => op.expiresAt > now);
+    const waiting = (await s.ops.withStatus('awaiting_approval')).filter((op) => op.expiresAt > now);
     const approvals = await Promise.all(
       waiting.map(async (op) => {
         // A backfill names its folder; a bulk rerun the folders of its runs: admin of each.

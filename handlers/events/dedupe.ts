@@ -12,13 +12,13 @@ export function registerEventDedupe(app: BoltApp, s: Services): void {
     const { body, context, next, logger } = args;
     const b = body as { type?: string; event_id?: unknown };
     const envelopeId = (context as { envelopeId?: unknown }).envelopeId;
-    if (typeof envelopeId === 'string' && !s.seenEvents.firstSeen(`env:${envelopeId}`)) {
+    if (typeof envelopeId === 'string' && !(await s.firstSeen(`env:${envelopeId}`))) {
       logger.debug(`envelope ${envelopeId} was already handled; redelivery acknowledged and ignored`);
       const ack = (args as { ack?: () => Promise<void> }).ack;
       if (ack) await ack();
       return;
     }
-    if (b.type === 'event_callback' && typeof b.event_id === 'string' && !s.seenEvents.firstSeen(b.event_id)) {
+    if (b.type === 'event_callback' && typeof b.event_id === 'string' && !(await s.firstSeen(b.event_id))) {
       logger.debug(`event ${b.event_id} was already handled; redelivery ignored`);
       return;
     }

@@ -42,7 +42,7 @@ export function registerDiagnoseShortcut(app: BoltApp, s: Services): void {
       const runId = findRunReference(text);
       if (runId !== undefined) {
         const r = await diagnoseRun(s.studio, s.diagnoser, runId, s.memory);
-        answer = buildRunDiagnosis(r, { title: `Diagnosis of run ${runId}`, links: s.studio, memory: s.memory });
+        answer = buildRunDiagnosis(r, { title: `Diagnosis of run ${runId}`, links: s.studio });
       } else {
         answer = buildDiagnosis(await s.diagnoser.diagnose(text), { title: 'Diagnosis of this message', links: s.studio });
       }

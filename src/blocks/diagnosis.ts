@@ -2,7 +2,7 @@
 import type { Diagnosis, Finding } from '../knowledge/diagnose.js';
 import type { ErrorEntry, Knowledge } from '../knowledge/load.js';
 import type { RunDiagnosis, TypeMappingSource } from '../ops/diagnosis.js';
-import type { CauseHistory, CauseMemory } from '../store/memory.js';
+import type { CauseHistory } from '../store/memory.js';
 import { humanDuration } from '../studio/dates.js';
 import type { Run } from '../studio/models.js';
 import { type Block, type Message, actions, button, context, divider, esc, finishMessage, header, link, section } from './kit.js';
@@ -68,7 +68,7 @@ function helpButtons(entries: ErrorEntry[], run: Run | undefined, links: LinkBui
 
 export function buildDiagnosis(
   d: Diagnosis,
-  opts: { title: string; run?: Run; outputTable?: string; links: LinkBuilder; truncated?: boolean; memory?: Pick<CauseMemory, 'of'> },
+  opts: { title: string; run?: Run; outputTable?: string; links: LinkBuilder; truncated?: boolean; history?: ReadonlyMap<string, CauseHistory> },
 ): Message {
   const blocks: Block[] = [header(opts.title)];
   if (opts.run) {
@@ -95,7 +95,7 @@ export function buildDiagnosis(
   } else {
     d.findings.slice(0, 4).forEach((f, i) => {
       if (i > 0) blocks.push(divider());
-      blocks.push(...entryBlocks(f.entry, f, { run: opts.run, outputTable: opts.outputTable }, opts.memory?.of(f.entry.id)));
+      blocks.push(...entryBlocks(f.entry, f, { run: opts.run, outputTable: opts.outputTable }, opts.history?.get(f.entry.id)));
     });
     if (d.findings.length > 4)
       blocks.push(
@@ -121,8 +121,8 @@ export function buildDiagnosis(
 }
 
 /** A run's diagnosis as every surface shows it (button, card thread, shortcut, alert from another tool). */
-export function buildRunDiagnosis(r: RunDiagnosis, opts: { title: string; links: LinkBuilder; memory?: Pick<CauseMemory, 'of'> }): Message {
-  return buildDiagnosis(r.diagnosis, { ...opts, run: r.run, outputTable: r.outputTable, truncated: r.truncated });
+export function buildRunDiagnosis(r: RunDiagnosis, opts: { title: string; links: LinkBuilder }): Message {
+  return buildDiagnosis(r.diagnosis, { ...opts, run: r.run, outputTable: r.outputTable, truncated: r.truncated, history: r.history });
 }
 
 export function buildExplainEntry(e: ErrorEntry, history?: CauseHistory): Message {

@@ -15,11 +15,9 @@
  * The pool knows nothing of scoring: it hands the worker the knowledge's entries and a text, and
  * the worker's engine (diagnosis-worker.ts) does the rest.
  */
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { moduleWorker } from '../module-worker.js';
 import { type DiagnoseContext, Diagnoser, type Diagnosis } from './diagnose.js';
 import { type DiagnosisJob, PROGRESS_LINE, PROGRESS_TOTAL, type WorkerAnswer, type WorkerSetup, fromWire } from './diagnosis-wire.js';
 import type { ErrorEntry } from './load.js';
@@ -70,27 +68,9 @@ interface Slot {
 /** A worker's heap: room for the largest log read (20 MB of text) and its lines, no more. */
 const WORKER_HEAP_MB = 192;
 
-/**
- * The worker beside this file: the compiled JavaScript in the build; in a checkout and under the
- * tests, the TypeScript through tsx's loader, registered inside the worker before it is imported.
- */
 function startWorker(setup: WorkerSetup): Worker {
-  // The process's Node flags, less those a worker refuses (`node --input-type=module -e …`); a heap
-  // of its own as bounded as production's (npm run start:prod).
-  const options = {
-    workerData: setup,
-    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
-    resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
-  };
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./diagnosis-worker.js', import.meta.url), options);
-  // tsx's ESM API, as its package exports it (resolved here: the worker's eval has no module of its own to resolve from).
-  const require = createRequire(import.meta.url);
-  const pkg = require.resolve('tsx/package.json');
-  const api = (require(pkg) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api']!.import.default;
-  const tsx = pathToFileURL(join(dirname(pkg), api)).href;
-  const entry = new URL('./diagnosis-worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { ...options, eval: true });
+  // A heap of its own as bounded as production's (npm run start:prod).
+  return moduleWorker(import.meta.url, 'diagnosis-worker', { workerData: setup, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
 }
 
 export class DiagnosisPool implements TextDiagnoser {

@@ -5,12 +5,20 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** Read when /metrics is scraped. */
+/** Read from the database (synchronously, where the stores live). */
 export interface StateSources {
   outbox(): { depth: number; oldestAgeSeconds: number };
   cardsOpen(): number;
   operationsByStatus(): Record<string, number>;
   databaseBytes(): number;
+}
+
+/** The state the gauges show, read once per scrape. */
+export interface StateSnapshot {
+  outbox: { depth: number; oldestAgeSeconds: number };
+  cardsOpen: number;
+  operationsByStatus: Record<string, number>;
+  databaseBytes: number;
 }
 
 export type InteractionKind = 'command' | 'action' | 'view' | 'shortcut' | 'options' | 'event';
@@ -20,7 +28,9 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 
 export class Metrics {
   readonly registry = new Registry();
-  private sources: StateSources | undefined;
+  private sources: (() => Promise<StateSnapshot>) | undefined;
+  /** The snapshot of the scrape under way (every gauge of one scrape reads the one snapshot). */
+  private snapshot: { at: number; state: Promise<StateSnapshot | undefined> } | undefined;
   private leases: (() => Record<string, boolean>) | undefined;
   private readonly interactions: Counter<'kind' | 'name' | 'outcome'>;
   private readonly ack: Histogram<'kind'>;
@@ -86,24 +96,24 @@ export class Metrics {
       name: 'studio_ops_outbox_depth',
       help: 'Slack messages waiting in the outbox',
       registers,
-      collect() {
-        this.set(self.sources?.outbox().depth ?? 0);
+      async collect() {
+        this.set((await self.state())?.outbox.depth ?? 0);
       },
     });
     new Gauge({
       name: 'studio_ops_outbox_oldest_age_seconds',
       help: 'Age of the oldest message waiting in the outbox (0 when empty)',
       registers,
-      collect() {
-        this.set(self.sources?.outbox().oldestAgeSeconds ?? 0);
+      async collect() {
+        this.set((await self.state())?.outbox.oldestAgeSeconds ?? 0);
       },
     });
     new Gauge({
       name: 'studio_ops_alert_cards_open',
       help: 'Triage cards open',
       registers,
-      collect() {
-        this.set(self.sources?.cardsOpen() ?? 0);
+      async collect() {
+        this.set((await self.state())?.cardsOpen ?? 0);
       },
     });
     new Gauge({
@@ -111,9 +121,10 @@ export class Metrics {
       help: 'Operations (reruns, backfills, stops, refreshes …) by status',
       labelNames: ['status'],
       registers,
-      collect() {
+      async collect() {
+        const state = await self.state();
         this.reset();
-        for (const [status, n] of Object.entries(self.sources?.operationsByStatus() ?? {})) this.set({ status }, n);
+        for (const [status, n] of Object.entries(state?.operationsByStatus ?? {})) this.set({ status }, n);
       },
     });
     new Gauge({
@@ -130,14 +141,23 @@ export class Metrics {
       name: 'studio_ops_database_bytes',
       help: 'Size of the bot’s database',
       registers,
-      collect() {
-        this.set(self.sources?.databaseBytes() ?? 0);
+      async collect() {
+        this.set((await self.state())?.databaseBytes ?? 0);
       },
     });
   }
 
-  setSources(sources: StateSources): void {
-    this.sources = sources;
+  setSources(read: () => Promise<StateSnapshot>): void {
+    this.sources = read;
+  }
+
+  /** The database's state for this scrape: read once, shared by the gauges that show it. */
+  private state(): Promise<StateSnapshot | undefined> {
+    const read = this.sources;
+    if (!read) return Promise.resolve(undefined);
+    const now = Date.now();
+    if (!this.snapshot || now - this.snapshot.at > 1000) this.snapshot = { at: now, state: read().catch(() => undefined) };
+    return this.snapshot.state;
   }
 
   /** Whether this replica holds each workspace's lease (read when scraped). */

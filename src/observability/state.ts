@@ -1,6 +1,6 @@
 /** What /metrics and /readyz read from the bot's database when asked. */
 import type { Db } from '../store/database.js';
-import type { StateSources } from './metrics.js';
+import type { StateSnapshot, StateSources } from './metrics.js';
 
 export function databaseState(db: Db, now: () => number): StateSources {
   const outbox = db.prepare('SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE done IN (0, 3)');
@@ -31,19 +31,13 @@ export function databaseWritable(db: Db, now: () => number): () => Promise<strin
 }
 
 /** Several databases (one per workspace) as one set of gauges: depths and counts add up, the oldest is the oldest. */
-export function combinedState(list: StateSources[]): StateSources {
-  if (list.length === 1) return list[0]!;
+export function combinedState(list: StateSnapshot[]): StateSnapshot {
+  const operationsByStatus: Record<string, number> = {};
+  for (const s of list) for (const [k, n] of Object.entries(s.operationsByStatus)) operationsByStatus[k] = (operationsByStatus[k] ?? 0) + n;
   return {
-    outbox: () => {
-      const each = list.map((s) => s.outbox());
-      return { depth: each.reduce((a, b) => a + b.depth, 0), oldestAgeSeconds: Math.max(0, ...each.map((e) => e.oldestAgeSeconds)) };
-    },
-    cardsOpen: () => list.reduce((a, s) => a + s.cardsOpen(), 0),
-    operationsByStatus: () => {
-      const out: Record<string, number> = {};
-      for (const s of list) for (const [k, n] of Object.entries(s.operationsByStatus())) out[k] = (out[k] ?? 0) + n;
-      return out;
-    },
-    databaseBytes: () => list.reduce((a, s) => a + s.databaseBytes(), 0),
+    outbox: { depth: list.reduce((a, s) => a + s.outbox.depth, 0), oldestAgeSeconds: Math.max(0, ...list.map((s) => s.outbox.oldestAgeSeconds)) },
+    cardsOpen: list.reduce((a, s) => a + s.cardsOpen, 0),
+    operationsByStatus,
+    databaseBytes: list.reduce((a, s) => a + s.databaseBytes, 0),
   };
 }

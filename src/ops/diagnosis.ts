@@ -6,7 +6,8 @@
 import { type Diagnosis, runKind } from '../knowledge/diagnose.js';
 import type { TextDiagnoser } from '../knowledge/diagnosis-pool.js';
 import type { ErrorEntry, Knowledge } from '../knowledge/load.js';
-import type { CauseMemory } from '../store/memory.js';
+import type { CauseHistory, CauseMemory } from '../store/memory.js';
+import type { Remote } from '../store/remote.js';
 import type { StudioClient } from '../studio/client.js';
 import type { Run } from '../studio/models.js';
 import { outputOf } from '../studio/task-sql.js';
@@ -22,10 +23,12 @@ export interface RunDiagnosis {
   diagnosis: Diagnosis;
   attemptCount: number;
   truncated: boolean;
+  /** What this workspace remembers of each cause found (its resolved cards). */
+  history?: ReadonlyMap<string, CauseHistory>;
 }
 
 /** `memory`: this workspace's resolved cards, which rank the causes confirmed here a little higher. */
-export async function diagnoseRun(studio: StudioClient, diagnoser: TextDiagnoser, runId: number, memory?: CauseMemory): Promise<RunDiagnosis> {
+export async function diagnoseRun(studio: StudioClient, diagnoser: TextDiagnoser, runId: number, memory?: Remote<CauseMemory>): Promise<RunDiagnosis> {
   const run = await getRunOrExplain(studio, runId);
   const attempts = (await studio.listAttempts(runId)).slice().sort((a, b) => (a.startTime ?? a.id) - (b.startTime ?? b.id));
   const last = attempts.at(-1);
@@ -35,14 +38,15 @@ export async function diagnoseRun(studio: StudioClient, diagnoser: TextDiagnoser
     runType: runKind(run),
     runStatus: run.status.label,
     failMsg: run.failMsg,
-    confirmed: memory?.confirmed(),
+    confirmed: await memory?.confirmed(),
   });
   // The suggested checks name the run's own table when the task's SQL says which it writes.
   const outputTable = await studio
     .getTask(run.taskId)
     .then((t) => outputOf(t.content)?.table)
     .catch(() => undefined);
-  return { run, outputTable, diagnosis, attemptCount: attempts.length, truncated: log.truncated };
+  const history = await memory?.ofMany(diagnosis.findings.map((f) => f.entry.id));
+  return { run, outputTable, diagnosis, attemptCount: attempts.length, truncated: log.truncated, history };
 }
 
 /** A run id mentioned in a message: a Studio run link, or "run 7000022" / "taskInstanceId=7000022". */

@@ -100,15 +100,15 @@ export class OperationsService {
   /** One Studio write made by a flow of its own (the setup wizard): `requested`, then the outcome. */
   async auditedWrite<T>(actor: Actor, what: { action: string; target: string; taskName?: string; params: Params }, fn: () => Promise<T>): Promise<T> {
     const opId = randomUUID();
-    this.d.ops.ownWrite(opId);
-    this.auditEvent(actor, { opId, ...what, outcome: 'requested' });
+    await this.d.ops.ownWrite(opId);
+    await this.auditEvent(actor, { opId, ...what, outcome: 'requested' });
     try {
       const r = await fn();
-      this.auditEvent(actor, { opId, ...what, outcome: 'succeeded' });
+      await this.auditEvent(actor, { opId, ...what, outcome: 'succeeded' });
       return r;
     } catch (e) {
       const unknown = e instanceof StudioError && e.outcomeUnknown;
-      this.auditEvent(actor, {
+      await this.auditEvent(actor, {
         opId,
         ...what,
         outcome: unknown ? 'unknown' : 'failed',
@@ -125,17 +125,17 @@ export class OperationsService {
    */
   async permit(actor: Actor, action: string, need: Role, target: PolicyTarget, audit: { target: string; params?: Params; taskName?: string }): Promise<Refusal | undefined> {
     const auth = await this.authorise(actor, action, need, target);
-    return auth.kind === 'refused' ? this.refuse(actor, action, audit.target, audit.params ?? {}, auth, audit.taskName) : undefined;
+    return auth.kind === 'refused' ? await this.refuse(actor, action, audit.target, audit.params ?? {}, auth, audit.taskName) : undefined;
   }
 
   /** Audit an action that is not a Studio write (acknowledge, mute, …). */
-  recordAction(actor: Actor, e: { action: string; target: string; taskName?: string; params?: Params }): void {
-    this.auditEvent(actor, { opId: randomUUID(), ...e, params: e.params ?? {}, outcome: 'succeeded' });
+  async recordAction(actor: Actor, e: { action: string; target: string; taskName?: string; params?: Params }): Promise<void> {
+    await this.auditEvent(actor, { opId: randomUUID(), ...e, params: e.params ?? {}, outcome: 'succeeded' });
   }
 
   /** Audit an action refused for a reason other than policy (the card changed under the click …). */
-  recordRefusal(actor: Actor, e: { action: string; target: string; taskName?: string; params?: Params; reason: string }): void {
-    this.auditEvent(actor, { opId: randomUUID(), action: e.action, target: e.target, taskName: e.taskName, params: e.params ?? {}, outcome: 'refused', error: e.reason });
+  async recordRefusal(actor: Actor, e: { action: string; target: string; taskName?: string; params?: Params; reason: string }): Promise<void> {
+    await this.auditEvent(actor, { opId: randomUUID(), action: e.action, target: e.target, taskName: e.taskName, params: e.params ?? {}, outcome: 'refused', error: e.reason });
   }
 
   // ---- authorisation ----------------------------------------------------------------------------
@@ -170,34 +170,34 @@ export class OperationsService {
     return { kind: 'allowed', role };
   }
 
-  private auditEvent(actor: Actor, e: OpAuditEvent) {
-    appendOpAudit(this.d.audit, this.now(), actor, e);
+  private async auditEvent(actor: Actor, e: OpAuditEvent): Promise<void> {
+    await appendOpAudit(this.d.audit, this.now(), actor, e);
   }
 
   /** Audit a refusal and return it. */
-  refuse(actor: Actor, action: string, target: string, params: Params, refusal: Refusal, taskName?: string, opId: string = randomUUID()): Refusal {
-    this.auditEvent(actor, { opId, action, target, taskName, params, outcome: 'refused', error: refusal.message });
+  async refuse(actor: Actor, action: string, target: string, params: Params, refusal: Refusal, taskName?: string, opId: string = randomUUID()): Promise<Refusal> {
+    await this.auditEvent(actor, { opId, action, target, taskName, params, outcome: 'refused', error: refusal.message });
     return refusal;
   }
 
   /** A click naming an operation the bot does not know (expired and purged, or forged): refused and audited. */
-  private refuseUnknownOp(actor: Actor, action: string, opId: string, message: string): Refusal {
-    return this.refuse(actor, action, referenceTarget('op', opId), {}, { kind: 'refused', reason: 'expired', message });
+  private async refuseUnknownOp(actor: Actor, action: string, opId: string, message: string): Promise<Refusal> {
+    return await this.refuse(actor, action, referenceTarget('op', opId), {}, { kind: 'refused', reason: 'expired', message });
   }
 
   /** Turn a lookup error into an audited refusal; anything else is rethrown. */
-  private refuseLookup(actor: Actor, action: string, target: string, params: Params, e: unknown): Refusal {
+  private async refuseLookup(actor: Actor, action: string, target: string, params: Params, e: unknown): Promise<Refusal> {
     if (e instanceof TaskLookupError || e instanceof RunLookupError) {
-      return this.refuse(actor, action, target, params, { kind: 'refused', reason: 'not_found', message: e.message });
+      return await this.refuse(actor, action, target, params, { kind: 'refused', reason: 'not_found', message: e.message });
     }
     throw e;
   }
 
-  private createOperation(
+  private async createOperation(
     actor: Actor,
     o: { action: string; target: string; taskName: string; params: Params; status: 'awaiting_confirmation' | 'awaiting_approval'; ttlMs: number },
-  ): OperationRecord {
-    return this.d.ops.create({
+  ): Promise<OperationRecord> {
+    return await this.d.ops.create({
       action: o.action,
       target: o.target,
       taskName: o.taskName,
@@ -234,15 +234,15 @@ export class OperationsService {
     try {
       run = await getRunOrExplain(this.d.studio, runId);
     } catch (e) {
-      return this.refuseLookup(actor, action, target, { runId }, e);
+      return await this.refuseLookup(actor, action, target, { runId }, e);
     }
     const where = await this.taskOfRun(run);
     const params = { runId, taskId: run.taskId, folder: where.folder, cardId: origin.cardId };
     const auth = await this.authorise(actor, action, 'operator', where);
-    if (auth.kind === 'refused') return this.refuse(actor, action, target, params, auth, run.taskName);
+    if (auth.kind === 'refused') return await this.refuse(actor, action, target, params, auth, run.taskName);
     const stateProblem = runStateProblem(action, run);
-    if (stateProblem) return this.refuse(actor, action, target, params, { kind: 'refused', reason: 'state', message: stateProblem }, run.taskName);
-    const op = this.createOperation(actor, { action, target, taskName: run.taskName, params, status: 'awaiting_confirmation', ttlMs: this.confirmTtlMs });
+    if (stateProblem) return await this.refuse(actor, action, target, params, { kind: 'refused', reason: 'state', message: stateProblem }, run.taskName);
+    const op = await this.createOperation(actor, { action, target, taskName: run.taskName, params, status: 'awaiting_confirmation', ttlMs: this.confirmTtlMs });
     const verb = action === 'rerun' ? 'Rerun' : 'Stop';
     return {
       kind: 'confirm',
@@ -267,16 +267,16 @@ export class OperationsService {
     const [schema] = table.split('.');
     const params = { table, folder: schema, cardId: origin.cardId };
     if (!this.d.lakehouse)
-      return this.refuse(actor, 'refresh_dt', target, params, {
+      return await this.refuse(actor, 'refresh_dt', target, params, {
         kind: 'refused',
         reason: 'state',
         message: 'Lakehouse SQL is not configured for this bot; refresh the table in Lakehouse.',
       });
     const auth = await this.authorise(actor, 'refresh_dt', 'operator', { folder: schema, task: table });
-    if (auth.kind === 'refused') return this.refuse(actor, 'refresh_dt', target, params, auth, table);
+    if (auth.kind === 'refused') return await this.refuse(actor, 'refresh_dt', target, params, auth, table);
     const latest = await this.latestRefresh(table);
     if (latest?.state === 'RUNNING')
-      return this.refuse(
+      return await this.refuse(
         actor,
         'refresh_dt',
         target,
@@ -284,7 +284,7 @@ export class OperationsService {
         { kind: 'refused', reason: 'state', message: `A refresh of ${table} is running now (job ${latest.jobId}); wait for it to end.` },
         table,
       );
-    const op = this.createOperation(actor, { action: 'refresh_dt', target, taskName: table, params, status: 'awaiting_confirmation', ttlMs: this.confirmTtlMs });
+    const op = await this.createOperation(actor, { action: 'refresh_dt', target, taskName: table, params, status: 'awaiting_confirmation', ttlMs: this.confirmTtlMs });
     return {
       kind: 'confirm',
       op,
@@ -312,9 +312,10 @@ export class OperationsService {
     const ids = [...new Set(runIds)];
     const target = origin.digestId !== undefined ? `digest:${origin.digestId}` : origin.cardId !== undefined ? `card:${origin.cardId}` : 'runs';
     const asked: Params = { runIds: ids, label: origin.label, digestId: origin.digestId, cardId: origin.cardId };
-    if (ids.length === 0) return this.refuse(actor, 'bulk_rerun', target, asked, { kind: 'refused', reason: 'state', message: `There are no runs to rerun (${origin.label}).` });
+    if (ids.length === 0)
+      return await this.refuse(actor, 'bulk_rerun', target, asked, { kind: 'refused', reason: 'state', message: `There are no runs to rerun (${origin.label}).` });
     if (ids.length > BULK_RERUN_MAX_RUNS) {
-      return this.refuse(actor, 'bulk_rerun', target, asked, {
+      return await this.refuse(actor, 'bulk_rerun', target, asked, {
         kind: 'refused',
         reason: 'invalid',
         message: `${ids.length} runs is more than the ${BULK_RERUN_MAX_RUNS} one request may rerun; narrow it (one cause, one folder).`,
@@ -328,7 +329,7 @@ export class OperationsService {
     for (const where of tasks.values()) {
       const auth = await this.authorise(actor, 'bulk_rerun', 'operator', where);
       if (auth.kind === 'refused')
-        return this.refuse(actor, 'bulk_rerun', target, asked, {
+        return await this.refuse(actor, 'bulk_rerun', target, asked, {
           ...auth,
           message: `${auth.message}\n(Rerunning ${origin.label} needs *operator* on every task: \`${where.task}\` is not yours to rerun.)`,
         });
@@ -336,7 +337,7 @@ export class OperationsService {
     const skipped = runs.filter((r) => runStateProblem('rerun', r));
     const todo = runs.filter((r) => !runStateProblem('rerun', r));
     if (todo.length === 0) {
-      return this.refuse(actor, 'bulk_rerun', target, asked, {
+      return await this.refuse(actor, 'bulk_rerun', target, asked, {
         kind: 'refused',
         reason: 'state',
         message: `None of the ${runs.length} runs can be rerun now (each is running or waiting already).`,
@@ -352,7 +353,7 @@ export class OperationsService {
       cardOfRun: origin.cardOfRun ?? {},
       folders: [...new Set([...tasks.values()].map((t) => t.folder ?? ''))],
     };
-    const op = this.createOperation(actor, {
+    const op = await this.createOperation(actor, {
       action: 'bulk_rerun',
       target,
       taskName: todo.length === 1 ? todo[0]!.taskName : `${new Set(todo.map((r) => r.taskName)).size} tasks`,
@@ -364,7 +365,7 @@ export class OperationsService {
     if (todo.length > 20) listing.push(`… and ${todo.length - 20} more`);
     if (skipped.length) listing.push(`Skipped ${skipped.length} run${skipped.length > 1 ? 's' : ''} already running or waiting.`);
     if (needsApproval) {
-      this.auditEvent(actor, {
+      await this.auditEvent(actor, {
         opId: op.id,
         action: 'bulk_rerun',
         target,
@@ -390,9 +391,9 @@ export class OperationsService {
 
   /** The confirmed (or approved) bulk request: one rerun operation per run, in turn. */
   private async executeBulk(actor: Actor, op: OperationRecord, from: OperationRecord['status'][], reply: ReplyHandle): Promise<OpOutcome | Refusal> {
-    if (!this.d.ops.transition(op.id, from, 'executing')) {
+    if (!(await this.d.ops.transition(op.id, from, 'executing'))) {
       return (
-        this.previousOutcome(this.d.ops.get(op.id)!) ?? {
+        this.previousOutcome((await this.d.ops.get(op.id))!) ?? {
           kind: 'refused',
           reason: 'state',
           message: 'This request is already being sent to Studio by an earlier click; nothing was sent again.',
@@ -405,7 +406,7 @@ export class OperationsService {
     for (const runId of runIds) {
       const run = await this.d.studio.getRun(runId).catch(() => undefined);
       const where = run ? await this.taskOfRun(run) : undefined;
-      const child = this.createOperation(actor, {
+      const child = await this.createOperation(actor, {
         action: 'rerun',
         target: `run:${runId}`,
         taskName: run?.taskName ?? String(runId),
@@ -416,7 +417,7 @@ export class OperationsService {
       const auth = where ? await this.authorise(actor, 'rerun', 'operator', where) : undefined;
       const r =
         auth?.kind === 'refused'
-          ? this.refuse(actor, 'rerun', child.target, child.params, auth, child.taskName ?? undefined, child.id)
+          ? await this.refuse(actor, 'rerun', child.target, child.params, auth, child.taskName ?? undefined, child.id)
           : await this.execute(actor, child, ['awaiting_confirmation'], {});
       results.push({ runId, task: child.taskName ?? String(runId), status: r.kind === 'done' ? r.status : 'refused', message: r.message });
     }
@@ -432,8 +433,8 @@ export class OperationsService {
     }`;
     const status = ok === results.length ? 'succeeded' : 'failed';
     const stored = { message, results, reply };
-    this.d.ops.transition(op.id, ['executing'], status, stored);
-    this.auditEvent(actor, {
+    await this.d.ops.transition(op.id, ['executing'], status, stored);
+    await this.auditEvent(actor, {
       opId: op.id,
       action: 'bulk_rerun',
       target: op.target,
@@ -442,7 +443,7 @@ export class OperationsService {
       outcome: status,
       error: status === 'succeeded' ? undefined : message,
     });
-    const outcome: OpOutcome = { kind: 'done', op: this.d.ops.get(op.id)!, status, message, link: undefined, duplicate: false };
+    const outcome: OpOutcome = { kind: 'done', op: (await this.d.ops.get(op.id))!, status, message, link: undefined, duplicate: false };
     for (const l of this.listeners) l(outcome.op, outcome, actor);
     return outcome;
   }
@@ -457,25 +458,25 @@ export class OperationsService {
     try {
       task = await this.d.studio.resolveTask(taskRef);
     } catch (e) {
-      return this.refuseLookup(actor, 'execute', `task:${taskRef}`, asked, e);
+      return await this.refuseLookup(actor, 'execute', `task:${taskRef}`, asked, e);
     }
     const target = `task:${task.id}`;
     const detail = await this.d.studio.getTask(task.id);
     const opParams = { taskId: task.id, folder: detail.folderName, params };
     const auth = await this.authorise(actor, 'execute', 'operator', { folder: detail.folderName, task: detail.name });
-    if (auth.kind === 'refused') return this.refuse(actor, 'execute', target, opParams, auth, detail.name);
+    if (auth.kind === 'refused') return await this.refuse(actor, 'execute', target, opParams, auth, detail.name);
     const kind = detail.type.kind;
     const problem = kind?.continuous
       ? `\`${detail.name}\` is a ${kind.label} task that runs continuously once deployed; a one-off run does not apply. Start or stop it in Studio.`
       : detail.content.trim() === ''
         ? `\`${detail.name}\` has no saved content, so there is nothing to run. Save its script in Studio first.`
         : undefined;
-    if (problem) return this.refuse(actor, 'execute', target, opParams, { kind: 'refused', reason: 'state', message: problem }, detail.name);
+    if (problem) return await this.refuse(actor, 'execute', target, opParams, { kind: 'refused', reason: 'state', message: problem }, detail.name);
     const saved = new Map(detail.params.map((p) => [p.key, p.value]));
     const effective = new Map([...saved, ...Object.entries(params)]);
     const used = [...new Set([...detail.content.matchAll(/\$\{\s*([A-Za-z_][\w.]*)\s*\}/g)].map((m) => m[1]!))];
     const unresolved = used.filter((k) => !Object.hasOwn(params, k) && (SCHEDULER_PARAMS.has(k) || !effective.has(k)));
-    const op = this.createOperation(actor, { action: 'execute', target, taskName: detail.name, params: opParams, status: 'awaiting_confirmation', ttlMs: this.confirmTtlMs });
+    const op = await this.createOperation(actor, { action: 'execute', target, taskName: detail.name, params: opParams, status: 'awaiting_confirmation', ttlMs: this.confirmTtlMs });
     const shown = [...effective].filter(([k]) => used.includes(k) || Object.hasOwn(params, k));
     return {
       kind: 'confirm',
@@ -504,13 +505,13 @@ export class OperationsService {
       task = await this.d.studio.getTask(fix.taskId);
     } catch (e) {
       if (e instanceof StudioError && e.kind === 'business')
-        return this.refuse(actor, 'fix', target, { ...fix }, { kind: 'refused', reason: 'not_found', message: `Studio has no task ${fix.taskId}.` });
+        return await this.refuse(actor, 'fix', target, { ...fix }, { kind: 'refused', reason: 'not_found', message: `Studio has no task ${fix.taskId}.` });
       throw e;
     }
     const params = { ...fix, folder: task.folderName };
     const auth = await this.authorise(actor, 'fix', 'operator', { folder: task.folderName, task: task.name });
-    if (auth.kind === 'refused') return this.refuse(actor, 'fix', target, params, auth, task.name);
-    const op = this.createOperation(actor, { action: 'fix', target, taskName: task.name, params, status: 'awaiting_confirmation', ttlMs: this.confirmTtlMs });
+    if (auth.kind === 'refused') return await this.refuse(actor, 'fix', target, params, auth, task.name);
+    const op = await this.createOperation(actor, { action: 'fix', target, taskName: task.name, params, status: 'awaiting_confirmation', ttlMs: this.confirmTtlMs });
     const what = fix.kind === 'clear_ddl_schedule' ? `Clear the cron and dependencies of \`${task.name}\`` : `Make \`${task.name}\` depend on \`${fix.dependsOnName}\``;
     return {
       kind: 'confirm',
@@ -527,24 +528,24 @@ export class OperationsService {
   }
 
   async cancel(actor: Actor, opId: string): Promise<{ kind: 'cancelled'; op: OperationRecord } | Refusal> {
-    const op = this.d.ops.get(opId);
-    if (!op) return this.refuseUnknownOp(actor, 'cancel', opId, 'This request is no longer known; nothing was done.');
+    const op = await this.d.ops.get(opId);
+    if (!op) return await this.refuseUnknownOp(actor, 'cancel', opId, 'This request is no longer known; nothing was done.');
     // The person who asked may cancel; anyone else needs the rights to confirm it.
     if (actor.userId !== op.requestedBy) {
       const auth = await this.authorise(actor, `cancel this ${op.action}`, 'operator', { folder: op.params.folder as string | undefined, task: op.taskName ?? undefined });
-      if (auth.kind === 'refused') return this.refuse(actor, 'cancel', op.target, op.params, auth, op.taskName ?? undefined, op.id);
+      if (auth.kind === 'refused') return await this.refuse(actor, 'cancel', op.target, op.params, auth, op.taskName ?? undefined, op.id);
     }
-    if (!this.d.ops.transition(opId, ['awaiting_confirmation'], 'cancelled')) {
+    if (!(await this.d.ops.transition(opId, ['awaiting_confirmation'], 'cancelled'))) {
       return { kind: 'refused', reason: 'state', message: `This request is already ${op.status.replace('_', ' ')}.` };
     }
-    this.auditEvent(actor, { opId, action: op.action, target: op.target, taskName: op.taskName ?? undefined, params: op.params, outcome: 'cancelled' });
-    return { kind: 'cancelled', op: this.d.ops.get(opId)! };
+    await this.auditEvent(actor, { opId, action: op.action, target: op.target, taskName: op.taskName ?? undefined, params: op.params, outcome: 'cancelled' });
+    return { kind: 'cancelled', op: (await this.d.ops.get(opId))! };
   }
 
   /** The Confirm click: the clicking user is authorised now, then the operation runs once. */
   async confirm(actor: Actor, opId: string, reply: ReplyHandle = {}): Promise<OpOutcome | Refusal> {
-    const op = this.d.ops.get(opId);
-    if (!op) return this.refuseUnknownOp(actor, 'confirm', opId, 'This confirmation is no longer known; nothing was done. Ask again.');
+    const op = await this.d.ops.get(opId);
+    if (!op) return await this.refuseUnknownOp(actor, 'confirm', opId, 'This confirmation is no longer known; nothing was done. Ask again.');
     const finished = this.previousOutcome(op);
     if (finished) return finished;
     if (op.status === 'cancelled') return { kind: 'refused', reason: 'state', message: 'This request was cancelled; nothing was done.' };
@@ -556,8 +557,8 @@ export class OperationsService {
       };
     if (op.status !== 'awaiting_confirmation') return { kind: 'refused', reason: 'state', message: `This request is ${op.status.replace('_', ' ')}.` };
     if (this.now() > op.expiresAt) {
-      this.d.ops.transition(opId, ['awaiting_confirmation'], 'expired');
-      return this.refuse(
+      await this.d.ops.transition(opId, ['awaiting_confirmation'], 'expired');
+      return await this.refuse(
         actor,
         op.action,
         op.target,
@@ -571,7 +572,7 @@ export class OperationsService {
     if (op.action === 'bulk_rerun') return this.executeBulk(actor, op, ['awaiting_confirmation'], reply);
     const target = { folder: op.params.folder as string | undefined, task: op.taskName ?? undefined };
     const auth = await this.authorise(actor, op.action, 'operator', target);
-    if (auth.kind === 'refused') return this.refuse(actor, op.action, op.target, op.params, auth, op.taskName ?? undefined, op.id);
+    if (auth.kind === 'refused') return await this.refuse(actor, op.action, op.target, op.params, auth, op.taskName ?? undefined, op.id);
     return this.execute(actor, op, ['awaiting_confirmation'], reply);
   }
 
@@ -585,12 +586,12 @@ export class OperationsService {
 
   private async execute(actor: Actor, op: OperationRecord, from: OperationRecord['status'][], reply: ReplyHandle): Promise<OpOutcome | Refusal> {
     const key = idempotencyKey(actor.userId, op.action, op.target, op.params);
-    const claim = this.d.ops.claim(key, op.id, this.windowMs);
+    const claim = await this.d.ops.claim(key, op.id, this.windowMs);
     if (claim.kind === 'duplicate') {
-      const first = this.d.ops.get(claim.opId);
-      this.d.ops.transition(op.id, from, (first?.status as 'succeeded' | 'failed' | 'unknown') ?? 'succeeded', first?.result);
+      const first = await this.d.ops.get(claim.opId);
+      await this.d.ops.transition(op.id, from, (first?.status as 'succeeded' | 'failed' | 'unknown') ?? 'succeeded', first?.result);
       const prev = first ? this.previousOutcome(first) : undefined;
-      if (prev) return { ...prev, op: this.d.ops.get(op.id)! };
+      if (prev) return { ...prev, op: (await this.d.ops.get(op.id))! };
     }
     if (claim.kind === 'in_progress') {
       return { kind: 'refused', reason: 'state', message: 'The same operation is already being sent to Studio; its result will appear here.' };
@@ -598,23 +599,31 @@ export class OperationsService {
     // One write per target, whoever clicks: wait for another operation writing to the same run or task.
     const lock = await this.acquireTarget(op);
     if (!lock.ok) {
-      this.d.ops.settle(key, 'failed', { message: lock.message });
-      return this.refuse(actor, op.action, op.target, op.params, { kind: 'refused', reason: 'state', message: lock.message }, op.taskName ?? undefined, op.id);
+      await this.d.ops.settle(key, 'failed', { message: lock.message });
+      return await this.refuse(actor, op.action, op.target, op.params, { kind: 'refused', reason: 'state', message: lock.message }, op.taskName ?? undefined, op.id);
     }
     if (lock.sameDone) {
       // Someone else did the same thing to the same target a moment ago: show theirs, send nothing.
       const first = lock.sameDone;
       const r = (first.result ?? {}) as { message?: string };
       const message = `Already done by <@${first.requestedBy}>: ${r.message ?? first.status}. Nothing was sent to Studio again.`;
-      this.d.ops.settle(key, 'failed', { message });
-      this.d.ops.transition(op.id, from, first.status as 'succeeded', { ...(first.result as object), message });
-      this.d.ops.unlockTarget(op.target, op.id);
-      this.auditEvent(actor, { opId: op.id, action: op.action, target: op.target, taskName: op.taskName ?? undefined, params: op.params, outcome: 'refused', error: message });
-      return { ...this.previousOutcome(this.d.ops.get(op.id)!)!, message };
+      await this.d.ops.settle(key, 'failed', { message });
+      await this.d.ops.transition(op.id, from, first.status as 'succeeded', { ...(first.result as object), message });
+      await this.d.ops.unlockTarget(op.target, op.id);
+      await this.auditEvent(actor, {
+        opId: op.id,
+        action: op.action,
+        target: op.target,
+        taskName: op.taskName ?? undefined,
+        params: op.params,
+        outcome: 'refused',
+        error: message,
+      });
+      return { ...this.previousOutcome((await this.d.ops.get(op.id))!)!, message };
     }
-    if (!this.d.ops.transition(op.id, from, 'executing')) {
-      this.d.ops.unlockTarget(op.target, op.id);
-      const again = this.d.ops.get(op.id)!;
+    if (!(await this.d.ops.transition(op.id, from, 'executing'))) {
+      await this.d.ops.unlockTarget(op.target, op.id);
+      const again = (await this.d.ops.get(op.id))!;
       return this.previousOutcome(again) ?? { kind: 'refused', reason: 'state', message: 'This request is already being handled.' };
     }
     const base = { opId: op.id, action: op.action, target: op.target, taskName: op.taskName ?? undefined, params: op.params, key };
@@ -624,25 +633,25 @@ export class OperationsService {
       const run = await getRunOrExplain(this.d.studio, Number(op.params.runId)).catch(() => undefined);
       const problem = run ? runStateProblem(op.action, run) : undefined;
       if (problem) {
-        this.d.ops.transition(op.id, ['executing'], 'failed', { message: problem });
-        this.d.ops.settle(key, 'failed', { message: problem });
-        this.d.ops.unlockTarget(op.target, op.id);
-        this.auditEvent(actor, { ...base, outcome: 'refused', error: problem });
+        await this.d.ops.transition(op.id, ['executing'], 'failed', { message: problem });
+        await this.d.ops.settle(key, 'failed', { message: problem });
+        await this.d.ops.unlockTarget(op.target, op.id);
+        await this.auditEvent(actor, { ...base, outcome: 'refused', error: problem });
         return { kind: 'refused', reason: 'state', message: problem };
       }
     }
 
-    this.auditEvent(actor, { ...base, outcome: 'requested' });
+    await this.auditEvent(actor, { ...base, outcome: 'requested' });
     const requestedAt = this.now();
     const result = await this.writes.send(actor, op, requestedAt);
-    this.auditEvent(actor, { ...base, outcome: result.status, error: result.status === 'succeeded' ? undefined : result.message, requestId: result.requestId });
+    await this.auditEvent(actor, { ...base, outcome: result.status, error: result.status === 'succeeded' ? undefined : result.message, requestId: result.requestId });
     const stored = { message: result.message, link: result.link, runId: result.runId, jobId: result.jobId, requestId: result.requestId, reply };
-    this.d.ops.settle(key, result.status, stored);
-    this.d.ops.transition(op.id, ['executing'], result.status, stored);
+    await this.d.ops.settle(key, result.status, stored);
+    await this.d.ops.transition(op.id, ['executing'], result.status, stored);
     // An unknown outcome keeps the target locked until verification settles it.
-    if (result.status !== 'unknown') this.d.ops.unlockTarget(op.target, op.id);
+    if (result.status !== 'unknown') await this.d.ops.unlockTarget(op.target, op.id);
     if ((op.action === 'rerun' || op.action === 'execute') && result.status === 'succeeded' && result.runId !== undefined) {
-      this.d.ops.watch({
+      await this.d.ops.watch({
         runId: result.runId,
         opId: op.id,
         userId: actor.userId,
@@ -652,7 +661,7 @@ export class OperationsService {
       });
     }
     const { requestId, ...rest } = result;
-    const outcome: OpOutcome = { kind: 'done', op: this.d.ops.get(op.id)!, ...rest, studioRequestId: requestId, duplicate: false };
+    const outcome: OpOutcome = { kind: 'done', op: (await this.d.ops.get(op.id))!, ...rest, studioRequestId: requestId, duplicate: false };
     for (const l of this.listeners) l(outcome.op, outcome, actor);
     return outcome;
   }
@@ -666,14 +675,14 @@ export class OperationsService {
     const deadline = Date.now() + (this.d.targetWaitMs ?? 15_000);
     let waitedOn: string | undefined;
     for (;;) {
-      const l = this.d.ops.lockTarget(op.target, op.id);
+      const l = await this.d.ops.lockTarget(op.target, op.id);
       if (l.kind === 'acquired') {
-        const holder = waitedOn ? this.d.ops.get(waitedOn) : undefined;
+        const holder = waitedOn ? await this.d.ops.get(waitedOn) : undefined;
         return { ok: true, sameDone: holder && holder.status === 'succeeded' && sameIntent(holder, op) ? holder : undefined };
       }
-      const holder = this.d.ops.get(l.opId);
+      const holder = await this.d.ops.get(l.opId);
       if (!holder || (holder.status !== 'executing' && holder.status !== 'unknown')) {
-        this.d.ops.unlockTarget(op.target, l.opId); // left by an operation that is over
+        await this.d.ops.unlockTarget(op.target, l.opId); // left by an operation that is over
         continue;
       }
       if (holder.status === 'unknown') {
@@ -701,24 +710,24 @@ export class OperationsService {
     const params: Params = { task: input.task, from: input.from, to: input.to, vcCode: input.vcCode };
     const target = `task:${input.task}`;
     const invalid = backfillDateProblem(input.from, input.to, formatDate(this.now(), this.d.studio.timeZone));
-    if (invalid) return this.refuse(actor, 'backfill', target, params, { kind: 'refused', reason: 'invalid', message: invalid });
+    if (invalid) return await this.refuse(actor, 'backfill', target, params, { kind: 'refused', reason: 'invalid', message: invalid });
     let task: TaskSummary;
     try {
       task = await this.d.studio.resolveTask(input.task);
     } catch (e) {
-      return this.refuseLookup(actor, 'backfill', target, params, e);
+      return await this.refuseLookup(actor, 'backfill', target, params, e);
     }
     const detail = await this.d.studio.getTask(task.id);
     const folder = detail.folderName ?? task.folderName;
     const auth = await this.authorise(actor, 'backfill', 'operator', { folder, task: task.name });
-    if (auth.kind === 'refused') return this.refuse(actor, 'backfill', `task:${task.id}`, params, auth, task.name);
+    if (auth.kind === 'refused') return await this.refuse(actor, 'backfill', `task:${task.id}`, params, auth, task.name);
     let vcCode = input.vcCode;
     try {
       const schedule = await this.d.studio.getScheduleDetail(task.id);
       vcCode ??= schedule.vcCode;
     } catch (e) {
       if (e instanceof StudioError && e.kind === 'business') {
-        return this.refuse(
+        return await this.refuse(
           actor,
           'backfill',
           `task:${task.id}`,
@@ -780,7 +789,7 @@ export class OperationsService {
       vcCode: preview.vcCode,
       cardId: input.cardId,
     };
-    const op = this.createOperation(actor, {
+    const op = await this.createOperation(actor, {
       action: 'backfill',
       target: `task:${preview.task.id}`,
       taskName: preview.task.name,
@@ -789,7 +798,7 @@ export class OperationsService {
       ttlMs: preview.needsApproval ? this.approvalTtlMs : this.confirmTtlMs,
     });
     if (preview.needsApproval) {
-      this.auditEvent(actor, {
+      await this.auditEvent(actor, {
         opId: op.id,
         action: 'backfill',
         target: op.target,
@@ -806,15 +815,15 @@ export class OperationsService {
 
   /** An admin other than the requester approves: the backfill runs now. */
   async approve(actor: Actor, opId: string): Promise<OpOutcome | Refusal> {
-    const op = this.d.ops.get(opId);
-    if (!op) return this.refuseUnknownOp(actor, 'approve', opId, 'This approval request is no longer known; nothing was done.');
+    const op = await this.d.ops.get(opId);
+    if (!op) return await this.refuseUnknownOp(actor, 'approve', opId, 'This approval request is no longer known; nothing was done.');
     const finished = this.previousOutcome(op);
     if (finished) return finished;
     if (op.status !== 'awaiting_approval') return { kind: 'refused', reason: 'state', message: `This request is already ${op.status.replace('_', ' ')}.` };
     const params = op.params;
     if (this.now() > op.expiresAt) {
-      this.d.ops.transition(opId, ['awaiting_approval'], 'expired');
-      return this.refuse(
+      await this.d.ops.transition(opId, ['awaiting_approval'], 'expired');
+      return await this.refuse(
         actor,
         'approve',
         op.target,
@@ -826,7 +835,7 @@ export class OperationsService {
     }
     const what = op.action === 'bulk_rerun' ? 'rerun' : 'backfill';
     if (actor.userId === op.requestedBy) {
-      return this.refuse(
+      return await this.refuse(
         actor,
         'approve',
         op.target,
@@ -842,9 +851,9 @@ export class OperationsService {
         folder: folder || undefined,
         task: op.action === 'bulk_rerun' ? undefined : (op.taskName ?? undefined),
       });
-      if (auth.kind === 'refused') return this.refuse(actor, 'approve', op.target, params, auth, op.taskName ?? undefined, op.id);
+      if (auth.kind === 'refused') return await this.refuse(actor, 'approve', op.target, params, auth, op.taskName ?? undefined, op.id);
     }
-    this.auditEvent(actor, { opId: op.id, action: 'approve', target: op.target, taskName: op.taskName ?? undefined, params, outcome: 'approved' });
+    await this.auditEvent(actor, { opId: op.id, action: 'approve', target: op.target, taskName: op.taskName ?? undefined, params, outcome: 'approved' });
     const requester: Actor = {
       userId: op.requestedBy,
       userName: op.requestedByName ?? undefined,
@@ -857,14 +866,15 @@ export class OperationsService {
   }
 
   async reject(actor: Actor, opId: string): Promise<{ kind: 'rejected'; op: OperationRecord } | Refusal> {
-    const op = this.d.ops.get(opId);
-    if (!op) return this.refuseUnknownOp(actor, 'reject', opId, 'This approval request is no longer known; nothing was done.');
+    const op = await this.d.ops.get(opId);
+    if (!op) return await this.refuseUnknownOp(actor, 'reject', opId, 'This approval request is no longer known; nothing was done.');
     if (op.status !== 'awaiting_approval') return { kind: 'refused', reason: 'state', message: `This request is ${op.status.replace('_', ' ')}.` };
     const auth = await this.authorise(actor, 'reject a backfill', 'admin', { folder: op.params.folder as string | undefined, task: op.taskName ?? undefined });
-    if (auth.kind === 'refused' && actor.userId !== op.requestedBy) return this.refuse(actor, 'reject', op.target, op.params, auth, op.taskName ?? undefined, op.id);
-    if (!this.d.ops.transition(opId, ['awaiting_approval'], 'rejected')) return { kind: 'refused', reason: 'state', message: 'This request was handled by someone else just now.' };
-    this.auditEvent(actor, { opId, action: 'backfill', target: op.target, taskName: op.taskName ?? undefined, params: op.params, outcome: 'rejected' });
-    return { kind: 'rejected', op: this.d.ops.get(opId)! };
+    if (auth.kind === 'refused' && actor.userId !== op.requestedBy) return await this.refuse(actor, 'reject', op.target, op.params, auth, op.taskName ?? undefined, op.id);
+    if (!(await this.d.ops.transition(opId, ['awaiting_approval'], 'rejected')))
+      return { kind: 'refused', reason: 'state', message: 'This request was handled by someone else just now.' };
+    await this.auditEvent(actor, { opId, action: 'backfill', target: op.target, taskName: op.taskName ?? undefined, params: op.params, outcome: 'rejected' });
+    return { kind: 'rejected', op: (await this.d.ops.get(opId))! };
   }
 
   // ---- start-up reconciliation and the verification loop (src/ops/reconcile.ts) ------------------

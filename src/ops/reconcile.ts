@@ -5,6 +5,7 @@
  * Studio shows, one row per change of state.
  */
 import type { AuditLog, AuditOutcome, AuditRow } from '../store/audit.js';
+import type { Remote } from '../store/remote.js';
 import type { OperationRecord } from '../store/operations.js';
 import type { Actor, OperationsDeps, OpOutcome, OutcomeListener, Params, ReplyHandle, VerifiedListener } from './types.js';
 import type { OperationWrites } from './writes.js';
@@ -22,8 +23,8 @@ export interface OpAuditEvent {
   key?: string;
 }
 
-export function appendOpAudit(audit: AuditLog, at: number, actor: Actor, e: OpAuditEvent): void {
-  audit.append({
+export async function appendOpAudit(audit: Remote<AuditLog>, at: number, actor: Actor, e: OpAuditEvent): Promise<void> {
+  await audit.append({
     at,
     opId: e.opId,
     actorId: actor.userId,
@@ -67,14 +68,14 @@ export class Reconciler {
     private readonly hooks: ReconcileHooks,
   ) {}
 
-  private audit(actor: Actor, e: OpAuditEvent): void {
-    appendOpAudit(this.d.audit, this.hooks.now(), actor, e);
+  private async audit(actor: Actor, e: OpAuditEvent): Promise<void> {
+    await appendOpAudit(this.d.audit, this.hooks.now(), actor, e);
   }
 
   /** An operation a restart ended: failed, on behalf of who asked for it. */
-  private auditFailed(op: OperationRecord, message: string): void {
+  private async auditFailed(op: OperationRecord, message: string): Promise<void> {
     const e = { opId: op.id, action: op.action, target: op.target, taskName: op.taskName ?? undefined, params: op.params };
-    this.audit(this.systemActor(op.requestedBy, op.requestedByName), { ...e, outcome: 'failed', error: message });
+    await this.audit(this.systemActor(op.requestedBy, op.requestedByName), { ...e, outcome: 'failed', error: message });
   }
 
   /**
@@ -86,26 +87,26 @@ export class Reconciler {
    */
   async reconcile(scope: OwnerScope = () => true, prefix = 'At start-up: '): Promise<{ checked: number; applied: number; notApplied: number; unknown: number; notSent: number }> {
     const stats = { checked: 0, applied: 0, notApplied: 0, unknown: 0, notSent: 0 };
-    for (const op of this.d.ops.withStatus('executing')) {
+    for (const op of await this.d.ops.withStatus('executing')) {
       if (!scope(op.owner ?? null)) continue; // a live replica is executing it
       if (op.action === 'bulk_rerun') {
         // Its reruns are operations of their own, reconciled below; the request itself ends here.
         const message = 'Interrupted by a restart part-way: each rerun it sent is in the audit log and settled on its own. Ask again for the rest: runs already rerun are skipped.';
-        this.d.ops.transition(op.id, ['executing'], 'failed', { message });
-        this.auditFailed(op, message);
+        await this.d.ops.transition(op.id, ['executing'], 'failed', { message });
+        await this.auditFailed(op, message);
         continue;
       }
-      if (this.d.audit.byOp(op.id).some((r) => r.outcome === 'requested')) continue;
+      if ((await this.d.audit.byOp(op.id)).some((r) => r.outcome === 'requested')) continue;
       stats.checked++;
       stats.notSent++;
       const message = 'Interrupted before it was sent to Studio (the bot stopped); nothing reached Studio. It is safe to ask again.';
-      this.d.ops.transition(op.id, ['executing'], 'failed', { ...((op.result as object | null) ?? {}), message });
-      this.d.ops.settleByOp(op.id, 'failed', { message });
-      this.d.ops.unlockTarget(op.target, op.id);
-      this.auditFailed(op, message);
+      await this.d.ops.transition(op.id, ['executing'], 'failed', { ...((op.result as object | null) ?? {}), message });
+      await this.d.ops.settleByOp(op.id, 'failed', { message });
+      await this.d.ops.unlockTarget(op.target, op.id);
+      await this.auditFailed(op, message);
     }
-    for (const row of this.d.audit.lastRowIn(['requested', 'unknown'])) {
-      if (!scope(this.d.ops.ownerOf(row.opId))) continue;
+    for (const row of await this.d.audit.lastRowIn(['requested', 'unknown'])) {
+      if (!scope(await this.d.ops.ownerOf(row.opId))) continue;
       stats.checked++;
       const r = await this.settleByVerification(row, prefix);
       stats[r === 'succeeded' ? 'applied' : r === 'failed' ? 'notApplied' : 'unknown']++;
@@ -124,7 +125,7 @@ export class Reconciler {
     let checked = 0;
     let settled = 0;
     try {
-      for (const row of this.d.audit.lastRowIn(['unknown'])) {
+      for (const row of await this.d.audit.lastRowIn(['unknown'])) {
         const due = this.nextCheck.get(row.opId);
         const pastWindow = this.hooks.now() - row.at > this.hooks.settleAfterMs;
         if (due && this.hooks.now() < due.at && !pastWindow) continue;
@@ -149,8 +150,8 @@ export class Reconciler {
 
   /** Verify one unfinished audited write and record what Studio shows. */
   private async settleByVerification(row: AuditRow, prefix: string): Promise<'succeeded' | 'failed' | 'unknown'> {
-    const op = this.d.ops.get(row.opId);
-    const requested = this.d.audit.byOp(row.opId).find((r) => r.outcome === 'requested') ?? row;
+    const op = await this.d.ops.get(row.opId);
+    const requested = (await this.d.audit.byOp(row.opId)).find((r) => r.outcome === 'requested') ?? row;
     const requestedAt = requested.at;
     const actor: Actor = { userId: row.actorId, userName: row.actorName ?? undefined, teamId: row.teamId ?? undefined, channelId: row.channelId ?? undefined, source: 'system' };
     const base = { opId: row.opId, action: row.action, target: row.target, taskName: row.taskName ?? undefined, params: row.params, key: requested.idempotencyKey ?? undefined };
@@ -171,21 +172,21 @@ export class Reconciler {
       note = `Not confirmed yet: Studio's state could not be read (${(e as Error).message}). Still checking.`;
     }
     // An unknown that stays unknown is not written again on every pass (one row per change of state).
-    if (outcome !== 'unknown' || row.outcome !== 'unknown') this.audit(actor, { ...base, outcome, error: `${prefix}${note}` });
+    if (outcome !== 'unknown' || row.outcome !== 'unknown') await this.audit(actor, { ...base, outcome, error: `${prefix}${note}` });
     if (outcome === 'unknown' && row.outcome === 'unknown') return outcome;
     if (!op) return outcome;
     const previous = (op.result ?? {}) as { reply?: ReplyHandle; runId?: number; jobId?: number; link?: string; requestId?: string };
     const stored = { ...previous, message: `${prefix}${note}`, runId: v?.runId ?? previous.runId, jobId: v?.jobId ?? previous.jobId, link: v?.link ?? previous.link };
-    this.d.ops.transition(op.id, ['executing', 'unknown'], outcome, stored);
-    this.d.ops.settleByOp(op.id, outcome, stored);
+    await this.d.ops.transition(op.id, ['executing', 'unknown'], outcome, stored);
+    await this.d.ops.settleByOp(op.id, outcome, stored);
     if (outcome === 'unknown') return outcome;
-    this.d.ops.unlockTarget(op.target, op.id);
-    const done = this.d.ops.get(op.id)!;
+    await this.d.ops.unlockTarget(op.target, op.id);
+    const done = (await this.d.ops.get(op.id))!;
     const reply = previous.reply ?? {};
     if ((op.action === 'rerun' || op.action === 'execute') && outcome === 'succeeded') {
       const runId = stored.runId ?? (op.params.runId === undefined ? undefined : Number(op.params.runId));
       if (runId !== undefined)
-        this.d.ops.watch({
+        await this.d.ops.watch({
           runId,
           opId: op.id,
           userId: requested.actorId,

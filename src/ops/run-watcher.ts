@@ -2,6 +2,7 @@
  * Follows runs that someone reran from Slack until they finish, then tells that person (through
  * whatever `notify` does), so nobody has to poll by hand. Survives restarts: watches are stored.
  */
+import type { Remote } from '../store/remote.js';
 import type { OperationStore, RunWatch } from '../store/operations.js';
 import type { StudioClient } from '../studio/client.js';
 import { isTerminalStatus } from '../studio/enums.js';
@@ -24,7 +25,7 @@ export class RunWatcher {
 
   constructor(
     private readonly studio: StudioClient,
-    private readonly ops: OperationStore,
+    private readonly ops: Remote<OperationStore>,
     private readonly notify: RunFinishedNotify,
     private readonly opts: RunWatcherOptions,
   ) {
@@ -37,16 +38,16 @@ export class RunWatcher {
     this.running = true;
     let finished = 0;
     try {
-      for (const w of this.ops.activeWatches()) {
+      for (const w of await this.ops.activeWatches()) {
         if (this.now() - w.createdAt > (this.opts.maxAgeMs ?? 86_400_000)) {
-          this.ops.finishWatch(w.runId, w.opId);
+          await this.ops.finishWatch(w.runId, w.opId);
           continue;
         }
         try {
           const run = await this.studio.getRun(w.runId);
           if (!isTerminalStatus(run.status.code)) continue;
           await this.notify(w, run);
-          this.ops.finishWatch(w.runId, w.opId);
+          await this.ops.finishWatch(w.runId, w.opId);
           finished++;
         } catch (e) {
           this.opts.onError?.(e);

@@ -1,4 +1,5 @@
 /** The shapes the operations path shares: who acts, what they asked, what they were told, and its limits. */
+import type { Remote } from '../store/remote.js';
 import type { AuditLog, AuditSource } from '../store/audit.js';
 import type { OperationRecord, OperationStore } from '../store/operations.js';
 import type { StudioClient } from '../studio/client.js';
@@ -112,8 +113,8 @@ export interface AwaitingApproval {
 
 export interface OperationsDeps {
   studio: StudioClient;
-  audit: AuditLog;
-  ops: OperationStore;
+  audit: Remote<AuditLog>;
+  ops: Remote<OperationStore>;
   policy: Policy;
   directory?: Directory;
   now?: () => number;

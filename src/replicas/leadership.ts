@@ -11,9 +11,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { LeaseStore } from '../store/leases.js';
+import type { Remote } from '../store/remote.js';
 
 export interface LeadershipOptions {
-  store: LeaseStore;
+  store: Remote<LeaseStore>;
   /** The lease's name (one per database: `leader`). */
   name: string;
   /** This replica (REPLICA_ID or the host name). */
@@ -71,7 +72,7 @@ export class Leadership {
     let held = false;
     try {
       // Another live process writing heartbeats under this replica id (after this one started) would take turns with it.
-      const seen = this.o.store.replica(this.o.replica);
+      const seen = await this.o.store.replica(this.o.replica);
       if (seen && seen.incarnation !== this.incarnation && seen.heartbeatAt > this.startedAt) {
         this.o.logger.error(
           { replica: this.o.replica, workspace: this.o.label },
@@ -84,8 +85,8 @@ export class Leadership {
         }
         return;
       }
-      this.o.store.heartbeat(this.o.replica, this.incarnation, now);
-      const r = this.o.store.acquire(this.o.name, this.o.replica, this.incarnation, now, this.o.ttlMs);
+      await this.o.store.heartbeat(this.o.replica, this.incarnation, now);
+      const r = await this.o.store.acquire(this.o.name, this.o.replica, this.incarnation, now, this.o.ttlMs);
       held = r.held;
       if (r.held) {
         this.validUntil = now + Math.floor((this.o.ttlMs * 2) / 3);
@@ -139,8 +140,8 @@ export class Leadership {
     }
     await this.work;
     try {
-      this.o.store.release(this.o.name, this.incarnation);
-      this.o.store.leave(this.o.replica, this.incarnation);
+      await this.o.store.release(this.o.name, this.incarnation);
+      await this.o.store.leave(this.o.replica, this.incarnation);
     } catch {
       // the database is going away too
     }

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   });
   process.stdout.write(`${JSON.stringify({ url: sandbox.url, accessToken: sandbox.accessToken, instance: sandbox.instance, workspace: sandbox.workspace })}\n`);
   const stop = () => {
-    sandbox.close().finally(() => process.exit(0));
+    void sandbox.close().finally(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

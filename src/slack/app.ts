@@ -17,7 +17,7 @@ export type BoltApp = App;
 export interface SlackApp {
   app: BoltApp;
   /** HTTP mode: where replays are recorded (default: memory). */
-  setReplayGuard?(firstSeen: (signature: string) => boolean): void;
+  setReplayGuard?(firstSeen: (signature: string) => Promise<boolean>): void;
   /** /healthz, /readyz and /metrics (until set, /healthz alone, following the socket in Socket Mode). */
   setOpsRoutes(routes: OpsRoutes): void;
   /** Socket Mode: whether the socket is up now; HTTP mode: undefined (Slack calls in, there is no connection). */
@@ -79,7 +79,7 @@ export function createSlackApp(cfg: ActiveSlack, logger: Logger): SlackApp {
     const app = new App({ token: cfg.botToken, receiver, clientOptions, logger: log });
     // Our own server: the request guard answers anything that is not a well-formed, fresh, signed,
     // first-time Slack request before Bolt (and so any listener) sees it.
-    const guard = { signingSecret: cfg.signingSecret, firstSeen: undefined as ((s: string) => boolean) | undefined };
+    const guard = { signingSecret: cfg.signingSecret, firstSeen: undefined as ((s: string) => Promise<boolean>) | undefined };
     let opsRoutes: OpsRoutes | undefined;
     const server: Server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];

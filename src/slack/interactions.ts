@@ -106,7 +106,7 @@ export interface Unclaimed {
 
 export interface UnclaimedAnswer {
   /** Audit it (or log it): called once per unclaimed payload. */
-  report(u: Unclaimed): void;
+  report(u: Unclaimed): Promise<void> | void;
   /** The message the person sees. */
   message(u: Unclaimed): Message;
 }
@@ -148,10 +148,14 @@ export function answerUnclaimed(app: BoltApp, answer: UnclaimedAnswer): { app: B
     const a = args as unknown as { ack?: (r?: unknown) => Promise<void>; respond?: (m: object) => Promise<unknown>; client: WebClient };
     const u: Unclaimed = { body, ...route };
     const m = answer.message(u);
-    answer.report(u);
-    if (body.type === 'view_submission') return a.ack?.({ response_action: 'update', view: messageModal(m) });
-    if (body.type === 'block_suggestion') return a.ack?.({ options: [] });
+    // Reported (audited) while Slack gets its answer: the ack never waits on the database.
+    const reported = Promise.resolve(answer.report(u));
+    if (body.type === 'view_submission' || body.type === 'block_suggestion') {
+      await Promise.all([a.ack?.(body.type === 'view_submission' ? { response_action: 'update', view: messageModal(m) } : { options: [] }), reported]);
+      return;
+    }
     await a.ack?.();
+    await reported;
     if (body.type === 'view_closed') return;
     await answerPrivately(body, m, { respond: a.respond, client: a.client });
   });
@@ -174,7 +178,7 @@ export type Listener = (args: Record<string, unknown>) => unknown;
  * The app whose listeners have each unknown reference they refuse audited (`record`) before the
  * refusal goes on to be answered.
  */
-export function auditRefusedReferences(app: BoltApp, record: (body: InteractionBody, interactionId: string, e: UnknownReference) => void): BoltApp {
+export function auditRefusedReferences(app: BoltApp, record: (body: InteractionBody, interactionId: string, e: UnknownReference) => Promise<void>): BoltApp {
   const wrap =
     (listener: Listener): Listener =>
     async (args) => {
@@ -183,7 +187,7 @@ export function auditRefusedReferences(app: BoltApp, record: (body: InteractionB
       } catch (e) {
         if (e instanceof UnknownReference) {
           const body = args.body as InteractionBody;
-          record(body, routingId(body)?.id ?? 'interaction', e);
+          await record(body, routingId(body)?.id ?? 'interaction', e);
         }
         throw e;
       }

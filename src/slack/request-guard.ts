@@ -13,7 +13,7 @@ export interface RequestGuardOptions {
   signingSecret: string;
   now?: () => number;
   /** True the first time a signature is seen (replays are refused). Default: an in-memory window. */
-  firstSeen?: (signature: string) => boolean;
+  firstSeen?: (signature: string) => boolean | Promise<boolean>;
   maxBodyBytes?: number;
   /** Told of every refusal (for the log; never the body). */
   onRefused?: (status: number, reason: string) => void;
@@ -31,6 +31,34 @@ export function memoryReplayWindow(now: () => number = Date.now): (signature: st
     if (seen.size > 50_000) for (const [k, at] of seen) if (t - at > 2 * WINDOW_SECONDS * 1000) seen.delete(k);
     if (seen.has(signature)) return false;
     seen.set(signature, t);
+    return true;
+  };
+}
+
+/**
+ * "Seen before?" asked of this process's memory first, then of the shared database (other replicas,
+ * earlier runs) for at most `waitMs`: an acknowledgement never waits longer on the database. When
+ * the database is slower than that (or fails), this replica's memory decides alone and `onFallback`
+ * says so: a replay sent to another replica during that moment is the risk taken — the signature and
+ * its five-minute window still bound it.
+ */
+export function boundedFirstSeen(
+  shared: (key: string) => Promise<boolean>,
+  o: { waitMs?: number; now?: () => number; onFallback?: (why: string) => void } = {},
+): (key: string) => Promise<boolean> {
+  const local = memoryReplayWindow(o.now);
+  const waitMs = o.waitMs ?? 250;
+  return async (key) => {
+    if (!local(key)) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), waitMs);
+    });
+    const asked = shared(key).catch((e: unknown) => e as Error);
+    const answer = await Promise.race([asked, late]);
+    clearTimeout(timer);
+    if (typeof answer === 'boolean') return answer;
+    o.onFallback?.(answer === 'late' ? `the database did not answer within ${waitMs} ms` : `the database failed: ${answer.message}`);
     return true;
   };
 }
@@ -123,7 +151,7 @@ export async function checkSlackRequest(req: IncomingMessage, o: RequestGuardOpt
   const expected = Buffer.from(`v0=${createHmac('sha256', o.signingSecret).update(`v0:${ts}:`).update(raw).digest('hex')}`);
   const given = Buffer.from(signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, status: 401, reason: 'signature does not match' };
-  if (!(o.firstSeen ?? defaultWindow)(signature)) {
+  if (!(await (o.firstSeen ?? defaultWindow)(signature))) {
     // Slack's own redelivery of an event it thinks was not acknowledged is answered 200 (and not
     // handled again); any other repeat of a signature is refused.
     const redelivery = req.headers['x-slack-retry-num'] !== undefined;

@@ -132,7 +132,7 @@ export class WorkspaceRouter {
     private readonly app: BoltApp,
     private readonly route: WorkspaceRoute,
     /** The answer to a `--ws` naming no workspace (an ephemeral message); `command` is the slash command, its text without the flag. */
-    private readonly unknownWorkspace: (name: string, command: Record<string, unknown>) => Record<string, unknown>,
+    private readonly unknownWorkspace: (name: string, command: Record<string, unknown>) => Promise<Record<string, unknown>>,
   ) {}
 
   /** The app as one workspace's handlers see it. */
@@ -203,7 +203,7 @@ export class WorkspaceRouter {
     const byWs = this.commands.get(name)!;
     if (flag !== undefined && !this.route.names.includes(flag)) {
       await (args.ack as () => Promise<void>)();
-      return (args.respond as (m: unknown) => Promise<unknown>)(this.unknownWorkspace(flag, { ...command, text }));
+      return (args.respond as (m: unknown) => Promise<unknown>)(await this.unknownWorkspace(flag, { ...command, text }));
     }
     const ws = flag ?? this.route.channelWorkspace(command.channel_id) ?? this.route.default;
     command.text = text;

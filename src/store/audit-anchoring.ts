@@ -21,8 +21,14 @@ export interface AnchorSink {
   minIntervalMs?: number;
 }
 
+/** What the anchorer needs of the audit log: its signed head, and word of each append (the log itself, or the bot's stores). */
+export interface AnchoredChain {
+  signedHead(now: number, chain: string): Anchor | Promise<Anchor>;
+  onAppended: AuditLog['onAppended'];
+}
+
 export interface AnchorerOptions {
-  audit: AuditLog;
+  audit: AnchoredChain;
   /** The chain's name in each anchor (the workspace's). */
   chain: string;
   sinks: AnchorSink[];
@@ -55,6 +61,8 @@ export class AuditAnchorer {
   private readonly unsubscribe: () => void;
   private writes: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** One anchoring at a time: the head is read, compared with the last and offered in order. */
+  private anchoring: Promise<Anchor | undefined> = Promise.resolve(undefined);
 
   constructor(private readonly o: AnchorerOptions) {
     this.now = o.now ?? Date.now;
@@ -80,10 +88,15 @@ export class AuditAnchorer {
   }
 
   /** Anchor the head now (unless it is the one anchored last); resolves once every sink has it or was told. */
-  async anchorNow(): Promise<Anchor | undefined> {
+  anchorNow(): Promise<Anchor | undefined> {
+    this.anchoring = this.anchoring.then(() => this.anchorOnce());
+    return this.anchoring;
+  }
+
+  private async anchorOnce(): Promise<Anchor | undefined> {
     let a: Anchor;
     try {
-      a = this.o.audit.signedHead(this.now(), this.o.chain);
+      a = await this.o.audit.signedHead(this.now(), this.o.chain);
     } catch (e) {
       this.o.onError?.('database', e);
       return undefined;

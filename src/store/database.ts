@@ -289,7 +289,7 @@ export class DatabaseUnavailableError extends Error {
 }
 
 /** host:port/database of a connection string, without user or password. */
-function serverOf(url: string): string {
+export function serverOf(url: string): string {
   try {
     const u = new URL(url);
     return `${u.hostname}:${u.port || '5432'}${u.pathname}`;

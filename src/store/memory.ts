@@ -37,6 +37,16 @@ export class CauseMemory {
     return { seen: s.seen, resolved: s.resolved, last: last ? { how: last.how ?? 'resolved', ms: Math.max(0, last.ms), at: last.at } : undefined };
   }
 
+  /** The history of each of these causes that has one (a diagnosis's findings, read at once). */
+  ofMany(causeIds: readonly string[]): Map<string, CauseHistory> {
+    const out = new Map<string, CauseHistory>();
+    for (const id of new Set(causeIds)) {
+      const h = this.of(id);
+      if (h) out.set(id, h);
+    }
+    return out;
+  }
+
   /** Causes confirmed here: resolved cards per cause id. */
   confirmed(): Map<string, number> {
     return new Map((this.confirmedStmt.all() as { id: string; n: number }[]).map((r) => [r.id, r.n]));

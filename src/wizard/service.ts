@@ -7,6 +7,7 @@ import type { Actor, OperationsService } from '../ops/operations.js';
 import { type ReviewReport, reviewWorkspace } from '../review/index.js';
 import type { VClusterDirectory } from '../studio/vclusters.js';
 import type { WizardSession, WizardStore } from '../store/wizard.js';
+import type { Remote } from '../store/remote.js';
 import type { StudioClient } from '../studio/client.js';
 import { extractFromDocument } from './document.js';
 import {
@@ -59,7 +60,7 @@ export class WizardService {
 
   constructor(
     private readonly d: {
-      store: WizardStore;
+      store: Remote<WizardStore>;
       questions: Question[];
       knowledge: Knowledge;
       studio: StudioClient;
@@ -76,18 +77,18 @@ export class WizardService {
    * shown before technical selection.
    */
   async exploration(sessionId: string): Promise<Exploration | undefined> {
-    const s = this.d.store.get(sessionId);
+    const s = await this.d.store.get(sessionId);
     if (!s || !this.d.lakehouse) return undefined;
     const kept = (s.progress as { explored?: Exploration } | null)?.explored;
     if (kept) return kept;
     const explored = await exploreWorkspace(this.d.lakehouse, this.d.studio);
-    this.d.store.update(s.id, { progress: { ...((s.progress as object | null) ?? {}), explored } });
+    await this.d.store.update(s.id, { progress: { ...((s.progress as object | null) ?? {}), explored } });
     return explored;
   }
 
   /** The launch checkpoints of a built session's plan, read now ("Check again"). */
   async checkpoints(sessionId: string, userId: string): Promise<{ kind: 'checked'; plan: Plan; checkpoints: Checkpoint[] } | { kind: 'stale'; message: string }> {
-    const s = this.d.store.get(sessionId);
+    const s = await this.d.store.get(sessionId);
     if (!s || s.userId !== userId) return { kind: 'stale', message: 'This setup belongs to someone else, or is no longer known.' };
     if (!this.d.lakehouse) return { kind: 'stale', message: 'Lakehouse SQL is not configured for this bot.' };
     const plan = this.plan(s);
@@ -99,14 +100,14 @@ export class WizardService {
     return { kind: 'checked', plan, checkpoints: await launchCheckpoints(this.d.lakehouse, this.d.studio, plan, ids) };
   }
 
-  private view(s: WizardSession): WizardView {
+  private async view(s: WizardSession): Promise<WizardView> {
     if (s.status === 'cancelled') return { kind: 'cancelled', session: s };
     const q = nextQuestion(this.d.questions, s.answers);
     if (!q) {
-      const session = s.status === 'confirming' ? s : this.d.store.update(s.id, { status: 'confirming', currentQuestion: null });
+      const session = s.status === 'confirming' ? s : await this.d.store.update(s.id, { status: 'confirming', currentQuestion: null });
       return { kind: 'plan', session, plan: this.plan(session) };
     }
-    const session = s.currentQuestion === q.id && s.status === 'asking' ? s : this.d.store.update(s.id, { status: 'asking', currentQuestion: q.id });
+    const session = s.currentQuestion === q.id && s.status === 'asking' ? s : await this.d.store.update(s.id, { status: 'asking', currentQuestion: q.id });
     const answered = s.history
       .map((id) => this.d.questions.find((x) => x.id === id))
       .filter((x): x is Question => x !== undefined && s.answers[x.id] !== undefined)
@@ -126,7 +127,7 @@ export class WizardService {
   async mayStart(actor: Actor): Promise<{ ok: true } | { ok: false; message: string }> {
     const g = await this.d.operations.grantsOf(actor);
     if (g.grants.some((x) => x.role === 'operator' || x.role === 'admin')) return { ok: true };
-    const r = this.d.operations.refuse(
+    const r = await this.d.operations.refuse(
       actor,
       'setup',
       'wizard',
@@ -141,22 +142,22 @@ export class WizardService {
     return { ok: false, message: r.message };
   }
 
-  start(userId: string, channelId: string): WizardView {
+  async start(userId: string, channelId: string): Promise<WizardView> {
     // Learn the workspace's INTEGRATION cluster while the questions are answered (the plan names it).
     void this.d.vclusters.refresh();
-    return this.view(this.d.store.start(userId, channelId));
+    return await this.view(await this.d.store.start(userId, channelId));
   }
 
-  get(sessionId: string): WizardSession | undefined {
-    return this.d.store.get(sessionId);
+  async get(sessionId: string): Promise<WizardSession | undefined> {
+    return await this.d.store.get(sessionId);
   }
 
-  setMessage(sessionId: string, ts: string): void {
-    this.d.store.update(sessionId, { messageTs: ts });
+  async setMessage(sessionId: string, ts: string): Promise<void> {
+    await this.d.store.update(sessionId, { messageTs: ts });
   }
 
-  private live(sessionId: string, userId: string): WizardSession | { kind: 'stale'; message: string } {
-    const s = this.d.store.get(sessionId);
+  private async live(sessionId: string, userId: string): Promise<WizardSession | { kind: 'stale'; message: string }> {
+    const s = await this.d.store.get(sessionId);
     if (!s || s.userId !== userId) return { kind: 'stale', message: 'This wizard belongs to someone else, or is gone. Start your own with `/cz setup`.' };
     if (s.status === 'expired') return { kind: 'stale', message: 'This wizard expired after a day without answers. Start again with `/cz setup`.' };
     if (s.status === 'cancelled') return { kind: 'stale', message: 'This wizard was cancelled. Start again with `/cz setup`.' };
@@ -164,8 +165,8 @@ export class WizardService {
   }
 
   /** Answer the current question (a stale click on an older question is refused). */
-  answer(sessionId: string, userId: string, questionId: string, value: string): AnswerResult {
-    const s = this.live(sessionId, userId);
+  async answer(sessionId: string, userId: string, questionId: string, value: string): Promise<AnswerResult> {
+    const s = await this.live(sessionId, userId);
     if ('kind' in s) return s;
     if (s.status !== 'asking' || s.currentQuestion !== questionId)
       return { kind: 'stale', message: 'That question was already answered. Use *Back* on the current question to change an answer.' };
@@ -188,37 +189,37 @@ export class WizardService {
       }
     }
     answers = pruneAnswers(this.d.questions, answers);
-    return this.view(this.d.store.update(s.id, { answers, history: history.filter((h) => answers[h] !== undefined), fromDoc }));
+    return await this.view(await this.d.store.update(s.id, { answers, history: history.filter((h) => answers[h] !== undefined), fromDoc }));
   }
 
   /** Undo the last answer (and everything the document filled with it). */
-  back(sessionId: string, userId: string): AnswerResult {
-    const s = this.live(sessionId, userId);
+  async back(sessionId: string, userId: string): Promise<AnswerResult> {
+    const s = await this.live(sessionId, userId);
     if ('kind' in s) return s;
     if (s.status === 'executing') return { kind: 'stale', message: 'The pipeline is being built; wait for it to finish.' };
     const history = [...s.history];
     let last = history.pop();
     while (last && s.fromDoc.includes(last)) last = history.pop(); // skip what the document answered
-    if (!last) return this.view(this.d.store.update(s.id, { status: 'asking' }));
+    if (!last) return await this.view(await this.d.store.update(s.id, { status: 'asking' }));
     const answers = { ...s.answers };
     delete answers[last];
     if (last === 'doc_text') for (const k of s.fromDoc) delete answers[k];
     const kept = pruneAnswers(this.d.questions, answers);
-    return this.view(
-      this.d.store.update(s.id, { status: 'asking', answers: kept, history: history.filter((h) => kept[h] !== undefined), fromDoc: last === 'doc_text' ? [] : s.fromDoc }),
+    return await this.view(
+      await this.d.store.update(s.id, { status: 'asking', answers: kept, history: history.filter((h) => kept[h] !== undefined), fromDoc: last === 'doc_text' ? [] : s.fromDoc }),
     );
   }
 
-  restart(sessionId: string, userId: string): AnswerResult {
-    const s = this.live(sessionId, userId);
+  async restart(sessionId: string, userId: string): Promise<AnswerResult> {
+    const s = await this.live(sessionId, userId);
     if ('kind' in s) return s;
-    return this.view(this.d.store.update(s.id, { status: 'asking', answers: {}, history: [], fromDoc: [], currentQuestion: null }));
+    return await this.view(await this.d.store.update(s.id, { status: 'asking', answers: {}, history: [], fromDoc: [], currentQuestion: null }));
   }
 
-  cancel(sessionId: string, userId: string): AnswerResult {
-    const s = this.live(sessionId, userId);
+  async cancel(sessionId: string, userId: string): Promise<AnswerResult> {
+    const s = await this.live(sessionId, userId);
     if ('kind' in s) return s;
-    return this.view(this.d.store.update(s.id, { status: 'cancelled' }));
+    return await this.view(await this.d.store.update(s.id, { status: 'cancelled' }));
   }
 
   /**
@@ -230,7 +231,7 @@ export class WizardService {
     actor: Actor,
     onProgress: (plan: Plan, steps: ExecStep[]) => void | Promise<void>,
   ): Promise<BuildOutcome | { kind: 'refused'; message: string } | { kind: 'stale'; message: string }> {
-    const s = this.live(sessionId, actor.userId);
+    const s = await this.live(sessionId, actor.userId);
     if ('kind' in s) return s;
     if (s.status === 'asking') return { kind: 'stale', message: 'Answer the remaining questions first.' };
     if (s.status === 'executing') return { kind: 'stale', message: 'The pipeline is already being built; progress is shown above.' };
@@ -238,7 +239,7 @@ export class WizardService {
     const plan = this.plan(s);
     const role = await this.d.operations.roleOf(actor, { folder: plan.folder });
     if (role === 'viewer') {
-      const r = this.d.operations.refuse(
+      const r = await this.d.operations.refuse(
         actor,
         'setup',
         `folder:${plan.folder}`,
@@ -249,7 +250,7 @@ export class WizardService {
     }
     const previous = s.status;
     // One build at a time, whichever replica the clicks reach: only one of them moves it to executing.
-    if (!this.d.store.transition(s.id, [previous], 'executing')) return { kind: 'stale', message: 'The pipeline is already being built; progress is shown above.' };
+    if (!(await this.d.store.transition(s.id, [previous], 'executing'))) return { kind: 'stale', message: 'The pipeline is already being built; progress is shown above.' };
     try {
       const allowLive = new Set(allowedLive(s));
       const result = await executePlan(this.d.studio, plan, {
@@ -264,10 +265,13 @@ export class WizardService {
       const created: Created = { folder: before.folder ?? result.created.folder, tasks: [...before.tasks, ...result.created.tasks] };
       result.created = created;
       const explored = (s.progress as { explored?: Exploration } | null)?.explored;
-      this.d.store.update(s.id, { status: result.ok ? 'done' : 'confirming', progress: { steps: result.steps, ok: result.ok, created, allowLive: [...allowLive], explored } });
+      await this.d.store.update(s.id, {
+        status: result.ok ? 'done' : 'confirming',
+        progress: { steps: result.steps, ok: result.ok, created, allowLive: [...allowLive], explored },
+      });
       return { kind: 'built', sessionId: s.id, plan, result, verification, checkpoints };
     } catch (e) {
-      this.d.store.update(s.id, { status: previous === 'done' ? 'done' : 'confirming' });
+      await this.d.store.update(s.id, { status: previous === 'done' ? 'done' : 'confirming' });
       throw e;
     }
   }
@@ -278,20 +282,20 @@ export class WizardService {
   }
 
   /** The live (online) tasks the person ticked to be changed by the build. */
-  allowedLive(sessionId: string): string[] {
-    const s = this.d.store.get(sessionId);
+  async allowedLive(sessionId: string): Promise<string[]> {
+    const s = await this.d.store.get(sessionId);
     return s ? allowedLive(s) : [];
   }
 
   /** Tick or untick one live task to be changed by the build (only the session's owner, before building). */
-  toggleLive(sessionId: string, userId: string, taskName: string): { kind: 'ok'; session: WizardSession; plan: Plan } | { kind: 'stale'; message: string } {
-    const s = this.d.store.get(sessionId);
+  async toggleLive(sessionId: string, userId: string, taskName: string): Promise<{ kind: 'ok'; session: WizardSession; plan: Plan } | { kind: 'stale'; message: string }> {
+    const s = await this.d.store.get(sessionId);
     if (!s || s.userId !== userId) return { kind: 'stale', message: 'This setup belongs to someone else, or is no longer known.' };
     if (s.status !== 'confirming') return { kind: 'stale', message: 'The plan can only be changed before building.' };
     const now = new Set(allowedLive(s));
     if (now.has(taskName)) now.delete(taskName);
     else now.add(taskName);
-    const session = this.d.store.update(s.id, { progress: { ...((s.progress as object | null) ?? {}), allowLive: [...now] } });
+    const session = await this.d.store.update(s.id, { progress: { ...((s.progress as object | null) ?? {}), allowLive: [...now] } });
     return { kind: 'ok', session, plan: this.plan(session) };
   }
 
@@ -303,13 +307,13 @@ export class WizardService {
     sessionId: string,
     actor: Actor,
   ): Promise<{ kind: 'undone'; folder: string; result: UndoResult } | { kind: 'refused'; message: string } | { kind: 'stale'; message: string }> {
-    const s = this.d.store.get(sessionId);
+    const s = await this.d.store.get(sessionId);
     if (!s) return { kind: 'stale', message: 'This setup is no longer known; nothing was deleted.' };
     const created = createdOf(s);
     const folder = created.folder?.name ?? this.plan(s).folder;
     const role = await this.d.operations.roleOf(actor, { folder });
     if (role === 'viewer') {
-      const r = this.d.operations.refuse(
+      const r = await this.d.operations.refuse(
         actor,
         'undo_setup',
         `folder:${folder}`,
@@ -319,15 +323,15 @@ export class WizardService {
       return { kind: 'refused', message: r.message };
     }
     if (s.status === 'undone') return { kind: 'stale', message: 'This setup was already undone.' };
-    if (!this.d.store.transition(s.id, ['done'], 'undoing')) {
+    if (!(await this.d.store.transition(s.id, ['done'], 'undoing'))) {
       return { kind: 'stale', message: s.status === 'undoing' ? 'This setup is already being undone.' : 'Only a finished build can be undone.' };
     }
     try {
       const result = await undoBuild(this.d.studio, created, (what, fn) => this.d.operations.auditedWrite({ ...actor, source: 'wizard' }, what, fn));
-      this.d.store.update(s.id, { status: result.ok ? 'undone' : 'done', progress: { ...(s.progress as object), undo: result } });
+      await this.d.store.update(s.id, { status: result.ok ? 'undone' : 'done', progress: { ...(s.progress as object), undo: result } });
       return { kind: 'undone', folder, result };
     } catch (e) {
-      this.d.store.update(s.id, { status: 'done' });
+      await this.d.store.update(s.id, { status: 'done' });
       throw e;
     }
   }
@@ -337,12 +341,12 @@ export class WizardService {
    * The session goes back to where Confirm (or Undo) can be pressed again; both re-read Studio and
    * do only what is missing.
    */
-  recover(scope: (owner: string | null) => boolean = () => true): number {
+  async recover(scope: (owner: string | null) => boolean = () => true): Promise<number> {
     let n = 0;
-    for (const { session: s, owner } of this.d.store.builds()) {
+    for (const { session: s, owner } of await this.d.store.builds()) {
       if (!scope(owner)) continue; // a live replica is building it
       const ok = (s.progress as { ok?: boolean } | null)?.ok === true;
-      if (this.d.store.transition(s.id, [s.status], s.status === 'undoing' || ok ? 'done' : 'confirming')) n++;
+      if (await this.d.store.transition(s.id, [s.status], s.status === 'undoing' || ok ? 'done' : 'confirming')) n++;
     }
     return n;
   }

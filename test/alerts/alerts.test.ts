@@ -152,7 +152,10 @@ describe('noise control', () => {
     await alerts().flush();
     expect(stats.muted).toBe(1);
     expect(posts().length).toBe(before);
-    expect(b.bot.services.audit.query({ action: 'mute', limit: 5 }).map((r) => `${r.actorId}:${r.outcome}`)).toEqual([`${USERS.operator}:succeeded`, `${USERS.viewer}:refused`]);
+    expect((await b.bot.services.audit.query({ action: 'mute', limit: 5 })).map((r) => `${r.actorId}:${r.outcome}`)).toEqual([
+      `${USERS.operator}:succeeded`,
+      `${USERS.viewer}:refused`,
+    ]);
     // Acknowledging changes the card for everyone: a viewer is refused (audited), an operator may.
     const ackValue = JSON.stringify({ c: card.id });
     const viewerAck = await b.click('triage_ack', ackValue, USERS.viewer, { channel: 'CALERTS', messageTs: card.ts!, ephemeral: false });
@@ -161,7 +164,7 @@ describe('noise control', () => {
     await b.click('triage_ack', ackValue, USERS.operator, { channel: 'CALERTS', messageTs: card.ts!, ephemeral: false });
     await new Promise((r) => setTimeout(r, 100));
     expect(alerts().store.card(card.id)!.ackBy).toBe(USERS.operator);
-    expect(b.bot.services.audit.query({ action: 'acknowledge', limit: 5 }).map((r) => `${r.actorId}:${r.outcome}`)).toEqual([
+    expect((await b.bot.services.audit.query({ action: 'acknowledge', limit: 5 })).map((r) => `${r.actorId}:${r.outcome}`)).toEqual([
       `${USERS.operator}:succeeded`,
       `${USERS.viewer}:refused`,
     ]);
@@ -250,7 +253,10 @@ describe('a card says what changed and who did what', () => {
       .filter((c) => c.args.thread_ts === card.ts)
       .map((c) => visibleText(c.args));
     expect(thread.filter((t) => t.includes('unmuted'))).toEqual([`:loud_sound: <@${USERS.admin}> unmuted \`04_transform_ods_to_dwd\`: new failures are posted again.`]);
-    expect(b.bot.services.audit.query({ action: 'unmute', limit: 5 }).map((r) => `${r.actorId}:${r.outcome}`)).toEqual([`${USERS.admin}:succeeded`, `${USERS.viewer}:refused`]);
+    expect((await b.bot.services.audit.query({ action: 'unmute', limit: 5 })).map((r) => `${r.actorId}:${r.outcome}`)).toEqual([
+      `${USERS.admin}:succeeded`,
+      `${USERS.viewer}:refused`,
+    ]);
     // A new failure is posted again.
     inject('04_transform_ods_to_dwd', 'CZLH-60010: Job killed by timeout', { endAgoMs: 10_000 });
     expect((await alerts().poll()).muted).toBe(0);
@@ -297,8 +303,7 @@ describe('a card says what changed and who did what', () => {
       `:leftwards_arrow_with_hook: <@${USERS.admin}> released it: nobody is looking at it now.`,
     ]);
     expect(
-      b.bot.services.audit
-        .query({ limit: 10 })
+      (await b.bot.services.audit.query({ limit: 10 }))
         .filter((r) => ['acknowledge', 'take_over', 'release'].includes(r.action))
         .map((r) => `${r.action}:${r.actorId}:${r.outcome}`),
     ).toEqual([`release:${USERS.admin}:succeeded`, `release:${USERS.operator}:refused`, `take_over:${USERS.admin}:succeeded`, `acknowledge:${USERS.operator}:succeeded`]);
@@ -775,14 +780,14 @@ describe('alert storms', () => {
     const again = await b.click('op_approve', approveId, USERS.admin2, { ephemeral: false });
     expect(visibleText(await b.answer(again.responseId))).toContain('Reran 25 of 25 runs');
     expect(b.requests(RERUN).length).toBe(before + 26);
-    const trail = b.bot.services.audit.byOp(approveId).map((r) => `${r.actorId}:${r.action}:${r.outcome}`);
+    const trail = (await b.bot.services.audit.byOp(approveId)).map((r) => `${r.actorId}:${r.action}:${r.outcome}`);
     expect(trail).toEqual([
       `${USERS.admin}:bulk_rerun:awaiting_approval`,
       `${USERS.admin}:approve:refused`,
       `${USERS.admin2}:approve:approved`,
       `${USERS.admin}:bulk_rerun:succeeded`,
     ]);
-    expect(b.bot.services.audit.query({ action: 'rerun', limit: 100 }).filter((r) => r.outcome === 'succeeded')).toHaveLength(26);
+    expect((await b.bot.services.audit.query({ action: 'rerun', limit: 100 })).filter((r) => r.outcome === 'succeeded')).toHaveLength(26);
     // Per-run results, once per request, in the digest's thread; each rerun recorded on its card.
     await alerts().flush();
     const thread = b.slack

@@ -74,7 +74,7 @@ describe('Dynamic Table alerts', () => {
     const refused = visibleText(await b.answer((await click('triage_dt_refresh', value, USERS.operator, card.ts!)).responseId));
     expect(refused).toMatch(/operator/);
     expect(refreshes()).toHaveLength(0);
-    expect(b.bot.services.audit.query({ actorId: USERS.operator, since: 0, limit: 5 })[0]).toMatchObject({ action: 'refresh_dt', outcome: 'refused' });
+    expect((await b.bot.services.audit.query({ actorId: USERS.operator, since: 0, limit: 5 }))[0]).toMatchObject({ action: 'refresh_dt', outcome: 'refused' });
 
     const ask = await b.answer((await click('triage_dt_refresh', value, USERS.admin, card.ts!)).responseId);
     expect(visibleText(ask)).toContain('Refresh Dynamic Table ecommerce_dws.user_retention now?');
@@ -86,7 +86,7 @@ describe('Dynamic Table alerts', () => {
     const answers = [visibleText(await b.answer(first.responseId)), visibleText(await b.answer(second.responseId))].join('\n');
     expect(answers).toContain('Dynamic Table ecommerce_dws.user_retention refreshed (job ');
     expect(refreshes()).toEqual(['REFRESH DYNAMIC TABLE `ecommerce_dws`.`user_retention`']);
-    const audit = b.bot.services.audit.query({ actorId: USERS.admin, since: 0, limit: 10 }).filter((r) => r.action === 'refresh_dt');
+    const audit = (await b.bot.services.audit.query({ actorId: USERS.admin, since: 0, limit: 10 })).filter((r) => r.action === 'refresh_dt');
     expect(audit.map((r) => r.outcome)).toEqual(expect.arrayContaining(['requested', 'succeeded']));
 
     // The next poll sees the successful refresh: the card closes and says who fixed it.
@@ -141,7 +141,7 @@ describe('Dynamic Table alerts', () => {
     const done = visibleText(await b.answer((await b.click('op_confirm', elements(ask).find((e) => e.action_id === 'op_confirm')!.value, USERS.admin)).responseId));
     expect(done).toMatch(/re-reading shows it took effect\. Refresh job \d+ succeeded\./);
     expect(refreshes()).toEqual(['REFRESH DYNAMIC TABLE `ecommerce_dws`.`user_retention`']);
-    const audit = b.bot.services.audit.query({ actorId: USERS.admin, since: 0, limit: 10 }).filter((r) => r.action === 'refresh_dt');
+    const audit = (await b.bot.services.audit.query({ actorId: USERS.admin, since: 0, limit: 10 })).filter((r) => r.action === 'refresh_dt');
     expect(audit[0]).toMatchObject({ outcome: 'succeeded' });
   });
 });

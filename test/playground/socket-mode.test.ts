@@ -114,7 +114,7 @@ describe('playground in Socket Mode (the default)', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(sb.journal.filter((e) => e.path === RERUN).length).toBe(writes + 1);
     // The audit log agrees with Studio's journal: one rerun, requested then succeeded.
-    const rows = stack.bot.services.audit.query({ action: 'rerun', limit: 10 });
+    const rows = await stack.bot.services.audit.query({ action: 'rerun', limit: 10 });
     expect(rows.map((r) => r.outcome).reverse()).toEqual(['requested', 'succeeded']);
   }, 30_000);
 

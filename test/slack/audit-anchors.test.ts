@@ -59,7 +59,7 @@ async function rerun(b: BotHarness): Promise<number> {
   const opId = buttonValue(await b.answer(asked.responseId), 'op_confirm');
   const done = await b.click('op_confirm', opId, USERS.operator);
   await b.answer(done.responseId);
-  const rows = b.bot.services.audit.byOp(opId);
+  const rows = await b.bot.services.audit.byOp(opId);
   expect(rows.map((r) => r.outcome)).toEqual(['requested', 'succeeded']);
   return rows.at(-1)!.id;
 }

@@ -41,7 +41,7 @@ describe('a business error after the write', () => {
     expect(text).not.toContain('refused');
     expect(text).toContain('Studio answered SYSTEM_ERROR, but re-reading shows it took effect');
     expect(b.sb.store.run(runId)!.status).toBe(RUN_STATUS.RUNNING);
-    expect(b.bot.services.audit.byOp(opId).map((r) => r.outcome)).toEqual(['requested', 'succeeded']);
+    expect((await b.bot.services.audit.byOp(opId)).map((r) => r.outcome)).toEqual(['requested', 'succeeded']);
     // The person (or a colleague) asks again: nothing more reaches Studio.
     const again = visibleText(await b.answer((await b.command(`rerun ${runId}`, USERS.admin)).responseId));
     expect(again).toContain('RUNNING');
@@ -57,10 +57,10 @@ describe('a business error after the write', () => {
     const text = visibleText(await b.answer((await b.click('op_confirm', opId, USERS.admin)).responseId));
     expect(b.requests(RERUN).length).toBe(before + 1);
     expect(text).toContain('*not* safe to try again yet');
-    expect(b.bot.services.audit.byOp(opId).map((r) => r.outcome)).toEqual(['requested', 'unknown']);
+    expect((await b.bot.services.audit.byOp(opId)).map((r) => r.outcome)).toEqual(['requested', 'unknown']);
     b.clock.advance(65_000);
     await b.bot.services.operations.verifyPending();
-    expect(b.bot.services.audit.byOp(opId).map((r) => r.outcome)).toEqual(['requested', 'unknown', 'failed']);
+    expect((await b.bot.services.audit.byOp(opId)).map((r) => r.outcome)).toEqual(['requested', 'unknown', 'failed']);
     expect(b.requests(RERUN).length).toBe(before + 1);
   });
 
@@ -71,7 +71,7 @@ describe('a business error after the write', () => {
     b.sb.faults.add({ path: RERUN, kind: 'business', code: 'RERUN_NOT_ALLOWED', message: '任务不允许重跑' });
     const text = visibleText(await b.answer((await b.click('op_confirm', opId, USERS.admin)).responseId));
     expect(text).toContain('Studio refused it');
-    expect(b.bot.services.audit.byOp(opId).map((r) => r.outcome)).toEqual(['requested', 'failed']);
+    expect((await b.bot.services.audit.byOp(opId)).map((r) => r.outcome)).toEqual(['requested', 'failed']);
   });
 
   it('backfill answered SYSTEM_ERROR after the job was created: one job, and the modal says it was created', async () => {
@@ -90,7 +90,7 @@ describe('a business error after the write', () => {
     expect(b.sb.store.jobs().length).toBe(jobsBefore + 1);
     expect(result).not.toContain('refused');
     expect(result).toMatch(/Studio answered SYSTEM_ERROR, but re-reading shows it took effect\. Backfill job \d+ exists/);
-    const rows = b.bot.services.audit.query({ action: 'backfill', actorId: USERS.operator, limit: 2 }).reverse();
+    const rows = (await b.bot.services.audit.query({ action: 'backfill', actorId: USERS.operator, limit: 2 })).reverse();
     expect(rows.map((r) => r.outcome)).toEqual(['requested', 'succeeded']);
   });
 });

@@ -235,7 +235,7 @@ describe('bad input: a clear error with an example, nothing reaches Studio', () 
 
   it('audits refused operation input', async () => {
     await ask('backfill 04_transform_ods_to_dwd 2026-11-05 2026-11-02', USERS.admin);
-    const row = b.bot.services.audit.query({ actorId: USERS.admin, outcome: 'refused', limit: 1 })[0]!;
+    const row = (await b.bot.services.audit.query({ actorId: USERS.admin, outcome: 'refused', limit: 1 }))[0]!;
     expect(row).toMatchObject({ action: 'backfill', outcome: 'refused', source: 'slash' });
     expect(row.error).toContain('is after');
   });
@@ -250,7 +250,7 @@ describe('bad input: a clear error with an example, nothing reaches Studio', () 
     const { text } = await ask('rerun 999999', USERS.admin);
     expect(text).toContain('Studio has no run 999999');
     expect(writesSoFar()).toBe(writes);
-    expect(b.bot.services.audit.query({ actorId: USERS.admin, limit: 1 })[0]).toMatchObject({ action: 'rerun', target: 'run:999999', outcome: 'refused' });
+    expect((await b.bot.services.audit.query({ actorId: USERS.admin, limit: 1 }))[0]).toMatchObject({ action: 'rerun', target: 'run:999999', outcome: 'refused' });
   });
 
   it('a run that cannot be rerun in its state is refused', async () => {

@@ -18,7 +18,7 @@ type Blocks = { type: string; elements?: { action_id: string; value: string }[] 
 const confirmValue = (msg: Record<string, unknown>) => (msg.blocks as Blocks).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'op_confirm')!.value;
 const failedRun = (task: string) =>
   (b.sb.store.db.prepare('SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = ? AND r.status = 3 ORDER BY r.id DESC LIMIT 1').get(task) as { id: number }).id;
-const lastOutcome = (opId: string) => b.bot.services.audit.byOp(opId).at(-1)!.outcome;
+const lastOutcome = async (opId: string) => (await b.bot.services.audit.byOp(opId)).at(-1)!.outcome;
 
 const backfillView = (task: string, from: string, to: string) =>
   backfillSubmission({ id: 'V1', callback_id: 'backfill_modal', private_metadata: JSON.stringify({ channelId: 'C0OPS' }) }, from, to, task);
@@ -32,7 +32,7 @@ describe('1. a write that lands after the client timeout', () => {
     const told = visibleText((await b.slack.waitForCall('views.update', shown)).args.view as Record<string, unknown>);
     expect(told).not.toContain('safe to try again.');
     expect(told).toContain('*not* safe to try again yet');
-    const op = await until(() => b.bot.services.ops.withStatus('unknown').find((o) => o.action === 'backfill'));
+    const op = await until(async () => (await b.bot.services.ops.withStatus('unknown')).find((o) => o.action === 'backfill'));
     // Doing it again at once: held, nothing sent.
     const updates = b.slack.callsOf('views.update').length;
     await b.submitView(backfillView('04_transform_ods_to_dwd', '2026-11-16', '2026-11-17'), USERS.operator);
@@ -41,15 +41,15 @@ describe('1. a write that lands after the client timeout', () => {
     await new Promise((r) => setTimeout(r, 1_000)); // Studio applies the first one meanwhile
     expect(b.requests(BACKFILL)).toHaveLength(1);
     await b.bot.services.operations.verifyPending();
-    expect(b.bot.services.ops.get(op.id)!.status).toBe('succeeded');
-    expect(lastOutcome(op.id)).toBe('succeeded');
+    expect((await b.bot.services.ops.get(op.id))!.status).toBe('succeeded');
+    expect(await lastOutcome(op.id)).toBe('succeeded');
     const refills = b.sb.store.db
       .prepare(
         "SELECT COUNT(*) n FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = '04_transform_ods_to_dwd' AND r.instance_type = ? AND r.biz_date IN ('2026-11-16','2026-11-17')",
       )
       .get(RUN_TYPE.REFILL) as { n: number };
     expect(refills.n).toBe(2);
-    expect(b.bot.services.audit.verify().ok).toBe(true);
+    expect((await b.bot.services.audit.verify()).ok).toBe(true);
   });
 });
 
@@ -58,7 +58,7 @@ describe("3. start-up reconciliation of the wizard's writes", () => {
     const s = b.bot.services;
     const folder = b.sb.store.folders().find((f) => f.name === 'ecommerce_dw')!;
     // Killed after Studio created the task, before the outcome was written.
-    s.audit.append({
+    await s.audit.append({
       at: b.clock.now(),
       opId: 'wiz-create-1',
       actorId: USERS.admin,
@@ -70,7 +70,7 @@ describe("3. start-up reconciliation of the wizard's writes", () => {
       outcome: 'requested',
     });
     // And one that never reached Studio.
-    s.audit.append({
+    await s.audit.append({
       at: b.clock.now(),
       opId: 'wiz-create-2',
       actorId: USERS.admin,
@@ -81,24 +81,24 @@ describe("3. start-up reconciliation of the wizard's writes", () => {
       outcome: 'requested',
     });
     await b.restart();
-    const first = b.bot.services.audit.byOp('wiz-create-1');
+    const first = await b.bot.services.audit.byOp('wiz-create-1');
     expect(first.map((r) => r.outcome)).toEqual(['requested', 'succeeded']);
     expect(first[1]!.error).toContain('Task 05_dqc_check exists in ecommerce_dw');
-    expect(b.bot.services.audit.byOp('wiz-create-2').map((r) => r.outcome)).toEqual(['requested', 'unknown']);
+    expect((await b.bot.services.audit.byOp('wiz-create-2')).map((r) => r.outcome)).toEqual(['requested', 'unknown']);
     b.clock.advance(70_000);
     await b.bot.services.operations.verifyPending();
-    expect(b.bot.services.audit.byOp('wiz-create-2').map((r) => r.outcome)).toEqual(['requested', 'unknown', 'failed']);
-    expect(b.bot.services.audit.byOp('wiz-create-2').at(-1)!.error).toContain('There is no folder never_made_dw');
+    expect((await b.bot.services.audit.byOp('wiz-create-2')).map((r) => r.outcome)).toEqual(['requested', 'unknown', 'failed']);
+    expect((await b.bot.services.audit.byOp('wiz-create-2')).at(-1)!.error).toContain('There is no folder never_made_dw');
   });
 });
 
 describe('4. a wizard build interrupted by a stop', () => {
   it('is not left `executing`: after a restart it can be confirmed again', async () => {
     const w = b.bot.services.wizard;
-    const view = w.start(USERS.admin, 'DUADMIN1');
+    const view = await w.start(USERS.admin, 'DUADMIN1');
     b.bot.services.db.prepare("UPDATE wizard_sessions SET status = 'executing' WHERE id = ?").run(view.session.id);
     await b.restart();
-    expect(b.bot.services.wizard.get(view.session.id)!.status).toBe('confirming');
+    expect((await b.bot.services.wizard.get(view.session.id))!.status).toBe('confirming');
   });
 });
 
@@ -114,7 +114,7 @@ describe('5. two operators confirming the same run at once', () => {
     expect(b.requests(RERUN).length).toBe(before + 1);
     expect(texts.filter((t) => t.includes(`Rerun of run ${runId} started in Studio`))).toHaveLength(2);
     expect(texts.some((t) => /Already done by <@UADMIN[12]>|already done by @/i.test(t) || t.includes('Already done by'))).toBe(true);
-    expect(b.bot.services.audit.verify().ok).toBe(true);
+    expect((await b.bot.services.audit.verify()).ok).toBe(true);
   });
 });
 

@@ -21,7 +21,7 @@ describe('/cz execute', () => {
     const realtime = visibleText(await b.answer((await b.command('execute rt_sync_kafka_orders', USERS.admin)).responseId));
     expect(realtime).toContain('runs continuously once deployed');
     expect(b.requests(EXECUTE)).toHaveLength(0);
-    const refused = b.bot.services.audit.query({ action: 'execute', limit: 10 }).filter((r) => r.outcome === 'refused');
+    const refused = (await b.bot.services.audit.query({ action: 'execute', limit: 10 })).filter((r) => r.outcome === 'refused');
     expect(refused.length).toBeGreaterThanOrEqual(2);
   });
 
@@ -48,7 +48,7 @@ describe('/cz execute', () => {
     const started = answers.find((a) => a.includes('started in Studio'))!;
     const runId = Number(/Temporary run (\d+)/.exec(started)![1]);
     expect(b.sb.store.run(runId)).toMatchObject({ instance_type: RUN_TYPE.TEMP, task_id: b.sb.store.taskByName('04_transform_ods_to_dwd')!.id });
-    const rows = b.bot.services.audit.byOp(opId);
+    const rows = await b.bot.services.audit.byOp(opId);
     expect(rows.map((x) => x.outcome)).toEqual(['requested', 'succeeded']);
     expect(rows[1]!.studioRequestId).toBe(b.requests(EXECUTE)[0]!.headers['x-request-id']);
 
@@ -64,13 +64,13 @@ describe('/cz execute', () => {
     const opId = confirmValue(ok);
     await b.answer((await b.click('op_confirm', opId, USERS.operator)).responseId);
     expect((b.requests(EXECUTE).at(-1)!.body as { params: Record<string, string> }).params).toMatchObject({ db_password: 'hunter2', api_token: 'abc123xyz', threshold: '0.01' });
-    const rows = b.bot.services.audit.byOp(opId);
+    const rows = await b.bot.services.audit.byOp(opId);
     expect(rows.length).toBeGreaterThan(1);
     for (const r of rows) {
       expect(r.params).toMatchObject({ params: { db_password: '[redacted]', api_token: '[redacted]', threshold: '0.01' } });
       expect(JSON.stringify(r)).not.toMatch(/hunter2|abc123xyz/);
     }
-    expect(b.bot.services.audit.verify().ok).toBe(true);
+    expect((await b.bot.services.audit.verify()).ok).toBe(true);
   });
 
   it('the connection drops after Studio started the run: the run is found, reported once, and not started again', async () => {

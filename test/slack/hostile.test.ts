@@ -111,13 +111,13 @@ describe('timestamps and replays', () => {
     }).toString();
     const ts = Math.floor(Date.now() / 1000);
     const signature = sign(body, ts, SIGNING_SECRET);
-    const pending = () => b.bot.services.ops.withStatus('awaiting_confirmation').filter((o) => o.target === `run:${runId}`).length;
-    const before = pending();
+    const pending = async () => (await b.bot.services.ops.withStatus('awaiting_confirmation')).filter((o) => o.target === `run:${runId}`).length;
+    const before = await pending();
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push(await raw(body, FORM, { ts, signature }));
     expect(statuses).toEqual([200, 401, 401, 401]);
     await new Promise((r) => setTimeout(r, 300));
-    expect(pending()).toBe(before + 1);
+    expect(await pending()).toBe(before + 1);
     // …also after a restart: the signatures seen are kept in the database.
     await b.restart();
     expect(await raw(body, FORM, { ts, signature })).toBe(401);

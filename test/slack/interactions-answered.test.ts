@@ -99,7 +99,7 @@ describe('every interaction gets an answer', () => {
       const user = `UFUZZ${randomUUID().slice(0, 6).toUpperCase()}`;
       const s = await act(c.action, { user });
       await expectAllAnswered([s]);
-      const rows = b.bot.services.audit.query({ actorId: user, limit: 5 });
+      const rows = await b.bot.services.audit.query({ actorId: user, limit: 5 });
       expect(rows.map((r) => ({ outcome: r.outcome, target: r.target }))).toEqual([{ outcome: 'refused', target: c.target }]);
     }
     // A Mute for a real card but for a time the menu does not offer.
@@ -110,7 +110,7 @@ describe('every interaction gets an answer', () => {
     const s = await act({ type: 'static_select', action_id: TRIAGE.mute, selected_option: { text: { type: 'plain_text', text: 'x' }, value: `${real.id}:9999` } }, { user });
     await expectAllAnswered([s]);
     expect(b.bot.services.alerts!.store.muteOf(real.taskId, b.clock.now())).toBeUndefined();
-    const rows = b.bot.services.audit.query({ actorId: user, limit: 5 });
+    const rows = await b.bot.services.audit.query({ actorId: user, limit: 5 });
     expect(rows.map((r) => ({ outcome: r.outcome, target: r.target, action: r.action }))).toEqual([{ outcome: 'refused', target: `card:${real.id}`, action: 'mute' }]);
   });
 
@@ -120,7 +120,7 @@ describe('every interaction gets an answer', () => {
       const opId = randomUUID();
       const s = await act({ type: 'button', action_id: id, value: opId }, { user });
       await expectAllAnswered([s]);
-      expect(b.bot.services.audit.query({ actorId: user, limit: 5 }).map((r) => ({ outcome: r.outcome, target: r.target }))).toEqual([
+      expect((await b.bot.services.audit.query({ actorId: user, limit: 5 })).map((r) => ({ outcome: r.outcome, target: r.target }))).toEqual([
         { outcome: 'refused', target: `op:${opId}` },
       ]);
     }
@@ -131,7 +131,7 @@ describe('every interaction gets an answer', () => {
       const user = `UWS${randomUUID().slice(0, 6).toUpperCase()}`;
       const s = await act({ type: 'button', action_id: id, value: randomUUID() }, { user });
       await expectAllAnswered([s]);
-      const rows = b.bot.services.audit.query({ actorId: user, limit: 5 });
+      const rows = await b.bot.services.audit.query({ actorId: user, limit: 5 });
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ outcome: 'refused', action: 'interaction' });
       expect(rows[0]!.target.length).toBeLessThanOrEqual(80);

@@ -73,7 +73,7 @@ describe('/cz table', () => {
       expect(sent.some((s) => /^DESC EXTENDED /.test(s))).toBe(true);
       expect(sent.filter((s) => /COUNT/i.test(s))).toEqual([]);
       // Refused once (not once per date), and audited.
-      const refused = b.bot.services.audit.query({ action: 'lakehouse_sql', outcome: 'refused' });
+      const refused = await b.bot.services.audit.query({ action: 'lakehouse_sql', outcome: 'refused' });
       expect(refused).toHaveLength(1);
       expect(refused[0]).toMatchObject({ source: 'system', target: 'lakehouse', error: expect.stringMatching(/^"dt = '1' OR 1=1 --" is not a plain column name/) });
     } finally {

@@ -48,7 +48,12 @@ describe('rerun', () => {
     expect(text).toContain('users: [UVIEW1]');
     expect(text).toContain('Nothing was sent to Studio');
     expect(b.requests(RERUN)).toHaveLength(0);
-    expect(b.bot.services.audit.query({ actorId: USERS.viewer, limit: 1 })[0]).toMatchObject({ action: 'rerun', target: `run:${runId}`, outcome: 'refused', source: 'button' });
+    expect((await b.bot.services.audit.query({ actorId: USERS.viewer, limit: 1 }))[0]).toMatchObject({
+      action: 'rerun',
+      target: `run:${runId}`,
+      outcome: 'refused',
+      source: 'button',
+    });
   });
 
   it('the clicking user is authorised at click time: a viewer pressing Confirm on an operator’s request is refused', async () => {
@@ -73,7 +78,7 @@ describe('rerun', () => {
     expect(b.requests(RERUN)[0]!.body).toMatchObject({ taskInstanceId: runId, updateBy: 'slack:uops1' });
     for (const a of [a1, a2, a3].filter((x) => !x.includes('already being'))) expect(a).toContain(`Rerun of run ${runId} started in Studio`);
     expect(a3).toContain('nothing was sent to Studio again');
-    const rows = b.bot.services.audit.byOp(opId);
+    const rows = await b.bot.services.audit.byOp(opId);
     expect(rows.map((r) => r.outcome)).toEqual(['requested', 'succeeded']);
     expect(rows[1]!.studioRequestId).toBe(b.requests(RERUN)[0]!.headers['x-request-id']);
     expect(rows[0]!.idempotencyKey).toMatch(/^[0-9a-f]{64}$/);
@@ -83,7 +88,7 @@ describe('rerun', () => {
   it('tells the person when the rerun finishes, by editing the reply', async () => {
     const runId = failedRun(b, '04_transform_ods_to_dwd');
     void runId;
-    const watches = b.bot.services.ops.activeWatches();
+    const watches = await b.bot.services.ops.activeWatches();
     expect(watches.length).toBeGreaterThan(0);
     const w = watches[0]!;
     b.clock.advance(2 * 60_000); // the simulated run takes a minute
@@ -94,7 +99,7 @@ describe('rerun', () => {
     expect(last.replace_original).toBe(true);
     expect(visibleText(last)).toContain(`the rerun of run`);
     expect(visibleText(last)).toContain('finished: *SUCCESS*');
-    expect(b.bot.services.ops.activeWatches()).toHaveLength(0);
+    expect(await b.bot.services.ops.activeWatches()).toHaveLength(0);
   });
 
   it('a Studio 500 on rerun: unknown (not "safe to try again") until Studio shows it did not land; then the person is told', async () => {
@@ -108,8 +113,8 @@ describe('rerun', () => {
     expect(text).toContain('Studio did not answer clearly (Studio HTTP_500 (HTTP 500)');
     expect(text).toContain('*not* safe to try again yet');
     expect(b.requests(RERUN).length).toBe(before + 1); // sent once, never retried
-    expect(b.bot.services.audit.byOp(opId).map((r) => r.outcome)).toEqual(['requested', 'unknown']);
-    expect(b.bot.services.audit.byOp(opId)[1]!.studioRequestId).toMatch(/^sob-/);
+    expect((await b.bot.services.audit.byOp(opId)).map((r) => r.outcome)).toEqual(['requested', 'unknown']);
+    expect((await b.bot.services.audit.byOp(opId))[1]!.studioRequestId).toMatch(/^sob-/);
     // A second person asking for the same run meanwhile is held: nothing is sent.
     const other = await askRerun(b, runId, USERS.admin2);
     const held = visibleText(await b.answer((await b.click('op_confirm', buttonValue(other.msg, 'op_confirm'), USERS.admin2)).responseId));
@@ -117,12 +122,12 @@ describe('rerun', () => {
     expect(b.requests(RERUN).length).toBe(before + 1);
     // Within the settle window, "not there yet" proves nothing.
     await b.bot.services.operations.verifyPending();
-    expect(b.bot.services.ops.get(opId)!.status).toBe('unknown');
+    expect((await b.bot.services.ops.get(opId))!.status).toBe('unknown');
     // Past it, Studio still shows the run untouched: proven not applied.
     b.clock.advance(65_000);
     await b.bot.services.operations.verifyPending();
-    expect(b.bot.services.audit.byOp(opId).map((r) => r.outcome)).toEqual(['requested', 'unknown', 'failed']);
-    expect(b.bot.services.ops.get(opId)!.status).toBe('failed');
+    expect((await b.bot.services.audit.byOp(opId)).map((r) => r.outcome)).toEqual(['requested', 'unknown', 'failed']);
+    expect((await b.bot.services.ops.get(opId))!.status).toBe('failed');
     const told = visibleText(b.slack.responses.filter((r) => r.id === click.responseId).at(-1)!.body);
     expect(told).toContain('did not take effect');
     expect(told).toContain('It is safe to try again');
@@ -141,13 +146,13 @@ describe('rerun', () => {
     const opId = buttonValue(msg, 'op_cancel');
     const denied = await b.click('op_cancel', opId, USERS.viewer);
     expect(visibleText(await b.answer(denied.responseId))).toContain('*cancel this rerun* needs *operator*');
-    expect(b.bot.services.ops.get(opId)!.status).toBe('awaiting_confirmation');
-    expect(b.bot.services.audit.byOp(opId).map((r) => [r.actorId, r.outcome])).toEqual([[USERS.viewer, 'refused']]);
+    expect((await b.bot.services.ops.get(opId))!.status).toBe('awaiting_confirmation');
+    expect((await b.bot.services.audit.byOp(opId)).map((r) => [r.actorId, r.outcome])).toEqual([[USERS.viewer, 'refused']]);
     const c = await b.click('op_cancel', opId, USERS.admin);
     expect(visibleText(await b.answer(c.responseId))).toContain('cancelled by <@UADMIN1>');
     const again = await b.click('op_confirm', opId, USERS.admin);
     expect(visibleText(await b.answer(again.responseId))).toContain('was cancelled');
-    expect(b.bot.services.audit.byOp(opId).map((r) => r.outcome)).toEqual(['refused', 'cancelled']);
+    expect((await b.bot.services.audit.byOp(opId)).map((r) => r.outcome)).toEqual(['refused', 'cancelled']);
   });
 
   it('stop: confirm, then Studio kills the run', async () => {
@@ -209,7 +214,7 @@ describe('backfill', () => {
       ['2026-11-18', 4],
       ['2026-11-19', 4],
     ]);
-    const rows = b.bot.services.audit.query({ action: 'backfill', actorId: USERS.operator, limit: 2 }).reverse();
+    const rows = (await b.bot.services.audit.query({ action: 'backfill', actorId: USERS.operator, limit: 2 })).reverse();
     expect(rows.map((r) => r.outcome)).toEqual(['requested', 'succeeded']);
     expect(rows[0]!.source).toBe('modal');
   });
@@ -246,7 +251,7 @@ describe('backfill', () => {
     await b.answer(approveAgain.responseId);
     expect(b.requests(BACKFILL)).toHaveLength(2); // approved once, run once
 
-    const trail = b.bot.services.audit.byOp(opId).map((r) => `${r.actorId}:${r.action}:${r.outcome}`);
+    const trail = (await b.bot.services.audit.byOp(opId)).map((r) => `${r.actorId}:${r.action}:${r.outcome}`);
     expect(trail).toEqual(['UOPS1:backfill:awaiting_approval', 'UOPS1:approve:refused', 'UADMIN1:approve:approved', 'UOPS1:backfill:requested', 'UOPS1:backfill:succeeded']);
   });
 
@@ -289,7 +294,7 @@ describe('start-up reconciliation', () => {
     const runId = failedRun(b, '04_transform_ods_to_dwd');
     const s = b.bot.services;
     // The crash: the audit row is written, Studio got the rerun, the outcome never was recorded.
-    const op = s.ops.create({
+    const op = await s.ops.create({
       action: 'rerun',
       target: `run:${runId}`,
       taskName: '04_transform_ods_to_dwd',
@@ -302,7 +307,7 @@ describe('start-up reconciliation', () => {
       status: 'executing',
       expiresAt: b.clock.now() + 60_000,
     });
-    s.audit.append({
+    await s.audit.append({
       at: b.clock.now(),
       opId: op.id,
       actorId: USERS.operator,
@@ -317,7 +322,7 @@ describe('start-up reconciliation', () => {
     await b.client.rerunRun(runId, { actor: 'slack:uops1' });
     // And one that never reached Studio.
     const other = failedRun(b, 'github_clean');
-    const op2 = s.ops.create({
+    const op2 = await s.ops.create({
       action: 'rerun',
       target: `run:${other}`,
       taskName: 'github_clean',
@@ -330,7 +335,7 @@ describe('start-up reconciliation', () => {
       status: 'executing',
       expiresAt: b.clock.now() + 60_000,
     });
-    s.audit.append({
+    await s.audit.append({
       at: b.clock.now() + 5000,
       opId: op2.id,
       actorId: USERS.admin,
@@ -343,17 +348,17 @@ describe('start-up reconciliation', () => {
     });
 
     await b.restart();
-    const rows = b.bot.services.audit.byOp(op.id);
+    const rows = await b.bot.services.audit.byOp(op.id);
     expect(rows.map((r) => r.outcome)).toEqual(['requested', 'succeeded']);
     expect(rows[1]!.error).toContain('At start-up: Verified: Studio shows it took effect');
     // The one Studio does not show: unknown until the settle window has passed, then failed.
-    expect(b.bot.services.audit.byOp(op2.id).map((r) => r.outcome)).toEqual(['requested', 'unknown']);
-    expect(b.bot.services.ops.get(op.id)!.status).toBe('succeeded');
+    expect((await b.bot.services.audit.byOp(op2.id)).map((r) => r.outcome)).toEqual(['requested', 'unknown']);
+    expect((await b.bot.services.ops.get(op.id))!.status).toBe('succeeded');
     b.clock.advance(70_000);
     await b.bot.services.operations.verifyPending();
-    expect(b.bot.services.audit.byOp(op2.id).map((r) => r.outcome)).toEqual(['requested', 'unknown', 'failed']);
-    expect(b.bot.services.ops.get(op2.id)!.status).toBe('failed');
-    expect(b.bot.services.audit.unfinished()).toHaveLength(0);
-    expect(b.bot.services.audit.verify().ok).toBe(true);
+    expect((await b.bot.services.audit.byOp(op2.id)).map((r) => r.outcome)).toEqual(['requested', 'unknown', 'failed']);
+    expect((await b.bot.services.ops.get(op2.id))!.status).toBe('failed');
+    expect(await b.bot.services.audit.unfinished()).toHaveLength(0);
+    expect((await b.bot.services.audit.verify()).ok).toBe(true);
   });
 });

@@ -44,7 +44,7 @@ describe('/cz check', () => {
     expect(sent).not.toContain('/ide-admin/v1/dataFile/submit');
     expect(sent).not.toContain('/ide-admin/v1/dataFileConfiguration/saveDataFileConfiguration');
     expect(b.sb.store.taskByName('etl_orders_daily')).toMatchObject({ deps_json: '[]', version: task.version, flow_status: task.flow_status });
-    expect(b.bot.services.audit.query({ action: 'fix', limit: 2 }).map((x) => x.outcome)).toEqual(['failed', 'requested']);
+    expect((await b.bot.services.audit.query({ action: 'fix', limit: 2 })).map((x) => x.outcome)).toEqual(['failed', 'requested']);
     b.sb.store.updateTask(task.id, { content: task.content });
   });
 
@@ -69,7 +69,7 @@ describe('/cz check', () => {
     expect(JSON.parse(after.deps_json)).toEqual([{ taskId: b.sb.store.taskByName('sync_legacy_mysql')!.id, taskName: 'sync_legacy_mysql', depStrategy: 0, parseType: 1 }]);
     expect(after.cron).toBe('0 0 3 * * ? *'); // the schedule is kept
     expect(after.version).toBe(task.version + 1);
-    expect(b.bot.services.audit.query({ action: 'fix', limit: 2 }).map((x) => x.outcome)).toEqual(['succeeded', 'requested']);
+    expect((await b.bot.services.audit.query({ action: 'fix', limit: 2 })).map((x) => x.outcome)).toEqual(['succeeded', 'requested']);
     const recheck = visibleText(await b.answer((await b.command('check legacy_dw', USERS.viewer)).responseId));
     expect(recheck).not.toContain('etl-without-upstream');
   });

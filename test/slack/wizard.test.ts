@@ -38,12 +38,12 @@ async function current(after: number): Promise<{ call: ApiCall; text: string; bu
 const posted = () => b.slack.callsOf('chat.postMessage').length;
 
 /** Answer a session's questions in order, as its owner (a whole plan without clicking through). */
-function answerAll(sessionId: string, user: string, domain: string): void {
+async function answerAll(sessionId: string, user: string, domain: string): Promise<void> {
   const w = b.bot.services.wizard;
   const answers = { has_doc: 'no', scenario: 'bi', consumers: 'analysts', freshness: 't1', source: 'internal', domain, layering: 'ods_dwd_dws', schedule: '02' };
   for (const [k, val] of Object.entries(answers)) {
-    expect(w.get(sessionId)!.currentQuestion).toBe(k);
-    w.answer(sessionId, user, k, val);
+    expect((await w.get(sessionId))!.currentQuestion).toBe(k);
+    await w.answer(sessionId, user, k, val);
   }
 }
 
@@ -158,7 +158,7 @@ describe('setup wizard', () => {
     ]);
     expect(JSON.parse(byName['05_dqc_check']!.deps_json)[0].taskName).toBe('04_transform_ods_to_dwd');
     expect(byName['05_dqc_check']).toMatchObject({ cron: '0 0 3 * * ? *', task_status: 1 });
-    const audited = b.bot.services.audit.query({ actorId: USERS.admin, limit: 200 }).filter((x) => x.source === 'wizard');
+    const audited = (await b.bot.services.audit.query({ actorId: USERS.admin, limit: 200 })).filter((x) => x.source === 'wizard');
     expect(audited.filter((x) => x.outcome === 'succeeded').length).toBe(writes());
     expect(new Set(audited.map((x) => x.action))).toEqual(new Set(['create_folder', 'create_task', 'save_content', 'save_schedule', 'deploy']));
 
@@ -190,7 +190,7 @@ describe('setup wizard', () => {
     expect(b.sb.store.tasks().filter((t) => t.folder_id === folder.id)).toHaveLength(0);
     // The demo workspace's own tasks of the same names are untouched.
     expect(b.sb.store.tasks().filter((t) => t.name === '04_transform_ods_to_dwd')).toHaveLength(1);
-    const undoRows = b.bot.services.audit.query({ actorId: USERS.admin, limit: 300 }).filter((x) => ['undeploy', 'delete_task', 'delete_folder'].includes(x.action));
+    const undoRows = (await b.bot.services.audit.query({ actorId: USERS.admin, limit: 300 })).filter((x) => ['undeploy', 'delete_task', 'delete_folder'].includes(x.action));
     expect(
       undoRows
         .filter((x) => x.outcome === 'succeeded')
@@ -251,7 +251,7 @@ describe('setup wizard', () => {
     const v = await b.command('setup', USERS.viewer);
     expect(visibleText(await b.answer(v.responseId))).toContain('needs *operator* rights on its folder; you are a viewer everywhere');
     expect(b.slack.callsOf('conversations.open').length).toBe(dms);
-    expect(b.bot.services.audit.query({ actorId: USERS.viewer, action: 'setup', limit: 1 })[0]!.outcome).toBe('refused');
+    expect((await b.bot.services.audit.query({ actorId: USERS.viewer, action: 'setup', limit: 1 }))[0]!.outcome).toBe('refused');
 
     const r = await b.command('setup', USERS.operator);
     await b.answer(r.responseId);
@@ -262,12 +262,12 @@ describe('setup wizard', () => {
     // The operator's own, complete wizard for a folder outside their grants: Confirm is refused and audited; nothing is written.
     const w = b.bot.services.wizard;
     const sessionId = JSON.parse(el.value!).s as string;
-    answerAll(sessionId, USERS.operator, 'viewers');
+    await answerAll(sessionId, USERS.operator, 'viewers');
     const before = writes();
     const out = await w.confirm(sessionId, { userId: USERS.operator, source: 'wizard' }, () => undefined);
     expect(out).toMatchObject({ kind: 'refused', message: expect.stringContaining('needs *operator*') });
     expect(writes()).toBe(before);
-    expect(b.bot.services.audit.query({ actorId: USERS.operator, action: 'setup', limit: 1 })[0]!.outcome).toBe('refused');
+    expect((await b.bot.services.audit.query({ actorId: USERS.operator, action: 'setup', limit: 1 }))[0]!.outcome).toBe('refused');
   });
 
   it('two Confirms of one session at once (as two replicas would receive them): one build, the other told it is under way', async () => {
@@ -276,7 +276,7 @@ describe('setup wizard', () => {
     const q = await current(posted() - 1);
     const sessionId = JSON.parse(q.button('wizard_answer_no').value!).s as string;
     const w = b.bot.services.wizard;
-    answerAll(sessionId, USERS.admin, 'twice');
+    await answerAll(sessionId, USERS.admin, 'twice');
     const before = writes();
     const actor = { userId: USERS.admin, source: 'wizard' as const };
     const [one, two] = await Promise.all([w.confirm(sessionId, actor, () => undefined), w.confirm(sessionId, actor, () => undefined)]);
@@ -286,7 +286,7 @@ describe('setup wizard', () => {
     const folders = b.sb.journal.filter((e) => e.path === '/ide-admin/v1/dataFolder/add' && JSON.stringify(e.body).includes('twice_dw'));
     expect(folders).toHaveLength(1);
     expect(writes()).toBeGreaterThan(before);
-    expect(w.get(sessionId)!.status).toBe('done');
+    expect((await w.get(sessionId))!.status).toBe('done');
   });
 
   it('a pasted requirements document answers the questions it can', async () => {
