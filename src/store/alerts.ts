@@ -164,7 +164,7 @@ export class AlertStore {
   }
 
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.db.transaction(fn, 'alerts')();
   }
 
   getState(key: string): string | undefined {

@@ -339,7 +339,7 @@ export class AuditLog {
       const { rotated } = this.chainOnto(now);
       if (rotated) out.rotated = rotated;
       return out;
-    })();
+    }, 'audit')();
   }
 
   /**
@@ -402,7 +402,7 @@ export class AuditLog {
       if (onto.startsSegment) this.cacheSegment(r.id, this.key.id);
       this.headKey = { ...r, keyId: this.key.id };
       return r.id;
-    })();
+    }, 'audit')();
     for (const fn of this.listeners) fn({ id, action: e.action, outcome: e.outcome });
     return id;
   }

@@ -72,7 +72,7 @@ export class LeaseStore {
         )
         .run(name, holder, incarnation, term, now, now + ttlMs);
       return { held: true, term, expiresAt: now + ttlMs, fresh: !mine };
-    })();
+    }, `lease:${name}`)();
   }
 
   /** Give the lease up (a clean stop): another replica takes it at its next try instead of waiting for it to expire. */

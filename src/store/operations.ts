@@ -167,7 +167,7 @@ export class OperationStore {
         )
         .run(key, opId, 'executing', t);
       return { kind: 'new' };
-    })();
+    }, `idempotency:${key}`)();
   }
 
   /** Record how an operation ended on whatever idempotency key it claimed. */
@@ -194,7 +194,7 @@ export class OperationStore {
       this.db.prepare('INSERT INTO target_locks(target, op_id, acquired_at) VALUES (?, ?, ?) ON CONFLICT(target) DO NOTHING').run(target, opId, this.now());
       const row = this.db.prepare('SELECT op_id FROM target_locks WHERE target = ?').get(target) as { op_id: string };
       return row.op_id === opId ? ({ kind: 'acquired' } as const) : ({ kind: 'held', opId: row.op_id } as const);
-    })();
+    }, `target:${target}`)();
   }
 
   unlockTarget(target: string, opId: string): void {

@@ -61,8 +61,21 @@ port.on('message', async (m) => {
 });
 `;
 
-/** The one advisory lock every transaction takes (see Db.transaction). */
+/**
+ * The advisory locks of transactions (see Db.transaction): a scoped transaction holds the shared
+ * form of the database's lock and the exclusive lock of its scope (two keys: this class and the
+ * scope's hash; two scopes whose hashes collide only wait for each other); a transaction without a
+ * scope (migrations) holds the database's lock exclusively, so it waits for all and all wait for it.
+ */
 const TX_LOCK = 727_001;
+const SCOPE_LOCKS = 727_002;
+
+/** The statement that takes a transaction's locks (scopes are the bot's own names, never input). */
+function lockStatement(scope: string | undefined): string {
+  if (scope === undefined) return `SELECT pg_advisory_xact_lock(${TX_LOCK})`;
+  const literal = `'${scope.replace(/'/g, "''")}'`;
+  return `SELECT pg_advisory_xact_lock_shared(${TX_LOCK}), pg_advisory_xact_lock(${SCOPE_LOCKS}, hashtext(${literal}))`;
+}
 
 export class PostgresError extends Error {
   constructor(
@@ -211,14 +224,14 @@ export class PostgresDb implements Db {
     this.query(sql);
   }
 
-  transaction<T>(fn: () => T): () => T {
+  transaction<T>(fn: () => T, scope?: string): () => T {
     return () => {
       const savepoint = this.depth > 0 ? `sp${this.depth}` : undefined;
       if (savepoint) this.query(`SAVEPOINT ${savepoint}`);
       else {
-        // One round trip: BEGIN and the lock, as one simple query.
+        // One round trip: BEGIN and the locks, as one simple query.
         try {
-          this.query(`BEGIN; SELECT pg_advisory_xact_lock(${TX_LOCK})`);
+          this.query(`BEGIN; ${lockStatement(scope)}`);
         } catch (e) {
           this.rollbackQuietly();
           throw e;

@@ -33,12 +33,14 @@ export interface Db {
   /** Statements without parameters (migrations). */
   exec(sql: string): void;
   /**
-   * `fn` in one transaction; nested calls are savepoints. On PostgreSQL every transaction holds
-   * the database's transaction lock, so transactions of all replicas run one at a time, as
-   * SQLite's writers do: a read-then-write inside one (claim a key, append to the audit chain)
-   * cannot interleave with another replica's.
+   * `fn` in one transaction; nested calls are savepoints. On PostgreSQL a transaction holds a lock
+   * for its `scope` until it ends, so the read-then-write inside it (claim a key, take a lease,
+   * append to the audit chain) cannot interleave with another replica's — and only transactions of
+   * the same scope wait for each other: `idempotency:<key>`, `lease:<name>`, `audit`, `alerts` …
+   * Without a scope (migrations): the one lock of the whole database, which every scope also waits
+   * for. SQLite runs one writer at a time whatever the scope.
    */
-  transaction<T>(fn: () => T): () => T;
+  transaction<T>(fn: () => T, scope?: string): () => T;
   /** Bytes the database takes (the file, or PostgreSQL's database). */
   sizeBytes(): number;
   /** Refuse writes from now on (readiness tests: a read-only database). */

@@ -24,7 +24,7 @@ export class SqliteDb implements Db {
     this.raw.exec(sql);
   }
 
-  transaction<T>(fn: () => T): () => T {
+  transaction<T>(fn: () => T, _scope?: string): () => T {
     return this.raw.transaction(fn) as unknown as () => T;
   }
 
