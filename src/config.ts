@@ -27,7 +27,7 @@ export interface AppConfig {
    * databasePath's directory still holds this process's own files (the audit anchors).
    */
   databaseUrl?: string;
-  /** DATABASE_THREADS: store threads on PostgreSQL, each with a connection of its own (default 4; see src/store/host.ts). */
+  /** DATABASE_THREADS: store threads on PostgreSQL, each with a connection of its own (default 3; see src/store/host.ts). */
   databaseThreads?: number;
   /** This process among replicas, and the lease for the work one replica does at a time. */
   replica?: ReplicaConfig;

@@ -10,8 +10,9 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /** `name` (without extension) beside the module whose `import.meta.url` is `beside`. */
 export function moduleWorker(beside: string, name: string, options: WorkerOptions): Worker {
-  // The process's Node flags, less those a worker refuses (`node --input-type=module -e …`).
-  const opts = { ...options, execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')) };
+  // The process's Node flags, less those a worker refuses: `--input-type` (`node --input-type=module -e …`)
+  // and the heap's sizes (production's `--max-old-space-size`: a worker's heap is set by its resourceLimits).
+  const opts = { ...options, execArgv: process.execArgv.filter((a) => !/^--(input-type|max-old-space-size|max-semi-space-size)\b/.test(a)) };
   if (!beside.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, beside), opts);
   // tsx's ESM API, as its package exports it (resolved here: the worker's eval has no module of its own to resolve from).
   const require = createRequire(import.meta.url);

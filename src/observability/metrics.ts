@@ -30,7 +30,7 @@ export class Metrics {
   readonly registry = new Registry();
   private sources: (() => Promise<StateSnapshot>) | undefined;
   /** The snapshot of the scrape under way (every gauge of one scrape reads the one snapshot). */
-  private snapshot: { at: number; state: Promise<StateSnapshot | undefined> } | undefined;
+  private snapshot: Promise<StateSnapshot | undefined> | undefined;
   private leases: (() => Record<string, boolean>) | undefined;
   private readonly interactions: Counter<'kind' | 'name' | 'outcome'>;
   private readonly ack: Histogram<'kind'>;
@@ -155,9 +155,8 @@ export class Metrics {
   private state(): Promise<StateSnapshot | undefined> {
     const read = this.sources;
     if (!read) return Promise.resolve(undefined);
-    const now = Date.now();
-    if (!this.snapshot || now - this.snapshot.at > 1000) this.snapshot = { at: now, state: read().catch(() => undefined) };
-    return this.snapshot.state;
+    this.snapshot ??= read().catch(() => undefined);
+    return this.snapshot;
   }
 
   /** Whether this replica holds each workspace's lease (read when scraped). */
@@ -204,6 +203,7 @@ export class Metrics {
   }
 
   async text(): Promise<string> {
+    this.snapshot = undefined; // a scrape reads the database once, afresh
     return this.registry.metrics();
   }
 

@@ -17,10 +17,10 @@ export function databaseState(db: Db, now: () => number): StateSources {
   };
 }
 
-/** The database takes a write: one row in alert_state, rewritten (a read-only or full disk fails here). */
-export function databaseWritable(db: Db, now: () => number): () => Promise<string | undefined> {
+/** The database takes a write: one row in alert_state, rewritten (a read-only or full disk fails here). Undefined, or why not. */
+export function databaseTakesWrites(db: Db, now: () => number): () => string | undefined {
   const write = db.prepare("INSERT INTO alert_state (key, value) VALUES ('readyz', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-  return async () => {
+  return () => {
     try {
       write.run(String(now()));
       return undefined;
@@ -28,6 +28,12 @@ export function databaseWritable(db: Db, now: () => number): () => Promise<strin
       return `the database does not take writes: ${(e as Error).message}`;
     }
   };
+}
+
+/** databaseTakesWrites as a readiness check. */
+export function databaseWritable(db: Db, now: () => number): () => Promise<string | undefined> {
+  const check = databaseTakesWrites(db, now);
+  return async () => check();
 }
 
 /** Several databases (one per workspace) as one set of gauges: depths and counts add up, the oldest is the oldest. */

@@ -39,6 +39,12 @@ export interface StoreCall {
   at: number;
 }
 
+/** A change of the thread's connection rather than a store call (tests: the database refusing writes). */
+export interface ConnectionChange {
+  id: number;
+  readOnly: boolean;
+}
+
 type ThreadAnswer =
   | { id: number; value?: unknown; error?: { name: string; message: string; code?: string } }
   | { ready: true }
@@ -51,7 +57,7 @@ export interface StoreHostOptions {
   name?: string;
   setup: StoreSetup;
   now: () => number;
-  /** Store threads on PostgreSQL (default 4). */
+  /** Store threads on PostgreSQL (default 3). */
   threads?: number;
 }
 
@@ -97,7 +103,7 @@ class StoreThread {
     });
   }
 
-  call(m: StoreCall): Promise<unknown> {
+  call(m: StoreCall | ConnectionChange): Promise<unknown> {
     return new Promise((resolve, reject) => {
       this.inFlight.set(m.id, { resolve, reject });
       this.worker.postMessage(m);
@@ -125,6 +131,7 @@ export class StoreHost {
     private readonly call: (store: keyof StoreSet, method: string, args: unknown[]) => Promise<unknown>,
     private readonly openSync: () => Db,
     private readonly closeAll: () => Promise<void>,
+    private readonly readOnly: (on: boolean) => Promise<void>,
   ) {
     const stores: Partial<Record<keyof StoreSet, unknown>> = {};
     for (const name of STORE_NAMES) {
@@ -162,6 +169,11 @@ export class StoreHost {
     return this.syncDb;
   }
 
+  /** Refuse writes from now on, on every connection the stores use (readiness tests: a read-only database). */
+  setReadOnly(on: boolean): Promise<void> {
+    return this.readOnly(on);
+  }
+
   async close(): Promise<void> {
     await this.closeAll();
     this.syncDb?.close();
@@ -181,6 +193,7 @@ export class StoreHost {
       async () => {
         db.close();
       },
+      async (on) => db.setReadOnly(on),
     );
   }
 
@@ -206,7 +219,7 @@ export class StoreHost {
     try {
       // The first thread migrates alone; the others then open an up-to-date database.
       threads.push(await start());
-      const more = await Promise.all(Array.from({ length: Math.max(0, (o.threads ?? 4) - 1) }, start));
+      const more = await Promise.all(Array.from({ length: Math.max(0, (o.threads ?? 3) - 1) }, start));
       threads.push(...more);
     } catch (e) {
       closing = true;
@@ -227,6 +240,9 @@ export class StoreHost {
       async () => {
         closing = true;
         await Promise.all(threads.map((t) => t.close()));
+      },
+      async (on) => {
+        await Promise.all(threads.map((t) => t.call({ id: ++seq, readOnly: on })));
       },
     );
   }

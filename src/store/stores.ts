@@ -4,7 +4,7 @@
  * statement, or one transaction inside the method): callers never hold a transaction open across
  * calls, so a store may live in another thread and its callers never wait on the database.
  */
-import { databaseState, databaseWritable } from '../observability/state.js';
+import { databaseState, databaseTakesWrites } from '../observability/state.js';
 import { AlertStore } from './alerts.js';
 import { AuditLog } from './audit.js';
 import { type AuditKey, keyFromHex } from './audit-key.js';
@@ -30,8 +30,8 @@ export class DatabaseHealth {
   }
 
   /** Undefined when the database takes a write; otherwise why not. */
-  async writable(): Promise<string | undefined> {
-    return databaseWritable(this.db, this.now)();
+  writable(): string | undefined {
+    return databaseTakesWrites(this.db, this.now)();
   }
 }
 

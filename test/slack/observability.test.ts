@@ -156,13 +156,13 @@ describe('/healthz and /readyz', () => {
   });
 
   it('/readyz is 503 when the database does not take writes', async () => {
-    b.bot.services.db.setReadOnly(true);
+    await b.bot.services.host.setReadOnly(true);
     try {
       const down = await ready();
       expect(down.status).toBe(503);
       expect(down.body.checks.database).toMatch(/^the database does not take writes: .*read-?only/); // SQLite: "readonly database"; PostgreSQL: "read-only transaction"
     } finally {
-      b.bot.services.db.setReadOnly(false);
+      await b.bot.services.host.setReadOnly(false);
     }
     expect((await ready()).status).toBe(200);
   });
