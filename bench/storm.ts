@@ -15,7 +15,8 @@ import { Policy } from '../src/ops/policy.js';
 import { ManualClock } from '../src/sandbox/sim.js';
 import { startSandbox } from '../src/sandbox/server.js';
 import { AuditLog } from '../src/store/audit.js';
-import { openDatabase } from '../src/store/database.js';
+import { type Db, openDatabase } from '../src/store/database.js';
+import type { Statement } from '../src/store/sql.js';
 import { OperationStore } from '../src/store/operations.js';
 import { StudioClient } from '../src/studio/client.js';
 import { injectStorm } from './storm-data.js';
@@ -27,7 +28,7 @@ export async function runStormBench(database = ':memory:') {
   const store = sb.store;
   const injected = injectStorm(store, clock.now());
 
-  const db = openDatabase(database);
+  const db = countingDb(openDatabase(database));
   const studio = new StudioClient({ baseUrl: sb.url, accessToken: sb.accessToken, instance: sb.instance, workspace: sb.workspace, now: () => clock.now(), connections: 8 });
   const operations = new OperationsService({ studio, audit: new AuditLog(db), ops: new OperationStore(db, () => clock.now()), policy: Policy.none(), now: () => clock.now() });
   const calls: { method: 'post' | 'update'; virtualAt: number; wallAt: number; digest: boolean }[] = [];
@@ -62,10 +63,14 @@ export async function runStormBench(database = ':memory:') {
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
   const virtualStart = clock.now();
+  db.statements = 0;
   const stats = await alerts.poll();
   const pollMs = performance.now() - t0;
+  const pollStatements = db.statements;
   const virtualAfterPoll = clock.now();
+  db.statements = 0;
   await alerts.flush();
+  const flushStatements = db.statements;
   const totalMs = performance.now() - t0;
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -100,7 +105,42 @@ export async function runStormBench(database = ':memory:') {
     finalStateSeconds: Math.round(finalStateS * 10) / 10,
     finalStateTargetSeconds: Math.round(1.25 * postsNeeded * 10) / 10,
     pollMs: Math.round(pollMs),
+    /** SQL statements (a transaction's begin and commit count as two) the poll made, and the sending after it. */
+    statements: { poll: pollStatements, flush: flushStatements },
     wallMs: Math.round(totalMs),
     peakRssMB: Math.round(peakRss / 1024 / 1024),
   };
+}
+
+/** `db`, counting the statements it runs (each a round trip on PostgreSQL; a transaction's begin and commit are two). */
+function countingDb(db: Db): Db & { statements: number } {
+  const counted = Object.create(db) as Db & { statements: number };
+  counted.statements = 0;
+  const count = (st: Statement): Statement => ({
+    get: (...p) => {
+      counted.statements++;
+      return st.get(...p);
+    },
+    all: (...p) => {
+      counted.statements++;
+      return st.all(...p);
+    },
+    run: (...p) => {
+      counted.statements++;
+      return st.run(...p);
+    },
+  });
+  counted.prepare = (sql) => count(db.prepare(sql));
+  counted.exec = (sql) => {
+    counted.statements++;
+    db.exec(sql);
+  };
+  counted.transaction = (fn) => {
+    const tx = db.transaction(fn);
+    return () => {
+      counted.statements += 2;
+      return tx();
+    };
+  };
+  return counted;
 }
