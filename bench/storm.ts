@@ -14,11 +14,13 @@ import { OperationsService } from '../src/ops/operations.js';
 import { Policy } from '../src/ops/policy.js';
 import { ManualClock } from '../src/sandbox/sim.js';
 import { startSandbox } from '../src/sandbox/server.js';
+import { AlertStore } from '../src/store/alerts.js';
 import { AuditLog } from '../src/store/audit.js';
-import { type Db, openDatabase } from '../src/store/database.js';
-import type { Statement } from '../src/store/sql.js';
+import { openDatabase } from '../src/store/database.js';
+import { localRemote } from '../src/store/remote.js';
 import { OperationStore } from '../src/store/operations.js';
 import { StudioClient } from '../src/studio/client.js';
+import { countingDb, countingRemote } from '../test/helpers/counting.js';
 import { injectStorm } from './storm-data.js';
 
 /** `database`: where the bot's state lives (default: SQLite in memory; a postgres:// URL for PostgreSQL). */
@@ -35,8 +37,10 @@ export async function runStormBench(database = ':memory:') {
   let posts = 0;
   let digestTs: string | undefined;
   const t0 = performance.now();
+  const alertStore = countingRemote(localRemote(new AlertStore(db)));
   const alerts = new AlertService({
     db,
+    store: alertStore,
     studio,
     diagnoser: new Diagnoser(loadKnowledge().errors),
     policy: Policy.none(),
@@ -64,18 +68,22 @@ export async function runStormBench(database = ':memory:') {
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
   const virtualStart = clock.now();
   db.statements = 0;
+  alertStore.calls = 0;
   const stats = await alerts.poll();
   const pollMs = performance.now() - t0;
   const pollStatements = db.statements;
+  const pollCalls = alertStore.calls;
   const virtualAfterPoll = clock.now();
   db.statements = 0;
+  alertStore.calls = 0;
   await alerts.flush();
   const flushStatements = db.statements;
+  const flushCalls = alertStore.calls;
   const totalMs = performance.now() - t0;
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 
-  const cards = alerts.store.cards();
+  const cards = await alerts.store.cards();
   const seen = db.prepare('SELECT run_id FROM alert_seen WHERE card_id IS NOT NULL').all() as { run_id: number }[];
   const accounted = new Set(seen.map((r) => r.run_id));
   const lost = injected.filter((id) => !accounted.has(id)).length;
@@ -107,40 +115,9 @@ export async function runStormBench(database = ':memory:') {
     pollMs: Math.round(pollMs),
     /** SQL statements (a transaction's begin and commit count as two) the poll made, and the sending after it. */
     statements: { poll: pollStatements, flush: flushStatements },
+    /** Alert-store calls (each a hop to the store's thread on PostgreSQL) the poll made, and the sending after it. */
+    storeCalls: { poll: pollCalls, flush: flushCalls },
     wallMs: Math.round(totalMs),
     peakRssMB: Math.round(peakRss / 1024 / 1024),
   };
-}
-
-/** `db`, counting the statements it runs (each a round trip on PostgreSQL; a transaction's begin and commit are two). */
-function countingDb(db: Db): Db & { statements: number } {
-  const counted = Object.create(db) as Db & { statements: number };
-  counted.statements = 0;
-  const count = (st: Statement): Statement => ({
-    get: (...p) => {
-      counted.statements++;
-      return st.get(...p);
-    },
-    all: (...p) => {
-      counted.statements++;
-      return st.all(...p);
-    },
-    run: (...p) => {
-      counted.statements++;
-      return st.run(...p);
-    },
-  });
-  counted.prepare = (sql) => count(db.prepare(sql));
-  counted.exec = (sql) => {
-    counted.statements++;
-    db.exec(sql);
-  };
-  counted.transaction = (fn) => {
-    const tx = db.transaction(fn);
-    return () => {
-      counted.statements += 2;
-      return tx();
-    };
-  };
-  return counted;
 }

@@ -17,7 +17,7 @@ export function registerAppHome(app: BoltApp, s: Services): void {
       type: 'actions' as const,
       elements: [{ type: 'button' as const, action_id: WIZARD.start, text: { type: 'plain_text' as const, text: 'Set up a pipeline' }, style: 'primary' as const }],
     };
-    const cards = s.alerts?.store.openCards() ?? [];
+    const cards = (await s.alerts?.store.openCards()) ?? [];
     const now = s.now();
     const waiting = s.ops.withStatus('awaiting_approval').filter((op) => op.expiresAt > now);
     const approvals = await Promise.all(

@@ -336,10 +336,6 @@ export class AlertStore {
     return st;
   }
 
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
-  }
-
   getState(key: string): string | undefined {
     return (this.sql('SELECT value FROM alert_state WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   }
