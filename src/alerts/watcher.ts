@@ -185,6 +185,7 @@ export class AlertWatcher {
       const counts = { muted: 0, unrouted: 0, created: 0, updated: 0 };
       const cardOf = new Map<number, number | null>();
       for (const d of decisions) {
+        await this.breathe();
         const end = endOf(d.run);
         if (d.skip) {
           counts[d.skip]++;
@@ -336,9 +337,9 @@ export class AlertWatcher {
     // The cards as read here are what the blocked lists are planned on (read again only if one changed meanwhile).
     let read = new Map<number, AlertCard>();
     const cardsOfRoots = async () => {
-      const found = roots.length ? await this.store.cardsOfRuns(roots.map((r) => r.id)) : [];
-      read = new Map(found.map((x) => [x.card.id, x.card]));
-      return new Map(found.map((x) => [x.runId, x.card.id]));
+      const found = roots.length ? await this.store.cardsOfRuns(roots.map((r) => r.id)) : { runs: [], cards: [] };
+      read = new Map(found.cards.map((c) => [c.id, c]));
+      return new Map(found.runs.map((x) => [x.runId, x.cardId]));
     };
     let cardOfRoot = await cardsOfRoots();
     const unrecorded = (await this.unrecorded(roots.filter((r) => !cardOfRoot.has(r.id)))).sort((a, b) => endOf(a) - endOf(b) || a.id - b.id);
@@ -367,6 +368,7 @@ export class AlertWatcher {
       const changed = new Set<number>();
       let count = 0;
       for (const run of listed) {
+        await this.breathe();
         const card = plan.card(cardOfRun(run)!);
         if (!card) continue; // cards are never deleted; were one gone, the run would be listed again at the next poll
         const blocked: BlockedRun[] = [...card.blocked.filter((b) => b.taskId !== run.taskId), { taskId: run.taskId, taskName: run.taskName, runId: run.id }];

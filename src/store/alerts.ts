@@ -610,18 +610,16 @@ export class AlertStore {
     return actions.sort((a, b) => a.id - b.id).map(({ id: _, ...a }) => a);
   }
 
-  /** The card each of these runs went to (as cardOfRun, for many runs at once); runs without one are left out. */
-  cardsOfRuns(runIds: number[]): { runId: number; card: AlertCard }[] {
-    const latest = new Map<number, { at: number; card: AlertCard }>();
+  /** The card each of these runs went to (as cardOfRun, for many runs at once; runs without one are left out), and those cards. */
+  cardsOfRuns(runIds: number[]): { runs: { runId: number; cardId: number }[]; cards: AlertCard[] } {
+    const latest = new Map<number, { at: number; cardId: number }>();
     for (const list of inLists(runIds))
       for (const r of this.sql(
-        `SELECT s.run_id AS seen_run_id, s.seen_at AS seen_seen_at, c.* FROM alert_seen s JOIN alert_cards c ON c.id = s.card_id WHERE s.run_id IN (${marks(list.length)})`,
-      ).all(...list) as Record<string, unknown>[]) {
-        const runId = Number(r.seen_run_id);
-        const at = Number(r.seen_seen_at);
-        if ((latest.get(runId)?.at ?? Number.NEGATIVE_INFINITY) <= at) latest.set(runId, { at, card: toCard(r) });
-      }
-    return [...latest].map(([runId, { card }]) => ({ runId, card }));
+        `SELECT run_id AS "runId", card_id AS "cardId", seen_at AS "at" FROM alert_seen WHERE card_id IS NOT NULL AND run_id IN (${marks(list.length)})`,
+      ).all(...list) as { runId: number; cardId: number; at: number }[])
+        if ((latest.get(r.runId)?.at ?? Number.NEGATIVE_INFINITY) <= r.at) latest.set(r.runId, { at: r.at, cardId: Number(r.cardId) });
+    const runs = [...latest].map(([runId, { cardId }]) => ({ runId, cardId }));
+    return { runs, cards: this.cardsByIds(runs.map((r) => r.cardId)) };
   }
 
   /** One transaction of the alert work's changes (see AlertWrite): all of it, or — when what it expects no longer holds — none. */

@@ -117,7 +117,8 @@ forEachEngine('a storm poll in bulk', (open) => {
     expect(new Set(cards.map((c) => c.groupKey)).size).toBe(325);
     expect(cards.reduce((n, c) => n + c.count, 0)).toBe(1300);
     const seen = await alerts.store.cardsOfRuns(injected);
-    expect(seen).toHaveLength(1300);
+    expect(seen.runs).toHaveLength(1300);
+    expect(seen.cards).toHaveLength(325);
     // Sending (it starts during the poll, with the digest): a plan, a claim, a render and a record per
     // message, and a plan again after each wait for Slack's pace.
     counted.statements = 0;

@@ -284,12 +284,9 @@ forEachEngine('store contract', (open, engine) => {
     ]);
     const keys = Array.from({ length: 1400 }, (_, i) => ({ runId: 9_000_000_000 + i, endTime: 5 }));
     expect(s.seenOf([...keys, { runId: 9_000_000_001, endTime: 6 }])).toHaveLength(1300);
-    expect(
-      s
-        .cardsOfRuns([9_000_000_001, 9_000_000_002, 1])
-        .sort((x, y) => x.runId - y.runId)
-        .map((r) => [r.runId, r.card.id]),
-    ).toEqual([
+    const ofRuns = s.cardsOfRuns([9_000_000_001, 9_000_000_002, 1]);
+    expect(ofRuns.cards.map((c) => c.id)).toEqual([a, b]);
+    expect(ofRuns.runs.sort((x, y) => x.runId - y.runId).map((r) => [r.runId, r.cardId])).toEqual([
       [9_000_000_001, a],
       [9_000_000_002, b],
     ]);
