@@ -14,6 +14,7 @@ import { ManualClock } from '../src/sandbox/sim.js';
 import { startSandbox } from '../src/sandbox/server.js';
 import { AlertStore } from '../src/store/alerts.js';
 import { openDatabase } from '../src/store/database.js';
+import { localRemote } from '../src/store/remote.js';
 import { StudioClient } from '../src/studio/client.js';
 
 export async function runDtPollBench(tables = 500, failing = 25, polls = 6) {
@@ -23,16 +24,17 @@ export async function runDtPollBench(tables = 500, failing = 25, polls = 6) {
   for (const t of dts.slice(0, failing)) t.dynamic!.failing = { code: 'CZLH-60015', message: "virtual cluster 'default' queue is full", clearsOnManualRefresh: true };
   const studio = new StudioClient({ baseUrl: sb.url, accessToken: sb.accessToken, instance: sb.instance, workspace: sb.workspace, now: () => clock.now() });
   const sql = new LakehouseSql(studio, { vcluster: 'default', now: () => clock.now() });
-  const store = new AlertStore(openDatabase(':memory:'));
+  const store = localRemote(new AlertStore(openDatabase(':memory:')));
   let published = 0;
   const watcher = new DynamicTableWatcher(sql, store, new AlertRouter(Policy.none(), parseAlertChannels('*=CDT')), new Diagnoser(loadKnowledge().errors), {
     groupWindowMs: 24 * 3_600_000,
     lookbackMs: 48 * 3_600_000,
     now: () => clock.now(),
-    publish: () => {
+    redraw: () => {
       published++;
+      return [];
     },
-    note: () => undefined,
+    note: (card, text) => ({ channel: card.channel, kind: 'thread', threadCardId: card.id, payload: { text, blocks: [] }, at: clock.now() }),
   });
   const perPoll: { jobs: number; statements: number; refreshesRead: number; ms: number }[] = [];
   for (let i = 0; i < polls; i++) {
@@ -43,7 +45,7 @@ export async function runDtPollBench(tables = 500, failing = 25, polls = 6) {
     const stats = await watcher.poll();
     perPoll.push({ jobs: sql.jobsSubmitted - jobs0, statements: sb.lakehouse.statements.length - st0, refreshesRead: stats.refreshes, ms: Math.round(performance.now() - t0) });
   }
-  const cards = store.openCards().filter((c) => c.subject?.startsWith('dt:'));
+  const cards = (await store.openCards()).filter((c) => c.subject?.startsWith('dt:'));
   await studio.close();
   await sb.close();
   const dynamicTables = sb.lakehouse.tables.filter((t) => t.dynamic).length;

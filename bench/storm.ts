@@ -14,11 +14,13 @@ import { OperationsService } from '../src/ops/operations.js';
 import { Policy } from '../src/ops/policy.js';
 import { ManualClock } from '../src/sandbox/sim.js';
 import { startSandbox } from '../src/sandbox/server.js';
+import { AlertStore } from '../src/store/alerts.js';
 import { AuditLog } from '../src/store/audit.js';
 import { openDatabase } from '../src/store/database.js';
 import { OperationStore } from '../src/store/operations.js';
 import { localRemote } from '../src/store/remote.js';
 import { StudioClient } from '../src/studio/client.js';
+import { countingDb, countingRemote } from '../test/helpers/counting.js';
 import { injectStorm } from './storm-data.js';
 
 /** `database`: where the bot's state lives (default: SQLite in memory; a postgres:// URL for PostgreSQL). */
@@ -28,7 +30,7 @@ export async function runStormBench(database = ':memory:') {
   const store = sb.store;
   const injected = injectStorm(store, clock.now());
 
-  const db = openDatabase(database);
+  const db = countingDb(openDatabase(database));
   const studio = new StudioClient({ baseUrl: sb.url, accessToken: sb.accessToken, instance: sb.instance, workspace: sb.workspace, now: () => clock.now(), connections: 8 });
   const operations = new OperationsService({
     studio,
@@ -41,8 +43,10 @@ export async function runStormBench(database = ':memory:') {
   let posts = 0;
   let digestTs: string | undefined;
   const t0 = performance.now();
+  const alertStore = countingRemote(localRemote(new AlertStore(db)));
   const alerts = new AlertService({
     db,
+    store: alertStore,
     studio,
     diagnoser: new Diagnoser(loadKnowledge().errors),
     policy: Policy.none(),
@@ -69,15 +73,23 @@ export async function runStormBench(database = ':memory:') {
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
   const virtualStart = clock.now();
+  db.statements = 0;
+  alertStore.calls = 0;
   const stats = await alerts.poll();
   const pollMs = performance.now() - t0;
+  const pollStatements = db.statements;
+  const pollCalls = alertStore.calls;
   const virtualAfterPoll = clock.now();
+  db.statements = 0;
+  alertStore.calls = 0;
   await alerts.flush();
+  const flushStatements = db.statements;
+  const flushCalls = alertStore.calls;
   const totalMs = performance.now() - t0;
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 
-  const cards = alerts.store.cards();
+  const cards = await alerts.store.cards();
   const seen = db.prepare('SELECT run_id FROM alert_seen WHERE card_id IS NOT NULL').all() as { run_id: number }[];
   const accounted = new Set(seen.map((r) => r.run_id));
   const lost = injected.filter((id) => !accounted.has(id)).length;
@@ -107,6 +119,10 @@ export async function runStormBench(database = ':memory:') {
     finalStateSeconds: Math.round(finalStateS * 10) / 10,
     finalStateTargetSeconds: Math.round(1.25 * postsNeeded * 10) / 10,
     pollMs: Math.round(pollMs),
+    /** SQL statements (a transaction's begin and commit count as two) the poll made, and the sending after it. */
+    statements: { poll: pollStatements, flush: flushStatements },
+    /** Alert-store calls (each a hop to the store's thread on PostgreSQL) the poll made, and the sending after it. */
+    storeCalls: { poll: pollCalls, flush: flushCalls },
     wallMs: Math.round(totalMs),
     peakRssMB: Math.round(peakRss / 1024 / 1024),
   };

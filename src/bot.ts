@@ -218,7 +218,7 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
     });
     const poster = opts.poster ?? slackPoster(slackConfig.botToken, slackConfig.apiUrl);
     services.alerts = new AlertService({
-      db: services.db,
+      store: services.stores.alerts,
       studio: client,
       diagnoser: services.diagnoser,
       policy: services.policy,
@@ -303,7 +303,7 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
       label: w.name,
       onElected: async () => {
         await settle(false); // what replicas that died left
-        services.alerts!.activate(opts.autoPoll !== false);
+        await services.alerts!.activate(opts.autoPoll !== false);
         watcher.start();
         // Operations whose outcome is unknown are checked against Studio until it can tell.
         const verifier = setInterval(

@@ -42,9 +42,9 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
   const alerts = s.alerts;
   if (!alerts) return;
   /** The card a button names (the value the bot put on it): an unknown card or value is refused and audited. */
-  const cardOf = (value: string | undefined): { card: AlertCard; runId: number; ackBy: string | null } => {
+  const cardOf = async (value: string | undefined): Promise<{ card: AlertCard; runId: number; ackBy: string | null }> => {
     const v = parseActionValue(value, CARD_VALUE, "an alert card's buttons");
-    const card = alerts.store.card(v.c);
+    const card = await alerts.store.card(v.c);
     if (!card) throw new UnknownReference('This alert card is no longer known to the bot; nothing was done.', { target: referenceTarget('card', String(v.c)) });
     return { card, runId: v.r ?? card.latestRunId, ackBy: v.a ?? null };
   };
@@ -66,27 +66,27 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
   app.action<Click>(
     TRIAGE.logs,
     guarded(async ({ action }) => {
-      const { card, runId } = cardOf(action.value);
+      const { card, runId } = await cardOf(action.value);
       // A Dynamic Table's "log" is its refresh history, errors included.
       const table = tableOfSubject(card.subject);
       if (table) return alerts.postInThread(card, buildDynamicTableHistory(await describeDynamicTable(s.lakehouse, table), `/cz dt ${table}`));
-      alerts.postInThread(card, buildLogView(await readLogTail(s.studio, runId, { tail: 30 }), s.studio));
+      await alerts.postInThread(card, buildLogView(await readLogTail(s.studio, runId, { tail: 30 }), s.studio));
     }),
   );
 
   app.action<Click>(
     TRIAGE.diagnose,
     guarded(async ({ action }) => {
-      const { card, runId } = cardOf(action.value);
+      const { card, runId } = await cardOf(action.value);
       const r = await diagnoseRun(s.studio, s.diagnoser, runId, s.memory);
-      alerts.postInThread(card, buildRunDiagnosis(r, { title: `Diagnosis of run ${runId}`, links: s.studio }));
+      await alerts.postInThread(card, buildRunDiagnosis(r, { title: `Diagnosis of run ${runId}`, links: s.studio }));
     }),
   );
 
   app.action<Click>(
     TRIAGE.rerun,
     guarded(async ({ body, action, respond }) => {
-      const { card, runId } = cardOf(action.value);
+      const { card, runId } = await cardOf(action.value);
       const r = await s.operations.requestRerun({ ...actorFromAction(body), source: 'alert' }, runId, { cardId: card.id });
       await respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r)));
     }),
@@ -95,7 +95,7 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
   app.action<Click>(
     TRIAGE.dtRefresh,
     guarded(async ({ body, action, respond }) => {
-      const { card } = cardOf(action.value);
+      const { card } = await cardOf(action.value);
       const table = tableOfSubject(card.subject);
       if (!table) throw new Error('This card is not about a Dynamic Table.');
       const r = await s.operations.requestRefreshDynamicTable({ ...actorFromAction(body), source: 'alert' }, table, { cardId: card.id });
@@ -106,7 +106,7 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
   app.action<Click>(
     TRIAGE.backfill,
     guarded(async ({ body, action, client }) => {
-      const { card } = cardOf(action.value);
+      const { card } = await cardOf(action.value);
       const today = formatDate(s.now(), s.studio.timeZone);
       const date = card.bizDate && card.bizDate <= today ? card.bizDate : today;
       await openBackfillModal(client, body.trigger_id, { task: card.taskName, from: date, to: date, cardId: card.id }, { ...actorFromAction(body), source: 'alert' }, s, {
@@ -119,7 +119,7 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
   app.action<Click>(
     TRIAGE.ack,
     guarded(async ({ body, action, respond }) => {
-      const { card } = cardOf(action.value);
+      const { card } = await cardOf(action.value);
       const actor = { ...actorFromAction(body), source: 'alert' as const };
       if (card.ackBy)
         return void (await respond(ephemeral(buildThreadNote(`:eyes: <@${card.ackBy}> acknowledged it ${when(card.ackAt ?? undefined)}: use *Take over* to make it yours.`))));
@@ -131,7 +131,7 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
         { target: `card:${card.id}`, params: { runId: card.latestRunId }, taskName: card.taskName },
       );
       if (refusal) return void (await respond(ephemeral(buildRefusal(refusal))));
-      alerts.acknowledge(card.id, actor.userId);
+      await alerts.acknowledge(card.id, actor.userId);
       await s.operations.recordAction(actor, { action: 'acknowledge', target: `card:${card.id}`, taskName: card.taskName, params: { runId: card.latestRunId } });
     }),
   );
@@ -144,7 +144,7 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
     app.action<Click>(
       actionId,
       guarded(async ({ body, action, respond }) => {
-        const { card, ackBy: expected } = cardOf(action.value);
+        const { card, ackBy: expected } = await cardOf(action.value);
         const actor = { ...actorFromAction(body), source: 'alert' as const };
         const params = { runId: card.latestRunId, from: expected };
         const refusal = await s.operations.permit(
@@ -156,7 +156,7 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
         );
         if (refusal) return void (await respond(ephemeral(buildRefusal(refusal))));
         if (verb === 'take_over' && card.ackBy === actor.userId) return void (await respond(ephemeral(buildThreadNote('You already have it acknowledged: nothing changed.'))));
-        const r = expected ? alerts.reassign(card.id, actor.userId, expected, verb === 'take_over' ? actor.userId : null) : { ok: false as const, card };
+        const r = expected ? await alerts.reassign(card.id, actor.userId, expected, verb === 'take_over' ? actor.userId : null) : { ok: false as const, card };
         if (!r.ok) {
           const now = r.card;
           const why =
@@ -177,7 +177,7 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
     await ack();
     const value = chosen(action);
     const m = /^(\d{1,12}):(\d{1,4})$/.exec(value);
-    const card = m ? alerts.store.card(Number(m[1])) : undefined;
+    const card = m ? await alerts.store.card(Number(m[1])) : undefined;
     if (!card) throw new UnknownReference('This alert card is no longer known to the bot; nothing was done.', { target: referenceTarget('card', m?.[1] ?? value) });
     const hours = Number(m![2]);
     if (!MUTE_HOURS.includes(hours))
@@ -195,7 +195,7 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
       { target: `card:${card.id}`, params: { hours }, taskName: card.taskName },
     );
     if (refusal) return void (await respond(ephemeral(buildRefusal(refusal))));
-    alerts.mute(card.id, actor.userId, hours);
+    await alerts.mute(card.id, actor.userId, hours);
     await s.operations.recordAction(actor, { action: 'mute', target: `card:${card.id}`, taskName: card.taskName, params: { hours } });
   });
 
@@ -203,9 +203,9 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
   app.action<BlockAction<StaticSelectAction>>(TRIAGE.stormRerun, async ({ ack, body, action, respond, client }) => {
     await ack();
     const [digestId = '', causeKey = ''] = chosen(action).split('|');
-    const digest = /^\d{1,12}$/.test(digestId) ? alerts.store.digest(Number(digestId)) : undefined;
+    const digest = /^\d{1,12}$/.test(digestId) ? await alerts.store.digest(Number(digestId)) : undefined;
     if (!digest) throw new UnknownReference('This storm digest is no longer known to the bot; nothing was done.', { target: referenceTarget('digest', digestId) });
-    const group = openRootsByCause(alerts.store.cardsOfDigest(digest.id)).get(causeKey);
+    const group = openRootsByCause(await alerts.store.cardsOfDigest(digest.id)).get(causeKey);
     if (!group) throw new UnknownReference('That cause is not one of this storm digest’s; nothing was done.', { target: referenceTarget('digest', `${digest.id}|${causeKey}`) });
     const actor = { ...actorFromAction(body), source: 'alert' as const };
     const cards = group.cards;
@@ -222,7 +222,7 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
   app.action<Click>(
     TRIAGE.rerunBlocked,
     guarded(async ({ body, action, respond, client }) => {
-      const { card } = cardOf(action.value);
+      const { card } = await cardOf(action.value);
       const runs = stillBlocked(card);
       const actor = { ...actorFromAction(body), source: 'alert' as const };
       const label = `the ${runs.length} downstream run${runs.length === 1 ? '' : 's'} ${card.taskName} blocked`;
@@ -231,7 +231,7 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
         runs.map((b) => b.runId),
         { label, cardId: card.id },
       );
-      const parent = card.digestId !== null ? alerts.store.digest(card.digestId)?.ts : card.ts;
+      const parent = card.digestId !== null ? (await alerts.store.digest(card.digestId))?.ts : card.ts;
       await answerBulk(r, { channel: card.channel, threadTs: parent ?? null }, respond, client);
     }),
   );
@@ -239,7 +239,7 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
   app.action<Click>(
     TRIAGE.unmute,
     guarded(async ({ body, action, respond }) => {
-      const { card } = cardOf(action.value);
+      const { card } = await cardOf(action.value);
       const actor = { ...actorFromAction(body), source: 'alert' as const };
       const refusal = await s.operations.permit(
         actor,
@@ -249,7 +249,7 @@ export function registerTriageActions(app: BoltApp, s: Services): void {
         { target: `card:${card.id}`, taskName: card.taskName },
       );
       if (refusal) return void (await respond(ephemeral(buildRefusal(refusal))));
-      if (!alerts.unmute(card.id, actor.userId))
+      if (!(await alerts.unmute(card.id, actor.userId)))
         return void (await respond(ephemeral(buildThreadNote(`\`${card.taskName}\` is not muted (someone unmuted it, or the mute ran out): nothing changed.`))));
       await s.operations.recordAction(actor, { action: 'unmute', target: `card:${card.id}`, taskName: card.taskName });
     }),

@@ -130,7 +130,7 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
         ));
       const channel = ctx.actor.channelId && s.alerts.router.channels.includes(ctx.actor.channelId) ? ctx.actor.channelId : undefined;
       const now = s.now();
-      return void (await reply(buildReport(s.alerts.report(channel, now - cmd.days * 86_400_000, now + 1), channel)));
+      return void (await reply(buildReport(await s.alerts.report(channel, now - cmd.days * 86_400_000, now + 1), channel)));
     }
     case 'backfill':
       if (!ctx.triggerId) throw new Error('Slack did not send a trigger id, so the backfill form cannot open; try the command again.');

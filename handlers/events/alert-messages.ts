@@ -33,7 +33,7 @@ export function registerAlertMessages(app: BoltApp, s: Services): void {
       try {
         const r = await diagnoseRun(s.studio, s.diagnoser, runId, s.memory);
         const d = buildRunDiagnosis(r, { title: `Studio run ${runId}: diagnosis`, links: s.studio });
-        alerts.reply(m.channel, m.ts, { text: d.text, blocks: [...d.blocks.slice(0, 40), actions(runButtons(r.run, s.studio))] });
+        await alerts.reply(m.channel, m.ts, { text: d.text, blocks: [...d.blocks.slice(0, 40), actions(runButtons(r.run, s.studio))] });
       } catch (e) {
         s.logger.info({ runId, err: (e as Error).message }, 'alert message names a run the bot cannot read');
       }
@@ -41,6 +41,6 @@ export function registerAlertMessages(app: BoltApp, s: Services): void {
     }
     const d = await s.diagnoser.diagnose(text);
     if (d.findings.length === 0) return; // nothing we know: stay quiet
-    alerts.reply(m.channel, m.ts, buildDiagnosis(d, { title: 'What this alert means', links: s.studio }));
+    await alerts.reply(m.channel, m.ts, buildDiagnosis(d, { title: 'What this alert means', links: s.studio }));
   });
 }

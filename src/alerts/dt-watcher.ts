@@ -12,8 +12,10 @@ import type { TextDiagnoser } from '../knowledge/diagnosis-pool.js';
 import { redactedExcerpt } from '../redaction/index.js';
 import type { LakehouseSql } from '../lakehouse/client.js';
 import { type RefreshEntry, recentRefreshes } from '../ops/lakehouse-read.js';
-import type { AlertCard, AlertStore } from '../store/alerts.js';
+import type { AlertCard, AlertStore, QueueItem } from '../store/alerts.js';
+import type { Remote } from '../store/remote.js';
 import { humanDuration } from '../studio/dates.js';
+import { CardPlan, applyPlan } from './card-plan.js';
 import { dtSubject, tableOfSubject } from './cards.js';
 import type { AlertRouter } from './routing.js';
 
@@ -29,8 +31,10 @@ export interface DtWatcherOptions {
   groupWindowMs: number;
   lookbackMs: number;
   now: () => number;
-  publish: (card: AlertCard, change: 'new' | 'update' | 'resolved') => void;
-  note: (card: AlertCard, text: string) => void;
+  /** The messages that redraw a changed card (see WatcherOptions). */
+  redraw: (card: AlertCard, change: 'update' | 'resolved') => QueueItem[];
+  note: (card: AlertCard, text: string) => QueueItem;
+  queued?: () => void;
 }
 
 /** What a failed or suspended refresh says, as the text the knowledge table reads. */
@@ -45,7 +49,7 @@ const RUNNING_MARGIN_MS = 3 * 3_600_000;
 export class DynamicTableWatcher {
   constructor(
     private readonly sql: LakehouseSql,
-    private readonly store: AlertStore,
+    private readonly store: Remote<AlertStore>,
     private readonly router: AlertRouter,
     private readonly diagnoser: TextDiagnoser,
     private readonly opts: DtWatcherOptions,
@@ -56,110 +60,141 @@ export class DynamicTableWatcher {
     const stats: DtPollStats = { refreshes: 0, cardsCreated: 0, cardsUpdated: 0, unrouted: 0, resolved: 0 };
     // Read from a little before the newest refresh already read (a refresh still running then is
     // read again once it ends), never further back than the look-back; a restart resumes here.
-    const mark = Number(this.store.getState('dt_read_from') ?? 0);
+    const mark = Number((await this.store.getState('dt_read_from')) ?? 0);
     const from = Math.max(now - this.opts.lookbackMs, mark);
     const entries = await recentRefreshes(this.sql, from);
     stats.refreshes = entries.length;
     const newest = entries.reduce((m, e) => Math.max(m, e.startedAt), 0);
-    if (newest > 0) this.store.setState('dt_read_from', String(Math.max(mark, newest - RUNNING_MARGIN_MS)));
-    const oldestFirst = [...entries].reverse();
-    for (const e of oldestFirst) if (e.state === 'FAILED' || e.state === 'SUSPENDED') await this.record(e, stats);
-    stats.resolved = this.closeResolved(entries);
+    if (newest > 0) await this.store.setState('dt_read_from', String(Math.max(mark, newest - RUNNING_MARGIN_MS)));
+    const failed = [...entries].reverse().filter((e) => (e.state === 'FAILED' || e.state === 'SUSPENDED') && e.jobId);
+    const checked = new Set(failed.length ? await this.store.checkedOf(failed.map((e) => `dt:${e.jobId}`)) : []);
+    const fresh = new Map<string, RefreshEntry>();
+    for (const e of failed) if (!checked.has(`dt:${e.jobId}`) && !fresh.has(e.jobId!)) fresh.set(e.jobId!, e);
+    await this.record([...fresh.values()], stats);
+    stats.resolved = await this.closeResolved(entries);
     return stats;
   }
 
-  private async record(e: RefreshEntry, stats: DtPollStats): Promise<void> {
+  /** Failed or suspended refreshes (oldest first) into cards: one per table while it is broken; read and written at once. */
+  private async record(refreshes: RefreshEntry[], stats: DtPollStats): Promise<void> {
+    if (refreshes.length === 0) return;
     const now = this.opts.now();
-    if (!e.jobId || this.store.checked(`dt:${e.jobId}`)) return;
-    const table = `${e.schema}.${e.name}`;
-    const channel = this.router.route(e.schema, table);
-    if (!channel) {
-      stats.unrouted++;
-      this.store.markChecked(`dt:${e.jobId}`, null, now);
-      return;
+    const decided: { e: RefreshEntry; table: string; channel: string | undefined; problem: string; top: { id: string; title: string; remediation: string[] } | undefined }[] = [];
+    for (const e of refreshes) {
+      const table = `${e.schema}.${e.name}`;
+      const channel = this.router.route(e.schema, table);
+      const problem = refreshProblem(e);
+      const top = channel ? (await this.diagnoser.diagnose(problem, { taskType: 'DYNAMIC_TABLE' })).findings[0]?.entry : undefined;
+      decided.push({ e, table, channel, problem, top });
     }
-    const problem = refreshProblem(e);
-    const top = (await this.diagnoser.diagnose(problem, { taskType: 'DYNAMIC_TABLE' })).findings[0]?.entry;
-    // One card per table while it is broken: failing refreshes and the suspension that follows
-    // them are one story; the card shows the latest problem and its cause.
-    const groupKey = dtSubject(table);
-    const at = e.endedAt ?? e.startedAt;
-    this.store.transaction(() => {
-      const open = this.store.openCardOfGroup(groupKey, now - this.opts.groupWindowMs);
-      let card: AlertCard;
-      if (open) {
-        card = this.store.updateCard(open.id, {
-          count: open.count + 1,
-          lastFailedAt: Math.max(at, open.lastFailedAt ?? open.failedAt),
-          lastSeen: now,
-          failMsg: problem,
-          latestJob: e.jobId,
-          causeId: top?.id ?? null,
-          causeTitle: top?.title ?? null,
-          causeFix: top?.remediation[0] ?? null,
-        });
-        stats.cardsUpdated++;
-        this.opts.publish(card, 'update');
-        const tried = this.store
-          .actions(open.id)
-          .filter((a) => a.at > (open.lastFailedAt ?? open.failedAt) && a.action === 'refresh_dt')
-          .at(-1);
-        if (tried) this.opts.note(card, `:x: Failed again ${when(at)}, after <@${tried.userId}>'s refresh: ${esc(redactedExcerpt(problem, 300))}`);
-      } else {
-        card = this.store.insertCard({
-          channel,
-          groupKey,
-          taskId: 0,
-          taskName: table,
-          folder: e.schema,
-          taskType: 'Dynamic Table',
-          owner: null,
-          causeId: top?.id ?? null,
-          causeTitle: top?.title ?? null,
-          causeFix: top?.remediation[0] ?? null,
-          failMsg: problem,
-          firstRunId: 0,
-          latestRunId: 0,
-          bizDate: null,
-          attempts: 1,
-          count: 1,
-          failedAt: at,
-          lastFailedAt: at,
-          firstSeen: now,
-          lastSeen: now,
-          blocked: [],
-          subject: dtSubject(table),
-          latestJob: e.jobId,
-        });
-        stats.cardsCreated++;
-        this.opts.publish(card, 'new');
+    const since = now - this.opts.groupWindowMs;
+    const groups = [...new Set(decided.filter((d) => d.channel).map((d) => dtSubject(d.table)))];
+    const { value, queued } = await applyPlan(this.store, now, async () => {
+      const open = groups.length ? await this.store.openCardsOfGroups(groups, since) : [];
+      const actions = open.length ? await this.store.actionsOf(open.map((c) => c.id)) : [];
+      const plan = new CardPlan(open);
+      const counts = { created: 0, updated: 0, unrouted: 0 };
+      for (const { e, table, channel, problem, top } of decided) {
+        const key = `dt:${e.jobId}`;
+        if (!channel) {
+          counts.unrouted++;
+          plan.markChecked(key, null);
+          continue;
+        }
+        // One card per table while it is broken: failing refreshes and the suspension that follows
+        // them are one story; the card shows the latest problem and its cause.
+        const groupKey = dtSubject(table);
+        const at = e.endedAt ?? e.startedAt;
+        const current = plan.open(groupKey);
+        let card: AlertCard;
+        if (current) {
+          card = plan.change(current.id, {
+            count: current.count + 1,
+            lastFailedAt: Math.max(at, current.lastFailedAt ?? current.failedAt),
+            lastSeen: now,
+            failMsg: problem,
+            latestJob: e.jobId,
+            causeId: top?.id ?? null,
+            causeTitle: top?.title ?? null,
+            causeFix: top?.remediation[0] ?? null,
+          });
+          counts.updated++;
+          plan.queue(...this.opts.redraw(card, 'update'));
+          const tried = actions.filter((a) => a.cardId === current.id && a.at > (current.lastFailedAt ?? current.failedAt) && a.action === 'refresh_dt').at(-1);
+          if (tried) plan.queue(this.opts.note(card, `:x: Failed again ${when(at)}, after <@${tried.userId}>'s refresh: ${esc(redactedExcerpt(problem, 300))}`));
+        } else {
+          card = plan.create(
+            {
+              channel,
+              groupKey,
+              taskId: 0,
+              taskName: table,
+              folder: e.schema,
+              taskType: 'Dynamic Table',
+              owner: null,
+              causeId: top?.id ?? null,
+              causeTitle: top?.title ?? null,
+              causeFix: top?.remediation[0] ?? null,
+              failMsg: problem,
+              firstRunId: 0,
+              latestRunId: 0,
+              bizDate: null,
+              attempts: 1,
+              count: 1,
+              failedAt: at,
+              lastFailedAt: at,
+              firstSeen: now,
+              lastSeen: now,
+              blocked: [],
+              subject: dtSubject(table),
+              latestJob: e.jobId,
+            },
+            since,
+          );
+          counts.created++;
+        }
+        plan.markChecked(key, card.id);
       }
-      this.store.markChecked(`dt:${e.jobId}`, card.id, now);
+      return [plan, counts];
     });
+    stats.cardsCreated += value.created;
+    stats.cardsUpdated += value.updated;
+    stats.unrouted += value.unrouted;
+    if (queued) this.opts.queued?.();
   }
 
   /** Close the open cards of tables that refreshed successfully after their latest failure. */
-  private closeResolved(entries: RefreshEntry[]): number {
-    let resolved = 0;
-    for (const card of this.store.openCards()) {
-      const table = tableOfSubject(card.subject);
-      if (!table) continue;
-      const since = card.lastFailedAt ?? card.failedAt;
-      const ok = entries.filter((e) => `${e.schema}.${e.name}` === table && (e.state === 'SUCCEED' || e.state === 'SUCCEEDED') && e.startedAt >= since).at(-1);
-      if (!ok) continue;
-      const fromCard = [...this.store.actions(card.id)].reverse().find((a) => a.action === 'refresh_dt' && a.at >= since - 60_000);
-      const by = ok.trigger === 'MANUAL' && fromCard ? `<@${fromCard.userId}>` : ok.trigger === 'MANUAL' ? 'someone' : 'Lakehouse';
-      const how = ok.trigger === 'MANUAL' ? (fromCard ? 'Refresh now from this card' : 'a manual refresh') : 'its scheduled refresh';
-      const at = ok.endedAt ?? ok.startedAt;
-      const updated = this.store.updateCard(card.id, { status: 'resolved', resolvedBy: by, resolvedHow: how, resolvedAt: at, resolvedRunId: null });
-      this.opts.publish(updated, 'resolved');
-      const rows = ok.rowsInserted !== undefined ? ` (${ok.rowsInserted.toLocaleString('en-US')} rows inserted)` : '';
-      this.opts.note(
-        updated,
-        `:white_check_mark: Resolved by ${by} (${how}): refresh job ${ok.jobId} succeeded${rows}, ${humanDuration(Math.max(60_000, at - card.failedAt))} after the failure.`,
-      );
-      resolved++;
-    }
-    return resolved;
+  private async closeResolved(entries: RefreshEntry[]): Promise<number> {
+    const { value, queued } = await applyPlan(this.store, this.opts.now(), async () => {
+      const closing: { card: AlertCard; ok: RefreshEntry; since: number }[] = [];
+      for (const card of await this.store.openCards()) {
+        const table = tableOfSubject(card.subject);
+        if (!table) continue;
+        const since = card.lastFailedAt ?? card.failedAt;
+        const ok = entries.filter((e) => `${e.schema}.${e.name}` === table && (e.state === 'SUCCEED' || e.state === 'SUCCEEDED') && e.startedAt >= since).at(-1);
+        if (ok) closing.push({ card, ok, since });
+      }
+      const actions = closing.length ? await this.store.actionsOf(closing.map((c) => c.card.id)) : [];
+      const plan = new CardPlan();
+      for (const { card, ok, since } of closing) {
+        plan.know(card);
+        const fromCard = actions.filter((a) => a.cardId === card.id && a.action === 'refresh_dt' && a.at >= since - 60_000).at(-1);
+        const by = ok.trigger === 'MANUAL' && fromCard ? `<@${fromCard.userId}>` : ok.trigger === 'MANUAL' ? 'someone' : 'Lakehouse';
+        const how = ok.trigger === 'MANUAL' ? (fromCard ? 'Refresh now from this card' : 'a manual refresh') : 'its scheduled refresh';
+        const at = ok.endedAt ?? ok.startedAt;
+        const updated = plan.change(card.id, { status: 'resolved', resolvedBy: by, resolvedHow: how, resolvedAt: at, resolvedRunId: null });
+        const rows = ok.rowsInserted !== undefined ? ` (${ok.rowsInserted.toLocaleString('en-US')} rows inserted)` : '';
+        plan.queue(
+          ...this.opts.redraw(updated, 'resolved'),
+          this.opts.note(
+            updated,
+            `:white_check_mark: Resolved by ${by} (${how}): refresh job ${ok.jobId} succeeded${rows}, ${humanDuration(Math.max(60_000, at - card.failedAt))} after the failure.`,
+          ),
+        );
+      }
+      return [plan, closing.length];
+    });
+    if (queued) this.opts.queued?.();
+    return value;
   }
 }

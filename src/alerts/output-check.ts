@@ -8,11 +8,13 @@
  */
 import type { TextDiagnoser } from '../knowledge/diagnosis-pool.js';
 import { LakehouseError, type LakehouseSql } from '../lakehouse/client.js';
-import type { AlertCard, AlertStore } from '../store/alerts.js';
+import type { AlertCard, AlertStore, QueueItem } from '../store/alerts.js';
+import type { Remote } from '../store/remote.js';
 import type { StudioClient } from '../studio/client.js';
 import { addDays } from '../studio/dates.js';
 import { RUN_STATUS, RUN_TYPE } from '../studio/enums.js';
 import type { Run } from '../studio/models.js';
+import { CardPlan, applyPlan } from './card-plan.js';
 import type { AlertRouter } from './routing.js';
 import { type OutputTarget, outputOf } from '../studio/task-sql.js';
 
@@ -23,8 +25,10 @@ export interface OutputCheckOptions {
   dropRatio: number;
   /** At most this many runs are counted per poll (each costs a few SQL statements). */
   maxRunsPerPoll?: number;
-  publish: (card: AlertCard, change: 'new' | 'update' | 'resolved') => void;
-  note: (card: AlertCard, text: string) => void;
+  /** The messages that redraw a changed card (see WatcherOptions). */
+  redraw: (card: AlertCard, change: 'update' | 'resolved') => QueueItem[];
+  note: (card: AlertCard, text: string) => QueueItem;
+  queued?: () => void;
 }
 
 export interface OutputCheckStats {
@@ -45,7 +49,7 @@ export class OutputChecker {
   constructor(
     private readonly studio: StudioClient,
     private readonly sql: LakehouseSql,
-    private readonly store: AlertStore,
+    private readonly store: Remote<AlertStore>,
     private readonly router: AlertRouter,
     private readonly diagnoser: TextDiagnoser,
     private readonly opts: OutputCheckOptions,
@@ -55,31 +59,40 @@ export class OutputChecker {
     const now = this.opts.now();
     const stats: OutputCheckStats = { runs: 0, counted: 0, skipped: 0, cardsCreated: 0, resolved: 0 };
     const from = now - this.opts.lookbackMs;
-    const runs = (await this.studio.listAllRuns({ statuses: [RUN_STATUS.SUCCESS], runType: RUN_TYPE.SCHEDULE, planFrom: from, planTo: now + 86_400_000 }, 100_000, 500))
-      .filter((r) => r.runType.code === RUN_TYPE.SCHEDULE && r.taskType.kind?.key === 'SQL' && r.bizDate && !this.store.checked(`out:${r.id}`))
-      .sort((a, b) => (a.endTime ?? 0) - (b.endTime ?? 0));
+    const candidates = (
+      await this.studio.listAllRuns({ statuses: [RUN_STATUS.SUCCESS], runType: RUN_TYPE.SCHEDULE, planFrom: from, planTo: now + 86_400_000 }, 100_000, 500)
+    ).filter((r) => r.runType.code === RUN_TYPE.SCHEDULE && r.taskType.kind?.key === 'SQL' && r.bizDate);
+    const checked = new Set(candidates.length ? await this.store.checkedOf(candidates.map((r) => `out:${r.id}`)) : []);
+    const runs = candidates.filter((r) => !checked.has(`out:${r.id}`)).sort((a, b) => (a.endTime ?? 0) - (b.endTime ?? 0));
     stats.runs = runs.length;
-    for (const run of runs.slice(0, this.opts.maxRunsPerPoll ?? 20)) {
-      const { target, folder } = await this.targetOf(run.taskId);
-      if (!target) {
-        this.store.markChecked(`out:${run.id}`, null, now);
-        continue;
+    // What the counts found, written at once when the runs are counted (also when counting stopped half-way).
+    const low: Low[] = [];
+    const done: string[] = [];
+    try {
+      for (const run of runs.slice(0, this.opts.maxRunsPerPoll ?? 20)) {
+        const { target, folder } = await this.targetOf(run.taskId);
+        if (!target) {
+          done.push(`out:${run.id}`);
+          continue;
+        }
+        let a: { rows: number; avg: number; low: boolean };
+        try {
+          a = await this.assess(target, run.bizDate!);
+        } catch (e) {
+          // A table Lakehouse does not know (or cannot count) is not this check's to report; a
+          // timeout is tried again at the next poll.
+          if (!(e instanceof LakehouseError && e.code === 'TIMEOUT')) done.push(`out:${run.id}`);
+          stats.skipped++;
+          continue;
+        }
+        stats.counted++;
+        const { rows, avg } = a;
+        const where = target.partition ? `${target.table} (partition ${target.partition.column}=${run.bizDate})` : target.table;
+        if (a.low) low.push({ run, target, folder, where, rows, avg });
+        done.push(`out:${run.id}`);
       }
-      let a: { rows: number; avg: number; low: boolean };
-      try {
-        a = await this.assess(target, run.bizDate!);
-      } catch (e) {
-        // A table Lakehouse does not know (or cannot count) is not this check's to report; a
-        // timeout is tried again at the next poll.
-        if (!(e instanceof LakehouseError && e.code === 'TIMEOUT')) this.store.markChecked(`out:${run.id}`, null, now);
-        stats.skipped++;
-        continue;
-      }
-      stats.counted++;
-      const { rows, avg, low } = a;
-      const where = target.partition ? `${target.table} (partition ${target.partition.column}=${run.bizDate})` : target.table;
-      if (low && (await this.raise(run, target, folder, where, rows, avg))) stats.cardsCreated++;
-      this.store.markChecked(`out:${run.id}`, null, now);
+    } finally {
+      stats.cardsCreated += await this.raise(low, done);
     }
     stats.resolved = await this.closeRefilled();
     return stats;
@@ -90,29 +103,46 @@ export class OutputChecker {
    * backfill, a fix by hand), the card closes.
    */
   private async closeRefilled(): Promise<number> {
-    let resolved = 0;
-    for (const card of this.store.openCards()) {
+    const refilled: { card: AlertCard; target: OutputTarget; rows: number }[] = [];
+    for (const card of await this.store.openCards()) {
       if (!card.subject?.startsWith('empty:')) continue;
       const { target } = await this.targetOf(card.taskId);
       if (!target || !card.bizDate) continue;
       const a = await this.assess(target, card.bizDate).catch(() => undefined);
-      if (!a || a.low) continue;
-      const rows = a.rows;
-      const updated = this.store.updateCard(card.id, {
-        status: 'resolved',
-        resolvedBy: 'the data',
-        resolvedHow: 'the partition holds rows again',
-        resolvedAt: this.opts.now(),
-        resolvedRunId: null,
-      });
-      this.opts.publish(updated, 'resolved');
-      this.opts.note(
-        updated,
-        `:white_check_mark: ${target.table}${target.partition ? ` (partition ${target.partition.column}=${card.bizDate})` : ''} now holds ${rows.toLocaleString('en-US')} rows.`,
-      );
-      resolved++;
+      if (a && !a.low) refilled.push({ card, target, rows: a.rows });
     }
-    return resolved;
+    if (refilled.length === 0) return 0;
+    let first = true;
+    const { value, queued } = await applyPlan(this.store, this.opts.now(), async () => {
+      // The cards as read above; read again only if one changed before the write.
+      const current = first ? refilled.map((r) => r.card) : await this.store.cardsByIds(refilled.map((r) => r.card.id));
+      first = false;
+      const plan = new CardPlan();
+      let resolved = 0;
+      for (const card of current) {
+        const r = refilled.find((x) => x.card.id === card.id)!;
+        if (card.status !== 'open') continue;
+        plan.know(card);
+        const updated = plan.change(card.id, {
+          status: 'resolved',
+          resolvedBy: 'the data',
+          resolvedHow: 'the partition holds rows again',
+          resolvedAt: this.opts.now(),
+          resolvedRunId: null,
+        });
+        plan.queue(
+          ...this.opts.redraw(updated, 'resolved'),
+          this.opts.note(
+            updated,
+            `:white_check_mark: ${r.target.table}${r.target.partition ? ` (partition ${r.target.partition.column}=${card.bizDate})` : ''} now holds ${r.rows.toLocaleString('en-US')} rows.`,
+          ),
+        );
+        resolved++;
+      }
+      return [plan, resolved];
+    });
+    if (queued) this.opts.queued?.();
+    return value;
   }
 
   private async targetOf(taskId: number): Promise<{ target: OutputTarget | undefined; folder: string | undefined }> {
@@ -146,58 +176,87 @@ export class OutputChecker {
     return this.sql.countRows(t.table, t.partition ? { column: t.partition.column, value: date } : undefined);
   }
 
-  private async raise(run: Run, target: OutputTarget, folder: string | undefined, where: string, rows: number, avg: number): Promise<boolean> {
+  /**
+   * Cards for the runs that wrote too little (one per task while it does: a repeat counts on its
+   * open card), and every run counted recorded as checked: written at once. Returns the cards created.
+   */
+  private async raise(low: Low[], done: string[]): Promise<number> {
+    if (low.length === 0 && done.length === 0) return 0;
     const now = this.opts.now();
-    const channel = this.router.route(folder, run.taskName);
-    const before = avg > 0 ? `; the ${PRIOR_DATES} business dates before averaged ${Math.round(avg).toLocaleString('en-US')} rows` : '';
-    const message =
-      rows === 0
-        ? `Run ${run.id} succeeded but wrote 0 rows to ${where}${before}.`
-        : `Run ${run.id} succeeded but wrote ${rows.toLocaleString('en-US')} rows to ${where}, ${Math.round((1 - rows / avg) * 100)} % below the average${before}.`;
-    const top = (await this.diagnoser.diagnose(rows === 0 ? message : `${message} wrote 0 rows`, { taskType: 'SQL' })).findings[0]?.entry;
-    const groupKey = `empty|${run.taskId}`;
-    return this.store.transaction(() => {
-      this.store.markChecked(`out:${run.id}`, null, now);
-      if (!channel) return false;
-      const open = this.store.openCardOfGroup(groupKey, 0);
-      if (open) {
-        const card = this.store.updateCard(open.id, {
-          count: open.count + 1,
-          latestRunId: run.id,
-          bizDate: run.bizDate ?? null,
-          lastFailedAt: run.endTime ?? now,
-          lastSeen: now,
-          failMsg: message,
-        });
-        this.opts.publish(card, 'update');
-        return false;
+    const decided: (Low & { channel: string | undefined; message: string; top: { id: string; title: string; remediation: string[] } | undefined })[] = [];
+    for (const l of low) {
+      const { run, where, rows, avg } = l;
+      const before = avg > 0 ? `; the ${PRIOR_DATES} business dates before averaged ${Math.round(avg).toLocaleString('en-US')} rows` : '';
+      const message =
+        rows === 0
+          ? `Run ${run.id} succeeded but wrote 0 rows to ${where}${before}.`
+          : `Run ${run.id} succeeded but wrote ${rows.toLocaleString('en-US')} rows to ${where}, ${Math.round((1 - rows / avg) * 100)} % below the average${before}.`;
+      const top = (await this.diagnoser.diagnose(rows === 0 ? message : `${message} wrote 0 rows`, { taskType: 'SQL' })).findings[0]?.entry;
+      decided.push({ ...l, channel: this.router.route(l.folder, run.taskName), message, top });
+    }
+    const groups = [...new Set(decided.filter((d) => d.channel).map((d) => `empty|${d.run.taskId}`))];
+    const { value, queued } = await applyPlan(this.store, now, async () => {
+      const plan = new CardPlan(groups.length ? await this.store.openCardsOfGroups(groups, 0) : []);
+      let created = 0;
+      for (const key of done) plan.markChecked(key, null);
+      for (const { run, target, folder, channel, message, top } of decided) {
+        if (!channel) continue;
+        const groupKey = `empty|${run.taskId}`;
+        const open = plan.open(groupKey);
+        if (open) {
+          const card = plan.change(open.id, {
+            count: open.count + 1,
+            latestRunId: run.id,
+            bizDate: run.bizDate ?? null,
+            lastFailedAt: run.endTime ?? now,
+            lastSeen: now,
+            failMsg: message,
+          });
+          plan.queue(...this.opts.redraw(card, 'update'));
+          continue;
+        }
+        plan.create(
+          {
+            channel,
+            groupKey,
+            taskId: run.taskId,
+            taskName: run.taskName,
+            folder: folder ?? null,
+            taskType: run.taskType.label,
+            owner: run.owner ?? null,
+            causeId: top?.id ?? null,
+            causeTitle: top?.title ?? null,
+            causeFix: top?.remediation[0] ?? null,
+            failMsg: message,
+            firstRunId: run.id,
+            latestRunId: run.id,
+            bizDate: run.bizDate ?? null,
+            attempts: 1,
+            count: 1,
+            failedAt: run.endTime ?? now,
+            lastFailedAt: run.endTime ?? now,
+            firstSeen: now,
+            lastSeen: now,
+            blocked: [],
+            subject: `empty:${target.table}`,
+          },
+          0,
+        );
+        created++;
       }
-      const card = this.store.insertCard({
-        channel,
-        groupKey,
-        taskId: run.taskId,
-        taskName: run.taskName,
-        folder: folder ?? null,
-        taskType: run.taskType.label,
-        owner: run.owner ?? null,
-        causeId: top?.id ?? null,
-        causeTitle: top?.title ?? null,
-        causeFix: top?.remediation[0] ?? null,
-        failMsg: message,
-        firstRunId: run.id,
-        latestRunId: run.id,
-        bizDate: run.bizDate ?? null,
-        attempts: 1,
-        count: 1,
-        failedAt: run.endTime ?? now,
-        lastFailedAt: run.endTime ?? now,
-        firstSeen: now,
-        lastSeen: now,
-        blocked: [],
-        subject: `empty:${target.table}`,
-      });
-      this.opts.publish(card, 'new');
-      return true;
+      return [plan, created];
     });
+    if (queued) this.opts.queued?.();
+    return value;
   }
+}
+
+/** A run that wrote too little: where, how many rows, and the average of the dates before. */
+interface Low {
+  run: Run;
+  target: OutputTarget;
+  folder: string | undefined;
+  where: string;
+  rows: number;
+  avg: number;
 }

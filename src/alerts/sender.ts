@@ -5,10 +5,12 @@
  * goes next, so a background refresh of a card nobody is looking at yields to a new card, and an
  * update waiting for its budget does not hold up posts. A card's and a digest's own messages are
  * rendered when sent (their state as of sending), so changes while queued cost nothing. 429s are
- * honoured (Retry-After); other errors retried with back-off. The outbox is in SQLite, so a restart
- * resumes where it stopped.
+ * honoured (Retry-After); other errors retried with back-off. The outbox is in the database, so a
+ * restart resumes where it stopped. Each round plans from one read of the queue's heads (with their
+ * cards' and digests' state); each message costs a claim, a render and a record of its sending.
  */
-import type { AlertStore, OutboxEntry, OutboxItem } from '../store/alerts.js';
+import type { AlertStore, OutboxEntry, OutboxItem, SendingPlan } from '../store/alerts.js';
+import type { Remote } from '../store/remote.js';
 
 export interface SlackPoster {
   /**
@@ -31,7 +33,7 @@ export interface SenderOptions {
   updateIntervalMs?: number;
   maxAttempts?: number;
   /** The current content of a card's or a digest's own message (undefined: the queued payload). */
-  render?: (item: OutboxEntry) => { text: string; blocks: unknown[] } | undefined;
+  render?: (item: OutboxEntry) => Promise<{ text: string; blocks: unknown[] } | undefined>;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   onError?: (item: OutboxItem, error: unknown) => void;
@@ -51,6 +53,19 @@ type Method = 'post' | 'update';
 /** Where a queued message goes: ready (with the thread to post in, if any), waiting for its parent, or orphaned. */
 type Placement = { kind: 'ready'; threadTs?: string; method: Method } | { kind: 'wait' } | { kind: 'orphan'; why: string };
 
+/** A plan's facts by id. */
+class Facts {
+  readonly cards: Map<number, SendingPlan['cards'][number]>;
+  readonly digests: Map<number, SendingPlan['digests'][number]>;
+  constructor(plan: SendingPlan) {
+    this.cards = new Map(plan.cards.map((c) => [c.id, c]));
+    this.digests = new Map(plan.digests.map((d) => [d.id, d]));
+  }
+}
+
+/** How many of each channel's most urgent messages a round looks at first. */
+const HEAD = 50;
+
 export class OutboxSender {
   private readonly nextPostAt = new Map<string, number>();
   private nextUpdateAt = 0;
@@ -63,7 +78,7 @@ export class OutboxSender {
   readonly calls = { post: 0, update: 0 };
 
   constructor(
-    private readonly store: AlertStore,
+    private readonly store: Remote<AlertStore>,
     private readonly poster: SlackPoster,
     private readonly opts: SenderOptions,
   ) {
@@ -75,13 +90,19 @@ export class OutboxSender {
   /**
    * Start (or start again) as the one sender: items a stopped sender — this process before a
    * restart, or another replica that held the lease — was sending may have reached Slack, so they
-   * are queued again and looked for (by their metadata) before being posted a second time.
+   * are queued again and looked for (by their metadata) before being posted a second time. Sending
+   * waits for this.
    */
-  resume(): void {
+  resume(): Promise<void> {
     this.stopped = false;
-    for (const id of this.store.requeueInterrupted()) this.interrupted.add(id);
+    const resuming = (async () => {
+      for (const id of await this.store.requeueInterrupted()) this.interrupted.add(id);
+    })();
+    this.resuming = resuming.catch(() => undefined); // told to the caller; sending goes on without it
+    return resuming;
   }
 
+  private resuming: Promise<void> | undefined;
   private readonly interrupted = new Set<number>();
 
   /** Send until the outbox is empty (or stop() is called); resolves with the number sent. */
@@ -99,28 +120,25 @@ export class OutboxSender {
   }
 
   /** Where the entry goes now, and with which method. */
-  private place(e: OutboxEntry): Placement {
+  private place(e: OutboxEntry, f: Facts): Placement {
     if (e.kind === 'thread') {
       if (e.threadCardId === null) return { kind: 'ready', method: 'post' }; // a reply to another tool's message: its ts is in the payload
-      const card = this.store.card(e.threadCardId);
+      const card = f.cards.get(e.threadCardId);
       if (!card) return { kind: 'orphan', why: 'its card is gone' };
       // A card inside a digest's thread cannot have a thread of its own: its notes go to the digest's thread.
-      const digest = card.digestId !== null ? this.store.digest(card.digestId) : undefined;
+      const digest = card.digestId !== null ? f.digests.get(card.digestId) : undefined;
       if (card.ts) return { kind: 'ready', method: 'post', threadTs: digest?.ts ?? card.ts };
       // Not posted yet: queued, or about to be released by the poll that made it.
-      return this.store.pendingOwn({ cardId: card.id }) || !this.store.hasOutboxFor(card.id) ? { kind: 'wait' } : { kind: 'orphan', why: 'its card was never posted' };
+      return card.pendingOwn || !card.queued ? { kind: 'wait' } : { kind: 'orphan', why: 'its card was never posted' };
     }
-    if (e.digestId !== null) {
-      const digest = this.store.digest(e.digestId);
-      return { kind: 'ready', method: digest?.ts ? 'update' : 'post' };
-    }
+    if (e.digestId !== null) return { kind: 'ready', method: f.digests.get(e.digestId)?.ts ? 'update' : 'post' };
     if (e.cardId !== null) {
-      const card = this.store.card(e.cardId);
+      const card = f.cards.get(e.cardId);
       if (card?.ts) return { kind: 'ready', method: 'update' };
       if (card?.digestId != null) {
-        const digest = this.store.digest(card.digestId);
+        const digest = f.digests.get(card.digestId);
         if (digest?.ts) return { kind: 'ready', method: 'post', threadTs: digest.ts };
-        if (this.store.pendingOwn({ digestId: card.digestId })) return { kind: 'wait' };
+        if (digest?.pendingOwn) return { kind: 'wait' };
       }
       return { kind: 'ready', method: 'post' }; // a new card, or one whose post was lost: post it
     }
@@ -132,22 +150,30 @@ export class OutboxSender {
   }
 
   private async run(): Promise<number> {
+    await this.resuming;
     let sent = 0;
     while (!this.stopped && (this.opts.allowed?.() ?? true)) {
-      const channels = this.store.pendingChannels();
-      if (channels.length === 0) break;
+      const plan = await this.store.sendingPlan({ perChannel: HEAD });
+      if (plan.entries.length === 0) break;
+      const byChannel = new Map<string, OutboxEntry[]>();
+      for (const e of plan.entries) byChannel.set(e.channel, [...(byChannel.get(e.channel) ?? []), e]);
       const now = this.opts.now();
       let progressed = false;
       let earliest = Number.POSITIVE_INFINITY;
-      for (const channel of channels) {
+      for (const [channel, first] of byChannel) {
         // The most urgent entry whose budget allows it now; the others wait their turn. When the
         // first entries all wait for parents further back, the whole queue is looked at.
-        const first = this.store.pendingIn(channel, 50);
-        const entries = first.length === 50 && first.every((e) => this.place(e).kind === 'wait') ? this.store.pendingIn(channel, -1) : first;
+        let facts = new Facts(plan);
+        let entries = first;
+        if (first.length === HEAD && first.every((e) => this.place(e, facts).kind === 'wait')) {
+          const whole = await this.store.sendingPlan({ channel });
+          facts = new Facts(whole);
+          entries = whole.entries;
+        }
         for (const entry of entries) {
-          const placed = this.place(entry);
+          const placed = this.place(entry, facts);
           if (placed.kind === 'orphan') {
-            this.store.markFailed(entry.id, placed.why, true);
+            await this.store.markFailed(entry.id, placed.why, true);
             progressed = true;
             continue;
           }
@@ -157,7 +183,7 @@ export class OutboxSender {
             earliest = Math.min(earliest, at);
             continue;
           }
-          if (await this.send(entry, placed)) sent++;
+          if (await this.send(entry, placed, facts)) sent++;
           progressed = true;
           break;
         }
@@ -181,28 +207,26 @@ export class OutboxSender {
     return this.poster.post(item.channel, payload, threadTs, marker);
   }
 
-  private async send(entry: OutboxEntry, placed: { method: Method; threadTs?: string }): Promise<boolean> {
+  private async send(entry: OutboxEntry, placed: { method: Method; threadTs?: string }, facts: Facts): Promise<boolean> {
     const now = this.opts.now();
-    const item = this.store.item(entry.id)!;
     // Claimed here or not at all: a message another sender has claimed is never sent twice.
-    if (!this.store.markSending(item.id)) return false;
+    const item = await this.store.claim(entry.id);
+    if (!item) return false;
     const own = item.kind !== 'thread' && (item.cardId !== null || item.digestId !== null);
-    const payload = (own ? this.opts.render?.(entry) : undefined) ?? item.payload;
+    const payload = (own ? await this.opts.render?.(entry) : undefined) ?? item.payload;
+    let posted: { cardId?: number; digestId?: number; ts: string } | undefined;
     try {
       if (placed.method === 'update') {
-        const ts = item.digestId !== null ? this.store.digest(item.digestId)?.ts : this.store.card(item.cardId!)?.ts;
+        const ts = item.digestId !== null ? facts.digests.get(item.digestId)?.ts : facts.cards.get(item.cardId!)?.ts;
         this.calls.update++;
         await this.poster.update(item.channel, ts!, payload);
         this.nextUpdateAt = now + this.updateIntervalMs;
       } else {
         const threadTs = placed.threadTs ?? (item.kind === 'thread' && item.threadCardId === null ? (item.payload as { thread_ts?: string }).thread_ts : undefined);
         const ts = await this.postOnce(item, payload, threadTs);
-        if (own && item.cardId !== null) this.store.updateCard(item.cardId, { ts });
-        if (own && item.digestId !== null) this.store.setDigestTs(item.digestId, ts);
+        if (own) posted = { cardId: item.cardId ?? undefined, digestId: item.digestId ?? undefined, ts };
         this.nextPostAt.set(item.channel, now + this.minIntervalMs);
       }
-      this.store.markSent(item.id);
-      return true;
     } catch (e) {
       const wait = retryAfterMs(e);
       const setBudget = (at: number): void => {
@@ -211,14 +235,18 @@ export class OutboxSender {
       };
       if (wait !== undefined) {
         setBudget(now + wait);
-        this.store.markFailed(item.id, `rate limited: retry after ${wait} ms`, false);
+        await this.store.markFailed(item.id, `rate limited: retry after ${wait} ms`, false);
         return false;
       }
       const giveUp = item.attempts + 1 >= this.maxAttempts;
-      this.store.markFailed(item.id, (e as Error).message ?? String(e), giveUp);
+      await this.store.markFailed(item.id, (e as Error).message ?? String(e), giveUp);
       setBudget(now + Math.min(60_000, this.minIntervalMs * 2 ** (item.attempts + 1)));
       this.opts.onError?.(item, e);
       return false;
     }
+    // Slack has it. Were this record lost (the database gone now), the item stays claimed: the
+    // next sender to resume looks for it in Slack (its metadata) before posting it again.
+    await this.store.recordSent(item.id, posted);
+    return true;
   }
 }

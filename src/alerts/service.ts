@@ -1,7 +1,9 @@
 /**
  * Alert-channel triage, composed: routing, the watcher, the outbox sender (budgeted, cards rendered
  * when sent), storm digests, card actions (acknowledge / take over / release, mute / unmute,
- * rerun/backfill from the card, bulk reruns' results), the weekly report.
+ * rerun/backfill from the card, bulk reruns' results), the weekly report. The alert store is used
+ * only as a Remote (every call a promise, awaited in order; on PostgreSQL it may be a thread and a
+ * network away): what must happen together is one store call.
  */
 import { esc } from '../blocks/kit.js';
 import { redactedExcerpt } from '../redaction/index.js';
@@ -12,8 +14,9 @@ import type { TextDiagnoser } from '../knowledge/diagnosis-pool.js';
 import type { Logger } from '../logger.js';
 import type { OperationsService } from '../ops/operations.js';
 import type { Policy } from '../ops/policy.js';
-import { type AlertCard, AlertStore, type OutboxEntry, type OutboxPriority } from '../store/alerts.js';
+import { type AlertCard, AlertStore, type OutboxEntry, type OutboxPriority, type QueueItem } from '../store/alerts.js';
 import type { Db } from '../store/database.js';
+import { type Remote, localRemote } from '../store/remote.js';
 import type { StudioClient } from '../studio/client.js';
 import { type AlertReport, computeReport, weekStart } from './report.js';
 import { AlertRouter, parseAlertChannels } from './routing.js';
@@ -24,7 +27,10 @@ import { OutputChecker, type OutputCheckStats } from './output-check.js';
 import type { LakehouseSql } from '../lakehouse/client.js';
 
 export interface AlertDeps {
-  db: Db;
+  /** The database, when the alert store is to be built here on it (tests, benchmarks). */
+  db?: Db;
+  /** The alert store as this process reaches it (the bot's: src/store/host.ts); default: one on `db`, in this thread. */
+  store?: Remote<AlertStore>;
   studio: StudioClient;
   /** Diagnoses failure messages for the cards' causes (the bot's pool; benchmarks may pass an in-process Diagnoser). */
   diagnoser: TextDiagnoser;
@@ -52,7 +58,7 @@ export interface AlertDeps {
 const WEEK = 7 * 86_400_000;
 
 export class AlertService {
-  readonly store: AlertStore;
+  readonly store: Remote<AlertStore>;
   readonly router: AlertRouter;
   readonly watcher: AlertWatcher;
   readonly dtWatcher: DynamicTableWatcher | undefined;
@@ -68,18 +74,22 @@ export class AlertService {
   private readonly links: LinkBuilder;
 
   constructor(private readonly d: AlertDeps) {
-    this.store = new AlertStore(d.db);
+    if (!d.store && !d.db) throw new TypeError('AlertService needs its store or a database to build it on');
+    this.store = d.store ?? localRemote(new AlertStore(d.db!));
     this.router = new AlertRouter(d.policy, parseAlertChannels(d.config.channels));
     this.links = d.studio;
+    // A change a watcher makes is redrawn (an update, rendered when sent); new cards are released
+    // when the poll ends (or a digest opens): posted once, with their state as of sending.
+    const cardMessages = {
+      redraw: (card: AlertCard, change: 'update' | 'resolved') => this.redraw(card, change === 'resolved' ? 0 : 2),
+      note: (card: AlertCard, text: string) => this.noteItem(card, text),
+      queued: () => this.kick(),
+    };
     this.watcher = new AlertWatcher(d.studio, this.store, this.router, d.diagnoser, {
       groupWindowMs: d.config.groupWindowHours * 3_600_000,
       lookbackMs: d.config.lookbackHours * 3_600_000,
       now: d.now,
-      // New cards are released when the poll ends (or a digest opens): posted once, with their state as of sending.
-      publish: (card, change) => {
-        if (change !== 'new') this.publish(card, 'update', change === 'resolved' ? 0 : 2);
-      },
-      note: (card, text) => this.note(card, text),
+      ...cardMessages,
       afterFailures: () => this.openDigests(),
     });
     this.dtWatcher = d.lakehouse
@@ -87,10 +97,7 @@ export class AlertService {
           groupWindowMs: d.config.groupWindowHours * 3_600_000,
           lookbackMs: d.config.lookbackHours * 3_600_000,
           now: d.now,
-          publish: (card, change) => {
-            if (change !== 'new') this.publish(card, 'update', change === 'resolved' ? 0 : 2);
-          },
-          note: (card, text) => this.note(card, text),
+          ...cardMessages,
         })
       : undefined;
     this.outputChecker = d.lakehouse
@@ -98,10 +105,7 @@ export class AlertService {
           now: d.now,
           lookbackMs: d.config.lookbackHours * 3_600_000,
           dropRatio: (d.config.emptyOutputDropPercent ?? 50) / 100,
-          publish: (card, change) => {
-            if (change !== 'new') this.publish(card, 'update', change === 'resolved' ? 0 : 2);
-          },
-          note: (card, text) => this.note(card, text),
+          ...cardMessages,
         })
       : undefined;
     this.sender = new OutboxSender(this.store, d.poster, {
@@ -112,19 +116,11 @@ export class AlertService {
       onError: (item, e) => d.logger.warn({ channel: item.channel, kind: item.kind, err: (e as Error).message }, 'alert message not sent yet'),
       allowed: d.isLeader,
     });
-    // Alone (no lease to wait for): what an earlier run of this process was sending is resumed now.
-    if (!d.isLeader) this.sender.resume();
+    // Alone (no lease to wait for): what an earlier run of this process was sending is resumed now (before the first send).
+    if (!d.isLeader) this.sender.resume().catch((e: unknown) => d.logger.warn({ err: (e as Error).message }, 'alert outbox not resumed'));
     // Reruns and backfills started from a card are recorded on it and told in its thread.
     d.operations.onOutcome((op, outcome, actor) => {
-      if (op.action === 'bulk_rerun') return this.noteBulk(op, outcome, actor.userId);
-      const cardId = op.params.cardId == null ? undefined : Number(op.params.cardId);
-      if (cardId === undefined || outcome.status !== 'succeeded') return;
-      const card = this.store.card(cardId);
-      if (!card) return;
-      this.store.addAction({ cardId, at: d.now(), userId: actor.userId, action: op.action, runId: outcome.runId ?? null, detail: outcome.message });
-      // A rerun that is part of a bulk request is told once, with the others (noteBulk).
-      if (op.action === 'refresh_dt') this.note(card, `:arrows_counterclockwise: <@${actor.userId}> pressed Refresh now: ${outcome.message}`);
-      else if (op.params.bulkOf === undefined) this.note(card, `:arrows_counterclockwise: <@${actor.userId}> started a ${op.action}: ${outcome.message}`);
+      this.recordOutcome(op, outcome, actor.userId).catch((e: unknown) => d.logger.warn({ err: (e as Error).message, op: op.id }, 'outcome not recorded on its alert card'));
     });
   }
 
@@ -136,25 +132,45 @@ export class AlertService {
     return { links: this.links, mention: (o: string | null) => this.router.mention(o), workspace: this.d.workspace };
   }
 
-  /**
-   * Queue a redraw of the card (rendered when sent). A card not released yet needs nothing: it is
-   * posted with its state as of sending. `priority`: 0 someone is waiting (a click, the card
-   * closing), 2 a background refresh that yields to new cards.
-   */
-  publish(card: AlertCard, kind: 'post' | 'update', priority: OutboxPriority = 0): void {
-    if (kind === 'update' && !card.ts && !this.store.hasOutboxFor(card.id)) return;
-    this.store.enqueue({ channel: card.channel, kind, cardId: card.id, at: this.d.now(), priority });
-    if (card.digestId !== null && card.status === 'resolved') this.store.enqueue({ channel: card.channel, kind: 'update', digestId: card.digestId, at: this.d.now(), priority: 2 });
+  private async recordOutcome(
+    op: { id: string; action: string; params: Record<string, unknown> },
+    outcome: { status: string; message: string; runId?: number },
+    userId: string,
+  ): Promise<void> {
+    if (op.action === 'bulk_rerun') return this.noteBulk(op, outcome, userId);
+    const cardId = op.params.cardId == null ? undefined : Number(op.params.cardId);
+    if (cardId === undefined || outcome.status !== 'succeeded') return;
+    const card = await this.store.card(cardId);
+    if (!card) return;
+    const now = this.d.now();
+    const queue: QueueItem[] = [];
+    // A rerun that is part of a bulk request is told once, with the others (noteBulk).
+    if (op.action === 'refresh_dt') queue.push(this.noteItem(card, `:arrows_counterclockwise: <@${userId}> pressed Refresh now: ${outcome.message}`));
+    else if (op.params.bulkOf === undefined) queue.push(this.noteItem(card, `:arrows_counterclockwise: <@${userId}> started a ${op.action}: ${outcome.message}`));
+    await this.store.write({ at: now, actions: [{ cardId, at: now, userId, action: op.action, runId: outcome.runId ?? null, detail: outcome.message }], queue });
     this.kick();
   }
 
+  /**
+   * The messages that redraw a card (rendered when sent): its update, and its digest's when it
+   * closed. Both only once the card is released: one not released yet is posted with its state as
+   * of sending. `priority`: 0 someone is waiting (a click, the card closing), 2 a background refresh
+   * that yields to new cards.
+   */
+  private redraw(card: AlertCard, priority: OutboxPriority): QueueItem[] {
+    const at = this.d.now();
+    const items: QueueItem[] = [{ channel: card.channel, kind: 'update', cardId: card.id, at, priority, ifReleased: card.id }];
+    if (card.digestId !== null && card.status === 'resolved') items.push({ channel: card.channel, kind: 'update', digestId: card.digestId, at, priority: 2, ifReleased: card.id });
+    return items;
+  }
+
   /** The current content of a card's or a digest's own message. */
-  private render(item: OutboxEntry): { text: string; blocks: unknown[] } | undefined {
+  private async render(item: OutboxEntry): Promise<{ text: string; blocks: unknown[] } | undefined> {
     if (item.cardId !== null) {
-      const card = this.store.card(item.cardId);
-      return card ? buildTriageCard(card, { ...this.cardContext(), mute: this.store.muteOf(card.taskId, this.d.now()) }) : undefined;
+      const drawn = await this.store.cardWithMute(item.cardId, this.d.now());
+      return drawn ? buildTriageCard(drawn.card, { ...this.cardContext(), mute: drawn.mute }) : undefined;
     }
-    if (item.digestId !== null) return buildDigest(item.digestId, this.store.cardsOfDigest(item.digestId));
+    if (item.digestId !== null) return buildDigest(item.digestId, await this.store.cardsOfDigest(item.digestId));
     return undefined;
   }
 
@@ -165,9 +181,9 @@ export class AlertService {
     return this.d.config.stormThreshold ?? 10;
   }
 
-  private unqueuedByChannel(): Map<string, AlertCard[]> {
+  private async unqueuedByChannel(): Promise<Map<string, AlertCard[]>> {
     const by = new Map<string, AlertCard[]>();
-    for (const c of this.store.unqueuedCards()) {
+    for (const c of await this.store.unqueuedCards()) {
       const list = by.get(c.channel);
       if (list) list.push(c);
       else by.set(c.channel, [c]);
@@ -176,25 +192,24 @@ export class AlertService {
   }
 
   /** A storm in a channel (more new groups than the threshold): its digest goes out first, at once. */
-  private openDigest(channel: string, cards: AlertCard[]): number {
-    const digest = this.store.transaction(() => {
-      const d = this.store.insertDigest(channel, this.d.now());
-      for (const c of cards) this.store.updateCard(c.id, { digestId: d.id });
-      this.store.enqueue({ channel, kind: 'post', digestId: d.id, at: this.d.now(), priority: 0 });
-      return d;
-    });
+  private async openDigest(channel: string, cards: AlertCard[]): Promise<number> {
+    const digest = await this.store.openDigest(
+      channel,
+      cards.map((c) => c.id),
+      this.d.now(),
+    );
     this.pollDigests.set(channel, digest.id);
     return digest.id;
   }
 
   /** Called by the watcher once the poll's failures have cards (before the blocked runs are traced). */
-  private openDigests(): void {
-    for (const [channel, cards] of this.unqueuedByChannel()) {
+  private async openDigests(): Promise<void> {
+    for (const [channel, cards] of await this.unqueuedByChannel()) {
       if (this.pollDigests.has(channel)) continue;
       // Cards a digest took before a restart stay with it; the new ones join them there.
       const earlier = cards.find((c) => c.digestId !== null)?.digestId;
       if (earlier != null) this.pollDigests.set(channel, earlier);
-      else if (cards.length > this.stormThreshold) this.openDigest(channel, cards);
+      else if (cards.length > this.stormThreshold) await this.openDigest(channel, cards);
     }
     this.kick();
   }
@@ -202,21 +217,23 @@ export class AlertService {
   /**
    * At the end of a poll: queue the new cards, most downstream impact first — in the digest's
    * thread when the channel has a storm, else in the channel. Cards a crash left unqueued go too.
+   * One store call per channel.
    */
-  private releaseNew(): void {
+  private async releaseNew(): Promise<void> {
     const now = this.d.now();
-    for (const [channel, cards] of this.unqueuedByChannel()) {
+    for (const [channel, cards] of await this.unqueuedByChannel()) {
       // A digest opened for these cards before a restart keeps them (it may already be in the channel).
       const earlier = cards.find((c) => c.digestId !== null)?.digestId ?? undefined;
-      const digestId = this.pollDigests.get(channel) ?? earlier ?? (cards.length > this.stormThreshold ? this.openDigest(channel, cards) : undefined);
+      const digestId = this.pollDigests.get(channel) ?? earlier ?? (cards.length > this.stormThreshold ? await this.openDigest(channel, cards) : undefined);
       const impact = (c: AlertCard) => c.blocked.length * 1000 + c.count;
-      this.store.transaction(() => {
-        for (const c of [...cards].sort((a, b) => impact(b) - impact(a) || a.failedAt - b.failedAt)) {
-          if (digestId !== undefined && c.digestId !== digestId) this.store.updateCard(c.id, { digestId });
-          this.store.enqueue({ channel, kind: 'post', cardId: c.id, at: now, priority: 1 });
-        }
-        // The digest as of the end of the poll (blocked runs traced): one update at most.
-        if (digestId !== undefined) this.store.enqueue({ channel, kind: 'update', digestId, at: now, priority: 1 });
+      const ordered = [...cards].sort((a, b) => impact(b) - impact(a) || a.failedAt - b.failedAt);
+      const queue: QueueItem[] = ordered.map((c) => ({ channel, kind: 'post', cardId: c.id, at: now, priority: 1 }));
+      // The digest as of the end of the poll (blocked runs traced): one update at most.
+      if (digestId !== undefined) queue.push({ channel, kind: 'update', digestId, at: now, priority: 1 });
+      await this.store.write({
+        at: now,
+        update: digestId === undefined ? [] : ordered.filter((c) => c.digestId !== digestId).map((c) => ({ id: c.id, patch: { digestId } })),
+        queue,
       });
     }
     this.pollDigests.clear();
@@ -224,7 +241,7 @@ export class AlertService {
   }
 
   /** A bulk rerun's per-run results, once, where it was asked from (the digest's or the card's thread). */
-  private noteBulk(op: { params: Record<string, unknown> }, outcome: { status: string; message: string }, userId: string): void {
+  private async noteBulk(op: { params: Record<string, unknown> }, outcome: { status: string; message: string }, userId: string): Promise<void> {
     const results = ((outcome as { op?: { result?: { results?: { runId: number; task: string; status: string; message: string }[] } } }).op?.result?.results ?? []).slice(0, 40);
     const lines = results.map(
       (r) =>
@@ -233,39 +250,35 @@ export class AlertService {
     const text = `:arrows_counterclockwise: <@${userId}> reran ${esc(String(op.params.label))}: ${esc(outcome.message)}${lines.length ? `\n${lines.join('\n')}` : ''}`;
     const digestId = op.params.digestId == null ? undefined : Number(op.params.digestId);
     const cardId = op.params.cardId == null ? undefined : Number(op.params.cardId);
-    const card = cardId !== undefined ? this.store.card(cardId) : digestId !== undefined ? this.store.cardsOfDigest(digestId)[0] : undefined;
+    const card = cardId !== undefined ? await this.store.card(cardId) : digestId !== undefined ? (await this.store.cardsOfDigest(digestId))[0] : undefined;
     if (!card) return;
     // On a card of its own: its thread; for a digest: the digest's thread (which any of its cards leads to).
-    this.store.enqueue({ channel: card.channel, kind: 'thread', threadCardId: card.id, payload: buildThreadNote(text), at: this.d.now(), priority: 0 });
-    this.kick();
+    await this.postInThread(card, buildThreadNote(text));
   }
 
-  /** Redraw every open card of a task (a mute is the task's, whichever card set it). */
-  private publishTask(taskId: number): void {
-    for (const c of this.store.openCards()) if (c.taskId === taskId) this.publish(c, 'update');
-  }
-
-  note(card: AlertCard, text: string, priority: OutboxPriority = 0): void {
+  /** A note in the card's thread, as the message to queue. */
+  private noteItem(card: AlertCard, text: string, priority: OutboxPriority = 0): QueueItem {
     // A card in a digest's thread shares it with the other groups: the note names its task.
-    this.postInThread(card, buildThreadNote(card.digestId !== null ? `*${esc(card.taskName)}* · ${text}` : text), priority);
+    const payload = buildThreadNote(card.digestId !== null ? `*${esc(card.taskName)}* · ${text}` : text);
+    return { channel: card.channel, kind: 'thread', threadCardId: card.id, payload, at: this.d.now(), priority };
   }
 
   /** Any message in the card's thread (logs, diagnosis, notes), through the outbox. */
-  postInThread(card: AlertCard, payload: { text: string; blocks: unknown[] }, priority: OutboxPriority = 0): void {
-    this.store.enqueue({ channel: card.channel, kind: 'thread', threadCardId: card.id, payload, at: this.d.now(), priority });
+  async postInThread(card: AlertCard, payload: { text: string; blocks: unknown[] }, priority: OutboxPriority = 0): Promise<void> {
+    await this.store.enqueueAll([{ channel: card.channel, kind: 'thread', threadCardId: card.id, payload, at: this.d.now(), priority }]);
     this.kick();
   }
 
   /** A reply in the thread of any message (alerts from other tools). */
-  reply(channel: string, threadTs: string, payload: { text: string; blocks: unknown[] }): void {
-    this.store.enqueue({ channel, kind: 'thread', payload: { ...payload, thread_ts: threadTs } as never, at: this.d.now() });
+  async reply(channel: string, threadTs: string, payload: { text: string; blocks: unknown[] }): Promise<void> {
+    await this.store.enqueueAll([{ channel, kind: 'thread', payload: { ...payload, thread_ts: threadTs } as never, at: this.d.now() }]);
     this.kick();
   }
 
   private kick(): void {
     // Only the lease holder sends; a click answered on another replica is queued and sent by it.
     if (this.d.isLeader && !this.d.isLeader()) return;
-    void this.sender.drain().catch((e: unknown) => this.d.logger.warn({ err: (e as Error).message }, 'alert sender'));
+    this.sender.drain().catch((e: unknown) => this.d.logger.warn({ err: (e as Error).message }, 'alert sender'));
   }
 
   /** Resolves when everything queued so far has been sent (or given up). */
@@ -274,7 +287,7 @@ export class AlertService {
     let before = Number.POSITIVE_INFINITY;
     for (;;) {
       await this.sender.drain(); // joins a drain under way
-      const left = this.store.pendingCount();
+      const left = await this.store.pendingCount();
       if (left === 0 || left >= before) return;
       before = left;
     }
@@ -291,9 +304,9 @@ export class AlertService {
           await this.pollDynamicTables();
           await this.checkOutputs();
         } finally {
-          this.releaseNew(); // whatever the poll recorded is posted, even if it stopped half-way
+          await this.releaseNew(); // whatever the poll recorded is posted, even if it stopped half-way
         }
-        this.maybeWeeklyReport();
+        await this.maybeWeeklyReport();
         ok = true;
         return stats;
       } finally {
@@ -326,13 +339,20 @@ export class AlertService {
     }
   }
 
-  acknowledge(cardId: number, userId: string): AlertCard | undefined {
-    const card = this.store.card(cardId);
+  /** Acknowledges the card, unless someone has already (then the card as it is). */
+  async acknowledge(cardId: number, userId: string): Promise<AlertCard | undefined> {
+    const card = await this.store.card(cardId);
     if (!card || card.ackBy) return card;
-    const updated = this.store.updateCard(cardId, { ackBy: userId, ackAt: this.d.now() });
-    this.store.addAction({ cardId, at: this.d.now(), userId, action: 'acknowledge', runId: null, detail: null });
-    this.publish(updated, 'update');
-    this.note(updated, `:eyes: <@${userId}> is looking at it.`);
+    const now = this.d.now();
+    const updated: AlertCard = { ...card, ackBy: userId, ackAt: now };
+    const written = await this.store.write({
+      at: now,
+      update: [{ id: cardId, expect: { ackBy: null }, patch: { ackBy: userId, ackAt: now } }],
+      actions: [{ cardId, at: now, userId, action: 'acknowledge', runId: null, detail: null }],
+      queue: [...this.redraw(updated, 0), this.noteItem(updated, `:eyes: <@${userId}> is looking at it.`)],
+    });
+    if (!written.applied) return this.store.card(cardId); // another click acknowledged it first
+    this.kick();
     return updated;
   }
 
@@ -340,60 +360,82 @@ export class AlertService {
    * Takes over (`to` = the user) or releases (`to` = null) an acknowledged card, only if `expected`
    * still has it: a click on a card drawn before someone else's change changes nothing.
    */
-  reassign(cardId: number, userId: string, expected: string, to: string | null): { ok: true; card: AlertCard } | { ok: false; card: AlertCard | undefined } {
-    const card = this.store.card(cardId);
+  async reassign(cardId: number, userId: string, expected: string, to: string | null): Promise<{ ok: true; card: AlertCard } | { ok: false; card: AlertCard | undefined }> {
+    const card = await this.store.card(cardId);
     if (card?.status !== 'open' || card.ackBy !== expected || card.ackBy === to) return { ok: false, card };
     const now = this.d.now();
-    const updated = this.store.updateCard(cardId, { ackBy: to, ackAt: to ? now : null });
-    this.store.addAction({ cardId, at: now, userId, action: to ? 'take_over' : 'release', runId: null, detail: `from ${expected}` });
-    this.publish(updated, 'update');
-    this.note(
-      updated,
-      to
-        ? `:eyes: <@${userId}> took it over from <@${expected}>.`
-        : `:leftwards_arrow_with_hook: <@${userId}> released it${userId === expected ? '' : ` (it was <@${expected}>'s)`}: nobody is looking at it now.`,
-    );
+    const updated: AlertCard = { ...card, ackBy: to, ackAt: to ? now : null };
+    const written = await this.store.write({
+      at: now,
+      update: [{ id: cardId, expect: { status: 'open', ackBy: expected }, patch: { ackBy: to, ackAt: to ? now : null } }],
+      actions: [{ cardId, at: now, userId, action: to ? 'take_over' : 'release', runId: null, detail: `from ${expected}` }],
+      queue: [
+        ...this.redraw(updated, 0),
+        this.noteItem(
+          updated,
+          to
+            ? `:eyes: <@${userId}> took it over from <@${expected}>.`
+            : `:leftwards_arrow_with_hook: <@${userId}> released it${userId === expected ? '' : ` (it was <@${expected}>'s)`}: nobody is looking at it now.`,
+        ),
+      ],
+    });
+    if (!written.applied) return { ok: false, card: await this.store.card(cardId) };
+    this.kick();
     return { ok: true, card: updated };
   }
 
-  mute(cardId: number, userId: string, hours: number): AlertCard | undefined {
-    const card = this.store.card(cardId);
+  /** Mutes the card's task; every open card of the task is redrawn (a mute is the task's, whichever card set it). */
+  async mute(cardId: number, userId: string, hours: number): Promise<AlertCard | undefined> {
+    const card = await this.store.card(cardId);
     if (!card) return undefined;
-    const until = this.d.now() + hours * 3_600_000;
-    this.store.mute(card.taskId, until, userId);
-    this.store.addAction({ cardId, at: this.d.now(), userId, action: 'mute', runId: null, detail: `${hours} h` });
-    this.publishTask(card.taskId);
-    this.note(card, `:mute: <@${userId}> muted \`${card.taskName}\` for ${hours} h: new failures are recorded but not posted.`);
+    const now = this.d.now();
+    const ofTask = (await this.store.openCards()).filter((c) => c.taskId === card.taskId);
+    await this.store.write({
+      at: now,
+      mute: { taskId: card.taskId, until: now + hours * 3_600_000, by: userId },
+      actions: [{ cardId, at: now, userId, action: 'mute', runId: null, detail: `${hours} h` }],
+      queue: [
+        ...ofTask.flatMap((c) => this.redraw(c, 0)),
+        this.noteItem(card, `:mute: <@${userId}> muted \`${card.taskName}\` for ${hours} h: new failures are recorded but not posted.`),
+      ],
+    });
+    this.kick();
     return card;
   }
 
   /** Ends the task's mute; false when it was not muted (a second click, or the mute ran out). */
-  unmute(cardId: number, userId: string): boolean {
-    const card = this.store.card(cardId);
-    if (!card || !this.store.unmute(card.taskId, this.d.now())) return false;
-    this.store.addAction({ cardId, at: this.d.now(), userId, action: 'unmute', runId: null, detail: null });
-    this.publishTask(card.taskId);
-    this.note(card, `:loud_sound: <@${userId}> unmuted \`${card.taskName}\`: new failures are posted again.`);
+  async unmute(cardId: number, userId: string): Promise<boolean> {
+    const card = await this.store.card(cardId);
+    if (!card) return false;
+    const now = this.d.now();
+    const ofTask = (await this.store.openCards()).filter((c) => c.taskId === card.taskId);
+    const written = await this.store.write({
+      at: now,
+      unmute: { taskId: card.taskId },
+      actions: [{ cardId, at: now, userId, action: 'unmute', runId: null, detail: null }],
+      queue: [...ofTask.flatMap((c) => this.redraw(c, 0)), this.noteItem(card, `:loud_sound: <@${userId}> unmuted \`${card.taskName}\`: new failures are posted again.`)],
+    });
+    if (!written.applied) return false;
+    this.kick();
     return true;
   }
 
-  report(channel: string | undefined, from: number, to: number): AlertReport {
-    return computeReport(this.store.cards({ channel }), from, to);
+  async report(channel: string | undefined, from: number, to: number): Promise<AlertReport> {
+    return computeReport(await this.store.cards({ channel }), from, to);
   }
 
   /** Once a week (Monday 09:00 UTC) each alert channel gets last week's report. */
-  maybeWeeklyReport(): void {
+  async maybeWeeklyReport(): Promise<void> {
     const now = this.d.now();
     const start = weekStart(now);
     if (now < start) return;
     for (const channel of this.router.channels) {
       const key = `weekly:${channel}`;
-      const last = Number(this.store.getState(key) ?? 0);
+      const last = Number((await this.store.getState(key)) ?? 0);
       if (last >= start) continue;
-      this.store.setState(key, String(start));
-      if (last === 0) continue; // the first week: nothing to report yet
-      const r = this.report(channel, start - WEEK, start);
-      this.store.enqueue({ channel, kind: 'post', payload: buildReport(r, channel), at: now });
+      // The first week: nothing to report yet.
+      const queue: QueueItem[] = last === 0 ? [] : [{ channel, kind: 'post', payload: buildReport(await this.report(channel, start - WEEK, start), channel), at: now }];
+      await this.store.write({ at: now, state: [{ key, value: String(start) }], queue });
     }
     this.kick();
   }
@@ -403,10 +445,13 @@ export class AlertService {
    * resumed (see OutboxSender.resume), the queue is watched for messages queued by other replicas,
    * and with `poll` Studio is polled.
    */
-  activate(poll: boolean): void {
-    this.sender.resume();
+  async activate(poll: boolean): Promise<void> {
+    await this.sender.resume().catch((e: unknown) => this.d.logger.warn({ err: (e as Error).message }, 'alert outbox not resumed'));
     this.outboxTimer ??= setInterval(() => {
-      if (this.store.pendingCount() > 0) this.kick();
+      this.store.pendingCount().then(
+        (n) => n > 0 && this.kick(),
+        (e: unknown) => this.d.logger.warn({ err: (e as Error).message }, 'alert outbox not read'),
+      );
     }, 1000);
     this.outboxTimer.unref();
     if (poll) this.start();

@@ -11,7 +11,10 @@
  * - an open card closes itself when a run of the same task and business date succeeds after it
  *   failed (a rerun or backfill from the card, someone else's rerun, or Studio's own retry).
  *
- * Card changes are queued in the outbox; the sender delivers them at Slack's pace.
+ * Card changes are queued in the outbox; the sender delivers them at Slack's pace. The store is
+ * a database call away (on PostgreSQL, milliseconds), so a poll reads in bulk (which failures are
+ * recorded, the mutes, the open cards of its groups), decides in memory, and writes each phase's
+ * decisions in one call (one transaction): a handful of calls and statements, whatever the storm.
  */
 import { esc } from '../blocks/kit.js';
 import { when } from '../blocks/replies.js';
@@ -19,22 +22,26 @@ import { redactedExcerpt } from '../redaction/index.js';
 import { humanDuration } from '../studio/dates.js';
 import { runKind } from '../knowledge/diagnose.js';
 import type { TextDiagnoser } from '../knowledge/diagnosis-pool.js';
-import type { AlertCard, AlertStore, BlockedRun } from '../store/alerts.js';
+import type { AlertCard, AlertStore, BlockedRun, CardAction, QueueItem } from '../store/alerts.js';
+import type { Remote } from '../store/remote.js';
 import type { StudioClient } from '../studio/client.js';
 import { RUN_STATUS, RUN_TYPE } from '../studio/enums.js';
 import type { Run } from '../studio/models.js';
+import { CardPlan, applyPlan } from './card-plan.js';
 import type { AlertRouter } from './routing.js';
 
 export interface WatcherOptions {
   groupWindowMs: number;
   lookbackMs: number;
   now: () => number;
-  /** Re-render and queue the card (post when new, update otherwise). */
-  publish: (card: AlertCard, change: 'new' | 'update' | 'resolved') => void;
-  /** A note in the card's thread. */
-  note: (card: AlertCard, text: string) => void;
+  /** The messages that redraw a changed card (none for a card not released yet: it is posted as it is then). */
+  redraw: (card: AlertCard, change: 'update' | 'resolved') => QueueItem[];
+  /** A note in the card's thread, as the message to queue. */
+  note: (card: AlertCard, text: string) => QueueItem;
+  /** Told when messages were queued (the sender may go on). */
+  queued?: () => void;
   /** Called once the poll's failed runs have their cards, before the blocked runs are traced. */
-  afterFailures?: () => void;
+  afterFailures?: () => Promise<void>;
   pageSize?: number;
 }
 
@@ -54,6 +61,15 @@ export function failureSignature(msg: string | undefined): string {
   return (msg ?? '').replace(/\d+/g, '#').replace(/\s+/g, ' ').trim().slice(0, 120);
 }
 
+/** When a failure ended: the key (with its run) under which it is recorded. */
+const endOf = (r: Run): number => r.endTime ?? r.planTime ?? 0;
+const failureKey = (runId: number, endTime: number): string => `${runId}:${endTime}`;
+
+/** What a failed run becomes, decided before the cards are read: nothing (muted, routed nowhere), or a card of this group. */
+type Decision =
+  | { run: Run; skip: 'muted' | 'unrouted' }
+  | { run: Run; skip?: undefined; channel: string; folder: string | undefined; groupKey: string; top: { id: string; title: string; remediation: string[] } | undefined };
+
 export class AlertWatcher {
   private taskFolders = new Map<number, string | undefined>();
   private tasksLoadedAt = 0;
@@ -62,7 +78,7 @@ export class AlertWatcher {
 
   constructor(
     private readonly studio: StudioClient,
-    private readonly store: AlertStore,
+    private readonly store: Remote<AlertStore>,
     private readonly router: AlertRouter,
     private readonly diagnoser: TextDiagnoser,
     private readonly opts: WatcherOptions,
@@ -104,80 +120,107 @@ export class AlertWatcher {
     );
     stats.listed = failures.length;
     const byId = new Map(failures.map((r) => [r.id, r]));
-    const endOf = (r: Run) => r.endTime ?? r.planTime ?? 0;
+    const fresh = await this.unrecorded(failures);
     // Oldest first: roots come before the runs they block.
-    const fresh: Run[] = [];
-    for (const r of failures) {
-      await this.breathe();
-      if (!this.store.seen(r.id, endOf(r))) fresh.push(r);
-    }
     fresh.sort((a, b) => endOf(a) - endOf(b) || a.id - b.id);
     stats.fresh = fresh.length;
-    for (const run of fresh.filter((r) => r.status.code === RUN_STATUS.FAILED)) {
-      await this.breathe();
-      await this.recordFailure(run, stats);
-    }
-    this.opts.afterFailures?.();
-    for (const run of fresh.filter((r) => r.status.code === RUN_STATUS.UPSTREAM_FAILED)) {
-      await this.breathe();
-      await this.recordBlocked(run, byId, stats);
-    }
+    await this.recordFailures(
+      fresh.filter((r) => r.status.code === RUN_STATUS.FAILED),
+      stats,
+    );
+    await this.opts.afterFailures?.();
+    await this.recordBlocked(
+      fresh.filter((r) => r.status.code === RUN_STATUS.UPSTREAM_FAILED),
+      byId,
+      stats,
+    );
     stats.resolved = await this.closeResolved(from);
     return stats;
   }
 
-  private async recordFailure(run: Run, stats: PollStats): Promise<AlertCard | undefined> {
+  /** The runs whose failure is not recorded yet (each once), read in bulk. */
+  private async unrecorded(runs: Run[]): Promise<Run[]> {
+    if (runs.length === 0) return [];
+    const recorded = new Set((await this.store.seenOf(runs.map((r) => ({ runId: r.id, endTime: endOf(r) })))).map((k) => failureKey(k.runId, k.endTime)));
+    const fresh = new Map<string, Run>();
+    for (const r of runs) {
+      const key = failureKey(r.id, endOf(r));
+      if (!recorded.has(key) && !fresh.has(key)) fresh.set(key, r);
+    }
+    return [...fresh.values()];
+  }
+
+  /**
+   * Failed runs into cards: each is muted (recorded, not posted), routed nowhere, or goes to its
+   * group's open card (a repeat) or a new one. The mutes and the groups' open cards are read at
+   * once, the decisions written at once. Returns the card each run went to (null: none).
+   */
+  private async recordFailures(runs: Run[], stats: PollStats): Promise<Map<number, number | null>> {
+    if (runs.length === 0) return new Map();
     const now = this.opts.now();
-    const end = run.endTime ?? run.planTime ?? now;
-    if (this.store.seen(run.id, end)) return this.store.cardOfRun(run.id);
-    const folder = await this.folderOf(run.taskId);
-    if (this.store.mutedUntil(run.taskId, now)) {
-      stats.muted++;
-      this.store.markSeen(run.id, end, null, now);
-      return undefined;
+    const muted = new Set((await this.store.mutesAt(now)).map((m) => m.taskId));
+    const decisions: Decision[] = [];
+    for (const run of runs) {
+      await this.breathe();
+      const folder = await this.folderOf(run.taskId);
+      if (muted.has(run.taskId)) {
+        decisions.push({ run, skip: 'muted' });
+        continue;
+      }
+      const channel = this.router.route(folder, run.taskName);
+      if (!channel) {
+        decisions.push({ run, skip: 'unrouted' });
+        continue;
+      }
+      // A failure message is the run's own output, so it is diagnosed like a log: off the event loop when long.
+      const top = (await this.diagnoser.diagnose(run.failMsg ?? '', { taskType: run.taskType.kind?.key, runType: runKind(run) })).findings[0]?.entry;
+      decisions.push({ run, channel, folder, top, groupKey: `${run.taskId}|${top?.id ?? `msg:${failureSignature(run.failMsg)}`}` });
     }
-    const channel = this.router.route(folder, run.taskName);
-    if (!channel) {
-      stats.unrouted++;
-      this.store.markSeen(run.id, end, null, now);
-      return undefined;
-    }
-    // A failure message is the run's own output, so it is diagnosed like a log: off the event loop when long.
-    const top = (await this.diagnoser.diagnose(run.failMsg ?? '', { taskType: run.taskType.kind?.key, runType: runKind(run) })).findings[0]?.entry;
-    const causeKey = top?.id ?? `msg:${failureSignature(run.failMsg)}`;
-    const groupKey = `${run.taskId}|${causeKey}`;
-    return this.store.transaction(() => {
-      const open = this.store.openCardOfGroup(groupKey, now - this.opts.groupWindowMs);
-      let card: AlertCard;
-      if (open) {
-        card = this.store.updateCard(open.id, {
-          rootFixedAt: null,
-          rootFixRunId: null,
-          rootFixedBy: null,
-          rootFixedHow: null,
-          count: open.count + 1,
-          latestRunId: run.id,
-          lastFailedAt: Math.max(end, open.lastFailedAt ?? open.failedAt),
-          bizDate: run.bizDate ?? open.bizDate,
-          lastSeen: now,
-          failMsg: run.failMsg ?? open.failMsg,
-        });
-        stats.cardsUpdated++;
-        this.opts.publish(card, 'update');
-        // A fix tried from the card since the previous failure did not work: say so where it was tried.
-        const since = open.lastFailedAt ?? open.failedAt;
-        const tried = this.store
-          .actions(open.id)
-          .filter((a) => a.at > since && (a.action === 'rerun' || a.action === 'backfill'))
-          .at(-1);
-        if (tried) this.opts.note(card, `:x: Failed again ${when(end)}, after <@${tried.userId}>'s ${tried.action}: ${esc(redactedExcerpt(run.failMsg ?? 'no message', 300))}`);
-      } else {
-        card = this.store.insertCard({
-          channel,
-          groupKey,
+    const since = now - this.opts.groupWindowMs;
+    const groups = [...new Set(decisions.flatMap((d) => (d.skip ? [] : [d.groupKey])))];
+    const { value, ids, queued } = await applyPlan(this.store, now, async () => {
+      const open = groups.length ? await this.store.openCardsOfGroups(groups, since) : [];
+      const actions = open.length ? await this.store.actionsOf(open.map((c) => c.id)) : [];
+      const plan = new CardPlan(open);
+      const counts = { muted: 0, unrouted: 0, created: 0, updated: 0 };
+      const cardOf = new Map<number, number | null>();
+      for (const d of decisions) {
+        await this.breathe();
+        const end = endOf(d.run);
+        if (d.skip) {
+          counts[d.skip]++;
+          plan.markSeen(d.run.id, end, null);
+          cardOf.set(d.run.id, null);
+          continue;
+        }
+        const [card, created] = this.planFailure(plan, d, actions, now, since);
+        counts[created ? 'created' : 'updated']++;
+        plan.markSeen(d.run.id, end, card.id);
+        cardOf.set(d.run.id, card.id);
+      }
+      return [plan, { counts, cardOf }];
+    });
+    stats.muted += value.counts.muted;
+    stats.unrouted += value.counts.unrouted;
+    stats.cardsCreated += value.counts.created;
+    stats.cardsUpdated += value.counts.updated;
+    if (queued) this.opts.queued?.();
+    return new Map([...value.cardOf].map(([runId, cardId]) => [runId, cardId !== null && cardId < 0 ? ids.get(cardId)! : cardId]));
+  }
+
+  /** One failure into the plan: a repeat of its group's open card, or a new card (true). */
+  private planFailure(plan: CardPlan, d: Extract<Decision, { skip?: undefined }>, actions: CardAction[], now: number, since: number): [AlertCard, boolean] {
+    const { run, top } = d;
+    const end = endOf(run);
+    const open = plan.open(d.groupKey);
+    if (!open) {
+      const card = plan.create(
+        {
+          channel: d.channel,
+          groupKey: d.groupKey,
           taskId: run.taskId,
           taskName: run.taskName,
-          folder: folder ?? null,
+          folder: d.folder ?? null,
           taskType: run.taskType.label,
           owner: run.owner ?? null,
           causeId: top?.id ?? null,
@@ -194,13 +237,30 @@ export class AlertWatcher {
           firstSeen: now,
           lastSeen: now,
           blocked: [],
-        });
-        stats.cardsCreated++;
-        this.opts.publish(card, 'new');
-      }
-      this.store.markSeen(run.id, end, card.id, now);
-      return card;
+        },
+        since,
+      );
+      return [card, true];
+    }
+    const card = plan.change(open.id, {
+      rootFixedAt: null,
+      rootFixRunId: null,
+      rootFixedBy: null,
+      rootFixedHow: null,
+      count: open.count + 1,
+      latestRunId: run.id,
+      lastFailedAt: Math.max(end, open.lastFailedAt ?? open.failedAt),
+      bizDate: run.bizDate ?? open.bizDate,
+      lastSeen: now,
+      failMsg: run.failMsg ?? open.failMsg,
     });
+    plan.queue(...this.opts.redraw(card, 'update'));
+    // A fix tried from the card since the previous failure did not work: say so where it was tried.
+    const previous = open.lastFailedAt ?? open.failedAt;
+    const tried = actions.filter((a) => a.cardId === open.id && a.at > previous && (a.action === 'rerun' || a.action === 'backfill')).at(-1);
+    if (tried)
+      plan.queue(this.opts.note(card, `:x: Failed again ${when(end)}, after <@${tried.userId}>'s ${tried.action}: ${esc(redactedExcerpt(run.failMsg ?? 'no message', 300))}`));
+    return [card, false];
   }
 
   private async upstreamTasks(taskId: number): Promise<number[]> {
@@ -211,7 +271,6 @@ export class AlertWatcher {
     }
     return deps;
   }
-
   /**
    * The failed run at the root of an upstream-failed one. First locally: the upstream tasks' runs
    * of the same business date among the failures just listed (task dependencies are cached);
@@ -261,30 +320,73 @@ export class AlertWatcher {
     return undefined;
   }
 
-  private async recordBlocked(run: Run, byId: Map<number, Run>, stats: PollStats): Promise<void> {
-    const now = this.opts.now();
-    const end = run.endTime ?? run.planTime ?? now;
-    const root = await this.rootOf(run, byId);
-    const rootCard = root ? (this.store.cardOfRun(root.id) ?? (await this.recordFailure(root, stats))) : undefined;
-    if (!rootCard) {
-      await this.recordFailure(run, stats); // no root found: it is its own alert
-      return;
+  /**
+   * Upstream-failed runs under their root's card ("N downstream tasks blocked"). The roots are
+   * traced first (Studio, cached), their cards read at once; a root not recorded yet is recorded
+   * now, and a run whose root has no card is an alert of its own. Then every card's blocked list
+   * is written at once.
+   */
+  private async recordBlocked(runs: Run[], byId: Map<number, Run>, stats: PollStats): Promise<void> {
+    if (runs.length === 0) return;
+    const rootOf = new Map<number, Run | undefined>();
+    for (const run of runs) {
+      await this.breathe();
+      rootOf.set(run.id, await this.rootOf(run, byId));
     }
-    this.store.transaction(() => {
-      const card = this.store.card(rootCard.id)!;
-      const blocked: BlockedRun[] = [...card.blocked.filter((b) => b.taskId !== run.taskId), { taskId: run.taskId, taskName: run.taskName, runId: run.id }];
-      const updated = this.store.updateCard(card.id, { blocked, lastSeen: now });
-      this.store.markSeen(run.id, end, card.id, now);
-      stats.blocked++;
-      this.opts.publish(updated, 'update');
+    const roots = [...new Map([...rootOf.values()].filter((r): r is Run => r !== undefined).map((r) => [r.id, r])).values()];
+    // The cards as read here are what the blocked lists are planned on (read again only if one changed meanwhile).
+    let read = new Map<number, AlertCard>();
+    const cardsOfRoots = async () => {
+      const found = roots.length ? await this.store.cardsOfRuns(roots.map((r) => r.id)) : { runs: [], cards: [] };
+      read = new Map(found.cards.map((c) => [c.id, c]));
+      return new Map(found.runs.map((x) => [x.runId, x.cardId]));
+    };
+    let cardOfRoot = await cardsOfRoots();
+    const unrecorded = (await this.unrecorded(roots.filter((r) => !cardOfRoot.has(r.id)))).sort((a, b) => endOf(a) - endOf(b) || a.id - b.id);
+    if (unrecorded.length) {
+      await this.recordFailures(unrecorded, stats);
+      cardOfRoot = await cardsOfRoots();
+    }
+    const cardOfRun = (run: Run) => {
+      const root = rootOf.get(run.id);
+      return root ? cardOfRoot.get(root.id) : undefined;
+    };
+    // No root found, or its failure has no card (muted, routed nowhere): the run is its own alert.
+    await this.recordFailures(
+      runs.filter((run) => cardOfRun(run) === undefined),
+      stats,
+    );
+    const listed = runs.filter((run) => cardOfRun(run) !== undefined);
+    if (listed.length === 0) return;
+    const now = this.opts.now();
+    let first = true;
+    const { value, queued } = await applyPlan(this.store, now, async () => {
+      const plan = new CardPlan();
+      const ids = [...new Set(listed.map((run) => cardOfRun(run)!))];
+      for (const card of first && ids.every((id) => read.has(id)) ? ids.map((id) => read.get(id)!) : await this.store.cardsByIds(ids)) plan.know(card);
+      first = false;
+      const changed = new Set<number>();
+      let count = 0;
+      for (const run of listed) {
+        await this.breathe();
+        const card = plan.card(cardOfRun(run)!);
+        if (!card) continue; // cards are never deleted; were one gone, the run would be listed again at the next poll
+        const blocked: BlockedRun[] = [...card.blocked.filter((b) => b.taskId !== run.taskId), { taskId: run.taskId, taskName: run.taskName, runId: run.id }];
+        plan.change(card.id, { blocked, lastSeen: now });
+        plan.markSeen(run.id, endOf(run), card.id);
+        changed.add(card.id);
+        count++;
+      }
+      for (const id of changed) plan.queue(...this.opts.redraw(plan.card(id)!, 'update'));
+      return [plan, count];
     });
+    stats.blocked += value;
+    if (queued) this.opts.queued?.();
   }
 
   /** Who fixed the card's run, and how: from the card's own actions, else from the run Studio shows. */
-  private whoFixed(card: AlertCard, fix: Run): [string, string] {
-    const fromCard = [...this.store.actions(card.id)]
-      .reverse()
-      .find((a) => (a.action === 'rerun' && a.runId === fix.id) || (a.action === 'backfill' && fix.runType.code === RUN_TYPE.REFILL));
+  private whoFixed(actions: CardAction[], fix: Run): [string, string] {
+    const fromCard = [...actions].reverse().find((a) => (a.action === 'rerun' && a.runId === fix.id) || (a.action === 'backfill' && fix.runType.code === RUN_TYPE.REFILL));
     if (fromCard) return [`<@${fromCard.userId}>`, `${fromCard.action} from this card`];
     if (fix.runType.code === RUN_TYPE.REFILL) return [fix.executor ?? 'someone', 'backfill'];
     if (!fix.executor || fix.executor === 'scheduler') return ['Studio', "Studio's own retry"];
@@ -297,8 +399,9 @@ export class AlertWatcher {
    */
   private async closeResolved(from: number): Promise<number> {
     // Cards about Dynamic Tables and outputs close by their own checks.
-    const open = this.store.openCards().filter((c) => c.subject === null);
-    if (open.length === 0) return 0;
+    const isTaskCard = (c: AlertCard) => c.subject === null;
+    let read: AlertCard[] | undefined = (await this.store.openCards()).filter(isTaskCard);
+    if (read.length === 0) return 0;
     const successes = await this.studio.listAllRuns({ statuses: [RUN_STATUS.SUCCESS], planFrom: from, planTo: this.opts.now() + 86_400_000 }, 1_000_000, this.opts.pageSize ?? 500);
     const byTask = new Map<number, Run[]>();
     for (const r of successes) {
@@ -306,54 +409,74 @@ export class AlertWatcher {
       if (list) list.push(r);
       else byTask.set(r.taskId, [r]);
     }
-    let resolved = 0;
     const succeededAfter = (taskId: number, runId: number, bizDate: string | null, after: number) =>
       (byTask.get(taskId) ?? []).find((r) => (r.id === runId || (bizDate !== null && r.bizDate === bizDate)) && (r.endTime ?? 0) >= after);
-    for (const card of open) {
-      await this.breathe();
-      const fix = card.rootFixRunId !== null ? undefined : succeededAfter(card.taskId, card.latestRunId, card.bizDate, card.failedAt);
-      if (!fix && card.rootFixedAt === null) continue;
-      let by = card.rootFixedBy ?? '';
-      let how = card.rootFixedHow ?? '';
-      if (fix) [by, how] = this.whoFixed(card, fix);
-      // The root succeeded: the runs it blocked are fixed only when they succeed too.
-      const blocked = card.blocked.map((b) => {
-        if (b.fixedRunId !== undefined) return b;
-        const ok = succeededAfter(b.taskId, b.runId, card.bizDate, card.failedAt);
-        return ok ? { ...b, fixedRunId: ok.id } : b;
-      });
-      const still = blocked.filter((b) => b.fixedRunId === undefined);
-      const newlyFixed = blocked.filter((b, i) => b.fixedRunId !== undefined && card.blocked[i]!.fixedRunId === undefined).length;
-      if (still.length > 0) {
-        if (fix) {
-          const updated = this.store.updateCard(card.id, { blocked, rootFixedAt: fix.endTime ?? this.opts.now(), rootFixRunId: fix.id, rootFixedBy: by, rootFixedHow: how });
-          this.opts.publish(updated, 'resolved');
-          this.opts.note(
-            updated,
-            `:large_orange_circle: Root fixed by ${by} (${how}): run ${fix.id} succeeded. ${still.length} downstream run${still.length > 1 ? 's are' : ' is'} still blocked (${still
-              .slice(0, 10)
-              .map((b) => `\`${b.taskName}\``)
-              .join(', ')}): Studio does not rerun them by itself. Press *Rerun ${still.length} blocked run${still.length > 1 ? 's' : ''}* on the card.`,
+    const { value, queued } = await applyPlan(this.store, this.opts.now(), async () => {
+      // Read again only when a card changed between this read and the write.
+      const open = read ?? (await this.store.openCards()).filter(isTaskCard);
+      read = undefined;
+      const fixOf = new Map(open.map((card) => [card.id, card.rootFixRunId !== null ? undefined : succeededAfter(card.taskId, card.latestRunId, card.bizDate, card.failedAt)]));
+      const withFix = open.filter((c) => fixOf.get(c.id));
+      const actions = withFix.length ? await this.store.actionsOf(withFix.map((c) => c.id)) : [];
+      const plan = new CardPlan();
+      let resolved = 0;
+      for (const card of open) {
+        await this.breathe();
+        const fix = fixOf.get(card.id);
+        if (!fix && card.rootFixedAt === null) continue;
+        plan.know(card);
+        let by = card.rootFixedBy ?? '';
+        let how = card.rootFixedHow ?? '';
+        if (fix)
+          [by, how] = this.whoFixed(
+            actions.filter((a) => a.cardId === card.id),
+            fix,
           );
-        } else if (newlyFixed > 0) this.opts.publish(this.store.updateCard(card.id, { blocked }), 'update');
-        continue;
+        // The root succeeded: the runs it blocked are fixed only when they succeed too.
+        const blocked = card.blocked.map((b) => {
+          if (b.fixedRunId !== undefined) return b;
+          const ok = succeededAfter(b.taskId, b.runId, card.bizDate, card.failedAt);
+          return ok ? { ...b, fixedRunId: ok.id } : b;
+        });
+        const still = blocked.filter((b) => b.fixedRunId === undefined);
+        const newlyFixed = blocked.filter((b, i) => b.fixedRunId !== undefined && card.blocked[i]!.fixedRunId === undefined).length;
+        if (still.length > 0) {
+          if (fix) {
+            const updated = plan.change(card.id, { blocked, rootFixedAt: fix.endTime ?? this.opts.now(), rootFixRunId: fix.id, rootFixedBy: by, rootFixedHow: how });
+            plan.queue(
+              ...this.opts.redraw(updated, 'resolved'),
+              this.opts.note(
+                updated,
+                `:large_orange_circle: Root fixed by ${by} (${how}): run ${fix.id} succeeded. ${still.length} downstream run${still.length > 1 ? 's are' : ' is'} still blocked (${still
+                  .slice(0, 10)
+                  .map((b) => `\`${b.taskName}\``)
+                  .join(', ')}): Studio does not rerun them by itself. Press *Rerun ${still.length} blocked run${still.length > 1 ? 's' : ''}* on the card.`,
+              ),
+            );
+          } else if (newlyFixed > 0) plan.queue(...this.opts.redraw(plan.change(card.id, { blocked }), 'update'));
+          continue;
+        }
+        const last = Math.max(fix?.endTime ?? card.rootFixedAt ?? 0, ...blocked.map((b) => (byTask.get(b.taskId) ?? []).find((r) => r.id === b.fixedRunId)?.endTime ?? 0));
+        const rootRun = fix?.id ?? card.rootFixRunId!;
+        const updated = plan.change(card.id, {
+          blocked,
+          status: 'resolved',
+          resolvedBy: by,
+          resolvedHow: how,
+          resolvedAt: last || this.opts.now(),
+          resolvedRunId: rootRun,
+        });
+        const after = humanDuration(Math.max(60_000, (last || this.opts.now()) - card.failedAt));
+        const downstream = blocked.length ? `; the ${blocked.length} downstream run${blocked.length > 1 ? 's' : ''} it blocked succeeded too` : '';
+        plan.queue(
+          ...this.opts.redraw(updated, 'resolved'),
+          this.opts.note(updated, `:white_check_mark: Resolved by ${by} (${how}): run ${rootRun} succeeded${downstream}, ${after} after the failure.`),
+        );
+        resolved++;
       }
-      const last = Math.max(fix?.endTime ?? card.rootFixedAt ?? 0, ...blocked.map((b) => (byTask.get(b.taskId) ?? []).find((r) => r.id === b.fixedRunId)?.endTime ?? 0));
-      const rootRun = fix?.id ?? card.rootFixRunId!;
-      const updated = this.store.updateCard(card.id, {
-        blocked,
-        status: 'resolved',
-        resolvedBy: by,
-        resolvedHow: how,
-        resolvedAt: last || this.opts.now(),
-        resolvedRunId: rootRun,
-      });
-      this.opts.publish(updated, 'resolved');
-      const after = humanDuration(Math.max(60_000, (last || this.opts.now()) - card.failedAt));
-      const downstream = blocked.length ? `; the ${blocked.length} downstream run${blocked.length > 1 ? 's' : ''} it blocked succeeded too` : '';
-      this.opts.note(updated, `:white_check_mark: Resolved by ${by} (${how}): run ${rootRun} succeeded${downstream}, ${after} after the failure.`);
-      resolved++;
-    }
-    return resolved;
+      return [plan, resolved];
+    });
+    if (queued) this.opts.queued?.();
+    return value;
   }
 }

@@ -3,6 +3,7 @@
  * restart neither re-alerts nor misses), mutes, the actions taken from each card, and the outbox of
  * Slack messages still to send (so nothing is dropped, even across a restart).
  */
+import { inLists, marks, rowBatches, rowMarks } from './bulk.js';
 import type { Db } from './database.js';
 import type { Statement } from './sql.js';
 
@@ -101,6 +102,178 @@ export interface Digest {
   createdAt: number;
 }
 
+/** A failure as the watcher keys it: a run, and when it ended (a rerun that fails again is another failure). */
+export interface RunEnd {
+  runId: number;
+  endTime: number;
+}
+
+/** What a new card is made of; the rest starts empty (not posted, open, nobody on it). */
+export type NewCard = Omit<
+  AlertCard,
+  | 'id'
+  | 'ts'
+  | 'digestId'
+  | 'rootFixedAt'
+  | 'rootFixRunId'
+  | 'rootFixedBy'
+  | 'rootFixedHow'
+  | 'status'
+  | 'ackBy'
+  | 'ackAt'
+  | 'resolvedBy'
+  | 'resolvedHow'
+  | 'resolvedAt'
+  | 'resolvedRunId'
+  | 'subject'
+  | 'latestJob'
+> &
+  Partial<Pick<AlertCard, 'subject' | 'latestJob'>>;
+
+export type CardPatch = Partial<Omit<AlertCard, 'id'>>;
+
+/** What a change expects of a card as it was read (a field's value, compared as is). */
+export type CardExpectation = Partial<Pick<AlertCard, 'lastSeen' | 'count' | 'status' | 'ackBy' | 'digestId'>>;
+
+/** A message to queue (see enqueueAll). */
+export interface QueueItem {
+  channel: string;
+  kind: OutboxKind;
+  cardId?: number;
+  threadCardId?: number;
+  digestId?: number;
+  payload?: { text: string; blocks: unknown[] };
+  at: number;
+  priority?: OutboxPriority;
+  /**
+   * Queued only if this card is released (posted, or ever queued): a card no poll has released yet
+   * is posted with its state as of sending, so a redraw of it, or of its digest, needs nothing.
+   */
+  ifReleased?: number;
+}
+
+/**
+ * The alert work's changes that go together, written in one transaction (`write`). Cards created
+ * here carry a temporary negative id, by which the other parts of the batch name them. It is all
+ * or nothing: when a card is no longer as the batch expects (`expect`; a new card's group has an
+ * open card since `openSince`; the mute to end is not in force), nothing is written and the caller
+ * reads again.
+ */
+export interface AlertWrite {
+  at: number;
+  create?: (NewCard & { id: number; openSince: number })[];
+  update?: { id: number; expect?: CardExpectation; patch: CardPatch }[];
+  /** Failures recorded, with the card they went to (null: muted or routed nowhere). */
+  seen?: (RunEnd & { cardId: number | null })[];
+  /** Other things checked ('dt:<job id>', 'out:<run id>'), with the card they went to. */
+  checked?: { key: string; cardId: number | null }[];
+  actions?: CardAction[];
+  mute?: { taskId: number; until: number; by: string };
+  /** End the task's mute: it must be in force at `at`. */
+  unmute?: { taskId: number };
+  state?: { key: string; value: string }[];
+  queue?: QueueItem[];
+}
+
+export type AlertWriteResult = { applied: true; created: { id: number; cardId: number }[] } | { applied: false; why: string };
+
+/** What the sender plans its next messages with, read at once: the queue's heads and the facts about their cards and digests. */
+export interface SendingPlan {
+  /** Per channel, most urgent first (priority, then age). */
+  entries: OutboxEntry[];
+  /** The cards the entries name: posted (ts), in which digest, whether their own post or update is queued or being sent, whether ever queued. */
+  cards: { id: number; ts: string | null; digestId: number | null; pendingOwn: boolean; queued: boolean }[];
+  /** The digests the entries and their cards name. */
+  digests: { id: number; ts: string | null; pendingOwn: boolean }[];
+}
+
+/** The fields a new card is inserted with, in order. */
+export const NEW_CARD_FIELDS = [
+  'channel',
+  'groupKey',
+  'taskId',
+  'taskName',
+  'folder',
+  'taskType',
+  'owner',
+  'causeId',
+  'causeTitle',
+  'causeFix',
+  'failMsg',
+  'firstRunId',
+  'latestRunId',
+  'bizDate',
+  'attempts',
+  'count',
+  'failedAt',
+  'lastFailedAt',
+  'firstSeen',
+  'lastSeen',
+  'blocked',
+  'subject',
+  'latestJob',
+] as const satisfies readonly (keyof NewCard)[];
+
+/** Card fields held as text (the others are integers): a bulk update names each value's type, as PostgreSQL needs. */
+const TEXT_FIELDS = new Set<keyof AlertCard>([
+  'channel',
+  'ts',
+  'groupKey',
+  'taskName',
+  'folder',
+  'taskType',
+  'owner',
+  'causeId',
+  'causeTitle',
+  'causeFix',
+  'failMsg',
+  'bizDate',
+  'blocked',
+  'rootFixedBy',
+  'rootFixedHow',
+  'status',
+  'ackBy',
+  'resolvedBy',
+  'resolvedHow',
+  'subject',
+  'latestJob',
+]);
+
+const OUTBOX_COLUMNS = 'id, channel, kind, card_id, thread_card_id, digest_id, priority, created_at, attempts';
+
+interface OutboxRow {
+  id: number;
+  channel: string;
+  kind: OutboxKind;
+  card_id: number | null;
+  thread_card_id: number | null;
+  digest_id: number | null;
+  priority: OutboxPriority;
+  created_at: number;
+  attempts: number;
+  payload?: string;
+}
+
+function toEntry(r: OutboxRow): OutboxEntry {
+  return {
+    id: r.id,
+    channel: r.channel,
+    kind: r.kind,
+    cardId: r.card_id,
+    threadCardId: r.thread_card_id,
+    digestId: r.digest_id,
+    priority: r.priority,
+    createdAt: r.created_at,
+    attempts: r.attempts,
+  };
+}
+
+function toItem(r: OutboxRow & { payload: string }): OutboxItem {
+  return { ...toEntry(r), payload: JSON.parse(r.payload) };
+}
+
+const cardValue = (field: keyof AlertCard, v: unknown): unknown => (field === 'blocked' ? JSON.stringify(v) : (v ?? null));
+
 const CARD_COLUMNS: Record<keyof AlertCard, string> = {
   id: 'id',
   channel: 'channel',
@@ -163,10 +336,6 @@ export class AlertStore {
     return st;
   }
 
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn, 'alerts')();
-  }
-
   getState(key: string): string | undefined {
     return (this.sql('SELECT value FROM alert_state WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   }
@@ -201,28 +370,7 @@ export class AlertStore {
   }
 
   // ---- cards -------------------------------------------------------------------------------
-  insertCard(
-    c: Omit<
-      AlertCard,
-      | 'id'
-      | 'ts'
-      | 'digestId'
-      | 'rootFixedAt'
-      | 'rootFixRunId'
-      | 'rootFixedBy'
-      | 'rootFixedHow'
-      | 'status'
-      | 'ackBy'
-      | 'ackAt'
-      | 'resolvedBy'
-      | 'resolvedHow'
-      | 'resolvedAt'
-      | 'resolvedRunId'
-      | 'subject'
-      | 'latestJob'
-    > &
-      Partial<Pick<AlertCard, 'subject' | 'latestJob'>>,
-  ): AlertCard {
+  insertCard(c: NewCard): AlertCard {
     const r = this.db
       .prepare(
         `INSERT INTO alert_cards (channel, group_key, task_id, task_name, folder, task_type, owner, cause_id, cause_title, cause_fix, fail_msg, first_run_id, latest_run_id, biz_date, attempts, count, failed_at, last_failed_at, first_seen, last_seen, blocked, subject, latest_job)
@@ -339,41 +487,13 @@ export class AlertStore {
    * sent, so a change while one is queued needs nothing new: at most one pending message per card
    * or digest, which keeps the more urgent of the priorities asked for.
    */
-  enqueue(item: {
-    channel: string;
-    kind: OutboxKind;
-    cardId?: number;
-    threadCardId?: number;
-    digestId?: number;
-    payload?: { text: string; blocks: unknown[] };
-    at: number;
-    priority?: OutboxPriority;
-  }): void {
-    const priority = item.priority ?? 1;
-    const own = item.kind !== 'thread' && (item.cardId !== undefined || item.digestId !== undefined);
-    if (own) {
-      const pending = (
-        item.cardId !== undefined
-          ? this.sql("SELECT id, priority FROM outbox WHERE done = 0 AND card_id = ? AND kind IN ('post', 'update') ORDER BY id DESC LIMIT 1").get(item.cardId)
-          : this.sql("SELECT id, priority FROM outbox WHERE done = 0 AND digest_id = ? AND kind IN ('post', 'update') ORDER BY id DESC LIMIT 1").get(item.digestId)
-      ) as { id: number; priority: number } | undefined;
-      if (pending) {
-        if (priority < pending.priority) this.sql('UPDATE outbox SET priority = ? WHERE id = ?').run(priority, pending.id);
-        return;
-      }
-    }
-    this.db
-      .prepare('INSERT INTO outbox(channel, kind, card_id, thread_card_id, digest_id, payload, created_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(
-        item.channel,
-        item.kind,
-        item.cardId ?? null,
-        item.threadCardId ?? null,
-        item.digestId ?? null,
-        JSON.stringify(item.payload ?? { text: '', blocks: [] }),
-        item.at,
-        priority,
-      );
+  enqueue(item: Omit<QueueItem, 'ifReleased'>): void {
+    this.enqueueAll([item]);
+  }
+
+  /** Queue messages, in order, in one transaction: a few statements whatever their number (see enqueue). */
+  enqueueAll(items: QueueItem[]): void {
+    if (items.length) this.db.transaction(() => this.queue(items), 'alerts')();
   }
 
   /** Whether the card has ever been queued (its post may be pending, sent or given up). */
@@ -407,63 +527,12 @@ export class AlertStore {
 
   /** A channel's queue, most urgent first (priority, then age), without contents. */
   pendingIn(channel: string, limit = 50): OutboxEntry[] {
-    const rows = this.db
-      .prepare(
-        'SELECT id, channel, kind, card_id, thread_card_id, digest_id, priority, created_at, attempts FROM outbox WHERE done = 0 AND channel = ? ORDER BY priority, id LIMIT ?',
-      )
-      .all(channel, limit) as {
-      id: number;
-      channel: string;
-      kind: OutboxKind;
-      card_id: number | null;
-      thread_card_id: number | null;
-      digest_id: number | null;
-      priority: OutboxPriority;
-      created_at: number;
-      attempts: number;
-    }[];
-    return rows.map((r) => ({
-      id: r.id,
-      channel: r.channel,
-      kind: r.kind,
-      cardId: r.card_id,
-      threadCardId: r.thread_card_id,
-      digestId: r.digest_id,
-      priority: r.priority,
-      createdAt: r.created_at,
-      attempts: r.attempts,
-    }));
+    return (this.sql(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE done = 0 AND channel = ? ORDER BY priority, id LIMIT ?`).all(channel, limit) as OutboxRow[]).map(toEntry);
   }
 
   item(id: number): OutboxItem | undefined {
-    const r = this.sql('SELECT * FROM outbox WHERE id = ?').get(id) as
-      | {
-          id: number;
-          channel: string;
-          kind: OutboxKind;
-          card_id: number | null;
-          thread_card_id: number | null;
-          digest_id: number | null;
-          priority: OutboxPriority;
-          payload: string;
-          created_at: number;
-          attempts: number;
-        }
-      | undefined;
-    return r
-      ? {
-          id: r.id,
-          channel: r.channel,
-          kind: r.kind,
-          cardId: r.card_id,
-          threadCardId: r.thread_card_id,
-          digestId: r.digest_id,
-          priority: r.priority,
-          payload: JSON.parse(r.payload),
-          createdAt: r.created_at,
-          attempts: r.attempts,
-        }
-      : undefined;
+    const r = this.sql('SELECT * FROM outbox WHERE id = ?').get(id) as (OutboxRow & { payload: string }) | undefined;
+    return r ? toItem(r) : undefined;
   }
 
   pendingCount(): number {
@@ -478,4 +547,333 @@ export class AlertStore {
     this.sql('UPDATE outbox SET attempts = attempts + 1, last_error = ?, done = ? WHERE id = ?').run(error, giveUp ? 2 : 0, id);
   }
   // done: 0 queued, 1 sent, 2 given up, 3 being sent
+
+  // ---- in bulk: what a poll reads and writes, a few statements whatever the number of failures ----
+
+  /** Of these failures, the ones already recorded. */
+  seenOf(keys: RunEnd[]): RunEnd[] {
+    const wanted = new Set(keys.map((k) => `${k.runId}:${k.endTime}`));
+    const found: RunEnd[] = [];
+    for (const ids of inLists(keys.map((k) => k.runId)))
+      for (const r of this.sql(`SELECT run_id AS "runId", end_time AS "endTime" FROM alert_seen WHERE run_id IN (${marks(ids.length)})`).all(...ids) as RunEnd[])
+        if (wanted.has(`${r.runId}:${r.endTime}`)) found.push(r);
+    return found;
+  }
+
+  /** Of these keys ('dt:<job id>', 'out:<run id>'), the ones already checked. */
+  checkedOf(keys: string[]): string[] {
+    const found: string[] = [];
+    for (const list of inLists(keys))
+      for (const r of this.sql(`SELECT key FROM alert_checked WHERE key IN (${marks(list.length)})`).all(...list) as { key: string }[]) found.push(r.key);
+    return found;
+  }
+
+  /** The mutes in force at `now`. */
+  mutesAt(now: number): { taskId: number; until: number; by: string }[] {
+    return this.sql('SELECT task_id AS "taskId", until, by_user AS "by" FROM alert_mutes WHERE until > ? ORDER BY task_id').all(now) as {
+      taskId: number;
+      until: number;
+      by: string;
+    }[];
+  }
+
+  cardsByIds(ids: number[]): AlertCard[] {
+    const cards: AlertCard[] = [];
+    for (const list of inLists(ids))
+      cards.push(...(this.sql(`SELECT * FROM alert_cards WHERE id IN (${marks(list.length)})`).all(...list) as Record<string, unknown>[]).map(toCard));
+    return cards.sort((a, b) => a.id - b.id);
+  }
+
+  /** The open card of each of these groups seen since `since` (as openCardOfGroup, for many groups at once). */
+  openCardsOfGroups(groupKeys: string[], since: number): AlertCard[] {
+    const latest = new Map<string, AlertCard>();
+    for (const list of inLists(groupKeys))
+      for (const r of this.sql(`SELECT * FROM alert_cards WHERE status = 'open' AND last_seen >= ? AND group_key IN (${marks(list.length)}) ORDER BY id`).all(
+        since,
+        ...list,
+      ) as Record<string, unknown>[]) {
+        const card = toCard(r);
+        latest.set(card.groupKey, card);
+      }
+    return [...latest.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /** The actions taken from these cards, oldest first. */
+  actionsOf(cardIds: number[]): CardAction[] {
+    const actions: (CardAction & { id: number })[] = [];
+    for (const list of inLists(cardIds))
+      actions.push(
+        ...(this.sql(
+          `SELECT id, card_id AS "cardId", at, user_id AS "userId", action, run_id AS "runId", detail FROM alert_card_actions WHERE card_id IN (${marks(list.length)}) ORDER BY id`,
+        ).all(...list) as (CardAction & { id: number })[]),
+      );
+    return actions.sort((a, b) => a.id - b.id).map(({ id: _, ...a }) => a);
+  }
+
+  /** The card each of these runs went to (as cardOfRun, for many runs at once; runs without one are left out), and those cards. */
+  cardsOfRuns(runIds: number[]): { runs: { runId: number; cardId: number }[]; cards: AlertCard[] } {
+    const latest = new Map<number, { at: number; cardId: number }>();
+    for (const list of inLists(runIds))
+      for (const r of this.sql(
+        `SELECT run_id AS "runId", card_id AS "cardId", seen_at AS "at" FROM alert_seen WHERE card_id IS NOT NULL AND run_id IN (${marks(list.length)})`,
+      ).all(...list) as { runId: number; cardId: number; at: number }[])
+        if ((latest.get(r.runId)?.at ?? Number.NEGATIVE_INFINITY) <= r.at) latest.set(r.runId, { at: r.at, cardId: Number(r.cardId) });
+    const runs = [...latest].map(([runId, { cardId }]) => ({ runId, cardId }));
+    return { runs, cards: this.cardsByIds(runs.map((r) => r.cardId)) };
+  }
+
+  /** One transaction of the alert work's changes (see AlertWrite): all of it, or — when what it expects no longer holds — none. */
+  write(w: AlertWrite): AlertWriteResult {
+    return this.db.transaction((): AlertWriteResult => {
+      const why = this.refusal(w);
+      if (why) return { applied: false, why };
+      const created = this.insertCards(w.create ?? []);
+      const real = (id: number): number => {
+        if (id >= 0) return id;
+        const found = created.get(id);
+        if (found === undefined) throw new Error(`no new card ${id} in this batch`);
+        return found;
+      };
+      this.updateCards((w.update ?? []).map((u) => ({ id: real(u.id), patch: u.patch })));
+      for (const batch of rowBatches(w.seen ?? [], 4))
+        this.sql(`INSERT INTO alert_seen(run_id, end_time, card_id, seen_at) VALUES ${rowMarks(batch.length, 4)} ON CONFLICT DO NOTHING`).run(
+          ...batch.flatMap((x) => [x.runId, x.endTime, x.cardId === null ? null : real(x.cardId), w.at]),
+        );
+      for (const batch of rowBatches(w.checked ?? [], 3))
+        this.sql(`INSERT INTO alert_checked(key, card_id, seen_at) VALUES ${rowMarks(batch.length, 3)} ON CONFLICT DO NOTHING`).run(
+          ...batch.flatMap((x) => [x.key, x.cardId === null ? null : real(x.cardId), w.at]),
+        );
+      for (const batch of rowBatches(w.actions ?? [], 6))
+        this.sql(`INSERT INTO alert_card_actions(card_id, at, user_id, action, run_id, detail) VALUES ${rowMarks(batch.length, 6)}`).run(
+          ...batch.flatMap((a) => [real(a.cardId), a.at, a.userId, a.action, a.runId, a.detail]),
+        );
+      if (w.mute) this.mute(w.mute.taskId, w.mute.until, w.mute.by);
+      if (w.unmute) this.unmute(w.unmute.taskId, w.at);
+      for (const s of w.state ?? []) this.setState(s.key, s.value);
+      this.queue(w.queue ?? [], real);
+      return { applied: true, created: [...created].map(([id, cardId]) => ({ id, cardId })) };
+    }, 'alerts')();
+  }
+
+  /** Why a batch cannot be applied as it stands (undefined: it can). */
+  private refusal(w: AlertWrite): string | undefined {
+    const expecting = (w.update ?? []).filter((u) => u.expect && u.id >= 0);
+    if (expecting.length) {
+      const now = new Map(this.cardsByIds(expecting.map((u) => u.id)).map((c) => [c.id, c]));
+      for (const u of expecting) {
+        const card = now.get(u.id);
+        if (!card) return `card ${u.id} is gone`;
+        for (const [field, value] of Object.entries(u.expect!)) if (card[field as keyof AlertCard] !== value) return `card ${u.id} changed (${field})`;
+      }
+    }
+    const creates = w.create ?? [];
+    if (new Set(creates.map((c) => c.groupKey)).size !== creates.length) throw new Error('two new cards of one group in one batch');
+    const bySince = new Map<number, string[]>();
+    for (const c of creates) bySince.set(c.openSince, [...(bySince.get(c.openSince) ?? []), c.groupKey]);
+    for (const [since, keys] of bySince)
+      for (const list of inLists(keys)) {
+        const open = this.sql(`SELECT group_key AS "groupKey" FROM alert_cards WHERE status = 'open' AND last_seen >= ? AND group_key IN (${marks(list.length)}) LIMIT 1`).get(
+          since,
+          ...list,
+        ) as { groupKey: string } | undefined;
+        if (open) return `group ${open.groupKey} has an open card already`;
+      }
+    if (w.unmute && !this.muteOf(w.unmute.taskId, w.at)) return `task ${w.unmute.taskId} is not muted`;
+    return undefined;
+  }
+
+  /** New cards, by multi-row inserts; their ids by the batch's temporary ones. */
+  private insertCards(creates: (NewCard & { id: number })[]): Map<number, number> {
+    const tempOf = new Map(creates.map((c) => [c.groupKey, c.id]));
+    const ids = new Map<number, number>();
+    const columns = NEW_CARD_FIELDS.map((f) => CARD_COLUMNS[f]).join(', ');
+    for (const batch of rowBatches(creates, NEW_CARD_FIELDS.length)) {
+      const rows = this.sql(`INSERT INTO alert_cards (${columns}) VALUES ${rowMarks(batch.length, NEW_CARD_FIELDS.length)} RETURNING id, group_key AS "groupKey"`).all(
+        ...batch.flatMap((c) => NEW_CARD_FIELDS.map((f) => cardValue(f, c[f]))),
+      ) as { id: number; groupKey: string }[];
+      for (const r of rows) ids.set(tempOf.get(r.groupKey)!, Number(r.id));
+    }
+    return ids;
+  }
+
+  /** Changes to many cards: one statement per set of fields changed (per 1,024 cards), whatever the number of cards. */
+  private updateCards(changes: { id: number; patch: CardPatch }[]): void {
+    const merged = new Map<number, CardPatch>();
+    for (const c of changes) merged.set(c.id, { ...merged.get(c.id), ...c.patch });
+    const byFields = new Map<string, { fields: (keyof AlertCard)[]; rows: { id: number; patch: CardPatch }[] }>();
+    for (const [id, patch] of merged) {
+      const fields = (Object.keys(patch) as (keyof CardPatch)[]).filter((f) => patch[f] !== undefined && f in CARD_COLUMNS).sort();
+      if (!fields.length) continue;
+      const key = fields.join(',');
+      const group = byFields.get(key) ?? { fields, rows: [] };
+      group.rows.push({ id, patch });
+      byFields.set(key, group);
+    }
+    for (const { fields, rows } of byFields.values()) {
+      // Each value typed, as PostgreSQL needs in a VALUES list; both engines name its columns column1, column2, …
+      const row = `(CAST(? AS BIGINT), ${fields.map((f) => `CAST(? AS ${TEXT_FIELDS.has(f) ? 'TEXT' : 'BIGINT'})`).join(', ')})`;
+      const set = fields.map((f, i) => `${CARD_COLUMNS[f]} = v.column${i + 2}`).join(', ');
+      for (const batch of rowBatches(rows, fields.length + 1))
+        this.sql(`UPDATE alert_cards SET ${set} FROM (VALUES ${Array.from({ length: batch.length }, () => row).join(', ')}) AS v WHERE alert_cards.id = v.column1`).run(
+          ...batch.flatMap((r) => [r.id, ...fields.map((f) => cardValue(f, r.patch[f as keyof CardPatch]))]),
+        );
+    }
+  }
+
+  /**
+   * The body of enqueueAll, inside a transaction: `real` turns a batch's temporary card ids into
+   * real ones. A message coalesced into one already queued touches it (`done = 0` in the same
+   * statement): if the sender claimed it meanwhile, a new one is queued, so no change goes unsent.
+   */
+  private queue(items: QueueItem[], real: (id: number) => number = (id) => id): void {
+    if (!items.length) return;
+    const list = items.map((i) => ({
+      ...i,
+      cardId: i.cardId === undefined ? undefined : real(i.cardId),
+      threadCardId: i.threadCardId === undefined ? undefined : real(i.threadCardId),
+      ifReleased: i.ifReleased === undefined ? undefined : real(i.ifReleased),
+      priority: i.priority ?? 1,
+    }));
+    const ownKey = (i: (typeof list)[number]): string | undefined =>
+      i.kind === 'thread' ? undefined : i.cardId !== undefined ? `card:${i.cardId}` : i.digestId !== undefined ? `digest:${i.digestId}` : undefined;
+    // Cards released (posted, or queued before or earlier in this batch): only their redraws are queued.
+    const released = new Set<number>();
+    for (const ids of inLists(list.filter((i) => i.ifReleased !== undefined).map((i) => i.ifReleased!)))
+      for (const r of this.sql(
+        `SELECT c.id FROM alert_cards c WHERE c.id IN (${marks(ids.length)}) AND (c.ts IS NOT NULL OR EXISTS (SELECT 1 FROM outbox o WHERE o.card_id = c.id))`,
+      ).all(...ids) as { id: number }[])
+        released.add(Number(r.id));
+    const kept = list.filter((i) => {
+      if (i.ifReleased !== undefined && !released.has(i.ifReleased)) return false;
+      if (i.cardId !== undefined) released.add(i.cardId);
+      return true;
+    });
+    // The latest own message still queued of each card and digest named…
+    const pending = new Map<string, number>();
+    const own = kept.filter((i) => ownKey(i) !== undefined);
+    for (const [column, prefix, ids] of [
+      ['card_id', 'card', own.filter((i) => i.cardId !== undefined).map((i) => i.cardId!)],
+      ['digest_id', 'digest', own.filter((i) => i.cardId === undefined).map((i) => i.digestId!)],
+    ] as const)
+      for (const list of inLists(ids))
+        for (const r of this.sql(`SELECT id, ${column} AS ref FROM outbox WHERE done = 0 AND kind IN ('post', 'update') AND ${column} IN (${marks(list.length)}) ORDER BY id`).all(
+          ...list,
+        ) as { id: number; ref: number }[])
+          pending.set(`${prefix}:${r.ref}`, Number(r.id));
+    // …takes the messages asked for, keeping the most urgent priority, if the sender has not claimed it meanwhile.
+    const urgency = new Map<number, number>();
+    for (const i of own) {
+      const id = pending.get(ownKey(i)!);
+      if (id !== undefined) urgency.set(id, Math.min(urgency.get(id) ?? i.priority, i.priority));
+    }
+    const stillQueued = new Set<number>();
+    for (const priority of new Set(urgency.values()))
+      for (const ids of inLists([...urgency].filter(([, p]) => p === priority).map(([id]) => id)))
+        for (const r of this.sql(`UPDATE outbox SET priority = CASE WHEN priority > ? THEN ? ELSE priority END WHERE done = 0 AND id IN (${marks(ids.length)}) RETURNING id`).all(
+          priority,
+          priority,
+          ...ids,
+        ) as { id: number }[])
+          stillQueued.add(Number(r.id));
+    // The rest are new rows, one own message per card and digest.
+    const rows: (typeof list)[number][] = [];
+    const planned = new Map<string, (typeof list)[number]>();
+    for (const i of kept) {
+      const key = ownKey(i);
+      if (key !== undefined) {
+        const queued = pending.get(key);
+        if (queued !== undefined && stillQueued.has(queued)) continue;
+        const earlier = planned.get(key);
+        if (earlier) {
+          earlier.priority = Math.min(earlier.priority, i.priority) as OutboxPriority;
+          continue;
+        }
+        planned.set(key, i);
+      }
+      rows.push(i);
+    }
+    for (const batch of rowBatches(rows, 8))
+      this.sql(`INSERT INTO outbox(channel, kind, card_id, thread_card_id, digest_id, payload, created_at, priority) VALUES ${rowMarks(batch.length, 8)}`).run(
+        ...batch.flatMap((i) => [
+          i.channel,
+          i.kind,
+          i.cardId ?? null,
+          i.threadCardId ?? null,
+          i.digestId ?? null,
+          JSON.stringify(i.payload ?? { text: '', blocks: [] }),
+          i.at,
+          i.priority,
+        ]),
+      );
+  }
+
+  /** A storm's digest: opened with these cards in its thread, its post queued first (priority 0). */
+  openDigest(channel: string, cardIds: number[], at: number): Digest {
+    return this.db.transaction(() => {
+      const digest = this.insertDigest(channel, at);
+      for (const ids of inLists(cardIds)) this.sql(`UPDATE alert_cards SET digest_id = ? WHERE id IN (${marks(ids.length)})`).run(digest.id, ...ids);
+      this.queue([{ channel, kind: 'post', digestId: digest.id, at, priority: 0 }]);
+      return digest;
+    }, 'alerts')();
+  }
+
+  // ---- the sender's reads and writes: a few per message ----
+
+  /**
+   * The queue's heads — per channel (or in `channel` only), the `perChannel` most urgent (all when
+   * unset) — with what decides where each goes: its card's and digest's messages.
+   */
+  sendingPlan(o: { channel?: string; perChannel?: number } = {}): SendingPlan {
+    // Per channel by the queue's index (done, channel, priority, id): a long queue costs no more to plan.
+    const channels = o.channel !== undefined ? [o.channel] : this.pendingChannels().sort();
+    const rows = channels.flatMap((channel) =>
+      o.perChannel === undefined
+        ? (this.sql(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE done = 0 AND channel = ? ORDER BY priority, id`).all(channel) as OutboxRow[])
+        : (this.sql(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE done = 0 AND channel = ? ORDER BY priority, id LIMIT ?`).all(channel, o.perChannel) as OutboxRow[]),
+    );
+    const entries = rows.map(toEntry);
+    const cardIds = entries.flatMap((e) => [e.cardId, e.threadCardId]).filter((id): id is number => id !== null);
+    // Whether a card's own post or update is queued or being sent, and whether it was ever queued.
+    const ownPending = "o.done IN (0, 3) AND o.kind IN ('post', 'update')";
+    const cards: SendingPlan['cards'] = [];
+    for (const list of inLists(cardIds))
+      for (const r of this.sql(
+        `SELECT c.id, c.ts, c.digest_id AS "digestId", CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.card_id = c.id AND ${ownPending}) THEN 1 ELSE 0 END AS pending, CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.card_id = c.id) THEN 1 ELSE 0 END AS queued FROM alert_cards c WHERE c.id IN (${marks(list.length)})`,
+      ).all(...list) as { id: number; ts: string | null; digestId: number | null; pending: number; queued: number }[])
+        cards.push({ id: Number(r.id), ts: r.ts, digestId: r.digestId, pendingOwn: Number(r.pending) === 1, queued: Number(r.queued) === 1 });
+    const digestIds = [...entries.map((e) => e.digestId), ...cards.map((c) => c.digestId)].filter((id): id is number => id !== null);
+    const digests: SendingPlan['digests'] = [];
+    for (const list of inLists(digestIds))
+      for (const r of this.sql(
+        `SELECT d.id, d.ts, CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.digest_id = d.id AND ${ownPending}) THEN 1 ELSE 0 END AS pending FROM alert_digests d WHERE d.id IN (${marks(list.length)})`,
+      ).all(...list) as { id: number; ts: string | null; pending: number }[])
+        digests.push({ id: Number(r.id), ts: r.ts, pendingOwn: Number(r.pending) === 1 });
+    return { entries, cards, digests };
+  }
+
+  /** Claim an item for sending, with its content (as markSending); undefined when it was not queued (claimed already). */
+  claim(id: number): OutboxItem | undefined {
+    const r = this.sql('UPDATE outbox SET done = 3 WHERE id = ? AND done = 0 RETURNING *').get(id) as (OutboxRow & { payload: string }) | undefined;
+    return r ? toItem(r) : undefined;
+  }
+
+  /**
+   * An item sent: with the ts of a card's or digest's own post, kept first (no transaction needed:
+   * stopped in between, the item is still claimed, and the sender that resumes it finds the ts and
+   * updates the message instead of posting it again).
+   */
+  recordSent(id: number, posted?: { cardId?: number; digestId?: number; ts: string }): void {
+    if (posted?.cardId !== undefined) this.sql('UPDATE alert_cards SET ts = ? WHERE id = ?').run(posted.ts, posted.cardId);
+    if (posted?.digestId !== undefined) this.setDigestTs(posted.digestId, posted.ts);
+    this.markSent(id);
+  }
+
+  /** A card as it is drawn: with its task's mute in force at `now` (one statement). */
+  cardWithMute(id: number, now: number): { card: AlertCard; mute: { until: number; by: string } | undefined } | undefined {
+    const r = this.sql(
+      'SELECT c.*, m.until AS mute_until, m.by_user AS mute_by FROM alert_cards c LEFT JOIN alert_mutes m ON m.task_id = c.task_id AND m.until > ? WHERE c.id = ?',
+    ).get(now, id) as Record<string, unknown> | undefined;
+    if (!r) return undefined;
+    return { card: toCard(r), mute: r.mute_until == null ? undefined : { until: Number(r.mute_until), by: String(r.mute_by) } };
+  }
 }

@@ -57,7 +57,7 @@ describe('cards from the demo workspace', () => {
     const stats = await alerts().poll();
     await alerts().flush();
     expect(stats.listed).toBeGreaterThan(5);
-    const cards = alerts().store.cards();
+    const cards = await alerts().store.cards();
     // One card per group; every card was posted exactly once.
     expect(new Set(cards.map((c) => c.groupKey)).size).toBe(cards.length);
     expect(posts('CALERTS')).toHaveLength(cards.length);
@@ -89,9 +89,7 @@ describe('noise control', () => {
     for (let i = 0; i < 12; i++) inject('05_dqc_check', `DQC check failed: null rate of dwd.orders_detail.user_id is ${10 + i}.0% (threshold 1%)`, { endAgoMs: 60_000 - i * 1000 });
     await settle();
     expect(posts().length).toBe(before + 1);
-    const card = alerts()
-      .store.cards()
-      .find((c) => c.taskName === '05_dqc_check')!;
+    const card = (await alerts().store.cards()).find((c) => c.taskName === '05_dqc_check')!;
     expect(card.count).toBe(12);
     expect(card.causeId).toBe('dqc.check_failed');
     const shown = [
@@ -116,7 +114,7 @@ describe('noise control', () => {
     inject('05_dqc_check', 'upstream failed', { status: RUN_STATUS.UPSTREAM_FAILED, bizDate: '2026-11-22', endAgoMs: 80_000 });
     await settle();
     expect(posts().length).toBe(before + 2);
-    const cards = alerts().store.cards();
+    const cards = await alerts().store.cards();
     const gh = cards.find((c) => c.firstRunId === root)!;
     expect(gh.blocked.map((x) => x.taskName)).toEqual(['github_clean']);
     const sync = cards.find((c) => c.taskName === '00_sync_mysql_to_ods' && c.bizDate === '2026-11-22')!;
@@ -131,9 +129,7 @@ describe('noise control', () => {
   it('a muted task is recorded, not posted; muting needs an operator', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
-    const card = alerts()
-      .store.cards()
-      .find((c) => c.taskName === '04_transform_ods_to_dwd')!;
+    const card = (await alerts().store.cards()).find((c) => c.taskName === '04_transform_ods_to_dwd')!;
     const value = `${card.id}:1`;
     const select = (user: string) =>
       b.post(
@@ -145,7 +141,7 @@ describe('noise control', () => {
     await select(USERS.operator);
     await new Promise((r) => setTimeout(r, 100));
     await alerts().flush();
-    expect(alerts().store.mutedUntil(card.taskId, b.clock.now())).toBeGreaterThan(b.clock.now());
+    expect(await alerts().store.mutedUntil(card.taskId, b.clock.now())).toBeGreaterThan(b.clock.now());
     const before = posts().length;
     inject('04_transform_ods_to_dwd', 'CZLH-60010: Job killed by timeout', { endAgoMs: 10_000 });
     const stats = await alerts().poll();
@@ -160,10 +156,10 @@ describe('noise control', () => {
     const ackValue = JSON.stringify({ c: card.id });
     const viewerAck = await b.click('triage_ack', ackValue, USERS.viewer, { channel: 'CALERTS', messageTs: card.ts!, ephemeral: false });
     expect(visibleText(await b.answer(viewerAck.responseId))).toContain('*acknowledge* needs *operator*');
-    expect(alerts().store.card(card.id)!.ackBy).toBeNull();
+    expect((await alerts().store.card(card.id))!.ackBy).toBeNull();
     await b.click('triage_ack', ackValue, USERS.operator, { channel: 'CALERTS', messageTs: card.ts!, ephemeral: false });
     await new Promise((r) => setTimeout(r, 100));
-    expect(alerts().store.card(card.id)!.ackBy).toBe(USERS.operator);
+    expect((await alerts().store.card(card.id))!.ackBy).toBe(USERS.operator);
     expect((await b.bot.services.audit.query({ action: 'acknowledge', limit: 5 })).map((r) => `${r.actorId}:${r.outcome}`)).toEqual([
       `${USERS.operator}:succeeded`,
       `${USERS.viewer}:refused`,
@@ -190,9 +186,7 @@ describe('a card says what changed and who did what', () => {
     inject('05_dqc_check', 'DQC check failed: null rate of dwd.orders_detail.user_id is 14.0% (threshold 1%)', { endAgoMs: 60_000 });
     const latest = b.clock.now() - 60_000;
     await settle();
-    const card = alerts()
-      .store.cards()
-      .find((c) => c.taskName === '05_dqc_check')!;
+    const card = (await alerts().store.cards()).find((c) => c.taskName === '05_dqc_check')!;
     expect(card).toMatchObject({ count: 2, failedAt: first, lastFailedAt: latest });
     const text = visibleText(lastCard(card).args);
     expect(text).toContain(`*Failed at*\n${when(latest)}`);
@@ -202,15 +196,13 @@ describe('a card says what changed and who did what', () => {
   it('a rerun from the card that fails again says so in the thread, and the card counts the repeat', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
-    const card = alerts()
-      .store.cards()
-      .find((c) => c.taskName === 'ddl_create_tables')!;
+    const card = (await alerts().store.cards()).find((c) => c.taskName === 'ddl_create_tables')!;
     const rr = await click('triage_rerun', JSON.stringify({ c: card.id, r: card.latestRunId }), USERS.admin, card.ts!);
     const opId = buttons({ args: await b.answer(rr.responseId) } as never).find((e) => e.action_id === 'op_confirm')!.value!;
     await b.answer((await b.click('op_confirm', opId, USERS.admin)).responseId);
     b.clock.advance(5 * 60_000);
     await settle();
-    const after = alerts().store.card(card.id)!;
+    const after = (await alerts().store.card(card.id))!;
     expect(after).toMatchObject({ status: 'open', count: 2 });
     const thread = b.slack
       .callsOf('chat.postMessage')
@@ -224,13 +216,11 @@ describe('a card says what changed and who did what', () => {
   it('Mute says who muted it and until when, and Unmute undoes it (operators only, once)', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
-    const card = alerts()
-      .store.cards()
-      .find((c) => c.taskName === '04_transform_ods_to_dwd')!;
-    alerts().mute(card.id, USERS.operator, 1);
+    const card = (await alerts().store.cards()).find((c) => c.taskName === '04_transform_ods_to_dwd')!;
+    await alerts().mute(card.id, USERS.operator, 1);
     await alerts().flush();
     const muted = lastCard(card);
-    const mute = alerts().store.muteOf(card.taskId, b.clock.now())!;
+    const mute = (await alerts().store.muteOf(card.taskId, b.clock.now()))!;
     expect(mute.until - b.clock.now()).toBeGreaterThan(3_590_000);
     expect(visibleText(muted.args)).toContain(`Muted by <@${USERS.operator}> until ${when(mute.until)}`);
     const unmute = buttons(muted).find((e) => e.action_id === 'triage_unmute')!;
@@ -238,10 +228,10 @@ describe('a card says what changed and who did what', () => {
     expect(buttons(muted).find((e) => e.action_id === 'triage_mute')).toBeUndefined();
     const refused = await click('triage_unmute', unmute.value!, USERS.viewer, card.ts!);
     expect(visibleText(await b.answer(refused.responseId))).toContain('*unmute* needs *operator*');
-    expect(alerts().store.mutedUntil(card.taskId, b.clock.now())).toBeDefined();
+    expect(await alerts().store.mutedUntil(card.taskId, b.clock.now())).toBeDefined();
     await click('triage_unmute', unmute.value!, USERS.admin, card.ts!);
     await quiet();
-    expect(alerts().store.mutedUntil(card.taskId, b.clock.now())).toBeUndefined();
+    expect(await alerts().store.mutedUntil(card.taskId, b.clock.now())).toBeUndefined();
     const after = lastCard(card);
     expect(visibleText(after.args)).not.toContain('Muted by');
     expect(buttons(after).find((e) => e.action_id === 'triage_mute')).toBeDefined();
@@ -265,9 +255,7 @@ describe('a card says what changed and who did what', () => {
   it('Acknowledge can be taken over and released; a click on a stale card changes nothing', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
-    const card = alerts()
-      .store.cards()
-      .find((c) => c.taskName === '04_transform_ods_to_dwd')!;
+    const card = (await alerts().store.cards()).find((c) => c.taskName === '04_transform_ods_to_dwd')!;
     await click('triage_ack', JSON.stringify({ c: card.id }), USERS.operator, card.ts!);
     await quiet();
     const acked = lastCard(card);
@@ -281,17 +269,17 @@ describe('a card says what changed and who did what', () => {
     // The admin takes it over.
     await click('triage_take_over', take.value!, USERS.admin, card.ts!);
     await quiet();
-    expect(alerts().store.card(card.id)!.ackBy).toBe(USERS.admin);
+    expect((await alerts().store.card(card.id))!.ackBy).toBe(USERS.admin);
     expect(visibleText(lastCard(card).args)).toContain(`Acknowledged by <@${USERS.admin}>`);
     // The operator releases from the card as it was before the take-over: refused, nothing changes.
     const stale = await click('triage_release', release.value!, USERS.operator, card.ts!);
     expect(visibleText(await b.answer(stale.responseId))).toContain(`<@${USERS.admin}> took it over`);
-    expect(alerts().store.card(card.id)!.ackBy).toBe(USERS.admin);
+    expect((await alerts().store.card(card.id))!.ackBy).toBe(USERS.admin);
     // Released from the current card: nobody has it, and Acknowledge is offered again.
     const current = buttons(lastCard(card)).find((e) => e.action_id === 'triage_release')!;
     await click('triage_release', current.value!, USERS.admin, card.ts!);
     await quiet();
-    expect(alerts().store.card(card.id)).toMatchObject({ ackBy: null, ackAt: null });
+    expect(await alerts().store.card(card.id)).toMatchObject({ ackBy: null, ackAt: null });
     expect(buttons(lastCard(card)).find((e) => e.action_id === 'triage_ack')!.text!.text).toBe('Acknowledge');
     const thread = b.slack
       .callsOf('chat.postMessage')
@@ -312,9 +300,7 @@ describe('a card says what changed and who did what', () => {
   it('Backfill from a card shows the task by name (sent by id: see the backfill test below)', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
-    const card = alerts()
-      .store.cards()
-      .find((c) => c.taskName === '04_transform_ods_to_dwd')!;
+    const card = (await alerts().store.cards()).find((c) => c.taskName === '04_transform_ods_to_dwd')!;
     const opens = b.slack.callsOf('views.open').length;
     await click('triage_backfill', JSON.stringify({ c: card.id, r: card.latestRunId }), USERS.operator, card.ts!);
     const opened = (await b.slack.waitForCall('views.open', opens)).args.view as { blocks: { block_id?: string; element?: { initial_value?: string } }[] };
@@ -326,9 +312,7 @@ describe('closing the loop', () => {
   it('a rerun from the card that succeeds edits the card to resolved, with who, how and how long; the thread keeps the trail', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
-    const card = alerts()
-      .store.cards()
-      .find((c) => c.taskName === '04_transform_ods_to_dwd')!;
+    const card = (await alerts().store.cards()).find((c) => c.taskName === '04_transform_ods_to_dwd')!;
     const value = JSON.stringify({ c: card.id, r: card.latestRunId });
     // Acknowledge, then rerun through confirmation.
     await b.click('triage_ack', value, USERS.operator, { ephemeral: false, channel: 'CALERTS', messageTs: card.ts! });
@@ -343,7 +327,7 @@ describe('closing the loop', () => {
     await alerts().flush();
     // The root succeeded, but 05_dqc_check, which it blocked, is still UPSTREAM_FAILED: the card says so.
     expect(first.resolved).toBe(0);
-    const fixed = alerts().store.card(card.id)!;
+    const fixed = (await alerts().store.card(card.id))!;
     expect(fixed).toMatchObject({ status: 'open', rootFixRunId: card.latestRunId, rootFixedBy: `<@${USERS.operator}>`, rootFixedHow: 'rerun from this card' });
     const fixedCard = [...cardMessages(card.ts!)].reverse().find((c) => c.method === 'chat.update')!;
     expect(visibleText(fixedCard.args)).toContain('04_transform_ods_to_dwd — root fixed, 1 downstream still blocked');
@@ -360,7 +344,7 @@ describe('closing the loop', () => {
     const stats = await alerts().poll();
     await alerts().flush();
     expect(stats.resolved).toBe(1);
-    const resolved = alerts().store.card(card.id)!;
+    const resolved = (await alerts().store.card(card.id))!;
     expect(resolved).toMatchObject({ status: 'resolved', resolvedBy: `<@${USERS.operator}>`, resolvedHow: 'rerun from this card', resolvedRunId: card.latestRunId });
     const trail = cardMessages(card.ts!);
     const lastUpdate = [...trail].reverse().find((c) => c.method === 'chat.update')!;
@@ -380,9 +364,7 @@ describe('closing the loop', () => {
   it('Logs and Diagnose answer in the card thread; a backfill from the card that succeeds resolves it', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
-    const card = alerts()
-      .store.cards()
-      .find((c) => c.taskName === 'sync_legacy_mysql')!;
+    const card = (await alerts().store.cards()).find((c) => c.taskName === 'sync_legacy_mysql')!;
     const value = JSON.stringify({ c: card.id, r: card.latestRunId });
     await b.click('triage_logs', value, USERS.viewer, { ephemeral: false, channel: 'CALERTS', messageTs: card.ts! });
     await b.click('triage_diagnose', value, USERS.viewer, { ephemeral: false, channel: 'CALERTS', messageTs: card.ts! });
@@ -425,35 +407,31 @@ describe('closing the loop', () => {
     b.clock.advance(10 * 60_000);
     await settle();
     // The run it blocked is still blocked until Studio reruns it (here Studio's scheduler does).
-    expect(alerts().store.card(card.id)).toMatchObject({ status: 'open', rootFixedHow: 'backfill from this card' });
-    b.sb.sim.rerun(alerts().store.card(card.id)!.blocked[0]!.runId, 'scheduler');
+    expect(await alerts().store.card(card.id)).toMatchObject({ status: 'open', rootFixedHow: 'backfill from this card' });
+    b.sb.sim.rerun((await alerts().store.card(card.id))!.blocked[0]!.runId, 'scheduler');
     b.clock.advance(10 * 60_000);
     await settle();
-    expect(alerts().store.card(card.id)).toMatchObject({ status: 'resolved', resolvedBy: `<@${USERS.admin}>`, resolvedHow: 'backfill from this card' });
+    expect(await alerts().store.card(card.id)).toMatchObject({ status: 'resolved', resolvedBy: `<@${USERS.admin}>`, resolvedHow: 'backfill from this card' });
   });
 
   it("Studio's own success for the same business date closes the card too", async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
-    const card = alerts()
-      .store.cards()
-      .find((c) => c.taskName === '04_transform_ods_to_dwd')!;
+    const card = (await alerts().store.cards()).find((c) => c.taskName === '04_transform_ods_to_dwd')!;
     b.sb.sim.rerun(card.latestRunId, 'scheduler'); // a retry nobody started from Slack
     b.clock.advance(5 * 60_000);
     await settle();
-    expect(alerts().store.card(card.id)).toMatchObject({ status: 'open', rootFixedHow: "Studio's own retry" });
+    expect(await alerts().store.card(card.id)).toMatchObject({ status: 'open', rootFixedHow: "Studio's own retry" });
     b.sb.sim.rerun(card.blocked[0]!.runId, 'scheduler');
     b.clock.advance(5 * 60_000);
     await settle();
-    expect(alerts().store.card(card.id)).toMatchObject({ status: 'resolved', resolvedHow: "Studio's own retry" });
+    expect(await alerts().store.card(card.id)).toMatchObject({ status: 'resolved', resolvedHow: "Studio's own retry" });
   });
 
   it('the team’s memory: once a card with a cause closed, the next diagnosis of that cause says how often it was seen and how it was last fixed', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
-    const card = alerts()
-      .store.cards()
-      .find((c) => c.taskName === '04_transform_ods_to_dwd')!;
+    const card = (await alerts().store.cards()).find((c) => c.taskName === '04_transform_ods_to_dwd')!;
     expect(card.causeId).toBe('engine.queue_full');
     // Before anything was resolved: seen, not resolved yet.
     const first = b.slack.callsOf('chat.postMessage').length;
@@ -464,19 +442,17 @@ describe('closing the loop', () => {
     b.sb.sim.rerun(card.blocked[0]!.runId, 'scheduler');
     b.clock.advance(5 * 60_000);
     await settle();
-    expect(alerts().store.card(card.id)).toMatchObject({ status: 'resolved', resolvedHow: "Studio's own retry" });
+    expect(await alerts().store.card(card.id)).toMatchObject({ status: 'resolved', resolvedHow: "Studio's own retry" });
     // The same cause on another task, later: its card's Diagnose remembers.
     inject('00_sync_mysql_to_ods', 'CZLH-57015: 计算集群队列已满 (VCluster queue is full)', { endAgoMs: 30_000 });
     await settle();
-    const next = alerts()
-      .store.cards()
-      .find((c) => c.taskName === '00_sync_mysql_to_ods' && c.status === 'open' && c.causeId === 'engine.queue_full')!;
+    const next = (await alerts().store.cards()).find((c) => c.taskName === '00_sync_mysql_to_ods' && c.status === 'open' && c.causeId === 'engine.queue_full')!;
     const posted = b.slack.callsOf('chat.postMessage').length;
     await b.click('triage_diagnose', JSON.stringify({ c: next.id, r: next.latestRunId }), USERS.viewer, { ephemeral: false, channel: 'CALERTS', messageTs: next.ts! });
     await alerts().flush();
     const diagnosis = visibleText((await b.slack.waitForCall('chat.postMessage', posted)).args);
     // In as long as the card took, from its failure to its close (as the card itself says it).
-    const resolvedIn = humanDuration(alerts().store.card(card.id)!.resolvedAt! - card.failedAt);
+    const resolvedIn = humanDuration((await alerts().store.card(card.id))!.resolvedAt! - card.failedAt);
     expect(diagnosis).toContain(`last fixed by Studio's own retry in ${resolvedIn}.`);
     expect(diagnosis).toMatch(/Seen \d+ times? in this workspace/);
     // /cz explain of the entry carries the same memory.
@@ -533,14 +509,12 @@ describe('delivery', () => {
     const again = await alerts().poll(); // nothing is re-alerted after the restart
     expect(again.fresh).toBe(0);
     await alerts().flush();
-    const cards = alerts()
-      .store.cards()
-      .filter((c) => c.taskName === 'etl_orders_daily');
+    const cards = (await alerts().store.cards()).filter((c) => c.taskName === 'etl_orders_daily');
     expect(cards).toHaveLength(20);
     expect(cards.every((c) => c.ts)).toBe(true);
     // Twenty new groups in one poll are a storm: one digest in the channel, each card once in its thread.
     expect(posts().length).toBe(before + 1);
-    const digest = alerts().store.digest(cards[0]!.digestId!)!;
+    const digest = (await alerts().store.digest(cards[0]!.digestId!))!;
     const inThread = b.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts === digest.ts && String(c.args.text).startsWith('Failed:'));
     expect(inThread).toHaveLength(20);
     expect(new Set(inThread.map((c) => String(c.args.text))).size).toBe(20);
@@ -562,12 +536,12 @@ describe('delivery', () => {
     };
     // The crash window: the post reached Slack (with the bot's marker), the process died before recording it.
     await slackPoster('xoxb-test-token', b.slack.apiUrl).post(item.channel, JSON.parse(item.payload) as { text: string; blocks: unknown[] }, undefined, `outbox:${item.id}`);
-    store.markSending(item.id);
+    await store.markSending(item.id);
     const before = posts().length;
     await b.restart();
     await alerts().flush();
     expect(posts().length).toBe(before); // found in the channel's history: nothing posted again
-    expect(alerts().store.card(item.card_id)!.ts).toBeTruthy();
+    expect((await alerts().store.card(item.card_id))!.ts).toBeTruthy();
     const histories = b.slack.callsOf('conversations.history');
     expect(histories.at(-1)!.args).toMatchObject({ channel: 'CALERTS', include_all_metadata: 'true' });
   });
@@ -597,10 +571,10 @@ describe('delivery', () => {
     }
     const updates = b.slack.calls.slice(start).filter((c) => c.method.startsWith('chat.update'));
     for (let i = 1; i < updates.length; i++) expect(updates[i]!.at - updates[i - 1]!.at, `update ${i}`).toBeGreaterThanOrEqual(1200);
-    const cards = alerts().store.cards();
+    const cards = await alerts().store.cards();
     expect(cards.every((c) => c.ts)).toBe(true); // nothing lost
     expect(new Set(cards.map((c) => c.ts)).size).toBe(cards.length);
-    expect(alerts().store.pendingCount()).toBe(0);
+    expect(await alerts().store.pendingCount()).toBe(0);
     expect(perChannel.get('CLEGACY')!.length).toBeGreaterThan(100);
   }, 60_000);
 });
@@ -643,11 +617,9 @@ describe('alert storms', () => {
     inject('github_clean', '上游任务失败 (upstream task github_raw_fetch failed)', { status: RUN_STATUS.UPSTREAM_FAILED, bizDate: '2026-11-21', endAgoMs: 20_000 });
     await settle();
     const calls = b.slack.calls.slice(start).filter((c) => c.method.startsWith('chat.'));
-    const cards = alerts()
-      .store.cards()
-      .filter((c) => c.digestId !== null);
+    const cards = (await alerts().store.cards()).filter((c) => c.digestId !== null);
     expect(cards).toHaveLength(26);
-    const digest = alerts().store.digest(cards[0]!.digestId!)!;
+    const digest = (await alerts().store.digest(cards[0]!.digestId!))!;
     // The digest is the first message, in the channel; every card is in its thread.
     expect(calls[0]).toMatchObject({ method: 'chat.postMessage', args: { channel: 'CALERTS' } });
     expect(calls[0]!.args.thread_ts).toBeUndefined();
@@ -680,11 +652,11 @@ describe('alert storms', () => {
     b.sb.sim.rerun(gh.latestRunId, 'scheduler');
     b.clock.advance(5 * 60_000);
     await settle();
-    expect(alerts().store.card(gh.id)!.rootFixedAt).not.toBeNull();
+    expect((await alerts().store.card(gh.id))!.rootFixedAt).not.toBeNull();
     b.sb.sim.rerun(gh.blocked[0]!.runId, 'scheduler');
     b.clock.advance(5 * 60_000);
     await settle();
-    expect(alerts().store.card(gh.id)!.status).toBe('resolved');
+    expect((await alerts().store.card(gh.id))!.status).toBe('resolved');
     const digestNow = b.slack
       .callsOf('chat.update')
       .filter((c) => c.args.ts === digest.ts)
@@ -725,10 +697,8 @@ describe('alert storms', () => {
     for (const w of words) inject('etl_orders_daily', `custom exporter stage ${w} crashed`, { endAgoMs: 40_000 });
     inject('github_raw_fetch', 'Process exited with code 1: urllib.error.HTTPError: HTTP Error 403: rate limit exceeded', { bizDate: '2026-11-21', endAgoMs: 30_000 });
     await settle();
-    const digestId = alerts()
-      .store.cards()
-      .find((c) => c.digestId !== null)!.digestId!;
-    const digest = alerts().store.digest(digestId)!;
+    const digestId = (await alerts().store.cards()).find((c) => c.digestId !== null)!.digestId!;
+    const digest = (await alerts().store.digest(digestId))!;
     const digestMsg = [...b.slack.calls]
       .reverse()
       .find(
@@ -751,9 +721,7 @@ describe('alert storms', () => {
     // A viewer is refused; nothing reaches Studio.
     expect(visibleText(await select(menu.options![1]!.value, USERS.viewer))).toContain('needs *operator*');
     // The operator's dry run lists the run; two people confirm at once: one rerun.
-    const gh = alerts()
-      .store.cards()
-      .find((c) => c.taskName === 'github_raw_fetch')!;
+    const gh = (await alerts().store.cards()).find((c) => c.taskName === 'github_raw_fetch')!;
     const ask = await select(menu.options![1]!.value, USERS.operator);
     expect(visibleText(ask)).toContain(`\`github_raw_fetch\` run ${gh.latestRunId} (2026-11-21, FAILED)`);
     const opId = (ask.blocks as { elements?: { action_id: string; value: string }[] }[]).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'op_confirm')!.value;
@@ -796,21 +764,13 @@ describe('alert storms', () => {
       .map((c) => visibleText(c.args));
     expect(thread.filter((t) => t.includes('reran the 25 failed roots'))).toHaveLength(1);
     expect(thread.filter((t) => t.includes('started a rerun'))).toHaveLength(0);
-    expect(
-      alerts()
-        .store.actions(gh.id)
-        .map((a) => a.action),
-    ).toEqual(['rerun']);
+    expect((await alerts().store.actions(gh.id)).map((a) => a.action)).toEqual(['rerun']);
   });
 
   it('few new groups post cards of their own, as before', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
-    expect(
-      alerts()
-        .store.cards()
-        .every((c) => c.digestId === null),
-    ).toBe(true);
+    expect((await alerts().store.cards()).every((c) => c.digestId === null)).toBe(true);
     expect(b.slack.callsOf('chat.postMessage').some((c) => visibleText(c.args).includes('Alert storm'))).toBe(false);
   });
 });

@@ -23,10 +23,7 @@ async function settle() {
 }
 const historyReads = () => b.sb.lakehouse.statements.filter((s) => s.startsWith('SHOW DYNAMIC TABLE REFRESH HISTORY WHERE start_time >=')).length;
 const refreshes = () => b.sb.lakehouse.statements.filter((s) => s.startsWith('REFRESH DYNAMIC TABLE'));
-const dtCard = (table: string) =>
-  alerts()
-    .store.openCards()
-    .find((c) => c.subject === `dt:${table}`);
+const dtCard = async (table: string) => (await alerts().store.openCards()).find((c) => c.subject === `dt:${table}`);
 const elements = (msg: Record<string, unknown>) => (msg.blocks as { elements?: { action_id: string; value: string }[] }[]).flatMap((x) => x.elements ?? []);
 const click = (action: string, value: string, user: string, ts: string) => b.click(action, value, user, { channel: 'CDT', messageTs: ts, ephemeral: false });
 
@@ -35,11 +32,11 @@ describe('Dynamic Table alerts', () => {
     b = await startBotHarness({ alertChannels: 'ecommerce_dws=CDT,ecommerce_ads=CDT' });
     await settle();
     expect(historyReads()).toBe(1);
-    const failing = dtCard('ecommerce_dws.user_retention')!;
+    const failing = (await dtCard('ecommerce_dws.user_retention'))!;
     expect(failing).toMatchObject({ causeId: 'engine.queue_full', count: 3, channel: 'CDT', taskType: 'Dynamic Table' });
-    const suspended = dtCard('ecommerce_ads.top_products')!;
+    const suspended = (await dtCard('ecommerce_ads.top_products'))!;
     expect(suspended.causeId).toBe('dt.suspended');
-    expect(dtCard('ecommerce_dws.sales_daily')).toBeUndefined();
+    expect(await dtCard('ecommerce_dws.sales_daily')).toBeUndefined();
     const posted = b.slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'CDT' && !c.args.thread_ts);
     expect(posted).toHaveLength(2);
     const text = posted.map((p) => visibleText(p.args)).join('\n');
@@ -56,18 +53,14 @@ describe('Dynamic Table alerts', () => {
     // A new failed refresh of the same table, same cause: the same card counts it.
     b.clock.advance(3_600_000);
     await settle();
-    expect(dtCard('ecommerce_dws.user_retention')!.count).toBe(4);
-    expect(
-      alerts()
-        .store.openCards()
-        .filter((c) => c.subject?.startsWith('dt:')),
-    ).toHaveLength(2);
+    expect((await dtCard('ecommerce_dws.user_retention'))!.count).toBe(4);
+    expect((await alerts().store.openCards()).filter((c) => c.subject?.startsWith('dt:'))).toHaveLength(2);
   });
 
   it('Refresh now: refused without rights; confirmed by an admin it is sent once, however often it is clicked; the card closes', async () => {
     b = await startBotHarness({ alertChannels: 'ecommerce_dws=CDT,ecommerce_ads=CDT' });
     await settle();
-    const card = dtCard('ecommerce_dws.user_retention')!;
+    const card = (await dtCard('ecommerce_dws.user_retention'))!;
     const value = JSON.stringify({ c: card.id, r: 0 });
 
     // The operator's scope is ecommerce_dw/*: not this schema.
@@ -92,7 +85,7 @@ describe('Dynamic Table alerts', () => {
     // The next poll sees the successful refresh: the card closes and says who fixed it.
     b.clock.advance(60_000);
     await settle();
-    const closed = alerts().store.card(card.id)!;
+    const closed = (await alerts().store.card(card.id))!;
     expect(closed).toMatchObject({ status: 'resolved', resolvedBy: `<@${USERS.admin}>`, resolvedHow: 'Refresh now from this card' });
     const thread = b.slack
       .callsOf('chat.postMessage')
@@ -109,14 +102,14 @@ describe('Dynamic Table alerts', () => {
   it('a refresh that fails again says why and leaves the card open; Logs shows the refresh history', async () => {
     b = await startBotHarness({ alertChannels: 'ecommerce_dws=CDT,ecommerce_ads=CDT' });
     await settle();
-    const card = dtCard('ecommerce_ads.top_products')!;
+    const card = (await dtCard('ecommerce_ads.top_products'))!;
     const value = JSON.stringify({ c: card.id, r: 0 });
     const ask = await b.answer((await click('triage_dt_refresh', value, USERS.admin, card.ts!)).responseId);
     const done = visibleText(await b.answer((await b.click('op_confirm', elements(ask).find((e) => e.action_id === 'op_confirm')!.value, USERS.admin)).responseId));
     expect(done).toContain('Lakehouse ran the refresh and it failed: CZLH-42000: Table or view not found: ecommerce_dwd.refunds_detail');
     b.clock.advance(60_000);
     await settle();
-    expect(alerts().store.card(card.id)!.status).toBe('open');
+    expect((await alerts().store.card(card.id))!.status).toBe('open');
 
     await click('triage_logs', value, USERS.viewer, card.ts!);
     const thread = await until(() => {
@@ -134,7 +127,7 @@ describe('Dynamic Table alerts', () => {
   it('Refresh now whose answer is lost after Lakehouse ran it: verified in the refresh history, reported as done, never sent twice', async () => {
     b = await startBotHarness({ alertChannels: 'ecommerce_dws=CDT,ecommerce_ads=CDT' });
     await settle();
-    const card = dtCard('ecommerce_dws.user_retention')!;
+    const card = (await dtCard('ecommerce_dws.user_retention'))!;
     const ask = await b.answer((await click('triage_dt_refresh', JSON.stringify({ c: card.id, r: 0 }), USERS.admin, card.ts!)).responseId);
     // Lakehouse runs the REFRESH, then the connection drops before the answer arrives.
     b.sb.faults.add({ path: '/lh/submitJob', kind: 'drop', afterHandling: true, times: 1 });

@@ -27,10 +27,7 @@ async function settle() {
   await alerts().poll();
   await alerts().flush();
 }
-const emptyCards = () =>
-  alerts()
-    .store.cards()
-    .filter((c) => c.subject?.startsWith('empty:'));
+const emptyCards = async () => (await alerts().store.cards()).filter((c) => c.subject?.startsWith('empty:'));
 
 describe('the output check after scheduled runs', () => {
   afterEach(async () => {
@@ -41,7 +38,7 @@ describe('the output check after scheduled runs', () => {
   it('an empty business-date partition after a successful run makes one card, which closes when the partition holds rows', async () => {
     b = await startBotHarness({ alertChannels: 'ecommerce_dw=COUT' });
     await settle();
-    const [card, ...others] = emptyCards();
+    const [card, ...others] = await emptyCards();
     expect(others).toEqual([]);
     expect(card).toMatchObject({
       taskName: '04_transform_ods_to_dwd',
@@ -67,14 +64,14 @@ describe('the output check after scheduled runs', () => {
     const counts = b.sb.lakehouse.statements.filter((s) => s.includes("`dt` = '2026-11-20'")).length;
     b.clock.advance(60_000);
     await settle();
-    expect(emptyCards()).toHaveLength(1);
+    expect(await emptyCards()).toHaveLength(1);
     expect(b.sb.lakehouse.statements.filter((s) => s.includes("`dt` = '2026-11-20'")).length).toBe(counts + 1); // only the open card's re-count
 
     // Someone reran it and the partition has rows: the card closes, saying so.
     b.sb.lakehouse.table('ecommerce_dwd.orders_detail')!.rows['2026-11-20'] = 12_345;
     b.clock.advance(60_000);
     await settle();
-    expect(alerts().store.card(card!.id)!.status).toBe('resolved');
+    expect((await alerts().store.card(card!.id))!.status).toBe('resolved');
     const thread = b.slack
       .callsOf('chat.postMessage')
       .filter((c) => c.args.thread_ts === card!.ts)
@@ -87,13 +84,13 @@ describe('the output check after scheduled runs', () => {
     b = await startBotHarness({ alertChannels: 'ecommerce_dw=COUT' });
     b.sb.lakehouse.table('ecommerce_dwd.orders_detail')!.rows['2026-11-20'] = 3_000;
     await settle();
-    const [card] = emptyCards();
+    const [card] = await emptyCards();
     expect(card!.failMsg).toMatch(/^Run 7000023 succeeded but wrote 3,000 rows to ecommerce_dwd\.orders_detail \(partition dt=2026-11-20\), 7\d % below the average/);
     expect(visibleText(b.slack.callsOf('chat.postMessage').find((c) => String(c.args.text).startsWith('Wrote nothing'))!.args)).toContain('succeeded but wrote far fewer rows');
     // 9,000 is within 50 % of ~12,000: the card closes at the next poll.
     b.sb.lakehouse.table('ecommerce_dwd.orders_detail')!.rows['2026-11-20'] = 9_000;
     b.clock.advance(60_000);
     await settle();
-    expect(alerts().store.card(card!.id)!.status).toBe('resolved');
+    expect((await alerts().store.card(card!.id))!.status).toBe('resolved');
   });
 });

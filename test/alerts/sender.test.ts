@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { OutboxSender } from '../../src/alerts/sender.js';
 import { AlertStore } from '../../src/store/alerts.js';
 import { openDatabase } from '../../src/store/database.js';
+import { localRemote } from '../../src/store/remote.js';
 
 function setup() {
   const db = openDatabase(':memory:');
@@ -40,7 +41,7 @@ function setup() {
     });
   const renders: number[] = [];
   const sender = new OutboxSender(
-    store,
+    localRemote(store),
     {
       post: async (channel, payload, threadTs) => {
         calls.push({ method: 'post', channel, at: now, text: payload.text, threadTs });
@@ -57,7 +58,7 @@ function setup() {
       },
       minIntervalMs: 1000,
       updateIntervalMs: 1200,
-      render: (item) => {
+      render: async (item) => {
         const c = item.cardId !== null ? store.card(item.cardId)! : undefined;
         if (!c) return undefined;
         renders.push(c.id);

@@ -24,10 +24,10 @@ describe('App Home', () => {
     const alerts = b.bot.services.alerts!;
     await alerts.poll();
     await alerts.flush();
-    const open = alerts.store.openCards();
+    const open = await alerts.store.openCards();
     expect(open.length).toBeGreaterThan(2);
     const etl = open.find((c) => c.taskName === '04_transform_ods_to_dwd')!;
-    alerts.acknowledge(etl.id, USERS.operator);
+    await alerts.acknowledge(etl.id, USERS.operator);
     const waiting = await b.bot.services.operations.submitBackfill({ userId: USERS.operator, channelId: 'C0OPS', source: 'modal' }, {
       taskId: 0,
       task: '04_transform_ods_to_dwd',

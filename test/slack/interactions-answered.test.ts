@@ -105,11 +105,11 @@ describe('every interaction gets an answer', () => {
     // A Mute for a real card but for a time the menu does not offer.
     await b.bot.services.alerts!.poll();
     await b.bot.services.alerts!.flush();
-    const real = b.bot.services.alerts!.store.cards()[0]!;
+    const real = (await b.bot.services.alerts!.store.cards())[0]!;
     const user = 'UFUZZMUTE';
     const s = await act({ type: 'static_select', action_id: TRIAGE.mute, selected_option: { text: { type: 'plain_text', text: 'x' }, value: `${real.id}:9999` } }, { user });
     await expectAllAnswered([s]);
-    expect(b.bot.services.alerts!.store.muteOf(real.taskId, b.clock.now())).toBeUndefined();
+    expect(await b.bot.services.alerts!.store.muteOf(real.taskId, b.clock.now())).toBeUndefined();
     const rows = await b.bot.services.audit.query({ actorId: user, limit: 5 });
     expect(rows.map((r) => ({ outcome: r.outcome, target: r.target, action: r.action }))).toEqual([{ outcome: 'refused', target: `card:${real.id}`, action: 'mute' }]);
   });

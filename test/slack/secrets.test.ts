@@ -50,7 +50,7 @@ describe('planted secrets never reach Slack', () => {
     const alerts = b.bot.services.alerts!;
     await alerts.poll();
     await alerts.flush();
-    const card = alerts.store.cards().find((c) => c.latestRunId === run.id);
+    const card = (await alerts.store.cards()).find((c) => c.latestRunId === run.id);
     expect(card).toBeDefined();
     for (const action of ['triage_logs', 'triage_diagnose'])
       await b.click(action, JSON.stringify({ c: card!.id, r: run.id }), USERS.admin, { channel: 'CALERTS', messageTs: card!.ts!, ephemeral: false });
@@ -222,7 +222,7 @@ describe('generated secrets (issue 27) never reach Slack', () => {
     const alerts = g.bot.services.alerts!;
     await alerts.poll();
     await alerts.flush();
-    const cards = alerts.store.cards().filter((c) => planted.some((p) => p.runId === c.latestRunId));
+    const cards = (await alerts.store.cards()).filter((c) => planted.some((p) => p.runId === c.latestRunId));
     expect(cards.length).toBe(planted.length);
     await inBatches(cards, 4, async (card) => {
       for (const action of ['triage_logs', 'triage_diagnose'])

@@ -141,9 +141,7 @@ describe('several workspaces', () => {
     expect(ids.length).toBeGreaterThan(0);
     expect(ids.every((id) => id.startsWith('w~dev~'))).toBe(true);
     // Logs on the dev card reads dev's Studio and answers in the dev card's thread.
-    const devCard = alertsOf('dev')
-      .store.cards()
-      .find((c) => c.taskName === '04_transform_ods_to_dwd')!;
+    const devCard = (await alertsOf('dev').store.cards()).find((c) => c.taskName === '04_transform_ods_to_dwd')!;
     const logsBefore = { prod: calls(b, 'execute/logs'), dev: calls(dev(), 'execute/logs') };
     const posted = b.slack.callsOf('chat.postMessage').length;
     await b.click('w~dev~triage_logs', JSON.stringify({ c: devCard.id, r: devCard.latestRunId }), USERS.viewer, {

@@ -257,6 +257,119 @@ forEachEngine('store contract', (open, engine) => {
     db.close();
   });
 
+  it('alerts in bulk: a poll reads and writes many failures in a few statements; a batch is applied whole or not at all', async () => {
+    const db = await open();
+    const s = new AlertStore(db);
+    const at = 1_764_000_000_000;
+    // 1,300 failures in one batch (beyond one statement's 1,024 rows): new cards by temporary id, failures seen, a mute.
+    const created = s.write({
+      at,
+      create: [
+        { ...card({ groupKey: 'a', blocked: [] }), id: -1, openSince: 0 },
+        { ...card({ groupKey: 'b', taskId: 7, count: 3 }), id: -2, openSince: 0 },
+      ],
+      seen: Array.from({ length: 1300 }, (_, i) => ({ runId: 9_000_000_000 + i, endTime: 5, cardId: i % 2 ? -1 : -2 })),
+      checked: [{ key: 'dt:1', cardId: -1 }],
+      actions: [{ cardId: -2, at, userId: 'U1', action: 'mute', runId: null, detail: '1 h' }],
+      mute: { taskId: 7, until: at + 10, by: 'U1' },
+      state: [{ key: 'k', value: 'v' }],
+      queue: [{ channel: 'C1', kind: 'thread', threadCardId: -1, payload: { text: 'note', blocks: [] }, at }],
+    });
+    expect(created.applied).toBe(true);
+    const ids = new Map(created.applied ? created.created.map((c) => [c.id, c.cardId]) : []);
+    const [a, b] = [ids.get(-1)!, ids.get(-2)!];
+    expect(s.cardsByIds([b, a]).map((c) => [c.id, c.groupKey, c.count, c.blocked])).toEqual([
+      [a, 'a', 1, []],
+      [b, 'b', 3, [{ taskId: 2, taskName: 'dws', runId: 5 }]],
+    ]);
+    const keys = Array.from({ length: 1400 }, (_, i) => ({ runId: 9_000_000_000 + i, endTime: 5 }));
+    expect(s.seenOf([...keys, { runId: 9_000_000_001, endTime: 6 }])).toHaveLength(1300);
+    const ofRuns = s.cardsOfRuns([9_000_000_001, 9_000_000_002, 1]);
+    expect(ofRuns.cards.map((c) => c.id)).toEqual([a, b]);
+    expect(ofRuns.runs.sort((x, y) => x.runId - y.runId).map((r) => [r.runId, r.cardId])).toEqual([
+      [9_000_000_001, a],
+      [9_000_000_002, b],
+    ]);
+    expect(s.checkedOf(['dt:1', 'dt:2'])).toEqual(['dt:1']);
+    expect(s.mutesAt(at)).toEqual([{ taskId: 7, until: at + 10, by: 'U1' }]);
+    expect(s.actionsOf([a, b]).map((x) => [x.cardId, x.action])).toEqual([[b, 'mute']]);
+    expect(s.getState('k')).toBe('v');
+    expect(s.openCardsOfGroups(['a', 'b', 'c'], at).map((c) => c.id)).toEqual([a, b]);
+    // A card changed since it was read: nothing of the batch is written.
+    const stale = s.write({
+      at: at + 1,
+      update: [
+        { id: a, expect: { count: 1 }, patch: { count: 2, lastSeen: at + 1 } },
+        { id: b, expect: { count: 2 }, patch: { count: 4 } },
+      ],
+      seen: [{ runId: 1, endTime: 1, cardId: a }],
+    });
+    expect(stale).toEqual({ applied: false, why: `card ${b} changed (count)` });
+    expect(s.seenOf([{ runId: 1, endTime: 1 }])).toEqual([]);
+    expect(s.card(a)!.count).toBe(1);
+    // A new card whose group has an open card, or a mute to end that is not in force: refused too.
+    expect(s.write({ at, create: [{ ...card({ groupKey: 'a' }), id: -1, openSince: at }] })).toMatchObject({ applied: false });
+    expect(s.write({ at: at + 20, unmute: { taskId: 7 } })).toMatchObject({ applied: false });
+    // Many cards changed in one statement per set of fields, text and integers alike.
+    expect(
+      s.write({
+        at: at + 1,
+        update: [
+          { id: a, expect: { count: 1, status: 'open' }, patch: { count: 2, lastSeen: at + 1, blocked: [{ taskId: 3, taskName: 'x', runId: 4 }], rootFixedBy: null } },
+          { id: b, patch: { count: 4, lastSeen: at + 1, blocked: [], rootFixedBy: 'U2' } },
+          { id: b, patch: { status: 'resolved' } },
+        ],
+        unmute: { taskId: 7 },
+      }),
+    ).toMatchObject({ applied: true });
+    expect(s.cardsByIds([a, b]).map((c) => [c.count, c.lastSeen, c.blocked.length, c.rootFixedBy, c.status])).toEqual([
+      [2, at + 1, 1, null, 'open'],
+      [4, at + 1, 0, 'U2', 'resolved'],
+    ]);
+    expect(s.mutesAt(at)).toEqual([]);
+    // The outbox in bulk: redraws of cards never released are dropped; one own message per card, the most urgent priority kept.
+    s.enqueueAll([
+      { channel: 'C1', kind: 'update', cardId: a, at, priority: 2, ifReleased: a },
+      { channel: 'C1', kind: 'update', digestId: 8, at, priority: 2, ifReleased: a },
+      { channel: 'C1', kind: 'post', cardId: b, at, priority: 2 },
+      { channel: 'C1', kind: 'update', cardId: b, at, priority: 1, ifReleased: b },
+      { channel: 'C1', kind: 'post', digestId: 9, at, priority: 1 },
+    ]);
+    s.enqueueAll([
+      { channel: 'C1', kind: 'update', cardId: b, at, priority: 0 },
+      { channel: 'C2', kind: 'thread', threadCardId: b, payload: { text: 'n', blocks: [] }, at },
+    ]);
+    expect(s.pendingIn('C1').map((e) => [e.kind, e.cardId ?? e.threadCardId ?? e.digestId, e.priority])).toEqual([
+      ['post', b, 0],
+      ['thread', a, 1],
+      ['post', 9, 1],
+    ]);
+    const plan = s.sendingPlan({ perChannel: 1 });
+    expect(plan.entries.map((e) => [e.channel, e.kind])).toEqual([
+      ['C1', 'post'],
+      ['C2', 'thread'],
+    ]);
+    expect(plan.cards).toEqual([{ id: b, ts: null, digestId: null, pendingOwn: true, queued: true }]);
+    expect(s.sendingPlan({ channel: 'C1' }).entries).toHaveLength(3);
+    // Claimed with its content; a claimed message takes no more changes: a new one is queued.
+    const first = s.claim(plan.entries[0]!.id)!;
+    expect(first).toMatchObject({ kind: 'post', cardId: b, payload: { text: '', blocks: [] } });
+    expect(s.claim(first.id)).toBeUndefined();
+    s.enqueueAll([{ channel: 'C1', kind: 'update', cardId: b, at, priority: 2 }]);
+    s.recordSent(first.id, { cardId: b, ts: '9.1' });
+    expect(s.card(b)!.ts).toBe('9.1');
+    expect(s.pendingIn('C1').map((e) => [e.kind, e.cardId ?? e.threadCardId ?? e.digestId])).toEqual([
+      ['thread', a],
+      ['post', 9],
+      ['update', b],
+    ]);
+    const digest = s.openDigest('C1', [a, b], at);
+    expect(s.cardsOfDigest(digest.id).map((c) => c.id)).toEqual([a, b]);
+    expect(s.pendingIn('C1')[0]).toMatchObject({ kind: 'post', digestId: digest.id, priority: 0 });
+    expect(s.cardWithMute(a, at)).toEqual({ card: s.card(a), mute: undefined });
+    db.close();
+  });
+
   it('leases: one holder until it lapses or is given up; a restarted replica takes its own at once; heartbeats tell the dead', async () => {
     const db = await open();
     const l = new LeaseStore(db);
