@@ -142,6 +142,11 @@ class DelayedPipe {
     if (holdMs > 0) this.heldUntil = Math.max(this.heldUntil, now + holdMs);
     const due = Math.max(now + this.delay(), this.lastDue, this.heldUntil);
     this.lastDue = due;
+    if (due <= now && this.queue.length === 0) {
+      // No delay (and nothing ahead of it): straight through, as a plain proxy would.
+      this.forward(chunk);
+      return due;
+    }
     this.queue.push({ due, chunk });
     this.schedule();
     return due;
@@ -158,13 +163,16 @@ class DelayedPipe {
     const now = performance.now();
     // A timer may fire a fraction of a millisecond early: only what is due goes.
     while (this.queue.length > 0 && this.queue[0]!.due <= now) {
-      const { chunk } = this.queue.shift()!;
-      if (this.to.destroyed) this.queue.length = 0;
-      else if (chunk === null) this.to.end();
-      else this.to.write(chunk);
+      this.forward(this.queue.shift()!.chunk);
     }
     if (this.queue.length === 0) for (const fn of this.drained.splice(0)) fn();
     this.schedule();
+  }
+
+  private forward(chunk: Buffer | null): void {
+    if (this.to.destroyed) this.queue.length = 0;
+    else if (chunk === null) this.to.end();
+    else this.to.write(chunk);
   }
 
   /** `fn` once everything queued has been forwarded (at once if nothing is). */
