@@ -20,8 +20,11 @@ import { OperationStore } from '../src/store/operations.js';
 import { StudioClient } from '../src/studio/client.js';
 import { injectStorm } from './storm-data.js';
 
-/** `database`: where the bot's state lives (default: SQLite in memory; a postgres:// URL for PostgreSQL). */
-export async function runStormBench(database = ':memory:') {
+/**
+ * `database`: where the bot's state lives (default: SQLite in memory; a postgres:// URL for PostgreSQL).
+ * `onPolled`: told the poll's wall time as soon as it ends (bench/distance.ts reports it even when the sending does not finish).
+ */
+export async function runStormBench(database = ':memory:', o: { onPolled?: (pollMs: number) => void } = {}) {
   const clock = new ManualClock(Date.parse('2026-11-21T10:00:00Z'));
   const sb = await startSandbox({ clock, seed: 'empty' });
   const store = sb.store;
@@ -64,6 +67,7 @@ export async function runStormBench(database = ':memory:') {
   const virtualStart = clock.now();
   const stats = await alerts.poll();
   const pollMs = performance.now() - t0;
+  o.onPolled?.(Math.round(pollMs));
   const virtualAfterPoll = clock.now();
   await alerts.flush();
   const totalMs = performance.now() - t0;
