@@ -22,7 +22,8 @@ export function signedHeaders(child: Child, body: string): Record<string, string
   return { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sig };
 }
 
-function bodies(child: Child): string[] {
+/** The ack load's 3,000 bodies: /cz help, /cz runs <task> and a Logs click, in turn. */
+export function bodies(child: Child): string[] {
   const out: string[] = [];
   for (let i = 0; i < 3000; i++) {
     if (i % 3 === 2) {

@@ -8,6 +8,8 @@
  * BENCH_DATABASE_URL runs the bot on PostgreSQL (BENCH_REPLICA_ID names the replica), BENCH_STUDIO
  * (the sandbox's JSON line) shares one Studio between several bots, `--alerts` polls it and posts
  * cards to CSTORM at BENCH_MIN_SEND_MS between posts, and `cards` answers how many are posted.
+ * BENCH_SLACK_API_URL sends the Web API calls to a Slack stand-in outside (one that several replicas
+ * share and that outlives a killed one: bench/distance.ts counts each card's posts there).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -97,7 +99,7 @@ if (bare) {
     LOG_LEVEL: 'silent',
     SLACK_BOT_TOKEN: 'xoxb-bench',
     SLACK_SIGNING_SECRET: signingSecret,
-    SLACK_API_URL: `${slackUrl}/api/`,
+    SLACK_API_URL: process.env.BENCH_SLACK_API_URL ?? `${slackUrl}/api/`,
     PORT: '0',
     ...studioEnv,
     ...alertEnv,

@@ -34,6 +34,9 @@ export interface Child {
   idle(): Promise<void>;
   /** Alert cards in the bot's database, those not posted yet, and the lease holder (`--alerts`). */
   cards(): Promise<{ cards: number; unposted: number; leader?: string }>;
+  /** Send `signal` (a replica SIGKILLed mid-burst); `exited` resolves once the process is gone. */
+  kill(signal: NodeJS.Signals): void;
+  exited: Promise<void>;
   stop(): void;
 }
 
@@ -46,6 +49,7 @@ export async function startChild(args: string[], env: Record<string, string> = {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
   });
+  const exited = new Promise<void>((r) => p.once('exit', () => r()));
   const lines = createInterface({ input: p.stdout! });
   const waiting: ((l: string) => void)[] = [];
   lines.on('line', (l) => waiting.shift()?.(l));
@@ -76,6 +80,10 @@ export async function startChild(args: string[], env: Record<string, string> = {
       p.stdin!.write('cards\n');
       return JSON.parse(await next()) as { cards: number; unposted: number; leader?: string };
     },
+    kill: (signal) => {
+      p.kill(signal);
+    },
+    exited,
     stop: () => {
       p.stdin!.end();
       p.kill();

@@ -21,7 +21,8 @@ import { runStormBench } from './storm.js';
 
 const round = (x: number) => Math.round(x * 100) / 100;
 
-async function sandbox(script: string[]): Promise<{ json: string; stop(): void }> {
+/** The sandbox (or `script`'s variant of it) in a process of its own: its JSON line, and how to stop it. */
+export async function sandbox(script: string[]): Promise<{ json: string; stop(): void }> {
   const p = spawn(process.execPath, ['--import', 'tsx', ...script], { stdio: ['ignore', 'pipe', 'inherit'] });
   setPriority(p.pid!, 19); // Studio is remote in production: here it takes what the bots leave
   const [line] = (await once(createInterface({ input: p.stdout! }), 'line')) as [string];

@@ -23,8 +23,11 @@ import { StudioClient } from '../src/studio/client.js';
 import { countingDb, countingRemote } from '../test/helpers/counting.js';
 import { injectStorm } from './storm-data.js';
 
-/** `database`: where the bot's state lives (default: SQLite in memory; a postgres:// URL for PostgreSQL). */
-export async function runStormBench(database = ':memory:') {
+/**
+ * `database`: where the bot's state lives (default: SQLite in memory; a postgres:// URL for PostgreSQL).
+ * `onPolled`: told the poll's wall time as soon as it ends (bench/distance.ts reports it even when the sending does not finish).
+ */
+export async function runStormBench(database = ':memory:', o: { onPolled?: (pollMs: number) => void } = {}) {
   const clock = new ManualClock(Date.parse('2026-11-21T10:00:00Z'));
   const sb = await startSandbox({ clock, seed: 'empty' });
   const store = sb.store;
@@ -79,6 +82,7 @@ export async function runStormBench(database = ':memory:') {
   const pollMs = performance.now() - t0;
   const pollStatements = db.statements;
   const pollCalls = alertStore.calls;
+  o.onPolled?.(Math.round(pollMs));
   const virtualAfterPoll = clock.now();
   db.statements = 0;
   alertStore.calls = 0;
