@@ -9,6 +9,7 @@ import { VClusterDirectory } from './studio/vclusters.js';
 import { anchorsFilePath, loadAuditKeys, readAnchorSource } from './store/audit-key.js';
 import type { SeenEvents } from './store/seen-events.js';
 import type { CauseMemory } from './store/memory.js';
+import { coalesced } from './store/coalesce.js';
 import { StoreHost } from './store/host.js';
 import { boundedFirstSeen } from './slack/request-guard.js';
 import type { Remote } from './store/remote.js';
@@ -165,10 +166,14 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
     vclusters,
     lakehouse,
     seenEvents: stores.seenEvents,
-    firstSeen: boundedFirstSeen((key) => stores.seenEvents.firstSeen(key), {
-      now,
-      onFallback: (why) => o.logger.warn({ workspace: workspace.name }, `replay check by this replica's memory alone: ${why}`),
-    }),
+    // Requests arriving while the database answers an earlier one are checked together (one statement for many).
+    firstSeen: boundedFirstSeen(
+      coalesced((keys: string[]) => stores.seenEvents.firstSeenMany(keys)),
+      {
+        now,
+        onFallback: (why) => o.logger.warn({ workspace: workspace.name }, `replay check by this replica's memory alone: ${why}`),
+      },
+    ),
     host,
     stores,
     get db() {

@@ -3,6 +3,7 @@
  * acknowledged in time (with `X-Slack-Retry-Num`), and with several replicas or a restart the retry
  * may reach another process: the record is in the database, not in memory.
  */
+import { rowBatches, rowMarks } from './bulk.js';
 import type { Db } from './database.js';
 
 const KEEP_MS = 24 * 3_600_000; // Slack retries within minutes; a day is plenty.
@@ -14,6 +15,25 @@ export class SeenEvents {
     private readonly db: Db,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /**
+   * `firstSeen` for many ids in one statement per batch (the replay guard's requests that arrive
+   * while one round trip is under way): an id's first occurrence in the list may be new, a repeat never.
+   */
+  firstSeenMany(eventIds: readonly string[]): boolean[] {
+    const t = this.now();
+    const inserted = new Set<string>();
+    for (const batch of rowBatches(eventIds, 2)) {
+      const rows = this.db
+        .prepare(`INSERT INTO seen_events(event_id, seen_at) VALUES ${rowMarks(batch.length, 2)} ON CONFLICT(event_id) DO NOTHING RETURNING event_id`)
+        .all(...batch.flatMap((id) => [id, t])) as { event_id: string }[];
+      for (const r of rows) inserted.add(r.event_id);
+    }
+    const before = this.inserts;
+    this.inserts += inserted.size;
+    if (Math.floor(this.inserts / 500) > Math.floor(before / 500)) this.db.prepare('DELETE FROM seen_events WHERE seen_at < ?').run(t - KEEP_MS);
+    return eventIds.map((id) => inserted.delete(id));
+  }
 
   /** True the first time `eventId` is seen; false for every redelivery. */
   firstSeen(eventId: string): boolean {

@@ -6,6 +6,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { coalesced } from '../../src/store/coalesce.js';
 import { StoreHost } from '../../src/store/host.js';
 import { pgAdmin, pgDatabaseUrl } from '../helpers/engines.js';
 
@@ -100,5 +101,27 @@ describe.skipIf(!('url' in admin))(`stores in store threads (PostgreSQL)${'url' 
   it('every replica-visible write lands once whichever thread takes it: 200 concurrent claims of 20 keys', async () => {
     const claims = await Promise.all(Array.from({ length: 200 }, (_, i) => host.stores.ops.claim(`k${i % 20}`, `op${i}`, 60_000)));
     expect(claims.filter((c) => c.kind === 'new')).toHaveLength(20);
+  });
+});
+
+describe('the replay guard under load: requests that arrive together are checked together', () => {
+  it('one statement for many, each request answered for itself, a repeat refused, an error reaching each', async () => {
+    const host = await StoreHost.open(':memory:', { setup, now: () => 1_000 });
+    let calls = 0;
+    const check = coalesced(async (keys: string[]) => {
+      calls++;
+      return host.stores.seenEvents.firstSeenMany(keys);
+    });
+    const keys = ['sig:a', 'sig:b', 'sig:a', 'sig:c', ...Array.from({ length: 46 }, (_, i) => `sig:${i}`)];
+    const answers = await Promise.all(keys.map((k) => check(k)));
+    expect(answers.slice(0, 4)).toEqual([true, true, false, true]);
+    expect(answers.filter(Boolean)).toHaveLength(49);
+    expect(calls).toBeLessThanOrEqual(3); // the first alone, the rest while it was under way
+    expect(await check('sig:b')).toBe(false);
+    await host.close();
+    const failing = coalesced(async (_keys: string[]): Promise<boolean[]> => {
+      throw new Error('database gone');
+    });
+    await expect(Promise.all([failing('x'), failing('y')])).rejects.toThrow('database gone');
   });
 });
