@@ -18,10 +18,9 @@ import { AuditLog } from '../../src/store/audit.js';
 import type { Db } from '../../src/store/database.js';
 import { OperationStore } from '../../src/store/operations.js';
 import { type Remote, localRemote } from '../../src/store/remote.js';
-import { RUN_STATUS } from '../../src/studio/enums.js';
 import { countingDb, countingRemote } from '../helpers/counting.js';
 import { forEachEngine } from '../helpers/engines.js';
-import { type SandboxHarness, startHarness } from '../helpers/sandbox.js';
+import { type SandboxHarness, insertFailedRuns, letters, startHarness } from '../helpers/sandbox.js';
 
 let h: SandboxHarness | undefined;
 let db: Db | undefined;
@@ -32,35 +31,9 @@ afterEach(async () => {
   db = undefined;
 });
 
-/** Two letters for group n: failures group by task and message, digits ignored. */
-const letters = (n: number) => `${String.fromCharCode(97 + Math.floor(n / 26))}${String.fromCharCode(97 + (n % 26))}`;
-
 function injectFailures(count: number, groups: number): number[] {
-  const task = h!.sb.store.taskByName('etl_orders_daily')!;
-  const ids: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const end = h!.clock.now() - 600_000 + i;
-    ids.push(
-      h!.sb.store.insertRun({
-        task_id: task.id,
-        instance_type: 1,
-        status: RUN_STATUS.FAILED,
-        plan_time: end - 120_000,
-        ready_at: end - 120_000,
-        trigger_time: end - 120_000,
-        start_time: end - 100_000,
-        end_time: end,
-        fail_type: 'RUNTIME_ERROR',
-        fail_msg: `exporter stage q${letters(i % groups)} crashed after ${i} rows`,
-        executor: 'scheduler',
-        vc_code: task.vc_code,
-        biz_date: '2026-11-21',
-        duration_ms: 60_000,
-        attempts: 1,
-      }),
-    );
-  }
-  return ids;
+  // Each ends at the clock less ten minutes plus its index, as the storm's runs do.
+  return insertFailedRuns(h!.sb.store, 'etl_orders_daily', count, (i) => `exporter stage q${letters(i % groups)} crashed after ${i} rows`, h!.clock.now() - 540_000);
 }
 
 function alertService(counted: Db, store: Remote<AlertStore>) {

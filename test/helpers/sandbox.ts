@@ -45,27 +45,31 @@ export async function startHarness(sandboxOpts: SandboxOptions = {}, clientOpts:
  * A burst of failed scheduled runs of `task` in the sandbox, ended a minute ago: run i fails with
  * `message(i)` (failures group by task and message, digits ignored: vary letters to make groups).
  */
-export function insertFailedRuns(store: SandboxStore, taskName: string, count: number, message: (i: number) => string): void {
+/** `count` failed runs of `taskName`, the i-th ending at `now - 60 s + i` ms; returns their ids. */
+export function insertFailedRuns(store: SandboxStore, taskName: string, count: number, message: (i: number) => string, now = Date.now()): number[] {
   const task = store.taskByName(taskName)!;
-  const now = Date.now();
+  const ids: number[] = [];
   for (let i = 0; i < count; i++)
-    store.insertRun({
-      task_id: task.id,
-      instance_type: 1,
-      status: 3,
-      plan_time: now - 300_000,
-      ready_at: now - 300_000,
-      trigger_time: now - 300_000,
-      start_time: now - 280_000,
-      end_time: now - 60_000 + i,
-      fail_type: 'RUNTIME_ERROR',
-      fail_msg: message(i),
-      executor: 'scheduler',
-      vc_code: task.vc_code,
-      biz_date: '2026-11-21',
-      duration_ms: 60_000,
-      attempts: 1,
-    });
+    ids.push(
+      store.insertRun({
+        task_id: task.id,
+        instance_type: 1,
+        status: 3,
+        plan_time: now - 300_000,
+        ready_at: now - 300_000,
+        trigger_time: now - 300_000,
+        start_time: now - 280_000,
+        end_time: now - 60_000 + i,
+        fail_type: 'RUNTIME_ERROR',
+        fail_msg: message(i),
+        executor: 'scheduler',
+        vc_code: task.vc_code,
+        biz_date: '2026-11-21',
+        duration_ms: 60_000,
+        attempts: 1,
+      }),
+    );
+  return ids;
 }
 
 /** Two letters for group n (0 → "aa", 27 → "bb"): digits are ignored when failures are grouped. */

@@ -13,24 +13,26 @@ import { pgAdmin, pgDatabaseUrl } from '../helpers/engines.js';
 const admin = pgAdmin();
 const setup = { replica: 'r1', auditKeyHex: 'd'.repeat(64) };
 
+/** A rerun awaiting its Confirm, as the operations path creates one. */
+const newOp = (o: { id?: string; target: string; params?: Record<string, unknown>; expiresAt: number }) => ({
+  action: 'rerun',
+  taskName: 't',
+  params: {},
+  requestedBy: 'U1',
+  requestedByName: null,
+  teamId: null,
+  channelId: null,
+  source: 'slash' as const,
+  status: 'awaiting_confirmation' as const,
+  ...o,
+});
+
 describe('stores in this thread (SQLite)', () => {
   it('answer promises, clone what crosses, and keep the caller’s clock', async () => {
     let now = 1_000;
     const host = await StoreHost.open(':memory:', { setup, now: () => now });
     expect(host.engine).toBe('sqlite');
-    const op = await host.stores.ops.create({
-      action: 'rerun',
-      target: 'run:1',
-      taskName: 't',
-      params: { a: 1 },
-      requestedBy: 'U1',
-      requestedByName: null,
-      teamId: null,
-      channelId: null,
-      source: 'slash',
-      status: 'awaiting_confirmation',
-      expiresAt: 5_000,
-    });
+    const op = await host.stores.ops.create(newOp({ target: 'run:1', params: { a: 1 }, expiresAt: 5_000 }));
     expect(op.createdAt).toBe(1_000);
     now = 2_000;
     expect(await host.stores.ops.transition(op.id, ['awaiting_confirmation'], 'cancelled')).toBe(true);
@@ -79,20 +81,7 @@ describe.skipIf(!('url' in admin))(`stores in store threads (PostgreSQL)${'url' 
 
   it('a database error reaches the caller with its PostgreSQL code; the caller’s clock is the store’s', async () => {
     now = 1_700_000_123_000;
-    const op = await host.stores.ops.create({
-      id: 'op-fixed',
-      action: 'rerun',
-      target: 'run:2',
-      taskName: 't',
-      params: {},
-      requestedBy: 'U1',
-      requestedByName: null,
-      teamId: null,
-      channelId: null,
-      source: 'slash',
-      status: 'awaiting_confirmation',
-      expiresAt: now + 60_000,
-    });
+    const op = await host.stores.ops.create(newOp({ id: 'op-fixed', target: 'run:2', expiresAt: now + 60_000 }));
     expect(op.createdAt).toBe(1_700_000_123_000);
     const again = host.stores.ops.create({ ...op, id: 'op-fixed' });
     await expect(again).rejects.toMatchObject({ name: 'PostgresError', code: '23505' });
