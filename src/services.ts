@@ -87,18 +87,21 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
     // A statement refused before it was sent (a name or value that is not plain, a shape not allowed) is audited.
     onRefused: (e) => {
       o.logger.warn({ reason: e.reason }, 'Lakehouse statement refused before it was sent');
-      void audit.append({
-        at: now(),
-        opId: randomUUID(),
-        actorId: 'system', // as the chain's own system rows (key rotation, legacy seal)
-        actorName: 'the bot',
-        source: 'system',
-        action: 'lakehouse_sql',
-        target: 'lakehouse',
-        params: { statement: e.sql.slice(0, 500) },
-        outcome: 'refused',
-        error: e.reason,
-      });
+      // Audited before the refusal reaches the person (and whatever answers them).
+      return audit
+        .append({
+          at: now(),
+          opId: randomUUID(),
+          actorId: 'system', // as the chain's own system rows (key rotation, legacy seal)
+          actorName: 'the bot',
+          source: 'system',
+          action: 'lakehouse_sql',
+          target: 'lakehouse',
+          params: { statement: e.sql.slice(0, 500) },
+          outcome: 'refused',
+          error: e.reason,
+        })
+        .then(() => undefined);
     },
   });
   // VCluster types from Lakehouse's SHOW VCLUSTERS (Studio's console list when SQL cannot run).

@@ -45,8 +45,8 @@ export interface LakehouseSqlOptions {
   hybridWaitSeconds?: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
-  /** Told of every statement refused before it was sent (the services audit it). */
-  onRefused?: (refusal: SqlRefused) => void;
+  /** Told of every statement refused before it was sent (the services audit it; a promise it answers is awaited before the refusal is thrown). */
+  onRefused?: (refusal: SqlRefused) => unknown;
 }
 
 export class LakehouseError extends Error {
@@ -100,18 +100,18 @@ export class LakehouseSql {
     return this.read(() => sql);
   }
 
-  /** Builds and checks reads; a refusal (of a name, a value or a statement) is reported once, then thrown. */
-  private checked(build: () => string[]): string[] {
+  /** Builds and checks reads; a refusal (of a name, a value or a statement) is reported (audited) once, then thrown. */
+  private async checked(build: () => string[]): Promise<string[]> {
     try {
       return build().map(assertReadOnly);
     } catch (e) {
-      if (e instanceof SqlRefused) this.opts.onRefused?.(e);
+      if (e instanceof SqlRefused) await this.opts.onRefused?.(e);
       throw e;
     }
   }
 
   private async read(build: () => string): Promise<SqlResult> {
-    const [sql] = this.checked(() => [build()]);
+    const [sql] = await this.checked(() => [build()]);
     return this.run(sql!, 'read');
   }
 
@@ -146,7 +146,7 @@ export class LakehouseSql {
 
   /** The rows of several partitions, counted in parallel; every statement is built (or refused, once) before any is sent. */
   async countPartitions(table: string, column: string, values: string[]): Promise<{ value: string; rows: number }[]> {
-    const built = this.checked(() => values.map((value) => statement.countRows(table, { column, value })));
+    const built = await this.checked(() => values.map((value) => statement.countRows(table, { column, value })));
     return Promise.all(built.map(async (sql, k) => ({ value: values[k]!, rows: Number((await this.run(sql, 'read')).rows[0]?.n ?? 0) })));
   }
 
@@ -159,7 +159,7 @@ export class LakehouseSql {
     try {
       sql = statement.refreshDynamicTable(name);
     } catch (e) {
-      if (e instanceof SqlRefused) this.opts.onRefused?.(e);
+      if (e instanceof SqlRefused) await this.opts.onRefused?.(e);
       throw e;
     }
     return this.run(sql, 'write');
