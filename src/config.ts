@@ -125,6 +125,7 @@ const FIXES: Record<string, string> = {
   DATABASE_URL: 'use a PostgreSQL connection string, e.g. postgres://studio_ops:PASSWORD@db.internal:5432/studio_ops (or unset it for the embedded SQLite file)',
   REPLICA_ID: 'use letters, digits, ".", "_" and "-" (one id per running process; the host name when unset)',
   LEASE_SECONDS: 'use a whole number of seconds from 3 to 300',
+  DATABASE_THREADS: 'use a whole number of store threads from 1 to 32 (each a PostgreSQL connection)',
   AUDIT_KEY: 'generate one with `openssl rand -hex 32`, or unset it to let the bot create a key file beside the database',
   AUDIT_OLD_KEYS: 'list the earlier AUDIT_KEY values, comma-separated, each 64+ hex characters',
   STUDIO_TIMEOUT_MS: 'use a whole number of milliseconds between 1000 and 600000',
@@ -209,12 +210,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         'AUDIT_KEY is missing: with DATABASE_URL every replica signs the one audit chain, so they must share its key; generate one with `openssl rand -hex 32` and give every replica the same value',
       );
   }
-  let databaseThreads: number | undefined;
-  if (!blank(env.DATABASE_THREADS)) {
-    const t = z.coerce.number().int().min(1).max(32).safeParse(env.DATABASE_THREADS);
-    if (t.success) databaseThreads = t.data;
-    else complain('DATABASE_THREADS', 'must be a whole number from 1 to 32');
-  }
   const replicaId = (env.REPLICA_ID ?? '').trim() || hostname();
   if (!/^[A-Za-z0-9_.-]{1,100}$/.test(replicaId)) complain('REPLICA_ID', `is ${JSON.stringify(replicaId)}`);
 
@@ -244,6 +239,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = intVar('PORT', 3000, 0, 65535);
   const runWatchSeconds = intVar('RUN_WATCH_SECONDS', 15, 1, 3600);
   const replica: ReplicaConfig = { id: replicaId, leaseSeconds: intVar('LEASE_SECONDS', 15, 3, 300) };
+  // Unset: the store host's default (src/store/host.ts).
+  const databaseThreads = blank(env.DATABASE_THREADS) ? undefined : intVar('DATABASE_THREADS', 3, 1, 32);
   const idempotencyWindowSeconds = intVar('IDEMPOTENCY_WINDOW_SECONDS', 600, 1, 86_400);
   const diagnosisBudgetMs = intVar('DIAGNOSIS_BUDGET_SECONDS', 5, 1, 60) * 1000;
 

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
     const c = loadConfig({ DATABASE_URL: 'postgres://bot:s3cret@db:5432/ops', AUDIT_KEY: key, REPLICA_ID: 'pod-1', LEASE_SECONDS: '10' });
     expect(c.databaseUrl).toBe('postgres://bot:s3cret@db:5432/ops');
     expect(c.replica).toEqual({ id: 'pod-1', leaseSeconds: 10 });
+    expect(c.databaseThreads).toBeUndefined();
     const problems = (env: NodeJS.ProcessEnv) => {
       try {
         loadConfig(env);
@@ -37,7 +38,8 @@ describe('loadConfig', () => {
     };
     const noKey = problems({ DATABASE_URL: 'postgres://bot:s3cret@db/ops' });
     expect(noKey.join('\n')).toContain('AUDIT_KEY is missing: with DATABASE_URL every replica signs the one audit chain');
-    const bad = problems({ DATABASE_URL: 'mysql://bot:hunter2@db/ops', AUDIT_KEY: key, REPLICA_ID: 'no spaces', LEASE_SECONDS: '1' });
+    const bad = problems({ DATABASE_URL: 'mysql://bot:hunter2@db/ops', AUDIT_KEY: key, REPLICA_ID: 'no spaces', LEASE_SECONDS: '1', DATABASE_THREADS: '0' });
+    expect(bad.join('\n')).toContain('DATABASE_THREADS is "0": use a whole number of store threads from 1 to 32');
     expect(bad.join('\n')).toContain('DATABASE_URL is not a postgres:// connection string');
     expect(bad.join('\n')).not.toContain('hunter2');
     expect(bad.join('\n')).toContain('REPLICA_ID is "no spaces"');

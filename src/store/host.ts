@@ -61,7 +61,10 @@ export interface StoreHostOptions {
   threads?: number;
 }
 
-const STORE_NAMES: readonly (keyof StoreSet)[] = ['audit', 'ops', 'wizard', 'seenEvents', 'memory', 'leases', 'alerts', 'health'];
+const STORE_NAMES = ['audit', 'ops', 'wizard', 'seenEvents', 'memory', 'leases', 'alerts', 'health'] as const satisfies readonly (keyof StoreSet)[];
+/** Every store of StoreSet is named above (a store added there and not here fails to compile). */
+const EVERY_STORE_NAMED: Exclude<keyof StoreSet, (typeof STORE_NAMES)[number]> extends never ? true : never = true;
+void EVERY_STORE_NAMED;
 
 /** An error from a store thread, as the caller would have seen it in this thread. */
 function rebuildError(e: { name: string; message: string; code?: string }): Error {
