@@ -15,9 +15,8 @@ import { Policy } from '../src/ops/policy.js';
 import { ManualClock } from '../src/sandbox/sim.js';
 import { startSandbox } from '../src/sandbox/server.js';
 import { AlertStore } from '../src/store/alerts.js';
-import { AuditLog } from '../src/store/audit.js';
 import { openDatabase } from '../src/store/database.js';
-import { OperationStore } from '../src/store/operations.js';
+import { StoreHost } from '../src/store/host.js';
 import { localRemote } from '../src/store/remote.js';
 import { StudioClient } from '../src/studio/client.js';
 import { countingDb, countingRemote } from '../test/helpers/counting.js';
@@ -35,10 +34,13 @@ export async function runStormBench(database = ':memory:', o: { onPolled?: (poll
 
   const db = countingDb(openDatabase(database));
   const studio = new StudioClient({ baseUrl: sb.url, accessToken: sb.accessToken, instance: sb.instance, workspace: sb.workspace, now: () => clock.now(), connections: 8 });
+  // The operations' stores over the same (counted) database, as the bot builds them.
+  const { audit, ops, outcomes } = StoreHost.local(db, { replica: 'local' }, () => clock.now()).stores;
   const operations = new OperationsService({
     studio,
-    audit: localRemote(new AuditLog(db)),
-    ops: localRemote(new OperationStore(db, () => clock.now())),
+    audit,
+    ops,
+    outcomes,
     policy: Policy.none(),
     now: () => clock.now(),
   });

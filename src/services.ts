@@ -144,6 +144,7 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
     studio: o.studio,
     audit,
     ops,
+    outcomes: stores.outcomes,
     policy,
     directory: o.directoryFor?.(policy),
     now,

@@ -27,7 +27,7 @@ import { type PolicyTarget, type Role, roleRank } from './policy.js';
 import { RunLookupError, getRunOrExplain } from './read.js';
 import { refreshEntry } from './lakehouse-read.js';
 import { OperationWrites } from './writes.js';
-import { type OpAuditEvent, type OwnerScope, Reconciler, appendOpAudit } from './reconcile.js';
+import { type OpAuditEvent, type OwnerScope, Reconciler, appendOpAudit, endOperation } from './reconcile.js';
 import type {
   Actor,
   AwaitingApproval,
@@ -433,16 +433,21 @@ export class OperationsService {
     }`;
     const status = ok === results.length ? 'succeeded' : 'failed';
     const stored = { message, results, reply };
-    await this.d.ops.transition(op.id, ['executing'], status, stored);
-    await this.auditEvent(actor, {
-      opId: op.id,
-      action: 'bulk_rerun',
-      target: op.target,
-      taskName: op.taskName ?? undefined,
-      params: { ...op.params, cardOfRun: undefined },
-      outcome: status,
-      error: status === 'succeeded' ? undefined : message,
-    });
+    await endOperation(
+      this.d.outcomes,
+      this.now(),
+      actor,
+      { op, from: ['executing'], to: status, result: stored },
+      {
+        opId: op.id,
+        action: 'bulk_rerun',
+        target: op.target,
+        taskName: op.taskName ?? undefined,
+        params: { ...op.params, cardOfRun: undefined },
+        outcome: status,
+        error: status === 'succeeded' ? undefined : message,
+      },
+    );
     const outcome: OpOutcome = { kind: 'done', op: (await this.d.ops.get(op.id))!, status, message, link: undefined, duplicate: false };
     for (const l of this.listeners) l(outcome.op, outcome, actor);
     return outcome;
@@ -633,10 +638,13 @@ export class OperationsService {
       const run = await getRunOrExplain(this.d.studio, Number(op.params.runId)).catch(() => undefined);
       const problem = run ? runStateProblem(op.action, run) : undefined;
       if (problem) {
-        await this.d.ops.transition(op.id, ['executing'], 'failed', { message: problem });
-        await this.d.ops.settle(key, 'failed', { message: problem });
-        await this.d.ops.unlockTarget(op.target, op.id);
-        await this.auditEvent(actor, { ...base, outcome: 'refused', error: problem });
+        await endOperation(
+          this.d.outcomes,
+          this.now(),
+          actor,
+          { op, from: ['executing'], to: 'failed', result: { message: problem }, key },
+          { ...base, outcome: 'refused', error: problem },
+        );
         return { kind: 'refused', reason: 'state', message: problem };
       }
     }
@@ -644,12 +652,20 @@ export class OperationsService {
     await this.auditEvent(actor, { ...base, outcome: 'requested' });
     const requestedAt = this.now();
     const result = await this.writes.send(actor, op, requestedAt);
-    await this.auditEvent(actor, { ...base, outcome: result.status, error: result.status === 'succeeded' ? undefined : result.message, requestId: result.requestId });
     const stored = { message: result.message, link: result.link, runId: result.runId, jobId: result.jobId, requestId: result.requestId, reply };
-    await this.d.ops.settle(key, result.status, stored);
-    await this.d.ops.transition(op.id, ['executing'], result.status, stored);
     // An unknown outcome keeps the target locked until verification settles it.
-    if (result.status !== 'unknown') await this.d.ops.unlockTarget(op.target, op.id);
+    await endOperation(
+      this.d.outcomes,
+      this.now(),
+      actor,
+      { op, from: ['executing'], to: result.status, result: stored, key },
+      {
+        ...base,
+        outcome: result.status,
+        error: result.status === 'succeeded' ? undefined : result.message,
+        requestId: result.requestId,
+      },
+    );
     if ((op.action === 'rerun' || op.action === 'execute') && result.status === 'succeeded' && result.runId !== undefined) {
       await this.d.ops.watch({
         runId: result.runId,

@@ -4,9 +4,10 @@
  * sent again from here; it is verified (src/ops/verify-write.ts) and the audit log records what
  * Studio shows, one row per change of state.
  */
-import type { AuditLog, AuditOutcome, AuditRow } from '../store/audit.js';
+import type { AuditEvent, AuditLog, AuditOutcome, AuditRow } from '../store/audit.js';
+import type { OperationOutcomes } from '../store/outcomes.js';
 import type { Remote } from '../store/remote.js';
-import type { OperationRecord } from '../store/operations.js';
+import type { OperationRecord, OperationStatus } from '../store/operations.js';
 import type { Actor, OperationsDeps, OpOutcome, OutcomeListener, Params, ReplyHandle, VerifiedListener } from './types.js';
 import type { OperationWrites } from './writes.js';
 
@@ -24,7 +25,34 @@ export interface OpAuditEvent {
 }
 
 export async function appendOpAudit(audit: Remote<AuditLog>, at: number, actor: Actor, e: OpAuditEvent): Promise<void> {
-  await audit.append({
+  await audit.append(opAuditEntry(at, actor, e));
+}
+
+/**
+ * How an operation ended, in one store call (src/store/outcomes.ts): its audit row (`e`, when
+ * given), its state, its key's answer and, unless it stays unknown, its target's write lock.
+ */
+export async function endOperation(
+  outcomes: Remote<OperationOutcomes>,
+  at: number,
+  actor: Actor,
+  end: { op: Pick<OperationRecord, 'id' | 'target'>; from: OperationStatus[]; to: 'succeeded' | 'failed' | 'unknown'; result: unknown; key?: string },
+  e?: OpAuditEvent,
+): Promise<boolean> {
+  const r = await outcomes.end({
+    opId: end.op.id,
+    from: end.from,
+    to: end.to,
+    result: end.result,
+    key: end.key,
+    unlock: end.to === 'unknown' ? undefined : end.op.target,
+    audit: e && opAuditEntry(at, actor, e),
+  });
+  return r.moved;
+}
+
+function opAuditEntry(at: number, actor: Actor, e: OpAuditEvent): AuditEvent {
+  return {
     at,
     opId: e.opId,
     actorId: actor.userId,
@@ -40,7 +68,7 @@ export async function appendOpAudit(audit: Remote<AuditLog>, at: number, actor: 
     error: e.error,
     studioRequestId: e.requestId,
     idempotencyKey: e.key,
-  });
+  };
 }
 
 /**
@@ -63,7 +91,7 @@ export class Reconciler {
   private readonly nextCheck = new Map<string, { n: number; at: number }>();
 
   constructor(
-    private readonly d: Pick<OperationsDeps, 'ops' | 'audit'>,
+    private readonly d: Pick<OperationsDeps, 'ops' | 'audit' | 'outcomes'>,
     private readonly writes: OperationWrites,
     private readonly hooks: ReconcileHooks,
   ) {}
@@ -72,10 +100,11 @@ export class Reconciler {
     await appendOpAudit(this.d.audit, this.hooks.now(), actor, e);
   }
 
-  /** An operation a restart ended: failed, on behalf of who asked for it. */
-  private async auditFailed(op: OperationRecord, message: string): Promise<void> {
+  /** An operation a restart ended: failed (its key answered, its target released), on behalf of who asked for it. */
+  private async endFailed(op: OperationRecord, message: string, result: unknown): Promise<void> {
     const e = { opId: op.id, action: op.action, target: op.target, taskName: op.taskName ?? undefined, params: op.params };
-    await this.audit(this.systemActor(op.requestedBy, op.requestedByName), { ...e, outcome: 'failed', error: message });
+    const actor = this.systemActor(op.requestedBy, op.requestedByName);
+    await endOperation(this.d.outcomes, this.hooks.now(), actor, { op, from: ['executing'], to: 'failed', result }, { ...e, outcome: 'failed', error: message });
   }
 
   /**
@@ -92,18 +121,14 @@ export class Reconciler {
       if (op.action === 'bulk_rerun') {
         // Its reruns are operations of their own, reconciled below; the request itself ends here.
         const message = 'Interrupted by a restart part-way: each rerun it sent is in the audit log and settled on its own. Ask again for the rest: runs already rerun are skipped.';
-        await this.d.ops.transition(op.id, ['executing'], 'failed', { message });
-        await this.auditFailed(op, message);
+        await this.endFailed(op, message, { message });
         continue;
       }
       if ((await this.d.audit.byOp(op.id)).some((r) => r.outcome === 'requested')) continue;
       stats.checked++;
       stats.notSent++;
       const message = 'Interrupted before it was sent to Studio (the bot stopped); nothing reached Studio. It is safe to ask again.';
-      await this.d.ops.transition(op.id, ['executing'], 'failed', { ...((op.result as object | null) ?? {}), message });
-      await this.d.ops.settleByOp(op.id, 'failed', { message });
-      await this.d.ops.unlockTarget(op.target, op.id);
-      await this.auditFailed(op, message);
+      await this.endFailed(op, message, { ...((op.result as object | null) ?? {}), message });
     }
     for (const row of await this.d.audit.lastRowIn(['requested', 'unknown'])) {
       if (!scope(await this.d.ops.ownerOf(row.opId))) continue;
@@ -172,15 +197,17 @@ export class Reconciler {
       note = `Not confirmed yet: Studio's state could not be read (${(e as Error).message}). Still checking.`;
     }
     // An unknown that stays unknown is not written again on every pass (one row per change of state).
-    if (outcome !== 'unknown' || row.outcome !== 'unknown') await this.audit(actor, { ...base, outcome, error: `${prefix}${note}` });
     if (outcome === 'unknown' && row.outcome === 'unknown') return outcome;
-    if (!op) return outcome;
+    const audited: OpAuditEvent = { ...base, outcome, error: `${prefix}${note}` };
+    // A write audited without an operation (a wizard step) has only its audit row.
+    if (!op) {
+      await this.audit(actor, audited);
+      return outcome;
+    }
     const previous = (op.result ?? {}) as { reply?: ReplyHandle; runId?: number; jobId?: number; link?: string; requestId?: string };
     const stored = { ...previous, message: `${prefix}${note}`, runId: v?.runId ?? previous.runId, jobId: v?.jobId ?? previous.jobId, link: v?.link ?? previous.link };
-    await this.d.ops.transition(op.id, ['executing', 'unknown'], outcome, stored);
-    await this.d.ops.settleByOp(op.id, outcome, stored);
+    await endOperation(this.d.outcomes, this.hooks.now(), actor, { op, from: ['executing', 'unknown'], to: outcome, result: stored }, audited);
     if (outcome === 'unknown') return outcome;
-    await this.d.ops.unlockTarget(op.target, op.id);
     const done = (await this.d.ops.get(op.id))!;
     const reply = previous.reply ?? {};
     if ((op.action === 'rerun' || op.action === 'execute') && outcome === 'succeeded') {

@@ -2,6 +2,7 @@
 import type { Remote } from '../store/remote.js';
 import type { AuditLog, AuditSource } from '../store/audit.js';
 import type { OperationRecord, OperationStore } from '../store/operations.js';
+import type { OperationOutcomes } from '../store/outcomes.js';
 import type { StudioClient } from '../studio/client.js';
 import type { Run, TaskSummary } from '../studio/models.js';
 import type { Policy, Role } from './policy.js';
@@ -115,6 +116,8 @@ export interface OperationsDeps {
   studio: StudioClient;
   audit: Remote<AuditLog>;
   ops: Remote<OperationStore>;
+  /** How an operation ended, recorded in one transaction (src/store/outcomes.ts). */
+  outcomes: Remote<OperationOutcomes>;
   policy: Policy;
   directory?: Directory;
   now?: () => number;

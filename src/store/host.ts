@@ -14,8 +14,8 @@
 import { type Db, DatabaseUnavailableError, isPostgresUrl, openDatabase, serverOf } from './database.js';
 import { PostgresError } from './postgres.js';
 import { type Remote, localRemote } from './remote.js';
-import type { AppendedRow } from './audit.js';
-import type { AuditEvent } from './audit.js';
+import type { AppendedRow, AuditEvent } from './audit.js';
+import type { OperationOutcomes } from './outcomes.js';
 import type { Engine } from './sql.js';
 import { type RemoteStores, type StoreSet, type StoreSetup, storesOver } from './stores.js';
 import type { Worker } from 'node:worker_threads';
@@ -61,10 +61,19 @@ export interface StoreHostOptions {
   threads?: number;
 }
 
-const STORE_NAMES = ['audit', 'ops', 'wizard', 'seenEvents', 'memory', 'leases', 'alerts', 'health'] as const satisfies readonly (keyof StoreSet)[];
+const STORE_NAMES = ['audit', 'ops', 'outcomes', 'wizard', 'seenEvents', 'memory', 'leases', 'alerts', 'health'] as const satisfies readonly (keyof StoreSet)[];
 /** Every store of StoreSet is named above (a store added there and not here fails to compile). */
 const EVERY_STORE_NAMED: Exclude<keyof StoreSet, (typeof STORE_NAMES)[number]> extends never ? true : never = true;
 void EVERY_STORE_NAMED;
+
+/** The store methods that append to the audit chain, and the row each appended (for onAudited). */
+const APPENDS_AUDIT: Record<string, (args: unknown[], value: unknown) => AppendedRow | undefined> = {
+  'audit.append': (args, value) => {
+    const e = args[0] as AuditEvent;
+    return { id: value as number, action: e.action, outcome: e.outcome };
+  },
+  'outcomes.end': (_args, value) => (value as ReturnType<OperationOutcomes['end']>).audited,
+};
 
 /** An error from a store thread, as the caller would have seen it in this thread. */
 function rebuildError(e: { name: string; message: string; code?: string }): Error {
@@ -143,11 +152,13 @@ export class StoreHost {
         {
           get: (_t, method) => {
             if (typeof method !== 'string' || method === 'then') return undefined;
-            if (name === 'audit' && method === 'append')
-              return async (e: AuditEvent) => {
-                const id = (await this.call(name, method, [e])) as number;
-                for (const fn of this.listeners) fn({ id, action: e.action, outcome: e.outcome });
-                return id;
+            const appended = APPENDS_AUDIT[`${name}.${method}`];
+            if (appended)
+              return async (...args: unknown[]) => {
+                const value = await this.call(name, method, args);
+                const row = appended(args, value);
+                if (row) for (const fn of this.listeners) fn(row);
+                return value;
               };
             return (...args: unknown[]) => this.call(name, method, args);
           },

@@ -12,6 +12,7 @@ import type { Db } from './database.js';
 import { LeaseStore } from './leases.js';
 import { CauseMemory } from './memory.js';
 import { OperationStore } from './operations.js';
+import { OperationOutcomes } from './outcomes.js';
 import type { Remote } from './remote.js';
 import { SeenEvents } from './seen-events.js';
 import { WizardStore } from './wizard.js';
@@ -38,6 +39,8 @@ export class DatabaseHealth {
 export interface StoreSet {
   audit: AuditLog;
   ops: OperationStore;
+  /** How an operation ended: audit row, state, key and lock in one transaction. */
+  outcomes: OperationOutcomes;
   wizard: WizardStore;
   seenEvents: SeenEvents;
   memory: CauseMemory;
@@ -64,9 +67,12 @@ export const auditKeyHex = (k: AuditKey): string => k.key.toString('hex');
 
 export function storesOver(db: Db, setup: StoreSetup, now: () => number): StoreSet {
   const key = setup.auditKeyHex ? keyFromHex(setup.auditKeyHex) : undefined;
+  const audit = new AuditLog(db, key, { oldKeys: (setup.oldAuditKeysHex ?? []).map(keyFromHex) });
+  const ops = new OperationStore(db, now, setup.replica);
   return {
-    audit: new AuditLog(db, key, { oldKeys: (setup.oldAuditKeysHex ?? []).map(keyFromHex) }),
-    ops: new OperationStore(db, now, setup.replica),
+    audit,
+    ops,
+    outcomes: new OperationOutcomes(db, audit, ops),
     wizard: new WizardStore(db, now, setup.wizardTtlMs ?? 24 * 3_600_000, setup.replica),
     seenEvents: new SeenEvents(db, now),
     memory: new CauseMemory(db),

@@ -14,9 +14,8 @@ import { createLogger } from '../../src/logger.js';
 import { OperationsService } from '../../src/ops/operations.js';
 import { Policy } from '../../src/ops/policy.js';
 import { AlertStore } from '../../src/store/alerts.js';
-import { AuditLog } from '../../src/store/audit.js';
 import type { Db } from '../../src/store/database.js';
-import { OperationStore } from '../../src/store/operations.js';
+import { StoreHost } from '../../src/store/host.js';
 import { type Remote, localRemote } from '../../src/store/remote.js';
 import { countingDb, countingRemote } from '../helpers/counting.js';
 import { forEachEngine } from '../helpers/engines.js';
@@ -37,10 +36,13 @@ function injectFailures(count: number, groups: number): number[] {
 }
 
 function alertService(counted: Db, store: Remote<AlertStore>) {
+  // The operations' stores over the same (counted) database, as the bot builds them.
+  const { audit, ops, outcomes } = StoreHost.local(counted, { replica: 'local' }, () => h!.clock.now()).stores;
   const operations = new OperationsService({
     studio: h!.client,
-    audit: localRemote(new AuditLog(counted)),
-    ops: localRemote(new OperationStore(counted, () => h!.clock.now())),
+    audit,
+    ops,
+    outcomes,
     policy: Policy.none(),
     now: () => h!.clock.now(),
   });

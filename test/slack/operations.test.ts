@@ -134,6 +134,39 @@ describe('rerun', () => {
     expect(b.sb.store.run(runId)!.status).toBe(RUN_STATUS.FAILED);
   });
 
+  it("an operation's end is one record: when its outcome reaches the audit log, the operation, its key and its target's lock already say so", async () => {
+    // What a reader (another replica, a person reading /cz audit) sees the moment each outcome row is appended.
+    const db = b.bot.services.host.db;
+    const seen: { outcome: string; status: string; key: string | null; locked: number }[] = [];
+    const stop = b.bot.services.host.onAudited((r) => {
+      const row = db.prepare('SELECT op_id FROM audit_log WHERE id = ?').get(r.id) as { op_id: string };
+      if (r.outcome === 'requested' || r.action !== 'rerun') return;
+      const op = db.prepare('SELECT status FROM operations WHERE id = ?').get(row.op_id) as { status: string };
+      const key = db.prepare('SELECT status FROM idempotency WHERE op_id = ?').get(row.op_id) as { status: string } | undefined;
+      const locked = (db.prepare('SELECT COUNT(*) n FROM target_locks WHERE op_id = ?').get(row.op_id) as { n: number }).n;
+      seen.push({ outcome: r.outcome, status: op.status, key: key?.status ?? null, locked });
+    });
+    try {
+      // Sent and answered: succeeded.
+      const ok = buttonValue((await askRerun(b, failedRun(b, '04_transform_ods_to_dwd'), USERS.admin)).msg, 'op_confirm');
+      await b.answer((await b.click('op_confirm', ok, USERS.admin)).responseId);
+      // Studio's answer unclear: unknown (the lock kept); then settled by verification past the window: failed.
+      const runId = failedRun(b, 'github_clean');
+      const unclear = buttonValue((await askRerun(b, runId, USERS.admin)).msg, 'op_confirm');
+      b.sb.faults.add({ path: RERUN, kind: 'status', status: 500 });
+      await b.answer((await b.click('op_confirm', unclear, USERS.admin)).responseId);
+      b.clock.advance(65_000);
+      await b.bot.services.operations.verifyPending();
+    } finally {
+      stop();
+    }
+    expect(seen).toEqual([
+      { outcome: 'succeeded', status: 'succeeded', key: 'succeeded', locked: 0 },
+      { outcome: 'unknown', status: 'unknown', key: 'unknown', locked: 1 },
+      { outcome: 'failed', status: 'failed', key: 'failed', locked: 0 },
+    ]);
+  });
+
   it('an operator outside their scope is refused', async () => {
     const runId = failedRun(b, 'sync_legacy_mysql');
     const r = await b.command(`rerun ${runId}`, USERS.operator);
