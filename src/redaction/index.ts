@@ -12,6 +12,7 @@
 import { clipWholeTokens } from './clip.js';
 import { randomTokenSpans } from './entropy.js';
 import { isSecretName } from './names.js';
+import { RedactionMemo } from './memo.js';
 import { ruleSetSpans } from './rule-set.js';
 import { MASK, type Span, maskSpans } from './spans.js';
 import { structuralSpans } from './structure.js';
@@ -35,10 +36,24 @@ function combined(text: string, own: Span[], ruleSet: Span[]): Span[] {
   return [...own, ...kept];
 }
 
+const MEMO_LIMITS = { maxEntries: 4096, maxChars: 2_000_000, maxText: 16_384 };
+/** What `redact` and `redactAllWithRuleSet` gave for texts seen lately (./memo.ts); two layers and three differ. */
+const ownLayers = new RedactionMemo(MEMO_LIMITS);
+const allLayers = new RedactionMemo(MEMO_LIMITS);
+
+/** How often a text's redaction was remembered (for /metrics and the benchmarks). */
+export function redactionMemoStats(): { hits: number; misses: number } {
+  return { hits: ownLayers.hits + allLayers.hits, misses: ownLayers.misses + allLayers.misses };
+}
+
 /** `text` with every secret that structure or randomness gives away replaced by `[redacted]`. */
 export function redact(text: string): string {
   if (text.length < 6) return text;
-  return maskSpans(text, [...structuralSpans(text), ...randomTokenSpans(text)]);
+  const known = ownLayers.get(text);
+  if (known !== undefined) return known;
+  const out = maskSpans(text, [...structuralSpans(text), ...randomTokenSpans(text)]);
+  ownLayers.set(text, out);
+  return out;
 }
 
 /** `redact`, and the maintained rule set's findings too. */
@@ -64,21 +79,28 @@ export async function redactSliceWithRuleSet(text: string, start: number, end: n
  * the maintained rule set once over all of them.
  */
 export async function redactAllWithRuleSet(texts: readonly string[]): Promise<string[]> {
+  const out: (string | undefined)[] = texts.map((t) => (t.length < 6 ? t : allLayers.get(t)));
+  // The rule set runs once over the texts not remembered; a text's result is remembered alone (a
+  // finding that would span two texts' join is the one thing a remembered text does not see again).
+  const todo = texts.flatMap((t, i) => (out[i] === undefined ? [i] : []));
+  if (todo.length === 0) return out as string[];
   const separator = '\n\n';
-  const found = (await ruleSetSpans(texts.join(separator))).sort((a, b) => a.start - b.start);
+  const found = (await ruleSetSpans(todo.map((i) => texts[i]!).join(separator))).sort((a, b) => a.start - b.start);
   let offset = 0;
-  return texts.map((t) => {
+  for (const i of todo) {
+    const t = texts[i]!;
     const start = offset;
     const end = start + t.length;
     offset = end + separator.length;
-    if (t.length < 6) return t;
     const mine: Span[] = [];
     for (const s of found) {
       if (s.start >= end) break;
       if (s.end > start) mine.push({ start: Math.max(0, s.start - start), end: Math.min(t.length, s.end - start) });
     }
-    return maskSpans(t, combined(t, [...structuralSpans(t), ...randomTokenSpans(t)], mine));
-  });
+    out[i] = maskSpans(t, combined(t, [...structuralSpans(t), ...randomTokenSpans(t)], mine));
+    allLayers.set(t, out[i]!);
+  }
+  return out as string[];
 }
 
 /**

@@ -157,7 +157,7 @@ export class StudioSim {
   }
 
   private generateCronRuns(t: number): void {
-    for (const task of this.store.tasks()) {
+    for (const task of this.store.scheduledTasks()) {
       if (task.task_status !== 1 || !task.cron || this.kindOf(task)?.continuous) continue;
       const from = this.store.cronCursor(task.id);
       if (from === undefined) {

@@ -3,6 +3,7 @@
  * (task instances), attempts with their logs, backfill jobs and data sources.
  */
 import Database from 'better-sqlite3';
+import { cachedPrepare } from '../store/statement-cache.js';
 
 export interface FolderRow {
   id: number;
@@ -131,6 +132,8 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE INDEX IF NOT EXISTS runs_task ON runs(task_id, plan_time);
 CREATE INDEX IF NOT EXISTS runs_status ON runs(status);
+-- The runs the simulation moves on (activeRuns, on every request): few, however many have ended.
+CREATE INDEX IF NOT EXISTS runs_active ON runs(ready_at, id) WHERE status NOT IN (1, 3, 8);
 CREATE INDEX IF NOT EXISTS runs_plan ON runs(plan_time);
 CREATE INDEX IF NOT EXISTS runs_biz ON runs(task_id, biz_date);
 CREATE TABLE IF NOT EXISTS attempts (
@@ -157,9 +160,12 @@ const COLUMNS_ADDED: [string, string, string][] = [
 
 export class SandboxStore {
   readonly db: Database.Database;
+  /** Statements compiled once (the simulation runs some on every request). */
+  private readonly sql: (text: string) => Database.Statement;
 
   constructor(path: string) {
     this.db = new Database(path);
+    this.sql = cachedPrepare((text) => this.db.prepare(text));
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
@@ -179,26 +185,26 @@ export class SandboxStore {
 
   private ensureSequence(table: string, start: number) {
     const key = `seq:${table}`;
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
-    if (!row) this.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?)').run(key, String(start));
+    const row = this.sql('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    if (!row) this.sql('INSERT INTO meta(key, value) VALUES (?, ?)').run(key, String(start));
   }
 
   nextId(table: 'folders' | 'tasks' | 'runs' | 'attempts' | 'jobs'): number {
     const key = `seq:${table}`;
-    const row = this.db.prepare('UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = ? RETURNING value').get(key) as { value: string };
+    const row = this.sql('UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = ? RETURNING value').get(key) as { value: string };
     return Number(row.value);
   }
 
   getMeta(key: string): string | undefined {
-    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    return (this.sql('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   }
 
   setMeta(key: string, value: string): void {
-    this.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.sql('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   isEmpty(): boolean {
-    return (this.db.prepare('SELECT COUNT(*) n FROM tasks').get() as { n: number }).n === 0;
+    return (this.sql('SELECT COUNT(*) n FROM tasks').get() as { n: number }).n === 0;
   }
 
   transaction<T>(fn: () => T): T {
@@ -207,32 +213,32 @@ export class SandboxStore {
 
   private insertRow(table: string, row: object): void {
     const cols = Object.keys(row);
-    this.db.prepare(`INSERT INTO ${table}(${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`).run(row);
+    this.sql(`INSERT INTO ${table}(${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`).run(row);
   }
 
   private updateRow(table: string, id: number, patch: object): void {
     const cols = Object.keys(patch);
     if (cols.length === 0) return;
-    this.db.prepare(`UPDATE ${table} SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`).run({ ...patch, id });
+    this.sql(`UPDATE ${table} SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`).run({ ...patch, id });
   }
 
   // ---- folders --------------------------------------------------------------------------------
   insertFolder(f: Omit<FolderRow, 'id'> & { id?: number }): number {
     const id = f.id ?? this.nextId('folders');
-    this.db.prepare('INSERT INTO folders(id, name, parent_id, created_by, created_at) VALUES (?, ?, ?, ?, ?)').run(id, f.name, f.parent_id, f.created_by, f.created_at);
+    this.sql('INSERT INTO folders(id, name, parent_id, created_by, created_at) VALUES (?, ?, ?, ?, ?)').run(id, f.name, f.parent_id, f.created_by, f.created_at);
     return id;
   }
 
   folder(id: number): FolderRow | undefined {
-    return this.db.prepare('SELECT * FROM folders WHERE id = ?').get(id) as FolderRow | undefined;
+    return this.sql('SELECT * FROM folders WHERE id = ?').get(id) as FolderRow | undefined;
   }
 
   folders(): FolderRow[] {
-    return this.db.prepare('SELECT * FROM folders ORDER BY id').all() as FolderRow[];
+    return this.sql('SELECT * FROM folders ORDER BY id').all() as FolderRow[];
   }
 
   folderByName(name: string, parentId: number): FolderRow | undefined {
-    return this.db.prepare('SELECT * FROM folders WHERE name = ? AND parent_id = ?').get(name, parentId) as FolderRow | undefined;
+    return this.sql('SELECT * FROM folders WHERE name = ? AND parent_id = ?').get(name, parentId) as FolderRow | undefined;
   }
 
   // ---- tasks ----------------------------------------------------------------------------------
@@ -270,15 +276,20 @@ export class SandboxStore {
   }
 
   task(id: number): TaskRow | undefined {
-    return this.db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as TaskRow | undefined;
+    return this.sql('SELECT * FROM tasks WHERE id = ?').get(id) as TaskRow | undefined;
   }
 
   taskByName(name: string): TaskRow | undefined {
-    return this.db.prepare('SELECT * FROM tasks WHERE name = ? ORDER BY id LIMIT 1').get(name) as TaskRow | undefined;
+    return this.sql('SELECT * FROM tasks WHERE name = ? ORDER BY id LIMIT 1').get(name) as TaskRow | undefined;
   }
 
   tasks(): TaskRow[] {
-    return this.db.prepare('SELECT * FROM tasks ORDER BY id').all() as TaskRow[];
+    return this.sql('SELECT * FROM tasks ORDER BY id').all() as TaskRow[];
+  }
+
+  /** Tasks the scheduler fires: published (task_status 1) with a cron. */
+  scheduledTasks(): TaskRow[] {
+    return this.sql("SELECT * FROM tasks WHERE task_status = 1 AND cron IS NOT NULL AND cron <> '' ORDER BY id").all() as TaskRow[];
   }
 
   updateTask(id: number, patch: Partial<Omit<TaskRow, 'id'>>): void {
@@ -290,12 +301,12 @@ export class SandboxStore {
   }
 
   deleteTask(id: number): void {
-    this.db.prepare('DELETE FROM tasks WHERE id = ?').run(id);
-    this.db.prepare('DELETE FROM cron_cursor WHERE task_id = ?').run(id);
+    this.sql('DELETE FROM tasks WHERE id = ?').run(id);
+    this.sql('DELETE FROM cron_cursor WHERE task_id = ?').run(id);
   }
 
   deleteFolder(id: number): void {
-    this.db.prepare('DELETE FROM folders WHERE id = ?').run(id);
+    this.sql('DELETE FROM folders WHERE id = ?').run(id);
   }
 
   /** Tasks that list `taskId` as an upstream dependency. */
@@ -334,7 +345,7 @@ export class SandboxStore {
   }
 
   run(id: number): RunRow | undefined {
-    return this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    return this.sql('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
   }
 
   updateRun(id: number, patch: Partial<Omit<RunRow, 'id'>>): void {
@@ -343,20 +354,20 @@ export class SandboxStore {
 
   /** Runs not yet in a terminal state (success, failed, upstream failed), oldest plan first. */
   activeRuns(): RunRow[] {
-    return this.db.prepare('SELECT * FROM runs WHERE status NOT IN (1, 3, 8) ORDER BY ready_at, id').all() as RunRow[];
+    return this.sql('SELECT * FROM runs WHERE status NOT IN (1, 3, 8) ORDER BY ready_at, id').all() as RunRow[];
   }
 
   /** The latest run of `taskId` for business date `bizDate` (any run type). */
   latestRunFor(taskId: number, bizDate: string): RunRow | undefined {
-    return this.db.prepare('SELECT * FROM runs WHERE task_id = ? AND biz_date = ? ORDER BY id DESC LIMIT 1').get(taskId, bizDate) as RunRow | undefined;
+    return this.sql('SELECT * FROM runs WHERE task_id = ? AND biz_date = ? ORDER BY id DESC LIMIT 1').get(taskId, bizDate) as RunRow | undefined;
   }
 
   latestRunOfTask(taskId: number): RunRow | undefined {
-    return this.db.prepare('SELECT * FROM runs WHERE task_id = ? ORDER BY plan_time DESC, id DESC LIMIT 1').get(taskId) as RunRow | undefined;
+    return this.sql('SELECT * FROM runs WHERE task_id = ? ORDER BY plan_time DESC, id DESC LIMIT 1').get(taskId) as RunRow | undefined;
   }
 
   runsOfJob(jobId: number): RunRow[] {
-    return this.db.prepare('SELECT * FROM runs WHERE job_id = ? ORDER BY biz_date, id').all(jobId) as RunRow[];
+    return this.sql('SELECT * FROM runs WHERE job_id = ? ORDER BY biz_date, id').all(jobId) as RunRow[];
   }
 
   // ---- attempts -------------------------------------------------------------------------------
@@ -367,15 +378,15 @@ export class SandboxStore {
   }
 
   attempts(runId: number): AttemptRow[] {
-    return this.db.prepare('SELECT * FROM attempts WHERE run_id = ? ORDER BY seq').all(runId) as AttemptRow[];
+    return this.sql('SELECT * FROM attempts WHERE run_id = ? ORDER BY seq').all(runId) as AttemptRow[];
   }
 
   attempt(id: number): AttemptRow | undefined {
-    return this.db.prepare('SELECT * FROM attempts WHERE id = ?').get(id) as AttemptRow | undefined;
+    return this.sql('SELECT * FROM attempts WHERE id = ?').get(id) as AttemptRow | undefined;
   }
 
   lastAttempt(runId: number): AttemptRow | undefined {
-    return this.db.prepare('SELECT * FROM attempts WHERE run_id = ? ORDER BY seq DESC LIMIT 1').get(runId) as AttemptRow | undefined;
+    return this.sql('SELECT * FROM attempts WHERE run_id = ? ORDER BY seq DESC LIMIT 1').get(runId) as AttemptRow | undefined;
   }
 
   updateAttempt(id: number, patch: Partial<Omit<AttemptRow, 'id'>>): void {
@@ -390,23 +401,23 @@ export class SandboxStore {
   }
 
   jobs(): JobRow[] {
-    return this.db.prepare('SELECT * FROM jobs ORDER BY id DESC').all() as JobRow[];
+    return this.sql('SELECT * FROM jobs ORDER BY id DESC').all() as JobRow[];
   }
 
   insertDataSource(d: DataSourceRow): void {
-    this.db.prepare('INSERT INTO data_sources(id, name, ds_type, status) VALUES (?, ?, ?, ?)').run(d.id, d.name, d.ds_type, d.status);
+    this.sql('INSERT INTO data_sources(id, name, ds_type, status) VALUES (?, ?, ?, ?)').run(d.id, d.name, d.ds_type, d.status);
   }
 
   dataSources(): DataSourceRow[] {
-    return this.db.prepare('SELECT * FROM data_sources ORDER BY id').all() as DataSourceRow[];
+    return this.sql('SELECT * FROM data_sources ORDER BY id').all() as DataSourceRow[];
   }
 
   cronCursor(taskId: number): number | undefined {
-    return (this.db.prepare('SELECT until FROM cron_cursor WHERE task_id = ?').get(taskId) as { until: number } | undefined)?.until;
+    return (this.sql('SELECT until FROM cron_cursor WHERE task_id = ?').get(taskId) as { until: number } | undefined)?.until;
   }
 
   setCronCursor(taskId: number, until: number): void {
-    this.db.prepare('INSERT INTO cron_cursor(task_id, until) VALUES (?, ?) ON CONFLICT(task_id) DO UPDATE SET until = excluded.until').run(taskId, until);
+    this.sql('INSERT INTO cron_cursor(task_id, until) VALUES (?, ?) ON CONFLICT(task_id) DO UPDATE SET until = excluded.until').run(taskId, until);
   }
 
   close(): void {

@@ -3,10 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Db, Statement } from './sql.js';
+import { cachedPrepare } from './statement-cache.js';
 
 export class SqliteDb implements Db {
   readonly engine = 'sqlite' as const;
   readonly raw: Database.Database;
+  private readonly prepared: (sql: string) => Statement;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -14,10 +16,11 @@ export class SqliteDb implements Db {
     this.raw.pragma('journal_mode = WAL');
     this.raw.pragma('synchronous = NORMAL');
     this.raw.pragma('busy_timeout = 5000');
+    this.prepared = cachedPrepare((sql) => this.raw.prepare(sql));
   }
 
   prepare(sql: string): Statement {
-    return this.raw.prepare(sql);
+    return this.prepared(sql);
   }
 
   exec(sql: string): void {
