@@ -82,7 +82,7 @@ export async function redactAllWithRuleSet(texts: readonly string[]): Promise<st
   const out: (string | undefined)[] = texts.map((t) => (t.length < 6 ? t : allLayers.get(t)));
   // The rule set runs once over the texts not remembered; a text's result is remembered alone (a
   // finding that would span two texts' join is the one thing a remembered text does not see again).
-  const todo = texts.flatMap((t, i) => (out[i] === undefined ? [i] : []));
+  const todo = out.flatMap((known, i) => (known === undefined ? [i] : []));
   if (todo.length === 0) return out as string[];
   const separator = '\n\n';
   const found = (await ruleSetSpans(todo.map((i) => texts[i]!).join(separator))).sort((a, b) => a.start - b.start);
