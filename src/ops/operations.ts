@@ -174,6 +174,11 @@ export class OperationsService {
     await appendOpAudit(this.d.audit, this.now(), actor, e);
   }
 
+  /** How an operation ended, with its audit row, in one store call. */
+  private async end(actor: Actor, end: Parameters<typeof endOperation>[3], e: OpAuditEvent): Promise<void> {
+    await endOperation(this.d.outcomes, this.now(), actor, end, e);
+  }
+
   /** Audit a refusal and return it. */
   async refuse(actor: Actor, action: string, target: string, params: Params, refusal: Refusal, taskName?: string, opId: string = randomUUID()): Promise<Refusal> {
     await this.auditEvent(actor, { opId, action, target, taskName, params, outcome: 'refused', error: refusal.message });
@@ -433,9 +438,7 @@ export class OperationsService {
     }`;
     const status = ok === results.length ? 'succeeded' : 'failed';
     const stored = { message, results, reply };
-    await endOperation(
-      this.d.outcomes,
-      this.now(),
+    await this.end(
       actor,
       { op, from: ['executing'], to: status, result: stored },
       {
@@ -638,13 +641,7 @@ export class OperationsService {
       const run = await getRunOrExplain(this.d.studio, Number(op.params.runId)).catch(() => undefined);
       const problem = run ? runStateProblem(op.action, run) : undefined;
       if (problem) {
-        await endOperation(
-          this.d.outcomes,
-          this.now(),
-          actor,
-          { op, from: ['executing'], to: 'failed', result: { message: problem }, key },
-          { ...base, outcome: 'refused', error: problem },
-        );
+        await this.end(actor, { op, from: ['executing'], to: 'failed', result: { message: problem }, key }, { ...base, outcome: 'refused', error: problem });
         return { kind: 'refused', reason: 'state', message: problem };
       }
     }
@@ -654,18 +651,8 @@ export class OperationsService {
     const result = await this.writes.send(actor, op, requestedAt);
     const stored = { message: result.message, link: result.link, runId: result.runId, jobId: result.jobId, requestId: result.requestId, reply };
     // An unknown outcome keeps the target locked until verification settles it.
-    await endOperation(
-      this.d.outcomes,
-      this.now(),
-      actor,
-      { op, from: ['executing'], to: result.status, result: stored, key },
-      {
-        ...base,
-        outcome: result.status,
-        error: result.status === 'succeeded' ? undefined : result.message,
-        requestId: result.requestId,
-      },
-    );
+    const error = result.status === 'succeeded' ? undefined : result.message;
+    await this.end(actor, { op, from: ['executing'], to: result.status, result: stored, key }, { ...base, outcome: result.status, error, requestId: result.requestId });
     if ((op.action === 'rerun' || op.action === 'execute') && result.status === 'succeeded' && result.runId !== undefined) {
       await this.d.ops.watch({
         runId: result.runId,
