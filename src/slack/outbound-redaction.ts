@@ -10,6 +10,7 @@
  */
 import { clip, roomToGrow } from '../blocks/limits.js';
 import { redactAllWithRuleSet } from '../redaction/index.js';
+import { yieldToRequests } from '../yield-to-requests.js';
 
 /** Keys whose values are identifiers or settings, never shown as text: their whole subtree passes. */
 const IDENTIFIERS = new Set([
@@ -208,6 +209,7 @@ export async function redactRequestBody(body: RequestBody, type: string): Promis
 export function redactingFetch(base: typeof fetch = globalThis.fetch): typeof fetch {
   return async (input, init) => {
     if (init?.body === undefined || init.body === null) return base(input, init);
+    await yieldToRequests(); // a reply's redaction and sending wait for requests that arrived meanwhile
     const body = await redactRequestBody(init.body, contentType(init.headers));
     const headers = new Headers(init.headers);
     // A rewritten body has a new length; a multipart body brings its own boundary.

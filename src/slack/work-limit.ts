@@ -9,6 +9,7 @@ import { messageForError } from '../blocks/errors.js';
 import type { BoltApp } from './app.js';
 import { type InteractionBody, answerPrivately, messageModal, wrapListeners } from './interactions.js';
 import { redactSlackPayload } from './outbound-redaction.js';
+import { yieldToRequests } from '../yield-to-requests.js';
 
 export class BusyError extends Error {
   constructor(waiting: number) {
@@ -104,6 +105,7 @@ export function limitWorkAfterAck(app: BoltApp, limiter: WorkLimiter, observe?: 
             ackMs ??= performance.now() - started;
             try {
               release ??= await limiter.acquire();
+              await yieldToRequests(); // the work starts after the requests that arrived meanwhile are acknowledged
             } catch (e) {
               // Refused for load: the person hears so (when Slack gave a way to answer) and nothing runs.
               await args.respond?.({ response_type: 'ephemeral', replace_original: false, text: `:hourglass: ${(e as Error).message}` }).catch(() => undefined);

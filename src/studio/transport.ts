@@ -6,6 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Agent, errors as undiciErrors, request } from 'undici';
 import { StudioError } from './errors.js';
 import { provesRefusal } from './refusals.js';
+import { yieldToRequests } from '../yield-to-requests.js';
 
 export interface RetryPolicy {
   /** Extra attempts after the first, for reads. */
@@ -159,6 +160,8 @@ export class StudioTransport {
     } catch (e) {
       throw this.transportError(e, path, kind, requestId, signal.aborted);
     }
+    // Parsing the answer and what the caller builds from it wait for requests that arrived meanwhile.
+    await yieldToRequests();
 
     if (statusCode < 200 || statusCode >= 300) {
       const err = new StudioError({
