@@ -2,6 +2,7 @@
 import { datesBetween } from '../studio/dates.js';
 import { RUN_STATUS, isTerminalStatus } from '../studio/enums.js';
 import type { Run } from '../studio/models.js';
+import type { OperationRecord } from '../store/operations.js';
 import { BACKFILL_HARD_LIMIT_DAYS } from './types.js';
 /** Why `action` cannot be done to a run in its present state, or undefined. */
 export function runStateProblem(action: 'rerun' | 'stop', run: Run): string | undefined {
@@ -11,6 +12,13 @@ export function runStateProblem(action: 'rerun' | 'stop', run: Run): string | un
   }
   if (action === 'stop' && terminal) return `Run ${run.id} already finished as ${run.status.label}; there is nothing to stop.`;
   return undefined;
+}
+
+/** What to tell a person whose rerun or stop a colleague made since they asked (`done`); otherwise the run's `state` problem. */
+export function doneMeanwhile(op: OperationRecord, done: OperationRecord | undefined, state: string): string {
+  if (!done || done.id === op.id) return state;
+  const said = (done.result as { message?: string } | null)?.message ?? done.status;
+  return `Already ${op.action === 'stop' ? 'stopped' : 'rerun'} by <@${done.requestedBy}>: ${said} Nothing was sent to Studio again.`;
 }
 
 /** Why a date range cannot be backfilled, or undefined. */

@@ -48,7 +48,7 @@ import { BULK_RERUN_MAX_RUNS } from './types.js';
 import { referenceTarget } from './references.js';
 export * from './types.js';
 export { backfillDateProblem, runStateProblem } from './input-checks.js';
-import { backfillDateProblem, runStateProblem } from './input-checks.js';
+import { backfillDateProblem, doneMeanwhile, runStateProblem } from './input-checks.js';
 
 /** The same action with the same parameters on the same target (where it came from aside). */
 function sameIntent(a: OperationRecord, b: OperationRecord): boolean {
@@ -639,7 +639,8 @@ export class OperationsService {
     // State may have changed since the request: check again before writing.
     if (op.action === 'rerun' || op.action === 'stop') {
       const run = await getRunOrExplain(this.d.studio, Number(op.params.runId)).catch(() => undefined);
-      const problem = run ? runStateProblem(op.action, run) : undefined;
+      const state = run ? runStateProblem(op.action, run) : undefined; // a colleague's doing since this person asked is said as such
+      const problem = state && doneMeanwhile(op, await this.d.ops.lastSucceeded(op.target, op.action, op.createdAt), state);
       if (problem) {
         await this.end(actor, { op, from: ['executing'], to: 'failed', result: { message: problem }, key }, { ...base, outcome: 'refused', error: problem });
         return { kind: 'refused', reason: 'state', message: problem };

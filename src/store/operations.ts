@@ -180,6 +180,14 @@ export class OperationStore {
     this.db.prepare('UPDATE idempotency SET status = ?, result = ? WHERE key = ?').run(status, JSON.stringify(result), key);
   }
 
+  /** The latest operation of `action` on `target` that succeeded at or after `since` (a colleague's, done meanwhile; rare: reads by status). */
+  lastSucceeded(target: string, action: string, since: number): OperationRecord | undefined {
+    const row = this.db
+      .prepare("SELECT * FROM operations WHERE target = ? AND action = ? AND status = 'succeeded' AND updated_at >= ? ORDER BY updated_at DESC LIMIT 1")
+      .get(target, action, since) as RawOperation | undefined;
+    return row && toRecord(row);
+  }
+
   /** Operations in one of these states (oldest first). */
   withStatus(...statuses: OperationStatus[]): OperationRecord[] {
     return (this.db.prepare(`SELECT * FROM operations WHERE status IN (${statuses.map(() => '?').join(',')}) ORDER BY created_at`).all(...statuses) as RawOperation[]).map(

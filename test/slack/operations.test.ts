@@ -167,6 +167,24 @@ describe('rerun', () => {
     ]);
   });
 
+  it('a second person confirming a rerun a colleague has just started is told who started it, not to stop the run; nothing is sent', async () => {
+    b.clock.advance(11 * 60_000); // past the idempotency window of the reruns earlier tests asked for
+    const runId = failedRun(b, '04_transform_ods_to_dwd');
+    const first = buttonValue((await askRerun(b, runId, USERS.admin)).msg, 'op_confirm');
+    const second = buttonValue((await askRerun(b, runId, USERS.admin2)).msg, 'op_confirm');
+    const before = b.requests(RERUN).length;
+    await b.answer((await b.click('op_confirm', first, USERS.admin)).responseId);
+    const sent = b.requests(RERUN).length;
+    expect(sent).toBe(before + 1); // the colleague's rerun was sent
+    b.clock.advance(1_000); // a moment later: the new attempt is under way in Studio
+    const text = visibleText(await b.answer((await b.click('op_confirm', second, USERS.admin2)).responseId));
+    expect(text).toContain(`Already rerun by <@${USERS.admin}>`);
+    expect(text).toContain('Nothing was sent to Studio again');
+    expect(text).not.toContain('Stop it first');
+    expect(b.requests(RERUN)).toHaveLength(sent);
+    expect((await b.bot.services.audit.byOp(second)).map((r) => r.outcome)).toEqual(['refused']);
+  });
+
   it('an operator outside their scope is refused', async () => {
     const runId = failedRun(b, 'sync_legacy_mysql');
     const r = await b.command(`rerun ${runId}`, USERS.operator);
