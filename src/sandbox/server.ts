@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { ROUTES, type ApiContext, type SandboxIdentity } from './api.js';
 import { FaultInjector, type FaultRule } from './faults.js';
-import { SandboxLakehouse, seedLakehouse } from './lakehouse.js';
+import { SandboxLakehouse, seedLakehouse } from './lakehouse/index.js';
 import { type SeedName, seedWorkspace } from './seed.js';
 import { type Clock, SANDBOX_VCLUSTERS, SandboxBusinessError, StudioSim, makeRng, systemClock } from './sim.js';
 import { SandboxStore } from './store.js';
@@ -330,6 +330,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       store.close();
+      lakehouse.close();
     },
   };
 }
