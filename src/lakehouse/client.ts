@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { DataType, tableFromIPC } from 'apache-arrow';
 import { StudioError } from '../studio/errors.js';
-import { assertReadOnly, SqlRefused } from './guard.js';
+import { assertReadOnly, assertSample, SqlRefused } from './guard.js';
 import * as statement from './statements.js';
 
 export { SqlRefused };
@@ -121,6 +121,21 @@ export class LakehouseSql {
 
   showVClusters(): Promise<SqlResult> {
     return this.read(statement.showVClusters);
+  }
+
+  /**
+   * A few rows of named columns (`/cz table <t> --sample`): the one read of rows, built by
+   * `sampleRows` and checked by `assertSample`, which nothing else passes. The caller redacts.
+   */
+  async sample(table: string, columns: readonly string[], rows?: number): Promise<SqlResult> {
+    let sql: string;
+    try {
+      sql = assertSample(statement.sampleRows(table, columns, rows));
+    } catch (e) {
+      if (e instanceof SqlRefused) await this.opts.onRefused?.(e);
+      throw e;
+    }
+    return this.run(sql, 'read');
   }
 
   /** DESC [EXTENDED] of a schema.table. */

@@ -253,6 +253,17 @@ export class SqliteEngine {
   private follow(t: LhTable): void {
     const g = this.ensureTable(t);
     const name = physical(t.schema, t.name);
+    if (t.fixedRows) {
+      if (g.rows.get('') === t.fixedRows.length) return;
+      const insert = this.db.prepare(`INSERT INTO ${name} VALUES (${t.columns.map(() => '?').join(', ')})`);
+      this.db.transaction(() => {
+        this.db.exec(`DELETE FROM ${name}`);
+        for (const r of t.fixedRows!) insert.run(...t.columns.map((c) => r[c.name] ?? null));
+      })();
+      t.rows = { '': t.fixedRows.length };
+      g.rows.set('', t.fixedRows.length);
+      return;
+    }
     const partitions = Object.keys(t.rows).sort();
     let base = 0;
     for (const p of new Set([...partitions, ...g.rows.keys()])) {

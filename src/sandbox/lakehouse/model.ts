@@ -23,6 +23,8 @@ export interface LhTable {
   bytesPerRow: number;
   createdAt: number;
   dynamic?: DynamicSpec;
+  /** Rows given as they are (a test's table), instead of generated ones: `rows['']` is their number. */
+  fixedRows?: Record<string, string | number | null>[];
 }
 
 export interface DynamicSpec {
