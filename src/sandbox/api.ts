@@ -10,6 +10,7 @@ import { type StoredParam, configurationColumns, configurationFromSave, paramsFr
 import { nextStudioFireTimes } from '../cron/studio-cron.js';
 import { SANDBOX_VCLUSTERS, SandboxBusinessError, type StudioSim, studioCronProblems } from './sim.js';
 import type { AttemptRow, RunRow, TaskRow } from './store.js';
+import { WORKSPACE_PARAM_ROUTES, type WorkspaceParams } from './workspace-params.js';
 
 export interface SandboxIdentity {
   instance: string;
@@ -30,6 +31,8 @@ export interface ApiContext {
   logPageSize: number;
   /** A temporary run's SQL (the DDL drafts the wizard's checkpoints run once) also shapes the Lakehouse model. */
   onExecuteSql?: (content: string) => void;
+  /** The workspace parameters (the pre-check counts the published ones as defined). */
+  workspaceParams: WorkspaceParams;
 }
 
 export interface ApiResult {
@@ -72,8 +75,6 @@ function paginate<T>(rows: T[], page: number, pageSize: number): { slice: T[]; t
 }
 
 // ---- serialisers ------------------------------------------------------------------------------
-/** Workspace parameters (Studio's workspaceParams): defined for every task of the workspace. */
-const WORKSPACE_PARAMS: ReadonlySet<string> = new Set(['env', 'warehouse_region']);
 
 function taskJson(ctx: ApiContext, t: TaskRow) {
   const folder = ctx.sim.store.folder(t.folder_id);
@@ -207,6 +208,15 @@ function configurationJson(ctx: ApiContext, t: TaskRow, c = storedConfiguration(
 const A = '/ide-admin/v1';
 
 export const ROUTES: Record<string, Handler> = {
+  ...Object.fromEntries(
+    Object.entries(WORKSPACE_PARAM_ROUTES).map(([path, handle]): [string, Handler] => [
+      path,
+      (body, ctx) => {
+        requireProject(ctx, body.projectId);
+        return handle(body, ctx.workspaceParams);
+      },
+    ]),
+  ),
   '/clickzetta-portal/user/getCurrentUser': (_b, ctx) => ({
     data: { id: ctx.id.userId, accountId: ctx.id.tenantId, userId: ctx.id.userId, name: ctx.id.userName, instanceId: ctx.id.instanceId },
   }),
@@ -666,7 +676,7 @@ export const ROUTES: Record<string, Handler> = {
     // The workspace-parameter check cz-cli runs before every deploy: an answer, not an error.
     const details = b.fileIds.map((id) => {
       const t = ctx.sim.requireTask(id);
-      return { fileId: t.id, fileName: t.name, invalidParams: undefinedParams(t.content, paramsOf(t), WORKSPACE_PARAMS) };
+      return { fileId: t.id, fileName: t.name, invalidParams: undefinedParams(t.content, paramsOf(t), ctx.workspaceParams.definedKeys()) };
     });
     return { data: { pass: details.every((d) => d.invalidParams.length === 0), details } };
   },

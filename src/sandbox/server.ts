@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import { ROUTES, type ApiContext, type SandboxIdentity } from './api.js';
 import { FaultInjector, type FaultRule } from './faults.js';
 import { SandboxLakehouse, seedLakehouse } from './lakehouse/index.js';
+import { WorkspaceParams } from './workspace-params.js';
 import { type SeedName, seedWorkspace } from './seed.js';
 import { type Clock, SANDBOX_VCLUSTERS, SandboxBusinessError, StudioSim, makeRng, systemClock } from './sim.js';
 import { SandboxStore } from './store.js';
@@ -128,7 +129,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   };
   const lakehouse = new SandboxLakehouse({ now: () => sim.now() }, id.workspace, SANDBOX_VCLUSTERS);
   seedLakehouse(lakehouse, sim.now(), { extraDynamicTables: opts.extraDynamicTables });
-  const ctx: ApiContext = { sim, id, wrappedShapes: opts.wrappedShapes ?? false, logPageSize: opts.logPageSize ?? 16 * 1024, onExecuteSql: (sql) => lakehouse.applyDdl(sql) };
+  const ctx: ApiContext = {
+    sim,
+    id,
+    wrappedShapes: opts.wrappedShapes ?? false,
+    logPageSize: opts.logPageSize ?? 16 * 1024,
+    onExecuteSql: (sql) => lakehouse.applyDdl(sql),
+    workspaceParams: new WorkspaceParams(() => sim.now()),
+  };
   const faults = new FaultInjector();
   const journal: JournalEntry[] = [];
   const sessions = new Map<string, number>(); // token → expires at (sim clock)

@@ -222,6 +222,29 @@ describe("a client written from cz-cli's shapes alone, against `npm run sandbox`
     expect(left).toContain('czcli_contract');
     expect(left).not.toContain('czcli_scratch');
   });
+
+  it('workspace parameters: listed, added, updated, published (the pre-check then counts them), taken offline, deleted', async () => {
+    type Param = { id: number; paramKey: string; paramValue: string; status: number };
+    const listed = async () => ((await call('workspace parameters', {})).data as { list: Param[]; total: number }).list;
+    expect((await listed()).map((p) => p.paramKey)).toEqual(expect.arrayContaining(['env', 'warehouse_region']));
+    // A task using ${ws_bucket}, which neither it nor the workspace defines, fails the pre-check.
+    ctx.content = "SELECT '${region}' AS region, '${ws_bucket}' AS bucket;";
+    await call('save content');
+    const invalid = async () =>
+      ((await call('deploy pre-check')).data as { details: { invalidParams: { paramKey: string }[] }[] }).details[0]!.invalidParams.map((p) => p.paramKey);
+    expect(await invalid()).toEqual(['ws_bucket']);
+    const added = (await call('add workspace parameter', { paramKey: 'ws_bucket', paramValue: 'oss://raw' })).data as Param;
+    ctx.paramId = added.id;
+    expect(await invalid()).toEqual(['ws_bucket']); // added, not yet published
+    await call('update workspace parameter', { paramKey: 'ws_bucket', paramValue: 'oss://raw-2' });
+    await call('enable workspace parameter');
+    expect(await invalid()).toEqual([]);
+    expect((await listed()).find((p) => p.paramKey === 'ws_bucket')).toMatchObject({ paramValue: 'oss://raw-2', status: 1 });
+    await call('disable workspace parameter');
+    expect(await invalid()).toEqual(['ws_bucket']);
+    await call('delete workspace parameter');
+    expect((await listed()).map((p) => p.paramKey)).not.toContain('ws_bucket');
+  });
 });
 
 describe('our StudioClient sends what cz-cli sends', () => {
