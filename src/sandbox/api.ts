@@ -693,6 +693,13 @@ export const ROUTES: Record<string, Handler> = {
     return { data: b.scheduleTasks.flatMap((t) => ctx.sim.undeploy(t.entityId, false)) };
   },
 
+  [`${A}/scheduleTask/onlineTask`]: (body, ctx) => {
+    const b = parse(z.looseObject({ scheduleTaskId: num, projectId: num, updatedBy: z.string().nullish() }), body);
+    requireProject(ctx, b.projectId);
+    ctx.sim.online(b.scheduleTaskId);
+    return { data: true };
+  },
+
   [`${A}/scheduleTask/offlineTaskWithDownstream`]: (body, ctx) => {
     const b = parse(z.looseObject({ scheduleTaskId: num, projectId: num }), body);
     requireProject(ctx, b.projectId);
@@ -703,8 +710,9 @@ export const ROUTES: Record<string, Handler> = {
     const b = parse(
       z.looseObject({
         projectId: num,
-        queryStartPlanTime: num,
-        queryEndPlanTime: num,
+        // The SDK leaves the window out when it is not given: then every run counts (our assumption).
+        queryStartPlanTime: optNum,
+        queryEndPlanTime: optNum,
         instanceStatusList: z.array(num).nullish(),
         cycleTaskType: optNum,
         instanceType: optNum,
@@ -715,7 +723,7 @@ export const ROUTES: Record<string, Handler> = {
     );
     requireProject(ctx, b.projectId);
     const where = ['r.plan_time BETWEEN ? AND ?'];
-    const args: unknown[] = [b.queryStartPlanTime, b.queryEndPlanTime];
+    const args: unknown[] = [b.queryStartPlanTime ?? 0, b.queryEndPlanTime ?? Number.MAX_SAFE_INTEGER];
     if (b.instanceStatusList?.length) {
       where.push(`r.status IN (${b.instanceStatusList.map(() => '?').join(',')})`);
       args.push(...b.instanceStatusList);

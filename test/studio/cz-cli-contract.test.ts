@@ -245,6 +245,17 @@ describe("a client written from cz-cli's shapes alone, against `npm run sandbox`
     await call('delete workspace parameter');
     expect((await listed()).map((p) => p.paramKey)).not.toContain('ws_bucket');
   });
+
+  it('takes a task offline and online again; run statistics without a time window count every run', async () => {
+    await call('offline task');
+    expect(((await call('schedule detail', { taskId: ctx.newTaskId })).data as Ctx).taskStatus).toBe(2);
+    await call('online task');
+    expect(((await call('schedule detail', { taskId: ctx.newTaskId })).data as Ctx).taskStatus).toBe(1);
+    const count = (rows: { count: number }[]) => rows.reduce((a, r) => a + r.count, 0);
+    const week = (await call('instance statistics')).data as { count: number }[];
+    const all = (await call('instance statistics (no window)')).data as { count: number }[];
+    expect(count(all)).toBeGreaterThanOrEqual(count(week));
+  });
 });
 
 describe('our StudioClient sends what cz-cli sends', () => {
