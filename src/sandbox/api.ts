@@ -11,6 +11,7 @@ import { nextStudioFireTimes } from '../cron/studio-cron.js';
 import { SANDBOX_VCLUSTERS, SandboxBusinessError, type StudioSim, studioCronProblems } from './sim.js';
 import type { AttemptRow, RunRow, TaskRow } from './store.js';
 import { WORKSPACE_PARAM_ROUTES, type WorkspaceParams } from './workspace-params.js';
+import { DQC_ROUTES, type DqcRules } from './dqc.js';
 
 export interface SandboxIdentity {
   instance: string;
@@ -33,11 +34,14 @@ export interface ApiContext {
   onExecuteSql?: (content: string) => void;
   /** The workspace parameters (the pre-check counts the published ones as defined). */
   workspaceParams: WorkspaceParams;
+  dqc: DqcRules;
 }
 
 export interface ApiResult {
   data: unknown;
   count?: number;
+  /** Beside `data` in the envelope (DQC's lists). */
+  total?: number;
   pageIndex?: number;
 }
 
@@ -217,6 +221,7 @@ export const ROUTES: Record<string, Handler> = {
       },
     ]),
   ),
+  ...Object.fromEntries(Object.entries(DQC_ROUTES).map(([path, handle]): [string, Handler] => [path, (body, ctx) => handle(body, ctx.dqc)])),
   '/clickzetta-portal/user/getCurrentUser': (_b, ctx) => ({
     data: { id: ctx.id.userId, accountId: ctx.id.tenantId, userId: ctx.id.userId, name: ctx.id.userName, instanceId: ctx.id.instanceId },
   }),

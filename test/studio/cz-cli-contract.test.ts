@@ -16,6 +16,8 @@ import { DEMO_NOW, type SandboxHarness, startHarness } from '../helpers/sandbox.
 interface Endpoint {
   name: string;
   path: string;
+  /** GET with the body as query parameters (cz-cli's DQC reads and deletes); POST otherwise. */
+  method?: 'GET';
   write?: boolean;
   sends: Record<string, unknown>;
   reads: string[];
@@ -120,10 +122,12 @@ describe("a client written from cz-cli's shapes alone, against `npm run sandbox`
     const e = endpoint(name);
     const body = fill(e.sends, { ...ctx, ...extra });
     const requestId = `tssdk-v0.1.0-${Math.random().toString(16).slice(2, 14)}`;
-    const res = await fetch(`${base}${e.path}`, {
-      method: 'POST',
+    const get = e.method === 'GET';
+    const query = get ? `?${new URLSearchParams(Object.entries(body as Ctx).map(([k, v]): [string, string] => [k, String(v)])).toString()}` : '';
+    const res = await fetch(`${base}${e.path}${query}`, {
+      method: get ? 'GET' : 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/plain, */*', requestId, 'X-Request-ID': requestId, ...headers },
-      body: JSON.stringify(body),
+      body: get ? undefined : JSON.stringify(body),
     });
     expect(res.status, `${name}: HTTP status`).toBe(200);
     const env = (await res.json()) as Record<string, unknown>;
@@ -244,6 +248,23 @@ describe("a client written from cz-cli's shapes alone, against `npm run sandbox`
     expect(await invalid()).toEqual(['ws_bucket']);
     await call('delete workspace parameter');
     expect((await listed()).map((p) => p.paramKey)).not.toContain('ws_bucket');
+  });
+
+  it("DQC rules: the demo's listed with the fields cz-cli prints; one added, read, run on the Lakehouse's rows, deleted", async () => {
+    type Rule = { id: number; objectName: string; latestStatus: string | null; definedSql: string };
+    const demo = (await call('dqc rules')).data as Rule[];
+    expect(demo.map((r) => r.objectName)).toEqual(['ecommerce_dwd.orders_detail', 'ecommerce_dwd.orders_detail']);
+    // The demo's failing rule fails when run: its SQL runs on the sandbox's Lakehouse.
+    const unpaid = demo.find((r) => r.definedSql.includes('is_paid'))!;
+    ctx.ruleId = unpaid.id;
+    await call('run dqc rule');
+    expect(((await call('dqc rule')).data as Rule).latestStatus).toBe('FAILED');
+    ctx.ruleId = (await call('add dqc rule', { definedSql: 'SELECT COUNT(*) FROM ecommerce_ods.orders WHERE order_id IS NULL' })).data;
+    expect(((await call('dqc rule')).data as Rule).latestStatus).toBeNull();
+    expect(typeof (await call('run dqc rule')).data).toBe('number');
+    expect(((await call('dqc rule')).data as Rule).latestStatus).toBe('SUCCESS');
+    await call('delete dqc rule');
+    expect(((await call('dqc rules')).data as Rule[]).map((r) => r.id)).not.toContain(ctx.ruleId);
   });
 
   it('takes a task offline and online again; run statistics without a time window count every run', async () => {
