@@ -12,6 +12,7 @@ import { SANDBOX_VCLUSTERS, SandboxBusinessError, type StudioSim, studioCronProb
 import type { AttemptRow, RunRow, TaskRow } from './store.js';
 import { WORKSPACE_PARAM_ROUTES, type WorkspaceParams } from './workspace-params.js';
 import { DQC_ROUTES, type DqcRules } from './dqc.js';
+import { answerParseRequest } from './dependency-parse.js';
 
 export interface SandboxIdentity {
   instance: string;
@@ -697,6 +698,8 @@ export const ROUTES: Record<string, Handler> = {
     const b = parse(z.looseObject({ scheduleTasks: z.array(z.looseObject({ entityId: num, workspace: z.string().nullish() })).min(1) }), body);
     return { data: b.scheduleTasks.flatMap((t) => ctx.sim.undeploy(t.entityId, false)) };
   },
+
+  [`${A}/dataFileConfiguration/parseDataFileDependencyOut`]: (body, ctx) => ({ data: answerParseRequest(body, ctx.sim.store.tasks(), ctx.id.projectId, ctx.id.workspace) }),
 
   [`${A}/scheduleTask/onlineTask`]: (body, ctx) => {
     const b = parse(z.looseObject({ scheduleTaskId: num, projectId: num, updatedBy: z.string().nullish() }), body);

@@ -267,6 +267,17 @@ describe("a client written from cz-cli's shapes alone, against `npm run sandbox`
     expect(((await call('dqc rules')).data as Rule[]).map((r) => r.id)).not.toContain(ctx.ruleId);
   });
 
+  it("parses a task's SQL into its output tables and its upstream tasks (those writing what it reads)", async () => {
+    ctx.content = `-- daily sales
+INSERT OVERWRITE TABLE sales_by_day
+SELECT d.dt, SUM(d.amount) FROM ecommerce_dwd.orders_detail d JOIN \`legacy_dwd\`.\`b\` b ON b.id = d.order_id GROUP BY d.dt;`;
+    const parsed = (await call('parse dependencies')).data as { fileOutputTableDTOS: Ctx[]; dataFileDependencyDTOS: Ctx[] };
+    expect(parsed.fileOutputTableDTOS.map((o) => o.refTableName)).toEqual(['ecommerce_dws.sales_by_day']);
+    expect(parsed.fileOutputTableDTOS[0]).toMatchObject({ dataFileId: ctx.newTaskId, dataFileName: 'czcli_task' });
+    const deps = Object.fromEntries(parsed.dataFileDependencyDTOS.map((d) => [d.dependencyFileName, d.refTableNames]));
+    expect(deps).toEqual({ '04_transform_ods_to_dwd': 'ecommerce_dwd.orders_detail', etl_cycle_b: 'legacy_dwd.b' });
+  });
+
   it('takes a task offline and online again; run statistics without a time window count every run', async () => {
     await call('offline task');
     expect(((await call('schedule detail', { taskId: ctx.newTaskId })).data as Ctx).taskStatus).toBe(2);
