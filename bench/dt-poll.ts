@@ -60,3 +60,45 @@ export async function runDtPollBench(tables = 500, failing = 25, polls = 6) {
     perPoll,
   };
 }
+
+/**
+ * The output check's counts on the demo Lakehouse: one run's business date and the three dates
+ * before it (four `SELECT COUNT(*) … WHERE dt = '…'`, as the output check sends them), cold (the
+ * first statements to name the table) and warm (p50 of `rounds` more, the partition's count
+ * changed before each as new rows land), and a whole-table count of the 84,211-row ODS table.
+ */
+export async function runOutputCountBench(rounds = 20) {
+  const clock = new ManualClock(Date.parse('2026-11-21T10:00:00Z'));
+  const sb = await startSandbox({ clock, seed: 'demo' });
+  const studio = new StudioClient({ baseUrl: sb.url, accessToken: sb.accessToken, instance: sb.instance, workspace: sb.workspace, now: () => clock.now() });
+  const sql = new LakehouseSql(studio, { vcluster: 'default', now: () => clock.now() });
+  const dates = ['2026-11-20', '2026-11-19', '2026-11-18', '2026-11-17'];
+  const check = async () => {
+    const t0 = performance.now();
+    const counts = await Promise.all(dates.map((value) => sql.countRows('ecommerce_dwd.orders_detail', { column: 'dt', value })));
+    return { ms: performance.now() - t0, counts };
+  };
+  const cold = await check();
+  const warm: number[] = [];
+  const table = sb.lakehouse.tables.find((t) => t.name === 'orders_detail')!;
+  let last = cold.counts;
+  for (let i = 0; i < rounds; i++) {
+    table.rows['2026-11-20'] = 500 * (i + 1);
+    const r = await check();
+    warm.push(r.ms);
+    last = r.counts;
+  }
+  const t0 = performance.now();
+  const whole = await sql.countRows('ecommerce_ods.orders');
+  const wholeMs = performance.now() - t0;
+  await studio.close();
+  await sb.close();
+  warm.sort((a, b) => a - b);
+  return {
+    coldMs: Math.round(cold.ms),
+    warmP50Ms: Math.round(warm[Math.floor(rounds / 2)]! * 10) / 10,
+    countsCorrect: last[0] === 500 * rounds,
+    wholeTableRows: whole,
+    wholeTableColdMs: Math.round(wholeMs),
+  };
+}

@@ -11,7 +11,7 @@ import { runAuditBench } from './audit.js';
 import { runCraftedLogBench } from './crafted-log.js';
 import { runDiagnosisBench } from './diagnosis.js';
 import { runRedactionBench } from './redaction.js';
-import { runDtPollBench } from './dt-poll.js';
+import { runDtPollBench, runOutputCountBench } from './dt-poll.js';
 import { runFootprintBench } from './footprint.js';
 import { runStormBench } from './storm.js';
 import { runReplicaBench } from './replicas.js';
@@ -104,6 +104,18 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
       target: `one SQL job per poll over ${r.dynamicTables} Dynamic Tables, one card per failing table`,
       met: r.maxJobsPerPoll === 1 && r.cards === r.failingTables,
       unit: 'SQL jobs per poll (baseline: one per table)',
+      details: r,
+    };
+  },
+  'output-count': async () => {
+    const r = await runOutputCountBench();
+    return {
+      value: r.warmP50Ms,
+      baseline: r.coldMs,
+      ratio: ratio(r.warmP50Ms, r.coldMs),
+      target: "the output check's four partition counts answered by the sandbox's SQL engine, right after rows land",
+      met: r.countsCorrect && r.wholeTableRows === 84_211,
+      unit: 'ms for four partition counts, warm (baseline: the first, which generates the rows)',
       details: r,
     };
   },

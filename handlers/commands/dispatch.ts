@@ -74,7 +74,7 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
       if (cmd.table) return void (await reply(buildDynamicTableHistory(await describeDynamicTable(s.lakehouse, cmd.table), text)));
       return void (await reply(buildDynamicTables(await describeDynamicTables(s.lakehouse, s.now()), s.now(), text)));
     case 'table':
-      return void (await reply(buildTableView(await describeTable(s.lakehouse, cmd.table, s.now(), studio.timeZone), text)));
+      return void (await reply(buildTableView(await describeTable(s.lakehouse, cmd.table, s.now(), studio.timeZone, 7, { sample: cmd.sample }), text)));
     case 'audit': {
       const rows = await s.audit.query({ actorId: cmd.userId, taskName: cmd.task, since: s.now() - cmd.sinceMs, limit: 25 });
       const filter = [cmd.userId ? `user <@${cmd.userId}>` : '', cmd.task ? `task ${cmd.task}` : '', `since ${cmd.sinceText}`].filter(Boolean).join(', ');

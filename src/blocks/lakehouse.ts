@@ -1,5 +1,5 @@
 /** Replies for `/cz dt` and `/cz table`: Dynamic Tables and Lakehouse tables, read over SQL. */
-import type { DynamicTableHistory, DynamicTablesView, RefreshEntry, TableView } from '../ops/lakehouse-read.js';
+import type { DynamicTableHistory, DynamicTablesView, RefreshEntry, TableSample, TableView } from '../ops/lakehouse-read.js';
 import { humanDuration } from '../studio/dates.js';
 import { type Block, type Message, actions, context, divider, esc, fields, finishMessage, header, section } from './kit.js';
 import { lineSections, shareButton, when } from './replies.js';
@@ -90,6 +90,30 @@ function size(bytes: number): string {
   return `${v.toFixed(v < 10 && u > 0 ? 1 : 0)} ${units[u]}`;
 }
 
+/** Sample rows as an aligned code block (one section, within Slack's 3,000 characters), and what was left out. */
+function sampleBlocks(sample: TableSample): Block[] {
+  const width = (k: number) => Math.max(sample.columns[k]!.length, ...sample.rows.map((r) => r[k]!.length));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, k) => c.padEnd(width(k)))
+      .join('  ')
+      .trimEnd();
+  const lines = [line(sample.columns), ...sample.rows.map(line)];
+  const budget = 2_900 - 40;
+  let body = '';
+  for (const l of lines) {
+    const next = body ? `${body}\n${l}` : l;
+    if (esc(next).length > budget) break;
+    body = next;
+  }
+  const notes = [
+    `${sample.rows.length} row${sample.rows.length === 1 ? '' : 's'}, values redacted and cut at 40 characters.`,
+    sample.columnsLeftOut > 0 ? `${sample.columnsLeftOut} more column${sample.columnsLeftOut === 1 ? '' : 's'} not shown.` : '',
+    esc(body).length < esc(lines.join('\n')).length ? 'Rows cut to fit one Slack message.' : '',
+  ].filter(Boolean);
+  return [section(`*Sample*\n\`\`\`${esc(body)}\`\`\``), context(notes.join(' '))];
+}
+
 export function buildTableView(t: TableView, commandText: string): Message {
   const blocks: Block[] = [
     header(`Table ${t.table}`),
@@ -117,6 +141,7 @@ export function buildTableView(t: TableView, commandText: string): Message {
     );
   }
   if (t.partitionsNotCounted) blocks.push(context(esc(t.partitionsNotCounted)));
+  if (t.sample) blocks.push(divider(), ...sampleBlocks(t.sample));
   blocks.push(actions([shareButton(commandText)]));
   return finishMessage(`Table ${t.table}`, blocks);
 }

@@ -9,9 +9,9 @@
  * has its own method, for the operations path only.
  */
 import { randomBytes } from 'node:crypto';
-import { tableFromIPC } from 'apache-arrow';
+import { DataType, tableFromIPC } from 'apache-arrow';
 import { StudioError } from '../studio/errors.js';
-import { assertReadOnly, SqlRefused } from './guard.js';
+import { assertReadOnly, assertSample, SqlRefused } from './guard.js';
 import * as statement from './statements.js';
 
 export { SqlRefused };
@@ -121,6 +121,21 @@ export class LakehouseSql {
 
   showVClusters(): Promise<SqlResult> {
     return this.read(statement.showVClusters);
+  }
+
+  /**
+   * A few rows of named columns (`/cz table <t> --sample`): the one read of rows, built by
+   * `sampleRows` and checked by `assertSample`, which nothing else passes. The caller redacts.
+   */
+  async sample(table: string, columns: readonly string[], rows?: number): Promise<SqlResult> {
+    let sql: string;
+    try {
+      sql = assertSample(statement.sampleRows(table, columns, rows));
+    } catch (e) {
+      if (e instanceof SqlRefused) await this.opts.onRefused?.(e);
+      throw e;
+    }
+    return this.run(sql, 'read');
   }
 
   /** DESC [EXTENDED] of a schema.table. */
@@ -251,11 +266,20 @@ export function decodeResult(answer: LhAnswer): { columns: SqlColumn[]; rows: Re
       const table = tableFromIPC(Buffer.from(chunk, 'base64'));
       const names = columns.length ? columns.map((c) => c.name) : table.schema.fields.map((f) => f.name.toLowerCase());
       if (!columns.length) columns.push(...table.schema.fields.map((f) => ({ name: f.name.toLowerCase(), type: String(f.type) })));
+      const scales = table.schema.fields.map((f) => (DataType.isDecimal(f.type) ? f.type.scale : undefined));
       for (let r = 0; r < table.numRows; r++) {
         const row: Record<string, unknown> = {};
         names.forEach((n, c) => {
           const v = table.getChildAt(c)?.get(r);
-          row[n] = typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : String(v)) : (v ?? null);
+          const scale = scales[c];
+          row[n] =
+            scale !== undefined && v !== null && v !== undefined
+              ? decimalText(String(v), scale)
+              : typeof v === 'bigint'
+                ? Number.isSafeInteger(Number(v))
+                  ? Number(v)
+                  : String(v)
+                : (v ?? null);
         });
         rows.push(row);
       }
@@ -274,6 +298,14 @@ export function decodeResult(answer: LhAnswer): { columns: SqlColumn[]; rows: Re
     }
   }
   return { columns, rows };
+}
+
+/** An Arrow Decimal's unscaled integer text with its scale applied ("-1234", 2 → "-12.34"), as the SDK reads it. */
+function decimalText(unscaled: string, scale: number): string {
+  if (scale <= 0) return unscaled;
+  const negative = unscaled.startsWith('-');
+  const digits = (negative ? unscaled.slice(1) : unscaled).padStart(scale + 1, '0');
+  return `${negative ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
 }
 
 function splitOutside(text: string, sep: string): string[] {

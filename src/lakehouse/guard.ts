@@ -15,7 +15,8 @@
  *    SHOW DYNAMIC TABLE REFRESH HISTORY [name] [WHERE col op 'v' [AND …]] [LIMIT n],
  *    DESC|DESCRIBE [TABLE] [EXTENDED] name.
  *
- * Anything else is refused with the reason (`SqlRefused`).
+ * Anything else is refused with the reason (`SqlRefused`). Reading rows has its own, narrower
+ * check (`assertSample`): a few rows of named columns of one table, for `/cz table --sample`.
  */
 import sqlParser from 'node-sql-parser/build/hive.js';
 import { SqlRefused } from './refusal.js';
@@ -40,6 +41,20 @@ export function assertReadOnly(sql: string): string {
   else if (isWord(first, 'SHOW')) checkShow(new Grammar(sql, tokens));
   else if (isWord(first, 'DESC', 'DESCRIBE')) checkDescribe(new Grammar(sql, tokens));
   else throw new SqlRefused(sql, `only SELECT, SHOW and DESC statements are run, not ${first.kind === 'word' ? first.text.toUpperCase() : `"${first.text}"`}`);
+  return text;
+}
+
+/**
+ * Throws SqlRefused unless `sql` is exactly a sample: `SELECT `c1`, … FROM `s`.`t` LIMIT n` with 1
+ * to 8 backticked plain column names, one backticked schema.table and n from 1 to 5 — the one
+ * statement that reads rows, shown redacted. Returns the statement.
+ */
+export function assertSample(sql: string): string {
+  const text = sql.trim();
+  const name = '`[A-Za-z_][A-Za-z0-9_]{0,127}`';
+  const shape = new RegExp(`^SELECT ${name}(?:, ${name}){0,7} FROM ${name}\\.${name} LIMIT [1-5]$`);
+  if (!shape.test(text)) throw new SqlRefused(sql, 'a sample is SELECT of 1 to 8 named columns FROM one schema.table LIMIT 1 to 5, nothing else');
+  tokenize(text); // the strict reading too: one statement, plain ASCII
   return text;
 }
 

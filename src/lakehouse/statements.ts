@@ -96,6 +96,17 @@ export function countRows(table: string, partition?: { column: string; value: st
   return `SELECT COUNT(*) AS n FROM ${quotedObjectName(table)}${where}`;
 }
 
+/** The most rows and columns a sample may read (`/cz table <t> --sample`). */
+export const SAMPLE_MAX_ROWS = 5;
+export const SAMPLE_MAX_COLUMNS = 8;
+
+/** `SELECT `c1`, … FROM `schema`.`table` LIMIT n`: a few rows of named columns, nothing else. */
+export function sampleRows(table: string, columns: readonly string[], rows = SAMPLE_MAX_ROWS): string {
+  if (columns.length === 0 || columns.length > SAMPLE_MAX_COLUMNS) throw new SqlRefused(String(columns.length), `a sample names 1 to ${SAMPLE_MAX_COLUMNS} columns`);
+  if (!Number.isInteger(rows) || rows < 1 || rows > SAMPLE_MAX_ROWS) throw new SqlRefused(String(rows), `a sample reads 1 to ${SAMPLE_MAX_ROWS} rows`);
+  return `SELECT ${columns.map((c) => quotedName(c, 'column name')).join(', ')} FROM ${quotedObjectName(table)} LIMIT ${rows}`;
+}
+
 /** The one write: `REFRESH DYNAMIC TABLE `schema`.`table`` (the operations path only). */
 export function refreshDynamicTable(table: string): string {
   return `REFRESH DYNAMIC TABLE ${quotedObjectName(table)}`;

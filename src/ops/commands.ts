@@ -28,7 +28,7 @@ export type CzCommand =
   | { name: 'setup' }
   | { name: 'cron'; expression: string }
   | { name: 'dt'; table?: string }
-  | { name: 'table'; table: string };
+  | { name: 'table'; table: string; sample: boolean };
 
 export interface SubcommandHelp {
   name: CzCommand['name'];
@@ -90,7 +90,12 @@ export const SUBCOMMANDS: readonly SubcommandHelp[] = [
     example: '/cz dt ecommerce_dws.user_retention',
     description: 'Dynamic Tables: state, last refresh and lag; with a name, its refresh history',
   },
-  { name: 'table', usage: 'table <schema.table>', example: '/cz table ecommerce_dwd.orders_detail', description: 'a Lakehouse table: columns, size, rows by recent partition' },
+  {
+    name: 'table',
+    usage: 'table <schema.table> [--sample]',
+    example: '/cz table ecommerce_dwd.orders_detail --sample',
+    description: 'a Lakehouse table: columns, size, rows by recent partition; --sample adds 5 rows, redacted',
+  },
   { name: 'whoami', usage: 'whoami', example: '/cz whoami', description: 'your roles' },
 ];
 
@@ -249,12 +254,17 @@ function parseKnown(name: CzCommand['name'], tokens: string[]): CzCommand {
     }
     case 'dt':
     case 'table': {
-      const positional = parseFlags(tokens, []).positional;
+      // --sample is the one option without a value.
+      const sample = name === 'table' && tokens.some((t) => t.toLowerCase() === '--sample');
+      const positional = parseFlags(
+        tokens.filter((t) => !(name === 'table' && t.toLowerCase() === '--sample')),
+        [],
+      ).positional;
       const [table] = name === 'table' ? exactly(positional, ['schema.table']) : positional.length > 1 ? exactly(positional, ['schema.table']) : positional;
       if (table !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/.test(table)) {
         throw new UsageError(`"${table}" is not a table name: write schema.table, e.g. ecommerce_dws.sales_daily.`);
       }
-      return name === 'table' ? { name, table: table! } : { name, table };
+      return name === 'table' ? { name, table: table!, sample } : { name, table };
     }
     case 'task':
     case 'deps': {

@@ -1,9 +1,13 @@
 /**
  * Read views over Lakehouse SQL: the Dynamic Tables (state, last refresh, lag) and one table
- * (columns, size, rows by recent partition). Only the read-only client's statements.
+ * (columns, size, rows by recent partition, and on request a few redacted sample rows). Only the
+ * read-only client's statements.
  */
 import type { LakehouseSql } from '../lakehouse/client.js';
 import { LakehouseError, SqlRefused } from '../lakehouse/client.js';
+import { PLAIN_NAME } from '../lakehouse/sql-tokens.js';
+import { SAMPLE_MAX_COLUMNS, SAMPLE_MAX_ROWS } from '../lakehouse/statements.js';
+import { MASK, clipWholeTokens, isSecretName, redact } from '../redaction/index.js';
 
 export interface RefreshEntry {
   schema: string;
@@ -155,6 +159,37 @@ export interface TableView {
   partitions: { value: string; rows: number }[];
   /** Why the partitions were not counted (a partitioning that is not one plain column). */
   partitionsNotCounted?: string;
+  /** A few rows, redacted (`--sample`). */
+  sample?: TableSample;
+}
+
+export interface TableSample {
+  columns: string[];
+  /** Each value as text: redacted, a secret-named column masked whole, clipped. */
+  rows: string[][];
+  /** Columns not read: past the first eight, or not plain names. */
+  columnsLeftOut: number;
+}
+
+/** The longest a sample value is shown. */
+const SAMPLE_VALUE_CHARS = 40;
+
+/**
+ * Up to five rows of the first eight plain-named columns, each value redacted (secrets inside any
+ * text masked; a column whose name says secret — password, token, key… — masked whole) and clipped.
+ */
+export async function sampleTable(sql: LakehouseSql, table: string, columns: readonly string[]): Promise<TableSample> {
+  const plain = columns.filter((c) => PLAIN_NAME.test(c));
+  const chosen = plain.slice(0, SAMPLE_MAX_COLUMNS);
+  const r = await sql.sample(table, chosen, SAMPLE_MAX_ROWS);
+  const rows = r.rows.map((row) =>
+    chosen.map((c) => {
+      const v = row[c.toLowerCase()];
+      if (v === null || v === undefined) return 'NULL';
+      return isSecretName(c) ? MASK : clipWholeTokens(redact(String(v)), SAMPLE_VALUE_CHARS);
+    }),
+  );
+  return { columns: chosen, rows, columnsLeftOut: columns.length - chosen.length };
 }
 
 /** Business dates (yyyy-MM-dd) before `now` in `timeZone`, yesterday first. */
@@ -163,7 +198,7 @@ export function recentDates(now: number, timeZone: string, days: number): string
   return Array.from({ length: days }, (_, i) => fmt.format(new Date(now - (i + 1) * 86_400_000)));
 }
 
-export async function describeTable(sql: LakehouseSql, table: string, now: number, timeZone: string, days = 7): Promise<TableView> {
+export async function describeTable(sql: LakehouseSql, table: string, now: number, timeZone: string, days = 7, opts: { sample?: boolean } = {}): Promise<TableView> {
   let desc: Awaited<ReturnType<LakehouseSql['query']>>;
   try {
     desc = await sql.describe(table, true);
@@ -195,8 +230,16 @@ export async function describeTable(sql: LakehouseSql, table: string, now: numbe
       partitionsNotCounted = `Rows by business date are not counted: Lakehouse names the partitioning \`${partitionedBy.slice(0, 80)}\`, not a plain column name.`;
     }
   }
+  const sample = opts.sample
+    ? await sampleTable(
+        sql,
+        table,
+        columns.map((c) => c.name),
+      )
+    : undefined;
   return {
     table,
+    sample,
     type: detail.get('type') ?? 'TABLE',
     columns,
     rows: stats ? Number(stats[1]) : undefined,

@@ -10,6 +10,9 @@ import { type StoredParam, configurationColumns, configurationFromSave, paramsFr
 import { nextStudioFireTimes } from '../cron/studio-cron.js';
 import { SANDBOX_VCLUSTERS, SandboxBusinessError, type StudioSim, studioCronProblems } from './sim.js';
 import type { AttemptRow, RunRow, TaskRow } from './store.js';
+import { WORKSPACE_PARAM_ROUTES, type WorkspaceParams } from './workspace-params.js';
+import { DQC_ROUTES, type DqcRules } from './dqc.js';
+import { answerParseRequest } from './dependency-parse.js';
 
 export interface SandboxIdentity {
   instance: string;
@@ -30,11 +33,16 @@ export interface ApiContext {
   logPageSize: number;
   /** A temporary run's SQL (the DDL drafts the wizard's checkpoints run once) also shapes the Lakehouse model. */
   onExecuteSql?: (content: string) => void;
+  /** The workspace parameters (the pre-check counts the published ones as defined). */
+  workspaceParams: WorkspaceParams;
+  dqc: DqcRules;
 }
 
 export interface ApiResult {
   data: unknown;
   count?: number;
+  /** Beside `data` in the envelope (DQC's lists). */
+  total?: number;
   pageIndex?: number;
 }
 
@@ -72,8 +80,6 @@ function paginate<T>(rows: T[], page: number, pageSize: number): { slice: T[]; t
 }
 
 // ---- serialisers ------------------------------------------------------------------------------
-/** Workspace parameters (Studio's workspaceParams): defined for every task of the workspace. */
-const WORKSPACE_PARAMS: ReadonlySet<string> = new Set(['env', 'warehouse_region']);
 
 function taskJson(ctx: ApiContext, t: TaskRow) {
   const folder = ctx.sim.store.folder(t.folder_id);
@@ -207,6 +213,16 @@ function configurationJson(ctx: ApiContext, t: TaskRow, c = storedConfiguration(
 const A = '/ide-admin/v1';
 
 export const ROUTES: Record<string, Handler> = {
+  ...Object.fromEntries(
+    Object.entries(WORKSPACE_PARAM_ROUTES).map(([path, handle]): [string, Handler] => [
+      path,
+      (body, ctx) => {
+        requireProject(ctx, body.projectId);
+        return handle(body, ctx.workspaceParams);
+      },
+    ]),
+  ),
+  ...Object.fromEntries(Object.entries(DQC_ROUTES).map(([path, handle]): [string, Handler] => [path, (body, ctx) => handle(body, ctx.dqc)])),
   '/clickzetta-portal/user/getCurrentUser': (_b, ctx) => ({
     data: { id: ctx.id.userId, accountId: ctx.id.tenantId, userId: ctx.id.userId, name: ctx.id.userName, instanceId: ctx.id.instanceId },
   }),
@@ -666,7 +682,7 @@ export const ROUTES: Record<string, Handler> = {
     // The workspace-parameter check cz-cli runs before every deploy: an answer, not an error.
     const details = b.fileIds.map((id) => {
       const t = ctx.sim.requireTask(id);
-      return { fileId: t.id, fileName: t.name, invalidParams: undefinedParams(t.content, paramsOf(t), WORKSPACE_PARAMS) };
+      return { fileId: t.id, fileName: t.name, invalidParams: undefinedParams(t.content, paramsOf(t), ctx.workspaceParams.definedKeys()) };
     });
     return { data: { pass: details.every((d) => d.invalidParams.length === 0), details } };
   },
@@ -683,6 +699,15 @@ export const ROUTES: Record<string, Handler> = {
     return { data: b.scheduleTasks.flatMap((t) => ctx.sim.undeploy(t.entityId, false)) };
   },
 
+  [`${A}/dataFileConfiguration/parseDataFileDependencyOut`]: (body, ctx) => ({ data: answerParseRequest(body, ctx.sim.store.tasks(), ctx.id.projectId, ctx.id.workspace) }),
+
+  [`${A}/scheduleTask/onlineTask`]: (body, ctx) => {
+    const b = parse(z.looseObject({ scheduleTaskId: num, projectId: num, updatedBy: z.string().nullish() }), body);
+    requireProject(ctx, b.projectId);
+    ctx.sim.online(b.scheduleTaskId);
+    return { data: true };
+  },
+
   [`${A}/scheduleTask/offlineTaskWithDownstream`]: (body, ctx) => {
     const b = parse(z.looseObject({ scheduleTaskId: num, projectId: num }), body);
     requireProject(ctx, b.projectId);
@@ -693,8 +718,9 @@ export const ROUTES: Record<string, Handler> = {
     const b = parse(
       z.looseObject({
         projectId: num,
-        queryStartPlanTime: num,
-        queryEndPlanTime: num,
+        // The SDK leaves the window out when it is not given: then every run counts (our assumption).
+        queryStartPlanTime: optNum,
+        queryEndPlanTime: optNum,
         instanceStatusList: z.array(num).nullish(),
         cycleTaskType: optNum,
         instanceType: optNum,
@@ -705,7 +731,7 @@ export const ROUTES: Record<string, Handler> = {
     );
     requireProject(ctx, b.projectId);
     const where = ['r.plan_time BETWEEN ? AND ?'];
-    const args: unknown[] = [b.queryStartPlanTime, b.queryEndPlanTime];
+    const args: unknown[] = [b.queryStartPlanTime ?? 0, b.queryEndPlanTime ?? Number.MAX_SAFE_INTEGER];
     if (b.instanceStatusList?.length) {
       where.push(`r.status IN (${b.instanceStatusList.map(() => '?').join(',')})`);
       args.push(...b.instanceStatusList);

@@ -11,7 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { ROUTES, type ApiContext, type SandboxIdentity } from './api.js';
 import { FaultInjector, type FaultRule } from './faults.js';
-import { SandboxLakehouse, seedLakehouse } from './lakehouse.js';
+import { SandboxLakehouse, seedLakehouse } from './lakehouse/index.js';
+import { WorkspaceParams } from './workspace-params.js';
+import { DqcRules, seedDqcRules } from './dqc.js';
 import { type SeedName, seedWorkspace } from './seed.js';
 import { type Clock, SANDBOX_VCLUSTERS, SandboxBusinessError, StudioSim, makeRng, systemClock } from './sim.js';
 import { SandboxStore } from './store.js';
@@ -128,7 +130,19 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   };
   const lakehouse = new SandboxLakehouse({ now: () => sim.now() }, id.workspace, SANDBOX_VCLUSTERS);
   seedLakehouse(lakehouse, sim.now(), { extraDynamicTables: opts.extraDynamicTables });
-  const ctx: ApiContext = { sim, id, wrappedShapes: opts.wrappedShapes ?? false, logPageSize: opts.logPageSize ?? 16 * 1024, onExecuteSql: (sql) => lakehouse.applyDdl(sql) };
+  const ctx: ApiContext = {
+    sim,
+    id,
+    wrappedShapes: opts.wrappedShapes ?? false,
+    logPageSize: opts.logPageSize ?? 16 * 1024,
+    onExecuteSql: (sql) => lakehouse.applyDdl(sql),
+    workspaceParams: new WorkspaceParams(() => sim.now()),
+    dqc: new DqcRules(
+      () => sim.now(),
+      (sql) => lakehouse.execute(sql).rows[0]?.[0],
+    ),
+  };
+  if (opts.seed !== 'empty') seedDqcRules(ctx.dqc, id.userName, 'default');
   const faults = new FaultInjector();
   const journal: JournalEntry[] = [];
   const sessions = new Map<string, number>(); // token → expires at (sim clock)
@@ -213,6 +227,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
         const result = route!(body as Record<string, unknown>, ctx);
         envelope = { code: 0, message: 'success', data: result.data };
         if (result.count !== undefined) envelope.count = result.count;
+        if (result.total !== undefined) envelope.total = result.total;
         if (result.pageIndex !== undefined) envelope.pageIndex = result.pageIndex;
       }
     } catch (e) {
@@ -330,6 +345,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       store.close();
+      lakehouse.close();
     },
   };
 }

@@ -485,6 +485,15 @@ export class StudioSim {
     this.advance();
   }
 
+  /** `scheduleTask/onlineTask`: a task taken offline goes back online with its published version. */
+  online(taskId: number): void {
+    const task = this.requireTask(taskId);
+    if (!task.published_json) throw new SandboxBusinessError('SCHEDULE_TASK_NOT_EXIST', `任务未发布 (task ${task.name} was never deployed; submit it first)`);
+    if (task.task_status === 1) return;
+    this.store.updateTask(taskId, { task_status: 1, updated_at: this.now() });
+    this.store.setCronCursor(taskId, this.now());
+  }
+
   undeploy(taskId: number, withDownstream: boolean): string[] {
     const task = this.requireTask(taskId);
     if (task.task_status !== 1) throw new SandboxBusinessError('SCHEDULE_TASK_NOT_ONLINE', `任务未上线 (task ${task.name} is not online)`);

@@ -3,7 +3,7 @@
  * reason, and every statement shape the bot sends is accepted.
  */
 import { describe, expect, it } from 'vitest';
-import { SqlRefused, assertReadOnly } from '../../src/lakehouse/guard.js';
+import { SqlRefused, assertReadOnly, assertSample } from '../../src/lakehouse/guard.js';
 import * as statement from '../../src/lakehouse/statements.js';
 import { BOT_SQL, HOSTILE_SQL } from './hostile-sql.js';
 
@@ -112,5 +112,47 @@ describe('builders refuse what is not a plain name or value, and send nothing sp
     expect(refused(() => statement.refreshHistory({ limit: 0 }))).toMatch(/LIMIT 0/);
     expect(refused(() => statement.refreshHistory({ limit: 1.5 }))).toMatch(/LIMIT 1.5/);
     expect(refused(() => statement.informationSchemaTables(['password' as statement.TablesColumn]))).toMatch(/not a column of information_schema.tables/);
+  });
+});
+
+describe('a sample (/cz table --sample) is the one read of rows, and only in its exact shape', () => {
+  const sample = statement.sampleRows('ecommerce_dwd.orders_detail', ['order_id', 'amount'], 5);
+
+  it('the built sample passes assertSample, and still not assertReadOnly (queries never read rows)', () => {
+    expect(sample).toBe('SELECT `order_id`, `amount` FROM `ecommerce_dwd`.`orders_detail` LIMIT 5');
+    expect(assertSample(sample)).toBe(sample);
+    expect(() => assertReadOnly(sample)).toThrow(SqlRefused);
+  });
+
+  it.each([
+    'SELECT * FROM `ecommerce_dwd`.`orders_detail` LIMIT 5',
+    'SELECT `order_id` FROM `ecommerce_dwd`.`orders_detail` LIMIT 6',
+    'SELECT `order_id` FROM `ecommerce_dwd`.`orders_detail` LIMIT 50',
+    'SELECT `order_id` FROM `ecommerce_dwd`.`orders_detail`',
+    "SELECT `order_id` FROM `ecommerce_dwd`.`orders_detail` WHERE `dt` = '2026-11-20' LIMIT 5",
+    'SELECT `order_id` FROM `ecommerce_dwd`.`orders_detail` LIMIT 5; DROP TABLE `x`.`y`',
+    'SELECT `order_id` FROM `ecommerce_dwd`.`orders_detail` LIMIT 5 -- x',
+    'SELECT `a`, `b`, `c`, `d`, `e`, `f`, `g`, `h`, `i` FROM `s`.`t` LIMIT 5',
+    'SELECT `order_id` FROM `ecommerce_dwd`.`orders_detail` JOIN `x`.`y` LIMIT 5',
+    'SELECT order_id FROM ecommerce_dwd.orders_detail LIMIT 5',
+    'SELECT `a` FROM `s`.`t` UNION SELECT `b` FROM `s`.`u` LIMIT 5',
+  ])('%s', (sql) => {
+    expect(() => assertSample(sql)).toThrow(SqlRefused);
+  });
+
+  it('the builder refuses too many columns or rows and names that are not plain', () => {
+    const refused = (f: () => string) => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(SqlRefused);
+        return (e as SqlRefused).reason;
+      }
+      return 'accepted';
+    };
+    expect(refused(() => statement.sampleRows('s.t', ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']))).toMatch(/1 to 8 columns/);
+    expect(refused(() => statement.sampleRows('s.t', ['a'], 6))).toMatch(/1 to 5 rows/);
+    expect(refused(() => statement.sampleRows('s.t', ['a`b']))).toMatch(/not a plain column name/);
+    expect(refused(() => statement.sampleRows("s.t'--", ['a']))).toMatch(/is not a table name/);
   });
 });

@@ -69,6 +69,20 @@ describe('the statements the bot uses, and their result shapes', () => {
     expect((await sql.query('SELECT COUNT(*) FROM ecommerce_ods.orders')).rows).toEqual([{ 'count(*)': 84_211 }]);
   });
 
+  it('decodes rows in their types: BIGINT a number, DECIMAL a string at its scale (as the SDK reads it), BOOLEAN, the partition value', () => {
+    // The guard lets the bot count, not read rows: the sandbox's answer is decoded directly.
+    const answer = h.sb.lakehouse.submit({ jobDesc: { sqlJob: { query: ['SELECT * FROM ecommerce_dwd.orders_detail LIMIT 5\n;'] } } });
+    const r = decodeResult(answer as Parameters<typeof decodeResult>[0]);
+    expect(r.rows).toHaveLength(5);
+    expect(r.columns.map((c) => c.type)).toEqual(['INT64', 'INT64', 'BOOLEAN', 'DECIMAL', 'STRING', 'TIMESTAMP_LTZ', 'STRING']);
+    for (const row of r.rows) {
+      expect(typeof row.order_id).toBe('number');
+      expect(String(row.amount)).toMatch(/^\d+\.\d\d$/);
+      expect(typeof row.is_paid).toBe('boolean');
+      expect(String(row.dt)).toMatch(/^\d{4}-\d\d-\d\d$/);
+    }
+  });
+
   it('SHOW VCLUSTERS with vcluster_type', async () => {
     const r = await sql.query('SHOW VCLUSTERS');
     expect(r.rows).toContainEqual(expect.objectContaining({ name: 'sync_vc', vcluster_type: 'INTEGRATION' }));

@@ -56,6 +56,46 @@ describe('/cz table', () => {
     expect(text).toMatch(/2026-11-19 {2}1\d,\d{3}\n/);
   });
 
+  it('--sample shows 5 rows of the first 8 columns, redacted, secret-named columns masked, within one Slack section', async () => {
+    const names = ['customer_id', 'email', 'note', 'api_token', ...Array.from({ length: 8 }, (_, i) => `extra_${i}`)];
+    b.sb.lakehouse.tables.push({
+      schema: 'ecommerce_ods',
+      name: 'customers',
+      kind: 'MANAGED_TABLE',
+      columns: names.map((name) => ({ name, type: name === 'customer_id' ? 'bigint' : 'string' })),
+      rows: {},
+      bytesPerRow: 80,
+      createdAt: Date.parse('2026-11-01T00:00:00Z'),
+      fixedRows: Array.from({ length: 7 }, (_, i) => ({
+        customer_id: 1000 + i,
+        email: `buyer${i}@example.com`,
+        note: i === 0 ? 'retry with key AKIAZ7QW3ERTY5UIOPAS now' : i === 1 ? 'pg://app:S3cr3t-Pa55@db.internal:5432/shop' : `${'long text '.repeat(20)}`,
+        api_token: `tok_${'x'.repeat(30)}${i}`,
+        ...Object.fromEntries(Array.from({ length: 8 }, (_, k) => [`extra_${k}`, `v${k}`])),
+      })),
+    });
+    const raw = await b.answer((await b.command('table ecommerce_ods.customers --sample', USERS.viewer)).responseId);
+    const text = visibleText(raw);
+    const sample = /\*Sample\*\n```([\s\S]*?)```/.exec(text)?.[1] ?? '';
+    const lines = sample.split('\n');
+    expect(lines).toHaveLength(6); // the header and 5 rows of 7
+    expect(lines[0]!.split(/\s{2,}/)).toEqual(['customer_id', 'email', 'note', 'api_token', 'extra_0', 'extra_1', 'extra_2', 'extra_3']);
+    expect(sample).toContain('1000');
+    expect(sample).toContain('buyer0@example.com');
+    expect(sample).not.toContain('AKIAZ7QW3ERTY5UIOPAS');
+    expect(sample).not.toContain('S3cr3t-Pa55');
+    expect(sample).not.toContain('tok_');
+    expect(sample).not.toContain('long text '.repeat(5)); // clipped at 40 characters
+    expect(text).toContain('4 more columns not shown');
+    const sent = b.sb.lakehouse.statements.filter((s) => s.includes('ecommerce_ods') && s.includes('customers') && s.startsWith('SELECT'));
+    expect(sent).toEqual(['SELECT `customer_id`, `email`, `note`, `api_token`, `extra_0`, `extra_1`, `extra_2`, `extra_3` FROM `ecommerce_ods`.`customers` LIMIT 5']);
+    for (const block of (raw as { blocks?: { text?: { text?: string } }[] }).blocks ?? []) expect(block.text?.text?.length ?? 0).toBeLessThanOrEqual(3000);
+    // Without --sample no row is read.
+    const before = b.sb.lakehouse.statements.length;
+    expect(await ask('table ecommerce_ods.customers')).not.toContain('*Sample*');
+    expect(b.sb.lakehouse.statements.slice(before).some((s) => s.startsWith('SELECT `customer_id`'))).toBe(false);
+  });
+
   it('an unknown table says so', async () => {
     expect(await ask('table ecommerce_dwd.nope')).toContain('There is no table ecommerce_dwd.nope in this workspace');
   });

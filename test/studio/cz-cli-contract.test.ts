@@ -16,6 +16,8 @@ import { DEMO_NOW, type SandboxHarness, startHarness } from '../helpers/sandbox.
 interface Endpoint {
   name: string;
   path: string;
+  /** GET with the body as query parameters (cz-cli's DQC reads and deletes); POST otherwise. */
+  method?: 'GET';
   write?: boolean;
   sends: Record<string, unknown>;
   reads: string[];
@@ -120,10 +122,12 @@ describe("a client written from cz-cli's shapes alone, against `npm run sandbox`
     const e = endpoint(name);
     const body = fill(e.sends, { ...ctx, ...extra });
     const requestId = `tssdk-v0.1.0-${Math.random().toString(16).slice(2, 14)}`;
-    const res = await fetch(`${base}${e.path}`, {
-      method: 'POST',
+    const get = e.method === 'GET';
+    const query = get ? `?${new URLSearchParams(Object.entries(body as Ctx).map(([k, v]): [string, string] => [k, String(v)])).toString()}` : '';
+    const res = await fetch(`${base}${e.path}${query}`, {
+      method: get ? 'GET' : 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/plain, */*', requestId, 'X-Request-ID': requestId, ...headers },
-      body: JSON.stringify(body),
+      body: get ? undefined : JSON.stringify(body),
     });
     expect(res.status, `${name}: HTTP status`).toBe(200);
     const env = (await res.json()) as Record<string, unknown>;
@@ -221,6 +225,68 @@ describe("a client written from cz-cli's shapes alone, against `npm run sandbox`
     const left = ((await call('list folders')).data as { list: Ctx[] }).list.map((f) => f.dataFolderName);
     expect(left).toContain('czcli_contract');
     expect(left).not.toContain('czcli_scratch');
+  });
+
+  it('workspace parameters: listed, added, updated, published (the pre-check then counts them), taken offline, deleted', async () => {
+    type Param = { id: number; paramKey: string; paramValue: string; status: number };
+    const listed = async () => ((await call('workspace parameters', {})).data as { list: Param[]; total: number }).list;
+    expect((await listed()).map((p) => p.paramKey)).toEqual(expect.arrayContaining(['env', 'warehouse_region']));
+    // A task using ${ws_bucket}, which neither it nor the workspace defines, fails the pre-check.
+    ctx.content = "SELECT '${region}' AS region, '${ws_bucket}' AS bucket;";
+    await call('save content');
+    const invalid = async () =>
+      ((await call('deploy pre-check')).data as { details: { invalidParams: { paramKey: string }[] }[] }).details[0]!.invalidParams.map((p) => p.paramKey);
+    expect(await invalid()).toEqual(['ws_bucket']);
+    const added = (await call('add workspace parameter', { paramKey: 'ws_bucket', paramValue: 'oss://raw' })).data as Param;
+    ctx.paramId = added.id;
+    expect(await invalid()).toEqual(['ws_bucket']); // added, not yet published
+    await call('update workspace parameter', { paramKey: 'ws_bucket', paramValue: 'oss://raw-2' });
+    await call('enable workspace parameter');
+    expect(await invalid()).toEqual([]);
+    expect((await listed()).find((p) => p.paramKey === 'ws_bucket')).toMatchObject({ paramValue: 'oss://raw-2', status: 1 });
+    await call('disable workspace parameter');
+    expect(await invalid()).toEqual(['ws_bucket']);
+    await call('delete workspace parameter');
+    expect((await listed()).map((p) => p.paramKey)).not.toContain('ws_bucket');
+  });
+
+  it("DQC rules: the demo's listed with the fields cz-cli prints; one added, read, run on the Lakehouse's rows, deleted", async () => {
+    type Rule = { id: number; objectName: string; latestStatus: string | null; definedSql: string };
+    const demo = (await call('dqc rules')).data as Rule[];
+    expect(demo.map((r) => r.objectName)).toEqual(['ecommerce_dwd.orders_detail', 'ecommerce_dwd.orders_detail']);
+    // The demo's failing rule fails when run: its SQL runs on the sandbox's Lakehouse.
+    const unpaid = demo.find((r) => r.definedSql.includes('is_paid'))!;
+    ctx.ruleId = unpaid.id;
+    await call('run dqc rule');
+    expect(((await call('dqc rule')).data as Rule).latestStatus).toBe('FAILED');
+    ctx.ruleId = (await call('add dqc rule', { definedSql: 'SELECT COUNT(*) FROM ecommerce_ods.orders WHERE order_id IS NULL' })).data;
+    expect(((await call('dqc rule')).data as Rule).latestStatus).toBeNull();
+    expect(typeof (await call('run dqc rule')).data).toBe('number');
+    expect(((await call('dqc rule')).data as Rule).latestStatus).toBe('SUCCESS');
+    await call('delete dqc rule');
+    expect(((await call('dqc rules')).data as Rule[]).map((r) => r.id)).not.toContain(ctx.ruleId);
+  });
+
+  it("parses a task's SQL into its output tables and its upstream tasks (those writing what it reads)", async () => {
+    ctx.content = `-- daily sales
+INSERT OVERWRITE TABLE sales_by_day
+SELECT d.dt, SUM(d.amount) FROM ecommerce_dwd.orders_detail d JOIN \`legacy_dwd\`.\`b\` b ON b.id = d.order_id GROUP BY d.dt;`;
+    const parsed = (await call('parse dependencies')).data as { fileOutputTableDTOS: Ctx[]; dataFileDependencyDTOS: Ctx[] };
+    expect(parsed.fileOutputTableDTOS.map((o) => o.refTableName)).toEqual(['ecommerce_dws.sales_by_day']);
+    expect(parsed.fileOutputTableDTOS[0]).toMatchObject({ dataFileId: ctx.newTaskId, dataFileName: 'czcli_task' });
+    const deps = Object.fromEntries(parsed.dataFileDependencyDTOS.map((d) => [d.dependencyFileName, d.refTableNames]));
+    expect(deps).toEqual({ '04_transform_ods_to_dwd': 'ecommerce_dwd.orders_detail', etl_cycle_b: 'legacy_dwd.b' });
+  });
+
+  it('takes a task offline and online again; run statistics without a time window count every run', async () => {
+    await call('offline task');
+    expect(((await call('schedule detail', { taskId: ctx.newTaskId })).data as Ctx).taskStatus).toBe(2);
+    await call('online task');
+    expect(((await call('schedule detail', { taskId: ctx.newTaskId })).data as Ctx).taskStatus).toBe(1);
+    const count = (rows: { count: number }[]) => rows.reduce((a, r) => a + r.count, 0);
+    const week = (await call('instance statistics')).data as { count: number }[];
+    const all = (await call('instance statistics (no window)')).data as { count: number }[];
+    expect(count(all)).toBeGreaterThanOrEqual(count(week));
   });
 });
 
