@@ -114,8 +114,14 @@ export function buildDiagnosis(
   );
   if (buttons.length) blocks.push(actions(buttons));
   if (opts.truncated) blocks.push(context('The log was longer than the bot reads (20 MB); only its beginning was diagnosed.'));
-  blocks.push(context(`Excerpts are redacted. Knowledge: \`/cz explain ${esc('<code>')}\`.`));
   const top = d.findings[0];
+  blocks.push(
+    context(
+      top
+        ? `Excerpts are redacted. More on this cause: \`/cz explain ${top.entry.id}\`.`
+        : 'Excerpts are redacted. To look up an error line or code, paste it after `/cz explain`.',
+    ),
+  );
   const partial = c.complete ? '' : ` (stopped early: ${c.linesRead} of ${c.totalLines} lines read)`;
   return finishMessage(top ? `${opts.title}: ${top.entry.title}${partial}` : `${opts.title}: no known cause${partial}`, blocks);
 }

@@ -287,7 +287,9 @@ export class Diagnoser {
         if ([...other.lines].some((l) => s.lines.has(l)) || !other.nonInfo) other.score *= 0.4;
       }
     }
+    // A cause true only of other run types is not this run's cause: it never leads, so it is not offered.
     const findings: Finding[] = scored
+      .filter((s) => !s.offRunType)
       .sort((a, b) => b.score - a.score || SEVERITY_RANK[b.entry.severity]! - SEVERITY_RANK[a.entry.severity]! || b.lastLine - a.lastLine)
       .map((s) => ({ entry: s.entry, score: Math.round(s.score * 100) / 100, confidence: Math.round((1 - Math.exp(-s.score / 2.5)) * 100) / 100, evidence: s.evidence }));
 

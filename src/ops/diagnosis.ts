@@ -94,6 +94,14 @@ export function closestEntries(entries: readonly ErrorEntry[], query: string, n 
 export async function explain(diagnoser: TextDiagnoser, query: string): Promise<ExplainResult> {
   const entry = diagnoser.lookup(query);
   if (entry) return { kind: 'entry', entry };
+  if (/^\s*(?:\d{1,9}|\S{1,2})\s*$/.test(query)) {
+    // A bare number or a character or two (`/cz explain 0`) is no entry, code or error line.
+    const nextSteps = [
+      `\`/cz explain\` takes an entry id, an error code or an error line; "${query.trim()}" is none of these.`,
+      'For example `/cz explain CZLH-57015`, `/cz explain engine.sql_syntax` or `/cz explain Access denied for user`. To diagnose a run, use the Diagnose button on its card or `/cz run <run-id>`.',
+    ];
+    return { kind: 'diagnosis', diagnosis: { findings: [], salient: [], nextSteps, coverage: { complete: true, linesRead: 1, totalLines: 1 } }, closest: [] };
+  }
   const diagnosis = await diagnoser.diagnose(query);
   if (diagnosis.findings.length > 0) return { kind: 'diagnosis', diagnosis };
   const closest = closestEntries(diagnoser.entries, query);
