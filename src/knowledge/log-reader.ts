@@ -78,7 +78,7 @@ const WRAPPER =
 const FRAME = /^\s+(?:at [\w$.<>]+\(|\.\.\. \d+ more|File ")/;
 const CAUSED_BY = /^\s*Caused by:/;
 /** A class ending in Exception or Error, qualified or not (the match starts after a dot or word boundary: linear). */
-const ERROR_CLASS = /\b(?:[a-z][\w$]*\.)*[A-Z][A-Za-z0-9_$]*(?:Exception|Error)\b/;
+const ERROR_CLASS = /(?<![\w.$])(?:[a-z_]\w*\.)*[A-Z]\w*(?:Exception|Error)\b/;
 /** A Python exception line at the end of a traceback: `KeyError: 'x'`, `botocore.exceptions.ClientError: …`. */
 const PY_LAST = /^(?:[a-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Warning)\b(?::|$)/;
 /** Error codes of the systems our users meet. */
@@ -221,9 +221,27 @@ function isError(c: Candidate): boolean {
  * after its last error) or no line ends it.
  */
 export function readLog(text: string, options: ReadOptions = {}): DecisiveFailure | undefined {
+  return readLogDetail(text, options).failure;
+}
+
+export interface LogReading {
+  failure?: DecisiveFailure;
+  /** Error lines that did not end the run: passed over, retried or resumed after, or followed by the run's success. */
+  excused: ReadonlySet<number>;
+}
+
+export function readLogDetail(text: string, options: ReadOptions = {}): LogReading {
   const status = options.runStatus?.toUpperCase();
-  if (status === 'SUCCESS' || status === 'SUCCEEDED') return undefined;
+  const excused = new Set<number>();
   const { list, lineStarts } = candidates(text);
+  for (const c of list) if (PASSED_OVER.test(c.text)) excused.add(c.line);
+  const excuseAllBefore = (i: number) => {
+    for (let j = 0; j < i; j++) if (isError(list[j]!)) excused.add(list[j]!.line);
+  };
+  if (status === 'SUCCESS' || status === 'SUCCEEDED') {
+    excuseAllBefore(list.length);
+    return { excused };
+  }
   const fail: LogLine[] = options.failMsg ? [{ line: 0, text: options.failMsg.slice(0, MAX_LINE) }] : [];
 
   // From the end: the last error line that is not undone by a later success or resumption.
@@ -232,20 +250,26 @@ export function readLog(text: string, options: ReadOptions = {}): DecisiveFailur
   for (let i = list.length - 1; i >= 0; i--) {
     const c = list[i]!;
     // The run's own final state says it ended well (and Studio did not say otherwise).
-    if (c.runSuccess && !status && fail.length === 0) return undefined;
+    if (c.runSuccess && !status && fail.length === 0) {
+      excuseAllBefore(i);
+      return { excused };
+    }
     if (c.success || c.resumed) {
       recovered = true;
       continue;
     }
     if (!isError(c)) continue;
     // A retried or transient error followed by a success or a resumption did not end the run.
-    if (recovered && (c.retry || TRANSIENT.test(c.text))) continue;
+    if (recovered && (c.retry || TRANSIENT.test(c.text))) {
+      excused.add(c.line);
+      continue;
+    }
     lastIndex = i;
     break;
   }
   if (lastIndex === -1) {
-    if (fail.length === 0) return undefined;
-    return { lines: fail, component: componentOf(fail, options.taskType), errorClass: errorClassOf(fail), errorCode: errorCodeOf(fail) };
+    if (fail.length === 0) return { excused };
+    return { excused, failure: { lines: fail, component: componentOf(fail, options.taskType), errorClass: errorClassOf(fail), errorCode: errorCodeOf(fail) } };
   }
 
   // The error block that ends the run: the errors before the last one, back to a gap of quiet lines.
@@ -281,9 +305,12 @@ export function readLog(text: string, options: ReadOptions = {}): DecisiveFailur
   const lines = [...fail, ...decisive.slice(-3).map((c) => ({ line: c.line, text: c.text }))];
   const component = componentOf(lines, undefined);
   return {
-    lines,
-    component: component === 'unknown' ? componentOf(block, options.taskType) : component,
-    errorClass: errorClassOf(lines),
-    errorCode: errorCodeOf(lines),
+    excused,
+    failure: {
+      lines,
+      component: component === 'unknown' ? componentOf(block, options.taskType) : component,
+      errorClass: errorClassOf(lines),
+      errorCode: errorCodeOf(lines),
+    },
   };
 }
