@@ -359,7 +359,10 @@ function lineOffset(text: string, n: number): number {
 }
 
 function failureReading(f: import('./log-reader.js').DecisiveFailure): FailureReading {
-  const found = classify(f.lines.map((l) => l.text));
+  const found = classify(
+    f.lines.map((l) => l.text),
+    f.context.map((l) => l.text),
+  );
   const category = found && { id: found.category.id, title: found.category.title, check: found.category.check };
   const named = f.errorClass ?? f.errorCode;
   return {

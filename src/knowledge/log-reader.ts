@@ -39,6 +39,8 @@ export interface DecisiveFailure {
   errorClass?: string;
   /** `CZLH-42000`, `ORA-00942`, `SQLSTATE 42P01`, `exit status 127`, … when one is named. */
   errorCode?: string;
+  /** The other error lines of the block that ended the run (the decisive lines' company, for classifying). */
+  context: LogLine[];
 }
 
 export interface ReadOptions {
@@ -269,7 +271,7 @@ export function readLogDetail(text: string, options: ReadOptions = {}): LogReadi
   }
   if (lastIndex === -1) {
     if (fail.length === 0) return { excused };
-    return { excused, failure: { lines: fail, component: componentOf(fail, options.taskType), errorClass: errorClassOf(fail), errorCode: errorCodeOf(fail) } };
+    return { excused, failure: { lines: fail, component: componentOf(fail, options.taskType), errorClass: errorClassOf(fail), errorCode: errorCodeOf(fail), context: [] } };
   }
 
   // The error block that ends the run: the errors before the last one, back to a gap of quiet lines.
@@ -311,6 +313,10 @@ export function readLogDetail(text: string, options: ReadOptions = {}): LogReadi
       component: component === 'unknown' ? componentOf(block, options.taskType) : component,
       errorClass: errorClassOf(lines),
       errorCode: errorCodeOf(lines),
+      context: errors
+        .filter((c) => !lines.some((l) => l.line === c.line))
+        .slice(-12)
+        .map((c) => ({ line: c.line, text: c.text })),
     },
   };
 }

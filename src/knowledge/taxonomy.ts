@@ -94,7 +94,7 @@ export const CATEGORIES: readonly Category[] = [
     id: 'script.crlf',
     title: 'Script has Windows line endings (CRLF)',
     check: 'Convert the script to LF line endings (`dos2unix <file>`, or the editor’s line-ending setting) and rerun.',
-    signals: [[re("\\$'\\\\r'|\\\\r: command not found|\\r: command not found|bad interpreter: .{0,60}?\\^M|\\^M: |CRLF|/bin/bash\\^M"), 3]],
+    signals: [[re("\\\\r(?:['\":]|$)|\\$'\\\\r'|\\\\r: command not found|\\r: command not found|bad interpreter: .{0,60}?\\^M|\\^M: |CRLF|/bin/bash\\^M"), 3]],
   },
   {
     id: 'script.command',
@@ -195,10 +195,11 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'Could not find profile named|profiles\\.yml .{0,80}?(?:not found|could not|missing|does not exist)|Profile .{0,60}? not found|connection .{0,60}? (?:not found|does not exist)|connection id .{0,40}? isn.t defined|conn_id .{0,60}? isn.t defined|找不到(?:连接|配置文件|数据源配置)|(?:连接|配置文件)配置?.{0,20}不存在',
+          'Could not find profile named|profiles\\.yml .{0,80}?(?:not found|could not|missing|does not exist)|Profile .{0,60}? not found|connection .{0,60}? (?:not found|does not exist)|connection id .{0,40}? isn.t defined|conn_id .{0,60}? isn.t defined|no profile (?:was )?specified|找不到(?:连接|配置文件|数据源配置)|(?:连接|配置文件)配置?.{0,20}不存在',
         ),
         3,
       ],
+      [near('\\bprofile\\b', '(?:not found|does not exist|doesn.t exist|not exist|is missing)'), 3],
     ],
   },
   // ------------------------------------------------------------------ configuration and dependencies
@@ -463,14 +464,16 @@ export interface Classification {
  * line nearer the cause (the earlier of the decisive lines, before the wrappers) and then the
  * category listed first.
  */
-export function classify(lines: readonly string[]): Classification | undefined {
+export function classify(lines: readonly string[], context: readonly string[] = []): Classification | undefined {
   let best: { category: Category; weight: number; rank: number } | undefined;
-  lines.forEach((text, lineIndex) => {
+  // The decisive lines first, then the rest of the block that ended the run (nearest first): a
+  // stronger signal in the block still wins (ORA-00942 above a vaguer ORA-04043).
+  [...lines, ...[...context].reverse()].forEach((text, lineIndex) => {
     const t = text.length > 2000 ? text.slice(0, 2000) : text;
     CATEGORIES.forEach((category, ci) => {
       for (const [pattern, weight] of category.signals) {
         if (!pattern.test(t)) continue;
-        const rank = weight * 1000 - lineIndex * 100 - ci;
+        const rank = weight * 10000 - lineIndex * 100 - ci;
         if (!best || rank > best.rank) best = { category, weight, rank };
       }
     });
