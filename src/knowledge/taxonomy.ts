@@ -46,7 +46,7 @@ export const CATEGORIES: readonly Category[] = [
     title: 'CDC prerequisite: replication slots exhausted or in use',
     check: 'List the slots (`SELECT slot_name, active FROM pg_replication_slots`); drop unused ones or raise `max_replication_slots`; one slot per task.',
     signals: [
-      [re('all replication slots are in use|max_replication_slots|replication slot .{0,80}?(?:is active|already exists|does not exist)'), 3],
+      [re('all replication slots are in use|max_replication_slots|replication slot (?:(?!replication slot).)*(?:is active|already exists|does not exist)'), 3],
       [near('复制槽', '(?:已用尽|已满|被占用|不存在)'), 3],
       [re('replication slots?|复制槽|wal_level'), 2],
     ],
@@ -94,7 +94,7 @@ export const CATEGORIES: readonly Category[] = [
     id: 'script.crlf',
     title: 'Script has Windows line endings (CRLF)',
     check: 'Convert the script to LF line endings (`dos2unix <file>`, or the editor’s line-ending setting) and rerun.',
-    signals: [[re("\\\\r(?:['\":]|$)|\\$'\\\\r'|\\\\r: command not found|\\r: command not found|bad interpreter: .{0,60}?\\^M|\\^M: |CRLF|/bin/bash\\^M"), 3]],
+    signals: [[re("\\\\r(?:['\":]|$)|\\$'\\\\r'|\\\\r: command not found|\\r: command not found|bad interpreter: (?:(?!bad interpreter:).)*\\^M|\\^M: |CRLF|/bin/bash\\^M"), 3]],
   },
   {
     id: 'script.command',
@@ -102,7 +102,9 @@ export const CATEGORIES: readonly Category[] = [
     check: 'Check the command is installed in the runtime and on PATH (`which <cmd>`), and that the script is executable (`chmod +x`).',
     signals: [
       [
-        re('command not found|未找到命令|not found in PATH|Exec format error|cannot execute|: Permission denied$|\\.sh: Permission denied|No such file or directory.{0,40}?\\.sh'),
+        re(
+          'command not found|未找到命令|not found in PATH|Exec format error|cannot execute|: Permission denied$|\\.sh: Permission denied|No such file or directory(?:(?!No such file or directory).)*\\.sh',
+        ),
         3,
       ],
     ],
@@ -127,7 +129,7 @@ export const CATEGORIES: readonly Category[] = [
     check: 'List the partitions (`SHOW PARTITIONS <table>`) and compare with the date the run asked for; the upstream may not have written it yet.',
     signals: [
       [near('partition', '(?:not found|does not exist|doesn.t exist|not exist)'), 3],
-      [re('PARTITION_NOT_FOUND|NoSuchPartition|分区不存在|找不到分区|分区.{0,20}不存在'), 3],
+      [re('PARTITION_NOT_FOUND|NoSuchPartition|分区不存在|找不到分区|分区(?:(?!分区).)*不存在'), 3],
     ],
   },
   {
@@ -195,7 +197,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'Could not find profile named|profiles\\.yml .{0,80}?(?:not found|could not|missing|does not exist)|Profile .{0,60}? not found|connection .{0,60}? (?:not found|does not exist)|connection id .{0,40}? isn.t defined|conn_id .{0,60}? isn.t defined|no profile (?:was )?specified|找不到(?:连接|配置文件|数据源配置)|(?:连接|配置文件)配置?.{0,20}不存在',
+          'Could not find profile named|profiles\\.yml (?:(?!profiles\\.yml).)*(?:not found|could not|missing|does not exist)|Profile (?:(?!Profile).)* not found|connection (?:(?!connection).)* (?:not found|does not exist)|connection id (?:(?!connection id).)* isn.t defined|conn_id (?:(?!conn_id).)* isn.t defined|no profile (?:was )?specified|找不到(?:连接|配置文件|数据源配置)|(?:连接|配置文件)(?:(?!连接|配置文件).)*不存在',
         ),
         3,
       ],
@@ -210,7 +212,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          "Required var '|required variable|Env var required but not provided|environment variable .{0,60}?(?:not set|is not set|missing|required|not defined)|is not defined in (?:the )?env|Missing required (?:config|configuration|parameter|argument|option)|缺少(?:变量|参数|配置|必填)|未设置环境变量|环境变量.{0,30}未设置",
+          "Required var '|required variable|Env var required but not provided|environment variable (?:(?!environment variable).)*(?:not set|is not set|missing|required|not defined)|is not defined in (?:the )?env|Missing required (?:config|configuration|parameter|argument|option)|缺少(?:变量|参数|配置|必填)|未设置环境变量|环境变量(?:(?!环境变量).)*未设置",
         ),
         3,
       ],
@@ -230,7 +232,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'ModuleNotFoundError|No module named|ImportError|cannot import name|dbt deps|dbt_packages|package .{0,60}?(?:not installed|not found|is not installed)|could not find package|ClassNotFoundException|NoClassDefFoundError|找不到模块|未安装|依赖包',
+          'ModuleNotFoundError|No module named|ImportError|cannot import name|dbt deps|dbt_packages|packages? (?:is |are )?not (?:installed|found)|could not find package|ClassNotFoundException|NoClassDefFoundError|找不到模块|未安装|依赖包',
         ),
         3,
       ],
@@ -254,7 +256,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'password authentication failed|Access denied for user .{0,120}?using password|Login failed for user|ORA-01017|\\b28P01\\b|ERROR 1045|InvalidAccessKeyId|SignatureDoesNotMatch|ExpiredToken|security token included in the request is (?:invalid|expired)|token (?:has )?expired|expired (?:token|credentials)|invalid (?:username|password|credentials|token|api key|access key|secret)|Bad credentials|authentication failed|认证失败|鉴权失败|密码错误|用户名或密码|令牌(?:已)?过期|Token已过期|AccessKey.{0,30}(?:无效|不存在|错误)|登录失败',
+          'password authentication failed|Access denied for user (?:(?!Access denied for user).)*using password|Login failed for user|ORA-01017|\\b28P01\\b|ERROR 1045|InvalidAccessKeyId|SignatureDoesNotMatch|ExpiredToken|security token included in the request is (?:invalid|expired)|token (?:has )?expired|expired (?:token|credentials)|invalid (?:username|password|credentials|token|api key|access key|secret)|Bad credentials|authentication failed|认证失败|鉴权失败|密码错误|用户名或密码|令牌(?:已)?过期|Token已过期|AccessKey(?:(?!AccessKey).)*(?:无效|不存在|错误)|登录失败',
         ),
         3,
       ],
@@ -268,7 +270,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'permission denied for|insufficient privilege|must be owner of|ORA-01031|\\b42501\\b|does not have (?:the )?(?:required )?(?:permission|privilege)|not authorized to|is not allowed to|AuthorizationException|AccessDeniedException|SELECT command denied|INSERT command denied|command denied to user|no privilege|permission error|权限不足|没有权限|无权限|无权|拒绝访问|未授权|没有.{0,20}权限',
+          'permission denied for|insufficient privilege|must be owner of|ORA-01031|\\b42501\\b|does not have (?:the )?(?:required )?(?:permission|privilege)|not authorized to|is not allowed to|AuthorizationException|AccessDeniedException|SELECT command denied|INSERT command denied|command denied to user|no privilege|permission error|权限不足|没有权限|无权限|无权|拒绝访问|未授权|没有(?:(?!没有).)*权限',
         ),
         3,
       ],
@@ -316,7 +318,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'queue (?:is )?full|queue .{0,40}?(?:full|exceeded|limit)|(?:warehouse|cluster|vcluster|queue) .{0,60}?(?:is )?(?:suspended|not available|unavailable|stopped|not running|paused)|insufficient resources?|resources? (?:are )?exhausted|too many connections|concurrency limit|max(?:imum)? concurrent|Too many concurrent|No available slots|队列已满|资源不足|集群.{0,20}(?:已暂停|暂停|不可用|已停止)|并发.{0,20}(?:超限|上限|超过)|计算资源',
+          'queue (?:is )?full|queue (?:(?!queue).)*(?:full|exceeded|limit)|(?:warehouse|cluster|vcluster|queue) (?:(?!warehouse|cluster|queue).)*(?:is )?(?:suspended|not available|unavailable|stopped|not running|paused)|insufficient resources?|resources? (?:are )?exhausted|too many connections|concurrency limit|max(?:imum)? concurrent|Too many concurrent|No available slots|队列已满|资源不足|集群(?:(?!集群).)*(?:已暂停|暂停|不可用|已停止)|并发(?:(?!并发).)*(?:超限|上限|超过)|计算资源',
         ),
         3,
       ],
@@ -331,7 +333,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'certificate verify failed|CERTIFICATE_VERIFY_FAILED|unable to get local issuer certificate|self[- ]signed certificate|PKIX path building failed|SSLHandshakeException|SSL routines|SSLError|TLS handshake|x509: certificate|ProxyError|Proxy Authentication Required|\\b407\\b|tunnel connection failed|证书验证失败|证书.{0,20}(?:无效|过期|不受信任)|代理.{0,20}(?:失败|错误)',
+          'certificate verify failed|CERTIFICATE_VERIFY_FAILED|unable to get local issuer certificate|self[- ]signed certificate|PKIX path building failed|SSLHandshakeException|SSL routines|SSLError|TLS handshake|x509: certificate|ProxyError|Proxy Authentication Required|\\b407\\b|tunnel connection failed|证书验证失败|证书(?:(?!证书).)*(?:无效|过期|不受信任)|代理(?:(?!代理).)*(?:失败|错误)',
         ),
         3,
       ],
@@ -360,7 +362,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'dirty (?:data|records?|rows?)|脏数据|error records? .{0,40}?(?:exceed|limit)|errorLimit|max_filter_ratio|max bad records|Too many (?:errors|bad rows|rejected)|rejected rows? .{0,40}?(?:exceed|limit)|错误记录.{0,20}超过',
+          'dirty (?:data|records?|rows?)|脏数据|error records? (?:(?!error records?).)*(?:exceed|limit)|errorLimit|max_filter_ratio|max bad records|Too many (?:errors|bad rows|rejected)|rejected rows? (?:(?!rejected rows?).)*(?:exceed|limit)|错误记录(?:(?!错误记录).)*超过',
         ),
         3,
       ],
@@ -413,7 +415,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'no partition of relation .{0,80}? found for row|no partition for value|Table has no partition for value|ORA-14400|inserted partition key does not map|没有.{0,10}分区.{0,20}(?:对应|匹配)',
+          'no partition of relation (?:(?!no partition of relation).)* found for row|no partition for value|Table has no partition for value|ORA-14400|inserted partition key does not map|没有对应的分区|无对应分区',
         ),
         3,
       ],
