@@ -169,7 +169,8 @@ function lineAt(text: string, start: number, end: number): string {
 /** Candidate lines in log order, each once. */
 function candidates(text: string): { list: Candidate[]; lineStarts: (line: number) => { start: number; end: number } } {
   const list: Candidate[] = [];
-  const re = new RegExp(CANDIDATE.source, 'g');
+  const re = CANDIDATE;
+  re.lastIndex = 0;
   let line = 1;
   let lineStart = 0;
   let lineEnd = text.indexOf('\n');
@@ -315,7 +316,7 @@ export function readLogDetail(text: string, options: ReadOptions = {}): LogReadi
       errorCode: errorCodeOf(lines),
       context: errors
         .filter((c) => !lines.some((l) => l.line === c.line))
-        .slice(-12)
+        .slice(-8)
         .map((c) => ({ line: c.line, text: c.text })),
     },
   };
