@@ -212,7 +212,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          "Required var '|required variable|Env var required but not provided|environment variable (?:(?!environment variable).)*(?:not set|is not set|missing|required|not defined)|is not defined in (?:the )?env|Missing required (?:config|configuration|parameter|argument|option)|缺少(?:变量|参数|配置|必填)|未设置环境变量|环境变量(?:(?!环境变量).)*未设置",
+          "Required var '|required variable|Env var required but not provided|environment variable [w$.-]+ (?:is )?(?:not set|missing|required|not defined)|is not defined in (?:the )?env|Missing required (?:config|configuration|parameter|argument|option)|缺少(?:变量|参数|配置|必填)|未设置环境变量|环境变量(?:(?!环境变量).)*未设置",
         ),
         3,
       ],
@@ -260,6 +260,7 @@ export const CATEGORIES: readonly Category[] = [
         ),
         3,
       ],
+      [re('Access denied for user'), 2.5],
       [re('\\b401\\b|Unauthorized|InvalidClientTokenId|credentials'), 2],
     ],
   },
@@ -289,6 +290,9 @@ export const CATEGORIES: readonly Category[] = [
         ),
         3,
       ],
+      [near('\\b(?:memory|mem)\\b', '\\bexceed'), 3],
+      [near('\\bexceed', '\\b(?:memory|mem)\\b'), 3],
+      [re('MEM_LIMIT_EXCEEDED|exec_mem_limit|overcommit mem|Cannot alloc\\b|Allocator sys memory'), 3],
     ],
   },
   {
@@ -400,6 +404,8 @@ export const CATEGORIES: readonly Category[] = [
     title: 'Data: schema changed on an incremental or synced target',
     check: 'Compare the new columns/types with the target; for a dbt incremental model set `on_schema_change` or rebuild with `--full-refresh`; for a sync, re-sync the table.',
     signals: [
+      [near('\\bcolumn\\b', 'does not exist in \\S*__dbt_tmp'), 3.5],
+      [re('not enough (?:data )?columns|too many (?:data )?columns'), 3],
       [
         re(
           'on_schema_change|schema change|schema evolution|columns? (?:were |was )?added|column mismatch|Schema mismatch|number of columns|has \\d+ columns?,? but|column number/types are different|column count|列数不匹配|字段变更|表结构(?:变更|不一致)',
