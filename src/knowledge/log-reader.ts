@@ -54,7 +54,7 @@ export interface ReadOptions {
 const PROBLEM =
   /\b(?:ERROR|FATAL|SEVERE|PANIC|CRITICAL|FAILED|FAILURE)\b|Exception\b|Error\b|\berrors?\b|_(?:EXCEPTION|ERROR|FAILED|NOT_SUPPORTED|NOT_FOUND|DENIED|INVALID|OVERDUE|OVER_QUOTA)\b|Caused by|Traceback|\bexit (?:code|status):? ?[1-9]|\bexited with|\breturn code [1-9N]|returned non-zero|non-zero (?:exit|status)|\b[Ff]ail(?:ed|s|ure)?\b|[Dd]enied|not found|[Nn]o such|does not exist|doesn't exist|[Kk]illed|SIG(?:KILL|TERM|SEGV)|refused|timed out|[Ii]nvalid|[Uu]nauthorized|[Ff]orbidden|[Ee]xceed(?:ed|s)?\b|[Ii]ncorrect|[Aa]mbiguous|[Vv]iolat|too long|[Cc]annot|[Cc]ould not|[Uu]nable to|[Uu]nknown|not supported|[Uu]nsupported|[Ee]xpired|No space|[Oo]ut of memory|\bOOM|[Dd]uplicate|失败|错误|出错|异常|不存在|拒绝|超时|不足|无效|超过|超出|未找到|找不到|无法|不支持|过期|脏数据|冲突|溢出/;
 /** Words that make a line a candidate: a problem's, and a success's, a retry's, a resumption's. */
-const CANDIDATE = new RegExp(`${PROBLEM.source}|SUCCE|[Ss]ucce|Done\\. PASS|[Rr]esum|[Rr]ecover|[Rr]econnect|[Rr]etr|[Ss]uspend|成功|重试|恢复|暂停`, 'g');
+const CANDIDATE = new RegExp(`${PROBLEM.source}|SUCCE|[Ss]ucce|Done\\. PASS|[Rr]esum|[Rr]ecover|[Rr]econnect|[Rr]etr|[Ss]uspend|SUSPEND|成功|重试|恢复|暂停`, 'g');
 
 /** An informational line: its level (within its first 60 characters) is INFO, DEBUG, TRACE, NOTICE or WARN — quiet unless it carries a strong error word (logs wrapped by a runner, Airflow's `INFO - … Database Error`). */
 const QUIET_LEVEL = /^.{0,60}?(?:\[(?:INFO|DEBUG|TRACE|NOTICE|WARN|WARNING)\]|\b(?:INFO|DEBUG|TRACE|NOTICE|WARN|WARNING|LOG|HINT)\b[:\s])/;
@@ -238,8 +238,10 @@ export function readLogDetail(text: string, options: ReadOptions = {}): LogReadi
   const excused = new Set<number>();
   const { list, lineStarts } = candidates(text);
   for (const c of list) if (PASSED_OVER.test(c.text)) excused.add(c.line);
+  /** A transient failure (a retry, a timeout, a suspended resource), whatever its level. */
+  const transient = (c: Candidate) => c.retry || TRANSIENT.test(c.text);
   const excuseAllBefore = (i: number) => {
-    for (let j = 0; j < i; j++) if (isError(list[j]!)) excused.add(list[j]!.line);
+    for (let j = 0; j < i; j++) if (isError(list[j]!) || transient(list[j]!)) excused.add(list[j]!.line);
   };
   if (status === 'SUCCESS' || status === 'SUCCEEDED') {
     excuseAllBefore(list.length);
@@ -261,12 +263,12 @@ export function readLogDetail(text: string, options: ReadOptions = {}): LogReadi
       recovered = true;
       continue;
     }
-    if (!isError(c)) continue;
-    // A retried or transient error followed by a success or a resumption did not end the run.
-    if (recovered && (c.retry || TRANSIENT.test(c.text))) {
+    // A retried or transient failure followed by a success or a resumption did not end the run.
+    if (recovered && transient(c)) {
       excused.add(c.line);
       continue;
     }
+    if (!isError(c)) continue;
     lastIndex = i;
     break;
   }
