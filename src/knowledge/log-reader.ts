@@ -69,8 +69,8 @@ const RESUMED = /\b(?:resumed|recovered|reconnected|back online|is running again
 /** The run itself ended well (its final status line). */
 const RUN_SUCCESS =
   /\b(?:SUCCEEDED|finished with status:? SUCCESS|[Ss]tatus[:=] ?SUCCESS|Marking task as SUCCESS|Done\. PASS=\d+ WARN=\d+ ERROR=0|Completed successfully|Job finished successfully)\b|运行成功|执行成功|同步成功|任务成功|任务执行成功/;
-/** A step ended well (after a retry, say). */
-const STEP_SUCCESS = /\b(?:succeeded|successful(?:ly)?|success on attempt|OK after)\b|成功/i;
+/** A step ended well (after a retry, say); not a bare "successfully" ("the last packet sent successfully …" is an error's wording). */
+const STEP_SUCCESS = /\b(?:succeeded|success on attempt|OK after|(?:completed|finished|connected|reconnected|downloaded|uploaded|written|loaded|committed) successfully)\b|成功/i;
 /** A failure that may pass by itself, and so does not end a run that went on. */
 const TRANSIENT = /\b(?:suspend(?:ed|ing)?|timed out|timeout|refused|reset|unavailable|temporarily|throttl\w*|try again|retry|retrying|busy)\b|暂停|超时|重试|繁忙/i;
 /** A line that only says a failure happened ("Task failed", "exit status 1") — the line before it usually says why. */
