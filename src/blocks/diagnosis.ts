@@ -88,7 +88,27 @@ export function buildDiagnosis(
       ),
     );
   }
-  if (d.findings.length === 0) {
+  const f = d.failure;
+  const decisive = f ? f.lines.map((l) => `${l.line === 0 ? 'failure message' : `line ${l.line}`}: \`${esc(redactedExcerpt(l.text, 280))}\``) : [];
+  const named = f
+    ? [f.errorClass, f.errorCode]
+        .filter(Boolean)
+        .map((x) => `\`${esc(x)}\``)
+        .join(' · ')
+    : '';
+  if (d.findings.length === 0 && f) {
+    // No entry matched, but the log says how the run ended: the kind of failure when its words say,
+    // always the decisive line, the component and what to check first.
+    blocks.push(
+      section(
+        f.category
+          ? `:mag: *${esc(f.category.title)}* — ${esc(f.componentLabel)}${named ? ` · ${named}` : ''}`
+          : `:mag: *The run failed in the ${esc(f.componentLabel)}*${named ? ` · ${named}` : ''}`,
+      ),
+    );
+    blocks.push(...lineSections(decisive));
+    blocks.push(section(`*Check first* ${esc(f.checkFirst)}`));
+  } else if (d.findings.length === 0) {
     blocks.push(section(d.salient.length ? '*No known cause matched.* The most telling lines:' : '*No known cause matched.*'));
     if (d.salient.length) blocks.push(...lineSections(d.salient.map((s) => `\`${s.line}\` \`${esc(redactedExcerpt(s.text, 280))}\``)));
     blocks.push(section(`*Next steps*\n${d.nextSteps.map((s) => `• ${esc(s)}`).join('\n')}`));
@@ -97,6 +117,10 @@ export function buildDiagnosis(
       if (i > 0) blocks.push(divider());
       blocks.push(...entryBlocks(f.entry, f, { run: opts.run, outputTable: opts.outputTable }, opts.history?.get(f.entry.id)));
     });
+    if (f)
+      blocks.push(
+        context(`Decisive ${decisive.length > 1 ? 'lines' : 'line'} (${esc(f.componentLabel)}${f.category ? `, ${esc(f.category.title)}` : ''}): ${decisive.join(' · ')}`),
+      );
     if (d.findings.length > 4)
       blocks.push(
         context(
@@ -114,10 +138,17 @@ export function buildDiagnosis(
   );
   if (buttons.length) blocks.push(actions(buttons));
   if (opts.truncated) blocks.push(context('The log was longer than the bot reads (20 MB); only its beginning was diagnosed.'));
-  blocks.push(context(`Excerpts are redacted. Knowledge: \`/cz explain ${esc('<code>')}\`.`));
   const top = d.findings[0];
+  blocks.push(
+    context(
+      top
+        ? `Excerpts are redacted. More on this cause: \`/cz explain ${top.entry.id}\`.`
+        : 'Excerpts are redacted. To look up an error line or code, paste it after `/cz explain`.',
+    ),
+  );
   const partial = c.complete ? '' : ` (stopped early: ${c.linesRead} of ${c.totalLines} lines read)`;
-  return finishMessage(top ? `${opts.title}: ${top.entry.title}${partial}` : `${opts.title}: no known cause${partial}`, blocks);
+  const summary = top ? top.entry.title : f ? (f.category?.title ?? `failed in the ${f.componentLabel}`) : 'no known cause';
+  return finishMessage(`${opts.title}: ${summary}${partial}`, blocks);
 }
 
 /** A run's diagnosis as every surface shows it (button, card thread, shortcut, alert from another tool). */

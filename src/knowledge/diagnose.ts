@@ -16,6 +16,8 @@ import type { Run } from '../studio/models.js';
 import type { ErrorEntry, RunKind } from './load.js';
 import { isUsableAnchor, requiredLiteral, topLevelAlternatives } from './anchors.js';
 import { redactedExcerpt } from '../redaction/index.js';
+import { COMPONENT_LABEL, type Component, LOG_READER_PATTERNS, readLogDetail } from './log-reader.js';
+import { TAXONOMY_PATTERNS, classify } from './taxonomy.js';
 
 /** How a run was started, in the knowledge table's terms (undefined when Studio did not say). */
 export function runKind(run: Pick<Run, 'runType'>): RunKind | undefined {
@@ -55,6 +57,21 @@ export interface Diagnosis {
   nextSteps: string[];
   /** How much of the text was read: all of it, unless the time budget ran out first. */
   coverage: Coverage;
+  /** The decisive failure of the log (undefined when the run ended well or no line ends it). */
+  failure?: FailureReading;
+}
+
+export interface FailureReading {
+  /** The decisive line(s), redacted and clipped. */
+  lines: Evidence[];
+  component: Component;
+  componentLabel: string;
+  errorClass?: string;
+  errorCode?: string;
+  /** The kind of failure, when its vocabulary says (taxonomy.ts). */
+  category?: { id: string; title: string; check: string };
+  /** What to check first: the category's check, or the reading of the decisive line. */
+  checkFirst: string;
 }
 
 export interface Coverage {
@@ -129,7 +146,13 @@ function codePattern(code: string): RegExp {
 }
 
 /** The regular expressions of the engine itself (not the knowledge's): checked for catastrophic backtracking by the tests. */
-export const BUILT_IN_PATTERNS: readonly RegExp[] = [...SALIENT.flatMap((s) => (s.verify ? [s.verify] : [])), INFO_LINE, codePattern('CZLH-42000')];
+export const BUILT_IN_PATTERNS: readonly RegExp[] = [
+  ...SALIENT.flatMap((s) => (s.verify ? [s.verify] : [])),
+  INFO_LINE,
+  codePattern('CZLH-42000'),
+  ...LOG_READER_PATTERNS,
+  ...TAXONOMY_PATTERNS,
+];
 
 const SEVERITY_RANK: Record<string, number> = { critical: 4, high: 3, medium: 2, low: 1 };
 
@@ -255,6 +278,13 @@ export class Diagnoser {
 
     scan(text, false);
     if (context.failMsg) scan(context.failMsg, true);
+    const read = readLogDetail(stoppedAtLine === undefined ? text : text.slice(0, lineOffset(text, stoppedAtLine)), {
+      taskType: context.taskType,
+      runStatus: context.runStatus,
+      failMsg: context.failMsg,
+    });
+    // Evidence only on lines that did not end the run (a skipped NOTICE, a retry that then succeeded) is no finding.
+    for (const [i, h] of [...hits.entries()]) if (!h.inFailMsg && [...h.lines].every((l) => read.excused.has(l))) hits.delete(i);
     const totalLines = countLines(text);
     const coverage: Coverage =
       stoppedAtLine === undefined
@@ -287,7 +317,9 @@ export class Diagnoser {
         if ([...other.lines].some((l) => s.lines.has(l)) || !other.nonInfo) other.score *= 0.4;
       }
     }
+    // A cause true only of other run types is not this run's cause: it never leads, so it is not offered.
     const findings: Finding[] = scored
+      .filter((s) => !s.offRunType)
       .sort((a, b) => b.score - a.score || SEVERITY_RANK[b.entry.severity]! - SEVERITY_RANK[a.entry.severity]! || b.lastLine - a.lastLine)
       .map((s) => ({ entry: s.entry, score: Math.round(s.score * 100) / 100, confidence: Math.round((1 - Math.exp(-s.score / 2.5)) * 100) / 100, evidence: s.evidence }));
 
@@ -312,8 +344,38 @@ export class Diagnoser {
             : [
                 `No error lines were found in the ${coverage.linesRead} lines read before the time ran out; the rest was not read. Open the full log (\`/cz logs <run-id>\`) and look from line ${coverage.linesRead + 1} on.`,
               ];
-    return { findings, salient, nextSteps, coverage };
+    return { findings, salient, nextSteps, coverage, failure: read.failure && failureReading(read.failure) };
   }
+}
+
+/** Where line `n` (1-based) starts. */
+function lineOffset(text: string, n: number): number {
+  let at = 0;
+  for (let i = 1; i < n && at !== -1; i++) {
+    const nl = text.indexOf('\n', at);
+    at = nl === -1 ? -1 : nl + 1;
+  }
+  return at === -1 ? text.length : at;
+}
+
+function failureReading(f: import('./log-reader.js').DecisiveFailure): FailureReading {
+  const found = classify(
+    f.lines.map((l) => l.text),
+    f.context.map((l) => l.text),
+  );
+  const category = found && { id: found.category.id, title: found.category.title, check: found.category.check };
+  const named = f.errorClass ?? f.errorCode;
+  return {
+    lines: f.lines.map((l) => ({ line: l.line, text: redactedExcerpt(l.text, MAX_EXCERPT) })),
+    component: f.component,
+    componentLabel: COMPONENT_LABEL[f.component],
+    errorClass: f.errorClass,
+    errorCode: f.errorCode,
+    category,
+    checkFirst:
+      category?.check ??
+      `Read the decisive line${f.lines.length > 1 ? 's' : ''} above${named ? ` (${named})` : ''} in the ${COMPONENT_LABEL[f.component]}'s terms: what object, user or setting it names, and whether it changed since the last successful run.`,
+  };
 }
 
 /** The JSON form of a diagnosis (CLI `--json`). */

@@ -53,6 +53,8 @@ export const errorEntrySchema = z
     /** Run types the cause can be true of (empty: any); another run type's diagnosis ranks it low. */
     run_types: z.array(z.enum(RUN_KINDS)).default([]),
     supersedes: z.array(z.string()).default([]),
+    /** How a person describes the problem (English and Chinese): what `/cz explain` finds the entry by, with its title, cause and signals. */
+    symptoms: z.array(z.string().min(3)).default([]),
     cause: z.string().min(10),
     remediation: z.array(z.string().min(3)).min(1),
     verify: z.array(z.strictObject({ kind: z.enum(['sql', 'cli', 'ui']), text: z.string().min(3) })).min(1),

@@ -5,6 +5,7 @@
  */
 import { type Diagnosis, runKind } from '../knowledge/diagnose.js';
 import type { TextDiagnoser } from '../knowledge/diagnosis-pool.js';
+import { EntrySearch } from '../knowledge/entry-search.js';
 import type { ErrorEntry, Knowledge } from '../knowledge/load.js';
 import type { CauseHistory, CauseMemory } from '../store/memory.js';
 import type { Remote } from '../store/remote.js';
@@ -87,18 +88,43 @@ export function closestEntries(entries: readonly ErrorEntry[], query: string, n 
     .map((x) => x.e);
 }
 
+/** One search index per knowledge table. */
+const searches = new WeakMap<readonly ErrorEntry[], EntrySearch>();
+function searchOf(entries: readonly ErrorEntry[]): EntrySearch {
+  let s = searches.get(entries);
+  if (!s) {
+    s = new EntrySearch(entries);
+    searches.set(entries, s);
+  }
+  return s;
+}
+
 /**
- * `/cz explain`: an entry by id or code, else a diagnosis of the text; when nothing matches, what
+ * `/cz explain`: an entry by id or code, else a diagnosis of the text, else the entry whose title,
+ * symptoms, signals or cause the words describe when one is clearly ahead; when nothing matches, what
  * was looked for and the closest entries (never "try /cz explain" — that is what was just done).
  */
 export async function explain(diagnoser: TextDiagnoser, query: string): Promise<ExplainResult> {
   const entry = diagnoser.lookup(query);
   if (entry) return { kind: 'entry', entry };
+  if (/^\s*(?:\d{1,9}|\S{1,2})\s*$/.test(query)) {
+    // A bare number or a character or two (`/cz explain 0`) is no entry, code or error line.
+    const nextSteps = [
+      `\`/cz explain\` takes an entry id, an error code or an error line; "${query.trim()}" is none of these.`,
+      'For example `/cz explain CZLH-57015`, `/cz explain engine.sql_syntax` or `/cz explain Access denied for user`. To diagnose a run, use the Diagnose button on its card or `/cz run <run-id>`.',
+    ];
+    return { kind: 'diagnosis', diagnosis: { findings: [], salient: [], nextSteps, coverage: { complete: true, linesRead: 1, totalLines: 1 } }, closest: [] };
+  }
   const diagnosis = await diagnoser.diagnose(query);
   if (diagnosis.findings.length > 0) return { kind: 'diagnosis', diagnosis };
-  const closest = closestEntries(diagnoser.entries, query);
+  // A symptom in a person's words ("DWS not updated"), not a log line: the entry it describes.
+  const search = searchOf(diagnoser.entries);
+  const described = search.best(query);
+  if (described) return { kind: 'entry', entry: described };
+  const ranked = search.search(query, 3).map((m) => m.entry);
+  const closest = ranked.length > 0 ? ranked : closestEntries(diagnoser.entries, query);
   const nextSteps = [
-    `Looked for an entry id or error code (such as CZLH-57015 or SCHEDULE_TASK_HAD_CHILDREN_NODES_EXCEPTION) and for the messages and patterns of all ${diagnoser.entries.length} entries, in English and Chinese; none is in this text.`,
+    `Looked for an entry id or error code (such as CZLH-57015 or SCHEDULE_TASK_HAD_CHILDREN_NODES_EXCEPTION), for the messages and patterns of all ${diagnoser.entries.length} entries, and for the titles, symptoms and causes the words describe, in English and Chinese; none is clearly meant.`,
     closest.length > 0 ? `Closest entries: ${closest.map((e) => `\`${e.id}\` (${e.title})`).join(', ')} — \`/cz explain <entry-id>\` shows one.` : 'No entry is close to it.',
     'Paste the whole error line as the log shows it (codes and exception names match best), or diagnose the run itself: the Diagnose button on its card or `/cz run <run-id>`.',
   ];

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Diagnoser } from '../../src/knowledge/diagnose.js';
 import { loadKnowledge } from '../../src/knowledge/load.js';
+import { categoryById } from '../../src/knowledge/taxonomy.js';
+import { answersLabel, firstAnswer, loadCorpus, measure } from '../fixtures/diagnosis-corpus.js';
 
 const DIR = join(import.meta.dirname, '../fixtures/logs');
 const labels = JSON.parse(readFileSync(join(DIR, 'labels.json'), 'utf8')) as Record<string, string | null>;
@@ -17,11 +19,13 @@ describe('diagnosis corpus', () => {
   it('has at least 150 labelled failure logs and 10 clean logs', () => {
     expect(failures.length).toBeGreaterThanOrEqual(150);
     expect(clean.length).toBeGreaterThanOrEqual(10);
-    for (const [, label] of failures) expect(diagnoser.lookup(label), label).toBeDefined();
+    for (const [, label] of failures)
+      if (label.startsWith('category:')) expect(categoryById(label.slice('category:'.length)), label).toBeDefined();
+      else expect(diagnoser.lookup(label), label).toBeDefined();
   });
 
   it('holds failure logs taken from public reports, each naming its source on its first line', () => {
-    const real = failures.filter(([file]) => file.startsWith('real/'));
+    const real = failures.filter(([file]) => file.startsWith('real/') || file.startsWith('heldout/'));
     expect(real.length).toBeGreaterThanOrEqual(60);
     for (const [file] of real) expect(readFileSync(join(DIR, file), 'utf8').split('\n')[0], file).toMatch(/^# source: \S+/);
   });
@@ -30,12 +34,36 @@ describe('diagnosis corpus', () => {
     const misses: string[] = [];
     for (const [file, label] of failures) {
       const d = diagnoser.diagnose(readFileSync(join(DIR, file), 'utf8'));
-      const top = d.findings[0]?.entry.id;
-      if (top !== label) misses.push(`${file}: expected ${label}, got ${top ?? 'nothing'} (${d.findings.map((f) => `${f.entry.id}:${f.score}`).join(', ')})`);
+      if (!answersLabel(d, label)) misses.push(`${file}: expected ${label}, got ${firstAnswer(d)} (${d.findings.map((f) => `${f.entry.id}:${f.score}`).join(', ')})`);
     }
     const accuracy = (failures.length - misses.length) / failures.length;
     console.log(`top-1 accuracy ${(accuracy * 100).toFixed(1)} % over ${failures.length} logs${misses.length ? `; misses:\n${misses.join('\n')}` : ''}`);
     expect(accuracy).toBeGreaterThanOrEqual(0.97);
+  });
+
+  it('generalises: top-1 on logs from projects the entries never saw, and on each half of the projects', () => {
+    const f = measure(loadCorpus(), (t) => diagnoser.diagnose(t));
+    console.log(
+      `corpus: ${f.failures} failure logs (${f.real} real, ${f.projects} projects, ${f.chinese} with Chinese), ${f.clean} clean; ` +
+        `top-1 whole ${(f.top1Whole * 100).toFixed(1)} %, held-out ${(f.top1HeldOut * 100).toFixed(1)} % of ${f.heldOut}, ` +
+        `by project half ${f.top1ByHalf.map((x) => (x * 100).toFixed(1)).join(' % / ')} %; answered ${(f.answered * 100).toFixed(1)} %; ` +
+        `clean logs with findings ${f.cleanFindings}, with any alarm ${f.cleanAlarms}`,
+    );
+    expect(f.top1HeldOut).toBeGreaterThanOrEqual(0.9);
+    expect(Math.min(...f.top1ByHalf)).toBeGreaterThanOrEqual(0.9);
+    expect(f.cleanAlarms).toBe(0);
+  });
+
+  it('answers every failure log with an entry or at least its decisive line and component', () => {
+    const unanswered = loadCorpus()
+      .filter((l) => l.label !== null)
+      .filter((l) => {
+        const d = diagnoser.diagnose(l.text);
+        return d.findings.length === 0 && (d.failure === undefined || d.failure.lines.length === 0);
+      })
+      .map((l) => l.file);
+    // A log of a requirement stated without any error word ("binlog must ROW format, but now") is the one gap left.
+    expect(unanswered.length, unanswered.join(', ')).toBeLessThanOrEqual(1);
   });
 
   it('finds nothing in clean logs', () => {

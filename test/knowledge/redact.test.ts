@@ -66,7 +66,8 @@ describe('redaction', () => {
   it('diagnosis evidence and salient lines are redacted', () => {
     const d = new Diagnoser(loadKnowledge().errors).diagnose(LOG);
     const shown = JSON.stringify({ f: d.findings.map((f) => f.evidence), s: d.salient });
-    expect(d.findings[0]!.entry.id).toBe('sync.source_connection_failed');
+    // The log's last error is the account's rejection (issue 31 split it from "cannot be reached").
+    expect(d.findings.map((f) => f.entry.id)).toEqual(expect.arrayContaining(['sync.source_credentials_invalid', 'sync.source_connection_failed']));
     for (const [kind, secret] of Object.entries(SECRETS)) expect(shown, kind).not.toContain(secret);
   });
 });

@@ -1,0 +1,325 @@
+/**
+ * Reads a run's log for its decisive failure: the line(s) that ended the run, not every line that
+ * looks alarming. It finds the last error that ends the run — an exception with the deepest of its
+ * `Caused by` chain, a Python traceback's last line, a shell exit status, the ERROR lines at the
+ * end — and passes over what does not end a run: INFO/NOTICE/WARN lines, a retry followed by
+ * success, a suspended resource that resumed, `… does not exist, skipping`, the run's own SUCCEEDED
+ * state. It names the component that failed and the exception class or error code.
+ *
+ * One pass of a literal alternation over the text finds the candidate lines (as the diagnosis' scan
+ * does); only those lines are looked at again.
+ */
+import type { TaskKindKey } from '../studio/enums.js';
+
+export type Component = 'sql_engine' | 'sync_cdc' | 'kafka' | 'object_storage' | 'script' | 'python' | 'dbt' | 'scheduler' | 'unknown';
+
+export const COMPONENT_LABEL: Record<Component, string> = {
+  sql_engine: 'SQL engine',
+  sync_cdc: 'sync / CDC',
+  kafka: 'Kafka',
+  object_storage: 'object storage',
+  script: 'shell script',
+  python: 'Python',
+  dbt: 'dbt',
+  scheduler: 'scheduler',
+  unknown: 'unknown component',
+};
+
+export interface LogLine {
+  /** 1-based line in the log; 0: the run's failure message. */
+  line: number;
+  text: string;
+}
+
+export interface DecisiveFailure {
+  /** The decisive line(s), in log order: the specific error first met, then what wrapped it. */
+  lines: LogLine[];
+  component: Component;
+  /** `java.sql.SQLSyntaxErrorException`, `KeyError`, … when one is named. */
+  errorClass?: string;
+  /** `CZLH-42000`, `ORA-00942`, `SQLSTATE 42P01`, `exit status 127`, … when one is named. */
+  errorCode?: string;
+  /** The other error lines of the block that ended the run (the decisive lines' company, for classifying). */
+  context: LogLine[];
+}
+
+export interface ReadOptions {
+  taskType?: TaskKindKey;
+  /** The run's status label (SUCCESS, FAILED, …) when Studio said it. */
+  runStatus?: string;
+  failMsg?: string;
+}
+
+/** Words of a problem: a line without them is no error line, whatever its level. */
+const PROBLEM =
+  /\b(?:ERROR|FATAL|SEVERE|PANIC|CRITICAL|FAILED|FAILURE)\b|Exception\b|Error\b|\berrors?\b|_(?:EXCEPTION|ERROR|FAILED|NOT_SUPPORTED|NOT_FOUND|DENIED|INVALID|OVERDUE|OVER_QUOTA)\b|Caused by|Traceback|\bexit (?:code|status):? ?[1-9]|\bexited with|\breturn code [1-9N]|returned non-zero|non-zero (?:exit|status)|\b[Ff]ail(?:ed|s|ure)?\b|[Dd]enied|not found|[Nn]o such|does not exist|doesn't exist|[Kk]illed|SIG(?:KILL|TERM|SEGV)|refused|timed out|[Ii]nvalid|[Uu]nauthorized|[Ff]orbidden|[Ee]xceed(?:ed|s)?\b|[Ii]ncorrect|[Aa]mbiguous|[Vv]iolat|too long|[Cc]annot|[Cc]ould not|[Uu]nable to|[Uu]nknown|not supported|[Uu]nsupported|[Ee]xpired|No space|[Oo]ut of memory|\bOOM|[Dd]uplicate|失败|错误|出错|异常|不存在|拒绝|超时|不足|无效|超过|超出|未找到|找不到|无法|不支持|过期|脏数据|冲突|溢出/;
+/** Words that make a line a candidate: a problem's, and a success's, a retry's, a resumption's. */
+const CANDIDATE = new RegExp(`${PROBLEM.source}|SUCCE|[Ss]ucce|Done\\. PASS|[Rr]esum|[Rr]ecover|[Rr]econnect|[Rr]etr|[Ss]uspend|SUSPEND|成功|重试|恢复|暂停`, 'g');
+
+/** An informational line: its level (within its first 60 characters) is INFO, DEBUG, TRACE, NOTICE or WARN — quiet unless it carries a strong error word (logs wrapped by a runner, Airflow's `INFO - … Database Error`). */
+const QUIET_LEVEL = /^.{0,60}?(?:\[(?:INFO|DEBUG|TRACE|NOTICE|WARN|WARNING)\]|\b(?:INFO|DEBUG|TRACE|NOTICE|WARN|WARNING|LOG|HINT)\b[:\s])/;
+/** A line that says an error is passed over: `… does not exist, skipping`, `IF EXISTS`, `ignored`. */
+const STRONG =
+  /\b(?:ERROR|FATAL|FAILED)\b|\b[A-Z]\w*(?:Exception|Error)\b|Error in\b|Traceback|\breturn code [1-9N]|\bexit(?:ed)? (?:with )?(?:code|status):? ?[1-9]|SIGKILL|_EXCEPTION\b|失败|错误|出错|异常|不存在/;
+const PASSED_OVER = /(?:, skipping|\bskipped\b|\bignor(?:ed|ing)\b|已忽略|跳过)/i;
+/** A transient failure that is tried again. */
+const RETRY = /\b(?:retry|retrying|retried|will retry|attempt \d+ of \d+|reconnect(?:ing)?|back(?:ing)? off)\b|重试|重连/i;
+/** A resource that was down and came back. */
+const RESUMED = /\b(?:resumed|recovered|reconnected|back online|is running again)\b|已恢复|已重连|恢复运行/i;
+/** The run itself ended well (its final status line). */
+const RUN_SUCCESS =
+  /\b(?:SUCCEEDED|finished with status:? SUCCESS|[Ss]tatus[:=] ?SUCCESS|Marking task as SUCCESS|Done\. PASS=\d+ WARN=\d+ ERROR=0|Completed successfully|Job finished successfully)\b|运行成功|执行成功|同步成功|任务成功|任务执行成功/;
+/** A step ended well (after a retry, say); not a bare "successfully" ("the last packet sent successfully …" is an error's wording). */
+const STEP_SUCCESS = /\b(?:succeeded|success on attempt|OK after|(?:completed|finished|connected|reconnected|downloaded|uploaded|written|loaded|committed) successfully)\b|成功/i;
+/** A failure that may pass by itself, and so does not end a run that went on. */
+const TRANSIENT = /\b(?:suspend(?:ed|ing)?|timed out|timeout|refused|reset|unavailable|temporarily|throttl\w*|try again|retry|retrying|busy)\b|暂停|超时|重试|繁忙/i;
+/** A line that only says a failure happened ("Task failed", "exit status 1") — the line before it usually says why. */
+const WRAPPER =
+  /^(?:.{0,80}?\b(?:task|job|run|stage|step|process|command|script|sync|pipeline|query|statement|instance|attempt|dag|model|node|worker|container|application)\b.{0,40}?\b(?:failed|failure|error(?:ed)?|FAILED)\b[\s.!:]*(?:with status \w+[\s.]*|\(\w+\)[\s.]*)?$)|\bexit(?:ed with)? (?:code|status)\b|returned non-zero exit status|(?:任务|作业|实例|运行|执行)(?:失败|异常)[。.!！]?\s*$/i;
+/** A Java stack frame or a Python traceback frame. */
+const FRAME = /^\s+(?:at [\w$.<>]+\(|\.\.\. \d+ more|File ")/;
+const CAUSED_BY = /^\s*Caused by:/;
+/** A class ending in Exception or Error, qualified or not (the match starts after a dot or word boundary: linear). */
+const ERROR_CLASS = /(?<![\w.$])(?:[a-z_]\w*\.)*[A-Z]\w*(?:Exception|Error)\b/;
+/** A Python exception line at the end of a traceback: `KeyError: 'x'`, `botocore.exceptions.ClientError: …`. */
+const PY_LAST = /^(?:[a-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Warning)\b(?::|$)/;
+/** Error codes of the systems our users meet. */
+const ERROR_CODE =
+  /\bCZLH-\d{5}\b|\bORA-\d{5}\b|\bSQLSTATE[\s[:=]*[0-9A-Z]{5}\b|\bERROR \d{4} \([0-9A-Z]{5}\)|\b(?:Msg|SQL Error \[?|error code:?|errno:?|Error Code:?|ErrorCode=|code[=:])\s?-?\d{2,6}\b|\bexit (?:code|status):? ?\d{1,3}\b|\breturned non-zero exit status \d{1,3}|\bHTTP(?:\/\d(?:\.\d)?)? ?[45]\d\d\b|\b[45]\d\d (?:Unauthorized|Forbidden|Not Found)\b|\b[A-Z][A-Z0-9]+(?:_[A-Z0-9]+){2,}\b/;
+
+/** The patterns of the reader (checked for catastrophic backtracking by the tests). */
+export const LOG_READER_PATTERNS: readonly RegExp[] = [
+  CANDIDATE,
+  QUIET_LEVEL,
+  PASSED_OVER,
+  STRONG,
+  PROBLEM,
+  RETRY,
+  RESUMED,
+  RUN_SUCCESS,
+  STEP_SUCCESS,
+  TRANSIENT,
+  WRAPPER,
+  FRAME,
+  CAUSED_BY,
+  ERROR_CLASS,
+  PY_LAST,
+  ERROR_CODE,
+];
+
+interface Candidate extends LogLine {
+  quiet: boolean;
+  retry: boolean;
+  resumed: boolean;
+  success: boolean;
+  runSuccess: boolean;
+  wrapper: boolean;
+  specific: boolean;
+}
+
+/** The failing component, from the decisive lines first and the task's type after. */
+const COMPONENT_CUES: [Component, RegExp][] = [
+  ['dbt', /\bdbt\b|Compilation Error in|Database Error in|Runtime Error in|dbt_project\.yml|profiles\.yml|packages\.yml|\bdbt deps\b/i],
+  ['kafka', /\bkafka\b|\bconsumer\b.{0,40}\b(?:poll|commit|offset|group)|\bbroker\b|\btopic\b|CommitFailedException|max\.poll/i],
+  [
+    'sync_cdc',
+    /\b(?:debezium|binlog|cdc|flink|datax|seatunnel|canal|logminer|replication slot|publication|wal_level|LSN|sqlserver agent|capture instance|dirty (?:data|record)s?|data ?sync|DataSync|writer|reader)\b|同步|脏数据|实时/i,
+  ],
+  ['object_storage', /\b(?:s3|s3a|oss|cos|gcs|bucket|NoSuchKey|NoSuchBucket|AccessDenied|InvalidAccessKeyId|SignatureDoesNotMatch|ExpiredToken|endpoint)\b|对象存储|存储桶/i],
+  ['python', /^Traceback \(most recent call last\)|File "[^"]{1,300}\.py"|\bpython\d?(?:\.\d+)?\b|\bpip\b|ModuleNotFoundError|UnicodeDecodeError/],
+  ['script', /\b(?:bash|sh|zsh|curl|wget|command not found|\/bin\/\w+|\.sh\b|\$'\\r'|bad interpreter|exit (?:code|status))\b/i],
+  ['scheduler', /\b(?:airflow|DAG|upstream|dependency|dependencies|scheduler|cron|backfill|SCHEDULE_\w+)\b|调度|上游|依赖/],
+  [
+    'sql_engine',
+    /\b(?:SQL|CZLH-\d+|SQLSTATE|ORA-\d+|syntax|table|relation|column|schema|database|partition|query|select|insert|psql|mysql|postgres|hive|spark|doris|starrocks|maxcompute|odps|vcluster|warehouse)\b|表|视图|字段|语法|分区/i,
+  ],
+];
+
+const TASK_COMPONENT: Partial<Record<TaskKindKey, Component>> = { SQL: 'sql_engine', PYTHON: 'python', SHELL: 'script', DI: 'sync_cdc', MULTI_DI: 'sync_cdc' };
+
+function componentOf(lines: readonly LogLine[], taskType: TaskKindKey | undefined): Component {
+  const text = lines.map((l) => l.text).join('\n');
+  for (const [component, cue] of COMPONENT_CUES) if (cue.test(text)) return component;
+  return (taskType && TASK_COMPONENT[taskType]) ?? (taskType && /CDC|REALTIME|SYNC/.test(taskType) ? 'sync_cdc' : 'unknown');
+}
+
+function errorClassOf(lines: readonly LogLine[]): string | undefined {
+  // The deepest cause names the class that matters: read from the last line up.
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = ERROR_CLASS.exec(lines[i]!.text);
+    if (m) return m[0];
+  }
+  return undefined;
+}
+
+function errorCodeOf(lines: readonly LogLine[]): string | undefined {
+  for (const l of lines) {
+    const m = ERROR_CODE.exec(l.text);
+    if (m) return m[0];
+  }
+  return undefined;
+}
+
+const MAX_LINE = 2000;
+
+function lineAt(text: string, start: number, end: number): string {
+  return text.slice(start, Math.min(end, start + MAX_LINE));
+}
+
+/** Candidate lines in log order, each once. */
+function candidates(text: string): { list: Candidate[]; lineStarts: (line: number) => { start: number; end: number } } {
+  const list: Candidate[] = [];
+  const re = CANDIDATE;
+  re.lastIndex = 0;
+  let line = 1;
+  let lineStart = 0;
+  let lineEnd = text.indexOf('\n');
+  let lastLine = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    while (lineEnd !== -1 && lineEnd < m.index) {
+      lineStart = lineEnd + 1;
+      lineEnd = text.indexOf('\n', lineStart);
+      line++;
+    }
+    if (line !== lastLine) {
+      lastLine = line;
+      const t = lineAt(text, lineStart, lineEnd === -1 ? text.length : lineEnd).replace(/\r$/, '');
+      list.push(classify(line, t));
+    }
+    // Skip to the next line: one candidate per line.
+    if (lineEnd === -1) break;
+    re.lastIndex = lineEnd + 1;
+  }
+  // Lines are found again by number only for a traceback's end and a stack's header (few lookups).
+  const lineStarts = (n: number) => {
+    let start = 0;
+    for (let i = 1; i < n && start !== -1; i++) {
+      const nl = text.indexOf('\n', start);
+      start = nl === -1 ? -1 : nl + 1;
+    }
+    if (start === -1) return { start: text.length, end: text.length };
+    const nl = text.indexOf('\n', start);
+    return { start, end: nl === -1 ? text.length : nl };
+  };
+  return { list, lineStarts };
+}
+
+function classify(line: number, text: string): Candidate {
+  const quiet = (QUIET_LEVEL.test(text) && !STRONG.test(text)) || PASSED_OVER.test(text) || !PROBLEM.test(text);
+  const undone = /\bnot successful|\bunsuccessful|\bno success|未成功|不成功/i.test(text);
+  const runSuccess = !undone && RUN_SUCCESS.test(text);
+  const success = !undone && (runSuccess || STEP_SUCCESS.test(text));
+  const wrapper = WRAPPER.test(text);
+  const specific = !wrapper && (ERROR_CLASS.test(text) || ERROR_CODE.test(text) || CAUSED_BY.test(text) || PY_LAST.test(text.trim()) || /[:：]\s*\S/.test(text));
+  return { line, text, quiet, retry: RETRY.test(text), resumed: RESUMED.test(text), success, runSuccess, wrapper, specific };
+}
+
+/** An error line: a candidate that is not quiet, not a success and not a frame. */
+function isError(c: Candidate): boolean {
+  return !c.quiet && !c.success && !c.resumed && !FRAME.test(c.text);
+}
+
+/**
+ * The decisive failure of a log, or undefined when the run ended well (its status, or a success
+ * after its last error) or no line ends it.
+ */
+export function readLog(text: string, options: ReadOptions = {}): DecisiveFailure | undefined {
+  return readLogDetail(text, options).failure;
+}
+
+export interface LogReading {
+  failure?: DecisiveFailure;
+  /** Error lines that did not end the run: passed over, retried or resumed after, or followed by the run's success. */
+  excused: ReadonlySet<number>;
+}
+
+export function readLogDetail(text: string, options: ReadOptions = {}): LogReading {
+  const status = options.runStatus?.toUpperCase();
+  const excused = new Set<number>();
+  const { list, lineStarts } = candidates(text);
+  for (const c of list) if (PASSED_OVER.test(c.text)) excused.add(c.line);
+  /** A transient failure (a retry, a timeout, a suspended resource), whatever its level. */
+  const transient = (c: Candidate) => c.retry || TRANSIENT.test(c.text);
+  const excuseAllBefore = (i: number) => {
+    for (let j = 0; j < i; j++) if (isError(list[j]!) || transient(list[j]!)) excused.add(list[j]!.line);
+  };
+  if (status === 'SUCCESS' || status === 'SUCCEEDED') {
+    excuseAllBefore(list.length);
+    return { excused };
+  }
+  const fail: LogLine[] = options.failMsg ? [{ line: 0, text: options.failMsg.slice(0, MAX_LINE) }] : [];
+
+  // From the end: the last error line that is not undone by a later success or resumption.
+  let lastIndex = -1;
+  let recovered = false;
+  for (let i = list.length - 1; i >= 0; i--) {
+    const c = list[i]!;
+    // The run's own final state says it ended well (and Studio did not say otherwise).
+    if (c.runSuccess && !status && fail.length === 0) {
+      excuseAllBefore(i);
+      return { excused };
+    }
+    if (c.success || c.resumed) {
+      recovered = true;
+      continue;
+    }
+    // A retried or transient failure followed by a success or a resumption did not end the run.
+    if (recovered && transient(c)) {
+      excused.add(c.line);
+      continue;
+    }
+    if (!isError(c)) continue;
+    lastIndex = i;
+    break;
+  }
+  if (lastIndex === -1) {
+    if (fail.length === 0) return { excused };
+    return { excused, failure: { lines: fail, component: componentOf(fail, options.taskType), errorClass: errorClassOf(fail), errorCode: errorCodeOf(fail), context: [] } };
+  }
+
+  // The error block that ends the run: the errors before the last one, back to a gap of quiet lines.
+  const block: Candidate[] = [list[lastIndex]!];
+  for (let i = lastIndex - 1; i >= 0 && block.length < 40; i--) {
+    const c = list[i]!;
+    if (block[0]!.line - c.line > 60) break;
+    if (c.success || c.resumed) break;
+    if (isError(c) || FRAME.test(c.text)) block.unshift(c);
+  }
+  const errors = block.filter((c) => !FRAME.test(c.text));
+  const decisive: LogLine[] = [];
+  // A Python traceback: its last line (the first unindented line after the frames).
+  const tb = errors.findLast((c) => PY_LAST.test(c.text.trim()) && !c.text.startsWith(' '));
+  // A Java exception: the deepest Caused by, and the exception header it belongs to.
+  const cause = errors.findLast((c) => CAUSED_BY.test(c.text));
+  const header = errors.find((c) => ERROR_CLASS.test(c.text) && !CAUSED_BY.test(c.text));
+  const specific = errors.findLast((c) => c.specific);
+  const last = list[lastIndex]!;
+  if (cause) {
+    if (header && header.line < cause.line) decisive.push(header);
+    decisive.push(cause);
+  } else if (tb) decisive.push(tb);
+  else if (specific) decisive.push(specific);
+  // The line that ended the run, when it is not one already shown (a wrapper such as "exit status 1").
+  if (!decisive.some((d) => d.line === last.line)) decisive.push(last);
+  // A wrapper alone: the line just before it often says why (a shell's "command not found").
+  if (decisive.length === 1 && last.wrapper && last.line > 1) {
+    const prev = lineStarts(last.line - 1);
+    const t = text.slice(prev.start, Math.min(prev.end, prev.start + MAX_LINE)).replace(/\r$/, '');
+    if (t.trim() && !QUIET_LEVEL.test(t) && !FRAME.test(t)) decisive.unshift({ line: last.line - 1, text: t });
+  }
+  const lines = [...fail, ...decisive.slice(-3).map((c) => ({ line: c.line, text: c.text }))];
+  const component = componentOf(lines, undefined);
+  return {
+    excused,
+    failure: {
+      lines,
+      component: component === 'unknown' ? componentOf(block, options.taskType) : component,
+      errorClass: errorClassOf(lines),
+      errorCode: errorCodeOf(lines),
+      context: errors
+        .filter((c) => !lines.some((l) => l.line === c.line))
+        .slice(-8)
+        .map((c) => ({ line: c.line, text: c.text })),
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/** Issue 31: the log reader finds the line that ended the run, and passes over what did not. */
+import { describe, expect, it } from 'vitest';
+import { readLog } from '../../src/knowledge/log-reader.js';
+
+const log = (...lines: string[]) => lines.join('\n');
+
+describe('the decisive failure', () => {
+  it('a Java exception: its header and the deepest Caused by, with the class of the deepest', () => {
+    const d = readLog(
+      log(
+        '2026-11-20 02:00:00 INFO  Starting job',
+        '2026-11-20 02:00:05 ERROR Job failed',
+        'org.apache.spark.SparkException: Job aborted due to stage failure',
+        '\tat org.apache.spark.scheduler.DAGScheduler.failJobAndIndependentStages(DAGScheduler.scala:2454)',
+        'Caused by: org.apache.hadoop.hive.ql.metadata.HiveException: write failed',
+        '\tat org.apache.hadoop.hive.ql.exec.FileSinkOperator.process(FileSinkOperator.java:100)',
+        'Caused by: java.io.IOException: No space left on device',
+        '\t... 12 more',
+        '2026-11-20 02:00:06 INFO  Shutdown hook called',
+      ),
+    )!;
+    expect(d.lines.map((l) => l.line)).toEqual([3, 7]);
+    expect(d.errorClass).toBe('java.io.IOException');
+  });
+
+  it('a Python traceback: its last line', () => {
+    const d = readLog(log('Traceback (most recent call last):', '  File "/opt/etl/load.py", line 12, in <module>', "    row['amount']", "KeyError: 'amount'"))!;
+    expect(d.lines.at(-1)!.text).toBe("KeyError: 'amount'");
+    expect(d.errorClass).toBe('KeyError');
+    expect(d.component).toBe('python');
+  });
+
+  it('a shell exit status with the line that says why', () => {
+    const d = readLog(log('+ cd /opt/etl', './run.sh: line 3: dbtx: command not found', 'Command exited with non-zero status', 'exit status 127'))!;
+    expect(d.lines.map((l) => l.text)).toContain('./run.sh: line 3: dbtx: command not found');
+    expect(d.errorCode).toBe('exit status 127');
+    expect(d.component).toBe('script');
+  });
+
+  it('Chinese error lines', () => {
+    const d = readLog(log('2026-11-20 02:00:00 [INFO] 开始执行', '2026-11-20 02:00:01 [ERROR] SQL 执行失败: 表或视图不存在 ods.orders', '2026-11-20 02:00:01 [INFO] 任务结束'))!;
+    expect(d.lines.map((l) => l.line)).toEqual([2]);
+    expect(d.component).toBe('sql_engine');
+  });
+
+  it('the run’s failure message stands when the log says nothing', () => {
+    const d = readLog('', { failMsg: 'CZLH-60010: Job killed by timeout' })!;
+    expect(d.lines).toEqual([{ line: 0, text: 'CZLH-60010: Job killed by timeout' }]);
+    expect(d.errorCode).toBe('CZLH-60010');
+  });
+});
+
+describe('what does not end a run', () => {
+  it('NOTICE/INFO/WARN lines, and "does not exist, skipping"', () => {
+    expect(
+      readLog(
+        log(
+          'NOTICE:  table "tmp_orders" does not exist, skipping',
+          'DROP TABLE',
+          '2026-11-20 02:00:00 WARN  Connection pool exhausted, waiting',
+          '2026-11-20 02:00:00 INFO  Failed records: 0',
+          'DELETE 0',
+          'INSERT 0 182344',
+        ),
+      ),
+    ).toBeUndefined();
+  });
+
+  it('a retry that succeeded on the next attempt', () => {
+    expect(
+      readLog(
+        log('curl: (7) Failed to connect to api.example.com port 443: Connection refused', 'Retrying in 5 seconds (attempt 1 of 3)', 'HTTP/1.1 200 OK', 'download succeeded'),
+      ),
+    ).toBeUndefined();
+  });
+
+  it('a suspended cluster that resumed', () => {
+    expect(readLog(log('[ERROR] VCluster etl_vc is SUSPENDED, waiting for auto-resume', '[INFO] VCluster etl_vc resumed', 'rows written: 1200'))).toBeUndefined();
+  });
+
+  it('the run’s own SUCCEEDED state, in the log or from Studio', () => {
+    expect(readLog(log('[ERROR] attempt 1: java.net.SocketTimeoutException: Read timed out', 'Task instance finished with status SUCCEEDED'))).toBeUndefined();
+    expect(readLog('ERROR: something scary', { runStatus: 'SUCCESS' })).toBeUndefined();
+  });
+
+  it('but an error after a success still ends the run', () => {
+    const d = readLog(log('step 1 succeeded', "ERROR 1045 (28000): Access denied for user 'etl'@'10.0.0.5' (using password: YES)"))!;
+    expect(d.errorCode).toBe('ERROR 1045 (28000)');
+  });
+});

@@ -1,0 +1,252 @@
+/**
+ * Issue 31: the vendor-neutral cause taxonomy. Each category is recognised in the wordings of at
+ * least three systems, English and Chinese. The lines are written in the form each system prints
+ * (the messages are the systems' own; the object names are made up).
+ */
+import { describe, expect, it } from 'vitest';
+import { CATEGORIES, classify } from '../../src/knowledge/taxonomy.js';
+
+/** category → [system, line] */
+const WORDINGS: Record<string, [string, string][]> = {
+  'cdc.binlog': [
+    ['Debezium', 'io.debezium.DebeziumException: The MySQL server is not configured to use a ROW binlog_format, which is required for this connector to work properly.'],
+    ['Flink CDC', 'The connector is trying to read binlog starting at GTID set ..., but this is no longer available on the server (binlog purged).'],
+    ['Canal', 'binlog_row_image must be FULL, but it is MINIMAL'],
+    ['Studio (zh)', '源库二进制日志格式不是 ROW，实时同步无法启动'],
+  ],
+  'cdc.replication_slot': [
+    ['PostgreSQL', 'ERROR:  all replication slots are in use'],
+    ['Debezium', 'org.postgresql.util.PSQLException: ERROR: replication slot "debezium" is active for PID 4012'],
+    ['Flink CDC', 'Caused by: org.postgresql.util.PSQLException: FATAL: number of requested standby connections exceeds max_replication_slots'],
+    ['Studio (zh)', '创建复制槽失败: 复制槽已用尽'],
+  ],
+  'cdc.replication_role': [
+    ['PostgreSQL', 'ERROR: must be superuser or replication role to start walsender'],
+    ['MySQL', 'Access denied; you need (at least one of) the REPLICATION SLAVE privilege(s) for this operation'],
+    ['Debezium', 'User does not have the REPLICATION CLIENT privilege required by the connector'],
+    ['Studio (zh)', '同步用户缺少复制权限 (replication privilege)'],
+  ],
+  'cdc.publication': [
+    ['PostgreSQL', 'ERROR: publication "dbz_publication" does not exist'],
+    ['Debezium', 'Caused by: org.postgresql.util.PSQLException: ERROR: publication "flink_pub" does not exist'],
+    ['Flink CDC', 'publication flink_cdc_pub not found on the source database'],
+    ['Studio (zh)', '发布 dbz_publication 不存在'],
+  ],
+  'cdc.capture_agent': [
+    ['SQL Server', 'The SQL Server Agent is not running; change data capture jobs cannot run'],
+    ['Debezium', 'No maximum LSN recorded in the database; please ensure that the SQL Server Agent is running'],
+    ['Oracle', 'ORA-01347: Supplemental log data no longer found'],
+    ['Studio (zh)', 'SQL Server Agent 代理未启动，CDC 捕获停止'],
+  ],
+  'cdc.consumer_poll': [
+    ['Kafka', 'org.apache.kafka.clients.consumer.CommitFailedException: Commit cannot be completed since the group has already rebalanced'],
+    ['Flink', 'consider increasing max.poll.interval.ms or reducing the maximum size of batches returned in poll() with max.poll.records'],
+    ['Spark', 'Caused by: org.apache.kafka.clients.consumer.CommitFailedException: Offset commit cannot be completed'],
+    ['Studio (zh)', '消费者 poll 间隔超过 max.poll.interval.ms，已离开消费组'],
+  ],
+  'not_found.table': [
+    ['PostgreSQL', 'ERROR:  relation "public.orders" does not exist'],
+    ['MySQL', "ERROR 1146 (42S02): Table 'shop.orders' doesn't exist"],
+    ['Spark', '[TABLE_OR_VIEW_NOT_FOUND] The table or view `dw`.`orders` cannot be found.'],
+    ['Oracle', 'ORA-00942: table or view does not exist'],
+    ['Lakehouse (zh)', 'SQL 执行失败: 表或视图不存在 ecommerce_dwd.orders_detail'],
+    ['PostgreSQL (zh)', '错误:  关系 "orders" 不存在'],
+    ['Oracle (zh)', 'ORA-00903: 无效的表或视图名'],
+  ],
+  'not_found.partition': [
+    ['Hive', 'FAILED: SemanticException [Error 10006]: Partition not found {dt=2026-11-19}'],
+    ['Doris', 'errCode = 2, detailMessage = Partition p20261119 does not exist'],
+    ['MaxCompute', 'ODPS-0130071: partition dt=20261119 not found'],
+    ['Lakehouse (zh)', '分区 dt=2026-11-19 不存在'],
+  ],
+  'not_found.column': [
+    ['MySQL', "ERROR 1054 (42S22): Unknown column 'amount' in 'field list'"],
+    ['PostgreSQL', 'ERROR:  column "amount" does not exist'],
+    ['Spark', '[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column or function parameter with name `amt` cannot be resolved.'],
+    ['Oracle', 'ORA-00904: "AMOUNT": invalid identifier'],
+    ['Lakehouse (zh)', '字段不存在: amount'],
+  ],
+  'not_found.schema': [
+    ['MySQL', "ERROR 1049 (42000): Unknown database 'shop'"],
+    ['PostgreSQL', 'ERROR:  schema "staging" does not exist'],
+    ['Spark', 'org.apache.spark.sql.catalyst.analysis.NoSuchDatabaseException: Database dw not found'],
+    ['Lakehouse (zh)', 'schema不存在: ods_shop'],
+  ],
+  'not_found.storage': [
+    ['S3', 'botocore.errorfactory.NoSuchKey: An error occurred (NoSuchKey) when calling the GetObject operation: The specified key does not exist.'],
+    ['OSS', 'ErrorCode: NoSuchBucket, ErrorMessage: The specified bucket does not exist.'],
+    ['Hadoop', 'java.io.FileNotFoundException: File does not exist: /warehouse/orders/dt=2026-11-19'],
+    ['bash (zh)', 'cat: /data/in/orders.csv: 没有那个文件或目录'],
+  ],
+  'not_found.profile': [
+    ['dbt', "Runtime Error: Could not find profile named 'lakehouse'"],
+    ['Airflow', "airflow.exceptions.AirflowNotFoundException: The conn_id `lakehouse_default` isn't defined"],
+    ['dbt (profiles)', 'profiles.yml file not found in /home/etl/.dbt'],
+    ['Studio (zh)', '任务失败: 找不到连接配置 lakehouse_prod'],
+  ],
+  'configuration.missing': [
+    ['dbt', "Compilation Error: Required var 'start_date' not found in config"],
+    ['dbt env', "Env var required but not provided: 'DBT_PASSWORD'"],
+    ['Python', "KeyError: 'LAKEHOUSE_TOKEN'"],
+    ['Studio (zh)', '任务执行失败: 缺少参数 bizdate'],
+  ],
+  'dependency.package': [
+    ['Python', "ModuleNotFoundError: No module named 'clickzetta'"],
+    [
+      'dbt',
+      'Compilation Error: dbt found 1 package(s) specified in packages.yml, but only 0 package(s) installed in dbt_packages. Run "dbt deps" to install package dependencies.',
+    ],
+    ['Java', 'java.lang.ClassNotFoundException: com.mysql.cj.jdbc.Driver'],
+    ['Python (zh)', '找不到模块 pandas，请先安装依赖包'],
+  ],
+  'dependency.upstream': [
+    ['Studio', 'scheduler: instance 7100005 status=UPSTREAM_FAILED'],
+    ['Airflow', 'Dependencies not met for <TaskInstance: etl.load>: upstream task failed'],
+    ['DolphinScheduler', 'upstream dependency failed, this task instance will not run'],
+    ['Studio (zh)', '上游任务失败，实例不会启动'],
+  ],
+  credentials: [
+    ['MySQL', "ERROR 1045 (28000): Access denied for user 'etl'@'10.0.0.5' (using password: YES)"],
+    ['PostgreSQL', 'FATAL:  password authentication failed for user "etl"'],
+    ['S3', 'An error occurred (ExpiredToken) when calling the PutObject operation: The provided token has expired.'],
+    ['HTTP API', 'curl: (22) The requested URL returned error: 401 Unauthorized'],
+    ['SQL Server', "Login failed for user 'etl'."],
+    ['Lakehouse (zh)', '认证失败: 用户名或密码错误'],
+  ],
+  permission: [
+    ['PostgreSQL', 'ERROR:  permission denied for table orders'],
+    ['MySQL', "ERROR 1142 (42000): SELECT command denied to user 'bi'@'%' for table 'orders'"],
+    ['Oracle', 'ORA-01031: insufficient privileges'],
+    ['S3', 'An error occurred (AccessDenied) when calling the ListObjectsV2 operation: Access Denied'],
+    ['Lakehouse (zh)', 'CZLH-42000: 权限不足: 用户 bi 没有表 dwd.orders 的 SELECT 权限'],
+  ],
+  'script.crlf': [
+    ['bash', "run.sh: line 2: $'\\r': command not found"],
+    ['bash shebang', '/bin/bash^M: bad interpreter: No such file or directory'],
+    ['sh', './load.sh: 3: set: Illegal option -\\r: command not found'],
+  ],
+  'script.command': [
+    ['bash', './run.sh: line 3: jq: command not found'],
+    ['bash (zh)', './run.sh:行3: jq: 未找到命令'],
+    ['sh', '/bin/sh: 1: ./export.sh: Permission denied'],
+    ['Python subprocess', 'OSError: [Errno 8] Exec format error'],
+  ],
+  'script.exit': [
+    ['Airflow', 'Command exited with return code 2'],
+    ['Python', "subprocess.CalledProcessError: Command '['bash', 'x.sh']' returned non-zero exit status 1."],
+    ['Studio shell', 'Shell task finished: exit code 3'],
+  ],
+  'resources.memory': [
+    ['Java/Spark', 'java.lang.OutOfMemoryError: Java heap space'],
+    ['YARN', 'Container killed by YARN for exceeding memory limits. 9.1 GB of 9 GB physical memory used'],
+    ['Doris', 'Memory limit exceeded: Process has no memory available'],
+    ['Linux', 'Killed process 3121 (python3) total-vm:9123444kB'],
+    ['Lakehouse (zh)', '查询失败: 内存不足，请扩大计算集群'],
+  ],
+  'resources.disk': [
+    ['Linux', 'OSError: [Errno 28] No space left on device'],
+    ['PostgreSQL', 'ERROR: could not extend file "base/16384/16400": No space left on device'],
+    ['MySQL', 'ERROR 1114 (HY000): The table is full; disk is full'],
+    ['zh', '写入失败: 磁盘空间不足'],
+  ],
+  'resources.quota': [
+    ['Lakehouse', 'GATEWAY_TENANT_OVER_QUOTA: workspace is over quota'],
+    ['S3', 'An error occurred (SlowDown) when calling the PutObject operation: Please reduce your request rate.'],
+    ['BigQuery', 'Quota exceeded: Your project exceeded quota for concurrent queries'],
+    ['zh', '请求失败: 超出限额，已限流'],
+  ],
+  'resources.compute': [
+    ['Lakehouse', 'CZLH-57015: VCluster queue is full'],
+    ['Snowflake', "Warehouse 'ETL_WH' is suspended and cannot be resumed automatically"],
+    ['MySQL', 'ERROR 1040 (HY000): Too many connections'],
+    ['YARN', 'Application rejected: insufficient resources in queue root.etl'],
+    ['Lakehouse (zh)', '计算集群已暂停，作业无法提交'],
+  ],
+  'connectivity.tls': [
+    [
+      'Python requests',
+      "requests.exceptions.SSLError: HTTPSConnectionPool(host='api.example.com', port=443): Max retries exceeded (Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed')))",
+    ],
+    ['Java', 'javax.net.ssl.SSLHandshakeException: PKIX path building failed'],
+    ['curl', 'curl: (60) SSL certificate problem: unable to get local issuer certificate'],
+    ['pip', "ProxyError('Cannot connect to proxy.', OSError('Tunnel connection failed: 407 Proxy Authentication Required'))"],
+    ['zh', '连接失败: 证书验证失败'],
+  ],
+  'connectivity.network': [
+    ['MySQL JDBC', 'com.mysql.cj.jdbc.exceptions.CommunicationsException: Communications link failure'],
+    ['PostgreSQL', 'psql: error: could not connect to server: Connection refused'],
+    ['curl', 'curl: (6) Could not resolve host: api.example.com'],
+    ['Java', 'java.net.SocketTimeoutException: connect timed out'],
+    ['Studio (zh)', '数据源连接超时，请检查网络'],
+  ],
+  'data.dirty_rows': [
+    ['DataX', '脏数据条数检查不通过，限制是[0]条，但实际上捕获了[3]条.'],
+    ['Doris Stream Load', 'too many filtered rows; max_filter_ratio is 0'],
+    ['BigQuery', 'Error while reading data, error message: Too many errors encountered. Max bad records: 0'],
+    ['SeaTunnel', 'dirty data count 120 exceeds limit 100'],
+  ],
+  'data.encoding': [
+    ['Python', "UnicodeDecodeError: 'utf-8' codec can't decode byte 0xb2 in position 10: invalid start byte"],
+    ['PostgreSQL', 'ERROR:  invalid byte sequence for encoding "UTF8": 0xb2'],
+    ['MySQL', "ERROR 1366 (HY000): Incorrect string value: '\\xB2\\xE2' for column 'name'"],
+    ['Java', 'java.nio.charset.MalformedInputException: Input length = 1'],
+    ['zh', '读取文件失败: 编码错误，文件不是 UTF-8'],
+  ],
+  'data.duplicates': [
+    ['MySQL', "ERROR 1062 (23000): Duplicate entry '42' for key 'PRIMARY'"],
+    ['PostgreSQL', 'ERROR:  duplicate key value violates unique constraint "orders_pkey"'],
+    ['dbt', 'Failure in test unique_orders_order_id (models/schema.yml)'],
+    ['Oracle', 'ORA-00001: unique constraint (ETL.PK_ORDERS) violated'],
+    ['Lakehouse (zh)', '写入失败: 主键冲突'],
+  ],
+  'data.schema_change': [
+    [
+      'dbt',
+      "The source and target schemas on this incremental model are out of sync! You can specify one of ['fail', 'ignore', 'append_new_columns', 'sync_all_columns'] in the on_schema_change config",
+    ],
+    ['Spark', 'org.apache.spark.sql.AnalysisException: A schema mismatch detected when writing to the Delta table'],
+    [
+      'Hive',
+      'SemanticException [Error 10044]: Cannot insert into target table because column number/types are different: Table insclause-0 has 5 columns, but query has 6 columns.',
+    ],
+    ['Studio (zh)', '同步失败: 源表表结构变更，字段变更未同步'],
+  ],
+  'data.no_partition': [
+    ['PostgreSQL', 'ERROR:  no partition of relation "events" found for row'],
+    ['MySQL', 'ERROR 1526 (HY000): Table has no partition for value 20261120'],
+    ['Oracle', 'ORA-14400: inserted partition key does not map to any partition'],
+  ],
+  'data.type': [
+    ['MySQL', "ERROR 1406 (22001): Data too long for column 'name' at row 1"],
+    ['PostgreSQL', 'ERROR:  value too long for type character varying(50)'],
+    ['Java', 'java.lang.NumberFormatException: For input string: "12a"'],
+    ['Spark', '[CAST_INVALID_INPUT] The value \'abc\' of the type "STRING" cannot be cast to "INT"'],
+    ['Lakehouse (zh)', '写入失败: 数值溢出 (DECIMAL(10,2))'],
+  ],
+  syntax: [
+    ['MySQL', "ERROR 1064 (42000): You have an error in your SQL syntax; check the manual near 'FORM orders'"],
+    ['PostgreSQL', 'ERROR:  syntax error at or near "FORM"'],
+    ['Spark', "org.apache.spark.sql.catalyst.parser.ParseException: mismatched input 'FORM' expecting <EOF>"],
+    ['Lakehouse', "CZLH-42000: Syntax error at or near 'FORM' [12,8]"],
+    ['PostgreSQL (zh)', '错误:  语法错误 在 "FORM" 或附近的'],
+  ],
+};
+
+describe('the cause taxonomy', () => {
+  for (const category of CATEGORIES) {
+    it(`${category.id}: recognised in the wordings of several systems`, () => {
+      const wordings = WORDINGS[category.id] ?? [];
+      expect(new Set(wordings.map(([system]) => system.replace(/ \(.*\)$/, ''))).size, 'systems').toBeGreaterThanOrEqual(3);
+      for (const [system, line] of wordings) expect(classify([line])?.category.id, `${system}: ${line}`).toBe(category.id);
+    });
+  }
+
+  it('has Chinese wordings for most categories', () => {
+    const withChinese = CATEGORIES.filter((c) => (WORDINGS[c.id] ?? []).some(([, l]) => /\p{Script=Han}/u.test(l)));
+    expect(withChinese.length).toBeGreaterThanOrEqual(CATEGORIES.length - 6);
+  });
+
+  it('does not classify ordinary lines', () => {
+    for (const line of ['2026-11-20 02:00:00 INFO  Starting job', 'INSERT 0 182344', 'rows written: 1200', '任务开始执行']) expect(classify([line]), line).toBeUndefined();
+  });
+});
