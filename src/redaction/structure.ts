@@ -142,6 +142,17 @@ function keyBefore(text: string, end: number): string {
 const SEPARATOR = /=&gt;|=>|:=|[=:：]/g;
 
 /** `key = value` in every syntax where the key is secret-named (or names the next entry's value). */
+/** A run's tally, not a password: `PASS=43 WARN=0 ERROR=0 SKIP=0 TOTAL=43` (dbt, test runners) — a bare `pass` counting beside its kin. */
+const TALLY_KIN = /\b(?:FAIL(?:ED|URES?)?|ERRORS?|WARN(?:ING)?S?|SKIP(?:PED)?|TOTAL)=\d{1,9}\b/i;
+function isPassCount(text: string, key: string, valueStart: number): boolean {
+  if (!/^pass$/i.test(key)) return false;
+  const digits = /^\d{1,9}(?=\s|$)/.exec(text.slice(valueStart, valueStart + 10));
+  if (!digits) return false;
+  const lineStart = text.lastIndexOf('\n', valueStart) + 1;
+  const lineEnd = text.indexOf('\n', valueStart);
+  return TALLY_KIN.test(text.slice(lineStart, lineEnd < 0 ? undefined : Math.min(lineEnd, lineStart + 400)));
+}
+
 function keyValueSpans(text: string, out: Span[], roles: KeyRoles): void {
   let pendingUntil = -1;
   SEPARATOR.lastIndex = 0;
@@ -155,6 +166,7 @@ function keyValueSpans(text: string, out: Span[], roles: KeyRoles): void {
     const role = roles.of(key);
     if (role === 'none') continue;
     if (role === 'secret') {
+      if (isPassCount(text, key, sepEnd)) continue;
       const v = readValue(text, sepEnd);
       const s = v && secretValue(text, v);
       if (s) {
