@@ -4,6 +4,7 @@ import { SUBCOMMANDS, type SubcommandHelp } from '../ops/commands.js';
 import type { DepsView, LogView, RunView, RunsView, TaskListView, TaskView } from '../ops/read.js';
 import type { AuditRow } from '../store/audit.js';
 import type { Run, TaskRelationNode, TaskSummary } from '../studio/models.js';
+import { isStreamKind } from '../studio/enums.js';
 import { type Block, type Message, actions, button, codeBlocks, context, divider, esc, fields, finishMessage, header, link, section } from './kit.js';
 import { redactedExcerpt } from '../redaction/index.js';
 import { LIMITS } from './limits.js';
@@ -272,9 +273,12 @@ export function buildRunList(v: RunsView, links: LinkBuilder, commandText: strin
 
 export function runButtons(r: Run, links: LinkBuilder): Button[] {
   const out: Button[] = [button({ text: 'Logs', actionId: ACTION.logs, value: String(r.id) }), button({ text: 'Diagnose', actionId: ACTION.diagnose, value: String(r.id) })];
-  if ([1, 3, 8].includes(r.status.code)) out.push(button({ text: 'Rerun', actionId: ACTION.rerun, value: String(r.id), style: 'primary' }));
-  else out.push(button({ text: 'Stop', actionId: ACTION.stop, value: String(r.id), style: 'danger' }));
-  if (r.bizDate) out.push(button({ text: 'Backfill…', actionId: ACTION.backfill, value: JSON.stringify({ taskId: r.taskId, task: r.taskName, date: r.bizDate }) }));
+  // A stream's run is neither rerun nor backfilled: the stream is restarted (its task's buttons).
+  const stream = isStreamKind(r.taskType.kind);
+  if ([1, 3, 8].includes(r.status.code)) {
+    if (!stream) out.push(button({ text: 'Rerun', actionId: ACTION.rerun, value: String(r.id), style: 'primary' }));
+  } else out.push(button({ text: 'Stop', actionId: ACTION.stop, value: String(r.id), style: 'danger' }));
+  if (r.bizDate && !stream) out.push(button({ text: 'Backfill…', actionId: ACTION.backfill, value: JSON.stringify({ taskId: r.taskId, task: r.taskName, date: r.bizDate }) }));
   out.push(openButton(links.runLink(r.id)));
   return out;
 }

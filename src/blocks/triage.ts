@@ -5,6 +5,7 @@ import type { AlertReport } from '../alerts/report.js';
 import { redactedExcerpt } from '../redaction/index.js';
 import { openRootsByCause, stillBlocked, tableOfSubject } from '../alerts/cards.js';
 import type { AlertCard } from '../store/alerts.js';
+import { isStreamKind, taskKindByLabel } from '../studio/enums.js';
 import { type Block, type Message, actions, button, context, esc, fields, finishMessage, header, link, section } from './kit.js';
 import { clip } from './limits.js';
 import { ACTION, type LinkBuilder, lineSections, when } from './replies.js';
@@ -137,8 +138,10 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
           ? [button({ text: `Rerun ${waiting.length} blocked run${waiting.length > 1 ? 's' : ''}`, actionId: TRIAGE.rerunBlocked, value: v, style: 'primary' })]
           : [
               button({ text: 'Diagnose', actionId: TRIAGE.diagnose, value: v }),
-              button({ text: 'Rerun', actionId: TRIAGE.rerun, value: v, style: 'primary' }),
-              button({ text: 'Backfill…', actionId: TRIAGE.backfill, value: v }),
+              // A stream's card offers no rerun or backfill: a stream is restarted.
+              ...(isStreamKind(taskKindByLabel(card.taskType))
+                ? []
+                : [button({ text: 'Rerun', actionId: TRIAGE.rerun, value: v, style: 'primary' }), button({ text: 'Backfill…', actionId: TRIAGE.backfill, value: v })]),
             ]),
         ...(card.ackBy
           ? [

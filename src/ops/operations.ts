@@ -47,8 +47,8 @@ import type {
 import { BULK_RERUN_MAX_RUNS } from './types.js';
 import { referenceTarget } from './references.js';
 export * from './types.js';
-export { backfillDateProblem, runStateProblem } from './input-checks.js';
-import { backfillDateProblem, runStateProblem } from './input-checks.js';
+export { backfillDateProblem, runStateProblem, streamProblem } from './input-checks.js';
+import { backfillDateProblem, runStateProblem, streamProblem } from './input-checks.js';
 
 /** The same action with the same parameters on the same target (where it came from aside). */
 function sameIntent(a: OperationRecord, b: OperationRecord): boolean {
@@ -337,10 +337,14 @@ export class OperationsService {
     const skipped = runs.filter((r) => runStateProblem('rerun', r));
     const todo = runs.filter((r) => !runStateProblem('rerun', r));
     if (todo.length === 0) {
+      const streams = skipped.filter((r) => streamProblem('rerun', r.taskName, r.taskType.kind));
       return await this.refuse(actor, 'bulk_rerun', target, asked, {
         kind: 'refused',
         reason: 'state',
-        message: `None of the ${runs.length} runs can be rerun now (each is running or waiting already).`,
+        message:
+          streams.length === runs.length
+            ? `None of the ${runs.length} runs can be rerun: ${streamProblem('rerun', streams[0]!.taskName, streams[0]!.taskType.kind)}`
+            : `None of the ${runs.length} runs can be rerun now (each is running or waiting already${streams.length ? `, or is a run of a stream` : ''}).`,
       });
     }
     const limit = this.d.policy.bulkRerunMaxRuns();
@@ -363,7 +367,10 @@ export class OperationsService {
     });
     const listing = todo.slice(0, 20).map((r) => `\`${r.taskName}\` run ${r.id} (${r.bizDate ?? '—'}, ${r.status.label})`);
     if (todo.length > 20) listing.push(`… and ${todo.length - 20} more`);
-    if (skipped.length) listing.push(`Skipped ${skipped.length} run${skipped.length > 1 ? 's' : ''} already running or waiting.`);
+    const skippedStreams = skipped.filter((r) => streamProblem('rerun', r.taskName, r.taskType.kind)).length;
+    if (skipped.length > skippedStreams)
+      listing.push(`Skipped ${skipped.length - skippedStreams} run${skipped.length - skippedStreams > 1 ? 's' : ''} already running or waiting.`);
+    if (skippedStreams) listing.push(`Skipped ${skippedStreams} run${skippedStreams > 1 ? 's' : ''} of streams (real-time / CDC): a stream is restarted, not rerun.`);
     if (needsApproval) {
       await this.auditEvent(actor, {
         opId: op.id,
@@ -471,11 +478,9 @@ export class OperationsService {
     const auth = await this.authorise(actor, 'execute', 'operator', { folder: detail.folderName, task: detail.name });
     if (auth.kind === 'refused') return await this.refuse(actor, 'execute', target, opParams, auth, detail.name);
     const kind = detail.type.kind;
-    const problem = kind?.continuous
-      ? `\`${detail.name}\` is a ${kind.label} task that runs continuously once deployed; a one-off run does not apply. Start or stop it in Studio.`
-      : detail.content.trim() === ''
-        ? `\`${detail.name}\` has no saved content, so there is nothing to run. Save its script in Studio first.`
-        : undefined;
+    const problem =
+      streamProblem('execute', detail.name, kind) ??
+      (detail.content.trim() === '' ? `\`${detail.name}\` has no saved content, so there is nothing to run. Save its script in Studio first.` : undefined);
     if (problem) return await this.refuse(actor, 'execute', target, opParams, { kind: 'refused', reason: 'state', message: problem }, detail.name);
     const saved = new Map(detail.params.map((p) => [p.key, p.value]));
     const effective = new Map([...saved, ...Object.entries(params)]);
@@ -735,6 +740,9 @@ export class OperationsService {
     }
     const detail = await this.d.studio.getTask(task.id);
     const folder = detail.folderName ?? task.folderName;
+    const stream = streamProblem('backfill', task.name, detail.type.kind ?? task.type.kind);
+    if (stream)
+      return await this.refuse(actor, 'backfill', `task:${task.id}`, { ...params, folder, cardId: input.cardId }, { kind: 'refused', reason: 'state', message: stream }, task.name);
     const auth = await this.authorise(actor, 'backfill', 'operator', { folder, task: task.name });
     if (auth.kind === 'refused') return await this.refuse(actor, 'backfill', `task:${task.id}`, params, auth, task.name);
     let vcCode = input.vcCode;
