@@ -30,6 +30,8 @@ export interface ApiContext {
   logPageSize: number;
   /** A temporary run's SQL (the DDL drafts the wizard's checkpoints run once) also shapes the Lakehouse model. */
   onExecuteSql?: (content: string) => void;
+  /** Fields a task's detail carries besides its file's (a stream's `cdcTaskId`, src/sandbox/streams.ts). */
+  taskDetailFields?: (t: TaskRow) => Record<string, unknown>;
 }
 
 export interface ApiResult {
@@ -270,6 +272,7 @@ export const ROUTES: Record<string, Handler> = {
         hasConfig: t.cron !== null || ctx.sim.store.deps(t).length > 0 || t.config_json !== '{}',
         paramValueList: paramsOf(t),
         adhocConfigs: null,
+        ...ctx.taskDetailFields?.(t),
       },
     };
   },

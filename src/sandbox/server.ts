@@ -15,6 +15,8 @@ import { SandboxLakehouse, seedLakehouse } from './lakehouse.js';
 import { type SeedName, seedWorkspace } from './seed.js';
 import { type Clock, SANDBOX_VCLUSTERS, SandboxBusinessError, StudioSim, makeRng, systemClock } from './sim.js';
 import { SandboxStore } from './store.js';
+import { SandboxStreams } from './streams.js';
+import { streamRoutes } from './stream-routes.js';
 
 export interface SandboxOptions {
   port?: number;
@@ -62,6 +64,8 @@ export interface RunningSandbox {
   sim: StudioSim;
   store: SandboxStore;
   faults: FaultInjector;
+  /** Real-time and CDC streams (state, lag, tables) and their faults. */
+  streams: SandboxStreams;
   /** The Lakehouse behind /lh/… (schemas, tables, Dynamic Tables, the statements received). */
   lakehouse: SandboxLakehouse;
   /** Every request received, in order (capped at the most recent 50,000). */
@@ -128,7 +132,17 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   };
   const lakehouse = new SandboxLakehouse({ now: () => sim.now() }, id.workspace, SANDBOX_VCLUSTERS);
   seedLakehouse(lakehouse, sim.now(), { extraDynamicTables: opts.extraDynamicTables });
-  const ctx: ApiContext = { sim, id, wrappedShapes: opts.wrappedShapes ?? false, logPageSize: opts.logPageSize ?? 16 * 1024, onExecuteSql: (sql) => lakehouse.applyDdl(sql) };
+  const streams = new SandboxStreams(sim);
+  streams.seed();
+  const ctx: ApiContext = {
+    sim,
+    id,
+    wrappedShapes: opts.wrappedShapes ?? false,
+    logPageSize: opts.logPageSize ?? 16 * 1024,
+    onExecuteSql: (sql) => lakehouse.applyDdl(sql),
+    taskDetailFields: (t) => streams.taskDetailFields(t),
+  };
+  const routes = { ...ROUTES, ...streamRoutes(streams, id.projectId) };
   const faults = new FaultInjector();
   const journal: JournalEntry[] = [];
   const sessions = new Map<string, number>(); // token → expires at (sim clock)
@@ -170,7 +184,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     if (path.startsWith('/__sandbox/')) return handleAdmin(path, body, headers, res, entry);
 
     const lh = LAKEHOUSE_PATHS.has(path);
-    const route = path === LOGIN_PATH || lh ? undefined : ROUTES[path];
+    const route = path === LOGIN_PATH || lh ? undefined : routes[path];
     if (path !== LOGIN_PATH && !lh && !route) {
       entry.status = 404;
       return sendJson(res, 404, { code: 404, message: `Not Found: ${path}` });
@@ -323,6 +337,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     sim,
     store,
     faults,
+    streams,
     lakehouse,
     journal,
     expireTokens: () => sessions.clear(),
