@@ -28,6 +28,8 @@ import { explain, findTypeMappings } from '../../src/ops/diagnosis.js';
 import { describeDynamicTable, describeDynamicTables, describeTable } from '../../src/ops/lakehouse-read.js';
 import type { Actor } from '../../src/ops/operations.js';
 import { checkCronWithStudio, describeDeps, describeRun, describeTask, listTaskRuns, listTasksView, readLogTail } from '../../src/ops/read.js';
+import { listStreamsView } from '../../src/ops/stream-read.js';
+import { buildStreamList } from '../../src/blocks/streams.js';
 import type { Services } from '../../src/services.js';
 import type { BoltApp } from '../../src/slack/app.js';
 import { startWizard } from '../actions/wizard.js';
@@ -60,6 +62,8 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
       return void (await reply(buildTaskList(await listTasksView(studio, cmd), studio, text)));
     case 'task':
       return void (await reply(buildTaskDetail(await describeTask(studio, cmd.task, s.now()), studio, text)));
+    case 'streams':
+      return void (await reply(buildStreamList(await listStreamsView(studio, cmd.state), studio, text)));
     case 'runs':
       return void (await reply(buildRunList(await listTaskRuns(studio, cmd, s.now()), studio, text)));
     case 'run':

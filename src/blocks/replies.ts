@@ -5,6 +5,7 @@ import type { DepsView, LogView, RunView, RunsView, TaskListView, TaskView } fro
 import type { AuditRow } from '../store/audit.js';
 import type { Run, TaskRelationNode, TaskSummary } from '../studio/models.js';
 import { isStreamKind } from '../studio/enums.js';
+import { streamBlocks } from './streams.js';
 import { type Block, type Message, actions, button, codeBlocks, context, divider, esc, fields, finishMessage, header, link, section } from './kit.js';
 import { redactedExcerpt } from '../redaction/index.js';
 import { LIMITS } from './limits.js';
@@ -215,11 +216,16 @@ export function buildTaskDetail(v: TaskView, links: LinkBuilder, commandText: st
       `*VCluster*\n${esc(v.schedule?.vcCode ?? v.config.vcCode ?? '—')}`,
       `*Retries*\n${v.config.retryCount ?? 0}, rerun ${esc(v.config.rerunProperty?.label.toLowerCase().replace(/_/g, ' ') ?? '—')}`,
     ]),
-    section(
-      cron
-        ? `*Schedule* \`${esc(cron)}\`${v.cronProblem ? `\n:warning: ${esc(v.cronProblem)}` : `\nNext runs: ${v.nextRuns.map(when).join(', ') || '—'}`}`
-        : '*Schedule* none (runs only by hand or as a dependency)',
-    ),
+    // A stream runs continuously: its state, lag and tables stand where a schedule would.
+    ...(v.stream
+      ? streamBlocks(v.stream)
+      : [
+          section(
+            cron
+              ? `*Schedule* \`${esc(cron)}\`${v.cronProblem ? `\n:warning: ${esc(v.cronProblem)}` : `\nNext runs: ${v.nextRuns.map(when).join(', ') || '—'}`}`
+              : '*Schedule* none (runs only by hand or as a dependency)',
+          ),
+        ]),
     section(
       `*Upstream* ${v.relations ? relationLine(v.relations.upstream, links) : esc(v.config.dependencies.map((d) => d.taskName ?? String(d.taskId)).join(', ') || '—')}\n*Downstream* ${v.relations ? relationLine(v.relations.downstream, links) : '—'}`,
     ),

@@ -11,6 +11,7 @@ export type CzCommand =
   | { name: 'help'; topic?: string }
   | { name: 'tasks'; folder?: string; type?: TaskKind; nameLike?: string }
   | { name: 'task'; task: string }
+  | { name: 'streams'; state?: 'failed' | 'lagging' }
   | { name: 'runs'; task: string; status?: RunStatusGroup; sinceMs: number; sinceText: string }
   | { name: 'run'; runId: number }
   | { name: 'logs'; runId: number; attempt?: number; tail: number }
@@ -57,6 +58,12 @@ export const SUBCOMMANDS: readonly SubcommandHelp[] = [
   },
   { name: 'run', usage: 'run <run-id>', example: '/cz run 7000022', description: 'a run: detail, attempts and the end of its log' },
   { name: 'logs', usage: 'logs <run-id> [--attempt N] [--tail N]', example: '/cz logs 7000022 --tail 50', description: "a run's log, redacted, page by page" },
+  {
+    name: 'streams',
+    usage: 'streams [--state failed|lagging]',
+    example: '/cz streams --state lagging',
+    description: 'real-time and CDC tasks: state, lag, throughput, failed tables',
+  },
   { name: 'deps', usage: 'deps <task>', example: '/cz deps 04_transform_ods_to_dwd', description: 'upstream and downstream tasks' },
   { name: 'rerun', usage: 'rerun <run-id>', example: '/cz rerun 7000022', description: 'rerun a finished run (asks to confirm)' },
   {
@@ -272,6 +279,13 @@ function parseKnown(name: CzCommand['name'], tokens: string[]): CzCommand {
       }
       const sinceText = flags.since ?? '7d';
       return { name, task: task!, status, sinceMs: parseSince(sinceText), sinceText };
+    }
+    case 'streams': {
+      const { positional, flags } = parseFlags(tokens, ['state']);
+      exactly(positional, []);
+      const state = flags.state?.toLowerCase();
+      if (state !== undefined && state !== 'failed' && state !== 'lagging') throw new UsageError(`--state "${flags.state}" must be failed or lagging.`);
+      return { name, state };
     }
     case 'run':
     case 'rerun':

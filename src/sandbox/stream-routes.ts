@@ -29,8 +29,7 @@ function parse<T extends z.ZodTypeAny>(schema: T, body: unknown): z.output<T> {
 }
 
 function positionJson(s: Stream): Record<string, unknown> {
-  if (s.source === 'kafka')
-    return { topic: s.name.replace(/^rt_sync_kafka_/, '') || 'events', partitions: [0, 1, 2].map((p) => ({ partition: p, offset: Math.floor(s.position / 3) + p })) };
+  if (s.source === 'kafka') return { topic: s.topic ?? 'events', partitions: [0, 1, 2].map((p) => ({ partition: p, offset: Math.floor(s.position / 3) + p })) };
   if (s.source === 'postgresql') return { lsn: `0/${(0x16b0000 + s.position).toString(16).toUpperCase()}` };
   return { binlogFile: `mysql-bin.${String(500 + Math.floor(s.position / 1_000_000)).padStart(6, '0')}`, binlogPosition: s.position % 1_000_000 };
 }

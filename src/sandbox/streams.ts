@@ -48,6 +48,8 @@ export interface Stream {
   source: StreamSource;
   datasourceId: number;
   slotName: string | null;
+  /** Kafka: the topic read. */
+  topic: string | null;
   state: StreamState;
   /** When the present state began. */
   since: number;
@@ -84,6 +86,14 @@ function sourceOf(t: TaskRow): StreamSource {
   if (c.includes('pg_') || c.includes('postgres')) return 'postgresql';
   if (c.includes('topic') || c.includes('kafka')) return 'kafka';
   return 'mysql';
+}
+
+function topicOf(t: TaskRow): string {
+  try {
+    return (JSON.parse(t.content) as { source?: { topic?: string } }).source?.topic ?? 'events';
+  } catch {
+    return 'events';
+  }
 }
 
 function tablesOf(t: TaskRow): { schema: string; table: string }[] {
@@ -144,6 +154,7 @@ export class SandboxStreams {
       source,
       datasourceId: this.datasourceOf(t, source),
       slotName: source === 'postgresql' ? 'cz_cdc_slot' : null,
+      topic: source === 'kafka' ? topicOf(t) : null,
       state: running ? 'RUNNING' : 'STOPPED',
       since: now - (running ? 6 * 3_600_000 : 0),
       startedAt: running ? now - 6 * 3_600_000 : null,
