@@ -89,6 +89,10 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
       const r = cmd.name === 'rerun' ? await s.operations.requestRerun(ctx.actor, cmd.runId) : await s.operations.requestStop(ctx.actor, cmd.runId);
       return void (await ctx.respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r))));
     }
+    case 'stream': {
+      const r = await s.operations.requestStreamOp(ctx.actor, cmd.task, cmd.action, { table: cmd.table });
+      return void (await ctx.respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r))));
+    }
     case 'execute': {
       const r = await s.operations.requestExecute(ctx.actor, cmd.task, cmd.params);
       return void (await ctx.respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r))));

@@ -4,8 +4,21 @@ import { isLagging } from '../ops/stream-read.js';
 import { redactedExcerpt } from '../redaction/index.js';
 import { humanDuration } from '../studio/dates.js';
 import type { Stream, StreamPosition, StreamTable } from '../studio/streams.js';
-import { type Block, type Message, actions, context, esc, fields, finishMessage, header, section } from './kit.js';
+import { type Block, type Message, actions, button, context, esc, fields, finishMessage, header, section } from './kit.js';
 import { type LinkBuilder, lineSections, shareButton, when } from './replies.js';
+
+/** The buttons on a stream: the action each starts (src/ops/stream-ops.ts); value `{"t": taskId, "tb"?: tableId}`. */
+export const STREAM_BUTTON = {
+  start: 'stream_start',
+  stop: 'stream_stop',
+  restart: 'stream_restart',
+  resync: 'stream_table_resync',
+  recover: 'stream_table_recover',
+} as const;
+
+export function streamButtonValue(taskId: number, tableId?: number): string {
+  return JSON.stringify(tableId === undefined ? { t: taskId } : { t: taskId, tb: tableId });
+}
 
 const STATE_ICON: Record<string, string> = {
   RUNNING: ':arrows_counterclockwise:',
@@ -57,13 +70,35 @@ export function streamBlocks(v: StreamView): Block[] {
     fields([`*Lag*\n${lagText(s, v.lagThresholdMs)}`, `*Throughput*\n${throughputText(s)}`, `*Position*\n${positionText(s.position)}`, `*Started*\n${when(s.startedAt)}`]),
   ];
   if (s.lastError) blocks.push(section(`*Last error*\n> ${esc(redactedExcerpt(s.lastError, 600))}`));
+  const live = s.state.label === 'RUNNING' || s.state.label === 'STARTING';
+  const value = streamButtonValue(v.task.id);
+  blocks.push(
+    actions(
+      live
+        ? [button({ text: 'Restart', actionId: STREAM_BUTTON.restart, value }), button({ text: 'Stop', actionId: STREAM_BUTTON.stop, value, style: 'danger' })]
+        : [button({ text: 'Restart from last position', actionId: STREAM_BUTTON.restart, value, style: 'primary' })],
+    ),
+  );
   if (v.tables.length) {
     const counts = new Map<string, number>();
     for (const t of v.tables) counts.set(t.state.label, (counts.get(t.state.label) ?? 0) + 1);
     const summary = [...counts].map(([k, n]) => `${n} ${k.toLowerCase().replace(/_/g, ' ')}`).join(', ');
     blocks.push(section(`*Tables* (${v.tables.length}): ${summary}`));
     const shown = v.tables.slice(0, 30);
-    blocks.push(...lineSections(shown.map(tableLine)));
+    // A failed table gets its Resync, a paused one its Recover (each its own section: one button each).
+    const actionable = shown.filter((t) => t.state.label === 'FAILED' || t.state.label === 'PAUSED').slice(0, 10);
+    for (const t of actionable) {
+      const failed = t.state.label === 'FAILED';
+      blocks.push({
+        ...section(tableLine(t)),
+        accessory: button({
+          text: failed ? 'Resync table' : 'Recover table',
+          actionId: failed ? STREAM_BUTTON.resync : STREAM_BUTTON.recover,
+          value: streamButtonValue(v.task.id, t.id),
+        }),
+      } as Block);
+    }
+    blocks.push(...lineSections(shown.filter((t) => !actionable.includes(t)).map(tableLine)));
     if (v.tables.length > shown.length) blocks.push(context(`${v.tables.length - shown.length} more tables not shown (failed ones are listed first).`));
   }
   return blocks;
