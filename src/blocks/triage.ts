@@ -6,6 +6,8 @@ import { redactedExcerpt } from '../redaction/index.js';
 import { openRootsByCause, stillBlocked, tableOfSubject } from '../alerts/cards.js';
 import type { AlertCard } from '../store/alerts.js';
 import { isStreamKind, taskKindByLabel } from '../studio/enums.js';
+import { streamOfSubject } from '../alerts/stream-watcher.js';
+import { buildStreamCard } from './streams.js';
 import { type Block, type Message, actions, button, context, esc, fields, finishMessage, header, link, section } from './kit.js';
 import { clip } from './limits.js';
 import { ACTION, type LinkBuilder, lineSections, when } from './replies.js';
@@ -60,6 +62,8 @@ function muteSelect(card: AlertCard): StaticSelect {
 export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
   const dt = tableOfSubject(card.subject);
   if (dt) return buildDynamicTableCard(card, dt, ctx.workspace);
+  const stream = streamOfSubject(card.subject);
+  if (stream) return buildStreamCard(card, stream, ctx);
   const resolved = card.status === 'resolved';
   const waiting = !resolved && card.rootFixedAt !== null ? stillBlocked(card) : [];
   // A run that succeeded but wrote nothing (or far less than the dates before it).
