@@ -97,7 +97,11 @@ export class AlertService {
       ...cardMessages,
       afterFailures: () => this.openDigests(),
     });
-    this.streamWatcher = new StreamWatcher(d.studio, this.store, this.router, d.diagnoser, { now: d.now, ...cardMessages });
+    this.streamWatcher = new StreamWatcher(d.studio, this.store, this.router, d.diagnoser, {
+      now: d.now,
+      lagThresholdFor: (folder, task) => d.policy.streamLagThresholdMs(folder, task),
+      ...cardMessages,
+    });
     this.dtWatcher = d.lakehouse
       ? new DynamicTableWatcher(d.lakehouse, this.store, this.router, d.diagnoser, {
           groupWindowMs: d.config.groupWindowHours * 3_600_000,

@@ -33,7 +33,8 @@ export interface StreamPollStats {
 
 export interface StreamWatcherOptions {
   now: () => number;
-  lagThresholdMs?: number;
+  /** The lag threshold of a stream (the policy's `alerts.stream_lag`); default 5 minutes for all. */
+  lagThresholdFor?: (folder: string | undefined, task: string) => number;
   redraw: (card: AlertCard, change: 'update' | 'resolved') => QueueItem[];
   note: (card: AlertCard, text: string) => QueueItem;
   queued?: () => void;
@@ -63,10 +64,12 @@ interface Problem {
   text: string;
   /** Lag in ms (lag and down cards), to say whether it grows. */
   lagMs?: number;
+  threshold?: number;
 }
 
 export class StreamWatcher {
-  private readonly threshold: number;
+  /** Each stream's folder, read once (a stream's lag threshold and route depend on it). */
+  private readonly folders = new Map<number, string | undefined>();
 
   constructor(
     private readonly studio: StudioClient,
@@ -74,8 +77,12 @@ export class StreamWatcher {
     private readonly router: AlertRouter,
     private readonly diagnoser: TextDiagnoser,
     private readonly opts: StreamWatcherOptions,
-  ) {
-    this.threshold = opts.lagThresholdMs ?? DEFAULT_LAG_THRESHOLD_MS;
+  ) {}
+
+  private async thresholdOf(s: Stream): Promise<number> {
+    if (!this.opts.lagThresholdFor) return DEFAULT_LAG_THRESHOLD_MS;
+    if (!this.folders.has(s.taskId)) this.folders.set(s.taskId, (await this.studio.getTask(s.taskId).catch(() => undefined))?.folderName);
+    return this.opts.lagThresholdFor(this.folders.get(s.taskId), s.name);
   }
 
   async poll(): Promise<StreamPollStats> {
@@ -95,12 +102,13 @@ export class StreamWatcher {
       const before = await this.store.getState(seenKey);
       if (before !== s.state.label) await this.store.setState(seenKey, s.state.label);
       const lag = s.lagMs ?? 0;
+      const threshold = await this.thresholdOf(s);
       const down = streamSubject(s.taskId, 'down');
       const stoppedUnderUs = s.state.label === 'STOPPED' && (before === 'RUNNING' || before === 'STARTING');
-      if (s.state.label === 'FAILED' || stoppedUnderUs || (openSubjects.has(down) && !(s.state.label === 'RUNNING' && lag <= this.threshold))) {
-        problems.push({ subject: down, stream: s, text: this.downText(s), lagMs: lag });
-      } else if (live(s) && lag > this.threshold) {
-        problems.push({ subject: streamSubject(s.taskId, 'lag'), stream: s, text: '', lagMs: lag });
+      if (s.state.label === 'FAILED' || stoppedUnderUs || (openSubjects.has(down) && !(s.state.label === 'RUNNING' && lag <= threshold))) {
+        problems.push({ subject: down, stream: s, text: this.downText(s, threshold), lagMs: lag, threshold });
+      } else if (live(s) && lag > threshold) {
+        problems.push({ subject: streamSubject(s.taskId, 'lag'), stream: s, text: '', lagMs: lag, threshold });
       }
       if ((s.failedTables ?? 0) > 0 || openCards.some((c) => c.subject?.startsWith(`stream:${s.taskId}:table:`))) {
         const tables = (await this.studio.listStreamTables(s.taskId)).items;
@@ -140,7 +148,9 @@ export class StreamWatcher {
       const current = new Set(problems.map((p) => p.subject));
       for (const p of problems) {
         const existing = plan.open(p.subject);
-        const text = p.subject.endsWith(':lag') ? this.lagText(p.stream, lagBefore.get(p.stream.taskId), existing?.failedAt ?? now) : p.text;
+        const text = p.subject.endsWith(':lag')
+          ? this.lagText(p.stream, lagBefore.get(p.stream.taskId), existing?.failedAt ?? now, p.threshold ?? DEFAULT_LAG_THRESHOLD_MS)
+          : p.text;
         if (existing) {
           if (existing.failMsg !== text) {
             const card = plan.change(existing.id, { failMsg: text, lastSeen: now, lastFailedAt: now });
@@ -211,13 +221,13 @@ export class StreamWatcher {
     return stats;
   }
 
-  private downText(s: Stream): string {
+  private downText(s: Stream, threshold: number): string {
     const lag = s.lagMs !== undefined ? `, ${humanDuration(s.lagMs)} behind` : '';
-    if (live(s)) return `Restarted: ${s.state.label.toLowerCase()}${lag}; the card closes when it has caught up (under ${humanDuration(this.threshold)}).`;
+    if (live(s)) return `Restarted: ${s.state.label.toLowerCase()}${lag}; the card closes when it has caught up (under ${humanDuration(threshold)}).`;
     return `The stream is ${s.state.label.toLowerCase()} since ${when(s.since)}${lag}.${s.lastError ? `\n${redactedExcerpt(s.lastError, 400)}` : ''}`;
   }
 
-  private lagText(s: Stream, before: number | undefined, since: number): string {
+  private lagText(s: Stream, before: number | undefined, since: number, threshold: number): string {
     const lag = s.lagMs ?? 0;
     const trend =
       before === undefined || Number.isNaN(before)
@@ -227,6 +237,6 @@ export class StreamWatcher {
           : lag < before - 30_000
             ? `; shrinking (${humanDuration(before)} at the previous check)`
             : '; steady';
-    return `${humanDuration(lag)} behind (threshold ${humanDuration(this.threshold)}), over the threshold since ${when(since)}${trend}. Throughput ${s.throughput ?? '—'} records/s.`;
+    return `${humanDuration(lag)} behind (threshold ${humanDuration(threshold)}), over the threshold since ${when(since)}${trend}. Throughput ${s.throughput ?? '—'} records/s.`;
   }
 }
