@@ -293,6 +293,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
         case '/__sandbox/expire-tokens':
           sessions.clear();
           return sendJson(res, 200, { code: 0, data: null });
+        case '/__sandbox/streams': {
+          // Stream faults (src/sandbox/streams.ts): { fault: kill|lag|fail-table|drop-slot, task, … }.
+          const task = b.task === undefined ? undefined : (store.taskByName(String(b.task))?.id ?? Number(b.task));
+          if (b.fault === 'kill') streams.kill(task!, b.message === undefined ? undefined : String(b.message));
+          else if (b.fault === 'lag') streams.growLag(task!, Number(b.msPerSec ?? 1000));
+          else if (b.fault === 'fail-table') streams.failTable(task!, String(b.table), String(b.message ?? 'table sync failed'));
+          else if (b.fault === 'drop-slot') streams.dropSlot(Number(b.datasourceId), String(b.slot ?? 'cz_cdc_slot'));
+          else throw new SandboxBusinessError('PARAM_ERROR', 'fault must be kill, lag, fail-table or drop-slot');
+          return sendJson(res, 200, { code: 0, data: null });
+        }
         case '/__sandbox/attempt-log':
           sim.setAttemptLog(Number(b.runId), String(b.text ?? ''));
           return sendJson(res, 200, { code: 0, data: null });

@@ -2,9 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { Diagnoser } from '../../src/knowledge/diagnose.js';
 import { loadKnowledge } from '../../src/knowledge/load.js';
+import type { TaskKindKey } from '../../src/studio/enums.js';
 
 const diagnoser = new Diagnoser(loadKnowledge().errors);
-const top = (text: string, taskType = 'MULTI_REALTIME') => diagnoser.diagnose(text, { taskType }).findings[0]?.entry;
+const top = (text: string, taskType: TaskKindKey = 'MULTI_REALTIME') => diagnoser.diagnose(text, { taskType }).findings[0]?.entry;
 
 describe('stream failures in the knowledge table', () => {
   it('a dropped replication slot, a missing publication, a non-ROW binlog and a stream out of restarts each have their entry and checks', () => {

@@ -100,3 +100,18 @@ describe('sandbox streams', () => {
     expect(s.position?.lsn).toMatch(/^0\/[0-9A-F]+$/);
   });
 });
+
+describe('stream faults over HTTP', () => {
+  it('POST /__sandbox/streams kills a stream by name; a wrong fault or a missing admin header is refused', async () => {
+    const post = (body: unknown, admin = true) =>
+      fetch(`${h.sb.url}/__sandbox/streams`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(admin ? { 'x-sandbox-admin': h.sb.accessToken } : {}) },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { code: unknown } }));
+    expect((await post({ fault: 'kill', task: 'rt_sync_kafka_orders' }, false)).status).toBe(401);
+    expect((await post({ fault: 'nope', task: 'rt_sync_kafka_orders' })).body.code).toBe('PARAM_ERROR');
+    expect((await post({ fault: 'kill', task: 'rt_sync_kafka_orders', message: 'killed over HTTP' })).body.code).toBe(0);
+    expect(await h.client.getStream(h.sb.store.taskByName('rt_sync_kafka_orders')!.id)).toMatchObject({ state: { label: 'FAILED' }, lastError: 'killed over HTTP' });
+  });
+});
