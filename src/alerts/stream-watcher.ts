@@ -11,7 +11,6 @@
  *   table syncs again (someone's *Resync table*, or Studio's own recovery).
  */
 import { esc } from '../blocks/kit.js';
-import { when } from '../blocks/replies.js';
 import type { TextDiagnoser } from '../knowledge/diagnosis-pool.js';
 import { DEFAULT_LAG_THRESHOLD_MS } from '../ops/stream-read.js';
 import { redactedExcerpt } from '../redaction/index.js';
@@ -224,7 +223,7 @@ export class StreamWatcher {
   private downText(s: Stream, threshold: number): string {
     const lag = s.lagMs !== undefined ? `, ${humanDuration(s.lagMs)} behind` : '';
     if (live(s)) return `Restarted: ${s.state.label.toLowerCase()}${lag}; the card closes when it has caught up (under ${humanDuration(threshold)}).`;
-    return `The stream is ${s.state.label.toLowerCase()} since ${when(s.since)}${lag}.${s.lastError ? `\n${redactedExcerpt(s.lastError, 400)}` : ''}`;
+    return `${s.state.label === 'FAILED' ? 'The stream failed' : `The stream is ${s.state.label.toLowerCase()}`}${lag}.${s.lastError ? `\n${redactedExcerpt(s.lastError, 400)}` : ''}`;
   }
 
   private lagText(s: Stream, before: number | undefined, since: number, threshold: number): string {
@@ -237,6 +236,6 @@ export class StreamWatcher {
           : lag < before - 30_000
             ? `; shrinking (${humanDuration(before)} at the previous check)`
             : '; steady';
-    return `${humanDuration(lag)} behind (threshold ${humanDuration(threshold)}), over the threshold since ${when(since)}${trend}. Throughput ${s.throughput ?? '—'} records/s.`;
+    return `${humanDuration(lag)} behind (threshold ${humanDuration(threshold)}), over it for ${humanDuration(Math.max(0, this.opts.now() - since))}${trend}. Throughput ${s.throughput ?? '—'} records/s.`;
   }
 }

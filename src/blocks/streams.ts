@@ -123,7 +123,7 @@ export function buildStreamList(v: StreamListView, links: LinkBuilder, commandTe
   );
   const blocks: Block[] = [header(title), ...lineSections(lines)];
   if (v.streams.length > shown.length) blocks.push(context(`${v.streams.length - shown.length} more not shown: narrow with \`--state failed\` or \`--state lagging\`.`));
-  blocks.push(context(`Lagging means more than ${humanDuration(v.lagThresholdMs)} behind. \`/cz task <name>\` shows one stream with its tables.`));
+  blocks.push(context(`Lagging means more than ${humanDuration(v.lagThresholdMs)} behind. \`/cz task\` with a stream's name shows it with its tables.`));
   blocks.push(actions([shareButton(commandText)]));
   return finishMessage(`${title}: ${v.streams.length} of ${v.total}`, blocks);
 }
@@ -133,8 +133,8 @@ export function buildStreamCard(card: AlertCard, about: { taskId: number; kind: 
   const resolved = card.status === 'resolved';
   const what = about.kind === 'table' ? 'a CDC table failed' : about.kind === 'lag' ? 'falling behind' : 'stream down';
   const title = resolved
-    ? `:white_check_mark: ${card.taskName} — ${about.kind === 'table' ? 'table syncing again' : 'running and caught up'}`
-    : `${about.kind === 'lag' ? ':large_orange_circle:' : ':rotating_light:'} ${card.taskName} — ${what}`;
+    ? `✅ ${card.taskName} — ${about.kind === 'table' ? 'table syncing again' : 'running and caught up'}`
+    : `${about.kind === 'lag' ? '🟠' : '🚨'} ${card.taskName} — ${what}`;
   const blocks: Block[] = [
     header(title),
     fields([
