@@ -90,7 +90,7 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
       return void (await ctx.respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r))));
     }
     case 'stream': {
-      const r = await s.operations.requestStreamOp(ctx.actor, cmd.task, cmd.action, { table: cmd.table });
+      const r = await s.operations.requestStreamOp(ctx.actor, cmd.task, cmd.action, { table: cmd.table, fromTime: cmd.fromTime });
       return void (await ctx.respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r))));
     }
     case 'execute': {

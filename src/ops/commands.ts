@@ -13,7 +13,7 @@ export type CzCommand =
   | { name: 'tasks'; folder?: string; type?: TaskKind; nameLike?: string }
   | { name: 'task'; task: string }
   | { name: 'streams'; state?: 'failed' | 'lagging' }
-  | { name: 'stream'; action: StreamOpAction; task: string; table?: string }
+  | { name: 'stream'; action: StreamOpAction; task: string; table?: string; fromTime?: number }
   | { name: 'runs'; task: string; status?: RunStatusGroup; sinceMs: number; sinceText: string }
   | { name: 'run'; runId: number }
   | { name: 'logs'; runId: number; attempt?: number; tail: number }
@@ -80,7 +80,7 @@ export const SUBCOMMANDS: readonly SubcommandHelp[] = [
   },
   {
     name: 'stream',
-    usage: 'stream start|stop|restart <task> · stream resync|pause|recover|start-table|stop-table <task> <table>',
+    usage: 'stream start|stop|restart <task> [--from <time>] · stream resync|pause|recover|start-table|stop-table <task> <table>',
     example: '/cz stream resync cdc_mysql_shop shop.order_items',
     description: 'operate a real-time or CDC stream, or one table of a CDC pipeline (asks to confirm)',
   },
@@ -301,7 +301,7 @@ function parseKnown(name: CzCommand['name'], tokens: string[]): CzCommand {
       return { name, task: task!, status, sinceMs: parseSince(sinceText), sinceText };
     }
     case 'stream': {
-      const { positional } = parseFlags(tokens, []);
+      const { positional, flags } = parseFlags(tokens, ['from']);
       const [verb, task, table, ...rest] = positional;
       const action = verb ? STREAM_VERBS[verb.toLowerCase()] : undefined;
       if (!action) throw new UsageError(`Say what to do: ${Object.keys(STREAM_VERBS).join(', ')}.`);
@@ -309,7 +309,13 @@ function parseKnown(name: CzCommand['name'], tokens: string[]): CzCommand {
       const perTable = action.startsWith('table_');
       if (perTable && !table) throw new UsageError(`\`${verb}\` acts on one table of a CDC pipeline: name it (\`schema.table\`, as \`/cz task ${task}\` lists them).`);
       if ((!perTable && table) || rest.length) throw new UsageError(`Unexpected extra argument: ${[...(perTable ? [] : [table]), ...rest].join(' ')}.`);
-      return { name, action, task, table };
+      let fromTime: number | undefined;
+      if (flags.from !== undefined) {
+        if (action !== 'stream_start' && action !== 'stream_restart') throw new UsageError('`--from` is for `start` and `restart`: the time to read the source from.');
+        fromTime = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(flags.from) ? `${flags.from}T00:00:00Z` : flags.from);
+        if (Number.isNaN(fromTime)) throw new UsageError(`--from "${flags.from}" is not a time: use 2026-11-21T08:00:00Z (or a date, midnight UTC).`);
+      }
+      return { name, action, task, table, ...(fromTime !== undefined ? { fromTime } : {}) };
     }
     case 'streams': {
       const { positional, flags } = parseFlags(tokens, ['state']);

@@ -14,7 +14,7 @@ function streamNote(taskName: string, kind: TaskKind): string {
  */
 export function streamProblem(action: 'backfill' | 'rerun' | 'execute', taskName: string, kind: TaskKind | undefined): string | undefined {
   if (!isStreamKind(kind)) return undefined;
-  const instead = `Restart the stream from its last position instead (\`/cz task ${taskName}\` shows its state and buttons).`;
+  const instead = `Restart the stream from its last position instead (\`/cz stream restart ${taskName}\`; \`/cz task ${taskName}\` shows its state, lag and tables).`;
   if (action === 'backfill') return `${streamNote(taskName, kind)} from a source position, not by business date, so it cannot be backfilled. ${instead}`;
   if (action === 'rerun') return `${streamNote(taskName, kind)}. A run of a stream is not rerun: ${instead.charAt(0).toLowerCase()}${instead.slice(1)}`;
   return `${streamNote(taskName, kind)} once deployed; a one-off run does not apply. ${instead}`;

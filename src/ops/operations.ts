@@ -27,7 +27,7 @@ import { type PolicyTarget, type Role, roleRank } from './policy.js';
 import { RunLookupError, getRunOrExplain } from './read.js';
 import { refreshEntry } from './lakehouse-read.js';
 import { OperationWrites } from './writes.js';
-import { STREAM_ACTION_WORDS, type StreamOpAction, isStreamOpAction, streamOpDetails, streamOpProblem } from './stream-ops.js';
+import { STREAM_ACTION_WORDS, type StreamOpAction, isStreamOpAction, startFromProblem, streamOpDetails, streamOpProblem } from './stream-ops.js';
 import type { Stream, StreamTable } from '../studio/streams.js';
 import { type OpAuditEvent, type OwnerScope, Reconciler, appendOpAudit, endOperation } from './reconcile.js';
 import type {
@@ -268,9 +268,9 @@ export class OperationsService {
     actor: Actor,
     taskRef: string | number,
     action: StreamOpAction,
-    origin: { table?: string | number; cardId?: number } = {},
+    origin: { table?: string | number; cardId?: number; fromTime?: number } = {},
   ): Promise<Confirmation | Refusal> {
-    const asked: Params = { task: taskRef, table: origin.table, cardId: origin.cardId };
+    const asked: Params = { task: taskRef, table: origin.table, cardId: origin.cardId, fromTime: origin.fromTime };
     let task: TaskDetail;
     try {
       task = await this.d.studio.getTask(typeof taskRef === 'number' ? taskRef : (await this.d.studio.resolveTask(taskRef)).id);
@@ -283,18 +283,24 @@ export class OperationsService {
     const auth = await this.authorise(actor, STREAM_ACTION_WORDS[action], 'operator', { folder: task.folderName, task: task.name });
     if (auth.kind === 'refused') return await this.refuse(actor, action, target, { ...asked, taskId: task.id, folder: task.folderName }, auth, task.name);
     const { stream, table } = await this.streamState(task, origin.table);
-    const problem = streamOpProblem(action, task, stream, table);
+    const problem = streamOpProblem(action, task, stream, table) ?? startFromProblem(task, origin.fromTime, this.now());
     if (problem)
       return await this.refuse(actor, action, target, { ...asked, taskId: task.id, folder: task.folderName }, { kind: 'refused', reason: 'state', message: problem }, task.name);
     const tableName = table ? `${table.schema ? `${table.schema}.` : ''}${table.table}` : undefined;
-    const params: Params = { taskId: task.id, folder: task.folderName, cardId: origin.cardId, ...(table ? { tableIds: [table.id], table: tableName } : {}) };
+    const params: Params = {
+      taskId: task.id,
+      folder: task.folderName,
+      cardId: origin.cardId,
+      ...(table ? { tableIds: [table.id], table: tableName } : {}),
+      ...(origin.fromTime !== undefined ? { fromTime: origin.fromTime } : {}),
+    };
     const op = await this.createOperation(actor, { action, target, taskName: task.name, params, status: 'awaiting_confirmation', ttlMs: this.confirmTtlMs });
     const verb = STREAM_ACTION_WORDS[action];
     return {
       kind: 'confirm',
       op,
       title: table ? `${verb[0]!.toUpperCase()}${verb.slice(1)} ${tableName} of ${task.name}?` : `${verb[0]!.toUpperCase()}${verb.slice(1)} the stream ${task.name}?`,
-      details: streamOpDetails(action, task, stream!, table),
+      details: streamOpDetails(action, task, stream!, table, origin.fromTime),
       link: this.d.studio.taskLink(task.id),
     };
   }

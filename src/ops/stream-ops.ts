@@ -70,9 +70,22 @@ export function streamOpProblem(action: StreamOpAction, task: StreamTaskRef, str
   return undefined;
 }
 
+/**
+ * Why a start from a chosen time cannot be done, or undefined: only a CDC pipeline's start takes a
+ * position (cz-cli's startupMode 4); the single-table start has none.
+ */
+export function startFromProblem(task: StreamTaskRef, fromTime: number | undefined, now: number): string | undefined {
+  if (fromTime === undefined) return undefined;
+  if (task.type.kind?.key !== 'MULTI_REALTIME')
+    return `\`${task.name}\` is a single-table stream: Studio starts it from its last position or the latest, not from a chosen time. Restart it without \`--from\`.`;
+  if (fromTime > now) return `--from is in the future (${new Date(fromTime).toISOString()}); a stream can only be started from a time already past.`;
+  return undefined;
+}
+
 /** The lines of a stream operation's confirmation. */
-export function streamOpDetails(action: StreamOpAction, task: StreamTaskRef, stream: Stream, table?: StreamTable): string[] {
+export function streamOpDetails(action: StreamOpAction, task: StreamTaskRef, stream: Stream, table?: StreamTable, fromTime?: number): string[] {
   const now = `Now ${stream.state.label.toLowerCase()}${stream.lagMs !== undefined ? `, ${humanDuration(stream.lagMs)} behind` : ''}${stream.lastError ? ` — last error: ${stream.lastError.slice(0, 200)}` : ''}.`;
+  const live = (s: Stream) => s.state.label === 'RUNNING' || s.state.label === 'STARTING';
   const what: Record<StreamOpAction, string> = {
     stream_start: 'Studio starts the stream from its last saved position; it catches up from there.',
     stream_stop: 'Studio stops the stream; it falls behind until it is started again (from its last position).',
@@ -86,6 +99,10 @@ export function streamOpDetails(action: StreamOpAction, task: StreamTaskRef, str
     table_start: "Studio starts the table's incremental sync.",
     table_stop: "Studio stops the table's incremental sync; the other tables go on.",
   };
+  if (fromTime !== undefined && (action === 'stream_start' || action === 'stream_restart')) {
+    what[action] =
+      `${live(stream) && action === 'stream_restart' ? ':warning: The stream is running: Studio stops it, then starts' : 'Studio starts'} it reading the source from ${new Date(fromTime).toISOString().replace('T', ' ').slice(0, 19)} UTC (a custom start position): changes since then are read again.`;
+  }
   const tableLine = table
     ? [
         `Table \`${table.schema ? `${table.schema}.` : ''}${table.table}\`: ${table.state.label.toLowerCase().replace('_', ' ')}${table.error ? ` — ${table.error.slice(0, 200)}` : ''}`,
@@ -98,9 +115,14 @@ export function streamOpDetails(action: StreamOpAction, task: StreamTaskRef, str
 export async function sendStreamOp(studio: StudioClient, op: OperationRecord, actor: string): Promise<{ requestId: string; message: string }> {
   const task = await studio.getTask(Number(op.params.taskId));
   const action = op.action as StreamOpAction;
+  const fromTime = op.params.fromTime === undefined ? undefined : Number(op.params.fromTime);
+  const start = async (datasourceId: number | undefined) =>
+    fromTime === undefined ? studio.startStream(task, { startupMode: 1, actor }) : studio.startStream(task, { startupMode: 4, fromTime, datasourceId, actor });
+  const where = fromTime === undefined ? 'from its last position' : `from ${new Date(fromTime).toISOString()}`;
   if (action === 'stream_start') {
-    const r = await studio.startStream(task, { startupMode: 1, actor });
-    return { requestId: r.requestId, message: `${task.name} is starting in Studio from its last position. \`/cz task ${task.name}\` shows it catch up.` };
+    const id = studio.streamIdOf(task);
+    const r = await start(id === undefined ? undefined : (await studio.getStream(id)).datasourceId);
+    return { requestId: r.requestId, message: `${task.name} is starting in Studio ${where}. \`/cz task ${task.name}\` shows it catch up.` };
   }
   if (action === 'stream_stop') {
     const r = await studio.stopStream(task, { actor });
@@ -110,8 +132,8 @@ export async function sendStreamOp(studio: StudioClient, op: OperationRecord, ac
     const id = studio.streamIdOf(task);
     const s = id === undefined ? undefined : await studio.getStream(id);
     if (s && (s.state.label === 'RUNNING' || s.state.label === 'STARTING')) await studio.stopStream(task, { actor });
-    const r = await studio.startStream(task, { startupMode: 1, actor });
-    return { requestId: r.requestId, message: `${task.name} was restarted in Studio from its last position. \`/cz task ${task.name}\` shows it catch up.` };
+    const r = await start(s?.datasourceId);
+    return { requestId: r.requestId, message: `${task.name} was restarted in Studio ${where}. \`/cz task ${task.name}\` shows it catch up.` };
   }
   const tableIds = (op.params.tableIds as number[]) ?? [];
   const r = await studio.streamTableOp(task.id, TABLE_OP_OF[action], tableIds);

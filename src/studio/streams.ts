@@ -207,6 +207,8 @@ export interface StreamStart {
   startupMode: 0 | 1 | 4;
   /** startupMode 4: read from this time (ms). */
   fromTime?: number;
+  /** startupMode 4: the source data source the position is for (the stream's `datasourceId`). */
+  datasourceId?: number;
   actor?: string;
 }
 
@@ -240,7 +242,7 @@ export class StudioStreamCalls extends StudioReads {
       const startupParams: Record<string, unknown> = { engineType: 5, startupMode: start.startupMode, snapshotTaskSwitch: 0, blacklistStrategy: 2 };
       if (start.startupMode === 4) {
         if (start.fromTime === undefined) throw new RangeError('a start from a chosen time (startupMode 4) needs the time');
-        startupParams.config = [{ datasourceId: 0, startupMode: 2, startTimestamp: String(start.fromTime) }];
+        startupParams.config = [{ datasourceId: start.datasourceId ?? 0, startupMode: 2, startTimestamp: String(start.fromTime) }];
       }
       const { requestId } = await this.call(`${T}/micro/start`, { fileId: String(task.id), updateBy, startupMode: start.startupMode, startupParams, workspace }, 'write');
       return { requestId };

@@ -120,7 +120,7 @@ export async function launchCheckpoints(sql: LakehouseSql, studio: StudioClient,
         detail: lastFail ? `run ${lastFail.id} failed: ${(lastFail.failMsg ?? '').slice(0, 160)}` : 'it has not run yet',
         // A stream is started, never run once (`/cz execute` refuses it).
         todo: isStreamKind(taskKindByKey(sync.kind))
-          ? `${sync.uiSetup ? `Finish its set-up in the Studio UI (${sync.uiSetup}), then start` : 'Start'} the stream (a stream is started, not run once; \`/cz task ${sync.name}\` shows its state).`
+          ? `${sync.uiSetup ? `Finish its set-up in the Studio UI (${sync.uiSetup}), then start` : 'Start'} the stream: \`/cz stream start ${sync.name}\` (a stream is started, not run once; \`/cz task ${sync.name}\` shows its state).`
           : sync.uiSetup
             ? `Finish its set-up in the Studio UI (${sync.uiSetup}), then run it once.`
             : `Run it once: \`/cz execute ${sync.name}\`.`,

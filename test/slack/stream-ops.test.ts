@@ -89,4 +89,26 @@ describe('operating streams', () => {
     const view = await b.answer((await b.command('task cdc_mysql_shop', USERS.admin)).responseId);
     expect(buttons(view).map((e) => e.action_id)).toContain('stream_restart');
   });
+
+  it('a CDC pipeline restarts from a chosen time (cz-cli’s startupMode 4); a single-table stream or a future time is refused', async () => {
+    const single = visibleText(await b.answer((await b.command('stream restart rt_sync_kafka_orders --from 2026-11-21T08:00:00Z', USERS.admin)).responseId));
+    expect(single).toContain('not from a chosen time');
+    const future = visibleText(await b.answer((await b.command('stream restart cdc_mysql_shop --from 2027-01-01', USERS.admin)).responseId));
+    expect(future).toContain('in the future');
+    const bad = visibleText(await b.answer((await b.command('stream restart cdc_mysql_shop --from yesterday', USERS.admin)).responseId));
+    expect(bad).toContain('is not a time');
+    const before = b.requests(`${T}/micro/start`).length;
+    const ask = await b.answer((await b.command('stream restart cdc_mysql_shop --from 2026-11-21T08:00:00Z', USERS.admin)).responseId);
+    expect(visibleText(ask)).toContain('reading the source from 2026-11-21 08:00:00 UTC');
+    await b.answer((await b.click('op_confirm', confirmOf(ask), USERS.admin)).responseId);
+    const sent = b.requests(`${T}/micro/start`).slice(before);
+    expect(sent).toHaveLength(1);
+    const mysql = b.sb.store.dataSources().find((d) => d.name === 'mysql_shop')!.id;
+    expect(sent[0]!.body).toMatchObject({
+      fileId: String(id('cdc_mysql_shop')),
+      startupMode: 4,
+      startupParams: { startupMode: 4, config: [{ datasourceId: mysql, startupMode: 2, startTimestamp: String(Date.parse('2026-11-21T08:00:00Z')) }] },
+    });
+    expect(b.sb.streams.find(id('cdc_mysql_shop'))!.lagMs).toBeGreaterThan(100 * 60_000);
+  });
 });
