@@ -11,7 +11,6 @@ import {
   buildLogView,
   buildRunDetail,
   buildRunList,
-  buildTaskDetail,
   buildTaskList,
   buildWhoami,
   withWorkspaceLine,
@@ -29,7 +28,7 @@ import { describeDynamicTable, describeDynamicTables, describeTable } from '../.
 import type { Actor } from '../../src/ops/operations.js';
 import { checkCronWithStudio, describeDeps, describeRun, describeTask, listTaskRuns, listTasksView, readLogTail } from '../../src/ops/read.js';
 import { listStreamsView } from '../../src/ops/stream-read.js';
-import { buildStreamList } from '../../src/blocks/streams.js';
+import { buildStreamList, buildTaskView } from '../../src/blocks/streams.js';
 import type { Services } from '../../src/services.js';
 import type { BoltApp } from '../../src/slack/app.js';
 import { startWizard } from '../actions/wizard.js';
@@ -61,7 +60,7 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
     case 'tasks':
       return void (await reply(buildTaskList(await listTasksView(studio, cmd), studio, text)));
     case 'task':
-      return void (await reply(buildTaskDetail(await describeTask(studio, cmd.task, s.now()), studio, text)));
+      return void (await reply(buildTaskView(await describeTask(studio, cmd.task, s.now()), studio, text)));
     case 'streams':
       return void (await reply(buildStreamList(await listStreamsView(studio, cmd.state), studio, text)));
     case 'runs':

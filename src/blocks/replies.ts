@@ -5,7 +5,6 @@ import type { DepsView, LogView, RunView, RunsView, TaskListView, TaskView } fro
 import type { AuditRow } from '../store/audit.js';
 import type { Run, TaskRelationNode, TaskSummary } from '../studio/models.js';
 import { isStreamKind } from '../studio/enums.js';
-import { streamBlocks } from './streams.js';
 import { type Block, type Message, actions, button, codeBlocks, context, divider, esc, fields, finishMessage, header, link, section } from './kit.js';
 import { redactedExcerpt } from '../redaction/index.js';
 import { LIMITS } from './limits.js';
@@ -202,7 +201,8 @@ function relationLine(nodes: TaskRelationNode[], links: LinkBuilder): string {
   return nodes.length ? nodes.map((n) => link(links.taskLink(n.taskId), n.name)).join(', ') : '—';
 }
 
-export function buildTaskDetail(v: TaskView, links: LinkBuilder, commandText: string): Message {
+/** `scheduleBlocks`: what stands where the schedule would (a stream's state: src/blocks/streams.ts buildStreamTaskDetail). */
+export function buildTaskDetail(v: TaskView, links: LinkBuilder, commandText: string, scheduleBlocks?: Block[]): Message {
   const t = v.task;
   const cron = v.schedule?.cron ?? v.config.cron;
   const status = v.schedule?.taskStatus?.label ?? 'not deployed';
@@ -217,8 +217,8 @@ export function buildTaskDetail(v: TaskView, links: LinkBuilder, commandText: st
       `*Retries*\n${v.config.retryCount ?? 0}, rerun ${esc(v.config.rerunProperty?.label.toLowerCase().replace(/_/g, ' ') ?? '—')}`,
     ]),
     // A stream runs continuously: its state, lag and tables stand where a schedule would.
-    ...(v.stream
-      ? streamBlocks(v.stream)
+    ...(scheduleBlocks
+      ? scheduleBlocks
       : [
           section(
             cron

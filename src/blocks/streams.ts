@@ -5,9 +5,8 @@ import { redactedExcerpt } from '../redaction/index.js';
 import { humanDuration } from '../studio/dates.js';
 import type { Stream, StreamPosition, StreamTable } from '../studio/streams.js';
 import { type Block, type Message, actions, button, context, esc, fields, finishMessage, header, section } from './kit.js';
-import { ACTION, type LinkBuilder, lineSections, shareButton, when } from './replies.js';
-import type { AlertCard } from '../store/alerts.js';
-import { TRIAGE, type CardContext } from './triage.js';
+import { type LinkBuilder, buildTaskDetail, lineSections, shareButton, when } from './replies.js';
+import type { TaskView } from '../ops/read.js';
 
 /** The buttons on a stream: the action each starts (src/ops/stream-ops.ts); value `{"t": taskId, "tb"?: tableId}`. */
 export const STREAM_BUTTON = {
@@ -57,6 +56,11 @@ function throughputText(s: Stream): string {
 function tableLine(t: StreamTable): string {
   const name = `${t.schema ? `${esc(t.schema)}.` : ''}${esc(t.table)}`;
   return `${streamStateText(t.state.label)} \`${name}\`${t.rows !== undefined ? ` · ${t.rows.toLocaleString('en-US')} rows` : ''}${t.error ? `\n> ${esc(redactedExcerpt(t.error, 300))}` : ''}`;
+}
+
+/** `/cz task` on any task: a stream's state, lag and tables stand where a batch task's schedule would. */
+export function buildTaskView(v: TaskView, links: LinkBuilder, commandText: string): Message {
+  return buildTaskDetail(v, links, commandText, v.stream ? streamBlocks(v.stream) : undefined);
 }
 
 /** The blocks `/cz task` shows for a stream in place of a schedule. */
@@ -126,51 +130,4 @@ export function buildStreamList(v: StreamListView, links: LinkBuilder, commandTe
   blocks.push(context(`Lagging means more than ${humanDuration(v.lagThresholdMs)} behind. \`/cz task\` with a stream's name shows it with its tables.`));
   blocks.push(actions([shareButton(commandText)]));
   return finishMessage(`${title}: ${v.streams.length} of ${v.total}`, blocks);
-}
-
-/** A stream's alert card: stopped or failed, behind, or one CDC table failed; closes itself when it is healthy again. */
-export function buildStreamCard(card: AlertCard, about: { taskId: number; kind: 'down' | 'lag' | 'table'; tableId?: number }, ctx: CardContext): Message {
-  const resolved = card.status === 'resolved';
-  const what = about.kind === 'table' ? 'a CDC table failed' : about.kind === 'lag' ? 'falling behind' : 'stream down';
-  const title = resolved
-    ? `✅ ${card.taskName} — ${about.kind === 'table' ? 'table syncing again' : 'running and caught up'}`
-    : `${about.kind === 'lag' ? '🟠' : '🚨'} ${card.taskName} — ${what}`;
-  const blocks: Block[] = [
-    header(title),
-    fields([
-      `*Stream*\n<${ctx.links.taskLink(card.taskId)}|${esc(card.taskName)}>`,
-      `*Type*\n${esc(card.taskType ?? '—')}`,
-      `*Folder*\n${esc(card.folder ?? '—')}`,
-      `*Since*\n${when(card.failedAt)}`,
-      ...(ctx.workspace ? [`*Workspace*\n\`${esc(ctx.workspace)}\``] : []),
-    ]),
-  ];
-  if (resolved) {
-    const after = card.resolvedAt ? humanDuration(Math.max(60_000, card.resolvedAt - card.failedAt)) : undefined;
-    blocks.push(section(`*Resolved*: ${esc(card.resolvedHow ?? '—')}${after ? `, *${after}* after the alert` : ''}.`));
-  } else {
-    const cause = card.causeTitle ? `\n*Likely cause:* ${esc(card.causeTitle)} \`${esc(card.causeId)}\`\n*First step:* ${esc(card.causeFix ?? '')}` : '';
-    blocks.push(section(`${esc(redactedExcerpt(card.failMsg ?? '', 1200)).replace(/\n/g, '\n> ')}${cause}`));
-    if (about.kind !== 'table')
-      blocks.push(context('A stream that is down or behind leaves what reads its tables stale. The card closes itself when the stream runs and has caught up.'));
-  }
-  if (card.ackBy) blocks.push(context(`:eyes: Acknowledged by <@${card.ackBy}> ${when(card.ackAt ?? undefined)}`));
-  const v = JSON.stringify({ c: card.id, r: card.latestRunId });
-  const streamValue = JSON.stringify({ t: card.taskId, c: card.id, ...(about.tableId !== undefined ? { tb: about.tableId } : {}) });
-  const runButtons = card.latestRunId ? [button({ text: 'Logs', actionId: TRIAGE.logs, value: v }), button({ text: 'Diagnose', actionId: TRIAGE.diagnose, value: v })] : [];
-  blocks.push(
-    actions(
-      resolved
-        ? [...runButtons.slice(0, 1), button({ text: 'Open in Studio', actionId: ACTION.openStudio, url: ctx.links.taskLink(card.taskId) })]
-        : [
-            about.kind === 'table'
-              ? button({ text: 'Resync table', actionId: STREAM_BUTTON.resync, value: streamValue, style: 'primary' })
-              : button({ text: 'Restart', actionId: STREAM_BUTTON.restart, value: streamValue, style: 'primary' }),
-            ...runButtons,
-            ...(card.ackBy ? [] : [button({ text: 'Acknowledge', actionId: TRIAGE.ack, value: v })]),
-            button({ text: 'Open in Studio', actionId: ACTION.openStudio, url: ctx.links.taskLink(card.taskId) }),
-          ],
-    ),
-  );
-  return finishMessage(`${resolved ? 'Resolved' : 'Stream alert'}: ${card.taskName} — ${what}`, blocks);
 }

@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { type OperationRecord, canonicalJson, idempotencyKey } from '../store/operations.js';
 import type { StudioClient } from '../studio/client.js';
 import { datesBetween, formatDate } from '../studio/dates.js';
-import { RUN_STATUS, RUN_STATUS_GROUPS, SYSTEM_PARAM_NAMES, isStreamKind } from '../studio/enums.js';
+import { RUN_STATUS, RUN_STATUS_GROUPS, SYSTEM_PARAM_NAMES } from '../studio/enums.js';
 import { StudioError, TaskLookupError } from '../studio/errors.js';
 import type { Run, TaskDetail, TaskRelationNode, TaskSummary } from '../studio/models.js';
 import type { AutoFix } from '../review/rules.js';
@@ -27,8 +27,7 @@ import { type PolicyTarget, type Role, roleRank } from './policy.js';
 import { RunLookupError, getRunOrExplain } from './read.js';
 import { refreshEntry } from './lakehouse-read.js';
 import { OperationWrites } from './writes.js';
-import { STREAM_ACTION_WORDS, type StreamOpAction, isStreamOpAction, startFromProblem, streamOpDetails, streamOpProblem } from './stream-ops.js';
-import type { Stream, StreamTable } from '../studio/streams.js';
+import { STREAM_ACTION_WORDS, type StreamOpAction, type StreamOpOrigin, isStreamOpAction, prepareStreamOp, streamProblemAtClick } from './stream-ops.js';
 import { type OpAuditEvent, type OwnerScope, Reconciler, appendOpAudit, endOperation } from './reconcile.js';
 import type {
   Actor,
@@ -261,60 +260,32 @@ export class OperationsService {
 
   /**
    * Start, stop or restart a stream, or operate one table of a CDC pipeline (`table`: its name,
-   * schema.name or id). Operator on the task; refused when it does not apply to the stream as it is
-   * (src/ops/stream-ops.ts); otherwise a confirmation, then one idempotent write like a rerun.
+   * schema.name or id): operator on the task, refused when it does not apply to the stream as it
+   * is (src/ops/stream-ops.ts), else confirmed, then one idempotent write like a rerun.
    */
-  async requestStreamOp(
-    actor: Actor,
-    taskRef: string | number,
-    action: StreamOpAction,
-    origin: { table?: string | number; cardId?: number; fromTime?: number } = {},
-  ): Promise<Confirmation | Refusal> {
+  async requestStreamOp(actor: Actor, taskRef: string | number, action: StreamOpAction, origin: StreamOpOrigin = {}): Promise<Confirmation | Refusal> {
     const asked: Params = { task: taskRef, table: origin.table, cardId: origin.cardId, fromTime: origin.fromTime };
     let task: TaskDetail;
     try {
       task = await this.d.studio.getTask(typeof taskRef === 'number' ? taskRef : (await this.d.studio.resolveTask(taskRef)).id);
     } catch (e) {
-      if (e instanceof StudioError && e.kind === 'business')
-        return await this.refuse(actor, action, `task:${taskRef}`, asked, { kind: 'refused', reason: 'not_found', message: `Studio has no task ${taskRef}.` });
-      return await this.refuseLookup(actor, action, `task:${taskRef}`, asked, e);
+      if (!(e instanceof StudioError && e.kind === 'business')) return await this.refuseLookup(actor, action, `task:${taskRef}`, asked, e);
+      return await this.refuse(actor, action, `task:${taskRef}`, asked, { kind: 'refused', reason: 'not_found', message: `Studio has no task ${taskRef}.` });
     }
-    const target = `stream:${task.id}`;
+    const where = { ...asked, taskId: task.id, folder: task.folderName };
     const auth = await this.authorise(actor, STREAM_ACTION_WORDS[action], 'operator', { folder: task.folderName, task: task.name });
-    if (auth.kind === 'refused') return await this.refuse(actor, action, target, { ...asked, taskId: task.id, folder: task.folderName }, auth, task.name);
-    const { stream, table } = await this.streamState(task, origin.table);
-    const problem = streamOpProblem(action, task, stream, table) ?? startFromProblem(task, origin.fromTime, this.now());
-    if (problem)
-      return await this.refuse(actor, action, target, { ...asked, taskId: task.id, folder: task.folderName }, { kind: 'refused', reason: 'state', message: problem }, task.name);
-    const tableName = table ? `${table.schema ? `${table.schema}.` : ''}${table.table}` : undefined;
-    const params: Params = {
-      taskId: task.id,
-      folder: task.folderName,
-      cardId: origin.cardId,
-      ...(table ? { tableIds: [table.id], table: tableName } : {}),
-      ...(origin.fromTime !== undefined ? { fromTime: origin.fromTime } : {}),
-    };
-    const op = await this.createOperation(actor, { action, target, taskName: task.name, params, status: 'awaiting_confirmation', ttlMs: this.confirmTtlMs });
-    const verb = STREAM_ACTION_WORDS[action];
-    return {
-      kind: 'confirm',
-      op,
-      title: table ? `${verb[0]!.toUpperCase()}${verb.slice(1)} ${tableName} of ${task.name}?` : `${verb[0]!.toUpperCase()}${verb.slice(1)} the stream ${task.name}?`,
-      details: streamOpDetails(action, task, stream!, table, origin.fromTime),
-      link: this.d.studio.taskLink(task.id),
-    };
-  }
-
-  /** A stream's state now, and the table named (by id, name or schema.name) when one is. */
-  private async streamState(task: TaskDetail, tableRef: string | number | undefined): Promise<{ stream: Stream | undefined; table: StreamTable | undefined }> {
-    if (!isStreamKind(task.type.kind)) return { stream: undefined, table: undefined };
-    const id = this.d.studio.streamIdOf(task);
-    const stream = id === undefined ? undefined : await this.d.studio.getStream(id);
-    if (tableRef === undefined || !stream || task.type.kind?.key !== 'MULTI_REALTIME') return { stream, table: undefined };
-    const tables = (await this.d.studio.listStreamTables(task.id)).items;
-    const ref = String(tableRef).toLowerCase();
-    const table = tables.find((t) => String(t.id) === ref || t.table.toLowerCase() === ref || `${t.schema ?? ''}.${t.table}`.toLowerCase() === ref);
-    return { stream, table };
+    if (auth.kind === 'refused') return await this.refuse(actor, action, `stream:${task.id}`, where, auth, task.name);
+    const p = await prepareStreamOp(this.d.studio, task, action, origin, this.now());
+    if (p.kind === 'refused') return await this.refuse(actor, action, `stream:${task.id}`, where, p, task.name);
+    const op = await this.createOperation(actor, {
+      action,
+      target: `stream:${task.id}`,
+      taskName: task.name,
+      params: p.params,
+      status: 'awaiting_confirmation',
+      ttlMs: this.confirmTtlMs,
+    });
+    return { kind: 'confirm', op, title: p.title, details: p.details, link: this.d.studio.taskLink(task.id) };
   }
 
   /**
@@ -699,24 +670,13 @@ export class OperationsService {
     const base = { opId: op.id, action: op.action, target: op.target, taskName: op.taskName ?? undefined, params: op.params, key };
 
     // State may have changed since the request: check again before writing.
-    if (isStreamOpAction(op.action)) {
-      const task = await this.d.studio.getTask(Number(op.params.taskId)).catch(() => undefined);
-      const now = task ? await this.streamState(task, (op.params.tableIds as number[] | undefined)?.[0]).catch(() => undefined) : undefined;
-      const problem = task && now ? streamOpProblem(op.action, task, now.stream, now.table) : undefined;
-      if (problem) {
-        await endOperation(
-          this.d.outcomes,
-          this.now(),
-          actor,
-          { op, from: ['executing'], to: 'failed', result: { message: problem }, key },
-          { ...base, outcome: 'refused', error: problem },
-        );
-        return { kind: 'refused', reason: 'state', message: problem };
-      }
-    }
-    if (op.action === 'rerun' || op.action === 'stop') {
-      const run = await getRunOrExplain(this.d.studio, Number(op.params.runId)).catch(() => undefined);
-      const problem = run ? runStateProblem(op.action, run) : undefined;
+    if (op.action === 'rerun' || op.action === 'stop' || isStreamOpAction(op.action)) {
+      const run = op.action === 'rerun' || op.action === 'stop' ? await getRunOrExplain(this.d.studio, Number(op.params.runId)).catch(() => undefined) : undefined;
+      const problem = isStreamOpAction(op.action)
+        ? await streamProblemAtClick(this.d.studio, op).catch(() => undefined)
+        : run && (op.action === 'rerun' || op.action === 'stop')
+          ? runStateProblem(op.action, run)
+          : undefined;
       if (problem) {
         await endOperation(
           this.d.outcomes,

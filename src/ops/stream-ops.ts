@@ -82,6 +82,64 @@ export function startFromProblem(task: StreamTaskRef, fromTime: number | undefin
   return undefined;
 }
 
+export interface StreamOpOrigin {
+  table?: string | number;
+  cardId?: number;
+  /** Start reading the source from this time (ms; CDC pipelines only). */
+  fromTime?: number;
+}
+
+/** A stream's state now, and the table named (by id, name or schema.name) when one is. */
+export async function streamStateOf(
+  studio: StudioClient,
+  task: StreamTaskRef,
+  tableRef: string | number | undefined,
+): Promise<{ stream: Stream | undefined; table: StreamTable | undefined }> {
+  if (!isStreamKind(task.type.kind)) return { stream: undefined, table: undefined };
+  const id = studio.streamIdOf(task);
+  const stream = id === undefined ? undefined : await studio.getStream(id);
+  if (tableRef === undefined || !stream || task.type.kind?.key !== 'MULTI_REALTIME') return { stream, table: undefined };
+  const tables = (await studio.listStreamTables(task.id)).items;
+  const ref = String(tableRef).toLowerCase();
+  const table = tables.find((t) => String(t.id) === ref || t.table.toLowerCase() === ref || `${t.schema ?? ''}.${t.table}`.toLowerCase() === ref);
+  return { stream, table };
+}
+
+/** What a stream operation asks to confirm, or why it does not apply now (after the policy check). */
+export async function prepareStreamOp(
+  studio: StudioClient,
+  task: StreamTaskRef,
+  action: StreamOpAction,
+  origin: StreamOpOrigin,
+  now: number,
+): Promise<{ kind: 'refused'; reason: 'state'; message: string } | { kind: 'ready'; params: Record<string, unknown>; title: string; details: string[] }> {
+  const { stream, table } = await streamStateOf(studio, task, origin.table);
+  const problem = streamOpProblem(action, task, stream, table) ?? startFromProblem(task, origin.fromTime, now);
+  if (problem) return { kind: 'refused', reason: 'state', message: problem };
+  const tableName = table ? `${table.schema ? `${table.schema}.` : ''}${table.table}` : undefined;
+  const verb = STREAM_ACTION_WORDS[action];
+  const Verb = `${verb[0]!.toUpperCase()}${verb.slice(1)}`;
+  return {
+    kind: 'ready',
+    params: {
+      taskId: task.id,
+      folder: task.folderName,
+      cardId: origin.cardId,
+      ...(table ? { tableIds: [table.id], table: tableName } : {}),
+      ...(origin.fromTime !== undefined ? { fromTime: origin.fromTime } : {}),
+    },
+    title: table ? `${Verb} ${tableName} of ${task.name}?` : `${Verb} the stream ${task.name}?`,
+    details: streamOpDetails(action, task, stream!, table, origin.fromTime),
+  };
+}
+
+/** At the Confirm click: why the operation no longer applies (the table already resyncing, the stream already stopped), or undefined. */
+export async function streamProblemAtClick(studio: StudioClient, op: OperationRecord): Promise<string | undefined> {
+  const task = await studio.getTask(Number(op.params.taskId));
+  const now = await streamStateOf(studio, task, (op.params.tableIds as number[] | undefined)?.[0]);
+  return streamOpProblem(op.action as StreamOpAction, task, now.stream, now.table);
+}
+
 /** The lines of a stream operation's confirmation. */
 export function streamOpDetails(action: StreamOpAction, task: StreamTaskRef, stream: Stream, table?: StreamTable, fromTime?: number): string[] {
   const now = `Now ${stream.state.label.toLowerCase()}${stream.lagMs !== undefined ? `, ${humanDuration(stream.lagMs)} behind` : ''}${stream.lastError ? ` — last error: ${stream.lastError.slice(0, 200)}` : ''}.`;
