@@ -5,6 +5,7 @@ import { auditRefusedReferences } from '../src/slack/interactions.js';
 import { actorFromPayload } from './context.js';
 import { registerOperationActions } from './actions/operations.js';
 import { registerRunActions } from './actions/runs.js';
+import { registerStreamActions } from './actions/streams.js';
 import { registerCzCommand } from './commands/cz.js';
 import { registerAppHome } from './events/app-home.js';
 import { registerEventDedupe } from './events/dedupe.js';
@@ -24,6 +25,7 @@ export function registerHandlers(bolt: BoltApp, services: Services): void {
   registerCzCommand(app, services);
   registerOperationActions(app, services);
   registerRunActions(app, services);
+  registerStreamActions(app, services);
   registerBackfillModal(app, services);
   registerAppHome(app, services);
   registerDiagnoseShortcut(app, services);

@@ -11,7 +11,6 @@ import {
   buildLogView,
   buildRunDetail,
   buildRunList,
-  buildTaskDetail,
   buildTaskList,
   buildWhoami,
   withWorkspaceLine,
@@ -28,6 +27,8 @@ import { explain, findTypeMappings } from '../../src/ops/diagnosis.js';
 import { describeDynamicTable, describeDynamicTables, describeTable } from '../../src/ops/lakehouse-read.js';
 import type { Actor } from '../../src/ops/operations.js';
 import { checkCronWithStudio, describeDeps, describeRun, describeTask, listTaskRuns, listTasksView, readLogTail } from '../../src/ops/read.js';
+import { listStreamsView } from '../../src/ops/stream-read.js';
+import { buildStreamList, buildTaskView } from '../../src/blocks/streams.js';
 import type { Services } from '../../src/services.js';
 import type { BoltApp } from '../../src/slack/app.js';
 import { startWizard } from '../actions/wizard.js';
@@ -59,7 +60,9 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
     case 'tasks':
       return void (await reply(buildTaskList(await listTasksView(studio, cmd), studio, text)));
     case 'task':
-      return void (await reply(buildTaskDetail(await describeTask(studio, cmd.task, s.now()), studio, text)));
+      return void (await reply(buildTaskView(await describeTask(studio, cmd.task, s.now()), studio, text)));
+    case 'streams':
+      return void (await reply(buildStreamList(await listStreamsView(studio, cmd.state), studio, text)));
     case 'runs':
       return void (await reply(buildRunList(await listTaskRuns(studio, cmd, s.now()), studio, text)));
     case 'run':
@@ -83,6 +86,10 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
     case 'rerun':
     case 'stop': {
       const r = cmd.name === 'rerun' ? await s.operations.requestRerun(ctx.actor, cmd.runId) : await s.operations.requestStop(ctx.actor, cmd.runId);
+      return void (await ctx.respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r))));
+    }
+    case 'stream': {
+      const r = await s.operations.requestStreamOp(ctx.actor, cmd.task, cmd.action, { table: cmd.table, fromTime: cmd.fromTime });
       return void (await ctx.respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r))));
     }
     case 'execute': {

@@ -23,6 +23,8 @@ import { AlertRouter, parseAlertChannels } from './routing.js';
 import { OutboxSender, type SlackPoster } from './sender.js';
 import { AlertWatcher, type PollStats } from './watcher.js';
 import { DynamicTableWatcher, type DtPollStats } from './dt-watcher.js';
+import { StreamWatcher, type StreamPollStats } from './stream-watcher.js';
+import { STREAM_ACTION_WORDS, isStreamOpAction } from '../ops/stream-ops.js';
 import { OutputChecker, type OutputCheckStats } from './output-check.js';
 import type { LakehouseSql } from '../lakehouse/client.js';
 
@@ -62,6 +64,9 @@ export class AlertService {
   readonly router: AlertRouter;
   readonly watcher: AlertWatcher;
   readonly dtWatcher: DynamicTableWatcher | undefined;
+  /** Streams that stopped, fell behind or lost a table (src/alerts/stream-watcher.ts). */
+  readonly streamWatcher: StreamWatcher;
+  lastStreamPoll: StreamPollStats | { error: string } | undefined;
   /** The latest Dynamic Table poll (undefined before the first, or without Lakehouse SQL). */
   lastDtPoll: DtPollStats | { error: string } | undefined;
   /** "Succeeded but wrote nothing" checks (with Lakehouse SQL). */
@@ -91,6 +96,11 @@ export class AlertService {
       now: d.now,
       ...cardMessages,
       afterFailures: () => this.openDigests(),
+    });
+    this.streamWatcher = new StreamWatcher(d.studio, this.store, this.router, d.diagnoser, {
+      now: d.now,
+      lagThresholdFor: (folder, task) => d.policy.streamLagThresholdMs(folder, task),
+      ...cardMessages,
     });
     this.dtWatcher = d.lakehouse
       ? new DynamicTableWatcher(d.lakehouse, this.store, this.router, d.diagnoser, {
@@ -146,6 +156,7 @@ export class AlertService {
     const queue: QueueItem[] = [];
     // A rerun that is part of a bulk request is told once, with the others (noteBulk).
     if (op.action === 'refresh_dt') queue.push(this.noteItem(card, `:arrows_counterclockwise: <@${userId}> pressed Refresh now: ${outcome.message}`));
+    else if (isStreamOpAction(op.action)) queue.push(this.noteItem(card, `:arrows_counterclockwise: <@${userId}> pressed ${STREAM_ACTION_WORDS[op.action]}: ${outcome.message}`));
     else if (op.params.bulkOf === undefined) queue.push(this.noteItem(card, `:arrows_counterclockwise: <@${userId}> started a ${op.action}: ${outcome.message}`));
     await this.store.write({ at: now, actions: [{ cardId, at: now, userId, action: op.action, runId: outcome.runId ?? null, detail: outcome.message }], queue });
     this.kick();
@@ -301,6 +312,7 @@ export class AlertService {
         let stats: PollStats;
         try {
           stats = await this.watcher.poll();
+          await this.pollStreams();
           await this.pollDynamicTables();
           await this.checkOutputs();
         } finally {
@@ -315,6 +327,17 @@ export class AlertService {
       }
     })();
     return this.polling;
+  }
+
+  /** Streams' state, lag and tables: a failure here never stops the task alerts. */
+  private async pollStreams(): Promise<void> {
+    if (!this.router.enabled) return;
+    try {
+      this.lastStreamPoll = await this.streamWatcher.poll();
+    } catch (e) {
+      this.lastStreamPoll = { error: (e as Error).message };
+      this.d.logger.warn({ err: (e as Error).message }, 'streams not read this poll');
+    }
   }
 
   /** The Dynamic Tables' refresh failures: one SQL statement; a failure here never stops the task alerts. */

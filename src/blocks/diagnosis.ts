@@ -5,6 +5,7 @@ import type { RunDiagnosis, TypeMappingSource } from '../ops/diagnosis.js';
 import type { CauseHistory } from '../store/memory.js';
 import { humanDuration } from '../studio/dates.js';
 import type { Run } from '../studio/models.js';
+import { isStreamKind } from '../studio/enums.js';
 import { type Block, type Message, actions, button, context, divider, esc, finishMessage, header, link, section } from './kit.js';
 import { redactedExcerpt } from '../redaction/index.js';
 import { ACTION, type LinkBuilder, lineSections, statusText } from './replies.js';
@@ -59,8 +60,9 @@ function helpButtons(entries: ErrorEntry[], run: Run | undefined, links: LinkBui
   const wanted = new Set(entries.flatMap((e) => e.actions));
   const out = [];
   if (wanted.has('view_logs')) out.push(button({ text: 'Logs', actionId: ACTION.logs, value: String(run.id) }));
-  if (wanted.has('rerun') && [1, 3, 8].includes(run.status.code)) out.push(button({ text: 'Rerun', actionId: ACTION.rerun, value: String(run.id), style: 'primary' }));
-  if (wanted.has('backfill') && run.bizDate)
+  const stream = isStreamKind(run.taskType.kind);
+  if (wanted.has('rerun') && !stream && [1, 3, 8].includes(run.status.code)) out.push(button({ text: 'Rerun', actionId: ACTION.rerun, value: String(run.id), style: 'primary' }));
+  if (wanted.has('backfill') && !stream && run.bizDate)
     out.push(button({ text: 'Backfill…', actionId: ACTION.backfill, value: JSON.stringify({ taskId: run.taskId, task: run.taskName, date: run.bizDate }) }));
   out.push(button({ text: 'Open task', actionId: ACTION.openStudio, url: links.taskLink(run.taskId) }));
   return out;

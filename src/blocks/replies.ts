@@ -4,6 +4,7 @@ import { SUBCOMMANDS, type SubcommandHelp } from '../ops/commands.js';
 import type { DepsView, LogView, RunView, RunsView, TaskListView, TaskView } from '../ops/read.js';
 import type { AuditRow } from '../store/audit.js';
 import type { Run, TaskRelationNode, TaskSummary } from '../studio/models.js';
+import { isStreamKind } from '../studio/enums.js';
 import { type Block, type Message, actions, button, codeBlocks, context, divider, esc, fields, finishMessage, header, link, section } from './kit.js';
 import { redactedExcerpt } from '../redaction/index.js';
 import { LIMITS } from './limits.js';
@@ -200,7 +201,8 @@ function relationLine(nodes: TaskRelationNode[], links: LinkBuilder): string {
   return nodes.length ? nodes.map((n) => link(links.taskLink(n.taskId), n.name)).join(', ') : '—';
 }
 
-export function buildTaskDetail(v: TaskView, links: LinkBuilder, commandText: string): Message {
+/** `scheduleBlocks`: what stands where the schedule would (a stream's state: src/blocks/streams.ts buildStreamTaskDetail). */
+export function buildTaskDetail(v: TaskView, links: LinkBuilder, commandText: string, scheduleBlocks?: Block[]): Message {
   const t = v.task;
   const cron = v.schedule?.cron ?? v.config.cron;
   const status = v.schedule?.taskStatus?.label ?? 'not deployed';
@@ -214,11 +216,16 @@ export function buildTaskDetail(v: TaskView, links: LinkBuilder, commandText: st
       `*VCluster*\n${esc(v.schedule?.vcCode ?? v.config.vcCode ?? '—')}`,
       `*Retries*\n${v.config.retryCount ?? 0}, rerun ${esc(v.config.rerunProperty?.label.toLowerCase().replace(/_/g, ' ') ?? '—')}`,
     ]),
-    section(
-      cron
-        ? `*Schedule* \`${esc(cron)}\`${v.cronProblem ? `\n:warning: ${esc(v.cronProblem)}` : `\nNext runs: ${v.nextRuns.map(when).join(', ') || '—'}`}`
-        : '*Schedule* none (runs only by hand or as a dependency)',
-    ),
+    // A stream runs continuously: its state, lag and tables stand where a schedule would.
+    ...(scheduleBlocks
+      ? scheduleBlocks
+      : [
+          section(
+            cron
+              ? `*Schedule* \`${esc(cron)}\`${v.cronProblem ? `\n:warning: ${esc(v.cronProblem)}` : `\nNext runs: ${v.nextRuns.map(when).join(', ') || '—'}`}`
+              : '*Schedule* none (runs only by hand or as a dependency)',
+          ),
+        ]),
     section(
       `*Upstream* ${v.relations ? relationLine(v.relations.upstream, links) : esc(v.config.dependencies.map((d) => d.taskName ?? String(d.taskId)).join(', ') || '—')}\n*Downstream* ${v.relations ? relationLine(v.relations.downstream, links) : '—'}`,
     ),
@@ -272,9 +279,12 @@ export function buildRunList(v: RunsView, links: LinkBuilder, commandText: strin
 
 export function runButtons(r: Run, links: LinkBuilder): Button[] {
   const out: Button[] = [button({ text: 'Logs', actionId: ACTION.logs, value: String(r.id) }), button({ text: 'Diagnose', actionId: ACTION.diagnose, value: String(r.id) })];
-  if ([1, 3, 8].includes(r.status.code)) out.push(button({ text: 'Rerun', actionId: ACTION.rerun, value: String(r.id), style: 'primary' }));
-  else out.push(button({ text: 'Stop', actionId: ACTION.stop, value: String(r.id), style: 'danger' }));
-  if (r.bizDate) out.push(button({ text: 'Backfill…', actionId: ACTION.backfill, value: JSON.stringify({ taskId: r.taskId, task: r.taskName, date: r.bizDate }) }));
+  // A stream's run is neither rerun nor backfilled: the stream is restarted (its task's buttons).
+  const stream = isStreamKind(r.taskType.kind);
+  if ([1, 3, 8].includes(r.status.code)) {
+    if (!stream) out.push(button({ text: 'Rerun', actionId: ACTION.rerun, value: String(r.id), style: 'primary' }));
+  } else out.push(button({ text: 'Stop', actionId: ACTION.stop, value: String(r.id), style: 'danger' }));
+  if (r.bizDate && !stream) out.push(button({ text: 'Backfill…', actionId: ACTION.backfill, value: JSON.stringify({ taskId: r.taskId, task: r.taskName, date: r.bizDate }) }));
   out.push(openButton(links.runLink(r.id)));
   return out;
 }

@@ -5,6 +5,9 @@ import type { AlertReport } from '../alerts/report.js';
 import { redactedExcerpt } from '../redaction/index.js';
 import { openRootsByCause, stillBlocked, tableOfSubject } from '../alerts/cards.js';
 import type { AlertCard } from '../store/alerts.js';
+import { isStreamKind, taskKindByLabel } from '../studio/enums.js';
+import { streamOfSubject } from '../alerts/stream-watcher.js';
+import { STREAM_BUTTON } from './streams.js';
 import { type Block, type Message, actions, button, context, esc, fields, finishMessage, header, link, section } from './kit.js';
 import { clip } from './limits.js';
 import { ACTION, type LinkBuilder, lineSections, when } from './replies.js';
@@ -59,6 +62,8 @@ function muteSelect(card: AlertCard): StaticSelect {
 export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
   const dt = tableOfSubject(card.subject);
   if (dt) return buildDynamicTableCard(card, dt, ctx.workspace);
+  const stream = streamOfSubject(card.subject);
+  if (stream) return buildStreamCard(card, stream, ctx);
   const resolved = card.status === 'resolved';
   const waiting = !resolved && card.rootFixedAt !== null ? stillBlocked(card) : [];
   // A run that succeeded but wrote nothing (or far less than the dates before it).
@@ -137,8 +142,10 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
           ? [button({ text: `Rerun ${waiting.length} blocked run${waiting.length > 1 ? 's' : ''}`, actionId: TRIAGE.rerunBlocked, value: v, style: 'primary' })]
           : [
               button({ text: 'Diagnose', actionId: TRIAGE.diagnose, value: v }),
-              button({ text: 'Rerun', actionId: TRIAGE.rerun, value: v, style: 'primary' }),
-              button({ text: 'Backfill…', actionId: TRIAGE.backfill, value: v }),
+              // A stream's card offers no rerun or backfill: a stream is restarted.
+              ...(isStreamKind(taskKindByLabel(card.taskType))
+                ? []
+                : [button({ text: 'Rerun', actionId: TRIAGE.rerun, value: v, style: 'primary' }), button({ text: 'Backfill…', actionId: TRIAGE.backfill, value: v })]),
             ]),
         ...(card.ackBy
           ? [
@@ -281,4 +288,51 @@ export function buildReport(r: AlertReport, channelId: string | undefined): Mess
   if (r.noisiest.length) blocks.push(section('*Noisiest tasks*'), ...lineSections(r.noisiest.map((t) => `• \`${esc(t.taskName)}\` — ${t.count} failure${t.count > 1 ? 's' : ''}`)));
   blocks.push(context(`From ${when(r.from)} to ${when(r.to)}`));
   return finishMessage(`Weekly report: ${r.failures} failures, ${r.resolved}/${r.cards} resolved`, blocks);
+}
+
+/** A stream's alert card: stopped or failed, behind, or one CDC table failed; closes itself when it is healthy again. */
+export function buildStreamCard(card: AlertCard, about: { taskId: number; kind: 'down' | 'lag' | 'table'; tableId?: number }, ctx: CardContext): Message {
+  const resolved = card.status === 'resolved';
+  const what = about.kind === 'table' ? 'a CDC table failed' : about.kind === 'lag' ? 'falling behind' : 'stream down';
+  const title = resolved
+    ? `✅ ${card.taskName} — ${about.kind === 'table' ? 'table syncing again' : 'running and caught up'}`
+    : `${about.kind === 'lag' ? '🟠' : '🚨'} ${card.taskName} — ${what}`;
+  const blocks: Block[] = [
+    header(title),
+    fields([
+      `*Stream*\n<${ctx.links.taskLink(card.taskId)}|${esc(card.taskName)}>`,
+      `*Type*\n${esc(card.taskType ?? '—')}`,
+      `*Folder*\n${esc(card.folder ?? '—')}`,
+      `*Since*\n${when(card.failedAt)}`,
+      ...(ctx.workspace ? [`*Workspace*\n\`${esc(ctx.workspace)}\``] : []),
+    ]),
+  ];
+  if (resolved) {
+    const after = card.resolvedAt ? humanDuration(Math.max(60_000, card.resolvedAt - card.failedAt)) : undefined;
+    blocks.push(section(`*Resolved*: ${esc(card.resolvedHow ?? '—')}${after ? `, *${after}* after the alert` : ''}.`));
+  } else {
+    const cause = card.causeTitle ? `\n*Likely cause:* ${esc(card.causeTitle)} \`${esc(card.causeId)}\`\n*First step:* ${esc(card.causeFix ?? '')}` : '';
+    blocks.push(section(`${esc(redactedExcerpt(card.failMsg ?? '', 1200)).replace(/\n/g, '\n> ')}${cause}`));
+    if (about.kind !== 'table')
+      blocks.push(context('A stream that is down or behind leaves what reads its tables stale. The card closes itself when the stream runs and has caught up.'));
+  }
+  if (card.ackBy) blocks.push(context(`:eyes: Acknowledged by <@${card.ackBy}> ${when(card.ackAt ?? undefined)}`));
+  const v = JSON.stringify({ c: card.id, r: card.latestRunId });
+  const streamValue = JSON.stringify({ t: card.taskId, c: card.id, ...(about.tableId !== undefined ? { tb: about.tableId } : {}) });
+  const runButtons = card.latestRunId ? [button({ text: 'Logs', actionId: TRIAGE.logs, value: v }), button({ text: 'Diagnose', actionId: TRIAGE.diagnose, value: v })] : [];
+  blocks.push(
+    actions(
+      resolved
+        ? [...runButtons.slice(0, 1), button({ text: 'Open in Studio', actionId: ACTION.openStudio, url: ctx.links.taskLink(card.taskId) })]
+        : [
+            about.kind === 'table'
+              ? button({ text: 'Resync table', actionId: STREAM_BUTTON.resync, value: streamValue, style: 'primary' })
+              : button({ text: 'Restart', actionId: STREAM_BUTTON.restart, value: streamValue, style: 'primary' }),
+            ...runButtons,
+            ...(card.ackBy ? [] : [button({ text: 'Acknowledge', actionId: TRIAGE.ack, value: v })]),
+            button({ text: 'Open in Studio', actionId: ACTION.openStudio, url: ctx.links.taskLink(card.taskId) }),
+          ],
+    ),
+  );
+  return finishMessage(`${resolved ? 'Resolved' : 'Stream alert'}: ${card.taskName} — ${what}`, blocks);
 }

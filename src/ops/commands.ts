@@ -6,11 +6,14 @@ import { z } from 'zod';
 import { closeMatches } from '../studio/close-matches.js';
 import { isValidDate } from '../studio/dates.js';
 import { type RunStatusGroup, type TaskKind, TASK_KINDS, taskKindByKey } from '../studio/enums.js';
+import type { StreamOpAction } from './stream-ops.js';
 
 export type CzCommand =
   | { name: 'help'; topic?: string }
   | { name: 'tasks'; folder?: string; type?: TaskKind; nameLike?: string }
   | { name: 'task'; task: string }
+  | { name: 'streams'; state?: 'failed' | 'lagging' }
+  | { name: 'stream'; action: StreamOpAction; task: string; table?: string; fromTime?: number }
   | { name: 'runs'; task: string; status?: RunStatusGroup; sinceMs: number; sinceText: string }
   | { name: 'run'; runId: number }
   | { name: 'logs'; runId: number; attempt?: number; tail: number }
@@ -38,7 +41,19 @@ export interface SubcommandHelp {
 }
 
 /** Subcommands that change Studio: their refusals, malformed ones included, are audited. */
-export const WRITE_SUBCOMMANDS: ReadonlySet<string> = new Set(['rerun', 'stop', 'backfill']);
+export const WRITE_SUBCOMMANDS: ReadonlySet<string> = new Set(['rerun', 'stop', 'backfill', 'stream']);
+
+/** `/cz stream <verb>`: the verbs and the operation each is. */
+const STREAM_VERBS: Record<string, StreamOpAction> = {
+  start: 'stream_start',
+  stop: 'stream_stop',
+  restart: 'stream_restart',
+  resync: 'table_resync',
+  pause: 'table_pause',
+  recover: 'table_recover',
+  'start-table': 'table_start',
+  'stop-table': 'table_stop',
+};
 
 export const SUBCOMMANDS: readonly SubcommandHelp[] = [
   { name: 'help', usage: 'help [subcommand]', example: '/cz help backfill', description: 'every subcommand with an example' },
@@ -57,6 +72,18 @@ export const SUBCOMMANDS: readonly SubcommandHelp[] = [
   },
   { name: 'run', usage: 'run <run-id>', example: '/cz run 7000022', description: 'a run: detail, attempts and the end of its log' },
   { name: 'logs', usage: 'logs <run-id> [--attempt N] [--tail N]', example: '/cz logs 7000022 --tail 50', description: "a run's log, redacted, page by page" },
+  {
+    name: 'streams',
+    usage: 'streams [--state failed|lagging]',
+    example: '/cz streams --state lagging',
+    description: 'real-time and CDC tasks: state, lag, throughput, failed tables',
+  },
+  {
+    name: 'stream',
+    usage: 'stream start|stop|restart <task> [--from <time>] · stream resync|pause|recover|start-table|stop-table <task> <table>',
+    example: '/cz stream resync cdc_mysql_shop shop.order_items',
+    description: 'operate a real-time or CDC stream, or one table of a CDC pipeline (asks to confirm)',
+  },
   { name: 'deps', usage: 'deps <task>', example: '/cz deps 04_transform_ods_to_dwd', description: 'upstream and downstream tasks' },
   { name: 'rerun', usage: 'rerun <run-id>', example: '/cz rerun 7000022', description: 'rerun a finished run (asks to confirm)' },
   {
@@ -282,6 +309,30 @@ function parseKnown(name: CzCommand['name'], tokens: string[]): CzCommand {
       }
       const sinceText = flags.since ?? '7d';
       return { name, task: task!, status, sinceMs: parseSince(sinceText), sinceText };
+    }
+    case 'stream': {
+      const { positional, flags } = parseFlags(tokens, ['from']);
+      const [verb, task, table, ...rest] = positional;
+      const action = verb ? STREAM_VERBS[verb.toLowerCase()] : undefined;
+      if (!action) throw new UsageError(`Say what to do: ${Object.keys(STREAM_VERBS).join(', ')}.`);
+      if (!task) throw new UsageError('Name the stream (a real-time or CDC task).');
+      const perTable = action.startsWith('table_');
+      if (perTable && !table) throw new UsageError(`\`${verb}\` acts on one table of a CDC pipeline: name it (\`schema.table\`, as \`/cz task ${task}\` lists them).`);
+      if ((!perTable && table) || rest.length) throw new UsageError(`Unexpected extra argument: ${[...(perTable ? [] : [table]), ...rest].join(' ')}.`);
+      let fromTime: number | undefined;
+      if (flags.from !== undefined) {
+        if (action !== 'stream_start' && action !== 'stream_restart') throw new UsageError('`--from` is for `start` and `restart`: the time to read the source from.');
+        fromTime = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(flags.from) ? `${flags.from}T00:00:00Z` : flags.from);
+        if (Number.isNaN(fromTime)) throw new UsageError(`--from "${flags.from}" is not a time: use 2026-11-21T08:00:00Z (or a date, midnight UTC).`);
+      }
+      return { name, action, task, table, ...(fromTime !== undefined ? { fromTime } : {}) };
+    }
+    case 'streams': {
+      const { positional, flags } = parseFlags(tokens, ['state']);
+      exactly(positional, []);
+      const state = flags.state?.toLowerCase();
+      if (state !== undefined && state !== 'failed' && state !== 'lagging') throw new UsageError(`--state "${flags.state}" must be failed or lagging.`);
+      return { name, state };
     }
     case 'run':
     case 'rerun':

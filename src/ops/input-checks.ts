@@ -1,11 +1,32 @@
 /** Why a request cannot be done as asked — checked before anything is sent to Studio. */
 import { datesBetween } from '../studio/dates.js';
-import { RUN_STATUS, isTerminalStatus } from '../studio/enums.js';
+import { RUN_STATUS, type TaskKind, isStreamKind, isTerminalStatus } from '../studio/enums.js';
 import type { Run } from '../studio/models.js';
 import type { OperationRecord } from '../store/operations.js';
 import { BACKFILL_HARD_LIMIT_DAYS } from './types.js';
+/** What a stream is instead, said in every refusal of a batch operation on one. */
+function streamNote(taskName: string, kind: TaskKind): string {
+  return `\`${taskName}\` is a ${kind.label} task: it runs continuously`;
+}
+
+/**
+ * Why a batch operation (backfill, rerun, a one-off run) does not apply to a stream, or undefined
+ * for a batch task. Streams are started, stopped and restarted from a position instead.
+ */
+export function streamProblem(action: 'backfill' | 'rerun' | 'execute', taskName: string, kind: TaskKind | undefined): string | undefined {
+  if (!isStreamKind(kind)) return undefined;
+  const instead = `Restart the stream from its last position instead (\`/cz stream restart ${taskName}\`; \`/cz task ${taskName}\` shows its state, lag and tables).`;
+  if (action === 'backfill') return `${streamNote(taskName, kind)} from a source position, not by business date, so it cannot be backfilled. ${instead}`;
+  if (action === 'rerun') return `${streamNote(taskName, kind)}. A run of a stream is not rerun: ${instead.charAt(0).toLowerCase()}${instead.slice(1)}`;
+  return `${streamNote(taskName, kind)} once deployed; a one-off run does not apply. ${instead}`;
+}
+
 /** Why `action` cannot be done to a run in its present state, or undefined. */
 export function runStateProblem(action: 'rerun' | 'stop', run: Run): string | undefined {
+  if (action === 'rerun') {
+    const stream = streamProblem('rerun', run.taskName, run.taskType.kind);
+    if (stream) return stream;
+  }
   const terminal = isTerminalStatus(run.status.code);
   if (action === 'rerun' && !terminal) {
     return `Run ${run.id} is ${run.status.label}; only a finished run (SUCCESS, FAILED, UPSTREAM_FAILED) can be rerun.${run.status.code === RUN_STATUS.RUNNING ? ` Stop it first with \`/cz stop ${run.id}\` if it is stuck.` : ''}`;

@@ -16,17 +16,18 @@
  */
 import { MASK, isSecretName, redactedExcerpt } from '../redaction/index.js';
 import { randomUUID } from 'node:crypto';
-import { type OperationRecord, canonicalJson, idempotencyKey } from '../store/operations.js';
+import { type OperationRecord, idempotencyKey } from '../store/operations.js';
 import type { StudioClient } from '../studio/client.js';
 import { datesBetween, formatDate } from '../studio/dates.js';
 import { RUN_STATUS, RUN_STATUS_GROUPS, SYSTEM_PARAM_NAMES } from '../studio/enums.js';
 import { StudioError, TaskLookupError } from '../studio/errors.js';
-import type { Run, TaskRelationNode, TaskSummary } from '../studio/models.js';
+import type { Run, TaskDetail, TaskRelationNode, TaskSummary } from '../studio/models.js';
 import type { AutoFix } from '../review/rules.js';
 import { type PolicyTarget, type Role, roleRank } from './policy.js';
 import { RunLookupError, getRunOrExplain } from './read.js';
 import { refreshEntry } from './lakehouse-read.js';
 import { OperationWrites } from './writes.js';
+import { STREAM_ACTION_WORDS, type StreamOpAction, type StreamOpOrigin, isStreamOpAction, prepareStreamOp, streamProblemAtClick } from './stream-ops.js';
 import { type OpAuditEvent, type OwnerScope, Reconciler, appendOpAudit, endOperation } from './reconcile.js';
 import type {
   Actor,
@@ -46,18 +47,10 @@ import type {
 } from './types.js';
 import { BULK_RERUN_MAX_RUNS } from './types.js';
 import { referenceTarget } from './references.js';
+import { acquireTarget, previousOutcome } from './target-lock.js';
 export * from './types.js';
-export { backfillDateProblem, runStateProblem } from './input-checks.js';
-import { backfillDateProblem, doneMeanwhile, runStateProblem } from './input-checks.js';
-
-/** The same action with the same parameters on the same target (where it came from aside). */
-function sameIntent(a: OperationRecord, b: OperationRecord): boolean {
-  const what = (o: OperationRecord) => {
-    const { cardId: _c, folder: _f, ...rest } = o.params;
-    return canonicalJson({ action: o.action, target: o.target, params: rest });
-  };
-  return what(a) === what(b);
-}
+export { backfillDateProblem, runStateProblem, streamProblem } from './input-checks.js';
+import { backfillDateProblem, doneMeanwhile, runStateProblem, streamProblem } from './input-checks.js';
 
 /** Parameters only the scheduler resolves (business and plan dates; not in a temporary run). */
 const SCHEDULER_PARAMS = new Set([...SYSTEM_PARAM_NAMES].filter((k) => !k.startsWith('sys_task_')));
@@ -263,6 +256,36 @@ export class OperationsService {
   }
 
   /**
+   * Start, stop or restart a stream, or operate one table of a CDC pipeline (`table`: its name,
+   * schema.name or id): operator on the task, refused when it does not apply to the stream as it
+   * is (src/ops/stream-ops.ts), else confirmed, then one idempotent write like a rerun.
+   */
+  async requestStreamOp(actor: Actor, taskRef: string | number, action: StreamOpAction, origin: StreamOpOrigin = {}): Promise<Confirmation | Refusal> {
+    const asked: Params = { task: taskRef, table: origin.table, cardId: origin.cardId, fromTime: origin.fromTime };
+    let task: TaskDetail;
+    try {
+      task = await this.d.studio.getTask(typeof taskRef === 'number' ? taskRef : (await this.d.studio.resolveTask(taskRef)).id);
+    } catch (e) {
+      if (!(e instanceof StudioError && e.kind === 'business')) return await this.refuseLookup(actor, action, `task:${taskRef}`, asked, e);
+      return await this.refuse(actor, action, `task:${taskRef}`, asked, { kind: 'refused', reason: 'not_found', message: `Studio has no task ${taskRef}.` });
+    }
+    const where = { ...asked, taskId: task.id, folder: task.folderName };
+    const auth = await this.authorise(actor, STREAM_ACTION_WORDS[action], 'operator', { folder: task.folderName, task: task.name });
+    if (auth.kind === 'refused') return await this.refuse(actor, action, `stream:${task.id}`, where, auth, task.name);
+    const p = await prepareStreamOp(this.d.studio, task, action, origin, this.now());
+    if (p.kind === 'refused') return await this.refuse(actor, action, `stream:${task.id}`, where, p, task.name);
+    const op = await this.createOperation(actor, {
+      action,
+      target: `stream:${task.id}`,
+      taskName: task.name,
+      params: p.params,
+      status: 'awaiting_confirmation',
+      ttlMs: this.confirmTtlMs,
+    });
+    return { kind: 'confirm', op, title: p.title, details: p.details, link: this.d.studio.taskLink(task.id) };
+  }
+
+  /**
    * `REFRESH DYNAMIC TABLE` from a Dynamic Table's card: operator on the table (policy target: the
    * schema as folder, schema.table as task), refused while a refresh is running, confirmed, then
    * one idempotent write like any other operation.
@@ -342,10 +365,14 @@ export class OperationsService {
     const skipped = runs.filter((r) => runStateProblem('rerun', r));
     const todo = runs.filter((r) => !runStateProblem('rerun', r));
     if (todo.length === 0) {
+      const streams = skipped.filter((r) => streamProblem('rerun', r.taskName, r.taskType.kind));
       return await this.refuse(actor, 'bulk_rerun', target, asked, {
         kind: 'refused',
         reason: 'state',
-        message: `None of the ${runs.length} runs can be rerun now (each is running or waiting already).`,
+        message:
+          streams.length === runs.length
+            ? `None of the ${runs.length} runs can be rerun: ${streamProblem('rerun', streams[0]!.taskName, streams[0]!.taskType.kind)}`
+            : `None of the ${runs.length} runs can be rerun now (each is running or waiting already${streams.length ? `, or is a run of a stream` : ''}).`,
       });
     }
     const limit = this.d.policy.bulkRerunMaxRuns();
@@ -368,7 +395,10 @@ export class OperationsService {
     });
     const listing = todo.slice(0, 20).map((r) => `\`${r.taskName}\` run ${r.id} (${r.bizDate ?? '—'}, ${r.status.label})`);
     if (todo.length > 20) listing.push(`… and ${todo.length - 20} more`);
-    if (skipped.length) listing.push(`Skipped ${skipped.length} run${skipped.length > 1 ? 's' : ''} already running or waiting.`);
+    const skippedStreams = skipped.filter((r) => streamProblem('rerun', r.taskName, r.taskType.kind)).length;
+    if (skipped.length > skippedStreams)
+      listing.push(`Skipped ${skipped.length - skippedStreams} run${skipped.length - skippedStreams > 1 ? 's' : ''} already running or waiting.`);
+    if (skippedStreams) listing.push(`Skipped ${skippedStreams} run${skippedStreams > 1 ? 's' : ''} of streams (real-time / CDC): a stream is restarted, not rerun.`);
     if (needsApproval) {
       await this.auditEvent(actor, {
         opId: op.id,
@@ -398,7 +428,7 @@ export class OperationsService {
   private async executeBulk(actor: Actor, op: OperationRecord, from: OperationRecord['status'][], reply: ReplyHandle): Promise<OpOutcome | Refusal> {
     if (!(await this.d.ops.transition(op.id, from, 'executing'))) {
       return (
-        this.previousOutcome((await this.d.ops.get(op.id))!) ?? {
+        previousOutcome((await this.d.ops.get(op.id))!) ?? {
           kind: 'refused',
           reason: 'state',
           message: 'This request is already being sent to Studio by an earlier click; nothing was sent again.',
@@ -474,11 +504,9 @@ export class OperationsService {
     const auth = await this.authorise(actor, 'execute', 'operator', { folder: detail.folderName, task: detail.name });
     if (auth.kind === 'refused') return await this.refuse(actor, 'execute', target, opParams, auth, detail.name);
     const kind = detail.type.kind;
-    const problem = kind?.continuous
-      ? `\`${detail.name}\` is a ${kind.label} task that runs continuously once deployed; a one-off run does not apply. Start or stop it in Studio.`
-      : detail.content.trim() === ''
-        ? `\`${detail.name}\` has no saved content, so there is nothing to run. Save its script in Studio first.`
-        : undefined;
+    const problem =
+      streamProblem('execute', detail.name, kind) ??
+      (detail.content.trim() === '' ? `\`${detail.name}\` has no saved content, so there is nothing to run. Save its script in Studio first.` : undefined);
     if (problem) return await this.refuse(actor, 'execute', target, opParams, { kind: 'refused', reason: 'state', message: problem }, detail.name);
     const saved = new Map(detail.params.map((p) => [p.key, p.value]));
     const effective = new Map([...saved, ...Object.entries(params)]);
@@ -554,7 +582,7 @@ export class OperationsService {
   async confirm(actor: Actor, opId: string, reply: ReplyHandle = {}): Promise<OpOutcome | Refusal> {
     const op = await this.d.ops.get(opId);
     if (!op) return await this.refuseUnknownOp(actor, 'confirm', opId, 'This confirmation is no longer known; nothing was done. Ask again.');
-    const finished = this.previousOutcome(op);
+    const finished = previousOutcome(op);
     if (finished) return finished;
     if (op.status === 'cancelled') return { kind: 'refused', reason: 'state', message: 'This request was cancelled; nothing was done.' };
     if (op.status === 'executing')
@@ -584,28 +612,20 @@ export class OperationsService {
     return this.execute(actor, op, ['awaiting_confirmation'], reply);
   }
 
-  /** The answer a finished operation gave, for a repeated click. */
-  private previousOutcome(op: OperationRecord): OpOutcome | undefined {
-    if (op.status !== 'succeeded' && op.status !== 'failed' && op.status !== 'unknown') return undefined;
-    const r = (op.result ?? {}) as { message?: string; link?: string; runId?: number; jobId?: number; requestId?: string };
-
-    return { kind: 'done', op, status: op.status, message: r.message ?? '', link: r.link, runId: r.runId, jobId: r.jobId, studioRequestId: r.requestId, duplicate: true };
-  }
-
   private async execute(actor: Actor, op: OperationRecord, from: OperationRecord['status'][], reply: ReplyHandle): Promise<OpOutcome | Refusal> {
     const key = idempotencyKey(actor.userId, op.action, op.target, op.params);
     const claim = await this.d.ops.claim(key, op.id, this.windowMs);
     if (claim.kind === 'duplicate') {
       const first = await this.d.ops.get(claim.opId);
       await this.d.ops.transition(op.id, from, (first?.status as 'succeeded' | 'failed' | 'unknown') ?? 'succeeded', first?.result);
-      const prev = first ? this.previousOutcome(first) : undefined;
+      const prev = first ? previousOutcome(first) : undefined;
       if (prev) return { ...prev, op: (await this.d.ops.get(op.id))! };
     }
     if (claim.kind === 'in_progress') {
       return { kind: 'refused', reason: 'state', message: 'The same operation is already being sent to Studio; its result will appear here.' };
     }
     // One write per target, whoever clicks: wait for another operation writing to the same run or task.
-    const lock = await this.acquireTarget(op);
+    const lock = await acquireTarget(this.d.ops, op, this.d.targetWaitMs ?? 15_000);
     if (!lock.ok) {
       await this.d.ops.settle(key, 'failed', { message: lock.message });
       return await this.refuse(actor, op.action, op.target, op.params, { kind: 'refused', reason: 'state', message: lock.message }, op.taskName ?? undefined, op.id);
@@ -627,20 +647,25 @@ export class OperationsService {
         outcome: 'refused',
         error: message,
       });
-      return { ...this.previousOutcome((await this.d.ops.get(op.id))!)!, message };
+      return { ...previousOutcome((await this.d.ops.get(op.id))!)!, message };
     }
     if (!(await this.d.ops.transition(op.id, from, 'executing'))) {
       await this.d.ops.unlockTarget(op.target, op.id);
       const again = (await this.d.ops.get(op.id))!;
-      return this.previousOutcome(again) ?? { kind: 'refused', reason: 'state', message: 'This request is already being handled.' };
+      return previousOutcome(again) ?? { kind: 'refused', reason: 'state', message: 'This request is already being handled.' };
     }
     const base = { opId: op.id, action: op.action, target: op.target, taskName: op.taskName ?? undefined, params: op.params, key };
 
     // State may have changed since the request: check again before writing.
-    if (op.action === 'rerun' || op.action === 'stop') {
-      const run = await getRunOrExplain(this.d.studio, Number(op.params.runId)).catch(() => undefined);
-      const state = run ? runStateProblem(op.action, run) : undefined; // a colleague's doing since this person asked is said as such
-      const problem = state && doneMeanwhile(op, await this.d.ops.lastSucceeded(op.target, op.action, op.createdAt), state);
+    if (op.action === 'rerun' || op.action === 'stop' || isStreamOpAction(op.action)) {
+      const run = op.action === 'rerun' || op.action === 'stop' ? await getRunOrExplain(this.d.studio, Number(op.params.runId)).catch(() => undefined) : undefined;
+      const state = isStreamOpAction(op.action)
+        ? await streamProblemAtClick(this.d.studio, op).catch(() => undefined)
+        : run && (op.action === 'rerun' || op.action === 'stop')
+          ? runStateProblem(op.action, run)
+          : undefined;
+      // A colleague's rerun or stop since this person asked is said as such.
+      const problem = state && (isStreamOpAction(op.action) ? state : doneMeanwhile(op, await this.d.ops.lastSucceeded(op.target, op.action, op.createdAt), state));
       if (problem) {
         await this.end(actor, { op, from: ['executing'], to: 'failed', result: { message: problem }, key }, { ...base, outcome: 'refused', error: problem });
         return { kind: 'refused', reason: 'state', message: problem };
@@ -670,38 +695,6 @@ export class OperationsService {
     return outcome;
   }
 
-  /**
-   * The write lock of the operation's target. While another operation holds it and is being sent,
-   * wait for it (bounded); when it holds an unknown outcome, refuse; a lock left by a settled
-   * operation is taken over. `sameDone`: the holder did the same action and succeeded.
-   */
-  private async acquireTarget(op: OperationRecord): Promise<{ ok: true; sameDone?: OperationRecord } | { ok: false; message: string }> {
-    const deadline = Date.now() + (this.d.targetWaitMs ?? 15_000);
-    let waitedOn: string | undefined;
-    for (;;) {
-      const l = await this.d.ops.lockTarget(op.target, op.id);
-      if (l.kind === 'acquired') {
-        const holder = waitedOn ? await this.d.ops.get(waitedOn) : undefined;
-        return { ok: true, sameDone: holder && holder.status === 'succeeded' && sameIntent(holder, op) ? holder : undefined };
-      }
-      const holder = await this.d.ops.get(l.opId);
-      if (!holder || (holder.status !== 'executing' && holder.status !== 'unknown')) {
-        await this.d.ops.unlockTarget(op.target, l.opId); // left by an operation that is over
-        continue;
-      }
-      if (holder.status === 'unknown') {
-        return {
-          ok: false,
-          message: `An earlier ${holder.action} of ${op.target} by <@${holder.requestedBy}> has an outcome Studio has not confirmed yet; the bot is checking Studio. Nothing was sent; try again once it is settled (see \`/cz audit\`).`,
-        };
-      }
-      if (Date.now() > deadline)
-        return { ok: false, message: `<@${holder.requestedBy}>'s ${holder.action} of ${op.target} is still being sent to Studio. Nothing was sent; try again in a moment.` };
-      waitedOn = holder.id;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
   /** Did the operation take effect? Read Studio's state (used after an unclear answer and at start-up). */
   verify(op: OperationRecord, requestedAt: number): ReturnType<OperationWrites['verify']> {
     return this.writes.verify(op, requestedAt);
@@ -723,6 +716,9 @@ export class OperationsService {
     }
     const detail = await this.d.studio.getTask(task.id);
     const folder = detail.folderName ?? task.folderName;
+    const stream = streamProblem('backfill', task.name, detail.type.kind ?? task.type.kind);
+    if (stream)
+      return await this.refuse(actor, 'backfill', `task:${task.id}`, { ...params, folder, cardId: input.cardId }, { kind: 'refused', reason: 'state', message: stream }, task.name);
     const auth = await this.authorise(actor, 'backfill', 'operator', { folder, task: task.name });
     if (auth.kind === 'refused') return await this.refuse(actor, 'backfill', `task:${task.id}`, params, auth, task.name);
     let vcCode = input.vcCode;
@@ -821,7 +817,7 @@ export class OperationsService {
   async approve(actor: Actor, opId: string): Promise<OpOutcome | Refusal> {
     const op = await this.d.ops.get(opId);
     if (!op) return await this.refuseUnknownOp(actor, 'approve', opId, 'This approval request is no longer known; nothing was done.');
-    const finished = this.previousOutcome(op);
+    const finished = previousOutcome(op);
     if (finished) return finished;
     if (op.status !== 'awaiting_approval') return { kind: 'refused', reason: 'state', message: `This request is already ${op.status.replace('_', ' ')}.` };
     const params = op.params;

@@ -13,6 +13,9 @@
  * limits:
  *   backfill_max_days: { operator: 7, admin: 31 }
  *   allowed_channels: [C0DATAENG]  # operations only here (and in DMs); absent: anywhere
+ * alerts:
+ *   stream_lag:                    # a stream alerts when this far behind (default 5 minutes)
+ *     - { scope: ["streaming_ingest/*"], minutes: 15 }
  * ```
  *
  * A scope is a glob over `folder/task`; a scope without `/` means the whole folder; a scope may
@@ -48,6 +51,18 @@ const policySchema = z.strictObject({
     .strictObject({
       routes: z.array(z.strictObject({ scope: z.array(z.string().min(1)).min(1), channel: id })).default([]),
       owners: z.record(z.string(), id).default({}),
+      /** Lag over which a stream alerts, per scope (first match wins); default 5 minutes. */
+      stream_lag: z
+        .array(
+          z.strictObject({
+            scope: z.array(z.string().min(1)).min(1),
+            minutes: z
+              .number()
+              .positive()
+              .max(7 * 24 * 60),
+          }),
+        )
+        .default([]),
     })
     .optional(),
   limits: z
@@ -213,6 +228,13 @@ export class Policy {
   /** Every grant that names the subject, for `/cz whoami`. */
   grantsFor(s: Subject): { role: Role; scope: string[] }[] {
     return this.grants.filter((g) => this.applies(g, s)).map((g) => ({ role: g.role, scope: g.scope }));
+  }
+
+  /** Lag (ms) over which a stream in `folder` counts as lagging: the first matching `alerts.stream_lag` rule, else 5 minutes. */
+  streamLagThresholdMs(folder: string | undefined, task: string): number {
+    const path = `${folder ?? ''}/${task}`;
+    const rule = (this.document.alerts?.stream_lag ?? []).find((r) => r.scope.some((p) => workspaceScopeMatcher(p, this.workspace).test(path)));
+    return rule ? rule.minutes * 60_000 : 5 * 60_000;
   }
 
   bulkRerunMaxRuns(): number {

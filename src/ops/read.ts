@@ -6,7 +6,8 @@ import { nextStudioFireTimes } from '../cron/studio-cron.js';
 import { redactSliceWithRuleSet } from '../redaction/index.js';
 import type { StudioClient } from '../studio/client.js';
 import { closeMatches } from '../studio/close-matches.js';
-import { RUN_STATUS_GROUPS, type RunStatusGroup, type TaskKind } from '../studio/enums.js';
+import { RUN_STATUS_GROUPS, type RunStatusGroup, type TaskKind, isStreamKind } from '../studio/enums.js';
+import { type StreamView, describeStream } from './stream-read.js';
 import { StudioError } from '../studio/errors.js';
 import { formatLocalDateTime } from '../studio/dates.js';
 import type { Attempt, DownstreamTask, Folder, Run, ScheduleDetail, TaskConfiguration, TaskDetail, TaskRelationNode, TaskSummary } from '../studio/models.js';
@@ -114,6 +115,8 @@ export interface TaskView {
   draftChanges: string[] | undefined;
   /** Studio's own preview of the next fire times, when it disagrees with ours (local times, as Studio sends them). */
   studioPreviewDiffers: { ours: string[]; studio: string[] } | undefined;
+  /** A real-time or CDC task: its stream (state, lag, tables) in place of a schedule. */
+  stream?: StreamView;
 }
 
 /** How Studio's own preview of a cron compares with our next fire times. */
@@ -185,7 +188,11 @@ export async function describeTask(studio: StudioClient, ref: string, now: numbe
       cronProblem = (e as Error).message;
     }
   }
-  const [changes, previewDiffers] = await Promise.all([draftChanges(studio, task, config), cron && !cronProblem ? crossCheckCron(studio, cron, nextRuns) : undefined]);
+  const [changes, previewDiffers, stream] = await Promise.all([
+    draftChanges(studio, task, config),
+    cron && !cronProblem ? crossCheckCron(studio, cron, nextRuns) : undefined,
+    isStreamKind(task.type.kind) && (task.type.kind.key === 'REALTIME' || task.type.kind.key === 'MULTI_REALTIME') ? describeStream(studio, task) : undefined,
+  ]);
   return {
     task: { ...task, folderName: task.folderName ?? summary.folderName },
     config,
@@ -196,6 +203,7 @@ export async function describeTask(studio: StudioClient, ref: string, now: numbe
     latestRun,
     draftChanges: changes,
     studioPreviewDiffers: previewDiffers,
+    stream,
   };
 }
 

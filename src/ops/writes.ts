@@ -8,6 +8,7 @@ import { RUN_STATUS, RUN_TYPE, isTerminalStatus } from '../studio/enums.js';
 import { StudioError } from '../studio/errors.js';
 import type { AutoFix } from '../review/rules.js';
 import { verifyAuditedWrite } from './verify-write.js';
+import { isStreamOpAction, sendStreamOp, verifyStreamOp } from './stream-ops.js';
 import { LakehouseError, type LakehouseSql } from '../lakehouse/client.js';
 import { refreshEntry } from './lakehouse-read.js';
 import type { Actor, SendResult } from './types.js';
@@ -34,6 +35,10 @@ export class OperationWrites {
       if (op.action === 'stop') {
         const { requestId } = await this.studio.stopRun(runId!, { actor: studioActor });
         return { status: 'succeeded', message: `Run ${runId} was stopped.`, link: this.studio.runLink(runId!), runId, requestId };
+      }
+      if (isStreamOpAction(op.action)) {
+        const r = await sendStreamOp(this.studio, op, studioActor);
+        return { status: 'succeeded', message: r.message, link: this.studio.taskLink(Number(op.params.taskId)), requestId: r.requestId };
       }
       if (op.action === 'fix') return await this.applyFix(op, studioActor);
       if (op.action === 'refresh_dt') return await this.refreshDynamicTable(op, requestedAt);
@@ -178,6 +183,7 @@ export class OperationWrites {
         runId: mine?.id,
       };
     }
+    if (isStreamOpAction(op.action)) return verifyStreamOp(this.studio, op, requestedAt);
     if (op.action === 'fix') {
       const fix = op.params as unknown as AutoFix;
       const cfg = await this.studio.getTaskConfiguration(fix.taskId);

@@ -42,7 +42,7 @@ const esc=(t)=>String(t??'').replace(/&/g,'&amp;').replace(/</g,'&lt;').replace(
 const dec=(t)=>String(t??'').replace(/&lt;/g,'<').replace(/&gt;/g,'>').replace(/&amp;/g,'&');
 function userName(id){const u=S&&S.users.find(x=>x.id===id);return u?'@'+u.name:'@'+id}
 function chanName(id){const c=S&&S.channels.find(x=>x.id===id);return c?(c.dm?c.name:'#'+c.name):'#'+id}
-const EMOJI={white_check_mark:'✅',x:'❌',warning:'⚠️',lock:'🔒',no_entry:'⛔',rotating_light:'🚨',eyes:'👀',mute:'🔇',arrows_counterclockwise:'🔄',hourglass_flowing_sand:'⏳',raised_hand:'✋',point_right:'👉',information_source:'ℹ️',tada:'🎉',heavy_minus_sign:'➖',heavy_multiplication_x:'✖️',leftwards_arrow_with_hook:'↩️',building_construction:'🏗️',page_facing_up:'📄',large_orange_circle:'🟠',red_circle:'🔴',large_yellow_circle:'🟡',white_circle:'⚪',grey_question:'❔',double_vertical_bar:'⏸️',pencil2:'✏️',new:'🆕',wastebasket:'🗑️'};
+const EMOJI={white_check_mark:'✅',x:'❌',warning:'⚠️',lock:'🔒',no_entry:'⛔',rotating_light:'🚨',eyes:'👀',mute:'🔇',arrows_counterclockwise:'🔄',hourglass_flowing_sand:'⏳',raised_hand:'✋',point_right:'👉',information_source:'ℹ️',tada:'🎉',heavy_minus_sign:'➖',heavy_multiplication_x:'✖️',leftwards_arrow_with_hook:'↩️',building_construction:'🏗️',page_facing_up:'📄',large_orange_circle:'🟠',red_circle:'🔴',large_yellow_circle:'🟡',white_circle:'⚪',grey_question:'❔',double_vertical_bar:'⏸️',pencil2:'✏️',new:'🆕',wastebasket:'🗑️',black_square_for_stop:'⏹️',inbox_tray:'📥'};
 function mrkdwn(src){
   const parts=String(src??'').split('\x60\x60\x60');let out='';
   parts.forEach((p,i)=>{ if(i%2===1){out+='<pre>'+esc(dec(p))+'</pre>';return}

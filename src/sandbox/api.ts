@@ -36,6 +36,8 @@ export interface ApiContext {
   /** The workspace parameters (the pre-check counts the published ones as defined). */
   workspaceParams: WorkspaceParams;
   dqc: DqcRules;
+  /** Fields a task's detail carries besides its file's (a stream's `cdcTaskId`, src/sandbox/streams.ts). */
+  taskDetailFields?: (t: TaskRow) => Record<string, unknown>;
 }
 
 export interface ApiResult {
@@ -286,6 +288,7 @@ export const ROUTES: Record<string, Handler> = {
         hasConfig: t.cron !== null || ctx.sim.store.deps(t).length > 0 || t.config_json !== '{}',
         paramValueList: paramsOf(t),
         adhocConfigs: null,
+        ...ctx.taskDetailFields?.(t),
       },
     };
   },

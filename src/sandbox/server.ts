@@ -17,6 +17,8 @@ import { DqcRules, seedDqcRules } from './dqc.js';
 import { type SeedName, seedWorkspace } from './seed.js';
 import { type Clock, SANDBOX_VCLUSTERS, SandboxBusinessError, StudioSim, makeRng, systemClock } from './sim.js';
 import { SandboxStore } from './store.js';
+import { SandboxStreams } from './streams.js';
+import { streamRoutes } from './stream-routes.js';
 
 export interface SandboxOptions {
   port?: number;
@@ -64,6 +66,8 @@ export interface RunningSandbox {
   sim: StudioSim;
   store: SandboxStore;
   faults: FaultInjector;
+  /** Real-time and CDC streams (state, lag, tables) and their faults. */
+  streams: SandboxStreams;
   /** The Lakehouse behind /lh/… (schemas, tables, Dynamic Tables, the statements received). */
   lakehouse: SandboxLakehouse;
   /** Every request received, in order (capped at the most recent 50,000). */
@@ -130,6 +134,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   };
   const lakehouse = new SandboxLakehouse({ now: () => sim.now() }, id.workspace, SANDBOX_VCLUSTERS);
   seedLakehouse(lakehouse, sim.now(), { extraDynamicTables: opts.extraDynamicTables });
+  const streams = new SandboxStreams(sim);
+  streams.seed();
   const ctx: ApiContext = {
     sim,
     id,
@@ -141,8 +147,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
       () => sim.now(),
       (sql) => lakehouse.execute(sql).rows[0]?.[0],
     ),
+    taskDetailFields: (t) => streams.taskDetailFields(t),
   };
   if (opts.seed !== 'empty') seedDqcRules(ctx.dqc, id.userName, 'default');
+  const routes = { ...ROUTES, ...streamRoutes(streams, id.projectId) };
   const faults = new FaultInjector();
   const journal: JournalEntry[] = [];
   const sessions = new Map<string, number>(); // token → expires at (sim clock)
@@ -184,7 +192,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     if (path.startsWith('/__sandbox/')) return handleAdmin(path, body, headers, res, entry);
 
     const lh = LAKEHOUSE_PATHS.has(path);
-    const route = path === LOGIN_PATH || lh ? undefined : ROUTES[path];
+    const route = path === LOGIN_PATH || lh ? undefined : routes[path];
     if (path !== LOGIN_PATH && !lh && !route) {
       entry.status = 404;
       return sendJson(res, 404, { code: 404, message: `Not Found: ${path}` });
@@ -294,6 +302,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
         case '/__sandbox/expire-tokens':
           sessions.clear();
           return sendJson(res, 200, { code: 0, data: null });
+        case '/__sandbox/streams': {
+          // Stream faults (src/sandbox/streams.ts): { fault: kill|lag|fail-table|drop-slot, task, … }.
+          const task = b.task === undefined ? undefined : (store.taskByName(String(b.task))?.id ?? Number(b.task));
+          if (b.fault === 'kill') streams.kill(task!, b.message === undefined ? undefined : String(b.message));
+          else if (b.fault === 'lag') streams.growLag(task!, Number(b.msPerSec ?? 1000));
+          else if (b.fault === 'fail-table') streams.failTable(task!, String(b.table), String(b.message ?? 'table sync failed'));
+          else if (b.fault === 'drop-slot') streams.dropSlot(Number(b.datasourceId), String(b.slot ?? 'cz_cdc_slot'));
+          else throw new SandboxBusinessError('PARAM_ERROR', 'fault must be kill, lag, fail-table or drop-slot');
+          return sendJson(res, 200, { code: 0, data: null });
+        }
         case '/__sandbox/attempt-log':
           sim.setAttemptLog(Number(b.runId), String(b.text ?? ''));
           return sendJson(res, 200, { code: 0, data: null });
@@ -338,6 +356,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     sim,
     store,
     faults,
+    streams,
     lakehouse,
     journal,
     expireTokens: () => sessions.clear(),

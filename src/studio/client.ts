@@ -9,7 +9,7 @@ import type { TaskKind } from './enums.js';
 import { StudioError } from './errors.js';
 import { type PrecheckResult, type TaskParam, type TemporaryRun, type VCluster, precheckSchema, temporaryRunSchema, type TaskConfiguration, returnedIdSchema } from './models.js';
 import { ADMIN } from './session.js';
-import { StudioReads } from './reads.js';
+import { StudioStreamCalls } from './streams.js';
 
 export type { StudioClientOptions, StudioLogger, StudioSession } from './session.js';
 export type { ListRunsFilter, ListTasksFilter, LogAction } from './reads.js';
@@ -67,7 +67,7 @@ export interface BackfillInput {
   actor?: string;
 }
 
-export class StudioClient extends StudioReads {
+export class StudioClient extends StudioStreamCalls {
   /** Studio's request id comes back so the caller can record it (audit). */
   async rerunRun(runId: number, opts: { actor?: string } = {}): Promise<{ requestId: string }> {
     const { requestId } = await this.call(`${ADMIN}/taskInst/reRunTaskInstance`, { taskInstanceId: runId, nextType: 0, updateBy: await this.actor(opts.actor) }, 'write');

@@ -153,6 +153,19 @@ export function taskKindByKey(key: string): TaskKind | undefined {
   return KIND_BY_KEY.get(k as TaskKindKey) ?? KIND_BY_KEY.get(KIND_ALIASES[k] as TaskKindKey);
 }
 
+/** A kind by its label as shown to people (alert cards keep the label). */
+export function taskKindByLabel(label: string | null | undefined): TaskKind | undefined {
+  return label ? TASK_KINDS.find((k) => k.label === label) : undefined;
+}
+
+/**
+ * A stream: a real-time or CDC task that runs continuously once submitted. It has no business
+ * dates to backfill and no runs to rerun or run once; it is started, stopped and restarted.
+ */
+export function isStreamKind(kind: TaskKind | undefined): kind is TaskKind {
+  return kind?.continuous === true;
+}
+
 export function taskKindByFileType(code: number): TaskKind | undefined {
   return KIND_BY_FILE_TYPE.get(code);
 }

@@ -123,6 +123,8 @@ export interface TaskDetail extends TaskSummary {
   defaultVc: string | undefined;
   deployStatus: number | undefined;
   fileStatus: number | undefined;
+  /** A multi-table CDC pipeline's stream id (cz-cli's `cdcTaskId`; absent until it is deployed). */
+  cdcTaskId: number | undefined;
   /** The task's parameters, each kept whole so that a save can send it back unchanged. */
   params: TaskParam[];
 }
@@ -155,6 +157,7 @@ export const taskDetailSchema = z
     defaultVcName: optStr,
     deployStatus: optNum,
     fileStatus: optNum,
+    cdcTaskId: optNum,
     paramValueList: paramListSchema.nullish(),
   })
   .transform(
@@ -166,6 +169,7 @@ export const taskDetailSchema = z
       defaultVc: r.defaultVcName ?? undefined,
       deployStatus: r.deployStatus ?? undefined,
       fileStatus: r.fileStatus ?? undefined,
+      cdcTaskId: r.cdcTaskId ?? undefined,
       params: r.paramValueList ?? [],
     }),
   );

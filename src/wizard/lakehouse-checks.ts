@@ -8,7 +8,7 @@
 import type { LakehouseSql } from '../lakehouse/client.js';
 import { refreshEntry } from '../ops/lakehouse-read.js';
 import type { StudioClient } from '../studio/client.js';
-import { RUN_STATUS } from '../studio/enums.js';
+import { RUN_STATUS, isStreamKind, taskKindByKey } from '../studio/enums.js';
 import type { Plan } from './plan.js';
 
 export interface Exploration {
@@ -118,7 +118,12 @@ export async function launchCheckpoints(sql: LakehouseSql, studio: StudioClient,
         label: `First run of ${sync.name}`,
         ok: false,
         detail: lastFail ? `run ${lastFail.id} failed: ${(lastFail.failMsg ?? '').slice(0, 160)}` : 'it has not run yet',
-        todo: sync.uiSetup ? `Finish its set-up in the Studio UI (${sync.uiSetup}), then run it once.` : `Run it once: \`/cz execute ${sync.name}\`.`,
+        // A stream is started, never run once (`/cz execute` refuses it).
+        todo: isStreamKind(taskKindByKey(sync.kind))
+          ? `${sync.uiSetup ? `Finish its set-up in the Studio UI (${sync.uiSetup}), then start` : 'Start'} the stream: \`/cz stream start ${sync.name}\` (a stream is started, not run once; \`/cz task ${sync.name}\` shows its state).`
+          : sync.uiSetup
+            ? `Finish its set-up in the Studio UI (${sync.uiSetup}), then run it once.`
+            : `Run it once: \`/cz execute ${sync.name}\`.`,
       });
     } else {
       const rows = ods && existing?.has(ods) ? await count(sql, ods).catch(() => undefined) : undefined;

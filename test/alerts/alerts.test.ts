@@ -798,7 +798,9 @@ describe('alerts from other tools', () => {
     expect(replies).toHaveLength(1);
     expect(replies[0]!.args.thread_ts).toBe('1700000200.000100');
     expect(visibleText(replies[0]!.args)).toContain('Binlog event larger than max_allowed_packet');
-    expect(JSON.stringify(replies[0]!.args.blocks)).toContain('"action_id":"run_rerun"');
+    // The run is a CDC stream's: its buttons are Logs and Diagnose, never Rerun (a stream is restarted).
+    expect(JSON.stringify(replies[0]!.args.blocks)).toContain('"action_id":"run_logs"');
+    expect(JSON.stringify(replies[0]!.args.blocks)).not.toContain('"action_id":"run_rerun"');
   });
 
   it('an Events API redelivery (same event_id, X-Slack-Retry-Num) is acknowledged and not handled again, across a restart', async () => {

@@ -94,3 +94,17 @@ grants:
     expect(p.unknownWorkspaces(['prod', 'staging'])).toEqual(['grants.1.scope.0: "dev:*" names workspace dev, which is not configured (prod, staging)']);
   });
 });
+
+describe('stream lag thresholds (alerts.stream_lag)', () => {
+  it('the first matching scope sets a stream’s threshold; elsewhere the 5-minute default; a bad value is refused', () => {
+    const p = Policy.fromYaml(
+      `${YAML}alerts:\n  stream_lag:\n    - { scope: ["streaming_ingest/cdc_*"], minutes: 30 }\n    - { scope: ["streaming_ingest"], minutes: 15 }\n`,
+      'policy.yml',
+    );
+    expect(p.streamLagThresholdMs('streaming_ingest', 'cdc_mysql_shop')).toBe(30 * 60_000);
+    expect(p.streamLagThresholdMs('streaming_ingest', 'rt_sync_kafka_orders')).toBe(15 * 60_000);
+    expect(p.streamLagThresholdMs('other', 'rt_x')).toBe(5 * 60_000);
+    expect(Policy.fromYaml(YAML).streamLagThresholdMs(undefined, 'x')).toBe(5 * 60_000);
+    expect(() => Policy.fromYaml(`${YAML}alerts:\n  stream_lag:\n    - { scope: ["x"], minutes: -1 }\n`, 'p.yml')).toThrow(PolicyError);
+  });
+});

@@ -254,7 +254,28 @@ describe('bad input: a clear error with an example, nothing reaches Studio', () 
   });
 
   it('a run that cannot be rerun in its state is refused', async () => {
-    const running = b.sb.store.db.prepare('SELECT id FROM runs WHERE status = ?').get(RUN_STATUS.RUNNING) as { id: number };
+    // A batch task's running run (a stream's run is refused as a stream's: test/slack/stream-refusals.test.ts).
+    const t = b.sb.store.taskByName('04_transform_ods_to_dwd')!;
+    const at = b.clock.now() - 60_000;
+    const running = {
+      id: b.sb.store.insertRun({
+        task_id: t.id,
+        instance_type: 1,
+        status: RUN_STATUS.RUNNING,
+        plan_time: at,
+        ready_at: at,
+        trigger_time: at,
+        start_time: at,
+        end_time: null,
+        fail_type: null,
+        fail_msg: null,
+        executor: 'scheduler',
+        vc_code: t.vc_code,
+        biz_date: '2026-11-20',
+        duration_ms: null,
+        attempts: 1,
+      }),
+    };
     const { text } = await ask(`rerun ${running.id}`, USERS.admin);
     expect(text).toContain('only a finished run');
     expect(text).toContain(`/cz stop ${running.id}`);

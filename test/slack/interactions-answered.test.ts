@@ -13,10 +13,11 @@ import { TRIAGE } from '../../src/blocks/triage.js';
 import { WIZARD } from '../../src/blocks/wizard.js';
 import { BACKFILL_FIELDS, BACKFILL_MODAL } from '../../src/blocks/operations.js';
 import { REVIEW_FIX } from '../../src/blocks/review.js';
+import { STREAM_BUTTON } from '../../src/blocks/streams.js';
 import { USERS, useBotHarness } from '../helpers/bot.js';
 
 const b = useBotHarness({ alertChannels: '*=CALERTS' });
-const WRITES = /reRunTaskInstance|killTaskInstance|createComplementJob|saveDataFileConfiguration|dataFile\/submit|adhoc\/execute|dataFolder\/add/;
+const WRITES = /reRunTaskInstance|killTaskInstance|createComplementJob|saveDataFileConfiguration|dataFile\/submit|adhoc\/execute|dataFolder\/add|timelyTask\/(?!list|getDetail)/;
 
 /** Every action id the bot puts on a message or a view (selects included). */
 const BUTTONS = [
@@ -32,6 +33,7 @@ const BUTTONS = [
   BACKFILL_FIELDS.from.action,
   BACKFILL_FIELDS.to.action,
   REVIEW_FIX,
+  ...Object.values(STREAM_BUTTON),
 ];
 const NOT_OFFERED = ['{"c":987654,"r":1}', 'not json at all', '', '{"s":"no-such-session","q":"x","a":"y"}', randomUUID(), '999999:24', '{"taskId":"x"}'];
 

@@ -199,6 +199,45 @@ describe("a client written from cz-cli's shapes alone, against `npm run sandbox`
     expect(typeof backfill.id).toBe('number');
   });
 
+  it('real-time and CDC tasks: lists them, reads a stream, stops and starts each kind, lists a pipeline’s tables and operates on one, lists PostgreSQL slots', async () => {
+    const streams = ((await call('realtime list')).data as { list: Ctx[] }).list;
+    const kafka = streams.find((x) => x.taskName === 'rt_sync_kafka_orders')!;
+    const cdc = streams.find((x) => x.taskName === 'cdc_mysql_shop')!;
+    expect(kafka).toBeDefined();
+    expect(cdc).toBeDefined();
+    // REALTIME (14): by its file id; cz-cli reads taskStatus (2 running, 4 stopped).
+    ctx.timelyId = kafka.fileId;
+    expect(((await call('realtime detail')).data as Ctx).taskStatus).toBe(2);
+    await call('realtime stop');
+    expect(((await call('realtime detail')).data as Ctx).taskStatus).toBe(4);
+    await call('realtime start');
+    expect(['running', 'starting']).toContain(((await call('realtime detail')).data as Ctx).taskStatusName);
+    // MULTI_REALTIME (281): the stream id is the task detail's cdcTaskId; start/stop by the file id as text.
+    Object.assign(ctx, { pipelineFileId: cdc.fileId, pipelineFileIdText: String(cdc.fileId) });
+    const detail = (await call('task detail', { taskId: cdc.fileId })).data as Ctx;
+    ctx.timelyId = detail.cdcTaskId;
+    expect(((await call('realtime detail')).data as Ctx).taskName).toBe('cdc_mysql_shop');
+    await call('cdc stop');
+    expect(((await call('realtime detail')).data as Ctx).taskStatus).toBe(4);
+    await call('cdc start');
+    const tables = ((await call('cdc tables')).data as { list: Ctx[] }).list;
+    expect(tables.length).toBeGreaterThan(1);
+    ctx.tableIds = [tables[0]!.id];
+    for (const op of ['cdc pause table', 'cdc recover table', 'cdc stop table', 'cdc start table', 'cdc resync table']) await call(op);
+    const after = ((await call('cdc tables')).data as { list: Ctx[] }).list.find((t) => t.id === tables[0]!.id)!;
+    expect(after.statusName).toBe('full_sync');
+    const sources = (
+      (await fetch(`${base}/ide-authority/v1/projectDataSources/list`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: JSON.stringify({ pageIndex: 1, pageSize: 100, dsType: 7 }),
+      }).then((r) => r.json())) as { data: { list: Ctx[] } }
+    ).data.list;
+    ctx.datasourceIds = sources.map((d) => d.id);
+    const slots = (await call('pg slots')).data as { pipelineSlotMetaVos: Ctx[] }[];
+    expect(slots[0]!.pipelineSlotMetaVos.map((x) => x.slotName)).toContain('cz_cdc_slot');
+  });
+
   it('creates a folder and a task, saves content with parameters and the whole configuration, pre-checks, deploys, runs it once, deletes', async () => {
     ctx.folderId = (await call('create folder', { folderName: 'czcli_contract' })).data;
     ctx.content = "SELECT '${region}' AS region;";
@@ -358,6 +397,36 @@ describe('our StudioClient sends what cz-cli sends', () => {
     const draft = await c.createTask({ name: 'contract_draft', kind: taskKindByKey('SQL')!, folderId: scratch });
     await sendsLikeCzCli('delete task', () => c.deleteTask(draft));
     await sendsLikeCzCli('delete folder', () => c.deleteFolder(scratch));
+  });
+
+  it('on every real-time call the bot makes, with cz-cli’s field names (taskIds, tables for resync, sourceTables on pause)', async () => {
+    const c = h.client;
+    const kafka = await c.getTask(h.sb.store.taskByName('rt_sync_kafka_orders')!.id);
+    const cdc = await c.getTask(h.sb.store.taskByName('cdc_mysql_shop')!.id);
+    expect(c.streamIdOf(cdc)).toBe(cdc.cdcTaskId);
+    await sendsLikeCzCli('realtime list', () => c.listStreams());
+    await sendsLikeCzCli('realtime detail', () => c.getStream(c.streamIdOf(kafka)!));
+    await sendsLikeCzCli('realtime stop', () => c.stopStream(kafka));
+    await sendsLikeCzCli('realtime start', () => c.startStream(kafka, { startupMode: 1 }));
+    await sendsLikeCzCli('cdc stop', () => c.stopStream(cdc));
+    await sendsLikeCzCli('cdc start', () => c.startStream(cdc, { startupMode: 1 }));
+    const tables = await c.listStreamTables(cdc.id);
+    await sendsLikeCzCli('cdc tables', () => c.listStreamTables(cdc.id, { pageSize: 50 }));
+    const ids = [tables.items[0]!.id];
+    await sendsLikeCzCli('cdc pause table', () => c.streamTableOp(cdc.id, 'pause', ids));
+    await sendsLikeCzCli('cdc recover table', () => c.streamTableOp(cdc.id, 'recover', ids));
+    await sendsLikeCzCli('cdc stop table', () => c.streamTableOp(cdc.id, 'stop', ids));
+    await sendsLikeCzCli('cdc start table', () => c.streamTableOp(cdc.id, 'start', ids));
+    await sendsLikeCzCli('cdc resync table', () => c.streamTableOp(cdc.id, 'resync', ids));
+    const pg = h.sb.store
+      .dataSources()
+      .filter((d) => d.ds_type === 7)
+      .map((d) => d.id);
+    await sendsLikeCzCli('pg slots', () => c.listReplicationSlots(pg));
+    expect((await c.listReplicationSlots(pg)).map((x) => x.name)).toContain('cz_cdc_slot');
+    const resync = h.sb.journal.filter((e) => e.path.endsWith('/resync/table')).at(-1)!.body as Ctx;
+    expect(resync).not.toHaveProperty('taskIds');
+    expect((await c.listStreamTables(cdc.id)).items.find((t) => t.id === ids[0])!.state.label).toBe('FULL_SYNC');
   });
 
   it("parameters round-trip in cz-cli's shape: a content save merges into the current list", async () => {
