@@ -2,6 +2,7 @@
  * The playground's Slack workspace: users, channels, DMs, messages with threads and ephemeral
  * messages, modals, Home tabs — and the Web API methods the bot calls, answering as Slack does.
  */
+import { slackPage } from './slack-page.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { checkMessage, checkView } from '../blocks/limits.js';
@@ -212,9 +213,8 @@ export class PlaygroundWorkspace {
         const messages = this.messages
           .filter((m) => m.channel === channel && !m.ephemeralFor && Number(m.ts) >= oldest)
           .filter((m) => (method === 'conversations.replies' ? m.threadTs === str(args.ts) || m.ts === str(args.ts) : !m.threadTs))
-          .reverse()
           .map((m) => ({ type: 'message', user: m.user, ts: m.ts, thread_ts: m.threadTs, text: m.text, ...(withMeta && m.metadata ? { metadata: m.metadata } : {}) }));
-        return { ok: true, messages, has_more: false };
+        return slackPage(method === 'conversations.history' ? messages.reverse() : messages, args);
       }
       case 'chat.postEphemeral': {
         const channel = this.resolveChannel(str(args.channel)!);

@@ -2,6 +2,7 @@
  * A fake Slack Web API on loopback: answers the methods the bot uses, records every call and every
  * response_url post, and checks every message and view against Block Kit limits.
  */
+import { slackPage } from '../../src/playground/slack-page.js';
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -109,9 +110,8 @@ export async function startFakeSlack(opts: { now?: () => number } = {}): Promise
         const messages = posted
           .filter((m) => m.channel === String(args.channel) && Number(m.ts) >= oldest)
           .filter((m) => (method === 'conversations.replies' ? m.thread_ts === String(args.ts) || m.ts === String(args.ts) : !m.thread_ts))
-          .reverse()
           .map((m) => ({ type: 'message', ts: m.ts, thread_ts: m.thread_ts, text: m.text, ...(withMeta && m.metadata ? { metadata: m.metadata } : {}) }));
-        return { ok: true, messages, has_more: false };
+        return slackPage(method === 'conversations.history' ? messages.reverse() : messages, args);
       }
       case 'views.open':
       case 'views.update':
