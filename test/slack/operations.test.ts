@@ -185,6 +185,23 @@ describe('rerun', () => {
     expect((await b.bot.services.audit.byOp(second)).map((r) => r.outcome)).toEqual(['refused']);
   });
 
+  it('a forged Confirm, Cancel, Approve or Reject naming an operation that does not exist is answered and audited; nothing reaches Studio', async () => {
+    const sent = b.requests(RERUN).length;
+    for (const [action, value] of [
+      ['op_confirm', 'forged-op-0001'],
+      ['op_cancel', '00000000-0000-4000-8000-000000000000'],
+      ['op_approve', 'forged-op-0002'],
+      ['op_reject', 'forged-op-0003'],
+    ] as const) {
+      const text = visibleText(await b.answer((await b.click(action, value, USERS.admin)).responseId));
+      expect(text).toMatch(/no longer known|not known|nothing was done/i);
+      const rows = await b.bot.services.audit.query({ actorId: USERS.admin, limit: 1 });
+      expect(rows[0]).toMatchObject({ outcome: 'refused', source: 'button' });
+      expect(rows[0]!.target).toContain(value.slice(0, 8));
+    }
+    expect(b.requests(RERUN)).toHaveLength(sent);
+  });
+
   it('an operator outside their scope is refused', async () => {
     const runId = failedRun(b, 'sync_legacy_mysql');
     const r = await b.command(`rerun ${runId}`, USERS.operator);
