@@ -223,6 +223,7 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
       diagnoser: services.diagnoser,
       policy: services.policy,
       operations: services.operations,
+      ops: services.stores.ops,
       config: wsConfig.alerts,
       poster: isDefault ? poster : taggingPoster(poster, w.name),
       logger,

@@ -16,6 +16,7 @@ import type { OperationsService } from '../ops/operations.js';
 import type { Policy } from '../ops/policy.js';
 import { type AlertCard, AlertStore, type OutboxEntry, type OutboxPriority, type QueueItem } from '../store/alerts.js';
 import type { Db } from '../store/database.js';
+import type { OperationStore } from '../store/operations.js';
 import { type Remote, localRemote } from '../store/remote.js';
 import type { StudioClient } from '../studio/client.js';
 import { type AlertReport, computeReport, weekStart } from './report.js';
@@ -38,6 +39,8 @@ export interface AlertDeps {
   diagnoser: TextDiagnoser;
   policy: Policy;
   operations: OperationsService;
+  /** The operations' store: runs the bot stopped on request are not failures (without it, every kill is). */
+  ops?: Remote<OperationStore>;
   config: AlertConfig;
   poster: SlackPoster;
   logger: Logger;
@@ -96,6 +99,7 @@ export class AlertService {
       now: d.now,
       ...cardMessages,
       afterFailures: () => this.openDigests(),
+      askedToStop: async (runIds) => new Set(d.ops && runIds.length ? await d.ops.runsStopped(runIds) : []),
     });
     this.streamWatcher = new StreamWatcher(d.studio, this.store, this.router, d.diagnoser, {
       now: d.now,

@@ -40,6 +40,8 @@ export interface WatcherOptions {
   note: (card: AlertCard, text: string) => QueueItem;
   /** Told when messages were queued (the sender may go on). */
   queued?: () => void;
+  /** Of these runs, those stopped through the bot at someone's request (no failure card for them). */
+  askedToStop?: (runIds: number[]) => Promise<Set<number>>;
   /** Called once the poll's failed runs have their cards, before the blocked runs are traced. */
   afterFailures?: () => Promise<void>;
   pageSize?: number;
@@ -53,6 +55,8 @@ export interface PollStats {
   blocked: number;
   muted: number;
   unrouted: number;
+  /** Runs that ended because someone stopped them (the bot's stop, or a person's kill in Studio): no card. */
+  stopped: number;
   resolved: number;
 }
 
@@ -66,8 +70,17 @@ const endOf = (r: Run): number => r.endTime ?? r.planTime ?? 0;
 const failureKey = (runId: number, endTime: number): string => `${runId}:${endTime}`;
 
 /** What a failed run becomes, decided before the cards are read: nothing (muted, routed nowhere), or a card of this group. */
+/**
+ * A run a person killed: Studio's own words name who (`Task instance killed by alice`, fail type
+ * KILLED). A kill by Studio's timeout (`Job killed by timeout`) is a failure. (Studio publishes no
+ * list of these messages: the wording is the sandbox's, modelled on Studio's UI.)
+ */
+function killedByPerson(run: Run): boolean {
+  return run.failType === 'KILLED' && /\bkilled by (?!timeout\b)\S/i.test(run.failMsg ?? '');
+}
+
 type Decision =
-  | { run: Run; skip: 'muted' | 'unrouted' }
+  | { run: Run; skip: 'muted' | 'unrouted' | 'stopped' }
   | { run: Run; skip?: undefined; channel: string; folder: string | undefined; groupKey: string; top: { id: string; title: string; remediation: string[] } | undefined };
 
 export class AlertWatcher {
@@ -111,7 +124,7 @@ export class AlertWatcher {
 
   async poll(): Promise<PollStats> {
     const now = this.opts.now();
-    const stats: PollStats = { listed: 0, fresh: 0, cardsCreated: 0, cardsUpdated: 0, blocked: 0, muted: 0, unrouted: 0, resolved: 0 };
+    const stats: PollStats = { listed: 0, fresh: 0, cardsCreated: 0, cardsUpdated: 0, blocked: 0, muted: 0, unrouted: 0, stopped: 0, resolved: 0 };
     const from = now - this.opts.lookbackMs;
     const failures = await this.studio.listAllRuns(
       { statuses: [RUN_STATUS.FAILED, RUN_STATUS.UPSTREAM_FAILED], planFrom: from, planTo: now + 86_400_000 },
@@ -159,9 +172,14 @@ export class AlertWatcher {
     if (runs.length === 0) return new Map();
     const now = this.opts.now();
     const muted = new Set((await this.store.mutesAt(now)).map((m) => m.taskId));
+    const asked = (await this.opts.askedToStop?.(runs.filter((r) => r.failType === 'KILLED' || /\bkill/i.test(r.failMsg ?? '')).map((r) => r.id))) ?? new Set<number>();
     const decisions: Decision[] = [];
     for (const run of runs) {
       await this.breathe();
+      if (asked.has(run.id) || killedByPerson(run)) {
+        decisions.push({ run, skip: 'stopped' });
+        continue;
+      }
       const folder = await this.folderOf(run.taskId);
       if (muted.has(run.taskId)) {
         decisions.push({ run, skip: 'muted' });
@@ -182,7 +200,7 @@ export class AlertWatcher {
       const open = groups.length ? await this.store.openCardsOfGroups(groups, since) : [];
       const actions = open.length ? await this.store.actionsOf(open.map((c) => c.id)) : [];
       const plan = new CardPlan(open);
-      const counts = { muted: 0, unrouted: 0, created: 0, updated: 0 };
+      const counts = { muted: 0, unrouted: 0, stopped: 0, created: 0, updated: 0 };
       const cardOf = new Map<number, number | null>();
       for (const d of decisions) {
         await this.breathe();
@@ -202,6 +220,7 @@ export class AlertWatcher {
     });
     stats.muted += value.counts.muted;
     stats.unrouted += value.counts.unrouted;
+    stats.stopped += value.counts.stopped;
     stats.cardsCreated += value.counts.created;
     stats.cardsUpdated += value.counts.updated;
     if (queued) this.opts.queued?.();

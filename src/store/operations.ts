@@ -188,6 +188,19 @@ export class OperationStore {
     return row && toRecord(row);
   }
 
+  /** Of these runs, those the bot stopped at someone's request (a `stop` that succeeded): their end is no failure to alert on. */
+  runsStopped(runIds: number[]): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < runIds.length; i += 500) {
+      const targets = runIds.slice(i, i + 500).map((id) => `run:${id}`);
+      const rows = this.db
+        .prepare(`SELECT DISTINCT target FROM operations WHERE action = 'stop' AND status = 'succeeded' AND target IN (${targets.map(() => '?').join(',')})`)
+        .all(...targets) as { target: string }[];
+      out.push(...rows.map((r) => Number(r.target.slice('run:'.length))));
+    }
+    return out;
+  }
+
   /** Operations in one of these states (oldest first). */
   withStatus(...statuses: OperationStatus[]): OperationRecord[] {
     return (this.db.prepare(`SELECT * FROM operations WHERE status IN (${statuses.map(() => '?').join(',')}) ORDER BY created_at`).all(...statuses) as RawOperation[]).map(

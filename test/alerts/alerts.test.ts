@@ -82,6 +82,49 @@ describe('cards from the demo workspace', () => {
 });
 
 describe('noise control', () => {
+  it('a stop that was asked for is not a failure: none for a run the bot stopped or a person killed in Studio; a kill by timeout still is', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    await settle();
+    // Stopped through the bot (/cz stop, confirmed); here Studio's message does not even say who.
+    const t = b.sb.store.taskByName('04_transform_ods_to_dwd')!;
+    const start = b.clock.now() - 60_000;
+    const running = {
+      id: b.sb.store.insertRun({
+        task_id: t.id,
+        instance_type: 1,
+        status: RUN_STATUS.RUNNING,
+        plan_time: start,
+        ready_at: start,
+        trigger_time: start,
+        start_time: start,
+        executor: 'scheduler',
+        vc_code: t.vc_code,
+        biz_date: '2026-11-22',
+        duration_ms: 3_600_000,
+        attempts: 1,
+      }),
+    };
+    const actor = { userId: USERS.admin, source: 'slash' as const };
+    const ask = await b.bot.services.operations.requestStop(actor, running!.id);
+    expect(ask.kind).toBe('confirm');
+    const stopped = await b.bot.services.operations.confirm(actor, (ask as { op: { id: string } }).op.id);
+    expect(stopped).toMatchObject({ kind: 'done', status: 'succeeded' });
+    b.sb.store.updateRun(running!.id, { fail_msg: 'Task instance killed' });
+    // Killed by a person in Studio, and killed by Studio's timeout.
+    const byPerson = inject('05_dqc_check', 'Task instance killed by alice', { endAgoMs: 30_000 });
+    b.sb.store.updateRun(byPerson, { fail_type: 'KILLED' });
+    const byTimeout = inject('etl_orders_daily', 'CZLH-60010: Job killed by timeout (executeTimeout=3600s)', { endAgoMs: 20_000 });
+    b.sb.store.updateRun(byTimeout, { fail_type: 'KILLED' });
+    const stats = await alerts().poll();
+    await alerts().flush();
+    const cards = await alerts().store.cards();
+    const cardOf = (runId: number) => cards.find((c) => c.firstRunId === runId || c.latestRunId === runId);
+    expect(cardOf(running!.id)).toBeUndefined();
+    expect(cardOf(byPerson)).toBeUndefined();
+    expect(cardOf(byTimeout)).toBeDefined();
+    expect(stats.stopped).toBe(2);
+  });
+
   it('N failures of one task for one cause make one card that counts them', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS' });
     await settle();
