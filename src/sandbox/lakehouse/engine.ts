@@ -249,12 +249,39 @@ export class SqliteEngine {
     return g;
   }
 
-  /** Bring table `t`'s rows to the model's count of each partition. */
-  private follow(t: LhTable): void {
+  /** Rows the tables `sql` names still lack: a statement over a table of millions waits for them in slices. */
+  backlog(sql: string, schema: string): number {
+    let tables: LhTable[];
+    try {
+      tables = this.rewrite(sql, schema).tables;
+    } catch {
+      return 0; // the statement itself will say what is wrong
+    }
+    let n = 0;
+    for (const t of tables) {
+      if (t.fixedRows) continue;
+      const g = this.generated.get(`${t.schema}.${t.name}`);
+      for (const [p, want] of Object.entries(t.rows)) n += Math.max(0, want - (g && g.table === t ? (g.rows.get(p) ?? 0) : 0));
+    }
+    return n;
+  }
+
+  /** Generate at most `budget` of the rows the tables `sql` names lack; true once none is left. */
+  generateSome(sql: string, schema: string, budget: number): boolean {
+    let left = budget;
+    for (const t of this.rewrite(sql, schema).tables) {
+      left = this.follow(t, left);
+      if (left <= 0) return this.backlog(sql, schema) === 0;
+    }
+    return true;
+  }
+
+  /** Bring table `t`'s rows to the model's count of each partition (at most `budget` new rows); returns the budget left. */
+  private follow(t: LhTable, budget = Number.POSITIVE_INFINITY): number {
     const g = this.ensureTable(t);
     const name = physical(t.schema, t.name);
     if (t.fixedRows) {
-      if (g.rows.get('') === t.fixedRows.length) return;
+      if (g.rows.get('') === t.fixedRows.length) return budget;
       const insert = this.db.prepare(`INSERT INTO ${name} VALUES (${t.columns.map(() => '?').join(', ')})`);
       this.db.transaction(() => {
         this.db.exec(`DELETE FROM ${name}`);
@@ -262,7 +289,7 @@ export class SqliteEngine {
       })();
       t.rows = { '': t.fixedRows.length };
       g.rows.set('', t.fixedRows.length);
-      return;
+      return budget;
     }
     const partitions = Object.keys(t.rows).sort();
     let base = 0;
@@ -270,11 +297,15 @@ export class SqliteEngine {
       const want = t.rows[p] ?? 0;
       const have = g.rows.get(p) ?? 0;
       const where = t.partitionedBy && p !== '' ? `"${t.partitionedBy}" = $partition` : '1';
+      if (want > have && budget <= 0) return 0;
+      let upTo = want;
       if (want > have) {
+        upTo = Math.min(want, have + budget);
+        budget -= upTo - have;
         const epoch = Math.floor((p && /^\d{4}-\d\d-\d\d$/.test(p) ? Date.parse(`${p}T00:00:00Z`) : t.createdAt) / 1000);
         const exprs = t.columns.map((c) => generator(t, c, base));
         const insert = `WITH RECURSIVE seq(i) AS (SELECT $from UNION ALL SELECT i + 1 FROM seq WHERE i < $to) INSERT INTO ${name} SELECT ${exprs.join(', ')} FROM seq`;
-        const params: Record<string, unknown> = { from: have + 1, to: want };
+        const params: Record<string, unknown> = { from: have + 1, to: upTo };
         if (insert.includes('$partition')) params.partition = p;
         if (insert.includes('$epoch')) params.epoch = epoch;
         this.db.prepare(insert).run(params);
@@ -283,9 +314,10 @@ export class SqliteEngine {
         if (where !== '1') params.partition = p;
         this.db.prepare(`DELETE FROM ${name} WHERE rowid IN (SELECT rowid FROM ${name} WHERE ${where} ORDER BY rowid DESC LIMIT $n)`).run(params);
       }
-      g.rows.set(p, want);
+      g.rows.set(p, upTo);
       base += want;
     }
+    return budget;
   }
 
   // ---- catalogs ------------------------------------------------------------------------------

@@ -21,7 +21,12 @@ interface Job {
   doneAt: number;
   answer: Record<string, unknown>;
   cancelled?: boolean;
+  /** Still generating the rows of the tables it reads (the job runs once they are there). */
+  generating?: boolean;
 }
+
+/** Rows generated per turn of the event loop for a statement over a large table (about 25 ms). */
+const GENERATE_SLICE = 50_000;
 
 type IdRef = { id?: string } | undefined;
 
@@ -64,15 +69,29 @@ export class SandboxLakehouse extends LakehouseModel {
     } catch {
       // an unreadable context leaves the default user
     }
-    let answer: Record<string, unknown>;
-    try {
-      this.advance();
-      answer = { status: { state: 'SUCCEED' }, resultSet: encodeResult(this.execute(sql, { schema, user }), text) };
-    } catch (e) {
-      const f = e instanceof SqlFailure ? e : new SqlFailure('CZLH-50000', (e as Error).message);
-      answer = { status: { state: 'FAILED', errorCode: f.code, errorMessage: `${f.code}: ${f.message}` } };
+    const run = (): Record<string, unknown> => {
+      try {
+        this.advance();
+        return { status: { state: 'SUCCEED' }, resultSet: encodeResult(this.execute(sql, { schema, user }), text) };
+      } catch (e) {
+        const f = e instanceof SqlFailure ? e : new SqlFailure('CZLH-50000', (e as Error).message);
+        return { status: { state: 'FAILED', errorCode: f.code, errorMessage: `${f.code}: ${f.message}` } };
+      }
+    };
+    // A statement over millions of rows not generated yet waits for them, a slice a turn, so the
+    // sandbox (and a bot embedding it) keeps answering meanwhile; the job says RUNNING until then.
+    const big = this.engine.backlog(sql, schema) > GENERATE_SLICE;
+    const job: Job = { id, sql, doneAt: this.now() + this.jobMs, answer: big ? {} : run(), generating: big };
+    if (big) {
+      const step = () => {
+        if (job.cancelled) return;
+        if (!this.engine.generateSome(sql, schema, GENERATE_SLICE)) return void setImmediate(step);
+        job.answer = run();
+        job.doneAt = this.now() + this.jobMs;
+        job.generating = false;
+      };
+      setImmediate(step);
     }
-    const job: Job = { id, sql, doneAt: this.now() + this.jobMs, answer };
     this.jobs.set(id, job);
     if (this.jobs.size > 1000) this.jobs.delete(this.jobs.keys().next().value!);
     return this.view(job);
@@ -89,13 +108,13 @@ export class SandboxLakehouse extends LakehouseModel {
 
   cancel(body: Record<string, unknown>): Record<string, unknown> {
     const job = this.jobs.get(String((body.job_id as IdRef)?.id ?? (body.jobId as IdRef)?.id ?? ''));
-    if (job && this.now() < job.doneAt) job.cancelled = true;
+    if (job && (job.generating || this.now() < job.doneAt)) job.cancelled = true;
     return { status: { state: job?.cancelled ? 'CANCELLED' : 'SUCCEED' } };
   }
 
   private view(job: Job): Record<string, unknown> {
     if (job.cancelled) return { status: { state: 'CANCELLED', errorMessage: 'cancelled by user' } };
-    if (this.now() < job.doneAt) return { status: { state: 'RUNNING' } };
+    if (job.generating || this.now() < job.doneAt) return { status: { state: 'RUNNING' } };
     return job.answer;
   }
 }
