@@ -51,7 +51,7 @@ export interface ApiResult {
 type Handler = (body: Record<string, unknown>, ctx: ApiContext) => ApiResult;
 
 // ---- body parsing: a wrong body is a business error, as Studio answers it ----------------------
-const num = z.union([
+export const num = z.union([
   z.number(),
   z
     .string()
@@ -60,7 +60,7 @@ const num = z.union([
 ]);
 const optNum = num.optional().nullable();
 
-function parse<T extends z.ZodTypeAny>(schema: T, body: unknown): z.output<T> {
+export function parse<T extends z.ZodTypeAny>(schema: T, body: unknown): z.output<T> {
   const r = schema.safeParse(body);
   if (!r.success) {
     const i = r.error.issues[0]!;

@@ -6,28 +6,11 @@
  * docs/studio-api.md.
  */
 import { z } from 'zod';
-import type { ApiResult } from './api.js';
+import { type ApiResult, num, parse } from './api.js';
 import { SandboxBusinessError } from './sim.js';
 import { STREAM_STATUS, STREAM_TABLE_STATUS, type SandboxStreams, type Stream } from './streams.js';
 
 type Body = Record<string, unknown>;
-const num = z.union([
-  z.number(),
-  z
-    .string()
-    .regex(/^-?\d+$/)
-    .transform(Number),
-]);
-
-function parse<T extends z.ZodTypeAny>(schema: T, body: unknown): z.output<T> {
-  const r = schema.safeParse(body);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new SandboxBusinessError('PARAM_ERROR', `参数错误 (invalid parameter ${i.path.join('.') || 'body'}: ${i.message})`);
-  }
-  return r.data;
-}
-
 function positionJson(s: Stream): Record<string, unknown> {
   if (s.source === 'kafka') return { topic: s.topic ?? 'events', partitions: [0, 1, 2].map((p) => ({ partition: p, offset: Math.floor(s.position / 3) + p })) };
   if (s.source === 'postgresql') return { lsn: `0/${(0x16b0000 + s.position).toString(16).toUpperCase()}` };
