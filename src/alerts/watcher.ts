@@ -69,7 +69,6 @@ export function failureSignature(msg: string | undefined): string {
 const endOf = (r: Run): number => r.endTime ?? r.planTime ?? 0;
 const failureKey = (runId: number, endTime: number): string => `${runId}:${endTime}`;
 
-/** What a failed run becomes, decided before the cards are read: nothing (muted, routed nowhere), or a card of this group. */
 /**
  * A run a person killed: Studio's own words name who (`Task instance killed by alice`, fail type
  * KILLED). A kill by Studio's timeout (`Job killed by timeout`) is a failure. (Studio publishes no
@@ -79,6 +78,7 @@ function killedByPerson(run: Run): boolean {
   return run.failType === 'KILLED' && /\bkilled by (?!timeout\b)\S/i.test(run.failMsg ?? '');
 }
 
+/** What a failed run becomes, decided before the cards are read: nothing (muted, routed nowhere, stopped on purpose), or a card of this group. */
 type Decision =
   | { run: Run; skip: 'muted' | 'unrouted' | 'stopped' }
   | { run: Run; skip?: undefined; channel: string; folder: string | undefined; groupKey: string; top: { id: string; title: string; remediation: string[] } | undefined };
