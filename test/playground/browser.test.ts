@@ -5,19 +5,11 @@
  * refused, and the setup wizard completed in the DM. Screenshots go to test-artifacts/.
  * Skipped (and said so) where /usr/bin/chromium is not installed.
  */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
-import { type PlaygroundStack, startPlaygroundStack } from '../../src/playground/stack.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(process.cwd(), 'test-artifacts');
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.log(`browser test skipped: ${CHROMIUM} is not installed (apt-get install chromium)`);
+import type { PlaygroundStack } from '../../src/playground/stack.js';
+import { ARTIFACTS, hasChromium, openPlaygroundInBrowser } from '../helpers/playground-browser.js';
 
 describe.skipIf(!hasChromium)('playground in a browser', () => {
   let stack: PlaygroundStack;
@@ -26,18 +18,7 @@ describe.skipIf(!hasChromium)('playground in a browser', () => {
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const dir = mkdtempSync(join(tmpdir(), 'pg-'));
-    const config = loadConfig({ DATABASE_PATH: join(dir, 'bot.db'), ALERT_POLL_SECONDS: '5', LOG_LEVEL: 'silent', PORT: '0' });
-    stack = await startPlaygroundStack(config, createLogger('silent'), { port: 0, sandbox: { runDurationMs: [1000, 2000], failureRate: 0 } });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
-    await page.goto(stack.url);
-    await page.selectOption('#user', 'U0OPS');
+    ({ stack, browser, page } = await openPlaygroundInBrowser('pg-'));
   }, 60_000);
 
   it('runs the bot in Socket Mode, and says so', async () => {
