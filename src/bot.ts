@@ -23,6 +23,7 @@ import { RunWatcher } from './ops/run-watcher.js';
 import { type Services, buildServices } from './services.js';
 import { type SlackApp, createSlackApp } from './slack/app.js';
 import { SlackDirectory } from './slack/directory.js';
+import { slackPeople } from './slack/people.js';
 import { slackRunFinishedNotifier, slackVerifiedNotifier } from './slack/notify.js';
 import { anchorsFilePath } from './store/audit-key.js';
 import { type AnchorSink, AuditAnchorer, fileAnchorSink, logAnchorSink } from './store/audit-anchoring.js';
@@ -226,6 +227,7 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
       ops: services.stores.ops,
       config: wsConfig.alerts,
       poster: isDefault ? poster : taggingPoster(poster, w.name),
+      people: slackPeople(slack.app.client),
       logger,
       now: services.now,
       sleep: opts.sleep,

@@ -192,7 +192,7 @@ export class OutputChecker {
           ? `Run ${run.id} succeeded but wrote 0 rows to ${where}${before}.`
           : `Run ${run.id} succeeded but wrote ${rows.toLocaleString('en-US')} rows to ${where}, ${Math.round((1 - rows / avg) * 100)} % below the average${before}.`;
       const top = (await this.diagnoser.diagnose(rows === 0 ? message : `${message} wrote 0 rows`, { taskType: 'SQL' })).findings[0]?.entry;
-      decided.push({ ...l, channel: this.router.route(l.folder, run.taskName), message, top });
+      decided.push({ ...l, channel: this.router.route(l.folder, run.taskName, { owner: run.owner, taskType: run.taskType.kind?.key ?? run.taskType.label }), message, top });
     }
     const groups = [...new Set(decided.filter((d) => d.channel).map((d) => `empty|${d.run.taskId}`))];
     const { value, queued } = await applyPlan(this.store, now, async () => {

@@ -34,6 +34,11 @@ export interface SenderOptions {
   maxAttempts?: number;
   /** The current content of a card's or a digest's own message (undefined: the queued payload). */
   render?: (item: OutboxEntry) => Promise<{ text: string; blocks: unknown[] } | undefined>;
+  /**
+   * Every message but a card's first post goes through this before Slack (src/alerts/mentions.ts:
+   * mentions become names), so edits and thread replies never ping anyone again.
+   */
+  quiet?: <M>(message: M) => Promise<M>;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   onError?: (item: OutboxItem, error: unknown) => void;
@@ -213,7 +218,9 @@ export class OutboxSender {
     const item = await this.store.claim(entry.id);
     if (!item) return false;
     const own = item.kind !== 'thread' && (item.cardId !== null || item.digestId !== null);
-    const payload = (own ? await this.opts.render?.(entry) : undefined) ?? item.payload;
+    const drawn = (own ? await this.opts.render?.(entry) : undefined) ?? item.payload;
+    const firstPost = own && item.cardId !== null && placed.method === 'post';
+    const payload = firstPost || !this.opts.quiet ? drawn : await this.opts.quiet(drawn);
     let posted: { cardId?: number; digestId?: number; ts: string } | undefined;
     try {
       if (placed.method === 'update') {

@@ -20,6 +20,7 @@ import type { OperationStore } from '../store/operations.js';
 import { type Remote, localRemote } from '../store/remote.js';
 import type { StudioClient } from '../studio/client.js';
 import { type AlertReport, computeReport, weekStart } from './report.js';
+import { OwnerDirectory, type People, QuietMentions } from './mentions.js';
 import { AlertRouter, parseAlertChannels } from './routing.js';
 import { OutboxSender, type SlackPoster } from './sender.js';
 import { AlertWatcher, type PollStats } from './watcher.js';
@@ -43,6 +44,8 @@ export interface AlertDeps {
   ops?: Remote<OperationStore>;
   config: AlertConfig;
   poster: SlackPoster;
+  /** Slack's people (owners by e-mail, names for quiet mentions); the poster's client in the bot. */
+  people?: People;
   logger: Logger;
   now: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -65,6 +68,9 @@ const WEEK = 7 * 86_400_000;
 export class AlertService {
   readonly store: Remote<AlertStore>;
   readonly router: AlertRouter;
+  /** Studio owners → Slack users, and mentions made quiet after a card's first post (src/alerts/mentions.ts). */
+  private readonly owners: OwnerDirectory;
+  private readonly quietMentions: QuietMentions;
   readonly watcher: AlertWatcher;
   readonly dtWatcher: DynamicTableWatcher | undefined;
   /** Streams that stopped, fell behind or lost a table (src/alerts/stream-watcher.ts). */
@@ -85,6 +91,8 @@ export class AlertService {
     if (!d.store && !d.db) throw new TypeError('AlertService needs its store or a database to build it on');
     this.store = d.store ?? localRemote(new AlertStore(d.db!));
     this.router = new AlertRouter(d.policy, parseAlertChannels(d.config.channels));
+    this.owners = new OwnerDirectory(d.policy, d.people, d.now);
+    this.quietMentions = new QuietMentions(d.people, d.now);
     this.links = d.studio;
     // A change a watcher makes is redrawn (an update, rendered when sent); new cards are released
     // when the poll ends (or a digest opens): posted once, with their state as of sending.
@@ -127,6 +135,7 @@ export class AlertService {
       sleep: d.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
       minIntervalMs: d.minSendIntervalMs,
       render: (item) => this.render(item),
+      quiet: (m) => this.quietMentions.quiet(m),
       onError: (item, e) => d.logger.warn({ channel: item.channel, kind: item.kind, err: (e as Error).message }, 'alert message not sent yet'),
       allowed: d.isLeader,
     });
@@ -183,7 +192,15 @@ export class AlertService {
   private async render(item: OutboxEntry): Promise<{ text: string; blocks: unknown[] } | undefined> {
     if (item.cardId !== null) {
       const drawn = await this.store.cardWithMute(item.cardId, this.d.now());
-      return drawn ? buildTriageCard(drawn.card, { ...this.cardContext(), mute: drawn.mute }) : undefined;
+      if (!drawn) return undefined;
+      const { card } = drawn;
+      const ownerId = await this.owners.userOf(card.owner);
+      return buildTriageCard(card, {
+        ...this.cardContext(),
+        mute: drawn.mute,
+        mention: (o) => (ownerId ? `<@${ownerId}>` : this.router.mention(o)),
+        cc: this.router.routeMentions({ folder: card.folder, task: card.taskName, owner: card.owner, taskType: card.taskType }),
+      });
     }
     if (item.digestId !== null) return buildDigest(item.digestId, await this.store.cardsOfDigest(item.digestId));
     return undefined;

@@ -185,7 +185,7 @@ export class AlertWatcher {
         decisions.push({ run, skip: 'muted' });
         continue;
       }
-      const channel = this.router.route(folder, run.taskName);
+      const channel = this.router.route(folder, run.taskName, { owner: run.owner, taskType: run.taskType.kind?.key ?? run.taskType.label });
       if (!channel) {
         decisions.push({ run, skip: 'unrouted' });
         continue;

@@ -37,6 +37,8 @@ export interface CardContext {
   mute?: { until: number; by: string };
   /** With several workspaces: the card's (shown on it). */
   workspace?: string;
+  /** Users and user groups its route mentions (`<@U…>`, `<!subteam^S…>`). */
+  cc?: string[];
 }
 
 /**
@@ -122,6 +124,7 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
     );
   }
   const notes: string[] = [];
+  if (ctx.cc?.length) notes.push(`:bell: ${ctx.cc.join(' ')}`);
   if (card.ackBy) notes.push(`:eyes: Acknowledged by <@${card.ackBy}> ${when(card.ackAt ?? undefined)}`);
   if (ctx.mute) notes.push(`:mute: Muted by <@${ctx.mute.by}> until ${when(ctx.mute.until)}: new failures of this task are recorded, not posted`);
   if (notes.length) blocks.push(context(...notes));

@@ -14,6 +14,11 @@
  *   backfill_max_days: { operator: 7, admin: 31 }
  *   allowed_channels: [C0DATAENG]  # operations only here (and in DMs); absent: anywhere
  * alerts:
+ *   routes:                        # first match wins; scope, owners and task_types must all hold
+ *     - { scope: ["legacy_dw/*"], task_types: [SHELL], channel: C0LEGACY, mention: [S0ONCALL] }
+ *     - { owners: [ada], channel: C0ADA }
+ *   owners: { ada: U0ADA }         # Studio owner → Slack user (else looked up by e-mail)
+ *   owner_email_domain: example.com
  *   stream_lag:                    # a stream alerts when this far behind (default 5 minutes)
  *     - { scope: ["streaming_ingest/*"], minutes: 15 }
  * ```
@@ -26,6 +31,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { TASK_KINDS, taskKindByKey } from '../studio/enums.js';
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -49,8 +55,34 @@ const policySchema = z.strictObject({
     .default([]),
   alerts: z
     .strictObject({
-      routes: z.array(z.strictObject({ scope: z.array(z.string().min(1)).min(1), channel: id })).default([]),
+      /** First match wins; every condition given must hold (scope, owners, task types). */
+      routes: z
+        .array(
+          z.strictObject({
+            scope: z.array(z.string().min(1)).min(1).default(['*']),
+            /** Studio owners (their user names) whose tasks this route takes. */
+            owners: z.array(z.string().min(1)).min(1).optional(),
+            /** Task types by key (SQL, SHELL, PYTHON, DI, …; case-insensitive). */
+            task_types: z
+              .array(
+                z.string().refine((t) => !!taskKindByKey(t.toUpperCase()), {
+                  message: `must be a task type: ${TASK_KINDS.map((k) => k.key).join(', ')}`,
+                }),
+              )
+              .min(1)
+              .optional(),
+            channel: id,
+            /** Slack users (U…) or user groups (S…) mentioned on a card's first post. */
+            mention: z.array(id).default([]),
+          }),
+        )
+        .default([]),
       owners: z.record(z.string(), id).default({}),
+      /** Studio user names are looked up in Slack as `<name>@<this domain>` (users.lookupByEmail). */
+      owner_email_domain: z
+        .string()
+        .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a mail domain such as example.com')
+        .optional(),
       /** Lag over which a stream alerts, per scope (first match wins); default 5 minutes. */
       stream_lag: z
         .array(

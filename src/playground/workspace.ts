@@ -243,6 +243,13 @@ export class PlaygroundWorkspace {
         const u = this.users.find((x) => x.id === args.user);
         return u ? { ok: true, user: { id: u.id, name: u.name, real_name: u.name, tz: u.tz } } : { ok: false, error: 'user_not_found' };
       }
+      case 'users.lookupByEmail': {
+        // The playground's people have addresses at example.com (name@example.com).
+        const u = this.users.find((x) => `${x.name}@example.com` === String(args.email).toLowerCase());
+        return u ? { ok: true, user: { id: u.id, name: u.name } } : { ok: false, error: 'users_not_found' };
+      }
+      case 'usergroups.list':
+        return { ok: true, usergroups: [] };
       case 'usergroups.users.list':
         return { ok: true, users: [] };
       case 'reactions.add':

@@ -252,7 +252,7 @@ describe('a card says what changed and who did what', () => {
       .filter((c) => c.args.thread_ts === card.ts)
       .map((c) => visibleText(c.args));
     expect(thread.at(-1)).toBe(
-      `:x: Failed again ${when(after.lastFailedAt!)}, after <@${USERS.admin}>'s rerun: CZLH-42000: 表已存在 (Table already exists): legacy_ods.orders [1,14]`,
+      `:x: Failed again ${when(after.lastFailedAt!)}, after @${USERS.admin.toLowerCase()}'s rerun: CZLH-42000: 表已存在 (Table already exists): legacy_ods.orders [1,14]`,
     );
   });
 
@@ -265,7 +265,7 @@ describe('a card says what changed and who did what', () => {
     const muted = lastCard(card);
     const mute = (await alerts().store.muteOf(card.taskId, b.clock.now()))!;
     expect(mute.until - b.clock.now()).toBeGreaterThan(3_590_000);
-    expect(visibleText(muted.args)).toContain(`Muted by <@${USERS.operator}> until ${when(mute.until)}`);
+    expect(visibleText(muted.args)).toContain(`Muted by @${USERS.operator.toLowerCase()} until ${when(mute.until)}`);
     const unmute = buttons(muted).find((e) => e.action_id === 'triage_unmute')!;
     expect(unmute.text!.text).toBe('Unmute');
     expect(buttons(muted).find((e) => e.action_id === 'triage_mute')).toBeUndefined();
@@ -285,7 +285,7 @@ describe('a card says what changed and who did what', () => {
       .callsOf('chat.postMessage')
       .filter((c) => c.args.thread_ts === card.ts)
       .map((c) => visibleText(c.args));
-    expect(thread.filter((t) => t.includes('unmuted'))).toEqual([`:loud_sound: <@${USERS.admin}> unmuted \`04_transform_ods_to_dwd\`: new failures are posted again.`]);
+    expect(thread.filter((t) => t.includes('unmuted'))).toEqual([`:loud_sound: @${USERS.admin.toLowerCase()} unmuted \`04_transform_ods_to_dwd\`: new failures are posted again.`]);
     expect((await b.bot.services.audit.query({ action: 'unmute', limit: 5 })).map((r) => `${r.actorId}:${r.outcome}`)).toEqual([
       `${USERS.admin}:succeeded`,
       `${USERS.viewer}:refused`,
@@ -302,7 +302,7 @@ describe('a card says what changed and who did what', () => {
     await click('triage_ack', JSON.stringify({ c: card.id }), USERS.operator, card.ts!);
     await quiet();
     const acked = lastCard(card);
-    expect(visibleText(acked.args)).toContain(`Acknowledged by <@${USERS.operator}>`);
+    expect(visibleText(acked.args)).toContain(`Acknowledged by @${USERS.operator.toLowerCase()}`);
     const take = buttons(acked).find((e) => e.action_id === 'triage_take_over')!;
     const release = buttons(acked).find((e) => e.action_id === 'triage_release')!;
     expect([take.text!.text, release.text!.text]).toEqual(['Take over', 'Release']);
@@ -313,7 +313,7 @@ describe('a card says what changed and who did what', () => {
     await click('triage_take_over', take.value!, USERS.admin, card.ts!);
     await quiet();
     expect((await alerts().store.card(card.id))!.ackBy).toBe(USERS.admin);
-    expect(visibleText(lastCard(card).args)).toContain(`Acknowledged by <@${USERS.admin}>`);
+    expect(visibleText(lastCard(card).args)).toContain(`Acknowledged by @${USERS.admin.toLowerCase()}`);
     // The operator releases from the card as it was before the take-over: refused, nothing changes.
     const stale = await click('triage_release', release.value!, USERS.operator, card.ts!);
     expect(visibleText(await b.answer(stale.responseId))).toContain(`<@${USERS.admin}> took it over`);
@@ -329,9 +329,9 @@ describe('a card says what changed and who did what', () => {
       .filter((c) => c.args.thread_ts === card.ts)
       .map((c) => visibleText(c.args));
     expect(thread).toEqual([
-      `:eyes: <@${USERS.operator}> is looking at it.`,
-      `:eyes: <@${USERS.admin}> took it over from <@${USERS.operator}>.`,
-      `:leftwards_arrow_with_hook: <@${USERS.admin}> released it: nobody is looking at it now.`,
+      `:eyes: @${USERS.operator.toLowerCase()} is looking at it.`,
+      `:eyes: @${USERS.admin.toLowerCase()} took it over from @${USERS.operator.toLowerCase()}.`,
+      `:leftwards_arrow_with_hook: @${USERS.admin.toLowerCase()} released it: nobody is looking at it now.`,
     ]);
     expect(
       (await b.bot.services.audit.query({ limit: 10 }))
@@ -392,15 +392,15 @@ describe('closing the loop', () => {
     const trail = cardMessages(card.ts!);
     const lastUpdate = [...trail].reverse().find((c) => c.method === 'chat.update')!;
     expect(visibleText(lastUpdate.args)).toMatch(
-      /Resolved\* by <@UOPS1> \(rerun from this card\): run <[^|]+\|\d+> succeeded, \*\d+ (?:s|min|h(?: \d+ min)?|d(?: \d+ h)?)\* after the failure/,
+      /Resolved\* by @uops1 \(rerun from this card\): run <[^|]+\|\d+> succeeded, \*\d+ (?:s|min|h(?: \d+ min)?|d(?: \d+ h)?)\* after the failure/,
     );
     expect(JSON.stringify(lastUpdate.args.blocks)).not.toContain('triage_rerun');
     const thread = trail.filter((c) => c.method === 'chat.postMessage').map((c) => visibleText(c.args));
-    expect(thread[0]).toContain('<@UOPS1> is looking at it');
-    expect(thread[1]).toContain('<@UOPS1> started a rerun');
-    expect(thread[2]).toContain('Root fixed by <@UOPS1> (rerun from this card)');
-    expect(thread[3]).toContain('<@UOPS1> reran the 1 downstream run 04_transform_ods_to_dwd blocked: Reran 1 of 1 runs');
-    expect(thread.at(-1)).toContain('Resolved by <@UOPS1>');
+    expect(thread[0]).toContain('@uops1 is looking at it');
+    expect(thread[1]).toContain('@uops1 started a rerun');
+    expect(thread[2]).toContain('Root fixed by @uops1 (rerun from this card)');
+    expect(thread[3]).toContain('@uops1 reran the 1 downstream run 04_transform_ods_to_dwd blocked: Reran 1 of 1 runs');
+    expect(thread.at(-1)).toContain('Resolved by @uops1');
     expect(thread.at(-1)).toContain('the 1 downstream run it blocked succeeded too');
   });
 
@@ -690,7 +690,7 @@ describe('alert storms', () => {
     await alerts().flush();
     const note = b.slack.callsOf('chat.postMessage').at(-1)!;
     expect(note.args.thread_ts).toBe(digest.ts);
-    expect(visibleText(note.args)).toBe(`*github_raw_fetch* · :eyes: <@${USERS.admin}> is looking at it.`);
+    expect(visibleText(note.args)).toBe(`*github_raw_fetch* · :eyes: @${USERS.admin.toLowerCase()} is looking at it.`);
     // A group resolving closes its card and counts in the digest.
     b.sb.sim.rerun(gh.latestRunId, 'scheduler');
     b.clock.advance(5 * 60_000);

@@ -91,7 +91,7 @@ describe('Dynamic Table alerts', () => {
       .callsOf('chat.postMessage')
       .filter((c) => c.args.thread_ts === card.ts)
       .map((c) => visibleText(c.args));
-    expect(thread.join('\n')).toMatch(/Resolved by <@UADMIN1> \(Refresh now from this card\): refresh job \d+ succeeded \(\d+ rows inserted\)/);
+    expect(thread.join('\n')).toMatch(/Resolved by @uadmin1 \(Refresh now from this card\): refresh job \d+ succeeded \(\d+ rows inserted\)/);
     const update = b.slack
       .callsOf('chat.update')
       .filter((c) => c.args.ts === card.ts)

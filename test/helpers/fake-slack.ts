@@ -36,6 +36,8 @@ export interface FakeSlack {
   callsOf(method: string): ApiCall[];
   /** Group membership answered by usergroups.users.list. */
   groups: Record<string, string[]>;
+  /** Slack users by e-mail address (lower case), answered by users.lookupByEmail. */
+  emails: Record<string, string>;
   /** Answer the next `times` calls of `method` (optionally only in `channel`) with HTTP 429 and Retry-After. */
   rateLimit(method: string, times: number, retryAfterSec: number, channel?: string): void;
   /** Answer apps.connections.open with this WebSocket URL (Socket Mode). */
@@ -73,6 +75,7 @@ export async function startFakeSlack(opts: { now?: () => number } = {}): Promise
   const responses: ResponsePost[] = [];
   const violations: string[] = [];
   const groups: Record<string, string[]> = {};
+  const emails: Record<string, string> = {};
   let ts = 1_700_000_000;
   const posted: { channel: string; ts: string; thread_ts?: string; text: string; metadata?: unknown }[] = [];
   let viewSeq = 0;
@@ -131,6 +134,12 @@ export async function startFakeSlack(opts: { now?: () => number } = {}): Promise
         return { ok: true, channel: { id: `D${String(args.users ?? 'X')}` } };
       case 'users.info':
         return { ok: true, user: { id: args.user, name: String(args.user).toLowerCase(), tz: 'Europe/Berlin' } };
+      case 'users.lookupByEmail': {
+        const id = emails[String(args.email).toLowerCase()];
+        return id ? { ok: true, user: { id, name: id.toLowerCase() } } : { ok: false, error: 'users_not_found' };
+      }
+      case 'usergroups.list':
+        return { ok: true, usergroups: Object.keys(groups).map((id) => ({ id, handle: `${id.toLowerCase()}-team` })) };
       default:
         return { ok: false, error: 'unknown_method' };
     }
@@ -184,6 +193,7 @@ export async function startFakeSlack(opts: { now?: () => number } = {}): Promise
     responses,
     violations,
     groups,
+    emails,
     rateLimit: (method, times, retryAfterSec, channel) => {
       limits.push({ method, times, retryAfterSec, channel });
     },
