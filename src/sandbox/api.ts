@@ -13,6 +13,7 @@ import type { AttemptRow, RunRow, TaskRow } from './store.js';
 import { WORKSPACE_PARAM_ROUTES, type WorkspaceParams } from './workspace-params.js';
 import { DQC_ROUTES, type DqcRules } from './dqc.js';
 import { answerParseRequest } from './dependency-parse.js';
+import type { TempRunContents } from './schedule-routes.js';
 
 export interface SandboxIdentity {
   instance: string;
@@ -38,6 +39,8 @@ export interface ApiContext {
   dqc: DqcRules;
   /** Fields a task's detail carries besides its file's (a stream's `cdcTaskId`, src/sandbox/streams.ts). */
   taskDetailFields?: (t: TaskRow) => Record<string, unknown>;
+  /** What temporary runs were sent (`taskInst/getTaskInstanceContent`, schedule-routes.ts). */
+  tempRunContents?: TempRunContents;
 }
 
 export interface ApiResult {
@@ -69,13 +72,13 @@ export function parse<T extends z.ZodTypeAny>(schema: T, body: unknown): z.outpu
   return r.data;
 }
 
-function requireProject(ctx: ApiContext, projectId: unknown): void {
+export function requireProject(ctx: ApiContext, projectId: unknown): void {
   if (projectId !== undefined && projectId !== null && Number(projectId) !== ctx.id.projectId) {
     throw new SandboxBusinessError('PROJECT_NOT_EXIST', `项目不存在 (project ${String(projectId)} does not exist)`);
   }
 }
 
-function paginate<T>(rows: T[], page: number, pageSize: number): { slice: T[]; total: number; totalPages: number } {
+export function paginate<T>(rows: T[], page: number, pageSize: number): { slice: T[]; total: number; totalPages: number } {
   const size = Math.max(1, Math.min(pageSize, 100_000));
   const start = (Math.max(1, page) - 1) * size;
   return { slice: rows.slice(start, start + size), total: rows.length, totalPages: Math.max(1, Math.ceil(rows.length / size)) };
@@ -111,7 +114,7 @@ function publishedConfiguration(t: TaskRow): ReturnType<typeof storedConfigurati
 }
 
 /** A scheduled task as Studio's schedule endpoints describe it. */
-function scheduleTaskJson(t: TaskRow) {
+export function scheduleTaskJson(t: TaskRow) {
   const published = publishedConfiguration(t);
   return {
     scheduleTaskId: t.id,
@@ -125,7 +128,7 @@ function scheduleTaskJson(t: TaskRow) {
   };
 }
 
-function paramsOf(t: TaskRow): StoredParam[] {
+export function paramsOf(t: TaskRow): StoredParam[] {
   return JSON.parse(t.params_json) as StoredParam[];
 }
 
@@ -535,35 +538,6 @@ export const ROUTES: Record<string, Handler> = {
     };
   },
 
-  [`${A}/scheduleTask/queryTaskRelation`]: (body, ctx) => {
-    const b = parse(z.looseObject({ scheduleTaskId: num, projectId: num, parentLevel: optNum, childLevel: optNum }), body);
-    requireProject(ctx, b.projectId);
-    const store = ctx.sim.store;
-    const root = ctx.sim.requireTask(b.scheduleTaskId);
-    const node = (t: TaskRow) => ({
-      scheduleTaskId: t.id,
-      scheduleTaskName: t.name,
-      cycleTaskType: taskKindByFileType(t.file_type)?.scheduleType ?? null,
-      taskStatus: t.task_status,
-    });
-    const up = (t: TaskRow, level: number, seen: Set<number>): unknown[] =>
-      level <= 0
-        ? []
-        : store
-            .deps(t)
-            .map((d) => store.task(d.taskId))
-            .filter((p): p is TaskRow => p !== undefined && !seen.has(p.id))
-            .map((p) => ({ ...node(p), parents: up(p, level - 1, new Set([...seen, p.id])), children: [] }));
-    const down = (t: TaskRow, level: number, seen: Set<number>): unknown[] =>
-      level <= 0
-        ? []
-        : store
-            .children(t.id)
-            .filter((c) => !seen.has(c.id))
-            .map((c) => ({ ...node(c), parents: [], children: down(c, level - 1, new Set([...seen, c.id])) }));
-    return { data: { ...node(root), parents: up(root, b.parentLevel ?? 1, new Set([root.id])), children: down(root, b.childLevel ?? 1, new Set([root.id])) } };
-  },
-
   [`${A}/taskInst/queryTaskInstanceRelation`]: (body, ctx) => {
     const b = parse(z.looseObject({ taskInstanceId: num, projectId: num, parentLevel: optNum, childLevel: optNum }), body);
     requireProject(ctx, b.projectId);
@@ -778,30 +752,6 @@ export const ROUTES: Record<string, Handler> = {
     return { data: [...counts.values()] };
   },
 
-  [`${A}/scheduleTask/flatAllDownstream`]: (body, ctx) => {
-    const b = parse(z.looseObject({ scheduleTaskId: num, projectId: num }), body);
-    requireProject(ctx, b.projectId);
-    const store = ctx.sim.store;
-    const root = ctx.sim.requireTask(b.scheduleTaskId);
-    const out: Record<string, unknown>[] = [];
-    const seen = new Set([root.id]);
-    let frontier: { task: TaskRow; path: string[] }[] = [{ task: root, path: [root.name] }];
-    for (let level = 1; frontier.length > 0; level++) {
-      const next: typeof frontier = [];
-      for (const { task, path } of frontier) {
-        for (const c of store.children(task.id)) {
-          if (seen.has(c.id)) continue;
-          seen.add(c.id);
-          const p = [...path, c.name];
-          out.push({ ...scheduleTaskJson(c), level, path: p.join(' -> ') });
-          next.push({ task: c, path: p });
-        }
-      }
-      frontier = next;
-    }
-    return { data: out };
-  },
-
   [`${A}/dataFileConfiguration/generateInstanceTimeList`]: (body, ctx) => {
     const b = parse(z.looseObject({ cron: z.string().min(1), scheduleStartTime: z.string().nullish(), scheduleEndTime: z.string().nullish() }), body);
     const problem = studioCronProblems(b.cron);
@@ -865,6 +815,7 @@ export const ROUTES: Record<string, Handler> = {
     );
     const runId = ctx.sim.executeTemp({ taskId: b.dataFileId, content: b.dataFileContent, params: b.params ?? {}, vcCode: b.adhocVcCode || null, actor: b.updateBy });
     ctx.onExecuteSql?.(b.dataFileContent);
+    ctx.tempRunContents?.record(runId, b.dataFileContent, b.params ?? {});
     return { data: { scheduleInstanceId: runId, instanceId: runId, sessionId: `adhoc-${runId}` } };
   },
 

@@ -10,6 +10,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { ROUTES, type ApiContext, type SandboxIdentity } from './api.js';
+import { SCHEDULE_ROUTES, TempRunContents } from './schedule-routes.js';
 import { FaultInjector, type FaultRule } from './faults.js';
 import { SandboxLakehouse, seedLakehouse } from './lakehouse/index.js';
 import { WorkspaceParams } from './workspace-params.js';
@@ -148,9 +149,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
       (sql) => lakehouse.execute(sql).rows[0]?.[0],
     ),
     taskDetailFields: (t) => streams.taskDetailFields(t),
+    tempRunContents: new TempRunContents(),
   };
   if (opts.seed !== 'empty') seedDqcRules(ctx.dqc, id.userName, 'default');
-  const routes = { ...ROUTES, ...streamRoutes(streams, id.projectId) };
+  const routes = { ...ROUTES, ...SCHEDULE_ROUTES, ...streamRoutes(streams, id.projectId) };
   const faults = new FaultInjector();
   const journal: JournalEntry[] = [];
   const sessions = new Map<string, number>(); // token → expires at (sim clock)

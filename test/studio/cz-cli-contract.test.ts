@@ -327,6 +327,26 @@ SELECT d.dt, SUM(d.amount) FROM ecommerce_dwd.orders_detail d JOIN \`legacy_dwd\
     const all = (await call('instance statistics (no window)')).data as { count: number }[];
     expect(count(all)).toBeGreaterThanOrEqual(count(week));
   });
+
+  it('lists scheduled tasks by name; reads what a run executed (a scheduled run: its published content; a temporary run: what was sent)', async () => {
+    const listed = await call('schedule tasks', { taskNameLike: 'transform_ods' });
+    const rows = listed.data as Ctx[];
+    expect(rows.map((r) => r.cycleTaskName)).toEqual(['04_transform_ods_to_dwd']);
+    expect(rows[0]).toMatchObject({ scheduleTaskId: ctx.taskId, taskStatus: 1 });
+    expect(listed.count).toBe(1);
+    const all = await call('schedule tasks', { taskNameLike: '' });
+    expect(all.count as number).toBeGreaterThan(5);
+    // Only deployed tasks are scheduled: the draft made above is not listed.
+    expect((all.data as Ctx[]).map((r) => r.cycleTaskName)).not.toContain('czcli_draft');
+
+    const published = (await call('published version')).data as Ctx;
+    const scheduled = (await call('run content', { runId: ctx.runId })).data as Ctx;
+    expect(scheduled).toMatchObject({ taskInstanceId: ctx.runId, scheduleTaskId: ctx.taskId, fileContent: published.fileContent });
+    ctx.content = "SELECT '${region}' AS region, 42 AS answer;";
+    const temp = (await call('execute once')).data as Ctx;
+    const content = (await call('run content', { runId: temp.scheduleInstanceId })).data as Ctx;
+    expect(content).toMatchObject({ scheduleTaskId: ctx.newTaskId, fileContent: ctx.content, paramValueList: [expect.objectContaining({ paramKey: 'region', paramValue: 'eu' })] });
+  });
 });
 
 describe('our StudioClient sends what cz-cli sends', () => {
