@@ -124,7 +124,8 @@ describe("a client written from cz-cli's shapes alone, against `npm run sandbox`
     const requestId = `tssdk-v0.1.0-${Math.random().toString(16).slice(2, 14)}`;
     const get = e.method === 'GET';
     const query = get ? `?${new URLSearchParams(Object.entries(body as Ctx).map(([k, v]): [string, string] => [k, String(v)])).toString()}` : '';
-    const res = await fetch(`${base}${e.path}${query}`, {
+    const path = e.path.replace(/\$(\w+)/g, (m) => encodeURIComponent(String(fill(m, { ...ctx, ...extra }))));
+    const res = await fetch(`${base}${path}${query}`, {
       method: get ? 'GET' : 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/plain, */*', requestId, 'X-Request-ID': requestId, ...headers },
       body: get ? undefined : JSON.stringify(body),
@@ -346,6 +347,76 @@ SELECT d.dt, SUM(d.amount) FROM ecommerce_dwd.orders_detail d JOIN \`legacy_dwd\
     const temp = (await call('execute once')).data as Ctx;
     const content = (await call('run content', { runId: temp.scheduleInstanceId })).data as Ctx;
     expect(content).toMatchObject({ scheduleTaskId: ctx.newTaskId, fileContent: ctx.content, paramValueList: [expect.objectContaining({ paramKey: 'region', paramValue: 'eu' })] });
+  });
+
+  it('flows as `cz-cli task flow` drives them: nodes created, bound, unbound, removed; node content and configuration; submitted; run once; node instances', async () => {
+    ctx.flowId = (await call('create flow task', { taskName: 'czcli_flow' })).data;
+    type Node = { id: number; fileName: string; dependencies: { id: number; dependencyNodeId: number }[] };
+    const dag = async () => (await call('flow dag')).data as Node[];
+    expect(await dag()).toEqual([]);
+    const extract = (await call('flow create node', { nodeName: 'extract' })).data as Node;
+    const load = (await call('flow create node', { nodeName: 'load' })).data as Node;
+    ctx.content = 'SELECT COUNT(*) FROM ecommerce_dwd.orders_detail;';
+    const check = (await call('flow create node (after another, with content)', { nodeName: 'check', upNodeId: extract.id })).data as Node;
+    const scratch = (await call('flow create node', { nodeName: 'scratch' })).data as Node;
+    // resolveNodeId finds nodes by fileName; `check` was created after `extract`.
+    expect((await dag()).map((n) => n.fileName)).toEqual(['extract', 'load', 'check', 'scratch']);
+    expect((await dag()).find((n) => n.id === check.id)!.dependencies.map((d) => d.dependencyNodeId)).toEqual([extract.id]);
+    // bind load ← extract: the DAG shows it (cz-cli verifies the edge there); binding again changes nothing.
+    await call('flow bind', { downNodeId: load.id, upNodeId: extract.id });
+    await call('flow bind', { downNodeId: load.id, upNodeId: extract.id });
+    const loadDeps = (await dag()).find((n) => n.id === load.id)!.dependencies;
+    expect(loadDeps.map((d) => d.dependencyNodeId)).toEqual([extract.id]);
+    // A cycle is refused: extract cannot wait for load.
+    const cycle = await fetch(`${base}/ide-admin/v1/flow/node/bind`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: JSON.stringify({
+        currentFileId: ctx.flowId,
+        currentNodeId: extract.id,
+        currentProjectId: ctx.projectId,
+        dependencyFileId: ctx.flowId,
+        dependencyNodeId: load.id,
+        dependencyProjectId: ctx.projectId,
+      }),
+    }).then((r) => r.json() as Promise<Ctx>);
+    expect(cycle.code).toBe('CIRCULAR_DEPENDENCY');
+    await call('flow bind', { downNodeId: check.id, upNodeId: load.id });
+    const checkDep = (await dag()).find((n) => n.id === check.id)!.dependencies.find((d) => d.dependencyNodeId === load.id)!;
+    await call('flow unbind', { depId: checkDep.id });
+    await call('flow remove node', { nodeId: scratch.id });
+    expect((await dag()).map((n) => n.fileName)).toEqual(['extract', 'load', 'check']);
+
+    // node-save and node-save-config, then read back as node-detail and submit read them.
+    for (const [n, sql] of [
+      [extract, 'SELECT * FROM ecommerce_ods.orders LIMIT 10;'],
+      [load, 'SELECT 1;'],
+    ] as const) {
+      await call('flow node save content', { nodeId: n.id, content: sql });
+    }
+    await call('flow node save config', { nodeId: load.id });
+    const loadDetail = (await call('flow node detail', { nodeId: load.id })).data as Ctx;
+    expect(loadDetail).toMatchObject({ dataFileName: 'load', fileType: 4, fileContent: 'SELECT 1;', defaultVcName: 'default', defaultSchemaName: 'ecommerce_dwd' });
+    const loadConfig = (await call('flow node configuration', { nodeId: load.id })).data as Ctx;
+    expect(loadConfig).toMatchObject({ etlVcCode: 'default', schemaName: 'ecommerce_dwd' });
+    expect((loadConfig.dataFileDependencyDTOS as Ctx[]).map((d) => d.dependencyNodeId)).toEqual([extract.id]);
+
+    // flow submit: the CLI saves the flow's configuration, pre-checks, submits, polls the trace, then the task detail.
+    await call('save configuration', { newTaskId: ctx.flowId });
+    expect(((await call('deploy pre-check', { newTaskId: ctx.flowId })).data as Ctx).pass).toBe(true);
+    ctx.traceId = (await call('flow submit')).data;
+    expect((await call('flow submit status')).data).toBe(2);
+    expect((await call('task detail', { taskId: ctx.flowId })).data).toMatchObject({ fileFlowStatus: 100, deployStatus: 1, fileType: 500 });
+
+    // temp-run: parameters of the flow and its nodes, a TEMP run of the flow, its node instances.
+    const params = (await call('flow params')).data as { children: { id: number; name: string }[] };
+    expect(params.children.map((c) => c.name)).toEqual(['extract', 'load', 'check']);
+    const run = (await call('flow temp run')).data as Ctx;
+    ctx.flowRunId = run.scheduleInstanceId;
+    expect((await call('run detail', { runId: ctx.flowRunId })).data).toMatchObject({ scheduleTaskId: ctx.flowId, instanceType: 3 });
+    const instances = (await call('flow instances')).data as Ctx[];
+    expect(instances.map((i) => i.nodeName).sort()).toEqual(['check', 'extract', 'load']);
+    expect(new Set(instances.map((i) => i.flowNodeInstanceId)).size).toBe(3);
   });
 });
 
