@@ -14,6 +14,7 @@ import { WORKSPACE_PARAM_ROUTES, type WorkspaceParams } from './workspace-params
 import { DQC_ROUTES, type DqcRules } from './dqc.js';
 import { answerParseRequest } from './dependency-parse.js';
 import type { TempRunContents } from './schedule-routes.js';
+import { attemptTimeText, connectionParams, runExtraFields, scheduleInfoFields, scheduleRateTypeOf, taskLocation } from './studio-fields.js';
 
 export interface SandboxIdentity {
   instance: string;
@@ -102,6 +103,9 @@ function taskJson(ctx: ApiContext, t: TaskRow) {
     updatedTime: t.updated_at,
     lastEditTime: t.updated_at,
     lastEditUser: t.last_edit_user ?? t.owner,
+    createdBy: t.owner,
+    updatedBy: t.last_edit_user ?? t.owner,
+    location: taskLocation(ctx.sim.store, t),
     // The names of an earlier sandbox, kept for older clients.
     updateTime: t.updated_at,
     createTime: t.created_at,
@@ -159,11 +163,13 @@ function runJson(ctx: ApiContext, r: RunRow) {
     projectName: ctx.id.workspace,
     env: 'prod',
     version: task?.version ?? 0,
+    ...runExtraFields(r, ctx.id),
   };
 }
 
 function runRefJson(ctx: ApiContext, r: RunRow) {
   const full = runJson(ctx, r);
+  const task = ctx.sim.store.task(r.task_id);
   return {
     scheduleInstanceId: r.id,
     taskInstanceStatus: r.status,
@@ -177,6 +183,12 @@ function runRefJson(ctx: ApiContext, r: RunRow) {
     rerunStatus: r.rerun_status,
     vcCode: r.vc_code,
     nextLevelCount: ctx.sim.store.children(r.task_id).length,
+    projectId: ctx.id.projectId,
+    projectName: ctx.id.workspace,
+    tenantId: ctx.id.tenantId,
+    taskOwnerDisplayName: full.taskOwnerCn,
+    taskOwnerUserId: ctx.id.userId,
+    cronExpression: task ? publishedConfiguration(task).cronExpress || null : null,
   };
 }
 
@@ -196,7 +208,18 @@ function attemptJson(a: AttemptRow, r: RunRow) {
 type Dependency = { taskId: number; taskName: string; depStrategy?: number; parseType?: number };
 
 function dependencyJson(ctx: ApiContext, d: Dependency) {
-  return { dependencyFileId: d.taskId, dependencyFileName: d.taskName, dependencyProjectId: ctx.id.projectId, depStrategy: d.depStrategy ?? null, parseType: d.parseType ?? null };
+  const up = ctx.sim.store.task(d.taskId);
+  const cron = up ? publishedConfiguration(up).cronExpress || null : null;
+  return {
+    dependencyFileId: d.taskId,
+    dependencyFileName: d.taskName,
+    dependencyProjectId: ctx.id.projectId,
+    projectName: ctx.id.workspace,
+    scheduleRateType: scheduleRateTypeOf(cron),
+    cronExpress: cron,
+    depStrategy: d.depStrategy ?? null,
+    parseType: d.parseType ?? null,
+  };
 }
 
 /** The configuration as getFileConfigurationDetail serves it (every field a save replaces). */
@@ -329,6 +352,13 @@ export const ROUTES: Record<string, Handler> = {
       activeStartTime: published.activeStartTime,
       activeEndTime: published.activeEndTime,
       publishTime: t.published_at,
+      ...scheduleInfoFields(
+        ctx.sim.store,
+        t,
+        ctx.sim.opts.timeZone,
+        published,
+        t.published_json ? (JSON.parse(t.published_json) as { params: StoredParam[] }).params : paramsOf(t),
+      ),
     };
     return { data: ctx.wrappedShapes ? { scheduleTaskDetail: detail } : detail };
   },
@@ -416,7 +446,7 @@ export const ROUTES: Record<string, Handler> = {
     const pageIndex = Math.max(1, b.pageIndex ?? 1);
     const p = paginate(attempts, pageIndex, b.pageSize ?? 20);
     // A bare list with the total in the envelope, as cz-cli's `attempts list` prints it.
-    return { data: p.slice.map((a) => attemptJson(a, run)), count: p.total, pageIndex };
+    return { data: p.slice.map((a) => ({ ...attemptJson(a, run), ...attemptTimeText(a, ctx.sim.opts.timeZone) })), count: p.total, pageIndex };
   },
 
   [`${A}/adhoc/queryTempLogResults`]: (body, ctx) => {
@@ -842,6 +872,6 @@ export const ROUTES: Record<string, Handler> = {
       .dataSources()
       .filter((d) => (b.status == null || d.status === b.status) && (b.dsType == null || d.ds_type === b.dsType) && (!b.dsName || d.name.includes(b.dsName)));
     const p = paginate(rows, b.pageIndex ?? 1, b.pageSize ?? 20);
-    return { data: { list: p.slice.map((d) => ({ id: d.id, dsName: d.name, dsType: d.ds_type, status: d.status })), total: p.total } };
+    return { data: { list: p.slice.map((d) => ({ id: d.id, dsName: d.name, dsType: d.ds_type, status: d.status, connectionParams: connectionParams(d) })), total: p.total } };
   },
 };

@@ -418,6 +418,33 @@ SELECT d.dt, SUM(d.amount) FROM ecommerce_dwd.orders_detail d JOIN \`legacy_dwd\
     expect(instances.map((i) => i.nodeName).sort()).toEqual(['check', 'extract', 'load']);
     expect(new Set(instances.map((i) => i.flowNodeInstanceId)).size).toBe(3);
   });
+
+  it("fields cz-cli maps that were left out: a task's location (its folders, which `task list --folder` filters on), a run's wait and executor, attempts' times as text, relations' workspace and cron", async () => {
+    const tasks = ((await call('list tasks', { projectId: ctx.projectId })).data as { list: Ctx[] }).list;
+    const t04 = tasks.find((t) => t.dataFileName === '04_transform_ods_to_dwd')!;
+    const parts = String(t04.location).split('.');
+    expect(parts[0]).toBe('0');
+    expect(parts.at(-1)).toBe(String(t04.id));
+    expect(parts).toContain(String(t04.dataFolderId));
+    const runs = (await call('list runs (failed)')).data as Ctx[];
+    const run = runs.find((r) => r.executeStartTime !== null)!;
+    expect(run.waitSpanTime).toBe((run.executeStartTime as number) - (run.startWaitTime as number));
+    expect(run.endWaitTime).toBe(run.executeStartTime);
+    ctx.runId = run.taskInstanceId;
+    const attempt = ((await call('attempts')).data as Ctx[])[0]!;
+    expect(attempt.startTimeStr).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    const schedule = (await call('schedule detail')).data as Ctx;
+    expect(schedule).toMatchObject({ scheduleRateType: expect.any(Number), createTimeStr: expect.stringMatching(/^\d{4}-/) });
+    // datasource.ts passes a data source's connectionParams on to testDatasource; no password leaves.
+    const sources = (
+      (await fetch(`${base}/ide-authority/v1/projectDataSources/list`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: JSON.stringify({ current: 1, pageSize: 20, status: 1, pageIndex: 1, projectName: ctx.workspace }),
+      }).then((r) => r.json())) as { data: { list: Ctx[] } }
+    ).data.list;
+    for (const d of sources) expect(JSON.parse(String(d.connectionParams))).toMatchObject({ host: expect.any(String), password: '******' });
+  });
 });
 
 describe('our StudioClient sends what cz-cli sends', () => {
