@@ -290,7 +290,7 @@ describe("a client written from cz-cli's shapes alone, against `npm run sandbox`
     expect((await listed()).map((p) => p.paramKey)).not.toContain('ws_bucket');
   });
 
-  it("DQC rules: the demo's listed with the fields cz-cli prints; one added, read, run on the Lakehouse's rows, deleted", async () => {
+  it("DQC rules: the demo's listed with the fields cz-cli prints; one added, read, run on the Lakehouse's rows, deleted; statistics", async () => {
     type Rule = { id: number; objectName: string; latestStatus: string | null; definedSql: string };
     const demo = (await call('dqc rules')).data as Rule[];
     expect(demo.map((r) => r.objectName)).toEqual(['ecommerce_dwd.orders_detail', 'ecommerce_dwd.orders_detail']);
@@ -305,6 +305,9 @@ describe("a client written from cz-cli's shapes alone, against `npm run sandbox`
     expect(((await call('dqc rule')).data as Rule).latestStatus).toBe('SUCCESS');
     await call('delete dqc rule');
     expect(((await call('dqc rules')).data as Rule[]).map((r) => r.id)).not.toContain(ctx.ruleId);
+    // `dqc stat`: the two demo rules on one table; two runs, one passed.
+    expect((await call('dqc stat (rules and tables)')).data).toMatchObject({ ruleCount: 2, tableCount: 1 });
+    expect((await call('dqc stat (rule runs)')).data).toEqual({ taskCount: 2, successCount: 1, failedCount: 1, errorCount: 0, passRate: 50 });
   });
 
   it("parses a task's SQL into its output tables and its upstream tasks (those writing what it reads)", async () => {
