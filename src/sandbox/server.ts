@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import { ROUTES, type ApiContext, type SandboxIdentity } from './api.js';
 import { SCHEDULE_ROUTES, TempRunContents } from './schedule-routes.js';
 import { flowRoutes } from './flow-routes.js';
+import { cdcConfigRoutes } from './cdc-config-routes.js';
 import { SandboxFlows } from './flows.js';
 import { FaultInjector, type FaultRule } from './faults.js';
 import { SandboxLakehouse, seedLakehouse } from './lakehouse/index.js';
@@ -154,7 +155,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     tempRunContents: new TempRunContents(),
   };
   if (opts.seed !== 'empty') seedDqcRules(ctx.dqc, id.userName, 'default');
-  const routes = { ...ROUTES, ...SCHEDULE_ROUTES, ...streamRoutes(streams, id.projectId), ...flowRoutes(new SandboxFlows(sim), ROUTES) };
+  const routes = {
+    ...ROUTES,
+    ...SCHEDULE_ROUTES,
+    ...streamRoutes(streams, id.projectId),
+    ...flowRoutes(new SandboxFlows(sim), ROUTES),
+    ...cdcConfigRoutes((ids) => streams.slotsOf(ids)),
+  };
   const faults = new FaultInjector();
   const journal: JournalEntry[] = [];
   const sessions = new Map<string, number>(); // token → expires at (sim clock)

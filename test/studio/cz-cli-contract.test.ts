@@ -448,6 +448,38 @@ SELECT d.dt, SUM(d.amount) FROM ecommerce_dwd.orders_detail d JOIN \`legacy_dwd\
     ).data.list;
     for (const d of sources) expect(JSON.parse(String(d.connectionParams))).toMatchObject({ host: expect.any(String), password: '******' });
   });
+
+  it("a multi-table CDC pipeline's configuration saved as cz-cli's pipeline create sends it: the deploy it refused before goes through", async () => {
+    ctx.newTaskId = (await call('create cdc task', { taskName: 'czcli_cdc' })).data;
+    const deploy = async () =>
+      (await fetch(`${base}/ide-admin/v1/dataFile/submit`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: JSON.stringify({ dataFileId: ctx.newTaskId, projectId: ctx.projectId, updatedBy: ctx.userIdText }),
+      }).then((r) => r.json())) as Ctx;
+    // cz-cli's step 9 (--vc): the pipeline's VCluster, an INTEGRATION one.
+    await fetch(`${base}/ide-admin/v1/dataFileConfiguration/saveDataFileConfiguration`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: JSON.stringify({ dataFileId: ctx.newTaskId, projectId: ctx.projectId, updateBy: ctx.userIdText, onlySaveContent: 0, etlVcCode: 'sync_vc' }),
+    });
+    expect((await deploy()).code).toBe('MAPPING_NOT_CONFIGURED');
+    await call('save cdc task', { sourceId: 201, sourceType: 5, targetId: 204 });
+    // A PostgreSQL source without a replication slot is refused, and changes nothing.
+    const pg = (await fetch(`${base}/ide-admin/v1/ai/mcp/saveCdcTask`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: JSON.stringify({
+        ...(endpoint('save cdc task').sends as Ctx),
+        dataFileId: ctx.newTaskId,
+        projectId: ctx.projectId,
+        sourceDatasourceList: [{ datasourceId: 202, datasourceType: 7 }],
+        targetDatasource: { datasourceId: 204, datasourceType: 1 },
+      }),
+    }).then((r) => r.json())) as Ctx;
+    expect(pg.code).toBe('PG_SLOT_NOT_EXIST');
+    expect((await deploy()).code).toBe(0);
+  });
 });
 
 describe('our StudioClient sends what cz-cli sends', () => {
