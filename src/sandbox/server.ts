@@ -13,6 +13,7 @@ import { ROUTES, type ApiContext, type SandboxIdentity } from './api.js';
 import { SCHEDULE_ROUTES, TempRunContents } from './schedule-routes.js';
 import { flowRoutes } from './flow-routes.js';
 import { cdcConfigRoutes } from './cdc-config-routes.js';
+import { pipelineRoutes } from './pipeline-routes.js';
 import { SandboxFlows } from './flows.js';
 import { FaultInjector, type FaultRule } from './faults.js';
 import { SandboxLakehouse, seedLakehouse } from './lakehouse/index.js';
@@ -161,6 +162,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     ...streamRoutes(streams, id.projectId),
     ...flowRoutes(new SandboxFlows(sim), ROUTES),
     ...cdcConfigRoutes((ids) => streams.slotsOf(ids)),
+    ...pipelineRoutes(streams),
   };
   const faults = new FaultInjector();
   const journal: JournalEntry[] = [];

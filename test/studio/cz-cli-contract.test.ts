@@ -237,6 +237,14 @@ describe("a client written from cz-cli's shapes alone, against `npm run sandbox`
     ctx.datasourceIds = sources.map((d) => d.id);
     const slots = (await call('pg slots')).data as { pipelineSlotMetaVos: Ctx[] }[];
     expect(slots[0]!.pipelineSlotMetaVos.map((x) => x.slotName)).toContain('cz_cdc_slot');
+    const pubs = (await call('pg publications')).data as { datasourceId: number; publications: Ctx[] }[];
+    expect(pubs.flatMap((p) => p.publications.map((x) => x.name))).toContain('cz_cdc_pub');
+    const checked = (await call('cdc check tables')).data as Ctx[];
+    expect(checked.length).toBe(tables.length);
+    // task cdc offline: the pipeline stops and goes back to draft (offline, waiting to be published).
+    await call('cdc offline');
+    expect(((await call('realtime detail')).data as Ctx).taskStatus).toBe(4);
+    expect(((await call('schedule detail', { taskId: ctx.pipelineFileId })).data as Ctx).taskStatus).toBe(2);
   });
 
   it('creates a folder and a task, saves content with parameters and the whole configuration, pre-checks, deploys, runs it once, deletes', async () => {
