@@ -13,6 +13,8 @@ import type { AttemptRow, RunRow, TaskRow } from './store.js';
 import { WORKSPACE_PARAM_ROUTES, type WorkspaceParams } from './workspace-params.js';
 import { DQC_ROUTES, type DqcRules } from './dqc.js';
 import { answerParseRequest } from './dependency-parse.js';
+import type { TempRunContents } from './schedule-routes.js';
+import { attemptTimeText, connectionParams, runExtraFields, scheduleInfoFields, scheduleRateTypeOf, taskLocation } from './studio-fields.js';
 
 export interface SandboxIdentity {
   instance: string;
@@ -38,6 +40,8 @@ export interface ApiContext {
   dqc: DqcRules;
   /** Fields a task's detail carries besides its file's (a stream's `cdcTaskId`, src/sandbox/streams.ts). */
   taskDetailFields?: (t: TaskRow) => Record<string, unknown>;
+  /** What temporary runs were sent (`taskInst/getTaskInstanceContent`, schedule-routes.ts). */
+  tempRunContents?: TempRunContents;
 }
 
 export interface ApiResult {
@@ -69,13 +73,13 @@ export function parse<T extends z.ZodTypeAny>(schema: T, body: unknown): z.outpu
   return r.data;
 }
 
-function requireProject(ctx: ApiContext, projectId: unknown): void {
+export function requireProject(ctx: ApiContext, projectId: unknown): void {
   if (projectId !== undefined && projectId !== null && Number(projectId) !== ctx.id.projectId) {
     throw new SandboxBusinessError('PROJECT_NOT_EXIST', `项目不存在 (project ${String(projectId)} does not exist)`);
   }
 }
 
-function paginate<T>(rows: T[], page: number, pageSize: number): { slice: T[]; total: number; totalPages: number } {
+export function paginate<T>(rows: T[], page: number, pageSize: number): { slice: T[]; total: number; totalPages: number } {
   const size = Math.max(1, Math.min(pageSize, 100_000));
   const start = (Math.max(1, page) - 1) * size;
   return { slice: rows.slice(start, start + size), total: rows.length, totalPages: Math.max(1, Math.ceil(rows.length / size)) };
@@ -99,6 +103,9 @@ function taskJson(ctx: ApiContext, t: TaskRow) {
     updatedTime: t.updated_at,
     lastEditTime: t.updated_at,
     lastEditUser: t.last_edit_user ?? t.owner,
+    createdBy: t.owner,
+    updatedBy: t.last_edit_user ?? t.owner,
+    location: taskLocation(ctx.sim.store, t),
     // The names of an earlier sandbox, kept for older clients.
     updateTime: t.updated_at,
     createTime: t.created_at,
@@ -111,7 +118,7 @@ function publishedConfiguration(t: TaskRow): ReturnType<typeof storedConfigurati
 }
 
 /** A scheduled task as Studio's schedule endpoints describe it. */
-function scheduleTaskJson(t: TaskRow) {
+export function scheduleTaskJson(t: TaskRow) {
   const published = publishedConfiguration(t);
   return {
     scheduleTaskId: t.id,
@@ -125,7 +132,7 @@ function scheduleTaskJson(t: TaskRow) {
   };
 }
 
-function paramsOf(t: TaskRow): StoredParam[] {
+export function paramsOf(t: TaskRow): StoredParam[] {
   return JSON.parse(t.params_json) as StoredParam[];
 }
 
@@ -156,11 +163,13 @@ function runJson(ctx: ApiContext, r: RunRow) {
     projectName: ctx.id.workspace,
     env: 'prod',
     version: task?.version ?? 0,
+    ...runExtraFields(r, ctx.id),
   };
 }
 
 function runRefJson(ctx: ApiContext, r: RunRow) {
   const full = runJson(ctx, r);
+  const task = ctx.sim.store.task(r.task_id);
   return {
     scheduleInstanceId: r.id,
     taskInstanceStatus: r.status,
@@ -174,6 +183,12 @@ function runRefJson(ctx: ApiContext, r: RunRow) {
     rerunStatus: r.rerun_status,
     vcCode: r.vc_code,
     nextLevelCount: ctx.sim.store.children(r.task_id).length,
+    projectId: ctx.id.projectId,
+    projectName: ctx.id.workspace,
+    tenantId: ctx.id.tenantId,
+    taskOwnerDisplayName: full.taskOwnerCn,
+    taskOwnerUserId: ctx.id.userId,
+    cronExpression: task ? publishedConfiguration(task).cronExpress || null : null,
   };
 }
 
@@ -193,7 +208,18 @@ function attemptJson(a: AttemptRow, r: RunRow) {
 type Dependency = { taskId: number; taskName: string; depStrategy?: number; parseType?: number };
 
 function dependencyJson(ctx: ApiContext, d: Dependency) {
-  return { dependencyFileId: d.taskId, dependencyFileName: d.taskName, dependencyProjectId: ctx.id.projectId, depStrategy: d.depStrategy ?? null, parseType: d.parseType ?? null };
+  const up = ctx.sim.store.task(d.taskId);
+  const cron = up ? publishedConfiguration(up).cronExpress || null : null;
+  return {
+    dependencyFileId: d.taskId,
+    dependencyFileName: d.taskName,
+    dependencyProjectId: ctx.id.projectId,
+    projectName: ctx.id.workspace,
+    scheduleRateType: scheduleRateTypeOf(cron),
+    cronExpress: cron,
+    depStrategy: d.depStrategy ?? null,
+    parseType: d.parseType ?? null,
+  };
 }
 
 /** The configuration as getFileConfigurationDetail serves it (every field a save replaces). */
@@ -326,6 +352,13 @@ export const ROUTES: Record<string, Handler> = {
       activeStartTime: published.activeStartTime,
       activeEndTime: published.activeEndTime,
       publishTime: t.published_at,
+      ...scheduleInfoFields(
+        ctx.sim.store,
+        t,
+        ctx.sim.opts.timeZone,
+        published,
+        t.published_json ? (JSON.parse(t.published_json) as { params: StoredParam[] }).params : paramsOf(t),
+      ),
     };
     return { data: ctx.wrappedShapes ? { scheduleTaskDetail: detail } : detail };
   },
@@ -413,7 +446,7 @@ export const ROUTES: Record<string, Handler> = {
     const pageIndex = Math.max(1, b.pageIndex ?? 1);
     const p = paginate(attempts, pageIndex, b.pageSize ?? 20);
     // A bare list with the total in the envelope, as cz-cli's `attempts list` prints it.
-    return { data: p.slice.map((a) => attemptJson(a, run)), count: p.total, pageIndex };
+    return { data: p.slice.map((a) => ({ ...attemptJson(a, run), ...attemptTimeText(a, ctx.sim.opts.timeZone) })), count: p.total, pageIndex };
   },
 
   [`${A}/adhoc/queryTempLogResults`]: (body, ctx) => {
@@ -533,35 +566,6 @@ export const ROUTES: Record<string, Handler> = {
         totalPages: p.totalPages,
       },
     };
-  },
-
-  [`${A}/scheduleTask/queryTaskRelation`]: (body, ctx) => {
-    const b = parse(z.looseObject({ scheduleTaskId: num, projectId: num, parentLevel: optNum, childLevel: optNum }), body);
-    requireProject(ctx, b.projectId);
-    const store = ctx.sim.store;
-    const root = ctx.sim.requireTask(b.scheduleTaskId);
-    const node = (t: TaskRow) => ({
-      scheduleTaskId: t.id,
-      scheduleTaskName: t.name,
-      cycleTaskType: taskKindByFileType(t.file_type)?.scheduleType ?? null,
-      taskStatus: t.task_status,
-    });
-    const up = (t: TaskRow, level: number, seen: Set<number>): unknown[] =>
-      level <= 0
-        ? []
-        : store
-            .deps(t)
-            .map((d) => store.task(d.taskId))
-            .filter((p): p is TaskRow => p !== undefined && !seen.has(p.id))
-            .map((p) => ({ ...node(p), parents: up(p, level - 1, new Set([...seen, p.id])), children: [] }));
-    const down = (t: TaskRow, level: number, seen: Set<number>): unknown[] =>
-      level <= 0
-        ? []
-        : store
-            .children(t.id)
-            .filter((c) => !seen.has(c.id))
-            .map((c) => ({ ...node(c), parents: [], children: down(c, level - 1, new Set([...seen, c.id])) }));
-    return { data: { ...node(root), parents: up(root, b.parentLevel ?? 1, new Set([root.id])), children: down(root, b.childLevel ?? 1, new Set([root.id])) } };
   },
 
   [`${A}/taskInst/queryTaskInstanceRelation`]: (body, ctx) => {
@@ -778,30 +782,6 @@ export const ROUTES: Record<string, Handler> = {
     return { data: [...counts.values()] };
   },
 
-  [`${A}/scheduleTask/flatAllDownstream`]: (body, ctx) => {
-    const b = parse(z.looseObject({ scheduleTaskId: num, projectId: num }), body);
-    requireProject(ctx, b.projectId);
-    const store = ctx.sim.store;
-    const root = ctx.sim.requireTask(b.scheduleTaskId);
-    const out: Record<string, unknown>[] = [];
-    const seen = new Set([root.id]);
-    let frontier: { task: TaskRow; path: string[] }[] = [{ task: root, path: [root.name] }];
-    for (let level = 1; frontier.length > 0; level++) {
-      const next: typeof frontier = [];
-      for (const { task, path } of frontier) {
-        for (const c of store.children(task.id)) {
-          if (seen.has(c.id)) continue;
-          seen.add(c.id);
-          const p = [...path, c.name];
-          out.push({ ...scheduleTaskJson(c), level, path: p.join(' -> ') });
-          next.push({ task: c, path: p });
-        }
-      }
-      frontier = next;
-    }
-    return { data: out };
-  },
-
   [`${A}/dataFileConfiguration/generateInstanceTimeList`]: (body, ctx) => {
     const b = parse(z.looseObject({ cron: z.string().min(1), scheduleStartTime: z.string().nullish(), scheduleEndTime: z.string().nullish() }), body);
     const problem = studioCronProblems(b.cron);
@@ -865,6 +845,7 @@ export const ROUTES: Record<string, Handler> = {
     );
     const runId = ctx.sim.executeTemp({ taskId: b.dataFileId, content: b.dataFileContent, params: b.params ?? {}, vcCode: b.adhocVcCode || null, actor: b.updateBy });
     ctx.onExecuteSql?.(b.dataFileContent);
+    ctx.tempRunContents?.record(runId, b.dataFileContent, b.params ?? {});
     return { data: { scheduleInstanceId: runId, instanceId: runId, sessionId: `adhoc-${runId}` } };
   },
 
@@ -891,6 +872,6 @@ export const ROUTES: Record<string, Handler> = {
       .dataSources()
       .filter((d) => (b.status == null || d.status === b.status) && (b.dsType == null || d.ds_type === b.dsType) && (!b.dsName || d.name.includes(b.dsName)));
     const p = paginate(rows, b.pageIndex ?? 1, b.pageSize ?? 20);
-    return { data: { list: p.slice.map((d) => ({ id: d.id, dsName: d.name, dsType: d.ds_type, status: d.status })), total: p.total } };
+    return { data: { list: p.slice.map((d) => ({ id: d.id, dsName: d.name, dsType: d.ds_type, status: d.status, connectionParams: connectionParams(d) })), total: p.total } };
   },
 };

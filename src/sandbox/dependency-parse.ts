@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { SandboxBusinessError } from './errors.js';
 import type { TaskRow } from './store.js';
+import { scheduleRateTypeOf } from './studio-fields.js';
 
 /** `parseType` 1: found by parsing (cz-cli's "auto"). */
 const PARSED = 1;
@@ -74,7 +75,7 @@ export function parseDependencies(
       projectName,
       refTableNames: refs.join(','),
       dependencyInputName: refs[0],
-      scheduleRateType: t.cron ? 1 : null,
+      scheduleRateType: scheduleRateTypeOf(t.cron),
       cronExpress: t.cron,
       depStrategy: 0,
       fileType: t.file_type,

@@ -50,6 +50,8 @@ export class DqcRules {
   private readonly rules: DqcRule[] = [];
   private seq = 0;
   private runs = 9_000;
+  /** Every run's outcome, for the statistics (`dqc/stat/statRuleTask`). */
+  private readonly history: { ruleId: number; status: string; at: number }[] = [];
 
   /** `runSql` runs one statement on the Lakehouse and answers its first cell (or throws its error). */
   constructor(
@@ -104,7 +106,29 @@ export class DqcRules {
     } catch {
       r.latestStatus = 'ERROR';
     }
+    this.history.push({ ruleId: r.id, status: r.latestStatus, at: r.latestStartTime });
     return ++this.runs;
+  }
+
+  /** `statRuleAndTable`: how many rules watch how many tables. */
+  ruleTableStats(): { ruleCount: number; tableCount: number; tables: { objectName: string; ruleCount: number }[] } {
+    const byTable = new Map<string, number>();
+    for (const r of this.rules) byTable.set(r.objectName, (byTable.get(r.objectName) ?? 0) + 1);
+    const tables = [...byTable].map(([objectName, ruleCount]) => ({ objectName, ruleCount })).sort((a, b) => a.objectName.localeCompare(b.objectName));
+    return { ruleCount: this.rules.length, tableCount: byTable.size, tables };
+  }
+
+  /** `statRuleTask`: the runs so far by outcome, and the share that passed (percent, one decimal; null before any run). */
+  ruleTaskStats(): { taskCount: number; successCount: number; failedCount: number; errorCount: number; passRate: number | null } {
+    const count = (s: string) => this.history.filter((h) => h.status === s).length;
+    const n = this.history.length;
+    return {
+      taskCount: n,
+      successCount: count('SUCCESS'),
+      failedCount: count('FAILED'),
+      errorCount: count('ERROR'),
+      passRate: n === 0 ? null : Math.round((1000 * count('SUCCESS')) / n) / 10,
+    };
   }
 }
 
@@ -211,4 +235,7 @@ export const DQC_ROUTES: Record<string, Handler> = {
     rules.delete(parse(z.looseObject({ ruleId: num }), body).ruleId);
     return { data: true };
   },
+  // GET, no arguments (cz-cli's `dqc stat --type rule_table|rule_task` prints data as it comes: the shape is ours).
+  '/clickzetta-dqc/api/v1/dqc/stat/statRuleAndTable': (_body, rules) => ({ data: rules.ruleTableStats() }),
+  '/clickzetta-dqc/api/v1/dqc/stat/statRuleTask': (_body, rules) => ({ data: rules.ruleTaskStats() }),
 };

@@ -10,6 +10,11 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { ROUTES, type ApiContext, type SandboxIdentity } from './api.js';
+import { SCHEDULE_ROUTES, TempRunContents } from './schedule-routes.js';
+import { flowRoutes } from './flow-routes.js';
+import { cdcConfigRoutes } from './cdc-config-routes.js';
+import { pipelineRoutes } from './pipeline-routes.js';
+import { SandboxFlows } from './flows.js';
 import { FaultInjector, type FaultRule } from './faults.js';
 import { SandboxLakehouse, seedLakehouse } from './lakehouse/index.js';
 import { WorkspaceParams } from './workspace-params.js';
@@ -148,9 +153,17 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
       (sql) => lakehouse.execute(sql).rows[0]?.[0],
     ),
     taskDetailFields: (t) => streams.taskDetailFields(t),
+    tempRunContents: new TempRunContents(),
   };
   if (opts.seed !== 'empty') seedDqcRules(ctx.dqc, id.userName, 'default');
-  const routes = { ...ROUTES, ...streamRoutes(streams, id.projectId) };
+  const routes = {
+    ...ROUTES,
+    ...SCHEDULE_ROUTES,
+    ...streamRoutes(streams, id.projectId),
+    ...flowRoutes(new SandboxFlows(sim), ROUTES),
+    ...cdcConfigRoutes((ids) => streams.slotsOf(ids)),
+    ...pipelineRoutes(streams),
+  };
   const faults = new FaultInjector();
   const journal: JournalEntry[] = [];
   const sessions = new Map<string, number>(); // token → expires at (sim clock)
@@ -181,6 +194,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
       }
       try {
         body = raw.trim() === '' ? {} : JSON.parse(raw);
+        // Some POSTs carry their argument in the query (cz-cli's flow/getDag?dataFileId=…).
+        if (query && body && typeof body === 'object' && !Array.isArray(body)) body = { ...Object.fromEntries(new URLSearchParams(query)), ...body };
       } catch {
         record({ at: sim.now(), path, method: 'POST', headers, body: raw, status: 400 });
         return sendJson(res, 400, { code: 400, message: 'Malformed JSON body' });

@@ -124,7 +124,8 @@ describe("a client written from cz-cli's shapes alone, against `npm run sandbox`
     const requestId = `tssdk-v0.1.0-${Math.random().toString(16).slice(2, 14)}`;
     const get = e.method === 'GET';
     const query = get ? `?${new URLSearchParams(Object.entries(body as Ctx).map(([k, v]): [string, string] => [k, String(v)])).toString()}` : '';
-    const res = await fetch(`${base}${e.path}${query}`, {
+    const path = e.path.replace(/\$(\w+)/g, (m) => encodeURIComponent(String(fill(m, { ...ctx, ...extra }))));
+    const res = await fetch(`${base}${path}${query}`, {
       method: get ? 'GET' : 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/plain, */*', requestId, 'X-Request-ID': requestId, ...headers },
       body: get ? undefined : JSON.stringify(body),
@@ -236,6 +237,14 @@ describe("a client written from cz-cli's shapes alone, against `npm run sandbox`
     ctx.datasourceIds = sources.map((d) => d.id);
     const slots = (await call('pg slots')).data as { pipelineSlotMetaVos: Ctx[] }[];
     expect(slots[0]!.pipelineSlotMetaVos.map((x) => x.slotName)).toContain('cz_cdc_slot');
+    const pubs = (await call('pg publications')).data as { datasourceId: number; publications: Ctx[] }[];
+    expect(pubs.flatMap((p) => p.publications.map((x) => x.name))).toContain('cz_cdc_pub');
+    const checked = (await call('cdc check tables')).data as Ctx[];
+    expect(checked.length).toBe(tables.length);
+    // task cdc offline: the pipeline stops and goes back to draft (offline, waiting to be published).
+    await call('cdc offline');
+    expect(((await call('realtime detail')).data as Ctx).taskStatus).toBe(4);
+    expect(((await call('schedule detail', { taskId: ctx.pipelineFileId })).data as Ctx).taskStatus).toBe(2);
   });
 
   it('creates a folder and a task, saves content with parameters and the whole configuration, pre-checks, deploys, runs it once, deletes', async () => {
@@ -289,7 +298,7 @@ describe("a client written from cz-cli's shapes alone, against `npm run sandbox`
     expect((await listed()).map((p) => p.paramKey)).not.toContain('ws_bucket');
   });
 
-  it("DQC rules: the demo's listed with the fields cz-cli prints; one added, read, run on the Lakehouse's rows, deleted", async () => {
+  it("DQC rules: the demo's listed with the fields cz-cli prints; one added, read, run on the Lakehouse's rows, deleted; statistics", async () => {
     type Rule = { id: number; objectName: string; latestStatus: string | null; definedSql: string };
     const demo = (await call('dqc rules')).data as Rule[];
     expect(demo.map((r) => r.objectName)).toEqual(['ecommerce_dwd.orders_detail', 'ecommerce_dwd.orders_detail']);
@@ -304,6 +313,9 @@ describe("a client written from cz-cli's shapes alone, against `npm run sandbox`
     expect(((await call('dqc rule')).data as Rule).latestStatus).toBe('SUCCESS');
     await call('delete dqc rule');
     expect(((await call('dqc rules')).data as Rule[]).map((r) => r.id)).not.toContain(ctx.ruleId);
+    // `dqc stat`: the two demo rules on one table; two runs, one passed.
+    expect((await call('dqc stat (rules and tables)')).data).toMatchObject({ ruleCount: 2, tableCount: 1 });
+    expect((await call('dqc stat (rule runs)')).data).toEqual({ taskCount: 2, successCount: 1, failedCount: 1, errorCount: 0, passRate: 50 });
   });
 
   it("parses a task's SQL into its output tables and its upstream tasks (those writing what it reads)", async () => {
@@ -326,6 +338,155 @@ SELECT d.dt, SUM(d.amount) FROM ecommerce_dwd.orders_detail d JOIN \`legacy_dwd\
     const week = (await call('instance statistics')).data as { count: number }[];
     const all = (await call('instance statistics (no window)')).data as { count: number }[];
     expect(count(all)).toBeGreaterThanOrEqual(count(week));
+  });
+
+  it('lists scheduled tasks by name; reads what a run executed (a scheduled run: its published content; a temporary run: what was sent)', async () => {
+    const listed = await call('schedule tasks', { taskNameLike: 'transform_ods' });
+    const rows = listed.data as Ctx[];
+    expect(rows.map((r) => r.cycleTaskName)).toEqual(['04_transform_ods_to_dwd']);
+    expect(rows[0]).toMatchObject({ scheduleTaskId: ctx.taskId, taskStatus: 1 });
+    expect(listed.count).toBe(1);
+    const all = await call('schedule tasks', { taskNameLike: '' });
+    expect(all.count as number).toBeGreaterThan(5);
+    // Only deployed tasks are scheduled: the draft made above is not listed.
+    expect((all.data as Ctx[]).map((r) => r.cycleTaskName)).not.toContain('czcli_draft');
+
+    const published = (await call('published version')).data as Ctx;
+    const scheduled = (await call('run content', { runId: ctx.runId })).data as Ctx;
+    expect(scheduled).toMatchObject({ taskInstanceId: ctx.runId, scheduleTaskId: ctx.taskId, fileContent: published.fileContent });
+    ctx.content = "SELECT '${region}' AS region, 42 AS answer;";
+    const temp = (await call('execute once')).data as Ctx;
+    const content = (await call('run content', { runId: temp.scheduleInstanceId })).data as Ctx;
+    expect(content).toMatchObject({ scheduleTaskId: ctx.newTaskId, fileContent: ctx.content, paramValueList: [expect.objectContaining({ paramKey: 'region', paramValue: 'eu' })] });
+  });
+
+  it('flows as `cz-cli task flow` drives them: nodes created, bound, unbound, removed; node content and configuration; submitted; run once; node instances', async () => {
+    ctx.flowId = (await call('create flow task', { taskName: 'czcli_flow' })).data;
+    type Node = { id: number; fileName: string; dependencies: { id: number; dependencyNodeId: number }[] };
+    const dag = async () => (await call('flow dag')).data as Node[];
+    expect(await dag()).toEqual([]);
+    const extract = (await call('flow create node', { nodeName: 'extract' })).data as Node;
+    const load = (await call('flow create node', { nodeName: 'load' })).data as Node;
+    ctx.content = 'SELECT COUNT(*) FROM ecommerce_dwd.orders_detail;';
+    const check = (await call('flow create node (after another, with content)', { nodeName: 'check', upNodeId: extract.id })).data as Node;
+    const scratch = (await call('flow create node', { nodeName: 'scratch' })).data as Node;
+    // resolveNodeId finds nodes by fileName; `check` was created after `extract`.
+    expect((await dag()).map((n) => n.fileName)).toEqual(['extract', 'load', 'check', 'scratch']);
+    expect((await dag()).find((n) => n.id === check.id)!.dependencies.map((d) => d.dependencyNodeId)).toEqual([extract.id]);
+    // bind load ← extract: the DAG shows it (cz-cli verifies the edge there); binding again changes nothing.
+    await call('flow bind', { downNodeId: load.id, upNodeId: extract.id });
+    await call('flow bind', { downNodeId: load.id, upNodeId: extract.id });
+    const loadDeps = (await dag()).find((n) => n.id === load.id)!.dependencies;
+    expect(loadDeps.map((d) => d.dependencyNodeId)).toEqual([extract.id]);
+    // A cycle is refused: extract cannot wait for load.
+    const cycle = await fetch(`${base}/ide-admin/v1/flow/node/bind`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: JSON.stringify({
+        currentFileId: ctx.flowId,
+        currentNodeId: extract.id,
+        currentProjectId: ctx.projectId,
+        dependencyFileId: ctx.flowId,
+        dependencyNodeId: load.id,
+        dependencyProjectId: ctx.projectId,
+      }),
+    }).then((r) => r.json() as Promise<Ctx>);
+    expect(cycle.code).toBe('CIRCULAR_DEPENDENCY');
+    await call('flow bind', { downNodeId: check.id, upNodeId: load.id });
+    const checkDep = (await dag()).find((n) => n.id === check.id)!.dependencies.find((d) => d.dependencyNodeId === load.id)!;
+    await call('flow unbind', { depId: checkDep.id });
+    await call('flow remove node', { nodeId: scratch.id });
+    expect((await dag()).map((n) => n.fileName)).toEqual(['extract', 'load', 'check']);
+
+    // node-save and node-save-config, then read back as node-detail and submit read them.
+    for (const [n, sql] of [
+      [extract, 'SELECT * FROM ecommerce_ods.orders LIMIT 10;'],
+      [load, 'SELECT 1;'],
+    ] as const) {
+      await call('flow node save content', { nodeId: n.id, content: sql });
+    }
+    await call('flow node save config', { nodeId: load.id });
+    const loadDetail = (await call('flow node detail', { nodeId: load.id })).data as Ctx;
+    expect(loadDetail).toMatchObject({ dataFileName: 'load', fileType: 4, fileContent: 'SELECT 1;', defaultVcName: 'default', defaultSchemaName: 'ecommerce_dwd' });
+    const loadConfig = (await call('flow node configuration', { nodeId: load.id })).data as Ctx;
+    expect(loadConfig).toMatchObject({ etlVcCode: 'default', schemaName: 'ecommerce_dwd' });
+    expect((loadConfig.dataFileDependencyDTOS as Ctx[]).map((d) => d.dependencyNodeId)).toEqual([extract.id]);
+
+    // flow submit: the CLI saves the flow's configuration, pre-checks, submits, polls the trace, then the task detail.
+    await call('save configuration', { newTaskId: ctx.flowId });
+    expect(((await call('deploy pre-check', { newTaskId: ctx.flowId })).data as Ctx).pass).toBe(true);
+    ctx.traceId = (await call('flow submit')).data;
+    expect((await call('flow submit status')).data).toBe(2);
+    expect((await call('task detail', { taskId: ctx.flowId })).data).toMatchObject({ fileFlowStatus: 100, deployStatus: 1, fileType: 500 });
+
+    // temp-run: parameters of the flow and its nodes, a TEMP run of the flow, its node instances.
+    const params = (await call('flow params')).data as { children: { id: number; name: string }[] };
+    expect(params.children.map((c) => c.name)).toEqual(['extract', 'load', 'check']);
+    const run = (await call('flow temp run')).data as Ctx;
+    ctx.flowRunId = run.scheduleInstanceId;
+    expect((await call('run detail', { runId: ctx.flowRunId })).data).toMatchObject({ scheduleTaskId: ctx.flowId, instanceType: 3 });
+    const instances = (await call('flow instances')).data as Ctx[];
+    expect(instances.map((i) => i.nodeName).sort()).toEqual(['check', 'extract', 'load']);
+    expect(new Set(instances.map((i) => i.flowNodeInstanceId)).size).toBe(3);
+  });
+
+  it("fields cz-cli maps that were left out: a task's location (its folders, which `task list --folder` filters on), a run's wait and executor, attempts' times as text, relations' workspace and cron", async () => {
+    const tasks = ((await call('list tasks', { projectId: ctx.projectId })).data as { list: Ctx[] }).list;
+    const t04 = tasks.find((t) => t.dataFileName === '04_transform_ods_to_dwd')!;
+    const parts = String(t04.location).split('.');
+    expect(parts[0]).toBe('0');
+    expect(parts.at(-1)).toBe(String(t04.id));
+    expect(parts).toContain(String(t04.dataFolderId));
+    const runs = (await call('list runs (failed)')).data as Ctx[];
+    const run = runs.find((r) => r.executeStartTime !== null)!;
+    expect(run.waitSpanTime).toBe((run.executeStartTime as number) - (run.startWaitTime as number));
+    expect(run.endWaitTime).toBe(run.executeStartTime);
+    ctx.runId = run.taskInstanceId;
+    const attempt = ((await call('attempts')).data as Ctx[])[0]!;
+    expect(attempt.startTimeStr).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    const schedule = (await call('schedule detail')).data as Ctx;
+    expect(schedule).toMatchObject({ scheduleRateType: expect.any(Number), createTimeStr: expect.stringMatching(/^\d{4}-/) });
+    // datasource.ts passes a data source's connectionParams on to testDatasource; no password leaves.
+    const sources = (
+      (await fetch(`${base}/ide-authority/v1/projectDataSources/list`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: JSON.stringify({ current: 1, pageSize: 20, status: 1, pageIndex: 1, projectName: ctx.workspace }),
+      }).then((r) => r.json())) as { data: { list: Ctx[] } }
+    ).data.list;
+    for (const d of sources) expect(JSON.parse(String(d.connectionParams))).toMatchObject({ host: expect.any(String), password: '******' });
+  });
+
+  it("a multi-table CDC pipeline's configuration saved as cz-cli's pipeline create sends it: the deploy it refused before goes through", async () => {
+    ctx.newTaskId = (await call('create cdc task', { taskName: 'czcli_cdc' })).data;
+    const deploy = async () =>
+      (await fetch(`${base}/ide-admin/v1/dataFile/submit`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: JSON.stringify({ dataFileId: ctx.newTaskId, projectId: ctx.projectId, updatedBy: ctx.userIdText }),
+      }).then((r) => r.json())) as Ctx;
+    // cz-cli's step 9 (--vc): the pipeline's VCluster, an INTEGRATION one.
+    await fetch(`${base}/ide-admin/v1/dataFileConfiguration/saveDataFileConfiguration`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: JSON.stringify({ dataFileId: ctx.newTaskId, projectId: ctx.projectId, updateBy: ctx.userIdText, onlySaveContent: 0, etlVcCode: 'sync_vc' }),
+    });
+    expect((await deploy()).code).toBe('MAPPING_NOT_CONFIGURED');
+    await call('save cdc task', { sourceId: 201, sourceType: 5, targetId: 204 });
+    // A PostgreSQL source without a replication slot is refused, and changes nothing.
+    const pg = (await fetch(`${base}/ide-admin/v1/ai/mcp/saveCdcTask`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: JSON.stringify({
+        ...(endpoint('save cdc task').sends as Ctx),
+        dataFileId: ctx.newTaskId,
+        projectId: ctx.projectId,
+        sourceDatasourceList: [{ datasourceId: 202, datasourceType: 7 }],
+        targetDatasource: { datasourceId: 204, datasourceType: 1 },
+      }),
+    }).then((r) => r.json())) as Ctx;
+    expect(pg.code).toBe('PG_SLOT_NOT_EXIST');
+    expect((await deploy()).code).toBe(0);
   });
 });
 
