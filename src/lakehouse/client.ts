@@ -159,6 +159,11 @@ export class LakehouseSql {
     return Number(r.rows[0]?.n ?? 0);
   }
 
+  /** A column's most frequent values with their counts (optionally in one partition). */
+  groupCounts(table: string, column: string, o?: Parameters<typeof statement.groupCounts>[2]): Promise<SqlResult> {
+    return this.read(() => statement.groupCounts(table, column, o));
+  }
+
   /** The rows of several partitions, counted in parallel; every statement is built (or refused, once) before any is sent. */
   async countPartitions(table: string, column: string, values: string[]): Promise<{ value: string; rows: number }[]> {
     const built = await this.checked(() => values.map((value) => statement.countRows(table, { column, value })));

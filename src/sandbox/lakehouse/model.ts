@@ -10,6 +10,12 @@ export interface LhColumn {
   name: string;
   type: string;
   comment?: string;
+  /**
+   * A column added by ALTER TABLE: the partitions (`''` unpartitioned, `'*'` all) in which rows have
+   * values — NULL elsewhere, until a run writes it (src/sandbox/lakehouse/temporary-run.ts).
+   * Absent: values everywhere.
+   */
+  filled?: string[];
 }
 
 export interface LhTable {
@@ -89,6 +95,11 @@ export class LakehouseModel {
   readonly tables: LhTable[] = [];
   readonly history: RefreshRow[] = [];
   readonly vclusters: { name: string; type: string; size: string; state: string }[];
+  /**
+   * Columns of the source tables sync tasks read (`datasource:database.table`): what a sync run
+   * brings into its target (a column the target gained by ALTER gets values when its source has it).
+   */
+  readonly sourceColumns = new Map<string, string[]>();
   /** Refresh-history rows dropped from the front of `history` so far (it keeps the newest 20,000). */
   historyDropped = 0;
   protected seq = 0;
