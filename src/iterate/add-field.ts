@@ -257,7 +257,11 @@ export async function executeAddField(deps: IterationDeps, plan: AddFieldPlan, o
       for (const dt of plan.dynamicTables) {
         await save(dt.edit);
         const run = await runOnce(deps, dt.edit, dt.statement, `CREATE OR REPLACE ${dt.table}`);
-        await deps.write({ action: 'refresh_dt', target: `table:${dt.table}`, params: { table: dt.table } }, () => deps.lakehouse.refreshDynamicTable(dt.table));
+        await deps
+          .write({ action: 'refresh_dt', target: `table:${dt.table}`, params: { table: dt.table } }, () => deps.lakehouse.refreshDynamicTable(dt.table))
+          .catch((e: Error) => {
+            throw new CheckFailed('dt_rebuild', `${dt.table}'s refresh after the rebuild failed: ${e.message}.`);
+          });
         const history = await deps.lakehouse.refreshHistory({ table: dt.table, limit: 3 });
         const state = String(history.rows[0]?.state ?? 'none').toUpperCase();
         if (state !== 'SUCCEED' && state !== 'SUCCEEDED' && state !== 'SUCCESS')

@@ -129,7 +129,7 @@ export class LakehouseModel {
   // ---- the model's changes -----------------------------------------------------------------
 
   /** A refresh of a Dynamic Table, as the scheduler or REFRESH DYNAMIC TABLE runs it. */
-  refresh(t: LhTable, trigger: RefreshRow['refresh_trigger'], at = this.now()): RefreshRow {
+  refresh(t: LhTable, trigger: RefreshRow['refresh_trigger'], at = this.now(), mode: 'INCREMENTAL' | 'FULL' = 'INCREMENTAL'): RefreshRow {
     const dt = t.dynamic!;
     const id = `${lhTime(at).replace(/\D/g, '')}${String(++this.seq).padStart(6, '0')}`;
     const base = {
@@ -152,7 +152,7 @@ export class LakehouseModel {
         duration: duration(1200),
         state: 'FAILED',
         suspended_reason: null,
-        refresh_mode: 'INCREMENTAL',
+        refresh_mode: mode,
         error_message: `${dt.failing.code}: ${dt.failing.message}`,
         stats: null,
       };
@@ -164,7 +164,7 @@ export class LakehouseModel {
         duration: duration(566),
         state: 'SUCCEED',
         suspended_reason: null,
-        refresh_mode: 'INCREMENTAL',
+        refresh_mode: mode,
         error_message: null,
         stats: JSON.stringify({ rows_deleted: '0', rows_inserted: String(Math.round(inserted)) }),
       };
