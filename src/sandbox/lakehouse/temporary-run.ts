@@ -4,8 +4,8 @@
  * (`${bizdate}`) resolved, the statements that shape the model are applied:
  *
  * - `CREATE TABLE` / `CREATE DYNAMIC TABLE` of a new table (model.applyDdl);
- * - `CREATE OR REPLACE DYNAMIC TABLE` of an existing one: its definition replaced (columns from the
- *   SELECT list, sources from FROM/JOIN), empty until refreshed;
+ * - `CREATE OR REPLACE DYNAMIC TABLE … AS SELECT`: a new one created, or an existing one's definition
+ *   replaced (columns from the SELECT list, sources from FROM/JOIN), empty until refreshed;
  * - `ALTER TABLE t ADD COLUMN c type`: the column appended, NULL in every existing row;
  * - `INSERT OVERWRITE TABLE t PARTITION (p = 'v') SELECT …`: an added column gets values in partition v
  *   when the SELECT list gives it from a source column that has values (not a NULL literal);
@@ -117,8 +117,19 @@ function alterAddColumn(model: LakehouseModel, stmt: string): boolean {
 function replaceDynamicTable(model: LakehouseModel, stmt: string): boolean {
   const m = new RegExp(`^create\\s+or\\s+replace\\s+dynamic\\s+table\\s+${NAME}([\\s\\S]*?)\\bas\\s+(select\\b[\\s\\S]*)$`, 'i').exec(stmt);
   if (!m) return false;
-  const t = model.table(`${m[1]}.${m[2]}`);
-  if (!t?.dynamic) return false; // a new one: model.applyDdl creates it
+  const existing = model.table(`${m[1]}.${m[2]}`);
+  if (existing && !existing.dynamic) return false;
+  // A new one: created empty, its columns from the SELECT list (a column list in parentheses is rare for a DT).
+  const t: LhTable = existing ?? {
+    schema: m[1]!.toLowerCase(),
+    name: m[2]!.toLowerCase(),
+    kind: 'DYNAMIC_TABLE',
+    columns: [],
+    rows: { '': 0 },
+    bytesPerRow: 32,
+    createdAt: model.now(),
+  };
+  if (!existing) model.tables.push(t);
   const parts = selectParts(m[4]!);
   const old = new Map(t.columns.map((c) => [c.name, c.type]));
   const columns: LhColumn[] = (parts?.items ?? []).map((item) => {
@@ -126,14 +137,14 @@ function replaceDynamicTable(model: LakehouseModel, stmt: string): boolean {
     return { name, type: old.get(name) ?? (/^\s*count\s*\(/i.test(item) ? 'bigint' : /^\s*sum\s*\(/i.test(item) ? 'decimal(38,2)' : 'string') };
   });
   const every = /refresh\s+interval\s+(\d+)\s+(minute|hour|day)/i.exec(m[3]!);
-  const minutes = every ? Number(every[1]) * ({ minute: 1, hour: 60, day: 1440 } as Record<string, number>)[every[2]!.toLowerCase()]! : t.dynamic.intervalMinutes;
+  const minutes = every ? Number(every[1]) * ({ minute: 1, hour: 60, day: 1440 } as Record<string, number>)[every[2]!.toLowerCase()]! : (t.dynamic?.intervalMinutes ?? 60);
   const sources = [...m[4]!.matchAll(/\b(?:from|join)\s+`?(\w+)`?\.`?(\w+)`?/gi)].map((x) => `${x[1]}.${x[2]}`.toLowerCase());
   replace(model, t, {
     ...t,
     columns,
     rows: { '': 0 },
     createdAt: model.now() + minutes * 60_000,
-    dynamic: { intervalMinutes: minutes, vcluster: /vcluster\s+(\w+)/i.exec(m[3]!)?.[1] ?? t.dynamic.vcluster, sources, state: 'RUNNING' },
+    dynamic: { intervalMinutes: minutes, vcluster: /vcluster\s+(\w+)/i.exec(m[3]!)?.[1] ?? t.dynamic?.vcluster ?? 'default', sources, state: 'RUNNING' },
   });
   return true;
 }
