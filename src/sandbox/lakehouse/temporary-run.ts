@@ -10,7 +10,8 @@
  * - `INSERT OVERWRITE TABLE t PARTITION (p = 'v') SELECT …`: an added column gets values in partition v
  *   when the SELECT list gives it from a source column that has values (not a NULL literal);
  * - a sync task's JSON (`reader` → `writer`): its target's added columns get values when the
- *   source table has them (`LakehouseModel.sourceColumns`).
+ *   source table has them (`LakehouseModel.sourceColumns`); a missing target is created from the
+ *   source's columns and loaded (5,000 rows).
  *
  * Anything else (DELETE, MERGE, a run that fails in Studio) leaves the model as it was: the sandbox
  * does not execute writes row by row. A table whose model changes is replaced by a new object, so
@@ -183,10 +184,26 @@ function syncRun(model: LakehouseModel, content: string): void {
   } catch {
     return;
   }
-  const t = j.writer?.schema && j.writer.table ? model.table(`${j.writer.schema}.${j.writer.table}`) : undefined;
   const r = j.reader;
-  if (!t || !r?.table) return;
-  const has = new Set(model.sourceColumns.get(`${r.datasource}:${r.database ? `${r.database}.` : ''}${r.table}`.toLowerCase()) ?? []);
+  if (!j.writer?.schema || !j.writer.table || !r?.table) return;
+  const source = model.sourceColumns.get(`${r.datasource}:${r.database ? `${r.database}.` : ''}${r.table}`.toLowerCase());
+  const t = model.table(`${j.writer.schema}.${j.writer.table}`);
+  if (!t) {
+    // Studio's sync creates a missing target from the source's columns (broad types: STRING), then loads it.
+    if (source) {
+      model.tables.push({
+        schema: j.writer.schema.toLowerCase(),
+        name: j.writer.table.toLowerCase(),
+        kind: 'MANAGED_TABLE',
+        columns: source.map((name) => ({ name, type: /_id$/.test(name) ? 'bigint' : 'string' })),
+        rows: { '': 5_000 },
+        bytesPerRow: 48,
+        createdAt: model.now(),
+      });
+    }
+    return;
+  }
+  const has = new Set(source ?? []);
   let changed = false;
   const columns = t.columns.map((c) => {
     if (c.filled === undefined || !has.has(c.name) || c.filled.includes('*')) return c;
