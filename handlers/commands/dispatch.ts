@@ -17,6 +17,8 @@ import {
 } from '../../src/blocks/replies.js';
 import type { Message } from '../../src/blocks/kit.js';
 import { buildDynamicTableHistory, buildDynamicTables, buildTableView } from '../../src/blocks/lakehouse.js';
+import { buildLineageAnswer } from '../../src/blocks/lineage.js';
+import { buildLineage, lookupLineage } from '../../src/lineage/index.js';
 import { buildCronAnswer, buildReviewReport } from '../../src/blocks/review.js';
 import { buildReport } from '../../src/blocks/triage.js';
 import { analyseCron, nextRuns } from '../../src/cron/explain.js';
@@ -72,6 +74,10 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
     case 'deps': {
       const d = await describeDeps(studio, cmd.task);
       return void (await reply(buildDeps(d, studio, text)));
+    }
+    case 'lineage': {
+      const lineage = await buildLineage(studio, s.lakehouse, { now: s.now() });
+      return void (await reply(buildLineageAnswer(lineage, cmd.ref, lookupLineage(lineage, cmd.ref), studio, text)));
     }
     case 'dt':
       if (cmd.table) return void (await reply(buildDynamicTableHistory(await describeDynamicTable(s.lakehouse, cmd.table), text)));

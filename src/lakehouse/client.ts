@@ -159,6 +159,11 @@ export class LakehouseSql {
     return Number(r.rows[0]?.n ?? 0);
   }
 
+  /** A column's most frequent values with their counts (optionally in one partition). */
+  groupCounts(table: string, column: string, o?: Parameters<typeof statement.groupCounts>[2]): Promise<SqlResult> {
+    return this.read(() => statement.groupCounts(table, column, o));
+  }
+
   /** The rows of several partitions, counted in parallel; every statement is built (or refused, once) before any is sent. */
   async countPartitions(table: string, column: string, values: string[]): Promise<{ value: string; rows: number }[]> {
     const built = await this.checked(() => values.map((value) => statement.countRows(table, { column, value })));
@@ -169,7 +174,7 @@ export class LakehouseSql {
    * `REFRESH DYNAMIC TABLE <name>`: the one write, for the operations path (which confirms,
    * authorises, keys and audits it). Sent once; never retried.
    */
-  async refreshDynamicTable(name: string): Promise<SqlResult> {
+  async refreshDynamicTable(name: string, opts: { forceFullRefresh?: boolean } = {}): Promise<SqlResult> {
     let sql: string;
     try {
       sql = statement.refreshDynamicTable(name);
@@ -177,10 +182,11 @@ export class LakehouseSql {
       if (e instanceof SqlRefused) await this.opts.onRefused?.(e);
       throw e;
     }
-    return this.run(sql, 'write');
+    // Seed 000: SET cz.optimizer.incremental.force.full.refresh = true before the REFRESH; the SDK sends a SET as a job hint.
+    return this.run(sql, 'write', opts.forceFullRefresh ? { 'cz.optimizer.incremental.force.full.refresh': 'true' } : undefined);
   }
 
-  private async run(sql: string, kind: 'read' | 'write'): Promise<SqlResult> {
+  private async run(sql: string, kind: 'read' | 'write', settings?: Record<string, string>): Promise<SqlResult> {
     const who = await this.transport.lakehouseIdentity();
     const jobId = newJobId(this.now());
     const schema = this.opts.schema ?? 'public';
@@ -189,6 +195,7 @@ export class LakehouseSql {
       'cz.sql.adhoc.default.format': 'ARROW',
       'cz.sql.job.result.file.presigned.url.enabled': 'true',
       'cz.sql.job.result.file.presigned.url.ttl': '3600',
+      ...settings,
     };
     const context = {
       host: who.baseUrl.replace(/^https?:\/\//, ''),
@@ -212,7 +219,8 @@ export class LakehouseSql {
         sqlJob: { query: [sql], defaultNamespace: [who.workspace, schema], sqlConfig: { hint } },
         priorityString: 'NORMAL',
         userAgent: 'studio-ops-bot/0.1',
-        clientContext: { configStatements: [], contextJson: JSON.stringify(context) },
+        // As the SDK's session sends a SET: the setting among the hints, and the statement itself.
+        clientContext: { configStatements: Object.entries(settings ?? {}).map(([k, v]) => `SET ${k} = ${v}`), contextJson: JSON.stringify(context) },
       },
     };
     const started = this.now();

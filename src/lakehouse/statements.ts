@@ -96,6 +96,16 @@ export function countRows(table: string, partition?: { column: string; value: st
   return `SELECT COUNT(*) AS n FROM ${quotedObjectName(table)}${where}`;
 }
 
+/**
+ * `SELECT `c`, COUNT(*) AS n FROM `schema`.`table` [WHERE `p` = 'v'] GROUP BY `c` ORDER BY n DESC LIMIT k`:
+ * a column's most frequent values (seed 000's `SELECT <col>, COUNT(*) … GROUP BY 1 LIMIT 5` check).
+ */
+export function groupCounts(table: string, column: string, o: { partition?: { column: string; value: string }; limit?: number } = {}): string {
+  const c = quotedName(column, 'column name');
+  const where = o.partition ? ` WHERE ${quotedName(o.partition.column, 'column name')} = ${stringLiteral(o.partition.value)}` : '';
+  return `SELECT ${c}, COUNT(*) AS n FROM ${quotedObjectName(table)}${where} GROUP BY ${c} ORDER BY n DESC${limitClause(o.limit ?? 5)}`;
+}
+
 /** The most rows and columns a sample may read (`/cz table <t> --sample`). */
 export const SAMPLE_MAX_ROWS = 5;
 export const SAMPLE_MAX_COLUMNS = 8;

@@ -18,6 +18,7 @@ export type CzCommand =
   | { name: 'run'; runId: number }
   | { name: 'logs'; runId: number; attempt?: number; tail: number }
   | { name: 'deps'; task: string }
+  | { name: 'lineage'; ref: string }
   | { name: 'rerun'; runId: number }
   | { name: 'backfill'; task: string; from: string; to: string }
   | { name: 'stop'; runId: number }
@@ -85,6 +86,12 @@ export const SUBCOMMANDS: readonly SubcommandHelp[] = [
     description: 'operate a real-time or CDC stream, or one table of a CDC pipeline (asks to confirm)',
   },
   { name: 'deps', usage: 'deps <task>', example: '/cz deps 04_transform_ods_to_dwd', description: 'upstream and downstream tasks' },
+  {
+    name: 'lineage',
+    usage: 'lineage <schema.table | task>',
+    example: '/cz lineage ecommerce_ods.orders',
+    description: "which tasks write a table, which tasks and Dynamic Tables read it, and what a change to it touches (from the tasks' SQL, sync targets, DT definitions)",
+  },
   { name: 'rerun', usage: 'rerun <run-id>', example: '/cz rerun 7000022', description: 'rerun a finished run (asks to confirm)' },
   {
     name: 'backfill',
@@ -297,6 +304,10 @@ function parseKnown(name: CzCommand['name'], tokens: string[]): CzCommand {
     case 'deps': {
       const [task] = exactly(parseFlags(tokens, []).positional, ['task']);
       return { name, task: task! };
+    }
+    case 'lineage': {
+      const [ref] = exactly(parseFlags(tokens, []).positional, ['schema.table or task']);
+      return { name, ref: ref! };
     }
     case 'runs': {
       const { positional, flags } = parseFlags(tokens, ['status', 'since']);

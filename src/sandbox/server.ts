@@ -17,6 +17,7 @@ import { pipelineRoutes } from './pipeline-routes.js';
 import { SandboxFlows } from './flows.js';
 import { FaultInjector, type FaultRule } from './faults.js';
 import { SandboxLakehouse, seedLakehouse } from './lakehouse/index.js';
+import { applyTemporaryRun } from './lakehouse/temporary-run.js';
 import { WorkspaceParams } from './workspace-params.js';
 import { DqcRules, seedDqcRules } from './dqc.js';
 import { type SeedName, seedWorkspace } from './seed.js';
@@ -146,7 +147,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     id,
     wrappedShapes: opts.wrappedShapes ?? false,
     logPageSize: opts.logPageSize ?? 16 * 1024,
-    onExecuteSql: (sql) => lakehouse.applyDdl(sql),
+    onExecuteSql: (content, params) => applyTemporaryRun(lakehouse, content, params),
     workspaceParams: new WorkspaceParams(() => sim.now()),
     dqc: new DqcRules(
       () => sim.now(),

@@ -12,7 +12,7 @@
  *   values (integers INT64 — COUNT(*) included —, reals DOUBLE, text STRING).
  */
 import Database from 'better-sqlite3';
-import type { LakehouseModel, LhTable } from './model.js';
+import type { LakehouseModel, LhColumn, LhTable } from './model.js';
 import { REFRESH_COLUMNS, lhTime } from './model.js';
 
 export type Cell = string | number | bigint | boolean | null;
@@ -76,7 +76,12 @@ function storage(lakehouseType: string): string {
 }
 
 /** The SQL expression giving column `name` of generated row `i` (1-based within its partition). */
-function generator(t: LhTable, column: { name: string; type: string }, partitionBase: number): string {
+function generator(t: LhTable, column: LhColumn, partitionBase: number): string {
+  if (column.filled !== undefined && !column.filled.includes('*')) {
+    const where = column.filled.map((p) => `'${p.replace(/'/g, "''")}'`).join(', ');
+    const values = generator(t, { name: column.name, type: column.type }, partitionBase);
+    return where ? `CASE WHEN $partition IN (${where}) THEN ${values} ELSE NULL END` : 'NULL';
+  }
   const c = fieldOf(column.name, column.type).category;
   const n = column.name;
   if (t.partitionedBy === n) return '$partition';

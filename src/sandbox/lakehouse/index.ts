@@ -48,7 +48,7 @@ export class SandboxLakehouse extends LakehouseModel {
 
   /** One statement in a session (the demo's `public` schema unless said), as a job would run it. */
   execute(sql: string, session: Partial<Session> = {}) {
-    return runStatement(this, this.engine, sql, { schema: session.schema ?? 'public', user: session.user ?? 'ops_bot' });
+    return runStatement(this, this.engine, sql, { schema: session.schema ?? 'public', user: session.user ?? 'ops_bot', hints: session.hints });
   }
 
   submit(body: Record<string, unknown>): Record<string, unknown> {
@@ -72,7 +72,7 @@ export class SandboxLakehouse extends LakehouseModel {
     const run = (): Record<string, unknown> => {
       try {
         this.advance();
-        return { status: { state: 'SUCCEED' }, resultSet: encodeResult(this.execute(sql, { schema, user }), text) };
+        return { status: { state: 'SUCCEED' }, resultSet: encodeResult(this.execute(sql, { schema, user, hints: desc.sqlJob?.sqlConfig?.hint }), text) };
       } catch (e) {
         const f = e instanceof SqlFailure ? e : new SqlFailure('CZLH-50000', (e as Error).message);
         return { status: { state: 'FAILED', errorCode: f.code, errorMessage: `${f.code}: ${f.message}` } };

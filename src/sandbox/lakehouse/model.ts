@@ -10,6 +10,12 @@ export interface LhColumn {
   name: string;
   type: string;
   comment?: string;
+  /**
+   * A column added by ALTER TABLE: the partitions (`''` unpartitioned, `'*'` all) in which rows have
+   * values — NULL elsewhere, until a run writes it (src/sandbox/lakehouse/temporary-run.ts).
+   * Absent: values everywhere.
+   */
+  filled?: string[];
 }
 
 export interface LhTable {
@@ -89,6 +95,11 @@ export class LakehouseModel {
   readonly tables: LhTable[] = [];
   readonly history: RefreshRow[] = [];
   readonly vclusters: { name: string; type: string; size: string; state: string }[];
+  /**
+   * Columns of the source tables sync tasks read (`datasource:database.table`): what a sync run
+   * brings into its target (a column the target gained by ALTER gets values when its source has it).
+   */
+  readonly sourceColumns = new Map<string, string[]>();
   /** Refresh-history rows dropped from the front of `history` so far (it keeps the newest 20,000). */
   historyDropped = 0;
   protected seq = 0;
@@ -118,7 +129,7 @@ export class LakehouseModel {
   // ---- the model's changes -----------------------------------------------------------------
 
   /** A refresh of a Dynamic Table, as the scheduler or REFRESH DYNAMIC TABLE runs it. */
-  refresh(t: LhTable, trigger: RefreshRow['refresh_trigger'], at = this.now()): RefreshRow {
+  refresh(t: LhTable, trigger: RefreshRow['refresh_trigger'], at = this.now(), mode: 'INCREMENTAL' | 'FULL' = 'INCREMENTAL'): RefreshRow {
     const dt = t.dynamic!;
     const id = `${lhTime(at).replace(/\D/g, '')}${String(++this.seq).padStart(6, '0')}`;
     const base = {
@@ -141,7 +152,7 @@ export class LakehouseModel {
         duration: duration(1200),
         state: 'FAILED',
         suspended_reason: null,
-        refresh_mode: 'INCREMENTAL',
+        refresh_mode: mode,
         error_message: `${dt.failing.code}: ${dt.failing.message}`,
         stats: null,
       };
@@ -153,7 +164,7 @@ export class LakehouseModel {
         duration: duration(566),
         state: 'SUCCEED',
         suspended_reason: null,
-        refresh_mode: 'INCREMENTAL',
+        refresh_mode: mode,
         error_message: null,
         stats: JSON.stringify({ rows_deleted: '0', rows_inserted: String(Math.round(inserted)) }),
       };

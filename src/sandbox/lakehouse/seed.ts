@@ -19,6 +19,10 @@ export function seedLakehouse(lh: LakehouseModel, now: number, opts: { extraDyna
     { name: 'status', type: 'string' },
     { name: 'created_at', type: 'timestamp' },
   ];
+  // The MySQL source of 00_sync_mysql_to_ods has gained coupon_code, which ODS does not carry yet (issue 34's example).
+  lh.sourceColumns.set('mysql_shop:shop.orders', [...orderCols.map((c) => c.name), 'coupon_code']);
+  // A source table no sync reads yet (the "Add sync table" flow's example).
+  lh.sourceColumns.set('mysql_shop:shop.order_items', ['item_id', 'order_id', 'product_id', 'quantity', 'price']);
   const partitions: Record<string, number> = {};
   for (let d = 7; d >= 2; d--) partitions[date(d)] = 11_800 + ((d * 379) % 900);
   partitions[date(1)] = 0; // yesterday's run succeeded and wrote nothing

@@ -21,6 +21,8 @@ export interface Session {
   schema: string;
   /** The user the job runs as (for the wording of a permission error). */
   user: string;
+  /** The job's settings (`SET k = v` travels as a hint: the SDK sends it in `sqlConfig.hint`). */
+  hints?: Record<string, string>;
 }
 
 /** The statement without its trailing `;`, newlines and spaces (as the SDK's `"\n;"` leaves it). */
@@ -77,7 +79,9 @@ export function runStatement(model: LakehouseModel, engine: SqliteEngine, sqlIn:
       t.dynamic.state = 'RUNNING';
       t.dynamic.suspendedReason = undefined;
     }
-    const row = model.refresh(t, 'MANUAL');
+    // SET cz.optimizer.incremental.force.full.refresh = true: a full refresh instead of an incremental one.
+    const full = String(session.hints?.['cz.optimizer.incremental.force.full.refresh'] ?? '').toLowerCase() === 'true';
+    const row = model.refresh(t, 'MANUAL', model.now(), full ? 'FULL' : 'INCREMENTAL');
     if (row.state === 'FAILED') throw new SqlFailure(row.error_message!.split(':')[0]!, row.error_message!.replace(/^[^:]+: /, ''));
     return { fields: [], rows: [] };
   }

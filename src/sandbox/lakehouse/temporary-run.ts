@@ -1,0 +1,227 @@
+/**
+ * What a Studio temporary run (`adhoc/execute`) does to the sandbox's Lakehouse, as Studio runs a
+ * task's content once: the SQL client reads only, but a task run writes. With the run's parameters
+ * (`${bizdate}`) resolved, the statements that shape the model are applied:
+ *
+ * - `CREATE TABLE` / `CREATE DYNAMIC TABLE` of a new table (model.applyDdl);
+ * - `CREATE OR REPLACE DYNAMIC TABLE … AS SELECT`: a new one created, or an existing one's definition
+ *   replaced (columns from the SELECT list, sources from FROM/JOIN), empty until refreshed;
+ * - `ALTER TABLE t ADD COLUMN c type`: the column appended, NULL in every existing row;
+ * - `INSERT OVERWRITE TABLE t PARTITION (p = 'v') SELECT …`: an added column gets values in partition v
+ *   when the SELECT list gives it from a source column that has values (not a NULL literal);
+ * - a sync task's JSON (`reader` → `writer`): its target's added columns get values when the
+ *   source table has them (`LakehouseModel.sourceColumns`); a missing target is created from the
+ *   source's columns and loaded (5,000 rows).
+ *
+ * Anything else (DELETE, MERGE, a run that fails in Studio) leaves the model as it was: the sandbox
+ * does not execute writes row by row. A table whose model changes is replaced by a new object, so
+ * the engine regenerates its rows.
+ */
+import type { LhColumn, LhTable, LakehouseModel } from './model.js';
+
+const NAME = '`?(\\w+)`?\\.`?(\\w+)`?';
+
+/** Statements split on `;` outside quotes, comments removed. */
+function statements(sql: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quote: string | undefined;
+  const text = sql.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ');
+  for (const ch of text) {
+    if (quote) {
+      if (ch === quote) quote = undefined;
+    } else if (ch === "'" || ch === '`') quote = ch;
+    else if (ch === ';') {
+      if (cur.trim()) out.push(cur.trim());
+      cur = '';
+      continue;
+    }
+    cur += ch;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+/** The items of a SELECT list (up to its top-level FROM), and what follows FROM. */
+function selectParts(select: string): { items: string[]; from: string } | undefined {
+  const m = /^\s*select\s+/i.exec(select);
+  if (!m) return undefined;
+  let depth = 0;
+  let quote: string | undefined;
+  const items: string[] = [];
+  let cur = '';
+  for (let i = m[0].length; i < select.length; i++) {
+    const ch = select[i]!;
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      cur += ch;
+      continue;
+    }
+    if (ch === "'" || ch === '`') quote = ch;
+    else if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (depth === 0 && ch === ',') {
+      items.push(cur.trim());
+      cur = '';
+      continue;
+    } else if (depth === 0 && /\s/.test(ch) && /^from\b/i.test(select.slice(i + 1))) {
+      items.push(cur.trim());
+      return { items, from: select.slice(i + 1 + 4) };
+    }
+    cur += ch;
+  }
+  items.push(cur.trim());
+  return { items, from: '' };
+}
+
+/** The name a SELECT item gives its column: its alias, or the column it names. */
+function outputName(item: string): string | undefined {
+  const alias = /\bas\s+`?(\w+)`?\s*$/i.exec(item);
+  if (alias) return alias[1]!.toLowerCase();
+  return /(?:^|\.)`?(\w+)`?\s*$/.exec(item)?.[1]?.toLowerCase();
+}
+
+/** The column an item's expression reads (its last `alias.column` or bare column), unless it is a literal. */
+function sourceColumn(item: string): string | undefined {
+  const expr = item.replace(/\bas\s+`?\w+`?\s*$/i, '').trim();
+  if (/^null$/i.test(expr) || /^'.*'$/.test(expr) || /^-?\d/.test(expr)) return undefined;
+  const refs = [...expr.matchAll(/(?:\b\w+\.)?\b([A-Za-z_]\w*)\b(?!\s*\()/g)]
+    .map((r) => r[1]!.toLowerCase())
+    .filter((r) => !/^(cast|as|case|when|then|else|end|and|or|not|null|is|in|boolean|string|bigint|int|decimal|double|timestamp|date)$/.test(r));
+  return refs[refs.length - 1];
+}
+
+function hasValues(c: LhColumn, partition: string): boolean {
+  return c.filled === undefined || c.filled.includes(partition) || c.filled.includes('*');
+}
+
+function replace(model: LakehouseModel, old: LhTable, next: LhTable): void {
+  const k = model.tables.indexOf(old);
+  if (k >= 0) model.tables[k] = next;
+}
+
+function alterAddColumn(model: LakehouseModel, stmt: string): boolean {
+  const m = new RegExp(`^alter\\s+table\\s+${NAME}\\s+add\\s+columns?\\s*\\(?\\s*\`?(\\w+)\`?\\s+([\\w(), ]+?)\\s*\\)?\\s*(?:comment\\s+'[^']*')?\\s*$`, 'i').exec(stmt);
+  if (!m) return false;
+  const t = model.table(`${m[1]}.${m[2]}`);
+  const name = m[3]!.toLowerCase();
+  if (!t || t.columns.some((c) => c.name === name)) return true; // Lakehouse would refuse; the model stays
+  const columns = [...t.columns];
+  const col: LhColumn = { name, type: m[4]!.toLowerCase().replace(/\s+/g, ''), filled: [] };
+  // After the data columns, before a partition column listed last.
+  const at = t.partitionedBy && columns[columns.length - 1]?.name === t.partitionedBy ? columns.length - 1 : columns.length;
+  columns.splice(at, 0, col);
+  replace(model, t, { ...t, columns });
+  return true;
+}
+
+function replaceDynamicTable(model: LakehouseModel, stmt: string): boolean {
+  const m = new RegExp(`^create\\s+or\\s+replace\\s+dynamic\\s+table\\s+${NAME}([\\s\\S]*?)\\bas\\s+(select\\b[\\s\\S]*)$`, 'i').exec(stmt);
+  if (!m) return false;
+  const existing = model.table(`${m[1]}.${m[2]}`);
+  if (existing && !existing.dynamic) return false;
+  // A new one: created empty, its columns from the SELECT list (a column list in parentheses is rare for a DT).
+  const t: LhTable = existing ?? {
+    schema: m[1]!.toLowerCase(),
+    name: m[2]!.toLowerCase(),
+    kind: 'DYNAMIC_TABLE',
+    columns: [],
+    rows: { '': 0 },
+    bytesPerRow: 32,
+    createdAt: model.now(),
+  };
+  if (!existing) model.tables.push(t);
+  const parts = selectParts(m[4]!);
+  const old = new Map(t.columns.map((c) => [c.name, c.type]));
+  const columns: LhColumn[] = (parts?.items ?? []).map((item) => {
+    const name = outputName(item) ?? 'expr';
+    return { name, type: old.get(name) ?? (/^\s*count\s*\(/i.test(item) ? 'bigint' : /^\s*sum\s*\(/i.test(item) ? 'decimal(38,2)' : 'string') };
+  });
+  const every = /refresh\s+interval\s+(\d+)\s+(minute|hour|day)/i.exec(m[3]!);
+  const minutes = every ? Number(every[1]) * ({ minute: 1, hour: 60, day: 1440 } as Record<string, number>)[every[2]!.toLowerCase()]! : (t.dynamic?.intervalMinutes ?? 60);
+  const sources = [...m[4]!.matchAll(/\b(?:from|join)\s+`?(\w+)`?\.`?(\w+)`?/gi)].map((x) => `${x[1]}.${x[2]}`.toLowerCase());
+  replace(model, t, {
+    ...t,
+    columns,
+    rows: { '': 0 },
+    createdAt: model.now() + minutes * 60_000,
+    dynamic: { intervalMinutes: minutes, vcluster: /vcluster\s+(\w+)/i.exec(m[3]!)?.[1] ?? t.dynamic?.vcluster ?? 'default', sources, state: 'RUNNING' },
+  });
+  return true;
+}
+
+function insertOverwrite(model: LakehouseModel, stmt: string): boolean {
+  const m = new RegExp(
+    `^insert\\s+(?:overwrite|into)\\s+(?:table\\s+)?${NAME}\\s*(?:partition\\s*\\(\\s*\`?(\\w+)\`?\\s*=\\s*'([^']*)'\\s*\\))?\\s*(select\\b[\\s\\S]*)$`,
+    'i',
+  ).exec(stmt);
+  if (!m) return false;
+  const t = model.table(`${m[1]}.${m[2]}`);
+  if (!t) return true;
+  const partition = m[4] ?? '';
+  const parts = selectParts(m[5]!);
+  const src = parts ? /^\s*`?(\w+)`?\.`?(\w+)`?/.exec(parts.from) : null;
+  const source = src ? model.table(`${src[1]}.${src[2]}`) : undefined;
+  let changed = false;
+  const columns = t.columns.map((c) => {
+    if (c.filled === undefined) return c;
+    const item = parts?.items.find((i) => outputName(i) === c.name);
+    const from = item ? sourceColumn(item) : undefined;
+    const srcCol = from ? source?.columns.find((x) => x.name === from) : undefined;
+    const valued = from !== undefined && (source === undefined || (srcCol !== undefined && hasValues(srcCol, '')));
+    const filled = valued ? [...new Set([...c.filled, partition])] : c.filled.filter((p) => p !== partition);
+    if (filled.length !== c.filled.length) changed = true;
+    return { ...c, filled };
+  });
+  if (changed) replace(model, t, { ...t, columns });
+  return true;
+}
+
+function syncRun(model: LakehouseModel, content: string): void {
+  let j: { reader?: { datasource?: string; database?: string; table?: string }; writer?: { schema?: string; table?: string } };
+  try {
+    j = JSON.parse(content) as typeof j;
+  } catch {
+    return;
+  }
+  const r = j.reader;
+  if (!j.writer?.schema || !j.writer.table || !r?.table) return;
+  const source = model.sourceColumns.get(`${r.datasource}:${r.database ? `${r.database}.` : ''}${r.table}`.toLowerCase());
+  const t = model.table(`${j.writer.schema}.${j.writer.table}`);
+  if (!t) {
+    // Studio's sync creates a missing target from the source's columns (broad types: STRING), then loads it.
+    if (source) {
+      model.tables.push({
+        schema: j.writer.schema.toLowerCase(),
+        name: j.writer.table.toLowerCase(),
+        kind: 'MANAGED_TABLE',
+        columns: source.map((name) => ({ name, type: /_id$/.test(name) ? 'bigint' : 'string' })),
+        rows: { '': 5_000 },
+        bytesPerRow: 48,
+        createdAt: model.now(),
+      });
+    }
+    return;
+  }
+  const has = new Set(source ?? []);
+  let changed = false;
+  const columns = t.columns.map((c) => {
+    if (c.filled === undefined || !has.has(c.name) || c.filled.includes('*')) return c;
+    changed = true;
+    return { ...c, filled: ['*'] };
+  });
+  if (changed) replace(model, t, { ...t, columns });
+}
+
+/** Apply a temporary run's content (parameters resolved) to the model. */
+export function applyTemporaryRun(model: LakehouseModel, content: string, params: Record<string, string>): void {
+  const text = content.replace(/\$\{\s*([A-Za-z_][\w.]*)\s*\}/g, (all, k: string) => params[k] ?? all);
+  if (/^\s*\{/.test(text)) {
+    syncRun(model, text);
+    return;
+  }
+  for (const stmt of statements(text)) {
+    if (alterAddColumn(model, stmt) || replaceDynamicTable(model, stmt) || insertOverwrite(model, stmt)) continue;
+    if (/^create\b/i.test(stmt)) model.applyDdl(stmt);
+  }
+}
