@@ -66,7 +66,10 @@ async function planMessage(w: WizardService, session: WizardSession, plan: Plan)
   }
   summary['Target schemas'] = `${plan.schemas.raw}, ${plan.schemas.clean}, ${plan.schemas.agg}`;
   const assessment = await w.assess(plan).catch(() => undefined);
-  return buildPlanMessage(session.id, plan, summary, assessment, new Set(await w.allowedLive(session.id)));
+  const ticked = new Set(await w.ticked(session.id));
+  // The standards rules on the plan as it would be built, shown before Confirm (P0/P1 block it).
+  const review = assessment ? await w.reviewPlan(plan, ticked, assessment).catch(() => undefined) : undefined;
+  return buildPlanMessage(session.id, plan, summary, assessment, ticked, review);
 }
 
 const TECHNICAL = 'Technical selection';
@@ -227,11 +230,11 @@ export function registerWizard(app: BoltApp, s: Services): void {
     await respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r)));
   });
 
-  // Tick / untick a live task to be changed by the build; the plan message is redrawn in place.
+  // Tick / untick an existing task (draft or live) to be changed by the build; the plan message is redrawn in place.
   app.action<Click>(new RegExp(`^${WIZARD.live}_`) as never, async ({ ack, body, action, client }) => {
     await ack();
     const v = parseActionValue(action.value, LIVE_VALUE, "the plan's tick boxes");
-    const r = await w.toggleLive(v.s, body.user.id, v.t);
+    const r = await w.toggleExisting(v.s, body.user.id, v.t);
     if (r.kind !== 'ok') throw notThisStep(v.s, r.message);
     const m = await planMessage(w, r.session, r.plan);
     if (body.message?.ts) await client.chat.update({ channel: body.channel!.id, ts: body.message.ts, text: m.text, blocks: m.blocks });

@@ -15,6 +15,7 @@ import {
   type ExecResult,
   type ExecStep,
   type PlanAssessment,
+  type Previous,
   type UndoResult,
   type Verification,
   assessPlan,
@@ -24,6 +25,7 @@ import {
 } from './execute.js';
 import { type Checkpoint, type Exploration, exploreWorkspace, launchCheckpoints } from './lakehouse-checks.js';
 import { type Plan, buildPlan } from './plan.js';
+import { type PlanReview, reviewPlan } from './plan-review.js';
 import type { LakehouseSql } from '../lakehouse/client.js';
 import { type Question, nextQuestion, optionLabel, pruneAnswers, textProblem } from './questions.js';
 
@@ -44,8 +46,14 @@ export interface BuildOutcome {
   checkpoints?: Checkpoint[];
 }
 
-function allowedLive(s: WizardSession): string[] {
-  return (s.progress as { allowLive?: string[] } | null)?.allowLive ?? [];
+/** The existing tasks (draft or live) the person ticked to be changed by the build. */
+function ticked(s: WizardSession): string[] {
+  const p = s.progress as { allowChange?: string[]; allowLive?: string[] } | null;
+  return p?.allowChange ?? p?.allowLive ?? [];
+}
+
+function previousOf(s: WizardSession): Previous[] {
+  return (s.progress as { previous?: Previous[] } | null)?.previous ?? [];
 }
 
 function createdOf(s: WizardSession): Created {
@@ -248,13 +256,31 @@ export class WizardService {
       );
       return { kind: 'refused', message: r.message };
     }
+    // Every standards rule runs on the plan before anything is written: a P0/P1 finding on a task the build writes blocks it.
+    const allowChange = new Set(ticked(s));
+    const planReview = await this.reviewPlan(plan, allowChange);
+    if (planReview.blocking.length) {
+      const r = await this.d.operations.refuse(
+        actor,
+        'setup',
+        `folder:${plan.folder}`,
+        { route: plan.route.id, rules: planReview.blocking.map((f) => `${f.priority} ${f.rule} ${f.task ?? ''}`.trim()) },
+        {
+          kind: 'refused',
+          reason: 'invalid',
+          message: `The plan breaks ${planReview.blocking.length === 1 ? 'a standards rule' : 'standards rules'}, so nothing was written: ${planReview.blocking
+            .map((f) => `${f.priority} \`${f.rule}\` on ${f.task}: ${f.evidence}. ${f.fix}`)
+            .join(' ')} Untick the task, or change the answer with *Need adjustments*.`,
+        },
+      );
+      return { kind: 'refused', message: r.message };
+    }
     const previous = s.status;
     // One build at a time, whichever replica the clicks reach: only one of them moves it to executing.
     if (!(await this.d.store.transition(s.id, [previous], 'executing'))) return { kind: 'stale', message: 'The pipeline is already being built; progress is shown above.' };
     try {
-      const allowLive = new Set(allowedLive(s));
       const result = await executePlan(this.d.studio, plan, {
-        allowLive,
+        allowChange,
         write: (what, fn) => this.d.operations.auditedWrite({ ...actor, source: 'wizard' }, what, fn),
         onProgress: (steps) => onProgress(plan, steps),
       });
@@ -267,7 +293,7 @@ export class WizardService {
       const explored = (s.progress as { explored?: Exploration } | null)?.explored;
       await this.d.store.update(s.id, {
         status: result.ok ? 'done' : 'confirming',
-        progress: { steps: result.steps, ok: result.ok, created, allowLive: [...allowLive], explored },
+        progress: { steps: result.steps, ok: result.ok, created, previous: [...previousOf(s), ...result.previous], allowChange: [...allowChange], explored },
       });
       return { kind: 'built', sessionId: s.id, plan, result, verification, checkpoints };
     } catch (e) {
@@ -281,21 +307,26 @@ export class WizardService {
     return assessPlan(this.d.studio, plan);
   }
 
-  /** The live (online) tasks the person ticked to be changed by the build. */
-  async allowedLive(sessionId: string): Promise<string[]> {
+  /** The existing tasks (draft or live) the person ticked to be changed by the build. */
+  async ticked(sessionId: string): Promise<string[]> {
     const s = await this.d.store.get(sessionId);
-    return s ? allowedLive(s) : [];
+    return s ? ticked(s) : [];
   }
 
-  /** Tick or untick one live task to be changed by the build (only the session's owner, before building). */
-  async toggleLive(sessionId: string, userId: string, taskName: string): Promise<{ kind: 'ok'; session: WizardSession; plan: Plan } | { kind: 'stale'; message: string }> {
+  /** The standards rules on the plan as it would be built (read-only). */
+  async reviewPlan(plan: Plan, allowChange: ReadonlySet<string>, assessment?: PlanAssessment): Promise<PlanReview> {
+    return reviewPlan(this.d.studio, plan, assessment ?? (await this.assess(plan)), allowChange, await this.d.vclusters.predicate());
+  }
+
+  /** Tick or untick one existing task to be changed by the build (only the session's owner, before building). */
+  async toggleExisting(sessionId: string, userId: string, taskName: string): Promise<{ kind: 'ok'; session: WizardSession; plan: Plan } | { kind: 'stale'; message: string }> {
     const s = await this.d.store.get(sessionId);
     if (!s || s.userId !== userId) return { kind: 'stale', message: 'This setup belongs to someone else, or is no longer known.' };
     if (s.status !== 'confirming') return { kind: 'stale', message: 'The plan can only be changed before building.' };
-    const now = new Set(allowedLive(s));
+    const now = new Set(ticked(s));
     if (now.has(taskName)) now.delete(taskName);
     else now.add(taskName);
-    const session = await this.d.store.update(s.id, { progress: { ...((s.progress as object | null) ?? {}), allowLive: [...now] } });
+    const session = await this.d.store.update(s.id, { progress: { ...((s.progress as object | null) ?? {}), allowChange: [...now] } });
     return { kind: 'ok', session, plan: this.plan(session) };
   }
 
@@ -327,7 +358,7 @@ export class WizardService {
       return { kind: 'stale', message: s.status === 'undoing' ? 'This setup is already being undone.' : 'Only a finished build can be undone.' };
     }
     try {
-      const result = await undoBuild(this.d.studio, created, (what, fn) => this.d.operations.auditedWrite({ ...actor, source: 'wizard' }, what, fn));
+      const result = await undoBuild(this.d.studio, created, (what, fn) => this.d.operations.auditedWrite({ ...actor, source: 'wizard' }, what, fn), previousOf(s));
       await this.d.store.update(s.id, { status: result.ok ? 'undone' : 'done', progress: { ...(s.progress as object), undo: result } });
       return { kind: 'undone', folder, result };
     } catch (e) {

@@ -80,7 +80,9 @@ describe('the wizard reads Lakehouse', () => {
     const text = visibleText(ready.args);
     expect(text).toContain('*Data checkpoints* (Lakehouse, now) — ');
     expect(text).toMatch(/:x: \*Tables of 01_ddl_ods\*: not created yet: shop_ods\.\w+\n {6}→ Run 01_ddl_ods once/);
-    expect(text).toMatch(/:x: \*First run of 00_sync_mysql_to_ods\*: it has not run yet\n {6}→ Run it once: `\/cz execute 00_sync_mysql_to_ods`/);
+    expect(text).toMatch(
+      /:x: \*First run of 00_sync_mysql_to_ods\*: it has not run yet\n {6}→ Finish its set-up in the Studio UI \(.*\), then run it once: `\/cz execute shop_dw\/00_sync_mysql_to_ods`/,
+    );
     expect(text).toMatch(
       /:x: \*First refresh of shop_dws\.sales_daily\*: it does not exist yet\n {6}→ Run 03_ddl_dws_ads once, then `REFRESH DYNAMIC TABLE shop_dws\.sales_daily`/,
     );
