@@ -32,7 +32,7 @@ export interface ApiContext {
   wrappedShapes: boolean;
   logPageSize: number;
   /** A temporary run's SQL (the DDL drafts the wizard's checkpoints run once) also shapes the Lakehouse model. */
-  onExecuteSql?: (content: string) => void;
+  onExecuteSql?: (content: string, params: Record<string, string>) => void;
   /** The workspace parameters (the pre-check counts the published ones as defined). */
   workspaceParams: WorkspaceParams;
   dqc: DqcRules;
@@ -864,7 +864,7 @@ export const ROUTES: Record<string, Handler> = {
       body,
     );
     const runId = ctx.sim.executeTemp({ taskId: b.dataFileId, content: b.dataFileContent, params: b.params ?? {}, vcCode: b.adhocVcCode || null, actor: b.updateBy });
-    ctx.onExecuteSql?.(b.dataFileContent);
+    ctx.onExecuteSql?.(b.dataFileContent, b.params ?? {});
     return { data: { scheduleInstanceId: runId, instanceId: runId, sessionId: `adhoc-${runId}` } };
   },
 

@@ -141,7 +141,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     id,
     wrappedShapes: opts.wrappedShapes ?? false,
     logPageSize: opts.logPageSize ?? 16 * 1024,
-    onExecuteSql: (sql) => lakehouse.applyDdl(sql),
+    onExecuteSql: (sql, params) => lakehouse.applyRun(sql, params),
     workspaceParams: new WorkspaceParams(() => sim.now()),
     dqc: new DqcRules(
       () => sim.now(),

@@ -242,4 +242,34 @@ export class LakehouseModel {
       this.tables.push(t);
     }
   }
+
+  /**
+   * What a temporary run does to the data, as far as the wizard's launch checks read it: its DDL
+   * (above); a sync task's content (JSON naming `writer.schema`/`writer.table`) fills its target with
+   * the sandbox source's rows; `INSERT OVERWRITE TABLE t [PARTITION (col = 'v')] SELECT … FROM s`
+   * puts the rows of s into t (or its partition). Parameters (`${name}`) take the run's values.
+   */
+  applyRun(content: string, params: Record<string, string> = {}): void {
+    const sql = content.replace(/\$\{\s*([A-Za-z_][\w.]*)\s*\}/g, (whole, k: string) => params[k] ?? whole);
+    this.applyDdl(sql);
+    const total = (t: LhTable) => Object.values(t.rows).reduce((a, b) => a + b, 0);
+    try {
+      const job = JSON.parse(sql) as { writer?: { schema?: string; table?: string }; reader?: Record<string, unknown> };
+      const target = job.writer?.schema && job.writer.table ? this.table(`${job.writer.schema}.${job.writer.table}`) : undefined;
+      if (target) target.rows = { '': SANDBOX_SOURCE_ROWS };
+      return;
+    } catch {
+      // not a sync task's JSON: SQL
+    }
+    const text = sql.replace(/--[^\n]*/g, ' ');
+    for (const m of text.matchAll(/insert\s+overwrite\s+table\s+`?(\w+\.\w+)`?\s*(?:partition\s*\(\s*\w+\s*=\s*'([^']*)'\s*\))?[\s\S]*?\bfrom\s+`?(\w+\.\w+)`?/gi)) {
+      const target = this.table(m[1]!.toLowerCase());
+      const source = this.table(m[3]!.toLowerCase());
+      if (!target || !source) continue;
+      target.rows = { ...target.rows, [m[2] ?? '']: total(source) };
+    }
+  }
 }
+
+/** How many rows a sync task's debug run copies from the sandbox's source table. */
+export const SANDBOX_SOURCE_ROWS = 1_000;
