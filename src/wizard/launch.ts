@@ -81,7 +81,7 @@ export function launchSteps(plan: Plan): LaunchStep[] {
 }
 
 /** Run a task once (a temporary run, audited) and wait for it to end. */
-async function runOnce(d: LaunchDeps, plan: Plan, id: number, t: PlannedTask, params?: Record<string, string>): Promise<{ ok: boolean; runId: number; detail: string }> {
+async function runOnce(d: LaunchDeps, id: number, t: PlannedTask, params?: Record<string, string>): Promise<{ ok: boolean; runId: number; detail: string }> {
   const run = await d.write({ action: 'execute', target: `task:${id}`, taskName: t.name, params: { launch: true, ...(params ?? {}) } }, () =>
     d.studio.executeTask(id, { params, actor: undefined }),
   );
@@ -94,7 +94,6 @@ async function runOnce(d: LaunchDeps, plan: Plan, id: number, t: PlannedTask, pa
     if (waited >= limit) return { ok: false, runId, detail: `run ${runId} has not ended after ${Math.round(limit / 60_000)} min` };
     await d.sleep(5_000);
   }
-  void plan;
 }
 
 async function tablesExist(d: LaunchDeps, tables: string[]): Promise<string[]> {
@@ -128,7 +127,7 @@ async function runStep(d: LaunchDeps, plan: Plan, taskIds: Record<string, number
     const t = byRole(plan, 'ddl', prefix)!;
     const created = tablesCreatedBy(t.content);
     const want = dynamic ? created.dynamic : created.tables;
-    const run = await runOnce(d, plan, taskIds[t.name]!, t);
+    const run = await runOnce(d, taskIds[t.name]!, t);
     if (!run.ok) return fail(run.detail, `Read the run's log (\`/cz logs ${run.runId}\`), fix ${ref(t)} in Studio, then *Check again*.`);
     const missing = await tablesExist(d, want);
     return missing.length
@@ -165,7 +164,7 @@ async function runStep(d: LaunchDeps, plan: Plan, taskIds: Record<string, number
           ? pass(`${ods} holds ${rows.toLocaleString('en-US')} rows`)
           : fail(`${ods ?? plan.schemas.raw} holds no rows yet`, `Start the stream (\`/cz stream start ${ref(t)}\`): a stream is started, not run once. Then *Check again*.`);
       }
-      const run = await runOnce(d, plan, taskIds[t.name]!, t);
+      const run = await runOnce(d, taskIds[t.name]!, t);
       if (!run.ok) return fail(run.detail, `Read the run's log (\`/cz logs ${run.runId}\`); fix the sync's source or mapping in Studio, then *Check again*.`);
       if (!ods) return pass(run.detail);
       const rows = await d.sql.countRows(ods);
@@ -178,7 +177,7 @@ async function runStep(d: LaunchDeps, plan: Plan, taskIds: Record<string, number
       const created = plan.tasks.filter((x) => x.role === 'ddl').flatMap((x) => tablesCreatedBy(x.content).tables);
       const ods = created.find((x) => x.startsWith(`${plan.schemas.raw}.`));
       const dwd = created.find((x) => x.startsWith(`${plan.schemas.clean}.`));
-      const run = await runOnce(d, plan, taskIds[t.name]!, t, { bizdate: d.bizdate });
+      const run = await runOnce(d, taskIds[t.name]!, t, { bizdate: d.bizdate });
       if (!run.ok) return fail(run.detail, `Read the run's log (\`/cz logs ${run.runId}\`), fix ${ref(t)}, then *Check again*.`);
       if (!ods || !dwd) return pass(run.detail);
       const [o, w] = await Promise.all([d.sql.countRows(ods), d.sql.countRows(dwd)]);
