@@ -11,6 +11,7 @@ import {
   WIZARD,
   buildAnswered,
   buildCheckpoints,
+  buildLaunch,
   buildClosedNote,
   buildPlanMessage,
   buildProgress,
@@ -216,6 +217,29 @@ export function registerWizard(app: BoltApp, s: Services): void {
       if (r.kind !== 'checked') throw notThisStep(v.s, r.message);
       const m = buildCheckpoints(r.plan, v.s, r.checkpoints);
       await client.chat.postMessage({ channel: channelOf(body), text: m.text, blocks: m.blocks });
+    } catch (e) {
+      await respond(ephemeral(messageForError(e)));
+    }
+  });
+
+  // "Launch step by step" / the launch's "Check again": seed 000's procedure from where it stopped.
+  app.action<Click>(WIZARD.launch, async ({ ack, body, action, client, respond }) => {
+    await ack();
+    const v = parse(action.value);
+    try {
+      const channel = channelOf(body);
+      const posted = await client.chat.postMessage({
+        channel,
+        text: 'Launching…',
+        blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: ':hourglass_flowing_sand: Launching: each step runs once and is checked before the next…' }] }],
+      });
+      const r = await w.launch(v.s, actorFromAction(body, 'wizard'));
+      if (r.kind !== 'launched') {
+        await client.chat.update({ channel, ts: String(posted.ts), text: r.message, blocks: buildClosedNote(`:lock: ${r.message}`).blocks });
+        return;
+      }
+      const m = buildLaunch(r.plan, v.s, r.outcome, s.studio);
+      await client.chat.update({ channel, ts: String(posted.ts), text: m.text, blocks: m.blocks });
     } catch (e) {
       await respond(ephemeral(messageForError(e)));
     }

@@ -5,6 +5,7 @@ import type { ExecStep, PlanAssessment, TaskAssessment, UndoResult } from '../wi
 import type { Checkpoint, Exploration } from '../wizard/lakehouse-checks.js';
 import { type Plan, type TaskFate, cliCommands } from '../wizard/plan.js';
 import type { PlanReview } from '../wizard/plan-review.js';
+import { type LaunchOutcome, launchSteps } from '../wizard/launch.js';
 import type { Question } from '../wizard/questions.js';
 import { type Block, type Message, actions, button, codeBlocks, context, divider, esc, fields, finishMessage, header, link, section } from './kit.js';
 import { LIMITS, clip } from './limits.js';
@@ -22,6 +23,7 @@ export const WIZARD = {
   runOnce: 'wizard_run_once',
   live: 'wizard_live',
   checkAgain: 'wizard_check_again',
+  launch: 'wizard_launch',
   modal: 'wizard_text_modal',
   input: { block: 'wizard_input', action: 'wizard_input_value' },
 } as const;
@@ -315,7 +317,9 @@ export function buildResult(o: BuildOutcome, links: LinkBuilder): Message {
     const ddl = o.plan.tasks.filter((t) => t.role === 'ddl' && r.taskIds[t.name] !== undefined);
     const runOnce = ddl.slice(0, 4).map((t) => button({ text: `Run ${t.name} once`, actionId: `${WIZARD.runOnce}_${r.taskIds[t.name]}`, value: String(r.taskIds[t.name]) }));
     const again = o.checkpoints ? [button({ text: 'Check again', actionId: WIZARD.checkAgain, value: JSON.stringify({ s: o.sessionId }) })] : [];
-    if (runOnce.length + again.length > 0) blocks.push(actions([...runOnce, ...again]));
+    // Seed 000's launch process: each step run once and checked, schedules and deploys last.
+    const launch = o.checkpoints ? [button({ text: 'Launch step by step', actionId: WIZARD.launch, value: JSON.stringify({ s: o.sessionId }), style: 'primary' })] : [];
+    if (runOnce.length + again.length > 0) blocks.push(actions([...launch, ...runOnce.slice(0, 3), ...again]));
   }
   const made = r.created;
   if (made.tasks.length > 0 || made.folder || r.previous.length > 0) {
@@ -342,4 +346,33 @@ export function buildResult(o: BuildOutcome, links: LinkBuilder): Message {
     );
   }
   return finishMessage(created ? `${o.plan.folder} is ready` : `${o.plan.folder}: nothing new`, blocks);
+}
+
+/**
+ * The launch (seed 000's procedure): every step with ✅ passed / ❌ stopped here (what to fix) /
+ * ⏸ not yet. A stopped launch offers *Check again*; a UI-only sync links to its task in Studio.
+ */
+export function buildLaunch(plan: Plan, sessionId: string, o: LaunchOutcome, links: LinkBuilder): Message {
+  const lines = launchSteps(plan).map((step) => {
+    const check = o.checks.find((c) => c.step === step.id);
+    if (o.stoppedAt?.step === step.id) return `:x: *${esc(step.label)}* — ${esc(clip(o.stoppedAt.detail, 300))}\n      → ${esc(clip(o.stoppedAt.todo ?? '', 600))}`;
+    if (o.state.passed.includes(step.id)) return `:white_check_mark: ${esc(step.label)}${check ? ` — ${esc(clip(check.detail, 300))}` : ''}`;
+    return `:double_vertical_bar: ${esc(step.label)} — _not yet_`;
+  });
+  const blocks: Block[] = [
+    header(`Launch of ${plan.folder}`),
+    section(
+      clip(
+        `${o.stoppedAt ? ':octagonal_sign: *Stopped at a failed check* — fix it, then *Check again* (finished steps are not run again). Fail fast: if ODS is wrong, DWD will be too.' : ':tada: *Every step passed*: the scheduled tasks are live, deployed after their checks.'}\n${lines.join('\n')}`,
+        LIMITS.sectionText,
+      ),
+    ),
+  ];
+  if (o.stoppedAt) {
+    const buttons = [button({ text: 'Check again', actionId: WIZARD.launch, value: JSON.stringify({ s: sessionId }), style: 'primary' })];
+    if (o.stoppedAt.taskId !== undefined)
+      blocks.push(section(`:point_right: ${link(links.taskLink(o.stoppedAt.taskId), 'Open it in Studio')} and configure it there; the bot watches for the frame to be replaced.`));
+    blocks.push(actions(buttons));
+  }
+  return finishMessage(o.stoppedAt ? `${plan.folder}: launch stopped at a check` : `${plan.folder}: launched`, blocks);
 }

@@ -25,6 +25,7 @@ import {
 } from './execute.js';
 import { type Checkpoint, type Exploration, exploreWorkspace, launchCheckpoints } from './lakehouse-checks.js';
 import { type Plan, buildPlan } from './plan.js';
+import { type LaunchOutcome, type LaunchState, runLaunch } from './launch.js';
 import { type PlanReview, reviewPlan } from './plan-review.js';
 import type { LakehouseSql } from '../lakehouse/client.js';
 import { type Question, nextQuestion, optionLabel, pruneAnswers, textProblem } from './questions.js';
@@ -77,6 +78,9 @@ export class WizardService {
       etlVc: string;
       /** Lakehouse SQL for Step 1's exploration and the launch checkpoints. */
       lakehouse?: LakehouseSql;
+      /** The launch's wait between polls of a run (tests advance a manual clock). */
+      sleep?: (ms: number) => Promise<void>;
+      now?: () => number;
     },
   ) {}
 
@@ -299,6 +303,65 @@ export class WizardService {
     } catch (e) {
       await this.d.store.update(s.id, { status: previous === 'done' ? 'done' : 'confirming' });
       throw e;
+    }
+  }
+
+  private readonly launching = new Set<string>();
+
+  /**
+   * Seed 000's launch process over a built session: each step run once and checked before the
+   * next; schedules and deploys last. Stops at the first check that fails (kept with the session);
+   * pressing it again re-checks that step and goes on.
+   */
+  async launch(
+    sessionId: string,
+    actor: Actor,
+  ): Promise<
+    { kind: 'launched'; plan: Plan; outcome: LaunchOutcome; taskIds: Record<string, number> } | { kind: 'refused'; message: string } | { kind: 'stale'; message: string }
+  > {
+    const s = await this.d.store.get(sessionId);
+    if (!s || s.userId !== actor.userId) return { kind: 'stale', message: 'This setup belongs to someone else, or is no longer known.' };
+    if (s.status !== 'done') return { kind: 'stale', message: 'Only a finished build can be launched.' };
+    if (!this.d.lakehouse) return { kind: 'stale', message: 'Lakehouse SQL is not configured for this bot: the launch checks read it.' };
+    const plan = this.plan(s);
+    const role = await this.d.operations.roleOf(actor, { folder: plan.folder });
+    if (role === 'viewer') {
+      const r = await this.d.operations.refuse(
+        actor,
+        'launch',
+        `folder:${plan.folder}`,
+        { session: s.id },
+        { kind: 'refused', reason: 'permission', message: `Launching \`${plan.folder}\` runs and deploys its tasks, which needs *operator*; you are a viewer there.` },
+      );
+      return { kind: 'refused', message: r.message };
+    }
+    if (this.launching.has(s.id)) return { kind: 'stale', message: 'The launch is already running; its steps are shown above.' };
+    this.launching.add(s.id);
+    try {
+      const taskIds: Record<string, number> = {};
+      for (const t of plan.tasks) {
+        const found = await this.d.studio.resolveTask(`${plan.folder}/${t.name}`).catch(() => undefined);
+        if (found) taskIds[t.name] = found.id;
+      }
+      const state = (s.progress as { launch?: LaunchState } | null)?.launch ?? { passed: [] };
+      const now = this.d.now?.() ?? Date.now();
+      const outcome = await runLaunch(
+        {
+          studio: this.d.studio,
+          sql: this.d.lakehouse,
+          write: (what, fn) => this.d.operations.auditedWrite({ ...actor, source: 'wizard' }, what, fn),
+          sleep: this.d.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+          bizdate: new Date(now - 86_400_000).toISOString().slice(0, 10),
+        },
+        plan,
+        taskIds,
+        state,
+      );
+      const fresh = await this.d.store.get(s.id);
+      await this.d.store.update(s.id, { progress: { ...((fresh?.progress as object | null) ?? {}), launch: outcome.state } });
+      return { kind: 'launched', plan, outcome, taskIds };
+    } finally {
+      this.launching.delete(s.id);
     }
   }
 
