@@ -226,6 +226,8 @@ export function registerWizard(app: BoltApp, s: Services): void {
   app.action<Click>(WIZARD.launch, async ({ ack, body, action, client, respond }) => {
     await ack();
     const v = parse(action.value);
+    const session = await w.get(v.s);
+    if (!session || session.userId !== body.user.id || session.status !== 'done') throw notThisStep(v.s, 'This setup is not yours, or not built yet: nothing was launched.');
     try {
       const channel = channelOf(body);
       const posted = await client.chat.postMessage({
@@ -236,6 +238,7 @@ export function registerWizard(app: BoltApp, s: Services): void {
       const r = await w.launch(v.s, actorFromAction(body, 'wizard'));
       if (r.kind !== 'launched') {
         await client.chat.update({ channel, ts: String(posted.ts), text: r.message, blocks: buildClosedNote(`:lock: ${r.message}`).blocks });
+        await respond(ephemeral(buildClosedNote(`:lock: ${r.message}`)));
         return;
       }
       const m = buildLaunch(r.plan, v.s, r.outcome, s.studio);
