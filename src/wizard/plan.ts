@@ -356,6 +356,10 @@ FROM ${s.clean}.orders_detail WHERE dt = '\${bizdate}';`,
     notes.push(
       `${ingest.name} is saved as a frame and needs the Studio UI: ${ingest.uiSetup}. A frame is never deployed; 04 and 05 are deployed once it is configured and has run.`,
     );
+  if (ingest?.cron === undefined && ingest?.role === 'sync')
+    notes.push(
+      `${ingest.name} runs continuously once submitted (no batch start time); 04 runs daily at ${c.etl.split(' ')[2]}:${c.etl.split(' ')[1]} on what it has synced (change its cron in Studio).`,
+    );
   if (route.pipe) notes.push(`${ingest!.name} is a pipe: run its DDL once by hand; it then loads continuously. 04 does not depend on it (a pipe has no runs to wait for).`);
   if (route.id === 'internal')
     notes.push(

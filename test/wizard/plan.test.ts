@@ -131,6 +131,32 @@ describe('questions and the requirements document', () => {
     expect(nextQuestion(questions, pruneAnswers(questions, { ...a, source: 'kafka' }))!.id).toBe('kafka_method');
   });
 
+  it('asks no batch start time for a real-time sync, shows the CDC version limits, and offers no SQL Server multi-table CDC (issue 30, item 8)', () => {
+    const ask = (script: Answers) => {
+      const a: Answers = {};
+      const seen: string[] = [];
+      for (let q = nextQuestion(questions, a); q; q = nextQuestion(questions, a)) {
+        seen.push(q.id);
+        a[q.id] = script[q.id] ?? q.options[0]?.id ?? 'shop';
+      }
+      return { seen, a };
+    };
+    const rt = ask({ has_doc: 'no', source: 'database', db_engine: 'mysql', db_freshness: 'realtime', granularity: 'multi' });
+    expect(rt.seen).toContain('granularity');
+    expect(rt.seen).not.toContain('schedule');
+    expect(questions.find((q) => q.id === 'granularity')!.hint).toContain('MySQL 5.6+/8.x');
+    expect(questions.find((q) => q.id === 'granularity')!.hint).toContain('PostgreSQL 14+');
+    expect(buildPlan(rt.a, opts).notes.join(' ')).toContain('runs continuously once submitted (no batch start time)');
+    const kafka = ask({ has_doc: 'no', source: 'kafka', kafka_method: 'realtime_sync' });
+    expect(kafka.seen).not.toContain('schedule');
+    const ss = ask({ has_doc: 'no', source: 'database', db_engine: 'sqlserver', db_freshness: 'realtime' });
+    expect(ss.seen).not.toContain('granularity');
+    expect(routeOf(ss.a).id).toBe('realtime_single');
+    expect(questions.find((q) => q.id === 'db_freshness')!.hint).toContain('no SQL Server multi-table CDC');
+    const batch = ask({ has_doc: 'no', source: 'database', db_engine: 'mysql', db_freshness: 'batch' });
+    expect(batch.seen).toContain('schedule');
+  });
+
   it('reads scenario, consumers, freshness, source and project name from a pasted document', () => {
     const doc = `PRD: ecommerce dashboards for the sales team (Superset). Data from our MySQL orders database,
 refreshed daily (T+1). Project name: ecommerce. Target folder ecommerce_dw.`;
