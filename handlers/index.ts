@@ -12,6 +12,7 @@ import { registerEventDedupe } from './events/dedupe.js';
 import { registerAlertMessages } from './events/alert-messages.js';
 import { registerTriageActions } from './actions/triage.js';
 import { registerWizard } from './actions/wizard.js';
+import { registerEntryMenu } from './actions/entry-menu.js';
 import { registerDiagnoseShortcut } from './shortcuts/diagnose.js';
 import { registerBackfillModal } from './views/backfill.js';
 
@@ -32,4 +33,5 @@ export function registerHandlers(bolt: BoltApp, services: Services): void {
   registerTriageActions(app, services);
   registerAlertMessages(app, services);
   registerWizard(app, services);
+  registerEntryMenu(app, services);
 }

@@ -214,6 +214,7 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
       studio: client,
       logger,
       now: opts.now,
+      sleep: opts.sleep,
       workspace: { name: w.name, several: wss.several },
       directoryFor: (policy) => new SlackDirectory(slack.app.client, policy),
     });

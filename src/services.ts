@@ -73,6 +73,8 @@ export interface ServiceOptions {
   /** Group membership for the policy (Slack's user groups); built once the policy is loaded. */
   directoryFor?: (policy: Policy) => Directory;
   now?: () => number;
+  /** Waiting between polls (the wizard's launch waits for its runs); tests advance a manual clock. */
+  sleep?: (ms: number) => Promise<void>;
   /** An already open database (tests); otherwise config.databasePath is opened. */
   db?: Db;
   /** The workspace (default: the configuration's default workspace, alone). */
@@ -162,6 +164,8 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
     vclusters,
     etlVc: 'default',
     lakehouse,
+    sleep: o.sleep,
+    now: o.now,
   });
   return {
     config: o.config,

@@ -11,6 +11,7 @@ import {
   WIZARD,
   buildAnswered,
   buildCheckpoints,
+  buildLaunch,
   buildClosedNote,
   buildPlanMessage,
   buildProgress,
@@ -66,7 +67,10 @@ async function planMessage(w: WizardService, session: WizardSession, plan: Plan)
   }
   summary['Target schemas'] = `${plan.schemas.raw}, ${plan.schemas.clean}, ${plan.schemas.agg}`;
   const assessment = await w.assess(plan).catch(() => undefined);
-  return buildPlanMessage(session.id, plan, summary, assessment, new Set(await w.allowedLive(session.id)));
+  const ticked = new Set(await w.ticked(session.id));
+  // The standards rules on the plan as it would be built, shown before Confirm (P0/P1 block it).
+  const review = assessment ? await w.reviewPlan(plan, ticked, assessment).catch(() => undefined) : undefined;
+  return buildPlanMessage(session.id, plan, summary, assessment, ticked, review);
 }
 
 const TECHNICAL = 'Technical selection';
@@ -218,6 +222,32 @@ export function registerWizard(app: BoltApp, s: Services): void {
     }
   });
 
+  // "Launch step by step" / the launch's "Check again": seed 000's procedure from where it stopped.
+  app.action<Click>(WIZARD.launch, async ({ ack, body, action, client, respond }) => {
+    await ack();
+    const v = parse(action.value);
+    const session = await w.get(v.s);
+    if (!session || session.userId !== body.user.id || session.status !== 'done') throw notThisStep(v.s, 'This setup is not yours, or not built yet: nothing was launched.');
+    try {
+      const channel = channelOf(body);
+      const posted = await client.chat.postMessage({
+        channel,
+        text: 'Launching…',
+        blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: ':hourglass_flowing_sand: Launching: each step runs once and is checked before the next…' }] }],
+      });
+      const r = await w.launch(v.s, actorFromAction(body, 'wizard'));
+      if (r.kind !== 'launched') {
+        await client.chat.update({ channel, ts: String(posted.ts), text: r.message, blocks: buildClosedNote(`:lock: ${r.message}`).blocks });
+        await respond(ephemeral(buildClosedNote(`:lock: ${r.message}`)));
+        return;
+      }
+      const m = buildLaunch(r.plan, v.s, r.outcome, s.studio);
+      await client.chat.update({ channel, ts: String(posted.ts), text: m.text, blocks: m.blocks });
+    } catch (e) {
+      await respond(ephemeral(messageForError(e)));
+    }
+  });
+
   // A checkpoint's "Run … once": the same path as `/cz execute` (confirmation, policy, idempotency, audit).
   app.action<Click>(new RegExp(`^${WIZARD.runOnce}_`) as never, async ({ ack, body, action, respond }) => {
     await ack();
@@ -227,11 +257,11 @@ export function registerWizard(app: BoltApp, s: Services): void {
     await respond(ephemeral(r.kind === 'confirm' ? buildConfirmation(r) : buildRefusal(r)));
   });
 
-  // Tick / untick a live task to be changed by the build; the plan message is redrawn in place.
+  // Tick / untick an existing task (draft or live) to be changed by the build; the plan message is redrawn in place.
   app.action<Click>(new RegExp(`^${WIZARD.live}_`) as never, async ({ ack, body, action, client }) => {
     await ack();
     const v = parseActionValue(action.value, LIVE_VALUE, "the plan's tick boxes");
-    const r = await w.toggleLive(v.s, body.user.id, v.t);
+    const r = await w.toggleExisting(v.s, body.user.id, v.t);
     if (r.kind !== 'ok') throw notThisStep(v.s, r.message);
     const m = await planMessage(w, r.session, r.plan);
     if (body.message?.ts) await client.chat.update({ channel: body.channel!.id, ts: body.message.ts, text: m.text, blocks: m.blocks });

@@ -34,6 +34,7 @@ import { buildStreamList, buildTaskView } from '../../src/blocks/streams.js';
 import type { Services } from '../../src/services.js';
 import type { BoltApp } from '../../src/slack/app.js';
 import { startWizard } from '../actions/wizard.js';
+import { buildTaskTypes } from '../../src/blocks/entry-menu.js';
 import { ephemeral, inChannel } from '../context.js';
 import { openBackfillModal } from '../views/backfill.js';
 
@@ -111,6 +112,7 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
       ));
     }
     case 'types': {
+      if (!cmd.source) return void (await reply(buildTaskTypes(s.knowledge.taskTypes)));
       const src = findTypeMappings(s.knowledge, cmd.source);
       return void (await reply(src ? buildTypeMappings(src, s.knowledge) : buildTypeSources(s.knowledge, cmd.source)));
     }

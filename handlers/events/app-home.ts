@@ -2,7 +2,7 @@
 import type { HomeView } from '@slack/types';
 import { buildHelp, buildAudit, buildWhoami } from '../../src/blocks/replies.js';
 import { buildHomeWork } from '../../src/blocks/home.js';
-import { WIZARD } from '../../src/blocks/wizard.js';
+import { entryMenuBlocks } from '../../src/blocks/entry-menu.js';
 import type { Services } from '../../src/services.js';
 import type { BoltApp } from '../../src/slack/app.js';
 
@@ -13,10 +13,8 @@ export function registerAppHome(app: BoltApp, s: Services): void {
     const help = buildHelp();
     const who = buildWhoami(event.user, await s.operations.grantsOf(actor));
     const mine = buildAudit(await s.audit.query({ actorId: event.user, limit: 10 }), 'your last 10 entries');
-    const start = {
-      type: 'actions' as const,
-      elements: [{ type: 'button' as const, action_id: WIZARD.start, text: { type: 'plain_text' as const, text: 'Set up a pipeline' }, style: 'primary' as const }],
-    };
+    // Seed 000's entry menu: build new, change existing, troubleshoot, standards check.
+    const start = entryMenuBlocks();
     const cards = (await s.alerts?.store.openCards()) ?? [];
     const now = s.now();
     const waiting = (await s.ops.withStatus('awaiting_approval')).filter((op) => op.expiresAt > now);
@@ -32,7 +30,7 @@ export function registerAppHome(app: BoltApp, s: Services): void {
       }),
     );
     const work = buildHomeWork(cards, approvals, event.user, s.studio);
-    const view: HomeView = { type: 'home', blocks: [start, ...work, ...who.blocks, { type: 'divider' }, ...mine.blocks, { type: 'divider' }, ...help.blocks].slice(0, 100) };
+    const view: HomeView = { type: 'home', blocks: [...start, ...work, ...who.blocks, { type: 'divider' }, ...mine.blocks, { type: 'divider' }, ...help.blocks].slice(0, 100) };
     await client.views.publish({ user_id: event.user, view });
   });
 }

@@ -3,7 +3,9 @@ import type { ModalView } from '@slack/types';
 import type { BuildOutcome } from '../wizard/service.js';
 import type { ExecStep, PlanAssessment, TaskAssessment, UndoResult } from '../wizard/execute.js';
 import type { Checkpoint, Exploration } from '../wizard/lakehouse-checks.js';
-import type { Plan } from '../wizard/plan.js';
+import { type Plan, type TaskFate, cliCommands } from '../wizard/plan.js';
+import type { PlanReview } from '../wizard/plan-review.js';
+import { type LaunchOutcome, launchSteps } from '../wizard/launch.js';
 import type { Question } from '../wizard/questions.js';
 import { type Block, type Message, actions, button, codeBlocks, context, divider, esc, fields, finishMessage, header, link, section } from './kit.js';
 import { LIMITS, clip } from './limits.js';
@@ -21,6 +23,7 @@ export const WIZARD = {
   runOnce: 'wizard_run_once',
   live: 'wizard_live',
   checkAgain: 'wizard_check_again',
+  launch: 'wizard_launch',
   modal: 'wizard_text_modal',
   input: { block: 'wizard_input', action: 'wizard_input_value' },
 } as const;
@@ -151,26 +154,50 @@ export function buildTextModal(sessionId: string, q: Question): ModalView {
 const ASSESS_ICON: Record<TaskAssessment['status'], string> = { create: ':new:', unchanged: ':heavy_minus_sign:', change: ':pencil2:' };
 
 /** What building does to one existing task, for a person. */
-function assessmentLine(a: TaskAssessment | undefined, allowLive: ReadonlySet<string>): string {
+function assessmentLine(a: TaskAssessment | undefined, ticked: ReadonlySet<string>): string {
   if (!a) return '';
   if (a.status === 'create') return ` ${ASSESS_ICON.create} _create_`;
   if (a.status === 'unchanged') return ` ${ASSESS_ICON.unchanged} _already there, unchanged_`;
   const what = esc(a.changes.join('; '));
-  if (!a.online) return ` ${ASSESS_ICON.change} _would change (draft): ${what}_`;
-  return allowLive.has(a.name) ? ` :warning: _live, will change (ticked): ${what}_` : ` :lock: _live, differs (${what}): left as it is unless you tick it below_`;
+  const kind = a.online ? 'live' : 'draft';
+  return ticked.has(a.name)
+    ? ` :warning: _${kind}, will change (ticked; Undo puts it back): ${what}_`
+    : ` :lock: _${kind}, yours, differs (${what}): left as it is unless you tick it below_`;
 }
 
-export function buildPlanMessage(sessionId: string, plan: Plan, summary: Record<string, string>, assessment?: PlanAssessment, allowLive: ReadonlySet<string> = new Set()): Message {
+/** Per planned task: what Confirm will do with it (an existing task is left unless ticked). */
+export function fatesOf(
+  plan: Plan,
+  assessment: PlanAssessment | undefined,
+  ticked: ReadonlySet<string>,
+): { folderExists: boolean; tasks: Map<string, { fate: TaskFate; changes: string[] }> } {
+  const tasks = new Map<string, { fate: TaskFate; changes: string[] }>();
+  for (const t of plan.tasks) {
+    const a = assessment?.tasks.find((x) => x.name === t.name);
+    const fate: TaskFate = !a || a.status === 'create' ? 'create' : a.status === 'change' && ticked.has(t.name) ? 'change' : 'leave';
+    tasks.set(t.name, { fate, changes: a?.changes ?? [] });
+  }
+  return { folderExists: assessment?.folderExists ?? false, tasks };
+}
+
+export function buildPlanMessage(
+  sessionId: string,
+  plan: Plan,
+  summary: Record<string, string>,
+  assessment?: PlanAssessment,
+  ticked: ReadonlySet<string> = new Set(),
+  review?: PlanReview,
+): Message {
   const byName = new Map((assessment?.tasks ?? []).map((a) => [a.name, a]));
   const lines = plan.tasks.map(
     (t) =>
-      `• *${esc(t.name)}*${assessmentLine(byName.get(t.name), allowLive)} — ${esc(t.kind)}${t.cron ? `, \`${t.cron}\`` : t.role === 'sync' ? ', runs continuously' : ', no schedule (draft)'}${t.dependsOn.length ? `, after ${t.dependsOn.map((d) => `\`${esc(d)}\``).join(', ')}` : ''}${t.deploy ? ', deployed' : t.role === 'sync' || t.role === 'transform' || t.role === 'dqc' ? ', saved (deploy after the UI step)' : ''}${t.uiSetup ? `\n    :point_right: ${esc(t.uiSetup)}` : ''}`,
+      `• *${esc(t.name)}*${assessmentLine(byName.get(t.name), ticked)} — ${esc(t.kind)}${t.cron ? `, \`${t.cron}\`` : t.role === 'sync' ? ', runs continuously' : ', no schedule (draft)'}${t.dependsOn.length ? `, after ${t.dependsOn.map((d) => `\`${esc(d)}\``).join(', ')}` : ''}${t.deploy ? ', deployed' : t.role === 'sync' ? ', saved as a frame (never deployed as one)' : t.role === 'transform' || t.role === 'dqc' ? ', saved (deployed once the sync is configured)' : ''}${t.uiSetup ? `\n    :point_right: ${esc(t.uiSetup)}` : ''}`,
   );
   const blocks: Block[] = [header(`Plan: ${plan.folder}`)];
   if (assessment?.folderExists) {
     blocks.push(
       section(
-        `:warning: *The folder \`${esc(plan.folder)}\` already exists* (${assessment.existing} task${assessment.existing === 1 ? '' : 's'}, ${assessment.online} online). Below, per task: create, already there, or what would change. *Live tasks are never changed unless you tick them.* Pick another project name with *Need adjustments* to start a new folder instead.`,
+        `:warning: *The folder \`${esc(plan.folder)}\` already exists* (${assessment.existing} task${assessment.existing === 1 ? '' : 's'}, ${assessment.online} online). Below, per task: create, already there, or what would change. *Tasks already there — drafts or live — are yours: never changed unless you tick them*, and Undo puts a ticked one back as it was. Pick another project name with *Need adjustments* to start a new folder instead.`,
       ),
     );
   }
@@ -179,25 +206,45 @@ export function buildPlanMessage(sessionId: string, plan: Plan, summary: Record<
     section(`*Route* ${esc(plan.route.label)}\n*Tasks*\n${lines.join('\n')}`),
     section(`*DWS/ADS* as Dynamic Tables (no scheduled task): ${plan.dynamicTables.map((d) => `\`${esc(d.name)}\` refreshing every ${esc(d.refresh.toLowerCase())}`).join(', ')}`),
   );
-  const live = (assessment?.tasks ?? []).filter((a) => a.status === 'change' && a.online);
-  if (live.length > 0) {
+  const differing = (assessment?.tasks ?? []).filter((a) => a.status === 'change');
+  if (differing.length > 0) {
     blocks.push(
       actions(
-        live
-          .slice(0, 10)
-          .map((a) =>
-            allowLive.has(a.name)
-              ? button({ text: `Leave ${a.name} as it is`, actionId: `${WIZARD.live}_${a.name}`, value: JSON.stringify({ s: sessionId, t: a.name }) })
-              : button({ text: `Also change live ${a.name}`, actionId: `${WIZARD.live}_${a.name}`, value: JSON.stringify({ s: sessionId, t: a.name }), style: 'danger' }),
-          ),
+        differing.slice(0, 10).map((a) =>
+          ticked.has(a.name)
+            ? button({ text: clip(`Leave ${a.name} as it is`, 75), actionId: `${WIZARD.live}_${a.name}`, value: JSON.stringify({ s: sessionId, t: a.name }) })
+            : button({
+                text: clip(`Also change ${a.online ? 'live' : 'draft'} ${a.name}`, 75),
+                actionId: `${WIZARD.live}_${a.name}`,
+                value: JSON.stringify({ s: sessionId, t: a.name }),
+                style: 'danger',
+              }),
+        ),
+      ),
+    );
+  }
+  const blocking = review?.blocking ?? [];
+  if (review) {
+    blocks.push(
+      section(
+        clip(
+          blocking.length
+            ? `:no_entry: *Standards check on this plan* — it cannot be confirmed as is:\n${blocking.map((f) => `• ${f.priority} \`${esc(f.rule)}\` *${esc(f.task ?? '')}*: ${esc(f.evidence)} → ${esc(f.fix)}`).join('\n')}\nUntick the task, or change the answer with *Need adjustments*.`
+            : `:white_check_mark: *Standards check on this plan*: no P0/P1 finding on what it writes${review.advice.length ? ` (${review.advice.length} other note${review.advice.length === 1 ? '' : 's'})` : ''}.`,
+          LIMITS.sectionText,
+        ),
       ),
     );
   }
   if (plan.notes.length) blocks.push(context(plan.notes.map((n) => `:information_source: ${esc(n)}`).join('\n')));
-  blocks.push(section('*The same with cz-cli*'), ...codeBlocks(plan.cli.join('\n'), 1));
+  const cli = cliCommands(plan, fatesOf(plan, assessment, ticked));
+  blocks.push(
+    section('*The same with cz-cli* (what Confirm will do, nothing more)'),
+    ...codeBlocks(cli.length ? cli.join('\n') : '# nothing to do: every task is already there or left as it is', 1),
+  );
   blocks.push(
     actions([
-      button({ text: 'Confirmed, start building', actionId: WIZARD.confirm, value: v(sessionId, 'confirm'), style: 'primary' }),
+      ...(blocking.length ? [] : [button({ text: 'Confirmed, start building', actionId: WIZARD.confirm, value: v(sessionId, 'confirm'), style: 'primary' })]),
       button({ text: 'Need adjustments', actionId: WIZARD.back, value: v(sessionId, 'confirm') }),
       button({ text: 'Start over', actionId: WIZARD.restart, value: v(sessionId, 'confirm') }),
       button({ text: 'Cancel', actionId: WIZARD.cancel, value: v(sessionId, 'confirm') }),
@@ -270,21 +317,27 @@ export function buildResult(o: BuildOutcome, links: LinkBuilder): Message {
     const ddl = o.plan.tasks.filter((t) => t.role === 'ddl' && r.taskIds[t.name] !== undefined);
     const runOnce = ddl.slice(0, 4).map((t) => button({ text: `Run ${t.name} once`, actionId: `${WIZARD.runOnce}_${r.taskIds[t.name]}`, value: String(r.taskIds[t.name]) }));
     const again = o.checkpoints ? [button({ text: 'Check again', actionId: WIZARD.checkAgain, value: JSON.stringify({ s: o.sessionId }) })] : [];
-    if (runOnce.length + again.length > 0) blocks.push(actions([...runOnce, ...again]));
+    // Seed 000's launch process: each step run once and checked, schedules and deploys last.
+    const launch = o.checkpoints ? [button({ text: 'Launch step by step', actionId: WIZARD.launch, value: JSON.stringify({ s: o.sessionId }), style: 'primary' })] : [];
+    if (runOnce.length + again.length > 0) blocks.push(actions([...launch, ...runOnce.slice(0, 3), ...again]));
   }
   const made = r.created;
-  if (made.tasks.length > 0 || made.folder) {
+  if (made.tasks.length > 0 || made.folder || r.previous.length > 0) {
     const what = [...made.tasks.map((t) => t.name), ...(made.folder ? [`folder ${made.folder.name}`] : [])];
+    const restored = r.previous.map((p) => p.name);
     blocks.push(
       actions([
         button({
-          text: 'Undo: delete what this created',
+          text: made.tasks.length || made.folder ? 'Undo: delete what this created' : 'Undo: put the changed tasks back',
           actionId: WIZARD.undo,
           value: JSON.stringify({ s: o.sessionId }),
           style: 'danger',
           confirm: {
             title: 'Delete what the setup created?',
-            text: clip(`Takes offline and deletes ${what.join(', ')} in Studio. Tasks that were already there are not touched.`, 300),
+            text: clip(
+              `${what.length ? `Takes offline and deletes ${what.join(', ')} in Studio.` : ''}${restored.length ? ` Puts back ${restored.join(', ')} as they were before the build.` : ''} Other tasks that were already there are not touched.`.trim(),
+              300,
+            ),
             confirm: 'Delete them',
             deny: 'Keep them',
           },
@@ -293,4 +346,33 @@ export function buildResult(o: BuildOutcome, links: LinkBuilder): Message {
     );
   }
   return finishMessage(created ? `${o.plan.folder} is ready` : `${o.plan.folder}: nothing new`, blocks);
+}
+
+/**
+ * The launch (seed 000's procedure): every step with ✅ passed / ❌ stopped here (what to fix) /
+ * ⏸ not yet. A stopped launch offers *Check again*; a UI-only sync links to its task in Studio.
+ */
+export function buildLaunch(plan: Plan, sessionId: string, o: LaunchOutcome, links: LinkBuilder): Message {
+  const lines = launchSteps(plan).map((step) => {
+    const check = o.checks.find((c) => c.step === step.id);
+    if (o.stoppedAt?.step === step.id) return `:x: *${esc(step.label)}* — ${esc(clip(o.stoppedAt.detail, 300))}\n      → ${esc(clip(o.stoppedAt.todo ?? '', 600))}`;
+    if (o.state.passed.includes(step.id)) return `:white_check_mark: ${esc(step.label)}${check ? ` — ${esc(clip(check.detail, 300))}` : ''}`;
+    return `:double_vertical_bar: ${esc(step.label)} — _not yet_`;
+  });
+  const blocks: Block[] = [
+    header(`Launch of ${plan.folder}`),
+    section(
+      clip(
+        `${o.stoppedAt ? ':octagonal_sign: *Stopped at a failed check* — fix it, then *Check again* (finished steps are not run again). Fail fast: if ODS is wrong, DWD will be too.' : ':tada: *Every step passed*: the scheduled tasks are live, deployed after their checks.'}\n${lines.join('\n')}`,
+        LIMITS.sectionText,
+      ),
+    ),
+  ];
+  if (o.stoppedAt) {
+    const buttons = [button({ text: 'Check again', actionId: WIZARD.launch, value: JSON.stringify({ s: sessionId }), style: 'primary' })];
+    if (o.stoppedAt.taskId !== undefined)
+      blocks.push(section(`:point_right: ${link(links.taskLink(o.stoppedAt.taskId), 'Open it in Studio')} and configure it there; the bot watches for the frame to be replaced.`));
+    blocks.push(actions(buttons));
+  }
+  return finishMessage(o.stoppedAt ? `${plan.folder}: launch stopped at a check` : `${plan.folder}: launched`, blocks);
 }

@@ -113,7 +113,12 @@ export const SUBCOMMANDS: readonly SubcommandHelp[] = [
     example: '/cz explain SCHEDULE_TASK_HAD_CHILDREN_NODES_EXCEPTION',
     description: 'what an error code or message means, and the fix',
   },
-  { name: 'types', usage: 'types <source type>', example: '/cz types mysql', description: 'how source column types map to Lakehouse (ODS and DWD)' },
+  {
+    name: 'types',
+    usage: 'types [source type]',
+    example: '/cz types mysql',
+    description: 'Studio task types and which sync to choose; with a source, how its column types map to Lakehouse',
+  },
   { name: 'setup', usage: 'setup', example: '/cz setup', description: 'guided pipeline set-up in a DM: questions → plan → built in Studio' },
   { name: 'check', usage: 'check [folder]', example: '/cz check legacy_dw', description: 'review a folder against the DDL/pipeline standards (P0/P1/P2, with fixes)' },
   { name: 'cron', usage: 'cron <expression>', example: '/cz cron 30 2 * * *', description: "Studio's 7-field form, in words, next runs in your time zone, restrictions" },
@@ -390,7 +395,7 @@ function parseKnown(name: CzCommand['name'], tokens: string[]): CzCommand {
     }
     case 'types': {
       const { positional } = parseFlags(tokens, []);
-      if (positional.length === 0) throw new UsageError('Missing <source type>, e.g. mysql, postgresql or sqlserver.');
+      // No source: the task-type explainer (which task kind, which sync to choose).
       return { name, source: positional.join(' ') };
     }
     case 'explain':

@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { type OperationRecord, idempotencyKey } from '../store/operations.js';
 import type { StudioClient } from '../studio/client.js';
 import { datesBetween, formatDate } from '../studio/dates.js';
-import { RUN_STATUS, RUN_STATUS_GROUPS, SYSTEM_PARAM_NAMES } from '../studio/enums.js';
+import { RUN_STATUS, RUN_STATUS_GROUPS } from '../studio/enums.js';
 import { StudioError, TaskLookupError } from '../studio/errors.js';
 import type { Run, TaskDetail, TaskRelationNode, TaskSummary } from '../studio/models.js';
 import type { AutoFix } from '../review/rules.js';
@@ -48,12 +48,10 @@ import type {
 import { BULK_RERUN_MAX_RUNS } from './types.js';
 import { referenceTarget } from './references.js';
 import { acquireTarget, previousOutcome } from './target-lock.js';
+import { manualRunParams, manualRunWarning } from './manual-run-params.js';
 export * from './types.js';
 export { backfillDateProblem, runStateProblem, streamProblem } from './input-checks.js';
 import { backfillDateProblem, doneMeanwhile, runStateProblem, streamProblem } from './input-checks.js';
-
-/** Parameters only the scheduler resolves (business and plan dates; not in a temporary run). */
-const SCHEDULER_PARAMS = new Set([...SYSTEM_PARAM_NAMES].filter((k) => !k.startsWith('sys_task_')));
 
 export class OperationsService {
   private readonly listeners: OutcomeListener[] = [];
@@ -510,8 +508,9 @@ export class OperationsService {
     if (problem) return await this.refuse(actor, 'execute', target, opParams, { kind: 'refused', reason: 'state', message: problem }, detail.name);
     const saved = new Map(detail.params.map((p) => [p.key, p.value]));
     const effective = new Map([...saved, ...Object.entries(params)]);
-    const used = [...new Set([...detail.content.matchAll(/\$\{\s*([A-Za-z_][\w.]*)\s*\}/g)].map((m) => m[1]!))];
-    const unresolved = used.filter((k) => !Object.hasOwn(params, k) && (SCHEDULER_PARAMS.has(k) || !effective.has(k)));
+    const manual = manualRunParams(detail.content, saved, params);
+    const used = manual.used;
+    const warning = manualRunWarning(manual);
     const op = await this.createOperation(actor, { action: 'execute', target, taskName: detail.name, params: opParams, status: 'awaiting_confirmation', ttlMs: this.confirmTtlMs });
     const shown = [...effective].filter(([k]) => used.includes(k) || Object.hasOwn(params, k));
     return {
@@ -523,11 +522,7 @@ export class OperationsService {
         shown.length
           ? `Parameters: ${shown.map(([k, v]) => `\`${k}\` = \`${isSecretName(k) ? MASK : redactedExcerpt(v, 60)}\`${Object.hasOwn(params, k) ? '' : ' (saved)'}`).join(', ')}`
           : 'No parameters.',
-        ...(unresolved.length
-          ? [
-              `:warning: ${unresolved.map((k) => `\`\${${k}}\``).join(', ')} ${unresolved.length > 1 ? 'are' : 'is'} not resolved in a temporary run (only scheduled and backfill runs resolve scheduler parameters): pass ${unresolved.map((k) => `\`--param ${k}=…\``).join(' ')}.`,
-            ]
-          : []),
+        ...(warning ? [warning] : []),
       ],
       link: this.d.studio.taskLink(task.id),
     };

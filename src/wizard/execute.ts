@@ -8,7 +8,7 @@ import type { StudioClient } from '../studio/client.js';
 import { taskKindByKey } from '../studio/enums.js';
 import { StudioError } from '../studio/errors.js';
 import { contentFingerprint } from '../ops/verify-write.js';
-import type { Plan, PlannedTask } from './plan.js';
+import { type Plan, type PlannedTask, isFrame } from './plan.js';
 
 export interface ExecStep {
   label: string;
@@ -25,8 +25,23 @@ export interface Created {
   tasks: { id: number; name: string }[];
 }
 
+/** An existing task the build changed (it was ticked), as it was before: what an undo puts back. */
+export interface Previous {
+  id: number;
+  name: string;
+  content: string;
+  params: { name: string; value: string }[];
+  cron: string;
+  dependencies: { taskId: number; taskName: string }[];
+  vcCode: string | undefined;
+  /** It was deployed (live) before the build. */
+  online: boolean;
+}
+
 export interface ExecResult {
   ok: boolean;
+  /** Existing tasks the build changed, as they were before (in build order). */
+  previous: Previous[];
   folderId: number | undefined;
   taskIds: Record<string, number>;
   created: Created;
@@ -98,13 +113,17 @@ export async function executePlan(
   opts: {
     write: AuditedWrite;
     onProgress?: (steps: ExecStep[]) => void | Promise<void>;
-    /** Existing online (live) tasks the person ticked to be changed; every other live task is left as it is. */
-    allowLive?: ReadonlySet<string>;
+    /**
+     * Existing tasks (draft or live) the person ticked to be changed. Every other task that was
+     * already there is the person's and is left as it is (seed 000, Code-as-Asset).
+     */
+    allowChange?: ReadonlySet<string>;
   },
 ): Promise<ExecResult> {
   const steps: ExecStep[] = [];
   const taskIds: Record<string, number> = {};
   const created: Created = { tasks: [] };
+  const previous: Previous[] = [];
   let writes = 0;
   let folderId: number | undefined;
   const step = async (label: string, status: ExecStep['status'], detail?: string) => {
@@ -140,12 +159,25 @@ export async function executePlan(
       }
       taskIds[t.name] = id;
       const detail = await studio.getTask(id);
-      // A live task that was already there is changed only when the person ticked it in the plan.
-      if (!did.includes('created') && detail.taskStatus?.code === 1 && !opts.allowLive?.has(t.name)) {
+      // A task that was already there (draft or live) is changed only when the person ticked it in the plan.
+      if (!did.includes('created')) {
         const a = (await assessPlan(studio, { ...plan, tasks: [t] })).tasks[0]!;
-        if (a.status === 'change') {
-          await step(t.name, 'unchanged', `left as it is: it is live and differs from the plan (${a.changes.join('; ')}); tick it in the plan to change it`);
+        if (a.status === 'change' && !opts.allowChange?.has(t.name)) {
+          await step(t.name, 'unchanged', `left as it is: it was already there and differs from the plan (${a.changes.join('; ')}); tick it in the plan to change it`);
           continue;
+        }
+        if (a.status === 'change') {
+          const cfg = await studio.getTaskConfiguration(id);
+          previous.push({
+            id,
+            name: t.name,
+            content: detail.content,
+            params: detail.params.map((p) => ({ name: p.key, value: p.value })),
+            cron: cfg.cron ?? '',
+            dependencies: cfg.dependencies.map((d) => ({ taskId: d.taskId, taskName: d.taskName ?? String(d.taskId) })),
+            vcCode: cfg.vcCode,
+            online: detail.taskStatus?.code === 1,
+          });
         }
       }
       if (detail.content !== t.content) {
@@ -177,7 +209,10 @@ export async function executePlan(
       if (t.deploy) {
         const now = await studio.getTask(id);
         const published = now.editState?.code === 100 && now.taskStatus?.code === 1;
-        if (!published) {
+        if (isFrame(now.content)) {
+          // A frame names no real source: deploying it would schedule a task that cannot work.
+          did.push('not deployed: it is still a frame to configure in the Studio UI');
+        } else if (!published) {
           await write({ action: 'deploy', target: `task:${id}`, taskName: t.name, params: {} }, () =>
             studio.deployTask(id!, { message: `created by the Studio Ops Bot setup wizard (${plan.route.label})` }),
           );
@@ -186,11 +221,11 @@ export async function executePlan(
       }
       await step(`${t.name}`, did.length ? 'done' : 'unchanged', did.length ? did.join(', ') : t.deploy ? 'already deployed' : 'already there');
     }
-    return { ok: true, folderId, taskIds, created, steps, writes, error: undefined };
+    return { ok: true, previous, folderId, taskIds, created, steps, writes, error: undefined };
   } catch (e) {
     const msg = e instanceof StudioError ? e.describe() : (e as Error).message;
     await step('Stopped', 'failed', msg);
-    return { ok: false, folderId, taskIds, created, steps, writes, error: msg };
+    return { ok: false, previous, folderId, taskIds, created, steps, writes, error: msg };
   }
 }
 
@@ -230,10 +265,44 @@ export interface UndoResult {
  * delete it, then delete the created folder if nothing else is in it. Each write is audited. A task
  * that is no longer where the build left it (renamed, moved, deleted) is left alone.
  */
-export async function undoBuild(studio: StudioClient, created: Created, write: AuditedWrite): Promise<UndoResult> {
+export async function undoBuild(studio: StudioClient, created: Created, write: AuditedWrite, previous: Previous[] = []): Promise<UndoResult> {
   const steps: ExecStep[] = [];
   const kept: string[] = [];
   try {
+    // Existing tasks the build changed (they were ticked): put back what they held, newest first.
+    for (const p of [...previous].reverse()) {
+      const now = await studio.getTask(p.id).catch(() => undefined);
+      if (!now) {
+        kept.push(`${p.name} (gone since)`);
+        continue;
+      }
+      const did: string[] = [];
+      if (now.content !== p.content) {
+        await write({ action: 'save_content', target: `task:${p.id}`, taskName: p.name, params: { undo: true, sha: contentFingerprint(p.content) } }, () =>
+          studio.saveTaskContent(p.id, p.content, { params: p.params }),
+        );
+        did.push('content restored');
+      }
+      const cfg = await studio.getTaskConfiguration(p.id);
+      const deps = (xs: { taskId: number }[]) =>
+        xs
+          .map((d) => d.taskId)
+          .sort()
+          .join(',');
+      if ((cfg.cron ?? '') !== p.cron || deps(cfg.dependencies) !== deps(p.dependencies) || (p.vcCode !== undefined && cfg.vcCode !== p.vcCode)) {
+        await write({ action: 'save_schedule', target: `task:${p.id}`, taskName: p.name, params: { undo: true, cron: p.cron } }, () =>
+          studio.updateTaskConfiguration(p.id, { cron: p.cron, dependencies: p.dependencies, ...(p.vcCode ? { vcCode: p.vcCode } : {}) }),
+        );
+        did.push('schedule restored');
+      }
+      if (p.online && did.length) {
+        await write({ action: 'deploy', target: `task:${p.id}`, taskName: p.name, params: { undo: true } }, () =>
+          studio.deployTask(p.id, { message: 'undo of the Studio Ops Bot setup wizard: the previous version again' }),
+        );
+        did.push('previous version deployed');
+      }
+      steps.push({ label: p.name, status: did.length ? 'done' : 'unchanged', detail: did.length ? did.join(', ') : 'already as it was' });
+    }
     for (const t of [...created.tasks].reverse()) {
       const now = await studio.getTask(t.id).catch((e: unknown) => {
         if (e instanceof StudioError && e.kind === 'business') return undefined; // already gone

@@ -93,7 +93,7 @@ export async function launchCheckpoints(sql: LakehouseSql, studio: StudioClient,
               label: `Tables of ${c.task}`,
               ok: false,
               detail: `not created yet: ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', …' : ''}`,
-              todo: `Run ${c.task} once (the button below, or \`/cz execute ${c.task}\`), then check again.`,
+              todo: `Run ${c.task} once (the button below, or \`/cz execute ${plan.folder}/${c.task}\`), then check again.`,
             },
       );
     }
@@ -120,10 +120,10 @@ export async function launchCheckpoints(sql: LakehouseSql, studio: StudioClient,
         detail: lastFail ? `run ${lastFail.id} failed: ${(lastFail.failMsg ?? '').slice(0, 160)}` : 'it has not run yet',
         // A stream is started, never run once (`/cz execute` refuses it).
         todo: isStreamKind(taskKindByKey(sync.kind))
-          ? `${sync.uiSetup ? `Finish its set-up in the Studio UI (${sync.uiSetup}), then start` : 'Start'} the stream: \`/cz stream start ${sync.name}\` (a stream is started, not run once; \`/cz task ${sync.name}\` shows its state).`
+          ? `${sync.uiSetup ? `Finish its set-up in the Studio UI (${sync.uiSetup}), then start` : 'Start'} the stream: \`/cz stream start ${plan.folder}/${sync.name}\` (a stream is started, not run once; \`/cz task ${plan.folder}/${sync.name}\` shows its state).`
           : sync.uiSetup
-            ? `Finish its set-up in the Studio UI (${sync.uiSetup}), then run it once.`
-            : `Run it once: \`/cz execute ${sync.name}\`.`,
+            ? `Finish its set-up in the Studio UI (${sync.uiSetup}), then run it once: \`/cz execute ${plan.folder}/${sync.name}\`.`
+            : `Run it once: \`/cz execute ${plan.folder}/${sync.name}\`.`,
       });
     } else {
       const rows = ods && existing?.has(ods) ? await count(sql, ods).catch(() => undefined) : undefined;
@@ -144,13 +144,17 @@ export async function launchCheckpoints(sql: LakehouseSql, studio: StudioClient,
               label: `${dwd} against ${ods}`,
               ok: false,
               detail: `${dwd} is empty (${ods}: ${o.toLocaleString('en-US')} rows)`,
-              todo: 'Run the ODS→DWD transform once by hand (`/cz execute` it with --param bizdate=<a date with data>), then check again.',
+              todo: `Run the ODS→DWD transform once by hand (\`/cz execute ${plan.folder}/${plan.tasks.find((t) => t.role === 'transform')?.name ?? '<transform>'} --param bizdate=<a date with data>\`), then check again.`,
             }
           : {
+              // Seed 000, step 5: "LEFT JOIN result rows ≥ left table rows" — fewer rows than the left (ODS) table means rows were lost.
               label: `${dwd} against ${ods}`,
-              ok: d <= o * 1.01 || o === 0,
-              detail: `${d.toLocaleString('en-US')} rows against ${o.toLocaleString('en-US')} in ODS${d > o * 1.01 && o > 0 ? ' — more than ODS: a join is multiplying rows' : ''}`,
-              todo: d > o * 1.01 && o > 0 ? 'Check the join keys of the transform (a LEFT JOIN must not add rows).' : undefined,
+              ok: d >= o,
+              detail: `${d.toLocaleString('en-US')} rows against ${o.toLocaleString('en-US')} in ODS${d < o ? ' — fewer than ODS: the transform lost rows' : ''}`,
+              todo:
+                d < o
+                  ? `A LEFT JOIN keeps every left (ODS) row: check for an INNER JOIN, or a right-table filter in WHERE instead of ON; if the transform loads one business date, run it for each date ODS holds (\`/cz execute ${plan.folder}/<transform> --param bizdate=<date>\`).`
+                  : undefined,
             },
       );
     } catch (e) {

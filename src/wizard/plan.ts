@@ -62,6 +62,40 @@ export function routeOf(a: Answers): Route {
   }
 }
 
+/** What a sync frame says where a person must choose in the Studio UI. */
+export const FRAME_MARK = { dataSource: '<data source>' } as const;
+
+/** Is this content still a frame (placeholders like `<database>` a person has to fill)? Never deployed. */
+export function isFrame(content: string): boolean {
+  return /<(?:data source|database|table|topic|bucket|prefix|bootstrap servers|volume)>/.test(content);
+}
+
+/** Which tasks a build will write: per task, create / change (ticked) / leave (an existing task not ticked, or unchanged). */
+export type TaskFate = 'create' | 'change' | 'leave';
+
+/**
+ * The cz-cli commands of what Confirm will actually do: no folder creation when the folder
+ * exists, nothing for a task left as it is, and each task's commands only for what changes.
+ */
+export function cliCommands(plan: Plan, fate: { folderExists: boolean; tasks: Map<string, { fate: TaskFate; changes: string[] }> } | undefined): string[] {
+  const out: string[] = [];
+  if (!fate?.folderExists) out.push(`cz-cli task folder create ${plan.folder}`);
+  for (const t of plan.tasks) {
+    const f = fate?.tasks.get(t.name) ?? { fate: 'create' as const, changes: [] };
+    if (f.fate === 'leave') continue;
+    const ref = `${plan.folder}/${t.name}`;
+    const all = f.fate === 'create';
+    const has = (prefix: string) => all || f.changes.some((c) => c.startsWith(prefix));
+    if (all) out.push(`cz-cli task create "${t.name}" --type ${t.kind === 'DI' ? 'SINGLE_DI' : t.kind} --folder ${plan.folder}`);
+    if (t.role !== 'sync' && (has('content') || has('parameters'))) out.push(`cz-cli task save-content ${ref} --file ${t.name}.sql`);
+    if (t.cron && has('schedule')) out.push(`cz-cli task save-cron ${ref} --cron '${t.cron}'`);
+    if (t.dependsOn.length && (has('upstreams') || has('VCluster')))
+      out.push(`cz-cli task save-config ${ref} --vcluster ${t.vcCode} --deps replace --dep-tasks '${JSON.stringify(t.dependsOn.map((d) => ({ taskName: d })))}'`);
+    if (t.deploy && has('deploy')) out.push(`cz-cli task deploy ${ref} -y`);
+  }
+  return out;
+}
+
 export interface PlannedTask {
   name: string;
   kind: TaskKindKey;
@@ -163,16 +197,18 @@ export function buildPlan(a: Answers, opts: PlanOptions): Plan {
   let ingest: PlannedTask | undefined;
   if (route.syncKind) {
     const continuous = route.syncKind === 'REALTIME' || route.syncKind === 'MULTI_REALTIME';
+    // Seed 001: every Studio sync task is configured in the Studio UI (source, target, mapping, sync
+    // rules); the bot saves a frame, and the frame is never deployed (it names no real source).
     const needsUi =
       route.syncKind === 'MULTI_DI'
-        ? 'Choose the source database and tables, the target schema and the column mapping (Sync Objects), then publish.'
+        ? 'Choose the source data source and tables (multi-table naming variables `{SOURCE_DATABASE}`/`{SOURCE_TABLE}` for the target), the target schema, the column mapping (Sync Objects) and the sync rules'
         : continuous
-          ? `Choose the ${src === 'kafka' ? 'Kafka data source and topic, the start offset and the JSONPath computed columns' : 'source data source and tables (CDC)'}, then submit: submitting starts it.`
-          : undefined;
+          ? `Choose the ${src === 'kafka' ? 'Kafka data source and topic, the start offset and the JSONPath computed columns' : 'source data source and tables (CDC)'}; submitting starts it`
+          : `Choose the source (${src === 'oss' ? 'the object-storage data source and path' : 'the data source, database and table'}), the target ${s.raw}.${rawTable}, the field mapping and the sync rules (${a.write_mode === 'append' ? 'append' : 'overwrite'})`;
     const content = {
       reader: {
-        datasource: `${src}_source`,
-        ...(src === 'kafka' ? { topic: '<topic>' } : src === 'oss' ? { path: 'oss://<bucket>/<prefix>/' } : { database: '<database>', table: 'orders' }),
+        datasource: FRAME_MARK.dataSource,
+        ...(src === 'kafka' ? { topic: '<topic>' } : src === 'oss' ? { path: 'oss://<bucket>/<prefix>/' } : { database: '<database>', table: '<table>' }),
       },
       writer: { datasource: 'lakehouse', schema: s.raw, table: rawTable },
       ...(continuous ? {} : { mode: a.write_mode === 'append' ? 'APPEND' : 'OVERWRITE' }),
@@ -186,7 +222,7 @@ export function buildPlan(a: Answers, opts: PlanOptions): Plan {
       vcCode: opts.syncVc,
       content: JSON.stringify(content, null, 2),
       params: [],
-      deploy: needsUi === undefined,
+      deploy: false,
       uiSetup: needsUi,
       description: `${route.label}: ${src} → ${s.raw}.${rawTable}${continuous ? ', runs continuously' : `, ${a.write_mode === 'append' ? 'append' : 'overwrite'}`}`,
     };
@@ -268,14 +304,18 @@ AS SELECT dt, COUNT(*) AS orders, SUM(amount) AS gmv, COUNT(DISTINCT user_id) AS
   );
 
   // 04–05: scheduled transform and check, after the sync.
-  const ingestDeployed = ingest?.role !== 'sync' || ingest.deploy;
+  // Downstream of a sync frame nothing is deployed until the sync is configured and has run (seed 000's launch order).
+  const ingestDeployed = ingest?.role !== 'sync';
   const transformDeps = ingest?.role === 'sync' ? [ingest.name] : [];
+  // With no ingestion task the transform has no upstream to wait for: scheduling it would break the
+  // standards (etl-without-upstream, P0), so 04 and 05 stay drafts until their upstream is added.
+  const noUpstream = route.id === 'internal';
   tasks.push(
     {
       name: `04_transform_${layers.raw}_to_${layers.clean}`,
       kind: 'SQL',
       role: 'transform',
-      cron: c.etl,
+      cron: noUpstream ? undefined : c.etl,
       dependsOn: transformDeps,
       vcCode: opts.etlVc,
       params: bizdate,
@@ -289,7 +329,7 @@ FROM ${s.raw}.events WHERE DATE(kafka_timestamp) = '\${bizdate}';`
 SELECT o.order_id, o.user_id, CAST(o.is_paid AS BOOLEAN) AS is_paid, o.amount, o.status, o.created_at
 FROM ${s.raw}.${rawTable} o
 WHERE DATE(o.created_at) = '\${bizdate}';`,
-      deploy: ingestDeployed,
+      deploy: ingestDeployed && !noUpstream,
       uiSetup: undefined,
       description: `${layers.raw.toUpperCase()} → ${layers.clean.toUpperCase()} cleaning${transformDeps.length ? `, after ${transformDeps[0]}` : ''}`,
     },
@@ -297,7 +337,7 @@ WHERE DATE(o.created_at) = '\${bizdate}';`,
       name: '05_dqc_check',
       kind: 'SQL',
       role: 'dqc',
-      cron: c.dqc,
+      cron: noUpstream ? undefined : c.dqc,
       dependsOn: [`04_transform_${layers.raw}_to_${layers.clean}`],
       vcCode: opts.etlVc,
       params: bizdate,
@@ -305,26 +345,29 @@ WHERE DATE(o.created_at) = '\${bizdate}';`,
 SELECT assert_true(COUNT(*) > 0, 'no rows for \${bizdate}'),
        assert_true(AVG(CASE WHEN user_id IS NULL THEN 1 ELSE 0 END) < 0.01, 'user_id null rate over 1%')
 FROM ${s.clean}.orders_detail WHERE dt = '\${bizdate}';`,
-      deploy: ingestDeployed,
+      deploy: ingestDeployed && !noUpstream,
       uiSetup: undefined,
       description: 'Row count and NULL-rate checks, after the transform',
     },
   );
 
   const notes: string[] = [];
-  if (ingest?.uiSetup) notes.push(`${ingest.name} needs the Studio UI: ${ingest.uiSetup} 04 and 05 are deployed once it is.`);
+  if (ingest?.uiSetup)
+    notes.push(
+      `${ingest.name} is saved as a frame and needs the Studio UI: ${ingest.uiSetup}. A frame is never deployed; 04 and 05 are deployed once it is configured and has run.`,
+    );
+  if (ingest?.cron === undefined && ingest?.role === 'sync')
+    notes.push(
+      `${ingest.name} runs continuously once submitted (no batch start time); 04 runs daily at ${c.etl.split(' ')[2]}:${c.etl.split(' ')[1]} on what it has synced (change its cron in Studio).`,
+    );
   if (route.pipe) notes.push(`${ingest!.name} is a pipe: run its DDL once by hand; it then loads continuously. 04 does not depend on it (a pipe has no runs to wait for).`);
-  if (route.id === 'internal') notes.push("No ingestion task: 04 reads tables filled elsewhere. Add the task that fills them as 04's upstream dependency.");
+  if (route.id === 'internal')
+    notes.push(
+      "No ingestion task: 04 reads tables filled elsewhere, so 04 and 05 are saved unscheduled. Add the task that fills them as 04's upstream dependency, then schedule and deploy 04 and 05.",
+    );
   if (a.source === 'unsure') notes.push('Explore first (seed 000, Step 1): SHOW SCHEMAS; SHOW TABLES IN <schema>; SELECT * FROM <schema>.<table> LIMIT 5; cz-cli datasource list.');
 
-  const cli = [`cz-cli task folder create ${folder}`];
-  for (const t of tasks) {
-    cli.push(`cz-cli task create "${t.name}" --type ${t.kind === 'DI' ? 'SINGLE_DI' : t.kind} --folder ${folder}`);
-    if (t.role !== 'sync') cli.push(`cz-cli task save-content ${t.name} --file ${t.name}.sql`);
-    if (t.cron) cli.push(`cz-cli task save-cron ${t.name} --cron '${t.cron}'`);
-    if (t.dependsOn.length)
-      cli.push(`cz-cli task save-config ${t.name} --vcluster ${t.vcCode} --deps replace --dep-tasks '${JSON.stringify(t.dependsOn.map((d) => ({ taskName: d })))}'`);
-    if (t.deploy) cli.push(`cz-cli task deploy ${t.name} -y`);
-  }
-  return { domain, folder, route, schemas: s, tasks, dynamicTables: [{ name: `${s.agg}.sales_daily`, refresh: refreshInterval(a.freshness) }], notes, cli };
+  const plan: Plan = { domain, folder, route, schemas: s, tasks, dynamicTables: [{ name: `${s.agg}.sales_daily`, refresh: refreshInterval(a.freshness) }], notes, cli: [] };
+  plan.cli = cliCommands(plan, undefined);
+  return plan;
 }

@@ -18,6 +18,8 @@ const questionSchema = z
     validate: z.string().optional(),
     hint: z.string().optional(),
     when: z.record(z.string(), z.union([z.string(), z.array(z.string())])).default({}),
+    /** Not asked when any of these answers is given (e.g. no batch start time for a real-time sync). */
+    unless: z.record(z.string(), z.union([z.string(), z.array(z.string())])).default({}),
   })
   .refine((q) => (q.input === 'text') !== q.options.length > 0, { message: 'a question has either options or input: text' });
 
@@ -39,7 +41,8 @@ export function loadWizardQuestions(dir: string = KNOWLEDGE_DIR): Question[] {
 }
 
 export function applies(q: Question, answers: Answers): boolean {
-  return Object.entries(q.when).every(([k, v]) => (Array.isArray(v) ? v.includes(answers[k] ?? '') : answers[k] === v));
+  const matches = ([k, v]: [string, string | string[]]) => (Array.isArray(v) ? v.includes(answers[k] ?? '') : answers[k] === v);
+  return Object.entries(q.when).every(matches) && !Object.entries(q.unless).some(matches);
 }
 
 /** The first question that applies and has no answer yet, or undefined when the plan can be built. */

@@ -15,6 +15,7 @@ import {
   type ExecResult,
   type ExecStep,
   type PlanAssessment,
+  type Previous,
   type UndoResult,
   type Verification,
   assessPlan,
@@ -24,6 +25,8 @@ import {
 } from './execute.js';
 import { type Checkpoint, type Exploration, exploreWorkspace, launchCheckpoints } from './lakehouse-checks.js';
 import { type Plan, buildPlan } from './plan.js';
+import { type LaunchOutcome, type LaunchState, runLaunch } from './launch.js';
+import { type PlanReview, reviewPlan } from './plan-review.js';
 import type { LakehouseSql } from '../lakehouse/client.js';
 import { type Question, nextQuestion, optionLabel, pruneAnswers, textProblem } from './questions.js';
 
@@ -44,8 +47,14 @@ export interface BuildOutcome {
   checkpoints?: Checkpoint[];
 }
 
-function allowedLive(s: WizardSession): string[] {
-  return (s.progress as { allowLive?: string[] } | null)?.allowLive ?? [];
+/** The existing tasks (draft or live) the person ticked to be changed by the build. */
+function ticked(s: WizardSession): string[] {
+  const p = s.progress as { allowChange?: string[]; allowLive?: string[] } | null;
+  return p?.allowChange ?? p?.allowLive ?? [];
+}
+
+function previousOf(s: WizardSession): Previous[] {
+  return (s.progress as { previous?: Previous[] } | null)?.previous ?? [];
 }
 
 function createdOf(s: WizardSession): Created {
@@ -69,6 +78,9 @@ export class WizardService {
       etlVc: string;
       /** Lakehouse SQL for Step 1's exploration and the launch checkpoints. */
       lakehouse?: LakehouseSql;
+      /** The launch's wait between polls of a run (tests advance a manual clock). */
+      sleep?: (ms: number) => Promise<void>;
+      now?: () => number;
     },
   ) {}
 
@@ -248,13 +260,31 @@ export class WizardService {
       );
       return { kind: 'refused', message: r.message };
     }
+    // Every standards rule runs on the plan before anything is written: a P0/P1 finding on a task the build writes blocks it.
+    const allowChange = new Set(ticked(s));
+    const planReview = await this.reviewPlan(plan, allowChange);
+    if (planReview.blocking.length) {
+      const r = await this.d.operations.refuse(
+        actor,
+        'setup',
+        `folder:${plan.folder}`,
+        { route: plan.route.id, rules: planReview.blocking.map((f) => `${f.priority} ${f.rule} ${f.task ?? ''}`.trim()) },
+        {
+          kind: 'refused',
+          reason: 'invalid',
+          message: `The plan breaks ${planReview.blocking.length === 1 ? 'a standards rule' : 'standards rules'}, so nothing was written: ${planReview.blocking
+            .map((f) => `${f.priority} \`${f.rule}\` on ${f.task}: ${f.evidence}. ${f.fix}`)
+            .join(' ')} Untick the task, or change the answer with *Need adjustments*.`,
+        },
+      );
+      return { kind: 'refused', message: r.message };
+    }
     const previous = s.status;
     // One build at a time, whichever replica the clicks reach: only one of them moves it to executing.
     if (!(await this.d.store.transition(s.id, [previous], 'executing'))) return { kind: 'stale', message: 'The pipeline is already being built; progress is shown above.' };
     try {
-      const allowLive = new Set(allowedLive(s));
       const result = await executePlan(this.d.studio, plan, {
-        allowLive,
+        allowChange,
         write: (what, fn) => this.d.operations.auditedWrite({ ...actor, source: 'wizard' }, what, fn),
         onProgress: (steps) => onProgress(plan, steps),
       });
@@ -267,7 +297,7 @@ export class WizardService {
       const explored = (s.progress as { explored?: Exploration } | null)?.explored;
       await this.d.store.update(s.id, {
         status: result.ok ? 'done' : 'confirming',
-        progress: { steps: result.steps, ok: result.ok, created, allowLive: [...allowLive], explored },
+        progress: { steps: result.steps, ok: result.ok, created, previous: [...previousOf(s), ...result.previous], allowChange: [...allowChange], explored },
       });
       return { kind: 'built', sessionId: s.id, plan, result, verification, checkpoints };
     } catch (e) {
@@ -276,26 +306,90 @@ export class WizardService {
     }
   }
 
+  private readonly launching = new Set<string>();
+
+  /**
+   * Seed 000's launch process over a built session: each step run once and checked before the
+   * next; schedules and deploys last. Stops at the first check that fails (kept with the session);
+   * pressing it again re-checks that step and goes on.
+   */
+  async launch(
+    sessionId: string,
+    actor: Actor,
+  ): Promise<
+    { kind: 'launched'; plan: Plan; outcome: LaunchOutcome; taskIds: Record<string, number> } | { kind: 'refused'; message: string } | { kind: 'stale'; message: string }
+  > {
+    const s = await this.d.store.get(sessionId);
+    if (!s || s.userId !== actor.userId) return { kind: 'stale', message: 'This setup belongs to someone else, or is no longer known.' };
+    if (s.status !== 'done') return { kind: 'stale', message: 'Only a finished build can be launched.' };
+    if (!this.d.lakehouse) return { kind: 'stale', message: 'Lakehouse SQL is not configured for this bot: the launch checks read it.' };
+    const plan = this.plan(s);
+    const role = await this.d.operations.roleOf(actor, { folder: plan.folder });
+    if (role === 'viewer') {
+      const r = await this.d.operations.refuse(
+        actor,
+        'launch',
+        `folder:${plan.folder}`,
+        { session: s.id },
+        { kind: 'refused', reason: 'permission', message: `Launching \`${plan.folder}\` runs and deploys its tasks, which needs *operator*; you are a viewer there.` },
+      );
+      return { kind: 'refused', message: r.message };
+    }
+    if (this.launching.has(s.id)) return { kind: 'stale', message: 'The launch is already running; its steps are shown above.' };
+    this.launching.add(s.id);
+    try {
+      const taskIds: Record<string, number> = {};
+      for (const t of plan.tasks) {
+        const found = await this.d.studio.resolveTask(`${plan.folder}/${t.name}`).catch(() => undefined);
+        if (found) taskIds[t.name] = found.id;
+      }
+      const state = (s.progress as { launch?: LaunchState } | null)?.launch ?? { passed: [] };
+      const now = this.d.now?.() ?? Date.now();
+      const outcome = await runLaunch(
+        {
+          studio: this.d.studio,
+          sql: this.d.lakehouse,
+          write: (what, fn) => this.d.operations.auditedWrite({ ...actor, source: 'wizard' }, what, fn),
+          sleep: this.d.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+          bizdate: new Date(now - 86_400_000).toISOString().slice(0, 10),
+        },
+        plan,
+        taskIds,
+        state,
+      );
+      const fresh = await this.d.store.get(s.id);
+      await this.d.store.update(s.id, { progress: { ...((fresh?.progress as object | null) ?? {}), launch: outcome.state } });
+      return { kind: 'launched', plan, outcome, taskIds };
+    } finally {
+      this.launching.delete(s.id);
+    }
+  }
+
   /** The plan against what Studio holds (read-only): per task, create / unchanged / would change. */
   assess(plan: Plan): Promise<PlanAssessment> {
     return assessPlan(this.d.studio, plan);
   }
 
-  /** The live (online) tasks the person ticked to be changed by the build. */
-  async allowedLive(sessionId: string): Promise<string[]> {
+  /** The existing tasks (draft or live) the person ticked to be changed by the build. */
+  async ticked(sessionId: string): Promise<string[]> {
     const s = await this.d.store.get(sessionId);
-    return s ? allowedLive(s) : [];
+    return s ? ticked(s) : [];
   }
 
-  /** Tick or untick one live task to be changed by the build (only the session's owner, before building). */
-  async toggleLive(sessionId: string, userId: string, taskName: string): Promise<{ kind: 'ok'; session: WizardSession; plan: Plan } | { kind: 'stale'; message: string }> {
+  /** The standards rules on the plan as it would be built (read-only). */
+  async reviewPlan(plan: Plan, allowChange: ReadonlySet<string>, assessment?: PlanAssessment): Promise<PlanReview> {
+    return reviewPlan(this.d.studio, plan, assessment ?? (await this.assess(plan)), allowChange, await this.d.vclusters.predicate());
+  }
+
+  /** Tick or untick one existing task to be changed by the build (only the session's owner, before building). */
+  async toggleExisting(sessionId: string, userId: string, taskName: string): Promise<{ kind: 'ok'; session: WizardSession; plan: Plan } | { kind: 'stale'; message: string }> {
     const s = await this.d.store.get(sessionId);
     if (!s || s.userId !== userId) return { kind: 'stale', message: 'This setup belongs to someone else, or is no longer known.' };
     if (s.status !== 'confirming') return { kind: 'stale', message: 'The plan can only be changed before building.' };
-    const now = new Set(allowedLive(s));
+    const now = new Set(ticked(s));
     if (now.has(taskName)) now.delete(taskName);
     else now.add(taskName);
-    const session = await this.d.store.update(s.id, { progress: { ...((s.progress as object | null) ?? {}), allowLive: [...now] } });
+    const session = await this.d.store.update(s.id, { progress: { ...((s.progress as object | null) ?? {}), allowChange: [...now] } });
     return { kind: 'ok', session, plan: this.plan(session) };
   }
 
@@ -327,7 +421,7 @@ export class WizardService {
       return { kind: 'stale', message: s.status === 'undoing' ? 'This setup is already being undone.' : 'Only a finished build can be undone.' };
     }
     try {
-      const result = await undoBuild(this.d.studio, created, (what, fn) => this.d.operations.auditedWrite({ ...actor, source: 'wizard' }, what, fn));
+      const result = await undoBuild(this.d.studio, created, (what, fn) => this.d.operations.auditedWrite({ ...actor, source: 'wizard' }, what, fn), previousOf(s));
       await this.d.store.update(s.id, { status: result.ok ? 'undone' : 'done', progress: { ...(s.progress as object), undo: result } });
       return { kind: 'undone', folder, result };
     } catch (e) {

@@ -11,6 +11,28 @@ type Blocks = { type: string; elements?: { action_id: string; value: string }[] 
 const confirmValue = (msg: Record<string, unknown>) => (msg.blocks as Blocks).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'op_confirm')!.value;
 
 describe('/cz execute', () => {
+  it('warns of every parameter a manual run will not resolve: a saved `biz_date = $[yyyy-MM-dd]` (seed 003) and a `$[…]` in the content; --param resolves it', async () => {
+    const folder = b.sb.store.folders().find((f) => f.name === 'ecommerce_dw')!;
+    b.sb.store.insertTask({
+      name: 'seed003_clean_py',
+      file_type: 4,
+      folder_id: folder.id,
+      owner: 'alice',
+      created_at: b.clock.now(),
+      content: "INSERT OVERWRITE TABLE api_clean.events SELECT * FROM api_raw.events WHERE dt = '${biz_date}' AND loaded < '$[yyyy-MM-dd HH:mm:ss]';",
+      params_json: JSON.stringify([{ paramKey: 'biz_date', paramValue: '$[yyyy-MM-dd]', paramType: 'manual', encrypt: false, id: '1', ignore: false, ref: 0 }]),
+    });
+    const text = visibleText(await b.answer((await b.command('execute ecommerce_dw/seed003_clean_py')).responseId));
+    expect(text).toContain('`biz_date` = `$[yyyy-MM-dd]` (saved)');
+    expect(text).toContain('`${biz_date}` (saved as `$[yyyy-MM-dd]`, an expression) is not resolved in a temporary run');
+    expect(text).toContain('`--param biz_date=…`');
+    expect(text).toContain('`$[yyyy-MM-dd HH:mm:ss]` in the content is not resolved by hand');
+    const given = visibleText(await b.answer((await b.command('execute ecommerce_dw/seed003_clean_py --param biz_date=2026-11-20')).responseId));
+    expect(given).toContain('`biz_date` = `2026-11-20`');
+    expect(given).not.toContain('`${biz_date}`');
+    expect(b.requests(EXECUTE)).toHaveLength(0);
+  });
+
   it('bad input and a viewer are refused, nothing reaches Studio, and the refusals are audited', async () => {
     const bad = visibleText(await b.answer((await b.command('execute 04_transform_ods_to_dwd --param =x')).responseId));
     expect(bad).toContain('is not key=value');

@@ -13,6 +13,7 @@ import { TRIAGE } from '../../src/blocks/triage.js';
 import { WIZARD } from '../../src/blocks/wizard.js';
 import { BACKFILL_FIELDS, BACKFILL_MODAL } from '../../src/blocks/operations.js';
 import { REVIEW_FIX } from '../../src/blocks/review.js';
+import { ENTRY_MENU } from '../../src/blocks/entry-menu.js';
 import { STREAM_BUTTON } from '../../src/blocks/streams.js';
 import { USERS, useBotHarness } from '../helpers/bot.js';
 
@@ -26,7 +27,9 @@ const BUTTONS = [
   `${ACTION.logsPage}_prev`,
   `${ACTION.logsPage}_next`,
   ...Object.values(TRIAGE),
-  ...[WIZARD.text, WIZARD.back, WIZARD.restart, WIZARD.cancel, WIZARD.confirm, WIZARD.undo, WIZARD.checkAgain],
+  ...[WIZARD.text, WIZARD.back, WIZARD.restart, WIZARD.cancel, WIZARD.confirm, WIZARD.undo, WIZARD.checkAgain, WIZARD.launch],
+  // The entry menu (build is answered by the wizard in the DM, like Set up a pipeline).
+  ...[ENTRY_MENU.change, ENTRY_MENU.troubleshoot, ENTRY_MENU.check, ENTRY_MENU.types],
   `${WIZARD.answer}_0`,
   `${WIZARD.runOnce}_0`,
   `${WIZARD.live}_0`,
@@ -64,7 +67,7 @@ async function expectAllAnswered(sent: Sent[]): Promise<void> {
 
 describe('every interaction gets an answer', () => {
   it('the buttons tried here are every button the bot listens for', () => {
-    const tried = [...BUTTONS, ACTION.openStudio, WIZARD.start];
+    const tried = [...BUTTONS, ACTION.openStudio, WIZARD.start, ENTRY_MENU.build];
     const untried = b.bot.claimed.list('action').filter((c) => !tried.some((id) => (typeof c === 'string' ? c === id : c.test(id))));
     expect(untried.map(String)).toEqual([]);
   });

@@ -80,7 +80,9 @@ describe('the wizard reads Lakehouse', () => {
     const text = visibleText(ready.args);
     expect(text).toContain('*Data checkpoints* (Lakehouse, now) — ');
     expect(text).toMatch(/:x: \*Tables of 01_ddl_ods\*: not created yet: shop_ods\.\w+\n {6}→ Run 01_ddl_ods once/);
-    expect(text).toMatch(/:x: \*First run of 00_sync_mysql_to_ods\*: it has not run yet\n {6}→ Run it once: `\/cz execute 00_sync_mysql_to_ods`/);
+    expect(text).toMatch(
+      /:x: \*First run of 00_sync_mysql_to_ods\*: it has not run yet\n {6}→ Finish its set-up in the Studio UI \(.*\), then run it once: `\/cz execute shop_dw\/00_sync_mysql_to_ods`/,
+    );
     expect(text).toMatch(
       /:x: \*First refresh of shop_dws\.sales_daily\*: it does not exist yet\n {6}→ Run 03_ddl_dws_ads once, then `REFRESH DYNAMIC TABLE shop_dws\.sales_daily`/,
     );
@@ -98,4 +100,61 @@ describe('the wizard reads Lakehouse', () => {
     expect(checked).toMatch(/:white_check_mark: \*Tables of 01_ddl_ods\*: \d+ tables? exist \(shop_ods\./);
     expect(checked).toMatch(/:x: \*Tables of 02_ddl_dwd\*: not created yet/);
   });
+
+  it('launches step by step from the DM: stops at the UI-only sync with a link to Studio, and Check again goes on to schedule + deploy', async () => {
+    await b.answer((await b.command('setup', USERS.admin)).responseId);
+    for (const a of ['no', 'bi', 'bi_tools', 't1', 'database', 'mysql', 'batch', 'single', 'overwrite']) await choose(a);
+    const beforeName = posted();
+    await typeAnswer('lnch');
+    await current(beforeName);
+    await choose('ods_dwd_dws');
+    const q = await choose('02');
+    const confirm = q.button('wizard_confirm');
+    const updates = b.slack.callsOf('chat.update').length;
+    await b.click(confirm.action_id, confirm.value!, USERS.admin, { channel: DM, messageTs: '1700000777.000100', ephemeral: false });
+    const ready = await until(() =>
+      b.slack
+        .callsOf('chat.update')
+        .slice(updates)
+        .find((c) => visibleText(c.args).includes('is ready')),
+    );
+    const launch = elements(ready).find((e) => e.action_id === 'wizard_launch')!;
+    expect(launch.text?.text).toBe('Launch step by step');
+    const before = b.slack.callsOf('chat.update').length;
+    await b.click(launch.action_id, launch.value!, USERS.admin, { channel: DM, ephemeral: false });
+    const stopped = await until(() =>
+      b.slack
+        .callsOf('chat.update')
+        .slice(before)
+        .find((c) => visibleText(c.args).includes('Launch of lnch_dw')),
+    );
+    const text = visibleText(stopped.args);
+    expect(text).toContain('Stopped at a failed check');
+    expect(text).toMatch(/:white_check_mark: Run 01_ddl_ods once; check its tables exist — run \d+ succeeded; 1 table exist/);
+    expect(text).toMatch(/:x: \*Configure 00_sync_mysql_to_ods in the Studio UI\* — 00_sync_mysql_to_ods is still the frame/);
+    expect(text).toContain('Open it in Studio');
+    expect(text).toContain(':double_vertical_bar: Schedule and deploy the sync, the transform and the check — _not yet_');
+    const sync = b.sb.store.tasks().find((t) => t.name === '00_sync_mysql_to_ods' && b.sb.store.folders().find((f) => f.id === t.folder_id)?.name === 'lnch_dw')!;
+    expect(sync.task_status).toBeNull();
+
+    // Configured in Studio's UI; Check again runs the rest, deploys last.
+    await b.bot.services.studio.saveTaskContent(
+      sync.id,
+      JSON.stringify({ reader: { datasource: 'mysql_shop', database: 'shop', table: 'orders' }, writer: { datasource: 'lakehouse', schema: 'lnch_ods', table: 'orders' } }),
+    );
+    const again = elements(stopped).find((e) => e.action_id === 'wizard_launch')!;
+    expect(again.text?.text).toBe('Check again');
+    const before2 = b.slack.callsOf('chat.update').length;
+    await b.click(again.action_id, again.value!, USERS.admin, { channel: DM, ephemeral: false });
+    const done = await until(() =>
+      b.slack
+        .callsOf('chat.update')
+        .slice(before2)
+        .find((c) => visibleText(c.args).includes('Launch of lnch_dw')),
+    );
+    expect(visibleText(done.args)).toContain('Every step passed');
+    expect(b.sb.store.task(sync.id)!.task_status).toBe(1);
+    const deploys = (await b.bot.services.audit.query({ actorId: USERS.admin, action: 'deploy', limit: 20 })).filter((r) => r.outcome === 'succeeded');
+    expect(deploys.map((r) => r.taskName).sort()).toEqual(['00_sync_mysql_to_ods', '04_transform_ods_to_dwd', '05_dqc_check']);
+  }, 60_000);
 });

@@ -5,7 +5,7 @@ import { integrationVcPredicate } from '../../src/review/index.js';
 import { type ReviewTask, reviewTasks } from '../../src/review/rules.js';
 import { taskKindByKey } from '../../src/studio/enums.js';
 import { extractFromDocument } from '../../src/wizard/document.js';
-import { type Plan, type RouteId, buildPlan, routeOf } from '../../src/wizard/plan.js';
+import { type Plan, type RouteId, buildPlan, isFrame, routeOf } from '../../src/wizard/plan.js';
 import { type Answers, loadWizardQuestions, nextQuestion, pruneAnswers } from '../../src/wizard/questions.js';
 import { nextStudioFireTimes } from '../../src/cron/studio-cron.js';
 
@@ -67,6 +67,11 @@ describe.each(ROUTE_ANSWERS)('route %s', (route, extra) => {
     const dqc = plan.tasks.find((t) => t.role === 'dqc')!;
     expect(etl.dependsOn).toEqual(sync ? [sync.name] : []);
     expect(dqc.dependsOn).toEqual([etl.name]);
+    if (route === 'internal') {
+      // No upstream to wait for: 04 and 05 stay unscheduled drafts until one is added (etl-without-upstream).
+      expect([etl.cron, dqc.cron, etl.deploy, dqc.deploy]).toEqual([undefined, undefined, false, false]);
+      return;
+    }
     if (sync?.cron) expect(firstFire(etl.cron!)).toBeGreaterThan(firstFire(sync.cron));
     expect(firstFire(dqc.cron!)).toBeGreaterThan(firstFire(etl.cron!));
   });
@@ -81,17 +86,19 @@ describe.each(ROUTE_ANSWERS)('route %s', (route, extra) => {
     expect(plan.tasks.map((t) => t.name.slice(0, 3))).toEqual([...(plan.tasks[0]!.name.startsWith('00') ? ['00_'] : []), '01_', '02_', '03_', '04_', '05_']);
   });
 
-  it('passes the standards review (the internal route only lacks the upstream it says to add)', () => {
+  it('passes the standards review (a multi-table frame lacks the mapping its UI step configures)', () => {
     const findings = reviewTasks(plan.folder, asReview(plan), asReview(plan), { isIntegrationVc: integrationVcPredicate(undefined) }).filter((f) => f.priority !== 'P2');
-    const expected = route === 'internal' ? ['etl-without-upstream'] : route === 'batch_multi' ? ['multi-di-mapping'] : [];
+    const expected = route === 'batch_multi' ? ['multi-di-mapping'] : [];
     expect(findings.map((f) => f.rule)).toEqual(expected);
   });
 
-  it('says what needs the Studio UI, and gives the cz-cli commands', () => {
+  it('says what needs the Studio UI (every sync task: seed 001), never deploys a frame, and gives the cz-cli commands', () => {
     const ui = plan.tasks.filter((t) => t.uiSetup);
-    expect(ui.map((t) => t.kind)).toEqual(['MULTI_DI', 'REALTIME', 'MULTI_REALTIME'].includes(plan.tasks[0]!.kind) ? [plan.tasks[0]!.kind] : []);
+    expect(ui.map((t) => t.role)).toEqual(plan.tasks.some((t) => t.role === 'sync') ? ['sync'] : []);
+    for (const t of plan.tasks) if (isFrame(t.content)) expect(t.deploy).toBe(false);
     expect(plan.cli[0]).toBe('cz-cli task folder create shop_dw');
-    expect(plan.cli.some((c) => c.startsWith('cz-cli task save-cron 04_transform'))).toBe(true);
+    expect(plan.cli.some((c) => c.startsWith('cz-cli task save-cron shop_dw/04_transform'))).toBe(route !== 'internal');
+    expect(plan.cli.filter((c) => / deploy shop_dw\/00_sync/.test(c))).toEqual([]);
   });
 });
 
@@ -122,6 +129,32 @@ describe('questions and the requirements document', () => {
     expect(seen).toEqual(['has_doc', 'scenario', 'consumers', 'freshness', 'source', 'db_engine', 'db_freshness', 'sync_scope', 'write_mode', 'domain', 'layering', 'schedule']);
     expect(pruneAnswers(questions, { ...a, source: 'kafka' })).not.toHaveProperty('sync_scope');
     expect(nextQuestion(questions, pruneAnswers(questions, { ...a, source: 'kafka' }))!.id).toBe('kafka_method');
+  });
+
+  it('asks no batch start time for a real-time sync, shows the CDC version limits, and offers no SQL Server multi-table CDC (issue 30, item 8)', () => {
+    const ask = (script: Answers) => {
+      const a: Answers = {};
+      const seen: string[] = [];
+      for (let q = nextQuestion(questions, a); q; q = nextQuestion(questions, a)) {
+        seen.push(q.id);
+        a[q.id] = script[q.id] ?? q.options[0]?.id ?? 'shop';
+      }
+      return { seen, a };
+    };
+    const rt = ask({ has_doc: 'no', source: 'database', db_engine: 'mysql', db_freshness: 'realtime', granularity: 'multi' });
+    expect(rt.seen).toContain('granularity');
+    expect(rt.seen).not.toContain('schedule');
+    expect(questions.find((q) => q.id === 'granularity')!.hint).toContain('MySQL 5.6+/8.x');
+    expect(questions.find((q) => q.id === 'granularity')!.hint).toContain('PostgreSQL 14+');
+    expect(buildPlan(rt.a, opts).notes.join(' ')).toContain('runs continuously once submitted (no batch start time)');
+    const kafka = ask({ has_doc: 'no', source: 'kafka', kafka_method: 'realtime_sync' });
+    expect(kafka.seen).not.toContain('schedule');
+    const ss = ask({ has_doc: 'no', source: 'database', db_engine: 'sqlserver', db_freshness: 'realtime' });
+    expect(ss.seen).not.toContain('granularity');
+    expect(routeOf(ss.a).id).toBe('realtime_single');
+    expect(questions.find((q) => q.id === 'db_freshness')!.hint).toContain('no SQL Server multi-table CDC');
+    const batch = ask({ has_doc: 'no', source: 'database', db_engine: 'mysql', db_freshness: 'batch' });
+    expect(batch.seen).toContain('schedule');
   });
 
   it('reads scenario, consumers, freshness, source and project name from a pasted document', () => {

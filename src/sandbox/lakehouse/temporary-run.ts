@@ -7,11 +7,12 @@
  * - `CREATE OR REPLACE DYNAMIC TABLE … AS SELECT`: a new one created, or an existing one's definition
  *   replaced (columns from the SELECT list, sources from FROM/JOIN), empty until refreshed;
  * - `ALTER TABLE t ADD COLUMN c type`: the column appended, NULL in every existing row;
- * - `INSERT OVERWRITE TABLE t PARTITION (p = 'v') SELECT …`: an added column gets values in partition v
- *   when the SELECT list gives it from a source column that has values (not a NULL literal);
- * - a sync task's JSON (`reader` → `writer`): its target's added columns get values when the
- *   source table has them (`LakehouseModel.sourceColumns`); a missing target is created from the
- *   source's columns and loaded (5,000 rows).
+ * - `INSERT OVERWRITE TABLE t PARTITION (p = 'v') SELECT … FROM s`: partition v (or the table) holds
+ *   as many rows as s; an added column gets values in partition v when the SELECT list gives it
+ *   from a source column that has values (not a NULL literal);
+ * - a sync task's JSON (`reader` → `writer`): its target holds the source's rows
+ *   ({@link SANDBOX_SOURCE_ROWS}), and its added columns get values when the source table has them
+ *   (`LakehouseModel.sourceColumns`); a missing target is created from the source's columns.
  *
  * Anything else (DELETE, MERGE, a run that fails in Studio) leaves the model as it was: the sandbox
  * does not execute writes row by row. A table whose model changes is replaced by a new object, so
@@ -20,6 +21,11 @@
 import type { LhColumn, LhTable, LakehouseModel } from './model.js';
 
 const NAME = '`?(\\w+)`?\\.`?(\\w+)`?';
+
+/** How many rows a sync task's run copies from the sandbox's source table. */
+export const SANDBOX_SOURCE_ROWS = 1_000;
+
+const rowsOf = (t: LhTable): number => Object.values(t.rows).reduce((a, b) => a + b, 0);
 
 /** Statements split on `;` outside quotes, comments removed. */
 function statements(sql: string): string[] {
@@ -163,6 +169,8 @@ function insertOverwrite(model: LakehouseModel, stmt: string): boolean {
   const src = parts ? /^\s*`?(\w+)`?\.`?(\w+)`?/.exec(parts.from) : null;
   const source = src ? model.table(`${src[1]}.${src[2]}`) : undefined;
   let changed = false;
+  const rows = source && t.rows[partition] !== rowsOf(source) ? { ...t.rows, [partition]: rowsOf(source) } : t.rows;
+  if (rows !== t.rows) changed = true;
   const columns = t.columns.map((c) => {
     if (c.filled === undefined) return c;
     const item = parts?.items.find((i) => outputName(i) === c.name);
@@ -173,7 +181,7 @@ function insertOverwrite(model: LakehouseModel, stmt: string): boolean {
     if (filled.length !== c.filled.length) changed = true;
     return { ...c, filled };
   });
-  if (changed) replace(model, t, { ...t, columns });
+  if (changed) replace(model, t, { ...t, columns, rows });
   return true;
 }
 
@@ -185,8 +193,8 @@ function syncRun(model: LakehouseModel, content: string): void {
     return;
   }
   const r = j.reader;
-  if (!j.writer?.schema || !j.writer.table || !r?.table) return;
-  const source = model.sourceColumns.get(`${r.datasource}:${r.database ? `${r.database}.` : ''}${r.table}`.toLowerCase());
+  if (!j.writer?.schema || !j.writer.table) return;
+  const source = r?.table === undefined ? undefined : model.sourceColumns.get(`${r.datasource}:${r.database ? `${r.database}.` : ''}${r.table}`.toLowerCase());
   const t = model.table(`${j.writer.schema}.${j.writer.table}`);
   if (!t) {
     // Studio's sync creates a missing target from the source's columns (broad types: STRING), then loads it.
@@ -196,7 +204,7 @@ function syncRun(model: LakehouseModel, content: string): void {
         name: j.writer.table.toLowerCase(),
         kind: 'MANAGED_TABLE',
         columns: source.map((name) => ({ name, type: /_id$/.test(name) ? 'bigint' : 'string' })),
-        rows: { '': 5_000 },
+        rows: { '': SANDBOX_SOURCE_ROWS },
         bytesPerRow: 48,
         createdAt: model.now(),
       });
@@ -204,13 +212,13 @@ function syncRun(model: LakehouseModel, content: string): void {
     return;
   }
   const has = new Set(source ?? []);
-  let changed = false;
+  let changed = t.rows[''] !== SANDBOX_SOURCE_ROWS || Object.keys(t.rows).length !== 1;
   const columns = t.columns.map((c) => {
     if (c.filled === undefined || !has.has(c.name) || c.filled.includes('*')) return c;
     changed = true;
     return { ...c, filled: ['*'] };
   });
-  if (changed) replace(model, t, { ...t, columns });
+  if (changed) replace(model, t, { ...t, columns, rows: { '': SANDBOX_SOURCE_ROWS } });
 }
 
 /** Apply a temporary run's content (parameters resolved) to the model. */
