@@ -52,18 +52,26 @@ export interface ReadOptions {
 
 /** Words of a problem: a line without them is no error line, whatever its level. */
 const PROBLEM =
-  /\b(?:ERROR|FATAL|SEVERE|PANIC|CRITICAL|FAILED|FAILURE)\b|Exception\b|Error\b|\berrors?\b|_(?:EXCEPTION|ERROR|FAILED|NOT_SUPPORTED|NOT_FOUND|DENIED|INVALID|OVERDUE|OVER_QUOTA)\b|Caused by|Traceback|\bexit (?:code|status):? ?[1-9]|\b[Ee]xit[_ ]?(?:[Ss]tatus[_ ]?)?(?:[Cc]ode|[Vv]alue|[Ss]tatus)\s*[:=(]\s*[1-9]|not recognized as an internal or external command|不是内部或外部命令|\b[Mm]ust specify\b|[Cc]onnection reset|"exception"\s*:|\bexited with|\breturn code [1-9N]|returned non-zero|non-zero (?:exit|status)|\b[Ff]ail(?:ed|s|ure)?\b|[Dd]enied|not found|[Nn]o such|does not exist|doesn't exist|[Kk]illed|SIG(?:KILL|TERM|SEGV)|refused|timed out|[Ii]nvalid|[Uu]nauthorized|[Ff]orbidden|[Ee]xceed(?:ed|s)?\b|[Ii]ncorrect|[Aa]mbiguous|[Vv]iolat|too long|[Cc]annot|[Cc]ould not|[Uu]nable to|[Uu]nknown|not supported|[Uu]nsupported|[Ee]xpired|No space|[Oo]ut of memory|\bOOM|[Dd]uplicate|失败|错误|出错|异常|不存在|拒绝|超时|不足|无效|超过|超出|未找到|找不到|无法|不支持|过期|脏数据|冲突|溢出|报错/;
+  /\b(?:ERROR|FATAL|SEVERE|PANIC|CRITICAL|FAILED|FAILURE)\b|Exception\b|Error\b|\berrors?\b|_(?:EXCEPTION|ERROR|FAILED|NOT_SUPPORTED|NOT_FOUND|DENIED|INVALID|OVERDUE|OVER_QUOTA)\b|Caused by|Traceback|\bexit (?:code|status):? ?[1-9]|\bexited with|\breturn code [1-9N]|returned non-zero|non-zero (?:exit|status)|\b[Ff]ail(?:ed|s|ure)?\b|[Dd]enied|not found|[Nn]o such|does not exist|doesn't exist|[Kk]illed|SIG(?:KILL|TERM|SEGV)|refused|timed out|[Ii]nvalid|[Uu]nauthorized|[Ff]orbidden|[Ee]xceed(?:ed|s)?\b|[Ii]ncorrect|[Aa]mbiguous|[Vv]iolat|too long|[Cc]annot|[Cc]ould not|[Uu]nable to|[Uu]nknown|not supported|[Uu]nsupported|[Ee]xpired|No space|[Oo]ut of memory|\bOOM|[Dd]uplicate|失败|错误|出错|异常|不存在|拒绝|超时|不足|无效|超过|超出|未找到|找不到|无法|不支持|过期|脏数据|冲突|溢出/;
+/**
+ * More words of a problem, kept apart so that each expression stays small enough to be proven linear:
+ * an exit code as runners spell it (`exitStatusCode:142`, `exit value(1)`), Windows' unknown command,
+ * a command line's usage error, a reset connection, a JSON error record, 报错.
+ */
+const PROBLEM_MORE =
+  /\b[Ee]xit[_ ]?(?:[Ss]tatus[_ ]?)?(?:[Cc]ode|[Vv]alue|[Ss]tatus)\s*[:=(]\s*[1-9]|recognized as an internal|不是内部或外部命令|\b[Mm]ust specify\b|[Cc]onnection reset|"exception"\s*:|报错/;
+const isProblem = (t: string) => PROBLEM.test(t) || PROBLEM_MORE.test(t);
 /** Words that make a line a candidate: a problem's, and a success's, a retry's, a resumption's. */
-const CANDIDATE = new RegExp(
-  `${PROBLEM.source}|SUCCE|[Ss]ucce|Done\\. PASS|[Rr]esum|[Rr]ecover|[Rr]econnect|[Rr]etr|[Ss]uspend|SUSPEND|[Ss]kip|Query OK|row\\(?s?\\)? affected|\\b(?:ok|OK|done|DONE)[.!]?(?=\\r?$)|成功|重试|恢复|暂停`,
-  'gm',
-);
+const CANDIDATE = new RegExp(`${PROBLEM.source}|SUCCE|[Ss]ucce|Done\\. PASS|[Rr]esum|[Rr]ecover|[Rr]econnect|[Rr]etr|[Ss]uspend|SUSPEND|成功|重试|恢复|暂停`, 'g');
+/** More candidate words (a second, small pass): PROBLEM_MORE's, a skip ahead, a statement's "Query OK", a step's own ok/done. */
+const CANDIDATE_MORE = new RegExp(`${PROBLEM_MORE.source}|[Ss]kip|Query OK|row\\(?s?\\)? affected|\\b(?:ok|OK|done|DONE)[.!]?(?=\\r?\\n|$)`, 'g');
 
 /** An informational line: its level (within its first 60 characters) is INFO, DEBUG, TRACE, NOTICE or WARN — quiet unless it carries a strong error word (logs wrapped by a runner, Airflow's `INFO - … Database Error`). */
 const QUIET_LEVEL =
   /^.{0,60}?(?:\[(?:[Ii][Nn][Ff][Oo]|[Dd][Ee][Bb][Uu][Gg]|[Tt][Rr][Aa][Cc][Ee]|[Nn][Oo][Tt][Ii][Cc][Ee]|[Nn][Oo][Tt][Ee]|[Ww][Aa][Rr][Nn](?:[Ii][Nn][Gg])?)\]|\b(?:INFO|DEBUG|TRACE|NOTICE|WARN|WARNING|LOG|HINT)\b[:\s])|^\s*(?:Warning|Notice|Note|Info):\s/;
 /** A count of failures that is zero (`读写失败总数 : 0`, `ERROR=0`, `Error 0 records`): no problem word at all. */
-const ZERO_COUNT = /(?:\b(?:fail(?:ed|ures?)?|errors?)\b|失败|错误)[^\n:：=\d]{0,30}[:：=]\s*0(?![\d.])|\berrors?\s+0\b(?![\d.])|\b0 (?:errors?|failures?|failed)\b/gi;
+const ZERO_COUNT =
+  /(?:\b(?:fail(?:ed|ures?)?|errors?)\b|失败|错误)(?:(?!fail|error|失败|错误)[^\n:：=\d]){0,30}[:：=]\s*0(?![\d.])|\berrors?\s+0\b(?![\d.])|\b0 (?:errors?|failures?|failed)\b/gi;
 /** A line that says an error is passed over: `… does not exist, skipping`, `IF EXISTS`, `ignored`. */
 const STRONG =
   /\b(?:ERROR|FATAL|FAILED)\b|\b[A-Z]\w*(?:Exception|Error)\b|Error in\b|Traceback|\breturn code [1-9N]|\bexit(?:ed)? (?:with )?(?:code|status):? ?[1-9]|SIGKILL|_EXCEPTION\b|失败|错误|出错|异常|不存在/;
@@ -109,6 +117,8 @@ const ERROR_CODE =
 /** The patterns of the reader (checked for catastrophic backtracking by the tests). */
 export const LOG_READER_PATTERNS: readonly RegExp[] = [
   CANDIDATE,
+  CANDIDATE_MORE,
+  PROBLEM_MORE,
   QUIET_LEVEL,
   ZERO_COUNT,
   PASSED_OVER,
@@ -192,28 +202,30 @@ function lineAt(text: string, start: number, end: number): string {
 
 /** Candidate lines in log order, each once. */
 function candidates(text: string): { list: Candidate[]; lineStarts: (line: number) => { start: number; end: number } } {
-  const list: Candidate[] = [];
-  const re = CANDIDATE;
-  re.lastIndex = 0;
-  let line = 1;
-  let lineStart = 0;
-  let lineEnd = text.indexOf('\n');
-  let lastLine = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    while (lineEnd !== -1 && lineEnd < m.index) {
-      lineStart = lineEnd + 1;
-      lineEnd = text.indexOf('\n', lineStart);
-      line++;
+  // Two passes (each expression small enough to be proven linear), merged by line.
+  const byLine = new Map<number, Candidate>();
+  for (const re of [CANDIDATE, CANDIDATE_MORE]) {
+    re.lastIndex = 0;
+    let line = 1;
+    let lineStart = 0;
+    let lineEnd = text.indexOf('\n');
+    let lastLine = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      while (lineEnd !== -1 && lineEnd < m.index) {
+        lineStart = lineEnd + 1;
+        lineEnd = text.indexOf('\n', lineStart);
+        line++;
+      }
+      if (line !== lastLine) {
+        lastLine = line;
+        if (!byLine.has(line)) byLine.set(line, classify(line, lineAt(text, lineStart, lineEnd === -1 ? text.length : lineEnd).replace(/\r$/, '')));
+      }
+      // Skip to the next line: one candidate per line.
+      if (lineEnd === -1) break;
+      re.lastIndex = lineEnd + 1;
     }
-    if (line !== lastLine) {
-      lastLine = line;
-      const t = lineAt(text, lineStart, lineEnd === -1 ? text.length : lineEnd).replace(/\r$/, '');
-      list.push(classify(line, t));
-    }
-    // Skip to the next line: one candidate per line.
-    if (lineEnd === -1) break;
-    re.lastIndex = lineEnd + 1;
   }
+  const list = [...byLine.values()].sort((a, b) => a.line - b.line);
   // Lines are found again by number only for a traceback's end and a stack's header (few lookups).
   const lineStarts = (n: number) => {
     let start = 0;
@@ -231,7 +243,7 @@ function candidates(text: string): { list: Candidate[]; lineStarts: (line: numbe
 function classify(line: number, text: string): Candidate {
   // A count of zero failures names no problem ("读写失败总数 : 0").
   const bare = text.replace(ZERO_COUNT, ' ');
-  const quiet = (QUIET_LEVEL.test(bare) && !STRONG.test(bare)) || PASSED_OVER.test(bare) || !PROBLEM.test(bare);
+  const quiet = (QUIET_LEVEL.test(bare) && !STRONG.test(bare)) || PASSED_OVER.test(bare) || !isProblem(bare);
   const undone = /\bnot successful|\bunsuccessful|\bno success|未成功|不成功/i.test(text);
   const runSuccess = !undone && RUN_SUCCESS.test(text);
   const success = !undone && (runSuccess || STEP_SUCCESS.test(text));
@@ -384,7 +396,7 @@ function spawnFrame(text: string, line: number, lineStarts: (n: number) => { sta
  * word (a WARN "sync failed"), else the last line with words that is no frame, comment or rule.
  */
 function lastMeaningful(text: string, list: readonly Candidate[]): LogLine | undefined {
-  const worded = list.findLast((c) => PROBLEM.test(c.text.replace(ZERO_COUNT, ' ')) && !c.success && !FRAME.test(c.text));
+  const worded = list.findLast((c) => isProblem(c.text.replace(ZERO_COUNT, ' ')) && !c.success && !FRAME.test(c.text));
   if (worded) return { line: worded.line, text: worded.text };
   const all = text.split('\n');
   for (let i = all.length - 1; i >= 0; i--) {

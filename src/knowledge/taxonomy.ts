@@ -284,7 +284,7 @@ export const CATEGORIES: readonly Category[] = [
       ],
       [re('AccessDenied|Access Denied|access denied|\\b403\\b|Forbidden|privilege|permission denied|Permission denied'), 2],
       // A hint to run a GRANT: the fix the tool itself names outranks the symptom it printed (ORA-00942).
-      [near('\\b(?:HINT|hint|please|try|run|execute|需要|请)\\b', '\\bGRANT\\s+\\w+(?:(?!\\bGRANT\\b).)*\\bTO\\b'), 3.5],
+      [near('\\b(?:HINT|please|try|run)\\b|需要|请', '\\bGRANT\\s+(?:SELECT|INSERT|UPDATE|DELETE|USAGE|ALL|CREATE|REPLICATION|FLASHBACK|READ|WRITE)\\b'), 3.5],
     ],
   },
   // ------------------------------------------------------------------ resources
