@@ -53,11 +53,25 @@ export interface ReadOptions {
 /** Words of a problem: a line without them is no error line, whatever its level. */
 const PROBLEM =
   /\b(?:ERROR|FATAL|SEVERE|PANIC|CRITICAL|FAILED|FAILURE)\b|Exception\b|Error\b|\berrors?\b|_(?:EXCEPTION|ERROR|FAILED|NOT_SUPPORTED|NOT_FOUND|DENIED|INVALID|OVERDUE|OVER_QUOTA)\b|Caused by|Traceback|\bexit (?:code|status):? ?[1-9]|\bexited with|\breturn code [1-9N]|returned non-zero|non-zero (?:exit|status)|\b[Ff]ail(?:ed|s|ure)?\b|[Dd]enied|not found|[Nn]o such|does not exist|doesn't exist|[Kk]illed|SIG(?:KILL|TERM|SEGV)|refused|timed out|[Ii]nvalid|[Uu]nauthorized|[Ff]orbidden|[Ee]xceed(?:ed|s)?\b|[Ii]ncorrect|[Aa]mbiguous|[Vv]iolat|too long|[Cc]annot|[Cc]ould not|[Uu]nable to|[Uu]nknown|not supported|[Uu]nsupported|[Ee]xpired|No space|[Oo]ut of memory|\bOOM|[Dd]uplicate|失败|错误|出错|异常|不存在|拒绝|超时|不足|无效|超过|超出|未找到|找不到|无法|不支持|过期|脏数据|冲突|溢出/;
+/**
+ * More words of a problem, kept apart so that each expression stays small enough to be proven linear:
+ * an exit code as runners spell it (`exitStatusCode:142`, `exit value(1)`), Windows' unknown command,
+ * a command line's usage error, a reset connection, a JSON error record, 报错.
+ */
+const PROBLEM_MORE =
+  /\b[Ee]xit[_ ]?(?:[Ss]tatus[_ ]?)?(?:[Cc]ode|[Vv]alue|[Ss]tatus)\s*[:=(]\s*[1-9]|recognized as an internal|不是内部或外部命令|\b[Mm]ust specify\b|[Cc]onnection reset|"exception"\s*:|报错/;
+const isProblem = (t: string) => PROBLEM.test(t) || PROBLEM_MORE.test(t);
 /** Words that make a line a candidate: a problem's, and a success's, a retry's, a resumption's. */
 const CANDIDATE = new RegExp(`${PROBLEM.source}|SUCCE|[Ss]ucce|Done\\. PASS|[Rr]esum|[Rr]ecover|[Rr]econnect|[Rr]etr|[Ss]uspend|SUSPEND|成功|重试|恢复|暂停`, 'g');
+/** More candidate words (a second, small pass): PROBLEM_MORE's, a skip ahead, a statement's "Query OK", a step's own ok/done. */
+const CANDIDATE_MORE = new RegExp(`${PROBLEM_MORE.source}|[Ss]kip|Query OK|row\\(?s?\\)? affected|\\b(?:ok|OK|done|DONE)[.!]?(?=\\r?\\n|$)`, 'g');
 
 /** An informational line: its level (within its first 60 characters) is INFO, DEBUG, TRACE, NOTICE or WARN — quiet unless it carries a strong error word (logs wrapped by a runner, Airflow's `INFO - … Database Error`). */
-const QUIET_LEVEL = /^.{0,60}?(?:\[(?:INFO|DEBUG|TRACE|NOTICE|WARN|WARNING)\]|\b(?:INFO|DEBUG|TRACE|NOTICE|WARN|WARNING|LOG|HINT)\b[:\s])/;
+const QUIET_LEVEL =
+  /^.{0,60}?(?:\[(?:[Ii][Nn][Ff][Oo]|[Dd][Ee][Bb][Uu][Gg]|[Tt][Rr][Aa][Cc][Ee]|[Nn][Oo][Tt][Ii][Cc][Ee]|[Nn][Oo][Tt][Ee]|[Ww][Aa][Rr][Nn](?:[Ii][Nn][Gg])?)\]|\b(?:INFO|DEBUG|TRACE|NOTICE|WARN|WARNING|LOG|HINT)\b[:\s])|^\s*(?:Warning|Notice|Note|Info):\s/;
+/** A count of failures that is zero (`读写失败总数 : 0`, `ERROR=0`, `Error 0 records`): no problem word at all. */
+const ZERO_COUNT =
+  /(?:\b(?:fail(?:ed|ures?)?|errors?)\b|失败|错误)(?:(?!fail|error|失败|错误)[^\n:：=\d]){0,30}[:：=]\s*0(?![\d.])|\berrors?\s+0\b(?![\d.])|\b0 (?:errors?|failures?|failed)\b/gi;
 /** A line that says an error is passed over: `… does not exist, skipping`, `IF EXISTS`, `ignored`. */
 const STRONG =
   /\b(?:ERROR|FATAL|FAILED)\b|\b[A-Z]\w*(?:Exception|Error)\b|Error in\b|Traceback|\breturn code [1-9N]|\bexit(?:ed)? (?:with )?(?:code|status):? ?[1-9]|SIGKILL|_EXCEPTION\b|失败|错误|出错|异常|不存在/;
@@ -69,13 +83,26 @@ const RESUMED = /\b(?:resumed|recovered|reconnected|back online|is running again
 /** The run itself ended well (its final status line). */
 const RUN_SUCCESS =
   /\b(?:SUCCEEDED|finished with status:? SUCCESS|[Ss]tatus[:=] ?SUCCESS|Marking task as SUCCESS|Done\. PASS=\d+ WARN=\d+ ERROR=0|Completed successfully|Job finished successfully)\b|运行成功|执行成功|同步成功|任务成功|任务执行成功/;
-/** A step ended well (after a retry, say); not a bare "successfully" ("the last packet sent successfully …" is an error's wording). */
-const STEP_SUCCESS = /\b(?:succeeded|success on attempt|OK after|(?:completed|finished|connected|reconnected|downloaded|uploaded|written|loaded|committed) successfully)\b|成功/i;
+/**
+ * A step ended well (after a retry, say): its own "succeeded", a statement's "Query OK" or "n rows
+ * affected", a line that ends in "ok" or "done"; not a bare "successfully" ("the last packet sent
+ * successfully …" is an error's wording).
+ */
+const STEP_SUCCESS =
+  /\b(?:succeeded|success on attempt|OK after|(?:completed|finished|connected|reconnected|downloaded|uploaded|written|loaded|committed) successfully)\b|\bQuery OK\b|\b\d+ row\(?s?\)? affected\b|\b(?:ok|done)[.!]?\s*$|成功/i;
+/** An object that already exists (an idempotent CREATE), and the run skipping ahead after it. */
+const ALREADY_EXISTS = /already exists|已存在/i;
+const SKIP_AHEAD = /^\s*(?:Skip|Skipping)\b|跳过/;
+/** A traceback frame that was starting a program (a FileNotFoundError from it: the command is missing). */
+const SPAWN_FRAME = /^\s*File "[^"]{1,300}", line \d+, in (?:_execute_child|_fork_exec|_?spawnv?p?e?|execvpe?)\b/;
+const MISSING_FILE = /FileNotFoundError|\[(?:WinError|Errno) 2\]/;
+/** A run state that says the run failed: its last meaningful line is decisive even without an error word. */
+const FAILED_STATE = /^(?:FAILED|FAILURE|FAIL|ERROR|UPSTREAM_FAILED|KILLED|TIMEOUT)$/;
 /** A failure that may pass by itself, and so does not end a run that went on. */
 const TRANSIENT = /\b(?:suspend(?:ed|ing)?|timed out|timeout|refused|reset|unavailable|temporarily|throttl\w*|try again|retry|retrying|busy)\b|暂停|超时|重试|繁忙/i;
 /** A line that only says a failure happened ("Task failed", "exit status 1") — the line before it usually says why. */
 const WRAPPER =
-  /^(?:.{0,80}?\b(?:task|job|run|stage|step|process|command|script|sync|pipeline|query|statement|instance|attempt|dag|model|node|worker|container|application)\b.{0,40}?\b(?:failed|failure|error(?:ed)?|FAILED)\b[\s.!:]*(?:with status \w+[\s.]*|\(\w+\)[\s.]*)?$)|\bexit(?:ed with)? (?:code|status)\b|returned non-zero exit status|(?:任务|作业|实例|运行|执行)(?:失败|异常)[。.!！]?\s*$/i;
+  /^(?:.{0,80}?\b(?:task|job|run|stage|step|process|command|script|sync|pipeline|query|statement|instance|attempt|dag|model|node|worker|container|application)\b.{0,40}?\b(?:failed|failure|error(?:ed)?|FAILED)\b[\s.!:]*(?:with status \w+[\s.]*|\(\w+\)[\s.]*)?$)|\bexit(?:ed with)? (?:code|status)\b|\b[Ee]xit[_ ]?(?:[Ss]tatus[_ ]?)?(?:[Cc]ode|[Vv]alue)\s*[:=(]\s*[1-9]|returned non-zero exit status|(?:任务|作业|实例|运行|执行)(?:失败|异常)[。.!！]?\s*$/i;
 /** A Java stack frame or a Python traceback frame. */
 const FRAME = /^\s+(?:at [\w$.<>]+\(|\.\.\. \d+ more|File ")/;
 const CAUSED_BY = /^\s*Caused by:/;
@@ -90,7 +117,10 @@ const ERROR_CODE =
 /** The patterns of the reader (checked for catastrophic backtracking by the tests). */
 export const LOG_READER_PATTERNS: readonly RegExp[] = [
   CANDIDATE,
+  CANDIDATE_MORE,
+  PROBLEM_MORE,
   QUIET_LEVEL,
+  ZERO_COUNT,
   PASSED_OVER,
   STRONG,
   PROBLEM,
@@ -98,6 +128,10 @@ export const LOG_READER_PATTERNS: readonly RegExp[] = [
   RESUMED,
   RUN_SUCCESS,
   STEP_SUCCESS,
+  ALREADY_EXISTS,
+  SKIP_AHEAD,
+  SPAWN_FRAME,
+  MISSING_FILE,
   TRANSIENT,
   WRAPPER,
   FRAME,
@@ -168,28 +202,30 @@ function lineAt(text: string, start: number, end: number): string {
 
 /** Candidate lines in log order, each once. */
 function candidates(text: string): { list: Candidate[]; lineStarts: (line: number) => { start: number; end: number } } {
-  const list: Candidate[] = [];
-  const re = CANDIDATE;
-  re.lastIndex = 0;
-  let line = 1;
-  let lineStart = 0;
-  let lineEnd = text.indexOf('\n');
-  let lastLine = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    while (lineEnd !== -1 && lineEnd < m.index) {
-      lineStart = lineEnd + 1;
-      lineEnd = text.indexOf('\n', lineStart);
-      line++;
+  // Two passes (each expression small enough to be proven linear), merged by line.
+  const byLine = new Map<number, Candidate>();
+  for (const re of [CANDIDATE, CANDIDATE_MORE]) {
+    re.lastIndex = 0;
+    let line = 1;
+    let lineStart = 0;
+    let lineEnd = text.indexOf('\n');
+    let lastLine = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      while (lineEnd !== -1 && lineEnd < m.index) {
+        lineStart = lineEnd + 1;
+        lineEnd = text.indexOf('\n', lineStart);
+        line++;
+      }
+      if (line !== lastLine) {
+        lastLine = line;
+        if (!byLine.has(line)) byLine.set(line, classify(line, lineAt(text, lineStart, lineEnd === -1 ? text.length : lineEnd).replace(/\r$/, '')));
+      }
+      // Skip to the next line: one candidate per line.
+      if (lineEnd === -1) break;
+      re.lastIndex = lineEnd + 1;
     }
-    if (line !== lastLine) {
-      lastLine = line;
-      const t = lineAt(text, lineStart, lineEnd === -1 ? text.length : lineEnd).replace(/\r$/, '');
-      list.push(classify(line, t));
-    }
-    // Skip to the next line: one candidate per line.
-    if (lineEnd === -1) break;
-    re.lastIndex = lineEnd + 1;
   }
+  const list = [...byLine.values()].sort((a, b) => a.line - b.line);
   // Lines are found again by number only for a traceback's end and a stack's header (few lookups).
   const lineStarts = (n: number) => {
     let start = 0;
@@ -205,7 +241,9 @@ function candidates(text: string): { list: Candidate[]; lineStarts: (line: numbe
 }
 
 function classify(line: number, text: string): Candidate {
-  const quiet = (QUIET_LEVEL.test(text) && !STRONG.test(text)) || PASSED_OVER.test(text) || !PROBLEM.test(text);
+  // A count of zero failures names no problem ("读写失败总数 : 0").
+  const bare = text.replace(ZERO_COUNT, ' ');
+  const quiet = (QUIET_LEVEL.test(bare) && !STRONG.test(bare)) || PASSED_OVER.test(bare) || !isProblem(bare);
   const undone = /\bnot successful|\bunsuccessful|\bno success|未成功|不成功/i.test(text);
   const runSuccess = !undone && RUN_SUCCESS.test(text);
   const success = !undone && (runSuccess || STEP_SUCCESS.test(text));
@@ -252,8 +290,15 @@ export function readLogDetail(text: string, options: ReadOptions = {}): LogReadi
   // From the end: the last error line that is not undone by a later success or resumption.
   let lastIndex = -1;
   let recovered = false;
+  let skippedAhead = false;
   for (let i = list.length - 1; i >= 0; i--) {
     const c = list[i]!;
+    if (SKIP_AHEAD.test(c.text) && !isError(c)) skippedAhead = true;
+    // An object that already exists, and the run skipped ahead past it: an idempotent re-run.
+    if (skippedAhead && ALREADY_EXISTS.test(c.text)) {
+      excused.add(c.line);
+      continue;
+    }
     // The run's own final state says it ended well (and Studio did not say otherwise).
     if (c.runSuccess && !status && fail.length === 0) {
       excuseAllBefore(i);
@@ -273,6 +318,13 @@ export function readLogDetail(text: string, options: ReadOptions = {}): LogReadi
     break;
   }
   if (lastIndex === -1) {
+    // The run failed (Studio says so) and no line reads as an error: its last meaningful line is decisive.
+    const last = status && FAILED_STATE.test(status) && fail.length === 0 ? lastMeaningful(text, list) : undefined;
+    if (last)
+      return {
+        excused,
+        failure: { lines: [last], component: componentOf([last], options.taskType), errorClass: errorClassOf([last]), errorCode: errorCodeOf([last]), context: [] },
+      };
     if (fail.length === 0) return { excused };
     return { excused, failure: { lines: fail, component: componentOf(fail, options.taskType), errorClass: errorClassOf(fail), errorCode: errorCodeOf(fail), context: [] } };
   }
@@ -308,6 +360,8 @@ export function readLogDetail(text: string, options: ReadOptions = {}): LogReadi
     if (t.trim() && !QUIET_LEVEL.test(t) && !FRAME.test(t)) decisive.unshift({ line: last.line - 1, text: t });
   }
   const lines = [...fail, ...decisive.slice(-3).map((c) => ({ line: c.line, text: c.text }))];
+  // A FileNotFoundError raised while starting a program: its innermost frame says so (the command is missing).
+  const spawn = tb && MISSING_FILE.test(tb.text) ? spawnFrame(text, tb.line, lineStarts) : undefined;
   const component = componentOf(lines, undefined);
   return {
     excused,
@@ -316,10 +370,39 @@ export function readLogDetail(text: string, options: ReadOptions = {}): LogReadi
       component: component === 'unknown' ? componentOf(block, options.taskType) : component,
       errorClass: errorClassOf(lines),
       errorCode: errorCodeOf(lines),
-      context: errors
-        .filter((c) => !lines.some((l) => l.line === c.line))
-        .slice(-8)
-        .map((c) => ({ line: c.line, text: c.text })),
+      context: [
+        ...errors
+          .filter((c) => !lines.some((l) => l.line === c.line))
+          .slice(-8)
+          .map((c) => ({ line: c.line, text: c.text })),
+        ...(spawn ? [spawn] : []),
+      ],
     },
   };
+}
+
+/** The traceback frame just above a Python exception line (within 4 lines) when it was starting a program. */
+function spawnFrame(text: string, line: number, lineStarts: (n: number) => { start: number; end: number }): LogLine | undefined {
+  for (let n = line - 1; n >= Math.max(1, line - 4); n--) {
+    const at = lineStarts(n);
+    const t = text.slice(at.start, Math.min(at.end, at.start + MAX_LINE));
+    if (SPAWN_FRAME.test(t)) return { line: n, text: t };
+  }
+  return undefined;
+}
+
+/**
+ * The last meaningful line of a failed run without an error line: the last line with a problem's
+ * word (a WARN "sync failed"), else the last line with words that is no frame, comment or rule.
+ */
+function lastMeaningful(text: string, list: readonly Candidate[]): LogLine | undefined {
+  const worded = list.findLast((c) => isProblem(c.text.replace(ZERO_COUNT, ' ')) && !c.success && !FRAME.test(c.text));
+  if (worded) return { line: worded.line, text: worded.text };
+  const all = text.split('\n');
+  for (let i = all.length - 1; i >= 0; i--) {
+    const t = all[i]!.replace(/\r$/, '');
+    if (!/[\p{L}]{2}/u.test(t) || FRAME.test(t) || /^\s*(?:#|\/\/|--|[-=*_]{3})/.test(t)) continue;
+    return { line: i + 1, text: t.slice(0, MAX_LINE) };
+  }
+  return undefined;
 }

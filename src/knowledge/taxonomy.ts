@@ -103,10 +103,12 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'command not found|未找到命令|not found in PATH|Exec format error|cannot execute|: Permission denied$|\\.sh: Permission denied|No such file or directory(?:(?!No such file or directory).)*\\.sh',
+          'command not found|未找到命令|not found in PATH|Exec format error|cannot execute|: Permission denied$|\\.sh: Permission denied|No such file or directory(?:(?!No such file or directory).)*\\.sh|is not recognized as an internal or external command|不是内部或外部命令|不是可运行的程序',
         ),
         3,
       ],
+      // The innermost frame of a traceback that failed to start a program (log-reader.ts adds it only then).
+      [re('\\bin _execute_child\\b|\\bin _fork_exec\\b|\\bin (?:_?spawnv?p?e?|execvpe?)\\b'), 3],
     ],
   },
   {
@@ -116,7 +118,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'exit (?:code|status):? ?[1-9]\\d*|returned non-zero exit status|exited with (?:return )?code [1-9]|return code [1-9]|non-zero exit|syntax error near unexpected token|unexpected end of file|未预期的符号',
+          'exit (?:code|status):? ?[1-9]\\d*|\\bexit[_ ]?(?:status[_ ]?)?(?:code|value|status)\\s*[:=(]\\s*[1-9]|returned non-zero exit status|exited with (?:return )?code [1-9]|return code [1-9]|non-zero exit|syntax error near unexpected token|unexpected end of file|未预期的符号',
         ),
         1,
       ],
@@ -139,7 +141,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          "Unknown column|invalid identifier|ORA-00904|\\b42703\\b|UNRESOLVED_COLUMN|cannot resolve '|Invalid column name|no such column|列不存在|字段不存在|找不到列|无效的列名|未知列",
+          "Unknown column|invalid identifier|ORA-00904|\\b42703\\b|UNRESOLVED_COLUMN|cannot resolve '|Invalid column name|no such column|列不存在|字段不存在|找不到列|无效的列名|未知列|列名(?:(?!列名).)*无效",
         ),
         3,
       ],
@@ -167,7 +169,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'Unknown table|no such table|ORA-00942|Table or view not found|TABLE_OR_VIEW_NOT_FOUND|\\b42P01\\b|undefined_table|NoSuchTableException|Invalid object name|Base table or view not found|表或视图不存在|无效的表或视图名|表不存在|找不到表|视图不存在',
+          'Unknown table|no such table|ORA-00942|Table or view not found|TABLE_OR_VIEW_NOT_FOUND|\\b42P01\\b|undefined_table|NoSuchTableException|Invalid object name|Base table or view not found|表或视图不存在|无效的表或视图名|表不存在|找不到表|视图不存在|对象名(?:(?!对象名).)*无效',
         ),
         3,
       ],
@@ -182,7 +184,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'NoSuchKey|NoSuchBucket|The specified (?:key|bucket) does not exist|FileNotFoundException|No such file or directory|Path does not exist|路径不存在|文件不存在|存储桶不存在|找不到文件|没有那个文件或目录',
+          'NoSuchKey|NoSuchBucket|The specified (?:key|bucket) does not exist|FileNotFoundException|NoSuchFileException|No such file or directory|Path does not exist|路径不存在|文件不存在|存储桶不存在|找不到文件|没有那个文件或目录',
         ),
         3,
       ],
@@ -216,7 +218,12 @@ export const CATEGORIES: readonly Category[] = [
         ),
         3,
       ],
-      [re("KeyError: '[A-Z][A-Z0-9_]{2,}'|os\\.environ\\[|\\bnot configured\\b|未配置|is required but|must be (?:set|specified|provided)"), 2],
+      [
+        re(
+          "KeyError: '[A-Z][A-Z0-9_]{2,}'|os\\.environ\\[|\\bnot configured\\b|未配置|is required but|must be (?:set|specified|provided)|\\bmust specify\\b|\\bplease specify\\b|必须指定|需要指定|请指定",
+        ),
+        2,
+      ],
       [
         re(
           'ConfigException|IllegalArgumentException|invalid (?:config|configuration|option|parameter|setting|value for)|Unrecognized (?:option|field|property)|配置错误|参数错误|参数无效|非法参数',
@@ -256,7 +263,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'password authentication failed|Access denied for user (?:(?!Access denied for user).)*using password|Login failed for user|ORA-01017|\\b28P01\\b|ERROR 1045|InvalidAccessKeyId|SignatureDoesNotMatch|ExpiredToken|security token included in the request is (?:invalid|expired)|token (?:has )?expired|expired (?:token|credentials)|invalid (?:username|password|credentials|token|api key|access key|secret)|Bad credentials|authentication failed|认证失败|鉴权失败|密码错误|用户名或密码|令牌(?:已)?过期|Token已过期|AccessKey(?:(?!AccessKey).)*(?:无效|不存在|错误)|登录失败',
+          'password authentication failed|Access denied for user (?:(?!Access denied for user).)*using password|Login failed for user|ORA-01017|\\b28P01\\b|ERROR 1045|InvalidAccessKeyId|SignatureDoesNotMatch|ExpiredToken|security token included in the request is (?:invalid|expired)|token (?:has )?expired|expired (?:token|credentials)|invalid (?:username|password|credentials|token|api key|access key|secret)|Bad credentials|authentication failed|\\bauth failed\\b|AuthenticationFailed|认证失败|鉴权失败|密码错误|用户名或密码|令牌(?:已)?过期|Token已过期|AccessKey(?:(?!AccessKey).)*(?:无效|不存在|错误)|登录失败',
         ),
         3,
       ],
@@ -276,6 +283,8 @@ export const CATEGORIES: readonly Category[] = [
         3,
       ],
       [re('AccessDenied|Access Denied|access denied|\\b403\\b|Forbidden|privilege|permission denied|Permission denied'), 2],
+      // A hint to run a GRANT: the fix the tool itself names outranks the symptom it printed (ORA-00942).
+      [near('\\b(?:HINT|please|try|run)\\b|需要|请', '\\bGRANT\\s+(?:SELECT|INSERT|UPDATE|DELETE|USAGE|ALL|CREATE|REPLICATION|FLASHBACK|READ|WRITE)\\b'), 3.5],
     ],
   },
   // ------------------------------------------------------------------ resources
@@ -293,6 +302,7 @@ export const CATEGORIES: readonly Category[] = [
       [near('\\b(?:memory|mem)\\b', '\\bexceed'), 3],
       [near('\\bexceed', '\\b(?:memory|mem)\\b'), 3],
       [re('MEM_LIMIT_EXCEEDED|exec_mem_limit|overcommit mem|Cannot alloc\\b|Allocator sys memory'), 3],
+      [near('\\b(?:reserve|allocate|allot)\\b', '\\b(?:heap|memory)\\b'), 3],
     ],
   },
   {
@@ -351,7 +361,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'Connection refused|ECONNREFUSED|Could not resolve host|Name or service not known|UnknownHostException|getaddrinfo|nodename nor servname|Temporary failure in name resolution|Communications link failure|Connection reset|ECONNRESET|No route to host|Network is unreachable|connect timed out|Connection timed out|ETIMEDOUT|Read timed out|SocketTimeoutException|could not connect to server|Can.t connect to (?:MySQL )?server|Unable to connect|Failed to connect|连接超时|连接被拒绝|无法连接|网络不可达|连接失败|连接中断|读取超时',
+          'Connection refused|ECONNREFUSED|Could not resolve host|Name or service not known|UnknownHostException|getaddrinfo|nodename nor servname|Temporary failure in name resolution|Communications link failure|Connection reset|ECONNRESET|No route to host|Network is unreachable|connect timed out|Connection timed out|ETIMEDOUT|Read timed out|SocketTimeoutException|could not connect to server|Can.t connect to (?:MySQL )?server|Unable to connect|Failed to connect|连接超时|连接被拒绝|拒绝连接|无法连接|网络不可达|连接失败|连接中断|读取超时',
         ),
         3,
       ],
@@ -366,10 +376,12 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'dirty (?:data|records?|rows?)|脏数据|error records? (?:(?!error records?).)*(?:exceed|limit)|errorLimit|max_filter_ratio|max bad records|Too many (?:errors|bad rows|rejected)|rejected rows? (?:(?!rejected rows?).)*(?:exceed|limit)|错误记录(?:(?!错误记录).)*超过',
+          'error records? (?:(?!error records?).)*(?:exceed|limit)|errorLimit|max_filter_ratio|max bad records|Too many (?:errors|bad rows|rejected)|rejected rows? (?:(?!rejected rows?).)*(?:exceed|limit)|错误记录(?:(?!错误记录).)*超过',
         ),
         3,
       ],
+      [near('(?:dirty (?:data|records?|rows?)|脏数据)', '(?:exceed|over|limit|threshold|超过|超出|阈值|预期|上限)'), 3],
+      [re('dirty (?:data|records?|rows?)|脏数据'), 1.5],
     ],
   },
   {
@@ -434,7 +446,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'Data too long|value too long|out of range|overflow|NumberFormatException|invalid input syntax for (?:type|integer)|Incorrect (?:integer|datetime|date|decimal|double) value|cannot cast|CAST_INVALID|ParseException: Unparseable|could not convert|invalid literal for int|数值溢出|类型不匹配|类型转换|超出范围|数据过长',
+          'Data too long|value too long|out of range|overflow|NumberFormatException|invalid input syntax for (?:type|integer)|Incorrect (?:integer|datetime|date|decimal|double) value|cannot cast|CAST_INVALID|ParseException: Unparseable|could not convert|cannot be converted to|can.t convert|invalid literal for int|数值溢出|类型不匹配|类型转换|不能转为|无法转换为|超出范围|数据过长',
         ),
         3,
       ],

@@ -250,3 +250,45 @@ describe('the cause taxonomy', () => {
     for (const line of ['2026-11-20 02:00:00 INFO  Starting job', 'INSERT 0 182344', 'rows written: 1200', '任务开始执行']) expect(classify([line]), line).toBeUndefined();
   });
 });
+
+/** Generalised from the misses of the second held-out batch (heldout2/): other systems' wordings of known kinds. */
+describe('the cause taxonomy, in the wordings of the second held-out batch', () => {
+  const cases: [string, string[], string[], string][] = [
+    ['SQL Server (zh): invalid object name', ["System.Data.SqlClient.SqlException (0x80131904): 对象名 'dbo.Orders' 无效。"], [], 'not_found.table'],
+    ['SQL Server (zh): invalid column name', ["Microsoft.Data.SqlClient.SqlException: 列名 'UpdatedAt' 无效。"], [], 'not_found.column'],
+    ['JDK (zh): connection refused', ['java.net.ConnectException: 拒绝连接 (Connection refused)'], [], 'connectivity.network'],
+    ['Java NIO: file missing', ['java.nio.file.NoSuchFileException: /data/exec/42/42_node.sh'], [], 'not_found.storage'],
+    ['Windows cmd: unknown command', ["'dbt' is not recognized as an internal or external command,"], [], 'script.command'],
+    ['Windows cmd (zh): unknown command', ["'dbt' 不是内部或外部命令，也不是可运行的程序"], [], 'script.command'],
+    ['a runner: exit code', ['process has exited, processId:77, exitStatusCode:2'], [], 'script.exit'],
+    ['JVM: heap not reserved', ['Could not reserve enough space for 4194304KB object heap'], [], 'resources.memory'],
+    ['MongoDB: auth failed', ['{ ok: 0.0, errmsg: "auth failed", code: 18 }'], [], 'credentials'],
+    ['a command line: missing option', ['Must specify destination with --target-dir.'], [], 'configuration.missing'],
+    ['DataX (zh): dirty rows over the limit', ['DataXException: Code:[Framework-14], Description:[DataX传输脏数据超过用户预期]'], [], 'data.dirty_rows'],
+    [
+      'Addax (zh): a dirty record is a conversion',
+      ['AddaxException: Code:[Common-01], Describe:[同步数据出现业务脏数据情况，数据类型转换错误] - String["是"]不能转为Long'],
+      [],
+      'data.type',
+    ],
+    [
+      'DataX: a dirty record whose own cause is the network',
+      ['DataXException: Code:[DBUtilErrorCode-06] 执行数据库 Sql 失败'],
+      ['{"exception":"Connection reset","record":[]}', 'ERROR StdoutPluginCollector - 脏数据:'],
+      'connectivity.network',
+    ],
+    [
+      'Oracle tool: a GRANT hint outranks ORA-00942',
+      ['[ERROR] HINT: run: GRANT SELECT ON SYS.OBJ$ TO cdc_user;'],
+      ['[ERROR] OCI ERROR: [ORA-00942: table or view does not exist]'],
+      'permission',
+    ],
+    [
+      'Python: a program that could not be started',
+      ['FileNotFoundError: [WinError 2] 系统找不到指定的文件。'],
+      ['  File "C:\\Python311\\Lib\\subprocess.py", line 1538, in _execute_child'],
+      'script.command',
+    ],
+  ];
+  for (const [name, lines, context, id] of cases) it(name, () => expect(classify(lines, context)?.category.id).toBe(id));
+});
