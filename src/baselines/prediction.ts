@@ -246,5 +246,6 @@ export function headline(output: string, committedLabel: string, p: Prediction):
   if (p.state === 'late') return `${output} missed ${committedLabel}: expected ~${roundedMinutes(p.lateByMs)} min late${path}`;
   if (p.lateByMs > 0) return `${output} will miss ${committedLabel} by ~${roundedMinutes(p.lateByMs)} min${path}`;
   if (p.culprit?.kind === 'failed') return `${output} cannot land by ${committedLabel} until ${p.culprit.name} is rerun${path}`;
+  if (p.state === 'safe') return `${output} on track for ${committedLabel}: expected ~${roundedMinutes(p.lateByMs)} min before it${path}`;
   return `${output} may miss ${committedLabel}: expected ~${roundedMinutes(p.lateByMs)} min before it, inside the ${Math.round(p.marginMs / 60_000)} min margin${path}`;
 }
