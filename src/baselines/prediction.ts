@@ -5,7 +5,8 @@
  * task is worked out in topological order: a waiting task starts once its plan time and its
  * upstream tasks' expected finishes have passed (plus its usual wait), and takes its median
  * duration; a running one has its median left, or — once past it — a share of what it has run so
- * far (a run at 2× its usual time is likely to go on); a failed one is assumed rerun now. The
+ * far (a run at 2× its usual time is likely to go on); a failed one is assumed rerun a while
+ * after it failed (`rerunAfterMs`: someone has to notice), and is named on the card. The
  * critical path is followed back from the output through the upstream task that finishes last.
  * The same walk with the high percentile gives the "could be as late as" finish. Pure: no I/O.
  */
@@ -86,6 +87,8 @@ export interface PredictOptions {
   overrunShare?: number;
   /** Duration assumed for a task with no history. */
   defaultDurationMs?: number;
+  /** A failed task is assumed rerun this long after it failed (someone has to notice: its failure card). */
+  rerunAfterMs?: number;
 }
 
 const DEFAULT_DURATION = 10 * 60_000;
@@ -139,8 +142,10 @@ export function predict(nodes: DagNode[], o: PredictOptions): Prediction {
         const elapsed = Math.max(0, o.now - s.startTime);
         const left = elapsed < dur ? dur - elapsed : Math.max(overrun * elapsed, 60_000);
         w = { start: s.startTime, finish: o.now + left, via: undefined, blocked: false };
-      } else if (s.kind === 'failed') w = { start: o.now, finish: o.now + dur, via: undefined, blocked: true };
-      else {
+      } else if (s.kind === 'failed') {
+        const start = Math.max(o.now, s.endTime + (o.rerunAfterMs ?? 30 * 60_000));
+        w = { start, finish: start + dur, via: undefined, blocked: true };
+      } else {
         if (visiting.has(id)) throw new Error(`the DAG has a cycle through ${n.name}`);
         visiting.add(id);
         let ready = s.planTime ?? Number.NEGATIVE_INFINITY;
@@ -206,7 +211,8 @@ export function predict(nodes: DagNode[], o: PredictOptions): Prediction {
   const culprit = failedAny ?? slow;
   const expectedFinish = out.finish;
   const late = o.now > o.committed;
-  const atRisk = expectedFinish > o.committed - o.marginMs || failedAny !== undefined;
+  // A failure alone is the failure card's; it puts the output at risk when the rerun it needs does.
+  const atRisk = expectedFinish > o.committed - o.marginMs;
   return {
     state: late ? 'late' : atRisk ? 'at_risk' : 'safe',
     committed: o.committed,

@@ -109,28 +109,35 @@ describe('baselines', () => {
     expect(thread(card!.ts!).join('\n')).toMatch(/`05_dqc_check` landed \d+ min after 09:00/);
   }, 180_000);
 
-  it('a normal day posts no card, and a failure on the key path is named on the card', async () => {
+  it('a normal day posts no card', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS', policy: BASELINE_POLICY });
     for (let t = at(1, 45); t <= at(4); t += 15 * MIN) await pollAt(t);
     expect(await baselineCards()).toEqual([]);
     expect((await alerts().baselineWatcher.views())[0]).toMatchObject({ state: 'landed' });
     expect((await alerts().baselineWatcher.views())[0]!.lateByMs).toBeLessThan(-4 * 60 * MIN);
-    // The next day the transform fails (for good).
-    b.clock.set(at(24 + 2, 30) + 10_000);
+    expect(b.slack.callsOf('chat.postMessage').filter((c) => String(c.args.text).includes('05_dqc_check') && /at risk|late:/.test(String(c.args.text)))).toEqual([]);
+  }, 120_000);
+
+  it('a failure on the key path that the 04:00 commitment cannot wait for: the card names it', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS', policy: BASELINE_POLICY.replace('by: "09:00"', 'by: "04:00"') });
+    b.clock.set(at(2, 30) + 10_000);
     b.sb.sim.advance();
     const transform = b.sb.store.taskByName('04_transform_ods_to_dwd')!;
     const run = b.sb.store.activeRuns().find((r) => r.task_id === transform.id)!;
     b.sb.sim.planFailure(run.id, failureById('sql_syntax')!, false);
-    await pollAt(at(24 + 2, 45));
+    await pollAt(at(2, 45));
     expect(b.sb.store.run(run.id)!.status).toBe(RUN_STATUS.FAILED);
     const [card] = await baselineCards();
     expect(card).toMatchObject({ taskName: '05_dqc_check', latestRunId: run.id, status: 'open' });
     const text = visibleText((await cardCalls())[0]!.args);
-    expect(text).toContain('05_dqc_check cannot land by 09:00 until 04_transform_ods_to_dwd is rerun');
+    expect(text).toContain('05_dqc_check at risk for 04:00');
+    expect(text).toMatch(
+      /05_dqc_check (will miss 04:00 by ~\d+ min|cannot land by 04:00 until 04_transform_ods_to_dwd is rerun) — critical path: 04_transform_ods_to_dwd failed → 05_dqc_check/,
+    );
     expect(text).toContain('*Failed task*');
     expect(text).toMatch(/04_transform_ods_to_dwd> — failed: CZLH-42000: Syntax error/);
     // Not a second card for the same cycle at the next poll.
-    await pollAt(at(24 + 3));
+    await pollAt(at(3));
     expect(await baselineCards()).toHaveLength(1);
   }, 120_000);
 

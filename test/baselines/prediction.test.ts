@@ -93,14 +93,19 @@ describe('prediction along the critical path', () => {
     expect(headline('ads_daily_report', '09:00', landed)).toBe('ads_daily_report landed 280 min before 09:00');
   });
 
-  it('a failure on the key path puts the output at risk and is named', () => {
-    const p = predict(
-      chain({
-        '00_sync_mysql_to_ods': { kind: 'succeeded', runId: 101, startTime: at(2), endTime: at(2, 15) },
-        '04_transform_ods_to_dwd': { kind: 'failed', runId: 102, endTime: at(3), failMsg: 'VCluster queue full' },
-      }),
-      opts(at(3, 5)),
-    );
+  it('a failure on the key path is named; it puts the output at risk once the rerun it needs would miss the margin', () => {
+    const failed = (now: number) =>
+      predict(
+        chain({
+          '00_sync_mysql_to_ods': { kind: 'succeeded', runId: 101, startTime: at(2), endTime: at(2, 15) },
+          '04_transform_ods_to_dwd': { kind: 'failed', runId: 102, endTime: at(3), failMsg: 'VCluster queue full' },
+        }),
+        opts(now),
+      );
+    // Rerun 30 min after the failure, the chain still lands by 05:00: safe, but the failure is named.
+    expect(failed(at(3, 5))).toMatchObject({ state: 'safe', culprit: { name: '04_transform_ods_to_dwd', kind: 'failed' } });
+    // Nobody reran it: by 07:45 the rerun would end past 08:30.
+    const p = failed(at(7, 45));
     expect(p.state).toBe('at_risk');
     expect(p.culprit).toMatchObject({ name: '04_transform_ods_to_dwd', kind: 'failed', runId: 102 });
     expect(p.path.map((s) => s.name)).toEqual(['04_transform_ods_to_dwd', '05_dqc_check', 'ads_daily_report']);
