@@ -124,7 +124,7 @@ export function predict(nodes: DagNode[], o: PredictOptions): Prediction {
   if (!output) throw new Error(`the output task ${o.outputId} is not in its DAG`);
   const usual = new Map(nodes.map((n) => [n.taskId, usualOf(n.history, o.defaultDurationMs)]));
   const slowRatio = o.slowRatio ?? 1.5;
-  const overrun = o.overrunShare ?? 0.25;
+  const overrun = o.overrunShare ?? 0.1;
 
   const walk = (pick: (u: Usual) => number): Map<number, Walk> => {
     const done = new Map<number, Walk>();

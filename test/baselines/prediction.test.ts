@@ -60,12 +60,12 @@ describe('prediction along the critical path', () => {
   it('a slow sync: safe while it fits, at risk once the margin is crossed, with the path from the sync to the output', () => {
     const slow = (now: number) => predict(chain({ '00_sync_mysql_to_ods': { kind: 'running', runId: 101, startTime: at(2) } }), opts(now));
     expect(slow(at(2, 10)).state).toBe('safe');
-    expect(slow(at(6)).state).toBe('safe');
-    const p = slow(at(6, 30));
+    expect(slow(at(6, 30)).state).toBe('safe');
+    const p = slow(at(7));
     expect(p.state).toBe('at_risk');
     expect(p.path.map((s) => s.name)).toEqual(['00_sync_mysql_to_ods', '04_transform_ods_to_dwd', '05_dqc_check', 'ads_daily_report']);
     expect(p.culprit?.name).toBe('00_sync_mysql_to_ods');
-    expect(p.culprit?.ratio).toBeCloseTo(270 / 15, 0);
+    expect(p.culprit?.ratio).toBeCloseTo(300 / 15, 0);
     // Later, the estimate passes 09:00: "will miss 09:00 by ~N min".
     const later = slow(at(7, 30));
     expect(later.lateByMs).toBeGreaterThan(0);
@@ -139,13 +139,13 @@ describe('prediction along the critical path', () => {
     expect(predict(nodes({ kind: 'running', runId: 1, startTime: at(10) }), o(at(10, 50))).state).toBe('late');
   });
 
-  it('a committed time past midnight: a 23:00 output committed at 25:30 is safe at 00:30 and late after 01:30', () => {
+  it('a committed time past midnight: a 23:00 output committed at 25:30 is safe at 23:30, at risk at 01:00, late after 01:30', () => {
     const b = { cycle: 'daily' as const, hour: 25, minute: 30 };
     const committed = committedTimeFor(b, at(23));
     const nodes = (s: NodeState): DagNode[] => [{ taskId: 1, name: 'nightly_rollup', upstream: [], history: history(60), state: s }];
     const o = (now: number) => ({ now, committed, marginMs: 30 * MIN, outputId: 1 });
     expect(predict(nodes({ kind: 'running', runId: 1, startTime: at(23) }), o(at(23, 30))).state).toBe('safe');
-    expect(predict(nodes({ kind: 'running', runId: 1, startTime: at(23) }), o(at(24, 40))).state).toBe('at_risk');
+    expect(predict(nodes({ kind: 'running', runId: 1, startTime: at(23) }), o(at(25))).state).toBe('at_risk');
     expect(predict(nodes({ kind: 'running', runId: 1, startTime: at(23) }), o(at(25, 31))).state).toBe('late');
     const landed = predict(nodes({ kind: 'succeeded', runId: 1, startTime: at(23), endTime: at(25, 50) }), o(at(26)));
     expect(landed.state).toBe('landed');
