@@ -117,6 +117,9 @@ function pipeline(p: number, days: number, rng: () => number, warmup: number): P
   return { baseline: { task: tasks.at(-1)!.name, cycle: 'daily', hour: 7, minute: 0, marginMin: 30 }, tasks, spec, days: out };
 }
 
+/** The 28 days before a pipeline-day, as the watcher keeps them (read once a day). */
+const historyCache = new Map<string, Map<number, RunFacts[]>>();
+
 /** The watcher's inputs at time `t` of day `d`: the cycle's runs and 28 days of history before. */
 function inputsAt(p: Pipeline, d: number, t: number) {
   const runs: RunFacts[] = [];
@@ -124,7 +127,12 @@ function inputsAt(p: Pipeline, d: number, t: number) {
     const r = runAt(p.days[d]![i]!, task.taskId, d * 100 + i + 1, t);
     if (r) runs.push(r);
   });
+  const key = `${p.baseline.task}@${d}`;
+  const cached = historyCache.get(key);
+  if (cached) return { runs, history: cached };
   const history = new Map<number, RunFacts[]>();
+  historyCache.clear(); // one pipeline-day at a time
+  historyCache.set(key, history);
   p.tasks.forEach((task, i) => {
     const list: RunFacts[] = [];
     for (let h = Math.max(0, d - 28); h < d; h++) list.push(runAt(p.days[h]![i]!, task.taskId, h * 100 + i + 1, Number.POSITIVE_INFINITY)!);
