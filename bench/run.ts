@@ -12,6 +12,7 @@ import { runCraftedLogBench } from './crafted-log.js';
 import { runDiagnosisBench } from './diagnosis.js';
 import { runRedactionBench } from './redaction.js';
 import { runDtPollBench, runOutputCountBench } from './dt-poll.js';
+import { runBaselineBench } from './baselines.js';
 import { runFootprintBench } from './footprint.js';
 import { runStormBench } from './storm.js';
 import { runReplicaBench } from './replicas.js';
@@ -104,6 +105,19 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
       target: `one SQL job per poll over ${r.dynamicTables} Dynamic Tables, one card per failing table`,
       met: r.maxJobsPerPoll === 1 && r.cards === r.failingTables,
       unit: 'SQL jobs per poll (baseline: one per table)',
+      details: r,
+    };
+  },
+  baselines: async () => {
+    const r = await runBaselineBench();
+    const met = r.breachesMissed === 0 && r.medianLeadMin >= 30 && r.falseAlarmRate <= 0.1 && r.pollMs500 < r.pollBudgetMs;
+    return {
+      value: r.medianLeadMin,
+      baseline: 0,
+      ratio: 0,
+      target: 'every breach warned before the committed time, median lead ≥ 30 min, false alarms ≤ 10 % of warnings, a poll for 500 baselines within the alert poll (60 s)',
+      met,
+      unit: 'min median lead before the committed time (baseline: an alert at the breach, 0 min)',
       details: r,
     };
   },

@@ -37,6 +37,7 @@ import { startWizard } from '../actions/wizard.js';
 import { buildTaskTypes } from '../../src/blocks/entry-menu.js';
 import { ephemeral, inChannel } from '../context.js';
 import { openBackfillModal } from '../views/backfill.js';
+import { runBaselineCommand } from './baseline.js';
 
 export interface CommandContext {
   actor: Actor;
@@ -147,6 +148,8 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
       const now = s.now();
       return void (await reply(buildReport(await s.alerts.report(channel, now - cmd.days * 86_400_000, now + 1), channel)));
     }
+    case 'baseline':
+      return void (await runBaselineCommand(cmd, ctx, reply));
     case 'backfill':
       if (!ctx.triggerId) throw new Error('Slack did not send a trigger id, so the backfill form cannot open; try the command again.');
       return openBackfillModal(ctx.client, ctx.triggerId, { task: cmd.task, from: cmd.from, to: cmd.to }, ctx.actor, s);

@@ -3,6 +3,7 @@ import type { HomeView } from '@slack/types';
 import { buildHelp, buildAudit, buildWhoami } from '../../src/blocks/replies.js';
 import { buildHomeWork } from '../../src/blocks/home.js';
 import { entryMenuBlocks } from '../../src/blocks/entry-menu.js';
+import { baselineHomeBlocks } from '../../src/blocks/baselines.js';
 import type { Services } from '../../src/services.js';
 import type { BoltApp } from '../../src/slack/app.js';
 
@@ -30,7 +31,11 @@ export function registerAppHome(app: BoltApp, s: Services): void {
       }),
     );
     const work = buildHomeWork(cards, approvals, event.user, s.studio);
-    const view: HomeView = { type: 'home', blocks: [...start, ...work, ...who.blocks, { type: 'divider' }, ...mine.blocks, { type: 'divider' }, ...help.blocks].slice(0, 100) };
+    const baselines = s.alerts ? baselineHomeBlocks(await s.alerts.baselineWatcher.views()) : [];
+    const view: HomeView = {
+      type: 'home',
+      blocks: [...start, ...work, ...baselines, ...who.blocks, { type: 'divider' }, ...mine.blocks, { type: 'divider' }, ...help.blocks].slice(0, 100),
+    };
     await client.views.publish({ user_id: event.user, view });
   });
 }

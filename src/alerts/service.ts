@@ -29,6 +29,9 @@ import { StreamWatcher, type StreamPollStats } from './stream-watcher.js';
 import { STREAM_ACTION_WORDS, isStreamOpAction } from '../ops/stream-ops.js';
 import { OutputChecker, type OutputCheckStats } from './output-check.js';
 import type { LakehouseSql } from '../lakehouse/client.js';
+import { BaselineWatcher, type BaselinePollStats, type BaselineView, baselineCardKey, isBaselineCard } from './baseline-watcher.js';
+import { buildBaselineCard } from '../blocks/baselines.js';
+import type { Baseline } from '../baselines/model.js';
 
 export interface AlertDeps {
   /** The database, when the alert store is to be built here on it (tests, benchmarks). */
@@ -64,6 +67,7 @@ export interface AlertDeps {
 }
 
 const WEEK = 7 * 86_400_000;
+const BASELINES_ADDED_KEY = 'bl:added';
 
 export class AlertService {
   readonly store: Remote<AlertStore>;
@@ -81,6 +85,9 @@ export class AlertService {
   /** "Succeeded but wrote nothing" checks (with Lakehouse SQL). */
   readonly outputChecker: OutputChecker | undefined;
   lastOutputCheck: OutputCheckStats | { error: string } | undefined;
+  /** Baselines: outputs predicted to miss their committed time (src/alerts/baseline-watcher.ts). */
+  readonly baselineWatcher: BaselineWatcher;
+  lastBaselinePoll: BaselinePollStats | { error: string } | undefined;
   readonly sender: OutboxSender;
   private pollTimer: NodeJS.Timeout | undefined;
   private outboxTimer: NodeJS.Timeout | undefined;
@@ -130,6 +137,7 @@ export class AlertService {
           ...cardMessages,
         })
       : undefined;
+    this.baselineWatcher = new BaselineWatcher(d.studio, this.store, this.router, { now: d.now, baselines: () => this.baselines(), ...cardMessages });
     this.sender = new OutboxSender(this.store, d.poster, {
       now: d.now,
       sleep: d.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
@@ -194,6 +202,10 @@ export class AlertService {
       const drawn = await this.store.cardWithMute(item.cardId, this.d.now());
       if (!drawn) return undefined;
       const { card } = drawn;
+      if (isBaselineCard(card)) {
+        const view = await this.store.getState(baselineCardKey(card.groupKey));
+        return buildBaselineCard(card, view ? (JSON.parse(view) as BaselineView) : undefined, this.cardContext());
+      }
       const ownerId = await this.owners.userOf(card.owner);
       return buildTriageCard(card, {
         ...this.cardContext(),
@@ -336,6 +348,7 @@ export class AlertService {
           await this.pollStreams();
           await this.pollDynamicTables();
           await this.checkOutputs();
+          await this.pollBaselines();
         } finally {
           await this.releaseNew(); // whatever the poll recorded is posted, even if it stopped half-way
         }
@@ -381,6 +394,30 @@ export class AlertService {
       this.lastOutputCheck = { error: (e as Error).message };
       this.d.logger.warn({ err: (e as Error).message }, 'output row counts not checked this poll');
     }
+  }
+
+  /** Baselines' predictions and cards; like the others, a failure here never stops the task alerts. */
+  private async pollBaselines(): Promise<void> {
+    if (!this.router.enabled) return;
+    try {
+      this.lastBaselinePoll = await this.baselineWatcher.poll();
+    } catch (e) {
+      this.lastBaselinePoll = { error: (e as Error).message };
+      this.d.logger.warn({ err: (e as Error).message }, 'baselines not predicted this poll');
+    }
+  }
+
+  /** The baselines in force: the policy file's, and those added from Slack (which win for the same task). */
+  async baselines(): Promise<Baseline[]> {
+    const added = JSON.parse((await this.store.getState(BASELINES_ADDED_KEY)) ?? '[]') as Baseline[];
+    const tasks = new Set(added.map((b) => b.task));
+    return [...this.d.policy.baselines().filter((b) => !tasks.has(b.task)), ...added];
+  }
+
+  /** A baseline added (or changed) from Slack; kept with the alert state. */
+  async addBaseline(b: Baseline): Promise<void> {
+    const added = (JSON.parse((await this.store.getState(BASELINES_ADDED_KEY)) ?? '[]') as Baseline[]).filter((x) => x.task !== b.task);
+    await this.store.write({ at: this.d.now(), state: [{ key: BASELINES_ADDED_KEY, value: JSON.stringify([...added, b]) }] });
   }
 
   /** Acknowledges the card, unless someone has already (then the card as it is). */

@@ -3,6 +3,7 @@
  * correct example. Knows nothing of Slack beyond the mention syntax `<@U123|name>`.
  */
 import { z } from 'zod';
+import { DEFAULT_MARGIN_MIN, parseCommitted, parseMargin } from '../baselines/model.js';
 import { closeMatches } from '../studio/close-matches.js';
 import { isValidDate } from '../studio/dates.js';
 import { type RunStatusGroup, type TaskKind, TASK_KINDS, taskKindByKey } from '../studio/enums.js';
@@ -32,7 +33,8 @@ export type CzCommand =
   | { name: 'setup' }
   | { name: 'cron'; expression: string }
   | { name: 'dt'; table?: string }
-  | { name: 'table'; table: string; sample: boolean };
+  | { name: 'table'; table: string; sample: boolean }
+  | { name: 'baseline'; add?: { task: string; at: string; marginMin: number } };
 
 export interface SubcommandHelp {
   name: CzCommand['name'];
@@ -42,7 +44,7 @@ export interface SubcommandHelp {
 }
 
 /** Subcommands that change Studio: their refusals, malformed ones included, are audited. */
-export const WRITE_SUBCOMMANDS: ReadonlySet<string> = new Set(['rerun', 'stop', 'backfill', 'stream']);
+export const WRITE_SUBCOMMANDS: ReadonlySet<string> = new Set(['rerun', 'stop', 'backfill', 'stream', 'baseline']);
 
 /** `/cz stream <verb>`: the verbs and the operation each is. */
 const STREAM_VERBS: Record<string, StreamOpAction> = {
@@ -122,6 +124,12 @@ export const SUBCOMMANDS: readonly SubcommandHelp[] = [
   { name: 'setup', usage: 'setup', example: '/cz setup', description: 'guided pipeline set-up in a DM: questions → plan → built in Studio' },
   { name: 'check', usage: 'check [folder]', example: '/cz check legacy_dw', description: 'review a folder against the DDL/pipeline standards (P0/P1/P2, with fixes)' },
   { name: 'cron', usage: 'cron <expression>', example: '/cz cron 30 2 * * *', description: "Studio's 7-field form, in words, next runs in your time zone, restrictions" },
+  {
+    name: 'baseline',
+    usage: 'baseline [add <task> by <09:00|25:30|:45> [margin 30m]]',
+    example: '/cz baseline add 05_dqc_check by 09:00 margin 30m',
+    description: 'outputs committed by a time: each one safe, at risk, late or landed; add one (operators)',
+  },
   { name: 'report', usage: 'report [--days 7]', example: '/cz report --days 7', description: "this alert channel's failures, top causes, time to resolve, noisiest tasks" },
   {
     name: 'dt',
@@ -407,6 +415,22 @@ function parseKnown(name: CzCommand['name'], tokens: string[]): CzCommand {
     }
     case 'cron':
       throw new UsageError('cron is parsed from the raw text');
+    case 'baseline': {
+      if (tokens.length === 0) return { name };
+      if (tokens[0]!.toLowerCase() !== 'add')
+        throw new UsageError(`\`${tokens[0]}\`: \`/cz baseline\` lists the baselines; \`/cz baseline add <task> by 09:00 [margin 30m]\` adds one.`);
+      const [, task, by, at, marginWord, margin, ...rest] = tokens;
+      if (!task || by?.toLowerCase() !== 'by' || !at)
+        throw new UsageError('Write the task and its committed time: `add <task> by 09:00` (hh:mm, hours up to 47 for past midnight; `:45` for hourly).');
+      const committed = parseCommitted(at);
+      if ('error' in committed) throw new UsageError(committed.error);
+      if (marginWord !== undefined && (marginWord.toLowerCase() !== 'margin' || margin === undefined))
+        throw new UsageError(`After the time comes \`margin <minutes>\`, as in \`margin 30m\`; got "${[marginWord, margin].filter(Boolean).join(' ')}".`);
+      if (rest.length) throw new UsageError(`Unexpected extra argument${rest.length > 1 ? 's' : ''}: ${rest.join(' ')}.`);
+      const m = margin === undefined ? DEFAULT_MARGIN_MIN : parseMargin(margin);
+      if (typeof m !== 'number') throw new UsageError(m.error);
+      return { name, add: { task, at, marginMin: m } };
+    }
     case 'report': {
       const { positional, flags } = parseFlags(tokens, ['days']);
       exactly(positional, []);

@@ -21,6 +21,8 @@
  *   owner_email_domain: example.com
  *   stream_lag:                    # a stream alerts when this far behind (default 5 minutes)
  *     - { scope: ["streaming_ingest/*"], minutes: 15 }
+ *   baselines:                     # outputs committed by a time (src/baselines/): a card before they are late
+ *     - { task: ads_daily_report, by: "09:00", margin: 30m }   # by: hh:mm (hh up to 47) or :mm hourly
  * ```
  *
  * A scope is a glob over `folder/task`; a scope without `/` means the whole folder; a scope may
@@ -32,6 +34,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { TASK_KINDS, taskKindByKey } from '../studio/enums.js';
+import { type Baseline, DEFAULT_MARGIN_MIN, parseCommitted, parseMargin } from '../baselines/model.js';
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -92,6 +95,19 @@ const policySchema = z.strictObject({
               .number()
               .positive()
               .max(7 * 24 * 60),
+          }),
+        )
+        .default([]),
+      /** Baselines: an output task, its committed time (`09:00`, `25:30`, `:45`) and alert margin (`30m`). */
+      baselines: z
+        .array(
+          z.strictObject({
+            task: z.string().min(1),
+            by: z.string().refine((t) => !('error' in parseCommitted(t)), { message: 'a time of day like "09:00" (hours up to 47) or a minute of the hour like ":45"' }),
+            margin: z
+              .union([z.string(), z.number()])
+              .refine((m) => typeof parseMargin(String(m)) === 'number', { message: 'minutes or hours, like "30m" or "1h"' })
+              .optional(),
           }),
         )
         .default([]),
@@ -267,6 +283,14 @@ export class Policy {
     const path = `${folder ?? ''}/${task}`;
     const rule = (this.document.alerts?.stream_lag ?? []).find((r) => r.scope.some((p) => workspaceScopeMatcher(p, this.workspace).test(path)));
     return rule ? rule.minutes * 60_000 : 5 * 60_000;
+  }
+
+  /** The baselines the file sets (`alerts.baselines`). */
+  baselines(): Baseline[] {
+    return (this.document.alerts?.baselines ?? []).map((b) => {
+      const at = parseCommitted(b.by) as Exclude<ReturnType<typeof parseCommitted>, { error: string }>;
+      return { task: b.task, ...at, marginMin: b.margin === undefined ? DEFAULT_MARGIN_MIN : (parseMargin(String(b.margin)) as number), by: 'policy file' };
+    });
   }
 
   bulkRerunMaxRuns(): number {

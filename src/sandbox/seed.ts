@@ -14,6 +14,7 @@ import { RUN_TYPE, type TaskKindKey, taskKindByKey } from '../studio/enums.js';
 import { failureById } from './failures.js';
 import type { PlannedOutcome, StudioSim } from './sim.js';
 import { type StoredParam, publishedSnapshot, seededConfiguration } from './configuration.js';
+import { HISTORY_DAYS, SCRIPTED_DAYS, beforeScriptedWeek, historicalOutcome, writeEarlyHistory } from './history.js';
 import type { TaskRow } from './store.js';
 
 const DAY = 86_400_000;
@@ -338,7 +339,7 @@ function seedDemo(sim: StudioSim): void {
   const now = sim.now();
   const todayStart = Date.parse(`${formatDate(now)}T00:00:00Z`);
   const created = todayStart - 30 * DAY;
-  const historyStart = todayStart - 7 * DAY;
+  const historyStart = todayStart - HISTORY_DAYS * DAY;
   const ids = new Map<string, number>();
 
   store.transaction(() => {
@@ -392,17 +393,18 @@ function seedDemo(sim: StudioSim): void {
     seedManualRuns(sim, ids, todayStart);
   });
 
-  // History: the scheduler itself runs the last seven days, with the scripted failures.
-  const historyRng = sim.opts.rng;
+  // History: the scheduler itself runs the last four weeks (src/sandbox/history.ts: usual durations
+  // per task, daily variation, slow days; random failures before the last seven days, which carry the scripted ones).
   sim.planner = (task: TaskRow, plan: number): PlannedOutcome => {
     const daysAgo = Math.round((todayStart - Date.parse(`${formatDate(plan)}T00:00:00Z`)) / DAY);
-    const durationMs = Math.round((3 + historyRng() * 17) * 60_000);
     if (daysAgo <= 0) return sim.randomOutcome(task);
+    const drawn = historicalOutcome(sim, task, plan, beforeScriptedWeek(plan, todayStart));
     const scripted = HISTORY[`${task.name}@${daysAgo}`];
-    if (scripted) return { ...scripted, transient: scripted.transient ?? failureById(scripted.failureId!)?.transient ?? false, durationMs };
-    return { failureId: null, durationMs };
+    if (scripted) return { ...scripted, transient: scripted.transient ?? failureById(scripted.failureId!)?.transient ?? false, durationMs: drawn.durationMs };
+    return daysAgo > SCRIPTED_DAYS ? drawn : { failureId: null, durationMs: drawn.durationMs };
   };
   try {
+    writeEarlyHistory(sim, todayStart - SCRIPTED_DAYS * DAY);
     sim.advanceTo(now);
   } finally {
     sim.planner = (task) => sim.randomOutcome(task);

@@ -21,6 +21,7 @@ import { applyTemporaryRun } from './lakehouse/temporary-run.js';
 import { WorkspaceParams } from './workspace-params.js';
 import { DqcRules, seedDqcRules } from './dqc.js';
 import { type SeedName, seedWorkspace } from './seed.js';
+import { slowDownRun } from './history.js';
 import { type Clock, SANDBOX_VCLUSTERS, SandboxBusinessError, StudioSim, makeRng, systemClock } from './sim.js';
 import { SandboxStore } from './store.js';
 import { SandboxStreams } from './streams.js';
@@ -327,6 +328,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
           else if (b.fault === 'drop-slot') streams.dropSlot(Number(b.datasourceId), String(b.slot ?? 'cz_cdc_slot'));
           else throw new SandboxBusinessError('PARAM_ERROR', 'fault must be kill, lag, fail-table or drop-slot');
           return sendJson(res, 200, { code: 0, data: null });
+        }
+        case '/__sandbox/slow': {
+          // A task's current scheduled run takes `factor` × as long (src/sandbox/history.ts): puts a baseline at risk.
+          const runId = slowDownRun(sim, String(b.task), Number(b.factor ?? 4));
+          if (runId === undefined) throw new SandboxBusinessError('PARAM_ERROR', `${String(b.task)} has no scheduled run under way or waiting`);
+          return sendJson(res, 200, { code: 0, data: { runId } });
         }
         case '/__sandbox/attempt-log':
           sim.setAttemptLog(Number(b.runId), String(b.text ?? ''));

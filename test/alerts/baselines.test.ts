@@ -1,0 +1,178 @@
+/**
+ * Baselines on the alert poll, against the sandbox (four weeks of history) and the fake Slack:
+ * a slow sync puts 05_dqc_check's 09:00 at risk — one card, at the margin, naming the critical
+ * path, edited in place as the estimate moves, red at breach, closed on landing with the minutes;
+ * a normal day posts nothing; a failure on the key path is named on the card.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AlertService } from '../../src/alerts/service.js';
+import { slowDownRun } from '../../src/sandbox/history.js';
+import { failureById } from '../../src/sandbox/failures.js';
+import { RUN_STATUS } from '../../src/studio/enums.js';
+import { type BotHarness, POLICY, USERS, startBotHarness } from '../helpers/bot.js';
+import { type ApiCall, visibleText } from '../helpers/fake-slack.js';
+import { until } from '../helpers/wait.js';
+
+const BASELINE_POLICY = `${POLICY}
+alerts:
+  baselines:
+    - { task: 05_dqc_check, by: "09:00", margin: 30m }
+`;
+
+let b: BotHarness;
+afterEach(async () => {
+  expect(b.slack.violations).toEqual([]);
+  await b.close();
+});
+
+const alerts = (): AlertService => b.bot.services.alerts!;
+const MIN = 60_000;
+const DAY2 = Date.parse('2026-11-22T00:00:00Z');
+const at = (h: number, m = 0) => DAY2 + (h * 60 + m) * MIN;
+
+async function pollAt(t: number) {
+  b.clock.set(t);
+  await alerts().poll();
+  await alerts().flush();
+}
+
+/** The baseline card's own messages: its post and its edits (threads excluded). */
+async function cardCalls(): Promise<ApiCall[]> {
+  const post = b.slack.callsOf('chat.postMessage').find((c) => !c.args.thread_ts && /^(at risk|late): 05_dqc_check/.test(String(c.args.text)));
+  if (!post) return [];
+  const ts = (await baselineCards())[0]?.ts;
+  return [post, ...b.slack.calls.filter((c) => c.method === 'chat.update' && c.args.ts === ts)];
+}
+const thread = (ts: string) =>
+  b.slack
+    .callsOf('chat.postMessage')
+    .filter((c) => c.args.thread_ts === ts)
+    .map((c) => visibleText(c.args) || String(c.args.text));
+
+async function baselineCards() {
+  return (await alerts().store.cards()).filter((c) => c.subject?.startsWith('baseline:'));
+}
+
+describe('baselines', () => {
+  it('a slow sync: a card at the margin naming the critical path, edited as the estimate moves, red at breach, closed on landing with the minutes late', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS', policy: BASELINE_POLICY });
+    await pollAt(b.clock.now());
+    // Today's output landed long before 09:00: no card.
+    expect(await baselineCards()).toEqual([]);
+    expect((await alerts().baselineWatcher.views())[0]).toMatchObject({ task: '05_dqc_check', state: 'landed' });
+    // Tomorrow the sync runs eight hours (its usual time is minutes).
+    b.clock.set(at(2) + 30_000);
+    b.sb.sim.advance();
+    const sync = slowDownRun(b.sb.sim, '00_sync_mysql_to_ods', 480);
+    expect(sync).toBeDefined();
+    const states: { t: number; state: string; expected: number }[] = [];
+    for (let t = at(2, 15); t <= at(8, 45); t += 15 * MIN) {
+      await pollAt(t);
+      const v = (await alerts().baselineWatcher.views())[0]!;
+      states.push({ t, state: v.state, expected: v.expectedFinish });
+      if ((await baselineCards()).length) break;
+      if (process.env.BASELINE_DEBUG) console.log(new Date(t).toISOString(), v.state, new Date(v.expectedFinish).toISOString(), v.headline);
+    }
+    const first = states.at(-1)!;
+    // The card came at the margin: this poll's estimate passed 08:30, the one before had not.
+    expect(first.state).toBe('at_risk');
+    expect(first.expected).toBeGreaterThan(at(8, 30));
+    expect(states.at(-2)!.state).toBe('safe');
+    expect(states.at(-2)!.expected).toBeLessThanOrEqual(at(8, 30));
+    expect(first.t).toBeLessThanOrEqual(at(8, 30) - 30 * MIN); // at least 30 min before the committed time
+    const [card] = await baselineCards();
+    expect(card).toMatchObject({ taskName: '05_dqc_check', channel: 'CALERTS', latestRunId: sync, owner: 'alice', status: 'open' });
+    const posted = (await cardCalls())[0]!;
+    const text = visibleText(posted.args);
+    expect(text).toContain('05_dqc_check at risk for 09:00');
+    expect(text).toMatch(/critical path: 00_sync_mysql_to_ods running \d+\.\d× its usual time → 04_transform_ods_to_dwd → 05_dqc_check/);
+    expect(text).toContain('*Slow task*');
+    expect(text).toContain('*Critical path*');
+    const buttons = (posted.args.blocks as { type: string; elements?: { action_id: string; url?: string }[] }[]).find((x) => x.type === 'actions')!.elements!;
+    expect(buttons.map((x) => x.action_id)).toEqual(['open_studio', 'triage_logs', 'triage_diagnose', 'triage_ack']);
+    expect(buttons[0]!.url).toContain(`/ops/taskInst/${sync}`);
+    // Later polls edit the same card as the estimate moves; one card in all.
+    for (let t = first.t + 15 * MIN; t <= at(9, 15); t += 30 * MIN) await pollAt(t);
+    expect(await baselineCards()).toHaveLength(1);
+    const calls = await cardCalls();
+    expect(calls.length).toBeGreaterThan(2);
+    expect(calls.slice(1).every((c) => c.method === 'chat.update')).toBe(true);
+    expect(visibleText(calls.find((c) => /will miss 09:00 by/.test(visibleText(c.args)))?.args)).toContain('will miss 09:00 by ~');
+    // Past 09:00 it is red.
+    expect(visibleText(calls.at(-1)!.args)).toContain('🔴 05_dqc_check missed 09:00');
+    // The sync ends at 10:00; the chain lands a few minutes later: the card closes, saying how late.
+    for (let t = at(9, 30); t <= at(11); t += 15 * MIN) await pollAt(t);
+    const [closed] = await baselineCards();
+    expect(closed!.status).toBe('resolved');
+    const last = visibleText((await cardCalls()).at(-1)!.args);
+    expect(last).toMatch(/✅ 05_dqc_check — landed \d+ min after 09:00/);
+    expect(thread(card!.ts!).join('\n')).toMatch(/`05_dqc_check` landed \d+ min after 09:00/);
+  }, 180_000);
+
+  it('a normal day posts no card', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS', policy: BASELINE_POLICY });
+    for (let t = at(1, 45); t <= at(4); t += 15 * MIN) await pollAt(t);
+    expect(await baselineCards()).toEqual([]);
+    expect((await alerts().baselineWatcher.views())[0]).toMatchObject({ state: 'landed' });
+    expect((await alerts().baselineWatcher.views())[0]!.lateByMs).toBeLessThan(-4 * 60 * MIN);
+    expect(b.slack.callsOf('chat.postMessage').filter((c) => String(c.args.text).includes('05_dqc_check') && /at risk|late:/.test(String(c.args.text)))).toEqual([]);
+  }, 120_000);
+
+  it('a failure on the key path that the 04:00 commitment cannot wait for: the card names it', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS', policy: BASELINE_POLICY.replace('by: "09:00"', 'by: "04:00"') });
+    b.clock.set(at(2, 30) + 10_000);
+    b.sb.sim.advance();
+    const transform = b.sb.store.taskByName('04_transform_ods_to_dwd')!;
+    const run = b.sb.store.activeRuns().find((r) => r.task_id === transform.id)!;
+    b.sb.sim.planFailure(run.id, failureById('sql_syntax')!, false);
+    await pollAt(at(2, 45));
+    expect(b.sb.store.run(run.id)!.status).toBe(RUN_STATUS.FAILED);
+    const [card] = await baselineCards();
+    expect(card).toMatchObject({ taskName: '05_dqc_check', latestRunId: run.id, status: 'open' });
+    const text = visibleText((await cardCalls())[0]!.args);
+    expect(text).toContain('05_dqc_check at risk for 04:00');
+    expect(text).toMatch(
+      /05_dqc_check (will miss 04:00 by ~\d+ min|cannot land by 04:00 until 04_transform_ods_to_dwd is rerun) — critical path: 04_transform_ods_to_dwd failed → 05_dqc_check/,
+    );
+    expect(text).toContain('*Failed task*');
+    expect(text).toMatch(/04_transform_ods_to_dwd> — failed: CZLH-42000: Syntax error/);
+    // Not a second card for the same cycle at the next poll.
+    await pollAt(at(3));
+    expect(await baselineCards()).toHaveLength(1);
+  }, 120_000);
+
+  it('/cz baseline add (operators, audited; bad input a clear error, audited), /cz baseline lists each with its state, Home shows them', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS', policy: BASELINE_POLICY });
+    const say = async (text: string, user: string) => visibleText(await b.answer((await b.command(text, user)).responseId));
+    const audit = async (user: string) => (await b.bot.services.audit.query({ actorId: user, limit: 1 }))[0];
+    // Bad input: a clear error, nothing changed, the refusal audited.
+    expect(await say('baseline add 04_transform_ods_to_dwd by 9am', USERS.operator)).toContain('is not a committed time');
+    expect(await audit(USERS.operator)).toMatchObject({ action: 'baseline', outcome: 'refused' });
+    expect(await say('baseline add 04_transform_ods_to_dwd by 48:00', USERS.operator)).toContain('hours go up to 47');
+    expect(await say('baseline add 04_transform_ods_to_dwd by 09:00 margin soon', USERS.operator)).toContain('is not a margin');
+    // A viewer may not; a task Studio does not know is refused by name.
+    expect(await say('baseline add 04_transform_ods_to_dwd by 09:00', USERS.viewer)).toContain('*baseline_add* needs *operator*');
+    expect(await audit(USERS.viewer)).toMatchObject({ action: 'baseline_add', outcome: 'refused', taskName: '04_transform_ods_to_dwd' });
+    expect(await say('baseline add no_such_task by 09:00', USERS.operator)).toContain('no_such_task');
+    expect(await audit(USERS.operator)).toMatchObject({ action: 'baseline_add', outcome: 'refused' });
+    expect(await alerts().baselines()).toHaveLength(1);
+    // An operator adds one past midnight, audited.
+    expect(await say('baseline add 04_transform_ods_to_dwd by 25:30 margin 1h', USERS.operator)).toContain(
+      'Added a baseline: `04_transform_ods_to_dwd` by 01:30 (+1 day) (daily), margin 60 min',
+    );
+    expect(await audit(USERS.operator)).toMatchObject({ action: 'baseline_add', outcome: 'succeeded', taskName: '04_transform_ods_to_dwd' });
+    expect((await alerts().baselines()).map((x) => [x.task, x.hour, x.minute, x.marginMin])).toEqual([
+      ['05_dqc_check', 9, 0, 30],
+      ['04_transform_ods_to_dwd', 25, 30, 60],
+    ]);
+    await pollAt(b.clock.now());
+    const list = await say('baseline', USERS.viewer);
+    expect(list).toMatch(/✅ `05_dqc_check` by 09:00 \(margin 30 min\) — \*landed\*: landed .*, \d+ min early/);
+    expect(list).toMatch(/`04_transform_ods_to_dwd` by 01:30 \(\+1 day\) \(margin 60 min\) — \*(landed|safe)\*/);
+    // Home lists them.
+    await b.event({ type: 'app_home_opened', user: USERS.viewer, tab: 'home', channel: 'D1' });
+    const home = await until(() => b.slack.callsOf('views.publish').at(-1));
+    expect(JSON.stringify(home.args.view)).toContain('*Baselines*');
+    expect(JSON.stringify(home.args.view)).toContain('`05_dqc_check` by 09:00 — landed');
+  }, 120_000);
+});
