@@ -99,6 +99,8 @@ export class AlertService {
       now: d.now,
       ...cardMessages,
       afterFailures: () => this.openDigests(),
+      retryRule: (folder, task) => d.policy.retryRule(folder, task),
+      channelNote: (channel, text) => ({ channel, kind: 'thread', payload: buildThreadNote(text), at: d.now(), priority: 2 }),
       askedToStop: async (runIds) => new Set(d.ops && runIds.length ? await d.ops.runsStopped(runIds) : []),
     });
     this.streamWatcher = new StreamWatcher(d.studio, this.store, this.router, d.diagnoser, {

@@ -82,7 +82,7 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
       `*Task*\n${link(ctx.links.taskLink(card.taskId), card.taskName)}`,
       `*Folder*\n${esc(card.folder ?? '—')}`,
       `*Type*\n${esc(card.taskType ?? '—')}`,
-      `*Run*\n${runLink}${card.count > 1 ? ` (latest of ${card.count})` : ''}`,
+      `*Run*\n${runLink}${card.count > 1 ? ` (latest of ${card.count})` : ''}${card.attempts > 1 ? `, failed on all ${card.attempts} attempts` : ''}`,
       `*Business date*\n${esc(card.bizDate ?? '—')}`,
       // The latest failure: a repeat moves it (the first is in "Seen", and time to resolve counts from it).
       `*${empty ? 'Finished at' : 'Failed at'}*\n${when(card.lastFailedAt ?? card.failedAt)}`,

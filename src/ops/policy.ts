@@ -16,6 +16,8 @@
  * alerts:
  *   stream_lag:                    # a stream alerts when this far behind (default 5 minutes)
  *     - { scope: ["streaming_ingest/*"], minutes: 15 }
+ *   retries:                       # a card after N final failures in a row (default 1); a quiet note when a retry recovers
+ *     - { scope: ["legacy_dw"], failures_in_a_row: 3, note_recovery: true }
  * ```
  *
  * A scope is a glob over `folder/task`; a scope without `/` means the whole folder; a scope may
@@ -60,6 +62,20 @@ const policySchema = z.strictObject({
               .number()
               .positive()
               .max(7 * 24 * 60),
+          }),
+        )
+        .default([]),
+      /**
+       * How failures with retries page, per scope (first match wins): a card only after this many
+       * final failures of a task in a row (default 1), and a quiet note in the alert channel when
+       * a run recovers on Studio's own retry (default none).
+       */
+      retries: z
+        .array(
+          z.strictObject({
+            scope: z.array(z.string().min(1)).min(1),
+            failures_in_a_row: z.number().int().min(1).max(50).default(1),
+            note_recovery: z.boolean().default(false),
           }),
         )
         .default([]),
@@ -235,6 +251,13 @@ export class Policy {
     const path = `${folder ?? ''}/${task}`;
     const rule = (this.document.alerts?.stream_lag ?? []).find((r) => r.scope.some((p) => workspaceScopeMatcher(p, this.workspace).test(path)));
     return rule ? rule.minutes * 60_000 : 5 * 60_000;
+  }
+
+  /** How failures of a task in `folder` page: the first matching `alerts.retries` rule, else a card on every final failure and no recovery notes. */
+  retryRule(folder: string | undefined, task: string): { failuresInARow: number; noteRecovery: boolean } {
+    const path = `${folder ?? ''}/${task}`;
+    const rule = (this.document.alerts?.retries ?? []).find((r) => r.scope.some((p) => workspaceScopeMatcher(p, this.workspace).test(path)));
+    return { failuresInARow: rule?.failures_in_a_row ?? 1, noteRecovery: rule?.note_recovery ?? false };
   }
 
   bulkRerunMaxRuns(): number {
