@@ -23,7 +23,7 @@ import { RunWatcher } from './ops/run-watcher.js';
 import { type Services, buildServices } from './services.js';
 import { type SlackApp, createSlackApp } from './slack/app.js';
 import { SlackDirectory } from './slack/directory.js';
-import { slackRunFinishedNotifier, slackVerifiedNotifier } from './slack/notify.js';
+import { slackBackfillFinishedNotifier, slackRunFinishedNotifier, slackVerifiedNotifier } from './slack/notify.js';
 import { anchorsFilePath } from './store/audit-key.js';
 import { type AnchorSink, AuditAnchorer, fileAnchorSink, logAnchorSink } from './store/audit-anchoring.js';
 import { Leadership } from './replicas/leadership.js';
@@ -293,6 +293,7 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
       intervalMs: config.runWatchSeconds * 1000,
       now: services.now,
       onError: (e) => logger.warn({ err: (e as Error).message, workspace: w.name }, 'run watcher'),
+      backfillFinished: slackBackfillFinishedNotifier(slackClient, client, async (op, outcome) => (await services.alerts?.reportBackfill(op, outcome)) ?? false, services.now, tag),
     });
     const timers: NodeJS.Timeout[] = [];
     leadership = new Leadership({

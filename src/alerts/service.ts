@@ -7,7 +7,9 @@
  */
 import { esc } from '../blocks/kit.js';
 import { redactedExcerpt } from '../redaction/index.js';
+import { buildBackfillReport } from '../blocks/backfill-report.js';
 import { buildDigest, buildReport, buildThreadNote, buildTriageCard } from '../blocks/triage.js';
+import { type BackfillOutcome, backfillTally } from '../ops/backfill-outcome.js';
 import type { LinkBuilder } from '../blocks/replies.js';
 import type { AlertConfig } from '../config.js';
 import type { TextDiagnoser } from '../knowledge/diagnosis-pool.js';
@@ -16,7 +18,7 @@ import type { OperationsService } from '../ops/operations.js';
 import type { Policy } from '../ops/policy.js';
 import { type AlertCard, AlertStore, type OutboxEntry, type OutboxPriority, type QueueItem } from '../store/alerts.js';
 import type { Db } from '../store/database.js';
-import type { OperationStore } from '../store/operations.js';
+import type { OperationRecord, OperationStore } from '../store/operations.js';
 import { type Remote, localRemote } from '../store/remote.js';
 import type { StudioClient } from '../studio/client.js';
 import { type AlertReport, computeReport, weekStart } from './report.js';
@@ -169,6 +171,28 @@ export class AlertService {
   }
 
   /**
+   * A backfill started from a card has ended on every date: its outcome per date in the card's
+   * thread (a Rerun button per date that did not succeed) and on the card. False: it was not
+   * started from a card (or the card is gone).
+   */
+  async reportBackfill(op: OperationRecord, outcome: BackfillOutcome): Promise<boolean> {
+    const cardId = op.params.cardId == null ? undefined : Number(op.params.cardId);
+    const card = cardId === undefined ? undefined : await this.store.card(cardId);
+    if (!card) return false;
+    const now = this.d.now();
+    const payload = buildBackfillReport(outcome, { links: this.links, cardId: card.id, requestedBy: op.requestedBy });
+    const note: QueueItem = { channel: card.channel, kind: 'thread', threadCardId: card.id, payload, at: now, priority: 0 };
+    const detail = `Backfill ${outcome.from} → ${outcome.to} (job ${outcome.jobId}) ended: ${backfillTally(outcome)}`;
+    await this.store.write({
+      at: now,
+      actions: [{ cardId: card.id, at: now, userId: op.requestedBy, action: 'backfill_outcome', runId: null, detail }],
+      queue: [note, ...this.redraw(card, 0)],
+    });
+    this.kick();
+    return true;
+  }
+
+  /**
    * The messages that redraw a card (rendered when sent): its update, and its digest's when it
    * closed. Both only once the card is released: one not released yet is posted with its state as
    * of sending. `priority`: 0 someone is waiting (a click, the card closing), 2 a background refresh
@@ -185,7 +209,7 @@ export class AlertService {
   private async render(item: OutboxEntry): Promise<{ text: string; blocks: unknown[] } | undefined> {
     if (item.cardId !== null) {
       const drawn = await this.store.cardWithMute(item.cardId, this.d.now());
-      return drawn ? buildTriageCard(drawn.card, { ...this.cardContext(), mute: drawn.mute }) : undefined;
+      return drawn ? buildTriageCard(drawn.card, { ...this.cardContext(), mute: drawn.mute, lastOutcome: drawn.lastOutcome }) : undefined;
     }
     if (item.digestId !== null) return buildDigest(item.digestId, await this.store.cardsOfDigest(item.digestId));
     return undefined;

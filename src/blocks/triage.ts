@@ -37,6 +37,8 @@ export interface CardContext {
   mute?: { until: number; by: string };
   /** With several workspaces: the card's (shown on it). */
   workspace?: string;
+  /** How the latest backfill from the card ended (its dates are in the thread). */
+  lastOutcome?: string;
 }
 
 /**
@@ -123,6 +125,7 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
   }
   const notes: string[] = [];
   if (card.ackBy) notes.push(`:eyes: Acknowledged by <@${card.ackBy}> ${when(card.ackAt ?? undefined)}`);
+  if (ctx.lastOutcome) notes.push(`:clipboard: ${esc(ctx.lastOutcome)} (each date in the thread)`);
   if (ctx.mute) notes.push(`:mute: Muted by <@${ctx.mute.by}> until ${when(ctx.mute.until)}: new failures of this task are recorded, not posted`);
   if (notes.length) blocks.push(context(...notes));
   const v = cardValue(card);
