@@ -100,6 +100,8 @@ function readinessChecks(config: AppConfig, workspaces: RunningWorkspace[], slac
   return [
     ...workspaces.flatMap((w): ReadinessCheck[] => [
       { name: several ? `database:${w.name}` : 'database', check: () => w.services.stores.health.writable() },
+      // The alert watcher's heartbeat: polls failing for several intervals mean alerts may be missing.
+      { name: several ? `alerts:${w.name}` : 'alerts', check: async () => w.services.alerts?.heartbeat.problem() },
       {
         name: several ? `studio:${w.name}` : 'studio',
         check: async () => {
@@ -357,6 +359,7 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
   defaultServices = main.services;
   metrics.setSources(async () => combinedState(await Promise.all(running.map((r) => r.services.stores.health.state()))));
   metrics.setLeases(() => Object.fromEntries(running.map((r) => [r.name, r.leadership.isLeader()])));
+  metrics.setAlertsMissing(() => Object.fromEntries(running.map((r) => [r.name, r.services.alerts?.heartbeat.missing ?? false])));
   const routes = opsRoutes(metrics, readinessChecks(config, running, slack, metrics));
   slack.setOpsRoutes(routes);
   // Replays are refused across restarts (and replicas): the signatures seen are in the database.

@@ -31,7 +31,7 @@ export function registerAppHome(app: BoltApp, s: Services): void {
         return { op, canApprove: op.requestedBy !== event.user && roles.length > 0 && roles.every((r) => r === 'admin') };
       }),
     );
-    const work = buildHomeWork(cards, approvals, event.user, s.studio);
+    const work = buildHomeWork(cards, approvals, event.user, s.studio, s.alerts?.heartbeat.homeNotice());
     const view: HomeView = { type: 'home', blocks: [start, ...work, ...who.blocks, { type: 'divider' }, ...mine.blocks, { type: 'divider' }, ...help.blocks].slice(0, 100) };
     await client.views.publish({ user_id: event.user, view });
   });

@@ -24,6 +24,7 @@ import type { StudioClient } from '../studio/client.js';
 import { type AlertReport, computeReport, weekStart } from './report.js';
 import { AlertRouter, parseAlertChannels } from './routing.js';
 import { OutboxSender, type SlackPoster } from './sender.js';
+import { WatcherHeartbeat } from './heartbeat.js';
 import { AlertWatcher, type PollStats } from './watcher.js';
 import { DynamicTableWatcher, type DtPollStats } from './dt-watcher.js';
 import { StreamWatcher, type StreamPollStats } from './stream-watcher.js';
@@ -78,6 +79,8 @@ export class AlertService {
   readonly outputChecker: OutputChecker | undefined;
   lastOutputCheck: OutputCheckStats | { error: string } | undefined;
   readonly sender: OutboxSender;
+  /** The watcher's own heartbeat: "alerts may be missing" when polls keep failing (src/alerts/heartbeat.ts). */
+  readonly heartbeat: WatcherHeartbeat;
   private pollTimer: NodeJS.Timeout | undefined;
   private outboxTimer: NodeJS.Timeout | undefined;
   private polling: Promise<PollStats> | undefined;
@@ -88,6 +91,15 @@ export class AlertService {
     this.store = d.store ?? localRemote(new AlertStore(d.db!));
     this.router = new AlertRouter(d.policy, parseAlertChannels(d.config.channels));
     this.links = d.studio;
+    this.heartbeat = new WatcherHeartbeat({
+      store: this.store,
+      poster: d.poster,
+      channels: () => this.router.channels,
+      now: d.now,
+      timeZone: d.studio.timeZone,
+      pingUrl: d.config.heartbeatUrl,
+      onError: (what, e) => d.logger.warn({ err: (e as Error).message }, what),
+    });
     // A change a watcher makes is redrawn (an update, rendered when sent); new cards are released
     // when the poll ends (or a digest opens): posted once, with their state as of sending.
     const cardMessages = {
@@ -101,6 +113,7 @@ export class AlertService {
       now: d.now,
       ...cardMessages,
       afterFailures: () => this.openDigests(),
+      lateNote: (end) => this.heartbeat.lateNote(end),
       retryRule: (folder, task) => d.policy.retryRule(folder, task),
       channelNote: (channel, text) => ({ channel, kind: 'thread', payload: buildThreadNote(text), at: d.now(), priority: 2 }),
       askedToStop: async (runIds) => new Set(d.ops && runIds.length ? await d.ops.runsStopped(runIds) : []),
@@ -341,7 +354,13 @@ export class AlertService {
       try {
         let stats: PollStats;
         try {
-          stats = await this.watcher.poll();
+          try {
+            stats = await this.watcher.poll();
+          } catch (e) {
+            await this.heartbeat.failed(e).catch((err: unknown) => this.d.logger.warn({ err: (err as Error).message }, 'heartbeat not recorded'));
+            throw e;
+          }
+          await this.heartbeat.succeeded().catch((err: unknown) => this.d.logger.warn({ err: (err as Error).message }, 'heartbeat not recorded'));
           await this.pollStreams();
           await this.pollDynamicTables();
           await this.checkOutputs();

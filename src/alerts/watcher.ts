@@ -47,6 +47,8 @@ export interface WatcherOptions {
   afterFailures?: () => Promise<void>;
   /** How a task's failures page (the policy's `alerts.retries`): a card after N final failures in a row; a quiet note when a retry recovers. */
   retryRule?: (folder: string | undefined, task: string) => { failuresInARow: number; noteRecovery: boolean };
+  /** For a new card whose failure ended at `end`: a note that it is posted late (the bot could not poll then), or undefined. */
+  lateNote?: (end: number) => string | undefined;
   /** A message in a channel of its own, not in a card's thread (a quiet note). */
   channelNote?: (channel: string, text: string) => QueueItem;
   pageSize?: number;
@@ -388,7 +390,7 @@ export class AlertWatcher {
         },
         since,
       );
-      const said = this.retryNotes(d);
+      const said = [this.opts.lateNote?.(end), this.retryNotes(d)].filter((x) => x !== undefined).join('\n');
       if (said) plan.queue(this.opts.note(card, said));
       return [card, true];
     }

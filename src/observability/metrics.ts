@@ -32,6 +32,7 @@ export class Metrics {
   /** The snapshot of the scrape under way (every gauge of one scrape reads the one snapshot). */
   private snapshot: Promise<StateSnapshot | undefined> | undefined;
   private leases: (() => Record<string, boolean>) | undefined;
+  private missing: (() => Record<string, boolean>) | undefined;
   private readonly interactions: Counter<'kind' | 'name' | 'outcome'>;
   private readonly ack: Histogram<'kind'>;
   private readonly reply: Histogram<'kind'>;
@@ -138,6 +139,16 @@ export class Metrics {
       },
     });
     new Gauge({
+      name: 'studio_ops_alerts_may_be_missing',
+      help: 'Whether alert polls have failed for several intervals in a row (the channel has been told alerts may be missing): 1 while so',
+      labelNames: ['workspace'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [workspace, missing] of Object.entries(self.missing?.() ?? {})) this.set({ workspace }, missing ? 1 : 0);
+      },
+    });
+    new Gauge({
       name: 'studio_ops_database_bytes',
       help: 'Size of the bot’s database',
       registers,
@@ -160,6 +171,11 @@ export class Metrics {
   }
 
   /** Whether this replica holds each workspace's lease (read when scraped). */
+  /** Whether each workspace's alerts may be missing (read when scraped). */
+  setAlertsMissing(missing: () => Record<string, boolean>): void {
+    this.missing = missing;
+  }
+
   setLeases(held: () => Record<string, boolean>): void {
     this.leases = held;
   }
