@@ -24,6 +24,7 @@ import { type Services, buildServices } from './services.js';
 import { type SlackApp, createSlackApp } from './slack/app.js';
 import { SlackDirectory } from './slack/directory.js';
 import { slackBackfillFinishedNotifier, slackRunFinishedNotifier, slackVerifiedNotifier } from './slack/notify.js';
+import { truncatedErrors } from './redaction/clip.js';
 import { anchorsFilePath } from './store/audit-key.js';
 import { type AnchorSink, AuditAnchorer, fileAnchorSink, logAnchorSink } from './store/audit-anchoring.js';
 import { Leadership } from './replicas/leadership.js';
@@ -359,6 +360,30 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
   defaultServices = main.services;
   metrics.setSources(async () => combinedState(await Promise.all(running.map((r) => r.services.stores.health.state()))));
   metrics.setLeases(() => Object.fromEntries(running.map((r) => [r.name, r.leadership.isLeader()])));
+  metrics.setAlertMessages(() =>
+    Object.fromEntries(
+      running.flatMap((r) => {
+        const a = r.services.alerts;
+        if (!a) return [];
+        // The outbox's messages, and the heartbeat's notices (posted and edited directly).
+        const o = a.sender.outcomes;
+        const hb = a.heartbeat.counts;
+        return [
+          [
+            r.name,
+            {
+              posted: o.posted + hb.noticesPosted,
+              edited: o.edited + hb.noticesEdited,
+              retried: o.retried,
+              rate_limited: o.rateLimited,
+              dropped: o.dropped,
+              truncated: truncatedErrors(),
+            },
+          ],
+        ];
+      }),
+    ),
+  );
   metrics.setAlertsMissing(() => Object.fromEntries(running.map((r) => [r.name, r.services.alerts?.heartbeat.missing ?? false])));
   const routes = opsRoutes(metrics, readinessChecks(config, running, slack, metrics));
   slack.setOpsRoutes(routes);

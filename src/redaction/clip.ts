@@ -24,6 +24,13 @@ export function clipWholeTokens(text: string, max: number): string {
   return `${text.slice(0, cut)}…`;
 }
 
+let clipped = 0;
+
+/** How many errors clipHeadTail has cut since start (the process's count, for /metrics). */
+export function truncatedErrors(): number {
+  return clipped;
+}
+
 /**
  * At most `max` characters of `text` keeping its head and its tail, joined by " … " — an error's
  * cause is often at its end (`Caused by: …`, the last line of a stack). Neither cut is inside a
@@ -31,6 +38,7 @@ export function clipWholeTokens(text: string, max: number): string {
  */
 export function clipHeadTail(text: string, max: number): string {
   if (text.length <= max) return text;
+  clipped++;
   const room = max - 3; // the " … " between
   if (room < 20) return clipWholeTokens(text, max);
   const head = clipWholeTokens(text, Math.ceil(room * 0.6) + 1).replace(/…$/, '');

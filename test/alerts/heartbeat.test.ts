@@ -87,6 +87,11 @@ describe('heartbeat', () => {
       .map((c) => visibleText(c.args))
       .join('\n');
     expect(thread).toContain('Posted late');
+    // The messages sent, by outcome.
+    const metrics = await (await fetch(`${b.botUrl}/metrics`)).text();
+    expect(metrics).toMatch(/studio_ops_alert_messages\{workspace="[^"]+",outcome="posted"\} [1-9]/);
+    expect(metrics).toMatch(/studio_ops_alert_messages\{workspace="[^"]+",outcome="edited"\} [1-9]/);
+    expect(metrics).toMatch(/studio_ops_alert_messages\{workspace="[^"]+",outcome="dropped"\} 0/);
     const readyAgain = await fetch(`${b.botUrl}/readyz`);
     expect(((await readyAgain.json()) as { checks: Record<string, string> }).checks.alerts).toBe('ok');
   }, 120_000);
