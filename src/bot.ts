@@ -24,7 +24,8 @@ import { type Services, buildServices } from './services.js';
 import { type SlackApp, createSlackApp } from './slack/app.js';
 import { SlackDirectory } from './slack/directory.js';
 import { slackPeople } from './slack/people.js';
-import { slackRunFinishedNotifier, slackVerifiedNotifier } from './slack/notify.js';
+import { slackBackfillFinishedNotifier, slackRunFinishedNotifier, slackVerifiedNotifier } from './slack/notify.js';
+import { truncatedErrors } from './redaction/clip.js';
 import { anchorsFilePath } from './store/audit-key.js';
 import { type AnchorSink, AuditAnchorer, fileAnchorSink, logAnchorSink } from './store/audit-anchoring.js';
 import { Leadership } from './replicas/leadership.js';
@@ -101,6 +102,8 @@ function readinessChecks(config: AppConfig, workspaces: RunningWorkspace[], slac
   return [
     ...workspaces.flatMap((w): ReadinessCheck[] => [
       { name: several ? `database:${w.name}` : 'database', check: () => w.services.stores.health.writable() },
+      // The alert watcher's heartbeat: polls failing for several intervals mean alerts may be missing.
+      { name: several ? `alerts:${w.name}` : 'alerts', check: async () => w.services.alerts?.heartbeat.problem() },
       {
         name: several ? `studio:${w.name}` : 'studio',
         check: async () => {
@@ -296,6 +299,7 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
       intervalMs: config.runWatchSeconds * 1000,
       now: services.now,
       onError: (e) => logger.warn({ err: (e as Error).message, workspace: w.name }, 'run watcher'),
+      backfillFinished: slackBackfillFinishedNotifier(slackClient, client, async (op, outcome) => (await services.alerts?.reportBackfill(op, outcome)) ?? false, services.now, tag),
     });
     const timers: NodeJS.Timeout[] = [];
     leadership = new Leadership({
@@ -359,6 +363,31 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
   defaultServices = main.services;
   metrics.setSources(async () => combinedState(await Promise.all(running.map((r) => r.services.stores.health.state()))));
   metrics.setLeases(() => Object.fromEntries(running.map((r) => [r.name, r.leadership.isLeader()])));
+  metrics.setAlertMessages(() =>
+    Object.fromEntries(
+      running.flatMap((r) => {
+        const a = r.services.alerts;
+        if (!a) return [];
+        // The outbox's messages, and the heartbeat's notices (posted and edited directly).
+        const o = a.sender.outcomes;
+        const hb = a.heartbeat.counts;
+        return [
+          [
+            r.name,
+            {
+              posted: o.posted + hb.noticesPosted,
+              edited: o.edited + hb.noticesEdited,
+              retried: o.retried,
+              rate_limited: o.rateLimited,
+              dropped: o.dropped,
+              truncated: truncatedErrors(),
+            },
+          ],
+        ];
+      }),
+    ),
+  );
+  metrics.setAlertsMissing(() => Object.fromEntries(running.map((r) => [r.name, r.services.alerts?.heartbeat.missing ?? false])));
   const routes = opsRoutes(metrics, readinessChecks(config, running, slack, metrics));
   slack.setOpsRoutes(routes);
   // Replays are refused across restarts (and replicas): the signatures seen are in the database.

@@ -89,6 +89,8 @@ export interface AlertConfig {
   stormThreshold?: number;
   /** A successful run writing this many percent fewer rows than the dates before it raises a card (0 rows always does; default 50). */
   emptyOutputDropPercent?: number;
+  /** ALERT_HEARTBEAT_URL: pinged after each good alert poll, for an external dead-man switch. */
+  heartbeatUrl?: string;
 }
 
 /**
@@ -279,7 +281,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     lookbackHours: intVar('ALERT_LOOKBACK_HOURS', 48, 1, 336),
     stormThreshold: intVar('ALERT_STORM_THRESHOLD', 10, 1, 100_000),
     emptyOutputDropPercent: intVar('ALERT_OUTPUT_DROP_PERCENT', 50, 1, 100),
+    heartbeatUrl: blank(env.ALERT_HEARTBEAT_URL) ? undefined : env.ALERT_HEARTBEAT_URL!.trim(),
   };
+  if (alerts.heartbeatUrl && !/^https?:\/\/\S+$/i.test(alerts.heartbeatUrl)) complain('ALERT_HEARTBEAT_URL', 'is not an http(s) URL');
   if (alerts.channels && !/^\s*[^=\s,]+\s*=\s*[A-Z0-9][A-Z0-9_-]+\s*(,\s*[^=\s,]+\s*=\s*[A-Z0-9][A-Z0-9_-]+\s*)*$/i.test(alerts.channels)) {
     complain('ALERT_CHANNELS', `is ${JSON.stringify(alerts.channels)}`);
   }

@@ -30,7 +30,7 @@ export function registerAppHome(app: BoltApp, s: Services): void {
         return { op, canApprove: op.requestedBy !== event.user && roles.length > 0 && roles.every((r) => r === 'admin') };
       }),
     );
-    const work = buildHomeWork(cards, approvals, event.user, s.studio);
+    const work = buildHomeWork(cards, approvals, event.user, s.studio, s.alerts?.heartbeat.homeNotice());
     const baselines = s.alerts ? baselineHomeBlocks(await s.alerts.baselineWatcher.views()) : [];
     const view: HomeView = {
       type: 'home',

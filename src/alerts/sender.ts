@@ -81,6 +81,11 @@ export class OutboxSender {
   private stopped = false;
   /** Calls made, by method (for the benchmark and metrics). */
   readonly calls = { post: 0, update: 0 };
+  /**
+   * What happened to the messages sent (for /metrics): posted and edited in Slack, sent again
+   * after a failure, held back by a 429, and dropped (given up after the last attempt).
+   */
+  readonly outcomes = { posted: 0, edited: 0, retried: 0, rateLimited: 0, dropped: 0 };
 
   constructor(
     private readonly store: Remote<AlertStore>,
@@ -226,11 +231,15 @@ export class OutboxSender {
       if (placed.method === 'update') {
         const ts = item.digestId !== null ? facts.digests.get(item.digestId)?.ts : facts.cards.get(item.cardId!)?.ts;
         this.calls.update++;
+        if (item.attempts > 0) this.outcomes.retried++;
         await this.poster.update(item.channel, ts!, payload);
+        this.outcomes.edited++;
         this.nextUpdateAt = now + this.updateIntervalMs;
       } else {
         const threadTs = placed.threadTs ?? (item.kind === 'thread' && item.threadCardId === null ? (item.payload as { thread_ts?: string }).thread_ts : undefined);
+        if (item.attempts > 0) this.outcomes.retried++;
         const ts = await this.postOnce(item, payload, threadTs);
+        this.outcomes.posted++;
         if (own) posted = { cardId: item.cardId ?? undefined, digestId: item.digestId ?? undefined, ts };
         this.nextPostAt.set(item.channel, now + this.minIntervalMs);
       }
@@ -241,11 +250,13 @@ export class OutboxSender {
         else this.nextPostAt.set(item.channel, at);
       };
       if (wait !== undefined) {
+        this.outcomes.rateLimited++;
         setBudget(now + wait);
         await this.store.markFailed(item.id, `rate limited: retry after ${wait} ms`, false);
         return false;
       }
       const giveUp = item.attempts + 1 >= this.maxAttempts;
+      if (giveUp) this.outcomes.dropped++;
       await this.store.markFailed(item.id, (e as Error).message ?? String(e), giveUp);
       setBudget(now + Math.min(60_000, this.minIntervalMs * 2 ** (item.attempts + 1)));
       this.opts.onError?.(item, e);

@@ -7,7 +7,9 @@
  */
 import { esc } from '../blocks/kit.js';
 import { redactedExcerpt } from '../redaction/index.js';
+import { buildBackfillReport } from '../blocks/backfill-report.js';
 import { buildDigest, buildReport, buildThreadNote, buildTriageCard } from '../blocks/triage.js';
+import { type BackfillOutcome, backfillTally } from '../ops/backfill-outcome.js';
 import type { LinkBuilder } from '../blocks/replies.js';
 import type { AlertConfig } from '../config.js';
 import type { TextDiagnoser } from '../knowledge/diagnosis-pool.js';
@@ -16,13 +18,14 @@ import type { OperationsService } from '../ops/operations.js';
 import type { Policy } from '../ops/policy.js';
 import { type AlertCard, AlertStore, type OutboxEntry, type OutboxPriority, type QueueItem } from '../store/alerts.js';
 import type { Db } from '../store/database.js';
-import type { OperationStore } from '../store/operations.js';
+import type { OperationRecord, OperationStore } from '../store/operations.js';
 import { type Remote, localRemote } from '../store/remote.js';
 import type { StudioClient } from '../studio/client.js';
 import { type AlertReport, computeReport, weekStart } from './report.js';
 import { OwnerDirectory, type People, QuietMentions } from './mentions.js';
 import { AlertRouter, parseAlertChannels } from './routing.js';
 import { OutboxSender, type SlackPoster } from './sender.js';
+import { WatcherHeartbeat } from './heartbeat.js';
 import { AlertWatcher, type PollStats } from './watcher.js';
 import { DynamicTableWatcher, type DtPollStats } from './dt-watcher.js';
 import { StreamWatcher, type StreamPollStats } from './stream-watcher.js';
@@ -89,6 +92,8 @@ export class AlertService {
   readonly baselineWatcher: BaselineWatcher;
   lastBaselinePoll: BaselinePollStats | { error: string } | undefined;
   readonly sender: OutboxSender;
+  /** The watcher's own heartbeat: "alerts may be missing" when polls keep failing (src/alerts/heartbeat.ts). */
+  readonly heartbeat: WatcherHeartbeat;
   private pollTimer: NodeJS.Timeout | undefined;
   private outboxTimer: NodeJS.Timeout | undefined;
   private polling: Promise<PollStats> | undefined;
@@ -101,6 +106,15 @@ export class AlertService {
     this.owners = new OwnerDirectory(d.policy, d.people, d.now);
     this.quietMentions = new QuietMentions(d.people, d.now);
     this.links = d.studio;
+    this.heartbeat = new WatcherHeartbeat({
+      store: this.store,
+      poster: d.poster,
+      channels: () => this.router.channels,
+      now: d.now,
+      timeZone: d.studio.timeZone,
+      pingUrl: d.config.heartbeatUrl,
+      onError: (what, e) => d.logger.warn({ err: (e as Error).message }, what),
+    });
     // A change a watcher makes is redrawn (an update, rendered when sent); new cards are released
     // when the poll ends (or a digest opens): posted once, with their state as of sending.
     const cardMessages = {
@@ -114,6 +128,9 @@ export class AlertService {
       now: d.now,
       ...cardMessages,
       afterFailures: () => this.openDigests(),
+      lateNote: (end) => this.heartbeat.lateNote(end),
+      retryRule: (folder, task) => d.policy.retryRule(folder, task),
+      channelNote: (channel, text) => ({ channel, kind: 'thread', payload: buildThreadNote(text), at: d.now(), priority: 2 }),
       askedToStop: async (runIds) => new Set(d.ops && runIds.length ? await d.ops.runsStopped(runIds) : []),
     });
     this.streamWatcher = new StreamWatcher(d.studio, this.store, this.router, d.diagnoser, {
@@ -184,6 +201,28 @@ export class AlertService {
   }
 
   /**
+   * A backfill started from a card has ended on every date: its outcome per date in the card's
+   * thread (a Rerun button per date that did not succeed) and on the card. False: it was not
+   * started from a card (or the card is gone).
+   */
+  async reportBackfill(op: OperationRecord, outcome: BackfillOutcome): Promise<boolean> {
+    const cardId = op.params.cardId == null ? undefined : Number(op.params.cardId);
+    const card = cardId === undefined ? undefined : await this.store.card(cardId);
+    if (!card) return false;
+    const now = this.d.now();
+    const payload = buildBackfillReport(outcome, { links: this.links, cardId: card.id, requestedBy: op.requestedBy });
+    const note: QueueItem = { channel: card.channel, kind: 'thread', threadCardId: card.id, payload, at: now, priority: 0 };
+    const detail = `Backfill ${outcome.from} → ${outcome.to} (job ${outcome.jobId}) ended: ${backfillTally(outcome)}`;
+    await this.store.write({
+      at: now,
+      actions: [{ cardId: card.id, at: now, userId: op.requestedBy, action: 'backfill_outcome', runId: null, detail }],
+      queue: [note, ...this.redraw(card, 0)],
+    });
+    this.kick();
+    return true;
+  }
+
+  /**
    * The messages that redraw a card (rendered when sent): its update, and its digest's when it
    * closed. Both only once the card is released: one not released yet is posted with its state as
    * of sending. `priority`: 0 someone is waiting (a click, the card closing), 2 a background refresh
@@ -210,6 +249,7 @@ export class AlertService {
       return buildTriageCard(card, {
         ...this.cardContext(),
         mute: drawn.mute,
+        lastOutcome: drawn.lastOutcome,
         mention: (o) => (ownerId ? `<@${ownerId}>` : this.router.mention(o)),
         cc: this.router.routeMentions({ folder: card.folder, task: card.taskName, owner: card.owner, taskType: card.taskType }),
       });
@@ -344,7 +384,13 @@ export class AlertService {
       try {
         let stats: PollStats;
         try {
-          stats = await this.watcher.poll();
+          try {
+            stats = await this.watcher.poll();
+          } catch (e) {
+            await this.heartbeat.failed(e).catch((err: unknown) => this.d.logger.warn({ err: (err as Error).message }, 'heartbeat not recorded'));
+            throw e;
+          }
+          await this.heartbeat.succeeded().catch((err: unknown) => this.d.logger.warn({ err: (err as Error).message }, 'heartbeat not recorded'));
           await this.pollStreams();
           await this.pollDynamicTables();
           await this.checkOutputs();

@@ -28,6 +28,7 @@ import type { StudioClient } from '../studio/client.js';
 import { RUN_STATUS, RUN_TYPE } from '../studio/enums.js';
 import type { Run } from '../studio/models.js';
 import { CardPlan, applyPlan } from './card-plan.js';
+import { RetryReader } from './retries.js';
 import type { AlertRouter } from './routing.js';
 
 export interface WatcherOptions {
@@ -44,6 +45,12 @@ export interface WatcherOptions {
   askedToStop?: (runIds: number[]) => Promise<Set<number>>;
   /** Called once the poll's failed runs have their cards, before the blocked runs are traced. */
   afterFailures?: () => Promise<void>;
+  /** How a task's failures page (the policy's `alerts.retries`): a card after N final failures in a row; a quiet note when a retry recovers. */
+  retryRule?: (folder: string | undefined, task: string) => { failuresInARow: number; noteRecovery: boolean };
+  /** For a new card whose failure ended at `end`: a note that it is posted late (the bot could not poll then), or undefined. */
+  lateNote?: (end: number) => string | undefined;
+  /** A message in a channel of its own, not in a card's thread (a quiet note). */
+  channelNote?: (channel: string, text: string) => QueueItem;
   pageSize?: number;
 }
 
@@ -57,6 +64,12 @@ export interface PollStats {
   unrouted: number;
   /** Runs that ended because someone stopped them (the bot's stop, or a person's kill in Studio): no card. */
   stopped: number;
+  /** Failed attempts with Studio's own retries left (no card until the final failure). */
+  retrying: number;
+  /** Final failures below their folder's "N failures in a row" (recorded, no card yet). */
+  belowThreshold: number;
+  /** Runs seen failing with retries left that then succeeded. */
+  recoveredOnRetry: number;
   resolved: number;
 }
 
@@ -80,8 +93,21 @@ function killedByPerson(run: Run): boolean {
 
 /** What a failed run becomes, decided before the cards are read: nothing (muted, routed nowhere, stopped on purpose), or a card of this group. */
 type Decision =
-  | { run: Run; skip: 'muted' | 'unrouted' | 'stopped' }
-  | { run: Run; skip?: undefined; channel: string; folder: string | undefined; groupKey: string; top: { id: string; title: string; remediation: string[] } | undefined };
+  | { run: Run; skip: 'muted' | 'unrouted' | 'stopped' | 'belowThreshold' }
+  | { run: Run; skip: 'retrying' }
+  | {
+      run: Run;
+      skip?: undefined;
+      channel: string;
+      folder: string | undefined;
+      groupKey: string;
+      top: { id: string; title: string; remediation: string[] } | undefined;
+      /** Attempts of the final failure, the first one's error when there were several (the card carries it), and the failures in a row it pages after. */
+      attempts: number;
+      firstError: string | undefined;
+      lastError: string | undefined;
+      streak: Run[];
+    };
 
 export class AlertWatcher {
   private taskFolders = new Map<number, string | undefined>();
@@ -89,13 +115,17 @@ export class AlertWatcher {
   /** Upstream task ids per task (from task configurations), refreshed with the task list. */
   private taskDeps = new Map<number, number[]>();
 
+  private readonly retries: RetryReader;
+
   constructor(
     private readonly studio: StudioClient,
     private readonly store: Remote<AlertStore>,
     private readonly router: AlertRouter,
     private readonly diagnoser: TextDiagnoser,
     private readonly opts: WatcherOptions,
-  ) {}
+  ) {
+    this.retries = new RetryReader(studio, opts.now);
+  }
 
   private async folderOf(taskId: number): Promise<string | undefined> {
     const now = this.opts.now();
@@ -124,7 +154,21 @@ export class AlertWatcher {
 
   async poll(): Promise<PollStats> {
     const now = this.opts.now();
-    const stats: PollStats = { listed: 0, fresh: 0, cardsCreated: 0, cardsUpdated: 0, blocked: 0, muted: 0, unrouted: 0, stopped: 0, resolved: 0 };
+    this.retries.beginPoll();
+    const stats: PollStats = {
+      listed: 0,
+      fresh: 0,
+      cardsCreated: 0,
+      cardsUpdated: 0,
+      blocked: 0,
+      muted: 0,
+      unrouted: 0,
+      stopped: 0,
+      retrying: 0,
+      belowThreshold: 0,
+      recoveredOnRetry: 0,
+      resolved: 0,
+    };
     const from = now - this.opts.lookbackMs;
     const failures = await this.studio.listAllRuns(
       { statuses: [RUN_STATUS.FAILED, RUN_STATUS.UPSTREAM_FAILED], planFrom: from, planTo: now + 86_400_000 },
@@ -148,7 +192,61 @@ export class AlertWatcher {
       stats,
     );
     stats.resolved = await this.closeResolved(from);
+    stats.recoveredOnRetry = await this.noteRecoveries(byId);
     return stats;
+  }
+
+  /**
+   * Runs seen failing with retries left and not listed failed now: one that succeeded recovered on
+   * Studio's retry — no card, and a quiet note (no mention) where the policy asks for one.
+   */
+  private async noteRecoveries(failedNow: Map<number, Run>): Promise<number> {
+    const now = this.opts.now();
+    const queue: QueueItem[] = [];
+    let recovered = 0;
+    for (const p of this.retries.pendingRuns()) {
+      if (failedNow.has(p.runId)) continue;
+      const run = await this.studio.getRun(p.runId).catch(() => undefined);
+      if (!run || now - p.seenAt > this.opts.lookbackMs) {
+        this.retries.forget(p.runId);
+        continue;
+      }
+      if (run.status.code !== RUN_STATUS.SUCCESS) continue; // still retrying
+      this.retries.forget(p.runId);
+      recovered++;
+      const folder = await this.folderOf(run.taskId);
+      const channel = this.router.route(folder, run.taskName);
+      if (!channel || !this.opts.channelNote || !this.opts.retryRule?.(folder, run.taskName).noteRecovery) continue;
+      const attempts = await this.retries.attemptsOf(run);
+      const first = p.firstError ? `: the first attempt failed with \`${esc(redactedExcerpt(p.firstError, 200))}\`` : '';
+      queue.push(
+        this.opts.channelNote(
+          channel,
+          `:repeat: \`${esc(run.taskName)}\` (run ${run.id}, ${esc(run.bizDate ?? '—')}) succeeded on attempt ${attempts ?? 'a later'} after Studio's own retry${first}. No card: nothing to do.`,
+        ),
+      );
+    }
+    if (queue.length) {
+      await this.store.write({ at: now, queue });
+      this.opts.queued?.();
+    }
+    return recovered;
+  }
+
+  /**
+   * The final failures of the task in a row, newest first, ending with `run` (at most `n`): its
+   * latest finished runs up to it, read from Studio.
+   */
+  private async failuresInARow(run: Run, n: number): Promise<Run[]> {
+    const page = await this.studio.listRuns({ taskId: run.taskId, planTo: (run.planTime ?? endOf(run)) + 1, order: 'desc', pageSize: Math.min(100, n * 3 + 5) });
+    const finished = page.items.filter((r) => r.id === run.id || [RUN_STATUS.SUCCESS, RUN_STATUS.FAILED, RUN_STATUS.UPSTREAM_FAILED].includes(r.status.code as 1 | 3 | 8));
+    const streak: Run[] = [run];
+    for (const r of finished) {
+      if (r.id === run.id) continue;
+      if (r.status.code !== RUN_STATUS.FAILED || streak.length >= n) break;
+      streak.push(r);
+    }
+    return streak;
   }
 
   /** The runs whose failure is not recorded yet (each once), read in bulk. */
@@ -180,6 +278,11 @@ export class AlertWatcher {
         decisions.push({ run, skip: 'stopped' });
         continue;
       }
+      const verdict = await this.retries.verdict(run);
+      if (verdict.kind === 'retrying') {
+        decisions.push({ run, skip: 'retrying' });
+        continue;
+      }
       const folder = await this.folderOf(run.taskId);
       if (muted.has(run.taskId)) {
         decisions.push({ run, skip: 'muted' });
@@ -190,9 +293,27 @@ export class AlertWatcher {
         decisions.push({ run, skip: 'unrouted' });
         continue;
       }
+      const inARow = this.opts.retryRule?.(folder, run.taskName).failuresInARow ?? 1;
+      const streak = inARow > 1 ? await this.failuresInARow(run, inARow) : [run];
+      if (streak.length < inARow) {
+        decisions.push({ run, skip: 'belowThreshold' });
+        continue;
+      }
+      // The first attempt's error is the real one (later attempts often fail of its leftovers).
+      const error = verdict.firstError ?? run.failMsg;
       // A failure message is the run's own output, so it is diagnosed like a log: off the event loop when long.
-      const top = (await this.diagnoser.diagnose(run.failMsg ?? '', { taskType: run.taskType.kind?.key, runType: runKind(run) })).findings[0]?.entry;
-      decisions.push({ run, channel, folder, top, groupKey: `${run.taskId}|${top?.id ?? `msg:${failureSignature(run.failMsg)}`}` });
+      const top = (await this.diagnoser.diagnose(error ?? '', { taskType: run.taskType.kind?.key, runType: runKind(run) })).findings[0]?.entry;
+      decisions.push({
+        run,
+        channel,
+        folder,
+        top,
+        groupKey: `${run.taskId}|${top?.id ?? `msg:${failureSignature(error)}`}`,
+        attempts: verdict.attempts,
+        firstError: verdict.firstError,
+        lastError: verdict.lastError,
+        streak,
+      });
     }
     const since = now - this.opts.groupWindowMs;
     const groups = [...new Set(decisions.flatMap((d) => (d.skip ? [] : [d.groupKey])))];
@@ -200,11 +321,17 @@ export class AlertWatcher {
       const open = groups.length ? await this.store.openCardsOfGroups(groups, since) : [];
       const actions = open.length ? await this.store.actionsOf(open.map((c) => c.id)) : [];
       const plan = new CardPlan(open);
-      const counts = { muted: 0, unrouted: 0, stopped: 0, created: 0, updated: 0 };
+      const counts = { muted: 0, unrouted: 0, stopped: 0, retrying: 0, belowThreshold: 0, created: 0, updated: 0 };
       const cardOf = new Map<number, number | null>();
       for (const d of decisions) {
         await this.breathe();
         const end = endOf(d.run);
+        if (d.skip === 'retrying') {
+          // Not recorded: the run is read again at the next poll, until its failure is final.
+          counts.retrying++;
+          cardOf.set(d.run.id, null);
+          continue;
+        }
         if (d.skip) {
           counts[d.skip]++;
           plan.markSeen(d.run.id, end, null);
@@ -221,6 +348,8 @@ export class AlertWatcher {
     stats.muted += value.counts.muted;
     stats.unrouted += value.counts.unrouted;
     stats.stopped += value.counts.stopped;
+    stats.retrying += value.counts.retrying;
+    stats.belowThreshold += value.counts.belowThreshold;
     stats.cardsCreated += value.counts.created;
     stats.cardsUpdated += value.counts.updated;
     if (queued) this.opts.queued?.();
@@ -232,7 +361,9 @@ export class AlertWatcher {
     const { run, top } = d;
     const end = endOf(run);
     const open = plan.open(d.groupKey);
+    const failMsg = d.firstError ?? run.failMsg ?? null;
     if (!open) {
+      const firstEnd = Math.min(end, ...d.streak.map(endOf));
       const card = plan.create(
         {
           channel: d.channel,
@@ -245,13 +376,13 @@ export class AlertWatcher {
           causeId: top?.id ?? null,
           causeTitle: top?.title ?? null,
           causeFix: top?.remediation[0] ?? null,
-          failMsg: run.failMsg ?? null,
+          failMsg,
           firstRunId: run.id,
           latestRunId: run.id,
           bizDate: run.bizDate ?? null,
-          attempts: 1,
-          count: 1,
-          failedAt: end,
+          attempts: d.attempts,
+          count: d.streak.length,
+          failedAt: firstEnd,
           lastFailedAt: end,
           firstSeen: now,
           lastSeen: now,
@@ -259,6 +390,8 @@ export class AlertWatcher {
         },
         since,
       );
+      const said = [this.opts.lateNote?.(end), this.retryNotes(d)].filter((x) => x !== undefined).join('\n');
+      if (said) plan.queue(this.opts.note(card, said));
       return [card, true];
     }
     const card = plan.change(open.id, {
@@ -271,7 +404,8 @@ export class AlertWatcher {
       lastFailedAt: Math.max(end, open.lastFailedAt ?? open.failedAt),
       bizDate: run.bizDate ?? open.bizDate,
       lastSeen: now,
-      failMsg: run.failMsg ?? open.failMsg,
+      failMsg: failMsg ?? open.failMsg,
+      attempts: d.attempts,
     });
     plan.queue(...this.opts.redraw(card, 'update'));
     // A fix tried from the card since the previous failure did not work: say so where it was tried.
@@ -280,6 +414,23 @@ export class AlertWatcher {
     if (tried)
       plan.queue(this.opts.note(card, `:x: Failed again ${when(end)}, after <@${tried.userId}>'s ${tried.action}: ${esc(redactedExcerpt(run.failMsg ?? 'no message', 300))}`));
     return [card, false];
+  }
+
+  /** What a new card's thread says of its retries and of the failures in a row it waited for (undefined: nothing to say). */
+  private retryNotes(d: Extract<Decision, { skip?: undefined }>): string | undefined {
+    const lines: string[] = [];
+    if (d.attempts > 1) {
+      const last = d.lastError && d.lastError !== d.firstError ? ` The last attempt failed with \`${esc(redactedExcerpt(d.lastError, 300))}\`.` : '';
+      lines.push(`:repeat: Failed on all ${d.attempts} attempts (${d.attempts - 1} by Studio's own retry); the card shows the first attempt's error.${last}`);
+    }
+    if (d.streak.length > 1)
+      lines.push(
+        `:chart_with_downwards_trend: ${d.streak.length} failures in a row (runs ${[...d.streak]
+          .reverse()
+          .map((r) => r.id)
+          .join(', ')}): the policy pages for this task after ${d.streak.length} in a row.`,
+      );
+    return lines.length ? lines.join('\n') : undefined;
   }
 
   private async upstreamTasks(taskId: number): Promise<number[]> {

@@ -16,8 +16,10 @@ function more(n: number, what: string): string[] {
   return n > MAX_LISTED ? [`… and ${n - MAX_LISTED} more ${what}`] : [];
 }
 
-export function buildHomeWork(cards: AlertCard[], approvals: PendingApproval[], viewerId: string, links: LinkBuilder): Block[] {
+/** `missing`: the alert watcher's heartbeat notice, while alerts may be missing (src/alerts/heartbeat.ts). */
+export function buildHomeWork(cards: AlertCard[], approvals: PendingApproval[], viewerId: string, links: LinkBuilder, missing?: string): Block[] {
   const blocks: Block[] = [];
+  if (missing) blocks.push(section(missing));
   if (cards.length === 0) blocks.push(section('*No open alerts.* Failed runs appear in the alert channels as cards; they are listed here until they close.'));
   else {
     // Oldest failure first: the one waiting longest for someone.

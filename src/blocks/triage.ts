@@ -2,7 +2,7 @@
 import { humanDuration } from '../studio/dates.js';
 import type { StaticSelect } from '@slack/types';
 import type { AlertReport } from '../alerts/report.js';
-import { redactedExcerpt } from '../redaction/index.js';
+import { redactedErrorExcerpt } from '../redaction/index.js';
 import { openRootsByCause, stillBlocked, tableOfSubject } from '../alerts/cards.js';
 import type { AlertCard } from '../store/alerts.js';
 import { isStreamKind, taskKindByLabel } from '../studio/enums.js';
@@ -39,6 +39,8 @@ export interface CardContext {
   workspace?: string;
   /** Users and user groups its route mentions (`<@U…>`, `<!subteam^S…>`). */
   cc?: string[];
+  /** How the latest backfill from the card ended (its dates are in the thread). */
+  lastOutcome?: string;
 }
 
 /**
@@ -84,7 +86,7 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
       `*Task*\n${link(ctx.links.taskLink(card.taskId), card.taskName)}`,
       `*Folder*\n${esc(card.folder ?? '—')}`,
       `*Type*\n${esc(card.taskType ?? '—')}`,
-      `*Run*\n${runLink}${card.count > 1 ? ` (latest of ${card.count})` : ''}`,
+      `*Run*\n${runLink}${card.count > 1 ? ` (latest of ${card.count})` : ''}${card.attempts > 1 ? `, failed on all ${card.attempts} attempts` : ''}`,
       `*Business date*\n${esc(card.bizDate ?? '—')}`,
       // The latest failure: a repeat moves it (the first is in "Seen", and time to resolve counts from it).
       `*${empty ? 'Finished at' : 'Failed at'}*\n${when(card.lastFailedAt ?? card.failedAt)}`,
@@ -112,7 +114,7 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
     const cause = card.causeTitle
       ? `*Likely cause:* ${esc(card.causeTitle)} \`${esc(card.causeId)}\`\n*First step:* ${esc(card.causeFix ?? '')}`
       : '*Likely cause:* not in the knowledge table — press *Diagnose* to read the log.';
-    blocks.push(section(`${cause}${card.failMsg ? `\n> ${esc(redactedExcerpt(card.failMsg, 300))}` : ''}`));
+    blocks.push(section(`${cause}${card.failMsg ? `\n> ${esc(redactedErrorExcerpt(card.failMsg, 300))}` : ''}`));
   }
   if (card.blocked.length) {
     const names = card.blocked.map((b) => `${link(ctx.links.runLink(b.runId), b.taskName)}${b.fixedRunId !== undefined ? ' ✓' : ''}`);
@@ -126,6 +128,7 @@ export function buildTriageCard(card: AlertCard, ctx: CardContext): Message {
   const notes: string[] = [];
   if (ctx.cc?.length) notes.push(`:bell: ${ctx.cc.join(' ')}`);
   if (card.ackBy) notes.push(`:eyes: Acknowledged by <@${card.ackBy}> ${when(card.ackAt ?? undefined)}`);
+  if (ctx.lastOutcome) notes.push(`:clipboard: ${esc(ctx.lastOutcome)} (each date in the thread)`);
   if (ctx.mute) notes.push(`:mute: Muted by <@${ctx.mute.by}> until ${when(ctx.mute.until)}: new failures of this task are recorded, not posted`);
   if (notes.length) blocks.push(context(...notes));
   const v = cardValue(card);
@@ -189,7 +192,7 @@ function buildDynamicTableCard(card: AlertCard, table: string, workspace?: strin
     const cause = card.causeTitle
       ? `*Likely cause:* ${esc(card.causeTitle)} \`${esc(card.causeId)}\`\n*First step:* ${esc(card.causeFix ?? '')}`
       : '*Likely cause:* not in the knowledge table — press *Logs* for the refresh history.';
-    blocks.push(section(`${cause}${card.failMsg ? `\n> ${esc(redactedExcerpt(card.failMsg, 300))}` : ''}`));
+    blocks.push(section(`${cause}${card.failMsg ? `\n> ${esc(redactedErrorExcerpt(card.failMsg, 300))}` : ''}`));
     blocks.push(context('Dynamic Tables keep the data of their last successful refresh: what reads this table is going stale until a refresh succeeds.'));
   }
   if (card.ackBy) blocks.push(context(`:eyes: Acknowledged by <@${card.ackBy}> ${when(card.ackAt ?? undefined)}`));
@@ -315,7 +318,7 @@ export function buildStreamCard(card: AlertCard, about: { taskId: number; kind: 
     blocks.push(section(`*Resolved*: ${esc(card.resolvedHow ?? '—')}${after ? `, *${after}* after the alert` : ''}.`));
   } else {
     const cause = card.causeTitle ? `\n*Likely cause:* ${esc(card.causeTitle)} \`${esc(card.causeId)}\`\n*First step:* ${esc(card.causeFix ?? '')}` : '';
-    blocks.push(section(`${esc(redactedExcerpt(card.failMsg ?? '', 1200)).replace(/\n/g, '\n> ')}${cause}`));
+    blocks.push(section(`${esc(redactedErrorExcerpt(card.failMsg ?? '', 1200)).replace(/\n/g, '\n> ')}${cause}`));
     if (about.kind !== 'table')
       blocks.push(context('A stream that is down or behind leaves what reads its tables stale. The card closes itself when the stream runs and has caught up.'));
   }

@@ -32,6 +32,8 @@ export class Metrics {
   /** The snapshot of the scrape under way (every gauge of one scrape reads the one snapshot). */
   private snapshot: Promise<StateSnapshot | undefined> | undefined;
   private leases: (() => Record<string, boolean>) | undefined;
+  private missing: (() => Record<string, boolean>) | undefined;
+  private messages: (() => Record<string, Record<string, number>>) | undefined;
   private readonly interactions: Counter<'kind' | 'name' | 'outcome'>;
   private readonly ack: Histogram<'kind'>;
   private readonly reply: Histogram<'kind'>;
@@ -138,6 +140,26 @@ export class Metrics {
       },
     });
     new Gauge({
+      name: 'studio_ops_alert_messages',
+      help: 'Alert messages since start, by what happened: posted, edited, retried (sent again after a failure), rate_limited (a 429), dropped (given up), truncated (an error cut to fit)',
+      labelNames: ['workspace', 'outcome'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [workspace, counts] of Object.entries(self.messages?.() ?? {})) for (const [outcome, n] of Object.entries(counts)) this.set({ workspace, outcome }, n);
+      },
+    });
+    new Gauge({
+      name: 'studio_ops_alerts_may_be_missing',
+      help: 'Whether alert polls have failed for several intervals in a row (the channel has been told alerts may be missing): 1 while so',
+      labelNames: ['workspace'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [workspace, missing] of Object.entries(self.missing?.() ?? {})) this.set({ workspace }, missing ? 1 : 0);
+      },
+    });
+    new Gauge({
       name: 'studio_ops_database_bytes',
       help: 'Size of the bot’s database',
       registers,
@@ -160,6 +182,16 @@ export class Metrics {
   }
 
   /** Whether this replica holds each workspace's lease (read when scraped). */
+  /** Each workspace's alert messages by outcome (read when scraped). */
+  setAlertMessages(counts: () => Record<string, Record<string, number>>): void {
+    this.messages = counts;
+  }
+
+  /** Whether each workspace's alerts may be missing (read when scraped). */
+  setAlertsMissing(missing: () => Record<string, boolean>): void {
+    this.missing = missing;
+  }
+
   setLeases(held: () => Record<string, boolean>): void {
     this.leases = held;
   }

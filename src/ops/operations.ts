@@ -674,9 +674,11 @@ export class OperationsService {
     // An unknown outcome keeps the target locked until verification settles it.
     const error = result.status === 'succeeded' ? undefined : result.message;
     await this.end(actor, { op, from: ['executing'], to: result.status, result: stored, key }, { ...base, outcome: result.status, error, requestId: result.requestId });
-    if ((op.action === 'rerun' || op.action === 'execute') && result.status === 'succeeded' && result.runId !== undefined) {
+    // Followed until it ends (src/ops/run-watcher.ts): a rerun's run, a backfill's job (each of its dates).
+    const watched = op.action === 'backfill' ? result.jobId : op.action === 'rerun' || op.action === 'execute' ? result.runId : undefined;
+    if (result.status === 'succeeded' && watched !== undefined) {
       await this.d.ops.watch({
-        runId: result.runId,
+        runId: watched,
         opId: op.id,
         userId: actor.userId,
         channelId: reply.channelId ?? null,

@@ -23,6 +23,8 @@
  *     - { scope: ["streaming_ingest/*"], minutes: 15 }
  *   baselines:                     # outputs committed by a time (src/baselines/): a card before they are late
  *     - { task: ads_daily_report, by: "09:00", margin: 30m }   # by: hh:mm (hh up to 47) or :mm hourly
+ *   retries:                       # a card after N final failures in a row (default 1); a quiet note when a retry recovers
+ *     - { scope: ["legacy_dw"], failures_in_a_row: 3, note_recovery: true }
  * ```
  *
  * A scope is a glob over `folder/task`; a scope without `/` means the whole folder; a scope may
@@ -108,6 +110,20 @@ const policySchema = z.strictObject({
               .union([z.string(), z.number()])
               .refine((m) => typeof parseMargin(String(m)) === 'number', { message: 'minutes or hours, like "30m" or "1h"' })
               .optional(),
+          }),
+        )
+        .default([]),
+      /**
+       * How failures with retries page, per scope (first match wins): a card only after this many
+       * final failures of a task in a row (default 1), and a quiet note in the alert channel when
+       * a run recovers on Studio's own retry (default none).
+       */
+      retries: z
+        .array(
+          z.strictObject({
+            scope: z.array(z.string().min(1)).min(1),
+            failures_in_a_row: z.number().int().min(1).max(50).default(1),
+            note_recovery: z.boolean().default(false),
           }),
         )
         .default([]),
@@ -291,6 +307,13 @@ export class Policy {
       const at = parseCommitted(b.by) as Exclude<ReturnType<typeof parseCommitted>, { error: string }>;
       return { task: b.task, ...at, marginMin: b.margin === undefined ? DEFAULT_MARGIN_MIN : (parseMargin(String(b.margin)) as number), by: 'policy file' };
     });
+  }
+
+  /** How failures of a task in `folder` page: the first matching `alerts.retries` rule, else a card on every final failure and no recovery notes. */
+  retryRule(folder: string | undefined, task: string): { failuresInARow: number; noteRecovery: boolean } {
+    const path = `${folder ?? ''}/${task}`;
+    const rule = (this.document.alerts?.retries ?? []).find((r) => r.scope.some((p) => workspaceScopeMatcher(p, this.workspace).test(path)));
+    return { failuresInARow: rule?.failures_in_a_row ?? 1, noteRecovery: rule?.note_recovery ?? false };
   }
 
   bulkRerunMaxRuns(): number {

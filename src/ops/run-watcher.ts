@@ -1,14 +1,18 @@
 /**
  * Follows runs that someone reran from Slack until they finish, then tells that person (through
  * whatever `notify` does), so nobody has to poll by hand. Survives restarts: watches are stored.
+ * A backfill is watched under its job's id until a run of each of its dates has ended
+ * (src/ops/backfill-outcome.ts), then `backfillFinished` says how each date ended.
  */
 import type { Remote } from '../store/remote.js';
-import type { OperationStore, RunWatch } from '../store/operations.js';
+import type { OperationRecord, OperationStore, RunWatch } from '../store/operations.js';
+import { type BackfillOutcome, readBackfillOutcome } from './backfill-outcome.js';
 import type { StudioClient } from '../studio/client.js';
 import { isTerminalStatus } from '../studio/enums.js';
 import type { Run } from '../studio/models.js';
 
 export type RunFinishedNotify = (watch: RunWatch, run: Run) => Promise<void>;
+export type BackfillFinishedNotify = (watch: RunWatch, op: OperationRecord, outcome: BackfillOutcome) => Promise<void>;
 
 export interface RunWatcherOptions {
   intervalMs: number;
@@ -16,6 +20,8 @@ export interface RunWatcherOptions {
   maxAgeMs?: number;
   now?: () => number;
   onError?: (e: unknown) => void;
+  /** A backfill's dates have all ended (without it, backfills are not followed). */
+  backfillFinished?: BackfillFinishedNotify;
 }
 
 export class RunWatcher {
@@ -44,6 +50,15 @@ export class RunWatcher {
           continue;
         }
         try {
+          const op = await this.ops.get(w.opId);
+          if (op?.action === 'backfill') {
+            const outcome = this.opts.backfillFinished ? await readBackfillOutcome(this.studio, op, w.runId) : undefined;
+            if (!outcome) continue;
+            await this.opts.backfillFinished!(w, op, outcome);
+            await this.ops.finishWatch(w.runId, w.opId);
+            finished++;
+            continue;
+          }
           const run = await this.studio.getRun(w.runId);
           if (!isTerminalStatus(run.status.code)) continue;
           await this.notify(w, run);

@@ -23,3 +23,30 @@ export function clipWholeTokens(text: string, max: number): string {
   if (cut > 0 && last >= 0xd800 && last <= 0xdbff) cut--;
   return `${text.slice(0, cut)}…`;
 }
+
+let clipped = 0;
+
+/** How many errors clipHeadTail has cut since start (the process's count, for /metrics). */
+export function truncatedErrors(): number {
+  return clipped;
+}
+
+/**
+ * At most `max` characters of `text` keeping its head and its tail, joined by " … " — an error's
+ * cause is often at its end (`Caused by: …`, the last line of a stack). Neither cut is inside a
+ * token or a surrogate pair (as clipWholeTokens).
+ */
+export function clipHeadTail(text: string, max: number): string {
+  if (text.length <= max) return text;
+  clipped++;
+  const room = max - 3; // the " … " between
+  if (room < 20) return clipWholeTokens(text, max);
+  const head = clipWholeTokens(text, Math.ceil(room * 0.6) + 1).replace(/…$/, '');
+  let start = text.length - (room - head.length);
+  const stop = Math.min(text.length, start + 256);
+  while (start < stop && inToken(text, start) && inToken(text, start - 1)) start++;
+  if (start === stop) start = text.length - (room - head.length);
+  const first = text.charCodeAt(start);
+  if (first >= 0xdc00 && first <= 0xdfff) start++;
+  return `${head.trimEnd()} … ${text.slice(start).trimStart()}`;
+}

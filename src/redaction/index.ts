@@ -9,7 +9,7 @@
  * `redact` runs 1 and 2 (synchronous: Block Kit builders, the audit log); `redactWithRuleSet` runs
  * all three (the Slack boundary, and whole texts the core reads before it cuts excerpts from them).
  */
-import { clipWholeTokens } from './clip.js';
+import { clipHeadTail, clipWholeTokens } from './clip.js';
 import { randomTokenSpans } from './entropy.js';
 import { isSecretName } from './names.js';
 import { RedactionMemo } from './memo.js';
@@ -117,4 +117,9 @@ export function redactValues(value: unknown, key = ''): unknown {
 /** At most `max` characters of `text` for an excerpt: redacted whole first, then cut between tokens. */
 export function redactedExcerpt(text: string, max: number): string {
   return clipWholeTokens(redact(text), max);
+}
+
+/** An error message, redacted, at most `max` characters keeping its head and its tail (where its cause usually is). */
+export function redactedErrorExcerpt(text: string, max: number): string {
+  return clipHeadTail(redact(text), max);
 }

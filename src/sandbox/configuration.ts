@@ -202,3 +202,8 @@ export function seededConfiguration(o: {
 export function publishedSnapshot(task: TaskRow, deps: { taskId: number; taskName: string; depStrategy?: number; parseType?: number }[]): string {
   return JSON.stringify({ content: task.content, params: JSON.parse(task.params_json) as unknown[], configuration: storedConfiguration(task), dependencies: deps });
 }
+
+/** The configuration Studio schedules with: the one published last (a draft saved since does not run), else the stored one. */
+export function scheduledConfiguration(task: TaskRow): StoredConfiguration {
+  return task.published_json ? (JSON.parse(task.published_json) as { configuration: StoredConfiguration }).configuration : storedConfiguration(task);
+}

@@ -13,7 +13,7 @@ import { type FailureSpec, failureById, failuresFor } from './failures.js';
 import { attemptFailure, attemptHeader, attemptSuccess, joinLog, logStamp } from './logs.js';
 import type { RunRow, SandboxStore, TaskRow } from './store.js';
 
-import { publishedSnapshot } from './configuration.js';
+import { publishedSnapshot, scheduledConfiguration } from './configuration.js';
 import { SandboxBusinessError } from './errors.js';
 
 export { SandboxBusinessError };
@@ -64,7 +64,7 @@ export interface SimOptions {
   runDurationMs: [number, number];
   /** Chance that a newly scheduled live run is planned to fail. */
   failureRate: number;
-  /** Delay before Studio's own retry of a failed attempt. */
+  /** Delay before Studio's own retry of a failed attempt when the task's retry interval cannot be read. */
   retryDelayMs: number;
   /** Time zone of cron times and business dates. */
   timeZone: string;
@@ -216,6 +216,7 @@ export class StudioSim {
   /** Move one run forward to its state at `t`; true when something changed. */
   private step(run: RunRow, t: number): boolean {
     if (run.status === RUN_STATUS.RUNNING) return this.stepRunning(run, t);
+    if (run.retry_at !== null) return this.stepRetry(run, t);
     if (run.status === RUN_STATUS.PAUSED) return false;
     if (run.ready_at > t) {
       if (run.status !== RUN_STATUS.NOT_STARTED) {
@@ -242,6 +243,7 @@ export class StudioSim {
       for (const dep of this.store.deps(task)) {
         const up = this.store.latestRunFor(dep.taskId, run.biz_date);
         if (!up || up.id === run.id) continue; // no upstream run for that date: nothing to wait for
+        if (up.status === RUN_STATUS.FAILED && up.retry_at !== null) return setWaiting(); // Studio's retry is still to come
         if (up.status === RUN_STATUS.FAILED || up.status === RUN_STATUS.UPSTREAM_FAILED) {
           const end = Math.max(run.ready_at, up.end_time ?? run.ready_at);
           this.store.updateRun(run.id, {
@@ -286,7 +288,7 @@ export class StudioSim {
     if (!attempt || !task || run.duration_ms === null) return false;
     const end = attempt.start_time + run.duration_ms;
     if (end > t) return false;
-    const failure = run.failure_id ? failureById(run.failure_id) : undefined;
+    const failure = this.failureOfAttempt(run, attempt.seq);
     if (!failure) {
       this.store.updateAttempt(attempt.id, { end_time: end, finish_result: 'SUCCESS', log: joinLog(attempt.log, attemptSuccess(task, end)) });
       this.store.updateRun(run.id, { status: RUN_STATUS.SUCCESS, end_time: end, fail_type: null, fail_msg: null });
@@ -295,14 +297,50 @@ export class StudioSim {
     this.store.updateAttempt(attempt.id, { end_time: end, finish_result: 'FAILED', log: joinLog(attempt.log, attemptFailure(failure, task, run, end)) });
     const patch: Partial<RunRow> = { fail_type: failure.failType, fail_msg: failure.failMsg({ taskName: task.name, bizDate: run.biz_date, runId: run.id, stamp: logStamp(end) }) };
     if (run.transient) patch.failure_id = null; // the next attempt succeeds
-    // Studio's own retry: a new attempt after the retry delay while retries remain.
-    if (attempt.seq <= task.retry_count) {
-      this.store.updateRun(run.id, patch);
-      this.startAttempt({ ...run, ...patch }, task, end + this.opts.retryDelayMs);
+    // Studio's own retry: while retries remain, the run shows FAILED (this attempt's end and
+    // message) until a new attempt starts after the task's retry interval.
+    const retryAt = this.attemptsSinceTrigger(run) <= (scheduledConfiguration(task).retryCount ?? task.retry_count) ? end + this.retryIntervalMs(task) : null;
+    this.store.updateRun(run.id, { ...patch, status: RUN_STATUS.FAILED, end_time: end, retry_at: retryAt });
+    return true;
+  }
+
+  /** A failed run whose retry is due starts its next attempt. */
+  private stepRetry(run: RunRow, t: number): boolean {
+    if (run.status !== RUN_STATUS.FAILED) {
+      this.store.updateRun(run.id, { retry_at: null });
       return true;
     }
-    this.store.updateRun(run.id, { ...patch, status: RUN_STATUS.FAILED, end_time: end });
+    if (run.retry_at! > t) return false;
+    const task = this.store.task(run.task_id);
+    this.store.updateRun(run.id, { retry_at: null });
+    if (!task) return true;
+    this.startAttempt({ ...run, retry_at: null }, task, run.retry_at!);
+    this.store.updateRun(run.id, { end_time: null });
     return true;
+  }
+
+  /** What attempt `seq` of the run ends with (undefined: success). */
+  private failureOfAttempt(run: RunRow, seq: number): FailureSpec | undefined {
+    if (run.attempt_failures) {
+      const plan = JSON.parse(run.attempt_failures) as (string | null)[];
+      const id = plan[Math.min(seq, plan.length) - 1] ?? null;
+      return id ? failureById(id) : undefined;
+    }
+    return run.failure_id ? failureById(run.failure_id) : undefined;
+  }
+
+  /** Attempts since the run was last triggered (a rerun starts the count again: its retries are its own). */
+  private attemptsSinceTrigger(run: RunRow): number {
+    const since = run.trigger_time ?? run.ready_at;
+    return this.store.attempts(run.id).filter((a) => a.created_at >= since).length;
+  }
+
+  /** The task's retry interval as published (retryIntervalTime and its unit, as cz-cli saves them). */
+  retryIntervalMs(task: TaskRow): number {
+    const c = scheduledConfiguration(task);
+    const unit = { s: 1_000, m: 60_000, h: 3_600_000 }[String(c.retryIntervalTimeUnit ?? 'm').toLowerCase()] ?? 60_000;
+    const n = Number(c.retryIntervalTime);
+    return Number.isFinite(n) && n >= 0 ? n * unit : this.opts.retryDelayMs;
   }
 
   // ---- run operations -----------------------------------------------------------------------
@@ -344,6 +382,8 @@ export class StudioSim {
       executor: actor,
       skip_upstream: 1,
       failure_id: fixed ? null : run.failure_id,
+      attempt_failures: fixed ? null : run.attempt_failures,
+      retry_at: null,
       duration_ms: run.duration_ms === null ? null : this.randomDuration(),
     });
     this.advance();
@@ -582,6 +622,12 @@ export class StudioSim {
     const attempt = this.store.lastAttempt(runId);
     if (!attempt) throw new SandboxBusinessError('EXECUTE_LOG_NOT_EXIST', `run ${runId} has no attempt`);
     this.store.updateAttempt(attempt.id, { log: text });
+  }
+
+  /** Plan what each attempt of a run that has not finished yet ends with (failure ids; null = success). Tests use it. */
+  planAttempts(runId: number, outcomes: (string | null)[]): void {
+    for (const id of outcomes) if (id !== null && !failureById(id)) throw new SandboxBusinessError('FAILURE_NOT_EXIST', `no failure ${id} in the catalogue`);
+    this.store.updateRun(runId, { attempt_failures: JSON.stringify(outcomes) });
   }
 
   /** Plan a failure for a run that has not finished yet (tests use it). */

@@ -73,6 +73,16 @@ export interface RunRow {
   /** Whether this run skips the upstream check (reruns, manual runs). */
   skip_upstream: number;
   attempts: number;
+  /**
+   * A failed attempt with retries left: when Studio's own retry starts (the run shows FAILED until
+   * then, as Studio's list does between attempts). Null otherwise.
+   */
+  retry_at: number | null;
+  /**
+   * What each attempt ends with, in order (JSON array of failure-catalogue ids, null = success;
+   * attempts past its end repeat the last entry). Null: every attempt follows `failure_id`.
+   */
+  attempt_failures: string | null;
 }
 
 export interface AttemptRow {
@@ -156,6 +166,8 @@ const COLUMNS_ADDED: [string, string, string][] = [
   ['tasks', 'published_json', 'TEXT'],
   ['tasks', 'published_at', 'INTEGER'],
   ['tasks', 'last_edit_user', 'TEXT'],
+  ['runs', 'retry_at', 'INTEGER'],
+  ['runs', 'attempt_failures', 'TEXT'],
 ];
 
 export class SandboxStore {
@@ -170,6 +182,8 @@ export class SandboxStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
     for (const [table, column, decl] of COLUMNS_ADDED) this.ensureColumn(table, column, decl);
+    // Failed runs with Studio's retry to come (activeRuns): few.
+    this.db.exec('CREATE INDEX IF NOT EXISTS runs_retrying ON runs(retry_at) WHERE retry_at IS NOT NULL');
     // Ids that look like Studio's, and that never collide between kinds.
     this.ensureSequence('folders', 100);
     this.ensureSequence('tasks', 1000);
@@ -339,6 +353,8 @@ export class SandboxStore {
       duration_ms: r.duration_ms === undefined ? 60_000 : r.duration_ms,
       skip_upstream: r.skip_upstream ?? 0,
       attempts: r.attempts ?? 0,
+      retry_at: r.retry_at ?? null,
+      attempt_failures: r.attempt_failures ?? null,
     };
     this.insertRow('runs', row);
     return id;
@@ -352,9 +368,11 @@ export class SandboxStore {
     this.updateRow('runs', id, patch);
   }
 
-  /** Runs not yet in a terminal state (success, failed, upstream failed), oldest plan first. */
+  /** Runs not yet in a terminal state (success, failed, upstream failed), or failed with Studio's retry to come; oldest plan first. */
   activeRuns(): RunRow[] {
-    return this.sql('SELECT * FROM runs WHERE status NOT IN (1, 3, 8) ORDER BY ready_at, id').all() as RunRow[];
+    return this.sql(
+      'SELECT * FROM (SELECT * FROM runs WHERE status NOT IN (1, 3, 8) UNION ALL SELECT * FROM runs WHERE retry_at IS NOT NULL AND status = 3) ORDER BY ready_at, id',
+    ).all() as RunRow[];
   }
 
   /** The latest run of `taskId` for business date `bizDate` (any run type). */

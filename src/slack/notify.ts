@@ -6,7 +6,10 @@ import { buildOutcome, buildRunFinished } from '../blocks/operations.js';
 import type { Message } from '../blocks/kit.js';
 import type { VerifiedListener } from '../ops/operations.js';
 import type { LinkBuilder } from '../blocks/replies.js';
-import type { RunFinishedNotify } from '../ops/run-watcher.js';
+import type { BackfillFinishedNotify, RunFinishedNotify } from '../ops/run-watcher.js';
+import type { BackfillOutcome } from '../ops/backfill-outcome.js';
+import type { OperationRecord } from '../store/operations.js';
+import { buildBackfillReport } from '../blocks/backfill-report.js';
 import type { BoltApp } from './app.js';
 import { slackFetch } from './outbound-redaction.js';
 
@@ -38,6 +41,26 @@ async function tellLater(
 export function slackRunFinishedNotifier(client: BoltApp['client'], links: LinkBuilder, now: () => number = Date.now, tag: (m: Message) => Message = (m) => m): RunFinishedNotify {
   return async (watch, run) => {
     const m = tag(buildRunFinished(run, links, watch.userId));
+    await tellLater(client, { userId: watch.userId, channelId: watch.channelId, messageTs: watch.messageTs, responseUrl: watch.responseUrl, since: watch.createdAt }, m, now);
+  };
+}
+
+/**
+ * Telling how a backfill ended on each date: in the thread of the alert card it was started from
+ * (`onCard`, with a Rerun button per failed date, and on the card), and to the person who asked
+ * (their message edited, else response_url, else a DM).
+ */
+export function slackBackfillFinishedNotifier(
+  client: BoltApp['client'],
+  links: LinkBuilder,
+  onCard: (op: OperationRecord, outcome: BackfillOutcome) => Promise<boolean>,
+  now: () => number = Date.now,
+  tag: (m: Message) => Message = (m) => m,
+): BackfillFinishedNotify {
+  return async (watch, op, outcome) => {
+    await onCard(op, outcome);
+    const cardId = op.params.cardId == null ? undefined : Number(op.params.cardId);
+    const m = tag(buildBackfillReport(outcome, { links, cardId }));
     await tellLater(client, { userId: watch.userId, channelId: watch.channelId, messageTs: watch.messageTs, responseUrl: watch.responseUrl, since: watch.createdAt }, m, now);
   };
 }

@@ -869,11 +869,18 @@ export class AlertStore {
   }
 
   /** A card as it is drawn: with its task's mute in force at `now` (one statement). */
-  cardWithMute(id: number, now: number): { card: AlertCard; mute: { until: number; by: string } | undefined } | undefined {
+  /** A card as drawn: with its mute, and how the latest fix tried from it ended (a backfill's dates: `backfill_outcome`). */
+  cardWithMute(id: number, now: number): { card: AlertCard; mute: { until: number; by: string } | undefined; lastOutcome?: string } | undefined {
     const r = this.sql(
-      'SELECT c.*, m.until AS mute_until, m.by_user AS mute_by FROM alert_cards c LEFT JOIN alert_mutes m ON m.task_id = c.task_id AND m.until > ? WHERE c.id = ?',
+      `SELECT c.*, m.until AS mute_until, m.by_user AS mute_by,
+         (SELECT a.detail FROM alert_card_actions a WHERE a.card_id = c.id AND a.action = 'backfill_outcome' ORDER BY a.id DESC LIMIT 1) AS last_outcome
+       FROM alert_cards c LEFT JOIN alert_mutes m ON m.task_id = c.task_id AND m.until > ? WHERE c.id = ?`,
     ).get(now, id) as Record<string, unknown> | undefined;
     if (!r) return undefined;
-    return { card: toCard(r), mute: r.mute_until == null ? undefined : { until: Number(r.mute_until), by: String(r.mute_by) } };
+    return {
+      card: toCard(r),
+      mute: r.mute_until == null ? undefined : { until: Number(r.mute_until), by: String(r.mute_by) },
+      lastOutcome: r.last_outcome == null ? undefined : String(r.last_outcome),
+    };
   }
 }

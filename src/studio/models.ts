@@ -266,6 +266,9 @@ export interface ScheduleDetail {
   latestRunId: number | undefined;
   latestRunPlanTime: number | undefined;
   retryCount: number | undefined;
+  /** Time between Studio's own retries: `retryIntervalTime` in `retryIntervalTimeUnit` (s, m, h), as cz-cli saves them. */
+  retryIntervalTime: number | undefined;
+  retryIntervalTimeUnit: string | undefined;
   rerunProperty: Labelled | undefined;
 }
 
@@ -280,6 +283,8 @@ const scheduleFields = z.looseObject({
   latestInstanceId: optNum,
   latestInstancePlanTime: optNum,
   retryCount: optNum,
+  retryIntervalTime: optNum,
+  retryIntervalTimeUnit: optStr,
   rerunProperty: optNum,
 });
 
@@ -299,6 +304,8 @@ export const scheduleDetailSchema = z
       latestRunId: s.latestInstanceId ?? undefined,
       latestRunPlanTime: s.latestInstancePlanTime ?? undefined,
       retryCount: s.retryCount ?? undefined,
+      retryIntervalTime: s.retryIntervalTime ?? undefined,
+      retryIntervalTimeUnit: s.retryIntervalTimeUnit ?? undefined,
       rerunProperty: s.rerunProperty == null ? undefined : rerunProperty(s.rerunProperty),
     };
   });

@@ -53,7 +53,7 @@ describe('the production build', () => {
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
     const ready = await fetch(`${url}/readyz`);
-    expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 200, body: { ok: true, checks: { database: 'ok', studio: 'ok', slack: 'ok' } } });
+    expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 200, body: { ok: true, checks: { database: 'ok', alerts: 'ok', studio: 'ok', slack: 'ok' } } });
     const before = parsePrometheus(await (await fetch(`${url}/metrics`)).text());
     // A person types /cz whoami in the playground; the counter of that subcommand moves.
     const typed = await fetch(`${url}/ui/command`, { method: 'POST', body: JSON.stringify({ user: 'U0ADMIN', channel: 'C0DATAENG', text: '/cz whoami' }) });

@@ -40,8 +40,8 @@ describe('/readyz and Slack', () => {
     b.slack.refuse('auth.test', 1, 'invalid_auth');
     const down = await ready();
     expect(down.status).toBe(503);
-    expect(down.body.checks).toEqual({ database: 'ok', studio: 'ok', slack: expect.stringMatching(/^Slack did not accept the bot token: .*invalid_auth/) });
-    expect(await ready()).toEqual({ status: 200, body: { ok: true, checks: { database: 'ok', studio: 'ok', slack: 'ok' } } });
+    expect(down.body.checks).toEqual({ database: 'ok', alerts: 'ok', studio: 'ok', slack: expect.stringMatching(/^Slack did not accept the bot token: .*invalid_auth/) });
+    expect(await ready()).toEqual({ status: 200, body: { ok: true, checks: { database: 'ok', alerts: 'ok', studio: 'ok', slack: 'ok' } } });
   });
 });
 
@@ -132,7 +132,7 @@ describe('/metrics', () => {
 describe('/healthz and /readyz', () => {
   it('both answer 200 when the bot can work; /readyz names each check', async () => {
     expect((await fetch(`${b.botUrl}/healthz`)).status).toBe(200);
-    expect(await ready()).toEqual({ status: 200, body: { ok: true, checks: { database: 'ok', studio: 'ok', slack: 'ok' } } });
+    expect(await ready()).toEqual({ status: 200, body: { ok: true, checks: { database: 'ok', alerts: 'ok', studio: 'ok', slack: 'ok' } } });
   });
 
   it('/readyz is 503 while Studio does not answer, says so, and recovers; /healthz stays 200', async () => {
@@ -143,7 +143,7 @@ describe('/healthz and /readyz', () => {
       await b.answer(r.responseId);
       const down = await ready();
       expect(down.status).toBe(503);
-      expect(down.body.checks).toEqual({ database: 'ok', studio: expect.stringMatching(/^Studio did not answer/), slack: 'ok' });
+      expect(down.body.checks).toEqual({ database: 'ok', alerts: 'ok', studio: expect.stringMatching(/^Studio did not answer/), slack: 'ok' });
       expect((await fetch(`${b.botUrl}/healthz`)).status).toBe(200);
       const text = await metrics();
       // The attempts that got no answer and the retries they caused (reads only) are counted.

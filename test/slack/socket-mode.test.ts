@@ -85,7 +85,7 @@ describe('Socket Mode', () => {
     expect(slack.callsOf('apps.connections.open').length).toBeGreaterThanOrEqual(1);
     expect(socket.connections).toBe(1);
     expect(await live()).toBe(200);
-    expect(await ready()).toEqual({ status: 200, body: expect.objectContaining({ checks: { database: 'ok', studio: 'ok', slack: 'ok' } }) });
+    expect(await ready()).toEqual({ status: 200, body: expect.objectContaining({ checks: { database: 'ok', alerts: 'ok', studio: 'ok', slack: 'ok' } }) });
   });
 
   it('acks a slash command envelope within three seconds and answers it', async () => {
@@ -135,7 +135,7 @@ describe('Socket Mode', () => {
       await new Promise((res) => setTimeout(res, 20));
     }
     // The socket was down for a moment: not ready, and why; but alive (no restart for a reconnect).
-    expect(down?.body.checks).toEqual({ database: 'ok', studio: 'ok', slack: expect.stringMatching(/Socket Mode connection is down/) });
+    expect(down?.body.checks).toEqual({ database: 'ok', alerts: 'ok', studio: 'ok', slack: expect.stringMatching(/Socket Mode connection is down/) });
     expect([...alive]).toEqual([200]);
     await socket.waitForConnection(3);
     const b = slashCommand('whoami');
