@@ -17,7 +17,6 @@ import { pipelineRoutes } from './pipeline-routes.js';
 import { SandboxFlows } from './flows.js';
 import { FaultInjector, type FaultRule } from './faults.js';
 import { SandboxLakehouse, seedLakehouse } from './lakehouse/index.js';
-import { applyTemporaryRun } from './lakehouse/temporary-run.js';
 import { WorkspaceParams } from './workspace-params.js';
 import { DqcRules, seedDqcRules } from './dqc.js';
 import { type SeedName, seedWorkspace } from './seed.js';
@@ -139,8 +138,17 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     tenantId: 20001,
     userName: 'sandbox_admin',
   };
-  const lakehouse = new SandboxLakehouse({ now: () => sim.now() }, id.workspace, SANDBOX_VCLUSTERS);
-  seedLakehouse(lakehouse, sim.now(), { extraDynamicTables: opts.extraDynamicTables });
+  // The Lakehouse is rebuilt on every start: seeded as of the sandbox file's first start, then the
+  // changes kept since replayed at their times, so a restart shows the same refresh history.
+  let replayAt: number | undefined;
+  const lakehouse = new SandboxLakehouse({ now: () => replayAt ?? sim.now() }, id.workspace, SANDBOX_VCLUSTERS);
+  const seededAt = Number(store.getMeta('lakehouseSeededAt') ?? sim.now());
+  store.setMeta('lakehouseSeededAt', String(seededAt));
+  seedLakehouse(lakehouse, seededAt, { extraDynamicTables: opts.extraDynamicTables });
+  lakehouse.replay(store.lakehouseChanges(), (at) => {
+    replayAt = at;
+  });
+  lakehouse.onChange = (change) => store.appendLakehouseChange(sim.now(), change);
   const streams = new SandboxStreams(sim);
   streams.seed();
   const ctx: ApiContext = {
@@ -148,7 +156,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     id,
     wrappedShapes: opts.wrappedShapes ?? false,
     logPageSize: opts.logPageSize ?? 16 * 1024,
-    onExecuteSql: (content, params) => applyTemporaryRun(lakehouse, content, params),
+    onExecuteSql: (content, params) => lakehouse.applyRun(content, params),
     workspaceParams: new WorkspaceParams(() => sim.now()),
     dqc: new DqcRules(
       () => sim.now(),
@@ -364,11 +372,22 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     });
   });
   server.keepAliveTimeout = 60_000;
+  // A file-backed sandbox listens where it did last time when it can, so links already posted to
+  // Slack (runs, tasks in its Studio UI) still open after a restart.
+  const port = opts.port || (dbPath !== ':memory:' ? Number(store.getMeta('port') ?? 0) : 0);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+    server.listen(port, opts.host ?? '127.0.0.1', () => resolve());
+  }).catch(async (e: NodeJS.ErrnoException) => {
+    // The port of the last start is taken: any free one (the bot's links follow the new address).
+    if (e.code !== 'EADDRINUSE' || port === (opts.port ?? 0)) throw e;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, opts.host ?? '127.0.0.1', () => resolve());
+    });
   });
   const addr = server.address() as AddressInfo;
+  if (dbPath !== ':memory:') store.setMeta('port', String(addr.port));
   const url = `http://${addr.address}:${addr.port}`;
 
   return {

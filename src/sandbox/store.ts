@@ -159,6 +159,8 @@ CREATE TABLE IF NOT EXISTS data_sources (
   id INTEGER PRIMARY KEY, name TEXT NOT NULL, ds_type INTEGER NOT NULL, status INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS cron_cursor (task_id INTEGER PRIMARY KEY, until INTEGER NOT NULL);
+-- What changed the Lakehouse model (a manual refresh, a task run's DDL), replayed on a restart.
+CREATE TABLE IF NOT EXISTS lakehouse_changes (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, change TEXT NOT NULL);
 `;
 
 const COLUMNS_ADDED: [string, string, string][] = [
@@ -215,6 +217,17 @@ export class SandboxStore {
 
   setMeta(key: string, value: string): void {
     this.sql('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  appendLakehouseChange(at: number, change: unknown): void {
+    this.sql('INSERT INTO lakehouse_changes(at, change) VALUES (?, ?)').run(at, JSON.stringify(change));
+  }
+
+  lakehouseChanges(): { at: number; change: unknown }[] {
+    return (this.sql('SELECT at, change FROM lakehouse_changes ORDER BY id').all() as { at: number; change: string }[]).map((r) => ({
+      at: r.at,
+      change: JSON.parse(r.change) as unknown,
+    }));
   }
 
   isEmpty(): boolean {

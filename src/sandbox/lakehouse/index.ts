@@ -5,6 +5,7 @@
  * `/lh/cancelJob`; raw JSON, no envelope; results embedded as ARROW, or TEXT when the hints ask.
  * Every statement received is kept in `statements` so tests can see what reached it.
  */
+import { applyTemporaryRun } from './temporary-run.js';
 import type { Clock } from '../sim.js';
 import { SqlFailure, SqliteEngine } from './engine.js';
 import { LakehouseModel } from './model.js';
@@ -30,9 +31,20 @@ const GENERATE_SLICE = 10_000;
 
 type IdRef = { id?: string } | undefined;
 
+/** A change to the model that the sandbox keeps, to rebuild the same Lakehouse after a restart. */
+export type LakehouseChange =
+  | { kind: 'sql'; text: string; schema: string; user: string; hints?: Record<string, string> }
+  | { kind: 'run'; text: string; params: Record<string, string> };
+
+/** Statements through the SQL client that change the model (everything else it runs only reads). */
+const CHANGES_MODEL = /^\s*refresh\s+dynamic\s+table\b/i;
+
 export class SandboxLakehouse extends LakehouseModel {
   /** Every statement received, in order. */
   readonly statements: string[] = [];
+  /** Told of each change to the model as it happens (not while {@link replay} applies old ones). */
+  onChange?: (change: LakehouseChange) => void;
+  private replaying = false;
   /** How long a job runs before its result is ready, ms (0: at once). */
   jobMs = 0;
   private readonly jobs = new Map<string, Job>();
@@ -48,7 +60,39 @@ export class SandboxLakehouse extends LakehouseModel {
 
   /** One statement in a session (the demo's `public` schema unless said), as a job would run it. */
   execute(sql: string, session: Partial<Session> = {}) {
-    return runStatement(this, this.engine, sql, { schema: session.schema ?? 'public', user: session.user ?? 'ops_bot', hints: session.hints });
+    const full = { schema: session.schema ?? 'public', user: session.user ?? 'ops_bot', hints: session.hints };
+    if (!this.replaying && CHANGES_MODEL.test(sql)) this.onChange?.({ kind: 'sql', text: sql, ...full });
+    return runStatement(this, this.engine, sql, full);
+  }
+
+  /** A task run's effects on the model (src/sandbox/lakehouse/temporary-run.ts), kept like a statement. */
+  applyRun(text: string, params: Record<string, string>): void {
+    if (!this.replaying) this.onChange?.({ kind: 'run', text, params });
+    applyTemporaryRun(this, text, params);
+  }
+
+  /**
+   * Apply the changes kept by an earlier run of this sandbox, each at its own time (`setTime`
+   * moves the model's clock), the scheduled refreshes between them included: the same history.
+   */
+  replay(changes: { at: number; change: unknown }[], setTime: (at: number | undefined) => void): void {
+    this.replaying = true;
+    try {
+      for (const { at, change } of changes) {
+        setTime(at);
+        this.advance(at);
+        const c = change as LakehouseChange;
+        try {
+          if (c.kind === 'run') applyTemporaryRun(this, c.text, c.params);
+          else this.execute(c.text, c);
+        } catch {
+          // a change that failed then (a refresh that failed) fails again: its history row is what counts
+        }
+      }
+    } finally {
+      this.replaying = false;
+      setTime(undefined);
+    }
   }
 
   submit(body: Record<string, unknown>): Record<string, unknown> {

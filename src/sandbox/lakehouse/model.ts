@@ -131,7 +131,7 @@ export class LakehouseModel {
   /** A refresh of a Dynamic Table, as the scheduler or REFRESH DYNAMIC TABLE runs it. */
   refresh(t: LhTable, trigger: RefreshRow['refresh_trigger'], at = this.now(), mode: 'INCREMENTAL' | 'FULL' = 'INCREMENTAL'): RefreshRow {
     const dt = t.dynamic!;
-    const id = `${lhTime(at).replace(/\D/g, '')}${String(++this.seq).padStart(6, '0')}`;
+    const id = this.jobId(t, at, trigger);
     const base = {
       workspace_name: this.workspace,
       schema_name: t.schema,
@@ -174,6 +174,17 @@ export class LakehouseModel {
     return row;
   }
 
+  /**
+   * A refresh job's id, from what it is (the table, the time, the trigger) rather than from how
+   * many came before: a sandbox restarted on its file rebuilds the same history with the same
+   * ids, so the bot does not take old refreshes for new ones.
+   */
+  private jobId(t: LhTable, at: number, trigger: string): string {
+    let h = 0x811c9dc5;
+    for (const ch of `${t.schema}.${t.name}|${trigger}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+    return `${lhTime(at).replace(/\D/g, '')}${String(h % 1_000_000).padStart(6, '0')}`;
+  }
+
   suspend(t: LhTable, reason: string, at = this.now()): void {
     t.dynamic!.state = 'SUSPENDED';
     t.dynamic!.suspendedReason = reason;
@@ -193,7 +204,7 @@ export class LakehouseModel {
       source_tables: '[]',
       stats: null,
       completion_target: null,
-      job_id: `${lhTime(at).replace(/\D/g, '')}${String(++this.seq).padStart(6, '0')}`,
+      job_id: this.jobId(t, at, 'SUSPEND'),
     });
   }
 
