@@ -6,6 +6,7 @@
  * knowledge entry for empty results (LEFT JOIN filters, `${bizdate}`, partition filters). The card
  * closes when a later run of the task writes rows again.
  */
+import { runKind } from '../knowledge/diagnose.js';
 import type { TextDiagnoser } from '../knowledge/diagnosis-pool.js';
 import { LakehouseError, type LakehouseSql } from '../lakehouse/client.js';
 import type { AlertCard, AlertStore, QueueItem } from '../store/alerts.js';
@@ -191,7 +192,7 @@ export class OutputChecker {
         rows === 0
           ? `Run ${run.id} succeeded but wrote 0 rows to ${where}${before}.`
           : `Run ${run.id} succeeded but wrote ${rows.toLocaleString('en-US')} rows to ${where}, ${Math.round((1 - rows / avg) * 100)} % below the average${before}.`;
-      const top = (await this.diagnoser.diagnose(rows === 0 ? message : `${message} wrote 0 rows`, { taskType: 'SQL' })).findings[0]?.entry;
+      const top = (await this.diagnoser.diagnose(rows === 0 ? message : `${message} wrote 0 rows`, { taskType: 'SQL', runType: runKind(run) })).findings[0]?.entry;
       decided.push({ ...l, channel: this.router.route(l.folder, run.taskName, { owner: run.owner, taskType: run.taskType.kind?.key ?? run.taskType.label }), message, top });
     }
     const groups = [...new Set(decided.filter((d) => d.channel).map((d) => `empty|${d.run.taskId}`))];

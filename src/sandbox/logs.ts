@@ -57,9 +57,10 @@ export function attemptHeader(task: TaskRow, run: RunRow, seq: number, start: nu
   return lines;
 }
 
-export function attemptSuccess(task: TaskRow, end: number): string[] {
+/** `rows`: what the run wrote, when the sandbox's Lakehouse knows (its output partition); else a plausible count. */
+export function attemptSuccess(task: TaskRow, end: number, rows?: number): string[] {
   const s = logStamp(end);
-  return [`${s} [INFO] Rows written: ${1000 + ((task.id * 7919) % 90000)}`, `${s} [INFO] Task instance finished with status SUCCESS`];
+  return [`${s} [INFO] Rows written: ${rows ?? 1000 + ((task.id * 7919) % 90000)}`, `${s} [INFO] Task instance finished with status SUCCESS`];
 }
 
 export function attemptFailure(failure: FailureSpec, task: TaskRow, run: RunRow, end: number): string[] {

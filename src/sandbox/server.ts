@@ -17,6 +17,7 @@ import { pipelineRoutes } from './pipeline-routes.js';
 import { SandboxFlows } from './flows.js';
 import { FaultInjector, type FaultRule } from './faults.js';
 import { SandboxLakehouse, seedLakehouse } from './lakehouse/index.js';
+import { outputRows } from './lakehouse/temporary-run.js';
 import { WorkspaceParams } from './workspace-params.js';
 import { DqcRules, seedDqcRules } from './dqc.js';
 import { type SeedName, seedWorkspace } from './seed.js';
@@ -123,7 +124,6 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     retryDelayMs: 30_000,
     timeZone: opts.timeZone ?? 'UTC',
   });
-  seedWorkspace(sim, opts.seed ?? 'demo');
 
   // The access token survives restarts of a file-backed sandbox, so a configured bot keeps working.
   const accessToken = opts.accessToken ?? store.getMeta('accessToken') ?? `pat_${randomBytes(18).toString('hex')}`;
@@ -149,6 +149,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     replayAt = at;
   });
   lakehouse.onChange = (change) => store.appendLakehouseChange(sim.now(), change);
+  // A run's log reports the rows its output holds in this Lakehouse (card, log and diagnosis agree).
+  sim.rowsWritten = (task, run) => outputRows(lakehouse, task.content, run.biz_date);
+  seedWorkspace(sim, opts.seed ?? 'demo');
   const streams = new SandboxStreams(sim);
   streams.seed();
   const ctx: ApiContext = {

@@ -83,6 +83,8 @@ const ALLOWED_MINUTE_STEPS = new Set([1, 2, 3, 5, 10, 15, 20, 30]);
 export class StudioSim {
   /** Hook deciding the outcome of cron-created runs; the seed replaces it while writing history. */
   planner: (task: TaskRow, planTime: number) => PlannedOutcome;
+  /** How many rows a successful run wrote, when the sandbox's Lakehouse holds its output (its log says so). */
+  rowsWritten?: (task: TaskRow, run: RunRow) => number | undefined;
   /**
    * Per task, its next fire time after its cron cursor (null: none), so that a request between two
    * fire times costs one map lookup rather than a cron evaluation per task.
@@ -290,7 +292,7 @@ export class StudioSim {
     if (end > t) return false;
     const failure = this.failureOfAttempt(run, attempt.seq);
     if (!failure) {
-      this.store.updateAttempt(attempt.id, { end_time: end, finish_result: 'SUCCESS', log: joinLog(attempt.log, attemptSuccess(task, end)) });
+      this.store.updateAttempt(attempt.id, { end_time: end, finish_result: 'SUCCESS', log: joinLog(attempt.log, attemptSuccess(task, end, this.rowsWritten?.(task, run))) });
       this.store.updateRun(run.id, { status: RUN_STATUS.SUCCESS, end_time: end, fail_type: null, fail_msg: null });
       return true;
     }

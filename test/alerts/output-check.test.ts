@@ -80,6 +80,24 @@ describe('the output check after scheduled runs', () => {
     expect(thread).toContain('ecommerce_dwd.orders_detail (partition dt=2026-11-20) now holds 12,345 rows.');
   });
 
+  it("the card, the run's log and Diagnose tell the same story (issue 33, defect 3)", async () => {
+    b = await startBotHarness({ alertChannels: 'ecommerce_dw=COUT' });
+    await settle();
+    const [card] = await emptyCards();
+    expect(card).toMatchObject({ latestRunId: 7000023, causeId: 'data.empty_result_left_join' });
+    // The run's own log says what the card says: nothing written.
+    const attempts = await b.client.listAttempts(7000023);
+    const log = (await b.client.readLog(7000023, attempts.at(-1)!.id, 100_000)).text;
+    expect(log).toMatch(/Rows written: 0\b/);
+    // Diagnose on the card names the card's cause first, and no cause of a manual run (this run was scheduled).
+    await b.click('triage_diagnose', JSON.stringify({ c: card!.id, r: card!.latestRunId }), 'UOPS1', { channel: 'COUT', messageTs: card!.ts!, ephemeral: false });
+    const reply = await b.slack.waitForCall('chat.postMessage', b.slack.callsOf('chat.postMessage').length);
+    const text = visibleText(reply.args);
+    expect(text).toContain('Diagnosis of run 7000023');
+    expect(text).toContain('data.empty_result_left_join');
+    expect(text).not.toContain('manual run');
+  });
+
   it('a partition far below the dates before it raises a card; one within the ratio does not', async () => {
     b = await startBotHarness({ alertChannels: 'ecommerce_dw=COUT' });
     b.sb.lakehouse.table('ecommerce_dwd.orders_detail')!.rows['2026-11-20'] = 3_000;

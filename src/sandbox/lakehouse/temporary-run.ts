@@ -233,3 +233,19 @@ export function applyTemporaryRun(model: LakehouseModel, content: string, params
     if (/^create\b/i.test(stmt)) model.applyDdl(stmt);
   }
 }
+
+/**
+ * The rows a task's run for `bizDate` left in its output, when its SQL says where it writes
+ * (`INSERT OVERWRITE|INTO [TABLE] s.t [PARTITION (c = '…')]`) and the model holds that table (and
+ * that partition, for a partitioned write): what the run's log reports as written.
+ */
+export function outputRows(model: LakehouseModel, content: string, bizDate: string): number | undefined {
+  for (const stmt of statements(content)) {
+    const m = new RegExp(`^insert\\s+(?:overwrite|into)\\s+(?:table\\s+)?${NAME}\\s*(partition\\s*\\()?`, 'i').exec(stmt);
+    if (!m) continue;
+    const t = model.table(`${m[1]}.${m[2]}`);
+    if (!t) return undefined;
+    return m[3] ? t.rows[bizDate] : rowsOf(t);
+  }
+  return undefined;
+}
