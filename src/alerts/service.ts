@@ -187,14 +187,21 @@ export class AlertService {
   ): Promise<void> {
     if (op.action === 'bulk_rerun') return this.noteBulk(op, outcome, userId);
     const cardId = op.params.cardId == null ? undefined : Number(op.params.cardId);
-    if (cardId === undefined || outcome.status !== 'succeeded') return;
+    if (cardId === undefined) return;
     const card = await this.store.card(cardId);
     if (!card) return;
     const now = this.d.now();
+    const pressed = op.action === 'refresh_dt' ? 'Refresh now' : isStreamOpAction(op.action) ? STREAM_ACTION_WORDS[op.action] : undefined;
+    if (outcome.status !== 'succeeded') {
+      // What was tried from the card and did not work is said where the card's story is told.
+      const what = pressed ? `pressed ${pressed}` : `tried a ${op.action}`;
+      const how = outcome.status === 'failed' ? 'it failed' : 'Studio has not said how it ended yet';
+      await this.store.write({ at: now, actions: [], queue: [this.noteItem(card, `:x: <@${userId}> ${what}: ${how} — ${outcome.message}`)] });
+      return this.kick();
+    }
     const queue: QueueItem[] = [];
     // A rerun that is part of a bulk request is told once, with the others (noteBulk).
-    if (op.action === 'refresh_dt') queue.push(this.noteItem(card, `:arrows_counterclockwise: <@${userId}> pressed Refresh now: ${outcome.message}`));
-    else if (isStreamOpAction(op.action)) queue.push(this.noteItem(card, `:arrows_counterclockwise: <@${userId}> pressed ${STREAM_ACTION_WORDS[op.action]}: ${outcome.message}`));
+    if (pressed) queue.push(this.noteItem(card, `:arrows_counterclockwise: <@${userId}> pressed ${pressed}: ${outcome.message}`));
     else if (op.params.bulkOf === undefined) queue.push(this.noteItem(card, `:arrows_counterclockwise: <@${userId}> started a ${op.action}: ${outcome.message}`));
     await this.store.write({ at: now, actions: [{ cardId, at: now, userId, action: op.action, runId: outcome.runId ?? null, detail: outcome.message }], queue });
     this.kick();

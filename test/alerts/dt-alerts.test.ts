@@ -99,6 +99,24 @@ describe('Dynamic Table alerts', () => {
     expect(visibleText(update.args)).toContain('ecommerce_dws.user_retention — refreshing again');
   });
 
+  it("a Refresh now that fails says so in the card's thread, with why (issue 33, item 3)", async () => {
+    b = await startBotHarness({ alertChannels: 'ecommerce_dws=CDT,ecommerce_ads=CDT' });
+    await settle();
+    const card = (await dtCard('ecommerce_ads.top_products'))!;
+    const ask = await b.answer((await click('triage_dt_refresh', JSON.stringify({ c: card.id, r: 0 }), USERS.admin, card.ts!)).responseId);
+    const opId = elements(ask).find((e) => e.action_id === 'op_confirm')!.value;
+    expect(visibleText(await b.answer((await b.click('op_confirm', opId, USERS.admin)).responseId))).toMatch(/Table or view not found/);
+    await new Promise((r) => setTimeout(r, 150));
+    await alerts().flush();
+    const thread = b.slack
+      .callsOf('chat.postMessage')
+      .filter((c) => c.args.thread_ts === card.ts)
+      .map((c) => visibleText(c.args))
+      .join('\n');
+    expect(thread).toMatch(/@uadmin1 pressed Refresh now: it failed — .*Table or view not found: ecommerce_dwd\.refunds_detail/);
+    expect((await alerts().store.card(card.id))!.status).toBe('open');
+  });
+
   it('a refresh that fails again says why and leaves the card open; Logs shows the refresh history', async () => {
     b = await startBotHarness({ alertChannels: 'ecommerce_dws=CDT,ecommerce_ads=CDT' });
     await settle();
