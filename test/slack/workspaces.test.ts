@@ -158,7 +158,7 @@ describe('several workspaces', () => {
 
   it('/metrics and /readyz speak of each workspace', async () => {
     const ready = (await (await fetch(`${b.botUrl}/readyz`)).json()) as { checks: Record<string, string> };
-    expect(ready.checks).toEqual({ 'database:prod': 'ok', 'studio:prod': 'ok', 'database:dev': 'ok', 'studio:dev': 'ok', slack: 'ok' });
+    expect(ready.checks).toEqual({ 'database:prod': 'ok', 'studio:prod': 'ok', 'alerts:prod': 'ok', 'database:dev': 'ok', 'studio:dev': 'ok', 'alerts:dev': 'ok', slack: 'ok' });
     const text = await (await fetch(`${b.botUrl}/metrics`)).text();
     expect(text).toMatch(/studio_ops_studio_calls_total\{workspace="dev",endpoint="[^"]+",outcome="ok"\} \d+/);
     expect(text).toMatch(/studio_ops_studio_calls_total\{workspace="prod",endpoint="[^"]+",outcome="ok"\} \d+/);
