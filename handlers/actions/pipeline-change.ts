@@ -20,7 +20,7 @@ import {
   buildFolderPick,
   isFlowKey,
 } from '../../src/blocks/pipeline-change.js';
-import type { AddFieldRequest } from '../../src/iterate/add-field.js';
+import type { AddFieldPlan, AddFieldRequest } from '../../src/iterate/add-field.js';
 import type { PlanAnswer } from '../../src/iterate/change-requests.js';
 import { isValidDate } from '../../src/studio/dates.js';
 import type { Services } from '../../src/services.js';
@@ -36,9 +36,21 @@ const show = async (client: Client, channel: string, m: Message, ts?: string) =>
   else await client.chat.postMessage({ channel, text: m.text, blocks: m.blocks });
 };
 
-/** The entry menu's "Change an existing pipeline": the seed's question, in the DM (or where the menu was). */
-export async function openChangeExisting(client: Client, _s: Services, _userId: string, channelId: string): Promise<void> {
-  await show(client, channelId, buildChangeMenu());
+/**
+ * The DM with the person: where the menu was clicked when that is the DM; otherwise the DM is
+ * opened and the channel told so (ephemerally: the flow is not posted in a shared channel).
+ */
+async function dmOf(client: Client, userId: string, channelId: string | undefined): Promise<string> {
+  if (channelId?.startsWith('D')) return channelId;
+  const dm = String((await client.conversations.open({ users: userId })).channel?.id ?? userId);
+  if (channelId && channelId !== userId)
+    await client.chat.postEphemeral({ channel: channelId, user: userId, text: 'I asked in our DM: changing a pipeline goes on there.' }).catch(() => undefined);
+  return dm;
+}
+
+/** The entry menu's "Change an existing pipeline": the seed's question, in the DM. */
+export async function openChangeExisting(client: Client, _s: Services, userId: string, channelId: string): Promise<void> {
+  await show(client, await dmOf(client, userId, channelId), buildChangeMenu());
 }
 
 async function folderPick(client: Client, s: Services, channel: string, flow: FlowKey, table?: string): Promise<void> {
@@ -53,6 +65,8 @@ async function folderPick(client: Client, s: Services, channel: string, flow: Fl
     ),
   );
 }
+
+const changeTitle = (plan: AddFieldPlan) => `Add ${plan.request.column} to ${plan.ods.table}`;
 
 /** A refusal, to the clicking person only. */
 async function tell(client: Client, channel: string, user: string, text: string): Promise<void> {
@@ -70,22 +84,34 @@ export function registerPipelineChange(app: BoltApp, s: Services): void {
   for (const f of FLOWS) {
     app.action<Click>(`${CHANGE.flow}_${f.key}`, async ({ ack, body, client }) => {
       await ack();
-      const channel = channelOf(body);
+      const channel = await dmOf(client, body.user.id, body.channel?.id);
+      const folder = body.actions[0]?.value?.split(':').slice(1).join(':');
       if (f.key !== 'add_field') {
         // The flow exists (src/iterate/); its Slack form does not yet.
         await show(client, channel, finishMessage(f.label, [section(`*${f.label}* is not yet available from Slack (only *Add a field* is). Nothing was done.`)]));
         return;
       }
-      await folderPick(client, s, channel, f.key);
+      if (folder) await client.views.open({ trigger_id: body.trigger_id, view: buildAddFieldModal({ folder, channelId: channel }) });
+      else await folderPick(client, s, channel, f.key);
     });
   }
+
+  // "Change this pipeline…" from `/cz task`: the question in the DM, the pipeline already chosen.
+  app.action<Click>(CHANGE.fromTask, async ({ ack, body, client }) => {
+    await ack();
+    const folder = body.actions[0]?.value;
+    const dm = await dmOf(client, body.user.id, body.channel?.id);
+    if (!folder) return void (await tell(client, dm, body.user.id, 'This button names no pipeline; nothing was done.'));
+    await show(client, dm, buildChangeMenu(folder));
+  });
 
   app.action<BlockAction<StaticSelectAction>>(CHANGE.folder, async ({ ack, body, client }) => {
     await ack();
     const a = body.actions[0]!;
     const [, flow, table] = (a.block_id ?? '').split(':');
     const folder = a.selected_option?.value;
-    if (!folder || !flow || !isFlowKey(flow) || flow !== 'add_field') return;
+    if (!folder || !flow || !isFlowKey(flow) || flow !== 'add_field')
+      return void (await tell(client, channelOf(body), body.user.id, 'Choose a pipeline from the list the bot offered; nothing was done.'));
     await client.views.open({ trigger_id: body.trigger_id, view: buildAddFieldModal({ folder, channelId: channelOf(body), ...(table ? { table } : {}) }) });
   });
 
@@ -122,12 +148,10 @@ export function registerPipelineChange(app: BoltApp, s: Services): void {
     const ts = body.message?.ts;
     const actor = actorFromAction(body);
     try {
-      let title = 'Pipeline change';
-      const r = await s.changes.confirm(actor, body.actions[0]!.value!, async (cs) => show(client, channel, buildChangeProgress(title, cs), ts));
+      const r = await s.changes.confirm(actor, body.actions[0]!.value!, async (cs, plan) => show(client, channel, buildChangeProgress(changeTitle(plan), cs), ts));
       if (r.kind === 'refused') return void (await tell(client, channel, body.user.id, r.message));
       if (r.kind === 'replanned') return void (await show(client, channel, planMessage(r.next, `${r.message} Here is the new plan.`), ts));
-      title = `Add ${r.plan.request.column} to ${r.plan.ods.table}`;
-      await show(client, channel, buildChangeProgress(title, r.result.checkpoints, { ok: r.result.ok, error: r.result.error, undoOpId: r.undoOpId }), ts);
+      await show(client, channel, buildChangeProgress(changeTitle(r.plan), r.result.checkpoints, { ok: r.result.ok, error: r.result.error, undoOpId: r.undoOpId }), ts);
     } catch (e) {
       await show(client, channel, messageForError(e));
     }

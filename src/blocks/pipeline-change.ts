@@ -17,7 +17,14 @@ export const CHANGE = {
   confirm: 'pc_confirm',
   cancel: 'pc_cancel',
   undo: 'pc_undo',
+  /** "Change this pipeline…" on `/cz task`'s answer (the value: the task's folder). */
+  fromTask: 'pc_from_task',
 } as const;
+
+/** The button `/cz task` shows for a task in a folder. */
+export function changeThisPipelineButton(folder: string) {
+  return button({ text: 'Change this pipeline…', actionId: CHANGE.fromTask, value: folder.slice(0, 200) });
+}
 
 export type FlowKey = 'add_field' | 'modify_etl' | 'add_metric' | 'add_sync_table';
 export const FLOWS: { key: FlowKey; label: string; description: string }[] = [
@@ -30,13 +37,15 @@ export const isFlowKey = (v: string): v is FlowKey => FLOWS.some((f) => f.key ==
 
 export const QUESTION = 'What modification do you want to make to the existing pipeline?';
 
-/** The seed's question with its four options. */
-export function buildChangeMenu(): Message {
+/** The seed's question with its four options (`folder`: the pipeline is known already, from `/cz task`). */
+export function buildChangeMenu(folder?: string): Message {
   return finishMessage(QUESTION, [
-    section(`:wrench: *${QUESTION}*\nI follow the incremental process (seed 000): lineage first, each layer checked before the next, nothing rebuilt from scratch.`),
+    section(
+      `:wrench: *${QUESTION}*${folder ? ` (pipeline \`${esc(folder)}\`)` : ''}\nI follow the incremental process (seed 000): lineage first, each layer checked before the next, nothing rebuilt from scratch.`,
+    ),
     context(FLOWS.map((f) => `*${esc(f.label)}* — ${esc(f.description)}`).join('\n')),
     actions(
-      FLOWS.map((f) => button({ text: f.label, actionId: `${CHANGE.flow}_${f.key}`, value: f.key })),
+      FLOWS.map((f) => button({ text: f.label, actionId: `${CHANGE.flow}_${f.key}`, value: folder ? `${f.key}:${folder.slice(0, 200)}` : f.key })),
       'pc_menu',
     ),
   ]);

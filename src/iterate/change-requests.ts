@@ -109,7 +109,7 @@ export class PipelineChanges {
   }
 
   /** The Confirm click: authorised now, the plan made again and compared, then carried out once. */
-  async confirm(actor: Actor, opId: string, onProgress: (c: Checkpoint[]) => void | Promise<void> = () => {}): Promise<ConfirmAnswer> {
+  async confirm(actor: Actor, opId: string, onProgress: (c: Checkpoint[], plan: AddFieldPlan) => void | Promise<void> = () => {}): Promise<ConfirmAnswer> {
     const op = await this.d.ops.get(opId);
     if (!op || op.action !== CHANGE_ACTION) return this.refuse(actor, undefined, CHANGE_ACTION, 'This plan is no longer known; nothing was done. Ask again.');
     if (op.status === 'executing') return this.refuse(actor, op, CHANGE_ACTION, 'This change is already being carried out by an earlier click; nothing was started again.');
@@ -139,9 +139,14 @@ export class PipelineChanges {
       target: op.target,
       params: { opId, flow: 'add_field', fingerprint: op.params.fingerprint },
     });
+    // The buttons go at once: the checks to come, all pending.
+    await onProgress(
+      again.plan.checkpoints.map((c) => ({ ...c })),
+      again.plan,
+    );
     let result: FlowResult;
     try {
-      result = await executeAddField(this.deps(actor), again.plan, onProgress);
+      result = await executeAddField(this.deps(actor), again.plan, (cs) => onProgress(cs, again.plan));
     } catch (e) {
       const message = `The change stopped on an error: ${(e as Error).message}`;
       await this.d.ops.transition(opId, ['executing'], 'failed', { message });

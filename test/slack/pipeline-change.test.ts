@@ -201,4 +201,48 @@ describe('changing a pipeline from Slack: add a field', () => {
     await b.click(CHANGE.confirm, plan.confirm, USERS.operator, { channel: DM, ephemeral: false });
     expect(visibleText((await b.slack.waitForCall('chat.postEphemeral', e0)).args)).toContain('nothing was started again');
   }, 30_000);
+
+  it('a failed check stops with what to fix, shows no Undo, and leaves the task contents as they were', async () => {
+    const before = { ods: content('01_ddl_ods').content, dwd: content('02_ddl_dwd').content, etl: content('04_transform_ods_to_dwd').content };
+    // The sandbox's source does not send promo_channel: NULL on every ODS row after the sync.
+    const plan = await planFor(await openModal(), USERS.operator, 'promo_channel');
+    const j0 = b.sb.journal.length;
+    const u0 = b.slack.callsOf('chat.update').length;
+    await b.click(CHANGE.confirm, plan.confirm, USERS.operator, { channel: DM, ephemeral: false, messageTs: '1700000400.000100' });
+    let last: ApiCall | undefined;
+    for (let i = 0; i < 200 && !(last && /Stopped|Done\./.test(visibleText(last.args))); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      last = b.slack.callsOf('chat.update').slice(u0).at(-1);
+    }
+    const shown = visibleText(last!.args);
+    expect(shown).toContain(':x: Stopped:');
+    expect(shown).toContain('the source does not send it');
+    expect(shown).toContain(':x: ODS: the sync run once');
+    expect(shown).toContain(':white_circle: DWD: ALTER');
+    expect(elements(last!).some((e) => e.action_id === CHANGE.undo)).toBe(false);
+    // Nothing written to DWD or the ETL; the ODS draft put back.
+    const names = new Map(b.sb.store.tasks().map((t) => [t.id, t.name]));
+    const touched = writes(j0).map((e) => names.get(Number((e.body as { dataFileId?: number }).dataFileId)));
+    expect(touched.filter((n) => n === '02_ddl_dwd' || n === '04_transform_ods_to_dwd')).toEqual([]);
+    expect(content('01_ddl_ods').content).toBe(before.ods);
+    expect(content('02_ddl_dwd').content).toBe(before.dwd);
+    expect(content('04_transform_ods_to_dwd').content).toBe(before.etl);
+    const rows = await b.bot.services.audit.query({ actorId: USERS.operator, limit: 50 });
+    expect(rows.some((r) => r.action === 'change_pipeline_stopped')).toBe(true);
+  }, 30_000);
+
+  it('"Change this pipeline…" on `/cz task` asks the question in the DM with the pipeline chosen, then opens the modal', async () => {
+    const answer = await b.answer((await b.command('task 04_transform_ods_to_dwd', USERS.operator)).responseId);
+    const btn = (answer.blocks as { elements?: El[] }[]).flatMap((x) => x.elements ?? []).find((e) => e.action_id === CHANGE.fromTask)!;
+    expect(btn.value).toBe('ecommerce_dw');
+    const n = posted();
+    await b.click(CHANGE.fromTask, btn.value!, USERS.operator);
+    const menu = await b.slack.waitForCall('chat.postMessage', n);
+    expect(visibleText(menu.args)).toContain(`${QUESTION}* (pipeline \`ecommerce_dw\`)`);
+    const add = elements(menu).find((e) => e.action_id === `${CHANGE.flow}_add_field`)!;
+    const opens = b.slack.callsOf('views.open').length;
+    await b.click(add.action_id, add.value!, USERS.operator, { channel: String(menu.args.channel), ephemeral: false });
+    const view = (await b.slack.waitForCall('views.open', opens)).args.view as { private_metadata: string };
+    expect(JSON.parse(view.private_metadata)).toMatchObject({ flow: 'add_field', folder: 'ecommerce_dw', channelId: String(menu.args.channel) });
+  });
 });
