@@ -4,6 +4,7 @@
  * checkpoints edited in place → Undo. "add a field to …" typed in the DM starts the add-field flow.
  * The logic is in src/iterate/change-requests.ts; this file only listens and shows.
  */
+import { z } from 'zod';
 import type { BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
 import { messageForError } from '../../src/blocks/errors.js';
 import type { Message } from '../../src/blocks/kit.js';
@@ -28,6 +29,16 @@ import type { BoltApp } from '../../src/slack/app.js';
 import { actorFromAction } from '../context.js';
 
 type Client = BoltApp['client'];
+
+/** What the modal carries: the flow, the pipeline, the DM the plan goes to. */
+const MODAL_META = z.object({ flow: z.literal('add_field'), folder: z.string().min(1).max(200), channelId: z.string().min(1).max(40), table: z.string().max(300).optional() });
+const safeJson = (raw: string | undefined): unknown => {
+  try {
+    return JSON.parse(raw || 'null');
+  } catch {
+    return null;
+  }
+};
 type Click = BlockAction<ButtonAction>;
 type StateValues = Record<string, Record<string, { value?: string | null; selected_date?: string | null }>>;
 
@@ -116,7 +127,8 @@ export function registerPipelineChange(app: BoltApp, s: Services): void {
   });
 
   app.view(CHANGE.modal, async ({ ack, body, view, client }) => {
-    const meta = JSON.parse(view.private_metadata || '{}') as { flow?: string; folder?: string; channelId?: string };
+    const meta = MODAL_META.safeParse(safeJson(view.private_metadata)).data;
+    if (!meta) return void (await ack({ response_action: 'errors', errors: { [ADD_FIELD_FIELDS.table.block]: 'This form was not opened by the bot; nothing was done.' } }));
     const values = (view.state?.values ?? {}) as StateValues;
     const v = (f: { block: string; action: string }) => values[f.block]?.[f.action];
     const req: AddFieldRequest = {
@@ -133,7 +145,6 @@ export function registerPipelineChange(app: BoltApp, s: Services): void {
     if (!isValidDate(req.bizDate)) errors[ADD_FIELD_FIELDS.bizDate.block] = 'Choose the business date to verify on.';
     if (Object.keys(errors).length > 0) return void (await ack({ response_action: 'errors', errors }));
     await ack();
-    if (meta.flow !== 'add_field' || !meta.folder || !meta.channelId) return;
     const actor = actorFromAction({ user: body.user, team: body.team ?? null, channel: { id: meta.channelId } }, 'modal');
     try {
       await show(client, meta.channelId, planMessage(await s.changes.plan(actor, meta.folder, req)));

@@ -245,4 +245,18 @@ describe('changing a pipeline from Slack: add a field', () => {
     const view = (await b.slack.waitForCall('views.open', opens)).args.view as { private_metadata: string };
     expect(JSON.parse(view.private_metadata)).toMatchObject({ flow: 'add_field', folder: 'ecommerce_dw', channelId: String(menu.args.channel) });
   });
+
+  it('a change form the bot never opened is answered with an error; nothing planned or written', async () => {
+    const n = posted();
+    const j0 = b.sb.journal.length;
+    const forged = submission(
+      { type: 'modal', callback_id: CHANGE.modal, private_metadata: '{"flow":"add_field","folder":"ecommerce_dw"' },
+      { table: 'ecommerce_ods.orders', column: 'x1', type: 'string', date: BIZ },
+    );
+    const r = await b.submitView(forged, USERS.operator);
+    expect(JSON.parse(r.body)).toMatchObject({ response_action: 'errors', errors: { [ADD_FIELD_FIELDS.table.block]: 'This form was not opened by the bot; nothing was done.' } });
+    await new Promise((res) => setTimeout(res, 200));
+    expect(posted()).toBe(n);
+    expect(writes(j0)).toEqual([]);
+  });
 });
