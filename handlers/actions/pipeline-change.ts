@@ -14,14 +14,17 @@ import {
   CHANGE,
   FLOWS,
   type FlowKey,
+  ADD_SYNC_TABLE_FIELDS,
   buildAddFieldModal,
+  buildAddSyncTableModal,
+  changeTitle,
   buildChangeMenu,
   buildChangePlan,
   buildChangeProgress,
   buildFolderPick,
   isFlowKey,
 } from '../../src/blocks/pipeline-change.js';
-import type { AddFieldPlan, AddFieldRequest } from '../../src/iterate/add-field.js';
+import type { ChangeRequest } from '../../src/iterate/change-requests.js';
 import type { PlanAnswer } from '../../src/iterate/change-requests.js';
 import { isValidDate } from '../../src/studio/dates.js';
 import type { Services } from '../../src/services.js';
@@ -31,7 +34,9 @@ import { actorFromAction } from '../context.js';
 type Client = BoltApp['client'];
 
 /** What the modal carries: the flow, the pipeline, the DM the plan goes to. */
-const MODAL_META = z.object({ flow: z.literal('add_field'), folder: z.string().min(1).max(200), channelId: z.string().min(1).max(40), table: z.string().max(300).optional() });
+const WIRED = ['add_field', 'add_sync_table'] as const;
+const isWired = (f: string): f is (typeof WIRED)[number] => (WIRED as readonly string[]).includes(f);
+const MODAL_META = z.object({ flow: z.enum(WIRED), folder: z.string().min(1).max(200), channelId: z.string().min(1).max(40), table: z.string().max(300).optional() });
 const safeJson = (raw: string | undefined): unknown => {
   try {
     return JSON.parse(raw || 'null');
@@ -77,7 +82,36 @@ async function folderPick(client: Client, s: Services, channel: string, flow: Fl
   );
 }
 
-const changeTitle = (plan: AddFieldPlan) => `Add ${plan.request.column} to ${plan.ods.table}`;
+/** The modal's answers as a request, and what is wrong with each field (by its block). */
+function readForm(flow: (typeof WIRED)[number], values: StateValues): { req: ChangeRequest; errors: Record<string, string> } {
+  const v = (f: { block: string; action: string }) => values[f.block]?.[f.action];
+  const errors: Record<string, string> = {};
+  if (flow === 'add_sync_table') {
+    const F = ADD_SYNC_TABLE_FIELDS;
+    const req = { flow, syncTask: v(F.syncTask)?.value?.trim() ?? '', sourceTable: v(F.sourceTable)?.value?.trim() ?? '' };
+    if (!req.syncTask || req.syncTask.length > 200) errors[F.syncTask.block] = 'The name of an existing single-table sync task.';
+    if (!/^[A-Za-z_]\w{0,127}$/.test(req.sourceTable)) errors[F.sourceTable.block] = 'A table name (letters, digits and _), without its database.';
+    return { req, errors };
+  }
+  const F = ADD_FIELD_FIELDS;
+  const req = {
+    flow,
+    table: v(F.table)?.value?.trim() ?? '',
+    column: v(F.column)?.value?.trim() ?? '',
+    type: v(F.type)?.value?.trim() ?? '',
+    bizDate: v(F.bizDate)?.selected_date ?? '',
+  };
+  if (!/^[A-Za-z_]\w*\.[A-Za-z_]\w*$/.test(req.table)) errors[F.table.block] = 'Write schema.table, e.g. ecommerce_ods.orders.';
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(req.column)) errors[F.column.block] = 'Letters, digits and _, starting with a letter.';
+  if (!/^(string|bigint|int|tinyint|smallint|boolean|double|float|date|timestamp|decimal\(\s*\d{1,2}\s*,\s*\d{1,2}\s*\))$/i.test(req.type))
+    errors[F.type.block] = 'One of STRING, BIGINT, INT, TINYINT, SMALLINT, BOOLEAN, DOUBLE, FLOAT, DATE, TIMESTAMP, DECIMAL(p,s).';
+  if (!isValidDate(req.bizDate)) errors[F.bizDate.block] = 'Choose the business date to verify on.';
+  return { req, errors };
+}
+
+function modalFor(flow: 'add_field' | 'add_sync_table', meta: { folder: string; channelId: string; table?: string }) {
+  return flow === 'add_field' ? buildAddFieldModal(meta) : buildAddSyncTableModal(meta);
+}
 
 /** A refusal, to the clicking person only. */
 async function tell(client: Client, channel: string, user: string, text: string): Promise<void> {
@@ -97,12 +131,16 @@ export function registerPipelineChange(app: BoltApp, s: Services): void {
       await ack();
       const channel = await dmOf(client, body.user.id, body.channel?.id);
       const folder = body.actions[0]?.value?.split(':').slice(1).join(':');
-      if (f.key !== 'add_field') {
+      if (!isWired(f.key)) {
         // The flow exists (src/iterate/); its Slack form does not yet.
-        await show(client, channel, finishMessage(f.label, [section(`*${f.label}* is not yet available from Slack (only *Add a field* is). Nothing was done.`)]));
+        await show(
+          client,
+          channel,
+          finishMessage(f.label, [section(`*${f.label}* is not yet available from Slack (*Add a field* and *Add a sync table* are). Nothing was done.`)]),
+        );
         return;
       }
-      if (folder) await client.views.open({ trigger_id: body.trigger_id, view: buildAddFieldModal({ folder, channelId: channel }) });
+      if (folder) await client.views.open({ trigger_id: body.trigger_id, view: modalFor(f.key, { folder, channelId: channel }) });
       else await folderPick(client, s, channel, f.key);
     });
   }
@@ -121,28 +159,15 @@ export function registerPipelineChange(app: BoltApp, s: Services): void {
     const a = body.actions[0]!;
     const [, flow, table] = (a.block_id ?? '').split(':');
     const folder = a.selected_option?.value;
-    if (!folder || !flow || !isFlowKey(flow) || flow !== 'add_field')
+    if (!folder || !flow || !isFlowKey(flow) || !isWired(flow))
       return void (await tell(client, channelOf(body), body.user.id, 'Choose a pipeline from the list the bot offered; nothing was done.'));
-    await client.views.open({ trigger_id: body.trigger_id, view: buildAddFieldModal({ folder, channelId: channelOf(body), ...(table ? { table } : {}) }) });
+    await client.views.open({ trigger_id: body.trigger_id, view: modalFor(flow, { folder, channelId: channelOf(body), ...(table ? { table } : {}) }) });
   });
 
   app.view(CHANGE.modal, async ({ ack, body, view, client }) => {
     const meta = MODAL_META.safeParse(safeJson(view.private_metadata)).data;
     if (!meta) return void (await ack({ response_action: 'errors', errors: { [ADD_FIELD_FIELDS.table.block]: 'This form was not opened by the bot; nothing was done.' } }));
-    const values = (view.state?.values ?? {}) as StateValues;
-    const v = (f: { block: string; action: string }) => values[f.block]?.[f.action];
-    const req: AddFieldRequest = {
-      table: v(ADD_FIELD_FIELDS.table)?.value?.trim() ?? '',
-      column: v(ADD_FIELD_FIELDS.column)?.value?.trim() ?? '',
-      type: v(ADD_FIELD_FIELDS.type)?.value?.trim() ?? '',
-      bizDate: v(ADD_FIELD_FIELDS.bizDate)?.selected_date ?? '',
-    };
-    const errors: Record<string, string> = {};
-    if (!/^[A-Za-z_]\w*\.[A-Za-z_]\w*$/.test(req.table)) errors[ADD_FIELD_FIELDS.table.block] = 'Write schema.table, e.g. ecommerce_ods.orders.';
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(req.column)) errors[ADD_FIELD_FIELDS.column.block] = 'Letters, digits and _, starting with a letter.';
-    if (!/^(string|bigint|int|tinyint|smallint|boolean|double|float|date|timestamp|decimal\(\s*\d{1,2}\s*,\s*\d{1,2}\s*\))$/i.test(req.type))
-      errors[ADD_FIELD_FIELDS.type.block] = 'One of STRING, BIGINT, INT, TINYINT, SMALLINT, BOOLEAN, DOUBLE, FLOAT, DATE, TIMESTAMP, DECIMAL(p,s).';
-    if (!isValidDate(req.bizDate)) errors[ADD_FIELD_FIELDS.bizDate.block] = 'Choose the business date to verify on.';
+    const { req, errors } = readForm(meta.flow, (view.state?.values ?? {}) as StateValues);
     if (Object.keys(errors).length > 0) return void (await ack({ response_action: 'errors', errors }));
     await ack();
     const actor = actorFromAction({ user: body.user, team: body.team ?? null, channel: { id: meta.channelId } }, 'modal');
@@ -181,9 +206,11 @@ export function registerPipelineChange(app: BoltApp, s: Services): void {
     const channel = channelOf(body);
     const r = await s.changes.undo(actorFromAction(body), body.actions[0]!.value!);
     if (r.kind === 'refused') return void (await tell(client, channel, body.user.id, r.message));
-    const text = r.ok
-      ? `:leftwards_arrow_with_hook: Undone: ${r.restored.map((t) => `\`${t}\``).join(', ')} back as they were${r.redeployed ? '; the ETL redeployed' : ''}. Added columns stay in the tables (an ALTER … DROP COLUMN is yours to run).`
-      : `:warning: Undo put back ${r.restored.join(', ') || 'nothing'}; it could not restore ${r.failed.join(', ')}: restore those from Studio's versions.`;
+    const text = r.deleted
+      ? `:leftwards_arrow_with_hook: Undone: the new task \`${r.deleted}\` taken offline and deleted. The ODS table it filled stays (a DROP TABLE is yours to run).`
+      : r.ok
+        ? `:leftwards_arrow_with_hook: Undone: ${r.restored.map((t) => `\`${t}\``).join(', ')} back as they were${r.redeployed ? '; the ETL redeployed' : ''}. Added columns stay in the tables (an ALTER … DROP COLUMN is yours to run).`
+        : `:warning: Undo put back ${r.restored.join(', ') || 'nothing'}; it could not restore ${r.failed.join(', ')}: restore those from Studio's versions.`;
     const m = finishMessage(text, [section(text)]);
     await client.chat.postMessage({ channel, text: m.text, blocks: m.blocks, ...(body.message?.ts ? { thread_ts: body.message.ts } : {}) });
   });

@@ -5,7 +5,7 @@
  * pass, and Undo.
  */
 import type { ModalView, StaticSelect } from '@slack/types';
-import type { AddFieldPlan } from '../iterate/add-field.js';
+import { type ChangePlan, plannedCheckpoints } from '../iterate/change-requests.js';
 import { type Checkpoint, contentDiff } from '../iterate/steps.js';
 import { type Block, type Message, actions, button, codeBlocks, context, esc, finishMessage, header, section } from './kit.js';
 import { LIMITS, clip } from './limits.js';
@@ -117,8 +117,56 @@ function checkpointLines(cs: Checkpoint[]): string {
   return cs.map((c) => `${MARK[c.status]} ${esc(c.label)}${c.detail ? `\n      _${esc(clip(c.detail, 300))}_` : ''}`).join('\n');
 }
 
+export const ADD_SYNC_TABLE_FIELDS = {
+  syncTask: { block: 'ast_sync', action: 'ast_sync_input' },
+  sourceTable: { block: 'ast_source', action: 'ast_source_input' },
+} as const;
+
+/** The add-sync-table inputs. */
+export function buildAddSyncTableModal(meta: { folder: string; channelId: string }): ModalView {
+  const input = (f: { block: string; action: string }, label: string, hint: string): Block =>
+    ({
+      type: 'input',
+      block_id: f.block,
+      label: { type: 'plain_text', text: label },
+      hint: { type: 'plain_text', text: hint },
+      element: { type: 'plain_text_input', action_id: f.action },
+    }) as Block;
+  return {
+    type: 'modal',
+    callback_id: CHANGE.modal,
+    private_metadata: JSON.stringify({ flow: 'add_sync_table', ...meta }),
+    title: { type: 'plain_text', text: 'Add a sync table' },
+    submit: { type: 'plain_text', text: 'Show the plan' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      section(
+        `Pipeline \`${esc(meta.folder)}\`. A new single-table sync beside an existing one (its source, ODS schema, VCluster and schedule copied). Nothing is written before you confirm the plan.`,
+      ),
+      input(ADD_SYNC_TABLE_FIELDS.syncTask, 'Existing single-table sync to copy', 'a task name, e.g. 00_sync_mysql_to_ods'),
+      input(ADD_SYNC_TABLE_FIELDS.sourceTable, 'Source table', 'in the same source database, without the database: e.g. order_items'),
+    ],
+  };
+}
+
+/** What a change is called in its messages. */
+export function changeTitle(plan: ChangePlan): string {
+  return plan.flow === 'add_field' ? `Add ${plan.request.column} to ${plan.ods.table}` : `Sync ${plan.request.sourceTable} into ${plan.target}`;
+}
+
 /** The plan: the impact, the diff of each task content, the checks to come, Confirm / Cancel. */
-export function buildChangePlan(plan: AddFieldPlan, opId: string, note?: string): Message {
+export function buildChangePlan(plan: ChangePlan, opId: string, note?: string): Message {
+  if (plan.flow === 'add_sync_table') {
+    return finishMessage(`Plan: ${changeTitle(plan)}`, [
+      header(clip(`Plan: ${changeTitle(plan)}`, LIMITS.headerText)),
+      ...(note ? [section(`:warning: ${esc(note)}`)] : []),
+      section(clip(`*Impact:* \`${esc(plan.target)}\` is a new table: no task or Dynamic Table reads it yet. ${esc(plan.edit.why)}.`, LIMITS.sectionText)),
+      section(`*${esc(plan.newTask.name)}* (new task; schedule \`${esc(plan.newTask.cron ?? 'none')}\`, VCluster \`${esc(plan.newTask.vcCode ?? 'default')}\`)`),
+      ...codeBlocks(contentDiff(plan.edit), 2),
+      section(clip(`*Checks, in this order:*\n${checkpointLines(plannedCheckpoints(plan))}`, LIMITS.sectionText)),
+      actions([button({ text: 'Confirm', actionId: CHANGE.confirm, value: opId, style: 'primary' }), button({ text: 'Cancel', actionId: CHANGE.cancel, value: opId })], 'pc_plan'),
+    ]);
+  }
   const diffs: Block[] = [];
   const edits = [plan.ods.ddl, plan.dwd.ddl, ...plan.dynamicTables.map((d) => d.edit), plan.etl].filter((e, i, all) => all.findIndex((x) => x.taskId === e.taskId) === i);
   for (const e of edits) {

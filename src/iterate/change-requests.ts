@@ -19,7 +19,22 @@ import { type OperationRecord, type OperationStore, canonicalJson } from '../sto
 import type { Remote } from '../store/remote.js';
 import type { StudioClient } from '../studio/client.js';
 import { type AddFieldPlan, type AddFieldRequest, type FlowResult, executeAddField, planAddField, planEdits, undoAddField } from './add-field.js';
+import { ADD_SYNC_TABLE_CHECKPOINTS, type AddSyncTablePlan, type AddSyncTableRequest, executeAddSyncTable, planAddSyncTable, undoAddSyncTable } from './add-sync-table.js';
 import type { Checkpoint, IterationDeps } from './steps.js';
+
+/** What the person asked for: one of the flows wired in Slack. */
+export type ChangeRequest = ({ flow: 'add_field' } & AddFieldRequest) | ({ flow: 'add_sync_table' } & AddSyncTableRequest);
+export type ChangePlan = AddFieldPlan | AddSyncTablePlan;
+/** How a change ended: each check, what went wrong. */
+export interface ChangeResult {
+  ok: boolean;
+  checkpoints: Checkpoint[];
+  error?: string;
+}
+/** The checks a plan will make, all pending (shown with the plan). */
+export function plannedCheckpoints(plan: ChangePlan): Checkpoint[] {
+  return plan.flow === 'add_field' ? plan.checkpoints.map((c) => ({ ...c })) : ADD_SYNC_TABLE_CHECKPOINTS.map((c) => ({ ...c, status: 'pending' as const }));
+}
 
 export const CHANGE_ACTION = 'change_pipeline';
 export const UNDO_ACTION = 'undo_change_pipeline';
@@ -35,15 +50,20 @@ export interface ChangeDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export type PlanAnswer = { kind: 'plan'; plan: AddFieldPlan; opId: string } | { kind: 'problem'; message: string };
+export type PlanAnswer = { kind: 'plan'; plan: ChangePlan; opId: string } | { kind: 'problem'; message: string };
 export type ConfirmAnswer =
   | { kind: 'refused'; message: string }
   | { kind: 'replanned'; message: string; next: PlanAnswer }
-  | { kind: 'done'; plan: AddFieldPlan; result: FlowResult; undoOpId?: string };
-export type UndoAnswer = { kind: 'refused'; message: string } | { kind: 'undone'; ok: boolean; restored: string[]; failed: string[]; redeployed: boolean };
+  | { kind: 'done'; plan: ChangePlan; result: ChangeResult; undoOpId?: string };
+export type UndoAnswer = { kind: 'refused'; message: string } | { kind: 'undone'; ok: boolean; restored: string[]; failed: string[]; redeployed: boolean; deleted?: string };
 
 /** What identifies a plan: every content it changes (before and after), the impact and the DTs it leaves. */
-export function planFingerprint(plan: AddFieldPlan): string {
+export function planFingerprint(plan: ChangePlan): string {
+  if (plan.flow === 'add_sync_table')
+    return createHash('sha256')
+      .update(canonicalJson({ flow: plan.flow, folderId: plan.folderId, target: plan.target, task: plan.newTask }))
+      .digest('hex')
+      .slice(0, 32);
   const edits = planEdits(plan).map((e) => [e.taskId, e.before, e.after]);
   return createHash('sha256')
     .update(canonicalJson({ edits, impact: plan.impactText, untouched: plan.untouchedDynamicTables, sync: plan.ods.sync?.taskId ?? null, online: plan.etl.online }))
@@ -52,10 +72,7 @@ export function planFingerprint(plan: AddFieldPlan): string {
 }
 
 /** What Undo needs, kept in the operation's result (the plan without its lineage impact). */
-interface UndoRecord {
-  plan: Omit<AddFieldPlan, 'impact'>;
-  deployed: boolean;
-}
+type UndoRecord = { plan: Omit<AddFieldPlan, 'impact'>; deployed: boolean } | { plan: AddSyncTablePlan; taskId: number };
 
 export class PipelineChanges {
   constructor(private readonly d: ChangeDeps) {}
@@ -69,8 +86,14 @@ export class PipelineChanges {
     };
   }
 
-  private async makePlan(actor: Actor, folder: string, req: AddFieldRequest): Promise<{ kind: 'plan'; plan: AddFieldPlan } | { kind: 'problem'; message: string }> {
+  private async makePlan(actor: Actor, folder: string, req: ChangeRequest): Promise<{ kind: 'plan'; plan: ChangePlan } | { kind: 'problem'; message: string }> {
     const lineage = await buildLineage(this.d.studio, this.d.lakehouse, { now: this.d.now() });
+    if (req.flow === 'add_sync_table') {
+      const home = lineage.tasks.find((t) => t.name === req.syncTask.trim())?.folder;
+      if (home !== undefined && home !== folder)
+        return { kind: 'problem', message: `\`${req.syncTask.trim()}\` is in the folder \`${home}\`, not \`${folder}\`: choose that pipeline.` };
+      return planAddSyncTable(this.deps(actor), lineage, { syncTask: req.syncTask, sourceTable: req.sourceTable });
+    }
     const r = await planAddField(this.deps(actor), lineage, req);
     if (r.kind === 'plan' && r.plan.folder !== folder)
       return {
@@ -81,17 +104,17 @@ export class PipelineChanges {
   }
 
   /** Read-only: the plan, kept as an operation awaiting confirmation; or what is wrong with the request (audited as a refusal). */
-  async plan(actor: Actor, folder: string, req: AddFieldRequest): Promise<PlanAnswer> {
+  async plan(actor: Actor, folder: string, req: ChangeRequest): Promise<PlanAnswer> {
     const r = await this.makePlan(actor, folder, req);
     if (r.kind === 'problem') {
-      await this.d.operations.recordRefusal(actor, { action: CHANGE_ACTION, target: `folder:${folder}`, params: { flow: 'add_field', request: { ...req } }, reason: r.message });
+      await this.d.operations.recordRefusal(actor, { action: CHANGE_ACTION, target: `folder:${folder}`, params: { flow: req.flow, request: { ...req } }, reason: r.message });
       return r;
     }
     const op = await this.d.ops.create({
       action: CHANGE_ACTION,
       target: `folder:${folder}`,
       taskName: null,
-      params: { flow: 'add_field', folder, request: { ...req }, fingerprint: planFingerprint(r.plan) },
+      params: { flow: req.flow, folder, request: { ...req }, fingerprint: planFingerprint(r.plan) },
       requestedBy: actor.userId,
       requestedByName: actor.userName ?? null,
       teamId: actor.teamId ?? null,
@@ -109,7 +132,7 @@ export class PipelineChanges {
   }
 
   /** The Confirm click: authorised now, the plan made again and compared, then carried out once. */
-  async confirm(actor: Actor, opId: string, onProgress: (c: Checkpoint[], plan: AddFieldPlan) => void | Promise<void> = () => {}): Promise<ConfirmAnswer> {
+  async confirm(actor: Actor, opId: string, onProgress: (c: Checkpoint[], plan: ChangePlan) => void | Promise<void> = () => {}): Promise<ConfirmAnswer> {
     const op = await this.d.ops.get(opId);
     if (!op || op.action !== CHANGE_ACTION) return this.refuse(actor, undefined, CHANGE_ACTION, 'This plan is no longer known; nothing was done. Ask again.');
     if (op.status === 'executing') return this.refuse(actor, op, CHANGE_ACTION, 'This change is already being carried out by an earlier click; nothing was started again.');
@@ -121,7 +144,7 @@ export class PipelineChanges {
       await this.d.ops.transition(opId, ['awaiting_confirmation'], 'expired');
       return this.refuse(actor, op, CHANGE_ACTION, 'This plan expired (15 minutes); nothing was done. Ask again.');
     }
-    const req = op.params.request as AddFieldRequest;
+    const req = { flow: 'add_field', ...(op.params.request as object) } as ChangeRequest;
     const again = await this.makePlan(actor, folder, req);
     if (again.kind === 'problem' || planFingerprint(again.plan) !== op.params.fingerprint) {
       if (!(await this.d.ops.transition(opId, ['awaiting_confirmation'], 'expired')))
@@ -137,34 +160,41 @@ export class PipelineChanges {
     await this.d.operations.recordAction(actor, {
       action: `${CHANGE_ACTION}_confirmed`,
       target: op.target,
-      params: { opId, flow: 'add_field', fingerprint: op.params.fingerprint },
+      params: { opId, flow: req.flow, fingerprint: op.params.fingerprint },
     });
     // The buttons go at once: the checks to come, all pending.
-    await onProgress(
-      again.plan.checkpoints.map((c) => ({ ...c })),
-      again.plan,
-    );
-    let result: FlowResult;
+    const plan = again.plan;
+    await onProgress(plannedCheckpoints(plan), plan);
+    let result: ChangeResult;
+    let undo: UndoRecord | undefined;
     try {
-      result = await executeAddField(this.deps(actor), again.plan, (cs) => onProgress(cs, again.plan));
+      if (plan.flow === 'add_field') {
+        const r: FlowResult = await executeAddField(this.deps(actor), plan, (cs) => onProgress(cs, plan));
+        const { impact: _impact, ...kept } = plan;
+        result = r;
+        if (r.ok) undo = { plan: kept, deployed: r.deployed };
+      } else {
+        const r = await executeAddSyncTable(this.deps(actor), plan);
+        result = r;
+        // A failed sync leaves its new task as a draft: Undo deletes it too.
+        if (r.taskId !== undefined) undo = { plan, taskId: r.taskId };
+      }
     } catch (e) {
       const message = `The change stopped on an error: ${(e as Error).message}`;
       await this.d.ops.transition(opId, ['executing'], 'failed', { message });
       throw e;
     }
-    const { impact: _impact, ...kept } = again.plan;
-    const undo: UndoRecord = { plan: kept, deployed: result.deployed };
     await this.d.ops.transition(opId, ['executing'], result.ok ? 'succeeded' : 'failed', {
       message: result.ok ? 'done' : result.error,
       checkpoints: result.checkpoints,
-      ...(result.ok ? { undo } : {}),
+      ...(undo ? { undo } : {}),
     });
     await this.d.operations.recordAction(actor, {
       action: `${CHANGE_ACTION}_${result.ok ? 'done' : 'stopped'}`,
       target: op.target,
       params: { opId, failedCheck: result.checkpoints.find((c) => c.status === 'failed')?.id ?? null },
     });
-    if (!result.ok) return { kind: 'done', plan: again.plan, result };
+    if (!undo) return { kind: 'done', plan, result };
     const undoOp = await this.d.ops.create({
       action: UNDO_ACTION,
       target: op.target,
@@ -178,7 +208,7 @@ export class PipelineChanges {
       status: 'awaiting_confirmation',
       expiresAt: this.d.now() + UNDO_TTL_MS,
     });
-    return { kind: 'done', plan: again.plan, result, undoOpId: undoOp.id };
+    return { kind: 'done', plan, result, undoOpId: undoOp.id };
   }
 
   async cancel(actor: Actor, opId: string): Promise<{ kind: 'cancelled' } | { kind: 'refused'; message: string }> {
@@ -202,8 +232,11 @@ export class PipelineChanges {
     if (!record) return this.refuse(actor, op, UNDO_ACTION, 'The record of this change is gone; nothing was undone. Restore the contents from Studio’s versions.');
     if (!(await this.d.ops.transition(undoOpId, ['awaiting_confirmation'], 'executing')))
       return this.refuse(actor, op, UNDO_ACTION, 'This change is already being undone by an earlier click: nothing was done again.');
-    const plan = record.plan as AddFieldPlan;
-    const r = await undoAddField(this.deps(actor), plan, { deployed: record.deployed });
+    let r: { ok: boolean; restored: string[]; failed: string[]; redeployed: boolean; deleted?: string };
+    if ('taskId' in record) {
+      const done = await undoAddSyncTable(this.deps(actor), record.plan, record.taskId);
+      r = { ok: done.ok, restored: [], failed: done.ok ? [] : [record.plan.newTask.name], redeployed: false, ...(done.ok ? { deleted: record.plan.newTask.name } : {}) };
+    } else r = await undoAddField(this.deps(actor), record.plan as AddFieldPlan, { deployed: record.deployed });
     await this.d.ops.transition(undoOpId, ['executing'], r.ok ? 'succeeded' : 'failed', r);
     await this.d.operations.recordAction(actor, {
       action: `${UNDO_ACTION}_${r.ok ? 'done' : 'partial'}`,

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ENTRY_MENU } from '../../src/blocks/entry-menu.js';
-import { ADD_FIELD_FIELDS, CHANGE, QUESTION } from '../../src/blocks/pipeline-change.js';
+import { ADD_FIELD_FIELDS, ADD_SYNC_TABLE_FIELDS, CHANGE, QUESTION } from '../../src/blocks/pipeline-change.js';
 import { USERS, useBotHarness } from '../helpers/bot.js';
 import { type ApiCall, visibleText } from '../helpers/fake-slack.js';
 
@@ -259,4 +259,58 @@ describe('changing a pipeline from Slack: add a field', () => {
     expect(posted()).toBe(n);
     expect(writes(j0)).toEqual([]);
   });
+
+  it('add a sync table: menu → pipeline → modal (validated) → plan (the new task’s content) → Confirm → checkpoints → Undo deletes the task', async () => {
+    let n = posted();
+    await b.click(`${CHANGE.flow}_add_sync_table`, 'add_sync_table', USERS.operator, { channel: DM, ephemeral: false });
+    const pick = await b.slack.waitForCall('chat.postMessage', n);
+    const select = elements(pick).find((e) => e.action_id === CHANGE.folder)!;
+    const opens = b.slack.callsOf('views.open').length;
+    await b.click(CHANGE.folder, '', USERS.operator, {
+      channel: DM,
+      ephemeral: false,
+      action: { type: 'static_select', block_id: select.block_id, selected_option: { value: 'ecommerce_dw', text: { type: 'plain_text', text: 'x' } } },
+    });
+    const view = (await b.slack.waitForCall('views.open', opens)).args.view as Record<string, unknown>;
+    const F = ADD_SYNC_TABLE_FIELDS;
+    const form = (sync: string, table: string) => ({
+      ...view,
+      id: 'V2',
+      hash: 'h',
+      state: {
+        values: {
+          [F.syncTask.block]: { [F.syncTask.action]: { type: 'plain_text_input', value: sync } },
+          [F.sourceTable.block]: { [F.sourceTable.action]: { type: 'plain_text_input', value: table } },
+        },
+      },
+    });
+    const bad = JSON.parse((await b.submitView(form('', 'order items'), USERS.operator)).body) as { errors: Record<string, string> };
+    expect(Object.keys(bad.errors).sort()).toEqual([F.sourceTable.block, F.syncTask.block].sort());
+    n = posted();
+    await b.submitView(form('00_sync_mysql_to_ods', 'order_items'), USERS.operator);
+    const plan = await b.slack.waitForCall('chat.postMessage', n, 15_000);
+    const shown = visibleText(plan.args);
+    expect(shown).toContain('Plan: Sync order_items into ecommerce_ods.order_items');
+    expect(shown).toContain('00_sync_mysql_to_ods_order_items');
+    expect(shown).toContain('"table": "order_items"');
+    const confirm = elements(plan).find((e) => e.action_id === CHANGE.confirm)!.value!;
+    const j0 = b.sb.journal.length;
+    const u0 = b.slack.callsOf('chat.update').length;
+    await b.click(CHANGE.confirm, confirm, USERS.operator, { channel: DM, ephemeral: false, messageTs: '1700000500.000100' });
+    let last: ApiCall | undefined;
+    for (let i = 0; i < 200 && !(last && /Stopped|Done\./.test(visibleText(last.args))); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      last = b.slack.callsOf('chat.update').slice(u0).at(-1);
+    }
+    const done = visibleText(last!.args);
+    expect(done).toContain(':white_check_mark: Done.');
+    expect(done).toContain(':white_check_mark: Run once — COUNT(*) of the new ODS table');
+    expect(writes(j0).filter((e) => e.path.endsWith('addAndReturnId')).length).toBe(1);
+    expect(b.sb.store.taskByName('00_sync_mysql_to_ods_order_items')).toBeDefined();
+    const undo = elements(last!).find((e) => e.action_id === CHANGE.undo)!.value!;
+    const p0 = posted();
+    await b.click(CHANGE.undo, undo, USERS.operator, { channel: DM, ephemeral: false });
+    expect(visibleText((await b.slack.waitForCall('chat.postMessage', p0, 15_000)).args)).toContain('`00_sync_mysql_to_ods_order_items` taken offline and deleted');
+    expect(b.sb.store.taskByName('00_sync_mysql_to_ods_order_items')).toBeUndefined();
+  }, 30_000);
 });
