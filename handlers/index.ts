@@ -13,6 +13,7 @@ import { registerAlertMessages } from './events/alert-messages.js';
 import { registerTriageActions } from './actions/triage.js';
 import { registerWizard } from './actions/wizard.js';
 import { registerEntryMenu } from './actions/entry-menu.js';
+import { registerPipelineChange } from './actions/pipeline-change.js';
 import { registerDiagnoseShortcut } from './shortcuts/diagnose.js';
 import { registerBackfillModal } from './views/backfill.js';
 
@@ -34,4 +35,5 @@ export function registerHandlers(bolt: BoltApp, services: Services): void {
   registerAlertMessages(app, services);
   registerWizard(app, services);
   registerEntryMenu(app, services);
+  registerPipelineChange(app, services);
 }

@@ -26,6 +26,7 @@ import type { Db } from './store/database.js';
 import type { OperationStore } from './store/operations.js';
 import { loadWizardQuestions } from './wizard/questions.js';
 import { WizardService } from './wizard/service.js';
+import { PipelineChanges } from './iterate/change-requests.js';
 import type { StudioClient } from './studio/client.js';
 
 export interface Services {
@@ -51,6 +52,8 @@ export interface Services {
   /** Alert-channel triage; set by startBot when Slack is configured. */
   alerts?: AlertService;
   wizard: WizardService;
+  /** Changes to a pipeline that exists (issue 34): plan → confirm → checkpoints → Undo. */
+  changes: PipelineChanges;
   /** Events API deliveries already handled (redeliveries are ignored). */
   seenEvents: Remote<SeenEvents>;
   /**
@@ -195,6 +198,7 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
     diagnoser,
     memory: stores.memory,
     wizard,
+    changes: new PipelineChanges({ studio: o.studio, lakehouse, operations, ops, now, sleep: o.sleep }),
     logger: o.logger,
     now,
   };

@@ -1,6 +1,6 @@
 /**
  * The entry menu's buttons (DM greeting and Home): build → the setup wizard; change an existing
- * pipeline → `openChangeExisting` (the hook issue 34's flow plugs into); troubleshoot and standards
+ * pipeline → seed 000's question (handlers/actions/pipeline-change.ts); troubleshoot and standards
  * check → how to; "Which task type?" → the explainer. A greeting in the DM posts the menu.
  */
 import type { BlockAction, ButtonAction } from '@slack/bolt';
@@ -9,24 +9,11 @@ import { finishMessage, section } from '../../src/blocks/kit.js';
 import type { Message } from '../../src/blocks/kit.js';
 import type { Services } from '../../src/services.js';
 import type { BoltApp } from '../../src/slack/app.js';
+import { openChangeExisting } from './pipeline-change.js';
 import { startWizard } from './wizard.js';
 
 type Client = BoltApp['client'];
 type Click = BlockAction<ButtonAction>;
-
-/**
- * "Change an existing pipeline": the hook for issue 34's flow. For now it answers that the guided
- * change is coming and what works today; replace the body to open the flow (it gets the clicking
- * user and the channel the menu was in).
- */
-export async function openChangeExisting(client: Client, _s: Services, userId: string, channelId: string): Promise<void> {
-  const m = finishMessage('Changing an existing pipeline', [
-    section(
-      ':construction: *Changing an existing pipeline* step by step (add a table, a field or a metric; change ETL logic) is coming. Today: `/cz tasks <folder>` and `/cz deps <task>` show what is there, `/cz check <folder>` reviews it.',
-    ),
-  ]);
-  await client.chat.postEphemeral({ channel: channelId, user: userId, text: m.text, blocks: m.blocks });
-}
 
 const TROUBLESHOOT: Message = finishMessage('Troubleshooting', [
   section(

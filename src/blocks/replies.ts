@@ -1,4 +1,5 @@
 /** Block Kit for the read-side `/cz` replies. Pure functions of the core's views. */
+import { changeThisPipelineButton } from './pipeline-change.js';
 import type { Button } from '@slack/types';
 import { SUBCOMMANDS, type SubcommandHelp } from '../ops/commands.js';
 import type { DepsView, LogView, RunView, RunsView, TaskListView, TaskView } from '../ops/read.js';
@@ -252,7 +253,7 @@ export function buildTaskDetail(v: TaskView, links: LinkBuilder, commandText: st
       ),
     );
   }
-  blocks.push(actions([openButton(links.taskLink(t.id)), shareButton(commandText)]));
+  blocks.push(actions([openButton(links.taskLink(t.id)), ...(t.folderName ? [changeThisPipelineButton(t.folderName)] : []), shareButton(commandText)]));
   return finishMessage(`Task ${t.name}: ${status}`, blocks);
 }
 

@@ -79,12 +79,14 @@ export async function planAddSyncTable(
   };
 }
 
+export const ADD_SYNC_TABLE_CHECKPOINTS: readonly { id: string; label: string }[] = [
+  { id: 'create', label: 'New single-table sync created and configured' },
+  { id: 'count', label: 'Run once — COUNT(*) of the new ODS table' },
+  { id: 'deploy', label: 'New sync deployed' },
+];
+
 export async function executeAddSyncTable(deps: IterationDeps, plan: AddSyncTablePlan): Promise<{ ok: boolean; checkpoints: Checkpoint[]; taskId?: number; error?: string }> {
-  const checkpoints: Checkpoint[] = [
-    { id: 'create', label: 'New single-table sync created and configured', status: 'pending' },
-    { id: 'count', label: 'Run once — COUNT(*) of the new ODS table', status: 'pending' },
-    { id: 'deploy', label: 'New sync deployed', status: 'pending' },
-  ];
+  const checkpoints: Checkpoint[] = ADD_SYNC_TABLE_CHECKPOINTS.map((c) => ({ ...c, status: 'pending' }));
   let taskId: number | undefined;
   const t = plan.newTask;
   try {

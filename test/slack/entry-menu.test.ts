@@ -29,11 +29,11 @@ describe('the entry menu', () => {
       expect(text).toContain(label);
   });
 
-  it('"Change an existing pipeline" answers through its hook; "Which task type?" and `/cz types` explain the task kinds', async () => {
-    const eph = b.slack.callsOf('chat.postEphemeral').length;
+  it('"Change an existing pipeline" asks seed 000\'s question in the DM; "Which task type?" and `/cz types` explain the task kinds', async () => {
+    const posts = b.slack.callsOf('chat.postMessage').length;
     await b.click(ENTRY_MENU.change, 'menu', USERS.operator, { channel: `D${USERS.operator}`, ephemeral: false });
-    const change = await b.slack.waitForCall('chat.postEphemeral', eph);
-    expect(visibleText(change.args)).toContain('Changing an existing pipeline');
+    const change = await b.slack.waitForCall('chat.postMessage', posts);
+    expect(visibleText(change.args)).toContain('What modification do you want to make to the existing pipeline?');
 
     const eph2 = b.slack.callsOf('chat.postEphemeral').length;
     await b.click(ENTRY_MENU.types, 'menu', USERS.operator, { channel: `D${USERS.operator}`, ephemeral: false });

@@ -14,6 +14,7 @@ import { WIZARD } from '../../src/blocks/wizard.js';
 import { BACKFILL_FIELDS, BACKFILL_MODAL } from '../../src/blocks/operations.js';
 import { REVIEW_FIX } from '../../src/blocks/review.js';
 import { ENTRY_MENU } from '../../src/blocks/entry-menu.js';
+import { CHANGE, FLOWS } from '../../src/blocks/pipeline-change.js';
 import { STREAM_BUTTON } from '../../src/blocks/streams.js';
 import { USERS, useBotHarness } from '../helpers/bot.js';
 
@@ -30,6 +31,9 @@ const BUTTONS = [
   ...[WIZARD.text, WIZARD.back, WIZARD.restart, WIZARD.cancel, WIZARD.confirm, WIZARD.undo, WIZARD.checkAgain, WIZARD.launch],
   // The entry menu (build is answered by the wizard in the DM, like Set up a pipeline).
   ...[ENTRY_MENU.change, ENTRY_MENU.troubleshoot, ENTRY_MENU.check, ENTRY_MENU.types],
+  // Changing a pipeline (issue 34): the four options, the pipeline select, Confirm / Cancel / Undo, /cz task's button.
+  ...FLOWS.map((f) => `${CHANGE.flow}_${f.key}`),
+  ...[CHANGE.folder, CHANGE.confirm, CHANGE.cancel, CHANGE.undo, CHANGE.fromTask],
   `${WIZARD.answer}_0`,
   `${WIZARD.runOnce}_0`,
   `${WIZARD.live}_0`,
