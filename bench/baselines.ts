@@ -7,7 +7,7 @@
  * day has log-normal variation (σ 0.15); injected: slow days (15 % of pipeline-days, one task 3–15 ×
  * its usual time) and failures (6 %, one task fails part-way and is rerun 20–150 min later). The
  * prediction (the same code the alert poll runs: src/baselines/cycle.ts and prediction.ts) is
- * evaluated every 5 minutes from midnight; a warning is the first poll at risk or late. Reported:
+ * evaluated every 5 minutes from midnight; a warning is the first poll warnNow posts a card on (a breach predicted on two polls in a row, or one inside the margin). Reported:
  * breaches (landed after 07:00) warned before 07:00 and missed, the median lead of those warnings,
  * false alarms (warned, landed on time) as a share of warnings.
  *
@@ -16,7 +16,7 @@
  */
 import { type RunFacts, type TaskFacts, currentCycle, historiesOf, nodesOf } from '../src/baselines/cycle.js';
 import type { Baseline } from '../src/baselines/model.js';
-import { predict } from '../src/baselines/prediction.js';
+import { predict, warnNow } from '../src/baselines/prediction.js';
 import { makeRng } from '../src/sandbox/sim.js';
 import { RUN_STATUS } from '../src/studio/enums.js';
 
@@ -221,13 +221,15 @@ export async function runBaselineBench(pipelines = 20, days = 60, seed = 35): Pr
       const landed = p.days[d]!.at(-1)!.end;
       let warnedAt: number | undefined;
       let warnedWith: ReturnType<typeof evaluate>;
+      let previous = false;
       for (let t = dayStart + 5 * MIN; t <= Math.min(landed, committed + 3 * 60 * MIN); t += 5 * MIN) {
         const pr = evaluate(p, d, t);
-        if (pr && (pr.state === 'at_risk' || pr.state === 'late')) {
+        if (pr && warnNow(pr, previous, t)) {
           warnedAt = t;
           warnedWith = pr;
           break;
         }
+        previous = pr?.breachPredicted ?? false;
       }
       const breach = landed > committed;
       const inTime = warnedAt !== undefined && warnedAt <= committed;
