@@ -7,7 +7,7 @@
  * day has log-normal variation (σ 0.15); injected: slow days (15 % of pipeline-days, one task 3–15 ×
  * its usual time) and failures (6 %, one task fails part-way and is rerun 20–150 min later). The
  * prediction (the same code the alert poll runs: src/baselines/cycle.ts and prediction.ts) is
- * evaluated every 5 minutes from midnight; a warning is the first poll at risk or late. Reported:
+ * evaluated every 5 minutes from midnight; a warning is the first poll warnNow posts a card on (a breach predicted on two polls in a row, or one inside the margin). Reported:
  * breaches (landed after 07:00) warned before 07:00 and missed, the median lead of those warnings,
  * false alarms (warned, landed on time) as a share of warnings.
  *
@@ -16,7 +16,7 @@
  */
 import { type RunFacts, type TaskFacts, currentCycle, historiesOf, nodesOf } from '../src/baselines/cycle.js';
 import type { Baseline } from '../src/baselines/model.js';
-import { predict } from '../src/baselines/prediction.js';
+import { predict, warnNow } from '../src/baselines/prediction.js';
 import { makeRng } from '../src/sandbox/sim.js';
 import { RUN_STATUS } from '../src/studio/enums.js';
 
@@ -61,7 +61,7 @@ function normal(rng: () => number): number {
 }
 
 /** What really happened on one day, task by task (topological order: the template's). */
-function simulateDay(tasks: TaskSpec[], dayStart: number, rng: () => number, inject: boolean): { runs: DayRun[]; slow?: number; failed?: number } {
+function simulateDay(tasks: TaskSpec[], dayStart: number, rng: () => number, inject: boolean): { runs: DayRun[]; slow?: number; slowFactor?: number; failed?: number } {
   const slow = inject && rng() < 0.15 ? Math.floor(rng() * tasks.length) : undefined;
   const failed = inject && slow === undefined && rng() < 0.06 ? Math.floor(rng() * tasks.length) : undefined;
   const slowFactor = 3 + rng() * 12;
@@ -78,7 +78,7 @@ function simulateDay(tasks: TaskSpec[], dayStart: number, rng: () => number, inj
       runs.push({ plan, ready, start, failAt, rerunStart, end: rerunStart + t.usualMin * MIN * Math.exp(0.15 * normal(rng)) });
     } else runs.push({ plan, ready, start, end: start + dur });
   });
-  return { runs, slow, failed };
+  return { runs, slow, slowFactor: slow === undefined ? undefined : slowFactor, failed };
 }
 
 /** A task's run as Studio would list it at time `t` (undefined: not created yet — Studio creates it at its plan time here). */
@@ -101,6 +101,8 @@ interface Pipeline {
   tasks: TaskFacts[];
   spec: TaskSpec[];
   days: DayRun[][];
+  /** Per day, the task injected slow (and how slow) or failed. */
+  injected: { slow?: number; slowFactor?: number; failed?: number }[];
 }
 
 function pipeline(p: number, days: number, rng: () => number, warmup: number): Pipeline {
@@ -113,8 +115,13 @@ function pipeline(p: number, days: number, rng: () => number, warmup: number): P
     cron: `0 ${t.planMin % 60} ${Math.floor(t.planMin / 60)} * * ? *`,
   }));
   const out: DayRun[][] = [];
-  for (let d = 0; d < warmup + days; d++) out.push(simulateDay(spec, START + d * DAY, rng, true).runs);
-  return { baseline: { task: tasks.at(-1)!.name, cycle: 'daily', hour: 7, minute: 0, marginMin: 30 }, tasks, spec, days: out };
+  const injected: Pipeline['injected'] = [];
+  for (let d = 0; d < warmup + days; d++) {
+    const { runs, ...inj } = simulateDay(spec, START + d * DAY, rng, true);
+    out.push(runs);
+    injected.push(inj);
+  }
+  return { baseline: { task: tasks.at(-1)!.name, cycle: 'daily', hour: 7, minute: 0, marginMin: 30 }, tasks, spec, days: out, injected };
 }
 
 /** The 28 days before a pipeline-day, as the watcher keeps them (read once a day). */
@@ -155,7 +162,26 @@ function evaluate(p: Pipeline, d: number, t: number) {
   return predict(nodes, { now: t, committed: cycle.committed, marginMs: p.baseline.marginMin * MIN, outputId: output.taskId, overrunShare: OVERRUN });
 }
 
+/** A warning for an output that landed on time, and what the prediction said when it warned. */
+export interface FalseAlarm {
+  pipeline: number;
+  day: number;
+  /** When the warning went out, and the predicted / actual finish (hh:mm of the output's day). */
+  warnedAt: string;
+  predicted: string;
+  landed: string;
+  /** Predicted finish − (committed − margin) when warned, min (> 0: inside the margin). */
+  intoMarginMin: number;
+  /** How early it really landed, min before the committed time. */
+  landedEarlyMin: number;
+  /** What the day really had: 'slow <task> ×F', 'failed <task>' or 'none'. */
+  injected: string;
+  /** What the card would have named: '<task> <kind> [×ratio]', or 'none'. */
+  culprit: string;
+}
+
 export type BaselineBenchResult = {
+  seed: number;
   pipelines: number;
   days: number;
   outputs: number;
@@ -166,8 +192,16 @@ export type BaselineBenchResult = {
   warnings: number;
   falseAlarms: number;
   falseAlarmRate: number;
+  /** False alarms counted by what the day had (slow / failed / none) and by the culprit's kind. */
+  falseAlarmsBy: { injected: Record<string, number>; culprit: Record<string, number> };
+  falseAlarmList: FalseAlarm[];
   pollMs500: number;
   pollBudgetMs: number;
+};
+
+const hhmm = (t: number, dayStart: number) => {
+  const m = Math.round((t - dayStart) / MIN);
+  return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 };
 
 export async function runBaselineBench(pipelines = 20, days = 60, seed = 35): Promise<BaselineBenchResult> {
@@ -178,19 +212,24 @@ export async function runBaselineBench(pipelines = 20, days = 60, seed = 35): Pr
   let breachesWarned = 0;
   let warnings = 0;
   let falseAlarms = 0;
+  const falseAlarmList: FalseAlarm[] = [];
   const leads: number[] = [];
-  for (const p of ps) {
+  for (const [pi, p] of ps.entries()) {
     for (let d = warmup; d < warmup + days; d++) {
       const dayStart = START + d * DAY;
       const committed = dayStart + 7 * 60 * MIN;
       const landed = p.days[d]!.at(-1)!.end;
       let warnedAt: number | undefined;
+      let warnedWith: ReturnType<typeof evaluate>;
+      let previous = false;
       for (let t = dayStart + 5 * MIN; t <= Math.min(landed, committed + 3 * 60 * MIN); t += 5 * MIN) {
         const pr = evaluate(p, d, t);
-        if (pr && (pr.state === 'at_risk' || pr.state === 'late')) {
+        if (pr && warnNow(pr, previous, t)) {
           warnedAt = t;
+          warnedWith = pr;
           break;
         }
+        previous = pr?.breachPredicted ?? false;
       }
       const breach = landed > committed;
       const inTime = warnedAt !== undefined && warnedAt <= committed;
@@ -201,9 +240,34 @@ export async function runBaselineBench(pipelines = 20, days = 60, seed = 35): Pr
           breachesWarned++;
           leads.push((committed - warnedAt!) / MIN);
         }
-      } else if (inTime) falseAlarms++;
+      } else if (inTime) {
+        falseAlarms++;
+        const inj = p.injected[d]!;
+        const c = warnedWith!.culprit;
+        falseAlarmList.push({
+          pipeline: pi,
+          day: d - warmup,
+          warnedAt: hhmm(warnedAt!, dayStart),
+          predicted: hhmm(warnedWith!.expectedFinish, dayStart),
+          landed: hhmm(landed, dayStart),
+          intoMarginMin: Math.round((warnedWith!.expectedFinish - (committed - p.baseline.marginMin * MIN)) / MIN),
+          landedEarlyMin: Math.round((committed - landed) / MIN),
+          injected:
+            inj.slow !== undefined ? `slow ${p.spec[inj.slow]!.name} ×${inj.slowFactor!.toFixed(1)}` : inj.failed !== undefined ? `failed ${p.spec[inj.failed]!.name}` : 'none',
+          culprit: c ? `${c.name.replace(/_\d+$/, '')} ${c.kind}${c.ratio !== undefined ? ` ×${c.ratio.toFixed(1)}` : ''}` : 'none',
+        });
+      }
     }
   }
+  const countBy = (key: (f: FalseAlarm) => string) => {
+    const out: Record<string, number> = {};
+    for (const f of falseAlarmList) out[key(f)] = (out[key(f)] ?? 0) + 1;
+    return out;
+  };
+  const falseAlarmsBy = {
+    injected: countBy((f) => f.injected.split(' ')[0]!),
+    culprit: countBy((f) => (f.culprit === 'none' ? 'none' : f.culprit.split(' ')[1]!)),
+  };
   leads.sort((a, b) => a - b);
   // Cost: 500 baselines at 03:30 of one day (mid-pipeline), the watcher's per-poll work.
   const costPs = Array.from({ length: 500 }, (_, i) => pipeline(10_000 + i, 1, makeRng(seed + i), warmup));
@@ -229,6 +293,7 @@ export async function runBaselineBench(pipelines = 20, days = 60, seed = 35): Pr
   }
   polls.sort((a, b) => a - b);
   return {
+    seed,
     pipelines,
     days,
     outputs: pipelines * days,
@@ -239,11 +304,13 @@ export async function runBaselineBench(pipelines = 20, days = 60, seed = 35): Pr
     warnings,
     falseAlarms,
     falseAlarmRate: warnings ? Math.round((falseAlarms / warnings) * 1000) / 1000 : 0,
+    falseAlarmsBy,
+    falseAlarmList,
     pollMs500: Math.round(polls[2]! * 10) / 10,
     pollBudgetMs: 60_000,
   };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  runBaselineBench(Number(process.env.BL_P ?? 20), Number(process.env.BL_D ?? 60)).then((r) => console.log(JSON.stringify(r, null, 2)));
+  runBaselineBench(Number(process.env.BL_P ?? 20), Number(process.env.BL_D ?? 60), Number(process.env.BL_SEED ?? 35)).then((r) => console.log(JSON.stringify(r, null, 2)));
 }

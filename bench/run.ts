@@ -12,7 +12,7 @@ import { runCraftedLogBench } from './crafted-log.js';
 import { runDiagnosisBench } from './diagnosis.js';
 import { runRedactionBench } from './redaction.js';
 import { runDtPollBench, runOutputCountBench } from './dt-poll.js';
-import { runBaselineBench } from './baselines.js';
+import { type BaselineBenchResult, runBaselineBench } from './baselines.js';
 import { runFootprintBench } from './footprint.js';
 import { runStormBench } from './storm.js';
 import { runReplicaBench } from './replicas.js';
@@ -109,16 +109,20 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
     };
   },
   baselines: async () => {
-    const r = await runBaselineBench();
-    const met = r.breachesMissed === 0 && r.medianLeadMin >= 30 && r.falseAlarmRate <= 0.1 && r.pollMs500 < r.pollBudgetMs;
+    // Two seeds (two different sets of pipelines and days): the goals must hold on both.
+    const seeds = (process.env.BL_SEEDS ?? '35,7').split(',').map(Number);
+    const runs: BaselineBenchResult[] = [];
+    for (const seed of seeds) runs.push(await runBaselineBench(20, 60, seed));
+    const ok = (r: BaselineBenchResult) => r.breachesMissed === 0 && r.medianLeadMin >= 30 && r.falseAlarmRate <= 0.1 && r.pollMs500 < r.pollBudgetMs;
     return {
-      value: r.medianLeadMin,
+      value: Math.min(...runs.map((r) => r.medianLeadMin)),
       baseline: 0,
       ratio: 0,
-      target: 'every breach warned before the committed time, median lead ≥ 30 min, false alarms ≤ 10 % of warnings, a poll for 500 baselines within the alert poll (60 s)',
-      met,
-      unit: 'min median lead before the committed time (baseline: an alert at the breach, 0 min)',
-      details: r,
+      target:
+        'on each seed: every breach warned before the committed time, median lead ≥ 30 min, false alarms ≤ 10 % of warnings, a poll for 500 baselines within the alert poll (60 s)',
+      met: runs.every(ok),
+      unit: 'min median lead before the committed time, the lower of the seeds (baseline: an alert at the breach, 0 min)',
+      details: { seeds: runs },
     };
   },
   'output-count': async () => {

@@ -1,7 +1,8 @@
 /**
  * Baselines on the alert poll: for each baseline, its current cycle's predicted finish
- * (src/baselines/), and one card per cycle once it is at risk — posted when the prediction passes
- * committed − margin (or a task it waits for failed), edited in place as the estimate moves (red
+ * (src/baselines/); at risk (shown) once it passes committed − margin, and one card per cycle once
+ * a breach is predicted — the expected finish past the committed time on two polls in a row, or on
+ * one inside the margin (warnNow) — edited in place as the estimate moves (red
  * once the committed time has passed), closed when the output lands, saying how late or early.
  *
  * Cost per poll: one paged run list for the cycles' window (all tasks at once); the DAGs, the
@@ -12,7 +13,7 @@
  */
 import { type Cycle, type RunFacts, type TaskFacts, currentCycle, historiesOf, nodesOf } from '../baselines/cycle.js';
 import { type Baseline, committedLabel } from '../baselines/model.js';
-import { type BaselineState, type Prediction, headline, predict, roundedMinutes } from '../baselines/prediction.js';
+import { type BaselineState, type Prediction, headline, predict, roundedMinutes, warnNow } from '../baselines/prediction.js';
 import type { AlertCard, AlertStore, QueueItem } from '../store/alerts.js';
 import type { Remote } from '../store/remote.js';
 import type { StudioClient } from '../studio/client.js';
@@ -66,6 +67,9 @@ export interface BaselineView {
   landedAt?: number;
   outputRunId?: number;
   at: number;
+  /** A breach predicted on this poll (and whether a card goes out now: twice in a row, or once inside the margin). */
+  breachPredicted: boolean;
+  warn: boolean;
   /** What moves its card (see signature). */
   sig: string;
 }
@@ -115,6 +119,8 @@ export class BaselineWatcher {
       runsByTask.set(r.taskId, list);
     }
     const views: BaselineView[] = [];
+    // The last poll's predictions (any replica's): a card needs a breach predicted twice in a row.
+    const before = new Map((await this.views()).map((v) => [groupOf(v), v.breachPredicted === true]));
     for (const [b, dag] of dags) {
       const cycle = currentCycle(b, dag.output, runsByTask.get(dag.output.taskId) ?? [], now, this.opts.timeZone);
       if (!cycle) {
@@ -126,7 +132,8 @@ export class BaselineWatcher {
       const runs = dag.tasks.flatMap((t) => runsByTask.get(t.taskId) ?? []);
       const nodes = nodesOf(b, dag.output.taskId, dag.tasks, runs, historiesOf(b, dag.tasks, history, cycle), cycle, this.opts.timeZone);
       const p = predict(nodes, { now, committed: cycle.committed, marginMs: b.marginMin * 60_000, outputId: dag.output.taskId });
-      views.push(viewOf(b, dag, cycle, p, now));
+      const warn = warnNow(p, before.get(groupOf({ task: b.task, committedAt: cycle.committed })) ?? false, now);
+      views.push(viewOf(b, dag, cycle, p, now, warn));
       if (p.state === 'at_risk') stats.atRisk++;
       if (p.state === 'late') stats.late++;
     }
@@ -154,8 +161,7 @@ export class BaselineWatcher {
     const state = [{ key: BASELINE_VIEWS_KEY, value: JSON.stringify(views.map((v) => ({ ...v, path: v.path.slice(0, 12) }))) }];
     for (const v of views) {
       const g = groupOf(v);
-      if (drawn.has(g) ? drawn.get(g) !== v.sig || v.state === 'landed' : v.state === 'at_risk' || v.state === 'late')
-        state.push({ key: baselineCardKey(g), value: JSON.stringify(v) });
+      if (drawn.has(g) ? drawn.get(g) !== v.sig || v.state === 'landed' : v.warn) state.push({ key: baselineCardKey(g), value: JSON.stringify(v) });
     }
     await this.store.write({ at: now, state });
     const { queued } = await applyPlan(this.store, now, async () => {
@@ -166,7 +172,7 @@ export class BaselineWatcher {
         const dag = byTask.get(v.task)!;
         const culprit = v.culprit;
         if (!open) {
-          if (v.state !== 'at_risk' && v.state !== 'late') continue;
+          if (!v.warn) continue;
           const channel = this.router.route(dag.output.folder, v.task);
           if (!channel) continue;
           const runId = culprit?.runId ?? v.outputRunId ?? 0;
@@ -281,7 +287,7 @@ function factsOf(r: Run): RunFacts {
   return { id: r.id, taskId: r.taskId, status: r.status.code, planTime: r.planTime, startTime: r.startTime, endTime: r.endTime, bizDate: r.bizDate, failMsg: r.failMsg };
 }
 
-function viewOf(b: Baseline, dag: Dag, cycle: Cycle, p: Prediction, now: number): BaselineView {
+function viewOf(b: Baseline, dag: Dag, cycle: Cycle, p: Prediction, now: number, warn: boolean): BaselineView {
   const label = committedLabel(b);
   const v: Omit<BaselineView, 'sig'> = {
     task: b.task,
@@ -300,6 +306,8 @@ function viewOf(b: Baseline, dag: Dag, cycle: Cycle, p: Prediction, now: number)
     landedAt: p.landedAt,
     outputRunId: cycle.outputRunId,
     at: now,
+    breachPredicted: p.breachPredicted,
+    warn,
   };
   return { ...v, sig: signature(v) };
 }

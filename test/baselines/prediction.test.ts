@@ -1,7 +1,7 @@
 /** Baselines' model and prediction, pure: committed times on their cycles, the critical path, the states. */
 import { describe, expect, it } from 'vitest';
 import { committedLabel, committedTimeFor, parseCommitted, parseMargin } from '../../src/baselines/model.js';
-import { type DagNode, type NodeState, headline, predict } from '../../src/baselines/prediction.js';
+import { type DagNode, type NodeState, headline, predict, remainingOf, usualOf, warnNow } from '../../src/baselines/prediction.js';
 
 const MIN = 60_000;
 const DAY0 = Date.parse('2026-11-22T00:00:00Z');
@@ -61,13 +61,13 @@ describe('prediction along the critical path', () => {
     const slow = (now: number) => predict(chain({ '00_sync_mysql_to_ods': { kind: 'running', runId: 101, startTime: at(2) } }), opts(now));
     expect(slow(at(2, 10)).state).toBe('safe');
     expect(slow(at(6, 30)).state).toBe('safe');
-    const p = slow(at(7));
+    const p = slow(at(7, 5));
     expect(p.state).toBe('at_risk');
     expect(p.path.map((s) => s.name)).toEqual(['00_sync_mysql_to_ods', '04_transform_ods_to_dwd', '05_dqc_check', 'ads_daily_report']);
     expect(p.culprit?.name).toBe('00_sync_mysql_to_ods');
     expect(p.culprit?.ratio).toBeCloseTo(300 / 15, 0);
     // Later, the estimate passes 09:00: "will miss 09:00 by ~N min".
-    const later = slow(at(7, 30));
+    const later = slow(at(7, 45));
     expect(later.lateByMs).toBeGreaterThan(0);
     expect(headline('ads_daily_report', '09:00', later)).toMatch(
       /^ads_daily_report will miss 09:00 by ~\d+ min — critical path: 00_sync_mysql_to_ods running \d+\.\d× its usual time → 04_transform_ods_to_dwd → 05_dqc_check → ads_daily_report$/,
@@ -150,5 +150,52 @@ describe('prediction along the critical path', () => {
     const landed = predict(nodes({ kind: 'succeeded', runId: 1, startTime: at(23), endTime: at(25, 50) }), o(at(26)));
     expect(landed.state).toBe('landed');
     expect(headline('nightly_rollup', committedLabel(b), landed)).toBe('nightly_rollup landed 20 min after 01:30 (+1 day)');
+  });
+});
+
+describe('when a card goes out (bench: false alarms 32 % → see README)', () => {
+  /** Five 20-minute tasks in a row from 01:00, normal variance (±10 %), committed 03:30 with a 30 min margin. */
+  const five = (states: Partial<Record<number, NodeState>>): DagNode[] =>
+    [1, 2, 3, 4, 5].map((id) => ({
+      taskId: id,
+      name: `step_${id}`,
+      upstream: id > 1 ? [id - 1] : [],
+      history: { durations: Array.from({ length: 20 }, (_, i) => (18 + (i % 5)) * MIN), waits: Array.from({ length: 20 }, () => 0) },
+      state: states[id] ?? { kind: 'waiting', planTime: at(1) },
+    }));
+
+  it('a chain of five normal-variance nodes, each finished at its p90, the last running at its p90: no breach predicted, no card', () => {
+    // Each took 22 min (its p90); the sum (110 min) is above the sum of medians (100) but 03:30 is not in danger.
+    const done = (id: number): NodeState => ({ kind: 'succeeded', runId: id, startTime: at(1, (id - 1) * 22), endTime: at(1, id * 22) });
+    const p = predict(five({ 1: done(1), 2: done(2), 3: done(3), 4: done(4), 5: { kind: 'running', runId: 5, startTime: at(2, 28) } }), {
+      now: at(2, 50),
+      committed: at(3, 30),
+      marginMs: 30 * MIN,
+      outputId: 5,
+    });
+    expect(p.state).toBe('safe');
+    expect(p.breachPredicted).toBe(false);
+    expect(p.expectedFinish).toBeLessThan(at(3));
+    expect(warnNow(p, true, at(2, 50))).toBe(false);
+  });
+
+  it('a run past its usual time has left what its own past overruns had left, not a share of its time so far', () => {
+    // 16 normal runs of ~20 min and four slow ones of 60, 70, 80 and 90 min.
+    const durations = [...Array.from({ length: 16 }, (_, i) => (18 + (i % 5)) * MIN), 60 * MIN, 70 * MIN, 80 * MIN, 90 * MIN];
+    const u = usualOf({ durations, waits: [] });
+    // At 40 min, past every normal run: the slow ones' median end (75 min) is 35 min away.
+    expect(remainingOf(u, 40 * MIN, 0.5, 0.05, u.median)).toBe(35 * MIN);
+    // At 85 min only one past run lasted longer: too few, a share of its time so far.
+    expect(remainingOf(u, 85 * MIN, 0.5, 0.05, u.median)).toBe(0.05 * 85 * MIN);
+    // Before its usual time: the rest of it.
+    expect(remainingOf(u, 5 * MIN, 0.5, 0.05, u.median)).toBeGreaterThan(14 * MIN);
+  });
+
+  it('a breach predicted on one poll alone posts no card outside the margin; on two in a row, or once inside the margin, it does', () => {
+    const p = { breachPredicted: true, committed: at(9), marginMs: 30 * MIN };
+    expect(warnNow(p, false, at(7))).toBe(false);
+    expect(warnNow(p, true, at(7, 5))).toBe(true);
+    expect(warnNow(p, false, at(8, 35))).toBe(true);
+    expect(warnNow({ ...p, breachPredicted: false }, true, at(8, 50))).toBe(false);
   });
 });
