@@ -74,10 +74,33 @@ export function launchSteps(plan: Plan): LaunchStep[] {
   if (ingest) steps.push({ id: 'sync_run', label: `${ingest.role === 'pipe' ? 'Create the pipe' : `Debug run of ${ingest.name}`}; count and sample ${plan.schemas.raw}` });
   steps.push({ id: 'ddl_clean', label: `Run ${byRole(plan, 'ddl', '02_')!.name} once; check its tables exist` });
   if (ingest) steps.push({ id: 'transform_run', label: `Run ${byRole(plan, 'transform')!.name} by hand; check ${plan.schemas.clean} against ${plan.schemas.raw}` });
-  if (ingest) steps.push({ id: 'schedule_deploy', label: 'Schedule and deploy the sync, the transform and the check' });
-  steps.push({ id: 'ddl_agg', label: `Run ${byRole(plan, 'ddl', '03_')!.name} once; check its Dynamic Tables exist` });
-  steps.push({ id: 'dt_refresh', label: 'First refresh of the Dynamic Tables; check it succeeded' });
+  if (ingest)
+    steps.push({
+      id: 'schedule_deploy',
+      label: `Schedule and deploy ${scheduledTasks(plan)
+        .map((t) => t.name)
+        .join(', ')}`,
+    });
+  const agg = byRole(plan, 'ddl', '03_');
+  if (agg) {
+    steps.push({ id: 'ddl_agg', label: `Run ${agg.name} once; check its Dynamic Tables exist` });
+    steps.push({ id: 'dt_refresh', label: 'First refresh of the Dynamic Tables; check it succeeded' });
+  }
   return steps;
+}
+
+/** The tasks the launch schedules and deploys, after the checks passed. */
+function scheduledTasks(plan: Plan): PlannedTask[] {
+  return plan.tasks.filter((t) => t.cron && (t.role === 'sync' || t.role === 'transform' || t.role === 'dqc'));
+}
+
+/**
+ * The parameters a manual run must be given: a `$[…]` (or `${…}`) value is resolved by the
+ * scheduler only, so each such parameter gets the launch's business date.
+ */
+function manualRunParams(t: PlannedTask, bizdate: string): Record<string, string> | undefined {
+  const dated = t.params.filter((p) => /\$[[{]/.test(p.value));
+  return dated.length ? Object.fromEntries(dated.map((p) => [p.name, bizdate])) : undefined;
 }
 
 /** Run a task once (a temporary run, audited) and wait for it to end. */
@@ -164,8 +187,12 @@ async function runStep(d: LaunchDeps, plan: Plan, taskIds: Record<string, number
           ? pass(`${ods} holds ${rows.toLocaleString('en-US')} rows`)
           : fail(`${ods ?? plan.schemas.raw} holds no rows yet`, `Start the stream (\`/cz stream start ${ref(t)}\`): a stream is started, not run once. Then *Check again*.`);
       }
-      const run = await runOnce(d, taskIds[t.name]!, t);
-      if (!run.ok) return fail(run.detail, `Read the run's log (\`/cz logs ${run.runId}\`); fix the sync's source or mapping in Studio, then *Check again*.`);
+      const run = await runOnce(d, taskIds[t.name]!, t, manualRunParams(t, d.bizdate));
+      if (!run.ok)
+        return fail(
+          run.detail,
+          `Read the run's log (\`/cz logs ${run.runId}\`); fix ${t.kind === 'SHELL' ? `the script of ${ref(t)}` : "the sync's source or mapping"} in Studio, then *Check again*.`,
+        );
       if (!ods) return pass(run.detail);
       const rows = await d.sql.countRows(ods);
       if (rows === 0) return fail(`${run.detail}, but ${ods} is empty`, "Compare with `SELECT COUNT(*)` at the source; check the sync's table and filter, then *Check again*.");
@@ -177,12 +204,21 @@ async function runStep(d: LaunchDeps, plan: Plan, taskIds: Record<string, number
       const created = plan.tasks.filter((x) => x.role === 'ddl').flatMap((x) => tablesCreatedBy(x.content).tables);
       const ods = created.find((x) => x.startsWith(`${plan.schemas.raw}.`));
       const dwd = created.find((x) => x.startsWith(`${plan.schemas.clean}.`));
-      const run = await runOnce(d, taskIds[t.name]!, t, { bizdate: d.bizdate });
+      const run = await runOnce(d, taskIds[t.name]!, t, manualRunParams(t, d.bizdate) ?? { bizdate: d.bizdate });
       if (!run.ok) return fail(run.detail, `Read the run's log (\`/cz logs ${run.runId}\`), fix ${ref(t)}, then *Check again*.`);
       if (!ods || !dwd) return pass(run.detail);
       const [o, w] = await Promise.all([d.sql.countRows(ods), d.sql.countRows(dwd)]);
       if (w === 0)
         return fail(`${run.detail}, but ${dwd} is empty`, `Check the transform's filter for ${d.bizdate} (a LEFT JOIN's right-table filter belongs in ON), then *Check again*.`);
+      if (plan.route.id === 'http_api') {
+        // Seed 003: the cleaning keeps each record once — never more rows than the raw layer holds.
+        return w > o
+          ? fail(
+              `${dwd} holds ${w.toLocaleString('en-US')} rows, more than ${ods} (${o.toLocaleString('en-US')})`,
+              'The cleaning duplicates records: check its DELETE of the day and its DISTINCT on record_id, then *Check again*.',
+            )
+          : pass(`${run.detail}; ${dwd} ${w.toLocaleString('en-US')} rows ≤ ${ods} ${o.toLocaleString('en-US')} (each record once)`);
+      }
       // Seed 000: LEFT JOIN result rows ≥ left table rows.
       if (w < o)
         return fail(
@@ -192,7 +228,7 @@ async function runStep(d: LaunchDeps, plan: Plan, taskIds: Record<string, number
       return pass(`${run.detail}; ${dwd} ${w.toLocaleString('en-US')} rows ≥ ${ods} ${o.toLocaleString('en-US')} (LEFT JOIN rows ≥ left rows)`);
     }
     case 'schedule_deploy': {
-      const scheduled = plan.tasks.filter((t) => t.cron && (t.role === 'sync' || t.role === 'transform' || t.role === 'dqc'));
+      const scheduled = scheduledTasks(plan);
       const done: string[] = [];
       for (const t of scheduled) {
         const id = taskIds[t.name]!;

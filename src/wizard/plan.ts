@@ -13,7 +13,7 @@ import type { TypeMappings } from '../knowledge/load.js';
 import type { TaskKindKey } from '../studio/enums.js';
 import type { Answers } from './questions.js';
 
-export type RouteId = 'realtime_single' | 'cdc_multi' | 'batch_single' | 'batch_multi' | 'kafka_pipe' | 'kafka_realtime' | 'oss_pipe' | 'oss_batch' | 'internal';
+export type RouteId = 'realtime_single' | 'cdc_multi' | 'batch_single' | 'batch_multi' | 'kafka_pipe' | 'kafka_realtime' | 'oss_pipe' | 'oss_batch' | 'internal' | 'http_api';
 
 export interface Route {
   id: RouteId;
@@ -46,6 +46,7 @@ export const ROUTES: Record<RouteId, Route> = {
   oss_pipe: { id: 'oss_pipe', label: 'Object storage → SQL Pipe', skill: 'clickzetta-oss-ingest-pipeline', syncKind: undefined, pipe: true },
   oss_batch: { id: 'oss_batch', label: 'Object storage → Studio batch sync', skill: 'clickzetta-batch-sync-pipeline', syncKind: 'DI', pipe: false },
   internal: { id: 'internal', label: 'Lakehouse internal ETL layering', skill: 'clickzetta-sql-pipeline-manager', syncKind: undefined, pipe: false },
+  http_api: { id: 'http_api', label: 'HTTP API → Shell (raw layer) → Python (clean layer)', skill: 'clickzetta-external-source-sync', syncKind: undefined, pipe: false },
 };
 
 export function routeOf(a: Answers): Route {
@@ -56,6 +57,8 @@ export function routeOf(a: Answers): Route {
       return ROUTES[a.os_method === 'sql_pipe' ? 'oss_pipe' : 'oss_batch'];
     case 'internal':
       return ROUTES.internal;
+    case 'http_api':
+      return ROUTES.http_api;
     default: // database, and end-to-end / not sure (dw-modeling starts from the database source)
       if (a.db_freshness === 'realtime') return ROUTES[a.granularity === 'multi' ? 'cdc_multi' : 'realtime_single'];
       return ROUTES[a.sync_scope === 'mirror' || a.sync_scope === 'merge' ? 'batch_multi' : 'batch_single'];
@@ -87,7 +90,10 @@ export function cliCommands(plan: Plan, fate: { folderExists: boolean; tasks: Ma
     const all = f.fate === 'create';
     const has = (prefix: string) => all || f.changes.some((c) => c.startsWith(prefix));
     if (all) out.push(`cz-cli task create "${t.name}" --type ${t.kind === 'DI' ? 'SINGLE_DI' : t.kind} --folder ${plan.folder}`);
-    if (t.role !== 'sync' && (has('content') || has('parameters'))) out.push(`cz-cli task save-content ${ref} --file ${t.name}.sql`);
+    const ext = t.kind === 'SHELL' ? 'sh' : t.kind === 'PYTHON' ? 'py' : 'sql';
+    const params = t.params.length ? ` --params '${JSON.stringify(Object.fromEntries(t.params.map((p) => [p.name, p.value])))}'` : '';
+    const syncFrame = t.role === 'sync' && t.kind !== 'SHELL';
+    if (!syncFrame && (has('content') || has('parameters'))) out.push(`cz-cli task save-content ${ref} --file ${t.name}.${ext}${params}`);
     if (t.cron && has('schedule')) out.push(`cz-cli task save-cron ${ref} --cron '${t.cron}'`);
     if (t.dependsOn.length && (has('upstreams') || has('VCluster')))
       out.push(`cz-cli task save-config ${ref} --vcluster ${t.vcCode} --deps replace --dep-tasks '${JSON.stringify(t.dependsOn.map((d) => ({ taskName: d })))}'`);
@@ -186,6 +192,7 @@ export function buildPlan(a: Answers, opts: PlanOptions): Plan {
   const layers = LAYERS[(a.layering as keyof typeof LAYERS) ?? 'ods_dwd_dws'] ?? LAYERS.ods_dwd_dws;
   const s = { raw: `${domain}_${layers.raw}`, clean: `${domain}_${layers.clean}`, agg: `${domain}_${layers.agg}` };
   const route = routeOf(a);
+  if (route.id === 'http_api') return httpApiPlan(a, opts, { domain, layers, schemas: s, route });
   const c = crons(a.schedule);
   const src = sourceName(a, route);
   const folder = `${domain}_dw`;
@@ -368,6 +375,151 @@ FROM ${s.clean}.orders_detail WHERE dt = '\${bizdate}';`,
   if (a.source === 'unsure') notes.push('Explore first (seed 000, Step 1): SHOW SCHEMAS; SHOW TABLES IN <schema>; SELECT * FROM <schema>.<table> LIMIT 5; cz-cli datasource list.');
 
   const plan: Plan = { domain, folder, route, schemas: s, tasks, dynamicTables: [{ name: `${s.agg}.sales_daily`, refresh: refreshInterval(a.freshness) }], notes, cli: [] };
+  plan.cli = cliCommands(plan, undefined);
+  return plan;
+}
+
+/**
+ * Seed 003: an HTTP API pulled by a Shell task into the raw layer, cleaned by a Python task into the
+ * clean layer. Both take `biz_date = $[yyyy-MM-dd]` (resolved by the scheduler; a manual run is
+ * given it), writes are idempotent (DELETE the day, then insert), the Python task depends on the
+ * Shell task, both daily. The tables are created by DDL drafts (seed 000's separation of DDL and
+ * pipeline; seed 003 creates them inside the scripts — the bot keeps the standard layout instead).
+ */
+function httpApiPlan(a: Answers, opts: PlanOptions, base: { domain: string; layers: (typeof LAYERS)[keyof typeof LAYERS]; schemas: Plan['schemas']; route: Route }): Plan {
+  const { domain, layers, schemas: s, route } = base;
+  const c = crons(a.schedule);
+  const folder = `${domain}_dw`;
+  const url = a.api_url ?? 'https://example.com/api';
+  const bizDate = [{ name: 'biz_date', value: '$[yyyy-MM-dd]' }];
+  const raw = `${s.raw}.api_raw`;
+  const clean = `${s.clean}.api_records`;
+  const fetchName = `00_fetch_http_to_${layers.raw}`;
+  const cleanName = `04_transform_${layers.raw}_to_${layers.clean}`;
+  const fetch: PlannedTask = {
+    name: fetchName,
+    kind: 'SHELL',
+    role: 'sync',
+    cron: c.sync,
+    dependsOn: [],
+    vcCode: opts.etlVc,
+    params: bizDate,
+    content: `#!/bin/bash
+# Pulls ${url} into ${raw} for one business date.
+# Task parameter: biz_date = $[yyyy-MM-dd] (a manual run must be given it: --param biz_date=2024-12-01)
+set -euo pipefail
+export BIZ_DATE='\${biz_date}'
+export API_URL='${url}'
+echo "Fetch date: $BIZ_DATE"
+python3 - <<'PYEOF'
+import json, os, urllib.request
+from clickzetta_dbutils import get_active_lakehouse_engine
+from sqlalchemy import text
+
+biz_date = os.environ["BIZ_DATE"]
+req = urllib.request.Request(os.environ["API_URL"], headers={"User-Agent": "studio-ops-bot"})
+with urllib.request.urlopen(req, timeout=15) as r:
+    records = json.loads(r.read())
+if isinstance(records, dict):
+    records = records.get("data") or records.get("items") or [records]
+print(f"API returned {len(records)} records")
+
+engine = get_active_lakehouse_engine()
+with engine.begin() as conn:
+    # Idempotent: a rerun of the day replaces the day.
+    conn.execute(text(f"DELETE FROM ${raw} WHERE load_date = '{biz_date}'"))
+    for rec in records:
+        conn.execute(
+            text("""INSERT INTO ${raw} VALUES (:load_date, :record_id, :raw_json, CURRENT_TIMESTAMP())"""),
+            {"load_date": biz_date, "record_id": str(rec.get("id", "")), "raw_json": json.dumps(rec)[:60000]},
+        )
+print(f"Wrote {len(records)} raw records, load_date={biz_date}")
+if not records:
+    raise SystemExit("the API returned no records")
+PYEOF
+`,
+    deploy: false,
+    uiSetup: undefined,
+    description: `Shell: ${url} → ${raw} (raw JSON kept), daily`,
+  };
+  const ddlRaw: PlannedTask = {
+    name: `01_ddl_${layers.raw}`,
+    kind: 'SQL',
+    role: 'ddl',
+    cron: undefined,
+    dependsOn: [],
+    vcCode: opts.etlVc,
+    params: [],
+    content: `-- ${layers.raw.toUpperCase()}: the API's records as returned (one JSON per record, per load date)
+CREATE SCHEMA IF NOT EXISTS ${s.raw};
+CREATE TABLE IF NOT EXISTS ${raw} (
+  load_date  STRING,
+  record_id  STRING,
+  raw_json   STRING,
+  fetched_at TIMESTAMP
+);`,
+    deploy: false,
+    uiSetup: undefined,
+    description: `${layers.raw.toUpperCase()} table (draft, run once by hand)`,
+  };
+  const ddlClean: PlannedTask = {
+    name: `02_ddl_${layers.clean}`,
+    kind: 'SQL',
+    role: 'ddl',
+    cron: undefined,
+    dependsOn: [],
+    vcCode: opts.etlVc,
+    params: [],
+    content: `-- ${layers.clean.toUpperCase()}: one row per record and load date, fields parsed from the JSON
+CREATE SCHEMA IF NOT EXISTS ${s.clean};
+CREATE TABLE IF NOT EXISTS ${clean} (
+  load_date  STRING,
+  record_id  STRING,
+  name       STRING,
+  created_at STRING,
+  raw_json   STRING
+);`,
+    deploy: false,
+    uiSetup: undefined,
+    description: `${layers.clean.toUpperCase()} table (draft)`,
+  };
+  const cleanTask: PlannedTask = {
+    name: cleanName,
+    kind: 'PYTHON',
+    role: 'transform',
+    cron: c.etl,
+    dependsOn: [fetchName],
+    vcCode: opts.etlVc,
+    params: bizDate,
+    content: `# Cleans ${raw} into ${clean} for one business date: one row per record_id, fields parsed.
+# Task parameter: biz_date = $[yyyy-MM-dd] (a manual run must be given it: --param biz_date=2024-12-01)
+from clickzetta_dbutils import get_active_lakehouse_engine
+from sqlalchemy import text
+
+biz_date = '\${biz_date}'
+print(f"Cleaning date: {biz_date}")
+engine = get_active_lakehouse_engine()
+with engine.begin() as conn:
+    # Idempotent: the day is replaced; duplicates of a record in the raw layer are kept once.
+    conn.execute(text(f"DELETE FROM ${clean} WHERE load_date = '{biz_date}'"))
+    conn.execute(text(f"""INSERT INTO ${clean}
+SELECT DISTINCT load_date, record_id, get_json_object(raw_json, '$.name') AS name, get_json_object(raw_json, '$.created_at') AS created_at, raw_json
+FROM ${raw} WHERE load_date = '{biz_date}' AND record_id <> ''"""))
+    raw_rows = conn.execute(text(f"SELECT COUNT(*) FROM ${raw} WHERE load_date = '{biz_date}'")).scalar()
+    clean_rows = conn.execute(text(f"SELECT COUNT(*) FROM ${clean} WHERE load_date = '{biz_date}'")).scalar()
+print(f"Raw {raw_rows} records, clean {clean_rows}")
+if raw_rows and not clean_rows:
+    raise SystemExit("the raw layer has records for the day but none survived cleaning")
+`,
+    deploy: false,
+    uiSetup: undefined,
+    description: `Python: ${raw} → ${clean} (dedup, fields parsed), after ${fetchName}`,
+  };
+  const notes = [
+    `${fetchName} and ${cleanName} take biz_date = $[yyyy-MM-dd]: the scheduler resolves it; a manual run does not, so the launch (and \`/cz execute … --param biz_date=<date>\`) passes it.`,
+    `${cleanName} depends on ${fetchName}: if the pull fails, the cleaning does not run; a wrong cleaning is rerun alone, without calling the API again.`,
+  ];
+  const plan: Plan = { domain, folder, route, schemas: s, tasks: [fetch, ddlRaw, ddlClean, cleanTask], dynamicTables: [], notes, cli: [] };
   plan.cli = cliCommands(plan, undefined);
   return plan;
 }

@@ -14,6 +14,10 @@
  *   ({@link SANDBOX_SOURCE_ROWS}), and its added columns get values when the source table has them
  *   (`LakehouseModel.sourceColumns`); a missing target is created from the source's columns.
  *
+ * - a Shell or Python script (a `#!` line, or Python imports): the SQL it sends is in its string
+ *   literals (`text("…")`, triple-quoted), applied as above; an `INSERT INTO t VALUES` in a script
+ *   is its loop over what it fetched (an HTTP API's records): t holds {@link SANDBOX_API_RECORDS} rows.
+ *
  * Anything else (DELETE, MERGE, a run that fails in Studio) leaves the model as it was: the sandbox
  * does not execute writes row by row. A table whose model changes is replaced by a new object, so
  * the engine regenerates its rows.
@@ -24,6 +28,9 @@ const NAME = '`?(\\w+)`?\\.`?(\\w+)`?';
 
 /** How many rows a sync task's run copies from the sandbox's source table. */
 export const SANDBOX_SOURCE_ROWS = 1_000;
+
+/** How many records the sandbox's stand-in for an HTTP API returns to a script's run. */
+export const SANDBOX_API_RECORDS = 10;
 
 const rowsOf = (t: LhTable): number => Object.values(t.rows).reduce((a, b) => a + b, 0);
 
@@ -221,11 +228,37 @@ function syncRun(model: LakehouseModel, content: string): void {
   if (changed) replace(model, t, { ...t, columns, rows: { '': SANDBOX_SOURCE_ROWS } });
 }
 
+/** Is this a Shell or Python script (not SQL, not a sync's JSON)? */
+function isScript(text: string): boolean {
+  return /^\s*#!/.test(text) || /^\s*(?:import\s+\w|from\s+[\w.]+\s+import\b)/m.test(text);
+}
+
+/** The SQL a script sends: its string literals that start with a SQL verb. */
+function scriptSql(text: string): string[] {
+  const literals = [...text.matchAll(/"""([\s\S]*?)"""|'''([\s\S]*?)'''|"((?:[^"\\\n]|\\.)*)"/g)].map((m) => (m[1] ?? m[2] ?? m[3] ?? '').trim());
+  return literals.filter((l) => /^(?:create|insert|delete|alter|merge)\b/i.test(l));
+}
+
+function insertValues(model: LakehouseModel, stmt: string): boolean {
+  const m = new RegExp(`^insert\\s+into\\s+(?:table\\s+)?${NAME}\\s*(?:\\([^)]*\\)\\s*)?values\\b`, 'i').exec(stmt);
+  if (!m) return false;
+  const t = model.table(`${m[1]}.${m[2]}`);
+  if (t && (t.rows[''] !== SANDBOX_API_RECORDS || Object.keys(t.rows).length !== 1)) replace(model, t, { ...t, rows: { '': SANDBOX_API_RECORDS } });
+  return true;
+}
+
 /** Apply a temporary run's content (parameters resolved) to the model. */
 export function applyTemporaryRun(model: LakehouseModel, content: string, params: Record<string, string>): void {
   const text = content.replace(/\$\{\s*([A-Za-z_][\w.]*)\s*\}/g, (all, k: string) => params[k] ?? all);
   if (/^\s*\{/.test(text)) {
     syncRun(model, text);
+    return;
+  }
+  if (isScript(text)) {
+    for (const stmt of scriptSql(text).flatMap(statements)) {
+      if (insertValues(model, stmt) || insertOverwrite(model, stmt)) continue;
+      if (/^create\b/i.test(stmt)) model.applyDdl(stmt);
+    }
     return;
   }
   for (const stmt of statements(text)) {
