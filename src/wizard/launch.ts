@@ -68,6 +68,15 @@ const byRole = (plan: Plan, role: PlannedTask['role'], prefix?: string) => plan.
 
 /** The launch steps of a plan, in seed 000's order (steps with nothing to do are left out). */
 export function launchSteps(plan: Plan): LaunchStep[] {
+  if (plan.route.id === 'dbt') {
+    // Seed 004: the stream DDL once, the dbt project once on dev (dbt debug, dbt build), then the schedule (prod).
+    const dbt = byRole(plan, 'transform')!;
+    return [
+      { id: 'ddl_raw', label: `Run ${byRole(plan, 'ddl')!.name} once (change tracking, table stream)` },
+      { id: 'transform_run', label: `Run ${dbt.name} once on dev (dbt debug, then dbt build); check its models` },
+      { id: 'schedule_deploy', label: `Schedule and deploy ${dbt.name} (target prod)` },
+    ];
+  }
   const ingest = plan.tasks.find((t) => t.role === 'sync' || t.role === 'pipe');
   const steps: LaunchStep[] = [{ id: 'ddl_raw', label: `Run ${byRole(plan, 'ddl', '01_')!.name} once; check its tables exist` }];
   if (ingest?.role === 'sync' && ingest.uiSetup) steps.push({ id: 'sync_configured', label: `Configure ${ingest.name} in the Studio UI` });
@@ -200,6 +209,7 @@ async function runStep(d: LaunchDeps, plan: Plan, taskIds: Record<string, number
       return pass(`${run.detail}; ${ods} holds ${rows.toLocaleString('en-US')} rows${sample ? ` (sample of ${sample.rows.length} read)` : ''}`);
     }
     case 'transform_run': {
+      if (plan.route.id === 'dbt') return dbtRunStep(d, plan, taskIds, fail, pass);
       const t = byRole(plan, 'transform')!;
       const created = plan.tasks.filter((x) => x.role === 'ddl').flatMap((x) => tablesCreatedBy(x.content).tables);
       const ods = created.find((x) => x.startsWith(`${plan.schemas.raw}.`));
@@ -261,4 +271,53 @@ async function runStep(d: LaunchDeps, plan: Plan, taskIds: Record<string, number
       return pass(`${dts.join(', ')} refreshed`);
     }
   }
+}
+
+/**
+ * Seed 004's check of a dbt run on dev: the run succeeded (its `dbt debug` passed first), each model
+ * exists in the dev schema, the incremental model holds rows (its first build: the whole source),
+ * and a `dynamic_table` model is a Dynamic Table.
+ */
+async function dbtRunStep(
+  d: LaunchDeps,
+  plan: Plan,
+  taskIds: Record<string, number>,
+  fail: (detail: string, todo: string) => LaunchCheck,
+  pass: (detail: string) => LaunchCheck,
+): Promise<LaunchCheck> {
+  const t = byRole(plan, 'transform')!;
+  const dev = /^\s+dev:\s*\n(?:\s{6,}.*\n)*?\s{6,}schema:\s*(\w+)/m.exec(t.content)?.[1];
+  const source = /ALTER TABLE (\w+\.\w+)/i.exec(byRole(plan, 'ddl')?.content ?? '')?.[1]?.toLowerCase();
+  const models = [...t.content.matchAll(/cat > models\/(\w+)\.sql <<'SQL'\n\{\{\s*config\(\s*materialized\s*=\s*'(\w+)'/g)].map((m) => ({ name: m[1]!, materialized: m[2]! }));
+  const run = await runOnce(d, taskIds[t.name]!, t, { dbt_target: 'dev' });
+  const ref = `${plan.folder}/${t.name}`;
+  if (!run.ok)
+    return fail(
+      run.detail,
+      `Read the run's log (\`/cz logs ${run.runId}\`): \`dbt debug\` fails first on a wrong profile or connection (CZ_* variables of the task). Fix ${ref}, then *Check again*.`,
+    );
+  if (!dev || models.length === 0) return pass(run.detail);
+  const have = new Map(
+    (await d.sql.tables(['table_schema', 'table_name', 'table_type'])).rows.map((r) => [`${String(r.table_schema)}.${String(r.table_name)}`.toLowerCase(), String(r.table_type)]),
+  );
+  const parts: string[] = [run.detail];
+  for (const m of models) {
+    const name = `${dev}.${m.name}`.toLowerCase();
+    const type = have.get(name);
+    if (type === undefined) return fail(`${run.detail}, but ${name} was not built`, `Read the run's log for the model ${m.name} (\`/cz logs ${run.runId}\`), then *Check again*.`);
+    if (m.materialized === 'dynamic_table') {
+      if (!/DYNAMIC/i.test(type)) return fail(`${name} is a ${type}, not a Dynamic Table`, `Check its config (materialized = 'dynamic_table'), then *Check again*.`);
+      parts.push(`${name} is a Dynamic Table`);
+      continue;
+    }
+    const rows = await d.sql.countRows(name);
+    const srcRows = source ? await d.sql.countRows(source).catch(() => undefined) : undefined;
+    if (rows === 0 && (srcRows ?? 1) > 0)
+      return fail(
+        `${name} is empty${srcRows !== undefined ? ` (${source}: ${srcRows.toLocaleString('en-US')} rows)` : ''}`,
+        `Check the model's source() and its is_incremental() branch, then *Check again*.`,
+      );
+    parts.push(`${name} holds ${rows.toLocaleString('en-US')} rows${srcRows !== undefined ? ` (${source}: ${srcRows.toLocaleString('en-US')})` : ''}`);
+  }
+  return pass(parts.join('; '));
 }

@@ -13,7 +13,18 @@ import type { TypeMappings } from '../knowledge/load.js';
 import type { TaskKindKey } from '../studio/enums.js';
 import type { Answers } from './questions.js';
 
-export type RouteId = 'realtime_single' | 'cdc_multi' | 'batch_single' | 'batch_multi' | 'kafka_pipe' | 'kafka_realtime' | 'oss_pipe' | 'oss_batch' | 'internal' | 'http_api';
+export type RouteId =
+  | 'realtime_single'
+  | 'cdc_multi'
+  | 'batch_single'
+  | 'batch_multi'
+  | 'kafka_pipe'
+  | 'kafka_realtime'
+  | 'oss_pipe'
+  | 'oss_batch'
+  | 'internal'
+  | 'http_api'
+  | 'dbt';
 
 export interface Route {
   id: RouteId;
@@ -46,6 +57,7 @@ export const ROUTES: Record<RouteId, Route> = {
   oss_pipe: { id: 'oss_pipe', label: 'Object storage → SQL Pipe', skill: 'clickzetta-oss-ingest-pipeline', syncKind: undefined, pipe: true },
   oss_batch: { id: 'oss_batch', label: 'Object storage → Studio batch sync', skill: 'clickzetta-batch-sync-pipeline', syncKind: 'DI', pipe: false },
   internal: { id: 'internal', label: 'Lakehouse internal ETL layering', skill: 'clickzetta-sql-pipeline-manager', syncKind: undefined, pipe: false },
+  dbt: { id: 'dbt', label: 'Lakehouse internal layering with dbt (a Studio Shell task)', skill: 'clickzetta-dbt-pipeline', syncKind: undefined, pipe: false },
   http_api: { id: 'http_api', label: 'HTTP API → Shell (raw layer) → Python (clean layer)', skill: 'clickzetta-external-source-sync', syncKind: undefined, pipe: false },
 };
 
@@ -56,7 +68,7 @@ export function routeOf(a: Answers): Route {
     case 'object_storage':
       return ROUTES[a.os_method === 'sql_pipe' ? 'oss_pipe' : 'oss_batch'];
     case 'internal':
-      return ROUTES.internal;
+      return a.transform_tool === 'dbt' ? ROUTES.dbt : ROUTES.internal;
     case 'http_api':
       return ROUTES.http_api;
     default: // database, and end-to-end / not sure (dw-modeling starts from the database source)
@@ -193,6 +205,7 @@ export function buildPlan(a: Answers, opts: PlanOptions): Plan {
   const s = { raw: `${domain}_${layers.raw}`, clean: `${domain}_${layers.clean}`, agg: `${domain}_${layers.agg}` };
   const route = routeOf(a);
   if (route.id === 'http_api') return httpApiPlan(a, opts, { domain, layers, schemas: s, route });
+  if (route.id === 'dbt') return dbtPlan(a, opts, { domain, schemas: s, route });
   const c = crons(a.schedule);
   const src = sourceName(a, route);
   const folder = `${domain}_dw`;
@@ -520,6 +533,132 @@ if raw_rows and not clean_rows:
     `${cleanName} depends on ${fetchName}: if the pull fails, the cleaning does not run; a wrong cleaning is rerun alone, without calling the API again.`,
   ];
   const plan: Plan = { domain, folder, route, schemas: s, tasks: [fetch, ddlRaw, ddlClean, cleanTask], dynamicTables: [], notes, cli: [] };
+  plan.cli = cliCommands(plan, undefined);
+  return plan;
+}
+
+/**
+ * Seed 004: a dbt project run by a Studio Shell task (dbt-clickzetta ≥ 1.7.8 on Python ≥ 3.10). The
+ * source table gets change tracking and an APPEND_ONLY table stream (a DDL draft); the incremental
+ * model reads the stream once it exists (`is_incremental()`), the whole table on its first build;
+ * a `dynamic_table` model aggregates it and refreshes itself. The profile has dev and prod targets
+ * (schemas `<domain>_dbt_dev` / `_prod`), every connection field from the environment; the task's
+ * parameter `dbt_target` is prod for the schedule, and the launch runs it once on dev.
+ */
+function dbtPlan(a: Answers, opts: PlanOptions, base: { domain: string; schemas: Plan['schemas']; route: Route }): Plan {
+  const { domain, schemas: s, route } = base;
+  const c = crons(a.schedule);
+  const folder = `${domain}_dw`;
+  const source = (a.dbt_source ?? `${s.raw}.events`).toLowerCase();
+  const [srcSchema, srcTable] = source.split('.') as [string, string];
+  const stream = `${srcTable}_stream`;
+  const enriched = `${srcTable}_enriched`;
+  const daily = `${srcTable}_daily`;
+  const project = `${domain}_dbt`;
+  const refresh = refreshInterval(a.freshness);
+  const ddl: PlannedTask = {
+    name: `01_ddl_${srcTable}_stream`,
+    kind: 'SQL',
+    role: 'ddl',
+    cron: undefined,
+    dependsOn: [],
+    vcCode: opts.etlVc,
+    params: [],
+    content: `-- Seed 004: change tracking on the source, and a table stream of its new rows for the incremental model.
+ALTER TABLE ${source} SET TBLPROPERTIES ('change_tracking' = 'true');
+CREATE TABLE STREAM IF NOT EXISTS ${srcSchema}.${stream} ON TABLE ${source}
+  WITH PROPERTIES ('TABLE_STREAM_MODE' = 'APPEND_ONLY');`,
+    deploy: false,
+    uiSetup: undefined,
+    description: `Change tracking + table stream on ${source} (draft, run once by hand)`,
+  };
+  const dbt: PlannedTask = {
+    name: `04_transform_dbt_${srcTable}`,
+    kind: 'SHELL',
+    role: 'transform',
+    cron: c.etl,
+    dependsOn: [],
+    vcCode: opts.etlVc,
+    params: [{ name: 'dbt_target', value: 'prod' }],
+    content: `#!/bin/bash
+# Runs the dbt project ${project} on Lakehouse (seed 004). Task parameter: dbt_target = prod
+# (a run by hand: --param dbt_target=dev). Connection fields come from the environment:
+# CZ_SERVICE, CZ_INSTANCE, CZ_WORKSPACE, CZ_USERNAME, CZ_PASSWORD, CZ_VCLUSTER.
+set -euo pipefail
+TARGET='\${dbt_target}'
+python3 -c 'import sys; assert sys.version_info >= (3, 10), "dbt-clickzetta 1.7.8+ needs Python 3.10+ (3.12 recommended)"'
+python3 -m pip install --quiet "dbt-clickzetta>=1.7.8"
+WORK="$(mktemp -d)"
+mkdir -p "$WORK/${project}/models"
+cd "$WORK/${project}"
+
+cat > dbt_project.yml <<'YML'
+name: ${project}
+version: '1.0'
+profile: ${project}
+model-paths: ['models']
+YML
+
+cat > profiles.yml <<'YML'
+${project}:
+  target: dev
+  outputs:
+    dev:
+      type: clickzetta
+      service: "{{ env_var('CZ_SERVICE') }}"
+      instance: "{{ env_var('CZ_INSTANCE') }}"
+      workspace: "{{ env_var('CZ_WORKSPACE') }}"
+      username: "{{ env_var('CZ_USERNAME') }}"
+      password: "{{ env_var('CZ_PASSWORD') }}"
+      vcluster: "{{ env_var('CZ_VCLUSTER', '${opts.etlVc}') }}"
+      schema: ${domain}_dbt_dev
+    prod:
+      type: clickzetta
+      service: "{{ env_var('CZ_SERVICE') }}"
+      instance: "{{ env_var('CZ_INSTANCE') }}"
+      workspace: "{{ env_var('CZ_WORKSPACE') }}"
+      username: "{{ env_var('CZ_USERNAME') }}"
+      password: "{{ env_var('CZ_PASSWORD') }}"
+      vcluster: "{{ env_var('CZ_VCLUSTER', '${opts.etlVc}') }}"
+      schema: ${domain}_dbt_prod
+YML
+
+cat > models/sources.yml <<'YML'
+version: 2
+sources:
+  - name: ${srcSchema}
+    schema: ${srcSchema}
+    tables:
+      - name: ${srcTable}
+      - name: ${stream}
+YML
+
+cat > models/${enriched}.sql <<'SQL'
+{{ config(materialized='incremental') }}
+SELECT *, CURRENT_TIMESTAMP() AS loaded_at
+FROM {% if is_incremental() %}{{ source('${srcSchema}', '${stream}') }}{% else %}{{ source('${srcSchema}', '${srcTable}') }}{% endif %}
+SQL
+
+cat > models/${daily}.sql <<'SQL'
+{{ config(materialized = 'dynamic_table', refresh_vc = '${opts.etlVc}', refresh_interval = '${refresh}') }}
+SELECT CAST(loaded_at AS DATE) AS load_date, COUNT(*) AS row_count
+FROM {{ ref('${enriched}') }}
+GROUP BY CAST(loaded_at AS DATE)
+SQL
+
+dbt debug --profiles-dir . --target "$TARGET"
+dbt build --profiles-dir . --target "$TARGET"
+`,
+    deploy: false,
+    uiSetup: undefined,
+    description: `Shell: dbt debug, then dbt build of ${enriched} (incremental, table stream) and ${daily} (dynamic_table) on the target given`,
+  };
+  const notes = [
+    `Run ${ddl.name} once by hand before the first dbt run: the incremental model reads ${srcSchema}.${stream} once its table exists (its first build reads all of ${source}).`,
+    `${dbt.name} reads its connection from CZ_SERVICE, CZ_INSTANCE, CZ_WORKSPACE, CZ_USERNAME, CZ_PASSWORD (and CZ_VCLUSTER): set them for the task in Studio; no password is written in profiles.yml.`,
+    `dbt_target = prod on the schedule (schema ${domain}_dbt_prod); the launch runs it once with dbt_target = dev (schema ${domain}_dbt_dev). ${daily} is a Dynamic Table: Lakehouse refreshes it every ${refresh.toLowerCase()}, no dbt run needed.`,
+  ];
+  const plan: Plan = { domain, folder, route, schemas: s, tasks: [ddl, dbt], dynamicTables: [{ name: `${domain}_dbt_prod.${daily}`, refresh }], notes, cli: [] };
   plan.cli = cliCommands(plan, undefined);
   return plan;
 }
