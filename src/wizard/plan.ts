@@ -24,7 +24,8 @@ export type RouteId =
   | 'oss_batch'
   | 'internal'
   | 'http_api'
-  | 'dbt';
+  | 'dbt'
+  | 'dw_modeling';
 
 export interface Route {
   id: RouteId;
@@ -57,6 +58,13 @@ export const ROUTES: Record<RouteId, Route> = {
   oss_pipe: { id: 'oss_pipe', label: 'Object storage → SQL Pipe', skill: 'clickzetta-oss-ingest-pipeline', syncKind: undefined, pipe: true },
   oss_batch: { id: 'oss_batch', label: 'Object storage → Studio batch sync', skill: 'clickzetta-batch-sync-pipeline', syncKind: 'DI', pipe: false },
   internal: { id: 'internal', label: 'Lakehouse internal ETL layering', skill: 'clickzetta-sql-pipeline-manager', syncKind: undefined, pipe: false },
+  dw_modeling: {
+    id: 'dw_modeling',
+    label: 'End-to-end modelling (ODS → DWD → DWS/ADS, metrics confirmed)',
+    skill: 'clickzetta-dw-modeling',
+    syncKind: undefined,
+    pipe: false,
+  },
   dbt: { id: 'dbt', label: 'Lakehouse internal layering with dbt (a Studio Shell task)', skill: 'clickzetta-dbt-pipeline', syncKind: undefined, pipe: false },
   http_api: { id: 'http_api', label: 'HTTP API → Shell (raw layer) → Python (clean layer)', skill: 'clickzetta-external-source-sync', syncKind: undefined, pipe: false },
 };
@@ -71,7 +79,11 @@ export function routeOf(a: Answers): Route {
       return a.transform_tool === 'dbt' ? ROUTES.dbt : ROUTES.internal;
     case 'http_api':
       return ROUTES.http_api;
-    default: // database, and end-to-end / not sure (dw-modeling starts from the database source)
+    case 'end_to_end':
+    case 'unsure':
+      // Seed 000's routing table: End-to-end / Not sure → clickzetta-dw-modeling.
+      return ROUTES.dw_modeling;
+    default: // database
       if (a.db_freshness === 'realtime') return ROUTES[a.granularity === 'multi' ? 'cdc_multi' : 'realtime_single'];
       return ROUTES[a.sync_scope === 'mirror' || a.sync_scope === 'merge' ? 'batch_multi' : 'batch_single'];
   }
@@ -158,6 +170,21 @@ function crons(schedule: string | undefined) {
   if (schedule === 'hourly') return { sync: '0 0 0-23 * * ? *', etl: '0 20 0-23 * * ? *', dqc: '0 40 0-23 * * ? *' };
   const h = Math.min(22, Math.max(0, Number(schedule ?? '2')));
   return { sync: `0 0 ${h} * * ? *`, etl: `0 30 ${h} * * ? *`, dqc: `0 0 ${h + 1} * * ? *` };
+}
+
+/** The metric definitions confirmed in the wizard (`name = expression` per line; validated by knowledge/wizard.yml). */
+export function parseMetrics(text: string | undefined): { name: string; expr: string }[] {
+  return (text ?? '')
+    .split(/\r?\n/)
+    .map((l) => /^\s*([a-z][a-z0-9_]*)\s*=\s*(.+?)\s*$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ name: m[1]!, expr: m[2]! }));
+}
+
+/** The DWS Dynamic Table's metric columns: the confirmed definitions, else the default order metrics. */
+function metricColumns(text: string | undefined): string {
+  const m = parseMetrics(text);
+  return m.length ? m.map((x) => `${x.expr} AS ${x.name}`).join(', ') : 'COUNT(*) AS orders, SUM(amount) AS gmv, COUNT(DISTINCT user_id) AS buyers';
 }
 
 function refreshInterval(freshness: string | undefined): string {
@@ -313,7 +340,7 @@ CREATE TABLE IF NOT EXISTS ${s.clean}.orders_detail (
 CREATE SCHEMA IF NOT EXISTS ${s.agg};
 CREATE OR REPLACE DYNAMIC TABLE ${s.agg}.sales_daily
   REFRESH INTERVAL ${refreshInterval(a.freshness)} VCLUSTER ${opts.etlVc}
-AS SELECT dt, COUNT(*) AS orders, SUM(amount) AS gmv, COUNT(DISTINCT user_id) AS buyers
+AS SELECT dt, ${metricColumns(a.metrics)}
    FROM ${s.clean}.orders_detail
    GROUP BY dt;`,
       params: [],
@@ -329,7 +356,7 @@ AS SELECT dt, COUNT(*) AS orders, SUM(amount) AS gmv, COUNT(DISTINCT user_id) AS
   const transformDeps = ingest?.role === 'sync' ? [ingest.name] : [];
   // With no ingestion task the transform has no upstream to wait for: scheduling it would break the
   // standards (etl-without-upstream, P0), so 04 and 05 stay drafts until their upstream is added.
-  const noUpstream = route.id === 'internal';
+  const noUpstream = route.id === 'internal' || route.id === 'dw_modeling';
   tasks.push(
     {
       name: `04_transform_${layers.raw}_to_${layers.clean}`,
@@ -381,7 +408,9 @@ FROM ${s.clean}.orders_detail WHERE dt = '\${bizdate}';`,
       `${ingest.name} runs continuously once submitted (no batch start time); 04 runs daily at ${c.etl.split(' ')[2]}:${c.etl.split(' ')[1]} on what it has synced (change its cron in Studio).`,
     );
   if (route.pipe) notes.push(`${ingest!.name} is a pipe: run its DDL once by hand; it then loads continuously. 04 does not depend on it (a pipe has no runs to wait for).`);
-  if (route.id === 'internal')
+  const confirmed = parseMetrics(a.metrics);
+  if (confirmed.length) notes.push(`Metric definitions confirmed: ${confirmed.map((m) => `${m.name} = ${m.expr}`).join('; ')} (the columns of ${s.agg}.sales_daily).`);
+  if (route.id === 'internal' || route.id === 'dw_modeling')
     notes.push(
       "No ingestion task: 04 reads tables filled elsewhere, so 04 and 05 are saved unscheduled. Add the task that fills them as 04's upstream dependency, then schedule and deploy 04 and 05.",
     );
