@@ -5,6 +5,7 @@
 import { analyseCron } from '../cron/explain.js';
 import { nextStudioFireTimes } from '../cron/studio-cron.js';
 import type { TaskKind } from '../studio/enums.js';
+import { dbtFindings } from './dbt-rules.js';
 import { isDdl, isPipe, layerOf, tablesRead, tablesWritten } from './sql.js';
 
 export type Priority = 'P0' | 'P1' | 'P2';
@@ -173,6 +174,8 @@ export function reviewTasks(folder: string | undefined, tasks: ReviewTask[], all
         fix: 'Clear the cron: real-time tasks run continuously once submitted.',
       });
     }
+    // Shell/Python tasks that run dbt (seed 004).
+    if (t.kind?.key === 'SHELL' || t.kind?.key === 'PYTHON') for (const f of dbtFindings(t)) add(t, f);
     // Cron validity and order.
     if (t.cron) {
       const a = analyseCron(t.cron);

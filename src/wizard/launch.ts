@@ -68,16 +68,48 @@ const byRole = (plan: Plan, role: PlannedTask['role'], prefix?: string) => plan.
 
 /** The launch steps of a plan, in seed 000's order (steps with nothing to do are left out). */
 export function launchSteps(plan: Plan): LaunchStep[] {
+  if (plan.route.id === 'dbt') {
+    // Seed 004: the stream DDL once, the dbt project once on dev (dbt debug, dbt build), then the schedule (prod).
+    const dbt = byRole(plan, 'transform')!;
+    return [
+      { id: 'ddl_raw', label: `Run ${byRole(plan, 'ddl')!.name} once (change tracking, table stream)` },
+      { id: 'transform_run', label: `Run ${dbt.name} once on dev (dbt debug, then dbt build); check its models` },
+      { id: 'schedule_deploy', label: `Schedule and deploy ${dbt.name} (target prod)` },
+    ];
+  }
   const ingest = plan.tasks.find((t) => t.role === 'sync' || t.role === 'pipe');
   const steps: LaunchStep[] = [{ id: 'ddl_raw', label: `Run ${byRole(plan, 'ddl', '01_')!.name} once; check its tables exist` }];
   if (ingest?.role === 'sync' && ingest.uiSetup) steps.push({ id: 'sync_configured', label: `Configure ${ingest.name} in the Studio UI` });
   if (ingest) steps.push({ id: 'sync_run', label: `${ingest.role === 'pipe' ? 'Create the pipe' : `Debug run of ${ingest.name}`}; count and sample ${plan.schemas.raw}` });
   steps.push({ id: 'ddl_clean', label: `Run ${byRole(plan, 'ddl', '02_')!.name} once; check its tables exist` });
   if (ingest) steps.push({ id: 'transform_run', label: `Run ${byRole(plan, 'transform')!.name} by hand; check ${plan.schemas.clean} against ${plan.schemas.raw}` });
-  if (ingest) steps.push({ id: 'schedule_deploy', label: 'Schedule and deploy the sync, the transform and the check' });
-  steps.push({ id: 'ddl_agg', label: `Run ${byRole(plan, 'ddl', '03_')!.name} once; check its Dynamic Tables exist` });
-  steps.push({ id: 'dt_refresh', label: 'First refresh of the Dynamic Tables; check it succeeded' });
+  if (ingest)
+    steps.push({
+      id: 'schedule_deploy',
+      label: `Schedule and deploy ${scheduledTasks(plan)
+        .map((t) => t.name)
+        .join(', ')}`,
+    });
+  const agg = byRole(plan, 'ddl', '03_');
+  if (agg) {
+    steps.push({ id: 'ddl_agg', label: `Run ${agg.name} once; check its Dynamic Tables exist` });
+    steps.push({ id: 'dt_refresh', label: 'First refresh of the Dynamic Tables; check it succeeded' });
+  }
   return steps;
+}
+
+/** The tasks the launch schedules and deploys, after the checks passed. */
+function scheduledTasks(plan: Plan): PlannedTask[] {
+  return plan.tasks.filter((t) => t.cron && (t.role === 'sync' || t.role === 'transform' || t.role === 'dqc'));
+}
+
+/**
+ * The parameters a manual run must be given: a `$[…]` (or `${…}`) value is resolved by the
+ * scheduler only, so each such parameter gets the launch's business date.
+ */
+function manualRunParams(t: PlannedTask, bizdate: string): Record<string, string> | undefined {
+  const dated = t.params.filter((p) => /\$[[{]/.test(p.value));
+  return dated.length ? Object.fromEntries(dated.map((p) => [p.name, bizdate])) : undefined;
 }
 
 /** Run a task once (a temporary run, audited) and wait for it to end. */
@@ -164,8 +196,12 @@ async function runStep(d: LaunchDeps, plan: Plan, taskIds: Record<string, number
           ? pass(`${ods} holds ${rows.toLocaleString('en-US')} rows`)
           : fail(`${ods ?? plan.schemas.raw} holds no rows yet`, `Start the stream (\`/cz stream start ${ref(t)}\`): a stream is started, not run once. Then *Check again*.`);
       }
-      const run = await runOnce(d, taskIds[t.name]!, t);
-      if (!run.ok) return fail(run.detail, `Read the run's log (\`/cz logs ${run.runId}\`); fix the sync's source or mapping in Studio, then *Check again*.`);
+      const run = await runOnce(d, taskIds[t.name]!, t, manualRunParams(t, d.bizdate));
+      if (!run.ok)
+        return fail(
+          run.detail,
+          `Read the run's log (\`/cz logs ${run.runId}\`); fix ${t.kind === 'SHELL' ? `the script of ${ref(t)}` : "the sync's source or mapping"} in Studio, then *Check again*.`,
+        );
       if (!ods) return pass(run.detail);
       const rows = await d.sql.countRows(ods);
       if (rows === 0) return fail(`${run.detail}, but ${ods} is empty`, "Compare with `SELECT COUNT(*)` at the source; check the sync's table and filter, then *Check again*.");
@@ -173,16 +209,26 @@ async function runStep(d: LaunchDeps, plan: Plan, taskIds: Record<string, number
       return pass(`${run.detail}; ${ods} holds ${rows.toLocaleString('en-US')} rows${sample ? ` (sample of ${sample.rows.length} read)` : ''}`);
     }
     case 'transform_run': {
+      if (plan.route.id === 'dbt') return dbtRunStep(d, plan, taskIds, fail, pass);
       const t = byRole(plan, 'transform')!;
       const created = plan.tasks.filter((x) => x.role === 'ddl').flatMap((x) => tablesCreatedBy(x.content).tables);
       const ods = created.find((x) => x.startsWith(`${plan.schemas.raw}.`));
       const dwd = created.find((x) => x.startsWith(`${plan.schemas.clean}.`));
-      const run = await runOnce(d, taskIds[t.name]!, t, { bizdate: d.bizdate });
+      const run = await runOnce(d, taskIds[t.name]!, t, manualRunParams(t, d.bizdate) ?? { bizdate: d.bizdate });
       if (!run.ok) return fail(run.detail, `Read the run's log (\`/cz logs ${run.runId}\`), fix ${ref(t)}, then *Check again*.`);
       if (!ods || !dwd) return pass(run.detail);
       const [o, w] = await Promise.all([d.sql.countRows(ods), d.sql.countRows(dwd)]);
       if (w === 0)
         return fail(`${run.detail}, but ${dwd} is empty`, `Check the transform's filter for ${d.bizdate} (a LEFT JOIN's right-table filter belongs in ON), then *Check again*.`);
+      if (plan.route.id === 'http_api') {
+        // Seed 003: the cleaning keeps each record once — never more rows than the raw layer holds.
+        return w > o
+          ? fail(
+              `${dwd} holds ${w.toLocaleString('en-US')} rows, more than ${ods} (${o.toLocaleString('en-US')})`,
+              'The cleaning duplicates records: check its DELETE of the day and its DISTINCT on record_id, then *Check again*.',
+            )
+          : pass(`${run.detail}; ${dwd} ${w.toLocaleString('en-US')} rows ≤ ${ods} ${o.toLocaleString('en-US')} (each record once)`);
+      }
       // Seed 000: LEFT JOIN result rows ≥ left table rows.
       if (w < o)
         return fail(
@@ -192,7 +238,7 @@ async function runStep(d: LaunchDeps, plan: Plan, taskIds: Record<string, number
       return pass(`${run.detail}; ${dwd} ${w.toLocaleString('en-US')} rows ≥ ${ods} ${o.toLocaleString('en-US')} (LEFT JOIN rows ≥ left rows)`);
     }
     case 'schedule_deploy': {
-      const scheduled = plan.tasks.filter((t) => t.cron && (t.role === 'sync' || t.role === 'transform' || t.role === 'dqc'));
+      const scheduled = scheduledTasks(plan);
       const done: string[] = [];
       for (const t of scheduled) {
         const id = taskIds[t.name]!;
@@ -225,4 +271,53 @@ async function runStep(d: LaunchDeps, plan: Plan, taskIds: Record<string, number
       return pass(`${dts.join(', ')} refreshed`);
     }
   }
+}
+
+/**
+ * Seed 004's check of a dbt run on dev: the run succeeded (its `dbt debug` passed first), each model
+ * exists in the dev schema, the incremental model holds rows (its first build: the whole source),
+ * and a `dynamic_table` model is a Dynamic Table.
+ */
+async function dbtRunStep(
+  d: LaunchDeps,
+  plan: Plan,
+  taskIds: Record<string, number>,
+  fail: (detail: string, todo: string) => LaunchCheck,
+  pass: (detail: string) => LaunchCheck,
+): Promise<LaunchCheck> {
+  const t = byRole(plan, 'transform')!;
+  const dev = /^\s+dev:\s*\n(?:\s{6,}.*\n)*?\s{6,}schema:\s*(\w+)/m.exec(t.content)?.[1];
+  const source = /ALTER TABLE (\w+\.\w+)/i.exec(byRole(plan, 'ddl')?.content ?? '')?.[1]?.toLowerCase();
+  const models = [...t.content.matchAll(/cat > models\/(\w+)\.sql <<'SQL'\n\{\{\s*config\(\s*materialized\s*=\s*'(\w+)'/g)].map((m) => ({ name: m[1]!, materialized: m[2]! }));
+  const run = await runOnce(d, taskIds[t.name]!, t, { dbt_target: 'dev' });
+  const ref = `${plan.folder}/${t.name}`;
+  if (!run.ok)
+    return fail(
+      run.detail,
+      `Read the run's log (\`/cz logs ${run.runId}\`): \`dbt debug\` fails first on a wrong profile or connection (CZ_* variables of the task). Fix ${ref}, then *Check again*.`,
+    );
+  if (!dev || models.length === 0) return pass(run.detail);
+  const have = new Map(
+    (await d.sql.tables(['table_schema', 'table_name', 'table_type'])).rows.map((r) => [`${String(r.table_schema)}.${String(r.table_name)}`.toLowerCase(), String(r.table_type)]),
+  );
+  const parts: string[] = [run.detail];
+  for (const m of models) {
+    const name = `${dev}.${m.name}`.toLowerCase();
+    const type = have.get(name);
+    if (type === undefined) return fail(`${run.detail}, but ${name} was not built`, `Read the run's log for the model ${m.name} (\`/cz logs ${run.runId}\`), then *Check again*.`);
+    if (m.materialized === 'dynamic_table') {
+      if (!/DYNAMIC/i.test(type)) return fail(`${name} is a ${type}, not a Dynamic Table`, `Check its config (materialized = 'dynamic_table'), then *Check again*.`);
+      parts.push(`${name} is a Dynamic Table`);
+      continue;
+    }
+    const rows = await d.sql.countRows(name);
+    const srcRows = source ? await d.sql.countRows(source).catch(() => undefined) : undefined;
+    if (rows === 0 && (srcRows ?? 1) > 0)
+      return fail(
+        `${name} is empty${srcRows !== undefined ? ` (${source}: ${srcRows.toLocaleString('en-US')} rows)` : ''}`,
+        `Check the model's source() and its is_incremental() branch, then *Check again*.`,
+      );
+    parts.push(`${name} holds ${rows.toLocaleString('en-US')} rows${srcRows !== undefined ? ` (${source}: ${srcRows.toLocaleString('en-US')})` : ''}`);
+  }
+  return pass(parts.join('; '));
 }

@@ -13,7 +13,19 @@ import type { TypeMappings } from '../knowledge/load.js';
 import type { TaskKindKey } from '../studio/enums.js';
 import type { Answers } from './questions.js';
 
-export type RouteId = 'realtime_single' | 'cdc_multi' | 'batch_single' | 'batch_multi' | 'kafka_pipe' | 'kafka_realtime' | 'oss_pipe' | 'oss_batch' | 'internal';
+export type RouteId =
+  | 'realtime_single'
+  | 'cdc_multi'
+  | 'batch_single'
+  | 'batch_multi'
+  | 'kafka_pipe'
+  | 'kafka_realtime'
+  | 'oss_pipe'
+  | 'oss_batch'
+  | 'internal'
+  | 'http_api'
+  | 'dbt'
+  | 'dw_modeling';
 
 export interface Route {
   id: RouteId;
@@ -46,6 +58,15 @@ export const ROUTES: Record<RouteId, Route> = {
   oss_pipe: { id: 'oss_pipe', label: 'Object storage → SQL Pipe', skill: 'clickzetta-oss-ingest-pipeline', syncKind: undefined, pipe: true },
   oss_batch: { id: 'oss_batch', label: 'Object storage → Studio batch sync', skill: 'clickzetta-batch-sync-pipeline', syncKind: 'DI', pipe: false },
   internal: { id: 'internal', label: 'Lakehouse internal ETL layering', skill: 'clickzetta-sql-pipeline-manager', syncKind: undefined, pipe: false },
+  dw_modeling: {
+    id: 'dw_modeling',
+    label: 'End-to-end modelling (ODS → DWD → DWS/ADS, metrics confirmed)',
+    skill: 'clickzetta-dw-modeling',
+    syncKind: undefined,
+    pipe: false,
+  },
+  dbt: { id: 'dbt', label: 'Lakehouse internal layering with dbt (a Studio Shell task)', skill: 'clickzetta-dbt-pipeline', syncKind: undefined, pipe: false },
+  http_api: { id: 'http_api', label: 'HTTP API → Shell (raw layer) → Python (clean layer)', skill: 'clickzetta-external-source-sync', syncKind: undefined, pipe: false },
 };
 
 export function routeOf(a: Answers): Route {
@@ -55,8 +76,14 @@ export function routeOf(a: Answers): Route {
     case 'object_storage':
       return ROUTES[a.os_method === 'sql_pipe' ? 'oss_pipe' : 'oss_batch'];
     case 'internal':
-      return ROUTES.internal;
-    default: // database, and end-to-end / not sure (dw-modeling starts from the database source)
+      return a.transform_tool === 'dbt' ? ROUTES.dbt : ROUTES.internal;
+    case 'http_api':
+      return ROUTES.http_api;
+    case 'end_to_end':
+    case 'unsure':
+      // Seed 000's routing table: End-to-end / Not sure → clickzetta-dw-modeling.
+      return ROUTES.dw_modeling;
+    default: // database
       if (a.db_freshness === 'realtime') return ROUTES[a.granularity === 'multi' ? 'cdc_multi' : 'realtime_single'];
       return ROUTES[a.sync_scope === 'mirror' || a.sync_scope === 'merge' ? 'batch_multi' : 'batch_single'];
   }
@@ -87,7 +114,10 @@ export function cliCommands(plan: Plan, fate: { folderExists: boolean; tasks: Ma
     const all = f.fate === 'create';
     const has = (prefix: string) => all || f.changes.some((c) => c.startsWith(prefix));
     if (all) out.push(`cz-cli task create "${t.name}" --type ${t.kind === 'DI' ? 'SINGLE_DI' : t.kind} --folder ${plan.folder}`);
-    if (t.role !== 'sync' && (has('content') || has('parameters'))) out.push(`cz-cli task save-content ${ref} --file ${t.name}.sql`);
+    const ext = t.kind === 'SHELL' ? 'sh' : t.kind === 'PYTHON' ? 'py' : 'sql';
+    const params = t.params.length ? ` --params '${JSON.stringify(Object.fromEntries(t.params.map((p) => [p.name, p.value])))}'` : '';
+    const syncFrame = t.role === 'sync' && t.kind !== 'SHELL';
+    if (!syncFrame && (has('content') || has('parameters'))) out.push(`cz-cli task save-content ${ref} --file ${t.name}.${ext}${params}`);
     if (t.cron && has('schedule')) out.push(`cz-cli task save-cron ${ref} --cron '${t.cron}'`);
     if (t.dependsOn.length && (has('upstreams') || has('VCluster')))
       out.push(`cz-cli task save-config ${ref} --vcluster ${t.vcCode} --deps replace --dep-tasks '${JSON.stringify(t.dependsOn.map((d) => ({ taskName: d })))}'`);
@@ -142,6 +172,21 @@ function crons(schedule: string | undefined) {
   return { sync: `0 0 ${h} * * ? *`, etl: `0 30 ${h} * * ? *`, dqc: `0 0 ${h + 1} * * ? *` };
 }
 
+/** The metric definitions confirmed in the wizard (`name = expression` per line; validated by knowledge/wizard.yml). */
+export function parseMetrics(text: string | undefined): { name: string; expr: string }[] {
+  return (text ?? '')
+    .split(/\r?\n/)
+    .map((l) => /^\s*([a-z][a-z0-9_]*)\s*=\s*(.+?)\s*$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ name: m[1]!, expr: m[2]! }));
+}
+
+/** The DWS Dynamic Table's metric columns: the confirmed definitions, else the default order metrics. */
+function metricColumns(text: string | undefined): string {
+  const m = parseMetrics(text);
+  return m.length ? m.map((x) => `${x.expr} AS ${x.name}`).join(', ') : 'COUNT(*) AS orders, SUM(amount) AS gmv, COUNT(DISTINCT user_id) AS buyers';
+}
+
 function refreshInterval(freshness: string | undefined): string {
   return freshness === 'second' || freshness === 'minute' ? '5 MINUTE' : freshness === 'hourly' ? '1 HOUR' : '1 DAY';
 }
@@ -186,6 +231,8 @@ export function buildPlan(a: Answers, opts: PlanOptions): Plan {
   const layers = LAYERS[(a.layering as keyof typeof LAYERS) ?? 'ods_dwd_dws'] ?? LAYERS.ods_dwd_dws;
   const s = { raw: `${domain}_${layers.raw}`, clean: `${domain}_${layers.clean}`, agg: `${domain}_${layers.agg}` };
   const route = routeOf(a);
+  if (route.id === 'http_api') return httpApiPlan(a, opts, { domain, layers, schemas: s, route });
+  if (route.id === 'dbt') return dbtPlan(a, opts, { domain, schemas: s, route });
   const c = crons(a.schedule);
   const src = sourceName(a, route);
   const folder = `${domain}_dw`;
@@ -293,7 +340,7 @@ CREATE TABLE IF NOT EXISTS ${s.clean}.orders_detail (
 CREATE SCHEMA IF NOT EXISTS ${s.agg};
 CREATE OR REPLACE DYNAMIC TABLE ${s.agg}.sales_daily
   REFRESH INTERVAL ${refreshInterval(a.freshness)} VCLUSTER ${opts.etlVc}
-AS SELECT dt, COUNT(*) AS orders, SUM(amount) AS gmv, COUNT(DISTINCT user_id) AS buyers
+AS SELECT dt, ${metricColumns(a.metrics)}
    FROM ${s.clean}.orders_detail
    GROUP BY dt;`,
       params: [],
@@ -309,7 +356,7 @@ AS SELECT dt, COUNT(*) AS orders, SUM(amount) AS gmv, COUNT(DISTINCT user_id) AS
   const transformDeps = ingest?.role === 'sync' ? [ingest.name] : [];
   // With no ingestion task the transform has no upstream to wait for: scheduling it would break the
   // standards (etl-without-upstream, P0), so 04 and 05 stay drafts until their upstream is added.
-  const noUpstream = route.id === 'internal';
+  const noUpstream = route.id === 'internal' || route.id === 'dw_modeling';
   tasks.push(
     {
       name: `04_transform_${layers.raw}_to_${layers.clean}`,
@@ -361,13 +408,286 @@ FROM ${s.clean}.orders_detail WHERE dt = '\${bizdate}';`,
       `${ingest.name} runs continuously once submitted (no batch start time); 04 runs daily at ${c.etl.split(' ')[2]}:${c.etl.split(' ')[1]} on what it has synced (change its cron in Studio).`,
     );
   if (route.pipe) notes.push(`${ingest!.name} is a pipe: run its DDL once by hand; it then loads continuously. 04 does not depend on it (a pipe has no runs to wait for).`);
-  if (route.id === 'internal')
+  const confirmed = parseMetrics(a.metrics);
+  if (confirmed.length) notes.push(`Metric definitions confirmed: ${confirmed.map((m) => `${m.name} = ${m.expr}`).join('; ')} (the columns of ${s.agg}.sales_daily).`);
+  if (route.id === 'internal' || route.id === 'dw_modeling')
     notes.push(
       "No ingestion task: 04 reads tables filled elsewhere, so 04 and 05 are saved unscheduled. Add the task that fills them as 04's upstream dependency, then schedule and deploy 04 and 05.",
     );
   if (a.source === 'unsure') notes.push('Explore first (seed 000, Step 1): SHOW SCHEMAS; SHOW TABLES IN <schema>; SELECT * FROM <schema>.<table> LIMIT 5; cz-cli datasource list.');
 
   const plan: Plan = { domain, folder, route, schemas: s, tasks, dynamicTables: [{ name: `${s.agg}.sales_daily`, refresh: refreshInterval(a.freshness) }], notes, cli: [] };
+  plan.cli = cliCommands(plan, undefined);
+  return plan;
+}
+
+/**
+ * Seed 003: an HTTP API pulled by a Shell task into the raw layer, cleaned by a Python task into the
+ * clean layer. Both take `biz_date = $[yyyy-MM-dd]` (resolved by the scheduler; a manual run is
+ * given it), writes are idempotent (DELETE the day, then insert), the Python task depends on the
+ * Shell task, both daily. The tables are created by DDL drafts (seed 000's separation of DDL and
+ * pipeline; seed 003 creates them inside the scripts — the bot keeps the standard layout instead).
+ */
+function httpApiPlan(a: Answers, opts: PlanOptions, base: { domain: string; layers: (typeof LAYERS)[keyof typeof LAYERS]; schemas: Plan['schemas']; route: Route }): Plan {
+  const { domain, layers, schemas: s, route } = base;
+  const c = crons(a.schedule);
+  const folder = `${domain}_dw`;
+  const url = a.api_url ?? 'https://example.com/api';
+  const bizDate = [{ name: 'biz_date', value: '$[yyyy-MM-dd]' }];
+  const raw = `${s.raw}.api_raw`;
+  const clean = `${s.clean}.api_records`;
+  const fetchName = `00_fetch_http_to_${layers.raw}`;
+  const cleanName = `04_transform_${layers.raw}_to_${layers.clean}`;
+  const fetch: PlannedTask = {
+    name: fetchName,
+    kind: 'SHELL',
+    role: 'sync',
+    cron: c.sync,
+    dependsOn: [],
+    vcCode: opts.etlVc,
+    params: bizDate,
+    content: `#!/bin/bash
+# Pulls ${url} into ${raw} for one business date.
+# Task parameter: biz_date = $[yyyy-MM-dd] (a manual run must be given it: --param biz_date=2024-12-01)
+set -euo pipefail
+export BIZ_DATE='\${biz_date}'
+export API_URL='${url}'
+echo "Fetch date: $BIZ_DATE"
+python3 - <<'PYEOF'
+import json, os, urllib.request
+from clickzetta_dbutils import get_active_lakehouse_engine
+from sqlalchemy import text
+
+biz_date = os.environ["BIZ_DATE"]
+req = urllib.request.Request(os.environ["API_URL"], headers={"User-Agent": "studio-ops-bot"})
+with urllib.request.urlopen(req, timeout=15) as r:
+    records = json.loads(r.read())
+if isinstance(records, dict):
+    records = records.get("data") or records.get("items") or [records]
+print(f"API returned {len(records)} records")
+
+engine = get_active_lakehouse_engine()
+with engine.begin() as conn:
+    # Idempotent: a rerun of the day replaces the day.
+    conn.execute(text(f"DELETE FROM ${raw} WHERE load_date = '{biz_date}'"))
+    for rec in records:
+        conn.execute(
+            text("""INSERT INTO ${raw} VALUES (:load_date, :record_id, :raw_json, CURRENT_TIMESTAMP())"""),
+            {"load_date": biz_date, "record_id": str(rec.get("id", "")), "raw_json": json.dumps(rec)[:60000]},
+        )
+print(f"Wrote {len(records)} raw records, load_date={biz_date}")
+if not records:
+    raise SystemExit("the API returned no records")
+PYEOF
+`,
+    deploy: false,
+    uiSetup: undefined,
+    description: `Shell: ${url} → ${raw} (raw JSON kept), daily`,
+  };
+  const ddlRaw: PlannedTask = {
+    name: `01_ddl_${layers.raw}`,
+    kind: 'SQL',
+    role: 'ddl',
+    cron: undefined,
+    dependsOn: [],
+    vcCode: opts.etlVc,
+    params: [],
+    content: `-- ${layers.raw.toUpperCase()}: the API's records as returned (one JSON per record, per load date)
+CREATE SCHEMA IF NOT EXISTS ${s.raw};
+CREATE TABLE IF NOT EXISTS ${raw} (
+  load_date  STRING,
+  record_id  STRING,
+  raw_json   STRING,
+  fetched_at TIMESTAMP
+);`,
+    deploy: false,
+    uiSetup: undefined,
+    description: `${layers.raw.toUpperCase()} table (draft, run once by hand)`,
+  };
+  const ddlClean: PlannedTask = {
+    name: `02_ddl_${layers.clean}`,
+    kind: 'SQL',
+    role: 'ddl',
+    cron: undefined,
+    dependsOn: [],
+    vcCode: opts.etlVc,
+    params: [],
+    content: `-- ${layers.clean.toUpperCase()}: one row per record and load date, fields parsed from the JSON
+CREATE SCHEMA IF NOT EXISTS ${s.clean};
+CREATE TABLE IF NOT EXISTS ${clean} (
+  load_date  STRING,
+  record_id  STRING,
+  name       STRING,
+  created_at STRING,
+  raw_json   STRING
+);`,
+    deploy: false,
+    uiSetup: undefined,
+    description: `${layers.clean.toUpperCase()} table (draft)`,
+  };
+  const cleanTask: PlannedTask = {
+    name: cleanName,
+    kind: 'PYTHON',
+    role: 'transform',
+    cron: c.etl,
+    dependsOn: [fetchName],
+    vcCode: opts.etlVc,
+    params: bizDate,
+    content: `# Cleans ${raw} into ${clean} for one business date: one row per record_id, fields parsed.
+# Task parameter: biz_date = $[yyyy-MM-dd] (a manual run must be given it: --param biz_date=2024-12-01)
+from clickzetta_dbutils import get_active_lakehouse_engine
+from sqlalchemy import text
+
+biz_date = '\${biz_date}'
+print(f"Cleaning date: {biz_date}")
+engine = get_active_lakehouse_engine()
+with engine.begin() as conn:
+    # Idempotent: the day is replaced; duplicates of a record in the raw layer are kept once.
+    conn.execute(text(f"DELETE FROM ${clean} WHERE load_date = '{biz_date}'"))
+    conn.execute(text(f"""INSERT INTO ${clean}
+SELECT DISTINCT load_date, record_id, get_json_object(raw_json, '$.name') AS name, get_json_object(raw_json, '$.created_at') AS created_at, raw_json
+FROM ${raw} WHERE load_date = '{biz_date}' AND record_id <> ''"""))
+    raw_rows = conn.execute(text(f"SELECT COUNT(*) FROM ${raw} WHERE load_date = '{biz_date}'")).scalar()
+    clean_rows = conn.execute(text(f"SELECT COUNT(*) FROM ${clean} WHERE load_date = '{biz_date}'")).scalar()
+print(f"Raw {raw_rows} records, clean {clean_rows}")
+if raw_rows and not clean_rows:
+    raise SystemExit("the raw layer has records for the day but none survived cleaning")
+`,
+    deploy: false,
+    uiSetup: undefined,
+    description: `Python: ${raw} → ${clean} (dedup, fields parsed), after ${fetchName}`,
+  };
+  const notes = [
+    `${fetchName} and ${cleanName} take biz_date = $[yyyy-MM-dd]: the scheduler resolves it; a manual run does not, so the launch (and \`/cz execute … --param biz_date=<date>\`) passes it.`,
+    `${cleanName} depends on ${fetchName}: if the pull fails, the cleaning does not run; a wrong cleaning is rerun alone, without calling the API again.`,
+  ];
+  const plan: Plan = { domain, folder, route, schemas: s, tasks: [fetch, ddlRaw, ddlClean, cleanTask], dynamicTables: [], notes, cli: [] };
+  plan.cli = cliCommands(plan, undefined);
+  return plan;
+}
+
+/**
+ * Seed 004: a dbt project run by a Studio Shell task (dbt-clickzetta ≥ 1.7.8 on Python ≥ 3.10). The
+ * source table gets change tracking and an APPEND_ONLY table stream (a DDL draft); the incremental
+ * model reads the stream once it exists (`is_incremental()`), the whole table on its first build;
+ * a `dynamic_table` model aggregates it and refreshes itself. The profile has dev and prod targets
+ * (schemas `<domain>_dbt_dev` / `_prod`), every connection field from the environment; the task's
+ * parameter `dbt_target` is prod for the schedule, and the launch runs it once on dev.
+ */
+function dbtPlan(a: Answers, opts: PlanOptions, base: { domain: string; schemas: Plan['schemas']; route: Route }): Plan {
+  const { domain, schemas: s, route } = base;
+  const c = crons(a.schedule);
+  const folder = `${domain}_dw`;
+  const source = (a.dbt_source ?? `${s.raw}.events`).toLowerCase();
+  const [srcSchema, srcTable] = source.split('.') as [string, string];
+  const stream = `${srcTable}_stream`;
+  const enriched = `${srcTable}_enriched`;
+  const daily = `${srcTable}_daily`;
+  const project = `${domain}_dbt`;
+  const refresh = refreshInterval(a.freshness);
+  const ddl: PlannedTask = {
+    name: `01_ddl_${srcTable}_stream`,
+    kind: 'SQL',
+    role: 'ddl',
+    cron: undefined,
+    dependsOn: [],
+    vcCode: opts.etlVc,
+    params: [],
+    content: `-- Seed 004: change tracking on the source, and a table stream of its new rows for the incremental model.
+ALTER TABLE ${source} SET TBLPROPERTIES ('change_tracking' = 'true');
+CREATE TABLE STREAM IF NOT EXISTS ${srcSchema}.${stream} ON TABLE ${source}
+  WITH PROPERTIES ('TABLE_STREAM_MODE' = 'APPEND_ONLY');`,
+    deploy: false,
+    uiSetup: undefined,
+    description: `Change tracking + table stream on ${source} (draft, run once by hand)`,
+  };
+  const dbt: PlannedTask = {
+    name: `04_transform_dbt_${srcTable}`,
+    kind: 'SHELL',
+    role: 'transform',
+    cron: c.etl,
+    dependsOn: [],
+    vcCode: opts.etlVc,
+    params: [{ name: 'dbt_target', value: 'prod' }],
+    content: `#!/bin/bash
+# Runs the dbt project ${project} on Lakehouse (seed 004). Task parameter: dbt_target = prod
+# (a run by hand: --param dbt_target=dev). Connection fields come from the environment:
+# CZ_SERVICE, CZ_INSTANCE, CZ_WORKSPACE, CZ_USERNAME, CZ_PASSWORD, CZ_VCLUSTER.
+set -euo pipefail
+TARGET='\${dbt_target}'
+python3 -c 'import sys; assert sys.version_info >= (3, 10), "dbt-clickzetta 1.7.8+ needs Python 3.10+ (3.12 recommended)"'
+python3 -m pip install --quiet "dbt-clickzetta>=1.7.8"
+WORK="$(mktemp -d)"
+mkdir -p "$WORK/${project}/models"
+cd "$WORK/${project}"
+
+cat > dbt_project.yml <<'YML'
+name: ${project}
+version: '1.0'
+profile: ${project}
+model-paths: ['models']
+YML
+
+cat > profiles.yml <<'YML'
+${project}:
+  target: dev
+  outputs:
+    dev:
+      type: clickzetta
+      service: "{{ env_var('CZ_SERVICE') }}"
+      instance: "{{ env_var('CZ_INSTANCE') }}"
+      workspace: "{{ env_var('CZ_WORKSPACE') }}"
+      username: "{{ env_var('CZ_USERNAME') }}"
+      password: "{{ env_var('CZ_PASSWORD') }}"
+      vcluster: "{{ env_var('CZ_VCLUSTER', '${opts.etlVc}') }}"
+      schema: ${domain}_dbt_dev
+    prod:
+      type: clickzetta
+      service: "{{ env_var('CZ_SERVICE') }}"
+      instance: "{{ env_var('CZ_INSTANCE') }}"
+      workspace: "{{ env_var('CZ_WORKSPACE') }}"
+      username: "{{ env_var('CZ_USERNAME') }}"
+      password: "{{ env_var('CZ_PASSWORD') }}"
+      vcluster: "{{ env_var('CZ_VCLUSTER', '${opts.etlVc}') }}"
+      schema: ${domain}_dbt_prod
+YML
+
+cat > models/sources.yml <<'YML'
+version: 2
+sources:
+  - name: ${srcSchema}
+    schema: ${srcSchema}
+    tables:
+      - name: ${srcTable}
+      - name: ${stream}
+YML
+
+cat > models/${enriched}.sql <<'SQL'
+{{ config(materialized='incremental') }}
+SELECT *, CURRENT_TIMESTAMP() AS loaded_at
+FROM {% if is_incremental() %}{{ source('${srcSchema}', '${stream}') }}{% else %}{{ source('${srcSchema}', '${srcTable}') }}{% endif %}
+SQL
+
+cat > models/${daily}.sql <<'SQL'
+{{ config(materialized = 'dynamic_table', refresh_vc = '${opts.etlVc}', refresh_interval = '${refresh}') }}
+SELECT CAST(loaded_at AS DATE) AS load_date, COUNT(*) AS row_count
+FROM {{ ref('${enriched}') }}
+GROUP BY CAST(loaded_at AS DATE)
+SQL
+
+dbt debug --profiles-dir . --target "$TARGET"
+dbt build --profiles-dir . --target "$TARGET"
+`,
+    deploy: false,
+    uiSetup: undefined,
+    description: `Shell: dbt debug, then dbt build of ${enriched} (incremental, table stream) and ${daily} (dynamic_table) on the target given`,
+  };
+  const notes = [
+    `Run ${ddl.name} once by hand before the first dbt run: the incremental model reads ${srcSchema}.${stream} once its table exists (its first build reads all of ${source}).`,
+    `${dbt.name} reads its connection from CZ_SERVICE, CZ_INSTANCE, CZ_WORKSPACE, CZ_USERNAME, CZ_PASSWORD (and CZ_VCLUSTER): set them for the task in Studio; no password is written in profiles.yml.`,
+    `dbt_target = prod on the schedule (schema ${domain}_dbt_prod); the launch runs it once with dbt_target = dev (schema ${domain}_dbt_dev). ${daily} is a Dynamic Table: Lakehouse refreshes it every ${refresh.toLowerCase()}, no dbt run needed.`,
+  ];
+  const plan: Plan = { domain, folder, route, schemas: s, tasks: [ddl, dbt], dynamicTables: [{ name: `${domain}_dbt_prod.${daily}`, refresh }], notes, cli: [] };
   plan.cli = cliCommands(plan, undefined);
   return plan;
 }

@@ -133,7 +133,7 @@ describe('the wizard reads Lakehouse', () => {
     expect(text).toMatch(/:white_check_mark: Run 01_ddl_ods once; check its tables exist — run \d+ succeeded; 1 table exist/);
     expect(text).toMatch(/:x: \*Configure 00_sync_mysql_to_ods in the Studio UI\* — 00_sync_mysql_to_ods is still the frame/);
     expect(text).toContain('Open it in Studio');
-    expect(text).toContain(':double_vertical_bar: Schedule and deploy the sync, the transform and the check — _not yet_');
+    expect(text).toContain(':double_vertical_bar: Schedule and deploy 00_sync_mysql_to_ods, 04_transform_ods_to_dwd, 05_dqc_check — _not yet_');
     const sync = b.sb.store.tasks().find((t) => t.name === '00_sync_mysql_to_ods' && b.sb.store.folders().find((f) => f.id === t.folder_id)?.name === 'lnch_dw')!;
     expect(sync.task_status).toBeNull();
 

@@ -40,7 +40,17 @@ const posted = () => b.slack.callsOf('chat.postMessage').length;
 /** Answer a session's questions in order, as its owner (a whole plan without clicking through). */
 async function answerAll(sessionId: string, user: string, domain: string): Promise<void> {
   const w = b.bot.services.wizard;
-  const answers = { has_doc: 'no', scenario: 'bi', consumers: 'analysts', freshness: 't1', source: 'internal', domain, layering: 'ods_dwd_dws', schedule: '02' };
+  const answers = {
+    has_doc: 'no',
+    scenario: 'bi',
+    consumers: 'analysts',
+    freshness: 't1',
+    source: 'internal',
+    transform_tool: 'sql',
+    domain,
+    layering: 'ods_dwd_dws',
+    schedule: '02',
+  };
   for (const [k, val] of Object.entries(answers)) {
     expect((await w.get(sessionId))!.currentQuestion).toBe(k);
     await w.answer(sessionId, user, k, val);

@@ -24,8 +24,8 @@ const ROUTE_ANSWERS: [RouteId, Answers][] = [
   ['oss_pipe', { source: 'object_storage', os_method: 'sql_pipe' }],
   ['oss_batch', { source: 'object_storage', os_method: 'batch_sync', schedule: 'hourly' }],
   ['internal', { source: 'internal' }],
-  ['batch_single', { source: 'end_to_end', db_engine: 'mysql', db_freshness: 'batch', sync_scope: 'single', write_mode: 'overwrite', layering: 'medallion' }],
-  ['batch_single', { source: 'unsure', db_engine: 'mysql', db_freshness: 'batch', sync_scope: 'single', write_mode: 'overwrite' }],
+  ['dw_modeling', { source: 'end_to_end', metrics: 'gmv = SUM(amount)', layering: 'medallion' }],
+  ['dw_modeling', { source: 'unsure', metrics: 'gmv = SUM(amount)' }],
 ];
 
 function asReview(plan: Plan): ReviewTask[] {
@@ -67,7 +67,7 @@ describe.each(ROUTE_ANSWERS)('route %s', (route, extra) => {
     const dqc = plan.tasks.find((t) => t.role === 'dqc')!;
     expect(etl.dependsOn).toEqual(sync ? [sync.name] : []);
     expect(dqc.dependsOn).toEqual([etl.name]);
-    if (route === 'internal') {
+    if (route === 'internal' || route === 'dw_modeling') {
       // No upstream to wait for: 04 and 05 stay unscheduled drafts until one is added (etl-without-upstream).
       expect([etl.cron, dqc.cron, etl.deploy, dqc.deploy]).toEqual([undefined, undefined, false, false]);
       return;
@@ -97,7 +97,7 @@ describe.each(ROUTE_ANSWERS)('route %s', (route, extra) => {
     expect(ui.map((t) => t.role)).toEqual(plan.tasks.some((t) => t.role === 'sync') ? ['sync'] : []);
     for (const t of plan.tasks) if (isFrame(t.content)) expect(t.deploy).toBe(false);
     expect(plan.cli[0]).toBe('cz-cli task folder create shop_dw');
-    expect(plan.cli.some((c) => c.startsWith('cz-cli task save-cron shop_dw/04_transform'))).toBe(route !== 'internal');
+    expect(plan.cli.some((c) => c.startsWith('cz-cli task save-cron shop_dw/04_transform'))).toBe(route !== 'internal' && route !== 'dw_modeling');
     expect(plan.cli.filter((c) => / deploy shop_dw\/00_sync/.test(c))).toEqual([]);
   });
 });

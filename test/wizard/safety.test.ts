@@ -141,7 +141,7 @@ describe('defect 5 and 6: standards on the plan before writing; the cz-cli block
     for (const a of assessment.tasks.filter((x) => x.status !== 'create')) expect(untouched.join('\n')).not.toContain(`${plan.folder}/${a.name} `);
     expect(untouched.join('\n')).not.toMatch(/deploy|save-cron/);
     const ticked = cliCommands(plan, fatesOf(plan, assessment, new Set(['05_dqc_check'])));
-    expect(ticked).toContain('cz-cli task save-content ecommerce_dw/05_dqc_check --file 05_dqc_check.sql');
+    expect(ticked).toContain(`cz-cli task save-content ecommerce_dw/05_dqc_check --file 05_dqc_check.sql --params '{"bizdate":"$[yyyy-MM-dd-1]"}'`);
     expect(ticked.filter((c) => c.includes('00_sync'))).toEqual([]);
     // A new folder: everything, starting with the folder.
     expect(cliCommands(batch('fresh'), undefined)[0]).toBe('cz-cli task folder create fresh_dw');

@@ -14,6 +14,13 @@
  *   ({@link SANDBOX_SOURCE_ROWS}), and its added columns get values when the source table has them
  *   (`LakehouseModel.sourceColumns`); a missing target is created from the source's columns.
  *
+ * - a Shell or Python script (a `#!` line, or Python imports): the SQL it sends is in its string
+ *   literals (`text("…")`, triple-quoted), applied as above; an `INSERT INTO t VALUES` in a script
+ *   is its loop over what it fetched (an HTTP API's records): t holds {@link SANDBOX_API_RECORDS} rows.
+ *
+ * - a script running dbt (`dbt build` / `dbt run`): the models it writes are compiled and
+ *   materialised in its target's schema (see `dbtRun`).
+ *
  * Anything else (DELETE, MERGE, a run that fails in Studio) leaves the model as it was: the sandbox
  * does not execute writes row by row. A table whose model changes is replaced by a new object, so
  * the engine regenerates its rows.
@@ -24,6 +31,9 @@ const NAME = '`?(\\w+)`?\\.`?(\\w+)`?';
 
 /** How many rows a sync task's run copies from the sandbox's source table. */
 export const SANDBOX_SOURCE_ROWS = 1_000;
+
+/** How many records the sandbox's stand-in for an HTTP API returns to a script's run. */
+export const SANDBOX_API_RECORDS = 10;
 
 const rowsOf = (t: LhTable): number => Object.values(t.rows).reduce((a, b) => a + b, 0);
 
@@ -221,11 +231,102 @@ function syncRun(model: LakehouseModel, content: string): void {
   if (changed) replace(model, t, { ...t, columns, rows: { '': SANDBOX_SOURCE_ROWS } });
 }
 
+/** A script's here-documents written to files (`cat > path <<'END' … END`), by path. */
+function heredocs(text: string): [string, string][] {
+  return [...text.matchAll(/cat\s+>\s*"?([^\s"]+)"?\s+<<-?\s*'?(\w+)'?\n([\s\S]*?)\n\2\n/g)].map((m) => [m[1]!, m[3]!]);
+}
+
+/**
+ * A script running `dbt build` / `dbt run` on the project it writes: each model is compiled as dbt
+ * would (config, `is_incremental()` — true once the model's table exists —, `source('s', 't')` →
+ * s.t, `ref('m')` → the target's schema) and materialised in the schema of the target the run
+ * names (`--target`, else the profile's default): `incremental` / `table` → a table holding its
+ * SELECT's rows (a later incremental run reads the table stream, which the sandbox keeps empty),
+ * `dynamic_table` → CREATE OR REPLACE DYNAMIC TABLE with its refresh_interval and refresh_vc.
+ */
+function dbtRun(model: LakehouseModel, text: string): void {
+  const files = heredocs(text);
+  const profiles = files.find(([p]) => /(?:^|\/)profiles\.yml$/.test(p))?.[1] ?? '';
+  let target = /\bdbt\s+(?:build|run)\b[^\n]*?(?:--target|-t)\s+"?([^\s"]+)"?/.exec(text)?.[1];
+  if (target?.startsWith('$')) target = new RegExp(`\\b${target.replace(/[${}]/g, '')}=['"]?(\\w+)`).exec(text)?.[1];
+  target ??= /^\s*target:\s*(\w+)/m.exec(profiles)?.[1];
+  if (!target) return;
+  const schema = new RegExp(`^\\s+${target}:\\s*\\n(?:\\s{6,}.*\\n)*?\\s{6,}schema:\\s*(\\w+)`, 'm').exec(profiles)?.[1]?.toLowerCase();
+  if (!schema) return;
+  for (const [path, body] of files) {
+    const name = /(?:^|\/)models\/(\w+)\.sql$/.exec(path)?.[1]?.toLowerCase();
+    if (!name) continue;
+    const config = /\{\{\s*config\s*\(([\s\S]*?)\)\s*\}\}/.exec(body);
+    const setting = (k: string) => new RegExp(`${k}\\s*=\\s*['"]([^'"]+)['"]`).exec(config?.[1] ?? '')?.[1];
+    const materialized = setting('materialized') ?? 'view';
+    const table = `${schema}.${name}`;
+    const exists = model.table(table) !== undefined;
+    const sql = body
+      .replace(config?.[0] ?? '', '')
+      .replace(/\{%\s*if\s+is_incremental\(\)\s*%\}([\s\S]*?)(?:\{%\s*else\s*%\}([\s\S]*?))?\{%\s*endif\s*%\}/g, (_all, inc: string, full?: string) =>
+        exists ? inc : (full ?? ''),
+      )
+      .replace(/\{\{\s*source\(\s*['"](\w+)['"]\s*,\s*['"](\w+)['"]\s*\)\s*\}\}/g, '$1.$2')
+      .replace(/\{\{\s*ref\(\s*['"](\w+)['"]\s*\)\s*\}\}/g, `${schema}.$1`)
+      .trim();
+    if (materialized === 'dynamic_table') {
+      replaceDynamicTable(
+        model,
+        `CREATE OR REPLACE DYNAMIC TABLE ${table} REFRESH INTERVAL ${setting('refresh_interval') ?? '1 HOUR'} VCLUSTER ${setting('refresh_vc') ?? 'default'} AS ${sql}`,
+      );
+      continue;
+    }
+    if (materialized !== 'incremental' && materialized !== 'table') continue;
+    if (exists && materialized === 'incremental') continue; // the stream's new rows: none in the sandbox
+    const parts = selectParts(sql);
+    const from = parts ? /^\s*`?(\w+)`?\.`?(\w+)`?/.exec(parts.from) : null;
+    const source = from ? model.table(`${from[1]}.${from[2]}`) : undefined;
+    const columns: LhColumn[] = (parts?.items ?? []).flatMap((item) =>
+      item === '*' ? (source?.columns ?? []).map((c) => ({ name: c.name, type: c.type })) : [{ name: outputName(item) ?? 'expr', type: 'string' }],
+    );
+    const old = model.table(table);
+    const fresh: LhTable = { schema, name, kind: 'MANAGED_TABLE', columns, rows: { '': 0 }, bytesPerRow: 48, createdAt: model.now() };
+    if (old) replace(model, old, fresh);
+    else model.tables.push(fresh);
+    insertOverwrite(model, `INSERT INTO ${table} ${sql}`);
+  }
+}
+
+/** Is this a Shell or Python script (not SQL, not a sync's JSON)? */
+function isScript(text: string): boolean {
+  return /^\s*#!/.test(text) || /^\s*(?:import\s+\w|from\s+[\w.]+\s+import\b)/m.test(text);
+}
+
+/** The SQL a script sends: its string literals that start with a SQL verb. */
+function scriptSql(text: string): string[] {
+  const literals = [...text.matchAll(/"""([\s\S]*?)"""|'''([\s\S]*?)'''|"((?:[^"\\\n]|\\.)*)"/g)].map((m) => (m[1] ?? m[2] ?? m[3] ?? '').trim());
+  return literals.filter((l) => /^(?:create|insert|delete|alter|merge)\b/i.test(l));
+}
+
+function insertValues(model: LakehouseModel, stmt: string): boolean {
+  const m = new RegExp(`^insert\\s+into\\s+(?:table\\s+)?${NAME}\\s*(?:\\([^)]*\\)\\s*)?values\\b`, 'i').exec(stmt);
+  if (!m) return false;
+  const t = model.table(`${m[1]}.${m[2]}`);
+  if (t && (t.rows[''] !== SANDBOX_API_RECORDS || Object.keys(t.rows).length !== 1)) replace(model, t, { ...t, rows: { '': SANDBOX_API_RECORDS } });
+  return true;
+}
+
 /** Apply a temporary run's content (parameters resolved) to the model. */
 export function applyTemporaryRun(model: LakehouseModel, content: string, params: Record<string, string>): void {
   const text = content.replace(/\$\{\s*([A-Za-z_][\w.]*)\s*\}/g, (all, k: string) => params[k] ?? all);
   if (/^\s*\{/.test(text)) {
     syncRun(model, text);
+    return;
+  }
+  if (isScript(text)) {
+    if (/\bdbt\s+(?:build|run)\b/.test(text)) {
+      dbtRun(model, text);
+      return;
+    }
+    for (const stmt of scriptSql(text).flatMap(statements)) {
+      if (insertValues(model, stmt) || insertOverwrite(model, stmt)) continue;
+      if (/^create\b/i.test(stmt)) model.applyDdl(stmt);
+    }
     return;
   }
   for (const stmt of statements(text)) {
