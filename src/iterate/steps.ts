@@ -33,7 +33,9 @@ export interface TaskEdit {
 }
 
 export function contentDiff(edit: TaskEdit): string {
-  return createTwoFilesPatch(`${edit.taskName} (now)`, `${edit.taskName} (after)`, edit.before, edit.after, undefined, undefined, { context: 2 })
+  // Both ends end with a newline, so adding lines does not show the last old line as changed.
+  const ended = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
+  return createTwoFilesPatch(`${edit.taskName} (now)`, `${edit.taskName} (after)`, ended(edit.before), ended(edit.after), undefined, undefined, { context: 2 })
     .split('\n')
     .slice(2) // the ==== and the Index lines say nothing a person needs
     .join('\n')
