@@ -118,7 +118,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'exit (?:code|status):? ?[1-9]\\d*|\\bexit[_ ]?(?:status[_ ]?)?(?:code|value|status)\\s*[:=(]\\s*[1-9]|returned non-zero exit status|exited with (?:return )?code [1-9]|return code [1-9]|non-zero exit|syntax error near unexpected token|unexpected end of file|未预期的符号',
+          'exit (?:code|status):? ?[1-9]\\d*|\\bexit[_ ]?(?:status[_ ]?)?(?:code|value|status)\\s*[:=(]\\s*[1-9]|returned non-zero exit status|exited with (?:return )?code [1-9]|return code [1-9]|non-zero exit|syntax error near unexpected token|unexpected end of file|未预期的符号|\\] (?:Error|错误) [1-9]\\d*$',
         ),
         1,
       ],
@@ -433,7 +433,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'no partition of relation (?:(?!no partition of relation).)* found for row|no partition for value|Table has no partition for value|ORA-14400|inserted partition key does not map|没有对应的分区|无对应分区',
+          'no partition of relation (?:(?!no partition of relation).)* found for row|no partition for value|Table has no partition for value|ORA-14400|inserted partition key does not map|没有对应的分区|无对应分区|没有为行找到关系(?:(?!没有为行找到关系).)*的分区',
         ),
         3,
       ],
