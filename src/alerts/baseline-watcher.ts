@@ -19,7 +19,7 @@ import type { Remote } from '../store/remote.js';
 import type { StudioClient } from '../studio/client.js';
 import { RUN_TYPE } from '../studio/enums.js';
 import type { Run, TaskRelationNode } from '../studio/models.js';
-import { CardPlan, applyPlan } from './card-plan.js';
+import { CardPlan, applyPlan, newCard } from './card-plan.js';
 import type { AlertRouter } from './routing.js';
 
 export interface BaselineWatcherOptions {
@@ -177,30 +177,20 @@ export class BaselineWatcher {
           if (!channel) continue;
           const runId = culprit?.runId ?? v.outputRunId ?? 0;
           plan.create(
-            {
+            newCard({
               channel,
               groupKey,
               taskId: v.taskId,
               taskName: v.task,
-              folder: dag.output.folder ?? null,
-              taskType: null,
-              owner: culprit?.owner ?? dag.output.owner ?? null,
-              causeId: null,
-              causeTitle: null,
-              causeFix: null,
+              folder: dag.output.folder,
+              owner: culprit?.owner ?? dag.output.owner,
               failMsg: v.headline,
-              firstRunId: runId,
-              latestRunId: runId,
+              runId,
               bizDate: v.cycle,
-              attempts: 1,
-              count: 1,
               failedAt: now,
-              lastFailedAt: now,
-              firstSeen: now,
-              lastSeen: now,
-              blocked: [],
+              now,
               subject: `${BASELINE_SUBJECT}${v.task}`,
-            },
+            }),
             0,
           );
           stats.cardsCreated++;

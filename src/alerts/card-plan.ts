@@ -11,6 +11,57 @@ import type { Remote } from '../store/remote.js';
 
 const NEW_FIELDS = new Set<string>(NEW_CARD_FIELDS);
 
+/** What a watcher knows when it opens a card; {@link newCard} starts the rest as "seen once, now". */
+export interface CardFacts {
+  channel: string;
+  groupKey: string;
+  taskId: number;
+  taskName: string;
+  folder?: string | null;
+  taskType?: string | null;
+  owner?: string | null;
+  failMsg: string | null;
+  /** The run the card is about (0: none, e.g. a Dynamic Table's). */
+  runId: number;
+  bizDate?: string | null;
+  /** When the problem happened (the run's end, the refresh's start). */
+  failedAt: number;
+  now: number;
+  /** The knowledge entry that explains it, if one does. */
+  top?: { id: string; title: string; remediation: string[] };
+  subject?: string | null;
+  latestJob?: string | null;
+}
+
+/** A new card from what its watcher knows: one sighting, now, of one run, with the entry's cause. */
+export function newCard(f: CardFacts): NewCard {
+  return {
+    channel: f.channel,
+    groupKey: f.groupKey,
+    taskId: f.taskId,
+    taskName: f.taskName,
+    folder: f.folder ?? null,
+    taskType: f.taskType ?? null,
+    owner: f.owner ?? null,
+    causeId: f.top?.id ?? null,
+    causeTitle: f.top?.title ?? null,
+    causeFix: f.top?.remediation[0] ?? null,
+    failMsg: f.failMsg,
+    firstRunId: f.runId,
+    latestRunId: f.runId,
+    bizDate: f.bizDate ?? null,
+    attempts: 1,
+    count: 1,
+    failedAt: f.failedAt,
+    lastFailedAt: f.failedAt,
+    firstSeen: f.now,
+    lastSeen: f.now,
+    blocked: [],
+    ...(f.subject !== undefined ? { subject: f.subject } : {}),
+    ...(f.latestJob !== undefined ? { latestJob: f.latestJob } : {}),
+  };
+}
+
 export class CardPlan {
   private nextId = -1;
   /** Cards as they stand in the plan, by id (negative: created here). */

@@ -15,7 +15,7 @@ import { type RefreshEntry, recentRefreshes } from '../ops/lakehouse-read.js';
 import type { AlertCard, AlertStore, QueueItem } from '../store/alerts.js';
 import type { Remote } from '../store/remote.js';
 import { humanDuration } from '../studio/dates.js';
-import { CardPlan, applyPlan } from './card-plan.js';
+import { CardPlan, applyPlan, newCard } from './card-plan.js';
 import { dtSubject, tableOfSubject } from './cards.js';
 import type { AlertRouter } from './routing.js';
 
@@ -124,31 +124,21 @@ export class DynamicTableWatcher {
           if (tried) plan.queue(this.opts.note(card, `:x: Failed again ${when(at)}, after <@${tried.userId}>'s refresh: ${esc(redactedExcerpt(problem, 300))}`));
         } else {
           card = plan.create(
-            {
+            newCard({
               channel,
               groupKey,
               taskId: 0,
               taskName: table,
               folder: e.schema,
               taskType: 'Dynamic Table',
-              owner: null,
-              causeId: top?.id ?? null,
-              causeTitle: top?.title ?? null,
-              causeFix: top?.remediation[0] ?? null,
               failMsg: problem,
-              firstRunId: 0,
-              latestRunId: 0,
-              bizDate: null,
-              attempts: 1,
-              count: 1,
+              runId: 0,
               failedAt: at,
-              lastFailedAt: at,
-              firstSeen: now,
-              lastSeen: now,
-              blocked: [],
+              now,
+              top,
               subject: dtSubject(table),
               latestJob: e.jobId,
-            },
+            }),
             since,
           );
           counts.created++;

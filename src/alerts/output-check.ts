@@ -15,7 +15,7 @@ import type { StudioClient } from '../studio/client.js';
 import { addDays } from '../studio/dates.js';
 import { RUN_STATUS, RUN_TYPE } from '../studio/enums.js';
 import type { Run } from '../studio/models.js';
-import { CardPlan, applyPlan } from './card-plan.js';
+import { CardPlan, applyPlan, newCard } from './card-plan.js';
 import type { AlertRouter } from './routing.js';
 import { type OutputTarget, outputOf } from '../studio/task-sql.js';
 
@@ -217,30 +217,22 @@ export class OutputChecker {
           continue;
         }
         plan.create(
-          {
+          newCard({
             channel,
             groupKey,
             taskId: run.taskId,
             taskName: run.taskName,
-            folder: folder ?? null,
+            folder,
             taskType: run.taskType.label,
-            owner: run.owner ?? null,
-            causeId: top?.id ?? null,
-            causeTitle: top?.title ?? null,
-            causeFix: top?.remediation[0] ?? null,
+            owner: run.owner,
             failMsg: message,
-            firstRunId: run.id,
-            latestRunId: run.id,
-            bizDate: run.bizDate ?? null,
-            attempts: 1,
-            count: 1,
+            runId: run.id,
+            bizDate: run.bizDate,
             failedAt: run.endTime ?? now,
-            lastFailedAt: run.endTime ?? now,
-            firstSeen: now,
-            lastSeen: now,
-            blocked: [],
+            now,
+            top,
             subject: `empty:${target.table}`,
-          },
+          }),
           0,
         );
         created++;

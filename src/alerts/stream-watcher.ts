@@ -19,7 +19,7 @@ import type { Remote } from '../store/remote.js';
 import type { StudioClient } from '../studio/client.js';
 import { humanDuration } from '../studio/dates.js';
 import type { Stream, StreamTable } from '../studio/streams.js';
-import { CardPlan, applyPlan } from './card-plan.js';
+import { CardPlan, applyPlan, newCard } from './card-plan.js';
 import type { AlertRouter } from './routing.js';
 
 export interface StreamPollStats {
@@ -165,31 +165,21 @@ export class StreamWatcher {
         }
         const top = causes.get(p.subject);
         plan.create(
-          {
+          newCard({
             channel: where.channel,
             groupKey: p.subject,
             taskId: p.stream.taskId,
             taskName: p.stream.name,
-            folder: where.folder ?? null,
+            folder: where.folder,
             taskType: p.stream.kind?.label ?? 'Real-time sync',
-            owner: null,
-            causeId: top?.id ?? null,
-            causeTitle: top?.title ?? null,
-            causeFix: top?.remediation[0] ?? null,
             failMsg: text,
-            firstRunId: where.runId,
-            latestRunId: where.runId,
-            bizDate: null,
-            attempts: 1,
-            count: 1,
+            runId: where.runId,
             failedAt: now,
-            lastFailedAt: now,
-            firstSeen: now,
-            lastSeen: now,
-            blocked: [],
+            now,
+            top,
             subject: p.subject,
             latestJob: null,
-          },
+          }),
           now,
         );
         counts.created++;

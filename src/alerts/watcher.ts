@@ -27,7 +27,7 @@ import type { Remote } from '../store/remote.js';
 import type { StudioClient } from '../studio/client.js';
 import { RUN_STATUS, RUN_TYPE } from '../studio/enums.js';
 import type { Run } from '../studio/models.js';
-import { CardPlan, applyPlan } from './card-plan.js';
+import { CardPlan, applyPlan, newCard } from './card-plan.js';
 import { RetryReader } from './retries.js';
 import type { AlertRouter } from './routing.js';
 
@@ -366,27 +366,25 @@ export class AlertWatcher {
       const firstEnd = Math.min(end, ...d.streak.map(endOf));
       const card = plan.create(
         {
-          channel: d.channel,
-          groupKey: d.groupKey,
-          taskId: run.taskId,
-          taskName: run.taskName,
-          folder: d.folder ?? null,
-          taskType: run.taskType.label,
-          owner: run.owner ?? null,
-          causeId: top?.id ?? null,
-          causeTitle: top?.title ?? null,
-          causeFix: top?.remediation[0] ?? null,
-          failMsg,
-          firstRunId: run.id,
-          latestRunId: run.id,
-          bizDate: run.bizDate ?? null,
+          ...newCard({
+            channel: d.channel,
+            groupKey: d.groupKey,
+            taskId: run.taskId,
+            taskName: run.taskName,
+            folder: d.folder,
+            taskType: run.taskType.label,
+            owner: run.owner,
+            failMsg,
+            runId: run.id,
+            bizDate: run.bizDate,
+            failedAt: firstEnd,
+            now,
+            top,
+          }),
+          // A streak of final failures (alerts.retries) is one card: its attempts, its runs, its latest end.
           attempts: d.attempts,
           count: d.streak.length,
-          failedAt: firstEnd,
           lastFailedAt: end,
-          firstSeen: now,
-          lastSeen: now,
-          blocked: [],
         },
         since,
       );

@@ -62,7 +62,8 @@ describe('how a backfill ended', () => {
     const notes = b.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts === card.ts);
     const report = notes.find((c) => visibleText(c.args).includes(`(job ${jobId})`))!;
     const text = visibleText(report.args);
-    expect(text).toContain(`Backfill of \`${TASK}\` ${from} → ${to} (job ${jobId}) asked for by <@${USERS.operator}> ended: 9 succeeded, 1 failed.`);
+    // A thread reply names people without pinging them (src/alerts/mentions.ts).
+    expect(text).toContain(`Backfill of \`${TASK}\` ${from} → ${to} (job ${jobId}) asked for by @${USERS.operator.toLowerCase()} ended: 9 succeeded, 1 failed.`);
     for (const r of runs.filter((x) => x.id !== failed.id)) expect(text).toContain(`|${r.biz_date}>`);
     expect(text).toContain(`failed: *${failed.biz_date}* — run <`);
     expect(text).toContain("Syntax error at or near 'FORM'");
