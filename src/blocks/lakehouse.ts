@@ -91,7 +91,8 @@ function size(bytes: number): string {
 }
 
 /** Sample rows as an aligned code block (one section, within Slack's 3,000 characters), and what was left out. */
-function sampleBlocks(sample: TableSample): Block[] {
+/** A sample as a fixed-width table, cut to one section, with what was left out said. */
+export function sampleBlocks(sample: TableSample, title = 'Sample'): Block[] {
   const width = (k: number) => Math.max(sample.columns[k]!.length, ...sample.rows.map((r) => r[k]!.length));
   const line = (cells: string[]) =>
     cells
@@ -111,7 +112,7 @@ function sampleBlocks(sample: TableSample): Block[] {
     sample.columnsLeftOut > 0 ? `${sample.columnsLeftOut} more column${sample.columnsLeftOut === 1 ? '' : 's'} not shown.` : '',
     esc(body).length < esc(lines.join('\n')).length ? 'Rows cut to fit one Slack message.' : '',
   ].filter(Boolean);
-  return [section(`*Sample*\n\`\`\`${esc(body)}\`\`\``), context(notes.join(' '))];
+  return [section(`*${esc(title)}*\n\`\`\`${esc(body)}\`\`\``), context(notes.join(' '))];
 }
 
 export function buildTableView(t: TableView, commandText: string): Message {

@@ -9,6 +9,7 @@ import { type LaunchOutcome, launchSteps } from '../wizard/launch.js';
 import type { Question } from '../wizard/questions.js';
 import { type Block, type Message, actions, button, codeBlocks, context, divider, esc, fields, finishMessage, header, link, section } from './kit.js';
 import { LIMITS, clip } from './limits.js';
+import { sampleBlocks } from './lakehouse.js';
 import type { LinkBuilder } from './replies.js';
 
 export const WIZARD = {
@@ -64,6 +65,9 @@ export function explorationBlocks(e: Exploration): Block[] {
         ].join('\n'),
         LIMITS.sectionText,
       ),
+    ),
+    ...e.samples.flatMap(({ table, sample }) =>
+      'error' in sample ? [context(`Sample of \`${esc(table)}\` could not be read: ${esc(sample.error)}`)] : sampleBlocks(sample, `Sample of ${table}`),
     ),
     divider(),
   ];

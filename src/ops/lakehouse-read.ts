@@ -192,6 +192,18 @@ export async function sampleTable(sql: LakehouseSql, table: string, columns: rea
   return { columns: chosen, rows, columnsLeftOut: columns.length - chosen.length };
 }
 
+/** A table's sample by its name alone: its columns read with DESC first. */
+export async function sampleOf(sql: LakehouseSql, table: string): Promise<TableSample> {
+  const desc = await sql.describe(table, false);
+  const columns: string[] = [];
+  for (const r of desc.rows) {
+    const name = String(r.column_name ?? '');
+    if (name.startsWith('#')) break;
+    if (name) columns.push(name);
+  }
+  return sampleTable(sql, table, columns);
+}
+
 /** Business dates (yyyy-MM-dd) before `now` in `timeZone`, yesterday first. */
 export function recentDates(now: number, timeZone: string, days: number): string[] {
   const fmt = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });

@@ -6,7 +6,7 @@
  * Dynamic Tables' first refresh. Each part that cannot be read says so; none stops the wizard.
  */
 import type { LakehouseSql } from '../lakehouse/client.js';
-import { refreshEntry } from '../ops/lakehouse-read.js';
+import { type TableSample, refreshEntry, sampleOf } from '../ops/lakehouse-read.js';
 import type { StudioClient } from '../studio/client.js';
 import { RUN_STATUS, isStreamKind, taskKindByKey } from '../studio/enums.js';
 import type { Plan } from './plan.js';
@@ -14,11 +14,17 @@ import type { Plan } from './plan.js';
 export interface Exploration {
   schemas: { name: string; tables: number }[] | { error: string };
   largest: { schema: string; table: string; rows: number; bytes: number }[] | { error: string };
+  /** A few redacted rows of the largest tables (seed 000, step 1: "the largest 20 tables and samples"). */
+  samples: { table: string; sample: TableSample | { error: string } }[];
   dataSources: { name: string; type: string }[] | { error: string };
   vclusters: { name: string; type: string }[] | { error: string };
 }
 
 const failed = (e: unknown) => ({ error: (e as Error).message.slice(0, 200) });
+
+/** Seed 000, step 1: the largest 20 tables, and samples (of the first three that hold rows). */
+const EXPLORED_TABLES = 20;
+const SAMPLED_TABLES = 3;
 
 export async function exploreWorkspace(sql: LakehouseSql, studio: StudioClient): Promise<Exploration> {
   const [schemas, tables, sources, vcs] = await Promise.allSettled([
@@ -29,17 +35,26 @@ export async function exploreWorkspace(sql: LakehouseSql, studio: StudioClient):
   ]);
   const perSchema = new Map<string, number>();
   if (tables.status === 'fulfilled') for (const r of tables.value.rows) perSchema.set(String(r.table_schema), (perSchema.get(String(r.table_schema)) ?? 0) + 1);
+  const largest =
+    tables.status === 'fulfilled'
+      ? tables.value.rows
+          .filter((r) => r.table_type === 'MANAGED_TABLE')
+          .map((r) => ({ schema: String(r.table_schema), table: String(r.table_name), rows: Number(r.row_count ?? 0), bytes: Number(r.bytes ?? 0) }))
+          .sort((a, b) => b.bytes - a.bytes)
+          .slice(0, EXPLORED_TABLES)
+      : failed(tables.reason);
+  const sampled = 'error' in largest ? [] : largest.filter((t) => t.rows > 0).slice(0, SAMPLED_TABLES);
+  const samples = await Promise.all(
+    sampled.map(async (t) => {
+      const table = `${t.schema}.${t.table}`;
+      return { table, sample: await sampleOf(sql, table).catch(failed) };
+    }),
+  );
   return {
     schemas:
       schemas.status === 'fulfilled' ? schemas.value.rows.map((r) => ({ name: String(r.schema_name), tables: perSchema.get(String(r.schema_name)) ?? 0 })) : failed(schemas.reason),
-    largest:
-      tables.status === 'fulfilled'
-        ? tables.value.rows
-            .filter((r) => r.table_type === 'MANAGED_TABLE')
-            .map((r) => ({ schema: String(r.table_schema), table: String(r.table_name), rows: Number(r.row_count ?? 0), bytes: Number(r.bytes ?? 0) }))
-            .sort((a, b) => b.bytes - a.bytes)
-            .slice(0, 8)
-        : failed(tables.reason),
+    largest,
+    samples,
     dataSources: sources.status === 'fulfilled' ? sources.value.items.map((d) => ({ name: d.name, type: d.type.label })) : failed(sources.reason),
     vclusters: vcs.status === 'fulfilled' ? vcs.value.rows.map((r) => ({ name: String(r.name), type: String(r.vcluster_type ?? '') })) : failed(vcs.reason),
   };

@@ -49,6 +49,11 @@ describe('the wizard reads Lakehouse', () => {
     expect(q.text).toContain('Step 1 · Data exploration');
     expect(q.text).toMatch(/\*Schemas:\* .*`ecommerce_dwd` \(1\)/);
     expect(q.text).toContain('*Largest tables:* `legacy_ods.orders` 1,204,337 rows');
+    // Seed 000 step 1: the largest 20 tables (the demo has fewer) and samples of the first three, redacted.
+    const largest = /\*Largest tables:\* (.*)/.exec(q.text)![1]!.split(' · ');
+    expect(largest.length).toBe(Math.min(20, b.sb.lakehouse.tables.filter((t) => t.kind === 'MANAGED_TABLE').length));
+    expect(q.text).toContain('*Sample of legacy_ods.orders*');
+    expect(b.sb.lakehouse.statements.filter((s) => /^SELECT .* FROM .* LIMIT \d+$/i.test(s.trim())).length).toBeGreaterThanOrEqual(3);
     expect(q.text).toContain('`mysql_shop`');
     expect(q.text).toContain('`sync_vc` INTEGRATION');
     expect(b.sb.lakehouse.statements).toEqual(expect.arrayContaining(['SHOW SCHEMAS', 'SHOW VCLUSTERS']));
