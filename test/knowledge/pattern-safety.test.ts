@@ -60,8 +60,11 @@ describe('patterns that backtrack catastrophically', () => {
     expect(patterns.filter((p) => !kept.has(p))).toEqual([]);
   });
 
-  it("the engine's own expressions (telling lines, log levels, codes) are linear", { timeout: 180_000 }, () => {
-    for (const re of BUILT_IN_PATTERNS) expect({ re: re.source, verdict: checkPattern(re.source, re.flags) }).toMatchObject({ verdict: { safe: true } });
+  it("the engine's own expressions (telling lines, log levels, codes) are linear", { timeout: 900_000 }, () => {
+    // Each one not shown linear is listed with recheck's reason (the pattern and the input that backtracks).
+    // Two minutes a pattern: on a loaded CI machine the largest take longer than the 30 s a start-up check allows.
+    const unsafe = BUILT_IN_PATTERNS.map((re) => ({ re: re.source, verdict: checkPattern(re.source, re.flags, 120_000) })).filter((x) => !x.verdict.safe);
+    expect(unsafe).toEqual([]);
     // As they were before issue 27, the telling-line expressions were not.
     expect(checkPattern('\\b[A-Z][A-Za-z0-9_.]*Exception\\b', '')).toMatchObject({ safe: false });
   });
