@@ -24,9 +24,7 @@ import {
   buildFolderPick,
   isFlowKey,
 } from '../../src/blocks/pipeline-change.js';
-import type { ChangeRequest } from '../../src/iterate/change-requests.js';
-import type { PlanAnswer } from '../../src/iterate/change-requests.js';
-import { isValidDate } from '../../src/studio/dates.js';
+import { type ChangeRequest, type PlanAnswer, requestProblems } from '../../src/iterate/change-requests.js';
 import type { Services } from '../../src/services.js';
 import type { BoltApp } from '../../src/slack/app.js';
 import { actorFromAction } from '../context.js';
@@ -82,31 +80,25 @@ async function folderPick(client: Client, s: Services, channel: string, flow: Fl
   );
 }
 
-/** The modal's answers as a request, and what is wrong with each field (by its block). */
+/** The modal's answers as a request, and what is wrong with each field (by its block; the rules: src/iterate/change-requests.ts). */
 function readForm(flow: (typeof WIRED)[number], values: StateValues): { req: ChangeRequest; errors: Record<string, string> } {
   const v = (f: { block: string; action: string }) => values[f.block]?.[f.action];
-  const errors: Record<string, string> = {};
+  const byBlock = (fields: Record<string, { block: string }>, problems: Record<string, string>) =>
+    Object.fromEntries(Object.entries(problems).map(([field, why]) => [fields[field]!.block, why]));
   if (flow === 'add_sync_table') {
     const F = ADD_SYNC_TABLE_FIELDS;
-    const req = { flow, syncTask: v(F.syncTask)?.value?.trim() ?? '', sourceTable: v(F.sourceTable)?.value?.trim() ?? '' };
-    if (!req.syncTask || req.syncTask.length > 200) errors[F.syncTask.block] = 'The name of an existing single-table sync task.';
-    if (!/^[A-Za-z_]\w{0,127}$/.test(req.sourceTable)) errors[F.sourceTable.block] = 'A table name (letters, digits and _), without its database.';
-    return { req, errors };
+    const req: ChangeRequest = { flow, syncTask: v(F.syncTask)?.value?.trim() ?? '', sourceTable: v(F.sourceTable)?.value?.trim() ?? '' };
+    return { req, errors: byBlock(F, requestProblems(req)) };
   }
   const F = ADD_FIELD_FIELDS;
-  const req = {
+  const req: ChangeRequest = {
     flow,
     table: v(F.table)?.value?.trim() ?? '',
     column: v(F.column)?.value?.trim() ?? '',
     type: v(F.type)?.value?.trim() ?? '',
     bizDate: v(F.bizDate)?.selected_date ?? '',
   };
-  if (!/^[A-Za-z_]\w*\.[A-Za-z_]\w*$/.test(req.table)) errors[F.table.block] = 'Write schema.table, e.g. ecommerce_ods.orders.';
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(req.column)) errors[F.column.block] = 'Letters, digits and _, starting with a letter.';
-  if (!/^(string|bigint|int|tinyint|smallint|boolean|double|float|date|timestamp|decimal\(\s*\d{1,2}\s*,\s*\d{1,2}\s*\))$/i.test(req.type))
-    errors[F.type.block] = 'One of STRING, BIGINT, INT, TINYINT, SMALLINT, BOOLEAN, DOUBLE, FLOAT, DATE, TIMESTAMP, DECIMAL(p,s).';
-  if (!isValidDate(req.bizDate)) errors[F.bizDate.block] = 'Choose the business date to verify on.';
-  return { req, errors };
+  return { req, errors: byBlock(F, requestProblems(req)) };
 }
 
 function modalFor(flow: 'add_field' | 'add_sync_table', meta: { folder: string; channelId: string; table?: string }) {

@@ -10,6 +10,7 @@
  *
  * Knows nothing of Slack: the handlers (handlers/actions/pipeline-change.ts) show what it answers.
  */
+import { isValidDate } from '../studio/dates.js';
 import { createHash } from 'node:crypto';
 import type { LakehouseSql } from '../lakehouse/client.js';
 import { buildLineage } from '../lineage/index.js';
@@ -34,6 +35,22 @@ export interface ChangeResult {
 /** The checks a plan will make, all pending (shown with the plan). */
 export function plannedCheckpoints(plan: ChangePlan): Checkpoint[] {
   return plan.flow === 'add_field' ? plan.checkpoints.map((c) => ({ ...c })) : ADD_SYNC_TABLE_CHECKPOINTS.map((c) => ({ ...c, status: 'pending' as const }));
+}
+
+/** What is wrong with each field of a change request (by field name; empty: nothing), before anything is planned. */
+export function requestProblems(req: ChangeRequest): Record<string, string> {
+  const problems: Record<string, string> = {};
+  if (req.flow === 'add_sync_table') {
+    if (!req.syncTask || req.syncTask.length > 200) problems.syncTask = 'The name of an existing single-table sync task.';
+    if (!/^[A-Za-z_]\w{0,127}$/.test(req.sourceTable)) problems.sourceTable = 'A table name (letters, digits and _), without its database.';
+    return problems;
+  }
+  if (!/^[A-Za-z_]\w*\.[A-Za-z_]\w*$/.test(req.table)) problems.table = 'Write schema.table, e.g. ecommerce_ods.orders.';
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(req.column)) problems.column = 'Letters, digits and _, starting with a letter.';
+  if (!/^(string|bigint|int|tinyint|smallint|boolean|double|float|date|timestamp|decimal\(\s*\d{1,2}\s*,\s*\d{1,2}\s*\))$/i.test(req.type))
+    problems.type = 'One of STRING, BIGINT, INT, TINYINT, SMALLINT, BOOLEAN, DOUBLE, FLOAT, DATE, TIMESTAMP, DECIMAL(p,s).';
+  if (!isValidDate(req.bizDate)) problems.bizDate = 'Choose the business date to verify on.';
+  return problems;
 }
 
 export const CHANGE_ACTION = 'change_pipeline';
