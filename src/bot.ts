@@ -391,7 +391,10 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
   const routes = opsRoutes(metrics, readinessChecks(config, running, slack, metrics));
   slack.setOpsRoutes(routes);
   // Replays are refused across restarts (and replicas): the signatures seen are in the database.
-  slack.setReplayGuard?.((signature) => main.services.firstSeen(`sig:${signature}`));
+  slack.setReplayGuard?.(
+    (signature) => main.services.firstSeen(`sig:${signature}`),
+    () => main.services.seenEvents.seenSince('sig:', main.services.now() - 10 * 60_000),
+  );
   const { port } = await slack.start();
   return {
     port,

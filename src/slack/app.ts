@@ -6,6 +6,7 @@
 import { type IncomingMessage, createServer, type Server } from 'node:http';
 import { checkSlackRequest, refuse } from './request-guard.js';
 import { slackFetch } from './outbound-redaction.js';
+import { type FrontDoor, openFrontDoor } from './front-door.js';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { SlackConfig } from '../config.js';
@@ -16,8 +17,11 @@ export type BoltApp = App;
 
 export interface SlackApp {
   app: BoltApp;
-  /** HTTP mode: where replays are recorded (default: memory). */
-  setReplayGuard?(firstSeen: (signature: string) => Promise<boolean>): void;
+  /**
+   * HTTP mode: where replays are recorded (default: memory), and the signatures already seen in
+   * the last minutes (the front door's memory starts from them: a replay after a restart is refused).
+   */
+  setReplayGuard?(firstSeen: (signature: string) => Promise<boolean>, seenRecently?: () => Promise<string[]>): void;
   /** /healthz, /readyz and /metrics (until set, /healthz alone, following the socket in Socket Mode). */
   setOpsRoutes(routes: OpsRoutes): void;
   /** Socket Mode: whether the socket is up now; HTTP mode: undefined (Slack calls in, there is no connection). */
@@ -79,8 +83,13 @@ export function createSlackApp(cfg: ActiveSlack, logger: Logger): SlackApp {
     const app = new App({ token: cfg.botToken, receiver, clientOptions, logger: log });
     // Our own server: the request guard answers anything that is not a well-formed, fresh, signed,
     // first-time Slack request before Bolt (and so any listener) sees it.
-    const guard = { signingSecret: cfg.signingSecret, firstSeen: undefined as ((s: string) => Promise<boolean>) | undefined };
+    const guard = {
+      signingSecret: cfg.signingSecret,
+      firstSeen: undefined as ((s: string) => Promise<boolean>) | undefined,
+      seenRecently: async (): Promise<string[]> => [],
+    };
     let opsRoutes: OpsRoutes | undefined;
+    let frontDoor: FrontDoor | undefined;
     const server: Server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       if (opsRoutes?.(req, res)) return;
@@ -106,18 +115,27 @@ export function createSlackApp(cfg: ActiveSlack, logger: Logger): SlackApp {
     });
     return {
       app,
-      setReplayGuard: (firstSeen) => {
+      setReplayGuard: (firstSeen, seenRecently) => {
         guard.firstSeen = firstSeen;
+        if (seenRecently) guard.seenRecently = seenRecently;
       },
       setOpsRoutes: (routes) => {
         opsRoutes = routes;
       },
       connected: () => undefined,
       start: async () => {
-        await new Promise<void>((resolve) => server.listen(cfg.port, resolve));
-        return { port: (server.address() as AddressInfo).port };
+        // This thread's server, on loopback: the front door's thread (front-door.ts) owns the public port.
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        const innerPort = (server.address() as AddressInfo).port;
+        const seen = await guard.seenRecently();
+        frontDoor = await openFrontDoor({ port: cfg.port, innerPort, signingSecret: cfg.signingSecret, seen }, logger).catch(async (e: unknown) => {
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+          throw e;
+        });
+        return { port: frontDoor.port };
       },
       stop: async () => {
+        await frontDoor?.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
       },

@@ -169,3 +169,33 @@ export function refuse(res: ServerResponse, status: number): void {
   res.writeHead(status, { 'content-type': 'text/plain' });
   res.end(status === 200 ? '' : status === 400 ? 'Bad Request' : status === 413 ? 'Payload Too Large' : 'Unauthorized');
 }
+
+/** The interactions whose answer is always an empty 200: the bot's listeners answer them later (response_url, chat.*, views.*). */
+const EMPTY_ACK_INTERACTIONS = new Set(['block_actions', 'message_action', 'shortcut', 'view_closed']);
+
+/**
+ * Whether a checked request may be acknowledged before any listener has seen it: a slash command,
+ * a click or shortcut, a closed modal, an event. Slack shows nothing of those acks' bodies that the
+ * bot uses (every answer goes by response_url or the Web API). A modal's submission (its ack may
+ * carry errors or the next view), an options request (its ack is the options), Events API's URL
+ * check and anything else wait for the bot's own answer.
+ */
+export function acknowledgedAtOnce(contentType: string, body: string): boolean {
+  if (contentType.includes('application/json')) {
+    try {
+      return (JSON.parse(body) as { type?: unknown }).type === 'event_callback';
+    } catch {
+      return false;
+    }
+  }
+  if (!contentType.includes('application/x-www-form-urlencoded')) return false;
+  const form = new URLSearchParams(body);
+  if (form.get('command') !== null) return true;
+  const payload = form.get('payload');
+  if (payload === null) return false;
+  try {
+    return EMPTY_ACK_INTERACTIONS.has(String((JSON.parse(payload) as { type?: unknown }).type));
+  } catch {
+    return false;
+  }
+}

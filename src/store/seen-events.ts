@@ -35,6 +35,14 @@ export class SeenEvents {
     return eventIds.map((id) => inserted.delete(id));
   }
 
+  /** The ids starting with `prefix` seen since `since` (ms): what a new process's memory starts from. */
+  seenSince(prefix: string, since: number): string[] {
+    const rows = this.db
+      .prepare('SELECT event_id FROM seen_events WHERE seen_at >= ? AND substr(event_id, 1, ?) = ? ORDER BY seen_at LIMIT 100000')
+      .all(since, prefix.length, prefix) as { event_id: string }[];
+    return rows.map((r) => r.event_id.slice(prefix.length));
+  }
+
   /** True the first time `eventId` is seen; false for every redelivery. */
   firstSeen(eventId: string): boolean {
     const t = this.now();

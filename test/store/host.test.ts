@@ -113,4 +113,14 @@ describe('the replay guard under load: requests that arrive together are checked
     });
     await expect(Promise.all([failing('x'), failing('y')])).rejects.toThrow('database gone');
   });
+
+  it("a new process's front door starts from the signatures seen in the last minutes (by prefix), not older ones nor event ids", async () => {
+    let t = 1_000_000;
+    const host = await StoreHost.open(':memory:', { setup, now: () => t });
+    await host.stores.seenEvents.firstSeenMany(['sig:old', 'Ev1']);
+    t += 11 * 60_000;
+    await host.stores.seenEvents.firstSeenMany(['sig:new1', 'sig:new2', 'env:x']);
+    expect(await host.stores.seenEvents.seenSince('sig:', t - 10 * 60_000)).toEqual(['new1', 'new2']);
+    await host.close();
+  });
 });

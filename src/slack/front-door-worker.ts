@@ -1,0 +1,99 @@
+/**
+ * The front door's thread (see front-door.ts): it owns the public HTTP port and does nothing but
+ * read requests, check them (request-guard.ts), acknowledge those that need no listener's answer,
+ * and pass every request on to the bot's own server on loopback.
+ */
+import { type IncomingMessage, type ServerResponse, Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parentPort, workerData } from 'node:worker_threads';
+import { acknowledgedAtOnce, checkSlackRequest, memoryReplayWindow, refuse } from './request-guard.js';
+
+export interface FrontDoorSetup {
+  port: number;
+  /** The bot's own server (loopback). */
+  innerPort: number;
+  signingSecret: string;
+  /** Signatures already seen (from the database: earlier processes, other replicas). */
+  seen: string[];
+}
+
+/** What the thread tells the bot's thread. */
+export type FrontDoorMessage = { listening: number } | { failed: string } | { warn: string };
+
+const setup = workerData as FrontDoorSetup;
+const tell = (m: FrontDoorMessage) => parentPort!.postMessage(m);
+const inner = new Agent({ keepAlive: true, maxSockets: 64 });
+const firstSeen = memoryReplayWindow();
+for (const signature of setup.seen) firstSeen(signature);
+
+/** Headers passed on: the request's own, less those that describe this hop's connection. */
+function forwardedHeaders(req: IncomingMessage, body: Buffer | undefined): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined || k === 'connection' || k === 'keep-alive' || k === 'transfer-encoding') continue;
+    out[k] = v;
+  }
+  if (body) out['content-length'] = String(body.length);
+  return out;
+}
+
+/**
+ * The request to the bot's server. With `answer`, the bot's response goes back to the caller;
+ * without (already acknowledged), it is read and dropped.
+ */
+function pass(req: IncomingMessage, body: Buffer | undefined, answer: ServerResponse | undefined): void {
+  const out = request({ host: '127.0.0.1', port: setup.innerPort, method: req.method, path: req.url, headers: forwardedHeaders(req, body), agent: inner }, (res) => {
+    if (!answer) {
+      res.resume();
+      return;
+    }
+    answer.writeHead(res.statusCode ?? 502, res.headers);
+    res.pipe(answer);
+  });
+  out.on('error', (e) => {
+    if (answer && !answer.headersSent) refuse502(answer);
+    else if (!answer) tell({ warn: `an acknowledged request did not reach the bot: ${e.message}` });
+  });
+  if (body) out.end(body);
+  else req.pipe(out);
+}
+
+function refuse502(res: ServerResponse): void {
+  res.writeHead(502, { 'content-type': 'text/plain' });
+  res.end('Bad Gateway');
+}
+
+const server = createServer((req, res) => {
+  const path = (req.url ?? '/').split('?')[0];
+  if (req.method !== 'POST' || path !== '/slack/events') return pass(req, undefined, res);
+  void checkSlackRequest(req, { signingSecret: setup.signingSecret, firstSeen })
+    .then((v) => {
+      if (!v.ok) {
+        tell({ warn: `refused a request to /slack/events: ${v.status} ${v.reason}` });
+        return refuse(res, v.status);
+      }
+      if (acknowledgedAtOnce(String(req.headers['content-type'] ?? ''), v.rawBody.toString('utf8'))) {
+        res.writeHead(200, { 'content-length': '0' });
+        res.end();
+        return pass(req, v.rawBody, undefined);
+      }
+      return pass(req, v.rawBody, res);
+    })
+    .catch((e: unknown) => {
+      tell({ warn: `request to /slack/events failed: ${(e as Error).message}` });
+      if (!res.headersSent) refuse(res, 400);
+    });
+});
+
+server.on('error', (e) => tell({ failed: e.message }));
+server.listen(setup.port, () => tell({ listening: (server.address() as AddressInfo).port }));
+
+parentPort!.on('message', (m: { close?: true }) => {
+  if (m.close) {
+    server.closeAllConnections();
+    server.close(() => {
+      inner.destroy();
+      parentPort!.close();
+    });
+  }
+});
