@@ -366,7 +366,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
 function slowDayNote(task: string, day: { slow: { task: string; usualMs: number; durationMs: number }; planTime: number }, now: number): string {
   const min = (ms: number) => `${Math.round(ms / 60_000)} min`;
   const dayStart = Math.floor(day.planTime / 86_400_000) * 86_400_000;
-  const by = now + 10 * 60_000;
+  const by = now + 5 * 60_000;
   const hours = Math.floor((by - dayStart) / 3_600_000);
   const at = `${String(hours).padStart(2, '0')}:${String(new Date(by).getUTCMinutes()).padStart(2, '0')}`;
   return [
