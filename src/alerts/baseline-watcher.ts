@@ -305,11 +305,12 @@ function viewOf(b: Baseline, dag: Dag, cycle: Cycle, p: Prediction, now: number,
 const groupOf = (v: Pick<BaselineView, 'task' | 'committedAt'>) => `baseline|${v.task}|${new Date(v.committedAt).toISOString().slice(0, 16)}`;
 
 /**
- * What moves a card: its state, the minutes (rounded: 5-minute steps past ten), the path and the
- * task named; a ratio creeping from 2.3× to 2.4× alone does not redraw it.
+ * What moves a card: its state, the minutes (rounded: 5-minute steps past ten), the path, the
+ * task named and the margin (changed by `/cz baseline add`: the card shows it); a ratio creeping
+ * from 2.3× to 2.4× alone does not redraw it.
  */
 function signature(v: Omit<BaselineView, 'sig'>): string {
-  return `${v.state}|${Math.sign(v.lateByMs)}${roundedMinutes(v.lateByMs)}|${v.path.map((s) => `${s.name}:${s.kind}`).join('>')}|${v.culprit?.name ?? ''}`;
+  return `${v.state}|m${v.marginMin}|${Math.sign(v.lateByMs)}${roundedMinutes(v.lateByMs)}|${v.path.map((s) => `${s.name}:${s.kind}`).join('>')}|${v.culprit?.name ?? ''}`;
 }
 
 /** Whether a card is a baseline's (drawn by buildBaselineCard). */

@@ -70,7 +70,6 @@ export interface AlertDeps {
 }
 
 const WEEK = 7 * 86_400_000;
-const BASELINES_ADDED_KEY = 'bl:added';
 
 export class AlertService {
   readonly store: Remote<AlertStore>;
@@ -462,15 +461,14 @@ export class AlertService {
 
   /** The baselines in force: the policy file's, and those added from Slack (which win for the same task). */
   async baselines(): Promise<Baseline[]> {
-    const added = JSON.parse((await this.store.getState(BASELINES_ADDED_KEY)) ?? '[]') as Baseline[];
+    const added = await this.store.addedBaselines();
     const tasks = new Set(added.map((b) => b.task));
     return [...this.d.policy.baselines().filter((b) => !tasks.has(b.task)), ...added];
   }
 
-  /** A baseline added (or changed) from Slack; kept with the alert state. */
-  async addBaseline(b: Baseline): Promise<void> {
-    const added = (JSON.parse((await this.store.getState(BASELINES_ADDED_KEY)) ?? '[]') as Baseline[]).filter((x) => x.task !== b.task);
-    await this.store.write({ at: this.d.now(), state: [{ key: BASELINES_ADDED_KEY, value: JSON.stringify([...added, b]) }] });
+  /** A baseline added (or changed: `replaced`) from Slack; kept with the alert state, in one store call (see AlertStore.putBaseline). */
+  async addBaseline(b: Baseline): Promise<{ replaced: boolean }> {
+    return this.store.putBaseline(b);
   }
 
   /** Acknowledges the card, unless someone has already (then the card as it is). */

@@ -35,8 +35,9 @@ export async function addBaselineFromSlack(
   const refused = await deps.operations.permit(actor, BASELINE_ADD_ACTION, 'operator', { folder: task.folderName, task: task.name }, { target, params, taskName: task.name });
   if (refused) return refused;
   const baseline: Baseline = { task: task.name, ...committed, marginMin: input.marginMin, by: actor.userId };
-  const replaced = (await deps.alerts.baselines()).some((b) => b.task === task.name);
-  await deps.alerts.addBaseline(baseline);
+  // It replaces the policy file's baseline of the task, or one added before (the store says, at once).
+  const inForce = (await deps.alerts.baselines()).some((b) => b.task === task.name);
+  const replaced = (await deps.alerts.addBaseline(baseline)).replaced || inForce;
   await deps.operations.recordAction(actor, { action: BASELINE_ADD_ACTION, target, taskName: task.name, params: { ...params, committed: committedLabel(baseline), replaced } });
   return { kind: 'added', baseline, replaced };
 }

@@ -30,7 +30,7 @@ blockquote{margin:2px 0;padding-left:8px;border-left:3px solid #ddd}
 .err{color:#e01e5a;font-size:12px} .hint{color:#777;font-size:12px}
 #confirm{position:fixed;inset:0;background:rgba(0,0,0,.45);display:none;align-items:center;justify-content:center} #confirm.open{display:flex} #confirm div.box{background:#fff;border-radius:8px;padding:16px;width:380px}
 </style></head><body>
-<header><b>Studio Ops Bot — playground</b><span>You are</span><select id="user"></select><span id="role"></span><span id="conn" class="conn"></span><span id="keep" class="conn"></span></header>
+<header><b>Studio Ops Bot — playground</b><span>You are</span><select id="user"></select><span id="role"></span><span id="conn" class="conn"></span><span id="keep" class="conn"></span><span id="sbx" class="conn" style="margin-left:auto"></span></header>
 <div id="app"><nav id="nav"></nav><main><div id="title"></div><div id="messages"></div><input id="composer" placeholder="Message, or a command such as /cz help" autocomplete="off"></main>
 <aside id="aside"><div class="bar"><span>Thread</span><a class="thread-link" id="close-thread">close</a></div><div id="thread"></div><input id="thread-composer" placeholder="Reply…" style="margin:8px;padding:8px"></aside></div>
 <div id="overlay"><div id="modal"></div></div><div id="menu"></div>
@@ -95,6 +95,8 @@ function render(){ if(!S)return;
   if(channel===null){const alerts=S.channels.find(c=>c.name==='data-alerts'); channel=alerts&&alerts.messages.length?alerts.id:(S.channels.find(c=>c.name==='data-eng')||S.channels[0]).id}
   const k=S.connection||{}; $('#conn').textContent=k.mode==='socket'?'Bot: Socket Mode · '+(k.connected?'connected':'reconnecting…'):'Bot: HTTP mode';
   $('#keep').textContent=S.persistence&&S.persistence.kept?'Messages and the bot’s state are kept across restarts (delete the data folder to start fresh)':'Nothing is kept: a restart starts fresh (in-memory database)';
+  // The sandbox's control (only when Studio is the sandbox): a slow day now, for a baseline's card.
+  if(S.sandbox&&!$('#slow-day'))$('#sbx').innerHTML='Sandbox: <input id="slow-task" value="05_dqc_check" size="14" title="an output task with a baseline"> <button class="b" id="slow-day" title="Start today’s cycle of this output again now, its first sync slow">Simulate a slow day</button>';
   $('#user').innerHTML=S.users.map(u=>'<option value="'+u.id+'"'+(u.id===user?' selected':'')+'>'+esc(u.name)+' ('+u.role+')</option>').join(''); $('#role').textContent=S.me?S.me.role:'';
   $('#nav').innerHTML='<div class="h">Channels</div>'+S.channels.filter(c=>!c.dm).map(c=>'<a data-channel="'+c.id+'" class="'+(c.id===channel?'on':'')+'"># '+esc(c.name)+'</a>').join('')+'<div class="h">Direct messages</div>'+S.channels.filter(c=>c.dm).map(c=>'<a data-channel="'+c.id+'" class="'+(c.id===channel?'on':'')+'">'+esc(c.name)+'</a>').join('')+'<div class="h">App</div><a data-channel="HOME" class="'+(channel==='HOME'?'on':'')+'">Home</a>';
   if(channel==='HOME'){ $('#title').textContent='Studio Ops Bot — Home'; $('#messages').innerHTML=S.home?blocks(S.home.blocks,JSON.stringify({home:true})):'<div class="ctx">Loading the Home tab…</div>'; $('#composer').style.display='none'}
@@ -119,6 +121,7 @@ document.addEventListener('click',async(ev)=>{const menu=$('#menu'); const mo=ev
   if(!mo)menu.style.display='none';
   if(mo&&mo.dataset.more){menu.innerHTML='<div class="h">Message shortcuts</div>'+S.shortcuts.map(x=>'<a data-shortcut="'+esc(x.callback_id)+'" data-ctx=\''+esc(mo.dataset.more)+'\'>'+esc(x.name)+'</a>').join('');const r=mo.getBoundingClientRect();menu.style.left=Math.max(8,r.left-200)+'px';menu.style.top=(r.bottom+4)+'px';menu.style.display='block';return}
   if(mo&&mo.dataset.shortcut){menu.style.display='none';const c=JSON.parse(mo.dataset.ctx);return post('/ui/shortcut',{channel:c.channel,messageTs:c.ts,callbackId:mo.dataset.shortcut})}
+  if(ev.target.id==='slow-day'){return post('/ui/sandbox/slow-day',{channel:channel==='HOME'?'D'+user:channel,task:$('#slow-task').value})}
   const t=ev.target.closest('[data-act],[data-channel],[data-thread],#modal-submit,#modal-close,#close-thread'); if(!t)return;
   if(t.dataset.channel){channel=t.dataset.channel;thread=null;if(channel==='HOME')await post('/ui/home',{});return render()}
   if(t.dataset.thread){thread=t.dataset.thread;return render()}

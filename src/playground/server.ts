@@ -41,6 +41,17 @@ export function manifestMessageShortcuts(manifestYaml: string): MessageShortcutS
   return (m.features?.shortcuts ?? []).filter((x) => x.type === 'message' && x.name && x.callback_id).map((x) => ({ name: x.name!, callback_id: x.callback_id! }));
 }
 
+/**
+ * What the sandbox (playing Studio) lets a person do from the playground's page — never in
+ * production: the page offers it only when the stack runs the sandbox.
+ */
+export interface PlaygroundSandboxControls {
+  /** Start today's cycle of an output again now with its first sync slow (src/sandbox/history.ts simulateSlowDay). */
+  slowDay(task: string, factor?: number): { slow: { task: string; usualMs: number; durationMs: number }; planTime: number } | { error: string };
+  /** The time the bot's clock reads (the sandbox's). */
+  now(): number;
+}
+
 export interface RunningPlayground {
   url: string;
   workspace: PlaygroundWorkspace;
@@ -51,6 +62,8 @@ export interface RunningPlayground {
   setBotUrl(url: string): void;
   /** The bot's /healthz, /readyz and /metrics, served on the playground's port too (the one a person has open). */
   setOpsRoutes(routes: OpsRoutes): void;
+  /** The sandbox's controls offered on the page (the stack sets them when Studio is the sandbox). */
+  setSandboxControls(controls: PlaygroundSandboxControls): void;
   close(): Promise<void>;
 }
 
@@ -258,6 +271,16 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
         ws.changed();
         return json(res, 200, { ok: true });
       }
+      case '/ui/sandbox/slow-day': {
+        // Told to the person who asked, in the channel they are in, by Slackbot: the playground speaking, not the bot.
+        const channel = String(b.channel ?? ws.dmOf(user));
+        if (!sandboxControls) return json(res, 404, { ok: false, error: 'Studio is not the sandbox: nothing to simulate' });
+        const task = String(b.task ?? '').trim();
+        const day = sandboxControls.slowDay(task, b.factor === undefined ? undefined : Number(b.factor));
+        const text = 'error' in day ? `Sandbox: no slow day started — ${day.error}` : slowDayNote(task, day, sandboxControls.now());
+        ws.post({ channel, user: 'USLACKBOT', text, blocks: undefined, ephemeralFor: user });
+        return json(res, 200, { ok: !('error' in day), text });
+      }
       case '/ui/close':
         ws.views.delete(String(b.viewId));
         ws.changed();
@@ -268,6 +291,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
   };
 
   let opsRoutes: OpsRoutes | undefined;
+  let sandboxControls: PlaygroundSandboxControls | undefined;
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://x');
@@ -283,6 +307,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
             ...ws.stateFor(url.searchParams.get('user') ?? ws.users[0]!.id),
             connection: { mode, ...(socket ? socket.status() : {}) },
             shortcuts: opts.messageShortcuts ?? [],
+            sandbox: sandboxControls ? { slowDay: true } : undefined,
           });
         if (req.method === 'GET' && url.pathname === '/ui/events') {
           res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -324,6 +349,10 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
     setOpsRoutes: (routes) => {
       opsRoutes = routes;
     },
+    setSandboxControls: (controls) => {
+      sandboxControls = controls;
+      ws.changed();
+    },
     close: async () => {
       ws.save();
       await socket?.close();
@@ -331,4 +360,17 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/** What the person is told once a slow day started: what runs slow, and the baseline that shows it (committed in a few minutes, UTC as the bot reads it). */
+function slowDayNote(task: string, day: { slow: { task: string; usualMs: number; durationMs: number }; planTime: number }, now: number): string {
+  const min = (ms: number) => `${Math.round(ms / 60_000)} min`;
+  const dayStart = Math.floor(day.planTime / 86_400_000) * 86_400_000;
+  const by = now + 5 * 60_000;
+  const hours = Math.floor((by - dayStart) / 3_600_000);
+  const at = `${String(hours).padStart(2, '0')}:${String(new Date(by).getUTCMinutes()).padStart(2, '0')}`;
+  return [
+    `Sandbox: a slow day started for \`${task}\` — today's cycle began ${min(now - day.planTime)} ago; \`${day.slow.task}\` has been running since then (usual ${min(day.slow.usualMs)}) and takes ${min(day.slow.durationMs)} today.`,
+    `To see its baseline card in #data-alerts, commit it a few minutes ahead: \`/cz baseline add ${task} by ${at} margin 5m\` (operators).`,
+  ].join('\n');
 }

@@ -11,6 +11,7 @@ import type { AppConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { type RunningBot, startBot } from '../bot.js';
+import { simulateSlowDay } from '../sandbox/history.js';
 import { type StudioConnection, connectStudio } from '../studio-connection.js';
 import { type RunningPlayground, manifestMessageShortcuts, startPlayground } from './server.js';
 import { PLAYGROUND_CHANNELS } from './workspace.js';
@@ -96,6 +97,9 @@ export async function startPlaygroundStack(config: AppConfig, logger: Logger, op
   // HTTP mode: where the playground sends signed requests (in Socket Mode the bot connected itself).
   playground.setBotUrl(`http://127.0.0.1:${bot.port}`);
   playground.setOpsRoutes(bot.opsRoutes);
+  // Studio is the sandbox: the page may start a slow day (a baseline card without waiting for the chain's hour).
+  const sandbox = studio.sandbox;
+  if (sandbox) playground.setSandboxControls({ slowDay: (task, factor) => simulateSlowDay(sandbox.sim, task, { factor }), now: () => sandbox.sim.now() });
   return {
     url: playground.url,
     playground,

@@ -7,6 +7,7 @@
  * restart (or a second sandbox) gets the same history. Also: slowing a run down on request, so
  * that a baseline can be put at risk in the playground.
  */
+import { formatDate, startOfDayMs } from '../studio/dates.js';
 import { RUN_STATUS, RUN_TYPE } from '../studio/enums.js';
 import { failuresFor } from './failures.js';
 import { type PlannedOutcome, type StudioSim, makeRng } from './sim.js';
@@ -114,4 +115,74 @@ export function slowDownRun(sim: StudioSim, taskName: string, factor: number): n
   if (!run || run.duration_ms === null) return undefined;
   sim.store.updateRun(run.id, { duration_ms: Math.round(run.duration_ms * factor) });
   return run.id;
+}
+
+export interface SlowDay {
+  /** When the chain's runs are planned (today's cycle, started again). */
+  planTime: number;
+  /** The runs created, upstream first. */
+  runs: { task: string; runId: number; durationMs: number }[];
+  /** The slow task: its run, its usual duration and how long this run takes. */
+  slow: { task: string; runId: number; usualMs: number; durationMs: number };
+}
+
+/**
+ * A slow day, now: the scheduler starts today's cycle of `output` and of every scheduled task
+ * upstream of it again, as if it had fired `2 × usual` of the slow task ago (so that task is
+ * already running at twice its usual time when this returns), with durations drawn as the history's
+ * are and the slow task taking `factor` × its usual time. The slow task is `slow`, or the chain's
+ * longest task with nothing upstream (its first sync). For the playground: a baseline card comes
+ * from the watcher's own prediction on these runs, without waiting for the chain's time of day.
+ * The plan time is kept within today (a cycle's committed time is counted from its plan day).
+ */
+export function simulateSlowDay(sim: StudioSim, outputName: string, opts: { factor?: number; slow?: string } = {}): SlowDay | { error: string } {
+  sim.advance();
+  const { store } = sim;
+  const output = store.taskByName(outputName);
+  if (!output) return { error: `No task named ${outputName}.` };
+  const factor = opts.factor ?? 4;
+  if (!(factor >= 1 && factor <= 100)) return { error: `factor must be between 1 and 100 (got ${String(opts.factor)}).` };
+  // The output and its scheduled upstream, upstream first.
+  const chain: TaskRow[] = [];
+  const seen = new Set<number>();
+  const visit = (t: TaskRow) => {
+    if (seen.has(t.id)) return;
+    seen.add(t.id);
+    for (const d of store.deps(t)) {
+      const up = store.task(d.taskId);
+      if (up && up.task_status === 1 && up.cron) visit(up);
+    }
+    chain.push(t);
+  };
+  visit(output);
+  if (output.task_status !== 1 || !output.cron) return { error: `${outputName} is not scheduled (online with a schedule).` };
+  const usual = (t: TaskRow) => usualDurationMs(t, sim.kindOf(t)?.key);
+  const inChain = new Set(chain.map((t) => t.id));
+  const roots = chain.filter((t) => !store.deps(t).some((d) => inChain.has(d.taskId)));
+  const slow = opts.slow === undefined ? [...roots].sort((a, b) => usual(b) - usual(a))[0]! : chain.find((t) => t.name === opts.slow);
+  if (!slow) return { error: `${String(opts.slow)} is not upstream of ${outputName}.` };
+  const now = sim.now();
+  const tz = sim.opts.timeZone;
+  const planTime = Math.max(now - 2 * usual(slow), startOfDayMs(formatDate(now, tz), tz));
+  const runs: SlowDay['runs'] = [];
+  for (const t of chain) {
+    const durationMs = t.id === slow.id ? Math.round(usual(slow) * factor) : (historicalOutcome(sim, t, planTime, false).durationMs ?? usual(t));
+    const runId = store.insertRun({
+      task_id: t.id,
+      instance_type: RUN_TYPE.SCHEDULE,
+      plan_time: planTime,
+      ready_at: planTime,
+      trigger_time: planTime,
+      executor: 'scheduler',
+      vc_code: t.vc_code,
+      biz_date: sim.bizDateFor(planTime),
+      failure_id: null,
+      transient: 0,
+      duration_ms: durationMs,
+    });
+    runs.push({ task: t.name, runId, durationMs });
+  }
+  sim.advance();
+  const slowRun = runs.find((r) => r.task === slow.name)!;
+  return { planTime, runs, slow: { task: slow.name, runId: slowRun.runId, usualMs: usual(slow), durationMs: slowRun.durationMs } };
 }

@@ -21,7 +21,7 @@ import { outputRows } from './lakehouse/temporary-run.js';
 import { WorkspaceParams } from './workspace-params.js';
 import { DqcRules, seedDqcRules } from './dqc.js';
 import { type SeedName, seedWorkspace } from './seed.js';
-import { slowDownRun } from './history.js';
+import { simulateSlowDay, slowDownRun } from './history.js';
 import { type Clock, SANDBOX_VCLUSTERS, SandboxBusinessError, StudioSim, makeRng, systemClock } from './sim.js';
 import { SandboxStore } from './store.js';
 import { SandboxStreams } from './streams.js';
@@ -345,6 +345,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
           const runId = slowDownRun(sim, String(b.task), Number(b.factor ?? 4));
           if (runId === undefined) throw new SandboxBusinessError('PARAM_ERROR', `${String(b.task)} has no scheduled run under way or waiting`);
           return sendJson(res, 200, { code: 0, data: { runId } });
+        }
+        case '/__sandbox/slow-day': {
+          // Today's cycle of an output and its upstream started again now, one task slow (src/sandbox/history.ts): a baseline card without waiting for the chain's hour.
+          const day = simulateSlowDay(sim, String(b.task), {
+            factor: b.factor === undefined ? undefined : Number(b.factor),
+            slow: b.slow === undefined ? undefined : String(b.slow),
+          });
+          if ('error' in day) throw new SandboxBusinessError('PARAM_ERROR', day.error);
+          return sendJson(res, 200, { code: 0, data: day });
         }
         case '/__sandbox/attempt-log':
           sim.setAttemptLog(Number(b.runId), String(b.text ?? ''));

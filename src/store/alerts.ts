@@ -3,6 +3,7 @@
  * restart neither re-alerts nor misses), mutes, the actions taken from each card, and the outbox of
  * Slack messages still to send (so nothing is dropped, even across a restart).
  */
+import type { Baseline } from '../baselines/model.js';
 import { inLists, marks, rowBatches, rowMarks } from './bulk.js';
 import type { Db } from './database.js';
 import type { Statement } from './sql.js';
@@ -321,6 +322,9 @@ function toCard(r: Record<string, unknown>): AlertCard {
   return c as unknown as AlertCard;
 }
 
+/** Where the baselines added from Slack are kept (one list, in the alert state). */
+export const ADDED_BASELINES_KEY = 'bl:added';
+
 export class AlertStore {
   /** Prepared statements by SQL text: preparing one costs more than running it (a storm runs thousands). */
   private readonly statements = new Map<string, Statement>();
@@ -342,6 +346,27 @@ export class AlertStore {
 
   setState(key: string, value: string): void {
     this.sql('INSERT INTO alert_state(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  /** The baselines added from Slack (the policy file's are not here), in the order they were first added. */
+  addedBaselines(): Baseline[] {
+    return JSON.parse(this.getState(ADDED_BASELINES_KEY) ?? '[]') as Baseline[];
+  }
+
+  /**
+   * Adds a baseline, or replaces the one of the same task (in place), in one transaction under the
+   * alert work's lock: two people adding or changing baselines at once both land, on either engine
+   * and from any replica (a read here and a write in a later call would lose one of them).
+   */
+  putBaseline(baseline: Baseline): { replaced: boolean } {
+    return this.db.transaction(() => {
+      const list = this.addedBaselines();
+      const at = list.findIndex((b) => b.task === baseline.task);
+      if (at >= 0) list[at] = baseline;
+      else list.push(baseline);
+      this.setState(ADDED_BASELINES_KEY, JSON.stringify(list));
+      return { replaced: at >= 0 };
+    }, 'alerts')();
   }
 
   // ---- failures seen -----------------------------------------------------------------------

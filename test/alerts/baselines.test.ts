@@ -188,3 +188,98 @@ describe('baselines', () => {
     expect(JSON.stringify(home.args.view)).toContain('`05_dqc_check` by 09:00 — landed');
   }, 120_000);
 });
+
+describe('baselines: changes while a card is open, and at once', () => {
+  it('a margin changed by /cz baseline add while its card is open: the card is edited with the new margin at the next poll (the estimate not moved)', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS', policy: BASELINE_POLICY });
+    b.clock.set(at(2) + 30_000);
+    b.sb.sim.advance();
+    expect(slowDownRun(b.sb.sim, '00_sync_mysql_to_ods', 480)).toBeDefined();
+    let t = at(2, 15);
+    while (!(await baselineCards()).length && t <= at(8, 45)) {
+      await pollAt(t);
+      t += 15 * MIN;
+    }
+    const [card] = await baselineCards();
+    expect(card).toBeDefined();
+    const t0 = b.clock.now();
+    // The same poll again: nothing moved, nothing redrawn.
+    const edits = () => b.slack.calls.filter((c) => c.method === 'chat.update' && c.args.ts === card!.ts);
+    const before = edits().length;
+    await pollAt(t0);
+    expect(edits()).toHaveLength(before);
+    const say = async (text: string) => visibleText(await b.answer((await b.command(text, USERS.operator)).responseId));
+    expect(await say('baseline add 05_dqc_check by 09:00 margin 45m')).toContain('Changed the baseline: `05_dqc_check` by 09:00 (daily), margin 45 min');
+    await pollAt(t0);
+    expect(edits().length).toBeGreaterThan(before);
+    const text = visibleText(edits().at(-1)!.args);
+    expect(text).toContain('09:00 (margin 45 min)');
+    expect((await alerts().baselineWatcher.views())[0]).toMatchObject({ task: '05_dqc_check', marginMin: 45 });
+    expect(await baselineCards()).toHaveLength(1);
+  }, 180_000);
+
+  it('two baselines added at once (two people, one stored list): neither is lost', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS', policy: BASELINE_POLICY });
+    const one = { task: '04_transform_ods_to_dwd', cycle: 'daily' as const, hour: 8, minute: 0, marginMin: 30, by: USERS.operator };
+    const two = { task: '00_sync_mysql_to_ods', cycle: 'daily' as const, hour: 6, minute: 0, marginMin: 20, by: USERS.admin };
+    const answers = await Promise.all([alerts().addBaseline(one), alerts().addBaseline(two)]);
+    expect((await alerts().baselines()).map((x) => x.task).sort()).toEqual(['00_sync_mysql_to_ods', '04_transform_ods_to_dwd', '05_dqc_check']);
+    expect(answers.map((a) => a?.replaced)).toEqual([false, false]);
+    // Changing one while the other is added: one entry per task, the change kept.
+    const changed = await Promise.all([alerts().addBaseline({ ...one, marginMin: 45 }), alerts().addBaseline({ ...two, task: '01_sync_pg_to_ods' })]);
+    const all = await alerts().baselines();
+    expect(all.map((x) => [x.task, x.marginMin]).sort()).toEqual([
+      ['00_sync_mysql_to_ods', 20],
+      ['01_sync_pg_to_ods', 20],
+      ['04_transform_ods_to_dwd', 45],
+      ['05_dqc_check', 30],
+    ]);
+    expect(changed.map((a) => a?.replaced)).toEqual([true, false]);
+  }, 60_000);
+});
+
+describe('baselines: a slow day simulated now (the sandbox control behind the playground)', () => {
+  it('the chain started again with its sync slow: the watcher posts the card for a baseline committed minutes ahead, naming the sync; red once the time passes; closed on landing with the minutes late', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS' });
+    b.clock.set(at(12));
+    b.sb.sim.advance();
+    const admin = async (path: string, body: unknown) =>
+      (await (
+        await fetch(`${b.sb.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-sandbox-admin': b.sb.accessToken }, body: JSON.stringify(body) })
+      ).json()) as {
+        code: number | string;
+        message?: string;
+        data: { planTime: number; slow: { task: string; runId: number; usualMs: number; durationMs: number }; runs: { task: string; runId: number }[] };
+      };
+    // Bad input: a clear error, nothing started.
+    expect(await admin('/__sandbox/slow-day', { task: 'no_such_task' })).toMatchObject({ code: 'PARAM_ERROR', message: 'No task named no_such_task.' });
+    const day = await admin('/__sandbox/slow-day', { task: '05_dqc_check', factor: 5 });
+    expect(day.code).toBe(0);
+    expect(day.data.slow.task).toBe('00_sync_mysql_to_ods');
+    expect(day.data.runs.map((r) => r.task)).toContain('04_transform_ods_to_dwd');
+    expect(day.data.runs.at(-1)!.task).toBe('05_dqc_check');
+    // The sync has been running twice its usual time; what waits on it waits.
+    expect(b.sb.store.run(day.data.slow.runId)).toMatchObject({ status: RUN_STATUS.RUNNING, start_time: day.data.planTime });
+    expect(b.sb.store.run(day.data.runs.at(-1)!.runId)!.status).not.toBe(RUN_STATUS.RUNNING);
+    const say = async (text: string) => visibleText(await b.answer((await b.command(text, USERS.operator)).responseId));
+    expect(await say('baseline add 05_dqc_check by 12:10 margin 5m')).toContain('Added a baseline');
+    await pollAt(at(12));
+    await pollAt(at(12, 1));
+    const [card] = await baselineCards();
+    expect(card).toMatchObject({ taskName: '05_dqc_check', latestRunId: day.data.slow.runId, status: 'open' });
+    const posted = visibleText((await cardCalls())[0]!.args);
+    expect(posted).toContain('05_dqc_check at risk for 12:10');
+    expect(posted).toMatch(/critical path: 00_sync_mysql_to_ods running \d+\.\d× its usual time → .*05_dqc_check/);
+    // Past 12:10 the same card is red.
+    await pollAt(at(12, 11));
+    expect(visibleText((await cardCalls()).at(-1)!.args)).toContain('🔴 05_dqc_check missed 12:10');
+    // The sync ends at 5 × its usual time; the chain lands after it: closed, saying how late.
+    let t = at(12, 11);
+    while ((await baselineCards())[0]!.status === 'open' && t < at(18)) {
+      t += 15 * MIN;
+      await pollAt(t);
+    }
+    expect(visibleText((await cardCalls()).at(-1)!.args)).toMatch(/✅ 05_dqc_check — landed \d+ min after 12:10/);
+    expect(await baselineCards()).toHaveLength(1);
+  }, 180_000);
+});

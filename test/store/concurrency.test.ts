@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { AlertStore } from '../../src/store/alerts.js';
 import { AuditLog } from '../../src/store/audit.js';
 import { keyFromHex } from '../../src/store/audit-key.js';
 import { openDatabase } from '../../src/store/database.js';
@@ -14,7 +15,7 @@ import { pgAdmin, pgDatabaseUrl } from '../helpers/engines.js';
 const pg = pgAdmin();
 
 describe.skipIf(!('url' in pg))(`several processes on one PostgreSQL database${'url' in pg ? '' : ` — skipped: ${(pg as { missing: string }).missing}`}`, () => {
-  it('three processes appending and claiming at once: one intact chain, every key claimed once', async () => {
+  it('three processes appending, claiming and adding baselines at once: one intact chain, every key claimed once, every baseline kept', async () => {
     const url = await pgDatabaseUrl('hammer');
     openDatabase(url).close(); // migrated once before the race
     const n = 300;
@@ -30,6 +31,10 @@ describe.skipIf(!('url' in pg))(`several processes on one PostgreSQL database${'
     const actors = (db.prepare('SELECT actor_id FROM audit_log ORDER BY id').all() as { actor_id: string }[]).map((r) => r.actor_id);
     const switches = actors.slice(1).filter((a, i) => a !== actors[i]).length;
     expect(switches).toBeGreaterThan(10);
+    // Each baseline added went into the one stored list (a read-modify-write outside a transaction lost some).
+    const baselines = new AlertStore(db).addedBaselines().map((b) => b.task);
+    expect(baselines).toHaveLength(3 * n);
+    expect(new Set(baselines)).toEqual(new Set(['p1', 'p2', 'p3'].flatMap((w) => Array.from({ length: n }, (_, i) => `${w}_${i}`))));
     db.close();
   }, 120_000);
 });

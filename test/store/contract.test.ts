@@ -226,6 +226,12 @@ forEachEngine('store contract', (open, engine) => {
     s.setState('k', 'v1');
     s.setState('k', 'v2');
     expect(s.getState('k')).toBe('v2');
+    // baselines added from Slack: one per task, a change replaces it in place
+    const bl = (task: string, marginMin = 30) => ({ task, cycle: 'daily' as const, hour: 9, minute: 0, marginMin, by: 'U1' });
+    expect(s.putBaseline(bl('a'))).toEqual({ replaced: false });
+    expect(s.putBaseline(bl('b'))).toEqual({ replaced: false });
+    expect(s.putBaseline(bl('a', 45))).toEqual({ replaced: true });
+    expect(s.addedBaselines()).toEqual([bl('a', 45), bl('b')]);
     // outbox: one pending own message per card, keeping the more urgent priority
     const c2 = s.insertCard(card({ groupKey: 'g2' }));
     s.enqueue({ channel: 'C1', kind: 'post', cardId: c2.id, at: 1, priority: 2 });
