@@ -75,6 +75,8 @@ export interface BaselineView {
 }
 
 export const BASELINE_SUBJECT = 'baseline:';
+/** Who closed a card whose baseline is no longer watched (changed, removed, or its cycle over unlanded). */
+export const NO_LONGER_WATCHED = 'the bot';
 export const baselineCardKey = (groupKey: string) => `bl:card:${groupKey}`;
 export const BASELINE_VIEWS_KEY = 'bl:views';
 const DAY = 86_400_000;
@@ -137,7 +139,7 @@ export class BaselineWatcher {
       if (p.state === 'at_risk') stats.atRisk++;
       if (p.state === 'late') stats.late++;
     }
-    await this.decide(views, dags, stats);
+    await this.decide(views, dags, stats, baselines);
     return stats;
   }
 
@@ -147,7 +149,7 @@ export class BaselineWatcher {
     return raw ? (JSON.parse(raw) as BaselineView[]) : [];
   }
 
-  private async decide(views: BaselineView[], dags: Map<Baseline, Dag>, stats: BaselinePollStats): Promise<void> {
+  private async decide(views: BaselineView[], dags: Map<Baseline, Dag>, stats: BaselinePollStats, baselines: Baseline[]): Promise<void> {
     const now = this.opts.now();
     const byTask = new Map([...dags].map(([b, d]) => [b.task, d]));
     const groups = views.map((v) => groupOf(v));
@@ -166,6 +168,12 @@ export class BaselineWatcher {
     await this.store.write({ at: now, state });
     const { queued } = await applyPlan(this.store, now, async () => {
       const plan = new CardPlan(groups.length ? await this.store.openCardsOfGroups(groups, 0) : []);
+      for (const { card: open, why } of await this.unwatched(groups, baselines, now)) {
+        plan.know(open);
+        const card = plan.change(open.id, { status: 'resolved', resolvedBy: NO_LONGER_WATCHED, resolvedHow: why, resolvedAt: now, lastSeen: now });
+        plan.queue(...this.opts.redraw(card, 'resolved'), this.opts.note(card, `:white_circle: \`${open.taskName}\`: ${why}.`));
+        stats.closed++;
+      }
       for (const v of views) {
         const groupKey = groupOf(v);
         const open = plan.open(groupKey);
@@ -225,6 +233,31 @@ export class BaselineWatcher {
       return [plan, undefined];
     });
     if (queued) this.opts.queued?.();
+  }
+
+  /**
+   * Open baseline cards that no baseline in force will move again: the baseline now commits to
+   * another time, it was removed, or its cycle ended a day past its committed time without the
+   * output landing. (A baseline whose DAG Studio did not give this poll keeps its card.)
+   */
+  private async unwatched(watchedGroups: string[], baselines: Baseline[], now: number): Promise<{ card: AlertCard; why: string }[]> {
+    const watched = new Set(watchedGroups);
+    const out: { card: AlertCard; why: string }[] = [];
+    for (const card of await this.store.openCardsWithSubject(BASELINE_SUBJECT)) {
+      if (watched.has(card.groupKey)) continue;
+      const raw = await this.store.getState(baselineCardKey(card.groupKey));
+      const drawn = raw ? (JSON.parse(raw) as BaselineView) : undefined;
+      const current = baselines.find((b) => b.task === card.taskName);
+      const why = !current
+        ? 'no longer watched: its baseline was removed'
+        : drawn && committedLabel(current) !== drawn.committed
+          ? `no longer watched: the baseline is now by ${committedLabel(current)}${current.cycle === 'hourly' ? ' (hourly)' : ''}`
+          : drawn && now > drawn.committedAt + DAY
+            ? `not landed a day after ${drawn.committed}; no longer watched`
+            : undefined;
+      if (why) out.push({ card, why });
+    }
+    return out;
   }
 
   private async dagOf(task: string, now: number): Promise<Dag> {

@@ -1,5 +1,5 @@
 /** Block Kit for baselines: the at-risk card (edited in place, red at breach, closed on landing), `/cz baseline`'s list, Home's section. */
-import type { BaselineView } from '../alerts/baseline-watcher.js';
+import { type BaselineView, NO_LONGER_WATCHED } from '../alerts/baseline-watcher.js';
 import { stepLabel } from '../baselines/prediction.js';
 import type { AlertCard } from '../store/alerts.js';
 import { humanDuration } from '../studio/dates.js';
@@ -20,7 +20,7 @@ export function buildBaselineCard(card: AlertCard, view: BaselineView | undefine
   const state = resolved ? 'landed' : (view?.state ?? 'at_risk');
   const committed = view?.committed ?? '—';
   const title = resolved
-    ? `✅ ${card.taskName} — ${card.resolvedHow ?? 'landed'}`
+    ? `${card.resolvedBy === NO_LONGER_WATCHED ? '⚪' : '✅'} ${card.taskName} — ${card.resolvedHow ?? 'landed'}`
     : state === 'late'
       ? `🔴 ${card.taskName} missed ${committed}`
       : state === 'safe'

@@ -430,6 +430,13 @@ export class AlertStore {
     return r ? toCard(r) : undefined;
   }
 
+  /** The open cards whose subject starts with `prefix` (a watcher's own cards). */
+  openCardsWithSubject(prefix: string): AlertCard[] {
+    return (this.sql("SELECT * FROM alert_cards WHERE status = 'open' AND substr(subject, 1, ?) = ? ORDER BY id").all(prefix.length, prefix) as Record<string, unknown>[]).map(
+      toCard,
+    );
+  }
+
   openCards(): AlertCard[] {
     return (this.sql("SELECT * FROM alert_cards WHERE status = 'open' ORDER BY id").all() as Record<string, unknown>[]).map(toCard);
   }

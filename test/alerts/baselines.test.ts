@@ -218,6 +218,31 @@ describe('baselines: changes while a card is open, and at once', () => {
     expect(await baselineCards()).toHaveLength(1);
   }, 180_000);
 
+  it('a committed time changed while its card is open: the old card is closed as no longer watched, saying the new time', async () => {
+    b = await startBotHarness({ alertChannels: '*=CALERTS', policy: BASELINE_POLICY });
+    b.clock.set(at(2) + 30_000);
+    b.sb.sim.advance();
+    expect(slowDownRun(b.sb.sim, '00_sync_mysql_to_ods', 480)).toBeDefined();
+    let t = at(2, 15);
+    while (!(await baselineCards()).length && t <= at(8, 45)) {
+      await pollAt(t);
+      t += 15 * MIN;
+    }
+    const [card] = await baselineCards();
+    expect(card?.status).toBe('open');
+    const say = async (text: string) => visibleText(await b.answer((await b.command(text, USERS.operator)).responseId));
+    expect(await say('baseline add 05_dqc_check by 23:00 margin 30m')).toContain('Changed the baseline');
+    await pollAt(b.clock.now());
+    const [closed] = (await baselineCards()).filter((c) => c.id === card!.id);
+    expect(closed).toMatchObject({ status: 'resolved', resolvedHow: 'no longer watched: the baseline is now by 23:00' });
+    const edit = b.slack.calls.filter((c) => c.method === 'chat.update' && c.args.ts === card!.ts).at(-1)!;
+    expect(visibleText(edit.args)).toContain('05_dqc_check — no longer watched: the baseline is now by 23:00');
+    expect(thread(card!.ts!).join('\n')).toContain('no longer watched');
+    // Polled again: nothing reopens the old card.
+    await pollAt(b.clock.now() + 60_000);
+    expect((await baselineCards()).filter((c) => c.id === card!.id && c.status === 'open')).toHaveLength(0);
+  }, 180_000);
+
   it('two baselines added at once (two people, one stored list): neither is lost', async () => {
     b = await startBotHarness({ alertChannels: '*=CALERTS', policy: BASELINE_POLICY });
     const one = { task: '04_transform_ods_to_dwd', cycle: 'daily' as const, hour: 8, minute: 0, marginMin: 30, by: USERS.operator };
