@@ -1,7 +1,9 @@
 /** The top of the App Home tab: what needs someone now — open alert cards and backfills waiting for approval. */
+import { isBaselineCard } from '../alerts/baseline-watcher.js';
 import type { AlertCard } from '../store/alerts.js';
 import type { OperationRecord } from '../store/operations.js';
 import { type Block, context, divider, esc, link, section } from './kit.js';
+import { clip } from './limits.js';
 import { type LinkBuilder, lineSections, when } from './replies.js';
 
 const MAX_LISTED = 25;
@@ -27,12 +29,13 @@ export function buildHomeWork(cards: AlertCard[], approvals: PendingApproval[], 
     blocks.push(section(`*Open alerts (${cards.length})*`));
     blocks.push(
       ...lineSections([
-        ...sorted
-          .slice(0, MAX_LISTED)
-          .map(
-            (c) =>
-              `• ${link(links.taskLink(c.taskId), c.taskName)} in <#${c.channel}> · failed ${when(c.lastFailedAt ?? c.failedAt)}${c.count > 1 ? ` (${c.count} times)` : ''} · ${c.ackBy ? `:eyes: <@${c.ackBy}>` : 'nobody has it yet'}${c.causeTitle ? ` · ${esc(c.causeTitle)}` : ''}`,
-          ),
+        ...sorted.slice(0, MAX_LISTED).map((c) => {
+          const who = c.ackBy ? `:eyes: <@${c.ackBy}>` : 'nobody has it yet';
+          const where = `• ${link(links.taskLink(c.taskId), c.taskName)} in <#${c.channel}>`;
+          // A baseline's card is a prediction (late or at risk), not a failure: its headline says which.
+          if (isBaselineCard(c)) return `${where} · ${esc(clip(c.failMsg ?? 'baseline at risk', 160))} · ${who}`;
+          return `${where} · failed ${when(c.lastFailedAt ?? c.failedAt)}${c.count > 1 ? ` (${c.count} times)` : ''} · ${who}${c.causeTitle ? ` · ${esc(c.causeTitle)}` : ''}`;
+        }),
         ...more(sorted.length, 'alerts'),
       ]),
     );
