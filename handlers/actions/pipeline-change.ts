@@ -325,7 +325,7 @@ export function registerPipelineChange(app: BoltApp, s: Services): void {
     const r = await s.changes.cancel(actorFromAction(body), body.actions[0]!.value!);
     const channel = channelOf(body);
     if (r.kind === 'refused') return void (await tell(client, channel, body.user.id, r.message));
-    await show(client, channel, finishMessage('Cancelled', [section('Cancelled: nothing was written.')]), body.message?.ts);
+    await show(client, channel, finishMessage('Cancelled', [section(esc(r.message))]), body.message?.ts);
   });
 
   app.action<Click>(CHANGE.undo, async ({ ack, body, client }) => {

@@ -473,13 +473,21 @@ export class PipelineChanges {
     return out;
   }
 
-  async cancel(actor: Actor, opId: string): Promise<{ kind: 'cancelled' } | { kind: 'refused'; message: string }> {
+  /** `message`: what the person is told (after Modify ETL logic's comparison, its one run is said). */
+  async cancel(actor: Actor, opId: string): Promise<{ kind: 'cancelled'; message: string } | { kind: 'refused'; message: string }> {
     const op = await this.d.ops.get(opId);
     if (!op || (op.action !== CHANGE_ACTION && op.action !== DEFINE_ACTION)) return this.refuse(actor, undefined, CHANGE_ACTION, 'This plan is no longer known; nothing was done.');
     if (!(await this.d.ops.transition(opId, ['awaiting_confirmation'], 'cancelled')))
       return this.refuse(actor, op, CHANGE_ACTION, `This plan is already ${op.status.replace('_', ' ')}.`);
     await this.d.operations.recordAction(actor, { action: `${op.action}_cancelled`, target: op.target, params: { opId } });
-    return { kind: 'cancelled' };
+    if (op.params.stage === 'apply') {
+      const date = String((op.params.request as { bizDate?: string }).bizDate ?? '');
+      return {
+        kind: 'cancelled',
+        message: `Cancelled: the new SQL was not saved or deployed. Its one run for the comparison rewrote the target's data for ${date}: the task's next run (or a rerun of ${date}) puts the current logic's data back.`,
+      };
+    }
+    return { kind: 'cancelled', message: 'Cancelled: nothing was written.' };
   }
 
   /** Undo a finished change: authorised now, once; every content back as read before the flow. */

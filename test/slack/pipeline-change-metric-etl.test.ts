@@ -7,7 +7,7 @@
  * anything is saved, then Save and deploy (affected DTs fully refreshed) → Undo.
  */
 import { describe, expect, it } from 'vitest';
-import { ADD_FIELD_FIELDS, ADD_METRIC_FIELDS, CHANGE, MODIFY_ETL_FIELDS } from '../../src/blocks/pipeline-change.js';
+import { ADD_FIELD_FIELDS, ADD_METRIC_FIELDS, CHANGE, MODIFY_ETL_FIELDS, buildModifyEtlModal } from '../../src/blocks/pipeline-change.js';
 import { USERS, useBotHarness } from '../helpers/bot.js';
 import { type ApiCall, visibleText } from '../helpers/fake-slack.js';
 
@@ -302,4 +302,46 @@ describe('changing a pipeline from Slack: modify ETL logic', () => {
     expect(visibleText((await b.slack.waitForCall('chat.postMessage', p0, 15_000)).args)).toContain('`04_transform_ods_to_dwd` back as they were; the ETL redeployed');
     expect(task('04_transform_ods_to_dwd').content).toBe(before);
   }, 60_000);
+
+  it('Cancel after the comparison saves and deploys nothing, and says the comparison run rewrote that date', async () => {
+    const etl = task('04_transform_ods_to_dwd');
+    const view = buildModifyEtlModal({ folder: 'ecommerce_dw', channelId: DM, task: etl.name }, etl.content);
+    const F = MODIFY_ETL_FIELDS;
+    const n = posted();
+    await b.submitView(
+      {
+        ...view,
+        id: 'VC',
+        hash: 'h',
+        state: {
+          values: {
+            [F.newSql.block]: { [F.newSql.action]: { type: 'plain_text_input', value: NEW_SQL } },
+            [F.bizDate.block]: { [F.bizDate.action]: { type: 'datepicker', selected_date: BIZ } },
+            [F.keyColumns.block]: { [F.keyColumns.action]: { type: 'plain_text_input', value: '' } },
+          },
+        },
+      },
+      USERS.operator,
+    );
+    const plan = await b.slack.waitForCall('chat.postMessage', n, 15_000);
+    const u0 = b.slack.callsOf('chat.update').length;
+    const j0 = b.sb.journal.length;
+    await b.click(CHANGE.confirm, elements(plan).find((e) => e.action_id === CHANGE.confirm)!.value!, USERS.operator, {
+      channel: DM,
+      ephemeral: false,
+      messageTs: '1700000850.000100',
+    });
+    const compared = await lastUpdate(u0, /nothing is saved yet|Stopped/);
+    const u1 = b.slack.callsOf('chat.update').length;
+    await b.click(CHANGE.cancel, elements(compared).find((e) => e.action_id === CHANGE.cancel)!.value!, USERS.operator, {
+      channel: DM,
+      ephemeral: false,
+      messageTs: '1700000850.000100',
+    });
+    expect(visibleText((await b.slack.waitForCall('chat.update', u1)).args)).toContain(
+      `the new SQL was not saved or deployed. Its one run for the comparison rewrote the target's data for ${BIZ}`,
+    );
+    expect(writes(j0).map((e) => e.path.split('/').pop())).toEqual(['execute']);
+    expect(task('04_transform_ods_to_dwd').content).toBe(etl.content);
+  }, 30_000);
 });
