@@ -6,6 +6,7 @@
  * tests and benchmarks.
  */
 import { registerHandlers } from '../handlers/index.js';
+import { showInterruptedChanges } from '../handlers/actions/pipeline-change.js';
 import { type InteractionObserver, limitWorkAfterAck, WorkLimiter } from './slack/work-limit.js';
 import { type AppConfig, workspacesOf } from './config.js';
 import type { WorkspaceConfig } from './workspaces.js';
@@ -258,6 +259,8 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
       return (owner) => (owner === null ? alive.size === 0 : owner === replica ? atStart : !alive.has(owner));
     };
     const settle = async (atStart: boolean): Promise<void> => {
+      // A pipeline change left part-way: ended with what it wrote, Undo offered; never run again.
+      await showInterruptedChanges(slackClient, await services.changes.recoverInterrupted(await scope(atStart)));
       const reconciled = await services.operations.reconcile(await scope(atStart), atStart ? undefined : `Settled by replica ${replica} (the replica running it stopped): `);
       if (reconciled.checked > 0) logger.warn({ ...reconciled, workspace: w.name }, 'reconciled operations left unfinished by a stopped process');
       const recovered = await services.wizard.recover(await scope(atStart));

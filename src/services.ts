@@ -198,7 +198,7 @@ export async function buildServices(o: ServiceOptions): Promise<Services> {
     diagnoser,
     memory: stores.memory,
     wizard,
-    changes: new PipelineChanges({ studio: o.studio, lakehouse, operations, ops, now, sleep: o.sleep }),
+    changes: new PipelineChanges({ studio: o.studio, lakehouse, operations, ops, audit, now, sleep: o.sleep }),
     logger: o.logger,
     now,
   };

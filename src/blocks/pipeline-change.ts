@@ -5,9 +5,10 @@
  * pass, and Undo.
  */
 import type { ModalView, StaticSelect } from '@slack/types';
-import { type ChangePlan, plannedCheckpoints } from '../iterate/change-requests.js';
+import { type ChangePlan, type DefineAnswer, type PlanAnswer, changeTitle, plannedCheckpoints } from '../iterate/change-requests.js';
+import type { Comparison, ResultsSnapshot } from '../iterate/modify-etl.js';
 import { type Checkpoint, contentDiff } from '../iterate/steps.js';
-import { type Block, type Message, actions, button, codeBlocks, context, esc, finishMessage, header, section } from './kit.js';
+import { type Block, type Message, actions, button, codeBlocks, context, esc, fields, finishMessage, header, section } from './kit.js';
 import { LIMITS, clip } from './limits.js';
 
 export const CHANGE = {
@@ -17,6 +18,11 @@ export const CHANGE = {
   confirm: 'pc_confirm',
   cancel: 'pc_cancel',
   undo: 'pc_undo',
+  /** Modify ETL logic: the SQL task to change (a select of the pipeline's SQL tasks). */
+  etlTask: 'pc_etl_task',
+  /** Add a metric: the definition is right (value: the definition's operation) / not right. */
+  defineOk: 'pc_define_ok',
+  defineCancel: 'pc_define_cancel',
   /** "Change this pipeline…" on `/cz task`'s answer (the value: the task's folder). */
   fromTask: 'pc_from_task',
 } as const;
@@ -149,13 +155,199 @@ export function buildAddSyncTableModal(meta: { folder: string; channelId: string
   };
 }
 
-/** What a change is called in its messages. */
-export function changeTitle(plan: ChangePlan): string {
-  return plan.flow === 'add_field' ? `Add ${plan.request.column} to ${plan.ods.table}` : `Sync ${plan.request.sourceTable} into ${plan.target}`;
+export { changeTitle };
+
+type Field = { block: string; action: string };
+function textInput(f: Field, label: string, hint: string, o: { initial?: string; multiline?: boolean; optional?: boolean; max?: number } = {}): Block {
+  return {
+    type: 'input',
+    block_id: f.block,
+    label: { type: 'plain_text', text: label },
+    hint: { type: 'plain_text', text: hint },
+    ...(o.optional ? { optional: true } : {}),
+    element: {
+      type: 'plain_text_input',
+      action_id: f.action,
+      ...(o.multiline ? { multiline: true } : {}),
+      ...(o.max ? { max_length: o.max } : {}),
+      ...(o.initial ? { initial_value: o.initial } : {}),
+    },
+  } as Block;
+}
+const staticOptions = (values: string[]) =>
+  values.slice(0, LIMITS.staticSelectOptions).map((v) => ({ text: { type: 'plain_text' as const, text: clip(v, LIMITS.optionText) }, value: v.slice(0, LIMITS.optionValue) }));
+
+export const ADD_METRIC_FIELDS = {
+  metric: { block: 'am_metric', action: 'am_metric_input' },
+  expression: { block: 'am_expression', action: 'am_expression_input' },
+  dimensions: { block: 'am_dimensions', action: 'am_dimensions_input' },
+  source: { block: 'am_source', action: 'am_source_pick' },
+  filter: { block: 'am_filter', action: 'am_filter_input' },
+  table: { block: 'am_table', action: 'am_table_input' },
+  baseline: { block: 'am_baseline', action: 'am_baseline_input' },
+  tolerancePct: { block: 'am_tolerance', action: 'am_tolerance_input' },
+} as const;
+
+/** The metric's definition (seed 000: name, expression, grain, the DWD table it reads), its Dynamic Table and the person's baseline. */
+export function buildAddMetricModal(meta: { folder: string; channelId: string }, tables: string[]): ModalView {
+  const F = ADD_METRIC_FIELDS;
+  const sorted = [...new Set(tables)].sort((a, b) => Number(!/dwd/i.test(a)) - Number(!/dwd/i.test(b)) || a.localeCompare(b));
+  return {
+    type: 'modal',
+    callback_id: CHANGE.modal,
+    private_metadata: JSON.stringify({ flow: 'add_metric', ...meta }),
+    title: { type: 'plain_text', text: 'Add a metric / DWS' },
+    submit: { type: 'plain_text', text: 'Show the definition' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      section(`Pipeline \`${esc(meta.folder)}\`. The definition is shown back to you to confirm first; nothing is written before you confirm the plan.`),
+      textInput(F.metric, 'Metric name', 'its column in the new table, e.g. paid_gmv'),
+      textInput(F.expression, 'Expression', 'one aggregate over the DWD table, e.g. SUM(amount) or COUNT(DISTINCT user_id)'),
+      textInput(F.dimensions, 'Grain (dimensions)', 'the columns it is grouped by, separated by commas, e.g. dt', { optional: true }),
+      {
+        type: 'input',
+        block_id: F.source.block,
+        label: { type: 'plain_text', text: 'Source DWD table' },
+        element: {
+          type: 'static_select',
+          action_id: F.source.action,
+          placeholder: { type: 'plain_text', text: 'A table of this pipeline' },
+          options: staticOptions(sorted.length ? sorted : ['(no table found)']),
+        },
+      } as Block,
+      textInput(F.filter, 'Filter', "an optional condition, e.g. status = 'paid'", { optional: true }),
+      textInput(F.table, 'New DWS Dynamic Table', 'schema.table, e.g. ecommerce_dws.paid_gmv_daily'),
+      textInput(F.baseline, 'Baseline value', 'the value you expect SUM of the metric to be, from your own report'),
+      textInput(F.tolerancePct, 'Tolerance, %', 'how far from the baseline is still right (default 1)', { optional: true }),
+    ],
+  };
+}
+
+/** The definition shown back before anything is planned: the parts, the query they make, the DWD columns it reads. */
+export function buildMetricDefinition(folder: string, d: DefineAnswer): Message {
+  const m = d.definition;
+  return finishMessage(`Is this the definition of ${m.metric}?`, [
+    header(clip(`Is this the definition of ${m.metric}?`, LIMITS.headerText)),
+    section(`Pipeline \`${esc(folder)}\`. Nothing is checked or written before you say it is right.`),
+    fields([
+      `*Metric*\n\`${esc(m.metric)}\` = \`${esc(m.expression)}\``,
+      `*Grain*\n${m.dimensions.length ? m.dimensions.map((x) => `\`${esc(x)}\``).join(', ') : 'one row (no dimensions)'}`,
+      `*Source*\n\`${esc(m.source)}\`${m.filter ? ` where \`${esc(m.filter)}\`` : ''}`,
+      `*New Dynamic Table*\n\`${esc(m.table)}\``,
+      `*Baseline*\nSUM(${esc(m.metric)}) ≈ ${m.baseline} (± ${m.tolerancePct ?? 1} %)`,
+      `*DWD columns it reads*\n${d.requiredColumns.map((c) => `\`${esc(c)}\``).join(', ') || 'none'}`,
+    ]),
+    ...codeBlocks(d.query, 1),
+    actions(
+      [
+        button({ text: 'Yes — check the fields and plan', actionId: CHANGE.defineOk, value: d.opId, style: 'primary' }),
+        button({ text: 'Not right', actionId: CHANGE.defineCancel, value: d.opId }),
+      ],
+      'pc_define',
+    ),
+  ]);
+}
+
+/** A metric whose DWD fields are not there yet: "Add a field" first. */
+export function buildMissingFields(answer: Extract<PlanAnswer, { kind: 'problem' }> & { missing: { folder: string; table: string; columns: string[] } }): Message {
+  return finishMessage('Add the fields first', [
+    section(`:x: ${esc(answer.message)}\nNothing was written.`),
+    actions([button({ text: 'Add a field', actionId: `${CHANGE.flow}_add_field`, value: `add_field:${answer.missing.folder.slice(0, 200)}`, style: 'primary' })], 'pc_missing'),
+  ]);
+}
+
+/** Modify ETL logic: which of the pipeline's SQL tasks. */
+export function buildEtlTaskPick(folder: string, tasks: { id: number; name: string }[]): Message {
+  if (tasks.length === 0) return finishMessage('No SQL tasks', [section(`\`${esc(folder)}\` has no SQL task to change.`)]);
+  const sorted = [...tasks].sort((a, b) => a.name.localeCompare(b.name));
+  return finishMessage('Modify ETL logic: which task?', [
+    section(`*Modify ETL logic* in \`${esc(folder)}\` — which SQL task?`),
+    {
+      type: 'actions',
+      block_id: clip(`pc_etl:${folder}`, LIMITS.blockId),
+      elements: [
+        {
+          type: 'static_select',
+          action_id: CHANGE.etlTask,
+          placeholder: { type: 'plain_text', text: 'Choose a SQL task' },
+          options: sorted.slice(0, LIMITS.staticSelectOptions).map((t) => ({ text: { type: 'plain_text', text: clip(t.name, LIMITS.optionText) }, value: String(t.id) })),
+        },
+      ],
+    } as Block,
+    ...(sorted.length > LIMITS.staticSelectOptions ? [context(`The first ${LIMITS.staticSelectOptions} of ${sorted.length} SQL tasks (by name) are listed.`)] : []),
+  ]);
+}
+
+export const MODIFY_ETL_FIELDS = {
+  newSql: { block: 'me_sql', action: 'me_sql_input' },
+  bizDate: { block: 'me_bizdate', action: 'me_bizdate_pick' },
+  keyColumns: { block: 'me_keys', action: 'me_keys_input' },
+} as const;
+/** Slack's limit on a text input. */
+export const SQL_INPUT_MAX = 3000;
+
+/** The new SQL (prefilled with the task's content now), the business date to run it on, the key fields to compare. */
+export function buildModifyEtlModal(meta: { folder: string; channelId: string; task: string }, content: string): ModalView {
+  const F = MODIFY_ETL_FIELDS;
+  return {
+    type: 'modal',
+    callback_id: CHANGE.modal,
+    private_metadata: JSON.stringify({ flow: 'modify_etl', ...meta }),
+    title: { type: 'plain_text', text: 'Modify ETL logic' },
+    submit: { type: 'plain_text', text: 'Show the plan' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      section(
+        `\`${esc(meta.task)}\` in \`${esc(meta.folder)}\`. The new SQL is run once beside the current results before anything is saved; nothing is written before you confirm the plan.`,
+      ),
+      textInput(F.newSql, 'New SQL', 'the whole content of the task, as it should be', { initial: content, multiline: true, max: SQL_INPUT_MAX }),
+      {
+        type: 'input',
+        block_id: F.bizDate.block,
+        label: { type: 'plain_text', text: 'Business date to run it on' },
+        element: { type: 'datepicker', action_id: F.bizDate.action },
+      } as Block,
+      textInput(F.keyColumns, 'Key fields to compare', 'columns of the target sampled before and after, separated by commas, e.g. status', { optional: true }),
+    ],
+  };
+}
+
+function snapshotLines(s: ResultsSnapshot): string {
+  return [`rows: *${s.rows}*`, ...Object.entries(s.samples).map(([c, list]) => `${esc(c)}: ${list.map((x) => `${esc(x.value)} × ${x.n}`).join(', ') || '(none)'}`)].join('\n');
+}
+
+/** The new SQL's results beside the current ones. */
+function comparisonBlocks(c: Comparison): Block[] {
+  return [
+    fields([`*Current results*\n${snapshotLines(c.before)}`, `*New SQL's results* (run ${c.runId})\n${snapshotLines(c.after)}`]),
+    section(clip(`*Differences:*\n${c.differences.map((d) => `• ${esc(d)}`).join('\n')}`, LIMITS.sectionText)),
+  ];
 }
 
 /** The plan: the impact, the diff of each task content, the checks to come, Confirm / Cancel. */
 export function buildChangePlan(plan: ChangePlan, opId: string, note?: string): Message {
+  const buttons = actions(
+    [button({ text: 'Confirm', actionId: CHANGE.confirm, value: opId, style: 'primary' }), button({ text: 'Cancel', actionId: CHANGE.cancel, value: opId })],
+    'pc_plan',
+  );
+  if (plan.flow === 'add_metric' || plan.flow === 'modify_etl') {
+    const title = `Plan: ${changeTitle(plan)}`;
+    const unread = plan.flow === 'modify_etl' && plan.unread.length ? [context(`Not read by the SQL parser (said, not guessed): ${plan.unread.map(esc).join('; ')}`)] : [];
+    return finishMessage(
+      title,
+      [
+        header(clip(title, LIMITS.headerText)),
+        ...(note ? [section(`:warning: ${esc(note)}`)] : []),
+        section(clip(`*Impact:* ${esc(plan.impactText)}`, LIMITS.sectionText)),
+        ...unread,
+        section(`*${esc(plan.edit.taskName)}* — ${esc(plan.edit.why)}`),
+        ...codeBlocks(contentDiff(plan.edit), 3),
+        section(clip(`*Checks, in this order* (each write only after the check before it passed):\n${checkpointLines(plannedCheckpoints(plan))}`, LIMITS.sectionText)),
+        buttons,
+      ],
+      'the diff is in Studio’s versions of the task',
+    );
+  }
   if (plan.flow === 'add_sync_table') {
     return finishMessage(`Plan: ${changeTitle(plan)}`, [
       header(clip(`Plan: ${changeTitle(plan)}`, LIMITS.headerText)),
@@ -188,13 +380,42 @@ export function buildChangePlan(plan: ChangePlan, opId: string, note?: string): 
   );
 }
 
-/** The checkpoints as they pass; at the end, what went wrong and what to fix, or Undo. */
-export function buildChangeProgress(title: string, checkpoints: Checkpoint[], end?: { ok: boolean; error?: string; undoOpId?: string }): Message {
-  const state = !end ? ':hourglass_flowing_sand: In progress…' : end.ok ? ':white_check_mark: Done.' : `:x: Stopped: ${esc(end.error ?? 'a check failed')}`;
-  return finishMessage(`${title}: ${!end ? 'in progress' : end.ok ? 'done' : 'stopped'}`, [
+/**
+ * The checkpoints as they pass; at the end, what went wrong and what to fix, or Undo. Modify ETL
+ * logic's comparison is shown side by side; once verified (`applyOpId`), Save and deploy waits for the person.
+ * `interrupted`: a restart found the change part-way (what was written, said).
+ */
+export function buildChangeProgress(
+  title: string,
+  checkpoints: Checkpoint[],
+  end?: { ok: boolean; error?: string; undoOpId?: string; applyOpId?: string; comparison?: Comparison; interrupted?: string },
+): Message {
+  const state = !end
+    ? ':hourglass_flowing_sand: In progress…'
+    : end.interrupted
+      ? `:warning: ${esc(end.interrupted)}`
+      : end.applyOpId
+        ? ':eyes: The new SQL ran once beside the current results; nothing is saved yet. Save and deploy it?'
+        : end.ok
+          ? ':white_check_mark: Done.'
+          : `:x: Stopped: ${esc(end.error ?? 'a check failed')}`;
+  const summary = !end ? 'in progress' : end.interrupted ? 'interrupted' : end.applyOpId ? 'compared' : end.ok ? 'done' : 'stopped';
+  return finishMessage(`${title}: ${summary}`, [
     header(clip(title, LIMITS.headerText)),
     section(clip(checkpointLines(checkpoints), LIMITS.sectionText)),
+    ...(end?.comparison ? comparisonBlocks(end.comparison) : []),
     section(clip(state, LIMITS.sectionText)),
+    ...(end?.applyOpId
+      ? [
+          actions(
+            [
+              button({ text: 'Save and deploy', actionId: CHANGE.confirm, value: end.applyOpId, style: 'primary' }),
+              button({ text: 'Cancel', actionId: CHANGE.cancel, value: end.applyOpId }),
+            ],
+            'pc_apply',
+          ),
+        ]
+      : []),
     ...(end?.undoOpId
       ? [
           actions(

@@ -47,7 +47,7 @@ export async function planAddMetric(
   deps: IterationDeps,
   lineage: Lineage,
   req: AddMetricRequest,
-): Promise<{ kind: 'plan'; plan: AddMetricPlan } | { kind: 'problem'; message: string }> {
+): Promise<{ kind: 'plan'; plan: AddMetricPlan } | { kind: 'problem'; message: string; missing?: { table: string; columns: string[] } }> {
   const problem = (message: string) => ({ kind: 'problem' as const, message });
   const table = req.table.trim().toLowerCase();
   if (!TABLE.test(table)) return problem(`"${req.table}" is not a table name (schema.table).`);
@@ -61,7 +61,11 @@ export async function planAddMetric(
   const source = read.reads[0]!;
   const have = await describedColumns(deps.lakehouse, source);
   const missing = req.requiredColumns.map((c) => c.toLowerCase()).filter((c) => !have.includes(c));
-  if (missing.length > 0) return problem(`\`${source}\` has no ${missing.map((c) => `\`${c}\``).join(', ')}: follow "Add field" first, then add the metric.`);
+  if (missing.length > 0)
+    return {
+      ...problem(`\`${source}\` has no ${missing.map((c) => `\`${c}\``).join(', ')}: follow "Add field" first, then add the metric.`),
+      missing: { table: source, columns: missing },
+    };
   // The draft that holds the DTs over this source (03_ddl_dws_ads), or any DWS/ADS draft.
   const holders = lineage.tasks.filter((t) => t.dynamicTables.length > 0);
   const holder = holders.find((t) => t.reads.includes(source)) ?? holders[0];
@@ -81,12 +85,14 @@ export async function planAddMetric(
   };
 }
 
+export const ADD_METRIC_CHECKPOINTS: readonly { id: string; label: string }[] = [
+  { id: 'dt_create', label: 'Dynamic Table created and refreshed' },
+  { id: 'baseline', label: 'COUNT(*) and SUM(metric) beside the baseline' },
+  { id: 'ddl_save', label: 'DDL saved into the DWS/ADS draft' },
+];
+
 export async function executeAddMetric(deps: IterationDeps, plan: AddMetricPlan): Promise<{ ok: boolean; checkpoints: Checkpoint[]; error?: string }> {
-  const checkpoints: Checkpoint[] = [
-    { id: 'dt_create', label: 'Dynamic Table created and refreshed', status: 'pending' },
-    { id: 'baseline', label: 'COUNT(*) and SUM(metric) beside the baseline', status: 'pending' },
-    { id: 'ddl_save', label: 'DDL saved into the DWS/ADS draft', status: 'pending' },
-  ];
+  const checkpoints: Checkpoint[] = ADD_METRIC_CHECKPOINTS.map((c) => ({ ...c, status: 'pending' as const }));
   const now = await deps.studio.getTask(plan.edit.taskId);
   if (now.content !== plan.edit.before) return { ok: false, checkpoints, error: `\`${plan.edit.taskName}\` changed in Studio since the plan was made: nothing was written.` };
   const { table, metric, baseline } = plan.request;

@@ -203,3 +203,22 @@ export function readTaskContent(kind: TaskKind | undefined, content: string): Ta
     unread: [{ statement: excerpt(content), reason: `a ${kind?.label ?? 'task of unknown kind'}: its tables are not declared in a form that can be read` }],
   };
 }
+
+/**
+ * The columns one SELECT reads (by the parser's column list, Hive's grammar then Trino's), lower-cased;
+ * or why it could not be read (never guessed).
+ */
+export function columnsOfQuery(sql: string): { columns: string[] } | { error: string } {
+  const p = parse(sql);
+  if ('error' in p) return p;
+  grammars ??= [];
+  for (const g of grammars) {
+    try {
+      const cols = g.parser.columnList(sql, { database: g.name }).map((e) => String(e.split('::')[2] ?? '').toLowerCase());
+      return { columns: [...new Set(cols.filter((c) => /^[a-z_]\w*$/.test(c)))] };
+    } catch {
+      // the next grammar
+    }
+  }
+  return { error: 'the SQL parser could not list its columns' };
+}

@@ -1,0 +1,143 @@
+/**
+ * A real SIGKILL between two checkpoints of a pipeline change (issue 34), and a restart on the same
+ * database. Before: the start-up reconciliation closed the change with its generic "Interrupted
+ * before it was sent to Studio" (wrong: steps were written) and the person's message stayed "In
+ * progress" with no way back. Now the message says which steps were written (from the audit rows
+ * the change's writes carry), nothing is run again, and Undo puts every content back.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADD_FIELD_FIELDS, CHANGE, buildAddFieldModal } from '../../src/blocks/pipeline-change.js';
+import { type RunningSandbox, startSandbox } from '../../src/sandbox/server.js';
+import { systemClock } from '../../src/sandbox/sim.js';
+import { childBotEnv, killBot, sandboxStudioEnv, spawnBot } from '../helpers/bot-process.js';
+import { POLICY, USERS, signedSlackClient } from '../helpers/bot.js';
+import { type ApiCall, type FakeSlack, startFakeSlack, visibleText } from '../helpers/fake-slack.js';
+import { until } from '../helpers/wait.js';
+
+let sb: RunningSandbox;
+let slack: FakeSlack;
+let dir: string;
+let child: ChildProcess | undefined;
+let port = 0;
+
+async function startChild(): Promise<void> {
+  ({ child, port } = await spawnBot({ ...process.env, ...sandboxStudioEnv(sb), ...childBotEnv(dir, slack.apiUrl) }));
+}
+const slackClient = () => signedSlackClient(() => `http://127.0.0.1:${port}`, slack);
+
+const DM = `D${USERS.admin}`;
+const TS = '1700000900.000100';
+const WRITE = /saveDataFileConfiguration|adhoc\/execute|dataFile\/submit|addAndReturnId/;
+type El = { action_id: string; value?: string };
+const elements = (c: ApiCall) => (c.args.blocks as { elements?: El[] }[]).flatMap((x) => x.elements ?? []);
+const content = (name: string) => sb.store.taskByName(name)!.content;
+
+function operation(action: string): { status: string; result: string | null } | undefined {
+  const db = new Database(join(dir, 'bot.db'), { readonly: true });
+  try {
+    return db.prepare('SELECT status, result FROM operations WHERE action = ? ORDER BY created_at DESC LIMIT 1').get(action) as
+      | { status: string; result: string | null }
+      | undefined;
+  } finally {
+    db.close();
+  }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'kill-change-'));
+  writeFileSync(join(dir, 'policy.yml'), POLICY);
+  sb = await startSandbox({ clock: systemClock, seed: 'demo', runDurationMs: [1_000, 1_000], failureRate: 0 });
+  slack = await startFakeSlack();
+  await startChild();
+}, 60_000);
+
+afterAll(async () => {
+  child?.kill('SIGKILL');
+  await slack?.close();
+  await sb?.close();
+});
+
+describe('SIGKILL between two checkpoints of a pipeline change', () => {
+  it('after the restart the message says which steps were written, nothing is run again, and Undo puts every content back', async () => {
+    const before = { ods: content('01_ddl_ods'), dwd: content('02_ddl_dwd'), etl: content('04_transform_ods_to_dwd') };
+    const F = ADD_FIELD_FIELDS;
+    const view = buildAddFieldModal({ folder: 'ecommerce_dw', channelId: DM });
+    const posts = slack.callsOf('chat.postMessage').length;
+    // Two days back: the demo's yesterday has no rows yet.
+    const bizDate = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
+    await slackClient().submitView(
+      {
+        ...view,
+        id: 'VK',
+        hash: 'h',
+        state: {
+          values: {
+            [F.table.block]: { [F.table.action]: { type: 'plain_text_input', value: 'ecommerce_ods.orders' } },
+            [F.column.block]: { [F.column.action]: { type: 'plain_text_input', value: 'coupon_code' } },
+            [F.type.block]: { [F.type.action]: { type: 'plain_text_input', value: 'STRING' } },
+            [F.bizDate.block]: { [F.bizDate.action]: { type: 'datepicker', selected_date: bizDate } },
+          },
+        },
+      },
+      USERS.admin,
+    );
+    const plan = await slack.waitForCall('chat.postMessage', posts, 20_000);
+    const confirm = elements(plan).find((e) => e.action_id === CHANGE.confirm)!.value!;
+
+    const since = sb.journal.length;
+    const updates = slack.callsOf('chat.update').length;
+    void slackClient()
+      .click(CHANGE.confirm, confirm, USERS.admin, { channel: DM, ephemeral: false, messageTs: TS })
+      .catch(() => undefined);
+    // The first checkpoint passed (the ODS draft saved, its ALTER run): the bot dies before the second.
+    await until(
+      () =>
+        slack
+          .callsOf('chat.update')
+          .slice(updates)
+          .some((c) => visibleText(c.args).includes(':white_check_mark: ODS: ALTER')) || undefined,
+      30_000,
+    );
+    await killBot(child!);
+    expect(operation('change_pipeline')?.status).toBe('executing');
+    const writtenBefore = sb.journal.slice(since).filter((e) => WRITE.test(e.path)).length;
+    expect(content('01_ddl_ods')).toContain('ADD COLUMN coupon_code STRING');
+
+    const restartUpdates = slack.callsOf('chat.update').length;
+    await startChild();
+    const told = await until(
+      () =>
+        slack
+          .callsOf('chat.update')
+          .slice(restartUpdates)
+          .find((c) => c.args.ts === TS),
+      15_000,
+    );
+    const text = visibleText(told.args);
+    expect(text).toContain('Interrupted part-way');
+    expect(text).toContain('Written to Studio: save content 01_ddl_ods, execute 01_ddl_ods');
+    expect(text).not.toContain('Interrupted before it was sent to Studio');
+    expect(text).toContain(':white_check_mark: ODS: ALTER');
+    expect(text).toContain('not reached: the bot stopped');
+    const op = operation('change_pipeline')!;
+    expect(op.status).toBe('failed');
+    expect(JSON.parse(op.result!).written).toEqual(['save content 01_ddl_ods', 'execute 01_ddl_ods']);
+    // Nothing run again by the restart: no write after the kill but what was in flight.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(sb.journal.slice(since).filter((e) => WRITE.test(e.path)).length).toBe(writtenBefore);
+
+    // Undo: every content back as it was before the change.
+    const undo = elements(told).find((e) => e.action_id === CHANGE.undo)!.value!;
+    const p0 = slack.callsOf('chat.postMessage').length;
+    await slackClient().click(CHANGE.undo, undo, USERS.admin, { channel: DM, ephemeral: false, messageTs: TS });
+    expect(visibleText((await slack.waitForCall('chat.postMessage', p0, 15_000)).args)).toContain('Undone');
+    expect(content('01_ddl_ods')).toBe(before.ods);
+    expect(content('02_ddl_dwd')).toBe(before.dwd);
+    expect(content('04_transform_ods_to_dwd')).toBe(before.etl);
+  }, 90_000);
+});
