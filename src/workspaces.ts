@@ -79,8 +79,8 @@ const namesSchema = z
     schema_prefix: affix.default(''),
     schema_suffix: affix.default(''),
     schemas: z.array(identifier('schema')).default([]),
-    vclusters: z.record(identifier('VCluster'), identifier('VCluster')).default({}),
-    data_sources: z.record(identifier('data source'), identifier('data source')).default({}),
+    vclusters: z.record(z.string(), identifier('VCluster')).default({}),
+    data_sources: z.record(z.string(), identifier('data source')).default({}),
   })
   .superRefine((n, ctx) => {
     if ((n.schema_prefix || n.schema_suffix) && n.schemas.length === 0)
@@ -90,7 +90,9 @@ const namesSchema = z
       ['data_sources', n.data_sources],
     ] as const) {
       const seen = new Map<string, string>();
+      const what = key === 'vclusters' ? 'VCluster' : 'data source';
       for (const [common, mine] of Object.entries(map)) {
+        if (!IDENT.test(common)) ctx.addIssue({ code: 'custom', path: [key, common], message: `keys are ${what} names (letters, digits and "_", not starting with a digit)` });
         const other = seen.get(mine);
         if (other) ctx.addIssue({ code: 'custom', path: [key, common], message: `maps to ${mine}, as ${other} does: each name must map to a different one` });
         seen.set(mine, common);

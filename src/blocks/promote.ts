@@ -67,9 +67,12 @@ export function buildPromotionDiff(plan: PromotionPlan, ref: string, opts: { pro
     const lines = fieldLines(c);
     tasks.push(section(clip(`*${esc(changeLabel(c).replace(/`/g, ''))}*${lines.length ? `\n${lines.join('\n')}` : ''}`, LIMITS.sectionText)));
     if (c.fields.includes('content')) {
-      const diff = contentDiff({ taskId: c.source.id, taskName: c.name, before: c.target?.content ?? '', after: c.source.content, why: '' })
-        .replace(`${c.name} (now)`, `${plan.to}/${c.name} (now)`)
-        .replace(`${c.name} (after)`, `${plan.to}/${c.name} (after)`);
+      // A new task: its whole content added; a changed one: the unified diff of the target's content and the source's (mapped).
+      const lines = c.source.content.replace(/\n$/, '').split('\n');
+      const diff =
+        c.kind === 'new'
+          ? [`+++ ${plan.to}/${c.name} (new)`, `@@ -0,0 +1,${lines.length} @@`, ...lines.map((l) => `+${l}`)].join('\n')
+          : contentDiff({ taskId: c.source.id, taskName: `${plan.to}/${c.name}`, before: c.target?.content ?? '', after: c.source.content, why: '' });
       tasks.push(section(`\`\`\`${clip(esc(truncatedDiff(diff, each).replace(/```/g, "'''")), LIMITS.sectionText - 8)}\`\`\``));
     }
   }
