@@ -48,8 +48,7 @@ async function showOutcome(
     else ts = await post(client, channel, m);
   };
   const r = await run(async (cs, plan) => {
-    if (!ts && opts.replaceClicked)
-      await respond(replace(finishMessage(`${promotionTitle(plan)}: confirmed`, [section(`:arrow_down: Confirmed: the promotion's progress is below.`)])));
+    if (!ts && opts.replaceClicked) await respond(replace(finishMessage(`${promotionTitle(plan)}: confirmed`, [section(`Confirmed: the promotion's progress is below.`)])));
     await progress(buildPromotionProgress(plan, cs));
   });
   if (r.kind === 'refused') return void (await respond(ephemeral(refusal(r.message))));
