@@ -71,11 +71,15 @@ async function showOutcome(
 
 export function registerPromote(app: BoltApp, s: Services): void {
   const channelOf = (body: Click) => body.channel?.id ?? body.user.id;
-  const service = () => s.promotions;
+  /** The service, or the clicker told it is not there (every interaction gets an answer). */
+  const service = async (respond: RespondFn) => {
+    if (!s.promotions) await respond(ephemeral(refusal('Promotion is not available in this process; nothing was done.')));
+    return s.promotions;
+  };
 
   app.action<Click>(PROMOTE.confirm, async ({ ack, body, action, respond, client }) => {
     await ack();
-    const p = service();
+    const p = await service(respond);
     if (!p) return;
     try {
       await showOutcome(client, respond, channelOf(body), (onProgress) => p.confirm(actorFromAction(body), action.value ?? '', onProgress), { replaceClicked: true });
@@ -86,7 +90,7 @@ export function registerPromote(app: BoltApp, s: Services): void {
 
   app.action<Click>(PROMOTE.approve, async ({ ack, body, action, respond, client }) => {
     await ack();
-    const p = service();
+    const p = await service(respond);
     if (!p) return;
     try {
       await showOutcome(client, respond, channelOf(body), (onProgress) => p.approve(actorFromAction(body), action.value ?? '', onProgress), { replaceClicked: true });
@@ -97,7 +101,7 @@ export function registerPromote(app: BoltApp, s: Services): void {
 
   app.action<Click>(PROMOTE.cancel, async ({ ack, body, action, respond }) => {
     await ack();
-    const p = service();
+    const p = await service(respond);
     if (!p) return;
     const r = await p.cancel(actorFromAction(body), action.value ?? '');
     await respond(
@@ -107,7 +111,7 @@ export function registerPromote(app: BoltApp, s: Services): void {
 
   app.action<Click>(PROMOTE.undo, async ({ ack, body, action, respond, client }) => {
     await ack();
-    const p = service();
+    const p = await service(respond);
     if (!p) return;
     const r = await p.undo(actorFromAction(body), action.value ?? '');
     if (r.kind === 'refused') return void (await respond(ephemeral(refusal(r.message))));

@@ -188,6 +188,31 @@ describe('promotion between the sandbox workspaces (dev → prod)', () => {
     expect(answer).toContain('-- hotfix in prod');
     expect(writes(b, j)).toEqual([]);
   });
+
+  it('a failed write stops there, says what was written before it, writes nothing after it; Undo puts back what was written', async () => {
+    const before04 = await fields(b.client, '04_transform_ods_to_dwd');
+    const { msg } = await promote(b, 'promote ecommerce_dw --from dev --to prod', USERS.operator);
+    const confirm = buttonOf(msg, PROMOTE.confirm)!;
+    b.sb.faults.add({ path: '/ide-admin/v1/dataFile/addAndReturnId', kind: 'business', code: 'PARAM_ERROR', message: 'dataFileName is invalid' });
+    const j = b.sb.journal.length;
+    const m = marks(b);
+    await b.click(confirm.action_id, confirm.value!, USERS.operator);
+    const stopped = await lastMessage(b, /Stopped at `05_dqc_check`/, m);
+    const shown = visibleText(stopped.args);
+    expect(shown).toContain(
+      'Written before it: 04_transform_ods_to_dwd: content saved; 04_transform_ods_to_dwd: schedule saved (schedule, dependencies); 04_transform_ods_to_dwd: deployed',
+    );
+    expect(shown).toContain('dataFileName is invalid');
+    expect(b.sb.store.taskByName('05_dqc_check')).toBeUndefined();
+    expect(writes(b, j).filter((e) => /addAndReturnId/.test(e.path))).toHaveLength(1); // tried once, refused, nothing after it
+    const audit = new AuditLog(b.bot.services.db).query({ action: 'create_task' });
+    expect(audit.filter((r) => r.taskName === '05_dqc_check').map((r) => r.outcome)).toEqual(expect.arrayContaining(['requested', 'failed']));
+    const undo = buttonOf(stopped.args, PROMOTE.undo)!;
+    const n = b.slack.callsOf('chat.postMessage').length;
+    await b.click(undo.action_id, undo.value!, USERS.operator, { ephemeral: false });
+    expect(visibleText((await b.slack.waitForCall('chat.postMessage', n, 15_000)).args)).toContain('`04_transform_ods_to_dwd` back as they were');
+    expect(await fields(b.client, '04_transform_ods_to_dwd')).toEqual(before04);
+  });
 });
 
 describe('promotion into a protected workspace', () => {
