@@ -170,7 +170,7 @@ export class Promotions {
     if (same.plan.blockers.length) return this.refuse(actor, to, PROMOTE_ACTION, op.target, { opId: op.id }, `This promotion is blocked: ${same.plan.blockers[0]}`);
     if (w.protected) {
       // A second admin approves first; the requester cannot (two-person rule).
-      if (!(await w.ops.transition(op.id, ['awaiting_confirmation'], 'awaiting_approval')))
+      if (!(await w.ops.awaitApproval(op.id, this.d.now() + APPROVAL_TTL_MS)))
         return this.refuse(actor, to, PROMOTE_ACTION, op.target, { opId: op.id }, 'This promotion was handled by an earlier click; nothing was started again.');
       await w.operations.recordAction(actor, { action: `${PROMOTE_ACTION}_awaiting_approval`, target: op.target, params: { opId: op.id, to } });
       const admins = w.policy.holders('admin', { folder: p.folder }).users.filter((u) => u !== op.requestedBy);
@@ -189,8 +189,8 @@ export class Promotions {
       return this.refuse(actor, to, 'approve', op.target, { opId: op.id }, `This promotion is ${op.status.replace(/_/g, ' ')}; nothing was started again.`);
     const refused = await w.operations.approverRefusal(actor, op, 'promotion', [p.folder]);
     if (refused) return { kind: 'refused', message: refused.message };
-    // The approval waits a day from the request (the confirmation's 15 minutes no longer apply).
-    if (this.d.now() > op.createdAt + APPROVAL_TTL_MS) {
+    // The approval waits a day from the Confirm.
+    if (this.d.now() > op.expiresAt) {
       await w.ops.transition(op.id, ['awaiting_approval'], 'expired');
       return this.refuse(actor, to, 'approve', op.target, { opId: op.id }, 'This approval request expired (a day); nothing was done. Ask again.');
     }

@@ -234,6 +234,14 @@ describe('promotion into a protected workspace', () => {
     expect(visibleText(request.args)).toContain(`<@${USERS.admin2}>`);
     expect(writes(b, j)).toEqual([]);
 
+    // Waiting a day, on the second admin's Home.
+    const waiting = (await b.bot.services.ops.withStatus('awaiting_approval')).find((o) => o.action === 'promote')!;
+    expect(waiting.expiresAt).toBe(b.clock.now() + 24 * 3_600_000);
+    const homes = b.slack.callsOf('views.publish').length;
+    await b.event({ type: 'app_home_opened', user: USERS.admin2, tab: 'home', channel: `D${USERS.admin2}` });
+    expect(visibleText((await b.slack.waitForCall('views.publish', homes)).args.view as never)).toContain(
+      `<@${USERS.admin}> asks to promote \`ecommerce_dw\` from \`dev\` to \`prod\` · *You can approve it*`,
+    );
     const approve = buttonOf(request.args, PROMOTE.approve)!;
     const self = await b.click(approve.action_id, approve.value!, USERS.admin, { ephemeral: false });
     expect(visibleText(await b.answer(self.responseId))).toContain('a different admin must approve it (two-person rule)');
