@@ -110,6 +110,7 @@ export function buildPromotionDiff(plan: PromotionPlan, ref: string, opts: { pro
         LIMITS.sectionText,
       ),
     ),
+    ...(plan.createFolder ? [section(`*New folder:* \`${esc(plan.to)}\` has no folder \`${esc(plan.folder)}\`: it is created first (Undo deletes it).`)] : []),
     ...(plan.renamings.length ? [context(clip(`Names mapped (workspaces file): ${plan.renamings.map((r) => esc(r)).join(', ')}`, LIMITS.fieldText))] : []),
     ...(plan.blockers.length
       ? [section(clip(`:no_entry: *Blocked — nothing can be written until this is fixed:*\n${plan.blockers.map((b) => `• ${esc(b)}`).join('\n')}`, LIMITS.sectionText))]

@@ -39,6 +39,8 @@ export interface PromotionResult {
   /** Each write made, in order (`04_transform_ods_to_dwd: content saved`). */
   written: string[];
   applied: AppliedTask[];
+  /** The folder the promotion created in the target (it had none of that name). */
+  createdFolder?: { id: number; name: string };
   error?: string;
 }
 
@@ -75,14 +77,33 @@ export async function applyPromotion(
   const written: string[] = [];
   const applied: AppliedTask[] = [];
   const ids = new Map(target.tasks.map((t) => [t.name, t.id]));
+  let folderId = target.folderId;
+  let createdFolder: PromotionResult['createdFolder'];
   const w = async <T>(name: string, id: number | undefined, action: string, what: string, params: Record<string, unknown>, fn: () => Promise<T>): Promise<T> => {
     const r = await deps.write(
-      { action, target: id === undefined ? `folder:${target.folderId}` : `task:${id}`, taskName: name, params: { promotion: `${plan.from}→${plan.to}`, ...params } },
+      { action, target: id === undefined ? `folder:${plan.folder}` : `task:${id}`, taskName: name, params: { promotion: `${plan.from}→${plan.to}`, ...params } },
       fn,
     );
     written.push(`${name}: ${what}`);
     return r;
   };
+  if (folderId === undefined) {
+    try {
+      folderId = await w(plan.folder, undefined, 'create_folder', `folder ${plan.folder} created`, {}, () => deps.studio.createFolder(plan.folder));
+      createdFolder = { id: folderId, name: plan.folder };
+    } catch (e) {
+      for (const c of checkpoints) c.status = 'skipped';
+      await onProgress(checkpoints);
+      return {
+        ok: false,
+        checkpoints,
+        written,
+        applied,
+        error: `Stopped before any task: the folder ${plan.folder} could not be created in ${plan.to} (${(e as Error).message}). Nothing was written.`,
+      };
+    }
+  }
+  const inFolder = folderId;
   for (const [i, c] of plan.changes.entries()) {
     const s = c.source;
     const cp = checkpoints[i]!;
@@ -91,9 +112,8 @@ export async function applyPromotion(
       if (c.kind === 'new' || id === undefined) {
         const kind = taskKindByKey(s.kind as TaskKindKey);
         if (!kind) throw new Error(`Studio's task type ${s.kind} cannot be created by the bot`);
-        const folderId = target.folderId;
         id = await w(c.name, undefined, 'create_task', 'created', { kind: s.kind }, () =>
-          deps.studio.createTask({ name: c.name, kind, folderId, ...(s.description ? { description: s.description } : {}) }),
+          deps.studio.createTask({ name: c.name, kind, folderId: inFolder, ...(s.description ? { description: s.description } : {}) }),
         );
         ids.set(c.name, id);
         applied.push({ name: c.name, id, created: true, deployed: false });
@@ -129,11 +149,12 @@ export async function applyPromotion(
         checkpoints,
         written,
         applied,
+        ...(createdFolder ? { createdFolder } : {}),
         error: `Stopped at \`${c.name}\`: ${(e as Error).message}. Written before it: ${written.length ? written.join('; ') : 'nothing'}. Nothing after it was written; Undo puts back what was.`,
       };
     }
   }
-  return { ok: true, checkpoints, written, applied };
+  return { ok: true, checkpoints, written, applied, ...(createdFolder ? { createdFolder } : {}) };
 }
 
 export interface UndoResult {
@@ -144,7 +165,7 @@ export interface UndoResult {
 }
 
 /** Undo, downstream first (see the file's head). */
-export async function undoPromotion(deps: PromotionDeps, applied: AppliedTask[], label: string): Promise<UndoResult> {
+export async function undoPromotion(deps: PromotionDeps, applied: AppliedTask[], label: string, createdFolder?: { id: number; name: string }): Promise<UndoResult> {
   const out: UndoResult = { ok: true, restored: [], deleted: [], failed: [] };
   const w = <T>(t: AppliedTask, action: string, params: Record<string, unknown>, fn: () => Promise<T>) =>
     deps.write({ action, target: `task:${t.id}`, taskName: t.name, params: { undo: label, ...params } }, fn);
@@ -181,6 +202,18 @@ export async function undoPromotion(deps: PromotionDeps, applied: AppliedTask[],
     } catch {
       out.ok = false;
       out.failed.push(t.name);
+    }
+  }
+  // The folder it created, last, once its tasks are gone.
+  if (createdFolder && out.ok) {
+    try {
+      await deps.write({ action: 'delete_folder', target: `folder:${createdFolder.id}`, taskName: createdFolder.name, params: { undo: label } }, () =>
+        deps.studio.deleteFolder(createdFolder.id),
+      );
+      out.deleted.push(`${createdFolder.name}/`);
+    } catch {
+      out.ok = false;
+      out.failed.push(`${createdFolder.name}/`);
     }
   }
   return out;

@@ -32,7 +32,8 @@ export interface TaskState {
 export interface FolderSide {
   workspace: string;
   folder: string;
-  folderId: number;
+  /** Undefined: the workspace has no folder of that name (yet). */
+  folderId: number | undefined;
   tasks: TaskState[];
   vclusters: string[];
   dataSources: string[];
@@ -63,21 +64,22 @@ export interface PromotionPlan {
   /** What stops the promotion (Confirm is not offered). */
   blockers: string[];
   renamings: string[];
+  /** The target has no such folder: it is created first (and deleted by Undo). */
+  createFolder: boolean;
   fingerprint: string;
 }
 
-/** The folder in one workspace, or undefined when it has none of that name. */
-export async function readFolder(studio: StudioClient, workspace: string, folder: string): Promise<FolderSide | undefined> {
+/** The folder in one workspace (no tasks and no id when it has none of that name), with the workspace's VClusters, data sources and tasks. */
+export async function readFolder(studio: StudioClient, workspace: string, folder: string): Promise<FolderSide> {
   const found = (await studio.listAllFolders()).find((f) => f.name === folder);
-  if (!found) return undefined;
   const [summaries, vclusters, dataSources, all] = await Promise.all([
-    studio.listAllTasks({ folderId: found.id }),
+    found ? studio.listAllTasks({ folderId: found.id }) : Promise.resolve([]),
     studio.listVClusters().catch(() => []),
     studio.listDataSources({ pageSize: 200 }).then((p) => p.items),
     studio.listAllTasks(),
   ]);
   const tasks: TaskState[] = [];
-  for (const s of summaries.filter((t) => t.folderId === undefined || t.folderId === found.id)) {
+  for (const s of summaries.filter((t) => t.folderId === undefined || t.folderId === found?.id)) {
     const [d, c] = await Promise.all([studio.getTask(s.id), studio.getTaskConfiguration(s.id)]);
     tasks.push({
       id: d.id,
@@ -96,7 +98,7 @@ export async function readFolder(studio: StudioClient, workspace: string, folder
   return {
     workspace,
     folder,
-    folderId: found.id,
+    folderId: found?.id,
     tasks,
     vclusters: vclusters.map((v) => v.name),
     dataSources: dataSources.map((d) => d.name),
@@ -133,10 +135,10 @@ function dataSourcesOf(content: string): string[] {
   return [...content.matchAll(/"(?:datasource|dataSource|dataSourceName|dsName)"\s*:\s*"([^"]+)"/g)].map((m) => m[1]!);
 }
 
-export function fingerprintOf(source: FolderSide, target: FolderSide | undefined): string {
-  const side = (s: FolderSide | undefined) => s?.tasks.map(({ id: _id, ...t }) => t);
+export function fingerprintOf(source: FolderSide, target: FolderSide): string {
+  const side = (s: FolderSide) => ({ exists: s.folderId !== undefined, tasks: s.tasks.map(({ id: _id, ...t }) => t) });
   return createHash('sha256')
-    .update(canonicalJson({ source: side(source), target: side(target) ?? null }))
+    .update(canonicalJson({ source: side(source), target: side(target) }))
     .digest('hex')
     .slice(0, 32);
 }
@@ -180,6 +182,7 @@ export function planPromotion(source: FolderSide, target: FolderSide, names: Nam
     unchanged,
     blockers,
     renamings: names.renamings(),
+    createFolder: target.folderId === undefined,
     fingerprint: fingerprintOf(source, target),
   };
 }

@@ -64,6 +64,7 @@ export function parsePromotionRef(value: string): { to: string; opId: string } |
 
 interface StoredUndo {
   applied: AppliedTask[];
+  createdFolder?: { id: number; name: string };
 }
 
 export class Promotions {
@@ -95,8 +96,7 @@ export class Promotions {
     const src = this.ws(from)!;
     const dst = this.ws(to)!;
     const [source, target] = await Promise.all([readFolder(src.studio, from, folder), readFolder(dst.studio, to, folder)]);
-    if (!source) return { problem: `\`${from}\` has no folder \`${folder}\`: nothing to promote. Check the name with \`/cz tasks --ws ${from}\`.` };
-    if (!target) return { problem: `\`${to}\` has no folder \`${folder}\`: create it in Studio (the bot promotes into an existing folder), then ask again.` };
+    if (source.folderId === undefined) return { problem: `\`${from}\` has no folder \`${folder}\`: nothing to promote. Check the name with \`/cz tasks --ws ${from}\`.` };
     return { plan: planPromotion(source, target, nameMapper(src.names, dst.names)) };
   }
 
@@ -216,11 +216,11 @@ export class Promotions {
     await onProgress(plannedCheckpoints(plan), plan);
     const target = await readFolder(w.studio, to, plan.folder);
     const deps: PromotionDeps = { studio: w.studio, write: (what, fn) => w.operations.auditedWrite(actor, what, fn) };
-    const r = await applyPromotion(deps, plan, target!, (cs) => onProgress(cs, plan));
-    const undo: StoredUndo = { applied: r.applied };
+    const r = await applyPromotion(deps, plan, target, (cs) => onProgress(cs, plan));
+    const undo: StoredUndo = { applied: r.applied, ...(r.createdFolder ? { createdFolder: r.createdFolder } : {}) };
     await w.ops.transition(op.id, ['executing'], r.ok ? 'succeeded' : 'failed', { message: r.ok ? 'done' : r.error, written: r.written, checkpoints: r.checkpoints, undo });
     await w.operations.recordAction(actor, { action: `${PROMOTE_ACTION}_${r.ok ? 'done' : 'stopped'}`, target: op.target, params: { opId: op.id, written: r.written.length } });
-    if (!r.applied.length) return { kind: 'done', plan, ok: r.ok, checkpoints: r.checkpoints, written: r.written, error: r.error };
+    if (!r.applied.length && !r.createdFolder) return { kind: 'done', plan, ok: r.ok, checkpoints: r.checkpoints, written: r.written, error: r.error };
     const undoOp = await w.ops.create({
       action: UNDO_PROMOTE_ACTION,
       target: op.target,
@@ -275,7 +275,12 @@ export class Promotions {
     if (!record) return this.refuse(actor, to, UNDO_PROMOTE_ACTION, op.target, { opId: op.id }, 'The record of this promotion is gone; nothing was undone.');
     if (!(await w.ops.transition(op.id, ['awaiting_confirmation'], 'executing')))
       return this.refuse(actor, to, UNDO_PROMOTE_ACTION, op.target, { opId: op.id }, 'This promotion is already being undone by an earlier click: nothing was done again.');
-    const r = await undoPromotion({ studio: w.studio, write: (what, fn) => w.operations.auditedWrite(actor, what, fn) }, record.applied, String(op.params.of));
+    const r = await undoPromotion(
+      { studio: w.studio, write: (what, fn) => w.operations.auditedWrite(actor, what, fn) },
+      record.applied,
+      String(op.params.of),
+      record.createdFolder,
+    );
     await w.ops.transition(op.id, ['executing'], r.ok ? 'succeeded' : 'failed', r);
     await w.operations.recordAction(actor, { action: `${UNDO_PROMOTE_ACTION}_${r.ok ? 'done' : 'partial'}`, target: op.target, params: { opId: op.id, ...r } });
     return { kind: 'undone', ...r };

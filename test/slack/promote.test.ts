@@ -22,7 +22,7 @@ const PROD_NAMES: WorkspaceNames = {
   vclusters: { default: 'etl_vc' },
   dataSources: { mysql_shop: 'mysql_shop_prod' },
 };
-const WRITE = /saveDataFileConfiguration|dataFile\/submit|addAndReturnId|batchDeleteCycleTask|offlineTask|dataFile\/delete|deleteFile|adhoc\/execute/i;
+const WRITE = /dataFolder\/(add|delete)|saveDataFileConfiguration|dataFile\/submit|addAndReturnId|batchDeleteCycleTask|offlineTask|dataFile\/delete|deleteFile|adhoc\/execute/i;
 const writes = (h: SandboxHarness, from = 0) => h.sb.journal.slice(from).filter((e) => WRITE.test(e.path));
 
 type El = { action_id: string; value?: string };
@@ -187,6 +187,36 @@ describe('promotion between the sandbox workspaces (dev → prod)', () => {
     expect(answer).toContain('changed in `dev` or `prod` since the diff was made: nothing was written');
     expect(answer).toContain('-- hotfix in prod');
     expect(writes(b, j)).toEqual([]);
+  });
+
+  it('a folder prod does not have is created first, its tasks in it upstream first; Undo deletes them and the folder', async () => {
+    expect((await b.client.listAllFolders()).map((f) => f.name)).not.toContain('doc_connector_demo');
+    const { msg, text } = await promote(b, 'promote doc_connector_demo --from dev --to prod', USERS.operator);
+    expect(text).toContain('*New folder:* `prod` has no folder `doc_connector_demo`: it is created first');
+    expect(text).toContain('*2 new · 0 changed');
+    const confirm = buttonOf(msg, PROMOTE.confirm)!;
+    const j = { prod: b.sb.journal.length, dev: dev().sb.journal.length };
+    const m = marks(b);
+    await b.click(confirm.action_id, confirm.value!, USERS.operator);
+    const done = await lastMessage(b, /Done: \d+ writes? to `prod`|Stopped/, m);
+    expect(visibleText(done.args)).toContain('Done');
+    const created = writes(b, j.prod)
+      .filter((e) => /dataFolder\/add|addAndReturnId/.test(e.path))
+      .map((e) => String((e.body as Record<string, unknown>).dataFolderName ?? (e.body as Record<string, unknown>).dataFileName));
+    expect(created).toEqual(['doc_connector_demo', 'github_raw_fetch', 'github_clean']);
+    const folder = (await b.client.listAllFolders()).find((f) => f.name === 'doc_connector_demo')!;
+    expect((await b.client.listAllTasks({ folderId: folder.id })).map((t) => t.name).sort()).toEqual(['github_clean', 'github_raw_fetch']);
+    expect(await fields(b.client, 'github_clean')).toMatchObject({ deps: ['github_raw_fetch'], deployed: true, params: [['biz_date', '$[yyyy-MM-dd]']] });
+    expect(writes(dev(), j.dev)).toEqual([]);
+
+    const undo = buttonOf(done.args, PROMOTE.undo)!;
+    const n = b.slack.callsOf('chat.postMessage').length;
+    await b.click(undo.action_id, undo.value!, USERS.operator, { ephemeral: false });
+    expect(visibleText((await b.slack.waitForCall('chat.postMessage', n, 15_000)).args)).toContain(
+      '`github_clean`, `github_raw_fetch`, `doc_connector_demo/` taken offline and deleted',
+    );
+    expect((await b.client.listAllFolders()).map((f) => f.name)).not.toContain('doc_connector_demo');
+    expect(await fields(b.client, 'github_clean')).toBeUndefined();
   });
 
   it('a failed write stops there, says what was written before it, writes nothing after it; Undo puts back what was written', async () => {
