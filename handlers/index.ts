@@ -14,6 +14,7 @@ import { registerTriageActions } from './actions/triage.js';
 import { registerWizard } from './actions/wizard.js';
 import { registerEntryMenu } from './actions/entry-menu.js';
 import { registerPipelineChange } from './actions/pipeline-change.js';
+import { registerPromote } from './actions/promote.js';
 import { registerDiagnoseShortcut } from './shortcuts/diagnose.js';
 import { registerBackfillModal } from './views/backfill.js';
 
@@ -36,4 +37,5 @@ export function registerHandlers(bolt: BoltApp, services: Services): void {
   registerWizard(app, services);
   registerEntryMenu(app, services);
   registerPipelineChange(app, services);
+  registerPromote(app, services);
 }

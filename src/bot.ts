@@ -37,6 +37,7 @@ import { Metrics } from './observability/metrics.js';
 import { type OpsRoutes, type ReadinessCheck, opsRoutes } from './observability/endpoints.js';
 import { combinedState } from './observability/state.js';
 import { SUBCOMMANDS, WRITE_SUBCOMMANDS } from './ops/commands.js';
+import { Promotions } from './promote/service.js';
 
 export interface RunningBot {
   port: number;
@@ -364,6 +365,19 @@ export async function startBot(config: AppConfig, studio: StudioClients, logger:
   for (const w of ordered) running.push(await startWorkspace(w));
   const main = running[0]!;
   defaultServices = main.services;
+  // Promotion reads one workspace and writes another: one service over them all.
+  const promotions = new Promotions({
+    defaultWorkspace: wss.default,
+    now: main.services.now,
+    workspaces: new Map(
+      running.map((r) => {
+        const w = wss.list.find((x) => x.name === r.name)!;
+        const s = r.services;
+        return [r.name, { studio: s.studio, operations: s.operations, ops: s.ops, policy: s.policy, names: w.names, protected: w.protected }];
+      }),
+    ),
+  });
+  for (const r of running) r.services.promotions = promotions;
   metrics.setSources(async () => combinedState(await Promise.all(running.map((r) => r.services.stores.health.state()))));
   metrics.setLeases(() => Object.fromEntries(running.map((r) => [r.name, r.leadership.isLeader()])));
   metrics.setAlertMessages(() =>

@@ -28,6 +28,7 @@ import { loadWizardQuestions } from './wizard/questions.js';
 import { WizardService } from './wizard/service.js';
 import { PipelineChanges } from './iterate/change-requests.js';
 import type { StudioClient } from './studio/client.js';
+import type { Promotions } from './promote/service.js';
 
 export interface Services {
   config: AppConfig;
@@ -54,6 +55,8 @@ export interface Services {
   wizard: WizardService;
   /** Changes to a pipeline that exists (issue 34): plan → confirm → checkpoints → Undo. */
   changes: PipelineChanges;
+  /** dev → prod promotion between the bot's workspaces (issue 34, item 4); set by startBot once every workspace runs. */
+  promotions?: Promotions;
   /** Events API deliveries already handled (redeliveries are ignored). */
   seenEvents: Remote<SeenEvents>;
   /**

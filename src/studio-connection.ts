@@ -43,7 +43,7 @@ export async function connectStudio(
         const sandbox = await startSandbox({
           port: isDefault ? config.sandboxPort : 0,
           db: isDefault ? config.sandboxDbPath : sandboxDb(config.sandboxDbPath, w.name),
-          seed: 'demo',
+          seed: w.sandboxSeed ?? 'demo',
           workspace: w.sandboxWorkspace,
           failureRate: sandboxOptions.failureRate ?? 0.05,
           runDurationMs: sandboxOptions.runDurationMs,

@@ -9,6 +9,18 @@
  *     prod: { url: https://cn-shanghai-alicloud.api.clickzetta.com, instance: acme, workspace: prod_ws, token_env: STUDIO_TOKEN_PROD, alert_channels: "*=C0123ALERTS" }
  *     dev:  { sandbox: true, workspace: demo_dev, alert_channels: "*=C0456DEVALERTS" }
  *   channels: { C0456DEV: dev }
+ *
+ * A workspace may say how its names differ from the others' (`names`, used by `/cz promote`) and
+ * that it is protected (a promotion into it needs a second admin's approval):
+ *
+ *     prod:
+ *       …
+ *       protected: true
+ *       names:
+ *         schema_suffix: _prod                      # ecommerce_ods → ecommerce_ods_prod
+ *         schemas: [ecommerce_ods, ecommerce_dwd]   # the schemas the suffix/prefix applies to
+ *         vclusters: { default: etl_vc }            # the common name → this workspace's
+ *         data_sources: { mysql_shop: mysql_shop_prod }
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
@@ -25,6 +37,24 @@ export interface WorkspaceConfig {
   databasePath: string;
   /** ALERT_CHANNELS syntax; unset: the global ALERT_CHANNELS applies to the default workspace only. */
   alertChannels: string | undefined;
+  /** How this workspace's names differ from the common ones (unset: they are the common ones). */
+  names?: WorkspaceNames;
+  /** A promotion into it waits for a second admin's approval. */
+  protected?: boolean;
+  /** The sandbox's seed for a sandbox workspace (default `demo`). */
+  sandboxSeed?: 'demo' | 'demo_prod' | 'empty';
+}
+
+/** A workspace's names, against the common names the other workspaces share. */
+export interface WorkspaceNames {
+  schemaPrefix: string;
+  schemaSuffix: string;
+  /** The common schema names the prefix and suffix apply to. */
+  schemas: string[];
+  /** Common VCluster name → this workspace's. */
+  vclusters: Record<string, string>;
+  /** Common data source name → this workspace's. */
+  dataSources: Record<string, string>;
 }
 
 export interface WorkspacesConfig {
@@ -39,6 +69,38 @@ export interface WorkspacesConfig {
 const NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 const CHANNELS_SYNTAX = /^\s*[^=\s,]+\s*=\s*[A-Z0-9][A-Z0-9_-]+\s*(,\s*[^=\s,]+\s*=\s*[A-Z0-9][A-Z0-9_-]+\s*)*$/i;
 
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const identifier = (what: string) => z.string().regex(IDENT, `must be a ${what} name (letters, digits and "_", not starting with a digit)`);
+const affix = z.string().regex(/^[A-Za-z0-9_]{0,32}$/, 'must be letters, digits and "_" (up to 32), e.g. _prod');
+
+/** `names:` — how a workspace's names differ from the common ones (used by `/cz promote`). */
+const namesSchema = z
+  .strictObject({
+    schema_prefix: affix.default(''),
+    schema_suffix: affix.default(''),
+    schemas: z.array(identifier('schema')).default([]),
+    vclusters: z.record(z.string(), identifier('VCluster')).default({}),
+    data_sources: z.record(z.string(), identifier('data source')).default({}),
+  })
+  .superRefine((n, ctx) => {
+    if ((n.schema_prefix || n.schema_suffix) && n.schemas.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['schemas'], message: 'must list the common schema names the prefix/suffix applies to (e.g. [ecommerce_ods, ecommerce_dwd])' });
+    for (const [key, map] of [
+      ['vclusters', n.vclusters],
+      ['data_sources', n.data_sources],
+    ] as const) {
+      const seen = new Map<string, string>();
+      const what = key === 'vclusters' ? 'VCluster' : 'data source';
+      for (const [common, mine] of Object.entries(map)) {
+        if (!IDENT.test(common)) ctx.addIssue({ code: 'custom', path: [key, common], message: `keys are ${what} names (letters, digits and "_", not starting with a digit)` });
+        const other = seen.get(mine);
+        if (other) ctx.addIssue({ code: 'custom', path: [key, common], message: `maps to ${mine}, as ${other} does: each name must map to a different one` });
+        seen.set(mine, common);
+      }
+    }
+  })
+  .optional();
+
 const alertChannels = z.string().regex(CHANNELS_SYNTAX, 'must be pattern=CHANNEL_ID pairs, e.g. "*=C0123ALERTS"').optional();
 
 /** A workspace in Studio: where, which, and the variable holding its token. */
@@ -48,6 +110,8 @@ const remoteSchema = z.strictObject({
   workspace: z.string().min(1, 'must be the workspace name as Studio shows it'),
   token_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must name an environment variable holding the access token (e.g. STUDIO_TOKEN_PROD)'),
   alert_channels: alertChannels,
+  names: namesSchema,
+  protected: z.boolean('must be true or false').optional(),
 });
 
 /** The embedded sandbox as a workspace (trying the bot, tests). */
@@ -58,6 +122,9 @@ const sandboxSchema = z.strictObject({
     .regex(/^[A-Za-z0-9_]+$/, 'must be a workspace name (letters, digits, "_")')
     .optional(),
   alert_channels: alertChannels,
+  names: namesSchema,
+  protected: z.boolean('must be true or false').optional(),
+  seed: z.enum(['demo', 'demo_prod', 'empty'], 'must be demo, demo_prod or empty').optional(),
 });
 
 /** Which of the two a workspace entry is: one with `sandbox` is the sandbox (so the errors are about the right one). */
@@ -129,8 +196,30 @@ export function loadWorkspacesFile(
   for (const [name, w] of Object.entries(parsed.data.workspaces)) {
     const databasePath = name === parsed.data.default ? main.databasePath : databaseFor(main.databasePath, name);
     const alertChannels = w.alert_channels ?? (name === parsed.data.default ? main.alertChannels : undefined);
+    const extra = {
+      ...(w.names
+        ? {
+            names: {
+              schemaPrefix: w.names.schema_prefix,
+              schemaSuffix: w.names.schema_suffix,
+              schemas: w.names.schemas,
+              vclusters: w.names.vclusters,
+              dataSources: w.names.data_sources,
+            },
+          }
+        : {}),
+      ...(w.protected ? { protected: true } : {}),
+    };
     if ('sandbox' in w) {
-      list.push({ name, studio: { mode: 'sandbox' }, sandboxWorkspace: w.workspace ?? `demo_${name}`, databasePath, alertChannels });
+      list.push({
+        name,
+        studio: { mode: 'sandbox' },
+        sandboxWorkspace: w.workspace ?? `demo_${name}`,
+        databasePath,
+        alertChannels,
+        ...extra,
+        ...(w.seed ? { sandboxSeed: w.seed } : {}),
+      });
       continue;
     }
     const token = env[w.token_env]?.trim();
@@ -138,7 +227,13 @@ export function loadWorkspacesFile(
       problems.push(`WORKSPACES_FILE ${file}: workspaces.${name}.token_env: names ${w.token_env}, which is not set: set it to the workspace's personal access token`);
       continue;
     }
-    list.push({ name, studio: { mode: 'remote', url: w.url.replace(/\/+$/, ''), accessToken: token, instance: w.instance, workspace: w.workspace }, databasePath, alertChannels });
+    list.push({
+      name,
+      studio: { mode: 'remote', url: w.url.replace(/\/+$/, ''), accessToken: token, instance: w.instance, workspace: w.workspace },
+      databasePath,
+      alertChannels,
+      ...extra,
+    });
   }
   if (problems.length) return { problems };
   return { config: { default: parsed.data.default, list, channels: parsed.data.channels, several: list.length > 1 }, problems: [] };

@@ -34,6 +34,7 @@ import { buildStreamList, buildTaskView } from '../../src/blocks/streams.js';
 import type { Services } from '../../src/services.js';
 import type { BoltApp } from '../../src/slack/app.js';
 import { startWizard } from '../actions/wizard.js';
+import { answerPromote } from '../actions/promote.js';
 import { buildTaskTypes } from '../../src/blocks/entry-menu.js';
 import { ephemeral, inChannel } from '../context.js';
 import { openBackfillModal } from '../views/backfill.js';
@@ -81,6 +82,8 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
       const lineage = await buildLineage(studio, s.lakehouse, { now: s.now() });
       return void (await reply(buildLineageAnswer(lineage, cmd.ref, lookupLineage(lineage, cmd.ref), studio, text)));
     }
+    case 'promote':
+      return void (await answerPromote(s, ctx.actor, cmd, ctx.respond));
     case 'dt':
       if (cmd.table) return void (await reply(buildDynamicTableHistory(await describeDynamicTable(s.lakehouse, cmd.table), text)));
       return void (await reply(buildDynamicTables(await describeDynamicTables(s.lakehouse, s.now()), s.now(), text)));

@@ -1,4 +1,4 @@
-/** The top of the App Home tab: what needs someone now — open alert cards and backfills waiting for approval. */
+/** The top of the App Home tab: what needs someone now — open alert cards and backfills, bulk reruns or promotions waiting for approval. */
 import { isBaselineCard } from '../alerts/baseline-watcher.js';
 import type { AlertCard } from '../store/alerts.js';
 import type { OperationRecord } from '../store/operations.js';
@@ -53,7 +53,9 @@ export function buildHomeWork(cards: AlertCard[], approvals: PendingApproval[], 
           const what =
             op.action === 'bulk_rerun'
               ? `rerun ${esc(String(p.label))} (${((p.runIds as unknown[]) ?? []).length} runs)`
-              : `backfill \`${esc(op.taskName ?? '?')}\` ${esc(String(p.from))} … ${esc(String(p.to))} (${esc(String(p.days))} business dates)`;
+              : op.action === 'promote'
+                ? `promote \`${esc(String(p.folder))}\` from \`${esc(String(p.from))}\` to \`${esc(String(p.to))}\``
+                : `backfill \`${esc(op.taskName ?? '?')}\` ${esc(String(p.from))} … ${esc(String(p.to))} (${esc(String(p.days))} business dates)`;
           return `• <@${op.requestedBy}> asks to ${what} · ${state} · expires ${when(op.expiresAt)}`;
         }),
         ...more(approvals.length, 'requests'),

@@ -119,7 +119,7 @@ export function buildAddFieldModal(meta: { folder: string; channelId: string; ta
 
 const MARK: Record<Checkpoint['status'], string> = { pending: ':white_circle:', passed: ':white_check_mark:', failed: ':x:', skipped: ':heavy_minus_sign:' };
 
-function checkpointLines(cs: Checkpoint[]): string {
+export function checkpointLines(cs: Checkpoint[]): string {
   return cs.map((c) => `${MARK[c.status]} ${esc(c.label)}${c.detail ? `\n      ${esc(clip(c.detail, 300))}` : ''}`).join('\n');
 }
 

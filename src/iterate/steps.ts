@@ -37,7 +37,7 @@ export function contentDiff(edit: TaskEdit): string {
   const ended = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
   return createTwoFilesPatch(`${edit.taskName} (now)`, `${edit.taskName} (after)`, ended(edit.before), ended(edit.after), undefined, undefined, { context: 2 })
     .split('\n')
-    .slice(2) // the ==== and the Index lines say nothing a person needs
+    .filter((l, i) => !(i === 0 && /^(=+|Index: .*)$/.test(l))) // the ==== line says nothing a person needs; --- and +++ stay
     .join('\n')
     .trimEnd();
 }

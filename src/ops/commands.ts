@@ -20,6 +20,7 @@ export type CzCommand =
   | { name: 'logs'; runId: number; attempt?: number; tail: number }
   | { name: 'deps'; task: string }
   | { name: 'lineage'; ref: string }
+  | { name: 'promote'; folder: string; from: string; to: string }
   | { name: 'rerun'; runId: number }
   | { name: 'backfill'; task: string; from: string; to: string }
   | { name: 'stop'; runId: number }
@@ -44,7 +45,7 @@ export interface SubcommandHelp {
 }
 
 /** Subcommands that change Studio: their refusals, malformed ones included, are audited. */
-export const WRITE_SUBCOMMANDS: ReadonlySet<string> = new Set(['rerun', 'stop', 'backfill', 'stream', 'baseline']);
+export const WRITE_SUBCOMMANDS: ReadonlySet<string> = new Set(['rerun', 'stop', 'backfill', 'stream', 'baseline', 'promote']);
 
 /** `/cz stream <verb>`: the verbs and the operation each is. */
 const STREAM_VERBS: Record<string, StreamOpAction> = {
@@ -93,6 +94,12 @@ export const SUBCOMMANDS: readonly SubcommandHelp[] = [
     usage: 'lineage <schema.table | task>',
     example: '/cz lineage ecommerce_ods.orders',
     description: "which tasks write a table, which tasks and Dynamic Tables read it, and what a change to it touches (from the tasks' SQL, sync targets, DT definitions)",
+  },
+  {
+    name: 'promote',
+    usage: 'promote <folder> --from <workspace> --to <workspace>',
+    example: '/cz promote ecommerce_dw --from dev --to prod',
+    description: "dev → prod: the folder's difference between two workspaces (names mapped per the workspaces file), applied to the target on Confirm; Undo",
   },
   { name: 'rerun', usage: 'rerun <run-id>', example: '/cz rerun 7000022', description: 'rerun a finished run (asks to confirm)' },
   {
@@ -317,6 +324,15 @@ function parseKnown(name: CzCommand['name'], tokens: string[]): CzCommand {
     case 'deps': {
       const [task] = exactly(parseFlags(tokens, []).positional, ['task']);
       return { name, task: task! };
+    }
+    case 'promote': {
+      const { positional, flags } = parseFlags(tokens, ['from', 'to']);
+      const [folder] = exactly(positional, ['folder']);
+      if (!flags.from || !flags.to) throw new UsageError('Say both workspaces: `--from <workspace> --to <workspace>`, e.g. `/cz promote ecommerce_dw --from dev --to prod`.');
+      for (const [flag, v] of Object.entries(flags))
+        if (!/^[a-z][a-z0-9_-]{0,31}$/.test(v)) throw new UsageError(`--${flag} "${v}" is not a workspace name (lower case letters, digits, "_" and "-").`);
+      if (folder!.length > 200) throw new UsageError('<folder> is the name of a Studio folder (up to 200 characters).');
+      return { name, folder: folder!, from: flags.from, to: flags.to };
     }
     case 'lineage': {
       const [ref] = exactly(parseFlags(tokens, []).positional, ['schema.table or task']);

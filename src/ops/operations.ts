@@ -831,25 +831,9 @@ export class OperationsService {
       );
     }
     const what = op.action === 'bulk_rerun' ? 'rerun' : 'backfill';
-    if (actor.userId === op.requestedBy) {
-      return await this.refuse(
-        actor,
-        'approve',
-        op.target,
-        params,
-        { kind: 'refused', reason: 'two_person', message: `You asked for this ${what}, so a different admin must approve it (two-person rule).` },
-        op.taskName ?? undefined,
-        op.id,
-      );
-    }
     const folders = op.action === 'bulk_rerun' ? ((params.folders as string[]) ?? []) : [params.folder as string | undefined];
-    for (const folder of folders) {
-      const auth = await this.authorise(actor, `approve a ${what}`, 'admin', {
-        folder: folder || undefined,
-        task: op.action === 'bulk_rerun' ? undefined : (op.taskName ?? undefined),
-      });
-      if (auth.kind === 'refused') return await this.refuse(actor, 'approve', op.target, params, auth, op.taskName ?? undefined, op.id);
-    }
+    const refused = await this.approverRefusal(actor, op, what, folders, op.action === 'bulk_rerun' ? undefined : (op.taskName ?? undefined));
+    if (refused) return refused;
     await this.auditEvent(actor, { opId: op.id, action: 'approve', target: op.target, taskName: op.taskName ?? undefined, params, outcome: 'approved' });
     const requester: Actor = {
       userId: op.requestedBy,
@@ -860,6 +844,35 @@ export class OperationsService {
     };
     if (op.action === 'bulk_rerun') return this.executeBulk(requester, op, ['awaiting_approval'], {});
     return this.execute(requester, op, ['awaiting_approval'], {});
+  }
+
+  /**
+   * May `actor` approve `op`, a request waiting for a second admin (a backfill or bulk rerun over
+   * the limit, a promotion into a protected workspace)? Undefined when they may; otherwise the
+   * refusal, audited: the requester themselves (two-person rule), or not an admin of every folder.
+   */
+  async approverRefusal(actor: Actor, op: OperationRecord, what: string, folders: (string | undefined)[], task?: string): Promise<Refusal | undefined> {
+    if (actor.userId === op.requestedBy) {
+      return await this.refuse(
+        actor,
+        'approve',
+        op.target,
+        op.params,
+        { kind: 'refused', reason: 'two_person', message: `You asked for this ${what}, so a different admin must approve it (two-person rule).` },
+        op.taskName ?? undefined,
+        op.id,
+      );
+    }
+    for (const folder of folders) {
+      const auth = await this.authorise(actor, `approve a ${what}`, 'admin', { folder: folder || undefined, task });
+      if (auth.kind === 'refused') return await this.refuse(actor, 'approve', op.target, op.params, auth, op.taskName ?? undefined, op.id);
+    }
+    return undefined;
+  }
+
+  /** Audit a second admin's approval of `op` (the requester's operation then runs). */
+  async recordApproval(actor: Actor, op: OperationRecord): Promise<void> {
+    await this.auditEvent(actor, { opId: op.id, action: 'approve', target: op.target, taskName: op.taskName ?? undefined, params: op.params, outcome: 'approved' });
   }
 
   async reject(actor: Actor, opId: string): Promise<{ kind: 'rejected'; op: OperationRecord } | Refusal> {

@@ -6,6 +6,12 @@
  * - `streaming_ingest`: a Kafka REALTIME task, a MySQL CDC task and a MULTI_DI task without mapping;
  * - `legacy_dw`: a folder that breaks the standards on purpose (see LEGACY_DEFECTS).
  *
+ * `demo_prod`: the production side of a promotion (`/cz promote ecommerce_dw --from <demo> --to
+ * <demo_prod>`): the `ecommerce_dw` folder as it was last promoted, under production's names (schemas
+ * `…_prod`, VCluster `etl_vc` for `default`, data source `mysql_shop_prod`), one release behind
+ * (04's older SQL, schedule and dependencies; no 05_dqc_check) and with a task of its own
+ * (06_export_finance, which a promotion lists and never deletes). No run history.
+ *
  * Seven days of run history are produced by the simulated scheduler itself, with scripted failures
  * (and the UPSTREAM_FAILED cascades they cause).
  */
@@ -19,7 +25,7 @@ import type { TaskRow } from './store.js';
 
 const DAY = 86_400_000;
 
-export type SeedName = 'demo' | 'empty';
+export type SeedName = 'demo' | 'demo_prod' | 'empty';
 
 interface TaskSeed {
   name: string;
@@ -332,6 +338,87 @@ export function seedWorkspace(sim: StudioSim, seed: SeedName): void {
     }
   });
   if (seed === 'demo') seedDemo(sim);
+  if (seed === 'demo_prod') seedDemoProd(sim);
+}
+
+/** `ecommerce_dw` under production's names, one release behind the demo (see the file's head). */
+const PROD_NAMES = (text: string) =>
+  text
+    .replace(/\b(ecommerce_(?:ods|dwd|dws))\b/g, '$1_prod')
+    .replace(/\bmysql_shop\b/g, 'mysql_shop_prod')
+    .replace(/\bVCLUSTER default\b/g, 'VCLUSTER etl_vc');
+
+const ECOMMERCE_PROD: TaskSeed[] = [
+  ...ECOMMERCE.filter((t) => ['00_sync_mysql_to_ods', '01_ddl_ods', '02_ddl_dwd', '03_ddl_dws_ads'].includes(t.name)).map((t) => ({ ...t, content: PROD_NAMES(t.content) })),
+  {
+    name: '04_transform_ods_to_dwd',
+    kind: 'SQL',
+    cron: '0 0 3 * * ? *',
+    vc: 'etl_vc',
+    online: true,
+    params: BIZ,
+    content: `INSERT OVERWRITE TABLE ecommerce_dwd_prod.orders_detail PARTITION (dt = '\${bizdate}')
+SELECT o.order_id, o.user_id, o.is_paid, o.amount, o.status, o.created_at
+FROM ecommerce_ods_prod.orders o
+WHERE DATE(o.created_at) = '\${bizdate}';`,
+  },
+  {
+    name: '06_export_finance',
+    kind: 'SQL',
+    cron: '0 0 6 * * ? *',
+    deps: ['04_transform_ods_to_dwd'],
+    vc: 'etl_vc',
+    online: true,
+    params: BIZ,
+    description: 'production only: the finance extract',
+    content: `INSERT OVERWRITE TABLE finance.orders_daily
+SELECT dt, SUM(amount) FROM ecommerce_dwd_prod.orders_detail WHERE dt = '\${bizdate}' GROUP BY dt;`,
+  },
+];
+
+function seedDemoProd(sim: StudioSim): void {
+  const { store } = sim;
+  const created = sim.now() - 30 * DAY;
+  store.transaction(() => {
+    store.insertDataSource({ id: 206, name: 'mysql_shop_prod', ds_type: 5, status: 1 });
+    const folderId = store.insertFolder({ name: 'ecommerce_dw', parent_id: 0, created_by: 'alice', created_at: created });
+    const ids = new Map<string, number>();
+    for (const t of ECOMMERCE_PROD) {
+      const kind = taskKindByKey(t.kind)!;
+      const vc = t.vc ?? null;
+      ids.set(
+        t.name,
+        store.insertTask({
+          name: t.name,
+          file_type: kind.fileType,
+          folder_id: folderId,
+          description: t.description ?? null,
+          content: t.content,
+          params_json: JSON.stringify(t.params ?? []),
+          flow_status: t.online ? 100 : 20,
+          task_status: t.online ? 1 : null,
+          owner: 'alice',
+          version: t.online ? 2 : 0,
+          cron: t.cron ?? null,
+          retry_count: t.retry ?? 0,
+          schema_name: 'public',
+          vc_code: vc,
+          mapping_configured: 1,
+          config_json: JSON.stringify(seededConfiguration({ owner: 'alice', vc, created })),
+          published_json: null,
+          published_at: t.online ? created + DAY : null,
+          last_edit_user: 'alice',
+          created_at: created,
+          updated_at: created + DAY,
+        }),
+      );
+    }
+    for (const t of ECOMMERCE_PROD) {
+      if (!t.deps) continue;
+      store.updateTask(ids.get(t.name)!, { deps_json: JSON.stringify(t.deps.map((d) => ({ taskId: ids.get(d)!, taskName: d, depStrategy: 0, parseType: 1 }))) });
+    }
+    for (const task of store.tasks()) if (task.task_status === 1) store.updateTask(task.id, { published_json: publishedSnapshot(task, store.deps(task)) });
+  });
 }
 
 function seedDemo(sim: StudioSim): void {

@@ -135,6 +135,17 @@ export class OperationStore {
     return r.changes === 1;
   }
 
+  /**
+   * A confirmed request that now waits for a second admin (a promotion into a protected workspace):
+   * awaiting_confirmation → awaiting_approval, expiring at `until`; false when it was not awaiting confirmation.
+   */
+  awaitApproval(id: string, until: number): boolean {
+    const r = this.db
+      .prepare("UPDATE operations SET status = 'awaiting_approval', expires_at = ?, updated_at = ? WHERE id = ? AND status = 'awaiting_confirmation'")
+      .run(until, this.now(), id);
+    return r.changes === 1;
+  }
+
   /** A write audited without an operation (a wizard step) is run by this replica. */
   ownWrite(opId: string): void {
     this.db.prepare('INSERT INTO write_owners(op_id, owner, at) VALUES (?, ?, ?) ON CONFLICT(op_id) DO NOTHING').run(opId, this.replica, this.now());

@@ -13,6 +13,8 @@ import { type RunningBot, startBot } from '../../src/bot.js';
 import { type FakeSlack, startFakeSlack } from './fake-slack.js';
 import { type SandboxHarness, startHarness } from './sandbox.js';
 import { pgDatabaseUrl } from './engines.js';
+import type { SeedName } from '../../src/sandbox/seed.js';
+import type { WorkspaceConfig } from '../../src/workspaces.js';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 
@@ -176,9 +178,21 @@ export interface DevWorkspaceOptions {
 }
 
 export async function startBotHarness(
-  opts: { policy?: string | null; dbPath?: string; alertChannels?: string; dev?: DevWorkspaceOptions; audit?: AuditConfig; logger?: Logger; diagnosisBudgetMs?: number } = {},
+  opts: {
+    policy?: string | null;
+    dbPath?: string;
+    alertChannels?: string;
+    dev?: DevWorkspaceOptions;
+    audit?: AuditConfig;
+    logger?: Logger;
+    diagnosisBudgetMs?: number;
+    /** The default workspace's (`prod`) sandbox seed (default `demo`; `demo_prod` for promotions). */
+    prodSeed?: SeedName;
+    /** Names and protection per workspace (`prod`, `dev`), as the workspaces file gives them. */
+    workspaceExtras?: Record<string, Pick<WorkspaceConfig, 'names' | 'protected'>>;
+  } = {},
 ): Promise<BotHarness> {
-  const h = await startHarness();
+  const h = await startHarness(opts.prodSeed ? { seed: opts.prodSeed, workspace: 'demo_prod' } : {});
   const dev = opts.dev ? await startHarness({ workspace: 'demo_dev' }) : undefined;
   const slack = await startFakeSlack({ now: () => h.clock.now() });
   const dir = mkdtempSync(join(tmpdir(), 'bot-'));
@@ -217,8 +231,8 @@ export async function startBotHarness(
       several: true,
       channels: opts.dev?.channels ?? {},
       list: [
-        { name: 'prod', studio: target(h), databasePath: dbPath, alertChannels: opts.alertChannels },
-        { name: 'dev', studio: target(dev), databasePath: join(dir, 'bot.dev.db'), alertChannels: opts.dev?.alertChannels },
+        { name: 'prod', studio: target(h), databasePath: dbPath, alertChannels: opts.alertChannels, ...opts.workspaceExtras?.prod },
+        { name: 'dev', studio: target(dev), databasePath: join(dir, 'bot.dev.db'), alertChannels: opts.dev?.alertChannels, ...opts.workspaceExtras?.dev },
       ],
     };
   }

@@ -16,6 +16,7 @@ import { REVIEW_FIX } from '../../src/blocks/review.js';
 import { ENTRY_MENU } from '../../src/blocks/entry-menu.js';
 import { CHANGE, FLOWS } from '../../src/blocks/pipeline-change.js';
 import { STREAM_BUTTON } from '../../src/blocks/streams.js';
+import { PROMOTE } from '../../src/blocks/promote.js';
 import { USERS, useBotHarness } from '../helpers/bot.js';
 
 const b = useBotHarness({ alertChannels: '*=CALERTS' });
@@ -41,6 +42,8 @@ const BUTTONS = [
   BACKFILL_FIELDS.to.action,
   REVIEW_FIX,
   ...Object.values(STREAM_BUTTON),
+  // Promotion (issue 34, item 4): Confirm / Cancel / Approve / Undo.
+  ...Object.values(PROMOTE),
 ];
 const NOT_OFFERED = ['{"c":987654,"r":1}', 'not json at all', '', '{"s":"no-such-session","q":"x","a":"y"}', randomUUID(), '999999:24', '{"taskId":"x"}'];
 
