@@ -6,7 +6,7 @@
 import { type IncomingMessage, createServer, type Server } from 'node:http';
 import { checkSlackRequest, refuse } from './request-guard.js';
 import { slackFetch } from './outbound-redaction.js';
-import { type FrontDoor, openFrontDoor } from './front-door.js';
+import { frontDoorThread } from './front-door.js';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { SlackConfig } from '../config.js';
@@ -89,7 +89,9 @@ export function createSlackApp(cfg: ActiveSlack, logger: Logger): SlackApp {
       seenRecently: async (): Promise<string[]> => [],
     };
     let opsRoutes: OpsRoutes | undefined;
-    let frontDoor: FrontDoor | undefined;
+    // Started now: loading its code overlaps the rest of the bot's start-up.
+    const frontDoor = frontDoorThread(logger);
+    let opened = false;
     const server: Server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       if (opsRoutes?.(req, res)) return;
@@ -128,14 +130,17 @@ export function createSlackApp(cfg: ActiveSlack, logger: Logger): SlackApp {
         await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
         const innerPort = (server.address() as AddressInfo).port;
         const seen = await guard.seenRecently();
-        frontDoor = await openFrontDoor({ port: cfg.port, innerPort, signingSecret: cfg.signingSecret, seen }, logger).catch(async (e: unknown) => {
+        const port = await frontDoor.open({ port: cfg.port, innerPort, signingSecret: cfg.signingSecret, seen }).catch(async (e: unknown) => {
+          await frontDoor.close();
           await new Promise<void>((resolve) => server.close(() => resolve()));
           throw e;
         });
-        return { port: frontDoor.port };
+        opened = true;
+        return { port };
       },
       stop: async () => {
-        await frontDoor?.close();
+        await frontDoor.close();
+        if (!opened) return;
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
       },

@@ -5,7 +5,7 @@
  */
 import { type IncomingMessage, type ServerResponse, Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { acknowledgedAtOnce, checkSlackRequest, memoryReplayWindow, refuse } from './request-guard.js';
 
 export interface FrontDoorSetup {
@@ -20,11 +20,11 @@ export interface FrontDoorSetup {
 /** What the thread tells the bot's thread. */
 export type FrontDoorMessage = { listening: number } | { failed: string } | { warn: string };
 
-const setup = workerData as FrontDoorSetup;
+/** Set by the `listen` message: the thread starts (loads its code) before the bot knows its loopback port. */
+let setup: FrontDoorSetup;
 const tell = (m: FrontDoorMessage) => parentPort!.postMessage(m);
 const inner = new Agent({ keepAlive: true, maxSockets: 64 });
 const firstSeen = memoryReplayWindow();
-for (const signature of setup.seen) firstSeen(signature);
 
 /** Headers passed on: the request's own, less those that describe this hop's connection. */
 function forwardedHeaders(req: IncomingMessage, body: Buffer | undefined): Record<string, string | string[]> {
@@ -86,9 +86,13 @@ const server = createServer((req, res) => {
 });
 
 server.on('error', (e) => tell({ failed: e.message }));
-server.listen(setup.port, () => tell({ listening: (server.address() as AddressInfo).port }));
 
-parentPort!.on('message', (m: { close?: true }) => {
+parentPort!.on('message', (m: { listen?: FrontDoorSetup; close?: true }) => {
+  if (m.listen) {
+    setup = m.listen;
+    for (const signature of setup.seen) firstSeen(signature);
+    server.listen(setup.port, () => tell({ listening: (server.address() as AddressInfo).port }));
+  }
   if (m.close) {
     server.closeAllConnections();
     server.close(() => {
