@@ -97,6 +97,19 @@ export function isFrame(content: string): boolean {
   return /<(?:data source|database|table|topic|bucket|prefix|bootstrap servers|volume)>/.test(content);
 }
 
+/**
+ * The parameters a manual run of a task must be given: a `$[…]` (or `${…}`) value is resolved by the
+ * scheduler only (a temporary run sees the text), so each needs `--param name=<value>` by hand.
+ */
+export function manualRunParamNames(t: Pick<PlannedTask, 'params'>): string[] {
+  return t.params.filter((p) => /\$[[{]/.test(p.value)).map((p) => p.name);
+}
+
+/** The `/cz execute folder/task` a person runs by hand, with `--param name=<value>` for each such parameter. */
+export function manualRunCommand(folder: string, t: Pick<PlannedTask, 'name' | 'params'>, value = '<date>'): string {
+  return [`/cz execute ${folder}/${t.name}`, ...manualRunParamNames(t).map((n) => `--param ${n}=${value}`)].join(' ');
+}
+
 /** Which tasks a build will write: per task, create / change (ticked) / leave (an existing task not ticked, or unchanged). */
 export type TaskFate = 'create' | 'change' | 'leave';
 
