@@ -12,6 +12,7 @@ import { type Logger, createLogger } from '../../src/logger.js';
 import { type RunningBot, startBot } from '../../src/bot.js';
 import { type FakeSlack, startFakeSlack } from './fake-slack.js';
 import { type SandboxHarness, startHarness } from './sandbox.js';
+import type { SandboxOptions } from '../../src/sandbox/server.js';
 import { pgDatabaseUrl } from './engines.js';
 
 export const SIGNING_SECRET = 'test-signing-secret';
@@ -176,9 +177,19 @@ export interface DevWorkspaceOptions {
 }
 
 export async function startBotHarness(
-  opts: { policy?: string | null; dbPath?: string; alertChannels?: string; dev?: DevWorkspaceOptions; audit?: AuditConfig; logger?: Logger; diagnosisBudgetMs?: number } = {},
+  opts: {
+    policy?: string | null;
+    dbPath?: string;
+    alertChannels?: string;
+    dev?: DevWorkspaceOptions;
+    audit?: AuditConfig;
+    logger?: Logger;
+    diagnosisBudgetMs?: number;
+    /** The sandbox's own options (e.g. a workspace with no INTEGRATION VCluster). */
+    sandbox?: SandboxOptions;
+  } = {},
 ): Promise<BotHarness> {
-  const h = await startHarness();
+  const h = await startHarness(opts.sandbox);
   const dev = opts.dev ? await startHarness({ workspace: 'demo_dev' }) : undefined;
   const slack = await startFakeSlack({ now: () => h.clock.now() });
   const dir = mkdtempSync(join(tmpdir(), 'bot-'));
