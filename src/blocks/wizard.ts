@@ -58,7 +58,8 @@ function choiceBlocks(sessionId: string, q: Question, choice: ChoiceView): Block
     ];
   const out: Block[] = [];
   if (choice.multi && choice.picked.length) out.push(section(`*Picked so far (${choice.picked.length}):* ${choice.picked.map((t) => `\`${esc(t)}\``).join(', ')}`));
-  const placeholder = choice.external ? `Type to search ${choice.total} ${choice.noun}…` : `Choose (${choice.total} ${choice.noun})`;
+  const counted = `${choice.total} ${choice.total === 1 ? choice.noun.replace(/s$/, '') : choice.noun}`;
+  const placeholder = choice.external ? `Type to search ${counted}…` : `Choose (${counted} in Studio)`;
   const select = choice.external
     ? { type: 'external_select', action_id: WIZARD.choose, min_query_length: 1, placeholder: { type: 'plain_text', text: clip(placeholder, 150) } }
     : { type: 'static_select', action_id: WIZARD.choose, placeholder: { type: 'plain_text', text: clip(placeholder, 150) }, options: selectOptions(choice.options) };
