@@ -3,7 +3,7 @@
  * line and posts the next. Back, Start over and Cancel work at every step; Confirm builds.
  */
 import { buildConfirmation, buildRefusal } from '../../src/blocks/operations.js';
-import type { BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction, ExternalSelectAction, StaticSelectAction } from '@slack/bolt';
 import { messageForError } from '../../src/blocks/errors.js';
 import type { Message } from '../../src/blocks/kit.js';
 import { redactedExcerpt } from '../../src/redaction/index.js';
@@ -20,6 +20,8 @@ import {
   buildTextModal,
   buildUndoResult,
   explorationBlocks,
+  parseChooseBlockId,
+  selectOptions,
 } from '../../src/blocks/wizard.js';
 import type { Services } from '../../src/services.js';
 import type { BoltApp } from '../../src/slack/app.js';
@@ -75,12 +77,14 @@ async function planMessage(w: WizardService, session: WizardSession, plan: Plan)
 
 const TECHNICAL = 'Technical selection';
 
+type Select = BlockAction<StaticSelectAction | ExternalSelectAction>;
+
 async function render(w: WizardService, view: WizardView): Promise<Message> {
   if (view.kind === 'question') {
     // Step 1 (data exploration) comes between the requirements and the first technical choice.
     const first = view.question.step === TECHNICAL && !view.answered.some((a) => a.question.step === TECHNICAL);
     const explored = first ? await w.exploration(view.session.id).catch(() => undefined) : undefined;
-    return buildQuestion(view.session.id, view.question, view.answered, explored ? explorationBlocks(explored) : []);
+    return buildQuestion(view.session.id, view.question, view.answered, explored ? explorationBlocks(explored) : [], view.choice);
   }
   if (view.kind === 'plan') return planMessage(w, view.session, view.plan);
   return buildClosedNote(':heavy_multiplication_x: Setup cancelled. Nothing was created. `/cz setup` starts again.');
@@ -171,6 +175,58 @@ export function registerWizard(app: BoltApp, s: Services): void {
     const q = w.questions.find((x) => x.id === meta.q);
     const collapsed = q ? buildAnswered(q, meta.q === 'doc_text' ? redactedExcerpt(value, 121) : value) : undefined;
     await advance(client, meta.s, before?.channelId ?? '', before?.messageTs ?? undefined, collapsed, r);
+  });
+
+  // A long list's search (Slack's block_suggestion): the matches of what was typed, at most 100.
+  app.options(WIZARD.choose, async ({ ack, body }) => {
+    const ref = parseChooseBlockId((body as { block_id?: string }).block_id);
+    const options = ref ? await w.suggest(ref.s, body.user.id, ref.q, String((body as { value?: string }).value ?? '')) : [];
+    await ack({ options: selectOptions(options) });
+  });
+
+  // A choice from one of Studio's lists: refused unless Studio lists it; a multi-table pick redraws the question in place.
+  app.action<Select>(WIZARD.choose, async ({ ack, body, action, client }) => {
+    await ack();
+    const ref = parseChooseBlockId(action.block_id);
+    const value = action.selected_option?.value;
+    if (!ref || value === undefined)
+      throw new UnknownReference('This menu is not one the setup wizard offered; nothing was chosen.', { target: referenceTarget('wizard', action.block_id ?? '') });
+    const r = await w.answer(ref.s, body.user.id, ref.q, value);
+    if (r.kind === 'invalid') throw new UnknownReference(r.message, { target: referenceTarget('wizard', ref.s) }, 'Not in Studio’s list');
+    const channel = channelOf(body as unknown as Click);
+    const ts = body.message?.ts;
+    if (r.kind === 'question' && r.question.id === ref.q && ts) {
+      const m = await render(w, r);
+      await client.chat.update({ channel, ts, text: m.text, blocks: m.blocks });
+      await w.setMessage(ref.s, ts);
+      return;
+    }
+    const q = w.questions.find((x) => x.id === ref.q);
+    await advance(client, ref.s, channel, ts, q ? buildAnswered(q, value) : undefined, r);
+  });
+
+  app.action<Click>(WIZARD.pickDone, async ({ ack, body, action, client }) => {
+    await ack();
+    const v = parse(action.value);
+    const r = await w.answer(v.s, body.user.id, v.q ?? '', '');
+    if (r.kind === 'invalid') throw new UnknownReference(r.message, { target: referenceTarget('wizard', v.s) }, 'Nothing picked yet');
+    const q = w.questions.find((x) => x.id === v.q);
+    const session = await w.get(v.s);
+    await advance(client, v.s, channelOf(body), body.message?.ts, q ? buildAnswered(q, (session?.answers[q.id] ?? '').split(',').join(', ')) : undefined, r);
+  });
+
+  app.action<Click>(WIZARD.recheck, async ({ ack, body, action, client }) => {
+    await ack();
+    const v = parse(action.value);
+    const r = await w.recheck(v.s, body.user.id);
+    if (r.kind === 'stale' || r.kind === 'invalid') throw notThisStep(v.s, r.message);
+    const m = await render(w, r);
+    const ts = body.message?.ts;
+    if (ts && r.kind === 'question' && r.question.id === v.q) {
+      await client.chat.update({ channel: channelOf(body), ts, text: m.text, blocks: m.blocks });
+      return;
+    }
+    await advance(client, v.s, channelOf(body), ts, buildClosedNote(':white_check_mark: Studio has it now.'), r);
   });
 
   for (const [id, note] of [

@@ -1,6 +1,6 @@
 /** Block Kit for the setup wizard. Every button carries the session id and the question it answers. */
 import type { ModalView } from '@slack/types';
-import type { BuildOutcome } from '../wizard/service.js';
+import type { BuildOutcome, ChoiceView } from '../wizard/service.js';
 import type { ExecStep, PlanAssessment, TaskAssessment, UndoResult } from '../wizard/execute.js';
 import type { Checkpoint, Exploration } from '../wizard/lakehouse-checks.js';
 import { type Plan, type TaskFate, cliCommands } from '../wizard/plan.js';
@@ -27,7 +27,61 @@ export const WIZARD = {
   launch: 'wizard_launch',
   modal: 'wizard_text_modal',
   input: { block: 'wizard_input', action: 'wizard_input_value' },
+  /** A choice from one of Studio's lists (static or external select); the block id carries the session and question. */
+  choose: 'wizard_choose',
+  /** Done picking the tables of a multi-table sync. */
+  pickDone: 'wizard_pick_done',
+  /** Read Studio's list again (a question waiting for a data source or a VCluster to exist). */
+  recheck: 'wizard_recheck',
 } as const;
+
+/** The block id of a choice's select: `wizard_choose:<session>:<question>` (a select carries no value of its own). */
+export function chooseBlockId(sessionId: string, questionId: string): string {
+  return `${WIZARD.choose}:${sessionId}:${questionId}`;
+}
+
+export function parseChooseBlockId(blockId: string | undefined): { s: string; q: string } | undefined {
+  const m = /^wizard_choose:([\w-]{1,100}):([a-z_]{1,60})$/.exec(blockId ?? '');
+  return m ? { s: m[1]!, q: m[2]! } : undefined;
+}
+
+/** Options as Slack takes them (text ≤ 75 characters, value ≤ 150). */
+export function selectOptions(options: { value: string; label: string }[]): { text: { type: 'plain_text'; text: string }; value: string }[] {
+  return options.filter((o) => o.value.length <= 150).map((o) => ({ text: { type: 'plain_text' as const, text: clip(o.label, 75) }, value: o.value }));
+}
+
+function choiceBlocks(sessionId: string, q: Question, choice: ChoiceView): Block[] {
+  if (choice.kind === 'blocked')
+    return [
+      section(`:warning: ${choice.message}`),
+      actions([button({ text: 'Check again', actionId: WIZARD.recheck, value: v(sessionId, q.id), style: 'primary' })], `wizard_q_${q.id}`),
+    ];
+  const out: Block[] = [];
+  if (choice.multi && choice.picked.length) out.push(section(`*Picked so far (${choice.picked.length}):* ${choice.picked.map((t) => `\`${esc(t)}\``).join(', ')}`));
+  const counted = `${choice.total} ${choice.total === 1 ? choice.noun.replace(/s$/, '') : choice.noun}`;
+  const placeholder = choice.external ? `Type to search ${counted}…` : `Choose (${counted} in Studio)`;
+  const select = choice.external
+    ? { type: 'external_select', action_id: WIZARD.choose, min_query_length: 1, placeholder: { type: 'plain_text', text: clip(placeholder, 150) } }
+    : { type: 'static_select', action_id: WIZARD.choose, placeholder: { type: 'plain_text', text: clip(placeholder, 150) }, options: selectOptions(choice.options) };
+  const elements: unknown[] = [select];
+  if (choice.multi)
+    elements.push(
+      button({
+        text: choice.picked.length ? `Done — use ${choice.picked.length} table${choice.picked.length > 1 ? 's' : ''}` : 'Done',
+        actionId: WIZARD.pickDone,
+        value: v(sessionId, q.id),
+        style: choice.picked.length ? 'primary' : undefined,
+      }),
+    );
+  out.push({ type: 'actions', block_id: chooseBlockId(sessionId, q.id), elements } as Block);
+  if (choice.external)
+    out.push(
+      context(
+        `${choice.total} ${esc(choice.noun)} in Studio: type part of a name (e.g. \`${esc(choice.options[0]?.value.split('.').pop()?.slice(0, 3) ?? 'ord')}\`) to search them; at most 100 matches are shown.`,
+      ),
+    );
+  return out;
+}
 
 const v = (sessionId: string, questionId: string, answer = '') => JSON.stringify({ s: sessionId, q: questionId, a: answer });
 
@@ -99,13 +153,21 @@ export function buildCheckpoints(plan: Plan, sessionId: string, cps: Checkpoint[
   ]);
 }
 
-export function buildQuestion(sessionId: string, q: Question, answered: { question: Question; answer: string; fromDoc: boolean }[], preface: Block[] = []): Message {
+export function buildQuestion(
+  sessionId: string,
+  q: Question,
+  answered: { question: Question; answer: string; fromDoc: boolean }[],
+  preface: Block[] = [],
+  choice?: ChoiceView,
+): Message {
   const blocks: Block[] = [...preface];
   const fromDoc = answered.filter((a) => a.fromDoc);
   if (fromDoc.length) blocks.push(context(`:page_facing_up: From your document: ${fromDoc.map((a) => `${esc(a.question.step)} — ${esc(a.answer)}`).join(' · ')}`));
   blocks.push(context(`*${esc(q.step)}* · question ${answered.length + 1}`));
   blocks.push(section(`*${esc(q.question)}*${q.hint ? `\n_${esc(q.hint)}_` : ''}`));
-  if (q.input) {
+  if (q.choose) {
+    blocks.push(...choiceBlocks(sessionId, q, choice ?? { kind: 'blocked', message: "Studio's list has not been read yet." }));
+  } else if (q.input) {
     blocks.push(actions([button({ text: q.id === 'doc_text' ? 'Paste it…' : 'Answer…', actionId: WIZARD.text, value: v(sessionId, q.id), style: 'primary' })], `wizard_q_${q.id}`));
   } else {
     blocks.push(context(q.options.map((o) => `*${esc(o.label)}* — ${esc(o.description)}`).join('\n')));

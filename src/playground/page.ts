@@ -27,6 +27,9 @@ blockquote{margin:2px 0;padding-left:8px;border-left:3px solid #ddd}
 #modal{background:#fff;border-radius:8px;width:560px;max-height:85vh;display:flex;flex-direction:column} #modal .t{padding:14px 16px;font-weight:800;font-size:17px;border-bottom:1px solid #ddd}
 #modal .body{padding:8px 16px;overflow:auto;flex:1} #modal .foot{padding:10px 16px;border-top:1px solid #ddd;display:flex;justify-content:flex-end;gap:8px}
 .input{margin:8px 0} .input label{display:block;font-weight:700;margin-bottom:3px} .input input[type=text],.input textarea,.input select{width:100%;padding:6px;font-size:14px}
+.ext{position:relative;display:inline-block;margin:2px 4px 2px 0} .extq{width:300px;padding:4px 6px;font-size:13px;border:1px solid #bbb;border-radius:4px}
+.extlist{position:absolute;left:0;top:100%;z-index:4;background:#fff;border:1px solid #ccc;border-radius:4px;box-shadow:0 4px 12px rgba(0,0,0,.2);max-height:320px;overflow:auto;min-width:300px;display:none} .extlist.open{display:block}
+.extlist a{display:block;padding:4px 10px;cursor:pointer;color:#1d1c1d;font-size:13px} .extlist a:hover{background:#1164a3;color:#fff} .extlist .h{padding:4px 10px;font-size:11px;color:#777}
 .err{color:#e01e5a;font-size:12px} .hint{color:#777;font-size:12px}
 #confirm{position:fixed;inset:0;background:rgba(0,0,0,.45);display:none;align-items:center;justify-content:center} #confirm.open{display:flex} #confirm div.box{background:#fff;border-radius:8px;padding:16px;width:380px}
 </style></head><body>
@@ -68,6 +71,7 @@ function el(e,ctx,bid){ // an interactive element
   if(e.type==='button'){ if(e.url) return '<button class="b '+(e.style||'')+'" data-action-id="'+esc(e.action_id)+'" onclick="window.open(\''+esc(e.url)+'\');return false">'+txt(e.text)+' ↗</button>';
     return '<button class="b '+(e.style||'')+'" data-action-id="'+esc(e.action_id)+'" data-act=\''+esc(a({value:e.value,text:e.text}))+'\''+(e.confirm?' data-confirm=\''+esc(JSON.stringify(e.confirm))+'\'':'')+' data-ctx=\''+esc(ctx)+'\'>'+txt(e.text)+'</button>'}
   if(e.type==='static_select'||e.type==='overflow'){ return '<select data-action-id="'+esc(e.action_id)+'" data-sel=\''+esc(a({}))+'\' data-ctx=\''+esc(ctx)+'\' data-kind="'+e.type+'"><option value="">'+(e.type==='overflow'?'⋯':txt(e.placeholder)||'Choose…')+'</option>'+(e.options||[]).map(o=>'<option value="'+esc(o.value)+'">'+esc(o.text.text)+'</option>').join('')+'</select>'}
+  if(e.type==='external_select'){ return '<span class="ext"><input class="extq" autocomplete="off" data-action-id="'+esc(e.action_id)+'" data-ext=\''+esc(a({}))+'\' data-min="'+(e.min_query_length??3)+'" data-ctx=\''+esc(ctx)+'\' placeholder="'+esc(txt(e.placeholder)||'Search…')+'"><div class="extlist"></div></span>'}
   if(e.type==='datepicker'){ return '<input type="date" data-action-id="'+esc(e.action_id)+'" data-date=\''+esc(a({}))+'\' data-ctx=\''+esc(ctx)+'\' value="'+esc(e.initial_date||'')+'">'}
   if(e.type==='image') return '<img alt="'+esc(e.alt_text)+'" src="'+esc(e.image_url)+'" width="24">';
   return '<span class="unknown">Unsupported element: '+esc(e.type)+'</span>'}
@@ -134,6 +138,14 @@ document.addEventListener('change',async(ev)=>{const t=ev.target;
   if(t.dataset.sel&&t.value){const a=JSON.parse(t.dataset.sel);a.selected_option={value:t.value,text:{type:'plain_text',text:t.selectedOptions[0].text}};await act(a,t.dataset.ctx)}
   if(t.dataset.date){const a=JSON.parse(t.dataset.date);a.selected_date=t.value;await act(a,t.dataset.ctx)}
   if(t.dataset.dispatch){await post('/ui/action',{viewId:S.modal.id,action:{type:'datepicker',action_id:t.dataset.dispatch,selected_date:t.value,block_id:t.dataset.input.split('|')[0]},values:values()})}});
+// An external select: what is typed (at least min_query_length characters) goes to the bot as Slack's block_suggestion; its options are listed.
+document.addEventListener('input',async(ev)=>{const t=ev.target; if(!t.dataset||!t.dataset.ext)return; const list=t.parentNode.querySelector('.extlist'); const q=t.value;
+  if(q.length<+t.dataset.min){list.classList.remove('open');list.innerHTML='';return}
+  const a=JSON.parse(t.dataset.ext); const c=JSON.parse(t.dataset.ctx);
+  const r=await post('/ui/options',{channel:c.channel,messageTs:c.ts,viewId:c.view,action_id:a.action_id,block_id:a.block_id,value:q}); if(t.value!==q)return;
+  const opts=r.options||[]; list.innerHTML='<div class="h">'+opts.length+' option'+(opts.length===1?'':'s')+(opts.length>=100?' (the first 100: type more to narrow)':'')+'</div>'+opts.map(o=>'<a data-extopt="'+esc(o.value)+'">'+esc(o.text&&o.text.text)+'</a>').join(''); list.classList.add('open')});
+document.addEventListener('click',async(ev)=>{const o=ev.target.closest('[data-extopt]'); if(!o)return; const box=o.closest('.ext'); const t=box.querySelector('.extq'); const a=JSON.parse(t.dataset.ext);
+  a.selected_option={value:o.dataset.extopt,text:{type:'plain_text',text:o.textContent}}; box.querySelector('.extlist').classList.remove('open'); await act(a,t.dataset.ctx)});
 $('#composer').addEventListener('keydown',async(ev)=>{if(ev.key!=='Enter')return;const text=ev.target.value.trim();if(!text)return;ev.target.value='';
   if(text.startsWith('/'))await post('/ui/command',{channel,text}); else await post('/ui/message',{channel,text})});
 $('#thread-composer').addEventListener('keydown',async(ev)=>{if(ev.key!=='Enter'||!thread)return;const text=ev.target.value.trim();if(!text)return;ev.target.value='';await post('/ui/message',{channel,text,threadTs:thread})});

@@ -244,6 +244,36 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
         });
         return json(res, 200, { ok: r.status === 200 });
       }
+      case '/ui/options': {
+        // Typed into an external select: Slack asks the app for the options (block_suggestion) and shows what it answers (at most 100).
+        const channel = b.channel ? String(b.channel) : undefined;
+        const v = b.viewId ? ws.views.get(String(b.viewId)) : undefined;
+        const r = await sendPayload({
+          type: 'block_suggestion',
+          team: { id: 'T0PLAY', domain: 'playground' },
+          user: userObj(user),
+          api_app_id: 'A0PLAY',
+          token: 'playground',
+          action_id: String(b.action_id),
+          block_id: String(b.block_id ?? ''),
+          value: String(b.value ?? ''),
+          action_ts: String(Date.now() / 1000),
+          ...(v
+            ? { container: { type: 'view', view_id: v.id }, view: { ...v.view, id: v.id, hash: v.hash } }
+            : {
+                container: { type: 'message', message_ts: b.messageTs, channel_id: channel, is_ephemeral: false },
+                channel: { id: channel, name: channel ? ws.channelName(channel) : '' },
+              }),
+        });
+        let options: unknown[] = [];
+        try {
+          const answer = r.text ? (JSON.parse(r.text) as { options?: unknown[]; option_groups?: { options?: unknown[] }[] }) : {};
+          options = (answer.options ?? (answer.option_groups ?? []).flatMap((g) => g.options ?? [])).slice(0, 100);
+        } catch {
+          options = [];
+        }
+        return json(res, 200, { ok: r.status === 200, options });
+      }
       case '/ui/submit': {
         const v = ws.views.get(String(b.viewId));
         if (!v) return json(res, 404, { ok: false, error: 'no such view' });

@@ -22,7 +22,7 @@ import { WorkspaceParams } from './workspace-params.js';
 import { DqcRules, seedDqcRules } from './dqc.js';
 import { type SeedName, seedWorkspace } from './seed.js';
 import { simulateSlowDay, slowDownRun } from './history.js';
-import { type Clock, SANDBOX_VCLUSTERS, SandboxBusinessError, StudioSim, makeRng, systemClock } from './sim.js';
+import { type Clock, SandboxBusinessError, StudioSim, makeRng, systemClock } from './sim.js';
 import { SandboxStore } from './store.js';
 import { SandboxStreams } from './streams.js';
 import { streamRoutes } from './stream-routes.js';
@@ -49,6 +49,8 @@ export interface SandboxOptions {
   wrappedShapes?: boolean;
   logPageSize?: number;
   timeZone?: string;
+  /** The workspace's VClusters (default: default, etl_vc, default_ap and the INTEGRATION sync_vc). */
+  vclusters?: Record<string, 'GENERAL' | 'ANALYTICS' | 'INTEGRATION'>;
   /** Healthy Dynamic Tables added to the demo Lakehouse (the benchmark's 500-table poll). */
   extraDynamicTables?: number;
 }
@@ -123,6 +125,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     failureRate: opts.failureRate ?? 0,
     retryDelayMs: 30_000,
     timeZone: opts.timeZone ?? 'UTC',
+    vclusters: opts.vclusters,
   });
 
   // The access token survives restarts of a file-backed sandbox, so a configured bot keeps working.
@@ -141,7 +144,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   // The Lakehouse is rebuilt on every start: seeded as of the sandbox file's first start, then the
   // changes kept since replayed at their times, so a restart shows the same refresh history.
   let replayAt: number | undefined;
-  const lakehouse = new SandboxLakehouse({ now: () => replayAt ?? sim.now() }, id.workspace, SANDBOX_VCLUSTERS);
+  const lakehouse = new SandboxLakehouse({ now: () => replayAt ?? sim.now() }, id.workspace, sim.vclusters);
   const seededAt = Number(store.getMeta('lakehouseSeededAt') ?? sim.now());
   store.setMeta('lakehouseSeededAt', String(seededAt));
   seedLakehouse(lakehouse, seededAt, { extraDynamicTables: opts.extraDynamicTables });

@@ -68,6 +68,8 @@ export interface SimOptions {
   retryDelayMs: number;
   /** Time zone of cron times and business dates. */
   timeZone: string;
+  /** The workspace's VClusters and their types (default SANDBOX_VCLUSTERS; a workspace may have no INTEGRATION one). */
+  vclusters?: Record<string, 'GENERAL' | 'ANALYTICS' | 'INTEGRATION'>;
 }
 
 export interface PlannedOutcome {
@@ -100,6 +102,11 @@ export class StudioSim {
 
   now(): number {
     return this.opts.clock.now();
+  }
+
+  /** The workspace's VClusters and their types. */
+  get vclusters(): Record<string, 'GENERAL' | 'ANALYTICS' | 'INTEGRATION'> {
+    return this.opts.vclusters ?? SANDBOX_VCLUSTERS;
   }
 
   kindOf(task: TaskRow): TaskKind | undefined {
@@ -455,10 +462,10 @@ export class StudioSim {
     if (cycle) problems.push({ code: 'CIRCULAR_DEPENDENCY', message: `存在循环依赖 (circular dependency: ${cycle.join(' → ')})` });
     if (kind?.isSync) {
       const vc = task.vc_code ?? 'default';
-      if (SANDBOX_VCLUSTERS[vc] !== 'INTEGRATION') {
+      if (this.vclusters[vc] !== 'INTEGRATION') {
         problems.push({
           code: 'VCLUSTER_TYPE_NOT_SUPPORTED',
-          message: `同步任务必须使用同步型集群 (sync tasks need an INTEGRATION VCluster; ${vc} is ${SANDBOX_VCLUSTERS[vc] ?? 'unknown'})`,
+          message: `同步任务必须使用同步型集群 (sync tasks need an INTEGRATION VCluster; ${vc} is ${this.vclusters[vc] ?? 'unknown'})`,
         });
       }
     }
@@ -565,10 +572,10 @@ export class StudioSim {
   executeTemp(input: { taskId: number; content: string; params: Record<string, string>; vcCode: string | null; actor: string }): number {
     const task = this.requireTask(input.taskId);
     const kind = this.kindOf(task);
-    if (kind?.isSync && SANDBOX_VCLUSTERS[input.vcCode ?? 'default'] !== 'INTEGRATION') {
+    if (kind?.isSync && this.vclusters[input.vcCode ?? 'default'] !== 'INTEGRATION') {
       throw new SandboxBusinessError(
         'VCLUSTER_TYPE_NOT_SUPPORTED',
-        `同步任务必须使用同步型集群 (a sync task runs on an INTEGRATION VCluster; ${input.vcCode ?? 'default'} is ${SANDBOX_VCLUSTERS[input.vcCode ?? 'default'] ?? 'unknown'})`,
+        `同步任务必须使用同步型集群 (a sync task runs on an INTEGRATION VCluster; ${input.vcCode ?? 'default'} is ${this.vclusters[input.vcCode ?? 'default'] ?? 'unknown'})`,
       );
     }
     if (input.content.trim() === '') throw new SandboxBusinessError('PARAM_ERROR', '参数错误 (dataFileContent is empty)');

@@ -800,3 +800,17 @@ export const returnedIdSchema = z.union([
     return id;
   }),
 ]);
+
+/** A source table's column, from Studio's data source browser (getDataObjectMeta). */
+export interface SourceColumn {
+  name: string;
+  /** The source database's own type (`physicalType`, e.g. tinyint(1)), else Studio's generic one. */
+  type: string;
+  primary: boolean;
+}
+
+export const dataObjectMetaSchema = z
+  .looseObject({
+    columns: z.array(z.looseObject({ name: z.string().min(1), type: z.string().nullish(), physicalType: z.string().nullish(), primary: z.boolean().nullish() })).nullish(),
+  })
+  .transform((d): SourceColumn[] => (d.columns ?? []).map((c) => ({ name: c.name, type: c.physicalType ?? c.type ?? 'STRING', primary: c.primary ?? false })));

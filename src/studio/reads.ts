@@ -31,6 +31,8 @@ import {
   attemptSchema,
   backfillJobSchema,
   dataSourceSchema,
+  dataObjectMetaSchema,
+  type SourceColumn,
   folderSchema,
   listDataSchema,
   logPageSchema,
@@ -314,6 +316,37 @@ export class StudioReads extends StudioSessionClient {
     if (filter.name) body.dsName = filter.name;
     if (filter.type !== undefined) body.dsType = filter.type;
     return this.listPage('/ide-authority/v1/projectDataSources/list', body, dataSourceSchema, page, pageSize, 'data source list');
+  }
+
+  /** A data source's namespaces (databases / schemas / topics), as cz-cli `datasource catalogs` lists them. */
+  async listDataSourceNamespaces(dataSourceId: number): Promise<string[]> {
+    const { list } = await this.callParsed('/ide-authority/v1/projectDataSources/listNamespaces', { id: dataSourceId }, 'read', listDataSchema, 'data source namespaces');
+    return list.map((x) => (typeof x === 'string' ? x : String((x as { name?: unknown }).name ?? ''))).filter((x) => x !== '');
+  }
+
+  /** The tables (objects) of a namespace of a data source (cz-cli `datasource objects`): names as Studio spells them. */
+  async listDataObjects(dataSourceId: number, namespace: string): Promise<string[]> {
+    const { list } = await this.callParsed(
+      '/ide-authority/v1/projectDataSources/listDataObjects',
+      { id: dataSourceId, nameSpace: namespace },
+      'read',
+      listDataSchema,
+      'data source tables',
+    );
+    return list
+      .map((x) => (typeof x === 'string' ? x : String((x as { name?: unknown; tableName?: unknown }).name ?? (x as { tableName?: unknown }).tableName ?? '')))
+      .filter((x) => x !== '');
+  }
+
+  /** A source table's columns (cz-cli `datasource describe`): name, the source's own type, primary key. */
+  async dataObjectColumns(dataSourceId: number, namespace: string, table: string): Promise<SourceColumn[]> {
+    return this.callParsed(
+      '/ide-authority/v1/projectDataSources/getDataObjectMeta',
+      { id: dataSourceId, nameSpace: namespace, dataObjectName: table },
+      'read',
+      dataObjectMetaSchema,
+      'data source table columns',
+    );
   }
 
   async getRunStatistics(window: { planFrom: number; planTo: number; statuses?: number[]; taskType?: number; runType?: number; taskName?: string }): Promise<RunStatistics> {

@@ -56,10 +56,13 @@ export class VClusterDirectory {
     return integrationVcPredicate(this.configured)(name);
   }
 
-  /** The INTEGRATION cluster a new sync task should use. */
-  syncVc(): string {
-    if (this.configured?.length) return this.configured[0]!;
-    return this.list?.find((v) => INTEGRATION_TYPES.has(v.type))?.name ?? 'sync_vc';
+  /**
+   * The INTEGRATION clusters a new sync task may use: the configured ones, else Studio's list
+   * (empty when the workspace has none); undefined when neither is known. Never a guessed name.
+   */
+  integrationClusters(): string[] | undefined {
+    if (this.configured?.length) return [...this.configured];
+    return this.list?.filter((v) => INTEGRATION_TYPES.has(v.type)).map((v) => v.name);
   }
 
   /** The predicate for the review, with Studio's list as fresh as the time-to-live allows. */

@@ -9,7 +9,7 @@ import type { LakehouseSql } from '../lakehouse/client.js';
 import { type TableSample, refreshEntry, sampleOf } from '../ops/lakehouse-read.js';
 import type { StudioClient } from '../studio/client.js';
 import { RUN_STATUS, isStreamKind, taskKindByKey } from '../studio/enums.js';
-import type { Plan } from './plan.js';
+import { type Plan, manualRunCommand } from './plan.js';
 
 export interface Exploration {
   schemas: { name: string; tables: number }[] | { error: string };
@@ -108,7 +108,7 @@ export async function launchCheckpoints(sql: LakehouseSql, studio: StudioClient,
               label: `Tables of ${c.task}`,
               ok: false,
               detail: `not created yet: ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', …' : ''}`,
-              todo: `Run ${c.task} once (the button below, or \`/cz execute ${plan.folder}/${c.task}\`), then check again.`,
+              todo: `Run ${c.task} once (the button below, or \`${manualRunCommand(plan.folder, ddl.find((t) => t.name === c.task) ?? { name: c.task, params: [] })}\`), then check again.`,
             },
       );
     }
@@ -137,8 +137,8 @@ export async function launchCheckpoints(sql: LakehouseSql, studio: StudioClient,
         todo: isStreamKind(taskKindByKey(sync.kind))
           ? `${sync.uiSetup ? `Finish its set-up in the Studio UI (${sync.uiSetup}), then start` : 'Start'} the stream: \`/cz stream start ${plan.folder}/${sync.name}\` (a stream is started, not run once; \`/cz task ${plan.folder}/${sync.name}\` shows its state).`
           : sync.uiSetup
-            ? `Finish its set-up in the Studio UI (${sync.uiSetup}), then run it once: \`/cz execute ${plan.folder}/${sync.name}\`.`
-            : `Run it once: \`/cz execute ${plan.folder}/${sync.name}\`.`,
+            ? `Finish its set-up in the Studio UI (${sync.uiSetup}), then run it once: \`${manualRunCommand(plan.folder, sync)}\`.`
+            : `Run it once: \`${manualRunCommand(plan.folder, sync)}\`.`,
       });
     } else {
       const rows = ods && existing?.has(ods) ? await count(sql, ods).catch(() => undefined) : undefined;
@@ -150,6 +150,7 @@ export async function launchCheckpoints(sql: LakehouseSql, studio: StudioClient,
       });
     }
   }
+  const transform = plan.tasks.find((t) => t.role === 'transform');
   if (ods && dwd && existing?.has(ods) && existing.has(dwd)) {
     try {
       const [o, d] = await Promise.all([count(sql, ods), count(sql, dwd)]);
@@ -159,7 +160,7 @@ export async function launchCheckpoints(sql: LakehouseSql, studio: StudioClient,
               label: `${dwd} against ${ods}`,
               ok: false,
               detail: `${dwd} is empty (${ods}: ${o.toLocaleString('en-US')} rows)`,
-              todo: `Run the ODS→DWD transform once by hand (\`/cz execute ${plan.folder}/${plan.tasks.find((t) => t.role === 'transform')?.name ?? '<transform>'} --param bizdate=<a date with data>\`), then check again.`,
+              todo: `Run the ODS→DWD transform once by hand (\`${transform ? manualRunCommand(plan.folder, transform, '<a date with data>') : `/cz execute ${plan.folder}/<transform>`}\`), then check again.`,
             }
           : {
               // Seed 000, step 5: "LEFT JOIN result rows ≥ left table rows" — fewer rows than the left (ODS) table means rows were lost.
@@ -168,7 +169,7 @@ export async function launchCheckpoints(sql: LakehouseSql, studio: StudioClient,
               detail: `${d.toLocaleString('en-US')} rows against ${o.toLocaleString('en-US')} in ODS${d < o ? ' — fewer than ODS: the transform lost rows' : ''}`,
               todo:
                 d < o
-                  ? `A LEFT JOIN keeps every left (ODS) row: check for an INNER JOIN, or a right-table filter in WHERE instead of ON; if the transform loads one business date, run it for each date ODS holds (\`/cz execute ${plan.folder}/<transform> --param bizdate=<date>\`).`
+                  ? `A LEFT JOIN keeps every left (ODS) row: check for an INNER JOIN, or a right-table filter in WHERE instead of ON; if the transform loads one business date, run it for each date ODS holds (\`${transform ? manualRunCommand(plan.folder, transform) : `/cz execute ${plan.folder}/<transform>`}\`).`
                   : undefined,
             },
       );

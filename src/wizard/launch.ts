@@ -20,7 +20,7 @@ import type { StudioClient } from '../studio/client.js';
 import { RUN_STATUS, isStreamKind, taskKindByKey } from '../studio/enums.js';
 import type { AuditedWrite } from './execute.js';
 import { tablesCreatedBy } from './lakehouse-checks.js';
-import { type Plan, type PlannedTask, isFrame } from './plan.js';
+import { type Plan, type PlannedTask, isFrame, manualRunParamNames } from './plan.js';
 
 export type LaunchStepId = 'ddl_raw' | 'sync_configured' | 'sync_run' | 'ddl_clean' | 'transform_run' | 'schedule_deploy' | 'ddl_agg' | 'dt_refresh';
 
@@ -103,13 +103,10 @@ function scheduledTasks(plan: Plan): PlannedTask[] {
   return plan.tasks.filter((t) => t.cron && (t.role === 'sync' || t.role === 'transform' || t.role === 'dqc'));
 }
 
-/**
- * The parameters a manual run must be given: a `$[…]` (or `${…}`) value is resolved by the
- * scheduler only, so each such parameter gets the launch's business date.
- */
+/** A manual run's parameters: each `$[…]`/`${…}` one gets the launch's business date. */
 function manualRunParams(t: PlannedTask, bizdate: string): Record<string, string> | undefined {
-  const dated = t.params.filter((p) => /\$[[{]/.test(p.value));
-  return dated.length ? Object.fromEntries(dated.map((p) => [p.name, bizdate])) : undefined;
+  const dated = manualRunParamNames(t);
+  return dated.length ? Object.fromEntries(dated.map((n) => [n, bizdate])) : undefined;
 }
 
 /** Run a task once (a temporary run, audited) and wait for it to end. */

@@ -12,6 +12,8 @@
 import type { TypeMappings } from '../knowledge/load.js';
 import type { TaskKindKey } from '../studio/enums.js';
 import type { Answers } from './questions.js';
+import type { SourceColumn } from '../studio/models.js';
+import { odsColumnName, odsType } from './source-types.js';
 
 export type RouteId =
   | 'realtime_single'
@@ -90,11 +92,24 @@ export function routeOf(a: Answers): Route {
 }
 
 /** What a sync frame says where a person must choose in the Studio UI. */
-export const FRAME_MARK = { dataSource: '<data source>' } as const;
+export const FRAME_MARK = { dataSource: '<data source>', mapping: '<field mapping>', syncVc: '<INTEGRATION VCluster>' } as const;
 
 /** Is this content still a frame (placeholders like `<database>` a person has to fill)? Never deployed. */
 export function isFrame(content: string): boolean {
-  return /<(?:data source|database|table|topic|bucket|prefix|bootstrap servers|volume)>/.test(content);
+  return /<(?:data source|database|table|topic|bucket|prefix|bootstrap servers|volume|field mapping|INTEGRATION VCluster)>/.test(content);
+}
+
+/**
+ * The parameters a manual run of a task must be given: a `$[…]` (or `${…}`) value is resolved by the
+ * scheduler only (a temporary run sees the text), so each needs `--param name=<value>` by hand.
+ */
+export function manualRunParamNames(t: Pick<PlannedTask, 'params'>): string[] {
+  return t.params.filter((p) => /\$[[{]/.test(p.value)).map((p) => p.name);
+}
+
+/** The `/cz execute folder/task` a person runs by hand, with `--param name=<value>` for each such parameter. */
+export function manualRunCommand(folder: string, t: Pick<PlannedTask, 'name' | 'params'>, value = '<date>'): string {
+  return [`/cz execute ${folder}/${t.name}`, ...manualRunParamNames(t).map((n) => `--param ${n}=${value}`)].join(' ');
 }
 
 /** Which tasks a build will write: per task, create / change (ticked) / leave (an existing task not ticked, or unchanged). */
@@ -153,10 +168,22 @@ export interface Plan {
   cli: string[];
 }
 
+/** A source table chosen in the wizard from Studio's data source browser, with its columns. */
+export interface ChosenSourceTable {
+  namespace: string;
+  name: string;
+  columns: SourceColumn[];
+}
+
 export interface PlanOptions {
   typeMappings: TypeMappings;
-  /** INTEGRATION VCluster for sync tasks. */
-  syncVc: string;
+  /**
+   * INTEGRATION VCluster for sync tasks when the answers name none (`sync_vc`, chosen from Studio's
+   * list). With neither, a sync task's VCluster is left unset and the build is refused: never guessed.
+   */
+  syncVc?: string;
+  /** The source tables chosen (answer `source_tables`) with their columns from Studio. */
+  sourceTables?: ChosenSourceTable[];
   /** General-purpose VCluster for SQL tasks. */
   etlVc: string;
 }
@@ -197,7 +224,26 @@ function sourceName(a: Answers, route: Route): string {
   return a.db_engine ?? 'mysql';
 }
 
-function odsDdl(a: Answers, route: Route, raw: string, tm: TypeMappings): string {
+/** The chosen `namespace.table`s with their columns and ODS names (a name chosen twice gets its namespace). */
+function chosenTables(a: Answers, opts: PlanOptions): (ChosenSourceTable & { ods: string })[] {
+  const names = (a.source_tables ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  const list = names.map((full) => {
+    const dot = full.indexOf('.');
+    const namespace = full.slice(0, dot);
+    const name = full.slice(dot + 1);
+    const known = opts.sourceTables?.find((t) => t.namespace === namespace && t.name === name);
+    return { namespace, name, columns: known?.columns ?? [] };
+  });
+  return list.map((t) => ({
+    ...t,
+    ods: odsColumnName(list.filter((x) => x.name.toLowerCase() === t.name.toLowerCase()).length > 1 ? `${t.namespace}_${t.name}` : t.name),
+  }));
+}
+
+function odsDdl(a: Answers, route: Route, raw: string, tm: TypeMappings, chosen: (ChosenSourceTable & { ods: string })[] = []): string {
   if (route.id.startsWith('kafka')) {
     return `-- ${raw.toUpperCase()}: Kafka messages as they arrive; parse JSON in the transform
 CREATE SCHEMA IF NOT EXISTS ${raw};
@@ -212,6 +258,21 @@ CREATE TABLE IF NOT EXISTS ${raw}.files_raw (line STRING, file_name STRING, load
   }
   const src = tm.sources.find((s) => s.id === (a.db_engine ?? 'mysql'));
   const guidance = (src?.mappings ?? []).map((m) => `--   ${m.source} → ${m.ods}${m.avoid ? ` (not ${m.avoid})` : ''}; DWD: ${m.dwd}`).join('\n');
+  const described = chosen.filter((t) => t.columns.length);
+  if (described.length) {
+    const tables = described.map(
+      (t) => `-- ${a.source_ds}: ${t.namespace}.${t.name} (${t.columns.map((c) => `${c.name} ${c.type}${c.primary ? ' PK' : ''}`).join(', ')})
+CREATE TABLE IF NOT EXISTS ${raw}.${t.ods} (
+${t.columns.map((c) => `  ${odsColumnName(c.name)} ${odsType(c.type)}`).join(',\n')}
+);`,
+    );
+    return `-- ${raw.toUpperCase()} layer: broad types so the sync succeeds; convert precisely in the next layer.
+-- ${src?.name ?? 'Source'} → Lakehouse type mapping:
+${guidance}
+-- The tables chosen from Studio's data source ${a.source_ds}, with their columns as Studio describes them.
+CREATE SCHEMA IF NOT EXISTS ${raw};
+${tables.join('\n')}`;
+  }
   return `-- ${raw.toUpperCase()} layer: broad types so the sync succeeds; convert precisely in the next layer.
 -- ${src?.name ?? 'Source'} → Lakehouse type mapping:
 ${guidance}
@@ -238,7 +299,10 @@ export function buildPlan(a: Answers, opts: PlanOptions): Plan {
   const folder = `${domain}_dw`;
   const tasks: PlannedTask[] = [];
   const bizdate = [{ name: 'bizdate', value: '$[yyyy-MM-dd-1]' }];
-  const rawTable = route.id.startsWith('kafka') ? 'events' : route.id.startsWith('oss') ? 'files_raw' : 'orders';
+  // The source tables chosen from Studio (database routes), each an ODS table of its own name.
+  const chosen = a.source && a.source !== 'database' ? [] : chosenTables(a, opts);
+  const rawTable = route.id.startsWith('kafka') ? 'events' : route.id.startsWith('oss') ? 'files_raw' : ((chosen.find((t) => t.ods === 'orders') ?? chosen[0])?.ods ?? 'orders');
+  const syncVc = a.sync_vc ?? opts.syncVc;
 
   // 00: ingestion.
   let ingest: PlannedTask | undefined;
@@ -246,32 +310,44 @@ export function buildPlan(a: Answers, opts: PlanOptions): Plan {
     const continuous = route.syncKind === 'REALTIME' || route.syncKind === 'MULTI_REALTIME';
     // Seed 001: every Studio sync task is configured in the Studio UI (source, target, mapping, sync
     // rules); the bot saves a frame, and the frame is never deployed (it names no real source).
-    const needsUi =
-      route.syncKind === 'MULTI_DI'
+    const named = chosen.length
+      ? `the data source \`${a.source_ds}\` and the table${chosen.length > 1 ? 's' : ''} ${chosen.map((t) => `\`${t.namespace}.${t.name}\``).join(', ')} (chosen here from Studio's lists) → ${chosen.map((t) => `${s.raw}.${t.ods}`).join(', ')}`
+      : undefined;
+    const needsUi = named
+      ? `Select ${named} in the task, then the field mapping${route.syncKind === 'MULTI_DI' || route.syncKind === 'MULTI_REALTIME' ? ' (Sync Objects; naming variables `{SOURCE_DATABASE}`/`{SOURCE_TABLE}` for the targets)' : ''} and the sync rules${continuous ? '; submitting starts it' : ` (${a.write_mode === 'append' ? 'append' : 'overwrite'})`}`
+      : route.syncKind === 'MULTI_DI'
         ? 'Choose the source data source and tables (multi-table naming variables `{SOURCE_DATABASE}`/`{SOURCE_TABLE}` for the target), the target schema, the column mapping (Sync Objects) and the sync rules'
         : continuous
           ? `Choose the ${src === 'kafka' ? 'Kafka data source and topic, the start offset and the JSONPath computed columns' : 'source data source and tables (CDC)'}; submitting starts it`
           : `Choose the source (${src === 'oss' ? 'the object-storage data source and path' : 'the data source, database and table'}), the target ${s.raw}.${rawTable}, the field mapping and the sync rules (${a.write_mode === 'append' ? 'append' : 'overwrite'})`;
-    const content = {
-      reader: {
-        datasource: FRAME_MARK.dataSource,
-        ...(src === 'kafka' ? { topic: '<topic>' } : src === 'oss' ? { path: 'oss://<bucket>/<prefix>/' } : { database: '<database>', table: '<table>' }),
-      },
-      writer: { datasource: 'lakehouse', schema: s.raw, table: rawTable },
-      ...(continuous ? {} : { mode: a.write_mode === 'append' ? 'APPEND' : 'OVERWRITE' }),
-    };
+    const content = chosen.length
+      ? {
+          // The source is named; the mapping is still the person's to configure in Studio (so it stays a frame).
+          reader: { datasource: a.source_ds, tables: chosen.map((t) => ({ database: t.namespace, table: t.name })) },
+          writer: { datasource: 'lakehouse', schema: s.raw, tables: chosen.map((t) => t.ods) },
+          mapping: FRAME_MARK.mapping,
+          ...(continuous ? {} : { mode: a.write_mode === 'append' ? 'APPEND' : 'OVERWRITE' }),
+        }
+      : {
+          reader: {
+            datasource: FRAME_MARK.dataSource,
+            ...(src === 'kafka' ? { topic: '<topic>' } : src === 'oss' ? { path: 'oss://<bucket>/<prefix>/' } : { database: '<database>', table: '<table>' }),
+          },
+          writer: { datasource: 'lakehouse', schema: s.raw, table: rawTable },
+          ...(continuous ? {} : { mode: a.write_mode === 'append' ? 'APPEND' : 'OVERWRITE' }),
+        };
     ingest = {
       name: `00_sync_${src}_to_${layers.raw}`,
       kind: route.syncKind,
       role: 'sync',
       cron: continuous ? undefined : c.sync,
       dependsOn: [],
-      vcCode: opts.syncVc,
+      vcCode: syncVc ?? FRAME_MARK.syncVc,
       content: JSON.stringify(content, null, 2),
       params: [],
       deploy: false,
       uiSetup: needsUi,
-      description: `${route.label}: ${src} → ${s.raw}.${rawTable}${continuous ? ', runs continuously' : `, ${a.write_mode === 'append' ? 'append' : 'overwrite'}`}`,
+      description: `${route.label}: ${chosen.length ? `${a.source_ds} (${chosen.map((t) => `${t.namespace}.${t.name}`).join(', ')})` : src} → ${chosen.length ? chosen.map((t) => `${s.raw}.${t.ods}`).join(', ') : `${s.raw}.${rawTable}`}${continuous ? ', runs continuously' : `, ${a.write_mode === 'append' ? 'append' : 'overwrite'}`}`,
     };
   } else if (route.pipe) {
     const pipeSource =
@@ -307,7 +383,7 @@ AS COPY INTO ${s.raw}.${rawTable} FROM ${pipeSource};`,
       cron: undefined,
       dependsOn: [],
       vcCode: opts.etlVc,
-      content: odsDdl(a, route, s.raw, opts.typeMappings),
+      content: odsDdl(a, route, s.raw, opts.typeMappings, chosen),
       params: [],
       deploy: false,
       uiSetup: undefined,
@@ -407,6 +483,11 @@ FROM ${s.clean}.orders_detail WHERE dt = '\${bizdate}';`,
     notes.push(
       `${ingest.name} runs continuously once submitted (no batch start time); 04 runs daily at ${c.etl.split(' ')[2]}:${c.etl.split(' ')[1]} on what it has synced (change its cron in Studio).`,
     );
+  if (ingest?.role === 'sync' && !syncVc)
+    notes.push(
+      `${ingest.name} has no INTEGRATION VCluster: this workspace has none to choose, and a sync task runs only on one. Create one, then choose it; nothing is built until then.`,
+    );
+  if (chosen.length && rawTable !== 'orders') notes.push(`04 and 05 are the orders template and read ${s.raw}.${rawTable}: adapt their columns to it before the launch runs them.`);
   if (route.pipe) notes.push(`${ingest!.name} is a pipe: run its DDL once by hand; it then loads continuously. 04 does not depend on it (a pipe has no runs to wait for).`);
   const confirmed = parseMetrics(a.metrics);
   if (confirmed.length) notes.push(`Metric definitions confirmed: ${confirmed.map((m) => `${m.name} = ${m.expr}`).join('; ')} (the columns of ${s.agg}.sales_daily).`);

@@ -14,14 +14,20 @@ const questionSchema = z
     question: z.string().min(5),
     options: z.array(optionSchema).max(10).default([]),
     input: z.literal('text').optional(),
+    /** Answered from one of Studio's lists (src/wizard/studio-choices.ts), not from fixed options. */
+    choose: z.enum(['data_source', 'source_tables', 'sync_vcluster']).optional(),
     multiline: z.boolean().default(false),
     validate: z.string().optional(),
     hint: z.string().optional(),
     when: z.record(z.string(), z.union([z.string(), z.array(z.string())])).default({}),
     /** Not asked when any of these answers is given (e.g. no batch start time for a real-time sync). */
     unless: z.record(z.string(), z.union([z.string(), z.array(z.string())])).default({}),
+    /** Asked when any one of these sets of answers holds (besides `when`), e.g. every route with a Studio sync task. */
+    when_any: z.array(z.record(z.string(), z.union([z.string(), z.array(z.string())]))).default([]),
   })
-  .refine((q) => (q.input === 'text') !== q.options.length > 0, { message: 'a question has either options or input: text' });
+  .refine((q) => [q.input === 'text', q.options.length > 0, q.choose !== undefined].filter(Boolean).length === 1, {
+    message: 'a question has exactly one of options, input: text, or choose',
+  });
 
 export type Question = z.output<typeof questionSchema>;
 export type Answers = Record<string, string>;
@@ -42,7 +48,7 @@ export function loadWizardQuestions(dir: string = KNOWLEDGE_DIR): Question[] {
 
 export function applies(q: Question, answers: Answers): boolean {
   const matches = ([k, v]: [string, string | string[]]) => (Array.isArray(v) ? v.includes(answers[k] ?? '') : answers[k] === v);
-  return Object.entries(q.when).every(matches) && !Object.entries(q.unless).some(matches);
+  return Object.entries(q.when).every(matches) && !Object.entries(q.unless).some(matches) && (q.when_any.length === 0 || q.when_any.some((w) => Object.entries(w).every(matches)));
 }
 
 /** The first question that applies and has no answer yet, or undefined when the plan can be built. */

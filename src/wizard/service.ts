@@ -29,9 +29,27 @@ import { type LaunchOutcome, type LaunchState, runLaunch } from './launch.js';
 import { type PlanReview, reviewPlan } from './plan-review.js';
 import type { LakehouseSql } from '../lakehouse/client.js';
 import { type Question, nextQuestion, optionLabel, pruneAnswers, textProblem } from './questions.js';
+import { type ChoiceList, type ChoiceOption, MAX_OPTIONS, StudioChoices, searchOptions, syncVClusterChoices } from './studio-choices.js';
+import { type ChosenSourceTable, FRAME_MARK, routeOf } from './plan.js';
+
+/** A question answered from one of Studio's lists: the options (or how to search them), or what must exist first. */
+export type ChoiceView =
+  | {
+      kind: 'list';
+      /** The options shown at once (a short list), or the first matches of an empty search (a long one). */
+      options: ChoiceOption[];
+      total: number;
+      noun: string;
+      /** More than Slack's 100 options: searched as the person types (an external select). */
+      external: boolean;
+      /** Several may be picked, one at a time, then Done. */
+      multi: boolean;
+      picked: string[];
+    }
+  | { kind: 'blocked'; message: string };
 
 export type WizardView =
-  | { kind: 'question'; session: WizardSession; question: Question; answered: { question: Question; answer: string; fromDoc: boolean }[] }
+  | { kind: 'question'; session: WizardSession; question: Question; answered: { question: Question; answer: string; fromDoc: boolean }[]; choice?: ChoiceView }
   | { kind: 'plan'; session: WizardSession; plan: Plan }
   | { kind: 'cancelled'; session: WizardSession };
 
@@ -62,10 +80,28 @@ function createdOf(s: WizardSession): Created {
   return { folder: c?.folder, tasks: c?.tasks ?? [] };
 }
 
+/** The tables picked so far for a multi-table sync (one at a time, then Done), for the data source they belong to. */
+function picksOf(s: WizardSession): string[] {
+  const p = (s.progress as { picks?: { ds?: string; tables?: string[] } } | null)?.picks;
+  return p && p.ds === s.answers.source_ds ? (p.tables ?? []) : [];
+}
+
+function sourceTablesOf(s: WizardSession): ChosenSourceTable[] | undefined {
+  return (s.progress as { sourceTables?: ChosenSourceTable[] } | null)?.sourceTables;
+}
+
+/** A route that syncs several tables: its table question takes several picks. */
+function takesSeveralTables(answers: Record<string, string>): boolean {
+  const r = routeOf(answers).id;
+  return r === 'batch_multi' || r === 'cdc_multi';
+}
+
 export class WizardService {
   get questions(): Question[] {
     return this.d.questions;
   }
+
+  private readonly choices: StudioChoices;
 
   constructor(
     private readonly d: {
@@ -81,8 +117,59 @@ export class WizardService {
       /** The launch's wait between polls of a run (tests advance a manual clock). */
       sleep?: (ms: number) => Promise<void>;
       now?: () => number;
+      /** Studio's lists the wizard's choices come from (default: read through `studio`). */
+      choices?: StudioChoices;
     },
-  ) {}
+  ) {
+    this.choices = d.choices ?? new StudioChoices(d.studio, { now: d.now });
+  }
+
+  /** The list a `choose` question is answered from, read from Studio now (tables cached a few minutes). */
+  private async choiceList(q: Question, answers: Record<string, string>, fresh = false): Promise<ChoiceList> {
+    switch (q.choose) {
+      case 'data_source':
+        return this.choices.dataSources(answers.db_engine);
+      case 'source_tables':
+        return this.choices.tables(answers.source_ds ?? '', answers.db_engine);
+      default:
+        await this.d.vclusters.refresh(fresh);
+        return syncVClusterChoices(this.d.vclusters.integrationClusters());
+    }
+  }
+
+  private async choiceView(q: Question, s: WizardSession, fresh = false): Promise<ChoiceView> {
+    const list = await this.choiceList(q, s.answers, fresh).catch(
+      (e: Error): ChoiceList => ({ kind: 'blocked', message: `Studio's list could not be read (${e.message.slice(0, 160)}). *Check again* in a moment.` }),
+    );
+    if (list.kind === 'blocked') return list;
+    const external = list.total > MAX_OPTIONS;
+    const multi = q.choose === 'source_tables' && takesSeveralTables(s.answers);
+    return { kind: 'list', options: list.options.slice(0, MAX_OPTIONS), total: list.total, noun: list.noun, external, multi, picked: multi ? picksOf(s) : [] };
+  }
+
+  /**
+   * What a search in a long list offers (Slack's block_suggestion): the matches of what was typed,
+   * at most 100. Only for the person's own current question; anything else gets no options.
+   */
+  async suggest(sessionId: string, userId: string, questionId: string, query: string): Promise<ChoiceOption[]> {
+    const s = await this.d.store.get(sessionId);
+    const q = this.d.questions.find((x) => x.id === questionId);
+    if (!s || s.userId !== userId || s.status !== 'asking' || s.currentQuestion !== questionId || !q?.choose) return [];
+    const list = await this.choiceList(q, s.answers);
+    if (list.kind !== 'list') return [];
+    const picked = new Set(picksOf(s));
+    return searchOptions(
+      list.options.filter((o) => !picked.has(o.value)),
+      query.slice(0, 100),
+    );
+  }
+
+  /** The current question again, its Studio list read afresh ("Check again" on a question that waits for Studio). */
+  async recheck(sessionId: string, userId: string): Promise<AnswerResult> {
+    const s = await this.live(sessionId, userId);
+    if ('kind' in s) return s;
+    return await this.view(s, true);
+  }
 
   /**
    * Step 1, data exploration: what the workspace holds, read once per session (kept with it) and
@@ -112,9 +199,14 @@ export class WizardService {
     return { kind: 'checked', plan, checkpoints: await launchCheckpoints(this.d.lakehouse, this.d.studio, plan, ids) };
   }
 
-  private async view(s: WizardSession): Promise<WizardView> {
+  private async view(s: WizardSession, fresh = false): Promise<WizardView> {
     if (s.status === 'cancelled') return { kind: 'cancelled', session: s };
     const q = nextQuestion(this.d.questions, s.answers);
+    const choice = q?.choose ? await this.choiceView(q, s, fresh) : undefined;
+    if (q && q.choose === 'sync_vcluster' && choice?.kind === 'list' && choice.total === 1) {
+      // The workspace's only INTEGRATION VCluster (Studio says so): nothing to ask.
+      return this.view(await this.d.store.update(s.id, { answers: { ...s.answers, [q.id]: choice.options[0]!.value } }));
+    }
     if (!q) {
       const session = s.status === 'confirming' ? s : await this.d.store.update(s.id, { status: 'confirming', currentQuestion: null });
       return { kind: 'plan', session, plan: this.plan(session) };
@@ -124,11 +216,11 @@ export class WizardService {
       .map((id) => this.d.questions.find((x) => x.id === id))
       .filter((x): x is Question => x !== undefined && s.answers[x.id] !== undefined)
       .map((x) => ({ question: x, answer: x.input ? s.answers[x.id]!.slice(0, 80) : optionLabel(x, s.answers[x.id]), fromDoc: s.fromDoc.includes(x.id) }));
-    return { kind: 'question', session, question: q, answered };
+    return { kind: 'question', session, question: q, answered, choice };
   }
 
   plan(s: WizardSession): Plan {
-    return buildPlan(s.answers, { typeMappings: this.d.knowledge.typeMappings, syncVc: this.d.vclusters.syncVc(), etlVc: this.d.etlVc });
+    return buildPlan(s.answers, { typeMappings: this.d.knowledge.typeMappings, etlVc: this.d.etlVc, sourceTables: sourceTablesOf(s) });
   }
 
   /**
@@ -183,7 +275,13 @@ export class WizardService {
     if (s.status !== 'asking' || s.currentQuestion !== questionId)
       return { kind: 'stale', message: 'That question was already answered. Use *Back* on the current question to change an answer.' };
     const q = this.d.questions.find((x) => x.id === questionId)!;
-    if (q.input) {
+    let progress = s.progress as Record<string, unknown> | null;
+    if (q.choose) {
+      const chosen = await this.choose(s, q, value.trim());
+      if ('kind' in chosen) return chosen;
+      value = chosen.value;
+      progress = { ...(progress ?? {}), ...chosen.progress };
+    } else if (q.input) {
       const problem = textProblem(q, value);
       if (problem) return { kind: 'invalid', message: problem };
     } else if (!q.options.some((o) => o.id === value)) return { kind: 'invalid', message: `"${value}" is not one of the options.` };
@@ -201,7 +299,53 @@ export class WizardService {
       }
     }
     answers = pruneAnswers(this.d.questions, answers);
-    return await this.view(await this.d.store.update(s.id, { answers, history: history.filter((h) => answers[h] !== undefined), fromDoc }));
+    return await this.view(await this.d.store.update(s.id, { answers, history: history.filter((h) => answers[h] !== undefined), fromDoc, progress }));
+  }
+
+  /**
+   * A choice from one of Studio's lists: only what the list holds (anything else refused with what
+   * it does hold); a multi-table sync takes one table per pick and the empty answer (Done) ends it.
+   * The chosen tables' columns are read from Studio for the ODS DDL.
+   */
+  private async choose(
+    s: WizardSession,
+    q: Question,
+    value: string,
+  ): Promise<{ value: string; progress: Record<string, unknown> } | { kind: 'invalid'; message: string } | WizardView> {
+    const list = await this.choiceList(q, s.answers);
+    if (list.kind === 'blocked') return { kind: 'invalid', message: list.message.replace(/\*Check again\*/, 'try again') };
+    const multi = q.choose === 'source_tables' && takesSeveralTables(s.answers);
+    const picked = multi ? picksOf(s) : [];
+    if (multi && value === '') {
+      if (picked.length === 0) return { kind: 'invalid', message: 'Pick at least one table first.' };
+    } else if (!list.options.some((o) => o.value === value)) {
+      const what =
+        q.choose === 'source_tables'
+          ? `a table of \`${s.answers.source_ds}\``
+          : q.choose === 'data_source'
+            ? 'one of the data sources Studio lists for this type'
+            : "one of the workspace's INTEGRATION VClusters";
+      return {
+        kind: 'invalid',
+        message: `\`${value.slice(0, 120)}\` is not ${what}: Studio lists ${list.total} ${list.noun}${
+          list.total > MAX_OPTIONS
+            ? ' (type part of a name to search them)'
+            : ` (${list.options
+                .map((o) => o.value)
+                .join(', ')
+                .slice(0, 300)})`
+        }. Nothing was changed.`,
+      };
+    } else if (multi) {
+      // One more table picked: kept with the session, and the same question shown again with it.
+      const tables = picked.includes(value) ? picked : [...picked, value];
+      const session = await this.d.store.update(s.id, { progress: { ...((s.progress as object | null) ?? {}), picks: { ds: s.answers.source_ds, tables } } });
+      return this.view(session);
+    }
+    const tables = q.choose !== 'source_tables' ? [] : multi ? picked : [value];
+    if (tables.length === 0) return { value, progress: {} };
+    const sourceTables = await this.choices.columns(s.answers.source_ds ?? '', s.answers.db_engine, tables);
+    return { value: tables.join(','), progress: { sourceTables, picks: undefined } };
   }
 
   /** Undo the last answer (and everything the document filled with it). */
@@ -257,6 +401,21 @@ export class WizardService {
         `folder:${plan.folder}`,
         { route: plan.route.id },
         { kind: 'refused', reason: 'permission', message: `Creating \`${plan.folder}\` in Studio needs *operator*; you are a viewer there.` },
+      );
+      return { kind: 'refused', message: r.message };
+    }
+    const noVc = plan.tasks.find((t) => t.role === 'sync' && t.vcCode === FRAME_MARK.syncVc);
+    if (noVc) {
+      const r = await this.d.operations.refuse(
+        actor,
+        'setup',
+        `folder:${plan.folder}`,
+        { route: plan.route.id, task: noVc.name },
+        {
+          kind: 'refused',
+          reason: 'invalid',
+          message: `${noVc.name} needs an INTEGRATION VCluster and none is chosen, so nothing was written. ${syncVClusterChoices(this.d.vclusters.integrationClusters()).kind === 'blocked' ? 'This workspace has none: create one (`CREATE VCLUSTER IF NOT EXISTS sync_vc VCLUSTER_SIZE = 1 VCLUSTER_TYPE = INTEGRATION;`), then' : ''} Start the setup again to choose it.`,
+        },
       );
       return { kind: 'refused', message: r.message };
     }

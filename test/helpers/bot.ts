@@ -12,6 +12,7 @@ import { type Logger, createLogger } from '../../src/logger.js';
 import { type RunningBot, startBot } from '../../src/bot.js';
 import { type FakeSlack, startFakeSlack } from './fake-slack.js';
 import { type SandboxHarness, startHarness } from './sandbox.js';
+import type { SandboxOptions } from '../../src/sandbox/server.js';
 import { pgDatabaseUrl } from './engines.js';
 import type { SeedName } from '../../src/sandbox/seed.js';
 import type { WorkspaceConfig } from '../../src/workspaces.js';
@@ -190,9 +191,11 @@ export async function startBotHarness(
     prodSeed?: SeedName;
     /** Names and protection per workspace (`prod`, `dev`), as the workspaces file gives them. */
     workspaceExtras?: Record<string, Pick<WorkspaceConfig, 'names' | 'protected'>>;
+    /** The sandbox's own options (e.g. a workspace with no INTEGRATION VCluster). */
+    sandbox?: SandboxOptions;
   } = {},
 ): Promise<BotHarness> {
-  const h = await startHarness(opts.prodSeed ? { seed: opts.prodSeed, workspace: 'demo_prod' } : {});
+  const h = await startHarness({ ...(opts.prodSeed ? { seed: opts.prodSeed, workspace: 'demo_prod' } : {}), ...opts.sandbox });
   const dev = opts.dev ? await startHarness({ workspace: 'demo_dev' }) : undefined;
   const slack = await startFakeSlack({ now: () => h.clock.now() });
   const dir = mkdtempSync(join(tmpdir(), 'bot-'));

@@ -29,7 +29,9 @@ const BUTTONS = [
   `${ACTION.logsPage}_prev`,
   `${ACTION.logsPage}_next`,
   ...Object.values(TRIAGE),
-  ...[WIZARD.text, WIZARD.back, WIZARD.restart, WIZARD.cancel, WIZARD.confirm, WIZARD.undo, WIZARD.checkAgain, WIZARD.launch],
+  ...[WIZARD.text, WIZARD.back, WIZARD.restart, WIZARD.cancel, WIZARD.confirm, WIZARD.undo, WIZARD.checkAgain, WIZARD.launch, WIZARD.pickDone, WIZARD.recheck],
+  // The wizard's choice from Studio's lists (a select whose block id names the session and question).
+  WIZARD.choose,
   // The entry menu (build is answered by the wizard in the DM, like Set up a pipeline).
   ...[ENTRY_MENU.change, ENTRY_MENU.troubleshoot, ENTRY_MENU.check, ENTRY_MENU.types],
   // Changing a pipeline (issue 34): the four options, the pipeline select, Confirm / Cancel / Undo, /cz task's button.
@@ -84,7 +86,7 @@ describe('every interaction gets an answer', () => {
     const sent: Sent[] = [];
     for (const id of BUTTONS) for (const value of NOT_OFFERED) sent.push(await act({ type: 'button', action_id: id, value, text: { type: 'plain_text', text: 'x' } }));
     // Selects: an option not in the menu, and no option at all.
-    for (const id of [TRIAGE.mute, TRIAGE.stormRerun]) {
+    for (const id of [TRIAGE.mute, TRIAGE.stormRerun, WIZARD.choose]) {
       for (const value of ['1:3', '999999:1', 'x', '5|nope', '-1:-1'])
         sent.push(await act({ type: 'static_select', action_id: id, selected_option: { text: { type: 'plain_text', text: 'x' }, value } }));
       sent.push(await act({ type: 'static_select', action_id: id }));

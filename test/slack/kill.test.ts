@@ -152,7 +152,7 @@ describe('SIGKILL between two steps of a write', () => {
 });
 
 const ADD_TASK = '/ide-admin/v1/dataFile/addAndReturnId';
-type El = { action_id: string; value?: string };
+type El = { action_id: string; value?: string; type?: string };
 
 function sessionStatus(): string | undefined {
   const db = new Database(join(dir, 'bot.db'), { readonly: true });
@@ -194,9 +194,29 @@ describe('SIGKILL in the middle of a wizard build', () => {
       await c().click(el.action_id, el.value!, USERS.admin, { channel: dm, ephemeral: false });
       await until(() => slack.callsOf('chat.postMessage').length > before);
     };
+    // The data source and the table, from Studio's lists (a select: its block id names the session and question).
+    const select = async (value: string) => {
+      const before = slack.callsOf('chat.postMessage').length;
+      const call = await until(() =>
+        slack
+          .callsOf('chat.postMessage')
+          .filter((x) => x.args.channel === dm)
+          .at(-1),
+      );
+      const blk = await until(() => (call.args.blocks as { block_id?: string; elements?: El[] }[]).find((x) => x.elements?.some((e) => e.action_id === 'wizard_choose')));
+      const el = blk.elements!.find((e) => e.action_id === 'wizard_choose')!;
+      await c().click(el.action_id, '', USERS.admin, {
+        channel: dm,
+        ephemeral: false,
+        action: { type: el.type, block_id: blk.block_id, selected_option: { value, text: { type: 'plain_text', text: value } } },
+      });
+      await until(() => slack.callsOf('chat.postMessage').length > before);
+    };
     const r = await c().command('setup', USERS.admin);
     await slack.waitForResponse(r.responseId);
     for (const a of ['no', 'bi', 'analysts', 't1', 'database', 'mysql', 'batch', 'single', 'overwrite']) await choose(a);
+    await select('mysql_shop');
+    await select('shop.orders');
     const text = await until(() => lastButtons().find((e) => e.action_id === 'wizard_text'));
     const opens = slack.callsOf('views.open').length;
     await c().click(text.action_id, text.value!, USERS.admin, { channel: dm, ephemeral: false });

@@ -25,6 +25,20 @@ async function choose(option: string) {
   await b.click(el.action_id, el.value!, USERS.admin, { channel: DM, messageTs: String(q.call.args.ts ?? '1'), ephemeral: false });
   return current(before);
 }
+/** Pick from the newest question's select (the data source, a table), as Slack sends it. */
+async function select(value: string) {
+  const before = posted();
+  const q = await current(before - 1);
+  const blk = (q.call.args.blocks as { block_id?: string; elements?: (El & { type: string })[] }[]).find((x) => x.elements?.some((e) => e.action_id === 'wizard_choose'))!;
+  const el = blk.elements!.find((e) => e.action_id === 'wizard_choose')!;
+  await b.click(el.action_id, '', USERS.admin, {
+    channel: DM,
+    messageTs: String(q.call.args.ts ?? '1'),
+    ephemeral: false,
+    action: { type: el.type, block_id: blk.block_id, selected_option: { value, text: { type: 'plain_text', text: value } } },
+  });
+  return current(before);
+}
 async function typeAnswer(value: string) {
   const q = await current(posted() - 1);
   const el = q.button('wizard_text');
@@ -66,6 +80,8 @@ describe('the wizard reads Lakehouse', () => {
     q = await choose('batch');
     q = await choose('single');
     q = await choose('overwrite');
+    q = await select('mysql_shop');
+    q = await select('shop.orders');
     const beforeName = posted();
     await typeAnswer('shop');
     q = await current(beforeName);
@@ -109,6 +125,8 @@ describe('the wizard reads Lakehouse', () => {
   it('launches step by step from the DM: stops at the UI-only sync with a link to Studio, and Check again goes on to schedule + deploy', async () => {
     await b.answer((await b.command('setup', USERS.admin)).responseId);
     for (const a of ['no', 'bi', 'bi_tools', 't1', 'database', 'mysql', 'batch', 'single', 'overwrite']) await choose(a);
+    await select('mysql_shop');
+    await select('shop.orders');
     const beforeName = posted();
     await typeAnswer('lnch');
     await current(beforeName);

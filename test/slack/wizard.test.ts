@@ -65,6 +65,21 @@ async function choose(option: string): Promise<Awaited<ReturnType<typeof current
   return current(before);
 }
 
+/** Pick from the newest question's select (the data source, a table), as Slack sends it. */
+async function select(value: string): Promise<Awaited<ReturnType<typeof current>>> {
+  const before = posted();
+  const q = await current(before - 1);
+  const blk = (q.call.args.blocks as { block_id?: string; elements?: El[] }[]).find((x) => x.elements?.some((e) => e.action_id === 'wizard_choose'))!;
+  const el = blk.elements!.find((e) => e.action_id === 'wizard_choose')! as El & { type: string };
+  await b.click(el.action_id, '', USERS.admin, {
+    channel: DM,
+    messageTs: String(q.call.args.ts ?? '1'),
+    ephemeral: false,
+    action: { type: el.type, block_id: blk.block_id, selected_option: { value, text: { type: 'plain_text', text: value } } },
+  });
+  return current(before);
+}
+
 async function typeAnswer(value: string): Promise<{ status: number; body: string }> {
   const q = await current(posted() - 1);
   const el = q.button('wizard_text');
@@ -108,6 +123,10 @@ describe('setup wizard', () => {
     q = await choose('batch');
     q = await choose('single');
     q = await choose('overwrite');
+    // The data source and the table, chosen from Studio's lists; the workspace's one INTEGRATION VCluster is used.
+    expect(q.text).toContain('Which data source?');
+    q = await select('mysql_shop');
+    q = await select('shop.orders');
     expect(q.text).toContain('Project / business domain name?');
 
     const bad = await typeAnswer('Shop-1');
@@ -218,6 +237,8 @@ describe('setup wizard', () => {
     await b.answer(r.responseId);
     await choose('no');
     for (const a of ['bi', 'analysts', 't1', 'database', 'mysql', 'batch', 'single', 'overwrite']) await choose(a);
+    await select('mysql_shop');
+    await select('shop.orders');
     const beforeName = posted();
     expect((await typeAnswer('ecommerce')).status).toBe(200); // ecommerce_dw is the demo's live pipeline
     await current(beforeName);

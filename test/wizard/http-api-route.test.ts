@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKnowledge } from '../../src/knowledge/load.js';
 import { LakehouseSql } from '../../src/lakehouse/client.js';
 import { executePlan } from '../../src/wizard/execute.js';
+import { launchCheckpoints } from '../../src/wizard/lakehouse-checks.js';
 import { type LaunchDeps, runLaunch } from '../../src/wizard/launch.js';
 import { buildPlan } from '../../src/wizard/plan.js';
 import { loadWizardQuestions, nextQuestion } from '../../src/wizard/questions.js';
@@ -99,5 +100,40 @@ describe('seed 003: HTTP API → Shell (raw) → Python (clean)', () => {
     expect(cfg.cron).toBe('0 30 1 * * ? *');
     expect(cfg.dependencies.map((x) => x.taskName)).toEqual(['00_fetch_http_to_ods']);
     expect(h.sb.store.task(cleanId)!.task_status).toBe(1);
+  });
+});
+
+describe('checkpoint hints for tasks with $[…] parameters (issue 30, item 3)', () => {
+  it('name folder/task and carry --param for every parameter a manual run does not resolve', async () => {
+    const plan = buildPlan({ ...answers, domain: 'hints' }, opts);
+    const write: LaunchDeps['write'] = (_w, fn) => fn();
+    const built = await executePlan(h.client, plan, { write });
+    expect(built.ok).toBe(true);
+    const sql = new LakehouseSql(h.client, { vcluster: 'default', sleep: async (ms) => h.clock.advance(ms), now: () => h.clock.now() });
+    // The two DDL drafts run by hand (so the DWD-against-ODS checkpoint is read); nothing else has run.
+    for (const name of ['01_ddl_ods', '02_ddl_dwd']) {
+      const run = await h.client.executeTask(built.taskIds[name]!, { params: undefined, actor: undefined });
+      expect(run).toBeDefined();
+    }
+    let points = await launchCheckpoints(sql, h.client, plan, built.taskIds);
+    for (let i = 0; i < 50 && points.some((p) => p.label.startsWith('Tables of') && p.ok !== true); i++) {
+      await h.clock.advance(1000);
+      points = await launchCheckpoints(sql, h.client, plan, built.taskIds);
+    }
+    const fetchHint = points.find((p) => p.label === 'First run of 00_fetch_http_to_ods')!;
+    expect(fetchHint.ok).toBe(false);
+    expect(fetchHint.todo).toContain('`/cz execute hints_dw/00_fetch_http_to_ods --param biz_date=<date>`');
+    expect(fetchHint.todo).not.toContain('bizdate=');
+
+    // Once the raw layer holds rows and the clean one none: the Python task's hint passes biz_date too.
+    const fetched = await h.client.executeTask(built.taskIds['00_fetch_http_to_ods']!, { params: { biz_date: '2024-12-01' }, actor: undefined });
+    expect(fetched).toBeDefined();
+    let dwdHint: string | undefined;
+    for (let i = 0; i < 50 && !dwdHint; i++) {
+      await h.clock.advance(1000);
+      points = await launchCheckpoints(sql, h.client, plan, built.taskIds);
+      dwdHint = points.find((p) => p.label === 'hints_dwd.api_records against hints_ods.api_raw' && p.ok === false)?.todo;
+    }
+    expect(dwdHint).toContain('`/cz execute hints_dw/04_transform_ods_to_dwd --param biz_date=<a date with data>`');
   });
 });

@@ -118,15 +118,35 @@ describe('questions and the requirements document', () => {
       db_freshness: 'batch',
       sync_scope: 'single',
       write_mode: 'overwrite',
+      source_ds: 'mysql_shop',
+      source_tables: 'shop.orders',
+      sync_vc: 'sync_vc',
       domain: 'shop',
       layering: 'ods_dwd_dws',
       schedule: '02',
     };
     for (let q = nextQuestion(questions, a); q; q = nextQuestion(questions, a)) {
       seen.push(q.id);
+      expect(script[q.id], `no scripted answer for ${q.id}`).toBeDefined();
       a[q.id] = script[q.id]!;
     }
-    expect(seen).toEqual(['has_doc', 'scenario', 'consumers', 'freshness', 'source', 'db_engine', 'db_freshness', 'sync_scope', 'write_mode', 'domain', 'layering', 'schedule']);
+    expect(seen).toEqual([
+      'has_doc',
+      'scenario',
+      'consumers',
+      'freshness',
+      'source',
+      'db_engine',
+      'db_freshness',
+      'sync_scope',
+      'write_mode',
+      'source_ds',
+      'source_tables',
+      'sync_vc',
+      'domain',
+      'layering',
+      'schedule',
+    ]);
     expect(pruneAnswers(questions, { ...a, source: 'kafka' })).not.toHaveProperty('sync_scope');
     expect(nextQuestion(questions, pruneAnswers(questions, { ...a, source: 'kafka' }))!.id).toBe('kafka_method');
   });
