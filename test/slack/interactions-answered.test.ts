@@ -37,6 +37,8 @@ const BUTTONS = [
   // Changing a pipeline (issue 34): the four options, the pipeline select, Confirm / Cancel / Undo, /cz task's button.
   ...FLOWS.map((f) => `${CHANGE.flow}_${f.key}`),
   ...[CHANGE.folder, CHANGE.confirm, CHANGE.cancel, CHANGE.undo, CHANGE.fromTask],
+  // Modify ETL's task select; Add a metric's definition confirmed or not.
+  ...[CHANGE.etlTask, CHANGE.defineOk, CHANGE.defineCancel],
   `${WIZARD.answer}_0`,
   `${WIZARD.runOnce}_0`,
   `${WIZARD.live}_0`,
