@@ -62,6 +62,29 @@ export function newCard(f: CardFacts): NewCard {
   };
 }
 
+/** A new card as it stands once created: open, not posted, acknowledged or resolved by anyone. */
+export function openCard(c: NewCard, id: number): AlertCard {
+  return {
+    ts: null,
+    digestId: null,
+    rootFixedAt: null,
+    rootFixRunId: null,
+    rootFixedBy: null,
+    rootFixedHow: null,
+    status: 'open',
+    ackBy: null,
+    ackAt: null,
+    resolvedBy: null,
+    resolvedHow: null,
+    resolvedAt: null,
+    resolvedRunId: null,
+    subject: null,
+    latestJob: null,
+    ...c,
+    id,
+  };
+}
+
 export class CardPlan {
   private nextId = -1;
   /** Cards as they stand in the plan, by id (negative: created here). */
@@ -104,25 +127,7 @@ export class CardPlan {
 
   /** A new card; written only if its group still has no open card seen since `openSince`. */
   create(c: NewCard, openSince: number): AlertCard {
-    const card: AlertCard = {
-      ts: null,
-      digestId: null,
-      rootFixedAt: null,
-      rootFixRunId: null,
-      rootFixedBy: null,
-      rootFixedHow: null,
-      status: 'open',
-      ackBy: null,
-      ackAt: null,
-      resolvedBy: null,
-      resolvedHow: null,
-      resolvedAt: null,
-      resolvedRunId: null,
-      subject: null,
-      latestJob: null,
-      ...c,
-      id: this.nextId--,
-    };
+    const card = openCard(c, this.nextId--);
     this.cards.set(card.id, card);
     this.created.set(card.id, { card, openSince });
     this.openOf.set(card.groupKey, card.id);

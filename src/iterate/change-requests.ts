@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import type { LakehouseSql } from '../lakehouse/client.js';
 import { buildLineage } from '../lineage/index.js';
 import type { OperationsService } from '../ops/operations.js';
-import type { Actor } from '../ops/types.js';
+import { type Actor, requesterFields } from '../ops/types.js';
 import { type OperationRecord, type OperationStore, canonicalJson } from '../store/operations.js';
 import type { AuditLog } from '../store/audit.js';
 import type { Remote } from '../store/remote.js';
@@ -257,11 +257,7 @@ export class PipelineChanges {
       target: `folder:${folder}`,
       taskName: null,
       params: { folder, definition: { ...def } },
-      requestedBy: actor.userId,
-      requestedByName: actor.userName ?? null,
-      teamId: actor.teamId ?? null,
-      channelId: actor.channelId ?? null,
-      source: actor.source,
+      ...requesterFields(actor),
       status: 'awaiting_confirmation',
       expiresAt: this.d.now() + CONFIRM_TTL_MS,
     });
@@ -295,11 +291,7 @@ export class PipelineChanges {
       target: `folder:${folder}`,
       taskName: null,
       params: { flow: req.flow, folder, request: { ...req }, fingerprint: planFingerprint(r.plan), ...(stage ? { stage: 'apply', comparison: stage.apply, of: stage.of } : {}) },
-      requestedBy: actor.userId,
-      requestedByName: actor.userName ?? null,
-      teamId: actor.teamId ?? null,
-      channelId: actor.channelId ?? null,
-      source: actor.source,
+      ...requesterFields(actor),
       status: 'awaiting_confirmation',
       expiresAt: this.d.now() + CONFIRM_TTL_MS,
     });
@@ -429,11 +421,7 @@ export class PipelineChanges {
       target: change.target,
       taskName: null,
       params: { of: change.id, folder },
-      requestedBy: actor.userId,
-      requestedByName: actor.userName ?? null,
-      teamId: actor.teamId ?? null,
-      channelId: actor.channelId ?? null,
-      source: actor.source,
+      ...requesterFields(actor),
       status: 'awaiting_confirmation',
       expiresAt: this.d.now() + UNDO_TTL_MS,
     });

@@ -45,7 +45,7 @@ import type {
   ReplyHandle,
   VerifiedListener,
 } from './types.js';
-import { BULK_RERUN_MAX_RUNS } from './types.js';
+import { BULK_RERUN_MAX_RUNS, requesterFields } from './types.js';
 import { referenceTarget } from './references.js';
 import { acquireTarget, previousOutcome } from './target-lock.js';
 import { manualRunParams, manualRunWarning } from './manual-run-params.js';
@@ -198,11 +198,7 @@ export class OperationsService {
       target: o.target,
       taskName: o.taskName,
       params: o.params,
-      requestedBy: actor.userId,
-      requestedByName: actor.userName ?? null,
-      teamId: actor.teamId ?? null,
-      channelId: actor.channelId ?? null,
-      source: actor.source,
+      ...requesterFields(actor),
       status: o.status,
       expiresAt: this.now() + o.ttlMs,
     });

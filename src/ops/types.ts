@@ -16,6 +16,11 @@ export interface Actor {
   source: AuditSource;
 }
 
+/** A new operation record's requester fields, from the person asking. */
+export function requesterFields(actor: Actor): { requestedBy: string; requestedByName: string | null; teamId: string | null; channelId: string | null; source: AuditSource } {
+  return { requestedBy: actor.userId, requestedByName: actor.userName ?? null, teamId: actor.teamId ?? null, channelId: actor.channelId ?? null, source: actor.source };
+}
+
 /** Where to tell the person how their operation ended later (opaque to the core). */
 export interface ReplyHandle {
   channelId?: string;

@@ -14,7 +14,7 @@
  */
 import type { OperationsService } from '../ops/operations.js';
 import type { Policy } from '../ops/policy.js';
-import type { Actor } from '../ops/types.js';
+import { type Actor, requesterFields } from '../ops/types.js';
 import type { OperationRecord, OperationStore } from '../store/operations.js';
 import type { Remote } from '../store/remote.js';
 import type { StudioClient } from '../studio/client.js';
@@ -117,11 +117,7 @@ export class Promotions {
       target,
       taskName: null,
       params: { ...params, fingerprint: r.plan.fingerprint },
-      requestedBy: actor.userId,
-      requestedByName: actor.userName ?? null,
-      teamId: actor.teamId ?? null,
-      channelId: actor.channelId ?? null,
-      source: actor.source,
+      ...requesterFields(actor),
       status: 'awaiting_confirmation',
       expiresAt: this.d.now() + CONFIRM_TTL_MS,
     });
@@ -226,11 +222,7 @@ export class Promotions {
       target: op.target,
       taskName: null,
       params: { of: op.id, folder: plan.folder, to },
-      requestedBy: actor.userId,
-      requestedByName: actor.userName ?? null,
-      teamId: actor.teamId ?? null,
-      channelId: actor.channelId ?? null,
-      source: actor.source,
+      ...requesterFields(actor),
       status: 'awaiting_confirmation',
       expiresAt: this.d.now() + UNDO_TTL_MS,
     });

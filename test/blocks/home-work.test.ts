@@ -1,6 +1,6 @@
 /** Home's open alerts: a baseline's card says what it predicts, not that something failed. */
 import { describe, expect, it } from 'vitest';
-import { newCard } from '../../src/alerts/card-plan.js';
+import { newCard, openCard } from '../../src/alerts/card-plan.js';
 import { buildHomeWork } from '../../src/blocks/home.js';
 import type { AlertCard } from '../../src/store/alerts.js';
 
@@ -8,25 +8,7 @@ const links = { runLink: (id: number) => `https://studio.test/run/${id}`, taskLi
 const NOW = Date.parse('2026-12-05T20:45:00Z');
 
 function card(id: number, f: Partial<Parameters<typeof newCard>[0]>): AlertCard {
-  return {
-    ...newCard({ channel: 'CALERTS', groupKey: `g${id}`, taskId: 1006, taskName: '05_dqc_check', failMsg: null, runId: 7000001, failedAt: NOW, now: NOW, ...f }),
-    id,
-    ts: '1.1',
-    digestId: null,
-    rootFixedAt: null,
-    rootFixRunId: null,
-    rootFixedBy: null,
-    rootFixedHow: null,
-    status: 'open',
-    ackBy: null,
-    ackAt: null,
-    resolvedBy: null,
-    resolvedHow: null,
-    resolvedAt: null,
-    resolvedRunId: null,
-    subject: f.subject ?? null,
-    latestJob: null,
-  } as AlertCard;
+  return openCard(newCard({ channel: 'CALERTS', groupKey: `g${id}`, taskId: 1006, taskName: '05_dqc_check', failMsg: null, runId: 7000001, failedAt: NOW, now: NOW, ...f }), id);
 }
 
 describe("Home's open alerts", () => {
