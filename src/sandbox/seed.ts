@@ -21,7 +21,7 @@ import { failureById } from './failures.js';
 import type { PlannedOutcome, StudioSim } from './sim.js';
 import { type StoredParam, publishedSnapshot, seededConfiguration } from './configuration.js';
 import { HISTORY_DAYS, SCRIPTED_DAYS, beforeScriptedWeek, historicalOutcome, writeEarlyHistory } from './history.js';
-import type { TaskRow } from './store.js';
+import type { SandboxStore, TaskRow } from './store.js';
 
 const DAY = 86_400_000;
 
@@ -384,40 +384,43 @@ function seedDemoProd(sim: StudioSim): void {
     const folderId = store.insertFolder({ name: 'ecommerce_dw', parent_id: 0, created_by: 'alice', created_at: created });
     const ids = new Map<string, number>();
     for (const t of ECOMMERCE_PROD) {
-      const kind = taskKindByKey(t.kind)!;
-      const vc = t.vc ?? null;
-      ids.set(
-        t.name,
-        store.insertTask({
-          name: t.name,
-          file_type: kind.fileType,
-          folder_id: folderId,
-          description: t.description ?? null,
-          content: t.content,
-          params_json: JSON.stringify(t.params ?? []),
-          flow_status: t.online ? 100 : 20,
-          task_status: t.online ? 1 : null,
-          owner: 'alice',
-          version: t.online ? 2 : 0,
-          cron: t.cron ?? null,
-          retry_count: t.retry ?? 0,
-          schema_name: 'public',
-          vc_code: vc,
-          mapping_configured: 1,
-          config_json: JSON.stringify(seededConfiguration({ owner: 'alice', vc, created })),
-          published_json: null,
-          published_at: t.online ? created + DAY : null,
-          last_edit_user: 'alice',
-          created_at: created,
-          updated_at: created + DAY,
-        }),
-      );
+      ids.set(t.name, insertSeedTask(store, t, { folderId, owner: 'alice', version: 2, created }));
     }
     for (const t of ECOMMERCE_PROD) {
       if (!t.deps) continue;
       store.updateTask(ids.get(t.name)!, { deps_json: JSON.stringify(t.deps.map((d) => ({ taskId: ids.get(d)!, taskName: d, depStrategy: 0, parseType: 1 }))) });
     }
     for (const task of store.tasks()) if (task.task_status === 1) store.updateTask(task.id, { published_json: publishedSnapshot(task, store.deps(task)) });
+  });
+}
+
+/** A seed document's task in a folder, as Studio holds it: live ones published a day after `created` at `version`. */
+function insertSeedTask(store: SandboxStore, t: TaskSeed, o: { folderId: number; owner: string; version: number; created: number }): number {
+  const kind = taskKindByKey(t.kind)!;
+  const vc = t.vc ?? null;
+  return store.insertTask({
+    name: t.name,
+    file_type: kind.fileType,
+    folder_id: o.folderId,
+    description: t.description ?? null,
+    content: t.content,
+    params_json: JSON.stringify(t.params ?? []),
+    flow_status: t.online ? 100 : 20,
+    task_status: t.online ? 1 : null,
+    owner: o.owner,
+    version: t.online ? o.version : 0,
+    cron: t.cron ?? null,
+    retry_count: t.retry ?? 0,
+    schema_name: 'public',
+    vc_code: vc,
+    mapping_configured: t.mapping === false ? 0 : 1,
+    // The rest of a real configuration, unlike the defaults, so that a save that omits a field shows.
+    config_json: JSON.stringify(seededConfiguration({ owner: o.owner, vc, created: o.created })),
+    published_json: null,
+    published_at: t.online ? o.created + DAY : null,
+    last_edit_user: o.owner,
+    created_at: o.created,
+    updated_at: o.created + DAY,
   });
 }
 
@@ -439,31 +442,7 @@ function seedDemo(sim: StudioSim): void {
     for (const [folderName, tasks] of folders) {
       const folderId = store.insertFolder({ name: folderName, parent_id: 0, created_by: OWNERS[folderName]!, created_at: created });
       for (const t of tasks) {
-        const kind = taskKindByKey(t.kind)!;
-        const id = store.insertTask({
-          name: t.name,
-          file_type: kind.fileType,
-          folder_id: folderId,
-          description: t.description ?? null,
-          content: t.content,
-          params_json: JSON.stringify(t.params ?? []),
-          flow_status: t.online ? 100 : 20,
-          task_status: t.online ? 1 : null,
-          owner: OWNERS[folderName]!,
-          version: t.online ? 3 : 0,
-          cron: t.cron ?? null,
-          retry_count: t.retry ?? 0,
-          schema_name: 'public',
-          vc_code: t.vc ?? null,
-          mapping_configured: t.mapping === false ? 0 : 1,
-          // The rest of a real configuration, unlike the defaults, so that a save that omits a field shows.
-          config_json: JSON.stringify(seededConfiguration({ owner: OWNERS[folderName]!, vc: t.vc ?? null, created })),
-          published_json: null,
-          published_at: t.online ? created + DAY : null,
-          last_edit_user: OWNERS[folderName]!,
-          created_at: created,
-          updated_at: created + DAY,
-        });
+        const id = insertSeedTask(store, t, { folderId, owner: OWNERS[folderName]!, version: 3, created });
         ids.set(t.name, id);
       }
     }
