@@ -11,6 +11,7 @@
  */
 import hiveParser from 'node-sql-parser/build/hive.js';
 import trinoParser from 'node-sql-parser/build/trino.js';
+import { statements } from '../review/sql.js';
 import type { TaskKind } from '../studio/enums.js';
 
 export interface UnreadStatement {
@@ -37,30 +38,6 @@ const INSERT_HEAD = new RegExp(`^insert\\s+(?:overwrite|into)\\s+(?:table\\s+)?$
 const DYNAMIC_HEAD = new RegExp(`^create\\s+(?:or\\s+replace\\s+)?dynamic\\s+table\\s+(?:if\\s+not\\s+exists\\s+)?${NAME}[\\s\\S]*?\\bas\\s+((?:select|with)\\b[\\s\\S]*)$`, 'i');
 const CREATE_HEAD = new RegExp(`^create\\s+(?:or\\s+replace\\s+)?(?:external\\s+)?table\\s+(?:if\\s+not\\s+exists\\s+)?${NAME}([\\s\\S]*)$`, 'i');
 const SCHEMA_ONLY = /^(?:create|drop)\s+(?:schema|database)\b|^(?:use|set)\b/i;
-
-function stripComments(sql: string): string {
-  return sql.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ');
-}
-
-/** Statements split on `;` outside quotes. */
-export function splitStatements(sql: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quote: string | undefined;
-  for (const ch of stripComments(sql)) {
-    if (quote) {
-      if (ch === quote) quote = undefined;
-    } else if (ch === "'" || ch === '"' || ch === '`') quote = ch;
-    else if (ch === ';') {
-      if (cur.trim()) out.push(cur.trim());
-      cur = '';
-      continue;
-    }
-    cur += ch;
-  }
-  if (cur.trim()) out.push(cur.trim());
-  return out;
-}
 
 function excerpt(s: string): string {
   const flat = s.replace(/\s+/g, ' ');
@@ -105,7 +82,7 @@ export function readSql(sql: string): TaskTables {
     }
     for (const e of p.tableList) add(r.reads, tableOf(e).table);
   };
-  for (const stmt of splitStatements(sql)) {
+  for (const stmt of statements(sql)) {
     if (SCHEMA_ONLY.test(stmt)) continue;
     const ins = INSERT_HEAD.exec(stmt);
     if (ins) {

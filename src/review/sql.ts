@@ -6,11 +6,24 @@ function stripComments(sql: string): string {
   return sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '');
 }
 
+/** A script's statements, comments removed, split on `;` outside quotes ('…', "…", `…`). The one splitter (review, lineage, the sandbox's runs). */
 export function statements(sql: string): string[] {
-  return stripComments(sql)
-    .split(';')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const out: string[] = [];
+  let cur = '';
+  let quote: string | undefined;
+  for (const ch of stripComments(sql)) {
+    if (quote) {
+      if (ch === quote) quote = undefined;
+    } else if (ch === "'" || ch === '"' || ch === '`') quote = ch;
+    else if (ch === ';') {
+      if (cur.trim()) out.push(cur.trim());
+      cur = '';
+      continue;
+    }
+    cur += ch;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
 }
 
 /** A DDL script: every statement creates, alters or drops an object (or sets session state). */

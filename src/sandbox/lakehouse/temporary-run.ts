@@ -25,6 +25,7 @@
  * does not execute writes row by row. A table whose model changes is replaced by a new object, so
  * the engine regenerates its rows.
  */
+import { statements } from '../../review/sql.js';
 import type { LhColumn, LhTable, LakehouseModel } from './model.js';
 
 const NAME = '`?(\\w+)`?\\.`?(\\w+)`?';
@@ -36,27 +37,6 @@ export const SANDBOX_SOURCE_ROWS = 1_000;
 export const SANDBOX_API_RECORDS = 10;
 
 const rowsOf = (t: LhTable): number => Object.values(t.rows).reduce((a, b) => a + b, 0);
-
-/** Statements split on `;` outside quotes, comments removed. */
-function statements(sql: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quote: string | undefined;
-  const text = sql.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ');
-  for (const ch of text) {
-    if (quote) {
-      if (ch === quote) quote = undefined;
-    } else if (ch === "'" || ch === '`') quote = ch;
-    else if (ch === ';') {
-      if (cur.trim()) out.push(cur.trim());
-      cur = '';
-      continue;
-    }
-    cur += ch;
-  }
-  if (cur.trim()) out.push(cur.trim());
-  return out;
-}
 
 /** The items of a SELECT list (up to its top-level FROM), and what follows FROM. */
 function selectParts(select: string): { items: string[]; from: string } | undefined {
