@@ -46,8 +46,8 @@ export function manifestMessageShortcuts(manifestYaml: string): MessageShortcutS
  * production: the page offers it only when the stack runs the sandbox.
  */
 export interface PlaygroundSandboxControls {
-  /** Start today's cycle of an output again now with its first sync slow (src/sandbox/history.ts simulateSlowDay). */
-  slowDay(task: string, factor?: number): { slow: { task: string; usualMs: number; durationMs: number }; planTime: number } | { error: string };
+  /** Start today's cycle of an output again now with its first sync slow (the sandbox's `/__sandbox/slow-day`, src/sandbox/history.ts). */
+  slowDay(task: string, factor?: number): Promise<{ slow: { task: string; usualMs: number; durationMs: number }; planTime: number } | { error: string }>;
   /** The time the bot's clock reads (the sandbox's). */
   now(): number;
 }
@@ -306,7 +306,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
         const channel = String(b.channel ?? ws.dmOf(user));
         if (!sandboxControls) return json(res, 404, { ok: false, error: 'Studio is not the sandbox: nothing to simulate' });
         const task = String(b.task ?? '').trim();
-        const day = sandboxControls.slowDay(task, b.factor === undefined ? undefined : Number(b.factor));
+        const day = await sandboxControls.slowDay(task, b.factor === undefined ? undefined : Number(b.factor));
         const text = 'error' in day ? `Sandbox: no slow day started — ${day.error}` : slowDayNote(task, day, sandboxControls.now());
         ws.post({ channel, user: 'USLACKBOT', text, blocks: undefined, ephemeralFor: user });
         return json(res, 200, { ok: !('error' in day), text });

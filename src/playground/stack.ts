@@ -11,7 +11,7 @@ import type { AppConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { type RunningBot, startBot } from '../bot.js';
-import { simulateSlowDay } from '../sandbox/history.js';
+import { request } from 'undici';
 import { type StudioConnection, connectStudio } from '../studio-connection.js';
 import { type RunningPlayground, manifestMessageShortcuts, startPlayground } from './server.js';
 import { PLAYGROUND_CHANNELS } from './workspace.js';
@@ -99,7 +99,24 @@ export async function startPlaygroundStack(config: AppConfig, logger: Logger, op
   playground.setOpsRoutes(bot.opsRoutes);
   // Studio is the sandbox: the page may start a slow day (a baseline card without waiting for the chain's hour).
   const sandbox = studio.sandbox;
-  if (sandbox) playground.setSandboxControls({ slowDay: (task, factor) => simulateSlowDay(sandbox.sim, task, { factor }), now: () => sandbox.sim.now() });
+  // Through the sandbox's own admin route, as a test or a person with its token would: the playground does not reach into the sandbox's code.
+  if (sandbox)
+    playground.setSandboxControls({
+      slowDay: async (task, factor) => {
+        const res = await request(`${sandbox.url}/__sandbox/slow-day`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-sandbox-admin': sandbox.accessToken },
+          body: JSON.stringify({ task, ...(factor === undefined ? {} : { factor }) }),
+        });
+        const answer = (await res.body.json()) as {
+          code: number | string;
+          message?: string;
+          data?: { slow: { task: string; usualMs: number; durationMs: number }; planTime: number };
+        };
+        return answer.code === 0 && answer.data ? answer.data : { error: answer.message ?? `the sandbox answered ${res.statusCode}` };
+      },
+      now: () => sandbox.sim.now(),
+    });
   return {
     url: playground.url,
     playground,
