@@ -45,7 +45,7 @@ import type {
   ReplyHandle,
   VerifiedListener,
 } from './types.js';
-import { BULK_RERUN_MAX_RUNS, requesterFields } from './types.js';
+import { BULK_RERUN_MAX_RUNS, requesterFields, requesterOf } from './types.js';
 import { referenceTarget } from './references.js';
 import { acquireTarget, previousOutcome } from './target-lock.js';
 import { manualRunParams, manualRunWarning } from './manual-run-params.js';
@@ -830,14 +830,8 @@ export class OperationsService {
     const folders = op.action === 'bulk_rerun' ? ((params.folders as string[]) ?? []) : [params.folder as string | undefined];
     const refused = await this.approverRefusal(actor, op, what, folders, op.action === 'bulk_rerun' ? undefined : (op.taskName ?? undefined));
     if (refused) return refused;
-    await this.auditEvent(actor, { opId: op.id, action: 'approve', target: op.target, taskName: op.taskName ?? undefined, params, outcome: 'approved' });
-    const requester: Actor = {
-      userId: op.requestedBy,
-      userName: op.requestedByName ?? undefined,
-      teamId: op.teamId ?? undefined,
-      channelId: op.channelId ?? undefined,
-      source: actor.source,
-    };
+    await this.recordApproval(actor, op);
+    const requester = requesterOf(op, actor.source);
     if (op.action === 'bulk_rerun') return this.executeBulk(requester, op, ['awaiting_approval'], {});
     return this.execute(requester, op, ['awaiting_approval'], {});
   }

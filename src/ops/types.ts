@@ -16,6 +16,11 @@ export interface Actor {
   source: AuditSource;
 }
 
+/** The person who asked for an operation, acting through `source` (the operation runs as theirs once approved). */
+export function requesterOf(op: { requestedBy: string; requestedByName: string | null; teamId: string | null; channelId: string | null }, source: AuditSource): Actor {
+  return { userId: op.requestedBy, userName: op.requestedByName ?? undefined, teamId: op.teamId ?? undefined, channelId: op.channelId ?? undefined, source };
+}
+
 /** A new operation record's requester fields, from the person asking. */
 export function requesterFields(actor: Actor): { requestedBy: string; requestedByName: string | null; teamId: string | null; channelId: string | null; source: AuditSource } {
   return { requestedBy: actor.userId, requestedByName: actor.userName ?? null, teamId: actor.teamId ?? null, channelId: actor.channelId ?? null, source: actor.source };

@@ -14,7 +14,7 @@
  */
 import type { OperationsService } from '../ops/operations.js';
 import type { Policy } from '../ops/policy.js';
-import { type Actor, requesterFields } from '../ops/types.js';
+import { type Actor, requesterFields, requesterOf } from '../ops/types.js';
 import type { OperationRecord, OperationStore } from '../store/operations.js';
 import type { Remote } from '../store/remote.js';
 import type { StudioClient } from '../studio/client.js';
@@ -142,8 +142,11 @@ export class Promotions {
       return this.refuse(actor, p.to, PROMOTE_ACTION, op.target, { opId: op.id }, 'This promotion is already being carried out by an earlier click; nothing was started again.');
     const message = `\`${p.folder}\` changed in \`${p.from}\` or \`${p.to}\` since the diff was made: nothing was written.`;
     await w.operations.recordRefusal(actor, { action: PROMOTE_ACTION, target: op.target, params: { opId: op.id }, reason: message });
-    const requester: Actor = { ...actor, userId: op.requestedBy };
-    return { kind: 'replanned', message, next: 'plan' in again ? await this.plan(requester, p.folder, p.from, p.to) : { kind: 'refused', message: again.problem } };
+    return {
+      kind: 'replanned',
+      message,
+      next: 'plan' in again ? await this.plan(requesterOf(op, actor.source), p.folder, p.from, p.to) : { kind: 'refused', message: again.problem },
+    };
   }
 
   /** The Confirm click (see the file's head). */

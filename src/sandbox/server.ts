@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { ROUTES, type ApiContext, type SandboxIdentity } from './api.js';
 import { SCHEDULE_ROUTES, TempRunContents } from './schedule-routes.js';
+import { DATASOURCE_ROUTES } from './datasource-routes.js';
 import { flowRoutes } from './flow-routes.js';
 import { cdcConfigRoutes } from './cdc-config-routes.js';
 import { pipelineRoutes } from './pipeline-routes.js';
@@ -174,6 +175,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   if (opts.seed !== 'empty') seedDqcRules(ctx.dqc, id.userName, 'default');
   const routes = {
     ...ROUTES,
+    ...DATASOURCE_ROUTES,
     ...SCHEDULE_ROUTES,
     ...streamRoutes(streams, id.projectId),
     ...flowRoutes(new SandboxFlows(sim), ROUTES),
