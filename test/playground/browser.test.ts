@@ -147,6 +147,14 @@ describe.skipIf(!hasChromium)('playground in a browser', () => {
       'Full overwrite (OVERWRITE)',
     ])
       await answer(label);
+    // The data source from Studio's list (a select), then the table from its 165 (an external select, searched as typed).
+    const source = lastMessage().locator('select[data-action-id="wizard_choose"]');
+    await expect.poll(async () => source.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await source.selectOption('mysql_shop');
+    const search = lastMessage().locator('input.extq');
+    await expect.poll(async () => search.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await search.pressSequentially('orders', { delay: 30 });
+    await page.locator('.extlist.open').getByText('shop.orders', { exact: true }).first().click();
     await answer('Answer…');
     await page.locator('#modal input[type=text]').fill('playshop');
     await page.click('#modal-submit');
