@@ -10,6 +10,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlaygroundStack } from '../../src/playground/stack.js';
 import { ARTIFACTS, hasChromium, openPlaygroundInBrowser } from '../helpers/playground-browser.js';
 
+/** Scroll a message into view; the page redraws a channel as its messages change, so an element may be replaced meanwhile: try again. */
+async function scrolledTo(l: { scrollIntoViewIfNeeded(): Promise<void> }): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        await l.scrollIntoViewIfNeeded();
+        return true;
+      },
+      { timeout: 10_000 },
+    )
+    .toBe(true);
+}
+
 describe.skipIf(!hasChromium)('streams in the playground', () => {
   let stack: PlaygroundStack;
   let browser: Browser;
@@ -48,7 +61,7 @@ describe.skipIf(!hasChromium)('streams in the playground', () => {
     const card = page.locator('#messages .msg', { hasText: 'rt_sync_kafka_orders — stream down' });
     await expect.poll(async () => card.count(), { timeout: 20_000 }).toBe(1);
     expect(await card.innerText()).toContain('TimeoutException');
-    await card.scrollIntoViewIfNeeded();
+    await scrolledTo(card);
     await shot('2-card');
     await card.locator('button', { hasText: 'Restart' }).click();
     const confirm = page.locator('#messages .msg', { hasText: 'Restart the stream rt_sync_kafka_orders?' }).last();
@@ -59,7 +72,7 @@ describe.skipIf(!hasChromium)('streams in the playground', () => {
     // Starting (20 s in the sandbox), then running and caught up: the same card, edited.
     const resolved = page.locator('#messages .msg', { hasText: 'rt_sync_kafka_orders — running and caught up' });
     await expect.poll(async () => resolved.count(), { timeout: 60_000 }).toBe(1);
-    await resolved.scrollIntoViewIfNeeded();
+    await scrolledTo(resolved);
     await shot('4-card-resolved');
   }, 120_000);
 });

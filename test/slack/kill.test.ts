@@ -106,17 +106,23 @@ describe('SIGKILL between two steps of a write', () => {
   it('killed while the rerun was in flight: after the restart the rerun is found applied, once, and audited so', async () => {
     const runId = failedRun('github_clean');
     const opId = await askRerun(runId, USERS.admin);
-    sb.faults.add({ path: RERUN, kind: 'latency', ms: 4_000, times: 1 }); // Studio takes its time, then applies it
+    // Studio holds the write until the test lets it through (after the restarted bot has looked), then applies it.
+    let letThrough = () => {};
+    const gate = new Promise<void>((r) => {
+      letThrough = r;
+    });
+    sb.faults.add({ path: RERUN, kind: 'latency', gate, times: 1 });
     void slackClient()
       .click('op_confirm', opId, USERS.admin)
       .catch(() => undefined);
     await until(() => reruns(runId).length === 1);
     await kill(); // the bot dies with the write in flight
     expect(auditOf(opId).map((r) => r.outcome)).toEqual(['requested']);
-    await startChild(); // back before Studio has applied it
+    await startChild(); // back before Studio has applied it (it holds the write until let through)
     const first = await until(() => (auditOf(opId).length >= 2 ? auditOf(opId) : undefined));
     expect(sb.store.run(runId)!.status).toBe(3); // not applied yet when the bot looked
     expect(first.map((r) => r.outcome)).toEqual(['requested', 'unknown']); // …which proves nothing
+    letThrough();
     await until(() => sb.store.run(runId)!.status !== 3, 8_000); // Studio applies it now
     const rows = await until(() => (auditOf(opId).length >= 3 ? auditOf(opId) : undefined));
     expect(rows.map((r) => r.outcome)).toEqual(['requested', 'unknown', 'succeeded']);
