@@ -5,30 +5,26 @@
  * progress" with no way back. Now the message says which steps were written (from the audit rows
  * the change's writes carry), nothing is run again, and Undo puts every content back.
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ADD_FIELD_FIELDS, CHANGE, buildAddFieldModal } from '../../src/blocks/pipeline-change.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/server.js';
 import { systemClock } from '../../src/sandbox/sim.js';
-import { childBotEnv, killBot, sandboxStudioEnv, spawnBot } from '../helpers/bot-process.js';
-import { POLICY, USERS, signedSlackClient } from '../helpers/bot.js';
-import { type ApiCall, type FakeSlack, startFakeSlack, visibleText } from '../helpers/fake-slack.js';
+import { sandboxStudioEnv, useChildBot } from '../helpers/bot-process.js';
+import { USERS } from '../helpers/bot.js';
+import { type ApiCall, visibleText } from '../helpers/fake-slack.js';
 import { until } from '../helpers/wait.js';
 
 let sb: RunningSandbox;
-let slack: FakeSlack;
-let dir: string;
-let child: ChildProcess | undefined;
-let port = 0;
-
-async function startChild(): Promise<void> {
-  ({ child, port } = await spawnBot({ ...process.env, ...sandboxStudioEnv(sb), ...childBotEnv(dir, slack.apiUrl) }));
-}
-const slackClient = () => signedSlackClient(() => `http://127.0.0.1:${port}`, slack);
+const bot = useChildBot({
+  prefix: 'kill-change-',
+  studio: async () => {
+    sb = await startSandbox({ clock: systemClock, seed: 'demo', runDurationMs: [1_000, 1_000], failureRate: 0 });
+    return () => sb.close();
+  },
+  env: () => ({ ...process.env, ...sandboxStudioEnv(sb) }),
+});
 
 const DM = `D${USERS.admin}`;
 const TS = '1700000900.000100';
@@ -38,7 +34,7 @@ const elements = (c: ApiCall) => (c.args.blocks as { elements?: El[] }[]).flatMa
 const content = (name: string) => sb.store.taskByName(name)!.content;
 
 function operation(action: string): { status: string; result: string | null } | undefined {
-  const db = new Database(join(dir, 'bot.db'), { readonly: true });
+  const db = new Database(join(bot.dir, 'bot.db'), { readonly: true });
   try {
     return db.prepare('SELECT status, result FROM operations WHERE action = ? ORDER BY created_at DESC LIMIT 1').get(action) as
       | { status: string; result: string | null }
@@ -48,29 +44,15 @@ function operation(action: string): { status: string; result: string | null } | 
   }
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'kill-change-'));
-  writeFileSync(join(dir, 'policy.yml'), POLICY);
-  sb = await startSandbox({ clock: systemClock, seed: 'demo', runDurationMs: [1_000, 1_000], failureRate: 0 });
-  slack = await startFakeSlack();
-  await startChild();
-}, 60_000);
-
-afterAll(async () => {
-  child?.kill('SIGKILL');
-  await slack?.close();
-  await sb?.close();
-});
-
 describe('SIGKILL between two checkpoints of a pipeline change', () => {
   it('after the restart the message says which steps were written, nothing is run again, and Undo puts every content back', async () => {
     const before = { ods: content('01_ddl_ods'), dwd: content('02_ddl_dwd'), etl: content('04_transform_ods_to_dwd') };
     const F = ADD_FIELD_FIELDS;
     const view = buildAddFieldModal({ folder: 'ecommerce_dw', channelId: DM });
-    const posts = slack.callsOf('chat.postMessage').length;
+    const posts = bot.slack.callsOf('chat.postMessage').length;
     // Two days back: the demo's yesterday has no rows yet.
     const bizDate = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
-    await slackClient().submitView(
+    await bot.client().submitView(
       {
         ...view,
         id: 'VK',
@@ -86,33 +68,34 @@ describe('SIGKILL between two checkpoints of a pipeline change', () => {
       },
       USERS.admin,
     );
-    const plan = await slack.waitForCall('chat.postMessage', posts, 20_000);
+    const plan = await bot.slack.waitForCall('chat.postMessage', posts, 20_000);
     const confirm = elements(plan).find((e) => e.action_id === CHANGE.confirm)!.value!;
 
     const since = sb.journal.length;
-    const updates = slack.callsOf('chat.update').length;
-    void slackClient()
+    const updates = bot.slack.callsOf('chat.update').length;
+    void bot
+      .client()
       .click(CHANGE.confirm, confirm, USERS.admin, { channel: DM, ephemeral: false, messageTs: TS })
       .catch(() => undefined);
     // The first checkpoint passed (the ODS draft saved, its ALTER run): the bot dies before the second.
     await until(
       () =>
-        slack
+        bot.slack
           .callsOf('chat.update')
           .slice(updates)
           .some((c) => visibleText(c.args).includes(':white_check_mark: ODS: ALTER')) || undefined,
       30_000,
     );
-    await killBot(child!);
+    await bot.kill();
     expect(operation('change_pipeline')?.status).toBe('executing');
     const writtenBefore = sb.journal.slice(since).filter((e) => WRITE.test(e.path)).length;
     expect(content('01_ddl_ods')).toContain('ADD COLUMN coupon_code STRING');
 
-    const restartUpdates = slack.callsOf('chat.update').length;
-    await startChild();
+    const restartUpdates = bot.slack.callsOf('chat.update').length;
+    await bot.start();
     const told = await until(
       () =>
-        slack
+        bot.slack
           .callsOf('chat.update')
           .slice(restartUpdates)
           .find((c) => c.args.ts === TS),
@@ -133,11 +116,12 @@ describe('SIGKILL between two checkpoints of a pipeline change', () => {
 
     // Undo: every content back as it was before the change.
     const undo = elements(told).find((e) => e.action_id === CHANGE.undo)!.value!;
-    const p0 = slack.callsOf('chat.postMessage').length;
-    await slackClient().click(CHANGE.undo, undo, USERS.admin, { channel: DM, ephemeral: false, messageTs: TS });
-    expect(visibleText((await slack.waitForCall('chat.postMessage', p0, 15_000)).args)).toContain('Undone');
+    const p0 = bot.slack.callsOf('chat.postMessage').length;
+    await bot.client().click(CHANGE.undo, undo, USERS.admin, { channel: DM, ephemeral: false, messageTs: TS });
+    expect(visibleText((await bot.slack.waitForCall('chat.postMessage', p0, 15_000)).args)).toContain('Undone');
     expect(content('01_ddl_ods')).toBe(before.ods);
     expect(content('02_ddl_dwd')).toBe(before.dwd);
     expect(content('04_transform_ods_to_dwd')).toBe(before.etl);
   }, 90_000);
 });
+

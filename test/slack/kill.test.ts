@@ -5,42 +5,32 @@
  * operation, the audit log must end each operation with its true outcome, and
  * `studio-ops audit verify` must pass.
  */
-import { type ChildProcess, execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/server.js';
 import { systemClock } from '../../src/sandbox/sim.js';
-import { POLICY, USERS, signedSlackClient } from '../helpers/bot.js';
-import { type FakeSlack, startFakeSlack, visibleText } from '../helpers/fake-slack.js';
+import { USERS } from '../helpers/bot.js';
+import { visibleText } from '../helpers/fake-slack.js';
 import { until } from '../helpers/wait.js';
-import { childBotEnv, killBot, sandboxStudioEnv, spawnBot } from '../helpers/bot-process.js';
+import { sandboxStudioEnv, useChildBot } from '../helpers/bot-process.js';
 import { insertFailedRuns, letters } from '../helpers/sandbox.js';
 
 const RERUN = '/ide-admin/v1/taskInst/reRunTaskInstance';
 const DETAIL = '/ide-admin/v1/taskInst/getDetail';
 
 let sb: RunningSandbox;
-let slack: FakeSlack;
-let dir: string;
-let child: ChildProcess | undefined;
-let port = 0;
+const bot = useChildBot({
+  prefix: 'kill-',
+  studio: async () => {
+    sb = await startSandbox({ clock: systemClock, seed: 'demo', runDurationMs: [60_000, 60_000], failureRate: 0 });
+    return () => sb.close();
+  },
+  env: () => ({ ...process.env, ...sandboxStudioEnv(sb) }),
+});
 
-async function startChild(extraEnv: Record<string, string> = {}): Promise<void> {
-  ({ child, port } = await spawnBot({
-    ...process.env,
-    ...sandboxStudioEnv(sb),
-    ...childBotEnv(dir, slack.apiUrl),
-    ...extraEnv,
-  }));
-}
-
-const kill = (): Promise<void> => killBot(child!);
-
-const slackClient = () => signedSlackClient(() => `http://127.0.0.1:${port}`, slack);
 type Blocks = { elements?: { action_id: string; value: string }[] }[];
 const confirmValue = (msg: Record<string, unknown>) => (msg.blocks as Blocks).flatMap((x) => x.elements ?? []).find((e) => e.action_id === 'op_confirm')!.value;
 const failedRun = (task: string) =>
@@ -48,7 +38,7 @@ const failedRun = (task: string) =>
 const reruns = (runId: number) => sb.journal.filter((e) => e.path === RERUN && Number((e.body as { taskInstanceId: number }).taskInstanceId) === runId);
 
 function auditOf(opId: string): { outcome: string; error: string | null }[] {
-  const db = new Database(join(dir, 'bot.db'), { readonly: true });
+  const db = new Database(join(bot.dir, 'bot.db'), { readonly: true });
   try {
     return db.prepare('SELECT outcome, error FROM audit_log WHERE op_id = ? ORDER BY id').all(opId) as { outcome: string; error: string | null }[];
   } finally {
@@ -58,7 +48,7 @@ function auditOf(opId: string): { outcome: string; error: string | null }[] {
 
 async function auditVerify(): Promise<{ code: number; out: string }> {
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, ['bin/studio-ops.mjs', 'audit', 'verify'], { env: { ...process.env, DATABASE_PATH: join(dir, 'bot.db') } });
+    const { stdout } = await promisify(execFile)(process.execPath, ['bin/studio-ops.mjs', 'audit', 'verify'], { env: { ...process.env, DATABASE_PATH: join(bot.dir, 'bot.db') } });
     return { code: 0, out: stdout };
   } catch (e) {
     return { code: (e as { code: number }).code, out: String((e as { stdout?: string }).stdout) };
@@ -68,7 +58,7 @@ async function auditVerify(): Promise<{ code: number; out: string }> {
 /** Resolves once the bot's database holds at least `minCards` cards, all posted, and nothing is left in the outbox. */
 async function outboxDrained(minCards: number, timeoutMs: number): Promise<void> {
   await until(() => {
-    const d = new Database(join(dir, 'bot.db'), { readonly: true });
+    const d = new Database(join(bot.dir, 'bot.db'), { readonly: true });
     try {
       const count = (sql: string) => (d.prepare(sql).get() as { n: number }).n;
       const done =
@@ -83,24 +73,10 @@ async function outboxDrained(minCards: number, timeoutMs: number): Promise<void>
 }
 
 async function askRerun(runId: number, user: string): Promise<string> {
-  const c = slackClient();
+  const c = bot.client();
   const r = await c.command(`rerun ${runId}`, user);
-  return confirmValue(await slack.waitForResponse(r.responseId));
+  return confirmValue(await bot.slack.waitForResponse(r.responseId));
 }
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'kill-'));
-  writeFileSync(join(dir, 'policy.yml'), POLICY);
-  sb = await startSandbox({ clock: systemClock, seed: 'demo', runDurationMs: [60_000, 60_000], failureRate: 0 });
-  slack = await startFakeSlack();
-  await startChild();
-}, 60_000);
-
-afterAll(async () => {
-  child?.kill('SIGKILL');
-  await slack?.close();
-  await sb?.close();
-});
 
 describe('SIGKILL between two steps of a write', () => {
   it('killed while the rerun was in flight: after the restart the rerun is found applied, once, and audited so', async () => {
@@ -112,13 +88,14 @@ describe('SIGKILL between two steps of a write', () => {
       letThrough = r;
     });
     sb.faults.add({ path: RERUN, kind: 'latency', gate, times: 1 });
-    void slackClient()
+    void bot
+      .client()
       .click('op_confirm', opId, USERS.admin)
       .catch(() => undefined);
     await until(() => reruns(runId).length === 1);
-    await kill(); // the bot dies with the write in flight
+    await bot.kill(); // the bot dies with the write in flight
     expect(auditOf(opId).map((r) => r.outcome)).toEqual(['requested']);
-    await startChild(); // back before Studio has applied it (it holds the write until let through)
+    await bot.start(); // back before Studio has applied it (it holds the write until let through)
     const first = await until(() => (auditOf(opId).length >= 2 ? auditOf(opId) : undefined));
     expect(sb.store.run(runId)!.status).toBe(3); // not applied yet when the bot looked
     expect(first.map((r) => r.outcome)).toEqual(['requested', 'unknown']); // …which proves nothing
@@ -137,21 +114,22 @@ describe('SIGKILL between two steps of a write', () => {
     const opId = await askRerun(runId, USERS.admin);
     const since = sb.journal.length;
     sb.faults.add({ path: DETAIL, kind: 'latency', ms: 5_000, times: 1 });
-    void slackClient()
+    void bot
+      .client()
       .click('op_confirm', opId, USERS.admin)
       .catch(() => undefined);
     await until(() => sb.journal.slice(since).some((e) => e.path === DETAIL));
-    await kill();
-    await startChild();
+    await bot.kill();
+    await bot.start();
     const rows = await until(() => (auditOf(opId).length >= 1 ? auditOf(opId) : undefined));
     expect(rows.map((r) => r.outcome)).toEqual(['failed']);
     expect(rows[0]!.error).toContain('Interrupted before it was sent to Studio');
     expect(reruns(runId)).toHaveLength(0);
     // The same person asks again at once (inside the idempotency window): it is sent, once.
     const again = await askRerun(runId, USERS.admin);
-    const c = slackClient();
+    const c = bot.client();
     const done = await c.click('op_confirm', again, USERS.admin);
-    expect(visibleText(await slack.waitForResponse(done.responseId))).toContain(`Rerun of run ${runId} started in Studio`);
+    expect(visibleText(await bot.slack.waitForResponse(done.responseId))).toContain(`Rerun of run ${runId} started in Studio`);
     expect(reruns(runId)).toHaveLength(1);
     expect((await auditVerify()).code).toBe(0);
   }, 60_000);
@@ -161,7 +139,7 @@ const ADD_TASK = '/ide-admin/v1/dataFile/addAndReturnId';
 type El = { action_id: string; value?: string; type?: string };
 
 function sessionStatus(): string | undefined {
-  const db = new Database(join(dir, 'bot.db'), { readonly: true });
+  const db = new Database(join(bot.dir, 'bot.db'), { readonly: true });
   try {
     return (db.prepare('SELECT status FROM wizard_sessions WHERE user_id = ? ORDER BY created_at DESC LIMIT 1').get(USERS.admin) as { status: string } | undefined)?.status;
   } finally {
@@ -170,7 +148,7 @@ function sessionStatus(): string | undefined {
 }
 
 function auditRows(action: string): { op_id: string; outcome: string; task_name: string | null; error: string | null }[] {
-  const db = new Database(join(dir, 'bot.db'), { readonly: true });
+  const db = new Database(join(bot.dir, 'bot.db'), { readonly: true });
   try {
     return db.prepare('SELECT op_id, outcome, task_name, error FROM audit_log WHERE action = ? ORDER BY id').all(action) as {
       op_id: string;
@@ -186,25 +164,25 @@ function auditRows(action: string): { op_id: string; outcome: string; task_name:
 describe('SIGKILL in the middle of a wizard build', () => {
   it('the task Studio created after the kill is verified, the session can be confirmed again, and nothing is created twice', async () => {
     const dm = `D${USERS.admin}`;
-    const c = () => slackClient();
+    const c = () => bot.client();
     const lastButtons = (): El[] => {
-      const call = slack
+      const call = bot.slack
         .callsOf('chat.postMessage')
         .filter((x) => x.args.channel === dm)
         .at(-1)!;
       return (call.args.blocks as { elements?: El[] }[]).flatMap((x) => x.elements ?? []);
     };
     const choose = async (option: string) => {
-      const before = slack.callsOf('chat.postMessage').length;
+      const before = bot.slack.callsOf('chat.postMessage').length;
       const el = await until(() => lastButtons().find((e) => e.action_id === `wizard_answer_${option}`));
       await c().click(el.action_id, el.value!, USERS.admin, { channel: dm, ephemeral: false });
-      await until(() => slack.callsOf('chat.postMessage').length > before);
+      await until(() => bot.slack.callsOf('chat.postMessage').length > before);
     };
     // The data source and the table, from Studio's lists (a select: its block id names the session and question).
     const select = async (value: string) => {
-      const before = slack.callsOf('chat.postMessage').length;
+      const before = bot.slack.callsOf('chat.postMessage').length;
       const call = await until(() =>
-        slack
+        bot.slack
           .callsOf('chat.postMessage')
           .filter((x) => x.args.channel === dm)
           .at(-1),
@@ -216,20 +194,20 @@ describe('SIGKILL in the middle of a wizard build', () => {
         ephemeral: false,
         action: { type: el.type, block_id: blk.block_id, selected_option: { value, text: { type: 'plain_text', text: value } } },
       });
-      await until(() => slack.callsOf('chat.postMessage').length > before);
+      await until(() => bot.slack.callsOf('chat.postMessage').length > before);
     };
     const r = await c().command('setup', USERS.admin);
-    await slack.waitForResponse(r.responseId);
+    await bot.slack.waitForResponse(r.responseId);
     for (const a of ['no', 'bi', 'analysts', 't1', 'database', 'mysql', 'batch', 'single', 'overwrite']) await choose(a);
     await select('mysql_shop');
     await select('shop.orders');
     const text = await until(() => lastButtons().find((e) => e.action_id === 'wizard_text'));
-    const opens = slack.callsOf('views.open').length;
+    const opens = bot.slack.callsOf('views.open').length;
     await c().click(text.action_id, text.value!, USERS.admin, { channel: dm, ephemeral: false });
-    const modal = (await slack.waitForCall('views.open', opens)).args.view as Record<string, unknown>;
-    const before = slack.callsOf('chat.postMessage').length;
+    const modal = (await bot.slack.waitForCall('views.open', opens)).args.view as Record<string, unknown>;
+    const before = bot.slack.callsOf('chat.postMessage').length;
     await c().submitView({ ...modal, id: 'VWIZ', state: { values: { wizard_input: { wizard_input_value: { type: 'plain_text_input', value: 'killshop' } } } } }, USERS.admin);
-    await until(() => slack.callsOf('chat.postMessage').length > before);
+    await until(() => bot.slack.callsOf('chat.postMessage').length > before);
     await choose('ods_dwd_dws');
     await choose('02');
     const confirm = await until(() => lastButtons().find((e) => e.action_id === 'wizard_confirm'));
@@ -242,9 +220,9 @@ describe('SIGKILL in the middle of a wizard build', () => {
       .click(confirm.action_id, confirm.value!, USERS.admin, { channel: dm, messageTs: '1700000777.000100', ephemeral: false })
       .catch(() => undefined);
     await until(() => sb.journal.slice(since).some((e) => e.path === ADD_TASK));
-    await kill();
+    await bot.kill();
     expect(sessionStatus()).toBe('executing');
-    await startChild();
+    await bot.start();
     expect(sessionStatus()).toBe('confirming'); // not left executing
     // The in-flight create_task: unknown at start-up (Studio had not created it yet), then found.
     await until(() => auditRows('create_task').some((x) => x.task_name === '00_sync_mysql_to_ods' && x.outcome === 'unknown'), 15_000);
@@ -257,11 +235,11 @@ describe('SIGKILL in the middle of a wizard build', () => {
     expect(created.at(-1)!.error).toContain('Task 00_sync_mysql_to_ods exists in killshop_dw');
 
     // Confirm again: it resumes; every task is created exactly once.
-    const updates = slack.callsOf('chat.update').length;
+    const updates = bot.slack.callsOf('chat.update').length;
     await c().click(confirm.action_id, confirm.value!, USERS.admin, { channel: dm, messageTs: '1700000777.000100', ephemeral: false });
     await until(
       () =>
-        slack
+        bot.slack
           .callsOf('chat.update')
           .slice(updates)
           .some((x) => JSON.stringify(x.args).includes('killshop_dw* is ready')),
@@ -280,32 +258,31 @@ describe('SIGKILL in the middle of a wizard build', () => {
 
 describe('SIGKILL with a card in flight', () => {
   it('the card Slack received before the kill is found by its metadata after the restart and not posted again', async () => {
-    await kill();
-    dir = mkdtempSync(join(tmpdir(), 'kill-alerts-'));
-    writeFileSync(join(dir, 'policy.yml'), POLICY);
+    await bot.kill();
+    bot.moveTo('kill-alerts-');
     const alertsEnv = { ALERT_CHANNELS: '*=CALERTS', ALERT_POLL_SECONDS: '5', BOT_AUTOPOLL: '1' };
-    const firstPost = slack.callsOf('chat.postMessage').length;
-    slack.delay('chat.postMessage', 1, 5_000); // Slack has the first card; its answer is late
-    await startChild(alertsEnv);
+    const firstPost = bot.slack.callsOf('chat.postMessage').length;
+    bot.slack.delay('chat.postMessage', 1, 5_000); // Slack has the first card; its answer is late
+    await bot.start(alertsEnv);
     await until(() =>
-      slack
+      bot.slack
         .callsOf('chat.postMessage')
         .slice(firstPost)
         .some((x) => x.args.channel === 'CALERTS'),
     );
-    await kill(); // the bot dies before it learns the card's ts
-    const inFlight = slack
+    await bot.kill(); // the bot dies before it learns the card's ts
+    const inFlight = bot.slack
       .callsOf('chat.postMessage')
       .slice(firstPost)
       .find((x) => x.args.channel === 'CALERTS')!;
     const marker = JSON.stringify(inFlight.args.metadata);
     expect(marker).toContain('outbox:');
-    await startChild(alertsEnv);
+    await bot.start(alertsEnv);
     await outboxDrained(1, 40_000);
-    const withMarker = slack.callsOf('chat.postMessage').filter((x) => JSON.stringify(x.args.metadata) === marker);
+    const withMarker = bot.slack.callsOf('chat.postMessage').filter((x) => JSON.stringify(x.args.metadata) === marker);
     expect(withMarker).toHaveLength(1);
-    expect(slack.callsOf('conversations.history').length).toBeGreaterThan(0);
-    const markers = slack
+    expect(bot.slack.callsOf('conversations.history').length).toBeGreaterThan(0);
+    const markers = bot.slack
       .callsOf('chat.postMessage')
       .slice(firstPost)
       .filter((x) => x.args.channel === 'CALERTS' && !x.args.thread_ts)
@@ -314,24 +291,23 @@ describe('SIGKILL with a card in flight', () => {
   }, 90_000);
 
   it('killed while a storm digest was being posted: after the restart one digest, and every card once in its thread', async () => {
-    await kill();
-    dir = mkdtempSync(join(tmpdir(), 'kill-storm-'));
-    writeFileSync(join(dir, 'policy.yml'), POLICY);
+    await bot.kill();
+    bot.moveTo('kill-storm-');
     insertFailedRuns(sb.store, 'etl_orders_daily', 25, (i) => `custom exporter stage z${letters(i)} crashed`); // letters only: digits are ignored when grouping
     const alertsEnv = { ALERT_CHANNELS: '*=CSTORMK', ALERT_POLL_SECONDS: '5', BOT_AUTOPOLL: '1' };
-    const first = slack.calls.length;
-    const inChannel = () => slack.calls.slice(first).filter((x) => x.method === 'chat.postMessage' && x.args.channel === 'CSTORMK');
-    slack.delay('chat.postMessage', 1, 5_000); // Slack has the digest; its answer is late
-    await startChild(alertsEnv);
+    const first = bot.slack.calls.length;
+    const inChannel = () => bot.slack.calls.slice(first).filter((x) => x.method === 'chat.postMessage' && x.args.channel === 'CSTORMK');
+    bot.slack.delay('chat.postMessage', 1, 5_000); // Slack has the digest; its answer is late
+    await bot.start(alertsEnv);
     await until(() => inChannel().length > 0 || undefined, 30_000);
-    await kill(); // the bot dies before it learns the digest's ts
+    await bot.kill(); // the bot dies before it learns the digest's ts
     expect(visibleText(inChannel()[0]!.args)).toContain('Alert storm');
-    await startChild(alertsEnv);
+    await bot.start(alertsEnv);
     await outboxDrained(25, 90_000);
     const posts = inChannel();
     const digests = posts.filter((x) => !x.args.thread_ts);
     expect(digests.map((x) => visibleText(x.args).split('\n')[0])).toEqual([expect.stringContaining('Alert storm')]);
-    const d = new Database(join(dir, 'bot.db'), { readonly: true });
+    const d = new Database(join(bot.dir, 'bot.db'), { readonly: true });
     const digestTs = (d.prepare('SELECT ts FROM alert_digests').all() as { ts: string }[]).map((r) => r.ts);
     const cards = d.prepare('SELECT id, ts, digest_id FROM alert_cards').all() as { id: number; ts: string; digest_id: number }[];
     d.close();
@@ -344,16 +320,16 @@ describe('SIGKILL with a card in flight', () => {
 
   it('killed part-way through an approved bulk rerun: each rerun sent once and settled, the request ends failed, asking again skips what was rerun', async () => {
     // Follows the storm above: its digest holds 25 roots of one cause (over the limit of 20).
-    const d = new Database(join(dir, 'bot.db'), { readonly: true });
+    const d = new Database(join(bot.dir, 'bot.db'), { readonly: true });
     const digest = d.prepare('SELECT id, ts FROM alert_digests').get() as { id: number; ts: string };
     const roots = (
       d.prepare("SELECT latest_run_id FROM alert_cards WHERE digest_id = ? AND cause_id IS NULL AND status = 'open' ORDER BY id").all(digest.id) as { latest_run_id: number }[]
     ).map((r) => r.latest_run_id);
     d.close();
     expect(roots.length).toBeGreaterThan(20);
-    const c = slackClient();
+    const c = bot.client();
     const select = async (user: string) => {
-      const r = slack.responseUrl();
+      const r = bot.slack.responseUrl();
       const payload = {
         type: 'block_actions',
         team: { id: 'T1' },
@@ -376,12 +352,12 @@ describe('SIGKILL with a card in flight', () => {
         ],
       };
       await c.post(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
-      return slack.waitForResponse(r.id);
+      return bot.slack.waitForResponse(r.id);
     };
-    const posts = slack.callsOf('chat.postMessage').length;
+    const posts = bot.slack.callsOf('chat.postMessage').length;
     expect(visibleText(await select(USERS.admin))).toContain('over your limit');
     const request = await until(() =>
-      slack
+      bot.slack
         .callsOf('chat.postMessage')
         .slice(posts)
         .find((x) => JSON.stringify(x.args.blocks).includes('op_approve')),
@@ -392,14 +368,14 @@ describe('SIGKILL with a card in flight', () => {
     sb.faults.add({ path: RERUN, kind: 'latency', ms: 4_000, times: 1 });
     void c.click('op_approve', approveId, USERS.admin2, { ephemeral: false }).catch(() => undefined);
     await until(() => sb.journal.slice(before).some((e) => e.path === RERUN) || undefined);
-    await kill();
+    await bot.kill();
     const sent = sb.journal
       .slice(before)
       .filter((e) => e.path === RERUN)
       .map((e) => Number((e.body as { taskInstanceId: number }).taskInstanceId));
     expect(sent.length).toBeGreaterThanOrEqual(1);
     expect(sent.length).toBeLessThan(roots.length);
-    await startChild({ ALERT_CHANNELS: '*=CSTORMK' });
+    await bot.start({ ALERT_CHANNELS: '*=CSTORMK' });
     // The request ends failed, saying what to do; every rerun it sent is settled by verification, none sent again.
     const rows = await until(() => {
       const r = auditOf(approveId);
@@ -407,7 +383,7 @@ describe('SIGKILL with a card in flight', () => {
     }, 20_000);
     expect(rows.map((r) => r.outcome)).toEqual(['awaiting_approval', 'approved', 'failed']);
     expect(rows.at(-1)!.error).toContain('Interrupted by a restart part-way');
-    const db = new Database(join(dir, 'bot.db'), { readonly: true });
+    const db = new Database(join(bot.dir, 'bot.db'), { readonly: true });
     const lastOutcome = () =>
       db
         .prepare(
@@ -423,7 +399,7 @@ describe('SIGKILL with a card in flight', () => {
     expect(visibleText(again)).toContain('over your limit');
     const second = await until(
       () =>
-        slack
+        bot.slack
           .callsOf('chat.postMessage')
           .slice(posts)
           .filter((x) => JSON.stringify(x.args.blocks).includes('op_approve'))[1],
@@ -436,7 +412,7 @@ describe('SIGKILL with a card in flight', () => {
   it('killed while Refresh now was in flight: after the restart the refresh is found in the history, sent once, audited so', async () => {
     // Follows the storm above: its bot polls with ALERT_CHANNELS *=CSTORMK, so the failing Dynamic Table has a card.
     const card = await until(() => {
-      const d = new Database(join(dir, 'bot.db'), { readonly: true });
+      const d = new Database(join(bot.dir, 'bot.db'), { readonly: true });
       try {
         return d.prepare("SELECT id, ts, channel FROM alert_cards WHERE subject = 'dt:ecommerce_dws.user_retention' AND ts IS NOT NULL").get() as
           | { id: number; ts: string; channel: string }
@@ -445,17 +421,17 @@ describe('SIGKILL with a card in flight', () => {
         d.close();
       }
     }, 30_000);
-    const c = slackClient();
+    const c = bot.client();
     const ask = await c.click('triage_dt_refresh', JSON.stringify({ c: card.id, r: 0 }), USERS.admin, { channel: card.channel, messageTs: card.ts, ephemeral: false });
-    const opId = confirmValue(await slack.waitForResponse(ask.responseId));
+    const opId = confirmValue(await bot.slack.waitForResponse(ask.responseId));
     const refreshes = () => sb.lakehouse.statements.filter((x) => x === 'REFRESH DYNAMIC TABLE `ecommerce_dws`.`user_retention`').length;
     const submits = () => sb.journal.filter((e) => e.path === '/lh/submitJob' && JSON.stringify(e.body).includes('REFRESH DYNAMIC TABLE')).length;
     sb.faults.add({ path: '/lh/submitJob', kind: 'latency', ms: 4_000, times: 1 }); // Lakehouse takes its time, then runs it
     void c.click('op_confirm', opId, USERS.admin).catch(() => undefined);
     await until(() => submits() === 1 || undefined);
-    await kill();
+    await bot.kill();
     expect(auditOf(opId).map((r) => r.outcome)).toEqual(['requested']);
-    await startChild({ ALERT_CHANNELS: '*=CSTORMK' });
+    await bot.start({ ALERT_CHANNELS: '*=CSTORMK' });
     const rows = await until(() => (auditOf(opId).at(-1)?.outcome === 'succeeded' ? auditOf(opId) : undefined), 30_000);
     expect(rows[0]!.outcome).toBe('requested');
     expect(rows.at(-1)!.error).toContain('took effect');
