@@ -1,4 +1,5 @@
 /** Start the sandbox on loopback with a manual clock, and a real StudioClient pointed at it. */
+import { afterAll, beforeAll } from 'vitest';
 import { ManualClock } from '../../src/sandbox/sim.js';
 import { type RunningSandbox, type SandboxOptions, startSandbox } from '../../src/sandbox/server.js';
 import { StudioClient, type StudioClientOptions } from '../../src/studio/client.js';
@@ -14,6 +15,26 @@ export interface SandboxHarness {
   /** Requests the sandbox received on `path`. */
   requests(path: string): RunningSandbox['journal'];
   close(): Promise<void>;
+}
+
+/**
+ * The file's harness: started before its tests, closed after them. What it returns stands for the
+ * harness (read it inside tests and hooks, once it has started).
+ */
+export function useSandboxHarness(sandboxOpts: SandboxOptions = {}): SandboxHarness {
+  let h: SandboxHarness | undefined;
+  beforeAll(async () => {
+    h = await startHarness(sandboxOpts);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  return new Proxy({} as SandboxHarness, {
+    get: (_, key) => {
+      if (!h) throw new Error('the sandbox harness is read before it started (use it inside a test or a hook)');
+      return h[key as keyof SandboxHarness];
+    },
+  });
 }
 
 export async function startHarness(sandboxOpts: SandboxOptions = {}, clientOpts: Partial<StudioClientOptions> = {}): Promise<SandboxHarness> {

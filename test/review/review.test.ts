@@ -1,18 +1,12 @@
 /** The standards review against the sandbox demo: every rule fires exactly where a defect was planted. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { integrationVcPredicate, reviewWorkspace } from '../../src/review/index.js';
 import { type ReviewTask, reviewTasks } from '../../src/review/rules.js';
 import { LEGACY_DEFECTS } from '../../src/sandbox/seed.js';
 import { taskKindByKey } from '../../src/studio/enums.js';
-import { type SandboxHarness, startHarness } from '../helpers/sandbox.js';
+import { useSandboxHarness } from '../helpers/sandbox.js';
 
-let h: SandboxHarness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useSandboxHarness();
 
 const opts = { isIntegrationVc: integrationVcPredicate(undefined) };
 

@@ -3,17 +3,11 @@
  * with the sandbox clock, per-table state of a CDC pipeline, and the injectable faults (a stream
  * that dies, lag that grows, one table that fails, a PostgreSQL slot that is dropped).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StudioError } from '../../src/studio/errors.js';
-import { type SandboxHarness, startHarness } from '../helpers/sandbox.js';
+import { useSandboxHarness } from '../helpers/sandbox.js';
 
-let h: SandboxHarness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useSandboxHarness();
 
 const task = (name: string) => h.client.getTask(h.sb.store.taskByName(name)!.id);
 

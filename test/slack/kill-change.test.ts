@@ -124,4 +124,3 @@ describe('SIGKILL between two checkpoints of a pipeline change', () => {
     expect(content('04_transform_ods_to_dwd')).toBe(before.etl);
   }, 90_000);
 });
-

@@ -77,4 +77,3 @@ describe('SIGKILL with several workspaces', () => {
     expect(verify.stdout).toMatch(/audit log intact/);
   }, 60_000);
 });
-

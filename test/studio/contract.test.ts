@@ -2,21 +2,15 @@
  * Contract tests: every StudioClient operation against the embedded sandbox, asserting what the
  * sandbox stored or returned, and what went over the wire.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RUN_STATUS, RUN_TYPE, taskKindByKey } from '../../src/studio/enums.js';
 import { StudioError, TaskLookupError } from '../../src/studio/errors.js';
 import { runLink, taskLink } from '../../src/studio/links.js';
-import { type SandboxHarness, startHarness } from '../helpers/sandbox.js';
+import { useSandboxHarness } from '../helpers/sandbox.js';
 
 const SQL = taskKindByKey('SQL')!;
 
-let h: SandboxHarness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useSandboxHarness();
 
 async function taskId(name: string): Promise<number> {
   return (await h.client.resolveTask(name)).id;

@@ -5,7 +5,7 @@
  * model reading a table stream (change tracking on the source), a `dynamic_table` model on top.
  * The launch runs it once on dev, checks the models, then schedules and deploys it (prod).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadKnowledge } from '../../src/knowledge/load.js';
 import { LakehouseSql } from '../../src/lakehouse/client.js';
 import { dbtFindings } from '../../src/review/dbt-rules.js';
@@ -13,15 +13,9 @@ import { executePlan } from '../../src/wizard/execute.js';
 import { type LaunchDeps, runLaunch } from '../../src/wizard/launch.js';
 import { buildPlan } from '../../src/wizard/plan.js';
 import { loadWizardQuestions, nextQuestion } from '../../src/wizard/questions.js';
-import { type SandboxHarness, startHarness } from '../helpers/sandbox.js';
+import { useSandboxHarness } from '../helpers/sandbox.js';
 
-let h: SandboxHarness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useSandboxHarness();
 
 const opts = { typeMappings: loadKnowledge().typeMappings, syncVc: 'sync_vc', etlVc: 'default' };
 const answers = {

@@ -1,18 +1,12 @@
 /** The plan executor against the sandbox: a schedule change sends back every other configuration field as it was. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadKnowledge } from '../../src/knowledge/load.js';
 import { storedConfiguration } from '../../src/sandbox/configuration.js';
 import { executePlan } from '../../src/wizard/execute.js';
 import { buildPlan } from '../../src/wizard/plan.js';
-import { type SandboxHarness, startHarness } from '../helpers/sandbox.js';
+import { useSandboxHarness } from '../helpers/sandbox.js';
 
-let h: SandboxHarness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useSandboxHarness();
 
 describe('executePlan over a task that is already there', () => {
   it('changes (once ticked) the schedule it plans and leaves every other configuration field, and the parameters, exactly as they were', async () => {

@@ -5,7 +5,7 @@
  * the Shell task, both are daily. The launch runs each once WITH biz_date (a manual run does not
  * resolve `$[…]`), checks the counts, and only then schedules and deploys.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadKnowledge } from '../../src/knowledge/load.js';
 import { LakehouseSql } from '../../src/lakehouse/client.js';
 import { executePlan } from '../../src/wizard/execute.js';
@@ -13,15 +13,9 @@ import { launchCheckpoints } from '../../src/wizard/lakehouse-checks.js';
 import { type LaunchDeps, runLaunch } from '../../src/wizard/launch.js';
 import { buildPlan } from '../../src/wizard/plan.js';
 import { loadWizardQuestions, nextQuestion } from '../../src/wizard/questions.js';
-import { type SandboxHarness, startHarness } from '../helpers/sandbox.js';
+import { useSandboxHarness } from '../helpers/sandbox.js';
 
-let h: SandboxHarness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useSandboxHarness();
 
 const opts = { typeMappings: loadKnowledge().typeMappings, syncVc: 'sync_vc', etlVc: 'default' };
 const answers = {

@@ -4,21 +4,15 @@
  * a frame; a UI-only sync stops the launch until its content stops being the frame; a failed check
  * stops there and *Check again* goes on from it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadKnowledge } from '../../src/knowledge/load.js';
 import { LakehouseSql } from '../../src/lakehouse/client.js';
 import { executePlan } from '../../src/wizard/execute.js';
 import { type LaunchDeps, runLaunch } from '../../src/wizard/launch.js';
 import { buildPlan } from '../../src/wizard/plan.js';
-import { type SandboxHarness, startHarness } from '../helpers/sandbox.js';
+import { useSandboxHarness } from '../helpers/sandbox.js';
 
-let h: SandboxHarness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useSandboxHarness();
 
 const opts = { typeMappings: loadKnowledge().typeMappings, syncVc: 'sync_vc', etlVc: 'default' };
 const answers = {

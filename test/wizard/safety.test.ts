@@ -5,7 +5,7 @@
  * rules on the plan before writing; the cz-cli block from what Confirm will do; hints naming
  * `folder/task`.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fatesOf } from '../../src/blocks/wizard.js';
 import { loadKnowledge } from '../../src/knowledge/load.js';
 import { LakehouseSql } from '../../src/lakehouse/client.js';
@@ -15,15 +15,9 @@ import { launchCheckpoints } from '../../src/wizard/lakehouse-checks.js';
 import { type Plan, buildPlan, cliCommands } from '../../src/wizard/plan.js';
 import { reviewPlan } from '../../src/wizard/plan-review.js';
 import type { Answers } from '../../src/wizard/questions.js';
-import { type SandboxHarness, startHarness } from '../helpers/sandbox.js';
+import { useSandboxHarness } from '../helpers/sandbox.js';
 
-let h: SandboxHarness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = useSandboxHarness();
 
 const opts = { typeMappings: loadKnowledge().typeMappings, syncVc: 'sync_vc', etlVc: 'default' };
 const batch = (domain: string, extra: Answers = {}): Plan =>
