@@ -1,5 +1,7 @@
 /** Start the sandbox on loopback with a manual clock, and a real StudioClient pointed at it. */
 import { afterAll, beforeAll } from 'vitest';
+import type { AuditedWrite, IterationDeps } from '../../src/iterate/steps.js';
+import { LakehouseSql } from '../../src/lakehouse/client.js';
 import { ManualClock } from '../../src/sandbox/sim.js';
 import { type RunningSandbox, type SandboxOptions, startSandbox } from '../../src/sandbox/server.js';
 import { StudioClient, type StudioClientOptions } from '../../src/studio/client.js';
@@ -95,3 +97,13 @@ export function insertFailedRuns(store: SandboxStore, taskName: string, count: n
 
 /** Two letters for group n (0 → "aa", 27 → "bb"): digits are ignored when failures are grouped. */
 export const letters = (n: number): string => `${String.fromCharCode(97 + Math.floor(n / 26))}${String.fromCharCode(97 + (n % 26))}`;
+
+/** What a pipeline change (src/iterate) runs on, in the harness: its Studio, its Lakehouse on the manual clock, `write` (by default: just run). */
+export function iterationDeps(h: SandboxHarness, write: AuditedWrite = async (_what, fn) => fn()): IterationDeps {
+  return {
+    studio: h.client,
+    lakehouse: new LakehouseSql(h.client, { vcluster: 'default', sleep: async (ms) => h.clock.advance(ms), now: () => h.clock.now() }),
+    write,
+    sleep: async (ms) => h.clock.advance(ms),
+  };
+}

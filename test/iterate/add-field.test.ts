@@ -5,11 +5,10 @@
  * that restores every task exactly (field by field).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LakehouseSql } from '../../src/lakehouse/client.js';
 import { buildLineage } from '../../src/lineage/index.js';
 import { type AddFieldPlan, type AddFieldRequest, executeAddField, planAddField, undoAddField } from '../../src/iterate/add-field.js';
 import { type AuditedWrite, type IterationDeps, contentDiff } from '../../src/iterate/steps.js';
-import { type SandboxHarness, startHarness } from '../helpers/sandbox.js';
+import { type SandboxHarness, iterationDeps, startHarness } from '../helpers/sandbox.js';
 
 let h: SandboxHarness;
 let deps: IterationDeps;
@@ -29,12 +28,7 @@ beforeEach(async () => {
       throw e;
     }
   };
-  deps = {
-    studio: h.client,
-    lakehouse: new LakehouseSql(h.client, { vcluster: 'default', sleep: async (ms) => h.clock.advance(ms), now: () => h.clock.now() }),
-    write,
-    sleep: async (ms) => h.clock.advance(ms),
-  };
+  deps = iterationDeps(h, write);
 });
 afterEach(async () => {
   await h.close();

@@ -5,23 +5,17 @@
  */
 import { SANDBOX_SOURCE_ROWS } from '../../src/sandbox/lakehouse/temporary-run.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LakehouseSql } from '../../src/lakehouse/client.js';
 import { buildLineage } from '../../src/lineage/index.js';
 import { executeAddSyncTable, planAddSyncTable, undoAddSyncTable } from '../../src/iterate/add-sync-table.js';
 import { type IterationDeps, contentDiff } from '../../src/iterate/steps.js';
-import { type SandboxHarness, startHarness } from '../helpers/sandbox.js';
+import { type SandboxHarness, iterationDeps, startHarness } from '../helpers/sandbox.js';
 
 let h: SandboxHarness;
 let deps: IterationDeps;
 
 beforeEach(async () => {
   h = await startHarness();
-  deps = {
-    studio: h.client,
-    lakehouse: new LakehouseSql(h.client, { vcluster: 'default', sleep: async (ms) => h.clock.advance(ms), now: () => h.clock.now() }),
-    write: async (_w, fn) => fn(),
-    sleep: async (ms) => h.clock.advance(ms),
-  };
+  deps = iterationDeps(h);
 });
 afterEach(async () => {
   await h.close();

@@ -4,11 +4,10 @@
  * deployed; affected Dynamic Tables refreshed in full (the force-full-refresh setting); Undo.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LakehouseSql } from '../../src/lakehouse/client.js';
 import { buildLineage } from '../../src/lineage/index.js';
 import { type ModifyEtlPlan, applyModifyEtl, planModifyEtl, undoModifyEtl, verifyModifyEtl } from '../../src/iterate/modify-etl.js';
 import { type IterationDeps, contentDiff } from '../../src/iterate/steps.js';
-import { type SandboxHarness, startHarness } from '../helpers/sandbox.js';
+import { type SandboxHarness, iterationDeps, startHarness } from '../helpers/sandbox.js';
 
 let h: SandboxHarness;
 let deps: IterationDeps;
@@ -17,17 +16,12 @@ let audit: string[];
 beforeEach(async () => {
   h = await startHarness();
   audit = [];
-  deps = {
-    studio: h.client,
-    lakehouse: new LakehouseSql(h.client, { vcluster: 'default', sleep: async (ms) => h.clock.advance(ms), now: () => h.clock.now() }),
-    write: async (what, fn) => {
-      audit.push(`${what.action} ${what.target} requested`);
-      const r = await fn();
-      audit.push(`${what.action} ${what.target} succeeded`);
-      return r;
-    },
-    sleep: async (ms) => h.clock.advance(ms),
-  };
+  deps = iterationDeps(h, async (what, fn) => {
+    audit.push(`${what.action} ${what.target} requested`);
+    const r = await fn();
+    audit.push(`${what.action} ${what.target} succeeded`);
+    return r;
+  });
 });
 afterEach(async () => {
   await h.close();
