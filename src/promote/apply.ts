@@ -87,20 +87,18 @@ export async function applyPromotion(
     written.push(`${name}: ${what}`);
     return r;
   };
+  /** Stopped: the checkpoints from `skipFrom` on are skipped, and the result says why. */
+  const stopped = async (skipFrom: number, error: string): Promise<PromotionResult> => {
+    for (const later of checkpoints.slice(skipFrom)) later.status = 'skipped';
+    await onProgress(checkpoints);
+    return { ok: false, checkpoints, written, applied, ...(createdFolder ? { createdFolder } : {}), error };
+  };
   if (folderId === undefined) {
     try {
       folderId = await w(plan.folder, undefined, 'create_folder', `folder ${plan.folder} created`, {}, () => deps.studio.createFolder(plan.folder));
       createdFolder = { id: folderId, name: plan.folder };
     } catch (e) {
-      for (const c of checkpoints) c.status = 'skipped';
-      await onProgress(checkpoints);
-      return {
-        ok: false,
-        checkpoints,
-        written,
-        applied,
-        error: `Stopped before any task: the folder ${plan.folder} could not be created in ${plan.to} (${(e as Error).message}). Nothing was written.`,
-      };
+      return stopped(0, `Stopped before any task: the folder ${plan.folder} could not be created in ${plan.to} (${(e as Error).message}). Nothing was written.`);
     }
   }
   const inFolder = folderId;
@@ -142,16 +140,10 @@ export async function applyPromotion(
     } catch (e) {
       cp.status = 'failed';
       cp.detail = (e as Error).message;
-      for (const later of checkpoints.slice(i + 1)) later.status = 'skipped';
-      await onProgress(checkpoints);
-      return {
-        ok: false,
-        checkpoints,
-        written,
-        applied,
-        ...(createdFolder ? { createdFolder } : {}),
-        error: `Stopped at \`${c.name}\`: ${(e as Error).message}. Written before it: ${written.length ? written.join('; ') : 'nothing'}. Nothing after it was written; Undo puts back what was.`,
-      };
+      return stopped(
+        i + 1,
+        `Stopped at \`${c.name}\`: ${(e as Error).message}. Written before it: ${written.length ? written.join('; ') : 'nothing'}. Nothing after it was written; Undo puts back what was.`,
+      );
     }
   }
   return { ok: true, checkpoints, written, applied, ...(createdFolder ? { createdFolder } : {}) };

@@ -219,6 +219,25 @@ describe('promotion between the sandbox workspaces (dev → prod)', () => {
     expect(await fields(b.client, 'github_clean')).toBeUndefined();
   });
 
+  it('a folder prod refuses to create stops before any task: nothing written, every step skipped', async () => {
+    const { msg } = await promote(b, 'promote doc_connector_demo --from dev --to prod', USERS.operator);
+    const confirm = buttonOf(msg, PROMOTE.confirm)!;
+    b.sb.faults.add({ path: '/ide-admin/v1/dataFolder/add', kind: 'business', code: 'PARAM_ERROR', message: 'folder name is taken' });
+    const j = b.sb.journal.length;
+    const m = marks(b);
+    await b.click(confirm.action_id, confirm.value!, USERS.operator);
+    const stopped = await lastMessage(b, /Stopped before any task/, m);
+    const shown = visibleText(stopped.args);
+    expect(shown).toContain('the folder doc_connector_demo could not be created in prod');
+    expect(shown).toContain('folder name is taken');
+    expect(shown).toContain('Nothing was written');
+    // Both tasks' steps are shown skipped (:heavy_minus_sign:), none passed or failed.
+    expect(shown).toMatch(/:heavy_minus_sign: `github_raw_fetch`[\s\S]*:heavy_minus_sign: `github_clean`/);
+    expect(shown).not.toMatch(/:white_check_mark:/);
+    expect(writes(b, j).filter((e) => /addAndReturnId|saveDataFileConfiguration|submit/.test(e.path))).toEqual([]);
+    expect((await b.client.listAllFolders()).map((f) => f.name)).not.toContain('doc_connector_demo');
+  });
+
   it('a failed write stops there, says what was written before it, writes nothing after it; Undo puts back what was written', async () => {
     const before04 = await fields(b.client, '04_transform_ods_to_dwd');
     const { msg } = await promote(b, 'promote ecommerce_dw --from dev --to prod', USERS.operator);
