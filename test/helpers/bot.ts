@@ -92,14 +92,33 @@ export function backfillSubmission(view: Record<string, unknown>, from: string, 
 }
 
 /** Signed slash commands and clicks, as Slack sends them, to the bot at `url()`. */
+/** Slack's headers for `body` sent now: its content type, timestamp and signature. */
+export function signedHeaders(body: string, contentType = 'application/x-www-form-urlencoded'): Record<string, string> {
+  const ts = Math.floor(Date.now() / 1000);
+  return { 'content-type': contentType, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sign(body, ts) };
+}
+
+/** A `/cz` slash command's form body, as Slack sends it. */
+export function slashCommandForm(o: { text: string; user: string; responseUrl: string; channel?: string; triggerId?: string }): string {
+  return new URLSearchParams({
+    token: 'legacy',
+    team_id: 'T1',
+    team_domain: 'test',
+    channel_id: o.channel ?? 'CDATAENG',
+    channel_name: 'data-eng',
+    user_id: o.user,
+    user_name: o.user.toLowerCase(),
+    command: '/cz',
+    text: o.text,
+    api_app_id: 'A1',
+    response_url: o.responseUrl,
+    trigger_id: o.triggerId ?? `trig-${randomUUID()}`,
+  }).toString();
+}
+
 export function signedSlackClient(url: () => string, slack: FakeSlack, acks: string[] = []): Pick<BotHarness, 'post' | 'command' | 'click' | 'submitView'> {
   const post = async (body: string, contentType: string, headers: Record<string, string> = {}) => {
-    const ts = Math.floor(Date.now() / 1000);
-    const res = await fetch(`${url()}/slack/events`, {
-      method: 'POST',
-      headers: { 'content-type': contentType, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sign(body, ts), ...headers },
-      body,
-    });
+    const res = await fetch(`${url()}/slack/events`, { method: 'POST', headers: { ...signedHeaders(body, contentType), ...headers }, body });
     const answer = await res.text();
     if (answer) acks.push(answer);
     return { status: res.status, body: answer };
@@ -108,20 +127,7 @@ export function signedSlackClient(url: () => string, slack: FakeSlack, acks: str
   const command: BotHarness['command'] = async (text, user = USERS.operator, o = {}) => {
     const r = slack.responseUrl();
     const triggerId = `trig-${randomUUID()}`;
-    const form = new URLSearchParams({
-      token: 'legacy',
-      team_id: 'T1',
-      team_domain: 'test',
-      channel_id: o.channel ?? 'CDATAENG',
-      channel_name: 'data-eng',
-      user_id: user,
-      user_name: user.toLowerCase(),
-      command: '/cz',
-      text,
-      api_app_id: 'A1',
-      response_url: r.url,
-      trigger_id: triggerId,
-    }).toString();
+    const form = slashCommandForm({ text, user, channel: o.channel, responseUrl: r.url, triggerId });
     const res = await post(form, 'application/x-www-form-urlencoded');
     return { status: res.status, responseId: r.id, triggerId };
   };

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
-import { USERS, sign, useBotHarness } from '../helpers/bot.js';
+import { USERS, signedHeaders, slashCommandForm, useBotHarness } from '../helpers/bot.js';
 
 const b = useBotHarness();
 
@@ -41,22 +41,8 @@ function busyFor(ms: number): void {
 describe('the front door', () => {
   it("acknowledges a /cz command within 500 ms while the bot's thread is busy for 3 s, and the bot then answers it", async () => {
     const r = b.slack.responseUrl();
-    const body = new URLSearchParams({
-      team_id: 'T1',
-      channel_id: 'CDATAENG',
-      user_id: USERS.operator,
-      user_name: 'o',
-      command: '/cz',
-      text: 'help',
-      response_url: r.url,
-      trigger_id: 't-front-door',
-    }).toString();
-    const ts = Math.floor(Date.now() / 1000);
-    const client = clientProcess(`${b.botUrl}/slack/events`, body, {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(ts),
-      'x-slack-signature': sign(body, ts),
-    });
+    const body = slashCommandForm({ text: 'help', user: USERS.operator, responseUrl: r.url });
+    const client = clientProcess(`${b.botUrl}/slack/events`, body, signedHeaders(body));
     expect(await client.next()).toBe('ready');
     busyFor(3000);
     const ack = JSON.parse(await client.next()) as { status: number; ms: number; text: string };

@@ -4,7 +4,7 @@
  * minutes either way or replayed is refused, and the bot keeps answering afterwards.
  */
 import { describe, expect, it } from 'vitest';
-import { SIGNING_SECRET, USERS, sign, useBotHarness } from '../helpers/bot.js';
+import { SIGNING_SECRET, USERS, sign, slashCommandForm, useBotHarness } from '../helpers/bot.js';
 import { visibleText } from '../helpers/fake-slack.js';
 
 const b = useBotHarness();
@@ -99,16 +99,7 @@ describe('timestamps and replays', () => {
         .prepare("SELECT r.id FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.name = '04_transform_ods_to_dwd' AND r.status = 3 ORDER BY r.id DESC LIMIT 1")
         .get() as { id: number }
     ).id;
-    const body = new URLSearchParams({
-      team_id: 'T1',
-      channel_id: 'CDATAENG',
-      user_id: USERS.operator,
-      user_name: 'o',
-      command: '/cz',
-      text: `rerun ${runId}`,
-      response_url: b.slack.responseUrl().url,
-      trigger_id: 't',
-    }).toString();
+    const body = slashCommandForm({ text: `rerun ${runId}`, user: USERS.operator, responseUrl: b.slack.responseUrl().url });
     const ts = Math.floor(Date.now() / 1000);
     const signature = sign(body, ts, SIGNING_SECRET);
     const pending = async () => (await b.bot.services.ops.withStatus('awaiting_confirmation')).filter((o) => o.target === `run:${runId}`).length;
