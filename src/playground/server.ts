@@ -120,7 +120,6 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
     if (type === 'interactive') return overHttp(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
     return overHttp(JSON.stringify(payload), 'application/json');
   };
-  const sendPayload = (payload: Record<string, unknown>) => toBot('interactive', payload);
   const sendEvent = (event: Record<string, unknown>) =>
     toBot('events_api', {
       token: 'playground',
@@ -136,6 +135,13 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
     const u = ws.users.find((x) => x.id === id);
     return { id, username: u?.name ?? id, name: u?.name ?? id, team_id: 'T0PLAY' };
   };
+  /**
+   * An interactive payload as Slack sends it: its type, the team, the person and the (legacy) token,
+   * then `rest` (block_actions, block_suggestion and view_submission also carry the app's id; a
+   * message_action does not).
+   */
+  const sendPayload = (type: string, user: string, rest: Record<string, unknown>) =>
+    toBot('interactive', { type, team: { id: 'T0PLAY', domain: 'playground' }, user: userObj(user), token: 'playground', ...rest });
   const responseUrl = (channel: string, user: string, messageTs?: string) => `${selfUrl}/response/${ws.newResponseUrl(channel, user, messageTs)}`;
 
   const ui = async (path: string, b: Record<string, unknown>, res: ServerResponse) => {
@@ -189,13 +195,9 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
         const shortcut = (opts.messageShortcuts ?? []).find((x) => x.callback_id === b.callbackId);
         const msg = ws.messages.find((m) => m.channel === channel && m.ts === b.messageTs && !m.ephemeralFor);
         if (!shortcut || !msg) return json(res, 404, { ok: false });
-        const r = await sendPayload({
-          type: 'message_action',
-          token: 'playground',
+        const r = await sendPayload('message_action', user, {
           callback_id: shortcut.callback_id,
           action_ts: String(Date.now() / 1000),
-          team: { id: 'T0PLAY', domain: 'playground' },
-          user: userObj(user),
           channel: { id: channel, name: ws.channelName(channel) },
           is_enterprise_install: false,
           trigger_id: ws.newTrigger(user),
@@ -217,25 +219,17 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
         return json(res, 200, { ok: true });
       case '/ui/action': {
         const action = { ...(b.action as Record<string, unknown>), action_ts: String(Date.now() / 1000), block_id: (b.action as { block_id?: string }).block_id ?? 'b' };
-        const base = {
-          type: 'block_actions',
-          team: { id: 'T0PLAY', domain: 'playground' },
-          user: userObj(user),
-          api_app_id: 'A0PLAY',
-          token: 'playground',
-          trigger_id: ws.newTrigger(user),
-          actions: [action],
-        };
+        const base = { api_app_id: 'A0PLAY', trigger_id: ws.newTrigger(user), actions: [action] };
         if (b.viewId) {
           const v = ws.views.get(String(b.viewId));
           if (!v) return json(res, 404, { ok: false });
           const view = { ...v.view, id: v.id, hash: v.hash, state: { values: b.values ?? {} } };
-          const r = await sendPayload({ ...base, container: { type: 'view', view_id: v.id }, view });
+          const r = await sendPayload('block_actions', user, { ...base, container: { type: 'view', view_id: v.id }, view });
           return json(res, 200, { ok: r.status === 200 });
         }
         const channel = String(b.channel);
         const msg = ws.messages.find((m) => m.channel === channel && m.ts === b.messageTs);
-        const r = await sendPayload({
+        const r = await sendPayload('block_actions', user, {
           ...base,
           channel: { id: channel, name: ws.channelName(channel) },
           container: { type: 'message', message_ts: b.messageTs, channel_id: channel, is_ephemeral: Boolean(msg?.ephemeralFor) },
@@ -248,12 +242,8 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
         // Typed into an external select: Slack asks the app for the options (block_suggestion) and shows what it answers (at most 100).
         const channel = b.channel ? String(b.channel) : undefined;
         const v = b.viewId ? ws.views.get(String(b.viewId)) : undefined;
-        const r = await sendPayload({
-          type: 'block_suggestion',
-          team: { id: 'T0PLAY', domain: 'playground' },
-          user: userObj(user),
+        const r = await sendPayload('block_suggestion', user, {
           api_app_id: 'A0PLAY',
-          token: 'playground',
           action_id: String(b.action_id),
           block_id: String(b.block_id ?? ''),
           value: String(b.value ?? ''),
@@ -278,12 +268,8 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
         const v = ws.views.get(String(b.viewId));
         if (!v) return json(res, 404, { ok: false, error: 'no such view' });
         const view = { ...v.view, id: v.id, hash: v.hash, state: { values: b.values ?? {} } };
-        const r = await sendPayload({
-          type: 'view_submission',
-          team: { id: 'T0PLAY', domain: 'playground' },
-          user: userObj(user),
+        const r = await sendPayload('view_submission', user, {
           api_app_id: 'A0PLAY',
-          token: 'playground',
           trigger_id: ws.newTrigger(user),
           view,
         });
