@@ -167,7 +167,12 @@ export async function planAddField(deps: IterationDeps, lineage: Lineage, req: A
       },
       dynamicTables,
       untouchedDynamicTables: dtOver.filter((d) => !asked.has(d)).sort(),
-      checkpoints: ADD_FIELD_CHECKPOINTS.map((c) => ({ ...c, status: c.id === 'dt_rebuild' && dynamicTables.length === 0 ? 'skipped' : 'pending' })),
+      checkpoints: ADD_FIELD_CHECKPOINTS.map((c) =>
+        c.id === 'dt_rebuild' && dynamicTables.length === 0
+          ? // Said beside the skip: the label's "refresh SUCCEED" is what the step would check, not a result.
+            { ...c, status: 'skipped', detail: dtOver.length ? `none chosen: ${dtOver.join(', ')} left as they are` : `no Dynamic Table reads ${dwdTable}` }
+          : { ...c, status: 'pending' },
+      ),
     },
   };
 }

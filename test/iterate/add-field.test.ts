@@ -190,6 +190,7 @@ describe('add field: end to end', () => {
       'dt_rebuild:skipped',
       'etl_deploy:pending',
     ]);
+    expect(r.checkpoints.find((c) => c.id === 'dt_rebuild')!.detail).toMatch(/^(no Dynamic Table reads ecommerce_dwd\.orders_detail|none chosen: .+ left as they are)$/);
     expect(r.error).toMatch(/`coupon_code` is NULL on every row of ecommerce_dwd.orders_detail for 2026-11-19 .*NULL: \d+/);
     expect(r.error).toContain('put back (01_ddl_ods, 02_ddl_dwd)');
     const seen = journal(start);
