@@ -170,7 +170,13 @@ export async function planAddField(deps: IterationDeps, lineage: Lineage, req: A
       checkpoints: ADD_FIELD_CHECKPOINTS.map((c) =>
         c.id === 'dt_rebuild' && dynamicTables.length === 0
           ? // Said beside the skip: the label's "refresh SUCCEED" is what the step would check, not a result.
-            { ...c, status: 'skipped', detail: dtOver.length ? `none chosen: ${dtOver.join(', ')} left as they are` : `no Dynamic Table reads ${dwdTable}` }
+            {
+              ...c,
+              status: 'skipped',
+              detail: dtOver.length
+                ? `${dtOver.join(', ')} read ${dwdTable} and are left as they are: the new column is not carried into them`
+                : `no Dynamic Table reads ${dwdTable}`,
+            }
           : { ...c, status: 'pending' },
       ),
     },
