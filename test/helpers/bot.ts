@@ -91,7 +91,6 @@ export function backfillSubmission(view: Record<string, unknown>, from: string, 
   };
 }
 
-/** Signed slash commands and clicks, as Slack sends them, to the bot at `url()`. */
 /** Slack's headers for `body` sent now: its content type, timestamp and signature. */
 export function signedHeaders(body: string, contentType = 'application/x-www-form-urlencoded'): Record<string, string> {
   const ts = Math.floor(Date.now() / 1000);
@@ -116,6 +115,7 @@ export function slashCommandForm(o: { text: string; user: string; responseUrl: s
   }).toString();
 }
 
+/** Signed slash commands and clicks, as Slack sends them, to the bot at `url()`. */
 export function signedSlackClient(url: () => string, slack: FakeSlack, acks: string[] = []): Pick<BotHarness, 'post' | 'command' | 'click' | 'submitView'> {
   const post = async (body: string, contentType: string, headers: Record<string, string> = {}) => {
     const res = await fetch(`${url()}/slack/events`, { method: 'POST', headers: { ...signedHeaders(body, contentType), ...headers }, body });
