@@ -121,8 +121,14 @@ if (bare) {
   };
   port = bot.port;
   workStats = () => bot.work.stats;
+  // Idle for a whole second: a request the front door acknowledged may still be on its way to the
+  // bot's server (a hop of a few ms, longer while the bot's thread is busy), not yet counted as work.
   idle = async () => {
-    while (bot.work.stats.running + bot.work.stats.waiting > 0) await new Promise((r) => setTimeout(r, 50));
+    let quietSince = Date.now();
+    while (Date.now() - quietSince < 1000) {
+      if (bot.work.stats.running + bot.work.stats.waiting > 0) quietSince = Date.now();
+      await new Promise((r) => setTimeout(r, 50));
+    }
   };
 }
 process.stdout.write(`${JSON.stringify({ port, signingSecret, slackUrl, readyMs: Date.now() - started, studio: studioAdmin })}\n`);

@@ -25,6 +25,13 @@ let setup: FrontDoorSetup;
 const tell = (m: FrontDoorMessage) => parentPort!.postMessage(m);
 const inner = new Agent({ keepAlive: true, maxSockets: 64 });
 const firstSeen = memoryReplayWindow();
+/** Acknowledged requests on their way to the bot's server (a stop waits for them: see `close`). */
+let hops = 0;
+let hopsDone: (() => void) | undefined;
+const hopEnded = () => {
+  hops--;
+  if (hops === 0) hopsDone?.();
+};
 
 /** Headers passed on: the request's own, less those that describe this hop's connection. */
 function forwardedHeaders(req: IncomingMessage, body: Buffer | undefined): Record<string, string | string[]> {
@@ -42,8 +49,17 @@ function forwardedHeaders(req: IncomingMessage, body: Buffer | undefined): Recor
  * without (already acknowledged), it is read and dropped.
  */
 function pass(req: IncomingMessage, body: Buffer | undefined, answer: ServerResponse | undefined): void {
+  let ended = answer !== undefined; // only acknowledged requests are counted
+  if (!ended) hops++;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    hopEnded();
+  };
   const out = request({ host: '127.0.0.1', port: setup.innerPort, method: req.method, path: req.url, headers: forwardedHeaders(req, body), agent: inner }, (res) => {
     if (!answer) {
+      res.on('end', end);
+      res.on('close', end);
       res.resume();
       return;
     }
@@ -51,6 +67,7 @@ function pass(req: IncomingMessage, body: Buffer | undefined, answer: ServerResp
     res.pipe(answer);
   });
   out.on('error', (e) => {
+    end();
     if (answer && !answer.headersSent) refuse502(answer);
     else if (!answer) tell({ warn: `an acknowledged request did not reach the bot: ${e.message}` });
   });
@@ -94,10 +111,25 @@ parentPort!.on('message', (m: { listen?: FrontDoorSetup; close?: true }) => {
     server.listen(setup.port, () => tell({ listening: (server.address() as AddressInfo).port }));
   }
   if (m.close) {
-    server.closeAllConnections();
-    server.close(() => {
+    // No new connections; the acknowledged requests still on their way reach the bot (for at most
+    // 3 s) before the connections are cut — a command answered 200 must not be dropped by a stop.
+    server.close();
+    server.closeIdleConnections();
+    let cutAlready = false;
+    const cut = () => {
+      if (cutAlready) return;
+      cutAlready = true;
+      server.closeAllConnections();
       inner.destroy();
       parentPort!.close();
-    });
+    };
+    if (hops === 0) cut();
+    else {
+      const timer = setTimeout(cut, 3000);
+      hopsDone = () => {
+        clearTimeout(timer);
+        cut();
+      };
+    }
   }
 });

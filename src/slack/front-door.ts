@@ -61,7 +61,8 @@ export function frontDoorThread(logger: Logger): FrontDoor {
       if (exited) return;
       const gone = new Promise<void>((r) => worker.once('exit', () => r()));
       worker.postMessage({ close: true });
-      const timer = setTimeout(() => void worker.terminate(), 2000);
+      // The thread waits up to 3 s for requests it acknowledged to reach the bot (front-door-worker.ts).
+      const timer = setTimeout(() => void worker.terminate(), 5000);
       await gone;
       clearTimeout(timer);
     },
