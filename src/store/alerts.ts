@@ -27,31 +27,6 @@ import type { Statement } from './sql.js';
 
 export * from './alert-shapes.js';
 
-/** Card fields held as text (the others are integers): a bulk update names each value's type, as PostgreSQL needs. */
-const TEXT_FIELDS = new Set<keyof AlertCard>([
-  'channel',
-  'ts',
-  'groupKey',
-  'taskName',
-  'folder',
-  'taskType',
-  'owner',
-  'causeId',
-  'causeTitle',
-  'causeFix',
-  'failMsg',
-  'bizDate',
-  'blocked',
-  'rootFixedBy',
-  'rootFixedHow',
-  'status',
-  'ackBy',
-  'resolvedBy',
-  'resolvedHow',
-  'subject',
-  'latestJob',
-]);
-
 const OUTBOX_COLUMNS = 'id, channel, kind, card_id, thread_card_id, digest_id, priority, created_at, attempts';
 
 interface OutboxRow {
@@ -87,45 +62,51 @@ function toItem(r: OutboxRow & { payload: string }): OutboxItem {
 
 const cardValue = (field: keyof AlertCard, v: unknown): unknown => (field === 'blocked' ? JSON.stringify(v) : (v ?? null));
 
-const CARD_COLUMNS: Record<keyof AlertCard, string> = {
-  id: 'id',
-  channel: 'channel',
-  ts: 'ts',
-  groupKey: 'group_key',
-  taskId: 'task_id',
-  taskName: 'task_name',
-  folder: 'folder',
-  taskType: 'task_type',
-  owner: 'owner',
-  causeId: 'cause_id',
-  causeTitle: 'cause_title',
-  causeFix: 'cause_fix',
-  failMsg: 'fail_msg',
-  firstRunId: 'first_run_id',
-  latestRunId: 'latest_run_id',
-  bizDate: 'biz_date',
-  attempts: 'attempts',
-  count: 'count',
-  failedAt: 'failed_at',
-  lastFailedAt: 'last_failed_at',
-  firstSeen: 'first_seen',
-  lastSeen: 'last_seen',
-  blocked: 'blocked',
-  digestId: 'digest_id',
-  rootFixedAt: 'root_fixed_at',
-  rootFixRunId: 'root_fix_run_id',
-  rootFixedBy: 'root_fixed_by',
-  rootFixedHow: 'root_fixed_how',
-  status: 'status',
-  ackBy: 'ack_by',
-  ackAt: 'ack_at',
-  resolvedBy: 'resolved_by',
-  resolvedHow: 'resolved_how',
-  resolvedAt: 'resolved_at',
-  resolvedRunId: 'resolved_run_id',
-  subject: 'subject',
-  latestJob: 'latest_job',
+/**
+ * Each card field's column, and whether it is held as text or as an integer (a bulk update names
+ * each value's type, as PostgreSQL needs): a field added to the card must say both.
+ */
+const CARD_FIELDS: Record<keyof AlertCard, readonly [column: string, type: 'text' | 'int']> = {
+  id: ['id', 'int'],
+  channel: ['channel', 'text'],
+  ts: ['ts', 'text'],
+  groupKey: ['group_key', 'text'],
+  taskId: ['task_id', 'int'],
+  taskName: ['task_name', 'text'],
+  folder: ['folder', 'text'],
+  taskType: ['task_type', 'text'],
+  owner: ['owner', 'text'],
+  causeId: ['cause_id', 'text'],
+  causeTitle: ['cause_title', 'text'],
+  causeFix: ['cause_fix', 'text'],
+  failMsg: ['fail_msg', 'text'],
+  firstRunId: ['first_run_id', 'int'],
+  latestRunId: ['latest_run_id', 'int'],
+  bizDate: ['biz_date', 'text'],
+  attempts: ['attempts', 'int'],
+  count: ['count', 'int'],
+  failedAt: ['failed_at', 'int'],
+  lastFailedAt: ['last_failed_at', 'int'],
+  firstSeen: ['first_seen', 'int'],
+  lastSeen: ['last_seen', 'int'],
+  blocked: ['blocked', 'text'],
+  digestId: ['digest_id', 'int'],
+  rootFixedAt: ['root_fixed_at', 'int'],
+  rootFixRunId: ['root_fix_run_id', 'int'],
+  rootFixedBy: ['root_fixed_by', 'text'],
+  rootFixedHow: ['root_fixed_how', 'text'],
+  status: ['status', 'text'],
+  ackBy: ['ack_by', 'text'],
+  ackAt: ['ack_at', 'int'],
+  resolvedBy: ['resolved_by', 'text'],
+  resolvedHow: ['resolved_how', 'text'],
+  resolvedAt: ['resolved_at', 'int'],
+  resolvedRunId: ['resolved_run_id', 'int'],
+  subject: ['subject', 'text'],
+  latestJob: ['latest_job', 'text'],
 };
+const CARD_COLUMNS = Object.fromEntries(Object.entries(CARD_FIELDS).map(([k, [column]]) => [k, column])) as Record<keyof AlertCard, string>;
+const TEXT_FIELDS = new Set(Object.entries(CARD_FIELDS).flatMap(([k, [, type]]) => (type === 'text' ? [k as keyof AlertCard] : [])));
 
 function toCard(r: Record<string, unknown>): AlertCard {
   const c = {} as Record<string, unknown>;
