@@ -134,6 +134,10 @@ export interface SlowDay {
  * longest task with nothing upstream (its first sync). For the playground: a baseline card comes
  * from the watcher's own prediction on these runs, without waiting for the chain's time of day.
  * The plan time is kept within today (a cycle's committed time is counted from its plan day).
+ * The slow day takes the place of the chain's scheduled runs of today: those the scheduler already
+ * made are removed, and the chain's crons do not fire again until tomorrow — otherwise a run of the
+ * day planned later than the slow day's (the chain fires at 02:00, 02:30 and 03:00) is the one a
+ * watcher follows, and the slow task is not on the path it sees.
  */
 export function simulateSlowDay(sim: StudioSim, outputName: string, opts: { factor?: number; slow?: string } = {}): SlowDay | { error: string } {
   sim.advance();
@@ -163,7 +167,13 @@ export function simulateSlowDay(sim: StudioSim, outputName: string, opts: { fact
   if (!slow) return { error: `${String(opts.slow)} is not upstream of ${outputName}.` };
   const now = sim.now();
   const tz = sim.opts.timeZone;
-  const planTime = Math.max(now - 2 * usual(slow), startOfDayMs(formatDate(now, tz), tz));
+  const dayStart = startOfDayMs(formatDate(now, tz), tz);
+  const nextDay = startOfDayMs(formatDate(dayStart + DAY + 2 * 3_600_000, tz), tz);
+  const planTime = Math.max(now - 2 * usual(slow), dayStart);
+  for (const t of chain) {
+    store.deleteRuns(store.runsOfTaskPlanned(t.id, dayStart, nextDay).filter((r) => r.instance_type === RUN_TYPE.SCHEDULE).map((r) => r.id));
+    store.setCronCursor(t.id, nextDay - 1);
+  }
   const runs: SlowDay['runs'] = [];
   for (const t of chain) {
     const durationMs = t.id === slow.id ? Math.round(usual(slow) * factor) : (historicalOutcome(sim, t, planTime, false).durationMs ?? usual(t));

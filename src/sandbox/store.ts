@@ -397,6 +397,19 @@ export class SandboxStore {
     return this.sql('SELECT * FROM runs WHERE task_id = ? ORDER BY plan_time DESC, id DESC LIMIT 1').get(taskId) as RunRow | undefined;
   }
 
+  /** A task's runs planned in [from, to), oldest plan first. */
+  runsOfTaskPlanned(taskId: number, from: number, to: number): RunRow[] {
+    return this.sql('SELECT * FROM runs WHERE task_id = ? AND plan_time >= ? AND plan_time < ? ORDER BY plan_time, id').all(taskId, from, to) as RunRow[];
+  }
+
+  /** Removes runs and their attempts (the sandbox's slow day replacing a day's runs). */
+  deleteRuns(ids: number[]): void {
+    for (const id of ids) {
+      this.sql('DELETE FROM attempts WHERE run_id = ?').run(id);
+      this.sql('DELETE FROM runs WHERE id = ?').run(id);
+    }
+  }
+
   runsOfJob(jobId: number): RunRow[] {
     return this.sql('SELECT * FROM runs WHERE job_id = ? ORDER BY biz_date, id').all(jobId) as RunRow[];
   }
