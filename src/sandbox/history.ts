@@ -171,7 +171,12 @@ export function simulateSlowDay(sim: StudioSim, outputName: string, opts: { fact
   const nextDay = startOfDayMs(formatDate(dayStart + DAY + 2 * 3_600_000, tz), tz);
   const planTime = Math.max(now - 2 * usual(slow), dayStart);
   for (const t of chain) {
-    store.deleteRuns(store.runsOfTaskPlanned(t.id, dayStart, nextDay).filter((r) => r.instance_type === RUN_TYPE.SCHEDULE).map((r) => r.id));
+    store.deleteRuns(
+      store
+        .runsOfTaskPlanned(t.id, dayStart, nextDay)
+        .filter((r) => r.instance_type === RUN_TYPE.SCHEDULE)
+        .map((r) => r.id),
+    );
     store.setCronCursor(t.id, nextDay - 1);
   }
   const runs: SlowDay['runs'] = [];

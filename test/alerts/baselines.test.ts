@@ -313,40 +313,44 @@ describe('baselines: a slow day started while the chain’s own runs of the day 
     [2, 40],
     [3, 5],
     [2, 5],
-  ])('started at %i:%i — the card names the slow sync, and the day’s own runs of the chain are gone', async (h, m) => {
-    b = await startBotHarness({ alertChannels: '*=CALERTS' });
-    b.clock.set(at(h, m));
-    b.sb.sim.advance();
-    const res = (await (
-      await fetch(`${b.sb.url}/__sandbox/slow-day`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-sandbox-admin': b.sb.accessToken },
-        body: JSON.stringify({ task: '05_dqc_check' }),
-      })
-    ).json()) as { code: number; data: { planTime: number; runs: { task: string; runId: number }[] } };
-    expect(res.code).toBe(0);
-    const ours = new Set(res.data.runs.map((r) => r.runId));
-    for (const r of res.data.runs) {
-      const task = b.sb.store.taskByName(r.task)!;
-      const today = b.sb.store.runsOfTaskPlanned(task.id, DAY2, at(24)).filter((x) => !ours.has(x.id));
-      expect(today.map((x) => x.plan_time)).toEqual([]);
-    }
-    const by = new Date(at(h, m) + 10 * MIN).toISOString().slice(11, 16);
-    const say = async (text: string) => visibleText(await b.answer((await b.command(text, USERS.operator)).responseId));
-    expect(await say(`baseline add 05_dqc_check by ${by} margin 5m`)).toContain('Added a baseline');
-    await pollAt(at(h, m));
-    await pollAt(at(h, m) + MIN);
-    const posted = visibleText((await cardCalls())[0]!.args);
-    expect(posted).toContain(`05_dqc_check at risk for ${by}`);
-    expect(posted).toMatch(/critical path: 00_sync_mysql_to_ods running \d+\.\d× its usual time/);
-    // The chain does not fire again today; tomorrow it fires as it always does.
-    const sync = b.sb.store.taskByName('00_sync_mysql_to_ods')!;
-    const day = 24 * 60 * MIN;
-    b.clock.set(at(24) - MIN);
-    b.sb.sim.advance();
-    expect(b.sb.store.runsOfTaskPlanned(sync.id, DAY2, DAY2 + day).map((r) => r.id)).toEqual([res.data.runs[0]!.runId]);
-    b.clock.set(at(3) + day);
-    b.sb.sim.advance();
-    expect(b.sb.store.runsOfTaskPlanned(sync.id, DAY2 + day, DAY2 + 2 * day).map((r) => r.plan_time)).toEqual([at(2) + day]);
-  }, 120_000);
+  ])(
+    'started at %i:%i — the card names the slow sync, and the day’s own runs of the chain are gone',
+    async (h, m) => {
+      b = await startBotHarness({ alertChannels: '*=CALERTS' });
+      b.clock.set(at(h, m));
+      b.sb.sim.advance();
+      const res = (await (
+        await fetch(`${b.sb.url}/__sandbox/slow-day`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-sandbox-admin': b.sb.accessToken },
+          body: JSON.stringify({ task: '05_dqc_check' }),
+        })
+      ).json()) as { code: number; data: { planTime: number; runs: { task: string; runId: number }[] } };
+      expect(res.code).toBe(0);
+      const ours = new Set(res.data.runs.map((r) => r.runId));
+      for (const r of res.data.runs) {
+        const task = b.sb.store.taskByName(r.task)!;
+        const today = b.sb.store.runsOfTaskPlanned(task.id, DAY2, at(24)).filter((x) => !ours.has(x.id));
+        expect(today.map((x) => x.plan_time)).toEqual([]);
+      }
+      const by = new Date(at(h, m) + 10 * MIN).toISOString().slice(11, 16);
+      const say = async (text: string) => visibleText(await b.answer((await b.command(text, USERS.operator)).responseId));
+      expect(await say(`baseline add 05_dqc_check by ${by} margin 5m`)).toContain('Added a baseline');
+      await pollAt(at(h, m));
+      await pollAt(at(h, m) + MIN);
+      const posted = visibleText((await cardCalls())[0]!.args);
+      expect(posted).toContain(`05_dqc_check at risk for ${by}`);
+      expect(posted).toMatch(/critical path: 00_sync_mysql_to_ods running \d+\.\d× its usual time/);
+      // The chain does not fire again today; tomorrow it fires as it always does.
+      const sync = b.sb.store.taskByName('00_sync_mysql_to_ods')!;
+      const day = 24 * 60 * MIN;
+      b.clock.set(at(24) - MIN);
+      b.sb.sim.advance();
+      expect(b.sb.store.runsOfTaskPlanned(sync.id, DAY2, DAY2 + day).map((r) => r.id)).toEqual([res.data.runs[0]!.runId]);
+      b.clock.set(at(3) + day);
+      b.sb.sim.advance();
+      expect(b.sb.store.runsOfTaskPlanned(sync.id, DAY2 + day, DAY2 + 2 * day).map((r) => r.plan_time)).toEqual([at(2) + day]);
+    },
+    120_000,
+  );
 });
