@@ -67,7 +67,13 @@ export interface ChildBot {
  * Studio (`studio` starts it, once the directory exists, and returns what stops it) and the bot,
  * configured by `env` as production reads it (called at each start); all of it stopped after the suite.
  */
-export function useChildBot(o: { prefix: string; studio: () => Promise<() => Promise<void>>; env: () => Record<string, string | undefined> }): ChildBot {
+export function useChildBot(o: {
+  prefix: string;
+  studio: () => Promise<() => Promise<void>>;
+  env: () => Record<string, string | undefined>;
+  /** What this suite changes of the shared child environment (`childBotEnv`). */
+  overrides?: Record<string, string>;
+}): ChildBot {
   let dir = '';
   let slack: FakeSlack | undefined;
   let child: ChildProcess | undefined;
@@ -84,7 +90,7 @@ export function useChildBot(o: { prefix: string; studio: () => Promise<() => Pro
       return child;
     },
     start: async (extraEnv = {}) => {
-      ({ child, port } = await spawnBot({ ...o.env(), ...childBotEnv(dir, slack!.apiUrl), ...extraEnv }));
+      ({ child, port } = await spawnBot({ ...o.env(), ...childBotEnv(dir, slack!.apiUrl), ...o.overrides, ...extraEnv }));
     },
     kill: () => killBot(child!),
     client: () => signedSlackClient(() => `http://127.0.0.1:${port}`, slack!),

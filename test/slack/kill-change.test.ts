@@ -24,10 +24,14 @@ const bot = useChildBot({
     return () => sb.close();
   },
   env: () => ({ ...process.env, ...sandboxStudioEnv(sb) }),
+  // The test holds one read in Studio until after the kill: with the shared 2 s timeout the bot
+  // would give up on it, read again, and go a step further before the kill.
+  overrides: { STUDIO_TIMEOUT_MS: '60000' },
 });
 
 const DM = `D${USERS.admin}`;
 const TS = '1700000900.000100';
+const DETAIL = '/ide-admin/v1/dataFile/getDetail';
 const WRITE = /saveDataFileConfiguration|adhoc\/execute|dataFile\/submit|addAndReturnId/;
 type El = { action_id: string; value?: string };
 const elements = (c: ApiCall) => (c.args.blocks as { elements?: El[] }[]).flatMap((x) => x.elements ?? []);
@@ -77,6 +81,12 @@ describe('SIGKILL between two checkpoints of a pipeline change', () => {
       .client()
       .click(CHANGE.confirm, confirm, USERS.admin, { channel: DM, ephemeral: false, messageTs: TS })
       .catch(() => undefined);
+    // Once the ODS ALTER is sent, Studio holds the next read of a task (the sync's, just before
+    // its run is asked for), so the bot cannot get a step further before the kill, however slow
+    // the machine (it used to, under CI's load). Released after the kill.
+    await until(() => sb.journal.slice(since).some((e) => e.path.endsWith('/adhoc/execute')) || undefined, 30_000);
+    let release = () => {};
+    sb.faults.add({ path: DETAIL, kind: 'latency', gate: new Promise<void>((r) => (release = r)), times: 1 });
     // The first checkpoint passed (the ODS draft saved, its ALTER run): the bot dies before the second.
     await until(
       () =>
@@ -86,7 +96,9 @@ describe('SIGKILL between two checkpoints of a pipeline change', () => {
           .some((c) => visibleText(c.args).includes(':white_check_mark: ODS: ALTER')) || undefined,
       30_000,
     );
+    await until(() => sb.faults.pending === 0 || undefined, 30_000); // the bot waits on the held read
     await bot.kill();
+    release();
     expect(operation('change_pipeline')?.status).toBe('executing');
     const writtenBefore = sb.journal.slice(since).filter((e) => WRITE.test(e.path)).length;
     expect(content('01_ddl_ods')).toContain('ADD COLUMN coupon_code STRING');
