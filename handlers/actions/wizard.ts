@@ -271,7 +271,7 @@ export function registerWizard(app: BoltApp, s: Services): void {
     try {
       const r = await w.checkpoints(v.s, body.user.id);
       if (r.kind !== 'checked') throw notThisStep(v.s, r.message);
-      const m = buildCheckpoints(r.plan, v.s, r.checkpoints);
+      const m = buildCheckpoints(r.plan, v.s, r.checkpoints, r.taskIds);
       await client.chat.postMessage({ channel: channelOf(body), text: m.text, blocks: m.blocks });
     } catch (e) {
       await respond(ephemeral(messageForError(e)));

@@ -1,5 +1,5 @@
 /** Block Kit for the setup wizard. Every button carries the session id and the question it answers. */
-import type { ModalView } from '@slack/types';
+import type { Button, ModalView } from '@slack/types';
 import type { BuildOutcome, ChoiceView } from '../wizard/service.js';
 import type { ExecStep, PlanAssessment, TaskAssessment, UndoResult } from '../wizard/execute.js';
 import type { Checkpoint, Exploration } from '../wizard/lakehouse-checks.js';
@@ -145,12 +145,26 @@ export function checkpointBlocks(cps: Checkpoint[]): Block[] {
   ];
 }
 
-export function buildCheckpoints(plan: Plan, sessionId: string, cps: Checkpoint[]): Message {
-  return finishMessage(`${plan.folder}: checkpoints`, [
-    header(`Checkpoints of ${plan.folder}`),
-    ...checkpointBlocks(cps),
-    actions([button({ text: 'Check again', actionId: WIZARD.checkAgain, value: JSON.stringify({ s: sessionId }) })]),
-  ]);
+/**
+ * What to do next under the checkpoints: Launch step by step (seed 000's launch: each step run once
+ * and checked, schedules and deploys last), Run once for the DDL drafts whose tables are not there
+ * yet (each a temporary run, after a confirmation; all of them before the first check), and Check again.
+ */
+function nextStepButtons(plan: Plan, sessionId: string, taskIds: Record<string, number>, cps: Checkpoint[] | undefined): Button[] {
+  const value = JSON.stringify({ s: sessionId });
+  const pending = (name: string) => !cps || cps.some((c) => c.label === `Tables of ${name}` && c.ok !== true);
+  const ddl = plan.tasks.filter((t) => t.role === 'ddl' && taskIds[t.name] !== undefined && pending(t.name));
+  const runOnce = ddl.slice(0, 3).map((t) => button({ text: `Run ${t.name} once`, actionId: `${WIZARD.runOnce}_${taskIds[t.name]}`, value: String(taskIds[t.name]) }));
+  if (!cps) return runOnce;
+  return [
+    button({ text: 'Launch step by step', actionId: WIZARD.launch, value, style: 'primary' }),
+    ...runOnce,
+    button({ text: 'Check again', actionId: WIZARD.checkAgain, value }),
+  ];
+}
+
+export function buildCheckpoints(plan: Plan, sessionId: string, cps: Checkpoint[], taskIds: Record<string, number>): Message {
+  return finishMessage(`${plan.folder}: checkpoints`, [header(`Checkpoints of ${plan.folder}`), ...checkpointBlocks(cps), actions(nextStepButtons(plan, sessionId, taskIds, cps))]);
 }
 
 export function buildQuestion(
@@ -379,13 +393,8 @@ export function buildResult(o: BuildOutcome, links: LinkBuilder): Message {
           'Next: run the DDL drafts once, in order, and check `SHOW TABLES IN <schema>`; run the sync once and compare row counts; then `REFRESH DYNAMIC TABLE` and `SHOW DYNAMIC TABLE REFRESH HISTORY`.',
         ),
       );
-    // The first checkpoint as buttons: each runs the DDL draft once (a temporary run), after a confirmation.
-    const ddl = o.plan.tasks.filter((t) => t.role === 'ddl' && r.taskIds[t.name] !== undefined);
-    const runOnce = ddl.slice(0, 4).map((t) => button({ text: `Run ${t.name} once`, actionId: `${WIZARD.runOnce}_${r.taskIds[t.name]}`, value: String(r.taskIds[t.name]) }));
-    const again = o.checkpoints ? [button({ text: 'Check again', actionId: WIZARD.checkAgain, value: JSON.stringify({ s: o.sessionId }) })] : [];
-    // Seed 000's launch process: each step run once and checked, schedules and deploys last.
-    const launch = o.checkpoints ? [button({ text: 'Launch step by step', actionId: WIZARD.launch, value: JSON.stringify({ s: o.sessionId }), style: 'primary' })] : [];
-    if (runOnce.length + again.length > 0) blocks.push(actions([...launch, ...runOnce.slice(0, 3), ...again]));
+    const next = nextStepButtons(o.plan, o.sessionId, r.taskIds, o.checkpoints);
+    if (next.length > 0) blocks.push(actions(next));
   }
   const made = r.created;
   if (made.tasks.length > 0 || made.folder || r.previous.length > 0) {

@@ -186,7 +186,10 @@ export class WizardService {
   }
 
   /** The launch checkpoints of a built session's plan, read now ("Check again"). */
-  async checkpoints(sessionId: string, userId: string): Promise<{ kind: 'checked'; plan: Plan; checkpoints: Checkpoint[] } | { kind: 'stale'; message: string }> {
+  async checkpoints(
+    sessionId: string,
+    userId: string,
+  ): Promise<{ kind: 'checked'; plan: Plan; checkpoints: Checkpoint[]; taskIds: Record<string, number> } | { kind: 'stale'; message: string }> {
     const s = await this.d.store.get(sessionId);
     if (!s || s.userId !== userId) return { kind: 'stale', message: 'This setup belongs to someone else, or is no longer known.' };
     if (!this.d.lakehouse) return { kind: 'stale', message: 'Lakehouse SQL is not configured for this bot.' };
@@ -196,7 +199,7 @@ export class WizardService {
       const found = await this.d.studio.resolveTask(`${plan.folder}/${t.name}`).catch(() => undefined);
       if (found) ids[t.name] = found.id;
     }
-    return { kind: 'checked', plan, checkpoints: await launchCheckpoints(this.d.lakehouse, this.d.studio, plan, ids) };
+    return { kind: 'checked', plan, checkpoints: await launchCheckpoints(this.d.lakehouse, this.d.studio, plan, ids), taskIds: ids };
   }
 
   private async view(s: WizardSession, fresh = false): Promise<WizardView> {
@@ -453,10 +456,18 @@ export class WizardService {
       const before = createdOf(s);
       const created: Created = { folder: before.folder ?? result.created.folder, tasks: [...before.tasks, ...result.created.tasks] };
       result.created = created;
-      const explored = (s.progress as { explored?: Exploration } | null)?.explored;
+      // The rest of the session's progress is kept: the picked tables and their columns are part of
+      // its plan (Check again, Launch and Undo make it again from the session).
       await this.d.store.update(s.id, {
         status: result.ok ? 'done' : 'confirming',
-        progress: { steps: result.steps, ok: result.ok, created, previous: [...previousOf(s), ...result.previous], allowChange: [...allowChange], explored },
+        progress: {
+          ...((s.progress as object | null) ?? {}),
+          steps: result.steps,
+          ok: result.ok,
+          created,
+          previous: [...previousOf(s), ...result.previous],
+          allowChange: [...allowChange],
+        },
       });
       return { kind: 'built', sessionId: s.id, plan, result, verification, checkpoints };
     } catch (e) {

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { type BotHarness, USERS, useBotHarness } from '../helpers/bot.js';
 import { type ApiCall, visibleText } from '../helpers/fake-slack.js';
+import { until } from '../helpers/wait.js';
 
 type El = {
   type: string;
@@ -185,6 +186,24 @@ describe('data source and tables chosen from Studio', () => {
     expect(ddl).toMatch(
       /CREATE TABLE IF NOT EXISTS picked_ods\.customers \(\n {2}customer_id BIGINT,\n {2}name STRING,\n {2}email STRING,\n {2}is_vip TINYINT,\n {2}created_at TIMESTAMP\n\);/,
     );
+
+    // Check again after the build: the same two tables (the build's record of the session once
+    // dropped the picked tables, and the check then named a table no one picked).
+    const ready = await until(() =>
+      b.slack
+        .callsOf('chat.update')
+        .slice(before)
+        .find((c) => visibleText(c.args).includes('is ready')),
+    );
+    expect(visibleText(ready.args)).toMatch(/Tables of 01_ddl_ods\*: not created yet: picked_ods\.orders, picked_ods\.customers/);
+    const again = d.elementOf(ready, 'wizard_check_again').e;
+    const p0 = d.posted();
+    await b.click(again.action_id, again.value!, USERS.admin, { channel: d.DM, ephemeral: false });
+    const checked = visibleText((await d.latest(p0)).args);
+    expect(checked).toMatch(/Tables of 01_ddl_ods\*: not created yet: picked_ods\.orders, picked_ods\.customers/);
+    // What it says to do is there to click: Run 01_ddl_ods once (its tables are missing), Launch, Check again.
+    const buttons = (await d.latest(p0)).args.blocks as { elements?: { text?: { text: string } }[] }[];
+    expect(buttons.flatMap((x) => x.elements ?? []).map((e) => e.text?.text)).toEqual(expect.arrayContaining(['Launch step by step', 'Run 01_ddl_ods once', 'Check again']));
   });
 });
 
