@@ -8,7 +8,7 @@ header{background:#3f0e40;color:#fff;padding:8px 16px;display:flex;align-items:c
 #app{flex:1;display:flex;min-height:0} nav{width:220px;background:#4a154b;color:#ddd;padding:12px 0;overflow:auto}
 nav a{display:block;padding:4px 16px;color:#ddd;text-decoration:none;cursor:pointer} nav a.on{background:#1164a3;color:#fff} nav .h{padding:10px 16px 4px;font-size:12px;opacity:.7;text-transform:uppercase}
 main{flex:1;display:flex;flex-direction:column;min-width:0} #title{padding:10px 16px;border-bottom:1px solid #ddd;font-weight:700}
-#messages{flex:1;overflow:auto;padding:8px 16px} .msg{padding:6px 0;border-bottom:1px solid #f3f3f3} .who{font-weight:700} .who small{font-weight:400;color:#777;margin-left:6px}
+#messages{flex:1;overflow:auto;padding:8px 16px} #newer{display:none;align-self:center;margin:-40px 0 8px;position:relative;z-index:2;background:#1264a3;color:#fff;border-radius:14px;padding:4px 14px;cursor:pointer;font-size:13px} #newer.open{display:block} .msg{padding:6px 0;border-bottom:1px solid #f3f3f3} .who{font-weight:700} .who small{font-weight:400;color:#777;margin-left:6px}
 .eph{background:#f8f8f8;border-left:3px solid #bbb;padding-left:8px} .eph-tag{color:#777;font-size:12px}
 #composer{margin:8px 16px 16px;padding:10px;border:1px solid #bbb;border-radius:6px;width:calc(100% - 32px);font-size:14px}
 aside{width:380px;border-left:1px solid #ddd;display:none;flex-direction:column} aside.open{display:flex} aside #thread{flex:1;overflow:auto;padding:8px 12px}
@@ -34,13 +34,16 @@ blockquote{margin:2px 0;padding-left:8px;border-left:3px solid #ddd}
 #confirm{position:fixed;inset:0;background:rgba(0,0,0,.45);display:none;align-items:center;justify-content:center} #confirm.open{display:flex} #confirm div.box{background:#fff;border-radius:8px;padding:16px;width:380px}
 </style></head><body>
 <header><b>Studio Ops Bot — playground</b><span>You are</span><select id="user"></select><span id="role"></span><span id="conn" class="conn"></span><span id="keep" class="conn"></span><span id="sbx" class="conn" style="margin-left:auto"></span></header>
-<div id="app"><nav id="nav"></nav><main><div id="title"></div><div id="messages"></div><input id="composer" placeholder="Message, or a command such as /cz help" autocomplete="off"></main>
+<div id="app"><nav id="nav"></nav><main><div id="title"></div><div id="messages"></div><div id="newer" title="Jump to the newest messages">↓ New messages</div><input id="composer" placeholder="Message, or a command such as /cz help" autocomplete="off"></main>
 <aside id="aside"><div class="bar"><span>Thread</span><a class="thread-link" id="close-thread">close</a></div><div id="thread"></div><input id="thread-composer" placeholder="Reply…" style="margin:8px;padding:8px"></aside></div>
 <div id="overlay"><div id="modal"></div></div><div id="menu"></div>
 <div id="confirm"><div class="box"><div id="confirm-title" style="font-weight:800"></div><div id="confirm-text" style="margin:8px 0"></div><div style="text-align:right"><button class="b" id="confirm-deny"></button><button class="b primary" id="confirm-ok"></button></div></div></div>
 <script>
 const $=(s)=>document.querySelector(s);
 let S=null, user=localStorage.getItem('pg-user')||'U0OPS', channel=null, thread=null, modalKey='', modalErrors={};
+// Scrolling as Slack does: a channel opens at its newest message; after you act (a command, a click) the
+// replies it brings are scrolled to; others arriving while you read further up show "New messages".
+let followUntil=0, drawnChannel=null; const counts={};
 const esc=(t)=>String(t??'').replace(/&/g,'&amp;').replace(/</g,'&lt;').replace(/>/g,'&gt;').replace(/"/g,'&quot;').replace(/'/g,'&#39;');
 const dec=(t)=>String(t??'').replace(/&lt;/g,'<').replace(/&gt;/g,'>').replace(/&amp;/g,'&');
 function userName(id){const u=S&&S.users.find(x=>x.id===id);return u?'@'+u.name:'@'+id}
@@ -106,7 +109,9 @@ function render(){ if(!S)return;
   if(channel==='HOME'){ $('#title').textContent='Studio Ops Bot — Home'; $('#messages').innerHTML=S.home?blocks(S.home.blocks,JSON.stringify({home:true})):'<div class="ctx">Loading the Home tab…</div>'; $('#composer').style.display='none'}
   else{ const c=S.channels.find(x=>x.id===channel)||S.channels[0]; $('#composer').style.display='';
     $('#title').textContent=c.dm?c.name:'# '+c.name; const box=$('#messages'); const atBottom=box.scrollHeight-box.scrollTop-box.clientHeight<40;
-    box.innerHTML=c.messages.map(m=>message(m,false)).join('')||'<div class="ctx">No messages yet.</div>'; if(atBottom)box.scrollTop=box.scrollHeight;
+    const switched=drawnChannel!==c.id, grew=!switched&&c.messages.length>(counts[c.id]||0); counts[c.id]=c.messages.length; drawnChannel=c.id;
+    box.innerHTML=c.messages.map(m=>message(m,false)).join('')||'<div class="ctx">No messages yet.</div>';
+    if(switched||atBottom||(grew&&Date.now()<followUntil)){box.scrollTop=box.scrollHeight;$('#newer').classList.remove('open')} else if(grew)$('#newer').classList.add('open');
     if(thread){const parent=c.messages.find(m=>m.ts===thread); $('#aside').classList.toggle('open',!!parent); $('#thread').innerHTML=parent?message(parent,true)+parent.replies.map(r=>message(r,true)).join(''):''} else $('#aside').classList.remove('open')}
   const m=S.modal; const key=m?m.id+':'+m.hash:'';
   if(key!==modalKey){modalKey=key; if(m){modalErrors={}; drawModal(m)} $('#overlay').classList.toggle('open',!!m)}}
@@ -116,7 +121,7 @@ function values(){const out={}; document.querySelectorAll('#modal [data-input]')
   else if(t==='static_select')out[b][a]={type:t,selected_option:i.value?{value:i.value,text:{type:'plain_text',text:i.selectedOptions[0].text}}:null};
   else if(t==='radio_buttons'){if(i.checked)out[b][a]={type:t,selected_option:{value:i.value}}; else if(!out[b][a])out[b][a]={type:t,selected_option:null}}
   else if(t==='checkboxes'){out[b][a]=out[b][a]||{type:t,selected_options:[]}; if(i.checked)out[b][a].selected_options.push({value:i.value})}}); return out}
-async function post(path,body){const r=await fetch(path,{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify(Object.assign({user},body))});return r.json()}
+async function post(path,body){followUntil=Date.now()+15000;const r=await fetch(path,{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify(Object.assign({user},body))});return r.json()}
 async function refresh(){const r=await fetch('/ui/state?user='+user);S=await r.json();render()}
 async function act(action,ctx){const c=JSON.parse(ctx); if(c.view)return post('/ui/action',{viewId:c.view,action,values:values()}); if(c.home)return post('/ui/action',{channel:'D'+user,messageTs:'',action}); return post('/ui/action',{channel:c.channel,messageTs:c.ts,action})}
 function ask(conf){return new Promise(res=>{$('#confirm-title').textContent=conf.title.text;$('#confirm-text').innerHTML=txt(conf.text);$('#confirm-ok').textContent=conf.confirm.text;$('#confirm-deny').textContent=(conf.deny||{text:'Cancel'}).text;$('#confirm').classList.add('open');
@@ -125,6 +130,7 @@ document.addEventListener('click',async(ev)=>{const menu=$('#menu'); const mo=ev
   if(!mo)menu.style.display='none';
   if(mo&&mo.dataset.more){menu.innerHTML='<div class="h">Message shortcuts</div>'+S.shortcuts.map(x=>'<a data-shortcut="'+esc(x.callback_id)+'" data-ctx=\''+esc(mo.dataset.more)+'\'>'+esc(x.name)+'</a>').join('');const r=mo.getBoundingClientRect();menu.style.left=Math.max(8,r.left-200)+'px';menu.style.top=(r.bottom+4)+'px';menu.style.display='block';return}
   if(mo&&mo.dataset.shortcut){menu.style.display='none';const c=JSON.parse(mo.dataset.ctx);return post('/ui/shortcut',{channel:c.channel,messageTs:c.ts,callbackId:mo.dataset.shortcut})}
+  if(ev.target.id==='newer'){const box=$('#messages');box.scrollTop=box.scrollHeight;return ev.target.classList.remove('open')}
   if(ev.target.id==='slow-day'){return post('/ui/sandbox/slow-day',{channel:channel==='HOME'?'D'+user:channel,task:$('#slow-task').value})}
   const t=ev.target.closest('[data-act],[data-channel],[data-thread],#modal-submit,#modal-close,#close-thread'); if(!t)return;
   if(t.dataset.channel){channel=t.dataset.channel;thread=null;if(channel==='HOME')await post('/ui/home',{});return render()}
@@ -146,6 +152,7 @@ document.addEventListener('input',async(ev)=>{const t=ev.target; if(!t.dataset||
   const opts=r.options||[]; list.innerHTML='<div class="h">'+opts.length+' option'+(opts.length===1?'':'s')+(opts.length>=100?' (the first 100: type more to narrow)':'')+'</div>'+opts.map(o=>'<a data-extopt="'+esc(o.value)+'">'+esc(o.text&&o.text.text)+'</a>').join(''); list.classList.add('open')});
 document.addEventListener('click',async(ev)=>{const o=ev.target.closest('[data-extopt]'); if(!o)return; const box=o.closest('.ext'); const t=box.querySelector('.extq'); const a=JSON.parse(t.dataset.ext);
   a.selected_option={value:o.dataset.extopt,text:{type:'plain_text',text:o.textContent}}; box.querySelector('.extlist').classList.remove('open'); await act(a,t.dataset.ctx)});
+$('#messages').addEventListener('scroll',(ev)=>{const b=ev.target;if(b.scrollHeight-b.scrollTop-b.clientHeight<40)$('#newer').classList.remove('open')});
 $('#composer').addEventListener('keydown',async(ev)=>{if(ev.key!=='Enter')return;const text=ev.target.value.trim();if(!text)return;ev.target.value='';
   if(text.startsWith('/'))await post('/ui/command',{channel,text}); else await post('/ui/message',{channel,text})});
 $('#thread-composer').addEventListener('keydown',async(ev)=>{if(ev.key!=='Enter'||!thread)return;const text=ev.target.value.trim();if(!text)return;ev.target.value='';await post('/ui/message',{channel,text,threadTs:thread})});

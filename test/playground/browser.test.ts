@@ -53,6 +53,39 @@ describe.skipIf(!hasChromium)('playground in a browser', () => {
     await shot('1b-cron');
   }, 30_000);
 
+  it('scrolls as Slack does: to the reply your own command brings; "New messages" for others while you read further up', async () => {
+    await page.click('[data-channel="C0DATAENG"]');
+    for (let i = 0; i < 3; i++) {
+      await page.fill('#composer', '/cz help');
+      await page.press('#composer', 'Enter');
+    }
+    await expect.poll(async () => page.locator('#messages .msg', { hasText: 'Studio Ops Bot — /cz' }).count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    const box = page.locator('#messages');
+    const fromBottom = () => box.evaluate((b) => b.scrollHeight - b.scrollTop - b.clientHeight);
+    const toTop = () => box.evaluate((b) => (b.scrollTop = 0));
+    // Read further up, then type a command: its reply is scrolled to (it used to land off-screen).
+    await toTop();
+    expect(await fromBottom()).toBeGreaterThan(200);
+    await page.fill('#composer', '/cz whoami');
+    await page.press('#composer', 'Enter');
+    await expect.poll(async () => lastMessage().innerText(), { timeout: 10_000 }).toContain('your roles');
+    await expect.poll(fromBottom, { timeout: 5_000 }).toBeLessThan(40);
+    // Read further up again; a message not of your doing arrives: you stay where you are, told of it.
+    await toTop();
+    await page.evaluate('followUntil = 0');
+    await fetch(`${stack.url}/ui/command`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'U0OPS', channel: 'C0DATAENG', text: '/cz whoami' }),
+    });
+    await expect.poll(async () => page.locator('#newer').isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await fromBottom()).toBeGreaterThan(200);
+    await shot('1c-new-messages');
+    await page.click('#newer');
+    await expect.poll(fromBottom, { timeout: 5_000 }).toBeLessThan(40);
+    expect(await page.locator('#newer').isVisible()).toBe(false);
+  }, 40_000);
+
   it('opens an alert card’s thread, reruns as an operator with confirmation, and sees the card resolve', async () => {
     await page.click('[data-channel="C0ALERTS"]');
     await expect.poll(async () => card('04_transform_ods_to_dwd').count(), { timeout: 20_000 }).toBe(1);
