@@ -25,6 +25,7 @@ import { analyseCron, nextRuns } from '../../src/cron/explain.js';
 import { scheduleZones } from '../../src/cron/zones.js';
 import { reviewWorkspace } from '../../src/review/index.js';
 import type { CzCommand } from '../../src/ops/commands.js';
+import { auditOfTask } from '../../src/ops/audit-of-task.js';
 import { explain, findTypeMappings } from '../../src/ops/diagnosis.js';
 import { describeDynamicTable, describeDynamicTables, describeTable } from '../../src/ops/lakehouse-read.js';
 import type { Actor } from '../../src/ops/operations.js';
@@ -90,8 +91,10 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
     case 'table':
       return void (await reply(buildTableView(await describeTable(s.lakehouse, cmd.table, s.now(), studio.timeZone, 7, { sample: cmd.sample }), text)));
     case 'audit': {
-      const rows = await s.audit.query({ actorId: cmd.userId, taskName: cmd.task, since: s.now() - cmd.sinceMs, limit: 25 });
-      const filter = [cmd.userId ? `user <@${cmd.userId}>` : '', cmd.task ? `task ${cmd.task}` : '', `since ${cmd.sinceText}`].filter(Boolean).join(', ');
+      const base = { actorId: cmd.userId, since: s.now() - cmd.sinceMs, limit: 25 };
+      const byTask = cmd.task ? await auditOfTask(studio, s.audit, cmd.task, base) : undefined;
+      const rows = byTask?.rows ?? (await s.audit.query(base));
+      const filter = [cmd.userId ? `user <@${cmd.userId}>` : '', byTask?.label ?? '', `since ${cmd.sinceText}`].filter(Boolean).join(', ');
       return void (await reply(buildAudit(rows, filter)));
     }
     case 'rerun':

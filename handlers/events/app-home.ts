@@ -13,7 +13,7 @@ export function registerAppHome(app: BoltApp, s: Services): void {
     const actor = { userId: event.user, source: 'system' as const };
     const help = buildHelp();
     const who = buildWhoami(event.user, await s.operations.grantsOf(actor));
-    const mine = buildAudit(await s.audit.query({ actorId: event.user, limit: 10 }), 'your last 10 entries');
+    const mine = buildAudit(await s.audit.query({ actorId: event.user, limit: 10 }), 'your last 10 entries', 'Nothing you did is in the audit log yet.');
     // Seed 000's entry menu: build new, change existing, troubleshoot, standards check.
     const start = entryMenuBlocks();
     const cards = (await s.alerts?.store.openCards()) ?? [];

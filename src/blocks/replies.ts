@@ -393,8 +393,8 @@ export function buildDeps(d: DepsView, links: LinkBuilder, commandText: string):
   return finishMessage(`Dependencies of ${task.name}`, blocks);
 }
 
-export function buildAudit(rows: AuditRow[], filterText: string): Message {
-  if (rows.length === 0) return finishMessage('No audit entries', [section(`No audit entries match (${esc(filterText)}).`)]);
+export function buildAudit(rows: AuditRow[], filterText: string, none = `No audit entries match (${filterText}).`): Message {
+  if (rows.length === 0) return finishMessage('No audit entries', [section(esc(none))]);
   const lines = rows.map(
     (r) =>
       `${when(r.at)} ${/^[UW][A-Z0-9]{2,}$/.test(r.actorId) ? `<@${r.actorId}>` : esc(r.actorName ?? r.actorId)} *${esc(r.action)}* ${esc(r.target)}${r.taskName ? ` (\`${esc(r.taskName)}\`)` : ''} → *${esc(r.outcome)}*${r.error ? ` — ${esc(redactedExcerpt(r.error, 140))}` : ''}${r.studioRequestId ? ` · req \`${esc(r.studioRequestId)}\`` : ''}`,
