@@ -15,7 +15,7 @@ import {
   buildWhoami,
   withWorkspaceLine,
 } from '../../src/blocks/replies.js';
-import type { Message } from '../../src/blocks/kit.js';
+import { type Message, esc } from '../../src/blocks/kit.js';
 import { buildDynamicTableHistory, buildDynamicTables, buildTableView } from '../../src/blocks/lakehouse.js';
 import { buildLineageAnswer } from '../../src/blocks/lineage.js';
 import { buildLineage, lookupLineage } from '../../src/lineage/index.js';
@@ -94,7 +94,7 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
       const base = { actorId: cmd.userId, since: s.now() - cmd.sinceMs, limit: 25 };
       const byTask = cmd.task ? await auditOfTask(studio, s.audit, cmd.task, base) : undefined;
       const rows = byTask?.rows ?? (await s.audit.query(base));
-      const filter = [cmd.userId ? `user <@${cmd.userId}>` : '', byTask?.label ?? '', `since ${cmd.sinceText}`].filter(Boolean).join(', ');
+      const filter = [cmd.userId ? `user <@${cmd.userId}>` : '', esc(byTask?.label ?? ''), `since ${esc(cmd.sinceText)}`].filter(Boolean).join(', ');
       return void (await reply(buildAudit(rows, filter)));
     }
     case 'rerun':

@@ -393,8 +393,9 @@ export function buildDeps(d: DepsView, links: LinkBuilder, commandText: string):
   return finishMessage(`Dependencies of ${task.name}`, blocks);
 }
 
-export function buildAudit(rows: AuditRow[], filterText: string, none = `No audit entries match (${filterText}).`): Message {
-  if (rows.length === 0) return finishMessage('No audit entries', [section(esc(none))]);
+/** `filter` is mrkdwn (a user's mention stays a mention): escape what a person typed before it comes here. */
+export function buildAudit(rows: AuditRow[], filter: string, none = `No audit entries match (${filter}).`): Message {
+  if (rows.length === 0) return finishMessage('No audit entries', [section(none)]);
   const lines = rows.map(
     (r) =>
       `${when(r.at)} ${/^[UW][A-Z0-9]{2,}$/.test(r.actorId) ? `<@${r.actorId}>` : esc(r.actorName ?? r.actorId)} *${esc(r.action)}* ${esc(r.target)}${r.taskName ? ` (\`${esc(r.taskName)}\`)` : ''} → *${esc(r.outcome)}*${r.error ? ` — ${esc(redactedExcerpt(r.error, 140))}` : ''}${r.studioRequestId ? ` · req \`${esc(r.studioRequestId)}\`` : ''}`,
@@ -404,7 +405,7 @@ export function buildAudit(rows: AuditRow[], filterText: string, none = `No audi
     [
       header(`Audit log (${rows.length} newest)`),
       ...lineSections(lines),
-      context(`${esc(filterText)} · the log is append-only and hash-chained: \`npx studio-ops audit verify\` checks it`),
+      context(`${filter} · the log is append-only and hash-chained: \`npx studio-ops audit verify\` checks it`),
     ],
     'narrow with --user, --task or --since',
   );

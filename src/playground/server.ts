@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { PLAYGROUND_PAGE } from './page.js';
 import { type EnvelopeType, PlaygroundSocket } from './socket.js';
-import { BOT_USER, type PgUser, PlaygroundWorkspace } from './workspace.js';
+import { BOT_USER, PLAYGROUND_CHANNELS, type PgUser, PlaygroundWorkspace } from './workspace.js';
 
 export interface PlaygroundOptions {
   port: number;
@@ -83,6 +83,23 @@ function slackEscape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/**
+ * What Slack does to a slash command's text when the command escapes channels, users and links
+ * (`should_escape: true` in manifest.yml): `@oscar` arrives as `<@U0OPS|oscar>`, `#data-eng` as
+ * `<#C0DATAENG|data-eng>` — for names the workspace has; anything else stays as typed.
+ */
+function slashCommandText(text: string, users: readonly { id: string; name: string }[], channels: readonly { id: string; name: string }[]): string {
+  return slackEscape(text)
+    .replace(/(^|\s)@([\w.-]+)/g, (all, pre: string, name: string) => {
+      const u = users.find((x) => x.name === name || x.id === name);
+      return u ? `${pre}<@${u.id}|${u.name}>` : all;
+    })
+    .replace(/(^|\s)#([\w-]+)/g, (all, pre: string, name: string) => {
+      const c = channels.find((x) => x.name === name);
+      return c ? `${pre}<#${c.id}|${c.name}>` : all;
+    });
+}
+
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
@@ -149,7 +166,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
     switch (path) {
       case '/ui/command': {
         const channel = String(b.channel);
-        const [command, ...rest] = slackEscape(String(b.text)).trim().split(/\s+/);
+        const [command, ...rest] = slashCommandText(String(b.text), ws.users, PLAYGROUND_CHANNELS).trim().split(/\s+/);
         const form = {
           token: 'playground',
           team_id: 'T0PLAY',

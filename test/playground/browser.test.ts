@@ -53,6 +53,14 @@ describe.skipIf(!hasChromium)('playground in a browser', () => {
     await shot('1b-cron');
   }, 30_000);
 
+  it('a user typed as @name reaches the bot as Slack escapes it (the command escapes users): /cz audit --user @oscar', async () => {
+    await page.click('[data-channel="C0DATAENG"]');
+    await page.fill('#composer', '/cz audit --user @oscar --since 1d');
+    await page.press('#composer', 'Enter');
+    await expect.poll(async () => lastMessage().innerText(), { timeout: 10_000 }).toMatch(/user @oscar, since 1d/);
+    expect(await lastMessage().innerText()).not.toContain('is not a Slack user');
+  }, 20_000);
+
   it('scrolls as Slack does: to the reply your own command brings; "New messages" for others while you read further up', async () => {
     await page.click('[data-channel="C0DATAENG"]');
     for (let i = 0; i < 3; i++) {
