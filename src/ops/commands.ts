@@ -207,13 +207,22 @@ function exactly(positional: string[], names: string[]): string[] {
   return positional;
 }
 
-function runId(text: string): number {
+/** A run id; a task named where a run id goes is told how to find the run (`sub`: the subcommand). */
+function runId(text: string, sub: string): number {
   const r = z
     .string()
     .regex(/^\d{1,15}$/)
     .safeParse(text);
-  if (!r.success) throw new UsageError(`"${text}" is not a run id: a run id is a number, as in Studio's run link (…/ops/taskInst/<run-id>).`);
-  return Number(text);
+  if (r.success) return Number(text);
+  const link = "a run id is a number, as in Studio's run link (…/ops/taskInst/<run-id>)";
+  if (/^\d+$/.test(text)) throw new UsageError(`"${text.slice(0, 40)}" is too long for a run id (at most 15 digits): ${link}.`);
+  if (/^[\p{L}\w./-]+$/u.test(text)) {
+    const status = sub === 'rerun' ? ' --status failed' : sub === 'stop' ? ' --status running' : '';
+    throw new UsageError(
+      `"${text}" is not a run id (${link}). If it is a task, find its run with \`/cz runs ${text}${status}\` (each run's id is its link), then \`/cz ${sub} <run-id>\`.`,
+    );
+  }
+  throw new UsageError(`"${text.slice(0, 60)}" is not a run id: ${link}.`);
 }
 
 function date(text: string, what: string): string {
@@ -378,14 +387,14 @@ function parseKnown(name: CzCommand['name'], tokens: string[]): CzCommand {
     case 'rerun':
     case 'stop': {
       const [id] = exactly(parseFlags(tokens, []).positional, ['run-id']);
-      return { name, runId: runId(id!) };
+      return { name, runId: runId(id!, name) };
     }
     case 'logs': {
       const { positional, flags } = parseFlags(tokens, ['attempt', 'tail']);
       const [id] = exactly(positional, ['run-id']);
       return {
         name,
-        runId: runId(id!),
+        runId: runId(id!, name),
         attempt: flags.attempt === undefined ? undefined : positiveInt(flags.attempt, '--attempt', 100),
         tail: flags.tail === undefined ? 40 : positiveInt(flags.tail, '--tail', 1000),
       };
