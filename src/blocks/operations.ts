@@ -4,7 +4,7 @@ import type { ModalView } from '@slack/types';
 import type { AwaitingApproval, AwaitingBulkApproval, BackfillInput, BackfillPreview, Confirmation, OpOutcome, Refusal } from '../ops/operations.js';
 import type { OperationRecord } from '../store/operations.js';
 import type { Run } from '../studio/models.js';
-import { type Block, type Message, actions, button, context, divider, esc, finishMessage, header, link, section, redactTexts } from './kit.js';
+import { type Block, type Message, actions, button, codeBlocks, context, divider, esc, finishMessage, header, link, section, redactTexts } from './kit.js';
 import { redactedExcerpt } from '../redaction/index.js';
 import { LIMITS, clip } from './limits.js';
 import { ACTION, type LinkBuilder, lineSections, runLine, when } from './replies.js';
@@ -75,7 +75,11 @@ export function buildRunFinished(run: Run, links: LinkBuilder, userId: string): 
 
 function previewBlocks(p: BackfillPreview | Refusal | undefined, links: LinkBuilder): Block[] {
   if (!p) return [context(':hourglass_flowing_sand: Working out what this backfill would do…')];
-  if (p.kind === 'refused') return [section(`:warning: ${esc(p.message.split('```')[0]!)}`)];
+  if (p.kind === 'refused') {
+    // The whole refusal: what is wrong and, for a permission, the grant to add (its YAML as code).
+    const [why, code] = p.message.split('```');
+    return [section(clip(`:warning: ${esc(why!.trim())}`, LIMITS.sectionText)), ...(code ? codeBlocks(code.trim()) : [])];
+  }
   const dates = p.dates.length <= 10 ? p.dates.join(', ') : `${p.dates.slice(0, 5).join(', ')} … ${p.dates.slice(-3).join(', ')}`;
   const out: Block[] = [
     section(
@@ -96,7 +100,7 @@ function previewBlocks(p: BackfillPreview | Refusal | undefined, links: LinkBuil
   out.push(
     p.needsApproval
       ? section(
-          `:raised_hand: ${p.dates.length} days is over your limit as ${p.role} (${p.limitDays}). Submitting posts it for approval by another admin; it runs when they approve.`,
+          `:raised_hand: ${p.dates.length} days is over your limit as ${p.role} (${p.limitDays}). Submitting posts it for approval by ${p.role === 'admin' ? 'another admin' : 'an admin'}; it runs when they approve.`,
         )
       : context(`Within your limit as ${p.role} (${p.limitDays} days). VCluster: ${esc(p.vcCode ?? 'the task default')}.`),
   );
@@ -107,46 +111,55 @@ export function buildBackfillModal(input: BackfillInput, preview: BackfillPrevie
   const meta = JSON.stringify(metadata);
   if (meta.length > LIMITS.privateMetadata) throw new RangeError('backfill modal metadata is too long');
   const needsApproval = preview?.kind === 'preview' && preview.needsApproval;
+  // Someone without the right to backfill this task is not offered a button that can only refuse.
+  const denied = preview?.kind === 'refused' && preview.reason === 'permission';
   return redactTexts({
     type: 'modal',
     callback_id: BACKFILL_MODAL,
     title: { type: 'plain_text', text: 'Backfill' },
-    submit: { type: 'plain_text', text: needsApproval ? 'Ask for approval' : 'Run backfill' },
-    close: { type: 'plain_text', text: 'Cancel' },
+    ...(denied ? {} : { submit: { type: 'plain_text' as const, text: needsApproval ? 'Ask for approval' : 'Run backfill' } }),
+    close: { type: 'plain_text', text: denied ? 'Close' : 'Cancel' },
     private_metadata: meta,
-    blocks: [
-      {
-        type: 'input',
-        block_id: BACKFILL_FIELDS.task.block,
-        label: { type: 'plain_text', text: 'Task (name or id)' },
-        element: { type: 'plain_text_input', action_id: BACKFILL_FIELDS.task.action, initial_value: clip(input.task, 150) },
-      },
-      {
-        type: 'input',
-        block_id: BACKFILL_FIELDS.from.block,
-        dispatch_action: true,
-        label: { type: 'plain_text', text: 'From business date' },
-        element: { type: 'datepicker', action_id: BACKFILL_FIELDS.from.action, initial_date: input.from },
-      },
-      {
-        type: 'input',
-        block_id: BACKFILL_FIELDS.to.block,
-        dispatch_action: true,
-        label: { type: 'plain_text', text: 'To business date' },
-        element: { type: 'datepicker', action_id: BACKFILL_FIELDS.to.action, initial_date: input.to },
-      },
-      {
-        type: 'input',
-        block_id: BACKFILL_FIELDS.vc.block,
-        optional: true,
-        label: { type: 'plain_text', text: 'VCluster' },
-        hint: { type: 'plain_text', text: "Leave empty to use the task's own VCluster." },
-        element: { type: 'plain_text_input', action_id: BACKFILL_FIELDS.vc.action, ...(input.vcCode ? { initial_value: input.vcCode } : {}) },
-      },
-      divider(),
-      ...previewBlocks(preview, links),
-    ],
+    // Slack requires a submit button beside inputs: refused, the form is shown read-only.
+    blocks: denied
+      ? [section(`*Backfill* \`${esc(clip(input.task, 150))}\`, ${esc(input.from)} → ${esc(input.to)}`), divider(), ...previewBlocks(preview, links)]
+      : formBlocks(input, preview, links),
   });
+}
+
+function formBlocks(input: BackfillInput, preview: BackfillPreview | Refusal | undefined, links: LinkBuilder): ModalView['blocks'] {
+  return [
+    {
+      type: 'input',
+      block_id: BACKFILL_FIELDS.task.block,
+      label: { type: 'plain_text', text: 'Task (name or id)' },
+      element: { type: 'plain_text_input', action_id: BACKFILL_FIELDS.task.action, initial_value: clip(input.task, 150) },
+    },
+    {
+      type: 'input',
+      block_id: BACKFILL_FIELDS.from.block,
+      dispatch_action: true,
+      label: { type: 'plain_text', text: 'From business date' },
+      element: { type: 'datepicker', action_id: BACKFILL_FIELDS.from.action, initial_date: input.from },
+    },
+    {
+      type: 'input',
+      block_id: BACKFILL_FIELDS.to.block,
+      dispatch_action: true,
+      label: { type: 'plain_text', text: 'To business date' },
+      element: { type: 'datepicker', action_id: BACKFILL_FIELDS.to.action, initial_date: input.to },
+    },
+    {
+      type: 'input',
+      block_id: BACKFILL_FIELDS.vc.block,
+      optional: true,
+      label: { type: 'plain_text', text: 'VCluster' },
+      hint: { type: 'plain_text', text: "Leave empty to use the task's own VCluster." },
+      element: { type: 'plain_text_input', action_id: BACKFILL_FIELDS.vc.action, ...(input.vcCode ? { initial_value: input.vcCode } : {}) },
+    },
+    divider(),
+    ...previewBlocks(preview, links),
+  ];
 }
 
 export function buildApprovalRequest(a: AwaitingApproval): Message {

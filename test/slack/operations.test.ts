@@ -267,6 +267,16 @@ describe('backfill', () => {
     expect(b.requests(BACKFILL)).toHaveLength(0);
   });
 
+  it('a viewer sees the whole refusal (the grant to add, as code) and is offered no button that can only refuse', async () => {
+    const { view } = await openModal('backfill 04_transform_ods_to_dwd 2026-11-18 2026-11-19', USERS.viewer);
+    const text = visibleText(view);
+    expect(text).toContain('An admin can grant it in the policy file');
+    expect(text).toMatch(/```grants:\n {2}- role: operator\n {4}users: \[UVIEW1\]/);
+    expect((view as { submit?: unknown }).submit).toBeUndefined();
+    expect((view as { close?: unknown }).close).toMatchObject({ text: 'Close' });
+    expect(b.requests(BACKFILL)).toHaveLength(0);
+  });
+
   it('submitting runs it: one REFILL run per date, audited, and the modal shows the result', async () => {
     const { view } = await openModal('backfill 04_transform_ods_to_dwd 2026-11-18 2026-11-19', USERS.operator);
     const updates = b.slack.callsOf('views.update').length;
@@ -298,7 +308,7 @@ describe('backfill', () => {
 
   it("over the role's limit it waits for a different admin: the requester and the same admin cannot approve", async () => {
     const { view } = await openModal('backfill 04_transform_ods_to_dwd 2026-11-10 2026-11-16', USERS.operator);
-    expect(visibleText(view)).toContain('7 days is over your limit as operator (3)');
+    expect(visibleText(view)).toContain('7 days is over your limit as operator (3). Submitting posts it for approval by an admin;');
     const posts = b.slack.callsOf('chat.postMessage').length;
     await b.submitView(submission(view, '2026-11-10', '2026-11-16'), USERS.operator);
     const request = await b.slack.waitForCall('chat.postMessage', posts);
