@@ -45,7 +45,10 @@ export async function startChild(args: string[], env: Record<string, string> = {
   const t0 = Date.now();
   // BENCH_CPU_PROF=<dir>: each child writes a V8 CPU profile there (open it in Chrome's DevTools).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const p: ChildProcess = spawn(process.execPath, [...productionNodeFlags(), ...prof, 'bench/.build/bench/bot-process.js', ...args], {
+  const argv = [...productionNodeFlags(), ...prof, 'bench/.build/bench/bot-process.js', ...args];
+  // env.BENCH_CPUS=<list>: the child (every thread of it) runs only on those CPUs (taskset), as if on a host of its own.
+  const pinned = env.BENCH_CPUS ? (['taskset', ['-c', env.BENCH_CPUS, process.execPath, ...argv]] as const) : ([process.execPath, argv] as const);
+  const p: ChildProcess = spawn(pinned[0], [...pinned[1]], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
   });

@@ -446,6 +446,8 @@ async function failover(proxy: LatencyProxy, adminUrl: string, delayMs: number):
  */
 async function ackOnReplicas(proxy: LatencyProxy, adminUrl: string, delayMs: number, rounds: number) {
   await proxy.setDelay(delayMs, delayMs * JITTER);
+  // BENCH_REPLICA_CPUS="0;1": replica i runs only on the i-th CPU list (each as on a host of its own); the load, the proxy and PostgreSQL are not pinned.
+  const pin = (process.env.BENCH_REPLICA_CPUS ?? '').split(';').filter(Boolean);
   const sb = await sandbox(['src/sandbox/cli.ts', '--port', '0']);
   type Loop = Latencies & { statements: number; p99Rounds?: number[] };
   type Figures = { closedLoop: Loop; openLoop: Loop };
@@ -460,7 +462,10 @@ async function ackOnReplicas(proxy: LatencyProxy, adminUrl: string, delayMs: num
         const url = proxy.url(await freshDatabase(adminUrl, 'bench'));
         const children: Child[] = [];
         try {
-          for (let i = 1; i <= n; i++) children.push(await startChild([], { BENCH_DATABASE_URL: url, BENCH_REPLICA_ID: `r${i}`, BENCH_STUDIO: sb.json }));
+          for (let i = 1; i <= n; i++) {
+            const cpus = pin[i - 1];
+            children.push(await startChild([], { BENCH_DATABASE_URL: url, BENCH_REPLICA_ID: `r${i}`, BENCH_STUDIO: sb.json, ...(cpus ? { BENCH_CPUS: cpus } : {}) }));
+          }
           // Warm-up (the code the acks run is compiled, connections are open), and its work done.
           await cappedLoad(children, 0, LIMITS.ackWarmup, LIMITS.ackConcurrency, LIMITS.ackCapMs);
           for (const c of children) await withTimeout(c.idle(), 30_000);
@@ -488,7 +493,7 @@ async function ackOnReplicas(proxy: LatencyProxy, adminUrl: string, delayMs: num
   const loop = (list: Latencies[], statements: number[]): Loop => ({ ...pooled(list), statements: sum(statements), p99Rounds: list.map((l) => l.p99Ms) });
   const figures = (n: 1 | 2): Figures => ({ closedLoop: loop(runs[n].closed, runs[n].closedStatements), openLoop: loop(runs[n].open, runs[n].openStatements) });
   const secondBeside = { ...pooled(firstOnly), p99Rounds: firstOnly.map((l) => l.p99Ms) };
-  return { delayMs, rounds, oneReplica: figures(1), twoReplicas: figures(2), secondReplicaBeside: secondBeside };
+  return { delayMs, rounds, ...(pin.length > 0 ? { replicaCpus: pin } : {}), oneReplica: figures(1), twoReplicas: figures(2), secondReplicaBeside: secondBeside };
 }
 
 export async function runDistanceBench() {
