@@ -5,10 +5,10 @@ import type { RunDiagnosis, TypeMappingSource } from '../ops/diagnosis.js';
 import type { CauseHistory } from '../store/memory.js';
 import { humanDuration } from '../studio/dates.js';
 import type { Run } from '../studio/models.js';
-import { isStreamKind } from '../studio/enums.js';
+import { RUN_STATUS_GROUPS, isStreamKind } from '../studio/enums.js';
 import { type Block, type Message, actions, button, context, divider, esc, finishMessage, header, link, section } from './kit.js';
 import { redactedExcerpt } from '../redaction/index.js';
-import { ACTION, type LinkBuilder, lineSections, statusText } from './replies.js';
+import { ACTION, type LinkBuilder, lineSections, statusText, when } from './replies.js';
 
 const SEVERITY_ICON: Record<string, string> = { critical: ':red_circle:', high: ':large_orange_circle:', medium: ':large_yellow_circle:', low: ':white_circle:' };
 
@@ -110,6 +110,15 @@ export function buildDiagnosis(
     );
     blocks.push(...lineSections(decisive));
     blocks.push(section(`*Check first* ${esc(f.checkFirst)}`));
+  } else if (d.findings.length === 0 && opts.run && !(RUN_STATUS_GROUPS.failed as readonly number[]).includes(Number(opts.run.status.code))) {
+    // Not a failure (a baseline card's slow run, one still waiting): there is no error to explain.
+    const r = opts.run;
+    const since = r.startTime ? `, running since ${when(r.startTime)}` : r.planTime ? `, planned for ${when(r.planTime)}` : '';
+    blocks.push(
+      section(
+        `:hourglass_flowing_sand: *This run has not failed*: it is ${esc(r.status.label)}${since}, and nothing in its log so far names a cause. If it is slower than usual: \`/cz runs ${esc(r.taskName)}\` shows how long its runs took, and its log (*Logs*) where it is now.`,
+      ),
+    );
   } else if (d.findings.length === 0) {
     blocks.push(section(d.salient.length ? '*No known cause matched.* The most telling lines:' : '*No known cause matched.*'));
     if (d.salient.length) blocks.push(...lineSections(d.salient.map((s) => `\`${s.line}\` \`${esc(redactedExcerpt(s.text, 280))}\``)));

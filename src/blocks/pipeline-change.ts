@@ -6,6 +6,7 @@
  */
 import type { ModalView, StaticSelect } from '@slack/types';
 import { type ChangePlan, type DefineAnswer, type PlanAnswer, changeTitle, plannedCheckpoints } from '../iterate/change-requests.js';
+import { ADD_FIELD_TYPES } from '../iterate/add-field.js';
 import type { Comparison, ResultsSnapshot } from '../iterate/modify-etl.js';
 import { type Checkpoint, contentDiff } from '../iterate/steps.js';
 import { type Block, type Message, actions, button, codeBlocks, context, esc, fields, finishMessage, header, section } from './kit.js';
@@ -106,7 +107,7 @@ export function buildAddFieldModal(meta: { folder: string; channelId: string; ta
       section(`Pipeline \`${esc(meta.folder)}\`. Nothing is written before you confirm the plan.`),
       input(ADD_FIELD_FIELDS.table, 'ODS table', 'schema.table, e.g. ecommerce_ods.orders', meta.table),
       input(ADD_FIELD_FIELDS.column, 'New column', 'letters, digits and _, e.g. coupon_code'),
-      input(ADD_FIELD_FIELDS.type, 'Type', 'STRING, BIGINT, INT, BOOLEAN, DOUBLE, DATE, TIMESTAMP or DECIMAL(p,s)', 'STRING'),
+      input(ADD_FIELD_FIELDS.type, 'Type', ADD_FIELD_TYPES, 'STRING'),
       {
         type: 'input',
         block_id: ADD_FIELD_FIELDS.bizDate.block,

@@ -45,11 +45,14 @@ export function buildReviewReport(r: ReviewReport, links: LinkBuilder): Message 
 }
 
 export function buildCronAnswer(a: CronAnalysis, zones: { label: string; tz: string; times: number[] }[], preview: StudioPreviewCheck = { kind: 'unavailable' }): Message {
-  if (!a.studio)
+  if (!a.studio) {
+    const problem = a.problems[0]?.message ?? 'not a cron expression';
     return finishMessage('Not a cron expression', [
-      section(`:warning: \`${esc(a.input)}\`: ${esc(a.problems[0]?.message ?? 'not a cron expression')}`),
-      context('Example: `/cz cron 30 2 * * *` (daily 02:30) or `/cz cron 0 30 2 * * ? *`'),
+      section(`:warning: \`${esc(a.input)}\`: ${esc(problem)}`),
+      // The problem names the example already when the reader wrote one (said once, not twice).
+      ...(problem.includes('`30 2 * * *`') ? [] : [context('Example: `/cz cron 30 2 * * *` (daily 02:30) or `/cz cron 0 30 2 * * ? *`')]),
     ]);
+  }
   const fmt = (t: number, tz: string) =>
     new Intl.DateTimeFormat('en-GB', {
       timeZone: tz,

@@ -53,6 +53,8 @@ export interface AddFieldPlan {
 export type PlanOutcome = { kind: 'plan'; plan: AddFieldPlan } | { kind: 'problem'; message: string };
 
 const TYPE = /^(string|bigint|int|tinyint|smallint|boolean|double|float|date|timestamp|decimal\(\s*\d{1,2}\s*,\s*\d{1,2}\s*\))$/i;
+/** The types the flow adds, as the form's hint and the refusal both list them. */
+export const ADD_FIELD_TYPES = 'STRING, BIGINT, INT, TINYINT, SMALLINT, BOOLEAN, DOUBLE, FLOAT, DATE, TIMESTAMP or DECIMAL(p,s)';
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const TABLE = /^[A-Za-z_]\w*\.[A-Za-z_]\w*$/;
 
@@ -72,8 +74,7 @@ export async function planAddField(deps: IterationDeps, lineage: Lineage, req: A
   const column = req.column.trim().toLowerCase();
   if (!TABLE.test(table)) return problem(`"${req.table}" is not a table name: write schema.table, e.g. ecommerce_ods.orders.`);
   if (!IDENT.test(column)) return problem(`"${req.column}" is not a column name (letters, digits and _, starting with a letter).`);
-  if (!TYPE.test(req.type.trim()))
-    return problem(`"${req.type}" is not a Lakehouse column type this flow adds: STRING, BIGINT, INT, TINYINT, SMALLINT, BOOLEAN, DOUBLE, FLOAT, DATE, TIMESTAMP or DECIMAL(p,s).`);
+  if (!TYPE.test(req.type.trim())) return problem(`"${req.type}" is not a Lakehouse column type this flow adds: ${ADD_FIELD_TYPES}.`);
   if (!isValidDate(req.bizDate)) return problem(`"${req.bizDate}" is not a business date (yyyy-MM-dd).`);
   const type = req.type.trim().toUpperCase().replace(/\s+/g, '');
   const node = lineage.tables.get(table);

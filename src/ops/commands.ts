@@ -159,10 +159,14 @@ const MAX_SINCE_MS = 90 * 86_400_000;
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /** Split on white space, keeping "quoted strings" together. */
+/** Characters a copy from a web page or a chat brings along unseen: zero-width ones go, a no-break space is a space. */
+const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF]/g;
+
 export function tokenize(text: string): string[] {
   const out: string[] = [];
+  const clean = text.replace(INVISIBLE, '').replace(/\u00A0/g, ' ');
   const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) out.push(m[1] ?? m[2] ?? m[3]!);
+  for (let m = re.exec(clean); m; m = re.exec(clean)) out.push(m[1] ?? m[2] ?? m[3]!);
   return out;
 }
 

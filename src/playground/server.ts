@@ -50,6 +50,8 @@ export interface PlaygroundSandboxControls {
   slowDay(task: string, factor?: number): Promise<{ slow: { task: string; usualMs: number; durationMs: number }; planTime: number } | { error: string }>;
   /** The time the bot's clock reads (the sandbox's). */
   now(): number;
+  /** How often the bot's watcher polls (ALERT_POLL_SECONDS): the card comes within two polls. */
+  pollSeconds: number;
 }
 
 export interface RunningPlayground {
@@ -310,7 +312,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
         if (!sandboxControls) return json(res, 404, { ok: false, error: 'Studio is not the sandbox: nothing to simulate' });
         const task = String(b.task ?? '').trim();
         const day = await sandboxControls.slowDay(task, b.factor === undefined ? undefined : Number(b.factor));
-        const text = 'error' in day ? `Sandbox: no slow day started — ${day.error}` : slowDayNote(task, day, sandboxControls.now());
+        const text = 'error' in day ? `Sandbox: no slow day started — ${day.error}` : slowDayNote(task, day, sandboxControls.now(), sandboxControls.pollSeconds);
         ws.post({ channel, user: 'USLACKBOT', text, blocks: undefined, ephemeralFor: user });
         return json(res, 200, { ok: !('error' in day), text });
       }
@@ -396,7 +398,7 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<RunningP
 }
 
 /** What the person is told once a slow day started: what runs slow, and the baseline that shows it (committed in a few minutes, UTC as the bot reads it). */
-function slowDayNote(task: string, day: { slow: { task: string; usualMs: number; durationMs: number }; planTime: number }, now: number): string {
+function slowDayNote(task: string, day: { slow: { task: string; usualMs: number; durationMs: number }; planTime: number }, now: number, pollSeconds: number): string {
   const min = (ms: number) => `${Math.round(ms / 60_000)} min`;
   const dayStart = Math.floor(day.planTime / 86_400_000) * 86_400_000;
   const by = now + 5 * 60_000;
@@ -404,6 +406,6 @@ function slowDayNote(task: string, day: { slow: { task: string; usualMs: number;
   const at = `${String(hours).padStart(2, '0')}:${String(new Date(by).getUTCMinutes()).padStart(2, '0')}`;
   return [
     `Sandbox: a slow day started for \`${task}\` — today's cycle began ${min(now - day.planTime)} ago; \`${day.slow.task}\` has been running since then (usual ${min(day.slow.usualMs)}) and takes ${min(day.slow.durationMs)} today.`,
-    `To see its baseline card in #data-alerts, commit it a few minutes ahead: \`/cz baseline add ${task} by ${at} margin 5m\` (operators).`,
+    `To see its baseline card in #data-alerts, commit it a few minutes ahead: \`/cz baseline add ${task} by ${at} margin 5m\` (operators). The card comes within two of the watcher's polls: up to ${pollSeconds * 2 >= 120 ? `${Math.round((pollSeconds * 2) / 60)} min` : `${pollSeconds * 2} s`} (ALERT_POLL_SECONDS is ${pollSeconds}).`,
   ].join('\n');
 }

@@ -116,6 +116,7 @@ export async function startPlaygroundStack(config: AppConfig, logger: Logger, op
         return answer.code === 0 && answer.data ? answer.data : { error: answer.message ?? `the sandbox answered ${res.statusCode}` };
       },
       now: () => sandbox.sim.now(),
+      pollSeconds: botConfig.alerts.pollSeconds,
     });
   return {
     url: playground.url,

@@ -291,6 +291,17 @@ describe('baselines: a slow day simulated now (the sandbox control behind the pl
     const posted = visibleText((await cardCalls())[0]!.args);
     expect(posted).toContain('05_dqc_check at risk for 12:10');
     expect(posted).toMatch(/critical path: 00_sync_mysql_to_ods running \d+\.\d× its usual time → .*05_dqc_check/);
+    // Diagnose on it: the slow run has not failed, and says so (not "no known cause matched").
+    const diagnose = ((await cardCalls())[0]!.args.blocks as { elements?: { action_id: string; value?: string }[] }[])
+      .flatMap((x) => x.elements ?? [])
+      .find((e) => e.action_id === 'triage_diagnose')!;
+    await b.click('triage_diagnose', diagnose.value!, USERS.operator);
+    const said = await until(async () => {
+      await alerts().flush();
+      return thread(card!.ts!).find((t) => t.includes('Diagnosis of run'));
+    });
+    expect(said).toContain('This run has not failed');
+    expect(said).not.toContain('No known cause matched');
     // Past 12:10 the same card is red.
     await pollAt(at(12, 11));
     expect(visibleText((await cardCalls()).at(-1)!.args)).toContain('🔴 05_dqc_check missed 12:10');

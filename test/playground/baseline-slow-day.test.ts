@@ -42,6 +42,7 @@ describe('playground: a slow day for a baseline', () => {
     expect(String(started.text)).toMatch(/`00_sync_mysql_to_ods` has been running since then \(usual \d+ min\)/);
     const command = /`(\/cz baseline add 05_dqc_check by (\d\d:\d\d) margin 5m)`/.exec(String(started.text));
     expect(command).not.toBeNull();
+    expect(String(started.text)).toContain("The card comes within two of the watcher's polls: up to 10 s (ALERT_POLL_SECONDS is 5).");
     await ui(stack, '/ui/command', { user: 'U0OPS', channel: 'C0DATAENG', text: command![1] });
     await until(() => said(stack, 'C0DATAENG', 'Added a baseline').length > 0, 15_000);
     // The card, from the watcher's prediction on the sandbox's runs.

@@ -213,6 +213,13 @@ describe('Backfill… from a reply', () => {
 });
 
 describe('bad input: a clear error with an example, nothing reaches Studio', () => {
+  it('characters a copy brings along unseen (zero-width, no-break space) do not make a known task unknown', async () => {
+    const { text } = await ask('task\u00A0github_\u200Bclean\uFEFF');
+    expect(text).not.toContain('No task named');
+    expect(text).toContain('github_clean');
+    expect(text).toMatch(/schedule|Schedule/);
+  });
+
   it.each([
     ['frobnicate', 'Unknown subcommand `frobnicate`'],
     ['rerun', 'Missing <run-id>'],

@@ -103,5 +103,10 @@ describe('/cz cron', () => {
     expect(bad).toContain('*Nearest valid:* `0 0/5 0-23 28 * ? *`');
     const junk = visibleText(await b.answer((await b.command('cron hello', USERS.viewer)).responseId));
     expect(junk).toContain('a cron has 5 fields');
+    // The example is given once (the reader's problem names it; it was repeated below it).
+    for (const text of ['cron hello', 'cron 0 61 * * *']) {
+      const said = visibleText(await b.answer((await b.command(text, USERS.viewer)).responseId));
+      expect(said.split('30 2 * * *').length - 1, `${text}: ${said}`).toBe(1);
+    }
   });
 });

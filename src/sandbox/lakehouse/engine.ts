@@ -94,7 +94,7 @@ function generator(t: LhTable, column: LhColumn, partitionBase: number): string 
   if (c === 'DOUBLE' || c === 'FLOAT' || c === 'DECIMAL') return 'round(((i * 37) % 50000) / 100.0 + 1, 2)';
   if (c === 'TIMESTAMP_LTZ') return `datetime($epoch + i * 7 % 86400, 'unixepoch')`;
   if (c === 'DATE' || /dt$/.test(n)) return `date($epoch, 'unixepoch')`;
-  return `'${n}_' || i`;
+  return `'${n}_' || CAST(i AS INTEGER)`; // i may arrive as a REAL: 'code_999', not 'code_999.0'
 }
 
 export class SqliteEngine {
