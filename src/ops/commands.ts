@@ -158,10 +158,10 @@ export type ParseResult = { ok: true; command: CzCommand } | { ok: false; error:
 const MAX_SINCE_MS = 90 * 86_400_000;
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
-/** Split on white space, keeping "quoted strings" together. */
 /** Characters a copy from a web page or a chat brings along unseen: zero-width ones go, a no-break space is a space. */
 const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF]/g;
 
+/** Split on white space, keeping "quoted strings" together. */
 export function tokenize(text: string): string[] {
   const out: string[] = [];
   const clean = text.replace(INVISIBLE, '').replace(/\u00A0/g, ' ');
