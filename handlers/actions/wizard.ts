@@ -81,8 +81,9 @@ type Select = BlockAction<StaticSelectAction | ExternalSelectAction>;
 
 async function render(w: WizardService, view: WizardView): Promise<Message> {
   if (view.kind === 'question') {
-    // Step 1 (data exploration) comes between the requirements and the first technical choice.
-    const first = view.question.step === TECHNICAL && !view.answered.some((a) => a.question.step === TECHNICAL);
+    // Step 1 (data exploration) comes between the requirements and the first technical choice the
+    // person makes (a pasted document may have answered the first ones).
+    const first = view.question.step === TECHNICAL && !view.answered.some((a) => a.question.step === TECHNICAL && !a.fromDoc);
     const explored = first ? await w.exploration(view.session.id).catch(() => undefined) : undefined;
     return buildQuestion(view.session.id, view.question, view.answered, explored ? explorationBlocks(explored) : [], view.choice);
   }

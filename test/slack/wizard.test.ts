@@ -348,6 +348,9 @@ describe('setup wizard', () => {
     const q = await current(before);
     expect(q.text).toContain('From your document:');
     expect(q.text).toContain('What is the sync scope?'); // scenario, consumers, freshness, source, engine, sync freshness came from the document
+    // Seed 000's Step 1 still comes before the first technical question the person answers
+    // (it was skipped when the document had answered the first technical ones).
+    expect(q.text).toContain('Step 1 · Data exploration');
   });
 });
 
