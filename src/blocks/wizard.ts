@@ -152,7 +152,8 @@ export function checkpointBlocks(cps: Checkpoint[]): Block[] {
  */
 function nextStepButtons(plan: Plan, sessionId: string, taskIds: Record<string, number>, cps: Checkpoint[] | undefined): Button[] {
   const value = JSON.stringify({ s: sessionId });
-  const pending = (name: string) => !cps || cps.some((c) => c.label === `Tables of ${name}` && c.ok !== true);
+  // Offered unless its tables are known to be there (a check that could not read Lakehouse leaves it offered).
+  const pending = (name: string) => !cps?.some((c) => c.label === `Tables of ${name}` && c.ok === true);
   const ddl = plan.tasks.filter((t) => t.role === 'ddl' && taskIds[t.name] !== undefined && pending(t.name));
   const runOnce = ddl.slice(0, 3).map((t) => button({ text: `Run ${t.name} once`, actionId: `${WIZARD.runOnce}_${taskIds[t.name]}`, value: String(taskIds[t.name]) }));
   if (!cps) return runOnce;

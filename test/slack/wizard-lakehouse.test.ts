@@ -15,7 +15,8 @@ const elements = (c: ApiCall) => (c.args.blocks as { elements?: El[] }[]).flatMa
 const posted = () => b.slack.callsOf('chat.postMessage').length;
 
 async function current(after: number) {
-  const call = await b.slack.waitForCall('chat.postMessage', after);
+  // 15 s: the first technical question comes after Step 1's exploration (several Lakehouse jobs), slow on a loaded CI machine.
+  const call = await b.slack.waitForCall('chat.postMessage', after, 15_000);
   return { call, text: visibleText(call.args), button: (prefix: string) => elements(call).find((e) => e.action_id?.startsWith(prefix))! };
 }
 async function choose(option: string) {

@@ -23,7 +23,8 @@ const elements = (c: ApiCall) => (c.args.blocks as { elements?: El[] }[]).flatMa
 
 /** The newest message in the DM, and its buttons. */
 async function current(after: number): Promise<{ call: ApiCall; text: string; button(prefix: string): El }> {
-  const call = await b.slack.waitForCall('chat.postMessage', after);
+  // 15 s: the first technical question comes after Step 1's exploration (several Lakehouse jobs), slow on a loaded CI machine.
+  const call = await b.slack.waitForCall('chat.postMessage', after, 15_000);
   return {
     call,
     text: visibleText(call.args),
