@@ -115,7 +115,12 @@ export const SUBCOMMANDS: readonly SubcommandHelp[] = [
     description: 'run a task once now, as a temporary run (asks to confirm)',
   },
   { name: 'stop', usage: 'stop <run-id>', example: '/cz stop 7000022', description: 'stop a running or waiting run (asks to confirm)' },
-  { name: 'audit', usage: 'audit [--user @x] [--task <task>] [--since 7d]', example: '/cz audit --task 04_transform_ods_to_dwd --since 7d', description: 'who did what, when (on a task and its runs)' },
+  {
+    name: 'audit',
+    usage: 'audit [--user @x] [--task <task>] [--since 7d]',
+    example: '/cz audit --task 04_transform_ods_to_dwd --since 7d',
+    description: 'who did what, when (on a task and its runs)',
+  },
   {
     name: 'explain',
     usage: 'explain <code or text>',
