@@ -232,16 +232,19 @@ export class OutboxSender {
         const ts = item.digestId !== null ? facts.digests.get(item.digestId)?.ts : facts.cards.get(item.cardId!)?.ts;
         this.calls.update++;
         if (item.attempts > 0) this.outcomes.retried++;
+        // Paced from the moment Slack is called, not from when this began (claiming and drawing take time).
+        const at = this.opts.now();
         await this.poster.update(item.channel, ts!, payload);
         this.outcomes.edited++;
-        this.nextUpdateAt = now + this.updateIntervalMs;
+        this.nextUpdateAt = at + this.updateIntervalMs;
       } else {
         const threadTs = placed.threadTs ?? (item.kind === 'thread' && item.threadCardId === null ? (item.payload as { thread_ts?: string }).thread_ts : undefined);
         if (item.attempts > 0) this.outcomes.retried++;
+        const at = this.opts.now();
         const ts = await this.postOnce(item, payload, threadTs);
         this.outcomes.posted++;
         if (own) posted = { cardId: item.cardId ?? undefined, digestId: item.digestId ?? undefined, ts };
-        this.nextPostAt.set(item.channel, now + this.minIntervalMs);
+        this.nextPostAt.set(item.channel, at + this.minIntervalMs);
       }
     } catch (e) {
       const wait = retryAfterMs(e);

@@ -2,7 +2,6 @@
 import { datesBetween } from '../studio/dates.js';
 import { RUN_STATUS, type TaskKind, isStreamKind, isTerminalStatus } from '../studio/enums.js';
 import type { Run } from '../studio/models.js';
-import type { OperationRecord } from '../store/operations.js';
 import { BACKFILL_HARD_LIMIT_DAYS } from './types.js';
 /** What a stream is instead, said in every refusal of a batch operation on one. */
 function streamNote(taskName: string, kind: TaskKind): string {
@@ -33,13 +32,6 @@ export function runStateProblem(action: 'rerun' | 'stop', run: Run): string | un
   }
   if (action === 'stop' && terminal) return `Run ${run.id} already finished as ${run.status.label}; there is nothing to stop.`;
   return undefined;
-}
-
-/** What to tell a person whose rerun or stop a colleague made since they asked (`done`); otherwise the run's `state` problem. */
-export function doneMeanwhile(op: OperationRecord, done: OperationRecord | undefined, state: string): string {
-  if (!done || done.id === op.id) return state;
-  const said = (done.result as { message?: string } | null)?.message ?? done.status;
-  return `Already ${op.action === 'stop' ? 'stopped' : 'rerun'} by <@${done.requestedBy}>: ${said} Nothing was sent to Studio again.`;
 }
 
 /** Why a date range cannot be backfilled, or undefined. */

@@ -47,11 +47,11 @@ import type {
 } from './types.js';
 import { BULK_RERUN_MAX_RUNS, requesterFields, requesterOf } from './types.js';
 import { referenceTarget } from './references.js';
-import { acquireTarget, previousOutcome } from './target-lock.js';
+import { previousOutcome, startOnTarget } from './target-lock.js';
 import { manualRunParams, manualRunWarning } from './manual-run-params.js';
 export * from './types.js';
 export { backfillDateProblem, runStateProblem, streamProblem } from './input-checks.js';
-import { backfillDateProblem, doneMeanwhile, runStateProblem, streamProblem } from './input-checks.js';
+import { backfillDateProblem, runStateProblem, streamProblem } from './input-checks.js';
 
 export class OperationsService {
   private readonly listeners: OutcomeListener[] = [];
@@ -615,35 +615,29 @@ export class OperationsService {
     if (claim.kind === 'in_progress') {
       return { kind: 'refused', reason: 'state', message: 'The same operation is already being sent to Studio; its result will appear here.' };
     }
-    // One write per target, whoever clicks: wait for another operation writing to the same run or task.
-    const lock = await acquireTarget(this.d.ops, op, this.d.targetWaitMs ?? 15_000);
+    // One write per target, whoever clicks: wait for another operation writing to the same run or task,
+    // then hold the target's lock and be `executing`, both at once.
+    const lock = await startOnTarget(this.d.ops, op, from, this.d.targetWaitMs ?? 15_000);
+    if (!lock.ok && 'notMoved' in lock) {
+      const again = (await this.d.ops.get(op.id))!;
+      return previousOutcome(again) ?? { kind: 'refused', reason: 'state', message: 'This request is already being handled.' };
+    }
     if (!lock.ok) {
       await this.d.ops.settle(key, 'failed', { message: lock.message });
       return await this.refuse(actor, op.action, op.target, op.params, { kind: 'refused', reason: 'state', message: lock.message }, op.taskName ?? undefined, op.id);
     }
     if (lock.sameDone) {
-      // Someone else did the same thing to the same target a moment ago: show theirs, send nothing.
+      // Someone else did the same thing to the same target since this person asked: show theirs, send nothing.
       const first = lock.sameDone;
       const r = (first.result ?? {}) as { message?: string };
-      const message = `Already done by <@${first.requestedBy}>: ${r.message ?? first.status}. Nothing was sent to Studio again.`;
-      await this.d.ops.settle(key, 'failed', { message });
-      await this.d.ops.transition(op.id, from, first.status as 'succeeded', { ...(first.result as object), message });
-      await this.d.ops.unlockTarget(op.target, op.id);
-      await this.auditEvent(actor, {
-        opId: op.id,
-        action: op.action,
-        target: op.target,
-        taskName: op.taskName ?? undefined,
-        params: op.params,
-        outcome: 'refused',
-        error: message,
-      });
+      const said = r.message ?? first.status;
+      const message = `Already done by <@${first.requestedBy}>: ${said}${/[.!?]$/.test(said) ? '' : '.'} Nothing was sent to Studio again.`;
+      await this.end(
+        actor,
+        { op, from: ['executing'], to: 'succeeded', result: { ...(first.result as object), message }, key, keyStatus: 'failed' },
+        { opId: op.id, action: op.action, target: op.target, taskName: op.taskName ?? undefined, params: op.params, outcome: 'refused', error: message },
+      );
       return { ...previousOutcome((await this.d.ops.get(op.id))!)!, message };
-    }
-    if (!(await this.d.ops.transition(op.id, from, 'executing'))) {
-      await this.d.ops.unlockTarget(op.target, op.id);
-      const again = (await this.d.ops.get(op.id))!;
-      return previousOutcome(again) ?? { kind: 'refused', reason: 'state', message: 'This request is already being handled.' };
     }
     const base = { opId: op.id, action: op.action, target: op.target, taskName: op.taskName ?? undefined, params: op.params, key };
 
@@ -655,8 +649,8 @@ export class OperationsService {
         : run && (op.action === 'rerun' || op.action === 'stop')
           ? runStateProblem(op.action, run)
           : undefined;
-      // A colleague's rerun or stop since this person asked is said as such.
-      const problem = state && (isStreamOpAction(op.action) ? state : doneMeanwhile(op, await this.d.ops.lastSucceeded(op.target, op.action, op.createdAt), state));
+      // (A colleague's same rerun or stop since this person asked was answered above, as `sameDone`.)
+      const problem = state;
       if (problem) {
         await this.end(actor, { op, from: ['executing'], to: 'failed', result: { message: problem }, key }, { ...base, outcome: 'refused', error: problem });
         return { kind: 'refused', reason: 'state', message: problem };

@@ -36,7 +36,14 @@ export async function endOperation(
   outcomes: Remote<OperationOutcomes>,
   at: number,
   actor: Actor,
-  end: { op: Pick<OperationRecord, 'id' | 'target'>; from: OperationStatus[]; to: 'succeeded' | 'failed' | 'unknown'; result: unknown; key?: string },
+  end: {
+    op: Pick<OperationRecord, 'id' | 'target'>;
+    from: OperationStatus[];
+    to: 'succeeded' | 'failed' | 'unknown';
+    result: unknown;
+    key?: string;
+    keyStatus?: 'succeeded' | 'failed' | 'unknown';
+  },
   e?: OpAuditEvent,
 ): Promise<boolean> {
   const r = await outcomes.end({
@@ -45,6 +52,7 @@ export async function endOperation(
     to: end.to,
     result: end.result,
     key: end.key,
+    keyStatus: end.keyStatus,
     unlock: end.to === 'unknown' ? undefined : end.op.target,
     audit: e && opAuditEntry(at, actor, e),
   });

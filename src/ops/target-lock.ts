@@ -1,39 +1,43 @@
 /**
  * One write per target, whoever clicks: an operation waits (a bounded time) for another operation
- * writing to the same run or task, and learns whether that one did the very same thing; a later click on an
- * operation that has ended is answered with how it ended.
+ * writing to the same run or task, and learns whether an operation did the very same thing since this
+ * one was asked for; a later click on an operation that has ended is answered with how it ended.
  */
-import type { OperationRecord, OperationStore } from '../store/operations.js';
+import type { OperationRecord, OperationStatus, OperationStore } from '../store/operations.js';
 import { canonicalJson } from '../store/operations.js';
 import type { Remote } from '../store/remote.js';
 import type { OpOutcome } from './types.js';
 
-/** The same action with the same parameters on the same target (where it came from aside). */
+/** The same action with the same parameters on the same target (where it came from — a card, a bulk rerun — and what the target implies aside). */
 function sameIntent(a: OperationRecord, b: OperationRecord): boolean {
   const what = (o: OperationRecord) => {
-    const { cardId: _c, folder: _f, ...rest } = o.params;
+    const { cardId: _c, folder: _f, bulkOf: _b, taskId: _t, ...rest } = o.params;
     return canonicalJson({ action: o.action, target: o.target, params: rest });
   };
   return what(a) === what(b);
 }
 
 /**
- * The write lock of the operation's target. While another operation holds it and is being sent,
- * wait for it (bounded); when it holds an unknown outcome, refuse; a lock left by a settled
- * operation is taken over. `sameDone`: the holder did the same action and succeeded.
+ * Start the operation on its target: take the target's write lock and move the operation from `from`
+ * to `executing`, together. While another operation holds the lock and is being sent, wait for it
+ * (bounded); when it holds an unknown outcome, refuse; a lock left by an operation that has ended is
+ * taken over. `sameDone`: an operation did the same action with the same parameters and succeeded
+ * since this one was asked for (on this replica or another, waited for or not) — not to be done again.
+ * `notMoved`: the operation was no longer in `from` (an earlier click handles it); nothing is held.
  */
-export async function acquireTarget(
+export async function startOnTarget(
   ops: Remote<OperationStore>,
   op: OperationRecord,
+  from: OperationStatus[],
   waitMs: number,
-): Promise<{ ok: true; sameDone?: OperationRecord } | { ok: false; message: string }> {
+): Promise<{ ok: true; sameDone?: OperationRecord } | { ok: false; message: string } | { ok: false; notMoved: true }> {
   const deadline = Date.now() + waitMs;
-  let waitedOn: string | undefined;
   for (;;) {
-    const l = await ops.lockTarget(op.target, op.id);
-    if (l.kind === 'acquired') {
-      const holder = waitedOn ? await ops.get(waitedOn) : undefined;
-      return { ok: true, sameDone: holder && holder.status === 'succeeded' && sameIntent(holder, op) ? holder : undefined };
+    const l = await ops.startOnTarget(op.target, op.id, from);
+    if (l.kind === 'not_moved') return { ok: false, notMoved: true };
+    if (l.kind === 'started') {
+      const done = await ops.succeededSince(op.target, op.action, op.createdAt);
+      return { ok: true, sameDone: done.find((d) => d.id !== op.id && sameIntent(d, op)) };
     }
     const holder = await ops.get(l.opId);
     if (!holder || (holder.status !== 'executing' && holder.status !== 'unknown')) {
@@ -48,7 +52,6 @@ export async function acquireTarget(
     }
     if (Date.now() > deadline)
       return { ok: false, message: `<@${holder.requestedBy}>'s ${holder.action} of ${op.target} is still being sent to Studio. Nothing was sent; try again in a moment.` };
-    waitedOn = holder.id;
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -191,12 +191,13 @@ export class OperationStore {
     this.db.prepare('UPDATE idempotency SET status = ?, result = ? WHERE key = ?').run(status, JSON.stringify(result), key);
   }
 
-  /** The latest operation of `action` on `target` that succeeded at or after `since` (a colleague's, done meanwhile; rare: reads by status). */
-  lastSucceeded(target: string, action: string, since: number): OperationRecord | undefined {
-    const row = this.db
-      .prepare("SELECT * FROM operations WHERE target = ? AND action = ? AND status = 'succeeded' AND updated_at >= ? ORDER BY updated_at DESC LIMIT 1")
-      .get(target, action, since) as RawOperation | undefined;
-    return row && toRecord(row);
+  /** Operations that did `action` to `target` and succeeded at or after `since` (newest first, at most 50). */
+  succeededSince(target: string, action: string, since: number): OperationRecord[] {
+    return (
+      this.db
+        .prepare("SELECT * FROM operations WHERE target = ? AND action = ? AND status = 'succeeded' AND updated_at >= ? ORDER BY updated_at DESC LIMIT 50")
+        .all(target, action, since) as RawOperation[]
+    ).map(toRecord);
   }
 
   /** Of these runs, those the bot stopped at someone's request (a `stop` that succeeded): their end is no failure to alert on. */
@@ -222,10 +223,29 @@ export class OperationStore {
   // ---- one write per target -----------------------------------------------------------------------
   /** Take the write lock of `target` for `opId`, or learn which operation holds it. */
   lockTarget(target: string, opId: string): { kind: 'acquired' } | { kind: 'held'; opId: string } {
+    return this.db.transaction(() => this.takeLock(target, opId), `target:${target}`)();
+  }
+
+  /** lockTarget's statements, inside a transaction holding the target's scope. */
+  private takeLock(target: string, opId: string): { kind: 'acquired' } | { kind: 'held'; opId: string } {
+    this.db.prepare('INSERT INTO target_locks(target, op_id, acquired_at) VALUES (?, ?, ?) ON CONFLICT(target) DO NOTHING').run(target, opId, this.now());
+    const row = this.db.prepare('SELECT op_id FROM target_locks WHERE target = ?').get(target) as { op_id: string };
+    return row.op_id === opId ? ({ kind: 'acquired' } as const) : ({ kind: 'held', opId: row.op_id } as const);
+  }
+
+  /**
+   * Take the write lock of `target` for `opId` and move the operation from `from` to `executing`, in
+   * one transaction — or learn which operation holds the lock. A lock is therefore only ever held by an
+   * operation that is executing (or was, until it ended): another replica never finds it held by one
+   * that is still about to start, which it could not tell from one left behind.
+   */
+  startOnTarget(target: string, opId: string, from: OperationStatus[]): { kind: 'started' } | { kind: 'held'; opId: string } | { kind: 'not_moved' } {
     return this.db.transaction(() => {
-      this.db.prepare('INSERT INTO target_locks(target, op_id, acquired_at) VALUES (?, ?, ?) ON CONFLICT(target) DO NOTHING').run(target, opId, this.now());
-      const row = this.db.prepare('SELECT op_id FROM target_locks WHERE target = ?').get(target) as { op_id: string };
-      return row.op_id === opId ? ({ kind: 'acquired' } as const) : ({ kind: 'held', opId: row.op_id } as const);
+      const l = this.takeLock(target, opId);
+      if (l.kind === 'held') return l;
+      if (this.transition(opId, from, 'executing')) return { kind: 'started' } as const;
+      this.unlockTarget(target, opId); // no longer in `from` (handled by an earlier click): it holds nothing
+      return { kind: 'not_moved' } as const;
     }, `target:${target}`)();
   }
 

@@ -16,6 +16,8 @@ export interface OperationEnd {
   result: unknown;
   /** The idempotency key to answer with the result; without it, whatever key the operation claimed. */
   key?: string;
+  /** How the key is settled, when not as `to` (an operation answered with another's result: the same person may ask again). */
+  keyStatus?: 'succeeded' | 'failed' | 'unknown';
   /** The target whose write lock the operation holds, released with it. */
   unlock?: string;
   /** The audit row that says so. */
@@ -33,8 +35,8 @@ export class OperationOutcomes {
   end(e: OperationEnd): { moved: boolean; audited?: AppendedRow } {
     // The audit chain's scope: the row is appended inside this transaction (a savepoint takes no lock of its own).
     return this.db.transaction(() => {
-      if (e.key !== undefined) this.ops.settle(e.key, e.to, e.result);
-      else this.ops.settleByOp(e.opId, e.to, e.result);
+      if (e.key !== undefined) this.ops.settle(e.key, e.keyStatus ?? e.to, e.result);
+      else this.ops.settleByOp(e.opId, e.keyStatus ?? e.to, e.result);
       const moved = this.ops.transition(e.opId, e.from, e.to, e.result);
       if (e.unlock !== undefined) this.ops.unlockTarget(e.unlock, e.opId);
       if (!e.audit) return { moved };

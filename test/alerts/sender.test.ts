@@ -9,7 +9,7 @@ import { AlertStore } from '../../src/store/alerts.js';
 import { openDatabase } from '../../src/store/database.js';
 import { localRemote } from '../../src/store/remote.js';
 
-function setup() {
+function setup(renderMs: (cardId: number) => number = () => 0) {
   const db = openDatabase(':memory:');
   const store = new AlertStore(db);
   let now = 1_000_000;
@@ -62,6 +62,7 @@ function setup() {
         const c = item.cardId !== null ? store.card(item.cardId)! : undefined;
         if (!c) return undefined;
         renders.push(c.id);
+        now += renderMs(c.id); // drawing it takes time (a store a few ms away, a slow moment)
         return { text: `${c.taskName} count=${c.count}`, blocks: [] };
       },
     },
@@ -104,6 +105,15 @@ describe('outbox sender', () => {
     expect(updates.at(-1)!.at).toBeLessThan(posts.at(-1)!.at);
     // One message per card: o3 was queued twice, sent once.
     expect(updates).toHaveLength(3);
+  });
+
+  it('paces posts from when each is sent, not from when its sending began: a slow render does not bring the next post closer', async () => {
+    const { store, sender, card, calls } = setup((id) => (id === 1 ? 400 : 0));
+    for (const n of ['slow', 'quick', 'quick2']) store.enqueue({ channel: 'C1', kind: 'post', cardId: card(n).id, at: 0, priority: 1 });
+    await sender.drain();
+    const posts = calls.filter((x) => x.method === 'post');
+    expect(posts.map((x) => x.text.split(' ')[0])).toEqual(['slow', 'quick', 'quick2']);
+    for (let i = 1; i < posts.length; i++) expect(posts[i]!.at - posts[i - 1]!.at).toBeGreaterThanOrEqual(1000);
   });
 
   it('a thread note waits for its card to be posted; a note whose card will never be posted is given up, not retried for ever', async () => {

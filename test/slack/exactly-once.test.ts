@@ -118,6 +118,63 @@ describe('5. two operators confirming the same run at once', () => {
   });
 });
 
+describe('5b. two operators asking to rerun one run; the first rerun already over when the second confirms', () => {
+  it('the second sends nothing and is told who reran it (the run failing again at once is no reason to send it twice)', async () => {
+    const runId = failedRun('github_clean');
+    const ask = async (user: string) => confirmValue(await b.answer((await b.command(`rerun ${runId}`, user)).responseId));
+    const [a, c] = [await ask(USERS.admin), await ask(USERS.admin2)];
+    const before = b.requests(RERUN).length;
+    expect(visibleText(await b.answer((await b.click('op_confirm', a, USERS.admin)).responseId))).toContain(`Rerun of run ${runId} started in Studio`);
+    // The rerun failed again at once (as a persistent failure can): the run is FAILED again, the first operation over.
+    b.sb.store.updateRun(runId, { status: 3, end_time: b.clock.now() });
+    const second = visibleText(await b.answer((await b.click('op_confirm', c, USERS.admin2)).responseId));
+    expect(b.requests(RERUN).length).toBe(before + 1);
+    expect(second).toMatch(/Already done by <@UADMIN1>: Rerun of run \d+ started in Studio\. You will see/);
+    expect(second).toContain('Nothing was sent to Studio again');
+    expect(await lastOutcome(c)).toBe('refused');
+    // Asked afresh (after the first rerun), it is sent.
+    b.clock.advance(1_000);
+    const d = await ask(USERS.admin2);
+    await b.answer((await b.click('op_confirm', d, USERS.admin2)).responseId);
+    expect(b.requests(RERUN).length).toBe(before + 2);
+  });
+});
+
+describe('5c. two people confirming their own reruns of one run while the first is slow to start', () => {
+  it('the second does not take the target over from the first between its lock and its sending: one rerun', async () => {
+    b.clock.advance(11 * 60_000);
+    const runId = failedRun('05_dqc_check');
+    const ask = async (user: string) => confirmValue(await b.answer((await b.command(`rerun ${runId}`, user)).responseId));
+    const [a, c] = [await ask(USERS.admin), await ask(USERS.admin2)];
+    // Every store call about the first person's operation is answered 300 ms late (a database far away, for that replica).
+    const service = b.bot.services.operations as unknown as { d: { ops: Record<string, (...args: unknown[]) => Promise<unknown>> } };
+    const ops = service.d.ops;
+    service.d.ops = new Proxy(ops, {
+      get: (t, name: string) => {
+        const m = t[name]!;
+        return async (...args: unknown[]) => {
+          const answer = await m(...args);
+          if (args.includes(a)) await new Promise((r) => setTimeout(r, 300));
+          return answer;
+        };
+      },
+    });
+    try {
+      const before = b.requests(RERUN).length;
+      const first = b.click('op_confirm', a, USERS.admin);
+      // The moment the first holds the run's write lock, the second confirms.
+      await until(() => b.bot.services.db.prepare('SELECT 1 AS held FROM target_locks WHERE op_id = ?').get(a));
+      const second = b.click('op_confirm', c, USERS.admin2);
+      const texts = [visibleText(await b.answer((await first).responseId)), visibleText(await b.answer((await second).responseId))];
+      expect(b.requests(RERUN).length).toBe(before + 1);
+      expect(texts[0]).toContain(`Rerun of run ${runId} started in Studio`);
+      expect(texts[1]).toContain('Already done by <@UADMIN1>');
+    } finally {
+      service.d.ops = ops;
+    }
+  });
+});
+
 describe('one write per target, not one intent per target', () => {
   it('two people backfilling different dates of one task at once: both are sent, one after the other', async () => {
     const before = b.requests(BACKFILL).length;

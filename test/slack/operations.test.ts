@@ -178,7 +178,7 @@ describe('rerun', () => {
     expect(sent).toBe(before + 1); // the colleague's rerun was sent
     b.clock.advance(1_000); // a moment later: the new attempt is under way in Studio
     const text = visibleText(await b.answer((await b.click('op_confirm', second, USERS.admin2)).responseId));
-    expect(text).toContain(`Already rerun by <@${USERS.admin}>`);
+    expect(text).toContain(`Already done by <@${USERS.admin}>: Rerun of run`);
     expect(text).toContain('Nothing was sent to Studio again');
     expect(text).not.toContain('Stop it first');
     expect(b.requests(RERUN)).toHaveLength(sent);
