@@ -317,6 +317,15 @@ export function buildPlanMessage(
       ),
     );
   }
+  const shared = (assessment?.tasks ?? []).filter((a) => a.elsewhere.length > 0);
+  if (shared.length > 0) {
+    const first = shared[0]!;
+    blocks.push(
+      context(
+        `:information_source: *${shared.length === 1 ? 'A name' : `${shared.length} names`} in this plan ${shared.length === 1 ? 'is' : 'are'} already used in another folder*: ${shared.map((a) => `\`${esc(a.name)}\` (${a.elsewhere.map(esc).join(', ')})`).join(', ')}. After the build, a command given only the name (\`/cz runs ${esc(first.name)}\`) asks which one you mean: name it with its folder, \`/cz runs ${esc(plan.folder)}/${esc(first.name)}\`.`,
+      ),
+    );
+  }
   if (plan.notes.length) blocks.push(context(plan.notes.map((n) => `:information_source: ${esc(n)}`).join('\n')));
   const cli = cliCommands(plan, fatesOf(plan, assessment, ticked));
   blocks.push(

@@ -64,6 +64,8 @@ export interface TaskAssessment {
   online: boolean;
   /** What would change, for a person: `content`, `schedule a → b`, … */
   changes: string[];
+  /** Other folders holding a task of this very name: after the build, the bare name is ambiguous. */
+  elsewhere: string[];
 }
 
 export interface PlanAssessment {
@@ -74,17 +76,40 @@ export interface PlanAssessment {
   tasks: TaskAssessment[];
 }
 
-/** Compare the plan with Studio: per task, create / unchanged / would change (and what). Read-only. */
+/**
+ * Per planned name, the other folders that hold a task of exactly that name (one name search per
+ * planned task, the folders listed once if the search did not name them).
+ */
+async function sameNamesElsewhere(studio: StudioClient, plan: Plan, folderId: number | undefined): Promise<Map<string, string[]>> {
+  const found = await Promise.all(
+    plan.tasks.map(async (t) => [t.name, (await studio.listAllTasks({ name: t.name }, 500)).filter((x) => x.name === t.name && x.folderId !== folderId)] as const),
+  );
+  const unnamed = found.some(([, xs]) => xs.some((x) => !x.folderName));
+  const folders = unnamed ? new Map((await studio.listAllFolders()).map((f) => [f.id, f.name])) : new Map<number, string>();
+  return new Map(
+    found.map(([name, xs]) => [name, [...new Set(xs.map((x) => x.folderName ?? (x.folderId !== undefined ? folders.get(x.folderId) : undefined) ?? 'a folder not named'))].sort()]),
+  );
+}
+
+/** Compare the plan with Studio: per task, create / unchanged / would change (and what), and where else its name is used. Read-only. */
 export async function assessPlan(studio: StudioClient, plan: Plan): Promise<PlanAssessment> {
   const folder = (await studio.listAllFolders({ name: plan.folder })).find((f) => f.name === plan.folder && (f.parentId ?? 0) === 0);
-  if (!folder) return { folderExists: false, existing: 0, online: 0, tasks: plan.tasks.map((t) => ({ name: t.name, status: 'create', online: false, changes: [] })) };
+  const elsewhere = await sameNamesElsewhere(studio, plan, folder?.id);
+  if (!folder) {
+    return {
+      folderExists: false,
+      existing: 0,
+      online: 0,
+      tasks: plan.tasks.map((t) => ({ name: t.name, status: 'create', online: false, changes: [], elsewhere: elsewhere.get(t.name) ?? [] })),
+    };
+  }
   const present = (await studio.listAllTasks({ folderId: folder.id })).filter((t) => t.folderId === folder.id);
   const byName = new Map(present.map((t) => [t.name, t]));
   const tasks: TaskAssessment[] = [];
   for (const t of plan.tasks) {
     const have = byName.get(t.name);
     if (!have) {
-      tasks.push({ name: t.name, status: 'create', online: false, changes: [] });
+      tasks.push({ name: t.name, status: 'create', online: false, changes: [], elsewhere: elsewhere.get(t.name) ?? [] });
       continue;
     }
     const [detail, cfg] = await Promise.all([studio.getTask(have.id), studio.getTaskConfiguration(have.id)]);
@@ -102,7 +127,7 @@ export async function assessPlan(studio: StudioClient, plan: Plan): Promise<Plan
     if ((cfg.vcCode ?? '') !== t.vcCode) changes.push(`VCluster ${cfg.vcCode ?? '—'} → ${t.vcCode}`);
     const online = have.taskStatus?.code === 1;
     if (t.deploy && !(online && detail.editState?.code === 100)) changes.push('deploy');
-    tasks.push({ name: t.name, status: changes.length ? 'change' : 'unchanged', online, changes });
+    tasks.push({ name: t.name, status: changes.length ? 'change' : 'unchanged', online, changes, elsewhere: elsewhere.get(t.name) ?? [] });
   }
   return { folderExists: true, existing: present.length, online: present.filter((t) => t.taskStatus?.code === 1).length, tasks };
 }

@@ -145,6 +145,12 @@ describe('setup wizard', () => {
     expect(q.text).toContain('04_transform_ods_to_dwd* :new: _create_ — SQL, `0 30 2 * * ? *`, after `00_sync_mysql_to_ods`');
     expect(q.text).toContain('01_ddl_ods* :new: _create_ — SQL, no schedule (draft)');
     expect(q.text).not.toContain('already exists');
+    // The demo workspace's chain uses the same names in ecommerce_dw: said before building, with how to name them after.
+    const names = b.sb.store.tasks().filter((t) => t.folder_id === b.sb.store.folders().find((f) => f.name === 'ecommerce_dw')!.id && /^0\d_/.test(t.name)).length;
+    expect(names).toBeGreaterThan(1);
+    expect(q.text).toContain(`${names} names in this plan are already used in another folder*: \`00_sync_mysql_to_ods\` (ecommerce_dw)`);
+    expect(q.text).toContain('`05_dqc_check` (ecommerce_dw)');
+    expect(q.text).toContain('name it with its folder, `/cz runs shop_dw/00_sync_mysql_to_ods`');
     expect(q.text).toContain('cz-cli task folder create shop_dw');
     expect(writes()).toBe(0);
 

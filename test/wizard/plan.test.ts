@@ -8,6 +8,9 @@ import { extractFromDocument } from '../../src/wizard/document.js';
 import { type Plan, type RouteId, buildPlan, isFrame, routeOf } from '../../src/wizard/plan.js';
 import { type Answers, loadWizardQuestions, nextQuestion, pruneAnswers } from '../../src/wizard/questions.js';
 import { nextStudioFireTimes } from '../../src/cron/studio-cron.js';
+import { buildPlanMessage } from '../../src/blocks/wizard.js';
+import type { PlanAssessment } from '../../src/wizard/execute.js';
+import { visibleText } from '../helpers/fake-slack.js';
 
 const knowledge = loadKnowledge();
 const opts = { typeMappings: knowledge.typeMappings, syncVc: 'sync_vc', etlVc: 'default' };
@@ -190,5 +193,26 @@ refreshed daily (T+1). Project name: ecommerce. Target folder ecommerce_dw.`;
       domain: 'ecommerce',
     });
     expect(extractFromDocument('实时监控大屏，数据来自 Kafka，秒级延迟')).toMatchObject({ scenario: 'monitoring', source: 'kafka', freshness: 'second' });
+  });
+});
+
+describe('the plan message, on names used in other folders', () => {
+  const plan = buildPlan({ ...base, source: 'database', db_engine: 'mysql', db_freshness: 'batch', sync_scope: 'single', write_mode: 'overwrite' }, opts);
+  const assessed = (elsewhere: Record<string, string[]>): PlanAssessment => ({
+    folderExists: false,
+    existing: 0,
+    online: 0,
+    tasks: plan.tasks.map((t) => ({ name: t.name, status: 'create', online: false, changes: [], elsewhere: elsewhere[t.name] ?? [] })),
+  });
+  const text = (a: PlanAssessment) => visibleText(buildPlanMessage('s1', plan, {}, a) as unknown as Record<string, unknown>);
+
+  it('says nothing when every name is new to the workspace', () => {
+    expect(text(assessed({}))).not.toContain('already used in another folder');
+  });
+
+  it('names each shared name and its folders, and how to name the new task after the build', () => {
+    const t = text(assessed({ '05_dqc_check': ['ecommerce_dw', 'finance_dw'] }));
+    expect(t).toContain('A name in this plan is already used in another folder*: `05_dqc_check` (ecommerce_dw, finance_dw)');
+    expect(t).toContain('`/cz runs shop_dw/05_dqc_check`');
   });
 });
