@@ -650,10 +650,9 @@ export class OperationsService {
           ? runStateProblem(op.action, run)
           : undefined;
       // (A colleague's same rerun or stop since this person asked was answered above, as `sameDone`.)
-      const problem = state;
-      if (problem) {
-        await this.end(actor, { op, from: ['executing'], to: 'failed', result: { message: problem }, key }, { ...base, outcome: 'refused', error: problem });
-        return { kind: 'refused', reason: 'state', message: problem };
+      if (state) {
+        await this.end(actor, { op, from: ['executing'], to: 'failed', result: { message: state }, key }, { ...base, outcome: 'refused', error: state });
+        return { kind: 'refused', reason: 'state', message: state };
       }
     }
 
