@@ -21,6 +21,15 @@ export function esc(text: string | number | undefined | null): string {
     .replace(/>/g, '&gt;');
 }
 
+/**
+ * `esc`, keeping the user mentions (`<@U…>`) that the bot's own messages use to name people
+ * ("Already done by <@U…>"): Slack shows them as names. No other Slack markup survives
+ * (`<!channel>`, links, `<#C…>`).
+ */
+export function escKeepingMentions(text: string | undefined | null): string {
+  return esc(text).replace(/&lt;@([UW][A-Z0-9]{2,20})&gt;/g, '<@$1>');
+}
+
 /** Text as Slack delivers it (slash command text, message text: `&`, `<`, `>` escaped) back to what was typed. */
 export function unescapeSlack(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');

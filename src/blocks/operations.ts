@@ -4,7 +4,7 @@ import type { ModalView } from '@slack/types';
 import type { AwaitingApproval, AwaitingBulkApproval, BackfillInput, BackfillPreview, Confirmation, OpOutcome, Refusal } from '../ops/operations.js';
 import type { OperationRecord } from '../store/operations.js';
 import type { Run } from '../studio/models.js';
-import { type Block, type Message, actions, button, codeBlocks, context, divider, esc, finishMessage, header, link, section, redactTexts } from './kit.js';
+import { type Block, type Message, actions, button, codeBlocks, context, divider, esc, escKeepingMentions, finishMessage, header, link, section, redactTexts } from './kit.js';
 import { redactedExcerpt } from '../redaction/index.js';
 import { LIMITS, clip } from './limits.js';
 import { ACTION, type LinkBuilder, lineSections, runLine, when } from './replies.js';
@@ -32,7 +32,7 @@ export function buildConfirmation(c: Confirmation): Message {
 const OUTCOME_ICON = { succeeded: ':white_check_mark:', failed: ':x:', unknown: ':grey_question:' } as const;
 
 export function buildOutcome(o: OpOutcome, actorId: string): Message {
-  const blocks: Block[] = [section(`${OUTCOME_ICON[o.status]} ${esc(o.message)}${o.link ? `\n${link(o.link, 'Open in Studio')}` : ''}`)];
+  const blocks: Block[] = [section(`${OUTCOME_ICON[o.status]} ${escKeepingMentions(o.message)}${o.link ? `\n${link(o.link, 'Open in Studio')}` : ''}`)];
   const notes = [`${esc(o.op.action)} by <@${actorId}>`, `audit op \`${o.op.id.slice(0, 8)}\``];
   if (o.studioRequestId) notes.push(`Studio request \`${esc(o.studioRequestId)}\``);
   if (o.duplicate) notes.push('this repeats the first result: nothing was sent to Studio again');
@@ -43,7 +43,7 @@ export function buildOutcome(o: OpOutcome, actorId: string): Message {
 export function buildRefusal(r: Refusal): Message {
   const icon = r.reason === 'permission' || r.reason === 'two_person' || r.reason === 'channel' ? ':lock:' : ':warning:';
   return finishMessage(r.message, [
-    section(`${icon} ${r.message.split('```')[0]!.trim() ? esc(r.message.split('```')[0]!.trim()) : ''}`),
+    section(`${icon} ${escKeepingMentions(r.message.split('```')[0]!.trim())}`),
     ...codeTail(r.message),
     context('Nothing was sent to Studio. This refusal is in the audit log.'),
   ]);
@@ -229,6 +229,8 @@ export function buildApprovalResolved(op: OperationRecord, byUserId: string, out
       section(`:no_entry: ${head} was *rejected* by <@${byUserId}>. Nothing was sent to Studio.`),
     ]);
   return finishMessage(`${op.action === 'bulk_rerun' ? 'Rerun' : 'Backfill'} ${outcome.status}`, [
-    section(`${OUTCOME_ICON[outcome.status]} ${head} was *approved* by <@${byUserId}>.\n${esc(outcome.message)}${outcome.link ? `\n${link(outcome.link, 'Open in Studio')}` : ''}`),
+    section(
+      `${OUTCOME_ICON[outcome.status]} ${head} was *approved* by <@${byUserId}>.\n${escKeepingMentions(outcome.message)}${outcome.link ? `\n${link(outcome.link, 'Open in Studio')}` : ''}`,
+    ),
   ]);
 }

@@ -6,7 +6,7 @@ import type { DepsView, LogView, RunView, RunsView, TaskListView, TaskView } fro
 import type { AuditRow } from '../store/audit.js';
 import type { Run, TaskRelationNode, TaskSummary } from '../studio/models.js';
 import { isStreamKind } from '../studio/enums.js';
-import { type Block, type Message, actions, button, codeBlocks, context, divider, esc, fields, finishMessage, header, link, section } from './kit.js';
+import { type Block, type Message, actions, button, codeBlocks, context, divider, esc, escKeepingMentions, fields, finishMessage, header, link, section } from './kit.js';
 import { redactedExcerpt } from '../redaction/index.js';
 import { LIMITS } from './limits.js';
 
@@ -398,7 +398,7 @@ export function buildAudit(rows: AuditRow[], filter: string, none = `No audit en
   if (rows.length === 0) return finishMessage('No audit entries', [section(none)]);
   const lines = rows.map(
     (r) =>
-      `${when(r.at)} ${/^[UW][A-Z0-9]{2,}$/.test(r.actorId) ? `<@${r.actorId}>` : esc(r.actorName ?? r.actorId)} *${esc(r.action)}* ${esc(r.target)}${r.taskName ? ` (\`${esc(r.taskName)}\`)` : ''} → *${esc(r.outcome)}*${r.error ? ` — ${esc(redactedExcerpt(r.error, 140))}` : ''}${r.studioRequestId ? ` · req \`${esc(r.studioRequestId)}\`` : ''}`,
+      `${when(r.at)} ${/^[UW][A-Z0-9]{2,}$/.test(r.actorId) ? `<@${r.actorId}>` : esc(r.actorName ?? r.actorId)} *${esc(r.action)}* ${esc(r.target)}${r.taskName ? ` (\`${esc(r.taskName)}\`)` : ''} → *${esc(r.outcome)}*${r.error ? ` — ${escKeepingMentions(redactedExcerpt(r.error, 140))}` : ''}${r.studioRequestId ? ` · req \`${esc(r.studioRequestId)}\`` : ''}`,
   );
   return finishMessage(
     `Audit: ${rows.length} entries`,
