@@ -92,9 +92,10 @@ async function sameNamesElsewhere(studio: StudioClient, plan: Plan, folderId: nu
 }
 
 /** Compare the plan with Studio: per task, create / unchanged / would change (and what), and where else its name is used. Read-only. */
-export async function assessPlan(studio: StudioClient, plan: Plan): Promise<PlanAssessment> {
+export async function assessPlan(studio: StudioClient, plan: Plan, o: { elsewhere?: boolean } = {}): Promise<PlanAssessment> {
   const folder = (await studio.listAllFolders({ name: plan.folder })).find((f) => f.name === plan.folder && (f.parentId ?? 0) === 0);
-  const elsewhere = await sameNamesElsewhere(studio, plan, folder?.id);
+  // Advisory (the plan's note): a name search Studio does not answer leaves the note out, not the plan.
+  const elsewhere = o.elsewhere === false ? new Map<string, string[]>() : await sameNamesElsewhere(studio, plan, folder?.id).catch(() => new Map<string, string[]>());
   if (!folder) {
     return {
       folderExists: false,
@@ -186,7 +187,7 @@ export async function executePlan(
       const detail = await studio.getTask(id);
       // A task that was already there (draft or live) is changed only when the person ticked it in the plan.
       if (!did.includes('created')) {
-        const a = (await assessPlan(studio, { ...plan, tasks: [t] })).tasks[0]!;
+        const a = (await assessPlan(studio, { ...plan, tasks: [t] }, { elsewhere: false })).tasks[0]!;
         if (a.status === 'change' && !opts.allowChange?.has(t.name)) {
           await step(t.name, 'unchanged', `left as it is: it was already there and differs from the plan (${a.changes.join('; ')}); tick it in the plan to change it`);
           continue;

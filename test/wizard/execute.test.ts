@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadKnowledge } from '../../src/knowledge/load.js';
 import { storedConfiguration } from '../../src/sandbox/configuration.js';
-import { executePlan } from '../../src/wizard/execute.js';
+import { assessPlan, executePlan } from '../../src/wizard/execute.js';
 import { buildPlan } from '../../src/wizard/plan.js';
 import { useSandboxHarness } from '../helpers/sandbox.js';
 
@@ -76,5 +76,43 @@ describe('executePlan over a task that is already there', () => {
     const params = JSON.parse(h.sb.store.task(id)!.params_json) as { paramKey: string; paramValue: string; id: string }[];
     expect(params.find((p) => p.paramKey === 'region')).toMatchObject({ paramValue: 'eu', id: '7' });
     expect(params.map((p) => p.paramKey)).toContain('bizdate');
+  });
+});
+
+describe('assessPlan: names already used in other folders', () => {
+  const answers = {
+    has_doc: 'no',
+    scenario: 'bi',
+    consumers: 'analysts',
+    freshness: 't1',
+    domain: 'fresh',
+    layering: 'ods_dwd_dws',
+    schedule: '02',
+    source: 'database',
+    db_engine: 'mysql',
+    db_freshness: 'batch',
+    sync_scope: 'single',
+    write_mode: 'overwrite',
+  };
+  const plan = () => buildPlan(answers, { typeMappings: loadKnowledge().typeMappings, syncVc: 'sync_vc', etlVc: 'default' });
+
+  it('names the folders that hold each planned name (the demo chain in ecommerce_dw), and none for a name of its own', async () => {
+    const p = plan();
+    p.tasks[0] = { ...p.tasks[0]!, name: 'fresh_only_here' };
+    const a = await assessPlan(h.client, p);
+    expect(a.tasks.find((t) => t.name === 'fresh_only_here')!.elsewhere).toEqual([]);
+    // ecommerce_dw: the demo chain; keep_dw: the folder the test above built.
+    expect(a.tasks.find((t) => t.name === '05_dqc_check')!.elsewhere).toEqual(['ecommerce_dw', 'keep_dw']);
+  });
+
+  it('a name search Studio does not answer leaves the note out, not the plan', async () => {
+    h.sb.faults.add({ path: '/ide-admin/v1/ai/mcp/listFiles', kind: 'status', status: 500, times: Number.POSITIVE_INFINITY });
+    try {
+      const a = await assessPlan(h.client, plan());
+      expect(a.folderExists).toBe(false);
+      expect(a.tasks.every((t) => t.status === 'create' && t.elsewhere.length === 0)).toBe(true);
+    } finally {
+      h.sb.faults.clear();
+    }
   });
 });
