@@ -8,25 +8,29 @@ import { useSandboxHarness } from '../helpers/sandbox.js';
 
 const h = useSandboxHarness();
 
+/** Seed 000's single-table MySQL route, its folder named after `domain`. */
+const planFor = (domain: string) =>
+  buildPlan(
+    {
+      has_doc: 'no',
+      scenario: 'bi',
+      consumers: 'analysts',
+      freshness: 't1',
+      domain,
+      layering: 'ods_dwd_dws',
+      schedule: '02',
+      source: 'database',
+      db_engine: 'mysql',
+      db_freshness: 'batch',
+      sync_scope: 'single',
+      write_mode: 'overwrite',
+    },
+    { typeMappings: loadKnowledge().typeMappings, syncVc: 'sync_vc', etlVc: 'default' },
+  );
+
 describe('executePlan over a task that is already there', () => {
   it('changes (once ticked) the schedule it plans and leaves every other configuration field, and the parameters, exactly as they were', async () => {
-    const plan = buildPlan(
-      {
-        has_doc: 'no',
-        scenario: 'bi',
-        consumers: 'analysts',
-        freshness: 't1',
-        domain: 'keep',
-        layering: 'ods_dwd_dws',
-        schedule: '02',
-        source: 'database',
-        db_engine: 'mysql',
-        db_freshness: 'batch',
-        sync_scope: 'single',
-        write_mode: 'overwrite',
-      },
-      { typeMappings: loadKnowledge().typeMappings, syncVc: 'sync_vc', etlVc: 'default' },
-    );
+    const plan = planFor('keep');
     const planned = plan.tasks.find((t) => t.role === 'transform')!;
     // The folder and the transform task exist already, configured by hand in Studio's UI.
     const folderId = h.sb.store.insertFolder({ name: plan.folder, parent_id: 0, created_by: 'alice', created_at: h.clock.now() });
@@ -80,21 +84,7 @@ describe('executePlan over a task that is already there', () => {
 });
 
 describe('assessPlan: names already used in other folders', () => {
-  const answers = {
-    has_doc: 'no',
-    scenario: 'bi',
-    consumers: 'analysts',
-    freshness: 't1',
-    domain: 'fresh',
-    layering: 'ods_dwd_dws',
-    schedule: '02',
-    source: 'database',
-    db_engine: 'mysql',
-    db_freshness: 'batch',
-    sync_scope: 'single',
-    write_mode: 'overwrite',
-  };
-  const plan = () => buildPlan(answers, { typeMappings: loadKnowledge().typeMappings, syncVc: 'sync_vc', etlVc: 'default' });
+  const plan = () => planFor('fresh');
 
   it('names the folders that hold each planned name (the demo chain in ecommerce_dw), and none for a name of its own', async () => {
     const p = plan();
