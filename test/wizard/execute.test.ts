@@ -1,36 +1,15 @@
 /** The plan executor against the sandbox: a schedule change sends back every other configuration field as it was. */
 import { describe, expect, it } from 'vitest';
-import { loadKnowledge } from '../../src/knowledge/load.js';
 import { storedConfiguration } from '../../src/sandbox/configuration.js';
 import { assessPlan, executePlan } from '../../src/wizard/execute.js';
-import { buildPlan } from '../../src/wizard/plan.js';
 import { useSandboxHarness } from '../helpers/sandbox.js';
+import { batchSinglePlan } from '../helpers/wizard-plans.js';
 
 const h = useSandboxHarness();
 
-/** Seed 000's single-table MySQL route, its folder named after `domain`. */
-const planFor = (domain: string) =>
-  buildPlan(
-    {
-      has_doc: 'no',
-      scenario: 'bi',
-      consumers: 'analysts',
-      freshness: 't1',
-      domain,
-      layering: 'ods_dwd_dws',
-      schedule: '02',
-      source: 'database',
-      db_engine: 'mysql',
-      db_freshness: 'batch',
-      sync_scope: 'single',
-      write_mode: 'overwrite',
-    },
-    { typeMappings: loadKnowledge().typeMappings, syncVc: 'sync_vc', etlVc: 'default' },
-  );
-
 describe('executePlan over a task that is already there', () => {
   it('changes (once ticked) the schedule it plans and leaves every other configuration field, and the parameters, exactly as they were', async () => {
-    const plan = planFor('keep');
+    const plan = batchSinglePlan('keep');
     const planned = plan.tasks.find((t) => t.role === 'transform')!;
     // The folder and the transform task exist already, configured by hand in Studio's UI.
     const folderId = h.sb.store.insertFolder({ name: plan.folder, parent_id: 0, created_by: 'alice', created_at: h.clock.now() });
@@ -84,7 +63,7 @@ describe('executePlan over a task that is already there', () => {
 });
 
 describe('assessPlan: names already used in other folders', () => {
-  const plan = () => planFor('fresh');
+  const plan = () => batchSinglePlan('fresh');
 
   it('names the folders that hold each planned name (the demo chain in ecommerce_dw), and none for a name of its own', async () => {
     const p = plan();

@@ -5,31 +5,15 @@
  * stops there and *Check again* goes on from it.
  */
 import { describe, expect, it } from 'vitest';
-import { loadKnowledge } from '../../src/knowledge/load.js';
 import { LakehouseSql } from '../../src/lakehouse/client.js';
 import { executePlan } from '../../src/wizard/execute.js';
 import { type LaunchDeps, runLaunch } from '../../src/wizard/launch.js';
-import { buildPlan } from '../../src/wizard/plan.js';
 import { useSandboxHarness } from '../helpers/sandbox.js';
+import { batchSinglePlan } from '../helpers/wizard-plans.js';
 
 const h = useSandboxHarness();
 
-const opts = { typeMappings: loadKnowledge().typeMappings, syncVc: 'sync_vc', etlVc: 'default' };
-const answers = {
-  has_doc: 'no',
-  scenario: 'bi',
-  consumers: 'analysts',
-  freshness: 't1',
-  domain: 'launch',
-  layering: 'ods_dwd_dws',
-  schedule: '02',
-  source: 'database',
-  db_engine: 'mysql',
-  db_freshness: 'batch',
-  sync_scope: 'single',
-  write_mode: 'overwrite',
-};
-const plan = buildPlan(answers, opts);
+const plan = batchSinglePlan('launch');
 
 /** The journal as launch events: a temporary run of a task, a deploy, a row count. */
 function events(since: number, names: Map<number, string>): string[] {
@@ -111,7 +95,7 @@ describe('the launch procedure (seed 000)', () => {
   });
 
   it('stops at a failed check with what to fix, deploys nothing, and goes on from there after the fix (Check again)', async () => {
-    const p = buildPlan({ ...answers, domain: 'lossy' }, opts);
+    const p = batchSinglePlan('lossy');
     const etl = p.tasks.find((t) => t.role === 'transform')!;
     const write: LaunchDeps['write'] = (_w, fn) => fn();
     const built = await executePlan(h.client, p, { write });

@@ -7,38 +7,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fatesOf } from '../../src/blocks/wizard.js';
-import { loadKnowledge } from '../../src/knowledge/load.js';
 import { LakehouseSql } from '../../src/lakehouse/client.js';
 import { integrationVcPredicate } from '../../src/review/index.js';
 import { assessPlan, executePlan, undoBuild } from '../../src/wizard/execute.js';
 import { launchCheckpoints } from '../../src/wizard/lakehouse-checks.js';
-import { type Plan, buildPlan, cliCommands } from '../../src/wizard/plan.js';
+import { cliCommands } from '../../src/wizard/plan.js';
 import { reviewPlan } from '../../src/wizard/plan-review.js';
-import type { Answers } from '../../src/wizard/questions.js';
 import { useSandboxHarness } from '../helpers/sandbox.js';
+import { batchSinglePlan } from '../helpers/wizard-plans.js';
 
 const h = useSandboxHarness();
 
-const opts = { typeMappings: loadKnowledge().typeMappings, syncVc: 'sync_vc', etlVc: 'default' };
-const batch = (domain: string, extra: Answers = {}): Plan =>
-  buildPlan(
-    {
-      has_doc: 'no',
-      scenario: 'bi',
-      consumers: 'analysts',
-      freshness: 't1',
-      domain,
-      layering: 'ods_dwd_dws',
-      schedule: '02',
-      source: 'database',
-      db_engine: 'mysql',
-      db_freshness: 'batch',
-      sync_scope: 'single',
-      write_mode: 'overwrite',
-      ...extra,
-    },
-    opts,
-  );
+const batch = batchSinglePlan;
 const submits = (since: number) => h.sb.journal.slice(since).filter((e) => e.path === '/ide-admin/v1/dataFile/submit');
 const audit = () => (_what: unknown, fn: () => Promise<unknown>) => fn();
 
