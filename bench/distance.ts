@@ -440,6 +440,9 @@ async function failover(proxy: LatencyProxy, adminUrl: string, delayMs: number):
  *    on the other's;
  *  - `secondReplicaBeside`: with two running, the same traffic all to the first — what the second
  *    replica's mere presence (its lease, its timers, its connections) costs the first.
+ *  - `machineFloor`: the same open loop for bare Bolt (a trivial /cz handler, no database, nothing
+ *    after the ack), to one process then spread over two — what splitting traffic over two processes
+ *    costs on this machine by itself, without the bot's work after its acks.
  * Four rounds, one and two replicas alternating which goes first (a single run's p99 of ~10 ms moves
  * by a few ms on this shared machine): each loop's figures are those of every request of every round
  * taken together (its p99 is the p99 of all of them), with each round's own p99 beside them.
@@ -456,9 +459,21 @@ async function ackOnReplicas(proxy: LatencyProxy, adminUrl: string, delayMs: num
     2: { closed: [], open: [], closedStatements: [], openStatements: [] },
   };
   const firstOnly: Latencies[] = [];
+  const bare: Record<1 | 2, Latencies[]> = { 1: [], 2: [] };
   try {
     for (let round = 0; round < rounds; round++) {
-      for (const n of round % 2 === 0 ? ([1, 2] as const) : ([2, 1] as const)) {
+      const order = round % 2 === 0 ? ([1, 2] as const) : ([2, 1] as const);
+      for (const n of order) {
+        const children: Child[] = [];
+        try {
+          for (let i = 1; i <= n; i++) children.push(await startChild(['--bare'], pin[i - 1] ? { BENCH_CPUS: pin[i - 1]! } : {}));
+          await cappedLoad(children, 0, LIMITS.ackWarmup, LIMITS.ackConcurrency, LIMITS.ackCapMs);
+          bare[n].push(await openLoopCapped(children, LIMITS.replicaRate / children.length, LIMITS.replicaSeconds, LIMITS.openLoopGraceMs, 'ack'));
+        } finally {
+          for (const c of children) await stop(c);
+        }
+      }
+      for (const n of order) {
         const url = proxy.url(await freshDatabase(adminUrl, 'bench'));
         const children: Child[] = [];
         try {
@@ -490,10 +505,25 @@ async function ackOnReplicas(proxy: LatencyProxy, adminUrl: string, delayMs: num
     sb.stop();
   }
   const sum = (xs: number[]) => xs.reduce((t, x) => t + x, 0);
-  const loop = (list: Latencies[], statements: number[]): Loop => ({ ...pooled(list), statements: sum(statements), p99Rounds: list.map((l) => l.p99Ms) });
+  const withRounds = (list: Latencies[]) => ({ ...pooled(list), p99Rounds: list.map((l) => l.p99Ms) });
+  const loop = (list: Latencies[], statements: number[]): Loop => ({ ...withRounds(list), statements: sum(statements) });
   const figures = (n: 1 | 2): Figures => ({ closedLoop: loop(runs[n].closed, runs[n].closedStatements), openLoop: loop(runs[n].open, runs[n].openStatements) });
-  const secondBeside = { ...pooled(firstOnly), p99Rounds: firstOnly.map((l) => l.p99Ms) };
-  return { delayMs, rounds, ...(pin.length > 0 ? { replicaCpus: pin } : {}), oneReplica: figures(1), twoReplicas: figures(2), secondReplicaBeside: secondBeside };
+  return {
+    delayMs,
+    rounds,
+    ...(pin.length > 0 ? { replicaCpus: pin } : {}),
+    oneReplica: figures(1),
+    twoReplicas: figures(2),
+    secondReplicaBeside: withRounds(firstOnly),
+    machineFloor: { oneProcess: withRounds(bare[1]), twoProcesses: withRounds(bare[2]) },
+  };
+}
+
+/** What splitting the traffic over two processes costs by itself: bare Bolt, one process then two. */
+function floorNote(r: Awaited<ReturnType<typeof ackOnReplicas>> | undefined): string {
+  if (!r) return '';
+  const { oneProcess: one, twoProcesses: two } = r.machineFloor;
+  return ` [beside it, bare Bolt (no database, nothing after the ack), the same open loop: two processes ${two.p99Ms} ms vs one ${one.p99Ms} ms]`;
 }
 
 export async function runDistanceBench() {
@@ -594,7 +624,7 @@ export async function runDistanceBench() {
         met: failover5?.finished === true && failover5.duplicateCardPosts === 0 && failover5.missingCards === 0 && failover5.digests === 1,
       },
       {
-        name: `two replicas' ack p99 ≤ one replica's at 5 ms (the same traffic, 40 requests a second in an open loop, to one then spread over two, every request of ${replicas5?.rounds ?? 4} rounds taken together; the closed loop's too)`,
+        name: `two replicas' ack p99 ≤ one replica's at 5 ms (the same traffic, 40 requests a second in an open loop, to one then spread over two, every request of ${replicas5?.rounds ?? 4} rounds taken together; the closed loop's too)${floorNote(replicas5)}`,
         value: replicas5?.twoReplicas.openLoop.p99Ms ?? null,
         limit: replicas5?.oneReplica.openLoop.p99Ms ?? null,
         met:
