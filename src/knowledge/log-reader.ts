@@ -103,8 +103,14 @@ const TRANSIENT = /\b(?:suspend(?:ed|ing)?|timed out|timeout|refused|reset|unava
 /** A line that only says a failure happened ("Task failed", "exit status 1") — the line before it usually says why. */
 const WRAPPER =
   /^(?:.{0,80}?\b(?:task|job|run|stage|step|process|command|script|sync|pipeline|query|statement|instance|attempt|dag|model|node|worker|container|application)\b.{0,40}?\b(?:failed|failure|error(?:ed)?|FAILED)\b[\s.!:]*(?:with status \w+[\s.]*|\(\w+\)[\s.]*)?$)|\bexit(?:ed with)? (?:code|status)\b|\b[Ee]xit[_ ]?(?:[Ss]tatus[_ ]?)?(?:[Cc]ode|[Vv]alue)\s*[:=(]\s*[1-9]|returned non-zero exit status|(?:任务|作业|实例|运行|执行)(?:失败|异常)[。.!！]?\s*$/i;
-/** A Java stack frame or a Python traceback frame. */
-const FRAME = /^\s+(?:at [\w$.<>]+\(|\.\.\. \d+ more|File ")/;
+/**
+ * A stack frame: Java's and Python's; a JavaScript frame naming its file (`at fn (/app/x.js:3:9)`);
+ * a native backtrace's numbered frame with its address (`1. /usr/bin/server(DB::Exception::…+0x25)
+ * [0x3bb81d5]`, `0. DB::Exception::Exception(…) @ 0x0c4fd597 in /usr/bin/clickhouse`, gdb's
+ * `#3 0x00007f… in fn`). Frames name code, not what went wrong, even when the code is an exception's.
+ */
+const FRAME =
+  /^\s+(?:at [\w$.<>]+\(|\.\.\. \d+ more|File ")|^\s+at (?:async )?(?:[^()]{1,200} \()?(?:file:\/\/|node:|\/|[A-Za-z]:\\)[^()]{1,300}:\d+:\d+\)?\s*$|^\s*(?:#\d{1,3}\s+0x[0-9a-f]{4,} in \S|\d{1,3}[.:]\s+\S.{0,600}(?:\[0x[0-9a-f]{4,}\]|@ 0x[0-9a-f]{4,}|\+0x[0-9a-f]{1,8}\))(?:\s+in\s+\S+)?\s*$)/;
 const CAUSED_BY = /^\s*Caused by:/;
 /** A class ending in Exception or Error, qualified or not (the match starts after a dot or word boundary: linear). */
 const ERROR_CLASS = /(?<![\w.$])(?:[a-z_]\w*\.)*[A-Z]\w*(?:Exception|Error)\b/;

@@ -19,6 +19,12 @@ export interface Category {
   /** What to check first. */
   check: string;
   signals: readonly (readonly [RegExp, number])[];
+  /**
+   * Kinds this one causes and so explains when both are in the block that ended the run: Windows
+   * line endings make a shell print syntax errors and unknown commands; a full disk makes files go
+   * missing. Seen together at the same strength, the cause is the answer.
+   */
+  explains?: readonly string[];
 }
 
 const re = (s: string) => new RegExp(s, 'i');
@@ -38,6 +44,8 @@ export const CATEGORIES: readonly Category[] = [
       [re('binlog_format|binlog format|binlog_row_image|row image|expire_logs_days|binlog_expire_logs_seconds'), 3],
       [near('binlog', '(?:purged|no longer available|not available|has been deleted|is not ROW|must be ROW)'), 3],
       [near('(?:binlog|二进制日志)', '(?:格式|已清理|已被清除|不可用)'), 3],
+      [near('\\b(?:purged|removed|deleted)\\b', '\\b(?:binlogs?|binary logs?)\\b'), 3],
+      [near('\\bbinary logs?\\b', '(?:purged|no longer available|not available|has been deleted|not found|expired)'), 3],
       [re('\\bbinlog\\b|二进制日志'), 1],
     ],
   },
@@ -77,6 +85,14 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [re('SQL Server Agent|capture instance|sp_cdc_enable|is_cdc_enabled|supplemental log|LogMiner|change tables?'), 3],
       [near('\\bLSN\\b', '(?:not available|invalid|no longer|out of range|purged)'), 3],
+      // The change log itself no longer holds the position the task needs.
+      [
+        near(
+          '\\b(?:oplog|WAL segment|redo log|archived log|change ?log|change stream|resume (?:token|point))\\b',
+          '(?:too small|rolled over|no longer|purged|(?:has been|already been|was) removed|has been deleted|expired|out of range|fell off)',
+        ),
+        3,
+      ],
       [near('(?:代理|agent)', '(?:未启动|停止|not running|stopped)'), 2],
     ],
   },
@@ -95,6 +111,7 @@ export const CATEGORIES: readonly Category[] = [
     title: 'Script has Windows line endings (CRLF)',
     check: 'Convert the script to LF line endings (`dos2unix <file>`, or the editor’s line-ending setting) and rerun.',
     signals: [[re("\\\\r(?:['\":]|$)|\\$'\\\\r'|\\\\r: command not found|\\r: command not found|bad interpreter: (?:(?!bad interpreter:).)*\\^M|\\^M: |CRLF|/bin/bash\\^M"), 3]],
+    explains: ['syntax', 'script.command', 'script.exit', 'not_found.storage'],
   },
   {
     id: 'script.command',
@@ -107,6 +124,8 @@ export const CATEGORIES: readonly Category[] = [
         ),
         3,
       ],
+      // A shell's own status for a command it could not find (127) or run (126), as any runner prints it.
+      [re('\\b(?:exit(?:ed)?|return(?:ed)?)(?: with)?(?:[ _]?(?:code|status|value))?(?: ?[:=(] ?| )12[67]\\b'), 3],
       // The innermost frame of a traceback that failed to start a program (log-reader.ts adds it only then).
       [re('\\bin _execute_child\\b|\\bin _fork_exec\\b|\\bin (?:_?spawnv?p?e?|execvpe?)\\b'), 3],
     ],
@@ -160,6 +179,8 @@ export const CATEGORIES: readonly Category[] = [
         3,
       ],
       [near('\\b(?:schema|database|namespace|catalog)\\b', '(?:not found|does not exist|doesn.t exist|not exist)'), 3],
+      // BigQuery's schemas are datasets (`Not found: Dataset p:d`).
+      [near('\\bdataset\\b', '(?:was not found|not found|does not exist)'), 2],
     ],
   },
   {
@@ -199,7 +220,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'Could not find profile named|profiles\\.yml (?:(?!profiles\\.yml).)*(?:not found|could not|missing|does not exist)|Profile (?:(?!Profile).)* not found|connection (?:(?!connection).)* (?:not found|does not exist)|connection id (?:(?!connection id).)* isn.t defined|conn_id (?:(?!conn_id).)* isn.t defined|no profile (?:was )?specified|找不到(?:连接|配置文件|数据源配置)|(?:连接|配置文件)(?:(?!连接|配置文件).)*不存在',
+          'Could not find profile named|profiles\\.yml (?:(?!profiles\\.yml).)*(?:not found|could not|missing|does not exist)|Profile (?:(?!Profile).)* not found|connection (?:(?!connection).)* (?:not found|does not exist)|connection id (?:(?!connection id).)* isn.t defined|conn_id (?:(?!conn_id).)* isn.t defined|no profile (?:was )?specified|找不到(?:连接|数据源配置)|连接(?:(?!连接).)*不存在',
         ),
         3,
       ],
@@ -210,6 +231,8 @@ export const CATEGORIES: readonly Category[] = [
   {
     id: 'configuration.missing',
     title: 'Configuration missing: a variable, environment variable or setting',
+    // A setting never given leaves a path that is not there (`undefined/config/db.json`).
+    explains: ['not_found.storage'],
     check: 'Supply what is missing: the variable (`--vars`, the task parameters), the environment variable in the runtime, or the setting the message names.',
     signals: [
       [
@@ -218,6 +241,11 @@ export const CATEGORIES: readonly Category[] = [
         ),
         3,
       ],
+      // A path built from a setting that was never set: `null\bin\winutils.exe`, `undefined/conf`, `None/`.
+      [re('(?:^|[\\s:="\'(\\[])(?:null|undefined|None)[\\\\/][\\w.-]'), 3],
+      [near('\\b(?:config(?:uration)?|settings?|properties) files?\\b', '(?:not found|does not exist|doesn.t exist|is missing|missing|cannot be found|could not be found)'), 3],
+      [near('(?:未找到|找不到|缺少|没有)', '配置文件'), 3],
+      [near('配置文件', '(?:不存在|未找到|找不到|缺失)'), 3],
       [
         re(
           "KeyError: '[A-Z][A-Z0-9_]{2,}'|os\\.environ\\[|\\bnot configured\\b|未配置|is required but|must be (?:set|specified|provided)|\\bmust specify\\b|\\bplease specify\\b|必须指定|需要指定|请指定",
@@ -310,6 +338,7 @@ export const CATEGORIES: readonly Category[] = [
     title: 'Resources: disk full',
     check: 'Free space on the disk named (temporary and spill directories, logs), or give the job a larger disk.',
     signals: [[re('No space left on device|disk (?:is )?full|DiskFull|disk quota exceeded|not enough disk space|ENOSPC|磁盘空间不足|磁盘已满|磁盘满'), 3]],
+    explains: ['not_found.storage', 'script.exit'],
   },
   {
     id: 'resources.quota',
@@ -322,6 +351,8 @@ export const CATEGORIES: readonly Category[] = [
         ),
         3,
       ],
+      // A count over its limit: `Too many parts (449)`, `too many open files`, `分区数过多`.
+      [re('\\btoo many [a-z]{3,}|过多'), 2],
       [re('limit exceeded|exceeded the limit|exceeds the limit'), 1],
     ],
   },
@@ -332,7 +363,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'queue (?:is )?full|queue (?:(?!queue).)*(?:full|exceeded|limit)|(?:warehouse|cluster|vcluster|queue) (?:(?!warehouse|cluster|queue).)*(?:is )?(?:suspended|not available|unavailable|stopped|not running|paused)|insufficient resources?|resources? (?:are )?exhausted|too many connections|concurrency limit|max(?:imum)? concurrent|Too many concurrent|No available slots|队列已满|资源不足|集群(?:(?!集群).)*(?:已暂停|暂停|不可用|已停止)|并发(?:(?!并发).)*(?:超限|上限|超过)|计算资源',
+          "queue (?:is )?full|\\bqueue(?:'s)? (?:(?!queue).)*(?:full|exceeded|limit)|(?:warehouse|cluster|vcluster|queue) (?:(?!warehouse|cluster|queue).)*(?:is )?(?:suspended|not available|unavailable|stopped|not running|paused)|insufficient resources?|resources? (?:are )?exhausted|too many connections|concurrency limit|max(?:imum)? concurrent|Too many concurrent|No available slots|队列已满|资源不足|集群(?:(?!集群).)*(?:已暂停|暂停|不可用|已停止)|并发(?:(?!并发).)*(?:超限|上限|超过)|计算资源",
         ),
         3,
       ],
@@ -486,6 +517,7 @@ export interface Classification {
  */
 export function classify(lines: readonly string[], context: readonly string[] = []): Classification | undefined {
   let best: { category: Category; weight: number; rank: number } | undefined;
+  const found: { category: Category; weight: number }[] = [];
   // The decisive lines first, then the rest of the block that ended the run (nearest first): a
   // stronger signal in the block still wins (ORA-00942 above a vaguer ORA-04043).
   [...lines, ...[...context].reverse()].forEach((text, lineIndex) => {
@@ -494,11 +526,16 @@ export function classify(lines: readonly string[], context: readonly string[] = 
       for (const [pattern, weight] of category.signals) {
         if (!pattern.test(t)) continue;
         const rank = weight * 10000 - lineIndex * 100 - ci;
+        found.push({ category, weight });
         if (!best || rank > best.rank) best = { category, weight, rank };
       }
     });
   });
-  return best && { category: best.category, weight: best.weight };
+  if (!best) return undefined;
+  // A cause seen in the same block at the same strength explains the symptom that was chosen.
+  const symptom = best;
+  const cause = found.find((f) => f.weight >= symptom.weight && f.category.explains?.includes(symptom.category.id));
+  return cause ? { category: cause.category, weight: cause.weight } : { category: best.category, weight: best.weight };
 }
 
 export function categoryById(id: string): Category | undefined {

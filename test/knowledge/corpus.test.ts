@@ -50,7 +50,7 @@ describe('diagnosis corpus', () => {
     console.log(
       `corpus: ${f.failures} failure logs (${f.real} real, ${f.projects} projects, ${f.chinese} with Chinese), ${f.clean} clean; ` +
         `top-1 whole ${(f.top1Whole * 100).toFixed(1)} %, held-out ${(f.top1HeldOut * 100).toFixed(1)} % of ${f.heldOut} ` +
-        `(second batch ${(f.top1FirstContact * 100).toFixed(1)} % of ${f.firstContact} now, 75.9 % at first contact), ` +
+        `(newest batch ${(f.top1FirstContact * 100).toFixed(1)} % of ${f.firstContact} now, 70.4 % at first contact), ` +
         `by project half ${f.top1ByHalf.map((x) => (x * 100).toFixed(1)).join(' % / ')} %; answered ${(f.answered * 100).toFixed(1)} %; ` +
         `clean logs with findings ${f.cleanFindings}, with any alarm ${f.cleanAlarms}`,
     );

@@ -163,4 +163,17 @@ describe('the decisive failure, as other systems print it', () => {
     expect(d.lines.at(-1)!.text).toContain('FileNotFoundError');
     expect(d.context.map((l) => l.line)).toContain(4);
   });
+  it('native and JavaScript stack frames are frames, even when they name an exception', () => {
+    const d = readLog(
+      log(
+        '2026.11.20 02:00:01.101 [ 88 ] <Error> TCPHandler: Code: 241. DB::Exception: Memory limit (for query) exceeded: would use 9.31 GiB',
+        '',
+        '0. DB::Exception::Exception(DB::Exception::MessageMasked&&, int, bool) @ 0x000000000c4fd597 in /usr/bin/clickhouse',
+        '1. /usr/bin/clickhouse-server(DB::Exception::Exception(std::string const&, int)+0x25) [0x3bb81d5]',
+        '#2  0x00007f3a1c2d4e40 in __GI_raise (sig=sig@entry=6) at ../sysdeps/unix/sysv/linux/raise.c:50',
+        '    at Client._handleErrorMessage (/app/node_modules/pg/lib/client.js:335:17)',
+      ),
+    )!;
+    expect(d.lines.map((l) => l.line)).toEqual([1]);
+  });
 });

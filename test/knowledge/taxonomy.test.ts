@@ -299,3 +299,49 @@ describe('the cause taxonomy, in the wordings of the second held-out batch', () 
   ];
   for (const [name, lines, context, id] of cases) it(name, () => expect(classify(lines, context)?.category.id).toBe(id));
 });
+
+describe('the cause taxonomy, in the wordings of the third held-out batch (other systems, the same forms)', () => {
+  const cases: [string, string[], string[], string][] = [
+    [
+      'MySQL replication: purged binary logs, cause after state',
+      ['Got fatal error 1236 from source: the source has purged binary logs containing GTIDs the replica requires'],
+      [],
+      'cdc.binlog',
+    ],
+    ['Maxwell: binary log no longer available', ['Could not find first log file name in binary log index file: binary log mysql-bin.000912 not found'], [], 'cdc.binlog'],
+    ['PostgreSQL: WAL segment removed', ['ERROR: requested WAL segment 000000010000000A000000F3 has already been removed'], [], 'cdc.capture_agent'],
+    [
+      'MongoDB change stream: resume point gone',
+      ['ChangeStreamHistoryLost: Resume of change stream was not possible, as the resume point may no longer be in the oplog'],
+      [],
+      'cdc.capture_agent',
+    ],
+    ['Oracle: archived log gone', ['ORA-00308: cannot open archived log; the archived log was removed by RMAN'], [], 'cdc.capture_agent'],
+    ['Airflow BashOperator: exit 127', ['airflow.exceptions.AirflowException: Bash command failed. The command returned a non-zero exit code 127.'], [], 'script.command'],
+    ['Kubernetes: exit code 126', ['Error: container "etl" exited with code 126'], [], 'script.command'],
+    ['a runner: exit 1 stays an exit', ['Process exited with code 1'], [], 'script.exit'],
+    ['BigQuery: dataset not found', ['google.api_core.exceptions.NotFound: 404 Not found: Dataset acme-prod:analytics was not found in location EU'], [], 'not_found.schema'],
+    ['Hadoop on Windows: HADOOP_HOME unset', ['Failed to locate the winutils binary in the hadoop binary path: null\\bin\\winutils.exe'], [], 'configuration.missing'],
+    ['Node: an unset variable in a path', ["Error: ENOENT: no such file or directory, open 'undefined/config/db.json'"], [], 'configuration.missing'],
+    ['a tool: its configuration file missing', ['FATAL: configuration file /etc/sling/env.yaml not found'], [], 'configuration.missing'],
+    ['a script (zh): configuration file missing', ['错误: 找不到配置文件 settings.ini，请先复制 settings.example.ini'], [], 'configuration.missing'],
+    ['Linux: too many open files', ['java.io.IOException: Too many open files'], [], 'resources.quota'],
+    ['Hive: too many dynamic partitions (zh)', ['动态分区数过多，超过 hive.exec.max.dynamic.partitions'], [], 'resources.quota'],
+    ['MySQL: too many connections stays compute', ['ERROR 1040 (HY000): Too many connections'], [], 'resources.compute'],
+    ['YARN: a queue’s limit, in the possessive', ["Application is added to the scheduler and is not yet activated. Queue's AM resource limit exceeded."], [], 'resources.compute'],
+    [
+      'Windows line endings explain the shell’s syntax error',
+      ["./load.sh: line 12: syntax error near unexpected token `fi'"],
+      ["./load.sh: line 3: $'\\r': command not found"],
+      'script.crlf',
+    ],
+    [
+      'a full disk explains the file that went missing',
+      ['FileNotFoundException: /tmp/spill/part-0007 (No such file or directory)'],
+      ['java.io.IOException: No space left on device'],
+      'resources.disk',
+    ],
+    ['without the cause, the symptom stands', ["./load.sh: line 12: syntax error near unexpected token `fi'"], [], 'syntax'],
+  ];
+  for (const [name, lines, context, id] of cases) it(name, () => expect(classify(lines, context)?.category.id).toBe(id));
+});
