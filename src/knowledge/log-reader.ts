@@ -76,11 +76,18 @@ const ZERO_COUNT =
 const STRONG =
   /\b(?:ERROR|FATAL|FAILED)\b|\b[A-Z]\w*(?:Exception|Error)\b|Error in\b|Traceback|\breturn code [1-9N]|\bexit(?:ed)? (?:with )?(?:code|status):? ?[1-9]|SIGKILL|_EXCEPTION\b|失败|错误|出错|异常|不存在/;
 const PASSED_OVER = /(?:, skipping|\bskipped\b|\bignor(?:ed|ing)\b|已忽略|跳过)/i;
+/** A tool's own telemetry failing (`Error sending message, disabling tracking`): never the run's failure. */
+const TELEMETRY = /disabling tracking|\btelemetry\b|\busage (?:stats|statistics|tracking|data)\b|anonymous usage/i;
 /** A transient failure that is tried again. */
 const RETRY = /\b(?:retry|retrying|retried|will retry|attempt \d+ of \d+|reconnect(?:ing)?|back(?:ing)? off)\b|重试|重连/i;
 /** A resource that was down and came back. */
 const RESUMED = /\b(?:resumed|recovered|reconnected|back online|is running again)\b|已恢复|已重连|恢复运行/i;
 /** The run itself ended well (its final status line). */
+/** The whole run's own success in words (`DataX jobId [0] completed successfully`): the job, not one of its steps or tasks. */
+const RUN_SUCCESS_WORDS =
+  /\b(?:job|run|pipeline|dag|workflow|application)(?:id)?\b(?:(?!\b(?:job|run|pipeline|dag|workflow|application)(?:id)?\b)[^.!\n]){0,60} (?:completed|finished|ended|succeeded) successfully\b/i;
+/** A table's header row (`table name   errors   read   imported`): column names, not a message. */
+const TABLE_HEADER = /^\s*[A-Za-z]\w*(?: [A-Za-z]\w*)?(?: {2,}[A-Za-z]\w*(?: [A-Za-z]\w*)?){3,}\s*$/;
 const RUN_SUCCESS =
   /\b(?:SUCCEEDED|finished with status:? SUCCESS|[Ss]tatus[:=] ?SUCCESS|Marking task as SUCCESS|Done\. PASS=\d+ WARN=\d+ ERROR=0|Completed successfully|Job finished successfully)\b|运行成功|执行成功|同步成功|任务成功|任务执行成功/;
 /**
@@ -128,11 +135,14 @@ export const LOG_READER_PATTERNS: readonly RegExp[] = [
   QUIET_LEVEL,
   ZERO_COUNT,
   PASSED_OVER,
+  TELEMETRY,
   STRONG,
   PROBLEM,
   RETRY,
   RESUMED,
   RUN_SUCCESS,
+  RUN_SUCCESS_WORDS,
+  TABLE_HEADER,
   STEP_SUCCESS,
   ALREADY_EXISTS,
   SKIP_AHEAD,
@@ -249,9 +259,9 @@ function candidates(text: string): { list: Candidate[]; lineStarts: (line: numbe
 function classify(line: number, text: string): Candidate {
   // A count of zero failures names no problem ("读写失败总数 : 0").
   const bare = text.replace(ZERO_COUNT, ' ');
-  const quiet = (QUIET_LEVEL.test(bare) && !STRONG.test(bare)) || PASSED_OVER.test(bare) || !isProblem(bare);
+  const quiet = (QUIET_LEVEL.test(bare) && !STRONG.test(bare)) || PASSED_OVER.test(bare) || TELEMETRY.test(bare) || TABLE_HEADER.test(text) || !isProblem(bare);
   const undone = /\bnot successful|\bunsuccessful|\bno success|未成功|不成功/i.test(text);
-  const runSuccess = !undone && RUN_SUCCESS.test(text);
+  const runSuccess = !undone && (RUN_SUCCESS.test(text) || RUN_SUCCESS_WORDS.test(text));
   const success = !undone && (runSuccess || STEP_SUCCESS.test(text));
   const wrapper = WRAPPER.test(text);
   const specific = !wrapper && (ERROR_CLASS.test(text) || ERROR_CODE.test(text) || CAUSED_BY.test(text) || PY_LAST.test(text.trim()) || /[:：]\s*\S/.test(text));

@@ -178,7 +178,9 @@ export const CATEGORIES: readonly Category[] = [
         ),
         3,
       ],
-      [near('\\b(?:schema|database|namespace|catalog)\\b', '(?:not found|does not exist|doesn.t exist|not exist)'), 3],
+      // `schema "x" does not exist`: the kind right before the name. Further away on the line (`[namespace=default] … Table 'x' doesn't exist`) it only leans.
+      [re('\\b(?:schema|database|namespace|catalog) ["\'`\\[]?[\\w.$-]{1,128}["\'`\\]]? (?:does not exist|doesn.t exist|not found|was not found|not exist)'), 3],
+      [near('\\b(?:schema|database|namespace|catalog)\\b', '(?:not found|does not exist|doesn.t exist|not exist)'), 2.5],
       // BigQuery's schemas are datasets (`Not found: Dataset p:d`).
       [near('\\bdataset\\b', '(?:was not found|not found|does not exist)'), 2],
     ],
@@ -225,6 +227,7 @@ export const CATEGORIES: readonly Category[] = [
         3,
       ],
       [near('\\bprofile\\b', '(?:not found|does not exist|doesn.t exist|not exist|is missing)'), 3],
+      [near('\\b(?:undefined|unknown|missing|no such)\\b', '\\bprofile\\b'), 2.5],
     ],
   },
   // ------------------------------------------------------------------ configuration and dependencies
@@ -243,6 +246,8 @@ export const CATEGORIES: readonly Category[] = [
       ],
       // A path built from a setting that was never set: `null\bin\winutils.exe`, `undefined/conf`, `None/`.
       [re('(?:^|[\\s:="\'(\\[])(?:null|undefined|None)[\\\\/][\\w.-]'), 3],
+      // …or a host (`jdbc:hive2://null`, `Failed to connect to null:-1`).
+      [re('(?://|\\bconnect(?:ing)? to |\\bhost[=:] ?)(?:null|undefined|None)(?::-?\\d+)?(?![\\w.-])'), 3],
       [near('\\b(?:config(?:uration)?|settings?|properties) files?\\b', '(?:not found|does not exist|doesn.t exist|is missing|missing|cannot be found|could not be found)'), 3],
       [near('(?:未找到|找不到|缺少|没有)', '配置文件'), 3],
       [near('配置文件', '(?:不存在|未找到|找不到|缺失)'), 3],
@@ -296,6 +301,10 @@ export const CATEGORIES: readonly Category[] = [
         3,
       ],
       [re('Access denied for user'), 2.5],
+      // A user or password said to be wrong, a few words apart (not a column named `user` in a type error).
+      [re('\\b(?:user ?(?:name|id)?|password|passwd|credentials?)(?: \\w+){0,3} (?:is |are |was |were )?(?:invalid|incorrect|wrong|rejected|not valid)\\b'), 3],
+      [re('\\b(?:invalid|incorrect|wrong|bad) (?:\\w+ ){0,2}(?:user ?(?:name|id)?|password|passwd|credentials?)\\b'), 3],
+      [re('\\bauthori[sz]ation failure|authentication fail'), 3],
       [re('\\b401\\b|Unauthorized|InvalidClientTokenId|credentials'), 2],
     ],
   },
@@ -352,7 +361,7 @@ export const CATEGORIES: readonly Category[] = [
         3,
       ],
       // A count over its limit: `Too many parts (449)`, `too many open files`, `分区数过多`.
-      [re('\\btoo many [a-z]{3,}|过多'), 2],
+      [re('\\btoo many (?!(?:[a-z]+ )?(?:rows|records)\\b)[a-z]{3,}|过多'), 2],
       [re('limit exceeded|exceeded the limit|exceeds the limit'), 1],
     ],
   },
@@ -392,7 +401,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'Connection refused|ECONNREFUSED|Could not resolve host|Name or service not known|UnknownHostException|getaddrinfo|nodename nor servname|Temporary failure in name resolution|Communications link failure|Connection reset|ECONNRESET|No route to host|Network is unreachable|connect timed out|Connection timed out|ETIMEDOUT|Read timed out|SocketTimeoutException|could not connect to server|Can.t connect to (?:MySQL )?server|Unable to connect|Failed to connect|连接超时|连接被拒绝|拒绝连接|无法连接|网络不可达|连接失败|连接中断|读取超时',
+          'Connection refused|ECONNREFUSED|Operation timed out|SSL SYSCALL error|Could not resolve host|Name or service not known|UnknownHostException|getaddrinfo|nodename nor servname|Temporary failure in name resolution|Communications link failure|Connection reset|ECONNRESET|No route to host|Network is unreachable|connect timed out|Connection timed out|ETIMEDOUT|Read timed out|SocketTimeoutException|could not connect to server|Can.t connect to (?:MySQL )?server|Unable to connect|Failed to connect|连接超时|连接被拒绝|拒绝连接|无法连接|网络不可达|连接失败|连接中断|读取超时',
         ),
         3,
       ],
@@ -407,7 +416,7 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'error records? (?:(?!error records?).)*(?:exceed|limit)|errorLimit|max_filter_ratio|max bad records|Too many (?:errors|bad rows|rejected)|rejected rows? (?:(?!rejected rows?).)*(?:exceed|limit)|错误记录(?:(?!错误记录).)*超过',
+          'error records? (?:(?!error records?).)*(?:exceed|limit)|errorLimit|max_filter_ratio|max bad records|Too many (?:errors|bad rows|rejected|filtered rows|(?:filtered|bad|invalid|dirty|error) records)|rejected rows? (?:(?!rejected rows?).)*(?:exceed|limit)|错误记录(?:(?!错误记录).)*超过',
         ),
         3,
       ],
@@ -419,10 +428,12 @@ export const CATEGORIES: readonly Category[] = [
     id: 'data.encoding',
     title: 'Data: encoding (not UTF-8)',
     check: 'Find the file or column that is not UTF-8 and convert it (`iconv -f GBK -t UTF-8`), or declare its real encoding to the reader.',
+    // Rows of this kind are what a load filters out until it is over its limit.
+    explains: ['data.dirty_rows'],
     signals: [
       [
         re(
-          'UnicodeDecodeError|UnicodeEncodeError|invalid byte sequence|Malformed input|not valid UTF-8|invalid UTF-8|Incorrect string value|codec can.t decode|MalformedInputException|编码错误|乱码|字符集',
+          'UnicodeDecodeError|UnicodeEncodeError|invalid byte sequence|Malformed input|not valid UTF-?8|invalid (?:or unsupported )?UTF-?8|unsupported UTF-?8|UTF-?8 (?:codepoints?|sequence|characters?)|Incorrect string value|codec can.t decode|MalformedInputException|编码错误|乱码|字符集',
         ),
         3,
       ],
@@ -440,6 +451,10 @@ export const CATEGORIES: readonly Category[] = [
         3,
       ],
       [re('Failure in test unique_|test unique_|unique_combination_of_columns|not_null_|Got \\d+ results?, configured to fail'), 3],
+      [near('\\bduplicate[ds]?\\b', '\\b(?:rows?|records?|keys?|entr(?:y|ies)|values?|primary)\\b'), 3],
+      // MERGE: one target row matched by several source rows (the source has duplicate keys).
+      [near('\\b(?:multiple|more than one|several) (?:source )?rows?\\b', '\\b(?:match|matched|modify|update)\\b'), 3],
+      [re('at most one source row'), 3],
     ],
   },
   {
@@ -449,6 +464,8 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [near('\\bcolumn\\b', 'does not exist in \\S*__dbt_tmp'), 3.5],
       [re('not enough (?:data )?columns|too many (?:data )?columns'), 3],
+      // A sink whose target table lacks fields the records now carry (`Table "x" is missing fields`).
+      [near('\\btable\\b', '\\b(?:is missing|missing|lacks|has no) (?:the )?(?:fields|columns)\\b'), 3],
       [
         re(
           'on_schema_change|schema change|schema evolution|columns? (?:were |was )?added|column mismatch|Schema mismatch|number of columns|has \\d+ columns?,? but|column number/types are different|column count|列数不匹配|字段变更|表结构(?:变更|不一致)',
@@ -461,10 +478,12 @@ export const CATEGORIES: readonly Category[] = [
     id: 'data.no_partition',
     title: 'Data: no partition for a row',
     check: 'Create the partition the rows belong to (or a default one), or fix the partition key values.',
+    // Rows of this kind are what a load filters out until it is over its limit.
+    explains: ['data.dirty_rows'],
     signals: [
       [
         re(
-          'no partition of relation (?:(?!no partition of relation).)* found for row|no partition for value|Table has no partition for value|ORA-14400|inserted partition key does not map|没有对应的分区|无对应分区|没有为行找到关系(?:(?!没有为行找到关系).)*的分区',
+          'no partition of relation (?:(?!no partition of relation).)* found for row|no partition for (?:this )?(?:value|tuple|row)|\\brows? (?:(?:couldn.t|could not|cannot|can.t|did not|didn.t) find|(?:has|have) no|without) (?:a |any |the )?(?:matching )?partition|Table has no partition for value|ORA-14400|inserted partition key does not map|没有对应的分区|无对应分区|没有为行找到关系(?:(?!没有为行找到关系).)*的分区',
         ),
         3,
       ],
@@ -474,10 +493,12 @@ export const CATEGORIES: readonly Category[] = [
     id: 'data.type',
     title: 'Data: a value does not fit its type (overflow, too long, bad format)',
     check: 'Find the row and column the message names and compare the value with the target type; widen the type in the target or clean the value upstream.',
+    // Rows of this kind are what a load filters out until it is over its limit.
+    explains: ['data.dirty_rows'],
     signals: [
       [
         re(
-          'Data too long|value too long|out of range|overflow|NumberFormatException|invalid input syntax for (?:type|integer)|Incorrect (?:integer|datetime|date|decimal|double) value|cannot cast|CAST_INVALID|ParseException: Unparseable|could not convert|cannot be converted to|can.t convert|invalid literal for int|数值溢出|类型不匹配|类型转换|不能转为|无法转换为|超出范围|数据过长',
+          'Data too long|value too long|too large for (?:column|type|field)|would be truncated|out of range|overflow|NumberFormatException|invalid input syntax for (?:type|integer)|Incorrect (?:integer|datetime|date|decimal|double) value|cannot cast|CAST_INVALID|ParseException: Unparseable|could not convert|cannot be converted to|can.t convert|invalid literal for int|数值溢出|类型不匹配|类型转换|不能转为|无法转换为|超出范围|数据过长',
         ),
         3,
       ],
@@ -492,11 +513,15 @@ export const CATEGORIES: readonly Category[] = [
     signals: [
       [
         re(
-          'syntax error|SyntaxError|ParseException|mismatched input|You have an error in your SQL syntax|ORA-00933|ORA-00936|\\b42601\\b|\\b42000\\b|CZLH-42000|Compilation Error|Parser Error|语法错误|解析错误|语法不正确',
+          'syntax error|SyntaxError|ParseException|mismatched input|You have an error in your SQL syntax|ORA-00933|ORA-00936|\\b42601\\b|CZLH-42000|Parser Error|语法错误|解析错误|语法不正确',
         ),
         3,
       ],
       [re('not supported|unsupported|is not supported|UnsupportedOperation|unexpected token|no viable alternative|不支持'), 2],
+      // "SQL compilation error:" (Snowflake), "Compilation Error in model" (dbt): a wrapper whose next words say which kind.
+      // SQLSTATE 42000 is the whole class "syntax error or access rule violation".
+      [re('Compilation Error|\\b42000\\b'), 2],
+      [re('\\bunrecogni[sz]ed (?:\\w+ ){0,2}(?:data ?)?type\\b'), 2],
     ],
   },
 ];

@@ -176,4 +176,23 @@ describe('the decisive failure, as other systems print it', () => {
     )!;
     expect(d.lines.map((l) => l.line)).toEqual([1]);
   });
+  it('the job’s own "completed successfully" ends it well, after a WARN that names an exception', () => {
+    expect(
+      readLog(log('2026-11-20 02:00:00 WARN Engine - priority set to 0, because NumberFormatException: null', '2026-11-20 02:00:09 INFO Pipeline 42 finished successfully.')),
+    ).toBeUndefined();
+    // A task's success is a step's: it does not excuse another task's failure before it.
+    expect(readLog(log('ERROR task 1 failed: relation "x" does not exist', 'INFO task 2 completed successfully'))).toBeDefined();
+  });
+
+  it('a table’s header row naming an errors column is no error', () => {
+    expect(
+      readLog(
+        log(
+          'LOG report summary reset',
+          '        table name     errors       rows      bytes      total time',
+          '     public.orders          0        120     8.1 kB          0.052s',
+        ),
+      ),
+    ).toBeUndefined();
+  });
 });

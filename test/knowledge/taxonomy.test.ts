@@ -345,3 +345,50 @@ describe('the cause taxonomy, in the wordings of the third held-out batch (other
   ];
   for (const [name, lines, context, id] of cases) it(name, () => expect(classify(lines, context)?.category.id).toBe(id));
 });
+
+describe('the cause taxonomy, in the wordings of the fourth held-out batch (other systems, the same forms)', () => {
+  const cases: [string, string[], string[], string][] = [
+    ['Redis: a wrong user-password pair', ['WRONGPASS invalid username-password pair or user is disabled.'], [], 'credentials'],
+    ['Vertica: invalid user or password', ['FATAL 3781:  Invalid username or password'], [], 'credentials'],
+    ['Kafka SASL: authentication failed', ['Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256'], [], 'credentials'],
+    ['a connect error that says the password was wrong', ['Failed to connect to warehouse db01:5432: the password supplied for user etl is incorrect'], [], 'credentials'],
+    ['MySQL: a column named user in a type error stays a type error', ["ERROR 1366 (HY000): Incorrect integer value: 'abc' for column 'user' at row 1"], [], 'data.type'],
+    ['BigQuery: MERGE matched several source rows', ['UPDATE/MERGE must match at most one source row for each target row'], [], 'data.duplicates'],
+    [
+      'Databricks: MERGE matched several source rows',
+      ['Cannot perform Merge as multiple source rows matched and attempted to modify the same target row in the Delta table'],
+      [],
+      'data.duplicates',
+    ],
+    ['a uniqueness check: duplicate values', ['expect_column_values_to_be_unique failed: 12 duplicate values in column order_id'], [], 'data.duplicates'],
+    ['Doris: no partition for a tuple', ['Reason: no partition for this tuple. tuple=(2019-01-01, 7)'], [], 'data.no_partition'],
+    ['a loader: rows without a partition', ['load failed: 12 rows have no matching partition'], [], 'data.no_partition'],
+    ['SQL Server: would be truncated', ["String or binary data would be truncated in table 'dbo.Orders', column 'Note'."], [], 'data.type'],
+    ['Snowflake: invalid UTF8', ['100069 (22P02): Invalid UTF8 detected in string'], [], 'data.encoding'],
+    ['curl on macOS: operation timed out', ['curl: (28) Operation timed out after 30001 milliseconds with 0 bytes received'], [], 'connectivity.network'],
+    ['psycopg: the socket under TLS failed', ['psycopg2.OperationalError: SSL SYSCALL error: EOF detected'], [], 'connectivity.network'],
+    [
+      'Snowflake: 42000 is a class, the line after it says which',
+      ['000904 (42000): SQL compilation error: error line 1 at position 7', "invalid identifier 'AMOUNT_USD'"],
+      [],
+      'not_found.column',
+    ],
+    ['MySQL: 42000 with its syntax wording stays syntax', ["ERROR 1064 (42000): You have an error in your SQL syntax; check the manual near 'FORM orders'"], [], 'syntax'],
+    [
+      'a filtered-rows limit explained by the rows’ kind',
+      ['stream load error: too many filtered rows'],
+      ['Reason: no partition for this tuple. tuple=(2019-01-01, 7)'],
+      'data.no_partition',
+    ],
+    ['without the rows’ kind, the limit stands', ['stream load error: too many filtered rows'], [], 'data.dirty_rows'],
+    [
+      'a namespace field earlier on the line does not make a missing table a schema',
+      ["[namespace=prod] [error=\"Error 1146: Table 'shop.orders' doesn't exist\"]"],
+      [],
+      'not_found.table',
+    ],
+    ['a step named schema before a missing relation', ['Checking schema   : ERROR:  relation "public.migrations" does not exist'], [], 'not_found.table'],
+    ['a missing schema, its name right after the kind', ['ERROR:  schema "staging" does not exist'], [], 'not_found.schema'],
+  ];
+  for (const [name, lines, context, id] of cases) it(name, () => expect(classify(lines, context)?.category.id).toBe(id));
+});
