@@ -259,136 +259,134 @@ describe('the cause taxonomy', () => {
 });
 
 /** Generalised from the misses of the second held-out batch (heldout2/): other systems' wordings of known kinds. */
-describe('the cause taxonomy, in the wordings of the second held-out batch', () => {
-  const cases: [string, string[], string[], string][] = [
-    ['SQL Server (zh): invalid object name', ["System.Data.SqlClient.SqlException (0x80131904): 对象名 'dbo.Orders' 无效。"], [], 'not_found.table'],
-    ['SQL Server (zh): invalid column name', ["Microsoft.Data.SqlClient.SqlException: 列名 'UpdatedAt' 无效。"], [], 'not_found.column'],
-    ['JDK (zh): connection refused', ['java.net.ConnectException: 拒绝连接 (Connection refused)'], [], 'connectivity.network'],
-    ['Java NIO: file missing', ['java.nio.file.NoSuchFileException: /data/exec/42/42_node.sh'], [], 'not_found.storage'],
-    ['Windows cmd: unknown command', ["'dbt' is not recognized as an internal or external command,"], [], 'script.command'],
-    ['Windows cmd (zh): unknown command', ["'dbt' 不是内部或外部命令，也不是可运行的程序"], [], 'script.command'],
-    ['a runner: exit code', ['process has exited, processId:77, exitStatusCode:2'], [], 'script.exit'],
-    ['JVM: heap not reserved', ['Could not reserve enough space for 4194304KB object heap'], [], 'resources.memory'],
-    ['MongoDB: auth failed', ['{ ok: 0.0, errmsg: "auth failed", code: 18 }'], [], 'credentials'],
-    ['a command line: missing option', ['Must specify destination with --target-dir.'], [], 'configuration.missing'],
-    ['DataX (zh): dirty rows over the limit', ['DataXException: Code:[Framework-14], Description:[DataX传输脏数据超过用户预期]'], [], 'data.dirty_rows'],
-    [
-      'Addax (zh): a dirty record is a conversion',
-      ['AddaxException: Code:[Common-01], Describe:[同步数据出现业务脏数据情况，数据类型转换错误] - String["是"]不能转为Long'],
-      [],
-      'data.type',
-    ],
-    [
-      'DataX: a dirty record whose own cause is the network',
-      ['DataXException: Code:[DBUtilErrorCode-06] 执行数据库 Sql 失败'],
-      ['{"exception":"Connection reset","record":[]}', 'ERROR StdoutPluginCollector - 脏数据:'],
-      'connectivity.network',
-    ],
-    [
-      'Oracle tool: a GRANT hint outranks ORA-00942',
-      ['[ERROR] HINT: run: GRANT SELECT ON SYS.OBJ$ TO cdc_user;'],
-      ['[ERROR] OCI ERROR: [ORA-00942: table or view does not exist]'],
-      'permission',
-    ],
-    [
-      'Python: a program that could not be started',
-      ['FileNotFoundError: [WinError 2] 系统找不到指定的文件。'],
-      ['  File "C:\\Python311\\Lib\\subprocess.py", line 1538, in _execute_child'],
-      'script.command',
-    ],
-  ];
-  for (const [name, lines, context, id] of cases) it(name, () => expect(classify(lines, context)?.category.id).toBe(id));
-});
+/** Lines (and the block around them) in the wordings a batch met, and the kind each must be read as. */
+function describeCases(title: string, cases: [name: string, lines: string[], context: string[], id: string][]): void {
+  describe(title, () => {
+    for (const [name, lines, context, id] of cases) it(name, () => expect(classify(lines, context)?.category.id).toBe(id));
+  });
+}
 
-describe('the cause taxonomy, in the wordings of the third held-out batch (other systems, the same forms)', () => {
-  const cases: [string, string[], string[], string][] = [
-    [
-      'MySQL replication: purged binary logs, cause after state',
-      ['Got fatal error 1236 from source: the source has purged binary logs containing GTIDs the replica requires'],
-      [],
-      'cdc.binlog',
-    ],
-    ['Maxwell: binary log no longer available', ['Could not find first log file name in binary log index file: binary log mysql-bin.000912 not found'], [], 'cdc.binlog'],
-    ['PostgreSQL: WAL segment removed', ['ERROR: requested WAL segment 000000010000000A000000F3 has already been removed'], [], 'cdc.capture_agent'],
-    [
-      'MongoDB change stream: resume point gone',
-      ['ChangeStreamHistoryLost: Resume of change stream was not possible, as the resume point may no longer be in the oplog'],
-      [],
-      'cdc.capture_agent',
-    ],
-    ['Oracle: archived log gone', ['ORA-00308: cannot open archived log; the archived log was removed by RMAN'], [], 'cdc.capture_agent'],
-    ['Airflow BashOperator: exit 127', ['airflow.exceptions.AirflowException: Bash command failed. The command returned a non-zero exit code 127.'], [], 'script.command'],
-    ['Kubernetes: exit code 126', ['Error: container "etl" exited with code 126'], [], 'script.command'],
-    ['a runner: exit 1 stays an exit', ['Process exited with code 1'], [], 'script.exit'],
-    ['BigQuery: dataset not found', ['google.api_core.exceptions.NotFound: 404 Not found: Dataset acme-prod:analytics was not found in location EU'], [], 'not_found.schema'],
-    ['Hadoop on Windows: HADOOP_HOME unset', ['Failed to locate the winutils binary in the hadoop binary path: null\\bin\\winutils.exe'], [], 'configuration.missing'],
-    ['Node: an unset variable in a path', ["Error: ENOENT: no such file or directory, open 'undefined/config/db.json'"], [], 'configuration.missing'],
-    ['a tool: its configuration file missing', ['FATAL: configuration file /etc/sling/env.yaml not found'], [], 'configuration.missing'],
-    ['a script (zh): configuration file missing', ['错误: 找不到配置文件 settings.ini，请先复制 settings.example.ini'], [], 'configuration.missing'],
-    ['Linux: too many open files', ['java.io.IOException: Too many open files'], [], 'resources.quota'],
-    ['Hive: too many dynamic partitions (zh)', ['动态分区数过多，超过 hive.exec.max.dynamic.partitions'], [], 'resources.quota'],
-    ['MySQL: too many connections stays compute', ['ERROR 1040 (HY000): Too many connections'], [], 'resources.compute'],
-    ['YARN: a queue’s limit, in the possessive', ["Application is added to the scheduler and is not yet activated. Queue's AM resource limit exceeded."], [], 'resources.compute'],
-    [
-      'Windows line endings explain the shell’s syntax error',
-      ["./load.sh: line 12: syntax error near unexpected token `fi'"],
-      ["./load.sh: line 3: $'\\r': command not found"],
-      'script.crlf',
-    ],
-    [
-      'a full disk explains the file that went missing',
-      ['FileNotFoundException: /tmp/spill/part-0007 (No such file or directory)'],
-      ['java.io.IOException: No space left on device'],
-      'resources.disk',
-    ],
-    ['without the cause, the symptom stands', ["./load.sh: line 12: syntax error near unexpected token `fi'"], [], 'syntax'],
-  ];
-  for (const [name, lines, context, id] of cases) it(name, () => expect(classify(lines, context)?.category.id).toBe(id));
-});
+describeCases('the cause taxonomy, in the wordings of the second held-out batch', [
+  ['SQL Server (zh): invalid object name', ["System.Data.SqlClient.SqlException (0x80131904): 对象名 'dbo.Orders' 无效。"], [], 'not_found.table'],
+  ['SQL Server (zh): invalid column name', ["Microsoft.Data.SqlClient.SqlException: 列名 'UpdatedAt' 无效。"], [], 'not_found.column'],
+  ['JDK (zh): connection refused', ['java.net.ConnectException: 拒绝连接 (Connection refused)'], [], 'connectivity.network'],
+  ['Java NIO: file missing', ['java.nio.file.NoSuchFileException: /data/exec/42/42_node.sh'], [], 'not_found.storage'],
+  ['Windows cmd: unknown command', ["'dbt' is not recognized as an internal or external command,"], [], 'script.command'],
+  ['Windows cmd (zh): unknown command', ["'dbt' 不是内部或外部命令，也不是可运行的程序"], [], 'script.command'],
+  ['a runner: exit code', ['process has exited, processId:77, exitStatusCode:2'], [], 'script.exit'],
+  ['JVM: heap not reserved', ['Could not reserve enough space for 4194304KB object heap'], [], 'resources.memory'],
+  ['MongoDB: auth failed', ['{ ok: 0.0, errmsg: "auth failed", code: 18 }'], [], 'credentials'],
+  ['a command line: missing option', ['Must specify destination with --target-dir.'], [], 'configuration.missing'],
+  ['DataX (zh): dirty rows over the limit', ['DataXException: Code:[Framework-14], Description:[DataX传输脏数据超过用户预期]'], [], 'data.dirty_rows'],
+  [
+    'Addax (zh): a dirty record is a conversion',
+    ['AddaxException: Code:[Common-01], Describe:[同步数据出现业务脏数据情况，数据类型转换错误] - String["是"]不能转为Long'],
+    [],
+    'data.type',
+  ],
+  [
+    'DataX: a dirty record whose own cause is the network',
+    ['DataXException: Code:[DBUtilErrorCode-06] 执行数据库 Sql 失败'],
+    ['{"exception":"Connection reset","record":[]}', 'ERROR StdoutPluginCollector - 脏数据:'],
+    'connectivity.network',
+  ],
+  [
+    'Oracle tool: a GRANT hint outranks ORA-00942',
+    ['[ERROR] HINT: run: GRANT SELECT ON SYS.OBJ$ TO cdc_user;'],
+    ['[ERROR] OCI ERROR: [ORA-00942: table or view does not exist]'],
+    'permission',
+  ],
+  [
+    'Python: a program that could not be started',
+    ['FileNotFoundError: [WinError 2] 系统找不到指定的文件。'],
+    ['  File "C:\\Python311\\Lib\\subprocess.py", line 1538, in _execute_child'],
+    'script.command',
+  ],
+]);
 
-describe('the cause taxonomy, in the wordings of the fourth held-out batch (other systems, the same forms)', () => {
-  const cases: [string, string[], string[], string][] = [
-    ['Redis: a wrong user-password pair', ['WRONGPASS invalid username-password pair or user is disabled.'], [], 'credentials'],
-    ['Vertica: invalid user or password', ['FATAL 3781:  Invalid username or password'], [], 'credentials'],
-    ['Kafka SASL: authentication failed', ['Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256'], [], 'credentials'],
-    ['a connect error that says the password was wrong', ['Failed to connect to warehouse db01:5432: the password supplied for user etl is incorrect'], [], 'credentials'],
-    ['MySQL: a column named user in a type error stays a type error', ["ERROR 1366 (HY000): Incorrect integer value: 'abc' for column 'user' at row 1"], [], 'data.type'],
-    ['BigQuery: MERGE matched several source rows', ['UPDATE/MERGE must match at most one source row for each target row'], [], 'data.duplicates'],
-    [
-      'Databricks: MERGE matched several source rows',
-      ['Cannot perform Merge as multiple source rows matched and attempted to modify the same target row in the Delta table'],
-      [],
-      'data.duplicates',
-    ],
-    ['a uniqueness check: duplicate values', ['expect_column_values_to_be_unique failed: 12 duplicate values in column order_id'], [], 'data.duplicates'],
-    ['Doris: no partition for a tuple', ['Reason: no partition for this tuple. tuple=(2019-01-01, 7)'], [], 'data.no_partition'],
-    ['a loader: rows without a partition', ['load failed: 12 rows have no matching partition'], [], 'data.no_partition'],
-    ['SQL Server: would be truncated', ["String or binary data would be truncated in table 'dbo.Orders', column 'Note'."], [], 'data.type'],
-    ['Snowflake: invalid UTF8', ['100069 (22P02): Invalid UTF8 detected in string'], [], 'data.encoding'],
-    ['curl on macOS: operation timed out', ['curl: (28) Operation timed out after 30001 milliseconds with 0 bytes received'], [], 'connectivity.network'],
-    ['psycopg: the socket under TLS failed', ['psycopg2.OperationalError: SSL SYSCALL error: EOF detected'], [], 'connectivity.network'],
-    [
-      'Snowflake: 42000 is a class, the line after it says which',
-      ['000904 (42000): SQL compilation error: error line 1 at position 7', "invalid identifier 'AMOUNT_USD'"],
-      [],
-      'not_found.column',
-    ],
-    ['MySQL: 42000 with its syntax wording stays syntax', ["ERROR 1064 (42000): You have an error in your SQL syntax; check the manual near 'FORM orders'"], [], 'syntax'],
-    [
-      'a filtered-rows limit explained by the rows’ kind',
-      ['stream load error: too many filtered rows'],
-      ['Reason: no partition for this tuple. tuple=(2019-01-01, 7)'],
-      'data.no_partition',
-    ],
-    ['without the rows’ kind, the limit stands', ['stream load error: too many filtered rows'], [], 'data.dirty_rows'],
-    [
-      'a namespace field earlier on the line does not make a missing table a schema',
-      ["[namespace=prod] [error=\"Error 1146: Table 'shop.orders' doesn't exist\"]"],
-      [],
-      'not_found.table',
-    ],
-    ['a step named schema before a missing relation', ['Checking schema   : ERROR:  relation "public.migrations" does not exist'], [], 'not_found.table'],
-    ['a missing schema, its name right after the kind', ['ERROR:  schema "staging" does not exist'], [], 'not_found.schema'],
-  ];
-  for (const [name, lines, context, id] of cases) it(name, () => expect(classify(lines, context)?.category.id).toBe(id));
-});
+describeCases('the cause taxonomy, in the wordings of the third held-out batch (other systems, the same forms)', [
+  [
+    'MySQL replication: purged binary logs, cause after state',
+    ['Got fatal error 1236 from source: the source has purged binary logs containing GTIDs the replica requires'],
+    [],
+    'cdc.binlog',
+  ],
+  ['Maxwell: binary log no longer available', ['Could not find first log file name in binary log index file: binary log mysql-bin.000912 not found'], [], 'cdc.binlog'],
+  ['PostgreSQL: WAL segment removed', ['ERROR: requested WAL segment 000000010000000A000000F3 has already been removed'], [], 'cdc.capture_agent'],
+  [
+    'MongoDB change stream: resume point gone',
+    ['ChangeStreamHistoryLost: Resume of change stream was not possible, as the resume point may no longer be in the oplog'],
+    [],
+    'cdc.capture_agent',
+  ],
+  ['Oracle: archived log gone', ['ORA-00308: cannot open archived log; the archived log was removed by RMAN'], [], 'cdc.capture_agent'],
+  ['Airflow BashOperator: exit 127', ['airflow.exceptions.AirflowException: Bash command failed. The command returned a non-zero exit code 127.'], [], 'script.command'],
+  ['Kubernetes: exit code 126', ['Error: container "etl" exited with code 126'], [], 'script.command'],
+  ['a runner: exit 1 stays an exit', ['Process exited with code 1'], [], 'script.exit'],
+  ['BigQuery: dataset not found', ['google.api_core.exceptions.NotFound: 404 Not found: Dataset acme-prod:analytics was not found in location EU'], [], 'not_found.schema'],
+  ['Hadoop on Windows: HADOOP_HOME unset', ['Failed to locate the winutils binary in the hadoop binary path: null\\bin\\winutils.exe'], [], 'configuration.missing'],
+  ['Node: an unset variable in a path', ["Error: ENOENT: no such file or directory, open 'undefined/config/db.json'"], [], 'configuration.missing'],
+  ['a tool: its configuration file missing', ['FATAL: configuration file /etc/sling/env.yaml not found'], [], 'configuration.missing'],
+  ['a script (zh): configuration file missing', ['错误: 找不到配置文件 settings.ini，请先复制 settings.example.ini'], [], 'configuration.missing'],
+  ['Linux: too many open files', ['java.io.IOException: Too many open files'], [], 'resources.quota'],
+  ['Hive: too many dynamic partitions (zh)', ['动态分区数过多，超过 hive.exec.max.dynamic.partitions'], [], 'resources.quota'],
+  ['MySQL: too many connections stays compute', ['ERROR 1040 (HY000): Too many connections'], [], 'resources.compute'],
+  ['YARN: a queue’s limit, in the possessive', ["Application is added to the scheduler and is not yet activated. Queue's AM resource limit exceeded."], [], 'resources.compute'],
+  [
+    'Windows line endings explain the shell’s syntax error',
+    ["./load.sh: line 12: syntax error near unexpected token `fi'"],
+    ["./load.sh: line 3: $'\\r': command not found"],
+    'script.crlf',
+  ],
+  [
+    'a full disk explains the file that went missing',
+    ['FileNotFoundException: /tmp/spill/part-0007 (No such file or directory)'],
+    ['java.io.IOException: No space left on device'],
+    'resources.disk',
+  ],
+  ['without the cause, the symptom stands', ["./load.sh: line 12: syntax error near unexpected token `fi'"], [], 'syntax'],
+]);
+
+describeCases('the cause taxonomy, in the wordings of the fourth held-out batch (other systems, the same forms)', [
+  ['Redis: a wrong user-password pair', ['WRONGPASS invalid username-password pair or user is disabled.'], [], 'credentials'],
+  ['Vertica: invalid user or password', ['FATAL 3781:  Invalid username or password'], [], 'credentials'],
+  ['Kafka SASL: authentication failed', ['Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256'], [], 'credentials'],
+  ['a connect error that says the password was wrong', ['Failed to connect to warehouse db01:5432: the password supplied for user etl is incorrect'], [], 'credentials'],
+  ['MySQL: a column named user in a type error stays a type error', ["ERROR 1366 (HY000): Incorrect integer value: 'abc' for column 'user' at row 1"], [], 'data.type'],
+  ['BigQuery: MERGE matched several source rows', ['UPDATE/MERGE must match at most one source row for each target row'], [], 'data.duplicates'],
+  [
+    'Databricks: MERGE matched several source rows',
+    ['Cannot perform Merge as multiple source rows matched and attempted to modify the same target row in the Delta table'],
+    [],
+    'data.duplicates',
+  ],
+  ['a uniqueness check: duplicate values', ['expect_column_values_to_be_unique failed: 12 duplicate values in column order_id'], [], 'data.duplicates'],
+  ['Doris: no partition for a tuple', ['Reason: no partition for this tuple. tuple=(2019-01-01, 7)'], [], 'data.no_partition'],
+  ['a loader: rows without a partition', ['load failed: 12 rows have no matching partition'], [], 'data.no_partition'],
+  ['SQL Server: would be truncated', ["String or binary data would be truncated in table 'dbo.Orders', column 'Note'."], [], 'data.type'],
+  ['Snowflake: invalid UTF8', ['100069 (22P02): Invalid UTF8 detected in string'], [], 'data.encoding'],
+  ['curl on macOS: operation timed out', ['curl: (28) Operation timed out after 30001 milliseconds with 0 bytes received'], [], 'connectivity.network'],
+  ['psycopg: the socket under TLS failed', ['psycopg2.OperationalError: SSL SYSCALL error: EOF detected'], [], 'connectivity.network'],
+  [
+    'Snowflake: 42000 is a class, the line after it says which',
+    ['000904 (42000): SQL compilation error: error line 1 at position 7', "invalid identifier 'AMOUNT_USD'"],
+    [],
+    'not_found.column',
+  ],
+  ['MySQL: 42000 with its syntax wording stays syntax', ["ERROR 1064 (42000): You have an error in your SQL syntax; check the manual near 'FORM orders'"], [], 'syntax'],
+  [
+    'a filtered-rows limit explained by the rows’ kind',
+    ['stream load error: too many filtered rows'],
+    ['Reason: no partition for this tuple. tuple=(2019-01-01, 7)'],
+    'data.no_partition',
+  ],
+  ['without the rows’ kind, the limit stands', ['stream load error: too many filtered rows'], [], 'data.dirty_rows'],
+  [
+    'a namespace field earlier on the line does not make a missing table a schema',
+    ["[namespace=prod] [error=\"Error 1146: Table 'shop.orders' doesn't exist\"]"],
+    [],
+    'not_found.table',
+  ],
+  ['a step named schema before a missing relation', ['Checking schema   : ERROR:  relation "public.migrations" does not exist'], [], 'not_found.table'],
+  ['a missing schema, its name right after the kind', ['ERROR:  schema "staging" does not exist'], [], 'not_found.schema'],
+]);
