@@ -82,12 +82,12 @@ const TELEMETRY = /disabling tracking|\btelemetry\b|\busage (?:stats|statistics|
 const RETRY = /\b(?:retry|retrying|retried|will retry|attempt \d+ of \d+|reconnect(?:ing)?|back(?:ing)? off)\b|重试|重连/i;
 /** A resource that was down and came back. */
 const RESUMED = /\b(?:resumed|recovered|reconnected|back online|is running again)\b|已恢复|已重连|恢复运行/i;
-/** The run itself ended well (its final status line). */
 /** The whole run's own success in words (`DataX jobId [0] completed successfully`): the job, not one of its steps or tasks. */
 const RUN_SUCCESS_WORDS =
   /\b(?:job|run|pipeline|dag|workflow|application)(?:id)?\b(?:(?!\b(?:job|run|pipeline|dag|workflow|application)(?:id)?\b)[^.!\n]){0,60} (?:completed|finished|ended|succeeded) successfully\b/i;
 /** A table's header row (`table name   errors   read   imported`): column names, not a message. */
 const TABLE_HEADER = /^\s*[A-Za-z]\w*(?: [A-Za-z]\w*)?(?: {2,}[A-Za-z]\w*(?: [A-Za-z]\w*)?){3,}\s*$/;
+/** The run itself ended well (its final status line). */
 const RUN_SUCCESS =
   /\b(?:SUCCEEDED|finished with status:? SUCCESS|[Ss]tatus[:=] ?SUCCESS|Marking task as SUCCESS|Done\. PASS=\d+ WARN=\d+ ERROR=0|Completed successfully|Job finished successfully)\b|运行成功|执行成功|同步成功|任务成功|任务执行成功/;
 /**
