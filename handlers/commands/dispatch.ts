@@ -1,6 +1,6 @@
 /** One `/cz` subcommand → one service call → one builder. Shared by the slash command and "Share in channel". */
 import type { RespondFn } from '@slack/bolt';
-import { buildDiagnosis, buildExplainEntry, buildTypeMappings, buildTypeSources } from '../../src/blocks/diagnosis.js';
+import { buildDiagnosis, buildExplainEntry, buildRunDiagnosis, buildTypeMappings, buildTypeSources } from '../../src/blocks/diagnosis.js';
 import { buildConfirmation, buildRefusal } from '../../src/blocks/operations.js';
 import {
   buildAudit,
@@ -26,7 +26,7 @@ import { scheduleZones } from '../../src/cron/zones.js';
 import { reviewWorkspace } from '../../src/review/index.js';
 import type { CzCommand } from '../../src/ops/commands.js';
 import { auditOfTask } from '../../src/ops/audit-of-task.js';
-import { explain, findTypeMappings } from '../../src/ops/diagnosis.js';
+import { diagnoseRun, explain, findTypeMappings } from '../../src/ops/diagnosis.js';
 import { describeDynamicTable, describeDynamicTables, describeTable } from '../../src/ops/lakehouse-read.js';
 import type { Actor } from '../../src/ops/operations.js';
 import { checkCronWithStudio, describeDeps, describeRun, describeTask, listTaskRuns, listTasksView, readLogTail } from '../../src/ops/read.js';
@@ -73,6 +73,10 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
       return void (await reply(buildRunList(await listTaskRuns(studio, cmd, s.now()), studio, text)));
     case 'run':
       return void (await reply(buildRunDetail(await describeRun(studio, cmd.runId), studio, text)));
+    case 'diagnose': {
+      const r = await diagnoseRun(studio, s.diagnoser, cmd.runId, s.memory);
+      return void (await reply(buildRunDiagnosis(r, { title: `Diagnosis of run ${r.run.id}`, links: studio })));
+    }
     case 'logs':
       return void (await reply(buildLogView(await readLogTail(studio, cmd.runId, { attempt: cmd.attempt, tail: cmd.tail }), studio)));
     case 'deps': {
@@ -115,7 +119,12 @@ export async function runCzCommand(cmd: CzCommand, text: string, ctx: CommandCon
       return void (await reply(
         r.kind === 'entry'
           ? buildExplainEntry(r.entry, await s.memory.of(r.entry.id))
-          : buildDiagnosis(r.diagnosis, { title: 'What that text says', links: studio, history: await s.memory.ofMany(r.diagnosis.findings.map((f) => f.entry.id)) }),
+          : buildDiagnosis(r.diagnosis, {
+              title: 'What that text says',
+              links: studio,
+              history: await s.memory.ofMany(r.diagnosis.findings.map((f) => f.entry.id)),
+              isExplain: true,
+            }),
       ));
     }
     case 'types': {

@@ -6,7 +6,7 @@ import type { CauseHistory } from '../store/memory.js';
 import { humanDuration } from '../studio/dates.js';
 import type { Run } from '../studio/models.js';
 import { RUN_STATUS_GROUPS, isStreamKind } from '../studio/enums.js';
-import { type Block, type Message, actions, button, context, divider, esc, finishMessage, header, link, section } from './kit.js';
+import { type Block, type Message, actions, button, context, divider, esc, finishMessage, header, inlineCode, link, section } from './kit.js';
 import { redactedExcerpt } from '../redaction/index.js';
 import { ACTION, type LinkBuilder, lineSections, statusText, when } from './replies.js';
 
@@ -49,7 +49,7 @@ function entryBlocks(e: ErrorEntry, f?: Finding, facts?: CheckFacts, history?: C
     section(`*Fix*\n${e.remediation.map((r, i) => `${i + 1}. ${esc(r)}`).join('\n')}\n*Check* ${e.verify.map((v) => `\`${esc(fillCheck(v.text, facts))}\``).join(' · ')}`),
   ];
   if (f?.evidence.length)
-    blocks.push(context(f.evidence.map((ev) => `${ev.line === 0 ? 'failure message' : `line ${ev.line}`}: \`${esc(redactedExcerpt(ev.text, 240))}\``).join('\n')));
+    blocks.push(context(f.evidence.map((ev) => `${ev.line === 0 ? 'failure message' : `line ${ev.line}`}: ${inlineCode(redactedExcerpt(ev.text, 240))}`).join('\n')));
   if (history) blocks.push(context(`:brain: ${esc(historyLine(history))}`));
   return blocks;
 }
@@ -70,7 +70,16 @@ function helpButtons(entries: ErrorEntry[], run: Run | undefined, links: LinkBui
 
 export function buildDiagnosis(
   d: Diagnosis,
-  opts: { title: string; run?: Run; outputTable?: string; links: LinkBuilder; truncated?: boolean; history?: ReadonlyMap<string, CauseHistory> },
+  opts: {
+    title: string;
+    run?: Run;
+    outputTable?: string;
+    links: LinkBuilder;
+    truncated?: boolean;
+    history?: ReadonlyMap<string, CauseHistory>;
+    /** The reply to `/cz explain` itself: it does not suggest `/cz explain`. */
+    isExplain?: boolean;
+  },
 ): Message {
   const blocks: Block[] = [header(opts.title)];
   if (opts.run) {
@@ -91,7 +100,7 @@ export function buildDiagnosis(
     );
   }
   const f = d.failure;
-  const decisive = f ? f.lines.map((l) => `${l.line === 0 ? 'failure message' : `line ${l.line}`}: \`${esc(redactedExcerpt(l.text, 280))}\``) : [];
+  const decisive = f ? f.lines.map((l) => `${l.line === 0 ? 'failure message' : `line ${l.line}`}: ${inlineCode(redactedExcerpt(l.text, 280))}`) : [];
   const named = f
     ? [f.errorClass, f.errorCode]
         .filter(Boolean)
@@ -121,7 +130,7 @@ export function buildDiagnosis(
     );
   } else if (d.findings.length === 0) {
     blocks.push(section(d.salient.length ? '*No known cause matched.* The most telling lines:' : '*No known cause matched.*'));
-    if (d.salient.length) blocks.push(...lineSections(d.salient.map((s) => `\`${s.line}\` \`${esc(redactedExcerpt(s.text, 280))}\``)));
+    if (d.salient.length) blocks.push(...lineSections(d.salient.map((s) => `\`${s.line}\` ${inlineCode(redactedExcerpt(s.text, 280))}`)));
     blocks.push(section(`*Next steps*\n${d.nextSteps.map((s) => `• ${esc(s)}`).join('\n')}`));
   } else {
     d.findings.slice(0, 4).forEach((f, i) => {
@@ -130,7 +139,8 @@ export function buildDiagnosis(
     });
     if (f)
       blocks.push(
-        context(`Decisive ${decisive.length > 1 ? 'lines' : 'line'} (${esc(f.componentLabel)}${f.category ? `, ${esc(f.category.title)}` : ''}): ${decisive.join(' · ')}`),
+        // The entries above are the answer; the kind the taxonomy read is not said again beside them (it could name another).
+        context(`Decisive ${decisive.length > 1 ? 'lines' : 'line'} (${esc(f.componentLabel)}): ${decisive.join(' · ')}`),
       );
     if (d.findings.length > 4)
       blocks.push(
@@ -154,7 +164,9 @@ export function buildDiagnosis(
     context(
       top
         ? `Excerpts are redacted. More on this cause: \`/cz explain ${top.entry.id}\`.`
-        : 'Excerpts are redacted. To look up an error line or code, paste it after `/cz explain`.',
+        : opts.isExplain
+          ? 'Excerpts are redacted.'
+          : 'Excerpts are redacted. To look up an error line or code, paste it after `/cz explain`.',
     ),
   );
   const partial = c.complete ? '' : ` (stopped early: ${c.linesRead} of ${c.totalLines} lines read)`;

@@ -31,6 +31,14 @@ export function escKeepingMentions(text: string | undefined | null): string {
 }
 
 /** Text as Slack delivers it (slash command text, message text: `&`, `<`, `>` escaped) back to what was typed. */
+/**
+ * Text shown as inline code. A backtick inside it would end the code early (Slack has no escape for
+ * one), so it is shown as a look-alike (ˋ, U+02CB); the rest is escaped as `esc` does.
+ */
+export function inlineCode(text: string | number | undefined | null): string {
+  return `\`${esc(String(text ?? '').replace(/`/g, 'ˋ'))}\``;
+}
+
 export function unescapeSlack(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }

@@ -236,7 +236,8 @@ export const CATEGORIES: readonly Category[] = [
     title: 'Configuration missing: a variable, environment variable or setting',
     // A setting never given leaves a path that is not there (`undefined/config/db.json`).
     explains: ['not_found.storage'],
-    check: 'Supply what is missing: the variable (`--vars`, the task parameters), the environment variable in the runtime, or the setting the message names.',
+    check:
+      'Supply what is missing: the variable (`--vars`, the task parameters), the environment variable in the runtime, the setting the message names, or the configuration file it reads (at the path it says, readable by the job).',
     signals: [
       [
         re(

@@ -17,6 +17,7 @@ export type CzCommand =
   | { name: 'stream'; action: StreamOpAction; task: string; table?: string; fromTime?: number }
   | { name: 'runs'; task: string; status?: RunStatusGroup; sinceMs: number; sinceText: string }
   | { name: 'run'; runId: number }
+  | { name: 'diagnose'; runId: number }
   | { name: 'logs'; runId: number; attempt?: number; tail: number }
   | { name: 'deps'; task: string }
   | { name: 'lineage'; ref: string }
@@ -75,6 +76,12 @@ export const SUBCOMMANDS: readonly SubcommandHelp[] = [
     description: 'recent runs of a task',
   },
   { name: 'run', usage: 'run <run-id>', example: '/cz run 7000022', description: 'a run: detail, attempts and the end of its log' },
+  {
+    name: 'diagnose',
+    usage: 'diagnose <run-id>',
+    example: '/cz diagnose 7000022',
+    description: 'why a run failed: the cause, the lines that show it, and the fix (the Diagnose button on a card does the same)',
+  },
   { name: 'logs', usage: 'logs <run-id> [--attempt N] [--tail N]', example: '/cz logs 7000022 --tail 50', description: "a run's log, redacted, page by page" },
   {
     name: 'streams',
@@ -393,6 +400,7 @@ function parseKnown(name: CzCommand['name'], tokens: string[]): CzCommand {
       return { name, state };
     }
     case 'run':
+    case 'diagnose':
     case 'rerun':
     case 'stop': {
       const [id] = exactly(parseFlags(tokens, []).positional, ['run-id']);

@@ -34,6 +34,25 @@ describe('/cz explain and /cz types', () => {
     expect(unknown).toContain('No known cause matched');
   });
 
+  it('a pasted backtick does not end the code early, and the reply does not suggest /cz explain to itself', async () => {
+    const r = await b.command('explain ERROR: relation "x" does not exist near `oops`', USERS.viewer);
+    const answer = await b.answer(r.responseId);
+    const text = visibleText(answer);
+    // Every line quoted from the text is one code span: no backtick of the text inside it.
+    expect(text).toMatch(/line 1: `ERROR: relation "x" does not exist near ˋoopsˋ`/);
+    expect(text).not.toContain('paste it after `/cz explain`');
+    expect(text).toContain('Excerpts are redacted.');
+  });
+
+  it('with a cause found, the decisive lines name only the component (the taxonomy may read another kind)', async () => {
+    // A scheduled DDL run again: the entry says "already exists"; the taxonomy reads the wrapper's CZLH-42000 as syntax.
+    const click = await b.click('run_diagnose', String(failedRunOf('ddl_create_tables')), USERS.viewer);
+    const text = visibleText(await b.answer(click.responseId));
+    expect(text).toContain('CREATE TABLE ran again on a table that exists');
+    expect(text).toMatch(/Decisive lines? \([^),]+\):/);
+    expect(text).not.toMatch(/Decisive lines? \([^)]*, Syntax/);
+  });
+
   it('shows type mappings for a source, and lists the known ones otherwise', async () => {
     const mysql = await ask('types MySQL');
     expect(mysql).toContain('`BIT(1)` → ODS `TINYINT` (not BOOLEAN) → DWD CAST(col AS BOOLEAN)');
@@ -80,6 +99,16 @@ describe('Diagnose button and message shortcut', () => {
     const run = b.sb.store.db.prepare("SELECT r.id FROM runs r WHERE r.failure_id = 'sql_syntax' ORDER BY r.id DESC").get() as { id: number };
     const r = await diagnoseRun(b.client, b.bot.services.diagnoser, run.id);
     expect(r.outputTable).toBe('ecommerce_dwd.orders_detail'); // INSERT OVERWRITE TABLE ecommerce_dwd.orders_detail … in the demo task
+  });
+
+  it('/cz diagnose <run-id> answers as the Diagnose button does; an unknown run is refused clearly', async () => {
+    const runId = failedRunOf('cdc_mysql_shop');
+    const text = await ask(`diagnose ${runId}`);
+    expect(text).toContain(`Diagnosis of run ${runId}`);
+    expect(text).toContain('Binlog event larger than max_allowed_packet');
+    expect(text).not.toContain('kf-7Hq2!secret');
+    expect(await ask('diagnose 99999999')).toMatch(/99999999/);
+    expect(await ask('diagnose yesterday')).toMatch(/run id|run-id/i);
   });
 
   it('the shortcut finds a Studio run link in any message and answers in its thread', async () => {
