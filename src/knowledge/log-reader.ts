@@ -187,10 +187,19 @@ const COMPONENT_CUES: [Component, RegExp][] = [
 
 const TASK_COMPONENT: Partial<Record<TaskKindKey, Component>> = { SQL: 'sql_engine', PYTHON: 'python', SHELL: 'script', DI: 'sync_cdc', MULTI_DI: 'sync_cdc' };
 
+function taskComponent(taskType: TaskKindKey | undefined): Component {
+  return (taskType && TASK_COMPONENT[taskType]) ?? (taskType && /CDC|REALTIME|SYNC/.test(taskType) ? 'sync_cdc' : 'unknown');
+}
+
+/** A sync names tables, columns and databases all the time: those words alone do not make its failure the SQL engine's. */
+function withTask(component: Component, taskType: TaskKindKey | undefined): Component {
+  return component === 'sql_engine' && taskComponent(taskType) === 'sync_cdc' ? 'sync_cdc' : component;
+}
+
 function componentOf(lines: readonly LogLine[], taskType: TaskKindKey | undefined): Component {
   const text = lines.map((l) => l.text).join('\n');
-  for (const [component, cue] of COMPONENT_CUES) if (cue.test(text)) return component;
-  return (taskType && TASK_COMPONENT[taskType]) ?? (taskType && /CDC|REALTIME|SYNC/.test(taskType) ? 'sync_cdc' : 'unknown');
+  for (const [component, cue] of COMPONENT_CUES) if (cue.test(text)) return withTask(component, taskType);
+  return taskComponent(taskType);
 }
 
 function errorClassOf(lines: readonly LogLine[]): string | undefined {
@@ -383,7 +392,7 @@ export function readLogDetail(text: string, options: ReadOptions = {}): LogReadi
     excused,
     failure: {
       lines,
-      component: component === 'unknown' ? componentOf(block, options.taskType) : component,
+      component: component === 'unknown' ? componentOf(block, options.taskType) : withTask(component, options.taskType),
       errorClass: errorClassOf(lines),
       errorCode: errorCodeOf(lines),
       context: [

@@ -195,4 +195,10 @@ describe('the decisive failure, as other systems print it', () => {
       ),
     ).toBeUndefined();
   });
+  it('a sync task’s failure that names a table is the sync’s, not the SQL engine’s; other tasks keep the engine', () => {
+    const text = log('[INFO] job 42 started', "[ERROR] Table 'ods.orders' has 12 columns but the record has 13");
+    expect(readLog(text, { taskType: 'DI' })!.component).toBe('sync_cdc');
+    expect(readLog(text, { taskType: 'SQL' })!.component).toBe('sql_engine');
+    expect(readLog(log('[ERROR] SQL 执行失败: 表或视图不存在 ods.orders'), { taskType: 'DI' })!.component).toBe('sync_cdc');
+  });
 });
