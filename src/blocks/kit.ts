@@ -30,7 +30,6 @@ export function escKeepingMentions(text: string | undefined | null): string {
   return esc(text).replace(/&lt;@([UW][A-Z0-9]{2,20})&gt;/g, '<@$1>');
 }
 
-/** Text as Slack delivers it (slash command text, message text: `&`, `<`, `>` escaped) back to what was typed. */
 /**
  * Text shown as inline code. A backtick inside it would end the code early (Slack has no escape for
  * one), so it is shown as a look-alike (ˋ, U+02CB); the rest is escaped as `esc` does.
@@ -39,6 +38,7 @@ export function inlineCode(text: string | number | undefined | null): string {
   return `\`${esc(String(text ?? '').replace(/`/g, 'ˋ'))}\``;
 }
 
+/** Text as Slack delivers it (slash command text, message text: `&`, `<`, `>` escaped) back to what was typed. */
 export function unescapeSlack(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
